@@ -1,0 +1,121 @@
+/*
+ * cli.h - the hvoffline command-line frame.
+ *
+ * Commands are entries in one table (commands.c).  Each gets the shared
+ * context, parses its own options with cli_getopt() (which also accepts the
+ * global options anywhere on the line), writes its result to stdout (text,
+ * or JSON with --json) and returns an exit class from <hvoffline.h>.
+ * Diagnostics go to stderr as "hvoffline: <object>: <problem>" and, with
+ * --log FILE, into a timestamped log that deployment scripts keep, as DISM's
+ * /LogPath does.
+ */
+#ifndef HVO_CLI_H
+#define HVO_CLI_H
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "hvoffline.h"
+#include "util/json.h"
+
+#define CLI_MAX_ERRORS 32
+
+struct cli_ctx {
+	bool json;	     /* --json */
+	int verbose;	     /* -v, repeatable */
+	bool quiet;	     /* -q: no progress or notices */
+	int log_fd;	     /* --log FILE, or -1 */
+	const char *command; /* "cab list", for messages */
+	/* Errors reported so far, kept for the JSON error report. */
+	int nerrors;
+	char *errors[CLI_MAX_ERRORS];
+	bool json_written; /* the command wrote its JSON document */
+	double start_time;
+	int argc; /* the whole command line, for the log */
+	char **argv;
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary; /* one line, for `hvoffline --help` */
+	const char *help;    /* full text for `hvoffline CMD --help` */
+	/* Runs the command; argv[0] is the command's name.  NULL for a
+	 * group whose subcommands are dispatched by the frame. */
+	enum hvo_exit (*run)(struct cli_ctx *ctx, int argc, char **argv);
+	const struct cli_command *subcommands; /* NULL-name terminated */
+};
+
+/* The top-level command table (commands.c). */
+extern const struct cli_command cli_commands[];
+
+/* ---- Diagnostics (stderr and the log) ---- */
+
+/* "hvoffline: <object>: <message>"; @object may be NULL.  Always shown. */
+void cli_error(struct cli_ctx *ctx, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "hvoffline: <object>: warning: <message>".  Always shown. */
+void cli_warn(struct cli_ctx *ctx, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Progress and notices; silenced by -q, always logged. */
+void cli_info(struct cli_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Shown with -v (level 1) or -vv (level 2); always logged. */
+void cli_debug(struct cli_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A usage error: message plus a pointer to --help; returns HVO_EXIT_USAGE. */
+enum hvo_exit cli_usage(struct cli_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Appends one timestamped record to the --log file, if any. */
+void cli_log(struct cli_ctx *ctx, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cli_vlog(struct cli_ctx *ctx, const char *level, const char *fmt,
+	      va_list ap);
+
+/* Opens the --log file for appending.  Returns 0 or an errno value. */
+int cli_log_open(struct cli_ctx *ctx, const char *path);
+void cli_log_close(struct cli_ctx *ctx);
+
+/* ---- Options ---- */
+
+/*
+ * getopt_long() for a command: @shortopts/@longopts are the command's own;
+ * the global options (--json, -v, -q, --log, --help) are accepted too and
+ * handled here.  Returns the command's option character, -1 at the end of
+ * options, 'h' when help was asked for (the caller prints its help and
+ * returns 0), or '?' after reporting a bad option (the caller returns
+ * HVO_EXIT_USAGE).
+ */
+int cli_getopt(struct cli_ctx *ctx, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts);
+
+/* Parses an unsigned decimal option value into *@out.  Returns false (after
+ * reporting a usage error) if @s is not a number in [@min, @max]. */
+bool cli_parse_uint(struct cli_ctx *ctx, const char *opt, const char *s,
+		    unsigned long long min, unsigned long long max,
+		    unsigned long long *out);
+
+/* ---- Output ---- */
+
+/* Starts the command's JSON document on stdout. */
+void cli_json_begin(struct cli_ctx *ctx, struct json_writer *w);
+/* Finishes it; a write error is reported and turns @rc into a failure. */
+enum hvo_exit cli_json_end(struct cli_ctx *ctx, struct json_writer *w,
+			   enum hvo_exit rc);
+
+/* Prints a command's help text to stdout. */
+void cli_print_help(const struct cli_command *cmd, const char *prefix);
+
+/* Runs a command (or dispatches to its subcommand). */
+enum hvo_exit cli_run_command(struct cli_ctx *ctx,
+			      const struct cli_command *cmd, const char *prefix,
+			      int argc, char **argv);
+
+/* Formats a UNIX time as ISO 8601 UTC into @buf (at least 32 bytes). */
+void cli_format_time(double t, char *buf, size_t size);
+
+double cli_now(void);
+
+#endif /* HVO_CLI_H */

@@ -1,0 +1,15 @@
+# src/cli: the hvoffline program.  It links the internal convenience
+# library statically: one self-contained binary for deployment machines,
+# and no libtool wrapper script between the tests (and sanitizers) and the
+# real executable.
+bin_PROGRAMS += hvoffline
+hvoffline_SOURCES = \
+	%reldir%/cli.h \
+	%reldir%/commands.c %reldir%/commands.h \
+	%reldir%/diag.c \
+	%reldir%/main.c \
+	%reldir%/options.c \
+	%reldir%/output.c \
+	%reldir%/cmd_doctor.c
+hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+hvoffline_LDADD = libhvo_internal.la $(DEP_LIBS)

@@ -1,0 +1,215 @@
+/*
+ * fileio.c - careful host file I/O (see fileio.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/fileio.h"
+
+int hvo_write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int hvo_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+ssize_t hvo_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n =
+			pread(fd, p + done, len - done, (off_t)(off + done));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int hvo_read_file(const char *path, size_t max, uint8_t **buf_ret,
+		  size_t *len_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return EFBIG;
+	}
+	size_t len = (size_t)st.st_size;
+	uint8_t *buf = malloc(len + 1);
+	if (buf == NULL) {
+		close(fd);
+		return ENOMEM;
+	}
+	ssize_t n = hvo_pread_full(fd, buf, len, 0);
+	int e = n < 0 ? errno : 0;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return e;
+	}
+	buf[n] = 0;
+	*buf_ret = buf;
+	*len_ret = (size_t)n;
+	return 0;
+}
+
+int hvo_fsync_parent_dir(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return ENOMEM;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return errno;
+	int e = fsync(fd) != 0 ? errno : 0;
+	close(fd);
+	/* Some filesystems cannot fsync a directory; that is not an error. */
+	if (e == EINVAL || e == EROFS)
+		e = 0;
+	return e;
+}
+
+int hvo_atomic_open(const char *path, mode_t mode, struct hvo_atomic_file *af)
+{
+	af->fd = -1;
+	af->final_path = NULL;
+	af->tmp_path = NULL;
+
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return ENOMEM;
+	const char *dir = dirname(copy);
+	char *base_copy = strdup(path);
+	if (base_copy == NULL) {
+		free(copy);
+		return ENOMEM;
+	}
+	const char *base = basename(base_copy);
+	size_t need = strlen(dir) + strlen(base) + 32;
+	char *tmpl = malloc(need);
+	if (tmpl == NULL) {
+		free(copy);
+		free(base_copy);
+		return ENOMEM;
+	}
+	snprintf(tmpl, need, "%s/.%s.hvo-XXXXXX", dir, base);
+	free(copy);
+	free(base_copy);
+
+	int fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		free(tmpl);
+		return e;
+	}
+	if (fchmod(fd, mode) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmpl);
+		free(tmpl);
+		return e;
+	}
+	af->final_path = strdup(path);
+	if (af->final_path == NULL) {
+		close(fd);
+		unlink(tmpl);
+		free(tmpl);
+		return ENOMEM;
+	}
+	af->fd = fd;
+	af->tmp_path = tmpl;
+	return 0;
+}
+
+static void atomic_free(struct hvo_atomic_file *af)
+{
+	free(af->final_path);
+	free(af->tmp_path);
+	af->final_path = NULL;
+	af->tmp_path = NULL;
+	af->fd = -1;
+}
+
+void hvo_atomic_abort(struct hvo_atomic_file *af)
+{
+	if (af->fd >= 0)
+		close(af->fd);
+	if (af->tmp_path)
+		unlink(af->tmp_path);
+	atomic_free(af);
+}
+
+int hvo_atomic_commit(struct hvo_atomic_file *af)
+{
+	/* New data first, then the switch-over: fsync before rename so a
+	 * crash cannot expose a renamed file whose blocks never reached disk. */
+	int e = 0;
+	if (fsync(af->fd) != 0)
+		e = errno;
+	if (close(af->fd) != 0 && e == 0)
+		e = errno;
+	af->fd = -1;
+	if (e == 0 && rename(af->tmp_path, af->final_path) != 0)
+		e = errno;
+	if (e != 0) {
+		unlink(af->tmp_path);
+		atomic_free(af);
+		return e;
+	}
+	e = hvo_fsync_parent_dir(af->final_path);
+	atomic_free(af);
+	return e;
+}

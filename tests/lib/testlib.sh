@@ -1,0 +1,110 @@
+# testlib.sh - helpers for the shell tests (sourced, not run).
+#
+# Environment from the Makefile: HVO_TOP_SRCDIR, HVO_TOP_BUILDDIR and
+# HVOFFLINE (the built program).  Every test runs under tests/run-bounded.
+
+set -u
+
+: "${HVO_TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${HVO_TOP_BUILDDIR:=$HVO_TOP_SRCDIR}"
+: "${HVOFFLINE:=$HVO_TOP_BUILDDIR/hvoffline}"
+
+T_FAILS=0
+T_COUNT=0
+T_NAME=$(basename "$0")
+
+# A private scratch directory, removed on exit.
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hvotest.XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
+
+t_fail() {
+    T_FAILS=$((T_FAILS + 1))
+    echo "FAIL: $T_NAME: $*" >&2
+}
+
+t_pass() {
+    echo "ok: $*"
+}
+
+# fixtures_dir: prints the fixtures directory.  When it is missing the test
+# is skipped (exit 77), except under CI=true where that is a hard error.
+fixtures_dir() {
+    d=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
+    if [ -d "$d" ]; then
+        (cd "$d" && pwd)
+        return 0
+    fi
+    if [ "${CI:-}" = true ]; then
+        echo "FATAL: fixtures not found at $d and CI=true: refusing to skip" >&2
+        exit 99
+    fi
+    echo "SKIP: fixtures not found at $d" >&2
+    exit 77
+}
+
+# run CMD...: runs a command, leaving its stdout in $T_TMP/out, stderr in
+# $T_TMP/err and its exit status in $T_RC.
+run() {
+    T_RC=0
+    "$@" >"$T_TMP/out" 2>"$T_TMP/err" || T_RC=$?
+}
+
+# expect_rc N DESCRIPTION: checks the exit status of the last run.
+expect_rc() {
+    T_COUNT=$((T_COUNT + 1))
+    if [ "$T_RC" -eq "$1" ]; then
+        t_pass "$2 (exit $1)"
+    else
+        t_fail "$2: expected exit $1, got $T_RC"
+        sed 's/^/  stderr: /' "$T_TMP/err" >&2
+    fi
+}
+
+# expect_grep FILE PATTERN DESCRIPTION
+expect_grep() {
+    T_COUNT=$((T_COUNT + 1))
+    if grep -q -e "$2" "$1"; then
+        t_pass "$3"
+    else
+        t_fail "$3: '$2' not found in $(basename "$1")"
+        sed 's/^/  | /' "$1" >&2
+    fi
+}
+
+# expect_no_grep FILE PATTERN DESCRIPTION
+expect_no_grep() {
+    T_COUNT=$((T_COUNT + 1))
+    if grep -q -e "$2" "$1"; then
+        t_fail "$3: '$2' found in $(basename "$1")"
+    else
+        t_pass "$3"
+    fi
+}
+
+# expect_json FILTER DESCRIPTION: evaluates a jq filter on $T_TMP/out; the
+# output must parse as JSON and the filter must yield true.
+expect_json() {
+    T_COUNT=$((T_COUNT + 1))
+    if r=$(jq -e "$1" <"$T_TMP/out" 2>"$T_TMP/jqerr") && [ "$r" = true ]; then
+        t_pass "$2"
+    else
+        t_fail "$2: jq '$1' gave '${r:-}' $(cat "$T_TMP/jqerr")"
+        sed 's/^/  | /' "$T_TMP/out" >&2
+    fi
+}
+
+# expect_eq ACTUAL EXPECTED DESCRIPTION
+expect_eq() {
+    T_COUNT=$((T_COUNT + 1))
+    if [ "$1" = "$2" ]; then
+        t_pass "$3"
+    else
+        t_fail "$3: expected '$2', got '$1'"
+    fi
+}
+
+# finish: the test's exit status.
+t_finish() {
+    echo "$T_NAME: $T_COUNT checks, $T_FAILS failed"
+    [ "$T_FAILS" -eq 0 ]
+}
