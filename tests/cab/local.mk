@@ -1,0 +1,11 @@
+# Tests of cab/: the real integration-services cabinets, a differential
+# test against cabextract over every fixture, hostile inputs built byte by
+# byte, the writer, and the `hvoffline cab` command.
+CAB_TESTS = \
+	tests/cab/test_cab_ic
+check_PROGRAMS += $(CAB_TESTS)
+TESTS += $(CAB_TESTS)
+
+tests_cab_test_cab_ic_SOURCES = tests/cab/test_cab_ic.c
+tests_cab_test_cab_ic_CFLAGS = $(TEST_CFLAGS)
+tests_cab_test_cab_ic_LDADD = $(TEST_LDADD)
