@@ -91,22 +91,27 @@ static int open_parent(struct xctx *x, char *path, const char **base_ret)
 					     O_CLOEXEC);
 		}
 		int e = errno;
+		struct stat st;
+		bool is_link =
+			nfd < 0 &&
+			fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			S_ISLNK(st.st_mode);
 		*slash = '/';
 		close(fd);
 		if (nfd < 0) {
-			xsave(x, cab_set_error(
-					 x->cab,
-					 e == ELOOP || e == ENOTDIR
-						 ? CAB_ERR_EXISTS
-						 : CAB_ERR_IO,
-					 "%s: %s", path,
-					 e == ELOOP ? "a symlink is in the way "
-						      "(never "
-						      "followed)"
-					 : e == ENOTDIR
-						 ? "a file is in the way of a "
-						   "directory"
-						 : strerror(e)));
+			/* O_NOFOLLOW|O_DIRECTORY fails on a symlink with
+			 * ENOTDIR or ELOOP depending on the kernel. */
+			xsave(x,
+			      cab_set_error(
+				      x->cab,
+				      is_link || e == ENOTDIR ? CAB_ERR_EXISTS
+							      : CAB_ERR_IO,
+				      "%s: %s", path,
+				      is_link ? "a symlink is in the way "
+						"(never followed)"
+				      : e == ENOTDIR ? "a file is in the way "
+						       "of a directory"
+						     : strerror(e)));
 			return -1;
 		}
 		fd = nfd;
