@@ -11,6 +11,7 @@
 
 const struct cli_command cli_commands[] = {
 	CLI_DOCTOR_COMMAND,
+	CLI_CAB_COMMAND,
 	CLI_INSPECT_COMMAND,
 	{ 0 },
 };
