@@ -23,6 +23,7 @@
 #include <guestfs.h>
 
 #include "guest/guest_int.h"
+#include "guest/ptable.h"
 
 /* The protocol moves at most ~4 MB per message (guestfs(3), PROTOCOL
  * LIMITS); raw and partial reads go in 2 MiB pieces. */
@@ -835,17 +836,34 @@ static void probe_fs(guestfs_h *g, struct guest_volume *v)
 	char *t = guestfs_vfs_type(g, v->device);
 	copy_field(v->fstype, sizeof(v->fstype), t);
 	free(t);
-	if (v->fstype[0] != '\0') {
-		char *l = guestfs_vfs_label(g, v->device);
-		copy_field(v->label, sizeof(v->label), l);
-		free(l);
-	}
 }
 
-/* Whether an MBR partition type is an extended-partition container. */
-static bool mbr_extended(int id)
+struct dev_reader {
+	guestfs_h *g;
+	const char *device;
+};
+
+/* guest_read_fn over a whole appliance device. */
+static int read_device(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 {
-	return id == 0x05 || id == 0x0f || id == 0x85;
+	struct dev_reader *r = ctx;
+	size_t got = 0;
+	while (got < len) {
+		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
+		size_t n;
+		char *p = guestfs_pread_device(r->g, r->device, (int)want,
+					       (int64_t)(off + got), &n);
+		if (p == NULL)
+			return -1;
+		if (n > want)
+			n = want;
+		memcpy(buf + got, p, n);
+		free(p);
+		if (n == 0)
+			return -1;
+		got += n;
+	}
+	return 0;
 }
 
 static int discover_disk(struct guest_session *s, struct app_disk *ad)
@@ -857,19 +875,26 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 		return session_fail(s, GUEST_E_IO, "%s: %s", d->name, g_msg(g));
 	d->layout.size = (uint64_t)size;
 
+	/* The partition table is read natively from the raw sectors: one
+	 * read instead of a parted or sfdisk process per partition. */
+	struct dev_reader rd = { .g = g, .device = ad->device };
+	struct guest_partition *parts;
+	size_t nparts;
+	int r = guest_ptable_read(read_device, &rd, d->layout.size,
+				  &d->layout.ptable, &parts, &nparts,
+				  d->layout.problem, sizeof(d->layout.problem));
+	if (r == GUEST_PTABLE_IO)
+		return session_fail(s, GUEST_E_IO, "%s: %s", d->name,
+				    d->layout.problem);
+	if (r != GUEST_PTABLE_OK) {
+		/* Reported by inspection; the disk has no volumes. */
+		d->layout.ptable = GUEST_PTABLE_OTHER;
+		return GUEST_OK;
+	}
+	d->layout.problem[0] = '\0';
+
 	/* No partition table is not an error: a whole-disk filesystem
 	 * (an ISO, a bare NTFS volume) or an empty disk. */
-	char *pt = guestfs_part_get_parttype(g, ad->device);
-	if (pt == NULL)
-		d->layout.ptable = GUEST_PTABLE_NONE;
-	else if (strcmp(pt, "msdos") == 0)
-		d->layout.ptable = GUEST_PTABLE_MBR;
-	else if (strcmp(pt, "gpt") == 0)
-		d->layout.ptable = GUEST_PTABLE_GPT;
-	else
-		d->layout.ptable = GUEST_PTABLE_OTHER;
-	free(pt);
-
 	if (d->layout.ptable == GUEST_PTABLE_NONE) {
 		struct guest_volume v = { .partnum = 0,
 					  .size = d->layout.size };
@@ -877,39 +902,24 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 		probe_fs(g, &v);
 		return add_volume(ad, &v);
 	}
-	struct guestfs_partition_list *pl = guestfs_part_list(g, ad->device);
-	if (pl == NULL)
-		return session_fail(s, GUEST_E_IO, "%s: partitions: %s",
-				    d->name, g_msg(g));
-	int r = GUEST_OK;
-	for (uint32_t i = 0; i < pl->len && r == GUEST_OK; i++) {
-		const struct guestfs_partition *p = &pl->val[i];
+	r = GUEST_OK;
+	for (size_t i = 0; i < nparts && r == GUEST_OK; i++) {
 		struct guest_volume v = {
-			.partnum = (unsigned)p->part_num,
-			.start = p->part_start,
-			.size = p->part_size,
+			.partnum = parts[i].partnum,
+			.start = parts[i].start,
+			.size = parts[i].size,
+			.mbr_id = parts[i].mbr_id,
 		};
-		if (d->layout.ptable == GUEST_PTABLE_MBR) {
-			int id = guestfs_part_get_mbr_id(g, ad->device,
-							 p->part_num);
-			if (id >= 0)
-				v.mbr_id = (uint8_t)id;
-			if (mbr_extended(id))
-				continue;
-		} else if (d->layout.ptable == GUEST_PTABLE_GPT) {
-			char *t = guestfs_part_get_gpt_type(g, ad->device,
-							    p->part_num);
-			copy_field(v.gpt_type, sizeof(v.gpt_type), t);
-			free(t);
-		}
-		/* Partition devices of /dev/sdX are /dev/sdXN. */
-		snprintf(v.device, sizeof(v.device), "%s%d", ad->device,
-			 p->part_num);
+		copy_field(v.gpt_type, sizeof(v.gpt_type), parts[i].gpt_type);
+		/* Partition devices of /dev/sdX are /dev/sdXN, numbered as
+		 * guest_ptable_read() numbers them (the kernel's way). */
+		snprintf(v.device, sizeof(v.device), "%s%u", ad->device,
+			 parts[i].partnum);
 		probe_fs(g, &v);
 		if (add_volume(ad, &v) != GUEST_OK)
 			r = session_fail(s, GUEST_E_NOMEM, "out of memory");
 	}
-	guestfs_free_partition_list(pl);
+	free(parts);
 	return r;
 }
 

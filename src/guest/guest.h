@@ -188,7 +188,6 @@ struct guest_volume {
 	uint64_t start, size; /* bytes on the disk */
 	char fstype[32];      /* blkid's name: "ntfs", "vfat", "iso9660",
 				 "BitLocker", ... ; "" when unknown */
-	char label[64];	      /* filesystem label, "" when none */
 	uint8_t mbr_id;	      /* MBR partition type; 0 if not MBR */
 	char gpt_type[40];    /* GPT type GUID, upper case; "" if not GPT */
 };
@@ -203,6 +202,10 @@ struct guest_disk_layout {
 	uint64_t size; /* bytes */
 	size_t nvolumes;
 	const struct guest_volume *volumes;
+	/* A partition table that could not be read (impossible fields, bad
+	 * CRCs in both GPT headers): ptable is GUEST_PTABLE_OTHER, there
+	 * are no volumes, and this says why. */
+	char problem[160];
 };
 
 /* The disk's name as the user gave it (the image path). */

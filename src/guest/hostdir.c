@@ -723,7 +723,6 @@ int guest_hostdir_disk_open(const struct guest_hostdir_disk *spec,
 		v->size = sv->size;
 		v->mbr_id = sv->mbr_id;
 		copy_str(v->fstype, sizeof(v->fstype), sv->fstype);
-		copy_str(v->label, sizeof(v->label), sv->label);
 		copy_str(v->gpt_type, sizeof(v->gpt_type), sv->gpt_type);
 		snprintf(v->device, sizeof(v->device), "%s#%u", "hostdir",
 			 sv->partnum);

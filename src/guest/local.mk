@@ -9,4 +9,5 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/image.c %reldir%/image.h \
 	%reldir%/launch.c %reldir%/launch.h \
 	%reldir%/pe.c %reldir%/pe.h \
+	%reldir%/ptable.c %reldir%/ptable.h \
 	%reldir%/volume.c %reldir%/volume.h

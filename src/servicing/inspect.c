@@ -531,6 +531,8 @@ int svc_inspect_disk(struct guest_disk *disk,
 	f->disk_read = true;
 	f->ptable = l->ptable;
 	f->disk_size = l->size;
+	snprintf(f->ptable_problem, sizeof(f->ptable_problem), "%s",
+		 l->problem);
 	f->volumes = calloc(l->nvolumes ? l->nvolumes : 1, sizeof(*f->volumes));
 	if (f->volumes == NULL) {
 		set_text(f->disk_error, sizeof(f->disk_error), "out of memory");
@@ -694,6 +696,10 @@ void svc_inspect_evaluate(struct svc_facts *f)
 		add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",
 			    f->disk_error);
 
+	if (f->ptable_problem[0])
+		add_problem(f, "partition-table-corrupt", HVO_EXIT_CORRUPT,
+			    "the partition table is damaged: %s",
+			    f->ptable_problem);
 	bool bitlocker = false;
 	for (size_t i = 0; i < f->nvolumes; i++) {
 		const struct svc_volume_facts *v = &f->volumes[i];

@@ -110,6 +110,7 @@ struct svc_facts {
 	bool disk_read; /* the guest layer opened the disk */
 	char disk_error[SVC_TEXT_MAX];
 	enum guest_ptable ptable;
+	char ptable_problem[160]; /* an unreadable partition table */
 	uint64_t disk_size;
 	unsigned generation; /* Hyper-V generation 1 (MBR) or 2 (GPT + ESP);
 				0 when it cannot be told */

@@ -56,7 +56,7 @@ static void volume_json(struct json_writer *w, const struct svc_volume_facts *v)
 	json_kv_uint(w, "start", v->vol.start);
 	json_kv_uint(w, "size", v->vol.size);
 	kv_text(w, "filesystem", v->vol.fstype);
-	kv_text(w, "label", v->vol.label);
+	kv_text(w, "label", v->ntfs_readable ? v->ntfs_info.label : NULL);
 	json_key(w, "mbr_type");
 	if (v->vol.mbr_id != 0) {
 		char id[8];

@@ -1,4 +1,19 @@
-# Guest-layer tests.  launch-fallback.sh launches the real appliance.
+# Guest-layer and inspection tests.  The shell tests launch the real
+# appliance; the cmocka tests (test_*) never do.
 GUEST_SH_TESTS = tests/guest/launch-fallback.sh tests/guest/launch-hang.sh
 TESTS += $(GUEST_SH_TESTS)
 EXTRA_DIST += $(GUEST_SH_TESTS)
+
+GUEST_UNIT_TESTS = \
+	tests/guest/test_pe \
+	tests/guest/test_volume
+check_PROGRAMS += $(GUEST_UNIT_TESTS)
+TESTS += $(GUEST_UNIT_TESTS)
+
+tests_guest_test_pe_SOURCES = tests/guest/test_pe.c
+tests_guest_test_pe_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_pe_LDADD = $(TEST_LDADD)
+
+tests_guest_test_volume_SOURCES = tests/guest/test_volume.c
+tests_guest_test_volume_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_volume_LDADD = $(TEST_LDADD)
