@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "servicing/inspect_report.h"
 #include "servicing/inspect_run.h"
+#include "servicing/inspect_source.h"
 #include "util/tmpdir.h"
 
 const char cmd_inspect_help[] =
@@ -123,7 +124,19 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage(ctx, "no image given");
-	(void)source;
+	struct svc_source src = { 0 };
+	if (source != NULL) {
+		if (svc_source_open(source, &src) != 0) {
+			cli_error(ctx, source, "%s", src.error);
+			svc_source_free(&src);
+			return HVO_EXIT_FAILED;
+		}
+		/* vmguest.iso is opened in the same appliance launch. */
+		if (src.kind == SVC_SOURCE_ISO) {
+			ro.isos = (const char *const *)&src.path;
+			ro.nisos = 1;
+		}
+	}
 
 	size_t n = (size_t)(argc - optind);
 	const char *const *images = (const char *const *)argv + optind;
@@ -132,6 +145,7 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	int e = facts ? hvo_tmpdir_create("inspect", &tmpdir) : ENOMEM;
 	if (e != 0) {
 		free(facts);
+		svc_source_free(&src);
 		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
 			  strerror(e));
 		return HVO_EXIT_FAILED;
@@ -148,10 +162,25 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	unsigned launches =
 		run.session ? guest_session_launches(run.session) : 0;
 
+	enum hvo_exit source_rc = HVO_EXIT_OK;
+	if (source != NULL && r == 0) {
+		struct guest_disk *iso =
+			ro.nisos ? guest_session_disk(run.session,
+						      (size_t)run.iso_disk[0])
+				 : NULL;
+		if (svc_source_collect(&src, iso, tmpdir) != 0) {
+			cli_error(ctx, source, "%s", src.error);
+			source_rc = HVO_EXIT_FAILED;
+		}
+		for (size_t i = 0; i < src.ncabs; i++)
+			cli_debug(ctx, 1, "source: %s", src.cabs[i].where);
+	}
 	bool fell_back = lr && lr->fell_back;
 	const char *accel = lr && launches ? guest_accel_name(lr->accel) : NULL;
 	double seconds = lr ? lr->seconds : 0;
-	enum hvo_exit rc = HVO_EXIT_OK;
+	enum hvo_exit rc = source_rc;
+	if (r != 0)
+		rc = HVO_EXIT_FAILED;
 	if (svc_run_close(&run) != 0) {
 		cli_error(ctx, "appliance", "did not shut down cleanly");
 		rc = HVO_EXIT_FAILED;
@@ -180,6 +209,23 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		else
 			json_null(&w);
 		json_end_object(&w);
+		json_key(&w, "source");
+		if (source != NULL) {
+			json_begin_object(&w);
+			json_kv_string(&w, "path", source);
+			json_kv_string(&w, "kind",
+				       svc_source_kind_name(src.kind));
+			json_key(&w, "cabinets");
+			json_begin_array(&w);
+			for (size_t i = 0; i < src.ncabs; i++)
+				json_string(&w, src.cabs[i].where);
+			json_end_array(&w);
+			json_kv_string(&w, "error",
+				       src.error[0] ? src.error : NULL);
+			json_end_object(&w);
+		} else {
+			json_null(&w);
+		}
 		json_key(&w, "images");
 		json_begin_array(&w);
 		for (size_t i = 0; i < n; i++) {
@@ -201,6 +247,7 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		svc_facts_free(&facts[i]);
 	free(facts);
+	svc_source_free(&src);
 	hvo_tmpdir_remove(tmpdir);
 	free(tmpdir);
 	return rc;

@@ -415,9 +415,9 @@ static int app_mkdir_p(struct guest_fs *fs, const char *path)
 						  "%s: mkdir: %s", copy,
 						  g_msg(g));
 		} else if (guestfs_is_dir(g, full) != 1) {
-			r = guest_fs_fail(fs, GUEST_E_EXIST,
-					  "%s: exists and is not a directory",
-					  copy);
+			r = guest_fs_fail(
+				fs, end ? GUEST_E_EXIST : GUEST_E_NOTDIR,
+				"%s: exists and is not a directory", copy);
 		}
 		free(full);
 		if (r != GUEST_OK || end)

@@ -343,9 +343,9 @@ static int hd_mkdir_p(struct guest_fs *fs, const char *path)
 						  strerror(e));
 			}
 		} else if (lstat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			r = guest_fs_fail(fs, GUEST_E_EXIST,
-					  "%s: exists and is not a directory",
-					  copy);
+			r = guest_fs_fail(
+				fs, end ? GUEST_E_EXIST : GUEST_E_NOTDIR,
+				"%s: exists and is not a directory", copy);
 		}
 		free(host);
 		if (r != GUEST_OK || end)
