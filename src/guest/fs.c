@@ -85,6 +85,9 @@ int guest_errno_class(int e)
 }
 
 static int vfail(char *buf, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static int vfail(char *buf, int err, const char *fmt, va_list ap)
 {
 	vsnprintf(buf, GUEST_ERROR_MAX, fmt, ap);
 	return err;

@@ -6,6 +6,7 @@ TESTS += $(GUEST_SH_TESTS)
 EXTRA_DIST += $(GUEST_SH_TESTS)
 
 GUEST_UNIT_TESTS = \
+	tests/guest/test_appliance \
 	tests/guest/test_hostdir \
 	tests/guest/test_inspect \
 	tests/guest/test_pe \
@@ -20,6 +21,10 @@ tests_guest_test_pe_LDADD = $(TEST_LDADD)
 tests_guest_test_volume_SOURCES = tests/guest/test_volume.c
 tests_guest_test_volume_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_volume_LDADD = $(TEST_LDADD)
+
+tests_guest_test_appliance_SOURCES = tests/guest/test_appliance.c
+tests_guest_test_appliance_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_appliance_LDADD = $(TEST_LDADD)
 
 tests_guest_test_hostdir_SOURCES = tests/guest/test_hostdir.c
 tests_guest_test_hostdir_CFLAGS = $(TEST_CFLAGS)
