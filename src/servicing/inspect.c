@@ -696,10 +696,14 @@ void svc_inspect_evaluate(struct svc_facts *f)
 		add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",
 			    f->disk_error);
 
-	if (f->ptable_problem[0])
+	if (f->ptable_problem[0]) {
+		/* Nothing on the disk can be located: that is the whole
+		 * story (not also "no Windows"). */
 		add_problem(f, "partition-table-corrupt", HVO_EXIT_CORRUPT,
 			    "the partition table is damaged: %s",
 			    f->ptable_problem);
+		return;
+	}
 	bool bitlocker = false;
 	for (size_t i = 0; i < f->nvolumes; i++) {
 		const struct svc_volume_facts *v = &f->volumes[i];

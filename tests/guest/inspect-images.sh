@@ -27,7 +27,7 @@ cp "$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab" "$T_TMP/iso/support/x86
 genisoimage -quiet -J -r -V VMGUEST -o "$T_TMP/vmguest.iso" "$T_TMP/iso"
 rm -rf "$T_TMP/iso"
 
-names="win7-x86 ws2012-x64 hibernated bitlocker dirty-logs dirty-nologs nowindows winxp-x86"
+names="win7-x86 ws2012-x64 hibernated bitlocker dirty-logs dirty-nologs nowindows winxp-x86 corrupt-gpt"
 set --
 for n in $names; do set -- "$@" "$img/$n.vhdx"; done
 set -- "$@" "$T_TMP/iotest-dynamic-1G.vhdx"
@@ -35,12 +35,12 @@ sha256sum "$@" "$T_TMP/vmguest.iso" >"$T_TMP/before"
 
 run "$HVOFFLINE" --json --log "$T_TMP/log" inspect --source "$T_TMP/vmguest.iso" "$@"
 cp "$T_TMP/out" "$T_TMP/report.json"
-expect_rc 4 "the highest image verdict (unsafe images present)"
-expect_json '.command == "inspect" and .exit_code == 4' "report header"
-expect_json '.images | length == 9' "one report per image"
+expect_rc 5 "the highest image verdict (a corrupt image is present)"
+expect_json '.command == "inspect" and .exit_code == 5' "report header"
+expect_json '.images | length == 10' "one report per image"
 
 # ---- one launch ----
-expect_json '.appliance.launches == 1' "one appliance launch for 9 images and an ISO"
+expect_json '.appliance.launches == 1' "one appliance launch for 10 images and an ISO"
 expect_eq "$(grep -c 'appliance launch #[0-9]* done' "$T_TMP/log")" 1 \
     "the log has exactly one launch-done record"
 expect_json '.source.kind == "iso" and (.source.cabinets | length == 2)' \
@@ -130,6 +130,12 @@ for pair in dirty-logs:SYSTEM_B dirty-nologs:SYSTEM_2; do
         "current control set = hivexsh's Select\\Current ($cur)"
 done
 
+# ---- corrupt ----
+image corrupt-gpt '.status == "corrupt" and .exit_code == 5 and .disk.partition_table == "other" and .disk.volumes == [] and .windows == null' \
+    "damaged GPT headers: corrupt (5), nothing mounted"
+image corrupt-gpt '[.problems[].code] == ["partition-table-corrupt"] and (.problems[0].message | test("CRC32"))' \
+    "damaged GPT: the reason names the CRC"
+
 # ---- no Windows ----
 image nowindows '.status == "no-windows" and .exit_code == 0 and .windows == null and .integration_services == null' \
     "a data disk: no Windows"
@@ -148,12 +154,29 @@ image winxp-x86 '.windows.arch == "x86" and .windows.arch_source == "cmd.exe" an
 image winxp-x86 '.integration_services.vmbus_sys == null and .integration_services.packages == [] and .integration_services.installed_packages == 0' \
     "XP: no integration services, no CBS"
 
-# Text output: one block per image, the verdicts on stderr.
-run "$HVOFFLINE" inspect "$img/nowindows.vhdx" "$img/bitlocker.vhdx"
-expect_rc 4 "text mode: same exit code"
+# The unsafe images alone (and the data disk): exit 4; text output, one
+# block per image, the verdicts on stderr.
+set -- "$img/hibernated.vhdx" "$img/bitlocker.vhdx" "$img/dirty-nologs.vhdx" "$img/nowindows.vhdx"
+sha256sum "$@" >"$T_TMP/before"
+run "$HVOFFLINE" inspect "$@"
+expect_rc 4 "hibernated, BitLocker and dirty-without-logs images: exit 4"
+sha256sum "$@" >"$T_TMP/after"
+T_COUNT=$((T_COUNT + 1))
+if cmp -s "$T_TMP/before" "$T_TMP/after"; then
+    t_pass "unchanged after the text-mode run"
+else
+    t_fail "an image changed in the text-mode run"
+fi
+expect_grep "$T_TMP/out" "hibernated.vhdx: unsafe" "text: hibernated is unsafe"
+expect_grep "$T_TMP/out" "bitlocker.vhdx: unsafe" "text: BitLocker is unsafe"
+expect_grep "$T_TMP/out" "dirty-nologs.vhdx: unsafe" "text: dirty without logs is unsafe"
 expect_grep "$T_TMP/out" "nowindows.vhdx: no-windows" "text: no Windows"
 expect_grep "$T_TMP/out" "no Windows installation was found" "text: said clearly"
-expect_grep "$T_TMP/err" "bitlocker.vhdx: bitlocker: volume 2 (/dev/sdb2) is BitLocker-encrypted" \
+expect_grep "$T_TMP/err" "hibernated.vhdx: hibernated: Windows is hibernated" \
     "stderr: hvoffline: <image>: <what>: <why>"
+expect_grep "$T_TMP/err" "bitlocker.vhdx: bitlocker: volume 2 (/dev/sdb2) is BitLocker-encrypted" \
+    "stderr: BitLocker named with its volume"
+expect_grep "$T_TMP/err" "dirty-nologs.vhdx: hive-dirty-no-logs: the SYSTEM hive" \
+    "stderr: the dirty hive named"
 
 t_finish
