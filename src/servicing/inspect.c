@@ -245,6 +245,7 @@ static bool parse_identity(const char *s, struct svc_installed_package *p)
 		return false;
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", field[0]);
+	snprintf(p->token, sizeof(p->token), "%s", field[1]);
 	snprintf(p->arch, sizeof(p->arch), "%s", field[2]);
 	snprintf(p->language, sizeof(p->language), "%s", field[3]);
 	snprintf(p->version, sizeof(p->version), "%s", field[4]);
@@ -387,19 +388,19 @@ static void read_system(struct ihive *h, struct svc_facts *f)
  * needs.  The copies are private to this run; the guest's files are only
  * read.
  */
-static void read_hive(struct guest_fs *fs, struct svc_facts *f,
-		      const struct svc_inspect_opts *opts, const char *name,
-		      struct svc_hive_facts *hf, size_t tag)
+static void read_hive(struct guest_fs *fs, struct svc_facts *f, const char *dir,
+		      const char *name, struct svc_hive_facts *hf)
 {
-	char guest_path[160], host[3][1200];
-	const char *suffix[3] = { "", ".LOG1", ".LOG2" };
-	bool have[3] = { false, false, false };
-	for (int i = 0; i < 3; i++) {
+	char guest_path[160], host[4][1200];
+	/* Windows 8.1 and later log to HIVE.LOG1/LOG2; XP to HIVE.LOG. */
+	const char *suffix[4] = { "", ".LOG", ".LOG1", ".LOG2" };
+	bool have = false;
+	for (int i = 0; i < 4; i++) {
 		snprintf(guest_path, sizeof(guest_path),
 			 "%s/System32/config/%s%s", f->systemroot, name,
 			 suffix[i]);
-		snprintf(host[i], sizeof(host[i]), "%s/%zu-%s%s", opts->tmpdir,
-			 tag, name, suffix[i]);
+		snprintf(host[i], sizeof(host[i]), "%s/%s%s", dir, name,
+			 suffix[i]);
 		struct guest_stat st;
 		if (guest_fs_stat(fs, guest_path, &st) != GUEST_OK ||
 		    st.type != GUEST_FT_FILE)
@@ -412,21 +413,16 @@ static void read_hive(struct guest_fs *fs, struct svc_facts *f,
 					 "cannot copy: %s", guest_fs_error(fs));
 			continue;
 		}
-		have[i] = true;
+		if (i == 0)
+			have = true;
 	}
-	hf->present = have[0];
-	if (!have[0])
+	hf->present = have;
+	if (!have)
 		return;
-	ihive_check(host[0], have[1] ? host[1] : NULL, have[2] ? host[2] : NULL,
-		    hf);
 	struct ihive *h;
-	char err[200];
-	if (ihive_open(host[0], &h, err, sizeof(err)) != 0) {
-		hf->corrupt = true;
-		set_text(hf->problem, sizeof(hf->problem), "%s", err);
+	ihive_open(host[0], hf, &h);
+	if (h == NULL)
 		return;
-	}
-	hf->opened = true;
 	if (hf == &f->software)
 		read_software(h, f);
 	else
@@ -516,8 +512,20 @@ static void read_hiberfil(struct guest_fs *fs, struct svc_facts *f)
 static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 			 const struct svc_inspect_opts *opts)
 {
-	read_hive(fs, f, opts, "SOFTWARE", &f->software, f->windows_volume);
-	read_hive(fs, f, opts, "SYSTEM", &f->system, f->windows_volume);
+	/* A directory of its own for this guest's hive copies: the logs
+	 * found beside a copy must be this guest's. */
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/hives-XXXXXX", opts->tmpdir);
+	if (mkdtemp(dir) == NULL) {
+		set_text(f->software.problem, sizeof(f->software.problem),
+			 "scratch directory: %s", strerror(errno));
+		set_text(f->disk_error, sizeof(f->disk_error),
+			 "cannot make a scratch directory in %s: %s",
+			 opts->tmpdir, strerror(errno));
+		return;
+	}
+	read_hive(fs, f, dir, "SOFTWARE", &f->software);
+	read_hive(fs, f, dir, "SYSTEM", &f->system);
 	read_servicing_packages(fs, f);
 	read_arch(fs, f);
 	read_vmbus(fs, f);

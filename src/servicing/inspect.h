@@ -40,6 +40,7 @@
  * CBS Packages key, or both. */
 struct svc_installed_package {
 	char name[SVC_NAME_MAX];
+	char token[24]; /* publicKeyToken, 16 hex digits */
 	char arch[16];
 	char language[32]; /* "" for neutral */
 	char version[32];

@@ -20,27 +20,6 @@ struct ihive {
 	hive_h *h;
 };
 
-int ihive_open(const char *path, struct ihive **h_ret, char *err,
-	       size_t errsize)
-{
-	*h_ret = NULL;
-	hive_h *h = hivex_open(path, 0);
-	if (h == NULL) {
-		snprintf(err, errsize, "not a readable hive: %s",
-			 strerror(errno));
-		return -1;
-	}
-	struct ihive *ih = calloc(1, sizeof(*ih));
-	if (ih == NULL) {
-		hivex_close(h);
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	ih->h = h;
-	*h_ret = ih;
-	return 0;
-}
-
 void ihive_close(struct ihive *h)
 {
 	if (h == NULL)
@@ -179,11 +158,19 @@ int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
 #define REGF_CHECKSUM	0x1fc
 #define REGF_BASE_BLOCK 4096
 
-void ihive_check(const char *path, const char *log1, const char *log2,
-		 struct svc_hive_facts *hf)
+static bool log_exists(const char *path, const char *suffix)
 {
-	hf->log1 = log1 != NULL;
-	hf->log2 = log2 != NULL;
+	char p[4200];
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return access(p, F_OK) == 0;
+}
+
+void ihive_open(const char *path, struct svc_hive_facts *hf,
+		struct ihive **h_ret)
+{
+	*h_ret = NULL;
+	hf->log1 = log_exists(path, ".LOG1");
+	hf->log2 = log_exists(path, ".LOG2");
 	uint8_t base[REGF_BASE_BLOCK];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? hvo_pread_full(fd, base, sizeof(base), 0) : -1;
@@ -206,4 +193,21 @@ void ihive_check(const char *path, const char *log1, const char *log2,
 	 * it answers, a dirty hive's logs count as unchecked. */
 	hf->logs_checked = false;
 	hf->logs_usable = false;
+
+	hive_h *h = hivex_open(path, 0);
+	if (h == NULL) {
+		hf->corrupt = true;
+		snprintf(hf->problem, sizeof(hf->problem),
+			 "not a readable hive: %s", strerror(errno));
+		return;
+	}
+	struct ihive *ih = calloc(1, sizeof(*ih));
+	if (ih == NULL) {
+		hivex_close(h);
+		snprintf(hf->problem, sizeof(hf->problem), "out of memory");
+		return;
+	}
+	ih->h = h;
+	hf->opened = true;
+	*h_ret = ih;
 }

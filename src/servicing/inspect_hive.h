@@ -16,9 +16,15 @@
 
 struct ihive;
 
-/* Opens a hive file read-only.  Returns 0, or -1 with @err filled. */
-int ihive_open(const char *path, struct ihive **h_ret, char *err,
-	       size_t errsize);
+/*
+ * Opens a copy of a hive read-only, with its logs beside it (HIVE.LOG,
+ * HIVE.LOG1, HIVE.LOG2), and fills the state fields of @hf: dirty or not,
+ * sequence numbers, which logs exist and whether they would recover it,
+ * corrupt.  *@h_ret is a handle for reads (of the hive as recovered, when
+ * its logs recover it), or NULL when the hive cannot be read.
+ */
+void ihive_open(const char *path, struct svc_hive_facts *hf,
+		struct ihive **h_ret);
 void ihive_close(struct ihive *h);
 
 /*
@@ -37,13 +43,5 @@ int ihive_has_key(struct ihive *h, const char *key);
  * 1 if the key is absent, -1 on error. */
 int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
 		  size_t *n_ret);
-
-/*
- * Checks a hive file's state: base block (dirty or not), and with logs
- * @log1/@log2 (host paths, NULL when absent) whether a recovery would
- * succeed.  Fills the state fields of @hf.
- */
-void ihive_check(const char *path, const char *log1, const char *log2,
-		 struct svc_hive_facts *hf);
 
 #endif /* HVO_SERVICING_INSPECT_HIVE_H */

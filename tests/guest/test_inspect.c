@@ -466,6 +466,16 @@ static void test_dirty_hives(void **state)
 	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
 	svc_facts_free(&f);
 
+	/* The logs gone from the guest: no copy of an earlier run's logs
+	 * may stand in for them (each run reads into its own directory). */
+	sh("rm v/Windows/System32/config/SYSTEM.LOG1 "
+	   "v/Windows/System32/config/system.log2");
+	inspect(&spec, &f);
+	assert_false(f.system.log1);
+	assert_false(f.system.log2);
+	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));
+	svc_facts_free(&f);
+
 	/* A hive that is not one: corrupt (5). */
 	sh("head -c 9000 /dev/zero > v/Windows/System32/config/SOFTWARE");
 	inspect(&spec, &f);
