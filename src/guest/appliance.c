@@ -364,8 +364,20 @@ static int commit_temp(struct guest_fs *fs, const char *path, const char *tmp,
 	return GUEST_OK;
 }
 
-static int app_write_atomic(struct guest_fs *fs, const char *path,
-			    const void *data, size_t len)
+/* The new content of an atomic replace, as one libguestfs call that
+ * writes @tmp (guestfs_write or guestfs_upload). */
+struct fill {
+	const void *data; /* guestfs_write */
+	size_t len;
+	const char *host_path; /* guestfs_upload, when not NULL */
+};
+
+/*
+ * Replaces @path atomically: the new content goes to a temporary name in
+ * the same directory, then commit_temp() renames it over the target.
+ */
+static int atomic_replace(struct guest_fs *fs, const char *path,
+			  const struct fill *fill)
 {
 	guestfs_h *g = A(fs)->s->g;
 	char *full, *tmp;
@@ -377,8 +389,13 @@ static int app_write_atomic(struct guest_fs *fs, const char *path,
 		free(full);
 		return r;
 	}
-	if (guestfs_write(g, tmp, data, len) != 0) {
-		r = guest_fs_fail(fs, g_class(g), "%s: write: %s", path,
+	int rc = fill->host_path != NULL
+			 ? guestfs_upload(g, fill->host_path, tmp)
+			 : guestfs_write(g, tmp, fill->data, fill->len);
+	if (rc != 0) {
+		r = guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
+				  fill->host_path ? " from " : "",
+				  fill->host_path ? fill->host_path : "",
 				  g_msg(g));
 		guestfs_rm_f(g, tmp);
 	} else {
@@ -389,42 +406,24 @@ static int app_write_atomic(struct guest_fs *fs, const char *path,
 	return r;
 }
 
-static int app_mkdir_p(struct guest_fs *fs, const char *path)
+static int app_write_atomic(struct guest_fs *fs, const char *path,
+			    const void *data, size_t len)
+{
+	struct fill fill = { .data = data, .len = len };
+	return atomic_replace(fs, path, &fill);
+}
+
+static int app_mkdir(struct guest_fs *fs, const char *path)
 {
 	guestfs_h *g = A(fs)->s->g;
-	/* One component at a time: each prefix is resolved as it exists,
-	 * so new directories are created inside the stored spelling. */
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
-	int r = GUEST_OK;
-	for (char *p = copy;; p++) {
-		bool end = *p == '\0';
-		if (!end && *p != '/')
-			continue;
-		*p = '\0';
-		char *full;
-		bool exists;
-		r = app_resolve_full(fs, copy, false, &full, &exists);
-		if (r != GUEST_OK)
-			break;
-		if (!exists) {
-			if (guestfs_mkdir(g, full) != 0)
-				r = guest_fs_fail(fs, g_class(g),
-						  "%s: mkdir: %s", copy,
-						  g_msg(g));
-		} else if (guestfs_is_dir(g, full) != 1) {
-			r = guest_fs_fail(
-				fs, end ? GUEST_E_EXIST : GUEST_E_NOTDIR,
-				"%s: exists and is not a directory", copy);
-		}
-		free(full);
-		if (r != GUEST_OK || end)
-			break;
-		*p = '/';
-	}
-	free(copy);
+	char *full;
+	int r = app_resolve_full(fs, path, false, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	if (guestfs_mkdir(g, full) != 0)
+		r = guest_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
+				  g_msg(g));
+	free(full);
 	return r;
 }
 
@@ -508,26 +507,8 @@ static int app_copy_out(struct guest_fs *fs, const char *path,
 static int app_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 			      const char *path)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full, *tmp;
-	int r = write_target(fs, path, &full);
-	if (r != GUEST_OK)
-		return r;
-	r = temp_beside(fs, path, full, &tmp);
-	if (r != GUEST_OK) {
-		free(full);
-		return r;
-	}
-	if (guestfs_upload(g, host_path, tmp) != 0) {
-		r = guest_fs_fail(fs, g_class(g), "%s from %s: %s", path,
-				  host_path, g_msg(g));
-		guestfs_rm_f(g, tmp);
-	} else {
-		r = commit_temp(fs, path, tmp, full);
-	}
-	free(tmp);
-	free(full);
-	return r;
+	struct fill fill = { .host_path = host_path };
+	return atomic_replace(fs, path, &fill);
 }
 
 static void app_fs_close(struct guest_fs *fs)
@@ -541,7 +522,7 @@ static const struct guest_fs_ops app_fs_ops = {
 	.read = app_read,
 	.pread = app_pread,
 	.write_atomic = app_write_atomic,
-	.mkdir_p = app_mkdir_p,
+	.mkdir = app_mkdir,
 	.list = app_list,
 	.rename = app_rename,
 	.remove = app_remove,

@@ -331,6 +331,33 @@ int guest_fs_write_atomic(struct guest_fs *fs, const char *path,
 	return r;
 }
 
+/*
+ * One component at a time: each prefix is looked up as it exists (in its
+ * stored spelling) and only a missing one is created, so that
+ * "windows\\Logs" adds Logs inside the existing "Windows".
+ */
+static int mkdir_walk(struct guest_fs *fs, char *norm)
+{
+	int r = GUEST_OK;
+	for (char *p = norm;; p++) {
+		bool end = *p == '\0';
+		if (!end && *p != '/')
+			continue;
+		*p = '\0';
+		struct guest_stat st;
+		r = fs->ops->stat(fs, norm, &st);
+		if (r == GUEST_E_NOENT)
+			r = fs->ops->mkdir(fs, norm);
+		else if (r == GUEST_OK && st.type != GUEST_FT_DIR)
+			r = guest_fs_fail(
+				fs, end ? GUEST_E_EXIST : GUEST_E_NOTDIR,
+				"%s: exists and is not a directory", norm);
+		if (r != GUEST_OK || end)
+			return r;
+		*p = '/';
+	}
+}
+
 int guest_fs_mkdir_p(struct guest_fs *fs, const char *path)
 {
 	char *norm;
@@ -339,7 +366,7 @@ int guest_fs_mkdir_p(struct guest_fs *fs, const char *path)
 		return r;
 	r = check_writable(fs, path);
 	if (r == GUEST_OK && norm[0] != '\0')
-		r = fs->ops->mkdir_p(fs, norm);
+		r = mkdir_walk(fs, norm);
 	free(norm);
 	return r;
 }

@@ -26,7 +26,8 @@ struct guest_fs_ops {
 		     size_t len, uint8_t *buf, size_t *got_ret);
 	int (*write_atomic)(struct guest_fs *fs, const char *path,
 			    const void *data, size_t len);
-	int (*mkdir_p)(struct guest_fs *fs, const char *path);
+	/* Creates one directory; its parent exists, it does not. */
+	int (*mkdir)(struct guest_fs *fs, const char *path);
 	int (*list)(struct guest_fs *fs, const char *path, char ***names_ret,
 		    size_t *n_ret);
 	int (*rename)(struct guest_fs *fs, const char *from, const char *to);

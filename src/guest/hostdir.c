@@ -293,8 +293,32 @@ static int write_target(struct guest_fs *fs, const char *path, char **host_ret)
 	return GUEST_OK;
 }
 
-static int hd_write_atomic(struct guest_fs *fs, const char *path,
-			   const void *data, size_t len)
+static int copy_fd(int in, int out)
+{
+	uint8_t buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (n == 0)
+			return 0;
+		int e = hvo_write_all(out, buf, (size_t)n);
+		if (e != 0)
+			return e;
+	}
+}
+
+/*
+ * Replaces @path atomically: hvo_atomic_open() makes a temporary file in
+ * the same directory, which gets @len bytes of @data or, when @in >= 0,
+ * everything read from @in, and is then flushed and renamed over the
+ * target (hvo_atomic_commit).
+ */
+static int atomic_replace(struct guest_fs *fs, const char *path,
+			  const void *data, size_t len, int in)
 {
 	char *host;
 	int r = write_target(fs, path, &host);
@@ -303,7 +327,8 @@ static int hd_write_atomic(struct guest_fs *fs, const char *path,
 	struct hvo_atomic_file af;
 	int e = hvo_atomic_open(host, 0644, &af);
 	if (e == 0) {
-		e = hvo_write_all(af.fd, data, len);
+		e = in >= 0 ? copy_fd(in, af.fd)
+			    : hvo_write_all(af.fd, data, len);
 		if (e == 0)
 			e = hvo_atomic_commit(&af);
 		else
@@ -316,43 +341,24 @@ static int hd_write_atomic(struct guest_fs *fs, const char *path,
 	return GUEST_OK;
 }
 
-static int hd_mkdir_p(struct guest_fs *fs, const char *path)
+static int hd_write_atomic(struct guest_fs *fs, const char *path,
+			   const void *data, size_t len)
 {
-	/* Create one component at a time, each resolved as it exists. */
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
-	int r = GUEST_OK;
-	for (char *p = copy;; p++) {
-		bool end = *p == '\0';
-		if (!end && *p != '/')
-			continue;
-		*p = '\0';
-		char *host;
-		bool missing;
-		r = resolve_host(fs, copy, true, &host, NULL, &missing);
-		if (r != GUEST_OK)
-			break;
-		struct stat st;
-		if (missing) {
-			if (mkdir(host, 0755) != 0 && errno != EEXIST) {
-				int e = errno;
-				r = guest_fs_fail(fs, guest_errno_class(e),
-						  "%s: mkdir: %s", copy,
-						  strerror(e));
-			}
-		} else if (lstat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			r = guest_fs_fail(
-				fs, end ? GUEST_E_EXIST : GUEST_E_NOTDIR,
-				"%s: exists and is not a directory", copy);
-		}
-		free(host);
-		if (r != GUEST_OK || end)
-			break;
-		*p = '/';
+	return atomic_replace(fs, path, data, len, -1);
+}
+
+static int hd_mkdir(struct guest_fs *fs, const char *path)
+{
+	char *host;
+	int r = resolve_host(fs, path, true, &host, NULL, NULL);
+	if (r != GUEST_OK)
+		return r;
+	if (mkdir(host, 0755) != 0) {
+		int e = errno;
+		r = guest_fs_fail(fs, guest_errno_class(e), "%s: mkdir: %s",
+				  path, strerror(e));
 	}
-	free(copy);
+	free(host);
 	return r;
 }
 
@@ -439,24 +445,6 @@ static int hd_remove(struct guest_fs *fs, const char *path)
 	return r;
 }
 
-static int copy_fd(int in, int out)
-{
-	uint8_t buf[65536];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return 0;
-		int e = hvo_write_all(out, buf, (size_t)n);
-		if (e != 0)
-			return e;
-	}
-}
-
 static int hd_copy_out(struct guest_fs *fs, const char *path,
 		       const char *host_path)
 {
@@ -492,27 +480,9 @@ static int hd_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
 				     strerror(e));
 	}
-	char *host;
-	int r = write_target(fs, path, &host);
-	if (r != GUEST_OK) {
-		close(in);
-		return r;
-	}
-	struct hvo_atomic_file af;
-	int e = hvo_atomic_open(host, 0644, &af);
-	if (e == 0) {
-		e = copy_fd(in, af.fd);
-		if (e == 0)
-			e = hvo_atomic_commit(&af);
-		else
-			hvo_atomic_abort(&af);
-	}
+	int r = atomic_replace(fs, path, NULL, 0, in);
 	close(in);
-	free(host);
-	if (e != 0)
-		return guest_fs_fail(fs, guest_errno_class(e), "%s: write: %s",
-				     path, strerror(e));
-	return GUEST_OK;
+	return r;
 }
 
 static void hd_close(struct guest_fs *fs)
@@ -528,7 +498,7 @@ static const struct guest_fs_ops hostdir_fs_ops = {
 	.read = hd_read,
 	.pread = hd_pread,
 	.write_atomic = hd_write_atomic,
-	.mkdir_p = hd_mkdir_p,
+	.mkdir = hd_mkdir,
 	.list = hd_list,
 	.rename = hd_rename,
 	.remove = hd_remove,
