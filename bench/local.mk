@@ -4,6 +4,10 @@
 # peer in the same run on the same inputs and prints the ratio; a module
 # registers its script here with BENCH_SCRIPTS += bench/NAME.sh.
 BENCH_SCRIPTS =
+# Automake takes any *_SCRIPTS as an installable primary and refuses one
+# without a directory; an empty directory makes its install rule a no-op
+# (`test -n "$(BENCHdir)" || list=`), so benchmarks are never installed.
+BENCHdir =
 EXTRA_DIST += bench/README.md bench/lib.sh
 
 bench: all
