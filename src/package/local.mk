@@ -9,6 +9,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/identity.c \
 	%reldir%/inf_parse.c \
 	%reldir%/inf_resolve.c \
+	%reldir%/link.c \
 	%reldir%/manifest.c \
 	%reldir%/paths.c \
 	%reldir%/strmap.c \

@@ -716,6 +716,7 @@ static enum pkg_err read_dependency(struct ctx *c, const struct pkgi_xnode *n,
 				    struct component_vecs *v)
 {
 	const char *disc = attr(c, n, "discoverable");
+	const char *resource_type = attr(c, n, "resourceType");
 	for (const struct pkgi_xnode *da = n->first; da; da = da->next) {
 		enum pkg_err rc;
 		if (!is(da, "dependentAssembly")) {
@@ -728,6 +729,7 @@ static enum pkg_err read_dependency(struct ctx *c, const struct pkgi_xnode *n,
 		if (d == NULL)
 			return NOMEM(c);
 		d->dependency_type = attr(c, da, "dependencyType");
+		d->resource_type = resource_type;
 		d->discoverable = disc == NULL || !pkgi_strcaseeq(disc, "no");
 		d->line = da->line;
 		if ((rc = child_identity(c, da, &d->identity)))

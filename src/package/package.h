@@ -326,6 +326,7 @@ struct pkg_sd_definition {
 struct pkg_dependency {
 	struct pkg_identity identity;
 	const char *dependency_type; /* "install", "prerequisite" or NULL */
+	const char *resource_type;   /* "Resources" (language packs), or NULL */
 	bool discoverable;
 	unsigned line;
 };
@@ -357,6 +358,8 @@ struct pkg_manifest {
 	size_t ndeps;
 	struct pkg_unmodelled *unmodelled;
 	size_t nunmodelled;
+	/* Filled by pkg_package_open() for a driver component: its INF. */
+	const struct pkg_inf *inf;
 };
 
 /* ------------------------------------------------------------------ */
@@ -867,6 +870,19 @@ bool pkg_parents_satisfied(const struct pkg_package *pkg,
  * Returns PKG_OK and *@pkg_ret (free with pkg_package_free()).
  */
 enum pkg_err pkg_package_open(const char *path, struct pkg_package **pkg_ret,
+			      struct pkg_error *err);
+
+/*
+ * Links the updates of @pkg to its manifests (pkg->manifests, set by the
+ * caller): each update's manifest (by the key of its identity), the INF
+ * of a driver (the manifest's ->inf, when parsed; the manifest must list
+ * the INF file), and each component's dependency closure: "install"
+ * dependencies followed depth-first, each component once; prerequisites
+ * (such as language resources, absent from the cabinet) are not.  A
+ * manifest that an update or install dependency needs and the package
+ * lacks is PKG_ERR_MISSING; nested packages are PKG_ERR_UNSUPPORTED.
+ */
+enum pkg_err pkg_package_link(struct pkg_arena *arena, struct pkg_package *pkg,
 			      struct pkg_error *err);
 
 /* Releases a package and everything in it; accepts NULL. */

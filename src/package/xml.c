@@ -86,11 +86,9 @@ static const char *find(const char *hay, size_t len, const char *needle)
  */
 static enum pkg_err normalise(const uint8_t *buf, size_t len, const char *file,
 			      const char **text_ret, size_t *len_ret,
-			      char **owned_ret, bool *transcoded_ret,
-			      struct pkg_error *err)
+			      char **owned_ret, struct pkg_error *err)
 {
 	*owned_ret = NULL;
-	*transcoded_ret = false;
 	if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) {
 		*text_ret = (const char *)buf + 3;
 		*len_ret = len - 3;
@@ -122,7 +120,6 @@ static enum pkg_err normalise(const uint8_t *buf, size_t len, const char *file,
 		*owned_ret = u8;
 		*text_ret = u8;
 		*len_ret = u8len;
-		*transcoded_ret = true;
 		return PKG_OK;
 	}
 	*text_ret = (const char *)buf;
@@ -258,9 +255,7 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 	const char *text;
 	size_t tlen;
 	char *owned;
-	bool transcoded;
-	enum pkg_err rc =
-		normalise(b, len, file, &text, &tlen, &owned, &transcoded, err);
+	enum pkg_err rc = normalise(b, len, file, &text, &tlen, &owned, err);
 	if (rc != PKG_OK)
 		return rc;
 
@@ -288,12 +283,15 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 				 "attacks)");
 	}
 
+	/* The text is parsed as UTF-8 whatever the declaration says: a
+	 * declared encoding such as UTF-7 could otherwise spell "<!DOCTYPE"
+	 * in bytes the scan above does not see.  Manifests are UTF-8 (or
+	 * UTF-16, transcoded above); anything else fails as malformed. */
 	xmlInitParser();
-	int options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
-	if (transcoded)
-		options |= XML_PARSE_IGNORE_ENC;
-	xmlTextReaderPtr r = xmlReaderForMemory(
-		text, (int)tlen, NULL, transcoded ? "UTF-8" : NULL, options);
+	int options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT |
+		      XML_PARSE_IGNORE_ENC;
+	xmlTextReaderPtr r =
+		xmlReaderForMemory(text, (int)tlen, NULL, "UTF-8", options);
 	if (r == NULL) {
 		free(owned);
 		return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,

@@ -1,0 +1,17 @@
+# Unit tests of src/package.  Tests that need the real IC packages unpack
+# them with cabextract (an independent tool) and take expected values from
+# xmllint, iconv and grep.
+PACKAGE_TESTS = \
+	tests/package/test_ic \
+	tests/package/test_manifest
+check_PROGRAMS += $(PACKAGE_TESTS)
+TESTS += $(PACKAGE_TESTS)
+EXTRA_DIST += tests/package/pkgtest.h
+
+tests_package_test_ic_SOURCES = tests/package/test_ic.c tests/package/pkgtest.c
+tests_package_test_ic_CFLAGS = $(TEST_CFLAGS)
+tests_package_test_ic_LDADD = $(TEST_LDADD)
+
+tests_package_test_manifest_SOURCES = tests/package/test_manifest.c tests/package/pkgtest.c
+tests_package_test_manifest_CFLAGS = $(TEST_CFLAGS)
+tests_package_test_manifest_LDADD = $(TEST_LDADD)
