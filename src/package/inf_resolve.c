@@ -191,14 +191,17 @@ bool pkg_inf_decoration_applies(const struct pkg_inf_decoration *d,
 	if (d->arch && (t->arch == NULL || !pkgi_strcaseeq(d->arch, t->arch)))
 		return false;
 	if (d->has_version) {
-		if (t->nt_major != d->major)
-			return t->nt_major > d->major;
-		if (t->nt_minor != d->minor)
-			return t->nt_minor > d->minor;
-		/* Same OS version: a build number must be reached (it is
-		 * only evaluated for an exact major.minor match). */
-		if (d->build && t->build < d->build)
+		if (t->nt_major != d->major) {
+			if (t->nt_major < d->major)
+				return false;
+		} else if (t->nt_minor != d->minor) {
+			if (t->nt_minor < d->minor)
+				return false;
+		} else if (d->build && t->build < d->build) {
+			/* A build number is only evaluated when major.minor
+			 * match exactly. */
 			return false;
+		}
 	}
 	if (d->product_type && d->product_type != t->product_type)
 		return false;

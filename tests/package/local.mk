@@ -3,7 +3,8 @@
 # xmllint, iconv and grep.
 PACKAGE_TESTS = \
 	tests/package/test_ic \
-	tests/package/test_manifest
+	tests/package/test_manifest \
+	tests/package/test_inf
 check_PROGRAMS += $(PACKAGE_TESTS)
 TESTS += $(PACKAGE_TESTS)
 EXTRA_DIST += tests/package/pkgtest.h
@@ -15,3 +16,7 @@ tests_package_test_ic_LDADD = $(TEST_LDADD)
 tests_package_test_manifest_SOURCES = tests/package/test_manifest.c tests/package/pkgtest.c
 tests_package_test_manifest_CFLAGS = $(TEST_CFLAGS)
 tests_package_test_manifest_LDADD = $(TEST_LDADD)
+
+tests_package_test_inf_SOURCES = tests/package/test_inf.c tests/package/pkgtest.c
+tests_package_test_inf_CFLAGS = $(TEST_CFLAGS)
+tests_package_test_inf_LDADD = $(TEST_LDADD)
