@@ -1,0 +1,16 @@
+# cab/: Microsoft cabinets -- container, checksums, cabinet sets, the
+# stored/MSZIP/LZX/Quantum decoders, safe extraction and the writer.
+# Depends on zlib only (MSZIP inflate/deflate).
+pkginclude_HEADERS += %reldir%/cab.h
+libhvo_internal_la_SOURCES += \
+	%reldir%/cab.h %reldir%/cab_internal.h \
+	%reldir%/error.c \
+	%reldir%/open.c \
+	%reldir%/name.c \
+	%reldir%/stream.c \
+	%reldir%/read.c \
+	%reldir%/extract.c \
+	%reldir%/huffman.c %reldir%/huffman.h \
+	%reldir%/mszip.c \
+	%reldir%/lzx.c \
+	%reldir%/quantum.c
