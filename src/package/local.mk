@@ -11,6 +11,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/inf_resolve.c \
 	%reldir%/link.c \
 	%reldir%/manifest.c \
+	%reldir%/open.c \
 	%reldir%/paths.c \
 	%reldir%/strmap.c \
 	%reldir%/version.c \

@@ -867,7 +867,10 @@ bool pkg_parents_satisfied(const struct pkg_package *pkg,
  *
  * A malformed manifest or INF, a missing payload, a key that does not
  * match or a digest mismatch is an error naming the file (and line).
- * Returns PKG_OK and *@pkg_ret (free with pkg_package_free()).
+ * Returns PKG_OK and *@pkg_ret (free with pkg_package_free()).  When the
+ * only problems are payloads (PKG_ERR_MISSING or PKG_ERR_DIGEST after the
+ * digest pass), *@pkg_ret is set all the same, every file's state in it,
+ * so that the caller can report them all; otherwise it is NULL.
  */
 enum pkg_err pkg_package_open(const char *path, struct pkg_package **pkg_ret,
 			      struct pkg_error *err);

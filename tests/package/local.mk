@@ -5,7 +5,8 @@ PACKAGE_TESTS = \
 	tests/package/test_ic \
 	tests/package/test_manifest \
 	tests/package/test_inf \
-	tests/package/test_applicability
+	tests/package/test_applicability \
+	tests/package/test_package_open
 check_PROGRAMS += $(PACKAGE_TESTS)
 TESTS += $(PACKAGE_TESTS)
 EXTRA_DIST += tests/package/pkgtest.h
@@ -25,3 +26,7 @@ tests_package_test_inf_LDADD = $(TEST_LDADD)
 tests_package_test_applicability_SOURCES = tests/package/test_applicability.c tests/package/pkgtest.c
 tests_package_test_applicability_CFLAGS = $(TEST_CFLAGS)
 tests_package_test_applicability_LDADD = $(TEST_LDADD)
+
+tests_package_test_package_open_SOURCES = tests/package/test_package_open.c tests/package/pkgtest.c
+tests_package_test_package_open_CFLAGS = $(TEST_CFLAGS)
+tests_package_test_package_open_LDADD = $(TEST_LDADD)
