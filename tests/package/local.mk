@@ -30,3 +30,8 @@ tests_package_test_applicability_LDADD = $(TEST_LDADD)
 tests_package_test_package_open_SOURCES = tests/package/test_package_open.c tests/package/pkgtest.c
 tests_package_test_package_open_CFLAGS = $(TEST_CFLAGS)
 tests_package_test_package_open_LDADD = $(TEST_LDADD)
+
+# The `hvoffline package info` command.
+PACKAGE_CLI_TESTS = tests/package/package-info.sh
+TESTS += $(PACKAGE_CLI_TESTS)
+EXTRA_DIST += $(PACKAGE_CLI_TESTS)
