@@ -656,6 +656,92 @@ static enum pkg_err dest_dir(struct rctx *r, const char *name, unsigned line,
 	return *subdir ? PKG_OK : r->err->code;
 }
 
+/* The line for @key in [<base>.<arch>], else [<base>], or NULL. */
+static const struct pkg_inf_line *arch_lookup(struct rctx *r, const char *base,
+					      const char *key)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		const char *name = base;
+		if (pass == 0) {
+			if (r->t->arch == NULL)
+				continue;
+			name = pkgi_printf(r->arena, "%s.%s", base, r->t->arch);
+			if (name == NULL)
+				return NULL;
+		}
+		const struct pkg_inf_section *s = pkg_inf_section(r->inf, name);
+		for (size_t i = 0; s && i < s->nlines; i++)
+			if (s->lines[i].key &&
+			    pkgi_strcaseeq(s->lines[i].key, key))
+				return &s->lines[i];
+	}
+	return NULL;
+}
+
+static void join_part(struct pkgi_buf *b, const char *part)
+{
+	while (*part == '\\')
+		part++;
+	size_t n = strlen(part);
+	while (n > 0 && part[n - 1] == '\\')
+		n--;
+	if (n == 0)
+		return;
+	if (b->len)
+		pkgi_buf_putc(b, '\\');
+	pkgi_buf_put(b, part, n);
+}
+
+/*
+ * Where @src sits in the driver package: [SourceDisksFiles] gives its disk
+ * and subdirectory, [SourceDisksNames] the disk's path ("INF
+ * SourceDisksFiles section", "INF SourceDisksNames section"), both with
+ * an optional .<arch> platform extension.
+ */
+static enum pkg_err source_path(struct rctx *r, struct pkg_inf_copy *c,
+				unsigned line)
+{
+	const struct pkg_inf_line *f =
+		arch_lookup(r, "SourceDisksFiles", c->source_name);
+	c->source_path = c->source_name;
+	c->source_listed = f != NULL;
+	if (f == NULL)
+		return PKG_OK;
+	char *disk = text(r, field(f, 0), f->lineno);
+	char *sub = text(r, field(f, 1), f->lineno);
+	if (disk == NULL || sub == NULL)
+		return r->err->code;
+	const char *dpath = "";
+	const struct pkg_inf_line *d = arch_lookup(r, "SourceDisksNames", disk);
+	if (d) {
+		dpath = text(r, field(d, 3), d->lineno);
+		if (dpath == NULL)
+			return r->err->code;
+	}
+	struct pkgi_buf b = { 0 };
+	join_part(&b, dpath);
+	join_part(&b, sub);
+	join_part(&b, c->source_name);
+	char *path = b.oom ? NULL : pkgi_strndup(r->arena, b.s, b.len);
+	pkgi_buf_free(&b);
+	if (path == NULL)
+		return nomem(r);
+	/* A path that climbs out of the driver package is refused. */
+	for (const char *p = path; *p;) {
+		const char *e = strchr(p, '\\');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if ((n == 2 && p[0] == '.' && p[1] == '.') || strchr(p, ':') ||
+		    strchr(p, '/'))
+			return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
+					 "source path '%s' of %s leaves the "
+					 "driver package",
+					 path, c->source_name);
+		p += n + (e ? 1 : 0);
+	}
+	c->source_path = path;
+	return PKG_OK;
+}
+
 static enum pkg_err copy_one(struct rctx *r, struct pkgi_vec *out,
 			     const char *section, const char *dest,
 			     const char *src, uint32_t flags, unsigned line)
@@ -672,6 +758,9 @@ static enum pkg_err copy_one(struct rctx *r, struct pkgi_vec *out,
 	c->flags = flags;
 	c->section = section;
 	c->line = line;
+	enum pkg_err rc = source_path(r, c, line);
+	if (rc)
+		return rc;
 	return dest_dir(r, section, line, &c->dirid, &c->subdir);
 }
 

@@ -496,10 +496,15 @@ struct pkg_inf_reg {
 struct pkg_inf_copy {
 	const char *dest_name;	 /* name in the destination directory */
 	const char *source_name; /* name in the driver package */
-	uint32_t flags;		 /* COPYFLG_* */
-	int32_t dirid;		 /* from [DestinationDirs] */
-	const char *subdir;	 /* "" when none */
-	const char *section;	 /* the file-list section, or NULL for
+	/* Its path in the driver package, from [SourceDisksFiles] and
+	 * [SourceDisksNames] (disk path, subdirectory, name; '\'-separated),
+	 * or the bare name when the INF does not list it. */
+	const char *source_path;
+	bool source_listed;  /* found in [SourceDisksFiles] */
+	uint32_t flags;	     /* COPYFLG_* */
+	int32_t dirid;	     /* from [DestinationDirs] */
+	const char *subdir;  /* "" when none */
+	const char *section; /* the file-list section, or NULL for
 				    the @file form */
 	unsigned line;
 };

@@ -602,12 +602,18 @@ static void check_all_infs(struct ic *ic, const char *arch,
 				resolve(ic, inf, arch, vers[v][0], vers[v][1]);
 			for (size_t k = 0; k < d->ninstalls; k++)
 				for (size_t c = 0; c < d->installs[k].ncopies;
-				     c++)
+				     c++) {
+					const struct pkg_inf_copy *cp =
+						&d->installs[k].copies[c];
+					/* Listed in [SourceDisksFiles], at the
+					 * top of the package. */
+					assert_true(cp->source_listed);
+					assert_string_equal(cp->source_path,
+							    cp->source_name);
 					assert_non_null(payload_path(
 						ic, u->manifest->key,
-						d->installs[k]
-							.copies[c]
-							.source_name));
+						cp->source_path));
+				}
 		}
 	}
 }

@@ -342,6 +342,9 @@ static const char driver[] =
 	"[M.NTamd64]\n%Dev%=Dev, ROOT\\DEV, *COMPAT\n%Null%=Nul, ROOT\\NULL\n"
 	"[M.NTx86]\n%Dev%=Dev, ROOT\\DEV\n"
 	"[DestinationDirs]\nDefaultDestDir = 12\nSysFiles = 11, sub\\dir\n"
+	"[SourceDisksNames]\n1 = %Mfg%,,,\\disk1\n"
+	"[SourceDisksFiles]\ndev.sys = 1\ndev.dll = 1,,\n"
+	"[SourceDisksFiles.amd64]\ndev.sys = 1,amd64\n"
 	"[Dev]\nCopyFiles=Undecorated\n"
 	"[Dev.NT]\nCopyFiles=@ntonly.sys\n"
 	"[Dev.NTamd64]\n"
@@ -439,6 +442,13 @@ static void test_install(void **state)
 	assert_int_equal(in->ncopies, 4);
 	assert_string_equal(in->copies[0].dest_name, "dev.sys");
 	assert_int_equal(in->copies[0].dirid, 12);
+	/* Where the file is in the package: [SourceDisksNames] path,
+	 * [SourceDisksFiles.amd64] subdirectory. */
+	assert_true(in->copies[0].source_listed);
+	assert_string_equal(in->copies[0].source_path, "disk1\\amd64\\dev.sys");
+	assert_false(in->copies[1].source_listed);
+	assert_string_equal(in->copies[1].source_path, "orig.sys");
+	assert_string_equal(in->copies[2].source_path, "disk1\\dev.dll");
 	assert_string_equal(in->copies[1].dest_name, "renamed.sys");
 	assert_string_equal(in->copies[1].source_name, "orig.sys");
 	assert_int_equal(in->copies[1].flags, 4);
@@ -609,6 +619,11 @@ static void test_errors(void **state)
 		  "[DestinationDirs]\nDefaultDestDir=12\n"
 		  "[I]\nCopyFiles=L\n[L]\n..\\..\\evil.sys\n",
 		  "t.inf:12: CopyFiles: '..\\..\\evil.sys' is not a plain" },
+		{ "[Manufacturer]\nM=M,NTamd64\n[M.NTamd64]\nd=I,HW\n"
+		  "[DestinationDirs]\nDefaultDestDir=12\n"
+		  "[SourceDisksFiles]\nx.sys=1,..\\..\n"
+		  "[I]\nCopyFiles=@x.sys\n",
+		  "t.inf:12: source path '..\\..\\x.sys' of x.sys leaves" },
 		{ "[Manufacturer]\nM=M,NTamd64\n[M.NTamd64]\nd=I,HW\n"
 		  "[I]\nAddReg=R\n[R]\nHKXX,a,b\n",
 		  "t.inf:10: [R]: unknown registry root 'HKXX'" },
