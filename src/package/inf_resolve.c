@@ -877,6 +877,19 @@ static const struct {
 			       "installation" },
 };
 
+/* Defers a line we do not execute: a directive by name, with its reason,
+ * or an entry that is no directive at all. */
+static enum pkg_err defer_line(struct rctx *r, struct install_acc *acc,
+			       const struct pkg_inf_section *s,
+			       const struct pkg_inf_line *ln)
+{
+	if (ln->key == NULL)
+		return defer(r, &acc->deferred, s->name, "(entry)", ln,
+			     "not a directive");
+	return defer(r, &acc->deferred, s->name, ln->key, ln,
+		     reason_for(ln->key));
+}
+
 /* ---- Install sections ---- */
 
 static enum pkg_err push_needs(struct rctx *r, const struct pkg_inf_section *s,
@@ -950,8 +963,7 @@ static enum pkg_err install_section(struct rctx *r,
 		const struct pkg_inf_line *ln = &s->lines[i];
 		enum pkg_err rc;
 		if (ln->key == NULL)
-			rc = defer(r, &acc->deferred, s->name, "(entry)", ln,
-				   "not a directive");
+			rc = defer_line(r, acc, s, ln);
 		else if (pkgi_strcaseeq(ln->key, "CopyFiles"))
 			rc = copy_files(r, ln, s->name, &acc->copies,
 					&acc->deferred);
@@ -961,8 +973,7 @@ static enum pkg_err install_section(struct rctx *r,
 		else if (pkgi_strcaseeq(ln->key, "Needs"))
 			rc = needs(r, s, ln, acc, install_section);
 		else
-			rc = defer(r, &acc->deferred, s->name, ln->key, ln,
-				   reason_for(ln->key));
+			rc = defer_line(r, acc, s, ln);
 		if (rc)
 			return rc;
 	}
@@ -1012,8 +1023,7 @@ static enum pkg_err service_install(struct rctx *r, struct pkg_inf_service *sv,
 		const char *k = ln->key;
 		rc = PKG_OK;
 		if (k == NULL) {
-			rc = defer(r, &acc->deferred, s->name, "(entry)", ln,
-				   "not a directive");
+			rc = defer_line(r, acc, s, ln);
 		} else if (pkgi_strcaseeq(k, "DisplayName")) {
 			sv->display_name = tmpl(r, field(ln, 0), ln->lineno);
 			rc = sv->display_name ? PKG_OK : r->err->code;
@@ -1063,8 +1073,7 @@ static enum pkg_err service_install(struct rctx *r, struct pkg_inf_service *sv,
 			rc = add_regs(r, ln, s->name, PKG_REGCTX_SERVICE, &regs,
 				      &acc->deferred);
 		} else {
-			rc = defer(r, &acc->deferred, s->name, k, ln,
-				   reason_for(k));
+			rc = defer_line(r, acc, s, ln);
 		}
 		if (rc)
 			return rc;
@@ -1104,10 +1113,7 @@ static enum pkg_err eventlog_install(struct rctx *r, struct pkg_inf_service *sv,
 			rc = add_regs(r, ln, s->name, PKG_REGCTX_EVENTLOG,
 				      &regs, &acc->deferred);
 		else
-			rc = defer(r, &acc->deferred, s->name,
-				   ln->key ? ln->key : "(entry)", ln,
-				   ln->key ? reason_for(ln->key)
-					   : "not a directive");
+			rc = defer_line(r, acc, s, ln);
 		if (rc)
 			return rc;
 	}
@@ -1189,10 +1195,7 @@ static enum pkg_err service_section(struct rctx *r,
 		else if (ln->key && pkgi_strcaseeq(ln->key, "Needs"))
 			rc = needs(r, s, ln, acc, service_section);
 		else
-			rc = defer(r, &acc->deferred, s->name,
-				   ln->key ? ln->key : "(entry)", ln,
-				   ln->key ? reason_for(ln->key)
-					   : "not a directive");
+			rc = defer_line(r, acc, s, ln);
 		if (rc)
 			return rc;
 	}
