@@ -46,21 +46,6 @@ static bool is_root_manifest(const char *name)
 	       pkgi_strcasecmp(name + n - 9, ".manifest") == 0;
 }
 
-/* Decodes entry @i into a buffer capped at @max (caller frees). */
-static enum pkg_err read_capped(struct cab *cab, size_t i, size_t max,
-				const char *name, uint8_t **buf, size_t *len,
-				struct pkg_error *err)
-{
-	int rc = cab_read_entry_alloc(cab, i, max, buf, len);
-	if (rc == CAB_ERR_TOO_LARGE)
-		return pkgi_fail(err, PKG_ERR_LIMIT, name, 0,
-				 "%u bytes; the limit is %zu",
-				 cab_entry_get(cab, i)->size, max);
-	if (rc)
-		return cab_fail(err, cab, rc, name);
-	return PKG_OK;
-}
-
 /* ---- The digest pass ---- */
 
 struct digest_pass {
@@ -119,8 +104,53 @@ struct opener {
 	struct pkg_error *err;
 	struct pkg_package *pkg;
 	size_t nentries;
-	bool checked; /* every payload went through the digest pass */
+	uint64_t text_total; /* bytes of manifests and INFs read so far */
+	bool checked;	     /* every payload went through the digest pass */
 };
+
+/* Decodes entry @i into a buffer capped at @max (caller frees), within
+ * the package's PKG_MAX_TEXT_TOTAL. */
+static enum pkg_err read_capped(struct opener *o, size_t i, size_t max,
+				const char *name, uint8_t **buf, size_t *len)
+{
+	uint32_t size = cab_entry_get(o->cab, i)->size;
+	if (o->text_total + size > PKG_MAX_TEXT_TOTAL)
+		return pkgi_fail(o->err, PKG_ERR_LIMIT, name, 0,
+				 "the package's manifests and INF files pass "
+				 "%u bytes",
+				 PKG_MAX_TEXT_TOTAL);
+	int rc = cab_read_entry_alloc(o->cab, i, max, buf, len);
+	if (rc == CAB_ERR_TOO_LARGE)
+		return pkgi_fail(o->err, PKG_ERR_LIMIT, name, 0,
+				 "%u bytes; the limit is %zu", size, max);
+	if (rc)
+		return cab_fail(o->err, o->cab, rc, name);
+	o->text_total += *len;
+	return PKG_OK;
+}
+
+/* The same name twice (ignoring case and '\' vs '/', as cab_find does)
+ * would make the package ambiguous. */
+static enum pkg_err check_unique(struct opener *o)
+{
+	struct pkgi_map seen = { 0 };
+	for (size_t i = 0; i < o->nentries; i++) {
+		char *n = pkgi_strdup(o->arena, o->pkg->entries[i].name);
+		if (n == NULL)
+			return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
+					 "out of memory");
+		for (char *c = n; *c; c++)
+			if (*c == '/')
+				*c = '\\';
+		if (pkgi_map_get(&seen, n))
+			return pkgi_fail(o->err, PKG_ERR_CAB, NULL, 0,
+					 "the cabinet lists %s twice", n);
+		if (!pkgi_map_put(o->arena, &seen, n, (void *)1))
+			return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
+					 "out of memory");
+	}
+	return PKG_OK;
+}
 
 static enum pkg_err read_manifests(struct opener *o)
 {
@@ -139,8 +169,8 @@ static enum pkg_err read_manifests(struct opener *o)
 			continue;
 		uint8_t *buf;
 		size_t len;
-		enum pkg_err rc = read_capped(o->cab, i, PKG_MANIFEST_MAX_SIZE,
-					      e->name, &buf, &len, o->err);
+		enum pkg_err rc = read_capped(o, i, PKG_MANIFEST_MAX_SIZE,
+					      e->name, &buf, &len);
 		if (rc)
 			return rc;
 		struct pkg_manifest *m;
@@ -202,9 +232,8 @@ static enum pkg_err find_payloads(struct opener *o, struct pkg_file **by_entry)
 				continue;
 			uint8_t *buf;
 			size_t len;
-			enum pkg_err rc =
-				read_capped(o->cab, idx, PKG_INF_MAX_SIZE, name,
-					    &buf, &len, o->err);
+			enum pkg_err rc = read_capped(o, idx, PKG_INF_MAX_SIZE,
+						      name, &buf, &len);
 			if (rc)
 				return rc;
 			struct pkg_inf *inf;
@@ -237,8 +266,8 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 				 "no update.mum in the cabinet");
 	uint8_t *buf;
 	size_t len;
-	enum pkg_err prc = read_capped(o->cab, mum, PKG_MANIFEST_MAX_SIZE,
-				       "update.mum", &buf, &len, err);
+	enum pkg_err prc = read_capped(o, mum, PKG_MANIFEST_MAX_SIZE,
+				       "update.mum", &buf, &len);
 	if (prc)
 		return prc;
 	prc = pkg_mum_parse(o->arena, buf, len, "update.mum", &o->pkg, err);
@@ -261,6 +290,8 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 			return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0,
 					 "out of memory");
 	}
+	if ((prc = check_unique(o)))
+		return prc;
 	pkg->entries[mum].role = PKG_ENTRY_PACKAGE_MANIFEST;
 	size_t cat;
 	if (cab_find(o->cab, "update.cat", &cat) == CAB_OK)

@@ -707,8 +707,13 @@ struct pkg_package {
 /* Deepest chain of Needs= references followed within one INF. */
 #define PKG_INF_MAX_NEEDS_DEPTH 8u
 
-/* Most files, manifests and entries in one package. */
+/* Most files in one package's cabinet (one cabinet lists at most 65535). */
 #define PKG_MAX_ENTRIES 65536u
+/* Most bytes of update.mum, manifests and INF files read for one package,
+ * all together: each is capped alone, and this bounds the model a hostile
+ * cabinet full of maximal manifests could build (the IC packages read
+ * about 1 MB). */
+#define PKG_MAX_TEXT_TOTAL (128u << 20)
 
 /* ------------------------------------------------------------------ */
 /* Parsing from memory                                                 */

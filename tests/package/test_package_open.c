@@ -373,6 +373,11 @@ static void test_made_errors(void **state)
 	expect(&m, PKG_ERR_NOT_PACKAGE, "no update.mum", NULL);
 	unmake(&m);
 
+	/* Two names for one file (case differs): ambiguous, refused. */
+	m = make(false, NULL, inf_ok, "SYS", NULL, "UPDATE.MUM");
+	expect(&m, PKG_ERR_CAB, "the cabinet lists UPDATE.MUM twice", NULL);
+	unmake(&m);
+
 	/* A corrupt cabinet: cab/'s message and exit class. */
 	m = make(false, NULL, inf_ok, "SYS", NULL, NULL);
 	size_t len;
