@@ -721,8 +721,9 @@ struct pkg_package {
 
 /*
  * Parses a package manifest (update.mum) from @buf.  @file names it in
- * messages.  The result and its strings live in @arena.  Returns PKG_OK
- * and sets *@pkg_ret, or an error in @err.
+ * messages.  The result and its strings live in @arena, which stays the
+ * caller's (pkg->arena is NULL, pkg_package_free() does nothing).
+ * Returns PKG_OK and sets *@pkg_ret, or an error in @err.
  *
  * The XML parser never touches the network or the filesystem: a document
  * with a DOCTYPE (and so any entity declaration) is refused outright, and
