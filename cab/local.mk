@@ -13,4 +13,5 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/huffman.c %reldir%/huffman.h \
 	%reldir%/mszip.c \
 	%reldir%/lzx.c \
-	%reldir%/quantum.c
+	%reldir%/quantum.c \
+	%reldir%/writer.c

@@ -458,6 +458,140 @@ enum hvo_exit cmd_cab_extract(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+struct create_ctx {
+	struct cli_ctx *ctx;
+	struct cab_writer *w;
+	const char *out;
+	int err;
+};
+
+/* Adds @rel (relative to @base, or as given) and, for a directory, what
+ * it holds (sorted, so cabinets are reproducible).  Symlinks and special
+ * files are refused: a cabinet holds regular files. */
+static int add_path(struct create_ctx *c, const char *base, const char *rel)
+{
+	char *full = NULL;
+	if (base ? asprintf(&full, "%s/%s", base, rel) < 0
+		 : (full = strdup(rel)) == NULL)
+		return -1;
+	struct stat st;
+	int rc = 0;
+	if (lstat(full, &st) != 0) {
+		cli_error(c->ctx, full, "%s", strerror(errno));
+		rc = -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		struct dirent **names;
+		int n = scandir(full, &names, NULL, alphasort);
+		if (n < 0) {
+			cli_error(c->ctx, full, "%s", strerror(errno));
+			rc = -1;
+		}
+		for (int i = 0; i < n; i++) {
+			const char *nm = names[i]->d_name;
+			if (rc == 0 && strcmp(nm, ".") && strcmp(nm, "..")) {
+				char *sub;
+				if (asprintf(&sub, "%s/%s", rel, nm) < 0) {
+					rc = -1;
+				} else {
+					rc = add_path(c, base, sub);
+					free(sub);
+				}
+			}
+			free(names[i]);
+		}
+		if (n >= 0)
+			free(names);
+	} else if (S_ISREG(st.st_mode)) {
+		/* The member name: the path as given, without "./". */
+		const char *name = rel;
+		while (strncmp(name, "./", 2) == 0)
+			name += 2;
+		int err = cab_writer_add_file(c->w, name, full);
+		if (err) {
+			cli_error(c->ctx, c->out, "%s",
+				  cab_writer_errmsg(c->w));
+			c->err = err;
+			rc = -1;
+		}
+	} else {
+		cli_error(c->ctx, full, "not a regular file or directory");
+		rc = -1;
+	}
+	free(full);
+	return rc;
+}
+
+enum hvo_exit cmd_cab_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "method", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum cab_write_method method = CAB_WRITE_MSZIP;
+	const char *base = NULL;
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "m:C:", longopts)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "none") == 0)
+				method = CAB_WRITE_NONE;
+			else if (strcmp(optarg, "mszip") == 0)
+				method = CAB_WRITE_MSZIP;
+			else
+				return cli_usage(ctx,
+						 "--method: 'none' or 'mszip', "
+						 "not '%s'",
+						 optarg);
+			break;
+		case 'C':
+			base = optarg;
+			break;
+		case 'h':
+			fputs(cmd_cab_create_help, stdout);
+			return HVO_EXIT_OK;
+		default:
+			return HVO_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage(ctx,
+				 "expected OUTPUT.cab and at least one PATH");
+	const char *out = argv[optind++];
+	struct create_ctx cc = { .ctx = ctx, .out = out };
+	int err = cab_writer_open(out, method, &cc.w);
+	if (err) {
+		cli_error(ctx, out, "%s", cab_writer_errmsg(cc.w));
+		cab_writer_free(cc.w);
+		return cab_exit_class(err);
+	}
+	for (int i = optind; i < argc; i++) {
+		if (add_path(&cc, base, argv[i]) != 0) {
+			cab_writer_free(cc.w);
+			return cc.err ? cab_exit_class(cc.err)
+				      : HVO_EXIT_FAILED;
+		}
+	}
+	err = cab_writer_finish(cc.w);
+	if (err) {
+		cli_error(ctx, out, "%s", cab_writer_errmsg(cc.w));
+		cab_writer_free(cc.w);
+		return cab_exit_class(err);
+	}
+	cab_writer_free(cc.w);
+	if (ctx->json) {
+		struct json_writer w;
+		cli_json_begin(ctx, &w);
+		json_begin_object(&w);
+		json_kv_string(&w, "cabinet", out);
+		json_kv_string(&w, "method",
+			       method == CAB_WRITE_MSZIP ? "MSZIP" : "none");
+		json_kv_string(&w, "status", "ok");
+		json_end_object(&w);
+		return cli_json_end(ctx, &w, HVO_EXIT_OK);
+	}
+	return HVO_EXIT_OK;
+}
+
 const struct cli_command cmd_cab_subcommands[] = {
 	{ .name = "list",
 	  .summary = "list the members of a cabinet (or set)",
@@ -471,5 +605,9 @@ const struct cli_command cmd_cab_subcommands[] = {
 	  .summary = "extract members safely into a directory",
 	  .help = cmd_cab_extract_help,
 	  .run = cmd_cab_extract },
+	{ .name = "create",
+	  .summary = "make a cabinet (stored or MSZIP)",
+	  .help = cmd_cab_create_help,
+	  .run = cmd_cab_create },
 	{ 0 },
 };
