@@ -48,7 +48,10 @@ row() { # row LABEL N CAB
     ot=${ours% *} om=${ours#* } pt=${peer% *} pm=${peer#* }
     # A zero peer time cannot make a ratio; report it as such.
     ratio=$( [ "$(echo "$pt > 0" | bc -l)" = 1 ] && b_ratio "$ot" "$pt" || echo "n/a")
-    printf '%-34s %4s x %8.2f s %8.2f s %7s %9d %9d\n' "$label" "$n" "$ot" "$pt" "$ratio" "$om" "$pm"
+    net_o=$(echo "$ot - $n * $start_ours" | bc -l)
+    net_p=$(echo "$pt - $n * $start_peer" | bc -l)
+    net=$( [ "$(echo "$net_p > 0" | bc -l)" = 1 ] && b_ratio "$net_o" "$net_p" || echo "n/a")
+    printf '%-30s %3s x %7.2f s %7.2f s %6s %6s %8d %8d\n' "$label" "$n" "$ot" "$pt" "$ratio" "$net" "$om" "$pm"
 }
 
 # The >= 100 MB MSZIP cabinet: real binaries, written by our writer.
@@ -63,14 +66,25 @@ bigout=$("$HVOFFLINE" --json cab list "$big" | jq '[.files[].size] | add')
 echo "hvoffline vs $(cabextract --version)"
 # Process start alone: hvoffline is linked with libguestfs (and its ~60
 # libraries), which costs time and resident memory at every exec before
-# any cabinet code runs; printed so the rows below can be read with it.
+# any cabinet code runs.  It is measured (20 execs listing a 1-file
+# cabinet) and the "net" ratio leaves each tool's own start-up out.
 tiny="$B_TMP/tiny.cab"
 printf 'x' >"$B_TMP/x" && "$HVOFFLINE" -q cab create -m none "$tiny" "$B_TMP/x"
-s_ours=$(b_best "$RUNS" "$HVOFFLINE" -q cab list "$tiny")
-s_peer=$(b_best "$RUNS" cabextract -q -l "$tiny")
-echo "start-up (list a 1-file cabinet): ours ${s_ours% *} s ${s_ours#* } KiB, cabextract ${s_peer% *} s ${s_peer#* } KiB"
+cat >"$B_TMP/start.sh" <<'START'
+i=0
+while [ "$i" -lt 20 ]; do
+    if [ "$1" = ours ]; then "$HVOFFLINE" -q cab list "$2" >/dev/null || exit 1
+    else cabextract -q -l "$2" >/dev/null || exit 1; fi
+    i=$((i + 1))
+done
+START
+s_ours=$(b_best "$RUNS" sh "$B_TMP/start.sh" ours "$tiny")
+s_peer=$(b_best "$RUNS" sh "$B_TMP/start.sh" peer "$tiny")
+start_ours=$(echo "scale=4; ${s_ours% *} / 20" | bc -l)
+start_peer=$(echo "scale=4; ${s_peer% *} / 20" | bc -l)
 echo "MSZIP cabinet: $bigsize bytes, $bigout bytes of members"
-printf '%-34s %10s %10s %10s %7s %9s %9s\n' input "runs" ours cabextract ratio "RSS KiB" "peer KiB"
+echo "start-up per exec: ours $start_ours s (${s_ours#* } KiB), cabextract $start_peer s (${s_peer#* } KiB)"
+printf '%-30s %5s %9s %9s %6s %6s %8s %8s\n' input runs ours cabextract ratio net "RSS KiB" "peer KiB"
 row "IC x64 (LZX:21, 73 files)" 20 "$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 row "IC x86 (LZX:21, 64 files)" 20 "$FX/ic/Windows6.x-HyperVIntegrationServices-x86.cab"
 row "MSZIP >= 100 MB (ours)" 1 "$big"
