@@ -255,8 +255,18 @@ enum hvo_exit cmd_cab_list(struct cli_ctx *ctx, int argc, char **argv)
 	return HVO_EXIT_OK;
 }
 
+/* One member's outcome, kept so that results print in listing order
+ * while the members are decoded in folder order. */
+struct test_result {
+	int err;
+	char *msg;
+	char hex[HVO_SHA256_HEX_LEN + 1];
+};
+
 struct test_ctx {
+	struct cab *cab;
 	struct hvo_sha256 sha;
+	struct test_result *res;
 };
 
 static int test_begin(void *c, size_t i, const struct cab_entry *e)
@@ -271,6 +281,18 @@ static int test_write(void *c, const void *buf, size_t len)
 {
 	hvo_sha256_update(&((struct test_ctx *)c)->sha, buf, len);
 	return 0;
+}
+
+static int test_end(void *c, size_t i, int err)
+{
+	struct test_ctx *t = c;
+	uint8_t d[HVO_SHA256_LEN];
+	hvo_sha256_final(&t->sha, d);
+	hvo_sha256_hex(d, t->res[i].hex);
+	t->res[i].err = err;
+	if (err)
+		t->res[i].msg = strdup(cab_errmsg(t->cab));
+	return 0; /* go on: every member is reported */
 }
 
 enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
@@ -295,40 +317,44 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 		json_begin_array(&w);
 	}
 	size_t ok = 0, bad = 0;
-	struct test_ctx tc;
-	/* One entry at a time in listing order, but each folder is decoded
-	 * once as long as the listing is in folder order (the stream only
-	 * restarts when going back). */
+	/* Every member in one pass in folder order: each folder is decoded
+	 * once. */
+	struct test_ctx tc = { .cab = cab,
+			       .res = calloc(n ? n : 1, sizeof(*tc.res)) };
+	if (tc.res == NULL) {
+		cab_close(cab);
+		cli_error(ctx, path, "out of memory");
+		return HVO_EXIT_FAILED;
+	}
+	struct cab_visitor v = { test_begin, test_write, test_end };
+	cab_read_entries(cab, NULL, 0, &v, &tc);
 	for (size_t i = 0; i < n; i++) {
 		const struct cab_entry *e = cab_entry_get(cab, i);
-		test_begin(&tc, i, e);
-		int err = cab_read_entry(cab, i, test_write, &tc);
-		uint8_t d[HVO_SHA256_LEN];
-		char hex[HVO_SHA256_HEX_LEN + 1];
-		hvo_sha256_final(&tc.sha, d);
-		hvo_sha256_hex(d, hex);
-		if (err) {
+		struct test_result *t = &tc.res[i];
+		const char *msg = t->msg ? t->msg : cab_strerror(t->err);
+		if (t->err) {
 			bad++;
-			rc = hvo_exit_max(rc, cab_exit_class(err));
+			rc = hvo_exit_max(rc, cab_exit_class(t->err));
 			if (!ctx->json)
-				report(ctx, path, cab, err);
+				cli_error(ctx, path, "%s", msg);
 		} else {
 			ok++;
 		}
 		if (ctx->json) {
 			json_begin_object(&w);
 			json_entry(&w, e);
-			json_kv_string(&w, "status", err ? "error" : "ok");
-			json_kv_string(&w, "sha256", err ? NULL : hex);
-			json_kv_string(&w, "error",
-				       err ? cab_errmsg(cab) : NULL);
+			json_kv_string(&w, "status", t->err ? "error" : "ok");
+			json_kv_string(&w, "sha256", t->err ? NULL : t->hex);
+			json_kv_string(&w, "error", t->err ? msg : NULL);
 			json_end_object(&w);
-		} else if (!err) {
-			printf("OK  %s  %s\n", hex, e->name);
+		} else if (!t->err) {
+			printf("OK  %s  %s\n", t->hex, e->name);
 		} else {
 			printf("BAD %-64s  %s\n", "", e->name);
 		}
+		free(t->msg);
 	}
+	free(tc.res);
 	if (ctx->json) {
 		json_end_array(&w);
 		json_kv_uint(&w, "ok", ok);
