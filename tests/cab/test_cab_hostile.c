@@ -661,21 +661,29 @@ static int stop_after(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-static void test_bomb_members_decode(void **state)
+/* The bomb's inner cabinet, decoded into memory by our own reader and
+ * opened from there (caller frees *@buf_ret after cab_close). */
+static struct cab *open_inner_bomb(uint8_t **buf_ret)
 {
-	(void)state;
 	struct cab *outer = NULL;
 	assert_int_equal(cab_open(hvo_fixture("cab/cabextract/cabs/"
 					      "large-files-cab.cab"),
 				  0, &outer),
 			 0);
-	uint8_t *inner;
 	size_t len;
-	assert_int_equal(cab_read_entry_alloc(outer, 0, 16 << 20, &inner, &len),
-			 0);
+	assert_int_equal(
+		cab_read_entry_alloc(outer, 0, 16 << 20, buf_ret, &len), 0);
 	cab_close(outer);
 	struct cab *cab = NULL;
-	assert_int_equal(cab_open_mem(inner, len, 0, &cab), 0);
+	assert_int_equal(cab_open_mem(*buf_ret, len, 0, &cab), 0);
+	return cab;
+}
+
+static void test_bomb_members_decode(void **state)
+{
+	(void)state;
+	uint8_t *inner;
+	struct cab *cab = open_inner_bomb(&inner);
 	for (size_t i = 0; i < 3; i++) {
 		struct upto u = { 4 << 20 };
 		/* Stopped by the callback after 4 MiB: aborted, not
@@ -703,18 +711,8 @@ static int to_md5(void *ctx, const void *buf, size_t len)
 static void test_bomb_members_full(void **state)
 {
 	(void)state;
-	struct cab *outer = NULL;
-	assert_int_equal(cab_open(hvo_fixture("cab/cabextract/cabs/"
-					      "large-files-cab.cab"),
-				  0, &outer),
-			 0);
 	uint8_t *inner;
-	size_t len;
-	assert_int_equal(cab_read_entry_alloc(outer, 0, 16 << 20, &inner, &len),
-			 0);
-	cab_close(outer);
-	struct cab *cab = NULL;
-	assert_int_equal(cab_open_mem(inner, len, 0, &cab), 0);
+	struct cab *cab = open_inner_bomb(&inner);
 	for (size_t i = 0; i < 3; i++) {
 		struct md5_ctx md5;
 		md5_init(&md5);
