@@ -285,6 +285,7 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 	}
 	s->out_len = uncomp;
 	s->block_no++;
+	cab->blocks_decoded++;
 	return 0;
 }
 
