@@ -806,8 +806,8 @@ static void emit_text(const struct pkg_package *p, const struct pkg_target *t,
 	for (size_t i = 0; i < p->nupdates; i++)
 		nd += p->updates[i].kind == PKG_UPDATE_DRIVER;
 	nc = p->nupdates - nd;
-	printf("updates:      %zu (drivers: %zu, components: %zu)\n", p->nupdates,
-	       nd, nc);
+	printf("updates:      %zu (drivers: %zu, components: %zu)\n",
+	       p->nupdates, nd, nc);
 	for (size_t i = 0; i < p->nupdates; i++) {
 		const struct pkg_update *u = &p->updates[i];
 		printf("\n%s %s (%s%s%s)\n", kind_name(u->kind),
