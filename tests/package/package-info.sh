@@ -7,7 +7,7 @@
 # made here with gcab.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in cabextract gcab jq xmllint iconv sha256sum; do
+for p in cabextract gcab jq xmllint iconv sha256sum xxd base64; do
     if ! command -v "$p" >/dev/null 2>&1; then
         if [ "${CI:-}" = true ]; then
             echo "FATAL: $p is missing and CI=true" >&2
