@@ -12,5 +12,6 @@
 const struct cli_command cli_commands[] = {
 	CLI_DOCTOR_COMMAND,
 	CLI_CAB_COMMAND,
+	CLI_PACKAGE_COMMAND,
 	{ 0 },
 };
