@@ -55,10 +55,10 @@ uint32_t cab_checksum(const uint8_t *data, size_t len, uint32_t seed)
 	switch (len - i) {
 	case 3:
 		ul |= (uint32_t)data[i++] << 16;
-		/* fall through */
+		HVO_FALLTHROUGH;
 	case 2:
 		ul |= (uint32_t)data[i++] << 8;
-		/* fall through */
+		HVO_FALLTHROUGH;
 	case 1:
 		ul |= data[i];
 		break;
