@@ -130,6 +130,7 @@ struct cab {
 	struct cab_entry *entries;
 	size_t nentries;
 	struct cab_stream *stream; /* decoding state of one folder */
+	uint64_t blocks_decoded;   /* for tests: each folder decoded once */
 };
 
 /* Sets the handle's message (printf-style) and returns @err. */

@@ -93,7 +93,8 @@ static int lzx_create(uint16_t type, void **state_ret, const char **why)
 		return CAB_ERR_NOMEM;
 	}
 	z->window_size = 1u << wbits;
-	z->window = calloc(1, z->window_size);
+	/* Not zeroed: no match may reach before the first byte written. */
+	z->window = malloc(z->window_size);
 	if (z->window == NULL) {
 		free(z);
 		*why = "out of memory";

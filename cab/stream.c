@@ -55,10 +55,10 @@ uint32_t cab_checksum(const uint8_t *data, size_t len, uint32_t seed)
 	switch (len - i) {
 	case 3:
 		ul |= (uint32_t)data[i++] << 16;
-		/* fall through */
+		HVO_FALLTHROUGH;
 	case 2:
 		ul |= (uint32_t)data[i++] << 8;
-		/* fall through */
+		HVO_FALLTHROUGH;
 	case 1:
 		ul |= data[i];
 		break;
@@ -285,6 +285,7 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 	}
 	s->out_len = uncomp;
 	s->block_no++;
+	cab->blocks_decoded++;
 	return 0;
 }
 

@@ -255,8 +255,18 @@ enum hvo_exit cmd_cab_list(struct cli_ctx *ctx, int argc, char **argv)
 	return HVO_EXIT_OK;
 }
 
+/* One member's outcome, kept so that results print in listing order
+ * while the members are decoded in folder order. */
+struct test_result {
+	int err;
+	char *msg;
+	char hex[HVO_SHA256_HEX_LEN + 1];
+};
+
 struct test_ctx {
+	struct cab *cab;
 	struct hvo_sha256 sha;
+	struct test_result *res;
 };
 
 static int test_begin(void *c, size_t i, const struct cab_entry *e)
@@ -271,6 +281,18 @@ static int test_write(void *c, const void *buf, size_t len)
 {
 	hvo_sha256_update(&((struct test_ctx *)c)->sha, buf, len);
 	return 0;
+}
+
+static int test_end(void *c, size_t i, int err)
+{
+	struct test_ctx *t = c;
+	uint8_t d[HVO_SHA256_LEN];
+	hvo_sha256_final(&t->sha, d);
+	hvo_sha256_hex(d, t->res[i].hex);
+	t->res[i].err = err;
+	if (err)
+		t->res[i].msg = strdup(cab_errmsg(t->cab));
+	return 0; /* go on: every member is reported */
 }
 
 enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
@@ -295,40 +317,44 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 		json_begin_array(&w);
 	}
 	size_t ok = 0, bad = 0;
-	struct test_ctx tc;
-	/* One entry at a time in listing order, but each folder is decoded
-	 * once as long as the listing is in folder order (the stream only
-	 * restarts when going back). */
+	/* Every member in one pass in folder order: each folder is decoded
+	 * once. */
+	struct test_ctx tc = { .cab = cab,
+			       .res = calloc(n ? n : 1, sizeof(*tc.res)) };
+	if (tc.res == NULL) {
+		cab_close(cab);
+		cli_error(ctx, path, "out of memory");
+		return HVO_EXIT_FAILED;
+	}
+	struct cab_visitor v = { test_begin, test_write, test_end };
+	cab_read_entries(cab, NULL, 0, &v, &tc);
 	for (size_t i = 0; i < n; i++) {
 		const struct cab_entry *e = cab_entry_get(cab, i);
-		test_begin(&tc, i, e);
-		int err = cab_read_entry(cab, i, test_write, &tc);
-		uint8_t d[HVO_SHA256_LEN];
-		char hex[HVO_SHA256_HEX_LEN + 1];
-		hvo_sha256_final(&tc.sha, d);
-		hvo_sha256_hex(d, hex);
-		if (err) {
+		struct test_result *t = &tc.res[i];
+		const char *msg = t->msg ? t->msg : cab_strerror(t->err);
+		if (t->err) {
 			bad++;
-			rc = hvo_exit_max(rc, cab_exit_class(err));
+			rc = hvo_exit_max(rc, cab_exit_class(t->err));
 			if (!ctx->json)
-				report(ctx, path, cab, err);
+				cli_error(ctx, path, "%s", msg);
 		} else {
 			ok++;
 		}
 		if (ctx->json) {
 			json_begin_object(&w);
 			json_entry(&w, e);
-			json_kv_string(&w, "status", err ? "error" : "ok");
-			json_kv_string(&w, "sha256", err ? NULL : hex);
-			json_kv_string(&w, "error",
-				       err ? cab_errmsg(cab) : NULL);
+			json_kv_string(&w, "status", t->err ? "error" : "ok");
+			json_kv_string(&w, "sha256", t->err ? NULL : t->hex);
+			json_kv_string(&w, "error", t->err ? msg : NULL);
 			json_end_object(&w);
-		} else if (!err) {
-			printf("OK  %s  %s\n", hex, e->name);
+		} else if (!t->err) {
+			printf("OK  %s  %s\n", t->hex, e->name);
 		} else {
 			printf("BAD %-64s  %s\n", "", e->name);
 		}
+		free(t->msg);
 	}
+	free(tc.res);
 	if (ctx->json) {
 		json_end_array(&w);
 		json_kv_uint(&w, "ok", ok);
@@ -458,6 +484,140 @@ enum hvo_exit cmd_cab_extract(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+struct create_ctx {
+	struct cli_ctx *ctx;
+	struct cab_writer *w;
+	const char *out;
+	int err;
+};
+
+/* Adds @rel (relative to @base, or as given) and, for a directory, what
+ * it holds (sorted, so cabinets are reproducible).  Symlinks and special
+ * files are refused: a cabinet holds regular files. */
+static int add_path(struct create_ctx *c, const char *base, const char *rel)
+{
+	char *full = NULL;
+	if (base ? asprintf(&full, "%s/%s", base, rel) < 0
+		 : (full = strdup(rel)) == NULL)
+		return -1;
+	struct stat st;
+	int rc = 0;
+	if (lstat(full, &st) != 0) {
+		cli_error(c->ctx, full, "%s", strerror(errno));
+		rc = -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		struct dirent **names;
+		int n = scandir(full, &names, NULL, alphasort);
+		if (n < 0) {
+			cli_error(c->ctx, full, "%s", strerror(errno));
+			rc = -1;
+		}
+		for (int i = 0; i < n; i++) {
+			const char *nm = names[i]->d_name;
+			if (rc == 0 && strcmp(nm, ".") && strcmp(nm, "..")) {
+				char *sub;
+				if (asprintf(&sub, "%s/%s", rel, nm) < 0) {
+					rc = -1;
+				} else {
+					rc = add_path(c, base, sub);
+					free(sub);
+				}
+			}
+			free(names[i]);
+		}
+		if (n >= 0)
+			free(names);
+	} else if (S_ISREG(st.st_mode)) {
+		/* The member name: the path as given, without "./". */
+		const char *name = rel;
+		while (strncmp(name, "./", 2) == 0)
+			name += 2;
+		int err = cab_writer_add_file(c->w, name, full);
+		if (err) {
+			cli_error(c->ctx, c->out, "%s",
+				  cab_writer_errmsg(c->w));
+			c->err = err;
+			rc = -1;
+		}
+	} else {
+		cli_error(c->ctx, full, "not a regular file or directory");
+		rc = -1;
+	}
+	free(full);
+	return rc;
+}
+
+enum hvo_exit cmd_cab_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "method", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum cab_write_method method = CAB_WRITE_MSZIP;
+	const char *base = NULL;
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "m:C:", longopts)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "none") == 0)
+				method = CAB_WRITE_NONE;
+			else if (strcmp(optarg, "mszip") == 0)
+				method = CAB_WRITE_MSZIP;
+			else
+				return cli_usage(ctx,
+						 "--method: 'none' or 'mszip', "
+						 "not '%s'",
+						 optarg);
+			break;
+		case 'C':
+			base = optarg;
+			break;
+		case 'h':
+			fputs(cmd_cab_create_help, stdout);
+			return HVO_EXIT_OK;
+		default:
+			return HVO_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage(ctx,
+				 "expected OUTPUT.cab and at least one PATH");
+	const char *out = argv[optind++];
+	struct create_ctx cc = { .ctx = ctx, .out = out };
+	int err = cab_writer_open(out, method, &cc.w);
+	if (err) {
+		cli_error(ctx, out, "%s", cab_writer_errmsg(cc.w));
+		cab_writer_free(cc.w);
+		return cab_exit_class(err);
+	}
+	for (int i = optind; i < argc; i++) {
+		if (add_path(&cc, base, argv[i]) != 0) {
+			cab_writer_free(cc.w);
+			return cc.err ? cab_exit_class(cc.err)
+				      : HVO_EXIT_FAILED;
+		}
+	}
+	err = cab_writer_finish(cc.w);
+	if (err) {
+		cli_error(ctx, out, "%s", cab_writer_errmsg(cc.w));
+		cab_writer_free(cc.w);
+		return cab_exit_class(err);
+	}
+	cab_writer_free(cc.w);
+	if (ctx->json) {
+		struct json_writer w;
+		cli_json_begin(ctx, &w);
+		json_begin_object(&w);
+		json_kv_string(&w, "cabinet", out);
+		json_kv_string(&w, "method",
+			       method == CAB_WRITE_MSZIP ? "MSZIP" : "none");
+		json_kv_string(&w, "status", "ok");
+		json_end_object(&w);
+		return cli_json_end(ctx, &w, HVO_EXIT_OK);
+	}
+	return HVO_EXIT_OK;
+}
+
 const struct cli_command cmd_cab_subcommands[] = {
 	{ .name = "list",
 	  .summary = "list the members of a cabinet (or set)",
@@ -471,5 +631,9 @@ const struct cli_command cmd_cab_subcommands[] = {
 	  .summary = "extract members safely into a directory",
 	  .help = cmd_cab_extract_help,
 	  .run = cmd_cab_extract },
+	{ .name = "create",
+	  .summary = "make a cabinet (stored or MSZIP)",
+	  .help = cmd_cab_create_help,
+	  .run = cmd_cab_create },
 	{ 0 },
 };

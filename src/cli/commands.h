@@ -29,6 +29,17 @@ enum hvo_exit cmd_cab_create(struct cli_ctx *ctx, int argc, char **argv);
 		.subcommands = cmd_cab_subcommands,                        \
 	}
 
+extern const char cmd_package_help[];
+extern const struct cli_command cmd_package_subcommands[];
+enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv);
+#define CLI_PACKAGE_COMMAND                                                   \
+	{                                                                     \
+		.name = "package",                                            \
+		.summary = "read CBS packages (update.mum, manifests, INFs)", \
+		.help = cmd_package_help, .run = NULL,                        \
+		.subcommands = cmd_package_subcommands,                       \
+	}
+
 enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_inspect_help[];
 #define CLI_INSPECT_COMMAND                                                  \

@@ -4,7 +4,8 @@
 CAB_TESTS = \
 	tests/cab/test_cab_ic \
 	tests/cab/test_cab_diff \
-	tests/cab/test_cab_hostile
+	tests/cab/test_cab_hostile \
+	tests/cab/test_cab_writer
 check_PROGRAMS += $(CAB_TESTS)
 TESTS += $(CAB_TESTS)
 
@@ -19,3 +20,11 @@ tests_cab_test_cab_diff_LDADD = $(TEST_LDADD)
 tests_cab_test_cab_hostile_SOURCES = tests/cab/test_cab_hostile.c
 tests_cab_test_cab_hostile_CFLAGS = $(TEST_CFLAGS)
 tests_cab_test_cab_hostile_LDADD = $(TEST_LDADD)
+
+tests_cab_test_cab_writer_SOURCES = tests/cab/test_cab_writer.c
+tests_cab_test_cab_writer_CFLAGS = $(TEST_CFLAGS)
+tests_cab_test_cab_writer_LDADD = $(TEST_LDADD)
+
+CAB_SH_TESTS = tests/cab/cab-cli.sh
+TESTS += $(CAB_SH_TESTS)
+EXTRA_DIST += $(CAB_SH_TESTS)

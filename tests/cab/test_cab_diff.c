@@ -442,6 +442,32 @@ static void test_multi_basic_set(void **state)
 	free(dir);
 }
 
+static int sink(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+/* CVE-2014-9732 (folder state reuse): extracting files 1, 2, 1 of a
+ * cabinet whose second folder is bad must give OK, error, OK. */
+static void test_cve_2014_9732(void **state)
+{
+	(void)state;
+	struct cab *cab = NULL;
+	assert_int_equal(
+		cab_open(hvo_fixture("cab/libmspack/cabd/"
+				     "cve-2014-9732-folders-segfault.cab"),
+			 0, &cab),
+		0);
+	assert_int_equal(cab_read_entry(cab, 0, sink, NULL), 0);
+	assert_int_not_equal(cab_read_entry(cab, 1, sink, NULL), 0);
+	assert_int_equal(cab_read_entry(cab, 0, sink, NULL), 0);
+	assert_int_equal(cab_read_entry(cab, 2, sink, NULL), 0);
+	cab_close(cab);
+}
+
 int main(void)
 {
 	hvo_test_fixtures_or_exit();
@@ -454,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_every_fixture),
 		cmocka_unit_test(test_provenance_md5),
 		cmocka_unit_test(test_multi_basic_set),
+		cmocka_unit_test(test_cve_2014_9732),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

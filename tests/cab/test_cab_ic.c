@@ -21,6 +21,7 @@
 #include <libxml/tree.h>
 
 #include "cab/cab.h"
+#include "cab/cab_internal.h"
 #include "tests/lib/hvotest.h"
 #include "util/sha256.h"
 
@@ -228,6 +229,9 @@ static void test_one_pass_matches_cabextract(void **state)
 		struct cab_visitor v = { p_begin, p_write, p_end };
 		assert_int_equal(cab_read_entries(cab, NULL, 0, &v, &p), 0);
 		assert_int_equal(p.n, ic[k].nfiles);
+		/* The folder was decoded once: each block exactly once. */
+		assert_int_equal(cab->blocks_decoded,
+				 cab_folder_get(cab, 0)->blocks);
 		char *dir = hvo_test_mkdtemp(), *cmd;
 		assert_true(asprintf(&cmd,
 				     "cabextract -q -d '%s' '%s' 2>/dev/null",
