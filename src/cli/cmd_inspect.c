@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "servicing/inspect_applicable.h"
 #include "servicing/inspect_report.h"
 #include "servicing/inspect_run.h"
 #include "servicing/inspect_source.h"
@@ -175,6 +176,33 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < src.ncabs; i++)
 			cli_debug(ctx, 1, "source: %s", src.cabs[i].where);
 	}
+	/* Which package applies to each image (the cabinets are read once;
+	 * an ISO's were copied out before the appliance shuts down). */
+	struct svc_source_package *pkgs = NULL;
+	size_t npkgs = 0;
+	struct svc_applicability *appl = NULL;
+	if (source != NULL && source_rc == HVO_EXIT_OK && src.ncabs > 0) {
+		appl = calloc(n, sizeof(*appl));
+		if (appl == NULL ||
+		    svc_source_packages_load(&src, &pkgs, &npkgs) != 0) {
+			cli_error(ctx, source, "out of memory");
+			source_rc = HVO_EXIT_FAILED;
+		}
+		for (size_t i = 0; i < npkgs; i++) {
+			if (pkgs[i].pkg != NULL)
+				continue;
+			char msg[700];
+			cli_error(ctx, pkgs[i].where, "%s",
+				  pkg_error_format(&pkgs[i].error, msg,
+						   sizeof(msg)));
+			source_rc = hvo_exit_max(
+				source_rc, pkg_exit_class(&pkgs[i].error));
+		}
+		for (size_t i = 0; appl != NULL && pkgs != NULL && i < n; i++)
+			if (svc_applicability(&facts[i], pkgs, npkgs,
+					      &appl[i]) != 0)
+				source_rc = HVO_EXIT_FAILED;
+	}
 	bool fell_back = lr && lr->fell_back;
 	const char *accel = lr && launches ? guest_accel_name(lr->accel) : NULL;
 	double seconds = lr ? lr->seconds : 0;
@@ -231,6 +259,14 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			json_begin_object(&w);
 			svc_facts_json(&facts[i], &w);
+			json_key(&w, "packages");
+			if (appl != NULL) {
+				json_begin_object(&w);
+				svc_applicability_json(&appl[i], &w);
+				json_end_object(&w);
+			} else {
+				json_null(&w);
+			}
 			json_end_object(&w);
 		}
 		json_end_array(&w);
@@ -241,9 +277,16 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 			if (i > 0)
 				putchar('\n');
 			svc_facts_text(&facts[i], stdout);
+			if (appl != NULL)
+				printf("  package:       %s\n",
+				       appl[i].summary);
 		}
 	}
 
+	for (size_t i = 0; appl != NULL && i < n; i++)
+		svc_applicability_free(&appl[i]);
+	free(appl);
+	svc_source_packages_free(pkgs, npkgs);
 	for (size_t i = 0; i < n; i++)
 		svc_facts_free(&facts[i]);
 	free(facts);

@@ -10,9 +10,6 @@
 #include "cli/commands.h"
 
 const struct cli_command cli_commands[] = {
-	CLI_DOCTOR_COMMAND,
-	CLI_CAB_COMMAND,
-	CLI_PACKAGE_COMMAND,
-	CLI_INSPECT_COMMAND,
-	{ 0 },
+	CLI_DOCTOR_COMMAND,  CLI_CAB_COMMAND, CLI_PACKAGE_COMMAND,
+	CLI_INSPECT_COMMAND, { 0 },
 };

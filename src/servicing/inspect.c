@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "guest/image.h"
+#include "package/package.h"
 #include "servicing/inspect.h"
 #include "servicing/inspect_hive.h"
 #include "util/bytes.h"
@@ -226,30 +227,26 @@ static bool find_systemroot(struct guest_fs *fs, char *out, size_t size)
 	return found;
 }
 
-/* "Name~Token~Arch~Lang~Version" (the CBS name of an installed package,
- * also the base name of its .mum) into @p.  Returns false if malformed. */
+/* An installed package's name ("Name~Token~Arch~Lang~Version", the CBS
+ * key name and the .mum base name), parsed by src/package, into @p.
+ * Returns false if it is not one. */
 static bool parse_identity(const char *s, struct svc_installed_package *p)
 {
-	char buf[512];
-	size_t len = strlen(s);
-	if (len >= sizeof(buf))
-		return false;
-	memcpy(buf, s, len + 1);
-	char *field[5];
-	int n = 0;
-	char *rest = buf;
-	for (char *t; n < 5 && (t = strsep(&rest, "~")) != NULL;)
-		field[n++] = t;
-	if (n != 5 || rest != NULL || field[0][0] == '\0' ||
-	    field[2][0] == '\0' || field[4][0] == '\0')
-		return false;
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", field[0]);
-	snprintf(p->token, sizeof(p->token), "%s", field[1]);
-	snprintf(p->arch, sizeof(p->arch), "%s", field[2]);
-	snprintf(p->language, sizeof(p->language), "%s", field[3]);
-	snprintf(p->version, sizeof(p->version), "%s", field[4]);
-	return true;
+	struct pkg_arena *arena = pkg_arena_new();
+	struct pkg_installed in;
+	bool ok = arena != NULL && pkg_installed_parse(arena, s, &in);
+	if (ok) {
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", in.name);
+		snprintf(p->token, sizeof(p->token), "%s",
+			 in.public_key_token ? in.public_key_token : "");
+		snprintf(p->arch, sizeof(p->arch), "%s", in.arch);
+		snprintf(p->language, sizeof(p->language), "%s",
+			 in.language ? in.language : "");
+		snprintf(p->version, sizeof(p->version), "%s", in.version);
+	}
+	pkg_arena_free(arena);
+	return ok;
 }
 
 static struct svc_installed_package *find_or_add(
@@ -781,6 +778,17 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "the architecture could not be read from "
 			    "ntoskrnl.exe or cmd.exe%s%s",
 			    f->arch_problem[0] ? ": " : "", f->arch_problem);
+	if (f->vmbus_version_known && f->ic_registry_version[0] != '\0') {
+		char v[32];
+		guest_pe_version_format(&f->vmbus_version, v, sizeof(v));
+		if (pkg_version_cmp_str(v, f->ic_registry_version) != 0)
+			add_problem(f, "ic-version-mismatch", HVO_EXIT_OK,
+				    "vmbus.sys is version %s but "
+				    "IntegrationServicesVersion says %s (the "
+				    "running guest rewrites the value from the "
+				    "driver; vmbus.sys is taken)",
+				    v, f->ic_registry_version);
+	}
 	if (f->vmbus_present && !f->vmbus_version_known)
 		add_problem(f, "vmbus-version-unknown", HVO_EXIT_OK,
 			    "vmbus.sys has no readable version: %s",
@@ -791,21 +799,14 @@ const struct svc_installed_package *svc_facts_find_package(
 	const struct svc_facts *f, const char *name, const char *arch)
 {
 	const struct svc_installed_package *best = NULL;
-	unsigned bv[4] = { 0 };
 	for (size_t i = 0; i < f->npackages; i++) {
 		const struct svc_installed_package *p = &f->packages[i];
 		if (!guest_name_eq(p->name, name) ||
 		    (arch != NULL && !guest_name_eq(p->arch, arch)))
 			continue;
-		unsigned v[4] = { 0 };
-		sscanf(p->version, "%u.%u.%u.%u", &v[0], &v[1], &v[2], &v[3]);
-		int cmp = 0;
-		for (int k = 0; k < 4 && cmp == 0; k++)
-			cmp = v[k] < bv[k] ? -1 : v[k] > bv[k];
-		if (best == NULL || cmp > 0) {
+		if (best == NULL ||
+		    pkg_version_cmp_str(p->version, best->version) > 0)
 			best = p;
-			memcpy(bv, v, sizeof(bv));
-		}
 	}
 	return best;
 }

@@ -154,27 +154,57 @@ image winxp-x86 '.windows.arch == "x86" and .windows.arch_source == "cmd.exe" an
 image winxp-x86 '.integration_services.vmbus_sys == null and .integration_services.packages == [] and .integration_services.installed_packages == 0' \
     "XP: no integration services, no CBS"
 
-# The unsafe images alone (and the data disk): exit 4; text output, one
-# block per image, the verdicts on stderr.
-set -- "$img/hibernated.vhdx" "$img/bitlocker.vhdx" "$img/dirty-nologs.vhdx" "$img/nowindows.vhdx"
+# ---- which package applies (the cabinets read from the ISO) ----
+image win7-x86 '.packages | .applicable | endswith("support/x86/Windows6.x-HyperVIntegrationServices-x86.cab")' \
+    "ISO source: the 6.x x86 package applies to Windows 7 x86"
+image ws2012-x64 '.packages | .applicable | endswith("support/amd64/Windows6.2-HyperVIntegrationServices-x64.cab")' \
+    "ISO source: the 6.2 x64 package applies to Server 2012 x64"
+image winxp-x86 '.packages.applicable == null' "ISO source: none applies to XP"
+
+# ---- --source DIR: the real packages in a directory; the unsafe images
+#      alone make exit 4 ----
+mkdir "$T_TMP/ic"
+cp "$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab" "$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab" "$T_TMP/ic/"
+set -- "$img/win7-x86.vhdx" "$img/ws2012-x64.vhdx" "$img/winxp-x86.vhdx" \
+    "$img/hibernated.vhdx" "$img/bitlocker.vhdx" "$img/dirty-nologs.vhdx"
 sha256sum "$@" >"$T_TMP/before"
-run "$HVOFFLINE" inspect "$@"
+run "$HVOFFLINE" --json inspect --source "$T_TMP/ic" "$@"
 expect_rc 4 "hibernated, BitLocker and dirty-without-logs images: exit 4"
 sha256sum "$@" >"$T_TMP/after"
 T_COUNT=$((T_COUNT + 1))
 if cmp -s "$T_TMP/before" "$T_TMP/after"; then
-    t_pass "unchanged after the text-mode run"
+    t_pass "every image unchanged after the second run"
 else
-    t_fail "an image changed in the text-mode run"
+    t_fail "an image changed in the second run"
 fi
-expect_grep "$T_TMP/out" "hibernated.vhdx: unsafe" "text: hibernated is unsafe"
-expect_grep "$T_TMP/out" "bitlocker.vhdx: unsafe" "text: BitLocker is unsafe"
-expect_grep "$T_TMP/out" "dirty-nologs.vhdx: unsafe" "text: dirty without logs is unsafe"
-expect_grep "$T_TMP/out" "nowindows.vhdx: no-windows" "text: no Windows"
-expect_grep "$T_TMP/out" "no Windows installation was found" "text: said clearly"
+expect_json '.source.kind == "directory" and (.source.cabinets | length == 2) and .appliance.launches == 1' \
+    "the directory's two cabinets, one launch"
+expect_json '[.images[] | [(.image | sub(".*/"; "")), .exit_code]] == [["win7-x86.vhdx", 0], ["ws2012-x64.vhdx", 0], ["winxp-x86.vhdx", 0], ["hibernated.vhdx", 4], ["bitlocker.vhdx", 4], ["dirty-nologs.vhdx", 4]]' \
+    "each image's own exit code"
+image win7-x86 '.packages | .name == "Microsoft-Hyper-V-Integration-Services-Package" and .version == "6.3.9600.19456" and (.applicable | endswith("/Windows6.x-HyperVIntegrationServices-x86.cab"))' \
+    "Windows 7 x86: the 6.x x86 package applies"
+image win7-x86 '.packages.candidates[] | select(.arch == "x86") | .applies and .parent == "Microsoft-Windows-Foundation-Package 6.1.7601.17514 (x86)"' \
+    "Windows 7 x86: because its Foundation parent is installed"
+image win7-x86 '.packages.candidates[] | select(.arch == "amd64") | .applies == false and .verdict == "architecture"' \
+    "Windows 7 x86: not the x64 package (architecture)"
+image win7-x86 '.packages | .installed_version == "6.2.9200.16433" and .installed_from == "vmbus.sys" and .up_to_date == false' \
+    "Windows 7 x86: installed 6.2.9200.16433 < 6.3.9600.19456"
+image ws2012-x64 '.packages | .name == "Microsoft-Hyper-V-Integration-Services-Package-2" and (.applicable | endswith("/Windows6.2-HyperVIntegrationServices-x64.cab"))' \
+    "Server 2012 x64: the 6.2 x64 package applies"
+image ws2012-x64 '.packages.candidates[] | select(.arch == "amd64") | .parent == "Microsoft-Hyper-V-Guest-Integration-Drivers-Package 6.2.9200.16384 (amd64)"' \
+    "Server 2012 x64: because Guest-Integration-Drivers 6.2 is installed"
+image ws2012-x64 '.packages | .installed_version == "6.2.9200.16384" and .up_to_date == false' \
+    "Server 2012 x64: installed 6.2.9200.16384 < 6.3.9600.19456"
+image winxp-x86 '.packages | .applicable == null and .name == null' "XP: no package applies"
+image winxp-x86 '[.packages.candidates[] | .verdict] == ["architecture", "parents"]' \
+    "XP: x64 by architecture, x86 by its parents"
+image winxp-x86 '.packages.candidates[] | select(.arch == "x86") | .reason | test("no component-based servicing packages at all: NT 5.1")' \
+    "XP: the reason says why"
+image bitlocker '.packages.applicable == null and (.packages.candidates | all(.verdict == "no-windows"))' \
+    "BitLocker: nothing to apply to"
 expect_grep "$T_TMP/err" "hibernated.vhdx: hibernated: Windows is hibernated" \
-    "stderr: hvoffline: <image>: <what>: <why>"
-expect_grep "$T_TMP/err" "bitlocker.vhdx: bitlocker: volume 2 (/dev/sdb2) is BitLocker-encrypted" \
+    "stderr: hvoffline: <image>: <code>: <why>"
+expect_grep "$T_TMP/err" "bitlocker.vhdx: bitlocker: volume 2 (/dev/sd[a-z]2) is BitLocker-encrypted" \
     "stderr: BitLocker named with its volume"
 expect_grep "$T_TMP/err" "dirty-nologs.vhdx: hive-dirty-no-logs: the SYSTEM hive" \
     "stderr: the dirty hive named"

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "servicing/inspect.h"
+#include "servicing/inspect_applicable.h"
 #include "servicing/inspect_report.h"
 #include "tests/lib/hvotest.h"
 #include "util/bytes.h"
@@ -651,6 +652,193 @@ static void test_evaluate_preflight(void **state)
 	svc_facts_free(&f);
 }
 
+/* ------------------------------------------------------------------ */
+/* Which package applies: the real packages against detected guests.   */
+/* ------------------------------------------------------------------ */
+
+static struct svc_source_package real[3];
+
+static void load_real_packages(void)
+{
+	static const char *const cabs[] = {
+		"ic/Windows6.2-HyperVIntegrationServices-x64.cab",
+		"ic/Windows6.x-HyperVIntegrationServices-x86.cab",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		real[i].where = cabs[i];
+		if (pkg_package_open(hvo_fixture(cabs[i]), &real[i].pkg,
+				     &real[i].error) != PKG_OK)
+			fail_msg("%s: %s", cabs[i], real[i].error.msg);
+	}
+	/* A cabinet that is not one, kept with its error. */
+	real[2].where = "broken.cab";
+	hvo_test_write_file(at("broken.cab"), "MSCF\0\0\0\0garbage", 15);
+	assert_int_not_equal(pkg_package_open(at("broken.cab"), &real[2].pkg,
+					      &real[2].error),
+			     PKG_OK);
+}
+
+static void free_real_packages(void)
+{
+	for (size_t i = 0; i < 3; i++) {
+		pkg_package_free(real[i].pkg);
+		real[i].pkg = NULL;
+	}
+}
+
+static const struct svc_candidate *candidate(const struct svc_applicability *a,
+					     const char *where)
+{
+	for (size_t i = 0; i < a->ncandidates; i++)
+		if (strcmp(a->candidates[i].sp->where, where) == 0)
+			return &a->candidates[i];
+	fail_msg("no candidate %s", where);
+	return NULL;
+}
+
+#define X64 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+#define X86 "ic/Windows6.x-HyperVIntegrationServices-x86.cab"
+
+static void test_applicability(void **state)
+{
+	(void)state;
+	load_real_packages();
+	struct svc_applicability a;
+	struct svc_facts f;
+
+	/* Windows 7 SP1 x86: the 6.x x86 package, through its Foundation
+	 * parent (6.1.7601.17514 >= 6.1.7600.16385, same 6.1). */
+	sh("mkdir w7");
+	windows("w7", "Windows", "win7-x86", "i386", "6.2.9200.16433");
+	struct guest_hostdir_volume v = { .root = at("w7") };
+	struct guest_hostdir_disk spec = one_volume(&v, "w7.vhdx");
+	inspect(&spec, &f);
+	assert_int_equal(svc_applicability(&f, real, 3, &a), 0);
+	assert_int_equal(a.ncandidates, 3);
+	assert_int_equal(a.chosen, 1);
+	assert_int_equal(candidate(&a, X86)->verdict, SVC_APPLIES);
+	assert_string_equal(candidate(&a, X86)->parent,
+			    "Microsoft-Windows-Foundation-Package "
+			    "6.1.7601.17514 (x86)");
+	assert_int_equal(candidate(&a, X64)->verdict, SVC_ARCH);
+	assert_int_equal(candidate(&a, "broken.cab")->verdict, SVC_UNREADABLE);
+	assert_string_equal(a.installed, "6.2.9200.16433");
+	assert_string_equal(a.installed_from, "vmbus.sys");
+	assert_false(a.up_to_date);
+	assert_non_null(strstr(a.summary, "would update"));
+	svc_applicability_free(&a);
+
+	/* Already at the package's version: up to date. */
+	f.vmbus_version = (struct guest_pe_version){ { 6, 3, 9600, 19456 } };
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_true(a.up_to_date);
+	svc_applicability_free(&a);
+	/* Without vmbus.sys, IntegrationServicesVersion stands in. */
+	f.vmbus_version_known = false;
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_string_equal(a.installed_from, "registry");
+	assert_string_equal(a.installed, "6.2.9200.16433");
+	svc_applicability_free(&a);
+
+	/* The Foundation package superseded (CBS state 0x50) no longer
+	 * satisfies the parent, and nothing else does. */
+	for (size_t i = 0; i < f.npackages; i++)
+		if (strcmp(f.packages[i].name,
+			   "Microsoft-Windows-Foundation-Package") == 0)
+			f.packages[i].cbs_state = 0x50;
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_int_equal(a.chosen, -1);
+	assert_int_equal(candidate(&a, X86)->verdict, SVC_PARENTS);
+	assert_non_null(strstr(candidate(&a, X86)->reason,
+			       "Microsoft-Windows-Foundation-Package"));
+	svc_applicability_free(&a);
+	/* The architecture is unknown: nothing is guessed. */
+	f.arch[0] = '\0';
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_int_equal(candidate(&a, X86)->verdict, SVC_ARCH_UNKNOWN);
+	svc_applicability_free(&a);
+	svc_facts_free(&f);
+
+	/* Server 2012 x64: the 6.2 x64 package, through the inbox
+	 * Guest-Integration-Drivers package. */
+	sh("mkdir s12");
+	windows("s12", "Windows", "ws2012-x64", "amd64", "6.2.9200.16384");
+	v.root = at("s12");
+	spec = one_volume(&v, "s12.vhdx");
+	inspect(&spec, &f);
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_int_equal(a.chosen, 0);
+	assert_string_equal(candidate(&a, X64)->parent,
+			    "Microsoft-Hyper-V-Guest-Integration-Drivers-"
+			    "Package 6.2.9200.16384 (amd64)");
+	assert_int_equal(candidate(&a, X86)->verdict, SVC_ARCH);
+	svc_applicability_free(&a);
+	svc_facts_free(&f);
+
+	/* XP: x86, but no CBS at all; none applies, and says why. */
+	sh("mkdir -p xp/WINDOWS/system32/config");
+	hive("winxp-x86-software", "xp/WINDOWS/system32/config/software");
+	hive("winxp-x86-system", "xp/WINDOWS/system32/config/system");
+	pe("i386", NULL, "xp/WINDOWS/system32/cmd.exe");
+	v.root = at("xp");
+	spec = one_volume(&v, "xp.vhdx");
+	inspect(&spec, &f);
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_int_equal(a.chosen, -1);
+	assert_int_equal(candidate(&a, X64)->verdict, SVC_ARCH);
+	assert_int_equal(candidate(&a, X86)->verdict, SVC_PARENTS);
+	assert_non_null(strstr(candidate(&a, X86)->reason,
+			       "no component-based servicing packages at all: "
+			       "NT 5.1"));
+	assert_non_null(strstr(a.summary, "no package of the source applies"));
+	assert_string_equal(a.installed, "");
+	svc_applicability_free(&a);
+	svc_facts_free(&f);
+
+	/* No Windows: nothing applies to nothing. */
+	svc_facts_init(&f, "empty.vhdx");
+	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
+	assert_int_equal(candidate(&a, X64)->verdict, SVC_NO_WINDOWS);
+	assert_string_equal(svc_verdict_name(SVC_NO_WINDOWS), "no-windows");
+	svc_applicability_free(&a);
+	svc_facts_free(&f);
+	free_real_packages();
+}
+
+/* The text report says what the JSON says. */
+static void test_text_report(void **state)
+{
+	(void)state;
+	sh("mkdir v");
+	windows("v", "Windows", "win7-x86", "i386", "6.2.9200.16433");
+	sh("printf HIBR > v/hiberfil.sys");
+	struct guest_hostdir_volume v = { .root = at("v") };
+	struct guest_hostdir_disk spec = one_volume(&v, "text.vhdx");
+	struct svc_facts f;
+	inspect(&spec, &f);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	svc_facts_text(&f, out);
+	fclose(out);
+	static const char *const want[] = {
+		"text.vhdx: unsafe\n",
+		"mbr (Hyper-V generation 1)",
+		"Windows 7 Ultimate (NT 6.1 build 7601, Service Pack 1)",
+		"architecture:  x86 (from ntoskrnl.exe)",
+		"control set:   ControlSet001",
+		"vmbus.sys:     6.2.9200.16433",
+		"IC package:    Microsoft-Hyper-V-Integration-Services-Package "
+		"x86 6.2.9200.16433",
+		"problem: Windows is hibernated",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(text, want[i]) == NULL)
+			fail_msg("'%s' not in:\n%s", want[i], text);
+	free(text);
+	svc_facts_free(&f);
+}
+
 int main(void)
 {
 	hvo_test_fixtures_or_exit();
@@ -674,6 +862,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_arch_and_vmbus,
 						setup, teardown),
 		cmocka_unit_test(test_evaluate_preflight),
+		cmocka_unit_test_setup_teardown(test_applicability, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_text_report, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
