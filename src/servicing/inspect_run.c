@@ -10,6 +10,19 @@
 #include "guest/image.h"
 #include "servicing/inspect_run.h"
 
+/*
+ * Whether the appliance may open an image.  Not: one that failed the
+ * pre-flight; a differencing VHDX (qemu cannot open one on its own); a
+ * VHDX whose log needs a replay (cannot be opened read-only); one that
+ * another process holds (qemu would fail to lock it, failing the launch
+ * for every image).  Those are reported from the pre-flight alone.
+ */
+static bool launchable(const struct svc_facts *f)
+{
+	return f->preflight_ok && !f->differencing && !f->vhdx_log_dirty &&
+	       !f->in_use;
+}
+
 int svc_inspect_images(const struct svc_run_opts *opts,
 		       const char *const *images, size_t n,
 		       struct svc_facts *facts, struct svc_run *run)
@@ -28,11 +41,7 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 		run->image_disk[i] = -1;
 		svc_facts_init(&facts[i], images[i]);
 		svc_inspect_preflight(&facts[i], images[i]);
-		/* qemu cannot open a differencing VHDX on its own, and a
-		 * VHDX whose log needs a replay cannot be opened read-only:
-		 * both are reported from the pre-flight alone. */
-		if (facts[i].preflight_ok && !facts[i].differencing &&
-		    !facts[i].vhdx_log_dirty)
+		if (launchable(&facts[i]))
 			to_launch++;
 	}
 	for (size_t i = 0; i < opts->nisos; i++)
@@ -52,7 +61,7 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct svc_facts *f = &facts[i];
-		if (!f->preflight_ok || f->differencing || f->vhdx_log_dirty)
+		if (!launchable(f))
 			continue;
 		struct guest_image_info info;
 		if (guest_image_sniff(images[i], &info) != 0) {

@@ -1,7 +1,7 @@
 # Guest-layer and inspection tests.  The shell tests launch the real
 # appliance; the cmocka tests (test_*) never do.
 GUEST_SH_TESTS = tests/guest/launch-fallback.sh tests/guest/launch-hang.sh \
-	tests/guest/inspect-images.sh
+	tests/guest/inspect-images.sh tests/guest/inspect-cli.sh
 TESTS += $(GUEST_SH_TESTS)
 EXTRA_DIST += $(GUEST_SH_TESTS)
 
