@@ -315,7 +315,7 @@ static void read_cbs_packages(struct ihive *soft, struct svc_facts *f)
 			q->cbs_state = state;
 		}
 	}
-	guest_names_free(names, n);
+	ihive_names_free(names, n);
 }
 
 /* "6.1" -> 6, 1. */

@@ -151,6 +151,15 @@ int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
 	return 0;
 }
 
+void ihive_names_free(char **names, size_t n)
+{
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 /* Base block (regf spec, "Base block"): signature, the two sequence
  * numbers, and the XOR checksum of the first 508 bytes at 0x1fc. */
 #define REGF_SEQ1	4

@@ -39,9 +39,10 @@ int ihive_get_dword(struct ihive *h, const char *key, const char *value,
 /* Whether @key exists (1), not (0), or -1 on error. */
 int ihive_has_key(struct ihive *h, const char *key);
 
-/* The names of @key's subkeys (free with guest_names_free()).  Returns 0,
+/* The names of @key's subkeys (free with ihive_names_free()).  Returns 0,
  * 1 if the key is absent, -1 on error. */
 int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
 		  size_t *n_ret);
+void ihive_names_free(char **names, size_t n);
 
 #endif /* HVO_SERVICING_INSPECT_HIVE_H */
