@@ -380,7 +380,7 @@ static int atomic_replace(struct guest_fs *fs, const char *path,
 			  const struct fill *fill)
 {
 	guestfs_h *g = A(fs)->s->g;
-	char *full, *tmp;
+	char *full = NULL, *tmp = NULL;
 	int r = write_target(fs, path, &full);
 	if (r != GUEST_OK)
 		return r;

@@ -292,7 +292,7 @@ static int find_version_resource(struct pe *pe, const uint8_t **data_ret,
 	static const char *const levels[] = { "type", "name", "language" };
 	uint32_t off = 0;
 	for (int level = 0; level < 3; level++) {
-		uint32_t target;
+		uint32_t target = 0;
 		r = res_find(pe, &ra, off, level == 0 ? RT_VERSION : -1,
 			     level == 0 ? "RT_VERSION" : levels[level],
 			     &target);
@@ -503,8 +503,8 @@ int guest_pe_read(const uint8_t *buf, size_t len, struct guest_pe_info *info)
 	int r = read_headers(&pe);
 	if (r != GUEST_PE_OK)
 		return r;
-	const uint8_t *data;
-	uint32_t size;
+	const uint8_t *data = NULL;
+	uint32_t size = 0;
 	r = find_version_resource(&pe, &data, &size);
 	if (r != GUEST_PE_OK)
 		return r;

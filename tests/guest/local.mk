@@ -63,3 +63,6 @@ fuzz_fuzz_ptable_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_ptable_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_ptable_LDADD = $(TEST_LDADD)
 endif
+
+BENCH_SCRIPTS += bench/inspect.sh
+EXTRA_DIST += bench/inspect.sh
