@@ -47,6 +47,14 @@ run "$HVOFFLINE" inspect --source "$T_TMP/notes.txt" "$img/nowindows.vhdx"
 expect_rc 1 "a source that is neither CAB, directory nor ISO"
 expect_grep "$T_TMP/err" "is neither a cabinet" "says what a source may be"
 
+# A cabinet that is not a package: corrupt input (5), named.
+printf 'MSCF\0\0\0\0this is not a cabinet' >"$T_TMP/junk.cab"
+run "$HVOFFLINE" --json inspect --source "$T_TMP/junk.cab" "$T_TMP/missing.vhdx"
+expect_rc 5 "a corrupt cabinet as the source: corrupt input (5)"
+expect_grep "$T_TMP/err" "junk.cab: " "the cabinet is named"
+expect_json '.source.kind == "cab" and .images[0].packages.candidates[0].verdict == "no-windows"' \
+    "the report still lists the source"
+
 # ---- in use ----
 cp "$img/nowindows.vhdx" "$T_TMP/busy.vhdx"
 flock -s "$T_TMP/busy.vhdx" sleep 600 &
