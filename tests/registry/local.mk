@@ -1,0 +1,22 @@
+# Tests of registry/: unit tests (cmocka) on hives built byte by byte and
+# on the real hives in ../shared/fixtures/hive, with hivexsh/hivexregedit
+# as independent oracles; CLI tests; the crash-safety test.
+noinst_LTLIBRARIES += tests/registry/libregtest.la
+tests_registry_libregtest_la_SOURCES = \
+	tests/registry/regtest.c tests/registry/regtest.h
+tests_registry_libregtest_la_CFLAGS = $(TEST_CFLAGS)
+
+REGISTRY_TESTS = \
+	tests/registry/test_hive_check \
+	tests/registry/test_recover
+check_PROGRAMS += $(REGISTRY_TESTS)
+TESTS += $(REGISTRY_TESTS)
+REGTEST_LDADD = tests/registry/libregtest.la $(TEST_LDADD)
+
+tests_registry_test_hive_check_SOURCES = tests/registry/test_hive_check.c
+tests_registry_test_hive_check_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_hive_check_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_recover_SOURCES = tests/registry/test_recover.c
+tests_registry_test_recover_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_recover_LDADD = $(REGTEST_LDADD)
