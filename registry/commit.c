@@ -60,8 +60,8 @@ static int hivex_image(struct reg_hive *h, uint8_t **buf_ret, size_t *len_ret)
 	errno = 0;
 	int rc = 0;
 	if (hivex_commit(h->hx, tmp ? tmp : fdpath, 0) != 0) {
-		rc = reg_fail(h, REG_ERR_HIVEX, "%s: libhivex commit: %s",
-			      h->path, strerror(errno ? errno : EIO));
+		rc = reg_fail(h, REG_ERR_HIVEX, "libhivex commit failed: %s",
+			      strerror(errno ? errno : EIO));
 	} else {
 		struct stat st;
 		if (fstat(fd, &st) != 0 ||
@@ -103,8 +103,7 @@ static bool same_file(const char *a, const char *b)
 int reg_commit_to(struct reg_hive *h, const char *path)
 {
 	if (!h->writable)
-		return reg_fail(h, REG_ERR_READ_ONLY,
-				"%s: not opened for writing", h->path);
+		return reg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
 	reg_err_clear(&h->err);
 	uint8_t *buf;
 	size_t len;
@@ -122,9 +121,8 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 	if (floor == UINT32_MAX || seq == UINT32_MAX) {
 		free(buf);
 		return reg_fail(h, REG_ERR_UNSUPPORTED,
-				"%s: sequence number 0xffffffff cannot be "
-				"followed",
-				h->path);
+				"sequence number 0xffffffff cannot be "
+				"followed");
 	}
 	if (seq <= floor)
 		seq = floor + 1;
@@ -133,8 +131,8 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 	if (rc) {
 		free(buf);
 		return reg_fail(h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
-				"%s: the image libhivex wrote is unusable: %s",
-				h->path, e.msg);
+				"the image libhivex wrote is unusable: %s",
+				e.msg);
 	}
 	bool in_place = same_file(path, h->path);
 	rc = hive_write_checked(h, path, buf, len, true);

@@ -127,7 +127,7 @@ static char *key_normalise(const char *key)
 
 static int hivex_error(struct reg_hive *h, const char *what)
 {
-	return reg_fail(h, REG_ERR_HIVEX, "%s: libhivex: %s: %s", h->path, what,
+	return reg_fail(h, REG_ERR_HIVEX, "libhivex: %s: %s", what,
 			strerror(errno ? errno : EIO));
 }
 
@@ -497,8 +497,7 @@ void journal_free(struct reg_hive *h)
 static int need_write(struct reg_hive *h)
 {
 	if (!h->writable)
-		return reg_fail(h, REG_ERR_READ_ONLY,
-				"%s: not opened for writing", h->path);
+		return reg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
 	return 0;
 }
 

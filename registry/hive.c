@@ -71,23 +71,25 @@ int read_host_file(struct reg_hive *h, const char *path, uint64_t max,
 	if (fd < 0) {
 		if (errno == ENOENT && may_be_absent)
 			return 0;
-		return reg_fail(h, REG_ERR_IO, "%s: cannot open: %s", path,
+		return reg_fail(h, REG_ERR_IO, "cannot open %s: %s", path,
 				strerror(errno));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 		close(fd);
-		return reg_fail(h, REG_ERR_IO, "%s: %s", path, strerror(e));
+		return reg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
+				strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return reg_fail(h, REG_ERR_IO, "%s: not a regular file", path);
+		return reg_fail(h, REG_ERR_IO, "%s is not a regular file",
+				path);
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return reg_fail(h, REG_ERR_TOO_BIG,
-				"%s: %lld bytes, more than the %llu we read",
+				"%s is %lld bytes, more than the %llu we read",
 				path, (long long)st.st_size,
 				(unsigned long long)max);
 	}
@@ -102,7 +104,7 @@ int read_host_file(struct reg_hive *h, const char *path, uint64_t max,
 	close(fd);
 	if (n < 0 || (size_t)n != len) {
 		free(buf);
-		return reg_fail(h, REG_ERR_IO, "%s: read failed: %s", path,
+		return reg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
 				n < 0 ? strerror(e) : "file shrank");
 	}
 	*buf_ret = buf;
@@ -317,8 +319,7 @@ int hive_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
 	if (h->hx == NULL) {
 		e = errno;
 		close(fd);
-		return reg_fail(h, REG_ERR_HIVEX,
-				"%s: libhivex cannot open it: %s", h->path,
+		return reg_fail(h, REG_ERR_HIVEX, "libhivex cannot open it: %s",
 				strerror(e));
 	}
 	h->hx_fd = fd;
@@ -358,7 +359,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			free(file);
 			in->state = REG_STATE_CORRUPT;
 			set_problem(h, "%s", e.msg);
-			return reg_fail(h, rc, "%s: %s", h->path, e.msg);
+			return reg_fail(h, rc, "%s", e.msg);
 		}
 		in->state = REG_STATE_CLEAN;
 		h->image = file;
@@ -428,7 +429,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			    why_dirty, re.msg[0] ? re.msg : "none found",
 			    pe.msg);
 		free(file);
-		return reg_fail(h, prc, "%s: %s", h->path, h->info.problem);
+		return reg_fail(h, prc, "%s", h->info.problem);
 	}
 	h->image = file;
 	h->image_len = len;
@@ -466,17 +467,16 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		free(file);
 		set_problem(h, "no 'regf' signature");
 		return reg_fail(h, REG_ERR_NOT_HIVE,
-				"%s: not a registry hive (no 'regf' "
-				"signature)",
-				path);
+				"not a registry hive (no 'regf' "
+				"signature)");
 	}
 	if (len < REGF_BASE_SIZE) {
 		free(file);
 		set_problem(h, "%zu bytes: shorter than the base block", len);
 		return reg_fail(h, REG_ERR_TRUNCATED,
-				"%s: truncated: %zu bytes, shorter than the "
+				"truncated: %zu bytes, shorter than the "
 				"4096-byte base block",
-				path, len);
+				len);
 	}
 	struct regf_base b;
 	regf_base_decode(file, &b);
@@ -485,9 +485,9 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		set_problem(h, "file type %u: a transaction log, not a hive",
 			    b.type);
 		return reg_fail(h, REG_ERR_NOT_HIVE,
-				"%s: this is a transaction log (file type %u), "
+				"this is a transaction log (file type %u), "
 				"not a primary hive file",
-				path, b.type);
+				b.type);
 	}
 	rc = classify(h, file, len, opts);
 	if (rc)
@@ -497,14 +497,14 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 	if (want_write) {
 		if (h->info.state == REG_STATE_DIRTY_NO_LOGS)
 			return reg_fail(h, REG_ERR_NO_LOGS,
-					"%s: refused for writing: %s", path,
+					"refused for writing: %s",
 					h->info.problem);
 		if (h->info.state == REG_STATE_DIRTY_RECOVERABLE &&
 		    !(opts->flags & REG_OPEN_RECOVER))
 			return reg_fail(h, REG_ERR_DIRTY,
-					"%s: refused for writing: %s (recover "
+					"refused for writing: %s (recover "
 					"it first)",
-					path, h->info.problem);
+					h->info.problem);
 		h->writable = true;
 	}
 	return hive_attach_hivex(h, h->image, h->image_len);
@@ -594,11 +594,9 @@ int reg_write_recovered(struct reg_hive *h, const char *out_path)
 {
 	if (h->info.state == REG_STATE_CLEAN)
 		return reg_fail(h, REG_ERR_NOT_DIRTY,
-				"%s: the hive is clean: nothing to recover",
-				h->path);
+				"the hive is clean: nothing to recover");
 	if (!h->recovered)
-		return reg_fail(h, REG_ERR_NO_LOGS, "%s: cannot recover: %s",
-				h->path,
+		return reg_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
 				h->info.problem ? h->info.problem : "no logs");
 	bool in_place = same_file(out_path, h->path);
 	int rc = hive_write_checked(h, out_path, h->image, h->image_len, false);

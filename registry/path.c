@@ -98,15 +98,14 @@ int reg_current_control_set(struct reg_hive *h, unsigned *n_ret)
 	if (rc)
 		return reg_fail(
 			h, rc == REG_ERR_NOT_FOUND ? REG_ERR_NOT_FOUND : rc,
-			"%s: no Select\\Current: not a SYSTEM hive?", h->path);
+			"no Select\\Current: not a SYSTEM hive?");
 	uint32_t n;
 	rc = reg_value_dword(v, &n);
 	reg_value_free(v);
 	if (rc || n == 0 || n > 999)
 		return reg_fail(h, REG_ERR_CORRUPT,
-				"%s: Select\\Current is not a control set "
-				"number",
-				h->path);
+				"Select\\Current is not a control set "
+				"number");
 	*n_ret = n;
 	return 0;
 }

@@ -636,8 +636,7 @@ int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,
 	if (nops_ret)
 		*nops_ret = 0;
 	if (!h->writable)
-		return reg_fail(h, REG_ERR_READ_ONLY,
-				"%s: not opened for writing", h->path);
+		return reg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
 	struct parser p = { .h = h, .what = what ? what : "(.reg)" };
 	char *text;
 	size_t tlen;

@@ -171,13 +171,18 @@ char *rt_write(const char *dir, const char *name, const void *data, size_t len)
 	return path;
 }
 
-char *rt_copy_fixture(const char *rel, const char *dir, const char *name)
+char *rt_copy_file(const char *src, const char *dir, const char *name)
 {
 	size_t len;
-	uint8_t *data = hvo_test_read_file(hvo_fixture(rel), &len);
+	uint8_t *data = hvo_test_read_file(src, &len);
 	char *path = rt_write(dir, name, data, len);
 	free(data);
 	return path;
+}
+
+char *rt_copy_fixture(const char *rel, const char *dir, const char *name)
+{
+	return rt_copy_file(hvo_fixture(rel), dir, name);
 }
 
 char *rt_unxz_fixture(const char *rel, const char *dir, const char *name)

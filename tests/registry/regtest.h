@@ -58,6 +58,9 @@ char *rt_write(const char *dir, const char *name, const void *data, size_t len);
  * @name, writable; returns the path (caller frees). */
 char *rt_copy_fixture(const char *rel, const char *dir, const char *name);
 
+/* Copies the host file @src into @dir/@name; returns the path. */
+char *rt_copy_file(const char *src, const char *dir, const char *name);
+
 /* Decompresses an .xz fixture into @dir/@name with xz(1); returns the
  * path (caller frees). */
 char *rt_unxz_fixture(const char *rel, const char *dir, const char *name);
