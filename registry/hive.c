@@ -384,7 +384,14 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 		return rc;
 	struct recovery res;
 	struct reg_err re = { 0 };
-	rc = recover_hive(file, len, b, h->logs, h->nlogs, &res, &re);
+	size_t present = 0;
+	for (size_t i = 0; i < h->nlogs; i++)
+		present += h->logs[i].present && h->logs[i].len > 0;
+	if (present == 0)
+		rc = reg_err_set(&re, REG_ERR_NO_LOGS,
+				 "no transaction log beside it (or all empty)");
+	else
+		rc = recover_hive(file, len, b, h->logs, h->nlogs, &res, &re);
 	if (rc == REG_ERR_NOMEM)
 		return reg_fail(h, rc, "out of memory");
 	if (rc == 0) {

@@ -262,6 +262,12 @@ int reg_value_multi(const struct reg_value *v, char ***strs_ret, size_t *n_ret);
 int reg_value_dword(const struct reg_value *v, uint32_t *ret);
 int reg_value_qword(const struct reg_value *v, uint64_t *ret);
 
+/* Whether the decoders above represent @v exactly: encoding what they
+ * return gives back the same bytes (a well-formed string with its
+ * terminator, a multi-string list with its final empty string, a DWORD
+ * of 4 bytes, a QWORD of 8).  Exporters write other data as bytes. */
+bool reg_value_is_exact(const struct reg_value *v);
+
 /* UTF-8 -> UTF-16LE with its NUL terminator (caller frees). */
 int reg_encode_string(const char *utf8, uint8_t **data_ret, size_t *len_ret);
 /* UTF-8 strings -> REG_MULTI_SZ data (each NUL-terminated, then an

@@ -710,29 +710,16 @@ static bool has_line_break(const char *s)
 	return strpbrk(s, "\r\n") != NULL;
 }
 
-/* Whether REG_SZ data round-trips as "text": UTF-16LE, one terminating
- * NUL, no other NUL, no unpaired surrogate, no line break. */
+/* Whether REG_SZ data round-trips as "text": exact, and no line break
+ * (the file is line-oriented). */
 static bool sz_as_text(const struct reg_value *v)
 {
-	if (v->len < 2 || v->len % 2 != 0 ||
-	    get_le16(v->data + v->len - 2) != 0)
+	if (!reg_value_is_exact(v))
 		return false;
-	size_t units = v->len / 2 - 1;
-	for (size_t i = 0; i < units; i++) {
-		uint16_t u = get_le16(v->data + 2 * i);
-		if (u == 0 || u == '\r' || u == '\n')
+	for (size_t i = 0; i + 1 < v->len; i += 2)
+		if (get_le16(v->data + i) == '\r' ||
+		    get_le16(v->data + i) == '\n')
 			return false;
-		if (u >= 0xd800 && u <= 0xdbff) {
-			uint16_t lo = i + 1 < units
-					      ? get_le16(v->data + 2 * (i + 1))
-					      : 0;
-			if (lo < 0xdc00 || lo > 0xdfff)
-				return false;
-			i++;
-		} else if (u >= 0xdc00 && u <= 0xdfff) {
-			return false;
-		}
-	}
 	return true;
 }
 

@@ -121,3 +121,43 @@ int reg_value_qword(const struct reg_value *v, uint64_t *ret)
 	*ret = get_le64(v->data);
 	return 0;
 }
+
+bool reg_value_is_exact(const struct reg_value *v)
+{
+	uint8_t *re = NULL;
+	size_t relen = 0;
+	char *s = NULL;
+	char **strs = NULL;
+	size_t n = 0;
+	bool exact = false;
+	switch (v->type) {
+	case REG_TYPE_SZ:
+	case REG_TYPE_EXPAND_SZ:
+	case REG_TYPE_LINK:
+		if (reg_value_string(v, &s) == 0 &&
+		    reg_encode_string(s, &re, &relen) == 0)
+			exact = relen == v->len &&
+				memcmp(re, v->data, relen) == 0;
+		break;
+	case REG_TYPE_MULTI_SZ:
+		if (reg_value_multi(v, &strs, &n) == 0 &&
+		    reg_encode_multi((const char *const *)strs, n, &re,
+				     &relen) == 0)
+			exact = relen == v->len &&
+				memcmp(re, v->data, relen) == 0;
+		break;
+	case REG_TYPE_DWORD:
+	case REG_TYPE_DWORD_BE:
+		exact = v->len == 4;
+		break;
+	case REG_TYPE_QWORD:
+		exact = v->len == 8;
+		break;
+	default:
+		break;
+	}
+	free(s);
+	free(re);
+	reg_names_free(strs, n);
+	return exact;
+}

@@ -15,4 +15,13 @@ extern const char cmd_doctor_help[];
 		.help = cmd_doctor_help, .run = cmd_doctor,                \
 	}
 
+extern const char cmd_reg_help[];
+extern const struct cli_command cmd_reg_subcommands[];
+#define CLI_REG_COMMAND                                                    \
+	{                                                                  \
+		.name = "reg",                                             \
+		.summary = "check, recover, read and edit registry hives", \
+		.help = cmd_reg_help, .subcommands = cmd_reg_subcommands,  \
+	}
+
 #endif /* HVO_CLI_COMMANDS_H */
