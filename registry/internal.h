@@ -239,6 +239,10 @@ int read_host_file(struct reg_hive *h, const char *path, uint64_t max,
 		   bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
 		   bool *present_ret);
 
+/* Maps a first component CurrentControlSet of the in-hive @key to
+ * ControlSet%03u (Select\Current); other keys are copied. */
+int resolve_control_set(struct reg_hive *h, const char *key, char **key_ret);
+
 /* Splits and validates a key path into components (caller frees the
  * array and each string). */
 int key_path_split(struct reg_hive *h, const char *key, char ***comps_ret,

@@ -110,6 +110,28 @@ int reg_current_control_set(struct reg_hive *h, unsigned *n_ret)
 	return 0;
 }
 
+int resolve_control_set(struct reg_hive *h, const char *key, char **key_ret)
+{
+	*key_ret = NULL;
+	static const char ccs[] = "CurrentControlSet";
+	size_t n = sizeof(ccs) - 1;
+	if (strncasecmp(key, ccs, n) != 0 ||
+	    (key[n] != '\0' && key[n] != '\\')) {
+		*key_ret = strdup(key);
+		return *key_ret ? 0
+				: reg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	unsigned cs;
+	int rc = reg_current_control_set(h, &cs);
+	if (rc)
+		return rc;
+	if (asprintf(key_ret, "ControlSet%03u%s", cs, key + n) < 0) {
+		*key_ret = NULL;
+		return reg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret)
 {
 	*key_ret = NULL;
@@ -118,24 +140,7 @@ int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret)
 	if (rc)
 		return reg_fail(h, rc, "invalid registry path '%s'", path);
 	free(hive);
-	static const char ccs[] = "CurrentControlSet";
-	size_t n = sizeof(ccs) - 1;
-	if (strncasecmp(key, ccs, n) == 0 &&
-	    (key[n] == '\0' || key[n] == '\\')) {
-		unsigned cs;
-		rc = reg_current_control_set(h, &cs);
-		if (rc) {
-			free(key);
-			return rc;
-		}
-		char *mapped;
-		if (asprintf(&mapped, "ControlSet%03u%s", cs, key + n) < 0) {
-			free(key);
-			return reg_fail(h, REG_ERR_NOMEM, "out of memory");
-		}
-		free(key);
-		key = mapped;
-	}
-	*key_ret = key;
-	return 0;
+	rc = resolve_control_set(h, key, key_ret);
+	free(key);
+	return rc;
 }

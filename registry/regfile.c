@@ -13,13 +13,15 @@
  *   "Name"=hex:01,02                       REG_BINARY
  *   "Name"=hex(7):41,00,00,00,00,00        any type, given in hex
  *   "Name"=-                               delete the value
+ *   "Name"=str(2):"text"                   Wine's typed strings
  *
  * with ';' comment lines and long hex lists continued over lines ending
  * in '\'.  In a 5.00 file string bytes in hex(1)/hex(2)/hex(7) are
  * UTF-16LE; in a REGEDIT4 file they are ANSI bytes, which regedit widens
  * to UTF-16 on import, and so do we.  Files come as UTF-16LE with a BOM
  * (what regedit writes), UTF-8 (what virt-win-reg and hivexregedit users
- * write), or, for REGEDIT4, Windows-1252.
+ * write), or, for REGEDIT4, Windows-1252.  As hivexregedit does, a file
+ * may also start directly with a [key] section (libguestfs' recipes do).
  */
 #include <config.h>
 
@@ -223,7 +225,11 @@ static const char *strip_prefix(const char *key, const char *prefix)
 	return k + 1;
 }
 
-/* Maps a section name to a key path inside the hive (caller frees). */
+/*
+ * Maps a section name to a key path inside the hive (caller frees): the
+ * prefix is stripped (compared as written, case-insensitively), then a
+ * first component CurrentControlSet is mapped to the current control set.
+ */
 static int map_key(struct parser *p, const char *name, char **key_ret)
 {
 	char *hive, *key;
@@ -236,19 +242,9 @@ static int map_key(struct parser *p, const char *name, char **key_ret)
 		(hive == NULL && p->prefix_hive == NULL) ||
 		(hive && p->prefix_hive && strcmp(hive, p->prefix_hive) == 0);
 	free(hive);
-	char *resolved = NULL;
-	if (same_hive) {
-		rc = reg_resolve_path(p->h, key, &resolved);
-		if (rc) {
-			free(key);
-			return rc;
-		}
-	}
-	free(key);
-	const char *rest =
-		same_hive ? strip_prefix(resolved, p->prefix_key) : NULL;
+	const char *rest = same_hive ? strip_prefix(key, p->prefix_key) : NULL;
 	if (rest == NULL) {
-		free(resolved);
+		free(key);
 		return syntax(p,
 			      "key '%s' is outside %s%s%s, the key this hive "
 			      "stands for (see --prefix)",
@@ -257,9 +253,9 @@ static int map_key(struct parser *p, const char *name, char **key_ret)
 			      p->prefix_hive ? p->prefix_hive : "",
 			      *p->prefix_key ? "\\..." : "");
 	}
-	*key_ret = strdup(rest);
-	free(resolved);
-	return *key_ret ? 0 : reg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+	rc = resolve_control_set(p->h, rest, key_ret);
+	free(key);
+	return rc;
 }
 
 /* Parses a quoted string at *@s (pointing at '"'); advances past it. */
@@ -403,6 +399,40 @@ static int parse_value_line(struct parser *p, char *line)
 		if (rc)
 			return reg_fail(p->h, rc, "out of memory");
 		op.type = REG_TYPE_SZ;
+	} else if (strncasecmp(s, "str", 3) == 0 &&
+		   (s[3] == ':' || s[3] == '(')) {
+		/* Wine's str:"text" and str(N):"text" (hivexregedit reads
+		 * them, and libguestfs' recipes use them). */
+		const char *t = s + 3;
+		uint32_t type = REG_TYPE_SZ;
+		if (*t == '(') {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(t + 1, &end, 16);
+			if (end == t + 1 || *end != ')' || errno ||
+			    v > UINT32_MAX || !isxdigit((unsigned char)t[1]))
+				return syntax(p, "bad type in str(...)");
+			type = (uint32_t)v;
+			t = end + 1;
+		}
+		if (t[0] != ':' || t[1] != '"')
+			return syntax(p, "expected a quoted string after str");
+		s = (char *)t + 1;
+		char *str = parse_quoted(&s);
+		if (str == NULL)
+			return errno == EINVAL
+				       ? syntax(p, "unterminated string")
+				       : reg_fail(p->h, REG_ERR_NOMEM,
+						  "out of memory");
+		if (*trim(s) != '\0') {
+			free(str);
+			return syntax(p, "text after the closing quote");
+		}
+		rc = reg_encode_string(str, &data, &len);
+		free(str);
+		if (rc)
+			return reg_fail(p->h, rc, "out of memory");
+		op.type = type;
 	} else if (strncasecmp(s, "dword:", 6) == 0) {
 		const char *d = s + 6;
 		size_t nd = strlen(d);
@@ -572,12 +602,18 @@ static int parse_text(struct parser *p, char *text, size_t tlen)
 			} else if (strcmp(line, "REGEDIT4") == 0) {
 				header = true;
 				p->regedit4 = true;
+			} else if (*line == '[') {
+				/* No header, as in libguestfs' recipes that
+				 * hivexregedit and virt-win-reg accept: read
+				 * as version 5.00. */
+				header = true;
+				rc = parse_section(p, line);
 			} else {
 				rc = syntax(p,
 					    "not a .reg file: the first line "
 					    "must be 'Windows Registry "
 					    "Editor Version 5.00' or "
-					    "'REGEDIT4'");
+					    "'REGEDIT4' or a [key]");
 			}
 		} else if (*line == '\0' || *line == ';') {
 			/* blank or comment */
@@ -614,20 +650,12 @@ static int setup_prefix(struct parser *p, const char *prefix)
 			return reg_fail(p->h, REG_ERR_NOMEM, "out of memory");
 		prefix = own_pfx;
 	}
-	char *key;
-	int rc = reg_path_split(prefix, &p->prefix_hive, &key);
-	free(own_pfx);
+	int rc = reg_path_split(prefix, &p->prefix_hive, &p->prefix_key);
 	if (rc)
-		return reg_fail(p->h,
-				rc == REG_ERR_NOMEM ? rc : REG_ERR_INVALID,
-				"invalid prefix '%s'", prefix);
-	if (*key == '\0') {
-		p->prefix_key = key;
-		return 0;
-	}
-	rc = reg_resolve_path(p->h, key, &p->prefix_key);
-	free(key);
-	return rc;
+		reg_fail(p->h, rc == REG_ERR_NOMEM ? rc : REG_ERR_INVALID,
+			 "invalid prefix '%s'", prefix);
+	free(own_pfx);
+	return rc == REG_ERR_NOMEM || rc == 0 ? rc : REG_ERR_INVALID;
 }
 
 int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,

@@ -9,7 +9,8 @@ tests_registry_libregtest_la_CFLAGS = $(TEST_CFLAGS)
 REGISTRY_TESTS = \
 	tests/registry/test_hive_check \
 	tests/registry/test_recover \
-	tests/registry/test_edit
+	tests/registry/test_edit \
+	tests/registry/test_regfile
 check_PROGRAMS += $(REGISTRY_TESTS)
 TESTS += $(REGISTRY_TESTS)
 REGTEST_LDADD = tests/registry/libregtest.la $(TEST_LDADD)
@@ -25,3 +26,7 @@ tests_registry_test_recover_LDADD = $(REGTEST_LDADD)
 tests_registry_test_edit_SOURCES = tests/registry/test_edit.c
 tests_registry_test_edit_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_edit_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_regfile_SOURCES = tests/registry/test_regfile.c
+tests_registry_test_regfile_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_regfile_LDADD = $(REGTEST_LDADD)
