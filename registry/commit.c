@@ -46,13 +46,13 @@ static int hivex_image(struct reg_hive *h, uint8_t **buf_ret, size_t *len_ret)
 		const char *dir = getenv("TMPDIR");
 		if (asprintf(&tmp, "%s/hvoffline-commit-XXXXXX",
 			     dir && *dir ? dir : "/tmp") < 0)
-			return reg_fail(h, REG_ERR_NOMEM, "out of memory");
+			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
 		fd = mkostemp(tmp, O_CLOEXEC);
 		if (fd < 0) {
 			free(tmp);
-			return reg_fail(h, REG_ERR_IO,
-					"cannot create a scratch file: %s",
-					strerror(errno));
+			return rg_fail(h, REG_ERR_IO,
+				       "cannot create a scratch file: %s",
+				       strerror(errno));
 		}
 	}
 	char fdpath[64];
@@ -60,24 +60,23 @@ static int hivex_image(struct reg_hive *h, uint8_t **buf_ret, size_t *len_ret)
 	errno = 0;
 	int rc = 0;
 	if (hivex_commit(h->hx, tmp ? tmp : fdpath, 0) != 0) {
-		rc = reg_fail(h, REG_ERR_HIVEX, "libhivex commit failed: %s",
-			      strerror(errno ? errno : EIO));
+		rc = rg_fail(h, REG_ERR_HIVEX, "libhivex commit failed: %s",
+			     strerror(errno ? errno : EIO));
 	} else {
 		struct stat st;
 		if (fstat(fd, &st) != 0 ||
 		    (uint64_t)st.st_size > REG_MAX_HIVE_SIZE) {
-			rc = reg_fail(h, REG_ERR_IO, "cannot read the image");
+			rc = rg_fail(h, REG_ERR_IO, "cannot read the image");
 		} else {
 			size_t len = (size_t)st.st_size;
 			uint8_t *buf = malloc(len ? len : 1);
 			if (buf == NULL) {
-				rc = reg_fail(h, REG_ERR_NOMEM,
-					      "out of memory");
+				rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
 			} else if (hvo_pread_full(fd, buf, len, 0) !=
 				   (ssize_t)len) {
 				free(buf);
-				rc = reg_fail(h, REG_ERR_IO,
-					      "cannot read the image");
+				rc = rg_fail(h, REG_ERR_IO,
+					     "cannot read the image");
 			} else {
 				*buf_ret = buf;
 				*len_ret = len;
@@ -103,8 +102,8 @@ static bool same_file(const char *a, const char *b)
 int reg_commit_to(struct reg_hive *h, const char *path)
 {
 	if (!h->writable)
-		return reg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
-	reg_err_clear(&h->err);
+		return rg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
+	rg_err_clear(&h->err);
 	uint8_t *buf;
 	size_t len;
 	int rc = hivex_image(h, &buf, &len);
@@ -120,22 +119,22 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 		floor = h->base.seq2;
 	if (floor == UINT32_MAX || seq == UINT32_MAX) {
 		free(buf);
-		return reg_fail(h, REG_ERR_UNSUPPORTED,
-				"sequence number 0xffffffff cannot be "
-				"followed");
+		return rg_fail(h, REG_ERR_UNSUPPORTED,
+			       "sequence number 0xffffffff cannot be "
+			       "followed");
 	}
 	if (seq <= floor)
 		seq = floor + 1;
 	struct reg_err e = { 0 };
-	rc = fixup_image(h, &buf, &len, seq, &e);
+	rc = rg_fixup_image(h, &buf, &len, seq, &e);
 	if (rc) {
 		free(buf);
-		return reg_fail(h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
-				"the image libhivex wrote is unusable: %s",
-				e.msg);
+		return rg_fail(h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
+			       "the image libhivex wrote is unusable: %s",
+			       e.msg);
 	}
 	bool in_place = same_file(path, h->path);
-	rc = hive_write_checked(h, path, buf, len, true);
+	rc = rg_write_checked(h, path, buf, len, true);
 	if (rc) {
 		free(buf);
 		return rc;
@@ -147,9 +146,9 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 	h->image = buf;
 	h->image_len = len;
 	regf_base_decode(buf, &h->base);
-	journal_free(h);
+	rg_journal_free(h);
 	h->ntouched = h->ncreated = 0;
-	return hive_attach_hivex(h, h->image, h->image_len);
+	return rg_attach_hivex(h, h->image, h->image_len);
 }
 
 int reg_commit(struct reg_hive *h)

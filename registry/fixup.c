@@ -40,7 +40,7 @@
 #include "util/bytes.h"
 #include "util/utf.h"
 
-uint64_t filetime_now(void)
+uint64_t rg_filetime_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -103,10 +103,10 @@ static int convert_big(uint8_t **bufp, size_t *lenp, uint32_t *hbs, uint32_t vk,
 	uint32_t doff = get_le32(v + VK_DATA);
 	uint32_t nseg = (dsize + REGF_BIG_SEGMENT - 1) / REGF_BIG_SEGMENT;
 	if (nseg > 0xffff)
-		return reg_err_set(e, REG_ERR_TOO_BIG,
-				   "value data of %u bytes needs more than "
-				   "65535 big-data segments",
-				   dsize);
+		return rg_err_set(e, REG_ERR_TOO_BIG,
+				  "value data of %u bytes needs more than "
+				  "65535 big-data segments",
+				  dsize);
 	uint64_t need = REGF_HBIN_HDR;
 	uint32_t left = dsize;
 	for (uint32_t i = 0; i < nseg; i++) {
@@ -123,11 +123,11 @@ static int convert_big(uint8_t **bufp, size_t *lenp, uint32_t *hbs, uint32_t vk,
 	uint64_t bin = *hbs;
 	uint64_t end = REGF_BASE_SIZE + bin + bin_size;
 	if (end > REG_MAX_HIVE_SIZE)
-		return reg_err_set(e, REG_ERR_TOO_BIG, "hive too large");
+		return rg_err_set(e, REG_ERR_TOO_BIG, "hive too large");
 	if (end > *lenp) {
 		uint8_t *n = realloc(buf, (size_t)end);
 		if (n == NULL)
-			return reg_err_set(e, REG_ERR_NOMEM, "out of memory");
+			return rg_err_set(e, REG_ERR_NOMEM, "out of memory");
 		memset(n + *lenp, 0, (size_t)end - *lenp);
 		buf = *bufp = n;
 		*lenp = (size_t)end;
@@ -311,7 +311,7 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 		size_t pos = total - 1;
 		for (size_t i = 0; i < total - 1; i++) {
 			char *other = nk_name(im, ents[i].nk);
-			int c = other ? reg_name_cmp(other, name) : -1;
+			int c = other ? rg_name_cmp(other, name) : -1;
 			free(other);
 			if (c > 0) {
 				pos = i;
@@ -332,7 +332,7 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 				if (step == 4)
 					continue;
 				if (ents[k].fresh && leaves[i].sig == 'h')
-					put_le32(e + 4, reg_name_hash(name));
+					put_le32(e + 4, rg_name_hash(name));
 				else if (ents[k].fresh)
 					lf_hint(name, e + 4);
 				else
@@ -349,12 +349,12 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 
 /* ---- Putting it together ---- */
 
-int fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp, uint32_t seq,
-		struct reg_err *e)
+int rg_fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp,
+		   uint32_t seq, struct reg_err *e)
 {
 	if (*lenp < REGF_BASE_SIZE)
-		return reg_err_set(e, REG_ERR_CORRUPT,
-				   "libhivex wrote %zu bytes", *lenp);
+		return rg_err_set(e, REG_ERR_CORRUPT,
+				  "libhivex wrote %zu bytes", *lenp);
 	struct regf_base b;
 	regf_base_decode(*bufp, &b);
 	struct hive_image im = {
@@ -376,12 +376,12 @@ int fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp, uint32_t seq,
 		rc = fix_created(&im, (uint32_t)(c->parent - REGF_BASE_SIZE),
 				 (uint32_t)(c->node - REGF_BASE_SIZE));
 		if (rc == REG_ERR_NOMEM)
-			rc = reg_err_set(e, rc, "out of memory");
+			rc = rg_err_set(e, rc, "out of memory");
 	}
 	if (rc == 0)
 		rc = fix_big_values(&im, bufp, lenp, e);
 	if (rc == 0) {
-		uint64_t now = filetime_now();
+		uint64_t now = rg_filetime_now();
 		for (size_t i = 0; i < h->ntouched; i++) {
 			hive_node_h n = h->touched[i];
 			if (n < REGF_BASE_SIZE)

@@ -25,7 +25,7 @@
 #include "util/bytes.h"
 #include "util/fileio.h"
 
-int reg_fail(struct reg_hive *h, int code, const char *fmt, ...)
+int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
 {
 	if (h->err.code != 0)
 		return code;
@@ -59,9 +59,9 @@ const char *reg_path(const struct reg_hive *h)
 	return h->path;
 }
 
-int read_host_file(struct reg_hive *h, const char *path, uint64_t max,
-		   bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
-		   bool *present_ret)
+int rg_read_file(struct reg_hive *h, const char *path, uint64_t max,
+		 bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
+		 bool *present_ret)
 {
 	*buf_ret = NULL;
 	*len_ret = 0;
@@ -71,41 +71,40 @@ int read_host_file(struct reg_hive *h, const char *path, uint64_t max,
 	if (fd < 0) {
 		if (errno == ENOENT && may_be_absent)
 			return 0;
-		return reg_fail(h, REG_ERR_IO, "cannot open %s: %s", path,
-				strerror(errno));
+		return rg_fail(h, REG_ERR_IO, "cannot open %s: %s", path,
+			       strerror(errno));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 		close(fd);
-		return reg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
-				strerror(e));
+		return rg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
+			       strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return reg_fail(h, REG_ERR_IO, "%s is not a regular file",
-				path);
+		return rg_fail(h, REG_ERR_IO, "%s is not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return reg_fail(h, REG_ERR_TOO_BIG,
-				"%s is %lld bytes, more than the %llu we read",
-				path, (long long)st.st_size,
-				(unsigned long long)max);
+		return rg_fail(h, REG_ERR_TOO_BIG,
+			       "%s is %lld bytes, more than the %llu we read",
+			       path, (long long)st.st_size,
+			       (unsigned long long)max);
 	}
 	size_t len = (size_t)st.st_size;
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL) {
 		close(fd);
-		return reg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	ssize_t n = hvo_pread_full(fd, buf, len, 0);
 	int e = errno;
 	close(fd);
 	if (n < 0 || (size_t)n != len) {
 		free(buf);
-		return reg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
-				n < 0 ? strerror(e) : "file shrank");
+		return rg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
+			       n < 0 ? strerror(e) : "file shrank");
 	}
 	*buf_ret = buf;
 	*len_ret = len;
@@ -174,13 +173,13 @@ static int load_logs(struct reg_hive *h, const struct reg_open_opts *opts)
 		h->nlogs = i + 1;
 		if (lg->path == NULL)
 			continue;
-		int rc = read_host_file(h, lg->path, REG_MAX_LOG_SIZE,
-					given[i] == NULL, &lg->buf, &lg->len,
-					&lg->present);
+		int rc = rg_read_file(h, lg->path, REG_MAX_LOG_SIZE,
+				      given[i] == NULL, &lg->buf, &lg->len,
+				      &lg->present);
 		if (rc)
 			return rc;
 		if (txlog_parse(lg) != 0)
-			return reg_fail(h, REG_ERR_NOMEM, "out of memory");
+			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
 		if ((lg->kind == REG_LOG_NEW || lg->kind == REG_LOG_OLD) &&
 		    lg->max_seq > h->max_log_seq)
 			h->max_log_seq = lg->max_seq;
@@ -228,18 +227,18 @@ static int check_image(struct reg_hive *h, uint8_t *img, size_t len,
 	struct regf_base b;
 	regf_base_decode(img, &b);
 	if (b.major != 1)
-		return reg_err_set(e, REG_ERR_UNSUPPORTED,
-				   "hive format version %u.%u (only 1.x "
-				   "exists)",
-				   b.major, b.minor);
+		return rg_err_set(e, REG_ERR_UNSUPPORTED,
+				  "hive format version %u.%u (only 1.x "
+				  "exists)",
+				  b.major, b.minor);
 	if (b.minor < REGF_MINOR_MIN || b.minor > REGF_MINOR_MAX)
-		return reg_err_set(e, REG_ERR_UNSUPPORTED,
-				   "hive format version 1.%u (we read 1.3 to "
-				   "1.6)",
-				   b.minor);
+		return rg_err_set(e, REG_ERR_UNSUPPORTED,
+				  "hive format version 1.%u (we read 1.3 to "
+				  "1.6)",
+				  b.minor);
 	if (b.format != 1)
-		return reg_err_set(e, REG_ERR_UNSUPPORTED,
-				   "file format %u (1 expected)", b.format);
+		return rg_err_set(e, REG_ERR_UNSUPPORTED,
+				  "file format %u (1 expected)", b.format);
 	struct hive_image im = {
 		.buf = img,
 		.len = len,
@@ -298,20 +297,20 @@ static int memfd_or_tmpfile(void)
 	return fd2;
 }
 
-int hive_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
+int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
 {
-	hive_detach_hivex(h);
+	rg_detach_hivex(h);
 	int fd = memfd_or_tmpfile();
 	if (fd < 0)
-		return reg_fail(h, REG_ERR_IO,
-				"cannot make a private copy of the hive: %s",
-				strerror(errno));
+		return rg_fail(h, REG_ERR_IO,
+			       "cannot make a private copy of the hive: %s",
+			       strerror(errno));
 	int e = hvo_pwrite_all(fd, image, len, 0);
 	if (e != 0) {
 		close(fd);
-		return reg_fail(h, REG_ERR_IO,
-				"cannot make a private copy of the hive: %s",
-				strerror(e));
+		return rg_fail(h, REG_ERR_IO,
+			       "cannot make a private copy of the hive: %s",
+			       strerror(e));
 	}
 	char fdpath[64];
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
@@ -319,14 +318,14 @@ int hive_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
 	if (h->hx == NULL) {
 		e = errno;
 		close(fd);
-		return reg_fail(h, REG_ERR_HIVEX, "libhivex cannot open it: %s",
-				strerror(e));
+		return rg_fail(h, REG_ERR_HIVEX, "libhivex cannot open it: %s",
+			       strerror(e));
 	}
 	h->hx_fd = fd;
 	return 0;
 }
 
-void hive_detach_hivex(struct reg_hive *h)
+void rg_detach_hivex(struct reg_hive *h)
 {
 	if (h->hx != NULL)
 		hivex_close(h->hx);
@@ -359,7 +358,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			free(file);
 			in->state = REG_STATE_CORRUPT;
 			set_problem(h, "%s", e.msg);
-			return reg_fail(h, rc, "%s", e.msg);
+			return rg_fail(h, rc, "%s", e.msg);
 		}
 		in->state = REG_STATE_CLEAN;
 		h->image = file;
@@ -388,12 +387,12 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 	for (size_t i = 0; i < h->nlogs; i++)
 		present += h->logs[i].present && h->logs[i].len > 0;
 	if (present == 0)
-		rc = reg_err_set(&re, REG_ERR_NO_LOGS,
-				 "no transaction log beside it (or all empty)");
+		rc = rg_err_set(&re, REG_ERR_NO_LOGS,
+				"no transaction log beside it (or all empty)");
 	else
-		rc = recover_hive(file, len, b, h->logs, h->nlogs, &res, &re);
+		rc = rg_recover(file, len, b, h->logs, h->nlogs, &res, &re);
 	if (rc == REG_ERR_NOMEM)
-		return reg_fail(h, rc, "out of memory");
+		return rg_fail(h, rc, "out of memory");
 	if (rc == 0) {
 		struct reg_err ce = { 0 };
 		int crc = check_image(h, res.image, res.len, &ce);
@@ -413,10 +412,10 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			return 0;
 		}
 		free(res.image);
-		reg_err_set(&re, crc,
-			    "replaying the logs gives an invalid "
-			    "hive: %s",
-			    ce.msg);
+		rg_err_set(&re, crc,
+			   "replaying the logs gives an invalid "
+			   "hive: %s",
+			   ce.msg);
 	}
 	fill_log_info(h);
 	/* No usable logs: is the primary itself readable?  (Read-only:
@@ -436,7 +435,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			    why_dirty, re.msg[0] ? re.msg : "none found",
 			    pe.msg);
 		free(file);
-		return reg_fail(h, prc, "%s", h->info.problem);
+		return rg_fail(h, prc, "%s", h->info.problem);
 	}
 	h->image = file;
 	h->image_len = len;
@@ -465,25 +464,25 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 
 	uint8_t *file;
 	size_t len;
-	int rc = read_host_file(h, path, REG_MAX_HIVE_SIZE, false, &file, &len,
-				NULL);
+	int rc = rg_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file, &len,
+			      NULL);
 	if (rc)
 		return rc;
 	h->info.file_size = len;
 	if (len < 4 || memcmp(file, "regf", 4) != 0) {
 		free(file);
 		set_problem(h, "no 'regf' signature");
-		return reg_fail(h, REG_ERR_NOT_HIVE,
-				"not a registry hive (no 'regf' "
-				"signature)");
+		return rg_fail(h, REG_ERR_NOT_HIVE,
+			       "not a registry hive (no 'regf' "
+			       "signature)");
 	}
 	if (len < REGF_BASE_SIZE) {
 		free(file);
 		set_problem(h, "%zu bytes: shorter than the base block", len);
-		return reg_fail(h, REG_ERR_TRUNCATED,
-				"truncated: %zu bytes, shorter than the "
-				"4096-byte base block",
-				len);
+		return rg_fail(h, REG_ERR_TRUNCATED,
+			       "truncated: %zu bytes, shorter than the "
+			       "4096-byte base block",
+			       len);
 	}
 	struct regf_base b;
 	regf_base_decode(file, &b);
@@ -491,10 +490,10 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		free(file);
 		set_problem(h, "file type %u: a transaction log, not a hive",
 			    b.type);
-		return reg_fail(h, REG_ERR_NOT_HIVE,
-				"this is a transaction log (file type %u), "
-				"not a primary hive file",
-				b.type);
+		return rg_fail(h, REG_ERR_NOT_HIVE,
+			       "this is a transaction log (file type %u), "
+			       "not a primary hive file",
+			       b.type);
 	}
 	rc = classify(h, file, len, opts);
 	if (rc)
@@ -503,25 +502,25 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 	bool want_write = opts->flags & REG_OPEN_WRITE;
 	if (want_write) {
 		if (h->info.state == REG_STATE_DIRTY_NO_LOGS)
-			return reg_fail(h, REG_ERR_NO_LOGS,
-					"refused for writing: %s",
-					h->info.problem);
+			return rg_fail(h, REG_ERR_NO_LOGS,
+				       "refused for writing: %s",
+				       h->info.problem);
 		if (h->info.state == REG_STATE_DIRTY_RECOVERABLE &&
 		    !(opts->flags & REG_OPEN_RECOVER))
-			return reg_fail(h, REG_ERR_DIRTY,
-					"refused for writing: %s (recover "
-					"it first)",
-					h->info.problem);
+			return rg_fail(h, REG_ERR_DIRTY,
+				       "refused for writing: %s (recover "
+				       "it first)",
+				       h->info.problem);
 		h->writable = true;
 	}
-	return hive_attach_hivex(h, h->image, h->image_len);
+	return rg_attach_hivex(h, h->image, h->image_len);
 }
 
 void reg_close(struct reg_hive *h)
 {
 	if (h == NULL)
 		return;
-	hive_detach_hivex(h);
+	rg_detach_hivex(h);
 	for (size_t i = 0; i < REG_MAX_LOGS; i++) {
 		txlog_free(&h->logs[i]);
 		free(h->info.logs[i].path);
@@ -529,7 +528,7 @@ void reg_close(struct reg_hive *h)
 	}
 	free(h->info.problem);
 	free(h->info.root_name);
-	journal_free(h);
+	rg_journal_free(h);
 	free(h->touched);
 	free(h->created);
 	free(h->image);
@@ -545,8 +544,8 @@ static bool same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int hive_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
-		       size_t len, bool verify_journal)
+int rg_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
+		     size_t len, bool verify_journal)
 {
 	struct stat st;
 	mode_t mode = 0644;
@@ -555,17 +554,17 @@ int hive_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
 	struct hvo_atomic_file af;
 	int e = hvo_atomic_open(path, mode, &af);
 	if (e)
-		return reg_fail(h, REG_ERR_IO,
-				"%s: cannot create a temporary "
-				"file beside it: %s",
-				path, strerror(e));
+		return rg_fail(h, REG_ERR_IO,
+			       "%s: cannot create a temporary "
+			       "file beside it: %s",
+			       path, strerror(e));
 	e = hvo_pwrite_all(af.fd, img, len, 0);
 	if (e == 0 && fsync(af.fd) != 0)
 		e = errno;
 	if (e) {
 		hvo_atomic_abort(&af);
-		return reg_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
-				strerror(e));
+		return rg_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
+			       strerror(e));
 	}
 	struct reg_hive *w;
 	int rc = reg_open(af.tmp_path,
@@ -574,15 +573,15 @@ int hive_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
 	if (rc == 0 && w->info.state != REG_STATE_CLEAN)
 		rc = REG_ERR_VERIFY;
 	if (rc) {
-		reg_fail(h, REG_ERR_VERIFY,
-			 "%s: the written hive does not check: %s", path,
-			 w ? reg_last_error(w) : "out of memory");
+		rg_fail(h, REG_ERR_VERIFY,
+			"%s: the written hive does not check: %s", path,
+			w ? reg_last_error(w) : "out of memory");
 		reg_close(w);
 		hvo_atomic_abort(&af);
 		return REG_ERR_VERIFY;
 	}
 	if (verify_journal) {
-		rc = journal_verify(h, w);
+		rc = rg_journal_verify(h, w);
 		if (rc) {
 			reg_close(w);
 			hvo_atomic_abort(&af);
@@ -592,21 +591,21 @@ int hive_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
 	reg_close(w);
 	e = hvo_atomic_commit(&af);
 	if (e)
-		return reg_fail(h, REG_ERR_IO, "%s: cannot replace: %s", path,
-				strerror(e));
+		return rg_fail(h, REG_ERR_IO, "%s: cannot replace: %s", path,
+			       strerror(e));
 	return 0;
 }
 
 int reg_write_recovered(struct reg_hive *h, const char *out_path)
 {
 	if (h->info.state == REG_STATE_CLEAN)
-		return reg_fail(h, REG_ERR_NOT_DIRTY,
-				"the hive is clean: nothing to recover");
+		return rg_fail(h, REG_ERR_NOT_DIRTY,
+			       "the hive is clean: nothing to recover");
 	if (!h->recovered)
-		return reg_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
-				h->info.problem ? h->info.problem : "no logs");
+		return rg_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
+			       h->info.problem ? h->info.problem : "no logs");
 	bool in_place = same_file(out_path, h->path);
-	int rc = hive_write_checked(h, out_path, h->image, h->image_len, false);
+	int rc = rg_write_checked(h, out_path, h->image, h->image_len, false);
 	if (rc)
 		return rc;
 	if (in_place)
@@ -627,17 +626,17 @@ int reg_reset_logs(struct reg_hive *h)
 			continue;
 		int fd = open(lg->path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
-			return reg_fail(h, REG_ERR_IO, "%s: cannot open: %s",
-					lg->path, strerror(errno));
+			return rg_fail(h, REG_ERR_IO, "%s: cannot open: %s",
+				       lg->path, strerror(errno));
 		int e = 0;
 		if (ftruncate(fd, 0) != 0 || fsync(fd) != 0)
 			e = errno;
 		if (close(fd) != 0 && e == 0)
 			e = errno;
 		if (e)
-			return reg_fail(h, REG_ERR_IO,
-					"%s: cannot empty the log: %s",
-					lg->path, strerror(e));
+			return rg_fail(h, REG_ERR_IO,
+				       "%s: cannot empty the log: %s", lg->path,
+				       strerror(e));
 		lg->len = 0;
 		hvo_fsync_parent_dir(lg->path);
 	}

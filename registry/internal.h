@@ -38,9 +38,9 @@ struct reg_err {
 
 /* Stores @code and the formatted message (unless one is already set);
  * returns @code. */
-int reg_err_set(struct reg_err *e, int code, const char *fmt, ...)
+int rg_err_set(struct reg_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void reg_err_clear(struct reg_err *e);
+void rg_err_clear(struct reg_err *e);
 
 /* ---- A hive image in memory (hiveimg.c) ---- */
 
@@ -145,24 +145,24 @@ struct recovery {
  * checked.  Returns 0, REG_ERR_NO_LOGS (nothing usable: reason in @e),
  * REG_ERR_UNSUPPORTED or REG_ERR_NOMEM.
  */
-int recover_hive(const uint8_t *prim, size_t prim_len,
-		 const struct regf_base *base, struct txlog *logs, size_t nlogs,
-		 struct recovery *res, struct reg_err *e);
+int rg_recover(const uint8_t *prim, size_t prim_len,
+	       const struct regf_base *base, struct txlog *logs, size_t nlogs,
+	       struct recovery *res, struct reg_err *e);
 
 /* ---- Windows name comparison (upcase.c) ---- */
 
 /* Windows' upper-case mapping of one UTF-16 code unit. */
-uint16_t reg_upcase(uint16_t c);
+uint16_t rg_upcase(uint16_t c);
 /* Compares two UTF-8 names as Windows does (code unit by code unit after
  * upper-casing); <0, 0, >0.  Invalid UTF-8 compares bytewise. */
-int reg_name_cmp(const char *a, const char *b);
+int rg_name_cmp(const char *a, const char *b);
 /* Whether two UTF-8 names are equal ignoring case. */
-bool reg_name_eq(const char *a, const char *b);
+bool rg_name_eq(const char *a, const char *b);
 /* The lh hash of a UTF-8 name ("Hash leaf", Note). */
-uint32_t reg_name_hash(const char *name);
+uint32_t rg_name_hash(const char *name);
 /* A canonical upper-cased copy of a name, for hashing and equality
  * (caller frees; NULL on ENOMEM). */
-char *reg_name_upcase(const char *s);
+char *rg_name_upcase(const char *s);
 
 /* ---- The handle (hive.c) ---- */
 
@@ -216,12 +216,12 @@ struct reg_hive {
 };
 
 /* Sets the handle's error (once per path); returns @code. */
-int reg_fail(struct reg_hive *h, int code, const char *fmt, ...)
+int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* (Re)opens libhivex on @image (via a memfd or an unlinked temp file). */
-int hive_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len);
-void hive_detach_hivex(struct reg_hive *h);
+int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len);
+void rg_detach_hivex(struct reg_hive *h);
 
 /*
  * Writes @img to @path atomically: a temporary file beside it, fsync,
@@ -229,35 +229,35 @@ void hive_detach_hivex(struct reg_hive *h);
  * @verify_journal, read every edit of this session back; then rename over
  * @path and flush the directory.  On failure @path is untouched.
  */
-int hive_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
-		       size_t len, bool verify_journal);
+int rg_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
+		     size_t len, bool verify_journal);
 
 /* Reads the whole host file at @path (at most @max bytes) into a new
  * buffer; *@present_ret is false (and 0 returned) when it does not
  * exist and @may_be_absent. */
-int read_host_file(struct reg_hive *h, const char *path, uint64_t max,
-		   bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
-		   bool *present_ret);
+int rg_read_file(struct reg_hive *h, const char *path, uint64_t max,
+		 bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
+		 bool *present_ret);
 
 /* Maps a first component CurrentControlSet of the in-hive @key to
  * ControlSet%03u (Select\Current); other keys are copied. */
-int resolve_control_set(struct reg_hive *h, const char *key, char **key_ret);
+int rg_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret);
 
 /* Splits and validates a key path into components (caller frees the
  * array and each string). */
-int key_path_split(struct reg_hive *h, const char *key, char ***comps_ret,
-		   size_t *n_ret);
+int rg_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
+		 size_t *n_ret);
 
 /* ---- Editing internals (edit.c) ---- */
 
 /* Finds the node for @key; REG_ERR_NOT_FOUND when a component is
  * missing (unless @create, which adds missing keys). */
-int hive_lookup(struct reg_hive *h, const char *key, bool create,
-		hive_node_h *node_ret);
+int rg_lookup(struct reg_hive *h, const char *key, bool create,
+	      hive_node_h *node_ret);
 
 /* Verifies the journal against another open handle (the written hive). */
-int journal_verify(struct reg_hive *h, struct reg_hive *written);
-void journal_free(struct reg_hive *h);
+int rg_journal_verify(struct reg_hive *h, struct reg_hive *written);
+void rg_journal_free(struct reg_hive *h);
 
 /* ---- Fix-ups after libhivex wrote a hive (fixup.c) ---- */
 
@@ -269,10 +269,10 @@ void journal_free(struct reg_hive *h);
  * numbers become @seq, the checksum is recomputed.  *@buf may be
  * reallocated.  Returns 0, REG_ERR_CORRUPT or REG_ERR_NOMEM.
  */
-int fixup_image(struct reg_hive *h, uint8_t **buf, size_t *len, uint32_t seq,
-		struct reg_err *e);
+int rg_fixup_image(struct reg_hive *h, uint8_t **buf, size_t *len, uint32_t seq,
+		   struct reg_err *e);
 
 /* FILETIME of now. */
-uint64_t filetime_now(void);
+uint64_t rg_filetime_now(void);
 
 #endif /* HVO_REGISTRY_INTERNAL_H */

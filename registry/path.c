@@ -56,6 +56,8 @@ int reg_path_split(const char *path, char **hive_ret, char **key_ret)
 	if (!machine && (strcasecmp(path, "HKLM") == 0 ||
 			 strcasecmp(path, "HKEY_LOCAL_MACHINE") == 0))
 		return REG_ERR_INVALID; /* the machine root is no hive */
+	if (machine && *rest == '\\')
+		return REG_ERR_INVALID; /* HKLM\\X: an empty component */
 	while (*rest == '\\')
 		rest++;
 	size_t len = strlen(rest);
@@ -96,21 +98,23 @@ int reg_current_control_set(struct reg_hive *h, unsigned *n_ret)
 	struct reg_value *v;
 	int rc = reg_get_value(h, "Select", "Current", &v);
 	if (rc)
-		return reg_fail(
-			h, rc == REG_ERR_NOT_FOUND ? REG_ERR_NOT_FOUND : rc,
-			"no Select\\Current: not a SYSTEM hive?");
+		rg_err_clear(&h->err); /* replaced by a clearer message */
+	if (rc)
+		return rg_fail(h,
+			       rc == REG_ERR_NOT_FOUND ? REG_ERR_NOT_FOUND : rc,
+			       "no Select\\Current: not a SYSTEM hive?");
 	uint32_t n;
 	rc = reg_value_dword(v, &n);
 	reg_value_free(v);
 	if (rc || n == 0 || n > 999)
-		return reg_fail(h, REG_ERR_CORRUPT,
-				"Select\\Current is not a control set "
-				"number");
+		return rg_fail(h, REG_ERR_CORRUPT,
+			       "Select\\Current is not a control set "
+			       "number");
 	*n_ret = n;
 	return 0;
 }
 
-int resolve_control_set(struct reg_hive *h, const char *key, char **key_ret)
+int rg_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret)
 {
 	*key_ret = NULL;
 	static const char ccs[] = "CurrentControlSet";
@@ -119,7 +123,7 @@ int resolve_control_set(struct reg_hive *h, const char *key, char **key_ret)
 	    (key[n] != '\0' && key[n] != '\\')) {
 		*key_ret = strdup(key);
 		return *key_ret ? 0
-				: reg_fail(h, REG_ERR_NOMEM, "out of memory");
+				: rg_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	unsigned cs;
 	int rc = reg_current_control_set(h, &cs);
@@ -127,7 +131,7 @@ int resolve_control_set(struct reg_hive *h, const char *key, char **key_ret)
 		return rc;
 	if (asprintf(key_ret, "ControlSet%03u%s", cs, key + n) < 0) {
 		*key_ret = NULL;
-		return reg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -138,9 +142,9 @@ int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret)
 	char *hive, *key;
 	int rc = reg_path_split(path, &hive, &key);
 	if (rc)
-		return reg_fail(h, rc, "invalid registry path '%s'", path);
+		return rg_fail(h, rc, "invalid registry path '%s'", path);
 	free(hive);
-	rc = resolve_control_set(h, key, key_ret);
+	rc = rg_resolve_ccs(h, key, key_ret);
 	free(key);
 	return rc;
 }

@@ -183,10 +183,10 @@ static int recover_new(struct work *w, const struct regf_base *base,
 		}
 	}
 	if (res->applied == 0)
-		return reg_err_set(e, REG_ERR_NO_LOGS,
-				   "no log entry follows the hive's sequence "
-				   "number %u",
-				   base->seq2);
+		return rg_err_set(e, REG_ERR_NO_LOGS,
+				  "no log entry follows the hive's sequence "
+				  "number %u",
+				  base->seq2);
 	res->new_format = true;
 	return 0;
 }
@@ -237,9 +237,9 @@ static int recover_old(struct work *w, const uint8_t *prim, size_t prim_len,
 	struct txlog *lg =
 		pick_old(prim, prim_len, base, base_valid, logs, nlogs);
 	if (lg == NULL)
-		return reg_err_set(e, REG_ERR_NO_LOGS,
-				   "no old-format log matches the hive's "
-				   "last-written timestamp");
+		return rg_err_set(e, REG_ERR_NO_LOGS,
+				  "no old-format log matches the hive's "
+				  "last-written timestamp");
 	uint32_t hbs = lg->base.hbins_size;
 	int rc = grow(w, (uint64_t)REGF_BASE_SIZE + hbs);
 	if (rc)
@@ -267,9 +267,9 @@ static int recover_old(struct work *w, const uint8_t *prim, size_t prim_len,
 	return 0;
 }
 
-int recover_hive(const uint8_t *prim, size_t prim_len,
-		 const struct regf_base *base, struct txlog *logs, size_t nlogs,
-		 struct recovery *res, struct reg_err *e)
+int rg_recover(const uint8_t *prim, size_t prim_len,
+	       const struct regf_base *base, struct txlog *logs, size_t nlogs,
+	       struct recovery *res, struct reg_err *e)
 {
 	memset(res, 0, sizeof(*res));
 	bool base_valid = base->signature_ok && base->checksum_ok;
@@ -279,21 +279,21 @@ int recover_hive(const uint8_t *prim, size_t prim_len,
 		any_old |= logs[i].kind == REG_LOG_OLD;
 	}
 	if (!any_new && !any_old)
-		return reg_err_set(e, REG_ERR_NO_LOGS,
-				   "no valid transaction log");
+		return rg_err_set(e, REG_ERR_NO_LOGS,
+				  "no valid transaction log");
 	uint32_t top = max_seq_of(base, base_valid, logs, nlogs);
 	if (top == UINT32_MAX)
-		return reg_err_set(e, REG_ERR_UNSUPPORTED,
-				   "sequence number 0xffffffff cannot be "
-				   "followed");
+		return rg_err_set(e, REG_ERR_UNSUPPORTED,
+				  "sequence number 0xffffffff cannot be "
+				  "followed");
 
 	struct work w = { .buf = NULL, .len = 0 };
 	int rc =
 		grow(&w, prim_len > REGF_BASE_SIZE ? prim_len : REGF_BASE_SIZE);
 	if (rc)
 		return rc == REG_ERR_NOMEM
-			       ? reg_err_set(e, rc, "out of memory")
-			       : reg_err_set(e, rc, "hive too large");
+			       ? rg_err_set(e, rc, "out of memory")
+			       : rg_err_set(e, rc, "hive too large");
 	memcpy(w.buf, prim, prim_len);
 	if (any_new)
 		rc = recover_new(&w, base, base_valid, logs, nlogs, res, e);
@@ -303,9 +303,9 @@ int recover_hive(const uint8_t *prim, size_t prim_len,
 	if (rc) {
 		free(w.buf);
 		if (rc == REG_ERR_NOMEM)
-			return reg_err_set(e, rc, "out of memory");
+			return rg_err_set(e, rc, "out of memory");
 		if (rc == REG_ERR_TOO_BIG)
-			return reg_err_set(e, rc, "recovered hive too large");
+			return rg_err_set(e, rc, "recovered hive too large");
 		return rc;
 	}
 	res->seq = top + 1;

@@ -24,7 +24,7 @@ struct upcase_run {
 
 #include "registry/upcase-table.h"
 
-uint16_t reg_upcase(uint16_t c)
+uint16_t rg_upcase(uint16_t c)
 {
 	if (c < 0x80)
 		return c >= 'a' && c <= 'z' ? (uint16_t)(c - 32) : c;
@@ -80,7 +80,7 @@ static int u16_next(struct u16_iter *it, uint16_t *u)
 	return 1;
 }
 
-int reg_name_cmp(const char *a, const char *b)
+int rg_name_cmp(const char *a, const char *b)
 {
 	struct u16_iter x = { (const unsigned char *)a,
 			      (const unsigned char *)a + strlen(a), 0 };
@@ -92,30 +92,30 @@ int reg_name_cmp(const char *a, const char *b)
 		int hy = u16_next(&y, &cy);
 		if (!hx || !hy)
 			return hx - hy;
-		cx = reg_upcase(cx);
-		cy = reg_upcase(cy);
+		cx = rg_upcase(cx);
+		cy = rg_upcase(cy);
 		if (cx != cy)
 			return cx < cy ? -1 : 1;
 	}
 }
 
-bool reg_name_eq(const char *a, const char *b)
+bool rg_name_eq(const char *a, const char *b)
 {
-	return reg_name_cmp(a, b) == 0;
+	return rg_name_cmp(a, b) == 0;
 }
 
-uint32_t reg_name_hash(const char *name)
+uint32_t rg_name_hash(const char *name)
 {
 	struct u16_iter it = { (const unsigned char *)name,
 			       (const unsigned char *)name + strlen(name), 0 };
 	uint32_t h = 0;
 	uint16_t c;
 	while (u16_next(&it, &c))
-		h = h * 37 + reg_upcase(c);
+		h = h * 37 + rg_upcase(c);
 	return h;
 }
 
-char *reg_name_upcase(const char *s)
+char *rg_name_upcase(const char *s)
 {
 	size_t len = strlen(s);
 	/* Each code unit becomes at most 3 UTF-8 bytes; a pair (4 input
@@ -128,7 +128,7 @@ char *reg_name_upcase(const char *s)
 	size_t o = 0;
 	uint16_t c;
 	while (u16_next(&it, &c))
-		o += hvo_utf8_encode(reg_upcase(c), out + o);
+		o += hvo_utf8_encode(rg_upcase(c), out + o);
 	out[o] = '\0';
 	return out;
 }

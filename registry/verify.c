@@ -136,27 +136,27 @@ static int check_entry(struct reg_hive *h, struct reg_hive *w,
 		if (rc)
 			break;
 		if (exists != (j->kind == J_CREATE_KEY))
-			return reg_fail(h, REG_ERR_VERIFY,
-					"read-back: key '%s' is %s", j->key,
-					exists ? "still there" : "missing");
+			return rg_fail(h, REG_ERR_VERIFY,
+				       "read-back: key '%s' is %s", j->key,
+				       exists ? "still there" : "missing");
 		return 0;
 	case J_SET_VALUE:
 		rc = reg_get_value(w, j->key, j->name, &v);
 		if (rc == REG_ERR_NOT_FOUND)
-			return reg_fail(h, REG_ERR_VERIFY,
-					"read-back: value '%s' of '%s' is "
-					"missing",
-					vname, j->key);
+			return rg_fail(h, REG_ERR_VERIFY,
+				       "read-back: value '%s' of '%s' is "
+				       "missing",
+				       vname, j->key);
 		if (rc)
 			break;
 		if (v->type != j->type || v->len != j->len ||
 		    (j->len > 0 && memcmp(v->data, j->data, j->len) != 0)) {
-			reg_fail(h, REG_ERR_VERIFY,
-				 "read-back: value '%s' of '%s' reads as type "
-				 "%u, %zu bytes; type %u, %zu bytes were "
-				 "written",
-				 vname, j->key, v->type, v->len, j->type,
-				 j->len);
+			rg_fail(h, REG_ERR_VERIFY,
+				"read-back: value '%s' of '%s' reads as type "
+				"%u, %zu bytes; type %u, %zu bytes were "
+				"written",
+				vname, j->key, v->type, v->len, j->type,
+				j->len);
 			reg_value_free(v);
 			return REG_ERR_VERIFY;
 		}
@@ -168,19 +168,19 @@ static int check_entry(struct reg_hive *h, struct reg_hive *w,
 		if (rc == REG_ERR_NOT_FOUND)
 			return 0;
 		if (rc == 0)
-			return reg_fail(h, REG_ERR_VERIFY,
-					"read-back: deleted value '%s' of '%s' "
-					"is still there",
-					vname, j->key);
+			return rg_fail(h, REG_ERR_VERIFY,
+				       "read-back: deleted value '%s' of '%s' "
+				       "is still there",
+				       vname, j->key);
 		break;
 	default:
 		return 0;
 	}
-	return reg_fail(h, REG_ERR_VERIFY, "read-back of '%s': %s", j->key,
-			reg_last_error(w));
+	return rg_fail(h, REG_ERR_VERIFY, "read-back of '%s': %s", j->key,
+		       reg_last_error(w));
 }
 
-int journal_verify(struct reg_hive *h, struct reg_hive *w)
+int rg_journal_verify(struct reg_hive *h, struct reg_hive *w)
 {
 	struct strset values = { 0 };	 /* "KEY\x01NAME" set later */
 	struct strset deleted = { 0 };	 /* keys deleted later */
@@ -188,22 +188,21 @@ int journal_verify(struct reg_hive *h, struct reg_hive *w)
 	int rc = 0;
 	for (size_t i = h->njournal; i-- > 0 && rc == 0;) {
 		const struct journal_entry *j = &h->journal[i];
-		char *k = reg_name_upcase(j->key);
+		char *k = rg_name_upcase(j->key);
 		char *vk = NULL;
 		if (k == NULL) {
-			rc = reg_fail(h, REG_ERR_NOMEM, "out of memory");
+			rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
 			break;
 		}
 		bool shadowed = any_prefix_in(&deleted, k);
 		if (j->kind == J_SET_VALUE || j->kind == J_DELETE_VALUE) {
-			char *n = reg_name_upcase(j->name ? j->name : "");
+			char *n = rg_name_upcase(j->name ? j->name : "");
 			if (n == NULL || asprintf(&vk, "%s\x01%s", k, n) < 0)
 				vk = NULL;
 			free(n);
 			if (vk == NULL) {
 				free(k);
-				rc = reg_fail(h, REG_ERR_NOMEM,
-					      "out of memory");
+				rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
 				break;
 			}
 			shadowed |= strset_has(&values, vk);
@@ -219,7 +218,7 @@ int journal_verify(struct reg_hive *h, struct reg_hive *w)
 			else if (j->kind != J_DELETE_VALUE)
 				rc = add_with_prefixes(&populated, k);
 			if (rc == REG_ERR_NOMEM)
-				reg_fail(h, rc, "out of memory");
+				rg_fail(h, rc, "out of memory");
 		}
 		free(vk);
 		free(k);

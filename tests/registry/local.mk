@@ -10,7 +10,8 @@ REGISTRY_TESTS = \
 	tests/registry/test_hive_check \
 	tests/registry/test_recover \
 	tests/registry/test_edit \
-	tests/registry/test_regfile
+	tests/registry/test_regfile \
+	tests/registry/test_path
 check_PROGRAMS += $(REGISTRY_TESTS)
 TESTS += $(REGISTRY_TESTS)
 REGTEST_LDADD = tests/registry/libregtest.la $(TEST_LDADD)
@@ -30,3 +31,12 @@ tests_registry_test_edit_LDADD = $(REGTEST_LDADD)
 tests_registry_test_regfile_SOURCES = tests/registry/test_regfile.c
 tests_registry_test_regfile_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_regfile_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_path_SOURCES = tests/registry/test_path.c
+tests_registry_test_path_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_path_LDADD = $(REGTEST_LDADD)
+
+# CLI tests (shell, JSON read with jq).
+REGISTRY_SH_TESTS = tests/registry/reg-cli.sh
+TESTS += $(REGISTRY_SH_TESTS)
+EXTRA_DIST += $(REGISTRY_SH_TESTS)

@@ -165,8 +165,8 @@ static void test_yarp_names(void **state)
 	assert_string_equal(names[0], "ss1");
 	assert_string_equal(names[1], "SS3");
 	assert_string_equal(names[2], "ß2");
-	assert_true(reg_name_cmp(names[0], names[1]) < 0);
-	assert_true(reg_name_cmp(names[1], names[2]) < 0);
+	assert_true(rg_name_cmp(names[0], names[1]) < 0);
+	assert_true(rg_name_cmp(names[1], names[2]) < 0);
 	reg_names_free(names, n);
 	reg_close(h);
 }
@@ -235,13 +235,13 @@ static void check_leaf(struct list_check *lc, const uint8_t *l, char **prev)
 		char *name = name_at(lc->im, get_le32(l + 4 + i * step));
 		if (lh) {
 			uint32_t stored = get_le32(l + 4 + i * step + 4);
-			if (stored != reg_name_hash(name))
+			if (stored != rg_name_hash(name))
 				fail_msg("'%s': Windows' hash 0x%08x, ours "
 					 "0x%08x",
-					 name, stored, reg_name_hash(name));
+					 name, stored, rg_name_hash(name));
 			lc->hashed++;
 		}
-		if (*prev != NULL && reg_name_cmp(*prev, name) >= 0)
+		if (*prev != NULL && rg_name_cmp(*prev, name) >= 0)
 			fail_msg("'%s' before '%s' in a Windows list", *prev,
 				 name);
 		free(*prev);
