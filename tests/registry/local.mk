@@ -40,3 +40,12 @@ tests_registry_test_path_LDADD = $(REGTEST_LDADD)
 REGISTRY_SH_TESTS = tests/registry/reg-cli.sh
 TESTS += $(REGISTRY_SH_TESTS)
 EXTRA_DIST += $(REGISTRY_SH_TESTS)
+
+# Crash safety: a writer killed with SIGKILL at random points.
+check_PROGRAMS += tests/registry/crash_writer
+tests_registry_crash_writer_SOURCES = tests/registry/crash_writer.c
+tests_registry_crash_writer_CFLAGS = $(TEST_CFLAGS)
+tests_registry_crash_writer_LDADD = $(TEST_LDADD)
+REGISTRY_CRASH_TESTS = tests/registry/crash-safety.sh
+TESTS += $(REGISTRY_CRASH_TESTS)
+EXTRA_DIST += $(REGISTRY_CRASH_TESTS)
