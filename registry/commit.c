@@ -153,5 +153,9 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 
 int reg_commit(struct reg_hive *h)
 {
+	if (h->in_memory)
+		return rg_fail(h, REG_ERR_INVALID,
+			       "a hive opened from memory has no file to "
+			       "write back to");
 	return reg_commit_to(h, h->path);
 }

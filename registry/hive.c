@@ -159,25 +159,44 @@ out:
 	return result;
 }
 
-static int load_logs(struct reg_hive *h, const struct reg_open_opts *opts)
+static int load_logs(struct reg_hive *h, const struct reg_open_opts *opts,
+		     const struct rg_mem_input *mem)
 {
 	static const char *const suffixes[REG_MAX_LOGS] = { ".LOG", ".LOG1",
 							    ".LOG2" };
 	const char *given[REG_MAX_LOGS] = { opts->log, opts->log1, opts->log2 };
 	for (size_t i = 0; i < REG_MAX_LOGS; i++) {
 		struct txlog *lg = &h->logs[i];
-		if (given[i] != NULL)
+		h->nlogs = i + 1;
+		if (mem != NULL) {
+			if (mem->log[i] == NULL)
+				continue;
+			if (asprintf(&lg->path, "(memory %s)", suffixes[i]) <
+			    0) {
+				lg->path = NULL;
+				return rg_fail(h, REG_ERR_NOMEM,
+					       "out of memory");
+			}
+			lg->buf = malloc(mem->loglen[i] ? mem->loglen[i] : 1);
+			if (lg->buf == NULL)
+				return rg_fail(h, REG_ERR_NOMEM,
+					       "out of memory");
+			memcpy(lg->buf, mem->log[i], mem->loglen[i]);
+			lg->len = mem->loglen[i];
+			lg->present = true;
+		} else if (given[i] != NULL)
 			lg->path = strdup(given[i]);
 		else if (!(opts->flags & REG_OPEN_NO_LOGS))
 			lg->path = find_log(h->path, suffixes[i]);
-		h->nlogs = i + 1;
 		if (lg->path == NULL)
 			continue;
-		int rc = rg_read_file(h, lg->path, REG_MAX_LOG_SIZE,
-				      given[i] == NULL, &lg->buf, &lg->len,
-				      &lg->present);
-		if (rc)
-			return rc;
+		if (mem == NULL) {
+			int rc = rg_read_file(h, lg->path, REG_MAX_LOG_SIZE,
+					      given[i] == NULL, &lg->buf,
+					      &lg->len, &lg->present);
+			if (rc)
+				return rc;
+		}
 		if (txlog_parse(lg) != 0)
 			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
 		if ((lg->kind == REG_LOG_NEW || lg->kind == REG_LOG_OLD) &&
@@ -337,7 +356,8 @@ void rg_detach_hivex(struct reg_hive *h)
 
 /* Classifies the hive; sets h->info.state, h->image and the problem. */
 static int classify(struct reg_hive *h, uint8_t *file, size_t len,
-		    const struct reg_open_opts *opts)
+		    const struct reg_open_opts *opts,
+		    const struct rg_mem_input *mem)
 {
 	struct reg_info *in = &h->info;
 	struct reg_err e = { 0 };
@@ -378,7 +398,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			 "sequence numbers differ (%u/%u): its last write did "
 			 "not finish",
 			 b->seq1, b->seq2);
-	int rc = load_logs(h, opts);
+	int rc = load_logs(h, opts, mem);
 	if (rc)
 		return rc;
 	struct recovery res;
@@ -442,32 +462,28 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 	return 0;
 }
 
-int reg_open(const char *path, const struct reg_open_opts *opts,
-	     struct reg_hive **hive_ret)
+static struct reg_hive *new_handle(const char *path, unsigned flags)
 {
-	static const struct reg_open_opts defaults = { 0 };
-	if (opts == NULL)
-		opts = &defaults;
-	*hive_ret = NULL;
 	struct reg_hive *h = calloc(1, sizeof(*h));
 	if (h == NULL)
-		return REG_ERR_NOMEM;
+		return NULL;
 	h->hx_fd = -1;
-	h->flags = opts->flags;
+	h->flags = flags;
 	h->path = strdup(path);
 	if (h->path == NULL) {
 		free(h);
-		return REG_ERR_NOMEM;
+		return NULL;
 	}
-	*hive_ret = h;
 	h->info.state = REG_STATE_CORRUPT;
+	return h;
+}
 
-	uint8_t *file;
-	size_t len;
-	int rc = rg_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file, &len,
-			      NULL);
-	if (rc)
-		return rc;
+/* Everything after the hive's bytes are in memory (@file, owned). */
+static int open_image(struct reg_hive *h, uint8_t *file, size_t len,
+		      const struct reg_open_opts *opts,
+		      const struct rg_mem_input *mem)
+{
+	int rc;
 	h->info.file_size = len;
 	if (len < 4 || memcmp(file, "regf", 4) != 0) {
 		free(file);
@@ -495,7 +511,7 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 			       "not a primary hive file",
 			       b.type);
 	}
-	rc = classify(h, file, len, opts);
+	rc = classify(h, file, len, opts, mem);
 	if (rc)
 		return rc;
 
@@ -514,6 +530,39 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		h->writable = true;
 	}
 	return rg_attach_hivex(h, h->image, h->image_len);
+}
+
+int reg_open(const char *path, const struct reg_open_opts *opts,
+	     struct reg_hive **hive_ret)
+{
+	static const struct reg_open_opts defaults = { 0 };
+	if (opts == NULL)
+		opts = &defaults;
+	struct reg_hive *h = *hive_ret = new_handle(path, opts->flags);
+	if (h == NULL)
+		return REG_ERR_NOMEM;
+	uint8_t *file;
+	size_t len;
+	int rc = rg_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file, &len,
+			      NULL);
+	if (rc)
+		return rc;
+	return open_image(h, file, len, opts, NULL);
+}
+
+int rg_open_mem(const struct rg_mem_input *in, unsigned flags,
+		struct reg_hive **hive_ret)
+{
+	struct reg_open_opts opts = { .flags = flags };
+	struct reg_hive *h = *hive_ret = new_handle("(memory)", flags);
+	if (h == NULL)
+		return REG_ERR_NOMEM;
+	h->in_memory = true;
+	uint8_t *file = malloc(in->len ? in->len : 1);
+	if (file == NULL)
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	memcpy(file, in->hive, in->len);
+	return open_image(h, file, in->len, &opts, in);
 }
 
 void reg_close(struct reg_hive *h)

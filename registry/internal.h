@@ -205,6 +205,7 @@ struct reg_hive {
 	hive_h *hx;
 	int hx_fd; /* the memfd (or temp file) hivex reads */
 	bool writable;
+	bool in_memory;		 /* rg_open_mem(): no file of its own */
 	bool committed_recovery; /* a recovered image reached the disk */
 	/* Edits of this session. */
 	struct journal_entry *journal;
@@ -214,6 +215,19 @@ struct reg_hive {
 	struct created_key *created;
 	size_t ncreated, created_cap;
 };
+
+/* A hive and its logs in memory (the fuzz targets' way in). */
+struct rg_mem_input {
+	const uint8_t *hive;
+	size_t len;
+	const uint8_t *log[REG_MAX_LOGS]; /* .LOG, .LOG1, .LOG2; NULL: none */
+	size_t loglen[REG_MAX_LOGS];
+};
+
+/* reg_open() on memory: the same checks, recovery and libhivex view; the
+ * handle cannot be committed in place (its path is "(memory)"). */
+int rg_open_mem(const struct rg_mem_input *in, unsigned flags,
+		struct reg_hive **hive_ret);
 
 /* Sets the handle's error (once per path); returns @code. */
 int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
