@@ -383,6 +383,12 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 		in->state = REG_STATE_CLEAN;
 		h->image = file;
 		h->image_len = len;
+		/* Windows ignores a clean hive's logs, but a commit must still
+		 * get a sequence number above every entry in them. */
+		rc = load_logs(h, opts, mem);
+		if (rc)
+			return rc;
+		fill_log_info(h);
 		return 0;
 	}
 

@@ -19,7 +19,7 @@
 struct upcase_run {
 	uint16_t first, last;
 	uint8_t step;
-	int16_t delta;
+	int32_t delta;
 };
 
 #include "registry/upcase-table.h"

@@ -517,6 +517,42 @@ static void test_write_back_and_logs(void **state)
 	free(d);
 }
 
+/* A clean hive's logs are ignored by Windows, but an edit still gets a
+ * sequence number above every entry in them. */
+static void test_clean_hive_with_logs(void **state)
+{
+	(void)state;
+	char *d = case_dir("cleanlogs");
+	uint8_t hive[RT_HIVE_SIZE], page[4096];
+	rt_build_hive(hive, 5, 5, 5);
+	free(rt_write(d, "HIVE", hive, sizeof(hive)));
+	page_named(page, "LOGD");
+	size_t len;
+	uint8_t *log = rt_build_new_log(9, 2, page, &len); /* 9, 10 */
+	char *logpath = rt_write(d, "HIVE.LOG1", log, len);
+	free(log);
+	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, 0);
+	const struct reg_info *in = reg_get_info(h);
+	assert_int_equal(in->state, REG_STATE_CLEAN);
+	assert_string_equal(root_name(h), "ROOT"); /* the log is not used */
+	assert_int_equal(in->nlogs, 1);
+	assert_int_equal(in->logs[0].last_seq, 10);
+	assert_int_equal(reg_set_dword(h, "K", "v", 1), 0);
+	assert_int_equal(reg_commit(h), 0);
+	assert_int_equal(reg_logs_after_commit(h), REG_LOGS_KEEP);
+	reg_close(h);
+	h = open_dir(d, 0, 0);
+	assert_int_equal(reg_get_info(h)->seq1, 11);
+	assert_int_equal(reg_get_info(h)->seq2, 11);
+	reg_close(h);
+	/* The log itself was left alone. */
+	struct stat st;
+	assert_int_equal(stat(logpath, &st), 0);
+	assert_int_equal((size_t)st.st_size, len);
+	free(logpath);
+	free(d);
+}
+
 /* ---- Real hives recovered by Windows (yarp) ---- */
 
 static char *yarp_case(const char *sub, const char *hive, const char *log1,
@@ -833,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_recovery_result_checked),
 		cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_write_back_and_logs),
+		cmocka_unit_test(test_clean_hive_with_logs),
 		cmocka_unit_test(test_yarp_new_dirty_1),
 		cmocka_unit_test(test_yarp_new_dirty_2),
 		cmocka_unit_test(test_yarp_old_dirty),
