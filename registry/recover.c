@@ -52,13 +52,18 @@
 struct work {
 	uint8_t *buf;
 	size_t len;
+	/* Growth bound: every byte a recovery adds to the hive comes from a
+	 * page in the logs (new bins are dirty, hence logged), so the result
+	 * is never larger than the primary and its logs together.  This
+	 * keeps a hostile hive-bins size from making us allocate gigabytes. */
+	uint64_t limit;
 };
 
 static int grow(struct work *w, uint64_t need)
 {
 	if (need <= w->len)
 		return 0;
-	if (need > REG_MAX_HIVE_SIZE)
+	if (need > REG_MAX_HIVE_SIZE || need > w->limit)
 		return REG_ERR_TOO_BIG;
 	uint8_t *n = realloc(w->buf, (size_t)need);
 	if (n == NULL)
@@ -287,7 +292,11 @@ int rg_recover(const uint8_t *prim, size_t prim_len,
 				  "sequence number 0xffffffff cannot be "
 				  "followed");
 
-	struct work w = { .buf = NULL, .len = 0 };
+	struct work w = { .buf = NULL, .len = 0, .limit = prim_len };
+	for (size_t i = 0; i < nlogs; i++)
+		w.limit += logs[i].len;
+	if (w.limit < REGF_BASE_SIZE)
+		w.limit = REGF_BASE_SIZE;
 	int rc =
 		grow(&w, prim_len > REGF_BASE_SIZE ? prim_len : REGF_BASE_SIZE);
 	if (rc)
@@ -305,7 +314,9 @@ int rg_recover(const uint8_t *prim, size_t prim_len,
 		if (rc == REG_ERR_NOMEM)
 			return rg_err_set(e, rc, "out of memory");
 		if (rc == REG_ERR_TOO_BIG)
-			return rg_err_set(e, rc, "recovered hive too large");
+			return rg_err_set(e, REG_ERR_NO_LOGS,
+					  "a log grows the hive beyond what "
+					  "its logs can fill");
 		return rc;
 	}
 	res->seq = top + 1;

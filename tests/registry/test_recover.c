@@ -368,6 +368,28 @@ static void test_new_grows_hive(void **state)
 	free(d);
 }
 
+/* A valid entry claiming a huge hive cannot make us allocate it: the
+ * result can never be larger than the primary and its logs together. */
+static void test_new_growth_bounded(void **state)
+{
+	(void)state;
+	char *d = case_dir("hugegrow");
+	uint8_t hive[RT_HIVE_SIZE], page[4096];
+	rt_build_hive(hive, 2, 1, 5);
+	free(rt_write(d, "HIVE", hive, sizeof(hive)));
+	page_named(page, "HUGE");
+	size_t len;
+	uint8_t *log = rt_build_new_log(1, 1, page, &len);
+	put_le32(log + 512 + 16, 0x40000000); /* hive bins: 1 GiB */
+	rt_rehash_entry(log + 512);
+	free(rt_write(d, "HIVE.LOG1", log, len));
+	free(log);
+	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+	assert_non_null(strstr(reg_get_info(h)->problem, "beyond"));
+	reg_close(h);
+	free(d);
+}
+
 static void test_recovery_result_checked(void **state)
 {
 	(void)state;
@@ -866,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_bad_log_base_blocks),
 		cmocka_unit_test(test_new_bad_primary_base_block),
 		cmocka_unit_test(test_new_grows_hive),
+		cmocka_unit_test(test_new_growth_bounded),
 		cmocka_unit_test(test_recovery_result_checked),
 		cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_write_back_and_logs),
