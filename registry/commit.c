@@ -33,33 +33,20 @@
 #include "util/bytes.h"
 #include "util/fileio.h"
 
-/* Lets libhivex commit into an anonymous file and reads the result. */
+/* Lets libhivex commit into a scratch file and reads the result. */
 static int hivex_image(struct reg_hive *h, uint8_t **buf_ret, size_t *len_ret)
 {
 	*buf_ret = NULL;
-	int fd = -1;
-#ifdef MFD_CLOEXEC
-	fd = memfd_create("hvoffline-commit", MFD_CLOEXEC);
-#endif
-	char *tmp = NULL;
-	if (fd < 0) {
-		const char *dir = getenv("TMPDIR");
-		if (asprintf(&tmp, "%s/hvoffline-commit-XXXXXX",
-			     dir && *dir ? dir : "/tmp") < 0)
-			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			free(tmp);
-			return rg_fail(h, REG_ERR_IO,
-				       "cannot create a scratch file: %s",
-				       strerror(errno));
-		}
-	}
+	int fd = rg_scratch_fd();
+	if (fd < 0)
+		return rg_fail(h, REG_ERR_IO,
+			       "cannot create a scratch file: %s",
+			       strerror(errno));
 	char fdpath[64];
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	errno = 0;
 	int rc = 0;
-	if (hivex_commit(h->hx, tmp ? tmp : fdpath, 0) != 0) {
+	if (hivex_commit(h->hx, fdpath, 0) != 0) {
 		rc = rg_fail(h, REG_ERR_HIVEX, "libhivex commit failed: %s",
 			     strerror(errno ? errno : EIO));
 	} else {
@@ -84,10 +71,6 @@ static int hivex_image(struct reg_hive *h, uint8_t **buf_ret, size_t *len_ret)
 		}
 	}
 	close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
 	return rc;
 }
 

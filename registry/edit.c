@@ -131,77 +131,65 @@ static int hivex_error(struct reg_hive *h, const char *what)
 		       strerror(errno ? errno : EIO));
 }
 
+/*
+ * Scans @items (a 0-terminated array from libhivex, freed here) for the
+ * one whose name, read with @name_of, equals @name under Windows' rules;
+ * *@found_ret is 0 when none does.
+ */
+static int scan_names(struct reg_hive *h, size_t *items,
+		      char *(*name_of)(hive_h *, size_t), const char *name,
+		      const char *what, size_t *found_ret)
+{
+	*found_ret = 0;
+	if (items == NULL)
+		return hivex_error(h, what);
+	int rc = 0;
+	for (size_t i = 0; items[i] != 0; i++) {
+		char *n = name_of(h->hx, items[i]);
+		if (n == NULL) {
+			rc = hivex_error(h, what);
+			break;
+		}
+		bool eq = rg_name_eq(n, name);
+		free(n);
+		if (eq) {
+			*found_ret = items[i];
+			break;
+		}
+	}
+	free(items);
+	return rc;
+}
+
+/*
+ * libhivex matches names folding ASCII only.  Its lookup goes first; an
+ * ASCII name can only equal ASCII names under Windows' table too, so only
+ * a name with other letters needs the scan with Windows' comparison.
+ */
 static int find_child(struct reg_hive *h, hive_node_h node, const char *name,
 		      hive_node_h *child_ret)
 {
 	errno = 0;
-	hive_node_h c = hivex_node_get_child(h->hx, node, name);
-	if (c != 0) {
-		*child_ret = c;
-		return 0;
-	}
-	if (errno != 0)
-		return hivex_error(h, "reading subkeys");
-	*child_ret = 0;
-	/* libhivex matched ASCII case-insensitively; an ASCII name can only
-	 * equal ASCII names under Windows' table too. */
-	if (is_ascii(name))
-		return 0;
-	hive_node_h *kids = hivex_node_children(h->hx, node);
-	if (kids == NULL)
-		return hivex_error(h, "reading subkeys");
-	int rc = 0;
-	for (size_t i = 0; kids[i] != 0; i++) {
-		char *n = hivex_node_name(h->hx, kids[i]);
-		if (n == NULL) {
-			rc = hivex_error(h, "reading a key name");
-			break;
-		}
-		bool eq = rg_name_eq(n, name);
-		free(n);
-		if (eq) {
-			*child_ret = kids[i];
-			break;
-		}
-	}
-	free(kids);
-	return rc;
+	*child_ret = hivex_node_get_child(h->hx, node, name);
+	if (*child_ret != 0 || is_ascii(name))
+		return errno && *child_ret == 0
+			       ? hivex_error(h, "reading subkeys")
+			       : 0;
+	return scan_names(h, hivex_node_children(h->hx, node), hivex_node_name,
+			  name, "reading subkeys", child_ret);
 }
 
-/* The value @name of @node (0 when absent) and its stored spelling. */
+/* The value @name of @node (0 when absent), matched the same way. */
 static int find_value(struct reg_hive *h, hive_node_h node, const char *name,
 		      hive_value_h *val_ret)
 {
 	errno = 0;
-	hive_value_h v = hivex_node_get_value(h->hx, node, name);
-	if (v != 0) {
-		*val_ret = v;
-		return 0;
-	}
-	if (errno != 0)
-		return hivex_error(h, "reading values");
-	*val_ret = 0;
-	if (is_ascii(name))
-		return 0;
-	hive_value_h *vals = hivex_node_values(h->hx, node);
-	if (vals == NULL)
-		return hivex_error(h, "reading values");
-	int rc = 0;
-	for (size_t i = 0; vals[i] != 0; i++) {
-		char *n = hivex_value_key(h->hx, vals[i]);
-		if (n == NULL) {
-			rc = hivex_error(h, "reading a value name");
-			break;
-		}
-		bool eq = rg_name_eq(n, name);
-		free(n);
-		if (eq) {
-			*val_ret = vals[i];
-			break;
-		}
-	}
-	free(vals);
-	return rc;
+	*val_ret = hivex_node_get_value(h->hx, node, name);
+	if (*val_ret != 0 || is_ascii(name))
+		return errno && *val_ret == 0 ? hivex_error(h, "reading values")
+					      : 0;
+	return scan_names(h, hivex_node_values(h->hx, node), hivex_value_key,
+			  name, "reading values", val_ret);
 }
 
 static int push(void **arr, size_t *n, size_t *cap, size_t elem)

@@ -297,7 +297,7 @@ static void set_problem(struct reg_hive *h, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int memfd_or_tmpfile(void)
+int rg_scratch_fd(void)
 {
 #ifdef MFD_CLOEXEC
 	int fd = memfd_create("hvoffline-hive", MFD_CLOEXEC);
@@ -319,7 +319,7 @@ static int memfd_or_tmpfile(void)
 int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
 {
 	rg_detach_hivex(h);
-	int fd = memfd_or_tmpfile();
+	int fd = rg_scratch_fd();
 	if (fd < 0)
 		return rg_fail(h, REG_ERR_IO,
 			       "cannot make a private copy of the hive: %s",

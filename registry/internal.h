@@ -233,6 +233,10 @@ int rg_open_mem(const struct rg_mem_input *in, unsigned flags,
 int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* An anonymous scratch file (a memfd, else an unlinked file in $TMPDIR)
+ * that libhivex reaches as /proc/self/fd/N; -1 with errno on failure. */
+int rg_scratch_fd(void);
+
 /* (Re)opens libhivex on @image (via a memfd or an unlinked temp file). */
 int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len);
 void rg_detach_hivex(struct reg_hive *h);

@@ -350,6 +350,41 @@ static int widen_ansi(uint8_t **data, size_t *len)
 	return 0;
 }
 
+/* An optional "(N)" type after hex or str (N in hex); *@t advances. */
+static int parse_type_suffix(struct parser *p, const char **t, uint32_t *type,
+			     const char *what)
+{
+	if (**t != '(')
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(*t + 1, &end, 16);
+	if (end == *t + 1 || *end != ')' || errno || v > UINT32_MAX ||
+	    !isxdigit((unsigned char)(*t)[1]))
+		return syntax(p, "bad type in %s(...)", what);
+	*type = (uint32_t)v;
+	*t = end + 1;
+	return 0;
+}
+
+/* A quoted string ending the line, as UTF-16LE data with its NUL. */
+static int parse_string_data(struct parser *p, char *s, uint8_t **data,
+			     size_t *len)
+{
+	char *str = parse_quoted(&s);
+	if (str == NULL)
+		return errno == EINVAL
+			       ? syntax(p, "unterminated string")
+			       : rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+	if (*trim(s) != '\0') {
+		free(str);
+		return syntax(p, "text after the closing quote");
+	}
+	int rc = reg_encode_string(str, data, len);
+	free(str);
+	return rc ? rg_fail(p->h, rc, "out of memory") : 0;
+}
+
 static int parse_value_line(struct parser *p, char *line)
 {
 	if (p->key == NULL)
@@ -384,55 +419,24 @@ static int parse_value_line(struct parser *p, char *line)
 	uint8_t *data = NULL;
 	size_t len = 0;
 	if (*s == '"') {
-		char *str = parse_quoted(&s);
-		if (str == NULL)
-			return errno == EINVAL
-				       ? syntax(p, "unterminated string")
-				       : rg_fail(p->h, REG_ERR_NOMEM,
-						 "out of memory");
-		if (*trim(s) != '\0') {
-			free(str);
-			return syntax(p, "text after the closing quote");
-		}
-		rc = reg_encode_string(str, &data, &len);
-		free(str);
+		rc = parse_string_data(p, s, &data, &len);
 		if (rc)
-			return rg_fail(p->h, rc, "out of memory");
+			return rc;
 		op.type = REG_TYPE_SZ;
 	} else if (strncasecmp(s, "str", 3) == 0 &&
 		   (s[3] == ':' || s[3] == '(')) {
 		/* Wine's str:"text" and str(N):"text" (hivexregedit reads
 		 * them, and libguestfs' recipes use them). */
 		const char *t = s + 3;
-		uint32_t type = REG_TYPE_SZ;
-		if (*t == '(') {
-			char *end;
-			errno = 0;
-			unsigned long v = strtoul(t + 1, &end, 16);
-			if (end == t + 1 || *end != ')' || errno ||
-			    v > UINT32_MAX || !isxdigit((unsigned char)t[1]))
-				return syntax(p, "bad type in str(...)");
-			type = (uint32_t)v;
-			t = end + 1;
-		}
+		op.type = REG_TYPE_SZ;
+		rc = parse_type_suffix(p, &t, &op.type, "str");
+		if (rc)
+			return rc;
 		if (t[0] != ':' || t[1] != '"')
 			return syntax(p, "expected a quoted string after str");
-		s = (char *)t + 1;
-		char *str = parse_quoted(&s);
-		if (str == NULL)
-			return errno == EINVAL
-				       ? syntax(p, "unterminated string")
-				       : rg_fail(p->h, REG_ERR_NOMEM,
-						 "out of memory");
-		if (*trim(s) != '\0') {
-			free(str);
-			return syntax(p, "text after the closing quote");
-		}
-		rc = reg_encode_string(str, &data, &len);
-		free(str);
+		rc = parse_string_data(p, (char *)t + 1, &data, &len);
 		if (rc)
-			return rg_fail(p->h, rc, "out of memory");
-		op.type = type;
+			return rc;
 	} else if (strncasecmp(s, "dword:", 6) == 0) {
 		const char *d = s + 6;
 		size_t nd = strlen(d);
@@ -449,16 +453,9 @@ static int parse_value_line(struct parser *p, char *line)
 	} else if (strncasecmp(s, "hex", 3) == 0) {
 		const char *t = s + 3;
 		uint32_t type = REG_TYPE_BINARY;
-		if (*t == '(') {
-			char *end;
-			errno = 0;
-			unsigned long v = strtoul(t + 1, &end, 16);
-			if (end == t + 1 || *end != ')' || errno ||
-			    v > UINT32_MAX || !isxdigit((unsigned char)t[1]))
-				return syntax(p, "bad type in hex(...)");
-			type = (uint32_t)v;
-			t = end + 1;
-		}
+		rc = parse_type_suffix(p, &t, &type, "hex");
+		if (rc)
+			return rc;
 		if (*t != ':')
 			return syntax(p, "expected ':' after hex");
 		rc = parse_hex_bytes(p, t + 1, &data, &len);

@@ -205,6 +205,31 @@ static enum hvo_exit write_back(struct cli_ctx *ctx, const char *path,
 	return settle_logs(ctx, path, h);
 }
 
+/*
+ * Ends a writing command: the edit's result @rc, then the write-back, the
+ * --json report ({hive, status, key, value}) and the handle's release.
+ */
+static enum hvo_exit finish_edit(struct cli_ctx *ctx, const char *path,
+				 struct reg_hive *h, int rc, const char *key,
+				 const char *value)
+{
+	enum hvo_exit x =
+		rc ? fail(ctx, path, h, rc) : write_back(ctx, path, h);
+	if (x == HVO_EXIT_OK && ctx->json) {
+		struct json_writer w;
+		cli_json_begin(ctx, &w);
+		json_begin_object(&w);
+		json_kv_string(&w, "hive", path);
+		json_kv_string(&w, "status", "ok");
+		json_kv_string(&w, "key", key);
+		json_kv_string(&w, "value", value);
+		json_end_object(&w);
+		x = cli_json_end(ctx, &w, x);
+	}
+	reg_close(h);
+	return x;
+}
+
 /* The key path for this hive; reports a bad path. */
 static char *resolve(struct cli_ctx *ctx, const char *hive, struct reg_hive *h,
 		     const char *path, enum hvo_exit *rc)
@@ -764,26 +789,17 @@ static enum hvo_exit reg_set(struct cli_ctx *ctx, int argc, char **argv)
 		return x;
 	}
 	char *key = resolve(ctx, a[0], h, a[1], &x);
-	if (key != NULL) {
-		int rc = nargs >= 4 ? reg_set_value(h, key, value_name(a[2]),
-						    type, data, len)
-				    : reg_create_key(h, key);
-		x = rc ? fail(ctx, a[0], h, rc) : write_back(ctx, a[0], h);
+	if (key == NULL) {
+		free(data);
+		reg_close(h);
+		return x;
 	}
-	if (x == HVO_EXIT_OK && ctx->json) {
-		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "hive", a[0]);
-		json_kv_string(&w, "status", "ok");
-		json_kv_string(&w, "key", key);
-		json_kv_string(&w, "value", nargs >= 4 ? a[2] : NULL);
-		json_end_object(&w);
-		x = cli_json_end(ctx, &w, x);
-	}
+	int rc = nargs >= 4 ? reg_set_value(h, key, value_name(a[2]), type,
+					    data, len)
+			    : reg_create_key(h, key);
+	x = finish_edit(ctx, a[0], h, rc, key, nargs >= 4 ? a[2] : NULL);
 	free(key);
 	free(data);
-	reg_close(h);
 	return x;
 }
 
@@ -818,24 +834,14 @@ static enum hvo_exit reg_delete(struct cli_ctx *ctx, int argc, char **argv)
 	if (x != HVO_EXIT_OK)
 		return x;
 	char *key = resolve(ctx, a[0], h, a[1], &x);
-	if (key != NULL) {
-		int rc = nargs == 3 ? reg_delete_value(h, key, value_name(a[2]))
-				    : reg_delete_key(h, key);
-		x = rc ? fail(ctx, a[0], h, rc) : write_back(ctx, a[0], h);
+	if (key == NULL) {
+		reg_close(h);
+		return x;
 	}
-	if (x == HVO_EXIT_OK && ctx->json) {
-		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "hive", a[0]);
-		json_kv_string(&w, "status", "ok");
-		json_kv_string(&w, "key", key);
-		json_kv_string(&w, "value", nargs == 3 ? a[2] : NULL);
-		json_end_object(&w);
-		x = cli_json_end(ctx, &w, x);
-	}
+	int rc = nargs == 3 ? reg_delete_value(h, key, value_name(a[2]))
+			    : reg_delete_key(h, key);
+	x = finish_edit(ctx, a[0], h, rc, key, nargs == 3 ? a[2] : NULL);
 	free(key);
-	reg_close(h);
 	return x;
 }
 

@@ -61,6 +61,27 @@ static void page_named(uint8_t page[4096], const char name[4])
 	memcpy(page, hive + 4096, 4096);
 }
 
+/* A case directory holding a built hive named HIVE. */
+static char *hive_case(const char *name, uint32_t seq1, uint32_t seq2,
+		       uint32_t minor)
+{
+	char *d = case_dir(name);
+	uint8_t hive[RT_HIVE_SIZE];
+	rt_build_hive(hive, seq1, seq2, minor);
+	free(rt_write(d, "HIVE", hive, sizeof(hive)));
+	return d;
+}
+
+/* A new-format log of @n entries from @seq whose page renames the root
+ * key to @root (caller frees). */
+static uint8_t *new_log(uint32_t seq, unsigned n, const char root[4],
+			size_t *len)
+{
+	uint8_t page[4096];
+	page_named(page, root);
+	return rt_build_new_log(seq, n, page, len);
+}
+
 static struct reg_hive *open_dir(const char *dir, unsigned flags, int want)
 {
 	char *path;
@@ -85,13 +106,9 @@ static char *root_name(struct reg_hive *h)
 static void test_new_single_log(void **state)
 {
 	(void)state;
-	char *d = case_dir("new1");
-	uint8_t hive[RT_HIVE_SIZE], page[4096];
-	rt_build_hive(hive, 2, 1, 5); /* dirty: 2/1 */
-	free(rt_write(d, "HIVE", hive, sizeof(hive)));
-	page_named(page, "RCVD");
+	char *d = hive_case("new1", 2, 1, 5); /* dirty: 2/1 */
 	size_t len;
-	uint8_t *log = rt_build_new_log(1, 1, page, &len);
+	uint8_t *log = new_log(1, 1, "RCVD", &len);
 	/* The name is matched case-insensitively, as on NTFS. */
 	free(rt_write(d, "hive.log1", log, len));
 	free(log);
@@ -328,13 +345,9 @@ static void test_new_bad_primary_base_block(void **state)
 static void test_new_grows_hive(void **state)
 {
 	(void)state;
-	char *d = case_dir("grow");
-	uint8_t hive[RT_HIVE_SIZE], page[4096];
-	rt_build_hive(hive, 2, 1, 5);
-	free(rt_write(d, "HIVE", hive, sizeof(hive)));
-	page_named(page, "GROW");
+	char *d = hive_case("grow", 2, 1, 5);
 	size_t len;
-	uint8_t *log = rt_build_new_log(1, 1, page, &len);
+	uint8_t *log = new_log(1, 1, "GROW", &len);
 	/* Second page: a new empty bin at 0x1000; hive bins 0x2000. */
 	uint8_t *big = calloc(1, len + 4096);
 	memcpy(big, log, len);
@@ -373,13 +386,9 @@ static void test_new_grows_hive(void **state)
 static void test_new_growth_bounded(void **state)
 {
 	(void)state;
-	char *d = case_dir("hugegrow");
-	uint8_t hive[RT_HIVE_SIZE], page[4096];
-	rt_build_hive(hive, 2, 1, 5);
-	free(rt_write(d, "HIVE", hive, sizeof(hive)));
-	page_named(page, "HUGE");
+	char *d = hive_case("hugegrow", 2, 1, 5);
 	size_t len;
-	uint8_t *log = rt_build_new_log(1, 1, page, &len);
+	uint8_t *log = new_log(1, 1, "HUGE", &len);
 	put_le32(log + 512 + 16, 0x40000000); /* hive bins: 1 GiB */
 	rt_rehash_entry(log + 512);
 	free(rt_write(d, "HIVE.LOG1", log, len));
@@ -393,10 +402,8 @@ static void test_new_growth_bounded(void **state)
 static void test_recovery_result_checked(void **state)
 {
 	(void)state;
-	char *d = case_dir("badresult");
-	uint8_t hive[RT_HIVE_SIZE], page[4096];
-	rt_build_hive(hive, 2, 1, 5);
-	free(rt_write(d, "HIVE", hive, sizeof(hive)));
+	char *d = hive_case("badresult", 2, 1, 5);
+	uint8_t page[4096];
 	page_named(page, "XXXX");
 	memcpy(page, "hbim", 4); /* the logged bin is broken */
 	size_t len;
@@ -498,13 +505,11 @@ static void test_old_format(void **state)
 static void test_write_back_and_logs(void **state)
 {
 	(void)state;
-	char *d = case_dir("writeback");
-	uint8_t hive[RT_HIVE_SIZE], page[4096];
-	rt_build_hive(hive, 2, 1, 5);
-	char *path = rt_write(d, "HIVE", hive, sizeof(hive));
-	page_named(page, "WBCK");
+	char *d = hive_case("writeback", 2, 1, 5);
+	char *path;
+	assert_true(asprintf(&path, "%s/HIVE", d) > 0);
 	size_t len;
-	uint8_t *log = rt_build_new_log(1, 1, page, &len);
+	uint8_t *log = new_log(1, 1, "WBCK", &len);
 	char *logpath = rt_write(d, "HIVE.LOG1", log, len);
 	free(log);
 
@@ -544,10 +549,8 @@ static void test_write_back_and_logs(void **state)
 static void test_clean_hive_with_logs(void **state)
 {
 	(void)state;
-	char *d = case_dir("cleanlogs");
-	uint8_t hive[RT_HIVE_SIZE], page[4096];
-	rt_build_hive(hive, 5, 5, 5);
-	free(rt_write(d, "HIVE", hive, sizeof(hive)));
+	char *d = hive_case("cleanlogs", 5, 5, 5);
+	uint8_t page[4096];
 	page_named(page, "LOGD");
 	size_t len;
 	uint8_t *log = rt_build_new_log(9, 2, page, &len); /* 9, 10 */
