@@ -55,8 +55,8 @@ static void walk(struct reg_hive *h, const char *key, unsigned depth)
 		return;
 	for (size_t i = 0; i < nk && i < 16; i++) {
 		char *child;
-		if (asprintf(&child, "%s%s%s", key, *key ? "\\" : "",
-			     kids[i]) < 0)
+		if (asprintf(&child, "%s%s%s", key, *key ? "\\" : "", kids[i]) <
+		    0)
 			abort();
 		walk(h, child, depth + 1);
 		free(child);
@@ -82,8 +82,8 @@ static void check_fixups(struct reg_hive *h)
 					 .root = b.root };
 		struct reg_err e2 = { 0 };
 		struct himg_stats st;
-		if (himg_map(&im, &e2) != 0 || himg_check(&im, NULL, &st, &e2) ||
-		    st.single_cell_big != 0)
+		if (himg_map(&im, &e2) != 0 ||
+		    himg_check(&im, NULL, &st, &e2) || st.single_cell_big != 0)
 			abort(); /* the fix-ups broke a valid hive */
 		himg_free(&im);
 	}
