@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
+/* One entry per line (clang-format would pack them). */
+/* clang-format off */
 const struct cli_command cli_commands[] = {
 	CLI_DOCTOR_COMMAND,
 	CLI_CAB_COMMAND,
@@ -16,3 +18,4 @@ const struct cli_command cli_commands[] = {
 	CLI_REG_COMMAND,
 	{ 0 },
 };
+/* clang-format on */
