@@ -9,7 +9,14 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
+/* One entry per line (clang-format would pack them). */
+/* clang-format off */
 const struct cli_command cli_commands[] = {
-	CLI_DOCTOR_COMMAND,  CLI_CAB_COMMAND, CLI_PACKAGE_COMMAND,
-	CLI_INSPECT_COMMAND, { 0 },
+	CLI_DOCTOR_COMMAND,
+	CLI_CAB_COMMAND,
+	CLI_PACKAGE_COMMAND,
+	CLI_REG_COMMAND,
+	CLI_INSPECT_COMMAND,
+	{ 0 },
 };
+/* clang-format on */
