@@ -116,6 +116,10 @@ image dirty-nologs '.windows | .product_name == "Windows 8.1 Pro" and .major == 
     "dirty-nologs: Windows 8.1"
 image dirty-logs '.safety.hives.SYSTEM | .dirty and .sequence1 == 1622 and .sequence2 == 1621 and .log1 and .log2' \
     "dirty-logs: SYSTEM_B's sequence numbers (PROVENANCE: 1622/1621), both logs"
+image dirty-logs '.status == "ok" and .exit_code == 0 and .safety.safe and .safety.hives.SYSTEM.logs_usable' \
+    "dirty hive with valid logs: safe (recovered before any change)"
+image dirty-logs '[.problems[].code] == ["hive-dirty-recoverable"]' \
+    "dirty-logs: said, as a note"
 image dirty-logs '.windows | .product_name == "Windows 10 Pro" and .major == 10 and .minor == 0 and .build == 16299 and .arch == "amd64"' \
     "dirty-logs: Windows 10 1709 (major.minor from CurrentMajor/MinorVersionNumber)"
 image dirty-logs '.integration_services.vmbus_sys.file_version == "10.0.16299.15"' "dirty-logs: vmbus.sys"

@@ -487,6 +487,51 @@ static void test_dirty_hives(void **state)
 	svc_facts_free(&f);
 }
 
+/* A real dirty SYSTEM hive whose logs recover it (Windows 10 1709's
+ * SYSTEM_B with LOG1/LOG2): safe, and read as recovered. */
+static void test_dirty_recoverable(void **state)
+{
+	(void)state;
+	const char *fx = hvo_test_fixtures_or_exit();
+	sh("mkdir -p r/Windows/System32/config");
+	hive("win10-x64-software", "r/Windows/System32/config/SOFTWARE");
+	sh("xz -dc '%s/hive/regipy/SYSTEM_B.xz' > r/Windows/System32/config/"
+	   "SYSTEM;"
+	   "xz -dc '%s/hive/regipy/SYSTEM_B.LOG1.xz' > "
+	   "r/Windows/System32/config/SYSTEM.LOG1;"
+	   "xz -dc '%s/hive/regipy/SYSTEM_B.LOG2.xz' > "
+	   "r/Windows/System32/config/SYSTEM.LOG2",
+	   fx, fx, fx);
+	struct guest_hostdir_volume v = { .root = at("r") };
+	struct guest_hostdir_disk spec = one_volume(&v, "r.vhdx");
+	struct svc_facts f;
+	inspect(&spec, &f);
+	assert_true(f.system.dirty);
+	assert_int_equal(f.system.seq1, 1622); /* PROVENANCE.md */
+	assert_int_equal(f.system.seq2, 1621);
+	assert_true(f.system.log1);
+	assert_true(f.system.log2);
+	assert_true(f.system.logs_checked);
+	assert_true(f.system.logs_usable);
+	assert_true(f.system.opened);
+	assert_true(svc_facts_has_problem(&f, "hive-dirty-recoverable"));
+	assert_int_equal(f.verdict, HVO_EXIT_OK);
+	assert_int_equal(f.current_control_set, 1);
+	assert_true(f.control_set_present);
+	assert_true(f.vmbus_service); /* PROVENANCE: vmbus, Start 0 */
+	assert_int_equal(f.vmbus_start, 0);
+	assert_int_equal(f.nt_major, 10);
+	svc_facts_free(&f);
+
+	/* The same hive without its logs: refused. */
+	sh("rm r/Windows/System32/config/SYSTEM.LOG1 "
+	   "r/Windows/System32/config/SYSTEM.LOG2");
+	inspect(&spec, &f);
+	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));
+	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
+	svc_facts_free(&f);
+}
+
 static void test_xp(void **state)
 {
 	(void)state;
@@ -853,6 +898,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bitlocker, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_hives, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dirty_recoverable, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_windows_and_several,
