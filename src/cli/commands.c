@@ -11,5 +11,6 @@
 
 const struct cli_command cli_commands[] = {
 	CLI_DOCTOR_COMMAND,
+	CLI_VHDX_COMMAND,
 	{ 0 },
 };

@@ -15,4 +15,14 @@ extern const char cmd_doctor_help[];
 		.help = cmd_doctor_help, .run = cmd_doctor,                \
 	}
 
+extern const char cmd_vhdx_help[];
+extern const struct cli_command cmd_vhdx_subcommands[];
+#define CLI_VHDX_COMMAND                                                     \
+	{                                                                    \
+		.name = "vhdx",                                              \
+		.summary = "inspect, check, replay, create, read and write " \
+			   "VHDX images",                                    \
+		.help = cmd_vhdx_help, .subcommands = cmd_vhdx_subcommands,  \
+	}
+
 #endif /* HVO_CLI_COMMANDS_H */

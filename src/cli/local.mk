@@ -10,6 +10,7 @@ hvoffline_SOURCES = \
 	%reldir%/main.c \
 	%reldir%/options.c \
 	%reldir%/output.c \
-	%reldir%/cmd_doctor.c
+	%reldir%/cmd_doctor.c \
+	%reldir%/cmd_vhdx.c
 hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 hvoffline_LDADD = libhvo_internal.la $(DEP_LIBS)
