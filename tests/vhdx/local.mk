@@ -1,0 +1,16 @@
+# Tests of vhdx/ (the library, its CLI, crash safety, locking).
+VHDX_TEST_HELPERS = tests/vhdx/vhdxtest.c tests/vhdx/vhdxtest.h
+VHDX_TESTS = \
+	tests/vhdx/test_vhdx_basics \
+	tests/vhdx/test_vhdx_fixtures
+check_PROGRAMS += $(VHDX_TESTS)
+TESTS += $(VHDX_TESTS)
+
+tests_vhdx_test_vhdx_basics_SOURCES = tests/vhdx/test_vhdx_basics.c
+tests_vhdx_test_vhdx_basics_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_basics_LDADD = $(TEST_LDADD)
+
+tests_vhdx_test_vhdx_fixtures_SOURCES = tests/vhdx/test_vhdx_fixtures.c \
+	$(VHDX_TEST_HELPERS)
+tests_vhdx_test_vhdx_fixtures_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_fixtures_LDADD = $(TEST_LDADD)
