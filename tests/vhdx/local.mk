@@ -2,7 +2,8 @@
 VHDX_TEST_HELPERS = tests/vhdx/vhdxtest.c tests/vhdx/vhdxtest.h
 VHDX_TESTS = \
 	tests/vhdx/test_vhdx_basics \
-	tests/vhdx/test_vhdx_fixtures
+	tests/vhdx/test_vhdx_fixtures \
+	tests/vhdx/test_vhdx_hostile
 check_PROGRAMS += $(VHDX_TESTS)
 TESTS += $(VHDX_TESTS)
 
@@ -14,3 +15,8 @@ tests_vhdx_test_vhdx_fixtures_SOURCES = tests/vhdx/test_vhdx_fixtures.c \
 	$(VHDX_TEST_HELPERS)
 tests_vhdx_test_vhdx_fixtures_CFLAGS = $(TEST_CFLAGS)
 tests_vhdx_test_vhdx_fixtures_LDADD = $(TEST_LDADD)
+
+tests_vhdx_test_vhdx_hostile_SOURCES = tests/vhdx/test_vhdx_hostile.c \
+	$(VHDX_TEST_HELPERS)
+tests_vhdx_test_vhdx_hostile_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_hostile_LDADD = $(TEST_LDADD)

@@ -172,6 +172,7 @@ void vt_set_log_guid(struct vt_image *v, const uint8_t g[16])
 void vt_build(struct vt_image *v, uint64_t vsize, uint32_t block_size,
 	      uint32_t lss)
 {
+	free(v->buf); /* rebuilding: @v starts zeroed or built */
 	memset(v, 0, sizeof(*v));
 	v->block_size = block_size;
 	v->lss = lss;

@@ -69,6 +69,7 @@ struct vt_image {
 	uint64_t vsize;
 };
 
+/* @v must be zero-initialised or built before (it is rebuilt). */
 void vt_build(struct vt_image *v, uint64_t vsize, uint32_t block_size,
 	      uint32_t lss);
 void vt_free(struct vt_image *v);
