@@ -3,7 +3,9 @@ VHDX_TEST_HELPERS = tests/vhdx/vhdxtest.c tests/vhdx/vhdxtest.h
 VHDX_TESTS = \
 	tests/vhdx/test_vhdx_basics \
 	tests/vhdx/test_vhdx_fixtures \
-	tests/vhdx/test_vhdx_hostile
+	tests/vhdx/test_vhdx_hostile \
+	tests/vhdx/test_vhdx_roundtrip \
+	tests/vhdx/test_vhdx_diff
 check_PROGRAMS += $(VHDX_TESTS)
 TESTS += $(VHDX_TESTS)
 
@@ -20,3 +22,13 @@ tests_vhdx_test_vhdx_hostile_SOURCES = tests/vhdx/test_vhdx_hostile.c \
 	$(VHDX_TEST_HELPERS)
 tests_vhdx_test_vhdx_hostile_CFLAGS = $(TEST_CFLAGS)
 tests_vhdx_test_vhdx_hostile_LDADD = $(TEST_LDADD)
+
+tests_vhdx_test_vhdx_roundtrip_SOURCES = tests/vhdx/test_vhdx_roundtrip.c \
+	$(VHDX_TEST_HELPERS)
+tests_vhdx_test_vhdx_roundtrip_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_roundtrip_LDADD = $(TEST_LDADD)
+
+tests_vhdx_test_vhdx_diff_SOURCES = tests/vhdx/test_vhdx_diff.c \
+	$(VHDX_TEST_HELPERS)
+tests_vhdx_test_vhdx_diff_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_diff_LDADD = $(TEST_LDADD)
