@@ -14,6 +14,8 @@
 #include "util/bytes.h"
 #include "vhdx/internal.h"
 
+void (*vx_crash_hook)(const char *point);
+
 static const char *const messages[] = {
 	[VHDX_OK] = "success",
 	[VHDX_ERR_NOMEM] = "out of memory",

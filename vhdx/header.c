@@ -336,6 +336,8 @@ enum vhdx_err vx_update_headers(struct vhdx_image *img, bool new_data_guid,
 		img->cur_header = slot;
 		img->sequence++;
 		memcpy(img->header, h, VHDX_HEADER_SIZE);
+		if (round == 0)
+			VX_CRASH_POINT("header-half");
 	}
 	img->other_header_valid = true;
 	return VHDX_OK;

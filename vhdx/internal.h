@@ -184,6 +184,19 @@ struct vhdx_image {
 	unsigned depth;
 };
 
+/*
+ * Test support: called at the named points of the write path where a
+ * crash matters ("payload", "log-written", "log-synced", "header-half",
+ * "header", "apply", "applied", "clear").  NULL in production; the
+ * crash-safety test sets it to kill the process at a chosen point.
+ */
+extern void (*vx_crash_hook)(const char *point);
+#define VX_CRASH_POINT(name)                 \
+	do {                                 \
+		if (vx_crash_hook)           \
+			vx_crash_hook(name); \
+	} while (0)
+
 /* ---- error.c ---- */
 enum vhdx_err vx_fail(struct vhdx_image *img, enum vhdx_err code,
 		      const char *fmt, ...)

@@ -537,8 +537,10 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 
 	enum vhdx_err r = vx_write(img, e, size, img->log_offset + pos, "log");
 	free(e);
+	VX_CRASH_POINT("log-written");
 	if (r == VHDX_OK)
 		r = vx_sync(img);
+	VX_CRASH_POINT("log-synced");
 	if (r == VHDX_OK && !img->log_active) {
 		/* The header names the new log only now that an entry carrying
 		 * its GUID is durable.  See write.c for why this order, and
@@ -546,6 +548,7 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 		r = vx_update_headers(img, false, &img->session_log_guid);
 		if (r == VHDX_OK)
 			img->log_active = true;
+		VX_CRASH_POINT("header");
 	}
 	for (uint32_t i = 0; i < n && r == VHDX_OK; i++) {
 		struct vx_page *pg = &c->pages[slots[i]];
@@ -554,7 +557,10 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 			pg->dirty = false;
 			c->ndirty--;
 		}
+		VX_CRASH_POINT("apply");
 	}
+	VX_CRASH_POINT("applied");
+	img->unsynced = true;
 	if (r != VHDX_OK)
 		return r;
 	img->log_head_pos = pos;
@@ -613,6 +619,7 @@ enum vhdx_err vx_log_clear(struct vhdx_image *img)
 	/* The applied updates must be durable before the header says there
 	 * is nothing to replay. */
 	enum vhdx_err r = vx_sync(img);
+	VX_CRASH_POINT("clear");
 	if (r == VHDX_OK)
 		r = vx_update_headers(img, false, &zero);
 	if (r != VHDX_OK)

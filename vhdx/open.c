@@ -50,6 +50,19 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 			      struct chain *chain, struct vhdx_image **img_ret,
 			      struct vhdx_error *err);
 
+/* @dir/@rel, without the "./" noise of "." and ".\\x" paths. */
+static char *join(const char *dir, const char *rel)
+{
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	char *out;
+	if (strcmp(dir, ".") == 0)
+		return strdup(rel);
+	if (asprintf(&out, "%s/%s", dir, rel) < 0)
+		return NULL;
+	return out;
+}
+
 /* Candidate parent paths, in the order 2.6.2.6.3 gives: relative_path,
  * volume_path, absolute_win32_path.  Windows paths become host paths:
  * relative_path is taken relative to the child's directory with '\' as
@@ -84,13 +97,10 @@ static size_t parent_candidates(const struct vhdx_image *img, char **out,
 				if (pass == 1) {
 					const char *base = strrchr(v, '/');
 					base = base ? base + 1 : v;
-					if (*base && asprintf(&cand, "%s/%s",
-							      dir, base) < 0)
-						cand = NULL;
+					if (*base)
+						cand = join(dir, base);
 				} else if (k == 0) {
-					if (asprintf(&cand, "%s/%s", dir, v) <
-					    0)
-						cand = NULL;
+					cand = join(dir, v);
 				} else if (v[0] == '/' && v[1] != '/') {
 					cand = strdup(v);
 				}

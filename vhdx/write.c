@@ -154,6 +154,7 @@ static enum vhdx_err write_in_block(struct vhdx_image *img, uint64_t b,
 	if (r != VHDX_OK)
 		return r;
 	img->unsynced = true;
+	VX_CRASH_POINT("payload");
 	r = vx_bat_set(img, idx,
 		       off | (partial ? PAYLOAD_BLOCK_PARTIALLY_PRESENT
 				      : PAYLOAD_BLOCK_FULLY_PRESENT));

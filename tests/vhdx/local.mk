@@ -5,7 +5,8 @@ VHDX_TESTS = \
 	tests/vhdx/test_vhdx_fixtures \
 	tests/vhdx/test_vhdx_hostile \
 	tests/vhdx/test_vhdx_roundtrip \
-	tests/vhdx/test_vhdx_diff
+	tests/vhdx/test_vhdx_diff \
+	tests/vhdx/test_vhdx_crash
 check_PROGRAMS += $(VHDX_TESTS)
 TESTS += $(VHDX_TESTS)
 
@@ -32,3 +33,9 @@ tests_vhdx_test_vhdx_diff_SOURCES = tests/vhdx/test_vhdx_diff.c \
 	$(VHDX_TEST_HELPERS)
 tests_vhdx_test_vhdx_diff_CFLAGS = $(TEST_CFLAGS)
 tests_vhdx_test_vhdx_diff_LDADD = $(TEST_LDADD)
+
+# Crash safety: forks a writer and kills it with SIGKILL (>= 50 trials).
+tests_vhdx_test_vhdx_crash_SOURCES = tests/vhdx/test_vhdx_crash.c \
+	$(VHDX_TEST_HELPERS)
+tests_vhdx_test_vhdx_crash_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_crash_LDADD = $(TEST_LDADD)
