@@ -6,7 +6,8 @@ VHDX_TESTS = \
 	tests/vhdx/test_vhdx_hostile \
 	tests/vhdx/test_vhdx_roundtrip \
 	tests/vhdx/test_vhdx_diff \
-	tests/vhdx/test_vhdx_crash
+	tests/vhdx/test_vhdx_crash \
+	tests/vhdx/test_vhdx_lock
 check_PROGRAMS += $(VHDX_TESTS)
 TESTS += $(VHDX_TESTS)
 
@@ -39,3 +40,8 @@ tests_vhdx_test_vhdx_crash_SOURCES = tests/vhdx/test_vhdx_crash.c \
 	$(VHDX_TEST_HELPERS)
 tests_vhdx_test_vhdx_crash_CFLAGS = $(TEST_CFLAGS)
 tests_vhdx_test_vhdx_crash_LDADD = $(TEST_LDADD)
+
+tests_vhdx_test_vhdx_lock_SOURCES = tests/vhdx/test_vhdx_lock.c \
+	$(VHDX_TEST_HELPERS)
+tests_vhdx_test_vhdx_lock_CFLAGS = $(TEST_CFLAGS)
+tests_vhdx_test_vhdx_lock_LDADD = $(TEST_LDADD)
