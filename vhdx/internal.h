@@ -202,7 +202,8 @@ enum vhdx_err vx_fail(struct vhdx_image *img, enum vhdx_err code,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 enum vhdx_err vx_failv(struct vhdx_error *err, enum vhdx_err code,
-		       const char *fmt, va_list ap);
+		       const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 enum vhdx_err vx_seterr(struct vhdx_error *err, enum vhdx_err code,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
