@@ -11,6 +11,8 @@
 
 const struct cli_command cli_commands[] = {
 	CLI_DOCTOR_COMMAND,
+	CLI_CAB_COMMAND,
+	CLI_PACKAGE_COMMAND,
 	CLI_VHDX_COMMAND,
 	{ 0 },
 };

@@ -15,6 +15,31 @@ extern const char cmd_doctor_help[];
 		.help = cmd_doctor_help, .run = cmd_doctor,                \
 	}
 
+extern const char cmd_cab_help[];
+extern const struct cli_command cmd_cab_subcommands[];
+enum hvo_exit cmd_cab_list(struct cli_ctx *ctx, int argc, char **argv);
+enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv);
+enum hvo_exit cmd_cab_extract(struct cli_ctx *ctx, int argc, char **argv);
+enum hvo_exit cmd_cab_create(struct cli_ctx *ctx, int argc, char **argv);
+#define CLI_CAB_COMMAND                                                    \
+	{                                                                  \
+		.name = "cab",                                             \
+		.summary = "list, verify, extract and make cabinet files", \
+		.help = cmd_cab_help, .run = NULL,                         \
+		.subcommands = cmd_cab_subcommands,                        \
+	}
+
+extern const char cmd_package_help[];
+extern const struct cli_command cmd_package_subcommands[];
+enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv);
+#define CLI_PACKAGE_COMMAND                                                   \
+	{                                                                     \
+		.name = "package",                                            \
+		.summary = "read CBS packages (update.mum, manifests, INFs)", \
+		.help = cmd_package_help, .run = NULL,                        \
+		.subcommands = cmd_package_subcommands,                       \
+	}
+
 extern const char cmd_vhdx_help[];
 extern const struct cli_command cmd_vhdx_subcommands[];
 #define CLI_VHDX_COMMAND                                                     \

@@ -11,6 +11,8 @@ hvoffline_SOURCES = \
 	%reldir%/options.c \
 	%reldir%/output.c \
 	%reldir%/cmd_doctor.c \
+	%reldir%/cmd_cab.c \
+	%reldir%/cmd_package.c \
 	%reldir%/cmd_vhdx.c
 hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 hvoffline_LDADD = libhvo_internal.la $(DEP_LIBS)

@@ -65,4 +65,8 @@ static inline int hvo_in_bounds(uint64_t off, uint64_t len, uint64_t size)
 
 #define HVO_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* An intended fall-through between switch cases, in a form both gcc and
+ * clang accept under -Wimplicit-fallthrough (clang ignores comments). */
+#define HVO_FALLTHROUGH __attribute__((fallthrough))
+
 #endif /* HVO_UTIL_BYTES_H */
