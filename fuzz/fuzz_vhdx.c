@@ -102,8 +102,7 @@ static void read_paths(struct vhdx_image *img, uint8_t *buf)
 				if (f == NULL)
 					abort();
 				if (pread(vhdx_fd(img), f, n,
-					  (off_t)x.file_offset) ==
-					    (ssize_t)n &&
+					  (off_t)x.file_offset) == (ssize_t)n &&
 				    memcmp(f, buf, n) != 0)
 					abort();
 				free(f);
@@ -143,7 +142,8 @@ static void write_path(const char *path, uint8_t *buf)
 	const size_t lens[3] = { 4096, 10000, 4096 };
 	bool ok[3] = { false, false, false };
 	for (int i = 0; i < 3; i++) {
-		size_t n = lens[i] < vs - offs[i] ? lens[i] : (size_t)(vs - offs[i]);
+		size_t n = lens[i] < vs - offs[i] ? lens[i]
+						  : (size_t)(vs - offs[i]);
 		memset(buf, 0x41 + i, n);
 		ok[i] = vhdx_pwrite(img, buf, n, offs[i]) == VHDX_OK;
 	}
@@ -156,7 +156,8 @@ static void write_path(const char *path, uint8_t *buf)
 	if (vhdx_open(path, VHDX_OPEN_NO_PARENT, NULL, &img, &err) != VHDX_OK)
 		abort(); /* we produced a file we cannot open */
 	for (int i = 0; i < 3; i++) {
-		size_t n = lens[i] < vs - offs[i] ? lens[i] : (size_t)(vs - offs[i]);
+		size_t n = lens[i] < vs - offs[i] ? lens[i]
+						  : (size_t)(vs - offs[i]);
 		if (!ok[i] || n == 0)
 			continue;
 		bool later = false;

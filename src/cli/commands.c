@@ -10,9 +10,9 @@
 #include "cli/commands.h"
 
 const struct cli_command cli_commands[] = {
-	CLI_DOCTOR_COMMAND,
-	CLI_CAB_COMMAND,
-	CLI_PACKAGE_COMMAND,
-	CLI_VHDX_COMMAND,
+	CLI_DOCTOR_COMMAND,  /* cmd_doctor.c */
+	CLI_CAB_COMMAND,     /* cmd_cab.c */
+	CLI_PACKAGE_COMMAND, /* cmd_package.c */
+	CLI_VHDX_COMMAND,    /* cmd_vhdx.c */
 	{ 0 },
 };

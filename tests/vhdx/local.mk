@@ -50,23 +50,3 @@ VHDX_SCRIPT_TESTS = tests/vhdx/vhdx-cli.sh
 TESTS += $(VHDX_SCRIPT_TESTS)
 EXTRA_DIST += $(VHDX_SCRIPT_TESTS)
 
-# The libFuzzer target of vhdx/ (fuzz/fuzz_vhdx.c), following the pattern of
-# fuzz/local.mk: `make check` replays fuzz/corpus/vhdx/; --enable-fuzzing
-# builds the fuzzer.  Seeds come from fuzz/corpus/vhdx-seeds.py.
-check_PROGRAMS += fuzz/fuzz_vhdx_replay
-TESTS += fuzz/fuzz_vhdx_replay
-fuzz_fuzz_vhdx_replay_SOURCES = fuzz/fuzz_vhdx.c fuzz/replay.c
-fuzz_fuzz_vhdx_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_vhdx_replay_LDADD = $(TEST_LDADD)
-if FUZZING
-noinst_PROGRAMS += fuzz/fuzz_vhdx
-fuzz_fuzz_vhdx_SOURCES = fuzz/fuzz_vhdx.c
-fuzz_fuzz_vhdx_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_vhdx_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_vhdx_LDADD = $(TEST_LDADD)
-endif
-EXTRA_DIST += fuzz/corpus/vhdx-seeds.py
-
-# Benchmark against qemu-img (make bench; not part of make check).
-BENCH_SCRIPTS += bench/vhdx.sh
-EXTRA_DIST += bench/vhdx.sh
