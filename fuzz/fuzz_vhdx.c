@@ -9,7 +9,10 @@
  * "vhdxfile") or a compact description of one:
  *
  *   "VXFZ"  magic
- *   u8      flags (bit 0: also exercise the write path)
+ *   u8      flags (bit 0: also exercise the write path; bit 1: recompute
+ *           the CRC-32C of headers, region tables and log entries after
+ *           laying out the records, so that mutations get past the
+ *           checksums to the checks behind them)
  *   u16     file size in units of 64 KiB (at most FUZZ_MAX_FILE)
  *   then records until the end: u32 offset (taken modulo the file size),
  *   u16 length, and that many bytes (cut at the end of the input),
@@ -33,13 +36,58 @@
 #include <unistd.h>
 
 #include "util/bytes.h"
-#include "vhdx/vhdx.h"
+#include "vhdx/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Big enough for a header section, log, metadata, BAT and some blocks. */
 #define FUZZ_MAX_FILE (64u << 20)
 #define FUZZ_READ     (64u << 10)
+
+static void fix_crc(int fd, uint64_t off, size_t len, size_t csum_off)
+{
+	uint8_t *b = malloc(len);
+	if (b == NULL)
+		abort();
+	if (pread(fd, b, len, (off_t)off) == (ssize_t)len) {
+		put_le32(b + csum_off, 0);
+		put_le32(b + csum_off, vx_crc32c(0, b, len));
+		if (pwrite(fd, b, len, (off_t)off) != (ssize_t)len)
+			abort();
+	}
+	free(b);
+}
+
+/* Recomputes the checksums a mutation broke (flags bit 1). */
+static void fix_checksums(int fd, uint64_t fsize)
+{
+	uint8_t h[4096];
+	uint64_t log_off = 0, log_len = 0;
+	for (int i = 1; i <= 2; i++) {
+		uint64_t at = i * 65536;
+		if (pread(fd, h, sizeof(h), (off_t)at) != (ssize_t)sizeof(h) ||
+		    memcmp(h, "head", 4) != 0)
+			continue;
+		fix_crc(fd, at, 4096, 4);
+		log_len = get_le32(h + 68);
+		log_off = get_le64(h + 72);
+	}
+	for (int i = 3; i <= 4; i++) {
+		if (pread(fd, h, 4, (off_t)(i * 65536)) == 4 &&
+		    memcmp(h, "regi", 4) == 0)
+			fix_crc(fd, (uint64_t)i * 65536, 65536, 4);
+	}
+	if (log_len == 0 || log_off >= fsize || log_len > fsize - log_off)
+		return;
+	for (uint64_t pos = 0; pos + 4096 <= log_len; pos += 4096) {
+		if (pread(fd, h, 16, (off_t)(log_off + pos)) != 16 ||
+		    memcmp(h, "loge", 4) != 0)
+			continue;
+		uint32_t len = get_le32(h + 8);
+		if (len >= 4096 && len % 4096 == 0 && len <= log_len - pos)
+			fix_crc(fd, log_off + pos, len, 4);
+	}
+}
 
 static int make_file(const uint8_t *data, size_t size, bool *write_path)
 {
@@ -75,6 +123,8 @@ static int make_file(const uint8_t *data, size_t size, bool *write_path)
 			abort();
 		pos += len;
 	}
+	if (data[4] & 2)
+		fix_checksums(fd, fsize);
 	return fd;
 }
 

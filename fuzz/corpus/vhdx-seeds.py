@@ -133,6 +133,8 @@ def main():
         dirty_log(p('dirty.vhdx'))
         seeds['dirty-log'] = (p('dirty.vhdx'), 0)
         seeds['dirty-log-write'] = (p('dirty.vhdx'), 1)
+        seeds['dirty-log-fixcrc'] = (p('dirty.vhdx'), 3)
+        seeds['ours-differencing-fixcrc'] = (p('child.avhdx'), 2)
         for name, (path, flags) in seeds.items():
             with open(os.path.join(out, name), 'wb') as f:
                 f.write(compact(path, flags))
