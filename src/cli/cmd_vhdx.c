@@ -844,6 +844,23 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 
 	int out = STDOUT_FILENO;
 	const char *out_name = "standard output";
+	struct stat ost;
+	if (rs.out && stat(rs.out, &ost) == 0) {
+		/* -o naming the image (or a parent) would truncate it. */
+		for (const struct vhdx_image *p = img; p; p = vhdx_parent(p)) {
+			struct stat ist;
+			if (fstat(vhdx_fd(p), &ist) == 0 &&
+			    ist.st_dev == ost.st_dev &&
+			    ist.st_ino == ost.st_ino) {
+				vhdx_close(img, NULL);
+				return cli_usage(
+					ctx,
+					"-o %s is the image itself (or "
+					"one of its parents)",
+					rs.out);
+			}
+		}
+	}
 	if (rs.out) {
 		out = open(rs.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			   0644);

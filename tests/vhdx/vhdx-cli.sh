@@ -86,6 +86,10 @@ expect_eq "$(head -c 4096 "$T_TMP/edge.bin" | tr -d '\245' | wc -c)" 0 "dirty: 0
 expect_eq "$(tail -c 4096 "$T_TMP/edge.bin" | tr -d '\000' | wc -c)" 0 "dirty: zeros from 0x1200000"
 run "$H" vhdx read --offset 2G "$T_TMP/dyn.vhdx"
 expect_rc 2 "read past the end: usage error"
+before=$(sha256sum <"$T_TMP/d2v.vhdx")
+run "$H" vhdx read -o "$T_TMP/d2v.vhdx" "$T_TMP/d2v.vhdx"
+expect_rc 2 "read -o onto the image itself: refused"
+expect_eq "$(sha256sum <"$T_TMP/d2v.vhdx")" "$before" "read -o did not truncate the image"
 
 # ---- replay ----
 run "$H" vhdx replay --json "$T_TMP/dirty.vhdx"
