@@ -339,39 +339,41 @@ enum vhdx_err vx_page(struct vhdx_image *img, uint64_t key, bool dirty,
 	return VHDX_OK;
 }
 
-static uint64_t entry_key(const struct vhdx_image *img, uint64_t index)
+/* The cached page of BAT entry @index, and the entry's place in it. */
+static enum vhdx_err entry_slot(struct vhdx_image *img, uint64_t index,
+				bool dirty, uint8_t **p)
 {
-	return img->bat_offset +
-	       index * BAT_ENTRY_SIZE / VHDX_SECTOR * VHDX_SECTOR;
+	if (index >= img->bat_entries)
+		return vx_fail(img, VHDX_ERR_CORRUPT,
+			       "BAT: entry %llu is past the BAT region",
+			       (unsigned long long)index);
+	uint64_t byte = index * BAT_ENTRY_SIZE;
+	uint8_t *page;
+	enum vhdx_err r =
+		vx_page(img, img->bat_offset + byte / VHDX_SECTOR * VHDX_SECTOR,
+			dirty, &page);
+	if (r == VHDX_OK)
+		*p = page + byte % VHDX_SECTOR;
+	return r;
 }
 
 enum vhdx_err vx_bat_get(struct vhdx_image *img, uint64_t index,
 			 uint64_t *entry_ret)
 {
-	if (index >= img->bat_entries)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "BAT: entry %llu is past the BAT region",
-			       (unsigned long long)index);
-	uint8_t *d;
-	enum vhdx_err r = vx_page(img, entry_key(img, index), false, &d);
-	if (r != VHDX_OK)
-		return r;
-	*entry_ret = get_le64(d + index * BAT_ENTRY_SIZE % VHDX_SECTOR);
-	return VHDX_OK;
+	uint8_t *p;
+	enum vhdx_err r = entry_slot(img, index, false, &p);
+	if (r == VHDX_OK)
+		*entry_ret = get_le64(p);
+	return r;
 }
 
 enum vhdx_err vx_bat_set(struct vhdx_image *img, uint64_t index, uint64_t entry)
 {
-	if (index >= img->bat_entries)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "BAT: entry %llu is past the BAT region",
-			       (unsigned long long)index);
-	uint8_t *d;
-	enum vhdx_err r = vx_page(img, entry_key(img, index), true, &d);
-	if (r != VHDX_OK)
-		return r;
-	put_le64(d + index * BAT_ENTRY_SIZE % VHDX_SECTOR, entry);
-	return VHDX_OK;
+	uint8_t *p;
+	enum vhdx_err r = entry_slot(img, index, true, &p);
+	if (r == VHDX_OK)
+		put_le64(p, entry);
+	return r;
 }
 
 enum vhdx_err vx_bat_validate_all(struct vhdx_image *img)

@@ -309,6 +309,17 @@ enum vhdx_err vx_io_check(struct vhdx_image *img, uint64_t len,
 			  uint64_t offset);
 enum vhdx_err vx_block_entry(struct vhdx_image *img, uint64_t b,
 			     unsigned *state, uint64_t *file_off);
+/* The part of [off, off + len) that lies in one payload block, and that
+ * block's BAT state and file offset. */
+struct vx_piece {
+	uint64_t block; /* payload block number */
+	uint64_t in;	/* offset inside the block */
+	uint64_t len;	/* bytes of the range inside the block */
+	unsigned state;
+	uint64_t file_off;
+};
+enum vhdx_err vx_piece(struct vhdx_image *img, uint64_t off, uint64_t len,
+		       struct vx_piece *p);
 /* File offset of the first sector-bitmap byte of partially present block
  * @b; fails (corrupt) if its chunk has no sector bitmap. */
 enum vhdx_err vx_bitmap_offset(struct vhdx_image *img, uint64_t b,

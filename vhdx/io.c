@@ -62,6 +62,17 @@ enum vhdx_err vx_block_entry(struct vhdx_image *img, uint64_t b,
 	return VHDX_OK;
 }
 
+enum vhdx_err vx_piece(struct vhdx_image *img, uint64_t off, uint64_t len,
+		       struct vx_piece *p)
+{
+	p->block = off / img->block_size;
+	p->in = off % img->block_size;
+	p->len = img->block_size - p->in;
+	if (p->len > len)
+		p->len = len;
+	return vx_block_entry(img, p->block, &p->state, &p->file_off);
+}
+
 /* File offset of the sector bitmap of block @b (which is partially
  * present), i.e. of the bits of its first sector. */
 enum vhdx_err vx_bitmap_offset(struct vhdx_image *img, uint64_t b,
@@ -194,17 +205,13 @@ static enum vhdx_err read_range(struct vhdx_image *img, uint8_t *buf,
 				uint64_t len, uint64_t off)
 {
 	while (len > 0) {
-		uint64_t b = off / img->block_size;
-		uint64_t in = off % img->block_size;
-		uint64_t n = img->block_size - in;
-		if (n > len)
-			n = len;
-		unsigned st;
-		uint64_t foff;
-		enum vhdx_err r = vx_block_entry(img, b, &st, &foff);
+		struct vx_piece pc;
+		enum vhdx_err r = vx_piece(img, off, len, &pc);
 		if (r != VHDX_OK)
 			return r;
-		switch (st) {
+		uint64_t b = pc.block, in = pc.in, n = pc.len;
+		uint64_t foff = pc.file_off;
+		switch (pc.state) {
 		case PAYLOAD_BLOCK_FULLY_PRESENT: {
 			/* Merge following blocks that are contiguous in the
 			 * file into one read. */
@@ -301,17 +308,12 @@ static enum vhdx_err map_parent(struct vhdx_image *img, uint64_t off,
 static enum vhdx_err map_piece(struct vhdx_image *img, uint64_t off,
 			       uint64_t len, struct vhdx_extent *x)
 {
-	uint64_t b = off / img->block_size;
-	uint64_t in = off % img->block_size;
-	uint64_t n = img->block_size - in;
-	if (n > len)
-		n = len;
-	unsigned st;
-	uint64_t foff;
-	enum vhdx_err r = vx_block_entry(img, b, &st, &foff);
+	struct vx_piece pc;
+	enum vhdx_err r = vx_piece(img, off, len, &pc);
 	if (r != VHDX_OK)
 		return r;
-	switch (st) {
+	uint64_t b = pc.block, in = pc.in, n = pc.len, foff = pc.file_off;
+	switch (pc.state) {
 	case PAYLOAD_BLOCK_FULLY_PRESENT:
 		*x = (struct vhdx_extent){
 			off,

@@ -115,15 +115,15 @@ static enum vhdx_err ensure_bitmap(struct vhdx_image *img, uint64_t c)
 	return r;
 }
 
-/* Writes whole logical sectors [off, off + len) inside block @b. */
-static enum vhdx_err write_in_block(struct vhdx_image *img, uint64_t b,
-				    const uint8_t *buf, uint64_t n, uint64_t in)
+/* Writes whole logical sectors: the piece @pc of one block. */
+static enum vhdx_err write_in_block(struct vhdx_image *img,
+				    const struct vx_piece *pc,
+				    const uint8_t *buf)
 {
-	unsigned st;
-	uint64_t foff;
-	enum vhdx_err r = vx_block_entry(img, b, &st, &foff);
-	if (r != VHDX_OK)
-		return r;
+	uint64_t b = pc->block, in = pc->in, n = pc->len;
+	uint64_t foff = pc->file_off;
+	unsigned st = pc->state;
+	enum vhdx_err r;
 	uint64_t idx = vx_bat_payload_index(img, b);
 	if (st == PAYLOAD_BLOCK_FULLY_PRESENT ||
 	    st == PAYLOAD_BLOCK_PARTIALLY_PRESENT) {
@@ -168,12 +168,11 @@ static enum vhdx_err write_sectors(struct vhdx_image *img, const uint8_t *buf,
 				   uint64_t len, uint64_t off)
 {
 	while (len > 0) {
-		uint64_t b = off / img->block_size;
-		uint64_t in = off % img->block_size;
-		uint64_t n = img->block_size - in;
-		if (n > len)
-			n = len;
-		enum vhdx_err r = write_in_block(img, b, buf, n, in);
+		struct vx_piece pc;
+		enum vhdx_err r = vx_piece(img, off, len, &pc);
+		uint64_t n = pc.len;
+		if (r == VHDX_OK)
+			r = write_in_block(img, &pc, buf);
 		if (r == VHDX_OK && img->cache.ndirty >= img->max_batch) {
 			r = vx_log_commit(img);
 			/* A failed commit leaves the cache out of step with

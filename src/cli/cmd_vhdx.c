@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "util/fileio.h"
 #include "vhdx/vhdx.h"
 
 /* Buffer of `read` (large sequential reads) and chunk of `write`: each
@@ -742,21 +743,6 @@ static int range_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
 	return HVO_EXIT_USAGE;
 }
 
-static int write_full(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copies @len bytes from @in_fd at @in_off to @out_fd at @out_off, inside
  * the kernel when it can (copy_file_range), else through @buf. */
 static int copy_direct(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off,
@@ -908,7 +894,7 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 				size_t n = x.length - z > READ_BUFFER
 						   ? READ_BUFFER
 						   : (size_t)(x.length - z);
-				werr = write_full(out, zeros, n);
+				werr = hvo_write_all(out, zeros, n);
 				z += n;
 			}
 		} else if (x.direct && seekable && x.image) {
@@ -937,7 +923,7 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 							werr = errno;
 					}
 				} else {
-					werr = write_full(out, buf, n);
+					werr = hvo_write_all(out, buf, n);
 				}
 				k += n;
 			}

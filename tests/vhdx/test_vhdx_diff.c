@@ -44,19 +44,6 @@ static char *tpath(const char *fmt, ...)
 	return p;
 }
 
-static struct vhdx_image *open_ok(const char *path, unsigned flags,
-				  const char *parent)
-{
-	struct vhdx_open_opts o = { .parent_path = parent };
-	struct vhdx_image *img = NULL;
-	struct vhdx_error err = { 0 };
-	enum vhdx_err r = vhdx_open(path, flags, &o, &img, &err);
-	if (r != VHDX_OK)
-		fprintf(stderr, "%s: %s\n", path, err.msg);
-	assert_int_equal(r, VHDX_OK);
-	return img;
-}
-
 static void create(const char *path, enum vhdx_type type, uint64_t size,
 		   uint32_t bs, uint32_t lss, const char *parent)
 {
@@ -76,7 +63,7 @@ static void create(const char *path, enum vhdx_type type, uint64_t size,
 static void scribble(const char *image, uint8_t *mirror, uint64_t size, int n,
 		     uint64_t seed, uint32_t max_len)
 {
-	struct vhdx_image *img = open_ok(image, VHDX_OPEN_WRITE, NULL);
+	struct vhdx_image *img = vt_open(image, VHDX_OPEN_WRITE, NULL);
 	uint8_t *buf = malloc(max_len);
 	uint64_t x = seed + 1;
 	for (int i = 0; i < n; i++) {
@@ -96,7 +83,7 @@ static void scribble(const char *image, uint8_t *mirror, uint64_t size, int n,
 
 static void reads_as(const char *image, const uint8_t *mirror, uint64_t size)
 {
-	struct vhdx_image *img = open_ok(image, 0, NULL);
+	struct vhdx_image *img = vt_open(image, 0, NULL);
 	uint8_t *buf = malloc(size);
 	assert_int_equal(vhdx_pread(img, buf, size, 0), VHDX_OK);
 	assert_memory_equal(buf, mirror, size);
@@ -151,7 +138,7 @@ static void chain(uint32_t lss, uint32_t base_bs)
 	reads_as(c2, m[2], size);
 	reads_as(c3, m[3], size);
 
-	struct vhdx_image *img = open_ok(c3, 0, NULL);
+	struct vhdx_image *img = vt_open(c3, 0, NULL);
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	assert_int_equal(in.type, VHDX_TYPE_DIFFERENCING);
@@ -165,7 +152,7 @@ static void chain(uint32_t lss, uint32_t base_bs)
 	/* Writing into c1 changes its DataWriteGuid: c2 (and so c3) no longer
 	 * match their parent and are refused, naming it. */
 	uint8_t z = 1;
-	img = open_ok(c1, VHDX_OPEN_WRITE, NULL);
+	img = vt_open(c1, VHDX_OPEN_WRITE, NULL);
 	assert_int_equal(vhdx_pwrite(img, &z, 1, 0), VHDX_OK);
 	vhdx_close(img, NULL);
 	struct vhdx_error err = { 0 };
@@ -204,7 +191,7 @@ static void test_parent_identity(void **state)
 	create(p, VHDX_TYPE_DYNAMIC, size, MiB, 512, NULL);
 	create(q, VHDX_TYPE_DYNAMIC, size, MiB, 512, NULL);
 	create(c, VHDX_TYPE_DIFFERENCING, 0, 0, 0, p);
-	struct vhdx_image *img = open_ok(c, 0, NULL);
+	struct vhdx_image *img = vt_open(c, 0, NULL);
 	const char *k, *v;
 	assert_true(vhdx_parent_locator(img, 0, &k, &v));
 	assert_string_equal(k, "parent_linkage");
@@ -222,7 +209,7 @@ static void test_parent_identity(void **state)
 	assert_non_null(strstr(err.msg, "DataWriteGuid"));
 	/* The right parent, named explicitly, is accepted; a wrong one
 	 * named explicitly is still refused. */
-	img = open_ok(c, 0, moved);
+	img = vt_open(c, 0, moved);
 	vhdx_close(img, NULL);
 	struct vhdx_open_opts o = { .parent_path = q };
 	assert_int_equal(vhdx_open(c, 0, &o, &img, &err),

@@ -36,17 +36,6 @@ static char *tmp;
 #define DIRTY_FILE_SHA \
 	"511daba998dba208ffc57a7814194d5dd3afb7c314731b904ff1682e3fb4951a"
 
-static struct vhdx_image *open_ok(const char *path, unsigned flags)
-{
-	struct vhdx_image *img = NULL;
-	struct vhdx_error err = { 0 };
-	enum vhdx_err r = vhdx_open(path, flags, NULL, &img, &err);
-	if (r != VHDX_OK)
-		fprintf(stderr, "%s: %s\n", path, err.msg);
-	assert_int_equal(r, VHDX_OK);
-	return img;
-}
-
 static void guid_is(const struct vhdx_guid *g, const char *want)
 {
 	char s[37];
@@ -89,7 +78,7 @@ static void test_hyperv_dynamic(void **state)
 	hvo_test_sha256_file(path, hex);
 	assert_string_equal(hex, DYNAMIC_FILE_SHA);
 
-	struct vhdx_image *img = open_ok(path, 0);
+	struct vhdx_image *img = vt_open(path, 0, NULL);
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	/* PROVENANCE section 1. */
@@ -147,7 +136,7 @@ static void test_dirty_log_read_only(void **state)
 				   "2>&1",
 				   path),
 			     0);
-	struct vhdx_image *img = open_ok(path, 0);
+	struct vhdx_image *img = vt_open(path, 0, NULL);
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	assert_int_equal(in.log_state, VHDX_LOG_REPLAYED_MEMORY);
@@ -184,7 +173,7 @@ static void test_dirty_log_in_place(void **state)
 {
 	(void)state;
 	char *path = vt_fixture(tmp, "iotest-dirtylog-10G-4M.vhdx");
-	struct vhdx_image *img = open_ok(path, VHDX_OPEN_WRITE);
+	struct vhdx_image *img = vt_open(path, VHDX_OPEN_WRITE, NULL);
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	assert_int_equal(in.log_state, VHDX_LOG_REPLAYED_FILE);
@@ -206,7 +195,7 @@ static void test_dirty_log_in_place(void **state)
 	char hex[65];
 	assert_true(vt_qemu_sha256(path, tmp, hex));
 	assert_string_equal(hex, DIRTY_SHA);
-	img = open_ok(path, 0);
+	img = vt_open(path, 0, NULL);
 	vhdx_get_info(img, &in);
 	assert_int_equal(in.log_state, VHDX_LOG_CLEAN);
 	vt_sha256_virtual(img, hex);
@@ -221,7 +210,7 @@ static void test_disk2vhd(void **state)
 	(void)state;
 	char *path = vt_fixture(tmp, "test-disk2vhd.vhdx");
 	/* Both headers identical with sequence 1: accepted. */
-	struct vhdx_image *img = open_ok(path, 0);
+	struct vhdx_image *img = vt_open(path, 0, NULL);
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	assert_int_equal(in.header_sequence, 1);

@@ -37,21 +37,10 @@ static char *tmp_path(const char *name)
 	return p;
 }
 
-static struct vhdx_image *open_ok(const char *path, unsigned flags)
-{
-	struct vhdx_image *img = NULL;
-	struct vhdx_error err = { 0 };
-	enum vhdx_err r = vhdx_open(path, flags, NULL, &img, &err);
-	if (r != VHDX_OK)
-		fprintf(stderr, "%s: %s\n", path, err.msg);
-	assert_int_equal(r, VHDX_OK);
-	return img;
-}
-
 /* Our read of the whole disk equals the raw mirror. */
 static void same_as_mirror(const char *image, const char *mirror)
 {
-	struct vhdx_image *img = open_ok(image, 0);
+	struct vhdx_image *img = vt_open(image, 0, NULL);
 	char a[65], b[65];
 	vt_sha256_virtual(img, a);
 	hvo_test_sha256_file(mirror, b);
@@ -75,7 +64,7 @@ static void random_writes(const char *image, const char *mirror, uint64_t vsize,
 {
 	int mfd = open(mirror, O_WRONLY);
 	assert_true(mfd >= 0);
-	struct vhdx_image *img = open_ok(image, VHDX_OPEN_WRITE);
+	struct vhdx_image *img = vt_open(image, VHDX_OPEN_WRITE, NULL);
 	uint8_t *buf = malloc(3 * MiB);
 	assert_non_null(buf);
 	uint64_t x = seed;
@@ -98,7 +87,7 @@ static void random_writes(const char *image, const char *mirror, uint64_t vsize,
 			assert_int_equal(vhdx_flush(img), VHDX_OK);
 		if (i % 40 == 39) { /* persist, reopen */
 			assert_int_equal(vhdx_close(img, NULL), VHDX_OK);
-			img = open_ok(image, VHDX_OPEN_WRITE);
+			img = vt_open(image, VHDX_OPEN_WRITE, NULL);
 		}
 		/* Read back what was just written. */
 		uint8_t *chk = malloc(len);
@@ -241,7 +230,7 @@ static void test_map(void **state)
 				      .block_size = MiB };
 	struct vhdx_error err;
 	assert_int_equal(vhdx_create(img_path, &o, &err), VHDX_OK);
-	struct vhdx_image *img = open_ok(img_path, VHDX_OPEN_WRITE);
+	struct vhdx_image *img = vt_open(img_path, VHDX_OPEN_WRITE, NULL);
 	uint8_t *buf = malloc(3 * MiB);
 	vt_fill(buf, 3 * MiB, 7);
 	assert_int_equal(vhdx_pwrite(img, buf, 3 * MiB, 5 * MiB), VHDX_OK);

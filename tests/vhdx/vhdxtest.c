@@ -40,6 +40,18 @@ char *vt_copy(const char *src, const char *dir, const char *name)
 	return dst;
 }
 
+struct vhdx_image *vt_open(const char *path, unsigned flags, const char *parent)
+{
+	struct vhdx_open_opts o = { .parent_path = parent };
+	struct vhdx_image *img = NULL;
+	struct vhdx_error err = { 0 };
+	if (vhdx_open(path, flags, &o, &img, &err) != VHDX_OK) {
+		fprintf(stderr, "%s: %s\n", path, err.msg);
+		abort();
+	}
+	return img;
+}
+
 int vt_sh(const char *fmt, ...)
 {
 	char *cmd;

@@ -38,6 +38,11 @@ bool vt_qemu_sha256(const char *image, const char *dir, char hex[65]);
  * otherwise, except under CI=true). */
 void vt_require_qemu(void);
 
+/* Opens @path (with @parent as the explicit parent, if not NULL); on
+ * failure prints the message and aborts (cmocka reports the test failed). */
+struct vhdx_image *vt_open(const char *path, unsigned flags,
+			   const char *parent);
+
 /* Runs a shell command formatted like printf; returns its exit status. */
 int vt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
