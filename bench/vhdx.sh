@@ -31,28 +31,6 @@ if ldd "$H" 2>/dev/null | grep -q 'libasan'; then
 fi
 D=$B_TMP
 
-# best_of VAR CMD...: best time of $RUNS runs (each after sync), max RSS;
-# the result "<seconds> <KiB>" goes to $VAR.  PREP, if set, is run
-# (untimed) before each run.
-best_of() {
-    var=$1
-    shift
-    best=
-    rss=0
-    i=0
-    while [ "$i" -lt "$RUNS" ]; do
-        [ -n "${PREP:-}" ] && eval "$PREP"
-        sync
-        r=$(b_time "$@")
-        t=${r% *}
-        m=${r#* }
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-        [ "$m" -gt "$rss" ] && rss=$m
-        i=$((i + 1))
-    done
-    eval "$var=\"$best $rss\""
-}
-
 echo "hvoffline: $H"
 echo "qemu-img:  $(qemu-img --version | head -n 1)"
 echo "runs:      best of $RUNS"
@@ -110,8 +88,8 @@ echo
 
 # ---- 3. open a 64 TiB image ----
 qemu-img create -q -f vhdx -o block_size=1M,log_size=1M "$D/big.vhdx" 64T
-best_of open_q qemu-img info "$D/big.vhdx"
-best_of open_h "$H" vhdx info "$D/big.vhdx"
+open_q=$(b_best "$RUNS" qemu-img info "$D/big.vhdx")
+open_h=$(b_best "$RUNS" "$H" vhdx info "$D/big.vhdx")
 rm -f "$D/big.vhdx"
 echo "3. open a 64 TiB image with 1 MiB blocks (513 MiB BAT)"
 echo "   qemu-img info:     ${open_q% *} s, peak RSS ${open_q#* } KiB"
