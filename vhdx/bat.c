@@ -311,7 +311,7 @@ enum vhdx_err vx_page(struct vhdx_image *img, uint64_t key, bool dirty,
 			return VHDX_OK;
 		}
 	}
-	uint32_t s;
+	uint32_t s = 0;
 	enum vhdx_err r = free_slot(img, &s);
 	if (r != VHDX_OK)
 		return r;
@@ -348,7 +348,7 @@ static enum vhdx_err entry_slot(struct vhdx_image *img, uint64_t index,
 			       "BAT: entry %llu is past the BAT region",
 			       (unsigned long long)index);
 	uint64_t byte = index * BAT_ENTRY_SIZE;
-	uint8_t *page;
+	uint8_t *page = NULL;
 	enum vhdx_err r =
 		vx_page(img, img->bat_offset + byte / VHDX_SECTOR * VHDX_SECTOR,
 			dirty, &page);
@@ -360,7 +360,7 @@ static enum vhdx_err entry_slot(struct vhdx_image *img, uint64_t index,
 enum vhdx_err vx_bat_get(struct vhdx_image *img, uint64_t index,
 			 uint64_t *entry_ret)
 {
-	uint8_t *p;
+	uint8_t *p = NULL;
 	enum vhdx_err r = entry_slot(img, index, false, &p);
 	if (r == VHDX_OK)
 		*entry_ret = get_le64(p);
@@ -369,7 +369,7 @@ enum vhdx_err vx_bat_get(struct vhdx_image *img, uint64_t index,
 
 enum vhdx_err vx_bat_set(struct vhdx_image *img, uint64_t index, uint64_t entry)
 {
-	uint8_t *p;
+	uint8_t *p = NULL;
 	enum vhdx_err r = entry_slot(img, index, true, &p);
 	if (r == VHDX_OK)
 		put_le64(p, entry);
