@@ -36,6 +36,12 @@
 /* Logs up to this size are read whole while searching for the active
  * sequence (one read instead of one per 4 KiB position). */
 #define VX_LOG_INMEM_MAX (16 * VHDX_MiB)
+/* Payload writes at least this large, and aligned to VX_DIRECT_ALIGN in
+ * memory, length and file offset, bypass the page cache (O_DIRECT): a bulk
+ * import then goes to the disk at its speed, with no page-cache copy and
+ * no dirty-page throttling, while small writes stay cached. */
+#define VX_DIRECT_MIN	(256 * VHDX_KiB)
+#define VX_DIRECT_ALIGN 4096u
 /* Depth of a differencing chain.  Hyper-V chains are tens of checkpoints
  * deep; the limit only stops a hand-made parent loop that the inode check
  * cannot see (e.g. through different bind mounts). */
@@ -100,6 +106,7 @@ enum vx_state {
 struct vhdx_image {
 	char *path;
 	int fd;
+	int dfd; /* O_DIRECT descriptor of the same file, or -1 */
 	bool writable;
 	unsigned flags;
 	enum vx_state state;
@@ -234,6 +241,11 @@ enum vhdx_err vx_read(struct vhdx_image *img, void *buf, size_t len,
 		      uint64_t offset, const char *what);
 enum vhdx_err vx_write(struct vhdx_image *img, const void *buf, size_t len,
 		       uint64_t offset, const char *what);
+/* vx_write() for payload: large aligned writes go through O_DIRECT. */
+enum vhdx_err vx_write_payload(struct vhdx_image *img, const void *buf,
+			       size_t len, uint64_t offset);
+/* Opens the O_DIRECT descriptor of a writable handle (best effort). */
+void vx_open_direct(struct vhdx_image *img);
 enum vhdx_err vx_sync(struct vhdx_image *img);
 /* Grows the host file to at least @size. */
 enum vhdx_err vx_extend(struct vhdx_image *img, uint64_t size);

@@ -28,6 +28,8 @@ void vx_image_free(struct vhdx_image *img)
 		vx_lock_release(img);
 		if (img->fd >= 0)
 			close(img->fd);
+		if (img->dfd >= 0)
+			close(img->dfd);
 		vx_bat_free(img);
 		vx_overlay_free(&img->overlay);
 		vx_free_metadata(img);
@@ -230,6 +232,7 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 	if (img == NULL)
 		return vx_seterr(err, VHDX_ERR_NOMEM, "out of memory");
 	img->fd = -1;
+	img->dfd = -1;
 	img->flags = flags;
 	img->depth = depth;
 	img->writable = flags & VHDX_OPEN_WRITE;
@@ -280,6 +283,8 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 	}
 	if (r == VHDX_OK && img->has_parent && !(flags & VHDX_OPEN_NO_PARENT))
 		r = open_parent(img, opts, chain);
+	if (r == VHDX_OK && img->writable)
+		vx_open_direct(img);
 	if (r != VHDX_OK)
 		goto fail;
 	*img_ret = img;

@@ -127,7 +127,7 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	uint64_t idx = vx_bat_payload_index(img, b);
 	if (st == PAYLOAD_BLOCK_FULLY_PRESENT ||
 	    st == PAYLOAD_BLOCK_PARTIALLY_PRESENT) {
-		r = vx_write(img, buf, n, foff + in, "block");
+		r = vx_write_payload(img, buf, n, foff + in);
 		img->unsynced = true;
 		if (r == VHDX_OK && st == PAYLOAD_BLOCK_PARTIALLY_PRESENT)
 			r = set_bits(img, b, in / img->lss,
@@ -150,7 +150,7 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	uint64_t off;
 	r = allocate(img, img->block_size, what, &off);
 	if (r == VHDX_OK)
-		r = vx_write(img, buf, n, off + in, "block");
+		r = vx_write_payload(img, buf, n, off + in);
 	if (r != VHDX_OK)
 		return r;
 	img->unsynced = true;

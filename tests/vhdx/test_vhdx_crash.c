@@ -99,7 +99,10 @@ static void writer(const char *image, const char *records, int ready_fd,
 	struct vhdx_error err;
 	if (vhdx_open(image, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
 		_exit(92);
-	uint8_t *buf = malloc(MAX_WRITE);
+	/* Page-aligned: the aligned writes below take the O_DIRECT path. */
+	uint8_t *buf = NULL;
+	if (posix_memalign((void **)&buf, 4096, MAX_WRITE) != 0)
+		_exit(96);
 	uint64_t x = seed;
 	uint32_t op = 0;
 	int until_flush = 1;
@@ -108,6 +111,10 @@ static void writer(const char *image, const char *records, int ready_fd,
 		if (rnd(&x) % 3 == 0)
 			len = (1 + rnd(&x) % 16) * SECTOR; /* small ones too */
 		uint64_t off = rnd(&x) % ((VSIZE - len) / SECTOR + 1) * SECTOR;
+		if (rnd(&x) % 4 == 0) { /* large and 4 KiB-aligned: direct */
+			len = (64 + rnd(&x) % 192) * 4096;
+			off = rnd(&x) % ((VSIZE - len) / 4096 + 1) * 4096;
+		}
 		uint64_t dseed = seed * 100003 + op;
 		vt_fill(buf, len, dseed);
 		put_rec(rfd, REC_WRITE, op, off, len, dseed);

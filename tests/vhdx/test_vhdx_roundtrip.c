@@ -219,6 +219,57 @@ static void test_theirs_fixed(void **state)
 	theirs("subformat=fixed,block_size=1M", 20 * MiB, 14);
 }
 
+/* Large aligned writes go through O_DIRECT (vx_write_payload), mixed with
+ * small cached ones over the same blocks: qemu must see every byte. */
+static void test_direct_writes(void **state)
+{
+	(void)state;
+	const uint64_t size = 48 * MiB;
+	char *img_path = tmp_path("direct.vhdx");
+	char *mirror = tmp_path("direct.raw");
+	struct vhdx_create_opts o = { .type = VHDX_TYPE_DYNAMIC,
+				      .virtual_size = size,
+				      .block_size = MiB };
+	struct vhdx_error err;
+	assert_int_equal(vhdx_create(img_path, &o, &err), VHDX_OK);
+	make_mirror(mirror, size);
+	int mfd = open(mirror, O_WRONLY);
+	uint8_t *buf = NULL;
+	assert_int_equal(posix_memalign((void **)&buf, 4096, 4 * MiB), 0);
+	struct vhdx_image *img = vt_open(img_path, VHDX_OPEN_WRITE, NULL);
+	static const struct {
+		uint64_t off, len;
+	} w[] = {
+		{ 0, MiB },		/* a whole new block */
+		{ 3 * MiB, 4 * MiB },	/* four new blocks at once */
+		{ 3 * MiB + 512, 100 }, /* cached, inside a direct one */
+		{ 20 * MiB + 4096, 256 * 1024 }, /* part of a new block */
+		{ 20 * MiB, 2 * MiB }, /* over it, and the next block */
+		{ 5 * MiB + 8192,
+		  300 * 1024 },	   /* cached (not a 4 KiB length) */
+		{ 47 * MiB, MiB }, /* the last block */
+	};
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		vt_fill(buf, w[i].len, 500 + i);
+		assert_int_equal(vhdx_pwrite(img, buf, w[i].len, w[i].off),
+				 VHDX_OK);
+		assert_int_equal(pwrite(mfd, buf, w[i].len, (off_t)w[i].off),
+				 (ssize_t)w[i].len);
+	}
+	assert_int_equal(vhdx_close(img, NULL), VHDX_OK);
+	close(mfd);
+	free(buf);
+	same_as_mirror(img_path, mirror);
+	assert_int_equal(vt_sh("qemu-img compare -f vhdx -F raw '%s' '%s' "
+			       ">/dev/null 2>&1",
+			       img_path, mirror),
+			 0);
+	unlink(img_path);
+	unlink(mirror);
+	free(img_path);
+	free(mirror);
+}
+
 /* The allocation map agrees with the data: ZERO extents read as zeros and
  * direct DATA extents are the file's bytes. */
 static void test_map(void **state)
@@ -280,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_ours_4k_sectors),
 		cmocka_unit_test(test_theirs_dynamic),
 		cmocka_unit_test(test_theirs_fixed),
+		cmocka_unit_test(test_direct_writes),
 		cmocka_unit_test(test_map),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
