@@ -64,8 +64,16 @@ echo
 # ---- 2. allocating writes ----
 write_q=
 write_h=
+write_r=
 i=0
 while [ "$i" -lt "$RUNS" ]; do
+    # The floor: the same writes to a raw file (no allocation at all).
+    rm -f "$D/w.raw"
+    qemu-img create -q -f raw "$D/w.raw" 4G
+    sync
+    r=$(b_time qemu-img bench -w -c 2000 -s 1M -t none -f raw "$D/w.raw")
+    [ -z "$write_r" ] || [ "$(echo "${r% *} < ${write_r% *}" | bc -l)" = 1 ] && write_r=$r
+    rm -f "$D/w.raw"
     rm -f "$D/wq.vhdx"
     qemu-img create -q -f vhdx -o block_size=1M "$D/wq.vhdx" 4G
     sync
@@ -80,9 +88,13 @@ while [ "$i" -lt "$RUNS" ]; do
     rm -f "$D/wh.vhdx"
     i=$((i + 1))
 done
-echo "2. 2000 allocating 1 MiB writes, 1 MiB blocks"
-echo "   qemu-img bench:    ${write_q% *} s"
-echo "   hvoffline write:   ${write_h% *} s"
+per_alloc() { # ms per allocation above the raw floor
+    echo "scale=3; ($1 - ${write_r% *}) * 1000 / 2000" | bc -l
+}
+echo "2. 2000 allocating 1 MiB writes, 1 MiB blocks (durable at the end)"
+echo "   raw file (floor):  ${write_r% *} s  (qemu-img bench -f raw -t none)"
+echo "   qemu-img bench:    ${write_q% *} s  ($(per_alloc "${write_q% *}") ms per allocation above the floor)"
+echo "   hvoffline write:   ${write_h% *} s  ($(per_alloc "${write_h% *}") ms per allocation above the floor)"
 echo "   speed-up:          $(b_ratio "${write_q% *}" "${write_h% *}")x  (target >= 5)"
 echo
 
