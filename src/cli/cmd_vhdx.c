@@ -744,9 +744,10 @@ static int range_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
 }
 
 /* Copies @len bytes from @in_fd at @in_off to @out_fd at @out_off, inside
- * the kernel when it can (copy_file_range), else through @buf. */
+ * the kernel when it can (copy_file_range), else through *@buf (allocated
+ * on first use, caller frees).  Returns 0 or an errno value. */
 static int copy_direct(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off,
-		       uint64_t len, uint8_t *buf, bool *use_cfr)
+		       uint64_t len, uint8_t **buf, bool *use_cfr)
 {
 	while (len > 0 && *use_cfr) {
 		loff_t io = (loff_t)in_off, oo = (loff_t)out_off;
@@ -764,6 +765,47 @@ static int copy_direct(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off,
 		out_off += (uint64_t)n;
 		len -= (uint64_t)n;
 	}
+	if (len > 0 && *buf == NULL && (*buf = malloc(READ_BUFFER)) == NULL)
+		return ENOMEM;
+	while (len > 0) {
+		size_t want = len > READ_BUFFER ? READ_BUFFER : (size_t)len;
+		ssize_t n = pread(in_fd, *buf, want, (off_t)in_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		int e = hvo_pwrite_all(out_fd, *buf, (size_t)n, out_off);
+		if (e != 0)
+			return e;
+		in_off += (uint64_t)n;
+		out_off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Streams file bytes into a pipe without copying them through user space
+ * (splice); anything splice cannot take falls back to read/write.
+ * Returns 0 or an errno value. */
+static int splice_out(int in_fd, uint64_t in_off, int out_fd, uint64_t len,
+		      uint8_t *buf, bool *use_splice)
+{
+	while (len > 0 && *use_splice) {
+		loff_t io = (loff_t)in_off;
+		size_t want = len > (1u << 30) ? (1u << 30) : (size_t)len;
+		ssize_t n = splice(in_fd, &io, out_fd, NULL, want,
+				   SPLICE_F_MOVE | SPLICE_F_MORE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EINVAL) {
+			*use_splice = false; /* not a pipe after all */
+			break;
+		}
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		in_off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
 	while (len > 0) {
 		size_t want = len > READ_BUFFER ? READ_BUFFER : (size_t)len;
 		ssize_t n = pread(in_fd, buf, want, (off_t)in_off);
@@ -771,19 +813,10 @@ static int copy_direct(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off,
 			continue;
 		if (n <= 0)
 			return n < 0 ? errno : EIO;
-		ssize_t done = 0;
-		while (done < n) {
-			ssize_t w =
-				pwrite(out_fd, buf + done, (size_t)(n - done),
-				       (off_t)(out_off + (uint64_t)done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return errno;
-			done += w;
-		}
+		int e = hvo_write_all(out_fd, buf, (size_t)n);
+		if (e != 0)
+			return e;
 		in_off += (uint64_t)n;
-		out_off += (uint64_t)n;
 		len -= (uint64_t)n;
 	}
 	return 0;
@@ -867,6 +900,12 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	bool seekable =
 		fstat(out, &st) == 0 && S_ISREG(st.st_mode) && base >= 0;
 	bool use_cfr = seekable;
+	bool use_splice = fstat(out, &st) == 0 && S_ISFIFO(st.st_mode);
+	/* A larger pipe means fewer wake-ups of the reader at the other
+	 * end (best effort: the limit is /proc/sys/fs/pipe-max-size). */
+	if (use_splice)
+		fcntl(out, F_SETPIPE_SZ, 1 << 20);
+	uint8_t *cbuf = NULL; /* copy_direct()'s fallback buffer */
 	uint8_t *buf = malloc(READ_BUFFER);
 	uint8_t *zeros = calloc(1, READ_BUFFER);
 	if (buf == NULL || zeros == NULL) {
@@ -899,7 +938,10 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			}
 		} else if (x.direct && seekable && x.image) {
 			werr = copy_direct(vhdx_fd(x.image), x.file_offset, out,
-					   pos, x.length, buf, &use_cfr);
+					   pos, x.length, &cbuf, &use_cfr);
+		} else if (x.direct && use_splice && x.image) {
+			werr = splice_out(vhdx_fd(x.image), x.file_offset, out,
+					  x.length, buf, &use_splice);
 		} else {
 			for (uint64_t k = 0;
 			     k < x.length && werr == 0 && ex == HVO_EXIT_OK;) {
@@ -930,6 +972,7 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		done += x.length;
 	}
+	free(cbuf);
 	if (werr == 0 && ex == HVO_EXIT_OK && seekable) {
 		if (ftruncate(out, (off_t)((uint64_t)base + len)) != 0 ||
 		    lseek(out, (off_t)((uint64_t)base + len), SEEK_SET) < 0)
