@@ -9,10 +9,14 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
+/* One entry per line (clang-format would pack them). */
+/* clang-format off */
 const struct cli_command cli_commands[] = {
-	CLI_DOCTOR_COMMAND,  /* cmd_doctor.c */
-	CLI_CAB_COMMAND,     /* cmd_cab.c */
-	CLI_PACKAGE_COMMAND, /* cmd_package.c */
-	CLI_VHDX_COMMAND,    /* cmd_vhdx.c */
+	CLI_DOCTOR_COMMAND,
+	CLI_CAB_COMMAND,
+	CLI_PACKAGE_COMMAND,
+	CLI_REG_COMMAND,
+	CLI_VHDX_COMMAND,
 	{ 0 },
 };
+/* clang-format on */

@@ -40,6 +40,15 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv);
 		.subcommands = cmd_package_subcommands,                       \
 	}
 
+extern const char cmd_reg_help[];
+extern const struct cli_command cmd_reg_subcommands[];
+#define CLI_REG_COMMAND                                                    \
+	{                                                                  \
+		.name = "reg",                                             \
+		.summary = "check, recover, read and edit registry hives", \
+		.help = cmd_reg_help, .subcommands = cmd_reg_subcommands,  \
+	}
+
 extern const char cmd_vhdx_help[];
 extern const struct cli_command cmd_vhdx_subcommands[];
 #define CLI_VHDX_COMMAND                                                     \

@@ -1,0 +1,745 @@
+/*
+ * edit.c - reading and editing keys and values through libhivex.
+ *
+ * libhivex does the cell work; this file adds what Windows' semantics
+ * need on top of it:
+ *
+ *   - name matching: libhivex folds ASCII only; a name with non-ASCII
+ *     letters is matched with Windows' upcase table (upcase.c), and an
+ *     existing value set under another spelling keeps its spelling;
+ *   - missing parents are created on the way to a key;
+ *   - deleting one value (libhivex can only replace the whole value set);
+ *   - a journal of every edit, so that the written hive can be read back
+ *     and compared before it replaces the original (commit.c), and the
+ *     list of created and touched keys for the fix-ups (fixup.c).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/internal.h"
+#include "util/utf.h"
+
+/* ---- Paths ---- */
+
+static size_t utf16_units(const char *s)
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp = hvo_utf8_decode(&p);
+		n += cp >= 0x10000 ? 2 : 1;
+	}
+	return n;
+}
+
+static bool is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+void reg_names_free(char **names, size_t n)
+{
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int rg_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
+		 size_t *n_ret)
+{
+	*comps_ret = NULL;
+	*n_ret = 0;
+	if (key == NULL)
+		key = "";
+	if (!hvo_utf8_valid(key, strlen(key)))
+		return rg_fail(h, REG_ERR_INVALID,
+			       "key path is not valid UTF-8");
+	while (*key == '\\')
+		key++;
+	size_t len = strlen(key);
+	while (len > 0 && key[len - 1] == '\\')
+		len--;
+	if (len == 0)
+		return 0;
+	size_t cap = 1;
+	for (size_t i = 0; i < len; i++)
+		cap += key[i] == '\\';
+	char **comps = calloc(cap, sizeof(*comps));
+	if (comps == NULL)
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	size_t n = 0;
+	const char *p = key, *end = key + len;
+	while (p <= end) {
+		const char *q = memchr(p, '\\', (size_t)(end - p));
+		if (q == NULL)
+			q = end;
+		if (q == p) {
+			reg_names_free(comps, n);
+			return rg_fail(h, REG_ERR_INVALID,
+				       "key path '%.*s' has an empty "
+				       "component",
+				       (int)len, key);
+		}
+		comps[n] = strndup(p, (size_t)(q - p));
+		if (comps[n] == NULL) {
+			reg_names_free(comps, n);
+			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		}
+		if (utf16_units(comps[n]) > REG_MAX_KEY_NAME) {
+			rg_fail(h, REG_ERR_INVALID,
+				"key name '%.40s...' is longer than %u "
+				"characters",
+				comps[n], REG_MAX_KEY_NAME);
+			reg_names_free(comps, n + 1);
+			return REG_ERR_INVALID;
+		}
+		n++;
+		p = q + 1;
+	}
+	*comps_ret = comps;
+	*n_ret = n;
+	return 0;
+}
+
+/* The normalised form of a key path (no leading/trailing '\'). */
+static char *key_normalise(const char *key)
+{
+	if (key == NULL)
+		key = "";
+	while (*key == '\\')
+		key++;
+	size_t len = strlen(key);
+	while (len > 0 && key[len - 1] == '\\')
+		len--;
+	return strndup(key, len);
+}
+
+/* ---- Lookups ---- */
+
+static int hivex_error(struct reg_hive *h, const char *what)
+{
+	return rg_fail(h, REG_ERR_HIVEX, "libhivex: %s: %s", what,
+		       strerror(errno ? errno : EIO));
+}
+
+/*
+ * Scans @items (a 0-terminated array from libhivex, freed here) for the
+ * one whose name, read with @name_of, equals @name under Windows' rules;
+ * *@found_ret is 0 when none does.
+ */
+static int scan_names(struct reg_hive *h, size_t *items,
+		      char *(*name_of)(hive_h *, size_t), const char *name,
+		      const char *what, size_t *found_ret)
+{
+	*found_ret = 0;
+	if (items == NULL)
+		return hivex_error(h, what);
+	int rc = 0;
+	for (size_t i = 0; items[i] != 0; i++) {
+		char *n = name_of(h->hx, items[i]);
+		if (n == NULL) {
+			rc = hivex_error(h, what);
+			break;
+		}
+		bool eq = rg_name_eq(n, name);
+		free(n);
+		if (eq) {
+			*found_ret = items[i];
+			break;
+		}
+	}
+	free(items);
+	return rc;
+}
+
+/*
+ * libhivex matches names folding ASCII only.  Its lookup goes first; an
+ * ASCII name can only equal ASCII names under Windows' table too, so only
+ * a name with other letters needs the scan with Windows' comparison.
+ */
+static int find_child(struct reg_hive *h, hive_node_h node, const char *name,
+		      hive_node_h *child_ret)
+{
+	errno = 0;
+	*child_ret = hivex_node_get_child(h->hx, node, name);
+	if (*child_ret != 0 || is_ascii(name))
+		return errno && *child_ret == 0
+			       ? hivex_error(h, "reading subkeys")
+			       : 0;
+	return scan_names(h, hivex_node_children(h->hx, node), hivex_node_name,
+			  name, "reading subkeys", child_ret);
+}
+
+/* The value @name of @node (0 when absent), matched the same way. */
+static int find_value(struct reg_hive *h, hive_node_h node, const char *name,
+		      hive_value_h *val_ret)
+{
+	errno = 0;
+	*val_ret = hivex_node_get_value(h->hx, node, name);
+	if (*val_ret != 0 || is_ascii(name))
+		return errno && *val_ret == 0 ? hivex_error(h, "reading values")
+					      : 0;
+	return scan_names(h, hivex_node_values(h->hx, node), hivex_value_key,
+			  name, "reading values", val_ret);
+}
+
+static int push(void **arr, size_t *n, size_t *cap, size_t elem)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *p = realloc(*arr, nc * elem);
+		if (p == NULL)
+			return REG_ERR_NOMEM;
+		*arr = p;
+		*cap = nc;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int note_touched(struct reg_hive *h, hive_node_h node)
+{
+	if (h->ntouched > 0 && h->touched[h->ntouched - 1] == node)
+		return 0;
+	if (push((void **)&h->touched, &h->ntouched, &h->touched_cap,
+		 sizeof(*h->touched)))
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	h->touched[h->ntouched - 1] = node;
+	return 0;
+}
+
+static int add_child(struct reg_hive *h, hive_node_h parent, const char *name,
+		     hive_node_h *child_ret)
+{
+	errno = 0;
+	hive_node_h c = hivex_node_add_child(h->hx, parent, name);
+	if (c == 0)
+		return hivex_error(h, "creating a key");
+	if (push((void **)&h->created, &h->ncreated, &h->created_cap,
+		 sizeof(*h->created)))
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	h->created[h->ncreated - 1] =
+		(struct created_key){ .parent = parent, .node = c };
+	*child_ret = c;
+	int rc = note_touched(h, parent);
+	return rc ? rc : note_touched(h, c);
+}
+
+int rg_lookup(struct reg_hive *h, const char *key, bool create,
+	      hive_node_h *node_ret)
+{
+	char **comps;
+	size_t n;
+	int rc = rg_key_split(h, key, &comps, &n);
+	if (rc)
+		return rc;
+	hive_node_h node = hivex_root(h->hx);
+	if (node == 0) {
+		reg_names_free(comps, n);
+		return hivex_error(h, "reading the root key");
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		hive_node_h child;
+		rc = find_child(h, node, comps[i], &child);
+		if (rc)
+			break;
+		if (child == 0) {
+			if (!create) {
+				rc = rg_fail(h, REG_ERR_NOT_FOUND,
+					     "key '%s' not found (no "
+					     "subkey '%s')",
+					     key, comps[i]);
+				break;
+			}
+			rc = add_child(h, node, comps[i], &child);
+		}
+		node = child;
+	}
+	reg_names_free(comps, n);
+	if (rc == 0)
+		*node_ret = node;
+	return rc;
+}
+
+/* ---- Reading ---- */
+
+void reg_value_free(struct reg_value *v)
+{
+	if (v == NULL)
+		return;
+	free(v->name);
+	free(v->data);
+	free(v);
+}
+
+void reg_values_free(struct reg_value *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].data);
+	}
+	free(v);
+}
+
+static int read_value(struct reg_hive *h, hive_value_h vh,
+		      struct reg_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = hivex_value_key(h->hx, vh);
+	if (out->name == NULL)
+		return hivex_error(h, "reading a value name");
+	hive_type t;
+	size_t len;
+	errno = 0;
+	char *data = hivex_value_value(h->hx, vh, &t, &len);
+	if (data == NULL) {
+		free(out->name);
+		out->name = NULL;
+		return hivex_error(h, "reading value data");
+	}
+	/* A NUL after the data, so that string helpers never overrun. */
+	uint8_t *copy = malloc(len + 2);
+	if (copy == NULL) {
+		free(data);
+		free(out->name);
+		out->name = NULL;
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	memcpy(copy, data, len);
+	copy[len] = copy[len + 1] = 0;
+	free(data);
+	out->type = (uint32_t)t;
+	out->len = len;
+	out->data = copy;
+	return 0;
+}
+
+int reg_key_exists(struct reg_hive *h, const char *key, bool *exists_ret)
+{
+	hive_node_h node;
+	int rc = rg_lookup(h, key, false, &node);
+	if (rc == REG_ERR_NOT_FOUND) {
+		rg_err_clear(&h->err);
+		*exists_ret = false;
+		return 0;
+	}
+	*exists_ret = rc == 0;
+	return rc;
+}
+
+int reg_get_value(struct reg_hive *h, const char *key, const char *name,
+		  struct reg_value **value_ret)
+{
+	*value_ret = NULL;
+	if (name == NULL)
+		name = "";
+	hive_node_h node;
+	int rc = rg_lookup(h, key, false, &node);
+	if (rc)
+		return rc;
+	hive_value_h vh;
+	rc = find_value(h, node, name, &vh);
+	if (rc)
+		return rc;
+	if (vh == 0)
+		return rg_fail(h, REG_ERR_NOT_FOUND,
+			       "value '%s' of key '%s' not found",
+			       *name ? name : "(default)", key ? key : "");
+	struct reg_value *v = malloc(sizeof(*v));
+	if (v == NULL)
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	rc = read_value(h, vh, v);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	*value_ret = v;
+	return 0;
+}
+
+int reg_list_values(struct reg_hive *h, const char *key,
+		    struct reg_value **values_ret, size_t *n_ret)
+{
+	*values_ret = NULL;
+	*n_ret = 0;
+	hive_node_h node;
+	int rc = rg_lookup(h, key, false, &node);
+	if (rc)
+		return rc;
+	hive_value_h *vals = hivex_node_values(h->hx, node);
+	if (vals == NULL)
+		return hivex_error(h, "reading values");
+	size_t n = 0;
+	while (vals[n] != 0)
+		n++;
+	struct reg_value *out = calloc(n ? n : 1, sizeof(*out));
+	if (out == NULL) {
+		free(vals);
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc = read_value(h, vals[i], &out[i]);
+		if (rc) {
+			reg_values_free(out, i);
+			free(vals);
+			return rc;
+		}
+	}
+	free(vals);
+	*values_ret = out;
+	*n_ret = n;
+	return 0;
+}
+
+int reg_list_subkeys(struct reg_hive *h, const char *key, char ***names_ret,
+		     size_t *n_ret)
+{
+	*names_ret = NULL;
+	*n_ret = 0;
+	hive_node_h node;
+	int rc = rg_lookup(h, key, false, &node);
+	if (rc)
+		return rc;
+	hive_node_h *kids = hivex_node_children(h->hx, node);
+	if (kids == NULL)
+		return hivex_error(h, "reading subkeys");
+	size_t n = 0;
+	while (kids[n] != 0)
+		n++;
+	char **names = calloc(n ? n : 1, sizeof(*names));
+	if (names == NULL) {
+		free(kids);
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		names[i] = hivex_node_name(h->hx, kids[i]);
+		if (names[i] == NULL) {
+			reg_names_free(names, i);
+			free(kids);
+			return hivex_error(h, "reading a key name");
+		}
+	}
+	free(kids);
+	*names_ret = names;
+	*n_ret = n;
+	return 0;
+}
+
+/* ---- The journal ---- */
+
+static int journal_add(struct reg_hive *h, enum journal_kind kind,
+		       const char *key, const char *name, uint32_t type,
+		       const void *data, size_t len)
+{
+	if (push((void **)&h->journal, &h->njournal, &h->journal_cap,
+		 sizeof(*h->journal)))
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	struct journal_entry *j = &h->journal[h->njournal - 1];
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->type = type;
+	j->len = len;
+	j->key = key_normalise(key);
+	j->name = name ? strdup(name) : NULL;
+	if (len > 0) {
+		j->data = malloc(len);
+		if (j->data)
+			memcpy(j->data, data, len);
+	}
+	if (j->key == NULL || (name && j->name == NULL) ||
+	    (len > 0 && j->data == NULL)) {
+		free(j->key);
+		free(j->name);
+		free(j->data);
+		h->njournal--;
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void rg_journal_free(struct reg_hive *h)
+{
+	for (size_t i = 0; i < h->njournal; i++) {
+		free(h->journal[i].key);
+		free(h->journal[i].name);
+		free(h->journal[i].data);
+	}
+	free(h->journal);
+	h->journal = NULL;
+	h->njournal = h->journal_cap = 0;
+}
+
+/* ---- Editing ---- */
+
+static int need_write(struct reg_hive *h)
+{
+	if (!h->writable)
+		return rg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
+	return 0;
+}
+
+static int check_value_name(struct reg_hive *h, const char *name)
+{
+	if (!hvo_utf8_valid(name, strlen(name)))
+		return rg_fail(h, REG_ERR_INVALID,
+			       "value name is not valid UTF-8");
+	if (utf16_units(name) > REG_MAX_VALUE_NAME)
+		return rg_fail(h, REG_ERR_INVALID,
+			       "value name longer than %u characters",
+			       REG_MAX_VALUE_NAME);
+	return 0;
+}
+
+int reg_create_key(struct reg_hive *h, const char *key)
+{
+	int rc = need_write(h);
+	if (rc)
+		return rc;
+	hive_node_h node;
+	rc = rg_lookup(h, key, true, &node);
+	if (rc)
+		return rc;
+	return journal_add(h, J_CREATE_KEY, key, NULL, 0, NULL, 0);
+}
+
+int reg_delete_key(struct reg_hive *h, const char *key)
+{
+	int rc = need_write(h);
+	if (rc)
+		return rc;
+	hive_node_h node;
+	rc = rg_lookup(h, key, false, &node);
+	if (rc)
+		return rc;
+	if (node == hivex_root(h->hx))
+		return rg_fail(h, REG_ERR_INVALID,
+			       "the root key of a hive cannot be deleted");
+	errno = 0;
+	hive_node_h parent = hivex_node_parent(h->hx, node);
+	if (parent == 0)
+		return hivex_error(h, "finding a parent key");
+	if (hivex_node_delete_child(h->hx, node) != 0)
+		return hivex_error(h, "deleting a key");
+	rc = note_touched(h, parent);
+	if (rc)
+		return rc;
+	return journal_add(h, J_DELETE_KEY, key, NULL, 0, NULL, 0);
+}
+
+int reg_set_value(struct reg_hive *h, const char *key, const char *name,
+		  uint32_t type, const void *data, size_t len)
+{
+	int rc = need_write(h);
+	if (rc)
+		return rc;
+	if (name == NULL)
+		name = "";
+	rc = check_value_name(h, name);
+	if (rc)
+		return rc;
+	if (len > REG_MAX_VALUE_SIZE)
+		return rg_fail(h, REG_ERR_TOO_BIG,
+			       "value '%s': %zu bytes of data, more than the "
+			       "%u we write",
+			       name, len, REG_MAX_VALUE_SIZE);
+	if (data == NULL && len > 0)
+		return rg_fail(h, REG_ERR_INVALID, "value data missing");
+	hive_node_h node;
+	rc = rg_lookup(h, key, true, &node);
+	if (rc)
+		return rc;
+	hive_value_h existing;
+	rc = find_value(h, node, name, &existing);
+	if (rc)
+		return rc;
+	char *spelling = NULL;
+	if (existing != 0) {
+		spelling = hivex_value_key(h->hx, existing);
+		if (spelling == NULL)
+			return hivex_error(h, "reading a value name");
+	}
+	static const char empty[1];
+	hive_set_value sv = {
+		.key = spelling ? spelling : (char *)name,
+		.t = (hive_type)type,
+		.len = len,
+		.value = len ? (char *)data : (char *)empty,
+	};
+	errno = 0;
+	int hr = hivex_node_set_value(h->hx, node, &sv, 0);
+	free(spelling);
+	if (hr != 0)
+		return hivex_error(h, "setting a value");
+	rc = note_touched(h, node);
+	if (rc)
+		return rc;
+	return journal_add(h, J_SET_VALUE, key, name, type, data, len);
+}
+
+int reg_delete_value(struct reg_hive *h, const char *key, const char *name)
+{
+	int rc = need_write(h);
+	if (rc)
+		return rc;
+	if (name == NULL)
+		name = "";
+	hive_node_h node;
+	rc = rg_lookup(h, key, false, &node);
+	if (rc)
+		return rc;
+	hive_value_h target;
+	rc = find_value(h, node, name, &target);
+	if (rc)
+		return rc;
+	if (target == 0)
+		return rg_fail(h, REG_ERR_NOT_FOUND,
+			       "value '%s' of key '%s' not found",
+			       *name ? name : "(default)", key ? key : "");
+	/* libhivex replaces a key's whole value set: rebuild it without
+	 * the one to delete. */
+	hive_value_h *vals = hivex_node_values(h->hx, node);
+	if (vals == NULL)
+		return hivex_error(h, "reading values");
+	size_t n = 0;
+	while (vals[n] != 0)
+		n++;
+	hive_set_value *keep = calloc(n ? n : 1, sizeof(*keep));
+	if (keep == NULL) {
+		free(vals);
+		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (vals[i] == target)
+			continue;
+		hive_type t;
+		size_t len;
+		keep[k].key = hivex_value_key(h->hx, vals[i]);
+		keep[k].value = hivex_value_value(h->hx, vals[i], &t, &len);
+		if (keep[k].key == NULL || keep[k].value == NULL) {
+			free(keep[k].key);
+			free(keep[k].value);
+			rc = hivex_error(h, "reading values");
+			break;
+		}
+		keep[k].t = t;
+		keep[k].len = len;
+		k++;
+	}
+	if (rc == 0) {
+		errno = 0;
+		if (hivex_node_set_values(h->hx, node, k, keep, 0) != 0)
+			rc = hivex_error(h, "deleting a value");
+	}
+	for (size_t i = 0; i < k; i++) {
+		free(keep[i].key);
+		free(keep[i].value);
+	}
+	free(keep);
+	free(vals);
+	if (rc)
+		return rc;
+	rc = note_touched(h, node);
+	if (rc)
+		return rc;
+	return journal_add(h, J_DELETE_VALUE, key, name, 0, NULL, 0);
+}
+
+int reg_set_string(struct reg_hive *h, const char *key, const char *name,
+		   uint32_t type, const char *utf8)
+{
+	uint8_t *data;
+	size_t len;
+	int rc = reg_encode_string(utf8, &data, &len);
+	if (rc)
+		return rg_fail(h, rc, "value '%s': string is not valid UTF-8",
+			       name ? name : "");
+	rc = reg_set_value(h, key, name, type, data, len);
+	free(data);
+	return rc;
+}
+
+int reg_set_multi(struct reg_hive *h, const char *key, const char *name,
+		  const char *const *strs, size_t n)
+{
+	uint8_t *data;
+	size_t len;
+	int rc = reg_encode_multi(strs, n, &data, &len);
+	if (rc)
+		return rg_fail(h, rc,
+			       "value '%s': strings must be valid UTF-8 and "
+			       "not empty",
+			       name ? name : "");
+	rc = reg_set_value(h, key, name, REG_TYPE_MULTI_SZ, data, len);
+	free(data);
+	return rc;
+}
+
+int reg_set_dword(struct reg_hive *h, const char *key, const char *name,
+		  uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+			 (uint8_t)(v >> 24) };
+	return reg_set_value(h, key, name, REG_TYPE_DWORD, b, 4);
+}
+
+int reg_set_qword(struct reg_hive *h, const char *key, const char *name,
+		  uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return reg_set_value(h, key, name, REG_TYPE_QWORD, b, 8);
+}
+
+int reg_apply(struct reg_hive *h, const struct reg_op *ops, size_t n,
+	      size_t *failed_ret)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct reg_op *op = &ops[i];
+		int rc;
+		bool exists;
+		switch (op->kind) {
+		case REG_OP_CREATE_KEY:
+			rc = reg_create_key(h, op->key);
+			break;
+		case REG_OP_DELETE_KEY:
+			rc = reg_key_exists(h, op->key, &exists);
+			if (rc == 0 && exists)
+				rc = reg_delete_key(h, op->key);
+			break;
+		case REG_OP_SET_VALUE:
+			rc = reg_set_value(h, op->key, op->name, op->type,
+					   op->data, op->len);
+			break;
+		case REG_OP_DELETE_VALUE:
+			rc = reg_delete_value(h, op->key, op->name);
+			if (rc == REG_ERR_NOT_FOUND) {
+				rg_err_clear(&h->err);
+				rc = 0;
+			}
+			break;
+		default:
+			rc = rg_fail(h, REG_ERR_INVALID,
+				     "operation %zu: unknown kind %d", i,
+				     (int)op->kind);
+		}
+		if (rc) {
+			if (failed_ret)
+				*failed_ret = i;
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+# registry/: offline registry hives: base block and structural checks,
+# transaction-log recovery (old DIRT and new HvLE formats), editing through
+# libhivex, crash-safe write-back, registry paths, .reg import/export.
+libhvo_internal_la_SOURCES += \
+	%reldir%/reg.h \
+	%reldir%/internal.h \
+	%reldir%/regf.h \
+	%reldir%/regf_base.c \
+	%reldir%/marvin32.c %reldir%/marvin32.h \
+	%reldir%/hiveimg.c \
+	%reldir%/txlog.c \
+	%reldir%/recover.c \
+	%reldir%/upcase.c %reldir%/upcase-table.h \
+	%reldir%/errors.c \
+	%reldir%/hive.c \
+	%reldir%/edit.c \
+	%reldir%/verify.c \
+	%reldir%/value.c \
+	%reldir%/path.c \
+	%reldir%/fixup.c \
+	%reldir%/commit.c \
+	%reldir%/regfile.c
+pkginclude_HEADERS += %reldir%/reg.h
+EXTRA_DIST += %reldir%/gen-upcase.py

@@ -1,0 +1,73 @@
+# Tests of registry/: unit tests (cmocka) on hives built byte by byte and
+# on the real hives in ../shared/fixtures/hive, with hivexsh/hivexregedit
+# as independent oracles; CLI tests; the crash-safety test.
+noinst_LTLIBRARIES += tests/registry/libregtest.la
+tests_registry_libregtest_la_SOURCES = \
+	tests/registry/regtest.c tests/registry/regtest.h
+tests_registry_libregtest_la_CFLAGS = $(TEST_CFLAGS)
+
+REGISTRY_TESTS = \
+	tests/registry/test_hive_check \
+	tests/registry/test_recover \
+	tests/registry/test_edit \
+	tests/registry/test_regfile \
+	tests/registry/test_path
+check_PROGRAMS += $(REGISTRY_TESTS)
+TESTS += $(REGISTRY_TESTS)
+REGTEST_LDADD = tests/registry/libregtest.la $(TEST_LDADD)
+
+tests_registry_test_hive_check_SOURCES = tests/registry/test_hive_check.c
+tests_registry_test_hive_check_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_hive_check_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_recover_SOURCES = tests/registry/test_recover.c
+tests_registry_test_recover_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_recover_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_edit_SOURCES = tests/registry/test_edit.c
+tests_registry_test_edit_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_edit_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_regfile_SOURCES = tests/registry/test_regfile.c
+tests_registry_test_regfile_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_regfile_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_path_SOURCES = tests/registry/test_path.c
+tests_registry_test_path_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_path_LDADD = $(REGTEST_LDADD)
+
+# CLI tests (shell, JSON read with jq).
+REGISTRY_SH_TESTS = tests/registry/reg-cli.sh
+TESTS += $(REGISTRY_SH_TESTS)
+EXTRA_DIST += $(REGISTRY_SH_TESTS)
+
+# Crash safety: a writer killed with SIGKILL at random points.
+check_PROGRAMS += tests/registry/crash_writer
+tests_registry_crash_writer_SOURCES = tests/registry/crash_writer.c
+tests_registry_crash_writer_CFLAGS = $(TEST_CFLAGS)
+tests_registry_crash_writer_LDADD = $(TEST_LDADD)
+REGISTRY_CRASH_TESTS = tests/registry/crash-safety.sh
+TESTS += $(REGISTRY_CRASH_TESTS)
+EXTRA_DIST += $(REGISTRY_CRASH_TESTS)
+
+# Fuzz targets of registry/ (fuzz/local.mk's pattern): the hive and log
+# parsers, and the .reg parser.  `make check` replays their corpora.
+check_PROGRAMS += fuzz/fuzz_reg_hive_replay fuzz/fuzz_reg_file_replay
+TESTS += fuzz/fuzz_reg_hive_replay fuzz/fuzz_reg_file_replay
+fuzz_fuzz_reg_hive_replay_SOURCES = fuzz/fuzz_reg_hive.c fuzz/replay.c
+fuzz_fuzz_reg_hive_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_hive_replay_LDADD = $(REGTEST_LDADD)
+fuzz_fuzz_reg_file_replay_SOURCES = fuzz/fuzz_reg_file.c fuzz/replay.c
+fuzz_fuzz_reg_file_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_file_replay_LDADD = $(REGTEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_reg_hive fuzz/fuzz_reg_file
+fuzz_fuzz_reg_hive_SOURCES = fuzz/fuzz_reg_hive.c
+fuzz_fuzz_reg_hive_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_hive_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_reg_hive_LDADD = $(REGTEST_LDADD)
+fuzz_fuzz_reg_file_SOURCES = fuzz/fuzz_reg_file.c
+fuzz_fuzz_reg_file_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_file_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_reg_file_LDADD = $(REGTEST_LDADD)
+endif
