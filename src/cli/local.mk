@@ -13,6 +13,7 @@ hvoffline_SOURCES = \
 	%reldir%/cmd_doctor.c \
 	%reldir%/cmd_cab.c \
 	%reldir%/cmd_package.c \
-	%reldir%/cmd_reg.c
+	%reldir%/cmd_reg.c \
+	%reldir%/cmd_vhdx.c
 hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 hvoffline_LDADD = libhvo_internal.la $(DEP_LIBS)
