@@ -49,6 +49,16 @@ extern const struct cli_command cmd_reg_subcommands[];
 		.help = cmd_reg_help, .subcommands = cmd_reg_subcommands,  \
 	}
 
+extern const char cmd_vhdx_help[];
+extern const struct cli_command cmd_vhdx_subcommands[];
+#define CLI_VHDX_COMMAND                                                     \
+	{                                                                    \
+		.name = "vhdx",                                              \
+		.summary = "inspect, check, replay, create, read and write " \
+			   "VHDX images",                                    \
+		.help = cmd_vhdx_help, .subcommands = cmd_vhdx_subcommands,  \
+	}
+
 enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_inspect_help[];
 #define CLI_INSPECT_COMMAND                                                  \

@@ -461,9 +461,9 @@ enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf, size_t len,
 		return pkgi_fail(err, PKG_ERR_LIMIT, file, 0,
 				 "INF file is %zu bytes; the limit is %u", len,
 				 PKG_INF_MAX_SIZE);
-	char *text;
-	size_t tlen;
-	const char *enc;
+	char *text = NULL;
+	size_t tlen = 0;
+	const char *enc = NULL;
 	enum pkg_err rc = decode(buf, len, file, &text, &tlen, &enc, err);
 	if (rc)
 		return rc;

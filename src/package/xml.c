@@ -252,9 +252,9 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 		return pkgi_fail(err, PKG_ERR_UNSUPPORTED, file, 0,
 				 "delta-compressed (DCM) manifest");
 
-	const char *text;
-	size_t tlen;
-	char *owned;
+	const char *text = NULL;
+	size_t tlen = 0;
+	char *owned = NULL;
 	enum pkg_err rc = normalise(b, len, file, &text, &tlen, &owned, err);
 	if (rc != PKG_OK)
 		return rc;
