@@ -13,17 +13,18 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "guest/image.h"
 #include "package/package.h"
+#include "vhdx/vhdx.h"
 #include "servicing/inspect.h"
 #include "servicing/inspect_hive.h"
 #include "util/bytes.h"
@@ -76,33 +77,175 @@ static void set_text(char *dst, size_t size, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 
 /*
- * Whether another process holds a lock on the file: a running VM's qemu
- * holds OFD locks on it (qemu's image locking), other tools flock() it.
- * Only asks (F_OFD_GETLK); the flock() probe takes and drops a shared lock
- * without writing.
+ * The VHDX side of the pre-flight, through vhdx/: validate the file (a
+ * corrupt VHDX is reported here, and never reaches qemu, where it would
+ * fail the launch for every image), see whether it is a differencing disk,
+ * whether its log holds changes never applied (qemu cannot open it
+ * read-only then), and whether a differencing disk beside it uses it as
+ * its parent (writing to a parent breaks the Hyper-V checkpoint chain).
  */
-static bool locked_by_other(int fd, char *who, size_t size)
+
+/* Directory entries looked at for children: a VM's folder holds a few
+ * disks and checkpoints; a shared store of thousands is not scanned. */
+#define MAX_SIBLINGS 4096
+
+/* "{GUID}" or "GUID", any case, against our lower-case form. */
+static bool guid_text_eq(const char *text, const char *want)
 {
-	struct flock fl = {
-		.l_type = F_WRLCK,
-		.l_whence = SEEK_SET,
-		.l_start = 0,
-		.l_len = 0,
-	};
-	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
-		set_text(who, size, "a %s lock (held by a running VM or tool)",
-			 fl.l_type == F_WRLCK ? "write" : "read");
-		return true;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK) {
-			set_text(who, size, "an flock() lock");
-			return true;
-		}
+	if (*text == '{')
+		text++;
+	return strncasecmp(text, want, 36) == 0 &&
+	       (text[36] == '\0' || text[36] == '}');
+}
+
+static const char *locator(struct vhdx_image *img, const char *key)
+{
+	const char *k, *v;
+	for (size_t i = 0; vhdx_parent_locator(img, i, &k, &v); i++)
+		if (strcasecmp(k, key) == 0)
+			return v;
+	return NULL;
+}
+
+static bool vhdx_name(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && strcasecmp(name + n - 5, ".vhdx") == 0) ||
+	       (n > 6 && strcasecmp(name + n - 6, ".avhdx") == 0);
+}
+
+/* Longest chain of checkpoints followed (Hyper-V allows 50 per VM). */
+#define MAX_CHAIN 64
+
+/*
+ * Looks in @path's directory for a differencing disk whose parent_linkage
+ * is @dwg (the DataWriteGuid of @path, formatted).  On success copies its
+ * path to @child and its own DataWriteGuid to @child_dwg.
+ */
+static bool find_child(const char *path, const char *dwg, char *child,
+		       size_t size, char child_dwg[37])
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
 		return false;
+	char *slash = strrchr(copy, '/');
+	const char *dir = ".";
+	if (slash != NULL) {
+		*slash = '\0';
+		dir = copy[0] ? copy : "/";
 	}
-	flock(fd, LOCK_UN);
-	return false;
+	bool found = false;
+	struct stat self;
+	DIR *d = stat(path, &self) == 0 ? opendir(dir) : NULL;
+	struct dirent *de;
+	for (int seen = 0; d != NULL && !found && seen < MAX_SIBLINGS &&
+			   (de = readdir(d)) != NULL;
+	     seen++) {
+		if (!vhdx_name(de->d_name))
+			continue;
+		char sib[4200];
+		snprintf(sib, sizeof(sib), "%s%s%s", slash ? dir : "",
+			 slash ? "/" : "", de->d_name);
+		struct stat st;
+		if (stat(sib, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (st.st_dev == self.st_dev && st.st_ino == self.st_ino))
+			continue;
+		/* A checkpoint in use by a running VM cannot be opened; then
+		 * the image is in use anyway, which the lock check says. */
+		struct vhdx_image *c;
+		if (vhdx_open(sib, VHDX_OPEN_NO_PARENT, NULL, &c, NULL) !=
+		    VHDX_OK)
+			continue;
+		struct vhdx_info ci;
+		vhdx_get_info(c, &ci);
+		const char *link = locator(c, "parent_linkage");
+		size_t len = strlen(sib);
+		if (ci.has_parent && link != NULL && guid_text_eq(link, dwg) &&
+		    len < size) {
+			found = true;
+			memcpy(child, sib, len + 1);
+			vhdx_guid_format(&ci.data_write_guid, child_dwg);
+		}
+		vhdx_close(c, NULL);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(copy);
+	return found;
+}
+
+/* The parent a differencing disk's locator names, as a host path when it
+ * resolves beside the child ("relative_path" is a Windows path relative
+ * to the child: ".\\base.vhdx"), else as written. */
+static void resolve_parent(struct vhdx_image *img, const char *path, char *out,
+			   size_t size)
+{
+	const char *rel = locator(img, "relative_path");
+	const char *abs = locator(img, "absolute_win32_path");
+	out[0] = '\0';
+	if (rel != NULL) {
+		char r[1024];
+		snprintf(r, sizeof(r), "%s", rel);
+		for (char *p = r; *p; p++)
+			if (*p == '\\')
+				*p = '/';
+		const char *tail = strncmp(r, "./", 2) == 0 ? r + 2 : r;
+		const char *slash = strrchr(path, '/');
+		char host[2100];
+		snprintf(host, sizeof(host), "%.*s%s",
+			 slash ? (int)(slash - path + 1) : 0, path, tail);
+		size_t len = strlen(host);
+		if (access(host, F_OK) == 0 && len < size) {
+			memcpy(out, host, len + 1);
+			return;
+		}
+	}
+	snprintf(out, size, "%s", rel ? rel : abs ? abs : "");
+}
+
+static void preflight_vhdx(struct svc_facts *f, const char *path)
+{
+	struct vhdx_image *img;
+	struct vhdx_error err;
+	enum vhdx_err r =
+		vhdx_open(path, VHDX_OPEN_NO_PARENT, NULL, &img, &err);
+	if (r == VHDX_ERR_LOCKED) {
+		f->in_use = true;
+		set_text(f->in_use_by, sizeof(f->in_use_by), "%s", err.msg);
+		return;
+	}
+	if (r != VHDX_OK) {
+		f->preflight_ok = false;
+		f->preflight_corrupt = vhdx_exit_class(r) == HVO_EXIT_CORRUPT;
+		set_text(f->preflight_error, sizeof(f->preflight_error), "%s",
+			 err.msg);
+		return;
+	}
+	struct vhdx_info info;
+	vhdx_get_info(img, &info);
+	if (info.has_parent) {
+		f->differencing = true;
+		resolve_parent(img, path, f->parent, sizeof(f->parent));
+	}
+	f->vhdx_log_dirty = info.log_state == VHDX_LOG_REPLAYED_MEMORY;
+	f->vhdx_4k_sectors = info.logical_sector_size != 512;
+	char dwg[37];
+	vhdx_guid_format(&info.data_write_guid, dwg);
+	vhdx_close(img, NULL);
+
+	/* A checkpoint of this image, and the newest checkpoint of that
+	 * chain: what the virtual machine runs on. */
+	char cur[sizeof(f->child)];
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (int depth = 0; depth < MAX_CHAIN; depth++) {
+		char next[sizeof(f->child)], next_dwg[37];
+		if (!find_child(cur, dwg, next, sizeof(next), next_dwg))
+			break;
+		f->parent_of_child = true;
+		snprintf(f->child, sizeof(f->child), "%s", next);
+		snprintf(cur, sizeof(cur), "%s", next);
+		memcpy(dwg, next_dwg, sizeof(dwg));
+	}
 }
 
 void svc_inspect_preflight(struct svc_facts *f, const char *path)
@@ -125,15 +268,21 @@ void svc_inspect_preflight(struct svc_facts *f, const char *path)
 						      : "a cabinet");
 		return;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* In use by a running VM (qemu's image locks) or another hvoffline
+	 * (flock): asked without taking anything that lasts. */
+	bool busy = false;
+	struct vhdx_error err;
+	if (vhdx_in_use(path, &busy, f->in_use_by, sizeof(f->in_use_by),
+			&err) != VHDX_OK) {
 		set_text(f->preflight_error, sizeof(f->preflight_error), "%s",
-			 strerror(errno));
+			 err.msg);
 		return;
 	}
-	f->in_use = locked_by_other(fd, f->in_use_by, sizeof(f->in_use_by));
-	close(fd);
 	f->preflight_ok = true;
+	f->in_use = busy;
+	if (busy || info.kind != GUEST_IMAGE_VHDX)
+		return;
+	preflight_vhdx(f, path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -673,14 +822,19 @@ void svc_inspect_evaluate(struct svc_facts *f)
 	if (f->differencing)
 		add_problem(f, "differencing-disk", HVO_EXIT_REFUSED,
 			    "this is a differencing disk (a Hyper-V "
-			    "checkpoint) whose parent is %s: merge the "
-			    "checkpoints, or service the merged disk",
-			    f->parent[0] ? f->parent : "not recorded");
+			    "checkpoint) of %s, which the appliance cannot "
+			    "open: merge it into its parent (Hyper-V: delete "
+			    "the checkpoint, or Edit Disk > Merge) and service "
+			    "the merged %s instead",
+			    f->parent[0] ? f->parent : "a parent not recorded",
+			    f->parent[0] ? f->parent : "disk");
 	if (f->parent_of_child)
 		add_problem(f, "parent-of-differencing-disk", HVO_EXIT_REFUSED,
-			    "the differencing disk %s is based on this image: "
-			    "writing to it would break the checkpoint chain; "
-			    "service %s instead",
+			    "the checkpoint %s is based on this image, and "
+			    "the virtual machine runs on it: writing to this "
+			    "image would break the checkpoint chain; merge the "
+			    "checkpoints and service the merged disk, not this "
+			    "parent (service %s instead)",
 			    f->child, f->child);
 	if (f->in_use)
 		add_problem(f, "in-use", HVO_EXIT_REFUSED,
@@ -690,7 +844,14 @@ void svc_inspect_evaluate(struct svc_facts *f)
 	if (f->vhdx_log_dirty)
 		add_problem(f, "vhdx-log-dirty", HVO_EXIT_REFUSED,
 			    "the VHDX log holds changes that were never "
-			    "applied (the image was not closed cleanly)");
+			    "applied (the image was not closed cleanly: still "
+			    "in use, or its host crashed); the appliance "
+			    "cannot open it read-only (hvoffline vhdx replay "
+			    "applies the log)");
+	if (f->vhdx_4k_sectors)
+		add_problem(f, "vhdx-4k-sectors", HVO_EXIT_FAILED,
+			    "the image has 4 KiB logical sectors, which the "
+			    "appliance (qemu) cannot open");
 	if (!f->disk_read) {
 		if (f->disk_error[0])
 			add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",

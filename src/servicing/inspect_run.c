@@ -13,14 +13,15 @@
 /*
  * Whether the appliance may open an image.  Not: one that failed the
  * pre-flight; a differencing VHDX (qemu cannot open one on its own); a
- * VHDX whose log needs a replay (cannot be opened read-only); one that
+ * VHDX whose log needs a replay (cannot be opened read-only) or with
+ * 4 KiB logical sectors (qemu refuses those); one that
  * another process holds (qemu would fail to lock it, failing the launch
  * for every image).  Those are reported from the pre-flight alone.
  */
 static bool launchable(const struct svc_facts *f)
 {
 	return f->preflight_ok && !f->differencing && !f->vhdx_log_dirty &&
-	       !f->in_use;
+	       !f->vhdx_4k_sectors && !f->in_use;
 }
 
 int svc_inspect_images(const struct svc_run_opts *opts,

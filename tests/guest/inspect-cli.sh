@@ -55,6 +55,37 @@ expect_grep "$T_TMP/err" "junk.cab: " "the cabinet is named"
 expect_json '.source.kind == "cab" and .images[0].packages.candidates[0].verdict == "no-windows"' \
     "the report still lists the source"
 
+# ---- VHDX pre-flight (vhdx/): never handed to the appliance ----
+fx=$(fixtures_dir)
+mkdir "$T_TMP/vm"
+cp "$img/nowindows.vhdx" "$T_TMP/vm/base.vhdx"
+run "$HVOFFLINE" vhdx create --parent "$T_TMP/vm/base.vhdx" "$T_TMP/vm/base_1.avhdx"
+expect_rc 0 "a checkpoint of base.vhdx (hvoffline vhdx create --parent)"
+"$HVOFFLINE" vhdx create --size 16M --logical-sector-size 4096 "$T_TMP/vm/4k.vhdx" 2>/dev/null
+printf 'vhdxfile not really' >"$T_TMP/vm/bad.vhdx"
+truncate -s 2M "$T_TMP/vm/bad.vhdx"
+bzip2 -dc "$fx/vhdx/iotest-dirtylog-10G-4M.vhdx.bz2" >"$T_TMP/vm/dirtylog.vhdx"
+set -- "$T_TMP/vm/base_1.avhdx" "$T_TMP/vm/4k.vhdx" "$T_TMP/vm/bad.vhdx" "$T_TMP/vm/dirtylog.vhdx"
+sha256sum "$@" "$T_TMP/vm/base.vhdx" >"$T_TMP/before"
+run "$HVOFFLINE" --json inspect "$@"
+expect_rc 5 "the highest: a corrupt VHDX"
+expect_json '.appliance.launches == 0' "none of them is given to the appliance"
+expect_json '.images[0] | .exit_code == 4 and [.problems[].code] == ["differencing-disk"] and (.problems[0].message | test("checkpoint\\) of .*/vm/base.vhdx.*service the merged .*/vm/base.vhdx instead"))' \
+    "a differencing disk: refused (4), naming its parent as the file to service"
+expect_json '.images[1] | .exit_code == 1 and [.problems[].code] == ["vhdx-4k-sectors"]' \
+    "4 KiB logical sectors: the appliance cannot open them (1)"
+expect_json '.images[2] | .status == "corrupt" and .exit_code == 5 and [.problems[].code] == ["image-corrupt"] and (.problems[0].message | test("header"))' \
+    "a corrupt VHDX: 5, with the structure at fault"
+expect_json '.images[3] | .exit_code == 4 and [.problems[].code] == ["vhdx-log-dirty"]' \
+    "a VHDX whose log needs a replay (iotest-dirtylog): refused (4)"
+sha256sum "$@" "$T_TMP/vm/base.vhdx" >"$T_TMP/after"
+T_COUNT=$((T_COUNT + 1))
+if cmp -s "$T_TMP/before" "$T_TMP/after"; then
+    t_pass "the VHDX files are byte-identical (the dirty log replayed in memory only)"
+else
+    t_fail "a VHDX file changed: $(diff "$T_TMP/before" "$T_TMP/after")"
+fi
+
 # ---- in use ----
 cp "$img/nowindows.vhdx" "$T_TMP/busy.vhdx"
 flock -s "$T_TMP/busy.vhdx" sleep 600 &

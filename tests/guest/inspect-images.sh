@@ -169,8 +169,15 @@ image winxp-x86 '.packages.applicable == null' "ISO source: none applies to XP"
 #      alone make exit 4 ----
 mkdir "$T_TMP/ic"
 cp "$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab" "$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab" "$T_TMP/ic/"
+# And the parent of a checkpoint: a copy of nowindows.vhdx with two
+# checkpoints made by hvoffline vhdx create --parent.
+mkdir "$T_TMP/vm"
+cp "$img/nowindows.vhdx" "$T_TMP/vm/base.vhdx"
+"$HVOFFLINE" vhdx create --parent "$T_TMP/vm/base.vhdx" "$T_TMP/vm/base_1.avhdx" 2>/dev/null
+"$HVOFFLINE" vhdx create --parent "$T_TMP/vm/base_1.avhdx" "$T_TMP/vm/base_2.avhdx" 2>/dev/null
 set -- "$img/win7-x86.vhdx" "$img/ws2012-x64.vhdx" "$img/winxp-x86.vhdx" \
-    "$img/hibernated.vhdx" "$img/bitlocker.vhdx" "$img/dirty-nologs.vhdx"
+    "$img/hibernated.vhdx" "$img/bitlocker.vhdx" "$img/dirty-nologs.vhdx" \
+    "$T_TMP/vm/base.vhdx"
 sha256sum "$@" >"$T_TMP/before"
 run "$HVOFFLINE" --json inspect --source "$T_TMP/ic" "$@"
 expect_rc 4 "hibernated, BitLocker and dirty-without-logs images: exit 4"
@@ -183,8 +190,10 @@ else
 fi
 expect_json '.source.kind == "directory" and (.source.cabinets | length == 2) and .appliance.launches == 1' \
     "the directory's two cabinets, one launch"
-expect_json '[.images[] | [(.image | sub(".*/"; "")), .exit_code]] == [["win7-x86.vhdx", 0], ["ws2012-x64.vhdx", 0], ["winxp-x86.vhdx", 0], ["hibernated.vhdx", 4], ["bitlocker.vhdx", 4], ["dirty-nologs.vhdx", 4]]' \
+expect_json '[.images[] | [(.image | sub(".*/"; "")), .exit_code]] == [["win7-x86.vhdx", 0], ["ws2012-x64.vhdx", 0], ["winxp-x86.vhdx", 0], ["hibernated.vhdx", 4], ["bitlocker.vhdx", 4], ["dirty-nologs.vhdx", 4], ["base.vhdx", 4]]' \
     "each image's own exit code"
+expect_json '.images[6] | [.problems[].code] == ["parent-of-differencing-disk", "no-windows"] and (.problems[0].message | test("service .*/vm/base_2.avhdx instead"))' \
+    "the parent of a checkpoint chain: refused (4), naming the newest checkpoint"
 image win7-x86 '.packages | .name == "Microsoft-Hyper-V-Integration-Services-Package" and .version == "6.3.9600.19456" and (.applicable | endswith("/Windows6.x-HyperVIntegrationServices-x86.cab"))' \
     "Windows 7 x86: the 6.x x86 package applies"
 image win7-x86 '.packages.candidates[] | select(.arch == "x86") | .applies and .parent == "Microsoft-Windows-Foundation-Package 6.1.7601.17514 (x86)"' \
