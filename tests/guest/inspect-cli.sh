@@ -5,6 +5,7 @@
 # Nothing here needs the appliance: an image that fails the pre-flight is
 # never added to it, and with nothing to open nothing is launched.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
+. "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
 img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 [ -f "$img/nowindows.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
@@ -66,7 +67,7 @@ printf 'vhdxfile not really' >"$T_TMP/vm/bad.vhdx"
 truncate -s 2M "$T_TMP/vm/bad.vhdx"
 bzip2 -dc "$fx/vhdx/iotest-dirtylog-10G-4M.vhdx.bz2" >"$T_TMP/vm/dirtylog.vhdx"
 set -- "$T_TMP/vm/base_1.avhdx" "$T_TMP/vm/4k.vhdx" "$T_TMP/vm/bad.vhdx" "$T_TMP/vm/dirtylog.vhdx"
-sha256sum "$@" "$T_TMP/vm/base.vhdx" >"$T_TMP/before"
+snapshot "$@" "$T_TMP/vm/base.vhdx"
 run "$HVOFFLINE" --json inspect "$@"
 expect_rc 5 "the highest: a corrupt VHDX"
 expect_json '.appliance.launches == 0' "none of them is given to the appliance"
@@ -78,13 +79,7 @@ expect_json '.images[2] | .status == "corrupt" and .exit_code == 5 and [.problem
     "a corrupt VHDX: 5, with the structure at fault"
 expect_json '.images[3] | .exit_code == 4 and [.problems[].code] == ["vhdx-log-dirty"]' \
     "a VHDX whose log needs a replay (iotest-dirtylog): refused (4)"
-sha256sum "$@" "$T_TMP/vm/base.vhdx" >"$T_TMP/after"
-T_COUNT=$((T_COUNT + 1))
-if cmp -s "$T_TMP/before" "$T_TMP/after"; then
-    t_pass "the VHDX files are byte-identical (the dirty log replayed in memory only)"
-else
-    t_fail "a VHDX file changed: $(diff "$T_TMP/before" "$T_TMP/after")"
-fi
+expect_unchanged "the VHDX files are byte-identical (the dirty log replayed in memory only)"
 
 # ---- in use ----
 cp "$img/nowindows.vhdx" "$T_TMP/busy.vhdx"

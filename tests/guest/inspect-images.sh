@@ -8,6 +8,7 @@
 #   - the launch is counted from libguestfs' own launch-done events, in the
 #     JSON report and in the --log records.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
+. "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
 fx=$(fixtures_dir)
 img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
@@ -31,7 +32,7 @@ names="win7-x86 ws2012-x64 hibernated bitlocker dirty-logs dirty-nologs nowindow
 set --
 for n in $names; do set -- "$@" "$img/$n.vhdx"; done
 set -- "$@" "$T_TMP/iotest-dynamic-1G.vhdx"
-sha256sum "$@" "$T_TMP/vmguest.iso" >"$T_TMP/before"
+snapshot "$@" "$T_TMP/vmguest.iso"
 
 run "$HVOFFLINE" --json --log "$T_TMP/log" inspect --source "$T_TMP/vmguest.iso" "$@"
 cp "$T_TMP/out" "$T_TMP/report.json"
@@ -49,13 +50,7 @@ expect_json '[.source.cabinets[] | test("support/(amd64|x86)/Windows6\\.[2x]-Hyp
     "the cabinets come from support/amd64 and support/x86"
 
 # ---- nothing was written ----
-sha256sum "$@" "$T_TMP/vmguest.iso" >"$T_TMP/after"
-T_COUNT=$((T_COUNT + 1))
-if cmp -s "$T_TMP/before" "$T_TMP/after"; then
-    t_pass "every image file is byte-identical after inspect"
-else
-    t_fail "an image changed: $(diff "$T_TMP/before" "$T_TMP/after")"
-fi
+expect_unchanged "every image file is byte-identical after inspect"
 
 # image NAME FILTER DESCRIPTION: checks one image's report.
 image() {
@@ -178,16 +173,10 @@ cp "$img/nowindows.vhdx" "$T_TMP/vm/base.vhdx"
 set -- "$img/win7-x86.vhdx" "$img/ws2012-x64.vhdx" "$img/winxp-x86.vhdx" \
     "$img/hibernated.vhdx" "$img/bitlocker.vhdx" "$img/dirty-nologs.vhdx" \
     "$T_TMP/vm/base.vhdx"
-sha256sum "$@" >"$T_TMP/before"
+snapshot "$@"
 run "$HVOFFLINE" --json inspect --source "$T_TMP/ic" "$@"
 expect_rc 4 "hibernated, BitLocker and dirty-without-logs images: exit 4"
-sha256sum "$@" >"$T_TMP/after"
-T_COUNT=$((T_COUNT + 1))
-if cmp -s "$T_TMP/before" "$T_TMP/after"; then
-    t_pass "every image unchanged after the second run"
-else
-    t_fail "an image changed in the second run"
-fi
+expect_unchanged "every image unchanged after the second run"
 expect_json '.source.kind == "directory" and (.source.cabinets | length == 2) and .appliance.launches == 1' \
     "the directory's two cabinets, one launch"
 expect_json '[.images[] | [(.image | sub(".*/"; "")), .exit_code]] == [["win7-x86.vhdx", 0], ["ws2012-x64.vhdx", 0], ["winxp-x86.vhdx", 0], ["hibernated.vhdx", 4], ["bitlocker.vhdx", 4], ["dirty-nologs.vhdx", 4], ["base.vhdx", 4]]' \

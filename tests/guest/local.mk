@@ -3,7 +3,7 @@
 GUEST_SH_TESTS = tests/guest/launch-fallback.sh tests/guest/launch-hang.sh \
 	tests/guest/inspect-images.sh tests/guest/inspect-cli.sh
 TESTS += $(GUEST_SH_TESTS)
-EXTRA_DIST += $(GUEST_SH_TESTS)
+EXTRA_DIST += $(GUEST_SH_TESTS) tests/guest/inspect-lib.sh
 
 GUEST_UNIT_TESTS = \
 	tests/guest/test_appliance \
