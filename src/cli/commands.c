@@ -17,6 +17,7 @@ const struct cli_command cli_commands[] = {
 	CLI_PACKAGE_COMMAND,
 	CLI_REG_COMMAND,
 	CLI_VHDX_COMMAND,
+	CLI_INSPECT_COMMAND,
 	{ 0 },
 };
 /* clang-format on */

@@ -59,4 +59,15 @@ extern const struct cli_command cmd_vhdx_subcommands[];
 		.help = cmd_vhdx_help, .subcommands = cmd_vhdx_subcommands,  \
 	}
 
+enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv);
+extern const char cmd_inspect_help[];
+#define CLI_INSPECT_COMMAND                                                  \
+	{                                                                    \
+		.name = "inspect",                                           \
+		.summary =                                                   \
+			"report what an image holds and whether it is safe " \
+			"to service",                                        \
+		.help = cmd_inspect_help, .run = cmd_inspect,                \
+	}
+
 #endif /* HVO_CLI_COMMANDS_H */

@@ -14,6 +14,7 @@ hvoffline_SOURCES = \
 	%reldir%/cmd_cab.c \
 	%reldir%/cmd_package.c \
 	%reldir%/cmd_reg.c \
-	%reldir%/cmd_vhdx.c
+	%reldir%/cmd_vhdx.c \
+	%reldir%/cmd_inspect.c
 hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 hvoffline_LDADD = libhvo_internal.la $(DEP_LIBS)

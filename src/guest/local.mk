@@ -1,3 +1,13 @@
-# src/guest: access to a guest's filesystem (libguestfs appliance).
+# src/guest: access to a guest's disks and filesystems (guest.h), the
+# libguestfs appliance launch, and the small native readers that inspection
+# runs on bytes read from the guest (PE images, volume probes).
 libhvo_internal_la_SOURCES += \
-	%reldir%/launch.c %reldir%/launch.h
+	%reldir%/guest.h %reldir%/guest_int.h \
+	%reldir%/fs.c \
+	%reldir%/hostdir.c \
+	%reldir%/appliance.c \
+	%reldir%/image.c %reldir%/image.h \
+	%reldir%/launch.c %reldir%/launch.h \
+	%reldir%/pe.c %reldir%/pe.h \
+	%reldir%/ptable.c %reldir%/ptable.h \
+	%reldir%/volume.c %reldir%/volume.h

@@ -7,4 +7,5 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/fileio.c %reldir%/fileio.h \
 	%reldir%/json.c %reldir%/json.h \
 	%reldir%/sha256.c %reldir%/sha256.h \
+	%reldir%/tmpdir.c %reldir%/tmpdir.h \
 	%reldir%/utf.c %reldir%/utf.h

@@ -1,0 +1,1045 @@
+/*
+ * appliance.c - the libguestfs backend: one appliance launch for every
+ * image and ISO of a command.
+ *
+ * The session adds each image with an explicit format (never probed by
+ * qemu) and, for inspection, read-only: libguestfs then puts a throw-away
+ * overlay in front of it, so the image file is never opened for writing.
+ * After the launch (through guest_launch(), with its KVM -> TCG fallback)
+ * it reads every disk's partition table and volumes and creates one mount
+ * point per volume ("/hvo-d<disk>-v<volume>") before anything is mounted,
+ * which is what lets unrelated filesystems of several images be mounted at
+ * once (guestfs_mkmountpoint).  Guest paths are resolved with
+ * guestfs_case_sensitive_path(), because ntfs-3g exports NTFS names
+ * case-sensitively.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <guestfs.h>
+
+#include "guest/guest_int.h"
+#include "guest/ptable.h"
+
+/* The protocol moves at most ~4 MB per message (guestfs(3), PROTOCOL
+ * LIMITS); raw and partial reads go in 2 MiB pieces. */
+#define APP_CHUNK (2u * 1024 * 1024)
+/* statvfs f_flag bit for a read-only mount (ST_RDONLY). */
+#define APP_ST_RDONLY 1
+
+struct app_drive {
+	char *path, *format, *name;
+	bool readonly;
+};
+
+struct app_fs {
+	struct guest_fs base;
+	struct guest_session *s;
+	char mountpoint[64];
+};
+
+struct app_vol {
+	char mountpoint[64];
+	struct app_fs *fs; /* mounted filesystem, or NULL */
+	bool probed;
+	int probe_code;
+};
+
+struct app_disk {
+	struct guest_disk base;
+	struct guest_session *s;
+	char device[64]; /* "/dev/sda" */
+	bool readonly;
+	struct app_vol *vols;
+};
+
+struct guest_session {
+	struct guest_session_opts opts;
+	guestfs_h *g;
+	struct app_drive *drives;
+	size_t ndrives;
+	struct app_disk **disks;
+	struct guest_launch_result res;
+	unsigned launches;
+	bool launched;
+	char error[GUEST_ERROR_MAX];
+};
+
+static int session_fail(struct guest_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int session_fail(struct guest_session *s, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* The last libguestfs error as a guest_error class. */
+static int g_class(guestfs_h *g)
+{
+	int e = guestfs_last_errno(g);
+	return e != 0 ? guest_errno_class(e) : GUEST_E_IO;
+}
+
+static const char *g_msg(guestfs_h *g)
+{
+	const char *m = guestfs_last_error(g);
+	return m ? m : "unknown libguestfs error";
+}
+
+/* ------------------------------------------------------------------ */
+/* Filesystems.                                                        */
+/* ------------------------------------------------------------------ */
+
+static struct app_fs *A(struct guest_fs *fs)
+{
+	return (struct app_fs *)fs;
+}
+
+/* The appliance path of a normalised guest path. */
+static char *full_path(struct app_fs *a, const char *path)
+{
+	char *p;
+	if (asprintf(&p, "%s%s%s", a->mountpoint, path[0] ? "/" : "", path) < 0)
+		return NULL;
+	return p;
+}
+
+/*
+ * Resolves a normalised guest path to its appliance path (*@full_ret,
+ * caller frees).  When @must_exist, a missing path is GUEST_E_NOENT;
+ * *@exists_ret says whether it exists.
+ */
+static int app_resolve_full(struct guest_fs *fs, const char *path,
+			    bool must_exist, char **full_ret, bool *exists_ret)
+{
+	struct app_fs *a = A(fs);
+	guestfs_h *g = a->s->g;
+	*full_ret = NULL;
+	char *raw = full_path(a, path);
+	if (raw == NULL)
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				     path);
+	char *real = guestfs_case_sensitive_path(g, raw);
+	free(raw);
+	if (real == NULL)
+		/* The parent does not exist (or is not a directory). */
+		return guest_fs_fail(fs, GUEST_E_NOENT,
+				     "%s: no such file or directory", path);
+	int ex = guestfs_exists(g, real);
+	if (ex < 0) {
+		int r = guest_fs_fail(fs, g_class(g), "%s: %s", path, g_msg(g));
+		free(real);
+		return r;
+	}
+	if (must_exist && ex == 0) {
+		free(real);
+		return guest_fs_fail(fs, GUEST_E_NOENT,
+				     "%s: no such file or directory", path);
+	}
+	if (exists_ret)
+		*exists_ret = ex != 0;
+	*full_ret = real;
+	return GUEST_OK;
+}
+
+static int app_resolve(struct guest_fs *fs, const char *path,
+		       bool may_be_missing, char **real_ret)
+{
+	struct app_fs *a = A(fs);
+	char *full;
+	int r = app_resolve_full(fs, path, !may_be_missing, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	size_t mlen = strlen(a->mountpoint);
+	const char *rel = full + mlen;
+	if (*rel == '/')
+		rel++;
+	*real_ret = strdup(rel);
+	free(full);
+	if (*real_ret == NULL)
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				     path);
+	return GUEST_OK;
+}
+
+static enum guest_ftype mode_type(int64_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000:
+		return GUEST_FT_FILE;
+	case 0040000:
+		return GUEST_FT_DIR;
+	default:
+		return GUEST_FT_OTHER;
+	}
+}
+
+static int stat_full(struct guest_fs *fs, const char *path, const char *full,
+		     struct guest_stat *st)
+{
+	guestfs_h *g = A(fs)->s->g;
+	struct guestfs_statns *sn = guestfs_lstatns(g, full);
+	if (sn == NULL)
+		return guest_fs_fail(fs, g_class(g), "%s: %s", path, g_msg(g));
+	st->type = mode_type(sn->st_mode);
+	st->size = sn->st_size < 0 ? 0 : (uint64_t)sn->st_size;
+	guestfs_free_statns(sn);
+	return GUEST_OK;
+}
+
+static int app_stat(struct guest_fs *fs, const char *path,
+		    struct guest_stat *st)
+{
+	char *full;
+	int r = app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	r = stat_full(fs, path, full, st);
+	free(full);
+	return r;
+}
+
+/* Resolves an existing regular file. */
+static int resolve_file(struct guest_fs *fs, const char *path, char **full_ret,
+			uint64_t *size_ret)
+{
+	int r = app_resolve_full(fs, path, true, full_ret, NULL);
+	if (r != GUEST_OK)
+		return r;
+	struct guest_stat st;
+	r = stat_full(fs, path, *full_ret, &st);
+	if (r == GUEST_OK && st.type != GUEST_FT_FILE)
+		r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: not a regular file",
+				  path);
+	if (r != GUEST_OK) {
+		free(*full_ret);
+		*full_ret = NULL;
+		return r;
+	}
+	*size_ret = st.size;
+	return GUEST_OK;
+}
+
+static int app_read(struct guest_fs *fs, const char *path, size_t max,
+		    uint8_t **buf_ret, size_t *len_ret)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	uint64_t size;
+	int r = resolve_file(fs, path, &full, &size);
+	if (r != GUEST_OK)
+		return r;
+	if (size > max) {
+		free(full);
+		return guest_fs_fail(fs, GUEST_E_TOO_BIG,
+				     "%s: %llu bytes (the limit is %zu)", path,
+				     (unsigned long long)size, max);
+	}
+	size_t n;
+	char *data = guestfs_read_file(g, full, &n);
+	free(full);
+	if (data == NULL)
+		return guest_fs_fail(fs, g_class(g), "%s: read: %s", path,
+				     g_msg(g));
+	if (n > max) {
+		free(data);
+		return guest_fs_fail(fs, GUEST_E_TOO_BIG,
+				     "%s: grew beyond %zu bytes", path, max);
+	}
+	uint8_t *buf = realloc(data, n + 1);
+	if (buf == NULL) {
+		free(data);
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				     path);
+	}
+	buf[n] = '\0';
+	*buf_ret = buf;
+	*len_ret = n;
+	return GUEST_OK;
+}
+
+static int app_pread(struct guest_fs *fs, const char *path, uint64_t off,
+		     size_t len, uint8_t *buf, size_t *got_ret)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	uint64_t size;
+	int r = resolve_file(fs, path, &full, &size);
+	if (r != GUEST_OK)
+		return r;
+	size_t got = 0;
+	while (got < len && off + got < size) {
+		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
+		size_t n;
+		char *p = guestfs_pread(g, full, (int)want,
+					(int64_t)(off + got), &n);
+		if (p == NULL) {
+			r = guest_fs_fail(fs, g_class(g), "%s: read: %s", path,
+					  g_msg(g));
+			break;
+		}
+		if (n > want)
+			n = want;
+		memcpy(buf + got, p, n);
+		free(p);
+		got += n;
+		if (n == 0)
+			break;
+	}
+	free(full);
+	*got_ret = got;
+	return r;
+}
+
+/* Splits a resolved target into its directory and a temporary name
+ * beside it (both caller-freed). */
+static int temp_beside(struct guest_fs *fs, const char *path, const char *full,
+		       char **tmp_ret)
+{
+	const char *slash = strrchr(full, '/');
+	const char *base = slash ? slash + 1 : full;
+	char *tname = guest_tmp_name(base);
+	char *tmp = NULL;
+	if (tname != NULL &&
+	    asprintf(&tmp, "%.*s/%s", (int)(base - full - 1), full, tname) < 0)
+		tmp = NULL;
+	free(tname);
+	if (tmp == NULL)
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				     path);
+	*tmp_ret = tmp;
+	return GUEST_OK;
+}
+
+/* Resolves the target of a write: its directory must exist, and an
+ * existing target must be a regular file. */
+static int write_target(struct guest_fs *fs, const char *path, char **full_ret)
+{
+	bool exists;
+	int r = app_resolve_full(fs, path, false, full_ret, &exists);
+	if (r != GUEST_OK)
+		return r;
+	if (exists) {
+		struct guest_stat st;
+		r = stat_full(fs, path, *full_ret, &st);
+		if (r == GUEST_OK && st.type != GUEST_FT_FILE)
+			r = guest_fs_fail(fs, GUEST_E_ISDIR,
+					  "%s: exists and is not a regular "
+					  "file",
+					  path);
+		if (r != GUEST_OK) {
+			free(*full_ret);
+			*full_ret = NULL;
+		}
+	}
+	return r;
+}
+
+/*
+ * The switch-over of an atomic write: the new content is complete in @tmp;
+ * rename it over @full (one directory-index update in ntfs-3g) and flush.
+ * On failure the temporary file is removed and the target is unchanged.
+ */
+static int commit_temp(struct guest_fs *fs, const char *path, const char *tmp,
+		       const char *full)
+{
+	guestfs_h *g = A(fs)->s->g;
+	if (guestfs_rename(g, tmp, full) != 0) {
+		int r = guest_fs_fail(fs, g_class(g), "%s: rename: %s", path,
+				      g_msg(g));
+		guestfs_rm_f(g, tmp);
+		return r;
+	}
+	if (guestfs_sync(g) != 0)
+		return guest_fs_fail(fs, GUEST_E_IO, "%s: sync: %s", path,
+				     g_msg(g));
+	return GUEST_OK;
+}
+
+/* The new content of an atomic replace, as one libguestfs call that
+ * writes @tmp (guestfs_write or guestfs_upload). */
+struct fill {
+	const void *data; /* guestfs_write */
+	size_t len;
+	const char *host_path; /* guestfs_upload, when not NULL */
+};
+
+/*
+ * Replaces @path atomically: the new content goes to a temporary name in
+ * the same directory, then commit_temp() renames it over the target.
+ */
+static int atomic_replace(struct guest_fs *fs, const char *path,
+			  const struct fill *fill)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full = NULL, *tmp = NULL;
+	int r = write_target(fs, path, &full);
+	if (r != GUEST_OK)
+		return r;
+	r = temp_beside(fs, path, full, &tmp);
+	if (r != GUEST_OK) {
+		free(full);
+		return r;
+	}
+	int rc = fill->host_path != NULL
+			 ? guestfs_upload(g, fill->host_path, tmp)
+			 : guestfs_write(g, tmp, fill->data, fill->len);
+	if (rc != 0) {
+		r = guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
+				  fill->host_path ? " from " : "",
+				  fill->host_path ? fill->host_path : "",
+				  g_msg(g));
+		guestfs_rm_f(g, tmp);
+	} else {
+		r = commit_temp(fs, path, tmp, full);
+	}
+	free(tmp);
+	free(full);
+	return r;
+}
+
+static int app_write_atomic(struct guest_fs *fs, const char *path,
+			    const void *data, size_t len)
+{
+	struct fill fill = { .data = data, .len = len };
+	return atomic_replace(fs, path, &fill);
+}
+
+static int app_mkdir(struct guest_fs *fs, const char *path)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	int r = app_resolve_full(fs, path, false, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	if (guestfs_mkdir(g, full) != 0)
+		r = guest_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
+				  g_msg(g));
+	free(full);
+	return r;
+}
+
+static int app_list(struct guest_fs *fs, const char *path, char ***names_ret,
+		    size_t *n_ret)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	int r = app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	char **list = guestfs_ls(g, full);
+	free(full);
+	if (list == NULL)
+		return guest_fs_fail(fs, g_class(g), "%s: %s", path, g_msg(g));
+	size_t n = 0;
+	while (list[n] != NULL)
+		n++;
+	/* guestfs_ls returns a NULL-terminated array of strings: the same
+	 * ownership as ours, minus the terminator, which we keep. */
+	*names_ret = list;
+	*n_ret = n;
+	return GUEST_OK;
+}
+
+static int app_rename(struct guest_fs *fs, const char *from, const char *to)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *ffrom, *fto;
+	int r = app_resolve_full(fs, from, true, &ffrom, NULL);
+	if (r != GUEST_OK)
+		return r;
+	r = app_resolve_full(fs, to, false, &fto, NULL);
+	if (r != GUEST_OK) {
+		free(ffrom);
+		return r;
+	}
+	if (guestfs_rename(g, ffrom, fto) != 0)
+		r = guest_fs_fail(fs, g_class(g), "rename %s to %s: %s", from,
+				  to, g_msg(g));
+	else if (guestfs_sync(g) != 0)
+		r = guest_fs_fail(fs, GUEST_E_IO, "rename %s: sync: %s", from,
+				  g_msg(g));
+	free(ffrom);
+	free(fto);
+	return r;
+}
+
+static int app_remove(struct guest_fs *fs, const char *path)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	int r = app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	int dir = guestfs_is_dir(g, full);
+	int rc = dir == 1 ? guestfs_rmdir(g, full) : guestfs_rm(g, full);
+	if (rc != 0)
+		r = guest_fs_fail(fs, g_class(g), "%s: remove: %s", path,
+				  g_msg(g));
+	free(full);
+	return r;
+}
+
+static int app_copy_out(struct guest_fs *fs, const char *path,
+			const char *host_path)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	uint64_t size;
+	int r = resolve_file(fs, path, &full, &size);
+	if (r != GUEST_OK)
+		return r;
+	if (guestfs_download(g, full, host_path) != 0)
+		r = guest_fs_fail(fs, g_class(g), "%s to %s: %s", path,
+				  host_path, g_msg(g));
+	free(full);
+	return r;
+}
+
+static int app_copy_in_atomic(struct guest_fs *fs, const char *host_path,
+			      const char *path)
+{
+	struct fill fill = { .host_path = host_path };
+	return atomic_replace(fs, path, &fill);
+}
+
+static void app_fs_close(struct guest_fs *fs)
+{
+	free(fs);
+}
+
+static const struct guest_fs_ops app_fs_ops = {
+	.resolve = app_resolve,
+	.stat = app_stat,
+	.read = app_read,
+	.pread = app_pread,
+	.write_atomic = app_write_atomic,
+	.mkdir = app_mkdir,
+	.list = app_list,
+	.rename = app_rename,
+	.remove = app_remove,
+	.copy_out = app_copy_out,
+	.copy_in_atomic = app_copy_in_atomic,
+	.close = app_fs_close,
+};
+
+/* ------------------------------------------------------------------ */
+/* Disks.                                                              */
+/* ------------------------------------------------------------------ */
+
+static struct app_disk *AD(struct guest_disk *d)
+{
+	return (struct app_disk *)d;
+}
+
+static int appd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
+		      size_t len, uint8_t *buf, size_t *got_ret)
+{
+	guestfs_h *g = AD(disk)->s->g;
+	const struct guest_volume *v = &disk->layout.volumes[vol];
+	size_t got = 0;
+	while (got < len && off + got < v->size) {
+		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
+		size_t n;
+		char *p = guestfs_pread_device(g, v->device, (int)want,
+					       (int64_t)(off + got), &n);
+		if (p == NULL)
+			return guest_disk_fail(disk, g_class(g), "%s: %s: %s",
+					       disk->name, v->device, g_msg(g));
+		if (n > want)
+			n = want;
+		memcpy(buf + got, p, n);
+		free(p);
+		got += n;
+		if (n == 0)
+			break;
+	}
+	*got_ret = got;
+	return GUEST_OK;
+}
+
+static int appd_probe_rw(struct guest_disk *disk, size_t vol, int *code_ret)
+{
+	struct app_disk *ad = AD(disk);
+	guestfs_h *g = ad->s->g;
+	const struct guest_volume *v = &disk->layout.volumes[vol];
+	struct app_vol *av = &ad->vols[vol];
+	if (strcmp(v->fstype, "ntfs") != 0)
+		return guest_disk_fail(disk, GUEST_E_UNSUPPORTED,
+				       "%s: %s is not NTFS", disk->name,
+				       v->device);
+	if (!av->probed) {
+		/* A mounted volume answers "in use": probe before mounting. */
+		if (av->fs != NULL)
+			return guest_disk_fail(disk, GUEST_E_STATE,
+					       "%s: %s: probe before mounting",
+					       disk->name, v->device);
+		int code = guestfs_ntfs_3g_probe(g, 1, v->device);
+		if (code < 0)
+			return guest_disk_fail(disk, g_class(g),
+					       "%s: %s: ntfs-3g probe: %s",
+					       disk->name, v->device, g_msg(g));
+		av->probed = true;
+		av->probe_code = code;
+	}
+	*code_ret = av->probe_code;
+	return GUEST_OK;
+}
+
+static int appd_umount(struct app_disk *ad, size_t vol)
+{
+	struct app_vol *av = &ad->vols[vol];
+	if (av->fs == NULL)
+		return GUEST_OK;
+	int r = GUEST_OK;
+	if (guestfs_umount(ad->s->g, av->mountpoint) != 0)
+		r = guest_disk_fail(&ad->base, GUEST_E_IO, "%s: umount %s: %s",
+				    ad->base.name,
+				    ad->base.layout.volumes[vol].device,
+				    g_msg(ad->s->g));
+	free(av->fs);
+	av->fs = NULL;
+	return r;
+}
+
+static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
+		      struct guest_fs **fs_ret)
+{
+	struct app_disk *ad = AD(disk);
+	guestfs_h *g = ad->s->g;
+	const struct guest_volume *v = &disk->layout.volumes[vol];
+	struct app_vol *av = &ad->vols[vol];
+	if (av->fs != NULL && av->fs->base.readonly == readonly) {
+		*fs_ret = &av->fs->base;
+		return GUEST_OK;
+	}
+	if (!readonly && ad->readonly)
+		return guest_disk_fail(disk, GUEST_E_ROFS,
+				       "%s: the image was opened read-only",
+				       disk->name);
+	int r = appd_umount(ad, vol);
+	if (r != GUEST_OK)
+		return r;
+	/* NTFS goes through ntfs-3g explicitly: its refusals and its
+	 * read-only fallback are what the safety checks are built on. */
+	const char *vfs = strcmp(v->fstype, "ntfs") == 0 ? "ntfs-3g" : "";
+	int rc = guestfs_mount_vfs(g, readonly ? "ro" : "", vfs, v->device,
+				   av->mountpoint);
+	if (rc != 0)
+		return guest_disk_fail(disk, GUEST_E_MOUNT, "%s: %s: %s",
+				       disk->name, v->device, g_msg(g));
+	if (!readonly) {
+		/* ntfs-3g mounts a hibernated or unclean volume read-only
+		 * instead of failing: a write would fail later, or worse. */
+		struct guestfs_statvfs *sv = guestfs_statvfs(g, av->mountpoint);
+		bool ro = sv == NULL || (sv->flag & APP_ST_RDONLY) != 0;
+		if (sv)
+			guestfs_free_statvfs(sv);
+		if (ro) {
+			guestfs_umount(g, av->mountpoint);
+			return guest_disk_fail(disk, GUEST_E_ROFS,
+					       "%s: %s mounts only read-only "
+					       "(hibernated, Fast Startup or "
+					       "not cleanly unmounted)",
+					       disk->name, v->device);
+		}
+	}
+	struct app_fs *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		guestfs_umount(g, av->mountpoint);
+		return guest_disk_fail(disk, GUEST_E_NOMEM, "out of memory");
+	}
+	a->base.ops = &app_fs_ops;
+	a->base.readonly = readonly;
+	a->base.owned_by_disk = true;
+	snprintf(a->base.name, sizeof(a->base.name), "%s", v->device);
+	a->s = ad->s;
+	snprintf(a->mountpoint, sizeof(a->mountpoint), "%s", av->mountpoint);
+	av->fs = a;
+	*fs_ret = &a->base;
+	return GUEST_OK;
+}
+
+static void appd_close(struct guest_disk *disk)
+{
+	struct app_disk *ad = AD(disk);
+	for (size_t i = 0; i < disk->layout.nvolumes; i++)
+		free(ad->vols[i].fs);
+	free(ad->vols);
+	free(disk->volumes);
+	free(disk->name);
+	free(ad);
+}
+
+static const struct guest_disk_ops app_disk_ops = {
+	.pread = appd_pread,
+	.probe_rw = appd_probe_rw,
+	.mount = appd_mount,
+	.close = appd_close,
+};
+
+/* ------------------------------------------------------------------ */
+/* Session.                                                            */
+/* ------------------------------------------------------------------ */
+
+struct guest_session *guest_session_new(const struct guest_session_opts *opts)
+{
+	struct guest_session *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	if (opts != NULL)
+		s->opts = *opts;
+	return s;
+}
+
+const char *guest_session_error(const struct guest_session *s)
+{
+	return s->error;
+}
+
+int guest_session_add(struct guest_session *s, const char *path,
+		      const char *format, bool readonly, const char *name)
+{
+	if (s->launched) {
+		session_fail(s, GUEST_E_STATE,
+			     "%s: images must be added before launch",
+			     name ? name : path);
+		return -1;
+	}
+	if (format == NULL || format[0] == '\0') {
+		session_fail(s, GUEST_E_STATE, "%s: no image format given",
+			     path);
+		return -1;
+	}
+	struct app_drive *nd =
+		realloc(s->drives, (s->ndrives + 1) * sizeof(*nd));
+	if (nd == NULL) {
+		session_fail(s, GUEST_E_NOMEM, "out of memory");
+		return -1;
+	}
+	s->drives = nd;
+	struct app_drive *d = &s->drives[s->ndrives];
+	d->path = strdup(path);
+	d->format = strdup(format);
+	d->name = strdup(name ? name : path);
+	d->readonly = readonly;
+	if (d->path == NULL || d->format == NULL || d->name == NULL) {
+		free(d->path);
+		free(d->format);
+		free(d->name);
+		{
+			session_fail(s, GUEST_E_NOMEM, "out of memory");
+			return -1;
+		}
+	}
+	return (int)s->ndrives++;
+}
+
+static void on_launch_done(guestfs_h *g, void *opaque, uint64_t event,
+			   int event_handle, int flags, const char *buf,
+			   size_t buf_len, const uint64_t *array,
+			   size_t array_len)
+{
+	(void)g;
+	(void)event;
+	(void)event_handle;
+	(void)flags;
+	(void)buf;
+	(void)buf_len;
+	(void)array;
+	(void)array_len;
+	struct guest_session *s = opaque;
+	s->launches++;
+	if (s->opts.event) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "appliance launch #%u done",
+			 s->launches);
+		s->opts.event(s->opts.event_ctx, "launch-done", msg);
+	}
+}
+
+static void on_notice(void *ctx, const char *msg)
+{
+	struct guest_session *s = ctx;
+	if (s->opts.event)
+		s->opts.event(s->opts.event_ctx, "notice", msg);
+}
+
+/* guest_launch() setup: may run twice (the TCG retry), on fresh handles. */
+static int setup_drives(guestfs_h *g, void *ctx)
+{
+	struct guest_session *s = ctx;
+	if (guestfs_set_event_callback(g, on_launch_done,
+				       GUESTFS_EVENT_LAUNCH_DONE, 0, s) < 0)
+		return -1;
+	for (size_t i = 0; i < s->ndrives; i++) {
+		const struct app_drive *d = &s->drives[i];
+		if (guestfs_add_drive_opts(
+			    g, d->path, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
+			    d->format, GUESTFS_ADD_DRIVE_OPTS_READONLY,
+			    d->readonly ? 1 : 0, -1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Adds one volume to a disk's list. */
+static int add_volume(struct app_disk *ad, const struct guest_volume *v)
+{
+	struct guest_disk *d = &ad->base;
+	size_t n = d->layout.nvolumes;
+	struct guest_volume *nv = realloc(d->volumes, (n + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return GUEST_E_NOMEM;
+	d->volumes = nv;
+	d->volumes[n] = *v;
+	d->layout.volumes = d->volumes;
+	d->layout.nvolumes = n + 1;
+	return GUEST_OK;
+}
+
+/* Fills in what blkid says about a volume's filesystem. */
+static void probe_fs(guestfs_h *g, struct guest_volume *v)
+{
+	char *t = guestfs_vfs_type(g, v->device);
+	copy_field(v->fstype, sizeof(v->fstype), t);
+	free(t);
+}
+
+struct dev_reader {
+	guestfs_h *g;
+	const char *device;
+};
+
+/* guest_read_fn over a whole appliance device. */
+static int read_device(void *ctx, uint64_t off, size_t len, uint8_t *buf)
+{
+	struct dev_reader *r = ctx;
+	size_t got = 0;
+	while (got < len) {
+		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
+		size_t n;
+		char *p = guestfs_pread_device(r->g, r->device, (int)want,
+					       (int64_t)(off + got), &n);
+		if (p == NULL)
+			return -1;
+		if (n > want)
+			n = want;
+		memcpy(buf + got, p, n);
+		free(p);
+		if (n == 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+static int discover_disk(struct guest_session *s, struct app_disk *ad)
+{
+	guestfs_h *g = s->g;
+	struct guest_disk *d = &ad->base;
+	int64_t size = guestfs_blockdev_getsize64(g, ad->device);
+	if (size < 0)
+		return session_fail(s, GUEST_E_IO, "%s: %s", d->name, g_msg(g));
+	d->layout.size = (uint64_t)size;
+
+	/* The partition table is read natively from the raw sectors: one
+	 * read instead of a parted or sfdisk process per partition. */
+	struct dev_reader rd = { .g = g, .device = ad->device };
+	struct guest_partition *parts;
+	size_t nparts;
+	int r = guest_ptable_read(read_device, &rd, d->layout.size,
+				  &d->layout.ptable, &parts, &nparts,
+				  d->layout.problem, sizeof(d->layout.problem));
+	if (r == GUEST_PTABLE_IO)
+		return session_fail(s, GUEST_E_IO, "%s: %s", d->name,
+				    d->layout.problem);
+	if (r != GUEST_PTABLE_OK) {
+		/* Reported by inspection; the disk has no volumes. */
+		d->layout.ptable = GUEST_PTABLE_OTHER;
+		return GUEST_OK;
+	}
+	d->layout.problem[0] = '\0';
+
+	/* No partition table is not an error: a whole-disk filesystem
+	 * (an ISO, a bare NTFS volume) or an empty disk. */
+	if (d->layout.ptable == GUEST_PTABLE_NONE) {
+		struct guest_volume v = { .partnum = 0,
+					  .size = d->layout.size };
+		copy_field(v.device, sizeof(v.device), ad->device);
+		probe_fs(g, &v);
+		return add_volume(ad, &v);
+	}
+	r = GUEST_OK;
+	for (size_t i = 0; i < nparts && r == GUEST_OK; i++) {
+		struct guest_volume v = {
+			.partnum = parts[i].partnum,
+			.start = parts[i].start,
+			.size = parts[i].size,
+			.mbr_id = parts[i].mbr_id,
+		};
+		copy_field(v.gpt_type, sizeof(v.gpt_type), parts[i].gpt_type);
+		/* Partition devices of /dev/sdX are /dev/sdXN, numbered as
+		 * guest_ptable_read() numbers them (the kernel's way). */
+		snprintf(v.device, sizeof(v.device), "%s%u", ad->device,
+			 parts[i].partnum);
+		probe_fs(g, &v);
+		if (add_volume(ad, &v) != GUEST_OK)
+			r = session_fail(s, GUEST_E_NOMEM, "out of memory");
+	}
+	free(parts);
+	return r;
+}
+
+static int discover(struct guest_session *s)
+{
+	guestfs_h *g = s->g;
+	char **devs = guestfs_list_devices(g);
+	if (devs == NULL)
+		return session_fail(s, GUEST_E_IO, "list devices: %s",
+				    g_msg(g));
+	s->disks = calloc(s->ndrives ? s->ndrives : 1, sizeof(*s->disks));
+	int r = s->disks ? GUEST_OK : GUEST_E_NOMEM;
+	for (size_t i = 0; devs[i] != NULL && r == GUEST_OK; i++) {
+		int idx = guestfs_device_index(g, devs[i]);
+		if (idx < 0 || (size_t)idx >= s->ndrives ||
+		    s->disks[idx] != NULL)
+			continue;
+		struct app_disk *ad = calloc(1, sizeof(*ad));
+		if (ad == NULL) {
+			r = GUEST_E_NOMEM;
+			break;
+		}
+		s->disks[idx] = ad;
+		ad->base.ops = &app_disk_ops;
+		ad->base.owned_by_session = true;
+		ad->base.name = strdup(s->drives[idx].name);
+		ad->s = s;
+		ad->readonly = s->drives[idx].readonly;
+		copy_field(ad->device, sizeof(ad->device), devs[i]);
+		if (ad->base.name == NULL)
+			r = GUEST_E_NOMEM;
+	}
+	for (size_t i = 0; devs[i] != NULL; i++)
+		free(devs[i]);
+	free(devs);
+	if (r != GUEST_OK)
+		return session_fail(s, r, "out of memory");
+	for (size_t i = 0; i < s->ndrives; i++) {
+		if (s->disks[i] == NULL)
+			return session_fail(s, GUEST_E_IO,
+					    "%s: the appliance does not show "
+					    "this disk",
+					    s->drives[i].name);
+		r = discover_disk(s, s->disks[i]);
+		if (r != GUEST_OK)
+			return r;
+	}
+	/* Mount points for every volume, before the first mount. */
+	for (size_t i = 0; i < s->ndrives; i++) {
+		struct app_disk *ad = s->disks[i];
+		size_t n = ad->base.layout.nvolumes;
+		ad->vols = calloc(n ? n : 1, sizeof(*ad->vols));
+		if (ad->vols == NULL)
+			return session_fail(s, GUEST_E_NOMEM, "out of memory");
+		for (size_t j = 0; j < n; j++) {
+			struct app_vol *av = &ad->vols[j];
+			snprintf(av->mountpoint, sizeof(av->mountpoint),
+				 "/hvo-d%zu-v%zu", i, j);
+			if (guestfs_mkmountpoint(g, av->mountpoint) != 0)
+				return session_fail(s, GUEST_E_IO,
+						    "mount point %s: %s",
+						    av->mountpoint, g_msg(g));
+		}
+	}
+	return GUEST_OK;
+}
+
+int guest_session_launch(struct guest_session *s)
+{
+	if (s->launched)
+		return session_fail(s, GUEST_E_STATE, "already launched");
+	struct guest_launch_opts lo = s->opts.launch;
+	lo.notice = on_notice;
+	lo.notice_ctx = s;
+	if (guest_launch(&lo, setup_drives, s, &s->g, &s->res) != 0)
+		return session_fail(s, GUEST_E_LAUNCH, "%s", s->res.error);
+	s->launched = true;
+	return discover(s);
+}
+
+const struct guest_launch_result *guest_session_launch_result(
+	const struct guest_session *s)
+{
+	return &s->res;
+}
+
+unsigned guest_session_launches(const struct guest_session *s)
+{
+	return s->launches;
+}
+
+size_t guest_session_ndisks(const struct guest_session *s)
+{
+	return s->ndrives;
+}
+
+struct guest_disk *guest_session_disk(struct guest_session *s, size_t i)
+{
+	if (!s->launched || s->disks == NULL || i >= s->ndrives ||
+	    s->disks[i] == NULL)
+		return NULL;
+	return &s->disks[i]->base;
+}
+
+int guest_session_shutdown(struct guest_session *s)
+{
+	if (s->g == NULL)
+		return GUEST_OK;
+	int r = GUEST_OK;
+	for (size_t i = 0; s->disks != NULL && i < s->ndrives; i++) {
+		struct app_disk *ad = s->disks[i];
+		if (ad == NULL || ad->vols == NULL)
+			continue;
+		for (size_t j = 0; j < ad->base.layout.nvolumes; j++)
+			if (appd_umount(ad, j) != GUEST_OK && r == GUEST_OK)
+				r = session_fail(s, GUEST_E_IO, "%s",
+						 ad->base.error);
+	}
+	if (guestfs_shutdown(s->g) != 0 && r == GUEST_OK)
+		r = session_fail(s, GUEST_E_IO, "appliance shutdown: %s",
+				 g_msg(s->g));
+	guestfs_close(s->g);
+	s->g = NULL;
+	return r;
+}
+
+void guest_session_close(struct guest_session *s)
+{
+	if (s == NULL)
+		return;
+	guest_session_shutdown(s);
+	for (size_t i = 0; i < s->ndrives; i++) {
+		if (s->disks != NULL && s->disks[i] != NULL)
+			appd_close(&s->disks[i]->base);
+		free(s->drives[i].path);
+		free(s->drives[i].format);
+		free(s->drives[i].name);
+	}
+	free(s->disks);
+	free(s->drives);
+	free(s);
+}

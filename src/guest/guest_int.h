@@ -1,0 +1,91 @@
+/*
+ * guest_int.h - what the guest backends share (internal).
+ *
+ * The public functions in fs.c validate and normalise guest paths, check
+ * the read-only flag and then call the backend through these tables, so a
+ * backend only ever sees paths of the form "Windows/System32/config" (no
+ * leading or doubled separators, no "." or "..", "" for the root).
+ */
+#ifndef HVO_GUEST_GUEST_INT_H
+#define HVO_GUEST_GUEST_INT_H
+
+#include <stdarg.h>
+
+#include "guest/guest.h"
+
+#define GUEST_ERROR_MAX 512
+
+struct guest_fs_ops {
+	int (*resolve)(struct guest_fs *fs, const char *path,
+		       bool may_be_missing, char **real_ret);
+	int (*stat)(struct guest_fs *fs, const char *path,
+		    struct guest_stat *st);
+	int (*read)(struct guest_fs *fs, const char *path, size_t max,
+		    uint8_t **buf_ret, size_t *len_ret);
+	int (*pread)(struct guest_fs *fs, const char *path, uint64_t off,
+		     size_t len, uint8_t *buf, size_t *got_ret);
+	int (*write_atomic)(struct guest_fs *fs, const char *path,
+			    const void *data, size_t len);
+	/* Creates one directory; its parent exists, it does not. */
+	int (*mkdir)(struct guest_fs *fs, const char *path);
+	int (*list)(struct guest_fs *fs, const char *path, char ***names_ret,
+		    size_t *n_ret);
+	int (*rename)(struct guest_fs *fs, const char *from, const char *to);
+	int (*remove)(struct guest_fs *fs, const char *path);
+	int (*copy_out)(struct guest_fs *fs, const char *path,
+			const char *host_path);
+	int (*copy_in_atomic)(struct guest_fs *fs, const char *host_path,
+			      const char *path);
+	void (*close)(struct guest_fs *fs);
+};
+
+/* The common part; a backend's filesystem embeds it first. */
+struct guest_fs {
+	const struct guest_fs_ops *ops;
+	char name[256];
+	bool readonly;
+	bool owned_by_disk;
+	char error[GUEST_ERROR_MAX];
+};
+
+struct guest_disk_ops {
+	int (*pread)(struct guest_disk *disk, size_t vol, uint64_t off,
+		     size_t len, uint8_t *buf, size_t *got_ret);
+	int (*probe_rw)(struct guest_disk *disk, size_t vol, int *code_ret);
+	int (*mount)(struct guest_disk *disk, size_t vol, bool readonly,
+		     struct guest_fs **fs_ret);
+	void (*close)(struct guest_disk *disk);
+};
+
+struct guest_disk {
+	const struct guest_disk_ops *ops;
+	char *name;
+	struct guest_disk_layout layout;
+	struct guest_volume *volumes; /* layout.volumes points here */
+	bool owned_by_session;
+	char error[GUEST_ERROR_MAX];
+};
+
+/* Sets @fs's error message ("<path>: <why>") and returns @err. */
+int guest_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int guest_disk_fail(struct guest_disk *disk, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Maps an errno value to a guest_error. */
+int guest_errno_class(int e);
+
+/* Splits a normalised path into its parent ("" for the root) and last
+ * component; returns pointers into a copy in *@copy_ret (caller frees). */
+int guest_path_split(const char *path, char **copy_ret, const char **dir_ret,
+		     const char **base_ret);
+
+/* Sorts names bytewise. */
+void guest_names_sort(char **names, size_t n);
+
+/* Name for a temporary file beside @base in the same directory:
+ * ".<base>.hvo-<pid>-<n>" (caller frees).  The leading dot keeps it out of
+ * the way; the pid and counter keep two writers apart. */
+char *guest_tmp_name(const char *base);
+
+#endif /* HVO_GUEST_GUEST_INT_H */

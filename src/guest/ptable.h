@@ -1,0 +1,65 @@
+/*
+ * ptable.h - MBR and GPT partition tables, read natively.
+ *
+ * Discovery needs each partition's number, extent and type (MBR type byte
+ * or GPT type GUID) to find the EFI system partition and to skip extended
+ * containers.  Reading them from the raw sectors costs one read, where the
+ * appliance's parted/sfdisk cost a process per partition (seconds under
+ * TCG).  Numbering follows the kernel's (and parted's): MBR primary slots
+ * are 1 to 4 whatever is empty, logical partitions 5 and up in chain order;
+ * GPT partition N is entry N-1.
+ *
+ * Sources: UEFI Specification 2.10, section 5.2 "LBA 0 Format" (legacy and
+ * protective MBR) and 5.3 "GUID Partition Table (GPT) Disk Layout" (header
+ * fields, CRC32 of header and entry array, backup header at the last LBA);
+ * the extended-partition chain as the Linux kernel reads it
+ * (block/partitions/msdos.c: each EBR's first entry is a logical
+ * partition relative to that EBR, the second links to the next EBR relative
+ * to the start of the extended partition).
+ */
+#ifndef HVO_GUEST_PTABLE_H
+#define HVO_GUEST_PTABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/guest.h"
+
+/* Sector size assumed for the tables: qemu presents 512-byte logical
+ * sectors, and VHDX images with 4 KiB logical sectors are not opened by
+ * the appliance (ARCHITECTURE.md). */
+#define GUEST_PTABLE_SECTOR 512
+
+enum guest_ptable_error {
+	GUEST_PTABLE_OK = 0,
+	GUEST_PTABLE_CORRUPT = 1, /* a table whose fields are impossible */
+	GUEST_PTABLE_IO = 2,	  /* the read callback failed */
+};
+
+struct guest_partition {
+	unsigned partnum;
+	uint64_t start, size; /* bytes */
+	uint8_t mbr_id;	      /* MBR type; 0 on GPT */
+	char gpt_type[40];    /* GPT type GUID, upper case; "" on MBR */
+};
+
+/* Reads @len bytes at @off of the disk into @buf; returns 0, or -1. */
+typedef int (*guest_read_fn)(void *ctx, uint64_t off, size_t len, uint8_t *buf);
+
+/*
+ * Reads the partition table of a disk of @disk_size bytes.  On success
+ * *@type is NONE (no table: a whole-disk filesystem or an empty disk), MBR
+ * or GPT, and *@parts_ret (caller frees) holds *@n_ret partitions, without
+ * extended containers.  Returns a guest_ptable_error; @why says what was
+ * wrong.
+ */
+int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
+		      enum guest_ptable *type,
+		      struct guest_partition **parts_ret, size_t *n_ret,
+		      char *why, size_t whysize);
+
+/* Formats a GPT GUID (16 bytes, mixed-endian on disk) as upper-case text
+ * "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" into @out (at least 37 bytes). */
+void guest_guid_format(const uint8_t *g, char *out);
+
+#endif /* HVO_GUEST_PTABLE_H */

@@ -1,0 +1,51 @@
+/*
+ * inspect_run.h - inspecting several images in one appliance launch.
+ *
+ * The whole of steps 1 to 3 for a command's images: the native pre-flight
+ * of each file, one session holding every image that may be opened (and
+ * any ISO the command needs as a source), the launch, the facts of each
+ * disk and their evaluation.  The session stays open for the caller: the
+ * source ISOs are read from it, and `apply` writes through it.
+ */
+#ifndef HVO_SERVICING_INSPECT_RUN_H
+#define HVO_SERVICING_INSPECT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "guest/guest.h"
+#include "servicing/inspect.h"
+
+struct svc_run_opts {
+	struct guest_session_opts guest;
+	bool writable;	    /* images read-write (apply); inspect: false */
+	const char *tmpdir; /* private host directory for hive copies */
+	/* ISO images added read-only after the images (sources). */
+	const char *const *isos;
+	size_t nisos;
+};
+
+struct svc_run {
+	struct guest_session *session; /* NULL if nothing was launched */
+	int *image_disk;	       /* per image: disk index, or -1 */
+	int *iso_disk;		       /* per ISO: disk index, or -1 */
+	char error[512];	       /* why the launch failed, if it did */
+	bool launch_failed;
+};
+
+/*
+ * Inspects @n images into @facts (initialised here).  Images that fail the
+ * pre-flight, or that the appliance cannot open (differencing disks), are
+ * not added to the session.  Returns 0 when the appliance launched (or had
+ * nothing to open), or -1 when it failed (@run->error says why; every
+ * launchable image then has a disk error).  Release with svc_run_close().
+ */
+int svc_inspect_images(const struct svc_run_opts *opts,
+		       const char *const *images, size_t n,
+		       struct svc_facts *facts, struct svc_run *run);
+
+/* Closes the session (see guest_session_shutdown() for the result) and
+ * frees @run's arrays. */
+int svc_run_close(struct svc_run *run);
+
+#endif /* HVO_SERVICING_INSPECT_RUN_H */

@@ -1,0 +1,8 @@
+# src/servicing: inspect, plan, apply, verify (ARCHITECTURE.md).
+libhvo_internal_la_SOURCES += \
+	%reldir%/inspect.c %reldir%/inspect.h \
+	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
+	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \
+	%reldir%/inspect_report.c %reldir%/inspect_report.h \
+	%reldir%/inspect_run.c %reldir%/inspect_run.h \
+	%reldir%/inspect_source.c %reldir%/inspect_source.h

@@ -1,0 +1,254 @@
+/*
+ * test_appliance.c - the libguestfs backend of the guest interface on real
+ * NTFS, in one appliance launch: the operations the servicing engine
+ * writes with (atomic replace, mkdir -p, rename, remove, copy in and out)
+ * on a writable copy of a test image, and the refusals that protect
+ * images (a read-only image, a hibernated volume that ntfs-3g would only
+ * mount read-only).  Afterwards guestfish, an independent reader, checks
+ * what reached the image.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "guest/guest.h"
+#include "guest/image.h"
+#include "tests/lib/hvotest.h"
+
+static char *tmp;
+static char image_dir[4096];
+
+static char *at(const char *rel)
+{
+	static char buf[4][4096];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
+	return buf[i];
+}
+
+static unsigned events;
+
+static void on_event(void *ctx, const char *what, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	if (strcmp(what, "launch-done") == 0)
+		events++;
+}
+
+static void test_session(void **state)
+{
+	(void)state;
+	char *cmd;
+	if (asprintf(&cmd,
+		     "cp '%s/win7-x86.vhdx' '%s/rw.vhdx' && "
+		     "cp '%s/hibernated.vhdx' '%s/hib.vhdx' && "
+		     "cp '%s/ws2012-x64.vhdx' '%s/ro.vhdx'",
+		     image_dir, tmp, image_dir, tmp, image_dir, tmp) < 0)
+		abort();
+	assert_int_equal(hvo_test_run(cmd, NULL), 0);
+	free(cmd);
+	char ro_sum[65], ro_after[65];
+	hvo_test_sha256_file(at("ro.vhdx"), ro_sum);
+
+	struct guest_session_opts o = { .event = on_event };
+	struct guest_session *s = guest_session_new(&o);
+	assert_non_null(s);
+	/* The format is always given; no format is refused. */
+	assert_int_equal(guest_session_add(s, at("rw.vhdx"), NULL, false, NULL),
+			 -1);
+	assert_int_equal(
+		guest_session_add(s, at("rw.vhdx"), "vhdx", false, "rw.vhdx"),
+		0);
+	assert_int_equal(
+		guest_session_add(s, at("hib.vhdx"), "vhdx", false, "hib.vhdx"),
+		1);
+	assert_int_equal(
+		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro.vhdx"),
+		2);
+	assert_null(guest_session_disk(s, 0)); /* not launched yet */
+	if (guest_session_launch(s) != GUEST_OK)
+		fail_msg("launch: %s", guest_session_error(s));
+	assert_int_equal(guest_session_launches(s), 1);
+	assert_int_equal(events, 1);
+	assert_int_equal(guest_session_ndisks(s), 3);
+	assert_int_equal(guest_session_add(s, at("x"), "raw", true, NULL), -1);
+
+	/* ---- writes on the writable copy ---- */
+	struct guest_disk *d = guest_session_disk(s, 0);
+	assert_string_equal(guest_disk_name(d), "rw.vhdx");
+	const struct guest_disk_layout *l = guest_disk_layout(d);
+	assert_int_equal(l->ptable, GUEST_PTABLE_MBR);
+	assert_int_equal(l->nvolumes, 2);
+	int code;
+	assert_int_equal(guest_disk_probe_rw(d, 1, &code), GUEST_OK);
+	assert_int_equal(code, 0);
+	struct guest_fs *fs;
+	if (guest_disk_mount(d, 1, false, &fs) != GUEST_OK)
+		fail_msg("mount: %s", guest_disk_error(d));
+	assert_false(guest_fs_readonly(fs));
+	/* A mounted volume is busy: ntfs-3g cannot be asked again, but the
+	 * answer from before the mount is kept. */
+	assert_int_equal(guest_disk_probe_rw(d, 1, &code), GUEST_OK);
+
+	char *real;
+	assert_int_equal(guest_fs_resolve(fs,
+					  "WINDOWS\\system32\\CONFIG\\"
+					  "software",
+					  false, &real),
+			 GUEST_OK);
+	assert_string_equal(real, "Windows/System32/config/SOFTWARE");
+	free(real);
+
+	/* Replace a file through another spelling: the stored one changes,
+	 * no second name appears, no temporary file remains. */
+	static const char text[] = "replaced by the test";
+	assert_int_equal(guest_fs_write_atomic(fs,
+					       "windows/SYSTEM32/drivers/"
+					       "VMBUS.SYS",
+					       text, sizeof(text) - 1),
+			 GUEST_OK);
+	char **names;
+	size_t n;
+	assert_int_equal(
+		guest_fs_list(fs, "Windows/System32/drivers", &names, &n),
+		GUEST_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "vmbus.sys");
+	guest_names_free(names, n);
+
+	assert_int_equal(guest_fs_mkdir_p(fs, "windows\\Logs\\hvoffline"),
+			 GUEST_OK);
+	assert_int_equal(guest_fs_mkdir_p(fs, "WINDOWS\\LOGS"), GUEST_OK);
+	assert_int_equal(guest_fs_write_atomic(fs,
+					       "Windows/Logs/hvoffline/"
+					       "a.txt",
+					       "A", 1),
+			 GUEST_OK);
+	assert_int_equal(guest_fs_rename(fs, "windows/logs/HVOFFLINE/A.TXT",
+					 "Windows/Logs/hvoffline/b.txt"),
+			 GUEST_OK);
+	assert_false(guest_fs_exists(fs, "Windows/Logs/hvoffline/a.txt"));
+	/* A large file: more than one protocol message. */
+	size_t big = 5u * 1024 * 1024 + 123;
+	uint8_t *bigbuf = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		bigbuf[i] = (uint8_t)(i * 7 + i / 4096);
+	hvo_test_write_file(at("big.bin"), bigbuf, big);
+	assert_int_equal(guest_fs_copy_in_atomic(fs, at("big.bin"),
+						 "Users/Public/big.bin"),
+			 GUEST_OK);
+	uint8_t *back;
+	size_t len;
+	assert_int_equal(
+		guest_fs_read(fs, "users/public/BIG.BIN", big, &back, &len),
+		GUEST_OK);
+	assert_int_equal(len, big);
+	assert_memory_equal(back, bigbuf, big);
+	free(back);
+	uint8_t piece[16];
+	size_t got;
+	assert_int_equal(guest_fs_pread(fs, "Users/Public/big.bin",
+					(uint64_t)big - 10, sizeof(piece),
+					piece, &got),
+			 GUEST_OK);
+	assert_int_equal(got, 10);
+	assert_memory_equal(piece, bigbuf + big - 10, 10);
+	assert_int_equal(
+		guest_fs_copy_out(fs, "Users/Public/big.bin", at("big.out")),
+		GUEST_OK);
+	char a[65], b[65];
+	hvo_test_sha256_file(at("big.bin"), a);
+	hvo_test_sha256_file(at("big.out"), b);
+	assert_string_equal(a, b);
+	free(bigbuf);
+	assert_int_equal(
+		guest_fs_read(fs, "Users/Public/big.bin", 100, &back, &len),
+		GUEST_E_TOO_BIG);
+	assert_int_equal(guest_fs_write_atomic(fs, "Windows", "x", 1),
+			 GUEST_E_ISDIR);
+	assert_int_equal(guest_fs_write_atomic(fs, "NoSuchDir/x", "x", 1),
+			 GUEST_E_NOENT);
+	assert_int_equal(guest_fs_remove(fs, "Users/Public/big.bin"), GUEST_OK);
+	assert_false(guest_fs_exists(fs, "users/public/big.bin"));
+	struct guest_stat st;
+	assert_int_equal(guest_fs_stat(fs, "hiberfil.sys", &st), GUEST_E_NOENT);
+
+	/* ---- refusals ---- */
+	/* Hibernated: ntfs-3g refuses a read-write mount or falls back to
+	 * read-only; either way the disk refuses. */
+	struct guest_disk *h = guest_session_disk(s, 1);
+	assert_int_equal(guest_disk_probe_rw(h, 2, &code), GUEST_OK);
+	assert_int_equal(code, 14);
+	struct guest_fs *hfs;
+	int r = guest_disk_mount(h, 2, false, &hfs);
+	if (r != GUEST_E_ROFS && r != GUEST_E_MOUNT)
+		fail_msg("hibernated rw mount: %d (%s)", r,
+			 guest_disk_error(h));
+	assert_int_equal(guest_disk_mount(h, 2, true, &hfs), GUEST_OK);
+	assert_true(guest_fs_readonly(hfs));
+	assert_int_equal(guest_fs_write_atomic(hfs, "x", "x", 1), GUEST_E_ROFS);
+
+	/* An image added read-only cannot be mounted for writing. */
+	struct guest_disk *ro = guest_session_disk(s, 2);
+	assert_int_equal(guest_disk_mount(ro, 2, false, &hfs), GUEST_E_ROFS);
+	assert_int_equal(guest_disk_mount(ro, 2, true, &hfs), GUEST_OK);
+
+	assert_int_equal(guest_session_shutdown(s), GUEST_OK);
+	guest_session_close(s);
+
+	hvo_test_sha256_file(at("ro.vhdx"), ro_after);
+	assert_string_equal(ro_sum, ro_after);
+
+	/* ---- what reached the image, read by guestfish ---- */
+	if (asprintf(&cmd,
+		     "LIBGUESTFS_BACKEND=direct "
+		     "LIBGUESTFS_BACKEND_SETTINGS=force_tcg guestfish --ro "
+		     "--format=vhdx -a '%s' -m /dev/sda2 <<'EOF'\n"
+		     "cat /Windows/System32/drivers/vmbus.sys\n"
+		     "echo --\n"
+		     "ls /Windows/Logs/hvoffline\n"
+		     "echo --\n"
+		     "ls /Windows/System32/drivers\n"
+		     "echo --\n"
+		     "ls /Users/Public\n"
+		     "EOF",
+		     at("rw.vhdx")) < 0)
+		abort();
+	char *out;
+	assert_int_equal(hvo_test_run(cmd, &out), 0);
+	free(cmd);
+	assert_string_equal(out, "replaced by the test\n--\nb.txt\n--\n"
+				 "vmbus.sys\n--\n");
+	free(out);
+}
+
+int main(void)
+{
+	snprintf(image_dir, sizeof(image_dir), "%s/tests/fixtures/images",
+		 hvo_test_builddir());
+	if (access(image_dir, R_OK) != 0) {
+		fprintf(stderr, "FAIL: test images not built in %s\n",
+			image_dir);
+		return HVO_TEST_HARD_ERROR;
+	}
+	if (!hvo_test_have_program("guestfish"))
+		return HVO_TEST_SKIP;
+	tmp = hvo_test_mkdtemp();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_session),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	hvo_test_rmtree(tmp);
+	free(tmp);
+	return r;
+}
