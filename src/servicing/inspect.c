@@ -507,6 +507,9 @@ static void read_software(struct ihive *h, struct svc_facts *f)
 	ihive_get_string(h, KEY_VM_AUTO, "IntegrationServicesVersion",
 			 f->ic_registry_version,
 			 sizeof(f->ic_registry_version));
+	/* Where Windows Setup is (Microsoft, "Windows Setup States"). */
+	ihive_get_string(h, "Microsoft\\Windows\\CurrentVersion\\Setup\\State",
+			 "ImageState", f->image_state, sizeof(f->image_state));
 	read_cbs_packages(h, f);
 }
 
@@ -517,6 +520,14 @@ static void read_system(struct ihive *h, struct svc_facts *f)
 	    current == 0 || current > 999)
 		return;
 	f->current_control_set = current;
+	/* Winlogon's setup hook, used by the first-boot step: a value
+	 * absent is 0 / "". */
+	ihive_get_dword(h, "Setup", "SetupType", &f->setup_type);
+	ihive_get_string(h, "Setup", "CmdLine", f->setup_cmdline,
+			 sizeof(f->setup_cmdline));
+	ihive_get_dword(h, "Setup", "SystemSetupInProgress",
+			&f->setup_in_progress);
+	ihive_get_dword(h, "Setup", "OOBEInProgress", &f->oobe_in_progress);
 	char key[64];
 	snprintf(key, sizeof(key), "ControlSet%03u", current);
 	f->control_set_present = ihive_has_key(h, key) == 1;
@@ -676,6 +687,21 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	read_arch(fs, f);
 	read_vmbus(fs, f);
 	read_hiberfil(fs, f);
+	char sc[128];
+	snprintf(sc, sizeof(sc), "%s/Setup/Scripts/SetupComplete.cmd",
+		 f->systemroot);
+	f->setupcomplete_present = guest_fs_exists(fs, sc);
+	/* Our own wrapper (doc/firstboot.md) carries a marker line; it must
+	 * never be kept as "the original" by a later run. */
+	uint8_t head[1024];
+	size_t got = 0;
+	if (f->setupcomplete_present &&
+	    guest_fs_pread(fs, sc, 0, sizeof(head) - 1, head, &got) ==
+		    GUEST_OK) {
+		head[got] = '\0';
+		f->setupcomplete_ours =
+			strstr((char *)head, SVC_FIRSTBOOT_MARKER) != NULL;
+	}
 }
 
 int svc_inspect_disk(struct guest_disk *disk,

@@ -81,6 +81,10 @@ struct svc_volume_facts {
 	char systemroot[64]; /* stored spelling, e.g. "Windows", "WINDOWS" */
 };
 
+/* The line that marks a script as written by hvoffline's first-boot
+ * step (doc/firstboot.md). */
+#define SVC_FIRSTBOOT_MARKER "rem hvoffline first-boot step"
+
 /* One problem found: a stable code for scripts, its exit class, and a
  * sentence for people. */
 struct svc_problem {
@@ -150,6 +154,18 @@ struct svc_facts {
 	char ic_registry_version[64]; /* IntegrationServicesVersion, or "" */
 	size_t npackages;	      /* every installed package */
 	struct svc_installed_package *packages;
+
+	/* ---- first-boot hooks (doc/firstboot.md) ---- */
+	/* SYSTEM\Setup: Winlogon runs CmdLine before logon when SetupType
+	 * is non-zero; Windows Setup and sysprep use it for their own
+	 * passes.  ImageState from SOFTWARE\...\Setup\State. */
+	uint32_t setup_type;
+	char setup_cmdline[256];
+	uint32_t setup_in_progress; /* SystemSetupInProgress */
+	uint32_t oobe_in_progress;  /* OOBEInProgress */
+	char image_state[64];	    /* "IMAGE_STATE_COMPLETE", or "" */
+	bool setupcomplete_present; /* Setup\Scripts\SetupComplete.cmd */
+	bool setupcomplete_ours;    /* ... is hvoffline's own wrapper */
 
 	/* ---- safety observations on the Windows volume ---- */
 	bool hiberfil_present;

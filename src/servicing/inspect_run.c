@@ -24,6 +24,47 @@ static bool launchable(const struct svc_facts *f)
 	       !f->vhdx_4k_sectors && !f->in_use;
 }
 
+/*
+ * For a writing run: opens a VHDX for writing through vhdx/, which
+ * replays a dirty log in place (as Hyper-V does when it opens the disk)
+ * and locks the image, then hands it over to the appliance's qemu while
+ * keeping other hvoffline runs out.  The parent of a differencing disk
+ * is never opened for writing (that would break the checkpoint chain;
+ * inspection refuses it with exit 4).
+ */
+static void lock_for_writing(struct svc_facts *f, const char *path,
+			     struct vhdx_image **img_ret)
+{
+	*img_ret = NULL;
+	if (!f->preflight_ok || f->differencing || f->in_use ||
+	    f->vhdx_4k_sectors || strcmp(f->format, "vhdx") != 0)
+		return;
+	if (f->parent_of_child)
+		return;
+	struct vhdx_error err;
+	struct vhdx_image *img;
+	enum vhdx_err r = vhdx_open(path, VHDX_OPEN_WRITE, NULL, &img, &err);
+	if (r == VHDX_ERR_LOCKED) {
+		f->in_use = true;
+		snprintf(f->in_use_by, sizeof(f->in_use_by), "%.200s", err.msg);
+		return;
+	}
+	bool opened = r == VHDX_OK;
+	if (opened)
+		r = vhdx_handover(img);
+	if (r != VHDX_OK) {
+		f->preflight_ok = false;
+		f->preflight_corrupt = vhdx_exit_class(r) == HVO_EXIT_CORRUPT;
+		snprintf(f->preflight_error, sizeof(f->preflight_error),
+			 "%.200s", opened ? vhdx_errmsg(img) : err.msg);
+		if (opened)
+			vhdx_close(img, NULL);
+		return;
+	}
+	f->vhdx_log_dirty = false;
+	*img_ret = img;
+}
+
 int svc_inspect_images(const struct svc_run_opts *opts,
 		       const char *const *images, size_t n,
 		       struct svc_facts *facts, struct svc_run *run)
@@ -32,7 +73,10 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	run->image_disk = calloc(n ? n : 1, sizeof(*run->image_disk));
 	run->iso_disk =
 		calloc(opts->nisos ? opts->nisos : 1, sizeof(*run->iso_disk));
-	if (run->image_disk == NULL || run->iso_disk == NULL) {
+	run->locks = calloc(n ? n : 1, sizeof(*run->locks));
+	run->nimages = n;
+	if (run->image_disk == NULL || run->iso_disk == NULL ||
+	    run->locks == NULL) {
 		snprintf(run->error, sizeof(run->error), "out of memory");
 		run->launch_failed = true;
 		return -1;
@@ -42,6 +86,10 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 		run->image_disk[i] = -1;
 		svc_facts_init(&facts[i], images[i]);
 		svc_inspect_preflight(&facts[i], images[i]);
+		if (opts->writable)
+			lock_for_writing(&facts[i], images[i], &run->locks[i]);
+		if (opts->writable && facts[i].parent_of_child)
+			continue; /* refused; never opened for writing */
 		if (launchable(&facts[i]))
 			to_launch++;
 	}
@@ -62,7 +110,7 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct svc_facts *f = &facts[i];
-		if (!launchable(f))
+		if (!launchable(f) || (opts->writable && f->parent_of_child))
 			continue;
 		struct guest_image_info info;
 		if (guest_image_sniff(images[i], &info) != 0) {
@@ -118,6 +166,11 @@ int svc_run_close(struct svc_run *run)
 		guest_session_close(run->session);
 		run->session = NULL;
 	}
+	/* After the appliance is gone: the images are unlocked last. */
+	for (size_t i = 0; run->locks && i < run->nimages; i++)
+		vhdx_close(run->locks[i], NULL);
+	free(run->locks);
+	run->locks = NULL;
 	free(run->image_disk);
 	free(run->iso_disk);
 	run->image_disk = run->iso_disk = NULL;

@@ -14,11 +14,17 @@
 #include <stddef.h>
 
 #include "guest/guest.h"
+#include "vhdx/vhdx.h"
 #include "servicing/inspect.h"
 
 struct svc_run_opts {
 	struct guest_session_opts guest;
-	bool writable;	    /* images read-write (apply); inspect: false */
+	/* Images read-write (apply).  Each VHDX is then opened for writing
+	 * through vhdx/ first: a dirty log is replayed in place, and the
+	 * image stays locked against other hvoffline runs until
+	 * svc_run_close() (vhdx_handover lets the appliance's qemu in).  The
+	 * parent of a differencing disk is not opened at all. */
+	bool writable;
 	const char *tmpdir; /* private host directory for hive copies */
 	/* ISO images added read-only after the images (sources). */
 	const char *const *isos;
@@ -29,7 +35,10 @@ struct svc_run {
 	struct guest_session *session; /* NULL if nothing was launched */
 	int *image_disk;	       /* per image: disk index, or -1 */
 	int *iso_disk;		       /* per ISO: disk index, or -1 */
-	char error[512];	       /* why the launch failed, if it did */
+	struct vhdx_image **locks;     /* per image: held for writing, or
+					  NULL */
+	size_t nimages;
+	char error[512]; /* why the launch failed, if it did */
 	bool launch_failed;
 };
 
