@@ -18,6 +18,8 @@ const struct cli_command cli_commands[] = {
 	CLI_REG_COMMAND,
 	CLI_VHDX_COMMAND,
 	CLI_INSPECT_COMMAND,
+	CLI_APPLY_COMMAND,
+	CLI_VERIFY_COMMAND,
 	{ 0 },
 };
 /* clang-format on */

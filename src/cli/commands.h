@@ -70,4 +70,23 @@ extern const char cmd_inspect_help[];
 		.help = cmd_inspect_help, .run = cmd_inspect,                \
 	}
 
+enum hvo_exit cmd_apply(struct cli_ctx *ctx, int argc, char **argv);
+extern const char cmd_apply_help[];
+#define CLI_APPLY_COMMAND                                                   \
+	{                                                                   \
+		.name = "apply",                                            \
+		.summary = "install the integration-services package into " \
+			   "offline images",                                \
+		.help = cmd_apply_help, .run = cmd_apply,                   \
+	}
+
+enum hvo_exit cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
+extern const char cmd_verify_help[];
+#define CLI_VERIFY_COMMAND                                               \
+	{                                                                \
+		.name = "verify",                                        \
+		.summary = "check an image against what apply installs", \
+		.help = cmd_verify_help, .run = cmd_verify,              \
+	}
+
 #endif /* HVO_CLI_COMMANDS_H */

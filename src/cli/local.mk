@@ -15,6 +15,7 @@ hvoffline_SOURCES = \
 	%reldir%/cmd_package.c \
 	%reldir%/cmd_reg.c \
 	%reldir%/cmd_vhdx.c \
-	%reldir%/cmd_inspect.c
+	%reldir%/cmd_inspect.c \
+	%reldir%/cmd_apply.c
 hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 hvoffline_LDADD = libhvo_internal.la $(DEP_LIBS)

@@ -5,4 +5,9 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \
 	%reldir%/inspect_report.c %reldir%/inspect_report.h \
 	%reldir%/inspect_run.c %reldir%/inspect_run.h \
-	%reldir%/inspect_source.c %reldir%/inspect_source.h
+	%reldir%/inspect_source.c %reldir%/inspect_source.h \
+	%reldir%/plan.c %reldir%/plan.h %reldir%/plan_int.h \
+	%reldir%/plan_report.c \
+	%reldir%/firstboot.c \
+	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
+	%reldir%/verify.c

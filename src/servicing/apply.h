@@ -1,0 +1,140 @@
+/*
+ * apply.h - carrying out a plan on a guest filesystem, and checking it
+ * (SERVICING.md section 3, steps 7 to 9).
+ *
+ * svc_apply() works in three phases, so that a failure anywhere before the
+ * last rename leaves the guest exactly as it was:
+ *
+ *   1. Prepare, on the host: the package's files are extracted from the
+ *      cabinet and checked against the plan's SHA-256; the hives (and
+ *      their logs) are copied out, recovered through registry/ when dirty
+ *      with usable logs, edited in one batch each, written to new host
+ *      files and read back (reg_commit_to); the previous state of every
+ *      file and value is read for the record.  Nothing in the guest has
+ *      changed yet.
+ *   2. Stage, in the guest: missing directories are created and every new
+ *      file and hive is written under a temporary name beside its target.
+ *      A failure (a full volume, an I/O error) removes what was staged.
+ *   3. Switch: each target is renamed aside (".name.hvo-old") and its new
+ *      version renamed in; files first, hives last.  A failed rename puts
+ *      back everything switched so far.  Then the set-aside copies are
+ *      removed, and the logs of a hive that was recovered are emptied.
+ *
+ * Then svc_verify() re-reads every planned item from the guest.
+ */
+#ifndef HVO_SERVICING_APPLY_H
+#define HVO_SERVICING_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/guest.h"
+#include "hvoffline.h"
+#include "servicing/plan.h"
+#include "util/json.h"
+
+/* Progress of long steps, one sentence each. */
+typedef void (*svc_progress_fn)(void *ctx, const char *msg);
+
+struct svc_apply_opts {
+	const char *tmpdir;   /* private host scratch directory */
+	const char *cab_path; /* the package's cabinet on the host */
+	svc_progress_fn progress;
+	void *progress_ctx;
+	/* For tests: the Nth change to the guest while staging (1-based:
+	 * directories and files) fails as if the volume were full, or the
+	 * Nth rename while switching fails; 0: never. */
+	unsigned fail_stage_at;
+	unsigned fail_switch_at;
+};
+
+/* One file of the plan as found and as left. */
+struct svc_file_change {
+	const struct svc_plan_file *file;
+	bool existed;
+	uint8_t prev_sha256[32];
+	uint64_t prev_size;
+	bool written; /* false: already identical */
+};
+
+/* One registry operation as found and as left. */
+struct svc_reg_change {
+	const struct svc_plan_reg *reg;
+	bool existed; /* the value (or key) was there */
+	uint32_t prev_type;
+	uint8_t *prev_data;
+	size_t prev_len;
+	bool changed;	  /* the operation changed the hive */
+	const char *skip; /* why it was left alone, or NULL */
+};
+
+struct svc_difference {
+	char *what;	/* "file Windows\System32\drivers\vmbus.sys" */
+	char *expected; /* "sha256 ab12..." */
+	char *found;	/* "absent", "sha256 cd34..." */
+};
+
+struct svc_verify_result {
+	size_t nchecked;
+	size_t ndiffs;
+	struct svc_difference *diffs;
+	/* The first-boot step already ran (its log says "done"): its own
+	 * items are gone by design and are not checked. */
+	bool firstboot_done;
+	char firstboot_status[256]; /* its last log line, if it ran */
+};
+
+struct svc_apply_result {
+	enum hvo_exit exit; /* HVO_EXIT_OK, or why it failed */
+	char error[1024];
+	bool guest_changed; /* the switch completed */
+	bool rolled_back;   /* staged or switched items were undone */
+	size_t nfiles;
+	struct svc_file_change *files;
+	size_t nregs;
+	struct svc_reg_change *regs;
+	size_t files_written, regs_changed, dirs_created;
+	bool hive_written[SVC_NHIVES];
+	bool hive_recovered[SVC_NHIVES]; /* replayed from its logs first */
+	char *record_json;		 /* the record written to the guest */
+	char **warnings; /* after the switch: cleanup that failed */
+	size_t nwarnings;
+	struct svc_verify_result verify;
+};
+
+/*
+ * Applies @plan to @fs (the guest's Windows volume, mounted read-write).
+ * Returns the exit class, also in @res->exit with @res->error.  @res is
+ * filled in either case; free it with svc_apply_result_free().
+ */
+enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *plan,
+			const struct svc_apply_opts *opts,
+			struct svc_apply_result *res);
+
+void svc_apply_result_free(struct svc_apply_result *res);
+
+struct svc_verify_opts {
+	const char *tmpdir;   /* private host scratch directory */
+	const char *cab_path; /* for digests the plan does not carry */
+};
+
+/*
+ * Re-reads every planned item from @fs and records each difference: a
+ * file's SHA-256, a value's type and data, a key, a list entry.  Items of
+ * the first-boot step are skipped once that step has run.  Returns 0, or
+ * -1 when the guest could not be read at all (@res->diffs says why).
+ */
+int svc_verify(struct guest_fs *fs, const struct svc_plan *plan,
+	       const struct svc_verify_opts *opts,
+	       struct svc_verify_result *res);
+
+void svc_verify_result_free(struct svc_verify_result *res);
+
+/* The result as the members of the JSON object @w has open. */
+void svc_apply_result_json(const struct svc_apply_result *res,
+			   struct json_writer *w);
+void svc_verify_result_json(const struct svc_verify_result *res,
+			    struct json_writer *w);
+
+#endif /* HVO_SERVICING_APPLY_H */
