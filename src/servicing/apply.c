@@ -648,7 +648,8 @@ static void txn_free(struct txn *t)
 /* The injected failure of the tests: a full volume. */
 static bool injected(unsigned *count, unsigned at)
 {
-	return at != 0 && ++*count == at;
+	++*count;
+	return at != 0 && *count == at;
 }
 
 /* Removes what was staged and the directories created, newest first. */
@@ -719,6 +720,7 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 			rc = fail(res, guest_exit_class(e), "%s",
 				  guest_fs_error(t->fs));
 	}
+	res->stage_ops = t->stage_ops;
 	if (rc != HVO_EXIT_OK) {
 		unstage(t);
 		res->rolled_back = true;
@@ -752,16 +754,20 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 				e = GUEST_E_IO;
 			else
 				e = guest_fs_rename(t->fs, it->target, it->old);
-			if (e == GUEST_OK)
+			if (e == GUEST_OK) {
 				it->set_aside = true;
+				res->renames++;
+			}
 		}
 		if (e == GUEST_OK) {
 			if (injected(&t->switch_ops, t->opts->fail_switch_at))
 				e = GUEST_E_IO;
 			else
 				e = guest_fs_rename(t->fs, it->tmp, it->target);
-			if (e == GUEST_OK)
+			if (e == GUEST_OK) {
 				it->switched = true;
+				res->renames++;
+			}
 		}
 		if (e != GUEST_OK) {
 			fail(res, HVO_EXIT_FAILED, "%s: %s", it->target,

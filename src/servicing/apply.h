@@ -95,6 +95,9 @@ struct svc_apply_result {
 	size_t nregs;
 	struct svc_reg_change *regs;
 	size_t files_written, regs_changed, dirs_created;
+	/* Guest changes made while staging (directories and files) and
+	 * renames while switching: where a failure can strike. */
+	unsigned stage_ops, renames;
 	bool hive_written[SVC_NHIVES];
 	bool hive_recovered[SVC_NHIVES]; /* replayed from its logs first */
 	char *record_json;		 /* the record written to the guest */

@@ -1,0 +1,10 @@
+# Tests of src/servicing: plan, apply and verify.  test_apply runs on the
+# host-directory backend (no appliance); the shell tests launch the real
+# appliance on the project's test images.
+SERVICING_UNIT_TESTS = tests/servicing/test_apply
+check_PROGRAMS += $(SERVICING_UNIT_TESTS)
+TESTS += $(SERVICING_UNIT_TESTS)
+
+tests_servicing_test_apply_SOURCES = tests/servicing/test_apply.c
+tests_servicing_test_apply_CFLAGS = $(TEST_CFLAGS)
+tests_servicing_test_apply_LDADD = $(TEST_LDADD)
