@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <guestfs.h>
 
 #include "guest/guest_int.h"
 #include "guest/ptable.h"
+#include "guest/tarw.h"
 
 /* The protocol moves at most ~4 MB per message (guestfs(3), PROTOCOL
  * LIMITS); raw and partial reads go in 2 MiB pieces. */
@@ -36,10 +38,27 @@ struct app_drive {
 	bool readonly;
 };
 
+/*
+ * What a directory holds, as listed once.  Every libguestfs call is a
+ * round trip to the appliance (milliseconds under KVM, tens of them under
+ * TCG), and resolving a Windows path case-insensitively took two per
+ * call (case_sensitive_path, exists).  A filesystem is only ever changed
+ * through its guest_fs while mounted, so each directory is listed once and
+ * the listing kept current by our own mkdir, write, rename and remove.
+ */
+struct app_dir {
+	char *key;    /* normalised guest path, ASCII lower case; "" root */
+	char *real;   /* appliance path */
+	char **names; /* entries, as stored */
+	size_t n, cap;
+};
+
 struct app_fs {
 	struct guest_fs base;
 	struct guest_session *s;
 	char mountpoint[64];
+	struct app_dir *dirs;
+	size_t ndirs, capdirs;
 };
 
 struct app_vol {
@@ -103,51 +122,246 @@ static struct app_fs *A(struct guest_fs *fs)
 	return (struct app_fs *)fs;
 }
 
-/* The appliance path of a normalised guest path. */
-static char *full_path(struct app_fs *a, const char *path)
+static char *lower_dup(const char *s, size_t n)
 {
-	char *p;
-	if (asprintf(&p, "%s%s%s", a->mountpoint, path[0] ? "/" : "", path) < 0)
+	char *k = strndup(s, n);
+	for (char *p = k; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return k;
+}
+
+static void dir_free(struct app_dir *d)
+{
+	free(d->key);
+	free(d->real);
+	for (size_t i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+}
+
+/* Forgets @path's listing and those below it (after it was renamed or
+ * removed). */
+static void dir_forget(struct app_fs *a, const char *path)
+{
+	char *k = lower_dup(path, strlen(path));
+	size_t kl = k ? strlen(k) : 0, out = 0;
+	for (size_t i = 0; i < a->ndirs; i++) {
+		const char *dk = a->dirs[i].key;
+		bool below = k == NULL || (strncmp(dk, k, kl) == 0 &&
+					   (dk[kl] == '\0' || dk[kl] == '/'));
+		if (below)
+			dir_free(&a->dirs[i]);
+		else
+			a->dirs[out++] = a->dirs[i];
+	}
+	a->ndirs = out;
+	free(k);
+}
+
+/* The index of @name in @d (matched as Windows does), or -1. */
+static ssize_t dir_find(const struct app_dir *d, const char *name)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (guest_name_eq(d->names[i], name))
+			return (ssize_t)i;
+	return -1;
+}
+
+static void dir_add(struct app_dir *d, const char *name)
+{
+	if (d == NULL || dir_find(d, name) >= 0)
+		return;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		char **v = realloc(d->names, cap * sizeof(*v));
+		if (v == NULL)
+			return; /* a later lookup lists the directory again */
+		d->names = v;
+		d->cap = cap;
+	}
+	char *n = strdup(name);
+	if (n != NULL)
+		d->names[d->n++] = n;
+}
+
+static void dir_del(struct app_dir *d, const char *name)
+{
+	ssize_t i = d ? dir_find(d, name) : -1;
+	if (i < 0)
+		return;
+	free(d->names[i]);
+	d->names[i] = d->names[--d->n];
+}
+
+/*
+ * The listing of directory @dir (a normalised guest path), made on first
+ * use; NULL if it does not exist (or is not a directory).  @dir points
+ * into a writable copy that is restored before returning.
+ */
+static struct app_dir *dir_get(struct app_fs *a, char *dir)
+{
+	size_t len = strlen(dir);
+	for (size_t i = 0; i < a->ndirs; i++)
+		if (strlen(a->dirs[i].key) == len &&
+		    guest_name_eq(a->dirs[i].key, dir))
+			return &a->dirs[i];
+	char *real = NULL;
+	if (len == 0) {
+		real = strdup(a->mountpoint);
+	} else {
+		char *slash = strrchr(dir, '/');
+		const char *base = slash ? slash + 1 : dir;
+		if (slash)
+			*slash = '\0';
+		struct app_dir *parent = dir_get(a, slash ? dir : (char *)"");
+		if (slash)
+			*slash = '/';
+		ssize_t k = parent ? dir_find(parent, base) : -1;
+		if (k < 0 || asprintf(&real, "%s/%s", parent->real,
+				      parent->names[k]) < 0)
+			return NULL;
+	}
+	if (real == NULL)
 		return NULL;
-	return p;
+	char **list = guestfs_ls(a->s->g, real);
+	if (list == NULL) {
+		free(real);
+		return NULL;
+	}
+	if (a->ndirs == a->capdirs) {
+		size_t cap = a->capdirs ? a->capdirs * 2 : 16;
+		struct app_dir *v = realloc(a->dirs, cap * sizeof(*v));
+		if (v == NULL) {
+			free(real);
+			for (size_t i = 0; list[i] != NULL; i++)
+				free(list[i]);
+			free(list);
+			return NULL;
+		}
+		a->dirs = v;
+		a->capdirs = cap;
+	}
+	struct app_dir *d = &a->dirs[a->ndirs];
+	memset(d, 0, sizeof(*d));
+	d->key = lower_dup(dir, len);
+	d->real = real;
+	d->names = list;
+	while (list[d->n] != NULL)
+		d->n++;
+	d->cap = d->n;
+	if (d->key == NULL) {
+		dir_free(d);
+		return NULL;
+	}
+	a->ndirs++;
+	return d;
 }
 
 /*
  * Resolves a normalised guest path to its appliance path (*@full_ret,
- * caller frees).  When @must_exist, a missing path is GUEST_E_NOENT;
- * *@exists_ret says whether it exists.
+ * caller frees), through the directory listings.  When @must_exist, a
+ * missing path is GUEST_E_NOENT; *@exists_ret says whether it exists.
+ * *@dir_ret (if not NULL) is the parent's listing, or NULL for the root.
  */
+static int resolve_in(struct guest_fs *fs, const char *path, bool must_exist,
+		      char **full_ret, bool *exists_ret,
+		      struct app_dir **dir_ret)
+{
+	struct app_fs *a = A(fs);
+	*full_ret = NULL;
+	if (dir_ret)
+		*dir_ret = NULL;
+	if (path[0] == '\0') {
+		*full_ret = strdup(a->mountpoint);
+		if (exists_ret)
+			*exists_ret = true;
+		return *full_ret ? GUEST_OK
+				 : guest_fs_fail(fs, GUEST_E_NOMEM,
+						 "out of memory");
+	}
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				     path);
+	char *slash = strrchr(copy, '/');
+	const char *base = slash ? slash + 1 : copy;
+	if (slash)
+		*slash = '\0';
+	struct app_dir *d = dir_get(a, slash ? copy : (char *)"");
+	if (d == NULL) {
+		free(copy);
+		return guest_fs_fail(fs, GUEST_E_NOENT,
+				     "%s: no such file or directory", path);
+	}
+	ssize_t k = dir_find(d, base);
+	if (must_exist && k < 0) {
+		free(copy);
+		return guest_fs_fail(fs, GUEST_E_NOENT,
+				     "%s: no such file or directory", path);
+	}
+	int r = asprintf(full_ret, "%s/%s", d->real,
+			 k >= 0 ? d->names[k] : base);
+	free(copy);
+	if (r < 0) {
+		*full_ret = NULL;
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				     path);
+	}
+	if (exists_ret)
+		*exists_ret = k >= 0;
+	if (dir_ret)
+		*dir_ret = d;
+	return GUEST_OK;
+}
+
 static int app_resolve_full(struct guest_fs *fs, const char *path,
 			    bool must_exist, char **full_ret, bool *exists_ret)
 {
-	struct app_fs *a = A(fs);
-	guestfs_h *g = a->s->g;
-	*full_ret = NULL;
-	char *raw = full_path(a, path);
-	if (raw == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
-	char *real = guestfs_case_sensitive_path(g, raw);
-	free(raw);
-	if (real == NULL)
-		/* The parent does not exist (or is not a directory). */
-		return guest_fs_fail(fs, GUEST_E_NOENT,
-				     "%s: no such file or directory", path);
-	int ex = guestfs_exists(g, real);
-	if (ex < 0) {
-		int r = guest_fs_fail(fs, g_class(g), "%s: %s", path, g_msg(g));
-		free(real);
-		return r;
-	}
-	if (must_exist && ex == 0) {
-		free(real);
-		return guest_fs_fail(fs, GUEST_E_NOENT,
-				     "%s: no such file or directory", path);
-	}
-	if (exists_ret)
-		*exists_ret = ex != 0;
-	*full_ret = real;
-	return GUEST_OK;
+	return resolve_in(fs, path, must_exist, full_ret, exists_ret, NULL);
+}
+
+/* The cached listing of @path's parent, if any (never lists anything),
+ * and @path's last component in *@base_ret (points into *@copy_ret, which
+ * the caller frees). */
+static struct app_dir *cached_parent(struct app_fs *a, const char *path,
+				     char **copy_ret, const char **base_ret)
+{
+	char *copy = strdup(path);
+	*copy_ret = copy;
+	if (copy == NULL)
+		return NULL;
+	char *slash = strrchr(copy, '/');
+	*base_ret = slash ? slash + 1 : copy;
+	const char *dir = slash ? copy : "";
+	if (slash)
+		*slash = '\0';
+	size_t len = strlen(dir);
+	for (size_t i = 0; i < a->ndirs; i++)
+		if (strlen(a->dirs[i].key) == len &&
+		    guest_name_eq(a->dirs[i].key, dir))
+			return &a->dirs[i];
+	return NULL;
+}
+
+/* Keeps the listings current after we created or removed @path. */
+static void note_added(struct guest_fs *fs, const char *path)
+{
+	char *copy;
+	const char *base;
+	struct app_dir *d = cached_parent(A(fs), path, &copy, &base);
+	dir_add(d, base);
+	free(copy);
+}
+
+static void note_removed(struct guest_fs *fs, const char *path)
+{
+	char *copy;
+	const char *base;
+	struct app_dir *d = cached_parent(A(fs), path, &copy, &base);
+	dir_del(d, base);
+	free(copy);
+	dir_forget(A(fs), path);
 }
 
 static int app_resolve(struct guest_fs *fs, const char *path,
@@ -401,6 +615,8 @@ static int atomic_replace(struct guest_fs *fs, const char *path,
 	} else {
 		r = commit_temp(fs, path, tmp, full);
 	}
+	if (r == GUEST_OK)
+		note_added(fs, path);
 	free(tmp);
 	free(full);
 	return r;
@@ -423,6 +639,8 @@ static int app_mkdir(struct guest_fs *fs, const char *path)
 	if (guestfs_mkdir(g, full) != 0)
 		r = guest_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
 				  g_msg(g));
+	else
+		note_added(fs, path);
 	free(full);
 	return r;
 }
@@ -461,12 +679,13 @@ static int app_rename(struct guest_fs *fs, const char *from, const char *to)
 		free(ffrom);
 		return r;
 	}
-	if (guestfs_rename(g, ffrom, fto) != 0)
+	if (guestfs_rename(g, ffrom, fto) != 0) {
 		r = guest_fs_fail(fs, g_class(g), "rename %s to %s: %s", from,
 				  to, g_msg(g));
-	else if (guestfs_sync(g) != 0)
-		r = guest_fs_fail(fs, GUEST_E_IO, "rename %s: sync: %s", from,
-				  g_msg(g));
+	} else {
+		note_removed(fs, from);
+		note_added(fs, to);
+	}
 	free(ffrom);
 	free(fto);
 	return r;
@@ -484,6 +703,8 @@ static int app_remove(struct guest_fs *fs, const char *path)
 	if (rc != 0)
 		r = guest_fs_fail(fs, g_class(g), "%s: remove: %s", path,
 				  g_msg(g));
+	else
+		note_removed(fs, path);
 	free(full);
 	return r;
 }
@@ -511,8 +732,142 @@ static int app_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 	return atomic_replace(fs, path, &fill);
 }
 
+/* Writes in place, unflushed (guest_fs_write_new). */
+static int app_write_new(struct guest_fs *fs, const char *path,
+			 const void *data, size_t len, const char *host_path)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full = NULL;
+	int r = write_target(fs, path, &full);
+	if (r != GUEST_OK)
+		return r;
+	int rc = host_path != NULL ? guestfs_upload(g, host_path, full)
+				   : guestfs_write(g, full, data, len);
+	if (rc != 0)
+		r = guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
+				  host_path ? " from " : "",
+				  host_path ? host_path : "", g_msg(g));
+	else
+		note_added(fs, path);
+	free(full);
+	return r;
+}
+
+/*
+ * Many files in one round trip: a tar archive made on the host, unpacked
+ * by the appliance (guestfs_tar_in) at the mount point, with every
+ * directory in its stored spelling.  Uploading file by file costs a round
+ * trip each, about half a second under TCG.
+ */
+static int app_put_many(struct guest_fs *fs, const struct guest_put *items,
+			size_t n)
+{
+	struct app_fs *a = A(fs);
+	guestfs_h *g = a->s->g;
+	const char *dir = getenv("TMPDIR");
+	char tarpath[4200];
+	snprintf(tarpath, sizeof(tarpath), "%s/hvoffline-put-XXXXXX",
+		 dir && dir[0] ? dir : "/tmp");
+	int fd = mkstemp(tarpath);
+	if (fd < 0)
+		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", tarpath,
+				     strerror(errno));
+	int r = GUEST_OK;
+	size_t mlen = strlen(a->mountpoint);
+	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
+		char *full;
+		bool exists;
+		r = resolve_in(fs, items[i].path, false, &full, &exists, NULL);
+		if (r != GUEST_OK)
+			break;
+		int e = tarw_add(fd, full + mlen + 1, items[i].data,
+				 items[i].len, items[i].host_path);
+		if (e != 0)
+			r = guest_fs_fail(fs, GUEST_E_IO, "%s: archive: %s",
+					  items[i].path, strerror(e));
+		free(full);
+	}
+	if (r == GUEST_OK) {
+		int e = tarw_finish(fd);
+		if (e != 0)
+			r = guest_fs_fail(fs, GUEST_E_IO, "%s: %s", tarpath,
+					  strerror(e));
+	}
+	if (close(fd) != 0 && r == GUEST_OK)
+		r = guest_fs_fail(fs, GUEST_E_IO, "%s: %s", tarpath,
+				  strerror(errno));
+	if (r == GUEST_OK && guestfs_tar_in(g, tarpath, a->mountpoint) != 0)
+		r = guest_fs_fail(fs, g_class(g), "%s: writing %zu files: %s",
+				  fs->name, n, g_msg(g));
+	unlink(tarpath);
+	for (size_t i = 0; i < n; i++) {
+		if (r == GUEST_OK) {
+			note_added(fs, items[i].path);
+		} else {
+			/* Which files arrived is unknown: list again. */
+			char *copy;
+			const char *base;
+			if (cached_parent(a, items[i].path, &copy, &base))
+				dir_forget(a, copy);
+			free(copy);
+		}
+	}
+	return r;
+}
+
+static int app_sync(struct guest_fs *fs)
+{
+	guestfs_h *g = A(fs)->s->g;
+	if (guestfs_sync(g) != 0)
+		return guest_fs_fail(fs, GUEST_E_IO, "sync: %s", g_msg(g));
+	return GUEST_OK;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* sha256sum in the appliance: the file never crosses the channel. */
+static int app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
+		      uint64_t *size_ret)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	uint64_t size;
+	int r = resolve_file(fs, path, &full, &size);
+	if (r != GUEST_OK)
+		return r;
+	char *hex = guestfs_checksum(g, "sha256", full);
+	free(full);
+	if (hex == NULL)
+		return guest_fs_fail(fs, g_class(g), "%s: checksum: %s", path,
+				     g_msg(g));
+	for (int i = 0; i < 32; i++) {
+		int hi = hexval(hex[2 * i]);
+		int lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(hex);
+			return guest_fs_fail(fs, GUEST_E_IO,
+					     "%s: checksum: unexpected answer",
+					     path);
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	free(hex);
+	*size_ret = size;
+	return GUEST_OK;
+}
+
 static void app_fs_close(struct guest_fs *fs)
 {
+	struct app_fs *a = A(fs);
+	for (size_t i = 0; i < a->ndirs; i++)
+		dir_free(&a->dirs[i]);
+	free(a->dirs);
 	free(fs);
 }
 
@@ -529,6 +884,10 @@ static const struct guest_fs_ops app_fs_ops = {
 	.copy_out = app_copy_out,
 	.copy_in_atomic = app_copy_in_atomic,
 	.close = app_fs_close,
+	.write_new = app_write_new,
+	.put_many = app_put_many,
+	.sync = app_sync,
+	.sha256 = app_sha256,
 };
 
 /* ------------------------------------------------------------------ */
@@ -605,7 +964,7 @@ static int appd_umount(struct app_disk *ad, size_t vol)
 				    ad->base.name,
 				    ad->base.layout.volumes[vol].device,
 				    g_msg(ad->s->g));
-	free(av->fs);
+	app_fs_close(&av->fs->base);
 	av->fs = NULL;
 	return r;
 }
@@ -672,7 +1031,8 @@ static void appd_close(struct guest_disk *disk)
 {
 	struct app_disk *ad = AD(disk);
 	for (size_t i = 0; i < disk->layout.nvolumes; i++)
-		free(ad->vols[i].fs);
+		if (ad->vols[i].fs != NULL)
+			app_fs_close(&ad->vols[i].fs->base);
 	free(ad->vols);
 	free(disk->volumes);
 	free(disk->name);

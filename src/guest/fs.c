@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guest/guest_int.h"
+#include "util/sha256.h"
 #include "util/bytes.h"
 
 /* Windows' own limit on a path (MAX_PATH without the \\?\ prefix is 260;
@@ -447,6 +448,107 @@ int guest_fs_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 		r = check_writable(fs, path);
 	if (r == GUEST_OK)
 		r = fs->ops->copy_in_atomic(fs, host_path, norm);
+	free(norm);
+	return r;
+}
+
+static int write_new(struct guest_fs *fs, const char *path, const void *data,
+		     size_t len, const char *host_path)
+{
+	char *norm;
+	int r = normalise(fs, path, &norm);
+	if (r != GUEST_OK)
+		return r;
+	if (norm[0] == '\0')
+		r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root", path);
+	else
+		r = check_writable(fs, path);
+	if (r == GUEST_OK && fs->ops->write_new != NULL)
+		r = fs->ops->write_new(fs, norm, data, len, host_path);
+	else if (r == GUEST_OK && host_path != NULL)
+		r = fs->ops->copy_in_atomic(fs, host_path, norm);
+	else if (r == GUEST_OK)
+		r = fs->ops->write_atomic(fs, norm, data, len);
+	free(norm);
+	return r;
+}
+
+int guest_fs_write_new(struct guest_fs *fs, const char *path, const void *data,
+		       size_t len)
+{
+	return write_new(fs, path, data, len, NULL);
+}
+
+int guest_fs_copy_in(struct guest_fs *fs, const char *host_path,
+		     const char *path)
+{
+	return write_new(fs, path, NULL, 0, host_path);
+}
+
+int guest_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
+		      size_t n)
+{
+	if (n == 0)
+		return GUEST_OK;
+	int r = check_writable(fs, items[0].path);
+	if (r != GUEST_OK)
+		return r;
+	if (fs->ops->put_many == NULL) {
+		for (size_t i = 0; i < n && r == GUEST_OK; i++)
+			r = write_new(fs, items[i].path, items[i].data,
+				      items[i].len, items[i].host_path);
+		return r;
+	}
+	struct guest_put *v = calloc(n, sizeof(*v));
+	char **norm = calloc(n, sizeof(*norm));
+	if (v == NULL || norm == NULL) {
+		free(v);
+		free(norm);
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
+		r = normalise(fs, items[i].path, &norm[i]);
+		if (r == GUEST_OK && norm[i][0] == '\0')
+			r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root",
+					  items[i].path);
+		v[i] = items[i];
+		v[i].path = norm[i];
+	}
+	if (r == GUEST_OK)
+		r = fs->ops->put_many(fs, v, n);
+	for (size_t i = 0; i < n; i++)
+		free(norm[i]);
+	free(norm);
+	free(v);
+	return r;
+}
+
+int guest_fs_sync(struct guest_fs *fs)
+{
+	if (fs->readonly || fs->ops->sync == NULL)
+		return GUEST_OK;
+	return fs->ops->sync(fs);
+}
+
+int guest_fs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
+		    uint64_t *size_ret)
+{
+	char *norm;
+	int r = normalise(fs, path, &norm);
+	if (r != GUEST_OK)
+		return r;
+	if (fs->ops->sha256 != NULL) {
+		r = fs->ops->sha256(fs, norm, out, size_ret);
+	} else {
+		uint8_t *buf;
+		size_t len;
+		r = fs->ops->read(fs, norm, GUEST_READ_MAX, &buf, &len);
+		if (r == GUEST_OK) {
+			hvo_sha256_buf(buf, len, out);
+			*size_ret = len;
+			free(buf);
+		}
+	}
 	free(norm);
 	return r;
 }

@@ -146,8 +146,47 @@ int guest_fs_list(struct guest_fs *fs, const char *path, char ***names_ret,
 		  size_t *n_ret);
 void guest_names_free(char **names, size_t n);
 
-/* Renames within the filesystem, replacing an existing file at @to. */
+/* Renames within the filesystem, replacing an existing file at @to.  The
+ * rename is not flushed by itself: guest_fs_sync() does that, once for a
+ * whole series. */
 int guest_fs_rename(struct guest_fs *fs, const char *from, const char *to);
+
+/*
+ * Creates or replaces a file in place, from memory or from host file
+ * @host_path, without a temporary name and without flushing: for files
+ * under names of their own that nothing else uses yet (the staged copies
+ * of a transaction, which guest_fs_sync() makes durable before they are
+ * switched in).  The parent directory must exist.
+ */
+int guest_fs_write_new(struct guest_fs *fs, const char *path, const void *data,
+		       size_t len);
+int guest_fs_copy_in(struct guest_fs *fs, const char *host_path,
+		     const char *path);
+
+/* One file of guest_fs_put_many(). */
+struct guest_put {
+	const char *path; /* guest path; its directory exists */
+	const void *data; /* content, when @host_path is NULL */
+	size_t len;
+	const char *host_path; /* or the content of this host file */
+};
+
+/*
+ * Writes @n files as guest_fs_write_new() does, in as few round trips as
+ * the backend allows (the appliance takes them all in one archive).  On
+ * failure any of them may exist, complete or not: the caller removes
+ * them.
+ */
+int guest_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
+		      size_t n);
+
+/* Flushes everything written to the filesystem so far. */
+int guest_fs_sync(struct guest_fs *fs);
+
+/* The SHA-256 and size of a regular file, computed where the file lives
+ * (the appliance hashes it without sending it). */
+int guest_fs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
+		    uint64_t *size_ret);
 
 /* Removes a file or an empty directory. */
 int guest_fs_remove(struct guest_fs *fs, const char *path);

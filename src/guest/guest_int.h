@@ -37,6 +37,18 @@ struct guest_fs_ops {
 	int (*copy_in_atomic)(struct guest_fs *fs, const char *host_path,
 			      const char *path);
 	void (*close)(struct guest_fs *fs);
+	/* Optional (NULL: fs.c falls back on the operations above). */
+	/* Creates or replaces a file in place, without flushing: from
+	 * @data/@len, or from @host_path when it is not NULL. */
+	int (*write_new)(struct guest_fs *fs, const char *path,
+			 const void *data, size_t len, const char *host_path);
+	int (*sync)(struct guest_fs *fs);
+	/* Writes many files as write_new does (paths normalised). */
+	int (*put_many)(struct guest_fs *fs, const struct guest_put *items,
+			size_t n);
+	/* SHA-256 of a regular file, computed where the file is. */
+	int (*sha256)(struct guest_fs *fs, const char *path, uint8_t out[32],
+		      uint64_t *size_ret);
 };
 
 /* The common part; a backend's filesystem embeds it first. */

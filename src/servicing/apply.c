@@ -97,15 +97,10 @@ int svci_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 		return e;
 	if (st.type != GUEST_FT_FILE)
 		return GUEST_E_ISDIR;
-	uint8_t *buf;
-	size_t len;
-	e = guest_fs_read(fs, path, GUEST_READ_MAX, &buf, &len);
+	e = guest_fs_sha256(fs, path, sha, size);
 	if (e != GUEST_OK)
 		return e;
-	hvo_sha256_buf(buf, len, sha);
-	free(buf);
 	*exists = true;
-	*size = len;
 	return GUEST_OK;
 }
 
@@ -701,28 +696,49 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 	for (size_t i = 0; i < nd; i++)
 		free(dirs[i]);
 	free(dirs);
-	for (size_t i = 0; i < t->n && rc == HVO_EXIT_OK; i++) {
+	/* Every file in one call (the appliance takes them as one archive).
+	 * The staged names are ours alone, so they are written in place;
+	 * one flush below makes them all durable before the switch begins.
+	 * A failure injected at item k stages the k-1 before it. */
+	size_t upto = t->n;
+	bool inject = false;
+	unsigned at = t->opts->fail_stage_at;
+	if (rc == HVO_EXIT_OK && at > t->stage_ops &&
+	    at - t->stage_ops <= t->n) {
+		upto = at - t->stage_ops - 1;
+		inject = true;
+	}
+	struct guest_put *puts = calloc(t->n ? t->n : 1, sizeof(*puts));
+	if (rc == HVO_EXIT_OK && puts == NULL)
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	for (size_t i = 0; rc == HVO_EXIT_OK && i < upto; i++) {
 		struct item *it = &t->items[i];
-		int e;
-		if (injected(&t->stage_ops, t->opts->fail_stage_at)) {
-			rc = fail(res, HVO_EXIT_FAILED,
-				  "%s: No space left on device (injected)",
-				  it->tmp);
-			break;
-		}
 		/* Marked first: a failed write may leave a partial file. */
 		it->staged = true;
-		e = it->host_path ? guest_fs_copy_in_atomic(
-					    t->fs, it->host_path, it->tmp)
-				  : guest_fs_write_atomic(t->fs, it->tmp,
-							  it->buf, it->len);
+		puts[i] = (struct guest_put){ .path = it->tmp,
+					      .data = it->buf,
+					      .len = it->len,
+					      .host_path = it->host_path };
+	}
+	if (rc == HVO_EXIT_OK) {
+		int e = guest_fs_put_many(t->fs, puts, upto);
+		t->stage_ops += (unsigned)upto;
 		if (e != GUEST_OK)
 			rc = fail(res, guest_exit_class(e), "%s",
 				  guest_fs_error(t->fs));
+		else if (inject)
+			rc = fail(res, HVO_EXIT_FAILED,
+				  "%s: No space left on device (injected)",
+				  t->items[upto].tmp);
+		else if ((e = guest_fs_sync(t->fs)) != GUEST_OK)
+			rc = fail(res, guest_exit_class(e), "%s",
+				  guest_fs_error(t->fs));
 	}
+	free(puts);
 	res->stage_ops = t->stage_ops;
 	if (rc != HVO_EXIT_OK) {
 		unstage(t);
+		guest_fs_sync(t->fs);
 		res->rolled_back = true;
 	}
 	return rc;
@@ -776,9 +792,20 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 				     : "rename failed (injected)");
 			unswitch(t);
 			unstage(t);
+			guest_fs_sync(t->fs);
 			res->rolled_back = true;
 			return HVO_EXIT_FAILED;
 		}
+	}
+	/* One flush for the whole series of renames. */
+	int e = guest_fs_sync(t->fs);
+	if (e != GUEST_OK) {
+		fail(res, guest_exit_class(e), "%s", guest_fs_error(t->fs));
+		unswitch(t);
+		unstage(t);
+		guest_fs_sync(t->fs);
+		res->rolled_back = true;
+		return HVO_EXIT_FAILED;
 	}
 	return HVO_EXIT_OK;
 }
@@ -1004,6 +1031,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		    guest_fs_remove(fs, t.items[i].old) != GUEST_OK)
 			warn(res, "%s: could not remove: %s", t.items[i].old,
 			     guest_fs_error(fs));
+	guest_fs_sync(fs);
 	/* A hive recovered from its logs is now clean, with sequence
 	 * numbers above every log entry: Windows ignores the logs of a
 	 * clean hive, and they are emptied as registry/ does after an
