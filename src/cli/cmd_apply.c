@@ -452,6 +452,38 @@ static void image_text(const struct opts *o, const struct svc_facts *f,
 	}
 }
 
+/* Reads the source's cabinets as packages.  A cabinet that cannot be
+ * read makes the whole source unusable (its exit class is returned). */
+static enum hvo_exit load_source(struct cli_ctx *ctx, struct svc_source *src,
+				 struct guest_disk *iso, const char *tmpdir,
+				 struct svc_source_package **pkgs_ret,
+				 size_t *npkgs_ret)
+{
+	enum hvo_exit rc = HVO_EXIT_OK;
+	if (svc_source_collect(src, iso, tmpdir) != 0) {
+		cli_error(ctx, src->path, "%s", src->error);
+		return HVO_EXIT_FAILED;
+	}
+	if (src->ncabs == 0) {
+		cli_error(ctx, src->path, "no cabinet found");
+		return HVO_EXIT_NOT_APPLICABLE;
+	}
+	if (svc_source_packages_load(src, pkgs_ret, npkgs_ret) != 0) {
+		cli_error(ctx, src->path, "out of memory");
+		return HVO_EXIT_FAILED;
+	}
+	for (size_t i = 0; i < *npkgs_ret; i++) {
+		struct svc_source_package *p = &(*pkgs_ret)[i];
+		if (p->pkg != NULL)
+			continue;
+		char msg[700];
+		cli_error(ctx, p->where, "%s",
+			  pkg_error_format(&p->error, msg, sizeof(msg)));
+		rc = hvo_exit_max(rc, pkg_exit_class(&p->error));
+	}
+	return rc;
+}
+
 static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 				 enum mode mode)
 {
@@ -570,15 +602,34 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	ro.tmpdir = tmpdir;
 	ro.writable = mode == MODE_APPLY && !o.dry_run;
 
+	/* A cabinet or a directory is read before anything is launched: a
+	 * source that cannot be used stops the run with every image
+	 * untouched.  vmguest.iso is read inside the launch. */
+	enum hvo_exit source_rc = HVO_EXIT_OK;
+	struct svc_source_package *pkgs = NULL;
+	size_t npkgs = 0;
+	bool source_read = false;
+	if (src.kind != SVC_SOURCE_ISO) {
+		source_rc = load_source(ctx, &src, NULL, tmpdir, &pkgs, &npkgs);
+		source_read = true;
+	}
+
 	cli_info(ctx, "%s %zu image%s",
 		 mode == MODE_APPLY ? "servicing" : "verifying", n,
 		 n == 1 ? "" : "s");
-	struct svc_run run;
-	int r = svc_inspect_images(&ro, images, n, facts, &run);
+	struct svc_run run = { 0 };
+	int r = 0;
 	enum hvo_exit rc = HVO_EXIT_OK;
-	if (r != 0) {
-		cli_error(ctx, "appliance", "launch failed: %s", run.error);
-		rc = HVO_EXIT_FAILED;
+	if (source_rc == HVO_EXIT_OK) {
+		r = svc_inspect_images(&ro, images, n, facts, &run);
+		if (r != 0) {
+			cli_error(ctx, "appliance", "launch failed: %s",
+				  run.error);
+			rc = HVO_EXIT_FAILED;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			svc_facts_init(&facts[i], images[i]);
 	}
 	const struct guest_launch_result *lr =
 		run.session ? guest_session_launch_result(run.session) : NULL;
@@ -587,48 +638,23 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	const char *accel = lr && launches ? guest_accel_name(lr->accel) : NULL;
 	bool fell_back = lr && lr->fell_back;
 
-	/* The source: read once, for every image. */
-	enum hvo_exit source_rc = HVO_EXIT_OK;
-	struct svc_source_package *pkgs = NULL;
-	size_t npkgs = 0;
-	if (r == 0) {
-		struct guest_disk *iso =
-			ro.nisos ? guest_session_disk(run.session,
-						      (size_t)run.iso_disk[0])
-				 : NULL;
-		if (svc_source_collect(&src, iso, tmpdir) != 0) {
-			cli_error(ctx, source, "%s", src.error);
-			source_rc = HVO_EXIT_FAILED;
-		} else if (src.ncabs == 0) {
-			cli_error(ctx, source, "no cabinet found");
-			source_rc = HVO_EXIT_NOT_APPLICABLE;
-		} else if (svc_source_packages_load(&src, &pkgs, &npkgs) != 0) {
-			cli_error(ctx, source, "out of memory");
-			source_rc = HVO_EXIT_FAILED;
-		}
-		for (size_t i = 0; i < npkgs; i++) {
-			if (pkgs[i].pkg != NULL)
-				continue;
-			char msg[700];
-			cli_error(ctx, pkgs[i].where, "%s",
-				  pkg_error_format(&pkgs[i].error, msg,
-						   sizeof(msg)));
-			source_rc = hvo_exit_max(
-				source_rc, pkg_exit_class(&pkgs[i].error));
-		}
+	if (r == 0 && source_rc == HVO_EXIT_OK && !source_read) {
+		struct guest_disk *iso = guest_session_disk(
+			run.session, (size_t)run.iso_disk[0]);
+		source_rc = load_source(ctx, &src, iso, tmpdir, &pkgs, &npkgs);
 	}
 
 	for (size_t i = 0; i < n; i++) {
 		struct image_result *ir = &res[i];
-		if (r != 0) {
-			result_set(ir, "failed", HVO_EXIT_FAILED,
-				   "the appliance did not start: %s",
-				   run.error);
-		} else if (source_rc != HVO_EXIT_OK) {
+		if (source_rc != HVO_EXIT_OK) {
 			/* A source that cannot be read fully is not used at
 			 * all: the images stay untouched. */
 			result_set(ir, "failed", source_rc,
 				   "the source %s cannot be used", source);
+		} else if (r != 0) {
+			result_set(ir, "failed", HVO_EXIT_FAILED,
+				   "the appliance did not start: %s",
+				   run.error);
 		} else {
 			service_image(ctx, &o, &run, i, &facts[i], pkgs, npkgs,
 				      tmpdir, ir);

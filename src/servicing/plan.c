@@ -668,6 +668,33 @@ static char *image_path(struct plan_build *b, const struct pkg_inf_service *s)
 	return full;
 }
 
+/*
+ * A service that svchost hosts ("...\svchost.exe -k Group") runs only if
+ * it is listed in the group's REG_MULTI_SZ under Svchost.  Component
+ * manifests say so explicitly (SvcHost category); INF-installed services
+ * leave it to a co-installer (the 6.x package's IcCoinstall2.dll), which
+ * cannot run offline, so the membership is derived from the ImagePath.
+ */
+static void svchost_member(struct plan_build *b, const char *image_path,
+			   const char *service, const char *origin)
+{
+	const char *p = strcasestr(image_path, "svchost.exe");
+	const char *k = p ? strstr(p, " -k ") : NULL;
+	if (k == NULL)
+		return;
+	k += 4;
+	while (*k == ' ')
+		k++;
+	size_t n = strcspn(k, " ");
+	if (n == 0 || n > 128)
+		return;
+	char *group = pl_printf(b, "%.*s", (int)n, k);
+	if (group != NULL)
+		add_list(b, SVC_REG_MULTI_ADD, SVC_HIVE_SOFTWARE,
+			 "Microsoft\\Windows NT\\CurrentVersion\\Svchost",
+			 group, PKG_REG_MULTI_SZ, service, origin);
+}
+
 static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 			     const struct pkg_inf_service *s)
 {
@@ -700,6 +727,7 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 			return false;
 		pl_set_sz(b, H, key, "ImagePath", PKG_REG_EXPAND_SZ, ip,
 			  origin);
+		svchost_member(b, ip, s->name, origin);
 	}
 	if (s->load_order_group != NULL) {
 		pl_set_sz(b, H, key, "Group", PKG_REG_SZ, s->load_order_group,
