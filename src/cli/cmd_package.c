@@ -16,6 +16,12 @@
  * Exit codes: 0; 5 for a malformed manifest or INF (the message names the
  * file and line), a missing payload or a digest mismatch; others from the
  * cabinet (SERVICING.md section 4).
+ *
+ * `hvoffline package key` prints the component key of an identity given
+ * on the command line, with the same function that names manifests when
+ * a package is read (pkg_component_key), so that packages made by the
+ * project (tests/fixtures/icpkg) name their manifests and payload folders
+ * exactly as the reader will look for them.
  */
 #include <config.h>
 
@@ -31,11 +37,13 @@
 const char cmd_package_help[] =
 	"Usage: hvoffline package info [--json] [--arch ARCH] [--nt X.Y] "
 	"CABINET\n"
+	"       hvoffline package key [--json] --name N --version V --arch A "
+	"...\n"
 	"\n"
 	"Read a CBS package (update.mum, component manifests, driver INF "
 	"files)\n"
-	"and show what installing it does.  See `hvoffline package info "
-	"--help`.\n";
+	"and show what installing it does, or print the component key of an\n"
+	"assembly identity.  See `hvoffline package COMMAND --help`.\n";
 
 const char cmd_package_info_help[] =
 	"Usage: hvoffline package info [--json] [--arch ARCH] [--nt X.Y] "
@@ -910,10 +918,152 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* ---- package key ---- */
+
+static const char cmd_package_key_help[] =
+	"Usage: hvoffline package key [--json] --name NAME --version A.B.C.D "
+	"--arch ARCH\n"
+	"                             [--token TOKEN] [--language LANG] "
+	"[--type TYPE]\n"
+	"                             [--version-scope SCOPE]\n"
+	"\n"
+	"Print the component key of an assembly identity, the name of its\n"
+	"<key>.manifest and payload folder in a CBS cabinet:\n"
+	"\n"
+	"  <arch>_<name>_<publicKeyToken>_<version>_<culture|none>_<hash>\n"
+	"\n"
+	"The options are the attributes of <assemblyIdentity>; those that "
+	"feed the\n"
+	"hash are exactly these (buildType does not).\n"
+	"\n"
+	"Options:\n"
+	"  --name NAME            name\n"
+	"  --version A.B.C.D      version (four parts)\n"
+	"  --arch ARCH            processorArchitecture (amd64, x86, wow64, "
+	"msil, ...)\n"
+	"  --token TOKEN          publicKeyToken, 16 hex digits (default: "
+	"none)\n"
+	"  --language LANG        language (culture); 'neutral' (the "
+	"default) gives\n"
+	"                         \"none\".  --culture is the same option\n"
+	"  --type TYPE            type, e.g. driverUpdate (driver components)\n"
+	"  --version-scope SCOPE  versionScope, e.g. nonSxS\n";
+
+/* A publicKeyToken is 8 bytes written as 16 hex digits; anything else
+ * would make a key no cabinet uses, so it is refused rather than hashed. */
+static bool is_token(const char *s)
+{
+	if (strlen(s) != 16)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!strchr("0123456789abcdefABCDEF", *p))
+			return false;
+	return true;
+}
+
+static enum hvo_exit cmd_package_key(struct cli_ctx *ctx, int argc, char **argv)
+{
+	enum {
+		OPT_NAME = 0x100,
+		OPT_VERSION,
+		OPT_ARCH,
+		OPT_TOKEN,
+		OPT_LANGUAGE,
+		OPT_TYPE,
+		OPT_SCOPE
+	};
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "version", required_argument, NULL, OPT_VERSION },
+		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "token", required_argument, NULL, OPT_TOKEN },
+		{ "language", required_argument, NULL, OPT_LANGUAGE },
+		{ "culture", required_argument, NULL, OPT_LANGUAGE },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "version-scope", required_argument, NULL, OPT_SCOPE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pkg_identity id = { 0 };
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+		switch (c) {
+		case OPT_NAME:
+			id.name = optarg;
+			break;
+		case OPT_VERSION:
+			id.version = optarg;
+			break;
+		case OPT_ARCH:
+			id.arch = optarg;
+			break;
+		case OPT_TOKEN:
+			id.public_key_token = optarg;
+			break;
+		case OPT_LANGUAGE:
+			id.language = optarg;
+			break;
+		case OPT_TYPE:
+			id.type = optarg;
+			break;
+		case OPT_SCOPE:
+			id.version_scope = optarg;
+			break;
+		case 'h':
+			fputs(cmd_package_key_help, stdout);
+			return HVO_EXIT_OK;
+		default:
+			return HVO_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_usage(ctx, "unexpected argument '%s'", argv[optind]);
+	if (id.name == NULL || id.name[0] == '\0')
+		return cli_usage(ctx, "--name is required");
+	if (id.arch == NULL || id.arch[0] == '\0')
+		return cli_usage(ctx, "--arch is required");
+	/* Keys carry the version as written, so only the four-part form
+	 * that every manifest uses is accepted. */
+	struct pkg_version v;
+	if (id.version == NULL || !pkg_version_parse(id.version, &v) ||
+	    v.nparts != 4)
+		return cli_usage(ctx,
+				 "--version: '%s' is not a version like "
+				 "6.3.9600.19456",
+				 id.version ? id.version : "");
+	if (id.public_key_token && !is_token(id.public_key_token))
+		return cli_usage(ctx, "--token: '%s' is not 16 hex digits",
+				 id.public_key_token);
+
+	struct pkg_arena *arena = pkg_arena_new();
+	char *key = arena ? pkg_component_key(arena, &id) : NULL;
+	if (key == NULL) {
+		pkg_arena_free(arena);
+		cli_error(ctx, NULL, "out of memory");
+		return HVO_EXIT_FAILED;
+	}
+	enum hvo_exit rc = HVO_EXIT_OK;
+	if (ctx->json) {
+		struct json_writer w;
+		cli_json_begin(ctx, &w);
+		json_begin_object(&w);
+		json_kv_string(&w, "key", key);
+		json_end_object(&w);
+		rc = cli_json_end(ctx, &w, rc);
+	} else {
+		printf("%s\n", key);
+	}
+	pkg_arena_free(arena);
+	return rc;
+}
+
 const struct cli_command cmd_package_subcommands[] = {
 	{ .name = "info",
 	  .summary = "show a CBS package and check every file's SHA-256",
 	  .help = cmd_package_info_help,
 	  .run = cmd_package_info },
+	{ .name = "key",
+	  .summary = "print the component key of an assembly identity",
+	  .help = cmd_package_key_help,
+	  .run = cmd_package_key },
 	{ 0 },
 };

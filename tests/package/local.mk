@@ -31,7 +31,11 @@ tests_package_test_package_open_SOURCES = tests/package/test_package_open.c test
 tests_package_test_package_open_CFLAGS = $(TEST_CFLAGS)
 tests_package_test_package_open_LDADD = $(TEST_LDADD)
 
-# The `hvoffline package info` command.
-PACKAGE_CLI_TESTS = tests/package/package-info.sh
+# The `hvoffline package info` and `package key` commands, and the demo
+# package built from tests/fixtures/icpkg.
+PACKAGE_CLI_TESTS = \
+	tests/package/package-info.sh \
+	tests/package/package-key.sh \
+	tests/package/icpkg.sh
 TESTS += $(PACKAGE_CLI_TESTS)
 EXTRA_DIST += $(PACKAGE_CLI_TESTS)
