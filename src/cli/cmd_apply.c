@@ -663,8 +663,8 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 			cli_error(ctx, facts[i].image, "%s: %s", ir->status,
 				  ir->message);
 		else
-			cli_info(ctx, "%s: %s: %s", facts[i].image, ir->status,
-				 ir->message);
+			cli_log(ctx, "INFO", "%s: %s: %s", facts[i].image,
+				ir->status, ir->message);
 	}
 
 	if (svc_run_close(&run) != 0) {
