@@ -10,3 +10,4 @@ doc/hvoffline.1: doc/hvoffline.pod
 	  $(POD2MAN) --section=1 --center="hvoffline" --release="$(VERSION)" \
 	    --name=HVOFFLINE --utf8 $(srcdir)/doc/hvoffline.pod >$@.tmp && mv $@.tmp $@
 all-local: doc/hvoffline.1
+dist_doc_DATA = doc/firstboot.md
