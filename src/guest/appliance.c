@@ -862,6 +862,113 @@ static int app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 	return GUEST_OK;
 }
 
+/*
+ * SHA-256 of many files with fewer round trips: existence comes from the
+ * cached listings, types and sizes from one lstatnslist per directory,
+ * and only the hash costs a call per file (libguestfs has no batch hash
+ * short of hashing whole trees, and its shell commands run chrooted in
+ * the guest, which has no shell).  Anything unexpected returns an error
+ * and fs.c asks path by path, so that the error names the path.
+ */
+static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
+			   size_t n, struct guest_digest *out)
+{
+	guestfs_h *g = A(fs)->s->g;
+	int r = GUEST_OK;
+	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
+		char *full = NULL;
+		bool exists = false;
+		if (out[i].exists)
+			continue; /* done with an earlier path's directory */
+		r = resolve_in(fs, paths[i], false, &full, &exists, NULL);
+		if (r == GUEST_E_NOENT)
+			r = GUEST_OK; /* the parent is missing */
+		if (r != GUEST_OK || !exists) {
+			free(full);
+			continue;
+		}
+		/* Type and size of every wanted name of this directory. */
+		const char *slash = strrchr(full, '/');
+		char *dir = strndup(full, (size_t)(slash - full));
+		size_t k = 0;
+		const char **names = calloc(n - i + 1, sizeof(*names));
+		size_t *which = calloc(n - i + 1, sizeof(*which));
+		char **fulls = calloc(n - i + 1, sizeof(*fulls));
+		if (dir == NULL || names == NULL || which == NULL ||
+		    fulls == NULL) {
+			r = GUEST_E_NOMEM;
+		} else {
+			fulls[k] = full;
+			names[k] = slash + 1;
+			which[k++] = i;
+			full = NULL;
+			for (size_t j = i + 1; j < n; j++) {
+				char *fj;
+				bool ej;
+				if (out[j].exists ||
+				    resolve_in(fs, paths[j], false, &fj, &ej,
+					       NULL) != GUEST_OK)
+					continue;
+				const char *sj = strrchr(fj, '/');
+				if (ej && (size_t)(sj - fj) == strlen(dir) &&
+				    strncmp(fj, dir, strlen(dir)) == 0) {
+					fulls[k] = fj;
+					names[k] = sj + 1;
+					which[k++] = j;
+				} else {
+					free(fj);
+				}
+			}
+			struct guestfs_statns_list *st = guestfs_lstatnslist(
+				g, dir, (char *const *)names);
+			if (st == NULL || st->len != k)
+				r = GUEST_E_IO;
+			for (size_t q = 0; q < k && r == GUEST_OK; q++) {
+				if (mode_type(st->val[q].st_mode) !=
+				    GUEST_FT_FILE) {
+					r = GUEST_E_ISDIR;
+					break;
+				}
+				char *hex =
+					guestfs_checksum(g, "sha256", fulls[q]);
+				struct guest_digest *d = &out[which[q]];
+				for (int b = 0; hex && b < 32; b++) {
+					int hi = hexval(hex[2 * b]);
+					int lo =
+						hi < 0 ? -1
+						       : hexval(hex[2 * b + 1]);
+					if (hi < 0 || lo < 0) {
+						free(hex);
+						hex = NULL;
+						break;
+					}
+					d->sha256[b] = (uint8_t)(hi << 4 | lo);
+				}
+				if (hex == NULL) {
+					r = GUEST_E_IO;
+					break;
+				}
+				free(hex);
+				d->exists = true;
+				d->size =
+					st->val[q].st_size < 0
+						? 0
+						: (uint64_t)st->val[q].st_size;
+			}
+			if (st != NULL)
+				guestfs_free_statns_list(st);
+		}
+		for (size_t q = 0; fulls && q < k; q++)
+			free(fulls[q]);
+		free(full);
+		free(fulls);
+		free(names);
+		free(which);
+		free(dir);
+	}
+	return r;
+}
+
 static void app_fs_close(struct guest_fs *fs)
 {
 	struct app_fs *a = A(fs);
@@ -885,6 +992,7 @@ static const struct guest_fs_ops app_fs_ops = {
 	.copy_in_atomic = app_copy_in_atomic,
 	.close = app_fs_close,
 	.write_new = app_write_new,
+	.sha256_many = app_sha256_many,
 	.put_many = app_put_many,
 	.sync = app_sync,
 	.sha256 = app_sha256,

@@ -523,6 +523,47 @@ int guest_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
 	return r;
 }
 
+int guest_fs_sha256_many(struct guest_fs *fs, const char *const *paths,
+			 size_t n, struct guest_digest *out)
+{
+	char **norm = calloc(n ? n : 1, sizeof(*norm));
+	if (norm == NULL)
+		return guest_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int r = GUEST_OK;
+	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		r = normalise(fs, paths[i], &norm[i]);
+	}
+	if (r == GUEST_OK && fs->ops->sha256_many != NULL &&
+	    fs->ops->sha256_many(fs, (const char *const *)norm, n, out) ==
+		    GUEST_OK)
+		goto out;
+	/* One by one: the backend has no batch, or the batch met something
+	 * it does not handle (it is then asked again path by path, so the
+	 * error names the path). */
+	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
+		struct guest_stat st;
+		r = fs->ops->stat(fs, norm[i], &st);
+		if (r == GUEST_E_NOENT || r == GUEST_E_NOTDIR) {
+			r = GUEST_OK;
+			out[i].exists = false;
+			continue;
+		}
+		if (r == GUEST_OK && st.type != GUEST_FT_FILE)
+			r = guest_fs_fail(fs, GUEST_E_ISDIR,
+					  "%s: not a regular file", paths[i]);
+		if (r == GUEST_OK)
+			r = guest_fs_sha256(fs, paths[i], out[i].sha256,
+					    &out[i].size);
+		out[i].exists = r == GUEST_OK;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(norm[i]);
+	free(norm);
+	return r;
+}
+
 int guest_fs_sync(struct guest_fs *fs)
 {
 	if (fs->readonly || fs->ops->sync == NULL)

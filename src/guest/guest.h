@@ -180,6 +180,21 @@ struct guest_put {
 int guest_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
 		      size_t n);
 
+/* What guest_fs_sha256_many() found for one path. */
+struct guest_digest {
+	bool exists; /* a regular file is there */
+	uint64_t size;
+	uint8_t sha256[32];
+};
+
+/*
+ * guest_fs_sha256() of many paths at once (the appliance hashes them all
+ * in one round trip).  A missing path is not an error: its exists is
+ * false.  Anything else in the way (a directory) is GUEST_E_ISDIR.
+ */
+int guest_fs_sha256_many(struct guest_fs *fs, const char *const *paths,
+			 size_t n, struct guest_digest *out);
+
 /* Flushes everything written to the filesystem so far. */
 int guest_fs_sync(struct guest_fs *fs);
 

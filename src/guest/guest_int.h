@@ -43,6 +43,9 @@ struct guest_fs_ops {
 	int (*write_new)(struct guest_fs *fs, const char *path,
 			 const void *data, size_t len, const char *host_path);
 	int (*sync)(struct guest_fs *fs);
+	/* SHA-256 of many paths (normalised); see guest_fs_sha256_many. */
+	int (*sha256_many)(struct guest_fs *fs, const char *const *paths,
+			   size_t n, struct guest_digest *out);
 	/* Writes many files as write_new does (paths normalised). */
 	int (*put_many)(struct guest_fs *fs, const struct guest_put *items,
 			size_t n);

@@ -825,6 +825,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	char **host = NULL;
 	uint8_t **guest_copies = NULL;
 	size_t *guest_copy_len = NULL;
+	struct guest_digest *prev = NULL;
 	enum hvo_exit rc = HVO_EXIT_OK;
 	char dir[1100], err[1024];
 
@@ -861,6 +862,24 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		goto out;
 	}
 	progress(opts, "reading the files the package replaces");
+	/* Every destination at once: what is there, and its SHA-256. */
+	const char **dests = calloc(p->nfiles ? p->nfiles : 1, sizeof(*dests));
+	prev = calloc(p->nfiles ? p->nfiles : 1, sizeof(*prev));
+	if (dests == NULL || prev == NULL) {
+		free(dests);
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < p->nfiles; i++)
+		dests[i] = p->files[i].dest;
+	int pe = guest_fs_sha256_many(fs, dests, p->nfiles, prev);
+	free(dests);
+	if (pe != GUEST_OK) {
+		rc = fail(res, guest_exit_class(pe), "%s",
+			  guest_fs_error(fs)[0] ? guest_fs_error(fs)
+						: guest_strerror(pe));
+		goto out;
+	}
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct svc_plan_file *f = &p->files[i];
 		struct svc_file_change *c = &res->files[i];
@@ -902,14 +921,9 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			memcpy(sha, f->sha256, 32);
 			size = f->text_len;
 		}
-		int e = svci_guest_sha256(fs, f->dest, &c->existed,
-					  c->prev_sha256, &c->prev_size);
-		if (e != GUEST_OK) {
-			rc = fail(res, guest_exit_class(e), "%s: %s", f->dest,
-				  guest_fs_error(fs)[0] ? guest_fs_error(fs)
-							: guest_strerror(e));
-			goto out;
-		}
+		c->existed = prev[i].exists;
+		c->prev_size = prev[i].size;
+		memcpy(c->prev_sha256, prev[i].sha256, 32);
 		/* The record is always new; the rest only when it differs. */
 		c->written = f->source == SVC_SRC_RECORD || !c->existed ||
 			     c->prev_size != size ||
@@ -1070,6 +1084,7 @@ out:
 		free(guest_copies[i]);
 	free(guest_copies);
 	free(guest_copy_len);
+	free(prev);
 	txn_free(&t);
 	res->exit = rc;
 	return rc;

@@ -81,6 +81,18 @@ static void read_firstboot(struct guest_fs *fs, const struct svc_plan *p,
 static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 			char **host, struct svc_verify_result *res)
 {
+	/* All at once where the backend can; one by one (so that each
+	 * problem is reported with its file) where that fails. */
+	const char **dests = calloc(p->nfiles ? p->nfiles : 1, sizeof(*dests));
+	struct guest_digest *got_all =
+		calloc(p->nfiles ? p->nfiles : 1, sizeof(*got_all));
+	bool batch = dests != NULL && got_all != NULL;
+	for (size_t i = 0; batch && i < p->nfiles; i++)
+		dests[i] = p->files[i].dest;
+	if (batch)
+		batch = guest_fs_sha256_many(fs, dests, p->nfiles, got_all) ==
+			GUEST_OK;
+	free(dests);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct svc_plan_file *f = &p->files[i];
 		if (f->source == SVC_SRC_RECORD)
@@ -96,8 +108,12 @@ static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 			memcpy(want, f->sha256, 32);
 		else if (host != NULL && host[i] != NULL)
 			have_want = hvo_sha256_file(host[i], want, &size) == 0;
-		bool exists;
-		int e = svci_guest_sha256(fs, f->dest, &exists, got, &size);
+		bool exists = batch && got_all[i].exists;
+		int e = GUEST_OK;
+		if (batch)
+			memcpy(got, got_all[i].sha256, 32);
+		else
+			e = svci_guest_sha256(fs, f->dest, &exists, got, &size);
 		res->nchecked++;
 		if (e != GUEST_OK) {
 			diff(res, what, "readable", "%s",
@@ -117,6 +133,7 @@ static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 			diff(res, what, expected, "%s", found);
 		}
 	}
+	free(got_all);
 }
 
 /* A value as text for a difference ("REG_DWORD 0x0", "absent"). */
