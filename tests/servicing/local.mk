@@ -8,3 +8,8 @@ TESTS += $(SERVICING_UNIT_TESTS)
 tests_servicing_test_apply_SOURCES = tests/servicing/test_apply.c
 tests_servicing_test_apply_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_apply_LDADD = $(TEST_LDADD)
+
+# End to end, with the appliance, on the images of tests/fixtures.
+SERVICING_SH_TESTS = tests/servicing/apply-images.sh
+TESTS += $(SERVICING_SH_TESTS)
+EXTRA_DIST += $(SERVICING_SH_TESTS)
