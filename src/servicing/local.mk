@@ -11,3 +11,6 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/firstboot.c \
 	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
 	%reldir%/verify.c
+
+# hvoffline apply against guestfish doing the same uploads and hive edits.
+BENCH_SCRIPTS += bench/apply.sh

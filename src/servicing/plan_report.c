@@ -234,6 +234,16 @@ void svc_plan_json(const struct svc_plan *p, struct json_writer *w)
 			char *d = data_text(r);
 			json_kv_string(w, "data", d);
 			free(d);
+			/* The bytes as stored, for scripts. */
+			char *raw = malloc(r->len * 2 + 1);
+			if (raw != NULL) {
+				for (size_t k = 0; k < r->len; k++)
+					sprintf(raw + 2 * k, "%02x",
+						r->data[k]);
+				raw[2 * r->len] = '\0';
+			}
+			json_kv_string(w, "data_hex", raw);
+			free(raw);
 			if (r->noclobber)
 				json_kv_bool(w, "if_absent", true);
 			if (r->only_existing)

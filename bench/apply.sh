@@ -1,0 +1,123 @@
+#!/bin/sh
+# bench/apply.sh - `hvoffline apply` against the same work done with
+# guestfish, in the same run, on copies of the same image:
+#   - one image end to end: hvoffline apply (launch, inspection, hive
+#     recovery and edits, staging, switch, verification) against one
+#     guestfish launch that uploads the same files and edits the hives the
+#     way virt-win-reg does (download, hivexregedit --merge, upload);
+#   - eight images: one hvoffline invocation (one launch) against eight
+#     sequential guestfish runs.
+# The guestfish script is generated from hvoffline's own plan (--dry-run
+# --json): every file it writes, from the same cabinet (unpacked by
+# cabextract), and every registry value as a .reg file.  It does less than
+# apply: no inspection, no safety checks, no recovery of dirty hives, no
+# temporary names, no verification.  Both use the direct backend and the
+# accelerator this host's cache says works.  Needs `make fixture-images`.
+# Targets (issue 8): one image <= 1.1x the guestfish time; eight images
+# >= 4x faster.
+. "$(dirname "$0")/lib.sh"
+
+IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
+FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
+CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
+N=${APPLY_BENCH_IMAGES:-8}
+for t in guestfish hivexregedit cabextract jq python3; do
+    command -v $t >/dev/null || { echo "bench: $t not installed" >&2; exit 1; }
+done
+[ -f "$IMG" ] || { echo "bench: run 'make fixture-images' first" >&2; exit 1; }
+[ -f "$CAB" ] || { echo "bench: $CAB not found" >&2; exit 1; }
+
+export LIBGUESTFS_BACKEND=direct
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/hvoffline/launch.conf
+if [ ! -r /dev/kvm ] || grep -q '^accel tcg$' "$cache" 2>/dev/null; then
+    export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+fi
+
+# The plan, and the peer's script made from it.
+cp --sparse=always "$IMG" "$B_TMP/plan.vhdx"
+"$HVOFFLINE" -q --json apply --dry-run --source "$CAB" "$B_TMP/plan.vhdx" >"$B_TMP/plan.json"
+mkdir "$B_TMP/cab"
+(cd "$B_TMP/cab" && cabextract -q "$CAB" 2>/dev/null)
+python3 - "$B_TMP/plan.json" "$B_TMP" "$CAB" <<'PY'
+import json, os, sys
+plan = json.load(open(sys.argv[1]))["images"][0]["plan"]
+tmp, cab = sys.argv[2], sys.argv[3]
+root = "/" + plan["files"][0]["path"].split("\\")[0]
+out = open(os.path.join(tmp, "peer.gf"), "w")
+out.write("run\nmount /dev/sda3 /\n")
+dirs = set()
+for f in plan["files"]:
+    path = "/" + f["path"].replace("\\", "/")
+    d = os.path.dirname(path)
+    if d not in dirs:
+        out.write("mkdir-p %s\n" % d)
+        dirs.add(d)
+    if f["source"] == "cabinet-entry":
+        src = os.path.join(tmp, "cab", f["cabinet_entry"].replace("\\", "/"))
+    elif f["source"] == "cabinet":
+        src = cab
+    else:
+        src = os.path.join(tmp, "small.txt")
+    out.write("upload %s %s\n" % (src, path))
+open(os.path.join(tmp, "small.txt"), "w").write("hvoffline bench\r\n")
+for hive in ("SYSTEM", "SOFTWARE"):
+    reg = open(os.path.join(tmp, hive + ".reg"), "w")
+    reg.write("Windows Registry Editor Version 5.00\n\n")
+    for r in plan["registry"]:
+        if r["hive"] != hive:
+            continue
+        reg.write("[HKEY_LOCAL_MACHINE\\%s\\%s]\n" % (hive, r["key"]))
+        if r["op"] == "set":
+            t = {"REG_SZ": 1, "REG_EXPAND_SZ": 2, "REG_BINARY": 3,
+                 "REG_DWORD": 4, "REG_MULTI_SZ": 7, "REG_QWORD": 11}.get(r["type"], 3)
+            h = r["data_hex"]
+            data = ",".join(h[i:i + 2] for i in range(0, len(h), 2))
+            name = '"%s"' % r["name"].replace("\\", "\\\\").replace('"', '\\"') if r["name"] else "@"
+            reg.write("%s=hex(%x):%s\n" % (name, t, data))
+        elif r["op"] in ("add-to-list", "add-to-path"):
+            reg.write('"%s"="%s"\n' % (r["name"], r["entry"].replace("\\", "\\\\")))
+        reg.write("\n")
+    reg.close()
+    guest = "%s/System32/config/%s" % (root, hive)
+    out.write("download %s %s/%s\n" % (guest, tmp, hive))
+    out.write("! hivexregedit --merge %s/%s --prefix 'HKEY_LOCAL_MACHINE\\%s' %s/%s.reg\n"
+              % (tmp, hive, hive, tmp, hive))
+    out.write("upload %s/%s %s\n" % (tmp, hive, guest))
+out.write("sync\n")
+PY
+
+# peer IMAGE...: one guestfish run per image, one after the other.
+cat >"$B_TMP/peer.sh" <<PEER
+for img in "\$@"; do
+    guestfish --format=vhdx -a "\$img" <"$B_TMP/peer.gf" || exit 1
+done
+PEER
+
+fresh() {
+    i=1
+    while [ "$i" -le "$1" ]; do
+        cp --sparse=always "$IMG" "$B_TMP/$2-$i.vhdx"
+        i=$((i + 1))
+    done
+}
+list() {
+    i=1
+    while [ "$i" -le "$1" ]; do
+        printf '%s ' "$B_TMP/$2-$i.vhdx"
+        i=$((i + 1))
+    done
+}
+
+for n in 1 "$N"; do
+    fresh "$n" ours
+    fresh "$n" peer
+    # shellcheck disable=SC2046
+    ours=$(b_time "$HVOFFLINE" -q apply --source "$CAB" $(list "$n" ours))
+    # shellcheck disable=SC2046
+    peer=$(b_time sh "$B_TMP/peer.sh" $(list "$n" peer))
+    echo "$n image(s): hvoffline apply ${ours% *} s (${ours#* } KiB)," \
+        "guestfish ${peer% *} s (${peer#* } KiB)," \
+        "time ratio $(b_ratio "${ours% *}" "${peer% *}")," \
+        "speed-up $(b_ratio "${peer% *}" "${ours% *}")x"
+    rm -f "$B_TMP"/ours-*.vhdx "$B_TMP"/peer-*.vhdx
+done
