@@ -199,12 +199,63 @@ static void refuse(struct image_result *r, const struct svc_facts *f)
 					 : "cannot inspect");
 }
 
+/*
+ * An earlier apply died while switching files in: put every original back
+ * and inspect the guest again, before anything is decided from facts that
+ * describe a half-switched guest (its SYSTEM hive may even be set aside).
+ */
+static void recover_interrupted(struct cli_ctx *ctx, struct svc_run *run,
+				size_t i, struct svc_facts *f,
+				const char *tmpdir, struct image_result *r)
+{
+	struct guest_disk *disk =
+		guest_session_disk(run->session, (size_t)run->image_disk[i]);
+	struct guest_fs *fs;
+	int e;
+	if (disk == NULL || (e = guest_disk_mount(disk, f->windows_volume,
+						  false, &fs)) != GUEST_OK) {
+		result_set(r, "failed", HVO_EXIT_FAILED,
+			   "an interrupted earlier run needs cleaning up, but "
+			   "the volume cannot be mounted: %s",
+			   disk ? guest_disk_error(disk) : "no disk");
+		return;
+	}
+	unsigned restored;
+	char err[600];
+	if (svc_apply_recover(fs, f->systemroot, &restored, err, sizeof(err)) !=
+	    0) {
+		result_set(r, "failed", HVO_EXIT_FAILED,
+			   "cleaning up an interrupted earlier run: %s", err);
+		return;
+	}
+	cli_warn(ctx, f->image,
+		 "an earlier apply was interrupted while switching files in; "
+		 "%u original%s put back, applying again",
+		 restored, restored == 1 ? "" : "s");
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/reinspect-%zu", tmpdir, i);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		result_set(r, "failed", HVO_EXIT_FAILED, "%s: %s", dir,
+			   strerror(errno));
+		return;
+	}
+	struct svc_inspect_opts io = { .tmpdir = dir };
+	svc_inspect_again(disk, &io, f);
+	/* Applied again below, whatever the versions say now. */
+	f->apply_interrupted = true;
+}
+
 static void service_image(struct cli_ctx *ctx, const struct opts *o,
-			  struct svc_run *run, size_t i,
-			  const struct svc_facts *f,
+			  struct svc_run *run, size_t i, struct svc_facts *f,
 			  const struct svc_source_package *pkgs, size_t npkgs,
 			  const char *tmpdir, struct image_result *r)
 {
+	if (f->apply_interrupted && o->mode == MODE_APPLY && !o->dry_run &&
+	    run->image_disk[i] >= 0 && f->windows_found) {
+		recover_interrupted(ctx, run, i, f, tmpdir, r);
+		if (r->status != NULL)
+			return;
+	}
 	if (f->verdict != HVO_EXIT_OK) {
 		refuse(r, f);
 		return;
@@ -230,7 +281,9 @@ static void service_image(struct cli_ctx *ctx, const struct opts *o,
 	bool up_to_date = a.up_to_date;
 	svc_applicability_free(&a);
 	const struct pkg_package *pkg = r->pkg->pkg;
-	if (o->mode == MODE_APPLY && up_to_date && !o->force) {
+	/* After an interrupted run the versions say little: apply again. */
+	if (o->mode == MODE_APPLY && up_to_date && !o->force &&
+	    !f->apply_interrupted) {
 		result_set(r, "up-to-date", HVO_EXIT_OK,
 			   "integration services %s are installed; the package "
 			   "is %s (--force applies it anyway)",

@@ -596,7 +596,8 @@ struct txn {
 	const struct svc_apply_opts *opts;
 	struct item *items;
 	size_t n;
-	char **dirs; /* created, in order */
+	char *journal; /* the switch's journal, while it runs */
+	char **dirs;   /* created, in order */
 	size_t ndirs;
 	unsigned stage_ops, switch_ops;
 };
@@ -629,6 +630,7 @@ static int item_add(struct txn *t, const char *target, bool existed,
 
 static void txn_free(struct txn *t)
 {
+	free(t->journal);
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->items[i].target);
 		free(t->items[i].tmp);
@@ -744,6 +746,123 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 	return rc;
 }
 
+/*
+ * The journal of a switch, written (and flushed) before the first rename
+ * and removed after the last clean-up: if the run dies in between (killed,
+ * power cut), the next run finds it and puts every target back in place
+ * (svc_apply_recover).  One line per item: target, staged name, set-aside
+ * name, separated by tabs (guest paths never hold control characters).
+ */
+#define JOURNAL_MAGIC "hvoffline apply journal 1\n"
+
+char *svc_apply_journal_path(const char *systemroot)
+{
+	char *s;
+	return asprintf(&s, "%s\\hvoffline\\apply-in-progress.txt",
+			systemroot) < 0
+		       ? NULL
+		       : s;
+}
+
+static int journal_write(struct txn *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (m == NULL)
+		return GUEST_E_NOMEM;
+	fputs(JOURNAL_MAGIC, m);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(m, "%s\t%s\t%s\n", t->items[i].target, t->items[i].tmp,
+			t->items[i].old);
+	if (fclose(m) != 0) {
+		free(buf);
+		return GUEST_E_NOMEM;
+	}
+	int e = guest_fs_write_new(t->fs, t->journal, buf, len);
+	free(buf);
+	if (e == GUEST_OK)
+		e = guest_fs_sync(t->fs);
+	return e;
+}
+
+static void journal_remove(struct txn *t)
+{
+	if (t->journal != NULL && guest_fs_exists(t->fs, t->journal)) {
+		guest_fs_remove(t->fs, t->journal);
+		guest_fs_sync(t->fs);
+	}
+}
+
+int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
+		      unsigned *restored_ret, char *err, size_t errlen)
+{
+	*restored_ret = 0;
+	char *path = svc_apply_journal_path(systemroot);
+	uint8_t *buf = NULL;
+	size_t len;
+	int e = path ? guest_fs_read(fs, path, 16u << 20, &buf, &len)
+		     : GUEST_E_NOMEM;
+	if (e == GUEST_E_NOENT || e == GUEST_E_NOTDIR) {
+		free(path);
+		return 0;
+	}
+	if (e != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", path ? path : "journal",
+			 guest_fs_error(fs));
+		free(path);
+		return -1;
+	}
+	if (strncmp((char *)buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
+		snprintf(err, errlen, "%s: not an hvoffline journal", path);
+		free(buf);
+		free(path);
+		return -1;
+	}
+	int rc = 0;
+	char *save = NULL;
+	for (char *line =
+		     strtok_r((char *)buf + strlen(JOURNAL_MAGIC), "\n", &save);
+	     line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *tmp = strchr(line, '\t');
+		char *old = tmp ? strchr(tmp + 1, '\t') : NULL;
+		if (old == NULL)
+			continue; /* a torn last line */
+		*tmp++ = '\0';
+		*old++ = '\0';
+		/* Between the two renames of an item its target is missing:
+		 * the original goes back. */
+		if (!guest_fs_exists(fs, line) && guest_fs_exists(fs, old)) {
+			if (guest_fs_rename(fs, old, line) != GUEST_OK) {
+				snprintf(err, errlen, "%s: %s", line,
+					 guest_fs_error(fs));
+				rc = -1;
+				break;
+			}
+			++*restored_ret;
+		}
+		if (guest_fs_exists(fs, tmp))
+			guest_fs_remove(fs, tmp);
+		if (guest_fs_exists(fs, old))
+			guest_fs_remove(fs, old);
+	}
+	if (rc == 0 && guest_fs_remove(fs, path) != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", path, guest_fs_error(fs));
+		rc = -1;
+	}
+	guest_fs_sync(fs);
+	free(buf);
+	free(path);
+	return rc;
+}
+
+/* For tests: the run dies (no clean-up at all) before rename @k. */
+static bool crash_before(const struct txn *t, const struct svc_apply_result *r)
+{
+	return t->opts->crash_switch_at != 0 &&
+	       r->renames + 1 == t->opts->crash_switch_at;
+}
+
 /* Puts back everything switched so far, newest first. */
 static void unswitch(struct txn *t)
 {
@@ -762,9 +881,21 @@ static void unswitch(struct txn *t)
 
 static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 {
+	int je = journal_write(t);
+	if (je != GUEST_OK) {
+		fail(res, guest_exit_class(je), "%s: %s", t->journal,
+		     guest_fs_error(t->fs));
+		journal_remove(t);
+		unstage(t);
+		guest_fs_sync(t->fs);
+		res->rolled_back = true;
+		return res->exit;
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		struct item *it = &t->items[i];
 		int e = GUEST_OK;
+		if (crash_before(t, res))
+			return fail(res, HVO_EXIT_FAILED, "killed (test)");
 		if (it->existed) {
 			if (injected(&t->switch_ops, t->opts->fail_switch_at))
 				e = GUEST_E_IO;
@@ -775,6 +906,8 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 				res->renames++;
 			}
 		}
+		if (e == GUEST_OK && crash_before(t, res))
+			return fail(res, HVO_EXIT_FAILED, "killed (test)");
 		if (e == GUEST_OK) {
 			if (injected(&t->switch_ops, t->opts->fail_switch_at))
 				e = GUEST_E_IO;
@@ -791,6 +924,7 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 				     ? guest_fs_error(t->fs)
 				     : "rename failed (injected)");
 			unswitch(t);
+			journal_remove(t);
 			unstage(t);
 			guest_fs_sync(t->fs);
 			res->rolled_back = true;
@@ -802,6 +936,7 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 	if (e != GUEST_OK) {
 		fail(res, guest_exit_class(e), "%s", guest_fs_error(t->fs));
 		unswitch(t);
+		journal_remove(t);
 		unstage(t);
 		guest_fs_sync(t->fs);
 		res->rolled_back = true;
@@ -847,6 +982,24 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			  guest_fs_name(fs));
 		goto out;
 	}
+	/* An earlier run that died while switching: every target back in
+	 * place first (the plan below then starts from what is there). */
+	unsigned restored;
+	if (svc_apply_recover(fs, p->systemroot, &restored, err, sizeof(err)) !=
+	    0) {
+		rc = fail(res, HVO_EXIT_FAILED,
+			  "cleaning up an interrupted earlier run: %s", err);
+		goto out;
+	}
+	if ((t.journal = svc_apply_journal_path(p->systemroot)) == NULL) {
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		goto out;
+	}
+	if (restored > 0)
+		warn(res,
+		     "an interrupted earlier run was cleaned up: %u file%s "
+		     "put back",
+		     restored, restored == 1 ? "" : "s");
 
 	/* ---- 1. Prepare, on the host. ---- */
 	progress(opts, "extracting the package");
@@ -1045,6 +1198,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		    guest_fs_remove(fs, t.items[i].old) != GUEST_OK)
 			warn(res, "%s: could not remove: %s", t.items[i].old,
 			     guest_fs_error(fs));
+	journal_remove(&t);
 	guest_fs_sync(fs);
 	/* A hive recovered from its logs is now clean, with sequence
 	 * numbers above every log entry: Windows ignores the logs of a

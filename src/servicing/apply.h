@@ -47,6 +47,9 @@ struct svc_apply_opts {
 	 * Nth rename while switching fails; 0: never. */
 	unsigned fail_stage_at;
 	unsigned fail_switch_at;
+	/* For tests: the run stops dead before the Nth rename, with no
+	 * clean-up, as if it were killed; 0: never. */
+	unsigned crash_switch_at;
 };
 
 /* One file of the plan as found and as left. */
@@ -116,6 +119,23 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *plan,
 			struct svc_apply_result *res);
 
 void svc_apply_result_free(struct svc_apply_result *res);
+
+/*
+ * The journal a switch keeps in the guest while it runs
+ * ("<systemroot>\hvoffline\apply-in-progress.txt"; caller frees).  Its
+ * presence means a run died between its first and last rename.
+ */
+char *svc_apply_journal_path(const char *systemroot);
+
+/*
+ * Cleans up after a run that died while switching: every target that is
+ * missing gets its set-aside original back, staged and set-aside copies go,
+ * and the journal is removed.  Files already switched keep their new
+ * content (a later apply brings the rest).  Returns 0 (nothing to do, or
+ * done; *@restored_ret counts the originals put back) or -1 with @err.
+ */
+int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
+		      unsigned *restored_ret, char *err, size_t errlen);
 
 struct svc_verify_opts {
 	const char *tmpdir;   /* private host scratch directory */

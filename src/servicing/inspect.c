@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,19 @@ void svc_facts_init(struct svc_facts *f, const char *image)
 	snprintf(f->image, sizeof(f->image), "%s", image);
 	f->esp_partnum = -1;
 	f->verdict = HVO_EXIT_OK;
+}
+
+int svc_inspect_again(struct guest_disk *disk,
+		      const struct svc_inspect_opts *opts, struct svc_facts *f)
+{
+	svc_facts_free(f);
+	/* Everything after the pre-flight, which stays. */
+	size_t keep = offsetof(struct svc_facts, disk_read);
+	memset((char *)f + keep, 0, sizeof(*f) - keep);
+	f->esp_partnum = -1;
+	int r = svc_inspect_disk(disk, opts, f);
+	svc_inspect_evaluate(f);
+	return r;
 }
 
 void svc_facts_free(struct svc_facts *f)
@@ -346,7 +360,8 @@ static void probe_raw(struct guest_disk *disk, size_t i,
 }
 
 /* Finds a system root on a mounted volume: a folder named Windows or
- * WINNT (any case) holding both hives. */
+ * WINNT (any case) holding both hives, or the journal of an apply that
+ * died while switching them in (one hive may be set aside then). */
 static bool find_systemroot(struct guest_fs *fs, char *out, size_t size)
 {
 	char **names;
@@ -363,11 +378,15 @@ static bool find_systemroot(struct guest_fs *fs, char *out, size_t size)
 			 names[i]);
 		snprintf(sys, sizeof(sys), "%s/System32/config/SYSTEM",
 			 names[i]);
+		char journal[300];
+		snprintf(journal, sizeof(journal),
+			 "%s/hvoffline/apply-in-progress.txt", names[i]);
 		struct guest_stat a, b;
-		if (guest_fs_stat(fs, soft, &a) == GUEST_OK &&
-		    a.type == GUEST_FT_FILE &&
-		    guest_fs_stat(fs, sys, &b) == GUEST_OK &&
-		    b.type == GUEST_FT_FILE) {
+		if ((guest_fs_stat(fs, soft, &a) == GUEST_OK &&
+		     a.type == GUEST_FT_FILE &&
+		     guest_fs_stat(fs, sys, &b) == GUEST_OK &&
+		     b.type == GUEST_FT_FILE) ||
+		    guest_fs_exists(fs, journal)) {
 			snprintf(out, size, "%s", names[i]);
 			found = true;
 		}
@@ -691,6 +710,7 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	snprintf(sc, sizeof(sc), "%s/Setup/Scripts/SetupComplete.cmd",
 		 f->systemroot);
 	f->setupcomplete_present = guest_fs_exists(fs, sc);
+
 	/* Our own wrapper (doc/firstboot.md) carries a marker line; it must
 	 * never be kept as "the original" by a later run. */
 	uint8_t head[1024];
@@ -702,6 +722,10 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 		f->setupcomplete_ours =
 			strstr((char *)head, SVC_FIRSTBOOT_MARKER) != NULL;
 	}
+	char journal[128];
+	snprintf(journal, sizeof(journal), "%s/hvoffline/apply-in-progress.txt",
+		 f->systemroot);
+	f->apply_interrupted = guest_fs_exists(fs, journal);
 }
 
 int svc_inspect_disk(struct guest_disk *disk,
@@ -918,6 +942,13 @@ void svc_inspect_evaluate(struct svc_facts *f)
 				      : "");
 		return;
 	}
+	if (f->apply_interrupted)
+		add_problem(f, "apply-interrupted", HVO_EXIT_OK,
+			    "an earlier hvoffline apply stopped while "
+			    "switching files in (its journal "
+			    "%s\\hvoffline\\apply-in-progress.txt is "
+			    "there): apply again to complete it",
+			    f->systemroot);
 	if (f->windows_count > 1)
 		add_problem(f, "several-windows", HVO_EXIT_REFUSED,
 			    "%u Windows installations were found; "

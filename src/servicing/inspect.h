@@ -166,6 +166,9 @@ struct svc_facts {
 	char image_state[64];	    /* "IMAGE_STATE_COMPLETE", or "" */
 	bool setupcomplete_present; /* Setup\Scripts\SetupComplete.cmd */
 	bool setupcomplete_ours;    /* ... is hvoffline's own wrapper */
+	/* An apply that died while switching files in left its journal:
+	 * the guest may hold part of a package (see apply.h). */
+	bool apply_interrupted;
 
 	/* ---- safety observations on the Windows volume ---- */
 	bool hiberfil_present;
@@ -203,6 +206,11 @@ struct svc_inspect_opts {
  */
 int svc_inspect_disk(struct guest_disk *disk,
 		     const struct svc_inspect_opts *opts, struct svc_facts *f);
+
+/* Steps 2 and 3 again on a disk that has changed since (an interrupted
+ * apply was cleaned up), keeping the pre-flight facts. */
+int svc_inspect_again(struct guest_disk *disk,
+		      const struct svc_inspect_opts *opts, struct svc_facts *f);
 
 /* Step 3 (pure): derives the problems and the verdict from the facts. */
 void svc_inspect_evaluate(struct svc_facts *f);
