@@ -10,6 +10,7 @@ tests_servicing_test_apply_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_apply_LDADD = $(TEST_LDADD)
 
 # End to end, with the appliance, on the images of tests/fixtures.
-SERVICING_SH_TESTS = tests/servicing/apply-images.sh
+SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \
+	tests/servicing/apply-images.sh
 TESTS += $(SERVICING_SH_TESTS)
 EXTRA_DIST += $(SERVICING_SH_TESTS)
