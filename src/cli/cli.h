@@ -97,6 +97,42 @@ bool cli_parse_uint(struct cli_ctx *ctx, const char *opt, const char *s,
 		    unsigned long long min, unsigned long long max,
 		    unsigned long long *out);
 
+/* ---- The appliance launch options (doctor, inspect, apply, verify) ---- */
+
+enum {
+	CLI_OPT_NO_CACHE = 0x180,
+	CLI_OPT_KVM_TIMEOUT,
+	CLI_OPT_TCG_TIMEOUT,
+	CLI_OPT_TRACE,
+};
+
+/* Their getopt_long() entries, to put in a command's table. */
+#define CLI_LAUNCH_LONGOPTS                                  \
+	{ "no-cache", no_argument, NULL, CLI_OPT_NO_CACHE }, \
+		{ "kvm-timeout", required_argument, NULL,    \
+		  CLI_OPT_KVM_TIMEOUT },                     \
+		{ "tcg-timeout", required_argument, NULL,    \
+		  CLI_OPT_TCG_TIMEOUT },                     \
+	{                                                    \
+		"trace", no_argument, NULL, CLI_OPT_TRACE    \
+	}
+
+/* Their help lines. */
+#define CLI_LAUNCH_HELP                                                       \
+	"  --no-cache        neither read nor write the remembered launch "   \
+	"outcome\n"                                                           \
+	"  --kvm-timeout S   treat a KVM launch as hung after S seconds "     \
+	"(60)\n"                                                              \
+	"  --tcg-timeout S   give up on a TCG launch after S seconds (900)\n" \
+	"  --trace           show libguestfs's own debug output\n"
+
+struct guest_launch_opts;
+
+/* Takes option @c (from cli_getopt) into @lo if it is a launch option.
+ * Returns 1 when it was one, 0 when not, -1 after a usage error. */
+int cli_launch_option(struct cli_ctx *ctx, int c, const char *arg,
+		      struct guest_launch_opts *lo);
+
 /* ---- Output ---- */
 
 /* Starts the command's JSON document on stdout. */

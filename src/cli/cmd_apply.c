@@ -57,13 +57,8 @@ const char cmd_apply_help[] =
 	"vmguest.iso\n"
 	"  --dry-run         print the plan and change nothing\n"
 	"  --force           apply even when the guest is already up to date\n"
-	"  --no-firstboot    do not arrange the first-boot DISM step\n"
-	"  --no-cache        neither read nor write the remembered launch "
-	"outcome\n"
-	"  --kvm-timeout S   treat a KVM launch as hung after S seconds (60)\n"
-	"  --tcg-timeout S   give up on a TCG launch after S seconds (900)\n"
-	"  --trace           show libguestfs's own debug output\n"
-	"\n"
+	"  --no-firstboot    do not arrange the first-boot DISM "
+	"step\n" CLI_LAUNCH_HELP "\n"
 	"Exit status: 0 applied or up to date, 1 failed, 3 no package applies,"
 	"\n"
 	"4 refused (unsafe or in use), 5 corrupt input; with several images, "
@@ -545,29 +540,19 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		OPT_DRY_RUN,
 		OPT_FORCE,
 		OPT_NO_FIRSTBOOT,
-		OPT_NO_CACHE,
-		OPT_KVM_TIMEOUT,
-		OPT_TCG_TIMEOUT,
-		OPT_TRACE
 	};
 	static const struct option apply_opts[] = {
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "no-firstboot", no_argument, NULL, OPT_NO_FIRSTBOOT },
-		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
-		{ "kvm-timeout", required_argument, NULL, OPT_KVM_TIMEOUT },
-		{ "tcg-timeout", required_argument, NULL, OPT_TCG_TIMEOUT },
-		{ "trace", no_argument, NULL, OPT_TRACE },
+		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option verify_opts[] = {
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "no-firstboot", no_argument, NULL, OPT_NO_FIRSTBOOT },
-		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
-		{ "kvm-timeout", required_argument, NULL, OPT_KVM_TIMEOUT },
-		{ "tcg-timeout", required_argument, NULL, OPT_TCG_TIMEOUT },
-		{ "trace", no_argument, NULL, OPT_TRACE },
+		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .mode = mode };
@@ -575,7 +560,6 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		.guest = { .event = on_event, .event_ctx = ctx },
 	};
 	const char *source = NULL;
-	unsigned long long v;
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "",
 			       mode == MODE_APPLY ? apply_opts
@@ -593,30 +577,19 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		case OPT_NO_FIRSTBOOT:
 			o.no_firstboot = true;
 			break;
-		case OPT_NO_CACHE:
-			ro.guest.launch.no_cache = true;
-			break;
-		case OPT_KVM_TIMEOUT:
-			if (!cli_parse_uint(ctx, "--kvm-timeout", optarg, 1,
-					    86400, &v))
-				return HVO_EXIT_USAGE;
-			ro.guest.launch.kvm_timeout_s = (unsigned)v;
-			break;
-		case OPT_TCG_TIMEOUT:
-			if (!cli_parse_uint(ctx, "--tcg-timeout", optarg, 1,
-					    86400, &v))
-				return HVO_EXIT_USAGE;
-			ro.guest.launch.tcg_timeout_s = (unsigned)v;
-			break;
-		case OPT_TRACE:
-			ro.guest.launch.trace = true;
-			break;
 		case 'h':
 			fputs(mode == MODE_APPLY ? cmd_apply_help
 						 : cmd_verify_help,
 			      stdout);
 			return HVO_EXIT_OK;
 		default:
+			switch (cli_launch_option(ctx, c, optarg,
+						  &ro.guest.launch)) {
+			case 1:
+				continue;
+			case -1:
+				return HVO_EXIT_USAGE;
+			}
 			return HVO_EXIT_USAGE;
 		}
 	}

@@ -55,17 +55,8 @@ static void on_notice(void *opaque, const char *msg)
 
 enum hvo_exit cmd_doctor(struct cli_ctx *ctx, int argc, char **argv)
 {
-	enum {
-		OPT_NO_CACHE = 0x100,
-		OPT_KVM_TIMEOUT,
-		OPT_TCG_TIMEOUT,
-		OPT_TRACE
-	};
 	static const struct option longopts[] = {
-		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
-		{ "kvm-timeout", required_argument, NULL, OPT_KVM_TIMEOUT },
-		{ "tcg-timeout", required_argument, NULL, OPT_TCG_TIMEOUT },
-		{ "trace", no_argument, NULL, OPT_TRACE },
+		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct notice_ctx nctx = { .cli = ctx };
@@ -73,32 +64,19 @@ enum hvo_exit cmd_doctor(struct cli_ctx *ctx, int argc, char **argv)
 		.notice = on_notice,
 		.notice_ctx = &nctx,
 	};
-	unsigned long long v;
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
 		switch (c) {
-		case OPT_NO_CACHE:
-			opts.no_cache = true;
-			break;
-		case OPT_KVM_TIMEOUT:
-			if (!cli_parse_uint(ctx, "--kvm-timeout", optarg, 1,
-					    86400, &v))
-				return HVO_EXIT_USAGE;
-			opts.kvm_timeout_s = (unsigned)v;
-			break;
-		case OPT_TCG_TIMEOUT:
-			if (!cli_parse_uint(ctx, "--tcg-timeout", optarg, 1,
-					    86400, &v))
-				return HVO_EXIT_USAGE;
-			opts.tcg_timeout_s = (unsigned)v;
-			break;
-		case OPT_TRACE:
-			opts.trace = true;
-			break;
 		case 'h':
 			fputs(cmd_doctor_help, stdout);
 			return HVO_EXIT_OK;
 		default:
+			switch (cli_launch_option(ctx, c, optarg, &opts)) {
+			case 1:
+				continue;
+			case -1:
+				return HVO_EXIT_USAGE;
+			}
 			return HVO_EXIT_USAGE;
 		}
 	}

@@ -39,13 +39,7 @@ const char cmd_inspect_help[] =
 	"Options:\n"
 	"  --source S        also say which integration-services package in S\n"
 	"                    (a CAB, a directory of CABs, or vmguest.iso) "
-	"applies\n"
-	"  --no-cache        neither read nor write the remembered launch "
-	"outcome\n"
-	"  --kvm-timeout S   treat a KVM launch as hung after S seconds (60)\n"
-	"  --tcg-timeout S   give up on a TCG launch after S seconds (900)\n"
-	"  --trace           show libguestfs's own debug output\n"
-	"\n"
+	"applies\n" CLI_LAUNCH_HELP "\n"
 	"Exit status: 0 safe (or no Windows found), 4 unsafe to service, 5 "
 	"corrupt,\n"
 	"1 failure; with several images, the highest.\n";
@@ -74,52 +68,33 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum {
 		OPT_SOURCE = 0x100,
-		OPT_NO_CACHE,
-		OPT_KVM_TIMEOUT,
-		OPT_TCG_TIMEOUT,
-		OPT_TRACE
 	};
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, OPT_SOURCE },
-		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
-		{ "kvm-timeout", required_argument, NULL, OPT_KVM_TIMEOUT },
-		{ "tcg-timeout", required_argument, NULL, OPT_TCG_TIMEOUT },
-		{ "trace", no_argument, NULL, OPT_TRACE },
+		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct svc_run_opts ro = {
 		.guest = { .event = on_event, .event_ctx = ctx },
 	};
 	const char *source = NULL;
-	unsigned long long v;
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
 		switch (c) {
 		case OPT_SOURCE:
 			source = optarg;
 			break;
-		case OPT_NO_CACHE:
-			ro.guest.launch.no_cache = true;
-			break;
-		case OPT_KVM_TIMEOUT:
-			if (!cli_parse_uint(ctx, "--kvm-timeout", optarg, 1,
-					    86400, &v))
-				return HVO_EXIT_USAGE;
-			ro.guest.launch.kvm_timeout_s = (unsigned)v;
-			break;
-		case OPT_TCG_TIMEOUT:
-			if (!cli_parse_uint(ctx, "--tcg-timeout", optarg, 1,
-					    86400, &v))
-				return HVO_EXIT_USAGE;
-			ro.guest.launch.tcg_timeout_s = (unsigned)v;
-			break;
-		case OPT_TRACE:
-			ro.guest.launch.trace = true;
-			break;
 		case 'h':
 			fputs(cmd_inspect_help, stdout);
 			return HVO_EXIT_OK;
 		default:
+			switch (cli_launch_option(ctx, c, optarg,
+						  &ro.guest.launch)) {
+			case 1:
+				continue;
+			case -1:
+				return HVO_EXIT_USAGE;
+			}
 			return HVO_EXIT_USAGE;
 		}
 	}

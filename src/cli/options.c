@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "guest/launch.h"
 
 enum {
 	OPT_JSON = 0x1001,
@@ -122,4 +123,30 @@ bool cli_parse_uint(struct cli_ctx *ctx, const char *opt, const char *s,
 	}
 	*out = v;
 	return true;
+}
+
+int cli_launch_option(struct cli_ctx *ctx, int c, const char *arg,
+		      struct guest_launch_opts *lo)
+{
+	unsigned long long v;
+	switch (c) {
+	case CLI_OPT_NO_CACHE:
+		lo->no_cache = true;
+		return 1;
+	case CLI_OPT_KVM_TIMEOUT:
+		if (!cli_parse_uint(ctx, "--kvm-timeout", arg, 1, 86400, &v))
+			return -1;
+		lo->kvm_timeout_s = (unsigned)v;
+		return 1;
+	case CLI_OPT_TCG_TIMEOUT:
+		if (!cli_parse_uint(ctx, "--tcg-timeout", arg, 1, 86400, &v))
+			return -1;
+		lo->tcg_timeout_s = (unsigned)v;
+		return 1;
+	case CLI_OPT_TRACE:
+		lo->trace = true;
+		return 1;
+	default:
+		return 0;
+	}
 }

@@ -452,23 +452,6 @@ static void json_sha(struct json_writer *w, const char *key, const uint8_t *sha)
 	json_string(w, hex);
 }
 
-static const char *reg_kind_name(enum svc_reg_kind k)
-{
-	switch (k) {
-	case SVC_REG_SET:
-		return "set";
-	case SVC_REG_KEY:
-		return "create-key";
-	case SVC_REG_MULTI_ADD:
-		return "add-to-list";
-	case SVC_REG_PATH_ADD:
-		return "add-to-path";
-	case SVC_REG_DELETE:
-		return "delete-value";
-	}
-	return "?";
-}
-
 /* The changes as JSON members (shared by the record and --json). */
 static void changes_json(const struct svc_apply_result *res,
 			 struct json_writer *w, bool all)
@@ -506,7 +489,7 @@ static void changes_json(const struct svc_apply_result *res,
 		json_kv_string(w, "key", r->key);
 		if (r->kind != SVC_REG_KEY)
 			json_kv_string(w, "name", r->name);
-		json_kv_string(w, "op", reg_kind_name(r->kind));
+		json_kv_string(w, "op", svc_reg_kind_name(r->kind));
 		json_kv_string(w, "action", c->changed ? "changed" : c->skip);
 		if (r->kind == SVC_REG_SET) {
 			json_kv_string(w, "type", reg_type_name(r->type));

@@ -97,6 +97,9 @@ struct svc_plan_reg {
 	char *origin;
 };
 
+/* "set", "create-key", "add-to-list", "add-to-path", "delete-value". */
+const char *svc_reg_kind_name(enum svc_reg_kind k);
+
 /* Something the package asks for that is not done offline, by name. */
 struct svc_plan_deferred {
 	char *what;   /* "wvmbus.inf [X.NT.HW] AddReg=..." */

@@ -44,7 +44,7 @@ static const char *source_name(enum svc_file_source s)
 	return "?";
 }
 
-static const char *kind_name(enum svc_reg_kind k)
+const char *svc_reg_kind_name(enum svc_reg_kind k)
 {
 	switch (k) {
 	case SVC_REG_SET:
@@ -223,7 +223,7 @@ void svc_plan_json(const struct svc_plan *p, struct json_writer *w)
 	for (size_t i = 0; i < p->nregs; i++) {
 		const struct svc_plan_reg *r = &p->regs[i];
 		json_begin_object(w);
-		json_kv_string(w, "op", kind_name(r->kind));
+		json_kv_string(w, "op", svc_reg_kind_name(r->kind));
 		json_kv_string(w, "hive", svc_hive_name(r->hive));
 		json_kv_string(w, "key", r->key);
 		if (r->kind != SVC_REG_KEY)
