@@ -63,9 +63,18 @@ open(os.path.join(tmp, "small.txt"), "w").write("hvoffline bench\r\n")
 for hive in ("SYSTEM", "SOFTWARE"):
     reg = open(os.path.join(tmp, hive + ".reg"), "w")
     reg.write("Windows Registry Editor Version 5.00\n\n")
+    made = set()
     for r in plan["registry"]:
         if r["hive"] != hive:
             continue
+        # hivexregedit creates a key only under an existing parent.
+        parts = r["key"].split("\\")
+        for i in range(1, len(parts)):
+            k = "\\".join(parts[:i]).lower()
+            if k not in made:
+                reg.write("[HKEY_LOCAL_MACHINE\\%s\\%s]\n\n" % (hive, "\\".join(parts[:i])))
+                made.add(k)
+        made.add(r["key"].lower())
         reg.write("[HKEY_LOCAL_MACHINE\\%s\\%s]\n" % (hive, r["key"]))
         if r["op"] == "set":
             t = {"REG_SZ": 1, "REG_EXPAND_SZ": 2, "REG_BINARY": 3,

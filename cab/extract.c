@@ -39,6 +39,11 @@ struct xctx {
 	uint64_t total;	  /* selected bytes, for progress */
 	uint64_t written; /* bytes written so far */
 	struct cab_extract_stats *stats;
+	/* The directory of the last file, kept open: members of a folder
+	 * are usually stored together, and walking the path again costs an
+	 * openat per component. */
+	char *lastdir;
+	int lastdirfd;
 	/* The file being written. */
 	int parentfd;
 	int fd;
@@ -61,6 +66,15 @@ static int xsave(struct xctx *x, int err)
  * following symlinks.  Returns an fd or -1 with the handle's error set. */
 static int open_parent(struct xctx *x, char *path, const char **base_ret)
 {
+	char *last = strrchr(path, '/');
+	size_t dlen = last ? (size_t)(last - path) : 0;
+	if (x->lastdir != NULL && strlen(x->lastdir) == dlen &&
+	    strncmp(x->lastdir, path, dlen) == 0) {
+		*base_ret = last ? last + 1 : path;
+		int fd = dup(x->lastdirfd);
+		if (fd >= 0)
+			return fd;
+	}
 	int fd = dup(x->dirfd);
 	if (fd < 0) {
 		xsave(x, cab_set_error(x->cab, CAB_ERR_IO, "dup: %s",
@@ -118,6 +132,18 @@ static int open_parent(struct xctx *x, char *path, const char **base_ret)
 		comp = slash + 1;
 	}
 	*base_ret = comp;
+	/* Remembered for the next member. */
+	char *d = strndup(path, dlen);
+	int keep = d ? dup(fd) : -1;
+	if (keep >= 0) {
+		free(x->lastdir);
+		if (x->lastdirfd >= 0)
+			close(x->lastdirfd);
+		x->lastdir = d;
+		x->lastdirfd = keep;
+	} else {
+		free(d);
+	}
 	return fd;
 }
 
@@ -329,6 +355,7 @@ int cab_extract(struct cab *cab, const char *dir,
 		.max_total = max_total,
 		.total = total,
 		.stats = stats,
+		.lastdirfd = -1,
 		.parentfd = -1,
 		.fd = -1,
 	};
@@ -344,6 +371,9 @@ int cab_extract(struct cab *cab, const char *dir,
 	}
 	if (x.parentfd >= 0)
 		close(x.parentfd);
+	if (x.lastdirfd >= 0)
+		close(x.lastdirfd);
+	free(x.lastdir);
 	free(x.path);
 	close(dirfd);
 	if (x.err) {
