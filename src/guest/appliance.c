@@ -194,6 +194,33 @@ static void dir_del(struct app_dir *d, const char *name)
 	d->names[i] = d->names[--d->n];
 }
 
+/* The kept listing of directory @path, if there is one (lists nothing). */
+static struct app_dir *dir_cached(struct app_fs *a, const char *path)
+{
+	size_t len = strlen(path);
+	for (size_t i = 0; i < a->ndirs; i++)
+		if (strlen(a->dirs[i].key) == len &&
+		    guest_name_eq(a->dirs[i].key, path))
+			return &a->dirs[i];
+	return NULL;
+}
+
+/* A zeroed slot at the end of the kept listings (not yet counted). */
+static struct app_dir *dir_slot(struct app_fs *a)
+{
+	if (a->ndirs == a->capdirs) {
+		size_t cap = a->capdirs ? a->capdirs * 2 : 16;
+		struct app_dir *v = realloc(a->dirs, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		a->dirs = v;
+		a->capdirs = cap;
+	}
+	struct app_dir *d = &a->dirs[a->ndirs];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
 /*
  * The listing of directory @dir (a normalised guest path), made on first
  * use; NULL if it does not exist (or is not a directory).  @dir points
@@ -201,11 +228,10 @@ static void dir_del(struct app_dir *d, const char *name)
  */
 static struct app_dir *dir_get(struct app_fs *a, char *dir)
 {
+	struct app_dir *known = dir_cached(a, dir);
+	if (known != NULL)
+		return known;
 	size_t len = strlen(dir);
-	for (size_t i = 0; i < a->ndirs; i++)
-		if (strlen(a->dirs[i].key) == len &&
-		    guest_name_eq(a->dirs[i].key, dir))
-			return &a->dirs[i];
 	char *real = NULL;
 	if (len == 0) {
 		real = strdup(a->mountpoint);
@@ -229,21 +255,14 @@ static struct app_dir *dir_get(struct app_fs *a, char *dir)
 		free(real);
 		return NULL;
 	}
-	if (a->ndirs == a->capdirs) {
-		size_t cap = a->capdirs ? a->capdirs * 2 : 16;
-		struct app_dir *v = realloc(a->dirs, cap * sizeof(*v));
-		if (v == NULL) {
-			free(real);
-			for (size_t i = 0; list[i] != NULL; i++)
-				free(list[i]);
-			free(list);
-			return NULL;
-		}
-		a->dirs = v;
-		a->capdirs = cap;
+	struct app_dir *d = dir_slot(a);
+	if (d == NULL) {
+		free(real);
+		for (size_t i = 0; list[i] != NULL; i++)
+			free(list[i]);
+		free(list);
+		return NULL;
 	}
-	struct app_dir *d = &a->dirs[a->ndirs];
-	memset(d, 0, sizeof(*d));
 	d->key = lower_dup(dir, len);
 	d->real = real;
 	d->names = list;
@@ -256,6 +275,21 @@ static struct app_dir *dir_get(struct app_fs *a, char *dir)
 	}
 	a->ndirs++;
 	return d;
+}
+
+/* A directory we just created: its listing is empty, no need to ask. */
+static void dir_new_empty(struct app_fs *a, const char *path, const char *real)
+{
+	struct app_dir *d = dir_slot(a);
+	if (d == NULL)
+		return; /* listed when first used */
+	d->key = lower_dup(path, strlen(path));
+	d->real = strdup(real);
+	if (d->key == NULL || d->real == NULL) {
+		dir_free(d);
+		return;
+	}
+	a->ndirs++;
 }
 
 /*
@@ -416,6 +450,13 @@ static int app_stat(struct guest_fs *fs, const char *path,
 	int r = app_resolve_full(fs, path, true, &full, NULL);
 	if (r != GUEST_OK)
 		return r;
+	/* Only directories have listings: no need to ask. */
+	if (dir_cached(A(fs), path) != NULL) {
+		st->type = GUEST_FT_DIR;
+		st->size = 0;
+		free(full);
+		return GUEST_OK;
+	}
 	r = stat_full(fs, path, full, st);
 	free(full);
 	return r;
@@ -636,11 +677,13 @@ static int app_mkdir(struct guest_fs *fs, const char *path)
 	int r = app_resolve_full(fs, path, false, &full, NULL);
 	if (r != GUEST_OK)
 		return r;
-	if (guestfs_mkdir(g, full) != 0)
+	if (guestfs_mkdir(g, full) != 0) {
 		r = guest_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
 				  g_msg(g));
-	else
+	} else {
 		note_added(fs, path);
+		dir_new_empty(A(fs), path, full);
+	}
 	free(full);
 	return r;
 }
