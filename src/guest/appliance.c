@@ -370,12 +370,7 @@ static struct app_dir *cached_parent(struct app_fs *a, const char *path,
 	const char *dir = slash ? copy : "";
 	if (slash)
 		*slash = '\0';
-	size_t len = strlen(dir);
-	for (size_t i = 0; i < a->ndirs; i++)
-		if (strlen(a->dirs[i].key) == len &&
-		    guest_name_eq(a->dirs[i].key, dir))
-			return &a->dirs[i];
-	return NULL;
+	return dir_cached(a, dir);
 }
 
 /* Keeps the listings current after we created or removed @path. */
@@ -905,14 +900,43 @@ static int app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 	return GUEST_OK;
 }
 
+/* SHA-256 sums of whole trees, each from one checksums-out. */
+struct tree_sums {
+	char **full; /* appliance paths */
+	char **hex;
+	size_t n, cap;
+};
+
+static void tree_sums_free(struct tree_sums *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->full[i]);
+		free(t->hex[i]);
+	}
+	free(t->full);
+	free(t->hex);
+}
+
+/* The hex digest of appliance path @full, taken out of @t; NULL if the
+ * trees hashed did not hold it. */
+static char *tree_sums_take(struct tree_sums *t, const char *full)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->hex[i] != NULL && strcmp(t->full[i], full) == 0) {
+			char *h = t->hex[i];
+			t->hex[i] = NULL;
+			return h;
+		}
+	return NULL;
+}
+
 /*
- * The SHA-256 of every file of directory @dir (appliance path) in one
- * call (checksums-out, as sha256sum prints them: "<hex>  ./<name>"):
- * the hex digests of @names[0..k) in order, NULL where a name is not in
- * the answer (or when the call fails: NULL).  Caller frees.
+ * Adds to @t the SHA-256 of every regular file below the directory at
+ * appliance path @root, in one call (checksums-out, which prints as
+ * sha256sum does: "<hex>  ./<relative path>").  A failed call adds
+ * nothing: each file is then hashed by itself.
  */
-static char **dir_sums(guestfs_h *g, const char *dir, const char **names,
-		       size_t k)
+static void tree_sums_add(guestfs_h *g, const char *root, struct tree_sums *t)
 {
 	const char *tmp = getenv("TMPDIR");
 	char path[4200];
@@ -920,34 +944,139 @@ static char **dir_sums(guestfs_h *g, const char *dir, const char **names,
 		 tmp && tmp[0] ? tmp : "/tmp");
 	int fd = mkstemp(path);
 	if (fd < 0)
-		return NULL;
+		return;
 	close(fd);
-	char **v = NULL;
-	if (guestfs_checksums_out(g, "sha256", dir, path) == 0)
-		v = calloc(k, sizeof(*v));
-	FILE *f = v ? fopen(path, "r") : NULL;
+	FILE *f = guestfs_checksums_out(g, "sha256", root, path) == 0
+			  ? fopen(path, "r")
+			  : NULL;
 	char line[4400];
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strcspn(line, "\n");
 		line[len] = '\0';
 		if (len < 64 + 4 || memcmp(line + 64, "  ./", 4) != 0)
 			continue;
-		for (size_t q = 0; q < k; q++)
-			if (v[q] == NULL && strcmp(line + 68, names[q]) == 0)
-				v[q] = strndup(line, 64);
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? t->cap * 2 : 64;
+			char **fv = realloc(t->full, cap * sizeof(*fv));
+			if (fv != NULL)
+				t->full = fv;
+			char **hv =
+				fv ? realloc(t->hex, cap * sizeof(*hv)) : NULL;
+			if (hv == NULL)
+				break;
+			t->hex = hv;
+			t->cap = cap;
+		}
+		char *full = NULL;
+		char *hex = strndup(line, 64);
+		if (hex == NULL ||
+		    asprintf(&full, "%s/%s", root, line + 68) < 0) {
+			free(hex);
+			break;
+		}
+		t->full[t->n] = full;
+		t->hex[t->n++] = hex;
 	}
 	if (f != NULL)
 		fclose(f);
 	unlink(path);
-	return v;
+}
+
+/* Whether @path (normalised) is one of @paths[0..n). */
+static bool path_wanted(const char *path, const char *const *paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (guest_name_eq(paths[i], path))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the listed directory @d holds nothing but wanted files and
+ * listed directories that do the same (a folder of ours, a staged driver
+ * package): hashing the whole tree then costs one call and hashes nothing
+ * unwanted.  Adds the wanted files found to *@nfiles.
+ */
+static bool tree_all_wanted(struct app_fs *a, const struct app_dir *d,
+			    const char *const *paths, size_t n, size_t *nfiles,
+			    int depth)
+{
+	if (depth > 32)
+		return false;
+	for (size_t i = 0; i < d->n; i++) {
+		char *child;
+		if (asprintf(&child, "%s%s%s", d->key, d->key[0] ? "/" : "",
+			     d->names[i]) < 0)
+			return false;
+		struct app_dir *sub = dir_cached(a, child);
+		bool ok = sub != NULL ? tree_all_wanted(a, sub, paths, n,
+							nfiles, depth + 1)
+				      : path_wanted(child, paths, n);
+		if (sub == NULL && ok)
+			++*nfiles;
+		free(child);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Hashes into @t, one call per tree, every highest listed directory that
+ * tree_all_wanted() accepts and that holds at least three wanted files
+ * (below that, a call per file is as cheap).
+ */
+static void hash_wanted_trees(struct app_fs *a, const char *const *paths,
+			      size_t n, struct tree_sums *t)
+{
+	char **roots = calloc(n ? n : 1, sizeof(*roots));
+	size_t nroots = 0;
+	for (size_t i = 0; roots != NULL && i < n; i++) {
+		bool covered = false;
+		for (size_t r = 0; r < nroots && !covered; r++) {
+			size_t rl = strlen(roots[r]);
+			covered = strlen(paths[i]) > rl &&
+				  paths[i][rl] == '/' &&
+				  strncasecmp(paths[i], roots[r], rl) == 0;
+		}
+		if (covered)
+			continue;
+		/* Up from the parent while the tree is still all wanted. */
+		char *dir = strdup(paths[i]);
+		struct app_dir *best = NULL;
+		size_t best_files = 0;
+		char *slash;
+		while (dir != NULL && (slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			struct app_dir *d = dir_cached(a, dir);
+			size_t files = 0;
+			if (d == NULL ||
+			    !tree_all_wanted(a, d, paths, n, &files, 0))
+				break;
+			best = d;
+			best_files = files;
+		}
+		free(dir);
+		if (best == NULL || best_files < 3)
+			continue;
+		roots[nroots] = strdup(best->key);
+		if (roots[nroots] == NULL)
+			break;
+		nroots++;
+		tree_sums_add(a->s->g, best->real, t);
+	}
+	for (size_t r = 0; r < nroots; r++)
+		free(roots[r]);
+	free(roots);
 }
 
 /*
  * SHA-256 of many files with fewer round trips: existence comes from the
  * cached listings, types and sizes from one lstatnslist per directory,
- * and only the hash costs a call per file (libguestfs has no batch hash
- * short of hashing whole trees, and its shell commands run chrooted in
- * the guest, which has no shell).  Anything unexpected returns an error
+ * hashes from one call per tree of nothing but wanted files, and one call
+ * per other file (libguestfs has no batch hash short of hashing whole
+ * trees, and its shell commands run chrooted in the guest, which has no
+ * shell).  Anything unexpected returns an error
  * and fs.c asks path by path, so that the error names the path.
  */
 static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
@@ -955,14 +1084,22 @@ static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
 {
 	guestfs_h *g = A(fs)->s->g;
 	int r = GUEST_OK;
+	struct tree_sums sums = { 0 };
+	/* Every parent listed first, so that whole trees of wanted files
+	 * are seen and hashed in one call each. */
+	for (size_t i = 0; i < n; i++) {
+		char *full = NULL;
+		if (resolve_in(fs, paths[i], false, &full, NULL, NULL) ==
+		    GUEST_OK)
+			free(full);
+	}
+	hash_wanted_trees(A(fs), paths, n, &sums);
 	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
 		char *full = NULL;
 		bool exists = false;
-		struct app_dir *listing = NULL;
 		if (out[i].exists)
 			continue; /* done with an earlier path's directory */
-		r = resolve_in(fs, paths[i], false, &full, &exists, &listing);
-		size_t listed = listing ? listing->n : 0;
+		r = resolve_in(fs, paths[i], false, &full, &exists, NULL);
 		if (r == GUEST_E_NOENT)
 			r = GUEST_OK; /* the parent is missing */
 		if (r != GUEST_OK || !exists) {
@@ -1009,20 +1146,11 @@ static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
 				if (mode_type(st->val[q].st_mode) !=
 				    GUEST_FT_FILE)
 					r = GUEST_E_ISDIR;
-			/* Every entry of the directory wanted (a folder of
-			 * ours, a staged driver package): one call hashes
-			 * them all. */
-			char **whole = NULL;
-			if (r == GUEST_OK && k >= 3 && listed == k)
-				whole = dir_sums(g, dir, names, k);
 			for (size_t q = 0; q < k && r == GUEST_OK; q++) {
-				char *hex =
-					whole && whole[q]
-						? whole[q]
-						: guestfs_checksum(g, "sha256",
-								   fulls[q]);
-				if (whole)
-					whole[q] = NULL;
+				char *hex = tree_sums_take(&sums, fulls[q]);
+				if (hex == NULL)
+					hex = guestfs_checksum(g, "sha256",
+							       fulls[q]);
 				struct guest_digest *d = &out[which[q]];
 				for (int b = 0; hex && b < 32; b++) {
 					int hi = hexval(hex[2 * b]);
@@ -1049,9 +1177,6 @@ static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
 			}
 			if (st != NULL)
 				guestfs_free_statns_list(st);
-			for (size_t q = 0; whole && q < k; q++)
-				free(whole[q]);
-			free(whole);
 		}
 		for (size_t q = 0; fulls && q < k; q++)
 			free(fulls[q]);
@@ -1061,6 +1186,7 @@ static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
 		free(which);
 		free(dir);
 	}
+	tree_sums_free(&sums);
 	return r;
 }
 

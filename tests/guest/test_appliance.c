@@ -45,6 +45,59 @@ static void on_event(void *ctx, const char *what, const char *msg)
 		events++;
 }
 
+/*
+ * Many files written in one archive and hashed in few calls: a tree that
+ * holds only wanted files (hashed whole), a directory that also holds a
+ * file nobody asked for (hashed file by file), a name asked for in
+ * another case, and a missing one.  Every digest is checked against the
+ * host's hash of the same bytes.
+ */
+static void check_put_and_hash(struct guest_fs *fs)
+{
+	static const char *const files[] = {
+		"Windows/hvo-t/a.txt",		"Windows/hvo-t/b.txt",
+		"Windows/hvo-t/sub/c.txt",	"Windows/hvo-t/sub/deep/d.txt",
+		"Windows/hvo-t/sub/deep/e.txt", "Windows/hvo-u/x.txt",
+		"Windows/hvo-u/y.txt",		"Windows/hvo-u/z.txt",
+		"Windows/hvo-u/extra.txt",
+	};
+	enum { NF = sizeof(files) / sizeof(files[0]) };
+	char data[NF][64];
+	struct guest_put puts[NF];
+	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-t/sub/deep"),
+			 GUEST_OK);
+	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-u"), GUEST_OK);
+	for (size_t i = 0; i < NF; i++) {
+		snprintf(data[i], sizeof(data[i]), "content %zu of %s", i,
+			 files[i]);
+		puts[i] = (struct guest_put){ .path = files[i],
+					      .data = data[i],
+					      .len = strlen(data[i]) };
+	}
+	assert_int_equal(guest_fs_put_many(fs, puts, NF), GUEST_OK);
+	/* Everything but extra.txt is asked for; one name in upper case. */
+	const char *ask[NF];
+	for (size_t i = 0; i + 1 < NF; i++)
+		ask[i] = files[i];
+	ask[2] = "WINDOWS/HVO-T/SUB/C.TXT";
+	ask[NF - 1] = "Windows/hvo-t/sub/missing.txt";
+	struct guest_digest dg[NF];
+	assert_int_equal(guest_fs_sha256_many(fs, ask, NF, dg), GUEST_OK);
+	for (size_t i = 0; i + 1 < NF; i++) {
+		char want[65], got[65];
+		hvo_test_write_file(at("one"), data[i], strlen(data[i]));
+		hvo_test_sha256_file(at("one"), want);
+		for (int b = 0; b < 32; b++)
+			snprintf(got + 2 * b, 3, "%02x", dg[i].sha256[b]);
+		if (!dg[i].exists || strcmp(want, got) != 0 ||
+		    dg[i].size != strlen(data[i]))
+			fail_msg("%s: exists %d, size %llu, %s (want %s)",
+				 ask[i], dg[i].exists,
+				 (unsigned long long)dg[i].size, got, want);
+	}
+	assert_false(dg[NF - 1].exists);
+}
+
 static void test_session(void **state)
 {
 	(void)state;
@@ -182,6 +235,7 @@ static void test_session(void **state)
 	assert_false(guest_fs_exists(fs, "users/public/big.bin"));
 	struct guest_stat st;
 	assert_int_equal(guest_fs_stat(fs, "hiberfil.sys", &st), GUEST_E_NOENT);
+	check_put_and_hash(fs);
 
 	/* ---- refusals ---- */
 	/* Hibernated: ntfs-3g refuses a read-write mount or falls back to
