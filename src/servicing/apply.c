@@ -632,6 +632,52 @@ static bool injected(unsigned *count, unsigned at)
 	return at != 0 && *count == at;
 }
 
+/*
+ * The journal of a switch, written with the staged files (and flushed
+ * with them) before the first rename, and removed after the last
+ * clean-up: if the run dies in between (killed,
+ * power cut), the next run finds it and puts every target back in place
+ * (svc_apply_recover).  One line per item: target, staged name, set-aside
+ * name, separated by tabs (guest paths never hold control characters).
+ */
+#define JOURNAL_MAGIC "hvoffline apply journal 1\n"
+
+char *svc_apply_journal_path(const char *systemroot)
+{
+	char *s;
+	return asprintf(&s, "%s\\hvoffline\\apply-in-progress.txt",
+			systemroot) < 0
+		       ? NULL
+		       : s;
+}
+
+/* The journal's text (caller frees *@buf). */
+static int journal_text(const struct txn *t, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *m = open_memstream(buf, len);
+	if (m == NULL)
+		return -1;
+	fputs(JOURNAL_MAGIC, m);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(m, "%s\t%s\t%s\n", t->items[i].target, t->items[i].tmp,
+			t->items[i].old);
+	if (fclose(m) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void journal_remove(struct txn *t)
+{
+	/* Every caller flushes after. */
+	if (t->journal != NULL && guest_fs_exists(t->fs, t->journal))
+		guest_fs_remove(t->fs, t->journal);
+}
+
 /* Removes what was staged and the directories created, newest first. */
 static void unstage(struct txn *t)
 {
@@ -693,8 +739,14 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 		upto = at - t->stage_ops - 1;
 		inject = true;
 	}
-	struct guest_put *puts = calloc(t->n ? t->n : 1, sizeof(*puts));
-	if (rc == HVO_EXIT_OK && puts == NULL)
+	/* The journal goes last in the same archive and the same flush: the
+	 * first rename only comes after that flush, so a journal that did
+	 * not reach the disk whole means that nothing was switched. */
+	char *journal = NULL;
+	size_t jlen = 0;
+	struct guest_put *puts = calloc(t->n + 1, sizeof(*puts));
+	if (rc == HVO_EXIT_OK &&
+	    (puts == NULL || journal_text(t, &journal, &jlen) != 0))
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
 	for (size_t i = 0; rc == HVO_EXIT_OK && i < upto; i++) {
 		struct item *it = &t->items[i];
@@ -705,8 +757,13 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 					      .len = it->len,
 					      .host_path = it->host_path };
 	}
+	size_t nput = upto;
+	if (!inject)
+		puts[nput++] = (struct guest_put){ .path = t->journal,
+						   .data = journal,
+						   .len = jlen };
 	if (rc == HVO_EXIT_OK) {
-		int e = guest_fs_put_many(t->fs, puts, upto);
+		int e = guest_fs_put_many(t->fs, puts, nput);
 		t->stage_ops += (unsigned)upto;
 		if (e != GUEST_OK)
 			rc = fail(res, guest_exit_class(e), "%s",
@@ -720,61 +777,15 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 				  guest_fs_error(t->fs));
 	}
 	free(puts);
+	free(journal);
 	res->stage_ops = t->stage_ops;
 	if (rc != HVO_EXIT_OK) {
+		journal_remove(t);
 		unstage(t);
 		guest_fs_sync(t->fs);
 		res->rolled_back = true;
 	}
 	return rc;
-}
-
-/*
- * The journal of a switch, written (and flushed) before the first rename
- * and removed after the last clean-up: if the run dies in between (killed,
- * power cut), the next run finds it and puts every target back in place
- * (svc_apply_recover).  One line per item: target, staged name, set-aside
- * name, separated by tabs (guest paths never hold control characters).
- */
-#define JOURNAL_MAGIC "hvoffline apply journal 1\n"
-
-char *svc_apply_journal_path(const char *systemroot)
-{
-	char *s;
-	return asprintf(&s, "%s\\hvoffline\\apply-in-progress.txt",
-			systemroot) < 0
-		       ? NULL
-		       : s;
-}
-
-static int journal_write(struct txn *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (m == NULL)
-		return GUEST_E_NOMEM;
-	fputs(JOURNAL_MAGIC, m);
-	for (size_t i = 0; i < t->n; i++)
-		fprintf(m, "%s\t%s\t%s\n", t->items[i].target, t->items[i].tmp,
-			t->items[i].old);
-	if (fclose(m) != 0) {
-		free(buf);
-		return GUEST_E_NOMEM;
-	}
-	int e = guest_fs_write_new(t->fs, t->journal, buf, len);
-	free(buf);
-	if (e == GUEST_OK)
-		e = guest_fs_sync(t->fs);
-	return e;
-}
-
-static void journal_remove(struct txn *t)
-{
-	if (t->journal != NULL && guest_fs_exists(t->fs, t->journal)) {
-		guest_fs_remove(t->fs, t->journal);
-		guest_fs_sync(t->fs);
-	}
 }
 
 int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
@@ -796,16 +807,16 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 		free(path);
 		return -1;
 	}
-	if (strncmp((char *)buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
-		snprintf(err, errlen, "%s: not an hvoffline journal", path);
-		free(buf);
-		free(path);
-		return -1;
-	}
+	/* Without its first line the journal never reached the disk whole,
+	 * so the run died before its first rename (the journal is flushed
+	 * before it): there is nothing to put back. */
 	int rc = 0;
 	char *save = NULL;
-	for (char *line =
-		     strtok_r((char *)buf + strlen(JOURNAL_MAGIC), "\n", &save);
+	bool whole = len >= strlen(JOURNAL_MAGIC) &&
+		     memcmp(buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) == 0;
+	for (char *line = whole ? strtok_r((char *)buf + strlen(JOURNAL_MAGIC),
+					   "\n", &save)
+				: NULL;
 	     line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		char *tmp = strchr(line, '\t');
 		char *old = tmp ? strchr(tmp + 1, '\t') : NULL;
@@ -864,16 +875,6 @@ static void unswitch(struct txn *t)
 
 static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 {
-	int je = journal_write(t);
-	if (je != GUEST_OK) {
-		fail(res, guest_exit_class(je), "%s: %s", t->journal,
-		     guest_fs_error(t->fs));
-		journal_remove(t);
-		unstage(t);
-		guest_fs_sync(t->fs);
-		res->rolled_back = true;
-		return res->exit;
-	}
 	for (size_t i = 0; i < t->n; i++) {
 		struct item *it = &t->items[i];
 		int e = GUEST_OK;
@@ -1182,7 +1183,11 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			warn(res, "%s: could not remove: %s", t.items[i].old,
 			     guest_fs_error(fs));
 	journal_remove(&t);
-	guest_fs_sync(fs);
+	/* The clean-up needs no flush of its own (under TCG a flush costs
+	 * half a second): everything that matters was flushed after the
+	 * switch, a run that dies before the clean-up reaches the disk
+	 * leaves its journal and the next run removes the leftovers, and
+	 * unmounting flushes the rest (a failure then fails the run). */
 	/* A hive recovered from its logs is now clean, with sequence
 	 * numbers above every log entry: Windows ignores the logs of a
 	 * clean hive, and they are emptied as registry/ does after an
