@@ -26,6 +26,7 @@
 #include "guest/guest_int.h"
 #include "guest/ptable.h"
 #include "guest/tarw.h"
+#include "guest/volume.h"
 
 /* The protocol moves at most ~4 MB per message (guestfs(3), PROTOCOL
  * LIMITS); raw and partial reads go in 2 MiB pieces. */
@@ -66,6 +67,10 @@ struct app_vol {
 	struct app_fs *fs; /* mounted filesystem, or NULL */
 	bool probed;
 	int probe_code;
+	/* The boot sector, as read when the volume was found; dropped
+	 * once the volume is mounted for writing. */
+	uint8_t head[GUEST_VOL_BOOT_SIZE];
+	size_t head_len;
 };
 
 struct app_disk {
@@ -1233,6 +1238,12 @@ static int appd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 {
 	guestfs_h *g = AD(disk)->s->g;
 	const struct guest_volume *v = &disk->layout.volumes[vol];
+	const struct app_vol *av = &AD(disk)->vols[vol];
+	if (off + len <= av->head_len) {
+		memcpy(buf, av->head + off, len);
+		*got_ret = len;
+		return GUEST_OK;
+	}
 	size_t got = 0;
 	while (got < len && off + got < v->size) {
 		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
@@ -1316,6 +1327,8 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	int r = appd_umount(ad, vol);
 	if (r != GUEST_OK)
 		return r;
+	if (!readonly)
+		av->head_len = 0;
 	/* NTFS goes through ntfs-3g explicitly: its refusals and its
 	 * read-only fallback are what the safety checks are built on. */
 	const char *vfs = strcmp(v->fstype, "ntfs") == 0 ? "ntfs-3g" : "";
@@ -1486,7 +1499,8 @@ static void copy_field(char *dst, size_t size, const char *src)
 }
 
 /* Adds one volume to a disk's list. */
-static int add_volume(struct app_disk *ad, const struct guest_volume *v)
+static int add_volume(struct app_disk *ad, const struct guest_volume *v,
+		      const uint8_t *head, size_t head_len)
 {
 	struct guest_disk *d = &ad->base;
 	size_t n = d->layout.nvolumes;
@@ -1494,29 +1508,93 @@ static int add_volume(struct app_disk *ad, const struct guest_volume *v)
 	if (nv == NULL)
 		return GUEST_E_NOMEM;
 	d->volumes = nv;
-	d->volumes[n] = *v;
 	d->layout.volumes = d->volumes;
+	struct app_vol *na = realloc(ad->vols, (n + 1) * sizeof(*na));
+	if (na == NULL)
+		return GUEST_E_NOMEM;
+	ad->vols = na;
+	memset(&na[n], 0, sizeof(na[n]));
+	memcpy(na[n].head, head, head_len);
+	na[n].head_len = head_len;
+	d->volumes[n] = *v;
 	d->layout.nvolumes = n + 1;
 	return GUEST_OK;
 }
 
-/* Fills in what blkid says about a volume's filesystem. */
-static void probe_fs(guestfs_h *g, struct guest_volume *v)
+/*
+ * What filesystem a volume holds, and its boot sector (into @head, for
+ * the reads of inspection that follow).  Under TCG every call costs
+ * about a tenth of a second, so a boot sector our own parser accepts as
+ * NTFS, or recognises as BitLocker's, names the filesystem from the one
+ * read; anything else is asked of blkid.
+ */
+static void probe_fs(guestfs_h *g, struct guest_volume *v,
+		     uint8_t head[GUEST_VOL_BOOT_SIZE], size_t *head_len)
 {
+	*head_len = 0;
+	size_t n = 0;
+	char *p = v->size >= GUEST_VOL_BOOT_SIZE
+			  ? guestfs_pread_device(g, v->device,
+						 GUEST_VOL_BOOT_SIZE, 0, &n)
+			  : NULL;
+	if (p != NULL && n == GUEST_VOL_BOOT_SIZE) {
+		memcpy(head, p, n);
+		*head_len = n;
+	}
+	free(p);
+	if (*head_len != 0) {
+		struct guest_ntfs_geometry geo;
+		char why[128];
+		if (guest_vol_is_bitlocker(head, *head_len)) {
+			copy_field(v->fstype, sizeof(v->fstype), "BitLocker");
+			return;
+		}
+		if (guest_ntfs_parse_boot(head, *head_len, &geo, why,
+					  sizeof(why)) == GUEST_VOL_OK) {
+			copy_field(v->fstype, sizeof(v->fstype), "ntfs");
+			return;
+		}
+	}
 	char *t = guestfs_vfs_type(g, v->device);
 	copy_field(v->fstype, sizeof(v->fstype), t);
 	free(t);
 }
 
+/* What the partition table reader reads first: MBR, GPT header and
+ * entries, for 512 and 4096-byte sectors alike. */
+#define DEV_HEAD_SIZE (32u * 1024)
+
 struct dev_reader {
 	guestfs_h *g;
 	const char *device;
+	uint64_t size;
+	uint8_t head[DEV_HEAD_SIZE]; /* the first bytes, read in one call */
+	size_t head_len;
+	bool head_tried;
 };
 
 /* guest_read_fn over a whole appliance device. */
 static int read_device(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 {
 	struct dev_reader *r = ctx;
+	if (!r->head_tried) {
+		r->head_tried = true;
+		size_t want = r->size < DEV_HEAD_SIZE ? (size_t)r->size
+						      : DEV_HEAD_SIZE;
+		size_t n = 0;
+		char *p = want ? guestfs_pread_device(r->g, r->device,
+						      (int)want, 0, &n)
+			       : NULL;
+		if (p != NULL && n == want) {
+			memcpy(r->head, p, n);
+			r->head_len = n;
+		}
+		free(p);
+	}
+	if (off + len <= r->head_len) {
+		memcpy(buf, r->head + off, len);
+		return 0;
+	}
 	size_t got = 0;
 	while (got < len) {
 		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
@@ -1547,12 +1625,18 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 
 	/* The partition table is read natively from the raw sectors: one
 	 * read instead of a parted or sfdisk process per partition. */
-	struct dev_reader rd = { .g = g, .device = ad->device };
+	struct dev_reader *rd = calloc(1, sizeof(*rd));
+	if (rd == NULL)
+		return session_fail(s, GUEST_E_NOMEM, "out of memory");
+	rd->g = g;
+	rd->device = ad->device;
+	rd->size = d->layout.size;
 	struct guest_partition *parts;
 	size_t nparts;
-	int r = guest_ptable_read(read_device, &rd, d->layout.size,
+	int r = guest_ptable_read(read_device, rd, d->layout.size,
 				  &d->layout.ptable, &parts, &nparts,
 				  d->layout.problem, sizeof(d->layout.problem));
+	free(rd);
 	if (r == GUEST_PTABLE_IO)
 		return session_fail(s, GUEST_E_IO, "%s: %s", d->name,
 				    d->layout.problem);
@@ -1569,8 +1653,10 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 		struct guest_volume v = { .partnum = 0,
 					  .size = d->layout.size };
 		copy_field(v.device, sizeof(v.device), ad->device);
-		probe_fs(g, &v);
-		return add_volume(ad, &v);
+		uint8_t head[GUEST_VOL_BOOT_SIZE];
+		size_t hl;
+		probe_fs(g, &v, head, &hl);
+		return add_volume(ad, &v, head, hl);
 	}
 	r = GUEST_OK;
 	for (size_t i = 0; i < nparts && r == GUEST_OK; i++) {
@@ -1585,8 +1671,10 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 		 * guest_ptable_read() numbers them (the kernel's way). */
 		snprintf(v.device, sizeof(v.device), "%s%u", ad->device,
 			 parts[i].partnum);
-		probe_fs(g, &v);
-		if (add_volume(ad, &v) != GUEST_OK)
+		uint8_t head[GUEST_VOL_BOOT_SIZE];
+		size_t hl;
+		probe_fs(g, &v, head, &hl);
+		if (add_volume(ad, &v, head, hl) != GUEST_OK)
 			r = session_fail(s, GUEST_E_NOMEM, "out of memory");
 	}
 	free(parts);
@@ -1641,7 +1729,8 @@ static int discover(struct guest_session *s)
 	for (size_t i = 0; i < s->ndrives; i++) {
 		struct app_disk *ad = s->disks[i];
 		size_t n = ad->base.layout.nvolumes;
-		ad->vols = calloc(n ? n : 1, sizeof(*ad->vols));
+		if (ad->vols == NULL) /* no volume */
+			ad->vols = calloc(1, sizeof(*ad->vols));
 		if (ad->vols == NULL)
 			return session_fail(s, GUEST_E_NOMEM, "out of memory");
 		for (size_t j = 0; j < n; j++) {
