@@ -97,7 +97,15 @@ struct cab_part {
 	unsigned first_folder;	     /* index of its first folder in the set */
 	bool cont_from_prev;	     /* a file has iFolder 0xFFFD/0xFFFF */
 	bool cont_to_next;	     /* a file has iFolder 0xFFFE/0xFFFF */
+	/* Read-ahead for cab_part_read (made on first use): the data
+	 * blocks come in order, so one read serves many. */
+	uint8_t *ra;
+	uint64_t ra_off; /* file offset of ra[0] */
+	size_t ra_len;
 };
+
+/* Size of a part's read-ahead buffer. */
+#define CAB_READ_AHEAD (64u * 1024)
 
 /* One stretch of a folder's CFDATA blocks inside one cabinet. */
 struct cab_span {

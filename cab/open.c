@@ -69,6 +69,31 @@ int cab_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
 		memcpy(buf, p->mem + off, len);
 		return 0;
 	}
+	if (p->ra == NULL && len <= CAB_READ_AHEAD)
+		p->ra = malloc(CAB_READ_AHEAD); /* without it: no read-ahead */
+	if (p->ra != NULL && len <= CAB_READ_AHEAD) {
+		if (off < p->ra_off || off + len > p->ra_off + p->ra_len) {
+			/* Refill from @off: at most to the end of the file. */
+			size_t want = CAB_READ_AHEAD;
+			if (p->info.file_size - off < want)
+				want = (size_t)(p->info.file_size - off);
+			ssize_t n = hvo_pread_full(p->fd, p->ra, want, off);
+			p->ra_off = off;
+			p->ra_len = n < 0 ? 0 : (size_t)n;
+			if (n < 0)
+				return cab_set_error(cab, CAB_ERR_IO,
+						     "%s: read: %s", p->path,
+						     strerror(errno));
+			if ((size_t)n < len)
+				return cab_set_error(
+					cab, CAB_ERR_CORRUPT,
+					"%s: %s past end of file (file "
+					"shrank?)",
+					p->path, what);
+		}
+		memcpy(buf, p->ra + (off - p->ra_off), len);
+		return 0;
+	}
 	ssize_t n = hvo_pread_full(p->fd, buf, len, off);
 	if (n < 0)
 		return cab_set_error(cab, CAB_ERR_IO, "%s: read: %s", p->path,
@@ -835,6 +860,7 @@ void cab_close(struct cab *cab)
 		free(p->path);
 		free(p->prev_name);
 		free(p->next_name);
+		free(p->ra);
 	}
 	free(cab->parts);
 	for (size_t i = 0; i < cab->nfolders; i++)
