@@ -1,0 +1,69 @@
+/*
+ * lazy.h - shared libraries the hvoffline program loads on first use.
+ *
+ * Linking a library costs every process its loading, although most
+ * commands never call it: libguestfs (some sixty libraries, ~40 ms) is
+ * only needed to launch an appliance, libxml2 (with ICU and libstdc++,
+ * ~2 ms) only to read manifests.  The program defines the functions it
+ * calls as trampolines that dlopen() the library on first use and jump
+ * to the real function (guestfs_lazy.c, xml_lazy.c).  libhvoffline.so and
+ * the tests link the libraries normally.
+ */
+#ifndef HVO_CLI_LAZY_H
+#define HVO_CLI_LAZY_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+struct lazy_lib {
+	const char *soname; /* as the Debian package ships it */
+	const char *what;   /* for the message: "libguestfs" */
+	pthread_mutex_t lock;
+	bool tried;
+	void *handle;
+};
+
+#define LAZY_LIB_INIT(soname, what)                                      \
+	{                                                                \
+		(soname), (what), PTHREAD_MUTEX_INITIALIZER, false, NULL \
+	}
+
+/* Loads @lib once; false (after saying why on stderr, once) if it
+ * cannot be loaded. */
+bool lazy_loaded(struct lazy_lib *lib);
+
+/* The real function @name; aborts if the library or the symbol is
+ * missing (a library older than configure required). */
+void *lazy_real(struct lazy_lib *lib, const char *name);
+
+/* Each trampoline resolves its target once.  The pointer is read and
+ * written atomically, so concurrent first calls only resolve it twice.
+ * The locals have names that no parameter of a wrapped function takes. */
+#define LAZY_FN(lib, ret, name, params, args)                              \
+	ret name params                                                    \
+	{                                                                  \
+		static ret(*lazy_fn_) params;                              \
+		ret(*lazy_f_) params =                                     \
+			__atomic_load_n(&lazy_fn_, __ATOMIC_ACQUIRE);      \
+		if (lazy_f_ == NULL) {                                     \
+			lazy_f_ = (ret(*) params)lazy_real(&(lib), #name); \
+			__atomic_store_n(&lazy_fn_, lazy_f_,               \
+					 __ATOMIC_RELEASE);                \
+		}                                                          \
+		return lazy_f_ args;                                       \
+	}
+#define LAZY_VOID(lib, name, params, args)                                  \
+	void name params                                                    \
+	{                                                                   \
+		static void(*lazy_fn_) params;                              \
+		void(*lazy_f_) params =                                     \
+			__atomic_load_n(&lazy_fn_, __ATOMIC_ACQUIRE);       \
+		if (lazy_f_ == NULL) {                                      \
+			lazy_f_ = (void(*) params)lazy_real(&(lib), #name); \
+			__atomic_store_n(&lazy_fn_, lazy_f_,                \
+					 __ATOMIC_RELEASE);                 \
+		}                                                           \
+		lazy_f_ args;                                               \
+	}
+
+#endif /* HVO_CLI_LAZY_H */
