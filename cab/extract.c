@@ -44,8 +44,10 @@ struct xctx {
 	 * openat per component. */
 	char *lastdir;
 	int lastdirfd;
-	/* The file being written. */
+	/* The file being written; its directory is lastdirfd itself unless
+	 * parent_owned. */
 	int parentfd;
+	bool parent_owned;
 	int fd;
 	char tmpname[64];
 	char *path;
@@ -62,18 +64,31 @@ static int xsave(struct xctx *x, int err)
 	return err;
 }
 
-/* Opens (creating as needed) the directory that will hold @path, without
- * following symlinks.  Returns an fd or -1 with the handle's error set. */
-static int open_parent(struct xctx *x, char *path, const char **base_ret)
+/* Closes the member's directory, unless it is the kept one. */
+static void parent_release(struct xctx *x)
+{
+	if (x->parentfd >= 0 && x->parent_owned)
+		close(x->parentfd);
+	x->parentfd = -1;
+	x->parent_owned = false;
+}
+
+/*
+ * Opens (creating as needed) the directory that will hold @path, without
+ * following symlinks.  Returns an fd or -1 with the handle's error set.
+ * The fd is kept for the next member (*@owned false) unless it could not
+ * be remembered (*@owned true: the caller closes it).
+ */
+static int open_parent(struct xctx *x, char *path, const char **base_ret,
+		       bool *owned)
 {
 	char *last = strrchr(path, '/');
 	size_t dlen = last ? (size_t)(last - path) : 0;
+	*owned = false;
 	if (x->lastdir != NULL && strlen(x->lastdir) == dlen &&
 	    strncmp(x->lastdir, path, dlen) == 0) {
 		*base_ret = last ? last + 1 : path;
-		int fd = dup(x->lastdirfd);
-		if (fd >= 0)
-			return fd;
+		return x->lastdirfd;
 	}
 	int fd = dup(x->dirfd);
 	if (fd < 0) {
@@ -134,16 +149,15 @@ static int open_parent(struct xctx *x, char *path, const char **base_ret)
 	*base_ret = comp;
 	/* Remembered for the next member. */
 	char *d = strndup(path, dlen);
-	int keep = d ? dup(fd) : -1;
-	if (keep >= 0) {
-		free(x->lastdir);
-		if (x->lastdirfd >= 0)
-			close(x->lastdirfd);
-		x->lastdir = d;
-		x->lastdirfd = keep;
-	} else {
-		free(d);
+	if (d == NULL) {
+		*owned = true;
+		return fd;
 	}
+	free(x->lastdir);
+	if (x->lastdirfd >= 0)
+		close(x->lastdirfd);
+	x->lastdir = d;
+	x->lastdirfd = fd;
 	return fd;
 }
 
@@ -159,7 +173,7 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 				       e->name, why ? why : ""));
 		return -1;
 	}
-	x->parentfd = open_parent(x, x->path, &x->base);
+	x->parentfd = open_parent(x, x->path, &x->base, &x->parent_owned);
 	if (x->parentfd < 0)
 		return -1;
 	struct stat st;
@@ -174,8 +188,7 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 					      ? "exists and is not a regular "
 						"file"
 					      : "exists (use overwrite)"));
-			close(x->parentfd);
-			x->parentfd = -1;
+			parent_release(x);
 			return -1;
 		}
 	}
@@ -192,8 +205,7 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 			xsave(x, cab_set_error(x->cab, CAB_ERR_IO,
 					       "%s: create: %s", x->path,
 					       strerror(errno)));
-			close(x->parentfd);
-			x->parentfd = -1;
+			parent_release(x);
 			return -1;
 		}
 	}
@@ -268,8 +280,7 @@ static int x_end(void *ctx, size_t index, int err)
 		x->stats->files++;
 		x->stats->bytes += e->size;
 	}
-	close(x->parentfd);
-	x->parentfd = -1;
+	parent_release(x);
 	if (!err && x->opts->progress &&
 	    x->opts->progress(x->opts->progress_ctx, index, x->path, x->written,
 			      x->total) != 0) {
@@ -369,8 +380,7 @@ int cab_extract(struct cab *cab, const char *dir,
 		close(x.fd);
 		unlinkat(x.parentfd, x.tmpname, 0);
 	}
-	if (x.parentfd >= 0)
-		close(x.parentfd);
+	parent_release(&x);
 	if (x.lastdirfd >= 0)
 		close(x.lastdirfd);
 	free(x.lastdir);
