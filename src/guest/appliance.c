@@ -1239,7 +1239,7 @@ static int appd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 	guestfs_h *g = AD(disk)->s->g;
 	const struct guest_volume *v = &disk->layout.volumes[vol];
 	const struct app_vol *av = &AD(disk)->vols[vol];
-	if (off + len <= av->head_len) {
+	if (off < av->head_len && len <= av->head_len - off) {
 		memcpy(buf, av->head + off, len);
 		*got_ret = len;
 		return GUEST_OK;
@@ -1591,7 +1591,7 @@ static int read_device(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 		}
 		free(p);
 	}
-	if (off + len <= r->head_len) {
+	if (off < r->head_len && len <= r->head_len - off) {
 		memcpy(buf, r->head + off, len);
 		return 0;
 	}
