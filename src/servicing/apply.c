@@ -635,9 +635,8 @@ static bool injected(unsigned *count, unsigned at)
 /*
  * The journal of a switch, written with the staged files (and flushed
  * with them) before the first rename, and removed after the last
- * clean-up: if the run dies in between (killed,
- * power cut), the next run finds it and puts every target back in place
- * (svc_apply_recover).  One line per item: target, staged name, set-aside
+ * clean-up: if the run dies in between (killed, power cut), the next run
+ * finds it and puts every target back in place (svc_apply_recover).  One line per item: target, staged name, set-aside
  * name, separated by tabs (guest paths never hold control characters).
  */
 #define JOURNAL_MAGIC "hvoffline apply journal 1\n"
@@ -758,7 +757,7 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 					      .host_path = it->host_path };
 	}
 	size_t nput = upto;
-	if (!inject)
+	if (rc == HVO_EXIT_OK && !inject)
 		puts[nput++] = (struct guest_put){ .path = t->journal,
 						   .data = journal,
 						   .len = jlen };
