@@ -808,11 +808,17 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 	}
 	/* Without its first line the journal never reached the disk whole,
 	 * so the run died before its first rename (the journal is flushed
-	 * before it): there is nothing to put back. */
+	 * before it): there is nothing to put back.  Nor is there for a
+	 * line cut short, and a cut path could name something else that
+	 * exists (its directory): only lines that end in a newline are
+	 * read. */
 	int rc = 0;
 	char *save = NULL;
 	bool whole = len >= strlen(JOURNAL_MAGIC) &&
 		     memcmp(buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) == 0;
+	char *last_nl = memrchr(buf, '\n', strnlen((char *)buf, len));
+	if (last_nl != NULL)
+		last_nl[1] = '\0';
 	for (char *line = whole ? strtok_r((char *)buf + strlen(JOURNAL_MAGIC),
 					   "\n", &save)
 				: NULL;
@@ -820,7 +826,7 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 		char *tmp = strchr(line, '\t');
 		char *old = tmp ? strchr(tmp + 1, '\t') : NULL;
 		if (old == NULL)
-			continue; /* a torn last line */
+			continue; /* not a line we wrote */
 		*tmp++ = '\0';
 		*old++ = '\0';
 		/* Between the two renames of an item its target is missing:

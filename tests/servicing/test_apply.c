@@ -709,12 +709,21 @@ static void test_crash_recovery(void **state)
 
 	/* Killed while staging: the journal (flushed with the staged files,
 	 * before any rename) may be torn or empty.  Nothing was switched,
-	 * so recovery puts nothing back and clears it; the guest is whole. */
-	const char *torn[] = { "", "hvoffline apply jou",
-			       "\\0\\0\\0\\0\\0\\0\\0\\0" };
+	 * so recovery puts nothing back and clears it; the guest is whole.
+	 * The last one ends in a line cut short, whose set-aside name is cut
+	 * to an (empty) directory that exists: it must not be removed. */
+	const char *torn[] = {
+		"",
+		"hvoffline apply jou",
+		"\\0\\0\\0\\0\\0\\0\\0\\0",
+		"hvoffline apply journal 1\\n"
+		"Windows\\\\System32\\\\drivers\\\\vmbus.sys\\t"
+		"Windows\\\\System32\\\\drivers\\\\.vmbus.sys.hvo-new\\t"
+		"Windows\\\\hvoffline\\\\Drivers\\\\wvmbus",
+	};
 	for (size_t k = 0; k < sizeof(torn) / sizeof(torn[0]); k++) {
 		sh("rm -rf vol && tar xf snap.tar && "
-		   "mkdir -p vol/Windows/hvoffline");
+		   "mkdir -p vol/Windows/hvoffline/Drivers/wvmbus");
 		char *before = listing();
 		sh("printf '%s' > vol/Windows/hvoffline/apply-in-progress.txt",
 		   torn[k]);
