@@ -41,8 +41,8 @@ guestfs_h *guestfs_create(void)
 		errno = ELIBACC;
 		return NULL;
 	}
-	guestfs_h *(*f)(void) =
-		(guestfs_h * (*)(void)) lazy_real(&lib, "guestfs_create");
+	guestfs_h *(*f)(void);
+	LAZY_TARGET(lib, guestfs_create, f)
 	return f();
 }
 
@@ -53,8 +53,8 @@ guestfs_h *guestfs_create_flags(unsigned flags, ...)
 		return NULL;
 	}
 	/* The variadic part is reserved by libguestfs and unused. */
-	guestfs_h *(*f)(unsigned, ...) = (guestfs_h * (*)(unsigned, ...))
-		lazy_real(&lib, "guestfs_create_flags");
+	guestfs_h *(*f)(unsigned, ...);
+	LAZY_TARGET(lib, guestfs_create_flags, f)
 	return f(flags);
 }
 
@@ -62,9 +62,8 @@ guestfs_h *guestfs_create_flags(unsigned flags, ...)
 
 int guestfs_add_drive_opts(guestfs_h *g, const char *filename, ...)
 {
-	int (*f)(guestfs_h *, const char *, va_list) =
-		(int (*)(guestfs_h *, const char *, va_list))lazy_real(
-			&lib, "guestfs_add_drive_opts_va");
+	int (*f)(guestfs_h *, const char *, va_list);
+	LAZY_TARGET(lib, guestfs_add_drive_opts_va, f)
 	va_list ap;
 	va_start(ap, filename);
 	int r = f(g, filename, ap);
@@ -74,9 +73,8 @@ int guestfs_add_drive_opts(guestfs_h *g, const char *filename, ...)
 
 int guestfs_add_drive_scratch(guestfs_h *g, int64_t size, ...)
 {
-	int (*f)(guestfs_h *, int64_t, va_list) =
-		(int (*)(guestfs_h *, int64_t, va_list))lazy_real(
-			&lib, "guestfs_add_drive_scratch_va");
+	int (*f)(guestfs_h *, int64_t, va_list);
+	LAZY_TARGET(lib, guestfs_add_drive_scratch_va, f)
 	va_list ap;
 	va_start(ap, size);
 	int r = f(g, size, ap);

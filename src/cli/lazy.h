@@ -36,34 +36,35 @@ bool lazy_loaded(struct lazy_lib *lib);
  * missing (a library older than configure required). */
 void *lazy_real(struct lazy_lib *lib, const char *name);
 
-/* Each trampoline resolves its target once.  The pointer is read and
- * written atomically, so concurrent first calls only resolve it twice.
- * The locals have names that no parameter of a wrapped function takes. */
-#define LAZY_FN(lib, ret, name, params, args)                              \
-	ret name params                                                    \
-	{                                                                  \
-		static ret(*lazy_fn_) params;                              \
-		ret(*lazy_f_) params =                                     \
-			__atomic_load_n(&lazy_fn_, __ATOMIC_ACQUIRE);      \
-		if (lazy_f_ == NULL) {                                     \
-			lazy_f_ = (ret(*) params)lazy_real(&(lib), #name); \
-			__atomic_store_n(&lazy_fn_, lazy_f_,               \
-					 __ATOMIC_RELEASE);                \
-		}                                                          \
-		return lazy_f_ args;                                       \
+/*
+ * Sets the function pointer @ptr to @name from @lib, resolved once per
+ * call site.  The cached pointer is read and written atomically, so
+ * concurrent first calls only resolve it twice.  The names used here are
+ * ones no parameter of a wrapped function takes.
+ */
+#define LAZY_TARGET(lib, name, ptr)                                   \
+	static __typeof__(ptr) lazy_fn_;                              \
+	(ptr) = __atomic_load_n(&lazy_fn_, __ATOMIC_ACQUIRE);         \
+	if ((ptr) == NULL) {                                          \
+		(ptr) = (__typeof__(ptr))lazy_real(&(lib), #name);    \
+		__atomic_store_n(&lazy_fn_, (ptr), __ATOMIC_RELEASE); \
 	}
-#define LAZY_VOID(lib, name, params, args)                                  \
-	void name params                                                    \
-	{                                                                   \
-		static void(*lazy_fn_) params;                              \
-		void(*lazy_f_) params =                                     \
-			__atomic_load_n(&lazy_fn_, __ATOMIC_ACQUIRE);       \
-		if (lazy_f_ == NULL) {                                      \
-			lazy_f_ = (void(*) params)lazy_real(&(lib), #name); \
-			__atomic_store_n(&lazy_fn_, lazy_f_,                \
-					 __ATOMIC_RELEASE);                 \
-		}                                                           \
-		lazy_f_ args;                                               \
+
+/* A trampoline for function @name of @lib (the two kinds differ only in
+ * whether they return what the real function returns). */
+#define LAZY_FN(lib, ret, name, params, args)   \
+	ret name params                         \
+	{                                       \
+		ret(*lazy_f_) params;           \
+		LAZY_TARGET(lib, name, lazy_f_) \
+		return lazy_f_ args;            \
+	}
+#define LAZY_VOID(lib, name, params, args)      \
+	void name params                        \
+	{                                       \
+		void(*lazy_f_) params;          \
+		LAZY_TARGET(lib, name, lazy_f_) \
+		lazy_f_ args;                   \
 	}
 
 #endif /* HVO_CLI_LAZY_H */

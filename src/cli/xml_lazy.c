@@ -29,11 +29,14 @@ static struct lazy_lib lib = LAZY_LIB_INIT("libxml2.so.2", "libxml2");
 #include "cli/xml_syms.def"
 /* clang-format on */
 
+/* The first calls: where a missing library shows up. */
+
 void xmlInitParser(void)
 {
 	if (!lazy_loaded(&lib))
 		return; /* xmlReaderForMemory() fails next */
-	void (*f)(void) = (void (*)(void))lazy_real(&lib, "xmlInitParser");
+	void (*f)(void);
+	LAZY_TARGET(lib, xmlInitParser, f)
 	f();
 }
 
@@ -44,9 +47,7 @@ xmlTextReaderPtr xmlReaderForMemory(const char *buffer, int size,
 	if (!lazy_loaded(&lib))
 		return NULL;
 	xmlTextReaderPtr (*f)(const char *, int, const char *, const char *,
-			      int) =
-		(xmlTextReaderPtr(*)(const char *, int, const char *,
-				     const char *,
-				     int))lazy_real(&lib, "xmlReaderForMemory");
+			      int);
+	LAZY_TARGET(lib, xmlReaderForMemory, f)
 	return f(buffer, size, URL, encoding, options);
 }
