@@ -338,6 +338,9 @@ static bool kvm_usable(void)
 	return true;
 }
 
+/* How attempt() reports that not even a handle could be made. */
+#define NO_HANDLE "cannot create a libguestfs handle: "
+
 /*
  * Creates a handle, runs @setup and launches under a watchdog of
  * @timeout_s.  Returns the launched handle, or NULL with @err filled.
@@ -348,8 +351,7 @@ static guestfs_h *attempt(const struct guest_launch_opts *opts,
 {
 	guestfs_h *g = guestfs_create();
 	if (g == NULL) {
-		snprintf(err, errsize, "cannot create a libguestfs handle: %s",
-			 strerror(errno));
+		snprintf(err, errsize, NO_HANDLE "%s", strerror(errno));
 		return NULL;
 	}
 	struct error_collector ec = { .text = "" };
@@ -427,6 +429,14 @@ int guest_launch(const struct guest_launch_opts *opts, guest_setup_fn setup,
 		char kvm_err[sizeof(res->error)];
 		g = attempt(opts, setup, setup_ctx, false, kvm_timeout, kvm_err,
 			    sizeof(kvm_err));
+		/* No handle at all (libguestfs could not be loaded) is not
+		 * a KVM failure: TCG would fail the same way. */
+		if (g == NULL &&
+		    strncmp(kvm_err, NO_HANDLE, strlen(NO_HANDLE)) == 0) {
+			snprintf(res->error, sizeof(res->error), "%s", kvm_err);
+			free(cache);
+			return -1;
+		}
 		if (g != NULL) {
 			res->accel = GUEST_ACCEL_KVM;
 			res->seconds = now_seconds() - t0;
