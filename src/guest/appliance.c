@@ -27,6 +27,7 @@
 #include "guest/ptable.h"
 #include "guest/tarw.h"
 #include "guest/volume.h"
+#include "util/sha256.h"
 
 /* The protocol moves at most ~4 MB per message (guestfs(3), PROTOCOL
  * LIMITS); raw and partial reads go in 2 MiB pieces. */
@@ -866,14 +867,6 @@ static int app_sync(struct guest_fs *fs)
 	return GUEST_OK;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 /* sha256sum in the appliance: the file never crosses the channel. */
 static int app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 		      uint64_t *size_ret)
@@ -889,49 +882,41 @@ static int app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 	if (hex == NULL)
 		return guest_fs_fail(fs, g_class(g), "%s: checksum: %s", path,
 				     g_msg(g));
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(hex[2 * i]);
-		int lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			free(hex);
-			return guest_fs_fail(fs, GUEST_E_IO,
-					     "%s: checksum: unexpected answer",
-					     path);
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	bool ok = hvo_sha256_from_hex(hex, out);
 	free(hex);
+	if (!ok)
+		return guest_fs_fail(fs, GUEST_E_IO,
+				     "%s: checksum: unexpected answer", path);
 	*size_ret = size;
 	return GUEST_OK;
 }
 
 /* SHA-256 sums of whole trees, each from one checksums-out. */
+struct tree_sum {
+	char *full; /* appliance path */
+	uint8_t sha256[HVO_SHA256_LEN];
+};
+
 struct tree_sums {
-	char **full; /* appliance paths */
-	char **hex;
+	struct tree_sum *v;
 	size_t n, cap;
 };
 
 static void tree_sums_free(struct tree_sums *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->full[i]);
-		free(t->hex[i]);
-	}
-	free(t->full);
-	free(t->hex);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].full);
+	free(t->v);
 }
 
-/* The hex digest of appliance path @full, taken out of @t; NULL if the
- * trees hashed did not hold it. */
-static char *tree_sums_take(struct tree_sums *t, const char *full)
+/* The digest of appliance path @full, or NULL if the trees hashed did
+ * not hold it. */
+static const uint8_t *tree_sums_find(const struct tree_sums *t,
+				     const char *full)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (t->hex[i] != NULL && strcmp(t->full[i], full) == 0) {
-			char *h = t->hex[i];
-			t->hex[i] = NULL;
-			return h;
-		}
+		if (strcmp(t->v[i].full, full) == 0)
+			return t->v[i].sha256;
 	return NULL;
 }
 
@@ -958,29 +943,21 @@ static void tree_sums_add(guestfs_h *g, const char *root, struct tree_sums *t)
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strcspn(line, "\n");
 		line[len] = '\0';
-		if (len < 64 + 4 || memcmp(line + 64, "  ./", 4) != 0)
+		struct tree_sum ts;
+		if (len < 64 + 4 || memcmp(line + 64, "  ./", 4) != 0 ||
+		    !hvo_sha256_from_hex(line, ts.sha256))
 			continue;
 		if (t->n == t->cap) {
 			size_t cap = t->cap ? t->cap * 2 : 64;
-			char **fv = realloc(t->full, cap * sizeof(*fv));
-			if (fv != NULL)
-				t->full = fv;
-			char **hv =
-				fv ? realloc(t->hex, cap * sizeof(*hv)) : NULL;
-			if (hv == NULL)
+			struct tree_sum *v = realloc(t->v, cap * sizeof(*v));
+			if (v == NULL)
 				break;
-			t->hex = hv;
+			t->v = v;
 			t->cap = cap;
 		}
-		char *full = NULL;
-		char *hex = strndup(line, 64);
-		if (hex == NULL ||
-		    asprintf(&full, "%s/%s", root, line + 68) < 0) {
-			free(hex);
+		if (asprintf(&ts.full, "%s/%s", root, line + 68) < 0)
 			break;
-		}
-		t->full[t->n] = full;
-		t->hex[t->n++] = hex;
+		t->v[t->n++] = ts;
 	}
 	if (f != NULL)
 		fclose(f);
@@ -1152,28 +1129,23 @@ static int app_sha256_many(struct guest_fs *fs, const char *const *paths,
 				    GUEST_FT_FILE)
 					r = GUEST_E_ISDIR;
 			for (size_t q = 0; q < k && r == GUEST_OK; q++) {
-				char *hex = tree_sums_take(&sums, fulls[q]);
-				if (hex == NULL)
-					hex = guestfs_checksum(g, "sha256",
-							       fulls[q]);
 				struct guest_digest *d = &out[which[q]];
-				for (int b = 0; hex && b < 32; b++) {
-					int hi = hexval(hex[2 * b]);
-					int lo =
-						hi < 0 ? -1
-						       : hexval(hex[2 * b + 1]);
-					if (hi < 0 || lo < 0) {
-						free(hex);
-						hex = NULL;
+				const uint8_t *known =
+					tree_sums_find(&sums, fulls[q]);
+				if (known != NULL) {
+					memcpy(d->sha256, known, 32);
+				} else {
+					char *hex = guestfs_checksum(
+						g, "sha256", fulls[q]);
+					bool ok = hex != NULL &&
+						  hvo_sha256_from_hex(
+							  hex, d->sha256);
+					free(hex);
+					if (!ok) {
+						r = GUEST_E_IO;
 						break;
 					}
-					d->sha256[b] = (uint8_t)(hi << 4 | lo);
 				}
-				if (hex == NULL) {
-					r = GUEST_E_IO;
-					break;
-				}
-				free(hex);
 				d->exists = true;
 				d->size =
 					st->val[q].st_size < 0

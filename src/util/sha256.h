@@ -9,6 +9,7 @@
 #ifndef HVO_UTIL_SHA256_H
 #define HVO_UTIL_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,11 @@ int hvo_sha256_file(const char *path, uint8_t out[HVO_SHA256_LEN],
 /* Lower-case hex of a digest into @hex (HVO_SHA256_HEX_LEN + 1 bytes). */
 void hvo_sha256_hex(const uint8_t digest[HVO_SHA256_LEN],
 		    char hex[HVO_SHA256_HEX_LEN + 1]);
+
+/* The digest written as @hex (64 hex digits, either case, then the end of
+ * the string or a character that is not one) into @out; false if it is
+ * not that.  The inverse of hvo_sha256_hex, for sha256sum's output. */
+bool hvo_sha256_from_hex(const char *hex, uint8_t out[HVO_SHA256_LEN]);
 
 /*
  * Decodes base64 text (as in a manifest's DigestValue) into @out, which has

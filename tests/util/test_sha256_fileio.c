@@ -35,6 +35,31 @@ static void test_vectors(void **state)
 				 "27ae41e4649b934ca495991b7852b855");
 }
 
+/* Hex back to a digest: the inverse of hvo_sha256_hex, either case,
+ * and nothing that is not exactly 64 hex digits. */
+static void test_from_hex(void **state)
+{
+	(void)state;
+	uint8_t d[32], back[32];
+	char hex[65];
+	hvo_sha256_buf("abc", 3, d);
+	hvo_sha256_hex(d, hex);
+	assert_true(hvo_sha256_from_hex(hex, back));
+	assert_memory_equal(d, back, 32);
+	assert_true(hvo_sha256_from_hex("BA7816BF8F01CFEA414140DE5DAE2223"
+					"B00361A396177A9CB410FF61F20015AD"
+					"  ./name",
+					back));
+	assert_memory_equal(d, back, 32);
+	assert_false(hvo_sha256_from_hex("ba7816bf", back)); /* short */
+	assert_false(hvo_sha256_from_hex("ga7816bf8f01cfea414140de5dae2223"
+					 "b00361a396177a9cb410ff61f20015ad",
+					 back));
+	assert_false(hvo_sha256_from_hex("ba7816bf8f01cfea414140de5dae2223"
+					 "b00361a396177a9cb410ff61f20015ad0",
+					 back)); /* 65 digits */
+}
+
 static void test_base64(void **state)
 {
 	(void)state;
@@ -131,6 +156,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_from_hex),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_atomic_commit_and_abort),
 		cmocka_unit_test(test_atomic_open_missing_dir),
