@@ -1496,14 +1496,20 @@ static int add_volume(struct app_disk *ad, const struct guest_volume *v,
 /*
  * What filesystem a volume holds, and its boot sector (into @head, for
  * the reads of inspection that follow).  Under TCG every call costs
- * about a tenth of a second, so a boot sector our own parser accepts as
- * NTFS, or recognises as BitLocker's, names the filesystem from the one
- * read; anything else is asked of blkid.
+ * about a tenth of a second and blkid twice that, so a boot sector our
+ * own parsers accept as NTFS or FAT, or recognise as BitLocker's, names
+ * the filesystem from the one read, and a Microsoft reserved partition
+ * (no filesystem by definition) is not read at all; anything else is
+ * asked of blkid.
  */
 static void probe_fs(guestfs_h *g, struct guest_volume *v,
 		     uint8_t head[GUEST_VOL_BOOT_SIZE], size_t *head_len)
 {
 	*head_len = 0;
+	if (strcmp(v->gpt_type, GUEST_GPT_TYPE_MSR) == 0) {
+		v->fstype[0] = '\0';
+		return;
+	}
 	size_t n = 0;
 	char *p = v->size >= GUEST_VOL_BOOT_SIZE
 			  ? guestfs_pread_device(g, v->device,
@@ -1524,6 +1530,10 @@ static void probe_fs(guestfs_h *g, struct guest_volume *v,
 		if (guest_ntfs_parse_boot(head, *head_len, &geo, why,
 					  sizeof(why)) == GUEST_VOL_OK) {
 			copy_field(v->fstype, sizeof(v->fstype), "ntfs");
+			return;
+		}
+		if (guest_vol_is_fat(head, *head_len)) {
+			copy_field(v->fstype, sizeof(v->fstype), "vfat");
 			return;
 		}
 	}

@@ -250,6 +250,9 @@ struct guest_volume {
  * "Partition Type GUIDs" and "Legacy MBR"). */
 #define GUEST_GPT_TYPE_ESP "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define GUEST_MBR_ID_ESP   0xef
+/* GPT type of a Microsoft reserved partition, which holds no filesystem
+ * (Microsoft, "Windows and GPT FAQ"). */
+#define GUEST_GPT_TYPE_MSR "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"
 
 struct guest_disk_layout {
 	enum guest_ptable ptable;

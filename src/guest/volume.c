@@ -77,6 +77,33 @@ bool guest_vol_is_bitlocker(const uint8_t *boot, size_t len)
 	       memcmp(boot + BOOT_OEM_ID, "-FVE-FS-", 8) == 0;
 }
 
+/*
+ * A FAT boot sector (Microsoft's FAT32 File System Specification,
+ * fatgen103, "Boot Sector and BPB"): the filesystem type string of the FAT12/16 or the
+ * FAT32 extended BPB behind its extended boot signature 0x29, and a BPB
+ * whose fields could describe a volume.  Only a positive answer is used
+ * (blkid is asked otherwise), so the check is strict.
+ */
+bool guest_vol_is_fat(const uint8_t *boot, size_t len)
+{
+	if (len < BOOT_SIZE || boot[BOOT_END_MARKER] != 0x55 ||
+	    boot[BOOT_END_MARKER + 1] != 0xaa)
+		return false;
+	bool fat16 = boot[0x26] == 0x29 &&
+		     (memcmp(boot + 0x36, "FAT12   ", 8) == 0 ||
+		      memcmp(boot + 0x36, "FAT16   ", 8) == 0 ||
+		      memcmp(boot + 0x36, "FAT     ", 8) == 0);
+	bool fat32 =
+		boot[0x42] == 0x29 && memcmp(boot + 0x52, "FAT32   ", 8) == 0;
+	uint32_t bps = get_le16(boot + BOOT_BYTES_PER_SECTOR);
+	uint32_t spc = boot[BOOT_SECTORS_PER_CLUSTER];
+	uint32_t reserved = get_le16(boot + 0x0e);
+	uint8_t nfats = boot[0x10], media = boot[0x15];
+	return (fat16 || fat32) && is_pow2(bps) && bps >= 512 && bps <= 4096 &&
+	       is_pow2(spc) && spc <= 128 && reserved != 0 && nfats != 0 &&
+	       (media == 0xf0 || media >= 0xf8);
+}
+
 int guest_ntfs_parse_boot(const uint8_t *boot, size_t len,
 			  struct guest_ntfs_geometry *geo, char *why,
 			  size_t whysize)

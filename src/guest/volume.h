@@ -60,6 +60,9 @@ struct guest_ntfs_volinfo {
 /* Whether a boot sector carries BitLocker's "-FVE-FS-" signature. */
 bool guest_vol_is_bitlocker(const uint8_t *boot, size_t len);
 
+/* Whether a boot sector is a FAT12, FAT16 or FAT32 one (blkid's "vfat"). */
+bool guest_vol_is_fat(const uint8_t *boot, size_t len);
+
 /*
  * Parses an NTFS boot sector.  Returns GUEST_VOL_OK, GUEST_VOL_NOT_NTFS or
  * GUEST_VOL_CORRUPT; @why (if not NULL) receives a reason.

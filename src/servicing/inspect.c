@@ -753,7 +753,9 @@ int svc_inspect_disk(struct guest_disk *disk,
 			f->esp_partnum = (int)vf->vol.partnum;
 			esp = true;
 		}
-		probe_raw(disk, i, vf);
+		/* A Microsoft reserved partition holds no filesystem. */
+		if (strcmp(vf->vol.gpt_type, GUEST_GPT_TYPE_MSR) != 0)
+			probe_raw(disk, i, vf);
 		/* Ask ntfs-3g before mounting: a mounted volume is busy. */
 		int code;
 		if (strcmp(vf->vol.fstype, "ntfs") == 0 &&
@@ -769,7 +771,10 @@ int svc_inspect_disk(struct guest_disk *disk,
 
 	for (size_t i = 0; i < l->nvolumes; i++) {
 		struct svc_volume_facts *vf = &f->volumes[i];
-		if (vf->bitlocker || !windows_fs(vf->vol.fstype))
+		/* The EFI system partition holds boot loaders, never a
+		 * Windows installation: mounting it to look costs a second
+		 * per image under TCG. */
+		if (vf->bitlocker || vf->esp || !windows_fs(vf->vol.fstype))
 			continue;
 		vf->mount_tried = true;
 		struct guest_fs *fs;

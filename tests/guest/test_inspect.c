@@ -264,6 +264,7 @@ static void test_ws2012_gpt(void **state)
 	assert_int_equal(f.generation, 2);
 	assert_int_equal(f.esp_partnum, 1);
 	assert_true(f.volumes[0].esp);
+	assert_false(f.volumes[0].mount_tried); /* boot loaders only */
 	assert_false(f.volumes[1].mount_tried); /* the MSR has no fs */
 	assert_int_equal(f.windows_volume, 2);
 	assert_string_equal(f.product_name, "Windows Server 2012 Standard");

@@ -1,21 +1,24 @@
 /*
  * test_volume.c - raw-volume probes (src/guest/volume.c): NTFS boot
- * sector and $Volume record, BitLocker signature, hiberfil.sys states.
+ * sector and $Volume record, BitLocker signature, FAT boot sectors,
+ * hiberfil.sys states.
  *
  * Boot sectors and MFT records are built here byte by byte (one comment
  * per field) and broken field by field; real volumes are made with mkntfs
  * (userspace, on a plain file) and read back with ntfsinfo, the
  * independent reader we compare with, including after setting the dirty
- * flag.
+ * flag; FAT volumes with mkfs.fat, checked against blkid.
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -142,6 +145,94 @@ static void test_bitlocker(void **state)
 	assert_false(guest_vol_is_bitlocker(b, 10)); /* too short */
 	struct guest_ntfs_geometry g;
 	assert_int_equal(parse_boot(b, &g), GUEST_VOL_NOT_NTFS);
+}
+
+/*
+ * FAT boot sectors as mkfs.fat writes them (FAT12, FAT16, FAT32, 512 and
+ * 4096-byte sectors) are recognised; NTFS, BitLocker and damaged ones are
+ * not, and blkid agrees where it is installed.
+ */
+static void test_fat(void **state)
+{
+	(void)state;
+	uint8_t b[512];
+	make_boot(b);
+	assert_false(guest_vol_is_fat(b, sizeof(b))); /* NTFS */
+	if (!hvo_test_have_program("mkfs.fat"))
+		skip();
+	static const struct {
+		const char *opts, *size;
+	} fats[] = {
+		{ "-F 12", "1M" },
+		{ "-F 16", "16M" },
+		{ "-F 32", "40M" },
+		{ "-F 32 -S 4096", "300M" },
+	};
+	char *dir = hvo_test_mkdtemp();
+	for (size_t i = 0; i < sizeof(fats) / sizeof(fats[0]); i++) {
+		char path[4096], *cmd, *out = NULL;
+		snprintf(path, sizeof(path), "%s/f%zu.img", dir, i);
+		if (asprintf(&cmd,
+			     "truncate -s %s '%s' && mkfs.fat %s '%s' "
+			     ">/dev/null 2>&1",
+			     fats[i].size, path, fats[i].opts, path) < 0)
+			abort();
+		assert_int_equal(hvo_test_run(cmd, NULL), 0);
+		free(cmd);
+		if (hvo_test_have_program("blkid")) {
+			if (asprintf(&cmd, "blkid -p -o value -s TYPE '%s'",
+				     path) < 0)
+				abort();
+			assert_int_equal(hvo_test_run(cmd, &out), 0);
+			assert_string_equal(out, "vfat\n");
+			free(out);
+			free(cmd);
+		}
+		int fd = open(path, O_RDONLY);
+		assert_true(fd >= 0);
+		uint8_t boot[512];
+		assert_int_equal(read(fd, boot, sizeof(boot)), 512);
+		close(fd);
+		if (!guest_vol_is_fat(boot, sizeof(boot)))
+			fail_msg("mkfs.fat %s: not recognised", fats[i].opts);
+		assert_false(guest_vol_is_fat(boot, 511)); /* too short */
+		assert_false(guest_vol_is_bitlocker(boot, sizeof(boot)));
+		struct guest_ntfs_geometry g;
+		assert_int_equal(parse_boot(boot, &g), GUEST_VOL_NOT_NTFS);
+		/* One damaged field at a time. */
+		static const struct {
+			size_t off;
+			uint8_t v;
+		} bad[] = {
+			{ 0x1fe, 0 },	/* end marker */
+			{ 0x0b, 0x01 }, /* 513 or 4097-byte sectors */
+			{ 0x0d, 3 },	/* 3 sectors per cluster */
+			{ 0x0d, 0 },	/* none */
+			{ 0x0e, 0 },	/* no reserved sector (low byte) */
+			{ 0x10, 0 },	/* no FAT */
+			{ 0x15, 0x12 }, /* media byte */
+		};
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			uint8_t c[512];
+			memcpy(c, boot, sizeof(c));
+			c[bad[k].off] = bad[k].v;
+			if (bad[k].off == 0x0e)
+				c[0x0f] = 0;
+			if (guest_vol_is_fat(c, sizeof(c)))
+				fail_msg("mkfs.fat %s: byte 0x%zx = 0x%x "
+					 "accepted",
+					 fats[i].opts, bad[k].off, bad[k].v);
+		}
+		/* Without its type string (and boot signature), it is left
+		 * to blkid. */
+		uint8_t c[512];
+		memcpy(c, boot, sizeof(c));
+		memset(c + 0x36, ' ', 8);
+		memset(c + 0x52, ' ', 8);
+		assert_false(guest_vol_is_fat(c, sizeof(c)));
+	}
+	hvo_test_rmtree(dir);
+	free(dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -471,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_boot_valid),
 		cmocka_unit_test(test_boot_hostile),
 		cmocka_unit_test(test_bitlocker),
+		cmocka_unit_test(test_fat),
 		cmocka_unit_test(test_record_valid),
 		cmocka_unit_test(test_record_hostile),
 		cmocka_unit_test(test_mkntfs_volumes),
