@@ -26,7 +26,6 @@
 
 #include "guest/guest_int.h"
 #include "guest/ptable.h"
-#include "guest/tarw.h"
 #include "guest/volume.h"
 #include "util/sha256.h"
 
@@ -698,12 +697,85 @@ static int commit_temp(struct guest_fs *fs, const char *path, const char *tmp,
 	return GUEST_OK;
 }
 
-/* The new content of an atomic replace, as one libguestfs call that
- * writes @tmp (guestfs_write or guestfs_upload). */
+/*
+ * Creates or truncates the appliance file @full with @len bytes at @data,
+ * or with the content of host file @host_path: guestfs_write for the
+ * first APP_CHUNK bytes, guestfs_write_append for each further piece.
+ * Both run in the daemon itself; under TCG, 35 driver files (2.6 MB)
+ * took 0.48-0.59 s this way against 1.29-1.31 s for the same files
+ * unpacked from one archive by tar-in (whose upload protocol moves 8 KiB
+ * per message), and guestfs_upload costs that protocol per file.
+ * Returns 0, -1 for a failed call (the handle has the message), or an
+ * errno value for the host file.
+ */
+static int put_file(guestfs_h *g, const char *full, const void *data,
+		    size_t len, const char *host_path)
+{
+	if (host_path == NULL) {
+		size_t off = 0;
+		do {
+			size_t n =
+				len - off < APP_CHUNK ? len - off : APP_CHUNK;
+			const char *p = (const char *)data + off;
+			int rc = off == 0 ? guestfs_write(g, full, p, n)
+					  : guestfs_write_append(g, full, p, n);
+			if (rc != 0)
+				return -1;
+			off += n;
+		} while (off < len);
+		return 0;
+	}
+	int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	char *buf = malloc(APP_CHUNK);
+	int r = buf ? 0 : ENOMEM;
+	bool first = true;
+	while (r == 0) {
+		size_t n = 0;
+		while (n < APP_CHUNK) {
+			ssize_t k = read(fd, buf + n, APP_CHUNK - n);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				r = errno;
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+		}
+		if (r != 0 || (n == 0 && !first))
+			break;
+		int rc = first ? guestfs_write(g, full, buf, n)
+			       : guestfs_write_append(g, full, buf, n);
+		if (rc != 0)
+			r = -1;
+		first = false;
+		if (n < APP_CHUNK)
+			break;
+	}
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* The failure of put_file() for @path, as the fs's error. */
+static int put_fail(struct guest_fs *fs, int e, const char *path,
+		    const char *host_path)
+{
+	if (e > 0)
+		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
+				     strerror(e));
+	guestfs_h *g = A(fs)->s->g;
+	return guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
+			     host_path ? " from " : "",
+			     host_path ? host_path : "", g_msg(g));
+}
+
+/* The new content of an atomic replace (put_file()). */
 struct fill {
-	const void *data; /* guestfs_write */
+	const void *data;
 	size_t len;
-	const char *host_path; /* guestfs_upload, when not NULL */
+	const char *host_path; /* instead of @data, when not NULL */
 };
 
 /*
@@ -723,14 +795,9 @@ static int atomic_replace(struct guest_fs *fs, const char *path,
 		free(full);
 		return r;
 	}
-	int rc = fill->host_path != NULL
-			 ? guestfs_upload(g, fill->host_path, tmp)
-			 : guestfs_write(g, tmp, fill->data, fill->len);
-	if (rc != 0) {
-		r = guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
-				  fill->host_path ? " from " : "",
-				  fill->host_path ? fill->host_path : "",
-				  g_msg(g));
+	int e = put_file(g, tmp, fill->data, fill->len, fill->host_path);
+	if (e != 0) {
+		r = put_fail(fs, e, path, fill->host_path);
 		guestfs_rm_f(g, tmp);
 	} else {
 		r = commit_temp(fs, path, tmp, full);
@@ -906,12 +973,9 @@ static int app_write_new(struct guest_fs *fs, const char *path,
 	int r = write_target(fs, path, &full);
 	if (r != GUEST_OK)
 		return r;
-	int rc = host_path != NULL ? guestfs_upload(g, host_path, full)
-				   : guestfs_write(g, full, data, len);
-	if (rc != 0)
-		r = guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
-				  host_path ? " from " : "",
-				  host_path ? host_path : "", g_msg(g));
+	int e = put_file(g, full, data, len, host_path);
+	if (e != 0)
+		r = put_fail(fs, e, path, host_path);
 	else
 		note_added(fs, path);
 	free(full);
@@ -919,63 +983,35 @@ static int app_write_new(struct guest_fs *fs, const char *path,
 }
 
 /*
- * Many files in one round trip: a tar archive made on the host, unpacked
- * by the appliance (guestfs_tar_in) at the mount point, with every
- * directory in its stored spelling.  Uploading file by file costs a round
- * trip each, about half a second under TCG.
+ * Many files, each with put_file(): a call per file, which under TCG is
+ * cheaper than one tar-in of them all (see put_file()).
  */
 static int app_put_many(struct guest_fs *fs, const struct guest_put *items,
 			size_t n)
 {
 	struct app_fs *a = A(fs);
 	guestfs_h *g = a->s->g;
-	const char *dir = getenv("TMPDIR");
-	char tarpath[4200];
-	snprintf(tarpath, sizeof(tarpath), "%s/hvoffline-put-XXXXXX",
-		 dir && dir[0] ? dir : "/tmp");
-	int fd = mkstemp(tarpath);
-	if (fd < 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", tarpath,
-				     strerror(errno));
 	int r = GUEST_OK;
-	size_t mlen = strlen(a->mountpoint);
 	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
 		char *full;
-		bool exists;
-		r = resolve_in(fs, items[i].path, false, &full, &exists, NULL);
+		r = resolve_in(fs, items[i].path, false, &full, NULL, NULL);
 		if (r != GUEST_OK)
 			break;
-		int e = tarw_add(fd, full + mlen + 1, items[i].data,
-				 items[i].len, items[i].host_path);
-		if (e != 0)
-			r = guest_fs_fail(fs, GUEST_E_IO, "%s: archive: %s",
-					  items[i].path, strerror(e));
+		int e = put_file(g, full, items[i].data, items[i].len,
+				 items[i].host_path);
 		free(full);
-	}
-	if (r == GUEST_OK) {
-		int e = tarw_finish(fd);
-		if (e != 0)
-			r = guest_fs_fail(fs, GUEST_E_IO, "%s: %s", tarpath,
-					  strerror(e));
-	}
-	if (close(fd) != 0 && r == GUEST_OK)
-		r = guest_fs_fail(fs, GUEST_E_IO, "%s: %s", tarpath,
-				  strerror(errno));
-	if (r == GUEST_OK && guestfs_tar_in(g, tarpath, a->mountpoint) != 0)
-		r = guest_fs_fail(fs, g_class(g), "%s: writing %zu files: %s",
-				  fs->name, n, g_msg(g));
-	unlink(tarpath);
-	for (size_t i = 0; i < n; i++) {
-		if (r == GUEST_OK) {
+		if (e == 0) {
 			note_added(fs, items[i].path);
-		} else {
-			/* Which files arrived is unknown: list again. */
-			char *copy;
-			const char *base;
-			if (cached_parent(a, items[i].path, &copy, &base))
-				dir_forget(a, copy);
-			free(copy);
+			continue;
 		}
+		r = put_fail(fs, e, items[i].path, items[i].host_path);
+		/* Whether this one arrived, in part, is unknown: list its
+		 * directory again. */
+		char *copy;
+		const char *base;
+		if (cached_parent(a, items[i].path, &copy, &base))
+			dir_forget(a, copy);
+		free(copy);
 	}
 	return r;
 }

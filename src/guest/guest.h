@@ -173,9 +173,8 @@ struct guest_put {
 
 /*
  * Writes @n files as guest_fs_write_new() does, in as few round trips as
- * the backend allows (the appliance takes them all in one archive).  On
- * failure any of them may exist, complete or not: the caller removes
- * them.
+ * the backend allows.  On failure any of them may exist, complete or
+ * not: the caller removes them.
  */
 int guest_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
 		      size_t n);
@@ -188,8 +187,8 @@ struct guest_digest {
 };
 
 /*
- * guest_fs_sha256() of many paths at once (the appliance hashes them all
- * in one round trip).  A missing path is not an error: its exists is
+ * guest_fs_sha256() of many paths at once, in as few round trips as the
+ * backend allows.  A missing path is not an error: its exists is
  * false.  Anything else in the way (a directory) is GUEST_E_ISDIR.
  */
 int guest_fs_sha256_many(struct guest_fs *fs, const char *const *paths,

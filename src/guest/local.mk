@@ -10,5 +10,4 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/launch.c %reldir%/launch.h \
 	%reldir%/pe.c %reldir%/pe.h \
 	%reldir%/ptable.c %reldir%/ptable.h \
-	%reldir%/tarw.c %reldir%/tarw.h \
 	%reldir%/volume.c %reldir%/volume.h

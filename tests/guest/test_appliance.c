@@ -22,6 +22,7 @@
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "tests/lib/hvotest.h"
+#include "util/sha256.h"
 
 static char *tmp;
 static char image_dir[4096];
@@ -96,6 +97,61 @@ static void check_put_and_hash(struct guest_fs *fs)
 				 (unsigned long long)dg[i].size, got, want);
 	}
 	assert_false(dg[NF - 1].exists);
+}
+
+/*
+ * Sizes at the edges of the 2 MiB pieces files are written and read in:
+ * empty, exactly one piece, one piece and a byte (from memory and from a
+ * host file), each written by guest_fs_put_many, hashed back with
+ * guest_fs_sha256_many and read back with guest_fs_read.
+ */
+static void check_put_sizes(struct guest_fs *fs)
+{
+	static const size_t sizes[] = { 0, 2u << 20, (2u << 20) + 1,
+					(2u << 20) + 1 };
+	static const char *const names[] = { "Windows/hvo-s/empty.bin",
+					     "Windows/hvo-s/one.bin",
+					     "Windows/hvo-s/more.bin",
+					     "Windows/hvo-s/host.bin" };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	uint8_t *buf = malloc((2u << 20) + 1);
+	assert_non_null(buf);
+	for (size_t i = 0; i < (2u << 20) + 1; i++)
+		buf[i] = (uint8_t)(i * 13 + i / 65536);
+	hvo_test_write_file(at("host.bin"), buf, sizes[N - 1]);
+	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-s"), GUEST_OK);
+	struct guest_put puts[N];
+	for (size_t i = 0; i < N; i++)
+		puts[i] = (struct guest_put){ .path = names[i],
+					      .data = buf,
+					      .len = sizes[i] };
+	puts[N - 1].data = NULL;
+	puts[N - 1].host_path = at("host.bin");
+	assert_int_equal(guest_fs_put_many(fs, puts, N), GUEST_OK);
+	struct guest_digest dg[N];
+	assert_int_equal(guest_fs_sha256_many(fs, names, N, dg), GUEST_OK);
+	for (size_t i = 0; i < N; i++) {
+		uint8_t want[32];
+		hvo_sha256_buf(buf, sizes[i], want);
+		if (!dg[i].exists || dg[i].size != sizes[i] ||
+		    memcmp(dg[i].sha256, want, 32) != 0)
+			fail_msg("%s: exists %d, size %llu (want %zu), digest "
+				 "%s",
+				 names[i], dg[i].exists,
+				 (unsigned long long)dg[i].size, sizes[i],
+				 memcmp(dg[i].sha256, want, 32) ? "differs"
+								: "same");
+		uint8_t *back;
+		size_t len;
+		assert_int_equal(
+			guest_fs_read(fs, names[i], sizes[i], &back, &len),
+			GUEST_OK);
+		assert_int_equal(len, sizes[i]);
+		if (sizes[i] != 0)
+			assert_memory_equal(back, buf, sizes[i]);
+		free(back);
+	}
+	free(buf);
 }
 
 static void test_session(void **state)
@@ -236,6 +292,7 @@ static void test_session(void **state)
 	struct guest_stat st;
 	assert_int_equal(guest_fs_stat(fs, "hiberfil.sys", &st), GUEST_E_NOENT);
 	check_put_and_hash(fs);
+	check_put_sizes(fs);
 
 	/* ---- refusals ---- */
 	/* Hibernated: ntfs-3g refuses a read-write mount or falls back to
