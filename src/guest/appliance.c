@@ -1016,11 +1016,21 @@ static int app_put_many(struct guest_fs *fs, const struct guest_put *items,
 	return r;
 }
 
+/*
+ * Writes out the volume's device, and only that one.  ntfs-3g writes
+ * through the page cache of the partition device it mounted (the name of
+ * this fs), so that is where everything written so far waits; flushing
+ * it (BLKFLSBUF) costs about 0.3 s under TCG however many disks the
+ * appliance has, where sync(2) costs about 0.1 s per attached disk
+ * (0.28 s with one, 0.95 s with eight, measured with five fresh writes
+ * before each).
+ */
 static int app_sync(struct guest_fs *fs)
 {
 	guestfs_h *g = A(fs)->s->g;
-	if (guestfs_sync(g) != 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "sync: %s", g_msg(g));
+	if (guestfs_blockdev_flushbufs(g, fs->name) != 0)
+		return guest_fs_fail(fs, GUEST_E_IO, "%s: flush: %s", fs->name,
+				     g_msg(g));
 	return GUEST_OK;
 }
 
