@@ -40,6 +40,7 @@
 struct app_drive {
 	char *path, *format, *name;
 	bool readonly;
+	uint64_t size; /* as the caller knows it (guest_session_set_size) */
 };
 
 /*
@@ -81,6 +82,7 @@ struct app_disk {
 	struct guest_session *s;
 	char device[64]; /* "/dev/sda" */
 	bool readonly;
+	uint64_t size_known; /* bytes; 0: ask the appliance */
 	struct app_vol *vols;
 };
 
@@ -1569,6 +1571,7 @@ int guest_session_add(struct guest_session *s, const char *path,
 	d->format = strdup(format);
 	d->name = strdup(name ? name : path);
 	d->readonly = readonly;
+	d->size = 0;
 	if (d->path == NULL || d->format == NULL || d->name == NULL) {
 		free(d->path);
 		free(d->format);
@@ -1579,6 +1582,17 @@ int guest_session_add(struct guest_session *s, const char *path,
 		}
 	}
 	return (int)s->ndrives++;
+}
+
+int guest_session_set_size(struct guest_session *s, int disk, uint64_t size)
+{
+	if (s->launched || disk < 0 || (size_t)disk >= s->ndrives ||
+	    size > INT64_MAX)
+		return session_fail(s, GUEST_E_STATE,
+				    "disk %d: no size to set before launch",
+				    disk);
+	s->drives[disk].size = size;
+	return GUEST_OK;
 }
 
 static void on_launch_done(guestfs_h *g, void *opaque, uint64_t event,
@@ -1764,7 +1778,11 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 {
 	guestfs_h *g = s->g;
 	struct guest_disk *d = &ad->base;
-	int64_t size = guestfs_blockdev_getsize64(g, ad->device);
+	/* A size the caller read from the image saves a blockdev process
+	 * (about 0.2 s under TCG). */
+	int64_t size = ad->size_known
+			       ? (int64_t)ad->size_known
+			       : guestfs_blockdev_getsize64(g, ad->device);
 	if (size < 0)
 		return session_fail(s, GUEST_E_IO, "%s: %s", d->name, g_msg(g));
 	d->layout.size = (uint64_t)size;
@@ -1852,6 +1870,7 @@ static int discover(struct guest_session *s)
 		ad->base.name = strdup(s->drives[idx].name);
 		ad->s = s;
 		ad->readonly = s->drives[idx].readonly;
+		ad->size_known = s->drives[idx].size;
 		copy_field(ad->device, sizeof(ad->device), devs[i]);
 		if (ad->base.name == NULL)
 			r = GUEST_E_NOMEM;

@@ -340,6 +340,14 @@ int guest_session_add(struct guest_session *s, const char *path,
 		      const char *format, bool readonly, const char *name);
 
 /*
+ * The size in bytes of the virtual disk that disk @disk (an index from
+ * guest_session_add) presents, as the caller read it from the image (a
+ * VHDX's VirtualDiskSize), so that the launch need not ask the appliance;
+ * 0 (the default) asks it.  Before launch only.
+ */
+int guest_session_set_size(struct guest_session *s, int disk, uint64_t size);
+
+/*
  * Launches the appliance once, through guest_launch() (KVM -> TCG
  * fallback, watchdog, cache), then reads every disk's partition table and
  * volumes and prepares a mount point for each volume.

@@ -241,6 +241,7 @@ static void preflight_vhdx(struct svc_facts *f, const char *path)
 		f->differencing = true;
 		resolve_parent(img, path, f->parent, sizeof(f->parent));
 	}
+	f->vhdx_virtual_size = info.virtual_size;
 	f->vhdx_log_dirty = info.log_state == VHDX_LOG_REPLAYED_MEMORY;
 	f->vhdx_4k_sectors = info.logical_sector_size != 512;
 	char dwg[37];

@@ -109,8 +109,9 @@ struct svc_facts {
 	char child[1024];     /* that child */
 	bool in_use;	      /* another process holds a lock */
 	char in_use_by[SVC_TEXT_MAX];
-	bool vhdx_log_dirty;  /* a VHDX log that needs a replay */
-	bool vhdx_4k_sectors; /* 4 KiB logical sectors (qemu: no) */
+	uint64_t vhdx_virtual_size; /* bytes; 0 unless a VHDX was read */
+	bool vhdx_log_dirty;	    /* a VHDX log that needs a replay */
+	bool vhdx_4k_sectors;	    /* 4 KiB logical sectors (qemu: no) */
 
 	/* ---- the disk ---- */
 	bool disk_read; /* the guest layer opened the disk */

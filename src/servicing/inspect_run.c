@@ -124,6 +124,12 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 					  !opts->writable, images[i]);
 		if (run->image_disk[i] < 0)
 			r = -1;
+		else if (info.kind == GUEST_IMAGE_VHDX &&
+			 f->vhdx_virtual_size != 0 &&
+			 guest_session_set_size(
+				 run->session, run->image_disk[i],
+				 f->vhdx_virtual_size) != GUEST_OK)
+			r = -1;
 	}
 	for (size_t i = 0; i < opts->nisos && r == 0; i++) {
 		run->iso_disk[i] =

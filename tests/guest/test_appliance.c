@@ -184,9 +184,26 @@ static void test_session(void **state)
 	assert_int_equal(
 		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro.vhdx"),
 		2);
+	/* ro.vhdx's size as its VHDX metadata gives it (16 MiB); the
+	 * others are asked of the appliance. */
+	assert_int_equal(guest_session_set_size(s, 3, 1 << 20), GUEST_E_STATE);
+	assert_int_equal(guest_session_set_size(s, 2, 16u << 20), GUEST_OK);
 	assert_null(guest_session_disk(s, 0)); /* not launched yet */
 	if (guest_session_launch(s) != GUEST_OK)
 		fail_msg("launch: %s", guest_session_error(s));
+	assert_int_equal(guest_session_set_size(s, 2, 16u << 20),
+			 GUEST_E_STATE);
+	{
+		const struct guest_disk_layout *lr =
+			guest_disk_layout(guest_session_disk(s, 2));
+		const struct guest_disk_layout *lh =
+			guest_disk_layout(guest_session_disk(s, 1));
+		assert_int_equal(lr->size, 16u << 20);
+		assert_int_equal(lr->ptable, GUEST_PTABLE_GPT);
+		assert_int_equal(lr->nvolumes, 3);
+		/* hib.vhdx is made with the same size, asked of blockdev. */
+		assert_int_equal(lh->size, 16u << 20);
+	}
 	assert_int_equal(guest_session_launches(s), 1);
 	assert_int_equal(events, 1);
 	assert_int_equal(guest_session_ndisks(s), 3);
