@@ -33,7 +33,7 @@
  * LIMITS); raw and partial reads go in 2 MiB pieces. */
 #define APP_CHUNK (2u * 1024 * 1024)
 /* Fewest files of a tree hashed by one checksums-out (hash_wanted_trees). */
-#define APP_TREE_MIN_FILES 24
+#define APP_TREE_MIN_FILES 64
 /* statvfs f_flag bit for a read-only mount (ST_RDONLY). */
 #define APP_ST_RDONLY 1
 
@@ -1169,9 +1169,10 @@ static bool tree_all_wanted(struct app_fs *a, const struct app_dir *d,
 /*
  * Hashes into @t, one call per tree, every highest listed directory that
  * tree_all_wanted() accepts and that holds at least APP_TREE_MIN_FILES
- * wanted files: checksums-out starts find and sha256sum processes, about
- * a quarter of a second under TCG, where a small file read with pread
- * costs about a hundredth.
+ * wanted files: checksums-out starts find and sha256sum processes, where
+ * a file read with pread costs a call.  Under TCG, the 51 files (2.8 MB)
+ * of a staged package took 0.57 s by checksums-out and about 0.45 s by
+ * pread (7.7 ms a file plus the bytes).
  */
 static void hash_wanted_trees(struct app_fs *a, const char *const *paths,
 			      size_t n, struct tree_sums *t)

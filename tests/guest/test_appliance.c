@@ -47,28 +47,37 @@ static void on_event(void *ctx, const char *what, const char *msg)
 }
 
 /*
- * Many files written in one archive and hashed in few calls: a tree that
- * holds only wanted files (hashed whole), a directory that also holds a
- * file nobody asked for (hashed file by file), a name asked for in
- * another case, and a missing one.  Every digest is checked against the
- * host's hash of the same bytes.
+ * Many files written and hashed in few calls: a tree that holds only
+ * wanted files, enough of them to be hashed whole (70, in a folder below
+ * it), a directory that also holds a file nobody asked for (hashed file
+ * by file), a name asked for in another case, and a missing one.  Every
+ * digest is checked against the host's hash of the same bytes.
  */
 static void check_put_and_hash(struct guest_fs *fs)
 {
-	static const char *const files[] = {
+	static const char *const named[] = {
 		"Windows/hvo-t/a.txt",		"Windows/hvo-t/b.txt",
 		"Windows/hvo-t/sub/c.txt",	"Windows/hvo-t/sub/deep/d.txt",
 		"Windows/hvo-t/sub/deep/e.txt", "Windows/hvo-u/x.txt",
 		"Windows/hvo-u/y.txt",		"Windows/hvo-u/z.txt",
-		"Windows/hvo-u/extra.txt",
 	};
-	enum { NF = sizeof(files) / sizeof(files[0]) };
-	char data[NF][64];
+	enum { NN = sizeof(named) / sizeof(named[0]), NMANY = 70 };
+	enum { NF = NN + NMANY + 1 }; /* and hvo-u/extra.txt, last */
+	char files[NF][64], data[NF][96];
 	struct guest_put puts[NF];
 	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-t/sub/deep"),
 			 GUEST_OK);
+	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-t/many"), GUEST_OK);
 	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-u"), GUEST_OK);
 	for (size_t i = 0; i < NF; i++) {
+		if (i < NN)
+			snprintf(files[i], sizeof(files[i]), "%s", named[i]);
+		else if (i < NN + NMANY)
+			snprintf(files[i], sizeof(files[i]),
+				 "Windows/hvo-t/many/f%02zu.bin", i - NN);
+		else
+			snprintf(files[i], sizeof(files[i]),
+				 "Windows/hvo-u/extra.txt");
 		snprintf(data[i], sizeof(data[i]), "content %zu of %s", i,
 			 files[i]);
 		puts[i] = (struct guest_put){ .path = files[i],
@@ -85,16 +94,14 @@ static void check_put_and_hash(struct guest_fs *fs)
 	struct guest_digest dg[NF];
 	assert_int_equal(guest_fs_sha256_many(fs, ask, NF, dg), GUEST_OK);
 	for (size_t i = 0; i + 1 < NF; i++) {
-		char want[65], got[65];
-		hvo_test_write_file(at("one"), data[i], strlen(data[i]));
-		hvo_test_sha256_file(at("one"), want);
-		for (int b = 0; b < 32; b++)
-			snprintf(got + 2 * b, 3, "%02x", dg[i].sha256[b]);
-		if (!dg[i].exists || strcmp(want, got) != 0 ||
+		uint8_t want[32];
+		hvo_sha256_buf(data[i], strlen(data[i]), want);
+		if (!dg[i].exists || memcmp(want, dg[i].sha256, 32) != 0 ||
 		    dg[i].size != strlen(data[i]))
-			fail_msg("%s: exists %d, size %llu, %s (want %s)",
-				 ask[i], dg[i].exists,
-				 (unsigned long long)dg[i].size, got, want);
+			fail_msg("%s: exists %d, size %llu, digest %s", ask[i],
+				 dg[i].exists, (unsigned long long)dg[i].size,
+				 memcmp(want, dg[i].sha256, 32) ? "differs"
+								: "same");
 	}
 	assert_false(dg[NF - 1].exists);
 }
