@@ -715,6 +715,8 @@ static int put_file(guestfs_h *g, const char *full, const void *data,
 {
 	if (host_path == NULL) {
 		size_t off = 0;
+		if (data == NULL)
+			data = "";
 		do {
 			size_t n =
 				len - off < APP_CHUNK ? len - off : APP_CHUNK;
