@@ -726,10 +726,11 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 	for (size_t i = 0; i < nd; i++)
 		free(dirs[i]);
 	free(dirs);
-	/* Every file in one call (the appliance takes them as one archive).
-	 * The staged names are ours alone, so they are written in place;
-	 * one flush below makes them all durable before the switch begins.
-	 * A failure injected at item k stages the k-1 before it. */
+	/* Every file in one guest_fs_put_many (as few round trips as the
+	 * backend allows).  The staged names are ours alone, so they are
+	 * written in place; one flush below makes them all durable before
+	 * the switch begins.  A failure injected at item k stages the k-1
+	 * before it. */
 	size_t upto = t->n;
 	bool inject = false;
 	unsigned at = t->opts->fail_stage_at;
@@ -738,7 +739,7 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 		upto = at - t->stage_ops - 1;
 		inject = true;
 	}
-	/* The journal goes last in the same archive and the same flush: the
+	/* The journal goes last, in the same batch and the same flush: the
 	 * first rename only comes after that flush, so a journal that did
 	 * not reach the disk whole means that nothing was switched. */
 	char *journal = NULL;
