@@ -342,33 +342,6 @@ static bool kvm_usable(void)
 #define NO_HANDLE "cannot create a libguestfs handle: "
 
 /*
- * Adds "mitigations=off" to the appliance kernel's command line.  CPU
- * vulnerability mitigations protect a kernel from its own user space;
- * in the appliance that is libguestfs's daemon and the tools it runs for
- * us, so they only cost time.  The TCG appliance here reports Spectre v1
- * and v2 mitigations (barriers, retpolines on indirect calls, return
- * stack filling on context switches), all slow to emulate: a launch took
- * 15.3-16.6 s without them and 19.2-22.8 s with them, a umount and two
- * mounts 0.7-0.9 s against 1.2 s.  What keeps a hostile image inside
- * the appliance is the host's side (qemu, and the host kernel under
- * KVM), which this does not touch.  openSUSE's build VMs and systemd's
- * mkosi test VMs do the same.  A LIBGUESTFS_APPEND of the user's is
- * kept, and one that already says mitigations= is left as it is.
- */
-static void append_mitigations_off(guestfs_h *g)
-{
-	const char *cur = guestfs_get_append(g);
-	if (cur != NULL && strstr(cur, "mitigations=") != NULL)
-		return;
-	char *a;
-	if (asprintf(&a, "%s%smitigations=off", cur ? cur : "",
-		     cur && cur[0] ? " " : "") < 0)
-		return;
-	guestfs_set_append(g, a);
-	free(a);
-}
-
-/*
  * Creates a handle, runs @setup and launches under a watchdog of
  * @timeout_s.  Returns the launched handle, or NULL with @err filled.
  */
@@ -389,7 +362,6 @@ static guestfs_h *attempt(const struct guest_launch_opts *opts,
 	 * A backend the user chose explicitly is respected. */
 	if (getenv("LIBGUESTFS_BACKEND") == NULL)
 		guestfs_set_backend(g, "direct");
-	append_mitigations_off(g);
 	if (tcg && guestfs_set_backend_setting(g, "force_tcg", "1") != 0) {
 		snprintf(err, errsize, "cannot select TCG: %s",
 			 guestfs_last_error(g));
