@@ -79,10 +79,10 @@ bool guest_vol_is_bitlocker(const uint8_t *boot, size_t len)
 
 /*
  * A FAT boot sector (Microsoft's FAT32 File System Specification,
- * fatgen103, "Boot Sector and BPB"): the filesystem type string of the FAT12/16 or the
- * FAT32 extended BPB behind its extended boot signature 0x29, and a BPB
- * whose fields could describe a volume.  Only a positive answer is used
- * (blkid is asked otherwise), so the check is strict.
+ * fatgen103, "Boot Sector and BPB"): the filesystem type string of the
+ * FAT12/16 or the FAT32 extended BPB behind its extended boot signature
+ * 0x29, and a BPB whose fields could describe a volume.  Only a positive
+ * answer is used (blkid is asked otherwise), so the check is strict.
  */
 bool guest_vol_is_fat(const uint8_t *boot, size_t len)
 {
