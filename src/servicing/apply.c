@@ -636,8 +636,9 @@ static bool injected(unsigned *count, unsigned at)
  * The journal of a switch, written with the staged files (and flushed
  * with them) before the first rename, and removed after the last
  * clean-up: if the run dies in between (killed, power cut), the next run
- * finds it and puts every target back in place (svc_apply_recover).  One line per item: target, staged name, set-aside
- * name, separated by tabs (guest paths never hold control characters).
+ * finds it and puts every target back in place (svc_apply_recover).
+ * One line per item: target, staged name, set-aside name, separated by
+ * tabs (guest paths never hold control characters).
  */
 #define JOURNAL_MAGIC "hvoffline apply journal 1\n"
 
