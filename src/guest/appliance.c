@@ -580,11 +580,16 @@ static int app_read(struct guest_fs *fs, const char *path, size_t max,
 				     "%s: %llu bytes (the limit is %zu)", path,
 				     (unsigned long long)size, max);
 	}
-	struct sink_buf b = { .max = max };
+	/* The size stated is the usual size read: no growing. */
+	struct sink_buf b = { .max = max,
+			      .buf = malloc(size + 1),
+			      .cap = size + 1 };
+	if (b.buf == NULL)
+		b.cap = 0;
 	int e = read_pieces(g, full, sink_buf, &b, NULL);
 	free(full);
-	if (e == 0 && b.buf == NULL && (b.buf = malloc(1)) == NULL)
-		e = GUEST_E_NOMEM;
+	if (e == 0 && b.buf == NULL)
+		e = GUEST_E_NOMEM; /* malloc failed, and nothing came */
 	if (e != 0) {
 		free(b.buf);
 		if (e == GUEST_E_TOO_BIG)
@@ -713,52 +718,51 @@ static int commit_temp(struct guest_fs *fs, const char *path, const char *tmp,
 static int put_file(guestfs_h *g, const char *full, const void *data,
 		    size_t len, const char *host_path)
 {
-	if (host_path == NULL) {
-		size_t off = 0;
-		if (data == NULL)
-			data = "";
-		do {
-			size_t n =
-				len - off < APP_CHUNK ? len - off : APP_CHUNK;
-			const char *p = (const char *)data + off;
-			int rc = off == 0 ? guestfs_write(g, full, p, n)
-					  : guestfs_write_append(g, full, p, n);
-			if (rc != 0)
-				return -1;
-			off += n;
-		} while (off < len);
-		return 0;
-	}
-	int fd = open(host_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	char *buf = malloc(APP_CHUNK);
-	int r = buf ? 0 : ENOMEM;
-	bool first = true;
-	while (r == 0) {
-		size_t n = 0;
-		while (n < APP_CHUNK) {
-			ssize_t k = read(fd, buf + n, APP_CHUNK - n);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
-				r = errno;
-			if (k <= 0)
-				break;
-			n += (size_t)k;
+	int fd = -1;
+	char *buf = NULL;
+	if (host_path != NULL) {
+		fd = open(host_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		if ((buf = malloc(APP_CHUNK)) == NULL) {
+			close(fd);
+			return ENOMEM;
 		}
-		if (r != 0 || (n == 0 && !first))
+	}
+	int r = 0;
+	for (size_t off = 0;; off += APP_CHUNK) {
+		/* The next piece, from memory or from the host file. */
+		const char *p;
+		size_t n = 0;
+		if (host_path == NULL) {
+			p = data != NULL ? (const char *)data + off : "";
+			n = len - off < APP_CHUNK ? len - off : APP_CHUNK;
+		} else {
+			p = buf;
+			while (n < APP_CHUNK) {
+				ssize_t k = read(fd, buf + n, APP_CHUNK - n);
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k < 0)
+					r = errno;
+				if (k <= 0)
+					break;
+				n += (size_t)k;
+			}
+		}
+		if (r != 0 || (n == 0 && off != 0))
 			break;
-		int rc = first ? guestfs_write(g, full, buf, n)
-			       : guestfs_write_append(g, full, buf, n);
-		if (rc != 0)
+		if ((off == 0 ? guestfs_write
+			      : guestfs_write_append)(g, full, p, n) != 0) {
 			r = -1;
-		first = false;
+			break;
+		}
 		if (n < APP_CHUNK)
 			break;
 	}
 	free(buf);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
