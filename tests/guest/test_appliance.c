@@ -159,6 +159,17 @@ static void check_put_sizes(struct guest_fs *fs)
 		free(back);
 	}
 	free(buf);
+
+	/* Host-side failures name the host file: a source that is not
+	 * there, a copy out into a folder that is not there. */
+	struct guest_put missing = { .path = "Windows/hvo-s/gone.bin",
+				     .host_path = at("no-such-file") };
+	assert_int_equal(guest_fs_put_many(fs, &missing, 1), GUEST_E_IO);
+	assert_non_null(strstr(guest_fs_error(fs), "no-such-file"));
+	assert_int_equal(
+		guest_fs_copy_out(fs, names[2], at("no-such-dir/more.bin")),
+		GUEST_E_IO);
+	assert_non_null(strstr(guest_fs_error(fs), "no-such-dir"));
 }
 
 static void test_session(void **state)
