@@ -1,11 +1,13 @@
 /*
- * fuzz_ptable.c - the MBR/GPT reader (src/guest/ptable.c) on arbitrary
- * disks.  The first 8 bytes give the disk's size (little-endian, at most
+ * fuzz_ptable.c - the MBR/GPT reader and the disk head reader
+ * (src/guest/ptable.c) on arbitrary disks.  The first 8 bytes give the disk's size (little-endian, at most
  * 1 TiB); the rest are its first bytes, and the disk reads as zeroes
  * beyond them.
  *
  * Invariants: every partition lies inside the disk, has a non-zero size,
- * and partition numbers are unique.
+ * and partition numbers are unique; the head reader finds the same
+ * volumes (one whole-disk volume without a table), and every $Volume
+ * record it reads lies inside its volume.
  */
 #include <config.h>
 
@@ -58,6 +60,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (parts[j].partnum == parts[i].partnum)
 				abort();
 	}
+
+	struct guest_disk_head h;
+	if (guest_disk_head_read(rd, &d, d.size, &h) != GUEST_OK)
+		abort();
+	if (h.result != GUEST_PTABLE_OK ||
+	    h.nparts != (type == GUEST_PTABLE_NONE ? 1 : n))
+		abort();
+	for (size_t i = 0; i < h.nparts; i++) {
+		const struct guest_vol_head *v = &h.vols[i];
+		if (v->rec != NULL &&
+		    (v->rec_len == 0 ||
+		     !hvo_in_bounds(v->rec_off, v->rec_len, h.parts[i].size)))
+			abort();
+	}
+	guest_disk_head_free(&h);
 	free(parts);
 	return 0;
 }

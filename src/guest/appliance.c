@@ -41,6 +41,7 @@ struct app_drive {
 	char *path, *format, *name;
 	bool readonly;
 	uint64_t size; /* as the caller knows it (guest_session_set_size) */
+	const struct guest_disk_head *head; /* guest_session_set_head() */
 };
 
 /*
@@ -71,10 +72,14 @@ struct app_vol {
 	struct app_fs *fs; /* mounted filesystem, or NULL */
 	bool probed;
 	int probe_code;
-	/* The boot sector, as read when the volume was found; dropped
-	 * once the volume is mounted for writing. */
+	/* The boot sector and $Volume record, as read when the volume was
+	 * found (struct guest_vol_head); dropped once the volume is mounted
+	 * for writing. */
 	uint8_t head[GUEST_VOL_BOOT_SIZE];
 	size_t head_len;
+	uint8_t *rec;
+	size_t rec_len;
+	uint64_t rec_off;
 };
 
 struct app_disk {
@@ -82,7 +87,8 @@ struct app_disk {
 	struct guest_session *s;
 	char device[64]; /* "/dev/sda" */
 	bool readonly;
-	uint64_t size_known; /* bytes; 0: ask the appliance */
+	uint64_t size_known;		    /* bytes; 0: ask the appliance */
+	const struct guest_disk_head *head; /* for the launch only, or NULL */
 	struct app_vol *vols;
 };
 
@@ -1384,6 +1390,12 @@ static int appd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 		*got_ret = len;
 		return GUEST_OK;
 	}
+	if (off >= av->rec_off && off - av->rec_off < av->rec_len &&
+	    len <= av->rec_len - (off - av->rec_off)) {
+		memcpy(buf, av->rec + (off - av->rec_off), len);
+		*got_ret = len;
+		return GUEST_OK;
+	}
 	size_t got = 0;
 	while (got < len && off + got < v->size) {
 		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
@@ -1467,8 +1479,12 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	int r = appd_umount(ad, vol);
 	if (r != GUEST_OK)
 		return r;
-	if (!readonly)
+	if (!readonly) {
 		av->head_len = 0;
+		free(av->rec);
+		av->rec = NULL;
+		av->rec_len = 0;
+	}
 	/* NTFS goes through ntfs-3g explicitly: its refusals and its
 	 * read-only fallback are what the safety checks are built on. */
 	bool ntfs = strcmp(v->fstype, "ntfs") == 0;
@@ -1517,9 +1533,11 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 static void appd_close(struct guest_disk *disk)
 {
 	struct app_disk *ad = AD(disk);
-	for (size_t i = 0; i < disk->layout.nvolumes; i++)
+	for (size_t i = 0; i < disk->layout.nvolumes; i++) {
 		if (ad->vols[i].fs != NULL)
 			app_fs_close(&ad->vols[i].fs->base);
+		free(ad->vols[i].rec);
+	}
 	free(ad->vols);
 	free(disk->volumes);
 	free(disk->name);
@@ -1574,11 +1592,10 @@ int guest_session_add(struct guest_session *s, const char *path,
 	}
 	s->drives = nd;
 	struct app_drive *d = &s->drives[s->ndrives];
+	*d = (struct app_drive){ .readonly = readonly };
 	d->path = strdup(path);
 	d->format = strdup(format);
 	d->name = strdup(name ? name : path);
-	d->readonly = readonly;
-	d->size = 0;
 	if (d->path == NULL || d->format == NULL || d->name == NULL) {
 		free(d->path);
 		free(d->format);
@@ -1599,6 +1616,19 @@ int guest_session_set_size(struct guest_session *s, int disk, uint64_t size)
 				    "disk %d: no size to set before launch",
 				    disk);
 	s->drives[disk].size = size;
+	return GUEST_OK;
+}
+
+int guest_session_set_head(struct guest_session *s, int disk,
+			   const struct guest_disk_head *head)
+{
+	if (s->launched || disk < 0 || (size_t)disk >= s->ndrives ||
+	    s->drives[disk].size == 0)
+		return session_fail(s, GUEST_E_STATE,
+				    "disk %d: no head to set before launch "
+				    "without a size",
+				    disk);
+	s->drives[disk].head = head;
 	return GUEST_OK;
 }
 
@@ -1657,7 +1687,7 @@ static void copy_field(char *dst, size_t size, const char *src)
 
 /* Adds one volume to a disk's list. */
 static int add_volume(struct app_disk *ad, const struct guest_volume *v,
-		      const uint8_t *head, size_t head_len)
+		      const struct guest_vol_head *vh)
 {
 	struct guest_disk *d = &ad->base;
 	size_t n = d->layout.nvolumes;
@@ -1671,53 +1701,49 @@ static int add_volume(struct app_disk *ad, const struct guest_volume *v,
 		return GUEST_E_NOMEM;
 	ad->vols = na;
 	memset(&na[n], 0, sizeof(na[n]));
-	memcpy(na[n].head, head, head_len);
-	na[n].head_len = head_len;
+	memcpy(na[n].head, vh->boot, vh->boot_len);
+	na[n].head_len = vh->boot_len;
+	if (vh->rec != NULL) {
+		na[n].rec = malloc(vh->rec_len);
+		if (na[n].rec == NULL)
+			return GUEST_E_NOMEM;
+		memcpy(na[n].rec, vh->rec, vh->rec_len);
+		na[n].rec_len = vh->rec_len;
+		na[n].rec_off = vh->rec_off;
+	}
 	d->volumes[n] = *v;
 	d->layout.nvolumes = n + 1;
 	return GUEST_OK;
 }
 
 /*
- * What filesystem a volume holds, and its boot sector (into @head, for
- * the reads of inspection that follow).  Under TCG every call costs
- * about a tenth of a second and blkid twice that, so a boot sector our
- * own parsers accept as NTFS or FAT, or recognise as BitLocker's, names
- * the filesystem from the one read, and a Microsoft reserved partition
- * (no filesystem by definition) is not read at all; anything else is
- * asked of blkid.
+ * What filesystem a volume holds, from its boot sector (in @vh, read by
+ * guest_disk_head_read).  Under TCG blkid costs about two tenths of a
+ * second, so a boot sector our own parsers accept as NTFS or FAT, or
+ * recognise as BitLocker's, names the filesystem, and a Microsoft
+ * reserved partition holds none by definition; anything else is asked of
+ * blkid.
  */
 static void probe_fs(guestfs_h *g, struct guest_volume *v,
-		     uint8_t head[GUEST_VOL_BOOT_SIZE], size_t *head_len)
+		     const struct guest_vol_head *vh)
 {
-	*head_len = 0;
 	if (strcmp(v->gpt_type, GUEST_GPT_TYPE_MSR) == 0) {
 		v->fstype[0] = '\0';
 		return;
 	}
-	size_t n = 0;
-	char *p = v->size >= GUEST_VOL_BOOT_SIZE
-			  ? guestfs_pread_device(g, v->device,
-						 GUEST_VOL_BOOT_SIZE, 0, &n)
-			  : NULL;
-	if (p != NULL && n == GUEST_VOL_BOOT_SIZE) {
-		memcpy(head, p, n);
-		*head_len = n;
-	}
-	free(p);
-	if (*head_len != 0) {
+	if (vh->boot_len != 0) {
 		struct guest_ntfs_geometry geo;
 		char why[128];
-		if (guest_vol_is_bitlocker(head, *head_len)) {
+		if (guest_vol_is_bitlocker(vh->boot, vh->boot_len)) {
 			copy_field(v->fstype, sizeof(v->fstype), "BitLocker");
 			return;
 		}
-		if (guest_ntfs_parse_boot(head, *head_len, &geo, why,
+		if (guest_ntfs_parse_boot(vh->boot, vh->boot_len, &geo, why,
 					  sizeof(why)) == GUEST_VOL_OK) {
 			copy_field(v->fstype, sizeof(v->fstype), "ntfs");
 			return;
 		}
-		if (guest_vol_is_fat(head, *head_len)) {
+		if (guest_vol_is_fat(vh->boot, vh->boot_len)) {
 			copy_field(v->fstype, sizeof(v->fstype), "vfat");
 			return;
 		}
@@ -1795,60 +1821,64 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 	d->layout.size = (uint64_t)size;
 
 	/* The partition table is read natively from the raw sectors: one
-	 * read instead of a parted or sfdisk process per partition. */
-	struct dev_reader *rd = calloc(1, sizeof(*rd));
-	if (rd == NULL)
-		return session_fail(s, GUEST_E_NOMEM, "out of memory");
-	rd->g = g;
-	rd->device = ad->device;
-	rd->size = d->layout.size;
-	struct guest_partition *parts;
-	size_t nparts;
-	int r = guest_ptable_read(read_device, rd, d->layout.size,
-				  &d->layout.ptable, &parts, &nparts,
-				  d->layout.problem, sizeof(d->layout.problem));
-	free(rd);
-	if (r == GUEST_PTABLE_IO)
-		return session_fail(s, GUEST_E_IO, "%s: %s", d->name,
-				    d->layout.problem);
-	if (r != GUEST_PTABLE_OK) {
+	 * read instead of a parted or sfdisk process per partition; on the
+	 * host when the caller read it there. */
+	struct guest_disk_head own;
+	const struct guest_disk_head *h = ad->head;
+	if (h == NULL) {
+		struct dev_reader *rd = calloc(1, sizeof(*rd));
+		if (rd == NULL)
+			return session_fail(s, GUEST_E_NOMEM, "out of memory");
+		rd->g = g;
+		rd->device = ad->device;
+		rd->size = d->layout.size;
+		int e = guest_disk_head_read(read_device, rd, d->layout.size,
+					     &own);
+		free(rd);
+		if (e != GUEST_OK)
+			return session_fail(s, e, "out of memory");
+		h = &own;
+	}
+	int r = GUEST_OK;
+	if (h->result == GUEST_PTABLE_IO) {
+		r = session_fail(s, GUEST_E_IO, "%s: %s", d->name, h->why);
+	} else if (h->result != GUEST_PTABLE_OK) {
 		/* Reported by inspection; the disk has no volumes. */
 		d->layout.ptable = GUEST_PTABLE_OTHER;
-		return GUEST_OK;
+		copy_field(d->layout.problem, sizeof(d->layout.problem),
+			   h->why);
+	} else {
+		/* No partition table is not an error: a whole-disk
+		 * filesystem (an ISO, a bare NTFS volume) or an empty disk,
+		 * one volume with partnum 0. */
+		d->layout.ptable = h->type;
+		d->layout.problem[0] = '\0';
+		for (size_t i = 0; i < h->nparts && r == GUEST_OK; i++) {
+			const struct guest_partition *p = &h->parts[i];
+			struct guest_volume v = {
+				.partnum = p->partnum,
+				.start = p->start,
+				.size = p->size,
+				.mbr_id = p->mbr_id,
+			};
+			copy_field(v.gpt_type, sizeof(v.gpt_type), p->gpt_type);
+			/* Partition devices of /dev/sdX are /dev/sdXN,
+			 * numbered as guest_ptable_read() numbers them (the
+			 * kernel's way). */
+			if (p->partnum == 0)
+				copy_field(v.device, sizeof(v.device),
+					   ad->device);
+			else
+				snprintf(v.device, sizeof(v.device), "%s%u",
+					 ad->device, p->partnum);
+			probe_fs(g, &v, &h->vols[i]);
+			if (add_volume(ad, &v, &h->vols[i]) != GUEST_OK)
+				r = session_fail(s, GUEST_E_NOMEM,
+						 "out of memory");
+		}
 	}
-	d->layout.problem[0] = '\0';
-
-	/* No partition table is not an error: a whole-disk filesystem
-	 * (an ISO, a bare NTFS volume) or an empty disk. */
-	if (d->layout.ptable == GUEST_PTABLE_NONE) {
-		struct guest_volume v = { .partnum = 0,
-					  .size = d->layout.size };
-		copy_field(v.device, sizeof(v.device), ad->device);
-		uint8_t head[GUEST_VOL_BOOT_SIZE];
-		size_t hl;
-		probe_fs(g, &v, head, &hl);
-		return add_volume(ad, &v, head, hl);
-	}
-	r = GUEST_OK;
-	for (size_t i = 0; i < nparts && r == GUEST_OK; i++) {
-		struct guest_volume v = {
-			.partnum = parts[i].partnum,
-			.start = parts[i].start,
-			.size = parts[i].size,
-			.mbr_id = parts[i].mbr_id,
-		};
-		copy_field(v.gpt_type, sizeof(v.gpt_type), parts[i].gpt_type);
-		/* Partition devices of /dev/sdX are /dev/sdXN, numbered as
-		 * guest_ptable_read() numbers them (the kernel's way). */
-		snprintf(v.device, sizeof(v.device), "%s%u", ad->device,
-			 parts[i].partnum);
-		uint8_t head[GUEST_VOL_BOOT_SIZE];
-		size_t hl;
-		probe_fs(g, &v, head, &hl);
-		if (add_volume(ad, &v, head, hl) != GUEST_OK)
-			r = session_fail(s, GUEST_E_NOMEM, "out of memory");
-	}
-	free(parts);
+	if (h == &own)
+		guest_disk_head_free(&own);
 	return r;
 }
 
@@ -1878,6 +1908,7 @@ static int discover(struct guest_session *s)
 		ad->s = s;
 		ad->readonly = s->drives[idx].readonly;
 		ad->size_known = s->drives[idx].size;
+		ad->head = s->drives[idx].head;
 		copy_field(ad->device, sizeof(ad->device), devs[i]);
 		if (ad->base.name == NULL)
 			r = GUEST_E_NOMEM;
@@ -1894,6 +1925,7 @@ static int discover(struct guest_session *s)
 					    "this disk",
 					    s->drives[i].name);
 		r = discover_disk(s, s->disks[i]);
+		s->disks[i]->head = NULL;
 		if (r != GUEST_OK)
 			return r;
 	}
@@ -1925,10 +1957,17 @@ int guest_session_launch(struct guest_session *s)
 	struct guest_launch_opts lo = s->opts.launch;
 	lo.notice = on_notice;
 	lo.notice_ctx = s;
-	if (guest_launch(&lo, setup_drives, s, &s->g, &s->res) != 0)
-		return session_fail(s, GUEST_E_LAUNCH, "%s", s->res.error);
-	s->launched = true;
-	return discover(s);
+	int r;
+	if (guest_launch(&lo, setup_drives, s, &s->g, &s->res) != 0) {
+		r = session_fail(s, GUEST_E_LAUNCH, "%s", s->res.error);
+	} else {
+		s->launched = true;
+		r = discover(s);
+	}
+	/* The caller's heads are not used after the launch. */
+	for (size_t i = 0; i < s->ndrives; i++)
+		s->drives[i].head = NULL;
+	return r;
 }
 
 const struct guest_launch_result *guest_session_launch_result(

@@ -348,6 +348,21 @@ int guest_session_add(struct guest_session *s, const char *path,
 int guest_session_set_size(struct guest_session *s, int disk, uint64_t size);
 
 /*
+ * Disk @disk's partition table, boot sectors and NTFS $Volume records, as
+ * the caller read them from the image on the host (guest_disk_head_read()
+ * in guest/ptable.h),
+ * with the disk's size (guest_session_set_size).  The launch then does not
+ * read them in the appliance, where each device read costs about a tenth
+ * of a second under TCG.  The caller promises that nothing writes the
+ * image between its read and the launch, and keeps @head alive until
+ * guest_session_launch() returns; the session does not use it after.
+ * Before launch only.
+ */
+struct guest_disk_head;
+int guest_session_set_head(struct guest_session *s, int disk,
+			   const struct guest_disk_head *head);
+
+/*
  * Launches the appliance once, through guest_launch() (KVM -> TCG
  * fallback, watchdog, cache), then reads every disk's partition table and
  * volumes and prepares a mount point for each volume.

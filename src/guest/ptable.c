@@ -1,5 +1,6 @@
 /*
- * ptable.c - MBR and GPT partition tables (see ptable.h for sources).
+ * ptable.c - MBR and GPT partition tables (see ptable.h for sources),
+ * and the first sectors of a disk's volumes that discovery reads with them.
  */
 #include <config.h>
 
@@ -341,4 +342,72 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 	*parts_ret = l.p;
 	*n_ret = l.n;
 	return GUEST_PTABLE_OK;
+}
+
+int guest_disk_head_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
+			 struct guest_disk_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->result = guest_ptable_read(rd, ctx, disk_size, &h->type, &h->parts,
+				      &h->nparts, h->why, sizeof(h->why));
+	if (h->result != GUEST_PTABLE_OK)
+		return GUEST_OK;
+	if (h->type == GUEST_PTABLE_NONE) {
+		free(h->parts);
+		h->parts = calloc(1, sizeof(*h->parts));
+		if (h->parts == NULL)
+			return GUEST_E_NOMEM;
+		h->parts[0].size = disk_size;
+		h->nparts = 1;
+	}
+	h->vols = calloc(h->nparts, sizeof(*h->vols));
+	if (h->vols == NULL) {
+		guest_disk_head_free(h);
+		return GUEST_E_NOMEM;
+	}
+	for (size_t i = 0; i < h->nparts; i++) {
+		const struct guest_partition *p = &h->parts[i];
+		struct guest_vol_head *v = &h->vols[i];
+		if (strcmp(p->gpt_type, GUEST_GPT_TYPE_MSR) == 0 ||
+		    p->size < GUEST_VOL_BOOT_SIZE ||
+		    rd(ctx, p->start, GUEST_VOL_BOOT_SIZE, v->boot) != 0)
+			continue;
+		v->boot_len = GUEST_VOL_BOOT_SIZE;
+		struct guest_ntfs_geometry geo;
+		char why[128];
+		if (guest_ntfs_parse_boot(v->boot, v->boot_len, &geo, why,
+					  sizeof(why)) != GUEST_VOL_OK)
+			continue;
+		uint64_t off =
+			geo.mft_offset +
+			(uint64_t)GUEST_NTFS_VOLUME_RECORD * geo.record_size;
+		if (off > p->size || geo.record_size > p->size - off)
+			continue;
+		v->rec = malloc(geo.record_size);
+		if (v->rec == NULL) {
+			guest_disk_head_free(h);
+			return GUEST_E_NOMEM;
+		}
+		if (rd(ctx, p->start + off, geo.record_size, v->rec) != 0) {
+			free(v->rec);
+			v->rec = NULL;
+			continue;
+		}
+		v->rec_len = geo.record_size;
+		v->rec_off = off;
+	}
+	return GUEST_OK;
+}
+
+void guest_disk_head_free(struct guest_disk_head *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; h->vols != NULL && i < h->nparts; i++)
+		free(h->vols[i].rec);
+	free(h->parts);
+	free(h->vols);
+	h->parts = NULL;
+	h->vols = NULL;
+	h->nparts = 0;
 }

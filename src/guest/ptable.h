@@ -1,5 +1,6 @@
 /*
- * ptable.h - MBR and GPT partition tables, read natively.
+ * ptable.h - MBR and GPT partition tables, read natively, and the disk
+ * "head" discovery reads with them (guest_disk_head_read).
  *
  * Discovery needs each partition's number, extent and type (MBR type byte
  * or GPT type GUID) to find the EFI system partition and to skip extended
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "guest/guest.h"
+#include "guest/volume.h"
 
 /* Sector size assumed for the tables: qemu presents 512-byte logical
  * sectors, and VHDX images with 4 KiB logical sectors are not opened by
@@ -61,5 +63,44 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 /* Formats a GPT GUID (16 bytes, mixed-endian on disk) as upper-case text
  * "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" into @out (at least 37 bytes). */
 void guest_guid_format(const uint8_t *g, char *out);
+
+/*
+ * What discovery and inspection read from a disk's raw sectors: the
+ * partition table, the first GUEST_VOL_BOOT_SIZE bytes of every volume
+ * (none of a Microsoft reserved partition, which holds no filesystem) and
+ * the $Volume record of every NTFS volume.  The appliance reads it at
+ * launch, one round trip per read; a caller that can read the image itself
+ * reads it on the host beforehand (guest_session_set_head).
+ */
+struct guest_vol_head {
+	uint8_t boot[GUEST_VOL_BOOT_SIZE];
+	size_t boot_len; /* GUEST_VOL_BOOT_SIZE, or 0: not read */
+	/* The $Volume MFT record (guest_ntfs_parse_volume_record) of an
+	 * NTFS volume, at rec_off in the volume; NULL if not read. */
+	uint8_t *rec;
+	size_t rec_len;
+	uint64_t rec_off;
+};
+
+struct guest_disk_head {
+	int result;		/* guest_ptable_error */
+	enum guest_ptable type; /* when result is GUEST_PTABLE_OK */
+	char why[160];		/* when it is not */
+	/* The volumes: the partitions, or, when type is NONE, one entry for
+	 * the whole disk (partnum 0). */
+	struct guest_partition *parts;
+	struct guest_vol_head *vols; /* one per volume */
+	size_t nparts;
+};
+
+/*
+ * Reads @h from a disk of @disk_size bytes through @rd.  A partition
+ * table that cannot be read is reported in @h (result, why), and a boot
+ * sector or record that cannot be read is left out.  Returns GUEST_OK, or
+ * GUEST_E_NOMEM.  Free with guest_disk_head_free().
+ */
+int guest_disk_head_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
+			 struct guest_disk_head *h);
+void guest_disk_head_free(struct guest_disk_head *h);
 
 #endif /* HVO_GUEST_PTABLE_H */

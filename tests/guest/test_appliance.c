@@ -5,7 +5,9 @@
  * on a writable copy of a test image, and the refusals that protect
  * images (a read-only image, a hibernated volume that ntfs-3g would only
  * mount read-only).  Afterwards guestfish, an independent reader, checks
- * what reached the image.
+ * what reached the image.  One image is added twice, once with its
+ * partition table and boot sectors read on the host, to show that both
+ * ways find the same.
  */
 #include <config.h>
 
@@ -21,8 +23,10 @@
 
 #include "guest/guest.h"
 #include "guest/image.h"
+#include "guest/ptable.h"
 #include "tests/lib/hvotest.h"
 #include "util/sha256.h"
+#include "vhdx/vhdx.h"
 
 static char *tmp;
 static char image_dir[4096];
@@ -172,6 +176,57 @@ static void check_put_sizes(struct guest_fs *fs)
 	assert_non_null(strstr(guest_fs_error(fs), "no-such-dir"));
 }
 
+static int read_vhdx(void *ctx, uint64_t off, size_t len, uint8_t *buf)
+{
+	return vhdx_pread(ctx, buf, len, off) == VHDX_OK ? 0 : -1;
+}
+
+/*
+ * The same image added twice: once with its partition table and boot
+ * sectors read here through vhdx/ (guest_session_set_head), once read by
+ * the appliance.  Both give the same layout and the same bytes, and the
+ * first really comes from the head given: in it, byte 8 of volume
+ * @rec_vol's $Volume record (at @rec_off) was changed, and a read of the
+ * record returns the changed byte.
+ */
+static void check_head(struct guest_disk *given, struct guest_disk *read,
+		       size_t rec_vol, uint64_t rec_off)
+{
+	const struct guest_disk_layout *a = guest_disk_layout(given);
+	const struct guest_disk_layout *b = guest_disk_layout(read);
+	assert_int_equal(a->ptable, b->ptable);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->nvolumes, b->nvolumes);
+	for (size_t i = 0; i < a->nvolumes; i++) {
+		const struct guest_volume *va = &a->volumes[i],
+					  *vb = &b->volumes[i];
+		assert_int_equal(va->partnum, vb->partnum);
+		assert_int_equal(va->start, vb->start);
+		assert_int_equal(va->size, vb->size);
+		assert_string_equal(va->fstype, vb->fstype);
+		assert_string_equal(va->gpt_type, vb->gpt_type);
+		uint8_t x[512], y[512];
+		size_t gx, gy;
+		assert_int_equal(guest_disk_pread(given, i, 0, 512, x, &gx),
+				 GUEST_OK);
+		assert_int_equal(guest_disk_pread(read, i, 0, 512, y, &gy),
+				 GUEST_OK);
+		assert_int_equal(gx, 512);
+		assert_int_equal(gy, 512);
+		assert_memory_equal(x, y, 512);
+		if (i != rec_vol)
+			continue;
+		assert_int_equal(
+			guest_disk_pread(given, i, rec_off, 16, x, &gx),
+			GUEST_OK);
+		assert_int_equal(guest_disk_pread(read, i, rec_off, 16, y, &gy),
+				 GUEST_OK);
+		assert_int_equal(x[8], (uint8_t)(y[8] ^ 0x5a));
+		x[8] = y[8];
+		assert_memory_equal(x, y, 16);
+	}
+}
+
 static void test_session(void **state)
 {
 	(void)state;
@@ -204,13 +259,37 @@ static void test_session(void **state)
 		2);
 	/* ro.vhdx's size as its VHDX metadata gives it (16 MiB); the
 	 * others are asked of the appliance. */
-	assert_int_equal(guest_session_set_size(s, 3, 1 << 20), GUEST_E_STATE);
+	assert_int_equal(guest_session_set_size(s, 4, 1 << 20), GUEST_E_STATE);
 	assert_int_equal(guest_session_set_size(s, 2, 16u << 20), GUEST_OK);
+	/* ro.vhdx again, as disk 3: its head read here (see check_head). */
+	assert_int_equal(
+		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro2.vhdx"),
+		3);
+	struct vhdx_image *vx;
+	assert_int_equal(vhdx_open(at("ro.vhdx"), 0, NULL, &vx, NULL), VHDX_OK);
+	struct guest_disk_head head;
+	assert_int_equal(guest_disk_head_read(read_vhdx, vx, 16u << 20, &head),
+			 GUEST_OK);
+	vhdx_close(vx, NULL);
+	assert_int_equal(head.nparts, 3);
+	assert_non_null(head.vols[2].rec);
+	head.vols[2].rec[8] ^= 0x5a;
+	/* A head needs the size it was read with, and a disk. */
+	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
+	assert_int_equal(guest_session_set_head(s, 4, &head), GUEST_E_STATE);
+	assert_int_equal(guest_session_set_size(s, 3, 16u << 20), GUEST_OK);
+	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_OK);
 	assert_null(guest_session_disk(s, 0)); /* not launched yet */
 	if (guest_session_launch(s) != GUEST_OK)
 		fail_msg("launch: %s", guest_session_error(s));
 	assert_int_equal(guest_session_set_size(s, 2, 16u << 20),
 			 GUEST_E_STATE);
+	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
+	/* Not used after the launch: it may go before the reads. */
+	uint64_t rec_off = head.vols[2].rec_off;
+	guest_disk_head_free(&head);
+	check_head(guest_session_disk(s, 3), guest_session_disk(s, 2), 2,
+		   rec_off);
 	{
 		const struct guest_disk_layout *lr =
 			guest_disk_layout(guest_session_disk(s, 2));
@@ -224,7 +303,7 @@ static void test_session(void **state)
 	}
 	assert_int_equal(guest_session_launches(s), 1);
 	assert_int_equal(events, 1);
-	assert_int_equal(guest_session_ndisks(s), 3);
+	assert_int_equal(guest_session_ndisks(s), 4);
 	assert_int_equal(guest_session_add(s, at("x"), "raw", true, NULL), -1);
 
 	/* ---- writes on the writable copy ---- */

@@ -7,7 +7,10 @@
  * per field) and broken field by field; real volumes are made with mkntfs
  * (userspace, on a plain file) and read back with ntfsinfo, the
  * independent reader we compare with, including after setting the dirty
- * flag; FAT volumes with mkfs.fat, checked against blkid.
+ * flag; FAT volumes with mkfs.fat, checked against blkid.  A GPT disk
+ * made with sfdisk holding those volumes is read the way discovery reads
+ * it (guest_disk_head_read in ptable.c), through readers that fail at
+ * chosen places.
  */
 #include <config.h>
 
@@ -22,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "guest/ptable.h"
 #include "guest/volume.h"
 #include "tests/lib/hvotest.h"
 #include "util/bytes.h"
@@ -556,6 +560,167 @@ static void test_hiberfil(void **state)
 	free(h);
 }
 
+/* ------------------------------------------------------------------ */
+/* What discovery reads from a disk (guest_disk_head_read).           */
+/* ------------------------------------------------------------------ */
+
+#define MIB (1024u * 1024)
+
+/* A disk image in memory, read through a reader that fails for any
+ * byte at or past @fail_from, and records whether a read touched
+ * [watch, watch + 512). */
+struct mem_disk {
+	const uint8_t *img;
+	size_t len;
+	uint64_t fail_from;
+	uint64_t watch;
+	bool watched;
+};
+
+static int mem_read(void *ctx, uint64_t off, size_t len, uint8_t *buf)
+{
+	struct mem_disk *m = ctx;
+	if (off < m->watch + 512 && off + len > m->watch)
+		m->watched = true;
+	if (off > m->len || len > m->len - off || off + len > m->fail_from)
+		return -1;
+	memcpy(buf, m->img + off, len);
+	return 0;
+}
+
+static void test_disk_head(void **state)
+{
+	(void)state;
+	if (!hvo_test_have_program("sfdisk") ||
+	    !hvo_test_have_program("mkntfs") ||
+	    !hvo_test_have_program("mkfs.fat"))
+		skip();
+	/* 16 MiB, GPT: an ESP at 1 MiB (FAT12, 1 MiB), a Microsoft reserved
+	 * partition at 2 MiB (1 MiB, holding a copy of the NTFS boot sector
+	 * that must not be read), NTFS at 3 MiB (4 MiB). */
+	char *dir = hvo_test_mkdtemp(), *cmd;
+	if (asprintf(&cmd,
+		     "cd '%s' && truncate -s 16M disk.img && "
+		     "printf 'label: gpt\\n"
+		     "start=2048, size=2048, type=%s\\n"
+		     "start=4096, size=2048, type=%s\\n"
+		     "start=6144, size=8192, "
+		     "type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\\n' | "
+		     "sfdisk -q disk.img >/dev/null 2>&1 && "
+		     "truncate -s 1M f.img && mkfs.fat -F 12 f.img "
+		     ">/dev/null 2>&1 && "
+		     "truncate -s 4M v.img && mkntfs -q -F -Q -L Sys v.img "
+		     ">/dev/null 2>&1 && "
+		     "dd if=f.img of=disk.img bs=1M seek=1 conv=notrunc "
+		     "status=none && "
+		     "dd if=v.img of=disk.img bs=512 count=1 seek=4096 "
+		     "conv=notrunc status=none && "
+		     "dd if=v.img of=disk.img bs=1M seek=3 conv=notrunc "
+		     "status=none",
+		     dir, GUEST_GPT_TYPE_ESP, GUEST_GPT_TYPE_MSR) < 0)
+		abort();
+	assert_int_equal(hvo_test_run(cmd, NULL), 0);
+	free(cmd);
+	char path[4096];
+	size_t len, vlen;
+	snprintf(path, sizeof(path), "%s/disk.img", dir);
+	uint8_t *img = hvo_test_read_file(path, &len);
+	snprintf(path, sizeof(path), "%s/v.img", dir);
+	uint8_t *vol = hvo_test_read_file(path, &vlen);
+	assert_int_equal(len, 16 * MIB);
+	struct guest_ntfs_geometry g;
+	assert_int_equal(parse_boot(vol, &g), GUEST_VOL_OK);
+	uint64_t rec_off = g.mft_offset +
+			   (uint64_t)GUEST_NTFS_VOLUME_RECORD * g.record_size;
+
+	struct mem_disk m = { .img = img,
+			      .len = len,
+			      .fail_from = UINT64_MAX,
+			      .watch = 2 * MIB };
+	struct guest_disk_head h;
+	assert_int_equal(guest_disk_head_read(mem_read, &m, len, &h), GUEST_OK);
+	assert_int_equal(h.result, GUEST_PTABLE_OK);
+	assert_int_equal(h.type, GUEST_PTABLE_GPT);
+	assert_int_equal(h.nparts, 3);
+	assert_int_equal(h.parts[0].start, 1 * MIB);
+	assert_int_equal(h.parts[2].start, 3 * MIB);
+	assert_int_equal(h.parts[2].size, 4 * MIB);
+	/* The ESP: its boot sector, no record. */
+	assert_int_equal(h.vols[0].boot_len, 512);
+	assert_memory_equal(h.vols[0].boot, img + 1 * MIB, 512);
+	assert_true(guest_vol_is_fat(h.vols[0].boot, 512));
+	assert_null(h.vols[0].rec);
+	/* The reserved partition is not read at all. */
+	assert_int_equal(h.vols[1].boot_len, 0);
+	assert_null(h.vols[1].rec);
+	assert_false(m.watched);
+	/* NTFS: boot sector and the $Volume record where mkntfs put it. */
+	assert_int_equal(h.vols[2].boot_len, 512);
+	assert_memory_equal(h.vols[2].boot, vol, 512);
+	assert_non_null(h.vols[2].rec);
+	assert_int_equal(h.vols[2].rec_len, g.record_size);
+	assert_int_equal(h.vols[2].rec_off, rec_off);
+	assert_memory_equal(h.vols[2].rec, vol + rec_off, g.record_size);
+	struct guest_ntfs_volinfo vi;
+	assert_int_equal(parse_record(h.vols[2].rec, &vi), GUEST_VOL_OK);
+	assert_string_equal(vi.label, "Sys");
+	guest_disk_head_free(&h);
+	guest_disk_head_free(&h); /* twice is harmless */
+
+	/* A volume whose boot sector cannot be read: left out, the rest
+	 * is still read. */
+	m.fail_from = 3 * MIB + 100;
+	assert_int_equal(guest_disk_head_read(mem_read, &m, len, &h), GUEST_OK);
+	assert_int_equal(h.result, GUEST_PTABLE_OK);
+	assert_int_equal(h.vols[0].boot_len, 512);
+	assert_int_equal(h.vols[2].boot_len, 0);
+	assert_null(h.vols[2].rec);
+	guest_disk_head_free(&h);
+	/* Its record only. */
+	m.fail_from = 3 * MIB + rec_off + 1;
+	assert_int_equal(guest_disk_head_read(mem_read, &m, len, &h), GUEST_OK);
+	assert_int_equal(h.vols[2].boot_len, 512);
+	assert_null(h.vols[2].rec);
+	assert_int_equal(h.vols[2].rec_len, 0);
+	guest_disk_head_free(&h);
+	/* The table itself: an I/O error, and no volumes. */
+	m.fail_from = 100;
+	assert_int_equal(guest_disk_head_read(mem_read, &m, len, &h), GUEST_OK);
+	assert_int_equal(h.result, GUEST_PTABLE_IO);
+	assert_true(h.why[0] != '\0');
+	assert_int_equal(h.nparts, 0);
+	guest_disk_head_free(&h);
+
+	/* No partition table: one whole-disk volume, partnum 0. */
+	struct mem_disk bare = { .img = vol,
+				 .len = vlen,
+				 .fail_from = UINT64_MAX,
+				 .watch = UINT64_MAX - 512 };
+	assert_int_equal(guest_disk_head_read(mem_read, &bare, vlen, &h),
+			 GUEST_OK);
+	assert_int_equal(h.type, GUEST_PTABLE_NONE);
+	assert_int_equal(h.nparts, 1);
+	assert_int_equal(h.parts[0].partnum, 0);
+	assert_int_equal(h.parts[0].start, 0);
+	assert_int_equal(h.parts[0].size, vlen);
+	assert_memory_equal(h.vols[0].boot, vol, 512);
+	assert_memory_equal(h.vols[0].rec, vol + rec_off, g.record_size);
+	guest_disk_head_free(&h);
+	/* A volume too small to hold the record its boot sector points at:
+	 * the record is not read (nothing past the volume is). */
+	assert_int_equal(guest_disk_head_read(mem_read, &bare,
+					      rec_off + g.record_size - 1, &h),
+			 GUEST_OK);
+	assert_int_equal(h.vols[0].boot_len, 512);
+	assert_null(h.vols[0].rec);
+	guest_disk_head_free(&h);
+
+	free(img);
+	free(vol);
+	hvo_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_record_hostile),
 		cmocka_unit_test(test_mkntfs_volumes),
 		cmocka_unit_test(test_hiberfil),
+		cmocka_unit_test(test_disk_head),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
