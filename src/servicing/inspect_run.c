@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "guest/image.h"
+#include "guest/ptable.h"
 #include "servicing/inspect_run.h"
 
 /*
@@ -24,18 +25,56 @@ static bool launchable(const struct svc_facts *f)
 	       !f->vhdx_4k_sectors && !f->in_use;
 }
 
+static int read_vhdx(void *ctx, uint64_t off, size_t len, uint8_t *buf)
+{
+	return vhdx_pread(ctx, buf, len, off) == VHDX_OK ? 0 : -1;
+}
+
+static void free_head(struct guest_disk_head *h)
+{
+	guest_disk_head_free(h);
+	free(h);
+}
+
+/*
+ * The partition table, boot sectors and $Volume records of an image the
+ * appliance will open, read here through vhdx/ so that the launch need
+ * not read them device by device (guest_session_set_head).  NULL when out
+ * of memory or when vhdx/ cannot read the table: the launch then reads it
+ * itself, as it always did, and reports what qemu makes of it.
+ */
+static struct guest_disk_head *read_head(struct vhdx_image *img)
+{
+	struct vhdx_info info;
+	vhdx_get_info(img, &info);
+	struct guest_disk_head *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	if (guest_disk_head_read(read_vhdx, img, info.virtual_size, h) !=
+		    GUEST_OK ||
+	    h->result == GUEST_PTABLE_IO) {
+		free_head(h);
+		return NULL;
+	}
+	return h;
+}
+
 /*
  * For a writing run: opens a VHDX for writing through vhdx/, which
  * replays a dirty log in place (as Hyper-V does when it opens the disk)
  * and locks the image, then hands it over to the appliance's qemu while
  * keeping other hvoffline runs out.  The parent of a differencing disk
  * is never opened for writing (that would break the checkpoint chain;
- * inspection refuses it with exit 4).
+ * inspection refuses it with exit 4).  The partition table and boot
+ * sectors are read into *@head_ret before the handover, after which the
+ * handle does no more I/O.
  */
 static void lock_for_writing(struct svc_facts *f, const char *path,
-			     struct vhdx_image **img_ret)
+			     struct vhdx_image **img_ret,
+			     struct guest_disk_head **head_ret)
 {
 	*img_ret = NULL;
+	*head_ret = NULL;
 	if (!f->preflight_ok || f->differencing || f->in_use ||
 	    f->vhdx_4k_sectors || strcmp(f->format, "vhdx") != 0)
 		return;
@@ -50,8 +89,10 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 		return;
 	}
 	bool opened = r == VHDX_OK;
-	if (opened)
+	if (opened) {
+		*head_ret = read_head(img);
 		r = vhdx_handover(img);
+	}
 	if (r != VHDX_OK) {
 		f->preflight_ok = false;
 		f->preflight_corrupt = vhdx_exit_class(r) == HVO_EXIT_CORRUPT;
@@ -59,6 +100,8 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 			 "%.200s", opened ? vhdx_errmsg(img) : err.msg);
 		if (opened)
 			vhdx_close(img, NULL);
+		free_head(*head_ret);
+		*head_ret = NULL;
 		return;
 	}
 	f->vhdx_log_dirty = false;
@@ -74,9 +117,10 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	run->iso_disk =
 		calloc(opts->nisos ? opts->nisos : 1, sizeof(*run->iso_disk));
 	run->locks = calloc(n ? n : 1, sizeof(*run->locks));
+	run->heads = calloc(n ? n : 1, sizeof(*run->heads));
 	run->nimages = n;
 	if (run->image_disk == NULL || run->iso_disk == NULL ||
-	    run->locks == NULL) {
+	    run->locks == NULL || run->heads == NULL) {
 		snprintf(run->error, sizeof(run->error), "out of memory");
 		run->launch_failed = true;
 		return -1;
@@ -87,7 +131,8 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 		svc_facts_init(&facts[i], images[i]);
 		svc_inspect_preflight(&facts[i], images[i]);
 		if (opts->writable)
-			lock_for_writing(&facts[i], images[i], &run->locks[i]);
+			lock_for_writing(&facts[i], images[i], &run->locks[i],
+					 &run->heads[i]);
 		if (opts->writable && facts[i].parent_of_child)
 			continue; /* refused; never opened for writing */
 		if (launchable(&facts[i]))
@@ -122,13 +167,26 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 		run->image_disk[i] =
 			guest_session_add(run->session, images[i], info.format,
 					  !opts->writable, images[i]);
-		if (run->image_disk[i] < 0)
+		if (run->image_disk[i] < 0) {
 			r = -1;
-		else if (info.kind == GUEST_IMAGE_VHDX &&
-			 f->vhdx_virtual_size != 0 &&
-			 guest_session_set_size(
-				 run->session, run->image_disk[i],
-				 f->vhdx_virtual_size) != GUEST_OK)
+			continue;
+		}
+		if (info.kind != GUEST_IMAGE_VHDX || f->vhdx_virtual_size == 0)
+			continue;
+		if (!opts->writable) {
+			/* Read-only, as the appliance's qemu will open it. */
+			struct vhdx_image *img;
+			if (vhdx_open(images[i], 0, NULL, &img, NULL) ==
+			    VHDX_OK) {
+				run->heads[i] = read_head(img);
+				vhdx_close(img, NULL);
+			}
+		}
+		if (guest_session_set_size(run->session, run->image_disk[i],
+					   f->vhdx_virtual_size) != GUEST_OK ||
+		    (run->heads[i] != NULL &&
+		     guest_session_set_head(run->session, run->image_disk[i],
+					    run->heads[i]) != GUEST_OK))
 			r = -1;
 	}
 	for (size_t i = 0; i < opts->nisos && r == 0; i++) {
@@ -175,8 +233,12 @@ int svc_run_close(struct svc_run *run)
 	/* After the appliance is gone: the images are unlocked last. */
 	for (size_t i = 0; run->locks && i < run->nimages; i++)
 		vhdx_close(run->locks[i], NULL);
+	for (size_t i = 0; run->heads && i < run->nimages; i++)
+		free_head(run->heads[i]);
 	free(run->locks);
+	free(run->heads);
 	run->locks = NULL;
+	run->heads = NULL;
 	free(run->image_disk);
 	free(run->iso_disk);
 	run->image_disk = run->iso_disk = NULL;

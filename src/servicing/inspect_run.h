@@ -32,11 +32,13 @@ struct svc_run_opts {
 };
 
 struct svc_run {
-	struct guest_session *session; /* NULL if nothing was launched */
-	int *image_disk;	       /* per image: disk index, or -1 */
-	int *iso_disk;		       /* per ISO: disk index, or -1 */
-	struct vhdx_image **locks;     /* per image: held for writing, or
+	struct guest_session *session;	/* NULL if nothing was launched */
+	int *image_disk;		/* per image: disk index, or -1 */
+	int *iso_disk;			/* per ISO: disk index, or -1 */
+	struct vhdx_image **locks;	/* per image: held for writing, or
 					  NULL */
+	struct guest_disk_head **heads; /* per image: read on the host for
+					   the launch, or NULL */
 	size_t nimages;
 	char error[512]; /* why the launch failed, if it did */
 	bool launch_failed;
