@@ -185,9 +185,9 @@ static int read_vhdx(void *ctx, uint64_t off, size_t len, uint8_t *buf)
  * The same image added twice: once with its partition table and boot
  * sectors read here through vhdx/ (guest_session_set_head), once read by
  * the appliance.  Both give the same layout and the same bytes, and the
- * first really comes from the head given: in it, byte 8 of volume
- * @rec_vol's $Volume record (at @rec_off) was changed, and a read of the
- * record returns the changed byte.
+ * first really comes from the head given: in it, the first byte of
+ * volume @rec_vol's $Volume record (at @rec_off) was changed
+ * (changed_head), and a read of the record returns the changed byte.
  */
 static void check_head(struct guest_disk *given, struct guest_disk *read,
 		       size_t rec_vol, uint64_t rec_off)
@@ -221,10 +221,33 @@ static void check_head(struct guest_disk *given, struct guest_disk *read,
 			GUEST_OK);
 		assert_int_equal(guest_disk_pread(read, i, rec_off, 16, y, &gy),
 				 GUEST_OK);
-		assert_int_equal(x[8], (uint8_t)(y[8] ^ 0x5a));
-		x[8] = y[8];
+		assert_int_equal(x[0], (uint8_t)('F' ^ 0x5a));
+		assert_int_equal(y[0], 'F');
+		x[0] = y[0];
 		assert_memory_equal(x, y, 16);
 	}
+}
+
+/* @path's head, read through vhdx/, with the first byte ('F' of "FILE")
+ * of volume @vol's $Volume record changed; *@size_ret is the disk's size.
+ * Returns the record's offset in the volume. */
+static uint64_t changed_head(const char *path, size_t vol,
+			     struct guest_disk_head *h, uint64_t *size_ret)
+{
+	struct vhdx_image *vx;
+	assert_int_equal(vhdx_open(path, 0, NULL, &vx, NULL), VHDX_OK);
+	struct vhdx_info info;
+	vhdx_get_info(vx, &info);
+	*size_ret = info.virtual_size;
+	assert_int_equal(
+		guest_disk_head_read(read_vhdx, vx, info.virtual_size, h),
+		GUEST_OK);
+	vhdx_close(vx, NULL);
+	assert_true(vol < h->nparts);
+	assert_non_null(h->vols[vol].rec);
+	assert_int_equal(h->vols[vol].rec[0], 'F');
+	h->vols[vol].rec[0] ^= 0x5a;
+	return h->vols[vol].rec_off;
 }
 
 static void test_session(void **state)
@@ -257,37 +280,38 @@ static void test_session(void **state)
 	assert_int_equal(
 		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro.vhdx"),
 		2);
-	/* ro.vhdx's size as its VHDX metadata gives it (16 MiB); the
-	 * others are asked of the appliance. */
+	/* ro.vhdx's size as its VHDX metadata gives it (16 MiB);
+	 * hib.vhdx's is asked of the appliance. */
 	assert_int_equal(guest_session_set_size(s, 4, 1 << 20), GUEST_E_STATE);
 	assert_int_equal(guest_session_set_size(s, 2, 16u << 20), GUEST_OK);
 	/* ro.vhdx again, as disk 3: its head read here (see check_head). */
 	assert_int_equal(
 		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro2.vhdx"),
 		3);
-	struct vhdx_image *vx;
-	assert_int_equal(vhdx_open(at("ro.vhdx"), 0, NULL, &vx, NULL), VHDX_OK);
-	struct guest_disk_head head;
-	assert_int_equal(guest_disk_head_read(read_vhdx, vx, 16u << 20, &head),
-			 GUEST_OK);
-	vhdx_close(vx, NULL);
+	struct guest_disk_head head, rw_head;
+	uint64_t size;
+	uint64_t rec_off = changed_head(at("ro.vhdx"), 2, &head, &size);
+	assert_int_equal(size, 16u << 20);
 	assert_int_equal(head.nparts, 3);
-	assert_non_null(head.vols[2].rec);
-	head.vols[2].rec[8] ^= 0x5a;
 	/* A head needs the size it was read with, and a disk. */
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
 	assert_int_equal(guest_session_set_head(s, 4, &head), GUEST_E_STATE);
-	assert_int_equal(guest_session_set_size(s, 3, 16u << 20), GUEST_OK);
+	assert_int_equal(guest_session_set_size(s, 3, size), GUEST_OK);
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_OK);
+	/* The writable rw.vhdx too: its Windows volume's record comes from
+	 * the head until the volume is mounted for writing. */
+	uint64_t rw_rec_off = changed_head(at("rw.vhdx"), 1, &rw_head, &size);
+	assert_int_equal(guest_session_set_size(s, 0, size), GUEST_OK);
+	assert_int_equal(guest_session_set_head(s, 0, &rw_head), GUEST_OK);
 	assert_null(guest_session_disk(s, 0)); /* not launched yet */
 	if (guest_session_launch(s) != GUEST_OK)
 		fail_msg("launch: %s", guest_session_error(s));
 	assert_int_equal(guest_session_set_size(s, 2, 16u << 20),
 			 GUEST_E_STATE);
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
-	/* Not used after the launch: it may go before the reads. */
-	uint64_t rec_off = head.vols[2].rec_off;
+	/* Not used after the launch: they may go before the reads. */
 	guest_disk_head_free(&head);
+	guest_disk_head_free(&rw_head);
 	check_head(guest_session_disk(s, 3), guest_session_disk(s, 2), 2,
 		   rec_off);
 	{
@@ -315,10 +339,21 @@ static void test_session(void **state)
 	int code;
 	assert_int_equal(guest_disk_probe_rw(d, 1, &code), GUEST_OK);
 	assert_int_equal(code, 0);
+	uint8_t magic[4];
+	size_t got_magic;
+	assert_int_equal(
+		guest_disk_pread(d, 1, rw_rec_off, 4, magic, &got_magic),
+		GUEST_OK);
+	assert_int_equal(magic[0], 'F' ^ 0x5a);
 	struct guest_fs *fs;
 	if (guest_disk_mount(d, 1, false, &fs) != GUEST_OK)
 		fail_msg("mount: %s", guest_disk_error(d));
 	assert_false(guest_fs_readonly(fs));
+	/* Mounted for writing, the volume may change: read from the disk. */
+	assert_int_equal(
+		guest_disk_pread(d, 1, rw_rec_off, 4, magic, &got_magic),
+		GUEST_OK);
+	assert_memory_equal(magic, "FILE", 4);
 	/* A mounted volume is busy: ntfs-3g cannot be asked again, but the
 	 * answer from before the mount is kept. */
 	assert_int_equal(guest_disk_probe_rw(d, 1, &code), GUEST_OK);
