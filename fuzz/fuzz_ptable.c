@@ -1,8 +1,8 @@
 /*
  * fuzz_ptable.c - the MBR/GPT reader and the disk head reader
- * (src/guest/ptable.c) on arbitrary disks.  The first 8 bytes give the disk's size (little-endian, at most
- * 1 TiB); the rest are its first bytes, and the disk reads as zeroes
- * beyond them.
+ * (src/guest/ptable.c) on arbitrary disks.  The first 8 bytes give the
+ * disk's size (little-endian, at most 1 TiB); the rest are its first
+ * bytes, and the disk reads as zeroes beyond them.
  *
  * Invariants: every partition lies inside the disk, has a non-zero size,
  * and partition numbers are unique; the head reader finds the same
