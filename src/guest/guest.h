@@ -252,6 +252,13 @@ struct guest_volume {
 /* GPT type of a Microsoft reserved partition, which holds no filesystem
  * (Microsoft, "Windows and GPT FAQ"). */
 #define GUEST_GPT_TYPE_MSR "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"
+/* GPT type and MBR type of the recovery tools (Windows RE) partition,
+ * which holds Winre.wim, never a Windows installation (Microsoft,
+ * "Configure UEFI/GPT-based hard drive partitions" and "Configure
+ * BIOS/MBR-based hard drive partitions": set id=de94bba4-... and
+ * set id=27). */
+#define GUEST_GPT_TYPE_WINRE "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"
+#define GUEST_MBR_ID_WINRE   0x27
 
 struct guest_disk_layout {
 	enum guest_ptable ptable;

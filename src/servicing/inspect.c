@@ -310,6 +310,12 @@ static bool is_esp(const struct guest_volume *v)
 	       v->mbr_id == GUEST_MBR_ID_ESP;
 }
 
+static bool is_recovery(const struct guest_volume *v)
+{
+	return strcmp(v->gpt_type, GUEST_GPT_TYPE_WINRE) == 0 ||
+	       v->mbr_id == GUEST_MBR_ID_WINRE;
+}
+
 /* Filesystems Windows can be installed on. */
 static bool windows_fs(const char *fstype)
 {
@@ -750,6 +756,7 @@ int svc_inspect_disk(struct guest_disk *disk,
 		vf->vol = l->volumes[i];
 		vf->rw_probe = -1;
 		vf->esp = is_esp(&vf->vol);
+		vf->recovery = is_recovery(&vf->vol);
 		if (vf->esp && f->esp_partnum < 0) {
 			f->esp_partnum = (int)vf->vol.partnum;
 			esp = true;
@@ -757,9 +764,10 @@ int svc_inspect_disk(struct guest_disk *disk,
 		/* A Microsoft reserved partition holds no filesystem. */
 		if (strcmp(vf->vol.gpt_type, GUEST_GPT_TYPE_MSR) != 0)
 			probe_raw(disk, i, vf);
-		/* Ask ntfs-3g before mounting: a mounted volume is busy. */
+		/* Ask ntfs-3g before mounting: a mounted volume is busy.
+		 * Only a volume that may hold Windows needs the answer. */
 		int code;
-		if (strcmp(vf->vol.fstype, "ntfs") == 0 &&
+		if (strcmp(vf->vol.fstype, "ntfs") == 0 && !vf->recovery &&
 		    guest_disk_probe_rw(disk, i, &code) == GUEST_OK)
 			vf->rw_probe = code;
 	}
@@ -772,10 +780,12 @@ int svc_inspect_disk(struct guest_disk *disk,
 
 	for (size_t i = 0; i < l->nvolumes; i++) {
 		struct svc_volume_facts *vf = &f->volumes[i];
-		/* The EFI system partition holds boot loaders, never a
-		 * Windows installation: mounting it to look costs a second
-		 * per image under TCG. */
-		if (vf->bitlocker || vf->esp || !windows_fs(vf->vol.fstype))
+		/* The EFI system partition holds boot loaders and the
+		 * recovery partition Windows RE, never a Windows
+		 * installation: mounting one to look costs a second per
+		 * image under TCG (probe, mount, unmount). */
+		if (vf->bitlocker || vf->esp || vf->recovery ||
+		    !windows_fs(vf->vol.fstype))
 			continue;
 		vf->mount_tried = true;
 		struct guest_fs *fs;

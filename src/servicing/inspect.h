@@ -66,6 +66,7 @@ struct svc_hive_facts {
 struct svc_volume_facts {
 	struct guest_volume vol; /* layout as the guest layer reports it */
 	bool esp;
+	bool recovery; /* a Windows RE partition: not mounted, not probed */
 	bool bitlocker;
 	/* NTFS observations (from the boot sector and the $Volume record). */
 	bool ntfs;

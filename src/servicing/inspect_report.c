@@ -67,6 +67,7 @@ static void volume_json(struct json_writer *w, const struct svc_volume_facts *v)
 	}
 	kv_text(w, "gpt_type", v->vol.gpt_type);
 	json_kv_bool(w, "esp", v->esp);
+	json_kv_bool(w, "recovery", v->recovery);
 	json_kv_bool(w, "bitlocker", v->bitlocker);
 	json_key(w, "ntfs");
 	if (v->ntfs) {
@@ -291,10 +292,11 @@ void svc_facts_text(const struct svc_facts *f, FILE *out)
 					     : "");
 		for (size_t i = 0; i < f->nvolumes; i++) {
 			const struct svc_volume_facts *v = &f->volumes[i];
-			fprintf(out, "  volume %u:      %s %s%s%s%s\n",
+			fprintf(out, "  volume %u:      %s %s%s%s%s%s\n",
 				v->vol.partnum, v->vol.device,
 				v->vol.fstype[0] ? v->vol.fstype : "unknown",
 				v->esp ? ", EFI system partition" : "",
+				v->recovery ? ", recovery (Windows RE)" : "",
 				v->bitlocker ? ", BitLocker" : "",
 				v->windows ? ", Windows" : "");
 		}

@@ -118,6 +118,10 @@ image dirty-logs '[.problems[].code] == ["hive-dirty-recoverable"]' \
 image dirty-logs '.windows | .product_name == "Windows 10 Pro" and .major == 10 and .minor == 0 and .build == 16299 and .arch == "amd64"' \
     "dirty-logs: Windows 10 1709 (major.minor from CurrentMajor/MinorVersionNumber)"
 image dirty-logs '.integration_services.vmbus_sys.file_version == "10.0.16299.15"' "dirty-logs: vmbus.sys"
+image dirty-logs '.disk.volumes[1] | .recovery and .mbr_type == "0x27" and .filesystem == "ntfs" and .mounted == false and .read_write_probe == null' \
+    "dirty-logs: the recovery partition is known by its type and neither probed nor mounted"
+image dirty-logs '(.disk.volumes[0].recovery | not) and .windows.partition == 1' \
+    "dirty-logs: its decoy Windows folder is not a second installation"
 
 # Select\Current of the real hives, read by an independent tool.
 for pair in dirty-logs:SYSTEM_B dirty-nologs:SYSTEM_2; do
