@@ -87,8 +87,6 @@ struct app_disk {
 	struct guest_session *s;
 	char device[64]; /* "/dev/sda" */
 	bool readonly;
-	uint64_t size_known;		    /* bytes; 0: ask the appliance */
-	const struct guest_disk_head *head; /* for the launch only, or NULL */
 	struct app_vol *vols;
 };
 
@@ -1623,10 +1621,10 @@ int guest_session_set_head(struct guest_session *s, int disk,
 			   const struct guest_disk_head *head)
 {
 	if (s->launched || disk < 0 || (size_t)disk >= s->ndrives ||
-	    s->drives[disk].size == 0)
+	    s->drives[disk].size == 0 || head->size != s->drives[disk].size)
 		return session_fail(s, GUEST_E_STATE,
 				    "disk %d: no head to set before launch "
-				    "without a size",
+				    "but one read with the disk's size",
 				    disk);
 	s->drives[disk].head = head;
 	return GUEST_OK;
@@ -1807,15 +1805,16 @@ static int read_device(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 	return 0;
 }
 
-static int discover_disk(struct guest_session *s, struct app_disk *ad)
+/* Finds @ad's volumes; @drv says what the caller already read. */
+static int discover_disk(struct guest_session *s, struct app_disk *ad,
+			 const struct app_drive *drv)
 {
 	guestfs_h *g = s->g;
 	struct guest_disk *d = &ad->base;
 	/* A size the caller read from the image saves a blockdev process
 	 * (about 0.2 s under TCG). */
-	int64_t size = ad->size_known
-			       ? (int64_t)ad->size_known
-			       : guestfs_blockdev_getsize64(g, ad->device);
+	int64_t size = drv->size ? (int64_t)drv->size
+				 : guestfs_blockdev_getsize64(g, ad->device);
 	if (size < 0)
 		return session_fail(s, GUEST_E_IO, "%s: %s", d->name, g_msg(g));
 	d->layout.size = (uint64_t)size;
@@ -1824,7 +1823,7 @@ static int discover_disk(struct guest_session *s, struct app_disk *ad)
 	 * read instead of a parted or sfdisk process per partition; on the
 	 * host when the caller read it there. */
 	struct guest_disk_head own;
-	const struct guest_disk_head *h = ad->head;
+	const struct guest_disk_head *h = drv->head;
 	if (h == NULL) {
 		struct dev_reader *rd = calloc(1, sizeof(*rd));
 		if (rd == NULL)
@@ -1907,8 +1906,6 @@ static int discover(struct guest_session *s)
 		ad->base.name = strdup(s->drives[idx].name);
 		ad->s = s;
 		ad->readonly = s->drives[idx].readonly;
-		ad->size_known = s->drives[idx].size;
-		ad->head = s->drives[idx].head;
 		copy_field(ad->device, sizeof(ad->device), devs[i]);
 		if (ad->base.name == NULL)
 			r = GUEST_E_NOMEM;
@@ -1924,8 +1921,7 @@ static int discover(struct guest_session *s)
 					    "%s: the appliance does not show "
 					    "this disk",
 					    s->drives[i].name);
-		r = discover_disk(s, s->disks[i]);
-		s->disks[i]->head = NULL;
+		r = discover_disk(s, s->disks[i], &s->drives[i]);
 		if (r != GUEST_OK)
 			return r;
 	}

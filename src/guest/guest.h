@@ -357,13 +357,12 @@ int guest_session_set_size(struct guest_session *s, int disk, uint64_t size);
 /*
  * Disk @disk's partition table, boot sectors and NTFS $Volume records, as
  * the caller read them from the image on the host (guest_disk_head_read()
- * in guest/ptable.h),
- * with the disk's size (guest_session_set_size).  The launch then does not
- * read them in the appliance, where each device read costs about a tenth
- * of a second under TCG.  The caller promises that nothing writes the
- * image between its read and the launch, and keeps @head alive until
- * guest_session_launch() returns; the session does not use it after.
- * Before launch only.
+ * in guest/ptable.h) with the size given to guest_session_set_size(),
+ * which must come first.  The launch then does not read them in the
+ * appliance, where each device read costs about a tenth of a second under
+ * TCG.  The caller promises that nothing writes the image between its
+ * read and the launch, and keeps @head alive until guest_session_launch()
+ * returns; the session does not use it after.  Before launch only.
  */
 struct guest_disk_head;
 int guest_session_set_head(struct guest_session *s, int disk,

@@ -348,6 +348,7 @@ int guest_disk_head_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 			 struct guest_disk_head *h)
 {
 	memset(h, 0, sizeof(*h));
+	h->size = disk_size;
 	h->result = guest_ptable_read(rd, ctx, disk_size, &h->type, &h->parts,
 				      &h->nparts, h->why, sizeof(h->why));
 	if (h->result != GUEST_PTABLE_OK)

@@ -83,6 +83,7 @@ struct guest_vol_head {
 };
 
 struct guest_disk_head {
+	uint64_t size;		/* the disk's size, as given to the read */
 	int result;		/* guest_ptable_error */
 	enum guest_ptable type; /* when result is GUEST_PTABLE_OK */
 	char why[160];		/* when it is not */

@@ -296,6 +296,8 @@ static void test_session(void **state)
 	/* A head needs the size it was read with, and a disk. */
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
 	assert_int_equal(guest_session_set_head(s, 4, &head), GUEST_E_STATE);
+	assert_int_equal(guest_session_set_size(s, 3, size + 512), GUEST_OK);
+	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
 	assert_int_equal(guest_session_set_size(s, 3, size), GUEST_OK);
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_OK);
 	/* The writable rw.vhdx too: its Windows volume's record comes from

@@ -639,6 +639,7 @@ static void test_disk_head(void **state)
 			      .watch = 2 * MIB };
 	struct guest_disk_head h;
 	assert_int_equal(guest_disk_head_read(mem_read, &m, len, &h), GUEST_OK);
+	assert_int_equal(h.size, len);
 	assert_int_equal(h.result, GUEST_PTABLE_OK);
 	assert_int_equal(h.type, GUEST_PTABLE_GPT);
 	assert_int_equal(h.nparts, 3);
