@@ -379,9 +379,7 @@ int guest_disk_head_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 		if (guest_ntfs_parse_boot(v->boot, v->boot_len, &geo, why,
 					  sizeof(why)) != GUEST_VOL_OK)
 			continue;
-		uint64_t off =
-			geo.mft_offset +
-			(uint64_t)GUEST_NTFS_VOLUME_RECORD * geo.record_size;
+		uint64_t off = geo.volrec_offset;
 		if (off > p->size || geo.record_size > p->size - off)
 			continue;
 		v->rec = malloc(geo.record_size);

@@ -172,6 +172,8 @@ int guest_ntfs_parse_boot(const uint8_t *boot, size_t len,
 	geo->record_size = (uint32_t)record;
 	geo->volume_size = size;
 	geo->mft_offset = lcn * cluster;
+	geo->volrec_offset =
+		geo->mft_offset + GUEST_NTFS_VOLUME_RECORD * record;
 	return GUEST_VOL_OK;
 }
 

@@ -36,11 +36,12 @@ enum guest_vol_error {
 
 /* What the boot sector says about the volume's layout. */
 struct guest_ntfs_geometry {
-	uint32_t sector_size;  /* bytes per sector */
-	uint32_t cluster_size; /* bytes per cluster */
-	uint32_t record_size;  /* bytes per MFT record */
-	uint64_t volume_size;  /* bytes, from the total sector count */
-	uint64_t mft_offset;   /* byte offset of MFT record 0 */
+	uint32_t sector_size;	/* bytes per sector */
+	uint32_t cluster_size;	/* bytes per cluster */
+	uint32_t record_size;	/* bytes per MFT record */
+	uint64_t volume_size;	/* bytes, from the total sector count */
+	uint64_t mft_offset;	/* byte offset of MFT record 0 */
+	uint64_t volrec_offset; /* byte offset of the $Volume record */
 };
 
 /* MFT record number of $Volume (fixed by the format). */

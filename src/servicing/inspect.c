@@ -349,8 +349,7 @@ static void probe_raw(struct guest_disk *disk, size_t i,
 	uint8_t *rec = malloc(geo.record_size);
 	if (rec == NULL)
 		return;
-	uint64_t off = geo.mft_offset +
-		       (uint64_t)GUEST_NTFS_VOLUME_RECORD * geo.record_size;
+	uint64_t off = geo.volrec_offset;
 	if (guest_disk_pread(disk, i, off, geo.record_size, rec, &got) !=
 		    GUEST_OK ||
 	    got != geo.record_size) {

@@ -72,6 +72,7 @@ static void test_boot_valid(void **state)
 	assert_int_equal(g.cluster_size, 4096);
 	assert_int_equal(g.record_size, 1024);
 	assert_int_equal(g.mft_offset, 4 * 4096);
+	assert_int_equal(g.volrec_offset, 4 * 4096 + 3 * 1024);
 	assert_int_equal(g.volume_size, 8191ull * 512);
 	/* A positive clusters-per-record count (old format, 512-byte
 	 * clusters, records of 2 clusters). */
