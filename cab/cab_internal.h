@@ -97,7 +97,7 @@ struct cab_part {
 	unsigned first_folder;	     /* index of its first folder in the set */
 	bool cont_from_prev;	     /* a file has iFolder 0xFFFD/0xFFFF */
 	bool cont_to_next;	     /* a file has iFolder 0xFFFE/0xFFFF */
-	/* Read-ahead for cab_part_read (made on first use): the data
+	/* Read-ahead for cab_int_part_read (made on first use): the data
 	 * blocks come in order, so one read serves many. */
 	uint8_t *ra;
 	uint64_t ra_off; /* file offset of ra[0] */
@@ -142,33 +142,33 @@ struct cab {
 };
 
 /* Sets the handle's message (printf-style) and returns @err. */
-int cab_set_error(struct cab *cab, int err, const char *fmt, ...)
+int cab_int_set_error(struct cab *cab, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Reads @len bytes at @off of cabinet @part into @buf.  Returns 0, or an
  * error (short read -> CAB_ERR_CORRUPT with "@what past end of file"). */
-int cab_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
-		  size_t len, const char *what);
+int cab_int_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
+		      size_t len, const char *what);
 
 /* CFDATA checksum ([MS-CAB] 2.5; libmspack cabd_checksum): XOR of the
  * data as little-endian 32-bit words, the 1-3 trailing bytes folded in
  * big-end first, seeded with @seed. */
-uint32_t cab_checksum(const uint8_t *data, size_t len, uint32_t seed);
+uint32_t cab_int_checksum(const uint8_t *data, size_t len, uint32_t seed);
 
 /* Name conversion (name.c): the display name of a raw member name. */
-char *cab_name_to_utf8(const uint8_t *raw, size_t len, bool utf8_flag);
+char *cab_int_name_to_utf8(const uint8_t *raw, size_t len, bool utf8_flag);
 
 /* ---- Folder streams (stream.c) ---- */
 
 /* Opens (or reuses) the decoding stream for @folder positioned so that
  * the next byte produced is folder offset @offset.  Returns 0 or an error
  * (message set). */
-int cab_stream_seek(struct cab *cab, unsigned folder, uint64_t offset);
+int cab_int_stream_seek(struct cab *cab, unsigned folder, uint64_t offset);
 /* Produces @len bytes from the current stream to @write.  Returns 0 or an
  * error; CAB_ERR_ABORTED when @write stopped. */
-int cab_stream_read(struct cab *cab, uint64_t len, cab_write_fn write,
-		    void *ctx);
-void cab_stream_free(struct cab_stream *s);
+int cab_int_stream_read(struct cab *cab, uint64_t len, cab_write_fn write,
+			void *ctx);
+void cab_int_stream_free(struct cab_stream *s);
 
 /* ---- Decoders: one small table per method (stored is in stream.c) ---- */
 
@@ -191,8 +191,8 @@ struct cab_codec_ops {
 	void (*free)(void *state);
 };
 
-extern const struct cab_codec_ops cab_mszip_ops;
-extern const struct cab_codec_ops cab_lzx_ops;
-extern const struct cab_codec_ops cab_quantum_ops;
+extern const struct cab_codec_ops cab_int_mszip_ops;
+extern const struct cab_codec_ops cab_int_lzx_ops;
+extern const struct cab_codec_ops cab_int_quantum_ops;
 
 #endif /* HVO_CAB_INTERNAL_H */

@@ -60,7 +60,7 @@ enum hvo_exit cab_exit_class(int err)
 	}
 }
 
-int cab_set_error(struct cab *cab, int err, const char *fmt, ...)
+int cab_int_set_error(struct cab *cab, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

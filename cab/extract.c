@@ -92,8 +92,8 @@ static int open_parent(struct xctx *x, char *path, const char **base_ret,
 	}
 	int fd = dup(x->dirfd);
 	if (fd < 0) {
-		xsave(x, cab_set_error(x->cab, CAB_ERR_IO, "dup: %s",
-				       strerror(errno)));
+		xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO, "dup: %s",
+					   strerror(errno)));
 		return -1;
 	}
 	char *comp = path;
@@ -109,9 +109,9 @@ static int open_parent(struct xctx *x, char *path, const char **base_ret,
 			if (mkdirat(fd, comp, 0755) != 0 && errno != EEXIST) {
 				int e = errno;
 				*slash = '/';
-				xsave(x, cab_set_error(x->cab, CAB_ERR_IO,
-						       "%s: mkdir: %s", path,
-						       strerror(e)));
+				xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO,
+							   "%s: mkdir: %s",
+							   path, strerror(e)));
 				close(fd);
 				return -1;
 			}
@@ -131,7 +131,7 @@ static int open_parent(struct xctx *x, char *path, const char **base_ret,
 			/* O_NOFOLLOW|O_DIRECTORY fails on a symlink with
 			 * ENOTDIR or ELOOP depending on the kernel. */
 			xsave(x,
-			      cab_set_error(
+			      cab_int_set_error(
 				      x->cab,
 				      is_link || e == ENOTDIR ? CAB_ERR_EXISTS
 							      : CAB_ERR_IO,
@@ -169,8 +169,8 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 	x->path = NULL;
 	int err = cab_safe_path(e, &x->path, &why);
 	if (err) {
-		xsave(x, cab_set_error(x->cab, err, "%s: unsafe name: %s",
-				       e->name, why ? why : ""));
+		xsave(x, cab_int_set_error(x->cab, err, "%s: unsafe name: %s",
+					   e->name, why ? why : ""));
 		return -1;
 	}
 	x->parentfd = open_parent(x, x->path, &x->base, &x->parent_owned);
@@ -180,7 +180,7 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 	if (fstatat(x->parentfd, x->base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(st.st_mode) || !x->opts->overwrite) {
 			xsave(x,
-			      cab_set_error(
+			      cab_int_set_error(
 				      x->cab, CAB_ERR_EXISTS, "%s: %s", x->path,
 				      S_ISLNK(st.st_mode)
 					      ? "exists as a symlink"
@@ -202,9 +202,9 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 		if (x->fd >= 0)
 			break;
 		if (errno != EEXIST || tries > 100) {
-			xsave(x, cab_set_error(x->cab, CAB_ERR_IO,
-					       "%s: create: %s", x->path,
-					       strerror(errno)));
+			xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO,
+						   "%s: create: %s", x->path,
+						   strerror(errno)));
 			parent_release(x);
 			return -1;
 		}
@@ -216,19 +216,19 @@ static int x_write(void *ctx, const void *buf, size_t len)
 {
 	struct xctx *x = ctx;
 	if (x->written + len > x->max_total) {
-		xsave(x,
-		      cab_set_error(x->cab, CAB_ERR_LIMIT,
-				    "%s: output would exceed the cap of "
-				    "%llu bytes",
-				    x->path, (unsigned long long)x->max_total));
+		xsave(x, cab_int_set_error(x->cab, CAB_ERR_LIMIT,
+					   "%s: output would exceed the cap of "
+					   "%llu bytes",
+					   x->path,
+					   (unsigned long long)x->max_total));
 		return -1;
 	}
-	int e = hvo_write_all(x->fd, buf, len);
+	int e = hvo_int_write_all(x->fd, buf, len);
 	if (e) {
-		xsave(x,
-		      cab_set_error(x->cab,
-				    e == ENOSPC ? CAB_ERR_NOSPACE : CAB_ERR_IO,
-				    "%s: write: %s", x->path, strerror(e)));
+		xsave(x, cab_int_set_error(
+				 x->cab,
+				 e == ENOSPC ? CAB_ERR_NOSPACE : CAB_ERR_IO,
+				 "%s: write: %s", x->path, strerror(e)));
 		return -1;
 	}
 	x->written += len;
@@ -263,15 +263,15 @@ static int x_end(void *ctx, size_t index, int err)
 	if (!err && !x->opts->keep_mtime_now)
 		set_mtime(x->fd, e);
 	if (close(x->fd) != 0 && !err)
-		err = xsave(x,
-			    cab_set_error(x->cab, CAB_ERR_IO, "%s: close: %s",
-					  x->path, strerror(errno)));
+		err = xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO,
+						 "%s: close: %s", x->path,
+						 strerror(errno)));
 	x->fd = -1;
 	if (!err &&
 	    renameat(x->parentfd, x->tmpname, x->parentfd, x->base) != 0)
-		err = xsave(x,
-			    cab_set_error(x->cab, CAB_ERR_IO, "%s: rename: %s",
-					  x->path, strerror(errno)));
+		err = xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO,
+						 "%s: rename: %s", x->path,
+						 strerror(errno)));
 	if (err) {
 		unlinkat(x->parentfd, x->tmpname, 0);
 		if (!x->err)
@@ -284,8 +284,8 @@ static int x_end(void *ctx, size_t index, int err)
 	if (!err && x->opts->progress &&
 	    x->opts->progress(x->opts->progress_ctx, index, x->path, x->written,
 			      x->total) != 0) {
-		xsave(x, cab_set_error(x->cab, CAB_ERR_ABORTED,
-				       "stopped by the caller"));
+		xsave(x, cab_int_set_error(x->cab, CAB_ERR_ABORTED,
+					   "stopped by the caller"));
 		return -1;
 	}
 	return err ? -1 : 0;
@@ -303,8 +303,8 @@ int cab_extract(struct cab *cab, const char *dir,
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
 	if (cab == NULL || cab->err)
-		return cab ? cab_set_error(cab, CAB_ERR_INVALID,
-					   "the cabinet is not open")
+		return cab ? cab_int_set_error(cab, CAB_ERR_INVALID,
+					       "the cabinet is not open")
 			   : CAB_ERR_INVALID;
 	uint64_t max_total =
 		opts->max_total ? opts->max_total : CAB_DEFAULT_MAX_TOTAL;
@@ -317,41 +317,42 @@ int cab_extract(struct cab *cab, const char *dir,
 	for (size_t k = 0; k < n; k++) {
 		size_t i = opts->indices ? opts->indices[k] : k;
 		if (i >= cab->nentries)
-			return cab_set_error(cab, CAB_ERR_INVALID,
-					     "no entry %zu", i);
+			return cab_int_set_error(cab, CAB_ERR_INVALID,
+						 "no entry %zu", i);
 		const struct cab_entry *e = &cab->entries[i];
 		char *p = NULL;
 		const char *why = NULL;
 		int err = cab_safe_path(e, &p, &why);
 		free(p);
 		if (err == CAB_ERR_NOMEM)
-			return cab_set_error(cab, err, "out of memory");
+			return cab_int_set_error(cab, err, "out of memory");
 		if (err)
-			return cab_set_error(
+			return cab_int_set_error(
 				cab, err, "member %zu \"%s\": unsafe name: %s",
 				i, e->name, why);
 		total += e->size;
 	}
 	if (n > max_files)
-		return cab_set_error(cab, CAB_ERR_LIMIT,
-				     "%zu files, more than the cap of %llu", n,
-				     (unsigned long long)max_files);
+		return cab_int_set_error(cab, CAB_ERR_LIMIT,
+					 "%zu files, more than the cap of %llu",
+					 n, (unsigned long long)max_files);
 	if (total > max_total)
-		return cab_set_error(cab, CAB_ERR_LIMIT,
-				     "the members add up to %llu bytes, more "
-				     "than the cap of %llu",
-				     (unsigned long long)total,
-				     (unsigned long long)max_total);
+		return cab_int_set_error(
+			cab, CAB_ERR_LIMIT,
+			"the members add up to %llu bytes, more "
+			"than the cap of %llu",
+			(unsigned long long)total,
+			(unsigned long long)max_total);
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		return cab_set_error(cab, CAB_ERR_IO, "%s: %s", dir,
-				     strerror(errno));
+		return cab_int_set_error(cab, CAB_ERR_IO, "%s: %s", dir,
+					 strerror(errno));
 	struct statvfs sv;
 	if (!opts->no_space_check && fstatvfs(dirfd, &sv) == 0) {
 		uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 		if (total > avail) {
 			close(dirfd);
-			return cab_set_error(
+			return cab_int_set_error(
 				cab, CAB_ERR_NOSPACE,
 				"%s: the members need %llu bytes, only %llu "
 				"are free",

@@ -7,7 +7,7 @@
 
 #include "cab/huffman.h"
 
-int huff_build(struct huff *h, const uint8_t *lens, unsigned nsyms)
+int cab_int_huff_build(struct huff *h, const uint8_t *lens, unsigned nsyms)
 {
 	memset(h->count, 0, sizeof(h->count));
 	h->nsyms = nsyms;
@@ -51,7 +51,7 @@ int huff_build(struct huff *h, const uint8_t *lens, unsigned nsyms)
 	return HUFF_OK;
 }
 
-int huff_decode_slow(const struct huff *h, struct bitrd *b)
+int cab_int_huff_decode_slow(const struct huff *h, struct bitrd *b)
 {
 	uint32_t bits16 = br_peek(b, HUFF_MAX_LEN);
 	for (unsigned l = h->table_bits + 1; l <= HUFF_MAX_LEN; l++) {

@@ -90,7 +90,7 @@ struct huff {
 	uint16_t *sorted; /* symbols ordered by (length, symbol) */
 };
 
-/* Result of huff_build. */
+/* Result of cab_int_huff_build. */
 enum { HUFF_OK = 0, HUFF_EMPTY = 1, HUFF_BAD = -1 };
 
 /*
@@ -100,20 +100,20 @@ enum { HUFF_OK = 0, HUFF_EMPTY = 1, HUFF_BAD = -1 };
  * refuses incomplete codes too).  @h's arrays are sized by the caller
  * (table: 1 << table_bits entries; sorted: nsyms).
  */
-int huff_build(struct huff *h, const uint8_t *lens, unsigned nsyms);
+int cab_int_huff_build(struct huff *h, const uint8_t *lens, unsigned nsyms);
 
 /* Slow path for codes longer than the table: returns the symbol or -1. */
-int huff_decode_slow(const struct huff *h, struct bitrd *b);
+int cab_int_huff_decode_slow(const struct huff *h, struct bitrd *b);
 
 /* Decodes one symbol; the caller has refilled (>= 16 bits available). */
-static inline int huff_decode(const struct huff *h, struct bitrd *b)
+static inline int cab_int_huff_decode(const struct huff *h, struct bitrd *b)
 {
 	uint16_t e = h->table[br_peek(b, h->table_bits)];
 	if (e & 31) {
 		br_skip(b, e & 31);
 		return e >> 5;
 	}
-	return huff_decode_slow(h, b);
+	return cab_int_huff_decode_slow(h, b);
 }
 
 #endif /* HVO_CAB_HUFFMAN_H */

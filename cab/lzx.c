@@ -145,14 +145,14 @@ static int read_lengths(struct lzx *z, struct bitrd *b, uint8_t *lens,
 {
 	for (unsigned i = 0; i < LZX_PRETREE_SYMS; i++)
 		z->pretree_len[i] = (uint8_t)br_read(b, 4);
-	if (huff_build(&z->pretree, z->pretree_len, LZX_PRETREE_SYMS) !=
+	if (cab_int_huff_build(&z->pretree, z->pretree_len, LZX_PRETREE_SYMS) !=
 	    HUFF_OK) {
 		*why = "invalid pretree";
 		return CAB_ERR_DATA;
 	}
 	for (unsigned x = first; x < last;) {
 		br_refill(b);
-		int sym = huff_decode(&z->pretree, b);
+		int sym = cab_int_huff_decode(&z->pretree, b);
 		unsigned run;
 		if (sym == 17 || sym == 18) {
 			run = sym == 17 ? br_read(b, 4) + 4
@@ -166,7 +166,7 @@ static int read_lengths(struct lzx *z, struct bitrd *b, uint8_t *lens,
 		} else if (sym == 19) {
 			run = br_read(b, 1) + 4;
 			br_refill(b);
-			int d = huff_decode(&z->pretree, b);
+			int d = cab_int_huff_decode(&z->pretree, b);
 			if (d < 0 || d > 16 || run > last - x) {
 				*why = "invalid code length run";
 				return CAB_ERR_DATA;
@@ -195,8 +195,8 @@ static int read_block_header(struct lzx *z, struct bitrd *b, const char **why)
 	case BLOCK_ALIGNED:
 		for (unsigned i = 0; i < LZX_ALIGNED_SYMS; i++)
 			z->aligned_len[i] = (uint8_t)br_read(b, 3);
-		if (huff_build(&z->aligned, z->aligned_len, LZX_ALIGNED_SYMS) !=
-		    HUFF_OK) {
+		if (cab_int_huff_build(&z->aligned, z->aligned_len,
+				       LZX_ALIGNED_SYMS) != HUFF_OK) {
 			*why = "invalid aligned offset tree";
 			return CAB_ERR_DATA;
 		}
@@ -209,7 +209,7 @@ static int read_block_header(struct lzx *z, struct bitrd *b, const char **why)
 		    (err = read_lengths(z, b, z->main_len, LZX_NUM_CHARS,
 					z->main_syms, why)))
 			return err;
-		if (huff_build(&z->main, z->main_len, z->main_syms) !=
+		if (cab_int_huff_build(&z->main, z->main_len, z->main_syms) !=
 		    HUFF_OK) {
 			*why = "invalid main tree";
 			return CAB_ERR_DATA;
@@ -219,7 +219,8 @@ static int read_block_header(struct lzx *z, struct bitrd *b, const char **why)
 		if ((err = read_lengths(z, b, z->length_len, 0, LZX_LENGTH_SYMS,
 					why)))
 			return err;
-		int r = huff_build(&z->length, z->length_len, LZX_LENGTH_SYMS);
+		int r = cab_int_huff_build(&z->length, z->length_len,
+					   LZX_LENGTH_SYMS);
 		if (r == HUFF_BAD) {
 			*why = "invalid length tree";
 			return CAB_ERR_DATA;
@@ -293,7 +294,7 @@ static int decode_run(struct lzx *z, struct bitrd *b, uint32_t run,
 	int err = 0;
 	while (run > 0) {
 		br_refill(b);
-		int sym = huff_decode(&z->main, b);
+		int sym = cab_int_huff_decode(&z->main, b);
 		if (sym < LZX_NUM_CHARS) {
 			if (sym < 0) {
 				*why = "invalid main tree code";
@@ -312,7 +313,7 @@ static int decode_run(struct lzx *z, struct bitrd *b, uint32_t run,
 				err = CAB_ERR_DATA;
 				break;
 			}
-			int l = huff_decode(&z->length, b);
+			int l = cab_int_huff_decode(&z->length, b);
 			if (l < 0) {
 				*why = "invalid length tree code";
 				err = CAB_ERR_DATA;
@@ -331,7 +332,7 @@ static int decode_run(struct lzx *z, struct bitrd *b, uint32_t run,
 				if (extra > 3)
 					off += br_read(b, extra - 3) << 3;
 				br_refill(b);
-				int a = huff_decode(&z->aligned, b);
+				int a = cab_int_huff_decode(&z->aligned, b);
 				if (a < 0) {
 					*why = "invalid aligned tree code";
 					err = CAB_ERR_DATA;
@@ -491,7 +492,7 @@ static int lzx_decode(void *state, const uint8_t *in, size_t in_len,
 	return 0;
 }
 
-const struct cab_codec_ops cab_lzx_ops = {
+const struct cab_codec_ops cab_int_lzx_ops = {
 	.create = lzx_create,
 	.decode = lzx_decode,
 	.free = lzx_free,

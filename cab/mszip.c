@@ -100,7 +100,7 @@ static void mszip_free(void *state)
 	free(m);
 }
 
-const struct cab_codec_ops cab_mszip_ops = {
+const struct cab_codec_ops cab_int_mszip_ops = {
 	.create = mszip_create,
 	.decode = mszip_decode,
 	.free = mszip_free,

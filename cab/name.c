@@ -17,7 +17,7 @@
 #include "cab/cab_internal.h"
 #include "util/utf.h"
 
-char *cab_name_to_utf8(const uint8_t *raw, size_t len, bool utf8_flag)
+char *cab_int_name_to_utf8(const uint8_t *raw, size_t len, bool utf8_flag)
 {
 	/* Worst case: every byte becomes U+FFFD (3 bytes). */
 	char *out = malloc(len * 3 + 1);
@@ -30,12 +30,12 @@ char *cab_name_to_utf8(const uint8_t *raw, size_t len, bool utf8_flag)
 			continue;
 		}
 		if (!utf8_flag) {
-			o += hvo_utf8_encode(raw[i++], out + o);
+			o += hvo_int_utf8_encode(raw[i++], out + o);
 			continue;
 		}
-		size_t n = hvo_utf8_valid_prefix(raw + i, len - i);
+		size_t n = hvo_int_utf8_valid_prefix(raw + i, len - i);
 		if (n == 0) {
-			o += hvo_utf8_encode(0xFFFD, out + o);
+			o += hvo_int_utf8_encode(0xFFFD, out + o);
 			i++;
 		} else {
 			memcpy(out + o, raw + i, n);
@@ -92,7 +92,7 @@ int cab_safe_path(const struct cab_entry *entry, char **path_ret,
 		goto bad;
 	}
 	if ((entry->attribs & CAB_ATTR_UTF_NAME) &&
-	    !hvo_utf8_valid((const char *)raw, len)) {
+	    !hvo_int_utf8_valid((const char *)raw, len)) {
 		why = "invalid UTF-8";
 		goto bad;
 	}

@@ -56,15 +56,15 @@ struct cursor {
 	uint8_t buf[65536];
 };
 
-int cab_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
-		  size_t len, const char *what)
+int cab_int_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
+		      size_t len, const char *what)
 {
 	struct cab_part *p = &cab->parts[part];
 	off += p->base;
 	if (!hvo_in_bounds(off, len, p->info.file_size))
-		return cab_set_error(cab, CAB_ERR_CORRUPT,
-				     "%s: %s past end of file",
-				     p->path ? p->path : "cabinet", what);
+		return cab_int_set_error(cab, CAB_ERR_CORRUPT,
+					 "%s: %s past end of file",
+					 p->path ? p->path : "cabinet", what);
 	if (p->mem) {
 		memcpy(buf, p->mem + off, len);
 		return 0;
@@ -77,15 +77,15 @@ int cab_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
 			size_t want = CAB_READ_AHEAD;
 			if (p->info.file_size - off < want)
 				want = (size_t)(p->info.file_size - off);
-			ssize_t n = hvo_pread_full(p->fd, p->ra, want, off);
+			ssize_t n = hvo_int_pread_full(p->fd, p->ra, want, off);
 			p->ra_off = off;
 			p->ra_len = n < 0 ? 0 : (size_t)n;
 			if (n < 0)
-				return cab_set_error(cab, CAB_ERR_IO,
-						     "%s: read: %s", p->path,
-						     strerror(errno));
+				return cab_int_set_error(
+					cab, CAB_ERR_IO, "%s: read: %s",
+					p->path, strerror(errno));
 			if ((size_t)n < len)
-				return cab_set_error(
+				return cab_int_set_error(
 					cab, CAB_ERR_CORRUPT,
 					"%s: %s past end of file (file "
 					"shrank?)",
@@ -94,14 +94,15 @@ int cab_part_read(struct cab *cab, unsigned part, uint64_t off, void *buf,
 		memcpy(buf, p->ra + (off - p->ra_off), len);
 		return 0;
 	}
-	ssize_t n = hvo_pread_full(p->fd, buf, len, off);
+	ssize_t n = hvo_int_pread_full(p->fd, buf, len, off);
 	if (n < 0)
-		return cab_set_error(cab, CAB_ERR_IO, "%s: read: %s", p->path,
-				     strerror(errno));
+		return cab_int_set_error(cab, CAB_ERR_IO, "%s: read: %s",
+					 p->path, strerror(errno));
 	if ((size_t)n != len)
-		return cab_set_error(cab, CAB_ERR_CORRUPT,
-				     "%s: %s past end of file (file shrank?)",
-				     p->path, what);
+		return cab_int_set_error(
+			cab, CAB_ERR_CORRUPT,
+			"%s: %s past end of file (file shrank?)", p->path,
+			what);
 	return 0;
 }
 
@@ -125,9 +126,9 @@ static const uint8_t *cur_get(struct cursor *c, size_t n, const char *what,
 		uint64_t at = c->off + c->pos;
 		uint64_t size = psize(c->p);
 		if (!hvo_in_bounds(at, n, size)) {
-			*err = cab_set_error(c->cab, CAB_ERR_CORRUPT,
-					     "%s: %s past end of file",
-					     pname(c->p), what);
+			*err = cab_int_set_error(c->cab, CAB_ERR_CORRUPT,
+						 "%s: %s past end of file",
+						 pname(c->p), what);
 			return NULL;
 		}
 		size_t want = sizeof(c->buf);
@@ -137,10 +138,11 @@ static const uint8_t *cur_get(struct cursor *c, size_t n, const char *what,
 			memcpy(c->buf, c->p->part.mem + c->p->part.base + at,
 			       want);
 		} else {
-			ssize_t r = hvo_pread_full(c->p->part.fd, c->buf, want,
+			ssize_t r =
+				hvo_int_pread_full(c->p->part.fd, c->buf, want,
 						   c->p->part.base + at);
 			if (r < 0 || (size_t)r < n) {
-				*err = cab_set_error(
+				*err = cab_int_set_error(
 					c->cab,
 					r < 0 ? CAB_ERR_IO : CAB_ERR_CORRUPT,
 					"%s: reading %s: %s", pname(c->p), what,
@@ -189,24 +191,25 @@ static int cur_string(struct cursor *c, const char *what, bool permit_empty,
 			  : 0;
 	int err = 0;
 	if (avail == 0)
-		return cab_set_error(c->cab, CAB_ERR_CORRUPT,
-				     "%s: %s past end of file", pname(c->p),
-				     what);
+		return cab_int_set_error(c->cab, CAB_ERR_CORRUPT,
+					 "%s: %s past end of file", pname(c->p),
+					 what);
 	const uint8_t *p = cur_get(c, avail, what, &err);
 	if (p == NULL)
 		return err;
 	const uint8_t *nul = memchr(p, 0, avail);
 	if (nul == NULL)
-		return cab_set_error(c->cab, CAB_ERR_CORRUPT,
-				     "%s: %s has no NUL within %u bytes",
-				     pname(c->p), what, CAB_NAME_MAX);
+		return cab_int_set_error(c->cab, CAB_ERR_CORRUPT,
+					 "%s: %s has no NUL within %u bytes",
+					 pname(c->p), what, CAB_NAME_MAX);
 	size_t len = (size_t)(nul - p);
 	if (len == 0 && !permit_empty)
-		return cab_set_error(c->cab, CAB_ERR_CORRUPT, "%s: %s is empty",
-				     pname(c->p), what);
+		return cab_int_set_error(c->cab, CAB_ERR_CORRUPT,
+					 "%s: %s is empty", pname(c->p), what);
 	uint8_t *s = malloc(len + 1);
 	if (s == NULL)
-		return cab_set_error(c->cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(c->cab, CAB_ERR_NOMEM,
+					 "out of memory");
 	memcpy(s, p, len + 1);
 	cur_seek(c, at + len + 1);
 	*s_ret = s;
@@ -237,7 +240,7 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 {
 	struct cursor *c = malloc(sizeof(*c));
 	if (c == NULL)
-		return cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 	c->cab = cab;
 	c->p = p;
 	c->off = 0;
@@ -247,17 +250,18 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 	struct cab_cabinet_info *info = &p->part.info;
 
 	if (psize(p) < 4) {
-		err = cab_set_error(cab, CAB_ERR_NOT_CAB,
-				    "%s: not a cabinet (file too short)", name);
+		err = cab_int_set_error(cab, CAB_ERR_NOT_CAB,
+					"%s: not a cabinet (file too short)",
+					name);
 		goto out;
 	}
 	const uint8_t *h = cur_get(c, 4, "signature", &err);
 	if (h == NULL)
 		goto out;
 	if (memcmp(h, "MSCF", 4) != 0) {
-		err = cab_set_error(cab, CAB_ERR_NOT_CAB,
-				    "%s: not a cabinet (no MSCF signature)",
-				    name);
+		err = cab_int_set_error(cab, CAB_ERR_NOT_CAB,
+					"%s: not a cabinet (no MSCF signature)",
+					name);
 		goto out;
 	}
 	cur_seek(c, 0);
@@ -272,13 +276,13 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 	info->index = get_le16(h + CFHEADER_ICABINET);
 	/* Versions other than 1.3 exist in the wild (libmspack only warns). */
 	if (nfolders == 0) {
-		err = cab_set_error(cab, CAB_ERR_CORRUPT,
-				    "%s: header: no folders", name);
+		err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+					"%s: header: no folders", name);
 		goto out;
 	}
 	if (nfiles == 0) {
-		err = cab_set_error(cab, CAB_ERR_CORRUPT,
-				    "%s: header: no files", name);
+		err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+					"%s: header: no files", name);
 		goto out;
 	}
 	if (info->flags & CFHDR_RESERVE_PRESENT) {
@@ -292,10 +296,10 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 		 * and the bound against the file size below still holds. */
 		uint64_t at = cur_tell(c);
 		if (!hvo_in_bounds(at, info->header_reserve, psize(p))) {
-			err = cab_set_error(cab, CAB_ERR_CORRUPT,
-					    "%s: header reserve (%u bytes) "
-					    "past end of file",
-					    name, info->header_reserve);
+			err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+						"%s: header reserve (%u bytes) "
+						"past end of file",
+						name, info->header_reserve);
 			goto out;
 		}
 		cur_seek(c, at + info->header_reserve);
@@ -326,14 +330,14 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 	uint64_t left = psize(p) - here;
 	if ((uint64_t)nfolders * (CFFOLDER_SIZE + info->folder_reserve) >
 	    left) {
-		err = cab_set_error(cab, CAB_ERR_CORRUPT,
-				    "%s: %u folders do not fit in the file",
-				    name, nfolders);
+		err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+					"%s: %u folders do not fit in the file",
+					name, nfolders);
 		goto out;
 	}
 	p->folders = calloc(nfolders, sizeof(*p->folders));
 	if (p->folders == NULL) {
-		err = cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		err = cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (unsigned i = 0; i < nfolders; i++) {
@@ -357,15 +361,15 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 	here = cur_tell(c);
 	left = here <= psize(p) ? psize(p) - here : 0;
 	if ((uint64_t)nfiles * (CFFILE_SIZE + 2) > left) {
-		err = cab_set_error(cab, CAB_ERR_CORRUPT,
-				    "%s: %u file entries do not fit in the "
-				    "file",
-				    name, nfiles);
+		err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+					"%s: %u file entries do not fit in the "
+					"file",
+					name, nfiles);
 		goto out;
 	}
 	p->files = calloc(nfiles, sizeof(*p->files));
 	if (p->files == NULL) {
-		err = cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		err = cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (unsigned i = 0; i < nfiles; i++) {
@@ -385,18 +389,19 @@ static int parse_cabinet(struct cab *cab, struct parsed *p)
 			goto out;
 		if (f->ifolder < IFOLD_CONTINUED_FROM_PREV &&
 		    f->ifolder >= nfolders) {
-			err = cab_set_error(cab, CAB_ERR_CORRUPT,
-					    "%s: file %u: folder index %u "
-					    "out of range (%u folders)",
-					    name, i, f->ifolder, nfolders);
+			err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+						"%s: file %u: folder index %u "
+						"out of range (%u folders)",
+						name, i, f->ifolder, nfolders);
 			goto out;
 		}
 		/* No folder holds more than 65535 blocks of 32 KiB. */
 		if ((uint64_t)f->offset + f->size > CAB_FOLDER_MAX_BYTES) {
-			err = cab_set_error(cab, CAB_ERR_CORRUPT,
-					    "%s: file %u: offset %u + size %u "
-					    "is beyond the largest folder",
-					    name, i, f->offset, f->size);
+			err = cab_int_set_error(
+				cab, CAB_ERR_CORRUPT,
+				"%s: file %u: offset %u + size %u "
+				"is beyond the largest folder",
+				name, i, f->offset, f->size);
 			goto out;
 		}
 		if (f->ifolder == IFOLD_CONTINUED_FROM_PREV ||
@@ -443,7 +448,8 @@ static uint64_t next_signature(struct parsed *p, uint64_t from)
 		if (p->part.mem) {
 			b = p->part.mem + from;
 		} else {
-			ssize_t r = hvo_pread_full(p->part.fd, buf, want, from);
+			ssize_t r =
+				hvo_int_pread_full(p->part.fd, buf, want, from);
 			if (r < 4)
 				return UINT64_MAX;
 			want = (size_t)r;
@@ -493,12 +499,12 @@ static int load_file(struct cab *cab, const char *path, struct parsed **p_ret)
 {
 	struct parsed *p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 	p->part.fd = -1;
 	p->part.path = strdup(path);
 	if (p->part.path == NULL) {
 		free(p);
-		return cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 	}
 	p->part.info.path = p->part.path;
 	p->part.fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -506,13 +512,13 @@ static int load_file(struct cab *cab, const char *path, struct parsed **p_ret)
 	if (p->part.fd < 0 || fstat(p->part.fd, &st) != 0) {
 		int e = errno;
 		parsed_free(p);
-		return cab_set_error(cab, CAB_ERR_IO, "%s: %s", path,
-				     strerror(e));
+		return cab_int_set_error(cab, CAB_ERR_IO, "%s: %s", path,
+					 strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		parsed_free(p);
-		return cab_set_error(cab, CAB_ERR_IO, "%s: not a regular file",
-				     path);
+		return cab_int_set_error(cab, CAB_ERR_IO,
+					 "%s: not a regular file", path);
 	}
 	p->dev = st.st_dev;
 	p->ino = st.st_ino;
@@ -621,7 +627,7 @@ static int build_set(struct cab *cab, struct parsed **ps, size_t n,
 	cab->folders = calloc(maxfolders, sizeof(*cab->folders));
 	cab->entries = calloc(maxfiles, sizeof(*cab->entries));
 	if (!cab->parts || !cab->folders || !cab->entries)
-		return cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < n; k++) {
 		cab->parts[k] = ps[k]->part;
 		/* The part now owns path, fd and names. */
@@ -645,7 +651,7 @@ static int build_set(struct cab *cab, struct parsed **ps, size_t n,
 			if (i == 0 && merge) {
 				f = &cab->folders[nf - 1];
 				if (f->info.type_compress != rf->type)
-					return cab_set_error(
+					return cab_int_set_error(
 						cab, CAB_ERR_CORRUPT,
 						"%s: folder 0 continues a "
 						"folder of another "
@@ -667,8 +673,8 @@ static int build_set(struct cab *cab, struct parsed **ps, size_t n,
 			struct cab_span *sp = realloc(
 				f->spans, (f->nspans + 1) * sizeof(*sp));
 			if (sp == NULL)
-				return cab_set_error(cab, CAB_ERR_NOMEM,
-						     "out of memory");
+				return cab_int_set_error(cab, CAB_ERR_NOMEM,
+							 "out of memory");
 			f->spans = sp;
 			sp[f->nspans].part = (unsigned)k;
 			sp[f->nspans].offset = rf->coff;
@@ -734,12 +740,12 @@ static int build_set(struct cab *cab, struct parsed **ps, size_t n,
 			e->hour = rf->time >> 11;
 			e->minute = (rf->time >> 5) & 63;
 			e->second = (rf->time & 31) * 2;
-			e->name = cab_name_to_utf8(
+			e->name = cab_int_name_to_utf8(
 				e->raw_name, e->raw_name_len,
 				(rf->attribs & CAB_ATTR_UTF_NAME) != 0);
 			if (e->name == NULL)
-				return cab_set_error(cab, CAB_ERR_NOMEM,
-						     "out of memory");
+				return cab_int_set_error(cab, CAB_ERR_NOMEM,
+							 "out of memory");
 		}
 	}
 	cab->nentries = ne;
@@ -763,8 +769,8 @@ int cab_open(const char *path, unsigned flags, struct cab **cab_ret)
 	/* The set, in order, built outwards from the named part. */
 	struct parsed **ps = calloc(2 * CAB_MAX_SET + 1, sizeof(*ps));
 	if (ps == NULL)
-		return cab->err = cab_set_error(cab, CAB_ERR_NOMEM,
-						"out of memory");
+		return cab->err = cab_int_set_error(cab, CAB_ERR_NOMEM,
+						    "out of memory");
 	size_t lo = CAB_MAX_SET, hi = CAB_MAX_SET; /* ps[lo..hi] */
 	bool missing_prev = false, missing_next = false;
 	int err = load_file(cab, path, &ps[lo]);
@@ -779,7 +785,7 @@ int cab_open(const char *path, unsigned flags, struct cab **cab_ret)
 				if (nm == NULL)
 					break;
 				if (hi - lo + 1 >= CAB_MAX_SET) {
-					err = cab_set_error(
+					err = cab_int_set_error(
 						cab, CAB_ERR_CORRUPT,
 						"%s: cabinet set longer than "
 						"%u cabinets",
@@ -834,8 +840,8 @@ int cab_open_mem(const void *data, size_t len, unsigned flags,
 		return CAB_ERR_NOMEM;
 	struct parsed *p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return cab->err = cab_set_error(cab, CAB_ERR_NOMEM,
-						"out of memory");
+		return cab->err = cab_int_set_error(cab, CAB_ERR_NOMEM,
+						    "out of memory");
 	p->part.fd = -1;
 	p->part.mem = data;
 	p->part.info.file_size = len;
@@ -852,7 +858,7 @@ void cab_close(struct cab *cab)
 {
 	if (cab == NULL)
 		return;
-	cab_stream_free(cab->stream);
+	cab_int_stream_free(cab->stream);
 	for (size_t i = 0; i < cab->nparts; i++) {
 		struct cab_part *p = &cab->parts[i];
 		if (p->fd >= 0)

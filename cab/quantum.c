@@ -343,7 +343,7 @@ static int quantum_decode(void *state, const uint8_t *in, size_t in_len,
 	return 0;
 }
 
-const struct cab_codec_ops cab_quantum_ops = {
+const struct cab_codec_ops cab_int_quantum_ops = {
 	.create = quantum_create,
 	.decode = quantum_decode,
 	.free = quantum_free,

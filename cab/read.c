@@ -18,7 +18,7 @@ static int entry_seek(struct cab *cab, size_t i)
 	/* libmspack refuses the same way before decoding anything: no
 	 * member can end beyond what the folder's blocks can hold. */
 	if ((uint64_t)e->offset + e->size > f->max_bytes)
-		return cab_set_error(
+		return cab_int_set_error(
 			cab,
 			f->missing_next ? CAB_ERR_SET_INCOMPLETE
 					: CAB_ERR_CORRUPT,
@@ -29,7 +29,7 @@ static int entry_seek(struct cab *cab, size_t i)
 					: "");
 	if (e->size == 0)
 		return 0;
-	return cab_stream_seek(cab, e->folder, e->offset);
+	return cab_int_stream_seek(cab, e->folder, e->offset);
 }
 
 /* Prefixes the handle's message with the member name. */
@@ -37,19 +37,19 @@ static int entry_error(struct cab *cab, size_t i, int err)
 {
 	char tmp[sizeof(cab->errmsg)];
 	memcpy(tmp, cab->errmsg, sizeof(tmp));
-	return cab_set_error(cab, err, "%s: %s", cab->entries[i].name, tmp);
+	return cab_int_set_error(cab, err, "%s: %s", cab->entries[i].name, tmp);
 }
 
 int cab_read_entry(struct cab *cab, size_t index, cab_write_fn write, void *ctx)
 {
 	if (cab == NULL || cab->err || index >= cab->nentries)
-		return cab ? cab_set_error(cab, CAB_ERR_INVALID, "no entry %zu",
-					   index)
+		return cab ? cab_int_set_error(cab, CAB_ERR_INVALID,
+					       "no entry %zu", index)
 			   : CAB_ERR_INVALID;
 	int err = entry_seek(cab, index);
 	if (!err && cab->entries[index].size)
-		err = cab_stream_read(cab, cab->entries[index].size, write,
-				      ctx);
+		err = cab_int_stream_read(cab, cab->entries[index].size, write,
+					  ctx);
 	if (err && err != CAB_ERR_ABORTED &&
 	    strncmp(cab->errmsg, cab->entries[index].name,
 		    strlen(cab->entries[index].name)) != 0)
@@ -75,17 +75,18 @@ int cab_read_entry_alloc(struct cab *cab, size_t index, size_t max,
 {
 	*buf_ret = NULL;
 	if (cab == NULL || cab->err || index >= cab->nentries)
-		return cab ? cab_set_error(cab, CAB_ERR_INVALID, "no entry %zu",
-					   index)
+		return cab ? cab_int_set_error(cab, CAB_ERR_INVALID,
+					       "no entry %zu", index)
 			   : CAB_ERR_INVALID;
 	const struct cab_entry *e = &cab->entries[index];
 	if (e->size > max)
-		return cab_set_error(cab, CAB_ERR_TOO_LARGE,
-				     "%s: %u bytes, more than the %zu allowed",
-				     e->name, e->size, max);
+		return cab_int_set_error(
+			cab, CAB_ERR_TOO_LARGE,
+			"%s: %u bytes, more than the %zu allowed", e->name,
+			e->size, max);
 	struct membuf m = { .buf = malloc((size_t)e->size + 1), .len = 0 };
 	if (m.buf == NULL)
-		return cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 	int err = cab_read_entry(cab, index, to_buffer, &m);
 	if (err) {
 		free(m.buf);
@@ -118,20 +119,20 @@ int cab_read_entries(struct cab *cab, const size_t *indices, size_t n,
 		     const struct cab_visitor *v, void *ctx)
 {
 	if (cab == NULL || cab->err || v == NULL || v->write == NULL)
-		return cab ? cab_set_error(cab, CAB_ERR_INVALID,
-					   "invalid arguments")
+		return cab ? cab_int_set_error(cab, CAB_ERR_INVALID,
+					       "invalid arguments")
 			   : CAB_ERR_INVALID;
 	if (indices == NULL)
 		n = cab->nentries;
 	struct order_key *order = malloc((n ? n : 1) * sizeof(*order));
 	if (order == NULL)
-		return cab_set_error(cab, CAB_ERR_NOMEM, "out of memory");
+		return cab_int_set_error(cab, CAB_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < n; k++) {
 		size_t i = indices ? indices[k] : k;
 		if (i >= cab->nentries) {
 			free(order);
-			return cab_set_error(cab, CAB_ERR_INVALID,
-					     "no entry %zu", i);
+			return cab_int_set_error(cab, CAB_ERR_INVALID,
+						 "no entry %zu", i);
 		}
 		order[k].folder = cab->entries[i].folder;
 		order[k].offset = cab->entries[i].offset;
@@ -147,10 +148,9 @@ int cab_read_entries(struct cab *cab, const size_t *indices, size_t n,
 			if (b == 1)
 				continue;
 			if (b != 0) {
-				first_err =
-					first_err
-						? first_err
-						: cab_set_error(cab,
+				first_err = first_err ? first_err
+						      : cab_int_set_error(
+								cab,
 								CAB_ERR_ABORTED,
 								"stopped by "
 								"the caller");

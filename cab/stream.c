@@ -40,7 +40,7 @@ struct cab_stream {
 	uint8_t out[CAB_BLOCK_MAX];
 };
 
-uint32_t cab_checksum(const uint8_t *data, size_t len, uint32_t seed)
+uint32_t cab_int_checksum(const uint8_t *data, size_t len, uint32_t seed)
 {
 	uint64_t acc = 0;
 	size_t i = 0;
@@ -68,7 +68,7 @@ uint32_t cab_checksum(const uint8_t *data, size_t len, uint32_t seed)
 	return sum ^ ul;
 }
 
-void cab_stream_free(struct cab_stream *s)
+void cab_int_stream_free(struct cab_stream *s)
 {
 	if (s == NULL)
 		return;
@@ -99,8 +99,8 @@ static int stream_start(struct cab *cab, unsigned folder)
 	if (s == NULL) {
 		s = malloc(sizeof(*s));
 		if (s == NULL)
-			return cab_set_error(cab, CAB_ERR_NOMEM,
-					     "out of memory");
+			return cab_int_set_error(cab, CAB_ERR_NOMEM,
+						 "out of memory");
 		s->ops = NULL;
 		s->codec = NULL;
 		cab->stream = s;
@@ -119,11 +119,12 @@ static int stream_start(struct cab *cab, unsigned folder)
 	s->out_len = s->out_off = 0;
 	s->carry = 0;
 	if (f->missing_prev) {
-		cab_set_error(cab, CAB_ERR_SET_INCOMPLETE,
-			      "%s: folder %u continues from cabinet \"%s\", "
-			      "which was not found",
-			      part_name(cab, f->spans[0].part), folder,
-			      cab->parts[f->spans[0].part].prev_name);
+		cab_int_set_error(
+			cab, CAB_ERR_SET_INCOMPLETE,
+			"%s: folder %u continues from cabinet \"%s\", "
+			"which was not found",
+			part_name(cab, f->spans[0].part), folder,
+			cab->parts[f->spans[0].part].prev_name);
 		return stream_fail(cab, s, CAB_ERR_SET_INCOMPLETE);
 	}
 	const char *why = NULL;
@@ -132,28 +133,30 @@ static int stream_start(struct cab *cab, unsigned folder)
 	case CAB_METHOD_NONE:
 		break;
 	case CAB_METHOD_MSZIP:
-		s->ops = &cab_mszip_ops;
+		s->ops = &cab_int_mszip_ops;
 		break;
 	case CAB_METHOD_LZX:
-		s->ops = &cab_lzx_ops;
+		s->ops = &cab_int_lzx_ops;
 		break;
 	case CAB_METHOD_QUANTUM:
-		s->ops = &cab_quantum_ops;
+		s->ops = &cab_int_quantum_ops;
 		break;
 	default:
-		cab_set_error(cab, CAB_ERR_UNSUPPORTED,
-			      "%s: folder %u: unknown compression type 0x%04x",
-			      part_name(cab, f->spans[0].part), folder,
-			      f->info.type_compress);
+		cab_int_set_error(
+			cab, CAB_ERR_UNSUPPORTED,
+			"%s: folder %u: unknown compression type 0x%04x",
+			part_name(cab, f->spans[0].part), folder,
+			f->info.type_compress);
 		return stream_fail(cab, s, CAB_ERR_UNSUPPORTED);
 	}
 	if (s->ops) {
 		err = s->ops->create(f->info.type_compress, &s->codec, &why);
 		if (err) {
 			s->ops = NULL;
-			cab_set_error(cab, err, "%s: folder %u: %s",
-				      part_name(cab, f->spans[0].part), folder,
-				      why ? why : cab_strerror(err));
+			cab_int_set_error(cab, err, "%s: folder %u: %s",
+					  part_name(cab, f->spans[0].part),
+					  folder,
+					  why ? why : cab_strerror(err));
 			return stream_fail(cab, s, err);
 		}
 	}
@@ -179,7 +182,7 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 		}
 		if (s->span >= f->nspans) {
 			if (f->missing_next)
-				err = cab_set_error(
+				err = cab_int_set_error(
 					cab, CAB_ERR_SET_INCOMPLETE,
 					"folder %u continues in cabinet "
 					"\"%s\", "
@@ -188,7 +191,7 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 					cab->parts[f->info.last_cabinet]
 						.next_name);
 			else
-				err = cab_set_error(
+				err = cab_int_set_error(
 					cab, CAB_ERR_CORRUPT,
 					"folder %u: data ends after %u blocks "
 					"(%llu bytes) but members need more",
@@ -203,31 +206,31 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 		char what[64];
 		snprintf(what, sizeof(what), "folder %u block %u", s->folder,
 			 s->block_no);
-		if ((err = cab_part_read(cab, part, s->next_off, hdr,
-					 CFDATA_SIZE, what)))
+		if ((err = cab_int_part_read(cab, part, s->next_off, hdr,
+					     CFDATA_SIZE, what)))
 			return stream_fail(cab, s, err);
 		uint32_t csum = get_le32(hdr + CFDATA_CSUM);
 		unsigned cbdata = get_le16(hdr + CFDATA_CBDATA);
 		uncomp = get_le16(hdr + CFDATA_CBUNCOMP);
 		if (cbdata > CAB_INPUT_MAX || uncomp > CAB_BLOCK_MAX ||
 		    have + cbdata > STREAM_IN_SIZE - CAB_INPUT_PAD) {
-			err = cab_set_error(cab, CAB_ERR_CORRUPT,
-					    "%s: %s: impossible sizes "
-					    "(cbData %u, cbUncomp %u)",
-					    part_name(cab, part), what, cbdata,
-					    uncomp);
+			err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+						"%s: %s: impossible sizes "
+						"(cbData %u, cbUncomp %u)",
+						part_name(cab, part), what,
+						cbdata, uncomp);
 			return stream_fail(cab, s, err);
 		}
 		uint64_t data_off =
 			s->next_off + CFDATA_SIZE + p->info.data_reserve;
-		if ((err = cab_part_read(cab, part, data_off, s->in + have,
-					 cbdata, what)))
+		if ((err = cab_int_part_read(cab, part, data_off, s->in + have,
+					     cbdata, what)))
 			return stream_fail(cab, s, err);
 		if (csum != 0 && !(cab->flags & CAB_OPEN_IGNORE_CHECKSUMS)) {
-			uint32_t c = cab_checksum(s->in + have, cbdata, 0);
-			c = cab_checksum(hdr + CFDATA_CBDATA, 4, c);
+			uint32_t c = cab_int_checksum(s->in + have, cbdata, 0);
+			c = cab_int_checksum(hdr + CFDATA_CBDATA, 4, c);
 			if (c != csum) {
-				err = cab_set_error(
+				err = cab_int_set_error(
 					cab, CAB_ERR_CHECKSUM,
 					"%s: %s: checksum mismatch (stored "
 					"0x%08x, computed 0x%08x)",
@@ -244,10 +247,10 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 		/* cbUncomp 0: the block continues in the next cabinet; it
 		 * must be the last block of this one. */
 		if (s->span_block != f->spans[s->span].nblocks) {
-			err = cab_set_error(cab, CAB_ERR_CORRUPT,
-					    "%s: %s: empty block inside a "
-					    "cabinet",
-					    part_name(cab, part), what);
+			err = cab_int_set_error(cab, CAB_ERR_CORRUPT,
+						"%s: %s: empty block inside a "
+						"cabinet",
+						part_name(cab, part), what);
 			return stream_fail(cab, s, err);
 		}
 	}
@@ -257,11 +260,11 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 	s->out_len = 0;
 	if (s->ops == NULL) {
 		if (have != uncomp) {
-			err = cab_set_error(cab, CAB_ERR_DATA,
-					    "folder %u block %u: stored block "
-					    "of %zu bytes claims %u",
-					    s->folder, s->block_no, have,
-					    uncomp);
+			err = cab_int_set_error(
+				cab, CAB_ERR_DATA,
+				"folder %u block %u: stored block "
+				"of %zu bytes claims %u",
+				s->folder, s->block_no, have, uncomp);
 			return stream_fail(cab, s, err);
 		}
 		memcpy(s->out, s->in, have);
@@ -272,9 +275,10 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 		err = s->ops->decode(s->codec, s->in, have, s->out, uncomp,
 				     &consumed, &why);
 		if (err) {
-			cab_set_error(cab, err, "folder %u (%s) block %u: %s",
-				      s->folder, f->method_name, s->block_no,
-				      why ? why : cab_strerror(err));
+			cab_int_set_error(
+				cab, err, "folder %u (%s) block %u: %s",
+				s->folder, f->method_name, s->block_no,
+				why ? why : cab_strerror(err));
 			return stream_fail(cab, s, err);
 		}
 		if (consumed > have)
@@ -289,7 +293,7 @@ static int next_block(struct cab *cab, struct cab_stream *s)
 	return 0;
 }
 
-int cab_stream_seek(struct cab *cab, unsigned folder, uint64_t offset)
+int cab_int_stream_seek(struct cab *cab, unsigned folder, uint64_t offset)
 {
 	struct cab_stream *s = cab->stream;
 	int err;
@@ -314,8 +318,8 @@ int cab_stream_seek(struct cab *cab, unsigned folder, uint64_t offset)
 	}
 }
 
-int cab_stream_read(struct cab *cab, uint64_t len, cab_write_fn write,
-		    void *ctx)
+int cab_int_stream_read(struct cab *cab, uint64_t len, cab_write_fn write,
+			void *ctx)
 {
 	struct cab_stream *s = cab->stream;
 	int err;
@@ -333,8 +337,8 @@ int cab_stream_read(struct cab *cab, uint64_t len, cab_write_fn write,
 		if (n > len)
 			n = (size_t)len;
 		if (write(ctx, s->out + s->out_off, n) != 0)
-			return cab_set_error(cab, CAB_ERR_ABORTED,
-					     "stopped by the caller");
+			return cab_int_set_error(cab, CAB_ERR_ABORTED,
+						 "stopped by the caller");
 		s->out_off += n;
 		len -= n;
 	}

@@ -141,7 +141,7 @@ static int add(struct cab_writer *w, const char *name, uint64_t size,
 	if (nl == 0 || nl >= CAB_NAME_MAX)
 		return werr(w, CAB_ERR_INVALID,
 			    "\"%s\": a member name has 1 to 255 bytes", name);
-	if (!hvo_utf8_valid(name, nl))
+	if (!hvo_int_utf8_valid(name, nl))
 		return werr(w, CAB_ERR_INVALID, "\"%s\": not valid UTF-8",
 			    name);
 	bool utf8 = false;
@@ -240,7 +240,7 @@ static int out_write(struct cab_writer *w, const void *buf, size_t len)
 	if (w->pos + len > WRITER_MAX_CABINET)
 		return werr(w, CAB_ERR_LIMIT,
 			    "%s: the cabinet would exceed 4 GiB", w->path);
-	int e = hvo_write_all(w->af.fd, buf, len);
+	int e = hvo_int_write_all(w->af.fd, buf, len);
 	if (e)
 		return werr(w, e == ENOSPC ? CAB_ERR_NOSPACE : CAB_ERR_IO,
 			    "%s: write: %s", w->path, strerror(e));
@@ -289,8 +289,8 @@ static int emit_block(struct cab_writer *w)
 	uint8_t hdr[CFDATA_SIZE];
 	put_le16(hdr + CFDATA_CBDATA, (uint16_t)dlen);
 	put_le16(hdr + CFDATA_CBUNCOMP, (uint16_t)w->block_len);
-	uint32_t sum = cab_checksum(data, dlen, 0);
-	sum = cab_checksum(hdr + CFDATA_CBDATA, 4, sum);
+	uint32_t sum = cab_int_checksum(data, dlen, 0);
+	sum = cab_int_checksum(hdr + CFDATA_CBDATA, 4, sum);
 	put_le32(hdr + CFDATA_CSUM, sum);
 	int err;
 	if ((err = out_write(w, hdr, sizeof(hdr))) ||
@@ -367,7 +367,7 @@ int cab_writer_finish(struct cab_writer *w)
 	uint8_t *hdr = calloc(1, (size_t)hsize);
 	if (hdr == NULL)
 		return werr(w, CAB_ERR_NOMEM, "out of memory");
-	int e = hvo_atomic_open(w->path, 0644, &w->af);
+	int e = hvo_int_atomic_open(w->path, 0644, &w->af);
 	if (e) {
 		free(hdr);
 		return werr(w, CAB_ERR_IO, "%s: %s", w->path, strerror(e));
@@ -434,12 +434,12 @@ int cab_writer_finish(struct cab_writer *w)
 	/* A set ID from the clock, as makecab picks one per run. */
 	put_le16(hdr + CFHEADER_SETID, (uint16_t)time(NULL));
 	put_le16(hdr + CFHEADER_ICABINET, 0);
-	if ((e = hvo_pwrite_all(w->af.fd, hdr, (size_t)hsize, 0))) {
+	if ((e = hvo_int_pwrite_all(w->af.fd, hdr, (size_t)hsize, 0))) {
 		err = werr(w, CAB_ERR_IO, "%s: write: %s", w->path,
 			   strerror(e));
 		goto out;
 	}
-	e = hvo_atomic_commit(&w->af);
+	e = hvo_int_atomic_commit(&w->af);
 	w->af_open = false;
 	if (e)
 		err = werr(w, e == ENOSPC ? CAB_ERR_NOSPACE : CAB_ERR_IO,
@@ -447,7 +447,7 @@ int cab_writer_finish(struct cab_writer *w)
 out:
 	free(hdr);
 	if (err && w->af_open) {
-		hvo_atomic_abort(&w->af);
+		hvo_int_atomic_abort(&w->af);
 		w->af_open = false;
 	}
 	return err;
@@ -458,7 +458,7 @@ void cab_writer_free(struct cab_writer *w)
 	if (w == NULL)
 		return;
 	if (w->af_open)
-		hvo_atomic_abort(&w->af);
+		hvo_int_atomic_abort(&w->af);
 	if (w->z_init)
 		deflateEnd(&w->z);
 	for (size_t i = 0; i < w->nfiles; i++) {

@@ -23,9 +23,9 @@ static struct reg_hive *fresh(void)
 {
 	static uint8_t hive[RT_HIVE_SIZE];
 	rt_build_hive(hive, 1, 1, 5);
-	struct rg_mem_input in = { .hive = hive, .len = sizeof(hive) };
+	struct reg_int_mem_input in = { .hive = hive, .len = sizeof(hive) };
 	struct reg_hive *h;
-	if (rg_open_mem(&in, REG_OPEN_WRITE, &h) != 0)
+	if (reg_int_open_mem(&in, REG_OPEN_WRITE, &h) != 0)
 		abort();
 	return h;
 }

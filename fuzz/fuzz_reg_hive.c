@@ -72,28 +72,29 @@ static void check_fixups(struct reg_hive *h)
 		abort();
 	memcpy(copy, h->image, len);
 	struct reg_err e = { 0 };
-	if (rg_fixup_image(h, &copy, &len, 7, &e) == 0) {
+	if (reg_int_fixup_image(h, &copy, &len, 7, &e) == 0) {
 		struct regf_base b;
-		regf_base_decode(copy, &b);
+		reg_int_regf_base_decode(copy, &b);
 		struct hive_image im = { .buf = copy,
 					 .len = len,
 					 .hbins_size = b.hbins_size,
 					 .minor = b.minor,
 					 .root = b.root };
 		struct reg_err e2 = { 0 };
-		struct himg_stats st;
-		if (himg_map(&im, &e2) != 0 ||
-		    himg_check(&im, NULL, &st, &e2) || st.single_cell_big != 0)
+		struct reg_int_himg_stats st;
+		if (reg_int_himg_map(&im, &e2) != 0 ||
+		    reg_int_himg_check(&im, NULL, &st, &e2) ||
+		    st.single_cell_big != 0)
 			abort(); /* the fix-ups broke a valid hive */
-		himg_free(&im);
+		reg_int_himg_free(&im);
 	}
 	free(copy);
 }
 
-static void run(const struct rg_mem_input *in)
+static void run(const struct reg_int_mem_input *in)
 {
 	struct reg_hive *h;
-	if (rg_open_mem(in, 0, &h) == 0) {
+	if (reg_int_open_mem(in, 0, &h) == 0) {
 		walk(h, "", 0);
 		if (reg_get_info(h)->state == REG_STATE_CLEAN)
 			check_fixups(h);
@@ -116,7 +117,7 @@ static uint32_t take(const uint8_t **p, size_t *left, uint32_t want,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rg_mem_input in = { 0 };
+	struct reg_int_mem_input in = { 0 };
 	if (size >= 20 && memcmp(data, "HVOREG1\n", 8) == 0) {
 		const uint8_t *p = data + 20;
 		size_t left = size - 20;
@@ -141,8 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* As the LOG1 of a built-in dirty hive (2/1). */
 		static uint8_t hive[RT_HIVE_SIZE];
 		rt_build_hive(hive, 2, 1, 5);
-		struct rg_mem_input dirty = { .hive = hive,
-					      .len = sizeof(hive) };
+		struct reg_int_mem_input dirty = { .hive = hive,
+						   .len = sizeof(hive) };
 		dirty.log[1] = data;
 		dirty.loglen[1] = size;
 		run(&dirty);

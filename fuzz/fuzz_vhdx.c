@@ -51,7 +51,7 @@ static void fix_crc(int fd, uint64_t off, size_t len, size_t csum_off)
 		abort();
 	if (pread(fd, b, len, (off_t)off) == (ssize_t)len) {
 		put_le32(b + csum_off, 0);
-		put_le32(b + csum_off, vx_crc32c(0, b, len));
+		put_le32(b + csum_off, vhdx_int_crc32c(0, b, len));
 		if (pwrite(fd, b, len, (off_t)off) != (ssize_t)len)
 			abort();
 	}

@@ -37,33 +37,36 @@
 static int hivex_image(struct reg_hive *h, uint8_t **buf_ret, size_t *len_ret)
 {
 	*buf_ret = NULL;
-	int fd = rg_scratch_fd();
+	int fd = reg_int_scratch_fd();
 	if (fd < 0)
-		return rg_fail(h, REG_ERR_IO,
-			       "cannot create a scratch file: %s",
-			       strerror(errno));
+		return reg_int_fail(h, REG_ERR_IO,
+				    "cannot create a scratch file: %s",
+				    strerror(errno));
 	char fdpath[64];
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	errno = 0;
 	int rc = 0;
 	if (hivex_commit(h->hx, fdpath, 0) != 0) {
-		rc = rg_fail(h, REG_ERR_HIVEX, "libhivex commit failed: %s",
-			     strerror(errno ? errno : EIO));
+		rc = reg_int_fail(h, REG_ERR_HIVEX,
+				  "libhivex commit failed: %s",
+				  strerror(errno ? errno : EIO));
 	} else {
 		struct stat st;
 		if (fstat(fd, &st) != 0 ||
 		    (uint64_t)st.st_size > REG_MAX_HIVE_SIZE) {
-			rc = rg_fail(h, REG_ERR_IO, "cannot read the image");
+			rc = reg_int_fail(h, REG_ERR_IO,
+					  "cannot read the image");
 		} else {
 			size_t len = (size_t)st.st_size;
 			uint8_t *buf = malloc(len ? len : 1);
 			if (buf == NULL) {
-				rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
-			} else if (hvo_pread_full(fd, buf, len, 0) !=
+				rc = reg_int_fail(h, REG_ERR_NOMEM,
+						  "out of memory");
+			} else if (hvo_int_pread_full(fd, buf, len, 0) !=
 				   (ssize_t)len) {
 				free(buf);
-				rc = rg_fail(h, REG_ERR_IO,
-					     "cannot read the image");
+				rc = reg_int_fail(h, REG_ERR_IO,
+						  "cannot read the image");
 			} else {
 				*buf_ret = buf;
 				*len_ret = len;
@@ -85,8 +88,9 @@ static bool same_file(const char *a, const char *b)
 int reg_commit_to(struct reg_hive *h, const char *path)
 {
 	if (!h->writable)
-		return rg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
-	rg_err_clear(&h->err);
+		return reg_int_fail(h, REG_ERR_READ_ONLY,
+				    "not opened for writing");
+	reg_int_err_clear(&h->err);
 	uint8_t *buf;
 	size_t len;
 	int rc = hivex_image(h, &buf, &len);
@@ -102,22 +106,22 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 		floor = h->base.seq2;
 	if (floor == UINT32_MAX || seq == UINT32_MAX) {
 		free(buf);
-		return rg_fail(h, REG_ERR_UNSUPPORTED,
-			       "sequence number 0xffffffff cannot be "
-			       "followed");
+		return reg_int_fail(h, REG_ERR_UNSUPPORTED,
+				    "sequence number 0xffffffff cannot be "
+				    "followed");
 	}
 	if (seq <= floor)
 		seq = floor + 1;
 	struct reg_err e = { 0 };
-	rc = rg_fixup_image(h, &buf, &len, seq, &e);
+	rc = reg_int_fixup_image(h, &buf, &len, seq, &e);
 	if (rc) {
 		free(buf);
-		return rg_fail(h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
-			       "the image libhivex wrote is unusable: %s",
-			       e.msg);
+		return reg_int_fail(
+			h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
+			"the image libhivex wrote is unusable: %s", e.msg);
 	}
 	bool in_place = same_file(path, h->path);
-	rc = rg_write_checked(h, path, buf, len, true);
+	rc = reg_int_write_checked(h, path, buf, len, true);
 	if (rc) {
 		free(buf);
 		return rc;
@@ -128,17 +132,17 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 	free(h->image);
 	h->image = buf;
 	h->image_len = len;
-	regf_base_decode(buf, &h->base);
-	rg_journal_free(h);
+	reg_int_regf_base_decode(buf, &h->base);
+	reg_int_journal_free(h);
 	h->ntouched = h->ncreated = 0;
-	return rg_attach_hivex(h, h->image, h->image_len);
+	return reg_int_attach_hivex(h, h->image, h->image_len);
 }
 
 int reg_commit(struct reg_hive *h)
 {
 	if (h->in_memory)
-		return rg_fail(h, REG_ERR_INVALID,
-			       "a hive opened from memory has no file to "
-			       "write back to");
+		return reg_int_fail(h, REG_ERR_INVALID,
+				    "a hive opened from memory has no file to "
+				    "write back to");
 	return reg_commit_to(h, h->path);
 }

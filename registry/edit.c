@@ -30,7 +30,7 @@ static size_t utf16_units(const char *s)
 	size_t n = 0;
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		uint32_t cp = hvo_utf8_decode(&p);
+		uint32_t cp = hvo_int_utf8_decode(&p);
 		n += cp >= 0x10000 ? 2 : 1;
 	}
 	return n;
@@ -53,16 +53,16 @@ void reg_names_free(char **names, size_t n)
 	free(names);
 }
 
-int rg_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
-		 size_t *n_ret)
+int reg_int_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
+		      size_t *n_ret)
 {
 	*comps_ret = NULL;
 	*n_ret = 0;
 	if (key == NULL)
 		key = "";
-	if (!hvo_utf8_valid(key, strlen(key)))
-		return rg_fail(h, REG_ERR_INVALID,
-			       "key path is not valid UTF-8");
+	if (!hvo_int_utf8_valid(key, strlen(key)))
+		return reg_int_fail(h, REG_ERR_INVALID,
+				    "key path is not valid UTF-8");
 	while (*key == '\\')
 		key++;
 	size_t len = strlen(key);
@@ -75,7 +75,7 @@ int rg_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
 		cap += key[i] == '\\';
 	char **comps = calloc(cap, sizeof(*comps));
 	if (comps == NULL)
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	size_t n = 0;
 	const char *p = key, *end = key + len;
 	while (p <= end) {
@@ -84,21 +84,21 @@ int rg_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
 			q = end;
 		if (q == p) {
 			reg_names_free(comps, n);
-			return rg_fail(h, REG_ERR_INVALID,
-				       "key path '%.*s' has an empty "
-				       "component",
-				       (int)len, key);
+			return reg_int_fail(h, REG_ERR_INVALID,
+					    "key path '%.*s' has an empty "
+					    "component",
+					    (int)len, key);
 		}
 		comps[n] = strndup(p, (size_t)(q - p));
 		if (comps[n] == NULL) {
 			reg_names_free(comps, n);
-			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+			return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 		}
 		if (utf16_units(comps[n]) > REG_MAX_KEY_NAME) {
-			rg_fail(h, REG_ERR_INVALID,
-				"key name '%.40s...' is longer than %u "
-				"characters",
-				comps[n], REG_MAX_KEY_NAME);
+			reg_int_fail(h, REG_ERR_INVALID,
+				     "key name '%.40s...' is longer than %u "
+				     "characters",
+				     comps[n], REG_MAX_KEY_NAME);
 			reg_names_free(comps, n + 1);
 			return REG_ERR_INVALID;
 		}
@@ -127,8 +127,8 @@ static char *key_normalise(const char *key)
 
 static int hivex_error(struct reg_hive *h, const char *what)
 {
-	return rg_fail(h, REG_ERR_HIVEX, "libhivex: %s: %s", what,
-		       strerror(errno ? errno : EIO));
+	return reg_int_fail(h, REG_ERR_HIVEX, "libhivex: %s: %s", what,
+			    strerror(errno ? errno : EIO));
 }
 
 /*
@@ -150,7 +150,7 @@ static int scan_names(struct reg_hive *h, size_t *items,
 			rc = hivex_error(h, what);
 			break;
 		}
-		bool eq = rg_name_eq(n, name);
+		bool eq = reg_int_name_eq(n, name);
 		free(n);
 		if (eq) {
 			*found_ret = items[i];
@@ -212,7 +212,7 @@ static int note_touched(struct reg_hive *h, hive_node_h node)
 		return 0;
 	if (push((void **)&h->touched, &h->ntouched, &h->touched_cap,
 		 sizeof(*h->touched)))
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	h->touched[h->ntouched - 1] = node;
 	return 0;
 }
@@ -226,7 +226,7 @@ static int add_child(struct reg_hive *h, hive_node_h parent, const char *name,
 		return hivex_error(h, "creating a key");
 	if (push((void **)&h->created, &h->ncreated, &h->created_cap,
 		 sizeof(*h->created)))
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	h->created[h->ncreated - 1] =
 		(struct created_key){ .parent = parent, .node = c };
 	*child_ret = c;
@@ -234,12 +234,12 @@ static int add_child(struct reg_hive *h, hive_node_h parent, const char *name,
 	return rc ? rc : note_touched(h, c);
 }
 
-int rg_lookup(struct reg_hive *h, const char *key, bool create,
-	      hive_node_h *node_ret)
+int reg_int_lookup(struct reg_hive *h, const char *key, bool create,
+		   hive_node_h *node_ret)
 {
 	char **comps;
 	size_t n;
-	int rc = rg_key_split(h, key, &comps, &n);
+	int rc = reg_int_key_split(h, key, &comps, &n);
 	if (rc)
 		return rc;
 	hive_node_h node = hivex_root(h->hx);
@@ -254,10 +254,10 @@ int rg_lookup(struct reg_hive *h, const char *key, bool create,
 			break;
 		if (child == 0) {
 			if (!create) {
-				rc = rg_fail(h, REG_ERR_NOT_FOUND,
-					     "key '%s' not found (no "
-					     "subkey '%s')",
-					     key, comps[i]);
+				rc = reg_int_fail(h, REG_ERR_NOT_FOUND,
+						  "key '%s' not found (no "
+						  "subkey '%s')",
+						  key, comps[i]);
 				break;
 			}
 			rc = add_child(h, node, comps[i], &child);
@@ -314,7 +314,7 @@ static int read_value(struct reg_hive *h, hive_value_h vh,
 		free(data);
 		free(out->name);
 		out->name = NULL;
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	memcpy(copy, data, len);
 	copy[len] = copy[len + 1] = 0;
@@ -328,9 +328,9 @@ static int read_value(struct reg_hive *h, hive_value_h vh,
 int reg_key_exists(struct reg_hive *h, const char *key, bool *exists_ret)
 {
 	hive_node_h node;
-	int rc = rg_lookup(h, key, false, &node);
+	int rc = reg_int_lookup(h, key, false, &node);
 	if (rc == REG_ERR_NOT_FOUND) {
-		rg_err_clear(&h->err);
+		reg_int_err_clear(&h->err);
 		*exists_ret = false;
 		return 0;
 	}
@@ -345,7 +345,7 @@ int reg_get_value(struct reg_hive *h, const char *key, const char *name,
 	if (name == NULL)
 		name = "";
 	hive_node_h node;
-	int rc = rg_lookup(h, key, false, &node);
+	int rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
 	hive_value_h vh;
@@ -353,12 +353,12 @@ int reg_get_value(struct reg_hive *h, const char *key, const char *name,
 	if (rc)
 		return rc;
 	if (vh == 0)
-		return rg_fail(h, REG_ERR_NOT_FOUND,
-			       "value '%s' of key '%s' not found",
-			       *name ? name : "(default)", key ? key : "");
+		return reg_int_fail(h, REG_ERR_NOT_FOUND,
+				    "value '%s' of key '%s' not found",
+				    *name ? name : "(default)", key ? key : "");
 	struct reg_value *v = malloc(sizeof(*v));
 	if (v == NULL)
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	rc = read_value(h, vh, v);
 	if (rc) {
 		free(v);
@@ -374,7 +374,7 @@ int reg_list_values(struct reg_hive *h, const char *key,
 	*values_ret = NULL;
 	*n_ret = 0;
 	hive_node_h node;
-	int rc = rg_lookup(h, key, false, &node);
+	int rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
 	hive_value_h *vals = hivex_node_values(h->hx, node);
@@ -386,7 +386,7 @@ int reg_list_values(struct reg_hive *h, const char *key,
 	struct reg_value *out = calloc(n ? n : 1, sizeof(*out));
 	if (out == NULL) {
 		free(vals);
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		rc = read_value(h, vals[i], &out[i]);
@@ -408,7 +408,7 @@ int reg_list_subkeys(struct reg_hive *h, const char *key, char ***names_ret,
 	*names_ret = NULL;
 	*n_ret = 0;
 	hive_node_h node;
-	int rc = rg_lookup(h, key, false, &node);
+	int rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
 	hive_node_h *kids = hivex_node_children(h->hx, node);
@@ -420,7 +420,7 @@ int reg_list_subkeys(struct reg_hive *h, const char *key, char ***names_ret,
 	char **names = calloc(n ? n : 1, sizeof(*names));
 	if (names == NULL) {
 		free(kids);
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		names[i] = hivex_node_name(h->hx, kids[i]);
@@ -444,7 +444,7 @@ static int journal_add(struct reg_hive *h, enum journal_kind kind,
 {
 	if (push((void **)&h->journal, &h->njournal, &h->journal_cap,
 		 sizeof(*h->journal)))
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	struct journal_entry *j = &h->journal[h->njournal - 1];
 	memset(j, 0, sizeof(*j));
 	j->kind = kind;
@@ -463,12 +463,12 @@ static int journal_add(struct reg_hive *h, enum journal_kind kind,
 		free(j->name);
 		free(j->data);
 		h->njournal--;
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	return 0;
 }
 
-void rg_journal_free(struct reg_hive *h)
+void reg_int_journal_free(struct reg_hive *h)
 {
 	for (size_t i = 0; i < h->njournal; i++) {
 		free(h->journal[i].key);
@@ -485,19 +485,20 @@ void rg_journal_free(struct reg_hive *h)
 static int need_write(struct reg_hive *h)
 {
 	if (!h->writable)
-		return rg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
+		return reg_int_fail(h, REG_ERR_READ_ONLY,
+				    "not opened for writing");
 	return 0;
 }
 
 static int check_value_name(struct reg_hive *h, const char *name)
 {
-	if (!hvo_utf8_valid(name, strlen(name)))
-		return rg_fail(h, REG_ERR_INVALID,
-			       "value name is not valid UTF-8");
+	if (!hvo_int_utf8_valid(name, strlen(name)))
+		return reg_int_fail(h, REG_ERR_INVALID,
+				    "value name is not valid UTF-8");
 	if (utf16_units(name) > REG_MAX_VALUE_NAME)
-		return rg_fail(h, REG_ERR_INVALID,
-			       "value name longer than %u characters",
-			       REG_MAX_VALUE_NAME);
+		return reg_int_fail(h, REG_ERR_INVALID,
+				    "value name longer than %u characters",
+				    REG_MAX_VALUE_NAME);
 	return 0;
 }
 
@@ -507,7 +508,7 @@ int reg_create_key(struct reg_hive *h, const char *key)
 	if (rc)
 		return rc;
 	hive_node_h node;
-	rc = rg_lookup(h, key, true, &node);
+	rc = reg_int_lookup(h, key, true, &node);
 	if (rc)
 		return rc;
 	return journal_add(h, J_CREATE_KEY, key, NULL, 0, NULL, 0);
@@ -519,12 +520,12 @@ int reg_delete_key(struct reg_hive *h, const char *key)
 	if (rc)
 		return rc;
 	hive_node_h node;
-	rc = rg_lookup(h, key, false, &node);
+	rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
 	if (node == hivex_root(h->hx))
-		return rg_fail(h, REG_ERR_INVALID,
-			       "the root key of a hive cannot be deleted");
+		return reg_int_fail(h, REG_ERR_INVALID,
+				    "the root key of a hive cannot be deleted");
 	errno = 0;
 	hive_node_h parent = hivex_node_parent(h->hx, node);
 	if (parent == 0)
@@ -549,14 +550,15 @@ int reg_set_value(struct reg_hive *h, const char *key, const char *name,
 	if (rc)
 		return rc;
 	if (len > REG_MAX_VALUE_SIZE)
-		return rg_fail(h, REG_ERR_TOO_BIG,
-			       "value '%s': %zu bytes of data, more than the "
-			       "%u we write",
-			       name, len, REG_MAX_VALUE_SIZE);
+		return reg_int_fail(
+			h, REG_ERR_TOO_BIG,
+			"value '%s': %zu bytes of data, more than the "
+			"%u we write",
+			name, len, REG_MAX_VALUE_SIZE);
 	if (data == NULL && len > 0)
-		return rg_fail(h, REG_ERR_INVALID, "value data missing");
+		return reg_int_fail(h, REG_ERR_INVALID, "value data missing");
 	hive_node_h node;
-	rc = rg_lookup(h, key, true, &node);
+	rc = reg_int_lookup(h, key, true, &node);
 	if (rc)
 		return rc;
 	hive_value_h existing;
@@ -595,7 +597,7 @@ int reg_delete_value(struct reg_hive *h, const char *key, const char *name)
 	if (name == NULL)
 		name = "";
 	hive_node_h node;
-	rc = rg_lookup(h, key, false, &node);
+	rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
 	hive_value_h target;
@@ -603,9 +605,9 @@ int reg_delete_value(struct reg_hive *h, const char *key, const char *name)
 	if (rc)
 		return rc;
 	if (target == 0)
-		return rg_fail(h, REG_ERR_NOT_FOUND,
-			       "value '%s' of key '%s' not found",
-			       *name ? name : "(default)", key ? key : "");
+		return reg_int_fail(h, REG_ERR_NOT_FOUND,
+				    "value '%s' of key '%s' not found",
+				    *name ? name : "(default)", key ? key : "");
 	/* libhivex replaces a key's whole value set: rebuild it without
 	 * the one to delete. */
 	hive_value_h *vals = hivex_node_values(h->hx, node);
@@ -617,7 +619,7 @@ int reg_delete_value(struct reg_hive *h, const char *key, const char *name)
 	hive_set_value *keep = calloc(n ? n : 1, sizeof(*keep));
 	if (keep == NULL) {
 		free(vals);
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -663,8 +665,9 @@ int reg_set_string(struct reg_hive *h, const char *key, const char *name,
 	size_t len;
 	int rc = reg_encode_string(utf8, &data, &len);
 	if (rc)
-		return rg_fail(h, rc, "value '%s': string is not valid UTF-8",
-			       name ? name : "");
+		return reg_int_fail(h, rc,
+				    "value '%s': string is not valid UTF-8",
+				    name ? name : "");
 	rc = reg_set_value(h, key, name, type, data, len);
 	free(data);
 	return rc;
@@ -677,10 +680,11 @@ int reg_set_multi(struct reg_hive *h, const char *key, const char *name,
 	size_t len;
 	int rc = reg_encode_multi(strs, n, &data, &len);
 	if (rc)
-		return rg_fail(h, rc,
-			       "value '%s': strings must be valid UTF-8 and "
-			       "not empty",
-			       name ? name : "");
+		return reg_int_fail(
+			h, rc,
+			"value '%s': strings must be valid UTF-8 and "
+			"not empty",
+			name ? name : "");
 	rc = reg_set_value(h, key, name, REG_TYPE_MULTI_SZ, data, len);
 	free(data);
 	return rc;
@@ -726,14 +730,14 @@ int reg_apply(struct reg_hive *h, const struct reg_op *ops, size_t n,
 		case REG_OP_DELETE_VALUE:
 			rc = reg_delete_value(h, op->key, op->name);
 			if (rc == REG_ERR_NOT_FOUND) {
-				rg_err_clear(&h->err);
+				reg_int_err_clear(&h->err);
 				rc = 0;
 			}
 			break;
 		default:
-			rc = rg_fail(h, REG_ERR_INVALID,
-				     "operation %zu: unknown kind %d", i,
-				     (int)op->kind);
+			rc = reg_int_fail(h, REG_ERR_INVALID,
+					  "operation %zu: unknown kind %d", i,
+					  (int)op->kind);
 		}
 		if (rc) {
 			if (failed_ret)

@@ -59,7 +59,7 @@ enum hvo_exit reg_exit_class(int err)
 	}
 }
 
-int rg_err_set(struct reg_err *e, int code, const char *fmt, ...)
+int reg_int_err_set(struct reg_err *e, int code, const char *fmt, ...)
 {
 	if (e->code != 0)
 		return code;
@@ -71,7 +71,7 @@ int rg_err_set(struct reg_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-void rg_err_clear(struct reg_err *e)
+void reg_int_err_clear(struct reg_err *e)
 {
 	e->code = 0;
 	e->msg[0] = '\0';

@@ -40,7 +40,7 @@
 #include "util/bytes.h"
 #include "util/utf.h"
 
-uint64_t rg_filetime_now(void)
+uint64_t reg_int_filetime_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -67,12 +67,12 @@ static int collect_big(void *ctx, uint32_t nk, uint32_t vk)
 	(void)nk;
 	struct big_list *bl = ctx;
 	uint32_t size;
-	const uint8_t *v = himg_cell(bl->im, vk, &size);
+	const uint8_t *v = reg_int_himg_cell(bl->im, vk, &size);
 	uint32_t dsize = get_le32(v + VK_DATA_SIZE);
 	if (dsize & VK_SIZE_INLINE || dsize <= REGF_BIG_SEGMENT)
 		return 0;
 	uint32_t dcell;
-	if (himg_cell(bl->im, get_le32(v + VK_DATA), &dcell) == NULL ||
+	if (reg_int_himg_cell(bl->im, get_le32(v + VK_DATA), &dcell) == NULL ||
 	    dcell < dsize)
 		return 0; /* already a db record (the check verified it) */
 	if (bl->n == bl->cap) {
@@ -103,10 +103,10 @@ static int convert_big(uint8_t **bufp, size_t *lenp, uint32_t *hbs, uint32_t vk,
 	uint32_t doff = get_le32(v + VK_DATA);
 	uint32_t nseg = (dsize + REGF_BIG_SEGMENT - 1) / REGF_BIG_SEGMENT;
 	if (nseg > 0xffff)
-		return rg_err_set(e, REG_ERR_TOO_BIG,
-				  "value data of %u bytes needs more than "
-				  "65535 big-data segments",
-				  dsize);
+		return reg_int_err_set(e, REG_ERR_TOO_BIG,
+				       "value data of %u bytes needs more than "
+				       "65535 big-data segments",
+				       dsize);
 	uint64_t need = REGF_HBIN_HDR;
 	uint32_t left = dsize;
 	for (uint32_t i = 0; i < nseg; i++) {
@@ -123,11 +123,12 @@ static int convert_big(uint8_t **bufp, size_t *lenp, uint32_t *hbs, uint32_t vk,
 	uint64_t bin = *hbs;
 	uint64_t end = REGF_BASE_SIZE + bin + bin_size;
 	if (end > REG_MAX_HIVE_SIZE)
-		return rg_err_set(e, REG_ERR_TOO_BIG, "hive too large");
+		return reg_int_err_set(e, REG_ERR_TOO_BIG, "hive too large");
 	if (end > *lenp) {
 		uint8_t *n = realloc(buf, (size_t)end);
 		if (n == NULL)
-			return rg_err_set(e, REG_ERR_NOMEM, "out of memory");
+			return reg_int_err_set(e, REG_ERR_NOMEM,
+					       "out of memory");
 		memset(n + *lenp, 0, (size_t)end - *lenp);
 		buf = *bufp = n;
 		*lenp = (size_t)end;
@@ -177,8 +178,8 @@ static int fix_big_values(struct hive_image *im, uint8_t **bufp, size_t *lenp,
 	if (im->minor < REGF_MINOR_BIG_DATA)
 		return 0;
 	struct big_list bl = { .im = im };
-	struct himg_visitor vis = { .value = collect_big, .ctx = &bl };
-	int rc = himg_check(im, &vis, NULL, e);
+	struct reg_int_himg_visitor vis = { .value = collect_big, .ctx = &bl };
+	int rc = reg_int_himg_check(im, &vis, NULL, e);
 	if (rc) {
 		free(bl.vk);
 		return rc;
@@ -192,7 +193,7 @@ static int fix_big_values(struct hive_image *im, uint8_t **bufp, size_t *lenp,
 		im->buf = *bufp;
 		im->len = *lenp;
 		im->hbins_size = hbs;
-		rc = himg_map(im, e);
+		rc = reg_int_himg_map(im, e);
 	}
 	return rc;
 }
@@ -214,14 +215,14 @@ struct leaf {
 static char *nk_name(struct hive_image *im, uint32_t nk)
 {
 	uint32_t size;
-	const uint8_t *k = himg_cell(im, nk, &size);
+	const uint8_t *k = reg_int_himg_cell(im, nk, &size);
 	if (k == NULL || size < NK_NAME)
 		return NULL;
 	uint16_t nlen = get_le16(k + NK_NAME_LEN);
 	if ((uint32_t)NK_NAME + nlen > size)
 		return NULL;
-	return himg_name_utf8(k + NK_NAME, nlen,
-			      get_le16(k + NK_FLAGS) & NK_FLAG_COMP);
+	return reg_int_himg_name_utf8(k + NK_NAME, nlen,
+				      get_le16(k + NK_FLAGS) & NK_FLAG_COMP);
 }
 
 static void lf_hint(const char *name, uint8_t hint[4])
@@ -233,10 +234,10 @@ static void lf_hint(const char *name, uint8_t hint[4])
 	size_t left = strlen(name);
 	uint8_t tmp[4] = { 0 };
 	for (int i = 0; i < 4 && left > 0; i++) {
-		size_t n = hvo_utf8_valid_prefix(p, left);
+		size_t n = hvo_int_utf8_valid_prefix(p, left);
 		if (n == 0)
 			return;
-		uint32_t cp = hvo_utf8_decode(&p);
+		uint32_t cp = hvo_int_utf8_decode(&p);
 		left -= n;
 		if (cp >= 0x100)
 			return;
@@ -248,7 +249,7 @@ static void lf_hint(const char *name, uint8_t hint[4])
 static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 {
 	uint32_t size;
-	uint8_t *pk = himg_cell(im, parent, &size);
+	uint8_t *pk = reg_int_himg_cell(im, parent, &size);
 	if (pk == NULL || size < NK_NAME || memcmp(pk, "nk", 2) != 0)
 		return 0;
 	uint32_t nsub = get_le32(pk + NK_NSUBKEYS);
@@ -256,7 +257,7 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 		return 0;
 	uint32_t loff = get_le32(pk + NK_SUBKEYS);
 	uint32_t lsize;
-	uint8_t *l = himg_cell(im, loff, &lsize);
+	uint8_t *l = reg_int_himg_cell(im, loff, &lsize);
 	if (l == NULL)
 		return 0;
 	/* The leaves, in order (the structural check validated them). */
@@ -269,7 +270,7 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 			return REG_ERR_NOMEM;
 		for (size_t i = 0; i < nleaves; i++) {
 			uint32_t s;
-			leaves[i].p = himg_cell(
+			leaves[i].p = reg_int_himg_cell(
 				im, get_le32(l + LIST_ITEMS + 4 * i), &s);
 		}
 	} else {
@@ -311,7 +312,7 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 		size_t pos = total - 1;
 		for (size_t i = 0; i < total - 1; i++) {
 			char *other = nk_name(im, ents[i].nk);
-			int c = other ? rg_name_cmp(other, name) : -1;
+			int c = other ? reg_int_name_cmp(other, name) : -1;
 			free(other);
 			if (c > 0) {
 				pos = i;
@@ -332,7 +333,8 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 				if (step == 4)
 					continue;
 				if (ents[k].fresh && leaves[i].sig == 'h')
-					put_le32(e + 4, rg_name_hash(name));
+					put_le32(e + 4,
+						 reg_int_name_hash(name));
 				else if (ents[k].fresh)
 					lf_hint(name, e + 4);
 				else
@@ -349,14 +351,14 @@ static int fix_created(struct hive_image *im, uint32_t parent, uint32_t node)
 
 /* ---- Putting it together ---- */
 
-int rg_fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp,
-		   uint32_t seq, struct reg_err *e)
+int reg_int_fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp,
+			uint32_t seq, struct reg_err *e)
 {
 	if (*lenp < REGF_BASE_SIZE)
-		return rg_err_set(e, REG_ERR_CORRUPT,
-				  "libhivex wrote %zu bytes", *lenp);
+		return reg_int_err_set(e, REG_ERR_CORRUPT,
+				       "libhivex wrote %zu bytes", *lenp);
 	struct regf_base b;
-	regf_base_decode(*bufp, &b);
+	reg_int_regf_base_decode(*bufp, &b);
 	struct hive_image im = {
 		.buf = *bufp,
 		.len = *lenp,
@@ -364,7 +366,7 @@ int rg_fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp,
 		.minor = b.minor,
 		.root = b.root,
 	};
-	int rc = himg_map(&im, e);
+	int rc = reg_int_himg_map(&im, e);
 	if (rc)
 		return rc;
 	/* Hive node handles are file offsets; cells are relative to the
@@ -376,18 +378,18 @@ int rg_fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp,
 		rc = fix_created(&im, (uint32_t)(c->parent - REGF_BASE_SIZE),
 				 (uint32_t)(c->node - REGF_BASE_SIZE));
 		if (rc == REG_ERR_NOMEM)
-			rc = rg_err_set(e, rc, "out of memory");
+			rc = reg_int_err_set(e, rc, "out of memory");
 	}
 	if (rc == 0)
 		rc = fix_big_values(&im, bufp, lenp, e);
 	if (rc == 0) {
-		uint64_t now = rg_filetime_now();
+		uint64_t now = reg_int_filetime_now();
 		for (size_t i = 0; i < h->ntouched; i++) {
 			hive_node_h n = h->touched[i];
 			if (n < REGF_BASE_SIZE)
 				continue;
 			uint32_t size;
-			uint8_t *k = himg_cell(
+			uint8_t *k = reg_int_himg_cell(
 				&im, (uint32_t)(n - REGF_BASE_SIZE), &size);
 			if (k != NULL && size >= NK_NAME &&
 			    memcmp(k, "nk", 2) == 0)
@@ -397,8 +399,8 @@ int rg_fixup_image(struct reg_hive *h, uint8_t **bufp, size_t *lenp,
 		put_le32(base + RB_SEQ1, seq);
 		put_le32(base + RB_SEQ2, seq);
 		put_le64(base + RB_TIMESTAMP, now);
-		regf_base_seal(base);
+		reg_int_regf_base_seal(base);
 	}
-	himg_free(&im);
+	reg_int_himg_free(&im);
 	return rc;
 }

@@ -25,7 +25,7 @@
 #include "util/bytes.h"
 #include "util/fileio.h"
 
-int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
+int reg_int_fail(struct reg_hive *h, int code, const char *fmt, ...)
 {
 	if (h->err.code != 0)
 		return code;
@@ -37,12 +37,12 @@ int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
 	return code;
 }
 
-int reg_last_errno(const struct reg_hive *h)
+int reg_errno(const struct reg_hive *h)
 {
 	return h ? h->err.code : REG_ERR_NOMEM;
 }
 
-const char *reg_last_error(const struct reg_hive *h)
+const char *reg_errmsg(const struct reg_hive *h)
 {
 	if (h == NULL)
 		return "out of memory";
@@ -59,9 +59,9 @@ const char *reg_path(const struct reg_hive *h)
 	return h->path;
 }
 
-int rg_read_file(struct reg_hive *h, const char *path, uint64_t max,
-		 bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
-		 bool *present_ret)
+int reg_int_read_file(struct reg_hive *h, const char *path, uint64_t max,
+		      bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
+		      bool *present_ret)
 {
 	*buf_ret = NULL;
 	*len_ret = 0;
@@ -71,40 +71,41 @@ int rg_read_file(struct reg_hive *h, const char *path, uint64_t max,
 	if (fd < 0) {
 		if (errno == ENOENT && may_be_absent)
 			return 0;
-		return rg_fail(h, REG_ERR_IO, "cannot open %s: %s", path,
-			       strerror(errno));
+		return reg_int_fail(h, REG_ERR_IO, "cannot open %s: %s", path,
+				    strerror(errno));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 		close(fd);
-		return rg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
-			       strerror(e));
+		return reg_int_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
+				    strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return rg_fail(h, REG_ERR_IO, "%s is not a regular file", path);
+		return reg_int_fail(h, REG_ERR_IO, "%s is not a regular file",
+				    path);
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return rg_fail(h, REG_ERR_TOO_BIG,
-			       "%s is %lld bytes, more than the %llu we read",
-			       path, (long long)st.st_size,
-			       (unsigned long long)max);
+		return reg_int_fail(
+			h, REG_ERR_TOO_BIG,
+			"%s is %lld bytes, more than the %llu we read", path,
+			(long long)st.st_size, (unsigned long long)max);
 	}
 	size_t len = (size_t)st.st_size;
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL) {
 		close(fd);
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
-	ssize_t n = hvo_pread_full(fd, buf, len, 0);
+	ssize_t n = hvo_int_pread_full(fd, buf, len, 0);
 	int e = errno;
 	close(fd);
 	if (n < 0 || (size_t)n != len) {
 		free(buf);
-		return rg_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
-			       n < 0 ? strerror(e) : "file shrank");
+		return reg_int_fail(h, REG_ERR_IO, "cannot read %s: %s", path,
+				    n < 0 ? strerror(e) : "file shrank");
 	}
 	*buf_ret = buf;
 	*len_ret = len;
@@ -160,7 +161,7 @@ out:
 }
 
 static int load_logs(struct reg_hive *h, const struct reg_open_opts *opts,
-		     const struct rg_mem_input *mem)
+		     const struct reg_int_mem_input *mem)
 {
 	static const char *const suffixes[REG_MAX_LOGS] = { ".LOG", ".LOG1",
 							    ".LOG2" };
@@ -174,13 +175,13 @@ static int load_logs(struct reg_hive *h, const struct reg_open_opts *opts,
 			if (asprintf(&lg->path, "(memory %s)", suffixes[i]) <
 			    0) {
 				lg->path = NULL;
-				return rg_fail(h, REG_ERR_NOMEM,
-					       "out of memory");
+				return reg_int_fail(h, REG_ERR_NOMEM,
+						    "out of memory");
 			}
 			lg->buf = malloc(mem->loglen[i] ? mem->loglen[i] : 1);
 			if (lg->buf == NULL)
-				return rg_fail(h, REG_ERR_NOMEM,
-					       "out of memory");
+				return reg_int_fail(h, REG_ERR_NOMEM,
+						    "out of memory");
 			memcpy(lg->buf, mem->log[i], mem->loglen[i]);
 			lg->len = mem->loglen[i];
 			lg->present = true;
@@ -191,14 +192,14 @@ static int load_logs(struct reg_hive *h, const struct reg_open_opts *opts,
 		if (lg->path == NULL)
 			continue;
 		if (mem == NULL) {
-			int rc = rg_read_file(h, lg->path, REG_MAX_LOG_SIZE,
-					      given[i] == NULL, &lg->buf,
-					      &lg->len, &lg->present);
+			int rc = reg_int_read_file(
+				h, lg->path, REG_MAX_LOG_SIZE, given[i] == NULL,
+				&lg->buf, &lg->len, &lg->present);
 			if (rc)
 				return rc;
 		}
-		if (txlog_parse(lg) != 0)
-			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		if (reg_int_txlog_parse(lg) != 0)
+			return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 		if ((lg->kind == REG_LOG_NEW || lg->kind == REG_LOG_OLD) &&
 		    lg->max_seq > h->max_log_seq)
 			h->max_log_seq = lg->max_seq;
@@ -244,20 +245,21 @@ static int check_image(struct reg_hive *h, uint8_t *img, size_t len,
 		       struct reg_err *e)
 {
 	struct regf_base b;
-	regf_base_decode(img, &b);
+	reg_int_regf_base_decode(img, &b);
 	if (b.major != 1)
-		return rg_err_set(e, REG_ERR_UNSUPPORTED,
-				  "hive format version %u.%u (only 1.x "
-				  "exists)",
-				  b.major, b.minor);
+		return reg_int_err_set(e, REG_ERR_UNSUPPORTED,
+				       "hive format version %u.%u (only 1.x "
+				       "exists)",
+				       b.major, b.minor);
 	if (b.minor < REGF_MINOR_MIN || b.minor > REGF_MINOR_MAX)
-		return rg_err_set(e, REG_ERR_UNSUPPORTED,
-				  "hive format version 1.%u (we read 1.3 to "
-				  "1.6)",
-				  b.minor);
+		return reg_int_err_set(
+			e, REG_ERR_UNSUPPORTED,
+			"hive format version 1.%u (we read 1.3 to "
+			"1.6)",
+			b.minor);
 	if (b.format != 1)
-		return rg_err_set(e, REG_ERR_UNSUPPORTED,
-				  "file format %u (1 expected)", b.format);
+		return reg_int_err_set(e, REG_ERR_UNSUPPORTED,
+				       "file format %u (1 expected)", b.format);
 	struct hive_image im = {
 		.buf = img,
 		.len = len,
@@ -265,22 +267,22 @@ static int check_image(struct reg_hive *h, uint8_t *img, size_t len,
 		.minor = b.minor,
 		.root = b.root,
 	};
-	struct himg_stats st;
-	int rc = himg_map(&im, e);
+	struct reg_int_himg_stats st;
+	int rc = reg_int_himg_map(&im, e);
 	if (rc == 0)
-		rc = himg_check(&im, NULL, &st, e);
+		rc = reg_int_himg_check(&im, NULL, &st, e);
 	if (rc == 0) {
 		h->info.nkeys = st.nkeys;
 		h->info.nvalues = st.nvalues;
 		uint32_t size;
-		const uint8_t *root = himg_cell(&im, b.root, &size);
+		const uint8_t *root = reg_int_himg_cell(&im, b.root, &size);
 		uint16_t nlen = get_le16(root + NK_NAME_LEN);
 		free(h->info.root_name);
-		h->info.root_name = himg_name_utf8(root + NK_NAME, nlen,
-						   get_le16(root + NK_FLAGS) &
-							   NK_FLAG_COMP);
+		h->info.root_name = reg_int_himg_name_utf8(
+			root + NK_NAME, nlen,
+			get_le16(root + NK_FLAGS) & NK_FLAG_COMP);
 	}
-	himg_free(&im);
+	reg_int_himg_free(&im);
 	return rc;
 }
 
@@ -297,7 +299,7 @@ static void set_problem(struct reg_hive *h, const char *fmt, ...)
 	va_end(ap);
 }
 
-int rg_scratch_fd(void)
+int reg_int_scratch_fd(void)
 {
 #ifdef MFD_CLOEXEC
 	int fd = memfd_create("hvoffline-hive", MFD_CLOEXEC);
@@ -316,20 +318,22 @@ int rg_scratch_fd(void)
 	return fd2;
 }
 
-int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
+int reg_int_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
 {
-	rg_detach_hivex(h);
-	int fd = rg_scratch_fd();
+	reg_int_detach_hivex(h);
+	int fd = reg_int_scratch_fd();
 	if (fd < 0)
-		return rg_fail(h, REG_ERR_IO,
-			       "cannot make a private copy of the hive: %s",
-			       strerror(errno));
-	int e = hvo_pwrite_all(fd, image, len, 0);
+		return reg_int_fail(
+			h, REG_ERR_IO,
+			"cannot make a private copy of the hive: %s",
+			strerror(errno));
+	int e = hvo_int_pwrite_all(fd, image, len, 0);
 	if (e != 0) {
 		close(fd);
-		return rg_fail(h, REG_ERR_IO,
-			       "cannot make a private copy of the hive: %s",
-			       strerror(e));
+		return reg_int_fail(
+			h, REG_ERR_IO,
+			"cannot make a private copy of the hive: %s",
+			strerror(e));
 	}
 	char fdpath[64];
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
@@ -337,14 +341,14 @@ int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len)
 	if (h->hx == NULL) {
 		e = errno;
 		close(fd);
-		return rg_fail(h, REG_ERR_HIVEX, "libhivex cannot open it: %s",
-			       strerror(e));
+		return reg_int_fail(h, REG_ERR_HIVEX,
+				    "libhivex cannot open it: %s", strerror(e));
 	}
 	h->hx_fd = fd;
 	return 0;
 }
 
-void rg_detach_hivex(struct reg_hive *h)
+void reg_int_detach_hivex(struct reg_hive *h)
 {
 	if (h->hx != NULL)
 		hivex_close(h->hx);
@@ -357,12 +361,12 @@ void rg_detach_hivex(struct reg_hive *h)
 /* Classifies the hive; sets h->info.state, h->image and the problem. */
 static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 		    const struct reg_open_opts *opts,
-		    const struct rg_mem_input *mem)
+		    const struct reg_int_mem_input *mem)
 {
 	struct reg_info *in = &h->info;
 	struct reg_err e = { 0 };
 	struct regf_base *b = &h->base;
-	regf_base_decode(file, b);
+	reg_int_regf_base_decode(file, b);
 	in->seq1 = b->seq1;
 	in->seq2 = b->seq2;
 	in->major = b->major;
@@ -378,7 +382,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			free(file);
 			in->state = REG_STATE_CORRUPT;
 			set_problem(h, "%s", e.msg);
-			return rg_fail(h, rc, "%s", e.msg);
+			return reg_int_fail(h, rc, "%s", e.msg);
 		}
 		in->state = REG_STATE_CLEAN;
 		h->image = file;
@@ -398,7 +402,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 		snprintf(why_dirty, sizeof(why_dirty),
 			 "base block checksum is wrong (0x%08x, computed "
 			 "0x%08x)",
-			 b->checksum, regf_checksum(file));
+			 b->checksum, reg_int_regf_checksum(file));
 	else
 		snprintf(why_dirty, sizeof(why_dirty),
 			 "sequence numbers differ (%u/%u): its last write did "
@@ -413,12 +417,14 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 	for (size_t i = 0; i < h->nlogs; i++)
 		present += h->logs[i].present && h->logs[i].len > 0;
 	if (present == 0)
-		rc = rg_err_set(&re, REG_ERR_NO_LOGS,
-				"no transaction log beside it (or all empty)");
+		rc = reg_int_err_set(
+			&re, REG_ERR_NO_LOGS,
+			"no transaction log beside it (or all empty)");
 	else
-		rc = rg_recover(file, len, b, h->logs, h->nlogs, &res, &re);
+		rc = reg_int_recover(file, len, b, h->logs, h->nlogs, &res,
+				     &re);
 	if (rc == REG_ERR_NOMEM)
-		return rg_fail(h, rc, "out of memory");
+		return reg_int_fail(h, rc, "out of memory");
 	if (rc == 0) {
 		struct reg_err ce = { 0 };
 		int crc = check_image(h, res.image, res.len, &ce);
@@ -438,10 +444,10 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			return 0;
 		}
 		free(res.image);
-		rg_err_set(&re, crc,
-			   "replaying the logs gives an invalid "
-			   "hive: %s",
-			   ce.msg);
+		reg_int_err_set(&re, crc,
+				"replaying the logs gives an invalid "
+				"hive: %s",
+				ce.msg);
 	}
 	fill_log_info(h);
 	/* No usable logs: is the primary itself readable?  (Read-only:
@@ -450,7 +456,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 	set_problem(h, "dirty: %s; no usable transaction log: %s", why_dirty,
 		    re.msg[0] ? re.msg : "none found");
 	if (b->signature_ok)
-		regf_base_seal(file);
+		reg_int_regf_base_seal(file);
 	struct reg_err pe = { 0 };
 	int prc = check_image(h, file, len, &pe);
 	if (prc) {
@@ -461,7 +467,7 @@ static int classify(struct reg_hive *h, uint8_t *file, size_t len,
 			    why_dirty, re.msg[0] ? re.msg : "none found",
 			    pe.msg);
 		free(file);
-		return rg_fail(h, prc, "%s", h->info.problem);
+		return reg_int_fail(h, prc, "%s", h->info.problem);
 	}
 	h->image = file;
 	h->image_len = len;
@@ -487,35 +493,35 @@ static struct reg_hive *new_handle(const char *path, unsigned flags)
 /* Everything after the hive's bytes are in memory (@file, owned). */
 static int open_image(struct reg_hive *h, uint8_t *file, size_t len,
 		      const struct reg_open_opts *opts,
-		      const struct rg_mem_input *mem)
+		      const struct reg_int_mem_input *mem)
 {
 	int rc;
 	h->info.file_size = len;
 	if (len < 4 || memcmp(file, "regf", 4) != 0) {
 		free(file);
 		set_problem(h, "no 'regf' signature");
-		return rg_fail(h, REG_ERR_NOT_HIVE,
-			       "not a registry hive (no 'regf' "
-			       "signature)");
+		return reg_int_fail(h, REG_ERR_NOT_HIVE,
+				    "not a registry hive (no 'regf' "
+				    "signature)");
 	}
 	if (len < REGF_BASE_SIZE) {
 		free(file);
 		set_problem(h, "%zu bytes: shorter than the base block", len);
-		return rg_fail(h, REG_ERR_TRUNCATED,
-			       "truncated: %zu bytes, shorter than the "
-			       "4096-byte base block",
-			       len);
+		return reg_int_fail(h, REG_ERR_TRUNCATED,
+				    "truncated: %zu bytes, shorter than the "
+				    "4096-byte base block",
+				    len);
 	}
 	struct regf_base b;
-	regf_base_decode(file, &b);
+	reg_int_regf_base_decode(file, &b);
 	if (b.checksum_ok && b.type != REGF_TYPE_PRIMARY) {
 		free(file);
 		set_problem(h, "file type %u: a transaction log, not a hive",
 			    b.type);
-		return rg_fail(h, REG_ERR_NOT_HIVE,
-			       "this is a transaction log (file type %u), "
-			       "not a primary hive file",
-			       b.type);
+		return reg_int_fail(h, REG_ERR_NOT_HIVE,
+				    "this is a transaction log (file type %u), "
+				    "not a primary hive file",
+				    b.type);
 	}
 	rc = classify(h, file, len, opts, mem);
 	if (rc)
@@ -524,18 +530,18 @@ static int open_image(struct reg_hive *h, uint8_t *file, size_t len,
 	bool want_write = opts->flags & REG_OPEN_WRITE;
 	if (want_write) {
 		if (h->info.state == REG_STATE_DIRTY_NO_LOGS)
-			return rg_fail(h, REG_ERR_NO_LOGS,
-				       "refused for writing: %s",
-				       h->info.problem);
+			return reg_int_fail(h, REG_ERR_NO_LOGS,
+					    "refused for writing: %s",
+					    h->info.problem);
 		if (h->info.state == REG_STATE_DIRTY_RECOVERABLE &&
 		    !(opts->flags & REG_OPEN_RECOVER))
-			return rg_fail(h, REG_ERR_DIRTY,
-				       "refused for writing: %s (recover "
-				       "it first)",
-				       h->info.problem);
+			return reg_int_fail(h, REG_ERR_DIRTY,
+					    "refused for writing: %s (recover "
+					    "it first)",
+					    h->info.problem);
 		h->writable = true;
 	}
-	return rg_attach_hivex(h, h->image, h->image_len);
+	return reg_int_attach_hivex(h, h->image, h->image_len);
 }
 
 int reg_open(const char *path, const struct reg_open_opts *opts,
@@ -549,15 +555,15 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		return REG_ERR_NOMEM;
 	uint8_t *file;
 	size_t len;
-	int rc = rg_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file, &len,
-			      NULL);
+	int rc = reg_int_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file,
+				   &len, NULL);
 	if (rc)
 		return rc;
 	return open_image(h, file, len, opts, NULL);
 }
 
-int rg_open_mem(const struct rg_mem_input *in, unsigned flags,
-		struct reg_hive **hive_ret)
+int reg_int_open_mem(const struct reg_int_mem_input *in, unsigned flags,
+		     struct reg_hive **hive_ret)
 {
 	struct reg_open_opts opts = { .flags = flags };
 	struct reg_hive *h = *hive_ret = new_handle("(memory)", flags);
@@ -566,7 +572,7 @@ int rg_open_mem(const struct rg_mem_input *in, unsigned flags,
 	h->in_memory = true;
 	uint8_t *file = malloc(in->len ? in->len : 1);
 	if (file == NULL)
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	memcpy(file, in->hive, in->len);
 	return open_image(h, file, in->len, &opts, in);
 }
@@ -575,15 +581,15 @@ void reg_close(struct reg_hive *h)
 {
 	if (h == NULL)
 		return;
-	rg_detach_hivex(h);
+	reg_int_detach_hivex(h);
 	for (size_t i = 0; i < REG_MAX_LOGS; i++) {
-		txlog_free(&h->logs[i]);
+		reg_int_txlog_free(&h->logs[i]);
 		free(h->info.logs[i].path);
 		free(h->info.logs[i].problem);
 	}
 	free(h->info.problem);
 	free(h->info.root_name);
-	rg_journal_free(h);
+	reg_int_journal_free(h);
 	free(h->touched);
 	free(h->created);
 	free(h->image);
@@ -599,27 +605,27 @@ static bool same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int rg_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
-		     size_t len, bool verify_journal)
+int reg_int_write_checked(struct reg_hive *h, const char *path,
+			  const uint8_t *img, size_t len, bool verify_journal)
 {
 	struct stat st;
 	mode_t mode = 0644;
 	if (stat(path, &st) == 0)
 		mode = st.st_mode & 07777;
 	struct hvo_atomic_file af;
-	int e = hvo_atomic_open(path, mode, &af);
+	int e = hvo_int_atomic_open(path, mode, &af);
 	if (e)
-		return rg_fail(h, REG_ERR_IO,
-			       "%s: cannot create a temporary "
-			       "file beside it: %s",
-			       path, strerror(e));
-	e = hvo_pwrite_all(af.fd, img, len, 0);
+		return reg_int_fail(h, REG_ERR_IO,
+				    "%s: cannot create a temporary "
+				    "file beside it: %s",
+				    path, strerror(e));
+	e = hvo_int_pwrite_all(af.fd, img, len, 0);
 	if (e == 0 && fsync(af.fd) != 0)
 		e = errno;
 	if (e) {
-		hvo_atomic_abort(&af);
-		return rg_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
-			       strerror(e));
+		hvo_int_atomic_abort(&af);
+		return reg_int_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
+				    strerror(e));
 	}
 	struct reg_hive *w;
 	int rc = reg_open(af.tmp_path,
@@ -628,39 +634,41 @@ int rg_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
 	if (rc == 0 && w->info.state != REG_STATE_CLEAN)
 		rc = REG_ERR_VERIFY;
 	if (rc) {
-		rg_fail(h, REG_ERR_VERIFY,
-			"%s: the written hive does not check: %s", path,
-			w ? reg_last_error(w) : "out of memory");
+		reg_int_fail(h, REG_ERR_VERIFY,
+			     "%s: the written hive does not check: %s", path,
+			     w ? reg_errmsg(w) : "out of memory");
 		reg_close(w);
-		hvo_atomic_abort(&af);
+		hvo_int_atomic_abort(&af);
 		return REG_ERR_VERIFY;
 	}
 	if (verify_journal) {
-		rc = rg_journal_verify(h, w);
+		rc = reg_int_journal_verify(h, w);
 		if (rc) {
 			reg_close(w);
-			hvo_atomic_abort(&af);
+			hvo_int_atomic_abort(&af);
 			return rc;
 		}
 	}
 	reg_close(w);
-	e = hvo_atomic_commit(&af);
+	e = hvo_int_atomic_commit(&af);
 	if (e)
-		return rg_fail(h, REG_ERR_IO, "%s: cannot replace: %s", path,
-			       strerror(e));
+		return reg_int_fail(h, REG_ERR_IO, "%s: cannot replace: %s",
+				    path, strerror(e));
 	return 0;
 }
 
 int reg_write_recovered(struct reg_hive *h, const char *out_path)
 {
 	if (h->info.state == REG_STATE_CLEAN)
-		return rg_fail(h, REG_ERR_NOT_DIRTY,
-			       "the hive is clean: nothing to recover");
+		return reg_int_fail(h, REG_ERR_NOT_DIRTY,
+				    "the hive is clean: nothing to recover");
 	if (!h->recovered)
-		return rg_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
-			       h->info.problem ? h->info.problem : "no logs");
+		return reg_int_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
+				    h->info.problem ? h->info.problem
+						    : "no logs");
 	bool in_place = same_file(out_path, h->path);
-	int rc = rg_write_checked(h, out_path, h->image, h->image_len, false);
+	int rc = reg_int_write_checked(h, out_path, h->image, h->image_len,
+				       false);
 	if (rc)
 		return rc;
 	if (in_place)
@@ -681,19 +689,20 @@ int reg_reset_logs(struct reg_hive *h)
 			continue;
 		int fd = open(lg->path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
-			return rg_fail(h, REG_ERR_IO, "%s: cannot open: %s",
-				       lg->path, strerror(errno));
+			return reg_int_fail(h, REG_ERR_IO,
+					    "%s: cannot open: %s", lg->path,
+					    strerror(errno));
 		int e = 0;
 		if (ftruncate(fd, 0) != 0 || fsync(fd) != 0)
 			e = errno;
 		if (close(fd) != 0 && e == 0)
 			e = errno;
 		if (e)
-			return rg_fail(h, REG_ERR_IO,
-				       "%s: cannot empty the log: %s", lg->path,
-				       strerror(e));
+			return reg_int_fail(h, REG_ERR_IO,
+					    "%s: cannot empty the log: %s",
+					    lg->path, strerror(e));
 		lg->len = 0;
-		hvo_fsync_parent_dir(lg->path);
+		hvo_int_fsync_parent_dir(lg->path);
 	}
 	return 0;
 }

@@ -38,9 +38,9 @@ struct reg_err {
 
 /* Stores @code and the formatted message (unless one is already set);
  * returns @code. */
-int rg_err_set(struct reg_err *e, int code, const char *fmt, ...)
+int reg_int_err_set(struct reg_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void rg_err_clear(struct reg_err *e);
+void reg_int_err_clear(struct reg_err *e);
 
 /* ---- A hive image in memory (hiveimg.c) ---- */
 
@@ -51,30 +51,30 @@ struct hive_image {
 	uint32_t minor;
 	uint32_t root;
 	/* One bit per 8-byte unit of the bins: an allocated cell starts
-	 * here.  Built by himg_map(). */
+	 * here.  Built by reg_int_himg_map(). */
 	uint8_t *cellmap;
 };
 
 /* Validates the hive bins (headers, cell sizes tiling every bin) and
  * builds the cell map.  @im->buf/len/hbins_size/minor/root are set by
  * the caller.  Returns 0, REG_ERR_TRUNCATED or REG_ERR_CORRUPT. */
-int himg_map(struct hive_image *im, struct reg_err *e);
-void himg_free(struct hive_image *im);
+int reg_int_himg_map(struct hive_image *im, struct reg_err *e);
+void reg_int_himg_free(struct hive_image *im);
 
 /* The data of the allocated cell at @off (relative to the bins), with its
  * usable size in *@size_ret; NULL when @off is not the start of an
  * allocated cell.  The one accessor for offsets read from the hive. */
-uint8_t *himg_cell(const struct hive_image *im, uint32_t off,
-		   uint32_t *size_ret);
+uint8_t *reg_int_himg_cell(const struct hive_image *im, uint32_t off,
+			   uint32_t *size_ret);
 
 /* Callbacks of the structural walk (any may be NULL; nonzero stops). */
-struct himg_visitor {
+struct reg_int_himg_visitor {
 	int (*key)(void *ctx, uint32_t nk, unsigned depth);
 	int (*value)(void *ctx, uint32_t nk, uint32_t vk);
 	void *ctx;
 };
 
-struct himg_stats {
+struct reg_int_himg_stats {
 	uint64_t nkeys, nvalues;
 	uint64_t single_cell_big; /* > 16344 bytes in one cell (hivex) */
 };
@@ -87,16 +87,17 @@ struct himg_stats {
  * nesting is at most REG_MAX_DEPTH.  Calls @vis for each key and value.
  * Returns 0 or REG_ERR_CORRUPT.
  */
-int himg_check(struct hive_image *im, const struct himg_visitor *vis,
-	       struct himg_stats *stats, struct reg_err *e);
+int reg_int_himg_check(struct hive_image *im,
+		       const struct reg_int_himg_visitor *vis,
+		       struct reg_int_himg_stats *stats, struct reg_err *e);
 
 /* A key or value name as stored (Latin-1 when @latin1, else UTF-16LE)
  * converted to UTF-8 (caller frees).  NULL on ENOMEM. */
-char *himg_name_utf8(const uint8_t *p, size_t len, bool latin1);
+char *reg_int_himg_name_utf8(const uint8_t *p, size_t len, bool latin1);
 
 /* ---- Transaction logs (txlog.c) ---- */
 
-struct txlog_entry {
+struct reg_int_txlog_entry {
 	size_t off; /* in the log file */
 	uint32_t size, flags, seq, hbins_size, npages;
 };
@@ -111,7 +112,7 @@ struct txlog {
 	char problem[256];     /* why invalid, or where parsing stopped */
 	/* New format: the valid entries in file order, up to the first
 	 * invalid one. */
-	struct txlog_entry *entries;
+	struct reg_int_txlog_entry *entries;
 	size_t nentries;
 	uint32_t max_seq; /* highest sequence number seen in the file */
 	/* Old format: the dirty vector. */
@@ -125,8 +126,8 @@ struct txlog {
 /* Classifies and validates a log held in @lg->buf/len (@lg->present).
  * Never fails on content (problems go to lg->kind/problem); returns 0 or
  * REG_ERR_NOMEM. */
-int txlog_parse(struct txlog *lg);
-void txlog_free(struct txlog *lg);
+int reg_int_txlog_parse(struct txlog *lg);
+void reg_int_txlog_free(struct txlog *lg);
 
 /* Result of a recovery. */
 struct recovery {
@@ -145,24 +146,24 @@ struct recovery {
  * checked.  Returns 0, REG_ERR_NO_LOGS (nothing usable: reason in @e),
  * REG_ERR_UNSUPPORTED or REG_ERR_NOMEM.
  */
-int rg_recover(const uint8_t *prim, size_t prim_len,
-	       const struct regf_base *base, struct txlog *logs, size_t nlogs,
-	       struct recovery *res, struct reg_err *e);
+int reg_int_recover(const uint8_t *prim, size_t prim_len,
+		    const struct regf_base *base, struct txlog *logs,
+		    size_t nlogs, struct recovery *res, struct reg_err *e);
 
 /* ---- Windows name comparison (upcase.c) ---- */
 
 /* Windows' upper-case mapping of one UTF-16 code unit. */
-uint16_t rg_upcase(uint16_t c);
+uint16_t reg_int_upcase(uint16_t c);
 /* Compares two UTF-8 names as Windows does (code unit by code unit after
  * upper-casing); <0, 0, >0.  Invalid UTF-8 compares bytewise. */
-int rg_name_cmp(const char *a, const char *b);
+int reg_int_name_cmp(const char *a, const char *b);
 /* Whether two UTF-8 names are equal ignoring case. */
-bool rg_name_eq(const char *a, const char *b);
+bool reg_int_name_eq(const char *a, const char *b);
 /* The lh hash of a UTF-8 name ("Hash leaf", Note). */
-uint32_t rg_name_hash(const char *name);
+uint32_t reg_int_name_hash(const char *name);
 /* A canonical upper-cased copy of a name, for hashing and equality
  * (caller frees; NULL on ENOMEM). */
-char *rg_name_upcase(const char *s);
+char *reg_int_name_upcase(const char *s);
 
 /* ---- The handle (hive.c) ---- */
 
@@ -205,7 +206,7 @@ struct reg_hive {
 	hive_h *hx;
 	int hx_fd; /* the memfd (or temp file) hivex reads */
 	bool writable;
-	bool in_memory;		 /* rg_open_mem(): no file of its own */
+	bool in_memory;		 /* reg_int_open_mem(): no file of its own */
 	bool committed_recovery; /* a recovered image reached the disk */
 	/* Edits of this session. */
 	struct journal_entry *journal;
@@ -217,7 +218,7 @@ struct reg_hive {
 };
 
 /* A hive and its logs in memory (the fuzz targets' way in). */
-struct rg_mem_input {
+struct reg_int_mem_input {
 	const uint8_t *hive;
 	size_t len;
 	const uint8_t *log[REG_MAX_LOGS]; /* .LOG, .LOG1, .LOG2; NULL: none */
@@ -226,20 +227,20 @@ struct rg_mem_input {
 
 /* reg_open() on memory: the same checks, recovery and libhivex view; the
  * handle cannot be committed in place (its path is "(memory)"). */
-int rg_open_mem(const struct rg_mem_input *in, unsigned flags,
-		struct reg_hive **hive_ret);
+int reg_int_open_mem(const struct reg_int_mem_input *in, unsigned flags,
+		     struct reg_hive **hive_ret);
 
 /* Sets the handle's error (once per path); returns @code. */
-int rg_fail(struct reg_hive *h, int code, const char *fmt, ...)
+int reg_int_fail(struct reg_hive *h, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* An anonymous scratch file (a memfd, else an unlinked file in $TMPDIR)
  * that libhivex reaches as /proc/self/fd/N; -1 with errno on failure. */
-int rg_scratch_fd(void);
+int reg_int_scratch_fd(void);
 
 /* (Re)opens libhivex on @image (via a memfd or an unlinked temp file). */
-int rg_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len);
-void rg_detach_hivex(struct reg_hive *h);
+int reg_int_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len);
+void reg_int_detach_hivex(struct reg_hive *h);
 
 /*
  * Writes @img to @path atomically: a temporary file beside it, fsync,
@@ -247,35 +248,35 @@ void rg_detach_hivex(struct reg_hive *h);
  * @verify_journal, read every edit of this session back; then rename over
  * @path and flush the directory.  On failure @path is untouched.
  */
-int rg_write_checked(struct reg_hive *h, const char *path, const uint8_t *img,
-		     size_t len, bool verify_journal);
+int reg_int_write_checked(struct reg_hive *h, const char *path,
+			  const uint8_t *img, size_t len, bool verify_journal);
 
 /* Reads the whole host file at @path (at most @max bytes) into a new
  * buffer; *@present_ret is false (and 0 returned) when it does not
  * exist and @may_be_absent. */
-int rg_read_file(struct reg_hive *h, const char *path, uint64_t max,
-		 bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
-		 bool *present_ret);
+int reg_int_read_file(struct reg_hive *h, const char *path, uint64_t max,
+		      bool may_be_absent, uint8_t **buf_ret, size_t *len_ret,
+		      bool *present_ret);
 
 /* Maps a first component CurrentControlSet of the in-hive @key to
  * ControlSet%03u (Select\Current); other keys are copied. */
-int rg_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret);
+int reg_int_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret);
 
 /* Splits and validates a key path into components (caller frees the
  * array and each string). */
-int rg_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
-		 size_t *n_ret);
+int reg_int_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
+		      size_t *n_ret);
 
 /* ---- Editing internals (edit.c) ---- */
 
 /* Finds the node for @key; REG_ERR_NOT_FOUND when a component is
  * missing (unless @create, which adds missing keys). */
-int rg_lookup(struct reg_hive *h, const char *key, bool create,
-	      hive_node_h *node_ret);
+int reg_int_lookup(struct reg_hive *h, const char *key, bool create,
+		   hive_node_h *node_ret);
 
 /* Verifies the journal against another open handle (the written hive). */
-int rg_journal_verify(struct reg_hive *h, struct reg_hive *written);
-void rg_journal_free(struct reg_hive *h);
+int reg_int_journal_verify(struct reg_hive *h, struct reg_hive *written);
+void reg_int_journal_free(struct reg_hive *h);
 
 /* ---- Fix-ups after libhivex wrote a hive (fixup.c) ---- */
 
@@ -287,10 +288,10 @@ void rg_journal_free(struct reg_hive *h);
  * numbers become @seq, the checksum is recomputed.  *@buf may be
  * reallocated.  Returns 0, REG_ERR_CORRUPT or REG_ERR_NOMEM.
  */
-int rg_fixup_image(struct reg_hive *h, uint8_t **buf, size_t *len, uint32_t seq,
-		   struct reg_err *e);
+int reg_int_fixup_image(struct reg_hive *h, uint8_t **buf, size_t *len,
+			uint32_t seq, struct reg_err *e);
 
 /* FILETIME of now. */
-uint64_t rg_filetime_now(void);
+uint64_t reg_int_filetime_now(void);
 
 #endif /* HVO_REGISTRY_INTERNAL_H */

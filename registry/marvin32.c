@@ -23,7 +23,7 @@ static inline void marvin_block(uint32_t *p0, uint32_t *p1)
 	*p1 = rotl32(*p1, 19);
 }
 
-uint64_t marvin32(const uint8_t *data, size_t len, uint64_t seed)
+uint64_t reg_int_marvin32(const uint8_t *data, size_t len, uint64_t seed)
 {
 	uint32_t p0 = (uint32_t)seed;
 	uint32_t p1 = (uint32_t)(seed >> 32);

@@ -17,6 +17,6 @@
  * read as one big-endian 64-bit number (low lane 0x7A4E55C5). */
 #define MARVIN32_REGISTRY_SEED 0x82EF4D887A4E55C5ull
 
-uint64_t marvin32(const uint8_t *data, size_t len, uint64_t seed);
+uint64_t reg_int_marvin32(const uint8_t *data, size_t len, uint64_t seed);
 
 #endif /* HVO_REGISTRY_MARVIN32_H */

@@ -40,7 +40,7 @@ int reg_path_split(const char *path, char **hive_ret, char **key_ret)
 {
 	*hive_ret = NULL;
 	*key_ret = NULL;
-	if (path == NULL || !hvo_utf8_valid(path, strlen(path)))
+	if (path == NULL || !hvo_int_utf8_valid(path, strlen(path)))
 		return REG_ERR_INVALID;
 	const char *rest = path;
 	bool machine = false;
@@ -98,23 +98,23 @@ int reg_current_control_set(struct reg_hive *h, unsigned *n_ret)
 	struct reg_value *v;
 	int rc = reg_get_value(h, "Select", "Current", &v);
 	if (rc)
-		rg_err_clear(&h->err); /* replaced by a clearer message */
+		reg_int_err_clear(&h->err); /* replaced by a clearer message */
 	if (rc)
-		return rg_fail(h,
-			       rc == REG_ERR_NOT_FOUND ? REG_ERR_NOT_FOUND : rc,
-			       "no Select\\Current: not a SYSTEM hive?");
+		return reg_int_fail(
+			h, rc == REG_ERR_NOT_FOUND ? REG_ERR_NOT_FOUND : rc,
+			"no Select\\Current: not a SYSTEM hive?");
 	uint32_t n;
 	rc = reg_value_dword(v, &n);
 	reg_value_free(v);
 	if (rc || n == 0 || n > 999)
-		return rg_fail(h, REG_ERR_CORRUPT,
-			       "Select\\Current is not a control set "
-			       "number");
+		return reg_int_fail(h, REG_ERR_CORRUPT,
+				    "Select\\Current is not a control set "
+				    "number");
 	*n_ret = n;
 	return 0;
 }
 
-int rg_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret)
+int reg_int_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret)
 {
 	*key_ret = NULL;
 	static const char ccs[] = "CurrentControlSet";
@@ -123,7 +123,8 @@ int rg_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret)
 	    (key[n] != '\0' && key[n] != '\\')) {
 		*key_ret = strdup(key);
 		return *key_ret ? 0
-				: rg_fail(h, REG_ERR_NOMEM, "out of memory");
+				: reg_int_fail(h, REG_ERR_NOMEM,
+					       "out of memory");
 	}
 	unsigned cs;
 	int rc = reg_current_control_set(h, &cs);
@@ -131,7 +132,7 @@ int rg_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret)
 		return rc;
 	if (asprintf(key_ret, "ControlSet%03u%s", cs, key + n) < 0) {
 		*key_ret = NULL;
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -142,9 +143,9 @@ int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret)
 	char *hive, *key;
 	int rc = reg_path_split(path, &hive, &key);
 	if (rc)
-		return rg_fail(h, rc, "invalid registry path '%s'", path);
+		return reg_int_fail(h, rc, "invalid registry path '%s'", path);
 	free(hive);
-	rc = rg_resolve_ccs(h, key, key_ret);
+	rc = reg_int_resolve_ccs(h, key, key_ret);
 	free(key);
 	return rc;
 }

@@ -90,7 +90,7 @@ static uint32_t max_seq_of(const struct regf_base *base, bool base_valid,
 
 /* Applies one HvLE entry to the image. */
 static int apply_entry(struct work *w, const struct txlog *lg,
-		       const struct txlog_entry *ent)
+		       const struct reg_int_txlog_entry *ent)
 {
 	int rc = grow(w, (uint64_t)REGF_BASE_SIZE + ent->hbins_size);
 	if (rc)
@@ -100,7 +100,7 @@ static int apply_entry(struct work *w, const struct txlog *lg,
 	for (uint32_t i = 0; i < ent->npages; i++) {
 		uint32_t poff = get_le32(p + LE_REFS + 8 * i);
 		uint32_t psize = get_le32(p + LE_REFS + 8 * i + 4);
-		/* txlog_parse() checked both bounds. */
+		/* reg_int_txlog_parse() checked both bounds. */
 		memcpy(w->buf + REGF_BASE_SIZE + poff, p + data, psize);
 		data += psize;
 	}
@@ -116,7 +116,7 @@ static int apply_log(struct work *w, struct txlog *lg, uint32_t *expected,
 		     uint32_t *applied, uint32_t *last_seq)
 {
 	for (size_t i = 0; i < lg->nentries; i++) {
-		const struct txlog_entry *ent = &lg->entries[i];
+		const struct reg_int_txlog_entry *ent = &lg->entries[i];
 		uint32_t want = *expected ? *expected : lg->base.seq1;
 		if (ent->seq != want) {
 			if (lg->problem[0] == '\0')
@@ -188,10 +188,11 @@ static int recover_new(struct work *w, const struct regf_base *base,
 		}
 	}
 	if (res->applied == 0)
-		return rg_err_set(e, REG_ERR_NO_LOGS,
-				  "no log entry follows the hive's sequence "
-				  "number %u",
-				  base->seq2);
+		return reg_int_err_set(
+			e, REG_ERR_NO_LOGS,
+			"no log entry follows the hive's sequence "
+			"number %u",
+			base->seq2);
 	res->new_format = true;
 	return 0;
 }
@@ -242,9 +243,9 @@ static int recover_old(struct work *w, const uint8_t *prim, size_t prim_len,
 	struct txlog *lg =
 		pick_old(prim, prim_len, base, base_valid, logs, nlogs);
 	if (lg == NULL)
-		return rg_err_set(e, REG_ERR_NO_LOGS,
-				  "no old-format log matches the hive's "
-				  "last-written timestamp");
+		return reg_int_err_set(e, REG_ERR_NO_LOGS,
+				       "no old-format log matches the hive's "
+				       "last-written timestamp");
 	uint32_t hbs = lg->base.hbins_size;
 	int rc = grow(w, (uint64_t)REGF_BASE_SIZE + hbs);
 	if (rc)
@@ -259,7 +260,7 @@ static int recover_old(struct work *w, const uint8_t *prim, size_t prim_len,
 	for (uint32_t i = 0; i < lg->npages_bits; i++) {
 		if (!(lg->bitmap[i >> 3] >> (i & 7) & 1))
 			continue;
-		/* txlog_parse() checked that every page is in the file;
+		/* reg_int_txlog_parse() checked that every page is in the file;
 		 * the bitmap covers exactly the hive bins. */
 		memcpy(w->buf + REGF_BASE_SIZE + (size_t)i * LOG_OLD_PAGE, page,
 		       LOG_OLD_PAGE);
@@ -272,9 +273,9 @@ static int recover_old(struct work *w, const uint8_t *prim, size_t prim_len,
 	return 0;
 }
 
-int rg_recover(const uint8_t *prim, size_t prim_len,
-	       const struct regf_base *base, struct txlog *logs, size_t nlogs,
-	       struct recovery *res, struct reg_err *e)
+int reg_int_recover(const uint8_t *prim, size_t prim_len,
+		    const struct regf_base *base, struct txlog *logs,
+		    size_t nlogs, struct recovery *res, struct reg_err *e)
 {
 	memset(res, 0, sizeof(*res));
 	bool base_valid = base->signature_ok && base->checksum_ok;
@@ -284,13 +285,13 @@ int rg_recover(const uint8_t *prim, size_t prim_len,
 		any_old |= logs[i].kind == REG_LOG_OLD;
 	}
 	if (!any_new && !any_old)
-		return rg_err_set(e, REG_ERR_NO_LOGS,
-				  "no valid transaction log");
+		return reg_int_err_set(e, REG_ERR_NO_LOGS,
+				       "no valid transaction log");
 	uint32_t top = max_seq_of(base, base_valid, logs, nlogs);
 	if (top == UINT32_MAX)
-		return rg_err_set(e, REG_ERR_UNSUPPORTED,
-				  "sequence number 0xffffffff cannot be "
-				  "followed");
+		return reg_int_err_set(e, REG_ERR_UNSUPPORTED,
+				       "sequence number 0xffffffff cannot be "
+				       "followed");
 
 	struct work w = { .buf = NULL, .len = 0, .limit = prim_len };
 	for (size_t i = 0; i < nlogs; i++)
@@ -301,8 +302,8 @@ int rg_recover(const uint8_t *prim, size_t prim_len,
 		grow(&w, prim_len > REGF_BASE_SIZE ? prim_len : REGF_BASE_SIZE);
 	if (rc)
 		return rc == REG_ERR_NOMEM
-			       ? rg_err_set(e, rc, "out of memory")
-			       : rg_err_set(e, rc, "hive too large");
+			       ? reg_int_err_set(e, rc, "out of memory")
+			       : reg_int_err_set(e, rc, "hive too large");
 	memcpy(w.buf, prim, prim_len);
 	if (any_new)
 		rc = recover_new(&w, base, base_valid, logs, nlogs, res, e);
@@ -312,17 +313,18 @@ int rg_recover(const uint8_t *prim, size_t prim_len,
 	if (rc) {
 		free(w.buf);
 		if (rc == REG_ERR_NOMEM)
-			return rg_err_set(e, rc, "out of memory");
+			return reg_int_err_set(e, rc, "out of memory");
 		if (rc == REG_ERR_TOO_BIG)
-			return rg_err_set(e, REG_ERR_NO_LOGS,
-					  "a log grows the hive beyond what "
-					  "its logs can fill");
+			return reg_int_err_set(
+				e, REG_ERR_NO_LOGS,
+				"a log grows the hive beyond what "
+				"its logs can fill");
 		return rc;
 	}
 	res->seq = top + 1;
 	put_le32(w.buf + RB_SEQ1, res->seq);
 	put_le32(w.buf + RB_SEQ2, res->seq);
-	regf_base_seal(w.buf);
+	reg_int_regf_base_seal(w.buf);
 	res->image = w.buf;
 	res->len = w.len;
 	return 0;

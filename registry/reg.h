@@ -24,7 +24,7 @@
  * terminator); helpers encode and decode the common types.
  *
  * Every function returning int returns 0 (REG_OK) or an enum reg_error;
- * the detailed message is kept on the handle (reg_last_error()).
+ * the detailed message is kept on the handle (reg_errmsg()).
  */
 #ifndef HVOFFLINE_REG_H
 #define HVOFFLINE_REG_H
@@ -159,7 +159,7 @@ struct reg_hive;
  *   - corrupt: REG_ERR_CORRUPT, REG_ERR_TRUNCATED, REG_ERR_NOT_HIVE...
  *
  * *@hive_ret is set even when an error is returned (for reg_get_info()
- * and reg_last_error()), except on REG_ERR_NOMEM where it may be NULL.
+ * and reg_errmsg()), except on REG_ERR_NOMEM where it may be NULL.
  * The caller closes it with reg_close().
  */
 int reg_open(const char *path, const struct reg_open_opts *opts,
@@ -176,8 +176,8 @@ const char *reg_path(const struct reg_hive *h);
 
 /* The last error's code and detailed message ("" when none); the message
  * is owned by the handle and valid until the next call on it. */
-int reg_last_errno(const struct reg_hive *h);
-const char *reg_last_error(const struct reg_hive *h);
+int reg_errno(const struct reg_hive *h);
+const char *reg_errmsg(const struct reg_hive *h);
 
 /* ---- Recovery and the logs ---- */
 

@@ -60,13 +60,13 @@ struct regf_base {
 };
 
 /* The XOR-32 checksum of the first 508 bytes at @p (Notes 2). */
-uint32_t regf_checksum(const uint8_t *p);
+uint32_t reg_int_regf_checksum(const uint8_t *p);
 
 /* Decodes the first 512 bytes at @p (the caller has checked the length). */
-void regf_base_decode(const uint8_t *p, struct regf_base *b);
+void reg_int_regf_base_decode(const uint8_t *p, struct regf_base *b);
 
 /* Recomputes and stores the checksum of the base block at @p. */
-void regf_base_seal(uint8_t *p);
+void reg_int_regf_base_seal(uint8_t *p);
 
 /* ---- Hive bins and cells ("Hive bin", "Cell") ---- */
 

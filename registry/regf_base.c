@@ -8,7 +8,7 @@
 #include "registry/regf.h"
 #include "util/bytes.h"
 
-uint32_t regf_checksum(const uint8_t *p)
+uint32_t reg_int_regf_checksum(const uint8_t *p)
 {
 	uint32_t c = 0;
 	for (size_t i = 0; i < REGF_CHECKSUM_SPAN; i += 4)
@@ -21,7 +21,7 @@ uint32_t regf_checksum(const uint8_t *p)
 	return c;
 }
 
-void regf_base_decode(const uint8_t *p, struct regf_base *b)
+void reg_int_regf_base_decode(const uint8_t *p, struct regf_base *b)
 {
 	b->signature_ok = memcmp(p + RB_SIGNATURE, "regf", 4) == 0;
 	b->seq1 = get_le32(p + RB_SEQ1);
@@ -36,10 +36,10 @@ void regf_base_decode(const uint8_t *p, struct regf_base *b)
 	b->cluster = get_le32(p + RB_CLUSTER);
 	b->flags = get_le32(p + RB_FLAGS);
 	b->checksum = get_le32(p + RB_CHECKSUM);
-	b->checksum_ok = b->checksum == regf_checksum(p);
+	b->checksum_ok = b->checksum == reg_int_regf_checksum(p);
 }
 
-void regf_base_seal(uint8_t *p)
+void reg_int_regf_base_seal(uint8_t *p)
 {
-	put_le32(p + RB_CHECKSUM, regf_checksum(p));
+	put_le32(p + RB_CHECKSUM, reg_int_regf_checksum(p));
 }

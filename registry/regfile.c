@@ -71,7 +71,7 @@ static int decode_text(const uint8_t *buf, size_t len, char **text_ret,
 		utf16 = true; /* UTF-16LE without its BOM */
 	}
 	if (utf16) {
-		if (hvo_utf16le_to_utf8(buf, len, 0, text_ret, len_ret))
+		if (hvo_int_utf16le_to_utf8(buf, len, 0, text_ret, len_ret))
 			return REG_ERR_NOMEM;
 		return 0;
 	}
@@ -79,7 +79,7 @@ static int decode_text(const uint8_t *buf, size_t len, char **text_ret,
 		buf += 3;
 		len -= 3;
 	}
-	if (hvo_utf8_valid((const char *)buf, len)) {
+	if (hvo_int_utf8_valid((const char *)buf, len)) {
 		char *t = malloc(len + 1);
 		if (t == NULL)
 			return REG_ERR_NOMEM;
@@ -95,7 +95,7 @@ static int decode_text(const uint8_t *buf, size_t len, char **text_ret,
 		return REG_ERR_NOMEM;
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++)
-		o += hvo_utf8_encode(cp1252(buf[i]), t + o);
+		o += hvo_int_utf8_encode(cp1252(buf[i]), t + o);
 	t[o] = '\0';
 	*text_ret = t;
 	*len_ret = o;
@@ -173,8 +173,8 @@ static int syntax(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return rg_fail(p->h, REG_ERR_SYNTAX, "%s: line %u: %s", p->what,
-		       p->line, msg);
+	return reg_int_fail(p->h, REG_ERR_SYNTAX, "%s: line %u: %s", p->what,
+			    p->line, msg);
 }
 
 static char *trim(char *s)
@@ -203,7 +203,7 @@ static const char *strip_prefix(const char *key, const char *prefix)
 		size_t pl = pe ? (size_t)(pe - p) : strlen(p);
 		size_t kl = ke ? (size_t)(ke - k) : strlen(k);
 		char *a = strndup(p, pl), *b = strndup(k, kl);
-		bool eq = a && b && rg_name_eq(a, b);
+		bool eq = a && b && reg_int_name_eq(a, b);
 		free(a);
 		free(b);
 		if (!eq)
@@ -235,7 +235,7 @@ static int map_key(struct parser *p, const char *name, char **key_ret)
 	char *hive, *key;
 	int rc = reg_path_split(name, &hive, &key);
 	if (rc == REG_ERR_NOMEM)
-		return rg_fail(p->h, rc, "out of memory");
+		return reg_int_fail(p->h, rc, "out of memory");
 	if (rc)
 		return syntax(p, "invalid key name '%s'", name);
 	bool same_hive =
@@ -253,7 +253,7 @@ static int map_key(struct parser *p, const char *name, char **key_ret)
 			      p->prefix_hive ? p->prefix_hive : "",
 			      *p->prefix_key ? "\\..." : "");
 	}
-	rc = rg_resolve_ccs(p->h, rest, key_ret);
+	rc = reg_int_resolve_ccs(p->h, rest, key_ret);
 	free(key);
 	return rc;
 }
@@ -304,7 +304,7 @@ static int parse_hex_bytes(struct parser *p, const char *s, uint8_t **out,
 	size_t cap = strlen(s) / 2 + 1;
 	uint8_t *b = malloc(cap);
 	if (b == NULL)
-		return rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(p->h, REG_ERR_NOMEM, "out of memory");
 	size_t n = 0;
 	bool need_comma = false;
 	while (*s) {
@@ -373,16 +373,16 @@ static int parse_string_data(struct parser *p, char *s, uint8_t **data,
 {
 	char *str = parse_quoted(&s);
 	if (str == NULL)
-		return errno == EINVAL
-			       ? syntax(p, "unterminated string")
-			       : rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+		return errno == EINVAL ? syntax(p, "unterminated string")
+				       : reg_int_fail(p->h, REG_ERR_NOMEM,
+						      "out of memory");
 	if (*trim(s) != '\0') {
 		free(str);
 		return syntax(p, "text after the closing quote");
 	}
 	int rc = reg_encode_string(str, data, len);
 	free(str);
-	return rc ? rg_fail(p->h, rc, "out of memory") : 0;
+	return rc ? reg_int_fail(p->h, rc, "out of memory") : 0;
 }
 
 static int parse_value_line(struct parser *p, char *line)
@@ -403,7 +403,7 @@ static int parse_value_line(struct parser *p, char *line)
 	}
 	int rc = own(&p->ops, name);
 	if (rc)
-		return rg_fail(p->h, rc, "out of memory");
+		return reg_int_fail(p->h, rc, "out of memory");
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s != '=')
@@ -413,7 +413,7 @@ static int parse_value_line(struct parser *p, char *line)
 	if (strcmp(s, "-") == 0) {
 		op.kind = REG_OP_DELETE_VALUE;
 		rc = add_op(&p->ops, op);
-		return rc ? rg_fail(p->h, rc, "out of memory") : 0;
+		return rc ? reg_int_fail(p->h, rc, "out of memory") : 0;
 	}
 	op.kind = REG_OP_SET_VALUE;
 	uint8_t *data = NULL;
@@ -446,7 +446,8 @@ static int parse_value_line(struct parser *p, char *line)
 		uint32_t v = (uint32_t)strtoul(d, NULL, 16);
 		data = malloc(4);
 		if (data == NULL)
-			return rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+			return reg_int_fail(p->h, REG_ERR_NOMEM,
+					    "out of memory");
 		put_le32(data, v);
 		len = 4;
 		op.type = REG_TYPE_DWORD;
@@ -466,7 +467,8 @@ static int parse_value_line(struct parser *p, char *line)
 		     type == REG_TYPE_MULTI_SZ) &&
 		    widen_ansi(&data, &len) != 0) {
 			free(data);
-			return rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+			return reg_int_fail(p->h, REG_ERR_NOMEM,
+					    "out of memory");
 		}
 		op.type = type;
 	} else {
@@ -479,15 +481,16 @@ static int parse_value_line(struct parser *p, char *line)
 	if (data == NULL) {
 		data = malloc(1);
 		if (data == NULL)
-			return rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+			return reg_int_fail(p->h, REG_ERR_NOMEM,
+					    "out of memory");
 	}
 	rc = own(&p->ops, data);
 	if (rc)
-		return rg_fail(p->h, rc, "out of memory");
+		return reg_int_fail(p->h, rc, "out of memory");
 	op.data = data;
 	op.len = len;
 	rc = add_op(&p->ops, op);
-	return rc ? rg_fail(p->h, rc, "out of memory") : 0;
+	return rc ? reg_int_fail(p->h, rc, "out of memory") : 0;
 }
 
 static int parse_section(struct parser *p, char *line)
@@ -506,7 +509,7 @@ static int parse_section(struct parser *p, char *line)
 		return rc;
 	rc = own(&p->ops, key);
 	if (rc)
-		return rg_fail(p->h, rc, "out of memory");
+		return reg_int_fail(p->h, rc, "out of memory");
 	struct reg_op op = {
 		.kind = del ? REG_OP_DELETE_KEY : REG_OP_CREATE_KEY,
 		.key = key,
@@ -515,7 +518,7 @@ static int parse_section(struct parser *p, char *line)
 		return syntax(p, "the root of the hive cannot be deleted");
 	p->key = del ? NULL : key;
 	rc = add_op(&p->ops, op);
-	return rc ? rg_fail(p->h, rc, "out of memory") : 0;
+	return rc ? reg_int_fail(p->h, rc, "out of memory") : 0;
 }
 
 /* Whether a physical line continues on the next: it ends in '\' outside
@@ -576,7 +579,7 @@ static int parse_text(struct parser *p, char *text, size_t tlen)
 		}
 		char *nlog = realloc(logical, llen + take + 1);
 		if (nlog == NULL) {
-			rc = rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+			rc = reg_int_fail(p->h, REG_ERR_NOMEM, "out of memory");
 			break;
 		}
 		logical = nlog;
@@ -644,13 +647,14 @@ static int setup_prefix(struct parser *p, const char *prefix)
 	if (prefix == NULL) {
 		own_pfx = default_prefix(p->h->path);
 		if (own_pfx == NULL)
-			return rg_fail(p->h, REG_ERR_NOMEM, "out of memory");
+			return reg_int_fail(p->h, REG_ERR_NOMEM,
+					    "out of memory");
 		prefix = own_pfx;
 	}
 	int rc = reg_path_split(prefix, &p->prefix_hive, &p->prefix_key);
 	if (rc)
-		rg_fail(p->h, rc == REG_ERR_NOMEM ? rc : REG_ERR_INVALID,
-			"invalid prefix '%s'", prefix);
+		reg_int_fail(p->h, rc == REG_ERR_NOMEM ? rc : REG_ERR_INVALID,
+			     "invalid prefix '%s'", prefix);
 	free(own_pfx);
 	return rc == REG_ERR_NOMEM || rc == 0 ? rc : REG_ERR_INVALID;
 }
@@ -661,18 +665,19 @@ int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,
 	if (nops_ret)
 		*nops_ret = 0;
 	if (!h->writable)
-		return rg_fail(h, REG_ERR_READ_ONLY, "not opened for writing");
+		return reg_int_fail(h, REG_ERR_READ_ONLY,
+				    "not opened for writing");
 	struct parser p = { .h = h, .what = what ? what : "(.reg)" };
 	char *text;
 	size_t tlen;
 	int rc = decode_text(buf, len, &text, &tlen);
 	if (rc == REG_ERR_UNSUPPORTED)
-		return rg_fail(h, REG_ERR_SYNTAX,
-			       "%s: UTF-16 big-endian .reg files are not "
-			       "supported",
-			       p.what);
+		return reg_int_fail(h, REG_ERR_SYNTAX,
+				    "%s: UTF-16 big-endian .reg files are not "
+				    "supported",
+				    p.what);
 	if (rc)
-		return rg_fail(h, rc, "out of memory");
+		return reg_int_fail(h, rc, "out of memory");
 	rc = setup_prefix(&p, prefix);
 	if (rc == 0)
 		rc = parse_text(&p, text, tlen);
@@ -684,9 +689,9 @@ int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,
 			/* Name the operation that failed. */
 			char msg[sizeof(h->err.msg)];
 			snprintf(msg, sizeof(msg), "%s", h->err.msg);
-			rg_err_clear(&h->err);
-			rg_fail(h, rc, "%s: applying key '%s': %s", p.what,
-				p.ops.ops[failed].key, msg);
+			reg_int_err_clear(&h->err);
+			reg_int_fail(h, rc, "%s: applying key '%s': %s", p.what,
+				     p.ops.ops[failed].key, msg);
 		}
 	}
 	if (rc == 0 && nops_ret)
@@ -702,8 +707,8 @@ int reg_import(struct reg_hive *h, const char *reg_file, const char *prefix,
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = rg_read_file(h, reg_file, REGFILE_MAX_SIZE, false, &buf, &len,
-			      NULL);
+	int rc = reg_int_read_file(h, reg_file, REGFILE_MAX_SIZE, false, &buf,
+				   &len, NULL);
 	if (rc)
 		return rc;
 	rc = reg_import_buffer(h, buf, len, reg_file, prefix, nops_ret);
@@ -774,10 +779,11 @@ static int export_value(struct exporter *x, const char *key,
 			const struct reg_value *v)
 {
 	if (has_line_break(v->name))
-		return rg_fail(x->h, REG_ERR_UNSUPPORTED,
-			       "value name in '%s' contains a line break: a "
-			       ".reg file cannot hold it",
-			       key);
+		return reg_int_fail(
+			x->h, REG_ERR_UNSUPPORTED,
+			"value name in '%s' contains a line break: a "
+			".reg file cannot hold it",
+			key);
 	long start = ftell(x->out);
 	if (*v->name == '\0')
 		fputc('@', x->out);
@@ -787,8 +793,9 @@ static int export_value(struct exporter *x, const char *key,
 	size_t col = (size_t)(ftell(x->out) - start);
 	if (v->type == REG_TYPE_SZ && sz_as_text(v)) {
 		char *s;
-		if (hvo_utf16le_to_utf8(v->data, v->len - 2, 0, &s, NULL))
-			return rg_fail(x->h, REG_ERR_NOMEM, "out of memory");
+		if (hvo_int_utf16le_to_utf8(v->data, v->len - 2, 0, &s, NULL))
+			return reg_int_fail(x->h, REG_ERR_NOMEM,
+					    "out of memory");
 		put_escaped(x->out, s);
 		free(s);
 	} else if (v->type == REG_TYPE_DWORD && v->len == 4) {
@@ -804,12 +811,14 @@ static int export_key(struct exporter *x, const char *key, const char *shown,
 		      unsigned depth)
 {
 	if (depth > REG_MAX_DEPTH)
-		return rg_fail(x->h, REG_ERR_CORRUPT, "keys nested too deep");
+		return reg_int_fail(x->h, REG_ERR_CORRUPT,
+				    "keys nested too deep");
 	if (has_line_break(shown))
-		return rg_fail(x->h, REG_ERR_UNSUPPORTED,
-			       "key '%s' has a line break in its name: a .reg "
-			       "file cannot hold it",
-			       key);
+		return reg_int_fail(
+			x->h, REG_ERR_UNSUPPORTED,
+			"key '%s' has a line break in its name: a .reg "
+			"file cannot hold it",
+			key);
 	fprintf(x->out, "[%s]%s", shown, x->nl);
 	struct reg_value *vals;
 	size_t nv;
@@ -830,7 +839,7 @@ static int export_key(struct exporter *x, const char *key, const char *shown,
 		if (asprintf(&cs, "%s\\%s", shown, kids[i]) < 0)
 			cs = NULL;
 		if (ck == NULL || cs == NULL)
-			rc = rg_fail(x->h, REG_ERR_NOMEM, "out of memory");
+			rc = reg_int_fail(x->h, REG_ERR_NOMEM, "out of memory");
 		else
 			rc = export_key(x, ck, cs, depth + 1);
 		free(ck);
@@ -843,12 +852,12 @@ static int export_key(struct exporter *x, const char *key, const char *shown,
 int reg_export(struct reg_hive *h, const char *key, const char *prefix,
 	       unsigned flags, FILE *out)
 {
-	rg_err_clear(&h->err);
+	reg_int_err_clear(&h->err);
 	char *own_pfx = NULL;
 	if (prefix == NULL) {
 		own_pfx = default_prefix(h->path);
 		if (own_pfx == NULL)
-			return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+			return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 		prefix = own_pfx;
 	}
 	char *k = key ? strdup(key) : strdup("");
@@ -861,11 +870,11 @@ int reg_export(struct reg_hive *h, const char *key, const char *prefix,
 		if (mem)
 			fclose(mem);
 		free(text);
-		return rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	}
 	/* Normalise the start key and check that it exists. */
 	hive_node_h node;
-	int rc = rg_lookup(h, k, false, &node);
+	int rc = reg_int_lookup(h, k, false, &node);
 	struct exporter x = { .h = h,
 			      .out = mem,
 			      .nl = flags & REG_EXPORT_UTF8 ? "\n" : "\r\n" };
@@ -884,7 +893,7 @@ int reg_export(struct reg_hive *h, const char *key, const char *prefix,
 			     *nk ? "\\" : "", nk) < 0)
 			shown = NULL;
 		if (shown == NULL)
-			rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
+			rc = reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 		else {
 			fprintf(mem, "Windows Registry Editor Version 5.00%s%s",
 				x.nl, x.nl);
@@ -895,24 +904,27 @@ int reg_export(struct reg_hive *h, const char *key, const char *prefix,
 	free(k);
 	free(own_pfx);
 	if (fclose(mem) != 0 && rc == 0)
-		rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
+		rc = reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 	if (rc == 0) {
 		if (flags & REG_EXPORT_UTF8) {
 			if (fwrite(text, 1, tlen, out) != tlen)
-				rc = rg_fail(h, REG_ERR_IO, "write error: %s",
-					     strerror(errno));
+				rc = reg_int_fail(h, REG_ERR_IO,
+						  "write error: %s",
+						  strerror(errno));
 		} else {
 			uint8_t *u16;
 			size_t n;
-			if (hvo_utf8_to_utf16le(text, tlen, &u16, &n) != 0) {
-				rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
+			if (hvo_int_utf8_to_utf16le(text, tlen, &u16, &n) !=
+			    0) {
+				rc = reg_int_fail(h, REG_ERR_NOMEM,
+						  "out of memory");
 			} else {
 				static const uint8_t bom[2] = { 0xff, 0xfe };
 				if (fwrite(bom, 1, 2, out) != 2 ||
 				    fwrite(u16, 1, n, out) != n)
-					rc = rg_fail(h, REG_ERR_IO,
-						     "write error: %s",
-						     strerror(errno));
+					rc = reg_int_fail(h, REG_ERR_IO,
+							  "write error: %s",
+							  strerror(errno));
 				free(u16);
 			}
 		}

@@ -49,7 +49,8 @@ static void note_seq(struct txlog *lg, uint32_t seq)
 
 /* Checks one HvLE entry at @off; returns NULL if valid, else why not. */
 static const char *check_entry(const struct txlog *lg, size_t off,
-			       struct txlog_entry *ent, char *why, size_t wlen)
+			       struct reg_int_txlog_entry *ent, char *why,
+			       size_t wlen)
 {
 	const uint8_t *p = lg->buf + off;
 	if (!hvo_in_bounds(off, LE_REFS, lg->len))
@@ -66,11 +67,12 @@ static const char *check_entry(const struct txlog *lg, size_t off,
 	if (ent->hbins_size == 0 || ent->hbins_size % REGF_HBIN_ALIGN != 0)
 		return "hive bins data size is not a multiple of 4096";
 	/* Hashes first: nothing below is trusted before they match. */
-	if (get_le64(p + LE_HASH1) !=
-	    marvin32(p + LE_REFS, ent->size - LE_REFS, MARVIN32_REGISTRY_SEED))
+	if (get_le64(p + LE_HASH1) != reg_int_marvin32(p + LE_REFS,
+						       ent->size - LE_REFS,
+						       MARVIN32_REGISTRY_SEED))
 		return "Hash-1 (Marvin32 of the page data) does not match";
 	if (get_le64(p + LE_HASH2) !=
-	    marvin32(p, LE_HASH2_SPAN, MARVIN32_REGISTRY_SEED))
+	    reg_int_marvin32(p, LE_HASH2_SPAN, MARVIN32_REGISTRY_SEED))
 		return "Hash-2 (Marvin32 of the header) does not match";
 	uint64_t used = LE_REFS + (uint64_t)ent->npages * 8;
 	if (used > ent->size)
@@ -100,7 +102,7 @@ static int parse_new(struct txlog *lg)
 	size_t off = LOG_NEW_FIRST;
 	while (hvo_in_bounds(off, 4, lg->len) &&
 	       memcmp(lg->buf + off, "HvLE", 4) == 0) {
-		struct txlog_entry ent;
+		struct reg_int_txlog_entry ent;
 		char why[160];
 		const char *bad = check_entry(lg, off, &ent, why, sizeof(why));
 		if (bad != NULL) {
@@ -111,7 +113,7 @@ static int parse_new(struct txlog *lg)
 		}
 		if (lg->nentries == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct txlog_entry *n =
+			struct reg_int_txlog_entry *n =
 				realloc(lg->entries, cap * sizeof(*n));
 			if (n == NULL)
 				return REG_ERR_NOMEM;
@@ -173,7 +175,7 @@ static void parse_old(struct txlog *lg)
 	lg->kind = REG_LOG_OLD;
 }
 
-int txlog_parse(struct txlog *lg)
+int reg_int_txlog_parse(struct txlog *lg)
 {
 	lg->problem[0] = '\0';
 	lg->nentries = 0;
@@ -193,14 +195,14 @@ int txlog_parse(struct txlog *lg)
 			    lg->len);
 		return 0;
 	}
-	regf_base_decode(lg->buf, &lg->base);
+	reg_int_regf_base_decode(lg->buf, &lg->base);
 	if (!lg->base.signature_ok) {
 		set_problem(lg, "no 'regf' signature");
 		return 0;
 	}
 	if (!lg->base.checksum_ok) {
 		set_problem(lg, "base block checksum 0x%08x, computed 0x%08x",
-			    lg->base.checksum, regf_checksum(lg->buf));
+			    lg->base.checksum, reg_int_regf_checksum(lg->buf));
 		return 0;
 	}
 	if (lg->base.seq1 != lg->base.seq2) {
@@ -226,7 +228,7 @@ int txlog_parse(struct txlog *lg)
 	}
 }
 
-void txlog_free(struct txlog *lg)
+void reg_int_txlog_free(struct txlog *lg)
 {
 	free(lg->path);
 	free(lg->buf);

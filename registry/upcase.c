@@ -24,7 +24,7 @@ struct upcase_run {
 
 #include "registry/upcase-table.h"
 
-uint16_t rg_upcase(uint16_t c)
+uint16_t reg_int_upcase(uint16_t c)
 {
 	if (c < 0x80)
 		return c >= 'a' && c <= 'z' ? (uint16_t)(c - 32) : c;
@@ -64,12 +64,12 @@ static int u16_next(struct u16_iter *it, uint16_t *u)
 	}
 	if (it->p >= it->end)
 		return 0;
-	size_t n = hvo_utf8_valid_prefix(it->p, (size_t)(it->end - it->p));
+	size_t n = hvo_int_utf8_valid_prefix(it->p, (size_t)(it->end - it->p));
 	if (n == 0) {
 		*u = *it->p++;
 		return 1;
 	}
-	uint32_t cp = hvo_utf8_decode(&it->p);
+	uint32_t cp = hvo_int_utf8_decode(&it->p);
 	if (cp >= 0x10000) {
 		cp -= 0x10000;
 		*u = (uint16_t)(0xd800 + (cp >> 10));
@@ -80,7 +80,7 @@ static int u16_next(struct u16_iter *it, uint16_t *u)
 	return 1;
 }
 
-int rg_name_cmp(const char *a, const char *b)
+int reg_int_name_cmp(const char *a, const char *b)
 {
 	struct u16_iter x = { (const unsigned char *)a,
 			      (const unsigned char *)a + strlen(a), 0 };
@@ -92,30 +92,30 @@ int rg_name_cmp(const char *a, const char *b)
 		int hy = u16_next(&y, &cy);
 		if (!hx || !hy)
 			return hx - hy;
-		cx = rg_upcase(cx);
-		cy = rg_upcase(cy);
+		cx = reg_int_upcase(cx);
+		cy = reg_int_upcase(cy);
 		if (cx != cy)
 			return cx < cy ? -1 : 1;
 	}
 }
 
-bool rg_name_eq(const char *a, const char *b)
+bool reg_int_name_eq(const char *a, const char *b)
 {
-	return rg_name_cmp(a, b) == 0;
+	return reg_int_name_cmp(a, b) == 0;
 }
 
-uint32_t rg_name_hash(const char *name)
+uint32_t reg_int_name_hash(const char *name)
 {
 	struct u16_iter it = { (const unsigned char *)name,
 			       (const unsigned char *)name + strlen(name), 0 };
 	uint32_t h = 0;
 	uint16_t c;
 	while (u16_next(&it, &c))
-		h = h * 37 + rg_upcase(c);
+		h = h * 37 + reg_int_upcase(c);
 	return h;
 }
 
-char *rg_name_upcase(const char *s)
+char *reg_int_name_upcase(const char *s)
 {
 	size_t len = strlen(s);
 	/* Each code unit becomes at most 3 UTF-8 bytes; a pair (4 input
@@ -128,7 +128,7 @@ char *rg_name_upcase(const char *s)
 	size_t o = 0;
 	uint16_t c;
 	while (u16_next(&it, &c))
-		o += hvo_utf8_encode(rg_upcase(c), out + o);
+		o += hvo_int_utf8_encode(reg_int_upcase(c), out + o);
 	out[o] = '\0';
 	return out;
 }

@@ -21,11 +21,11 @@ int reg_encode_string(const char *utf8, uint8_t **data_ret, size_t *len_ret)
 {
 	uint8_t *out;
 	size_t n;
-	int e = hvo_utf8_to_utf16le(utf8, strlen(utf8), &out, &n);
+	int e = hvo_int_utf8_to_utf16le(utf8, strlen(utf8), &out, &n);
 	if (e != 0)
 		return e == ENOMEM ? REG_ERR_NOMEM : REG_ERR_INVALID;
 	*data_ret = out;
-	*len_ret = n + 2; /* the terminator hvo_utf8_to_utf16le added */
+	*len_ret = n + 2; /* the terminator hvo_int_utf8_to_utf16le added */
 	return 0;
 }
 
@@ -35,7 +35,7 @@ int reg_encode_multi(const char *const *strs, size_t n, uint8_t **data_ret,
 	size_t total = 2;
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(strs[i]);
-		if (l == 0 || !hvo_utf8_valid(strs[i], l))
+		if (l == 0 || !hvo_int_utf8_valid(strs[i], l))
 			return REG_ERR_INVALID;
 		total += 2 * l + 2;
 	}
@@ -46,7 +46,8 @@ int reg_encode_multi(const char *const *strs, size_t n, uint8_t **data_ret,
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *u;
 		size_t ul;
-		if (hvo_utf8_to_utf16le(strs[i], strlen(strs[i]), &u, &ul)) {
+		if (hvo_int_utf8_to_utf16le(strs[i], strlen(strs[i]), &u,
+					    &ul)) {
 			free(out);
 			return REG_ERR_NOMEM;
 		}
@@ -66,7 +67,7 @@ int reg_value_string(const struct reg_value *v, char **s_ret)
 	if (v->type != REG_TYPE_SZ && v->type != REG_TYPE_EXPAND_SZ &&
 	    v->type != REG_TYPE_LINK)
 		return REG_ERR_INVALID;
-	int e = hvo_utf16le_to_utf8(v->data, v->len, 1, s_ret, NULL);
+	int e = hvo_int_utf16le_to_utf8(v->data, v->len, 1, s_ret, NULL);
 	return e ? REG_ERR_NOMEM : 0;
 }
 
@@ -87,8 +88,8 @@ int reg_value_multi(const struct reg_value *v, char ***strs_ret, size_t *n_ret)
 			j++;
 		if (j == i)
 			break; /* the empty string ends the list */
-		if (hvo_utf16le_to_utf8(v->data + 2 * i, 2 * (j - i), 0,
-					&out[count], NULL) != 0) {
+		if (hvo_int_utf16le_to_utf8(v->data + 2 * i, 2 * (j - i), 0,
+					    &out[count], NULL) != 0) {
 			reg_names_free(out, count);
 			return REG_ERR_NOMEM;
 		}

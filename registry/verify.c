@@ -136,22 +136,23 @@ static int check_entry(struct reg_hive *h, struct reg_hive *w,
 		if (rc)
 			break;
 		if (exists != (j->kind == J_CREATE_KEY))
-			return rg_fail(h, REG_ERR_VERIFY,
-				       "read-back: key '%s' is %s", j->key,
-				       exists ? "still there" : "missing");
+			return reg_int_fail(h, REG_ERR_VERIFY,
+					    "read-back: key '%s' is %s", j->key,
+					    exists ? "still there" : "missing");
 		return 0;
 	case J_SET_VALUE:
 		rc = reg_get_value(w, j->key, j->name, &v);
 		if (rc == REG_ERR_NOT_FOUND)
-			return rg_fail(h, REG_ERR_VERIFY,
-				       "read-back: value '%s' of '%s' is "
-				       "missing",
-				       vname, j->key);
+			return reg_int_fail(h, REG_ERR_VERIFY,
+					    "read-back: value '%s' of '%s' is "
+					    "missing",
+					    vname, j->key);
 		if (rc)
 			break;
 		if (v->type != j->type || v->len != j->len ||
 		    (j->len > 0 && memcmp(v->data, j->data, j->len) != 0)) {
-			rg_fail(h, REG_ERR_VERIFY,
+			reg_int_fail(
+				h, REG_ERR_VERIFY,
 				"read-back: value '%s' of '%s' reads as type "
 				"%u, %zu bytes; type %u, %zu bytes were "
 				"written",
@@ -168,19 +169,20 @@ static int check_entry(struct reg_hive *h, struct reg_hive *w,
 		if (rc == REG_ERR_NOT_FOUND)
 			return 0;
 		if (rc == 0)
-			return rg_fail(h, REG_ERR_VERIFY,
-				       "read-back: deleted value '%s' of '%s' "
-				       "is still there",
-				       vname, j->key);
+			return reg_int_fail(
+				h, REG_ERR_VERIFY,
+				"read-back: deleted value '%s' of '%s' "
+				"is still there",
+				vname, j->key);
 		break;
 	default:
 		return 0;
 	}
-	return rg_fail(h, REG_ERR_VERIFY, "read-back of '%s': %s", j->key,
-		       reg_last_error(w));
+	return reg_int_fail(h, REG_ERR_VERIFY, "read-back of '%s': %s", j->key,
+			    reg_errmsg(w));
 }
 
-int rg_journal_verify(struct reg_hive *h, struct reg_hive *w)
+int reg_int_journal_verify(struct reg_hive *h, struct reg_hive *w)
 {
 	struct strset values = { 0 };	 /* "KEY\x01NAME" set later */
 	struct strset deleted = { 0 };	 /* keys deleted later */
@@ -188,21 +190,22 @@ int rg_journal_verify(struct reg_hive *h, struct reg_hive *w)
 	int rc = 0;
 	for (size_t i = h->njournal; i-- > 0 && rc == 0;) {
 		const struct journal_entry *j = &h->journal[i];
-		char *k = rg_name_upcase(j->key);
+		char *k = reg_int_name_upcase(j->key);
 		char *vk = NULL;
 		if (k == NULL) {
-			rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
+			rc = reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
 			break;
 		}
 		bool shadowed = any_prefix_in(&deleted, k);
 		if (j->kind == J_SET_VALUE || j->kind == J_DELETE_VALUE) {
-			char *n = rg_name_upcase(j->name ? j->name : "");
+			char *n = reg_int_name_upcase(j->name ? j->name : "");
 			if (n == NULL || asprintf(&vk, "%s\x01%s", k, n) < 0)
 				vk = NULL;
 			free(n);
 			if (vk == NULL) {
 				free(k);
-				rc = rg_fail(h, REG_ERR_NOMEM, "out of memory");
+				rc = reg_int_fail(h, REG_ERR_NOMEM,
+						  "out of memory");
 				break;
 			}
 			shadowed |= strset_has(&values, vk);
@@ -218,7 +221,7 @@ int rg_journal_verify(struct reg_hive *h, struct reg_hive *w)
 			else if (j->kind != J_DELETE_VALUE)
 				rc = add_with_prefixes(&populated, k);
 			if (rc == REG_ERR_NOMEM)
-				rg_fail(h, rc, "out of memory");
+				reg_int_fail(h, rc, "out of memory");
 		}
 		free(vk);
 		free(k);

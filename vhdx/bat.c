@@ -34,12 +34,12 @@
 
 #define CACHE_BUCKETS 2048u
 
-uint64_t vx_bat_payload_index(const struct vhdx_image *img, uint64_t b)
+uint64_t vhdx_int_bat_payload_index(const struct vhdx_image *img, uint64_t b)
 {
 	return b + b / img->chunk_ratio;
 }
 
-uint64_t vx_bat_sb_index(const struct vhdx_image *img, uint64_t c)
+uint64_t vhdx_int_bat_sb_index(const struct vhdx_image *img, uint64_t c)
 {
 	return c * ((uint64_t)img->chunk_ratio + 1) + img->chunk_ratio;
 }
@@ -54,14 +54,14 @@ static void bit_set(uint8_t *bits, uint64_t i)
 	bits[i / 8] = (uint8_t)(bits[i / 8] | 1u << (i % 8));
 }
 
-bool vx_claimed(const struct vhdx_image *img, uint64_t offset)
+bool vhdx_int_claimed(const struct vhdx_image *img, uint64_t offset)
 {
 	uint64_t u = offset / VHDX_MiB;
 	return u < img->used_mb_bits && bit_get(img->used_mb, u);
 }
 
-enum vhdx_err vx_claim(struct vhdx_image *img, uint64_t offset, uint64_t length,
-		       const char *what)
+enum vhdx_err vhdx_int_claim(struct vhdx_image *img, uint64_t offset,
+			     uint64_t length, const char *what)
 {
 	uint64_t first = offset / VHDX_MiB;
 	uint64_t end = (offset + length + VHDX_MiB - 1) / VHDX_MiB;
@@ -72,14 +72,15 @@ enum vhdx_err vx_claim(struct vhdx_image *img, uint64_t offset, uint64_t length,
 		size_t newb = (size_t)((nbits + 7) / 8);
 		uint8_t *n = realloc(img->used_mb, newb);
 		if (n == NULL)
-			return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+			return vhdx_int_fail(img, VHDX_ERR_NOMEM,
+					     "out of memory");
 		memset(n + oldb, 0, newb - oldb);
 		img->used_mb = n;
 		img->used_mb_bits = nbits;
 	}
 	for (uint64_t u = first; u < end; u++)
 		if (bit_get(img->used_mb, u))
-			return vx_fail(
+			return vhdx_int_fail(
 				img, VHDX_ERR_CORRUPT,
 				"%s at file offset %#llx overlaps another "
 				"block or structure",
@@ -106,9 +107,10 @@ static int classify(const struct vhdx_image *img, uint64_t index, uint64_t *n)
 	return *n < img->nblocks ? 'p' : 0;
 }
 
-const char *vx_bat_entry_problem(const struct vhdx_image *img, uint64_t index,
-				 uint64_t entry, enum vhdx_err *code, char *buf,
-				 size_t buflen)
+const char *vhdx_int_bat_entry_problem(const struct vhdx_image *img,
+				       uint64_t index, uint64_t entry,
+				       enum vhdx_err *code, char *buf,
+				       size_t buflen)
 {
 	uint64_t n;
 	int kind = classify(img, index, &n);
@@ -210,10 +212,10 @@ static enum vhdx_err validate_page(struct vhdx_image *img, uint64_t p,
 			break;
 		uint64_t e = get_le64(data + k * BAT_ENTRY_SIZE);
 		enum vhdx_err code;
-		const char *why = vx_bat_entry_problem(img, index, e, &code,
-						       msg, sizeof(msg));
+		const char *why = vhdx_int_bat_entry_problem(
+			img, index, e, &code, msg, sizeof(msg));
 		if (why)
-			return vx_fail(img, code, "%s", why);
+			return vhdx_int_fail(img, code, "%s", why);
 		uint64_t n;
 		int kind = classify(img, index, &n);
 		unsigned st = (unsigned)(e & BAT_STATE_MASK);
@@ -229,10 +231,10 @@ static enum vhdx_err validate_page(struct vhdx_image *img, uint64_t p,
 				 index, kind == 'p' ? "block" : "sector bitmap",
 				 n);
 			enum vhdx_err r =
-				vx_claim(img, e & BAT_OFFSET_MASK,
-					 kind == 'p' ? img->block_size
-						     : VHDX_SB_BLOCK_SIZE,
-					 what);
+				vhdx_int_claim(img, e & BAT_OFFSET_MASK,
+					       kind == 'p' ? img->block_size
+							   : VHDX_SB_BLOCK_SIZE,
+					       what);
 			if (r != VHDX_OK)
 				return r;
 		}
@@ -247,7 +249,7 @@ static uint32_t bucket_of(uint64_t key)
 	       CACHE_BUCKETS;
 }
 
-static void unlink_page(struct vx_cache *c, uint32_t slot)
+static void unlink_page(struct vhdx_int_cache *c, uint32_t slot)
 {
 	uint32_t *pp = &c->buckets[bucket_of(c->pages[slot].key)];
 	while (*pp != VX_NONE) {
@@ -262,12 +264,13 @@ static void unlink_page(struct vx_cache *c, uint32_t slot)
 
 static enum vhdx_err free_slot(struct vhdx_image *img, uint32_t *slot_ret)
 {
-	struct vx_cache *c = &img->cache;
+	struct vhdx_int_cache *c = &img->cache;
 	if (c->npages < VX_CACHE_PAGES) {
-		struct vx_page *pg = &c->pages[c->npages];
+		struct vhdx_int_page *pg = &c->pages[c->npages];
 		pg->data = malloc(VHDX_SECTOR);
 		if (pg->data == NULL)
-			return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+			return vhdx_int_fail(img, VHDX_ERR_NOMEM,
+					     "out of memory");
 		*slot_ret = c->npages++;
 		return VHDX_OK;
 	}
@@ -275,7 +278,7 @@ static enum vhdx_err free_slot(struct vhdx_image *img, uint32_t *slot_ret)
 	for (uint32_t n = 0; n < 2 * c->npages; n++) {
 		uint32_t s = c->hand;
 		c->hand = (c->hand + 1) % c->npages;
-		struct vx_page *pg = &c->pages[s];
+		struct vhdx_int_page *pg = &c->pages[s];
 		if (!pg->used) {
 			*slot_ret = s;
 			return VHDX_OK;
@@ -290,17 +293,18 @@ static enum vhdx_err free_slot(struct vhdx_image *img, uint32_t *slot_ret)
 		*slot_ret = s;
 		return VHDX_OK;
 	}
-	return vx_fail(img, VHDX_ERR_STATE,
-		       "internal error: every cached page is awaiting commit");
+	return vhdx_int_fail(
+		img, VHDX_ERR_STATE,
+		"internal error: every cached page is awaiting commit");
 }
 
-enum vhdx_err vx_page(struct vhdx_image *img, uint64_t key, bool dirty,
-		      uint8_t **data_ret)
+enum vhdx_err vhdx_int_page(struct vhdx_image *img, uint64_t key, bool dirty,
+			    uint8_t **data_ret)
 {
-	struct vx_cache *c = &img->cache;
+	struct vhdx_int_cache *c = &img->cache;
 	uint32_t b = bucket_of(key);
 	for (uint32_t s = c->buckets[b]; s != VX_NONE; s = c->pages[s].hnext) {
-		struct vx_page *pg = &c->pages[s];
+		struct vhdx_int_page *pg = &c->pages[s];
 		if (pg->key == key) {
 			pg->ref = true;
 			if (dirty && !pg->dirty) {
@@ -315,11 +319,11 @@ enum vhdx_err vx_page(struct vhdx_image *img, uint64_t key, bool dirty,
 	enum vhdx_err r = free_slot(img, &s);
 	if (r != VHDX_OK)
 		return r;
-	struct vx_page *pg = &c->pages[s];
+	struct vhdx_int_page *pg = &c->pages[s];
 	bool is_bat = key >= img->bat_offset &&
 		      key < img->bat_offset + img->bat_length;
-	r = vx_read(img, pg->data, VHDX_SECTOR, key,
-		    is_bat ? "BAT" : "sector bitmap");
+	r = vhdx_int_read(img, pg->data, VHDX_SECTOR, key,
+			  is_bat ? "BAT" : "sector bitmap");
 	if (r == VHDX_OK && is_bat) {
 		uint64_t p = (key - img->bat_offset) / VHDX_SECTOR;
 		if (p < img->npages_bat && !bit_get(img->page_validated, p))
@@ -344,21 +348,21 @@ static enum vhdx_err entry_slot(struct vhdx_image *img, uint64_t index,
 				bool dirty, uint8_t **p)
 {
 	if (index >= img->bat_entries)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "BAT: entry %llu is past the BAT region",
-			       (unsigned long long)index);
+		return vhdx_int_fail(img, VHDX_ERR_CORRUPT,
+				     "BAT: entry %llu is past the BAT region",
+				     (unsigned long long)index);
 	uint64_t byte = index * BAT_ENTRY_SIZE;
 	uint8_t *page = NULL;
-	enum vhdx_err r =
-		vx_page(img, img->bat_offset + byte / VHDX_SECTOR * VHDX_SECTOR,
-			dirty, &page);
+	enum vhdx_err r = vhdx_int_page(
+		img, img->bat_offset + byte / VHDX_SECTOR * VHDX_SECTOR, dirty,
+		&page);
 	if (r == VHDX_OK)
 		*p = page + byte % VHDX_SECTOR;
 	return r;
 }
 
-enum vhdx_err vx_bat_get(struct vhdx_image *img, uint64_t index,
-			 uint64_t *entry_ret)
+enum vhdx_err vhdx_int_bat_get(struct vhdx_image *img, uint64_t index,
+			       uint64_t *entry_ret)
 {
 	uint8_t *p = NULL;
 	enum vhdx_err r = entry_slot(img, index, false, &p);
@@ -367,7 +371,8 @@ enum vhdx_err vx_bat_get(struct vhdx_image *img, uint64_t index,
 	return r;
 }
 
-enum vhdx_err vx_bat_set(struct vhdx_image *img, uint64_t index, uint64_t entry)
+enum vhdx_err vhdx_int_bat_set(struct vhdx_image *img, uint64_t index,
+			       uint64_t entry)
 {
 	uint8_t *p = NULL;
 	enum vhdx_err r = entry_slot(img, index, true, &p);
@@ -376,13 +381,13 @@ enum vhdx_err vx_bat_set(struct vhdx_image *img, uint64_t index, uint64_t entry)
 	return r;
 }
 
-enum vhdx_err vx_bat_validate_all(struct vhdx_image *img)
+enum vhdx_err vhdx_int_bat_validate_all(struct vhdx_image *img)
 {
 	for (uint64_t p = 0; p < img->npages_bat; p++) {
 		if (bit_get(img->page_validated, p))
 			continue;
 		uint8_t *d;
-		enum vhdx_err r = vx_page(
+		enum vhdx_err r = vhdx_int_page(
 			img, img->bat_offset + p * VHDX_SECTOR, false, &d);
 		if (r != VHDX_OK)
 			return r;
@@ -390,9 +395,9 @@ enum vhdx_err vx_bat_validate_all(struct vhdx_image *img)
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_bat_init(struct vhdx_image *img)
+enum vhdx_err vhdx_int_bat_init(struct vhdx_image *img)
 {
-	struct vx_cache *c = &img->cache;
+	struct vhdx_int_cache *c = &img->cache;
 	c->pages = calloc(VX_CACHE_PAGES, sizeof(*c->pages));
 	c->buckets = malloc(CACHE_BUCKETS * sizeof(*c->buckets));
 	img->npages_bat =
@@ -402,30 +407,31 @@ enum vhdx_err vx_bat_init(struct vhdx_image *img)
 	img->used_mb_bits = (img->eff_size + VHDX_MiB - 1) / VHDX_MiB;
 	img->used_mb = calloc((size_t)(img->used_mb_bits + 7) / 8 + 1, 1);
 	if (!c->pages || !c->buckets || !img->page_validated || !img->used_mb)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < CACHE_BUCKETS; i++)
 		c->buckets[i] = VX_NONE;
 	c->nbuckets = CACHE_BUCKETS;
 
-	enum vhdx_err r =
-		vx_claim(img, 0, VHDX_HEADER_SECTION_SIZE, "header section");
+	enum vhdx_err r = vhdx_int_claim(img, 0, VHDX_HEADER_SECTION_SIZE,
+					 "header section");
 	if (r == VHDX_OK && img->log_length)
-		r = vx_claim(img, img->log_offset, img->log_length, "log");
+		r = vhdx_int_claim(img, img->log_offset, img->log_length,
+				   "log");
 	if (r == VHDX_OK)
-		r = vx_claim(img, img->bat_offset, img->bat_length,
-			     "BAT region");
+		r = vhdx_int_claim(img, img->bat_offset, img->bat_length,
+				   "BAT region");
 	if (r == VHDX_OK)
-		r = vx_claim(img, img->meta_offset, img->meta_length,
-			     "metadata region");
+		r = vhdx_int_claim(img, img->meta_offset, img->meta_length,
+				   "metadata region");
 	if (r == VHDX_OK &&
 	    img->bat_entries * BAT_ENTRY_SIZE <= VX_OPEN_FULL_BAT_MAX)
-		r = vx_bat_validate_all(img);
+		r = vhdx_int_bat_validate_all(img);
 	return r;
 }
 
-void vx_bat_free(struct vhdx_image *img)
+void vhdx_int_bat_free(struct vhdx_image *img)
 {
-	struct vx_cache *c = &img->cache;
+	struct vhdx_int_cache *c = &img->cache;
 	for (uint32_t i = 0; i < c->npages; i++)
 		free(c->pages[i].data);
 	free(c->pages);

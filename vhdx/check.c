@@ -118,7 +118,7 @@ static void check_headers(struct vhdx_image *img, struct vhdx_check_report *rep)
 	default:
 		break;
 	}
-	rep->stale_log_entries = vx_log_count_stale(img);
+	rep->stale_log_entries = vhdx_int_log_count_stale(img);
 }
 
 static void check_bat(struct vhdx_image *img, struct vhdx_check_report *rep,
@@ -131,8 +131,8 @@ static void check_bat(struct vhdx_image *img, struct vhdx_check_report *rep,
 		uint64_t e = get_le64(slice + k * BAT_ENTRY_SIZE);
 		char msg[256];
 		enum vhdx_err code;
-		const char *why = vx_bat_entry_problem(img, idx, e, &code, msg,
-						       sizeof(msg));
+		const char *why = vhdx_int_bat_entry_problem(img, idx, e, &code,
+							     msg, sizeof(msg));
 		if (why) {
 			add(rep, true, "%s", why);
 			continue;
@@ -173,11 +173,11 @@ static void check_bat(struct vhdx_image *img, struct vhdx_check_report *rep,
 			break;
 		case PAYLOAD_BLOCK_PARTIALLY_PRESENT: {
 			rep->blocks_partially_present++;
-			uint64_t sbi =
-				vx_bat_sb_index(img, n / img->chunk_ratio);
+			uint64_t sbi = vhdx_int_bat_sb_index(
+				img, n / img->chunk_ratio);
 			uint64_t sbe;
 			if (sbi >= img->bat_entries ||
-			    vx_bat_get(img, sbi, &sbe) != VHDX_OK ||
+			    vhdx_int_bat_get(img, sbi, &sbe) != VHDX_OK ||
 			    (sbe & BAT_STATE_MASK) != SB_BLOCK_PRESENT)
 				add(rep, true, "block %" PRIu64 "%s", n,
 				    " is partially present but its chunk has "
@@ -212,7 +212,7 @@ enum vhdx_err vhdx_check(struct vhdx_image *img, struct vhdx_check_report *rep)
 	if (cl.bits == NULL || slice == NULL) {
 		free(cl.bits);
 		free(slice);
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	}
 	claim(&cl, 0, VHDX_HEADER_SECTION_SIZE);
 	if (img->log_length)
@@ -226,8 +226,9 @@ enum vhdx_err vhdx_check(struct vhdx_image *img, struct vhdx_check_report *rep)
 		uint64_t count = img->bat_entries - first;
 		if (count > per_slice)
 			count = per_slice;
-		r = vx_read(img, slice, count * BAT_ENTRY_SIZE,
-			    img->bat_offset + first * BAT_ENTRY_SIZE, "BAT");
+		r = vhdx_int_read(img, slice, count * BAT_ENTRY_SIZE,
+				  img->bat_offset + first * BAT_ENTRY_SIZE,
+				  "BAT");
 		if (r != VHDX_OK)
 			break;
 		check_bat(img, rep, &cl, slice, first, count);

@@ -35,7 +35,7 @@ static void make_tables(void)
 				      table[0][table[t - 1][i] & 0xff];
 }
 
-uint32_t vx_crc32c(uint32_t crc, const void *buf, size_t len)
+uint32_t vhdx_int_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	pthread_once(&table_once, make_tables);
 	const uint8_t *p = buf;
@@ -55,10 +55,11 @@ uint32_t vx_crc32c(uint32_t crc, const void *buf, size_t len)
 	return ~c;
 }
 
-uint32_t vx_crc32c_with_hole(const uint8_t *buf, size_t len, size_t csum_off)
+uint32_t vhdx_int_crc32c_with_hole(const uint8_t *buf, size_t len,
+				   size_t csum_off)
 {
 	static const uint8_t zero[4];
-	uint32_t c = vx_crc32c(0, buf, csum_off);
-	c = vx_crc32c(c, zero, 4);
-	return vx_crc32c(c, buf + csum_off + 4, len - csum_off - 4);
+	uint32_t c = vhdx_int_crc32c(0, buf, csum_off);
+	c = vhdx_int_crc32c(c, zero, 4);
+	return vhdx_int_crc32c(c, buf + csum_off + 4, len - csum_off - 4);
 }

@@ -54,11 +54,11 @@ struct builder {
 static enum vhdx_err put(struct builder *b, const void *buf, size_t len,
 			 uint64_t off)
 {
-	int e = hvo_pwrite_all(b->fd, buf, len, off);
+	int e = hvo_int_pwrite_all(b->fd, buf, len, off);
 	if (e != 0)
-		return vx_seterr(b->err,
-				 e == ENOMEM ? VHDX_ERR_NOMEM : VHDX_ERR_IO,
-				 "write %s: %s", b->tmp, strerror(e));
+		return vhdx_int_seterr(
+			b->err, e == ENOMEM ? VHDX_ERR_NOMEM : VHDX_ERR_IO,
+			"write %s: %s", b->tmp, strerror(e));
 	return VHDX_OK;
 }
 
@@ -120,10 +120,10 @@ static enum vhdx_err build_locator(struct kv *kv, size_t n, uint8_t *buf,
 		for (int s = 0; s < 2; s++) {
 			uint8_t *u;
 			size_t ulen;
-			int rc = hvo_utf8_to_utf16le(strs[s], strlen(strs[s]),
-						     &u, &ulen);
+			int rc = hvo_int_utf8_to_utf16le(
+				strs[s], strlen(strs[s]), &u, &ulen);
 			if (rc != 0)
-				return vx_seterr(
+				return vhdx_int_seterr(
 					err,
 					rc == ENOMEM ? VHDX_ERR_NOMEM
 						     : VHDX_ERR_INVALID,
@@ -132,7 +132,7 @@ static enum vhdx_err build_locator(struct kv *kv, size_t n, uint8_t *buf,
 					strs[s]);
 			if (pos + ulen > cap || ulen > UINT16_MAX) {
 				free(u);
-				return vx_seterr(
+				return vhdx_int_seterr(
 					err, VHDX_ERR_INVALID,
 					"parent locator: path too long");
 			}
@@ -177,14 +177,14 @@ static enum vhdx_err write_image(struct builder *b, const struct geometry *g,
 	enum vhdx_err r;
 	uint8_t *buf = calloc(1, VHDX_MiB);
 	if (buf == NULL)
-		return vx_seterr(b->err, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_seterr(b->err, VHDX_ERR_NOMEM, "out of memory");
 
 	/* File type identifier (2.2.1). */
 	memcpy(buf + FILEID_SIGNATURE, "vhdxfile", 8);
 	const char *creator = "hvoffline " PACKAGE_VERSION;
 	uint8_t *u;
 	size_t ulen;
-	if (hvo_utf8_to_utf16le(creator, strlen(creator), &u, &ulen) == 0) {
+	if (hvo_int_utf8_to_utf16le(creator, strlen(creator), &u, &ulen) == 0) {
 		memcpy(buf + FILEID_CREATOR, u,
 		       ulen < FILEID_CREATOR_BYTES ? ulen
 						   : FILEID_CREATOR_BYTES);
@@ -192,9 +192,9 @@ static enum vhdx_err write_image(struct builder *b, const struct geometry *g,
 	}
 	/* Headers (2.2.2): both valid, the second current. */
 	struct vhdx_guid fw, dw;
-	if (vx_guid_random(&fw) != 0 || vx_guid_random(&dw) != 0) {
+	if (vhdx_int_guid_random(&fw) != 0 || vhdx_int_guid_random(&dw) != 0) {
 		free(buf);
-		return vx_seterr(b->err, VHDX_ERR_IO, "no random GUID");
+		return vhdx_int_seterr(b->err, VHDX_ERR_IO, "no random GUID");
 	}
 	for (int i = 0; i < 2; i++) {
 		uint8_t *h =
@@ -207,7 +207,8 @@ static enum vhdx_err write_image(struct builder *b, const struct geometry *g,
 		put_le16(h + HDR_VERSION, VHDX_VERSION);
 		put_le32(h + HDR_LOG_LENGTH, (uint32_t)CREATE_LOG_LENGTH);
 		put_le64(h + HDR_LOG_OFFSET, CREATE_LOG_OFFSET);
-		put_le32(h + HDR_CHECKSUM, vx_crc32c(0, h, VHDX_HEADER_SIZE));
+		put_le32(h + HDR_CHECKSUM,
+			 vhdx_int_crc32c(0, h, VHDX_HEADER_SIZE));
 	}
 	/* Region tables (2.2.3): two identical copies. */
 	static const struct vhdx_guid bat_guid = GUID_REGION_BAT;
@@ -228,7 +229,7 @@ static enum vhdx_err write_image(struct builder *b, const struct geometry *g,
 		put_le32(e + RTE_LENGTH, (uint32_t)CREATE_META_LENGTH);
 		put_le32(e + RTE_REQUIRED, 1);
 		put_le32(t + RT_CHECKSUM,
-			 vx_crc32c(0, t, VHDX_REGION_TABLE_SIZE));
+			 vhdx_int_crc32c(0, t, VHDX_REGION_TABLE_SIZE));
 	}
 	r = put(b, buf, VHDX_MiB, 0);
 
@@ -299,21 +300,22 @@ static enum vhdx_err write_image(struct builder *b, const struct geometry *g,
 	if (r != VHDX_OK)
 		return r;
 	if (ftruncate(b->fd, (off_t)g->file_size) != 0)
-		return vx_seterr(b->err, VHDX_ERR_IO, "extend %s: %s", b->tmp,
-				 strerror(errno));
+		return vhdx_int_seterr(b->err, VHDX_ERR_IO, "extend %s: %s",
+				       b->tmp, strerror(errno));
 	if (g->type == VHDX_TYPE_FIXED) {
 		int e = posix_fallocate(b->fd, (off_t)g->data_start,
 					(off_t)(g->file_size - g->data_start));
 		if (e != 0)
-			return vx_seterr(b->err, VHDX_ERR_IO,
-					 "allocate %llu bytes for %s: %s",
-					 (unsigned long long)(g->file_size -
-							      g->data_start),
-					 b->tmp, strerror(e));
+			return vhdx_int_seterr(
+				b->err, VHDX_ERR_IO,
+				"allocate %llu bytes for %s: %s",
+				(unsigned long long)(g->file_size -
+						     g->data_start),
+				b->tmp, strerror(e));
 	}
 	if (fsync(b->fd) != 0)
-		return vx_seterr(b->err, VHDX_ERR_IO, "flush %s: %s", b->tmp,
-				 strerror(errno));
+		return vhdx_int_seterr(b->err, VHDX_ERR_IO, "flush %s: %s",
+				       b->tmp, strerror(errno));
 	return VHDX_OK;
 }
 
@@ -326,15 +328,16 @@ static enum vhdx_err parent_geometry(const struct vhdx_create_opts *o,
 	struct vhdx_error perr = { 0 };
 	enum vhdx_err r = vhdx_open(o->parent_path, 0, NULL, &p, &perr);
 	if (r != VHDX_OK)
-		return vx_seterr(err, r, "parent %s: %s", o->parent_path,
-				 perr.msg);
+		return vhdx_int_seterr(err, r, "parent %s: %s", o->parent_path,
+				       perr.msg);
 	if ((o->logical_sector_size && o->logical_sector_size != p->lss) ||
 	    (o->physical_sector_size && o->physical_sector_size != p->pss)) {
 		vhdx_close(p, NULL);
-		return vx_seterr(err, VHDX_ERR_INVALID,
-				 "a differencing image has its parent's sector "
-				 "sizes (%u/%u)",
-				 p->lss, p->pss);
+		return vhdx_int_seterr(
+			err, VHDX_ERR_INVALID,
+			"a differencing image has its parent's sector "
+			"sizes (%u/%u)",
+			p->lss, p->pss);
 	}
 	g->vsize = p->virtual_size;
 	g->lss = p->lss;
@@ -343,7 +346,7 @@ static enum vhdx_err parent_geometry(const struct vhdx_create_opts *o,
 	 * DataWriteGuid is what links the two files). */
 	g->disk_id = p->disk_id;
 	if (!p->has_disk_id)
-		vx_guid_random(&g->disk_id);
+		vhdx_int_guid_random(&g->disk_id);
 	char linkage[40], gs[37];
 	vhdx_guid_format(&p->data_write_guid, gs);
 	snprintf(linkage, sizeof(linkage), "{%s}", gs);
@@ -357,7 +360,7 @@ static enum vhdx_err parent_geometry(const struct vhdx_create_opts *o,
 	free(dir);
 	free(parent_abs);
 	if (rel == NULL)
-		return vx_seterr(
+		return vhdx_int_seterr(
 			err, VHDX_ERR_IO,
 			"cannot compute the parent's relative path: %s",
 			strerror(errno ? errno : ENOMEM));
@@ -375,22 +378,25 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 	struct geometry g = { .type = o->type };
 	if (o->type != VHDX_TYPE_FIXED && o->type != VHDX_TYPE_DYNAMIC &&
 	    o->type != VHDX_TYPE_DIFFERENCING)
-		return vx_seterr(err, VHDX_ERR_INVALID, "unknown image type");
+		return vhdx_int_seterr(err, VHDX_ERR_INVALID,
+				       "unknown image type");
 	if ((o->type == VHDX_TYPE_DIFFERENCING) != (o->parent_path != NULL))
-		return vx_seterr(err, VHDX_ERR_INVALID,
-				 "a parent is needed for, and only for, a "
-				 "differencing image");
+		return vhdx_int_seterr(
+			err, VHDX_ERR_INVALID,
+			"a parent is needed for, and only for, a "
+			"differencing image");
 	struct stat st;
 	if (lstat(path, &st) == 0)
-		return vx_seterr(err, VHDX_ERR_EXISTS,
-				 "exists already (not overwritten)");
+		return vhdx_int_seterr(err, VHDX_ERR_EXISTS,
+				       "exists already (not overwritten)");
 	uint8_t *loc = NULL;
 	uint32_t loc_len = 0;
 	enum vhdx_err r;
 	if (o->type == VHDX_TYPE_DIFFERENCING) {
 		loc = calloc(1, CREATE_META_LENGTH);
 		if (loc == NULL)
-			return vx_seterr(err, VHDX_ERR_NOMEM, "out of memory");
+			return vhdx_int_seterr(err, VHDX_ERR_NOMEM,
+					       "out of memory");
 		r = parent_geometry(o, path, &g, loc, &loc_len, err);
 		if (r != VHDX_OK) {
 			free(loc);
@@ -401,28 +407,31 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 		g.lss = o->logical_sector_size ? o->logical_sector_size : 512;
 		g.pss = o->physical_sector_size ? o->physical_sector_size
 						: 4096;
-		if (vx_guid_random(&g.disk_id) != 0)
-			return vx_seterr(err, VHDX_ERR_IO, "no random GUID");
+		if (vhdx_int_guid_random(&g.disk_id) != 0)
+			return vhdx_int_seterr(err, VHDX_ERR_IO,
+					       "no random GUID");
 	}
 	g.bs = o->block_size			   ? o->block_size
 	       : o->type == VHDX_TYPE_DIFFERENCING ? DEFAULT_DIFF_BLOCK_SIZE
 						   : DEFAULT_BLOCK_SIZE;
 	r = VHDX_OK;
 	if ((g.lss != 512 && g.lss != 4096) || (g.pss != 512 && g.pss != 4096))
-		r = vx_seterr(err, VHDX_ERR_INVALID,
-			      "sector sizes must be 512 or 4096");
+		r = vhdx_int_seterr(err, VHDX_ERR_INVALID,
+				    "sector sizes must be 512 or 4096");
 	else if ((g.bs & (g.bs - 1)) != 0 || g.bs < VHDX_MIN_BLOCK_SIZE ||
 		 g.bs > VHDX_MAX_BLOCK_SIZE)
-		r = vx_seterr(err, VHDX_ERR_INVALID,
-			      "block size %u is not a power of two from 1 MiB "
-			      "to 256 MiB",
-			      g.bs);
+		r = vhdx_int_seterr(
+			err, VHDX_ERR_INVALID,
+			"block size %u is not a power of two from 1 MiB "
+			"to 256 MiB",
+			g.bs);
 	else if (g.vsize == 0 || g.vsize % g.lss != 0 ||
 		 g.vsize > VHDX_MAX_VIRTUAL_SIZE)
-		r = vx_seterr(err, VHDX_ERR_INVALID,
-			      "size %llu is not a non-zero multiple of the "
-			      "%u-byte sector up to 64 TiB",
-			      (unsigned long long)g.vsize, g.lss);
+		r = vhdx_int_seterr(
+			err, VHDX_ERR_INVALID,
+			"size %llu is not a non-zero multiple of the "
+			"%u-byte sector up to 64 TiB",
+			(unsigned long long)g.vsize, g.lss);
 	if (r != VHDX_OK) {
 		free(loc);
 		return r;
@@ -430,7 +439,7 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 	g.nblocks = (g.vsize + g.bs - 1) / g.bs;
 	g.ratio = (uint32_t)(VHDX_SECTORS_PER_CHUNK * g.lss / g.bs);
 	g.nchunks = (g.nblocks + g.ratio - 1) / g.ratio;
-	g.bat_len = vx_round_up(
+	g.bat_len = vhdx_int_round_up(
 		g.nchunks * ((uint64_t)g.ratio + 1) * BAT_ENTRY_SIZE, VHDX_MiB);
 	g.data_start = CREATE_BAT_OFFSET + g.bat_len;
 	g.file_size = g.data_start;
@@ -443,15 +452,15 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 		     strrchr(path, '/') ? strrchr(path, '/') + 1 : path) < 0) {
 		free(copy);
 		free(loc);
-		return vx_seterr(err, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_seterr(err, VHDX_ERR_NOMEM, "out of memory");
 	}
 	free(copy);
 	struct builder b = { .fd = mkostemp(tmp, O_CLOEXEC),
 			     .tmp = tmp,
 			     .err = err };
 	if (b.fd < 0) {
-		r = vx_seterr(err, VHDX_ERR_IO, "create %s: %s", tmp,
-			      strerror(errno));
+		r = vhdx_int_seterr(err, VHDX_ERR_IO, "create %s: %s", tmp,
+				    strerror(errno));
 		free(tmp);
 		free(loc);
 		return r;
@@ -460,8 +469,8 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 	r = write_image(&b, &g, loc, loc_len);
 	free(loc);
 	if (close(b.fd) != 0 && r == VHDX_OK)
-		r = vx_seterr(err, VHDX_ERR_IO, "close %s: %s", tmp,
-			      strerror(errno));
+		r = vhdx_int_seterr(err, VHDX_ERR_IO, "close %s: %s", tmp,
+				    strerror(errno));
 	bool moved = false;
 	if (r == VHDX_OK) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
@@ -474,19 +483,19 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 				e = link(tmp, path) == 0 ? 0 : errno;
 			}
 			if (e == EEXIST)
-				r = vx_seterr(err, VHDX_ERR_EXISTS,
-					      "exists already (not "
-					      "overwritten)");
+				r = vhdx_int_seterr(err, VHDX_ERR_EXISTS,
+						    "exists already (not "
+						    "overwritten)");
 			else if (e != 0)
-				r = vx_seterr(err, VHDX_ERR_IO,
-					      "move %s into place: %s", tmp,
-					      strerror(e));
+				r = vhdx_int_seterr(err, VHDX_ERR_IO,
+						    "move %s into place: %s",
+						    tmp, strerror(e));
 		}
 	}
 	if (!moved)
 		unlink(tmp);
 	if (r == VHDX_OK)
-		hvo_fsync_parent_dir(path);
+		hvo_int_fsync_parent_dir(path);
 	free(tmp);
 	return r;
 }

@@ -14,7 +14,7 @@
 #include "util/bytes.h"
 #include "vhdx/internal.h"
 
-void (*vx_crash_hook)(const char *point);
+void (*vhdx_int_crash_hook)(const char *point);
 
 static const char *const messages[] = {
 	[VHDX_OK] = "success",
@@ -68,8 +68,8 @@ enum hvo_exit vhdx_exit_class(enum vhdx_err code)
 	return HVO_EXIT_FAILED;
 }
 
-enum vhdx_err vx_failv(struct vhdx_error *err, enum vhdx_err code,
-		       const char *fmt, va_list ap)
+enum vhdx_err vhdx_int_failv(struct vhdx_error *err, enum vhdx_err code,
+			     const char *fmt, va_list ap)
 {
 	if (err == NULL)
 		return code;
@@ -78,28 +78,28 @@ enum vhdx_err vx_failv(struct vhdx_error *err, enum vhdx_err code,
 	return code;
 }
 
-enum vhdx_err vx_seterr(struct vhdx_error *err, enum vhdx_err code,
-			const char *fmt, ...)
+enum vhdx_err vhdx_int_seterr(struct vhdx_error *err, enum vhdx_err code,
+			      const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vx_failv(err, code, fmt, ap);
+	vhdx_int_failv(err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
-enum vhdx_err vx_fail(struct vhdx_image *img, enum vhdx_err code,
-		      const char *fmt, ...)
+enum vhdx_err vhdx_int_fail(struct vhdx_image *img, enum vhdx_err code,
+			    const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vx_failv(&img->err, code, fmt, ap);
+	vhdx_int_failv(&img->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
-enum vhdx_err vx_fail_errno(struct vhdx_image *img, int errnum, const char *fmt,
-			    ...)
+enum vhdx_err vhdx_int_fail_errno(struct vhdx_image *img, int errnum,
+				  const char *fmt, ...)
 {
 	char what[VHDX_ERRMSG_MAX];
 	va_list ap;
@@ -107,7 +107,7 @@ enum vhdx_err vx_fail_errno(struct vhdx_image *img, int errnum, const char *fmt,
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	enum vhdx_err code = errnum == ENOMEM ? VHDX_ERR_NOMEM : VHDX_ERR_IO;
-	return vx_fail(img, code, "%s: %s", what, strerror(errnum));
+	return vhdx_int_fail(img, code, "%s: %s", what, strerror(errnum));
 }
 
 enum vhdx_err vhdx_errcode(const struct vhdx_image *img)

@@ -1,7 +1,7 @@
 /*
  * file.c - reads and writes of the host file.
  *
- * Every read of VHDX structures and payload goes through vx_read(), so
+ * Every read of VHDX structures and payload goes through vhdx_int_read(), so
  * that a read-only open of a dirty image sees the log replayed in memory
  * (MS-VHDX 2.3.3, footnote 5) without the file being touched.
  */
@@ -21,14 +21,14 @@
 
 /* Applies the replayed log's descriptors (in order: later ones win) to a
  * buffer read from [offset, offset + len). */
-static void overlay_apply(const struct vx_overlay *ov, uint8_t *buf, size_t len,
-			  uint64_t offset)
+static void overlay_apply(const struct vhdx_int_overlay *ov, uint8_t *buf,
+			  size_t len, uint64_t offset)
 {
 	uint64_t end = offset + len;
 	if (ov->nops == 0 || end <= ov->min_offset || offset >= ov->max_end)
 		return;
 	for (size_t i = 0; i < ov->nops; i++) {
-		const struct vx_overlay_op *op = &ov->ops[i];
+		const struct vhdx_int_overlay_op *op = &ov->ops[i];
 		uint64_t a = op->offset > offset ? op->offset : offset;
 		uint64_t b = op->offset + op->length < end
 				     ? op->offset + op->length
@@ -43,27 +43,27 @@ static void overlay_apply(const struct vx_overlay *ov, uint8_t *buf, size_t len,
 	}
 }
 
-bool vx_overlay_covers(const struct vx_overlay *ov, uint64_t offset,
-		       uint64_t len)
+bool vhdx_int_overlay_covers(const struct vhdx_int_overlay *ov, uint64_t offset,
+			     uint64_t len)
 {
 	uint64_t end = offset + len;
 	if (ov->nops == 0 || end <= ov->min_offset || offset >= ov->max_end)
 		return false;
 	for (size_t i = 0; i < ov->nops; i++) {
-		const struct vx_overlay_op *op = &ov->ops[i];
+		const struct vhdx_int_overlay_op *op = &ov->ops[i];
 		if (op->offset < end && offset < op->offset + op->length)
 			return true;
 	}
 	return false;
 }
 
-enum vhdx_err vx_overlay_add(struct vhdx_image *img, uint64_t offset,
-			     uint64_t length, const uint8_t *data)
+enum vhdx_err vhdx_int_overlay_add(struct vhdx_image *img, uint64_t offset,
+				   uint64_t length, const uint8_t *data)
 {
-	struct vx_overlay *ov = &img->overlay;
+	struct vhdx_int_overlay *ov = &img->overlay;
 	if (ov->nops >= VX_MAX_OVERLAY_OPS ||
 	    (data && ov->bytes + VHDX_SECTOR > VX_MAX_OVERLAY_BYTES))
-		return vx_fail(
+		return vhdx_int_fail(
 			img, VHDX_ERR_UNSUPPORTED,
 			"log: too large to replay in memory (more than "
 			"%u descriptors or %llu MiB); open the image "
@@ -72,10 +72,11 @@ enum vhdx_err vx_overlay_add(struct vhdx_image *img, uint64_t offset,
 			(unsigned long long)(VX_MAX_OVERLAY_BYTES >> 20));
 	if (ov->nops == ov->cap) {
 		size_t cap = ov->cap ? ov->cap * 2 : 64;
-		struct vx_overlay_op *n = realloc(ov->ops, cap * sizeof(*n));
+		struct vhdx_int_overlay_op *n =
+			realloc(ov->ops, cap * sizeof(*n));
 		if (n == NULL)
-			return vx_fail(img, VHDX_ERR_NOMEM,
-				       "log: out of memory for replay");
+			return vhdx_int_fail(img, VHDX_ERR_NOMEM,
+					     "log: out of memory for replay");
 		ov->ops = n;
 		ov->cap = cap;
 	}
@@ -83,8 +84,8 @@ enum vhdx_err vx_overlay_add(struct vhdx_image *img, uint64_t offset,
 	if (data) {
 		copy = malloc(VHDX_SECTOR);
 		if (copy == NULL)
-			return vx_fail(img, VHDX_ERR_NOMEM,
-				       "log: out of memory for replay");
+			return vhdx_int_fail(img, VHDX_ERR_NOMEM,
+					     "log: out of memory for replay");
 		memcpy(copy, data, VHDX_SECTOR);
 		length = VHDX_SECTOR;
 		ov->bytes += VHDX_SECTOR;
@@ -93,11 +94,12 @@ enum vhdx_err vx_overlay_add(struct vhdx_image *img, uint64_t offset,
 		ov->min_offset = offset;
 	if (offset + length > ov->max_end)
 		ov->max_end = offset + length;
-	ov->ops[ov->nops++] = (struct vx_overlay_op){ offset, length, copy };
+	ov->ops[ov->nops++] =
+		(struct vhdx_int_overlay_op){ offset, length, copy };
 	return VHDX_OK;
 }
 
-void vx_overlay_free(struct vx_overlay *ov)
+void vhdx_int_overlay_free(struct vhdx_int_overlay *ov)
 {
 	for (size_t i = 0; i < ov->nops; i++)
 		free(ov->ops[i].data);
@@ -105,19 +107,20 @@ void vx_overlay_free(struct vx_overlay *ov)
 	memset(ov, 0, sizeof(*ov));
 }
 
-enum vhdx_err vx_read(struct vhdx_image *img, void *buf, size_t len,
-		      uint64_t offset, const char *what)
+enum vhdx_err vhdx_int_read(struct vhdx_image *img, void *buf, size_t len,
+			    uint64_t offset, const char *what)
 {
 	if (!hvo_in_bounds(offset, len, img->eff_size))
-		return vx_fail(img, VHDX_ERR_TRUNCATED,
-			       "%s: [%#llx, +%#zx) is past the end of the file "
-			       "(%#llx bytes)",
-			       what, (unsigned long long)offset, len,
-			       (unsigned long long)img->eff_size);
-	ssize_t n = hvo_pread_full(img->fd, buf, len, offset);
+		return vhdx_int_fail(
+			img, VHDX_ERR_TRUNCATED,
+			"%s: [%#llx, +%#zx) is past the end of the file "
+			"(%#llx bytes)",
+			what, (unsigned long long)offset, len,
+			(unsigned long long)img->eff_size);
+	ssize_t n = hvo_int_pread_full(img->fd, buf, len, offset);
 	if (n < 0)
-		return vx_fail_errno(img, errno, "%s: read at %#llx", what,
-				     (unsigned long long)offset);
+		return vhdx_int_fail_errno(img, errno, "%s: read at %#llx",
+					   what, (unsigned long long)offset);
 	/* Only a read-only replay can make eff_size exceed the file: those
 	 * bytes are the zeros that extending the file would give. */
 	if ((size_t)n < len)
@@ -126,13 +129,13 @@ enum vhdx_err vx_read(struct vhdx_image *img, void *buf, size_t len,
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_write(struct vhdx_image *img, const void *buf, size_t len,
-		       uint64_t offset, const char *what)
+enum vhdx_err vhdx_int_write(struct vhdx_image *img, const void *buf,
+			     size_t len, uint64_t offset, const char *what)
 {
-	int e = hvo_pwrite_all(img->fd, buf, len, offset);
+	int e = hvo_int_pwrite_all(img->fd, buf, len, offset);
 	if (e != 0)
-		return vx_fail_errno(img, e, "%s: write at %#llx", what,
-				     (unsigned long long)offset);
+		return vhdx_int_fail_errno(img, e, "%s: write at %#llx", what,
+					   (unsigned long long)offset);
 	if (offset + len > img->file_size) {
 		img->file_size = offset + len;
 		if (img->file_size > img->eff_size)
@@ -141,7 +144,7 @@ enum vhdx_err vx_write(struct vhdx_image *img, const void *buf, size_t len,
 	return VHDX_OK;
 }
 
-void vx_open_direct(struct vhdx_image *img)
+void vhdx_int_open_direct(struct vhdx_image *img)
 {
 	/* The same file, not whatever has its name now: reopen the
 	 * descriptor through /proc, else the path, checked by inode. */
@@ -159,12 +162,12 @@ void vx_open_direct(struct vhdx_image *img)
 	img->dfd = fd;
 }
 
-enum vhdx_err vx_write_payload(struct vhdx_image *img, const void *buf,
-			       size_t len, uint64_t offset)
+enum vhdx_err vhdx_int_write_payload(struct vhdx_image *img, const void *buf,
+				     size_t len, uint64_t offset)
 {
 	if (img->dfd >= 0 && len >= VX_DIRECT_MIN &&
 	    ((uintptr_t)buf | len | offset) % VX_DIRECT_ALIGN == 0) {
-		int e = hvo_pwrite_all(img->dfd, buf, len, offset);
+		int e = hvo_int_pwrite_all(img->dfd, buf, len, offset);
 		if (e == 0) {
 			if (offset + len > img->file_size)
 				img->file_size = offset + len;
@@ -176,31 +179,33 @@ enum vhdx_err vx_write_payload(struct vhdx_image *img, const void *buf,
 		 * a short direct write leaves nothing that the buffered one
 		 * below does not overwrite. */
 		if (e != EINVAL)
-			return vx_fail_errno(img, e, "block: write at %#llx",
-					     (unsigned long long)offset);
+			return vhdx_int_fail_errno(img, e,
+						   "block: write at %#llx",
+						   (unsigned long long)offset);
 		close(img->dfd);
 		img->dfd = -1;
 	}
-	return vx_write(img, buf, len, offset, "block");
+	return vhdx_int_write(img, buf, len, offset, "block");
 }
 
-enum vhdx_err vx_sync(struct vhdx_image *img)
+enum vhdx_err vhdx_int_sync(struct vhdx_image *img)
 {
 	/* fdatasync() also makes a grown file size durable, which is all the
 	 * metadata our ordering depends on. */
 	if (fdatasync(img->fd) != 0)
-		return vx_fail_errno(img, errno, "flush");
+		return vhdx_int_fail_errno(img, errno, "flush");
 	img->unsynced = false;
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_extend(struct vhdx_image *img, uint64_t size)
+enum vhdx_err vhdx_int_extend(struct vhdx_image *img, uint64_t size)
 {
 	if (size <= img->file_size)
 		return VHDX_OK;
 	if (ftruncate(img->fd, (off_t)size) != 0)
-		return vx_fail_errno(img, errno, "extend the file to %#llx",
-				     (unsigned long long)size);
+		return vhdx_int_fail_errno(img, errno,
+					   "extend the file to %#llx",
+					   (unsigned long long)size);
 	img->file_size = size;
 	if (size > img->eff_size)
 		img->eff_size = size;

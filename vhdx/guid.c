@@ -17,13 +17,13 @@
 #include "util/bytes.h"
 #include "vhdx/internal.h"
 
-bool vx_guid_is_zero(const struct vhdx_guid *g)
+bool vhdx_int_guid_is_zero(const struct vhdx_guid *g)
 {
 	static const struct vhdx_guid zero;
 	return memcmp(g->b, zero.b, sizeof(g->b)) == 0;
 }
 
-bool vx_guid_eq(const struct vhdx_guid *a, const struct vhdx_guid *b)
+bool vhdx_int_guid_eq(const struct vhdx_guid *a, const struct vhdx_guid *b)
 {
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }
@@ -47,7 +47,7 @@ static int hexval(char c)
 	return -1;
 }
 
-bool vx_guid_parse(const char *s, struct vhdx_guid *g)
+bool vhdx_int_guid_parse(const char *s, struct vhdx_guid *g)
 {
 	size_t n = strlen(s);
 	if (n == 38 && s[0] == '{' && s[37] == '}') {
@@ -79,7 +79,7 @@ bool vx_guid_parse(const char *s, struct vhdx_guid *g)
 	return true;
 }
 
-int vx_guid_random(struct vhdx_guid *g)
+int vhdx_int_guid_random(struct vhdx_guid *g)
 {
 	size_t got = 0;
 	while (got < sizeof(g->b)) {

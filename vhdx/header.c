@@ -15,11 +15,11 @@
 static const uint64_t header_offsets[2] = { VHDX_HEADER1_OFFSET,
 					    VHDX_HEADER2_OFFSET };
 
-const char *vx_header_invalid(const uint8_t *h)
+const char *vhdx_int_header_invalid(const uint8_t *h)
 {
 	if (memcmp(h + HDR_SIGNATURE, "head", 4) != 0)
 		return "no \"head\" signature";
-	if (vx_crc32c_with_hole(h, VHDX_HEADER_SIZE, HDR_CHECKSUM) !=
+	if (vhdx_int_crc32c_with_hole(h, VHDX_HEADER_SIZE, HDR_CHECKSUM) !=
 	    get_le32(h + HDR_CHECKSUM))
 		return "checksum mismatch";
 	return NULL;
@@ -28,36 +28,40 @@ const char *vx_header_invalid(const uint8_t *h)
 static enum vhdx_err read_creator(struct vhdx_image *img)
 {
 	uint8_t raw[FILEID_CREATOR_BYTES];
-	enum vhdx_err r = vx_read(img, raw, sizeof(raw), FILEID_CREATOR,
-				  "file identifier");
+	enum vhdx_err r = vhdx_int_read(img, raw, sizeof(raw), FILEID_CREATOR,
+					"file identifier");
 	if (r != VHDX_OK)
 		return r;
 	/* Diagnostic only (2.2.1): never used to decide anything. */
-	if (hvo_utf16le_to_utf8(raw, sizeof(raw), 1, &img->creator, NULL) != 0)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+	if (hvo_int_utf16le_to_utf8(raw, sizeof(raw), 1, &img->creator, NULL) !=
+	    0)
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_read_headers(struct vhdx_image *img)
+enum vhdx_err vhdx_int_read_headers(struct vhdx_image *img)
 {
 	uint8_t sig[8];
 	if (img->file_size < sizeof(sig))
-		return vx_fail(img, VHDX_ERR_NOT_VHDX,
-			       "file identifier: file too short (%llu bytes) "
-			       "to be a VHDX",
-			       (unsigned long long)img->file_size);
-	enum vhdx_err r = vx_read(img, sig, sizeof(sig), FILEID_SIGNATURE,
-				  "file identifier");
+		return vhdx_int_fail(
+			img, VHDX_ERR_NOT_VHDX,
+			"file identifier: file too short (%llu bytes) "
+			"to be a VHDX",
+			(unsigned long long)img->file_size);
+	enum vhdx_err r = vhdx_int_read(img, sig, sizeof(sig), FILEID_SIGNATURE,
+					"file identifier");
 	if (r != VHDX_OK)
 		return r;
 	if (memcmp(sig, "vhdxfile", 8) != 0)
-		return vx_fail(img, VHDX_ERR_NOT_VHDX,
-			       "file identifier: no \"vhdxfile\" signature");
+		return vhdx_int_fail(
+			img, VHDX_ERR_NOT_VHDX,
+			"file identifier: no \"vhdxfile\" signature");
 	if (img->file_size < VHDX_HEADER_SECTION_SIZE)
-		return vx_fail(img, VHDX_ERR_TRUNCATED,
-			       "header section: file is %llu bytes, the header "
-			       "section alone is 1 MiB",
-			       (unsigned long long)img->file_size);
+		return vhdx_int_fail(
+			img, VHDX_ERR_TRUNCATED,
+			"header section: file is %llu bytes, the header "
+			"section alone is 1 MiB",
+			(unsigned long long)img->file_size);
 	r = read_creator(img);
 	if (r != VHDX_OK)
 		return r;
@@ -65,11 +69,12 @@ enum vhdx_err vx_read_headers(struct vhdx_image *img)
 	uint8_t h[2][VHDX_HEADER_SIZE];
 	const char *why[2];
 	for (int i = 0; i < 2; i++) {
-		r = vx_read(img, h[i], VHDX_HEADER_SIZE, header_offsets[i],
-			    i == 0 ? "header 1" : "header 2");
+		r = vhdx_int_read(img, h[i], VHDX_HEADER_SIZE,
+				  header_offsets[i],
+				  i == 0 ? "header 1" : "header 2");
 		if (r != VHDX_OK)
 			return r;
-		why[i] = vx_header_invalid(h[i]);
+		why[i] = vhdx_int_header_invalid(h[i]);
 	}
 	int cur;
 	if (why[0] == NULL && why[1] == NULL) {
@@ -86,11 +91,12 @@ enum vhdx_err vx_read_headers(struct vhdx_image *img)
 			 * accepts this too (commit 6906046169). */
 			cur = 0;
 		} else {
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "headers: both valid with sequence "
-				       "number %llu but different contents: "
-				       "no current header",
-				       (unsigned long long)s0);
+			return vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"headers: both valid with sequence "
+				"number %llu but different contents: "
+				"no current header",
+				(unsigned long long)s0);
 		}
 		img->other_header_valid = true;
 	} else if (why[0] == NULL) {
@@ -98,10 +104,10 @@ enum vhdx_err vx_read_headers(struct vhdx_image *img)
 	} else if (why[1] == NULL) {
 		cur = 1;
 	} else {
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "headers: no valid header (header 1: %s; "
-			       "header 2: %s)",
-			       why[0], why[1]);
+		return vhdx_int_fail(img, VHDX_ERR_CORRUPT,
+				     "headers: no valid header (header 1: %s; "
+				     "header 2: %s)",
+				     why[0], why[1]);
 	}
 
 	const uint8_t *c = h[cur];
@@ -118,41 +124,44 @@ enum vhdx_err vx_read_headers(struct vhdx_image *img)
 	const char *name = cur == 0 ? "header 1" : "header 2";
 
 	if (version != VHDX_VERSION)
-		return vx_fail(img, VHDX_ERR_UNSUPPORTED,
-			       "%s: format version %u (only version 1 is "
-			       "defined)",
-			       name, version);
+		return vhdx_int_fail(img, VHDX_ERR_UNSUPPORTED,
+				     "%s: format version %u (only version 1 is "
+				     "defined)",
+				     name, version);
 	/* "MUST NOT continue to process the file unless the LogGuid field
 	 * is zero" (2.2.2); nor write a log of a version we do not know. */
 	if (log_version != VHDX_LOG_VERSION &&
-	    (!vx_guid_is_zero(&img->log_guid) || img->writable))
-		return vx_fail(img, VHDX_ERR_UNSUPPORTED,
-			       "%s: log version %u (only version 0 is defined)",
-			       name, log_version);
+	    (!vhdx_int_guid_is_zero(&img->log_guid) || img->writable))
+		return vhdx_int_fail(
+			img, VHDX_ERR_UNSUPPORTED,
+			"%s: log version %u (only version 0 is defined)", name,
+			log_version);
 	if (img->log_length % VHDX_ALIGN != 0)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "%s: log length %#x is not a multiple of 1 MiB",
-			       name, img->log_length);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"%s: log length %#x is not a multiple of 1 MiB", name,
+			img->log_length);
 	if (img->log_length != 0) {
 		if (img->log_offset % VHDX_ALIGN != 0 ||
 		    img->log_offset < VHDX_HEADER_SECTION_SIZE)
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "%s: log offset %#llx is not a multiple "
-				       "of 1 MiB after the header section",
-				       name,
-				       (unsigned long long)img->log_offset);
+			return vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"%s: log offset %#llx is not a multiple "
+				"of 1 MiB after the header section",
+				name, (unsigned long long)img->log_offset);
 		if (!hvo_in_bounds(img->log_offset, img->log_length,
 				   img->file_size))
-			return vx_fail(img, VHDX_ERR_TRUNCATED,
-				       "log: [%#llx, +%#x) is past the end of "
-				       "the file (%#llx bytes)",
-				       (unsigned long long)img->log_offset,
-				       img->log_length,
-				       (unsigned long long)img->file_size);
-	} else if (!vx_guid_is_zero(&img->log_guid)) {
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "%s: a log GUID is set but the log is empty",
-			       name);
+			return vhdx_int_fail(
+				img, VHDX_ERR_TRUNCATED,
+				"log: [%#llx, +%#x) is past the end of "
+				"the file (%#llx bytes)",
+				(unsigned long long)img->log_offset,
+				img->log_length,
+				(unsigned long long)img->file_size);
+	} else if (!vhdx_int_guid_is_zero(&img->log_guid)) {
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"%s: a log GUID is set but the log is empty", name);
 	}
 	return VHDX_OK;
 }
@@ -168,7 +177,8 @@ static const char *region_table_invalid(const struct region_table *t)
 {
 	if (memcmp(t->raw + RT_SIGNATURE, "regi", 4) != 0)
 		return "no \"regi\" signature";
-	if (vx_crc32c_with_hole(t->raw, VHDX_REGION_TABLE_SIZE, RT_CHECKSUM) !=
+	if (vhdx_int_crc32c_with_hole(t->raw, VHDX_REGION_TABLE_SIZE,
+				      RT_CHECKSUM) !=
 	    get_le32(t->raw + RT_CHECKSUM))
 		return "checksum mismatch";
 	if (get_le32(t->raw + RT_ENTRY_COUNT) > VHDX_MAX_REGION_ENTRIES)
@@ -176,18 +186,18 @@ static const char *region_table_invalid(const struct region_table *t)
 	return NULL;
 }
 
-enum vhdx_err vx_read_region_tables(struct vhdx_image *img)
+enum vhdx_err vhdx_int_read_region_tables(struct vhdx_image *img)
 {
 	static const struct vhdx_guid bat_guid = GUID_REGION_BAT;
 	static const struct vhdx_guid meta_guid = GUID_REGION_METADATA;
 	struct region_table *t = malloc(2 * sizeof(*t));
 	if (t == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
-	enum vhdx_err r = vx_read(img, t[0].raw, VHDX_REGION_TABLE_SIZE,
-				  VHDX_REGION1_OFFSET, "region table 1");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
+	enum vhdx_err r = vhdx_int_read(img, t[0].raw, VHDX_REGION_TABLE_SIZE,
+					VHDX_REGION1_OFFSET, "region table 1");
 	if (r == VHDX_OK)
-		r = vx_read(img, t[1].raw, VHDX_REGION_TABLE_SIZE,
-			    VHDX_REGION2_OFFSET, "region table 2");
+		r = vhdx_int_read(img, t[1].raw, VHDX_REGION_TABLE_SIZE,
+				  VHDX_REGION2_OFFSET, "region table 2");
 	if (r != VHDX_OK) {
 		free(t);
 		return r;
@@ -210,10 +220,11 @@ enum vhdx_err vx_read_region_tables(struct vhdx_image *img)
 		img->region1_invalid = true;
 		img->region_tables_differ = true;
 	} else {
-		r = vx_fail(img, VHDX_ERR_CORRUPT,
-			    "region tables: no valid copy (table 1: %s; table "
-			    "2: %s)",
-			    why0, why1);
+		r = vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"region tables: no valid copy (table 1: %s; table "
+			"2: %s)",
+			why0, why1);
 		free(t);
 		return r;
 	}
@@ -232,44 +243,47 @@ enum vhdx_err vx_read_region_tables(struct vhdx_image *img)
 		for (uint32_t j = 0; j < i; j++)
 			if (memcmp(use->raw + RT_ENTRIES + (size_t)j * RTE_SIZE,
 				   g.b, 16) == 0) {
-				r = vx_fail(img, VHDX_ERR_CORRUPT,
-					    "%s: region %s listed twice", name,
-					    gs);
+				r = vhdx_int_fail(img, VHDX_ERR_CORRUPT,
+						  "%s: region %s listed twice",
+						  name, gs);
 				break;
 			}
 		if (r != VHDX_OK)
 			break;
-		bool is_bat = vx_guid_eq(&g, &bat_guid);
-		bool is_meta = vx_guid_eq(&g, &meta_guid);
+		bool is_bat = vhdx_int_guid_eq(&g, &bat_guid);
+		bool is_meta = vhdx_int_guid_eq(&g, &meta_guid);
 		if (!is_bat && !is_meta) {
 			/* 2.2.3.2: an unknown region marked required must
 			 * make us refuse the file.  qemu writes Required=0 for
 			 * the known regions, so only unknown ones matter. */
 			if (required != 0)
-				r = vx_fail(img, VHDX_ERR_UNSUPPORTED,
-					    "%s: unknown region %s is marked "
-					    "required",
-					    name, gs);
+				r = vhdx_int_fail(
+					img, VHDX_ERR_UNSUPPORTED,
+					"%s: unknown region %s is marked "
+					"required",
+					name, gs);
 			else
 				img->unknown_regions++;
 			continue;
 		}
 		if (off % VHDX_ALIGN != 0 || off < VHDX_HEADER_SECTION_SIZE ||
 		    len % VHDX_ALIGN != 0 || len == 0) {
-			r = vx_fail(img, VHDX_ERR_CORRUPT,
-				    "%s: %s region at %#llx, length %#x: not "
-				    "1 MiB-aligned after the header section",
-				    name, is_bat ? "BAT" : "metadata",
-				    (unsigned long long)off, len);
+			r = vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"%s: %s region at %#llx, length %#x: not "
+				"1 MiB-aligned after the header section",
+				name, is_bat ? "BAT" : "metadata",
+				(unsigned long long)off, len);
 			break;
 		}
 		if (!hvo_in_bounds(off, len, img->eff_size)) {
-			r = vx_fail(img, VHDX_ERR_TRUNCATED,
-				    "%s: %s region [%#llx, +%#x) is past the "
-				    "end of the file (%#llx bytes)",
-				    name, is_bat ? "BAT" : "metadata",
-				    (unsigned long long)off, len,
-				    (unsigned long long)img->eff_size);
+			r = vhdx_int_fail(
+				img, VHDX_ERR_TRUNCATED,
+				"%s: %s region [%#llx, +%#x) is past the "
+				"end of the file (%#llx bytes)",
+				name, is_bat ? "BAT" : "metadata",
+				(unsigned long long)off, len,
+				(unsigned long long)img->eff_size);
 			break;
 		}
 		if (is_bat) {
@@ -283,8 +297,8 @@ enum vhdx_err vx_read_region_tables(struct vhdx_image *img)
 		}
 	}
 	if (r == VHDX_OK && (!have_bat || !have_meta))
-		r = vx_fail(img, VHDX_ERR_CORRUPT, "%s: no %s region", name,
-			    have_bat ? "metadata" : "BAT");
+		r = vhdx_int_fail(img, VHDX_ERR_CORRUPT, "%s: no %s region",
+				  name, have_bat ? "metadata" : "BAT");
 	free(t);
 	return r;
 }
@@ -294,30 +308,31 @@ enum vhdx_err vx_read_region_tables(struct vhdx_image *img)
 static enum vhdx_err write_header(struct vhdx_image *img, uint8_t *h, int slot)
 {
 	put_le32(h + HDR_CHECKSUM, 0);
-	put_le32(h + HDR_CHECKSUM, vx_crc32c(0, h, VHDX_HEADER_SIZE));
+	put_le32(h + HDR_CHECKSUM, vhdx_int_crc32c(0, h, VHDX_HEADER_SIZE));
 	enum vhdx_err r =
-		vx_write(img, h, VHDX_HEADER_SIZE, header_offsets[slot],
-			 slot == 0 ? "header 1" : "header 2");
+		vhdx_int_write(img, h, VHDX_HEADER_SIZE, header_offsets[slot],
+			       slot == 0 ? "header 1" : "header 2");
 	if (r == VHDX_OK)
-		r = vx_sync(img);
+		r = vhdx_int_sync(img);
 	return r;
 }
 
-enum vhdx_err vx_update_headers(struct vhdx_image *img, bool new_data_guid,
-				const struct vhdx_guid *log_guid)
+enum vhdx_err vhdx_int_update_headers(struct vhdx_image *img,
+				      bool new_data_guid,
+				      const struct vhdx_guid *log_guid)
 {
 	uint8_t h[VHDX_HEADER_SIZE];
 	memcpy(h, img->header, VHDX_HEADER_SIZE);
 	if (!img->session_started) {
-		int e = vx_guid_random(&img->file_write_guid);
+		int e = vhdx_int_guid_random(&img->file_write_guid);
 		if (e != 0)
-			return vx_fail_errno(img, e, "new FileWriteGuid");
+			return vhdx_int_fail_errno(img, e, "new FileWriteGuid");
 		img->session_started = true;
 	}
 	if (new_data_guid) {
-		int e = vx_guid_random(&img->data_write_guid);
+		int e = vhdx_int_guid_random(&img->data_write_guid);
 		if (e != 0)
-			return vx_fail_errno(img, e, "new DataWriteGuid");
+			return vhdx_int_fail_errno(img, e, "new DataWriteGuid");
 		img->data_guid_changed = true;
 	}
 	img->log_guid = *log_guid;

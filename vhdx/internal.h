@@ -3,7 +3,7 @@
  *
  * Cross-file internal functions use the prefix vx_ (the shared library
  * exports only vhdx_*).  Every function that can fail returns enum vhdx_err
- * and has set the handle's message (vx_fail) exactly once on the way.
+ * and has set the handle's message (vhdx_int_fail) exactly once on the way.
  */
 #ifndef HVO_VHDX_INTERNAL_H
 #define HVO_VHDX_INTERNAL_H
@@ -51,7 +51,7 @@
 #define VX_MAX_FILE_SIZE (64 * VHDX_TiB + 64 * 1024 * VHDX_MiB)
 
 /* A 4 KiB page of the BAT or of a sector-bitmap block, cached. */
-struct vx_page {
+struct vhdx_int_page {
 	uint64_t key;	/* file offset (4 KiB-aligned) */
 	uint8_t *data;	/* VHDX_SECTOR bytes */
 	uint32_t hnext; /* next in hash chain, or VX_NONE */
@@ -61,9 +61,9 @@ struct vx_page {
 };
 #define VX_NONE UINT32_MAX
 
-struct vx_cache {
-	struct vx_page *pages; /* up to VX_CACHE_PAGES */
-	uint32_t npages;       /* allocated so far */
+struct vhdx_int_cache {
+	struct vhdx_int_page *pages; /* up to VX_CACHE_PAGES */
+	uint32_t npages;	     /* allocated so far */
 	uint32_t *buckets;
 	uint32_t nbuckets;
 	uint32_t hand; /* clock hand */
@@ -71,33 +71,33 @@ struct vx_cache {
 };
 
 /* One descriptor of the replayed log, kept for a read-only open. */
-struct vx_overlay_op {
+struct vhdx_int_overlay_op {
 	uint64_t offset;
 	uint64_t length;
 	uint8_t *data; /* VHDX_SECTOR bytes, or NULL for a zero range */
 };
 
-struct vx_overlay {
-	struct vx_overlay_op *ops; /* in replay order: later ones win */
+struct vhdx_int_overlay {
+	struct vhdx_int_overlay_op *ops; /* in replay order: later ones win */
 	size_t nops, cap;
 	uint64_t min_offset, max_end;
 	uint64_t bytes;
 };
 
 /* Locks held on the image file (lock.c). */
-struct vx_lock {
+struct vhdx_int_lock {
 	bool flocked;
 	unsigned perm_locked;	/* qemu permission bytes (100 + bit) held */
 	unsigned shared_locked; /* qemu "not shared" bytes (200 + bit) held */
 };
 
 /* A parent-locator key/value pair, converted to UTF-8. */
-struct vx_locator_entry {
+struct vhdx_int_locator_entry {
 	char *key;
 	char *value;
 };
 
-enum vx_state {
+enum vhdx_int_state {
 	VX_STATE_OPEN = 0,
 	VX_STATE_FAILED,      /* a write path failed midway: no more I/O */
 	VX_STATE_HANDED_OVER, /* vhdx_handover(): no more I/O */
@@ -109,9 +109,9 @@ struct vhdx_image {
 	int dfd; /* O_DIRECT descriptor of the same file, or -1 */
 	bool writable;
 	unsigned flags;
-	enum vx_state state;
+	enum vhdx_int_state state;
 	struct vhdx_error err;
-	struct vx_lock lock;
+	struct vhdx_int_lock lock;
 	dev_t dev;
 	ino_t ino;
 
@@ -150,7 +150,7 @@ struct vhdx_image {
 	struct vhdx_guid disk_id;
 	struct vhdx_guid parent_linkage, parent_linkage2;
 	bool has_linkage2;
-	struct vx_locator_entry *locator;
+	struct vhdx_int_locator_entry *locator;
 	size_t nlocator;
 
 	/* Derived geometry. */
@@ -162,7 +162,7 @@ struct vhdx_image {
 	uint32_t bitmap_bytes_per_block;
 
 	/* BAT/bitmap page cache and validation state (bat.c). */
-	struct vx_cache cache;
+	struct vhdx_int_cache cache;
 	uint8_t *page_validated; /* one bit per BAT page */
 	uint64_t npages_bat;
 	uint8_t *used_mb; /* one bit per MiB of the file: claimed */
@@ -172,7 +172,7 @@ struct vhdx_image {
 	enum vhdx_log_state log_state;
 	uint32_t log_entries_replayed;
 	uint64_t log_head_seq;
-	struct vx_overlay overlay; /* read-only replay */
+	struct vhdx_int_overlay overlay; /* read-only replay */
 
 	/* Write session (write.c, log.c). */
 	bool session_started; /* FileWriteGuid changed */
@@ -197,67 +197,69 @@ struct vhdx_image {
  * "header", "apply", "applied", "clear").  NULL in production; the
  * crash-safety test sets it to kill the process at a chosen point.
  */
-extern void (*vx_crash_hook)(const char *point);
-#define VX_CRASH_POINT(name)                 \
-	do {                                 \
-		if (vx_crash_hook)           \
-			vx_crash_hook(name); \
+extern void (*vhdx_int_crash_hook)(const char *point);
+#define VX_CRASH_POINT(name)                       \
+	do {                                       \
+		if (vhdx_int_crash_hook)           \
+			vhdx_int_crash_hook(name); \
 	} while (0)
 
 /* ---- error.c ---- */
-enum vhdx_err vx_fail(struct vhdx_image *img, enum vhdx_err code,
-		      const char *fmt, ...)
+enum vhdx_err vhdx_int_fail(struct vhdx_image *img, enum vhdx_err code,
+			    const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-enum vhdx_err vx_failv(struct vhdx_error *err, enum vhdx_err code,
-		       const char *fmt, va_list ap)
+enum vhdx_err vhdx_int_failv(struct vhdx_error *err, enum vhdx_err code,
+			     const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
-enum vhdx_err vx_seterr(struct vhdx_error *err, enum vhdx_err code,
-			const char *fmt, ...)
+enum vhdx_err vhdx_int_seterr(struct vhdx_error *err, enum vhdx_err code,
+			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* An I/O failure: "<what>: <strerror(errnum)>". */
-enum vhdx_err vx_fail_errno(struct vhdx_image *img, int errnum, const char *fmt,
-			    ...) __attribute__((format(printf, 3, 4)));
+enum vhdx_err vhdx_int_fail_errno(struct vhdx_image *img, int errnum,
+				  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- crc32c.c ---- */
 /* CRC-32C (Castagnoli), initial value and final XOR 0xFFFFFFFF; chain
  * calls by passing the previous result as @crc (start with 0). */
-uint32_t vx_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t vhdx_int_crc32c(uint32_t crc, const void *buf, size_t len);
 /* CRC of @buf with the 4-byte checksum field at @csum_off taken as zero. */
-uint32_t vx_crc32c_with_hole(const uint8_t *buf, size_t len, size_t csum_off);
+uint32_t vhdx_int_crc32c_with_hole(const uint8_t *buf, size_t len,
+				   size_t csum_off);
 
 /* ---- guid.c ---- */
-bool vx_guid_is_zero(const struct vhdx_guid *g);
-bool vx_guid_eq(const struct vhdx_guid *a, const struct vhdx_guid *b);
+bool vhdx_int_guid_is_zero(const struct vhdx_guid *g);
+bool vhdx_int_guid_eq(const struct vhdx_guid *a, const struct vhdx_guid *b);
 /* Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", optionally in braces,
  * either case.  Returns false if it is not one. */
-bool vx_guid_parse(const char *s, struct vhdx_guid *g);
+bool vhdx_int_guid_parse(const char *s, struct vhdx_guid *g);
 /* A new random version-4 GUID (getrandom).  Returns 0 or an errno. */
-int vx_guid_random(struct vhdx_guid *g);
+int vhdx_int_guid_random(struct vhdx_guid *g);
 
 /* ---- file.c: host-file access ---- */
 /* Reads through the in-memory replay; bytes past the end of the host file
  * (but below eff_size) read as zeros.  Fails past eff_size. */
-enum vhdx_err vx_read(struct vhdx_image *img, void *buf, size_t len,
-		      uint64_t offset, const char *what);
-enum vhdx_err vx_write(struct vhdx_image *img, const void *buf, size_t len,
-		       uint64_t offset, const char *what);
-/* vx_write() for payload: large aligned writes go through O_DIRECT. */
-enum vhdx_err vx_write_payload(struct vhdx_image *img, const void *buf,
-			       size_t len, uint64_t offset);
+enum vhdx_err vhdx_int_read(struct vhdx_image *img, void *buf, size_t len,
+			    uint64_t offset, const char *what);
+enum vhdx_err vhdx_int_write(struct vhdx_image *img, const void *buf,
+			     size_t len, uint64_t offset, const char *what);
+/* vhdx_int_write() for payload: large aligned writes go through O_DIRECT. */
+enum vhdx_err vhdx_int_write_payload(struct vhdx_image *img, const void *buf,
+				     size_t len, uint64_t offset);
 /* Opens the O_DIRECT descriptor of a writable handle (best effort). */
-void vx_open_direct(struct vhdx_image *img);
-enum vhdx_err vx_sync(struct vhdx_image *img);
+void vhdx_int_open_direct(struct vhdx_image *img);
+enum vhdx_err vhdx_int_sync(struct vhdx_image *img);
 /* Grows the host file to at least @size. */
-enum vhdx_err vx_extend(struct vhdx_image *img, uint64_t size);
-bool vx_overlay_covers(const struct vx_overlay *ov, uint64_t offset,
-		       uint64_t len);
-enum vhdx_err vx_overlay_add(struct vhdx_image *img, uint64_t offset,
-			     uint64_t length, const uint8_t *data);
-void vx_overlay_free(struct vx_overlay *ov);
+enum vhdx_err vhdx_int_extend(struct vhdx_image *img, uint64_t size);
+bool vhdx_int_overlay_covers(const struct vhdx_int_overlay *ov, uint64_t offset,
+			     uint64_t len);
+enum vhdx_err vhdx_int_overlay_add(struct vhdx_image *img, uint64_t offset,
+				   uint64_t length, const uint8_t *data);
+void vhdx_int_overlay_free(struct vhdx_int_overlay *ov);
 
 /* ---- header.c ---- */
-enum vhdx_err vx_read_headers(struct vhdx_image *img);
-enum vhdx_err vx_read_region_tables(struct vhdx_image *img);
+enum vhdx_err vhdx_int_read_headers(struct vhdx_image *img);
+enum vhdx_err vhdx_int_read_region_tables(struct vhdx_image *img);
 /*
  * The header-update protocol (2.2.2.1): writes the non-current header
  * with sequence + 1 and the new field values, flushes, and does it a
@@ -265,91 +267,93 @@ enum vhdx_err vx_read_region_tables(struct vhdx_image *img);
  * session sets a new FileWriteGuid; @new_data_guid sets a new
  * DataWriteGuid; @log_guid is the LogGuid to record.
  */
-enum vhdx_err vx_update_headers(struct vhdx_image *img, bool new_data_guid,
-				const struct vhdx_guid *log_guid);
+enum vhdx_err vhdx_int_update_headers(struct vhdx_image *img,
+				      bool new_data_guid,
+				      const struct vhdx_guid *log_guid);
 /* Checks a header buffer; NULL if valid, else why not (static). */
-const char *vx_header_invalid(const uint8_t *h);
+const char *vhdx_int_header_invalid(const uint8_t *h);
 
 /* ---- metadata.c ---- */
-enum vhdx_err vx_read_metadata(struct vhdx_image *img);
-void vx_free_metadata(struct vhdx_image *img);
+enum vhdx_err vhdx_int_read_metadata(struct vhdx_image *img);
+void vhdx_int_free_metadata(struct vhdx_image *img);
 
 /* ---- bat.c ---- */
-enum vhdx_err vx_bat_init(struct vhdx_image *img);
-void vx_bat_free(struct vhdx_image *img);
+enum vhdx_err vhdx_int_bat_init(struct vhdx_image *img);
+void vhdx_int_bat_free(struct vhdx_image *img);
 /* Payload entry index of block @b, sector-bitmap entry of chunk @c. */
-uint64_t vx_bat_payload_index(const struct vhdx_image *img, uint64_t b);
-uint64_t vx_bat_sb_index(const struct vhdx_image *img, uint64_t c);
-enum vhdx_err vx_bat_get(struct vhdx_image *img, uint64_t index,
-			 uint64_t *entry_ret);
-enum vhdx_err vx_bat_set(struct vhdx_image *img, uint64_t index,
-			 uint64_t entry);
+uint64_t vhdx_int_bat_payload_index(const struct vhdx_image *img, uint64_t b);
+uint64_t vhdx_int_bat_sb_index(const struct vhdx_image *img, uint64_t c);
+enum vhdx_err vhdx_int_bat_get(struct vhdx_image *img, uint64_t index,
+			       uint64_t *entry_ret);
+enum vhdx_err vhdx_int_bat_set(struct vhdx_image *img, uint64_t index,
+			       uint64_t entry);
 /* A cached 4 KiB metadata page (BAT or sector bitmap) at @key; the
  * pointer stays valid until the next cache call.  @dirty marks it for the
  * next log commit. */
-enum vhdx_err vx_page(struct vhdx_image *img, uint64_t key, bool dirty,
-		      uint8_t **data_ret);
+enum vhdx_err vhdx_int_page(struct vhdx_image *img, uint64_t key, bool dirty,
+			    uint8_t **data_ret);
 /* Claims [offset, offset + length) of the file for a block; fails (corrupt)
  * if any of it is already claimed. */
-enum vhdx_err vx_claim(struct vhdx_image *img, uint64_t offset, uint64_t length,
-		       const char *what);
-bool vx_claimed(const struct vhdx_image *img, uint64_t offset);
+enum vhdx_err vhdx_int_claim(struct vhdx_image *img, uint64_t offset,
+			     uint64_t length, const char *what);
+bool vhdx_int_claimed(const struct vhdx_image *img, uint64_t offset);
 /* Validates every BAT page not validated yet. */
-enum vhdx_err vx_bat_validate_all(struct vhdx_image *img);
+enum vhdx_err vhdx_int_bat_validate_all(struct vhdx_image *img);
 /* Checks one entry; NULL if valid, else a message in @buf. */
-const char *vx_bat_entry_problem(const struct vhdx_image *img, uint64_t index,
-				 uint64_t entry, enum vhdx_err *code, char *buf,
-				 size_t buflen);
+const char *vhdx_int_bat_entry_problem(const struct vhdx_image *img,
+				       uint64_t index, uint64_t entry,
+				       enum vhdx_err *code, char *buf,
+				       size_t buflen);
 
 /* ---- log.c ---- */
 /* Finds the active sequence; replays it in place (writable) or in memory. */
-enum vhdx_err vx_log_open(struct vhdx_image *img);
+enum vhdx_err vhdx_int_log_open(struct vhdx_image *img);
 /* Commits the dirty cache pages through one log entry (write.c's
  * ordering comment). */
-enum vhdx_err vx_log_commit(struct vhdx_image *img);
+enum vhdx_err vhdx_int_log_commit(struct vhdx_image *img);
 /* Clears the log at close / handover: LogGuid = 0 in both headers. */
-enum vhdx_err vx_log_clear(struct vhdx_image *img);
+enum vhdx_err vhdx_int_log_clear(struct vhdx_image *img);
 /* Entries of the log with a CRC-valid header but another LogGuid (stale),
  * for check. */
-unsigned vx_log_count_stale(struct vhdx_image *img);
+unsigned vhdx_int_log_count_stale(struct vhdx_image *img);
 /* Largest number of 4 KiB pages one log entry may carry. */
-uint32_t vx_log_max_batch(uint32_t log_length);
+uint32_t vhdx_int_log_max_batch(uint32_t log_length);
 
 /* ---- io.c ---- */
 /* Checks the handle's state and that [offset, offset + len) is on disk. */
-enum vhdx_err vx_io_check(struct vhdx_image *img, uint64_t len,
-			  uint64_t offset);
-enum vhdx_err vx_block_entry(struct vhdx_image *img, uint64_t b,
-			     unsigned *state, uint64_t *file_off);
+enum vhdx_err vhdx_int_io_check(struct vhdx_image *img, uint64_t len,
+				uint64_t offset);
+enum vhdx_err vhdx_int_block_entry(struct vhdx_image *img, uint64_t b,
+				   unsigned *state, uint64_t *file_off);
 /* The part of [off, off + len) that lies in one payload block, and that
  * block's BAT state and file offset. */
-struct vx_piece {
+struct vhdx_int_piece {
 	uint64_t block; /* payload block number */
 	uint64_t in;	/* offset inside the block */
 	uint64_t len;	/* bytes of the range inside the block */
 	unsigned state;
 	uint64_t file_off;
 };
-enum vhdx_err vx_piece(struct vhdx_image *img, uint64_t off, uint64_t len,
-		       struct vx_piece *p);
+enum vhdx_err vhdx_int_piece(struct vhdx_image *img, uint64_t off, uint64_t len,
+			     struct vhdx_int_piece *p);
 /* File offset of the first sector-bitmap byte of partially present block
  * @b; fails (corrupt) if its chunk has no sector bitmap. */
-enum vhdx_err vx_bitmap_offset(struct vhdx_image *img, uint64_t b,
-			       uint64_t *off_ret);
+enum vhdx_err vhdx_int_bitmap_offset(struct vhdx_image *img, uint64_t b,
+				     uint64_t *off_ret);
 /* vhdx_pread() without the argument checks. */
-enum vhdx_err vx_read_virtual(struct vhdx_image *img, uint8_t *buf,
-			      uint64_t len, uint64_t off);
+enum vhdx_err vhdx_int_read_virtual(struct vhdx_image *img, uint8_t *buf,
+				    uint64_t len, uint64_t off);
 
 /* ---- lock.c ---- */
-enum vhdx_err vx_lock_acquire(struct vhdx_image *img, bool exclusive);
-void vx_lock_release_qemu(struct vhdx_image *img);
-void vx_lock_release(struct vhdx_image *img);
+enum vhdx_err vhdx_int_lock_acquire(struct vhdx_image *img, bool exclusive);
+void vhdx_int_lock_release_qemu(struct vhdx_image *img);
+void vhdx_int_lock_release(struct vhdx_image *img);
 
 /* ---- open.c ---- */
-void vx_image_free(struct vhdx_image *img);
+void vhdx_int_image_free(struct vhdx_image *img);
 
 /* Geometry helpers. */
-static inline uint64_t vx_round_up(uint64_t v, uint64_t a)
+static inline uint64_t vhdx_int_round_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) / a * a;
 }

@@ -26,35 +26,39 @@
 static enum vhdx_err io_allowed(struct vhdx_image *img)
 {
 	if (img->state == VX_STATE_HANDED_OVER)
-		return vx_fail(img, VHDX_ERR_STATE,
-			       "the image was handed over to another program");
+		return vhdx_int_fail(
+			img, VHDX_ERR_STATE,
+			"the image was handed over to another program");
 	if (img->state == VX_STATE_FAILED)
-		return vx_fail(img, VHDX_ERR_STATE,
-			       "an earlier write failed; close and reopen the "
-			       "image (the log makes it consistent)");
+		return vhdx_int_fail(
+			img, VHDX_ERR_STATE,
+			"an earlier write failed; close and reopen the "
+			"image (the log makes it consistent)");
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_io_check(struct vhdx_image *img, uint64_t len, uint64_t offset)
+enum vhdx_err vhdx_int_io_check(struct vhdx_image *img, uint64_t len,
+				uint64_t offset)
 {
 	enum vhdx_err r = io_allowed(img);
 	if (r != VHDX_OK)
 		return r;
 	if (offset > img->virtual_size || len > img->virtual_size - offset)
-		return vx_fail(img, VHDX_ERR_RANGE,
-			       "[%llu, +%llu) is outside the %llu-byte virtual "
-			       "disk",
-			       (unsigned long long)offset,
-			       (unsigned long long)len,
-			       (unsigned long long)img->virtual_size);
+		return vhdx_int_fail(
+			img, VHDX_ERR_RANGE,
+			"[%llu, +%llu) is outside the %llu-byte virtual "
+			"disk",
+			(unsigned long long)offset, (unsigned long long)len,
+			(unsigned long long)img->virtual_size);
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_block_entry(struct vhdx_image *img, uint64_t b,
-			     unsigned *state, uint64_t *file_off)
+enum vhdx_err vhdx_int_block_entry(struct vhdx_image *img, uint64_t b,
+				   unsigned *state, uint64_t *file_off)
 {
 	uint64_t e;
-	enum vhdx_err r = vx_bat_get(img, vx_bat_payload_index(img, b), &e);
+	enum vhdx_err r =
+		vhdx_int_bat_get(img, vhdx_int_bat_payload_index(img, b), &e);
 	if (r != VHDX_OK)
 		return r;
 	*state = (unsigned)(e & BAT_STATE_MASK);
@@ -62,31 +66,33 @@ enum vhdx_err vx_block_entry(struct vhdx_image *img, uint64_t b,
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_piece(struct vhdx_image *img, uint64_t off, uint64_t len,
-		       struct vx_piece *p)
+enum vhdx_err vhdx_int_piece(struct vhdx_image *img, uint64_t off, uint64_t len,
+			     struct vhdx_int_piece *p)
 {
 	p->block = off / img->block_size;
 	p->in = off % img->block_size;
 	p->len = img->block_size - p->in;
 	if (p->len > len)
 		p->len = len;
-	return vx_block_entry(img, p->block, &p->state, &p->file_off);
+	return vhdx_int_block_entry(img, p->block, &p->state, &p->file_off);
 }
 
 /* File offset of the sector bitmap of block @b (which is partially
  * present), i.e. of the bits of its first sector. */
-enum vhdx_err vx_bitmap_offset(struct vhdx_image *img, uint64_t b,
-			       uint64_t *off_ret)
+enum vhdx_err vhdx_int_bitmap_offset(struct vhdx_image *img, uint64_t b,
+				     uint64_t *off_ret)
 {
 	uint64_t c = b / img->chunk_ratio, e;
-	enum vhdx_err r = vx_bat_get(img, vx_bat_sb_index(img, c), &e);
+	enum vhdx_err r =
+		vhdx_int_bat_get(img, vhdx_int_bat_sb_index(img, c), &e);
 	if (r != VHDX_OK)
 		return r;
 	if ((e & BAT_STATE_MASK) != SB_BLOCK_PRESENT)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "block %llu is partially present but the sector "
-			       "bitmap of chunk %llu is not allocated",
-			       (unsigned long long)b, (unsigned long long)c);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"block %llu is partially present but the sector "
+			"bitmap of chunk %llu is not allocated",
+			(unsigned long long)b, (unsigned long long)c);
 	*off_ret = (e & BAT_OFFSET_MASK) +
 		   (b % img->chunk_ratio) * img->bitmap_bytes_per_block;
 	return VHDX_OK;
@@ -98,8 +104,8 @@ static enum vhdx_err bitmap_bit(struct vhdx_image *img, uint64_t bm, uint64_t s,
 {
 	uint64_t byte = bm + s / 8;
 	uint8_t *page;
-	enum vhdx_err r =
-		vx_page(img, byte / VHDX_SECTOR * VHDX_SECTOR, false, &page);
+	enum vhdx_err r = vhdx_int_page(img, byte / VHDX_SECTOR * VHDX_SECTOR,
+					false, &page);
 	if (r != VHDX_OK)
 		return r;
 	*bit = page[byte % VHDX_SECTOR] >> (s % 8) & 1;
@@ -121,8 +127,8 @@ static enum vhdx_err bitmap_run(struct vhdx_image *img, uint64_t bm,
 		if (s % 8 == 0 && s + 8 <= s_end) {
 			uint64_t byte = bm + s / 8;
 			uint8_t *page;
-			r = vx_page(img, byte / VHDX_SECTOR * VHDX_SECTOR,
-				    false, &page);
+			r = vhdx_int_page(img, byte / VHDX_SECTOR * VHDX_SECTOR,
+					  false, &page);
 			if (r != VHDX_OK)
 				return r;
 			uint8_t v = page[byte % VHDX_SECTOR];
@@ -152,19 +158,19 @@ static enum vhdx_err read_parent(struct vhdx_image *img, uint8_t *buf,
 {
 	struct vhdx_image *p = img->parent;
 	if (p == NULL)
-		return vx_fail(img, VHDX_ERR_PARENT_MISSING,
-			       "[%llu, +%llu) is stored in the parent image, "
-			       "which was not opened",
-			       (unsigned long long)off,
-			       (unsigned long long)len);
+		return vhdx_int_fail(
+			img, VHDX_ERR_PARENT_MISSING,
+			"[%llu, +%llu) is stored in the parent image, "
+			"which was not opened",
+			(unsigned long long)off, (unsigned long long)len);
 	uint64_t in = 0;
 	if (off < p->virtual_size)
 		in = len < p->virtual_size - off ? len : p->virtual_size - off;
 	if (in) {
 		enum vhdx_err r = read_range(p, buf, in, off);
 		if (r != VHDX_OK)
-			return vx_fail(img, r, "parent %s: %s", p->path,
-				       vhdx_errmsg(p));
+			return vhdx_int_fail(img, r, "parent %s: %s", p->path,
+					     vhdx_errmsg(p));
 	}
 	memset(buf + in, 0, len - in);
 	return VHDX_OK;
@@ -175,7 +181,7 @@ static enum vhdx_err read_partial(struct vhdx_image *img, uint64_t b,
 				  uint64_t in)
 {
 	uint64_t bm;
-	enum vhdx_err r = vx_bitmap_offset(img, b, &bm);
+	enum vhdx_err r = vhdx_int_bitmap_offset(img, b, &bm);
 	if (r != VHDX_OK)
 		return r;
 	uint64_t vbase = b * img->block_size;
@@ -192,7 +198,8 @@ static enum vhdx_err read_partial(struct vhdx_image *img, uint64_t b,
 		if (stop > end)
 			stop = end;
 		uint8_t *dst = buf + (pos - in);
-		r = bit ? vx_read(img, dst, stop - pos, foff + pos, "block")
+		r = bit ? vhdx_int_read(img, dst, stop - pos, foff + pos,
+					"block")
 			: read_parent(img, dst, stop - pos, vbase + pos);
 		if (r != VHDX_OK)
 			return r;
@@ -205,8 +212,8 @@ static enum vhdx_err read_range(struct vhdx_image *img, uint8_t *buf,
 				uint64_t len, uint64_t off)
 {
 	while (len > 0) {
-		struct vx_piece pc;
-		enum vhdx_err r = vx_piece(img, off, len, &pc);
+		struct vhdx_int_piece pc;
+		enum vhdx_err r = vhdx_int_piece(img, off, len, &pc);
 		if (r != VHDX_OK)
 			return r;
 		uint64_t b = pc.block, in = pc.in, n = pc.len;
@@ -219,7 +226,7 @@ static enum vhdx_err read_range(struct vhdx_image *img, uint8_t *buf,
 			while (total < len) {
 				unsigned st2;
 				uint64_t f2;
-				r = vx_block_entry(img, b + 1, &st2, &f2);
+				r = vhdx_int_block_entry(img, b + 1, &st2, &f2);
 				if (r != VHDX_OK)
 					return r;
 				if (st2 != PAYLOAD_BLOCK_FULLY_PRESENT ||
@@ -233,7 +240,7 @@ static enum vhdx_err read_range(struct vhdx_image *img, uint8_t *buf,
 						 : img->block_size;
 			}
 			n = total;
-			r = vx_read(img, buf, n, foff + in, "block");
+			r = vhdx_int_read(img, buf, n, foff + in, "block");
 			break;
 		}
 		case PAYLOAD_BLOCK_PARTIALLY_PRESENT:
@@ -260,8 +267,8 @@ static enum vhdx_err read_range(struct vhdx_image *img, uint8_t *buf,
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_read_virtual(struct vhdx_image *img, uint8_t *buf,
-			      uint64_t len, uint64_t off)
+enum vhdx_err vhdx_int_read_virtual(struct vhdx_image *img, uint8_t *buf,
+				    uint64_t len, uint64_t off)
 {
 	return read_range(img, buf, len, off);
 }
@@ -269,7 +276,7 @@ enum vhdx_err vx_read_virtual(struct vhdx_image *img, uint8_t *buf,
 enum vhdx_err vhdx_pread(struct vhdx_image *img, void *buf, size_t len,
 			 uint64_t offset)
 {
-	enum vhdx_err r = vx_io_check(img, len, offset);
+	enum vhdx_err r = vhdx_int_io_check(img, len, offset);
 	if (r != VHDX_OK)
 		return r;
 	return read_range(img, buf, len, offset);
@@ -299,8 +306,8 @@ static enum vhdx_err map_parent(struct vhdx_image *img, uint64_t off,
 		len = p->virtual_size - off;
 	enum vhdx_err r = map_range(p, off, len, x);
 	if (r != VHDX_OK)
-		return vx_fail(img, r, "parent %s: %s", p->path,
-			       vhdx_errmsg(p));
+		return vhdx_int_fail(img, r, "parent %s: %s", p->path,
+				     vhdx_errmsg(p));
 	return VHDX_OK;
 }
 
@@ -308,8 +315,8 @@ static enum vhdx_err map_parent(struct vhdx_image *img, uint64_t off,
 static enum vhdx_err map_piece(struct vhdx_image *img, uint64_t off,
 			       uint64_t len, struct vhdx_extent *x)
 {
-	struct vx_piece pc;
-	enum vhdx_err r = vx_piece(img, off, len, &pc);
+	struct vhdx_int_piece pc;
+	enum vhdx_err r = vhdx_int_piece(img, off, len, &pc);
 	if (r != VHDX_OK)
 		return r;
 	uint64_t b = pc.block, in = pc.in, n = pc.len, foff = pc.file_off;
@@ -321,13 +328,13 @@ static enum vhdx_err map_piece(struct vhdx_image *img, uint64_t off,
 			VHDX_EXTENT_DATA,
 			img,
 			foff + in,
-			!vx_overlay_covers(&img->overlay, foff + in, n)
+			!vhdx_int_overlay_covers(&img->overlay, foff + in, n)
 		};
 		return VHDX_OK;
 	case PAYLOAD_BLOCK_PARTIALLY_PRESENT: {
 		uint64_t bm, run;
 		bool bit;
-		r = vx_bitmap_offset(img, b, &bm);
+		r = vhdx_int_bitmap_offset(img, b, &bm);
 		if (r == VHDX_OK)
 			r = bitmap_run(img, bm, in / img->lss,
 				       (in + n + img->lss - 1) / img->lss, &bit,
@@ -345,7 +352,7 @@ static enum vhdx_err map_piece(struct vhdx_image *img, uint64_t off,
 			VHDX_EXTENT_DATA,
 			img,
 			foff + in,
-			!vx_overlay_covers(&img->overlay, foff + in, stop - in)
+			!vhdx_int_overlay_covers(&img->overlay, foff + in, stop - in)
 		};
 		return VHDX_OK;
 	}
@@ -388,10 +395,11 @@ enum vhdx_err vhdx_map(struct vhdx_image *img, uint64_t offset,
 	if (r != VHDX_OK)
 		return r;
 	if (offset >= img->virtual_size || max_len == 0)
-		return vx_fail(img, VHDX_ERR_RANGE,
-			       "%llu is outside the %llu-byte virtual disk",
-			       (unsigned long long)offset,
-			       (unsigned long long)img->virtual_size);
+		return vhdx_int_fail(
+			img, VHDX_ERR_RANGE,
+			"%llu is outside the %llu-byte virtual disk",
+			(unsigned long long)offset,
+			(unsigned long long)img->virtual_size);
 	if (max_len > img->virtual_size - offset)
 		max_len = img->virtual_size - offset;
 	return map_range(img, offset, max_len, ext_ret);

@@ -135,27 +135,27 @@ static enum vhdx_err check_qemu(struct vhdx_image *img, unsigned perm,
 				goto refused;
 		}
 		if (e != 0)
-			return vx_fail_errno(img, e, "test image locks");
+			return vhdx_int_fail_errno(img, e, "test image locks");
 		continue;
 refused : {
 	char who[160];
 	describe_byte(at, who, sizeof(who));
-	return vx_fail(img, VHDX_ERR_LOCKED, "image in use: %s", who);
+	return vhdx_int_fail(img, VHDX_ERR_LOCKED, "image in use: %s", who);
 }
 	}
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_lock_acquire(struct vhdx_image *img, bool exclusive)
+enum vhdx_err vhdx_int_lock_acquire(struct vhdx_image *img, bool exclusive)
 {
 	if (flock(img->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
-			return vx_fail(
+			return vhdx_int_fail(
 				img, VHDX_ERR_LOCKED,
 				"image in use: another hvoffline process "
 				"has it open%s",
 				exclusive ? "" : " for writing");
-		return vx_fail_errno(img, errno, "lock the image");
+		return vhdx_int_fail_errno(img, errno, "lock the image");
 	}
 	img->lock.flocked = true;
 
@@ -187,12 +187,13 @@ enum vhdx_err vx_lock_acquire(struct vhdx_image *img, bool exclusive)
 			 &locked, &at);
 		char who[160];
 		describe_byte(at, who, sizeof(who));
-		return vx_fail(img, VHDX_ERR_LOCKED, "image in use: %s", who);
+		return vhdx_int_fail(img, VHDX_ERR_LOCKED, "image in use: %s",
+				     who);
 	}
 	return check_qemu(img, perm, shared);
 }
 
-void vx_lock_release_qemu(struct vhdx_image *img)
+void vhdx_int_lock_release_qemu(struct vhdx_image *img)
 {
 	if (img->fd < 0)
 		return;
@@ -204,9 +205,9 @@ void vx_lock_release_qemu(struct vhdx_image *img)
 	img->lock.shared_locked = 0;
 }
 
-void vx_lock_release(struct vhdx_image *img)
+void vhdx_int_lock_release(struct vhdx_image *img)
 {
-	vx_lock_release_qemu(img);
+	vhdx_int_lock_release_qemu(img);
 	if (img->fd >= 0 && img->lock.flocked)
 		flock(img->fd, LOCK_UN);
 	img->lock.flocked = false;
@@ -225,16 +226,16 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 	*in_use_ret = false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vx_seterr(err, VHDX_ERR_IO, "%s: %s", path,
-				 strerror(errno));
+		return vhdx_int_seterr(err, VHDX_ERR_IO, "%s: %s", path,
+				       strerror(errno));
 	/* A momentary exclusive flock: it fails if any hvoffline handle,
 	 * reader or writer, is open. */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK) {
 			int e = errno;
 			close(fd);
-			return vx_seterr(err, VHDX_ERR_IO, "%s: lock: %s", path,
-					 strerror(e));
+			return vhdx_int_seterr(err, VHDX_ERR_IO, "%s: lock: %s",
+					       path, strerror(e));
 		}
 		*in_use_ret = true;
 		snprintf(who, who_len, "another hvoffline process has it open");
@@ -250,8 +251,8 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 			 &locked, &at);
 	close(fd);
 	if (e != 0)
-		return vx_seterr(err, VHDX_ERR_IO, "%s: test locks: %s", path,
-				 strerror(e));
+		return vhdx_int_seterr(err, VHDX_ERR_IO, "%s: test locks: %s",
+				       path, strerror(e));
 	if (locked) {
 		*in_use_ret = true;
 		describe_byte(at, who, who_len);
@@ -264,13 +265,14 @@ enum vhdx_err vhdx_handover(struct vhdx_image *img)
 	if (img->state == VX_STATE_HANDED_OVER)
 		return VHDX_OK;
 	if (img->state == VX_STATE_FAILED)
-		return vx_fail(img, VHDX_ERR_STATE,
-			       "an earlier write failed; close and reopen the "
-			       "image (the log makes it consistent)");
+		return vhdx_int_fail(
+			img, VHDX_ERR_STATE,
+			"an earlier write failed; close and reopen the "
+			"image (the log makes it consistent)");
 	if (img->writable) {
-		enum vhdx_err r = vx_log_commit(img);
+		enum vhdx_err r = vhdx_int_log_commit(img);
 		if (r == VHDX_OK)
-			r = vx_log_clear(img);
+			r = vhdx_int_log_clear(img);
 		if (r != VHDX_OK) {
 			img->state = VX_STATE_FAILED;
 			return r;
@@ -279,7 +281,7 @@ enum vhdx_err vhdx_handover(struct vhdx_image *img)
 	/* Parents are read-only: release their bytes too, so the appliance
 	 * may open the whole chain.  Their flocks stay. */
 	for (struct vhdx_image *p = img; p; p = p->parent)
-		vx_lock_release_qemu(p);
+		vhdx_int_lock_release_qemu(p);
 	for (struct vhdx_image *p = img; p; p = p->parent)
 		p->state = VX_STATE_HANDED_OVER;
 	return VHDX_OK;

@@ -81,8 +81,8 @@ static enum vhdx_err log_sector(struct log_reader *lr, uint64_t pos,
 		*p = lr->mem + pos;
 		return VHDX_OK;
 	}
-	enum vhdx_err r = vx_read(lr->img, lr->scratch, VHDX_SECTOR,
-				  lr->img->log_offset + pos, "log");
+	enum vhdx_err r = vhdx_int_read(lr->img, lr->scratch, VHDX_SECTOR,
+					lr->img->log_offset + pos, "log");
 	*p = lr->scratch;
 	return r;
 }
@@ -148,7 +148,7 @@ static int read_entry(struct log_reader *lr, uint32_t pos,
 	    ei->length > lr->len || ei->tail % VHDX_SECTOR != 0 ||
 	    ei->tail >= lr->len || ei->seq == 0 || ei->last > VX_MAX_FILE_SIZE)
 		return 0;
-	if (want && !vx_guid_eq(&ei->guid, want))
+	if (want && !vhdx_int_guid_eq(&ei->guid, want))
 		return 0;
 	uint32_t nsect = ei->length / VHDX_SECTOR;
 	ei->desc_sectors = desc_sectors_for(ei->ndesc);
@@ -162,9 +162,10 @@ static int read_entry(struct log_reader *lr, uint32_t pos,
 			       &s) != VHDX_OK)
 			return -1;
 		if (k == 0)
-			crc = vx_crc32c_with_hole(s, VHDX_SECTOR, LE_CHECKSUM);
+			crc = vhdx_int_crc32c_with_hole(s, VHDX_SECTOR,
+							LE_CHECKSUM);
 		else
-			crc = vx_crc32c(crc, s, VHDX_SECTOR);
+			crc = vhdx_int_crc32c(crc, s, VHDX_SECTOR);
 		if (k < ei->desc_sectors) {
 			uint32_t first =
 				k == 0 ? 0
@@ -211,7 +212,7 @@ static enum vhdx_err find_active(struct log_reader *lr, struct sequence *act)
 	uint32_t cap = lr->len / VHDX_SECTOR;
 	uint32_t *starts = malloc(cap * sizeof(*starts));
 	if (starts == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	memset(act, 0, sizeof(*act));
 	uint32_t cur_tail = 0, old_tail = 0;
 	enum vhdx_err r = VHDX_OK;
@@ -285,7 +286,8 @@ static enum vhdx_err zero_range(struct vhdx_image *img, uint64_t off,
 	static const uint8_t zeros[64 * 1024];
 	while (len > 0) {
 		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		enum vhdx_err r = vx_write(img, zeros, n, off, "log replay");
+		enum vhdx_err r =
+			vhdx_int_write(img, zeros, n, off, "log replay");
 		if (r != VHDX_OK)
 			return r;
 		off += n;
@@ -316,7 +318,8 @@ static enum vhdx_err replay_entry(struct log_reader *lr,
 		if (memcmp(d + LD_SIGNATURE, "zero", 4) == 0) {
 			uint64_t zlen = get_le64(d + LD_ZERO_LENGTH);
 			r = in_place ? zero_range(img, foff, zlen)
-				     : vx_overlay_add(img, foff, zlen, NULL);
+				     : vhdx_int_overlay_add(img, foff, zlen,
+							    NULL);
 			if (r != VHDX_OK)
 				return r;
 			continue;
@@ -334,9 +337,10 @@ static enum vhdx_err replay_entry(struct log_reader *lr,
 		memcpy(sector, d + LD_LEADING_BYTES, 8);
 		memcpy(sector + 8, s + LDS_DATA, LDS_DATA_SIZE);
 		memcpy(sector + VHDX_SECTOR - 4, d + LD_TRAILING_BYTES, 4);
-		r = in_place ? vx_write(img, sector, VHDX_SECTOR, foff,
-					"log replay")
-			     : vx_overlay_add(img, foff, VHDX_SECTOR, sector);
+		r = in_place ? vhdx_int_write(img, sector, VHDX_SECTOR, foff,
+					      "log replay")
+			     : vhdx_int_overlay_add(img, foff, VHDX_SECTOR,
+						    sector);
 		if (r != VHDX_OK)
 			return r;
 	}
@@ -351,9 +355,10 @@ static enum vhdx_err reader_init(struct vhdx_image *img, struct log_reader *lr)
 	if (lr->len <= VX_LOG_INMEM_MAX) {
 		lr->mem = malloc(lr->len);
 		if (lr->mem == NULL)
-			return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
-		enum vhdx_err r =
-			vx_read(img, lr->mem, lr->len, img->log_offset, "log");
+			return vhdx_int_fail(img, VHDX_ERR_NOMEM,
+					     "out of memory");
+		enum vhdx_err r = vhdx_int_read(img, lr->mem, lr->len,
+						img->log_offset, "log");
 		if (r != VHDX_OK) {
 			free(lr->mem);
 			lr->mem = NULL;
@@ -363,11 +368,11 @@ static enum vhdx_err reader_init(struct vhdx_image *img, struct log_reader *lr)
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_log_open(struct vhdx_image *img)
+enum vhdx_err vhdx_int_log_open(struct vhdx_image *img)
 {
 	static const struct vhdx_guid zero;
 	img->log_state = VHDX_LOG_CLEAN;
-	if (vx_guid_is_zero(&img->log_guid))
+	if (vhdx_int_guid_is_zero(&img->log_guid))
 		return VHDX_OK;
 	struct log_reader lr;
 	enum vhdx_err r = reader_init(img, &lr);
@@ -380,24 +385,25 @@ enum vhdx_err vx_log_open(struct vhdx_image *img)
 	if (!act.found) {
 		img->log_state = VHDX_LOG_EMPTY_GUID;
 		if (img->writable)
-			r = vx_update_headers(img, false, &zero);
+			r = vhdx_int_update_headers(img, false, &zero);
 		goto out;
 	}
 	if (img->file_size < act.head.flushed) {
-		r = vx_fail(img, VHDX_ERR_TRUNCATED,
-			    "log: the file is %#llx bytes but the log entry "
-			    "(sequence %llu) says %#llx bytes were flushed: "
-			    "the file was truncated",
-			    (unsigned long long)img->file_size,
-			    (unsigned long long)act.head.seq,
-			    (unsigned long long)act.head.flushed);
+		r = vhdx_int_fail(
+			img, VHDX_ERR_TRUNCATED,
+			"log: the file is %#llx bytes but the log entry "
+			"(sequence %llu) says %#llx bytes were flushed: "
+			"the file was truncated",
+			(unsigned long long)img->file_size,
+			(unsigned long long)act.head.seq,
+			(unsigned long long)act.head.flushed);
 		goto out;
 	}
 	if (img->writable) {
 		/* FileWriteGuid changes before the first modification,
 		 * including log playback (2.2.2); the log GUID stays until the
 		 * replay is durable. */
-		r = vx_update_headers(img, false, &img->log_guid);
+		r = vhdx_int_update_headers(img, false, &img->log_guid);
 		if (r != VHDX_OK)
 			goto out;
 	}
@@ -407,7 +413,8 @@ enum vhdx_err vx_log_open(struct vhdx_image *img)
 		int v = read_entry(&lr, pos, &img->log_guid, &e);
 		if (v <= 0) {
 			r = v < 0 ? VHDX_ERR_IO
-				  : vx_fail(img, VHDX_ERR_CORRUPT,
+				  : vhdx_int_fail(
+					    img, VHDX_ERR_CORRUPT,
 					    "log: entry at %#x changed during "
 					    "replay",
 					    pos);
@@ -421,11 +428,11 @@ enum vhdx_err vx_log_open(struct vhdx_image *img)
 	/* "expand the file size to be at least as large as the
 	 * LastFileOffset field of the head entry" (2.3.3). */
 	if (img->writable) {
-		r = vx_extend(img, act.head.last);
+		r = vhdx_int_extend(img, act.head.last);
 		if (r == VHDX_OK)
-			r = vx_sync(img);
+			r = vhdx_int_sync(img);
 		if (r == VHDX_OK)
-			r = vx_update_headers(img, false, &zero);
+			r = vhdx_int_update_headers(img, false, &zero);
 		if (r != VHDX_OK)
 			goto out;
 		img->log_state = VHDX_LOG_REPLAYED_FILE;
@@ -441,7 +448,7 @@ out:
 	return r;
 }
 
-unsigned vx_log_count_stale(struct vhdx_image *img)
+unsigned vhdx_int_log_count_stale(struct vhdx_image *img)
 {
 	if (img->log_length == 0)
 		return 0;
@@ -454,7 +461,7 @@ unsigned vx_log_count_stale(struct vhdx_image *img)
 		int v = read_entry(&lr, pos, NULL, &e);
 		if (v < 0)
 			break;
-		if (v == 1 && !vx_guid_eq(&e.guid, &img->log_guid)) {
+		if (v == 1 && !vhdx_int_guid_eq(&e.guid, &img->log_guid)) {
 			n++;
 			if ((uint64_t)pos + e.length >= lr.len)
 				break;
@@ -469,7 +476,7 @@ unsigned vx_log_count_stale(struct vhdx_image *img)
 
 /* ---- Writing ---- */
 
-uint32_t vx_log_max_batch(uint32_t log_length)
+uint32_t vhdx_int_log_max_batch(uint32_t log_length)
 {
 	/* An entry takes at most a quarter of the log, so that the next one,
 	 * even after wrapping to the start, never overwrites the entry just
@@ -485,7 +492,7 @@ uint32_t vx_log_max_batch(uint32_t log_length)
 
 static int cmp_slot(const void *a, const void *b, void *arg)
 {
-	const struct vx_page *pages = arg;
+	const struct vhdx_int_page *pages = arg;
 	uint64_t ka = pages[*(const uint32_t *)a].key;
 	uint64_t kb = pages[*(const uint32_t *)b].key;
 	return ka < kb ? -1 : ka > kb;
@@ -495,12 +502,12 @@ static int cmp_slot(const void *a, const void *b, void *arg)
 static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 				  uint32_t n)
 {
-	struct vx_cache *c = &img->cache;
+	struct vhdx_int_cache *c = &img->cache;
 	uint32_t dsect = desc_sectors_for(n);
 	uint32_t size = (dsect + n) * VHDX_SECTOR;
 	uint8_t *e = calloc(1, size);
 	if (e == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	if (img->log_pos + (uint64_t)size > img->log_length)
 		img->log_pos = 0;
 	uint32_t pos = img->log_pos;
@@ -516,9 +523,10 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 	memcpy(e + LE_LOG_GUID, img->session_log_guid.b, 16);
 	put_le64(e + LE_FLUSHED_OFFSET,
 		 img->file_size / VHDX_ALIGN * VHDX_ALIGN);
-	put_le64(e + LE_LAST_OFFSET, vx_round_up(img->file_size, VHDX_ALIGN));
+	put_le64(e + LE_LAST_OFFSET,
+		 vhdx_int_round_up(img->file_size, VHDX_ALIGN));
 	for (uint32_t i = 0; i < n; i++) {
-		const struct vx_page *pg = &c->pages[slots[i]];
+		const struct vhdx_int_page *pg = &c->pages[slots[i]];
 		uint32_t sec, off;
 		desc_location(i, &sec, &off);
 		uint8_t *d = e + (size_t)sec * VHDX_SECTOR + off;
@@ -533,26 +541,27 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 		memcpy(s + LDS_DATA, pg->data + 8, LDS_DATA_SIZE);
 		put_le32(s + LDS_SEQUENCE_LOW, (uint32_t)seq);
 	}
-	put_le32(e + LE_CHECKSUM, vx_crc32c(0, e, size));
+	put_le32(e + LE_CHECKSUM, vhdx_int_crc32c(0, e, size));
 
-	enum vhdx_err r = vx_write(img, e, size, img->log_offset + pos, "log");
+	enum vhdx_err r =
+		vhdx_int_write(img, e, size, img->log_offset + pos, "log");
 	free(e);
 	VX_CRASH_POINT("log-written");
 	if (r == VHDX_OK)
-		r = vx_sync(img);
+		r = vhdx_int_sync(img);
 	VX_CRASH_POINT("log-synced");
 	if (r == VHDX_OK && !img->log_active) {
 		/* The header names the new log only now that an entry carrying
 		 * its GUID is durable.  See write.c for why this order, and
 		 * not the reverse, is the crash-safe one. */
-		r = vx_update_headers(img, false, &img->session_log_guid);
+		r = vhdx_int_update_headers(img, false, &img->session_log_guid);
 		if (r == VHDX_OK)
 			img->log_active = true;
 		VX_CRASH_POINT("header");
 	}
 	for (uint32_t i = 0; i < n && r == VHDX_OK; i++) {
-		struct vx_page *pg = &c->pages[slots[i]];
-		r = vx_write(img, pg->data, VHDX_SECTOR, pg->key, "BAT");
+		struct vhdx_int_page *pg = &c->pages[slots[i]];
+		r = vhdx_int_write(img, pg->data, VHDX_SECTOR, pg->key, "BAT");
 		if (r == VHDX_OK) {
 			pg->dirty = false;
 			c->ndirty--;
@@ -571,25 +580,26 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_log_commit(struct vhdx_image *img)
+enum vhdx_err vhdx_int_log_commit(struct vhdx_image *img)
 {
-	struct vx_cache *c = &img->cache;
+	struct vhdx_int_cache *c = &img->cache;
 	if (c->ndirty == 0)
-		return img->unsynced ? vx_sync(img) : VHDX_OK;
+		return img->unsynced ? vhdx_int_sync(img) : VHDX_OK;
 	if (img->log_length == 0 || img->max_batch == 0)
-		return vx_fail(img, VHDX_ERR_UNSUPPORTED,
-			       "log: the image has no log (or one too small) "
-			       "to update its BAT through");
-	if (vx_guid_is_zero(&img->session_log_guid)) {
-		int err = vx_guid_random(&img->session_log_guid);
+		return vhdx_int_fail(
+			img, VHDX_ERR_UNSUPPORTED,
+			"log: the image has no log (or one too small) "
+			"to update its BAT through");
+	if (vhdx_int_guid_is_zero(&img->session_log_guid)) {
+		int err = vhdx_int_guid_random(&img->session_log_guid);
 		if (err != 0)
-			return vx_fail_errno(img, err, "new log GUID");
+			return vhdx_int_fail_errno(img, err, "new log GUID");
 		img->log_seq = 1;
 		img->log_pos = 0;
 	}
 	uint32_t *slots = malloc(c->ndirty * sizeof(*slots));
 	if (slots == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < c->npages; i++)
 		if (c->pages[i].used && c->pages[i].dirty)
@@ -597,12 +607,12 @@ enum vhdx_err vx_log_commit(struct vhdx_image *img)
 	qsort_r(slots, n, sizeof(*slots), cmp_slot, c->pages);
 	/* The payload (and the previous entry's in-place updates) must be
 	 * durable before an entry that makes the BAT point at it. */
-	enum vhdx_err r = vx_sync(img);
+	enum vhdx_err r = vhdx_int_sync(img);
 	for (uint32_t done = 0; done < n && r == VHDX_OK;) {
 		uint32_t k =
 			n - done < img->max_batch ? n - done : img->max_batch;
 		if (done > 0)
-			r = vx_sync(img);
+			r = vhdx_int_sync(img);
 		if (r == VHDX_OK)
 			r = commit_pages(img, slots + done, k);
 		done += k;
@@ -611,17 +621,17 @@ enum vhdx_err vx_log_commit(struct vhdx_image *img)
 	return r;
 }
 
-enum vhdx_err vx_log_clear(struct vhdx_image *img)
+enum vhdx_err vhdx_int_log_clear(struct vhdx_image *img)
 {
 	static const struct vhdx_guid zero;
 	if (!img->log_active)
 		return VHDX_OK;
 	/* The applied updates must be durable before the header says there
 	 * is nothing to replay. */
-	enum vhdx_err r = vx_sync(img);
+	enum vhdx_err r = vhdx_int_sync(img);
 	VX_CRASH_POINT("clear");
 	if (r == VHDX_OK)
-		r = vx_update_headers(img, false, &zero);
+		r = vhdx_int_update_headers(img, false, &zero);
 	if (r != VHDX_OK)
 		return r;
 	img->log_active = false;

@@ -45,7 +45,7 @@ struct item {
 	bool present;
 };
 
-void vx_free_metadata(struct vhdx_image *img)
+void vhdx_int_free_metadata(struct vhdx_image *img)
 {
 	for (size_t i = 0; i < img->nlocator; i++) {
 		free(img->locator[i].key);
@@ -61,10 +61,10 @@ static enum vhdx_err read_item(struct vhdx_image *img, const struct item *it,
 {
 	uint8_t *buf = malloc(it->length ? it->length : 1);
 	if (buf == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
-	enum vhdx_err r =
-		vx_read(img, buf, it->length, img->meta_offset + it->offset,
-			known_items[k].name);
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
+	enum vhdx_err r = vhdx_int_read(img, buf, it->length,
+					img->meta_offset + it->offset,
+					known_items[k].name);
 	if (r != VHDX_OK) {
 		free(buf);
 		return r;
@@ -79,12 +79,13 @@ static enum vhdx_err utf16_field(struct vhdx_image *img, const uint8_t *item,
 {
 	if (off == 0 || len == 0 || len % 2 != 0 ||
 	    !hvo_in_bounds(off, len, item_len))
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "parent locator: entry %zu: %s at %#x, length "
-			       "%u: outside the item or not UTF-16",
-			       index, what, off, len);
-	if (hvo_utf16le_to_utf8(item + off, len, 0, out, NULL) != 0)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"parent locator: entry %zu: %s at %#x, length "
+			"%u: outside the item or not UTF-16",
+			index, what, off, len);
+	if (hvo_int_utf16le_to_utf8(item + off, len, 0, out, NULL) != 0)
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	return VHDX_OK;
 }
 
@@ -94,26 +95,27 @@ static enum vhdx_err parse_locator(struct vhdx_image *img, const uint8_t *p,
 	static const struct vhdx_guid vhdx_type = GUID_LOCATOR_TYPE_VHDX;
 	struct vhdx_guid type;
 	memcpy(type.b, p + PL_LOCATOR_TYPE, 16);
-	if (!vx_guid_eq(&type, &vhdx_type)) {
+	if (!vhdx_int_guid_eq(&type, &vhdx_type)) {
 		char gs[37];
 		vhdx_guid_format(&type, gs);
-		return vx_fail(img, VHDX_ERR_UNSUPPORTED,
-			       "parent locator: type %s is not a VHDX parent",
-			       gs);
+		return vhdx_int_fail(
+			img, VHDX_ERR_UNSUPPORTED,
+			"parent locator: type %s is not a VHDX parent", gs);
 	}
 	uint16_t count = get_le16(p + PL_KEY_VALUE_COUNT);
 	if (!hvo_in_bounds(PL_ENTRIES, (uint64_t)count * PLE_SIZE, len))
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "parent locator: %u entries do not fit in the "
-			       "item (%u bytes)",
-			       count, len);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"parent locator: %u entries do not fit in the "
+			"item (%u bytes)",
+			count, len);
 	img->locator = calloc(count ? count : 1, sizeof(*img->locator));
 	if (img->locator == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	bool have_linkage = false, have_path = false;
 	for (size_t i = 0; i < count; i++) {
 		const uint8_t *e = p + PL_ENTRIES + i * PLE_SIZE;
-		struct vx_locator_entry *le = &img->locator[i];
+		struct vhdx_int_locator_entry *le = &img->locator[i];
 		enum vhdx_err r = utf16_field(
 			img, p, len, get_le32(e + PLE_KEY_OFFSET),
 			get_le16(e + PLE_KEY_LENGTH), i, "key", &le->key);
@@ -127,20 +129,24 @@ static enum vhdx_err parse_locator(struct vhdx_image *img, const uint8_t *p,
 			return r;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(img->locator[j].key, le->key) == 0)
-				return vx_fail(img, VHDX_ERR_CORRUPT,
-					       "parent locator: key \"%s\" "
-					       "appears twice",
-					       le->key);
+				return vhdx_int_fail(
+					img, VHDX_ERR_CORRUPT,
+					"parent locator: key \"%s\" "
+					"appears twice",
+					le->key);
 		if (strcmp(le->key, "parent_linkage") == 0) {
-			if (!vx_guid_parse(le->value, &img->parent_linkage))
-				return vx_fail(img, VHDX_ERR_CORRUPT,
-					       "parent locator: parent_linkage "
-					       "\"%s\" is not a GUID",
-					       le->value);
+			if (!vhdx_int_guid_parse(le->value,
+						 &img->parent_linkage))
+				return vhdx_int_fail(
+					img, VHDX_ERR_CORRUPT,
+					"parent locator: parent_linkage "
+					"\"%s\" is not a GUID",
+					le->value);
 			have_linkage = true;
 		} else if (strcmp(le->key, "parent_linkage2") == 0) {
-			if (!vx_guid_parse(le->value, &img->parent_linkage2))
-				return vx_fail(
+			if (!vhdx_int_guid_parse(le->value,
+						 &img->parent_linkage2))
+				return vhdx_int_fail(
 					img, VHDX_ERR_CORRUPT,
 					"parent locator: parent_linkage2 "
 					"\"%s\" is not a GUID",
@@ -153,12 +159,13 @@ static enum vhdx_err parse_locator(struct vhdx_image *img, const uint8_t *p,
 		}
 	}
 	if (!have_linkage)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "parent locator: no parent_linkage entry");
+		return vhdx_int_fail(img, VHDX_ERR_CORRUPT,
+				     "parent locator: no parent_linkage entry");
 	if (!have_path)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "parent locator: no relative_path, volume_path "
-			       "or absolute_win32_path entry");
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"parent locator: no relative_path, volume_path "
+			"or absolute_win32_path entry");
 	return VHDX_OK;
 }
 
@@ -166,13 +173,14 @@ static enum vhdx_err parse_table(struct vhdx_image *img, const uint8_t *t,
 				 struct item items[ITEM_COUNT])
 {
 	if (memcmp(t + MT_SIGNATURE, "metadata", 8) != 0)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "metadata table: no \"metadata\" signature");
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"metadata table: no \"metadata\" signature");
 	uint16_t count = get_le16(t + MT_ENTRY_COUNT);
 	if (count > VHDX_MAX_METADATA_ENTRIES)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "metadata table: %u entries (at most 2047)",
-			       count);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"metadata table: %u entries (at most 2047)", count);
 	unsigned nuser = 0;
 	for (uint16_t i = 0; i < count; i++) {
 		const uint8_t *e = t + MT_ENTRIES + (size_t)i * MTE_SIZE;
@@ -185,17 +193,19 @@ static enum vhdx_err parse_table(struct vhdx_image *img, const uint8_t *t,
 		char gs[37];
 		vhdx_guid_format(&id, gs);
 		if (is_user && ++nuser > VHDX_MAX_USER_METADATA)
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "metadata table: more than 1024 user "
-				       "items");
+			return vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"metadata table: more than 1024 user "
+				"items");
 		if (len == 0 ? off != 0
 			     : (off < VHDX_METADATA_TABLE_SIZE ||
 				len > VHDX_MAX_METADATA_ITEM ||
 				!hvo_in_bounds(off, len, img->meta_length)))
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "metadata table: item %s at %#x, length "
-				       "%#x: outside the metadata region",
-				       gs, off, len);
+			return vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"metadata table: item %s at %#x, length "
+				"%#x: outside the metadata region",
+				gs, off, len);
 		for (uint16_t j = 0; j < i; j++) {
 			const uint8_t *o =
 				t + MT_ENTRIES + (size_t)j * MTE_SIZE;
@@ -204,25 +214,26 @@ static enum vhdx_err parse_table(struct vhdx_image *img, const uint8_t *t,
 			bool ouser = get_le32(o + MTE_FLAGS) & MTE_FLAG_IS_USER;
 			if (memcmp(o + MTE_ITEM_ID, id.b, 16) == 0 &&
 			    ouser == is_user)
-				return vx_fail(img, VHDX_ERR_CORRUPT,
-					       "metadata table: item %s listed "
-					       "twice",
-					       gs);
+				return vhdx_int_fail(
+					img, VHDX_ERR_CORRUPT,
+					"metadata table: item %s listed "
+					"twice",
+					gs);
 			if (len && olen && off < ooff + olen &&
 			    ooff < off + len)
-				return vx_fail(img, VHDX_ERR_CORRUPT,
-					       "metadata table: item %s "
-					       "overlaps another item",
-					       gs);
+				return vhdx_int_fail(img, VHDX_ERR_CORRUPT,
+						     "metadata table: item %s "
+						     "overlaps another item",
+						     gs);
 		}
 		int k = -1;
 		if (!is_user)
 			for (int m = 0; m < ITEM_COUNT; m++)
-				if (vx_guid_eq(&id, &known_items[m].guid))
+				if (vhdx_int_guid_eq(&id, &known_items[m].guid))
 					k = m;
 		if (k < 0) {
 			if (flags & MTE_FLAG_IS_REQUIRED)
-				return vx_fail(
+				return vhdx_int_fail(
 					img, VHDX_ERR_UNSUPPORTED,
 					"metadata table: unknown %s item "
 					"%s is marked required",
@@ -230,11 +241,12 @@ static enum vhdx_err parse_table(struct vhdx_image *img, const uint8_t *t,
 			continue;
 		}
 		if (len < known_items[k].min_length)
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "metadata: %s item is %u bytes (needs "
-				       "%u)",
-				       known_items[k].name, len,
-				       known_items[k].min_length);
+			return vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"metadata: %s item is %u bytes (needs "
+				"%u)",
+				known_items[k].name, len,
+				known_items[k].min_length);
 		items[k] = (struct item){ off, len, true };
 	}
 	return VHDX_OK;
@@ -254,9 +266,9 @@ static enum vhdx_err parse_values(struct vhdx_image *img,
 						   ITEM_LOGICAL_SECTOR_SIZE };
 	for (size_t i = 0; i < HVO_ARRAY_SIZE(required); i++)
 		if (!items[required[i]].present)
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "metadata: no %s item",
-				       known_items[required[i]].name);
+			return vhdx_int_fail(img, VHDX_ERR_CORRUPT,
+					     "metadata: no %s item",
+					     known_items[required[i]].name);
 	uint8_t *b;
 	enum vhdx_err r = read_item(img, &items[ITEM_FILE_PARAMETERS],
 				    ITEM_FILE_PARAMETERS, &b);
@@ -302,32 +314,37 @@ static enum vhdx_err parse_values(struct vhdx_image *img,
 	if (!is_pow2(img->block_size) ||
 	    img->block_size < VHDX_MIN_BLOCK_SIZE ||
 	    img->block_size > VHDX_MAX_BLOCK_SIZE)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "metadata: block size %u is not a power of two "
-			       "from 1 MiB to 256 MiB",
-			       img->block_size);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"metadata: block size %u is not a power of two "
+			"from 1 MiB to 256 MiB",
+			img->block_size);
 	if (img->lss != 512 && img->lss != 4096)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "metadata: logical sector size %u (must be 512 "
-			       "or 4096)",
-			       img->lss);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"metadata: logical sector size %u (must be 512 "
+			"or 4096)",
+			img->lss);
 	if (img->pss != 512 && img->pss != 4096)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "metadata: physical sector size %u (must be 512 "
-			       "or 4096)",
-			       img->pss);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"metadata: physical sector size %u (must be 512 "
+			"or 4096)",
+			img->pss);
 	if (img->virtual_size == 0 || img->virtual_size % img->lss != 0 ||
 	    img->virtual_size > VHDX_MAX_VIRTUAL_SIZE)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "metadata: virtual disk size %llu is not a "
-			       "non-zero multiple of the %u-byte sector up to "
-			       "64 TiB",
-			       (unsigned long long)img->virtual_size, img->lss);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"metadata: virtual disk size %llu is not a "
+			"non-zero multiple of the %u-byte sector up to "
+			"64 TiB",
+			(unsigned long long)img->virtual_size, img->lss);
 	if (img->has_parent) {
 		if (!items[ITEM_PARENT_LOCATOR].present)
-			return vx_fail(img, VHDX_ERR_CORRUPT,
-				       "metadata: differencing image without a "
-				       "parent locator");
+			return vhdx_int_fail(
+				img, VHDX_ERR_CORRUPT,
+				"metadata: differencing image without a "
+				"parent locator");
 		r = read_item(img, &items[ITEM_PARENT_LOCATOR],
 			      ITEM_PARENT_LOCATOR, &b);
 		if (r != VHDX_OK)
@@ -353,12 +370,13 @@ static enum vhdx_err parse_values(struct vhdx_image *img,
 	 * differencing image also needs the last chunk's sector-bitmap entry,
 	 * which follows that chunk's payload entries. */
 	if (have < payload_entries)
-		return vx_fail(img, VHDX_ERR_CORRUPT,
-			       "BAT: region of %u bytes holds %llu entries; "
-			       "%llu blocks need %llu",
-			       img->bat_length, (unsigned long long)have,
-			       (unsigned long long)img->nblocks,
-			       (unsigned long long)payload_entries);
+		return vhdx_int_fail(
+			img, VHDX_ERR_CORRUPT,
+			"BAT: region of %u bytes holds %llu entries; "
+			"%llu blocks need %llu",
+			img->bat_length, (unsigned long long)have,
+			(unsigned long long)img->nblocks,
+			(unsigned long long)payload_entries);
 	img->bat_entries = payload_entries;
 	if (img->has_parent) {
 		uint64_t full = img->nchunks * ((uint64_t)img->chunk_ratio + 1);
@@ -367,13 +385,13 @@ static enum vhdx_err parse_values(struct vhdx_image *img,
 	return VHDX_OK;
 }
 
-enum vhdx_err vx_read_metadata(struct vhdx_image *img)
+enum vhdx_err vhdx_int_read_metadata(struct vhdx_image *img)
 {
 	uint8_t *t = malloc(VHDX_METADATA_TABLE_SIZE);
 	if (t == NULL)
-		return vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
-	enum vhdx_err r = vx_read(img, t, VHDX_METADATA_TABLE_SIZE,
-				  img->meta_offset, "metadata table");
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
+	enum vhdx_err r = vhdx_int_read(img, t, VHDX_METADATA_TABLE_SIZE,
+					img->meta_offset, "metadata table");
 	struct item items[ITEM_COUNT] = { { 0 } };
 	if (r == VHDX_OK)
 		r = parse_table(img, t, items);

@@ -21,18 +21,18 @@
 #include "util/bytes.h"
 #include "vhdx/internal.h"
 
-void vx_image_free(struct vhdx_image *img)
+void vhdx_int_image_free(struct vhdx_image *img)
 {
 	while (img) {
 		struct vhdx_image *parent = img->parent;
-		vx_lock_release(img);
+		vhdx_int_lock_release(img);
 		if (img->fd >= 0)
 			close(img->fd);
 		if (img->dfd >= 0)
 			close(img->dfd);
-		vx_bat_free(img);
-		vx_overlay_free(&img->overlay);
-		vx_free_metadata(img);
+		vhdx_int_bat_free(img);
+		vhdx_int_overlay_free(&img->overlay);
+		vhdx_int_free_metadata(img);
 		free(img->creator);
 		free(img->path);
 		free(img);
@@ -85,7 +85,7 @@ static size_t parent_candidates(const struct vhdx_image *img, char **out,
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = 0; k < HVO_ARRAY_SIZE(keys); k++) {
 			for (size_t i = 0; i < img->nlocator && n < max; i++) {
-				const struct vx_locator_entry *e =
+				const struct vhdx_int_locator_entry *e =
 					&img->locator[i];
 				if (strcmp(e->key, keys[k]) != 0)
 					continue;
@@ -127,9 +127,11 @@ static size_t parent_candidates(const struct vhdx_image *img, char **out,
 static bool linkage_matches(const struct vhdx_image *child,
 			    const struct vhdx_image *parent)
 {
-	return vx_guid_eq(&parent->data_write_guid, &child->parent_linkage) ||
+	return vhdx_int_guid_eq(&parent->data_write_guid,
+				&child->parent_linkage) ||
 	       (child->has_linkage2 &&
-		vx_guid_eq(&parent->data_write_guid, &child->parent_linkage2));
+		vhdx_int_guid_eq(&parent->data_write_guid,
+				 &child->parent_linkage2));
 }
 
 static enum vhdx_err open_parent(struct vhdx_image *img,
@@ -150,7 +152,7 @@ static enum vhdx_err open_parent(struct vhdx_image *img,
 	char tried[VHDX_ERRMSG_MAX] = "";
 	for (size_t i = 0; i < n && r == VHDX_ERR_PARENT_MISSING; i++) {
 		if (cand[i] == NULL) {
-			r = vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+			r = vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 			break;
 		}
 		struct stat st;
@@ -163,10 +165,11 @@ static enum vhdx_err open_parent(struct vhdx_image *img,
 		for (unsigned k = 0; k < chain->n; k++)
 			if (chain->dev[k] == st.st_dev &&
 			    chain->ino[k] == st.st_ino) {
-				r = vx_fail(img, VHDX_ERR_CORRUPT,
-					    "parent %s: the parent chain loops "
-					    "back to an image already in it",
-					    cand[i]);
+				r = vhdx_int_fail(
+					img, VHDX_ERR_CORRUPT,
+					"parent %s: the parent chain loops "
+					"back to an image already in it",
+					cand[i]);
 				break;
 			}
 		if (r != VHDX_ERR_PARENT_MISSING)
@@ -178,8 +181,8 @@ static enum vhdx_err open_parent(struct vhdx_image *img,
 			open_one(cand[i], img->flags & ~VHDX_OPEN_WRITE, opts,
 				 img->depth + 1, chain, &p, &perr);
 		if (pr != VHDX_OK) {
-			r = vx_fail(img, pr, "parent %s: %s", cand[i],
-				    perr.msg);
+			r = vhdx_int_fail(img, pr, "parent %s: %s", cand[i],
+					  perr.msg);
 			break;
 		}
 		if (!linkage_matches(img, p)) {
@@ -191,16 +194,16 @@ static enum vhdx_err open_parent(struct vhdx_image *img,
 				 "after the child was created (or is another "
 				 "image)",
 				 cand[i], dw, linkage);
-			vx_image_free(p);
+			vhdx_int_image_free(p);
 			chain->n = chain_n;
 			continue;
 		}
 		if (p->lss != img->lss) {
-			r = vx_fail(
+			r = vhdx_int_fail(
 				img, VHDX_ERR_PARENT_MISMATCH,
 				"parent %s: logical sector size %u, child %u",
 				cand[i], p->lss, img->lss);
-			vx_image_free(p);
+			vhdx_int_image_free(p);
 			break;
 		}
 		img->parent = p;
@@ -210,11 +213,12 @@ static enum vhdx_err open_parent(struct vhdx_image *img,
 		free(cand[i]);
 	if (r == VHDX_ERR_PARENT_MISSING) {
 		if (mismatch[0])
-			return vx_fail(img, VHDX_ERR_PARENT_MISMATCH, "%s",
-				       mismatch);
-		return vx_fail(img, VHDX_ERR_PARENT_MISSING,
-			       "parent {%s} not found (tried: %s)", linkage,
-			       tried[0] ? tried : "no usable locator path");
+			return vhdx_int_fail(img, VHDX_ERR_PARENT_MISMATCH,
+					     "%s", mismatch);
+		return vhdx_int_fail(
+			img, VHDX_ERR_PARENT_MISSING,
+			"parent {%s} not found (tried: %s)", linkage,
+			tried[0] ? tried : "no usable locator path");
 	}
 	return r;
 }
@@ -225,12 +229,13 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 			      struct vhdx_error *err)
 {
 	if (depth > VX_MAX_CHAIN_DEPTH)
-		return vx_seterr(err, VHDX_ERR_UNSUPPORTED,
-				 "the parent chain is more than %u images deep",
-				 VX_MAX_CHAIN_DEPTH);
+		return vhdx_int_seterr(
+			err, VHDX_ERR_UNSUPPORTED,
+			"the parent chain is more than %u images deep",
+			VX_MAX_CHAIN_DEPTH);
 	struct vhdx_image *img = calloc(1, sizeof(*img));
 	if (img == NULL)
-		return vx_seterr(err, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_seterr(err, VHDX_ERR_NOMEM, "out of memory");
 	img->fd = -1;
 	img->dfd = -1;
 	img->flags = flags;
@@ -239,21 +244,21 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 	img->path = strdup(path);
 	enum vhdx_err r = VHDX_OK;
 	if (img->path == NULL) {
-		r = vx_fail(img, VHDX_ERR_NOMEM, "out of memory");
+		r = vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	img->fd = open(path, (img->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (img->fd < 0) {
-		r = vx_fail_errno(img, errno, "open");
+		r = vhdx_int_fail_errno(img, errno, "open");
 		goto fail;
 	}
 	struct stat st;
 	if (fstat(img->fd, &st) != 0) {
-		r = vx_fail_errno(img, errno, "stat");
+		r = vhdx_int_fail_errno(img, errno, "stat");
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = vx_fail(img, VHDX_ERR_INVALID, "not a regular file");
+		r = vhdx_int_fail(img, VHDX_ERR_INVALID, "not a regular file");
 		goto fail;
 	}
 	img->dev = st.st_dev;
@@ -264,27 +269,28 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 	img->file_size = (uint64_t)st.st_size;
 	img->eff_size = img->file_size;
 
-	r = vx_lock_acquire(img, img->writable);
+	r = vhdx_int_lock_acquire(img, img->writable);
 	if (r == VHDX_OK)
-		r = vx_read_headers(img);
+		r = vhdx_int_read_headers(img);
 	if (r == VHDX_OK && img->writable && img->log_length == 0)
-		r = vx_fail(img, VHDX_ERR_UNSUPPORTED,
-			    "the image has no log, so it cannot be written "
-			    "safely");
+		r = vhdx_int_fail(
+			img, VHDX_ERR_UNSUPPORTED,
+			"the image has no log, so it cannot be written "
+			"safely");
 	if (r == VHDX_OK)
-		r = vx_log_open(img);
+		r = vhdx_int_log_open(img);
 	if (r == VHDX_OK)
-		r = vx_read_region_tables(img);
+		r = vhdx_int_read_region_tables(img);
 	if (r == VHDX_OK)
-		r = vx_read_metadata(img);
+		r = vhdx_int_read_metadata(img);
 	if (r == VHDX_OK) {
-		img->max_batch = vx_log_max_batch(img->log_length);
-		r = vx_bat_init(img);
+		img->max_batch = vhdx_int_log_max_batch(img->log_length);
+		r = vhdx_int_bat_init(img);
 	}
 	if (r == VHDX_OK && img->has_parent && !(flags & VHDX_OPEN_NO_PARENT))
 		r = open_parent(img, opts, chain);
 	if (r == VHDX_OK && img->writable)
-		vx_open_direct(img);
+		vhdx_int_open_direct(img);
 	if (r != VHDX_OK)
 		goto fail;
 	*img_ret = img;
@@ -294,7 +300,7 @@ fail:
 		err->code = r;
 		memcpy(err->msg, img->err.msg, sizeof(err->msg));
 	}
-	vx_image_free(img);
+	vhdx_int_image_free(img);
 	return r;
 }
 
@@ -304,10 +310,11 @@ enum vhdx_err vhdx_open(const char *path, unsigned flags,
 {
 	*img_ret = NULL;
 	if (path == NULL || (flags & ~(VHDX_OPEN_WRITE | VHDX_OPEN_NO_PARENT)))
-		return vx_seterr(err, VHDX_ERR_INVALID, "invalid arguments");
+		return vhdx_int_seterr(err, VHDX_ERR_INVALID,
+				       "invalid arguments");
 	struct chain *chain = calloc(1, sizeof(*chain));
 	if (chain == NULL)
-		return vx_seterr(err, VHDX_ERR_NOMEM, "out of memory");
+		return vhdx_int_seterr(err, VHDX_ERR_NOMEM, "out of memory");
 	enum vhdx_err r = open_one(path, flags, opts, 0, chain, img_ret, err);
 	free(chain);
 	return r;
@@ -319,15 +326,15 @@ enum vhdx_err vhdx_close(struct vhdx_image *img, struct vhdx_error *err)
 		return VHDX_OK;
 	enum vhdx_err r = VHDX_OK;
 	if (img->writable && img->state == VX_STATE_OPEN) {
-		r = vx_log_commit(img);
+		r = vhdx_int_log_commit(img);
 		if (r == VHDX_OK)
-			r = vx_log_clear(img);
+			r = vhdx_int_log_clear(img);
 		if (r != VHDX_OK && err) {
 			err->code = r;
 			memcpy(err->msg, img->err.msg, sizeof(err->msg));
 		}
 	}
-	vx_image_free(img);
+	vhdx_int_image_free(img);
 	return r;
 }
 

@@ -16,7 +16,7 @@
  *      leaves the old content (zeros, or the parent's sectors).
  *   2. The BAT entry (and, for a differencing image, the sector-bitmap
  *      bits) change only in cached pages, marked dirty.
- *   3. vx_log_commit(), at vhdx_flush(), vhdx_close(), or when a batch of
+ *   3. vhdx_int_log_commit(), at vhdx_flush(), vhdx_close(), or when a batch of
  *      dirty pages would fill a quarter of the log:
  *        a. fdatasync: the payload of step 1 is durable (and the file's
  *           new size with it);
@@ -56,13 +56,13 @@ static enum vhdx_err set_bits(struct vhdx_image *img, uint64_t b, uint64_t s0,
 			      uint64_t s1)
 {
 	uint64_t bm;
-	enum vhdx_err r = vx_bitmap_offset(img, b, &bm);
+	enum vhdx_err r = vhdx_int_bitmap_offset(img, b, &bm);
 	uint64_t s = s0;
 	while (r == VHDX_OK && s < s1) {
 		uint64_t byte = bm + s / 8;
 		uint64_t key = byte / VHDX_SECTOR * VHDX_SECTOR;
 		uint8_t *page;
-		r = vx_page(img, key, true, &page);
+		r = vhdx_int_page(img, key, true, &page);
 		if (r != VHDX_OK)
 			break;
 		/* Every bit of this page that falls in [s, s1). */
@@ -86,16 +86,16 @@ static enum vhdx_err set_bits(struct vhdx_image *img, uint64_t b, uint64_t s0,
 static enum vhdx_err allocate(struct vhdx_image *img, uint64_t len,
 			      const char *what, uint64_t *off_ret)
 {
-	uint64_t off = vx_round_up(img->file_size, VHDX_ALIGN);
+	uint64_t off = vhdx_int_round_up(img->file_size, VHDX_ALIGN);
 	if (off + len > VX_MAX_FILE_SIZE)
-		return vx_fail(img, VHDX_ERR_INVALID,
-			       "%s: the file would exceed the VHDX maximum",
-			       what);
+		return vhdx_int_fail(
+			img, VHDX_ERR_INVALID,
+			"%s: the file would exceed the VHDX maximum", what);
 	/* Grow first: if that fails nothing is claimed, and a claimed range
 	 * is always inside the file, so the next allocation goes past it. */
-	enum vhdx_err r = vx_extend(img, off + len);
+	enum vhdx_err r = vhdx_int_extend(img, off + len);
 	if (r == VHDX_OK)
-		r = vx_claim(img, off, len, what);
+		r = vhdx_int_claim(img, off, len, what);
 	if (r == VHDX_OK)
 		*off_ret = off;
 	return r;
@@ -104,30 +104,30 @@ static enum vhdx_err allocate(struct vhdx_image *img, uint64_t len,
 /* The sector-bitmap block of chunk @c, allocated if needed. */
 static enum vhdx_err ensure_bitmap(struct vhdx_image *img, uint64_t c)
 {
-	uint64_t idx = vx_bat_sb_index(img, c), e;
-	enum vhdx_err r = vx_bat_get(img, idx, &e);
+	uint64_t idx = vhdx_int_bat_sb_index(img, c), e;
+	enum vhdx_err r = vhdx_int_bat_get(img, idx, &e);
 	if (r != VHDX_OK || (e & BAT_STATE_MASK) == SB_BLOCK_PRESENT)
 		return r;
 	uint64_t off;
 	r = allocate(img, VHDX_SB_BLOCK_SIZE, "sector bitmap", &off);
 	if (r == VHDX_OK)
-		r = vx_bat_set(img, idx, off | SB_BLOCK_PRESENT);
+		r = vhdx_int_bat_set(img, idx, off | SB_BLOCK_PRESENT);
 	return r;
 }
 
 /* Writes whole logical sectors: the piece @pc of one block. */
 static enum vhdx_err write_in_block(struct vhdx_image *img,
-				    const struct vx_piece *pc,
+				    const struct vhdx_int_piece *pc,
 				    const uint8_t *buf)
 {
 	uint64_t b = pc->block, in = pc->in, n = pc->len;
 	uint64_t foff = pc->file_off;
 	unsigned st = pc->state;
 	enum vhdx_err r;
-	uint64_t idx = vx_bat_payload_index(img, b);
+	uint64_t idx = vhdx_int_bat_payload_index(img, b);
 	if (st == PAYLOAD_BLOCK_FULLY_PRESENT ||
 	    st == PAYLOAD_BLOCK_PARTIALLY_PRESENT) {
-		r = vx_write_payload(img, buf, n, foff + in);
+		r = vhdx_int_write_payload(img, buf, n, foff + in);
 		img->unsynced = true;
 		if (r == VHDX_OK && st == PAYLOAD_BLOCK_PARTIALLY_PRESENT)
 			r = set_bits(img, b, in / img->lss,
@@ -150,14 +150,14 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	uint64_t off;
 	r = allocate(img, img->block_size, what, &off);
 	if (r == VHDX_OK)
-		r = vx_write_payload(img, buf, n, off + in);
+		r = vhdx_int_write_payload(img, buf, n, off + in);
 	if (r != VHDX_OK)
 		return r;
 	img->unsynced = true;
 	VX_CRASH_POINT("payload");
-	r = vx_bat_set(img, idx,
-		       off | (partial ? PAYLOAD_BLOCK_PARTIALLY_PRESENT
-				      : PAYLOAD_BLOCK_FULLY_PRESENT));
+	r = vhdx_int_bat_set(img, idx,
+			     off | (partial ? PAYLOAD_BLOCK_PARTIALLY_PRESENT
+					    : PAYLOAD_BLOCK_FULLY_PRESENT));
 	if (r == VHDX_OK && partial)
 		r = set_bits(img, b, in / img->lss, (in + n) / img->lss);
 	return r;
@@ -168,13 +168,13 @@ static enum vhdx_err write_sectors(struct vhdx_image *img, const uint8_t *buf,
 				   uint64_t len, uint64_t off)
 {
 	while (len > 0) {
-		struct vx_piece pc;
-		enum vhdx_err r = vx_piece(img, off, len, &pc);
+		struct vhdx_int_piece pc;
+		enum vhdx_err r = vhdx_int_piece(img, off, len, &pc);
 		uint64_t n = pc.len;
 		if (r == VHDX_OK)
 			r = write_in_block(img, &pc, buf);
 		if (r == VHDX_OK && img->cache.ndirty >= img->max_batch) {
-			r = vx_log_commit(img);
+			r = vhdx_int_log_commit(img);
 			/* A failed commit leaves the cache out of step with
 			 * the file; the log on disk still describes a
 			 * consistent image, which the next open restores. */
@@ -197,7 +197,7 @@ static enum vhdx_err write_partial_sector(struct vhdx_image *img,
 {
 	uint8_t tmp[4096];
 	uint64_t s = off / img->lss * img->lss;
-	enum vhdx_err r = vx_read_virtual(img, tmp, img->lss, s);
+	enum vhdx_err r = vhdx_int_read_virtual(img, tmp, img->lss, s);
 	if (r != VHDX_OK)
 		return r;
 	memcpy(tmp + (off - s), buf, len);
@@ -208,13 +208,13 @@ enum vhdx_err vhdx_pwrite(struct vhdx_image *img, const void *buf, size_t len,
 			  uint64_t offset)
 {
 	if (!img->writable)
-		return vx_fail(img, VHDX_ERR_READ_ONLY,
-			       "the image was opened read-only");
-	enum vhdx_err r = vx_io_check(img, len, offset);
+		return vhdx_int_fail(img, VHDX_ERR_READ_ONLY,
+				     "the image was opened read-only");
+	enum vhdx_err r = vhdx_int_io_check(img, len, offset);
 	if (r != VHDX_OK || len == 0)
 		return r;
 	if (!img->data_guid_changed) {
-		r = vx_update_headers(img, true, &img->log_guid);
+		r = vhdx_int_update_headers(img, true, &img->log_guid);
 		if (r != VHDX_OK) {
 			img->state = VX_STATE_FAILED;
 			return r;
@@ -248,10 +248,11 @@ enum vhdx_err vhdx_flush(struct vhdx_image *img)
 	if (!img->writable || img->state == VX_STATE_HANDED_OVER)
 		return VHDX_OK;
 	if (img->state == VX_STATE_FAILED)
-		return vx_fail(img, VHDX_ERR_STATE,
-			       "an earlier write failed; close and reopen the "
-			       "image (the log makes it consistent)");
-	enum vhdx_err r = vx_log_commit(img);
+		return vhdx_int_fail(
+			img, VHDX_ERR_STATE,
+			"an earlier write failed; close and reopen the "
+			"image (the log makes it consistent)");
+	enum vhdx_err r = vhdx_int_log_commit(img);
 	if (r != VHDX_OK)
 		img->state = VX_STATE_FAILED;
 	return r;

@@ -144,9 +144,9 @@ static bool entry_digest(void *opaque, const char *name, uint8_t sha[32],
 	/* update.mum and update.cat: a few hundred KB at most. */
 	if (cab_find(cab, name, &idx) == 0 &&
 	    cab_read_entry_alloc(cab, idx, 64u << 20, &buf, &len) == 0) {
-		hvo_sha256_init(&h);
-		hvo_sha256_update(&h, buf, len);
-		hvo_sha256_final(&h, sha);
+		hvo_int_sha256_init(&h);
+		hvo_int_sha256_update(&h, buf, len);
+		hvo_int_sha256_final(&h, sha);
 		*size_ret = len;
 		free(buf);
 		ok = true;
@@ -212,7 +212,7 @@ static void recover_interrupted(struct cli_ctx *ctx, struct svc_run *run,
 		result_set(r, "failed", HVO_EXIT_FAILED,
 			   "an interrupted earlier run needs cleaning up, but "
 			   "the volume cannot be mounted: %s",
-			   disk ? guest_disk_error(disk) : "no disk");
+			   disk ? guest_disk_errmsg(disk) : "no disk");
 		return;
 	}
 	unsigned restored;
@@ -290,7 +290,7 @@ static void service_image(struct cli_ctx *ctx, const struct opts *o,
 	uint8_t cab_sha[32];
 	uint64_t cab_size = 0;
 	const char *cab_path = pkg->source;
-	int e = hvo_sha256_file(cab_path, cab_sha, &cab_size);
+	int e = hvo_int_sha256_file(cab_path, cab_sha, &cab_size);
 	if (e != 0) {
 		result_set(r, "failed", HVO_EXIT_FAILED, "%s: %s", cab_path,
 			   strerror(e));
@@ -331,7 +331,7 @@ static void service_image(struct cli_ctx *ctx, const struct opts *o,
 		result_set(r, e == GUEST_E_ROFS ? "refused" : "failed",
 			   e == GUEST_E_ROFS ? HVO_EXIT_REFUSED
 					     : HVO_EXIT_FAILED,
-			   "%s", disk ? guest_disk_error(disk) : "no disk");
+			   "%s", disk ? guest_disk_errmsg(disk) : "no disk");
 		return;
 	}
 	char dir[1100];
@@ -386,90 +386,92 @@ static void service_image(struct cli_ctx *ctx, const struct opts *o,
 static void image_json(const struct opts *o, const struct svc_facts *f,
 		       const struct image_result *r, struct json_writer *w)
 {
-	json_begin_object(w);
-	json_kv_string(w, "image", f->image);
-	json_kv_string(w, "status", r->status);
-	json_kv_int(w, "exit_code", r->exit);
-	json_kv_string(w, "message", r->message);
-	json_key(w, "windows");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "image", f->image);
+	hvo_int_json_kv_string(w, "status", r->status);
+	hvo_int_json_kv_int(w, "exit_code", r->exit);
+	hvo_int_json_kv_string(w, "message", r->message);
+	hvo_int_json_key(w, "windows");
 	if (f->windows_found) {
 		char v[32];
-		json_begin_object(w);
-		json_kv_string(w, "product_name", f->product_name);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "product_name", f->product_name);
 		snprintf(v, sizeof(v), "%u.%u", f->nt_major, f->nt_minor);
-		json_kv_string(w, "version", v);
-		json_kv_uint(w, "build", f->build);
-		json_kv_string(w, "arch", f->arch);
-		json_kv_uint(w, "current_control_set", f->current_control_set);
-		json_end_object(w);
+		hvo_int_json_kv_string(w, "version", v);
+		hvo_int_json_kv_uint(w, "build", f->build);
+		hvo_int_json_kv_string(w, "arch", f->arch);
+		hvo_int_json_kv_uint(w, "current_control_set",
+				     f->current_control_set);
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
-	json_key(w, "problems");
-	json_begin_array(w);
+	hvo_int_json_key(w, "problems");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < f->nproblems; i++) {
-		json_begin_object(w);
-		json_kv_string(w, "code", f->problems[i].code);
-		json_kv_int(w, "exit_code", f->problems[i].exit);
-		json_kv_string(w, "message", f->problems[i].message);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "code", f->problems[i].code);
+		hvo_int_json_kv_int(w, "exit_code", f->problems[i].exit);
+		hvo_int_json_kv_string(w, "message", f->problems[i].message);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "package");
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "package");
 	if (r->pkg != NULL) {
 		const struct pkg_package *p = r->pkg->pkg;
-		json_begin_object(w);
-		json_kv_string(w, "name", p->identity.name);
-		json_kv_string(w, "version", p->identity.version);
-		json_kv_string(w, "arch", p->identity.arch);
-		json_kv_string(w, "identifier", p->identifier);
-		json_kv_string(w, "cabinet", r->pkg->where);
-		json_kv_string(w, "installed_version",
-			       r->installed[0] ? r->installed : NULL);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "name", p->identity.name);
+		hvo_int_json_kv_string(w, "version", p->identity.version);
+		hvo_int_json_kv_string(w, "arch", p->identity.arch);
+		hvo_int_json_kv_string(w, "identifier", p->identifier);
+		hvo_int_json_kv_string(w, "cabinet", r->pkg->where);
+		hvo_int_json_kv_string(w, "installed_version",
+				       r->installed[0] ? r->installed : NULL);
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
-	json_key(w, "plan");
+	hvo_int_json_key(w, "plan");
 	if (r->plan != NULL && (o->dry_run || o->mode == MODE_VERIFY)) {
-		json_begin_object(w);
+		hvo_int_json_begin_object(w);
 		svc_plan_json(r->plan, w);
-		json_end_object(w);
+		hvo_int_json_end_object(w);
 	} else if (r->plan != NULL) {
-		json_begin_object(w);
-		json_kv_uint(w, "files", r->plan->nfiles);
-		json_kv_uint(w, "registry_operations", r->plan->nregs);
-		json_kv_uint(w, "deferred", r->plan->ndeferred);
-		json_kv_string(w, "record", r->plan->record);
-		json_kv_string(w, "staged_cabinet", r->plan->staged_cab);
-		json_kv_string(w, "firstboot",
-			       svc_firstboot_name(r->plan->firstboot));
-		json_kv_string(w, "firstboot_script",
-			       r->plan->firstboot_script);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_uint(w, "files", r->plan->nfiles);
+		hvo_int_json_kv_uint(w, "registry_operations", r->plan->nregs);
+		hvo_int_json_kv_uint(w, "deferred", r->plan->ndeferred);
+		hvo_int_json_kv_string(w, "record", r->plan->record);
+		hvo_int_json_kv_string(w, "staged_cabinet",
+				       r->plan->staged_cab);
+		hvo_int_json_kv_string(w, "firstboot",
+				       svc_firstboot_name(r->plan->firstboot));
+		hvo_int_json_kv_string(w, "firstboot_script",
+				       r->plan->firstboot_script);
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
 	if (o->mode == MODE_APPLY) {
-		json_key(w, "result");
+		hvo_int_json_key(w, "result");
 		if (r->applied) {
-			json_begin_object(w);
+			hvo_int_json_begin_object(w);
 			svc_apply_result_json(&r->ar, w);
-			json_end_object(w);
+			hvo_int_json_end_object(w);
 		} else {
-			json_null(w);
+			hvo_int_json_null(w);
 		}
 	} else {
-		json_key(w, "verify");
+		hvo_int_json_key(w, "verify");
 		if (r->verified) {
-			json_begin_object(w);
+			hvo_int_json_begin_object(w);
 			svc_verify_result_json(&r->vr, w);
-			json_end_object(w);
+			hvo_int_json_end_object(w);
 		} else {
-			json_null(w);
+			hvo_int_json_null(w);
 		}
 	}
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 static void image_text(const struct opts *o, const struct svc_facts *f,
@@ -613,9 +615,9 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	struct svc_facts *facts = calloc(n, sizeof(*facts));
 	struct image_result *res = calloc(n, sizeof(*res));
 	char *tmpdir = NULL;
-	int e = facts && res ? hvo_tmpdir_create(mode == MODE_APPLY ? "apply"
-								    : "verify",
-						 &tmpdir)
+	int e = facts && res ? hvo_int_tmpdir_create(
+				       mode == MODE_APPLY ? "apply" : "verify",
+				       &tmpdir)
 			     : ENOMEM;
 	if (e != 0) {
 		free(facts);
@@ -708,35 +710,36 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "command",
-			       mode == MODE_APPLY ? "apply" : "verify");
-		json_kv_string(&w, "status",
-			       rc == HVO_EXIT_OK ? "ok" : "problems");
-		json_kv_int(&w, "exit_code", rc);
-		json_kv_bool(&w, "dry_run", o.dry_run);
-		json_key(&w, "appliance");
-		json_begin_object(&w);
-		json_kv_uint(&w, "launches", launches);
-		json_kv_string(&w, "accelerator", accel);
-		json_kv_bool(&w, "fell_back", fell_back);
-		json_end_object(&w);
-		json_key(&w, "source");
-		json_begin_object(&w);
-		json_kv_string(&w, "path", source);
-		json_kv_string(&w, "kind", svc_source_kind_name(src.kind));
-		json_key(&w, "cabinets");
-		json_begin_array(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "command",
+				       mode == MODE_APPLY ? "apply" : "verify");
+		hvo_int_json_kv_string(&w, "status",
+				       rc == HVO_EXIT_OK ? "ok" : "problems");
+		hvo_int_json_kv_int(&w, "exit_code", rc);
+		hvo_int_json_kv_bool(&w, "dry_run", o.dry_run);
+		hvo_int_json_key(&w, "appliance");
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_uint(&w, "launches", launches);
+		hvo_int_json_kv_string(&w, "accelerator", accel);
+		hvo_int_json_kv_bool(&w, "fell_back", fell_back);
+		hvo_int_json_end_object(&w);
+		hvo_int_json_key(&w, "source");
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "path", source);
+		hvo_int_json_kv_string(&w, "kind",
+				       svc_source_kind_name(src.kind));
+		hvo_int_json_key(&w, "cabinets");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < src.ncabs; i++)
-			json_string(&w, src.cabs[i].where);
-		json_end_array(&w);
-		json_end_object(&w);
-		json_key(&w, "images");
-		json_begin_array(&w);
+			hvo_int_json_string(&w, src.cabs[i].where);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
+		hvo_int_json_key(&w, "images");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < n; i++)
 			image_json(&o, &facts[i], &res[i], &w);
-		json_end_array(&w);
-		json_end_object(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
 		rc = cli_json_end(ctx, &w, rc);
 	} else {
 		for (size_t i = 0; i < n; i++)
@@ -755,7 +758,7 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	free(facts);
 	svc_source_packages_free(pkgs, npkgs);
 	svc_source_free(&src);
-	hvo_tmpdir_remove(tmpdir);
+	hvo_int_tmpdir_remove(tmpdir);
 	free(tmpdir);
 	return rc;
 }

@@ -151,45 +151,47 @@ static void format_date(const struct cab_entry *e, char *buf, size_t size)
 
 static void json_cabinets(struct json_writer *w, const struct cab *cab)
 {
-	json_key(w, "cabinets");
-	json_begin_array(w);
+	hvo_int_json_key(w, "cabinets");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < cab_cabinet_count(cab); i++) {
 		const struct cab_cabinet_info *c = cab_cabinet_get(cab, i);
-		json_begin_object(w);
-		json_kv_string(w, "path", c->path);
-		json_kv_uint(w, "size", c->size);
-		json_kv_uint(w, "file_size", c->file_size);
-		json_kv_uint(w, "set_id", c->set_id);
-		json_kv_uint(w, "index", c->index);
-		json_kv_uint(w, "flags", c->flags);
-		json_kv_string(w, "previous", c->prev_name);
-		json_kv_string(w, "next", c->next_name);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "path", c->path);
+		hvo_int_json_kv_uint(w, "size", c->size);
+		hvo_int_json_kv_uint(w, "file_size", c->file_size);
+		hvo_int_json_kv_uint(w, "set_id", c->set_id);
+		hvo_int_json_kv_uint(w, "index", c->index);
+		hvo_int_json_kv_uint(w, "flags", c->flags);
+		hvo_int_json_kv_string(w, "previous", c->prev_name);
+		hvo_int_json_kv_string(w, "next", c->next_name);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "folders");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "folders");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < cab_folder_count(cab); i++) {
 		const struct cab_folder_info *f = cab_folder_get(cab, i);
-		json_begin_object(w);
-		json_kv_string(w, "method", cab_folder_method_name(cab, i));
-		json_kv_uint(w, "blocks", f->blocks);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "method",
+				       cab_folder_method_name(cab, i));
+		hvo_int_json_kv_uint(w, "blocks", f->blocks);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 }
 
 static void json_entry(struct json_writer *w, const struct cab_entry *e)
 {
 	char date[32];
 	format_date(e, date, sizeof(date));
-	json_kv_string(w, "name", e->name);
-	json_kv_uint(w, "size", e->size);
-	json_kv_string(w, "date", date);
-	json_kv_uint(w, "attributes", e->attribs);
-	json_kv_bool(w, "utf8_name", (e->attribs & CAB_ATTR_UTF_NAME) != 0);
-	json_kv_uint(w, "folder", e->folder);
-	json_kv_uint(w, "offset", e->offset);
+	hvo_int_json_kv_string(w, "name", e->name);
+	hvo_int_json_kv_uint(w, "size", e->size);
+	hvo_int_json_kv_string(w, "date", date);
+	hvo_int_json_kv_uint(w, "attributes", e->attribs);
+	hvo_int_json_kv_bool(w, "utf8_name",
+			     (e->attribs & CAB_ATTR_UTF_NAME) != 0);
+	hvo_int_json_kv_uint(w, "folder", e->folder);
+	hvo_int_json_kv_uint(w, "offset", e->offset);
 }
 
 /* Parses the common options; returns -1 to go on, or an exit code. */
@@ -228,18 +230,18 @@ enum hvo_exit cmd_cab_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "cabinet", path);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "cabinet", path);
 		json_cabinets(&w, cab);
-		json_key(&w, "files");
-		json_begin_array(&w);
+		hvo_int_json_key(&w, "files");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < n; i++) {
-			json_begin_object(&w);
+			hvo_int_json_begin_object(&w);
 			json_entry(&w, cab_entry_get(cab, i));
-			json_end_object(&w);
+			hvo_int_json_end_object(&w);
 		}
-		json_end_array(&w);
-		json_end_object(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
 		cab_close(cab);
 		return cli_json_end(ctx, &w, HVO_EXIT_OK);
 	}
@@ -273,13 +275,13 @@ static int test_begin(void *c, size_t i, const struct cab_entry *e)
 {
 	(void)i;
 	(void)e;
-	hvo_sha256_init(&((struct test_ctx *)c)->sha);
+	hvo_int_sha256_init(&((struct test_ctx *)c)->sha);
 	return 0;
 }
 
 static int test_write(void *c, const void *buf, size_t len)
 {
-	hvo_sha256_update(&((struct test_ctx *)c)->sha, buf, len);
+	hvo_int_sha256_update(&((struct test_ctx *)c)->sha, buf, len);
 	return 0;
 }
 
@@ -287,8 +289,8 @@ static int test_end(void *c, size_t i, int err)
 {
 	struct test_ctx *t = c;
 	uint8_t d[HVO_SHA256_LEN];
-	hvo_sha256_final(&t->sha, d);
-	hvo_sha256_hex(d, t->res[i].hex);
+	hvo_int_sha256_final(&t->sha, d);
+	hvo_int_sha256_hex(d, t->res[i].hex);
 	t->res[i].err = err;
 	if (err)
 		t->res[i].msg = strdup(cab_errmsg(t->cab));
@@ -310,11 +312,11 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 	struct json_writer w;
 	if (ctx->json) {
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "cabinet", path);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "cabinet", path);
 		json_cabinets(&w, cab);
-		json_key(&w, "files");
-		json_begin_array(&w);
+		hvo_int_json_key(&w, "files");
+		hvo_int_json_begin_array(&w);
 	}
 	size_t ok = 0, bad = 0;
 	/* Every member in one pass in folder order: each folder is decoded
@@ -341,12 +343,15 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 			ok++;
 		}
 		if (ctx->json) {
-			json_begin_object(&w);
+			hvo_int_json_begin_object(&w);
 			json_entry(&w, e);
-			json_kv_string(&w, "status", t->err ? "error" : "ok");
-			json_kv_string(&w, "sha256", t->err ? NULL : t->hex);
-			json_kv_string(&w, "error", t->err ? msg : NULL);
-			json_end_object(&w);
+			hvo_int_json_kv_string(&w, "status",
+					       t->err ? "error" : "ok");
+			hvo_int_json_kv_string(&w, "sha256",
+					       t->err ? NULL : t->hex);
+			hvo_int_json_kv_string(&w, "error",
+					       t->err ? msg : NULL);
+			hvo_int_json_end_object(&w);
 		} else if (!t->err) {
 			printf("OK  %s  %s\n", t->hex, e->name);
 		} else {
@@ -356,11 +361,11 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	free(tc.res);
 	if (ctx->json) {
-		json_end_array(&w);
-		json_kv_uint(&w, "ok", ok);
-		json_kv_uint(&w, "failed", bad);
-		json_kv_string(&w, "status", bad ? "error" : "ok");
-		json_end_object(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_kv_uint(&w, "ok", ok);
+		hvo_int_json_kv_uint(&w, "failed", bad);
+		hvo_int_json_kv_string(&w, "status", bad ? "error" : "ok");
+		hvo_int_json_end_object(&w);
 		cab_close(cab);
 		return cli_json_end(ctx, &w, rc);
 	}
@@ -465,14 +470,15 @@ enum hvo_exit cmd_cab_extract(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "cabinet", path);
-		json_kv_string(&w, "directory", dir);
-		json_kv_uint(&w, "files", st.files);
-		json_kv_uint(&w, "bytes", st.bytes);
-		json_kv_string(&w, "status", err ? "error" : "ok");
-		json_kv_string(&w, "error", err ? cab_errmsg(cab) : NULL);
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "cabinet", path);
+		hvo_int_json_kv_string(&w, "directory", dir);
+		hvo_int_json_kv_uint(&w, "files", st.files);
+		hvo_int_json_kv_uint(&w, "bytes", st.bytes);
+		hvo_int_json_kv_string(&w, "status", err ? "error" : "ok");
+		hvo_int_json_kv_string(&w, "error",
+				       err ? cab_errmsg(cab) : NULL);
+		hvo_int_json_end_object(&w);
 		rc = cli_json_end(ctx, &w, rc);
 	} else if (!err) {
 		cli_info(ctx, "%s: extracted %llu files, %llu bytes", path,
@@ -607,12 +613,13 @@ enum hvo_exit cmd_cab_create(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "cabinet", out);
-		json_kv_string(&w, "method",
-			       method == CAB_WRITE_MSZIP ? "MSZIP" : "none");
-		json_kv_string(&w, "status", "ok");
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "cabinet", out);
+		hvo_int_json_kv_string(&w, "method",
+				       method == CAB_WRITE_MSZIP ? "MSZIP"
+								 : "none");
+		hvo_int_json_kv_string(&w, "status", "ok");
+		hvo_int_json_end_object(&w);
 		return cli_json_end(ctx, &w, HVO_EXIT_OK);
 	}
 	return HVO_EXIT_OK;

@@ -135,19 +135,21 @@ enum hvo_exit cmd_doctor(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "status",
-			       rc == HVO_EXIT_OK ? "ok" : "error");
-		json_kv_string(&w, "accelerator", guest_accel_name(res.accel));
-		json_kv_bool(&w, "fell_back", res.fell_back);
-		json_kv_bool(&w, "from_cache", res.from_cache);
-		json_key(&w, "launch_seconds");
-		json_double(&w, res.seconds, 3);
-		json_kv_string(&w, "libguestfs", version);
-		json_kv_string(&w, "appliance_kernel", uts->uts_release);
-		json_kv_bool(&w, "ntfs", true);
-		json_kv_string(&w, "cache_file", cache);
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "status",
+				       rc == HVO_EXIT_OK ? "ok" : "error");
+		hvo_int_json_kv_string(&w, "accelerator",
+				       guest_accel_name(res.accel));
+		hvo_int_json_kv_bool(&w, "fell_back", res.fell_back);
+		hvo_int_json_kv_bool(&w, "from_cache", res.from_cache);
+		hvo_int_json_key(&w, "launch_seconds");
+		hvo_int_json_double(&w, res.seconds, 3);
+		hvo_int_json_kv_string(&w, "libguestfs", version);
+		hvo_int_json_kv_string(&w, "appliance_kernel",
+				       uts->uts_release);
+		hvo_int_json_kv_bool(&w, "ntfs", true);
+		hvo_int_json_kv_string(&w, "cache_file", cache);
+		hvo_int_json_end_object(&w);
 		rc = cli_json_end(ctx, &w, rc);
 	} else {
 		printf("appliance:    ok\n");

@@ -118,7 +118,7 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	const char *const *images = (const char *const *)argv + optind;
 	struct svc_facts *facts = calloc(n, sizeof(*facts));
 	char *tmpdir = NULL;
-	int e = facts ? hvo_tmpdir_create("inspect", &tmpdir) : ENOMEM;
+	int e = facts ? hvo_int_tmpdir_create("inspect", &tmpdir) : ENOMEM;
 	if (e != 0) {
 		free(facts);
 		svc_source_free(&src);
@@ -196,56 +196,56 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "command", "inspect");
-		json_kv_string(&w, "status",
-			       rc == HVO_EXIT_OK ? "ok" : "problems");
-		json_kv_int(&w, "exit_code", rc);
-		json_key(&w, "appliance");
-		json_begin_object(&w);
-		json_kv_uint(&w, "launches", launches);
-		json_kv_string(&w, "accelerator", accel);
-		json_kv_bool(&w, "fell_back", fell_back);
-		json_key(&w, "launch_seconds");
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "command", "inspect");
+		hvo_int_json_kv_string(&w, "status",
+				       rc == HVO_EXIT_OK ? "ok" : "problems");
+		hvo_int_json_kv_int(&w, "exit_code", rc);
+		hvo_int_json_key(&w, "appliance");
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_uint(&w, "launches", launches);
+		hvo_int_json_kv_string(&w, "accelerator", accel);
+		hvo_int_json_kv_bool(&w, "fell_back", fell_back);
+		hvo_int_json_key(&w, "launch_seconds");
 		if (accel != NULL)
-			json_double(&w, seconds, 3);
+			hvo_int_json_double(&w, seconds, 3);
 		else
-			json_null(&w);
-		json_end_object(&w);
-		json_key(&w, "source");
+			hvo_int_json_null(&w);
+		hvo_int_json_end_object(&w);
+		hvo_int_json_key(&w, "source");
 		if (source != NULL) {
-			json_begin_object(&w);
-			json_kv_string(&w, "path", source);
-			json_kv_string(&w, "kind",
-				       svc_source_kind_name(src.kind));
-			json_key(&w, "cabinets");
-			json_begin_array(&w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "path", source);
+			hvo_int_json_kv_string(&w, "kind",
+					       svc_source_kind_name(src.kind));
+			hvo_int_json_key(&w, "cabinets");
+			hvo_int_json_begin_array(&w);
 			for (size_t i = 0; i < src.ncabs; i++)
-				json_string(&w, src.cabs[i].where);
-			json_end_array(&w);
-			json_kv_string(&w, "error",
-				       src.error[0] ? src.error : NULL);
-			json_end_object(&w);
+				hvo_int_json_string(&w, src.cabs[i].where);
+			hvo_int_json_end_array(&w);
+			hvo_int_json_kv_string(&w, "error",
+					       src.error[0] ? src.error : NULL);
+			hvo_int_json_end_object(&w);
 		} else {
-			json_null(&w);
+			hvo_int_json_null(&w);
 		}
-		json_key(&w, "images");
-		json_begin_array(&w);
+		hvo_int_json_key(&w, "images");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < n; i++) {
-			json_begin_object(&w);
+			hvo_int_json_begin_object(&w);
 			svc_facts_json(&facts[i], &w);
-			json_key(&w, "packages");
+			hvo_int_json_key(&w, "packages");
 			if (appl != NULL) {
-				json_begin_object(&w);
+				hvo_int_json_begin_object(&w);
 				svc_applicability_json(&appl[i], &w);
-				json_end_object(&w);
+				hvo_int_json_end_object(&w);
 			} else {
-				json_null(&w);
+				hvo_int_json_null(&w);
 			}
-			json_end_object(&w);
+			hvo_int_json_end_object(&w);
 		}
-		json_end_array(&w);
-		json_end_object(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
 		rc = cli_json_end(ctx, &w, rc);
 	} else {
 		for (size_t i = 0; i < n; i++) {
@@ -266,7 +266,7 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		svc_facts_free(&facts[i]);
 	free(facts);
 	svc_source_free(&src);
-	hvo_tmpdir_remove(tmpdir);
+	hvo_int_tmpdir_remove(tmpdir);
 	free(tmpdir);
 	return rc;
 }

@@ -168,8 +168,8 @@ static void json_reg_data(struct json_writer *w, const struct pkg_reg_data *d,
 		snprintf(buf, sizeof(buf), "0x%x", d->type);
 		tn = buf;
 	}
-	json_kv_string(w, "type", tn);
-	json_key(w, "data");
+	hvo_int_json_kv_string(w, "type", tn);
+	hvo_int_json_key(w, "data");
 	if (d->raw ||
 	    (d->type != PKG_REG_SZ && d->type != PKG_REG_EXPAND_SZ &&
 	     d->type != PKG_REG_LINK && d->type != PKG_REG_MULTI_SZ &&
@@ -179,23 +179,23 @@ static void json_reg_data(struct json_writer *w, const struct pkg_reg_data *d,
 		if (h == NULL)
 			abort();
 		hex(h, d->bin, d->nbin);
-		json_string(w, h);
+		hvo_int_json_string(w, h);
 		free(h);
 	} else if (d->type == PKG_REG_MULTI_SZ) {
-		json_begin_array(w);
+		hvo_int_json_begin_array(w);
 		for (size_t i = 0; i < d->nstrv; i++) {
 			char *s = inf ? untemplate(d->strv[i]) : NULL;
-			json_string(w, s ? s : d->strv[i]);
+			hvo_int_json_string(w, s ? s : d->strv[i]);
 			free(s);
 		}
-		json_end_array(w);
+		hvo_int_json_end_array(w);
 	} else if (d->type == PKG_REG_SZ || d->type == PKG_REG_EXPAND_SZ ||
 		   d->type == PKG_REG_LINK) {
 		char *s = inf ? untemplate(d->str) : NULL;
-		json_string(w, s ? s : d->str);
+		hvo_int_json_string(w, s ? s : d->str);
 		free(s);
 	} else {
-		json_uint(w, d->num);
+		hvo_int_json_uint(w, d->num);
 	}
 }
 
@@ -229,25 +229,25 @@ static void text_reg_data(const struct pkg_reg_data *d, bool inf)
 static void json_inf_regs(struct json_writer *w, const char *key,
 			  const struct pkg_inf_reg *regs, size_t n)
 {
-	json_key(w, key);
-	json_begin_array(w);
+	hvo_int_json_key(w, key);
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct pkg_inf_reg *g = &regs[i];
-		json_begin_object(w);
-		json_kv_string(w, "root", root_name(g->root));
-		json_kv_string(w, "hkr", context_name(g->context));
-		json_kv_string(w, "subkey", g->subkey);
-		json_kv_string(w, "name", g->value_name);
-		json_kv_uint(w, "flags", g->flags);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "root", root_name(g->root));
+		hvo_int_json_kv_string(w, "hkr", context_name(g->context));
+		hvo_int_json_kv_string(w, "subkey", g->subkey);
+		hvo_int_json_kv_string(w, "name", g->value_name);
+		hvo_int_json_kv_uint(w, "flags", g->flags);
 		if (g->value_name &&
 		    !(g->flags & (PKG_ADDREG_KEYONLY | PKG_ADDREG_DELVAL)))
 			json_reg_data(w, &g->data, true);
-		json_kv_string(w, "security", g->security);
-		json_kv_string(w, "section", g->section);
-		json_kv_uint(w, "line", g->line);
-		json_end_object(w);
+		hvo_int_json_kv_string(w, "security", g->security);
+		hvo_int_json_kv_string(w, "section", g->section);
+		hvo_int_json_kv_uint(w, "line", g->line);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 }
 
 static void text_inf_regs(const char *indent, const struct pkg_inf_reg *regs,
@@ -274,138 +274,146 @@ static void text_inf_regs(const char *indent, const struct pkg_inf_reg *regs,
 
 static void json_driver(struct json_writer *w, const struct pkg_driver *d)
 {
-	json_key(w, "driver");
-	json_begin_object(w);
-	json_kv_string(w, "encoding", d->inf->encoding);
-	json_kv_string(w, "class", d->version.cls);
-	json_kv_string(w, "class_guid", d->version.class_guid);
-	json_kv_string(w, "provider", d->version.provider);
-	json_kv_string(w, "driver_date", d->version.driver_date);
-	json_kv_string(w, "driver_version", d->version.driver_version);
-	json_kv_string(w, "catalog_file", d->version.catalog_file);
-	json_key(w, "manufacturers");
-	json_begin_array(w);
+	hvo_int_json_key(w, "driver");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "encoding", d->inf->encoding);
+	hvo_int_json_kv_string(w, "class", d->version.cls);
+	hvo_int_json_kv_string(w, "class_guid", d->version.class_guid);
+	hvo_int_json_kv_string(w, "provider", d->version.provider);
+	hvo_int_json_kv_string(w, "driver_date", d->version.driver_date);
+	hvo_int_json_kv_string(w, "driver_version", d->version.driver_version);
+	hvo_int_json_kv_string(w, "catalog_file", d->version.catalog_file);
+	hvo_int_json_key(w, "manufacturers");
+	hvo_int_json_begin_array(w);
 	for (size_t m = 0; m < d->nmanufacturers; m++) {
 		const struct pkg_inf_manufacturer *man = &d->manufacturers[m];
-		json_begin_object(w);
-		json_kv_string(w, "name", man->name);
-		json_kv_string(w, "chosen",
-			       d->chosen[m] ? d->chosen[m]->section : NULL);
-		json_key(w, "models");
-		json_begin_array(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "name", man->name);
+		hvo_int_json_kv_string(w, "chosen",
+				       d->chosen[m] ? d->chosen[m]->section
+						    : NULL);
+		hvo_int_json_key(w, "models");
+		hvo_int_json_begin_array(w);
 		for (size_t k = 0; k < man->ndecorated; k++) {
 			const struct pkg_inf_models *mo = &man->decorated[k];
-			json_begin_object(w);
-			json_kv_string(w, "decoration", mo->decoration.text);
-			json_kv_string(w, "section", mo->section);
-			json_kv_bool(w, "present", mo->present);
-			json_kv_bool(w, "chosen", mo == d->chosen[m]);
-			json_key(w, "devices");
-			json_begin_array(w);
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "decoration",
+					       mo->decoration.text);
+			hvo_int_json_kv_string(w, "section", mo->section);
+			hvo_int_json_kv_bool(w, "present", mo->present);
+			hvo_int_json_kv_bool(w, "chosen", mo == d->chosen[m]);
+			hvo_int_json_key(w, "devices");
+			hvo_int_json_begin_array(w);
 			for (size_t v = 0; v < mo->ndevices; v++) {
 				const struct pkg_inf_device *dev =
 					&mo->devices[v];
-				json_begin_object(w);
-				json_kv_string(w, "description",
-					       dev->description);
-				json_kv_string(w, "install",
-					       dev->install_section);
-				json_key(w, "hardware_ids");
-				json_begin_array(w);
+				hvo_int_json_begin_object(w);
+				hvo_int_json_kv_string(w, "description",
+						       dev->description);
+				hvo_int_json_kv_string(w, "install",
+						       dev->install_section);
+				hvo_int_json_key(w, "hardware_ids");
+				hvo_int_json_begin_array(w);
 				for (size_t h = 0; h < dev->nhwids; h++)
-					json_string(w, dev->hwids[h]);
-				json_end_array(w);
-				json_end_object(w);
+					hvo_int_json_string(w, dev->hwids[h]);
+				hvo_int_json_end_array(w);
+				hvo_int_json_end_object(w);
 			}
-			json_end_array(w);
-			json_end_object(w);
+			hvo_int_json_end_array(w);
+			hvo_int_json_end_object(w);
 		}
-		json_end_array(w);
-		json_end_object(w);
+		hvo_int_json_end_array(w);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 
-	json_key(w, "installs");
-	json_begin_array(w);
+	hvo_int_json_key(w, "installs");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < d->ninstalls; i++) {
 		const struct pkg_inf_install *in = &d->installs[i];
-		json_begin_object(w);
-		json_kv_string(w, "section", in->section);
-		json_kv_bool(w, "null_service", in->null_service);
-		json_key(w, "files");
-		json_begin_array(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "section", in->section);
+		hvo_int_json_kv_bool(w, "null_service", in->null_service);
+		hvo_int_json_key(w, "files");
+		hvo_int_json_begin_array(w);
 		for (size_t c = 0; c < in->ncopies; c++) {
 			const struct pkg_inf_copy *cp = &in->copies[c];
-			json_begin_object(w);
-			json_kv_string(w, "name", cp->dest_name);
-			json_kv_string(w, "source", cp->source_name);
-			json_kv_int(w, "dirid", cp->dirid);
-			json_kv_string(w, "subdir", cp->subdir);
-			json_kv_uint(w, "flags", cp->flags);
-			json_end_object(w);
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "name", cp->dest_name);
+			hvo_int_json_kv_string(w, "source", cp->source_name);
+			hvo_int_json_kv_int(w, "dirid", cp->dirid);
+			hvo_int_json_kv_string(w, "subdir", cp->subdir);
+			hvo_int_json_kv_uint(w, "flags", cp->flags);
+			hvo_int_json_end_object(w);
 		}
-		json_end_array(w);
-		json_key(w, "services");
-		json_begin_array(w);
+		hvo_int_json_end_array(w);
+		hvo_int_json_key(w, "services");
+		hvo_int_json_begin_array(w);
 		for (size_t s = 0; s < in->nservices; s++) {
 			const struct pkg_inf_service *sv = &in->services[s];
 			char *disp = untemplate(sv->display_name);
 			char *desc = untemplate(sv->description);
 			char *bin = untemplate(sv->binary);
-			json_begin_object(w);
-			json_kv_string(w, "name", sv->name);
-			json_kv_uint(w, "flags", sv->flags);
-			json_kv_uint(w, "service_type", sv->service_type);
-			json_kv_uint(w, "start_type", sv->start_type);
-			json_kv_string(w, "start", start_name(sv->start_type));
-			json_kv_uint(w, "error_control", sv->error_control);
-			json_kv_string(w, "binary", bin);
-			json_kv_int(w, "binary_dirid", sv->binary_dirid);
-			json_kv_string(w, "load_order_group",
-				       sv->load_order_group);
-			json_kv_string(w, "display_name", disp);
-			json_kv_string(w, "description", desc);
-			json_kv_string(w, "start_name", sv->start_name);
-			json_kv_string(w, "security", sv->security);
-			json_key(w, "dependencies");
-			json_begin_array(w);
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "name", sv->name);
+			hvo_int_json_kv_uint(w, "flags", sv->flags);
+			hvo_int_json_kv_uint(w, "service_type",
+					     sv->service_type);
+			hvo_int_json_kv_uint(w, "start_type", sv->start_type);
+			hvo_int_json_kv_string(w, "start",
+					       start_name(sv->start_type));
+			hvo_int_json_kv_uint(w, "error_control",
+					     sv->error_control);
+			hvo_int_json_kv_string(w, "binary", bin);
+			hvo_int_json_kv_int(w, "binary_dirid",
+					    sv->binary_dirid);
+			hvo_int_json_kv_string(w, "load_order_group",
+					       sv->load_order_group);
+			hvo_int_json_kv_string(w, "display_name", disp);
+			hvo_int_json_kv_string(w, "description", desc);
+			hvo_int_json_kv_string(w, "start_name", sv->start_name);
+			hvo_int_json_kv_string(w, "security", sv->security);
+			hvo_int_json_key(w, "dependencies");
+			hvo_int_json_begin_array(w);
 			for (size_t k = 0; k < sv->ndependencies; k++)
-				json_string(w, sv->dependencies[k]);
-			json_end_array(w);
+				hvo_int_json_string(w, sv->dependencies[k]);
+			hvo_int_json_end_array(w);
 			json_inf_regs(w, "registry", sv->regs, sv->nregs);
 			if (sv->eventlog_section) {
-				json_key(w, "event_log");
-				json_begin_object(w);
-				json_kv_string(w, "log", sv->eventlog_type);
-				json_kv_string(w, "source", sv->eventlog_name);
+				hvo_int_json_key(w, "event_log");
+				hvo_int_json_begin_object(w);
+				hvo_int_json_kv_string(w, "log",
+						       sv->eventlog_type);
+				hvo_int_json_kv_string(w, "source",
+						       sv->eventlog_name);
 				json_inf_regs(w, "registry", sv->eventlog_regs,
 					      sv->neventlog_regs);
-				json_end_object(w);
+				hvo_int_json_end_object(w);
 			}
-			json_end_object(w);
+			hvo_int_json_end_object(w);
 			free(disp);
 			free(desc);
 			free(bin);
 		}
-		json_end_array(w);
+		hvo_int_json_end_array(w);
 		json_inf_regs(w, "registry", in->regs, in->nregs);
-		json_key(w, "deferred");
-		json_begin_array(w);
+		hvo_int_json_key(w, "deferred");
+		hvo_int_json_begin_array(w);
 		for (size_t k = 0; k < in->ndeferred; k++) {
 			const struct pkg_inf_deferred *df = &in->deferred[k];
-			json_begin_object(w);
-			json_kv_string(w, "section", df->section);
-			json_kv_string(w, "directive", df->directive);
-			json_kv_string(w, "value", df->value);
-			json_kv_string(w, "reason", df->reason);
-			json_kv_uint(w, "line", df->line);
-			json_end_object(w);
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "section", df->section);
+			hvo_int_json_kv_string(w, "directive", df->directive);
+			hvo_int_json_kv_string(w, "value", df->value);
+			hvo_int_json_kv_string(w, "reason", df->reason);
+			hvo_int_json_kv_uint(w, "line", df->line);
+			hvo_int_json_end_object(w);
 		}
-		json_end_array(w);
-		json_end_object(w);
+		hvo_int_json_end_array(w);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_end_object(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_end_object(w);
 }
 
 static void text_driver(const struct pkg_driver *d)
@@ -477,136 +485,140 @@ static void text_driver(const struct pkg_driver *d)
 
 static void json_identity(struct json_writer *w, const struct pkg_identity *id)
 {
-	json_kv_string(w, "name", id->name);
-	json_kv_string(w, "version", id->version);
-	json_kv_string(w, "arch", id->arch);
-	json_kv_string(w, "language", id->language);
-	json_kv_string(w, "public_key_token", id->public_key_token);
+	hvo_int_json_kv_string(w, "name", id->name);
+	hvo_int_json_kv_string(w, "version", id->version);
+	hvo_int_json_kv_string(w, "arch", id->arch);
+	hvo_int_json_kv_string(w, "language", id->language);
+	hvo_int_json_kv_string(w, "public_key_token", id->public_key_token);
 	if (id->type)
-		json_kv_string(w, "type", id->type);
+		hvo_int_json_kv_string(w, "type", id->type);
 }
 
 static void json_component(struct json_writer *w, const struct pkg_manifest *m)
 {
 	char hexbuf[HVO_SHA256_HEX_LEN + 1];
-	json_begin_object(w);
+	hvo_int_json_begin_object(w);
 	json_identity(w, &m->identity);
-	json_kv_string(w, "key", m->key);
-	json_key(w, "files");
-	json_begin_array(w);
+	hvo_int_json_kv_string(w, "key", m->key);
+	hvo_int_json_key(w, "files");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct pkg_file *f = &m->files[i];
-		json_begin_object(w);
-		json_kv_string(w, "name", f->name);
-		json_kv_string(w, "source", f->source_name);
-		json_kv_string(w, "destination", f->destination_path);
-		json_kv_bool(w, "inf", f->inf);
-		json_kv_uint(w, "size", f->size);
-		json_kv_string(w, "digest", digest_name(f->digest));
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "name", f->name);
+		hvo_int_json_kv_string(w, "source", f->source_name);
+		hvo_int_json_kv_string(w, "destination", f->destination_path);
+		hvo_int_json_kv_bool(w, "inf", f->inf);
+		hvo_int_json_kv_uint(w, "size", f->size);
+		hvo_int_json_kv_string(w, "digest", digest_name(f->digest));
 		if (f->has_sha256) {
-			hvo_sha256_hex(f->sha256, hexbuf);
-			json_kv_string(w, "sha256", hexbuf);
+			hvo_int_sha256_hex(f->sha256, hexbuf);
+			hvo_int_json_kv_string(w, "sha256", hexbuf);
 		}
-		json_kv_string(w, "security_descriptor",
-			       f->security_descriptor);
-		json_end_object(w);
+		hvo_int_json_kv_string(w, "security_descriptor",
+				       f->security_descriptor);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "services");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "services");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->nservices; i++) {
 		const struct pkg_service *s = &m->services[i];
-		json_begin_object(w);
-		json_kv_string(w, "name", s->name);
-		json_kv_string(w, "type", s->type);
-		json_kv_uint(w, "service_type", s->type_value);
-		json_kv_string(w, "start", s->start);
-		json_kv_uint(w, "start_type", s->start_value);
-		json_kv_bool(w, "delayed_auto_start", s->delayed_auto_start);
-		json_kv_uint(w, "error_control", s->error_control_value);
-		json_kv_string(w, "image_path", s->image_path);
-		json_kv_string(w, "account", s->object_name);
-		json_kv_string(w, "group", s->group);
-		json_kv_string(w, "display_name", s->display_name);
-		json_kv_string(w, "description", s->description);
-		json_kv_string(w, "sid_type", s->sid_type);
-		json_key(w, "dependencies");
-		json_begin_array(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "name", s->name);
+		hvo_int_json_kv_string(w, "type", s->type);
+		hvo_int_json_kv_uint(w, "service_type", s->type_value);
+		hvo_int_json_kv_string(w, "start", s->start);
+		hvo_int_json_kv_uint(w, "start_type", s->start_value);
+		hvo_int_json_kv_bool(w, "delayed_auto_start",
+				     s->delayed_auto_start);
+		hvo_int_json_kv_uint(w, "error_control",
+				     s->error_control_value);
+		hvo_int_json_kv_string(w, "image_path", s->image_path);
+		hvo_int_json_kv_string(w, "account", s->object_name);
+		hvo_int_json_kv_string(w, "group", s->group);
+		hvo_int_json_kv_string(w, "display_name", s->display_name);
+		hvo_int_json_kv_string(w, "description", s->description);
+		hvo_int_json_kv_string(w, "sid_type", s->sid_type);
+		hvo_int_json_key(w, "dependencies");
+		hvo_int_json_begin_array(w);
 		for (size_t k = 0; k < s->ndepend_on_service; k++)
-			json_string(w, s->depend_on_service[k]);
-		json_end_array(w);
-		json_key(w, "required_privileges");
-		json_begin_array(w);
+			hvo_int_json_string(w, s->depend_on_service[k]);
+		hvo_int_json_end_array(w);
+		hvo_int_json_key(w, "required_privileges");
+		hvo_int_json_begin_array(w);
 		for (size_t k = 0; k < s->nrequired_privileges; k++)
-			json_string(w, s->required_privileges[k]);
-		json_end_array(w);
-		json_key(w, "triggers");
-		json_begin_array(w);
+			hvo_int_json_string(w, s->required_privileges[k]);
+		hvo_int_json_end_array(w);
+		hvo_int_json_key(w, "triggers");
+		hvo_int_json_begin_array(w);
 		for (size_t k = 0; k < s->ntriggers; k++) {
-			json_begin_object(w);
-			json_kv_string(w, "action", s->triggers[k].action);
-			json_kv_string(w, "type", s->triggers[k].type);
-			json_kv_string(w, "subtype", s->triggers[k].subtype);
-			json_end_object(w);
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "action",
+					       s->triggers[k].action);
+			hvo_int_json_kv_string(w, "type", s->triggers[k].type);
+			hvo_int_json_kv_string(w, "subtype",
+					       s->triggers[k].subtype);
+			hvo_int_json_end_object(w);
 		}
-		json_end_array(w);
-		json_end_object(w);
+		hvo_int_json_end_array(w);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "svchost");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "svchost");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->nsvchost; i++) {
-		json_begin_object(w);
-		json_kv_string(w, "group", m->svchost[i].group);
-		json_kv_string(w, "service", m->svchost[i].service);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "group", m->svchost[i].group);
+		hvo_int_json_kv_string(w, "service", m->svchost[i].service);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "registry");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "registry");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->nreg_keys; i++) {
 		const struct pkg_reg_key *k = &m->reg_keys[i];
-		json_begin_object(w);
-		json_kv_string(w, "key", k->key_name);
-		json_kv_string(w, "security_descriptor",
-			       k->security_descriptor);
-		json_key(w, "values");
-		json_begin_array(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "key", k->key_name);
+		hvo_int_json_kv_string(w, "security_descriptor",
+				       k->security_descriptor);
+		hvo_int_json_key(w, "values");
+		hvo_int_json_begin_array(w);
 		for (size_t v = 0; v < k->nvalues; v++) {
-			json_begin_object(w);
-			json_kv_string(w, "name", k->values[v].name);
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "name", k->values[v].name);
 			json_reg_data(w, &k->values[v].data, false);
-			json_end_object(w);
+			hvo_int_json_end_object(w);
 		}
-		json_end_array(w);
-		json_end_object(w);
+		hvo_int_json_end_array(w);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "security_descriptors");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "security_descriptors");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->nsds; i++) {
-		json_begin_object(w);
-		json_kv_string(w, "name", m->sds[i].name);
-		json_kv_string(w, "sddl", m->sds[i].sddl);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "name", m->sds[i].name);
+		hvo_int_json_kv_string(w, "sddl", m->sds[i].sddl);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "dependencies");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "dependencies");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->ndeps; i++) {
-		json_begin_object(w);
+		hvo_int_json_begin_object(w);
 		json_identity(w, &m->deps[i].identity);
-		json_kv_string(w, "dependency_type",
-			       m->deps[i].dependency_type);
-		json_end_object(w);
+		hvo_int_json_kv_string(w, "dependency_type",
+				       m->deps[i].dependency_type);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "unmodelled");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "unmodelled");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < m->nunmodelled; i++)
-		json_string(w, m->unmodelled[i].element);
-	json_end_array(w);
-	json_end_object(w);
+		hvo_int_json_string(w, m->unmodelled[i].element);
+	hvo_int_json_end_array(w);
+	hvo_int_json_end_object(w);
 }
 
 static void text_component(const struct pkg_manifest *m)
@@ -693,101 +705,103 @@ static enum hvo_exit emit_json(struct cli_ctx *ctx, const char *path,
 	struct json_writer w;
 	char nt[32];
 	cli_json_begin(ctx, &w);
-	json_begin_object(&w);
-	json_kv_string(&w, "status", rc == HVO_EXIT_OK ? "ok" : "error");
-	json_kv_string(&w, "cabinet", path);
-	json_key(&w, "package");
-	json_begin_object(&w);
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_string(&w, "status",
+			       rc == HVO_EXIT_OK ? "ok" : "error");
+	hvo_int_json_kv_string(&w, "cabinet", path);
+	hvo_int_json_key(&w, "package");
+	hvo_int_json_begin_object(&w);
 	json_identity(&w, &p->identity);
-	json_end_object(&w);
-	json_kv_string(&w, "identifier", p->identifier);
-	json_kv_string(&w, "description", p->description);
-	json_kv_string(&w, "release_type", p->release_type);
-	json_kv_string(&w, "restart", p->restart);
-	json_key(&w, "parents");
-	json_begin_array(&w);
+	hvo_int_json_end_object(&w);
+	hvo_int_json_kv_string(&w, "identifier", p->identifier);
+	hvo_int_json_kv_string(&w, "description", p->description);
+	hvo_int_json_kv_string(&w, "release_type", p->release_type);
+	hvo_int_json_kv_string(&w, "restart", p->restart);
+	hvo_int_json_key(&w, "parents");
+	hvo_int_json_begin_array(&w);
 	for (size_t i = 0; i < p->nparents; i++) {
-		json_begin_object(&w);
-		json_kv_string(&w, "integrate", p->parents[i].integrate);
-		json_key(&w, "any_of");
-		json_begin_array(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "integrate",
+				       p->parents[i].integrate);
+		hvo_int_json_key(&w, "any_of");
+		hvo_int_json_begin_array(&w);
 		for (size_t k = 0; k < p->parents[i].nids; k++) {
-			json_begin_object(&w);
+			hvo_int_json_begin_object(&w);
 			json_identity(&w, &p->parents[i].ids[k]);
-			json_end_object(&w);
+			hvo_int_json_end_object(&w);
 		}
-		json_end_array(&w);
-		json_end_object(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
 	}
-	json_end_array(&w);
-	json_key(&w, "target");
-	json_begin_object(&w);
-	json_kv_string(&w, "arch", t->arch);
+	hvo_int_json_end_array(&w);
+	hvo_int_json_key(&w, "target");
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_string(&w, "arch", t->arch);
 	snprintf(nt, sizeof(nt), "%u.%u", t->nt_major, t->nt_minor);
-	json_kv_string(&w, "nt", nt);
-	json_end_object(&w);
+	hvo_int_json_kv_string(&w, "nt", nt);
+	hvo_int_json_end_object(&w);
 
-	json_key(&w, "updates");
-	json_begin_array(&w);
+	hvo_int_json_key(&w, "updates");
+	hvo_int_json_begin_array(&w);
 	for (size_t i = 0; i < p->nupdates; i++) {
 		const struct pkg_update *u = &p->updates[i];
-		json_begin_object(&w);
-		json_kv_string(&w, "kind", kind_name(u->kind));
-		json_kv_string(&w, "name", u->name);
-		json_kv_string(&w, "display_name", u->display_name);
-		json_kv_string(&w, "restart", u->restart);
-		json_key(&w, "identity");
-		json_begin_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "kind", kind_name(u->kind));
+		hvo_int_json_kv_string(&w, "name", u->name);
+		hvo_int_json_kv_string(&w, "display_name", u->display_name);
+		hvo_int_json_kv_string(&w, "restart", u->restart);
+		hvo_int_json_key(&w, "identity");
+		hvo_int_json_begin_object(&w);
 		json_identity(&w, &u->identity);
-		json_end_object(&w);
-		json_kv_string(&w, "component",
-			       u->manifest ? u->manifest->key : NULL);
+		hvo_int_json_end_object(&w);
+		hvo_int_json_kv_string(&w, "component",
+				       u->manifest ? u->manifest->key : NULL);
 		if (u->kind == PKG_UPDATE_DRIVER) {
-			json_kv_string(&w, "inf", u->inf);
-			json_kv_string(&w, "ranking", u->ranking);
-			json_kv_bool(&w, "device_install_required",
-				     u->device_install_required);
+			hvo_int_json_kv_string(&w, "inf", u->inf);
+			hvo_int_json_kv_string(&w, "ranking", u->ranking);
+			hvo_int_json_kv_bool(&w, "device_install_required",
+					     u->device_install_required);
 			if (drv && drv[i])
 				json_driver(&w, drv[i]);
 		} else {
-			json_key(&w, "closure");
-			json_begin_array(&w);
+			hvo_int_json_key(&w, "closure");
+			hvo_int_json_begin_array(&w);
 			for (size_t k = 0; k < u->nclosure; k++)
 				json_component(&w, u->closure[k]);
-			json_end_array(&w);
+			hvo_int_json_end_array(&w);
 		}
-		json_end_object(&w);
+		hvo_int_json_end_object(&w);
 	}
-	json_end_array(&w);
+	hvo_int_json_end_array(&w);
 
-	json_key(&w, "files");
-	json_begin_object(&w);
-	json_kv_uint(&w, "total", p->nentries);
-	json_kv_uint(&w, "digests_ok", p->digests_ok);
-	json_kv_uint(&w, "digests_mismatch", p->digests_bad);
-	json_kv_uint(&w, "digests_none", p->digests_none);
-	json_kv_uint(&w, "payloads_missing", p->payloads_missing);
-	json_kv_uint(&w, "unaccounted", p->unaccounted);
-	json_key(&w, "entries");
-	json_begin_array(&w);
+	hvo_int_json_key(&w, "files");
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_uint(&w, "total", p->nentries);
+	hvo_int_json_kv_uint(&w, "digests_ok", p->digests_ok);
+	hvo_int_json_kv_uint(&w, "digests_mismatch", p->digests_bad);
+	hvo_int_json_kv_uint(&w, "digests_none", p->digests_none);
+	hvo_int_json_kv_uint(&w, "payloads_missing", p->payloads_missing);
+	hvo_int_json_kv_uint(&w, "unaccounted", p->unaccounted);
+	hvo_int_json_key(&w, "entries");
+	hvo_int_json_begin_array(&w);
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct pkg_entry *e = &p->entries[i];
-		json_begin_object(&w);
-		json_kv_string(&w, "name", e->name);
-		json_kv_uint(&w, "size", e->size);
-		json_kv_string(&w, "role", role_name(e->role));
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "name", e->name);
+		hvo_int_json_kv_uint(&w, "size", e->size);
+		hvo_int_json_kv_string(&w, "role", role_name(e->role));
 		if (e->file) {
-			json_kv_string(&w, "digest",
-				       digest_name(e->file->digest));
+			hvo_int_json_kv_string(&w, "digest",
+					       digest_name(e->file->digest));
 			char hexbuf[HVO_SHA256_HEX_LEN + 1];
-			hvo_sha256_hex(e->file->actual_sha256, hexbuf);
-			json_kv_string(&w, "sha256", hexbuf);
+			hvo_int_sha256_hex(e->file->actual_sha256, hexbuf);
+			hvo_int_json_kv_string(&w, "sha256", hexbuf);
 		}
-		json_end_object(&w);
+		hvo_int_json_end_object(&w);
 	}
-	json_end_array(&w);
-	json_end_object(&w);
-	json_end_object(&w);
+	hvo_int_json_end_array(&w);
+	hvo_int_json_end_object(&w);
+	hvo_int_json_end_object(&w);
 	return cli_json_end(ctx, &w, rc);
 }
 
@@ -1045,9 +1059,9 @@ static enum hvo_exit cmd_package_key(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "key", key);
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "key", key);
+		hvo_int_json_end_object(&w);
 		rc = cli_json_end(ctx, &w, rc);
 	} else {
 		printf("%s\n", key);

@@ -133,8 +133,7 @@ static enum hvo_exit fail(struct cli_ctx *ctx, const char *object,
 			  struct reg_hive *h, int rc)
 {
 	cli_error(ctx, object, "%s",
-		  h && *reg_last_error(h) ? reg_last_error(h)
-					  : reg_strerror(rc));
+		  h && *reg_errmsg(h) ? reg_errmsg(h) : reg_strerror(rc));
 	return reg_exit_class(rc);
 }
 
@@ -186,7 +185,7 @@ static enum hvo_exit settle_logs(struct cli_ctx *ctx, const char *path,
 			cli_error(ctx, path,
 				  "written, but its replayed logs could not be "
 				  "emptied: %s",
-				  reg_last_error(h));
+				  reg_errmsg(h));
 			return HVO_EXIT_FAILED;
 		}
 		cli_info(ctx, "%s: its logs were replayed into it and emptied",
@@ -218,12 +217,12 @@ static enum hvo_exit finish_edit(struct cli_ctx *ctx, const char *path,
 	if (x == HVO_EXIT_OK && ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "hive", path);
-		json_kv_string(&w, "status", "ok");
-		json_kv_string(&w, "key", key);
-		json_kv_string(&w, "value", value);
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "hive", path);
+		hvo_int_json_kv_string(&w, "status", "ok");
+		hvo_int_json_kv_string(&w, "key", key);
+		hvo_int_json_kv_string(&w, "value", value);
+		hvo_int_json_end_object(&w);
 		x = cli_json_end(ctx, &w, x);
 	}
 	reg_close(h);
@@ -291,11 +290,11 @@ static void print_value(const struct reg_value *v)
 
 static void json_value(struct json_writer *w, const struct reg_value *v)
 {
-	json_begin_object(w);
-	json_kv_string(w, "name", v->name);
-	json_kv_string(w, "type", reg_type_name(v->type));
-	json_kv_uint(w, "type_number", v->type);
-	json_kv_uint(w, "size", v->len);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "name", v->name);
+	hvo_int_json_kv_string(w, "type", reg_type_name(v->type));
+	hvo_int_json_kv_uint(w, "type_number", v->type);
+	hvo_int_json_kv_uint(w, "size", v->len);
 	char *s;
 	char **strs;
 	size_t n;
@@ -303,19 +302,19 @@ static void json_value(struct json_writer *w, const struct reg_value *v)
 	uint64_t qw;
 	bool exact = reg_value_is_exact(v);
 	if (exact && reg_value_string(v, &s) == 0) {
-		json_kv_string(w, "data", s);
+		hvo_int_json_kv_string(w, "data", s);
 		free(s);
 	} else if (exact && reg_value_multi(v, &strs, &n) == 0) {
-		json_key(w, "data");
-		json_begin_array(w);
+		hvo_int_json_key(w, "data");
+		hvo_int_json_begin_array(w);
 		for (size_t i = 0; i < n; i++)
-			json_string(w, strs[i]);
-		json_end_array(w);
+			hvo_int_json_string(w, strs[i]);
+		hvo_int_json_end_array(w);
 		reg_names_free(strs, n);
 	} else if (exact && reg_value_dword(v, &dw) == 0) {
-		json_kv_uint(w, "data", dw);
+		hvo_int_json_kv_uint(w, "data", dw);
 	} else if (exact && reg_value_qword(v, &qw) == 0) {
-		json_kv_uint(w, "data", qw);
+		hvo_int_json_kv_uint(w, "data", qw);
 	} else {
 		/* Not representable exactly as text or a number: the bytes. */
 		char *hex = malloc(v->len * 2 + 1);
@@ -324,10 +323,10 @@ static void json_value(struct json_writer *w, const struct reg_value *v)
 				snprintf(hex + 2 * i, 3, "%02x", v->data[i]);
 			hex[2 * v->len] = '\0';
 		}
-		json_kv_string(w, "hex", hex ? hex : "");
+		hvo_int_json_kv_string(w, "hex", hex ? hex : "");
 		free(hex);
 	}
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 /* ---- reg check ---- */
@@ -371,58 +370,62 @@ static enum hvo_exit reg_check(struct cli_ctx *ctx, int argc, char **argv)
 	else if (in->state == REG_STATE_DIRTY_NO_LOGS)
 		x = HVO_EXIT_REFUSED;
 	if (x != HVO_EXIT_OK)
-		cli_error(ctx, path, "%s",
-			  rc ? reg_last_error(h) : in->problem);
+		cli_error(ctx, path, "%s", rc ? reg_errmsg(h) : in->problem);
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "hive", path);
-		json_kv_string(&w, "state", reg_state_name(in->state));
-		json_kv_bool(&w, "writable", in->state == REG_STATE_CLEAN);
-		json_kv_string(&w, "problem", in->problem);
-		json_kv_uint(&w, "file_size", in->file_size);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "hive", path);
+		hvo_int_json_kv_string(&w, "state", reg_state_name(in->state));
+		hvo_int_json_kv_bool(&w, "writable",
+				     in->state == REG_STATE_CLEAN);
+		hvo_int_json_kv_string(&w, "problem", in->problem);
+		hvo_int_json_kv_uint(&w, "file_size", in->file_size);
 		char ver[32];
 		snprintf(ver, sizeof(ver), "%u.%u", in->major, in->minor);
-		json_kv_string(&w, "version", ver);
-		json_kv_uint(&w, "sequence1", in->seq1);
-		json_kv_uint(&w, "sequence2", in->seq2);
-		json_kv_bool(&w, "checksum_ok", in->checksum_ok);
-		json_kv_uint(&w, "hbins_size", in->hbins_size);
-		json_kv_string(&w, "root", in->root_name);
-		json_kv_uint(&w, "keys", in->nkeys);
-		json_kv_uint(&w, "values", in->nvalues);
-		json_key(&w, "logs");
-		json_begin_array(&w);
+		hvo_int_json_kv_string(&w, "version", ver);
+		hvo_int_json_kv_uint(&w, "sequence1", in->seq1);
+		hvo_int_json_kv_uint(&w, "sequence2", in->seq2);
+		hvo_int_json_kv_bool(&w, "checksum_ok", in->checksum_ok);
+		hvo_int_json_kv_uint(&w, "hbins_size", in->hbins_size);
+		hvo_int_json_kv_string(&w, "root", in->root_name);
+		hvo_int_json_kv_uint(&w, "keys", in->nkeys);
+		hvo_int_json_kv_uint(&w, "values", in->nvalues);
+		hvo_int_json_key(&w, "logs");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < in->nlogs; i++) {
 			const struct reg_log_info *l = &in->logs[i];
-			json_begin_object(&w);
-			json_kv_string(&w, "path", l->path);
-			json_kv_string(&w, "format",
-				       reg_log_kind_name(l->kind));
-			json_kv_uint(&w, "sequence", l->seq);
-			json_kv_uint(&w, "entries", l->entries);
-			json_kv_uint(&w, "first_sequence", l->first_seq);
-			json_kv_uint(&w, "last_sequence", l->last_seq);
-			json_kv_uint(&w, "applied", l->applied);
-			json_kv_string(&w, "problem", l->problem);
-			json_end_object(&w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "path", l->path);
+			hvo_int_json_kv_string(&w, "format",
+					       reg_log_kind_name(l->kind));
+			hvo_int_json_kv_uint(&w, "sequence", l->seq);
+			hvo_int_json_kv_uint(&w, "entries", l->entries);
+			hvo_int_json_kv_uint(&w, "first_sequence",
+					     l->first_seq);
+			hvo_int_json_kv_uint(&w, "last_sequence", l->last_seq);
+			hvo_int_json_kv_uint(&w, "applied", l->applied);
+			hvo_int_json_kv_string(&w, "problem", l->problem);
+			hvo_int_json_end_object(&w);
 		}
-		json_end_array(&w);
-		json_key(&w, "recovery");
+		hvo_int_json_end_array(&w);
+		hvo_int_json_key(&w, "recovery");
 		if (in->state == REG_STATE_DIRTY_RECOVERABLE) {
-			json_begin_object(&w);
-			json_kv_string(&w, "format",
-				       in->recovery_new_format ? "new" : "old");
-			json_kv_uint(&w, "applied", in->recovery_applied);
-			json_kv_uint(&w, "last_sequence",
-				     in->recovery_last_seq);
-			json_kv_uint(&w, "result_sequence", in->recovered_seq);
-			json_end_object(&w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "format",
+					       in->recovery_new_format ? "new"
+								       : "old");
+			hvo_int_json_kv_uint(&w, "applied",
+					     in->recovery_applied);
+			hvo_int_json_kv_uint(&w, "last_sequence",
+					     in->recovery_last_seq);
+			hvo_int_json_kv_uint(&w, "result_sequence",
+					     in->recovered_seq);
+			hvo_int_json_end_object(&w);
 		} else {
-			json_null(&w);
+			hvo_int_json_null(&w);
 		}
-		json_end_object(&w);
+		hvo_int_json_end_object(&w);
 		reg_close(h);
 		return cli_json_end(ctx, &w, x);
 	}
@@ -513,19 +516,22 @@ static enum hvo_exit reg_recover(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "hive", path);
-		json_kv_string(&w, "status", status);
-		json_kv_string(&w, "output",
-			       strcmp(status, "clean") == 0
-				       ? NULL
-				       : (o.in_place ? path : o.output));
-		json_kv_uint(&w, "applied", in->recovery_applied);
-		json_kv_uint(&w, "last_sequence", in->recovery_last_seq);
-		json_kv_uint(&w, "result_sequence", in->recovered_seq);
-		json_kv_bool(&w, "logs_emptied",
-			     reg_logs_after_commit(h) == REG_LOGS_RESET);
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "hive", path);
+		hvo_int_json_kv_string(&w, "status", status);
+		hvo_int_json_kv_string(
+			&w, "output",
+			strcmp(status, "clean") == 0
+				? NULL
+				: (o.in_place ? path : o.output));
+		hvo_int_json_kv_uint(&w, "applied", in->recovery_applied);
+		hvo_int_json_kv_uint(&w, "last_sequence",
+				     in->recovery_last_seq);
+		hvo_int_json_kv_uint(&w, "result_sequence", in->recovered_seq);
+		hvo_int_json_kv_bool(&w, "logs_emptied",
+				     reg_logs_after_commit(h) ==
+					     REG_LOGS_RESET);
+		hvo_int_json_end_object(&w);
 		reg_close(h);
 		return cli_json_end(ctx, &w, x);
 	}
@@ -585,12 +591,12 @@ static enum hvo_exit reg_get(struct cli_ctx *ctx, int argc, char **argv)
 			x = fail(ctx, path, h, rc);
 		} else if (ctx->json) {
 			cli_json_begin(ctx, &w);
-			json_begin_object(&w);
-			json_kv_string(&w, "hive", path);
-			json_kv_string(&w, "key", key);
-			json_key(&w, "value");
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "hive", path);
+			hvo_int_json_kv_string(&w, "key", key);
+			hvo_int_json_key(&w, "value");
 			json_value(&w, v);
-			json_end_object(&w);
+			hvo_int_json_end_object(&w);
 			x = cli_json_end(ctx, &w, HVO_EXIT_OK);
 		} else {
 			print_value(v);
@@ -610,20 +616,20 @@ static enum hvo_exit reg_get(struct cli_ctx *ctx, int argc, char **argv)
 		x = fail(ctx, path, h, rc);
 	} else if (ctx->json) {
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "hive", path);
-		json_kv_string(&w, "key", key);
-		json_key(&w, "values");
-		json_begin_array(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "hive", path);
+		hvo_int_json_kv_string(&w, "key", key);
+		hvo_int_json_key(&w, "values");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < nv; i++)
 			json_value(&w, &vals[i]);
-		json_end_array(&w);
-		json_key(&w, "subkeys");
-		json_begin_array(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_key(&w, "subkeys");
+		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < nk; i++)
-			json_string(&w, kids[i]);
-		json_end_array(&w);
-		json_end_object(&w);
+			hvo_int_json_string(&w, kids[i]);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
 		x = cli_json_end(ctx, &w, HVO_EXIT_OK);
 	} else {
 		printf("%s\n", *key ? key : "\\");
@@ -888,12 +894,12 @@ static enum hvo_exit reg_import_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		if (ctx->json) {
 			struct json_writer w;
 			cli_json_begin(ctx, &w);
-			json_begin_object(&w);
-			json_kv_string(&w, "hive", a[0]);
-			json_kv_string(&w, "status", "ok");
-			json_kv_string(&w, "file", a[1]);
-			json_kv_uint(&w, "operations", nops);
-			json_end_object(&w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "hive", a[0]);
+			hvo_int_json_kv_string(&w, "status", "ok");
+			hvo_int_json_kv_string(&w, "file", a[1]);
+			hvo_int_json_kv_uint(&w, "operations", nops);
+			hvo_int_json_end_object(&w);
 			x = cli_json_end(ctx, &w, x);
 		} else {
 			cli_info(ctx, "%s: %zu operations from %s applied",
@@ -936,14 +942,14 @@ static int json_export_key(struct json_export *je, const char *key,
 	int rc = reg_list_values(je->h, key, &vals, &nv);
 	if (rc)
 		return rc;
-	json_begin_object(je->w);
-	json_kv_string(je->w, "key", key);
-	json_key(je->w, "values");
-	json_begin_array(je->w);
+	hvo_int_json_begin_object(je->w);
+	hvo_int_json_kv_string(je->w, "key", key);
+	hvo_int_json_key(je->w, "values");
+	hvo_int_json_begin_array(je->w);
 	for (size_t i = 0; i < nv; i++)
 		json_value(je->w, &vals[i]);
-	json_end_array(je->w);
-	json_end_object(je->w);
+	hvo_int_json_end_array(je->w);
+	hvo_int_json_end_object(je->w);
 	reg_values_free(vals, nv);
 	char **kids;
 	size_t nk;
@@ -995,14 +1001,14 @@ static enum hvo_exit reg_export_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		} else {
 			struct json_writer w;
 			cli_json_begin(ctx, &w);
-			json_begin_object(&w);
-			json_kv_string(&w, "hive", a[0]);
-			json_key(&w, "keys");
-			json_begin_array(&w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "hive", a[0]);
+			hvo_int_json_key(&w, "keys");
+			hvo_int_json_begin_array(&w);
 			struct json_export je = { .h = h, .w = &w };
 			rc = json_export_key(&je, key, 0);
-			json_end_array(&w);
-			json_end_object(&w);
+			hvo_int_json_end_array(&w);
+			hvo_int_json_end_object(&w);
 			if (rc)
 				x = fail(ctx, a[0], h, rc);
 			x = cli_json_end(ctx, &w, x);
@@ -1028,13 +1034,13 @@ static enum hvo_exit reg_export_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			x = fail(ctx, a[0], h, rc);
 		} else {
 			struct hvo_atomic_file af;
-			int e = hvo_atomic_open(o.output, 0644, &af);
+			int e = hvo_int_atomic_open(o.output, 0644, &af);
 			if (e == 0) {
-				e = hvo_write_all(af.fd, text, tlen);
+				e = hvo_int_write_all(af.fd, text, tlen);
 				if (e)
-					hvo_atomic_abort(&af);
+					hvo_int_atomic_abort(&af);
 				else
-					e = hvo_atomic_commit(&af);
+					e = hvo_int_atomic_commit(&af);
 			}
 			if (e) {
 				cli_error(ctx, o.output, "cannot write: %s",

@@ -229,55 +229,57 @@ static void info_json(struct json_writer *w, const struct vhdx_image *img)
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	char g[37];
-	json_begin_object(w);
-	json_kv_string(w, "path", vhdx_path(img));
-	json_kv_string(w, "type", type_name(in.type));
-	json_kv_uint(w, "virtual_size", in.virtual_size);
-	json_kv_uint(w, "block_size", in.block_size);
-	json_kv_uint(w, "logical_sector_size", in.logical_sector_size);
-	json_kv_uint(w, "physical_sector_size", in.physical_sector_size);
-	json_kv_uint(w, "chunk_ratio", in.chunk_ratio);
-	json_kv_uint(w, "payload_blocks", in.payload_blocks);
-	json_kv_bool(w, "leave_block_allocated", in.leave_block_allocated);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "path", vhdx_path(img));
+	hvo_int_json_kv_string(w, "type", type_name(in.type));
+	hvo_int_json_kv_uint(w, "virtual_size", in.virtual_size);
+	hvo_int_json_kv_uint(w, "block_size", in.block_size);
+	hvo_int_json_kv_uint(w, "logical_sector_size", in.logical_sector_size);
+	hvo_int_json_kv_uint(w, "physical_sector_size",
+			     in.physical_sector_size);
+	hvo_int_json_kv_uint(w, "chunk_ratio", in.chunk_ratio);
+	hvo_int_json_kv_uint(w, "payload_blocks", in.payload_blocks);
+	hvo_int_json_kv_bool(w, "leave_block_allocated",
+			     in.leave_block_allocated);
 	guid_text(&in.virtual_disk_id, g);
-	json_kv_string(w, "virtual_disk_id", g);
-	json_kv_string(w, "creator", in.creator);
-	json_kv_uint(w, "file_size", in.file_size);
-	json_key(w, "header");
-	json_begin_object(w);
-	json_kv_int(w, "current", in.current_header);
-	json_kv_uint(w, "sequence", in.header_sequence);
+	hvo_int_json_kv_string(w, "virtual_disk_id", g);
+	hvo_int_json_kv_string(w, "creator", in.creator);
+	hvo_int_json_kv_uint(w, "file_size", in.file_size);
+	hvo_int_json_key(w, "header");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_int(w, "current", in.current_header);
+	hvo_int_json_kv_uint(w, "sequence", in.header_sequence);
 	guid_text(&in.file_write_guid, g);
-	json_kv_string(w, "file_write_guid", g);
+	hvo_int_json_kv_string(w, "file_write_guid", g);
 	guid_text(&in.data_write_guid, g);
-	json_kv_string(w, "data_write_guid", g);
+	hvo_int_json_kv_string(w, "data_write_guid", g);
 	guid_text(&in.log_guid, g);
-	json_kv_string(w, "log_guid", g);
-	json_end_object(w);
-	json_key(w, "log");
-	json_begin_object(w);
-	json_kv_uint(w, "offset", in.log_offset);
-	json_kv_uint(w, "length", in.log_length);
-	json_kv_string(w, "state", log_state_name(in.log_state));
-	json_kv_uint(w, "entries_replayed", in.log_entries_replayed);
-	json_kv_uint(w, "head_sequence", in.log_head_sequence);
-	json_end_object(w);
-	json_key(w, "regions");
-	json_begin_object(w);
-	json_kv_uint(w, "bat_offset", in.bat_offset);
-	json_kv_uint(w, "bat_length", in.bat_length);
-	json_kv_uint(w, "metadata_offset", in.metadata_offset);
-	json_kv_uint(w, "metadata_length", in.metadata_length);
-	json_end_object(w);
+	hvo_int_json_kv_string(w, "log_guid", g);
+	hvo_int_json_end_object(w);
+	hvo_int_json_key(w, "log");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "offset", in.log_offset);
+	hvo_int_json_kv_uint(w, "length", in.log_length);
+	hvo_int_json_kv_string(w, "state", log_state_name(in.log_state));
+	hvo_int_json_kv_uint(w, "entries_replayed", in.log_entries_replayed);
+	hvo_int_json_kv_uint(w, "head_sequence", in.log_head_sequence);
+	hvo_int_json_end_object(w);
+	hvo_int_json_key(w, "regions");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "bat_offset", in.bat_offset);
+	hvo_int_json_kv_uint(w, "bat_length", in.bat_length);
+	hvo_int_json_kv_uint(w, "metadata_offset", in.metadata_offset);
+	hvo_int_json_kv_uint(w, "metadata_length", in.metadata_length);
+	hvo_int_json_end_object(w);
 	if (in.has_parent) {
-		json_key(w, "parent_locator");
-		json_begin_object(w);
+		hvo_int_json_key(w, "parent_locator");
+		hvo_int_json_begin_object(w);
 		const char *k, *v;
 		for (size_t i = 0; vhdx_parent_locator(img, i, &k, &v); i++)
-			json_kv_string(w, k, v);
-		json_end_object(w);
+			hvo_int_json_kv_string(w, k, v);
+		hvo_int_json_end_object(w);
 	}
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 static void info_text(const struct vhdx_image *img)
@@ -351,17 +353,17 @@ static enum hvo_exit vhdx_info(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "status", "ok");
-		json_key(&w, "image");
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "status", "ok");
+		hvo_int_json_key(&w, "image");
 		info_json(&w, img);
-		json_key(&w, "chain");
-		json_begin_array(&w);
+		hvo_int_json_key(&w, "chain");
+		hvo_int_json_begin_array(&w);
 		for (const struct vhdx_image *p = vhdx_parent(img); p;
 		     p = vhdx_parent(p))
 			info_json(&w, p);
-		json_end_array(&w);
-		json_end_object(&w);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
 		ex = cli_json_end(ctx, &w, HVO_EXIT_OK);
 	} else {
 		info_text(img);
@@ -392,11 +394,11 @@ const char cmd_vhdx_check_help[] =
 static void json_strings(struct json_writer *w, const char *key,
 			 char *const *list, size_t n)
 {
-	json_key(w, key);
-	json_begin_array(w);
+	hvo_int_json_key(w, key);
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < n && i <= 100; i++)
-		json_string(w, list[i]);
-	json_end_array(w);
+		hvo_int_json_string(w, list[i]);
+	hvo_int_json_end_array(w);
 }
 
 static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
@@ -439,10 +441,10 @@ static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json && (r == VHDX_OK || ex == HVO_EXIT_CORRUPT)) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "image", path);
-		json_kv_string(&w, "status",
-			       ex == HVO_EXIT_OK ? "ok" : "corrupt");
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "image", path);
+		hvo_int_json_kv_string(&w, "status",
+				       ex == HVO_EXIT_OK ? "ok" : "corrupt");
 		if (r != VHDX_OK) {
 			char *msg = err.msg;
 			json_strings(&w, "problems", &msg, 1);
@@ -452,38 +454,40 @@ static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
 				     rep.nproblems);
 			json_strings(&w, "warnings", rep.warnings,
 				     rep.nwarnings);
-			json_key(&w, "blocks");
-			json_begin_object(&w);
-			json_kv_uint(&w, "fully_present",
-				     rep.blocks_fully_present);
-			json_kv_uint(&w, "partially_present",
-				     rep.blocks_partially_present);
-			json_kv_uint(&w, "not_present", rep.blocks_not_present);
-			json_kv_uint(&w, "zero", rep.blocks_zero);
-			json_kv_uint(&w, "unmapped", rep.blocks_unmapped);
-			json_kv_uint(&w, "sector_bitmaps",
-				     rep.sector_bitmap_blocks);
-			json_end_object(&w);
-			json_kv_uint(&w, "unreferenced_bytes",
-				     rep.unreferenced_bytes);
+			hvo_int_json_key(&w, "blocks");
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_uint(&w, "fully_present",
+					     rep.blocks_fully_present);
+			hvo_int_json_kv_uint(&w, "partially_present",
+					     rep.blocks_partially_present);
+			hvo_int_json_kv_uint(&w, "not_present",
+					     rep.blocks_not_present);
+			hvo_int_json_kv_uint(&w, "zero", rep.blocks_zero);
+			hvo_int_json_kv_uint(&w, "unmapped",
+					     rep.blocks_unmapped);
+			hvo_int_json_kv_uint(&w, "sector_bitmaps",
+					     rep.sector_bitmap_blocks);
+			hvo_int_json_end_object(&w);
+			hvo_int_json_kv_uint(&w, "unreferenced_bytes",
+					     rep.unreferenced_bytes);
 			struct vhdx_info in;
 			vhdx_get_info(img, &in);
-			json_key(&w, "log");
-			json_begin_object(&w);
-			json_kv_string(&w, "state",
-				       log_state_name(in.log_state));
-			json_kv_uint(&w, "entries_replayed",
-				     in.log_entries_replayed);
-			json_kv_uint(&w, "stale_entries",
-				     rep.stale_log_entries);
-			json_end_object(&w);
+			hvo_int_json_key(&w, "log");
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "state",
+					       log_state_name(in.log_state));
+			hvo_int_json_kv_uint(&w, "entries_replayed",
+					     in.log_entries_replayed);
+			hvo_int_json_kv_uint(&w, "stale_entries",
+					     rep.stale_log_entries);
+			hvo_int_json_end_object(&w);
 			unsigned depth = 0;
 			for (const struct vhdx_image *p = vhdx_parent(img); p;
 			     p = vhdx_parent(p))
 				depth++;
-			json_kv_uint(&w, "parents", depth);
+			hvo_int_json_kv_uint(&w, "parents", depth);
 		}
-		json_end_object(&w);
+		hvo_int_json_end_object(&w);
 		ex = cli_json_end(ctx, &w, ex);
 	} else if (r == VHDX_OK) {
 		for (size_t i = 0; i < rep.nproblems && i <= 100; i++)
@@ -547,13 +551,14 @@ static enum hvo_exit vhdx_replay(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "image", path);
-		json_kv_string(&w, "status", "ok");
-		json_kv_string(&w, "log", log_state_name(in.log_state));
-		json_kv_uint(&w, "entries_replayed", in.log_entries_replayed);
-		json_kv_uint(&w, "head_sequence", in.log_head_sequence);
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "image", path);
+		hvo_int_json_kv_string(&w, "status", "ok");
+		hvo_int_json_kv_string(&w, "log", log_state_name(in.log_state));
+		hvo_int_json_kv_uint(&w, "entries_replayed",
+				     in.log_entries_replayed);
+		hvo_int_json_kv_uint(&w, "head_sequence", in.log_head_sequence);
+		hvo_int_json_end_object(&w);
 		return cli_json_end(ctx, &w, HVO_EXIT_OK);
 	}
 	if (replayed)
@@ -687,11 +692,11 @@ static enum hvo_exit vhdx_create_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "image", path);
-		json_kv_string(&w, "status", "created");
-		json_kv_string(&w, "type", type_name(cs.o.type));
-		json_end_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "image", path);
+		hvo_int_json_kv_string(&w, "status", "created");
+		hvo_int_json_kv_string(&w, "type", type_name(cs.o.type));
+		hvo_int_json_end_object(&w);
 		return cli_json_end(ctx, &w, HVO_EXIT_OK);
 	}
 	cli_info(ctx, "%s: created (%s)", path, type_name(cs.o.type));
@@ -774,7 +779,7 @@ static int copy_direct(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off,
 			continue;
 		if (n <= 0)
 			return n < 0 ? errno : EIO;
-		int e = hvo_pwrite_all(out_fd, *buf, (size_t)n, out_off);
+		int e = hvo_int_pwrite_all(out_fd, *buf, (size_t)n, out_off);
 		if (e != 0)
 			return e;
 		in_off += (uint64_t)n;
@@ -813,7 +818,7 @@ static int splice_out(int in_fd, uint64_t in_off, int out_fd, uint64_t len,
 			continue;
 		if (n <= 0)
 			return n < 0 ? errno : EIO;
-		int e = hvo_write_all(out_fd, buf, (size_t)n);
+		int e = hvo_int_write_all(out_fd, buf, (size_t)n);
 		if (e != 0)
 			return e;
 		in_off += (uint64_t)n;
@@ -933,7 +938,7 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 				size_t n = x.length - z > READ_BUFFER
 						   ? READ_BUFFER
 						   : (size_t)(x.length - z);
-				werr = hvo_write_all(out, zeros, n);
+				werr = hvo_int_write_all(out, zeros, n);
 				z += n;
 			}
 		} else if (x.direct && seekable && x.image) {
@@ -965,7 +970,7 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 							werr = errno;
 					}
 				} else {
-					werr = hvo_write_all(out, buf, n);
+					werr = hvo_int_write_all(out, buf, n);
 				}
 				k += n;
 			}
@@ -1091,12 +1096,12 @@ static enum hvo_exit vhdx_write_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		if (ctx->json) {
 			struct json_writer w;
 			cli_json_begin(ctx, &w);
-			json_begin_object(&w);
-			json_kv_string(&w, "image", path);
-			json_kv_string(&w, "status", "ok");
-			json_kv_uint(&w, "offset", rs.offset);
-			json_kv_uint(&w, "bytes_written", total);
-			json_end_object(&w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "image", path);
+			hvo_int_json_kv_string(&w, "status", "ok");
+			hvo_int_json_kv_uint(&w, "offset", rs.offset);
+			hvo_int_json_kv_uint(&w, "bytes_written", total);
+			hvo_int_json_end_object(&w);
 			return cli_json_end(ctx, &w, ex);
 		}
 		cli_info(ctx, "%s: wrote %" PRIu64 " bytes at offset %" PRIu64,

@@ -56,11 +56,11 @@ static void print_version(struct cli_ctx *ctx)
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
-		json_begin_object(&w);
-		json_kv_string(&w, "name", PACKAGE_NAME);
-		json_kv_string(&w, "version", PACKAGE_VERSION);
-		json_key(&w, "built_with");
-		json_begin_object(&w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "name", PACKAGE_NAME);
+		hvo_int_json_kv_string(&w, "version", PACKAGE_VERSION);
+		hvo_int_json_key(&w, "built_with");
+		hvo_int_json_begin_object(&w);
 		const char *p = deps;
 		while (*p) {
 			const char *eq = strchr(p, '=');
@@ -71,12 +71,13 @@ static void print_version(struct cli_ctx *ctx)
 				break;
 			char key[64];
 			snprintf(key, sizeof(key), "%.*s", (int)(eq - p), p);
-			json_key(&w, key);
-			json_string_len(&w, eq + 1, (size_t)(sp - eq - 1));
+			hvo_int_json_key(&w, key);
+			hvo_int_json_string_len(&w, eq + 1,
+						(size_t)(sp - eq - 1));
 			p = *sp ? sp + 1 : sp;
 		}
-		json_end_object(&w);
-		json_end_object(&w);
+		hvo_int_json_end_object(&w);
+		hvo_int_json_end_object(&w);
 		cli_json_end(ctx, &w, HVO_EXIT_OK);
 		return;
 	}
@@ -200,19 +201,19 @@ const struct cli_command cli_help_command = {
 static void json_error_report(struct cli_ctx *ctx, enum hvo_exit rc)
 {
 	struct json_writer w;
-	json_init(&w, stdout, true);
-	json_begin_object(&w);
-	json_kv_string(&w, "command", ctx->command);
-	json_kv_string(&w, "status", "error");
-	json_kv_int(&w, "exit_code", rc);
-	json_kv_string(&w, "exit_meaning", hvo_exit_describe(rc));
-	json_key(&w, "errors");
-	json_begin_array(&w);
+	hvo_int_json_init(&w, stdout, true);
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_string(&w, "command", ctx->command);
+	hvo_int_json_kv_string(&w, "status", "error");
+	hvo_int_json_kv_int(&w, "exit_code", rc);
+	hvo_int_json_kv_string(&w, "exit_meaning", hvo_exit_describe(rc));
+	hvo_int_json_key(&w, "errors");
+	hvo_int_json_begin_array(&w);
 	for (int i = 0; i < ctx->nerrors; i++)
-		json_string(&w, ctx->errors[i]);
-	json_end_array(&w);
-	json_end_object(&w);
-	json_finish(&w);
+		hvo_int_json_string(&w, ctx->errors[i]);
+	hvo_int_json_end_array(&w);
+	hvo_int_json_end_object(&w);
+	hvo_int_json_finish(&w);
 }
 
 static enum hvo_exit finish(struct cli_ctx *ctx, enum hvo_exit rc)

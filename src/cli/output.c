@@ -9,14 +9,14 @@
 
 void cli_json_begin(struct cli_ctx *ctx, struct json_writer *w)
 {
-	json_init(w, stdout, true);
+	hvo_int_json_init(w, stdout, true);
 	ctx->json_written = true;
 }
 
 enum hvo_exit cli_json_end(struct cli_ctx *ctx, struct json_writer *w,
 			   enum hvo_exit rc)
 {
-	int e = json_finish(w);
+	int e = hvo_int_json_finish(w);
 	if (e != 0) {
 		cli_error(ctx, "standard output", "cannot write JSON: %s",
 			  strerror(e));

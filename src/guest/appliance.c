@@ -118,7 +118,7 @@ static int session_fail(struct guest_session *s, int err, const char *fmt, ...)
 static int g_class(guestfs_h *g)
 {
 	int e = guestfs_last_errno(g);
-	return e != 0 ? guest_errno_class(e) : GUEST_E_IO;
+	return e != 0 ? guest_int_errno_class(e) : GUEST_E_IO;
 }
 
 static const char *g_msg(guestfs_h *g)
@@ -325,13 +325,13 @@ static int resolve_in(struct guest_fs *fs, const char *path, bool must_exist,
 		if (exists_ret)
 			*exists_ret = true;
 		return *full_ret ? GUEST_OK
-				 : guest_fs_fail(fs, GUEST_E_NOMEM,
-						 "out of memory");
+				 : guest_int_fs_fail(fs, GUEST_E_NOMEM,
+						     "out of memory");
 	}
 	char *copy = strdup(path);
 	if (copy == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+					 path);
 	char *slash = strrchr(copy, '/');
 	const char *base = slash ? slash + 1 : copy;
 	if (slash)
@@ -339,22 +339,22 @@ static int resolve_in(struct guest_fs *fs, const char *path, bool must_exist,
 	struct app_dir *d = dir_get(a, slash ? copy : (char *)"");
 	if (d == NULL) {
 		free(copy);
-		return guest_fs_fail(fs, GUEST_E_NOENT,
-				     "%s: no such file or directory", path);
+		return guest_int_fs_fail(fs, GUEST_E_NOENT,
+					 "%s: no such file or directory", path);
 	}
 	ssize_t k = dir_find(d, base);
 	if (must_exist && k < 0) {
 		free(copy);
-		return guest_fs_fail(fs, GUEST_E_NOENT,
-				     "%s: no such file or directory", path);
+		return guest_int_fs_fail(fs, GUEST_E_NOENT,
+					 "%s: no such file or directory", path);
 	}
 	int r = asprintf(full_ret, "%s/%s", d->real,
 			 k >= 0 ? d->names[k] : base);
 	free(copy);
 	if (r < 0) {
 		*full_ret = NULL;
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+					 path);
 	}
 	if (exists_ret)
 		*exists_ret = k >= 0;
@@ -422,8 +422,8 @@ static int app_resolve(struct guest_fs *fs, const char *path,
 	*real_ret = strdup(rel);
 	free(full);
 	if (*real_ret == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+					 path);
 	return GUEST_OK;
 }
 
@@ -445,7 +445,8 @@ static int stat_full(struct guest_fs *fs, const char *path, const char *full,
 	guestfs_h *g = A(fs)->s->g;
 	struct guestfs_statns *sn = guestfs_lstatns(g, full);
 	if (sn == NULL)
-		return guest_fs_fail(fs, g_class(g), "%s: %s", path, g_msg(g));
+		return guest_int_fs_fail(fs, g_class(g), "%s: %s", path,
+					 g_msg(g));
 	st->type = mode_type(sn->st_mode);
 	st->size = sn->st_size < 0 ? 0 : (uint64_t)sn->st_size;
 	guestfs_free_statns(sn);
@@ -481,8 +482,8 @@ static int resolve_file(struct guest_fs *fs, const char *path, char **full_ret,
 	struct guest_stat st;
 	r = stat_full(fs, path, *full_ret, &st);
 	if (r == GUEST_OK && st.type != GUEST_FT_FILE)
-		r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: not a regular file",
-				  path);
+		r = guest_int_fs_fail(fs, GUEST_E_ISDIR,
+				      "%s: not a regular file", path);
 	if (r != GUEST_OK) {
 		free(*full_ret);
 		*full_ret = NULL;
@@ -530,7 +531,7 @@ static int read_pieces(guestfs_h *g, const char *full,
 
 static int sink_sha256(void *ctx, const void *p, size_t n)
 {
-	hvo_sha256_update(ctx, p, n);
+	hvo_int_sha256_update(ctx, p, n);
 	return 0;
 }
 
@@ -539,10 +540,10 @@ static int hash_full(guestfs_h *g, const char *full, uint8_t out[32],
 		     uint64_t *size_ret)
 {
 	struct hvo_sha256 ctx;
-	hvo_sha256_init(&ctx);
+	hvo_int_sha256_init(&ctx);
 	if (read_pieces(g, full, sink_sha256, &ctx, size_ret) != 0)
 		return -1;
-	hvo_sha256_final(&ctx, out);
+	hvo_int_sha256_final(&ctx, out);
 	return 0;
 }
 
@@ -580,9 +581,9 @@ static int app_read(struct guest_fs *fs, const char *path, size_t max,
 		return r;
 	if (size > max) {
 		free(full);
-		return guest_fs_fail(fs, GUEST_E_TOO_BIG,
-				     "%s: %llu bytes (the limit is %zu)", path,
-				     (unsigned long long)size, max);
+		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
+					 "%s: %llu bytes (the limit is %zu)",
+					 path, (unsigned long long)size, max);
 	}
 	/* The size stated is the usual size read: no growing. */
 	struct sink_buf b = { .max = max,
@@ -597,12 +598,13 @@ static int app_read(struct guest_fs *fs, const char *path, size_t max,
 	if (e != 0) {
 		free(b.buf);
 		if (e == GUEST_E_TOO_BIG)
-			return guest_fs_fail(fs, e, "%s: grew beyond %zu bytes",
-					     path, max);
+			return guest_int_fs_fail(
+				fs, e, "%s: grew beyond %zu bytes", path, max);
 		if (e == GUEST_E_NOMEM)
-			return guest_fs_fail(fs, e, "%s: out of memory", path);
-		return guest_fs_fail(fs, g_class(g), "%s: read: %s", path,
-				     g_msg(g));
+			return guest_int_fs_fail(fs, e, "%s: out of memory",
+						 path);
+		return guest_int_fs_fail(fs, g_class(g), "%s: read: %s", path,
+					 g_msg(g));
 	}
 	b.buf[b.len] = '\0';
 	*buf_ret = b.buf;
@@ -626,8 +628,8 @@ static int app_pread(struct guest_fs *fs, const char *path, uint64_t off,
 		char *p = guestfs_pread(g, full, (int)want,
 					(int64_t)(off + got), &n);
 		if (p == NULL) {
-			r = guest_fs_fail(fs, g_class(g), "%s: read: %s", path,
-					  g_msg(g));
+			r = guest_int_fs_fail(fs, g_class(g), "%s: read: %s",
+					      path, g_msg(g));
 			break;
 		}
 		if (n > want)
@@ -650,15 +652,15 @@ static int temp_beside(struct guest_fs *fs, const char *path, const char *full,
 {
 	const char *slash = strrchr(full, '/');
 	const char *base = slash ? slash + 1 : full;
-	char *tname = guest_tmp_name(base);
+	char *tname = guest_int_tmp_name(base);
 	char *tmp = NULL;
 	if (tname != NULL &&
 	    asprintf(&tmp, "%.*s/%s", (int)(base - full - 1), full, tname) < 0)
 		tmp = NULL;
 	free(tname);
 	if (tmp == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+					 path);
 	*tmp_ret = tmp;
 	return GUEST_OK;
 }
@@ -675,10 +677,10 @@ static int write_target(struct guest_fs *fs, const char *path, char **full_ret)
 		struct guest_stat st;
 		r = stat_full(fs, path, *full_ret, &st);
 		if (r == GUEST_OK && st.type != GUEST_FT_FILE)
-			r = guest_fs_fail(fs, GUEST_E_ISDIR,
-					  "%s: exists and is not a regular "
-					  "file",
-					  path);
+			r = guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					      "%s: exists and is not a regular "
+					      "file",
+					      path);
 		if (r != GUEST_OK) {
 			free(*full_ret);
 			*full_ret = NULL;
@@ -697,14 +699,14 @@ static int commit_temp(struct guest_fs *fs, const char *path, const char *tmp,
 {
 	guestfs_h *g = A(fs)->s->g;
 	if (guestfs_rename(g, tmp, full) != 0) {
-		int r = guest_fs_fail(fs, g_class(g), "%s: rename: %s", path,
-				      g_msg(g));
+		int r = guest_int_fs_fail(fs, g_class(g), "%s: rename: %s",
+					  path, g_msg(g));
 		guestfs_rm_f(g, tmp);
 		return r;
 	}
 	if (guestfs_sync(g) != 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: sync: %s", path,
-				     g_msg(g));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: sync: %s", path,
+					 g_msg(g));
 	return GUEST_OK;
 }
 
@@ -775,12 +777,12 @@ static int put_fail(struct guest_fs *fs, int e, const char *path,
 		    const char *host_path)
 {
 	if (e > 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
+					 strerror(e));
 	guestfs_h *g = A(fs)->s->g;
-	return guest_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
-			     host_path ? " from " : "",
-			     host_path ? host_path : "", g_msg(g));
+	return guest_int_fs_fail(fs, g_class(g), "%s: write%s%s: %s", path,
+				 host_path ? " from " : "",
+				 host_path ? host_path : "", g_msg(g));
 }
 
 /* The new content of an atomic replace (put_file()). */
@@ -836,8 +838,8 @@ static int app_mkdir(struct guest_fs *fs, const char *path)
 	if (r != GUEST_OK)
 		return r;
 	if (guestfs_mkdir(g, full) != 0) {
-		r = guest_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
-				  g_msg(g));
+		r = guest_int_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
+				      g_msg(g));
 	} else {
 		note_added(fs, path);
 		dir_new_empty(A(fs), path, full);
@@ -857,7 +859,8 @@ static int app_list(struct guest_fs *fs, const char *path, char ***names_ret,
 	char **list = guestfs_ls(g, full);
 	free(full);
 	if (list == NULL)
-		return guest_fs_fail(fs, g_class(g), "%s: %s", path, g_msg(g));
+		return guest_int_fs_fail(fs, g_class(g), "%s: %s", path,
+					 g_msg(g));
 	size_t n = 0;
 	while (list[n] != NULL)
 		n++;
@@ -881,8 +884,8 @@ static int app_rename(struct guest_fs *fs, const char *from, const char *to)
 		return r;
 	}
 	if (guestfs_rename(g, ffrom, fto) != 0) {
-		r = guest_fs_fail(fs, g_class(g), "rename %s to %s: %s", from,
-				  to, g_msg(g));
+		r = guest_int_fs_fail(fs, g_class(g), "rename %s to %s: %s",
+				      from, to, g_msg(g));
 	} else {
 		note_removed(fs, from);
 		note_added(fs, to);
@@ -902,8 +905,8 @@ static int app_remove(struct guest_fs *fs, const char *path)
 	int dir = guestfs_is_dir(g, full);
 	int rc = dir == 1 ? guestfs_rmdir(g, full) : guestfs_rm(g, full);
 	if (rc != 0)
-		r = guest_fs_fail(fs, g_class(g), "%s: remove: %s", path,
-				  g_msg(g));
+		r = guest_int_fs_fail(fs, g_class(g), "%s: remove: %s", path,
+				      g_msg(g));
 	else
 		note_removed(fs, path);
 	free(full);
@@ -949,8 +952,8 @@ static int app_copy_out(struct guest_fs *fs, const char *path,
 			   0600),
 	};
 	if (f.fd < 0) {
-		r = guest_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
-				  strerror(errno));
+		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
+				      strerror(errno));
 		free(full);
 		return r;
 	}
@@ -960,11 +963,11 @@ static int app_copy_out(struct guest_fs *fs, const char *path,
 		e = GUEST_E_IO;
 	}
 	if (e < 0)
-		r = guest_fs_fail(fs, g_class(g), "%s to %s: %s", path,
-				  host_path, g_msg(g));
+		r = guest_int_fs_fail(fs, g_class(g), "%s to %s: %s", path,
+				      host_path, g_msg(g));
 	else if (e != 0)
-		r = guest_fs_fail(fs, GUEST_E_IO, "%s to %s: %s", path,
-				  host_path, strerror(f.err));
+		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s to %s: %s", path,
+				      host_path, strerror(f.err));
 	free(full);
 	return r;
 }
@@ -1041,8 +1044,8 @@ static int app_sync(struct guest_fs *fs)
 {
 	guestfs_h *g = A(fs)->s->g;
 	if (guestfs_blockdev_flushbufs(g, fs->name) != 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: flush: %s", fs->name,
-				     g_msg(g));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: flush: %s",
+					 fs->name, g_msg(g));
 	return GUEST_OK;
 }
 
@@ -1058,8 +1061,8 @@ static int app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 	if (r != GUEST_OK)
 		return r;
 	if (hash_full(g, full, out, size_ret) != 0)
-		r = guest_fs_fail(fs, g_class(g), "%s: read: %s", path,
-				  g_msg(g));
+		r = guest_int_fs_fail(fs, g_class(g), "%s: read: %s", path,
+				      g_msg(g));
 	free(full);
 	return r;
 }
@@ -1118,7 +1121,7 @@ static void tree_sums_add(guestfs_h *g, const char *root, struct tree_sums *t)
 		line[len] = '\0';
 		struct tree_sum ts;
 		if (len < 64 + 4 || memcmp(line + 64, "  ./", 4) != 0 ||
-		    !hvo_sha256_from_hex(line, ts.sha256))
+		    !hvo_int_sha256_from_hex(line, ts.sha256))
 			continue;
 		if (t->n == t->cap) {
 			size_t cap = t->cap ? t->cap * 2 : 64;
@@ -1401,8 +1404,9 @@ static int appd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 		char *p = guestfs_pread_device(g, v->device, (int)want,
 					       (int64_t)(off + got), &n);
 		if (p == NULL)
-			return guest_disk_fail(disk, g_class(g), "%s: %s: %s",
-					       disk->name, v->device, g_msg(g));
+			return guest_int_disk_fail(disk, g_class(g),
+						   "%s: %s: %s", disk->name,
+						   v->device, g_msg(g));
 		if (n > want)
 			n = want;
 		memcpy(buf + got, p, n);
@@ -1422,20 +1426,21 @@ static int appd_probe_rw(struct guest_disk *disk, size_t vol, int *code_ret)
 	const struct guest_volume *v = &disk->layout.volumes[vol];
 	struct app_vol *av = &ad->vols[vol];
 	if (strcmp(v->fstype, "ntfs") != 0)
-		return guest_disk_fail(disk, GUEST_E_UNSUPPORTED,
-				       "%s: %s is not NTFS", disk->name,
-				       v->device);
+		return guest_int_disk_fail(disk, GUEST_E_UNSUPPORTED,
+					   "%s: %s is not NTFS", disk->name,
+					   v->device);
 	if (!av->probed) {
 		/* A mounted volume answers "in use": probe before mounting. */
 		if (av->fs != NULL)
-			return guest_disk_fail(disk, GUEST_E_STATE,
-					       "%s: %s: probe before mounting",
-					       disk->name, v->device);
+			return guest_int_disk_fail(
+				disk, GUEST_E_STATE,
+				"%s: %s: probe before mounting", disk->name,
+				v->device);
 		int code = guestfs_ntfs_3g_probe(g, 1, v->device);
 		if (code < 0)
-			return guest_disk_fail(disk, g_class(g),
-					       "%s: %s: ntfs-3g probe: %s",
-					       disk->name, v->device, g_msg(g));
+			return guest_int_disk_fail(
+				disk, g_class(g), "%s: %s: ntfs-3g probe: %s",
+				disk->name, v->device, g_msg(g));
 		av->probed = true;
 		av->probe_code = code;
 	}
@@ -1450,10 +1455,10 @@ static int appd_umount(struct app_disk *ad, size_t vol)
 		return GUEST_OK;
 	int r = GUEST_OK;
 	if (guestfs_umount(ad->s->g, av->mountpoint) != 0)
-		r = guest_disk_fail(&ad->base, GUEST_E_IO, "%s: umount %s: %s",
-				    ad->base.name,
-				    ad->base.layout.volumes[vol].device,
-				    g_msg(ad->s->g));
+		r = guest_int_disk_fail(&ad->base, GUEST_E_IO,
+					"%s: umount %s: %s", ad->base.name,
+					ad->base.layout.volumes[vol].device,
+					g_msg(ad->s->g));
 	app_fs_close(&av->fs->base);
 	av->fs = NULL;
 	return r;
@@ -1471,9 +1476,9 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 		return GUEST_OK;
 	}
 	if (!readonly && ad->readonly)
-		return guest_disk_fail(disk, GUEST_E_ROFS,
-				       "%s: the image was opened read-only",
-				       disk->name);
+		return guest_int_disk_fail(disk, GUEST_E_ROFS,
+					   "%s: the image was opened read-only",
+					   disk->name);
 	int r = appd_umount(ad, vol);
 	if (r != GUEST_OK)
 		return r;
@@ -1494,8 +1499,8 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	int rc = guestfs_mount_vfs(g, opts, ntfs ? "ntfs-3g" : "", v->device,
 				   av->mountpoint);
 	if (rc != 0)
-		return guest_disk_fail(disk, GUEST_E_MOUNT, "%s: %s: %s",
-				       disk->name, v->device, g_msg(g));
+		return guest_int_disk_fail(disk, GUEST_E_MOUNT, "%s: %s: %s",
+					   disk->name, v->device, g_msg(g));
 	if (!readonly) {
 		/* ntfs-3g mounts a hibernated or unclean volume read-only
 		 * instead of failing: a write would fail later, or worse. */
@@ -1505,17 +1510,19 @@ static int appd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 			guestfs_free_statvfs(sv);
 		if (ro) {
 			guestfs_umount(g, av->mountpoint);
-			return guest_disk_fail(disk, GUEST_E_ROFS,
-					       "%s: %s mounts only read-only "
-					       "(hibernated, Fast Startup or "
-					       "not cleanly unmounted)",
-					       disk->name, v->device);
+			return guest_int_disk_fail(
+				disk, GUEST_E_ROFS,
+				"%s: %s mounts only read-only "
+				"(hibernated, Fast Startup or "
+				"not cleanly unmounted)",
+				disk->name, v->device);
 		}
 	}
 	struct app_fs *a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		guestfs_umount(g, av->mountpoint);
-		return guest_disk_fail(disk, GUEST_E_NOMEM, "out of memory");
+		return guest_int_disk_fail(disk, GUEST_E_NOMEM,
+					   "out of memory");
 	}
 	a->base.ops = &app_fs_ops;
 	a->base.readonly = readonly;
@@ -1563,7 +1570,7 @@ struct guest_session *guest_session_new(const struct guest_session_opts *opts)
 	return s;
 }
 
-const char *guest_session_error(const struct guest_session *s)
+const char *guest_session_errmsg(const struct guest_session *s)
 {
 	return s->error;
 }

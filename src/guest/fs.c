@@ -54,7 +54,7 @@ enum hvo_exit guest_exit_class(int err)
 	}
 }
 
-int guest_errno_class(int e)
+int guest_int_errno_class(int e)
 {
 	switch (e) {
 	case 0:
@@ -94,7 +94,7 @@ static int vfail(char *buf, int err, const char *fmt, va_list ap)
 	return err;
 }
 
-int guest_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
+int guest_int_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -103,7 +103,7 @@ int guest_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
 	return err;
 }
 
-int guest_disk_fail(struct guest_disk *disk, int err, const char *fmt, ...)
+int guest_int_disk_fail(struct guest_disk *disk, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -127,8 +127,8 @@ bool guest_name_eq(const char *a, const char *b)
 	}
 }
 
-int guest_path_split(const char *path, char **copy_ret, const char **dir_ret,
-		     const char **base_ret)
+int guest_int_path_split(const char *path, char **copy_ret,
+			 const char **dir_ret, const char **base_ret)
 {
 	char *copy = strdup(path);
 	if (copy == NULL)
@@ -151,7 +151,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void guest_names_sort(char **names, size_t n)
+void guest_int_names_sort(char **names, size_t n)
 {
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_names);
@@ -166,7 +166,7 @@ void guest_names_free(char **names, size_t n)
 	free(names);
 }
 
-char *guest_tmp_name(const char *base)
+char *guest_int_tmp_name(const char *base)
 {
 	static unsigned counter;
 	char *name;
@@ -183,15 +183,15 @@ char *guest_tmp_name(const char *base)
 static int normalise(struct guest_fs *fs, const char *path, char **out_ret)
 {
 	if (path == NULL)
-		return guest_fs_fail(fs, GUEST_E_PATH, "(null): no path");
+		return guest_int_fs_fail(fs, GUEST_E_PATH, "(null): no path");
 	size_t len = strlen(path);
 	if (len > GUEST_PATH_MAX)
-		return guest_fs_fail(fs, GUEST_E_PATH,
-				     "%.64s...: path too long", path);
+		return guest_int_fs_fail(fs, GUEST_E_PATH,
+					 "%.64s...: path too long", path);
 	char *out = malloc(len + 1);
 	if (out == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+					 path);
 	const char *p = path;
 	if (*p == '/' || *p == '\\')
 		p++;
@@ -202,7 +202,7 @@ static int normalise(struct guest_fs *fs, const char *path, char **out_ret)
 			unsigned char c = (unsigned char)*p;
 			if (c < 0x20 || c == 0x7f || c == ':') {
 				free(out);
-				return guest_fs_fail(
+				return guest_int_fs_fail(
 					fs, GUEST_E_PATH,
 					"%s: character 0x%02x is not allowed "
 					"in a guest path",
@@ -214,9 +214,9 @@ static int normalise(struct guest_fs *fs, const char *path, char **out_ret)
 		if (n == 0 || (n == 1 && start[0] == '.') ||
 		    (n == 2 && start[0] == '.' && start[1] == '.')) {
 			free(out);
-			return guest_fs_fail(fs, GUEST_E_PATH,
-					     "%s: empty, '.' or '..' component",
-					     path);
+			return guest_int_fs_fail(
+				fs, GUEST_E_PATH,
+				"%s: empty, '.' or '..' component", path);
 		}
 		if (o > 0)
 			out[o++] = '/';
@@ -237,9 +237,9 @@ static int normalise(struct guest_fs *fs, const char *path, char **out_ret)
 static int check_writable(struct guest_fs *fs, const char *path)
 {
 	if (fs->readonly)
-		return guest_fs_fail(fs, GUEST_E_ROFS,
-				     "%s: %s is mounted read-only", path,
-				     fs->name);
+		return guest_int_fs_fail(fs, GUEST_E_ROFS,
+					 "%s: %s is mounted read-only", path,
+					 fs->name);
 	return GUEST_OK;
 }
 
@@ -253,7 +253,7 @@ bool guest_fs_readonly(const struct guest_fs *fs)
 	return fs->readonly;
 }
 
-const char *guest_fs_error(const struct guest_fs *fs)
+const char *guest_fs_errmsg(const struct guest_fs *fs)
 {
 	return fs->error;
 }
@@ -323,7 +323,8 @@ int guest_fs_write_atomic(struct guest_fs *fs, const char *path,
 	if (r != GUEST_OK)
 		return r;
 	if (norm[0] == '\0')
-		r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root", path);
+		r = guest_int_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root",
+				      path);
 	else
 		r = check_writable(fs, path);
 	if (r == GUEST_OK)
@@ -350,7 +351,7 @@ static int mkdir_walk(struct guest_fs *fs, char *norm)
 		if (r == GUEST_E_NOENT)
 			r = fs->ops->mkdir(fs, norm);
 		else if (r == GUEST_OK && st.type != GUEST_FT_DIR)
-			r = guest_fs_fail(
+			r = guest_int_fs_fail(
 				fs, end ? GUEST_E_EXIST : GUEST_E_NOTDIR,
 				"%s: exists and is not a directory", norm);
 		if (r != GUEST_OK || end)
@@ -384,7 +385,7 @@ int guest_fs_list(struct guest_fs *fs, const char *path, char ***names_ret,
 	r = fs->ops->list(fs, norm, names_ret, n_ret);
 	free(norm);
 	if (r == GUEST_OK)
-		guest_names_sort(*names_ret, *n_ret);
+		guest_int_names_sort(*names_ret, *n_ret);
 	return r;
 }
 
@@ -395,8 +396,8 @@ int guest_fs_rename(struct guest_fs *fs, const char *from, const char *to)
 	if (r == GUEST_OK)
 		r = normalise(fs, to, &nto);
 	if (r == GUEST_OK && (nfrom[0] == '\0' || nto[0] == '\0'))
-		r = guest_fs_fail(fs, GUEST_E_PATH,
-				  "%s: cannot rename the root", from);
+		r = guest_int_fs_fail(fs, GUEST_E_PATH,
+				      "%s: cannot rename the root", from);
 	if (r == GUEST_OK)
 		r = check_writable(fs, from);
 	if (r == GUEST_OK)
@@ -413,8 +414,8 @@ int guest_fs_remove(struct guest_fs *fs, const char *path)
 	if (r != GUEST_OK)
 		return r;
 	if (norm[0] == '\0')
-		r = guest_fs_fail(fs, GUEST_E_PATH,
-				  "%s: cannot remove the root", path);
+		r = guest_int_fs_fail(fs, GUEST_E_PATH,
+				      "%s: cannot remove the root", path);
 	else
 		r = check_writable(fs, path);
 	if (r == GUEST_OK)
@@ -443,7 +444,8 @@ int guest_fs_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 	if (r != GUEST_OK)
 		return r;
 	if (norm[0] == '\0')
-		r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root", path);
+		r = guest_int_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root",
+				      path);
 	else
 		r = check_writable(fs, path);
 	if (r == GUEST_OK)
@@ -460,7 +462,8 @@ static int write_new(struct guest_fs *fs, const char *path, const void *data,
 	if (r != GUEST_OK)
 		return r;
 	if (norm[0] == '\0')
-		r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root", path);
+		r = guest_int_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root",
+				      path);
 	else
 		r = check_writable(fs, path);
 	if (r == GUEST_OK && fs->ops->write_new != NULL)
@@ -504,13 +507,13 @@ int guest_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
 	if (v == NULL || norm == NULL) {
 		free(v);
 		free(norm);
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
 		r = normalise(fs, items[i].path, &norm[i]);
 		if (r == GUEST_OK && norm[i][0] == '\0')
-			r = guest_fs_fail(fs, GUEST_E_ISDIR, "%s: is the root",
-					  items[i].path);
+			r = guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					      "%s: is the root", items[i].path);
 		v[i] = items[i];
 		v[i].path = norm[i];
 	}
@@ -528,7 +531,7 @@ int guest_fs_sha256_many(struct guest_fs *fs, const char *const *paths,
 {
 	char **norm = calloc(n ? n : 1, sizeof(*norm));
 	if (norm == NULL)
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
 	int r = GUEST_OK;
 	for (size_t i = 0; i < n && r == GUEST_OK; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
@@ -550,8 +553,9 @@ int guest_fs_sha256_many(struct guest_fs *fs, const char *const *paths,
 			continue;
 		}
 		if (r == GUEST_OK && st.type != GUEST_FT_FILE)
-			r = guest_fs_fail(fs, GUEST_E_ISDIR,
-					  "%s: not a regular file", paths[i]);
+			r = guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					      "%s: not a regular file",
+					      paths[i]);
 		if (r == GUEST_OK)
 			r = guest_fs_sha256(fs, paths[i], out[i].sha256,
 					    &out[i].size);
@@ -585,7 +589,7 @@ int guest_fs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 		size_t len;
 		r = fs->ops->read(fs, norm, GUEST_READ_MAX, &buf, &len);
 		if (r == GUEST_OK) {
-			hvo_sha256_buf(buf, len, out);
+			hvo_int_sha256_buf(buf, len, out);
 			*size_ret = len;
 			free(buf);
 		}
@@ -624,7 +628,7 @@ const char *guest_disk_name(const struct guest_disk *disk)
 	return disk->name;
 }
 
-const char *guest_disk_error(const struct guest_disk *disk)
+const char *guest_disk_errmsg(const struct guest_disk *disk)
 {
 	return disk->error;
 }
@@ -637,9 +641,10 @@ const struct guest_disk_layout *guest_disk_layout(const struct guest_disk *d)
 static int check_vol(struct guest_disk *disk, size_t vol)
 {
 	if (vol >= disk->layout.nvolumes)
-		return guest_disk_fail(disk, GUEST_E_NOENT,
-				       "%s: no volume %zu (the disk has %zu)",
-				       disk->name, vol, disk->layout.nvolumes);
+		return guest_int_disk_fail(
+			disk, GUEST_E_NOENT,
+			"%s: no volume %zu (the disk has %zu)", disk->name, vol,
+			disk->layout.nvolumes);
 	return GUEST_OK;
 }
 

@@ -26,7 +26,7 @@
  * are refused, so a path can never leave the volume.
  *
  * Errors: every function returns 0 or a guest_error; the detailed message
- * is kept on the object (guest_fs_error() etc.) until its next error.  The
+ * is kept on the object (guest_fs_errmsg() etc.) until its next error.  The
  * library never prints.
  */
 #ifndef HVO_GUEST_GUEST_H
@@ -99,7 +99,7 @@ bool guest_fs_readonly(const struct guest_fs *fs);
 
 /* The last error's detailed message (owned by @fs; valid until its next
  * error or close), or "" if none. */
-const char *guest_fs_error(const struct guest_fs *fs);
+const char *guest_fs_errmsg(const struct guest_fs *fs);
 
 /*
  * The stored spelling of @path, e.g. "Windows/System32/config/SOFTWARE" for
@@ -275,7 +275,7 @@ struct guest_disk_layout {
 const char *guest_disk_name(const struct guest_disk *disk);
 
 /* The last error's detailed message (owned by @disk), or "". */
-const char *guest_disk_error(const struct guest_disk *disk);
+const char *guest_disk_errmsg(const struct guest_disk *disk);
 
 /* Partition table and volumes (owned by @disk). */
 const struct guest_disk_layout *guest_disk_layout(const struct guest_disk *d);
@@ -333,7 +333,7 @@ struct guest_session_opts {
 struct guest_session *guest_session_new(const struct guest_session_opts *opts);
 
 /* The last error's detailed message (owned by @s), or "". */
-const char *guest_session_error(const struct guest_session *s);
+const char *guest_session_errmsg(const struct guest_session *s);
 
 /*
  * Adds an image before launch.  @format is the qemu format ("raw", "vhdx",

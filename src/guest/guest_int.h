@@ -82,25 +82,25 @@ struct guest_disk {
 };
 
 /* Sets @fs's error message ("<path>: <why>") and returns @err. */
-int guest_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
+int guest_int_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int guest_disk_fail(struct guest_disk *disk, int err, const char *fmt, ...)
+int guest_int_disk_fail(struct guest_disk *disk, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Maps an errno value to a guest_error. */
-int guest_errno_class(int e);
+int guest_int_errno_class(int e);
 
 /* Splits a normalised path into its parent ("" for the root) and last
  * component; returns pointers into a copy in *@copy_ret (caller frees). */
-int guest_path_split(const char *path, char **copy_ret, const char **dir_ret,
-		     const char **base_ret);
+int guest_int_path_split(const char *path, char **copy_ret,
+			 const char **dir_ret, const char **base_ret);
 
 /* Sorts names bytewise. */
-void guest_names_sort(char **names, size_t n);
+void guest_int_names_sort(char **names, size_t n);
 
 /* Name for a temporary file beside @base in the same directory:
  * ".<base>.hvo-<pid>-<n>" (caller frees).  The leading dot keeps it out of
  * the way; the pid and counter keep two writers apart. */
-char *guest_tmp_name(const char *base);
+char *guest_int_tmp_name(const char *base);
 
 #endif /* HVO_GUEST_GUEST_INT_H */

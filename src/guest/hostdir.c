@@ -95,7 +95,8 @@ static int resolve_host(struct guest_fs *fs, const char *path,
 	char *copy = strdup(path);
 	int r = GUEST_OK;
 	if (host == NULL || real == NULL || copy == NULL) {
-		r = guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory", path);
+		r = guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				      path);
 		goto out;
 	}
 	char *save = NULL;
@@ -104,32 +105,33 @@ static int resolve_host(struct guest_fs *fs, const char *path,
 		bool last = save == NULL || *save == '\0';
 		struct stat st;
 		if (lstat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			r = guest_fs_fail(fs, GUEST_E_NOTDIR,
-					  "%s: '%s' is not a directory", path,
-					  real[0] ? real : "/");
+			r = guest_int_fs_fail(fs, GUEST_E_NOTDIR,
+					      "%s: '%s' is not a directory",
+					      path, real[0] ? real : "/");
 			goto out;
 		}
 		char *found;
 		int e = find_name(host, comp, &found);
 		if (e != 0) {
-			r = guest_fs_fail(fs, guest_errno_class(e), "%s: %s",
-					  path, strerror(e));
+			r = guest_int_fs_fail(fs, guest_int_errno_class(e),
+					      "%s: %s", path, strerror(e));
 			goto out;
 		}
 		if (found == NULL) {
 			if (!(last && may_be_missing)) {
-				r = guest_fs_fail(fs, GUEST_E_NOENT,
-						  "%s: no such file or "
-						  "directory",
-						  path);
+				r = guest_int_fs_fail(fs, GUEST_E_NOENT,
+						      "%s: no such file or "
+						      "directory",
+						      path);
 				goto out;
 			}
 			if (missing_ret)
 				*missing_ret = true;
 			found = strdup(comp);
 			if (found == NULL) {
-				r = guest_fs_fail(fs, GUEST_E_NOMEM,
-						  "%s: out of memory", path);
+				r = guest_int_fs_fail(fs, GUEST_E_NOMEM,
+						      "%s: out of memory",
+						      path);
 				goto out;
 			}
 		}
@@ -141,14 +143,14 @@ static int resolve_host(struct guest_fs *fs, const char *path,
 		host = nhost;
 		real = nreal;
 		if (host == NULL || real == NULL) {
-			r = guest_fs_fail(fs, GUEST_E_NOMEM,
-					  "%s: out of memory", path);
+			r = guest_int_fs_fail(fs, GUEST_E_NOMEM,
+					      "%s: out of memory", path);
 			goto out;
 		}
 		if (!last && lstat(host, &st) == 0 && S_ISLNK(st.st_mode)) {
-			r = guest_fs_fail(fs, GUEST_E_PATH,
-					  "%s: '%s' is a symbolic link", path,
-					  real);
+			r = guest_int_fs_fail(fs, GUEST_E_PATH,
+					      "%s: '%s' is a symbolic link",
+					      path, real);
 			goto out;
 		}
 	}
@@ -186,8 +188,8 @@ static int hd_stat(struct guest_fs *fs, const char *path, struct guest_stat *st)
 	if (lstat(host, &s) != 0) {
 		int e = errno;
 		free(host);
-		return guest_fs_fail(fs, guest_errno_class(e), "%s: %s", path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, guest_int_errno_class(e), "%s: %s",
+					 path, strerror(e));
 	}
 	free(host);
 	st->type = S_ISREG(s.st_mode)	? GUEST_FT_FILE
@@ -209,13 +211,13 @@ static int open_file(struct guest_fs *fs, const char *path, int *fd_ret,
 	int e = errno;
 	free(host);
 	if (fd < 0)
-		return guest_fs_fail(fs, guest_errno_class(e), "%s: %s", path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, guest_int_errno_class(e), "%s: %s",
+					 path, strerror(e));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return guest_fs_fail(fs, GUEST_E_ISDIR,
-				     "%s: not a regular file", path);
+		return guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					 "%s: not a regular file", path);
 	}
 	*fd_ret = fd;
 	*size_ret = (uint64_t)st.st_size;
@@ -232,23 +234,23 @@ static int hd_read(struct guest_fs *fs, const char *path, size_t max,
 		return r;
 	if (size > max) {
 		close(fd);
-		return guest_fs_fail(fs, GUEST_E_TOO_BIG,
-				     "%s: %llu bytes (the limit is %zu)", path,
-				     (unsigned long long)size, max);
+		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
+					 "%s: %llu bytes (the limit is %zu)",
+					 path, (unsigned long long)size, max);
 	}
 	uint8_t *buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
 		close(fd);
-		return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+					 path);
 	}
-	ssize_t n = hvo_pread_full(fd, buf, (size_t)size, 0);
+	ssize_t n = hvo_int_pread_full(fd, buf, (size_t)size, 0);
 	int e = errno;
 	close(fd);
 	if (n < 0 || (uint64_t)n != size) {
 		free(buf);
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: read: %s", path,
-				     n < 0 ? strerror(e) : "file shrank");
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: read: %s", path,
+					 n < 0 ? strerror(e) : "file shrank");
 	}
 	buf[size] = '\0';
 	*buf_ret = buf;
@@ -264,12 +266,12 @@ static int hd_pread(struct guest_fs *fs, const char *path, uint64_t off,
 	int r = open_file(fs, path, &fd, &size);
 	if (r != GUEST_OK)
 		return r;
-	ssize_t n = hvo_pread_full(fd, buf, len, off);
+	ssize_t n = hvo_int_pread_full(fd, buf, len, off);
 	int e = errno;
 	close(fd);
 	if (n < 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: read: %s", path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: read: %s", path,
+					 strerror(e));
 	*got_ret = (size_t)n;
 	return GUEST_OK;
 }
@@ -286,9 +288,9 @@ static int write_target(struct guest_fs *fs, const char *path, char **host_ret)
 	if (!missing && lstat(*host_ret, &st) == 0 && !S_ISREG(st.st_mode)) {
 		free(*host_ret);
 		*host_ret = NULL;
-		return guest_fs_fail(fs, GUEST_E_ISDIR,
-				     "%s: exists and is not a regular file",
-				     path);
+		return guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					 "%s: exists and is not a regular file",
+					 path);
 	}
 	return GUEST_OK;
 }
@@ -305,17 +307,17 @@ static int copy_fd(int in, int out)
 		}
 		if (n == 0)
 			return 0;
-		int e = hvo_write_all(out, buf, (size_t)n);
+		int e = hvo_int_write_all(out, buf, (size_t)n);
 		if (e != 0)
 			return e;
 	}
 }
 
 /*
- * Replaces @path atomically: hvo_atomic_open() makes a temporary file in
+ * Replaces @path atomically: hvo_int_atomic_open() makes a temporary file in
  * the same directory, which gets @len bytes of @data or, when @in >= 0,
  * everything read from @in, and is then flushed and renamed over the
- * target (hvo_atomic_commit).
+ * target (hvo_int_atomic_commit).
  */
 static int atomic_replace(struct guest_fs *fs, const char *path,
 			  const void *data, size_t len, int in)
@@ -325,19 +327,19 @@ static int atomic_replace(struct guest_fs *fs, const char *path,
 	if (r != GUEST_OK)
 		return r;
 	struct hvo_atomic_file af;
-	int e = hvo_atomic_open(host, 0644, &af);
+	int e = hvo_int_atomic_open(host, 0644, &af);
 	if (e == 0) {
 		e = in >= 0 ? copy_fd(in, af.fd)
-			    : hvo_write_all(af.fd, data, len);
+			    : hvo_int_write_all(af.fd, data, len);
 		if (e == 0)
-			e = hvo_atomic_commit(&af);
+			e = hvo_int_atomic_commit(&af);
 		else
-			hvo_atomic_abort(&af);
+			hvo_int_atomic_abort(&af);
 	}
 	free(host);
 	if (e != 0)
-		return guest_fs_fail(fs, guest_errno_class(e), "%s: write: %s",
-				     path, strerror(e));
+		return guest_int_fs_fail(fs, guest_int_errno_class(e),
+					 "%s: write: %s", path, strerror(e));
 	return GUEST_OK;
 }
 
@@ -355,8 +357,8 @@ static int hd_mkdir(struct guest_fs *fs, const char *path)
 		return r;
 	if (mkdir(host, 0755) != 0) {
 		int e = errno;
-		r = guest_fs_fail(fs, guest_errno_class(e), "%s: mkdir: %s",
-				  path, strerror(e));
+		r = guest_int_fs_fail(fs, guest_int_errno_class(e),
+				      "%s: mkdir: %s", path, strerror(e));
 	}
 	free(host);
 	return r;
@@ -373,8 +375,8 @@ static int hd_list(struct guest_fs *fs, const char *path, char ***names_ret,
 	int e = errno;
 	free(host);
 	if (d == NULL)
-		return guest_fs_fail(fs, guest_errno_class(e), "%s: %s", path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, guest_int_errno_class(e), "%s: %s",
+					 path, strerror(e));
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -400,7 +402,7 @@ static int hd_list(struct guest_fs *fs, const char *path, char ***names_ret,
 nomem:
 	closedir(d);
 	guest_names_free(names, n);
-	return guest_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory", path);
+	return guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory", path);
 }
 
 static int hd_rename(struct guest_fs *fs, const char *from, const char *to)
@@ -416,11 +418,12 @@ static int hd_rename(struct guest_fs *fs, const char *from, const char *to)
 	}
 	if (rename(hfrom, hto) != 0) {
 		int e = errno;
-		r = guest_fs_fail(fs, guest_errno_class(e),
-				  "rename %s to %s: %s", from, to, strerror(e));
-	} else if (hvo_fsync_parent_dir(hto) != 0) {
-		r = guest_fs_fail(fs, GUEST_E_IO, "rename %s to %s: fsync",
-				  from, to);
+		r = guest_int_fs_fail(fs, guest_int_errno_class(e),
+				      "rename %s to %s: %s", from, to,
+				      strerror(e));
+	} else if (hvo_int_fsync_parent_dir(hto) != 0) {
+		r = guest_int_fs_fail(fs, GUEST_E_IO, "rename %s to %s: fsync",
+				      from, to);
 	}
 	free(hfrom);
 	free(hto);
@@ -438,8 +441,8 @@ static int hd_remove(struct guest_fs *fs, const char *path)
 							      : unlink(host);
 	if (rc != 0) {
 		int e = errno;
-		r = guest_fs_fail(fs, guest_errno_class(e), "%s: remove: %s",
-				  path, strerror(e));
+		r = guest_int_fs_fail(fs, guest_int_errno_class(e),
+				      "%s: remove: %s", path, strerror(e));
 	}
 	free(host);
 	return r;
@@ -458,16 +461,16 @@ static int hd_copy_out(struct guest_fs *fs, const char *path,
 	if (out < 0) {
 		int e = errno;
 		close(in);
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
+					 strerror(e));
 	}
 	int e = copy_fd(in, out);
 	close(in);
 	if (close(out) != 0 && e == 0)
 		e = errno;
 	if (e != 0)
-		return guest_fs_fail(fs, GUEST_E_IO, "%s to %s: %s", path,
-				     host_path, strerror(e));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s to %s: %s", path,
+					 host_path, strerror(e));
 	return GUEST_OK;
 }
 
@@ -477,8 +480,8 @@ static int hd_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 	int in = open(host_path, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		int e = errno;
-		return guest_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
-				     strerror(e));
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
+					 strerror(e));
 	}
 	int r = atomic_replace(fs, path, NULL, 0, in);
 	close(in);
@@ -552,22 +555,23 @@ static int hdd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 {
 	const struct guest_hostdir_volume *v = &HD(disk)->spec[vol];
 	if (v->raw == NULL)
-		return guest_disk_fail(disk, GUEST_E_UNSUPPORTED,
-				       "%s: volume %u has no raw bytes here",
-				       disk->name, v->partnum);
+		return guest_int_disk_fail(
+			disk, GUEST_E_UNSUPPORTED,
+			"%s: volume %u has no raw bytes here", disk->name,
+			v->partnum);
 	int fd = open(v->raw, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		return guest_disk_fail(disk, GUEST_E_IO, "%s: %s", v->raw,
-				       strerror(e));
+		return guest_int_disk_fail(disk, GUEST_E_IO, "%s: %s", v->raw,
+					   strerror(e));
 	}
 	/* Beyond the raw file, the volume reads as zeroes up to its size. */
-	ssize_t n = hvo_pread_full(fd, buf, len, off);
+	ssize_t n = hvo_int_pread_full(fd, buf, len, off);
 	int e = errno;
 	close(fd);
 	if (n < 0)
-		return guest_disk_fail(disk, GUEST_E_IO, "%s: %s", v->raw,
-				       strerror(e));
+		return guest_int_disk_fail(disk, GUEST_E_IO, "%s: %s", v->raw,
+					   strerror(e));
 	size_t got = (size_t)n;
 	uint64_t size = disk->layout.volumes[vol].size;
 	if (got < len && off + got < size) {
@@ -584,9 +588,9 @@ static int hdd_probe_rw(struct guest_disk *disk, size_t vol, int *code_ret)
 {
 	const struct guest_volume *v = &disk->layout.volumes[vol];
 	if (strcmp(v->fstype, "ntfs") != 0)
-		return guest_disk_fail(disk, GUEST_E_UNSUPPORTED,
-				       "%s: volume %u is not NTFS", disk->name,
-				       v->partnum);
+		return guest_int_disk_fail(disk, GUEST_E_UNSUPPORTED,
+					   "%s: volume %u is not NTFS",
+					   disk->name, v->partnum);
 	*code_ret = HD(disk)->spec[vol].rw_probe;
 	return GUEST_OK;
 }
@@ -597,13 +601,14 @@ static int hdd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	struct hostdir_disk *hd = HD(disk);
 	const struct guest_hostdir_volume *v = &hd->spec[vol];
 	if (v->root == NULL)
-		return guest_disk_fail(disk, GUEST_E_MOUNT,
-				       "%s: volume %u has no filesystem",
-				       disk->name, v->partnum);
+		return guest_int_disk_fail(disk, GUEST_E_MOUNT,
+					   "%s: volume %u has no filesystem",
+					   disk->name, v->partnum);
 	if (!readonly && v->readonly_only)
-		return guest_disk_fail(disk, GUEST_E_ROFS,
-				       "%s: volume %u mounts only read-only",
-				       disk->name, v->partnum);
+		return guest_int_disk_fail(
+			disk, GUEST_E_ROFS,
+			"%s: volume %u mounts only read-only", disk->name,
+			v->partnum);
 	struct guest_fs *fs = hd->mounted[vol];
 	if (fs != NULL && fs->readonly == readonly) {
 		*fs_ret = fs;
@@ -616,9 +621,9 @@ static int hdd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	}
 	int r = hostdir_fs_new(v->root, readonly, &fs);
 	if (r != GUEST_OK)
-		return guest_disk_fail(disk, r, "%s: volume %u: %s: %s",
-				       disk->name, v->partnum, v->root,
-				       guest_strerror(r));
+		return guest_int_disk_fail(disk, r, "%s: volume %u: %s: %s",
+					   disk->name, v->partnum, v->root,
+					   guest_strerror(r));
 	fs->owned_by_disk = true;
 	snprintf(fs->name, sizeof(fs->name), "%s",
 		 disk->layout.volumes[vol].device);

@@ -76,11 +76,11 @@ int guest_image_sniff(const char *path, struct guest_image_info *info)
 		close(fd);
 		return ENOMEM;
 	}
-	ssize_t n = hvo_pread_full(fd, head, HEAD_SIZE, 0);
+	ssize_t n = hvo_int_pread_full(fd, head, HEAD_SIZE, 0);
 	ssize_t t = -1;
 	if (n >= 0 && st.st_size >= VHD_FOOTER_SIZE)
-		t = hvo_pread_full(fd, tail, sizeof(tail),
-				   (uint64_t)st.st_size - VHD_FOOTER_SIZE);
+		t = hvo_int_pread_full(fd, tail, sizeof(tail),
+				       (uint64_t)st.st_size - VHD_FOOTER_SIZE);
 	int e = errno;
 	close(fd);
 	if (n < 0) {

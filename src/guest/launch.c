@@ -110,7 +110,7 @@ static bool cache_says_tcg(const char *path, const char *fingerprint)
 {
 	uint8_t *buf;
 	size_t len;
-	if (path == NULL || hvo_read_file(path, 4096, &buf, &len) != 0)
+	if (path == NULL || hvo_int_read_file(path, 4096, &buf, &len) != 0)
 		return false;
 	char want[600];
 	snprintf(want, sizeof(want), "host %s\n", fingerprint);
@@ -159,7 +159,7 @@ static void cache_write_tcg(const char *path, const char *fingerprint,
 	free(dir);
 
 	struct hvo_atomic_file af;
-	if (hvo_atomic_open(path, 0644, &af) != 0)
+	if (hvo_int_atomic_open(path, 0644, &af) != 0)
 		return; /* the cache is an optimisation; never fail for it */
 	char text[2048];
 	/* Keep the reason on one line, and short. */
@@ -174,11 +174,11 @@ static void cache_write_tcg(const char *path, const char *fingerprint,
 			 "host %s\naccel tcg\nkvm-error %s\n",
 			 fingerprint, reason);
 	if (n < 0 || (size_t)n >= sizeof(text) ||
-	    hvo_write_all(af.fd, text, (size_t)n) != 0) {
-		hvo_atomic_abort(&af);
+	    hvo_int_write_all(af.fd, text, (size_t)n) != 0) {
+		hvo_int_atomic_abort(&af);
 		return;
 	}
-	hvo_atomic_commit(&af);
+	hvo_int_atomic_commit(&af);
 }
 
 /* ------------------------------------------------------------------ */

@@ -395,7 +395,7 @@ static void vs_text(const uint8_t *p, const struct vs_node *n, char *out,
 		len = VERSION_MAX_STRING;
 	char *s;
 	size_t slen;
-	if (hvo_utf16le_to_utf8(p + n->value_off, len, 1, &s, &slen) != 0)
+	if (hvo_int_utf16le_to_utf8(p + n->value_off, len, 1, &s, &slen) != 0)
 		return;
 	/* Keep whole characters when truncating. */
 	if (slen >= size) {

@@ -257,8 +257,8 @@ int guest_ntfs_parse_volume_record(uint8_t *rec, size_t len,
 			} else if (type == AT_VOLUME_NAME) {
 				char *s;
 				size_t slen;
-				if (hvo_utf16le_to_utf8(v, vlen, 1, &s,
-							&slen) == 0) {
+				if (hvo_int_utf16le_to_utf8(v, vlen, 1, &s,
+							    &slen) == 0) {
 					if (slen >= sizeof(vi->label))
 						slen = sizeof(vi->label) - 1;
 					memcpy(vi->label, s, slen);

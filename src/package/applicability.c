@@ -21,8 +21,8 @@
 
 static bool is_neutral_arch(const char *a)
 {
-	return a == NULL || *a == '\0' || pkgi_strcasecmp(a, "neutral") == 0 ||
-	       strcmp(a, "*") == 0;
+	return a == NULL || *a == '\0' ||
+	       pkg_int_strcasecmp(a, "neutral") == 0 || strcmp(a, "*") == 0;
 }
 
 bool pkg_arch_matches(const char *pkg_arch, const char *guest_arch)
@@ -31,31 +31,31 @@ bool pkg_arch_matches(const char *pkg_arch, const char *guest_arch)
 		return true;
 	if (guest_arch == NULL)
 		return false;
-	return pkgi_strcasecmp(pkg_arch, guest_arch) == 0;
+	return pkg_int_strcasecmp(pkg_arch, guest_arch) == 0;
 }
 
 static bool lang_matches(const char *want, const char *have)
 {
 	bool want_neutral = want == NULL || *want == '\0' ||
-			    pkgi_strcasecmp(want, "neutral") == 0 ||
+			    pkg_int_strcasecmp(want, "neutral") == 0 ||
 			    strcmp(want, "*") == 0;
 	if (want_neutral)
 		return true;
-	return have != NULL && pkgi_strcasecmp(want, have) == 0;
+	return have != NULL && pkg_int_strcasecmp(want, have) == 0;
 }
 
 bool pkg_parent_satisfied_by(const struct pkg_identity *want,
 			     const struct pkg_installed *have)
 {
-	if (want->name == NULL || !pkgi_strcaseeq(want->name, have->name))
+	if (want->name == NULL || !pkg_int_strcaseeq(want->name, have->name))
 		return false;
 	if (!is_neutral_arch(want->arch) &&
-	    !pkgi_strcaseeq(want->arch, have->arch))
+	    !pkg_int_strcaseeq(want->arch, have->arch))
 		return false;
 	if (want->public_key_token && *want->public_key_token &&
 	    have->public_key_token && *have->public_key_token &&
-	    pkgi_strcasecmp(want->public_key_token, have->public_key_token) !=
-		    0)
+	    pkg_int_strcasecmp(want->public_key_token,
+			       have->public_key_token) != 0)
 		return false;
 	if (!lang_matches(want->language, have->language))
 		return false;

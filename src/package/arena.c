@@ -50,7 +50,7 @@ void pkg_arena_free(struct pkg_arena *arena)
 	free(arena);
 }
 
-void *pkgi_alloc(struct pkg_arena *a, size_t size)
+void *pkg_int_alloc(struct pkg_arena *a, size_t size)
 {
 	if (a == NULL || size > ARENA_MAX_ALLOC)
 		return NULL;
@@ -82,16 +82,16 @@ void *pkgi_alloc(struct pkg_arena *a, size_t size)
 	return p;
 }
 
-void *pkgi_calloc(struct pkg_arena *a, size_t n, size_t size)
+void *pkg_int_calloc(struct pkg_arena *a, size_t n, size_t size)
 {
 	if (size != 0 && n > ARENA_MAX_ALLOC / size)
 		return NULL;
-	return pkgi_alloc(a, n * size);
+	return pkg_int_alloc(a, n * size);
 }
 
-char *pkgi_strndup(struct pkg_arena *a, const char *s, size_t n)
+char *pkg_int_strndup(struct pkg_arena *a, const char *s, size_t n)
 {
-	char *d = pkgi_alloc(a, n + 1);
+	char *d = pkg_int_alloc(a, n + 1);
 	if (d == NULL)
 		return NULL;
 	memcpy(d, s, n);
@@ -99,14 +99,14 @@ char *pkgi_strndup(struct pkg_arena *a, const char *s, size_t n)
 	return d;
 }
 
-char *pkgi_strdup(struct pkg_arena *a, const char *s)
+char *pkg_int_strdup(struct pkg_arena *a, const char *s)
 {
 	if (s == NULL)
 		return NULL;
-	return pkgi_strndup(a, s, strlen(s));
+	return pkg_int_strndup(a, s, strlen(s));
 }
 
-char *pkgi_printf(struct pkg_arena *a, const char *fmt, ...)
+char *pkg_int_printf(struct pkg_arena *a, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -114,7 +114,7 @@ char *pkgi_printf(struct pkg_arena *a, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return NULL;
-	char *d = pkgi_alloc(a, (size_t)n + 1);
+	char *d = pkg_int_alloc(a, (size_t)n + 1);
 	if (d == NULL)
 		return NULL;
 	va_start(ap, fmt);
@@ -123,11 +123,11 @@ char *pkgi_printf(struct pkg_arena *a, const char *fmt, ...)
 	return d;
 }
 
-void *pkgi_vec_push(struct pkg_arena *a, struct pkgi_vec *v, size_t size)
+void *pkg_int_vec_push(struct pkg_arena *a, struct pkg_int_vec *v, size_t size)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 8;
-		void *items = pkgi_calloc(a, cap, size);
+		void *items = pkg_int_calloc(a, cap, size);
 		if (items == NULL)
 			return NULL;
 		if (v->n)
@@ -137,12 +137,12 @@ void *pkgi_vec_push(struct pkg_arena *a, struct pkgi_vec *v, size_t size)
 	}
 	unsigned char *slot = (unsigned char *)v->items + v->n * size;
 	v->n++;
-	return slot; /* zeroed by pkgi_calloc */
+	return slot; /* zeroed by pkg_int_calloc */
 }
 
-/* ---- pkgi_buf ---- */
+/* ---- pkg_int_buf ---- */
 
-static bool buf_reserve(struct pkgi_buf *b, size_t extra)
+static bool buf_reserve(struct pkg_int_buf *b, size_t extra)
 {
 	if (b->oom)
 		return false;
@@ -165,7 +165,7 @@ static bool buf_reserve(struct pkgi_buf *b, size_t extra)
 	return true;
 }
 
-void pkgi_buf_put(struct pkgi_buf *b, const char *s, size_t n)
+void pkg_int_buf_put(struct pkg_int_buf *b, const char *s, size_t n)
 {
 	if (!buf_reserve(b, n))
 		return;
@@ -174,17 +174,17 @@ void pkgi_buf_put(struct pkgi_buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-void pkgi_buf_putc(struct pkgi_buf *b, char c)
+void pkg_int_buf_putc(struct pkg_int_buf *b, char c)
 {
-	pkgi_buf_put(b, &c, 1);
+	pkg_int_buf_put(b, &c, 1);
 }
 
-void pkgi_buf_puts(struct pkgi_buf *b, const char *s)
+void pkg_int_buf_puts(struct pkg_int_buf *b, const char *s)
 {
-	pkgi_buf_put(b, s, strlen(s));
+	pkg_int_buf_put(b, s, strlen(s));
 }
 
-void pkgi_buf_free(struct pkgi_buf *b)
+void pkg_int_buf_free(struct pkg_int_buf *b)
 {
 	free(b->s);
 	b->s = NULL;

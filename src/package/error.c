@@ -88,8 +88,8 @@ const char *pkg_error_format(const struct pkg_error *err, char *buf,
 	return buf;
 }
 
-enum pkg_err pkgi_fail(struct pkg_error *err, enum pkg_err code,
-		       const char *file, unsigned line, const char *fmt, ...)
+enum pkg_err pkg_int_fail(struct pkg_error *err, enum pkg_err code,
+			  const char *file, unsigned line, const char *fmt, ...)
 {
 	if (err == NULL)
 		return code;
@@ -115,7 +115,7 @@ static int lc(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-int pkgi_strcasecmp(const char *a, const char *b)
+int pkg_int_strcasecmp(const char *a, const char *b)
 {
 	const unsigned char *p = (const unsigned char *)a;
 	const unsigned char *q = (const unsigned char *)b;
@@ -126,7 +126,7 @@ int pkgi_strcasecmp(const char *a, const char *b)
 	}
 }
 
-int pkgi_strncasecmp(const char *a, const char *b, size_t n)
+int pkg_int_strncasecmp(const char *a, const char *b, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)a;
 	const unsigned char *q = (const unsigned char *)b;
@@ -138,16 +138,16 @@ int pkgi_strncasecmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-bool pkgi_strcaseeq(const char *a, const char *b)
+bool pkg_int_strcaseeq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
-	return pkgi_strcasecmp(a, b) == 0;
+	return pkg_int_strcasecmp(a, b) == 0;
 }
 
-char *pkgi_lower(struct pkg_arena *a, const char *s)
+char *pkg_int_lower(struct pkg_arena *a, const char *s)
 {
-	char *d = pkgi_strdup(a, s);
+	char *d = pkg_int_strdup(a, s);
 	if (d)
 		for (char *p = d; *p; p++)
 			*p = (char)lc((unsigned char)*p);
@@ -156,7 +156,7 @@ char *pkgi_lower(struct pkg_arena *a, const char *s)
 
 /* ---- Numbers ---- */
 
-bool pkgi_parse_u64(const char *s, uint64_t *out)
+bool pkg_int_parse_u64(const char *s, uint64_t *out)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -195,10 +195,10 @@ bool pkgi_parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-bool pkgi_parse_u32(const char *s, uint32_t *out)
+bool pkg_int_parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v;
-	if (!pkgi_parse_u64(s, &v))
+	if (!pkg_int_parse_u64(s, &v))
 		return false;
 	/* A negative number fits if it fits as a signed 32-bit one
 	 * (Windows INF parsers take "-1" for 0xFFFFFFFF). */

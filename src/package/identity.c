@@ -50,12 +50,12 @@ static uint64_t blob_hash(const char *s)
 	const unsigned char *end = p + strlen(s);
 	while (p < end) {
 		uint32_t cp;
-		size_t n = hvo_utf8_valid_prefix(p, (size_t)(end - p));
+		size_t n = hvo_int_utf8_valid_prefix(p, (size_t)(end - p));
 		if (n == 0) {
 			cp = 0xFFFD;
 			p++;
 		} else {
-			cp = hvo_utf8_decode(&p);
+			cp = hvo_int_utf8_decode(&p);
 		}
 		if (cp >= 'A' && cp <= 'Z')
 			cp += 32;
@@ -90,7 +90,7 @@ static bool present(const char *s)
 
 static bool neutral(const char *lang)
 {
-	return !present(lang) || pkgi_strcasecmp(lang, "neutral") == 0;
+	return !present(lang) || pkg_int_strcasecmp(lang, "neutral") == 0;
 }
 
 uint64_t pkg_identity_hash(const struct pkg_identity *id)
@@ -114,52 +114,53 @@ uint64_t pkg_identity_hash(const struct pkg_identity *id)
 }
 
 /* Lower-cases, drops ' ', '(' and ')', and shortens beyond @max. */
-static void key_part(struct pkgi_buf *b, const char *s, size_t max)
+static void key_part(struct pkg_int_buf *b, const char *s, size_t max)
 {
-	struct pkgi_buf t = { 0 };
+	struct pkg_int_buf t = { 0 };
 	for (const char *p = s; *p; p++) {
 		char c = *p;
 		if (c == ' ' || c == '(' || c == ')')
 			continue;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c + 32);
-		pkgi_buf_putc(&t, c);
+		pkg_int_buf_putc(&t, c);
 	}
 	if (t.oom) {
 		b->oom = true;
 	} else if (t.len > max) {
 		size_t half = max / 2 - 1;
-		pkgi_buf_put(b, t.s, half);
-		pkgi_buf_puts(b, "..");
-		pkgi_buf_put(b, t.s + t.len - half, half);
+		pkg_int_buf_put(b, t.s, half);
+		pkg_int_buf_puts(b, "..");
+		pkg_int_buf_put(b, t.s + t.len - half, half);
 	} else if (t.len) {
-		pkgi_buf_put(b, t.s, t.len);
+		pkg_int_buf_put(b, t.s, t.len);
 	}
-	pkgi_buf_free(&t);
+	pkg_int_buf_free(&t);
 }
 
 char *pkg_component_key(struct pkg_arena *arena, const struct pkg_identity *id)
 {
 	if (!present(id->name) || !present(id->arch) || !present(id->version))
 		return NULL;
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	key_part(&b, id->arch, SIZE_MAX);
-	pkgi_buf_putc(&b, '_');
+	pkg_int_buf_putc(&b, '_');
 	key_part(&b, id->name, KEY_NAME_MAX);
-	pkgi_buf_putc(&b, '_');
-	pkgi_buf_puts(&b, present(id->public_key_token) ? id->public_key_token
-							: "none");
-	pkgi_buf_putc(&b, '_');
-	pkgi_buf_puts(&b, id->version);
-	pkgi_buf_putc(&b, '_');
+	pkg_int_buf_putc(&b, '_');
+	pkg_int_buf_puts(&b, present(id->public_key_token)
+				     ? id->public_key_token
+				     : "none");
+	pkg_int_buf_putc(&b, '_');
+	pkg_int_buf_puts(&b, id->version);
+	pkg_int_buf_putc(&b, '_');
 	key_part(&b, neutral(id->language) ? "none" : id->language,
 		 KEY_CULTURE_MAX);
 	char hex[24];
 	snprintf(hex, sizeof(hex), "_%016llx",
 		 (unsigned long long)pkg_identity_hash(id));
-	pkgi_buf_puts(&b, hex);
-	char *key = b.oom ? NULL : pkgi_strndup(arena, b.s, b.len);
-	pkgi_buf_free(&b);
+	pkg_int_buf_puts(&b, hex);
+	char *key = b.oom ? NULL : pkg_int_strndup(arena, b.s, b.len);
+	pkg_int_buf_free(&b);
 	return key;
 }
 
@@ -169,7 +170,7 @@ bool pkg_installed_parse(struct pkg_arena *arena, const char *name,
 			 struct pkg_installed *out)
 {
 	size_t len = strlen(name);
-	if (len > 4 && pkgi_strcasecmp(name + len - 4, ".mum") == 0)
+	if (len > 4 && pkg_int_strcasecmp(name + len - 4, ".mum") == 0)
 		len -= 4;
 	/* Name~token~arch~lang~version: exactly four '~'. */
 	const char *f[5];
@@ -192,7 +193,7 @@ bool pkg_installed_parse(struct pkg_arena *arena, const char *name,
 	memset(&r, 0, sizeof(r));
 	char *parts[5];
 	for (size_t i = 0; i < 5; i++) {
-		parts[i] = pkgi_strndup(arena, f[i], flen[i]);
+		parts[i] = pkg_int_strndup(arena, f[i], flen[i]);
 		if (parts[i] == NULL)
 			return false;
 	}

@@ -40,8 +40,8 @@
 #define INF_MAX_ITEMS 2000000u
 
 struct pkg_inf_index {
-	struct pkgi_map sections; /* name -> index + 1 */
-	struct pkgi_map strings;  /* key -> raw value */
+	struct pkg_int_map sections; /* name -> index + 1 */
+	struct pkg_int_map strings;  /* key -> raw value */
 };
 
 /* Windows-1252 0x80-0x9F; 0 marks the five undefined bytes. */
@@ -52,7 +52,7 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,	0x017E, 0x0178,
 };
 
-char *pkgi_cp1252_to_utf8(const uint8_t *in, size_t len, size_t *len_ret)
+char *pkg_int_cp1252_to_utf8(const uint8_t *in, size_t len, size_t *len_ret)
 {
 	if (len > SIZE_MAX / 3 - 1)
 		return NULL;
@@ -65,7 +65,7 @@ char *pkgi_cp1252_to_utf8(const uint8_t *in, size_t len, size_t *len_ret)
 		if (cp >= 0x80 && cp < 0xA0)
 			cp = cp1252_high[cp - 0x80] ? cp1252_high[cp - 0x80]
 						    : 0xFFFD;
-		n += hvo_utf8_encode(cp, out + n);
+		n += hvo_int_utf8_encode(cp, out + n);
 	}
 	out[n] = '\0';
 	*len_ret = n;
@@ -80,23 +80,23 @@ static enum pkg_err decode(const uint8_t *b, size_t len, const char *file,
 	char *text = NULL;
 	size_t n = 0;
 	if (len >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
-		if (hvo_utf16le_to_utf8(b + 2, len - 2, 0, &text, &n) != 0)
-			return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,
-					 "out of memory");
+		if (hvo_int_utf16le_to_utf8(b + 2, len - 2, 0, &text, &n) != 0)
+			return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+					    "out of memory");
 		*enc_ret = "UTF-16LE";
 	} else if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF) {
-		return pkgi_fail(err, PKG_ERR_INF, file, 0,
-				 "UTF-16 big-endian INF files are not "
-				 "supported by Windows");
+		return pkg_int_fail(err, PKG_ERR_INF, file, 0,
+				    "UTF-16 big-endian INF files are not "
+				    "supported by Windows");
 	} else if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
-		if (!hvo_utf8_valid((const char *)b + 3, len - 3))
-			return pkgi_fail(err, PKG_ERR_INF, file, 0,
-					 "invalid UTF-8 after a UTF-8 "
-					 "byte-order mark");
+		if (!hvo_int_utf8_valid((const char *)b + 3, len - 3))
+			return pkg_int_fail(err, PKG_ERR_INF, file, 0,
+					    "invalid UTF-8 after a UTF-8 "
+					    "byte-order mark");
 		text = malloc(len - 3 + 1);
 		if (text == NULL)
-			return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,
-					 "out of memory");
+			return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+					    "out of memory");
 		memcpy(text, b + 3, len - 3);
 		text[len - 3] = '\0';
 		n = len - 3;
@@ -105,7 +105,7 @@ static enum pkg_err decode(const uint8_t *b, size_t len, const char *file,
 		bool ascii = true;
 		for (size_t i = 0; i < len && ascii; i++)
 			ascii = b[i] < 0x80;
-		if (!ascii && hvo_utf8_valid((const char *)b, len)) {
+		if (!ascii && hvo_int_utf8_valid((const char *)b, len)) {
 			text = malloc(len + 1);
 			if (text) {
 				memcpy(text, b, len);
@@ -114,12 +114,12 @@ static enum pkg_err decode(const uint8_t *b, size_t len, const char *file,
 			n = len;
 			*enc_ret = "UTF-8";
 		} else {
-			text = pkgi_cp1252_to_utf8(b, len, &n);
+			text = pkg_int_cp1252_to_utf8(b, len, &n);
 			*enc_ret = "ANSI";
 		}
 		if (text == NULL)
-			return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,
-					 "out of memory");
+			return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+					    "out of memory");
 	}
 	*text_ret = text;
 	*len_ret = n;
@@ -134,10 +134,10 @@ struct lexer {
 	struct pkg_error *err;
 	size_t items;
 	/* The logical line being built. */
-	struct pkgi_buf field;
+	struct pkg_int_buf field;
 	size_t protect;	   /* field bytes up to here are quoted: keep blanks */
 	bool field_quoted; /* the field had a quoted part */
-	struct pkgi_vec fields;
+	struct pkg_int_vec fields;
 	const char *key;
 	bool has_key;
 	bool any;      /* anything but blanks and comments seen */
@@ -145,8 +145,9 @@ struct lexer {
 	unsigned first_line;
 	/* Sections. */
 	struct pkg_inf_index *index;
-	struct pkgi_vec sections; /* struct pkg_inf_section */
-	struct pkgi_vec *bodies;  /* struct pkgi_vec of lines, per section */
+	struct pkg_int_vec sections; /* struct pkg_inf_section */
+	struct pkg_int_vec
+		*bodies; /* struct pkg_int_vec of lines, per section */
 	size_t nbodies, capbodies;
 	size_t cur; /* index of the current section + 1; 0 = none yet */
 	bool strings_section;
@@ -154,7 +155,8 @@ struct lexer {
 
 static enum pkg_err nomem(struct lexer *lx)
 {
-	return pkgi_fail(lx->err, PKG_ERR_NOMEM, lx->file, 0, "out of memory");
+	return pkg_int_fail(lx->err, PKG_ERR_NOMEM, lx->file, 0,
+			    "out of memory");
 }
 
 static enum pkg_err end_field(struct lexer *lx, unsigned lineno)
@@ -166,25 +168,25 @@ static enum pkg_err end_field(struct lexer *lx, unsigned lineno)
 	if (lx->field.oom)
 		return nomem(lx);
 	if (lx->field.len > PKG_INF_MAX_FIELD)
-		return pkgi_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
-				 "field longer than %u characters",
-				 PKG_INF_MAX_FIELD);
+		return pkg_int_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
+				    "field longer than %u characters",
+				    PKG_INF_MAX_FIELD);
 	const char **slot =
-		pkgi_vec_push(lx->arena, &lx->fields, sizeof(*slot));
+		pkg_int_vec_push(lx->arena, &lx->fields, sizeof(*slot));
 	if (slot == NULL)
 		return nomem(lx);
-	*slot = pkgi_strndup(lx->arena, lx->field.s ? lx->field.s : "",
-			     lx->field.len);
+	*slot = pkg_int_strndup(lx->arena, lx->field.s ? lx->field.s : "",
+				lx->field.len);
 	if (*slot == NULL)
 		return nomem(lx);
 	if (lx->fields.n > PKG_INF_MAX_FIELDS)
-		return pkgi_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
-				 "more than %u fields on one line",
-				 PKG_INF_MAX_FIELDS);
+		return pkg_int_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
+				    "more than %u fields on one line",
+				    PKG_INF_MAX_FIELDS);
 	if (++lx->items > INF_MAX_ITEMS)
-		return pkgi_fail(lx->err, PKG_ERR_LIMIT, lx->file, lineno,
-				 "more than %u lines and fields",
-				 INF_MAX_ITEMS);
+		return pkg_int_fail(lx->err, PKG_ERR_LIMIT, lx->file, lineno,
+				    "more than %u lines and fields",
+				    INF_MAX_ITEMS);
 	lx->field.len = 0;
 	lx->protect = 0;
 	lx->field_quoted = false;
@@ -196,7 +198,7 @@ static void reset_line(struct lexer *lx)
 	lx->field.len = 0;
 	lx->protect = 0;
 	lx->field_quoted = false;
-	lx->fields = (struct pkgi_vec){ 0 };
+	lx->fields = (struct pkg_int_vec){ 0 };
 	lx->key = NULL;
 	lx->has_key = false;
 	lx->any = false;
@@ -218,8 +220,9 @@ static enum pkg_err end_line(struct lexer *lx)
 		reset_line(lx);
 		return PKG_OK;
 	}
-	struct pkgi_vec *body = &lx->bodies[lx->cur - 1];
-	struct pkg_inf_line *ln = pkgi_vec_push(lx->arena, body, sizeof(*ln));
+	struct pkg_int_vec *body = &lx->bodies[lx->cur - 1];
+	struct pkg_inf_line *ln =
+		pkg_int_vec_push(lx->arena, body, sizeof(*ln));
 	if (ln == NULL)
 		return nomem(lx);
 	ln->key = lx->key;
@@ -227,7 +230,7 @@ static enum pkg_err end_line(struct lexer *lx)
 	ln->nfields = lx->fields.n;
 	ln->lineno = lx->first_line;
 	if (++lx->items > INF_MAX_ITEMS)
-		return pkgi_fail(
+		return pkg_int_fail(
 			lx->err, PKG_ERR_LIMIT, lx->file, lx->first_line,
 			"more than %u lines and fields", INF_MAX_ITEMS);
 	reset_line(lx);
@@ -236,7 +239,7 @@ static enum pkg_err end_line(struct lexer *lx)
 
 static bool is_strings_name(const char *name)
 {
-	if (pkgi_strncasecmp(name, "Strings", 7) != 0)
+	if (pkg_int_strncasecmp(name, "Strings", 7) != 0)
 		return false;
 	return name[7] == '\0' || name[7] == '.';
 }
@@ -251,24 +254,24 @@ static enum pkg_err start_section(struct lexer *lx, const char *name,
 	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
 		len--;
 	if (len > PKG_INF_MAX_SECTION_NAME)
-		return pkgi_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
-				 "section name longer than %u characters",
-				 PKG_INF_MAX_SECTION_NAME);
-	char *nm = pkgi_strndup(lx->arena, name, len);
+		return pkg_int_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
+				    "section name longer than %u characters",
+				    PKG_INF_MAX_SECTION_NAME);
+	char *nm = pkg_int_strndup(lx->arena, name, len);
 	if (nm == NULL)
 		return nomem(lx);
-	uintptr_t idx = (uintptr_t)pkgi_map_get(&lx->index->sections, nm);
+	uintptr_t idx = (uintptr_t)pkg_int_map_get(&lx->index->sections, nm);
 	if (idx == 0) {
 		struct pkg_inf_section *s =
-			pkgi_vec_push(lx->arena, &lx->sections, sizeof(*s));
+			pkg_int_vec_push(lx->arena, &lx->sections, sizeof(*s));
 		if (s == NULL)
 			return nomem(lx);
 		s->name = nm;
 		s->lineno = lineno;
 		if (lx->nbodies == lx->capbodies) {
 			size_t cap = lx->capbodies ? lx->capbodies * 2 : 64;
-			struct pkgi_vec *b =
-				pkgi_calloc(lx->arena, cap, sizeof(*b));
+			struct pkg_int_vec *b =
+				pkg_int_calloc(lx->arena, cap, sizeof(*b));
 			if (b == NULL)
 				return nomem(lx);
 			if (lx->nbodies)
@@ -278,11 +281,11 @@ static enum pkg_err start_section(struct lexer *lx, const char *name,
 		}
 		lx->nbodies++;
 		idx = lx->sections.n;
-		if (!pkgi_map_put(lx->arena, &lx->index->sections, nm,
-				  (void *)idx))
+		if (!pkg_int_map_put(lx->arena, &lx->index->sections, nm,
+				     (void *)idx))
 			return nomem(lx);
 		if (++lx->items > INF_MAX_ITEMS)
-			return pkgi_fail(
+			return pkg_int_fail(
 				lx->err, PKG_ERR_LIMIT, lx->file, lineno,
 				"more than %u lines and fields", INF_MAX_ITEMS);
 	}
@@ -313,9 +316,9 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 	*cont = false;
 	if ((size_t)(end - p) > PKG_INF_MAX_LINE ||
 	    lx->length + (size_t)(end - p) > PKG_INF_MAX_LINE)
-		return pkgi_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
-				 "line longer than %u characters",
-				 PKG_INF_MAX_LINE);
+		return pkg_int_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
+				    "line longer than %u characters",
+				    PKG_INF_MAX_LINE);
 	lx->length += (size_t)(end - p);
 	if (!lx->any && lx->fields.n == 0 && !lx->has_key) {
 		lx->first_line = lineno;
@@ -327,9 +330,9 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 			const char *close =
 				memchr(q + 1, ']', (size_t)(end - q - 1));
 			if (close == NULL)
-				return pkgi_fail(lx->err, PKG_ERR_INF, lx->file,
-						 lineno,
-						 "section name without ']'");
+				return pkg_int_fail(lx->err, PKG_ERR_INF,
+						    lx->file, lineno,
+						    "section name without ']'");
 			reset_line(lx);
 			return start_section(lx, q + 1, (size_t)(close - q - 1),
 					     lineno);
@@ -341,14 +344,14 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 		if (in_quote) {
 			if (c == '"') {
 				if (p + 1 < end && p[1] == '"') {
-					pkgi_buf_putc(&lx->field, '"');
+					pkg_int_buf_putc(&lx->field, '"');
 					p++;
 				} else {
 					in_quote = false;
 					lx->protect = lx->field.len;
 				}
 			} else {
-				pkgi_buf_putc(&lx->field, c);
+				pkg_int_buf_putc(&lx->field, c);
 			}
 			continue;
 		}
@@ -363,7 +366,7 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 			break;
 		case ',':
 			if (lx->strings_section && lx->has_key) {
-				pkgi_buf_putc(&lx->field, c);
+				pkg_int_buf_putc(&lx->field, c);
 				break;
 			}
 			lx->any = true;
@@ -382,10 +385,10 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 					lx->field.len--;
 				if (lx->field.oom)
 					return nomem(lx);
-				lx->key = pkgi_strndup(lx->arena,
-						       lx->field.s ? lx->field.s
-								   : "",
-						       lx->field.len);
+				lx->key = pkg_int_strndup(
+					lx->arena,
+					lx->field.s ? lx->field.s : "",
+					lx->field.len);
 				if (lx->key == NULL)
 					return nomem(lx);
 				lx->has_key = true;
@@ -393,7 +396,7 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 				lx->protect = 0;
 				lx->field_quoted = false;
 			} else {
-				pkgi_buf_putc(&lx->field, c);
+				pkg_int_buf_putc(&lx->field, c);
 			}
 			break;
 		case '\\':
@@ -402,25 +405,26 @@ static enum pkg_err feed(struct lexer *lx, const char *p, const char *end,
 				return PKG_OK;
 			}
 			lx->any = true;
-			pkgi_buf_putc(&lx->field, c);
+			pkg_int_buf_putc(&lx->field, c);
 			break;
 		case ' ':
 		case '\t':
 			if (lx->field.len > 0)
-				pkgi_buf_putc(&lx->field, c);
+				pkg_int_buf_putc(&lx->field, c);
 			break;
 		case '\0':
-			return pkgi_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
-					 "NUL character in the text");
+			return pkg_int_fail(lx->err, PKG_ERR_INF, lx->file,
+					    lineno,
+					    "NUL character in the text");
 		default:
 			lx->any = true;
-			pkgi_buf_putc(&lx->field, c);
+			pkg_int_buf_putc(&lx->field, c);
 			break;
 		}
 	}
 	if (in_quote)
-		return pkgi_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
-				 "unterminated quoted string");
+		return pkg_int_fail(lx->err, PKG_ERR_INF, lx->file, lineno,
+				    "unterminated quoted string");
 	if (lx->field.oom)
 		return nomem(lx);
 	return PKG_OK;
@@ -445,10 +449,10 @@ static enum pkg_err index_strings(struct pkg_inf *inf, struct pkg_arena *arena,
 		if (ln->key == NULL || ln->key[0] == '\0')
 			continue;
 		const char *v = ln->nfields ? ln->fields[0] : "";
-		if (!pkgi_map_put(arena, &inf->index->strings, ln->key,
-				  (void *)v))
-			return pkgi_fail(err, PKG_ERR_NOMEM, inf->file, 0,
-					 "out of memory");
+		if (!pkg_int_map_put(arena, &inf->index->strings, ln->key,
+				     (void *)v))
+			return pkg_int_fail(err, PKG_ERR_NOMEM, inf->file, 0,
+					    "out of memory");
 	}
 	return PKG_OK;
 }
@@ -458,9 +462,9 @@ enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf, size_t len,
 			   struct pkg_error *err)
 {
 	if (len > PKG_INF_MAX_SIZE)
-		return pkgi_fail(err, PKG_ERR_LIMIT, file, 0,
-				 "INF file is %zu bytes; the limit is %u", len,
-				 PKG_INF_MAX_SIZE);
+		return pkg_int_fail(err, PKG_ERR_LIMIT, file, 0,
+				    "INF file is %zu bytes; the limit is %u",
+				    len, PKG_INF_MAX_SIZE);
 	char *text = NULL;
 	size_t tlen = 0;
 	const char *enc = NULL;
@@ -468,12 +472,13 @@ enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf, size_t len,
 	if (rc)
 		return rc;
 
-	struct pkg_inf *inf = pkgi_alloc(arena, sizeof(*inf));
-	struct pkg_inf_index *index = pkgi_alloc(arena, sizeof(*index));
+	struct pkg_inf *inf = pkg_int_alloc(arena, sizeof(*inf));
+	struct pkg_inf_index *index = pkg_int_alloc(arena, sizeof(*index));
 	if (inf == NULL || index == NULL ||
-	    (inf->file = pkgi_strdup(arena, file)) == NULL) {
+	    (inf->file = pkg_int_strdup(arena, file)) == NULL) {
 		free(text);
-		return pkgi_fail(err, PKG_ERR_NOMEM, file, 0, "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+				    "out of memory");
 	}
 	inf->encoding = enc;
 	inf->index = index;
@@ -501,7 +506,7 @@ enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf, size_t len,
 	}
 	if (rc == PKG_OK)
 		rc = end_line(&lx); /* a continuation at the end of file */
-	pkgi_buf_free(&lx.field);
+	pkg_int_buf_free(&lx.field);
 	free(text);
 	if (rc)
 		return rc;
@@ -521,13 +526,13 @@ enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf, size_t len,
 const struct pkg_inf_section *pkg_inf_section(const struct pkg_inf *inf,
 					      const char *name)
 {
-	uintptr_t idx = (uintptr_t)pkgi_map_get(&inf->index->sections, name);
+	uintptr_t idx = (uintptr_t)pkg_int_map_get(&inf->index->sections, name);
 	return idx ? &inf->sections[idx - 1] : NULL;
 }
 
-const char *pkgi_inf_string(const struct pkg_inf *inf, const char *key)
+const char *pkg_int_inf_string(const struct pkg_inf *inf, const char *key)
 {
-	return pkgi_map_get(&inf->index->strings, key);
+	return pkg_int_map_get(&inf->index->strings, key);
 }
 
 /* ---- Substitution ---- */
@@ -546,31 +551,31 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
-char *pkgi_inf_subst_mode(struct pkg_arena *arena, const struct pkg_inf *inf,
-			  const char *raw, enum pkgi_subst_mode mode,
-			  unsigned lineno, struct pkg_error *err)
+char *pkg_int_inf_subst_mode(struct pkg_arena *arena, const struct pkg_inf *inf,
+			     const char *raw, enum pkg_int_subst_mode mode,
+			     unsigned lineno, struct pkg_error *err)
 {
 	bool tmpl = mode == PKGI_SUBST_TEMPLATE;
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	const char *p = raw;
 	char key[PKG_INF_MAX_FIELD + 1];
 	while (*p) {
 		if (*p != '%') {
 			const char *q = strchr(p, '%');
 			size_t n = q ? (size_t)(q - p) : strlen(p);
-			pkgi_buf_put(&b, p, n);
+			pkg_int_buf_put(&b, p, n);
 			p += n;
 			continue;
 		}
 		const char *close = strchr(p + 1, '%');
 		if (close == NULL) { /* a lone percent sign */
-			pkgi_buf_puts(&b, tmpl ? "%%" : "%");
+			pkg_int_buf_puts(&b, tmpl ? "%%" : "%");
 			p++;
 			continue;
 		}
 		size_t klen = (size_t)(close - p - 1);
 		if (klen == 0) { /* "%%" */
-			pkgi_buf_puts(&b, tmpl ? "%%" : "%");
+			pkg_int_buf_puts(&b, tmpl ? "%%" : "%");
 			p = close + 1;
 			continue;
 		}
@@ -578,24 +583,24 @@ char *pkgi_inf_subst_mode(struct pkg_arena *arena, const struct pkg_inf *inf,
 			klen = PKG_INF_MAX_FIELD;
 		memcpy(key, p + 1, klen);
 		key[klen] = '\0';
-		const char *v = pkgi_inf_string(inf, key);
+		const char *v = pkg_int_inf_string(inf, key);
 		if (v != NULL) {
 			for (const char *s = v; *s; s++) {
 				if (*s == '%' && tmpl)
-					pkgi_buf_puts(&b, "%%");
+					pkg_int_buf_puts(&b, "%%");
 				else
-					pkgi_buf_putc(&b, *s);
+					pkg_int_buf_putc(&b, *s);
 			}
 		} else if (all_digits(key, klen)) {
-			pkgi_buf_putc(&b, '%'); /* a DIRID, kept */
-			pkgi_buf_put(&b, key, klen);
-			pkgi_buf_putc(&b, '%');
+			pkg_int_buf_putc(&b, '%'); /* a DIRID, kept */
+			pkg_int_buf_put(&b, key, klen);
+			pkg_int_buf_putc(&b, '%');
 		} else {
 			/* Unknown: kept as written, e.g. %SystemRoot% in an
 			 * expandable registry string. */
-			pkgi_buf_puts(&b, tmpl ? "%%" : "%");
-			pkgi_buf_put(&b, key, klen);
-			pkgi_buf_puts(&b, tmpl ? "%%" : "%");
+			pkg_int_buf_puts(&b, tmpl ? "%%" : "%");
+			pkg_int_buf_put(&b, key, klen);
+			pkg_int_buf_puts(&b, tmpl ? "%%" : "%");
 		}
 		p = close + 1;
 		if (b.len > 4 * PKG_INF_MAX_FIELD)
@@ -603,27 +608,27 @@ char *pkgi_inf_subst_mode(struct pkg_arena *arena, const struct pkg_inf *inf,
 	}
 	char *out = NULL;
 	if (b.oom) {
-		pkgi_fail(err, PKG_ERR_NOMEM, inf->file, lineno,
-			  "out of memory");
+		pkg_int_fail(err, PKG_ERR_NOMEM, inf->file, lineno,
+			     "out of memory");
 	} else if (b.len > PKG_INF_MAX_FIELD * (tmpl ? 2u : 1u)) {
 		/* Templates double their percent signs, hence the factor. */
-		pkgi_fail(err, PKG_ERR_INF, inf->file, lineno,
-			  "string longer than %u characters after "
-			  "substitution",
-			  PKG_INF_MAX_FIELD);
+		pkg_int_fail(err, PKG_ERR_INF, inf->file, lineno,
+			     "string longer than %u characters after "
+			     "substitution",
+			     PKG_INF_MAX_FIELD);
 	} else {
-		out = pkgi_strndup(arena, b.s ? b.s : "", b.len);
+		out = pkg_int_strndup(arena, b.s ? b.s : "", b.len);
 		if (out == NULL)
-			pkgi_fail(err, PKG_ERR_NOMEM, inf->file, lineno,
-				  "out of memory");
+			pkg_int_fail(err, PKG_ERR_NOMEM, inf->file, lineno,
+				     "out of memory");
 	}
-	pkgi_buf_free(&b);
+	pkg_int_buf_free(&b);
 	return out;
 }
 
 char *pkg_inf_subst(struct pkg_arena *arena, const struct pkg_inf *inf,
 		    const char *raw, unsigned lineno, struct pkg_error *err)
 {
-	return pkgi_inf_subst_mode(arena, inf, raw, PKGI_SUBST_TEXT, lineno,
-				   err);
+	return pkg_int_inf_subst_mode(arena, inf, raw, PKGI_SUBST_TEXT, lineno,
+				      err);
 }

@@ -48,25 +48,25 @@ struct rctx {
 
 /* What an install section's directives are collected into. */
 struct install_acc {
-	struct pkgi_vec copies, regs, services, deferred;
+	struct pkg_int_vec copies, regs, services, deferred;
 	bool null_service;
 };
 
 static enum pkg_err nomem(struct rctx *r)
 {
-	return pkgi_fail(r->err, PKG_ERR_NOMEM, r->file, 0, "out of memory");
+	return pkg_int_fail(r->err, PKG_ERR_NOMEM, r->file, 0, "out of memory");
 }
 
 static char *text(struct rctx *r, const char *raw, unsigned line)
 {
-	return pkgi_inf_subst_mode(r->arena, r->inf, raw, PKGI_SUBST_TEXT, line,
-				   r->err);
+	return pkg_int_inf_subst_mode(r->arena, r->inf, raw, PKGI_SUBST_TEXT,
+				      line, r->err);
 }
 
 static char *tmpl(struct rctx *r, const char *raw, unsigned line)
 {
-	return pkgi_inf_subst_mode(r->arena, r->inf, raw, PKGI_SUBST_TEMPLATE,
-				   line, r->err);
+	return pkg_int_inf_subst_mode(r->arena, r->inf, raw,
+				      PKGI_SUBST_TEMPLATE, line, r->err);
 }
 
 static const char *field(const struct pkg_inf_line *ln, size_t i)
@@ -81,36 +81,37 @@ static enum pkg_err number(struct rctx *r, const char *raw, unsigned line,
 	char *s = text(r, raw, line);
 	if (s == NULL)
 		return r->err->code ? r->err->code : nomem(r);
-	if (!pkgi_parse_u32(s, out))
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-				 "%s: '%s' is not a number", what, s);
+	if (!pkg_int_parse_u32(s, out))
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+				    "%s: '%s' is not a number", what, s);
 	return PKG_OK;
 }
 
 /* Joins the fields of @ln (substituted) with ",". */
 static char *joined(struct rctx *r, const struct pkg_inf_line *ln)
 {
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	for (size_t i = 0; i < ln->nfields; i++) {
 		char *f = text(r, ln->fields[i], ln->lineno);
 		if (f == NULL) {
-			pkgi_buf_free(&b);
+			pkg_int_buf_free(&b);
 			return NULL;
 		}
 		if (i)
-			pkgi_buf_putc(&b, ',');
-		pkgi_buf_puts(&b, f);
+			pkg_int_buf_putc(&b, ',');
+		pkg_int_buf_puts(&b, f);
 	}
-	char *s = b.oom ? NULL : pkgi_strndup(r->arena, b.s ? b.s : "", b.len);
-	pkgi_buf_free(&b);
+	char *s =
+		b.oom ? NULL : pkg_int_strndup(r->arena, b.s ? b.s : "", b.len);
+	pkg_int_buf_free(&b);
 	return s;
 }
 
-static enum pkg_err defer(struct rctx *r, struct pkgi_vec *v,
+static enum pkg_err defer(struct rctx *r, struct pkg_int_vec *v,
 			  const char *section, const char *directive,
 			  const struct pkg_inf_line *ln, const char *reason)
 {
-	struct pkg_inf_deferred *d = pkgi_vec_push(r->arena, v, sizeof(*d));
+	struct pkg_inf_deferred *d = pkg_int_vec_push(r->arena, v, sizeof(*d));
 	if (d == NULL)
 		return nomem(r);
 	d->section = section;
@@ -136,7 +137,7 @@ static bool parse_dec_number(const char *s, size_t n, uint32_t *out)
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	return pkgi_parse_u32(buf, out) && buf[0] != '-';
+	return pkg_int_parse_u32(buf, out) && buf[0] != '-';
 }
 
 bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *txt,
@@ -146,7 +147,7 @@ bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *txt,
 					      "arm64" };
 	struct pkg_inf_decoration d;
 	memset(&d, 0, sizeof(d));
-	if (pkgi_strncasecmp(txt, "nt", 2) != 0)
+	if (pkg_int_strncasecmp(txt, "nt", 2) != 0)
 		return false;
 	const char *p = txt + 2;
 	const char *dot = strchr(p, '.');
@@ -155,7 +156,7 @@ bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *txt,
 		bool known = false;
 		for (size_t i = 0; i < HVO_ARRAY_SIZE(arches); i++)
 			if (strlen(arches[i]) == alen &&
-			    pkgi_strncasecmp(p, arches[i], alen) == 0) {
+			    pkg_int_strncasecmp(p, arches[i], alen) == 0) {
 				d.arch = arches[i];
 				known = true;
 			}
@@ -178,7 +179,7 @@ bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *txt,
 			d.has_version = true;
 		k++;
 	}
-	d.text = pkgi_strdup(arena, txt);
+	d.text = pkg_int_strdup(arena, txt);
 	if (d.text == NULL)
 		return false;
 	*out = d;
@@ -188,7 +189,8 @@ bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *txt,
 bool pkg_inf_decoration_applies(const struct pkg_inf_decoration *d,
 				const struct pkg_target *t)
 {
-	if (d->arch && (t->arch == NULL || !pkgi_strcaseeq(d->arch, t->arch)))
+	if (d->arch &&
+	    (t->arch == NULL || !pkg_int_strcaseeq(d->arch, t->arch)))
 		return false;
 	if (d->has_version) {
 		if (t->nt_major != d->major) {
@@ -239,7 +241,7 @@ const struct pkg_inf_models *pkg_inf_best_models(
 			best = c;
 	}
 	if (best == NULL && m->ndecorated > 0 && t->arch &&
-	    pkgi_strcaseeq(t->arch, "x86"))
+	    pkg_int_strcaseeq(t->arch, "x86"))
 		best = &m->decorated[0];
 	return best;
 }
@@ -252,18 +254,18 @@ static enum pkg_err read_models(struct rctx *r, struct pkg_inf_models *mo)
 	mo->present = s != NULL;
 	if (s == NULL)
 		return PKG_OK;
-	struct pkgi_vec devs = { 0 };
+	struct pkg_int_vec devs = { 0 };
 	for (size_t i = 0; i < s->nlines; i++) {
 		const struct pkg_inf_line *ln = &s->lines[i];
 		if (ln->key == NULL)
-			return pkgi_fail(r->err, PKG_ERR_INF, r->file,
-					 ln->lineno,
-					 "[%s]: a model entry needs "
-					 "'description = install-section, "
-					 "hardware-id'",
-					 s->name);
+			return pkg_int_fail(r->err, PKG_ERR_INF, r->file,
+					    ln->lineno,
+					    "[%s]: a model entry needs "
+					    "'description = install-section, "
+					    "hardware-id'",
+					    s->name);
 		struct pkg_inf_device *d =
-			pkgi_vec_push(r->arena, &devs, sizeof(*d));
+			pkg_int_vec_push(r->arena, &devs, sizeof(*d));
 		if (d == NULL)
 			return nomem(r);
 		d->line = ln->lineno;
@@ -272,12 +274,12 @@ static enum pkg_err read_models(struct rctx *r, struct pkg_inf_models *mo)
 		if (d->description == NULL || d->install_section == NULL)
 			return r->err->code;
 		if (d->install_section[0] == '\0')
-			return pkgi_fail(r->err, PKG_ERR_INF, r->file,
-					 ln->lineno,
-					 "[%s]: model without an install "
-					 "section",
-					 s->name);
-		struct pkgi_vec ids = { 0 };
+			return pkg_int_fail(r->err, PKG_ERR_INF, r->file,
+					    ln->lineno,
+					    "[%s]: model without an install "
+					    "section",
+					    s->name);
+		struct pkg_int_vec ids = { 0 };
 		for (size_t k = 1; k < ln->nfields; k++) {
 			char *id = text(r, ln->fields[k], ln->lineno);
 			if (id == NULL)
@@ -285,7 +287,7 @@ static enum pkg_err read_models(struct rctx *r, struct pkg_inf_models *mo)
 			if (id[0] == '\0')
 				continue;
 			const char **slot =
-				pkgi_vec_push(r->arena, &ids, sizeof(*slot));
+				pkg_int_vec_push(r->arena, &ids, sizeof(*slot));
 			if (slot == NULL)
 				return nomem(r);
 			*slot = id;
@@ -304,11 +306,11 @@ static enum pkg_err read_manufacturers(struct rctx *r, struct pkg_driver *drv)
 		pkg_inf_section(r->inf, "Manufacturer");
 	if (s == NULL)
 		return PKG_OK; /* an INF without devices (e.g. a filter) */
-	struct pkgi_vec mans = { 0 };
+	struct pkg_int_vec mans = { 0 };
 	for (size_t i = 0; i < s->nlines; i++) {
 		const struct pkg_inf_line *ln = &s->lines[i];
 		struct pkg_inf_manufacturer *m =
-			pkgi_vec_push(r->arena, &mans, sizeof(*m));
+			pkg_int_vec_push(r->arena, &mans, sizeof(*m));
 		if (m == NULL)
 			return nomem(r);
 		m->line = ln->lineno;
@@ -320,13 +322,13 @@ static enum pkg_err read_manufacturers(struct rctx *r, struct pkg_driver *drv)
 		if (m->name == NULL || m->models == NULL)
 			return r->err->code;
 		if (m->models[0] == '\0')
-			return pkgi_fail(r->err, PKG_ERR_INF, r->file,
-					 ln->lineno,
-					 "[Manufacturer]: entry without a "
-					 "models section");
-		struct pkgi_vec decs = { 0 };
+			return pkg_int_fail(r->err, PKG_ERR_INF, r->file,
+					    ln->lineno,
+					    "[Manufacturer]: entry without a "
+					    "models section");
+		struct pkg_int_vec decs = { 0 };
 		struct pkg_inf_models *mo =
-			pkgi_vec_push(r->arena, &decs, sizeof(*mo));
+			pkg_int_vec_push(r->arena, &decs, sizeof(*mo));
 		if (mo == NULL)
 			return nomem(r);
 		mo->decoration.text = "";
@@ -337,19 +339,19 @@ static enum pkg_err read_manufacturers(struct rctx *r, struct pkg_driver *drv)
 				return r->err->code;
 			if (dt[0] == '\0')
 				continue;
-			mo = pkgi_vec_push(r->arena, &decs, sizeof(*mo));
+			mo = pkg_int_vec_push(r->arena, &decs, sizeof(*mo));
 			if (mo == NULL)
 				return nomem(r);
 			if (!pkg_inf_decoration_parse(r->arena, dt,
 						      &mo->decoration))
-				return pkgi_fail(
+				return pkg_int_fail(
 					r->err, PKG_ERR_INF, r->file,
 					ln->lineno,
 					"[Manufacturer]: '%s' is not a "
 					"TargetOSVersion decoration",
 					dt);
-			mo->section =
-				pkgi_printf(r->arena, "%s.%s", m->models, dt);
+			mo->section = pkg_int_printf(r->arena, "%s.%s",
+						     m->models, dt);
 			if (mo->section == NULL)
 				return nomem(r);
 		}
@@ -406,10 +408,10 @@ static bool parse_byte(const char *s, uint8_t *out)
 	return true;
 }
 
-enum pkg_err pkgi_inf_reg_data(struct pkg_arena *arena,
-			       const struct pkg_inf *inf,
-			       const struct pkg_inf_line *ln, uint32_t flags,
-			       struct pkg_reg_data *d, struct pkg_error *err)
+enum pkg_err pkg_int_inf_reg_data(struct pkg_arena *arena,
+				  const struct pkg_inf *inf,
+				  const struct pkg_inf_line *ln, uint32_t flags,
+				  struct pkg_reg_data *d, struct pkg_error *err)
 {
 	uint32_t tf = flags & PKG_ADDREG_TYPE_MASK;
 	size_t nvals = ln->nfields > 4 ? ln->nfields - 4 : 0;
@@ -417,22 +419,22 @@ enum pkg_err pkgi_inf_reg_data(struct pkg_arena *arena,
 	memset(d, 0, sizeof(*d));
 	if (tf == 0x00000000u || tf == 0x00020000u) {
 		d->type = tf ? PKG_REG_EXPAND_SZ : PKG_REG_SZ;
-		d->str = pkgi_inf_subst_mode(arena, inf, nvals ? vals[0] : "",
-					     PKGI_SUBST_TEMPLATE, ln->lineno,
-					     err);
+		d->str = pkg_int_inf_subst_mode(
+			arena, inf, nvals ? vals[0] : "", PKGI_SUBST_TEMPLATE,
+			ln->lineno, err);
 		return d->str ? PKG_OK : err->code;
 	}
 	if (tf == 0x00010000u) {
 		d->type = PKG_REG_MULTI_SZ;
 		const char **v =
-			pkgi_calloc(arena, nvals ? nvals : 1, sizeof(*v));
+			pkg_int_calloc(arena, nvals ? nvals : 1, sizeof(*v));
 		if (v == NULL)
-			return pkgi_fail(err, PKG_ERR_NOMEM, inf->file, 0,
-					 "out of memory");
+			return pkg_int_fail(err, PKG_ERR_NOMEM, inf->file, 0,
+					    "out of memory");
 		for (size_t i = 0; i < nvals; i++) {
-			v[i] = pkgi_inf_subst_mode(arena, inf, vals[i],
-						   PKGI_SUBST_TEMPLATE,
-						   ln->lineno, err);
+			v[i] = pkg_int_inf_subst_mode(arena, inf, vals[i],
+						      PKGI_SUBST_TEMPLATE,
+						      ln->lineno, err);
 			if (v[i] == NULL)
 				return err->code;
 		}
@@ -444,15 +446,15 @@ enum pkg_err pkgi_inf_reg_data(struct pkg_arena *arena,
 		d->type = PKG_REG_DWORD;
 		uint32_t v = 0;
 		if (nvals) {
-			char *s = pkgi_inf_subst_mode(arena, inf, vals[0],
-						      PKGI_SUBST_TEXT,
-						      ln->lineno, err);
+			char *s = pkg_int_inf_subst_mode(arena, inf, vals[0],
+							 PKGI_SUBST_TEXT,
+							 ln->lineno, err);
 			if (s == NULL)
 				return err->code;
-			if (s[0] && !pkgi_parse_u32(s, &v))
-				return pkgi_fail(err, PKG_ERR_INF, inf->file,
-						 ln->lineno,
-						 "'%s' is not a DWORD", s);
+			if (s[0] && !pkg_int_parse_u32(s, &v))
+				return pkg_int_fail(err, PKG_ERR_INF, inf->file,
+						    ln->lineno,
+						    "'%s' is not a DWORD", s);
 		}
 		d->num = v;
 		return PKG_OK;
@@ -463,9 +465,9 @@ enum pkg_err pkgi_inf_reg_data(struct pkg_arena *arena,
 		return PKG_OK;
 	}
 	if (!(tf & PKG_ADDREG_BINVALUETYPE))
-		return pkgi_fail(err, PKG_ERR_INF, inf->file, ln->lineno,
-				 "AddReg flags 0x%08x name no registry type",
-				 flags);
+		return pkg_int_fail(err, PKG_ERR_INF, inf->file, ln->lineno,
+				    "AddReg flags 0x%08x name no registry type",
+				    flags);
 	/* Binary data: the type is the high word (0 = REG_BINARY), the data
 	 * one hex byte per field (AddReg directive docs). */
 	uint32_t type = tf >> 16;
@@ -475,19 +477,19 @@ enum pkg_err pkgi_inf_reg_data(struct pkg_arena *arena,
 		type = PKG_REG_NONE;
 	else if (type == 0)
 		type = PKG_REG_BINARY;
-	uint8_t *bytes = pkgi_alloc(arena, nvals ? nvals : 1);
+	uint8_t *bytes = pkg_int_alloc(arena, nvals ? nvals : 1);
 	if (bytes == NULL)
-		return pkgi_fail(err, PKG_ERR_NOMEM, inf->file, 0,
-				 "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, inf->file, 0,
+				    "out of memory");
 	for (size_t i = 0; i < nvals; i++) {
-		char *s = pkgi_inf_subst_mode(arena, inf, vals[i],
-					      PKGI_SUBST_TEXT, ln->lineno, err);
+		char *s = pkg_int_inf_subst_mode(
+			arena, inf, vals[i], PKGI_SUBST_TEXT, ln->lineno, err);
 		if (s == NULL)
 			return err->code;
 		if (!parse_byte(s, &bytes[i]))
-			return pkgi_fail(err, PKG_ERR_INF, inf->file,
-					 ln->lineno,
-					 "binary data: '%s' is not a byte", s);
+			return pkg_int_fail(
+				err, PKG_ERR_INF, inf->file, ln->lineno,
+				"binary data: '%s' is not a byte", s);
 	}
 	d->type = type;
 	if ((type == PKG_REG_DWORD && nvals == 4) ||
@@ -513,21 +515,22 @@ static enum pkg_err read_reg_line(struct rctx *r, const struct pkg_inf_line *ln,
 	/* A line written "HKR = ..." would shift the fields; no INF does
 	 * that, so it is refused rather than guessed. */
 	if (ln->key != NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, ln->lineno,
-				 "[%s]: registry entries have no '='", s->name);
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, ln->lineno,
+				    "[%s]: registry entries have no '='",
+				    s->name);
 	const char *root = text(r, field(ln, 0), ln->lineno);
 	if (root == NULL)
 		return r->err->code;
 	bool found = false;
 	for (size_t i = 0; i < HVO_ARRAY_SIZE(roots); i++)
-		if (pkgi_strcaseeq(root, roots[i].name)) {
+		if (pkg_int_strcaseeq(root, roots[i].name)) {
 			g->root = roots[i].root;
 			found = true;
 		}
 	if (!found)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, ln->lineno,
-				 "[%s]: unknown registry root '%s'", s->name,
-				 root);
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, ln->lineno,
+				    "[%s]: unknown registry root '%s'", s->name,
+				    root);
 	g->subkey = text(r, field(ln, 1), ln->lineno);
 	if (g->subkey == NULL)
 		return r->err->code;
@@ -557,25 +560,25 @@ static enum pkg_err read_reg_line(struct rctx *r, const struct pkg_inf_line *ln,
 		g->value_name = NULL;
 		return PKG_OK;
 	}
-	return pkgi_inf_reg_data(r->arena, r->inf, ln, g->flags, &g->data,
-				 r->err);
+	return pkg_int_inf_reg_data(r->arena, r->inf, ln, g->flags, &g->data,
+				    r->err);
 }
 
 static enum pkg_err add_reg_section(struct rctx *r, const char *name,
 				    const struct pkg_inf_line *ref,
 				    const char *ref_section,
 				    enum pkg_inf_regctx context,
-				    struct pkgi_vec *out,
-				    struct pkgi_vec *deferred)
+				    struct pkg_int_vec *out,
+				    struct pkg_int_vec *deferred)
 {
 	const struct pkg_inf_section *s = pkg_inf_section(r->inf, name);
 	if (s == NULL && r->includes)
 		return defer(r, deferred, ref_section, "AddReg", ref,
 			     "names a section of an included INF");
 	if (s == NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, ref->lineno,
-				 "AddReg=%s: no such section", name);
-	char *secname = pkgi_printf(r->arena, "%s.security", name);
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, ref->lineno,
+				    "AddReg=%s: no such section", name);
+	char *secname = pkg_int_printf(r->arena, "%s.security", name);
 	if (secname == NULL)
 		return nomem(r);
 	const struct pkg_inf_section *sec = pkg_inf_section(r->inf, secname);
@@ -588,7 +591,7 @@ static enum pkg_err add_reg_section(struct rctx *r, const char *name,
 	}
 	for (size_t i = 0; i < s->nlines; i++) {
 		struct pkg_inf_reg *g =
-			pkgi_vec_push(r->arena, out, sizeof(*g));
+			pkg_int_vec_push(r->arena, out, sizeof(*g));
 		if (g == NULL)
 			return nomem(r);
 		enum pkg_err rc =
@@ -602,7 +605,8 @@ static enum pkg_err add_reg_section(struct rctx *r, const char *name,
 /* AddReg=a,b,... in section @sec. */
 static enum pkg_err add_regs(struct rctx *r, const struct pkg_inf_line *ln,
 			     const char *sec, enum pkg_inf_regctx context,
-			     struct pkgi_vec *out, struct pkgi_vec *deferred)
+			     struct pkg_int_vec *out,
+			     struct pkg_int_vec *deferred)
 {
 	for (size_t i = 0; i < ln->nfields; i++) {
 		char *name = text(r, ln->fields[i], ln->lineno);
@@ -635,18 +639,18 @@ static enum pkg_err dest_dir(struct rctx *r, const char *name, unsigned line,
 		const struct pkg_inf_line *ln = &r->destdirs->lines[i];
 		if (ln->key == NULL)
 			continue;
-		if (name && pkgi_strcaseeq(ln->key, name))
+		if (name && pkg_int_strcaseeq(ln->key, name))
 			hit = ln;
-		else if (pkgi_strcaseeq(ln->key, "DefaultDestDir"))
+		else if (pkg_int_strcaseeq(ln->key, "DefaultDestDir"))
 			def = ln;
 	}
 	if (hit == NULL)
 		hit = def;
 	if (hit == NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-				 "no destination for %s: not in "
-				 "[DestinationDirs] and no DefaultDestDir",
-				 name ? name : "a CopyFiles=@file copy");
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+				    "no destination for %s: not in "
+				    "[DestinationDirs] and no DefaultDestDir",
+				    name ? name : "a CopyFiles=@file copy");
 	uint32_t v;
 	enum pkg_err rc = number(r, field(hit, 0), hit->lineno, "DIRID", &v);
 	if (rc)
@@ -665,20 +669,21 @@ static const struct pkg_inf_line *arch_lookup(struct rctx *r, const char *base,
 		if (pass == 0) {
 			if (r->t->arch == NULL)
 				continue;
-			name = pkgi_printf(r->arena, "%s.%s", base, r->t->arch);
+			name = pkg_int_printf(r->arena, "%s.%s", base,
+					      r->t->arch);
 			if (name == NULL)
 				return NULL;
 		}
 		const struct pkg_inf_section *s = pkg_inf_section(r->inf, name);
 		for (size_t i = 0; s && i < s->nlines; i++)
 			if (s->lines[i].key &&
-			    pkgi_strcaseeq(s->lines[i].key, key))
+			    pkg_int_strcaseeq(s->lines[i].key, key))
 				return &s->lines[i];
 	}
 	return NULL;
 }
 
-static void join_part(struct pkgi_buf *b, const char *part)
+static void join_part(struct pkg_int_buf *b, const char *part)
 {
 	while (*part == '\\')
 		part++;
@@ -688,8 +693,8 @@ static void join_part(struct pkgi_buf *b, const char *part)
 	if (n == 0)
 		return;
 	if (b->len)
-		pkgi_buf_putc(b, '\\');
-	pkgi_buf_put(b, part, n);
+		pkg_int_buf_putc(b, '\\');
+	pkg_int_buf_put(b, part, n);
 }
 
 /*
@@ -718,12 +723,12 @@ static enum pkg_err source_path(struct rctx *r, struct pkg_inf_copy *c,
 		if (dpath == NULL)
 			return r->err->code;
 	}
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	join_part(&b, dpath);
 	join_part(&b, sub);
 	join_part(&b, c->source_name);
-	char *path = b.oom ? NULL : pkgi_strndup(r->arena, b.s, b.len);
-	pkgi_buf_free(&b);
+	char *path = b.oom ? NULL : pkg_int_strndup(r->arena, b.s, b.len);
+	pkg_int_buf_free(&b);
 	if (path == NULL)
 		return nomem(r);
 	/* A path that climbs out of the driver package is refused. */
@@ -732,25 +737,25 @@ static enum pkg_err source_path(struct rctx *r, struct pkg_inf_copy *c,
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		if ((n == 2 && p[0] == '.' && p[1] == '.') || strchr(p, ':') ||
 		    strchr(p, '/'))
-			return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-					 "source path '%s' of %s leaves the "
-					 "driver package",
-					 path, c->source_name);
+			return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+					    "source path '%s' of %s leaves the "
+					    "driver package",
+					    path, c->source_name);
 		p += n + (e ? 1 : 0);
 	}
 	c->source_path = path;
 	return PKG_OK;
 }
 
-static enum pkg_err copy_one(struct rctx *r, struct pkgi_vec *out,
+static enum pkg_err copy_one(struct rctx *r, struct pkg_int_vec *out,
 			     const char *section, const char *dest,
 			     const char *src, uint32_t flags, unsigned line)
 {
 	if (!plain_name(dest) || !plain_name(src))
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-				 "CopyFiles: '%s' is not a plain file name",
-				 plain_name(dest) ? src : dest);
-	struct pkg_inf_copy *c = pkgi_vec_push(r->arena, out, sizeof(*c));
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+				    "CopyFiles: '%s' is not a plain file name",
+				    plain_name(dest) ? src : dest);
+	struct pkg_inf_copy *c = pkg_int_vec_push(r->arena, out, sizeof(*c));
 	if (c == NULL)
 		return nomem(r);
 	c->dest_name = dest;
@@ -765,8 +770,8 @@ static enum pkg_err copy_one(struct rctx *r, struct pkgi_vec *out,
 }
 
 static enum pkg_err copy_files(struct rctx *r, const struct pkg_inf_line *ln,
-			       const char *sec, struct pkgi_vec *out,
-			       struct pkgi_vec *deferred)
+			       const char *sec, struct pkg_int_vec *out,
+			       struct pkg_int_vec *deferred)
 {
 	for (size_t i = 0; i < ln->nfields; i++) {
 		char *f = text(r, ln->fields[i], ln->lineno);
@@ -790,9 +795,9 @@ static enum pkg_err copy_files(struct rctx *r, const struct pkg_inf_line *ln,
 			continue;
 		}
 		if (s == NULL)
-			return pkgi_fail(r->err, PKG_ERR_INF, r->file,
-					 ln->lineno,
-					 "CopyFiles=%s: no such section", f);
+			return pkg_int_fail(r->err, PKG_ERR_INF, r->file,
+					    ln->lineno,
+					    "CopyFiles=%s: no such section", f);
 		for (size_t k = 0; k < s->nlines; k++) {
 			const struct pkg_inf_line *e = &s->lines[k];
 			const char *raw_dest = e->key ? e->key : field(e, 0);
@@ -849,7 +854,8 @@ static const struct {
 static const char *reason_for(const char *directive)
 {
 	for (size_t i = 0; i < HVO_ARRAY_SIZE(directive_reasons); i++)
-		if (pkgi_strcaseeq(directive, directive_reasons[i].directive))
+		if (pkg_int_strcaseeq(directive,
+				      directive_reasons[i].directive))
 			return directive_reasons[i].reason;
 	return "not executed offline (applied by Windows at first boot)";
 }
@@ -897,14 +903,14 @@ static enum pkg_err push_needs(struct rctx *r, const struct pkg_inf_section *s,
 {
 	for (size_t i = 0; i < r->depth; i++)
 		if (r->stack[i] == s)
-			return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-					 "section [%s] needs itself "
-					 "(Needs= cycle)",
-					 s->name);
+			return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+					    "section [%s] needs itself "
+					    "(Needs= cycle)",
+					    s->name);
 	if (r->depth >= PKG_INF_MAX_NEEDS_DEPTH)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-				 "Needs= nested deeper than %u sections",
-				 PKG_INF_MAX_NEEDS_DEPTH);
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+				    "Needs= nested deeper than %u sections",
+				    PKG_INF_MAX_NEEDS_DEPTH);
 	r->stack[r->depth++] = s;
 	return PKG_OK;
 }
@@ -933,7 +939,7 @@ static enum pkg_err needs(struct rctx *r, const struct pkg_inf_section *s,
 		const struct pkg_inf_section *n = pkg_inf_section(r->inf, name);
 		enum pkg_err rc;
 		if (n == NULL) {
-			struct pkg_inf_deferred *d = pkgi_vec_push(
+			struct pkg_inf_deferred *d = pkg_int_vec_push(
 				r->arena, &acc->deferred, sizeof(*d));
 			if (d == NULL)
 				return nomem(r);
@@ -964,13 +970,13 @@ static enum pkg_err install_section(struct rctx *r,
 		enum pkg_err rc;
 		if (ln->key == NULL)
 			rc = defer_line(r, acc, s, ln);
-		else if (pkgi_strcaseeq(ln->key, "CopyFiles"))
+		else if (pkg_int_strcaseeq(ln->key, "CopyFiles"))
 			rc = copy_files(r, ln, s->name, &acc->copies,
 					&acc->deferred);
-		else if (pkgi_strcaseeq(ln->key, "AddReg"))
+		else if (pkg_int_strcaseeq(ln->key, "AddReg"))
 			rc = add_regs(r, ln, s->name, PKG_REGCTX_DRIVER,
 				      &acc->regs, &acc->deferred);
-		else if (pkgi_strcaseeq(ln->key, "Needs"))
+		else if (pkg_int_strcaseeq(ln->key, "Needs"))
 			rc = needs(r, s, ln, acc, install_section);
 		else
 			rc = defer_line(r, acc, s, ln);
@@ -998,7 +1004,7 @@ static void split_dirid(struct pkg_inf_service *sv)
 	memcpy(num, b + 1, n);
 	num[n] = '\0';
 	uint32_t v;
-	if (!pkgi_parse_u32(num, &v))
+	if (!pkg_int_parse_u32(num, &v))
 		return;
 	sv->binary_dirid = (int32_t)v;
 	const char *rest = close + 1;
@@ -1013,10 +1019,10 @@ static enum pkg_err service_install(struct rctx *r, struct pkg_inf_service *sv,
 	const struct pkg_inf_section *s =
 		pkg_inf_section(r->inf, sv->install_section);
 	if (s == NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-				 "AddService=%s: no section [%s]", sv->name,
-				 sv->install_section);
-	struct pkgi_vec regs = { 0 }, deps = { 0 };
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+				    "AddService=%s: no section [%s]", sv->name,
+				    sv->install_section);
+	struct pkg_int_vec regs = { 0 }, deps = { 0 };
 	enum pkg_err rc;
 	for (size_t i = 0; i < s->nlines; i++) {
 		const struct pkg_inf_line *ln = &s->lines[i];
@@ -1024,38 +1030,38 @@ static enum pkg_err service_install(struct rctx *r, struct pkg_inf_service *sv,
 		rc = PKG_OK;
 		if (k == NULL) {
 			rc = defer_line(r, acc, s, ln);
-		} else if (pkgi_strcaseeq(k, "DisplayName")) {
+		} else if (pkg_int_strcaseeq(k, "DisplayName")) {
 			sv->display_name = tmpl(r, field(ln, 0), ln->lineno);
 			rc = sv->display_name ? PKG_OK : r->err->code;
-		} else if (pkgi_strcaseeq(k, "Description")) {
+		} else if (pkg_int_strcaseeq(k, "Description")) {
 			sv->description = tmpl(r, field(ln, 0), ln->lineno);
 			rc = sv->description ? PKG_OK : r->err->code;
-		} else if (pkgi_strcaseeq(k, "ServiceType")) {
+		} else if (pkg_int_strcaseeq(k, "ServiceType")) {
 			rc = number(r, field(ln, 0), ln->lineno, "ServiceType",
 				    &sv->service_type);
 			sv->has_service_type = true;
-		} else if (pkgi_strcaseeq(k, "StartType")) {
+		} else if (pkg_int_strcaseeq(k, "StartType")) {
 			rc = number(r, field(ln, 0), ln->lineno, "StartType",
 				    &sv->start_type);
 			sv->has_start_type = true;
-		} else if (pkgi_strcaseeq(k, "ErrorControl")) {
+		} else if (pkg_int_strcaseeq(k, "ErrorControl")) {
 			rc = number(r, field(ln, 0), ln->lineno, "ErrorControl",
 				    &sv->error_control);
 			sv->has_error_control = true;
-		} else if (pkgi_strcaseeq(k, "ServiceBinary")) {
+		} else if (pkg_int_strcaseeq(k, "ServiceBinary")) {
 			sv->binary = tmpl(r, field(ln, 0), ln->lineno);
 			rc = sv->binary ? PKG_OK : r->err->code;
-		} else if (pkgi_strcaseeq(k, "LoadOrderGroup")) {
+		} else if (pkg_int_strcaseeq(k, "LoadOrderGroup")) {
 			sv->load_order_group =
 				text(r, field(ln, 0), ln->lineno);
 			rc = sv->load_order_group ? PKG_OK : r->err->code;
-		} else if (pkgi_strcaseeq(k, "StartName")) {
+		} else if (pkg_int_strcaseeq(k, "StartName")) {
 			sv->start_name = text(r, field(ln, 0), ln->lineno);
 			rc = sv->start_name ? PKG_OK : r->err->code;
-		} else if (pkgi_strcaseeq(k, "Security")) {
+		} else if (pkg_int_strcaseeq(k, "Security")) {
 			sv->security = text(r, field(ln, 0), ln->lineno);
 			rc = sv->security ? PKG_OK : r->err->code;
-		} else if (pkgi_strcaseeq(k, "Dependencies")) {
+		} else if (pkg_int_strcaseeq(k, "Dependencies")) {
 			for (size_t d = 0; d < ln->nfields && rc == PKG_OK;
 			     d++) {
 				char *dep = text(r, ln->fields[d], ln->lineno);
@@ -1063,13 +1069,13 @@ static enum pkg_err service_install(struct rctx *r, struct pkg_inf_service *sv,
 					return r->err->code;
 				if (dep[0] == '\0')
 					continue;
-				const char **slot = pkgi_vec_push(
+				const char **slot = pkg_int_vec_push(
 					r->arena, &deps, sizeof(*slot));
 				if (slot == NULL)
 					return nomem(r);
 				*slot = dep;
 			}
-		} else if (pkgi_strcaseeq(k, "AddReg")) {
+		} else if (pkg_int_strcaseeq(k, "AddReg")) {
 			rc = add_regs(r, ln, s->name, PKG_REGCTX_SERVICE, &regs,
 				      &acc->deferred);
 		} else {
@@ -1085,9 +1091,9 @@ static enum pkg_err service_install(struct rctx *r, struct pkg_inf_service *sv,
 			      : sv->binary == NULL     ? "ServiceBinary"
 						       : NULL;
 	if (missing)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, s->lineno,
-				 "[%s]: service %s has no %s", s->name,
-				 sv->name, missing);
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, s->lineno,
+				    "[%s]: service %s has no %s", s->name,
+				    sv->name, missing);
 	split_dirid(sv);
 	sv->regs = regs.items;
 	sv->nregs = regs.n;
@@ -1102,14 +1108,14 @@ static enum pkg_err eventlog_install(struct rctx *r, struct pkg_inf_service *sv,
 	const struct pkg_inf_section *s =
 		pkg_inf_section(r->inf, sv->eventlog_section);
 	if (s == NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, line,
-				 "AddService=%s: no event-log section [%s]",
-				 sv->name, sv->eventlog_section);
-	struct pkgi_vec regs = { 0 };
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, line,
+				    "AddService=%s: no event-log section [%s]",
+				    sv->name, sv->eventlog_section);
+	struct pkg_int_vec regs = { 0 };
 	for (size_t i = 0; i < s->nlines; i++) {
 		const struct pkg_inf_line *ln = &s->lines[i];
 		enum pkg_err rc;
-		if (ln->key && pkgi_strcaseeq(ln->key, "AddReg"))
+		if (ln->key && pkg_int_strcaseeq(ln->key, "AddReg"))
 			rc = add_regs(r, ln, s->name, PKG_REGCTX_EVENTLOG,
 				      &regs, &acc->deferred);
 		else
@@ -1141,7 +1147,7 @@ static enum pkg_err add_service(struct rctx *r, const struct pkg_inf_line *ln,
 		return PKG_OK;
 	}
 	struct pkg_inf_service *sv =
-		pkgi_vec_push(r->arena, &acc->services, sizeof(*sv));
+		pkg_int_vec_push(r->arena, &acc->services, sizeof(*sv));
 	if (sv == NULL)
 		return nomem(r);
 	sv->name = name;
@@ -1151,9 +1157,9 @@ static enum pkg_err add_service(struct rctx *r, const struct pkg_inf_line *ln,
 	if (sv->install_section == NULL)
 		return r->err->code;
 	if (sv->install_section[0] == '\0')
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, ln->lineno,
-				 "AddService=%s has no service-install section",
-				 name);
+		return pkg_int_fail(
+			r->err, PKG_ERR_INF, r->file, ln->lineno,
+			"AddService=%s has no service-install section", name);
 	if (r->includes && !pkg_inf_section(r->inf, sv->install_section)) {
 		acc->services.n--; /* drop the slot just taken */
 		return defer(r, &acc->deferred, sec, "AddService", ln,
@@ -1190,9 +1196,9 @@ static enum pkg_err service_section(struct rctx *r,
 	for (size_t i = 0; i < s->nlines; i++) {
 		const struct pkg_inf_line *ln = &s->lines[i];
 		enum pkg_err rc;
-		if (ln->key && pkgi_strcaseeq(ln->key, "AddService"))
+		if (ln->key && pkg_int_strcaseeq(ln->key, "AddService"))
 			rc = add_service(r, ln, s->name, acc);
-		else if (ln->key && pkgi_strcaseeq(ln->key, "Needs"))
+		else if (ln->key && pkg_int_strcaseeq(ln->key, "Needs"))
 			rc = needs(r, s, ln, acc, service_section);
 		else
 			rc = defer_line(r, acc, s, ln);
@@ -1208,10 +1214,10 @@ static const struct pkg_inf_section *choose_install(struct rctx *r,
 						    const char **name_ret)
 {
 	char *cands[3];
-	cands[0] = r->t->arch
-			   ? pkgi_printf(r->arena, "%s.NT%s", base, r->t->arch)
-			   : NULL;
-	cands[1] = pkgi_printf(r->arena, "%s.NT", base);
+	cands[0] = r->t->arch ? pkg_int_printf(r->arena, "%s.NT%s", base,
+					       r->t->arch)
+			      : NULL;
+	cands[1] = pkg_int_printf(r->arena, "%s.NT", base);
 	cands[2] = (char *)base;
 	for (size_t i = 0; i < 3; i++) {
 		if (cands[i] == NULL)
@@ -1239,7 +1245,7 @@ static enum pkg_err build_install(struct rctx *r, struct pkg_inf_install *in)
 		    (rc = install_section(r, s, &acc)))
 			return rc;
 	}
-	char *svc = pkgi_printf(r->arena, "%s.Services", in->section);
+	char *svc = pkg_int_printf(r->arena, "%s.Services", in->section);
 	if (svc == NULL)
 		return nomem(r);
 	const struct pkg_inf_section *ss = pkg_inf_section(r->inf, svc);
@@ -1250,8 +1256,8 @@ static enum pkg_err build_install(struct rctx *r, struct pkg_inf_install *in)
 			return rc;
 	}
 	for (size_t i = 0; i < HVO_ARRAY_SIZE(deferred_sections); i++) {
-		char *nm = pkgi_printf(r->arena, "%s%s", in->section,
-				       deferred_sections[i].suffix);
+		char *nm = pkg_int_printf(r->arena, "%s%s", in->section,
+					  deferred_sections[i].suffix);
 		if (nm == NULL)
 			return nomem(r);
 		const struct pkg_inf_section *ds = pkg_inf_section(r->inf, nm);
@@ -1284,8 +1290,8 @@ static enum pkg_err read_version(struct rctx *r, struct pkg_inf_version *v)
 {
 	const struct pkg_inf_section *s = pkg_inf_section(r->inf, "Version");
 	if (s == NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, 0,
-				 "no [Version] section");
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, 0,
+				    "no [Version] section");
 	const char *catalog_arch = NULL, *catalog_nt = NULL, *catalog = NULL;
 	char arch_key[32] = "";
 	if (r->t->arch)
@@ -1297,21 +1303,21 @@ static enum pkg_err read_version(struct rctx *r, struct pkg_inf_version *v)
 			continue;
 		const char **dst = NULL;
 		const char *k = ln->key;
-		if (pkgi_strcaseeq(k, "Signature"))
+		if (pkg_int_strcaseeq(k, "Signature"))
 			dst = &v->signature;
-		else if (pkgi_strcaseeq(k, "Class"))
+		else if (pkg_int_strcaseeq(k, "Class"))
 			dst = &v->cls;
-		else if (pkgi_strcaseeq(k, "ClassGuid"))
+		else if (pkg_int_strcaseeq(k, "ClassGuid"))
 			dst = &v->class_guid;
-		else if (pkgi_strcaseeq(k, "Provider"))
+		else if (pkg_int_strcaseeq(k, "Provider"))
 			dst = &v->provider;
-		else if (arch_key[0] && pkgi_strcaseeq(k, arch_key))
+		else if (arch_key[0] && pkg_int_strcaseeq(k, arch_key))
 			dst = &catalog_arch;
-		else if (pkgi_strcaseeq(k, "CatalogFile.NT"))
+		else if (pkg_int_strcaseeq(k, "CatalogFile.NT"))
 			dst = &catalog_nt;
-		else if (pkgi_strcaseeq(k, "CatalogFile"))
+		else if (pkg_int_strcaseeq(k, "CatalogFile"))
 			dst = &catalog;
-		else if (pkgi_strcaseeq(k, "DriverVer")) {
+		else if (pkg_int_strcaseeq(k, "DriverVer")) {
 			v->driver_date = text(r, field(ln, 0), ln->lineno);
 			v->driver_version = text(r, field(ln, 1), ln->lineno);
 			if (v->driver_date == NULL || v->driver_version == NULL)
@@ -1328,8 +1334,8 @@ static enum pkg_err read_version(struct rctx *r, struct pkg_inf_version *v)
 			  : catalog_nt ? catalog_nt
 				       : catalog;
 	if (v->signature == NULL)
-		return pkgi_fail(r->err, PKG_ERR_INF, r->file, s->lineno,
-				 "[Version] has no Signature");
+		return pkg_int_fail(r->err, PKG_ERR_INF, r->file, s->lineno,
+				    "[Version] has no Signature");
 	return PKG_OK;
 }
 
@@ -1346,10 +1352,10 @@ enum pkg_err pkg_inf_resolve(struct pkg_arena *arena, const struct pkg_inf *inf,
 	for (size_t i = 0; i < inf->nsections && !r.includes; i++)
 		for (size_t k = 0; k < inf->sections[i].nlines; k++)
 			if (inf->sections[i].lines[k].key &&
-			    pkgi_strcaseeq(inf->sections[i].lines[k].key,
-					   "Include"))
+			    pkg_int_strcaseeq(inf->sections[i].lines[k].key,
+					      "Include"))
 				r.includes = true;
-	struct pkg_driver *drv = pkgi_alloc(arena, sizeof(*drv));
+	struct pkg_driver *drv = pkg_int_alloc(arena, sizeof(*drv));
 	if (drv == NULL)
 		return nomem(&r);
 	drv->inf = inf;
@@ -1358,12 +1364,12 @@ enum pkg_err pkg_inf_resolve(struct pkg_arena *arena, const struct pkg_inf *inf,
 	if ((rc = read_version(&r, &drv->version)) ||
 	    (rc = read_manufacturers(&r, drv)))
 		return rc;
-	drv->chosen = pkgi_calloc(arena, drv->nmanufacturers + 1,
-				  sizeof(*drv->chosen));
+	drv->chosen = pkg_int_calloc(arena, drv->nmanufacturers + 1,
+				     sizeof(*drv->chosen));
 	if (drv->chosen == NULL)
 		return nomem(&r);
-	struct pkgi_vec binds = { 0 }, installs = { 0 };
-	struct pkgi_map by_name = { 0 }; /* install base -> index + 1 */
+	struct pkg_int_vec binds = { 0 }, installs = { 0 };
+	struct pkg_int_map by_name = { 0 }; /* install base -> index + 1 */
 	for (size_t m = 0; m < drv->nmanufacturers; m++) {
 		const struct pkg_inf_manufacturer *man = &drv->manufacturers[m];
 		const struct pkg_inf_models *mo =
@@ -1371,21 +1377,21 @@ enum pkg_err pkg_inf_resolve(struct pkg_arena *arena, const struct pkg_inf *inf,
 		drv->chosen[m] = mo;
 		for (size_t d = 0; mo && d < mo->ndevices; d++) {
 			const struct pkg_inf_device *dev = &mo->devices[d];
-			uintptr_t idx = (uintptr_t)pkgi_map_get(
+			uintptr_t idx = (uintptr_t)pkg_int_map_get(
 				&by_name, dev->install_section);
 			if (idx == 0) {
-				struct pkg_inf_install *in = pkgi_vec_push(
+				struct pkg_inf_install *in = pkg_int_vec_push(
 					arena, &installs, sizeof(*in));
 				if (in == NULL)
 					return nomem(&r);
 				in->base = dev->install_section;
 				idx = installs.n;
-				if (!pkgi_map_put(arena, &by_name, in->base,
-						  (void *)idx))
+				if (!pkg_int_map_put(arena, &by_name, in->base,
+						     (void *)idx))
 					return nomem(&r);
 			}
 			struct pkg_inf_binding *b =
-				pkgi_vec_push(arena, &binds, sizeof(*b));
+				pkg_int_vec_push(arena, &binds, sizeof(*b));
 			if (b == NULL)
 				return nomem(&r);
 			b->device = dev;

@@ -18,7 +18,7 @@ struct pkg_manifest *pkg_package_manifest(const struct pkg_package *pkg,
 					  const char *key)
 {
 	for (size_t i = 0; i < pkg->nmanifests; i++)
-		if (pkgi_strcaseeq(pkg->manifests[i].key, key))
+		if (pkg_int_strcaseeq(pkg->manifests[i].key, key))
 			return &pkg->manifests[i];
 	return NULL;
 }
@@ -39,7 +39,7 @@ struct closure {
 	struct pkg_arena *arena;
 	const struct pkg_package *pkg;
 	struct pkg_error *err;
-	struct pkgi_vec out; /* struct pkg_manifest * */
+	struct pkg_int_vec out; /* struct pkg_manifest * */
 };
 
 static bool in_closure(const struct closure *c, const struct pkg_manifest *m)
@@ -58,25 +58,25 @@ static enum pkg_err visit(struct closure *c, struct pkg_manifest *m)
 	if (in_closure(c, m))
 		return PKG_OK;
 	struct pkg_manifest **slot =
-		pkgi_vec_push(c->arena, &c->out, sizeof(*slot));
+		pkg_int_vec_push(c->arena, &c->out, sizeof(*slot));
 	if (slot == NULL)
-		return pkgi_fail(c->err, PKG_ERR_NOMEM, m->file, 0,
-				 "out of memory");
+		return pkg_int_fail(c->err, PKG_ERR_NOMEM, m->file, 0,
+				    "out of memory");
 	*slot = m;
 	for (size_t i = 0; i < m->ndeps; i++) {
 		const struct pkg_dependency *d = &m->deps[i];
 		if (d->dependency_type &&
-		    !pkgi_strcaseeq(d->dependency_type, "install"))
+		    !pkg_int_strcaseeq(d->dependency_type, "install"))
 			continue;
 		struct pkg_manifest *dm =
 			pkg_package_find(c->pkg, &d->identity);
 		if (dm == NULL) {
 			char *key = pkg_component_key(c->arena, &d->identity);
-			return pkgi_fail(c->err, PKG_ERR_MISSING, m->file,
-					 d->line,
-					 "dependency %s (%s.manifest) is not "
-					 "in the package",
-					 d->identity.name, key ? key : "?");
+			return pkg_int_fail(
+				c->err, PKG_ERR_MISSING, m->file, d->line,
+				"dependency %s (%s.manifest) is not "
+				"in the package",
+				d->identity.name, key ? key : "?");
 		}
 		enum pkg_err rc = visit(c, dm);
 		if (rc)
@@ -91,7 +91,7 @@ enum pkg_err pkg_package_link(struct pkg_arena *arena, struct pkg_package *pkg,
 	for (size_t i = 0; i < pkg->nupdates; i++) {
 		struct pkg_update *u = &pkg->updates[i];
 		if (u->kind == PKG_UPDATE_PACKAGE)
-			return pkgi_fail(
+			return pkg_int_fail(
 				err, PKG_ERR_UNSUPPORTED, "update.mum", u->line,
 				"update %s installs a nested package "
 				"(%s); nested packages are not "
@@ -100,21 +100,21 @@ enum pkg_err pkg_package_link(struct pkg_arena *arena, struct pkg_package *pkg,
 		struct pkg_manifest *m = pkg_package_find(pkg, &u->identity);
 		if (m == NULL) {
 			char *key = pkg_component_key(arena, &u->identity);
-			return pkgi_fail(err, PKG_ERR_MISSING, "update.mum",
-					 u->line,
-					 "update %s: component %s "
-					 "(%s.manifest) is not in the package",
-					 u->name ? u->name : "?",
-					 u->identity.name, key ? key : "?");
+			return pkg_int_fail(
+				err, PKG_ERR_MISSING, "update.mum", u->line,
+				"update %s: component %s "
+				"(%s.manifest) is not in the package",
+				u->name ? u->name : "?", u->identity.name,
+				key ? key : "?");
 		}
 		u->manifest = m;
 		if (u->kind == PKG_UPDATE_DRIVER) {
 			bool listed = false;
 			for (size_t k = 0; k < m->nfiles && !listed; k++)
-				listed = pkgi_strcaseeq(m->files[k].name,
-							u->inf);
+				listed = pkg_int_strcaseeq(m->files[k].name,
+							   u->inf);
 			if (!listed)
-				return pkgi_fail(
+				return pkg_int_fail(
 					err, PKG_ERR_MANIFEST, m->file, 0,
 					"driver %s: the component does "
 					"not list %s",

@@ -23,52 +23,52 @@ struct ctx {
 	struct pkg_arena *arena;
 	const char *file;
 	struct pkg_error *err;
-	struct pkgi_vec unmodelled;
+	struct pkg_int_vec unmodelled;
 };
 
 #define NOMEM(c) \
-	pkgi_fail((c)->err, PKG_ERR_NOMEM, (c)->file, 0, "out of memory")
+	pkg_int_fail((c)->err, PKG_ERR_NOMEM, (c)->file, 0, "out of memory")
 
-static bool is(const struct pkgi_xnode *n, const char *name)
+static bool is(const struct pkg_int_xnode *n, const char *name)
 {
 	return strcmp(n->name, name) == 0;
 }
 
-static enum pkg_err unmodelled(struct ctx *c, const struct pkgi_xnode *n)
+static enum pkg_err unmodelled(struct ctx *c, const struct pkg_int_xnode *n)
 {
 	/* Build the element's path from the root, e.g.
 	 * "assembly/memberships/categoryMembership". */
-	const struct pkgi_xnode *chain[PKG_XML_MAX_DEPTH + 1];
+	const struct pkg_int_xnode *chain[PKG_XML_MAX_DEPTH + 1];
 	size_t depth = 0;
-	for (const struct pkgi_xnode *p = n; p && depth < HVO_ARRAY_SIZE(chain);
-	     p = p->parent)
+	for (const struct pkg_int_xnode *p = n;
+	     p && depth < HVO_ARRAY_SIZE(chain); p = p->parent)
 		chain[depth++] = p;
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	while (depth > 0) {
-		pkgi_buf_puts(&b, chain[--depth]->name);
+		pkg_int_buf_puts(&b, chain[--depth]->name);
 		if (depth)
-			pkgi_buf_putc(&b, '/');
+			pkg_int_buf_putc(&b, '/');
 	}
 	struct pkg_unmodelled *u =
-		pkgi_vec_push(c->arena, &c->unmodelled, sizeof(*u));
+		pkg_int_vec_push(c->arena, &c->unmodelled, sizeof(*u));
 	if (u == NULL || b.oom) {
-		pkgi_buf_free(&b);
+		pkg_int_buf_free(&b);
 		return NOMEM(c);
 	}
-	u->element = pkgi_strdup(c->arena, b.s ? b.s : "");
+	u->element = pkg_int_strdup(c->arena, b.s ? b.s : "");
 	u->line = n->line;
-	pkgi_buf_free(&b);
+	pkg_int_buf_free(&b);
 	return u->element ? PKG_OK : NOMEM(c);
 }
 
 /* A copy of attribute @name in the arena (NULL when absent). */
-static const char *attr(struct ctx *c, const struct pkgi_xnode *n,
+static const char *attr(struct ctx *c, const struct pkg_int_xnode *n,
 			const char *name)
 {
-	return pkgi_xattr(n, name); /* already in the arena */
+	return pkg_int_xattr(n, name); /* already in the arena */
 }
 
-static enum pkg_err read_identity(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_identity(struct ctx *c, const struct pkg_int_xnode *n,
 				  struct pkg_identity *id, bool need_version)
 {
 	memset(id, 0, sizeof(*id));
@@ -81,34 +81,34 @@ static enum pkg_err read_identity(struct ctx *c, const struct pkgi_xnode *n,
 	id->version_scope = attr(c, n, "versionScope");
 	id->type = attr(c, n, "type");
 	if (id->name == NULL || *id->name == '\0')
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "assemblyIdentity has no name");
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "assemblyIdentity has no name");
 	if (need_version) {
 		struct pkg_version v;
 		if (id->version == NULL || !pkg_version_parse(id->version, &v))
-			return pkgi_fail(
+			return pkg_int_fail(
 				c->err, PKG_ERR_MANIFEST, c->file, n->line,
 				"assemblyIdentity %s: bad or missing "
 				"version '%s'",
 				id->name, id->version ? id->version : "");
 		if (id->arch == NULL || *id->arch == '\0')
-			return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file,
-					 n->line,
-					 "assemblyIdentity %s has no "
-					 "processorArchitecture",
-					 id->name);
+			return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file,
+					    n->line,
+					    "assemblyIdentity %s has no "
+					    "processorArchitecture",
+					    id->name);
 	}
 	return PKG_OK;
 }
 
 /* The <assemblyIdentity> child of @n, required. */
-static enum pkg_err child_identity(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err child_identity(struct ctx *c, const struct pkg_int_xnode *n,
 				   struct pkg_identity *id)
 {
-	const struct pkgi_xnode *ai = pkgi_xchild(n, "assemblyIdentity");
+	const struct pkg_int_xnode *ai = pkg_int_xchild(n, "assemblyIdentity");
 	if (ai == NULL)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "<%s> has no assemblyIdentity", n->name);
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "<%s> has no assemblyIdentity", n->name);
 	return read_identity(c, ai, id, true);
 }
 
@@ -120,7 +120,7 @@ static enum pkg_err split_list(struct ctx *c, const char *s,
 	*n_ret = 0;
 	if (s == NULL)
 		return PKG_OK;
-	struct pkgi_vec v = { 0 };
+	struct pkg_int_vec v = { 0 };
 	const char *p = s;
 	while (*p) {
 		while (*p == ' ' || *p == ',')
@@ -133,10 +133,11 @@ static enum pkg_err split_list(struct ctx *c, const char *s,
 			end--;
 		if (end == start)
 			continue;
-		const char **slot = pkgi_vec_push(c->arena, &v, sizeof(*slot));
+		const char **slot =
+			pkg_int_vec_push(c->arena, &v, sizeof(*slot));
 		if (slot == NULL ||
-		    (*slot = pkgi_strndup(c->arena, start,
-					  (size_t)(end - start))) == NULL)
+		    (*slot = pkg_int_strndup(c->arena, start,
+					     (size_t)(end - start))) == NULL)
 			return NOMEM(c);
 	}
 	*v_ret = v.items;
@@ -188,7 +189,7 @@ static enum pkg_err parse_hex_bytes(struct ctx *c, const char *s, unsigned line,
 				    struct pkg_reg_data *d)
 {
 	size_t len = strlen(s);
-	uint8_t *bytes = pkgi_alloc(c->arena, len / 2 + 1);
+	uint8_t *bytes = pkg_int_alloc(c->arena, len / 2 + 1);
 	if (bytes == NULL)
 		return NOMEM(c);
 	size_t n = 0;
@@ -199,9 +200,9 @@ static enum pkg_err parse_hex_bytes(struct ctx *c, const char *s, unsigned line,
 			continue;
 		int v = hexval(*p);
 		if (v < 0)
-			return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file,
-					 line, "binary value: '%c' is not hex",
-					 *p);
+			return pkg_int_fail(
+				c->err, PKG_ERR_MANIFEST, c->file, line,
+				"binary value: '%c' is not hex", *p);
 		if (hi < 0) {
 			hi = v;
 		} else {
@@ -210,8 +211,8 @@ static enum pkg_err parse_hex_bytes(struct ctx *c, const char *s, unsigned line,
 		}
 	}
 	if (hi >= 0)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, line,
-				 "binary value has an odd number of digits");
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, line,
+				    "binary value has an odd number of digits");
 	d->bin = bytes;
 	d->nbin = n;
 	return PKG_OK;
@@ -222,16 +223,16 @@ static enum pkg_err parse_hex_bytes(struct ctx *c, const char *s, unsigned line,
 static enum pkg_err parse_multi(struct ctx *c, const char *s, unsigned line,
 				struct pkg_reg_data *d)
 {
-	struct pkgi_vec v = { 0 };
+	struct pkg_int_vec v = { 0 };
 	const char *p = s;
 	while (*p == ' ')
 		p++;
 	if (*p != '"') {
 		if (*p) {
 			const char **slot =
-				pkgi_vec_push(c->arena, &v, sizeof(*slot));
+				pkg_int_vec_push(c->arena, &v, sizeof(*slot));
 			if (slot == NULL ||
-			    (*slot = pkgi_strdup(c->arena, s)) == NULL)
+			    (*slot = pkg_int_strdup(c->arena, s)) == NULL)
 				return NOMEM(c);
 		}
 	} else {
@@ -239,49 +240,49 @@ static enum pkg_err parse_multi(struct ctx *c, const char *s, unsigned line,
 			while (*p == ' ')
 				p++;
 			if (*p != '"')
-				return pkgi_fail(c->err, PKG_ERR_MANIFEST,
-						 c->file, line,
-						 "REG_MULTI_SZ value: expected "
-						 "a quoted string");
+				return pkg_int_fail(
+					c->err, PKG_ERR_MANIFEST, c->file, line,
+					"REG_MULTI_SZ value: expected "
+					"a quoted string");
 			p++;
-			struct pkgi_buf b = { 0 };
+			struct pkg_int_buf b = { 0 };
 			for (;;) {
 				if (*p == '\0') {
-					pkgi_buf_free(&b);
-					return pkgi_fail(c->err,
-							 PKG_ERR_MANIFEST,
-							 c->file, line,
-							 "REG_MULTI_SZ value: "
-							 "unterminated string");
+					pkg_int_buf_free(&b);
+					return pkg_int_fail(
+						c->err, PKG_ERR_MANIFEST,
+						c->file, line,
+						"REG_MULTI_SZ value: "
+						"unterminated string");
 				}
 				if (*p == '"' && p[1] == '"') {
-					pkgi_buf_putc(&b, '"');
+					pkg_int_buf_putc(&b, '"');
 					p += 2;
 				} else if (*p == '"') {
 					p++;
 					break;
 				} else {
-					pkgi_buf_putc(&b, *p++);
+					pkg_int_buf_putc(&b, *p++);
 				}
 			}
 			const char **slot =
-				pkgi_vec_push(c->arena, &v, sizeof(*slot));
+				pkg_int_vec_push(c->arena, &v, sizeof(*slot));
 			if (slot == NULL || b.oom ||
-			    (*slot = pkgi_strndup(c->arena, b.s ? b.s : "",
-						  b.len)) == NULL) {
-				pkgi_buf_free(&b);
+			    (*slot = pkg_int_strndup(c->arena, b.s ? b.s : "",
+						     b.len)) == NULL) {
+				pkg_int_buf_free(&b);
 				return NOMEM(c);
 			}
-			pkgi_buf_free(&b);
+			pkg_int_buf_free(&b);
 			while (*p == ' ')
 				p++;
 			if (*p == ',')
 				p++;
 			else if (*p != '\0')
-				return pkgi_fail(c->err, PKG_ERR_MANIFEST,
-						 c->file, line,
-						 "REG_MULTI_SZ value: expected "
-						 "',' between strings");
+				return pkg_int_fail(
+					c->err, PKG_ERR_MANIFEST, c->file, line,
+					"REG_MULTI_SZ value: expected "
+					"',' between strings");
 		}
 	}
 	d->strv = v.items;
@@ -289,7 +290,7 @@ static enum pkg_err parse_multi(struct ctx *c, const char *s, unsigned line,
 	return PKG_OK;
 }
 
-static enum pkg_err read_reg_value(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_reg_value(struct ctx *c, const struct pkg_int_xnode *n,
 				   struct pkg_reg_value *rv)
 {
 	const char *name = attr(c, n, "name");
@@ -299,21 +300,22 @@ static enum pkg_err read_reg_value(struct ctx *c, const struct pkgi_xnode *n,
 	rv->value_text = value;
 	rv->operation_hint = attr(c, n, "operationHint");
 	const char *owner = attr(c, n, "owner");
-	rv->owner = owner && pkgi_strcaseeq(owner, "true");
+	rv->owner = owner && pkg_int_strcaseeq(owner, "true");
 	rv->line = n->line;
 	if (type == NULL)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "registryValue %s has no valueType", rv->name);
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "registryValue %s has no valueType",
+				    rv->name);
 	bool known = false;
 	for (size_t i = 0; i < HVO_ARRAY_SIZE(reg_types); i++)
-		if (pkgi_strcaseeq(type, reg_types[i].name)) {
+		if (pkg_int_strcaseeq(type, reg_types[i].name)) {
 			rv->data.type = reg_types[i].type;
 			known = true;
 		}
 	if (!known)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "registryValue %s: unknown valueType '%s'",
-				 rv->name, type);
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "registryValue %s: unknown valueType '%s'",
+				    rv->name, type);
 	if (value == NULL)
 		value = "";
 	switch (rv->data.type) {
@@ -327,32 +329,32 @@ static enum pkg_err read_reg_value(struct ctx *c, const struct pkgi_xnode *n,
 	case PKG_REG_DWORD:
 	case PKG_REG_DWORD_BIG_ENDIAN: {
 		uint32_t v;
-		if (!pkgi_parse_u32(value, &v))
-			return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file,
-					 n->line,
-					 "registryValue %s: '%s' is not a "
-					 "DWORD",
-					 rv->name, value);
+		if (!pkg_int_parse_u32(value, &v))
+			return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file,
+					    n->line,
+					    "registryValue %s: '%s' is not a "
+					    "DWORD",
+					    rv->name, value);
 		rv->data.num = v;
 		return PKG_OK;
 	}
 	case PKG_REG_QWORD:
-		if (!pkgi_parse_u64(value, &rv->data.num))
-			return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file,
-					 n->line,
-					 "registryValue %s: '%s' is not a "
-					 "QWORD",
-					 rv->name, value);
+		if (!pkg_int_parse_u64(value, &rv->data.num))
+			return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file,
+					    n->line,
+					    "registryValue %s: '%s' is not a "
+					    "QWORD",
+					    rv->name, value);
 		return PKG_OK;
 	default:
 		return parse_hex_bytes(c, value, n->line, &rv->data);
 	}
 }
 
-static enum pkg_err read_reg_keys(struct ctx *c, const struct pkgi_xnode *n,
-				  struct pkgi_vec *keys)
+static enum pkg_err read_reg_keys(struct ctx *c, const struct pkg_int_xnode *n,
+				  struct pkg_int_vec *keys)
 {
-	for (const struct pkgi_xnode *k = n->first; k; k = k->next) {
+	for (const struct pkg_int_xnode *k = n->first; k; k = k->next) {
 		if (!is(k, "registryKey")) {
 			enum pkg_err rc = unmodelled(c, k);
 			if (rc)
@@ -360,21 +362,22 @@ static enum pkg_err read_reg_keys(struct ctx *c, const struct pkgi_xnode *n,
 			continue;
 		}
 		struct pkg_reg_key *rk =
-			pkgi_vec_push(c->arena, keys, sizeof(*rk));
+			pkg_int_vec_push(c->arena, keys, sizeof(*rk));
 		if (rk == NULL)
 			return NOMEM(c);
 		rk->key_name = attr(c, k, "keyName");
 		if (rk->key_name == NULL || *rk->key_name == '\0')
-			return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file,
-					 k->line, "registryKey has no keyName");
+			return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file,
+					    k->line,
+					    "registryKey has no keyName");
 		const char *owner = attr(c, k, "owner");
-		rk->owner = owner && pkgi_strcaseeq(owner, "true");
+		rk->owner = owner && pkg_int_strcaseeq(owner, "true");
 		rk->line = k->line;
-		struct pkgi_vec vals = { 0 };
-		for (const struct pkgi_xnode *v = k->first; v; v = v->next) {
+		struct pkg_int_vec vals = { 0 };
+		for (const struct pkg_int_xnode *v = k->first; v; v = v->next) {
 			enum pkg_err rc = PKG_OK;
 			if (is(v, "registryValue")) {
-				struct pkg_reg_value *rv = pkgi_vec_push(
+				struct pkg_reg_value *rv = pkg_int_vec_push(
 					c->arena, &vals, sizeof(*rv));
 				if (rv == NULL)
 					return NOMEM(c);
@@ -395,40 +398,41 @@ static enum pkg_err read_reg_keys(struct ctx *c, const struct pkgi_xnode *n,
 
 /* ---- Files ---- */
 
-static enum pkg_err read_hash(struct ctx *c, const struct pkgi_xnode *h,
+static enum pkg_err read_hash(struct ctx *c, const struct pkg_int_xnode *h,
 			      struct pkg_file *f)
 {
-	const struct pkgi_xnode *method = pkgi_xchild(h, "DigestMethod");
-	const struct pkgi_xnode *value = pkgi_xchild(h, "DigestValue");
-	const char *alg = method ? pkgi_xattr(method, "Algorithm") : NULL;
+	const struct pkg_int_xnode *method = pkg_int_xchild(h, "DigestMethod");
+	const struct pkg_int_xnode *value = pkg_int_xchild(h, "DigestValue");
+	const char *alg = method ? pkg_int_xattr(method, "Algorithm") : NULL;
 	if (alg == NULL || value == NULL)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, h->line,
-				 "file %s: hash without DigestMethod or "
-				 "DigestValue",
-				 f->name);
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, h->line,
+				    "file %s: hash without DigestMethod or "
+				    "DigestValue",
+				    f->name);
 	/* Only SHA-256 is checked; an older SHA-1 digest is recorded as
 	 * "no SHA-256" rather than refused. */
 	if (strcmp(alg, "http://www.w3.org/2000/09/xmldsig#sha256") != 0 &&
 	    strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha256") != 0)
 		return PKG_OK;
-	long n = hvo_base64_decode(value->text ? value->text : "", f->sha256,
-				   sizeof(f->sha256));
+	long n = hvo_int_base64_decode(value->text ? value->text : "",
+				       f->sha256, sizeof(f->sha256));
 	if (n != (long)sizeof(f->sha256))
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, value->line,
-				 "file %s: DigestValue is not a base64 "
-				 "SHA-256",
-				 f->name);
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file,
+				    value->line,
+				    "file %s: DigestValue is not a base64 "
+				    "SHA-256",
+				    f->name);
 	f->has_sha256 = true;
 	return PKG_OK;
 }
 
-static enum pkg_err read_file(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_file(struct ctx *c, const struct pkg_int_xnode *n,
 			      struct pkg_file *f)
 {
 	f->name = attr(c, n, "name");
 	if (f->name == NULL || *f->name == '\0')
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "file has no name");
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "file has no name");
 	f->source_name = attr(c, n, "sourceName");
 	if (f->source_name == NULL || *f->source_name == '\0')
 		f->source_name = f->name;
@@ -440,11 +444,11 @@ static enum pkg_err read_file(struct ctx *c, const struct pkgi_xnode *n,
 	if (strchr(f->source_name, '\\') || strchr(f->source_name, '/') ||
 	    strcmp(f->source_name, "..") == 0 ||
 	    strcmp(f->source_name, ".") == 0)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "file %s: sourceName '%s' is not a plain "
-				 "file name",
-				 f->name, f->source_name);
-	for (const struct pkgi_xnode *k = n->first; k; k = k->next) {
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "file %s: sourceName '%s' is not a plain "
+				    "file name",
+				    f->name, f->source_name);
+	for (const struct pkg_int_xnode *k = n->first; k; k = k->next) {
 		enum pkg_err rc = PKG_OK;
 		if (is(k, "hash"))
 			rc = read_hash(c, k, f);
@@ -498,19 +502,19 @@ static uint32_t lookup_enum(const struct name_value *t, size_t n, const char *s)
 	if (s == NULL)
 		return UINT32_MAX;
 	for (size_t i = 0; i < n; i++)
-		if (pkgi_strcaseeq(s, t[i].name))
+		if (pkg_int_strcaseeq(s, t[i].name))
 			return t[i].value;
 	return UINT32_MAX;
 }
 
-static enum pkg_err read_service(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_service(struct ctx *c, const struct pkg_int_xnode *n,
 				 struct pkg_service *s)
 {
 	enum pkg_err rc;
 	s->name = attr(c, n, "name");
 	if (s->name == NULL || *s->name == '\0')
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "serviceData has no name");
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "serviceData has no name");
 	s->display_name = attr(c, n, "displayName");
 	s->description = attr(c, n, "description");
 	s->image_path = attr(c, n, "imagePath");
@@ -525,20 +529,20 @@ static enum pkg_err read_service(struct ctx *c, const struct pkgi_xnode *n,
 		lookup_enum(svc_types, HVO_ARRAY_SIZE(svc_types), s->type);
 	s->start_value =
 		lookup_enum(svc_starts, HVO_ARRAY_SIZE(svc_starts), s->start);
-	s->delayed_auto_start = pkgi_strcaseeq(s->start, "delayedAuto");
+	s->delayed_auto_start = pkg_int_strcaseeq(s->start, "delayedAuto");
 	s->error_control_value = lookup_enum(
 		svc_errors, HVO_ARRAY_SIZE(svc_errors), s->error_control);
 	if (s->type_value == UINT32_MAX || s->start_value == UINT32_MAX)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "service %s: unknown type '%s' or start '%s'",
-				 s->name, s->type ? s->type : "",
-				 s->start ? s->start : "");
+		return pkg_int_fail(
+			c->err, PKG_ERR_MANIFEST, c->file, n->line,
+			"service %s: unknown type '%s' or start '%s'", s->name,
+			s->type ? s->type : "", s->start ? s->start : "");
 	if (s->error_control == NULL)
 		s->error_control_value = 1; /* SERVICE_ERROR_NORMAL */
 	else if (s->error_control_value == UINT32_MAX)
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
-				 "service %s: unknown errorControl '%s'",
-				 s->name, s->error_control);
+		return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file, n->line,
+				    "service %s: unknown errorControl '%s'",
+				    s->name, s->error_control);
 	if ((rc = split_list(c, attr(c, n, "requiredPrivileges"),
 			     &s->required_privileges,
 			     &s->nrequired_privileges)) ||
@@ -548,43 +552,47 @@ static enum pkg_err read_service(struct ctx *c, const struct pkgi_xnode *n,
 			     &s->depend_on_group, &s->ndepend_on_group)))
 		return rc;
 
-	struct pkgi_vec trig = { 0 }, acts = { 0 };
-	for (const struct pkgi_xnode *k = n->first; k; k = k->next) {
+	struct pkg_int_vec trig = { 0 }, acts = { 0 };
+	for (const struct pkg_int_xnode *k = n->first; k; k = k->next) {
 		rc = PKG_OK;
 		if (is(k, "serviceTrigger")) {
 			struct pkg_service_trigger *t =
-				pkgi_vec_push(c->arena, &trig, sizeof(*t));
+				pkg_int_vec_push(c->arena, &trig, sizeof(*t));
 			if (t == NULL)
 				return NOMEM(c);
 			t->action = attr(c, k, "action");
 			t->type = attr(c, k, "type");
 			t->subtype = attr(c, k, "subtype");
-			const struct pkgi_xnode *td =
-				pkgi_xchild(k, "triggerData");
+			const struct pkg_int_xnode *td =
+				pkg_int_xchild(k, "triggerData");
 			if (td) {
 				t->data_type = attr(c, td, "type");
 				t->data_value = attr(c, td, "value");
 			}
 		} else if (is(k, "failureActions")) {
 			const char *rp = attr(c, k, "resetPeriod");
-			if (rp && !pkgi_parse_u32(rp, &s->failure_reset_period))
-				return pkgi_fail(c->err, PKG_ERR_MANIFEST,
-						 c->file, k->line,
-						 "service %s: bad resetPeriod",
-						 s->name);
-			const struct pkgi_xnode *al = pkgi_xchild(k, "actions");
-			for (const struct pkgi_xnode *a = al ? al->first : NULL;
+			if (rp &&
+			    !pkg_int_parse_u32(rp, &s->failure_reset_period))
+				return pkg_int_fail(
+					c->err, PKG_ERR_MANIFEST, c->file,
+					k->line, "service %s: bad resetPeriod",
+					s->name);
+			const struct pkg_int_xnode *al =
+				pkg_int_xchild(k, "actions");
+			for (const struct pkg_int_xnode *a = al ? al->first
+								: NULL;
 			     a; a = a->next) {
 				if (!is(a, "action"))
 					continue;
-				struct pkg_failure_action *fa = pkgi_vec_push(
-					c->arena, &acts, sizeof(*fa));
+				struct pkg_failure_action *fa =
+					pkg_int_vec_push(c->arena, &acts,
+							 sizeof(*fa));
 				if (fa == NULL)
 					return NOMEM(c);
 				fa->type = attr(c, a, "type");
 				const char *d = attr(c, a, "delay");
-				if (d && !pkgi_parse_u32(d, &fa->delay_ms))
-					return pkgi_fail(
+				if (d && !pkg_int_parse_u32(d, &fa->delay_ms))
+					return pkg_int_fail(
 						c->err, PKG_ERR_MANIFEST,
 						c->file, a->line,
 						"service %s: bad action delay",
@@ -606,29 +614,31 @@ static enum pkg_err read_service(struct ctx *c, const struct pkgi_xnode *n,
 }
 
 struct component_vecs {
-	struct pkgi_vec files, keys, services, svchost, sds, deps;
+	struct pkg_int_vec files, keys, services, svchost, sds, deps;
 };
 
-static enum pkg_err read_memberships(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_memberships(struct ctx *c,
+				     const struct pkg_int_xnode *n,
 				     struct component_vecs *v)
 {
-	for (const struct pkgi_xnode *cm = n->first; cm; cm = cm->next) {
+	for (const struct pkg_int_xnode *cm = n->first; cm; cm = cm->next) {
 		enum pkg_err rc;
 		if (!is(cm, "categoryMembership")) {
 			if ((rc = unmodelled(c, cm)))
 				return rc;
 			continue;
 		}
-		const struct pkgi_xnode *id = pkgi_xchild(cm, "id");
-		const char *type_name = id ? pkgi_xattr(id, "typeName") : NULL;
-		bool services = pkgi_strcaseeq(type_name, "Service");
-		bool svchost = pkgi_strcaseeq(type_name, "SvcHost");
+		const struct pkg_int_xnode *id = pkg_int_xchild(cm, "id");
+		const char *type_name =
+			id ? pkg_int_xattr(id, "typeName") : NULL;
+		bool services = pkg_int_strcaseeq(type_name, "Service");
+		bool svchost = pkg_int_strcaseeq(type_name, "SvcHost");
 		if (!services && !svchost) {
 			if ((rc = unmodelled(c, cm)))
 				return rc;
 			continue;
 		}
-		for (const struct pkgi_xnode *ci = cm->first; ci;
+		for (const struct pkg_int_xnode *ci = cm->first; ci;
 		     ci = ci->next) {
 			if (is(ci, "id"))
 				continue;
@@ -638,21 +648,22 @@ static enum pkg_err read_memberships(struct ctx *c, const struct pkgi_xnode *n,
 				continue;
 			}
 			const char *sub = attr(c, ci, "subcategory");
-			for (const struct pkgi_xnode *k = ci->first; k;
+			for (const struct pkg_int_xnode *k = ci->first; k;
 			     k = k->next) {
 				rc = PKG_OK;
 				if (services && is(k, "serviceData")) {
-					struct pkg_service *s = pkgi_vec_push(
-						c->arena, &v->services,
-						sizeof(*s));
+					struct pkg_service *s =
+						pkg_int_vec_push(c->arena,
+								 &v->services,
+								 sizeof(*s));
 					if (s == NULL)
 						return NOMEM(c);
 					rc = read_service(c, k, s);
 				} else if (svchost && is(k, "serviceGroup")) {
 					struct pkg_svchost_member *m =
-						pkgi_vec_push(c->arena,
-							      &v->svchost,
-							      sizeof(*m));
+						pkg_int_vec_push(c->arena,
+								 &v->svchost,
+								 sizeof(*m));
 					if (m == NULL)
 						return NOMEM(c);
 					m->group = sub;
@@ -663,7 +674,7 @@ static enum pkg_err read_memberships(struct ctx *c, const struct pkgi_xnode *n,
 					    *m->group == '\0' ||
 					    m->service == NULL ||
 					    *m->service == '\0')
-						return pkgi_fail(
+						return pkg_int_fail(
 							c->err,
 							PKG_ERR_MANIFEST,
 							c->file, k->line,
@@ -681,22 +692,22 @@ static enum pkg_err read_memberships(struct ctx *c, const struct pkgi_xnode *n,
 	return PKG_OK;
 }
 
-static enum pkg_err read_trust(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_trust(struct ctx *c, const struct pkg_int_xnode *n,
 			       struct component_vecs *v)
 {
 	/* trustInfo/security/accessControl/securityDescriptorDefinitions */
-	const struct pkgi_xnode *s = pkgi_xchild(n, "security");
-	const struct pkgi_xnode *ac =
-		s ? pkgi_xchild(s, "accessControl") : NULL;
-	const struct pkgi_xnode *defs =
-		ac ? pkgi_xchild(ac, "securityDescriptorDefinitions") : NULL;
+	const struct pkg_int_xnode *s = pkg_int_xchild(n, "security");
+	const struct pkg_int_xnode *ac =
+		s ? pkg_int_xchild(s, "accessControl") : NULL;
+	const struct pkg_int_xnode *defs =
+		ac ? pkg_int_xchild(ac, "securityDescriptorDefinitions") : NULL;
 	if (defs == NULL)
 		return unmodelled(c, n);
-	for (const struct pkgi_xnode *d = defs->first; d; d = d->next) {
+	for (const struct pkg_int_xnode *d = defs->first; d; d = d->next) {
 		if (!is(d, "securityDescriptorDefinition"))
 			continue;
 		struct pkg_sd_definition *sd =
-			pkgi_vec_push(c->arena, &v->sds, sizeof(*sd));
+			pkg_int_vec_push(c->arena, &v->sds, sizeof(*sd));
 		if (sd == NULL)
 			return NOMEM(c);
 		sd->name = attr(c, d, "name");
@@ -704,20 +715,21 @@ static enum pkg_err read_trust(struct ctx *c, const struct pkgi_xnode *n,
 		sd->operation_hint = attr(c, d, "operationHint");
 		sd->line = d->line;
 		if (sd->name == NULL || sd->sddl == NULL)
-			return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file,
-					 d->line,
-					 "securityDescriptorDefinition "
-					 "without name or sddl");
+			return pkg_int_fail(c->err, PKG_ERR_MANIFEST, c->file,
+					    d->line,
+					    "securityDescriptorDefinition "
+					    "without name or sddl");
 	}
 	return PKG_OK;
 }
 
-static enum pkg_err read_dependency(struct ctx *c, const struct pkgi_xnode *n,
+static enum pkg_err read_dependency(struct ctx *c,
+				    const struct pkg_int_xnode *n,
 				    struct component_vecs *v)
 {
 	const char *disc = attr(c, n, "discoverable");
 	const char *resource_type = attr(c, n, "resourceType");
-	for (const struct pkgi_xnode *da = n->first; da; da = da->next) {
+	for (const struct pkg_int_xnode *da = n->first; da; da = da->next) {
 		enum pkg_err rc;
 		if (!is(da, "dependentAssembly")) {
 			if ((rc = unmodelled(c, da)))
@@ -725,12 +737,13 @@ static enum pkg_err read_dependency(struct ctx *c, const struct pkgi_xnode *n,
 			continue;
 		}
 		struct pkg_dependency *d =
-			pkgi_vec_push(c->arena, &v->deps, sizeof(*d));
+			pkg_int_vec_push(c->arena, &v->deps, sizeof(*d));
 		if (d == NULL)
 			return NOMEM(c);
 		d->dependency_type = attr(c, da, "dependencyType");
 		d->resource_type = resource_type;
-		d->discoverable = disc == NULL || !pkgi_strcaseeq(disc, "no");
+		d->discoverable =
+			disc == NULL || !pkg_int_strcaseeq(disc, "no");
 		d->line = da->line;
 		if ((rc = child_identity(c, da, &d->identity)))
 			return rc;
@@ -738,12 +751,12 @@ static enum pkg_err read_dependency(struct ctx *c, const struct pkgi_xnode *n,
 	return PKG_OK;
 }
 
-static enum pkg_err check_root(struct ctx *c, const struct pkgi_xnode *root)
+static enum pkg_err check_root(struct ctx *c, const struct pkg_int_xnode *root)
 {
 	if (!is(root, "assembly"))
-		return pkgi_fail(c->err, PKG_ERR_MANIFEST, c->file, root->line,
-				 "root element is <%s>, not <assembly>",
-				 root->name);
+		return pkg_int_fail(
+			c->err, PKG_ERR_MANIFEST, c->file, root->line,
+			"root element is <%s>, not <assembly>", root->name);
 	return PKG_OK;
 }
 
@@ -753,28 +766,28 @@ enum pkg_err pkg_manifest_parse(struct pkg_arena *arena, const void *buf,
 				struct pkg_error *err)
 {
 	struct ctx c = { .arena = arena, .file = file, .err = err };
-	struct pkgi_xnode *root;
-	enum pkg_err rc = pkgi_xml_read(arena, buf, len, file, &root, err);
+	struct pkg_int_xnode *root;
+	enum pkg_err rc = pkg_int_xml_read(arena, buf, len, file, &root, err);
 	if (rc || (rc = check_root(&c, root)))
 		return rc;
-	struct pkg_manifest *m = pkgi_alloc(arena, sizeof(*m));
-	if (m == NULL || (m->file = pkgi_strdup(arena, file)) == NULL)
+	struct pkg_manifest *m = pkg_int_alloc(arena, sizeof(*m));
+	if (m == NULL || (m->file = pkg_int_strdup(arena, file)) == NULL)
 		return NOMEM(&c);
 	struct component_vecs v = { 0 };
 	bool have_identity = false;
-	for (const struct pkgi_xnode *n = root->first; n; n = n->next) {
+	for (const struct pkg_int_xnode *n = root->first; n; n = n->next) {
 		rc = PKG_OK;
 		if (is(n, "assemblyIdentity")) {
 			if (have_identity)
-				return pkgi_fail(err, PKG_ERR_MANIFEST, file,
-						 n->line,
-						 "more than one "
-						 "assemblyIdentity");
+				return pkg_int_fail(err, PKG_ERR_MANIFEST, file,
+						    n->line,
+						    "more than one "
+						    "assemblyIdentity");
 			have_identity = true;
 			rc = read_identity(&c, n, &m->identity, true);
 		} else if (is(n, "file")) {
 			struct pkg_file *f =
-				pkgi_vec_push(arena, &v.files, sizeof(*f));
+				pkg_int_vec_push(arena, &v.files, sizeof(*f));
 			rc = f ? read_file(&c, n, f) : NOMEM(&c);
 		} else if (is(n, "registryKeys")) {
 			rc = read_reg_keys(&c, n, &v.keys);
@@ -793,9 +806,9 @@ enum pkg_err pkg_manifest_parse(struct pkg_arena *arena, const void *buf,
 			return rc;
 	}
 	if (!have_identity)
-		return pkgi_fail(err, PKG_ERR_MANIFEST, file, root->line,
-				 "no assemblyIdentity");
-	m->is_driver = pkgi_strcaseeq(m->identity.type, "driverUpdate");
+		return pkg_int_fail(err, PKG_ERR_MANIFEST, file, root->line,
+				    "no assemblyIdentity");
+	m->is_driver = pkg_int_strcaseeq(m->identity.type, "driverUpdate");
 	m->key = pkg_component_key(arena, &m->identity);
 	if (m->key == NULL)
 		return NOMEM(&c);
@@ -817,23 +830,24 @@ enum pkg_err pkg_manifest_parse(struct pkg_arena *arena, const void *buf,
 	 * the digest check ambiguous. */
 	for (size_t i = 0; i < m->nfiles; i++)
 		for (size_t j = i + 1; j < m->nfiles; j++)
-			if (pkgi_strcaseeq(m->files[i].source_name,
-					   m->files[j].source_name))
-				return pkgi_fail(err, PKG_ERR_MANIFEST, file,
-						 m->files[j].line,
-						 "payload %s is listed twice",
-						 m->files[j].source_name);
+			if (pkg_int_strcaseeq(m->files[i].source_name,
+					      m->files[j].source_name))
+				return pkg_int_fail(
+					err, PKG_ERR_MANIFEST, file,
+					m->files[j].line,
+					"payload %s is listed twice",
+					m->files[j].source_name);
 	*man_ret = m;
 	return PKG_OK;
 }
 
 /* ---- update.mum ---- */
 
-static enum pkg_err read_update(struct ctx *c, const struct pkgi_xnode *n,
-				struct pkgi_vec *updates)
+static enum pkg_err read_update(struct ctx *c, const struct pkg_int_xnode *n,
+				struct pkg_int_vec *updates)
 {
 	bool any = false;
-	for (const struct pkgi_xnode *k = n->first; k; k = k->next) {
+	for (const struct pkg_int_xnode *k = n->first; k; k = k->next) {
 		enum pkg_update_kind kind;
 		if (is(k, "driver"))
 			kind = PKG_UPDATE_DRIVER;
@@ -852,7 +866,7 @@ static enum pkg_err read_update(struct ctx *c, const struct pkgi_xnode *n,
 		}
 		any = true;
 		struct pkg_update *u =
-			pkgi_vec_push(c->arena, updates, sizeof(*u));
+			pkg_int_vec_push(c->arena, updates, sizeof(*u));
 		if (u == NULL)
 			return NOMEM(c);
 		u->kind = kind;
@@ -868,22 +882,23 @@ static enum pkg_err read_update(struct ctx *c, const struct pkgi_xnode *n,
 			u->inf = attr(c, k, "inf");
 			u->ranking = attr(c, k, "ranking");
 			if (u->inf == NULL || *u->inf == '\0')
-				return pkgi_fail(c->err, PKG_ERR_MANIFEST,
-						 c->file, k->line,
-						 "driver without inf");
+				return pkg_int_fail(c->err, PKG_ERR_MANIFEST,
+						    c->file, k->line,
+						    "driver without inf");
 			if (strchr(u->inf, '\\') || strchr(u->inf, '/'))
-				return pkgi_fail(c->err, PKG_ERR_MANIFEST,
-						 c->file, k->line,
-						 "driver inf '%s' is not a "
-						 "plain file name",
-						 u->inf);
-			const struct pkgi_xnode *ext =
-				pkgi_xchild(k, "driverExtended");
+				return pkg_int_fail(c->err, PKG_ERR_MANIFEST,
+						    c->file, k->line,
+						    "driver inf '%s' is not a "
+						    "plain file name",
+						    u->inf);
+			const struct pkg_int_xnode *ext =
+				pkg_int_xchild(k, "driverExtended");
 			const char *dir =
-				ext ? pkgi_xattr(ext, "deviceInstallRequired")
+				ext ? pkg_int_xattr(ext,
+						    "deviceInstallRequired")
 				    : NULL;
 			u->device_install_required =
-				dir && pkgi_strcaseeq(dir, "true");
+				dir && pkg_int_strcaseeq(dir, "true");
 		}
 	}
 	if (!any)
@@ -896,18 +911,18 @@ enum pkg_err pkg_mum_parse(struct pkg_arena *arena, const void *buf, size_t len,
 			   struct pkg_error *err)
 {
 	struct ctx c = { .arena = arena, .file = file, .err = err };
-	struct pkgi_xnode *root;
-	enum pkg_err rc = pkgi_xml_read(arena, buf, len, file, &root, err);
+	struct pkg_int_xnode *root;
+	enum pkg_err rc = pkg_int_xml_read(arena, buf, len, file, &root, err);
 	if (rc || (rc = check_root(&c, root)))
 		return rc;
-	struct pkg_package *p = pkgi_alloc(arena, sizeof(*p));
+	struct pkg_package *p = pkg_int_alloc(arena, sizeof(*p));
 	if (p == NULL)
 		return NOMEM(&c);
 	p->description = attr(&c, root, "description");
 	p->support_information = attr(&c, root, "supportInformation");
 	p->manifest_version = attr(&c, root, "manifestVersion");
-	const struct pkgi_xnode *ai = NULL, *pk = NULL;
-	for (const struct pkgi_xnode *n = root->first; n; n = n->next) {
+	const struct pkg_int_xnode *ai = NULL, *pk = NULL;
+	for (const struct pkg_int_xnode *n = root->first; n; n = n->next) {
 		if (is(n, "assemblyIdentity") && ai == NULL)
 			ai = n;
 		else if (is(n, "package") && pk == NULL)
@@ -916,54 +931,54 @@ enum pkg_err pkg_mum_parse(struct pkg_arena *arena, const void *buf, size_t len,
 			return rc;
 	}
 	if (ai == NULL)
-		return pkgi_fail(err, PKG_ERR_MANIFEST, file, root->line,
-				 "no assemblyIdentity");
+		return pkg_int_fail(err, PKG_ERR_MANIFEST, file, root->line,
+				    "no assemblyIdentity");
 	if ((rc = read_identity(&c, ai, &p->identity, true)))
 		return rc;
 	if (pk == NULL)
-		return pkgi_fail(err, PKG_ERR_NOT_PACKAGE, file, root->line,
-				 "no <package> element: a component "
-				 "manifest, not a package");
+		return pkg_int_fail(err, PKG_ERR_NOT_PACKAGE, file, root->line,
+				    "no <package> element: a component "
+				    "manifest, not a package");
 	p->identifier = attr(&c, pk, "identifier");
 	p->release_type = attr(&c, pk, "releaseType");
 	p->restart = attr(&c, pk, "restart");
 
-	struct pkgi_vec parents = { 0 }, updates = { 0 }, ext = { 0 };
-	for (const struct pkgi_xnode *n = pk->first; n; n = n->next) {
+	struct pkg_int_vec parents = { 0 }, updates = { 0 }, ext = { 0 };
+	for (const struct pkg_int_xnode *n = pk->first; n; n = n->next) {
 		rc = PKG_OK;
 		if (is(n, "parent")) {
 			struct pkg_parent *par =
-				pkgi_vec_push(arena, &parents, sizeof(*par));
+				pkg_int_vec_push(arena, &parents, sizeof(*par));
 			if (par == NULL)
 				return NOMEM(&c);
 			par->integrate = attr(&c, n, "integrate");
 			par->line = n->line;
-			struct pkgi_vec ids = { 0 };
-			for (const struct pkgi_xnode *k = n->first; k;
+			struct pkg_int_vec ids = { 0 };
+			for (const struct pkg_int_xnode *k = n->first; k;
 			     k = k->next) {
 				if (!is(k, "assemblyIdentity")) {
 					if ((rc = unmodelled(&c, k)))
 						return rc;
 					continue;
 				}
-				struct pkg_identity *id =
-					pkgi_vec_push(arena, &ids, sizeof(*id));
+				struct pkg_identity *id = pkg_int_vec_push(
+					arena, &ids, sizeof(*id));
 				if (id == NULL)
 					return NOMEM(&c);
 				if ((rc = read_identity(&c, k, id, true)))
 					return rc;
 			}
 			if (ids.n == 0)
-				return pkgi_fail(err, PKG_ERR_MANIFEST, file,
-						 n->line,
-						 "<parent> names no package");
+				return pkg_int_fail(
+					err, PKG_ERR_MANIFEST, file, n->line,
+					"<parent> names no package");
 			par->ids = ids.items;
 			par->nids = ids.n;
 		} else if (is(n, "update")) {
 			rc = read_update(&c, n, &updates);
 		} else if (is(n, "packageExtended")) {
 			for (size_t i = 0; i < n->nattrs; i++) {
-				const char **kv = pkgi_vec_push(
+				const char **kv = pkg_int_vec_push(
 					arena, &ext, 2 * sizeof(*kv));
 				if (kv == NULL)
 					return NOMEM(&c);

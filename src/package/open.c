@@ -31,7 +31,7 @@
 static enum pkg_err cab_fail(struct pkg_error *err, struct cab *cab, int rc,
 			     const char *what)
 {
-	enum pkg_err code = pkgi_fail(
+	enum pkg_err code = pkg_int_fail(
 		err, PKG_ERR_CAB, NULL, 0, "%s%s%s", what, what[0] ? ": " : "",
 		cab && cab_errmsg(cab)[0] ? cab_errmsg(cab) : cab_strerror(rc));
 	if (err && err->code == PKG_ERR_CAB)
@@ -43,7 +43,7 @@ static bool is_root_manifest(const char *name)
 {
 	size_t n = strlen(name);
 	return !strchr(name, '\\') && !strchr(name, '/') && n > 9 &&
-	       pkgi_strcasecmp(name + n - 9, ".manifest") == 0;
+	       pkg_int_strcasecmp(name + n - 9, ".manifest") == 0;
 }
 
 /* ---- The digest pass ---- */
@@ -61,14 +61,14 @@ static int dp_begin(void *arg, size_t index, const struct cab_entry *e)
 	struct digest_pass *dp = arg;
 	(void)e;
 	dp->cur = dp->by_entry[index];
-	hvo_sha256_init(&dp->ctx);
+	hvo_int_sha256_init(&dp->ctx);
 	return 0;
 }
 
 static int dp_write(void *arg, const void *buf, size_t len)
 {
 	struct digest_pass *dp = arg;
-	hvo_sha256_update(&dp->ctx, buf, len);
+	hvo_int_sha256_update(&dp->ctx, buf, len);
 	return 0;
 }
 
@@ -82,7 +82,7 @@ static int dp_end(void *arg, size_t index, int err)
 		return 1; /* a broken cabinet: stop */
 	}
 	struct pkg_file *f = dp->cur;
-	hvo_sha256_final(&dp->ctx, f->actual_sha256);
+	hvo_int_sha256_final(&dp->ctx, f->actual_sha256);
 	if (!f->has_sha256) {
 		f->digest = PKG_DIGEST_NONE;
 		dp->pkg->digests_none++;
@@ -115,14 +115,15 @@ static enum pkg_err read_capped(struct opener *o, size_t i, size_t max,
 {
 	uint32_t size = cab_entry_get(o->cab, i)->size;
 	if (o->text_total + size > PKG_MAX_TEXT_TOTAL)
-		return pkgi_fail(o->err, PKG_ERR_LIMIT, name, 0,
-				 "the package's manifests and INF files pass "
-				 "%u bytes",
-				 PKG_MAX_TEXT_TOTAL);
+		return pkg_int_fail(
+			o->err, PKG_ERR_LIMIT, name, 0,
+			"the package's manifests and INF files pass "
+			"%u bytes",
+			PKG_MAX_TEXT_TOTAL);
 	int rc = cab_read_entry_alloc(o->cab, i, max, buf, len);
 	if (rc == CAB_ERR_TOO_LARGE)
-		return pkgi_fail(o->err, PKG_ERR_LIMIT, name, 0,
-				 "%u bytes; the limit is %zu", size, max);
+		return pkg_int_fail(o->err, PKG_ERR_LIMIT, name, 0,
+				    "%u bytes; the limit is %zu", size, max);
 	if (rc)
 		return cab_fail(o->err, o->cab, rc, name);
 	o->text_total += *len;
@@ -133,21 +134,21 @@ static enum pkg_err read_capped(struct opener *o, size_t i, size_t max,
  * would make the package ambiguous. */
 static enum pkg_err check_unique(struct opener *o)
 {
-	struct pkgi_map seen = { 0 };
+	struct pkg_int_map seen = { 0 };
 	for (size_t i = 0; i < o->nentries; i++) {
-		char *n = pkgi_strdup(o->arena, o->pkg->entries[i].name);
+		char *n = pkg_int_strdup(o->arena, o->pkg->entries[i].name);
 		if (n == NULL)
-			return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
-					 "out of memory");
+			return pkg_int_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
+					    "out of memory");
 		for (char *c = n; *c; c++)
 			if (*c == '/')
 				*c = '\\';
-		if (pkgi_map_get(&seen, n))
-			return pkgi_fail(o->err, PKG_ERR_CAB, NULL, 0,
-					 "the cabinet lists %s twice", n);
-		if (!pkgi_map_put(o->arena, &seen, n, (void *)1))
-			return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
-					 "out of memory");
+		if (pkg_int_map_get(&seen, n))
+			return pkg_int_fail(o->err, PKG_ERR_CAB, NULL, 0,
+					    "the cabinet lists %s twice", n);
+		if (!pkg_int_map_put(o->arena, &seen, n, (void *)1))
+			return pkg_int_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
+					    "out of memory");
 	}
 	return PKG_OK;
 }
@@ -159,10 +160,10 @@ static enum pkg_err read_manifests(struct opener *o)
 	for (size_t i = 0; i < o->nentries; i++)
 		n += is_root_manifest(pkg->entries[i].name);
 	pkg->manifests =
-		pkgi_calloc(o->arena, n ? n : 1, sizeof(*pkg->manifests));
+		pkg_int_calloc(o->arena, n ? n : 1, sizeof(*pkg->manifests));
 	if (pkg->manifests == NULL)
-		return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
-				 "out of memory");
+		return pkg_int_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	for (size_t i = 0; i < o->nentries; i++) {
 		struct pkg_entry *e = &pkg->entries[i];
 		if (!is_root_manifest(e->name))
@@ -181,10 +182,10 @@ static enum pkg_err read_manifests(struct opener *o)
 			return rc;
 		size_t klen = strlen(e->name) - 9;
 		if (strlen(m->key) != klen ||
-		    pkgi_strncasecmp(m->key, e->name, klen) != 0)
-			return pkgi_fail(o->err, PKG_ERR_KEY, e->name, 0,
-					 "its identity gives the key %s",
-					 m->key);
+		    pkg_int_strncasecmp(m->key, e->name, klen) != 0)
+			return pkg_int_fail(o->err, PKG_ERR_KEY, e->name, 0,
+					    "its identity gives the key %s",
+					    m->key);
 		pkg->manifests[pkg->nmanifests] = *m;
 		e->role = PKG_ENTRY_MANIFEST;
 		e->manifest = &pkg->manifests[pkg->nmanifests];
@@ -202,19 +203,19 @@ static enum pkg_err find_payloads(struct opener *o, struct pkg_file **by_entry)
 		for (size_t k = 0; k < pkg->manifests[m].nfiles; k++)
 			ninfs += pkg->manifests[m].files[k].inf;
 	pkg->infs =
-		pkgi_calloc(o->arena, ninfs ? ninfs : 1, sizeof(*pkg->infs));
+		pkg_int_calloc(o->arena, ninfs ? ninfs : 1, sizeof(*pkg->infs));
 	if (pkg->infs == NULL)
-		return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
-				 "out of memory");
+		return pkg_int_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	for (size_t m = 0; m < pkg->nmanifests; m++) {
 		struct pkg_manifest *man = &pkg->manifests[m];
 		for (size_t k = 0; k < man->nfiles; k++) {
 			struct pkg_file *f = &man->files[k];
-			char *name = pkgi_printf(o->arena, "%s\\%s", man->key,
-						 f->source_name);
+			char *name = pkg_int_printf(o->arena, "%s\\%s",
+						    man->key, f->source_name);
 			if (name == NULL)
-				return pkgi_fail(o->err, PKG_ERR_NOMEM, NULL, 0,
-						 "out of memory");
+				return pkg_int_fail(o->err, PKG_ERR_NOMEM, NULL,
+						    0, "out of memory");
 			size_t idx;
 			if (cab_find(o->cab, name, &idx) != CAB_OK) {
 				f->digest = PKG_DIGEST_MISSING;
@@ -257,13 +258,13 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 		return cab_fail(err, o->cab, rc, "");
 	o->nentries = cab_entry_count(o->cab);
 	if (o->nentries > PKG_MAX_ENTRIES)
-		return pkgi_fail(err, PKG_ERR_LIMIT, NULL, 0,
-				 "%zu files; the limit is %u", o->nentries,
-				 PKG_MAX_ENTRIES);
+		return pkg_int_fail(err, PKG_ERR_LIMIT, NULL, 0,
+				    "%zu files; the limit is %u", o->nentries,
+				    PKG_MAX_ENTRIES);
 	size_t mum;
 	if (cab_find(o->cab, "update.mum", &mum) != CAB_OK)
-		return pkgi_fail(err, PKG_ERR_NOT_PACKAGE, NULL, 0,
-				 "no update.mum in the cabinet");
+		return pkg_int_fail(err, PKG_ERR_NOT_PACKAGE, NULL, 0,
+				    "no update.mum in the cabinet");
 	uint8_t *buf;
 	size_t len;
 	enum pkg_err prc = read_capped(o, mum, PKG_MANIFEST_MAX_SIZE,
@@ -276,19 +277,20 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 		return prc;
 	struct pkg_package *pkg = o->pkg;
 	pkg->arena = o->arena;
-	pkg->source = pkgi_strdup(o->arena, path);
-	pkg->entries = pkgi_calloc(o->arena, o->nentries ? o->nentries : 1,
-				   sizeof(*pkg->entries));
+	pkg->source = pkg_int_strdup(o->arena, path);
+	pkg->entries = pkg_int_calloc(o->arena, o->nentries ? o->nentries : 1,
+				      sizeof(*pkg->entries));
 	if (pkg->source == NULL || pkg->entries == NULL)
-		return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0, "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	pkg->nentries = o->nentries;
 	for (size_t i = 0; i < o->nentries; i++) {
 		const struct cab_entry *ce = cab_entry_get(o->cab, i);
-		pkg->entries[i].name = pkgi_strdup(o->arena, ce->name);
+		pkg->entries[i].name = pkg_int_strdup(o->arena, ce->name);
 		pkg->entries[i].size = ce->size;
 		if (pkg->entries[i].name == NULL)
-			return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0,
-					 "out of memory");
+			return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
+					    "out of memory");
 	}
 	if ((prc = check_unique(o)))
 		return prc;
@@ -299,19 +301,21 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 
 	if ((prc = read_manifests(o)))
 		return prc;
-	struct pkg_file **by_entry = pkgi_calloc(
+	struct pkg_file **by_entry = pkg_int_calloc(
 		o->arena, o->nentries ? o->nentries : 1, sizeof(*by_entry));
 	if (by_entry == NULL)
-		return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0, "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	if ((prc = find_payloads(o, by_entry)) ||
 	    (prc = pkg_package_link(o->arena, pkg, err)))
 		return prc;
 
 	/* One streaming pass over every payload. */
-	size_t *indices = pkgi_calloc(o->arena, o->nentries ? o->nentries : 1,
-				      sizeof(*indices));
+	size_t *indices = pkg_int_calloc(
+		o->arena, o->nentries ? o->nentries : 1, sizeof(*indices));
 	if (indices == NULL)
-		return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0, "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	size_t n = 0;
 	for (size_t i = 0; i < o->nentries; i++)
 		if (by_entry[i])
@@ -334,19 +338,19 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 		for (size_t k = 0; k < man->nfiles; k++) {
 			const struct pkg_file *f = &man->files[k];
 			if (f->digest == PKG_DIGEST_MISSING)
-				return pkgi_fail(err, PKG_ERR_MISSING,
-						 man->file, f->line,
-						 "payload %s is not in the "
-						 "cabinet (%zu missing)",
-						 f->source_name,
-						 pkg->payloads_missing);
+				return pkg_int_fail(err, PKG_ERR_MISSING,
+						    man->file, f->line,
+						    "payload %s is not in the "
+						    "cabinet (%zu missing)",
+						    f->source_name,
+						    pkg->payloads_missing);
 			if (f->digest == PKG_DIGEST_MISMATCH)
-				return pkgi_fail(err, PKG_ERR_DIGEST, man->file,
-						 f->line,
-						 "payload %s: SHA-256 does not "
-						 "match the manifest (%zu "
-						 "mismatches)",
-						 f->cab_name, pkg->digests_bad);
+				return pkg_int_fail(
+					err, PKG_ERR_DIGEST, man->file, f->line,
+					"payload %s: SHA-256 does not "
+					"match the manifest (%zu "
+					"mismatches)",
+					f->cab_name, pkg->digests_bad);
 		}
 	}
 	return PKG_OK;
@@ -359,7 +363,8 @@ enum pkg_err pkg_package_open(const char *path, struct pkg_package **pkg_ret,
 	struct opener o = { .err = err };
 	o.arena = pkg_arena_new();
 	if (o.arena == NULL)
-		return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0, "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	enum pkg_err rc = open_package(&o, path);
 	cab_close(o.cab);
 	/* A package whose payloads fail their check is still returned, so

@@ -77,17 +77,17 @@ static const struct dir runtime_vars[] = {
 	{ "programData", 0, DRIVE, "ProgramData", NULL },
 };
 
-static void put_dir(struct pkgi_buf *b, const struct dir *d,
+static void put_dir(struct pkg_int_buf *b, const struct dir *d,
 		    const struct pkg_windows_paths *paths)
 {
 	const char *sub = paths->wow64 && d->sub_wow ? d->sub_wow : d->sub;
 	if (d->base == ABSOLUTE)
 		return;
-	pkgi_buf_puts(b, d->base == ROOT ? paths->system_root
-					 : paths->system_drive);
+	pkg_int_buf_puts(b, d->base == ROOT ? paths->system_root
+					    : paths->system_drive);
 	if (sub[0]) {
-		pkgi_buf_putc(b, '\\');
-		pkgi_buf_puts(b, sub);
+		pkg_int_buf_putc(b, '\\');
+		pkg_int_buf_puts(b, sub);
 	}
 }
 
@@ -96,8 +96,8 @@ static enum pkg_err check_paths(const struct pkg_windows_paths *paths,
 {
 	if (paths == NULL || paths->system_root == NULL ||
 	    paths->system_drive == NULL)
-		return pkgi_fail(err, PKG_ERR_INVALID_ARG, NULL, 0,
-				 "guest paths not given");
+		return pkg_int_fail(err, PKG_ERR_INVALID_ARG, NULL, 0,
+				    "guest paths not given");
 	return PKG_OK;
 }
 
@@ -115,18 +115,19 @@ static enum pkg_err unsupported_dirid(struct pkg_error *err, int32_t dirid)
 			  : dirid == 13 ? " (the driver store folder Windows "
 					  "picks at import)"
 					: "";
-	return pkgi_fail(err, PKG_ERR_UNSUPPORTED, NULL, 0,
-			 "DIRID %d%s cannot be resolved offline", (int)dirid,
-			 why);
+	return pkg_int_fail(err, PKG_ERR_UNSUPPORTED, NULL, 0,
+			    "DIRID %d%s cannot be resolved offline", (int)dirid,
+			    why);
 }
 
-static enum pkg_err finish(struct pkg_arena *arena, struct pkgi_buf *b,
+static enum pkg_err finish(struct pkg_arena *arena, struct pkg_int_buf *b,
 			   char **out, struct pkg_error *err)
 {
-	*out = b->oom ? NULL : pkgi_strndup(arena, b->s ? b->s : "", b->len);
-	pkgi_buf_free(b);
+	*out = b->oom ? NULL : pkg_int_strndup(arena, b->s ? b->s : "", b->len);
+	pkg_int_buf_free(b);
 	if (*out == NULL)
-		return pkgi_fail(err, PKG_ERR_NOMEM, NULL, 0, "out of memory");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
+				    "out of memory");
 	return PKG_OK;
 }
 
@@ -140,7 +141,7 @@ enum pkg_err pkg_dirid_path(struct pkg_arena *arena, int32_t dirid,
 	const struct dir *d = find_dirid(dirid);
 	if (d == NULL)
 		return unsupported_dirid(err, dirid);
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	put_dir(&b, d, paths);
 	return finish(arena, &b, path_ret, err);
 }
@@ -152,14 +153,14 @@ enum pkg_err pkg_inf_expand(struct pkg_arena *arena, const char *tmpl,
 	enum pkg_err rc = check_paths(paths, err);
 	if (rc)
 		return rc;
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	for (const char *p = tmpl; *p;) {
 		if (*p != '%') {
-			pkgi_buf_putc(&b, *p++);
+			pkg_int_buf_putc(&b, *p++);
 			continue;
 		}
 		if (p[1] == '%') {
-			pkgi_buf_putc(&b, '%');
+			pkg_int_buf_putc(&b, '%');
 			p += 2;
 			continue;
 		}
@@ -168,18 +169,18 @@ enum pkg_err pkg_inf_expand(struct pkg_arena *arena, const char *tmpl,
 		size_t n = close ? (size_t)(close - p - 1) : 0;
 		uint32_t v;
 		if (close == NULL || n == 0 || n >= sizeof(num)) {
-			pkgi_buf_putc(&b, *p++);
+			pkg_int_buf_putc(&b, *p++);
 			continue;
 		}
 		memcpy(num, p + 1, n);
 		num[n] = '\0';
-		if (!pkgi_parse_u32(num, &v)) {
-			pkgi_buf_putc(&b, *p++);
+		if (!pkg_int_parse_u32(num, &v)) {
+			pkg_int_buf_putc(&b, *p++);
 			continue;
 		}
 		const struct dir *d = find_dirid((int32_t)v);
 		if (d == NULL) {
-			pkgi_buf_free(&b);
+			pkg_int_buf_free(&b);
 			return unsupported_dirid(err, (int32_t)v);
 		}
 		put_dir(&b, d, paths);
@@ -195,35 +196,36 @@ enum pkg_err pkg_runtime_expand(struct pkg_arena *arena, const char *s,
 	enum pkg_err rc = check_paths(paths, err);
 	if (rc)
 		return rc;
-	struct pkgi_buf b = { 0 };
+	struct pkg_int_buf b = { 0 };
 	for (const char *p = s; *p;) {
 		if (p[0] != '$' || p[1] != '(') {
-			pkgi_buf_putc(&b, *p++);
+			pkg_int_buf_putc(&b, *p++);
 			continue;
 		}
 		const char *close = strchr(p + 2, ')');
 		if (close == NULL) {
-			pkgi_buf_free(&b);
-			return pkgi_fail(err, PKG_ERR_MANIFEST, NULL, 0,
-					 "unterminated $( in '%s'", s);
+			pkg_int_buf_free(&b);
+			return pkg_int_fail(err, PKG_ERR_MANIFEST, NULL, 0,
+					    "unterminated $( in '%s'", s);
 		}
 		size_t n = (size_t)(close - p - 2);
 		const char *name = p + 2;
 		const struct dir *d = NULL;
-		if (n > 8 && pkgi_strncasecmp(name, "runtime.", 8) == 0)
+		if (n > 8 && pkg_int_strncasecmp(name, "runtime.", 8) == 0)
 			for (size_t i = 0; i < HVO_ARRAY_SIZE(runtime_vars);
 			     i++)
 				if (strlen(runtime_vars[i].name) == n - 8 &&
-				    pkgi_strncasecmp(name + 8,
-						     runtime_vars[i].name,
-						     n - 8) == 0)
+				    pkg_int_strncasecmp(name + 8,
+							runtime_vars[i].name,
+							n - 8) == 0)
 					d = &runtime_vars[i];
 		if (d == NULL) {
-			pkgi_buf_free(&b);
-			return pkgi_fail(err, PKG_ERR_UNSUPPORTED, NULL, 0,
-					 "variable $(%.*s) cannot be resolved "
-					 "offline",
-					 (int)(n > 64 ? 64 : n), name);
+			pkg_int_buf_free(&b);
+			return pkg_int_fail(
+				err, PKG_ERR_UNSUPPORTED, NULL, 0,
+				"variable $(%.*s) cannot be resolved "
+				"offline",
+				(int)(n > 64 ? 64 : n), name);
 		}
 		put_dir(&b, d, paths);
 		p = close + 1;

@@ -14,7 +14,7 @@
 
 #include "package/internal.h"
 
-struct pkgi_map_slot {
+struct pkg_int_map_slot {
 	const char *key;
 	void *value;
 	uint64_t hash;
@@ -33,28 +33,28 @@ static uint64_t hash_ci(const char *s)
 	return h;
 }
 
-void *pkgi_map_get(const struct pkgi_map *m, const char *key)
+void *pkg_int_map_get(const struct pkg_int_map *m, const char *key)
 {
 	if (m->cap == 0)
 		return NULL;
 	uint64_t h = hash_ci(key);
 	for (size_t i = (size_t)h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		const struct pkgi_map_slot *s = &m->slots[i];
+		const struct pkg_int_map_slot *s = &m->slots[i];
 		if (s->key == NULL)
 			return NULL;
-		if (s->hash == h && pkgi_strcasecmp(s->key, key) == 0)
+		if (s->hash == h && pkg_int_strcasecmp(s->key, key) == 0)
 			return s->value;
 	}
 }
 
-static bool grow(struct pkg_arena *a, struct pkgi_map *m)
+static bool grow(struct pkg_arena *a, struct pkg_int_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct pkgi_map_slot *slots = pkgi_calloc(a, cap, sizeof(*slots));
+	struct pkg_int_map_slot *slots = pkg_int_calloc(a, cap, sizeof(*slots));
 	if (slots == NULL)
 		return false;
 	for (size_t i = 0; i < m->cap; i++) {
-		struct pkgi_map_slot *s = &m->slots[i];
+		struct pkg_int_map_slot *s = &m->slots[i];
 		if (s->key == NULL)
 			continue;
 		size_t j = (size_t)s->hash & (cap - 1);
@@ -67,14 +67,14 @@ static bool grow(struct pkg_arena *a, struct pkgi_map *m)
 	return true;
 }
 
-bool pkgi_map_put(struct pkg_arena *a, struct pkgi_map *m, const char *key,
-		  void *value)
+bool pkg_int_map_put(struct pkg_arena *a, struct pkg_int_map *m,
+		     const char *key, void *value)
 {
 	if ((m->n + 1) * 2 > m->cap && !grow(a, m))
 		return false;
 	uint64_t h = hash_ci(key);
 	for (size_t i = (size_t)h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		struct pkgi_map_slot *s = &m->slots[i];
+		struct pkg_int_map_slot *s = &m->slots[i];
 		if (s->key == NULL) {
 			s->key = key;
 			s->value = value;
@@ -82,7 +82,7 @@ bool pkgi_map_put(struct pkg_arena *a, struct pkgi_map *m, const char *key,
 			m->n++;
 			return true;
 		}
-		if (s->hash == h && pkgi_strcasecmp(s->key, key) == 0) {
+		if (s->hash == h && pkg_int_strcasecmp(s->key, key) == 0) {
 			s->value = value;
 			return true;
 		}

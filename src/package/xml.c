@@ -21,7 +21,7 @@
  *   - Errors go to a structured handler (libxml2 would otherwise print to
  *     stderr), which keeps the first message and its line.
  *
- * The result is a small tree of our own (struct pkgi_xnode) in the
+ * The result is a small tree of our own (struct pkg_int_xnode) in the
  * caller's arena, which the manifest code walks.
  */
 #include <config.h>
@@ -102,8 +102,8 @@ static enum pkg_err normalise(const uint8_t *buf, size_t len, const char *file,
 		if (buf[0] == 0xFE) { /* big-endian: swap to little */
 			le = malloc(n ? n : 1);
 			if (le == NULL)
-				return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,
-						 "out of memory");
+				return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+						    "out of memory");
 			for (size_t i = 0; i < n; i += 2) {
 				le[i] = buf[2 + i + 1];
 				le[i + 1] = buf[2 + i];
@@ -112,11 +112,11 @@ static enum pkg_err normalise(const uint8_t *buf, size_t len, const char *file,
 		}
 		char *u8;
 		size_t u8len;
-		int rc = hvo_utf16le_to_utf8(src, n, 0, &u8, &u8len);
+		int rc = hvo_int_utf16le_to_utf8(src, n, 0, &u8, &u8len);
 		free(le);
 		if (rc != 0)
-			return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,
-					 "out of memory");
+			return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+					    "out of memory");
 		*owned_ret = u8;
 		*text_ret = u8;
 		*len_ret = u8len;
@@ -131,7 +131,7 @@ struct reader_state {
 	struct pkg_arena *arena;
 	const char *file;
 	struct pkg_error *err;
-	struct pkgi_xnode *root, *cur;
+	struct pkg_int_xnode *root, *cur;
 	size_t nelements;
 };
 
@@ -145,14 +145,14 @@ static enum pkg_err add_text(struct reader_state *st, xmlTextReaderPtr r)
 	size_t add = strlen(v);
 	size_t old = st->cur->text ? strlen(st->cur->text) : 0;
 	if (add > PKG_XML_MAX_VALUE || old + add > PKG_XML_MAX_VALUE)
-		return pkgi_fail(st->err, PKG_ERR_LIMIT, st->file,
-				 st->cur->line,
-				 "text of <%s> is longer than %u characters",
-				 st->cur->name, PKG_XML_MAX_VALUE);
-	char *t = pkgi_alloc(st->arena, old + add + 1);
+		return pkg_int_fail(st->err, PKG_ERR_LIMIT, st->file,
+				    st->cur->line,
+				    "text of <%s> is longer than %u characters",
+				    st->cur->name, PKG_XML_MAX_VALUE);
+	char *t = pkg_int_alloc(st->arena, old + add + 1);
 	if (t == NULL)
-		return pkgi_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
-				 "out of memory");
+		return pkg_int_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
+				    "out of memory");
 	if (old)
 		memcpy(t, st->cur->text, old);
 	memcpy(t + old, v, add + 1);
@@ -166,35 +166,36 @@ static enum pkg_err add_element(struct reader_state *st, xmlTextReaderPtr r)
 	unsigned line = (unsigned)xmlTextReaderGetParserLineNumber(r);
 	const char *name = (const char *)xmlTextReaderConstLocalName(r);
 	if (depth < 0 || depth >= PKG_XML_MAX_DEPTH)
-		return pkgi_fail(st->err, PKG_ERR_LIMIT, st->file, line,
-				 "elements nested deeper than %d levels",
-				 PKG_XML_MAX_DEPTH);
+		return pkg_int_fail(st->err, PKG_ERR_LIMIT, st->file, line,
+				    "elements nested deeper than %d levels",
+				    PKG_XML_MAX_DEPTH);
 	if (++st->nelements > PKG_XML_MAX_ELEMENTS)
-		return pkgi_fail(st->err, PKG_ERR_LIMIT, st->file, line,
-				 "more than %u elements", PKG_XML_MAX_ELEMENTS);
-	struct pkgi_xnode *n = pkgi_alloc(st->arena, sizeof(*n));
+		return pkg_int_fail(st->err, PKG_ERR_LIMIT, st->file, line,
+				    "more than %u elements",
+				    PKG_XML_MAX_ELEMENTS);
+	struct pkg_int_xnode *n = pkg_int_alloc(st->arena, sizeof(*n));
 	if (n == NULL)
-		return pkgi_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
-				 "out of memory");
-	n->name = pkgi_strdup(st->arena, name ? name : "");
+		return pkg_int_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
+				    "out of memory");
+	n->name = pkg_int_strdup(st->arena, name ? name : "");
 	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(r);
-	n->ns = ns ? pkgi_strdup(st->arena, ns) : NULL;
+	n->ns = ns ? pkg_int_strdup(st->arena, ns) : NULL;
 	n->line = line;
 	if (n->name == NULL || (ns && n->ns == NULL))
-		return pkgi_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
-				 "out of memory");
+		return pkg_int_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
+				    "out of memory");
 
 	int nattr = xmlTextReaderAttributeCount(r);
 	if (nattr < 0 || (unsigned)nattr > PKG_XML_MAX_ATTRS)
-		return pkgi_fail(st->err, PKG_ERR_LIMIT, st->file, line,
-				 "<%s> has more than %u attributes", n->name,
-				 PKG_XML_MAX_ATTRS);
+		return pkg_int_fail(st->err, PKG_ERR_LIMIT, st->file, line,
+				    "<%s> has more than %u attributes", n->name,
+				    PKG_XML_MAX_ATTRS);
 	if (nattr > 0) {
-		n->attrs = pkgi_calloc(st->arena, (size_t)nattr,
-				       sizeof(*n->attrs));
+		n->attrs = pkg_int_calloc(st->arena, (size_t)nattr,
+					  sizeof(*n->attrs));
 		if (n->attrs == NULL)
-			return pkgi_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
-					 "out of memory");
+			return pkg_int_fail(st->err, PKG_ERR_NOMEM, st->file, 0,
+					    "out of memory");
 		while (xmlTextReaderMoveToNextAttribute(r) == 1) {
 			if (xmlTextReaderIsNamespaceDecl(r) == 1)
 				continue;
@@ -203,7 +204,7 @@ static enum pkg_err add_element(struct reader_state *st, xmlTextReaderPtr r)
 			const char *av =
 				(const char *)xmlTextReaderConstValue(r);
 			if (av && strlen(av) > PKG_XML_MAX_VALUE)
-				return pkgi_fail(
+				return pkg_int_fail(
 					st->err, PKG_ERR_LIMIT, st->file, line,
 					"attribute %s of <%s> is longer than "
 					"%u characters",
@@ -211,12 +212,13 @@ static enum pkg_err add_element(struct reader_state *st, xmlTextReaderPtr r)
 					PKG_XML_MAX_VALUE);
 			if (n->nattrs >= (size_t)nattr)
 				break;
-			struct pkgi_xattr *a = &n->attrs[n->nattrs++];
-			a->name = pkgi_strdup(st->arena, an ? an : "");
-			a->value = pkgi_strdup(st->arena, av ? av : "");
+			struct pkg_int_xattr *a = &n->attrs[n->nattrs++];
+			a->name = pkg_int_strdup(st->arena, an ? an : "");
+			a->value = pkg_int_strdup(st->arena, av ? av : "");
 			if (a->name == NULL || a->value == NULL)
-				return pkgi_fail(st->err, PKG_ERR_NOMEM,
-						 st->file, 0, "out of memory");
+				return pkg_int_fail(st->err, PKG_ERR_NOMEM,
+						    st->file, 0,
+						    "out of memory");
 		}
 		xmlTextReaderMoveToElement(r);
 	}
@@ -236,21 +238,23 @@ static enum pkg_err add_element(struct reader_state *st, xmlTextReaderPtr r)
 	return PKG_OK;
 }
 
-enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
-			   const char *file, struct pkgi_xnode **root_ret,
-			   struct pkg_error *err)
+enum pkg_err pkg_int_xml_read(struct pkg_arena *arena, const void *buf,
+			      size_t len, const char *file,
+			      struct pkg_int_xnode **root_ret,
+			      struct pkg_error *err)
 {
 	const uint8_t *b = buf;
 	if (len > PKG_MANIFEST_MAX_SIZE)
-		return pkgi_fail(err, PKG_ERR_LIMIT, file, 0,
-				 "manifest is %zu bytes; the limit is %u", len,
-				 PKG_MANIFEST_MAX_SIZE);
+		return pkg_int_fail(err, PKG_ERR_LIMIT, file, 0,
+				    "manifest is %zu bytes; the limit is %u",
+				    len, PKG_MANIFEST_MAX_SIZE);
 	if (len == 0)
-		return pkgi_fail(err, PKG_ERR_XML, file, 0, "empty manifest");
+		return pkg_int_fail(err, PKG_ERR_XML, file, 0,
+				    "empty manifest");
 	/* Windows 10 stores some manifests delta-compressed ("DCM\1"). */
 	if (len >= 4 && memcmp(b, "DCM\x01", 4) == 0)
-		return pkgi_fail(err, PKG_ERR_UNSUPPORTED, file, 0,
-				 "delta-compressed (DCM) manifest");
+		return pkg_int_fail(err, PKG_ERR_UNSUPPORTED, file, 0,
+				    "delta-compressed (DCM) manifest");
 
 	const char *text = NULL;
 	size_t tlen = 0;
@@ -267,9 +271,9 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 		i++;
 	if (i == tlen || text[i] != '<' || memchr(text, '\0', tlen) != NULL) {
 		free(owned);
-		return pkgi_fail(err, PKG_ERR_XML, file, 0,
-				 "not an XML document in UTF-8 or UTF-16 "
-				 "with a byte-order mark");
+		return pkg_int_fail(err, PKG_ERR_XML, file, 0,
+				    "not an XML document in UTF-8 or UTF-16 "
+				    "with a byte-order mark");
 	}
 	const char *bad = find(text, tlen, "<!DOCTYPE");
 	if (bad == NULL)
@@ -277,10 +281,10 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 	if (bad != NULL) {
 		unsigned line = line_of(text, (size_t)(bad - text));
 		free(owned);
-		return pkgi_fail(err, PKG_ERR_HOSTILE, file, line,
-				 "document type declaration refused "
-				 "(manifests have none; DTDs carry entity "
-				 "attacks)");
+		return pkg_int_fail(err, PKG_ERR_HOSTILE, file, line,
+				    "document type declaration refused "
+				    "(manifests have none; DTDs carry entity "
+				    "attacks)");
 	}
 
 	/* The text is parsed as UTF-8 whatever the declaration says: a
@@ -294,8 +298,8 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 		xmlReaderForMemory(text, (int)tlen, NULL, "UTF-8", options);
 	if (r == NULL) {
 		free(owned);
-		return pkgi_fail(err, PKG_ERR_NOMEM, file, 0,
-				 "cannot create an XML reader");
+		return pkg_int_fail(err, PKG_ERR_NOMEM, file, 0,
+				    "cannot create an XML reader");
 	}
 	struct xml_errors xe = { 0 };
 	xmlTextReaderSetStructuredErrorHandler(r, on_error, &xe);
@@ -320,7 +324,7 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 		case XML_READER_TYPE_ENTITY:
 		case XML_READER_TYPE_ENTITY_REFERENCE:
 		case XML_READER_TYPE_NOTATION:
-			rc = pkgi_fail(
+			rc = pkg_int_fail(
 				err, PKG_ERR_HOSTILE, file,
 				(unsigned)xmlTextReaderGetParserLineNumber(r),
 				"DTD or entity reference refused");
@@ -331,24 +335,25 @@ enum pkg_err pkgi_xml_read(struct pkg_arena *arena, const void *buf, size_t len,
 	}
 	if (rc == PKG_OK && ret < 0) {
 		if (xe.have)
-			rc = pkgi_fail(err, PKG_ERR_XML, file,
-				       xe.line > 0 ? (unsigned)xe.line : 0,
-				       "%s", xe.msg);
+			rc = pkg_int_fail(err, PKG_ERR_XML, file,
+					  xe.line > 0 ? (unsigned)xe.line : 0,
+					  "%s", xe.msg);
 		else
-			rc = pkgi_fail(err, PKG_ERR_XML, file, 0,
-				       "not well-formed XML");
+			rc = pkg_int_fail(err, PKG_ERR_XML, file, 0,
+					  "not well-formed XML");
 	}
 	xmlFreeTextReader(r);
 	free(owned);
 	if (rc != PKG_OK)
 		return rc;
 	if (st.root == NULL)
-		return pkgi_fail(err, PKG_ERR_XML, file, 0, "no root element");
+		return pkg_int_fail(err, PKG_ERR_XML, file, 0,
+				    "no root element");
 	*root_ret = st.root;
 	return PKG_OK;
 }
 
-const char *pkgi_xattr(const struct pkgi_xnode *n, const char *name)
+const char *pkg_int_xattr(const struct pkg_int_xnode *n, const char *name)
 {
 	for (size_t i = 0; i < n->nattrs; i++)
 		if (strcmp(n->attrs[i].name, name) == 0)
@@ -356,9 +361,10 @@ const char *pkgi_xattr(const struct pkgi_xnode *n, const char *name)
 	return NULL;
 }
 
-struct pkgi_xnode *pkgi_xchild(const struct pkgi_xnode *n, const char *name)
+struct pkg_int_xnode *pkg_int_xchild(const struct pkg_int_xnode *n,
+				     const char *name)
 {
-	for (struct pkgi_xnode *c = n->first; c; c = c->next)
+	for (struct pkg_int_xnode *c = n->first; c; c = c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;

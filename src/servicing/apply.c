@@ -75,7 +75,7 @@ static void warn(struct svc_apply_result *res, const char *fmt, ...)
 	res->warnings[res->nwarnings++] = s;
 }
 
-char *svci_sibling(const char *path, const char *suffix)
+char *svc_int_sibling(const char *path, const char *suffix)
 {
 	const char *slash = strrchr(path, '\\');
 	char *s;
@@ -85,8 +85,8 @@ char *svci_sibling(const char *path, const char *suffix)
 	return r < 0 ? NULL : s;
 }
 
-int svci_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
-		      uint8_t sha[32], uint64_t *size)
+int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
+			 uint8_t sha[32], uint64_t *size)
 {
 	struct guest_stat st;
 	int e = guest_fs_stat(fs, path, &st);
@@ -108,8 +108,8 @@ int svci_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 /* The package's files, on the host.                                   */
 /* ------------------------------------------------------------------ */
 
-int svci_extract(const struct svc_plan *plan, const char *cab_path,
-		 const char *dir, char ***host_ret, char *err, size_t errlen)
+int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
+		    const char *dir, char ***host_ret, char *err, size_t errlen)
 {
 	char **host = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*host));
 	size_t *idx = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*idx));
@@ -215,7 +215,7 @@ static enum hvo_exit hive_open(struct guest_fs *fs, const struct svc_plan *p,
 		 name);
 	if (guest_fs_copy_out(fs, hw->guest, hw->host) != GUEST_OK)
 		return fail(res, guest_exit_class(GUEST_E_IO), "%s: %s",
-			    hw->guest, guest_fs_error(fs));
+			    hw->guest, guest_fs_errmsg(fs));
 	for (int i = 0; i < 3; i++) {
 		char g[300], h[1300];
 		snprintf(g, sizeof(g), "%s%s", hw->guest, log_suffix[i]);
@@ -226,14 +226,14 @@ static enum hvo_exit hive_open(struct guest_fs *fs, const struct svc_plan *p,
 			continue;
 		if (guest_fs_copy_out(fs, g, h) != GUEST_OK)
 			return fail(res, HVO_EXIT_FAILED, "%s: %s", g,
-				    guest_fs_error(fs));
+				    guest_fs_errmsg(fs));
 		hw->log_present[i] = true;
 	}
 	struct reg_open_opts ro = { .flags =
 					    REG_OPEN_WRITE | REG_OPEN_RECOVER };
 	int e = reg_open(hw->host, &ro, &hw->h);
 	if (e != REG_OK) {
-		const char *why = hw->h ? reg_last_error(hw->h) : "";
+		const char *why = hw->h ? reg_errmsg(hw->h) : "";
 		return fail(res, reg_exit_class(e), "%s: %s%s%s", hw->guest,
 			    reg_strerror(e), why[0] ? ": " : "", why);
 	}
@@ -252,7 +252,7 @@ static bool list_has(char **v, size_t n, const char *s)
 }
 
 /* Whether a ';'-separated path list holds @entry (ignoring case). */
-bool svci_path_has(const char *list, const char *entry)
+bool svc_int_path_has(const char *list, const char *entry)
 {
 	size_t n = strlen(entry);
 	for (const char *p = list; p && *p;) {
@@ -382,7 +382,7 @@ static int reg_op(struct reg_hive *h, const struct svc_plan_reg *r,
 		char *s = NULL;
 		if (prev != NULL && reg_value_string(prev, &s) != REG_OK)
 			s = NULL;
-		if (s != NULL && svci_path_has(s, r->text)) {
+		if (s != NULL && svc_int_path_has(s, r->text)) {
 			c->skip = "already listed";
 		} else {
 			const char *base = s && s[0] ? s : DEFAULT_DEVICE_PATH;
@@ -430,88 +430,91 @@ static void json_hex(struct json_writer *w, const uint8_t *d, size_t len)
 {
 	char *s = malloc(len * 2 + 1);
 	if (s == NULL) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
 	for (size_t i = 0; i < len; i++)
 		sprintf(s + 2 * i, "%02x", d[i]);
 	s[2 * len] = '\0';
-	json_string(w, s);
+	hvo_int_json_string(w, s);
 	free(s);
 }
 
 static void json_sha(struct json_writer *w, const char *key, const uint8_t *sha)
 {
 	char hex[HVO_SHA256_HEX_LEN + 1];
-	json_key(w, key);
+	hvo_int_json_key(w, key);
 	if (sha == NULL) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
-	hvo_sha256_hex(sha, hex);
-	json_string(w, hex);
+	hvo_int_sha256_hex(sha, hex);
+	hvo_int_json_string(w, hex);
 }
 
 /* The changes as JSON members (shared by the record and --json). */
 static void changes_json(const struct svc_apply_result *res,
 			 struct json_writer *w, bool all)
 {
-	json_key(w, "files");
-	json_begin_array(w);
+	hvo_int_json_key(w, "files");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < res->nfiles; i++) {
 		const struct svc_file_change *c = &res->files[i];
 		const struct svc_plan_file *f = c->file;
 		if (!all && !c->written)
 			continue;
-		json_begin_object(w);
-		json_kv_string(w, "path", f->dest);
-		json_kv_string(w, "action",
-			       !c->written  ? "unchanged"
-			       : c->existed ? "replaced"
-					    : "created");
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "path", f->dest);
+		hvo_int_json_kv_string(w, "action",
+				       !c->written  ? "unchanged"
+				       : c->existed ? "replaced"
+						    : "created");
 		json_sha(w, "sha256", f->has_sha256 ? f->sha256 : NULL);
 		json_sha(w, "previous_sha256",
 			 c->existed ? c->prev_sha256 : NULL);
 		if (c->existed)
-			json_kv_uint(w, "previous_size", c->prev_size);
-		json_end_object(w);
+			hvo_int_json_kv_uint(w, "previous_size", c->prev_size);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "registry");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "registry");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < res->nregs; i++) {
 		const struct svc_reg_change *c = &res->regs[i];
 		const struct svc_plan_reg *r = c->reg;
 		if (r == NULL || (!all && !c->changed))
 			continue;
-		json_begin_object(w);
-		json_kv_string(w, "hive", svc_hive_name(r->hive));
-		json_kv_string(w, "key", r->key);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "hive", svc_hive_name(r->hive));
+		hvo_int_json_kv_string(w, "key", r->key);
 		if (r->kind != SVC_REG_KEY)
-			json_kv_string(w, "name", r->name);
-		json_kv_string(w, "op", svc_reg_kind_name(r->kind));
-		json_kv_string(w, "action", c->changed ? "changed" : c->skip);
+			hvo_int_json_kv_string(w, "name", r->name);
+		hvo_int_json_kv_string(w, "op", svc_reg_kind_name(r->kind));
+		hvo_int_json_kv_string(w, "action",
+				       c->changed ? "changed" : c->skip);
 		if (r->kind == SVC_REG_SET) {
-			json_kv_string(w, "type", reg_type_name(r->type));
-			json_key(w, "data");
+			hvo_int_json_kv_string(w, "type",
+					       reg_type_name(r->type));
+			hvo_int_json_key(w, "data");
 			json_hex(w, r->data, r->len);
 		} else if (r->kind != SVC_REG_KEY &&
 			   r->kind != SVC_REG_DELETE) {
-			json_kv_string(w, "entry", r->text);
+			hvo_int_json_kv_string(w, "entry", r->text);
 		}
-		json_key(w, "previous");
+		hvo_int_json_key(w, "previous");
 		if (c->existed && r->kind != SVC_REG_KEY) {
-			json_begin_object(w);
-			json_kv_string(w, "type", reg_type_name(c->prev_type));
-			json_key(w, "data");
+			hvo_int_json_begin_object(w);
+			hvo_int_json_kv_string(w, "type",
+					       reg_type_name(c->prev_type));
+			hvo_int_json_key(w, "data");
 			json_hex(w, c->prev_data, c->prev_len);
-			json_end_object(w);
+			hvo_int_json_end_object(w);
 		} else {
-			json_bool(w, c->existed);
+			hvo_int_json_bool(w, c->existed);
 		}
-		json_end_object(w);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 }
 
 static char *make_record(const struct svc_plan *p,
@@ -523,36 +526,38 @@ static char *make_record(const struct svc_plan *p,
 	if (m == NULL)
 		return NULL;
 	struct json_writer w;
-	json_init(&w, m, true);
-	json_begin_object(&w);
-	json_kv_string(&w, "tool", "hvoffline");
-	json_kv_string(&w, "tool_version", hvo_version());
+	hvo_int_json_init(&w, m, true);
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_string(&w, "tool", "hvoffline");
+	hvo_int_json_kv_string(&w, "tool_version", hvo_version());
 	char when[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_kv_string(&w, "time", when);
-	json_kv_string(&w, "image", p->image);
-	json_kv_string(&w, "package", p->package_id);
-	json_kv_string(&w, "identifier", p->identifier);
-	json_kv_string(&w, "version", p->version);
-	json_kv_string(&w, "staged_cabinet", p->staged_cab);
-	json_kv_string(&w, "firstboot", svc_firstboot_name(p->firstboot));
-	json_key(&w, "hives_recovered_from_logs");
-	json_begin_array(&w);
+	hvo_int_json_kv_string(&w, "time", when);
+	hvo_int_json_kv_string(&w, "image", p->image);
+	hvo_int_json_kv_string(&w, "package", p->package_id);
+	hvo_int_json_kv_string(&w, "identifier", p->identifier);
+	hvo_int_json_kv_string(&w, "version", p->version);
+	hvo_int_json_kv_string(&w, "staged_cabinet", p->staged_cab);
+	hvo_int_json_kv_string(&w, "firstboot",
+			       svc_firstboot_name(p->firstboot));
+	hvo_int_json_key(&w, "hives_recovered_from_logs");
+	hvo_int_json_begin_array(&w);
 	for (int i = 0; i < SVC_NHIVES; i++)
 		if (res->hive_recovered[i])
-			json_string(&w, svc_hive_name((enum svc_hive)i));
-	json_end_array(&w);
+			hvo_int_json_string(&w,
+					    svc_hive_name((enum svc_hive)i));
+	hvo_int_json_end_array(&w);
 	changes_json(res, &w, true);
-	json_key(&w, "deferred");
-	json_begin_array(&w);
+	hvo_int_json_key(&w, "deferred");
+	hvo_int_json_begin_array(&w);
 	for (size_t i = 0; i < p->ndeferred; i++)
-		json_string(&w, p->deferred[i].what);
-	json_end_array(&w);
-	json_end_object(&w);
-	int e = json_finish(&w);
+		hvo_int_json_string(&w, p->deferred[i].what);
+	hvo_int_json_end_array(&w);
+	hvo_int_json_end_object(&w);
+	int e = hvo_int_json_finish(&w);
 	fputc('\n', m);
 	if (fclose(m) != 0 || e != 0) {
 		free(buf);
@@ -595,8 +600,8 @@ static int item_add(struct txn *t, const char *target, bool existed,
 	struct item *it = &t->items[t->n];
 	memset(it, 0, sizeof(*it));
 	it->target = strdup(target);
-	it->tmp = svci_sibling(target, "hvo-new");
-	it->old = svci_sibling(target, "hvo-old");
+	it->tmp = svc_int_sibling(target, "hvo-new");
+	it->old = svc_int_sibling(target, "hvo-old");
 	it->existed = existed;
 	it->host_path = host_path;
 	it->buf = buf;
@@ -717,7 +722,7 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 						  dirs[i]);
 		else if ((e = guest_fs_mkdir_p(t->fs, dirs[i])) != GUEST_OK)
 			rc = fail(res, guest_exit_class(e), "%s",
-				  guest_fs_error(t->fs));
+				  guest_fs_errmsg(t->fs));
 		if (e == GUEST_OK) {
 			t->dirs[t->ndirs++] = dirs[i];
 			dirs[i] = NULL;
@@ -768,14 +773,14 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 		t->stage_ops += (unsigned)upto;
 		if (e != GUEST_OK)
 			rc = fail(res, guest_exit_class(e), "%s",
-				  guest_fs_error(t->fs));
+				  guest_fs_errmsg(t->fs));
 		else if (inject)
 			rc = fail(res, HVO_EXIT_FAILED,
 				  "%s: No space left on device (injected)",
 				  t->items[upto].tmp);
 		else if ((e = guest_fs_sync(t->fs)) != GUEST_OK)
 			rc = fail(res, guest_exit_class(e), "%s",
-				  guest_fs_error(t->fs));
+				  guest_fs_errmsg(t->fs));
 	}
 	free(puts);
 	free(journal);
@@ -804,7 +809,7 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 	}
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", path ? path : "journal",
-			 guest_fs_error(fs));
+			 guest_fs_errmsg(fs));
 		free(path);
 		return -1;
 	}
@@ -836,7 +841,7 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 		if (!guest_fs_exists(fs, line) && guest_fs_exists(fs, old)) {
 			if (guest_fs_rename(fs, old, line) != GUEST_OK) {
 				snprintf(err, errlen, "%s: %s", line,
-					 guest_fs_error(fs));
+					 guest_fs_errmsg(fs));
 				rc = -1;
 				break;
 			}
@@ -848,7 +853,7 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 			guest_fs_remove(fs, old);
 	}
 	if (rc == 0 && guest_fs_remove(fs, path) != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path, guest_fs_error(fs));
+		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
 		rc = -1;
 	}
 	guest_fs_sync(fs);
@@ -911,8 +916,8 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 		}
 		if (e != GUEST_OK) {
 			fail(res, HVO_EXIT_FAILED, "%s: %s", it->target,
-			     t->fs && guest_fs_error(t->fs)[0]
-				     ? guest_fs_error(t->fs)
+			     t->fs && guest_fs_errmsg(t->fs)[0]
+				     ? guest_fs_errmsg(t->fs)
 				     : "rename failed (injected)");
 			unswitch(t);
 			journal_remove(t);
@@ -925,7 +930,7 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 	/* One flush for the whole series of renames. */
 	int e = guest_fs_sync(t->fs);
 	if (e != GUEST_OK) {
-		fail(res, guest_exit_class(e), "%s", guest_fs_error(t->fs));
+		fail(res, guest_exit_class(e), "%s", guest_fs_errmsg(t->fs));
 		unswitch(t);
 		journal_remove(t);
 		unstage(t);
@@ -999,7 +1004,8 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		rc = fail(res, HVO_EXIT_FAILED, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	int x = svci_extract(p, opts->cab_path, dir, &host, err, sizeof(err));
+	int x = svc_int_extract(p, opts->cab_path, dir, &host, err,
+				sizeof(err));
 	if (x != 0) {
 		rc = fail(res, x == -2 ? HVO_EXIT_CORRUPT : HVO_EXIT_FAILED,
 			  "%s", err);
@@ -1020,8 +1026,8 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	free(dests);
 	if (pe != GUEST_OK) {
 		rc = fail(res, guest_exit_class(pe), "%s",
-			  guest_fs_error(fs)[0] ? guest_fs_error(fs)
-						: guest_strerror(pe));
+			  guest_fs_errmsg(fs)[0] ? guest_fs_errmsg(fs)
+						 : guest_strerror(pe));
 		goto out;
 	}
 	for (size_t i = 0; i < p->nfiles; i++) {
@@ -1035,7 +1041,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			const char *src = f->source == SVC_SRC_CABINET
 						  ? opts->cab_path
 						  : host[i];
-			int e = hvo_sha256_file(src, sha, &size);
+			int e = hvo_int_sha256_file(src, sha, &size);
 			if (e != 0) {
 				rc = fail(res, HVO_EXIT_FAILED, "%s: %s", src,
 					  strerror(e));
@@ -1056,10 +1062,10 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 					      &guest_copies[i], &len);
 			if (e != GUEST_OK) {
 				rc = fail(res, guest_exit_class(e), "%s",
-					  guest_fs_error(fs));
+					  guest_fs_errmsg(fs));
 				goto out;
 			}
-			hvo_sha256_buf(guest_copies[i], len, sha);
+			hvo_int_sha256_buf(guest_copies[i], len, sha);
 			size = guest_copy_len[i] = len;
 		} else if (f->source == SVC_SRC_TEXT) {
 			memcpy(sha, f->sha256, 32);
@@ -1094,7 +1100,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 				char *d = svc_plan_reg_describe(&p->regs[i]);
 				rc = fail(res, reg_exit_class(e), "%s: %s: %s",
 					  hives[hv].guest, d ? d : "",
-					  reg_last_error(hives[hv].h));
+					  reg_errmsg(hives[hv].h));
 				free(d);
 				goto out;
 			}
@@ -1108,7 +1114,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		int e = reg_commit_to(hives[hv].h, hives[hv].host_new);
 		if (e != REG_OK) {
 			rc = fail(res, reg_exit_class(e), "%s: %s",
-				  hives[hv].guest, reg_last_error(hives[hv].h));
+				  hives[hv].guest, reg_errmsg(hives[hv].h));
 			goto out;
 		}
 	}
@@ -1188,7 +1194,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		if (t.items[i].set_aside &&
 		    guest_fs_remove(fs, t.items[i].old) != GUEST_OK)
 			warn(res, "%s: could not remove: %s", t.items[i].old,
-			     guest_fs_error(fs));
+			     guest_fs_errmsg(fs));
 	journal_remove(&t);
 	/* The clean-up needs no flush of its own (under TCG a flush costs
 	 * half a second): everything that matters was flushed after the
@@ -1210,7 +1216,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 				 log_suffix[k]);
 			if (guest_fs_write_atomic(fs, g, "", 0) != GUEST_OK)
 				warn(res, "%s: could not empty the log: %s", g,
-				     guest_fs_error(fs));
+				     guest_fs_errmsg(fs));
 		}
 	}
 
@@ -1256,33 +1262,34 @@ void svc_apply_result_free(struct svc_apply_result *res)
 void svc_apply_result_json(const struct svc_apply_result *res,
 			   struct json_writer *w)
 {
-	json_kv_bool(w, "guest_changed", res->guest_changed);
-	json_kv_bool(w, "rolled_back", res->rolled_back);
-	json_kv_uint(w, "files_written", res->files_written);
-	json_kv_uint(w, "registry_changes", res->regs_changed);
-	json_kv_uint(w, "directories_created",
-		     res->guest_changed ? res->dirs_created : 0);
-	json_key(w, "hives");
-	json_begin_object(w);
+	hvo_int_json_kv_bool(w, "guest_changed", res->guest_changed);
+	hvo_int_json_kv_bool(w, "rolled_back", res->rolled_back);
+	hvo_int_json_kv_uint(w, "files_written", res->files_written);
+	hvo_int_json_kv_uint(w, "registry_changes", res->regs_changed);
+	hvo_int_json_kv_uint(w, "directories_created",
+			     res->guest_changed ? res->dirs_created : 0);
+	hvo_int_json_key(w, "hives");
+	hvo_int_json_begin_object(w);
 	for (int i = 0; i < SVC_NHIVES; i++) {
-		json_key(w, svc_hive_name((enum svc_hive)i));
-		json_begin_object(w);
-		json_kv_bool(w, "written", res->hive_written[i]);
-		json_kv_bool(w, "recovered_from_logs", res->hive_recovered[i]);
-		json_end_object(w);
+		hvo_int_json_key(w, svc_hive_name((enum svc_hive)i));
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_bool(w, "written", res->hive_written[i]);
+		hvo_int_json_kv_bool(w, "recovered_from_logs",
+				     res->hive_recovered[i]);
+		hvo_int_json_end_object(w);
 	}
-	json_end_object(w);
-	json_key(w, "changes");
-	json_begin_object(w);
+	hvo_int_json_end_object(w);
+	hvo_int_json_key(w, "changes");
+	hvo_int_json_begin_object(w);
 	changes_json(res, w, false);
-	json_end_object(w);
-	json_key(w, "warnings");
-	json_begin_array(w);
+	hvo_int_json_end_object(w);
+	hvo_int_json_key(w, "warnings");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < res->nwarnings; i++)
-		json_string(w, res->warnings[i]);
-	json_end_array(w);
-	json_key(w, "verify");
-	json_begin_object(w);
+		hvo_int_json_string(w, res->warnings[i]);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "verify");
+	hvo_int_json_begin_object(w);
 	svc_verify_result_json(&res->verify, w);
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }

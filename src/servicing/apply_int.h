@@ -13,12 +13,12 @@
 
 /* "dir\.name.<suffix>" for "dir\name" (caller frees; NULL if out of
  * memory): staged and set-aside copies live beside their target. */
-char *svci_sibling(const char *path, const char *suffix);
+char *svc_int_sibling(const char *path, const char *suffix);
 
 /* SHA-256 and size of a guest file; *@exists false (and GUEST_OK) when
  * there is none. */
-int svci_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
-		      uint8_t sha[32], uint64_t *size);
+int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
+			 uint8_t sha[32], uint64_t *size);
 
 /*
  * Extracts the cabinet entries the plan names into host directory @dir;
@@ -26,11 +26,12 @@ int svci_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
  * other sources; caller frees the array and its strings).  Returns 0, -1
  * on a host failure or -2 for a corrupt cabinet, with @err set.
  */
-int svci_extract(const struct svc_plan *plan, const char *cab_path,
-		 const char *dir, char ***host_ret, char *err, size_t errlen);
+int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
+		    const char *dir, char ***host_ret, char *err,
+		    size_t errlen);
 
 /* Whether a ';'-separated path list holds @entry (ignoring case and
  * spaces around entries). */
-bool svci_path_has(const char *list, const char *entry);
+bool svc_int_path_has(const char *list, const char *entry);
 
 #endif /* HVO_SERVICING_APPLY_INT_H */

@@ -207,21 +207,21 @@ static void add_text_file(struct plan_build *b, const char *dest,
 			  enum svc_file_role role, char *text,
 			  const char *origin)
 {
-	if (pl_own(b, text) == NULL)
+	if (svc_int_plan_own(b, text) == NULL)
 		return;
 	struct svc_plan_file f = {
-		.dest = pl_strdup(b, dest),
+		.dest = svc_int_plan_strdup(b, dest),
 		.source = SVC_SRC_TEXT,
 		.role = role,
 		.text = (uint8_t *)text,
 		.text_len = strlen(text),
 		.has_sha256 = true,
 		.size = strlen(text),
-		.origin = pl_strdup(b, origin),
+		.origin = svc_int_plan_strdup(b, origin),
 	};
-	hvo_sha256_buf(f.text, f.text_len, f.sha256);
+	hvo_int_sha256_buf(f.text, f.text_len, f.sha256);
 	if (!b->oom)
-		pl_add_file(b, &f);
+		svc_int_plan_add_file(b, &f);
 }
 
 /*
@@ -246,29 +246,31 @@ enum pkg_err svc_plan_firstboot(struct plan_build *b)
 {
 	struct svc_plan *p = b->plan;
 	const struct svc_facts *f = b->facts;
-	p->firstboot_log = pl_printf(b, "%s\\firstboot.log", p->log_dir);
+	p->firstboot_log =
+		svc_int_plan_printf(b, "%s\\firstboot.log", p->log_dir);
 	if (!b->opts->firstboot) {
 		p->firstboot = SVC_FIRSTBOOT_NONE;
 		return b->oom ? PKG_ERR_NOMEM : PKG_OK;
 	}
 	p->firstboot = setup_hook_free(f) ? SVC_FIRSTBOOT_SETUP_CMDLINE
 					  : SVC_FIRSTBOOT_SETUPCOMPLETE;
-	p->firstboot_script = pl_printf(b, "%s\\firstboot.cmd", p->stage_dir);
+	p->firstboot_script =
+		svc_int_plan_printf(b, "%s\\firstboot.cmd", p->stage_dir);
 	if (b->oom)
 		return PKG_ERR_NOMEM;
 	add_text_file(b, p->firstboot_script, SVC_ROLE_FIRSTBOOT,
 		      svc_firstboot_script(p, p->firstboot),
 		      "the first-boot step");
 	if (p->firstboot == SVC_FIRSTBOOT_SETUP_CMDLINE) {
-		char *cmd =
-			pl_printf(b, "cmd.exe /c \"%%SystemRoot%%%s\"",
-				  p->firstboot_script + strlen(p->systemroot));
-		pl_set_dword(b, SVC_HIVE_SYSTEM, "Setup", "SetupType", 2,
-			     "the first-boot step (Winlogon)");
+		char *cmd = svc_int_plan_printf(
+			b, "cmd.exe /c \"%%SystemRoot%%%s\"",
+			p->firstboot_script + strlen(p->systemroot));
+		svc_int_plan_set_dword(b, SVC_HIVE_SYSTEM, "Setup", "SetupType",
+				       2, "the first-boot step (Winlogon)");
 		if (cmd != NULL)
-			pl_set_sz(b, SVC_HIVE_SYSTEM, "Setup", "CmdLine",
-				  PKG_REG_SZ, cmd,
-				  "the first-boot step (Winlogon)");
+			svc_int_plan_set_sz(b, SVC_HIVE_SYSTEM, "Setup",
+					    "CmdLine", PKG_REG_SZ, cmd,
+					    "the first-boot step (Winlogon)");
 		for (size_t i = 0; !b->oom && i < p->nregs; i++)
 			if (strcmp(p->regs[i].key, "Setup") == 0 &&
 			    p->regs[i].hive == SVC_HIVE_SYSTEM)
@@ -277,9 +279,10 @@ enum pkg_err svc_plan_firstboot(struct plan_build *b)
 	}
 	/* A generalized image: hook into SetupComplete.cmd, keeping one
 	 * that the image has (unless it is our own wrapper). */
-	char *dir = pl_printf(b, "%s\\" SETUPCOMPLETE_DIR, p->systemroot);
-	char *sc = pl_printf(b, "%s\\" SETUPCOMPLETE, dir);
-	char *orig = pl_printf(b, "%s\\" SETUPCOMPLETE_ORIG, dir);
+	char *dir =
+		svc_int_plan_printf(b, "%s\\" SETUPCOMPLETE_DIR, p->systemroot);
+	char *sc = svc_int_plan_printf(b, "%s\\" SETUPCOMPLETE, dir);
+	char *orig = svc_int_plan_printf(b, "%s\\" SETUPCOMPLETE_ORIG, dir);
 	if (b->oom)
 		return PKG_ERR_NOMEM;
 	bool keep = f->setupcomplete_present && !f->setupcomplete_ours;
@@ -289,16 +292,17 @@ enum pkg_err svc_plan_firstboot(struct plan_build *b)
 			.source = SVC_SRC_GUEST_FILE,
 			.role = SVC_ROLE_FIRSTBOOT,
 			.from = sc,
-			.origin = pl_strdup(
+			.origin = svc_int_plan_strdup(
 				b, "the image's own SetupComplete.cmd, "
 				   "kept"),
 		};
 		if (!b->oom)
-			pl_add_file(b, &k);
+			svc_int_plan_add_file(b, &k);
 	}
 	add_text_file(b, sc, SVC_ROLE_FIRSTBOOT, setupcomplete_wrapper(p),
 		      "the first-boot step (SetupComplete.cmd)");
-	pl_note(b,
+	svc_int_plan_note(
+		b,
 		"the image is in Windows Setup (SetupType %u, CmdLine "
 		"\"%s\", ImageState \"%s\"): the first-boot step runs "
 		"from SetupComplete.cmd at the end of OOBE",

@@ -472,7 +472,7 @@ static void read_cbs_packages(struct ihive *soft, struct svc_facts *f)
 {
 	char **names;
 	size_t n;
-	if (ihive_subkeys(soft, KEY_CBS_PACKAGES, &names, &n) != 0)
+	if (svc_int_hive_subkeys(soft, KEY_CBS_PACKAGES, &names, &n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		struct svc_installed_package p;
@@ -482,14 +482,14 @@ static void read_cbs_packages(struct ihive *soft, struct svc_facts *f)
 		snprintf(key, sizeof(key), "%s\\%s", KEY_CBS_PACKAGES,
 			 names[i]);
 		uint32_t state = 0;
-		ihive_get_dword(soft, key, "CurrentState", &state);
+		svc_int_hive_get_dword(soft, key, "CurrentState", &state);
 		struct svc_installed_package *q = find_or_add(f, &p);
 		if (q != NULL) {
 			q->in_cbs = true;
 			q->cbs_state = state;
 		}
 	}
-	ihive_names_free(names, n);
+	svc_int_hive_names_free(names, n);
 }
 
 /* "6.1" -> 6, 1. */
@@ -505,62 +505,67 @@ static void parse_major_minor(const char *s, unsigned *major, unsigned *minor)
 static void read_software(struct ihive *h, struct svc_facts *f)
 {
 	const char *k = KEY_CURRENT_VERSION;
-	ihive_get_string(h, k, "ProductName", f->product_name,
-			 sizeof(f->product_name));
-	ihive_get_string(h, k, "EditionID", f->edition_id,
-			 sizeof(f->edition_id));
-	ihive_get_string(h, k, "InstallationType", f->installation_type,
-			 sizeof(f->installation_type));
-	ihive_get_string(h, k, "CurrentVersion", f->current_version,
-			 sizeof(f->current_version));
-	ihive_get_string(h, k, "CSDVersion", f->csd_version,
-			 sizeof(f->csd_version));
+	svc_int_hive_get_string(h, k, "ProductName", f->product_name,
+				sizeof(f->product_name));
+	svc_int_hive_get_string(h, k, "EditionID", f->edition_id,
+				sizeof(f->edition_id));
+	svc_int_hive_get_string(h, k, "InstallationType", f->installation_type,
+				sizeof(f->installation_type));
+	svc_int_hive_get_string(h, k, "CurrentVersion", f->current_version,
+				sizeof(f->current_version));
+	svc_int_hive_get_string(h, k, "CSDVersion", f->csd_version,
+				sizeof(f->csd_version));
 	parse_major_minor(f->current_version, &f->nt_major, &f->nt_minor);
 	/* Windows 10 and later keep "6.3" in CurrentVersion for old
 	 * programs; the real version is in these two. */
 	uint32_t major, minor;
-	if (ihive_get_dword(h, k, "CurrentMajorVersionNumber", &major) == 0 &&
-	    ihive_get_dword(h, k, "CurrentMinorVersionNumber", &minor) == 0) {
+	if (svc_int_hive_get_dword(h, k, "CurrentMajorVersionNumber", &major) ==
+		    0 &&
+	    svc_int_hive_get_dword(h, k, "CurrentMinorVersionNumber", &minor) ==
+		    0) {
 		f->nt_major = major;
 		f->nt_minor = minor;
 	}
 	char build[32];
-	if (ihive_get_string(h, k, "CurrentBuildNumber", build,
-			     sizeof(build)) == 0 ||
-	    ihive_get_string(h, k, "CurrentBuild", build, sizeof(build)) == 0)
+	if (svc_int_hive_get_string(h, k, "CurrentBuildNumber", build,
+				    sizeof(build)) == 0 ||
+	    svc_int_hive_get_string(h, k, "CurrentBuild", build,
+				    sizeof(build)) == 0)
 		f->build = (unsigned)strtoul(build, NULL, 10);
-	ihive_get_string(h, KEY_VM_AUTO, "IntegrationServicesVersion",
-			 f->ic_registry_version,
-			 sizeof(f->ic_registry_version));
+	svc_int_hive_get_string(h, KEY_VM_AUTO, "IntegrationServicesVersion",
+				f->ic_registry_version,
+				sizeof(f->ic_registry_version));
 	/* Where Windows Setup is (Microsoft, "Windows Setup States"). */
-	ihive_get_string(h, "Microsoft\\Windows\\CurrentVersion\\Setup\\State",
-			 "ImageState", f->image_state, sizeof(f->image_state));
+	svc_int_hive_get_string(
+		h, "Microsoft\\Windows\\CurrentVersion\\Setup\\State",
+		"ImageState", f->image_state, sizeof(f->image_state));
 	read_cbs_packages(h, f);
 }
 
 static void read_system(struct ihive *h, struct svc_facts *f)
 {
 	uint32_t current;
-	if (ihive_get_dword(h, "Select", "Current", &current) != 0 ||
+	if (svc_int_hive_get_dword(h, "Select", "Current", &current) != 0 ||
 	    current == 0 || current > 999)
 		return;
 	f->current_control_set = current;
 	/* Winlogon's setup hook, used by the first-boot step: a value
 	 * absent is 0 / "". */
-	ihive_get_dword(h, "Setup", "SetupType", &f->setup_type);
-	ihive_get_string(h, "Setup", "CmdLine", f->setup_cmdline,
-			 sizeof(f->setup_cmdline));
-	ihive_get_dword(h, "Setup", "SystemSetupInProgress",
-			&f->setup_in_progress);
-	ihive_get_dword(h, "Setup", "OOBEInProgress", &f->oobe_in_progress);
+	svc_int_hive_get_dword(h, "Setup", "SetupType", &f->setup_type);
+	svc_int_hive_get_string(h, "Setup", "CmdLine", f->setup_cmdline,
+				sizeof(f->setup_cmdline));
+	svc_int_hive_get_dword(h, "Setup", "SystemSetupInProgress",
+			       &f->setup_in_progress);
+	svc_int_hive_get_dword(h, "Setup", "OOBEInProgress",
+			       &f->oobe_in_progress);
 	char key[64];
 	snprintf(key, sizeof(key), "ControlSet%03u", current);
-	f->control_set_present = ihive_has_key(h, key) == 1;
+	f->control_set_present = svc_int_hive_has_key(h, key) == 1;
 	snprintf(key, sizeof(key), "ControlSet%03u\\Services\\vmbus", current);
 	uint32_t start;
-	if (ihive_has_key(h, key) == 1) {
+	if (svc_int_hive_has_key(h, key) == 1) {
 		f->vmbus_service = true;
-		if (ihive_get_dword(h, key, "Start", &start) == 0)
+		if (svc_int_hive_get_dword(h, key, "Start", &start) == 0)
 			f->vmbus_start = start;
 	}
 }
@@ -592,7 +597,8 @@ static void read_hive(struct guest_fs *fs, struct svc_facts *f, const char *dir,
 		if (guest_fs_copy_out(fs, guest_path, host[i]) != GUEST_OK) {
 			if (i == 0)
 				set_text(hf->problem, sizeof(hf->problem),
-					 "cannot copy: %s", guest_fs_error(fs));
+					 "cannot copy: %s",
+					 guest_fs_errmsg(fs));
 			continue;
 		}
 		if (i == 0)
@@ -602,14 +608,14 @@ static void read_hive(struct guest_fs *fs, struct svc_facts *f, const char *dir,
 	if (!have)
 		return;
 	struct ihive *h;
-	ihive_open(host[0], hf, &h);
+	svc_int_hive_open(host[0], hf, &h);
 	if (h == NULL)
 		return;
 	if (hf == &f->software)
 		read_software(h, f);
 	else
 		read_system(h, f);
-	ihive_close(h);
+	svc_int_hive_close(h);
 }
 
 /* Architecture from the COFF header of ntoskrnl.exe, else cmd.exe. */
@@ -663,7 +669,7 @@ static void read_vmbus(struct guest_fs *fs, struct svc_facts *f)
 	f->vmbus_present = true;
 	if (r != GUEST_OK) {
 		set_text(f->vmbus_problem, sizeof(f->vmbus_problem), "%s",
-			 guest_fs_error(fs));
+			 guest_fs_errmsg(fs));
 		return;
 	}
 	struct guest_pe_info pe;
@@ -790,7 +796,7 @@ int svc_inspect_disk(struct guest_disk *disk,
 		struct guest_fs *fs;
 		if (guest_disk_mount(disk, i, true, &fs) != GUEST_OK) {
 			set_text(vf->mount_error, sizeof(vf->mount_error), "%s",
-				 guest_disk_error(disk));
+				 guest_disk_errmsg(disk));
 			continue;
 		}
 		vf->mounted = true;

@@ -345,35 +345,40 @@ void svc_applicability_free(struct svc_applicability *a)
 void svc_applicability_json(const struct svc_applicability *a,
 			    struct json_writer *w)
 {
-	json_kv_string(w, "installed_version",
-		       a->installed[0] ? a->installed : NULL);
-	json_kv_string(w, "installed_from", a->installed_from);
+	hvo_int_json_kv_string(w, "installed_version",
+			       a->installed[0] ? a->installed : NULL);
+	hvo_int_json_kv_string(w, "installed_from", a->installed_from);
 	const struct svc_candidate *ch =
 		a->chosen >= 0 ? &a->candidates[a->chosen] : NULL;
-	json_kv_string(w, "applicable", ch ? ch->sp->where : NULL);
-	json_kv_string(w, "name", ch ? ch->sp->pkg->identity.name : NULL);
-	json_kv_string(w, "version", ch ? ch->sp->pkg->identity.version : NULL);
-	json_key(w, "up_to_date");
+	hvo_int_json_kv_string(w, "applicable", ch ? ch->sp->where : NULL);
+	hvo_int_json_kv_string(w, "name",
+			       ch ? ch->sp->pkg->identity.name : NULL);
+	hvo_int_json_kv_string(w, "version",
+			       ch ? ch->sp->pkg->identity.version : NULL);
+	hvo_int_json_key(w, "up_to_date");
 	if (ch != NULL)
-		json_bool(w, a->up_to_date);
+		hvo_int_json_bool(w, a->up_to_date);
 	else
-		json_null(w);
-	json_kv_string(w, "summary", a->summary);
-	json_key(w, "candidates");
-	json_begin_array(w);
+		hvo_int_json_null(w);
+	hvo_int_json_kv_string(w, "summary", a->summary);
+	hvo_int_json_key(w, "candidates");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < a->ncandidates; i++) {
 		const struct svc_candidate *c = &a->candidates[i];
 		const struct pkg_package *p = c->sp->pkg;
-		json_begin_object(w);
-		json_kv_string(w, "cabinet", c->sp->where);
-		json_kv_string(w, "name", p ? p->identity.name : NULL);
-		json_kv_string(w, "version", p ? p->identity.version : NULL);
-		json_kv_string(w, "arch", p ? p->identity.arch : NULL);
-		json_kv_bool(w, "applies", c->verdict == SVC_APPLIES);
-		json_kv_string(w, "verdict", svc_verdict_name(c->verdict));
-		json_kv_string(w, "parent", c->parent[0] ? c->parent : NULL);
-		json_kv_string(w, "reason", c->reason);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "cabinet", c->sp->where);
+		hvo_int_json_kv_string(w, "name", p ? p->identity.name : NULL);
+		hvo_int_json_kv_string(w, "version",
+				       p ? p->identity.version : NULL);
+		hvo_int_json_kv_string(w, "arch", p ? p->identity.arch : NULL);
+		hvo_int_json_kv_bool(w, "applies", c->verdict == SVC_APPLIES);
+		hvo_int_json_kv_string(w, "verdict",
+				       svc_verdict_name(c->verdict));
+		hvo_int_json_kv_string(w, "parent",
+				       c->parent[0] ? c->parent : NULL);
+		hvo_int_json_kv_string(w, "reason", c->reason);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 }

@@ -23,8 +23,8 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
-void ihive_open(const char *path, struct svc_hive_facts *hf,
-		struct ihive **h_ret)
+void svc_int_hive_open(const char *path, struct svc_hive_facts *hf,
+		       struct ihive **h_ret)
 {
 	*h_ret = NULL;
 	struct reg_hive *h = NULL;
@@ -51,8 +51,8 @@ void ihive_open(const char *path, struct svc_hive_facts *hf,
 		hf->corrupt =
 			r == REG_OK || reg_exit_class(r) == HVO_EXIT_CORRUPT;
 		snprintf(hf->problem, sizeof(hf->problem), "%s",
-			 h != NULL && reg_last_error(h)[0] ? reg_last_error(h)
-							   : reg_strerror(r));
+			 h != NULL && reg_errmsg(h)[0] ? reg_errmsg(h)
+						       : reg_strerror(r));
 		reg_close(h);
 		return;
 	}
@@ -69,7 +69,7 @@ void ihive_open(const char *path, struct svc_hive_facts *hf,
 	*h_ret = ih;
 }
 
-void ihive_close(struct ihive *h)
+void svc_int_hive_close(struct ihive *h)
 {
 	if (h == NULL)
 		return;
@@ -86,8 +86,8 @@ static int get(struct ihive *h, const char *key, const char *value,
 	return r == REG_OK ? 0 : -1;
 }
 
-int ihive_get_string(struct ihive *h, const char *key, const char *value,
-		     char *out, size_t size)
+int svc_int_hive_get_string(struct ihive *h, const char *key, const char *value,
+			    char *out, size_t size)
 {
 	out[0] = '\0';
 	struct reg_value *v;
@@ -106,8 +106,8 @@ int ihive_get_string(struct ihive *h, const char *key, const char *value,
 	return r;
 }
 
-int ihive_get_dword(struct ihive *h, const char *key, const char *value,
-		    uint32_t *out)
+int svc_int_hive_get_dword(struct ihive *h, const char *key, const char *value,
+			   uint32_t *out)
 {
 	struct reg_value *v;
 	int r = get(h, key, value, &v);
@@ -119,7 +119,7 @@ int ihive_get_dword(struct ihive *h, const char *key, const char *value,
 	return r;
 }
 
-int ihive_has_key(struct ihive *h, const char *key)
+int svc_int_hive_has_key(struct ihive *h, const char *key)
 {
 	bool exists;
 	if (reg_key_exists(h->h, key, &exists) != REG_OK)
@@ -127,8 +127,8 @@ int ihive_has_key(struct ihive *h, const char *key)
 	return exists ? 1 : 0;
 }
 
-int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
-		  size_t *n_ret)
+int svc_int_hive_subkeys(struct ihive *h, const char *key, char ***names_ret,
+			 size_t *n_ret)
 {
 	*names_ret = NULL;
 	*n_ret = 0;
@@ -138,7 +138,7 @@ int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
 	return r == REG_OK ? 0 : -1;
 }
 
-void ihive_names_free(char **names, size_t n)
+void svc_int_hive_names_free(char **names, size_t n)
 {
 	reg_names_free(names, n);
 }

@@ -23,26 +23,26 @@ struct ihive;
  * corrupt.  *@h_ret is a handle for reads (of the hive as recovered, when
  * its logs recover it), or NULL when the hive cannot be read.
  */
-void ihive_open(const char *path, struct svc_hive_facts *hf,
-		struct ihive **h_ret);
-void ihive_close(struct ihive *h);
+void svc_int_hive_open(const char *path, struct svc_hive_facts *hf,
+		       struct ihive **h_ret);
+void svc_int_hive_close(struct ihive *h);
 
 /*
  * Reads a value under @key (a path below the hive root, '\'-separated,
  * matched without regard to case).  Return 0 when found, 1 when the key or
  * value is absent or of another type, -1 on a hive error.
  */
-int ihive_get_string(struct ihive *h, const char *key, const char *value,
-		     char *out, size_t size);
-int ihive_get_dword(struct ihive *h, const char *key, const char *value,
-		    uint32_t *out);
+int svc_int_hive_get_string(struct ihive *h, const char *key, const char *value,
+			    char *out, size_t size);
+int svc_int_hive_get_dword(struct ihive *h, const char *key, const char *value,
+			   uint32_t *out);
 /* Whether @key exists (1), not (0), or -1 on error. */
-int ihive_has_key(struct ihive *h, const char *key);
+int svc_int_hive_has_key(struct ihive *h, const char *key);
 
-/* The names of @key's subkeys (free with ihive_names_free()).  Returns 0,
+/* The names of @key's subkeys (free with svc_int_hive_names_free()).  Returns 0,
  * 1 if the key is absent, -1 on error. */
-int ihive_subkeys(struct ihive *h, const char *key, char ***names_ret,
-		  size_t *n_ret);
-void ihive_names_free(char **names, size_t n);
+int svc_int_hive_subkeys(struct ihive *h, const char *key, char ***names_ret,
+			 size_t *n_ret);
+void svc_int_hive_names_free(char **names, size_t n);
 
 #endif /* HVO_SERVICING_INSPECT_HIVE_H */

@@ -15,7 +15,7 @@
 
 static void kv_text(struct json_writer *w, const char *key, const char *s)
 {
-	json_kv_string(w, key, s != NULL && s[0] != '\0' ? s : NULL);
+	hvo_int_json_kv_string(w, key, s != NULL && s[0] != '\0' ? s : NULL);
 }
 
 static bool is_ic_package(const struct svc_installed_package *p)
@@ -26,257 +26,258 @@ static bool is_ic_package(const struct svc_installed_package *p)
 static void hive_json(struct json_writer *w, const char *name,
 		      const struct svc_hive_facts *h)
 {
-	json_key(w, name);
+	hvo_int_json_key(w, name);
 	if (!h->present) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
-	json_begin_object(w);
-	json_kv_uint(w, "size", h->size);
-	json_kv_bool(w, "dirty", h->dirty);
-	json_kv_uint(w, "sequence1", h->seq1);
-	json_kv_uint(w, "sequence2", h->seq2);
-	json_kv_bool(w, "log1", h->log1);
-	json_kv_bool(w, "log2", h->log2);
-	json_key(w, "logs_usable");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "size", h->size);
+	hvo_int_json_kv_bool(w, "dirty", h->dirty);
+	hvo_int_json_kv_uint(w, "sequence1", h->seq1);
+	hvo_int_json_kv_uint(w, "sequence2", h->seq2);
+	hvo_int_json_kv_bool(w, "log1", h->log1);
+	hvo_int_json_kv_bool(w, "log2", h->log2);
+	hvo_int_json_key(w, "logs_usable");
 	if (h->dirty && h->logs_checked)
-		json_bool(w, h->logs_usable);
+		hvo_int_json_bool(w, h->logs_usable);
 	else
-		json_null(w);
-	json_kv_bool(w, "corrupt", h->corrupt);
+		hvo_int_json_null(w);
+	hvo_int_json_kv_bool(w, "corrupt", h->corrupt);
 	kv_text(w, "problem", h->problem);
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 static void volume_json(struct json_writer *w, const struct svc_volume_facts *v)
 {
-	json_begin_object(w);
-	json_kv_uint(w, "partition", v->vol.partnum);
-	json_kv_string(w, "device", v->vol.device);
-	json_kv_uint(w, "start", v->vol.start);
-	json_kv_uint(w, "size", v->vol.size);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "partition", v->vol.partnum);
+	hvo_int_json_kv_string(w, "device", v->vol.device);
+	hvo_int_json_kv_uint(w, "start", v->vol.start);
+	hvo_int_json_kv_uint(w, "size", v->vol.size);
 	kv_text(w, "filesystem", v->vol.fstype);
 	kv_text(w, "label", v->ntfs_readable ? v->ntfs_info.label : NULL);
-	json_key(w, "mbr_type");
+	hvo_int_json_key(w, "mbr_type");
 	if (v->vol.mbr_id != 0) {
 		char id[8];
 		snprintf(id, sizeof(id), "0x%02x", v->vol.mbr_id);
-		json_string(w, id);
+		hvo_int_json_string(w, id);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
 	kv_text(w, "gpt_type", v->vol.gpt_type);
-	json_kv_bool(w, "esp", v->esp);
-	json_kv_bool(w, "recovery", v->recovery);
-	json_kv_bool(w, "bitlocker", v->bitlocker);
-	json_key(w, "ntfs");
+	hvo_int_json_kv_bool(w, "esp", v->esp);
+	hvo_int_json_kv_bool(w, "recovery", v->recovery);
+	hvo_int_json_kv_bool(w, "bitlocker", v->bitlocker);
+	hvo_int_json_key(w, "ntfs");
 	if (v->ntfs) {
-		json_begin_object(w);
-		json_key(w, "version");
+		hvo_int_json_begin_object(w);
+		hvo_int_json_key(w, "version");
 		if (v->ntfs_readable) {
 			char ver[16];
 			snprintf(ver, sizeof(ver), "%u.%u", v->ntfs_info.major,
 				 v->ntfs_info.minor);
-			json_string(w, ver);
-			json_kv_uint(w, "flags", v->ntfs_info.flags);
-			json_kv_bool(w, "dirty",
-				     (v->ntfs_info.flags &
-				      GUEST_NTFS_VOLUME_DIRTY) != 0);
+			hvo_int_json_string(w, ver);
+			hvo_int_json_kv_uint(w, "flags", v->ntfs_info.flags);
+			hvo_int_json_kv_bool(w, "dirty",
+					     (v->ntfs_info.flags &
+					      GUEST_NTFS_VOLUME_DIRTY) != 0);
 		} else {
-			json_null(w);
+			hvo_int_json_null(w);
 		}
 		kv_text(w, "problem", v->ntfs_problem);
-		json_end_object(w);
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
-	json_key(w, "read_write_probe");
+	hvo_int_json_key(w, "read_write_probe");
 	if (v->rw_probe >= 0) {
-		json_begin_object(w);
-		json_kv_int(w, "code", v->rw_probe);
-		json_kv_string(w, "meaning",
-			       guest_ntfs_probe_meaning(v->rw_probe));
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_int(w, "code", v->rw_probe);
+		hvo_int_json_kv_string(w, "meaning",
+				       guest_ntfs_probe_meaning(v->rw_probe));
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
-	json_kv_bool(w, "mounted", v->mounted);
+	hvo_int_json_kv_bool(w, "mounted", v->mounted);
 	kv_text(w, "mount_error", v->mount_error);
-	json_kv_bool(w, "windows", v->windows);
+	hvo_int_json_kv_bool(w, "windows", v->windows);
 	kv_text(w, "systemroot", v->systemroot);
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 static void windows_json(struct json_writer *w, const struct svc_facts *f)
 {
-	json_key(w, "windows");
+	hvo_int_json_key(w, "windows");
 	if (!f->windows_found) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
 	const struct svc_volume_facts *v = &f->volumes[f->windows_volume];
-	json_begin_object(w);
-	json_kv_uint(w, "partition", v->vol.partnum);
-	json_kv_string(w, "device", v->vol.device);
-	json_kv_string(w, "systemroot", f->systemroot);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "partition", v->vol.partnum);
+	hvo_int_json_kv_string(w, "device", v->vol.device);
+	hvo_int_json_kv_string(w, "systemroot", f->systemroot);
 	kv_text(w, "product_name", f->product_name);
 	kv_text(w, "edition_id", f->edition_id);
 	kv_text(w, "installation_type", f->installation_type);
 	kv_text(w, "current_version", f->current_version);
 	char ver[32];
 	snprintf(ver, sizeof(ver), "%u.%u", f->nt_major, f->nt_minor);
-	json_kv_string(w, "version", f->current_version[0] ? ver : NULL);
-	json_kv_uint(w, "major", f->nt_major);
-	json_kv_uint(w, "minor", f->nt_minor);
-	json_kv_uint(w, "build", f->build);
+	hvo_int_json_kv_string(w, "version",
+			       f->current_version[0] ? ver : NULL);
+	hvo_int_json_kv_uint(w, "major", f->nt_major);
+	hvo_int_json_kv_uint(w, "minor", f->nt_minor);
+	hvo_int_json_kv_uint(w, "build", f->build);
 	kv_text(w, "service_pack", f->csd_version);
 	kv_text(w, "arch", f->arch);
 	kv_text(w, "arch_source", f->arch_source);
-	json_key(w, "current_control_set");
+	hvo_int_json_key(w, "current_control_set");
 	if (f->current_control_set != 0) {
-		json_uint(w, f->current_control_set);
+		hvo_int_json_uint(w, f->current_control_set);
 		char cs[32];
 		snprintf(cs, sizeof(cs), "ControlSet%03u",
 			 f->current_control_set);
-		json_kv_string(w, "control_set", cs);
+		hvo_int_json_kv_string(w, "control_set", cs);
 	} else {
-		json_null(w);
-		json_kv_string(w, "control_set", NULL);
+		hvo_int_json_null(w);
+		hvo_int_json_kv_string(w, "control_set", NULL);
 	}
-	json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 static void ic_json(struct json_writer *w, const struct svc_facts *f)
 {
-	json_key(w, "integration_services");
+	hvo_int_json_key(w, "integration_services");
 	if (!f->windows_found) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
-	json_begin_object(w);
-	json_key(w, "vmbus_sys");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_key(w, "vmbus_sys");
 	if (f->vmbus_present) {
-		json_begin_object(w);
-		json_key(w, "file_version");
+		hvo_int_json_begin_object(w);
+		hvo_int_json_key(w, "file_version");
 		if (f->vmbus_version_known) {
 			char v[32];
 			guest_pe_version_format(&f->vmbus_version, v,
 						sizeof(v));
-			json_string(w, v);
+			hvo_int_json_string(w, v);
 		} else {
-			json_null(w);
+			hvo_int_json_null(w);
 		}
 		kv_text(w, "version_string", f->vmbus_version_string);
 		kv_text(w, "problem", f->vmbus_problem);
-		json_end_object(w);
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
-	json_key(w, "vmbus_service_start");
+	hvo_int_json_key(w, "vmbus_service_start");
 	if (f->vmbus_service)
-		json_uint(w, f->vmbus_start);
+		hvo_int_json_uint(w, f->vmbus_start);
 	else
-		json_null(w);
+		hvo_int_json_null(w);
 	kv_text(w, "registry_version", f->ic_registry_version);
-	json_key(w, "packages");
-	json_begin_array(w);
+	hvo_int_json_key(w, "packages");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < f->npackages; i++) {
 		const struct svc_installed_package *p = &f->packages[i];
 		if (!is_ic_package(p))
 			continue;
-		json_begin_object(w);
-		json_kv_string(w, "name", p->name);
-		json_kv_string(w, "arch", p->arch);
-		json_kv_string(w, "version", p->version);
-		json_kv_bool(w, "servicing", p->in_servicing);
-		json_kv_bool(w, "cbs", p->in_cbs);
-		json_key(w, "cbs_state");
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "name", p->name);
+		hvo_int_json_kv_string(w, "arch", p->arch);
+		hvo_int_json_kv_string(w, "version", p->version);
+		hvo_int_json_kv_bool(w, "servicing", p->in_servicing);
+		hvo_int_json_kv_bool(w, "cbs", p->in_cbs);
+		hvo_int_json_key(w, "cbs_state");
 		if (p->in_cbs)
-			json_uint(w, p->cbs_state);
+			hvo_int_json_uint(w, p->cbs_state);
 		else
-			json_null(w);
-		json_end_object(w);
+			hvo_int_json_null(w);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_kv_uint(w, "installed_packages", f->npackages);
-	json_end_object(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_kv_uint(w, "installed_packages", f->npackages);
+	hvo_int_json_end_object(w);
 }
 
 static void safety_json(struct json_writer *w, const struct svc_facts *f)
 {
-	json_key(w, "safety");
-	json_begin_object(w);
-	json_kv_bool(w, "safe", f->verdict == HVO_EXIT_OK);
-	json_kv_bool(w, "in_use", f->in_use);
-	json_kv_bool(w, "differencing", f->differencing);
+	hvo_int_json_key(w, "safety");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_bool(w, "safe", f->verdict == HVO_EXIT_OK);
+	hvo_int_json_kv_bool(w, "in_use", f->in_use);
+	hvo_int_json_kv_bool(w, "differencing", f->differencing);
 	kv_text(w, "parent", f->parent);
 	kv_text(w, "child", f->child);
-	json_key(w, "hiberfil");
+	hvo_int_json_key(w, "hiberfil");
 	if (f->hiberfil_present) {
-		json_begin_object(w);
-		json_kv_string(w, "signature", f->hiber_signature);
-		json_kv_string(w, "state", guest_hiber_name(f->hiber));
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "signature", f->hiber_signature);
+		hvo_int_json_kv_string(w, "state", guest_hiber_name(f->hiber));
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
-	json_key(w, "hives");
-	json_begin_object(w);
+	hvo_int_json_key(w, "hives");
+	hvo_int_json_begin_object(w);
 	hive_json(w, "SOFTWARE", &f->software);
 	hive_json(w, "SYSTEM", &f->system);
-	json_end_object(w);
-	json_end_object(w);
+	hvo_int_json_end_object(w);
+	hvo_int_json_end_object(w);
 }
 
 void svc_facts_json(const struct svc_facts *f, struct json_writer *w)
 {
-	json_kv_string(w, "image", f->image);
-	json_kv_string(w, "status", svc_facts_status(f));
-	json_kv_int(w, "exit_code", f->verdict);
-	json_key(w, "file");
-	json_begin_object(w);
+	hvo_int_json_kv_string(w, "image", f->image);
+	hvo_int_json_kv_string(w, "status", svc_facts_status(f));
+	hvo_int_json_kv_int(w, "exit_code", f->verdict);
+	hvo_int_json_key(w, "file");
+	hvo_int_json_begin_object(w);
 	kv_text(w, "format", f->format);
-	json_kv_uint(w, "size", f->file_size);
-	json_end_object(w);
+	hvo_int_json_kv_uint(w, "size", f->file_size);
+	hvo_int_json_end_object(w);
 
-	json_key(w, "disk");
+	hvo_int_json_key(w, "disk");
 	if (f->disk_read) {
-		json_begin_object(w);
-		json_kv_string(w, "partition_table",
-			       guest_ptable_name(f->ptable));
-		json_kv_uint(w, "size", f->disk_size);
-		json_key(w, "generation");
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "partition_table",
+				       guest_ptable_name(f->ptable));
+		hvo_int_json_kv_uint(w, "size", f->disk_size);
+		hvo_int_json_key(w, "generation");
 		if (f->generation != 0)
-			json_uint(w, f->generation);
+			hvo_int_json_uint(w, f->generation);
 		else
-			json_null(w);
-		json_key(w, "esp_partition");
+			hvo_int_json_null(w);
+		hvo_int_json_key(w, "esp_partition");
 		if (f->esp_partnum >= 0)
-			json_uint(w, (unsigned)f->esp_partnum);
+			hvo_int_json_uint(w, (unsigned)f->esp_partnum);
 		else
-			json_null(w);
-		json_key(w, "volumes");
-		json_begin_array(w);
+			hvo_int_json_null(w);
+		hvo_int_json_key(w, "volumes");
+		hvo_int_json_begin_array(w);
 		for (size_t i = 0; i < f->nvolumes; i++)
 			volume_json(w, &f->volumes[i]);
-		json_end_array(w);
-		json_end_object(w);
+		hvo_int_json_end_array(w);
+		hvo_int_json_end_object(w);
 	} else {
-		json_null(w);
+		hvo_int_json_null(w);
 	}
 	windows_json(w, f);
 	ic_json(w, f);
 	safety_json(w, f);
-	json_key(w, "problems");
-	json_begin_array(w);
+	hvo_int_json_key(w, "problems");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < f->nproblems; i++) {
-		json_begin_object(w);
-		json_kv_string(w, "code", f->problems[i].code);
-		json_kv_int(w, "exit_code", f->problems[i].exit);
-		json_kv_string(w, "message", f->problems[i].message);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "code", f->problems[i].code);
+		hvo_int_json_kv_int(w, "exit_code", f->problems[i].exit);
+		hvo_int_json_kv_string(w, "message", f->problems[i].message);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 }
 
 void svc_facts_text(const struct svc_facts *f, FILE *out)

@@ -200,7 +200,7 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 		r = -1;
 	if (r != 0) {
 		snprintf(run->error, sizeof(run->error), "%s",
-			 guest_session_error(run->session));
+			 guest_session_errmsg(run->session));
 		run->launch_failed = true;
 	}
 

@@ -139,12 +139,12 @@ static int collect_iso(struct svc_source *src, struct guest_disk *disk,
 			fs = NULL;
 	if (fs == NULL)
 		return fail(src, "cannot mount the ISO image: %s",
-			    guest_disk_error(disk));
+			    guest_disk_errmsg(disk));
 	char **archs;
 	size_t narchs;
 	if (guest_fs_list(fs, "support", &archs, &narchs) != GUEST_OK)
 		return fail(src, "no support folder: not a vmguest.iso (%s)",
-			    guest_fs_error(fs));
+			    guest_fs_errmsg(fs));
 	int r = 0;
 	for (size_t a = 0; a < narchs && r == 0; a++) {
 		char dir[300];
@@ -164,7 +164,7 @@ static int collect_iso(struct svc_source *src, struct guest_disk *disk,
 				 gpath);
 			if (guest_fs_copy_out(fs, gpath, host) != GUEST_OK)
 				r = fail(src, "%s: %s", gpath,
-					 guest_fs_error(fs));
+					 guest_fs_errmsg(fs));
 			else
 				r = add_cab(src, host, where);
 		}

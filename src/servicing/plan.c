@@ -80,7 +80,7 @@ const char *svc_hive_name(enum svc_hive h)
 /* The pool.                                                           */
 /* ------------------------------------------------------------------ */
 
-void *pl_own(struct plan_build *b, void *p)
+void *svc_int_plan_own(struct plan_build *b, void *p)
 {
 	if (p == NULL) {
 		b->oom = true;
@@ -101,24 +101,24 @@ void *pl_own(struct plan_build *b, void *p)
 	return p;
 }
 
-void *pl_alloc(struct plan_build *b, size_t size)
+void *svc_int_plan_alloc(struct plan_build *b, size_t size)
 {
-	return pl_own(b, calloc(1, size ? size : 1));
+	return svc_int_plan_own(b, calloc(1, size ? size : 1));
 }
 
-char *pl_strdup(struct plan_build *b, const char *s)
+char *svc_int_plan_strdup(struct plan_build *b, const char *s)
 {
-	return s ? pl_own(b, strdup(s)) : NULL;
+	return s ? svc_int_plan_own(b, strdup(s)) : NULL;
 }
 
-char *pl_printf(struct plan_build *b, const char *fmt, ...)
+char *svc_int_plan_printf(struct plan_build *b, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
 	va_start(ap, fmt);
 	int r = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	return pl_own(b, r < 0 ? NULL : s);
+	return svc_int_plan_own(b, r < 0 ? NULL : s);
 }
 
 static void *grow(struct plan_build *b, void *items, size_t n, size_t *cap,
@@ -136,7 +136,7 @@ static void *grow(struct plan_build *b, void *items, size_t n, size_t *cap,
 	return p;
 }
 
-void pl_add_file(struct plan_build *b, const struct svc_plan_file *f)
+void svc_int_plan_add_file(struct plan_build *b, const struct svc_plan_file *f)
 {
 	struct svc_plan *p = b->plan;
 	struct svc_plan_file *v =
@@ -147,7 +147,7 @@ void pl_add_file(struct plan_build *b, const struct svc_plan_file *f)
 	p->files[p->nfiles++] = *f;
 }
 
-void pl_add_reg(struct plan_build *b, const struct svc_plan_reg *r)
+void svc_int_plan_add_reg(struct plan_build *b, const struct svc_plan_reg *r)
 {
 	struct svc_plan *p = b->plan;
 	struct svc_plan_reg *v =
@@ -158,7 +158,8 @@ void pl_add_reg(struct plan_build *b, const struct svc_plan_reg *r)
 	p->regs[p->nregs++] = *r;
 }
 
-void pl_defer(struct plan_build *b, const char *reason, const char *fmt, ...)
+void svc_int_plan_defer(struct plan_build *b, const char *reason,
+			const char *fmt, ...)
 {
 	struct svc_plan *p = b->plan;
 	va_list ap;
@@ -166,7 +167,7 @@ void pl_defer(struct plan_build *b, const char *reason, const char *fmt, ...)
 	va_start(ap, fmt);
 	int r = vasprintf(&what, fmt, ap);
 	va_end(ap);
-	if (pl_own(b, r < 0 ? NULL : what) == NULL)
+	if (svc_int_plan_own(b, r < 0 ? NULL : what) == NULL)
 		return;
 	struct svc_plan_deferred *v = grow(b, p->deferred, p->ndeferred,
 					   &b->cap_deferred, sizeof(*v));
@@ -174,10 +175,10 @@ void pl_defer(struct plan_build *b, const char *reason, const char *fmt, ...)
 		return;
 	p->deferred = v;
 	p->deferred[p->ndeferred].what = what;
-	p->deferred[p->ndeferred++].reason = pl_strdup(b, reason);
+	p->deferred[p->ndeferred++].reason = svc_int_plan_strdup(b, reason);
 }
 
-void pl_note(struct plan_build *b, const char *fmt, ...)
+void svc_int_plan_note(struct plan_build *b, const char *fmt, ...)
 {
 	struct svc_plan *p = b->plan;
 	va_list ap;
@@ -185,7 +186,7 @@ void pl_note(struct plan_build *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int r = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (pl_own(b, r < 0 ? NULL : s) == NULL)
+	if (svc_int_plan_own(b, r < 0 ? NULL : s) == NULL)
 		return;
 	char **v = grow(b, p->notes, p->nnotes, &b->cap_notes, sizeof(*v));
 	if (v == NULL)
@@ -205,35 +206,36 @@ static void add_set(struct plan_build *b, enum svc_hive hive, const char *key,
 	struct svc_plan_reg r = {
 		.kind = SVC_REG_SET,
 		.hive = hive,
-		.key = pl_strdup(b, key),
-		.name = pl_strdup(b, name ? name : ""),
+		.key = svc_int_plan_strdup(b, key),
+		.name = svc_int_plan_strdup(b, name ? name : ""),
 		.type = type,
-		.data = pl_own(b, data),
+		.data = svc_int_plan_own(b, data),
 		.len = len,
-		.text = pl_strdup(b, text),
-		.origin = pl_strdup(b, origin),
+		.text = svc_int_plan_strdup(b, text),
+		.origin = svc_int_plan_strdup(b, origin),
 	};
 	if (!b->oom)
-		pl_add_reg(b, &r);
+		svc_int_plan_add_reg(b, &r);
 }
 
-void pl_set_sz(struct plan_build *b, enum svc_hive hive, const char *key,
-	       const char *name, uint32_t type, const char *text,
-	       const char *origin)
+void svc_int_plan_set_sz(struct plan_build *b, enum svc_hive hive,
+			 const char *key, const char *name, uint32_t type,
+			 const char *text, const char *origin)
 {
 	uint8_t *d;
 	size_t len;
 	if (reg_encode_string(text, &d, &len) != REG_OK) {
 		/* Not valid UTF-8: the package model never gives such text. */
-		pl_note(b, "%s\\%s: value %s not encodable, skipped", key, name,
-			text);
+		svc_int_plan_note(b, "%s\\%s: value %s not encodable, skipped",
+				  key, name, text);
 		return;
 	}
 	add_set(b, hive, key, name, type, d, len, text, origin);
 }
 
-void pl_set_dword(struct plan_build *b, enum svc_hive hive, const char *key,
-		  const char *name, uint32_t v, const char *origin)
+void svc_int_plan_set_dword(struct plan_build *b, enum svc_hive hive,
+			    const char *key, const char *name, uint32_t v,
+			    const char *origin)
 {
 	uint8_t *d = malloc(4);
 	if (d != NULL)
@@ -241,9 +243,10 @@ void pl_set_dword(struct plan_build *b, enum svc_hive hive, const char *key,
 	add_set(b, hive, key, name, PKG_REG_DWORD, d, 4, NULL, origin);
 }
 
-void pl_set_multi(struct plan_build *b, enum svc_hive hive, const char *key,
-		  const char *name, const char *const *strs, size_t n,
-		  const char *origin)
+void svc_int_plan_set_multi(struct plan_build *b, enum svc_hive hive,
+			    const char *key, const char *name,
+			    const char *const *strs, size_t n,
+			    const char *origin)
 {
 	/* Windows reads a REG_MULTI_SZ up to its first empty string: drop
 	 * empty entries rather than cut the list short. */
@@ -261,15 +264,16 @@ void pl_set_multi(struct plan_build *b, enum svc_hive hive, const char *key,
 	int r = reg_encode_multi(v, m, &d, &len);
 	free(v);
 	if (r != REG_OK) {
-		pl_note(b, "%s\\%s: list not encodable, skipped", key, name);
+		svc_int_plan_note(b, "%s\\%s: list not encodable, skipped", key,
+				  name);
 		return;
 	}
 	add_set(b, hive, key, name, PKG_REG_MULTI_SZ, d, len, NULL, origin);
 }
 
-void pl_set_bin(struct plan_build *b, enum svc_hive hive, const char *key,
-		const char *name, uint32_t type, const void *data, size_t len,
-		const char *origin)
+void svc_int_plan_set_bin(struct plan_build *b, enum svc_hive hive,
+			  const char *key, const char *name, uint32_t type,
+			  const void *data, size_t len, const char *origin)
 {
 	uint8_t *d = malloc(len ? len : 1);
 	if (d != NULL && len)
@@ -283,12 +287,12 @@ static void add_key(struct plan_build *b, enum svc_hive hive, const char *key,
 	struct svc_plan_reg r = {
 		.kind = SVC_REG_KEY,
 		.hive = hive,
-		.key = pl_strdup(b, key),
-		.name = pl_strdup(b, ""),
-		.origin = pl_strdup(b, origin),
+		.key = svc_int_plan_strdup(b, key),
+		.name = svc_int_plan_strdup(b, ""),
+		.origin = svc_int_plan_strdup(b, origin),
 	};
 	if (!b->oom)
-		pl_add_reg(b, &r);
+		svc_int_plan_add_reg(b, &r);
 }
 
 static void add_list(struct plan_build *b, enum svc_reg_kind kind,
@@ -298,14 +302,14 @@ static void add_list(struct plan_build *b, enum svc_reg_kind kind,
 	struct svc_plan_reg r = {
 		.kind = kind,
 		.hive = hive,
-		.key = pl_strdup(b, key),
-		.name = pl_strdup(b, name),
+		.key = svc_int_plan_strdup(b, key),
+		.name = svc_int_plan_strdup(b, name),
 		.type = type,
-		.text = pl_strdup(b, entry),
-		.origin = pl_strdup(b, origin),
+		.text = svc_int_plan_strdup(b, entry),
+		.origin = svc_int_plan_strdup(b, origin),
 	};
 	if (!b->oom)
-		pl_add_reg(b, &r);
+		svc_int_plan_add_reg(b, &r);
 }
 
 /* "CurrentControlSet\..." -> "ControlSet00N\..." in a SYSTEM path. */
@@ -315,9 +319,9 @@ static char *map_control_set(struct plan_build *b, const char *path)
 	size_t n = sizeof(ccs) - 1;
 	if (strncasecmp(path, ccs, n) == 0 &&
 	    (path[n] == '\0' || path[n] == '\\'))
-		return pl_printf(b, "ControlSet%03u%s", b->plan->control_set,
-				 path + n);
-	return pl_strdup(b, path);
+		return svc_int_plan_printf(b, "ControlSet%03u%s",
+					   b->plan->control_set, path + n);
+	return svc_int_plan_strdup(b, path);
 }
 
 static bool strip_prefix(const char **p, const char *prefix)
@@ -341,8 +345,8 @@ static bool machine_key(struct plan_build *b, const char *path,
 	const char *p = path;
 	if (strip_prefix(&p, "HKEY_CLASSES_ROOT") || strip_prefix(&p, "HKCR")) {
 		*hive_ret = SVC_HIVE_SOFTWARE;
-		*key_ret = p[0] ? pl_printf(b, "Classes\\%s", p)
-				: pl_strdup(b, "Classes");
+		*key_ret = p[0] ? svc_int_plan_printf(b, "Classes\\%s", p)
+				: svc_int_plan_strdup(b, "Classes");
 		return true;
 	}
 	if (!strip_prefix(&p, "HKEY_LOCAL_MACHINE") &&
@@ -355,7 +359,7 @@ static bool machine_key(struct plan_build *b, const char *path,
 	}
 	if (strip_prefix(&p, "SOFTWARE")) {
 		*hive_ret = SVC_HIVE_SOFTWARE;
-		*key_ret = pl_strdup(b, p);
+		*key_ret = svc_int_plan_strdup(b, p);
 		return true;
 	}
 	return false;
@@ -390,8 +394,8 @@ static bool plan_value(struct plan_build *b, enum svc_hive hive,
 	     d->type != PKG_REG_LINK && d->type != PKG_REG_MULTI_SZ &&
 	     d->type != PKG_REG_DWORD && d->type != PKG_REG_DWORD_BIG_ENDIAN &&
 	     d->type != PKG_REG_QWORD)) {
-		pl_set_bin(b, hive, key, name, d->type, d->bin, d->nbin,
-			   origin);
+		svc_int_plan_set_bin(b, hive, key, name, d->type, d->bin,
+				     d->nbin, origin);
 	} else if (d->type == PKG_REG_MULTI_SZ) {
 		const char **v = calloc(d->nstrv ? d->nstrv : 1, sizeof(*v));
 		if (v == NULL) {
@@ -405,10 +409,11 @@ static bool plan_value(struct plan_build *b, enum svc_hive hive,
 				return false;
 			}
 		}
-		pl_set_multi(b, hive, key, name, v, d->nstrv, origin);
+		svc_int_plan_set_multi(b, hive, key, name, v, d->nstrv, origin);
 		free(v);
 	} else if (d->type == PKG_REG_DWORD) {
-		pl_set_dword(b, hive, key, name, (uint32_t)d->num, origin);
+		svc_int_plan_set_dword(b, hive, key, name, (uint32_t)d->num,
+				       origin);
 	} else if (d->type == PKG_REG_DWORD_BIG_ENDIAN) {
 		uint8_t be[4];
 		uint32_t n = (uint32_t)d->num;
@@ -416,16 +421,17 @@ static bool plan_value(struct plan_build *b, enum svc_hive hive,
 		be[1] = (uint8_t)(n >> 16);
 		be[2] = (uint8_t)(n >> 8);
 		be[3] = (uint8_t)n;
-		pl_set_bin(b, hive, key, name, d->type, be, 4, origin);
+		svc_int_plan_set_bin(b, hive, key, name, d->type, be, 4,
+				     origin);
 	} else if (d->type == PKG_REG_QWORD) {
 		uint8_t q[8];
 		put_le64(q, d->num);
-		pl_set_bin(b, hive, key, name, d->type, q, 8, origin);
+		svc_int_plan_set_bin(b, hive, key, name, d->type, q, 8, origin);
 	} else {
 		const char *t = expand(b, how, d->str ? d->str : "", paths);
 		if (t == NULL)
 			return false;
-		pl_set_sz(b, hive, key, name, d->type, t, origin);
+		svc_int_plan_set_sz(b, hive, key, name, d->type, t, origin);
 	}
 	if (b->plan->nregs > before) {
 		b->plan->regs[b->plan->nregs - 1].noclobber = noclobber;
@@ -445,7 +451,7 @@ static char *guest_path(struct plan_build *b, const char *win)
 	size_t n = strlen(SYSTEM_DRIVE);
 	if (strncasecmp(win, SYSTEM_DRIVE, n) == 0 &&
 	    (win[n] == '\\' || win[n] == '\0'))
-		return pl_strdup(b, win + n + (win[n] == '\\'));
+		return svc_int_plan_strdup(b, win + n + (win[n] == '\\'));
 	pkg_error_clear(b->err);
 	b->err->code = PKG_ERR_UNSUPPORTED;
 	snprintf(b->err->msg, sizeof(b->err->msg),
@@ -458,9 +464,9 @@ static char *join(struct plan_build *b, const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
 	if (n == 0)
-		return pl_strdup(b, name);
-	return pl_printf(b, "%s%s%s", dir, dir[n - 1] == '\\' ? "" : "\\",
-			 name);
+		return svc_int_plan_strdup(b, name);
+	return svc_int_plan_printf(b, "%s%s%s", dir,
+				   dir[n - 1] == '\\' ? "" : "\\", name);
 }
 
 static void plan_file(struct plan_build *b, const char *dest,
@@ -468,18 +474,18 @@ static void plan_file(struct plan_build *b, const char *dest,
 		      const char *origin)
 {
 	struct svc_plan_file f = {
-		.dest = pl_strdup(b, dest),
+		.dest = svc_int_plan_strdup(b, dest),
 		.source = SVC_SRC_CAB_ENTRY,
 		.role = role,
-		.cab_entry = pl_strdup(b, pf->cab_name),
+		.cab_entry = svc_int_plan_strdup(b, pf->cab_name),
 		.has_sha256 = pf->has_sha256,
 		.size = pf->size,
-		.origin = pl_strdup(b, origin),
+		.origin = svc_int_plan_strdup(b, origin),
 	};
 	if (pf->has_sha256)
 		memcpy(f.sha256, pf->sha256, 32);
 	if (!b->oom)
-		pl_add_file(b, &f);
+		svc_int_plan_add_file(b, &f);
 }
 
 /* A file of the cabinet that no manifest describes (update.mum, .cat). */
@@ -501,18 +507,18 @@ static enum pkg_err plan_cab_file(struct plan_build *b, const char *entry,
 		return PKG_ERR_MISSING;
 	}
 	struct svc_plan_file f = {
-		.dest = pl_strdup(b, dest),
+		.dest = svc_int_plan_strdup(b, dest),
 		.source = SVC_SRC_CAB_ENTRY,
 		.role = role,
-		.cab_entry = pl_strdup(b, e->name),
+		.cab_entry = svc_int_plan_strdup(b, e->name),
 		.size = e->size,
-		.origin = pl_strdup(b, origin),
+		.origin = svc_int_plan_strdup(b, origin),
 	};
 	if (b->opts->entry_digest != NULL)
 		f.has_sha256 = b->opts->entry_digest(
 			b->opts->entry_digest_ctx, e->name, f.sha256, &f.size);
 	if (!b->oom)
-		pl_add_file(b, &f);
+		svc_int_plan_add_file(b, &f);
 	return PKG_OK;
 }
 
@@ -536,8 +542,8 @@ static const struct pkg_file *manifest_file(const struct pkg_manifest *m,
 
 static char *service_key(struct plan_build *b, const char *name)
 {
-	return pl_printf(b, "ControlSet%03u\\Services\\%s",
-			 b->plan->control_set, name);
+	return svc_int_plan_printf(b, "ControlSet%03u\\Services\\%s",
+				   b->plan->control_set, name);
 }
 
 /*
@@ -554,14 +560,14 @@ static bool inf_reg_target(struct plan_build *b, const struct pkg_inf_reg *r,
 		if (hkr == NULL)
 			return false;
 		*hive = SVC_HIVE_SYSTEM;
-		*key = sub[0] ? join(b, hkr, sub) : pl_strdup(b, hkr);
+		*key = sub[0] ? join(b, hkr, sub) : svc_int_plan_strdup(b, hkr);
 		return true;
 	case PKG_INF_HKLM: {
-		char *full = pl_printf(b, "HKLM\\%s", sub);
+		char *full = svc_int_plan_printf(b, "HKLM\\%s", sub);
 		return full != NULL && machine_key(b, full, hive, key);
 	}
 	case PKG_INF_HKCR: {
-		char *full = pl_printf(b, "HKCR\\%s", sub);
+		char *full = svc_int_plan_printf(b, "HKCR\\%s", sub);
 		return full != NULL && machine_key(b, full, hive, key);
 	}
 	default:
@@ -584,39 +590,41 @@ static bool plan_inf_regs(struct plan_build *b, const struct pkg_inf *inf,
 		enum svc_hive hive;
 		char *key;
 		if (!inf_reg_target(b, r, hkr, &hive, &key)) {
-			pl_defer(b,
-				 r->root == PKG_INF_HKR
-					 ? why_hkr
-					 : "a per-user key, written when a "
-					   "user logs on",
-				 "%s:%u [%s] AddReg %s\\%s%s%s", inf->file,
-				 r->line, r->section, root_name(r->root),
-				 r->subkey ? r->subkey : "",
-				 r->value_name ? " " : "",
-				 r->value_name ? r->value_name : "");
+			svc_int_plan_defer(
+				b,
+				r->root == PKG_INF_HKR
+					? why_hkr
+					: "a per-user key, written when a "
+					  "user logs on",
+				"%s:%u [%s] AddReg %s\\%s%s%s", inf->file,
+				r->line, r->section, root_name(r->root),
+				r->subkey ? r->subkey : "",
+				r->value_name ? " " : "",
+				r->value_name ? r->value_name : "");
 			continue;
 		}
 		if (key == NULL)
 			return !b->oom;
-		char *origin = pl_printf(b, "%s:%u [%s] AddReg", inf->file,
-					 r->line, r->section);
+		char *origin = svc_int_plan_printf(
+			b, "%s:%u [%s] AddReg", inf->file, r->line, r->section);
 		if (r->security != NULL)
-			pl_defer(b,
-				 "security descriptors are applied by "
-				 "Windows' servicing at first boot",
-				 "%s:%u [%s.security] on %s\\%s", inf->file,
-				 r->line, r->section, svc_hive_name(hive), key);
+			svc_int_plan_defer(
+				b,
+				"security descriptors are applied by "
+				"Windows' servicing at first boot",
+				"%s:%u [%s.security] on %s\\%s", inf->file,
+				r->line, r->section, svc_hive_name(hive), key);
 		if (r->flags & PKG_ADDREG_DELVAL) {
 			struct svc_plan_reg d = {
 				.kind = SVC_REG_DELETE,
 				.hive = hive,
 				.key = key,
-				.name = pl_strdup(
+				.name = svc_int_plan_strdup(
 					b, r->value_name ? r->value_name : ""),
 				.origin = origin,
 			};
 			if (!b->oom)
-				pl_add_reg(b, &d);
+				svc_int_plan_add_reg(b, &d);
 			continue;
 		}
 		if (r->value_name == NULL || (r->flags & PKG_ADDREG_KEYONLY)) {
@@ -661,9 +669,9 @@ static char *image_path(struct plan_build *b, const struct pkg_inf_service *s)
 	if (strncasecmp(full, root, n) == 0 && full[n] == '\\') {
 		bool driver = s->has_service_type &&
 			      (s->service_type & SERVICE_DRIVER_MASK);
-		return pl_printf(b, "%s%s",
-				 driver ? "\\SystemRoot" : "%SystemRoot%",
-				 full + n);
+		return svc_int_plan_printf(
+			b, "%s%s", driver ? "\\SystemRoot" : "%SystemRoot%",
+			full + n);
 	}
 	return full;
 }
@@ -688,7 +696,7 @@ static void svchost_member(struct plan_build *b, const char *image_path,
 	size_t n = strcspn(k, " ");
 	if (n == 0 || n > 128)
 		return;
-	char *group = pl_printf(b, "%.*s", (int)n, k);
+	char *group = svc_int_plan_printf(b, "%.*s", (int)n, k);
 	if (group != NULL)
 		add_list(b, SVC_REG_MULTI_ADD, SVC_HIVE_SOFTWARE,
 			 "Microsoft\\Windows NT\\CurrentVersion\\Svchost",
@@ -701,23 +709,25 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 	if (s->name == NULL || s->name[0] == '\0')
 		return true;
 	char *key = service_key(b, s->name);
-	char *origin = pl_printf(b, "%s:%u AddService=%s,[%s]", inf->file,
-				 s->line, s->name,
-				 s->install_section ? s->install_section : "");
+	char *origin = svc_int_plan_printf(
+		b, "%s:%u AddService=%s,[%s]", inf->file, s->line, s->name,
+		s->install_section ? s->install_section : "");
 	if (key == NULL || origin == NULL)
 		return !b->oom;
 	enum svc_hive H = SVC_HIVE_SYSTEM;
 	size_t first = b->plan->nregs;
 	if (s->has_service_type)
-		pl_set_dword(b, H, key, "Type", s->service_type, origin);
+		svc_int_plan_set_dword(b, H, key, "Type", s->service_type,
+				       origin);
 	if (s->has_start_type) {
-		pl_set_dword(b, H, key, "Start", s->start_type, origin);
+		svc_int_plan_set_dword(b, H, key, "Start", s->start_type,
+				       origin);
 		if ((s->flags & SPSVCINST_NOCLOBBER_STARTTYPE) && !b->oom)
 			b->plan->regs[b->plan->nregs - 1].noclobber = true;
 	}
 	if (s->has_error_control) {
-		pl_set_dword(b, H, key, "ErrorControl", s->error_control,
-			     origin);
+		svc_int_plan_set_dword(b, H, key, "ErrorControl",
+				       s->error_control, origin);
 		if ((s->flags & SPSVCINST_NOCLOBBER_ERRORCONTROL) && !b->oom)
 			b->plan->regs[b->plan->nregs - 1].noclobber = true;
 	}
@@ -725,13 +735,13 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 		char *ip = image_path(b, s);
 		if (ip == NULL)
 			return false;
-		pl_set_sz(b, H, key, "ImagePath", PKG_REG_EXPAND_SZ, ip,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "ImagePath", PKG_REG_EXPAND_SZ,
+				    ip, origin);
 		svchost_member(b, ip, s->name, origin);
 	}
 	if (s->load_order_group != NULL) {
-		pl_set_sz(b, H, key, "Group", PKG_REG_SZ, s->load_order_group,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "Group", PKG_REG_SZ,
+				    s->load_order_group, origin);
 		if ((s->flags & SPSVCINST_NOCLOBBER_LOADORDERGRP) && !b->oom)
 			b->plan->regs[b->plan->nregs - 1].noclobber = true;
 	}
@@ -756,11 +766,11 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 		}
 		size_t mark = b->plan->nregs;
 		if (ns)
-			pl_set_multi(b, H, key, "DependOnService", svc, ns,
-				     origin);
+			svc_int_plan_set_multi(b, H, key, "DependOnService",
+					       svc, ns, origin);
 		if (ng)
-			pl_set_multi(b, H, key, "DependOnGroup", grp, ng,
-				     origin);
+			svc_int_plan_set_multi(b, H, key, "DependOnGroup", grp,
+					       ng, origin);
 		free(svc);
 		free(grp);
 		for (size_t i = mark; i < b->plan->nregs; i++)
@@ -771,7 +781,8 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 		char *t = expand(b, EXPAND_INF, s->display_name, &b->paths);
 		if (t == NULL)
 			return false;
-		pl_set_sz(b, H, key, "DisplayName", PKG_REG_SZ, t, origin);
+		svc_int_plan_set_sz(b, H, key, "DisplayName", PKG_REG_SZ, t,
+				    origin);
 		if ((s->flags & SPSVCINST_NOCLOBBER_DISPLAYNAME) && !b->oom)
 			b->plan->regs[b->plan->nregs - 1].noclobber = true;
 	}
@@ -779,25 +790,27 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
 		char *t = expand(b, EXPAND_INF, s->description, &b->paths);
 		if (t == NULL)
 			return false;
-		pl_set_sz(b, H, key, "Description", PKG_REG_SZ, t, origin);
+		svc_int_plan_set_sz(b, H, key, "Description", PKG_REG_SZ, t,
+				    origin);
 		if ((s->flags & SPSVCINST_NOCLOBBER_DESCRIPTION) && !b->oom)
 			b->plan->regs[b->plan->nregs - 1].noclobber = true;
 	}
 	if (s->start_name != NULL)
-		pl_set_sz(b, H, key, "ObjectName", PKG_REG_SZ, s->start_name,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "ObjectName", PKG_REG_SZ,
+				    s->start_name, origin);
 	if (s->security != NULL)
-		pl_defer(b,
-			 "security descriptors are applied by Windows' "
-			 "servicing at first boot",
-			 "%s:%u service %s Security=%s", inf->file, s->line,
-			 s->name, s->security);
+		svc_int_plan_defer(
+			b,
+			"security descriptors are applied by Windows' "
+			"servicing at first boot",
+			"%s:%u service %s Security=%s", inf->file, s->line,
+			s->name, s->security);
 	(void)first;
 	if (!plan_inf_regs(b, inf, s->regs, s->nregs, key,
 			   "not reached: HKR is the service key"))
 		return false;
 	if (s->eventlog_section != NULL) {
-		char *el = pl_printf(
+		char *el = svc_int_plan_printf(
 			b, "ControlSet%03u\\Services\\EventLog\\%s\\%s",
 			b->plan->control_set,
 			s->eventlog_type ? s->eventlog_type : "System",
@@ -816,7 +829,7 @@ static bool plan_inf_service(struct plan_build *b, const struct pkg_inf *inf,
  * CriticalDeviceDatabase (path separators are not allowed in key names). */
 static char *cdd_name(struct plan_build *b, const char *hwid)
 {
-	char *s = pl_strdup(b, hwid);
+	char *s = svc_int_plan_strdup(b, hwid);
 	for (char *p = s; p && *p; p++)
 		*p = *p == '\\'
 			     ? '#'
@@ -836,24 +849,26 @@ static bool plan_cdd(struct plan_build *b, const struct pkg_driver *drv)
 			    !s->has_start_type || s->start_type != 0)
 				continue;
 			for (size_t h = 0; h < bd->device->nhwids; h++) {
-				char *key = pl_printf(
+				char *key = svc_int_plan_printf(
 					b,
 					"ControlSet%03u\\Control\\"
 					"CriticalDeviceDatabase\\%s",
 					b->plan->control_set,
 					cdd_name(b, bd->device->hwids[h]));
-				char *origin =
-					pl_printf(b, "%s: boot-start %s for %s",
-						  drv->inf->file, s->name,
-						  bd->device->hwids[h]);
+				char *origin = svc_int_plan_printf(
+					b, "%s: boot-start %s for %s",
+					drv->inf->file, s->name,
+					bd->device->hwids[h]);
 				if (key == NULL || origin == NULL)
 					return !b->oom;
-				pl_set_sz(b, SVC_HIVE_SYSTEM, key, "Service",
-					  PKG_REG_SZ, s->name, origin);
+				svc_int_plan_set_sz(b, SVC_HIVE_SYSTEM, key,
+						    "Service", PKG_REG_SZ,
+						    s->name, origin);
 				if (cls != NULL)
-					pl_set_sz(b, SVC_HIVE_SYSTEM, key,
-						  "ClassGUID", PKG_REG_SZ, cls,
-						  origin);
+					svc_int_plan_set_sz(b, SVC_HIVE_SYSTEM,
+							    key, "ClassGUID",
+							    PKG_REG_SZ, cls,
+							    origin);
 			}
 		}
 	}
@@ -862,7 +877,7 @@ static bool plan_cdd(struct plan_build *b, const struct pkg_driver *drv)
 
 static char *inf_base(struct plan_build *b, const char *inf)
 {
-	char *s = pl_strdup(b, inf);
+	char *s = svc_int_plan_strdup(b, inf);
 	char *dot = s ? strrchr(s, '.') : NULL;
 	if (dot != NULL && strcasecmp(dot, ".inf") == 0)
 		*dot = '\0';
@@ -921,7 +936,7 @@ static enum pkg_err plan_driver(struct plan_build *b,
 					 c->source_name);
 				return PKG_ERR_MISSING;
 			}
-			char *origin = pl_printf(
+			char *origin = svc_int_plan_printf(
 				b, "%s:%u [%s] CopyFiles (DIRID %d)", inf->file,
 				c->line, c->section ? c->section : in->section,
 				(int)c->dirid);
@@ -938,8 +953,9 @@ static enum pkg_err plan_driver(struct plan_build *b,
 			return b->err->code ? b->err->code : PKG_ERR_NOMEM;
 		for (size_t k = 0; k < in->ndeferred; k++) {
 			const struct pkg_inf_deferred *d = &in->deferred[k];
-			pl_defer(b, d->reason, "%s:%u [%s] %s=%s", inf->file,
-				 d->line, d->section, d->directive, d->value);
+			svc_int_plan_defer(b, d->reason, "%s:%u [%s] %s=%s",
+					   inf->file, d->line, d->section,
+					   d->directive, d->value);
 		}
 	}
 	if (b->plan->cdd && !plan_cdd(b, drv))
@@ -950,10 +966,11 @@ static enum pkg_err plan_driver(struct plan_build *b,
 	char *dir = base ? join(b, b->plan->driver_dir, base) : NULL;
 	if (dir == NULL)
 		return PKG_ERR_NOMEM;
-	char *origin = pl_printf(b,
-				 "driver package %s, staged for Plug and "
-				 "Play (DevicePath)",
-				 inf->file);
+	char *origin =
+		svc_int_plan_printf(b,
+				    "driver package %s, staged for Plug and "
+				    "Play (DevicePath)",
+				    inf->file);
 	for (size_t i = 0; i < man->nfiles; i++)
 		if (man->files[i].cab_name != NULL)
 			plan_file(b, join(b, dir, man->files[i].name),
@@ -1054,53 +1071,59 @@ static bool plan_service(struct plan_build *b, const struct pkg_manifest *m,
 {
 	enum svc_hive H = SVC_HIVE_SYSTEM;
 	char *key = service_key(b, s->name);
-	char *origin =
-		pl_printf(b, "%s:%u serviceData %s", m->file, s->line, s->name);
+	char *origin = svc_int_plan_printf(b, "%s:%u serviceData %s", m->file,
+					   s->line, s->name);
 	if (key == NULL || origin == NULL)
 		return !b->oom;
 	if (s->display_name)
-		pl_set_sz(b, H, key, "DisplayName", PKG_REG_SZ, s->display_name,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "DisplayName", PKG_REG_SZ,
+				    s->display_name, origin);
 	if (s->description)
-		pl_set_sz(b, H, key, "Description", PKG_REG_SZ, s->description,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "Description", PKG_REG_SZ,
+				    s->description, origin);
 	if (s->image_path) {
 		char *ip = expand(b, EXPAND_RUNTIME, s->image_path, paths);
 		if (ip == NULL)
 			return false;
-		pl_set_sz(b, H, key, "ImagePath", PKG_REG_EXPAND_SZ, ip,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "ImagePath", PKG_REG_EXPAND_SZ,
+				    ip, origin);
 	}
 	if (s->type_value)
-		pl_set_dword(b, H, key, "Type", s->type_value, origin);
+		svc_int_plan_set_dword(b, H, key, "Type", s->type_value,
+				       origin);
 	if (s->start)
-		pl_set_dword(b, H, key, "Start", s->start_value, origin);
+		svc_int_plan_set_dword(b, H, key, "Start", s->start_value,
+				       origin);
 	if (s->delayed_auto_start)
-		pl_set_dword(b, H, key, "DelayedAutostart", 1, origin);
+		svc_int_plan_set_dword(b, H, key, "DelayedAutostart", 1,
+				       origin);
 	if (s->error_control)
-		pl_set_dword(b, H, key, "ErrorControl", s->error_control_value,
-			     origin);
+		svc_int_plan_set_dword(b, H, key, "ErrorControl",
+				       s->error_control_value, origin);
 	if (s->object_name)
-		pl_set_sz(b, H, key, "ObjectName", PKG_REG_SZ, s->object_name,
-			  origin);
+		svc_int_plan_set_sz(b, H, key, "ObjectName", PKG_REG_SZ,
+				    s->object_name, origin);
 	if (s->group)
-		pl_set_sz(b, H, key, "Group", PKG_REG_SZ, s->group, origin);
+		svc_int_plan_set_sz(b, H, key, "Group", PKG_REG_SZ, s->group,
+				    origin);
 	if (s->ndepend_on_service)
-		pl_set_multi(b, H, key, "DependOnService", s->depend_on_service,
-			     s->ndepend_on_service, origin);
+		svc_int_plan_set_multi(b, H, key, "DependOnService",
+				       s->depend_on_service,
+				       s->ndepend_on_service, origin);
 	if (s->ndepend_on_group)
-		pl_set_multi(b, H, key, "DependOnGroup", s->depend_on_group,
-			     s->ndepend_on_group, origin);
+		svc_int_plan_set_multi(b, H, key, "DependOnGroup",
+				       s->depend_on_group, s->ndepend_on_group,
+				       origin);
 	if (s->nrequired_privileges)
-		pl_set_multi(b, H, key, "RequiredPrivileges",
-			     s->required_privileges, s->nrequired_privileges,
-			     origin);
+		svc_int_plan_set_multi(b, H, key, "RequiredPrivileges",
+				       s->required_privileges,
+				       s->nrequired_privileges, origin);
 	if (s->sid_type) {
 		/* SERVICE_SID_TYPE_NONE, _UNRESTRICTED, _RESTRICTED. */
 		uint32_t v = strcasecmp(s->sid_type, "unrestricted") == 0 ? 1
 			     : strcasecmp(s->sid_type, "restricted") == 0 ? 3
 									  : 0;
-		pl_set_dword(b, H, key, "ServiceSidType", v, origin);
+		svc_int_plan_set_dword(b, H, key, "ServiceSidType", v, origin);
 	}
 	if (s->nfailure_actions) {
 		/* SERVICE_FAILURE_ACTIONS as the SCM stores it: reset
@@ -1121,8 +1144,8 @@ static bool plan_service(struct plan_build *b, const struct pkg_manifest *m,
 			put_le32(d + 24 + 8 * i,
 				 s->failure_actions[i].delay_ms);
 		}
-		pl_set_bin(b, H, key, "FailureActions", PKG_REG_BINARY, d, len,
-			   origin);
+		svc_int_plan_set_bin(b, H, key, "FailureActions",
+				     PKG_REG_BINARY, d, len, origin);
 		free(d);
 	}
 	for (size_t i = 0; i < s->ntriggers; i++) {
@@ -1132,41 +1155,47 @@ static bool plan_service(struct plan_build *b, const struct pkg_manifest *m,
 		uint32_t type = trigger_type(t->type);
 		uint8_t guid[16];
 		if (type == 0 || !parse_guid(t->subtype, guid)) {
-			pl_defer(b, "a trigger we cannot store offline",
-				 "%s:%u service %s trigger %s %s", m->file,
-				 s->line, s->name, t->type ? t->type : "",
-				 t->subtype ? t->subtype : "");
+			svc_int_plan_defer(
+				b, "a trigger we cannot store offline",
+				"%s:%u service %s trigger %s %s", m->file,
+				s->line, s->name, t->type ? t->type : "",
+				t->subtype ? t->subtype : "");
 			continue;
 		}
-		char *tk = pl_printf(b, "%s\\TriggerInfo\\%zu", key, i);
+		char *tk =
+			svc_int_plan_printf(b, "%s\\TriggerInfo\\%zu", key, i);
 		if (tk == NULL)
 			return !b->oom;
-		pl_set_dword(b, H, tk, "Type", type, origin);
-		pl_set_dword(
+		svc_int_plan_set_dword(b, H, tk, "Type", type, origin);
+		svc_int_plan_set_dword(
 			b, H, tk, "Action",
 			t->action && strcasecmp(t->action, "stop") == 0 ? 2 : 1,
 			origin);
-		pl_set_bin(b, H, tk, "GUID", PKG_REG_BINARY, guid, 16, origin);
+		svc_int_plan_set_bin(b, H, tk, "GUID", PKG_REG_BINARY, guid, 16,
+				     origin);
 		if (t->data_value != NULL) {
 			/* SERVICE_TRIGGER_DATA_TYPE_STRING (2): a REG_SZ
 			 * list as UTF-16 data. */
-			pl_set_dword(b, H, tk, "DataType0", 2, origin);
+			svc_int_plan_set_dword(b, H, tk, "DataType0", 2,
+					       origin);
 			uint8_t *d;
 			size_t dl;
 			if (reg_encode_string(t->data_value, &d, &dl) ==
 			    REG_OK) {
-				pl_set_bin(b, H, tk, "Data0", PKG_REG_BINARY, d,
-					   dl, origin);
+				svc_int_plan_set_bin(b, H, tk, "Data0",
+						     PKG_REG_BINARY, d, dl,
+						     origin);
 				free(d);
 			}
 		}
 	}
 	if (s->security_descriptor)
-		pl_defer(b,
-			 "security descriptors are applied by Windows' "
-			 "servicing at first boot",
-			 "%s:%u service %s securityDescriptor %s", m->file,
-			 s->line, s->name, s->security_descriptor);
+		svc_int_plan_defer(
+			b,
+			"security descriptors are applied by Windows' "
+			"servicing at first boot",
+			"%s:%u service %s securityDescriptor %s", m->file,
+			s->line, s->name, s->security_descriptor);
 	return true;
 }
 
@@ -1179,8 +1208,9 @@ static enum pkg_err plan_component(struct plan_build *b,
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct pkg_file *f = &m->files[i];
 		if (f->destination_path == NULL) {
-			pl_defer(b, "a component file without destinationPath",
-				 "%s:%u file %s", m->file, f->line, f->name);
+			svc_int_plan_defer(
+				b, "a component file without destinationPath",
+				"%s:%u file %s", m->file, f->line, f->name);
 			continue;
 		}
 		char *dir =
@@ -1202,43 +1232,47 @@ static enum pkg_err plan_component(struct plan_build *b,
 				 "file %s is not in the cabinet", f->name);
 			return PKG_ERR_MISSING;
 		}
-		char *origin = pl_printf(b, "%s:%u component %s", m->file,
-					 f->line, m->identity.name);
+		char *origin =
+			svc_int_plan_printf(b, "%s:%u component %s", m->file,
+					    f->line, m->identity.name);
 		plan_file(b, join(b, gdir, f->name), SVC_ROLE_INSTALL, f,
 			  origin);
 		if (f->security_descriptor)
-			pl_defer(b,
-				 "security descriptors are applied by "
-				 "Windows' servicing at first boot",
-				 "%s:%u file %s securityDescriptor %s", m->file,
-				 f->line, f->name, f->security_descriptor);
+			svc_int_plan_defer(
+				b,
+				"security descriptors are applied by "
+				"Windows' servicing at first boot",
+				"%s:%u file %s securityDescriptor %s", m->file,
+				f->line, f->name, f->security_descriptor);
 	}
 	for (size_t i = 0; i < m->nreg_keys; i++) {
 		const struct pkg_reg_key *k = &m->reg_keys[i];
 		enum svc_hive hive;
 		char *key;
 		if (!machine_key(b, k->key_name, &hive, &key)) {
-			pl_defer(b, "not a key of the SYSTEM or SOFTWARE hive",
-				 "%s:%u registryKey %s", m->file, k->line,
-				 k->key_name);
+			svc_int_plan_defer(
+				b, "not a key of the SYSTEM or SOFTWARE hive",
+				"%s:%u registryKey %s", m->file, k->line,
+				k->key_name);
 			continue;
 		}
 		if (key == NULL)
 			return PKG_ERR_NOMEM;
-		char *origin =
-			pl_printf(b, "%s:%u registryKey", m->file, k->line);
+		char *origin = svc_int_plan_printf(b, "%s:%u registryKey",
+						   m->file, k->line);
 		add_key(b, hive, key, origin);
 		if (k->security_descriptor)
-			pl_defer(b,
-				 "security descriptors are applied by "
-				 "Windows' servicing at first boot",
-				 "%s:%u registryKey %s securityDescriptor %s",
-				 m->file, k->line, k->key_name,
-				 k->security_descriptor);
+			svc_int_plan_defer(
+				b,
+				"security descriptors are applied by "
+				"Windows' servicing at first boot",
+				"%s:%u registryKey %s securityDescriptor %s",
+				m->file, k->line, k->key_name,
+				k->security_descriptor);
 		for (size_t v = 0; v < k->nvalues; v++) {
 			const struct pkg_reg_value *rv = &k->values[v];
-			char *vo = pl_printf(b, "%s:%u registryValue", m->file,
-					     rv->line);
+			char *vo = svc_int_plan_printf(b, "%s:%u registryValue",
+						       m->file, rv->line);
 			if (!plan_value(b, hive, key, rv->name, &rv->data,
 					EXPAND_RUNTIME, paths, vo, false,
 					false))
@@ -1251,18 +1285,19 @@ static enum pkg_err plan_component(struct plan_build *b,
 			return b->err->code ? b->err->code : PKG_ERR_NOMEM;
 	for (size_t i = 0; i < m->nsvchost; i++) {
 		const struct pkg_svchost_member *sv = &m->svchost[i];
-		char *origin =
-			pl_printf(b, "%s:%u serviceGroup", m->file, sv->line);
+		char *origin = svc_int_plan_printf(b, "%s:%u serviceGroup",
+						   m->file, sv->line);
 		add_list(b, SVC_REG_MULTI_ADD, SVC_HIVE_SOFTWARE,
 			 "Microsoft\\Windows NT\\CurrentVersion\\Svchost",
 			 sv->group, PKG_REG_MULTI_SZ, sv->service, origin);
 	}
 	for (size_t i = 0; i < m->nunmodelled; i++)
-		pl_defer(b,
-			 "not modelled; Windows' servicing does it at "
-			 "first boot",
-			 "%s:%u <%s>", m->file, m->unmodelled[i].line,
-			 m->unmodelled[i].element);
+		svc_int_plan_defer(
+			b,
+			"not modelled; Windows' servicing does it at "
+			"first boot",
+			"%s:%u <%s>", m->file, m->unmodelled[i].line,
+			m->unmodelled[i].element);
 	return b->oom ? PKG_ERR_NOMEM : PKG_OK;
 }
 
@@ -1290,7 +1325,8 @@ static void merge_files(struct plan_build *b)
 			    !(f->source == g->source && f->cab_entry &&
 			      g->cab_entry &&
 			      strcasecmp(f->cab_entry, g->cab_entry) == 0))
-				pl_note(b,
+				svc_int_plan_note(
+					b,
 					"%s is written twice with "
 					"different content (%s, then %s); "
 					"the later one is kept",
@@ -1378,18 +1414,19 @@ static enum pkg_err build(struct plan_build *b)
 					return r;
 			}
 		} else {
-			pl_defer(b,
-				 "nested packages are installed by "
-				 "Windows' servicing at first boot",
-				 "update %s (package %s)",
-				 u->name ? u->name : "",
-				 u->identity.name ? u->identity.name : "");
+			svc_int_plan_defer(b,
+					   "nested packages are installed by "
+					   "Windows' servicing at first boot",
+					   "update %s (package %s)",
+					   u->name ? u->name : "",
+					   u->identity.name ? u->identity.name
+							    : "");
 		}
 	}
 
 	/* Plug and Play looks for drivers in DevicePath and its
 	 * subdirectories. */
-	char *origin = pl_printf(b, "staged driver packages");
+	char *origin = svc_int_plan_printf(b, "staged driver packages");
 	add_list(b, SVC_REG_PATH_ADD, SVC_HIVE_SOFTWARE,
 		 "Microsoft\\Windows\\CurrentVersion", "DevicePath",
 		 PKG_REG_EXPAND_SZ, "%SystemRoot%\\hvoffline\\Drivers", origin);
@@ -1401,13 +1438,14 @@ static enum pkg_err build(struct plan_build *b)
 		.role = SVC_ROLE_STAGE,
 		.has_sha256 = b->opts->cab_sha256 != NULL,
 		.size = b->opts->cab_size,
-		.origin = pl_strdup(b, "the package, for DISM at first boot"),
+		.origin = svc_int_plan_strdup(
+			b, "the package, for DISM at first boot"),
 	};
 	if (b->opts->cab_sha256)
 		memcpy(cab.sha256, b->opts->cab_sha256, 32);
 	p->staged_cab = cab.dest;
 	if (!b->oom)
-		pl_add_file(b, &cab);
+		svc_int_plan_add_file(b, &cab);
 	r = plan_cab_file(b, "update.mum",
 			  join(b, p->package_dir, "update.mum"), SVC_ROLE_STAGE,
 			  "the package manifest");
@@ -1418,9 +1456,10 @@ static enum pkg_err build(struct plan_build *b)
 	if (r != PKG_OK)
 		return r;
 
-	pl_set_sz(b, SVC_HIVE_SOFTWARE, "Microsoft\\Virtual Machine\\Auto",
-		  "IntegrationServicesVersion", PKG_REG_SZ, p->version,
-		  "the package version");
+	svc_int_plan_set_sz(b, SVC_HIVE_SOFTWARE,
+			    "Microsoft\\Virtual Machine\\Auto",
+			    "IntegrationServicesVersion", PKG_REG_SZ,
+			    p->version, "the package version");
 
 	r = svc_plan_firstboot(b);
 	if (r != PKG_OK)
@@ -1433,15 +1472,16 @@ static enum pkg_err build(struct plan_build *b)
 	char stamp[32];
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	p->record = pl_printf(b, "%s\\apply-%s.json", p->log_dir, stamp);
+	p->record =
+		svc_int_plan_printf(b, "%s\\apply-%s.json", p->log_dir, stamp);
 	struct svc_plan_file rec = {
 		.dest = p->record,
 		.source = SVC_SRC_RECORD,
 		.role = SVC_ROLE_RECORD,
-		.origin = pl_strdup(b, "the record of this run"),
+		.origin = svc_int_plan_strdup(b, "the record of this run"),
 	};
 	if (!b->oom)
-		pl_add_file(b, &rec);
+		svc_int_plan_add_file(b, &rec);
 
 	merge_files(b);
 	merge_regs(p);
@@ -1477,12 +1517,12 @@ enum pkg_err svc_plan_build(const struct svc_facts *f,
 		return PKG_ERR_NOMEM;
 	}
 	p->control_set = f->current_control_set;
-	p->systemroot = pl_strdup(&b, f->systemroot);
-	p->image = pl_strdup(&b, f->image);
-	p->package = pl_strdup(&b, pkg->identity.name);
-	p->version = pl_strdup(&b, pkg->identity.version);
-	p->identifier = pl_strdup(&b, pkg->identifier);
-	p->package_id = pl_printf(
+	p->systemroot = svc_int_plan_strdup(&b, f->systemroot);
+	p->image = svc_int_plan_strdup(&b, f->image);
+	p->package = svc_int_plan_strdup(&b, pkg->identity.name);
+	p->version = svc_int_plan_strdup(&b, pkg->identity.version);
+	p->identifier = svc_int_plan_strdup(&b, pkg->identifier);
+	p->package_id = svc_int_plan_printf(
 		&b, "%s~%s~%s~%s~%s", pkg->identity.name,
 		pkg->identity.public_key_token ? pkg->identity.public_key_token
 					       : "",
@@ -1492,7 +1532,7 @@ enum pkg_err svc_plan_build(const struct svc_facts *f,
 			? pkg->identity.language
 			: "",
 		pkg->identity.version);
-	p->target.arch = pl_strdup(&b, f->arch);
+	p->target.arch = svc_int_plan_strdup(&b, f->arch);
 	p->target.nt_major = f->nt_major;
 	p->target.nt_minor = f->nt_minor;
 	p->target.build = f->build;
@@ -1502,15 +1542,16 @@ enum pkg_err svc_plan_build(const struct svc_facts *f,
 	p->cdd = f->nt_major < 6 || (f->nt_major == 6 && f->nt_minor <= 1);
 
 	b.paths.system_root =
-		pl_printf(&b, "%s\\%s", SYSTEM_DRIVE, f->systemroot);
+		svc_int_plan_printf(&b, "%s\\%s", SYSTEM_DRIVE, f->systemroot);
 	b.paths.system_drive = SYSTEM_DRIVE;
 	b.paths_wow = b.paths;
 	b.paths_wow.wow64 = true;
-	p->stage_dir = pl_printf(&b, "%s\\hvoffline", f->systemroot);
-	p->driver_dir = pl_printf(&b, "%s\\Drivers", p->stage_dir);
-	p->package_dir =
-		pl_printf(&b, "%s\\Packages\\%s", p->stage_dir, p->package_id);
-	p->log_dir = pl_printf(&b, "%s\\Logs\\hvoffline", f->systemroot);
+	p->stage_dir = svc_int_plan_printf(&b, "%s\\hvoffline", f->systemroot);
+	p->driver_dir = svc_int_plan_printf(&b, "%s\\Drivers", p->stage_dir);
+	p->package_dir = svc_int_plan_printf(&b, "%s\\Packages\\%s",
+					     p->stage_dir, p->package_id);
+	p->log_dir =
+		svc_int_plan_printf(&b, "%s\\Logs\\hvoffline", f->systemroot);
 
 	enum pkg_err r = b.oom ? PKG_ERR_NOMEM : build(&b);
 	if (r == PKG_OK && b.oom)

@@ -27,33 +27,36 @@ struct plan_build {
 	struct pkg_error *err;
 };
 
-void *pl_alloc(struct plan_build *b, size_t size);
-char *pl_strdup(struct plan_build *b, const char *s);
-char *pl_printf(struct plan_build *b, const char *fmt, ...)
+void *svc_int_plan_alloc(struct plan_build *b, size_t size);
+char *svc_int_plan_strdup(struct plan_build *b, const char *s);
+char *svc_int_plan_printf(struct plan_build *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Takes ownership of a malloc'd block (freed with the plan). */
-void *pl_own(struct plan_build *b, void *p);
+void *svc_int_plan_own(struct plan_build *b, void *p);
 
 /* Appends operations (copied; strings must already be pool-owned). */
-void pl_add_file(struct plan_build *b, const struct svc_plan_file *f);
-void pl_add_reg(struct plan_build *b, const struct svc_plan_reg *r);
-void pl_defer(struct plan_build *b, const char *reason, const char *fmt, ...)
+void svc_int_plan_add_file(struct plan_build *b, const struct svc_plan_file *f);
+void svc_int_plan_add_reg(struct plan_build *b, const struct svc_plan_reg *r);
+void svc_int_plan_defer(struct plan_build *b, const char *reason,
+			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void pl_note(struct plan_build *b, const char *fmt, ...)
+void svc_int_plan_note(struct plan_build *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Registry operations built from typed values. */
-void pl_set_sz(struct plan_build *b, enum svc_hive hive, const char *key,
-	       const char *name, uint32_t type, const char *text,
-	       const char *origin);
-void pl_set_dword(struct plan_build *b, enum svc_hive hive, const char *key,
-		  const char *name, uint32_t v, const char *origin);
-void pl_set_multi(struct plan_build *b, enum svc_hive hive, const char *key,
-		  const char *name, const char *const *strs, size_t n,
-		  const char *origin);
-void pl_set_bin(struct plan_build *b, enum svc_hive hive, const char *key,
-		const char *name, uint32_t type, const void *data, size_t len,
-		const char *origin);
+void svc_int_plan_set_sz(struct plan_build *b, enum svc_hive hive,
+			 const char *key, const char *name, uint32_t type,
+			 const char *text, const char *origin);
+void svc_int_plan_set_dword(struct plan_build *b, enum svc_hive hive,
+			    const char *key, const char *name, uint32_t v,
+			    const char *origin);
+void svc_int_plan_set_multi(struct plan_build *b, enum svc_hive hive,
+			    const char *key, const char *name,
+			    const char *const *strs, size_t n,
+			    const char *origin);
+void svc_int_plan_set_bin(struct plan_build *b, enum svc_hive hive,
+			  const char *key, const char *name, uint32_t type,
+			  const void *data, size_t len, const char *origin);
 
 /* The first-boot step (firstboot.c). */
 enum pkg_err svc_plan_firstboot(struct plan_build *b);

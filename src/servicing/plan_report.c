@@ -168,71 +168,73 @@ char *svc_plan_reg_describe(const struct svc_plan_reg *r)
 void svc_plan_json(const struct svc_plan *p, struct json_writer *w)
 {
 	char hex[2 * HVO_SHA256_LEN + 1];
-	json_kv_string(w, "package", p->package);
-	json_kv_string(w, "version", p->version);
-	json_kv_string(w, "package_id", p->package_id);
-	json_kv_string(w, "identifier", p->identifier);
-	json_key(w, "target");
-	json_begin_object(w);
-	json_kv_string(w, "arch", p->target.arch);
+	hvo_int_json_kv_string(w, "package", p->package);
+	hvo_int_json_kv_string(w, "version", p->version);
+	hvo_int_json_kv_string(w, "package_id", p->package_id);
+	hvo_int_json_kv_string(w, "identifier", p->identifier);
+	hvo_int_json_key(w, "target");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "arch", p->target.arch);
 	snprintf(hex, sizeof(hex), "%u.%u", (unsigned)p->target.nt_major,
 		 (unsigned)p->target.nt_minor);
-	json_kv_string(w, "nt_version", hex);
-	json_kv_uint(w, "build", p->target.build);
-	json_kv_uint(w, "control_set", p->control_set);
-	json_kv_bool(w, "critical_device_database", p->cdd);
-	json_end_object(w);
-	json_kv_string(w, "staged_cabinet", p->staged_cab);
-	json_kv_string(w, "record", p->record);
-	json_key(w, "firstboot");
-	json_begin_object(w);
-	json_kv_string(w, "mechanism", svc_firstboot_name(p->firstboot));
-	json_kv_string(w, "script", p->firstboot_script);
-	json_kv_string(w, "log", p->firstboot_log);
-	json_end_object(w);
+	hvo_int_json_kv_string(w, "nt_version", hex);
+	hvo_int_json_kv_uint(w, "build", p->target.build);
+	hvo_int_json_kv_uint(w, "control_set", p->control_set);
+	hvo_int_json_kv_bool(w, "critical_device_database", p->cdd);
+	hvo_int_json_end_object(w);
+	hvo_int_json_kv_string(w, "staged_cabinet", p->staged_cab);
+	hvo_int_json_kv_string(w, "record", p->record);
+	hvo_int_json_key(w, "firstboot");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "mechanism",
+			       svc_firstboot_name(p->firstboot));
+	hvo_int_json_kv_string(w, "script", p->firstboot_script);
+	hvo_int_json_kv_string(w, "log", p->firstboot_log);
+	hvo_int_json_end_object(w);
 
-	json_key(w, "files");
-	json_begin_array(w);
+	hvo_int_json_key(w, "files");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct svc_plan_file *f = &p->files[i];
-		json_begin_object(w);
-		json_kv_string(w, "path", f->dest);
-		json_kv_string(w, "role", role_name(f->role));
-		json_kv_string(w, "source", source_name(f->source));
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "path", f->dest);
+		hvo_int_json_kv_string(w, "role", role_name(f->role));
+		hvo_int_json_kv_string(w, "source", source_name(f->source));
 		if (f->cab_entry)
-			json_kv_string(w, "cabinet_entry", f->cab_entry);
+			hvo_int_json_kv_string(w, "cabinet_entry",
+					       f->cab_entry);
 		if (f->from)
-			json_kv_string(w, "from", f->from);
-		json_key(w, "sha256");
+			hvo_int_json_kv_string(w, "from", f->from);
+		hvo_int_json_key(w, "sha256");
 		if (f->has_sha256) {
-			hvo_sha256_hex(f->sha256, hex);
-			json_string(w, hex);
+			hvo_int_sha256_hex(f->sha256, hex);
+			hvo_int_json_string(w, hex);
 		} else {
-			json_null(w);
+			hvo_int_json_null(w);
 		}
 		if (f->source != SVC_SRC_RECORD &&
 		    f->source != SVC_SRC_GUEST_FILE)
-			json_kv_uint(w, "size", f->size);
-		json_kv_string(w, "origin", f->origin);
-		json_end_object(w);
+			hvo_int_json_kv_uint(w, "size", f->size);
+		hvo_int_json_kv_string(w, "origin", f->origin);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 
-	json_key(w, "registry");
-	json_begin_array(w);
+	hvo_int_json_key(w, "registry");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < p->nregs; i++) {
 		const struct svc_plan_reg *r = &p->regs[i];
-		json_begin_object(w);
-		json_kv_string(w, "op", svc_reg_kind_name(r->kind));
-		json_kv_string(w, "hive", svc_hive_name(r->hive));
-		json_kv_string(w, "key", r->key);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "op", svc_reg_kind_name(r->kind));
+		hvo_int_json_kv_string(w, "hive", svc_hive_name(r->hive));
+		hvo_int_json_kv_string(w, "key", r->key);
 		if (r->kind != SVC_REG_KEY)
-			json_kv_string(w, "name", r->name);
+			hvo_int_json_kv_string(w, "name", r->name);
 		if (r->kind == SVC_REG_SET) {
 			const char *tn = reg_type_name(r->type);
-			json_kv_string(w, "type", tn);
+			hvo_int_json_kv_string(w, "type", tn);
 			char *d = data_text(r);
-			json_kv_string(w, "data", d);
+			hvo_int_json_kv_string(w, "data", d);
 			free(d);
 			/* The bytes as stored, for scripts. */
 			char *raw = malloc(r->len * 2 + 1);
@@ -242,35 +244,35 @@ void svc_plan_json(const struct svc_plan *p, struct json_writer *w)
 						r->data[k]);
 				raw[2 * r->len] = '\0';
 			}
-			json_kv_string(w, "data_hex", raw);
+			hvo_int_json_kv_string(w, "data_hex", raw);
 			free(raw);
 			if (r->noclobber)
-				json_kv_bool(w, "if_absent", true);
+				hvo_int_json_kv_bool(w, "if_absent", true);
 			if (r->only_existing)
-				json_kv_bool(w, "if_present", true);
+				hvo_int_json_kv_bool(w, "if_present", true);
 		} else if (r->kind == SVC_REG_MULTI_ADD ||
 			   r->kind == SVC_REG_PATH_ADD) {
-			json_kv_string(w, "entry", r->text);
+			hvo_int_json_kv_string(w, "entry", r->text);
 		}
-		json_kv_string(w, "origin", r->origin);
-		json_end_object(w);
+		hvo_int_json_kv_string(w, "origin", r->origin);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
+	hvo_int_json_end_array(w);
 
-	json_key(w, "deferred");
-	json_begin_array(w);
+	hvo_int_json_key(w, "deferred");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < p->ndeferred; i++) {
-		json_begin_object(w);
-		json_kv_string(w, "what", p->deferred[i].what);
-		json_kv_string(w, "reason", p->deferred[i].reason);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "what", p->deferred[i].what);
+		hvo_int_json_kv_string(w, "reason", p->deferred[i].reason);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "notes");
-	json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "notes");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < p->nnotes; i++)
-		json_string(w, p->notes[i]);
-	json_end_array(w);
+		hvo_int_json_string(w, p->notes[i]);
+	hvo_int_json_end_array(w);
 }
 
 void svc_plan_text(const struct svc_plan *p, FILE *out)
@@ -295,7 +297,7 @@ void svc_plan_text(const struct svc_plan *p, FILE *out)
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct svc_plan_file *f = &p->files[i];
 		if (f->has_sha256)
-			hvo_sha256_hex(f->sha256, hex);
+			hvo_int_sha256_hex(f->sha256, hex);
 		else
 			strcpy(hex, "-");
 		fprintf(out, "file  %-9s %s  sha256 %.16s  (%s)\n",

@@ -52,7 +52,7 @@ static void diff(struct svc_verify_result *res, const char *what,
 static void sha_text(const uint8_t *sha, char *out)
 {
 	memcpy(out, "sha256 ", 7);
-	hvo_sha256_hex(sha, out + 7);
+	hvo_int_sha256_hex(sha, out + 7);
 }
 
 /* Reads the first-boot log: whether the step ran, and its last line. */
@@ -107,18 +107,20 @@ static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 		if (have_want)
 			memcpy(want, f->sha256, 32);
 		else if (host != NULL && host[i] != NULL)
-			have_want = hvo_sha256_file(host[i], want, &size) == 0;
+			have_want =
+				hvo_int_sha256_file(host[i], want, &size) == 0;
 		bool exists = batch && got_all[i].exists;
 		int e = GUEST_OK;
 		if (batch)
 			memcpy(got, got_all[i].sha256, 32);
 		else
-			e = svci_guest_sha256(fs, f->dest, &exists, got, &size);
+			e = svc_int_guest_sha256(fs, f->dest, &exists, got,
+						 &size);
 		res->nchecked++;
 		if (e != GUEST_OK) {
 			diff(res, what, "readable", "%s",
-			     guest_fs_error(fs)[0] ? guest_fs_error(fs)
-						   : guest_strerror(e));
+			     guest_fs_errmsg(fs)[0] ? guest_fs_errmsg(fs)
+						    : guest_strerror(e));
 			continue;
 		}
 		if (!exists) {
@@ -175,7 +177,7 @@ static void check_reg(struct reg_hive *h, const struct svc_plan_reg *r,
 	struct reg_value *v = NULL;
 	int e = reg_get_value(h, r->key, r->name, &v);
 	if (e != REG_OK && e != REG_ERR_NOT_FOUND) {
-		diff(res, what, "readable", "%s", reg_last_error(h));
+		diff(res, what, "readable", "%s", reg_errmsg(h));
 		return;
 	}
 	switch (r->kind) {
@@ -209,7 +211,7 @@ static void check_reg(struct reg_hive *h, const struct svc_plan_reg *r,
 		char *s = NULL;
 		if (v != NULL && reg_value_string(v, &s) != REG_OK)
 			s = NULL;
-		if (s == NULL || !svci_path_has(s, r->text))
+		if (s == NULL || !svc_int_path_has(s, r->text))
 			diff(res, what, "listed", "%s", s ? s : "absent");
 		free(s);
 		break;
@@ -240,7 +242,7 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 	snprintf(host, sizeof(host), "%s/%s", dir, name);
 	unlink(host);
 	if (guest_fs_copy_out(fs, guest, host) != GUEST_OK) {
-		diff(res, guest, "readable", "%s", guest_fs_error(fs));
+		diff(res, guest, "readable", "%s", guest_fs_errmsg(fs));
 		return;
 	}
 	/* With its logs, read-only: what Windows would load (a dirty hive
@@ -260,7 +262,7 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 	int e = reg_open(host, NULL, &h);
 	if (e != REG_OK) {
 		diff(res, guest, "a readable hive", "%s: %s", reg_strerror(e),
-		     h ? reg_last_error(h) : "");
+		     h ? reg_errmsg(h) : "");
 		reg_close(h);
 		return;
 	}
@@ -292,8 +294,8 @@ int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 		char dir[1100], err[512];
 		snprintf(dir, sizeof(dir), "%s/verify-package", opts->tmpdir);
 		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-		    svci_extract(p, opts->cab_path, dir, &host, err,
-				 sizeof(err)) != 0)
+		    svc_int_extract(p, opts->cab_path, dir, &host, err,
+				    sizeof(err)) != 0)
 			diff(res, opts->cab_path, "readable", "%s", err);
 	}
 	check_files(fs, p, host, res);
@@ -325,22 +327,23 @@ void svc_verify_result_free(struct svc_verify_result *res)
 void svc_verify_result_json(const struct svc_verify_result *res,
 			    struct json_writer *w)
 {
-	json_kv_uint(w, "checked", res->nchecked);
-	json_kv_bool(w, "clean", res->ndiffs == 0);
-	json_key(w, "differences");
-	json_begin_array(w);
+	hvo_int_json_kv_uint(w, "checked", res->nchecked);
+	hvo_int_json_kv_bool(w, "clean", res->ndiffs == 0);
+	hvo_int_json_key(w, "differences");
+	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < res->ndiffs; i++) {
-		json_begin_object(w);
-		json_kv_string(w, "what", res->diffs[i].what);
-		json_kv_string(w, "expected", res->diffs[i].expected);
-		json_kv_string(w, "found", res->diffs[i].found);
-		json_end_object(w);
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "what", res->diffs[i].what);
+		hvo_int_json_kv_string(w, "expected", res->diffs[i].expected);
+		hvo_int_json_kv_string(w, "found", res->diffs[i].found);
+		hvo_int_json_end_object(w);
 	}
-	json_end_array(w);
-	json_key(w, "firstboot");
-	json_begin_object(w);
-	json_kv_bool(w, "ran", res->firstboot_done);
-	json_kv_string(w, "status",
-		       res->firstboot_done ? res->firstboot_status : NULL);
-	json_end_object(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "firstboot");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_bool(w, "ran", res->firstboot_done);
+	hvo_int_json_kv_string(w, "status",
+			       res->firstboot_done ? res->firstboot_status
+						   : NULL);
+	hvo_int_json_end_object(w);
 }

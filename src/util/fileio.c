@@ -14,7 +14,7 @@
 
 #include "util/fileio.h"
 
-int hvo_write_all(int fd, const void *buf, size_t len)
+int hvo_int_write_all(int fd, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	while (len > 0) {
@@ -30,7 +30,7 @@ int hvo_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int hvo_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+int hvo_int_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const unsigned char *p = buf;
 	while (len > 0) {
@@ -47,7 +47,7 @@ int hvo_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-ssize_t hvo_pread_full(int fd, void *buf, size_t len, uint64_t off)
+ssize_t hvo_int_pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	unsigned char *p = buf;
 	size_t done = 0;
@@ -66,8 +66,8 @@ ssize_t hvo_pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return (ssize_t)done;
 }
 
-int hvo_read_file(const char *path, size_t max, uint8_t **buf_ret,
-		  size_t *len_ret)
+int hvo_int_read_file(const char *path, size_t max, uint8_t **buf_ret,
+		      size_t *len_ret)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -92,7 +92,7 @@ int hvo_read_file(const char *path, size_t max, uint8_t **buf_ret,
 		close(fd);
 		return ENOMEM;
 	}
-	ssize_t n = hvo_pread_full(fd, buf, len, 0);
+	ssize_t n = hvo_int_pread_full(fd, buf, len, 0);
 	int e = n < 0 ? errno : 0;
 	close(fd);
 	if (n < 0) {
@@ -105,7 +105,7 @@ int hvo_read_file(const char *path, size_t max, uint8_t **buf_ret,
 	return 0;
 }
 
-int hvo_fsync_parent_dir(const char *path)
+int hvo_int_fsync_parent_dir(const char *path)
 {
 	char *copy = strdup(path);
 	if (copy == NULL)
@@ -122,7 +122,8 @@ int hvo_fsync_parent_dir(const char *path)
 	return e;
 }
 
-int hvo_atomic_open(const char *path, mode_t mode, struct hvo_atomic_file *af)
+int hvo_int_atomic_open(const char *path, mode_t mode,
+			struct hvo_atomic_file *af)
 {
 	af->fd = -1;
 	af->final_path = NULL;
@@ -183,7 +184,7 @@ static void atomic_free(struct hvo_atomic_file *af)
 	af->fd = -1;
 }
 
-void hvo_atomic_abort(struct hvo_atomic_file *af)
+void hvo_int_atomic_abort(struct hvo_atomic_file *af)
 {
 	if (af->fd >= 0)
 		close(af->fd);
@@ -192,7 +193,7 @@ void hvo_atomic_abort(struct hvo_atomic_file *af)
 	atomic_free(af);
 }
 
-int hvo_atomic_commit(struct hvo_atomic_file *af)
+int hvo_int_atomic_commit(struct hvo_atomic_file *af)
 {
 	/* New data first, then the switch-over: fsync before rename so a
 	 * crash cannot expose a renamed file whose blocks never reached disk. */
@@ -209,7 +210,7 @@ int hvo_atomic_commit(struct hvo_atomic_file *af)
 		atomic_free(af);
 		return e;
 	}
-	e = hvo_fsync_parent_dir(af->final_path);
+	e = hvo_int_fsync_parent_dir(af->final_path);
 	atomic_free(af);
 	return e;
 }

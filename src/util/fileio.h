@@ -25,7 +25,8 @@ struct hvo_atomic_file {
  * rename is atomic) with permissions @mode.  The temporary name starts with
  * '.' and ends in a random suffix.  Returns 0 or an errno value.
  */
-int hvo_atomic_open(const char *path, mode_t mode, struct hvo_atomic_file *af);
+int hvo_int_atomic_open(const char *path, mode_t mode,
+			struct hvo_atomic_file *af);
 
 /*
  * Flushes the temporary file to disk, renames it over the final path and
@@ -33,33 +34,33 @@ int hvo_atomic_open(const char *path, mode_t mode, struct hvo_atomic_file *af);
  * errno value (on failure the temporary file is removed and the final path
  * is untouched).
  */
-int hvo_atomic_commit(struct hvo_atomic_file *af);
+int hvo_int_atomic_commit(struct hvo_atomic_file *af);
 
 /* Closes and removes the temporary file.  Accepts a closed handle. */
-void hvo_atomic_abort(struct hvo_atomic_file *af);
+void hvo_int_atomic_abort(struct hvo_atomic_file *af);
 
 /* Writes all @len bytes (retrying short writes).  Returns 0 or errno. */
-int hvo_write_all(int fd, const void *buf, size_t len);
+int hvo_int_write_all(int fd, const void *buf, size_t len);
 
 /* pwrite() of all @len bytes at @off.  Returns 0 or errno. */
-int hvo_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+int hvo_int_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 
 /*
  * pread() of up to @len bytes at @off, retrying short reads; returns the
  * number of bytes read (less than @len only at end of file), or -1 with
  * errno set.
  */
-ssize_t hvo_pread_full(int fd, void *buf, size_t len, uint64_t off);
+ssize_t hvo_int_pread_full(int fd, void *buf, size_t len, uint64_t off);
 
 /*
  * Reads a whole host file of at most @max bytes into a new buffer (caller
  * frees; one NUL byte is appended, not counted).  Returns 0, an errno value,
  * or EFBIG if the file is larger than @max.
  */
-int hvo_read_file(const char *path, size_t max, uint8_t **buf_ret,
-		  size_t *len_ret);
+int hvo_int_read_file(const char *path, size_t max, uint8_t **buf_ret,
+		      size_t *len_ret);
 
 /* fsync() the directory that contains @path.  Returns 0 or errno. */
-int hvo_fsync_parent_dir(const char *path);
+int hvo_int_fsync_parent_dir(const char *path);
 
 #endif /* HVO_UTIL_FILEIO_H */

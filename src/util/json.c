@@ -39,7 +39,7 @@ static void newline_indent(struct json_writer *w)
 		put(w, "  ", 2);
 }
 
-void json_init(struct json_writer *w, FILE *out, bool pretty)
+void hvo_int_json_init(struct json_writer *w, FILE *out, bool pretty)
 {
 	memset(w, 0, sizeof(*w));
 	w->out = out;
@@ -112,22 +112,22 @@ static void end(struct json_writer *w, char kind, const char *close)
 	after_value(w);
 }
 
-void json_begin_object(struct json_writer *w)
+void hvo_int_json_begin_object(struct json_writer *w)
 {
 	begin(w, 'o', "{");
 }
 
-void json_end_object(struct json_writer *w)
+void hvo_int_json_end_object(struct json_writer *w)
 {
 	end(w, 'o', "}");
 }
 
-void json_begin_array(struct json_writer *w)
+void hvo_int_json_begin_array(struct json_writer *w)
 {
 	begin(w, 'a', "[");
 }
 
-void json_end_array(struct json_writer *w)
+void hvo_int_json_end_array(struct json_writer *w)
 {
 	end(w, 'a', "]");
 }
@@ -143,7 +143,8 @@ static void put_quoted(struct json_writer *w, const char *s, size_t len)
 	while (p < end && !w->error) {
 		unsigned char c = *p;
 		if (c >= 0x80) {
-			size_t n = hvo_utf8_valid_prefix(p, (size_t)(end - p));
+			size_t n =
+				hvo_int_utf8_valid_prefix(p, (size_t)(end - p));
 			if (n == 0) {
 				/* One invalid byte becomes U+FFFD. */
 				put(w, "\xef\xbf\xbd", 3);
@@ -192,7 +193,7 @@ static void put_quoted(struct json_writer *w, const char *s, size_t len)
 	put(w, "\"", 1);
 }
 
-void json_key(struct json_writer *w, const char *key)
+void hvo_int_json_key(struct json_writer *w, const char *key)
 {
 	if (w->error)
 		return;
@@ -210,7 +211,7 @@ void json_key(struct json_writer *w, const char *key)
 	w->key_pending = true;
 }
 
-void json_string_len(struct json_writer *w, const char *s, size_t len)
+void hvo_int_json_string_len(struct json_writer *w, const char *s, size_t len)
 {
 	if (!before_value(w))
 		return;
@@ -218,16 +219,16 @@ void json_string_len(struct json_writer *w, const char *s, size_t len)
 	after_value(w);
 }
 
-void json_string(struct json_writer *w, const char *s)
+void hvo_int_json_string(struct json_writer *w, const char *s)
 {
 	if (s == NULL) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
-	json_string_len(w, s, strlen(s));
+	hvo_int_json_string_len(w, s, strlen(s));
 }
 
-void json_int(struct json_writer *w, int64_t v)
+void hvo_int_json_int(struct json_writer *w, int64_t v)
 {
 	char buf[32];
 	if (!before_value(w))
@@ -237,7 +238,7 @@ void json_int(struct json_writer *w, int64_t v)
 	after_value(w);
 }
 
-void json_uint(struct json_writer *w, uint64_t v)
+void hvo_int_json_uint(struct json_writer *w, uint64_t v)
 {
 	char buf[32];
 	if (!before_value(w))
@@ -247,11 +248,11 @@ void json_uint(struct json_writer *w, uint64_t v)
 	after_value(w);
 }
 
-void json_double(struct json_writer *w, double v, int decimals)
+void hvo_int_json_double(struct json_writer *w, double v, int decimals)
 {
 	char buf[64];
 	if (!isfinite(v)) {
-		json_null(w);
+		hvo_int_json_null(w);
 		return;
 	}
 	if (decimals < 0 || decimals > 17)
@@ -267,7 +268,7 @@ void json_double(struct json_writer *w, double v, int decimals)
 	after_value(w);
 }
 
-void json_bool(struct json_writer *w, bool v)
+void hvo_int_json_bool(struct json_writer *w, bool v)
 {
 	if (!before_value(w))
 		return;
@@ -275,7 +276,7 @@ void json_bool(struct json_writer *w, bool v)
 	after_value(w);
 }
 
-void json_null(struct json_writer *w)
+void hvo_int_json_null(struct json_writer *w)
 {
 	if (!before_value(w))
 		return;
@@ -283,31 +284,32 @@ void json_null(struct json_writer *w)
 	after_value(w);
 }
 
-void json_kv_string(struct json_writer *w, const char *key, const char *s)
+void hvo_int_json_kv_string(struct json_writer *w, const char *key,
+			    const char *s)
 {
-	json_key(w, key);
-	json_string(w, s);
+	hvo_int_json_key(w, key);
+	hvo_int_json_string(w, s);
 }
 
-void json_kv_int(struct json_writer *w, const char *key, int64_t v)
+void hvo_int_json_kv_int(struct json_writer *w, const char *key, int64_t v)
 {
-	json_key(w, key);
-	json_int(w, v);
+	hvo_int_json_key(w, key);
+	hvo_int_json_int(w, v);
 }
 
-void json_kv_uint(struct json_writer *w, const char *key, uint64_t v)
+void hvo_int_json_kv_uint(struct json_writer *w, const char *key, uint64_t v)
 {
-	json_key(w, key);
-	json_uint(w, v);
+	hvo_int_json_key(w, key);
+	hvo_int_json_uint(w, v);
 }
 
-void json_kv_bool(struct json_writer *w, const char *key, bool v)
+void hvo_int_json_kv_bool(struct json_writer *w, const char *key, bool v)
 {
-	json_key(w, key);
-	json_bool(w, v);
+	hvo_int_json_key(w, key);
+	hvo_int_json_bool(w, v);
 }
 
-int json_finish(struct json_writer *w)
+int hvo_int_json_finish(struct json_writer *w)
 {
 	if (!w->error && (!w->done || w->depth != 0))
 		set_error(w, EINVAL);

@@ -9,7 +9,7 @@
  * The writer tracks nesting and commas itself, escapes strings, and
  * replaces invalid UTF-8 with U+FFFD so that a hostile file name can never
  * produce invalid JSON.  Errors are sticky: after the first misuse or write
- * error every call is a no-op and json_finish() reports it.
+ * error every call is a no-op and hvo_int_json_finish() reports it.
  */
 #ifndef HVO_UTIL_JSON_H
 #define HVO_UTIL_JSON_H
@@ -35,36 +35,38 @@ struct json_writer {
 };
 
 /* Starts a document on @out; @pretty indents with two spaces. */
-void json_init(struct json_writer *w, FILE *out, bool pretty);
+void hvo_int_json_init(struct json_writer *w, FILE *out, bool pretty);
 
-void json_begin_object(struct json_writer *w);
-void json_end_object(struct json_writer *w);
-void json_begin_array(struct json_writer *w);
-void json_end_array(struct json_writer *w);
+void hvo_int_json_begin_object(struct json_writer *w);
+void hvo_int_json_end_object(struct json_writer *w);
+void hvo_int_json_begin_array(struct json_writer *w);
+void hvo_int_json_end_array(struct json_writer *w);
 
 /* Writes an object key; the next call must write its value. */
-void json_key(struct json_writer *w, const char *key);
+void hvo_int_json_key(struct json_writer *w, const char *key);
 
-void json_string(struct json_writer *w, const char *s); /* NULL -> null */
-void json_string_len(struct json_writer *w, const char *s, size_t len);
-void json_int(struct json_writer *w, int64_t v);
-void json_uint(struct json_writer *w, uint64_t v);
+void hvo_int_json_string(struct json_writer *w,
+			 const char *s); /* NULL -> null */
+void hvo_int_json_string_len(struct json_writer *w, const char *s, size_t len);
+void hvo_int_json_int(struct json_writer *w, int64_t v);
+void hvo_int_json_uint(struct json_writer *w, uint64_t v);
 /* A finite number with @decimals digits after the point (NaN/inf: null). */
-void json_double(struct json_writer *w, double v, int decimals);
-void json_bool(struct json_writer *w, bool v);
-void json_null(struct json_writer *w);
+void hvo_int_json_double(struct json_writer *w, double v, int decimals);
+void hvo_int_json_bool(struct json_writer *w, bool v);
+void hvo_int_json_null(struct json_writer *w);
 
 /* Key and value in one call, for the common object member. */
-void json_kv_string(struct json_writer *w, const char *key, const char *s);
-void json_kv_int(struct json_writer *w, const char *key, int64_t v);
-void json_kv_uint(struct json_writer *w, const char *key, uint64_t v);
-void json_kv_bool(struct json_writer *w, const char *key, bool v);
+void hvo_int_json_kv_string(struct json_writer *w, const char *key,
+			    const char *s);
+void hvo_int_json_kv_int(struct json_writer *w, const char *key, int64_t v);
+void hvo_int_json_kv_uint(struct json_writer *w, const char *key, uint64_t v);
+void hvo_int_json_kv_bool(struct json_writer *w, const char *key, bool v);
 
 /*
  * Ends the document (writes the final newline) and returns 0, or the first
  * error: EINVAL for unbalanced or misplaced calls, or the errno of a
  * failed write.
  */
-int json_finish(struct json_writer *w);
+int hvo_int_json_finish(struct json_writer *w);
 
 #endif /* HVO_UTIL_JSON_H */

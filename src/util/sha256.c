@@ -19,31 +19,32 @@ _Static_assert(sizeof(struct sha256_ctx) <= sizeof(struct hvo_sha256),
 	       "struct hvo_sha256 is too small for nettle's context");
 _Static_assert(SHA256_DIGEST_SIZE == HVO_SHA256_LEN, "digest size");
 
-void hvo_sha256_init(struct hvo_sha256 *ctx)
+void hvo_int_sha256_init(struct hvo_sha256 *ctx)
 {
 	sha256_init((struct sha256_ctx *)ctx->state);
 }
 
-void hvo_sha256_update(struct hvo_sha256 *ctx, const void *data, size_t len)
+void hvo_int_sha256_update(struct hvo_sha256 *ctx, const void *data, size_t len)
 {
 	sha256_update((struct sha256_ctx *)ctx->state, len, data);
 }
 
-void hvo_sha256_final(struct hvo_sha256 *ctx, uint8_t out[HVO_SHA256_LEN])
+void hvo_int_sha256_final(struct hvo_sha256 *ctx, uint8_t out[HVO_SHA256_LEN])
 {
 	sha256_digest((struct sha256_ctx *)ctx->state, HVO_SHA256_LEN, out);
 }
 
-void hvo_sha256_buf(const void *data, size_t len, uint8_t out[HVO_SHA256_LEN])
+void hvo_int_sha256_buf(const void *data, size_t len,
+			uint8_t out[HVO_SHA256_LEN])
 {
 	struct hvo_sha256 ctx;
-	hvo_sha256_init(&ctx);
-	hvo_sha256_update(&ctx, data, len);
-	hvo_sha256_final(&ctx, out);
+	hvo_int_sha256_init(&ctx);
+	hvo_int_sha256_update(&ctx, data, len);
+	hvo_int_sha256_final(&ctx, out);
 }
 
-int hvo_sha256_file(const char *path, uint8_t out[HVO_SHA256_LEN],
-		    uint64_t *size_ret)
+int hvo_int_sha256_file(const char *path, uint8_t out[HVO_SHA256_LEN],
+			uint64_t *size_ret)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -57,7 +58,7 @@ int hvo_sha256_file(const char *path, uint8_t out[HVO_SHA256_LEN],
 	struct hvo_sha256 ctx;
 	uint64_t total = 0;
 	int err = 0;
-	hvo_sha256_init(&ctx);
+	hvo_int_sha256_init(&ctx);
 	for (;;) {
 		ssize_t n = read(fd, buf, BUFSZ);
 		if (n < 0) {
@@ -68,21 +69,21 @@ int hvo_sha256_file(const char *path, uint8_t out[HVO_SHA256_LEN],
 		}
 		if (n == 0)
 			break;
-		hvo_sha256_update(&ctx, buf, (size_t)n);
+		hvo_int_sha256_update(&ctx, buf, (size_t)n);
 		total += (uint64_t)n;
 	}
 	free(buf);
 	close(fd);
 	if (err)
 		return err;
-	hvo_sha256_final(&ctx, out);
+	hvo_int_sha256_final(&ctx, out);
 	if (size_ret)
 		*size_ret = total;
 	return 0;
 }
 
-void hvo_sha256_hex(const uint8_t digest[HVO_SHA256_LEN],
-		    char hex[HVO_SHA256_HEX_LEN + 1])
+void hvo_int_sha256_hex(const uint8_t digest[HVO_SHA256_LEN],
+			char hex[HVO_SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	for (int i = 0; i < HVO_SHA256_LEN; i++) {
@@ -100,7 +101,7 @@ static int hex_digit(char c)
 				      : -1;
 }
 
-bool hvo_sha256_from_hex(const char *hex, uint8_t out[HVO_SHA256_LEN])
+bool hvo_int_sha256_from_hex(const char *hex, uint8_t out[HVO_SHA256_LEN])
 {
 	for (int i = 0; i < HVO_SHA256_LEN; i++) {
 		int hi = hex_digit(hex[2 * i]);
@@ -112,7 +113,7 @@ bool hvo_sha256_from_hex(const char *hex, uint8_t out[HVO_SHA256_LEN])
 	return hex_digit(hex[HVO_SHA256_HEX_LEN]) < 0;
 }
 
-long hvo_base64_decode(const char *text, uint8_t *out, size_t out_size)
+long hvo_int_base64_decode(const char *text, uint8_t *out, size_t out_size)
 {
 	while (isspace((unsigned char)*text))
 		text++;

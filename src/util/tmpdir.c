@@ -11,7 +11,7 @@
 
 #include "util/tmpdir.h"
 
-int hvo_tmpdir_create(const char *what, char **path_ret)
+int hvo_int_tmpdir_create(const char *what, char **path_ret)
 {
 	*path_ret = NULL;
 	const char *base = getenv("TMPDIR");
@@ -42,7 +42,7 @@ static int remove_one(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
-int hvo_tmpdir_remove(const char *path)
+int hvo_int_tmpdir_remove(const char *path)
 {
 	if (path == NULL)
 		return 0;

@@ -9,11 +9,11 @@
 
 /* Creates "$TMPDIR/hvoffline-<what>-XXXXXX" (or under /tmp) and returns its
  * path in *@path_ret (caller frees).  Returns 0 or an errno value. */
-int hvo_tmpdir_create(const char *what, char **path_ret);
+int hvo_int_tmpdir_create(const char *what, char **path_ret);
 
-/* Removes a directory tree created by hvo_tmpdir_create() (symbolic links
+/* Removes a directory tree created by hvo_int_tmpdir_create() (symbolic links
  * are removed, never followed).  NULL is accepted.  Returns 0 or the first
  * errno value met. */
-int hvo_tmpdir_remove(const char *path);
+int hvo_int_tmpdir_remove(const char *path);
 
 #endif /* HVO_UTIL_TMPDIR_H */

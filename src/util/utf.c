@@ -9,7 +9,7 @@
 #include "util/bytes.h"
 #include "util/utf.h"
 
-size_t hvo_utf8_valid_prefix(const unsigned char *p, size_t len)
+size_t hvo_int_utf8_valid_prefix(const unsigned char *p, size_t len)
 {
 	if (len == 0)
 		return 0;
@@ -45,11 +45,11 @@ size_t hvo_utf8_valid_prefix(const unsigned char *p, size_t len)
 	return n;
 }
 
-int hvo_utf8_valid(const char *s, size_t len)
+int hvo_int_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (len > 0) {
-		size_t n = hvo_utf8_valid_prefix(p, len);
+		size_t n = hvo_int_utf8_valid_prefix(p, len);
 		if (n == 0)
 			return 0;
 		p += n;
@@ -58,7 +58,7 @@ int hvo_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-uint32_t hvo_utf8_decode(const unsigned char **pp)
+uint32_t hvo_int_utf8_decode(const unsigned char **pp)
 {
 	const unsigned char *p = *pp;
 	uint32_t cp;
@@ -81,7 +81,7 @@ uint32_t hvo_utf8_decode(const unsigned char **pp)
 	return cp;
 }
 
-size_t hvo_utf8_encode(uint32_t cp, char *buf)
+size_t hvo_int_utf8_encode(uint32_t cp, char *buf)
 {
 	unsigned char *b = (unsigned char *)buf;
 	if (cp < 0x80) {
@@ -106,8 +106,8 @@ size_t hvo_utf8_encode(uint32_t cp, char *buf)
 	return 4;
 }
 
-int hvo_utf16le_to_utf8(const uint8_t *in, size_t nbytes, int stop_at_nul,
-			char **out_ret, size_t *len_ret)
+int hvo_int_utf16le_to_utf8(const uint8_t *in, size_t nbytes, int stop_at_nul,
+			    char **out_ret, size_t *len_ret)
 {
 	size_t units = nbytes / 2;
 	/* Each UTF-16 unit yields at most 3 UTF-8 bytes (a pair yields 4). */
@@ -133,7 +133,7 @@ int hvo_utf16le_to_utf8(const uint8_t *in, size_t nbytes, int stop_at_nul,
 		} else if (u >= 0xd800 && u <= 0xdfff) {
 			u = 0xfffd;
 		}
-		o += hvo_utf8_encode(u, out + o);
+		o += hvo_int_utf8_encode(u, out + o);
 	}
 	out[o] = '\0';
 	*out_ret = out;
@@ -142,10 +142,10 @@ int hvo_utf16le_to_utf8(const uint8_t *in, size_t nbytes, int stop_at_nul,
 	return 0;
 }
 
-int hvo_utf8_to_utf16le(const char *in, size_t len, uint8_t **out_ret,
-			size_t *nbytes_ret)
+int hvo_int_utf8_to_utf16le(const char *in, size_t len, uint8_t **out_ret,
+			    size_t *nbytes_ret)
 {
-	if (!hvo_utf8_valid(in, len))
+	if (!hvo_int_utf8_valid(in, len))
 		return EILSEQ;
 	/* At most one UTF-16 unit per input byte, plus the terminator. */
 	if (len > SIZE_MAX / 2 - 1)
@@ -157,7 +157,7 @@ int hvo_utf8_to_utf16le(const char *in, size_t len, uint8_t **out_ret,
 	const unsigned char *end = p + len;
 	size_t o = 0;
 	while (p < end) {
-		uint32_t cp = hvo_utf8_decode(&p);
+		uint32_t cp = hvo_int_utf8_decode(&p);
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			put_le16(out + o, (uint16_t)(0xd800 + (cp >> 10)));

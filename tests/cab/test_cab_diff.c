@@ -131,7 +131,7 @@ static int r_begin(void *c, size_t i, const struct cab_entry *e)
 	struct reader *r = c;
 	(void)i;
 	(void)e;
-	hvo_sha256_init(&r->sha);
+	hvo_int_sha256_init(&r->sha);
 	md5_init(&r->md5);
 	r->size = 0;
 	return 0;
@@ -140,7 +140,7 @@ static int r_begin(void *c, size_t i, const struct cab_entry *e)
 static int r_write(void *c, const void *buf, size_t len)
 {
 	struct reader *r = c;
-	hvo_sha256_update(&r->sha, buf, len);
+	hvo_int_sha256_update(&r->sha, buf, len);
 	md5_update(&r->md5, len, buf);
 	r->size += len;
 	return 0;
@@ -150,8 +150,8 @@ static int r_end(void *c, size_t i, int err)
 {
 	struct reader *r = c;
 	uint8_t d[HVO_SHA256_LEN], m[MD5_DIGEST_SIZE];
-	hvo_sha256_final(&r->sha, d);
-	hvo_sha256_hex(d, r->sha_hex[i]);
+	hvo_int_sha256_final(&r->sha, d);
+	hvo_int_sha256_hex(d, r->sha_hex[i]);
 	md5_digest(&r->md5, sizeof(m), m);
 	for (int k = 0; k < MD5_DIGEST_SIZE; k++)
 		sprintf(r->md5_hex[i] + 2 * k, "%02x", m[k]);

@@ -121,8 +121,8 @@ static size_t check_manifest(struct cab *cab, const char *key,
 		assert_non_null(strstr((const char *)alg, "sha256"));
 		xmlChar *b64 = xmlNodeGetContent(value);
 		uint8_t want[HVO_SHA256_LEN];
-		assert_int_equal(hvo_base64_decode((const char *)b64, want,
-						   sizeof(want)),
+		assert_int_equal(hvo_int_base64_decode((const char *)b64, want,
+						       sizeof(want)),
 				 HVO_SHA256_LEN);
 
 		char *member;
@@ -135,7 +135,7 @@ static size_t check_manifest(struct cab *cab, const char *key,
 		if (cab_read_entry_alloc(cab, i, 64 << 20, &data, &dlen) != 0)
 			fail_msg("%s: %s", member, cab_errmsg(cab));
 		uint8_t got[HVO_SHA256_LEN];
-		hvo_sha256_buf(data, dlen, got);
+		hvo_int_sha256_buf(data, dlen, got);
 		if (memcmp(got, want, sizeof(got)) != 0)
 			fail_msg("%s: SHA-256 differs from the manifest's "
 				 "DigestValue",
@@ -196,13 +196,13 @@ static int p_begin(void *c, size_t i, const struct cab_entry *e)
 {
 	(void)i;
 	(void)e;
-	hvo_sha256_init(&((struct pass *)c)->sha);
+	hvo_int_sha256_init(&((struct pass *)c)->sha);
 	return 0;
 }
 
 static int p_write(void *c, const void *buf, size_t len)
 {
-	hvo_sha256_update(&((struct pass *)c)->sha, buf, len);
+	hvo_int_sha256_update(&((struct pass *)c)->sha, buf, len);
 	return 0;
 }
 
@@ -211,8 +211,8 @@ static int p_end(void *c, size_t i, int err)
 	struct pass *p = c;
 	assert_int_equal(err, 0);
 	uint8_t d[HVO_SHA256_LEN];
-	hvo_sha256_final(&p->sha, d);
-	hvo_sha256_hex(d, p->hex[i]);
+	hvo_int_sha256_final(&p->sha, d);
+	hvo_int_sha256_hex(d, p->hex[i]);
 	p->n++;
 	return 0;
 }

@@ -99,7 +99,7 @@ static void check_put_and_hash(struct guest_fs *fs)
 	assert_int_equal(guest_fs_sha256_many(fs, ask, NF, dg), GUEST_OK);
 	for (size_t i = 0; i + 1 < NF; i++) {
 		uint8_t want[32];
-		hvo_sha256_buf(data[i], strlen(data[i]), want);
+		hvo_int_sha256_buf(data[i], strlen(data[i]), want);
 		if (!dg[i].exists || memcmp(want, dg[i].sha256, 32) != 0 ||
 		    dg[i].size != strlen(data[i]))
 			fail_msg("%s: exists %d, size %llu, digest %s", ask[i],
@@ -143,7 +143,7 @@ static void check_put_sizes(struct guest_fs *fs)
 	assert_int_equal(guest_fs_sha256_many(fs, names, N, dg), GUEST_OK);
 	for (size_t i = 0; i < N; i++) {
 		uint8_t want[32];
-		hvo_sha256_buf(buf, sizes[i], want);
+		hvo_int_sha256_buf(buf, sizes[i], want);
 		if (!dg[i].exists || dg[i].size != sizes[i] ||
 		    memcmp(dg[i].sha256, want, 32) != 0)
 			fail_msg("%s: exists %d, size %llu (want %zu), digest "
@@ -169,11 +169,11 @@ static void check_put_sizes(struct guest_fs *fs)
 	struct guest_put missing = { .path = "Windows/hvo-s/gone.bin",
 				     .host_path = at("no-such-file") };
 	assert_int_equal(guest_fs_put_many(fs, &missing, 1), GUEST_E_IO);
-	assert_non_null(strstr(guest_fs_error(fs), "no-such-file"));
+	assert_non_null(strstr(guest_fs_errmsg(fs), "no-such-file"));
 	assert_int_equal(
 		guest_fs_copy_out(fs, names[2], at("no-such-dir/more.bin")),
 		GUEST_E_IO);
-	assert_non_null(strstr(guest_fs_error(fs), "no-such-dir"));
+	assert_non_null(strstr(guest_fs_errmsg(fs), "no-such-dir"));
 }
 
 static int read_vhdx(void *ctx, uint64_t off, size_t len, uint8_t *buf)
@@ -307,7 +307,7 @@ static void test_session(void **state)
 	assert_int_equal(guest_session_set_head(s, 0, &rw_head), GUEST_OK);
 	assert_null(guest_session_disk(s, 0)); /* not launched yet */
 	if (guest_session_launch(s) != GUEST_OK)
-		fail_msg("launch: %s", guest_session_error(s));
+		fail_msg("launch: %s", guest_session_errmsg(s));
 	assert_int_equal(guest_session_set_size(s, 2, 16u << 20),
 			 GUEST_E_STATE);
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_E_STATE);
@@ -349,7 +349,7 @@ static void test_session(void **state)
 	assert_int_equal(magic[0], 'F' ^ 0x5a);
 	struct guest_fs *fs;
 	if (guest_disk_mount(d, 1, false, &fs) != GUEST_OK)
-		fail_msg("mount: %s", guest_disk_error(d));
+		fail_msg("mount: %s", guest_disk_errmsg(d));
 	assert_false(guest_fs_readonly(fs));
 	/* Mounted for writing, the volume may change: read from the disk. */
 	assert_int_equal(
@@ -455,7 +455,7 @@ static void test_session(void **state)
 	int r = guest_disk_mount(h, 2, false, &hfs);
 	if (r != GUEST_E_ROFS && r != GUEST_E_MOUNT)
 		fail_msg("hibernated rw mount: %d (%s)", r,
-			 guest_disk_error(h));
+			 guest_disk_errmsg(h));
 	assert_int_equal(guest_disk_mount(h, 2, true, &hfs), GUEST_OK);
 	assert_true(guest_fs_readonly(hfs));
 	assert_int_equal(guest_fs_write_atomic(hfs, "x", "x", 1), GUEST_E_ROFS);

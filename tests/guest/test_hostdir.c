@@ -113,7 +113,7 @@ static void test_path_rules(void **state)
 		int r = guest_fs_stat(c->fs, bad[i], &st);
 		if (r != GUEST_E_PATH)
 			fail_msg("'%s': got %d", bad[i], r);
-		assert_true(guest_fs_error(c->fs)[0] != '\0');
+		assert_true(guest_fs_errmsg(c->fs)[0] != '\0');
 	}
 	assert_int_equal(guest_fs_write_atomic(c->fs, "../x", "x", 1),
 			 GUEST_E_PATH);
@@ -184,7 +184,7 @@ static void test_stat_read_pread(void **state)
 	assert_int_equal(st.size, 10);
 	assert_int_equal(guest_fs_stat(c->fs, "hiberfil.sys", &st),
 			 GUEST_E_NOENT);
-	assert_non_null(strstr(guest_fs_error(c->fs), "hiberfil.sys"));
+	assert_non_null(strstr(guest_fs_errmsg(c->fs), "hiberfil.sys"));
 
 	uint8_t *buf;
 	size_t len;
@@ -422,7 +422,7 @@ static void test_disk(void **state)
 	struct guest_fs *fs, *again;
 	assert_int_equal(guest_disk_mount(d, 0, true, &fs), GUEST_E_MOUNT);
 	assert_int_equal(guest_disk_mount(d, 1, false, &fs), GUEST_E_ROFS);
-	assert_non_null(strstr(guest_disk_error(d), "read-only"));
+	assert_non_null(strstr(guest_disk_errmsg(d), "read-only"));
 	assert_int_equal(guest_disk_mount(d, 1, true, &fs), GUEST_OK);
 	assert_int_equal(guest_disk_mount(d, 1, true, &again), GUEST_OK);
 	assert_ptr_equal(fs, again);

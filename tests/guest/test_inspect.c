@@ -140,11 +140,11 @@ static void check_json_parses(const struct svc_facts *f)
 	FILE *out = fopen(path, "w");
 	assert_non_null(out);
 	struct json_writer w;
-	json_init(&w, out, true);
-	json_begin_object(&w);
+	hvo_int_json_init(&w, out, true);
+	hvo_int_json_begin_object(&w);
 	svc_facts_json(f, &w);
-	json_end_object(&w);
-	assert_int_equal(json_finish(&w), 0);
+	hvo_int_json_end_object(&w);
+	assert_int_equal(hvo_int_json_finish(&w), 0);
 	fclose(out);
 	if (hvo_test_have_program("jq")) {
 		char *cmd;

@@ -141,18 +141,18 @@ uint8_t *hvo_test_read_file(const char *path, size_t *len_ret)
 void hvo_test_sha256_file(const char *path, char hex[65])
 {
 	uint8_t d[HVO_SHA256_LEN];
-	if (hvo_sha256_file(path, d, NULL) != 0) {
+	if (hvo_int_sha256_file(path, d, NULL) != 0) {
 		fprintf(stderr, "cannot hash %s\n", path);
 		abort();
 	}
-	hvo_sha256_hex(d, hex);
+	hvo_int_sha256_hex(d, hex);
 }
 
 void hvo_test_sha256_buf(const void *data, size_t len, char hex[65])
 {
 	uint8_t d[HVO_SHA256_LEN];
-	hvo_sha256_buf(data, len, d);
-	hvo_sha256_hex(d, hex);
+	hvo_int_sha256_buf(data, len, d);
+	hvo_int_sha256_hex(d, hex);
 }
 
 int hvo_test_run(const char *cmd, char **out_ret)

@@ -215,7 +215,7 @@ static void check_digests(const struct ic *ic)
 			char *path;
 			assert_true(asprintf(&path, "%s/%s", ic->dir, rel) > 0);
 			uint8_t d[32];
-			assert_int_equal(hvo_sha256_file(path, d, NULL), 0);
+			assert_int_equal(hvo_int_sha256_file(path, d, NULL), 0);
 			free(path);
 			assert_memory_equal(d, f->sha256, 32);
 			char *want = pkgtest_sh(
@@ -224,8 +224,8 @@ static void check_digests(const struct ic *ic)
 				"'DigestValue'])\" '%s/%s'",
 				f->name, ic->dir, m->file);
 			uint8_t w[32];
-			assert_int_equal(hvo_base64_decode(want, w, sizeof(w)),
-					 32);
+			assert_int_equal(
+				hvo_int_base64_decode(want, w, sizeof(w)), 32);
 			assert_memory_equal(w, d, 32);
 			free(want);
 			nfiles++;

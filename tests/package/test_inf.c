@@ -204,8 +204,8 @@ static void test_encodings(void **state)
 		"[Strings]\r\nName = \"Caf\xc3\xa9 \xe2\x82\xac\"\r\n";
 	uint8_t *u16;
 	size_t n16;
-	assert_int_equal(hvo_utf8_to_utf16le(utf8, strlen(utf8), &u16, &n16),
-			 0);
+	assert_int_equal(
+		hvo_int_utf8_to_utf16le(utf8, strlen(utf8), &u16, &n16), 0);
 	uint8_t *b16 = malloc(n16 + 2);
 	b16[0] = 0xFF;
 	b16[1] = 0xFE;
@@ -707,7 +707,8 @@ static void test_hostile(void **state)
 		"[Version]\r\n\r\nSignature=\"$Windows NT$\r\n";
 	uint8_t *u16;
 	size_t n16;
-	assert_int_equal(hvo_utf8_to_utf16le(u8, strlen(u8), &u16, &n16), 0);
+	assert_int_equal(hvo_int_utf8_to_utf16le(u8, strlen(u8), &u16, &n16),
+			 0);
 	uint8_t *b = malloc(n16 + 2);
 	b[0] = 0xFF;
 	b[1] = 0xFE;

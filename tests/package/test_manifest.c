@@ -182,7 +182,7 @@ static void test_component(void **state)
 	assert_string_equal(f->security_descriptor, "WRP_FILE_DEFAULT_SDDL");
 	assert_true(f->has_sha256);
 	uint8_t d[32];
-	hvo_sha256_buf("payload", 7, d);
+	hvo_int_sha256_buf("payload", 7, d);
 	assert_memory_equal(f->sha256, d, 32);
 
 	assert_int_equal(m->nservices, 1);
@@ -256,7 +256,8 @@ static void test_utf16(void **state)
 		"processorArchitecture=\"x86\"/></assembly>";
 	uint8_t *u16;
 	size_t n;
-	assert_int_equal(hvo_utf8_to_utf16le(xml, strlen(xml), &u16, &n), 0);
+	assert_int_equal(hvo_int_utf8_to_utf16le(xml, strlen(xml), &u16, &n),
+			 0);
 	uint8_t *buf = malloc(n + 2);
 	buf[0] = 0xFF; /* BOM */
 	buf[1] = 0xFE;
@@ -357,7 +358,7 @@ static void test_billion_laughs(void **state)
 	/* The same in UTF-16 (with a BOM) is caught after transcoding. */
 	uint8_t *u16;
 	size_t n16;
-	assert_int_equal(hvo_utf8_to_utf16le(xml, n, &u16, &n16), 0);
+	assert_int_equal(hvo_int_utf8_to_utf16le(xml, n, &u16, &n16), 0);
 	uint8_t *buf = malloc(n16 + 2);
 	buf[0] = 0xFF;
 	buf[1] = 0xFE;

@@ -168,7 +168,7 @@ static char *b64_sha256(const void *data, size_t len)
 	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
 				  "qrstuvwxyz0123456789+/";
 	uint8_t d[33] = { 0 };
-	hvo_sha256_buf(data, len, d);
+	hvo_int_sha256_buf(data, len, d);
 	char *out = malloc(45);
 	size_t n = 0;
 	for (size_t i = 0; i < 32; i += 3) {
@@ -249,7 +249,7 @@ static struct made make(bool no_mum, const char *manifest_name, const char *inf,
 		mname = strdup(manifest_name);
 	else
 		assert_true(asprintf(&mname, "%s.manifest", m.key) > 0);
-	struct pkgi_files {
+	struct pkg_int_files {
 		const char *name;
 		const char *data;
 	} files[] = {
@@ -341,7 +341,7 @@ static void test_made_digest(void **state)
 	const struct pkg_file *f = &p->manifests[0].files[1];
 	assert_int_equal(f->digest, PKG_DIGEST_MISMATCH);
 	uint8_t d[32];
-	hvo_sha256_buf("SYS", 3, d);
+	hvo_int_sha256_buf("SYS", 3, d);
 	assert_memory_equal(f->actual_sha256, d, 32);
 	pkg_package_free(p);
 	unmake(&m);

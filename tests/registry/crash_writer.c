@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 		struct reg_open_opts o = { .flags = REG_OPEN_WRITE };
 		if (reg_open(argv[1], &o, &h) != 0) {
 			fprintf(stderr, "crash_writer: %s: %s\n", argv[1],
-				reg_last_error(h));
+				reg_errmsg(h));
 			return 1;
 		}
 		uint32_t n = 1;
@@ -52,8 +52,7 @@ int main(int argc, char **argv)
 		    reg_set_value(h, "Crash", "Blob", REG_TYPE_BINARY, blob,
 				  sizeof(blob)) != 0 ||
 		    reg_create_key(h, key) != 0 || reg_commit(h) != 0) {
-			fprintf(stderr, "crash_writer: %s\n",
-				reg_last_error(h));
+			fprintf(stderr, "crash_writer: %s\n", reg_errmsg(h));
 			reg_close(h);
 			return 1;
 		}

@@ -97,8 +97,9 @@ size_t rt_new_log_entry(unsigned i)
 void rt_rehash_entry(uint8_t *e)
 {
 	uint32_t size = get_le32(e + 4);
-	put_le64(e + 24, marvin32(e + 40, size - 40, MARVIN32_REGISTRY_SEED));
-	put_le64(e + 32, marvin32(e, 32, MARVIN32_REGISTRY_SEED));
+	put_le64(e + 24,
+		 reg_int_marvin32(e + 40, size - 40, MARVIN32_REGISTRY_SEED));
+	put_le64(e + 32, reg_int_marvin32(e, 32, MARVIN32_REGISTRY_SEED));
 }
 
 uint8_t *rt_build_new_log(uint32_t seq, unsigned nentries, const uint8_t *page,

@@ -54,7 +54,7 @@ static struct reg_hive *open_ro(const char *path)
 	struct reg_hive *h;
 	int rc = reg_open(path, NULL, &h);
 	if (rc)
-		fail_msg("%s: %s", path, reg_last_error(h));
+		fail_msg("%s: %s", path, reg_errmsg(h));
 	return h;
 }
 
@@ -64,7 +64,7 @@ static struct reg_hive *open_rw(const char *path)
 	struct reg_open_opts o = { .flags = REG_OPEN_WRITE };
 	int rc = reg_open(path, &o, &h);
 	if (rc)
-		fail_msg("%s: %s", path, reg_last_error(h));
+		fail_msg("%s: %s", path, reg_errmsg(h));
 	return h;
 }
 
@@ -73,7 +73,7 @@ static char *get_string(struct reg_hive *h, const char *key, const char *name)
 	struct reg_value *v;
 	int rc = reg_get_value(h, key, name, &v);
 	if (rc)
-		fail_msg("%s\\%s: %s", key, name, reg_last_error(h));
+		fail_msg("%s\\%s: %s", key, name, reg_errmsg(h));
 	char *s;
 	assert_int_equal(reg_value_string(v, &s), 0);
 	reg_value_free(v);
@@ -165,8 +165,8 @@ static void test_yarp_names(void **state)
 	assert_string_equal(names[0], "ss1");
 	assert_string_equal(names[1], "SS3");
 	assert_string_equal(names[2], "ß2");
-	assert_true(rg_name_cmp(names[0], names[1]) < 0);
-	assert_true(rg_name_cmp(names[1], names[2]) < 0);
+	assert_true(reg_int_name_cmp(names[0], names[1]) < 0);
+	assert_true(reg_int_name_cmp(names[1], names[2]) < 0);
 	reg_names_free(names, n);
 	reg_close(h);
 }
@@ -220,10 +220,10 @@ struct list_check {
 static char *name_at(struct hive_image *im, uint32_t nk)
 {
 	uint32_t size;
-	const uint8_t *k = himg_cell(im, nk, &size);
+	const uint8_t *k = reg_int_himg_cell(im, nk, &size);
 	assert_non_null(k);
-	return himg_name_utf8(k + NK_NAME, get_le16(k + NK_NAME_LEN),
-			      get_le16(k + NK_FLAGS) & NK_FLAG_COMP);
+	return reg_int_himg_name_utf8(k + NK_NAME, get_le16(k + NK_NAME_LEN),
+				      get_le16(k + NK_FLAGS) & NK_FLAG_COMP);
 }
 
 static void check_leaf(struct list_check *lc, const uint8_t *l, char **prev)
@@ -235,13 +235,13 @@ static void check_leaf(struct list_check *lc, const uint8_t *l, char **prev)
 		char *name = name_at(lc->im, get_le32(l + 4 + i * step));
 		if (lh) {
 			uint32_t stored = get_le32(l + 4 + i * step + 4);
-			if (stored != rg_name_hash(name))
+			if (stored != reg_int_name_hash(name))
 				fail_msg("'%s': Windows' hash 0x%08x, ours "
 					 "0x%08x",
-					 name, stored, rg_name_hash(name));
+					 name, stored, reg_int_name_hash(name));
 			lc->hashed++;
 		}
-		if (*prev != NULL && rg_name_cmp(*prev, name) >= 0)
+		if (*prev != NULL && reg_int_name_cmp(*prev, name) >= 0)
 			fail_msg("'%s' before '%s' in a Windows list", *prev,
 				 name);
 		free(*prev);
@@ -255,18 +255,20 @@ static int check_key_lists(void *ctx, uint32_t nk, unsigned depth)
 	(void)depth;
 	struct list_check *lc = ctx;
 	uint32_t size;
-	const uint8_t *k = himg_cell(lc->im, nk, &size);
+	const uint8_t *k = reg_int_himg_cell(lc->im, nk, &size);
 	if (get_le32(k + NK_NSUBKEYS) == 0)
 		return 0;
-	const uint8_t *l = himg_cell(lc->im, get_le32(k + NK_SUBKEYS), &size);
+	const uint8_t *l =
+		reg_int_himg_cell(lc->im, get_le32(k + NK_SUBKEYS), &size);
 	char *prev = NULL;
 	if (memcmp(l, "ri", 2) == 0) {
 		for (uint16_t i = 0; i < get_le16(l + LIST_COUNT); i++) {
 			uint32_t s2;
-			check_leaf(
-				lc,
-				himg_cell(lc->im, get_le32(l + 4 + 4 * i), &s2),
-				&prev);
+			check_leaf(lc,
+				   reg_int_himg_cell(lc->im,
+						     get_le32(l + 4 + 4 * i),
+						     &s2),
+				   &prev);
 		}
 	} else {
 		check_leaf(lc, l, &prev);
@@ -281,20 +283,21 @@ static void check_windows_lists(const char *path, size_t min_hashed)
 	size_t len;
 	uint8_t *buf = hvo_test_read_file(path, &len);
 	struct regf_base b;
-	regf_base_decode(buf, &b);
+	reg_int_regf_base_decode(buf, &b);
 	struct hive_image im = { .buf = buf,
 				 .len = len,
 				 .hbins_size = b.hbins_size,
 				 .minor = b.minor,
 				 .root = b.root };
 	struct reg_err e = { 0 };
-	assert_int_equal(himg_map(&im, &e), 0);
+	assert_int_equal(reg_int_himg_map(&im, &e), 0);
 	struct list_check lc = { .im = &im };
-	struct himg_visitor vis = { .key = check_key_lists, .ctx = &lc };
-	assert_int_equal(himg_check(&im, &vis, NULL, &e), 0);
+	struct reg_int_himg_visitor vis = { .key = check_key_lists,
+					    .ctx = &lc };
+	assert_int_equal(reg_int_himg_check(&im, &vis, NULL, &e), 0);
 	if (lc.hashed < min_hashed)
 		fail_msg("%s: only %zu hashes checked", path, lc.hashed);
-	himg_free(&im);
+	reg_int_himg_free(&im);
 	free(buf);
 }
 
@@ -570,7 +573,7 @@ static int find_vk(void *ctx, uint32_t nk, uint32_t vk)
 	(void)nk;
 	struct find_value *f = ctx;
 	uint32_t size;
-	const uint8_t *v = himg_cell(f->im, vk, &size);
+	const uint8_t *v = reg_int_himg_cell(f->im, vk, &size);
 	uint16_t nl = get_le16(v + VK_NAME_LEN);
 	if (nl == strlen(f->name) && memcmp(v + VK_NAME, f->name, nl) == 0)
 		f->vk = vk;
@@ -584,7 +587,7 @@ static const uint8_t *data_cell(const char *path, const char *name,
 	size_t len;
 	*buf = hvo_test_read_file(path, &len);
 	struct regf_base b;
-	regf_base_decode(*buf, &b);
+	reg_int_regf_base_decode(*buf, &b);
 	static struct hive_image im;
 	im = (struct hive_image){ .buf = *buf,
 				  .len = len,
@@ -592,18 +595,18 @@ static const uint8_t *data_cell(const char *path, const char *name,
 				  .minor = b.minor,
 				  .root = b.root };
 	struct reg_err e = { 0 };
-	assert_int_equal(himg_map(&im, &e), 0);
+	assert_int_equal(reg_int_himg_map(&im, &e), 0);
 	struct find_value f = { .im = &im, .name = name };
-	struct himg_visitor vis = { .value = find_vk, .ctx = &f };
-	struct himg_stats st;
-	assert_int_equal(himg_check(&im, &vis, &st, &e), 0);
+	struct reg_int_himg_visitor vis = { .value = find_vk, .ctx = &f };
+	struct reg_int_himg_stats st;
+	assert_int_equal(reg_int_himg_check(&im, &vis, &st, &e), 0);
 	assert_int_equal(st.single_cell_big, 0);
 	assert_true(f.vk != 0);
 	uint32_t size;
-	const uint8_t *v = himg_cell(&im, f.vk, &size);
+	const uint8_t *v = reg_int_himg_cell(&im, f.vk, &size);
 	*dsize = get_le32(v + VK_DATA_SIZE);
-	const uint8_t *d = himg_cell(&im, get_le32(v + VK_DATA), csize);
-	himg_free(&im);
+	const uint8_t *d = reg_int_himg_cell(&im, get_le32(v + VK_DATA), csize);
+	reg_int_himg_free(&im);
 	return d;
 }
 

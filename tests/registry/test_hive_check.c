@@ -49,7 +49,7 @@ static int open_buf(const uint8_t *buf, size_t len, unsigned flags,
 	if (state)
 		*state = reg_get_info(h)->state;
 	if (msg)
-		snprintf(msg, msglen, "%s", reg_last_error(h));
+		snprintf(msg, msglen, "%s", reg_errmsg(h));
 	reg_close(h);
 	free(path);
 	return rc;
@@ -60,16 +60,16 @@ static void test_checksum(void **state)
 	(void)state;
 	uint8_t b[512] = { 0 };
 	/* All zero: XOR is 0, which is stored as 1. */
-	assert_int_equal(regf_checksum(b), 1);
+	assert_int_equal(reg_int_regf_checksum(b), 1);
 	/* XOR -1 is stored as -2. */
 	put_le32(b, 0xffffffffu);
-	assert_int_equal(regf_checksum(b), 0xfffffffeu);
+	assert_int_equal(reg_int_regf_checksum(b), 0xfffffffeu);
 	put_le32(b, 0x12345678);
 	put_le32(b + 504, 0x0000ffff);
-	assert_int_equal(regf_checksum(b), 0x1234a987u);
+	assert_int_equal(reg_int_regf_checksum(b), 0x1234a987u);
 	/* The checksum field itself is not covered. */
 	put_le32(b + 508, 0xdeadbeef);
-	assert_int_equal(regf_checksum(b), 0x1234a987u);
+	assert_int_equal(reg_int_regf_checksum(b), 0x1234a987u);
 }
 
 /* The hashes Windows stored in real log entries are the reference. */
@@ -83,11 +83,11 @@ static void test_marvin32_windows_entries(void **state)
 	unsigned n = 0;
 	while (off + 40 <= len && memcmp(log + off, "HvLE", 4) == 0) {
 		uint32_t size = get_le32(log + off + 4);
-		assert_int_equal(marvin32(log + off + 40, size - 40,
-					  MARVIN32_REGISTRY_SEED),
+		assert_int_equal(reg_int_marvin32(log + off + 40, size - 40,
+						  MARVIN32_REGISTRY_SEED),
 				 get_le64(log + off + 24));
 		assert_int_equal(
-			marvin32(log + off, 32, MARVIN32_REGISTRY_SEED),
+			reg_int_marvin32(log + off, 32, MARVIN32_REGISTRY_SEED),
 			get_le64(log + off + 32));
 		off += size;
 		n++;
@@ -98,7 +98,7 @@ static void test_marvin32_windows_entries(void **state)
 	const uint8_t d[4] = { 1, 2, 3, 4 };
 	uint64_t h[5];
 	for (int i = 0; i <= 4; i++)
-		h[i] = marvin32(d, (size_t)i, MARVIN32_REGISTRY_SEED);
+		h[i] = reg_int_marvin32(d, (size_t)i, MARVIN32_REGISTRY_SEED);
 	for (int i = 0; i < 5; i++)
 		for (int j = i + 1; j < 5; j++)
 			assert_true(h[i] != h[j]);

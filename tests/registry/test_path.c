@@ -73,7 +73,7 @@ static void test_control_set(void **state)
 	assert_int_equal(
 		reg_resolve_path(h, "HKLM\\SYSTEM\\CurrentControlSet", &key),
 		REG_ERR_NOT_FOUND);
-	assert_non_null(strstr(reg_last_error(h), "Select\\Current"));
+	assert_non_null(strstr(reg_errmsg(h), "Select\\Current"));
 	/* Windows XP images have ControlSet001 and 003. */
 	assert_int_equal(reg_set_dword(h, "Select", "Current", 3), 0);
 	assert_int_equal(reg_resolve_path(h,

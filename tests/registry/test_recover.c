@@ -91,7 +91,7 @@ static struct reg_hive *open_dir(const char *dir, unsigned flags, int want)
 	int rc = reg_open(path, &o, &h);
 	if (rc != want)
 		fail_msg("%s: open gave %d (%s), want %d", dir, rc,
-			 reg_last_error(h), want);
+			 reg_errmsg(h), want);
 	free(path);
 	return h;
 }
@@ -295,7 +295,7 @@ static void test_bad_log_base_blocks(void **state)
 		if (strstr(in->logs[0].problem, cases[i].problem) == NULL)
 			fail_msg("%s: '%s'", cases[i].what,
 				 in->logs[0].problem);
-		assert_int_equal(reg_exit_class(reg_last_errno(h)),
+		assert_int_equal(reg_exit_class(reg_errno(h)),
 				 HVO_EXIT_REFUSED);
 		reg_close(h);
 		free(d);
@@ -787,9 +787,8 @@ static void test_yarp_refused(void **state)
 				    cases[i].log2);
 		struct reg_hive *h = open_dir(
 			d, REG_OPEN_WRITE | REG_OPEN_RECOVER, cases[i].want);
-		assert_int_equal(reg_exit_class(reg_last_errno(h)),
-				 cases[i].exit);
-		assert_non_null(strstr(reg_last_error(h), "refused"));
+		assert_int_equal(reg_exit_class(reg_errno(h)), cases[i].exit);
+		assert_non_null(strstr(reg_errmsg(h), "refused"));
 		/* Recovery is refused too, and nothing is written. */
 		char *out;
 		assert_true(asprintf(&out, "%s/recovered", d) > 0);
@@ -804,8 +803,8 @@ static void test_yarp_refused(void **state)
 	char *d = case_dir("truncated");
 	free(rt_copy_fixture("hive/yarp/TruncatedDirtyHive", d, "HIVE"));
 	struct reg_hive *h = open_dir(d, 0, REG_ERR_TRUNCATED);
-	assert_int_equal(reg_exit_class(reg_last_errno(h)), HVO_EXIT_CORRUPT);
-	assert_non_null(strstr(reg_last_error(h), "truncated"));
+	assert_int_equal(reg_exit_class(reg_errno(h)), HVO_EXIT_CORRUPT);
+	assert_non_null(strstr(reg_errmsg(h), "truncated"));
 	reg_close(h);
 	free(d);
 }
@@ -861,7 +860,7 @@ static void test_regipy_system_2_refused(void **state)
 	free(rt_unxz_fixture("hive/regipy/SYSTEM_2.xz", d, "HIVE"));
 	struct reg_hive *h =
 		open_dir(d, REG_OPEN_WRITE | REG_OPEN_RECOVER, REG_ERR_NO_LOGS);
-	assert_int_equal(reg_exit_class(reg_last_errno(h)), HVO_EXIT_REFUSED);
+	assert_int_equal(reg_exit_class(reg_errno(h)), HVO_EXIT_REFUSED);
 	reg_close(h);
 	/* Readable as it is. */
 	h = open_dir(d, 0, 0);

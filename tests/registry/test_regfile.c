@@ -53,7 +53,7 @@ static struct reg_hive *open_rw(const char *path)
 	struct reg_hive *h;
 	struct reg_open_opts o = { .flags = REG_OPEN_WRITE };
 	if (reg_open(path, &o, &h) != 0)
-		fail_msg("%s: %s", path, reg_last_error(h));
+		fail_msg("%s: %s", path, reg_errmsg(h));
 	return h;
 }
 
@@ -64,7 +64,7 @@ static int import_text(const char *hive, const void *text, size_t len,
 	struct reg_hive *h = open_rw(hive);
 	int rc = reg_import_buffer(h, text, len, "test.reg", prefix, NULL);
 	if (msg)
-		snprintf(msg, msglen, "%s", reg_last_error(h));
+		snprintf(msg, msglen, "%s", reg_errmsg(h));
 	if (rc == 0)
 		assert_int_equal(reg_commit(h), 0);
 	reg_close(h);
@@ -189,7 +189,8 @@ static void test_import_utf16(void **state)
 	uint8_t *u16;
 	size_t n;
 	assert_int_equal(
-		hvo_utf8_to_utf16le(full_reg, strlen(full_reg), &u16, &n), 0);
+		hvo_int_utf8_to_utf16le(full_reg, strlen(full_reg), &u16, &n),
+		0);
 	uint8_t *withbom = malloc(n + 2);
 	withbom[0] = 0xff; /* BOM, as regedit writes */
 	withbom[1] = 0xfe;
@@ -404,7 +405,7 @@ static void test_same_as_hivexregedit_merge(void **state)
 	struct reg_hive *h = open_rw(ours);
 	size_t nops;
 	if (reg_import(h, recipe, "HKEY_LOCAL_MACHINE\\SOFTWARE", &nops) != 0)
-		fail_msg("%s", reg_last_error(h));
+		fail_msg("%s", reg_errmsg(h));
 	assert_true(nops > 10);
 	assert_int_equal(reg_commit(h), 0);
 	reg_close(h);

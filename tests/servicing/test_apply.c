@@ -232,7 +232,7 @@ static void open_guest(struct guest *g, const char *cab, bool firstboot)
 	svc_applicability_free(&a);
 	uint8_t sha[32];
 	uint64_t size;
-	assert_int_equal(hvo_sha256_file(g->cab, sha, &size), 0);
+	assert_int_equal(hvo_int_sha256_file(g->cab, sha, &size), 0);
 	struct svc_plan_opts po = {
 		.firstboot = firstboot,
 		.now = 1764748800, /* 2025-12-03T08:00:00Z */
@@ -327,7 +327,7 @@ static void test_plan_ws2012(void **state)
 	assert_non_null(f);
 	assert_int_equal(f->role, SVC_ROLE_INSTALL);
 	char hex[65];
-	hvo_sha256_hex(f->sha256, hex);
+	hvo_int_sha256_hex(f->sha256, hex);
 	char *want = out("cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' '%s' | "
 			 "sha256sum | cut -c1-64 | tr -d '\\n'",
 			 g.cab);
@@ -388,11 +388,11 @@ static void test_plan_ws2012(void **state)
 	/* The plan is plain data: JSON that jq reads. */
 	FILE *o = fopen(at("plan.json"), "w");
 	struct json_writer w;
-	json_init(&w, o, false);
-	json_begin_object(&w);
+	hvo_int_json_init(&w, o, false);
+	hvo_int_json_begin_object(&w);
 	svc_plan_json(p, &w);
-	json_end_object(&w);
-	assert_int_equal(json_finish(&w), 0);
+	hvo_int_json_end_object(&w);
+	assert_int_equal(hvo_int_json_finish(&w), 0);
 	fclose(o);
 	if (hvo_test_have_program("jq"))
 		sh("jq -e '.files | length > 50' plan.json >/dev/null");

@@ -27,9 +27,9 @@ static char *render(void (*fn)(struct json_writer *), bool pretty, int *err)
 	FILE *f = open_memstream(&buf, &len);
 	assert_non_null(f);
 	struct json_writer w;
-	json_init(&w, f, pretty);
+	hvo_int_json_init(&w, f, pretty);
 	fn(&w);
-	*err = json_finish(&w);
+	*err = hvo_int_json_finish(&w);
 	fclose(f);
 	return buf;
 }
@@ -57,25 +57,25 @@ static void jq_check(const char *text, const char *filter)
 
 static void doc_nested(struct json_writer *w)
 {
-	json_begin_object(w);
-	json_kv_string(w, "name", "hvoffline");
-	json_kv_int(w, "neg", -42);
-	json_kv_uint(w, "big", 18446744073709551615ULL);
-	json_kv_bool(w, "yes", true);
-	json_key(w, "nothing");
-	json_null(w);
-	json_key(w, "list");
-	json_begin_array(w);
-	json_int(w, 1);
-	json_begin_object(w);
-	json_end_object(w);
-	json_begin_array(w);
-	json_end_array(w);
-	json_string(w, NULL);
-	json_end_array(w);
-	json_key(w, "ratio");
-	json_double(w, 1.5, 3);
-	json_end_object(w);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "name", "hvoffline");
+	hvo_int_json_kv_int(w, "neg", -42);
+	hvo_int_json_kv_uint(w, "big", 18446744073709551615ULL);
+	hvo_int_json_kv_bool(w, "yes", true);
+	hvo_int_json_key(w, "nothing");
+	hvo_int_json_null(w);
+	hvo_int_json_key(w, "list");
+	hvo_int_json_begin_array(w);
+	hvo_int_json_int(w, 1);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_end_object(w);
+	hvo_int_json_begin_array(w);
+	hvo_int_json_end_array(w);
+	hvo_int_json_string(w, NULL);
+	hvo_int_json_end_array(w);
+	hvo_int_json_key(w, "ratio");
+	hvo_int_json_double(w, 1.5, 3);
+	hvo_int_json_end_object(w);
 }
 
 static void test_nested(void **state)
@@ -100,18 +100,19 @@ static void test_nested(void **state)
 
 static void doc_escapes(struct json_writer *w)
 {
-	json_begin_object(w);
-	json_kv_string(w, "q\"uote", "a\"b\\c\n\r\t\b\f\x01\x1f\x7f");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "q\"uote", "a\"b\\c\n\r\t\b\f\x01\x1f\x7f");
 	/* Valid UTF-8 passes through; invalid bytes become U+FFFD. */
-	json_kv_string(w, "utf8", "\xc3\xa4\xe2\x84\xa2\xf0\x9f\x98\x80");
-	json_kv_string(w, "bad",
-		       "a\xff"
-		       "b\xc0\xaf"
-		       "c\xed\xa0\x80"
-		       "d\xe2\x84");
-	json_key(w, "nul");
-	json_string_len(w, "x\0y", 3);
-	json_end_object(w);
+	hvo_int_json_kv_string(w, "utf8",
+			       "\xc3\xa4\xe2\x84\xa2\xf0\x9f\x98\x80");
+	hvo_int_json_kv_string(w, "bad",
+			       "a\xff"
+			       "b\xc0\xaf"
+			       "c\xed\xa0\x80"
+			       "d\xe2\x84");
+	hvo_int_json_key(w, "nul");
+	hvo_int_json_string_len(w, "x\0y", 3);
+	hvo_int_json_end_object(w);
 }
 
 static void test_escapes(void **state)
@@ -137,49 +138,49 @@ static void test_escapes(void **state)
 
 static void misuse_value_without_key(struct json_writer *w)
 {
-	json_begin_object(w);
-	json_int(w, 1);
-	json_end_object(w);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_int(w, 1);
+	hvo_int_json_end_object(w);
 }
 
 static void misuse_unbalanced(struct json_writer *w)
 {
-	json_begin_array(w);
-	json_begin_object(w);
-	json_end_array(w);
+	hvo_int_json_begin_array(w);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_end_array(w);
 }
 
 static void misuse_unclosed(struct json_writer *w)
 {
-	json_begin_array(w);
+	hvo_int_json_begin_array(w);
 }
 
 static void misuse_two_documents(struct json_writer *w)
 {
-	json_int(w, 1);
-	json_int(w, 2);
+	hvo_int_json_int(w, 1);
+	hvo_int_json_int(w, 2);
 }
 
 static void misuse_key_in_array(struct json_writer *w)
 {
-	json_begin_array(w);
-	json_key(w, "k");
-	json_end_array(w);
+	hvo_int_json_begin_array(w);
+	hvo_int_json_key(w, "k");
+	hvo_int_json_end_array(w);
 }
 
 static void misuse_dangling_key(struct json_writer *w)
 {
-	json_begin_object(w);
-	json_key(w, "k");
-	json_end_object(w);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_key(w, "k");
+	hvo_int_json_end_object(w);
 }
 
 static void misuse_too_deep(struct json_writer *w)
 {
 	for (int i = 0; i < JSON_MAX_DEPTH + 1; i++)
-		json_begin_array(w);
+		hvo_int_json_begin_array(w);
 	for (int i = 0; i < JSON_MAX_DEPTH + 1; i++)
-		json_end_array(w);
+		hvo_int_json_end_array(w);
 }
 
 static void test_misuse(void **state)
@@ -208,11 +209,11 @@ static void test_write_error(void **state)
 	/* Unbuffered, so the failure shows at the first write. */
 	setvbuf(f, NULL, _IONBF, 0);
 	struct json_writer w;
-	json_init(&w, f, false);
-	json_begin_object(&w);
-	json_kv_string(&w, "k", "v");
-	json_end_object(&w);
-	assert_int_equal(json_finish(&w), ENOSPC);
+	hvo_int_json_init(&w, f, false);
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_string(&w, "k", "v");
+	hvo_int_json_end_object(&w);
+	assert_int_equal(hvo_int_json_finish(&w), ENOSPC);
 	fclose(f);
 }
 
@@ -223,13 +224,13 @@ static void test_double(void **state)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct json_writer w;
-	json_init(&w, f, false);
-	json_begin_array(&w);
-	json_double(&w, 0.0 / 0.0, 3);
-	json_double(&w, 2.0, 0);
-	json_double(&w, -0.125, 3);
-	json_end_array(&w);
-	assert_int_equal(json_finish(&w), 0);
+	hvo_int_json_init(&w, f, false);
+	hvo_int_json_begin_array(&w);
+	hvo_int_json_double(&w, 0.0 / 0.0, 3);
+	hvo_int_json_double(&w, 2.0, 0);
+	hvo_int_json_double(&w, -0.125, 3);
+	hvo_int_json_end_array(&w);
+	assert_int_equal(hvo_int_json_finish(&w), 0);
 	fclose(f);
 	assert_string_equal(buf, "[null,2,-0.125]\n");
 	free(buf);

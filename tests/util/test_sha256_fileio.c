@@ -35,29 +35,30 @@ static void test_vectors(void **state)
 				 "27ae41e4649b934ca495991b7852b855");
 }
 
-/* Hex back to a digest: the inverse of hvo_sha256_hex, either case,
+/* Hex back to a digest: the inverse of hvo_int_sha256_hex, either case,
  * and nothing that is not exactly 64 hex digits. */
 static void test_from_hex(void **state)
 {
 	(void)state;
 	uint8_t d[32], back[32];
 	char hex[65];
-	hvo_sha256_buf("abc", 3, d);
-	hvo_sha256_hex(d, hex);
-	assert_true(hvo_sha256_from_hex(hex, back));
+	hvo_int_sha256_buf("abc", 3, d);
+	hvo_int_sha256_hex(d, hex);
+	assert_true(hvo_int_sha256_from_hex(hex, back));
 	assert_memory_equal(d, back, 32);
-	assert_true(hvo_sha256_from_hex("BA7816BF8F01CFEA414140DE5DAE2223"
-					"B00361A396177A9CB410FF61F20015AD"
-					"  ./name",
-					back));
+	assert_true(hvo_int_sha256_from_hex("BA7816BF8F01CFEA414140DE5DAE2223"
+					    "B00361A396177A9CB410FF61F20015AD"
+					    "  ./name",
+					    back));
 	assert_memory_equal(d, back, 32);
-	assert_false(hvo_sha256_from_hex("ba7816bf", back)); /* short */
-	assert_false(hvo_sha256_from_hex("ga7816bf8f01cfea414140de5dae2223"
-					 "b00361a396177a9cb410ff61f20015ad",
-					 back));
-	assert_false(hvo_sha256_from_hex("ba7816bf8f01cfea414140de5dae2223"
-					 "b00361a396177a9cb410ff61f20015ad0",
-					 back)); /* 65 digits */
+	assert_false(hvo_int_sha256_from_hex("ba7816bf", back)); /* short */
+	assert_false(hvo_int_sha256_from_hex("ga7816bf8f01cfea414140de5dae2223"
+					     "b00361a396177a9cb410ff61f20015ad",
+					     back));
+	assert_false(
+		hvo_int_sha256_from_hex("ba7816bf8f01cfea414140de5dae2223"
+					"b00361a396177a9cb410ff61f20015ad0",
+					back)); /* 65 digits */
 }
 
 static void test_base64(void **state)
@@ -65,17 +66,17 @@ static void test_base64(void **state)
 	(void)state;
 	uint8_t out[32];
 	/* SHA-256("abc") in base64, as manifests store DigestValue. */
-	long n = hvo_base64_decode(
+	long n = hvo_int_base64_decode(
 		" ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\n", out,
 		sizeof(out));
 	assert_int_equal(n, 32);
 	assert_int_equal(out[0], 0xba);
 	assert_int_equal(out[31], 0xad);
-	assert_int_equal(hvo_base64_decode("not base64!", out, sizeof(out)),
+	assert_int_equal(hvo_int_base64_decode("not base64!", out, sizeof(out)),
 			 -1);
-	assert_int_equal(hvo_base64_decode("", out, sizeof(out)), -1);
+	assert_int_equal(hvo_int_base64_decode("", out, sizeof(out)), -1);
 	/* Too long for the buffer. */
-	assert_int_equal(hvo_base64_decode("QUJDRA==", out, 3), -1);
+	assert_int_equal(hvo_int_base64_decode("QUJDRA==", out, 3), -1);
 }
 
 static int count_entries(const char *dir)
@@ -101,9 +102,9 @@ static void test_atomic_commit_and_abort(void **state)
 
 	/* Abort: the original stays, no temporary file is left. */
 	struct hvo_atomic_file af;
-	assert_int_equal(hvo_atomic_open(path, 0640, &af), 0);
-	assert_int_equal(hvo_write_all(af.fd, "new!", 4), 0);
-	hvo_atomic_abort(&af);
+	assert_int_equal(hvo_int_atomic_open(path, 0640, &af), 0);
+	assert_int_equal(hvo_int_write_all(af.fd, "new!", 4), 0);
+	hvo_int_atomic_abort(&af);
 	size_t len;
 	uint8_t *buf = hvo_test_read_file(path, &len);
 	assert_int_equal(len, 3);
@@ -112,9 +113,9 @@ static void test_atomic_commit_and_abort(void **state)
 	assert_int_equal(count_entries(dir), 1);
 
 	/* Commit: the new content replaces it, with the requested mode. */
-	assert_int_equal(hvo_atomic_open(path, 0640, &af), 0);
-	assert_int_equal(hvo_write_all(af.fd, "new!", 4), 0);
-	assert_int_equal(hvo_atomic_commit(&af), 0);
+	assert_int_equal(hvo_int_atomic_open(path, 0640, &af), 0);
+	assert_int_equal(hvo_int_write_all(af.fd, "new!", 4), 0);
+	assert_int_equal(hvo_int_atomic_commit(&af), 0);
 	buf = hvo_test_read_file(path, &len);
 	assert_int_equal(len, 4);
 	assert_memory_equal(buf, "new!", 4);
@@ -124,14 +125,14 @@ static void test_atomic_commit_and_abort(void **state)
 	assert_int_equal(st.st_mode & 0777, 0640);
 	assert_int_equal(count_entries(dir), 1);
 
-	/* hvo_read_file: limits and content. */
+	/* hvo_int_read_file: limits and content. */
 	uint8_t *rb;
-	assert_int_equal(hvo_read_file(path, 3, &rb, &len), EFBIG);
-	assert_int_equal(hvo_read_file(path, 4, &rb, &len), 0);
+	assert_int_equal(hvo_int_read_file(path, 3, &rb, &len), EFBIG);
+	assert_int_equal(hvo_int_read_file(path, 4, &rb, &len), 0);
 	assert_int_equal(len, 4);
 	assert_int_equal(rb[4], 0);
 	free(rb);
-	assert_int_equal(hvo_read_file(dir, 100, &rb, &len), EISDIR);
+	assert_int_equal(hvo_int_read_file(dir, 100, &rb, &len), EISDIR);
 
 	char hex[65];
 	hvo_test_sha256_file(path, hex);
@@ -148,7 +149,7 @@ static void test_atomic_open_missing_dir(void **state)
 	(void)state;
 	struct hvo_atomic_file af;
 	assert_int_equal(
-		hvo_atomic_open("/nonexistent-hvo/dir/file", 0644, &af),
+		hvo_int_atomic_open("/nonexistent-hvo/dir/file", 0644, &af),
 		ENOENT);
 }
 

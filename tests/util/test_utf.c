@@ -37,12 +37,12 @@ static void test_valid_prefix(void **state)
 		{ "\xff", 1, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(
-			hvo_utf8_valid_prefix((const unsigned char *)cases[i].s,
-					      cases[i].len),
-			cases[i].want);
-	assert_true(hvo_utf8_valid("abc\xc3\xa4", 5));
-	assert_false(hvo_utf8_valid("abc\xc3", 4));
+		assert_int_equal(hvo_int_utf8_valid_prefix(
+					 (const unsigned char *)cases[i].s,
+					 cases[i].len),
+				 cases[i].want);
+	assert_true(hvo_int_utf8_valid("abc\xc3\xa4", 5));
+	assert_false(hvo_int_utf8_valid("abc\xc3", 4));
 }
 
 static void test_roundtrip(void **state)
@@ -51,7 +51,7 @@ static void test_roundtrip(void **state)
 	const char *s = "Hyper-V \xc3\xa4\xe2\x84\xa2 \xf0\x9f\x98\x80";
 	uint8_t *u16;
 	size_t n;
-	assert_int_equal(hvo_utf8_to_utf16le(s, strlen(s), &u16, &n), 0);
+	assert_int_equal(hvo_int_utf8_to_utf16le(s, strlen(s), &u16, &n), 0);
 	/* "Hyper-V " 8 + ä 1 + ™ 1 + ' ' 1 + surrogate pair 2 = 13 units */
 	assert_int_equal(n, 26);
 	assert_int_equal(u16[n], 0);
@@ -63,7 +63,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(u16[25], 0xde);
 	char *back;
 	size_t blen;
-	assert_int_equal(hvo_utf16le_to_utf8(u16, n, 0, &back, &blen), 0);
+	assert_int_equal(hvo_int_utf16le_to_utf8(u16, n, 0, &back, &blen), 0);
 	assert_string_equal(back, s);
 	assert_int_equal(blen, strlen(s));
 	free(back);
@@ -78,11 +78,13 @@ static void test_utf16_repair(void **state)
 			       0xdc, 0, 0,    'c',  0,	 'x' /* odd byte */ };
 	char *out;
 	size_t len;
-	assert_int_equal(hvo_utf16le_to_utf8(in, sizeof(in), 1, &out, &len), 0);
+	assert_int_equal(hvo_int_utf16le_to_utf8(in, sizeof(in), 1, &out, &len),
+			 0);
 	assert_string_equal(out, "a\xef\xbf\xbd"
 				 "b\xef\xbf\xbd");
 	free(out);
-	assert_int_equal(hvo_utf16le_to_utf8(in, sizeof(in), 0, &out, &len), 0);
+	assert_int_equal(hvo_int_utf16le_to_utf8(in, sizeof(in), 0, &out, &len),
+			 0);
 	assert_int_equal(len, 1 + 3 + 1 + 3 + 1 + 1);
 	assert_memory_equal(out,
 			    "a\xef\xbf\xbd"
@@ -96,9 +98,9 @@ static void test_utf8_invalid_refused(void **state)
 	(void)state;
 	uint8_t *u16 = NULL;
 	size_t n;
-	assert_int_equal(hvo_utf8_to_utf16le("a\xff", 2, &u16, &n), EILSEQ);
+	assert_int_equal(hvo_int_utf8_to_utf16le("a\xff", 2, &u16, &n), EILSEQ);
 	assert_null(u16);
-	assert_int_equal(hvo_utf8_to_utf16le("", 0, &u16, &n), 0);
+	assert_int_equal(hvo_int_utf8_to_utf16le("", 0, &u16, &n), 0);
 	assert_int_equal(n, 0);
 	free(u16);
 }

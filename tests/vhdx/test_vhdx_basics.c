@@ -20,19 +20,19 @@
 static void test_crc32c(void **state)
 {
 	(void)state;
-	assert_int_equal(vx_crc32c(0, "123456789", 9), 0xE3069283u);
+	assert_int_equal(vhdx_int_crc32c(0, "123456789", 9), 0xE3069283u);
 	uint8_t zeros[32] = { 0 }, ones[32], inc[32];
 	memset(ones, 0xff, sizeof(ones));
 	for (int i = 0; i < 32; i++)
 		inc[i] = (uint8_t)i;
-	assert_int_equal(vx_crc32c(0, zeros, 32), 0x8A9136AAu);
-	assert_int_equal(vx_crc32c(0, ones, 32), 0x62A8AB43u);
-	assert_int_equal(vx_crc32c(0, inc, 32), 0x46DD794Eu);
+	assert_int_equal(vhdx_int_crc32c(0, zeros, 32), 0x8A9136AAu);
+	assert_int_equal(vhdx_int_crc32c(0, ones, 32), 0x62A8AB43u);
+	assert_int_equal(vhdx_int_crc32c(0, inc, 32), 0x46DD794Eu);
 	/* Chaining equals one pass, at every split. */
 	for (size_t k = 0; k <= 32; k++)
-		assert_int_equal(
-			vx_crc32c(vx_crc32c(0, inc, k), inc + k, 32 - k),
-			0x46DD794Eu);
+		assert_int_equal(vhdx_int_crc32c(vhdx_int_crc32c(0, inc, k),
+						 inc + k, 32 - k),
+				 0x46DD794Eu);
 	/* The checksum-field hole. */
 	uint8_t buf[64];
 	for (int i = 0; i < 64; i++)
@@ -41,8 +41,8 @@ static void test_crc32c(void **state)
 	uint8_t copy[64];
 	memcpy(copy, buf, 64);
 	memset(copy + 4, 0, 4);
-	want = vx_crc32c(0, copy, 64);
-	assert_int_equal(vx_crc32c_with_hole(buf, 64, 4), want);
+	want = vhdx_int_crc32c(0, copy, 64);
+	assert_int_equal(vhdx_int_crc32c_with_hole(buf, 64, 4), want);
 }
 
 static void test_guid(void **state)
@@ -58,26 +58,30 @@ static void test_guid(void **state)
 	vhdx_guid_format(&bat, s);
 	assert_string_equal(s, "2dc27766-f623-4200-9d64-115e9bfd4a08");
 	struct vhdx_guid g;
-	assert_true(
-		vx_guid_parse("{2DC27766-F623-4200-9D64-115E9BFD4A08}", &g));
+	assert_true(vhdx_int_guid_parse(
+		"{2DC27766-F623-4200-9D64-115E9BFD4A08}", &g));
 	assert_memory_equal(g.b, disk, 16);
-	assert_true(vx_guid_parse("2dc27766-f623-4200-9d64-115e9bfd4a08", &g));
+	assert_true(vhdx_int_guid_parse("2dc27766-f623-4200-9d64-115e9bfd4a08",
+					&g));
 	assert_memory_equal(g.b, disk, 16);
-	assert_false(vx_guid_parse("2dc27766-f623-4200-9d64-115e9bfd4a0", &g));
-	assert_false(vx_guid_parse("2dc27766+f623-4200-9d64-115e9bfd4a08", &g));
 	assert_false(
-		vx_guid_parse("{2dc27766-f623-4200-9d64-115e9bfd4a08", &g));
-	assert_false(vx_guid_parse("2dc27766-f623-4200-9d64-115e9bfd4a0g", &g));
+		vhdx_int_guid_parse("2dc27766-f623-4200-9d64-115e9bfd4a0", &g));
+	assert_false(vhdx_int_guid_parse("2dc27766+f623-4200-9d64-115e9bfd4a08",
+					 &g));
+	assert_false(vhdx_int_guid_parse(
+		"{2dc27766-f623-4200-9d64-115e9bfd4a08", &g));
+	assert_false(vhdx_int_guid_parse("2dc27766-f623-4200-9d64-115e9bfd4a0g",
+					 &g));
 
 	/* Random GUIDs: version 4, RFC 4122 variant, all different. */
 	struct vhdx_guid a, b;
-	assert_int_equal(vx_guid_random(&a), 0);
-	assert_int_equal(vx_guid_random(&b), 0);
-	assert_false(vx_guid_eq(&a, &b));
+	assert_int_equal(vhdx_int_guid_random(&a), 0);
+	assert_int_equal(vhdx_int_guid_random(&b), 0);
+	assert_false(vhdx_int_guid_eq(&a, &b));
 	vhdx_guid_format(&a, s);
 	assert_int_equal(s[14], '4');
 	assert_true(strchr("89ab", s[19]) != NULL);
-	assert_false(vx_guid_is_zero(&a));
+	assert_false(vhdx_int_guid_is_zero(&a));
 }
 
 static void test_exit_classes(void **state)

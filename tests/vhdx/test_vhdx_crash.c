@@ -4,7 +4,7 @@
  * Each trial forks a writer that makes allocating (and in-place) writes
  * through the library, with flushes at random intervals, and kills it with
  * SIGKILL: either after a random delay, or from inside the library at a
- * chosen point of the write path (vx_crash_hook: after the payload, after
+ * chosen point of the write path (vhdx_int_crash_hook: after the payload, after
  * the log entry, between the two header copies, while the BAT pages are
  * being applied, ...).  Before each write the writer records what it is
  * about to write, and after each flush that the flush completed; the page
@@ -94,7 +94,7 @@ static void writer(const char *image, const char *records, int ready_fd,
 	if (rfd < 0)
 		_exit(91);
 	if (arm_early)
-		vx_crash_hook = hook;
+		vhdx_int_crash_hook = hook;
 	struct vhdx_image *img;
 	struct vhdx_error err;
 	if (vhdx_open(image, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
@@ -133,7 +133,7 @@ static void writer(const char *image, const char *records, int ready_fd,
 			 * leaves something to replay. */
 			put_rec(rfd, REC_READY, op, 0, 0, 0);
 			if (!arm_early)
-				vx_crash_hook = hook;
+				vhdx_int_crash_hook = hook;
 			if (write(ready_fd, "r", 1) != 1)
 				_exit(95);
 		}

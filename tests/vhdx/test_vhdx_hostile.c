@@ -656,7 +656,7 @@ static void test_log_invalid(void **state)
 	l = vt_log_entry(&v, 0, 7, 0, log_guid, &d, 1, v.size, v.size);
 	put_le32(v.buf + VT_LOG + 4096 + 4092, 8);
 	put_le32(v.buf + VT_LOG + 4, 0);
-	put_le32(v.buf + VT_LOG + 4, vx_crc32c(0, v.buf + VT_LOG, l));
+	put_le32(v.buf + VT_LOG + 4, vhdx_int_crc32c(0, v.buf + VT_LOG, l));
 	img = opens(&v, 0);
 	vhdx_get_info(img, &in);
 	assert_int_equal(in.log_state, VHDX_LOG_EMPTY_GUID);

@@ -219,7 +219,7 @@ static void test_theirs_fixed(void **state)
 	theirs("subformat=fixed,block_size=1M", 20 * MiB, 14);
 }
 
-/* Large aligned writes go through O_DIRECT (vx_write_payload), mixed with
+/* Large aligned writes go through O_DIRECT (vhdx_int_write_payload), mixed with
  * small cached ones over the same blocks: qemu must see every byte. */
 static void test_direct_writes(void **state)
 {

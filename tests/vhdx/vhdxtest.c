@@ -89,7 +89,7 @@ void vt_sha256_virtual(struct vhdx_image *img, char hex[65])
 	if (buf == NULL)
 		abort();
 	struct hvo_sha256 ctx;
-	hvo_sha256_init(&ctx);
+	hvo_int_sha256_init(&ctx);
 	for (uint64_t off = 0; off < in.virtual_size; off += chunk) {
 		size_t n = in.virtual_size - off < chunk
 				   ? (size_t)(in.virtual_size - off)
@@ -99,12 +99,12 @@ void vt_sha256_virtual(struct vhdx_image *img, char hex[65])
 				(unsigned long long)off, vhdx_errmsg(img));
 			abort();
 		}
-		hvo_sha256_update(&ctx, buf, n);
+		hvo_int_sha256_update(&ctx, buf, n);
 	}
 	free(buf);
 	uint8_t d[HVO_SHA256_LEN];
-	hvo_sha256_final(&ctx, d);
-	hvo_sha256_hex(d, hex);
+	hvo_int_sha256_final(&ctx, d);
+	hvo_int_sha256_hex(d, hex);
 }
 
 bool vt_qemu_sha256(const char *image, const char *dir, char hex[65])
@@ -158,14 +158,14 @@ void vt_fix_header(struct vt_image *v, int which)
 {
 	uint8_t *h = v->buf + (which == 1 ? VT_H1 : VT_H2);
 	put_le32(h + 4, 0);
-	put_le32(h + 4, vx_crc32c(0, h, 4096));
+	put_le32(h + 4, vhdx_int_crc32c(0, h, 4096));
 }
 
 void vt_fix_region(struct vt_image *v, int which)
 {
 	uint8_t *t = v->buf + (which == 1 ? VT_RT1 : VT_RT2);
 	put_le32(t + 4, 0);
-	put_le32(t + 4, vx_crc32c(0, t, 65536));
+	put_le32(t + 4, vhdx_int_crc32c(0, t, 65536));
 }
 
 void vt_bat(struct vt_image *v, uint64_t index, uint64_t entry)
@@ -310,7 +310,7 @@ uint32_t vt_log_entry(struct vt_image *v, uint32_t pos, uint64_t seq,
 		put_le64(p + 16, d[i].offset); /* FileOffset */
 		put_le64(p + 24, seq);	       /* SequenceNumber */
 	}
-	put_le32(e + 4, vx_crc32c(0, e, len)); /* Checksum */
+	put_le32(e + 4, vhdx_int_crc32c(0, e, len)); /* Checksum */
 	for (uint32_t k = 0; k < len; k += 4096)
 		memcpy(v->buf + VT_LOG + (pos + k) % (1u << 20), e + k, 4096);
 	free(e);
