@@ -1,21 +1,142 @@
-# fuzz/: one libFuzzer target per parser.  A module adds its target in its
-# own fragment, following this pattern (for a target named NAME):
+# fuzz/: one libFuzzer target per parser, all declared here.
 #
-#   check_PROGRAMS += fuzz/fuzz_NAME_replay
-#   TESTS += fuzz/fuzz_NAME_replay
-#   fuzz_fuzz_NAME_replay_SOURCES = fuzz/fuzz_NAME.c fuzz/replay.c
-#   fuzz_fuzz_NAME_replay_CFLAGS = $(TEST_CFLAGS)
-#   fuzz_fuzz_NAME_replay_LDADD = $(TEST_LDADD)
-#   if FUZZING
-#   noinst_PROGRAMS += fuzz/fuzz_NAME
-#   fuzz_fuzz_NAME_SOURCES = fuzz/fuzz_NAME.c
-#   fuzz_fuzz_NAME_CFLAGS = $(TEST_CFLAGS)
-#   fuzz_fuzz_NAME_LDFLAGS = -fsanitize=fuzzer
-#   fuzz_fuzz_NAME_LDADD = $(TEST_LDADD)
-#   endif
+# Each target NAME is fuzz/fuzz_NAME.c, which defines
+# LLVMFuzzerTestOneInput, and a seed corpus in fuzz/corpus/NAME/ (plus,
+# optionally, a list of fixture files in fuzz/corpus/NAME.fixtures).  Two
+# programs are built from it:
 #
-# and a seed corpus in fuzz/corpus/NAME/ (plus, optionally, a list of
-# fixture files in fuzz/corpus/NAME.fixtures).  `make check` replays it;
-# `./configure --enable-fuzzing CC=clang` builds the real fuzzers
-# (see fuzz/README.md).
-EXTRA_DIST += fuzz/replay.c fuzz/README.md fuzz/corpus
+#   fuzz/fuzz_NAME_replay  with fuzz/replay.c as its main: `make check` runs
+#                          it over the corpus (and the listed fixtures);
+#   fuzz/fuzz_NAME         with libFuzzer, only under
+#                          `./configure --enable-fuzzing CC=clang`
+#                          (fuzz/README.md).
+#
+# To add a parser's target, add one block below; the module's own fragment
+# needs no fuzz rules.
+EXTRA_DIST += fuzz/replay.c fuzz/README.md fuzz/corpus fuzz/corpus/vhdx-seeds.py
+
+# cab/: cabinets, every codec
+check_PROGRAMS += fuzz/fuzz_cab_replay
+TESTS += fuzz/fuzz_cab_replay
+fuzz_fuzz_cab_replay_SOURCES = fuzz/fuzz_cab.c fuzz/replay.c
+fuzz_fuzz_cab_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_cab_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_cab
+fuzz_fuzz_cab_SOURCES = fuzz/fuzz_cab.c
+fuzz_fuzz_cab_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_cab_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_cab_LDADD = $(TEST_LDADD)
+endif
+
+# vhdx/: headers, region tables, metadata, BAT, log (seeds: fuzz/corpus/vhdx-seeds.py)
+check_PROGRAMS += fuzz/fuzz_vhdx_replay
+TESTS += fuzz/fuzz_vhdx_replay
+fuzz_fuzz_vhdx_replay_SOURCES = fuzz/fuzz_vhdx.c fuzz/replay.c
+fuzz_fuzz_vhdx_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_vhdx_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_vhdx
+fuzz_fuzz_vhdx_SOURCES = fuzz/fuzz_vhdx.c
+fuzz_fuzz_vhdx_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_vhdx_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_vhdx_LDADD = $(TEST_LDADD)
+endif
+
+# src/package/: component manifests and update.mum
+check_PROGRAMS += fuzz/fuzz_manifest_replay
+TESTS += fuzz/fuzz_manifest_replay
+fuzz_fuzz_manifest_replay_SOURCES = fuzz/fuzz_manifest.c fuzz/replay.c
+fuzz_fuzz_manifest_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_manifest_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_manifest
+fuzz_fuzz_manifest_SOURCES = fuzz/fuzz_manifest.c
+fuzz_fuzz_manifest_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_manifest_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_manifest_LDADD = $(TEST_LDADD)
+endif
+
+# src/package/: INF files
+check_PROGRAMS += fuzz/fuzz_inf_replay
+TESTS += fuzz/fuzz_inf_replay
+fuzz_fuzz_inf_replay_SOURCES = fuzz/fuzz_inf.c fuzz/replay.c
+fuzz_fuzz_inf_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_inf_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_inf
+fuzz_fuzz_inf_SOURCES = fuzz/fuzz_inf.c
+fuzz_fuzz_inf_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_inf_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_inf_LDADD = $(TEST_LDADD)
+endif
+
+# src/guest/: PE headers and VS_VERSIONINFO
+check_PROGRAMS += fuzz/fuzz_pe_replay
+TESTS += fuzz/fuzz_pe_replay
+fuzz_fuzz_pe_replay_SOURCES = fuzz/fuzz_pe.c fuzz/replay.c
+fuzz_fuzz_pe_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_pe_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_pe
+fuzz_fuzz_pe_SOURCES = fuzz/fuzz_pe.c
+fuzz_fuzz_pe_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_pe_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_pe_LDADD = $(TEST_LDADD)
+endif
+
+# src/guest/: NTFS boot sector and $Volume record
+check_PROGRAMS += fuzz/fuzz_ntfs_replay
+TESTS += fuzz/fuzz_ntfs_replay
+fuzz_fuzz_ntfs_replay_SOURCES = fuzz/fuzz_ntfs.c fuzz/replay.c
+fuzz_fuzz_ntfs_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_ntfs_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_ntfs
+fuzz_fuzz_ntfs_SOURCES = fuzz/fuzz_ntfs.c
+fuzz_fuzz_ntfs_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_ntfs_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_ntfs_LDADD = $(TEST_LDADD)
+endif
+
+# src/guest/: MBR/GPT partition tables and the disk head
+check_PROGRAMS += fuzz/fuzz_ptable_replay
+TESTS += fuzz/fuzz_ptable_replay
+fuzz_fuzz_ptable_replay_SOURCES = fuzz/fuzz_ptable.c fuzz/replay.c
+fuzz_fuzz_ptable_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_ptable_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_ptable
+fuzz_fuzz_ptable_SOURCES = fuzz/fuzz_ptable.c
+fuzz_fuzz_ptable_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_ptable_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_ptable_LDADD = $(TEST_LDADD)
+endif
+
+# registry/: hive files and their transaction logs
+check_PROGRAMS += fuzz/fuzz_reg_hive_replay
+TESTS += fuzz/fuzz_reg_hive_replay
+fuzz_fuzz_reg_hive_replay_SOURCES = fuzz/fuzz_reg_hive.c fuzz/replay.c
+fuzz_fuzz_reg_hive_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_hive_replay_LDADD = $(REGTEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_reg_hive
+fuzz_fuzz_reg_hive_SOURCES = fuzz/fuzz_reg_hive.c
+fuzz_fuzz_reg_hive_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_hive_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_reg_hive_LDADD = $(REGTEST_LDADD)
+endif
+
+# registry/: .reg files
+check_PROGRAMS += fuzz/fuzz_reg_file_replay
+TESTS += fuzz/fuzz_reg_file_replay
+fuzz_fuzz_reg_file_replay_SOURCES = fuzz/fuzz_reg_file.c fuzz/replay.c
+fuzz_fuzz_reg_file_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_file_replay_LDADD = $(REGTEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_reg_file
+fuzz_fuzz_reg_file_SOURCES = fuzz/fuzz_reg_file.c
+fuzz_fuzz_reg_file_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_file_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_reg_file_LDADD = $(REGTEST_LDADD)
+endif

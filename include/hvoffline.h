@@ -15,6 +15,16 @@ extern "C" {
 #endif
 
 /*
+ * HVO_API marks what libhvoffline exports.  The library is built with
+ * -fvisibility=hidden, so a function is visible to programs linking
+ * libhvoffline.so only when an installed header declares it with this
+ * macro (wimlib's WIMLIBAPI pattern); everything else stays internal.
+ */
+#ifndef HVO_API
+#define HVO_API __attribute__((visibility("default")))
+#endif
+
+/*
  * Outcome classes, which are also the exit codes of the hvoffline program
  * (SERVICING.md section 4).  Every library's error enum maps onto these
  * through its own *_exit_class() function, so that scripts can tell a
@@ -30,15 +40,15 @@ enum hvo_exit {
 };
 
 /* Returns the library version, e.g. "0.1.0".  The string is static. */
-const char *hvo_version(void);
+HVO_API const char *hvo_version(void);
 
 /* Returns a short description of an exit class ("corrupt input").
  * The string is static. */
-const char *hvo_exit_describe(enum hvo_exit code);
+HVO_API const char *hvo_exit_describe(enum hvo_exit code);
 
 /* Returns the larger (more severe) of two exit classes.  Batch runs report
  * the highest code of their images (SERVICING.md section 4). */
-enum hvo_exit hvo_exit_max(enum hvo_exit a, enum hvo_exit b);
+HVO_API enum hvo_exit hvo_exit_max(enum hvo_exit a, enum hvo_exit b);
 
 #ifdef __cplusplus
 }

@@ -34,35 +34,5 @@ tests_guest_test_inspect_SOURCES = tests/guest/test_inspect.c
 tests_guest_test_inspect_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_inspect_LDADD = $(TEST_LDADD)
 
-# Fuzz targets of the guest layer's native readers (fuzz/README.md):
-# PE images, NTFS boot sector and $Volume record (+ hiberfil.sys and
-# BitLocker signatures), MBR/GPT partition tables.
-check_PROGRAMS += fuzz/fuzz_pe_replay fuzz/fuzz_ntfs_replay fuzz/fuzz_ptable_replay
-TESTS += fuzz/fuzz_pe_replay fuzz/fuzz_ntfs_replay fuzz/fuzz_ptable_replay
-fuzz_fuzz_pe_replay_SOURCES = fuzz/fuzz_pe.c fuzz/replay.c
-fuzz_fuzz_pe_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_pe_replay_LDADD = $(TEST_LDADD)
-fuzz_fuzz_ntfs_replay_SOURCES = fuzz/fuzz_ntfs.c fuzz/replay.c
-fuzz_fuzz_ntfs_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_ntfs_replay_LDADD = $(TEST_LDADD)
-fuzz_fuzz_ptable_replay_SOURCES = fuzz/fuzz_ptable.c fuzz/replay.c
-fuzz_fuzz_ptable_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_ptable_replay_LDADD = $(TEST_LDADD)
-if FUZZING
-noinst_PROGRAMS += fuzz/fuzz_pe fuzz/fuzz_ntfs fuzz/fuzz_ptable
-fuzz_fuzz_pe_SOURCES = fuzz/fuzz_pe.c
-fuzz_fuzz_pe_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_pe_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_pe_LDADD = $(TEST_LDADD)
-fuzz_fuzz_ntfs_SOURCES = fuzz/fuzz_ntfs.c
-fuzz_fuzz_ntfs_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_ntfs_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_ntfs_LDADD = $(TEST_LDADD)
-fuzz_fuzz_ptable_SOURCES = fuzz/fuzz_ptable.c
-fuzz_fuzz_ptable_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_ptable_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_ptable_LDADD = $(TEST_LDADD)
-endif
-
 BENCH_SCRIPTS += bench/inspect.sh
 EXTRA_DIST += bench/inspect.sh

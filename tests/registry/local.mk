@@ -50,24 +50,3 @@ REGISTRY_CRASH_TESTS = tests/registry/crash-safety.sh
 TESTS += $(REGISTRY_CRASH_TESTS)
 EXTRA_DIST += $(REGISTRY_CRASH_TESTS)
 
-# Fuzz targets of registry/ (fuzz/local.mk's pattern): the hive and log
-# parsers, and the .reg parser.  `make check` replays their corpora.
-check_PROGRAMS += fuzz/fuzz_reg_hive_replay fuzz/fuzz_reg_file_replay
-TESTS += fuzz/fuzz_reg_hive_replay fuzz/fuzz_reg_file_replay
-fuzz_fuzz_reg_hive_replay_SOURCES = fuzz/fuzz_reg_hive.c fuzz/replay.c
-fuzz_fuzz_reg_hive_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_reg_hive_replay_LDADD = $(REGTEST_LDADD)
-fuzz_fuzz_reg_file_replay_SOURCES = fuzz/fuzz_reg_file.c fuzz/replay.c
-fuzz_fuzz_reg_file_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_reg_file_replay_LDADD = $(REGTEST_LDADD)
-if FUZZING
-noinst_PROGRAMS += fuzz/fuzz_reg_hive fuzz/fuzz_reg_file
-fuzz_fuzz_reg_hive_SOURCES = fuzz/fuzz_reg_hive.c
-fuzz_fuzz_reg_hive_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_reg_hive_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_reg_hive_LDADD = $(REGTEST_LDADD)
-fuzz_fuzz_reg_file_SOURCES = fuzz/fuzz_reg_file.c
-fuzz_fuzz_reg_file_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_reg_file_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_reg_file_LDADD = $(REGTEST_LDADD)
-endif
