@@ -322,6 +322,8 @@ static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	ntfs_set_ignore_case(nf->vol);
 	if (!readonly && ntfs_open_secure(nf->vol) == 0) {
 		nf->scx.vol = nf->vol;
+		/* libntfs-3g reads *pseccache unconditionally. */
+		nf->scx.pseccache = &nf->seccache;
 		nf->secure_open = true;
 	}
 	nf->base.ops = &native_fs_ops;

@@ -145,6 +145,7 @@ struct native_fs {
 	/* Security descriptors of new files: inherited from the parent
 	 * directory, as Windows does (not libntfs-3g's "Everyone" default). */
 	struct SECURITY_CONTEXT scx;
+	struct PERMISSIONS_CACHE *seccache; /* scx.pseccache points here */
 	bool secure_open;
 	bool dirty; /* written since the last sync */
 };
