@@ -318,8 +318,9 @@ static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 					   disk->name, v->device,
 					   native_int_why(e));
 	}
-	/* Windows looks names up without regard to case. */
-	ntfs_set_ignore_case(nf->vol);
+	/* Names are looked up without regard to case by native_path.c;
+	 * ntfs_set_ignore_case() is not used: it also makes libntfs-3g
+	 * list some names in lower case. */
 	if (!readonly && ntfs_open_secure(nf->vol) == 0) {
 		nf->scx.vol = nf->vol;
 		/* libntfs-3g reads *pseccache unconditionally. */
