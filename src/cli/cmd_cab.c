@@ -329,17 +329,13 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 	unsigned flags = 0;
 	struct trust_opts to = { 0 };
 	int r = common_args(ctx, argc, argv, cmd_cab_test_help, &flags, &to);
-	if (r >= 0) {
-		trust_opts_clear(&to);
+	if (r >= 0)
 		return (enum hvo_exit)r;
-	}
 	const char *path = argv[optind];
 	struct cab *cab;
 	enum hvo_exit rc = open_cab(ctx, path, flags, &cab);
-	if (rc) {
-		trust_opts_clear(&to);
+	if (rc)
 		return rc;
-	}
 	struct trust_verdict *sig = NULL;
 	rc = cli_trust_check(ctx, &to, path, &sig);
 	size_t n = cab_entry_count(cab);
@@ -356,7 +352,6 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 		trust_render_text(stdout, "", sig, &to);
 	}
 	trust_verdict_free(sig);
-	trust_opts_clear(&to);
 	size_t ok = 0, bad = 0;
 	/* Every member in one pass in folder order: each folder is decoded
 	 * once. */

@@ -12,11 +12,9 @@
 
 bool trust_opts_add_root(struct trust_opts *o, const char *path)
 {
-	const char **a = realloc(o->roots, (o->nroots + 1) * sizeof(*a));
-	if (a == NULL)
+	if (o->nroots == TRUST_MAX_EXTRA_ROOTS)
 		return false;
-	a[o->nroots++] = path;
-	o->roots = a;
+	o->roots[o->nroots++] = path;
 	return true;
 }
 
@@ -26,16 +24,8 @@ bool trust_opts_parse(struct trust_opts *o, int c, const char *arg)
 		o->allow_unsigned = true;
 		return true;
 	}
-	/* Out of memory here is not worth a separate path: the option is
-	 * then reported as unknown by the caller (usage error). */
+	/* More than TRUST_MAX_EXTRA_ROOTS: the caller's usage error. */
 	return c == TRUST_OPT_TRUST && trust_opts_add_root(o, arg);
-}
-
-void trust_opts_clear(struct trust_opts *o)
-{
-	free(o->roots);
-	o->roots = NULL;
-	o->nroots = 0;
 }
 
 enum hvo_exit trust_check_cab(const struct trust_opts *o, const char *path,

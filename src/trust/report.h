@@ -12,8 +12,11 @@
 #include "util/json.h"
 
 /* What the commands take from --trust and --allow-unsigned. */
+/* At most this many --trust roots: a command needs one or two. */
+#define TRUST_MAX_EXTRA_ROOTS 16
+
 struct trust_opts {
-	const char **roots; /* extra root files (--trust), borrowed */
+	const char *roots[TRUST_MAX_EXTRA_ROOTS]; /* --trust files, borrowed */
 	size_t nroots;
 	bool allow_unsigned; /* accept unsigned/untrusted, loudly */
 	const char *dir;     /* shipped roots; NULL: trust_default_dir() */
@@ -35,10 +38,8 @@ struct trust_opts {
 	"(loudly)\n"
 bool trust_opts_parse(struct trust_opts *o, int c, const char *arg);
 
-/* Adds @path to @o's roots.  Returns false on out of memory.  The array
- * is freed with trust_opts_clear. */
+/* Adds @path to @o's roots.  Returns false when they are full. */
 bool trust_opts_add_root(struct trust_opts *o, const char *path);
-void trust_opts_clear(struct trust_opts *o);
 
 /*
  * Loads the store of @o and verifies the cabinet at @path.  Returns the
