@@ -154,3 +154,18 @@ fuzz_fuzz_native_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_native_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_native_LDADD = $(TEST_LDADD)
 endif
+
+# src/trust/: Authenticode of cabinets (header reserve, digest, PKCS#7,
+# RFC 3161 token); non-cabinet inputs are wrapped as signature blobs
+check_PROGRAMS += fuzz/fuzz_authenticode_replay
+TESTS += fuzz/fuzz_authenticode_replay
+fuzz_fuzz_authenticode_replay_SOURCES = fuzz/fuzz_authenticode.c fuzz/replay.c
+fuzz_fuzz_authenticode_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_authenticode_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_authenticode
+fuzz_fuzz_authenticode_SOURCES = fuzz/fuzz_authenticode.c
+fuzz_fuzz_authenticode_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_authenticode_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_authenticode_LDADD = $(TEST_LDADD)
+endif
