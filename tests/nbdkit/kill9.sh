@@ -17,6 +17,20 @@ TRIALS=${HVO_NBDKIT_KILL_TRIALS:-10}
 SIZE=$((16 * 1024 * 1024))
 trap 'nbd_kill9; rm -rf "$T_TMP"' EXIT
 
+# writer_slices SOCKET: writes $D/new.raw through the export in 2 MiB
+# slices, one qemu-img convert (and so one flush) per slice.
+writer_slices() {
+    o=0
+    while [ "$o" -lt "$SIZE" ]; do
+        qemu-img convert -n --image-opts \
+            "driver=raw,offset=$o,size=2097152,file.driver=file,file.filename=$D/new.raw" \
+            --target-image-opts \
+            "driver=raw,offset=$o,size=2097152,file.driver=nbd,file.path=$1" ||
+            return 1
+        o=$((o + 2097152))
+    done
+}
+
 # trials IMAGE KIND: runs the trials on IMAGE, whose current content is in
 # $D/old.raw.
 trials() {
@@ -25,16 +39,25 @@ trials() {
     t=1
     n_old=0
     n_new=0
+    n_mixed=0
     while [ "$t" -le "$TRIALS" ]; do
         $SECTORS gen "$t" "$SIZE" "$D/new.raw"
         if ! nbd_start file="$img"; then
             t_fail "$kind trial $t: nbdkit did not start: $(cat "$T_TMP/nbdkit.err")"
             return
         fi
-        nbdcopy "$D/new.raw" "$NBD_URI" 2>/dev/null &
+        if [ $((t % 2)) -eq 1 ]; then
+            # nbdcopy: 4 connections, many requests in flight, one
+            # flush at the end.
+            nbdcopy "$D/new.raw" "$NBD_URI" 2>/dev/null &
+        else
+            # 2 MiB slices, one qemu-img each, each ending with a flush:
+            # the kill finds log commits done and under way.
+            writer_slices "$NBD_SOCK" 2>/dev/null &
+        fi
         cp_pid=$!
-        # 0-399 ms: before, during and (sometimes) after the copy.
-        ms=$(shuf -i 0-399 -n 1)
+        # 0-999 ms: before, during and (sometimes) after the writes.
+        ms=$(shuf -i 0-999 -n 1)
         sleep "$(printf '0.%03d' "$ms")"
         nbd_kill9
         wait "$cp_pid" 2>/dev/null || :
@@ -59,6 +82,7 @@ trials() {
         set -- "$1" "$2" "" $(cat "$T_TMP/out")
         n_old=$((n_old + $5))
         n_new=$((n_new + $7))
+        [ "$5" -gt 0 ] && [ "$7" -gt 0 ] && n_mixed=$((n_mixed + 1))
         mv "$D/got.raw" "$D/old.raw"
         if [ "$kind" = dynamic ]; then
             run "$H" vhdx replay "$img"
@@ -78,7 +102,7 @@ trials() {
         t=$((t + 1))
     done
     T_COUNT=$((T_COUNT + 1))
-    t_pass "$kind: $TRIALS kill -9 trials, every sector old or new ($n_old old, $n_new new sector reads); checks pass"
+    t_pass "$kind: $TRIALS kill -9 trials, every sector old or new ($n_old old, $n_new new sector reads; $n_mixed trials with both); checks pass"
 }
 
 # A dynamic image with 1 MiB blocks: every trial allocates, and the BAT
