@@ -59,7 +59,7 @@ enum cab_error {
 };
 
 /* A short static description of @err ("CFDATA checksum mismatch"). */
-const char *cab_strerror(int err);
+HVO_API const char *cab_strerror(int err);
 
 /*
  * The exit class of an error (SERVICING.md section 4): corrupt input
@@ -67,7 +67,7 @@ const char *cab_strerror(int err);
  * refusals (LIMIT, UNSAFE_NAME, EXISTS, NOSPACE) -> HVO_EXIT_REFUSED;
  * INVALID -> HVO_EXIT_USAGE; everything else -> HVO_EXIT_FAILED.
  */
-enum hvo_exit cab_exit_class(int err);
+HVO_API enum hvo_exit cab_exit_class(int err);
 
 /* ------------------------------------------------------------------ */
 /* Reading                                                             */
@@ -97,18 +97,18 @@ enum {
  * it is a failed handle whose only uses are cab_errmsg() and cab_close().
  * The caller closes it.
  */
-int cab_open(const char *path, unsigned flags, struct cab **cab_ret);
+HVO_API int cab_open(const char *path, unsigned flags, struct cab **cab_ret);
 
 /*
  * Opens a single cabinet held in memory (@data, @len bytes; not copied:
  * it must stay valid until cab_close).  No set is followed.  Same return
  * convention as cab_open.
  */
-int cab_open_mem(const void *data, size_t len, unsigned flags,
-		 struct cab **cab_ret);
+HVO_API int cab_open_mem(const void *data, size_t len, unsigned flags,
+			 struct cab **cab_ret);
 
 /* Closes a handle; NULL is accepted. */
-void cab_close(struct cab *cab);
+HVO_API void cab_close(struct cab *cab);
 
 /*
  * The detailed message of the last error on @cab, e.g. "Split-2.cab:
@@ -116,7 +116,7 @@ void cab_close(struct cab *cab);
  * computed 0x0badf00d)".  Owned by the handle; valid until the next call
  * that fails or cab_close.  Never NULL ("" before any error).
  */
-const char *cab_errmsg(const struct cab *cab);
+HVO_API const char *cab_errmsg(const struct cab *cab);
 
 /* Attribute bits of a member (CFFILE attribs). */
 enum {
@@ -181,26 +181,30 @@ struct cab_cabinet_info {
 	const char *prev_name, *next_name; /* NULL when absent */
 };
 
-size_t cab_entry_count(const struct cab *cab);
+HVO_API size_t cab_entry_count(const struct cab *cab);
 /* Entry @i (0 <= i < cab_entry_count), or NULL. */
-const struct cab_entry *cab_entry_get(const struct cab *cab, size_t i);
+HVO_API const struct cab_entry *cab_entry_get(const struct cab *cab, size_t i);
 
-size_t cab_folder_count(const struct cab *cab);
-const struct cab_folder_info *cab_folder_get(const struct cab *cab, size_t i);
+HVO_API size_t cab_folder_count(const struct cab *cab);
+HVO_API const struct cab_folder_info *cab_folder_get(const struct cab *cab,
+						     size_t i);
 
-size_t cab_cabinet_count(const struct cab *cab);
-const struct cab_cabinet_info *cab_cabinet_get(const struct cab *cab, size_t i);
+HVO_API size_t cab_cabinet_count(const struct cab *cab);
+HVO_API const struct cab_cabinet_info *cab_cabinet_get(const struct cab *cab,
+						       size_t i);
 
 /* Short name of a method ("MSZIP", "LZX:21", "Quantum:2:18"); static or
  * owned by the handle. */
-const char *cab_folder_method_name(const struct cab *cab, size_t folder);
+HVO_API const char *cab_folder_method_name(const struct cab *cab,
+					   size_t folder);
 
 /*
  * Finds an entry by name: '\' and '/' are equivalent and ASCII case is
  * ignored (as Windows does).  The first match in listing order wins.
  * Returns 0 and the index in *@index_ret, or CAB_ERR_NOT_FOUND.
  */
-int cab_find(const struct cab *cab, const char *name, size_t *index_ret);
+HVO_API int cab_find(const struct cab *cab, const char *name,
+		     size_t *index_ret);
 
 /*
  * Receives decoded member data in order.  Returns 0 to go on, non-zero to
@@ -215,8 +219,8 @@ typedef int (*cab_write_fn)(void *ctx, const void *buf, size_t len);
  * passed, so a caller writing a file must discard it (cab_extract does).
  * Returns 0 or an error.
  */
-int cab_read_entry(struct cab *cab, size_t index, cab_write_fn write,
-		   void *ctx);
+HVO_API int cab_read_entry(struct cab *cab, size_t index, cab_write_fn write,
+			   void *ctx);
 
 /*
  * Decodes entry @index into a new buffer of cbFile bytes plus one NUL
@@ -224,8 +228,8 @@ int cab_read_entry(struct cab *cab, size_t index, cab_write_fn write,
  * CAB_ERR_TOO_LARGE, before decoding anything, if the entry is larger
  * than @max bytes.
  */
-int cab_read_entry_alloc(struct cab *cab, size_t index, size_t max,
-			 uint8_t **buf_ret, size_t *len_ret);
+HVO_API int cab_read_entry_alloc(struct cab *cab, size_t index, size_t max,
+				 uint8_t **buf_ret, size_t *len_ret);
 
 /*
  * Reading many entries in one pass.  cab_read_entries() visits the
@@ -251,8 +255,8 @@ struct cab_visitor {
  * entry when @indices is NULL.  Returns 0 if every visited entry was read
  * without error, otherwise the first error.
  */
-int cab_read_entries(struct cab *cab, const size_t *indices, size_t n,
-		     const struct cab_visitor *visitor, void *ctx);
+HVO_API int cab_read_entries(struct cab *cab, const size_t *indices, size_t n,
+			     const struct cab_visitor *visitor, void *ctx);
 
 /* ------------------------------------------------------------------ */
 /* Safe extraction                                                     */
@@ -274,8 +278,8 @@ int cab_read_entries(struct cab *cab, const size_t *indices, size_t n,
  * (CON, NUL, COM1, ... with or without extension), and components ending
  * in '.' or ' '.  @entry is used for the flag and the raw name.
  */
-int cab_safe_path(const struct cab_entry *entry, char **path_ret,
-		  const char **why_ret);
+HVO_API int cab_safe_path(const struct cab_entry *entry, char **path_ret,
+			  const char **why_ret);
 
 struct cab_extract_opts {
 	uint64_t max_total; /* cap on the sum of sizes; 0 = default */
@@ -309,9 +313,9 @@ struct cab_extract_stats {
  * name.  Stops at the first error.  Returns 0 or an error; @stats (may be
  * NULL) counts what was written.
  */
-int cab_extract(struct cab *cab, const char *dir,
-		const struct cab_extract_opts *opts,
-		struct cab_extract_stats *stats);
+HVO_API int cab_extract(struct cab *cab, const char *dir,
+			const struct cab_extract_opts *opts,
+			struct cab_extract_stats *stats);
 
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
@@ -330,8 +334,8 @@ enum cab_write_method {
  * CAB_ERR_NOMEM; on error it is a failed writer for
  * cab_writer_errmsg()/cab_writer_free().
  */
-int cab_writer_open(const char *path, enum cab_write_method method,
-		    struct cab_writer **w_ret);
+HVO_API int cab_writer_open(const char *path, enum cab_write_method method,
+			    struct cab_writer **w_ret);
 
 /*
  * Adds a member read from host file @src at finish time (streamed; not
@@ -339,24 +343,24 @@ int cab_writer_open(const char *path, enum cab_write_method method,
  * names are stored as UTF-8 with the UTF-8 flag.  The date and the
  * read-only bit come from the file.
  */
-int cab_writer_add_file(struct cab_writer *w, const char *name,
-			const char *src);
+HVO_API int cab_writer_add_file(struct cab_writer *w, const char *name,
+				const char *src);
 
 /* Adds a member from memory (copied).  @mtime is stored as a DOS local
  * date; @attribs are CAB_ATTR_* bits (UTF_NAME is set as needed). */
-int cab_writer_add_buffer(struct cab_writer *w, const char *name,
-			  const void *data, size_t len, time_t mtime,
-			  uint16_t attribs);
+HVO_API int cab_writer_add_buffer(struct cab_writer *w, const char *name,
+				  const void *data, size_t len, time_t mtime,
+				  uint16_t attribs);
 
 /* Writes the cabinet and renames it into place.  Returns 0 or an error;
  * on error nothing is left at the final path. */
-int cab_writer_finish(struct cab_writer *w);
+HVO_API int cab_writer_finish(struct cab_writer *w);
 
 /* Frees a writer; an unfinished cabinet's temporary file is removed.
  * NULL is accepted. */
-void cab_writer_free(struct cab_writer *w);
+HVO_API void cab_writer_free(struct cab_writer *w);
 
-const char *cab_writer_errmsg(const struct cab_writer *w);
+HVO_API const char *cab_writer_errmsg(const struct cab_writer *w);
 
 #ifdef __cplusplus
 }

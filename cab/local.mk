@@ -6,6 +6,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/cab.h %reldir%/cab_internal.h \
 	%reldir%/error.c \
 	%reldir%/open.c \
+	%reldir%/parse.c %reldir%/parse.h \
+	%reldir%/part.c \
 	%reldir%/name.c \
 	%reldir%/stream.c \
 	%reldir%/read.c \

@@ -11,3 +11,4 @@ doc/hvoffline.1: doc/hvoffline.pod
 	    --name=HVOFFLINE --utf8 $(srcdir)/doc/hvoffline.pod >$@.tmp && mv $@.tmp $@
 all-local: doc/hvoffline.1
 dist_doc_DATA = doc/firstboot.md
+EXTRA_DIST += doc/architecture.md

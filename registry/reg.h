@@ -64,11 +64,11 @@ enum reg_error {
 };
 
 /* Short description of an error code ("hive is dirty").  Static. */
-const char *reg_strerror(int err);
+HVO_API const char *reg_strerror(int err);
 
 /* Exit class of an error (SERVICING.md section 4): corrupt input -> 5,
  * dirty without usable logs -> 4, bad argument -> 2, others -> 1. */
-enum hvo_exit reg_exit_class(int err);
+HVO_API enum hvo_exit reg_exit_class(int err);
 
 /* ---- Opening a hive ---- */
 
@@ -80,7 +80,7 @@ enum reg_state {
 };
 
 /* "clean", "dirty-recoverable", "dirty-no-logs", "corrupt".  Static. */
-const char *reg_state_name(enum reg_state s);
+HVO_API const char *reg_state_name(enum reg_state s);
 
 enum reg_log_kind {
 	REG_LOG_ABSENT = 0,  /* no such file */
@@ -91,7 +91,7 @@ enum reg_log_kind {
 };
 
 /* "absent", "empty", "invalid", "old", "new".  Static. */
-const char *reg_log_kind_name(enum reg_log_kind k);
+HVO_API const char *reg_log_kind_name(enum reg_log_kind k);
 
 /* One transaction log file as examined. */
 struct reg_log_info {
@@ -162,22 +162,22 @@ struct reg_hive;
  * and reg_errmsg()), except on REG_ERR_NOMEM where it may be NULL.
  * The caller closes it with reg_close().
  */
-int reg_open(const char *path, const struct reg_open_opts *opts,
-	     struct reg_hive **hive_ret);
+HVO_API int reg_open(const char *path, const struct reg_open_opts *opts,
+		     struct reg_hive **hive_ret);
 
 /* Closes the handle, dropping uncommitted edits.  Accepts NULL. */
-void reg_close(struct reg_hive *h);
+HVO_API void reg_close(struct reg_hive *h);
 
 /* What the open found (owned by the handle, valid until reg_close). */
-const struct reg_info *reg_get_info(const struct reg_hive *h);
+HVO_API const struct reg_info *reg_get_info(const struct reg_hive *h);
 
 /* The path the hive was opened from (owned by the handle). */
-const char *reg_path(const struct reg_hive *h);
+HVO_API const char *reg_path(const struct reg_hive *h);
 
 /* The last error's code and detailed message ("" when none); the message
  * is owned by the handle and valid until the next call on it. */
-int reg_errno(const struct reg_hive *h);
-const char *reg_errmsg(const struct reg_hive *h);
+HVO_API int reg_errno(const struct reg_hive *h);
+HVO_API const char *reg_errmsg(const struct reg_hive *h);
 
 /* ---- Recovery and the logs ---- */
 
@@ -188,7 +188,7 @@ const char *reg_errmsg(const struct reg_hive *h);
  * @out_path is the hive's own path the primary is replaced; then call
  * reg_reset_logs() (see reg_logs_after_commit()).
  */
-int reg_write_recovered(struct reg_hive *h, const char *out_path);
+HVO_API int reg_write_recovered(struct reg_hive *h, const char *out_path);
 
 enum reg_logs_action {
 	/* The committed hive is clean and its sequence numbers exceed every
@@ -203,12 +203,12 @@ enum reg_logs_action {
 
 /* What to do with this hive's logs once its primary file has been
  * replaced by reg_commit() or an in-place reg_write_recovered(). */
-enum reg_logs_action reg_logs_after_commit(const struct reg_hive *h);
+HVO_API enum reg_logs_action reg_logs_after_commit(const struct reg_hive *h);
 
 /* Truncates every log file the handle examined (and found non-empty) to
  * zero bytes and flushes it.  For host files; call only after the new
  * primary is in place. */
-int reg_reset_logs(struct reg_hive *h);
+HVO_API int reg_reset_logs(struct reg_hive *h);
 
 /* ---- Values ---- */
 
@@ -229,11 +229,11 @@ enum reg_type {
 };
 
 /* "REG_SZ", ...; NULL for a type number without a name.  Static. */
-const char *reg_type_name(uint32_t type);
+HVO_API const char *reg_type_name(uint32_t type);
 
 /* Parses "REG_SZ", "sz", "expand_sz", "dword", "0x4", "4"... into
  * *@type_ret (case-insensitive).  Returns 0 or REG_ERR_INVALID. */
-int reg_type_parse(const char *s, uint32_t *type_ret);
+HVO_API int reg_type_parse(const char *s, uint32_t *type_ret);
 
 /* Largest value data we write: libhivex's single-allocation limit. */
 #define REG_MAX_VALUE_SIZE (1000u * 1000u - 64u)
@@ -246,76 +246,80 @@ struct reg_value {
 };
 
 /* Frees one value returned by reg_get_value().  Accepts NULL. */
-void reg_value_free(struct reg_value *v);
+HVO_API void reg_value_free(struct reg_value *v);
 /* Frees an array returned by reg_list_values().  Accepts NULL. */
-void reg_values_free(struct reg_value *v, size_t n);
+HVO_API void reg_values_free(struct reg_value *v, size_t n);
 /* Frees an array returned by reg_list_subkeys().  Accepts NULL. */
-void reg_names_free(char **names, size_t n);
+HVO_API void reg_names_free(char **names, size_t n);
 
 /* REG_SZ / EXPAND_SZ / LINK data -> UTF-8 up to the first NUL (caller
  * frees).  REG_ERR_INVALID for other types. */
-int reg_value_string(const struct reg_value *v, char **s_ret);
+HVO_API int reg_value_string(const struct reg_value *v, char **s_ret);
 /* REG_MULTI_SZ -> array of UTF-8 strings (free with reg_names_free);
  * the terminating empty string is not included. */
-int reg_value_multi(const struct reg_value *v, char ***strs_ret, size_t *n_ret);
+HVO_API int reg_value_multi(const struct reg_value *v, char ***strs_ret,
+			    size_t *n_ret);
 /* REG_DWORD (or DWORD_BE) of exactly 4 bytes; REG_QWORD of 8. */
-int reg_value_dword(const struct reg_value *v, uint32_t *ret);
-int reg_value_qword(const struct reg_value *v, uint64_t *ret);
+HVO_API int reg_value_dword(const struct reg_value *v, uint32_t *ret);
+HVO_API int reg_value_qword(const struct reg_value *v, uint64_t *ret);
 
 /* Whether the decoders above represent @v exactly: encoding what they
  * return gives back the same bytes (a well-formed string with its
  * terminator, a multi-string list with its final empty string, a DWORD
  * of 4 bytes, a QWORD of 8).  Exporters write other data as bytes. */
-bool reg_value_is_exact(const struct reg_value *v);
+HVO_API bool reg_value_is_exact(const struct reg_value *v);
 
 /* UTF-8 -> UTF-16LE with its NUL terminator (caller frees). */
-int reg_encode_string(const char *utf8, uint8_t **data_ret, size_t *len_ret);
+HVO_API int reg_encode_string(const char *utf8, uint8_t **data_ret,
+			      size_t *len_ret);
 /* UTF-8 strings -> REG_MULTI_SZ data (each NUL-terminated, then an
  * empty string).  Empty strings inside the list are refused (Windows
  * would read the list as ending there). */
-int reg_encode_multi(const char *const *strs, size_t n, uint8_t **data_ret,
-		     size_t *len_ret);
+HVO_API int reg_encode_multi(const char *const *strs, size_t n,
+			     uint8_t **data_ret, size_t *len_ret);
 
 /* ---- Reading ---- */
 
 /* Whether @key exists. */
-int reg_key_exists(struct reg_hive *h, const char *key, bool *exists_ret);
+HVO_API int reg_key_exists(struct reg_hive *h, const char *key,
+			   bool *exists_ret);
 
 /* The value @name ("" or NULL: the default value) of @key (caller frees
  * with reg_value_free).  REG_ERR_NOT_FOUND when key or value is absent. */
-int reg_get_value(struct reg_hive *h, const char *key, const char *name,
-		  struct reg_value **value_ret);
+HVO_API int reg_get_value(struct reg_hive *h, const char *key, const char *name,
+			  struct reg_value **value_ret);
 
 /* All values of @key, in stored order (caller frees, reg_values_free). */
-int reg_list_values(struct reg_hive *h, const char *key,
-		    struct reg_value **values_ret, size_t *n_ret);
+HVO_API int reg_list_values(struct reg_hive *h, const char *key,
+			    struct reg_value **values_ret, size_t *n_ret);
 
 /* Names of @key's subkeys, in stored (Windows-sorted) order (caller
  * frees with reg_names_free). */
-int reg_list_subkeys(struct reg_hive *h, const char *key, char ***names_ret,
-		     size_t *n_ret);
+HVO_API int reg_list_subkeys(struct reg_hive *h, const char *key,
+			     char ***names_ret, size_t *n_ret);
 
 /* ---- Editing (REG_OPEN_WRITE; in memory until reg_commit) ---- */
 
 /* Creates @key and any missing parents; an existing key is fine. */
-int reg_create_key(struct reg_hive *h, const char *key);
+HVO_API int reg_create_key(struct reg_hive *h, const char *key);
 /* Deletes @key with all its subkeys and values.  Not the root. */
-int reg_delete_key(struct reg_hive *h, const char *key);
+HVO_API int reg_delete_key(struct reg_hive *h, const char *key);
 /* Sets value @name ("" or NULL: default) of @key, creating the key and its
  * parents when missing.  An existing value is matched case-insensitively
  * and keeps its spelling, as Windows does. */
-int reg_set_value(struct reg_hive *h, const char *key, const char *name,
-		  uint32_t type, const void *data, size_t len);
-int reg_set_string(struct reg_hive *h, const char *key, const char *name,
-		   uint32_t type, const char *utf8);
-int reg_set_multi(struct reg_hive *h, const char *key, const char *name,
-		  const char *const *strs, size_t n);
-int reg_set_dword(struct reg_hive *h, const char *key, const char *name,
-		  uint32_t v);
-int reg_set_qword(struct reg_hive *h, const char *key, const char *name,
-		  uint64_t v);
+HVO_API int reg_set_value(struct reg_hive *h, const char *key, const char *name,
+			  uint32_t type, const void *data, size_t len);
+HVO_API int reg_set_string(struct reg_hive *h, const char *key,
+			   const char *name, uint32_t type, const char *utf8);
+HVO_API int reg_set_multi(struct reg_hive *h, const char *key, const char *name,
+			  const char *const *strs, size_t n);
+HVO_API int reg_set_dword(struct reg_hive *h, const char *key, const char *name,
+			  uint32_t v);
+HVO_API int reg_set_qword(struct reg_hive *h, const char *key, const char *name,
+			  uint64_t v);
 /* Deletes value @name of @key.  REG_ERR_NOT_FOUND when absent. */
-int reg_delete_value(struct reg_hive *h, const char *key, const char *name);
+HVO_API int reg_delete_value(struct reg_hive *h, const char *key,
+			     const char *name);
 
 /* ---- Batches ---- */
 
@@ -341,8 +345,8 @@ struct reg_op {
  * reaches the file before reg_commit(), so a failed batch is dropped by
  * closing the handle: one open, one batch, one commit.
  */
-int reg_apply(struct reg_hive *h, const struct reg_op *ops, size_t n,
-	      size_t *failed_ret);
+HVO_API int reg_apply(struct reg_hive *h, const struct reg_op *ops, size_t n,
+		      size_t *failed_ret);
 
 /* ---- Write-back ---- */
 
@@ -356,10 +360,10 @@ int reg_apply(struct reg_hive *h, const struct reg_op *ops, size_t n,
  * back), then renamed over the original and the directory flushed.  Any
  * failure before the rename leaves the original untouched.
  */
-int reg_commit(struct reg_hive *h);
+HVO_API int reg_commit(struct reg_hive *h);
 
 /* Same, to another file (which is created or replaced). */
-int reg_commit_to(struct reg_hive *h, const char *path);
+HVO_API int reg_commit_to(struct reg_hive *h, const char *path);
 
 /* ---- Registry paths ---- */
 
@@ -372,17 +376,18 @@ int reg_commit_to(struct reg_hive *h, const char *path);
  * gives *@hive_ret = NULL and the path itself, normalised (no leading or
  * trailing '\').  REG_ERR_INVALID for empty components or invalid UTF-8.
  */
-int reg_path_split(const char *path, char **hive_ret, char **key_ret);
+HVO_API int reg_path_split(const char *path, char **hive_ret, char **key_ret);
 
 /* Current control set of a SYSTEM hive (Select\Current), e.g. 1. */
-int reg_current_control_set(struct reg_hive *h, unsigned *n_ret);
+HVO_API int reg_current_control_set(struct reg_hive *h, unsigned *n_ret);
 
 /*
  * Resolves a path for this hive (caller frees *@key_ret): strips a
  * machine prefix (HKLM\<hive>\...) and maps a first component
  * CurrentControlSet to ControlSet%03u from Select\Current.
  */
-int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret);
+HVO_API int reg_resolve_path(struct reg_hive *h, const char *path,
+			     char **key_ret);
 
 /* ---- .reg files ---- */
 
@@ -402,11 +407,12 @@ int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret);
  * naming the line) changes nothing.  *@nops_ret (if not NULL) receives
  * the number of operations applied.
  */
-int reg_import(struct reg_hive *h, const char *reg_file, const char *prefix,
-	       size_t *nops_ret);
+HVO_API int reg_import(struct reg_hive *h, const char *reg_file,
+		       const char *prefix, size_t *nops_ret);
 /* Same, from memory; @what names the input in messages. */
-int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,
-		      const char *what, const char *prefix, size_t *nops_ret);
+HVO_API int reg_import_buffer(struct reg_hive *h, const uint8_t *buf,
+			      size_t len, const char *what, const char *prefix,
+			      size_t *nops_ret);
 
 /* reg_export() flags. */
 #define REG_EXPORT_UTF8 \
@@ -421,8 +427,8 @@ int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,
  * trip are written as "text", DWORDs as dword:, everything else as hex.
  * A name containing a line break cannot be written: REG_ERR_UNSUPPORTED.
  */
-int reg_export(struct reg_hive *h, const char *key, const char *prefix,
-	       unsigned flags, FILE *out);
+HVO_API int reg_export(struct reg_hive *h, const char *key, const char *prefix,
+		       unsigned flags, FILE *out);
 
 #ifdef __cplusplus
 }

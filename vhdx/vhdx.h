@@ -61,7 +61,7 @@ struct vhdx_error {
 };
 
 /* Short static description of a code ("corrupt VHDX structure"). */
-const char *vhdx_strerror(enum vhdx_err code);
+HVO_API const char *vhdx_strerror(enum vhdx_err code);
 
 /*
  * The exit class of an error (SERVICING.md section 4): corrupt, truncated,
@@ -70,7 +70,7 @@ const char *vhdx_strerror(enum vhdx_err code);
  * from is refused (4); usage-like errors (range, invalid argument) are 2;
  * the rest are failures (1).
  */
-enum hvo_exit vhdx_exit_class(enum vhdx_err code);
+HVO_API enum hvo_exit vhdx_exit_class(enum vhdx_err code);
 
 /* ---- Opening ---- */
 
@@ -104,9 +104,10 @@ struct vhdx_open_opts {
  * failure @err (if not NULL) holds the code and a message that names the
  * structure at fault.
  */
-enum vhdx_err vhdx_open(const char *path, unsigned flags,
-			const struct vhdx_open_opts *opts,
-			struct vhdx_image **img_ret, struct vhdx_error *err);
+HVO_API enum vhdx_err vhdx_open(const char *path, unsigned flags,
+				const struct vhdx_open_opts *opts,
+				struct vhdx_image **img_ret,
+				struct vhdx_error *err);
 
 /*
  * Flushes pending writes, clears the log of a writable handle (LogGuid = 0
@@ -114,12 +115,13 @@ enum vhdx_err vhdx_open(const char *path, unsigned flags,
  * parents).  Accepts NULL.  Returns the first error of the final flush
  * (the handle is freed either way; @err may be NULL).
  */
-enum vhdx_err vhdx_close(struct vhdx_image *img, struct vhdx_error *err);
+HVO_API enum vhdx_err vhdx_close(struct vhdx_image *img,
+				 struct vhdx_error *err);
 
 /* The last error on the handle: its code and message (owned by the
  * handle, valid until the next failing call or close). */
-enum vhdx_err vhdx_errcode(const struct vhdx_image *img);
-const char *vhdx_errmsg(const struct vhdx_image *img);
+HVO_API enum vhdx_err vhdx_errcode(const struct vhdx_image *img);
+HVO_API const char *vhdx_errmsg(const struct vhdx_image *img);
 
 /* ---- Information ---- */
 
@@ -143,7 +145,7 @@ struct vhdx_guid {
 };
 
 /* Lower-case "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into @buf (37 bytes). */
-void vhdx_guid_format(const struct vhdx_guid *g, char buf[37]);
+HVO_API void vhdx_guid_format(const struct vhdx_guid *g, char buf[37]);
 
 struct vhdx_info {
 	enum vhdx_type type;
@@ -181,18 +183,19 @@ struct vhdx_info {
 	unsigned depth;
 };
 
-void vhdx_get_info(const struct vhdx_image *img, struct vhdx_info *info);
+HVO_API void vhdx_get_info(const struct vhdx_image *img,
+			   struct vhdx_info *info);
 
 /* The path the image was opened with (owned by the handle). */
-const char *vhdx_path(const struct vhdx_image *img);
+HVO_API const char *vhdx_path(const struct vhdx_image *img);
 
 /* The parent of a differencing image, or NULL (owned by @img). */
-struct vhdx_image *vhdx_parent(const struct vhdx_image *img);
+HVO_API struct vhdx_image *vhdx_parent(const struct vhdx_image *img);
 
 /* Parent locator entries, as UTF-8 (owned by the handle); index from 0.
  * Returns false past the last entry. */
-bool vhdx_parent_locator(const struct vhdx_image *img, size_t index,
-			 const char **key_ret, const char **value_ret);
+HVO_API bool vhdx_parent_locator(const struct vhdx_image *img, size_t index,
+				 const char **key_ret, const char **value_ret);
 
 /* ---- Virtual disk I/O ---- */
 
@@ -201,8 +204,8 @@ bool vhdx_parent_locator(const struct vhdx_image *img, size_t index,
  * Sectors that a differencing image does not hold come from its parent;
  * unallocated sectors of the last image read as zeros.
  */
-enum vhdx_err vhdx_pread(struct vhdx_image *img, void *buf, size_t len,
-			 uint64_t offset);
+HVO_API enum vhdx_err vhdx_pread(struct vhdx_image *img, void *buf, size_t len,
+				 uint64_t offset);
 
 /*
  * Writes @len bytes at @offset (any alignment; partial logical sectors are
@@ -213,11 +216,11 @@ enum vhdx_err vhdx_pread(struct vhdx_image *img, void *buf, size_t len,
  * a batch fills up.  Until then a crash leaves the previous content of
  * each sector; see write.c for the ordering.
  */
-enum vhdx_err vhdx_pwrite(struct vhdx_image *img, const void *buf, size_t len,
-			  uint64_t offset);
+HVO_API enum vhdx_err vhdx_pwrite(struct vhdx_image *img, const void *buf,
+				  size_t len, uint64_t offset);
 
 /* Makes every completed vhdx_pwrite() durable (payload, log, BAT). */
-enum vhdx_err vhdx_flush(struct vhdx_image *img);
+HVO_API enum vhdx_err vhdx_flush(struct vhdx_image *img);
 
 enum vhdx_extent_kind {
 	VHDX_EXTENT_DATA = 0, /* stored in some image of the chain */
@@ -243,12 +246,12 @@ struct vhdx_extent {
  * the longest prefix that is uniformly DATA in one contiguous file range,
  * or uniformly ZERO.  For block-status queries and zero-copy readers.
  */
-enum vhdx_err vhdx_map(struct vhdx_image *img, uint64_t offset,
-		       uint64_t max_len, struct vhdx_extent *ext_ret);
+HVO_API enum vhdx_err vhdx_map(struct vhdx_image *img, uint64_t offset,
+			       uint64_t max_len, struct vhdx_extent *ext_ret);
 
 /* The host file descriptor of an image, for reading @direct extents only.
  * Owned by the handle. */
-int vhdx_fd(const struct vhdx_image *img);
+HVO_API int vhdx_fd(const struct vhdx_image *img);
 
 /* ---- Create ---- */
 
@@ -276,8 +279,9 @@ struct vhdx_create_opts {
  * parent's DataWriteGuid (parent_linkage) and its path relative to the
  * child (relative_path).
  */
-enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *opts,
-			  struct vhdx_error *err);
+HVO_API enum vhdx_err vhdx_create(const char *path,
+				  const struct vhdx_create_opts *opts,
+				  struct vhdx_error *err);
 
 /* ---- Check ---- */
 
@@ -310,9 +314,10 @@ struct vhdx_check_report {
  * parent chain.  Returns VHDX_OK when it ran (look at nproblems) or an
  * error when it could not read the image.
  */
-enum vhdx_err vhdx_check(struct vhdx_image *img, struct vhdx_check_report *rep);
+HVO_API enum vhdx_err vhdx_check(struct vhdx_image *img,
+				 struct vhdx_check_report *rep);
 
-void vhdx_check_report_free(struct vhdx_check_report *rep);
+HVO_API void vhdx_check_report_free(struct vhdx_check_report *rep);
 
 /* ---- Locking (see lock.c for the scheme) ---- */
 
@@ -322,8 +327,8 @@ void vhdx_check_report_free(struct vhdx_check_report *rep);
  * 100+ and 200+).  *@in_use_ret tells; @who (may be NULL) receives a short
  * description ("qemu holds write permission").
  */
-enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
-			  size_t who_len, struct vhdx_error *err);
+HVO_API enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
+				  size_t who_len, struct vhdx_error *err);
 
 /*
  * Hands the image over to another program (the appliance's qemu) that
@@ -332,7 +337,7 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
  * hvoffline process can open the image until vhdx_close().  After this the
  * handle does no more I/O (VHDX_ERR_STATE).
  */
-enum vhdx_err vhdx_handover(struct vhdx_image *img);
+HVO_API enum vhdx_err vhdx_handover(struct vhdx_image *img);
 
 #ifdef __cplusplus
 }

@@ -73,8 +73,7 @@ void pkg_error_clear(struct pkg_error *err)
 		memset(err, 0, sizeof(*err));
 }
 
-const char *pkg_error_format(const struct pkg_error *err, char *buf,
-			     size_t size)
+const char *pkg_errmsg(const struct pkg_error *err, char *buf, size_t size)
 {
 	if (size == 0)
 		return buf;

@@ -75,20 +75,23 @@ struct pkg_error {
 };
 
 /* Static text for a code ("malformed INF file"). */
-const char *pkg_strerror(enum pkg_err code);
+HVO_API const char *pkg_strerror(enum pkg_err code);
 
 /* Exit class of an error (corrupt input -> HVO_EXIT_CORRUPT, ...). */
-enum hvo_exit pkg_exit_class(const struct pkg_error *err);
+HVO_API enum hvo_exit pkg_exit_class(const struct pkg_error *err);
 
 /*
- * Formats "file:line: message" (or "file: message", or "message") into
- * @buf; returns @buf.
+ * The error's message: formats "file:line: message" (or "file: message",
+ * or "message") into @buf; returns @buf.  (The package layer keeps its
+ * error in a struct pkg_error, not on a handle.)
  */
-const char *pkg_error_format(const struct pkg_error *err, char *buf,
-			     size_t size);
+HVO_API const char *pkg_errmsg(const struct pkg_error *err, char *buf,
+			       size_t size);
+/* The former name, until every caller has moved to pkg_errmsg(). */
+#define pkg_error_format pkg_errmsg
 
 /* Resets @err to PKG_OK with empty fields. */
-void pkg_error_clear(struct pkg_error *err);
+HVO_API void pkg_error_clear(struct pkg_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Arena: every model object lives in one                             */
@@ -98,8 +101,8 @@ struct pkg_arena;
 
 /* A new empty arena, or NULL when out of memory.  Free with
  * pkg_arena_free(), which releases everything allocated in it. */
-struct pkg_arena *pkg_arena_new(void);
-void pkg_arena_free(struct pkg_arena *arena); /* accepts NULL */
+HVO_API struct pkg_arena *pkg_arena_new(void);
+HVO_API void pkg_arena_free(struct pkg_arena *arena); /* accepts NULL */
 
 /* ------------------------------------------------------------------ */
 /* Versions and identities                                             */
@@ -113,14 +116,15 @@ struct pkg_version {
 
 /* Parses "6.3.9600.19456" (1 to 4 decimal parts, each 0..65535).
  * Returns false for anything else. */
-bool pkg_version_parse(const char *s, struct pkg_version *out);
+HVO_API bool pkg_version_parse(const char *s, struct pkg_version *out);
 
 /* <0, 0, >0 as @a is older, equal, newer than @b (missing parts = 0). */
-int pkg_version_cmp(const struct pkg_version *a, const struct pkg_version *b);
+HVO_API int pkg_version_cmp(const struct pkg_version *a,
+			    const struct pkg_version *b);
 
 /* Compares two dotted version strings; a string that does not parse sorts
  * before every valid one, and two invalid ones compare with strcmp(). */
-int pkg_version_cmp_str(const char *a, const char *b);
+HVO_API int pkg_version_cmp_str(const char *a, const char *b);
 
 /*
  * An assembly identity, as written in an <assemblyIdentity> element.
@@ -148,10 +152,11 @@ struct pkg_identity {
  * (reference/offline-ic.md section 2.4).  Allocated in @arena; NULL when
  * out of memory or when the identity lacks name, arch or version.
  */
-char *pkg_component_key(struct pkg_arena *arena, const struct pkg_identity *id);
+HVO_API char *pkg_component_key(struct pkg_arena *arena,
+				const struct pkg_identity *id);
 
 /* The 64-bit identity hash that ends a component key (see identity.c). */
-uint64_t pkg_identity_hash(const struct pkg_identity *id);
+HVO_API uint64_t pkg_identity_hash(const struct pkg_identity *id);
 
 /*
  * An installed package, from a name as found in the guest:
@@ -170,8 +175,8 @@ struct pkg_installed {
 
 /* Parses one installed-package name into @out (strings in @arena).
  * Returns false when the name does not have that form. */
-bool pkg_installed_parse(struct pkg_arena *arena, const char *name,
-			 struct pkg_installed *out);
+HVO_API bool pkg_installed_parse(struct pkg_arena *arena, const char *name,
+				 struct pkg_installed *out);
 
 /* ------------------------------------------------------------------ */
 /* Registry data (manifests and INF AddReg)                            */
@@ -191,7 +196,7 @@ enum {
 };
 
 /* "REG_SZ" for 1, ...; NULL for an unnamed type. */
-const char *pkg_reg_type_name(uint32_t type);
+HVO_API const char *pkg_reg_type_name(uint32_t type);
 
 /*
  * A typed registry value.  Which member holds the data depends on @type
@@ -362,233 +367,10 @@ struct pkg_manifest {
 	const struct pkg_inf *inf;
 };
 
-/* ------------------------------------------------------------------ */
-/* INF files                                                           */
-/* ------------------------------------------------------------------ */
-
-/* One line of an INF section: optional key, then comma-separated fields
- * (quotes removed, "" condensed; %strkey% not yet substituted). */
-struct pkg_inf_line {
-	const char *key; /* NULL for a line without '=' */
-	const char *const *fields;
-	size_t nfields;
-	unsigned lineno;
-};
-
-struct pkg_inf_section {
-	const char *name; /* as first written */
-	struct pkg_inf_line *lines;
-	size_t nlines;
-	unsigned lineno; /* of the first header */
-};
-
-/* A parsed INF file (syntax only; see pkg_inf_resolve for meaning). */
-struct pkg_inf {
-	const char *file;     /* name for messages, e.g. "wvmbus.inf" */
-	const char *encoding; /* "UTF-16LE", "UTF-8" or "ANSI" */
-	struct pkg_inf_section *sections;
-	size_t nsections;
-	struct pkg_inf_index *index; /* lookup tables (internal) */
-};
-
-/*
- * A TargetOSVersion decoration: nt[Architecture][.[OSMajorVersion]
- * [.[OSMinorVersion][.[ProductType][.[SuiteMask][.[BuildNumber]]]]]]
- * ("Combining platform extensions with operating system versions",
- * Microsoft driver docs).  Fields not given are 0 with has_* false.
- */
-struct pkg_inf_decoration {
-	const char *text; /* as written, e.g. "NTamd64.6.2"; "" undecorated */
-	const char *arch; /* "amd64", "x86", ...; NULL = any platform */
-	bool has_version;
-	uint32_t major, minor;
-	uint32_t product_type; /* 0 = any */
-	uint32_t suite_mask;   /* 0 = any */
-	uint32_t build;	       /* 0 = any */
-};
-
-/* One device of a models section: a description and its hardware IDs
- * (first the hardware ID, then compatible IDs). */
-struct pkg_inf_device {
-	const char *description;
-	const char *install_section; /* undecorated DDInstall name */
-	const char *const *hwids;
-	size_t nhwids;
-	unsigned line;
-};
-
-/* A models section of one manufacturer, for one decoration. */
-struct pkg_inf_models {
-	struct pkg_inf_decoration decoration;
-	const char *section; /* "Standard.NTamd64.6.2" */
-	bool present;	     /* the section exists in the INF */
-	struct pkg_inf_device *devices;
-	size_t ndevices;
-};
-
-struct pkg_inf_manufacturer {
-	const char *name;		  /* substituted manufacturer name */
-	const char *models;		  /* models-section base name */
-	struct pkg_inf_models *decorated; /* [0] is undecorated */
-	size_t ndecorated;
-	unsigned line;
-};
-
-/* What the target Windows is, for choosing decorations. */
-struct pkg_target {
-	const char *arch; /* "amd64", "x86", "arm64" */
-	uint32_t nt_major, nt_minor;
-	uint32_t product_type; /* VER_NT_*; 0 = unknown (matches no
-				  decoration that requires one) */
-	uint32_t suite_mask;
-	uint32_t build;
-};
-
-/* Registry roots of INF AddReg lines. */
-enum pkg_inf_root {
-	PKG_INF_HKR = 0,
-	PKG_INF_HKLM,
-	PKG_INF_HKCR,
-	PKG_INF_HKCU,
-	PKG_INF_HKU,
-};
-
-/* Which key HKR stands for, by the section that referenced the AddReg. */
-enum pkg_inf_regctx {
-	PKG_REGCTX_DRIVER = 0, /* DDInstall: the device's software key */
-	PKG_REGCTX_SERVICE,    /* service-install: Services\<name> */
-	PKG_REGCTX_EVENTLOG,   /* event-log-install: EventLog\<log>\<src> */
-	PKG_REGCTX_HARDWARE,   /* DDInstall.HW: the device's hardware key */
-};
-
-/* AddReg flags (FLG_ADDREG_*, setupapi.h). */
-#define PKG_ADDREG_BINVALUETYPE	  0x00000001u
-#define PKG_ADDREG_NOCLOBBER	  0x00000002u
-#define PKG_ADDREG_DELVAL	  0x00000004u
-#define PKG_ADDREG_APPEND	  0x00000008u
-#define PKG_ADDREG_KEYONLY	  0x00000010u
-#define PKG_ADDREG_OVERWRITEONLY  0x00000020u
-#define PKG_ADDREG_64BITKEY	  0x00001000u
-#define PKG_ADDREG_KEYONLY_COMMON 0x00002000u
-#define PKG_ADDREG_32BITKEY	  0x00004000u
-#define PKG_ADDREG_TYPE_MASK	  (0xFFFF0000u | PKG_ADDREG_BINVALUETYPE)
-
-/*
- * One AddReg line.  String data (str, strv) are INF templates: "%%" is a
- * literal percent sign and "%<n>%" a DIRID; turn them into text with
- * pkg_inf_expand().  A line with KEYONLY (or without a value name and
- * value) only creates the key; DELVAL deletes the value.
- */
-struct pkg_inf_reg {
-	enum pkg_inf_root root;
-	enum pkg_inf_regctx context;
-	const char *subkey;	/* "" for the root key itself */
-	const char *value_name; /* NULL: only the key; "" default value */
-	uint32_t flags;
-	struct pkg_reg_data data; /* valid when value_name != NULL and
-				     !(flags & (KEYONLY|DELVAL)) */
-	const char *security;	  /* SDDL of <section>.security, or NULL */
-	const char *section;
-	unsigned line;
-};
-
-/* One file of a CopyFiles list with its destination directory. */
-struct pkg_inf_copy {
-	const char *dest_name;	 /* name in the destination directory */
-	const char *source_name; /* name in the driver package */
-	/* Its path in the driver package, from [SourceDisksFiles] and
-	 * [SourceDisksNames] (disk path, subdirectory, name; '\'-separated),
-	 * or the bare name when the INF does not list it. */
-	const char *source_path;
-	bool source_listed;  /* found in [SourceDisksFiles] */
-	uint32_t flags;	     /* COPYFLG_* */
-	int32_t dirid;	     /* from [DestinationDirs] */
-	const char *subdir;  /* "" when none */
-	const char *section; /* the file-list section, or NULL for
-				    the @file form */
-	unsigned line;
-};
-
-/* An AddService directive and its service-install section. */
-struct pkg_inf_service {
-	const char *name;
-	uint32_t flags; /* SPSVCINST_* */
-	const char *install_section;
-	const char *display_name; /* template, or NULL */
-	const char *description;  /* template, or NULL */
-	bool has_service_type, has_start_type, has_error_control;
-	uint32_t service_type, start_type, error_control;
-	const char *binary; /* ServiceBinary template, e.g. "%12%\vmbus.sys" */
-	int32_t binary_dirid;	 /* DIRID the binary path starts with, or 0 */
-	const char *binary_rest; /* the path after the DIRID ("vmbus.sys") */
-	const char *load_order_group;	 /* or NULL */
-	const char *const *dependencies; /* Dependencies=, in order */
-	size_t ndependencies;
-	const char *start_name;	  /* account, or NULL */
-	const char *security;	  /* Security= SDDL, or NULL */
-	struct pkg_inf_reg *regs; /* AddReg of the install section */
-	size_t nregs;
-	/* Event log source, when AddService names an event-log section. */
-	const char *eventlog_section;
-	const char *eventlog_type; /* "System" by default */
-	const char *eventlog_name; /* the service name by default */
-	struct pkg_inf_reg *eventlog_regs;
-	size_t neventlog_regs;
-	unsigned line;
-};
-
-/* A directive we do not execute offline: reported by name. */
-struct pkg_inf_deferred {
-	const char *section;
-	const char *directive; /* "CoInstallers", "RegisterDlls", "Needs" */
-	const char *value;     /* its fields joined with ",", or "" */
-	const char *reason;
-	unsigned line;
-};
-
-/* The chosen DDInstall section of a device and all it leads to. */
-struct pkg_inf_install {
-	const char *base;    /* undecorated name from the models section */
-	const char *section; /* decorated name used ("X.NTamd64", "X.NT") */
-	struct pkg_inf_copy *copies;
-	size_t ncopies;
-	struct pkg_inf_reg *regs; /* DDInstall AddReg (context DRIVER) */
-	size_t nregs;
-	struct pkg_inf_service *services; /* from <section>.Services */
-	size_t nservices;
-	bool null_service; /* AddService with no name and ASSOCSERVICE */
-	struct pkg_inf_deferred *deferred;
-	size_t ndeferred;
-};
-
-/* A device bound through the chosen models section. */
-struct pkg_inf_binding {
-	const struct pkg_inf_device *device;
-	const struct pkg_inf_install *install;
-	const char *manufacturer;
-};
-
-/* The [Version] section. */
-struct pkg_inf_version {
-	const char *signature, *cls, *class_guid, *provider, *catalog_file;
-	const char *driver_date;    /* "06/21/2006" */
-	const char *driver_version; /* "6.3.9600.19456" */
-};
-
-/* An INF interpreted for one target: what Windows would install. */
-struct pkg_driver {
-	const struct pkg_inf *inf;
-	struct pkg_target target;
-	struct pkg_inf_version version;
-	struct pkg_inf_manufacturer *manufacturers;
-	size_t nmanufacturers;
-	/* Per manufacturer, the chosen models entry (NULL: none applies). */
-	const struct pkg_inf_models **chosen;
-	struct pkg_inf_binding *bindings;
-	size_t nbindings;
-	struct pkg_inf_install *installs; /* one per distinct DDInstall */
-	size_t ninstalls;
-};
+/* INF files: the syntax and what an INF installs (package_inf.h). */
+#define HVO_PACKAGE_H_INSIDE
+#include "package_inf.h"
+#undef HVO_PACKAGE_H_INSIDE
 
 /* ------------------------------------------------------------------ */
 /* Packages                                                            */
@@ -729,16 +511,18 @@ struct pkg_package {
  * with a DOCTYPE (and so any entity declaration) is refused outright, and
  * the limits above are enforced while reading, before anything is built.
  */
-enum pkg_err pkg_mum_parse(struct pkg_arena *arena, const void *buf, size_t len,
-			   const char *file, struct pkg_package **pkg_ret,
-			   struct pkg_error *err);
+HVO_API enum pkg_err pkg_mum_parse(struct pkg_arena *arena, const void *buf,
+				   size_t len, const char *file,
+				   struct pkg_package **pkg_ret,
+				   struct pkg_error *err);
 
 /* Parses a component manifest likewise (the key is computed from the
  * identity; comparing it with the file name is the caller's business). */
-enum pkg_err pkg_manifest_parse(struct pkg_arena *arena, const void *buf,
-				size_t len, const char *file,
-				struct pkg_manifest **man_ret,
-				struct pkg_error *err);
+HVO_API enum pkg_err pkg_manifest_parse(struct pkg_arena *arena,
+					const void *buf, size_t len,
+					const char *file,
+					struct pkg_manifest **man_ret,
+					struct pkg_error *err);
 
 /*
  * Parses an INF file: UTF-16LE with BOM, UTF-8 (with or without BOM), or
@@ -746,13 +530,14 @@ enum pkg_err pkg_manifest_parse(struct pkg_arena *arena, const void *buf,
  * repeated sections (merged) are handled here; [Strings] substitution,
  * decorations and directives by pkg_inf_resolve() and friends.
  */
-enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf, size_t len,
-			   const char *file, struct pkg_inf **inf_ret,
-			   struct pkg_error *err);
+HVO_API enum pkg_err pkg_inf_parse(struct pkg_arena *arena, const void *buf,
+				   size_t len, const char *file,
+				   struct pkg_inf **inf_ret,
+				   struct pkg_error *err);
 
 /* A section by name (case-insensitive), or NULL. */
-const struct pkg_inf_section *pkg_inf_section(const struct pkg_inf *inf,
-					      const char *name);
+HVO_API const struct pkg_inf_section *pkg_inf_section(const struct pkg_inf *inf,
+						      const char *name);
 
 /*
  * Substitutes %strkey% tokens in @raw from the INF's [Strings] section
@@ -761,16 +546,17 @@ const struct pkg_inf_section *pkg_inf_section(const struct pkg_inf *inf,
  * tokens like "%12%" and unknown tokens stay as written.  Allocated in
  * @arena; NULL with @err set if the result is too long or memory ran out.
  */
-char *pkg_inf_subst(struct pkg_arena *arena, const struct pkg_inf *inf,
-		    const char *raw, unsigned lineno, struct pkg_error *err);
+HVO_API char *pkg_inf_subst(struct pkg_arena *arena, const struct pkg_inf *inf,
+			    const char *raw, unsigned lineno,
+			    struct pkg_error *err);
 
 /* Parses a decoration ("NTamd64.6.2"); false if it is not one. */
-bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *text,
-			      struct pkg_inf_decoration *out);
+HVO_API bool pkg_inf_decoration_parse(struct pkg_arena *arena, const char *text,
+				      struct pkg_inf_decoration *out);
 
 /* Whether @d applies to @t (architecture, version, product, suite). */
-bool pkg_inf_decoration_applies(const struct pkg_inf_decoration *d,
-				const struct pkg_target *t);
+HVO_API bool pkg_inf_decoration_applies(const struct pkg_inf_decoration *d,
+					const struct pkg_target *t);
 
 /*
  * The best models entry of @m for @t, or NULL: among the decorations that
@@ -780,7 +566,7 @@ bool pkg_inf_decoration_applies(const struct pkg_inf_decoration *d,
  * only for x86 targets (since Windows Server 2003 SP1, INF Manufacturer
  * section: models for other platforms must be decorated).
  */
-const struct pkg_inf_models *pkg_inf_best_models(
+HVO_API const struct pkg_inf_models *pkg_inf_best_models(
 	const struct pkg_inf_manufacturer *m, const struct pkg_target *t);
 
 /*
@@ -794,10 +580,11 @@ const struct pkg_inf_models *pkg_inf_best_models(
  * section of this INF is followed (cycles are an error); Include= of
  * other INFs is deferred.
  */
-enum pkg_err pkg_inf_resolve(struct pkg_arena *arena, const struct pkg_inf *inf,
-			     const struct pkg_target *target,
-			     struct pkg_driver **drv_ret,
-			     struct pkg_error *err);
+HVO_API enum pkg_err pkg_inf_resolve(struct pkg_arena *arena,
+				     const struct pkg_inf *inf,
+				     const struct pkg_target *target,
+				     struct pkg_driver **drv_ret,
+				     struct pkg_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Guest paths: $(runtime.*) and DIRIDs                                */
@@ -817,14 +604,14 @@ struct pkg_windows_paths {
  * folders, ...) give PKG_ERR_UNSUPPORTED.  -1 and 65535 (absolute path)
  * give "".
  */
-enum pkg_err pkg_dirid_path(struct pkg_arena *arena, int32_t dirid,
-			    const struct pkg_windows_paths *paths,
-			    char **path_ret, struct pkg_error *err);
+HVO_API enum pkg_err pkg_dirid_path(struct pkg_arena *arena, int32_t dirid,
+				    const struct pkg_windows_paths *paths,
+				    char **path_ret, struct pkg_error *err);
 
 /* Expands an INF template ("%%" -> "%", "%<dirid>%" -> its directory). */
-enum pkg_err pkg_inf_expand(struct pkg_arena *arena, const char *tmpl,
-			    const struct pkg_windows_paths *paths,
-			    char **text_ret, struct pkg_error *err);
+HVO_API enum pkg_err pkg_inf_expand(struct pkg_arena *arena, const char *tmpl,
+				    const struct pkg_windows_paths *paths,
+				    char **text_ret, struct pkg_error *err);
 
 /*
  * Expands every $(runtime.<name>) variable of a component manifest value
@@ -833,9 +620,9 @@ enum pkg_err pkg_inf_expand(struct pkg_arena *arena, const char *tmpl,
  * inf, help, fonts, wbem, ... (table in paths.c).  Names are matched
  * without regard to case; an unknown one gives PKG_ERR_UNSUPPORTED.
  */
-enum pkg_err pkg_runtime_expand(struct pkg_arena *arena, const char *s,
-				const struct pkg_windows_paths *paths,
-				char **text_ret, struct pkg_error *err);
+HVO_API enum pkg_err pkg_runtime_expand(struct pkg_arena *arena, const char *s,
+					const struct pkg_windows_paths *paths,
+					char **text_ret, struct pkg_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Applicability                                                       */
@@ -843,15 +630,15 @@ enum pkg_err pkg_runtime_expand(struct pkg_arena *arena, const char *s,
 
 /* Whether a package of architecture @pkg_arch installs on a guest of
  * architecture @guest_arch ("amd64"/"x86"/...; "neutral" fits any). */
-bool pkg_arch_matches(const char *pkg_arch, const char *guest_arch);
+HVO_API bool pkg_arch_matches(const char *pkg_arch, const char *guest_arch);
 
 /*
  * Whether identity @want is satisfied by installed package @have: same
  * name (case-insensitive), same architecture and public key token, and a
  * version at least @want's within the same major.minor (SERVICING.md 4).
  */
-bool pkg_parent_satisfied_by(const struct pkg_identity *want,
-			     const struct pkg_installed *have);
+HVO_API bool pkg_parent_satisfied_by(const struct pkg_identity *want,
+				     const struct pkg_installed *have);
 
 /*
  * Evaluates every <parent> of @pkg against @installed: each <parent> is
@@ -861,10 +648,10 @@ bool pkg_parent_satisfied_by(const struct pkg_identity *want,
  * not NULL it receives, for the first <parent> that is satisfied, the
  * installed package that satisfied it (or NULL).
  */
-bool pkg_parents_satisfied(const struct pkg_package *pkg,
-			   const struct pkg_installed *installed,
-			   size_t ninstalled,
-			   const struct pkg_installed **match_ret);
+HVO_API bool pkg_parents_satisfied(const struct pkg_package *pkg,
+				   const struct pkg_installed *installed,
+				   size_t ninstalled,
+				   const struct pkg_installed **match_ret);
 
 /* ------------------------------------------------------------------ */
 /* Reading a package from a cabinet                                    */
@@ -883,8 +670,9 @@ bool pkg_parents_satisfied(const struct pkg_package *pkg,
  * digest pass), *@pkg_ret is set all the same, every file's state in it,
  * so that the caller can report them all; otherwise it is NULL.
  */
-enum pkg_err pkg_package_open(const char *path, struct pkg_package **pkg_ret,
-			      struct pkg_error *err);
+HVO_API enum pkg_err pkg_package_open(const char *path,
+				      struct pkg_package **pkg_ret,
+				      struct pkg_error *err);
 
 /*
  * Links the updates of @pkg to its manifests (pkg->manifests, set by the
@@ -896,19 +684,20 @@ enum pkg_err pkg_package_open(const char *path, struct pkg_package **pkg_ret,
  * manifest that an update or install dependency needs and the package
  * lacks is PKG_ERR_MISSING; nested packages are PKG_ERR_UNSUPPORTED.
  */
-enum pkg_err pkg_package_link(struct pkg_arena *arena, struct pkg_package *pkg,
-			      struct pkg_error *err);
+HVO_API enum pkg_err pkg_package_link(struct pkg_arena *arena,
+				      struct pkg_package *pkg,
+				      struct pkg_error *err);
 
 /* Releases a package and everything in it; accepts NULL. */
-void pkg_package_free(struct pkg_package *pkg);
+HVO_API void pkg_package_free(struct pkg_package *pkg);
 
 /* The manifest whose key is @key (case-insensitive), or NULL. */
-struct pkg_manifest *pkg_package_manifest(const struct pkg_package *pkg,
-					  const char *key);
+HVO_API struct pkg_manifest *pkg_package_manifest(const struct pkg_package *pkg,
+						  const char *key);
 
 /* The manifest of identity @id (by computed key), or NULL. */
-struct pkg_manifest *pkg_package_find(const struct pkg_package *pkg,
-				      const struct pkg_identity *id);
+HVO_API struct pkg_manifest *pkg_package_find(const struct pkg_package *pkg,
+					      const struct pkg_identity *id);
 
 #ifdef __cplusplus
 }

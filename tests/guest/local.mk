@@ -10,6 +10,7 @@ GUEST_UNIT_TESTS = \
 	tests/guest/test_hostdir \
 	tests/guest/test_inspect \
 	tests/guest/test_pe \
+	tests/guest/test_session \
 	tests/guest/test_volume
 check_PROGRAMS += $(GUEST_UNIT_TESTS)
 TESTS += $(GUEST_UNIT_TESTS)
@@ -25,6 +26,10 @@ tests_guest_test_volume_LDADD = $(TEST_LDADD)
 tests_guest_test_appliance_SOURCES = tests/guest/test_appliance.c
 tests_guest_test_appliance_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_appliance_LDADD = $(TEST_LDADD)
+
+tests_guest_test_session_SOURCES = tests/guest/test_session.c
+tests_guest_test_session_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_session_LDADD = $(TEST_LDADD)
 
 tests_guest_test_hostdir_SOURCES = tests/guest/test_hostdir.c
 tests_guest_test_hostdir_CFLAGS = $(TEST_CFLAGS)

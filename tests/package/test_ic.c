@@ -36,7 +36,7 @@ static struct ic ic62 = { .cab = IC62_CAB }, ic6x = { .cab = IC6X_CAB };
 static void fail_err(const struct pkg_error *e)
 {
 	char buf[700];
-	fail_msg("%s", pkg_error_format(e, buf, sizeof(buf)));
+	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
 }
 
 static bool ends_with(const char *s, const char *suffix)

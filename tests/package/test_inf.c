@@ -44,7 +44,7 @@ static int teardown(void **state)
 static void fail_err(const struct pkg_error *e)
 {
 	char buf[700];
-	fail_msg("%s", pkg_error_format(e, buf, sizeof(buf)));
+	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
 }
 
 static struct pkg_inf *parse_len(const void *text, size_t len)
@@ -91,7 +91,7 @@ static void fails(const void *buf, size_t len, enum pkg_err want,
 		rc = pkg_inf_resolve(arena, inf, &t, &d, &e);
 	}
 	char msg[700];
-	pkg_error_format(&e, msg, sizeof(msg));
+	pkg_errmsg(&e, msg, sizeof(msg));
 	if (rc != want || strstr(msg, text) == NULL)
 		fail_msg("expected %d '%s', got %d '%s'", want, text, rc, msg);
 	assert_int_equal(pkg_exit_class(&e), HVO_EXIT_CORRUPT);

@@ -38,7 +38,7 @@ static struct pkg_manifest *parse_ok(struct pkg_arena *a, const char *xml)
 		pkg_manifest_parse(a, xml, strlen(xml), "t.manifest", &m, &e);
 	if (rc != PKG_OK) {
 		char buf[700];
-		fail_msg("%s", pkg_error_format(&e, buf, sizeof(buf)));
+		fail_msg("%s", pkg_errmsg(&e, buf, sizeof(buf)));
 	}
 	return m;
 }
@@ -52,7 +52,7 @@ static void parse_fails(const void *xml, size_t len, enum pkg_err want,
 	struct pkg_manifest *m = NULL;
 	struct pkg_error e = { 0 };
 	enum pkg_err rc = pkg_manifest_parse(a, xml, len, "t.manifest", &m, &e);
-	pkg_error_format(&e, msg, size);
+	pkg_errmsg(&e, msg, size);
 	if (rc != want)
 		fail_msg("expected error %d, got %d: %s", want, rc, msg);
 	assert_int_equal(e.code, want);

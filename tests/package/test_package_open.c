@@ -27,7 +27,7 @@
 static void fail_err(const struct pkg_error *e)
 {
 	char buf[700];
-	fail_msg("%s", pkg_error_format(e, buf, sizeof(buf)));
+	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
 }
 
 static void check_real(const char *rel, size_t want_entries,
@@ -301,7 +301,7 @@ static void expect(struct made *m, enum pkg_err want, const char *text,
 	struct pkg_error e = { 0 };
 	enum pkg_err rc = pkg_package_open(m->cab, &p, &e);
 	char msg[700];
-	pkg_error_format(&e, msg, sizeof(msg));
+	pkg_errmsg(&e, msg, sizeof(msg));
 	if (rc != want || (text && strstr(msg, text) == NULL))
 		fail_msg("expected %d '%s', got %d '%s'", want,
 			 text ? text : "", rc, msg);
