@@ -474,5 +474,6 @@ int main(void)
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	hvo_test_rmtree(tmp);
+	free(tmp);
 	return r;
 }
