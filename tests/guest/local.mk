@@ -43,7 +43,7 @@ TESTS += tests/guest/test_native
 tests_guest_test_native_SOURCES = tests/guest/test_native.c
 tests_guest_test_native_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_native_LDADD = $(TEST_LDADD)
-EXTRA_DIST += tests/guest/native-gpt4k.py
+EXTRA_DIST += tests/guest/native-gpt4k.py tests/guest/native-backends.sh
 
 # The sandboxed child (seccomp, limits, result over a pipe).
 check_PROGRAMS += tests/guest/test_native_sandbox
