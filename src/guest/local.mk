@@ -10,7 +10,12 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/native_fs.c %reldir%/native_write.c %reldir%/native_disk.c \
 	%reldir%/native_session.c %reldir%/native_session.h \
 	%reldir%/sandbox.c %reldir%/sandbox.h \
-	%reldir%/appliance.c \
+	%reldir%/session.c \
+	%reldir%/appliance.c %reldir%/appliance_int.h \
+	%reldir%/appliance_disk.c \
+	%reldir%/appliance_fs.c \
+	%reldir%/appliance_hash.c \
+	%reldir%/appliance_path.c \
 	%reldir%/image.c %reldir%/image.h \
 	%reldir%/launch.c %reldir%/launch.h \
 	%reldir%/pe.c %reldir%/pe.h \
