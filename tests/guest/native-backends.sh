@@ -34,24 +34,27 @@ volume() {
 }
 
 # ---- 1. a checkpoint ---------------------------------------------------
-cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/base.vhdx"
-"$HVOFFLINE" vhdx create --parent "$T_TMP/base.vhdx" "$T_TMP/snap.avhdx" 2>/dev/null
-snapshot "$T_TMP/base.vhdx"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/snap.avhdx"
+# (In a folder of its own: the engine refuses any image whose checkpoint
+# lies beside it, and copies of one image look alike.)
+mkdir "$T_TMP/vm" "$T_TMP/cmp"
+cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/vm/base.vhdx"
+"$HVOFFLINE" vhdx create --parent "$T_TMP/vm/base.vhdx" "$T_TMP/vm/snap.avhdx" 2>/dev/null
+snapshot "$T_TMP/vm/base.vhdx"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/vm/snap.avhdx"
 expect_rc 0 "checkpoint: apply snap.avhdx"
 expect_json '.appliance.launches == 0 and .images[0].status == "applied"' \
     "checkpoint: applied without an appliance"
 expect_unchanged "checkpoint: base.vhdx is byte-identical"
-volume "$T_TMP/snap.avhdx" 3 "$T_TMP/snap.vol"
-expect_eq "$(ntfscat "$T_TMP/snap.vol" /Windows/System32/drivers/vmbus.sys | sha256sum | cut -c1-64)" \
+volume "$T_TMP/vm/snap.avhdx" 3 "$T_TMP/vm/snap.vol"
+expect_eq "$(ntfscat "$T_TMP/vm/snap.vol" /Windows/System32/drivers/vmbus.sys | sha256sum | cut -c1-64)" \
     "$vmbus" "checkpoint: vmbus.sys has the cabinet's SHA-256 (ntfscat)"
-ntfscat "$T_TMP/snap.vol" /Windows/System32/config/SOFTWARE >"$T_TMP/SOFTWARE"
+ntfscat "$T_TMP/vm/snap.vol" /Windows/System32/config/SOFTWARE >"$T_TMP/SOFTWARE"
 printf 'cd Microsoft\\Virtual Machine\\Auto\nlsval\n' | hivexsh "$T_TMP/SOFTWARE" >"$T_TMP/hive.out" 2>&1
 expect_grep "$T_TMP/hive.out" '"IntegrationServicesVersion"="6.3.9600.19456"' \
     "checkpoint: IntegrationServicesVersion (hivexsh)"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/snap.avhdx"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/vm/snap.avhdx"
 expect_rc 0 "checkpoint: verify snap.avhdx is clean"
-run "$HVOFFLINE" vhdx check "$T_TMP/snap.avhdx"
+run "$HVOFFLINE" vhdx check "$T_TMP/vm/snap.avhdx"
 expect_rc 0 "checkpoint: vhdx check passes"
 
 # ---- 2. a dirty log, read-only ------------------------------------------
@@ -62,14 +65,14 @@ expect_json '.appliance.launches == 0' "dirty log: inspected without an applianc
 expect_unchanged "dirty log: the file is byte-identical after inspect"
 
 # ---- 3. both backends, the same result ----------------------------------
-cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/a.vhdx"
-cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/n.vhdx"
-HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/a.vhdx"
+cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/cmp/a.vhdx"
+cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/cmp/n.vhdx"
+HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/cmp/a.vhdx"
 expect_rc 0 "appliance: apply"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/n.vhdx"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/cmp/n.vhdx"
 expect_rc 0 "native: apply"
 for b in a n; do
-    HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/$b.vhdx"
+    HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/cmp/$b.vhdx"
     expect_rc 0 "verify $b.vhdx"
     jq -S '.images[0].verify' "$T_TMP/out" >"$T_TMP/verify-$b.json"
 done
