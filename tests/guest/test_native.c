@@ -16,6 +16,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +31,9 @@
 #include <cmocka.h>
 
 #include "guest/guest.h"
+#include "guest/native_int.h"
 #include "guest/native_session.h"
+
 #include "tests/lib/hvotest.h"
 
 static char *tmp;
@@ -452,6 +455,84 @@ static void test_refusals(void **state)
 	assert_string_equal(before, after);
 }
 
+/*
+ * A file under Windows' system compression (CompactOS): a WOF reparse
+ * point (IO_REPARSE_TAG_WOF, then the WOF external info: version 1,
+ * provider 2 = file, then the file provider's version 1 and algorithm 1 =
+ * LZX), added here with libntfs-3g itself.  It stats as a file; reading it
+ * and replacing it (atomically or in place) are refused with
+ * GUEST_E_SYSCOMPRESSED, and the file keeps its reparse point.
+ */
+static void test_compactos(void **state)
+{
+	(void)state;
+	need_images();
+	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, at("wof.vhdx"));
+	struct guest_disk *d;
+	struct native_session *s = open1(at("wof.vhdx"), false, &d);
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, 2, false, &fs), GUEST_OK);
+	/* Empty: WOF keeps the data in a named stream. */
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "Windows/System32/wof.dll", "", 0),
+		GUEST_OK);
+	static const uint8_t rp[] = {
+		0x17, 0x00,
+		0x00, 0x80, /* ReparseTag: IO_REPARSE_TAG_WOF */
+		0x10, 0x00,
+		0x00, 0x00, /* ReparseDataLength 16, Reserved */
+		0x01, 0x00,
+		0x00, 0x00, /* WOF_EXTERNAL_INFO.Version 1 */
+		0x02, 0x00,
+		0x00, 0x00, /* Provider: WOF_PROVIDER_FILE */
+		0x01, 0x00,
+		0x00, 0x00, /* FILE_PROVIDER_EXTERNAL_INFO.Version */
+		0x01, 0x00,
+		0x00, 0x00, /* Algorithm: LZX */
+	};
+	ntfs_inode *ni;
+	assert_int_equal(native_int_walk(native_int_fs(fs),
+					 "Windows/System32/wof.dll", &ni, NULL),
+			 GUEST_OK);
+	/* The attribute alone (ntfs_set_ntfs_reparse_data also indexes it
+	 * in $Extend/$Reparse, and refuses with EINVAL on these images). */
+	int rr = ntfs_attr_add(ni, AT_REPARSE_POINT, AT_UNNAMED, 0,
+			       (const u8 *)rp, sizeof(rp));
+	int e = errno;
+	if (rr == 0) {
+		ni->flags |= FILE_ATTR_REPARSE_POINT;
+		NInoSetDirty(ni);
+	}
+	ntfs_inode_close(ni);
+	if (rr != 0)
+		fail_msg("add $REPARSE_POINT: %s (%s)", strerror(e),
+			 native_int_ntfs_lastmsg());
+	struct guest_stat st;
+	assert_int_equal(guest_fs_stat(fs, "windows/system32/WOF.DLL", &st),
+			 GUEST_OK);
+	assert_int_equal(st.type, GUEST_FT_FILE);
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(
+		guest_fs_read(fs, "Windows/System32/wof.dll", 4096, &buf, &len),
+		GUEST_E_SYSCOMPRESSED);
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "Windows/System32/wof.dll", "new", 3),
+		GUEST_E_SYSCOMPRESSED);
+	assert_non_null(strstr(guest_fs_errmsg(fs), "CompactOS"));
+	assert_int_equal(
+		guest_fs_write_new(fs, "Windows/System32/wof.dll", "new", 3),
+		GUEST_E_SYSCOMPRESSED);
+	assert_int_equal(
+		guest_fs_write_new(fs, "Windows/System32/x.tmp", "new", 3),
+		GUEST_OK);
+	assert_int_equal(guest_fs_rename(fs, "Windows/System32/x.tmp",
+					 "Windows/System32/wof.dll"),
+			 GUEST_E_SYSCOMPRESSED);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+}
+
 /* The child of a kill trial: writes files through the native backend
  * until it is killed. */
 static void write_forever(const char *path)
@@ -583,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_4k),
 		cmocka_unit_test(test_dirty_log),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_compactos),
 		cmocka_unit_test(test_kill9),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
