@@ -122,15 +122,8 @@ struct guest_session {
 /* The libguestfs appliance (appliance.c). */
 extern const struct guest_int_session_ops guest_int_appliance_session_ops;
 
-/*
- * The native backend (native_*.c).  Weak until that backend lands: the
- * address is NULL while no object defines it, and session.c then falls
- * back to the appliance.  Its definition must be linked in by a strong
- * reference (a static archive does not pull in a member for a weak one):
- * the native backend drops the weak attribute here when it lands.
- */
-extern const struct guest_int_session_ops guest_int_native_session_ops
-	__attribute__((weak));
+/* The native backend (native_session.c). */
+extern const struct guest_int_session_ops guest_int_native_session_ops;
 
 /* Sets @s's error message and returns @err. */
 int guest_int_session_fail(struct guest_session *s, int err, const char *fmt,

@@ -22,13 +22,12 @@ struct native_drive {
 };
 
 struct native_session {
-	struct guest_session_opts opts;
+	struct guest_session base; /* first: the front's common part */
 	struct native_drive *drives;
 	size_t ndrives;
 	struct guest_disk **disks;
 	bool launched, shut;
 	struct guest_launch_result res;
-	char error[GUEST_ERROR_MAX];
 };
 
 static int session_fail(struct native_session *s, int err, const char *fmt, ...)
@@ -38,7 +37,7 @@ static int session_fail(struct native_session *s, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	vsnprintf(s->base.error, sizeof(s->base.error), fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -50,13 +49,13 @@ struct native_session *native_int_session_new(
 	if (s == NULL)
 		return NULL;
 	if (opts != NULL)
-		s->opts = *opts;
+		s->base.opts = *opts;
 	return s;
 }
 
 const char *native_int_session_errmsg(const struct native_session *s)
 {
-	return s->error;
+	return s->base.error;
 }
 
 int native_int_session_add(struct native_session *s, const char *path,
@@ -220,3 +219,91 @@ void native_int_session_close(struct native_session *s)
 	free(s->drives);
 	free(s);
 }
+
+/* ------------------------------------------------------------------ */
+/* The session front's table (session.c).                              */
+/* ------------------------------------------------------------------ */
+
+static struct native_session *NS(struct guest_session *s)
+{
+	return (struct native_session *)s;
+}
+
+static const struct native_session *CNS(const struct guest_session *s)
+{
+	return (const struct native_session *)s;
+}
+
+static struct guest_session *ops_create(const struct guest_session_opts *o)
+{
+	struct native_session *s = native_int_session_new(o);
+	return s ? &s->base : NULL;
+}
+
+static int ops_add(struct guest_session *s, const char *path,
+		   const char *format, bool readonly, const char *name)
+{
+	return native_int_session_add(NS(s), path, format, readonly, name);
+}
+
+static int ops_set_size(struct guest_session *s, int disk, uint64_t size)
+{
+	return native_int_session_set_size(NS(s), disk, size);
+}
+
+static int ops_set_head(struct guest_session *s, int disk,
+			const struct guest_disk_head *head)
+{
+	return native_int_session_set_head(NS(s), disk, head);
+}
+
+static int ops_launch(struct guest_session *s)
+{
+	return native_int_session_launch(NS(s));
+}
+
+static const struct guest_launch_result *ops_launch_result(
+	const struct guest_session *s)
+{
+	return native_int_session_launch_result(CNS(s));
+}
+
+static unsigned ops_launches(const struct guest_session *s)
+{
+	return native_int_session_launches(CNS(s));
+}
+
+static size_t ops_ndisks(const struct guest_session *s)
+{
+	return native_int_session_ndisks(CNS(s));
+}
+
+static struct guest_disk *ops_disk(struct guest_session *s, size_t i)
+{
+	return native_int_session_disk(NS(s), i);
+}
+
+static int ops_shutdown(struct guest_session *s)
+{
+	return native_int_session_shutdown(NS(s));
+}
+
+static void ops_close(struct guest_session *s)
+{
+	native_int_session_close(NS(s));
+}
+
+const struct guest_int_session_ops guest_int_native_session_ops = {
+	.name = "native",
+	.create = ops_create,
+	.add = ops_add,
+	.set_size = ops_set_size,
+	.set_head = ops_set_head,
+	.launch = ops_launch,
+	.launch_result = ops_launch_result,
+	.launches = ops_launches,
+	.ndisks = ops_ndisks,
+	.disk = ops_disk,
+	.shutdown = ops_shutdown,
+	.close = ops_close,
+};

@@ -48,3 +48,11 @@ TESTS += tests/guest/test_native
 tests_guest_test_native_SOURCES = tests/guest/test_native.c
 tests_guest_test_native_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_native_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/guest/native-gpt4k.py tests/guest/native-backends.sh
+
+# The sandboxed child (seccomp, limits, result over a pipe).
+check_PROGRAMS += tests/guest/test_native_sandbox
+TESTS += tests/guest/test_native_sandbox
+tests_guest_test_native_sandbox_SOURCES = tests/guest/test_native_sandbox.c
+tests_guest_test_native_sandbox_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_native_sandbox_LDADD = $(TEST_LDADD)

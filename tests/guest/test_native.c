@@ -16,18 +16,24 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "guest/guest.h"
+#include "guest/native_int.h"
 #include "guest/native_session.h"
+
 #include "tests/lib/hvotest.h"
 
 static char *tmp;
@@ -449,6 +455,193 @@ static void test_refusals(void **state)
 	assert_string_equal(before, after);
 }
 
+/*
+ * A file under Windows' system compression (CompactOS): a WOF reparse
+ * point (IO_REPARSE_TAG_WOF, then the WOF external info: version 1,
+ * provider 2 = file, then the file provider's version 1 and algorithm 1 =
+ * LZX), added here with libntfs-3g itself.  It stats as a file; reading it
+ * and replacing it (atomically or in place) are refused with
+ * GUEST_E_SYSCOMPRESSED, and the file keeps its reparse point.
+ */
+static void test_compactos(void **state)
+{
+	(void)state;
+	need_images();
+	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, at("wof.vhdx"));
+	struct guest_disk *d;
+	struct native_session *s = open1(at("wof.vhdx"), false, &d);
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, 2, false, &fs), GUEST_OK);
+	/* Empty: WOF keeps the data in a named stream. */
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "Windows/System32/wof.dll", "", 0),
+		GUEST_OK);
+	static const uint8_t rp[] = {
+		0x17, 0x00,
+		0x00, 0x80, /* ReparseTag: IO_REPARSE_TAG_WOF */
+		0x10, 0x00,
+		0x00, 0x00, /* ReparseDataLength 16, Reserved */
+		0x01, 0x00,
+		0x00, 0x00, /* WOF_EXTERNAL_INFO.Version 1 */
+		0x02, 0x00,
+		0x00, 0x00, /* Provider: WOF_PROVIDER_FILE */
+		0x01, 0x00,
+		0x00, 0x00, /* FILE_PROVIDER_EXTERNAL_INFO.Version */
+		0x01, 0x00,
+		0x00, 0x00, /* Algorithm: LZX */
+	};
+	ntfs_inode *ni;
+	assert_int_equal(native_int_walk(native_int_fs(fs),
+					 "Windows/System32/wof.dll", &ni, NULL),
+			 GUEST_OK);
+	/* The attribute alone (ntfs_set_ntfs_reparse_data also indexes it
+	 * in $Extend/$Reparse, and refuses with EINVAL on these images). */
+	int rr = ntfs_attr_add(ni, AT_REPARSE_POINT, AT_UNNAMED, 0,
+			       (const u8 *)rp, sizeof(rp));
+	int e = errno;
+	if (rr == 0) {
+		ni->flags |= FILE_ATTR_REPARSE_POINT;
+		NInoSetDirty(ni);
+	}
+	ntfs_inode_close(ni);
+	if (rr != 0)
+		fail_msg("add $REPARSE_POINT: %s (%s)", strerror(e),
+			 native_int_ntfs_lastmsg());
+	struct guest_stat st;
+	assert_int_equal(guest_fs_stat(fs, "windows/system32/WOF.DLL", &st),
+			 GUEST_OK);
+	assert_int_equal(st.type, GUEST_FT_FILE);
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(
+		guest_fs_read(fs, "Windows/System32/wof.dll", 4096, &buf, &len),
+		GUEST_E_SYSCOMPRESSED);
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "Windows/System32/wof.dll", "new", 3),
+		GUEST_E_SYSCOMPRESSED);
+	assert_non_null(strstr(guest_fs_errmsg(fs), "CompactOS"));
+	assert_int_equal(
+		guest_fs_write_new(fs, "Windows/System32/wof.dll", "new", 3),
+		GUEST_E_SYSCOMPRESSED);
+	assert_int_equal(
+		guest_fs_write_new(fs, "Windows/System32/x.tmp", "new", 3),
+		GUEST_OK);
+	assert_int_equal(guest_fs_rename(fs, "Windows/System32/x.tmp",
+					 "Windows/System32/wof.dll"),
+			 GUEST_E_SYSCOMPRESSED);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+}
+
+/* The child of a kill trial: writes files through the native backend
+ * until it is killed. */
+static void write_forever(const char *path)
+{
+	struct native_session *s = native_int_session_new(NULL);
+	if (s == NULL ||
+	    native_int_session_add(s, path, "vhdx", false, path) < 0 ||
+	    native_int_session_launch(s) != GUEST_OK)
+		_exit(2);
+	struct guest_disk *d = native_int_session_disk(s, 0);
+	struct guest_fs *fs;
+	if (guest_disk_mount(d, 2, false, &fs) != GUEST_OK ||
+	    guest_fs_mkdir_p(fs, "Windows/hvo-kill") != GUEST_OK)
+		_exit(3);
+	/* What killed writers left is removed (the apply journal removes
+	 * its temporary files on the next run), to keep space free. */
+	char **names;
+	size_t n;
+	if (guest_fs_list(fs, "Windows/hvo-kill", &names, &n) != GUEST_OK)
+		_exit(5);
+	for (size_t i = 0; i < n; i++) {
+		char p[300];
+		snprintf(p, sizeof(p), "Windows/hvo-kill/%s", names[i]);
+		/* Not checked: see the NTFS note at test_kill9. */
+		guest_fs_remove(fs, p);
+	}
+	guest_names_free(names, n);
+	static uint8_t data[128 * 1024];
+	for (unsigned i = 0;; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "Windows/hvo-kill/f%ld-%u.bin",
+			 (long)getpid(), i % 4);
+		memset(data, (int)i, sizeof(data));
+		if (guest_fs_write_atomic(fs, name, data, sizeof(data)) !=
+		    GUEST_OK) {
+			fprintf(stderr, "writer: %s\n", guest_fs_errmsg(fs));
+			_exit(4);
+		}
+	}
+}
+
+/*
+ * kill -9 at random moments of native writes: afterwards the VHDX passes
+ * `hvoffline vhdx check` and qemu-img check (vhdx/ commits new blocks
+ * through its log, so every sector is old or new), and the next writable
+ * open (log replay in place) works.  NTFS itself is another matter:
+ * libntfs-3g does not journal metadata, so a kill between the steps of a
+ * create or a rename can leave a directory entry whose MFT record is
+ * already free (chkdsk's to repair); the writers use names of their own
+ * so that such an entry does not stop the next one, and the number of
+ * such entries is printed.  HVO_NATIVE_KILL_TRIALS sets the
+ * number of trials (default 8).
+ */
+static void test_kill9(void **state)
+{
+	(void)state;
+	need_images();
+	const char *env = getenv("HVO_NATIVE_KILL_TRIALS");
+	int trials = env ? atoi(env) : 8;
+	char img[4200];
+	snprintf(img, sizeof(img), "%s", at("kill.vhdx"));
+	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, img);
+	srand((unsigned)time(NULL));
+	for (int t = 0; t < trials; t++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			write_forever(img);
+		struct timespec ts = { 0, (50 + rand() % 450) * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int st;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (!WIFSIGNALED(st))
+			fail_msg("trial %d: the writer exited early (%d)", t,
+				 WEXITSTATUS(st));
+		run_ok("'%s' vhdx check '%s' >/dev/null", hvo, img);
+		run_ok("qemu-img check -q -f vhdx '%s'", img);
+	}
+	/* The next run opens it for writing (replaying the log) and
+	 * writes. */
+	struct guest_disk *d;
+	struct native_session *s = open1(img, false, &d);
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, 2, false, &fs), GUEST_OK);
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "Windows/after.txt", "ok", 2),
+		GUEST_OK);
+	char **names;
+	size_t n;
+	assert_int_equal(guest_fs_list(fs, "Windows/hvo-kill", &names, &n),
+			 GUEST_OK);
+	size_t dangling = 0;
+	for (size_t i = 0; i < n; i++) {
+		char p[300];
+		struct guest_stat st;
+		snprintf(p, sizeof(p), "Windows/hvo-kill/%s", names[i]);
+		dangling += guest_fs_stat(fs, p, &st) != GUEST_OK;
+	}
+	guest_names_free(names, n);
+	assert_true(n > 0); /* the writers got as far as writing */
+	fprintf(stderr, "kill -9: %d trials, %zu entries, %zu dangling\n",
+		trials, n, dangling);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	run_ok("'%s' vhdx check '%s' >/dev/null", hvo, img);
+}
+
 int main(void)
 {
 	snprintf(image_dir, sizeof(image_dir), "%s/tests/fixtures/images",
@@ -471,8 +664,11 @@ int main(void)
 		cmocka_unit_test(test_4k),
 		cmocka_unit_test(test_dirty_log),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_compactos),
+		cmocka_unit_test(test_kill9),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	hvo_test_rmtree(tmp);
+	free(tmp);
 	return r;
 }

@@ -1,0 +1,275 @@
+/*
+ * sandbox.c - a confined child per unit of untrusted work (see sandbox.h).
+ *
+ * Order in the child: close the read end of the pipe, no-new-privileges
+ * (seccomp filter mode requires it of an unprivileged process, and it
+ * keeps set-uid programs from gaining rights: seccomp(2)), resource
+ * limits, then the filter, whose default action kills the whole process
+ * (SCMP_ACT_KILL_PROCESS, Linux 4.14).  The child ends with _exit(): no
+ * atexit handlers (LeakSanitizer's would stop the world with ptrace, which
+ * the filter forbids).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "guest/sandbox.h"
+
+#define DEFAULT_CPU	   600u
+#define DEFAULT_MEMORY	   (4ull << 30)
+#define DEFAULT_FSIZE	   (1ull << 40)
+#define DEFAULT_RESULT_MAX (1u << 20)
+
+/* Calls allowed without conditions: I/O on descriptors already held,
+ * memory, time, signals to itself (abort), exit. */
+static const int allowed[] = {
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(readv),
+	SCMP_SYS(writev),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(lseek),
+	SCMP_SYS(close),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(ftruncate),
+	SCMP_SYS(fallocate),
+	SCMP_SYS(flock),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(brk),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(madvise),
+	SCMP_SYS(futex),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(tgkill),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(sigaltstack),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+};
+
+static int install_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (ctx == NULL)
+		return -1;
+	int r = 0;
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && r == 0;
+	     i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	/* Memory, but never executable: no code can be loaded. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r == 0 ? 0 : -1;
+}
+
+static int set_limit(int resource, uint64_t v)
+{
+	struct rlimit rl = { .rlim_cur = v, .rlim_max = v };
+	return setrlimit(resource, &rl);
+}
+
+int guest_sandbox_enter(const struct guest_sandbox_opts *opts)
+{
+	struct guest_sandbox_opts o = { 0 };
+	if (opts != NULL)
+		o = *opts;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -1;
+	/* CPU: the soft limit sends SIGXCPU, the hard one a second later
+	 * SIGKILL. */
+	unsigned cpu = o.cpu_seconds ? o.cpu_seconds : DEFAULT_CPU;
+	struct rlimit rl = { .rlim_cur = cpu, .rlim_max = cpu + 1 };
+	if (setrlimit(RLIMIT_CPU, &rl) != 0 ||
+	    set_limit(RLIMIT_FSIZE,
+		      o.max_fsize ? o.max_fsize : DEFAULT_FSIZE) != 0 ||
+	    set_limit(RLIMIT_CORE, 0) != 0 || set_limit(RLIMIT_NPROC, 0) != 0)
+		return -1;
+#if !defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer reserves terabytes of address space up front. */
+	if (set_limit(RLIMIT_AS,
+		      o.max_memory ? o.max_memory : DEFAULT_MEMORY) != 0)
+		return -1;
+#endif
+	return install_filter();
+}
+
+static int sb_fail(char *why, size_t whysize, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int sb_fail(char *why, size_t whysize, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whysize, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* Reads the child's result: at most @max bytes kept, the rest drained.
+ * Returns -1 on a read error. */
+static int collect(int fd, size_t max, char **buf_ret, size_t *len_ret,
+		   bool *too_big)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	if (buf == NULL)
+		return -1;
+	*too_big = false;
+	for (;;) {
+		char tmp[8192];
+		ssize_t n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (len + (size_t)n > max) {
+			*too_big = true;
+			continue;
+		}
+		if (len + (size_t)n > cap) {
+			while (len + (size_t)n > cap)
+				cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (nb == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, tmp, (size_t)n);
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*buf_ret = buf;
+	*len_ret = len;
+	return 0;
+}
+
+int guest_sandbox_run(const struct guest_sandbox_opts *opts,
+		      guest_sandbox_fn fn, void *ctx, char **result_ret,
+		      size_t *len_ret, char *why, size_t whysize)
+{
+	*result_ret = NULL;
+	*len_ret = 0;
+	struct guest_sandbox_opts o = { 0 };
+	if (opts != NULL)
+		o = *opts;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return sb_fail(why, whysize, GUEST_SANDBOX_SETUP, "pipe: %s",
+			       strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return sb_fail(why, whysize, GUEST_SANDBOX_SETUP, "fork: %s",
+			       strerror(e));
+	}
+	if (pid == 0) {
+		close(p[0]);
+		/* The parent's handlers (a test framework's, which would
+		 * carry on running the parent's code here) do not apply: a
+		 * fault ends the child. */
+		static const int fatal[] = { SIGABRT, SIGSEGV, SIGBUS,
+					     SIGILL,  SIGFPE,  SIGSYS };
+		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+			signal(fatal[i], SIG_DFL);
+		if (guest_sandbox_enter(&o) != 0)
+			_exit(125);
+		if (o.test_forbidden_call)
+			(void)open("/etc/passwd", O_RDONLY);
+		int code = fn(ctx, p[1]);
+		close(p[1]);
+		_exit(code & 0x7f);
+	}
+	close(p[1]);
+	char *buf = NULL;
+	size_t len = 0;
+	bool too_big = false;
+	int rr = collect(p[0], o.max_result ? o.max_result : DEFAULT_RESULT_MAX,
+			 &buf, &len, &too_big);
+	close(p[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			free(buf);
+			return sb_fail(why, whysize, GUEST_SANDBOX_SETUP,
+				       "waitpid: %s", strerror(errno));
+		}
+	}
+	*result_ret = buf;
+	*len_ret = len;
+	if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+		if (sig == SIGSYS)
+			return sb_fail(why, whysize, GUEST_SANDBOX_FILTERED,
+				       "the sandboxed child was killed by its "
+				       "seccomp filter (a forbidden system "
+				       "call)");
+		if (sig == SIGXCPU || sig == SIGXFSZ || sig == SIGKILL)
+			return sb_fail(why, whysize, GUEST_SANDBOX_LIMIT,
+				       "the sandboxed child exceeded a "
+				       "resource limit (%s)",
+				       strsignal(sig));
+		return sb_fail(why, whysize, GUEST_SANDBOX_CRASHED,
+			       "the sandboxed child crashed (%s)",
+			       strsignal(sig));
+	}
+	if (rr != 0)
+		return sb_fail(why, whysize, GUEST_SANDBOX_SETUP,
+			       "reading the child's result: %s",
+			       strerror(errno));
+	if (too_big)
+		return sb_fail(why, whysize, GUEST_SANDBOX_TOO_BIG,
+			       "the sandboxed child's result is larger than "
+			       "%zu bytes",
+			       o.max_result ? o.max_result
+					    : (size_t)DEFAULT_RESULT_MAX);
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	if (code == 125)
+		return sb_fail(why, whysize, GUEST_SANDBOX_SETUP,
+			       "the sandboxed child could not confine itself "
+			       "(no-new-privileges, limits or seccomp)");
+	if (code != 0)
+		return sb_fail(why, whysize, GUEST_SANDBOX_FAILED,
+			       "the sandboxed child failed (exit %d)", code);
+	why[0] = '\0';
+	return GUEST_SANDBOX_OK;
+}
