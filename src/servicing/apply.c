@@ -23,19 +23,35 @@
 /* Small helpers.                                                      */
 /* ------------------------------------------------------------------ */
 
-static enum hvo_exit fail(struct svc_apply_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
+static enum svc_err fail(struct svc_apply_result *res, enum svc_err code,
+			 const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static enum hvo_exit fail(struct svc_apply_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
+static enum svc_err fail(struct svc_apply_result *res, enum svc_err code,
+			 const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	svc_int_vfail(&res->error, code, fmt, ap);
 	va_end(ap);
-	res->exit = code;
 	return code;
+}
+
+/* The servicing error of a guest-layer failure. */
+static enum svc_err gerr(int e)
+{
+	return svc_int_err_of_exit(guest_exit_class(e), SVC_ERR_GUEST);
+}
+
+/* The servicing error of a registry failure. */
+static enum svc_err rerr(int e)
+{
+	return svc_int_err_of_exit(reg_exit_class(e), SVC_ERR_IO);
+}
+
+const char *svc_apply_errmsg(const struct svc_apply_result *res)
+{
+	return res->error.code == SVC_OK ? "" : svc_int_errtext(&res->error);
 }
 
 static void progress(const struct svc_apply_opts *o, const char *fmt, ...)
@@ -108,24 +124,26 @@ int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 /* The package's files, on the host.                                   */
 /* ------------------------------------------------------------------ */
 
-int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
-		    const char *dir, char ***host_ret, char *err, size_t errlen)
+enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
+			     const char *dir, char ***host_ret,
+			     struct svc_error *err)
 {
 	char **host = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*host));
 	size_t *idx = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*idx));
 	size_t nidx = 0;
 	struct cab *cab = NULL;
-	int rc = -1;
+	enum svc_err rc = SVC_ERR_NOMEM;
 	*host_ret = host;
 	if (host == NULL || idx == NULL) {
-		snprintf(err, errlen, "out of memory");
+		rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	int e = cab_open(cab_path, 0, &cab);
 	if (e != 0) {
-		snprintf(err, errlen, "%s: %s", cab_path,
-			 cab ? cab_errmsg(cab) : cab_strerror(e));
-		rc = cab_exit_class(e) == HVO_EXIT_CORRUPT ? -2 : -1;
+		rc = svc_int_fail(
+			err, svc_int_err_of_exit(cab_exit_class(e), SVC_ERR_IO),
+			"%s: %s", cab_path,
+			cab ? cab_errmsg(cab) : cab_strerror(e));
 		goto out;
 	}
 	for (size_t i = 0; i < plan->nfiles; i++) {
@@ -134,23 +152,23 @@ int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
 			continue;
 		size_t k;
 		if (cab_find(cab, f->cab_entry, &k) != 0) {
-			snprintf(err, errlen, "%s: no entry %s", cab_path,
-				 f->cab_entry);
-			rc = -2;
+			rc = svc_int_fail(err, SVC_ERR_CORRUPT,
+					  "%s: no entry %s", cab_path,
+					  f->cab_entry);
 			goto out;
 		}
 		char *rel;
 		const char *why;
 		if (cab_safe_path(cab_entry_get(cab, k), &rel, &why) != 0) {
-			snprintf(err, errlen, "%s: entry %s: %s", cab_path,
-				 f->cab_entry, why);
-			rc = -2;
+			rc = svc_int_fail(err, SVC_ERR_CORRUPT,
+					  "%s: entry %s: %s", cab_path,
+					  f->cab_entry, why);
 			goto out;
 		}
 		if (asprintf(&host[i], "%s/%s", dir, rel) < 0) {
 			host[i] = NULL;
 			free(rel);
-			snprintf(err, errlen, "out of memory");
+			rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		free(rel);
@@ -167,11 +185,12 @@ int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
 		.nindices = nidx,
 	};
 	if (nidx > 0 && (e = cab_extract(cab, dir, &xo, NULL)) != 0) {
-		snprintf(err, errlen, "%s: %s", cab_path, cab_errmsg(cab));
-		rc = cab_exit_class(e) == HVO_EXIT_CORRUPT ? -2 : -1;
+		rc = svc_int_fail(
+			err, svc_int_err_of_exit(cab_exit_class(e), SVC_ERR_IO),
+			"%s: %s", cab_path, cab_errmsg(cab));
 		goto out;
 	}
-	rc = 0;
+	rc = SVC_OK;
 out:
 	cab_close(cab);
 	free(idx);
@@ -197,10 +216,10 @@ static const char *const log_suffix[3] = { ".LOG", ".LOG1", ".LOG2" };
 
 /* Copies the hive and its logs out and opens it for editing, recovered
  * when dirty with usable logs. */
-static enum hvo_exit hive_open(struct guest_fs *fs, const struct svc_plan *p,
-			       enum svc_hive which, const char *tmpdir,
-			       struct hive_work *hw,
-			       struct svc_apply_result *res)
+static enum svc_err hive_open(struct guest_fs *fs, const struct svc_plan *p,
+			      enum svc_hive which, const char *tmpdir,
+			      struct hive_work *hw,
+			      struct svc_apply_result *res)
 {
 	const char *name = svc_hive_name(which);
 	snprintf(hw->guest, sizeof(hw->guest), "%s\\System32\\config\\%s",
@@ -208,14 +227,14 @@ static enum hvo_exit hive_open(struct guest_fs *fs, const struct svc_plan *p,
 	snprintf(hw->host_dir, sizeof(hw->host_dir), "%s/hive-%s", tmpdir,
 		 name);
 	if (mkdir(hw->host_dir, 0700) != 0 && errno != EEXIST)
-		return fail(res, HVO_EXIT_FAILED, "%s: %s", hw->host_dir,
+		return fail(res, SVC_ERR_GUEST, "%s: %s", hw->host_dir,
 			    strerror(errno));
 	snprintf(hw->host, sizeof(hw->host), "%s/%s", hw->host_dir, name);
 	snprintf(hw->host_new, sizeof(hw->host_new), "%s/%s.new", hw->host_dir,
 		 name);
 	if (guest_fs_copy_out(fs, hw->guest, hw->host) != GUEST_OK)
-		return fail(res, guest_exit_class(GUEST_E_IO), "%s: %s",
-			    hw->guest, guest_fs_errmsg(fs));
+		return fail(res, gerr(GUEST_E_IO), "%s: %s", hw->guest,
+			    guest_fs_errmsg(fs));
 	for (int i = 0; i < 3; i++) {
 		char g[300], h[1300];
 		snprintf(g, sizeof(g), "%s%s", hw->guest, log_suffix[i]);
@@ -225,7 +244,7 @@ static enum hvo_exit hive_open(struct guest_fs *fs, const struct svc_plan *p,
 		    st.type != GUEST_FT_FILE)
 			continue;
 		if (guest_fs_copy_out(fs, g, h) != GUEST_OK)
-			return fail(res, HVO_EXIT_FAILED, "%s: %s", g,
+			return fail(res, SVC_ERR_GUEST, "%s: %s", g,
 				    guest_fs_errmsg(fs));
 		hw->log_present[i] = true;
 	}
@@ -234,13 +253,13 @@ static enum hvo_exit hive_open(struct guest_fs *fs, const struct svc_plan *p,
 	int e = reg_open(hw->host, &ro, &hw->h);
 	if (e != REG_OK) {
 		const char *why = hw->h ? reg_errmsg(hw->h) : "";
-		return fail(res, reg_exit_class(e), "%s: %s%s%s", hw->guest,
+		return fail(res, rerr(e), "%s: %s%s%s", hw->guest,
 			    reg_strerror(e), why[0] ? ": " : "", why);
 	}
 	const struct reg_info *in = reg_get_info(hw->h);
 	res->hive_recovered[which] = in->state == REG_STATE_DIRTY_RECOVERABLE;
 	hw->used = true;
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }
 
 static bool list_has(char **v, size_t n, const char *s)
@@ -695,34 +714,33 @@ static void unstage(struct txn *t)
 		guest_fs_remove(t->fs, t->dirs[i]);
 }
 
-static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
-			   struct svc_apply_result *res)
+static enum svc_err stage(struct txn *t, const struct svc_plan *p,
+			  struct svc_apply_result *res)
 {
 	char **dirs;
 	size_t nd;
 	if (svc_plan_dirs(p, &dirs, &nd) != 0)
-		return fail(res, HVO_EXIT_FAILED, "out of memory");
+		return fail(res, SVC_ERR_NOMEM, "out of memory");
 	t->dirs = calloc(nd ? nd : 1, sizeof(*t->dirs));
-	enum hvo_exit rc = t->dirs ? HVO_EXIT_OK : HVO_EXIT_FAILED;
-	for (size_t i = 0; i < nd && rc == HVO_EXIT_OK; i++) {
+	enum svc_err rc = t->dirs ? SVC_OK : SVC_ERR_NOMEM;
+	for (size_t i = 0; i < nd && rc == SVC_OK; i++) {
 		struct guest_stat st;
 		int e = guest_fs_stat(t->fs, dirs[i], &st);
 		if (e == GUEST_OK && st.type == GUEST_FT_DIR)
 			continue;
 		if (e == GUEST_OK) {
-			rc = fail(res, HVO_EXIT_FAILED,
+			rc = fail(res, SVC_ERR_GUEST,
 				  "%s: a file is in the way of a directory",
 				  dirs[i]);
 			break;
 		}
 		if (injected(&t->stage_ops, t->opts->fail_stage_at))
-			e = GUEST_E_IO, rc = fail(res, HVO_EXIT_FAILED,
+			e = GUEST_E_IO, rc = fail(res, SVC_ERR_GUEST,
 						  "%s: No space left on device "
 						  "(injected)",
 						  dirs[i]);
 		else if ((e = guest_fs_mkdir_p(t->fs, dirs[i])) != GUEST_OK)
-			rc = fail(res, guest_exit_class(e), "%s",
-				  guest_fs_errmsg(t->fs));
+			rc = fail(res, gerr(e), "%s", guest_fs_errmsg(t->fs));
 		if (e == GUEST_OK) {
 			t->dirs[t->ndirs++] = dirs[i];
 			dirs[i] = NULL;
@@ -740,8 +758,7 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 	size_t upto = t->n;
 	bool inject = false;
 	unsigned at = t->opts->fail_stage_at;
-	if (rc == HVO_EXIT_OK && at > t->stage_ops &&
-	    at - t->stage_ops <= t->n) {
+	if (rc == SVC_OK && at > t->stage_ops && at - t->stage_ops <= t->n) {
 		upto = at - t->stage_ops - 1;
 		inject = true;
 	}
@@ -751,10 +768,10 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 	char *journal = NULL;
 	size_t jlen = 0;
 	struct guest_put *puts = calloc(t->n + 1, sizeof(*puts));
-	if (rc == HVO_EXIT_OK &&
+	if (rc == SVC_OK &&
 	    (puts == NULL || journal_text(t, &journal, &jlen) != 0))
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-	for (size_t i = 0; rc == HVO_EXIT_OK && i < upto; i++) {
+		rc = fail(res, SVC_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; rc == SVC_OK && i < upto; i++) {
 		struct item *it = &t->items[i];
 		/* Marked first: a failed write may leave a partial file. */
 		it->staged = true;
@@ -764,28 +781,26 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 					      .host_path = it->host_path };
 	}
 	size_t nput = upto;
-	if (rc == HVO_EXIT_OK && !inject)
+	if (rc == SVC_OK && !inject)
 		puts[nput++] = (struct guest_put){ .path = t->journal,
 						   .data = journal,
 						   .len = jlen };
-	if (rc == HVO_EXIT_OK) {
+	if (rc == SVC_OK) {
 		int e = guest_fs_put_many(t->fs, puts, nput);
 		t->stage_ops += (unsigned)upto;
 		if (e != GUEST_OK)
-			rc = fail(res, guest_exit_class(e), "%s",
-				  guest_fs_errmsg(t->fs));
+			rc = fail(res, gerr(e), "%s", guest_fs_errmsg(t->fs));
 		else if (inject)
-			rc = fail(res, HVO_EXIT_FAILED,
+			rc = fail(res, SVC_ERR_GUEST,
 				  "%s: No space left on device (injected)",
 				  t->items[upto].tmp);
 		else if ((e = guest_fs_sync(t->fs)) != GUEST_OK)
-			rc = fail(res, guest_exit_class(e), "%s",
-				  guest_fs_errmsg(t->fs));
+			rc = fail(res, gerr(e), "%s", guest_fs_errmsg(t->fs));
 	}
 	free(puts);
 	free(journal);
 	res->stage_ops = t->stage_ops;
-	if (rc != HVO_EXIT_OK) {
+	if (rc != SVC_OK) {
 		journal_remove(t);
 		unstage(t);
 		guest_fs_sync(t->fs);
@@ -794,8 +809,8 @@ static enum hvo_exit stage(struct txn *t, const struct svc_plan *p,
 	return rc;
 }
 
-int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
-		      unsigned *restored_ret, char *err, size_t errlen)
+enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
+			       unsigned *restored_ret, struct svc_error *err)
 {
 	*restored_ret = 0;
 	char *path = svc_apply_journal_path(systemroot);
@@ -805,13 +820,13 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 		     : GUEST_E_NOMEM;
 	if (e == GUEST_E_NOENT || e == GUEST_E_NOTDIR) {
 		free(path);
-		return 0;
+		return SVC_OK;
 	}
 	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path ? path : "journal",
-			 guest_fs_errmsg(fs));
+		svc_int_fail(err, SVC_ERR_GUEST, "%s: %s",
+			     path ? path : "journal", guest_fs_errmsg(fs));
 		free(path);
-		return -1;
+		return SVC_ERR_GUEST;
 	}
 	/* Without its first line the journal never reached the disk whole,
 	 * so the run died before its first rename (the journal is flushed
@@ -819,7 +834,7 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 	 * line cut short, and a cut path could name something else that
 	 * exists (its directory): only lines that end in a newline are
 	 * read. */
-	int rc = 0;
+	enum svc_err rc = SVC_OK;
 	char *save = NULL;
 	bool whole = len >= strlen(JOURNAL_MAGIC) &&
 		     memcmp(buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) == 0;
@@ -840,9 +855,8 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 		 * the original goes back. */
 		if (!guest_fs_exists(fs, line) && guest_fs_exists(fs, old)) {
 			if (guest_fs_rename(fs, old, line) != GUEST_OK) {
-				snprintf(err, errlen, "%s: %s", line,
-					 guest_fs_errmsg(fs));
-				rc = -1;
+				rc = svc_int_fail(err, SVC_ERR_GUEST, "%s: %s",
+						  line, guest_fs_errmsg(fs));
 				break;
 			}
 			++*restored_ret;
@@ -852,10 +866,9 @@ int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 		if (guest_fs_exists(fs, old))
 			guest_fs_remove(fs, old);
 	}
-	if (rc == 0 && guest_fs_remove(fs, path) != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
-		rc = -1;
-	}
+	if (rc == SVC_OK && guest_fs_remove(fs, path) != GUEST_OK)
+		rc = svc_int_fail(err, SVC_ERR_GUEST, "%s: %s", path,
+				  guest_fs_errmsg(fs));
 	guest_fs_sync(fs);
 	free(buf);
 	free(path);
@@ -885,13 +898,13 @@ static void unswitch(struct txn *t)
 	}
 }
 
-static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
+static enum svc_err switch_all(struct txn *t, struct svc_apply_result *res)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct item *it = &t->items[i];
 		int e = GUEST_OK;
 		if (crash_before(t, res))
-			return fail(res, HVO_EXIT_FAILED, "killed (test)");
+			return fail(res, SVC_ERR_GUEST, "killed (test)");
 		if (it->existed) {
 			if (injected(&t->switch_ops, t->opts->fail_switch_at))
 				e = GUEST_E_IO;
@@ -903,7 +916,7 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 			}
 		}
 		if (e == GUEST_OK && crash_before(t, res))
-			return fail(res, HVO_EXIT_FAILED, "killed (test)");
+			return fail(res, SVC_ERR_GUEST, "killed (test)");
 		if (e == GUEST_OK) {
 			if (injected(&t->switch_ops, t->opts->fail_switch_at))
 				e = GUEST_E_IO;
@@ -915,7 +928,7 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 			}
 		}
 		if (e != GUEST_OK) {
-			fail(res, HVO_EXIT_FAILED, "%s: %s", it->target,
+			fail(res, SVC_ERR_GUEST, "%s: %s", it->target,
 			     t->fs && guest_fs_errmsg(t->fs)[0]
 				     ? guest_fs_errmsg(t->fs)
 				     : "rename failed (injected)");
@@ -924,30 +937,30 @@ static enum hvo_exit switch_all(struct txn *t, struct svc_apply_result *res)
 			unstage(t);
 			guest_fs_sync(t->fs);
 			res->rolled_back = true;
-			return HVO_EXIT_FAILED;
+			return res->error.code;
 		}
 	}
 	/* One flush for the whole series of renames. */
 	int e = guest_fs_sync(t->fs);
 	if (e != GUEST_OK) {
-		fail(res, guest_exit_class(e), "%s", guest_fs_errmsg(t->fs));
+		fail(res, gerr(e), "%s", guest_fs_errmsg(t->fs));
 		unswitch(t);
 		journal_remove(t);
 		unstage(t);
 		guest_fs_sync(t->fs);
 		res->rolled_back = true;
-		return HVO_EXIT_FAILED;
+		return res->error.code;
 	}
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }
 
 /* ------------------------------------------------------------------ */
 /* Apply.                                                              */
 /* ------------------------------------------------------------------ */
 
-enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
-			const struct svc_apply_opts *opts,
-			struct svc_apply_result *res)
+enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
+		       const struct svc_apply_opts *opts,
+		       struct svc_apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	struct hive_work hives[SVC_NHIVES];
@@ -957,8 +970,8 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	uint8_t **guest_copies = NULL;
 	size_t *guest_copy_len = NULL;
 	struct guest_digest *prev = NULL;
-	enum hvo_exit rc = HVO_EXIT_OK;
-	char dir[1100], err[1024];
+	enum svc_err rc = SVC_OK;
+	char dir[1100];
 
 	res->nfiles = p->nfiles;
 	res->files = calloc(p->nfiles ? p->nfiles : 1, sizeof(*res->files));
@@ -969,55 +982,48 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		calloc(p->nfiles ? p->nfiles : 1, sizeof(*guest_copy_len));
 	if (res->files == NULL || res->regs == NULL || guest_copies == NULL ||
 	    guest_copy_len == NULL) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		rc = fail(res, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (guest_fs_readonly(fs)) {
-		rc = fail(res, HVO_EXIT_REFUSED,
+		rc = fail(res, SVC_ERR_REFUSED,
 			  "%s: the Windows volume is mounted read-only",
 			  guest_fs_name(fs));
 		goto out;
 	}
-	/* An earlier run that died while switching: every target back in
-	 * place first (the plan below then starts from what is there). */
-	unsigned restored;
-	if (svc_apply_recover(fs, p->systemroot, &restored, err, sizeof(err)) !=
-	    0) {
-		rc = fail(res, HVO_EXIT_FAILED,
-			  "cleaning up an interrupted earlier run: %s", err);
-		goto out;
-	}
+	/* An earlier run that died while switching must be cleaned up
+	 * first (svc_apply_recover(), which the session runs once, before
+	 * it inspects the guest again): this plan was made from the facts
+	 * of a whole guest. */
 	if ((t.journal = svc_apply_journal_path(p->systemroot)) == NULL) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		rc = fail(res, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (restored > 0)
-		warn(res,
-		     "an interrupted earlier run was cleaned up: %u file%s "
-		     "put back",
-		     restored, restored == 1 ? "" : "s");
+	if (guest_fs_exists(fs, t.journal)) {
+		rc = fail(res, SVC_ERR_REFUSED,
+			  "%s: an interrupted earlier run needs cleaning up "
+			  "first",
+			  t.journal);
+		goto out;
+	}
 
 	/* ---- 1. Prepare, on the host. ---- */
 	progress(opts, "extracting the package");
 	snprintf(dir, sizeof(dir), "%s/package", opts->tmpdir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		rc = fail(res, HVO_EXIT_FAILED, "%s: %s", dir, strerror(errno));
+		rc = fail(res, SVC_ERR_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	int x = svc_int_extract(p, opts->cab_path, dir, &host, err,
-				sizeof(err));
-	if (x != 0) {
-		rc = fail(res, x == -2 ? HVO_EXIT_CORRUPT : HVO_EXIT_FAILED,
-			  "%s", err);
+	rc = svc_int_extract(p, opts->cab_path, dir, &host, &res->error);
+	if (rc != SVC_OK)
 		goto out;
-	}
 	progress(opts, "reading the files the package replaces");
 	/* Every destination at once: what is there, and its SHA-256. */
 	const char **dests = calloc(p->nfiles ? p->nfiles : 1, sizeof(*dests));
 	prev = calloc(p->nfiles ? p->nfiles : 1, sizeof(*prev));
 	if (dests == NULL || prev == NULL) {
 		free(dests);
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		rc = fail(res, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -1025,7 +1031,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	int pe = guest_fs_sha256_many(fs, dests, p->nfiles, prev);
 	free(dests);
 	if (pe != GUEST_OK) {
-		rc = fail(res, guest_exit_class(pe), "%s",
+		rc = fail(res, gerr(pe), "%s",
 			  guest_fs_errmsg(fs)[0] ? guest_fs_errmsg(fs)
 						 : guest_strerror(pe));
 		goto out;
@@ -1043,12 +1049,12 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 						  : host[i];
 			int e = hvo_int_sha256_file(src, sha, &size);
 			if (e != 0) {
-				rc = fail(res, HVO_EXIT_FAILED, "%s: %s", src,
+				rc = fail(res, SVC_ERR_GUEST, "%s: %s", src,
 					  strerror(e));
 				goto out;
 			}
 			if (f->has_sha256 && memcmp(sha, f->sha256, 32) != 0) {
-				rc = fail(res, HVO_EXIT_CORRUPT,
+				rc = fail(res, SVC_ERR_CORRUPT,
 					  "%s: %s does not match the SHA-256 "
 					  "the package gives",
 					  opts->cab_path,
@@ -1061,7 +1067,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			int e = guest_fs_read(fs, f->from, GUEST_READ_MAX,
 					      &guest_copies[i], &len);
 			if (e != GUEST_OK) {
-				rc = fail(res, guest_exit_class(e), "%s",
+				rc = fail(res, gerr(e), "%s",
 					  guest_fs_errmsg(fs));
 				goto out;
 			}
@@ -1090,7 +1096,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			 svc_hive_name((enum svc_hive)hv));
 		rc = hive_open(fs, p, (enum svc_hive)hv, opts->tmpdir,
 			       &hives[hv], res);
-		if (rc != HVO_EXIT_OK)
+		if (rc != SVC_OK)
 			goto out;
 		for (size_t i = 0; i < p->nregs; i++) {
 			if (p->regs[i].hive != (enum svc_hive)hv)
@@ -1098,7 +1104,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			int e = reg_op(hives[hv].h, &p->regs[i], &res->regs[i]);
 			if (e != REG_OK) {
 				char *d = svc_plan_reg_describe(&p->regs[i]);
-				rc = fail(res, reg_exit_class(e), "%s: %s: %s",
+				rc = fail(res, rerr(e), "%s: %s: %s",
 					  hives[hv].guest, d ? d : "",
 					  reg_errmsg(hives[hv].h));
 				free(d);
@@ -1113,15 +1119,15 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			continue;
 		int e = reg_commit_to(hives[hv].h, hives[hv].host_new);
 		if (e != REG_OK) {
-			rc = fail(res, reg_exit_class(e), "%s: %s",
-				  hives[hv].guest, reg_errmsg(hives[hv].h));
+			rc = fail(res, rerr(e), "%s: %s", hives[hv].guest,
+				  reg_errmsg(hives[hv].h));
 			goto out;
 		}
 	}
 
 	char *record = make_record(p, res);
 	if (record == NULL) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		rc = fail(res, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	res->record_json = record;
@@ -1156,7 +1162,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			break;
 		}
 		if (e != 0) {
-			rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+			rc = fail(res, SVC_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
@@ -1165,7 +1171,7 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			continue;
 		if (item_add(&t, hives[hv].guest, true, hives[hv].host_new,
 			     NULL, 0) != 0) {
-			rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+			rc = fail(res, SVC_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
@@ -1174,13 +1180,13 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	progress(opts, "writing %zu files and %d hives under temporary names",
 		 t.n, (hives[0].changes > 0) + (hives[1].changes > 0));
 	rc = stage(&t, p, res);
-	if (rc != HVO_EXIT_OK)
+	if (rc != SVC_OK)
 		goto out;
 
 	/* ---- 3. Switch. ---- */
 	progress(opts, "switching %zu files into place", t.n);
 	rc = switch_all(&t, res);
-	if (rc != HVO_EXIT_OK)
+	if (rc != SVC_OK)
 		goto out;
 	res->guest_changed = true;
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -1224,8 +1230,9 @@ enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	progress(opts, "verifying");
 	struct svc_verify_opts vo = { .tmpdir = opts->tmpdir,
 				      .cab_path = opts->cab_path };
-	if (svc_verify(fs, p, &vo, &res->verify) != 0 || res->verify.ndiffs > 0)
-		rc = fail(res, HVO_EXIT_FAILED,
+	if (svc_verify(fs, p, &vo, &res->verify) != SVC_OK ||
+	    res->verify.ndiffs > 0)
+		rc = fail(res, SVC_ERR_GUEST,
 			  "verification found %zu difference%s after writing",
 			  res->verify.ndiffs,
 			  res->verify.ndiffs == 1 ? "" : "s");
@@ -1241,7 +1248,6 @@ out:
 	free(guest_copy_len);
 	free(prev);
 	txn_free(&t);
-	res->exit = rc;
 	return rc;
 }
 
@@ -1256,6 +1262,7 @@ void svc_apply_result_free(struct svc_apply_result *res)
 		free(res->warnings[i]);
 	free(res->warnings);
 	svc_verify_result_free(&res->verify);
+	svc_int_error_clear(&res->error);
 	memset(res, 0, sizeof(*res));
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "guest/guest.h"
+#include "servicing/error.h"
 #include "servicing/plan.h"
 
 /* "dir\.name.<suffix>" for "dir\name" (caller frees; NULL if out of
@@ -23,12 +24,12 @@ int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 /*
  * Extracts the cabinet entries the plan names into host directory @dir;
  * (*@host_ret)[i] is the host path of plan file i (NULL for files of
- * other sources; caller frees the array and its strings).  Returns 0, -1
- * on a host failure or -2 for a corrupt cabinet, with @err set.
+ * other sources; caller frees the array and its strings).  Returns SVC_OK
+ * or the error (SVC_ERR_CORRUPT for a corrupt cabinet) with @err set.
  */
-int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
-		    const char *dir, char ***host_ret, char *err,
-		    size_t errlen);
+enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
+			     const char *dir, char ***host_ret,
+			     struct svc_error *err);
 
 /* Whether a ';'-separated path list holds @entry (ignoring case and
  * spaces around entries). */

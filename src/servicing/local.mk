@@ -1,5 +1,7 @@
 # src/servicing: inspect, plan, apply, verify (ARCHITECTURE.md).
 libhvo_internal_la_SOURCES += \
+	%reldir%/error.c %reldir%/error.h \
+	%reldir%/session.c %reldir%/session.h %reldir%/session_report.c \
 	%reldir%/inspect.c %reldir%/inspect.h \
 	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \

@@ -514,9 +514,13 @@ static enum pkg_err plan_cab_file(struct plan_build *b, const char *entry,
 		.size = e->size,
 		.origin = svc_int_plan_strdup(b, origin),
 	};
-	if (b->opts->entry_digest != NULL)
-		f.has_sha256 = b->opts->entry_digest(
-			b->opts->entry_digest_ctx, e->name, f.sha256, &f.size);
+	const struct svc_entry_digest *d =
+		svc_source_package_digest(b->sp, e->name);
+	if (d != NULL) {
+		f.has_sha256 = true;
+		memcpy(f.sha256, d->sha256, 32);
+		f.size = d->size;
+	}
 	if (!b->oom)
 		svc_int_plan_add_file(b, &f);
 	return PKG_OK;
@@ -1386,12 +1390,17 @@ static uint32_t product_type(const struct svc_facts *f)
 	return 0;
 }
 
-static enum pkg_err fail_facts(struct pkg_error *err, const char *what)
+static enum svc_err fail_facts(struct svc_error *err, const char *what)
 {
-	pkg_error_clear(err);
-	err->code = PKG_ERR_INVALID_ARG;
-	snprintf(err->msg, sizeof(err->msg), "cannot plan: %s", what);
-	return PKG_ERR_INVALID_ARG;
+	return svc_int_fail(err, SVC_ERR_INVALID, "cannot plan: %s", what);
+}
+
+/* The cabinet's file name ("Windows6.2-...-x64.cab"), for staging. */
+static const char *cab_name(const struct svc_source_package *sp)
+{
+	const char *w = sp->where ? sp->where : sp->path;
+	const char *s = strrchr(w, '/');
+	return s ? s + 1 : w;
 }
 
 static enum pkg_err build(struct plan_build *b)
@@ -1433,16 +1442,15 @@ static enum pkg_err build(struct plan_build *b)
 
 	/* The package, staged for Windows' servicing. */
 	struct svc_plan_file cab = {
-		.dest = join(b, p->package_dir, b->opts->cab_name),
+		.dest = join(b, p->package_dir, cab_name(b->sp)),
 		.source = SVC_SRC_CABINET,
 		.role = SVC_ROLE_STAGE,
-		.has_sha256 = b->opts->cab_sha256 != NULL,
-		.size = b->opts->cab_size,
+		.has_sha256 = true,
+		.size = b->sp->cab_size,
 		.origin = svc_int_plan_strdup(
 			b, "the package, for DISM at first boot"),
 	};
-	if (b->opts->cab_sha256)
-		memcpy(cab.sha256, b->opts->cab_sha256, 32);
+	memcpy(cab.sha256, b->sp->cab_sha256, 32);
 	p->staged_cab = cab.dest;
 	if (!b->oom)
 		svc_int_plan_add_file(b, &cab);
@@ -1489,32 +1497,36 @@ static enum pkg_err build(struct plan_build *b)
 	return b->oom ? PKG_ERR_NOMEM : PKG_OK;
 }
 
-enum pkg_err svc_plan_build(const struct svc_facts *f,
-			    const struct pkg_package *pkg,
+enum svc_err svc_plan_build(const struct svc_facts *f,
+			    const struct svc_source_package *sp,
 			    const struct svc_plan_opts *opts,
-			    struct svc_plan **plan_ret, struct pkg_error *err)
+			    struct svc_plan **plan_ret, struct svc_error *err)
 {
 	*plan_ret = NULL;
-	pkg_error_clear(err);
+	if (sp == NULL || sp->pkg == NULL)
+		return fail_facts(err, "no package");
+	const struct pkg_package *pkg = sp->pkg;
 	if (!f->windows_found)
 		return fail_facts(err, "no Windows installation");
 	if (f->arch[0] == '\0')
 		return fail_facts(err, "the guest's architecture is unknown");
 	if (f->current_control_set == 0)
 		return fail_facts(err, "the current control set is unknown");
-	if (opts->cab_name == NULL || strchr(opts->cab_name, '\\') ||
-	    strchr(opts->cab_name, '/'))
+	if (cab_name(sp)[0] == '\0' || strchr(cab_name(sp), '\\'))
 		return fail_facts(err, "no cabinet file name");
 
 	struct svc_plan *p = calloc(1, sizeof(*p));
-	struct plan_build b = {
-		.plan = p, .facts = f, .pkg = pkg, .opts = opts, .err = err
-	};
+	struct pkg_error perr;
+	pkg_error_clear(&perr);
+	struct plan_build b = { .plan = p,
+				.facts = f,
+				.pkg = pkg,
+				.sp = sp,
+				.opts = opts,
+				.err = &perr };
 	if (p == NULL || (p->arena = pkg_arena_new()) == NULL) {
 		free(p);
-		err->code = PKG_ERR_NOMEM;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return PKG_ERR_NOMEM;
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	p->control_set = f->current_control_set;
 	p->systemroot = svc_int_plan_strdup(&b, f->systemroot);
@@ -1560,15 +1572,26 @@ enum pkg_err svc_plan_build(const struct svc_facts *f,
 	p->pool = b.pool;
 	p->npool = b.npool;
 	if (r != PKG_OK) {
-		if (r == PKG_ERR_NOMEM && err->code == PKG_OK) {
-			err->code = PKG_ERR_NOMEM;
-			snprintf(err->msg, sizeof(err->msg), "out of memory");
-		}
 		svc_plan_free(p);
-		return r;
+		if (r == PKG_ERR_NOMEM)
+			return svc_int_fail(err, SVC_ERR_NOMEM,
+					    "out of memory");
+		/* The builder speaks the package layer's errors (it resolves
+		 * DIRIDs and INF sections through src/package): graded and
+		 * worded here, once. */
+		if (perr.code == PKG_OK)
+			perr.code = r;
+		char msg[PKG_ERROR_MSG_MAX + 300]; /* file:line: message */
+		enum svc_err code =
+			r == PKG_ERR_UNSUPPORTED
+				? SVC_ERR_UNSUPPORTED
+				: svc_int_err_of_exit(pkg_exit_class(&perr),
+						      SVC_ERR_IO);
+		return svc_int_fail(err, code, "%s: %s", sp->where,
+				    pkg_error_format(&perr, msg, sizeof(msg)));
 	}
 	*plan_ret = p;
-	return PKG_OK;
+	return SVC_OK;
 }
 
 void svc_plan_free(struct svc_plan *plan)

@@ -17,6 +17,7 @@ struct plan_build {
 	struct svc_plan *plan;
 	const struct svc_facts *facts;
 	const struct pkg_package *pkg;
+	const struct svc_source_package *sp;
 	const struct svc_plan_opts *opts;
 	struct pkg_windows_paths paths;	    /* "C:\Windows" */
 	struct pkg_windows_paths paths_wow; /* for wow64 components */

@@ -276,9 +276,9 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 	unlink(host);
 }
 
-int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
-	       const struct svc_verify_opts *opts,
-	       struct svc_verify_result *res)
+enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *p,
+			const struct svc_verify_opts *opts,
+			struct svc_verify_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (p->firstboot != SVC_FIRSTBOOT_NONE)
@@ -291,12 +291,15 @@ int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 			    !p->files[i].has_sha256;
 	char **host = NULL;
 	if (need_cab && opts->cab_path != NULL) {
-		char dir[1100], err[512];
+		char dir[1100];
+		struct svc_error err = { 0 };
 		snprintf(dir, sizeof(dir), "%s/verify-package", opts->tmpdir);
 		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-		    svc_int_extract(p, opts->cab_path, dir, &host, err,
-				    sizeof(err)) != 0)
-			diff(res, opts->cab_path, "readable", "%s", err);
+		    svc_int_extract(p, opts->cab_path, dir, &host, &err) !=
+			    SVC_OK)
+			diff(res, opts->cab_path, "readable", "%s",
+			     svc_int_errtext(&err));
+		svc_int_error_clear(&err);
 	}
 	check_files(fs, p, host, res);
 	for (size_t i = 0; host && i < p->nfiles; i++)
@@ -309,7 +312,7 @@ int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 		if (need)
 			check_hive(fs, p, (enum svc_hive)hv, opts->tmpdir, res);
 	}
-	return 0;
+	return SVC_OK;
 }
 
 void svc_verify_result_free(struct svc_verify_result *res)

@@ -176,27 +176,11 @@ struct guest {
 	struct guest_disk *disk;
 	struct guest_fs *fs;
 	struct svc_facts f;
-	struct pkg_package *pkg;
+	struct svc_source_package sp;
 	struct svc_plan *plan;
 	bool up_to_date; /* what apply would decide */
 	char cab[4096];
 };
-
-static bool digest(void *ctx, const char *name, uint8_t sha[32], uint64_t *size)
-{
-	(void)ctx;
-	char *h = out("cabextract -q -p -F '%s' '%s' | sha256sum | "
-		      "cut -c1-64",
-		      name, hvo_fixture(CAB62));
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-		sscanf(h + 2 * i, "%2x", &v);
-		sha[i] = (uint8_t)v;
-	}
-	free(h);
-	*size = 0;
-	return true;
-}
 
 static void open_guest(struct guest *g, const char *cab, bool firstboot)
 {
@@ -220,36 +204,29 @@ static void open_guest(struct guest *g, const char *cab, bool firstboot)
 				 g->f.problems[i].message);
 	assert_int_equal(g->f.verdict, HVO_EXIT_OK);
 	snprintf(g->cab, sizeof(g->cab), "%s", hvo_fixture(cab));
-	struct pkg_error err;
-	assert_int_equal(pkg_package_open(g->cab, &g->pkg, &err), PKG_OK);
+	assert_int_equal(svc_source_package_load(g->cab, g->cab, &g->sp),
+			 SVC_OK);
 	/* The applicability decision apply makes. */
-	struct svc_source_package sp = { .where = g->cab, .pkg = g->pkg };
 	struct svc_applicability a;
-	assert_int_equal(svc_applicability(&g->f, &sp, 1, &a), 0);
+	assert_int_equal(svc_applicability(&g->f, &g->sp, 1, &a), SVC_OK);
 	if (a.chosen != 0)
 		fail_msg("not applicable: %s", a.summary);
 	g->up_to_date = a.up_to_date;
 	svc_applicability_free(&a);
-	uint8_t sha[32];
-	uint64_t size;
-	assert_int_equal(hvo_int_sha256_file(g->cab, sha, &size), 0);
 	struct svc_plan_opts po = {
 		.firstboot = firstboot,
 		.now = 1764748800, /* 2025-12-03T08:00:00Z */
-		.cab_name = strrchr(g->cab, '/') + 1,
-		.cab_sha256 = sha,
-		.cab_size = size,
-		.entry_digest = strstr(cab, "6.2") ? digest : NULL,
 	};
-	assert_int_equal(svc_plan_build(&g->f, g->pkg, &po, &g->plan, &err),
-			 PKG_OK);
+	struct svc_error err = { 0 };
+	if (svc_plan_build(&g->f, &g->sp, &po, &g->plan, &err) != SVC_OK)
+		fail_msg("plan: %s", svc_int_errtext(&err));
 	assert_int_equal(guest_disk_mount(g->disk, 0, false, &g->fs), GUEST_OK);
 }
 
 static void close_guest(struct guest *g)
 {
 	svc_plan_free(g->plan);
-	pkg_package_free(g->pkg);
+	svc_source_package_free(&g->sp);
 	svc_facts_free(&g->f);
 	guest_disk_close(g->disk);
 }
@@ -262,7 +239,7 @@ static enum hvo_exit apply(struct guest *g, unsigned fail_stage,
 				     .cab_path = g->cab,
 				     .fail_stage_at = fail_stage,
 				     .fail_switch_at = fail_switch };
-	return svc_apply(g->fs, g->plan, &ao, r);
+	return svc_exit_class(svc_apply(g->fs, g->plan, &ao, r));
 }
 
 /* Every name and every file's SHA-256 under vol (caller frees). */
@@ -643,7 +620,7 @@ static void test_crash_recovery(void **state)
 					     .cab_path = g.cab,
 					     .crash_switch_at = points[k] };
 		assert_int_equal(svc_apply(g.fs, g.plan, &ao, &r),
-				 HVO_EXIT_FAILED);
+				 SVC_ERR_GUEST);
 		assert_false(r.rolled_back);
 		svc_apply_result_free(&r);
 		close_guest(&g);
@@ -673,10 +650,9 @@ static void test_crash_recovery(void **state)
 		struct guest_fs *fs;
 		assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
 		unsigned restored;
-		char err[256];
-		assert_int_equal(svc_apply_recover(fs, f.systemroot, &restored,
-						   err, sizeof(err)),
-				 0);
+		assert_int_equal(
+			svc_apply_recover(fs, f.systemroot, &restored, NULL),
+			SVC_OK);
 		svc_facts_free(&f);
 		guest_disk_close(d);
 		char *now = names();
@@ -731,10 +707,9 @@ static void test_crash_recovery(void **state)
 		assert_int_equal(guest_hostdir_fs_open(at("vol"), false, &fs),
 				 GUEST_OK);
 		unsigned restored = 99;
-		char err[256];
-		assert_int_equal(svc_apply_recover(fs, "Windows", &restored,
-						   err, sizeof(err)),
-				 0);
+		assert_int_equal(
+			svc_apply_recover(fs, "Windows", &restored, NULL),
+			SVC_OK);
 		assert_int_equal(restored, 0);
 		guest_fs_close(fs);
 		sh("test ! -e vol/Windows/hvoffline/apply-in-progress.txt");
@@ -815,30 +790,28 @@ static void test_dirty_hives(void **state)
 	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
 	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));
 	/* Even asked directly, apply refuses to write over it. */
-	struct pkg_package *pkg;
-	struct pkg_error err;
-	assert_int_equal(pkg_package_open(hvo_fixture(CAB62), &pkg, &err),
-			 PKG_OK);
-	struct svc_plan_opts po = { .firstboot = true,
-				    .now = 1764748800,
-				    .cab_name = "x.cab" };
+	struct svc_source_package sp;
+	char cab[4096];
+	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
+	assert_int_equal(svc_source_package_load(cab, "x.cab", &sp), SVC_OK);
+	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
 	struct svc_plan *plan;
-	assert_int_equal(svc_plan_build(&f, pkg, &po, &plan, &err), PKG_OK);
+	assert_int_equal(svc_plan_build(&f, &sp, &po, &plan, NULL), SVC_OK);
 	struct guest_fs *fs;
 	assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
 	sh("rm -rf work; mkdir work");
 	struct svc_apply_opts ao = { .tmpdir = at("work"),
 				     .cab_path = hvo_fixture(CAB62) };
-	assert_int_equal(svc_apply(fs, plan, &ao, &r), HVO_EXIT_REFUSED);
+	assert_int_equal(svc_apply(fs, plan, &ao, &r), SVC_ERR_REFUSED);
 	assert_false(r.guest_changed);
-	assert_non_null(strstr(r.error, "SYSTEM"));
+	assert_non_null(strstr(svc_apply_errmsg(&r), "SYSTEM"));
 	svc_apply_result_free(&r);
 	char *now = listing();
 	assert_string_equal(before, now);
 	free(now);
 	free(before);
 	svc_plan_free(plan);
-	pkg_package_free(pkg);
+	svc_source_package_free(&sp);
 	svc_facts_free(&f);
 	guest_disk_close(d);
 }
