@@ -9,9 +9,13 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/inspect_run.c %reldir%/inspect_run.h \
 	%reldir%/inspect_source.c %reldir%/inspect_source.h \
 	%reldir%/plan.c %reldir%/plan.h %reldir%/plan_int.h \
+	%reldir%/plan_pool.c %reldir%/plan_ops.c %reldir%/plan_driver.c \
+	%reldir%/plan_component.c %reldir%/plan_merge.c \
 	%reldir%/plan_report.c \
 	%reldir%/firstboot.c \
 	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
+	%reldir%/apply_common.c %reldir%/apply_hive.c \
+	%reldir%/apply_record.c %reldir%/apply_switch.c \
 	%reldir%/verify.c
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.
