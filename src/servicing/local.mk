@@ -2,7 +2,9 @@
 libhvo_internal_la_SOURCES += \
 	%reldir%/error.c %reldir%/error.h \
 	%reldir%/session.c %reldir%/session.h %reldir%/session_report.c \
-	%reldir%/inspect.c %reldir%/inspect.h \
+	%reldir%/inspect.c %reldir%/inspect.h %reldir%/inspect_int.h \
+	%reldir%/inspect_facts.c %reldir%/inspect_preflight.c \
+	%reldir%/inspect_verdict.c \
 	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \
 	%reldir%/inspect_report.c %reldir%/inspect_report.h \
