@@ -62,12 +62,15 @@ void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
 {
 	if (o->progress == NULL)
 		return;
-	char msg[512];
+	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int r = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (r < 0)
+		return;
 	o->progress(o->progress_ctx, msg);
+	free(msg);
 }
 
 void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
@@ -197,3 +200,5 @@ out:
 	free(idx);
 	return rc;
 }
+
+const char *const svc_int_log_suffix[3] = { ".LOG", ".LOG1", ".LOG2" };

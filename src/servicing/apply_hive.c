@@ -21,7 +21,6 @@
 /* Hives.                                                              */
 /* ------------------------------------------------------------------ */
 
-const char *const svc_int_log_suffix[3] = { ".LOG", ".LOG1", ".LOG2" };
 
 enum svc_err svc_int_apply_hive_open(struct guest_fs *fs,
 				     const struct svc_plan *p,

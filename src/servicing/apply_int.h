@@ -67,10 +67,10 @@ void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
 enum svc_err svc_int_guest_err(int e);
 enum svc_err svc_int_reg_err(int e);
 
-/* ---- apply_hive.c ---- */
-
 /* The suffixes of a hive's logs. */
 extern const char *const svc_int_log_suffix[3];
+
+/* ---- apply_hive.c ---- */
 
 /* One hive being edited (paths malloc'd; svc_int_apply_hive_close). */
 struct hive_work {

@@ -131,7 +131,7 @@ enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 {
 	char **dirs;
 	size_t nd;
-	if (svc_plan_dirs(p, &dirs, &nd) != 0)
+	if (svc_plan_dirs(p, &dirs, &nd) != SVC_OK)
 		return svc_int_apply_fail(res, SVC_ERR_NOMEM, "out of memory");
 	t->dirs = calloc(nd ? nd : 1, sizeof(*t->dirs));
 	enum svc_err rc = t->dirs ? SVC_OK : SVC_ERR_NOMEM;

@@ -46,15 +46,16 @@
  * thousand; a hostile hive could claim millions. */
 #define MAX_PACKAGES 20000
 
-int svc_inspect_again(struct guest_disk *disk,
-		      const struct svc_inspect_opts *opts, struct svc_facts *f)
+enum svc_err svc_inspect_again(struct guest_disk *disk,
+			       const struct svc_inspect_opts *opts,
+			       struct svc_facts *f)
 {
 	svc_facts_free(f);
 	/* Everything after the pre-flight, which stays. */
 	size_t keep = offsetof(struct svc_facts, disk_read);
 	memset((char *)f + keep, 0, sizeof(*f) - keep);
 	f->esp_partnum = -1;
-	int r = svc_inspect_disk(disk, opts, f);
+	enum svc_err r = svc_inspect_disk(disk, opts, f);
 	svc_inspect_evaluate(f);
 	return r;
 }
@@ -503,8 +504,9 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	f->apply_interrupted = guest_fs_exists(fs, journal);
 }
 
-int svc_inspect_disk(struct guest_disk *disk,
-		     const struct svc_inspect_opts *opts, struct svc_facts *f)
+enum svc_err svc_inspect_disk(struct guest_disk *disk,
+			      const struct svc_inspect_opts *opts,
+			      struct svc_facts *f)
 {
 	const struct guest_disk_layout *l = guest_disk_layout(disk);
 	f->disk_read = true;
@@ -516,7 +518,7 @@ int svc_inspect_disk(struct guest_disk *disk,
 	if (f->volumes == NULL) {
 		svc_int_set_text(f->disk_error, sizeof(f->disk_error),
 				 "out of memory");
-		return GUEST_E_NOMEM;
+		return SVC_ERR_NOMEM;
 	}
 	f->nvolumes = l->nvolumes;
 	bool esp = false;
@@ -577,5 +579,5 @@ int svc_inspect_disk(struct guest_disk *disk,
 			read_windows(fs, f, opts);
 		}
 	}
-	return GUEST_OK;
+	return SVC_OK;
 }

@@ -303,7 +303,8 @@ size_t svc_plan_count_regs(const struct svc_plan *plan, enum svc_hive hive)
 	return n;
 }
 
-int svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret, size_t *n_ret)
+enum svc_err svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret,
+			   size_t *n_ret)
 {
 	char **v = NULL;
 	size_t n = 0, cap = 0;
@@ -335,10 +336,10 @@ int svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret, size_t *n_ret)
 	}
 	*dirs_ret = v;
 	*n_ret = n;
-	return 0;
+	return SVC_OK;
 oom:
 	for (size_t k = 0; k < n; k++)
 		free(v[k]);
 	free(v);
-	return -1;
+	return SVC_ERR_NOMEM;
 }

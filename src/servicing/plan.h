@@ -184,7 +184,8 @@ void svc_plan_free(struct svc_plan *plan);
 
 /* The directories the plan's files need, parents first, each once (guest
  * paths; the caller frees the array and its strings). */
-int svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret, size_t *n_ret);
+enum svc_err svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret,
+			   size_t *n_ret);
 
 /* Counts per role, for summaries. */
 size_t svc_plan_count_files(const struct svc_plan *plan,

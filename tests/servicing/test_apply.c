@@ -117,7 +117,7 @@ static void open_guest(struct guest *g, const char *cab, bool firstboot)
 	svc_facts_init(&g->f, "guest.vhdx");
 	g->f.preflight_ok = true;
 	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(g->disk, &io, &g->f), GUEST_OK);
+	assert_int_equal(svc_inspect_disk(g->disk, &io, &g->f), SVC_OK);
 	svc_inspect_evaluate(&g->f);
 	for (size_t i = 0; i < g->f.nproblems; i++)
 		if (g->f.problems[i].exit != HVO_EXIT_OK)
@@ -717,7 +717,7 @@ static void test_dirty_hives(void **state)
 	svc_facts_init(&f, "nologs.vhdx");
 	f.preflight_ok = true;
 	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(d, &io, &f), GUEST_OK);
+	assert_int_equal(svc_inspect_disk(d, &io, &f), SVC_OK);
 	svc_inspect_evaluate(&f);
 	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
 	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));

@@ -58,7 +58,7 @@ static void inspect(const struct guest_hostdir_disk *spec, struct svc_facts *f)
 	svc_facts_init(f, spec->name);
 	f->preflight_ok = true; /* the file checks are not under test */
 	struct svc_inspect_opts o = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(d, &o, f), GUEST_OK);
+	assert_int_equal(svc_inspect_disk(d, &o, f), SVC_OK);
 	svc_inspect_evaluate(f);
 	guest_disk_close(d);
 }
