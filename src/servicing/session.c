@@ -272,8 +272,14 @@ static enum hvo_exit load_source(struct svc_session *s, struct guest_disk *iso)
 	}
 	for (size_t i = 0; i < s->npkgs; i++) {
 		const struct svc_source_package *p = &s->pkgs[i];
-		if (p->pkg != NULL)
+		if (p->pkg != NULL) {
+			if (s->opts.check_cabinet != NULL)
+				rc = hvo_exit_max(rc,
+						  s->opts.check_cabinet(
+							  s->opts.check_ctx,
+							  p->path, p->where));
 			continue;
+		}
 		char msg[PKG_ERROR_MSG_MAX + 300];
 		notice(s, SVC_NOTICE_ERROR, p->where, "%s",
 		       pkg_error_format(&p->error, msg, sizeof(msg)));

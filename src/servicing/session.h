@@ -74,6 +74,14 @@ struct svc_session_opts {
 	struct guest_launch_opts launch;
 	svc_notice_fn notice;
 	void *notice_ctx;
+	/* Called for each cabinet of the source that reads as a package (at
+	 * @path, shown as @where) before it is used, e.g. to verify its
+	 * signature: a class other than HVO_EXIT_OK makes the whole source
+	 * unusable, and the callback reports why.  NULL: every readable
+	 * package is used. */
+	enum hvo_exit (*check_cabinet)(void *ctx, const char *path,
+				       const char *where);
+	void *check_ctx;
 	/* The time of the run (UNIX seconds); 0: now. */
 	int64_t now;
 };
