@@ -36,7 +36,7 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	size_t *guest_copy_len = NULL;
 	struct guest_digest *prev = NULL;
 	enum svc_err rc = SVC_OK;
-	char dir[1100];
+	char *dir = NULL;
 
 	res->nfiles = p->nfiles;
 	res->files = calloc(p->nfiles ? p->nfiles : 1, sizeof(*res->files));
@@ -76,7 +76,11 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 
 	/* ---- 1. Prepare, on the host. ---- */
 	svc_int_apply_progress(opts, "extracting the package");
-	snprintf(dir, sizeof(dir), "%s/package", opts->tmpdir);
+	if (asprintf(&dir, "%s/package", opts->tmpdir) < 0) {
+		dir = NULL;
+		rc = svc_int_apply_fail(res, SVC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		rc = svc_int_apply_fail(res, SVC_ERR_IO, "%s: %s", dir,
 					strerror(errno));
@@ -321,6 +325,7 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			"verification found %zu difference%s after writing",
 			res->verify.ndiffs, res->verify.ndiffs == 1 ? "" : "s");
 out:
+	free(dir);
 	for (int hv = 0; hv < SVC_NHIVES; hv++)
 		svc_int_apply_hive_close(&hives[hv]);
 	for (size_t i = 0; host && i < p->nfiles; i++)
