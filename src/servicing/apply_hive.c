@@ -21,7 +21,6 @@
 /* Hives.                                                              */
 /* ------------------------------------------------------------------ */
 
-
 enum svc_err svc_int_apply_hive_open(struct guest_fs *fs,
 				     const struct svc_plan *p,
 				     enum svc_hive which, const char *tmpdir,
