@@ -9,7 +9,7 @@ hvoffline_SOURCES = \
 	%reldir%/diag.c \
 	%reldir%/main.c \
 	%reldir%/options.c \
-	%reldir%/output.c \
+	%reldir%/output.c %reldir%/output.h \
 	%reldir%/cmd_doctor.c \
 	%reldir%/cmd_cab.c \
 	%reldir%/cmd_package.c \

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/output.h"
 
 void cli_json_begin(struct cli_ctx *ctx, struct json_writer *w)
 {
@@ -22,5 +22,112 @@ enum hvo_exit cli_json_end(struct cli_ctx *ctx, struct json_writer *w,
 			  strerror(e));
 		return hvo_exit_max(rc, HVO_EXIT_FAILED);
 	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Servicing sessions (inspect, apply, verify).                        */
+/* ------------------------------------------------------------------ */
+
+static void on_notice(void *opaque, enum svc_notice kind, const char *object,
+		      const char *msg)
+{
+	struct cli_ctx *ctx = opaque;
+	switch (kind) {
+	case SVC_NOTICE_PROGRESS:
+	case SVC_NOTICE_BACKEND:
+		if (object != NULL)
+			cli_info(ctx, "%s: %s", object, msg);
+		else
+			cli_info(ctx, "%s", msg);
+		break;
+	case SVC_NOTICE_WARNING:
+		cli_warn(ctx, object, "%s", msg);
+		break;
+	case SVC_NOTICE_ERROR:
+		cli_error(ctx, object, "%s", msg);
+		break;
+	case SVC_NOTICE_NOTE:
+	case SVC_NOTICE_RESULT:
+		cli_log(ctx, kind == SVC_NOTICE_NOTE ? "NOTE" : "INFO",
+			"%s: %s", object ? object : "", msg);
+		break;
+	case SVC_NOTICE_DEBUG:
+	default:
+		if (object != NULL)
+			cli_debug(ctx, 1, "%s: %s", object, msg);
+		else
+			cli_debug(ctx, 1, "%s", msg);
+		break;
+	}
+}
+
+void cli_session_opts_init(struct cli_ctx *ctx, struct svc_session_opts *so)
+{
+	so->notice = on_notice;
+	so->notice_ctx = ctx;
+}
+
+int cli_session_option(struct cli_ctx *ctx, int c, const char *arg,
+		       struct svc_session_opts *so)
+{
+	if (c != CLI_OPT_BACKEND)
+		return cli_launch_option(ctx, c, arg, &so->launch);
+	if (strcmp(arg, "native") != 0 && strcmp(arg, "appliance") != 0) {
+		cli_usage(ctx,
+			  "--backend: '%s' is neither native nor appliance",
+			  arg);
+		return -1;
+	}
+	so->backend = arg;
+	return 1;
+}
+
+enum hvo_exit cli_session_new(struct cli_ctx *ctx,
+			      const struct svc_session_opts *so,
+			      const char *source, int nimages,
+			      char *const *images, struct svc_session **s_ret)
+{
+	struct svc_session *s;
+	enum svc_err e = svc_session_new(so, &s);
+	if (e != SVC_OK) {
+		cli_error(ctx, NULL, "%s", svc_strerror(e));
+		return svc_exit_class(e);
+	}
+	for (int i = 0; i < nimages && e == SVC_OK; i++)
+		e = svc_session_add_image(s, images[i]);
+	if (e != SVC_OK) {
+		cli_error(ctx, NULL, "%s", svc_session_errmsg(s));
+	} else if (source != NULL &&
+		   (e = svc_session_set_source(s, source)) != SVC_OK) {
+		cli_error(ctx, source, "%s", svc_session_errmsg(s));
+		e = SVC_ERR_SOURCE; /* exit 1, as before anything ran */
+	}
+	if (e != SVC_OK) {
+		svc_session_free(s);
+		return svc_exit_class(e);
+	}
+	*s_ret = s;
+	return HVO_EXIT_OK;
+}
+
+enum hvo_exit cli_session_report(struct cli_ctx *ctx, struct svc_session *s,
+				 enum svc_err e)
+{
+	if (e != SVC_OK) {
+		cli_error(ctx, NULL, "%s", svc_session_errmsg(s));
+		svc_session_free(s);
+		return svc_exit_class(e);
+	}
+	enum hvo_exit rc = svc_session_exit(s);
+	if (ctx->json) {
+		struct json_writer w;
+		cli_json_begin(ctx, &w);
+		svc_session_json(s, &w);
+		rc = cli_json_end(ctx, &w, rc);
+	} else {
+		svc_session_text(s, stdout);
+	}
+	svc_session_free(s);
 	return rc;
 }

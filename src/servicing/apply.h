@@ -31,6 +31,7 @@
 
 #include "guest/guest.h"
 #include "hvoffline.h"
+#include "servicing/error.h"
 #include "servicing/plan.h"
 #include "util/json.h"
 
@@ -89,10 +90,9 @@ struct svc_verify_result {
 };
 
 struct svc_apply_result {
-	enum hvo_exit exit; /* HVO_EXIT_OK, or why it failed */
-	char error[1024];
-	bool guest_changed; /* the switch completed */
-	bool rolled_back;   /* staged or switched items were undone */
+	struct svc_error error; /* why it failed (svc_apply_errmsg) */
+	bool guest_changed;	/* the switch completed */
+	bool rolled_back;	/* staged or switched items were undone */
 	size_t nfiles;
 	struct svc_file_change *files;
 	size_t nregs;
@@ -111,12 +111,17 @@ struct svc_apply_result {
 
 /*
  * Applies @plan to @fs (the guest's Windows volume, mounted read-write).
- * Returns the exit class, also in @res->exit with @res->error.  @res is
- * filled in either case; free it with svc_apply_result_free().
+ * A journal left by an interrupted run makes it refuse (SVC_ERR_REFUSED):
+ * svc_apply_recover() first.  Returns SVC_OK or the error, whose message
+ * svc_apply_errmsg() gives.  @res is filled in either case; free it with
+ * svc_apply_result_free().
  */
-enum hvo_exit svc_apply(struct guest_fs *fs, const struct svc_plan *plan,
-			const struct svc_apply_opts *opts,
-			struct svc_apply_result *res);
+enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *plan,
+		       const struct svc_apply_opts *opts,
+		       struct svc_apply_result *res);
+
+/* The message of a failed svc_apply() ("" after success; owned by @res). */
+const char *svc_apply_errmsg(const struct svc_apply_result *res);
 
 void svc_apply_result_free(struct svc_apply_result *res);
 
@@ -131,11 +136,12 @@ char *svc_apply_journal_path(const char *systemroot);
  * Cleans up after a run that died while switching: every target that is
  * missing gets its set-aside original back, staged and set-aside copies go,
  * and the journal is removed.  Files already switched keep their new
- * content (a later apply brings the rest).  Returns 0 (nothing to do, or
- * done; *@restored_ret counts the originals put back) or -1 with @err.
+ * content (a later apply brings the rest).  Returns SVC_OK (nothing to do,
+ * or done; *@restored_ret counts the originals put back) or SVC_ERR_GUEST
+ * with the message in @err.
  */
-int svc_apply_recover(struct guest_fs *fs, const char *systemroot,
-		      unsigned *restored_ret, char *err, size_t errlen);
+enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
+			       unsigned *restored_ret, struct svc_error *err);
 
 struct svc_verify_opts {
 	const char *tmpdir;   /* private host scratch directory */
@@ -145,12 +151,13 @@ struct svc_verify_opts {
 /*
  * Re-reads every planned item from @fs and records each difference: a
  * file's SHA-256, a value's type and data, a key, a list entry.  Items of
- * the first-boot step are skipped once that step has run.  Returns 0, or
- * -1 when the guest could not be read at all (@res->diffs says why).
+ * the first-boot step are skipped once that step has run.  Returns SVC_OK
+ * (differences are data, in @res), or the error when the guest could not
+ * be read at all (@res->diffs says why).
  */
-int svc_verify(struct guest_fs *fs, const struct svc_plan *plan,
-	       const struct svc_verify_opts *opts,
-	       struct svc_verify_result *res);
+enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *plan,
+			const struct svc_verify_opts *opts,
+			struct svc_verify_result *res);
 
 void svc_verify_result_free(struct svc_verify_result *res);
 

@@ -1,14 +1,27 @@
 /*
- * apply_int.h - what apply.c and verify.c share (internal).
+ * apply_int.h - what the files of apply and verify share (internal).
+ *
+ *   apply_common.c  errors and progress of an apply, guest digests,
+ *                   set-aside names, the package's files on the host
+ *                   (used by all the others; calls none of them)
+ *   apply_hive.c    the hives: copied out, recovered, edited
+ *   apply_switch.c  staging, the journal, the switch, recovery
+ *   apply_record.c  the record kept in the guest, the result as JSON
+ *   apply.c         svc_apply(): the three phases in order
+ *   verify.c        svc_verify()
  */
 #ifndef HVO_SERVICING_APPLY_INT_H
 #define HVO_SERVICING_APPLY_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "guest/guest.h"
+#include "registry/reg.h"
+#include "servicing/apply.h"
+#include "servicing/error.h"
 #include "servicing/plan.h"
 
 /* "dir\.name.<suffix>" for "dir\name" (caller frees; NULL if out of
@@ -23,15 +36,116 @@ int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 /*
  * Extracts the cabinet entries the plan names into host directory @dir;
  * (*@host_ret)[i] is the host path of plan file i (NULL for files of
- * other sources; caller frees the array and its strings).  Returns 0, -1
- * on a host failure or -2 for a corrupt cabinet, with @err set.
+ * other sources; caller frees the array and its strings).  Returns SVC_OK
+ * or the error (SVC_ERR_CORRUPT for a corrupt cabinet) with @err set.
  */
-int svc_int_extract(const struct svc_plan *plan, const char *cab_path,
-		    const char *dir, char ***host_ret, char *err,
-		    size_t errlen);
+enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
+			     const char *dir, char ***host_ret,
+			     struct svc_error *err);
 
 /* Whether a ';'-separated path list holds @entry (ignoring case and
  * spaces around entries). */
 bool svc_int_path_has(const char *list, const char *entry);
+
+/* ---- apply_common.c ---- */
+
+/* Records the error of an apply in @res and returns @code. */
+enum svc_err svc_int_apply_fail(struct svc_apply_result *res, enum svc_err code,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* One sentence of progress, when the caller asked for it. */
+void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
+			    ...) __attribute__((format(printf, 2, 3)));
+
+/* A warning kept in @res (cleanup after the switch that failed). */
+void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The servicing error of a guest-layer (GUEST_E_*) or registry (REG_E_*)
+ * failure, graded by their *_exit_class(). */
+enum svc_err svc_int_guest_err(int e);
+enum svc_err svc_int_reg_err(int e);
+
+/* The suffixes of a hive's logs. */
+extern const char *const svc_int_log_suffix[3];
+
+/* ---- apply_hive.c ---- */
+
+/* One hive being edited (paths malloc'd; svc_int_apply_hive_close). */
+struct hive_work {
+	bool used;
+	char *guest;	     /* Windows\System32\config\SYSTEM */
+	char *host_dir;	     /* copies of the hive and its logs */
+	char *host;	     /* the copy of the hive */
+	char *host_new;	     /* the edited hive */
+	bool log_present[3]; /* .LOG, .LOG1, .LOG2 */
+	struct reg_hive *h;
+	size_t changes;
+};
+
+/* Copies the hive and its logs out into @tmpdir and opens it for
+ * editing, recovered when dirty with usable logs. */
+enum svc_err svc_int_apply_hive_open(struct guest_fs *fs,
+				     const struct svc_plan *p,
+				     enum svc_hive which, const char *tmpdir,
+				     struct hive_work *hw,
+				     struct svc_apply_result *res);
+
+/* Closes the hive and frees @hw's paths. */
+void svc_int_apply_hive_close(struct hive_work *hw);
+
+/* Carries out one registry operation, recording the previous state in
+ * @c.  Returns REG_OK or a registry error. */
+int svc_int_reg_op(struct reg_hive *h, const struct svc_plan_reg *r,
+		   struct svc_reg_change *c);
+
+/* ---- apply_record.c ---- */
+
+/* The JSON record of the run (caller frees; NULL if out of memory). */
+char *svc_int_make_record(const struct svc_plan *p,
+			  const struct svc_apply_result *res);
+
+/* ---- apply_switch.c ---- */
+
+/* A file or hive going into the guest. */
+struct item {
+	char *target, *tmp, *old;
+	bool existed;
+	bool staged, set_aside, switched;
+	const char *host_path; /* content from a host file, or */
+	const uint8_t *buf;    /* from memory */
+	size_t len;
+};
+
+/* The items of one apply, in switch order. */
+struct txn {
+	struct guest_fs *fs;
+	const struct svc_apply_opts *opts;
+	struct item *items;
+	size_t n;
+	char *journal; /* the switch's journal, while it runs */
+	char **dirs;   /* created, in order */
+	size_t ndirs;
+	unsigned stage_ops, switch_ops;
+};
+
+/* Adds an item (content from @host_path, or @buf).  0, or -1 when out of
+ * memory. */
+int svc_int_item_add(struct txn *t, const char *target, bool existed,
+		     const char *host_path, const uint8_t *buf, size_t len);
+void svc_int_txn_free(struct txn *t);
+
+/* Removes the journal (the caller flushes). */
+void svc_int_journal_remove(struct txn *t);
+
+/* Phase 2: the directories and every item under its temporary name, and
+ * the journal, flushed; undone on failure. */
+enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
+			   struct svc_apply_result *res);
+
+/* Phase 3: every item renamed in, its original set aside; undone on
+ * failure. */
+enum svc_err svc_int_switch_all(struct txn *t, struct svc_apply_result *res);
 
 #endif /* HVO_SERVICING_APPLY_INT_H */

@@ -26,7 +26,7 @@
 #include "guest/image.h"
 #include "package/package.h"
 #include "vhdx/vhdx.h"
-#include "servicing/inspect.h"
+#include "servicing/inspect_int.h"
 #include "servicing/inspect_hive.h"
 #include "util/bytes.h"
 
@@ -41,263 +41,23 @@
  * hostile one. */
 #define PE_HEADER_READ (64u * 1024)
 #define VMBUS_MAX      (32u * 1024 * 1024)
+
 /* The most installed packages we keep: a fully updated Windows 7 has a few
  * thousand; a hostile hive could claim millions. */
 #define MAX_PACKAGES 20000
 
-void svc_facts_init(struct svc_facts *f, const char *image)
-{
-	memset(f, 0, sizeof(*f));
-	snprintf(f->image, sizeof(f->image), "%s", image);
-	f->esp_partnum = -1;
-	f->verdict = HVO_EXIT_OK;
-}
-
-int svc_inspect_again(struct guest_disk *disk,
-		      const struct svc_inspect_opts *opts, struct svc_facts *f)
+enum svc_err svc_inspect_again(struct guest_disk *disk,
+			       const struct svc_inspect_opts *opts,
+			       struct svc_facts *f)
 {
 	svc_facts_free(f);
 	/* Everything after the pre-flight, which stays. */
 	size_t keep = offsetof(struct svc_facts, disk_read);
 	memset((char *)f + keep, 0, sizeof(*f) - keep);
 	f->esp_partnum = -1;
-	int r = svc_inspect_disk(disk, opts, f);
+	enum svc_err r = svc_inspect_disk(disk, opts, f);
 	svc_inspect_evaluate(f);
 	return r;
-}
-
-void svc_facts_free(struct svc_facts *f)
-{
-	free(f->volumes);
-	free(f->packages);
-	f->volumes = NULL;
-	f->packages = NULL;
-	f->nvolumes = f->npackages = 0;
-}
-
-static void set_text(char *dst, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_text(char *dst, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(dst, size, fmt, ap);
-	va_end(ap);
-}
-
-/* ------------------------------------------------------------------ */
-/* Step 1: the image file.                                             */
-/* ------------------------------------------------------------------ */
-
-/*
- * The VHDX side of the pre-flight, through vhdx/: validate the file (a
- * corrupt VHDX is reported here, and never reaches qemu, where it would
- * fail the launch for every image), see whether it is a differencing disk,
- * whether its log holds changes never applied (qemu cannot open it
- * read-only then), and whether a differencing disk beside it uses it as
- * its parent (writing to a parent breaks the Hyper-V checkpoint chain).
- */
-
-/* Directory entries looked at for children: a VM's folder holds a few
- * disks and checkpoints; a shared store of thousands is not scanned. */
-#define MAX_SIBLINGS 4096
-
-/* "{GUID}" or "GUID", any case, against our lower-case form. */
-static bool guid_text_eq(const char *text, const char *want)
-{
-	if (*text == '{')
-		text++;
-	return strncasecmp(text, want, 36) == 0 &&
-	       (text[36] == '\0' || text[36] == '}');
-}
-
-static const char *locator(struct vhdx_image *img, const char *key)
-{
-	const char *k, *v;
-	for (size_t i = 0; vhdx_parent_locator(img, i, &k, &v); i++)
-		if (strcasecmp(k, key) == 0)
-			return v;
-	return NULL;
-}
-
-static bool vhdx_name(const char *name)
-{
-	size_t n = strlen(name);
-	return (n > 5 && strcasecmp(name + n - 5, ".vhdx") == 0) ||
-	       (n > 6 && strcasecmp(name + n - 6, ".avhdx") == 0);
-}
-
-/* Longest chain of checkpoints followed (Hyper-V allows 50 per VM). */
-#define MAX_CHAIN 64
-
-/*
- * Looks in @path's directory for a differencing disk whose parent_linkage
- * is @dwg (the DataWriteGuid of @path, formatted).  On success copies its
- * path to @child and its own DataWriteGuid to @child_dwg.
- */
-static bool find_child(const char *path, const char *dwg, char *child,
-		       size_t size, char child_dwg[37])
-{
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return false;
-	char *slash = strrchr(copy, '/');
-	const char *dir = ".";
-	if (slash != NULL) {
-		*slash = '\0';
-		dir = copy[0] ? copy : "/";
-	}
-	bool found = false;
-	struct stat self;
-	DIR *d = stat(path, &self) == 0 ? opendir(dir) : NULL;
-	struct dirent *de;
-	for (int seen = 0; d != NULL && !found && seen < MAX_SIBLINGS &&
-			   (de = readdir(d)) != NULL;
-	     seen++) {
-		if (!vhdx_name(de->d_name))
-			continue;
-		char sib[4200];
-		snprintf(sib, sizeof(sib), "%s%s%s", slash ? dir : "",
-			 slash ? "/" : "", de->d_name);
-		struct stat st;
-		if (stat(sib, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    (st.st_dev == self.st_dev && st.st_ino == self.st_ino))
-			continue;
-		/* A checkpoint in use by a running VM cannot be opened; then
-		 * the image is in use anyway, which the lock check says. */
-		struct vhdx_image *c;
-		if (vhdx_open(sib, VHDX_OPEN_NO_PARENT, NULL, &c, NULL) !=
-		    VHDX_OK)
-			continue;
-		struct vhdx_info ci;
-		vhdx_get_info(c, &ci);
-		const char *link = locator(c, "parent_linkage");
-		size_t len = strlen(sib);
-		if (ci.has_parent && link != NULL && guid_text_eq(link, dwg) &&
-		    len < size) {
-			found = true;
-			memcpy(child, sib, len + 1);
-			vhdx_guid_format(&ci.data_write_guid, child_dwg);
-		}
-		vhdx_close(c, NULL);
-	}
-	if (d != NULL)
-		closedir(d);
-	free(copy);
-	return found;
-}
-
-/* The parent a differencing disk's locator names, as a host path when it
- * resolves beside the child ("relative_path" is a Windows path relative
- * to the child: ".\\base.vhdx"), else as written. */
-static void resolve_parent(struct vhdx_image *img, const char *path, char *out,
-			   size_t size)
-{
-	const char *rel = locator(img, "relative_path");
-	const char *abs = locator(img, "absolute_win32_path");
-	out[0] = '\0';
-	if (rel != NULL) {
-		char r[1024];
-		snprintf(r, sizeof(r), "%s", rel);
-		for (char *p = r; *p; p++)
-			if (*p == '\\')
-				*p = '/';
-		const char *tail = strncmp(r, "./", 2) == 0 ? r + 2 : r;
-		const char *slash = strrchr(path, '/');
-		char host[2100];
-		snprintf(host, sizeof(host), "%.*s%s",
-			 slash ? (int)(slash - path + 1) : 0, path, tail);
-		size_t len = strlen(host);
-		if (access(host, F_OK) == 0 && len < size) {
-			memcpy(out, host, len + 1);
-			return;
-		}
-	}
-	snprintf(out, size, "%s", rel ? rel : abs ? abs : "");
-}
-
-static void preflight_vhdx(struct svc_facts *f, const char *path)
-{
-	struct vhdx_image *img;
-	struct vhdx_error err;
-	enum vhdx_err r =
-		vhdx_open(path, VHDX_OPEN_NO_PARENT, NULL, &img, &err);
-	if (r == VHDX_ERR_LOCKED) {
-		f->in_use = true;
-		set_text(f->in_use_by, sizeof(f->in_use_by), "%s", err.msg);
-		return;
-	}
-	if (r != VHDX_OK) {
-		f->preflight_ok = false;
-		f->preflight_corrupt = vhdx_exit_class(r) == HVO_EXIT_CORRUPT;
-		set_text(f->preflight_error, sizeof(f->preflight_error), "%s",
-			 err.msg);
-		return;
-	}
-	struct vhdx_info info;
-	vhdx_get_info(img, &info);
-	if (info.has_parent) {
-		f->differencing = true;
-		resolve_parent(img, path, f->parent, sizeof(f->parent));
-	}
-	f->vhdx_virtual_size = info.virtual_size;
-	f->vhdx_log_dirty = info.log_state == VHDX_LOG_REPLAYED_MEMORY;
-	f->vhdx_4k_sectors = info.logical_sector_size != 512;
-	char dwg[37];
-	vhdx_guid_format(&info.data_write_guid, dwg);
-	vhdx_close(img, NULL);
-
-	/* A checkpoint of this image, and the newest checkpoint of that
-	 * chain: what the virtual machine runs on. */
-	char cur[sizeof(f->child)];
-	snprintf(cur, sizeof(cur), "%s", path);
-	for (int depth = 0; depth < MAX_CHAIN; depth++) {
-		char next[sizeof(f->child)], next_dwg[37];
-		if (!find_child(cur, dwg, next, sizeof(next), next_dwg))
-			break;
-		f->parent_of_child = true;
-		snprintf(f->child, sizeof(f->child), "%s", next);
-		snprintf(cur, sizeof(cur), "%s", next);
-		memcpy(dwg, next_dwg, sizeof(dwg));
-	}
-}
-
-void svc_inspect_preflight(struct svc_facts *f, const char *path)
-{
-	struct guest_image_info info;
-	int e = guest_image_sniff(path, &info);
-	if (e != 0) {
-		set_text(f->preflight_error, sizeof(f->preflight_error), "%s",
-			 e == EISDIR ? "is a directory, not an image"
-				     : strerror(e));
-		return;
-	}
-	f->file_size = info.size;
-	set_text(f->format, sizeof(f->format), "%s",
-		 guest_image_kind_name(info.kind));
-	if (info.kind == GUEST_IMAGE_ISO || info.kind == GUEST_IMAGE_CAB) {
-		set_text(f->preflight_error, sizeof(f->preflight_error),
-			 "is %s, not a disk image",
-			 info.kind == GUEST_IMAGE_ISO ? "an ISO image"
-						      : "a cabinet");
-		return;
-	}
-	/* In use by a running VM (qemu's image locks) or another hvoffline
-	 * (flock): asked without taking anything that lasts. */
-	bool busy = false;
-	struct vhdx_error err;
-	if (vhdx_in_use(path, &busy, f->in_use_by, sizeof(f->in_use_by),
-			&err) != VHDX_OK) {
-		set_text(f->preflight_error, sizeof(f->preflight_error), "%s",
-			 err.msg);
-		return;
-	}
-	f->preflight_ok = true;
-	f->in_use = busy;
-	if (busy || info.kind != GUEST_IMAGE_VHDX)
-		return;
-	preflight_vhdx(f, path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -342,8 +102,8 @@ static void probe_raw(struct guest_disk *disk, size_t i,
 		return;
 	vf->ntfs = true;
 	if (r != GUEST_VOL_OK) {
-		set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
-			 "boot sector: %s", why);
+		svc_int_set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
+				 "boot sector: %s", why);
 		return;
 	}
 	uint8_t *rec = malloc(geo.record_size);
@@ -353,12 +113,13 @@ static void probe_raw(struct guest_disk *disk, size_t i,
 	if (guest_disk_pread(disk, i, off, geo.record_size, rec, &got) !=
 		    GUEST_OK ||
 	    got != geo.record_size) {
-		set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
-			 "cannot read the $Volume record");
+		svc_int_set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
+				 "cannot read the $Volume record");
 	} else if (guest_ntfs_parse_volume_record(rec, got, &vf->ntfs_info, why,
 						  sizeof(why)) !=
 		   GUEST_VOL_OK) {
-		set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem), "%s", why);
+		svc_int_set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
+				 "%s", why);
 	} else {
 		vf->ntfs_readable = true;
 	}
@@ -596,9 +357,9 @@ static void read_hive(struct guest_fs *fs, struct svc_facts *f, const char *dir,
 			hf->size = st.size;
 		if (guest_fs_copy_out(fs, guest_path, host[i]) != GUEST_OK) {
 			if (i == 0)
-				set_text(hf->problem, sizeof(hf->problem),
-					 "cannot copy: %s",
-					 guest_fs_errmsg(fs));
+				svc_int_set_text(
+					hf->problem, sizeof(hf->problem),
+					"cannot copy: %s", guest_fs_errmsg(fs));
 			continue;
 		}
 		if (i == 0)
@@ -635,16 +396,18 @@ static void read_arch(struct guest_fs *fs, struct svc_facts *f)
 			continue;
 		struct guest_pe_info pe;
 		if (guest_pe_read_headers(buf, got, &pe) != GUEST_PE_OK) {
-			set_text(f->arch_problem, sizeof(f->arch_problem),
-				 "%s: %s", files[i], pe.error);
+			svc_int_set_text(f->arch_problem,
+					 sizeof(f->arch_problem), "%s: %s",
+					 files[i], pe.error);
 			continue;
 		}
 		const char *arch = guest_pe_machine_arch(pe.machine);
 		f->machine = pe.machine;
 		if (arch == NULL) {
-			set_text(f->arch_problem, sizeof(f->arch_problem),
-				 "%s: unknown machine type 0x%04x", files[i],
-				 pe.machine);
+			svc_int_set_text(f->arch_problem,
+					 sizeof(f->arch_problem),
+					 "%s: unknown machine type 0x%04x",
+					 files[i], pe.machine);
 			continue;
 		}
 		snprintf(f->arch, sizeof(f->arch), "%s", arch);
@@ -668,8 +431,8 @@ static void read_vmbus(struct guest_fs *fs, struct svc_facts *f)
 		return;
 	f->vmbus_present = true;
 	if (r != GUEST_OK) {
-		set_text(f->vmbus_problem, sizeof(f->vmbus_problem), "%s",
-			 guest_fs_errmsg(fs));
+		svc_int_set_text(f->vmbus_problem, sizeof(f->vmbus_problem),
+				 "%s", guest_fs_errmsg(fs));
 		return;
 	}
 	struct guest_pe_info pe;
@@ -680,8 +443,8 @@ static void read_vmbus(struct guest_fs *fs, struct svc_facts *f)
 			 sizeof(f->vmbus_version_string), "%s",
 			 pe.file_version_str);
 	} else {
-		set_text(f->vmbus_problem, sizeof(f->vmbus_problem), "%s",
-			 pe.error);
+		svc_int_set_text(f->vmbus_problem, sizeof(f->vmbus_problem),
+				 "%s", pe.error);
 	}
 	free(buf);
 }
@@ -705,11 +468,12 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	char dir[1100];
 	snprintf(dir, sizeof(dir), "%s/hives-XXXXXX", opts->tmpdir);
 	if (mkdtemp(dir) == NULL) {
-		set_text(f->software.problem, sizeof(f->software.problem),
-			 "scratch directory: %s", strerror(errno));
-		set_text(f->disk_error, sizeof(f->disk_error),
-			 "cannot make a scratch directory in %s: %s",
-			 opts->tmpdir, strerror(errno));
+		svc_int_set_text(f->software.problem,
+				 sizeof(f->software.problem),
+				 "scratch directory: %s", strerror(errno));
+		svc_int_set_text(f->disk_error, sizeof(f->disk_error),
+				 "cannot make a scratch directory in %s: %s",
+				 opts->tmpdir, strerror(errno));
 		return;
 	}
 	read_hive(fs, f, dir, "SOFTWARE", &f->software);
@@ -740,8 +504,9 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	f->apply_interrupted = guest_fs_exists(fs, journal);
 }
 
-int svc_inspect_disk(struct guest_disk *disk,
-		     const struct svc_inspect_opts *opts, struct svc_facts *f)
+enum svc_err svc_inspect_disk(struct guest_disk *disk,
+			      const struct svc_inspect_opts *opts,
+			      struct svc_facts *f)
 {
 	const struct guest_disk_layout *l = guest_disk_layout(disk);
 	f->disk_read = true;
@@ -751,8 +516,9 @@ int svc_inspect_disk(struct guest_disk *disk,
 		 l->problem);
 	f->volumes = calloc(l->nvolumes ? l->nvolumes : 1, sizeof(*f->volumes));
 	if (f->volumes == NULL) {
-		set_text(f->disk_error, sizeof(f->disk_error), "out of memory");
-		return GUEST_E_NOMEM;
+		svc_int_set_text(f->disk_error, sizeof(f->disk_error),
+				 "out of memory");
+		return SVC_ERR_NOMEM;
 	}
 	f->nvolumes = l->nvolumes;
 	bool esp = false;
@@ -795,8 +561,9 @@ int svc_inspect_disk(struct guest_disk *disk,
 		vf->mount_tried = true;
 		struct guest_fs *fs;
 		if (guest_disk_mount(disk, i, true, &fs) != GUEST_OK) {
-			set_text(vf->mount_error, sizeof(vf->mount_error), "%s",
-				 guest_disk_errmsg(disk));
+			svc_int_set_text(vf->mount_error,
+					 sizeof(vf->mount_error), "%s",
+					 guest_disk_errmsg(disk));
 			continue;
 		}
 		vf->mounted = true;
@@ -812,262 +579,5 @@ int svc_inspect_disk(struct guest_disk *disk,
 			read_windows(fs, f, opts);
 		}
 	}
-	return GUEST_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* Step 3: the verdict.                                                */
-/* ------------------------------------------------------------------ */
-
-static void add_problem(struct svc_facts *f, const char *code,
-			enum hvo_exit exit, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void add_problem(struct svc_facts *f, const char *code,
-			enum hvo_exit exit, const char *fmt, ...)
-{
-	f->verdict = hvo_exit_max(f->verdict, exit);
-	if (f->nproblems == SVC_MAX_PROBLEMS)
-		return;
-	struct svc_problem *p = &f->problems[f->nproblems++];
-	snprintf(p->code, sizeof(p->code), "%s", code);
-	p->exit = exit;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(p->message, sizeof(p->message), fmt, ap);
-	va_end(ap);
-}
-
-static void evaluate_hive(struct svc_facts *f, const char *name,
-			  const struct svc_hive_facts *h)
-{
-	if (!h->present)
-		return;
-	if (h->corrupt) {
-		add_problem(f, "hive-corrupt", HVO_EXIT_CORRUPT,
-			    "the %s hive is corrupt: %s", name, h->problem);
-		return;
-	}
-	if (!h->dirty)
-		return;
-	if (h->logs_checked && h->logs_usable) {
-		add_problem(f, "hive-dirty-recoverable", HVO_EXIT_OK,
-			    "the %s hive was not saved cleanly (sequence "
-			    "numbers %u/%u); its transaction logs are valid "
-			    "and will be replayed before any change",
-			    name, h->seq1, h->seq2);
-		return;
-	}
-	if (!h->log1 && !h->log2)
-		add_problem(f, "hive-dirty-no-logs", HVO_EXIT_REFUSED,
-			    "the %s hive was not saved cleanly (sequence "
-			    "numbers %u/%u) and its transaction logs "
-			    "(%s.LOG1, %s.LOG2) are missing: changes that "
-			    "live only in the logs would be lost; boot the "
-			    "guest and shut it down cleanly first",
-			    name, h->seq1, h->seq2, name, name);
-	else
-		add_problem(f, "hive-dirty-bad-logs", HVO_EXIT_REFUSED,
-			    "the %s hive was not saved cleanly (sequence "
-			    "numbers %u/%u) and its transaction logs %s: "
-			    "boot the guest and shut it down cleanly first",
-			    name, h->seq1, h->seq2,
-			    h->logs_checked ? "cannot recover it"
-					    : "could not be checked");
-}
-
-void svc_inspect_evaluate(struct svc_facts *f)
-{
-	f->nproblems = 0;
-	f->verdict = HVO_EXIT_OK;
-
-	if (!f->preflight_ok) {
-		add_problem(f,
-			    f->preflight_corrupt ? "image-corrupt"
-						 : "image-unreadable",
-			    f->preflight_corrupt ? HVO_EXIT_CORRUPT
-						 : HVO_EXIT_FAILED,
-			    "%s", f->preflight_error);
-		return;
-	}
-	if (f->differencing)
-		add_problem(f, "differencing-disk", HVO_EXIT_REFUSED,
-			    "this is a differencing disk (a Hyper-V "
-			    "checkpoint) of %s, which the appliance cannot "
-			    "open: merge it into its parent (Hyper-V: delete "
-			    "the checkpoint, or Edit Disk > Merge) and service "
-			    "the merged %s instead",
-			    f->parent[0] ? f->parent : "a parent not recorded",
-			    f->parent[0] ? f->parent : "disk");
-	if (f->parent_of_child)
-		add_problem(f, "parent-of-differencing-disk", HVO_EXIT_REFUSED,
-			    "the checkpoint %s is based on this image, and "
-			    "the virtual machine runs on it: writing to this "
-			    "image would break the checkpoint chain; merge the "
-			    "checkpoints and service the merged disk, not this "
-			    "parent (service %s instead)",
-			    f->child, f->child);
-	if (f->in_use)
-		add_problem(f, "in-use", HVO_EXIT_REFUSED,
-			    "the image is in use: %s; stop the virtual "
-			    "machine first",
-			    f->in_use_by);
-	if (f->vhdx_log_dirty)
-		add_problem(f, "vhdx-log-dirty", HVO_EXIT_REFUSED,
-			    "the VHDX log holds changes that were never "
-			    "applied (the image was not closed cleanly: still "
-			    "in use, or its host crashed); the appliance "
-			    "cannot open it read-only (hvoffline vhdx replay "
-			    "applies the log)");
-	if (f->vhdx_4k_sectors)
-		add_problem(f, "vhdx-4k-sectors", HVO_EXIT_FAILED,
-			    "the image has 4 KiB logical sectors, which the "
-			    "appliance (qemu) cannot open");
-	if (!f->disk_read) {
-		if (f->disk_error[0])
-			add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",
-				    f->disk_error);
-		return;
-	}
-	if (f->disk_error[0])
-		add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",
-			    f->disk_error);
-
-	if (f->ptable_problem[0]) {
-		/* Nothing on the disk can be located: that is the whole
-		 * story (not also "no Windows"). */
-		add_problem(f, "partition-table-corrupt", HVO_EXIT_CORRUPT,
-			    "the partition table is damaged: %s",
-			    f->ptable_problem);
-		return;
-	}
-	bool bitlocker = false;
-	for (size_t i = 0; i < f->nvolumes; i++) {
-		const struct svc_volume_facts *v = &f->volumes[i];
-		if (!v->bitlocker)
-			continue;
-		bitlocker = true;
-		add_problem(f, "bitlocker", HVO_EXIT_REFUSED,
-			    "volume %u (%s) is BitLocker-encrypted: it "
-			    "cannot be read or serviced offline; decrypt it "
-			    "(manage-bde -off) or suspend protection and "
-			    "service it from Windows",
-			    v->vol.partnum, v->vol.device);
-	}
-	if (!f->windows_found) {
-		add_problem(f, "no-windows", HVO_EXIT_OK,
-			    "no Windows installation was found (no volume "
-			    "holds Windows\\System32\\config\\SOFTWARE and "
-			    "SYSTEM)%s",
-			    bitlocker ? "; an encrypted volume may hold it"
-				      : "");
-		return;
-	}
-	if (f->apply_interrupted)
-		add_problem(f, "apply-interrupted", HVO_EXIT_OK,
-			    "an earlier hvoffline apply stopped while "
-			    "switching files in (its journal "
-			    "%s\\hvoffline\\apply-in-progress.txt is "
-			    "there): apply again to complete it",
-			    f->systemroot);
-	if (f->windows_count > 1)
-		add_problem(f, "several-windows", HVO_EXIT_REFUSED,
-			    "%u Windows installations were found; "
-			    "hvoffline services images with exactly one",
-			    f->windows_count);
-
-	const struct svc_volume_facts *w = &f->volumes[f->windows_volume];
-	if (f->hiberfil_present && guest_hiber_unsafe(f->hiber))
-		add_problem(f, "hibernated", HVO_EXIT_REFUSED,
-			    "Windows is hibernated or was shut down with "
-			    "Fast Startup (hiberfil.sys signature \"%s\", "
-			    "%s): changes would be lost or corrupt the "
-			    "volume when it resumes; start the guest and "
-			    "shut it down fully (shutdown /s /t 0), or "
-			    "disable Fast Startup (powercfg /h off)",
-			    f->hiber_signature, guest_hiber_name(f->hiber));
-	if (w->ntfs_readable &&
-	    (w->ntfs_info.flags & GUEST_NTFS_VOLUME_DIRTY) != 0)
-		add_problem(f, "ntfs-dirty", HVO_EXIT_REFUSED,
-			    "the Windows volume is marked dirty (not "
-			    "cleanly unmounted, or chkdsk is pending): run "
-			    "chkdsk in the guest first");
-	if (w->rw_probe > 0)
-		add_problem(f, "read-only", HVO_EXIT_REFUSED,
-			    "the Windows volume can only be mounted "
-			    "read-only: ntfs-3g says it is %s (code %d)",
-			    guest_ntfs_probe_meaning(w->rw_probe), w->rw_probe);
-	if (w->ntfs && !w->ntfs_readable && w->ntfs_problem[0])
-		add_problem(f, "ntfs-corrupt", HVO_EXIT_CORRUPT,
-			    "the Windows volume's NTFS metadata is damaged: "
-			    "%s",
-			    w->ntfs_problem);
-	evaluate_hive(f, "SOFTWARE", &f->software);
-	evaluate_hive(f, "SYSTEM", &f->system);
-	if (f->system.opened && f->current_control_set == 0)
-		add_problem(f, "no-control-set", HVO_EXIT_CORRUPT,
-			    "the SYSTEM hive has no valid Select\\Current");
-	else if (f->system.opened && !f->control_set_present)
-		add_problem(f, "no-control-set", HVO_EXIT_CORRUPT,
-			    "the SYSTEM hive has no ControlSet%03u, which "
-			    "Select\\Current names",
-			    f->current_control_set);
-	if (f->arch[0] == '\0')
-		add_problem(f, "unknown-arch", HVO_EXIT_OK,
-			    "the architecture could not be read from "
-			    "ntoskrnl.exe or cmd.exe%s%s",
-			    f->arch_problem[0] ? ": " : "", f->arch_problem);
-	if (f->vmbus_version_known && f->ic_registry_version[0] != '\0') {
-		char v[32];
-		guest_pe_version_format(&f->vmbus_version, v, sizeof(v));
-		if (pkg_version_cmp_str(v, f->ic_registry_version) != 0)
-			add_problem(f, "ic-version-mismatch", HVO_EXIT_OK,
-				    "vmbus.sys is version %s but "
-				    "IntegrationServicesVersion says %s (the "
-				    "running guest rewrites the value from the "
-				    "driver; vmbus.sys is taken)",
-				    v, f->ic_registry_version);
-	}
-	if (f->vmbus_present && !f->vmbus_version_known)
-		add_problem(f, "vmbus-version-unknown", HVO_EXIT_OK,
-			    "vmbus.sys has no readable version: %s",
-			    f->vmbus_problem);
-}
-
-const struct svc_installed_package *svc_facts_find_package(
-	const struct svc_facts *f, const char *name, const char *arch)
-{
-	const struct svc_installed_package *best = NULL;
-	for (size_t i = 0; i < f->npackages; i++) {
-		const struct svc_installed_package *p = &f->packages[i];
-		if (!guest_name_eq(p->name, name) ||
-		    (arch != NULL && !guest_name_eq(p->arch, arch)))
-			continue;
-		if (best == NULL ||
-		    pkg_version_cmp_str(p->version, best->version) > 0)
-			best = p;
-	}
-	return best;
-}
-
-bool svc_facts_has_problem(const struct svc_facts *f, const char *code)
-{
-	for (size_t i = 0; i < f->nproblems; i++)
-		if (strcmp(f->problems[i].code, code) == 0)
-			return true;
-	return false;
-}
-
-const char *svc_facts_status(const struct svc_facts *f)
-{
-	switch (f->verdict) {
-	case HVO_EXIT_OK:
-		return f->windows_found ? "ok" : "no-windows";
-	case HVO_EXIT_REFUSED:
-		return "unsafe";
-	case HVO_EXIT_CORRUPT:
-		return "corrupt";
-	default:
-		return "error";
-	}
+	return SVC_OK;
 }

@@ -32,6 +32,7 @@
 #include "guest/pe.h"
 #include "guest/volume.h"
 #include "hvoffline.h"
+#include "servicing/error.h"
 
 #define SVC_TEXT_MAX 256 /* registry strings we keep (truncated) */
 #define SVC_NAME_MAX 128
@@ -203,16 +204,19 @@ struct svc_inspect_opts {
 
 /*
  * Step 2: reads everything from @disk (any backend).  Volumes are mounted
- * read-only.  Returns 0, or a guest_error when the guest layer failed in a
- * way that makes the facts incomplete (also recorded in @f->disk_error).
+ * read-only.  Returns SVC_OK, or the error that makes the facts incomplete
+ * (its message in @f->disk_error; a volume that cannot be mounted is a
+ * fact of that volume, not an error).
  */
-int svc_inspect_disk(struct guest_disk *disk,
-		     const struct svc_inspect_opts *opts, struct svc_facts *f);
+enum svc_err svc_inspect_disk(struct guest_disk *disk,
+			      const struct svc_inspect_opts *opts,
+			      struct svc_facts *f);
 
 /* Steps 2 and 3 again on a disk that has changed since (an interrupted
  * apply was cleaned up), keeping the pre-flight facts. */
-int svc_inspect_again(struct guest_disk *disk,
-		      const struct svc_inspect_opts *opts, struct svc_facts *f);
+enum svc_err svc_inspect_again(struct guest_disk *disk,
+			       const struct svc_inspect_opts *opts,
+			       struct svc_facts *f);
 
 /* Step 3 (pure): derives the problems and the verdict from the facts. */
 void svc_inspect_evaluate(struct svc_facts *f);

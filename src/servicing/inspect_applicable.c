@@ -37,41 +37,6 @@ const char *svc_verdict_name(enum svc_verdict v)
 	return names[v];
 }
 
-int svc_source_packages_load(const struct svc_source *src,
-			     struct svc_source_package **pkgs_ret,
-			     size_t *n_ret)
-{
-	*pkgs_ret = NULL;
-	*n_ret = 0;
-	struct svc_source_package *p =
-		calloc(src->ncabs ? src->ncabs : 1, sizeof(*p));
-	if (p == NULL)
-		return -1;
-	for (size_t i = 0; i < src->ncabs; i++) {
-		p[i].where = src->cabs[i].where;
-		pkg_error_clear(&p[i].error);
-		if (pkg_package_open(src->cabs[i].path, &p[i].pkg,
-				     &p[i].error) != PKG_OK) {
-			/* Payload problems come with the package; a package
-			 * that failed its digests is not one to use. */
-			pkg_package_free(p[i].pkg);
-			p[i].pkg = NULL;
-		}
-	}
-	*pkgs_ret = p;
-	*n_ret = src->ncabs;
-	return 0;
-}
-
-void svc_source_packages_free(struct svc_source_package *pkgs, size_t n)
-{
-	if (pkgs == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		pkg_package_free(pkgs[i].pkg);
-	free(pkgs);
-}
-
 static bool counts_as_installed(const struct svc_installed_package *p)
 {
 	if (!p->in_cbs)
@@ -255,9 +220,9 @@ static void evaluate(const struct svc_facts *f,
 	}
 }
 
-int svc_applicability(const struct svc_facts *f,
-		      const struct svc_source_package *pkgs, size_t n,
-		      struct svc_applicability *a)
+enum svc_err svc_applicability(const struct svc_facts *f,
+			       const struct svc_source_package *pkgs, size_t n,
+			       struct svc_applicability *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->chosen = -1;
@@ -268,7 +233,7 @@ int svc_applicability(const struct svc_facts *f,
 		free(inst);
 		free(a->candidates);
 		a->candidates = NULL;
-		return -1;
+		return SVC_ERR_NOMEM;
 	}
 	a->ncandidates = n;
 	installed_version(f, a);
@@ -332,7 +297,7 @@ int svc_applicability(const struct svc_facts *f,
 					     : "is older than",
 			       a->up_to_date ? "up to date" : "would update");
 	}
-	return 0;
+	return SVC_OK;
 }
 
 void svc_applicability_free(struct svc_applicability *a)

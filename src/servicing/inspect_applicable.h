@@ -21,28 +21,10 @@
 #include <stddef.h>
 
 #include "package/package.h"
+#include "servicing/error.h"
 #include "servicing/inspect.h"
+#include "servicing/inspect_source.h"
 #include "util/json.h"
-
-/* One package of the source, read (or not) from its cabinet. */
-struct svc_source_package {
-	const char *where;	 /* the cabinet, as shown to the user */
-	struct pkg_package *pkg; /* NULL when it could not be read */
-	struct pkg_error error;	 /* why, when pkg is NULL */
-};
-
-/*
- * Reads every cabinet of @src as a package (src/package: update.mum, the
- * manifests, INFs and every payload's SHA-256).  A cabinet that cannot be
- * read is kept with its error.  *@pkgs_ret (free with
- * svc_source_packages_free()) refers to @src, which must outlive it.
- * Returns 0, or -1 when out of memory.
- */
-struct svc_source;
-int svc_source_packages_load(const struct svc_source *src,
-			     struct svc_source_package **pkgs_ret,
-			     size_t *n_ret);
-void svc_source_packages_free(struct svc_source_package *pkgs, size_t n);
 
 /* Why a package does or does not apply to one guest. */
 enum svc_verdict {
@@ -72,10 +54,10 @@ struct svc_applicability {
 };
 
 /* Evaluates every package of @pkgs for the guest of @f into @a (free with
- * svc_applicability_free()).  Returns 0, or -1 when out of memory. */
-int svc_applicability(const struct svc_facts *f,
-		      const struct svc_source_package *pkgs, size_t n,
-		      struct svc_applicability *a);
+ * svc_applicability_free()).  Returns SVC_OK, or SVC_ERR_NOMEM. */
+enum svc_err svc_applicability(const struct svc_facts *f,
+			       const struct svc_source_package *pkgs, size_t n,
+			       struct svc_applicability *a);
 
 void svc_applicability_free(struct svc_applicability *a);
 

@@ -108,9 +108,9 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 	*img_ret = img;
 }
 
-int svc_inspect_images(const struct svc_run_opts *opts,
-		       const char *const *images, size_t n,
-		       struct svc_facts *facts, struct svc_run *run)
+enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
+				const char *const *images, size_t n,
+				struct svc_facts *facts, struct svc_run *run)
 {
 	memset(run, 0, sizeof(*run));
 	run->image_disk = calloc(n ? n : 1, sizeof(*run->image_disk));
@@ -121,9 +121,9 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	run->nimages = n;
 	if (run->image_disk == NULL || run->iso_disk == NULL ||
 	    run->locks == NULL || run->heads == NULL) {
-		snprintf(run->error, sizeof(run->error), "out of memory");
 		run->launch_failed = true;
-		return -1;
+		return svc_int_fail(&run->error, SVC_ERR_NOMEM,
+				    "out of memory");
 	}
 	size_t to_launch = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -143,14 +143,14 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	if (to_launch == 0 && opts->nisos == 0) {
 		for (size_t i = 0; i < n; i++)
 			svc_inspect_evaluate(&facts[i]);
-		return 0;
+		return SVC_OK;
 	}
 
 	run->session = guest_session_new(&opts->guest);
 	if (run->session == NULL) {
-		snprintf(run->error, sizeof(run->error), "out of memory");
 		run->launch_failed = true;
-		return -1;
+		return svc_int_fail(&run->error, SVC_ERR_NOMEM,
+				    "out of memory");
 	}
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -199,8 +199,8 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 	if (r == 0 && guest_session_launch(run->session) != GUEST_OK)
 		r = -1;
 	if (r != 0) {
-		snprintf(run->error, sizeof(run->error), "%s",
-			 guest_session_errmsg(run->session));
+		svc_int_fail(&run->error, SVC_ERR_LAUNCH, "%s",
+			     guest_session_errmsg(run->session));
 		run->launch_failed = true;
 	}
 
@@ -215,14 +215,14 @@ int svc_inspect_images(const struct svc_run_opts *opts,
 		} else if (run->image_disk[i] >= 0) {
 			snprintf(f->disk_error, sizeof(f->disk_error),
 				 "the appliance did not start: %.200s",
-				 run->error);
+				 svc_int_errtext(&run->error));
 		}
 		svc_inspect_evaluate(f);
 	}
-	return r;
+	return r == 0 ? SVC_OK : SVC_ERR_LAUNCH;
 }
 
-int svc_run_close(struct svc_run *run)
+enum svc_err svc_run_close(struct svc_run *run)
 {
 	int r = 0;
 	if (run->session != NULL) {
@@ -242,5 +242,6 @@ int svc_run_close(struct svc_run *run)
 	free(run->image_disk);
 	free(run->iso_disk);
 	run->image_disk = run->iso_disk = NULL;
-	return r;
+	svc_int_error_clear(&run->error);
+	return r == 0 ? SVC_OK : SVC_ERR_SHUTDOWN;
 }

@@ -15,6 +15,7 @@
 
 #include "guest/guest.h"
 #include "vhdx/vhdx.h"
+#include "servicing/error.h"
 #include "servicing/inspect.h"
 
 struct svc_run_opts {
@@ -40,23 +41,24 @@ struct svc_run {
 	struct guest_disk_head **heads; /* per image: read on the host for
 					   the launch, or NULL */
 	size_t nimages;
-	char error[512]; /* why the launch failed, if it did */
+	struct svc_error error; /* why the launch failed, if it did */
 	bool launch_failed;
 };
 
 /*
  * Inspects @n images into @facts (initialised here).  Images that fail the
  * pre-flight, or that the appliance cannot open (differencing disks), are
- * not added to the session.  Returns 0 when the appliance launched (or had
- * nothing to open), or -1 when it failed (@run->error says why; every
- * launchable image then has a disk error).  Release with svc_run_close().
+ * not added to the session.  Returns SVC_OK when the appliance launched (or
+ * had nothing to open), or SVC_ERR_LAUNCH when it failed (@run->error says
+ * why; every launchable image then has a disk error).  Release with
+ * svc_run_close() in either case.
  */
-int svc_inspect_images(const struct svc_run_opts *opts,
-		       const char *const *images, size_t n,
-		       struct svc_facts *facts, struct svc_run *run);
+enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
+				const char *const *images, size_t n,
+				struct svc_facts *facts, struct svc_run *run);
 
-/* Closes the session (see guest_session_shutdown() for the result) and
- * frees @run's arrays. */
-int svc_run_close(struct svc_run *run);
+/* Closes the session and frees @run's arrays.  SVC_ERR_SHUTDOWN when the
+ * backend did not shut down cleanly (writes may be lost). */
+enum svc_err svc_run_close(struct svc_run *run);
 
 #endif /* HVO_SERVICING_INSPECT_RUN_H */

@@ -12,19 +12,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cab/cab.h"
 #include "guest/image.h"
 #include "servicing/inspect_source.h"
+#include "util/sha256.h"
 
-static int fail(struct svc_source *src, const char *fmt, ...)
+static enum svc_err fail(struct svc_source *src, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int fail(struct svc_source *src, const char *fmt, ...)
+static enum svc_err fail(struct svc_source *src, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(src->error, sizeof(src->error), fmt, ap);
+	svc_int_vfail(&src->error, SVC_ERR_SOURCE, fmt, ap);
 	va_end(ap);
-	return -1;
+	return SVC_ERR_SOURCE;
+}
+
+const char *svc_source_errmsg(const struct svc_source *src)
+{
+	return src->error.code == SVC_OK ? "" : svc_int_errtext(&src->error);
 }
 
 const char *svc_source_kind_name(enum svc_source_kind k)
@@ -41,18 +48,19 @@ const char *svc_source_kind_name(enum svc_source_kind k)
 	}
 }
 
-int svc_source_open(const char *path, struct svc_source *src)
+enum svc_err svc_source_open(const char *path, struct svc_source *src)
 {
 	memset(src, 0, sizeof(*src));
 	src->path = strdup(path);
 	if (src->path == NULL)
-		return fail(src, "out of memory");
+		return svc_int_fail(&src->error, SVC_ERR_NOMEM,
+				    "out of memory");
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return fail(src, "%s", strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		src->kind = SVC_SOURCE_DIR;
-		return 0;
+		return SVC_OK;
 	}
 	struct guest_image_info info;
 	int e = guest_image_sniff(path, &info);
@@ -65,7 +73,7 @@ int svc_source_open(const char *path, struct svc_source *src)
 	else
 		return fail(src, "is neither a cabinet (.cab), a directory of "
 				 "cabinets, nor an ISO image (vmguest.iso)");
-	return 0;
+	return SVC_OK;
 }
 
 static bool has_cab_suffix(const char *name)
@@ -74,14 +82,16 @@ static bool has_cab_suffix(const char *name)
 	return n > 4 && strcasecmp(name + n - 4, ".cab") == 0;
 }
 
-static int add_cab(struct svc_source *src, const char *path, const char *where)
+static enum svc_err add_cab(struct svc_source *src, const char *path,
+			    const char *where)
 {
 	if (src->ncabs == SVC_SOURCE_MAX_CABS)
 		return fail(src, "more than %d cabinets", SVC_SOURCE_MAX_CABS);
 	struct svc_source_cab *n =
 		realloc(src->cabs, (src->ncabs + 1) * sizeof(*n));
 	if (n == NULL)
-		return fail(src, "out of memory");
+		return svc_int_fail(&src->error, SVC_ERR_NOMEM,
+				    "out of memory");
 	src->cabs = n;
 	struct svc_source_cab *c = &src->cabs[src->ncabs];
 	c->path = strdup(path);
@@ -92,7 +102,7 @@ static int add_cab(struct svc_source *src, const char *path, const char *where)
 		return fail(src, "out of memory");
 	}
 	src->ncabs++;
-	return 0;
+	return SVC_OK;
 }
 
 static int cmp_cab(const void *a, const void *b)
@@ -101,14 +111,14 @@ static int cmp_cab(const void *a, const void *b)
 		      ((const struct svc_source_cab *)b)->where);
 }
 
-static int collect_dir(struct svc_source *src)
+static enum svc_err collect_dir(struct svc_source *src)
 {
 	DIR *d = opendir(src->path);
 	if (d == NULL)
 		return fail(src, "%s", strerror(errno));
 	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d)) != NULL) {
+	enum svc_err r = SVC_OK;
+	while (r == SVC_OK && (de = readdir(d)) != NULL) {
 		if (!has_cab_suffix(de->d_name))
 			continue;
 		char *p;
@@ -127,8 +137,8 @@ static int collect_dir(struct svc_source *src)
 
 /* vmguest.iso: support\<arch>\*.cab (ISO 9660 names may come in upper
  * case with Joliet absent; matching ignores case). */
-static int collect_iso(struct svc_source *src, struct guest_disk *disk,
-		       const char *tmpdir)
+static enum svc_err collect_iso(struct svc_source *src, struct guest_disk *disk,
+				const char *tmpdir)
 {
 	if (disk == NULL)
 		return fail(src, "the ISO image was not opened");
@@ -145,39 +155,50 @@ static int collect_iso(struct svc_source *src, struct guest_disk *disk,
 	if (guest_fs_list(fs, "support", &archs, &narchs) != GUEST_OK)
 		return fail(src, "no support folder: not a vmguest.iso (%s)",
 			    guest_fs_errmsg(fs));
-	int r = 0;
-	for (size_t a = 0; a < narchs && r == 0; a++) {
-		char dir[300];
-		snprintf(dir, sizeof(dir), "support/%s", archs[a]);
+	enum svc_err r = SVC_OK;
+	for (size_t a = 0; a < narchs && r == SVC_OK; a++) {
+		char *dir;
+		if (asprintf(&dir, "support/%s", archs[a]) < 0) {
+			r = svc_int_fail(&src->error, SVC_ERR_NOMEM,
+					 "out of memory");
+			break;
+		}
 		char **names;
 		size_t n;
-		if (guest_fs_list(fs, dir, &names, &n) != GUEST_OK)
+		if (guest_fs_list(fs, dir, &names, &n) != GUEST_OK) {
+			free(dir);
 			continue; /* a file, not an architecture folder */
-		for (size_t i = 0; i < n && r == 0; i++) {
+		}
+		for (size_t i = 0; i < n && r == SVC_OK; i++) {
 			if (!has_cab_suffix(names[i]))
 				continue;
-			char gpath[600], host[1200], where[1200];
-			snprintf(gpath, sizeof(gpath), "%s/%s", dir, names[i]);
-			snprintf(host, sizeof(host), "%s/iso-%zu-%s", tmpdir,
-				 src->ncabs, names[i]);
-			snprintf(where, sizeof(where), "%s:%s", src->path,
-				 gpath);
-			if (guest_fs_copy_out(fs, gpath, host) != GUEST_OK)
+			char *gpath = NULL, *host = NULL, *where = NULL;
+			if (asprintf(&gpath, "%s/%s", dir, names[i]) < 0 ||
+			    asprintf(&host, "%s/iso-%zu-%s", tmpdir, src->ncabs,
+				     names[i]) < 0 ||
+			    asprintf(&where, "%s:%s", src->path, gpath) < 0)
+				r = svc_int_fail(&src->error, SVC_ERR_NOMEM,
+						 "out of memory");
+			else if (guest_fs_copy_out(fs, gpath, host) != GUEST_OK)
 				r = fail(src, "%s: %s", gpath,
 					 guest_fs_errmsg(fs));
 			else
 				r = add_cab(src, host, where);
+			free(gpath);
+			free(host);
+			free(where);
 		}
 		guest_names_free(names, n);
+		free(dir);
 	}
 	guest_names_free(archs, narchs);
 	return r;
 }
 
-int svc_source_collect(struct svc_source *src, struct guest_disk *iso_disk,
-		       const char *tmpdir)
+enum svc_err svc_source_collect(struct svc_source *src,
+				struct guest_disk *iso_disk, const char *tmpdir)
 {
-	int r;
+	enum svc_err r;
 	switch (src->kind) {
 	case SVC_SOURCE_CAB:
 		r = add_cab(src, src->path, src->path);
@@ -197,7 +218,7 @@ int svc_source_collect(struct svc_source *src, struct guest_disk *iso_disk,
 	if (src->ncabs == 0)
 		return fail(src, "holds no cabinet (.cab)");
 	qsort(src->cabs, src->ncabs, sizeof(*src->cabs), cmp_cab);
-	return 0;
+	return SVC_OK;
 }
 
 void svc_source_free(struct svc_source *src)
@@ -208,5 +229,137 @@ void svc_source_free(struct svc_source *src)
 	}
 	free(src->cabs);
 	free(src->path);
+	svc_int_error_clear(&src->error);
 	memset(src, 0, sizeof(*src));
+}
+
+/* ------------------------------------------------------------------ */
+/* The packages of the source.                                         */
+/* ------------------------------------------------------------------ */
+
+/* Largest cabinet entry hashed here: update.mum and update.cat are a few
+ * hundred KB; the cap bounds what a hostile cabinet can make us read. */
+#define ENTRY_DIGEST_MAX (64u << 20)
+
+/* The digests of the entries no manifest describes, read with the
+ * cabinet open once (the plan stages them with their SHA-256). */
+static enum svc_err entry_digests(struct svc_source_package *sp)
+{
+	const struct pkg_package *pkg = sp->pkg;
+	size_t want = 0;
+	for (size_t i = 0; i < pkg->nentries; i++)
+		want += pkg->entries[i].role == PKG_ENTRY_PACKAGE_MANIFEST ||
+			pkg->entries[i].role == PKG_ENTRY_CATALOG;
+	if (want == 0)
+		return SVC_OK;
+	sp->digests = calloc(want, sizeof(*sp->digests));
+	if (sp->digests == NULL)
+		return SVC_ERR_NOMEM;
+	struct cab *cab;
+	if (cab_open(sp->path, 0, &cab) != 0) {
+		cab_close(cab);
+		return SVC_OK; /* read at apply time, as before */
+	}
+	for (size_t i = 0; i < pkg->nentries; i++) {
+		const struct pkg_entry *e = &pkg->entries[i];
+		if (e->role != PKG_ENTRY_PACKAGE_MANIFEST &&
+		    e->role != PKG_ENTRY_CATALOG)
+			continue;
+		size_t idx, len;
+		uint8_t *buf;
+		if (cab_find(cab, e->name, &idx) != 0 ||
+		    cab_read_entry_alloc(cab, idx, ENTRY_DIGEST_MAX, &buf,
+					 &len) != 0)
+			continue;
+		struct svc_entry_digest *d = &sp->digests[sp->ndigests++];
+		struct hvo_sha256 h;
+		hvo_int_sha256_init(&h);
+		hvo_int_sha256_update(&h, buf, len);
+		hvo_int_sha256_final(&h, d->sha256);
+		d->name = e->name;
+		d->size = len;
+		free(buf);
+	}
+	cab_close(cab);
+	return SVC_OK;
+}
+
+enum svc_err svc_source_package_load(const char *path, const char *where,
+				     struct svc_source_package *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->path = path;
+	sp->where = where;
+	pkg_error_clear(&sp->error);
+	if (pkg_package_open(path, &sp->pkg, &sp->error) != PKG_OK) {
+		/* Payload problems come with the package; a package that
+		 * failed its digests is not one to use. */
+		pkg_package_free(sp->pkg);
+		sp->pkg = NULL;
+		return svc_int_err_of_exit(pkg_exit_class(&sp->error),
+					   SVC_ERR_IO);
+	}
+	int e = hvo_int_sha256_file(path, sp->cab_sha256, &sp->cab_size);
+	if (e != 0) {
+		pkg_package_free(sp->pkg);
+		sp->pkg = NULL;
+		sp->error.code = PKG_ERR_IO;
+		snprintf(sp->error.file, sizeof(sp->error.file), "%s", path);
+		snprintf(sp->error.msg, sizeof(sp->error.msg), "%s",
+			 strerror(e));
+		return SVC_ERR_IO;
+	}
+	return entry_digests(sp);
+}
+
+void svc_source_package_free(struct svc_source_package *sp)
+{
+	if (sp == NULL)
+		return;
+	pkg_package_free(sp->pkg);
+	free(sp->digests);
+	sp->pkg = NULL;
+	sp->digests = NULL;
+	sp->ndigests = 0;
+}
+
+const struct svc_entry_digest *svc_source_package_digest(
+	const struct svc_source_package *sp, const char *name)
+{
+	for (size_t i = 0; i < sp->ndigests; i++)
+		if (strcasecmp(sp->digests[i].name, name) == 0)
+			return &sp->digests[i];
+	return NULL;
+}
+
+enum svc_err svc_source_packages_load(const struct svc_source *src,
+				      struct svc_source_package **pkgs_ret,
+				      size_t *n_ret)
+{
+	*pkgs_ret = NULL;
+	*n_ret = 0;
+	struct svc_source_package *p =
+		calloc(src->ncabs ? src->ncabs : 1, sizeof(*p));
+	if (p == NULL)
+		return SVC_ERR_NOMEM;
+	for (size_t i = 0; i < src->ncabs; i++)
+		if (svc_source_package_load(src->cabs[i].path,
+					    src->cabs[i].where,
+					    &p[i]) == SVC_ERR_NOMEM &&
+		    p[i].pkg != NULL) {
+			svc_source_packages_free(p, i + 1);
+			return SVC_ERR_NOMEM;
+		}
+	*pkgs_ret = p;
+	*n_ret = src->ncabs;
+	return SVC_OK;
+}
+
+void svc_source_packages_free(struct svc_source_package *pkgs, size_t n)
+{
+	if (pkgs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		svc_source_package_free(&pkgs[i]);
+	free(pkgs);
 }

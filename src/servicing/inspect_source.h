@@ -13,8 +13,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "guest/guest.h"
+#include "package/package.h"
+#include "servicing/error.h"
 
 enum svc_source_kind {
 	SVC_SOURCE_CAB = 1,
@@ -37,25 +40,83 @@ struct svc_source {
 	enum svc_source_kind kind;
 	size_t ncabs;
 	struct svc_source_cab *cabs;
-	char error[512];
+	struct svc_error error; /* the last failure (svc_source_errmsg) */
 };
 
-/* Classifies @path.  Returns 0, or -1 with @src->error set (a missing
- * file, a file that is neither a cabinet nor an ISO image). */
-int svc_source_open(const char *path, struct svc_source *src);
+/* Classifies @path.  Returns SVC_OK, or SVC_ERR_SOURCE (a missing file, a
+ * file that is neither a cabinet nor an ISO image) or SVC_ERR_NOMEM with
+ * the message on @src. */
+enum svc_err svc_source_open(const char *path, struct svc_source *src);
+
+/* The message of @src's last failure ("" if none; owned by @src). */
+const char *svc_source_errmsg(const struct svc_source *src);
 
 /*
  * Lists the cabinets: for a CAB itself, for a directory its *.cab files
  * (any case; not recursive), for an ISO the *.cab files under support\ on
- * @iso_disk (mounted read-only), copied to @tmpdir.  Returns 0, or -1 with
- * @src->error set.
+ * @iso_disk (mounted read-only), copied to @tmpdir.  Returns SVC_OK, or
+ * SVC_ERR_SOURCE (or SVC_ERR_NOMEM) with the message on @src.
  */
-int svc_source_collect(struct svc_source *src, struct guest_disk *iso_disk,
-		       const char *tmpdir);
+enum svc_err svc_source_collect(struct svc_source *src,
+				struct guest_disk *iso_disk,
+				const char *tmpdir);
 
 /* "cab", "directory", "iso". */
 const char *svc_source_kind_name(enum svc_source_kind k);
 
 void svc_source_free(struct svc_source *src);
+
+/* The SHA-256 and size of a file of the cabinet that no manifest gives a
+ * digest for (update.mum, update.cat). */
+struct svc_entry_digest {
+	const char *name; /* as stored in the cabinet (the package's string) */
+	uint8_t sha256[32];
+	uint64_t size;
+};
+
+/*
+ * One package of the source, read (or not) from its cabinet: the package
+ * model (src/package), plus what servicing needs that the model does not
+ * carry, taken while the cabinet is open for it, once: the cabinet's own
+ * SHA-256 and size (it is staged in the guest) and the digests of its
+ * entries that no manifest describes.  The plan is built from this alone.
+ */
+struct svc_source_package {
+	const char *where;	 /* the cabinet, as shown to the user */
+	const char *path;	 /* its host path */
+	struct pkg_package *pkg; /* NULL when it could not be read */
+	struct pkg_error error;	 /* why, when pkg is NULL */
+	uint8_t cab_sha256[32];
+	uint64_t cab_size;
+	struct svc_entry_digest *digests;
+	size_t ndigests;
+};
+
+/*
+ * Reads cabinet @path (shown as @where; both must outlive @sp) into @sp:
+ * the package (update.mum, the manifests, INFs and every payload's
+ * SHA-256), the cabinet's digest and the digests of update.mum and
+ * update.cat.  A cabinet that cannot be read leaves @sp->pkg NULL with
+ * @sp->error set; the return value is then the error's class
+ * (SVC_ERR_CORRUPT, SVC_ERR_IO...).  Free with svc_source_package_free().
+ */
+enum svc_err svc_source_package_load(const char *path, const char *where,
+				     struct svc_source_package *sp);
+void svc_source_package_free(struct svc_source_package *sp);
+
+/* The digest of entry @name (ignoring case), or NULL. */
+const struct svc_entry_digest *svc_source_package_digest(
+	const struct svc_source_package *sp, const char *name);
+
+/*
+ * Reads every cabinet of @src as a package (svc_source_package_load).  A
+ * cabinet that cannot be read is kept with its error.  *@pkgs_ret (free
+ * with svc_source_packages_free()) refers to @src, which must outlive it.
+ * Returns SVC_OK, or SVC_ERR_NOMEM.
+ */
+enum svc_err svc_source_packages_load(const struct svc_source *src,
+				      struct svc_source_package **pkgs_ret,
+				      size_t *n_ret);
+void svc_source_packages_free(struct svc_source_package *pkgs, size_t n);
 
 #endif /* HVO_SERVICING_INSPECT_SOURCE_H */

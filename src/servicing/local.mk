@@ -1,15 +1,23 @@
 # src/servicing: inspect, plan, apply, verify (ARCHITECTURE.md).
 libhvo_internal_la_SOURCES += \
-	%reldir%/inspect.c %reldir%/inspect.h \
+	%reldir%/error.c %reldir%/error.h \
+	%reldir%/session.c %reldir%/session.h %reldir%/session_report.c \
+	%reldir%/inspect.c %reldir%/inspect.h %reldir%/inspect_int.h \
+	%reldir%/inspect_facts.c %reldir%/inspect_preflight.c \
+	%reldir%/inspect_verdict.c \
 	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \
 	%reldir%/inspect_report.c %reldir%/inspect_report.h \
 	%reldir%/inspect_run.c %reldir%/inspect_run.h \
 	%reldir%/inspect_source.c %reldir%/inspect_source.h \
 	%reldir%/plan.c %reldir%/plan.h %reldir%/plan_int.h \
+	%reldir%/plan_pool.c %reldir%/plan_ops.c %reldir%/plan_driver.c \
+	%reldir%/plan_component.c %reldir%/plan_merge.c \
 	%reldir%/plan_report.c \
 	%reldir%/firstboot.c \
 	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
+	%reldir%/apply_common.c %reldir%/apply_hive.c \
+	%reldir%/apply_record.c %reldir%/apply_switch.c \
 	%reldir%/verify.c
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.

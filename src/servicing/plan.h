@@ -24,7 +24,9 @@
 #include <stdint.h>
 
 #include "package/package.h"
+#include "servicing/error.h"
 #include "servicing/inspect.h"
+#include "servicing/inspect_source.h"
 #include "util/json.h"
 
 /* The hives a plan may change. */
@@ -123,18 +125,6 @@ struct svc_plan_opts {
 	 * goes into the first-boot script.  Passed in to keep the plan a
 	 * pure function. */
 	int64_t now;
-	/* The cabinet's file name ("Windows6.2-...-x64.cab"), for staging. */
-	const char *cab_name;
-	/* Its SHA-256 and size (the staged copy is checked against them). */
-	const uint8_t *cab_sha256;
-	uint64_t cab_size;
-	/* The SHA-256 and size of a cabinet file that no manifest gives a
-	 * digest for (update.mum, update.cat); false if unknown.  May be
-	 * NULL: such files are then planned without a digest, and apply
-	 * takes it from the cabinet. */
-	bool (*entry_digest)(void *ctx, const char *name, uint8_t sha256[32],
-			     uint64_t *size_ret);
-	void *entry_digest_ctx;
 };
 
 struct svc_plan {
@@ -175,22 +165,27 @@ struct svc_plan {
 };
 
 /*
- * Builds the plan for installing @pkg into the guest described by @f
- * (which must have Windows found, an architecture, a control set and a
- * system root).  On success *@plan_ret is a new plan (free with
- * svc_plan_free()).  On failure returns a pkg_err and fills @err (a DIRID
- * that cannot be resolved, a payload the package lacks, ...).
+ * Builds the plan for installing the package @sp (its model, the
+ * cabinet's digest and the digests of the entries no manifest describes;
+ * the cabinet is not read again) into the guest described by @f (which
+ * must have Windows found, an architecture, a control set and a system
+ * root).  On success *@plan_ret is a new plan (free with svc_plan_free()).
+ * On failure returns the error (SVC_ERR_INVALID for facts that cannot be
+ * planned for, SVC_ERR_CORRUPT or SVC_ERR_UNSUPPORTED for a DIRID that
+ * cannot be resolved, a payload the package lacks, ...) with its message
+ * in @err.
  */
-enum pkg_err svc_plan_build(const struct svc_facts *f,
-			    const struct pkg_package *pkg,
+enum svc_err svc_plan_build(const struct svc_facts *f,
+			    const struct svc_source_package *sp,
 			    const struct svc_plan_opts *opts,
-			    struct svc_plan **plan_ret, struct pkg_error *err);
+			    struct svc_plan **plan_ret, struct svc_error *err);
 
 void svc_plan_free(struct svc_plan *plan);
 
 /* The directories the plan's files need, parents first, each once (guest
  * paths; the caller frees the array and its strings). */
-int svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret, size_t *n_ret);
+enum svc_err svc_plan_dirs(const struct svc_plan *plan, char ***dirs_ret,
+			   size_t *n_ret);
 
 /* Counts per role, for summaries. */
 size_t svc_plan_count_files(const struct svc_plan *plan,

@@ -160,14 +160,27 @@ static char *value_text(const struct reg_value *v)
 	return s;
 }
 
+static void check_reg_item(struct reg_hive *h, const struct svc_plan_reg *r,
+			   const char *what, struct svc_verify_result *res);
+
+/* One registry operation of the plan, as the hive has it. */
 static void check_reg(struct reg_hive *h, const struct svc_plan_reg *r,
 		      struct svc_verify_result *res)
 {
 	char *desc = svc_plan_reg_describe(r);
-	char what[700];
-	snprintf(what, sizeof(what), "registry %s", desc ? desc : r->key);
+	char *what;
+	if (asprintf(&what, "registry %s", desc ? desc : r->key) < 0)
+		what = NULL;
 	free(desc);
 	res->nchecked++;
+	if (what != NULL)
+		check_reg_item(h, r, what, res);
+	free(what);
+}
+
+static void check_reg_item(struct reg_hive *h, const struct svc_plan_reg *r,
+			   const char *what, struct svc_verify_result *res)
+{
 	if (r->kind == SVC_REG_KEY) {
 		bool ex = false;
 		if (reg_key_exists(h, r->key, &ex) != REG_OK || !ex)
@@ -231,32 +244,37 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 		       struct svc_verify_result *res)
 {
 	const char *name = svc_hive_name(which);
-	char guest[300], dir[1100], host[1200];
-	snprintf(guest, sizeof(guest), "%s\\System32\\config\\%s",
-		 p->systemroot, name);
-	snprintf(dir, sizeof(dir), "%s/verify-%s", tmpdir, name);
+	char *guest = NULL, *dir = NULL, *host = NULL;
+	if (asprintf(&guest, "%s\\System32\\config\\%s", p->systemroot, name) <
+		    0 ||
+	    asprintf(&dir, "%s/verify-%s", tmpdir, name) < 0 ||
+	    asprintf(&host, "%s/%s", dir, name) < 0) {
+		diff(res, guest ? guest : name, "readable", "out of memory");
+		goto out;
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		diff(res, guest, "readable", "%s: %s", dir, strerror(errno));
-		return;
+		goto out;
 	}
-	snprintf(host, sizeof(host), "%s/%s", dir, name);
 	unlink(host);
 	if (guest_fs_copy_out(fs, guest, host) != GUEST_OK) {
 		diff(res, guest, "readable", "%s", guest_fs_errmsg(fs));
-		return;
+		goto out;
 	}
 	/* With its logs, read-only: what Windows would load (a dirty hive
 	 * is read as its logs recover it; a hive we wrote is clean). */
-	static const char *const logs[] = { ".LOG", ".LOG1", ".LOG2" };
 	for (int i = 0; i < 3; i++) {
-		char g[320], hl[1300];
-		snprintf(g, sizeof(g), "%s%s", guest, logs[i]);
-		snprintf(hl, sizeof(hl), "%s%s", host, logs[i]);
-		unlink(hl);
-		struct guest_stat st;
-		if (guest_fs_stat(fs, g, &st) == GUEST_OK &&
-		    st.type == GUEST_FT_FILE)
-			guest_fs_copy_out(fs, g, hl);
+		char *g = NULL, *hl = NULL;
+		if (asprintf(&g, "%s%s", guest, svc_int_log_suffix[i]) >= 0 &&
+		    asprintf(&hl, "%s%s", host, svc_int_log_suffix[i]) >= 0) {
+			unlink(hl);
+			struct guest_stat st;
+			if (guest_fs_stat(fs, g, &st) == GUEST_OK &&
+			    st.type == GUEST_FT_FILE)
+				guest_fs_copy_out(fs, g, hl);
+		}
+		free(g);
+		free(hl);
 	}
 	struct reg_hive *h;
 	int e = reg_open(host, NULL, &h);
@@ -264,7 +282,7 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 		diff(res, guest, "a readable hive", "%s: %s", reg_strerror(e),
 		     h ? reg_errmsg(h) : "");
 		reg_close(h);
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < p->nregs; i++) {
 		const struct svc_plan_reg *r = &p->regs[i];
@@ -274,11 +292,15 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 	}
 	reg_close(h);
 	unlink(host);
+out:
+	free(guest);
+	free(dir);
+	free(host);
 }
 
-int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
-	       const struct svc_verify_opts *opts,
-	       struct svc_verify_result *res)
+enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *p,
+			const struct svc_verify_opts *opts,
+			struct svc_verify_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (p->firstboot != SVC_FIRSTBOOT_NONE)
@@ -291,12 +313,15 @@ int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 			    !p->files[i].has_sha256;
 	char **host = NULL;
 	if (need_cab && opts->cab_path != NULL) {
-		char dir[1100], err[512];
+		char dir[1100];
+		struct svc_error err = { 0 };
 		snprintf(dir, sizeof(dir), "%s/verify-package", opts->tmpdir);
 		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-		    svc_int_extract(p, opts->cab_path, dir, &host, err,
-				    sizeof(err)) != 0)
-			diff(res, opts->cab_path, "readable", "%s", err);
+		    svc_int_extract(p, opts->cab_path, dir, &host, &err) !=
+			    SVC_OK)
+			diff(res, opts->cab_path, "readable", "%s",
+			     svc_int_errtext(&err));
+		svc_int_error_clear(&err);
 	}
 	check_files(fs, p, host, res);
 	for (size_t i = 0; host && i < p->nfiles; i++)
@@ -309,7 +334,7 @@ int svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 		if (need)
 			check_hive(fs, p, (enum svc_hive)hv, opts->tmpdir, res);
 	}
-	return 0;
+	return SVC_OK;
 }
 
 void svc_verify_result_free(struct svc_verify_result *res)

@@ -8,7 +8,6 @@ EXTRA_DIST += $(GUEST_SH_TESTS) tests/guest/inspect-lib.sh
 GUEST_UNIT_TESTS = \
 	tests/guest/test_appliance \
 	tests/guest/test_hostdir \
-	tests/guest/test_inspect \
 	tests/guest/test_pe \
 	tests/guest/test_session \
 	tests/guest/test_volume
@@ -34,10 +33,6 @@ tests_guest_test_session_LDADD = $(TEST_LDADD)
 tests_guest_test_hostdir_SOURCES = tests/guest/test_hostdir.c
 tests_guest_test_hostdir_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_hostdir_LDADD = $(TEST_LDADD)
-
-tests_guest_test_inspect_SOURCES = tests/guest/test_inspect.c
-tests_guest_test_inspect_CFLAGS = $(TEST_CFLAGS)
-tests_guest_test_inspect_LDADD = $(TEST_LDADD)
 
 BENCH_SCRIPTS += bench/inspect.sh
 EXTRA_DIST += bench/inspect.sh

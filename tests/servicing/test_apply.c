@@ -27,81 +27,12 @@
 #include "servicing/inspect_applicable.h"
 #include "servicing/inspect_source.h"
 #include "servicing/plan.h"
+#include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 #include "util/sha256.h"
 
 #define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 #define CAB6X "ic/Windows6.x-HyperVIntegrationServices-x86.cab"
-
-static char *tmp; /* per test */
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd;
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	char *full;
-	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
-		abort();
-	int r = hvo_test_run(full, NULL);
-	if (r != 0)
-		fail_msg("command failed (%d): %s", r, cmd);
-	free(full);
-	free(cmd);
-}
-
-/* A command's output (caller frees). */
-static char *out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *out(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd;
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	char *full, *o = NULL;
-	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
-		abort();
-	int r = hvo_test_run(full, &o);
-	if (r != 0)
-		fail_msg("command failed (%d): %s", r, cmd);
-	free(full);
-	free(cmd);
-	return o;
-}
-
-static char *at(const char *rel)
-{
-	static char buf[8][4096];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
-	return buf[i];
-}
-
-static void hive(const char *recipe, const char *dest)
-{
-	const char *prefix = strstr(recipe, "software") ? "SOFTWARE" : "SYSTEM";
-	sh("cp '%s' '%s'; chmod u+w '%s';"
-	   "hivexregedit --merge '%s' --prefix 'HKEY_LOCAL_MACHINE\\%s' "
-	   "'%s/tests/fixtures/reg/%s.reg'",
-	   hvo_fixture("hive/hivex/minimal"), dest, dest, dest, prefix,
-	   hvo_test_srcdir(), recipe);
-}
-
-static void pe(const char *machine, const char *version, const char *dest)
-{
-	sh("python3 '%s/tests/fixtures/mkpe.py' --machine %s --version %s "
-	   "--string FileVersion=%s -o '%s'",
-	   hvo_test_srcdir(), machine, version, version, dest);
-}
 
 /* A Windows volume in directory "vol": hives from the recipes @name-*,
  * ntoskrnl.exe and vmbus.sys of @machine, installed packages as .mum
@@ -109,18 +40,11 @@ static void pe(const char *machine, const char *version, const char *dest)
 static void windows(const char *name, const char *machine, const char *vmbus,
 		    const char *const *packages)
 {
-	sh("mkdir -p vol/Windows/System32/config vol/Windows/System32/drivers "
-	   "vol/Windows/servicing/Packages");
-	char rec[128];
-	snprintf(rec, sizeof(rec), "%s-software", name);
-	hive(rec, "vol/Windows/System32/config/SOFTWARE");
-	snprintf(rec, sizeof(rec), "%s-system", name);
-	hive(rec, "vol/Windows/System32/config/SYSTEM");
-	pe(machine, "6.2.9200.16384", "vol/Windows/System32/ntoskrnl.exe");
-	pe(machine, vmbus, "vol/Windows/System32/drivers/vmbus.sys");
+	hvo_fg_windows("vol", "Windows", name, machine, "6.2.9200.16384",
+		       vmbus);
 	for (size_t i = 0; packages && packages[i]; i++)
-		sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
-		   packages[i]);
+		hvo_fg_sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
+			  packages[i]);
 }
 
 static const char *const ws2012_packages[] = {
@@ -154,17 +78,14 @@ static int setup(void **state)
 	    !hvo_test_have_program("cabextract") ||
 	    !hvo_test_have_program("python3"))
 		skip();
-	tmp = hvo_test_mkdtemp();
-	sh("mkdir -p scratch");
+	hvo_fg_begin();
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	hvo_test_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
+	hvo_fg_end();
 	return 0;
 }
 
@@ -176,32 +97,16 @@ struct guest {
 	struct guest_disk *disk;
 	struct guest_fs *fs;
 	struct svc_facts f;
-	struct pkg_package *pkg;
+	struct svc_source_package sp;
 	struct svc_plan *plan;
 	bool up_to_date; /* what apply would decide */
 	char cab[4096];
 };
 
-static bool digest(void *ctx, const char *name, uint8_t sha[32], uint64_t *size)
-{
-	(void)ctx;
-	char *h = out("cabextract -q -p -F '%s' '%s' | sha256sum | "
-		      "cut -c1-64",
-		      name, hvo_fixture(CAB62));
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-		sscanf(h + 2 * i, "%2x", &v);
-		sha[i] = (uint8_t)v;
-	}
-	free(h);
-	*size = 0;
-	return true;
-}
-
 static void open_guest(struct guest *g, const char *cab, bool firstboot)
 {
 	memset(g, 0, sizeof(*g));
-	struct guest_hostdir_volume vol = { .root = at("vol"),
+	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
 					    .partnum = 1,
 					    .size = 64 << 20,
 					    .fstype = "ntfs",
@@ -211,8 +116,8 @@ static void open_guest(struct guest *g, const char *cab, bool firstboot)
 	assert_int_equal(guest_hostdir_disk_open(&spec, &g->disk), GUEST_OK);
 	svc_facts_init(&g->f, "guest.vhdx");
 	g->f.preflight_ok = true;
-	struct svc_inspect_opts io = { .tmpdir = at("scratch") };
-	assert_int_equal(svc_inspect_disk(g->disk, &io, &g->f), GUEST_OK);
+	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
+	assert_int_equal(svc_inspect_disk(g->disk, &io, &g->f), SVC_OK);
 	svc_inspect_evaluate(&g->f);
 	for (size_t i = 0; i < g->f.nproblems; i++)
 		if (g->f.problems[i].exit != HVO_EXIT_OK)
@@ -220,36 +125,29 @@ static void open_guest(struct guest *g, const char *cab, bool firstboot)
 				 g->f.problems[i].message);
 	assert_int_equal(g->f.verdict, HVO_EXIT_OK);
 	snprintf(g->cab, sizeof(g->cab), "%s", hvo_fixture(cab));
-	struct pkg_error err;
-	assert_int_equal(pkg_package_open(g->cab, &g->pkg, &err), PKG_OK);
+	assert_int_equal(svc_source_package_load(g->cab, g->cab, &g->sp),
+			 SVC_OK);
 	/* The applicability decision apply makes. */
-	struct svc_source_package sp = { .where = g->cab, .pkg = g->pkg };
 	struct svc_applicability a;
-	assert_int_equal(svc_applicability(&g->f, &sp, 1, &a), 0);
+	assert_int_equal(svc_applicability(&g->f, &g->sp, 1, &a), SVC_OK);
 	if (a.chosen != 0)
 		fail_msg("not applicable: %s", a.summary);
 	g->up_to_date = a.up_to_date;
 	svc_applicability_free(&a);
-	uint8_t sha[32];
-	uint64_t size;
-	assert_int_equal(hvo_int_sha256_file(g->cab, sha, &size), 0);
 	struct svc_plan_opts po = {
 		.firstboot = firstboot,
 		.now = 1764748800, /* 2025-12-03T08:00:00Z */
-		.cab_name = strrchr(g->cab, '/') + 1,
-		.cab_sha256 = sha,
-		.cab_size = size,
-		.entry_digest = strstr(cab, "6.2") ? digest : NULL,
 	};
-	assert_int_equal(svc_plan_build(&g->f, g->pkg, &po, &g->plan, &err),
-			 PKG_OK);
+	struct svc_error err = { 0 };
+	if (svc_plan_build(&g->f, &g->sp, &po, &g->plan, &err) != SVC_OK)
+		fail_msg("plan: %s", svc_int_errtext(&err));
 	assert_int_equal(guest_disk_mount(g->disk, 0, false, &g->fs), GUEST_OK);
 }
 
 static void close_guest(struct guest *g)
 {
 	svc_plan_free(g->plan);
-	pkg_package_free(g->pkg);
+	svc_source_package_free(&g->sp);
 	svc_facts_free(&g->f);
 	guest_disk_close(g->disk);
 }
@@ -257,30 +155,31 @@ static void close_guest(struct guest *g)
 static enum hvo_exit apply(struct guest *g, unsigned fail_stage,
 			   unsigned fail_switch, struct svc_apply_result *r)
 {
-	sh("rm -rf work; mkdir work");
-	struct svc_apply_opts ao = { .tmpdir = at("work"),
+	hvo_fg_sh("rm -rf work; mkdir work");
+	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
 				     .cab_path = g->cab,
 				     .fail_stage_at = fail_stage,
 				     .fail_switch_at = fail_switch };
-	return svc_apply(g->fs, g->plan, &ao, r);
+	return svc_exit_class(svc_apply(g->fs, g->plan, &ao, r));
 }
 
 /* Every name and every file's SHA-256 under vol (caller frees). */
 static char *listing(void)
 {
-	return out("cd vol && find . | LC_ALL=C sort && find . -type f "
-		   "-print0 | LC_ALL=C sort -z | xargs -0 sha256sum");
+	return hvo_fg_out("cd vol && find . | LC_ALL=C sort && find . -type f "
+			  "-print0 | LC_ALL=C sort -z | xargs -0 sha256sum");
 }
 
 static char *listing_but_records(void)
 {
-	return out("cd vol && find . -type f ! -name 'apply-*.json' -print0 "
-		   "| LC_ALL=C sort -z | xargs -0 sha256sum");
+	return hvo_fg_out(
+		"cd vol && find . -type f ! -name 'apply-*.json' -print0 "
+		"| LC_ALL=C sort -z | xargs -0 sha256sum");
 }
 
 static char *hivexsh(const char *hive_rel, const char *script)
 {
-	return out("printf '%s' | hivexsh '%s'", script, hive_rel);
+	return hvo_fg_out("printf '%s' | hivexsh '%s'", script, hive_rel);
 }
 
 static const struct svc_plan_reg *find_reg(const struct svc_plan *p,
@@ -328,9 +227,10 @@ static void test_plan_ws2012(void **state)
 	assert_int_equal(f->role, SVC_ROLE_INSTALL);
 	char hex[65];
 	hvo_int_sha256_hex(f->sha256, hex);
-	char *want = out("cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' '%s' | "
-			 "sha256sum | cut -c1-64 | tr -d '\\n'",
-			 g.cab);
+	char *want = hvo_fg_out(
+		"cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' '%s' | "
+		"sha256sum | cut -c1-64 | tr -d '\\n'",
+		g.cab);
 	assert_string_equal(hex, want);
 	free(want);
 	/* Component files go to $(runtime.system32). */
@@ -386,7 +286,7 @@ static void test_plan_ws2012(void **state)
 		hw |= strstr(p->deferred[k].what, ".HW]") != NULL;
 	assert_true(hw);
 	/* The plan is plain data: JSON that jq reads. */
-	FILE *o = fopen(at("plan.json"), "w");
+	FILE *o = fopen(hvo_fg_at("plan.json"), "w");
 	struct json_writer w;
 	hvo_int_json_init(&w, o, false);
 	hvo_int_json_begin_object(&w);
@@ -395,7 +295,7 @@ static void test_plan_ws2012(void **state)
 	assert_int_equal(hvo_int_json_finish(&w), 0);
 	fclose(o);
 	if (hvo_test_have_program("jq"))
-		sh("jq -e '.files | length > 50' plan.json >/dev/null");
+		hvo_fg_sh("jq -e '.files | length > 50' plan.json >/dev/null");
 	close_guest(&g);
 }
 
@@ -455,11 +355,13 @@ static void test_apply_ws2012(void **state)
 	svc_apply_result_free(&r);
 
 	/* Read back with independent tools. */
-	char *s = out("sha256sum vol/Windows/System32/drivers/vmbus.sys | "
-		      "cut -c1-64");
-	char *want = out("cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' '%s' | "
-			 "sha256sum | cut -c1-64",
-			 g.cab);
+	char *s =
+		hvo_fg_out("sha256sum vol/Windows/System32/drivers/vmbus.sys | "
+			   "cut -c1-64");
+	char *want = hvo_fg_out(
+		"cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' '%s' | "
+		"sha256sum | cut -c1-64",
+		g.cab);
 	assert_string_equal(s, want);
 	free(s);
 	free(want);
@@ -478,34 +380,34 @@ static void test_apply_ws2012(void **state)
 	assert_non_null(
 		strstr(s, "\"IntegrationServicesVersion\"=\"6.3.9600.19456\""));
 	free(s);
-	s = out("hivexget vol/Windows/System32/config/SOFTWARE "
-		"'\\Microsoft\\Windows NT\\CurrentVersion\\Svchost' "
-		"LocalSystemNetworkRestricted");
+	s = hvo_fg_out("hivexget vol/Windows/System32/config/SOFTWARE "
+		       "'\\Microsoft\\Windows NT\\CurrentVersion\\Svchost' "
+		       "LocalSystemNetworkRestricted");
 	assert_non_null(strstr(s, "vmickvpexchange"));
 	assert_non_null(strstr(s, "vmicguestinterface"));
 	free(s);
 	/* The record, as JSON, names the previous vmbus.sys. */
-	s = out("cat vol/Windows/Logs/hvoffline/apply-*.json");
+	s = hvo_fg_out("cat vol/Windows/Logs/hvoffline/apply-*.json");
 	assert_non_null(strstr(s, "\"previous_sha256\""));
 	free(s);
 	if (hvo_test_have_program("jq"))
-		sh("jq -e '.files[] | select(.path == "
-		   "\"Windows\\\\System32\\\\drivers\\\\vmbus.sys\") "
-		   "| .action == \"replaced\"' "
-		   "vol/Windows/Logs/hvoffline/apply-*.json >/dev/null");
+		hvo_fg_sh("jq -e '.files[] | select(.path == "
+			  "\"Windows\\\\System32\\\\drivers\\\\vmbus.sys\") "
+			  "| .action == \"replaced\"' "
+			  "vol/Windows/Logs/hvoffline/apply-*.json >/dev/null");
 	/* No temporary or set-aside file is left behind. */
-	s = out("find vol -name '*.hvo-*' | wc -l");
+	s = hvo_fg_out("find vol -name '*.hvo-*' | wc -l");
 	assert_int_equal(atoi(s), 0);
 	free(s);
 
 	/* verify on its own: clean; then a changed file is found. */
-	struct svc_verify_opts vo = { .tmpdir = at("scratch"),
+	struct svc_verify_opts vo = { .tmpdir = hvo_fg_at("scratch"),
 				      .cab_path = g.cab };
 	struct svc_verify_result v;
 	assert_int_equal(svc_verify(g.fs, g.plan, &vo, &v), 0);
 	assert_int_equal(v.ndiffs, 0);
 	svc_verify_result_free(&v);
-	sh("echo x >> vol/Windows/System32/icsvc.dll");
+	hvo_fg_sh("echo x >> vol/Windows/System32/icsvc.dll");
 	assert_int_equal(svc_verify(g.fs, g.plan, &vo, &v), 0);
 	assert_int_equal(v.ndiffs, 1);
 	assert_non_null(strstr(v.diffs[0].what, "icsvc.dll"));
@@ -514,9 +416,10 @@ static void test_apply_ws2012(void **state)
 	/* Applying the same plan again changes nothing but the record
 	 * (named after the same time, so it is replaced): every file and
 	 * value is already as planned. */
-	sh("cabextract -q -p -F '*integration-services_*/icsvc.dll' '%s' > "
-	   "vol/Windows/System32/icsvc.dll",
-	   g.cab);
+	hvo_fg_sh("cabextract -q -p -F '*integration-services_*/icsvc.dll' "
+		  "'%s' > "
+		  "vol/Windows/System32/icsvc.dll",
+		  g.cab);
 	char *before = listing_but_records();
 	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
 	assert_int_equal(r.files_written, 1); /* the record */
@@ -531,16 +434,17 @@ static void test_apply_ws2012(void **state)
 
 	/* After the first boot ran: its hook and script are gone, its log
 	 * says done, and verify checks the rest. */
-	sh("rm vol/Windows/hvoffline/firstboot.cmd; "
-	   "printf 'Wed 12/03/2025  8:01:02.03 done: exit=0 "
-	   "result=installed\\r\\n' > "
-	   "vol/Windows/Logs/hvoffline/firstboot.log");
-	sh("printf 'Windows Registry Editor Version 5.00\\n\\n"
-	   "[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Setup]\\n\"SetupType\"=dword:"
-	   "00000000\\n"
-	   "\"CmdLine\"=\"\"\\n' > fb.reg; "
-	   "hivexregedit --merge vol/Windows/System32/config/SYSTEM "
-	   "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' fb.reg");
+	hvo_fg_sh("rm vol/Windows/hvoffline/firstboot.cmd; "
+		  "printf 'Wed 12/03/2025  8:01:02.03 done: exit=0 "
+		  "result=installed\\r\\n' > "
+		  "vol/Windows/Logs/hvoffline/firstboot.log");
+	hvo_fg_sh(
+		"printf 'Windows Registry Editor Version 5.00\\n\\n"
+		"[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Setup]\\n\"SetupType\"=dword:"
+		"00000000\\n"
+		"\"CmdLine\"=\"\"\\n' > fb.reg; "
+		"hivexregedit --merge vol/Windows/System32/config/SYSTEM "
+		"--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' fb.reg");
 	assert_int_equal(svc_verify(g.fs, g.plan, &vo, &v), 0);
 	assert_true(v.firstboot_done);
 	assert_int_equal(v.ndiffs, 0);
@@ -555,7 +459,7 @@ static void test_rollback(void **state)
 {
 	(void)state;
 	ws2012();
-	sh("tar cf snap.tar vol");
+	hvo_fg_sh("tar cf snap.tar vol");
 	struct guest g;
 	open_guest(&g, CAB62, true);
 	char *before = listing();
@@ -568,7 +472,7 @@ static void test_rollback(void **state)
 	assert_true(nstage > g.plan->nfiles);
 	assert_true(nswitch > g.plan->nfiles);
 	close_guest(&g);
-	sh("rm -rf vol && tar xf snap.tar");
+	hvo_fg_sh("rm -rf vol && tar xf snap.tar");
 	open_guest(&g, CAB62, true);
 
 	const unsigned stage_at[] = {
@@ -611,8 +515,8 @@ static void test_rollback(void **state)
 /* Names only, without contents (caller frees). */
 static char *names(void)
 {
-	return out("cd vol && find . -type f ! -name '*.hvo-*' ! -name "
-		   "'apply-in-progress.txt' | LC_ALL=C sort");
+	return hvo_fg_out("cd vol && find . -type f ! -name '*.hvo-*' ! -name "
+			  "'apply-in-progress.txt' | LC_ALL=C sort");
 }
 
 /* A run killed while switching files in leaves its journal; the next run
@@ -623,7 +527,7 @@ static void test_crash_recovery(void **state)
 {
 	(void)state;
 	ws2012();
-	sh("tar cf snap.tar vol");
+	hvo_fg_sh("tar cf snap.tar vol");
 	struct guest g;
 	open_guest(&g, CAB62, true);
 	struct svc_apply_result r;
@@ -635,23 +539,24 @@ static void test_crash_recovery(void **state)
 		1, 2, 3, nswitch / 2, nswitch - 1, nswitch
 	};
 	for (size_t k = 0; k < sizeof(points) / sizeof(points[0]); k++) {
-		sh("rm -rf vol && tar xf snap.tar");
+		hvo_fg_sh("rm -rf vol && tar xf snap.tar");
 		char *before = names();
 		open_guest(&g, CAB62, true);
-		sh("rm -rf work; mkdir work");
-		struct svc_apply_opts ao = { .tmpdir = at("work"),
+		hvo_fg_sh("rm -rf work; mkdir work");
+		struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
 					     .cab_path = g.cab,
 					     .crash_switch_at = points[k] };
 		assert_int_equal(svc_apply(g.fs, g.plan, &ao, &r),
-				 HVO_EXIT_FAILED);
+				 SVC_ERR_GUEST);
 		assert_false(r.rolled_back);
 		svc_apply_result_free(&r);
 		close_guest(&g);
-		sh("test -f vol/Windows/hvoffline/apply-in-progress.txt");
+		hvo_fg_sh(
+			"test -f vol/Windows/hvoffline/apply-in-progress.txt");
 
 		/* Inspection finds the guest and says so, even when the
 		 * SYSTEM hive is the file set aside. */
-		struct guest_hostdir_volume vol = { .root = at("vol"),
+		struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
 						    .partnum = 1,
 						    .size = 64 << 20,
 						    .fstype = "ntfs" };
@@ -663,7 +568,7 @@ static void test_crash_recovery(void **state)
 		struct svc_facts f;
 		svc_facts_init(&f, "crash.vhdx");
 		f.preflight_ok = true;
-		struct svc_inspect_opts io = { .tmpdir = at("scratch") };
+		struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
 		svc_inspect_disk(d, &io, &f);
 		svc_inspect_evaluate(&f);
 		assert_true(f.windows_found);
@@ -673,10 +578,9 @@ static void test_crash_recovery(void **state)
 		struct guest_fs *fs;
 		assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
 		unsigned restored;
-		char err[256];
-		assert_int_equal(svc_apply_recover(fs, f.systemroot, &restored,
-						   err, sizeof(err)),
-				 0);
+		assert_int_equal(
+			svc_apply_recover(fs, f.systemroot, &restored, NULL),
+			SVC_OK);
 		svc_facts_free(&f);
 		guest_disk_close(d);
 		char *now = names();
@@ -700,8 +604,8 @@ static void test_crash_recovery(void **state)
 		assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
 		assert_int_equal(r.verify.ndiffs, 0);
 		svc_apply_result_free(&r);
-		char *left = out("find vol -name '*.hvo-*' -o -name "
-				 "'apply-in-progress.txt' | wc -l");
+		char *left = hvo_fg_out("find vol -name '*.hvo-*' -o -name "
+					"'apply-in-progress.txt' | wc -l");
 		assert_int_equal(atoi(left), 0);
 		free(left);
 		close_guest(&g);
@@ -722,22 +626,24 @@ static void test_crash_recovery(void **state)
 		"Windows\\\\hvoffline\\\\Drivers\\\\wvmbus",
 	};
 	for (size_t k = 0; k < sizeof(torn) / sizeof(torn[0]); k++) {
-		sh("rm -rf vol && tar xf snap.tar && "
-		   "mkdir -p vol/Windows/hvoffline/Drivers/wvmbus");
+		hvo_fg_sh("rm -rf vol && tar xf snap.tar && "
+			  "mkdir -p vol/Windows/hvoffline/Drivers/wvmbus");
 		char *before = listing();
-		sh("printf '%s' > vol/Windows/hvoffline/apply-in-progress.txt",
-		   torn[k]);
+		hvo_fg_sh("printf '%s' > "
+			  "vol/Windows/hvoffline/apply-in-progress.txt",
+			  torn[k]);
 		struct guest_fs *fs;
-		assert_int_equal(guest_hostdir_fs_open(at("vol"), false, &fs),
-				 GUEST_OK);
+		assert_int_equal(
+			guest_hostdir_fs_open(hvo_fg_at("vol"), false, &fs),
+			GUEST_OK);
 		unsigned restored = 99;
-		char err[256];
-		assert_int_equal(svc_apply_recover(fs, "Windows", &restored,
-						   err, sizeof(err)),
-				 0);
+		assert_int_equal(
+			svc_apply_recover(fs, "Windows", &restored, NULL),
+			SVC_OK);
 		assert_int_equal(restored, 0);
 		guest_fs_close(fs);
-		sh("test ! -e vol/Windows/hvoffline/apply-in-progress.txt");
+		hvo_fg_sh("test ! -e "
+			  "vol/Windows/hvoffline/apply-in-progress.txt");
 		char *now = listing();
 		assert_string_equal(before, now);
 		free(now);
@@ -754,17 +660,18 @@ static void test_dirty_hives(void **state)
 	(void)state;
 	ws2012();
 	/* hvo_fixture() returns a static buffer: one call per command. */
-	sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
-	   hvo_fixture("hive/regipy/SYSTEM_B.xz"));
-	sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG1",
-	   hvo_fixture("hive/regipy/SYSTEM_B.LOG1.xz"));
-	sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG2",
-	   hvo_fixture("hive/regipy/SYSTEM_B.LOG2.xz"));
+	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
+		  hvo_fixture("hive/regipy/SYSTEM_B.xz"));
+	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG1",
+		  hvo_fixture("hive/regipy/SYSTEM_B.LOG1.xz"));
+	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG2",
+		  hvo_fixture("hive/regipy/SYSTEM_B.LOG2.xz"));
 	/* The key is not in the primary file: it lives in the logs. */
-	char *s = out("printf 'cd ControlSet001\\\\Control\\\\Class\\\\"
-		      "{4d36e96c-e325-11ce-bfc1-08002be10318}\\\\0016\\n' | "
-		      "hivexsh vol/Windows/System32/config/SYSTEM 2>&1 || "
-		      "true");
+	char *s = hvo_fg_out(
+		"printf 'cd ControlSet001\\\\Control\\\\Class\\\\"
+		"{4d36e96c-e325-11ce-bfc1-08002be10318}\\\\0016\\n' | "
+		"hivexsh vol/Windows/System32/config/SYSTEM 2>&1 || "
+		"true");
 	assert_non_null(strstr(s, "not found"));
 	free(s);
 	struct guest g;
@@ -786,19 +693,19 @@ static void test_dirty_hives(void **state)
 		    "cd ControlSet001\\\\Services\\\\vmbus\\nlsval Group\\n");
 	assert_non_null(strstr(s, "System Bus Extender"));
 	free(s);
-	s = out("stat -c %%s vol/Windows/System32/config/SYSTEM.LOG1 "
-		"vol/Windows/System32/config/SYSTEM.LOG2");
+	s = hvo_fg_out("stat -c %%s vol/Windows/System32/config/SYSTEM.LOG1 "
+		       "vol/Windows/System32/config/SYSTEM.LOG2");
 	assert_string_equal(s, "0\n0\n");
 	free(s);
 	close_guest(&g);
 
 	/* Dirty without logs: inspection refuses it (4), apply too. */
-	sh("rm -rf vol");
+	hvo_fg_sh("rm -rf vol");
 	ws2012();
-	sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
-	   hvo_fixture("hive/regipy/SYSTEM_2.xz"));
+	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
+		  hvo_fixture("hive/regipy/SYSTEM_2.xz"));
 	char *before = listing();
-	struct guest_hostdir_volume vol = { .root = at("vol"),
+	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
 					    .partnum = 1,
 					    .size = 64 << 20,
 					    .fstype = "ntfs" };
@@ -809,36 +716,34 @@ static void test_dirty_hives(void **state)
 	struct svc_facts f;
 	svc_facts_init(&f, "nologs.vhdx");
 	f.preflight_ok = true;
-	struct svc_inspect_opts io = { .tmpdir = at("scratch") };
-	assert_int_equal(svc_inspect_disk(d, &io, &f), GUEST_OK);
+	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
+	assert_int_equal(svc_inspect_disk(d, &io, &f), SVC_OK);
 	svc_inspect_evaluate(&f);
 	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
 	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));
 	/* Even asked directly, apply refuses to write over it. */
-	struct pkg_package *pkg;
-	struct pkg_error err;
-	assert_int_equal(pkg_package_open(hvo_fixture(CAB62), &pkg, &err),
-			 PKG_OK);
-	struct svc_plan_opts po = { .firstboot = true,
-				    .now = 1764748800,
-				    .cab_name = "x.cab" };
+	struct svc_source_package sp;
+	char cab[4096];
+	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
+	assert_int_equal(svc_source_package_load(cab, "x.cab", &sp), SVC_OK);
+	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
 	struct svc_plan *plan;
-	assert_int_equal(svc_plan_build(&f, pkg, &po, &plan, &err), PKG_OK);
+	assert_int_equal(svc_plan_build(&f, &sp, &po, &plan, NULL), SVC_OK);
 	struct guest_fs *fs;
 	assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
-	sh("rm -rf work; mkdir work");
-	struct svc_apply_opts ao = { .tmpdir = at("work"),
+	hvo_fg_sh("rm -rf work; mkdir work");
+	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
 				     .cab_path = hvo_fixture(CAB62) };
-	assert_int_equal(svc_apply(fs, plan, &ao, &r), HVO_EXIT_REFUSED);
+	assert_int_equal(svc_apply(fs, plan, &ao, &r), SVC_ERR_REFUSED);
 	assert_false(r.guest_changed);
-	assert_non_null(strstr(r.error, "SYSTEM"));
+	assert_non_null(strstr(svc_apply_errmsg(&r), "SYSTEM"));
 	svc_apply_result_free(&r);
 	char *now = listing();
 	assert_string_equal(before, now);
 	free(now);
 	free(before);
 	svc_plan_free(plan);
-	pkg_package_free(pkg);
+	svc_source_package_free(&sp);
 	svc_facts_free(&f);
 	guest_disk_close(d);
 }
@@ -850,15 +755,17 @@ static void test_firstboot_generalized(void **state)
 {
 	(void)state;
 	ws2012();
-	sh("printf 'Windows Registry Editor Version 5.00\\n\\n"
-	   "[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Setup]\\n\"SetupType\"=dword:"
-	   "00000001\\n"
-	   "\"CmdLine\"=\"oobe\\\\\\\\windeploy.exe\"\\n"
-	   "\"SystemSetupInProgress\"=dword:00000001\\n' > gen.reg; "
-	   "hivexregedit --merge vol/Windows/System32/config/SYSTEM "
-	   "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' gen.reg");
-	sh("mkdir -p vol/Windows/Setup/Scripts; printf 'echo oem\\r\\n' > "
-	   "vol/Windows/Setup/Scripts/SetupComplete.cmd");
+	hvo_fg_sh(
+		"printf 'Windows Registry Editor Version 5.00\\n\\n"
+		"[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Setup]\\n\"SetupType\"=dword:"
+		"00000001\\n"
+		"\"CmdLine\"=\"oobe\\\\\\\\windeploy.exe\"\\n"
+		"\"SystemSetupInProgress\"=dword:00000001\\n' > gen.reg; "
+		"hivexregedit --merge vol/Windows/System32/config/SYSTEM "
+		"--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' gen.reg");
+	hvo_fg_sh(
+		"mkdir -p vol/Windows/Setup/Scripts; printf 'echo oem\\r\\n' > "
+		"vol/Windows/Setup/Scripts/SetupComplete.cmd");
 	struct guest g;
 	open_guest(&g, CAB62, true);
 	assert_int_equal(g.f.setup_type, 1);
@@ -868,11 +775,11 @@ static void test_firstboot_generalized(void **state)
 	struct svc_apply_result r;
 	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
 	svc_apply_result_free(&r);
-	char *s = out("cat vol/Windows/Setup/Scripts/"
-		      "SetupComplete.hvoffline-orig.cmd");
+	char *s = hvo_fg_out("cat vol/Windows/Setup/Scripts/"
+			     "SetupComplete.hvoffline-orig.cmd");
 	assert_string_equal(s, "echo oem\r\n");
 	free(s);
-	s = out("cat vol/Windows/Setup/Scripts/SetupComplete.cmd");
+	s = hvo_fg_out("cat vol/Windows/Setup/Scripts/SetupComplete.cmd");
 	assert_non_null(strstr(s, "firstboot.cmd\" /setupcomplete"));
 	assert_non_null(strstr(s, "SetupComplete.hvoffline-orig.cmd"));
 	free(s);

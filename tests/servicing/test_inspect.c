@@ -22,75 +22,9 @@
 #include "servicing/inspect.h"
 #include "servicing/inspect_applicable.h"
 #include "servicing/inspect_report.h"
+#include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 #include "util/bytes.h"
-
-static char *tmp; /* per test */
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd;
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	char *full;
-	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
-		abort();
-	int r = hvo_test_run(full, NULL);
-	if (r != 0)
-		fail_msg("command failed (%d): %s", r, cmd);
-	free(full);
-	free(cmd);
-}
-
-/* A hive at @dest (relative to tmp) from a recipe of tests/fixtures/reg. */
-static void hive(const char *recipe, const char *dest)
-{
-	const char *prefix = strstr(recipe, "software") ? "SOFTWARE" : "SYSTEM";
-	sh("cp '%s' '%s'; chmod u+w '%s';"
-	   "hivexregedit --merge '%s' --prefix 'HKEY_LOCAL_MACHINE\\%s' "
-	   "'%s/tests/fixtures/reg/%s.reg'",
-	   hvo_fixture("hive/hivex/minimal"), dest, dest, dest, prefix,
-	   hvo_test_srcdir(), recipe);
-}
-
-static void pe(const char *machine, const char *version, const char *dest)
-{
-	if (version != NULL)
-		sh("python3 '%s/tests/fixtures/mkpe.py' --machine %s --version "
-		   "%s --string FileVersion=%s -o '%s'",
-		   hvo_test_srcdir(), machine, version, version, dest);
-	else
-		sh("python3 '%s/tests/fixtures/mkpe.py' --machine %s -o '%s'",
-		   hvo_test_srcdir(), machine, dest);
-}
-
-/* A Windows tree under volume directory @vol (relative to tmp). */
-static void windows(const char *vol, const char *root, const char *name,
-		    const char *machine, const char *vmbus)
-{
-	sh("mkdir -p '%s/%s/System32/config' '%s/%s/System32/drivers' "
-	   "'%s/%s/servicing/Packages'",
-	   vol, root, vol, root, vol, root);
-	char dst[512], rec[128];
-	snprintf(dst, sizeof(dst), "%s/%s/System32/config/SOFTWARE", vol, root);
-	snprintf(rec, sizeof(rec), "%s-software", name);
-	hive(rec, dst);
-	snprintf(dst, sizeof(dst), "%s/%s/System32/config/SYSTEM", vol, root);
-	snprintf(rec, sizeof(rec), "%s-system", name);
-	hive(rec, dst);
-	snprintf(dst, sizeof(dst), "%s/%s/System32/ntoskrnl.exe", vol, root);
-	pe(machine, "6.0.0.1", dst);
-	if (vmbus != NULL) {
-		snprintf(dst, sizeof(dst), "%s/%s/System32/drivers/vmbus.sys",
-			 vol, root);
-		pe(machine, vmbus, dst);
-	}
-}
 
 static int setup(void **state)
 {
@@ -98,27 +32,22 @@ static int setup(void **state)
 	if (!hvo_test_have_program("hivexregedit") ||
 	    !hvo_test_have_program("python3"))
 		skip();
-	tmp = hvo_test_mkdtemp();
-	sh("mkdir -p scratch");
+	hvo_fg_begin();
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	hvo_test_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
+	hvo_fg_end();
 	return 0;
 }
 
-static char *at(const char *rel)
+/* A Windows tree under volume directory @vol. */
+static void windows(const char *vol, const char *root, const char *name,
+		    const char *machine, const char *vmbus)
 {
-	static char buf[8][4096];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
-	return buf[i];
+	hvo_fg_windows(vol, root, name, machine, "6.0.0.1", vmbus);
 }
 
 /* Inspects a host-directory disk and evaluates it. */
@@ -128,15 +57,15 @@ static void inspect(const struct guest_hostdir_disk *spec, struct svc_facts *f)
 	assert_int_equal(guest_hostdir_disk_open(spec, &d), GUEST_OK);
 	svc_facts_init(f, spec->name);
 	f->preflight_ok = true; /* the file checks are not under test */
-	struct svc_inspect_opts o = { .tmpdir = at("scratch") };
-	assert_int_equal(svc_inspect_disk(d, &o, f), GUEST_OK);
+	struct svc_inspect_opts o = { .tmpdir = hvo_fg_at("scratch") };
+	assert_int_equal(svc_inspect_disk(d, &o, f), SVC_OK);
 	svc_inspect_evaluate(f);
 	guest_disk_close(d);
 }
 
 static void check_json_parses(const struct svc_facts *f)
 {
-	char *path = at("report.json");
+	char *path = hvo_fg_at("report.json");
 	FILE *out = fopen(path, "w");
 	assert_non_null(out);
 	struct json_writer w;
@@ -161,20 +90,21 @@ static void test_win7_mbr(void **state)
 {
 	(void)state;
 	/* System Reserved first, Windows second: order must not matter. */
-	sh("mkdir -p v1/Boot v2; echo boot > v1/bootmgr");
+	hvo_fg_sh("mkdir -p v1/Boot v2; echo boot > v1/bootmgr");
 	windows("v2", "Windows", "win7-x86", "i386", "6.2.9200.16433");
-	sh("touch 'v2/Windows/servicing/Packages/"
-	   "Microsoft-Hyper-V-Integration-Services-Package~31bf3856ad364e35~"
-	   "x86~~6.2.9200.16433.mum' "
-	   "'v2/Windows/servicing/Packages/not-a-package.mum' "
-	   "'v2/Windows/servicing/Packages/readme.txt'");
+	hvo_fg_sh("touch 'v2/Windows/servicing/Packages/"
+		  "Microsoft-Hyper-V-Integration-Services-Package~"
+		  "31bf3856ad364e35~"
+		  "x86~~6.2.9200.16433.mum' "
+		  "'v2/Windows/servicing/Packages/not-a-package.mum' "
+		  "'v2/Windows/servicing/Packages/readme.txt'");
 	struct guest_hostdir_volume vols[] = {
-		{ .root = at("v1"),
+		{ .root = hvo_fg_at("v1"),
 		  .partnum = 1,
 		  .size = 2 << 20,
 		  .fstype = "ntfs",
 		  .mbr_id = 0x07 },
-		{ .root = at("v2"),
+		{ .root = hvo_fg_at("v2"),
 		  .partnum = 2,
 		  .size = 9 << 20,
 		  .fstype = "ntfs",
@@ -237,12 +167,12 @@ static void test_win7_mbr(void **state)
 static void test_ws2012_gpt(void **state)
 {
 	(void)state;
-	sh("mkdir -p esp/EFI/Microsoft/Boot v3");
+	hvo_fg_sh("mkdir -p esp/EFI/Microsoft/Boot v3");
 	windows("v3", "Windows", "ws2012-x64", "amd64", "6.2.9200.16384");
 	/* A zeroed hiberfil.sys: hibernation enabled, clean boot. */
-	sh("truncate -s 64K v3/hiberfil.sys");
+	hvo_fg_sh("truncate -s 64K v3/hiberfil.sys");
 	struct guest_hostdir_volume vols[] = {
-		{ .root = at("esp"),
+		{ .root = hvo_fg_at("esp"),
 		  .partnum = 1,
 		  .size = 1 << 20,
 		  .fstype = "vfat",
@@ -250,7 +180,7 @@ static void test_ws2012_gpt(void **state)
 		{ .partnum = 2,
 		  .size = 1 << 20,
 		  .gpt_type = "E3C9E316-0B5C-4DB8-817D-F92DF00215AE" },
-		{ .root = at("v3"),
+		{ .root = hvo_fg_at("v3"),
 		  .partnum = 3,
 		  .size = 13 << 20,
 		  .fstype = "ntfs",
@@ -302,11 +232,13 @@ static struct guest_hostdir_disk one_volume(struct guest_hostdir_volume *v,
 static void test_hibernated(void **state)
 {
 	(void)state;
-	sh("mkdir v");
+	hvo_fg_sh("mkdir v");
 	windows("v", "Windows", "ws2012-x64", "amd64", "6.2.9200.16384");
-	sh("printf HIBR > v/hiberfil.sys; truncate -s 64K v/hiberfil.sys");
+	hvo_fg_sh(
+		"printf HIBR > v/hiberfil.sys; truncate -s 64K v/hiberfil.sys");
 	/* What ntfs-3g.probe answers for a hibernated volume. */
-	struct guest_hostdir_volume v = { .root = at("v"), .rw_probe = 14 };
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v"),
+					  .rw_probe = 14 };
 	struct guest_hostdir_disk spec = one_volume(&v, "hib.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -322,7 +254,8 @@ static void test_hibernated(void **state)
 	svc_facts_free(&f);
 
 	/* "wake": resumed, the file is stale; safe. */
-	sh("printf wake | dd of=v/hiberfil.sys conv=notrunc 2>/dev/null");
+	hvo_fg_sh(
+		"printf wake | dd of=v/hiberfil.sys conv=notrunc 2>/dev/null");
 	v.rw_probe = 0;
 	inspect(&spec, &f);
 	assert_int_equal(f.verdict, HVO_EXIT_OK);
@@ -362,17 +295,18 @@ static void raw_volume(const char *rel, uint16_t flags, bool bitlocker)
 	put_le16(r + 0x30, 1);		/* USN 1 in both strides */
 	put_le16(r + 510, 1);
 	put_le16(r + 1022, 1);
-	hvo_test_write_file(at(rel), b, size);
+	hvo_test_write_file(hvo_fg_at(rel), b, size);
 	free(b);
 }
 
 static void test_ntfs_dirty(void **state)
 {
 	(void)state;
-	sh("mkdir v");
+	hvo_fg_sh("mkdir v");
 	windows("v", "Windows", "win7-x86", "i386", NULL);
 	raw_volume("v.raw", GUEST_NTFS_VOLUME_DIRTY, false);
-	struct guest_hostdir_volume v = { .root = at("v"), .raw = at("v.raw") };
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v"),
+					  .raw = hvo_fg_at("v.raw") };
 	struct guest_hostdir_disk spec = one_volume(&v, "dirty.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -393,17 +327,17 @@ static void test_ntfs_dirty(void **state)
 static void test_bitlocker(void **state)
 {
 	(void)state;
-	sh("mkdir v1");
+	hvo_fg_sh("mkdir v1");
 	raw_volume("v2.raw", 0, true);
 	struct guest_hostdir_volume vols[] = {
-		{ .root = at("v1"),
+		{ .root = hvo_fg_at("v1"),
 		  .partnum = 1,
 		  .size = 2 << 20,
 		  .fstype = "ntfs",
 		  .mbr_id = 0x07 },
 		/* blkid names a BitLocker volume "BitLocker"; nothing can
 		 * mount it. */
-		{ .raw = at("v2.raw"),
+		{ .raw = hvo_fg_at("v2.raw"),
 		  .partnum = 2,
 		  .size = 8 << 20,
 		  .fstype = "BitLocker",
@@ -429,23 +363,23 @@ static void test_bitlocker(void **state)
 static void make_dirty(const char *rel)
 {
 	size_t len;
-	uint8_t *h = hvo_test_read_file(at(rel), &len);
+	uint8_t *h = hvo_test_read_file(hvo_fg_at(rel), &len);
 	put_le32(h + 4, get_le32(h + 4) + 1);
 	uint32_t sum = 0;
 	for (size_t i = 0; i < 0x1fc; i += 4)
 		sum ^= get_le32(h + i);
 	put_le32(h + 0x1fc, sum);
-	hvo_test_write_file(at(rel), h, len);
+	hvo_test_write_file(hvo_fg_at(rel), h, len);
 	free(h);
 }
 
 static void test_dirty_hives(void **state)
 {
 	(void)state;
-	sh("mkdir v");
+	hvo_fg_sh("mkdir v");
 	windows("v", "Windows", "win7-x86", "i386", "6.2.9200.16433");
 	make_dirty("v/Windows/System32/config/SYSTEM");
-	struct guest_hostdir_volume v = { .root = at("v") };
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
 	struct guest_hostdir_disk spec = one_volume(&v, "d.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -458,8 +392,8 @@ static void test_dirty_hives(void **state)
 	svc_facts_free(&f);
 
 	/* Logs present (here: not valid logs) cannot be trusted unchecked. */
-	sh("echo junk > v/Windows/System32/config/SYSTEM.LOG1;"
-	   "echo junk > v/Windows/System32/config/system.log2");
+	hvo_fg_sh("echo junk > v/Windows/System32/config/SYSTEM.LOG1;"
+		  "echo junk > v/Windows/System32/config/system.log2");
 	inspect(&spec, &f);
 	assert_true(f.system.log1);
 	assert_true(f.system.log2); /* found whatever its case */
@@ -470,8 +404,8 @@ static void test_dirty_hives(void **state)
 
 	/* The logs gone from the guest: no copy of an earlier run's logs
 	 * may stand in for them (each run reads into its own directory). */
-	sh("rm v/Windows/System32/config/SYSTEM.LOG1 "
-	   "v/Windows/System32/config/system.log2");
+	hvo_fg_sh("rm v/Windows/System32/config/SYSTEM.LOG1 "
+		  "v/Windows/System32/config/system.log2");
 	inspect(&spec, &f);
 	assert_false(f.system.log1);
 	assert_false(f.system.log2);
@@ -479,7 +413,8 @@ static void test_dirty_hives(void **state)
 	svc_facts_free(&f);
 
 	/* A hive that is not one: corrupt (5). */
-	sh("head -c 9000 /dev/zero > v/Windows/System32/config/SOFTWARE");
+	hvo_fg_sh(
+		"head -c 9000 /dev/zero > v/Windows/System32/config/SOFTWARE");
 	inspect(&spec, &f);
 	assert_true(f.software.corrupt);
 	assert_true(svc_facts_has_problem(&f, "hive-corrupt"));
@@ -494,16 +429,17 @@ static void test_dirty_recoverable(void **state)
 {
 	(void)state;
 	const char *fx = hvo_test_fixtures_or_exit();
-	sh("mkdir -p r/Windows/System32/config");
-	hive("win10-x64-software", "r/Windows/System32/config/SOFTWARE");
-	sh("xz -dc '%s/hive/regipy/SYSTEM_B.xz' > r/Windows/System32/config/"
-	   "SYSTEM;"
-	   "xz -dc '%s/hive/regipy/SYSTEM_B.LOG1.xz' > "
-	   "r/Windows/System32/config/SYSTEM.LOG1;"
-	   "xz -dc '%s/hive/regipy/SYSTEM_B.LOG2.xz' > "
-	   "r/Windows/System32/config/SYSTEM.LOG2",
-	   fx, fx, fx);
-	struct guest_hostdir_volume v = { .root = at("r") };
+	hvo_fg_sh("mkdir -p r/Windows/System32/config");
+	hvo_fg_hive("win10-x64-software", "r/Windows/System32/config/SOFTWARE");
+	hvo_fg_sh("xz -dc '%s/hive/regipy/SYSTEM_B.xz' > "
+		  "r/Windows/System32/config/"
+		  "SYSTEM;"
+		  "xz -dc '%s/hive/regipy/SYSTEM_B.LOG1.xz' > "
+		  "r/Windows/System32/config/SYSTEM.LOG1;"
+		  "xz -dc '%s/hive/regipy/SYSTEM_B.LOG2.xz' > "
+		  "r/Windows/System32/config/SYSTEM.LOG2",
+		  fx, fx, fx);
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("r") };
 	struct guest_hostdir_disk spec = one_volume(&v, "r.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -525,8 +461,8 @@ static void test_dirty_recoverable(void **state)
 	svc_facts_free(&f);
 
 	/* The same hive without its logs: refused. */
-	sh("rm r/Windows/System32/config/SYSTEM.LOG1 "
-	   "r/Windows/System32/config/SYSTEM.LOG2");
+	hvo_fg_sh("rm r/Windows/System32/config/SYSTEM.LOG1 "
+		  "r/Windows/System32/config/SYSTEM.LOG2");
 	inspect(&spec, &f);
 	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));
 	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
@@ -538,11 +474,11 @@ static void test_xp(void **state)
 	(void)state;
 	/* XP: WINDOWS\system32\config\software, lower case; no kernel here,
 	 * so the architecture comes from cmd.exe, which has no version. */
-	sh("mkdir -p v/WINDOWS/system32/config");
-	hive("winxp-x86-software", "v/WINDOWS/system32/config/software");
-	hive("winxp-x86-system", "v/WINDOWS/system32/config/system");
-	pe("i386", NULL, "v/WINDOWS/system32/cmd.exe");
-	struct guest_hostdir_volume v = { .root = at("v") };
+	hvo_fg_sh("mkdir -p v/WINDOWS/system32/config");
+	hvo_fg_hive("winxp-x86-software", "v/WINDOWS/system32/config/software");
+	hvo_fg_hive("winxp-x86-system", "v/WINDOWS/system32/config/system");
+	hvo_fg_pe("i386", NULL, "v/WINDOWS/system32/cmd.exe");
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
 	struct guest_hostdir_disk spec = one_volume(&v, "xp.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -567,14 +503,14 @@ static void test_no_windows_and_several(void **state)
 {
 	(void)state;
 	/* A folder named Windows without the hives is not a system root. */
-	sh("mkdir -p a/Windows/System32/config b c");
-	sh("echo x > a/Windows/System32/config/SOFTWARE");
+	hvo_fg_sh("mkdir -p a/Windows/System32/config b c");
+	hvo_fg_sh("echo x > a/Windows/System32/config/SOFTWARE");
 	struct guest_hostdir_volume vols[] = {
-		{ .root = at("a"),
+		{ .root = hvo_fg_at("a"),
 		  .partnum = 1,
 		  .size = 4 << 20,
 		  .fstype = "ntfs" },
-		{ .root = at("b"),
+		{ .root = hvo_fg_at("b"),
 		  .partnum = 2,
 		  .size = 4 << 20,
 		  .fstype = "ext4" }, /* not a Windows filesystem */
@@ -598,7 +534,7 @@ static void test_no_windows_and_several(void **state)
 	vols[1].fstype = "ntfs";
 	struct guest_hostdir_volume more[] = { vols[0],
 					       vols[1],
-					       { .root = at("c"),
+					       { .root = hvo_fg_at("c"),
 						 .partnum = 3,
 						 .size = 4 << 20,
 						 .fstype = "ntfs" } };
@@ -616,14 +552,14 @@ static void test_no_windows_and_several(void **state)
 static void test_missing_control_set(void **state)
 {
 	(void)state;
-	sh("mkdir v");
+	hvo_fg_sh("mkdir v");
 	windows("v", "Windows", "win7-x86", "i386", NULL);
 	/* Select\Current names a control set that is not there. */
-	sh("printf '[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Select]\\n"
-	   "\"Current\"=dword:00000007\\n' > sel.reg;"
-	   "hivexregedit --merge v/Windows/System32/config/SYSTEM "
-	   "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' sel.reg");
-	struct guest_hostdir_volume v = { .root = at("v") };
+	hvo_fg_sh("printf '[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Select]\\n"
+		  "\"Current\"=dword:00000007\\n' > sel.reg;"
+		  "hivexregedit --merge v/Windows/System32/config/SYSTEM "
+		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' sel.reg");
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
 	struct guest_hostdir_disk spec = one_volume(&v, "cs.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -637,11 +573,11 @@ static void test_missing_control_set(void **state)
 static void test_unknown_arch_and_vmbus(void **state)
 {
 	(void)state;
-	sh("mkdir v");
+	hvo_fg_sh("mkdir v");
 	windows("v", "Windows", "win7-x86", "i386", NULL);
-	sh("echo 'not a PE' > v/Windows/System32/ntoskrnl.exe;"
-	   "echo 'MZ only' > v/Windows/System32/drivers/vmbus.sys");
-	struct guest_hostdir_volume v = { .root = at("v") };
+	hvo_fg_sh("echo 'not a PE' > v/Windows/System32/ntoskrnl.exe;"
+		  "echo 'MZ only' > v/Windows/System32/drivers/vmbus.sys");
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
 	struct guest_hostdir_disk spec = one_volume(&v, "pe.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);
@@ -718,9 +654,9 @@ static void load_real_packages(void)
 	}
 	/* A cabinet that is not one, kept with its error. */
 	real[2].where = "broken.cab";
-	hvo_test_write_file(at("broken.cab"), "MSCF\0\0\0\0garbage", 15);
-	assert_int_not_equal(pkg_package_open(at("broken.cab"), &real[2].pkg,
-					      &real[2].error),
+	hvo_test_write_file(hvo_fg_at("broken.cab"), "MSCF\0\0\0\0garbage", 15);
+	assert_int_not_equal(pkg_package_open(hvo_fg_at("broken.cab"),
+					      &real[2].pkg, &real[2].error),
 			     PKG_OK);
 }
 
@@ -754,9 +690,9 @@ static void test_applicability(void **state)
 
 	/* Windows 7 SP1 x86: the 6.x x86 package, through its Foundation
 	 * parent (6.1.7601.17514 >= 6.1.7600.16385, same 6.1). */
-	sh("mkdir w7");
+	hvo_fg_sh("mkdir w7");
 	windows("w7", "Windows", "win7-x86", "i386", "6.2.9200.16433");
-	struct guest_hostdir_volume v = { .root = at("w7") };
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("w7") };
 	struct guest_hostdir_disk spec = one_volume(&v, "w7.vhdx");
 	inspect(&spec, &f);
 	assert_int_equal(svc_applicability(&f, real, 3, &a), 0);
@@ -807,9 +743,9 @@ static void test_applicability(void **state)
 
 	/* Server 2012 x64: the 6.2 x64 package, through the inbox
 	 * Guest-Integration-Drivers package. */
-	sh("mkdir s12");
+	hvo_fg_sh("mkdir s12");
 	windows("s12", "Windows", "ws2012-x64", "amd64", "6.2.9200.16384");
-	v.root = at("s12");
+	v.root = hvo_fg_at("s12");
 	spec = one_volume(&v, "s12.vhdx");
 	inspect(&spec, &f);
 	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
@@ -822,11 +758,12 @@ static void test_applicability(void **state)
 	svc_facts_free(&f);
 
 	/* XP: x86, but no CBS at all; none applies, and says why. */
-	sh("mkdir -p xp/WINDOWS/system32/config");
-	hive("winxp-x86-software", "xp/WINDOWS/system32/config/software");
-	hive("winxp-x86-system", "xp/WINDOWS/system32/config/system");
-	pe("i386", NULL, "xp/WINDOWS/system32/cmd.exe");
-	v.root = at("xp");
+	hvo_fg_sh("mkdir -p xp/WINDOWS/system32/config");
+	hvo_fg_hive("winxp-x86-software",
+		    "xp/WINDOWS/system32/config/software");
+	hvo_fg_hive("winxp-x86-system", "xp/WINDOWS/system32/config/system");
+	hvo_fg_pe("i386", NULL, "xp/WINDOWS/system32/cmd.exe");
+	v.root = hvo_fg_at("xp");
 	spec = one_volume(&v, "xp.vhdx");
 	inspect(&spec, &f);
 	assert_int_equal(svc_applicability(&f, real, 2, &a), 0);
@@ -855,10 +792,10 @@ static void test_applicability(void **state)
 static void test_text_report(void **state)
 {
 	(void)state;
-	sh("mkdir v");
+	hvo_fg_sh("mkdir v");
 	windows("v", "Windows", "win7-x86", "i386", "6.2.9200.16433");
-	sh("printf HIBR > v/hiberfil.sys");
-	struct guest_hostdir_volume v = { .root = at("v") };
+	hvo_fg_sh("printf HIBR > v/hiberfil.sys");
+	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
 	struct guest_hostdir_disk spec = one_volume(&v, "text.vhdx");
 	struct svc_facts f;
 	inspect(&spec, &f);

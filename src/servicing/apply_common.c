@@ -1,0 +1,204 @@
+/*
+ * apply_common.c - what apply and verify share: errors and progress of an apply,
+ * guest digests, set-aside names, and the package's files extracted on the
+ * host (see apply_int.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cab/cab.h"
+#include "registry/reg.h"
+#include "servicing/apply.h"
+#include "servicing/apply_int.h"
+
+/* ------------------------------------------------------------------ */
+/* Small helpers.                                                      */
+/* ------------------------------------------------------------------ */
+
+enum svc_err svc_int_apply_fail(struct svc_apply_result *res, enum svc_err code,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+enum svc_err svc_int_apply_fail(struct svc_apply_result *res, enum svc_err code,
+				const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	svc_int_vfail(&res->error, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* The servicing error of a guest-layer failure. */
+enum svc_err svc_int_guest_err(int e)
+{
+	return svc_int_err_of_exit(guest_exit_class(e), SVC_ERR_GUEST);
+}
+
+/* The servicing error of a registry failure. */
+enum svc_err svc_int_reg_err(int e)
+{
+	return svc_int_err_of_exit(reg_exit_class(e), SVC_ERR_IO);
+}
+
+const char *svc_apply_errmsg(const struct svc_apply_result *res)
+{
+	return res->error.code == SVC_OK ? "" : svc_int_errtext(&res->error);
+}
+
+void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
+			    ...) __attribute__((format(printf, 2, 3)));
+
+void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
+			    ...)
+{
+	if (o->progress == NULL)
+		return;
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	o->progress(o->progress_ctx, msg);
+	free(msg);
+}
+
+void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	char **v = realloc(res->warnings,
+			   (res->nwarnings + 1) * sizeof(*res->warnings));
+	if (v == NULL) {
+		free(s);
+		return;
+	}
+	res->warnings = v;
+	res->warnings[res->nwarnings++] = s;
+}
+
+char *svc_int_sibling(const char *path, const char *suffix)
+{
+	const char *slash = strrchr(path, '\\');
+	char *s;
+	int r = slash ? asprintf(&s, "%.*s\\.%s.%s", (int)(slash - path), path,
+				 slash + 1, suffix)
+		      : asprintf(&s, ".%s.%s", path, suffix);
+	return r < 0 ? NULL : s;
+}
+
+int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
+			 uint8_t sha[32], uint64_t *size)
+{
+	struct guest_stat st;
+	int e = guest_fs_stat(fs, path, &st);
+	*exists = false;
+	if (e == GUEST_E_NOENT)
+		return GUEST_OK;
+	if (e != GUEST_OK)
+		return e;
+	if (st.type != GUEST_FT_FILE)
+		return GUEST_E_ISDIR;
+	e = guest_fs_sha256(fs, path, sha, size);
+	if (e != GUEST_OK)
+		return e;
+	*exists = true;
+	return GUEST_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The package's files, on the host.                                   */
+/* ------------------------------------------------------------------ */
+
+enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
+			     const char *dir, char ***host_ret,
+			     struct svc_error *err)
+{
+	char **host = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*host));
+	size_t *idx = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*idx));
+	size_t nidx = 0;
+	struct cab *cab = NULL;
+	enum svc_err rc = SVC_ERR_NOMEM;
+	*host_ret = host;
+	if (host == NULL || idx == NULL) {
+		rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	int e = cab_open(cab_path, 0, &cab);
+	if (e != 0) {
+		rc = svc_int_fail(
+			err, svc_int_err_of_exit(cab_exit_class(e), SVC_ERR_IO),
+			"%s: %s", cab_path,
+			cab ? cab_errmsg(cab) : cab_strerror(e));
+		goto out;
+	}
+	for (size_t i = 0; i < plan->nfiles; i++) {
+		const struct svc_plan_file *f = &plan->files[i];
+		if (f->source != SVC_SRC_CAB_ENTRY)
+			continue;
+		size_t k;
+		if (cab_find(cab, f->cab_entry, &k) != 0) {
+			rc = svc_int_fail(err, SVC_ERR_CORRUPT,
+					  "%s: no entry %s", cab_path,
+					  f->cab_entry);
+			goto out;
+		}
+		char *rel;
+		const char *why;
+		if (cab_safe_path(cab_entry_get(cab, k), &rel, &why) != 0) {
+			rc = svc_int_fail(err, SVC_ERR_CORRUPT,
+					  "%s: entry %s: %s", cab_path,
+					  f->cab_entry, why);
+			goto out;
+		}
+		if (asprintf(&host[i], "%s/%s", dir, rel) < 0) {
+			host[i] = NULL;
+			free(rel);
+			rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		free(rel);
+		bool seen = false;
+		for (size_t j = 0; j < nidx && !seen; j++)
+			seen = idx[j] == k;
+		if (!seen)
+			idx[nidx++] = k;
+	}
+	struct cab_extract_opts xo = {
+		.overwrite = true,
+		.keep_mtime_now = true,
+		.indices = idx,
+		.nindices = nidx,
+	};
+	if (nidx > 0 && (e = cab_extract(cab, dir, &xo, NULL)) != 0) {
+		rc = svc_int_fail(
+			err, svc_int_err_of_exit(cab_exit_class(e), SVC_ERR_IO),
+			"%s: %s", cab_path, cab_errmsg(cab));
+		goto out;
+	}
+	rc = SVC_OK;
+out:
+	cab_close(cab);
+	free(idx);
+	return rc;
+}
+
+const char *const svc_int_log_suffix[3] = { ".LOG", ".LOG1", ".LOG2" };

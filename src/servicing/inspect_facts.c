@@ -1,0 +1,77 @@
+/*
+ * inspect_facts.c - the facts of a guest as data: initialised, freed, and
+ * looked up (see inspect.h).
+ */
+#include <config.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "package/package.h"
+#include "servicing/inspect_int.h"
+#include "util/bytes.h"
+
+void svc_facts_init(struct svc_facts *f, const char *image)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->image, sizeof(f->image), "%s", image);
+	f->esp_partnum = -1;
+	f->verdict = HVO_EXIT_OK;
+}
+
+void svc_facts_free(struct svc_facts *f)
+{
+	free(f->volumes);
+	free(f->packages);
+	f->volumes = NULL;
+	f->packages = NULL;
+	f->nvolumes = f->npackages = 0;
+}
+
+void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+const struct svc_installed_package *svc_facts_find_package(
+	const struct svc_facts *f, const char *name, const char *arch)
+{
+	const struct svc_installed_package *best = NULL;
+	for (size_t i = 0; i < f->npackages; i++) {
+		const struct svc_installed_package *p = &f->packages[i];
+		if (!guest_name_eq(p->name, name) ||
+		    (arch != NULL && !guest_name_eq(p->arch, arch)))
+			continue;
+		if (best == NULL ||
+		    pkg_version_cmp_str(p->version, best->version) > 0)
+			best = p;
+	}
+	return best;
+}
+
+bool svc_facts_has_problem(const struct svc_facts *f, const char *code)
+{
+	for (size_t i = 0; i < f->nproblems; i++)
+		if (strcmp(f->problems[i].code, code) == 0)
+			return true;
+	return false;
+}
+
+const char *svc_facts_status(const struct svc_facts *f)
+{
+	switch (f->verdict) {
+	case HVO_EXIT_OK:
+		return f->windows_found ? "ok" : "no-windows";
+	case HVO_EXIT_REFUSED:
+		return "unsafe";
+	case HVO_EXIT_CORRUPT:
+		return "corrupt";
+	default:
+		return "error";
+	}
+}
