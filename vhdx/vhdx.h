@@ -250,6 +250,37 @@ enum vhdx_err vhdx_map(struct vhdx_image *img, uint64_t offset,
  * Owned by the handle. */
 int vhdx_fd(const struct vhdx_image *img);
 
+/* ---- Streaming (stream.c) ---- */
+
+/* Bytes per vhdx_pwrite() of vhdx_write_from_fd(): a 1 MiB-block image
+ * gets one allocating write per MiB, as qemu-img bench issues them. */
+#define VHDX_STREAM_CHUNK (1u << 20)
+
+/*
+ * Copies @len bytes of the virtual disk from @offset (clipped at the end
+ * of the disk) to @out_fd.  A regular output file is written at its
+ * current position, sparse (zero extents become holes; its size is set to
+ * the end of the copy) and with in-kernel copies where the bytes are
+ * plain host-file bytes; a pipe gets splice() where it can, anything else
+ * every byte written.  On failure the handle holds the message; *@out_errno
+ * is set (non-zero) when writing @out_fd was what failed, and is 0 when
+ * the image was.
+ */
+enum vhdx_err vhdx_copy_to_fd(struct vhdx_image *img, uint64_t offset,
+			      uint64_t len, int out_fd, int *out_errno);
+
+/*
+ * Reads @in_fd to its end (or @max_len bytes; UINT64_MAX for no limit)
+ * and writes the bytes into the virtual disk from @offset, in
+ * VHDX_STREAM_CHUNK vhdx_pwrite() calls.  *@written_ret is the number of
+ * bytes written (also on failure).  *@in_errno is set (non-zero) when
+ * reading @in_fd failed.  The caller makes it durable (vhdx_flush() or
+ * vhdx_close()).
+ */
+enum vhdx_err vhdx_write_from_fd(struct vhdx_image *img, uint64_t offset,
+				 int in_fd, uint64_t max_len,
+				 uint64_t *written_ret, int *in_errno);
+
 /* ---- Create ---- */
 
 struct vhdx_create_opts {
