@@ -136,6 +136,7 @@ enum vhdx_err vhdx_int_write(struct vhdx_image *img, const void *buf,
 	if (e != 0)
 		return vhdx_int_fail_errno(img, e, "%s: write at %#llx", what,
 					   (unsigned long long)offset);
+	VHDX_INT_IO(VHDX_INT_IO_WRITE, buf, len, offset);
 	if (offset + len > img->file_size) {
 		img->file_size = offset + len;
 		if (img->file_size > img->eff_size)
@@ -169,6 +170,7 @@ enum vhdx_err vhdx_int_write_payload(struct vhdx_image *img, const void *buf,
 	    ((uintptr_t)buf | len | offset) % VHDX_INT_DIRECT_ALIGN == 0) {
 		int e = hvo_int_pwrite_all(img->dfd, buf, len, offset);
 		if (e == 0) {
+			VHDX_INT_IO(VHDX_INT_IO_WRITE, buf, len, offset);
 			if (offset + len > img->file_size)
 				img->file_size = offset + len;
 			if (img->file_size > img->eff_size)
@@ -194,6 +196,7 @@ enum vhdx_err vhdx_int_sync(struct vhdx_image *img)
 	 * metadata our ordering depends on. */
 	if (fdatasync(img->fd) != 0)
 		return vhdx_int_fail_errno(img, errno, "flush");
+	VHDX_INT_IO(VHDX_INT_IO_SYNC, NULL, 0, 0);
 	img->unsynced = false;
 	return VHDX_OK;
 }
@@ -206,6 +209,7 @@ enum vhdx_err vhdx_int_extend(struct vhdx_image *img, uint64_t size)
 		return vhdx_int_fail_errno(img, errno,
 					   "extend the file to %#llx",
 					   (unsigned long long)size);
+	VHDX_INT_IO(VHDX_INT_IO_SIZE, NULL, 0, size);
 	img->file_size = size;
 	if (size > img->eff_size)
 		img->eff_size = size;

@@ -183,7 +183,8 @@ struct vhdx_image {
 	uint32_t log_pos;
 	uint32_t log_head_pos, log_head_len; /* last entry written */
 	bool log_has_head;
-	bool unsynced; /* payload written since the last fdatasync */
+	bool unsynced;	   /* payload written since the last fdatasync */
+	bool tail_checked; /* reclaim.c ran this session */
 	uint32_t max_batch;
 
 	/* Chain. */
@@ -202,6 +203,29 @@ extern void (*vhdx_int_crash_hook)(const char *point);
 	do {                                       \
 		if (vhdx_int_crash_hook)           \
 			vhdx_int_crash_hook(name); \
+	} while (0)
+
+/*
+ * Test support: every change the library makes to an image file, in the
+ * order it makes them, for the power-loss harness (tests/vhdx/
+ * test_vhdx_powerloss.c), which rebuilds the file as a power cut could
+ * leave it.  WRITE: @len bytes of @buf at @off; ZERO: @len zero bytes at
+ * @off (fallocate, size unchanged); SIZE: the file is truncated or
+ * extended to @off; SYNC: fdatasync (a flush barrier).  NULL in
+ * production.
+ */
+enum vhdx_int_io {
+	VHDX_INT_IO_WRITE = 1,
+	VHDX_INT_IO_ZERO = 2,
+	VHDX_INT_IO_SIZE = 3,
+	VHDX_INT_IO_SYNC = 4,
+};
+extern void (*vhdx_int_io_hook)(enum vhdx_int_io kind, const void *buf,
+				uint64_t len, uint64_t off);
+#define VHDX_INT_IO(kind, buf, len, off)                       \
+	do {                                                   \
+		if (vhdx_int_io_hook)                          \
+			vhdx_int_io_hook(kind, buf, len, off); \
 	} while (0)
 
 /* ---- error.c ---- */
@@ -343,6 +367,14 @@ enum vhdx_err vhdx_int_bitmap_offset(struct vhdx_image *img, uint64_t b,
 /* vhdx_pread() without the argument checks. */
 enum vhdx_err vhdx_int_read_virtual(struct vhdx_image *img, uint8_t *buf,
 				    uint64_t len, uint64_t off);
+
+/* ---- reclaim.c ---- */
+/* End of the last region anything references (validates the whole BAT). */
+enum vhdx_err vhdx_int_referenced_end(struct vhdx_image *img,
+				      uint64_t *end_ret);
+/* Truncates the file at vhdx_int_referenced_end(); *@freed_ret bytes. */
+enum vhdx_err vhdx_int_reclaim_tail(struct vhdx_image *img,
+				    uint64_t *freed_ret);
 
 /* ---- lock.c ---- */
 enum vhdx_err vhdx_int_lock_acquire(struct vhdx_image *img, bool exclusive);

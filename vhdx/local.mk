@@ -16,6 +16,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/log.c \
 	%reldir%/metadata.c \
 	%reldir%/open.c \
+	%reldir%/reclaim.c \
 	%reldir%/report.c %reldir%/report.h \
 	%reldir%/stream.c \
 	%reldir%/write.c

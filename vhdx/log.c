@@ -281,8 +281,10 @@ static enum vhdx_err zero_range(struct vhdx_image *img, uint64_t off,
 		len = img->file_size - off;
 #ifdef FALLOC_FL_ZERO_RANGE
 	if (fallocate(img->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)off, (off_t)len) == 0)
+		      (off_t)off, (off_t)len) == 0) {
+		VHDX_INT_IO(VHDX_INT_IO_ZERO, NULL, len, off);
 		return VHDX_OK;
+	}
 #endif
 	static const uint8_t zeros[64 * 1024];
 	while (len > 0) {

@@ -183,6 +183,9 @@ void vhdx_int_report_check_json(struct json_writer *w,
 	hvo_int_json_kv_uint(w, "sector_bitmaps", rep->sector_bitmap_blocks);
 	hvo_int_json_end_object(w);
 	hvo_int_json_kv_uint(w, "unreferenced_bytes", rep->unreferenced_bytes);
+	hvo_int_json_kv_uint(w, "leaked_bytes", rep->leaked_bytes);
+	hvo_int_json_kv_uint(w, "referenced_end", rep->referenced_end);
+	hvo_int_json_kv_uint(w, "file_size", rep->file_size);
 	struct vhdx_info in;
 	vhdx_get_info(img, &in);
 	hvo_int_json_key(w, "log");
@@ -200,7 +203,8 @@ void vhdx_int_report_check_json(struct json_writer *w,
 }
 
 void vhdx_int_report_check_text(FILE *out, const char *path,
-				const struct vhdx_check_report *rep)
+				const struct vhdx_check_report *rep,
+				uint64_t repaired)
 {
 	for (size_t i = 0; i < rep->nproblems && i <= REPORT_MAX_LISTED; i++)
 		fprintf(out, "problem: %s\n", rep->problems[i]);
@@ -217,6 +221,28 @@ void vhdx_int_report_check_text(FILE *out, const char *path,
 		fprintf(out,
 			"log: %u stale entries of an older log (ignored)\n",
 			rep->stale_log_entries);
+	if (rep->unreferenced_bytes > rep->leaked_bytes)
+		fprintf(out,
+			"unreferenced: %" PRIu64
+			" bytes between referenced regions (free space; not "
+			"reclaimed)\n",
+			rep->unreferenced_bytes - rep->leaked_bytes);
+	if (rep->leaked_bytes && repaired >= rep->leaked_bytes)
+		fprintf(out,
+			"repaired: truncated %" PRIu64
+			" leaked bytes; the file now ends at %" PRIu64 "\n",
+			repaired, rep->referenced_end);
+	else if (rep->leaked_bytes)
+		fprintf(out,
+			"leaked: %" PRIu64 " bytes past the last referenced "
+			"region (file size %" PRIu64
+			", referenced up to %" PRIu64
+			"); the next write reuses them, --repair truncates "
+			"them\n",
+			rep->leaked_bytes, rep->file_size, rep->referenced_end);
 	fprintf(out, "%s: %s\n", path,
-		rep->nproblems ? "corrupt" : "no problems found");
+		rep->nproblems ? "corrupt"
+		: rep->leaked_bytes > repaired
+			? "no problems found, space leaked"
+			: "no problems found");
 }

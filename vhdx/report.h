@@ -8,6 +8,7 @@
 #ifndef HVO_VHDX_REPORT_H
 #define HVO_VHDX_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "util/json.h"
@@ -28,8 +29,10 @@ void vhdx_int_report_info_text(FILE *out, const struct vhdx_image *img);
 void vhdx_int_report_check_json(struct json_writer *w,
 				const struct vhdx_image *img,
 				const struct vhdx_check_report *rep);
-/* The report as text lines, ending with "<path>: <verdict>". */
+/* The report as text lines, ending with "<path>: <verdict>"; @repaired
+ * is what vhdx_reclaim() truncated (0 without --repair). */
 void vhdx_int_report_check_text(FILE *out, const char *path,
-				const struct vhdx_check_report *rep);
+				const struct vhdx_check_report *rep,
+				uint64_t repaired);
 
 #endif /* HVO_VHDX_REPORT_H */

@@ -332,6 +332,15 @@ struct vhdx_check_report {
 	/* CRC-valid log entries that belong to an older log (another
 	 * LogGuid): normal, never replayed. */
 	unsigned stale_log_entries;
+	/* Leaked space: bytes of the file past the end of the last region
+	 * anything references (header section, log, BAT, metadata, blocks,
+	 * sector bitmaps), in whole MiB, which is what an interrupted
+	 * allocation leaves.
+	 * Part of unreferenced_bytes; the next write session reuses it,
+	 * vhdx_reclaim() truncates it. */
+	uint64_t leaked_bytes;
+	uint64_t referenced_end; /* end of the last referenced region */
+	uint64_t file_size;
 };
 
 /*
@@ -344,6 +353,15 @@ struct vhdx_check_report {
 enum vhdx_err vhdx_check(struct vhdx_image *img, struct vhdx_check_report *rep);
 
 void vhdx_check_report_free(struct vhdx_check_report *rep);
+
+/*
+ * Truncates the leaked space of a writable image (see leaked_bytes):
+ * commits pending writes, then cuts the file at the end of the last
+ * referenced region and makes it durable.  Crash-safe: nothing durable or
+ * pending refers to what is cut (see reclaim.c).  *@freed_ret is the
+ * number of bytes removed.
+ */
+enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret);
 
 /* ---- Locking (see lock.c for the scheme) ---- */
 

@@ -86,6 +86,15 @@ static enum vhdx_err set_bits(struct vhdx_image *img, uint64_t b, uint64_t s0,
 static enum vhdx_err allocate(struct vhdx_image *img, uint64_t len,
 			      const char *what, uint64_t *off_ret)
 {
+	/* The first allocation of a session starts from the end of the
+	 * last referenced region: space an interrupted writer left past it
+	 * is reused, not leaked for good (reclaim.c). */
+	if (!img->tail_checked) {
+		uint64_t freed;
+		enum vhdx_err r0 = vhdx_int_reclaim_tail(img, &freed);
+		if (r0 != VHDX_OK)
+			return r0;
+	}
 	uint64_t off = vhdx_int_round_up(img->file_size, VHDX_ALIGN);
 	if (off + len > VHDX_INT_MAX_FILE_SIZE)
 		return vhdx_int_fail(

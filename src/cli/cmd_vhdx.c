@@ -108,6 +108,7 @@ enum {
 	OPT_BLOCK_SIZE,
 	OPT_LSS,
 	OPT_PSS,
+	OPT_REPAIR,
 };
 
 static enum hvo_exit open_image(struct cli_ctx *ctx, const char *path,
@@ -234,28 +235,45 @@ static enum hvo_exit cmd_vhdx_info(struct cli_ctx *ctx, int argc, char **argv)
 /* ---- check ---- */
 
 const char cmd_vhdx_check_help[] =
-	"Usage: hvoffline vhdx check [--parent FILE | --no-parent] IMAGE\n"
+	"Usage: hvoffline vhdx check [--repair] [--parent FILE | --no-parent]\n"
+	"                            IMAGE\n"
 	"\n"
 	"Check IMAGE completely: headers, region tables, metadata, the log,\n"
 	"every BAT entry (state, bounds, overlap), sector bitmaps and the\n"
-	"parent chain.  Read-only: a log that needs replay is replayed in\n"
-	"memory.  Exit status 5 if the image is corrupt.\n"
+	"parent chain, and space past the last referenced region (leaked by\n"
+	"an interrupted write).  Read-only: a log that needs replay is\n"
+	"replayed in memory.  Exit status 5 if the image is corrupt, 6 if it\n"
+	"is sound but leaks space.\n"
 	"\n"
 	"Options:\n"
+	"  --repair        open IMAGE for writing (a dirty log is replayed)\n"
+	"                  and truncate the leaked space (crash-safe)\n"
 	"  --parent FILE   use FILE as the parent\n"
 	"  --no-parent     do not open the parent chain\n"
 	"  --json          JSON report\n";
+
+static int check_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
+{
+	(void)ctx;
+	(void)arg;
+	if (c != OPT_REPAIR)
+		return HVO_EXIT_USAGE;
+	*(bool *)st = true;
+	return -1;
+}
 
 static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "parent", required_argument, NULL, OPT_PARENT },
 		{ "no-parent", no_argument, NULL, OPT_NO_PARENT },
+		{ "repair", no_argument, NULL, OPT_REPAIR },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct open_args oa = { 0 };
+	bool repair = false;
 	int rc = parse_common(ctx, argc, argv, cmd_vhdx_check_help, "",
-			      longopts, &oa, NULL, NULL);
+			      longopts, &oa, check_opt, &repair);
 	if (rc >= 0)
 		return (enum hvo_exit)rc;
 	if (optind + 1 != argc)
@@ -264,13 +282,19 @@ static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 	struct vhdx_open_opts opts = { .parent_path = oa.parent };
 	struct vhdx_error err = { 0 };
 	struct vhdx_image *img;
-	enum vhdx_err r =
-		vhdx_open(path, oa.no_parent ? VHDX_OPEN_NO_PARENT : 0, &opts,
-			  &img, &err);
+	unsigned flags = (oa.no_parent ? VHDX_OPEN_NO_PARENT : 0) |
+			 (repair ? VHDX_OPEN_WRITE : 0);
+	enum vhdx_err r = vhdx_open(path, flags, &opts, &img, &err);
 	struct vhdx_check_report rep = { 0 };
 	enum hvo_exit ex = HVO_EXIT_OK;
+	uint64_t repaired = 0;
 	if (r == VHDX_OK) {
 		r = vhdx_check(img, &rep);
+		/* Only a sound image is repaired: truncating on the word of
+		 * a corrupt BAT could cut blocks it fails to describe. */
+		if (r == VHDX_OK && repair && rep.nproblems == 0 &&
+		    rep.leaked_bytes > 0)
+			r = vhdx_reclaim(img, &repaired);
 		if (r != VHDX_OK)
 			snprintf(err.msg, sizeof(err.msg), "%s",
 				 vhdx_errmsg(img));
@@ -282,6 +306,8 @@ static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, path, "%s", err.msg);
 	} else if (rep.nproblems) {
 		ex = HVO_EXIT_CORRUPT;
+	} else if (rep.leaked_bytes > repaired) {
+		ex = HVO_EXIT_WARNING;
 	}
 	if (ctx->json && (r == VHDX_OK || ex == HVO_EXIT_CORRUPT)) {
 		struct json_writer w;
@@ -289,7 +315,9 @@ static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_begin_object(&w);
 		hvo_int_json_kv_string(&w, "image", path);
 		hvo_int_json_kv_string(&w, "status",
-				       ex == HVO_EXIT_OK ? "ok" : "corrupt");
+				       ex == HVO_EXIT_OK	? "ok"
+				       : ex == HVO_EXIT_WARNING ? "leaked"
+								: "corrupt");
 		if (r != VHDX_OK) {
 			hvo_int_json_key(&w, "problems");
 			hvo_int_json_begin_array(&w);
@@ -300,11 +328,12 @@ static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 			hvo_int_json_end_array(&w);
 		} else {
 			vhdx_int_report_check_json(&w, img, &rep);
+			hvo_int_json_kv_uint(&w, "repaired_bytes", repaired);
 		}
 		hvo_int_json_end_object(&w);
 		ex = cli_json_end(ctx, &w, ex);
 	} else if (r == VHDX_OK) {
-		vhdx_int_report_check_text(stdout, path, &rep);
+		vhdx_int_report_check_text(stdout, path, &rep, repaired);
 	}
 	vhdx_check_report_free(&rep);
 	if (r == VHDX_OK)

@@ -46,7 +46,8 @@ tests_vhdx_test_vhdx_lock_SOURCES = tests/vhdx/test_vhdx_lock.c \
 tests_vhdx_test_vhdx_lock_CFLAGS = $(TEST_CFLAGS)
 tests_vhdx_test_vhdx_lock_LDADD = $(TEST_LDADD)
 
-VHDX_SCRIPT_TESTS = tests/vhdx/vhdx-cli.sh
+VHDX_SCRIPT_TESTS = tests/vhdx/vhdx-cli.sh tests/vhdx/leak.sh
 TESTS += $(VHDX_SCRIPT_TESTS)
 EXTRA_DIST += $(VHDX_SCRIPT_TESTS)
+
 
