@@ -23,5 +23,5 @@ libhvo_internal_la_SOURCES += \
 pkginclude_HEADERS += %reldir%/vhdx.h
 
 # Benchmark against qemu-img (make bench; not part of make check).
-BENCH_SCRIPTS += bench/vhdx.sh
-EXTRA_DIST += bench/vhdx.sh
+BENCH_SCRIPTS += bench/vhdx.sh bench/crash.sh
+EXTRA_DIST += bench/vhdx.sh bench/crash.sh
