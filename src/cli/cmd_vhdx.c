@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "util/fileio.h"
+#include "util/tmpname.h"
 #include "vhdx/report.h"
 #include "vhdx/vhdx.h"
 
@@ -479,6 +480,11 @@ static int create_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
 	return HVO_EXIT_USAGE;
 }
 
+static void tmp_notice(void *ctx, const char *msg)
+{
+	cli_info(ctx, "%s", msg);
+}
+
 static enum hvo_exit cmd_vhdx_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -513,8 +519,13 @@ static enum hvo_exit cmd_vhdx_create(struct cli_ctx *ctx, int argc, char **argv)
 	} else if (!cs.have_size) {
 		return cli_usage(ctx, "--size is required");
 	}
+	/* The image is built under a temporary name: say when a killed
+	 * earlier create's one is swept, remove ours on SIGINT/SIGTERM. */
+	hvo_int_tmp_set_notice(tmp_notice, ctx);
+	hvo_int_tmp_cleanup_on_signal();
 	struct vhdx_error err = { 0 };
 	enum vhdx_err r = vhdx_create(path, &cs.o, &err);
+	hvo_int_tmp_set_notice(NULL, NULL);
 	if (r != VHDX_OK)
 		return fail_vhdx(ctx, path, r, err.msg);
 	if (ctx->json) {

@@ -123,6 +123,15 @@ qemu_ok "repair"
 cmp -s "$T_TMP/back" "$T_TMP/data"
 expect_eq $? 0 "after --repair: the complete write still reads back"
 
+# A create killed before its rename left its temporary (simulated: the
+# name of a writer that is gone); the next create removes it and says so.
+dead=$(sh -c 'echo $$')
+echo junk >"$T_TMP/.new.vhdx.hvo-$dead-AbCdEf"
+touch -d '2020-01-01' "$T_TMP/.new.vhdx.hvo-$dead-AbCdEf"
+"$H" vhdx create --size 64M "$T_TMP/new.vhdx" 2>"$T_TMP/err"
+expect_eq $? 0 "create beside a dead writer's temporary"
+expect_grep "$T_TMP/err" "removed stale temporary file .*\.new\.vhdx\.hvo-$dead-AbCdEf" "create says it removed the stale temporary"
+
 # No temporary file was left in the image's directory.
 left=$(find "$T_TMP" -name '.*.hvo-*' | wc -l)
 expect_eq "$left" 0 "no temporary files left"
