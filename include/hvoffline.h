@@ -37,6 +37,9 @@ enum hvo_exit {
 	HVO_EXIT_NOT_APPLICABLE = 3, /* no package applies to this guest */
 	HVO_EXIT_REFUSED = 4,	     /* in use, or unsafe state */
 	HVO_EXIT_CORRUPT = 5,	     /* corrupt input */
+	/* Done, with something to tidy that is not an error (vhdx check:
+	 * leaked space).  Ranks between 0 and 1 in hvo_exit_max(). */
+	HVO_EXIT_WARNING = 6,
 };
 
 /* Returns the library version, e.g. "0.1.0".  The string is static. */

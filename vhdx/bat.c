@@ -19,7 +19,7 @@
  *     its page is validated, and a page is validated only once (a bitmap of
  *     validated pages), so evicting and reloading it never claims twice.
  *
- * A BAT of at most VX_OPEN_FULL_BAT_MAX is validated whole at open;
+ * A BAT of at most VHDX_INT_OPEN_FULL_BAT_MAX is validated whole at open;
  * vhdx_check() validates every page of any BAT.
  */
 #include <config.h>
@@ -252,7 +252,7 @@ static uint32_t bucket_of(uint64_t key)
 static void unlink_page(struct vhdx_int_cache *c, uint32_t slot)
 {
 	uint32_t *pp = &c->buckets[bucket_of(c->pages[slot].key)];
-	while (*pp != VX_NONE) {
+	while (*pp != VHDX_INT_NONE) {
 		if (*pp == slot) {
 			*pp = c->pages[slot].hnext;
 			break;
@@ -265,7 +265,7 @@ static void unlink_page(struct vhdx_int_cache *c, uint32_t slot)
 static enum vhdx_err free_slot(struct vhdx_image *img, uint32_t *slot_ret)
 {
 	struct vhdx_int_cache *c = &img->cache;
-	if (c->npages < VX_CACHE_PAGES) {
+	if (c->npages < VHDX_INT_CACHE_PAGES) {
 		struct vhdx_int_page *pg = &c->pages[c->npages];
 		pg->data = malloc(VHDX_SECTOR);
 		if (pg->data == NULL)
@@ -303,7 +303,8 @@ enum vhdx_err vhdx_int_page(struct vhdx_image *img, uint64_t key, bool dirty,
 {
 	struct vhdx_int_cache *c = &img->cache;
 	uint32_t b = bucket_of(key);
-	for (uint32_t s = c->buckets[b]; s != VX_NONE; s = c->pages[s].hnext) {
+	for (uint32_t s = c->buckets[b]; s != VHDX_INT_NONE;
+	     s = c->pages[s].hnext) {
 		struct vhdx_int_page *pg = &c->pages[s];
 		if (pg->key == key) {
 			pg->ref = true;
@@ -398,7 +399,7 @@ enum vhdx_err vhdx_int_bat_validate_all(struct vhdx_image *img)
 enum vhdx_err vhdx_int_bat_init(struct vhdx_image *img)
 {
 	struct vhdx_int_cache *c = &img->cache;
-	c->pages = calloc(VX_CACHE_PAGES, sizeof(*c->pages));
+	c->pages = calloc(VHDX_INT_CACHE_PAGES, sizeof(*c->pages));
 	c->buckets = malloc(CACHE_BUCKETS * sizeof(*c->buckets));
 	img->npages_bat =
 		(img->bat_entries * BAT_ENTRY_SIZE + VHDX_SECTOR - 1) /
@@ -409,7 +410,7 @@ enum vhdx_err vhdx_int_bat_init(struct vhdx_image *img)
 	if (!c->pages || !c->buckets || !img->page_validated || !img->used_mb)
 		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < CACHE_BUCKETS; i++)
-		c->buckets[i] = VX_NONE;
+		c->buckets[i] = VHDX_INT_NONE;
 	c->nbuckets = CACHE_BUCKETS;
 
 	enum vhdx_err r = vhdx_int_claim(img, 0, VHDX_HEADER_SECTION_SIZE,
@@ -424,7 +425,7 @@ enum vhdx_err vhdx_int_bat_init(struct vhdx_image *img)
 		r = vhdx_int_claim(img, img->meta_offset, img->meta_length,
 				   "metadata region");
 	if (r == VHDX_OK &&
-	    img->bat_entries * BAT_ENTRY_SIZE <= VX_OPEN_FULL_BAT_MAX)
+	    img->bat_entries * BAT_ENTRY_SIZE <= VHDX_INT_OPEN_FULL_BAT_MAX)
 		r = vhdx_int_bat_validate_all(img);
 	return r;
 }

@@ -240,6 +240,18 @@ enum vhdx_err vhdx_check(struct vhdx_image *img, struct vhdx_check_report *rep)
 			if (!(cl.bits[u / 8] >> (u % 8) & 1))
 				unref++;
 		rep->unreferenced_bytes = unref * VHDX_MiB;
+		/* Leaked: past the last claimed unit. */
+		uint64_t u = cl.n;
+		while (u > 0 && !(cl.bits[(u - 1) / 8] >> ((u - 1) % 8) & 1))
+			u--;
+		rep->referenced_end = u * VHDX_MiB;
+		rep->file_size = img->file_size;
+		/* Whole MiB units only: every allocation is 1 MiB-aligned,
+		 * and some writers end the file with a partial unit
+		 * (Disk2VHD: 512 bytes). */
+		uint64_t whole = img->file_size / VHDX_MiB * VHDX_MiB;
+		if (whole > rep->referenced_end)
+			rep->leaked_bytes = whole - rep->referenced_end;
 	}
 	free(cl.bits);
 	free(slice);

@@ -30,6 +30,7 @@
 
 #include "util/bytes.h"
 #include "util/fileio.h"
+#include "util/tmpname.h"
 #include "util/utf.h"
 #include "vhdx/internal.h"
 
@@ -446,31 +447,25 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 	if (g.type == VHDX_TYPE_FIXED)
 		g.file_size += g.nblocks * g.bs;
 
-	char *copy = strdup(path), *tmp = NULL;
-	if (copy == NULL ||
-	    asprintf(&tmp, "%s/.%s.XXXXXX", dirname(copy),
-		     strrchr(path, '/') ? strrchr(path, '/') + 1 : path) < 0) {
-		free(copy);
-		free(loc);
-		return vhdx_int_seterr(err, VHDX_ERR_NOMEM, "out of memory");
-	}
-	free(copy);
-	struct builder b = { .fd = mkostemp(tmp, O_CLOEXEC),
-			     .tmp = tmp,
-			     .err = err };
+	/* Built under ".<name>.hvo-<pid>-XXXXXX" (util/tmpname.h): what an
+	 * earlier, killed create left goes first, and every exit path here
+	 * removes ours. */
+	hvo_int_tmp_sweep(path);
+	char *tmp = NULL;
+	struct builder b = { .fd = hvo_int_tmp_create(path, &tmp), .err = err };
 	if (b.fd < 0) {
-		r = vhdx_int_seterr(err, VHDX_ERR_IO, "create %s: %s", tmp,
+		r = vhdx_int_seterr(err, VHDX_ERR_IO,
+				    "create a file beside %s: %s", path,
 				    strerror(errno));
-		free(tmp);
 		free(loc);
 		return r;
 	}
+	b.tmp = tmp;
 	fchmod(b.fd, 0644);
 	r = write_image(&b, &g, loc, loc_len);
 	free(loc);
-	if (close(b.fd) != 0 && r == VHDX_OK)
-		r = vhdx_int_seterr(err, VHDX_ERR_IO, "close %s: %s", tmp,
-				    strerror(errno));
+	/* Moved into place while the descriptor (and its flock) is still
+	 * open, so that no sweeper can take the file for a stale one. */
 	bool moved = false;
 	if (r == VHDX_OK) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
@@ -493,7 +488,12 @@ enum vhdx_err vhdx_create(const char *path, const struct vhdx_create_opts *o,
 		}
 	}
 	if (!moved)
-		unlink(tmp);
+		hvo_int_tmp_remove(tmp);
+	else
+		hvo_int_tmp_forget(tmp);
+	if (close(b.fd) != 0 && r == VHDX_OK)
+		r = vhdx_int_seterr(err, VHDX_ERR_IO, "close %s: %s", path,
+				    strerror(errno));
 	if (r == VHDX_OK)
 		hvo_int_fsync_parent_dir(path);
 	free(tmp);

@@ -15,6 +15,8 @@
 #include "vhdx/internal.h"
 
 void (*vhdx_int_crash_hook)(const char *point);
+void (*vhdx_int_io_hook)(enum vhdx_int_io kind, const void *buf, uint64_t len,
+			 uint64_t off);
 
 static const char *const messages[] = {
 	[VHDX_OK] = "success",

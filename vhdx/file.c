@@ -61,15 +61,15 @@ enum vhdx_err vhdx_int_overlay_add(struct vhdx_image *img, uint64_t offset,
 				   uint64_t length, const uint8_t *data)
 {
 	struct vhdx_int_overlay *ov = &img->overlay;
-	if (ov->nops >= VX_MAX_OVERLAY_OPS ||
-	    (data && ov->bytes + VHDX_SECTOR > VX_MAX_OVERLAY_BYTES))
+	if (ov->nops >= VHDX_INT_MAX_OVERLAY_OPS ||
+	    (data && ov->bytes + VHDX_SECTOR > VHDX_INT_MAX_OVERLAY_BYTES))
 		return vhdx_int_fail(
 			img, VHDX_ERR_UNSUPPORTED,
 			"log: too large to replay in memory (more than "
 			"%u descriptors or %llu MiB); open the image "
 			"read-write to replay it in place",
-			VX_MAX_OVERLAY_OPS,
-			(unsigned long long)(VX_MAX_OVERLAY_BYTES >> 20));
+			VHDX_INT_MAX_OVERLAY_OPS,
+			(unsigned long long)(VHDX_INT_MAX_OVERLAY_BYTES >> 20));
 	if (ov->nops == ov->cap) {
 		size_t cap = ov->cap ? ov->cap * 2 : 64;
 		struct vhdx_int_overlay_op *n =
@@ -136,6 +136,7 @@ enum vhdx_err vhdx_int_write(struct vhdx_image *img, const void *buf,
 	if (e != 0)
 		return vhdx_int_fail_errno(img, e, "%s: write at %#llx", what,
 					   (unsigned long long)offset);
+	VHDX_INT_IO(VHDX_INT_IO_WRITE, buf, len, offset);
 	if (offset + len > img->file_size) {
 		img->file_size = offset + len;
 		if (img->file_size > img->eff_size)
@@ -165,10 +166,11 @@ void vhdx_int_open_direct(struct vhdx_image *img)
 enum vhdx_err vhdx_int_write_payload(struct vhdx_image *img, const void *buf,
 				     size_t len, uint64_t offset)
 {
-	if (img->dfd >= 0 && len >= VX_DIRECT_MIN &&
-	    ((uintptr_t)buf | len | offset) % VX_DIRECT_ALIGN == 0) {
+	if (img->dfd >= 0 && len >= VHDX_INT_DIRECT_MIN &&
+	    ((uintptr_t)buf | len | offset) % VHDX_INT_DIRECT_ALIGN == 0) {
 		int e = hvo_int_pwrite_all(img->dfd, buf, len, offset);
 		if (e == 0) {
+			VHDX_INT_IO(VHDX_INT_IO_WRITE, buf, len, offset);
 			if (offset + len > img->file_size)
 				img->file_size = offset + len;
 			if (img->file_size > img->eff_size)
@@ -194,6 +196,7 @@ enum vhdx_err vhdx_int_sync(struct vhdx_image *img)
 	 * metadata our ordering depends on. */
 	if (fdatasync(img->fd) != 0)
 		return vhdx_int_fail_errno(img, errno, "flush");
+	VHDX_INT_IO(VHDX_INT_IO_SYNC, NULL, 0, 0);
 	img->unsynced = false;
 	return VHDX_OK;
 }
@@ -206,6 +209,7 @@ enum vhdx_err vhdx_int_extend(struct vhdx_image *img, uint64_t size)
 		return vhdx_int_fail_errno(img, errno,
 					   "extend the file to %#llx",
 					   (unsigned long long)size);
+	VHDX_INT_IO(VHDX_INT_IO_SIZE, NULL, 0, size);
 	img->file_size = size;
 	if (size > img->eff_size)
 		img->eff_size = size;

@@ -352,7 +352,7 @@ enum vhdx_err vhdx_int_update_headers(struct vhdx_image *img,
 		img->sequence++;
 		memcpy(img->header, h, VHDX_HEADER_SIZE);
 		if (round == 0)
-			VX_CRASH_POINT("header-half");
+			VHDX_INT_CRASH_POINT("header-half");
 	}
 	img->other_header_valid = true;
 	return VHDX_OK;

@@ -1,7 +1,7 @@
 /*
  * internal.h - the VHDX handle and the functions the vhdx/ files share.
  *
- * Cross-file internal functions use the prefix vx_ (the shared library
+ * Cross-file internal functions use the prefix vhdx_int_ (the shared library
  * exports only vhdx_*).  Every function that can fail returns enum vhdx_err
  * and has set the handle's message (vhdx_int_fail) exactly once on the way.
  */
@@ -24,45 +24,45 @@
  * 4 MiB.  Each BAT page maps 512 blocks (512 MiB of a 1 MiB-block disk,
  * 16 GiB of a 32 MiB-block one), so sequential I/O almost never misses,
  * while a 64 TiB image (a 513 MiB BAT) opens in a few MiB of memory. */
-#define VX_CACHE_PAGES 1024u
+#define VHDX_INT_CACHE_PAGES 1024u
 /* A BAT this small is read and validated whole at open, so that corruption
  * is found before any I/O; larger ones are validated page by page on first
  * use (and completely by vhdx_check()). */
-#define VX_OPEN_FULL_BAT_MAX (64 * VHDX_MiB)
+#define VHDX_INT_OPEN_FULL_BAT_MAX (64 * VHDX_MiB)
 /* Data replayed in memory for a read-only open of a dirty image.  Real
  * logs are 1 MiB; a multi-GiB log must be replayed in place instead. */
-#define VX_MAX_OVERLAY_BYTES (128 * VHDX_MiB)
-#define VX_MAX_OVERLAY_OPS   262144u
+#define VHDX_INT_MAX_OVERLAY_BYTES (128 * VHDX_MiB)
+#define VHDX_INT_MAX_OVERLAY_OPS   262144u
 /* Logs up to this size are read whole while searching for the active
  * sequence (one read instead of one per 4 KiB position). */
-#define VX_LOG_INMEM_MAX (16 * VHDX_MiB)
-/* Payload writes at least this large, and aligned to VX_DIRECT_ALIGN in
+#define VHDX_INT_LOG_INMEM_MAX (16 * VHDX_MiB)
+/* Payload writes at least this large, and aligned to VHDX_INT_DIRECT_ALIGN in
  * memory, length and file offset, bypass the page cache (O_DIRECT): a bulk
  * import then goes to the disk at its speed, with no page-cache copy and
  * no dirty-page throttling, while small writes stay cached. */
-#define VX_DIRECT_MIN	(256 * VHDX_KiB)
-#define VX_DIRECT_ALIGN 4096u
+#define VHDX_INT_DIRECT_MIN   (256 * VHDX_KiB)
+#define VHDX_INT_DIRECT_ALIGN 4096u
 /* Depth of a differencing chain.  Hyper-V chains are tens of checkpoints
  * deep; the limit only stops a hand-made parent loop that the inode check
  * cannot see (e.g. through different bind mounts). */
-#define VX_MAX_CHAIN_DEPTH 256u
+#define VHDX_INT_MAX_CHAIN_DEPTH 256u
 /* No valid VHDX file is larger: 64 TiB of payload plus its BAT, sector
  * bitmaps (16 GiB at 512-byte sectors), metadata and a 4 GiB log. */
-#define VX_MAX_FILE_SIZE (64 * VHDX_TiB + 64 * 1024 * VHDX_MiB)
+#define VHDX_INT_MAX_FILE_SIZE (64 * VHDX_TiB + 64 * 1024 * VHDX_MiB)
 
 /* A 4 KiB page of the BAT or of a sector-bitmap block, cached. */
 struct vhdx_int_page {
 	uint64_t key;	/* file offset (4 KiB-aligned) */
 	uint8_t *data;	/* VHDX_SECTOR bytes */
-	uint32_t hnext; /* next in hash chain, or VX_NONE */
+	uint32_t hnext; /* next in hash chain, or VHDX_INT_NONE */
 	bool used;
 	bool dirty; /* changed, not yet committed through the log */
 	bool ref;   /* clock bit */
 };
-#define VX_NONE UINT32_MAX
+#define VHDX_INT_NONE UINT32_MAX
 
 struct vhdx_int_cache {
-	struct vhdx_int_page *pages; /* up to VX_CACHE_PAGES */
+	struct vhdx_int_page *pages; /* up to VHDX_INT_CACHE_PAGES */
 	uint32_t npages;	     /* allocated so far */
 	uint32_t *buckets;
 	uint32_t nbuckets;
@@ -98,9 +98,9 @@ struct vhdx_int_locator_entry {
 };
 
 enum vhdx_int_state {
-	VX_STATE_OPEN = 0,
-	VX_STATE_FAILED,      /* a write path failed midway: no more I/O */
-	VX_STATE_HANDED_OVER, /* vhdx_handover(): no more I/O */
+	VHDX_INT_STATE_OPEN = 0,
+	VHDX_INT_STATE_FAILED, /* a write path failed midway: no more I/O */
+	VHDX_INT_STATE_HANDED_OVER, /* vhdx_handover(): no more I/O */
 };
 
 struct vhdx_image {
@@ -183,7 +183,8 @@ struct vhdx_image {
 	uint32_t log_pos;
 	uint32_t log_head_pos, log_head_len; /* last entry written */
 	bool log_has_head;
-	bool unsynced; /* payload written since the last fdatasync */
+	bool unsynced;	   /* payload written since the last fdatasync */
+	bool tail_checked; /* reclaim.c ran this session */
 	uint32_t max_batch;
 
 	/* Chain. */
@@ -198,10 +199,33 @@ struct vhdx_image {
  * crash-safety test sets it to kill the process at a chosen point.
  */
 extern void (*vhdx_int_crash_hook)(const char *point);
-#define VX_CRASH_POINT(name)                       \
+#define VHDX_INT_CRASH_POINT(name)                 \
 	do {                                       \
 		if (vhdx_int_crash_hook)           \
 			vhdx_int_crash_hook(name); \
+	} while (0)
+
+/*
+ * Test support: every change the library makes to an image file, in the
+ * order it makes them, for the power-loss harness (tests/vhdx/
+ * test_vhdx_powerloss.c), which rebuilds the file as a power cut could
+ * leave it.  WRITE: @len bytes of @buf at @off; ZERO: @len zero bytes at
+ * @off (fallocate, size unchanged); SIZE: the file is truncated or
+ * extended to @off; SYNC: fdatasync (a flush barrier).  NULL in
+ * production.
+ */
+enum vhdx_int_io {
+	VHDX_INT_IO_WRITE = 1,
+	VHDX_INT_IO_ZERO = 2,
+	VHDX_INT_IO_SIZE = 3,
+	VHDX_INT_IO_SYNC = 4,
+};
+extern void (*vhdx_int_io_hook)(enum vhdx_int_io kind, const void *buf,
+				uint64_t len, uint64_t off);
+#define VHDX_INT_IO(kind, buf, len, off)                       \
+	do {                                                   \
+		if (vhdx_int_io_hook)                          \
+			vhdx_int_io_hook(kind, buf, len, off); \
 	} while (0)
 
 /* ---- error.c ---- */
@@ -343,6 +367,14 @@ enum vhdx_err vhdx_int_bitmap_offset(struct vhdx_image *img, uint64_t b,
 /* vhdx_pread() without the argument checks. */
 enum vhdx_err vhdx_int_read_virtual(struct vhdx_image *img, uint8_t *buf,
 				    uint64_t len, uint64_t off);
+
+/* ---- reclaim.c ---- */
+/* End of the last region anything references (validates the whole BAT). */
+enum vhdx_err vhdx_int_referenced_end(struct vhdx_image *img,
+				      uint64_t *end_ret);
+/* Truncates the file at vhdx_int_referenced_end(); *@freed_ret bytes. */
+enum vhdx_err vhdx_int_reclaim_tail(struct vhdx_image *img,
+				    uint64_t *freed_ret);
 
 /* ---- lock.c ---- */
 enum vhdx_err vhdx_int_lock_acquire(struct vhdx_image *img, bool exclusive);

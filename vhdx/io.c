@@ -25,11 +25,11 @@
 
 static enum vhdx_err io_allowed(struct vhdx_image *img)
 {
-	if (img->state == VX_STATE_HANDED_OVER)
+	if (img->state == VHDX_INT_STATE_HANDED_OVER)
 		return vhdx_int_fail(
 			img, VHDX_ERR_STATE,
 			"the image was handed over to another program");
-	if (img->state == VX_STATE_FAILED)
+	if (img->state == VHDX_INT_STATE_FAILED)
 		return vhdx_int_fail(
 			img, VHDX_ERR_STATE,
 			"an earlier write failed; close and reopen the "

@@ -16,9 +16,12 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/log.c \
 	%reldir%/metadata.c \
 	%reldir%/open.c \
+	%reldir%/reclaim.c \
+	%reldir%/report.c %reldir%/report.h \
+	%reldir%/stream.c \
 	%reldir%/write.c
 pkginclude_HEADERS += %reldir%/vhdx.h
 
 # Benchmark against qemu-img (make bench; not part of make check).
-BENCH_SCRIPTS += bench/vhdx.sh
-EXTRA_DIST += bench/vhdx.sh
+BENCH_SCRIPTS += bench/vhdx.sh bench/crash.sh
+EXTRA_DIST += bench/vhdx.sh bench/crash.sh

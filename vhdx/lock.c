@@ -262,9 +262,9 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 
 enum vhdx_err vhdx_handover(struct vhdx_image *img)
 {
-	if (img->state == VX_STATE_HANDED_OVER)
+	if (img->state == VHDX_INT_STATE_HANDED_OVER)
 		return VHDX_OK;
-	if (img->state == VX_STATE_FAILED)
+	if (img->state == VHDX_INT_STATE_FAILED)
 		return vhdx_int_fail(
 			img, VHDX_ERR_STATE,
 			"an earlier write failed; close and reopen the "
@@ -274,7 +274,7 @@ enum vhdx_err vhdx_handover(struct vhdx_image *img)
 		if (r == VHDX_OK)
 			r = vhdx_int_log_clear(img);
 		if (r != VHDX_OK) {
-			img->state = VX_STATE_FAILED;
+			img->state = VHDX_INT_STATE_FAILED;
 			return r;
 		}
 	}
@@ -283,6 +283,6 @@ enum vhdx_err vhdx_handover(struct vhdx_image *img)
 	for (struct vhdx_image *p = img; p; p = p->parent)
 		vhdx_int_lock_release_qemu(p);
 	for (struct vhdx_image *p = img; p; p = p->parent)
-		p->state = VX_STATE_HANDED_OVER;
+		p->state = VHDX_INT_STATE_HANDED_OVER;
 	return VHDX_OK;
 }

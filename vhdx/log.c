@@ -146,7 +146,8 @@ static int read_entry(struct log_reader *lr, uint32_t pos,
 	uint32_t csum = get_le32(s + LE_CHECKSUM);
 	if (ei->length == 0 || ei->length % VHDX_SECTOR != 0 ||
 	    ei->length > lr->len || ei->tail % VHDX_SECTOR != 0 ||
-	    ei->tail >= lr->len || ei->seq == 0 || ei->last > VX_MAX_FILE_SIZE)
+	    ei->tail >= lr->len || ei->seq == 0 ||
+	    ei->last > VHDX_INT_MAX_FILE_SIZE)
 		return 0;
 	if (want && !vhdx_int_guid_eq(&ei->guid, want))
 		return 0;
@@ -280,8 +281,10 @@ static enum vhdx_err zero_range(struct vhdx_image *img, uint64_t off,
 		len = img->file_size - off;
 #ifdef FALLOC_FL_ZERO_RANGE
 	if (fallocate(img->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)off, (off_t)len) == 0)
+		      (off_t)off, (off_t)len) == 0) {
+		VHDX_INT_IO(VHDX_INT_IO_ZERO, NULL, len, off);
 		return VHDX_OK;
+	}
 #endif
 	static const uint8_t zeros[64 * 1024];
 	while (len > 0) {
@@ -352,7 +355,7 @@ static enum vhdx_err reader_init(struct vhdx_image *img, struct log_reader *lr)
 	memset(lr, 0, sizeof(*lr));
 	lr->img = img;
 	lr->len = img->log_length;
-	if (lr->len <= VX_LOG_INMEM_MAX) {
+	if (lr->len <= VHDX_INT_LOG_INMEM_MAX) {
 		lr->mem = malloc(lr->len);
 		if (lr->mem == NULL)
 			return vhdx_int_fail(img, VHDX_ERR_NOMEM,
@@ -485,7 +488,7 @@ uint32_t vhdx_int_log_max_batch(uint32_t log_length)
 	uint32_t limit = log_length / VHDX_SECTOR / 4;
 	uint32_t n = 0;
 	while (n + 1 + desc_sectors_for(n + 1) <= limit &&
-	       n + 1 <= VX_CACHE_PAGES / 2)
+	       n + 1 <= VHDX_INT_CACHE_PAGES / 2)
 		n++;
 	return n;
 }
@@ -546,10 +549,10 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 	enum vhdx_err r =
 		vhdx_int_write(img, e, size, img->log_offset + pos, "log");
 	free(e);
-	VX_CRASH_POINT("log-written");
+	VHDX_INT_CRASH_POINT("log-written");
 	if (r == VHDX_OK)
 		r = vhdx_int_sync(img);
-	VX_CRASH_POINT("log-synced");
+	VHDX_INT_CRASH_POINT("log-synced");
 	if (r == VHDX_OK && !img->log_active) {
 		/* The header names the new log only now that an entry carrying
 		 * its GUID is durable.  See write.c for why this order, and
@@ -557,7 +560,7 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 		r = vhdx_int_update_headers(img, false, &img->session_log_guid);
 		if (r == VHDX_OK)
 			img->log_active = true;
-		VX_CRASH_POINT("header");
+		VHDX_INT_CRASH_POINT("header");
 	}
 	for (uint32_t i = 0; i < n && r == VHDX_OK; i++) {
 		struct vhdx_int_page *pg = &c->pages[slots[i]];
@@ -566,9 +569,9 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 			pg->dirty = false;
 			c->ndirty--;
 		}
-		VX_CRASH_POINT("apply");
+		VHDX_INT_CRASH_POINT("apply");
 	}
-	VX_CRASH_POINT("applied");
+	VHDX_INT_CRASH_POINT("applied");
 	img->unsynced = true;
 	if (r != VHDX_OK)
 		return r;
@@ -629,7 +632,7 @@ enum vhdx_err vhdx_int_log_clear(struct vhdx_image *img)
 	/* The applied updates must be durable before the header says there
 	 * is nothing to replay. */
 	enum vhdx_err r = vhdx_int_sync(img);
-	VX_CRASH_POINT("clear");
+	VHDX_INT_CRASH_POINT("clear");
 	if (r == VHDX_OK)
 		r = vhdx_int_update_headers(img, false, &zero);
 	if (r != VHDX_OK)

@@ -42,8 +42,8 @@ void vhdx_int_image_free(struct vhdx_image *img)
 
 /* The chain being opened, to refuse a parent loop. */
 struct chain {
-	dev_t dev[VX_MAX_CHAIN_DEPTH + 1];
-	ino_t ino[VX_MAX_CHAIN_DEPTH + 1];
+	dev_t dev[VHDX_INT_MAX_CHAIN_DEPTH + 1];
+	ino_t ino[VHDX_INT_MAX_CHAIN_DEPTH + 1];
 	unsigned n;
 };
 
@@ -228,11 +228,11 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 			      struct chain *chain, struct vhdx_image **img_ret,
 			      struct vhdx_error *err)
 {
-	if (depth > VX_MAX_CHAIN_DEPTH)
+	if (depth > VHDX_INT_MAX_CHAIN_DEPTH)
 		return vhdx_int_seterr(
 			err, VHDX_ERR_UNSUPPORTED,
 			"the parent chain is more than %u images deep",
-			VX_MAX_CHAIN_DEPTH);
+			VHDX_INT_MAX_CHAIN_DEPTH);
 	struct vhdx_image *img = calloc(1, sizeof(*img));
 	if (img == NULL)
 		return vhdx_int_seterr(err, VHDX_ERR_NOMEM, "out of memory");
@@ -325,7 +325,7 @@ enum vhdx_err vhdx_close(struct vhdx_image *img, struct vhdx_error *err)
 	if (img == NULL)
 		return VHDX_OK;
 	enum vhdx_err r = VHDX_OK;
-	if (img->writable && img->state == VX_STATE_OPEN) {
+	if (img->writable && img->state == VHDX_INT_STATE_OPEN) {
 		r = vhdx_int_log_commit(img);
 		if (r == VHDX_OK)
 			r = vhdx_int_log_clear(img);

@@ -253,6 +253,37 @@ HVO_API enum vhdx_err vhdx_map(struct vhdx_image *img, uint64_t offset,
  * Owned by the handle. */
 HVO_API int vhdx_fd(const struct vhdx_image *img);
 
+/* ---- Streaming (stream.c) ---- */
+
+/* Bytes per vhdx_pwrite() of vhdx_write_from_fd(): a 1 MiB-block image
+ * gets one allocating write per MiB, as qemu-img bench issues them. */
+#define VHDX_STREAM_CHUNK (1u << 20)
+
+/*
+ * Copies @len bytes of the virtual disk from @offset (clipped at the end
+ * of the disk) to @out_fd.  A regular output file is written at its
+ * current position, sparse (zero extents become holes; its size is set to
+ * the end of the copy) and with in-kernel copies where the bytes are
+ * plain host-file bytes; a pipe gets splice() where it can, anything else
+ * every byte written.  On failure the handle holds the message; *@out_errno
+ * is set (non-zero) when writing @out_fd was what failed, and is 0 when
+ * the image was.
+ */
+enum vhdx_err vhdx_copy_to_fd(struct vhdx_image *img, uint64_t offset,
+			      uint64_t len, int out_fd, int *out_errno);
+
+/*
+ * Reads @in_fd to its end (or @max_len bytes; UINT64_MAX for no limit)
+ * and writes the bytes into the virtual disk from @offset, in
+ * VHDX_STREAM_CHUNK vhdx_pwrite() calls.  *@written_ret is the number of
+ * bytes written (also on failure).  *@in_errno is set (non-zero) when
+ * reading @in_fd failed.  The caller makes it durable (vhdx_flush() or
+ * vhdx_close()).
+ */
+enum vhdx_err vhdx_write_from_fd(struct vhdx_image *img, uint64_t offset,
+				 int in_fd, uint64_t max_len,
+				 uint64_t *written_ret, int *in_errno);
+
 /* ---- Create ---- */
 
 struct vhdx_create_opts {
@@ -305,6 +336,15 @@ struct vhdx_check_report {
 	/* CRC-valid log entries that belong to an older log (another
 	 * LogGuid): normal, never replayed. */
 	unsigned stale_log_entries;
+	/* Leaked space: bytes of the file past the end of the last region
+	 * anything references (header section, log, BAT, metadata, blocks,
+	 * sector bitmaps), in whole MiB, which is what an interrupted
+	 * allocation leaves.
+	 * Part of unreferenced_bytes; the next write session reuses it,
+	 * vhdx_reclaim() truncates it. */
+	uint64_t leaked_bytes;
+	uint64_t referenced_end; /* end of the last referenced region */
+	uint64_t file_size;
 };
 
 /*
@@ -318,6 +358,15 @@ HVO_API enum vhdx_err vhdx_check(struct vhdx_image *img,
 				 struct vhdx_check_report *rep);
 
 HVO_API void vhdx_check_report_free(struct vhdx_check_report *rep);
+
+/*
+ * Truncates the leaked space of a writable image (see leaked_bytes):
+ * commits pending writes, then cuts the file at the end of the last
+ * referenced region and makes it durable.  Crash-safe: nothing durable or
+ * pending refers to what is cut (see reclaim.c).  *@freed_ret is the
+ * number of bytes removed.
+ */
+enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret);
 
 /* ---- Locking (see lock.c for the scheme) ---- */
 

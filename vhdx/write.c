@@ -86,8 +86,17 @@ static enum vhdx_err set_bits(struct vhdx_image *img, uint64_t b, uint64_t s0,
 static enum vhdx_err allocate(struct vhdx_image *img, uint64_t len,
 			      const char *what, uint64_t *off_ret)
 {
+	/* The first allocation of a session starts from the end of the
+	 * last referenced region: space an interrupted writer left past it
+	 * is reused, not leaked for good (reclaim.c). */
+	if (!img->tail_checked) {
+		uint64_t freed;
+		enum vhdx_err r0 = vhdx_int_reclaim_tail(img, &freed);
+		if (r0 != VHDX_OK)
+			return r0;
+	}
 	uint64_t off = vhdx_int_round_up(img->file_size, VHDX_ALIGN);
-	if (off + len > VX_MAX_FILE_SIZE)
+	if (off + len > VHDX_INT_MAX_FILE_SIZE)
 		return vhdx_int_fail(
 			img, VHDX_ERR_INVALID,
 			"%s: the file would exceed the VHDX maximum", what);
@@ -154,7 +163,7 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	if (r != VHDX_OK)
 		return r;
 	img->unsynced = true;
-	VX_CRASH_POINT("payload");
+	VHDX_INT_CRASH_POINT("payload");
 	r = vhdx_int_bat_set(img, idx,
 			     off | (partial ? PAYLOAD_BLOCK_PARTIALLY_PRESENT
 					    : PAYLOAD_BLOCK_FULLY_PRESENT));
@@ -179,7 +188,7 @@ static enum vhdx_err write_sectors(struct vhdx_image *img, const uint8_t *buf,
 			 * the file; the log on disk still describes a
 			 * consistent image, which the next open restores. */
 			if (r != VHDX_OK)
-				img->state = VX_STATE_FAILED;
+				img->state = VHDX_INT_STATE_FAILED;
 		}
 		if (r != VHDX_OK)
 			return r;
@@ -216,7 +225,7 @@ enum vhdx_err vhdx_pwrite(struct vhdx_image *img, const void *buf, size_t len,
 	if (!img->data_guid_changed) {
 		r = vhdx_int_update_headers(img, true, &img->log_guid);
 		if (r != VHDX_OK) {
-			img->state = VX_STATE_FAILED;
+			img->state = VHDX_INT_STATE_FAILED;
 			return r;
 		}
 	}
@@ -245,15 +254,15 @@ enum vhdx_err vhdx_pwrite(struct vhdx_image *img, const void *buf, size_t len,
 
 enum vhdx_err vhdx_flush(struct vhdx_image *img)
 {
-	if (!img->writable || img->state == VX_STATE_HANDED_OVER)
+	if (!img->writable || img->state == VHDX_INT_STATE_HANDED_OVER)
 		return VHDX_OK;
-	if (img->state == VX_STATE_FAILED)
+	if (img->state == VHDX_INT_STATE_FAILED)
 		return vhdx_int_fail(
 			img, VHDX_ERR_STATE,
 			"an earlier write failed; close and reopen the "
 			"image (the log makes it consistent)");
 	enum vhdx_err r = vhdx_int_log_commit(img);
 	if (r != VHDX_OK)
-		img->state = VX_STATE_FAILED;
+		img->state = VHDX_INT_STATE_FAILED;
 	return r;
 }

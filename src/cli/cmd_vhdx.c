@@ -21,13 +21,9 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "util/fileio.h"
+#include "util/tmpname.h"
+#include "vhdx/report.h"
 #include "vhdx/vhdx.h"
-
-/* Buffer of `read` (large sequential reads) and chunk of `write`: each
- * chunk is one vhdx_pwrite(), so a 1 MiB-block image gets one allocating
- * write per MiB, as qemu-img bench issues them. */
-#define READ_BUFFER  (4u << 20)
-#define WRITE_BUFFER (1u << 20)
 
 const char cmd_vhdx_help[] =
 	"Usage: hvoffline vhdx COMMAND [OPTIONS] IMAGE\n"
@@ -97,34 +93,6 @@ bad:
 	return false;
 }
 
-static const char *type_name(enum vhdx_type t)
-{
-	switch (t) {
-	case VHDX_TYPE_FIXED:
-		return "fixed";
-	case VHDX_TYPE_DIFFERENCING:
-		return "differencing";
-	case VHDX_TYPE_DYNAMIC:
-		break;
-	}
-	return "dynamic";
-}
-
-static const char *log_state_name(enum vhdx_log_state s)
-{
-	switch (s) {
-	case VHDX_LOG_REPLAYED_MEMORY:
-		return "replayed-in-memory";
-	case VHDX_LOG_REPLAYED_FILE:
-		return "replayed";
-	case VHDX_LOG_EMPTY_GUID:
-		return "empty";
-	case VHDX_LOG_CLEAN:
-		break;
-	}
-	return "clean";
-}
-
 /* Options shared by the commands that open an image. */
 struct open_args {
 	const char *parent;
@@ -141,6 +109,7 @@ enum {
 	OPT_BLOCK_SIZE,
 	OPT_LSS,
 	OPT_PSS,
+	OPT_REPAIR,
 };
 
 static enum hvo_exit open_image(struct cli_ctx *ctx, const char *path,
@@ -204,11 +173,6 @@ static int parse_common(struct cli_ctx *ctx, int argc, char **argv,
 	return -1;
 }
 
-static void guid_text(const struct vhdx_guid *g, char buf[37])
-{
-	vhdx_guid_format(g, buf);
-}
-
 /* ---- info ---- */
 
 const char cmd_vhdx_info_help[] =
@@ -224,114 +188,7 @@ const char cmd_vhdx_info_help[] =
 	"  --no-parent     do not open the parent chain\n"
 	"  --json          JSON output\n";
 
-static void info_json(struct json_writer *w, const struct vhdx_image *img)
-{
-	struct vhdx_info in;
-	vhdx_get_info(img, &in);
-	char g[37];
-	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_string(w, "path", vhdx_path(img));
-	hvo_int_json_kv_string(w, "type", type_name(in.type));
-	hvo_int_json_kv_uint(w, "virtual_size", in.virtual_size);
-	hvo_int_json_kv_uint(w, "block_size", in.block_size);
-	hvo_int_json_kv_uint(w, "logical_sector_size", in.logical_sector_size);
-	hvo_int_json_kv_uint(w, "physical_sector_size",
-			     in.physical_sector_size);
-	hvo_int_json_kv_uint(w, "chunk_ratio", in.chunk_ratio);
-	hvo_int_json_kv_uint(w, "payload_blocks", in.payload_blocks);
-	hvo_int_json_kv_bool(w, "leave_block_allocated",
-			     in.leave_block_allocated);
-	guid_text(&in.virtual_disk_id, g);
-	hvo_int_json_kv_string(w, "virtual_disk_id", g);
-	hvo_int_json_kv_string(w, "creator", in.creator);
-	hvo_int_json_kv_uint(w, "file_size", in.file_size);
-	hvo_int_json_key(w, "header");
-	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_int(w, "current", in.current_header);
-	hvo_int_json_kv_uint(w, "sequence", in.header_sequence);
-	guid_text(&in.file_write_guid, g);
-	hvo_int_json_kv_string(w, "file_write_guid", g);
-	guid_text(&in.data_write_guid, g);
-	hvo_int_json_kv_string(w, "data_write_guid", g);
-	guid_text(&in.log_guid, g);
-	hvo_int_json_kv_string(w, "log_guid", g);
-	hvo_int_json_end_object(w);
-	hvo_int_json_key(w, "log");
-	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_uint(w, "offset", in.log_offset);
-	hvo_int_json_kv_uint(w, "length", in.log_length);
-	hvo_int_json_kv_string(w, "state", log_state_name(in.log_state));
-	hvo_int_json_kv_uint(w, "entries_replayed", in.log_entries_replayed);
-	hvo_int_json_kv_uint(w, "head_sequence", in.log_head_sequence);
-	hvo_int_json_end_object(w);
-	hvo_int_json_key(w, "regions");
-	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_uint(w, "bat_offset", in.bat_offset);
-	hvo_int_json_kv_uint(w, "bat_length", in.bat_length);
-	hvo_int_json_kv_uint(w, "metadata_offset", in.metadata_offset);
-	hvo_int_json_kv_uint(w, "metadata_length", in.metadata_length);
-	hvo_int_json_end_object(w);
-	if (in.has_parent) {
-		hvo_int_json_key(w, "parent_locator");
-		hvo_int_json_begin_object(w);
-		const char *k, *v;
-		for (size_t i = 0; vhdx_parent_locator(img, i, &k, &v); i++)
-			hvo_int_json_kv_string(w, k, v);
-		hvo_int_json_end_object(w);
-	}
-	hvo_int_json_end_object(w);
-}
-
-static void info_text(const struct vhdx_image *img)
-{
-	struct vhdx_info in;
-	vhdx_get_info(img, &in);
-	char g[37];
-	const char *ind = in.depth ? "  " : "";
-	printf("%simage:                %s\n", ind, vhdx_path(img));
-	printf("%stype:                 %s\n", ind, type_name(in.type));
-	printf("%svirtual size:         %" PRIu64 " bytes\n", ind,
-	       in.virtual_size);
-	printf("%sblock size:           %" PRIu32 " bytes\n", ind,
-	       in.block_size);
-	printf("%ssector size:          %" PRIu32 " logical, %" PRIu32
-	       " physical\n",
-	       ind, in.logical_sector_size, in.physical_sector_size);
-	guid_text(&in.virtual_disk_id, g);
-	printf("%svirtual disk id:      %s\n", ind, g);
-	printf("%screator:              %s\n", ind, in.creator);
-	printf("%sfile size:            %" PRIu64 " bytes\n", ind,
-	       in.file_size);
-	printf("%scurrent header:       %d (sequence %" PRIu64 ")\n", ind,
-	       in.current_header, in.header_sequence);
-	guid_text(&in.data_write_guid, g);
-	printf("%sdata write guid:      %s\n", ind, g);
-	switch (in.log_state) {
-	case VHDX_LOG_CLEAN:
-		printf("%slog:                  clean\n", ind);
-		break;
-	case VHDX_LOG_EMPTY_GUID:
-		printf("%slog:                  no valid entry (nothing to "
-		       "replay)\n",
-		       ind);
-		break;
-	case VHDX_LOG_REPLAYED_MEMORY:
-		printf("%slog:                  needs replay: %" PRIu32
-		       " entries replayed in memory (file unchanged)\n",
-		       ind, in.log_entries_replayed);
-		break;
-	case VHDX_LOG_REPLAYED_FILE:
-		printf("%slog:                  replayed %" PRIu32
-		       " entries into the file\n",
-		       ind, in.log_entries_replayed);
-		break;
-	}
-	const char *k, *v;
-	for (size_t i = 0; vhdx_parent_locator(img, i, &k, &v); i++)
-		printf("%sparent locator:       %s = %s\n", ind, k, v);
-}
-
-static enum hvo_exit vhdx_info(struct cli_ctx *ctx, int argc, char **argv)
+static enum hvo_exit cmd_vhdx_info(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "parent", required_argument, NULL, OPT_PARENT },
@@ -356,21 +213,21 @@ static enum hvo_exit vhdx_info(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_begin_object(&w);
 		hvo_int_json_kv_string(&w, "status", "ok");
 		hvo_int_json_key(&w, "image");
-		info_json(&w, img);
+		vhdx_int_report_info_json(&w, img);
 		hvo_int_json_key(&w, "chain");
 		hvo_int_json_begin_array(&w);
 		for (const struct vhdx_image *p = vhdx_parent(img); p;
 		     p = vhdx_parent(p))
-			info_json(&w, p);
+			vhdx_int_report_info_json(&w, p);
 		hvo_int_json_end_array(&w);
 		hvo_int_json_end_object(&w);
 		ex = cli_json_end(ctx, &w, HVO_EXIT_OK);
 	} else {
-		info_text(img);
+		vhdx_int_report_info_text(stdout, img);
 		for (const struct vhdx_image *p = vhdx_parent(img); p;
 		     p = vhdx_parent(p)) {
 			printf("parent:\n");
-			info_text(p);
+			vhdx_int_report_info_text(stdout, p);
 		}
 	}
 	return close_image(ctx, img, path, ex);
@@ -379,38 +236,45 @@ static enum hvo_exit vhdx_info(struct cli_ctx *ctx, int argc, char **argv)
 /* ---- check ---- */
 
 const char cmd_vhdx_check_help[] =
-	"Usage: hvoffline vhdx check [--parent FILE | --no-parent] IMAGE\n"
+	"Usage: hvoffline vhdx check [--repair] [--parent FILE | --no-parent]\n"
+	"                            IMAGE\n"
 	"\n"
 	"Check IMAGE completely: headers, region tables, metadata, the log,\n"
 	"every BAT entry (state, bounds, overlap), sector bitmaps and the\n"
-	"parent chain.  Read-only: a log that needs replay is replayed in\n"
-	"memory.  Exit status 5 if the image is corrupt.\n"
+	"parent chain, and space past the last referenced region (leaked by\n"
+	"an interrupted write).  Read-only: a log that needs replay is\n"
+	"replayed in memory.  Exit status 5 if the image is corrupt, 6 if it\n"
+	"is sound but leaks space.\n"
 	"\n"
 	"Options:\n"
+	"  --repair        open IMAGE for writing (a dirty log is replayed)\n"
+	"                  and truncate the leaked space (crash-safe)\n"
 	"  --parent FILE   use FILE as the parent\n"
 	"  --no-parent     do not open the parent chain\n"
 	"  --json          JSON report\n";
 
-static void json_strings(struct json_writer *w, const char *key,
-			 char *const *list, size_t n)
+static int check_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
 {
-	hvo_int_json_key(w, key);
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < n && i <= 100; i++)
-		hvo_int_json_string(w, list[i]);
-	hvo_int_json_end_array(w);
+	(void)ctx;
+	(void)arg;
+	if (c != OPT_REPAIR)
+		return HVO_EXIT_USAGE;
+	*(bool *)st = true;
+	return -1;
 }
 
-static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
+static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "parent", required_argument, NULL, OPT_PARENT },
 		{ "no-parent", no_argument, NULL, OPT_NO_PARENT },
+		{ "repair", no_argument, NULL, OPT_REPAIR },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct open_args oa = { 0 };
+	bool repair = false;
 	int rc = parse_common(ctx, argc, argv, cmd_vhdx_check_help, "",
-			      longopts, &oa, NULL, NULL);
+			      longopts, &oa, check_opt, &repair);
 	if (rc >= 0)
 		return (enum hvo_exit)rc;
 	if (optind + 1 != argc)
@@ -419,13 +283,19 @@ static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	struct vhdx_open_opts opts = { .parent_path = oa.parent };
 	struct vhdx_error err = { 0 };
 	struct vhdx_image *img;
-	enum vhdx_err r =
-		vhdx_open(path, oa.no_parent ? VHDX_OPEN_NO_PARENT : 0, &opts,
-			  &img, &err);
+	unsigned flags = (oa.no_parent ? VHDX_OPEN_NO_PARENT : 0) |
+			 (repair ? VHDX_OPEN_WRITE : 0);
+	enum vhdx_err r = vhdx_open(path, flags, &opts, &img, &err);
 	struct vhdx_check_report rep = { 0 };
 	enum hvo_exit ex = HVO_EXIT_OK;
+	uint64_t repaired = 0;
 	if (r == VHDX_OK) {
 		r = vhdx_check(img, &rep);
+		/* Only a sound image is repaired: truncating on the word of
+		 * a corrupt BAT could cut blocks it fails to describe. */
+		if (r == VHDX_OK && repair && rep.nproblems == 0 &&
+		    rep.leaked_bytes > 0)
+			r = vhdx_reclaim(img, &repaired);
 		if (r != VHDX_OK)
 			snprintf(err.msg, sizeof(err.msg), "%s",
 				 vhdx_errmsg(img));
@@ -437,6 +307,8 @@ static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, path, "%s", err.msg);
 	} else if (rep.nproblems) {
 		ex = HVO_EXIT_CORRUPT;
+	} else if (rep.leaked_bytes > repaired) {
+		ex = HVO_EXIT_WARNING;
 	}
 	if (ctx->json && (r == VHDX_OK || ex == HVO_EXIT_CORRUPT)) {
 		struct json_writer w;
@@ -444,69 +316,25 @@ static enum hvo_exit vhdx_check_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_begin_object(&w);
 		hvo_int_json_kv_string(&w, "image", path);
 		hvo_int_json_kv_string(&w, "status",
-				       ex == HVO_EXIT_OK ? "ok" : "corrupt");
+				       ex == HVO_EXIT_OK	? "ok"
+				       : ex == HVO_EXIT_WARNING ? "leaked"
+								: "corrupt");
 		if (r != VHDX_OK) {
-			char *msg = err.msg;
-			json_strings(&w, "problems", &msg, 1);
-			json_strings(&w, "warnings", NULL, 0);
+			hvo_int_json_key(&w, "problems");
+			hvo_int_json_begin_array(&w);
+			hvo_int_json_string(&w, err.msg);
+			hvo_int_json_end_array(&w);
+			hvo_int_json_key(&w, "warnings");
+			hvo_int_json_begin_array(&w);
+			hvo_int_json_end_array(&w);
 		} else {
-			json_strings(&w, "problems", rep.problems,
-				     rep.nproblems);
-			json_strings(&w, "warnings", rep.warnings,
-				     rep.nwarnings);
-			hvo_int_json_key(&w, "blocks");
-			hvo_int_json_begin_object(&w);
-			hvo_int_json_kv_uint(&w, "fully_present",
-					     rep.blocks_fully_present);
-			hvo_int_json_kv_uint(&w, "partially_present",
-					     rep.blocks_partially_present);
-			hvo_int_json_kv_uint(&w, "not_present",
-					     rep.blocks_not_present);
-			hvo_int_json_kv_uint(&w, "zero", rep.blocks_zero);
-			hvo_int_json_kv_uint(&w, "unmapped",
-					     rep.blocks_unmapped);
-			hvo_int_json_kv_uint(&w, "sector_bitmaps",
-					     rep.sector_bitmap_blocks);
-			hvo_int_json_end_object(&w);
-			hvo_int_json_kv_uint(&w, "unreferenced_bytes",
-					     rep.unreferenced_bytes);
-			struct vhdx_info in;
-			vhdx_get_info(img, &in);
-			hvo_int_json_key(&w, "log");
-			hvo_int_json_begin_object(&w);
-			hvo_int_json_kv_string(&w, "state",
-					       log_state_name(in.log_state));
-			hvo_int_json_kv_uint(&w, "entries_replayed",
-					     in.log_entries_replayed);
-			hvo_int_json_kv_uint(&w, "stale_entries",
-					     rep.stale_log_entries);
-			hvo_int_json_end_object(&w);
-			unsigned depth = 0;
-			for (const struct vhdx_image *p = vhdx_parent(img); p;
-			     p = vhdx_parent(p))
-				depth++;
-			hvo_int_json_kv_uint(&w, "parents", depth);
+			vhdx_int_report_check_json(&w, img, &rep);
+			hvo_int_json_kv_uint(&w, "repaired_bytes", repaired);
 		}
 		hvo_int_json_end_object(&w);
 		ex = cli_json_end(ctx, &w, ex);
 	} else if (r == VHDX_OK) {
-		for (size_t i = 0; i < rep.nproblems && i <= 100; i++)
-			printf("problem: %s\n", rep.problems[i]);
-		for (size_t i = 0; i < rep.nwarnings && i <= 100; i++)
-			printf("warning: %s\n", rep.warnings[i]);
-		printf("blocks: %" PRIu64 " fully present, %" PRIu64
-		       " partially present, %" PRIu64 " not present, %" PRIu64
-		       " zero, %" PRIu64 " unmapped; %" PRIu64
-		       " sector bitmaps\n",
-		       rep.blocks_fully_present, rep.blocks_partially_present,
-		       rep.blocks_not_present, rep.blocks_zero,
-		       rep.blocks_unmapped, rep.sector_bitmap_blocks);
-		if (rep.stale_log_entries)
-			printf("log: %u stale entries of an older log "
-			       "(ignored)\n",
-			       rep.stale_log_entries);
-		printf("%s: %s\n", path,
-		       rep.nproblems ? "corrupt" : "no problems found");
+		vhdx_int_report_check_text(stdout, path, &rep, repaired);
 	}
 	vhdx_check_report_free(&rep);
 	if (r == VHDX_OK)
@@ -523,7 +351,7 @@ const char cmd_vhdx_replay_help[] =
 	"file and cleared (as a writable open by Hyper-V or qemu would).  An\n"
 	"image with a clean log is left unchanged.\n";
 
-static enum hvo_exit vhdx_replay(struct cli_ctx *ctx, int argc, char **argv)
+static enum hvo_exit cmd_vhdx_replay(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "parent", required_argument, NULL, OPT_PARENT },
@@ -554,7 +382,8 @@ static enum hvo_exit vhdx_replay(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_begin_object(&w);
 		hvo_int_json_kv_string(&w, "image", path);
 		hvo_int_json_kv_string(&w, "status", "ok");
-		hvo_int_json_kv_string(&w, "log", log_state_name(in.log_state));
+		hvo_int_json_kv_string(&w, "log",
+				       vhdx_int_log_state_name(in.log_state));
 		hvo_int_json_kv_uint(&w, "entries_replayed",
 				     in.log_entries_replayed);
 		hvo_int_json_kv_uint(&w, "head_sequence", in.log_head_sequence);
@@ -651,7 +480,12 @@ static int create_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
 	return HVO_EXIT_USAGE;
 }
 
-static enum hvo_exit vhdx_create_cmd(struct cli_ctx *ctx, int argc, char **argv)
+static void tmp_notice(void *ctx, const char *msg)
+{
+	cli_info(ctx, "%s", msg);
+}
+
+static enum hvo_exit cmd_vhdx_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, OPT_TYPE },
@@ -685,8 +519,13 @@ static enum hvo_exit vhdx_create_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	} else if (!cs.have_size) {
 		return cli_usage(ctx, "--size is required");
 	}
+	/* The image is built under a temporary name: say when a killed
+	 * earlier create's one is swept, remove ours on SIGINT/SIGTERM. */
+	hvo_int_tmp_set_notice(tmp_notice, ctx);
+	hvo_int_tmp_cleanup_on_signal();
 	struct vhdx_error err = { 0 };
 	enum vhdx_err r = vhdx_create(path, &cs.o, &err);
+	hvo_int_tmp_set_notice(NULL, NULL);
 	if (r != VHDX_OK)
 		return fail_vhdx(ctx, path, r, err.msg);
 	if (ctx->json) {
@@ -695,11 +534,12 @@ static enum hvo_exit vhdx_create_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_begin_object(&w);
 		hvo_int_json_kv_string(&w, "image", path);
 		hvo_int_json_kv_string(&w, "status", "created");
-		hvo_int_json_kv_string(&w, "type", type_name(cs.o.type));
+		hvo_int_json_kv_string(&w, "type",
+				       vhdx_int_type_name(cs.o.type));
 		hvo_int_json_end_object(&w);
 		return cli_json_end(ctx, &w, HVO_EXIT_OK);
 	}
-	cli_info(ctx, "%s: created (%s)", path, type_name(cs.o.type));
+	cli_info(ctx, "%s: created (%s)", path, vhdx_int_type_name(cs.o.type));
 	return HVO_EXIT_OK;
 }
 
@@ -748,86 +588,7 @@ static int range_opt(struct cli_ctx *ctx, int c, const char *arg, void *st)
 	return HVO_EXIT_USAGE;
 }
 
-/* Copies @len bytes from @in_fd at @in_off to @out_fd at @out_off, inside
- * the kernel when it can (copy_file_range), else through *@buf (allocated
- * on first use, caller frees).  Returns 0 or an errno value. */
-static int copy_direct(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off,
-		       uint64_t len, uint8_t **buf, bool *use_cfr)
-{
-	while (len > 0 && *use_cfr) {
-		loff_t io = (loff_t)in_off, oo = (loff_t)out_off;
-		size_t want = len > (1u << 30) ? (1u << 30) : (size_t)len;
-		ssize_t n = copy_file_range(in_fd, &io, out_fd, &oo, want, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* Not supported here (or cross-filesystem on old
-			 * kernels): fall back to read/write. */
-			*use_cfr = false;
-			break;
-		}
-		in_off += (uint64_t)n;
-		out_off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	if (len > 0 && *buf == NULL && (*buf = malloc(READ_BUFFER)) == NULL)
-		return ENOMEM;
-	while (len > 0) {
-		size_t want = len > READ_BUFFER ? READ_BUFFER : (size_t)len;
-		ssize_t n = pread(in_fd, *buf, want, (off_t)in_off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		int e = hvo_int_pwrite_all(out_fd, *buf, (size_t)n, out_off);
-		if (e != 0)
-			return e;
-		in_off += (uint64_t)n;
-		out_off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
-}
-
-/* Streams file bytes into a pipe without copying them through user space
- * (splice); anything splice cannot take falls back to read/write.
- * Returns 0 or an errno value. */
-static int splice_out(int in_fd, uint64_t in_off, int out_fd, uint64_t len,
-		      uint8_t *buf, bool *use_splice)
-{
-	while (len > 0 && *use_splice) {
-		loff_t io = (loff_t)in_off;
-		size_t want = len > (1u << 30) ? (1u << 30) : (size_t)len;
-		ssize_t n = splice(in_fd, &io, out_fd, NULL, want,
-				   SPLICE_F_MOVE | SPLICE_F_MORE);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EINVAL) {
-			*use_splice = false; /* not a pipe after all */
-			break;
-		}
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		in_off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	while (len > 0) {
-		size_t want = len > READ_BUFFER ? READ_BUFFER : (size_t)len;
-		ssize_t n = pread(in_fd, buf, want, (off_t)in_off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		int e = hvo_int_write_all(out_fd, buf, (size_t)n);
-		if (e != 0)
-			return e;
-		in_off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
-}
-
-static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
+static enum hvo_exit cmd_vhdx_read(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "offset", required_argument, NULL, OPT_OFFSET },
@@ -862,9 +623,7 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 				 "-byte disk",
 				 rs.offset, in.virtual_size);
 	}
-	uint64_t len = in.virtual_size - rs.offset;
-	if (rs.have_length && rs.length < len)
-		len = rs.length;
+	uint64_t len = rs.have_length ? rs.length : UINT64_MAX;
 
 	int out = STDOUT_FILENO;
 	const char *out_name = "standard output";
@@ -898,101 +657,18 @@ static enum hvo_exit vhdx_read_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		fflush(stdout);
 	}
-	struct stat st;
-	/* A regular output file at a known position can take holes and
-	 * in-kernel copies; a pipe or terminal gets every byte written. */
-	off_t base = lseek(out, 0, SEEK_CUR);
-	bool seekable =
-		fstat(out, &st) == 0 && S_ISREG(st.st_mode) && base >= 0;
-	bool use_cfr = seekable;
-	bool use_splice = fstat(out, &st) == 0 && S_ISFIFO(st.st_mode);
-	/* A larger pipe means fewer wake-ups of the reader at the other
-	 * end (best effort: the limit is /proc/sys/fs/pipe-max-size). */
-	if (use_splice)
-		fcntl(out, F_SETPIPE_SZ, 1 << 20);
-	uint8_t *cbuf = NULL; /* copy_direct()'s fallback buffer */
-	uint8_t *buf = malloc(READ_BUFFER);
-	uint8_t *zeros = calloc(1, READ_BUFFER);
-	if (buf == NULL || zeros == NULL) {
-		free(buf);
-		free(zeros);
-		cli_error(ctx, path, "out of memory");
-		vhdx_close(img, NULL);
-		return HVO_EXIT_FAILED;
-	}
-	uint64_t done = 0;
 	int werr = 0;
-	while (done < len && ex == HVO_EXIT_OK && werr == 0) {
-		struct vhdx_extent x;
-		enum vhdx_err r =
-			vhdx_map(img, rs.offset + done, len - done, &x);
-		if (r != VHDX_OK) {
-			ex = fail_vhdx(ctx, path, r, vhdx_errmsg(img));
-			break;
-		}
-		uint64_t pos = (uint64_t)base + done;
-		if (x.kind == VHDX_EXTENT_ZERO && seekable) {
-			/* A hole: the final ftruncate() sets the size. */
-		} else if (x.kind == VHDX_EXTENT_ZERO) {
-			for (uint64_t z = 0; z < x.length && werr == 0;) {
-				size_t n = x.length - z > READ_BUFFER
-						   ? READ_BUFFER
-						   : (size_t)(x.length - z);
-				werr = hvo_int_write_all(out, zeros, n);
-				z += n;
-			}
-		} else if (x.direct && seekable && x.image) {
-			werr = copy_direct(vhdx_fd(x.image), x.file_offset, out,
-					   pos, x.length, &cbuf, &use_cfr);
-		} else if (x.direct && use_splice && x.image) {
-			werr = splice_out(vhdx_fd(x.image), x.file_offset, out,
-					  x.length, buf, &use_splice);
-		} else {
-			for (uint64_t k = 0;
-			     k < x.length && werr == 0 && ex == HVO_EXIT_OK;) {
-				size_t n = x.length - k > READ_BUFFER
-						   ? READ_BUFFER
-						   : (size_t)(x.length - k);
-				r = vhdx_pread(img, buf, n, x.offset + k);
-				if (r != VHDX_OK) {
-					ex = fail_vhdx(ctx, path, r,
-						       vhdx_errmsg(img));
-					break;
-				}
-				if (seekable) {
-					ssize_t w = 0;
-					for (size_t d = 0; d < n && werr == 0;
-					     d += (size_t)w) {
-						w = pwrite(
-							out, buf + d, n - d,
-							(off_t)(pos + k + d));
-						if (w < 0)
-							werr = errno;
-					}
-				} else {
-					werr = hvo_int_write_all(out, buf, n);
-				}
-				k += n;
-			}
-		}
-		done += x.length;
-	}
-	free(cbuf);
-	if (werr == 0 && ex == HVO_EXIT_OK && seekable) {
-		if (ftruncate(out, (off_t)((uint64_t)base + len)) != 0 ||
-		    lseek(out, (off_t)((uint64_t)base + len), SEEK_SET) < 0)
-			werr = errno;
-	}
+	enum vhdx_err r = vhdx_copy_to_fd(img, rs.offset, len, out, &werr);
 	if (werr != 0)
 		cli_error(ctx, out_name, "write error: %s", strerror(werr));
+	else if (r != VHDX_OK)
+		ex = fail_vhdx(ctx, path, r, vhdx_errmsg(img));
 	if (rs.out && close(out) != 0 && werr == 0) {
 		werr = errno;
 		cli_error(ctx, out_name, "write error: %s", strerror(werr));
 	}
 	if (werr != 0)
 		ex = hvo_exit_max(ex, HVO_EXIT_FAILED);
-	free(buf);
-	free(zeros);
 	return close_image(ctx, img, path, ex);
 }
 
@@ -1013,7 +689,7 @@ const char cmd_vhdx_write_help[] =
 	"  --length N      write at most N bytes of INPUT\n"
 	"  --parent FILE   use FILE as the parent (differencing images)\n";
 
-static enum hvo_exit vhdx_write_cmd(struct cli_ctx *ctx, int argc, char **argv)
+static enum hvo_exit cmd_vhdx_write(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "offset", required_argument, NULL, OPT_OFFSET },
@@ -1047,48 +723,17 @@ static enum hvo_exit vhdx_write_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			close(in);
 		return ex;
 	}
-	/* Page-aligned, so whole-MiB writes can bypass the page cache. */
-	uint8_t *buf = NULL;
-	if (posix_memalign((void **)&buf, 4096, WRITE_BUFFER) != 0)
-		buf = NULL;
-	uint64_t pos = rs.offset, total = 0;
-	while (buf && ex == HVO_EXIT_OK &&
-	       (!rs.have_length || total < rs.length)) {
-		size_t want = WRITE_BUFFER;
-		if (rs.have_length && rs.length - total < want)
-			want = (size_t)(rs.length - total);
-		size_t got = 0;
-		while (got < want) {
-			ssize_t n = read(in, buf + got, want - got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				cli_error(ctx, input, "read error: %s",
-					  strerror(errno));
-				ex = HVO_EXIT_FAILED;
-				break;
-			}
-			if (n == 0)
-				break;
-			got += (size_t)n;
-		}
-		if (ex != HVO_EXIT_OK || got == 0)
-			break;
-		enum vhdx_err r = vhdx_pwrite(img, buf, got, pos);
-		if (r != VHDX_OK) {
-			ex = fail_vhdx(ctx, path, r, vhdx_errmsg(img));
-			break;
-		}
-		pos += got;
-		total += got;
-		if (got < want)
-			break;
-	}
-	if (buf == NULL) {
-		cli_error(ctx, path, "out of memory");
+	uint64_t total = 0;
+	int rerr = 0;
+	enum vhdx_err r = vhdx_write_from_fd(
+		img, rs.offset, in, rs.have_length ? rs.length : UINT64_MAX,
+		&total, &rerr);
+	if (rerr != 0) {
+		cli_error(ctx, input, "read error: %s", strerror(rerr));
 		ex = HVO_EXIT_FAILED;
+	} else if (r != VHDX_OK) {
+		ex = fail_vhdx(ctx, path, r, vhdx_errmsg(img));
 	}
-	free(buf);
 	if (in != STDIN_FILENO)
 		close(in);
 	ex = close_image(ctx, img, path, ex);
@@ -1116,26 +761,26 @@ const struct cli_command cmd_vhdx_subcommands[] = {
 	{ .name = "info",
 	  .summary = "validate an image and show its format",
 	  .help = cmd_vhdx_info_help,
-	  .run = vhdx_info },
+	  .run = cmd_vhdx_info },
 	{ .name = "check",
 	  .summary = "check every structure of an image",
 	  .help = cmd_vhdx_check_help,
-	  .run = vhdx_check_cmd },
+	  .run = cmd_vhdx_check },
 	{ .name = "replay",
 	  .summary = "replay and clear the log of an image",
 	  .help = cmd_vhdx_replay_help,
-	  .run = vhdx_replay },
+	  .run = cmd_vhdx_replay },
 	{ .name = "create",
 	  .summary = "create a fixed, dynamic or differencing image",
 	  .help = cmd_vhdx_create_help,
-	  .run = vhdx_create_cmd },
+	  .run = cmd_vhdx_create },
 	{ .name = "read",
 	  .summary = "write the virtual disk (or a range) to a file or stdout",
 	  .help = cmd_vhdx_read_help,
-	  .run = vhdx_read_cmd },
+	  .run = cmd_vhdx_read },
 	{ .name = "write",
 	  .summary = "write a file or stdin into the virtual disk",
 	  .help = cmd_vhdx_write_help,
-	  .run = vhdx_write_cmd },
+	  .run = cmd_vhdx_write },
 	{ 0 },
 };

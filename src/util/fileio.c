@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/fileio.h"
+#include "util/tmpname.h"
 
 int hvo_int_write_all(int fd, const void *buf, size_t len)
 {
@@ -129,49 +130,28 @@ int hvo_int_atomic_open(const char *path, mode_t mode,
 	af->final_path = NULL;
 	af->tmp_path = NULL;
 
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return ENOMEM;
-	const char *dir = dirname(copy);
-	char *base_copy = strdup(path);
-	if (base_copy == NULL) {
-		free(copy);
-		return ENOMEM;
-	}
-	const char *base = basename(base_copy);
-	size_t need = strlen(dir) + strlen(base) + 32;
-	char *tmpl = malloc(need);
-	if (tmpl == NULL) {
-		free(copy);
-		free(base_copy);
-		return ENOMEM;
-	}
-	snprintf(tmpl, need, "%s/.%s.hvo-XXXXXX", dir, base);
-	free(copy);
-	free(base_copy);
-
-	int fd = mkostemp(tmpl, O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		free(tmpl);
-		return e;
-	}
+	/* What an earlier writer of @path left behind a crash goes first. */
+	hvo_int_tmp_sweep(path);
+	char *tmp;
+	int fd = hvo_int_tmp_create(path, &tmp);
+	if (fd < 0)
+		return errno;
 	if (fchmod(fd, mode) != 0) {
 		int e = errno;
 		close(fd);
-		unlink(tmpl);
-		free(tmpl);
+		hvo_int_tmp_remove(tmp);
+		free(tmp);
 		return e;
 	}
 	af->final_path = strdup(path);
 	if (af->final_path == NULL) {
 		close(fd);
-		unlink(tmpl);
-		free(tmpl);
+		hvo_int_tmp_remove(tmp);
+		free(tmp);
 		return ENOMEM;
 	}
 	af->fd = fd;
-	af->tmp_path = tmpl;
+	af->tmp_path = tmp;
 	return 0;
 }
 
@@ -188,29 +168,31 @@ void hvo_int_atomic_abort(struct hvo_atomic_file *af)
 {
 	if (af->fd >= 0)
 		close(af->fd);
-	if (af->tmp_path)
-		unlink(af->tmp_path);
+	hvo_int_tmp_remove(af->tmp_path);
 	atomic_free(af);
 }
 
 int hvo_int_atomic_commit(struct hvo_atomic_file *af)
 {
 	/* New data first, then the switch-over: fsync before rename so a
-	 * crash cannot expose a renamed file whose blocks never reached disk. */
+	 * crash cannot expose a renamed file whose blocks never reached disk.
+	 * The descriptor (and its flock, which tells a sweeper the file is
+	 * being written) stays open until the rename is done. */
 	int e = 0;
 	if (fsync(af->fd) != 0)
 		e = errno;
-	if (close(af->fd) != 0 && e == 0)
-		e = errno;
-	af->fd = -1;
 	if (e == 0 && rename(af->tmp_path, af->final_path) != 0)
 		e = errno;
 	if (e != 0) {
-		unlink(af->tmp_path);
+		close(af->fd);
+		hvo_int_tmp_remove(af->tmp_path);
 		atomic_free(af);
 		return e;
 	}
-	e = hvo_int_fsync_parent_dir(af->final_path);
+	hvo_int_tmp_forget(af->tmp_path);
+	if (close(af->fd) != 0)
+		e = errno;
+	int e2 = hvo_int_fsync_parent_dir(af->final_path);
 	atomic_free(af);
-	return e;
+	return e ? e : e2;
 }

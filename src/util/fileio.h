@@ -22,8 +22,10 @@ struct hvo_atomic_file {
 
 /*
  * Creates a temporary file beside @path (same directory, so the final
- * rename is atomic) with permissions @mode.  The temporary name starts with
- * '.' and ends in a random suffix.  Returns 0 or an errno value.
+ * rename is atomic) with permissions @mode, named for its writer
+ * (".<base>.hvo-<pid>-XXXXXX", see tmpname.h), after removing the stale
+ * temporary files of @path that earlier writers left behind a crash.
+ * Returns 0 or an errno value.
  */
 int hvo_int_atomic_open(const char *path, mode_t mode,
 			struct hvo_atomic_file *af);

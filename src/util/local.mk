@@ -10,4 +10,5 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/json.c %reldir%/json.h \
 	%reldir%/sha256.c %reldir%/sha256.h \
 	%reldir%/tmpdir.c %reldir%/tmpdir.h \
+	%reldir%/tmpname.c %reldir%/tmpname.h \
 	%reldir%/utf.c %reldir%/utf.h

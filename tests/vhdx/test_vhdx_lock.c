@@ -7,6 +7,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <spawn.h>
@@ -87,10 +88,22 @@ static void wait_locked(pid_t pid)
 	fail_msg("the qemu program never locked the image");
 }
 
+/* Grace period for a program to exit on SIGTERM before it is killed:
+ * qemu-nbd under load has been seen to take longer, or not to exit at
+ * all, which hung the test until run-bounded's limit. */
+#define STOP_GRACE_MS 5000
+
 static void stop(pid_t pid)
 {
 	kill(pid, SIGTERM);
 	int st;
+	for (int waited = 0; waited < STOP_GRACE_MS; waited += 50) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 }
 
