@@ -263,8 +263,12 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 	mode_t mode = 0644;
 	if (stat(path, &st) == 0)
 		mode = st.st_mode & 07777;
-	struct hvo_atomic_file af;
-	int e = hvo_int_atomic_open(path, mode, &af);
+	/* Temporary files of writers killed before their rename go first. */
+	int rc = reg_int_temp_sweep(h, path);
+	if (rc)
+		return rc;
+	struct reg_temp af;
+	int e = reg_int_temp_open(path, mode, &af);
 	if (e)
 		return reg_int_fail(h, REG_ERR_IO,
 				    "%s: cannot create a temporary "
@@ -274,14 +278,13 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 	if (e == 0 && fsync(af.fd) != 0)
 		e = errno;
 	if (e) {
-		hvo_int_atomic_abort(&af);
+		reg_int_temp_abort(&af);
 		return reg_int_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
 				    strerror(e));
 	}
 	struct reg_hive *w;
-	int rc = reg_open(af.tmp_path,
-			  &(struct reg_open_opts){ .flags = REG_OPEN_NO_LOGS },
-			  &w);
+	rc = reg_open(af.tmp_path,
+		      &(struct reg_open_opts){ .flags = REG_OPEN_NO_LOGS }, &w);
 	if (rc == 0 && w->info.state != REG_STATE_CLEAN)
 		rc = REG_ERR_VERIFY;
 	if (rc) {
@@ -289,19 +292,19 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 			     "%s: the written hive does not check: %s", path,
 			     w ? reg_errmsg(w) : "out of memory");
 		reg_close(w);
-		hvo_int_atomic_abort(&af);
+		reg_int_temp_abort(&af);
 		return REG_ERR_VERIFY;
 	}
 	if (verify_journal) {
 		rc = reg_int_journal_verify(h, w);
 		if (rc) {
 			reg_close(w);
-			hvo_int_atomic_abort(&af);
+			reg_int_temp_abort(&af);
 			return rc;
 		}
 	}
 	reg_close(w);
-	e = hvo_int_atomic_commit(&af);
+	e = reg_int_temp_commit(&af, path);
 	if (e)
 		return reg_int_fail(h, REG_ERR_IO, "%s: cannot replace: %s",
 				    path, strerror(e));

@@ -532,8 +532,12 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		return REG_ERR_NOMEM;
 	uint8_t *file;
 	size_t len;
-	int rc = reg_int_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file,
-				   &len, NULL);
+	int rc = 0;
+	if (opts->flags & REG_OPEN_WRITE)
+		rc = reg_int_temp_sweep(h, path);
+	if (rc == 0)
+		rc = reg_int_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file,
+				       &len, NULL);
 	if (rc)
 		return rc;
 	return open_image(h, file, len, opts, NULL);
@@ -566,6 +570,9 @@ void reg_close(struct reg_hive *h)
 	}
 	free(h->info.problem);
 	free(h->info.root_name);
+	for (size_t i = 0; i < h->info.nstale_removed; i++)
+		free(h->info.stale_removed[i]);
+	free(h->info.stale_removed);
 	reg_int_session_free(h);
 	reg_int_pending_free(h);
 	free(h->image);

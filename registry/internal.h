@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "registry/reg.h"
 #include "registry/regf.h"
@@ -275,6 +276,25 @@ int reg_int_read_file(struct reg_hive *h, const char *path, uint64_t max,
 /* Maps a first component CurrentControlSet of the in-hive @key to
  * ControlSet%03u (Select\Current); other keys are copied. */
 int reg_int_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret);
+
+/* ---- Write-back temporary files (tempfile.c) ---- */
+
+struct reg_temp {
+	int fd;		/* open and flock()ed, or -1 */
+	char *tmp_path; /* owned */
+};
+
+/* Creates ".<name>.hvo-<pid>-XXXXXX" beside @path, locked, with @mode.
+ * Returns 0 or an errno value. */
+int reg_int_temp_open(const char *path, mode_t mode, struct reg_temp *t);
+/* fsync, rename over @path, flush the directory; removes the temporary
+ * file on failure.  Returns 0 or an errno value. */
+int reg_int_temp_commit(struct reg_temp *t, const char *path);
+/* Closes and removes it.  Accepts a closed one. */
+void reg_int_temp_abort(struct reg_temp *t);
+/* Removes the temporary files of @path's dead writers, adding their names
+ * to h->info.stale_removed. */
+int reg_int_temp_sweep(struct reg_hive *h, const char *path);
 
 /* (path.c) The prefix a hive file stands for by default:
  * HKEY_LOCAL_MACHINE\<its file name> (caller frees; NULL on ENOMEM). */

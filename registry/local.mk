@@ -23,6 +23,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/path.c \
 	%reldir%/fixup.c \
 	%reldir%/commit.c \
+	%reldir%/tempfile.c \
 	%reldir%/regfile_text.c \
 	%reldir%/regfile_import.c \
 	%reldir%/regfile_export.c

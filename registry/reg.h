@@ -130,6 +130,11 @@ struct reg_info {
 	/* Bytes in free cells of the hive bins (as read: recovered when
 	 * recovery applies); compare with hbins_size. */
 	uint64_t free_bytes;
+	/* Temporary files of killed writers (".<name>.hvo-<pid>-XXXXXX",
+	 * their writer gone) that opening for writing or committing
+	 * removed. */
+	char **stale_removed;
+	size_t nstale_removed;
 };
 
 /* reg_open() flags. */

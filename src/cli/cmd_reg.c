@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_reg.h"
@@ -52,13 +53,6 @@ enum {
 #define RO_OUTPUT   0x8
 #define RO_IN_PLACE 0x10
 #define RO_UTF8	    0x20
-
-#define LOGS_HELP                                                          \
-	"  --txlog FILE      the hive's .LOG (default: found beside it,\n" \
-	"                    whatever the case of its name)\n"             \
-	"  --txlog1 FILE     its .LOG1 (default: found beside it)\n"       \
-	"  --txlog2 FILE     its .LOG2 (default: found beside it)\n"       \
-	"  --no-txlogs       do not look for logs beside the hive\n"
 
 /* Parses the options; returns -1 to go on, else the exit status. */
 static int parse_opts(struct cli_ctx *ctx, int argc, char **argv,
@@ -138,6 +132,18 @@ static enum hvo_exit fail(struct cli_ctx *ctx, const char *object,
 	return reg_exit_class(rc);
 }
 
+/* Says which temporary files of killed writers were removed (once). */
+static void report_stale(struct cli_ctx *ctx, struct reg_hive *h)
+{
+	const struct reg_info *in = reg_get_info(h);
+	static size_t reported;
+	for (; reported < in->nstale_removed; reported++)
+		cli_info(ctx,
+			 "removed %s, the temporary file of a writer that "
+			 "was killed",
+			 in->stale_removed[reported]);
+}
+
 /* Opens @path; on failure reports it and returns the exit status. */
 static enum hvo_exit open_hive(struct cli_ctx *ctx, const char *path,
 			       const struct reg_cli *o, unsigned flags,
@@ -161,6 +167,7 @@ static enum hvo_exit open_hive(struct cli_ctx *ctx, const char *path,
 		return x;
 	}
 	const struct reg_info *in = reg_get_info(*h_ret);
+	report_stale(ctx, *h_ret);
 	if (in->state == REG_STATE_DIRTY_NO_LOGS)
 		cli_warn(ctx, path,
 			 "%s; reading the primary file as it is (recent "
@@ -200,8 +207,14 @@ static enum hvo_exit write_back(struct cli_ctx *ctx, const char *path,
 				struct reg_hive *h)
 {
 	int rc = reg_commit(h);
+	report_stale(ctx, h);
 	if (rc)
 		return fail(ctx, path, h, rc);
+	if (reg_was_compacted(h))
+		cli_info(ctx,
+			 "%s: more than %d%% of it was free: rewritten "
+			 "compactly",
+			 path, REG_COMPACT_FREE_PERCENT);
 	return settle_logs(ctx, path, h);
 }
 
@@ -251,18 +264,6 @@ static const char *value_name(const char *s)
 
 /* ---- reg check ---- */
 
-const char cmd_reg_check_help[] =
-	"Usage: hvoffline reg check [OPTIONS] HIVE\n"
-	"\n"
-	"Check a hive file and its transaction logs: the base block, every\n"
-	"key and value reachable from the root, whether the hive is clean or\n"
-	"dirty, and whether its logs recover it.\n"
-	"\n"
-	"Exit status: 0 clean or recoverable from its logs, 4 dirty without\n"
-	"usable logs, 5 corrupt.\n"
-	"\n"
-	"Options:\n" LOGS_HELP;
-
 static enum hvo_exit cmd_reg_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *help = cmd_reg_check_help;
@@ -297,19 +298,6 @@ static enum hvo_exit cmd_reg_check(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /* ---- reg recover ---- */
-
-const char cmd_reg_recover_help[] =
-	"Usage: hvoffline reg recover [OPTIONS] HIVE (-o OUT | --in-place)\n"
-	"\n"
-	"Replay a dirty hive's transaction logs, as Windows does at boot, and\n"
-	"write the result as a new clean hive: to OUT, or over HIVE with\n"
-	"--in-place (which then empties the logs it replayed, so that Windows\n"
-	"never replays stale data).  A clean hive is left alone (exit 0).\n"
-	"Missing or corrupt logs are refused (exit 4).\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output OUT  write the recovered hive to OUT\n"
-	"  --in-place        replace HIVE itself\n" LOGS_HELP;
 
 static enum hvo_exit cmd_reg_recover(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -378,20 +366,6 @@ static enum hvo_exit cmd_reg_recover(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /* ---- reg get ---- */
-
-const char cmd_reg_get_help[] =
-	"Usage: hvoffline reg get [OPTIONS] HIVE KEY [VALUE]\n"
-	"\n"
-	"Show value VALUE of KEY ('@' is the default value), or all values "
-	"and\n"
-	"subkeys of KEY.  KEY is a path inside the hive ('Microsoft\\Windows\n"
-	"NT\\CurrentVersion'), or a machine path (HKLM\\SOFTWARE\\..., or\n"
-	"HKLM\\SYSTEM\\CurrentControlSet\\..., which maps to the current "
-	"control\n"
-	"set).  Names match case-insensitively, as in Windows.  A dirty hive\n"
-	"is read as recovered from its logs, or as it is when it has none.\n"
-	"\n"
-	"Options:\n" LOGS_HELP;
 
 static enum hvo_exit cmd_reg_get(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -478,25 +452,6 @@ static enum hvo_exit cmd_reg_get(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- reg set ---- */
 
-const char cmd_reg_set_help[] =
-	"Usage: hvoffline reg set [OPTIONS] HIVE KEY [VALUE TYPE DATA...]\n"
-	"\n"
-	"Set value VALUE of KEY ('@' is the default value), creating KEY and\n"
-	"its missing parents; with KEY alone, just create the key.  TYPE and\n"
-	"DATA:\n"
-	"  sz TEXT, expand_sz TEXT, link TEXT   a string (UTF-8 in, UTF-16 "
-	"stored)\n"
-	"  multi_sz TEXT...                     a list of strings\n"
-	"  dword N, dword_be N, qword N         numbers (decimal or 0x...)\n"
-	"  binary HEX, none [HEX], N HEX        bytes: '01,02,ff' or '0102ff'\n"
-	"The hive is written back crash-safely and read back before it\n"
-	"replaces the original.  A dirty hive is refused (exit 4) unless\n"
-	"--recover replays its logs first.\n"
-	"\n"
-	"Options:\n"
-	"  --recover         recover a dirty hive from its logs "
-	"first\n" LOGS_HELP;
-
 static enum hvo_exit cmd_reg_set(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *help = cmd_reg_set_help;
@@ -546,19 +501,6 @@ static enum hvo_exit cmd_reg_set(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- reg delete ---- */
 
-const char cmd_reg_delete_help[] =
-	"Usage: hvoffline reg delete [OPTIONS] HIVE KEY [VALUE]\n"
-	"\n"
-	"Delete value VALUE of KEY ('@' is the default value), or KEY with\n"
-	"all its subkeys and values.  Deleting what does not exist is an "
-	"error\n"
-	"(exit 1).  Written back crash-safely; a dirty hive is refused unless\n"
-	"--recover.\n"
-	"\n"
-	"Options:\n"
-	"  --recover         recover a dirty hive from its logs "
-	"first\n" LOGS_HELP;
-
 static enum hvo_exit cmd_reg_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *help = cmd_reg_delete_help;
@@ -587,25 +529,6 @@ static enum hvo_exit cmd_reg_delete(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /* ---- reg import ---- */
-
-const char cmd_reg_import_help[] =
-	"Usage: hvoffline reg import [OPTIONS] HIVE FILE.reg\n"
-	"\n"
-	"Merge a .reg file into the hive in one batch and one write, as\n"
-	"'virt-win-reg --merge' or 'regedit /s' would: REGEDIT4 or version\n"
-	"5.00, UTF-16LE with BOM or UTF-8; [key], [-key], \"name\"=..., "
-	"@=...,\n"
-	"dword:, hex:, hex(N):, \"name\"=-.  Keys must lie under PREFIX, the "
-	"key\n"
-	"the hive stands for (default HKEY_LOCAL_MACHINE\\<HIVE's file "
-	"name>);\n"
-	"CurrentControlSet maps to the current control set.  A syntax error\n"
-	"changes nothing (exit 5).\n"
-	"\n"
-	"Options:\n"
-	"  --prefix PREFIX   e.g. 'HKEY_LOCAL_MACHINE\\SOFTWARE'\n"
-	"  --recover         recover a dirty hive from its logs "
-	"first\n" LOGS_HELP;
 
 static enum hvo_exit cmd_reg_import(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -646,21 +569,6 @@ static enum hvo_exit cmd_reg_import(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /* ---- reg export ---- */
-
-const char cmd_reg_export_help[] =
-	"Usage: hvoffline reg export [OPTIONS] HIVE [KEY]\n"
-	"\n"
-	"Write KEY (default: the whole hive) and everything below it as a\n"
-	"'Windows Registry Editor Version 5.00' file, UTF-16LE with BOM as\n"
-	"regedit writes it (--utf8: UTF-8, which hivexregedit --merge reads),\n"
-	"to standard output or -o FILE.  It imports back unchanged.  With\n"
-	"--json: the keys and their decoded values as JSON.\n"
-	"\n"
-	"Options:\n"
-	"  --prefix PREFIX   key names start with PREFIX (default\n"
-	"                    HKEY_LOCAL_MACHINE\\<HIVE's file name>)\n"
-	"  --utf8            UTF-8 with LF line ends\n"
-	"  -o, --output FILE write to FILE (replaced atomically)\n" LOGS_HELP;
 
 static enum hvo_exit cmd_reg_export(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -728,6 +636,50 @@ static enum hvo_exit cmd_reg_export(struct cli_ctx *ctx, int argc, char **argv)
 	return x;
 }
 
+/* ---- reg compact ---- */
+
+static enum hvo_exit cmd_reg_compact(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct reg_cli o;
+	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER,
+			   cmd_reg_compact_help, &o);
+	if (p >= 0)
+		return p;
+	if (argc - optind != 1)
+		return cli_usage(ctx, "reg compact needs one HIVE");
+	const char *path = argv[optind];
+	struct reg_hive *h;
+	enum hvo_exit x = open_hive(ctx, path, &o, REG_OPEN_WRITE, &h);
+	if (x != HVO_EXIT_OK)
+		return x;
+	uint64_t before = reg_get_info(h)->file_size;
+	int rc = reg_compact(h);
+	x = rc ? fail(ctx, path, h, rc) : settle_logs(ctx, path, h);
+	if (x == HVO_EXIT_OK) {
+		uint64_t after = reg_get_info(h)->hbins_size;
+		struct stat st;
+		if (stat(path, &st) == 0)
+			after = (uint64_t)st.st_size;
+		if (ctx->json) {
+			struct json_writer w;
+			cli_json_begin(ctx, &w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "hive", path);
+			hvo_int_json_kv_string(&w, "status", "compacted");
+			hvo_int_json_kv_uint(&w, "size_before", before);
+			hvo_int_json_kv_uint(&w, "size_after", after);
+			hvo_int_json_end_object(&w);
+			x = cli_json_end(ctx, &w, x);
+		} else {
+			printf("%s: compacted: %" PRIu64 " -> %" PRIu64
+			       " bytes\n",
+			       path, before, after);
+		}
+	}
+	reg_close(h);
+	return x;
+}
+
 /* ---- The group ---- */
 
 const char cmd_reg_help[] =
@@ -762,6 +714,10 @@ const struct cli_command cmd_reg_subcommands[] = {
 	  .summary = "merge a .reg file",
 	  .help = cmd_reg_import_help,
 	  .run = cmd_reg_import },
+	{ .name = "compact",
+	  .summary = "rewrite a hive without its free space",
+	  .help = cmd_reg_compact_help,
+	  .run = cmd_reg_compact },
 	{ .name = "export",
 	  .summary = "write keys as a .reg file (or JSON)",
 	  .help = cmd_reg_export_help,

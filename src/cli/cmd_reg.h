@@ -25,4 +25,14 @@ int reg_cli_json_key(struct json_export *je, const char *key, unsigned depth);
 enum hvo_exit reg_cli_show_check(struct cli_ctx *ctx, const char *path,
 				 const struct reg_info *in, enum hvo_exit x);
 
+/* Help texts (cmd_reg_help.c). */
+extern const char cmd_reg_check_help[];
+extern const char cmd_reg_recover_help[];
+extern const char cmd_reg_get_help[];
+extern const char cmd_reg_set_help[];
+extern const char cmd_reg_delete_help[];
+extern const char cmd_reg_import_help[];
+extern const char cmd_reg_export_help[];
+extern const char cmd_reg_compact_help[];
+
 #endif /* HVO_CLI_CMD_REG_H */

@@ -130,6 +130,14 @@ int reg_cli_json_key(struct json_export *je, const char *key, unsigned depth)
 
 /* ---- reg check ---- */
 
+/* Free space in whole percent of the hive bins (0 when not read). */
+static unsigned free_percent(const struct reg_info *in)
+{
+	if (in->hbins_size == 0 || in->root_name == NULL)
+		return 0;
+	return (unsigned)(in->free_bytes * 100 / in->hbins_size);
+}
+
 enum hvo_exit reg_cli_show_check(struct cli_ctx *ctx, const char *path,
 				 const struct reg_info *in, enum hvo_exit x)
 {
@@ -153,6 +161,8 @@ enum hvo_exit reg_cli_show_check(struct cli_ctx *ctx, const char *path,
 		hvo_int_json_kv_string(&w, "root", in->root_name);
 		hvo_int_json_kv_uint(&w, "keys", in->nkeys);
 		hvo_int_json_kv_uint(&w, "values", in->nvalues);
+		hvo_int_json_kv_uint(&w, "free_bytes", in->free_bytes);
+		hvo_int_json_kv_uint(&w, "free_percent", free_percent(in));
 		hvo_int_json_key(&w, "logs");
 		hvo_int_json_begin_array(&w);
 		for (size_t i = 0; i < in->nlogs; i++) {
@@ -201,6 +211,14 @@ enum hvo_exit reg_cli_show_check(struct cli_ctx *ctx, const char *path,
 		printf("root:      %s\n", in->root_name);
 	printf("keys:      %" PRIu64 "\nvalues:    %" PRIu64 "\n", in->nkeys,
 	       in->nvalues);
+	if (in->root_name)
+		printf("free:      %" PRIu64
+		       " bytes, %u%% of the hive bins%s\n",
+		       in->free_bytes, free_percent(in),
+		       free_percent(in) > REG_COMPACT_FREE_PERCENT
+			       ? " ('hvoffline reg compact' rewrites it "
+				 "without)"
+			       : "");
 	for (size_t i = 0; i < in->nlogs; i++) {
 		const struct reg_log_info *l = &in->logs[i];
 		printf("log:       %s: %s", l->path,
