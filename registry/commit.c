@@ -137,8 +137,9 @@ static int maybe_compact(struct reg_hive *h, uint8_t **buf, size_t *len)
 				    e.msg);
 	h->free_bytes = free_bytes;
 	if (!h->compact_always &&
-	    free_bytes * 100 <=
-		    (uint64_t)b.hbins_size * REG_COMPACT_FREE_PERCENT)
+	    (free_bytes <= REG_COMPACT_MIN_FREE ||
+	     free_bytes * 100 <=
+		     (uint64_t)b.hbins_size * REG_COMPACT_FREE_PERCENT))
 		return 0;
 	uint8_t *nbuf;
 	size_t nlen;

@@ -393,6 +393,9 @@ int reg_commit_to(struct reg_hive *h, const char *path);
  * it is written and checked like every write-back.
  */
 #define REG_COMPACT_FREE_PERCENT 25
+/* ... and more than this many bytes: a hive of a few bins is left as it
+ * is (its last bin is mostly free by nature). */
+#define REG_COMPACT_MIN_FREE (256u * 1024u)
 
 /* reg_commit() with the compact rewrite whatever the free space (REG_OPEN_WRITE;
  * no edits needed). */
@@ -436,7 +439,10 @@ int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret);
  *
  * @prefix is the key the hive's root stands for
  * ("HKEY_LOCAL_MACHINE\SOFTWARE"; HKLM\ is accepted); a key outside it is
- * an error.  NULL means HKEY_LOCAL_MACHINE\<file name in upper case>.
+ * an error.  NULL means HKEY_LOCAL_MACHINE\<file name in upper case> for
+ * a file named as a machine hive (SYSTEM, SOFTWARE, SAM, ...); for any
+ * other name, the hive the file's first HKLM\<hive> key names (all its
+ * keys must then name that hive).
  * CurrentControlSet maps to the current control set.  The whole file is
  * parsed before anything is applied: a syntax error (REG_ERR_SYNTAX,
  * naming the line) changes nothing.  *@nops_ret (if not NULL) receives

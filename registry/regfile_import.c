@@ -98,7 +98,10 @@ struct parser {
 	bool regedit4;
 	char *prefix_hive; /* from the prefix, upper-case, or NULL */
 	char *prefix_key;  /* resolved, no leading/trailing '\' */
-	const char *key;   /* current section (owned by ops), or NULL */
+	/* No --prefix and a file not named for a hive: the first
+	 * HKLM\<hive> section names the hive the file stands for. */
+	bool any_hive;
+	const char *key; /* current section (owned by ops), or NULL */
 	struct op_list ops;
 };
 
@@ -177,6 +180,15 @@ static int map_key(struct parser *p, const char *name, char **key_ret)
 		return reg_int_fail(p->h, rc, "out of memory");
 	if (rc)
 		return syntax(p, "invalid key name '%s'", name);
+	if (p->any_hive && hive != NULL && p->prefix_hive == NULL) {
+		p->prefix_hive = strdup(hive);
+		if (p->prefix_hive == NULL) {
+			free(hive);
+			free(key);
+			return reg_int_fail(p->h, REG_ERR_NOMEM,
+					    "out of memory");
+		}
+	}
 	bool same_hive =
 		(hive == NULL && p->prefix_hive == NULL) ||
 		(hive && p->prefix_hive && strcmp(hive, p->prefix_hive) == 0);
@@ -569,9 +581,33 @@ static int parse_text(struct parser *p, char *text, size_t tlen)
 	return rc;
 }
 
+/* Names of the machine hives Windows loads from files (config\, BCD). */
+static bool hive_file_name(const char *path)
+{
+	static const char *const names[] = {
+		"SYSTEM",     "SOFTWARE", "SAM",	 "SECURITY", "DEFAULT",
+		"COMPONENTS", "DRIVERS",  "BCD00000000", "ELAM",     "BBI",
+	};
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(base, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static int setup_prefix(struct parser *p, const char *prefix)
 {
 	char *own_pfx = NULL;
+	if (prefix == NULL && !hive_file_name(p->h->path)) {
+		/* A copy named otherwise ("system.hiv", "hive.dat"): keys
+		 * are HKLM\<hive>\..., one hive per file (issue 18). */
+		p->any_hive = true;
+		p->prefix_key = strdup("");
+		return p->prefix_key ? 0
+				     : reg_int_fail(p->h, REG_ERR_NOMEM,
+						    "out of memory");
+	}
 	if (prefix == NULL) {
 		own_pfx = reg_int_default_prefix(p->h->path);
 		if (own_pfx == NULL)

@@ -215,7 +215,8 @@ enum hvo_exit reg_cli_show_check(struct cli_ctx *ctx, const char *path,
 		printf("free:      %" PRIu64
 		       " bytes, %u%% of the hive bins%s\n",
 		       in->free_bytes, free_percent(in),
-		       free_percent(in) > REG_COMPACT_FREE_PERCENT
+		       free_percent(in) > REG_COMPACT_FREE_PERCENT &&
+				       in->free_bytes > REG_COMPACT_MIN_FREE
 			       ? " ('hvoffline reg compact' rewrites it "
 				 "without)"
 			       : "");
