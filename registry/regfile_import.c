@@ -35,6 +35,7 @@
 
 #include "registry/internal.h"
 #include "util/bytes.h"
+#include "util/hex.h"
 #include "util/utf.h"
 
 /* Largest .reg file we read: a full export of a large SOFTWARE hive is a
@@ -238,16 +239,6 @@ static char *parse_quoted(char **s)
 	return out;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Parses "xx,xx,..." (whitespace allowed) into new bytes. */
 static int parse_hex_bytes(struct parser *p, const char *s, uint8_t **out,
 			   size_t *len)
@@ -272,13 +263,12 @@ static int parse_hex_bytes(struct parser *p, const char *s, uint8_t **out,
 			s++;
 			continue;
 		}
-		int hi = hexval((unsigned char)s[0]);
-		int lo = hi >= 0 ? hexval((unsigned char)s[1]) : -1;
-		if (need_comma || hi < 0 || lo < 0) {
+		int byte = hvo_int_hex_byte(s);
+		if (need_comma || byte < 0) {
 			free(b);
 			return syntax(p, "bad hex byte list near '%.12s'", s);
 		}
-		b[n++] = (uint8_t)(hi << 4 | lo);
+		b[n++] = (uint8_t)byte;
 		s += 2;
 		need_comma = true;
 	}

@@ -17,17 +17,7 @@
 
 #include "registry/internal.h"
 #include "util/bytes.h"
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/hex.h"
 
 /* A whole word as an unsigned number up to @max (decimal or 0x-hex; no
  * sign, no trailing text). */
@@ -93,15 +83,14 @@ static int parse_bytes(const char *const *words, size_t n, uint8_t **data_ret,
 				s++;
 				continue;
 			}
-			int hi = hexval((unsigned char)s[0]);
-			int lo = hi >= 0 ? hexval((unsigned char)s[1]) : -1;
-			if (lo < 0) {
+			int byte = hvo_int_hex_byte(s);
+			if (byte < 0) {
 				free(b);
 				return invalid(why_ret,
 					       "bad hex bytes (want '01,02,ff' "
 					       "or '0102ff')");
 			}
-			b[k++] = (uint8_t)(hi << 4 | lo);
+			b[k++] = (uint8_t)byte;
 			s += 2;
 		}
 	}
