@@ -169,3 +169,17 @@ fuzz_fuzz_authenticode_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_authenticode_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_authenticode_LDADD = $(TEST_LDADD)
 endif
+
+# registry/: value data spelt as words (reg_value_parse, `reg set`)
+check_PROGRAMS += fuzz/fuzz_reg_value_replay
+TESTS += fuzz/fuzz_reg_value_replay
+fuzz_fuzz_reg_value_replay_SOURCES = fuzz/fuzz_reg_value.c fuzz/replay.c
+fuzz_fuzz_reg_value_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_value_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_reg_value
+fuzz_fuzz_reg_value_SOURCES = fuzz/fuzz_reg_value.c
+fuzz_fuzz_reg_value_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_reg_value_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_reg_value_LDADD = $(TEST_LDADD)
+endif

@@ -85,15 +85,121 @@ static bool same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* The .reg export of a hive image (the whole tree, every value). */
+static int export_image(const uint8_t *img, size_t len, char **text_ret,
+			size_t *tlen_ret, char *why, size_t whylen)
+{
+	*text_ret = NULL;
+	struct reg_hive *m;
+	int rc = reg_int_open_mem(
+		&(struct reg_int_mem_input){ .hive = img, .len = len }, 0, &m);
+	FILE *out = NULL;
+	if (rc == 0) {
+		out = open_memstream(text_ret, tlen_ret);
+		rc = out ? reg_export(m, "", "HKEY_LOCAL_MACHINE\\H",
+				      REG_EXPORT_UTF8, out)
+			 : REG_ERR_NOMEM;
+	}
+	if (out != NULL && fclose(out) != 0 && rc == 0)
+		rc = REG_ERR_NOMEM;
+	if (rc)
+		snprintf(why, whylen, "%s",
+			 m ? reg_errmsg(m) : "out of memory");
+	reg_close(m);
+	return rc;
+}
+
+/*
+ * Rewrites the image compactly (compact.c) when it has more than
+ * REG_COMPACT_FREE_PERCENT free, or when reg_compact() asked.  The new
+ * image must export to the same .reg text as the old one: every key,
+ * value name, type and byte reads back.
+ */
+static int maybe_compact(struct reg_hive *h, uint8_t **buf, size_t *len)
+{
+	h->compacted = false;
+	struct regf_base b;
+	reg_int_regf_base_decode(*buf, &b);
+	struct hive_image im = {
+		.buf = *buf,
+		.len = *len,
+		.hbins_size = b.hbins_size,
+		.minor = b.minor,
+		.root = b.root,
+	};
+	struct reg_err e = { 0 };
+	int rc = reg_int_himg_map(&im, &e);
+	uint64_t free_bytes = rc ? 0 : reg_int_himg_free_bytes(&im);
+	reg_int_himg_free(&im);
+	if (rc)
+		return reg_int_fail(h, REG_ERR_HIVEX,
+				    "the image libhivex wrote is unusable: %s",
+				    e.msg);
+	h->free_bytes = free_bytes;
+	if (!h->compact_always &&
+	    (free_bytes <= REG_COMPACT_MIN_FREE ||
+	     free_bytes * 100 <=
+		     (uint64_t)b.hbins_size * REG_COMPACT_FREE_PERCENT))
+		return 0;
+	uint8_t *nbuf;
+	size_t nlen;
+	rc = reg_int_compact_image(*buf, *len, &nbuf, &nlen, &e);
+	if (rc)
+		return reg_int_fail(
+			h, rc, "cannot rewrite the hive compactly: %s", e.msg);
+	char *a = NULL, *c = NULL;
+	size_t alen = 0, clen = 0;
+	char why[256] = "";
+	rc = export_image(*buf, *len, &a, &alen, why, sizeof(why));
+	if (rc == 0)
+		rc = export_image(nbuf, nlen, &c, &clen, why, sizeof(why));
+	if (rc == 0 && (alen != clen || memcmp(a, c, alen) != 0)) {
+		rc = REG_ERR_VERIFY;
+		snprintf(why, sizeof(why), "its keys and values differ");
+	}
+	free(a);
+	free(c);
+	if (rc) {
+		free(nbuf);
+		return reg_int_fail(h, REG_ERR_VERIFY,
+				    "the compact rewrite does not read back "
+				    "as the hive: %s",
+				    why);
+	}
+	free(*buf);
+	*buf = nbuf;
+	*len = nlen;
+	h->free_bytes = 0;
+	h->compacted = true;
+	return 0;
+}
+
+int reg_compact(struct reg_hive *h)
+{
+	h->compact_always = true;
+	int rc = reg_commit(h);
+	h->compact_always = false;
+	return rc;
+}
+
+bool reg_was_compacted(const struct reg_hive *h)
+{
+	return h->compacted;
+}
+
 int reg_commit_to(struct reg_hive *h, const char *path)
 {
 	if (!h->writable)
 		return reg_int_fail(h, REG_ERR_READ_ONLY,
 				    "not opened for writing");
 	reg_int_err_clear(&h->err);
+	/* Each staged key's values in one hivex_node_set_values(). */
+	int rc = reg_int_pending_flush(h);
+	if (rc)
+		return rc;
 	uint8_t *buf;
 	size_t len;
-	int rc = hivex_image(h, &buf, &len);
+	rc = hivex_image(h, &buf, &len);
 	if (rc)
 		return rc;
 	/* Above every sequence number the hive and its logs have seen, so
@@ -120,6 +226,11 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 			h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
 			"the image libhivex wrote is unusable: %s", e.msg);
 	}
+	rc = maybe_compact(h, &buf, &len);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
 	bool in_place = same_file(path, h->path);
 	rc = reg_int_write_checked(h, path, buf, len, true);
 	if (rc) {
@@ -133,8 +244,7 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 	h->image = buf;
 	h->image_len = len;
 	reg_int_regf_base_decode(buf, &h->base);
-	reg_int_journal_free(h);
-	h->ntouched = h->ncreated = 0;
+	reg_int_session_reset(h);
 	return reg_int_attach_hivex(h, h->image, h->image_len);
 }
 
@@ -145,4 +255,109 @@ int reg_commit(struct reg_hive *h)
 				    "a hive opened from memory has no file to "
 				    "write back to");
 	return reg_commit_to(h, h->path);
+}
+
+int reg_int_write_checked(struct reg_hive *h, const char *path,
+			  const uint8_t *img, size_t len, bool verify_journal)
+{
+	struct stat st;
+	mode_t mode = 0644;
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
+	/* Temporary files of writers killed before their rename go first. */
+	int rc = reg_int_temp_sweep(h, path);
+	if (rc)
+		return rc;
+	struct reg_temp af;
+	int e = reg_int_temp_open(path, mode, &af);
+	if (e)
+		return reg_int_fail(h, REG_ERR_IO,
+				    "%s: cannot create a temporary "
+				    "file beside it: %s",
+				    path, strerror(e));
+	e = hvo_int_pwrite_all(af.fd, img, len, 0);
+	if (e == 0 && fsync(af.fd) != 0)
+		e = errno;
+	if (e) {
+		reg_int_temp_abort(&af);
+		return reg_int_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
+				    strerror(e));
+	}
+	struct reg_hive *w;
+	rc = reg_open(af.tmp_path,
+		      &(struct reg_open_opts){ .flags = REG_OPEN_NO_LOGS }, &w);
+	if (rc == 0 && w->info.state != REG_STATE_CLEAN)
+		rc = REG_ERR_VERIFY;
+	if (rc) {
+		reg_int_fail(h, REG_ERR_VERIFY,
+			     "%s: the written hive does not check: %s", path,
+			     w ? reg_errmsg(w) : "out of memory");
+		reg_close(w);
+		reg_int_temp_abort(&af);
+		return REG_ERR_VERIFY;
+	}
+	if (verify_journal) {
+		rc = reg_int_journal_verify(h, w);
+		if (rc) {
+			reg_close(w);
+			reg_int_temp_abort(&af);
+			return rc;
+		}
+	}
+	reg_close(w);
+	e = reg_int_temp_commit(&af, path);
+	if (e)
+		return reg_int_fail(h, REG_ERR_IO, "%s: cannot replace: %s",
+				    path, strerror(e));
+	return 0;
+}
+
+int reg_write_recovered(struct reg_hive *h, const char *out_path)
+{
+	if (h->info.state == REG_STATE_CLEAN)
+		return reg_int_fail(h, REG_ERR_NOT_DIRTY,
+				    "the hive is clean: nothing to recover");
+	if (!h->recovered)
+		return reg_int_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
+				    h->info.problem ? h->info.problem
+						    : "no logs");
+	bool in_place = same_file(out_path, h->path);
+	int rc = reg_int_write_checked(h, out_path, h->image, h->image_len,
+				       false);
+	if (rc)
+		return rc;
+	if (in_place)
+		h->committed_recovery = true;
+	return 0;
+}
+
+enum reg_logs_action reg_logs_after_commit(const struct reg_hive *h)
+{
+	return h->committed_recovery ? REG_LOGS_RESET : REG_LOGS_KEEP;
+}
+
+int reg_reset_logs(struct reg_hive *h)
+{
+	for (size_t i = 0; i < h->nlogs; i++) {
+		struct txlog *lg = &h->logs[i];
+		if (!lg->present || lg->len == 0)
+			continue;
+		int fd = open(lg->path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return reg_int_fail(h, REG_ERR_IO,
+					    "%s: cannot open: %s", lg->path,
+					    strerror(errno));
+		int e = 0;
+		if (ftruncate(fd, 0) != 0 || fsync(fd) != 0)
+			e = errno;
+		if (close(fd) != 0 && e == 0)
+			e = errno;
+		if (e)
+			return reg_int_fail(h, REG_ERR_IO,
+					    "%s: cannot empty the log: %s",
+					    lg->path, strerror(e));
+		lg->len = 0;
+		hvo_int_fsync_parent_dir(lg->path);
+	}
+	return 0;
 }

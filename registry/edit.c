@@ -8,7 +8,8 @@
  *     letters is matched with Windows' upcase table (upcase.c), and an
  *     existing value set under another spelling keeps its spelling;
  *   - missing parents are created on the way to a key;
- *   - deleting one value (libhivex can only replace the whole value set);
+ *   - value edits staged per key and written in one call (pending.c),
+ *     reads of a staged key served from the staged set;
  *   - a journal of every edit, so that the written hive can be read back
  *     and compared before it replaces the original (commit.c), and the
  *     list of created and touched keys for the fix-ups (fixup.c).
@@ -42,15 +43,6 @@ static bool is_ascii(const char *s)
 		if ((unsigned char)*s >= 0x80)
 			return false;
 	return true;
-}
-
-void reg_names_free(char **names, size_t n)
-{
-	if (names == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 }
 
 int reg_int_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
@@ -108,19 +100,6 @@ int reg_int_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
 	*comps_ret = comps;
 	*n_ret = n;
 	return 0;
-}
-
-/* The normalised form of a key path (no leading/trailing '\'). */
-static char *key_normalise(const char *key)
-{
-	if (key == NULL)
-		key = "";
-	while (*key == '\\')
-		key++;
-	size_t len = strlen(key);
-	while (len > 0 && key[len - 1] == '\\')
-		len--;
-	return strndup(key, len);
 }
 
 /* ---- Lookups ---- */
@@ -192,31 +171,6 @@ static int find_value(struct reg_hive *h, hive_node_h node, const char *name,
 			  name, "reading values", val_ret);
 }
 
-static int push(void **arr, size_t *n, size_t *cap, size_t elem)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		void *p = realloc(*arr, nc * elem);
-		if (p == NULL)
-			return REG_ERR_NOMEM;
-		*arr = p;
-		*cap = nc;
-	}
-	(*n)++;
-	return 0;
-}
-
-static int note_touched(struct reg_hive *h, hive_node_h node)
-{
-	if (h->ntouched > 0 && h->touched[h->ntouched - 1] == node)
-		return 0;
-	if (push((void **)&h->touched, &h->ntouched, &h->touched_cap,
-		 sizeof(*h->touched)))
-		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	h->touched[h->ntouched - 1] = node;
-	return 0;
-}
-
 static int add_child(struct reg_hive *h, hive_node_h parent, const char *name,
 		     hive_node_h *child_ret)
 {
@@ -224,14 +178,8 @@ static int add_child(struct reg_hive *h, hive_node_h parent, const char *name,
 	hive_node_h c = hivex_node_add_child(h->hx, parent, name);
 	if (c == 0)
 		return hivex_error(h, "creating a key");
-	if (push((void **)&h->created, &h->ncreated, &h->created_cap,
-		 sizeof(*h->created)))
-		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	h->created[h->ncreated - 1] =
-		(struct created_key){ .parent = parent, .node = c };
 	*child_ret = c;
-	int rc = note_touched(h, parent);
-	return rc ? rc : note_touched(h, c);
+	return reg_int_note_created(h, parent, c);
 }
 
 int reg_int_lookup(struct reg_hive *h, const char *key, bool create,
@@ -272,26 +220,6 @@ int reg_int_lookup(struct reg_hive *h, const char *key, bool create,
 
 /* ---- Reading ---- */
 
-void reg_value_free(struct reg_value *v)
-{
-	if (v == NULL)
-		return;
-	free(v->name);
-	free(v->data);
-	free(v);
-}
-
-void reg_values_free(struct reg_value *v, size_t n)
-{
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].name);
-		free(v[i].data);
-	}
-	free(v);
-}
-
 static int read_value(struct reg_hive *h, hive_value_h vh,
 		      struct reg_value *out)
 {
@@ -325,6 +253,27 @@ static int read_value(struct reg_hive *h, hive_value_h vh,
 	return 0;
 }
 
+/* A staged value (pending.c) as a reg_value. */
+static int copy_staged(struct reg_hive *h, const hive_set_value *sv,
+		       struct reg_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = strdup(sv->key);
+	out->data = malloc(sv->len + 2);
+	if (out->name == NULL || out->data == NULL) {
+		free(out->name);
+		free(out->data);
+		out->name = NULL;
+		out->data = NULL;
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
+	}
+	memcpy(out->data, sv->value, sv->len);
+	out->data[sv->len] = out->data[sv->len + 1] = 0;
+	out->type = (uint32_t)sv->t;
+	out->len = sv->len;
+	return 0;
+}
+
 int reg_key_exists(struct reg_hive *h, const char *key, bool *exists_ret)
 {
 	hive_node_h node;
@@ -348,23 +297,48 @@ int reg_get_value(struct reg_hive *h, const char *key, const char *name,
 	int rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
-	hive_value_h vh;
-	rc = find_value(h, node, name, &vh);
+	struct pending_key *pk = reg_int_pending_find(h, node);
+	const hive_set_value *sv = NULL;
+	hive_value_h vh = 0;
+	if (pk != NULL)
+		sv = reg_int_pending_value(pk, name);
+	else
+		rc = find_value(h, node, name, &vh);
 	if (rc)
 		return rc;
-	if (vh == 0)
+	if (vh == 0 && sv == NULL)
 		return reg_int_fail(h, REG_ERR_NOT_FOUND,
 				    "value '%s' of key '%s' not found",
 				    *name ? name : "(default)", key ? key : "");
 	struct reg_value *v = malloc(sizeof(*v));
 	if (v == NULL)
 		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	rc = read_value(h, vh, v);
+	rc = sv ? copy_staged(h, sv, v) : read_value(h, vh, v);
 	if (rc) {
 		free(v);
 		return rc;
 	}
 	*value_ret = v;
+	return 0;
+}
+
+static int list_staged(struct reg_hive *h, const struct pending_key *pk,
+		       struct reg_value **values_ret, size_t *n_ret)
+{
+	size_t n;
+	const hive_set_value *sv = reg_int_pending_values(pk, &n);
+	struct reg_value *out = calloc(n ? n : 1, sizeof(*out));
+	if (out == NULL)
+		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int rc = copy_staged(h, &sv[i], &out[i]);
+		if (rc) {
+			reg_values_free(out, i);
+			return rc;
+		}
+	}
+	*values_ret = out;
+	*n_ret = n;
 	return 0;
 }
 
@@ -377,6 +351,9 @@ int reg_list_values(struct reg_hive *h, const char *key,
 	int rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
+	struct pending_key *pk = reg_int_pending_find(h, node);
+	if (pk != NULL)
+		return list_staged(h, pk, values_ret, n_ret);
 	hive_value_h *vals = hivex_node_values(h->hx, node);
 	if (vals == NULL)
 		return hivex_error(h, "reading values");
@@ -438,48 +415,6 @@ int reg_list_subkeys(struct reg_hive *h, const char *key, char ***names_ret,
 
 /* ---- The journal ---- */
 
-static int journal_add(struct reg_hive *h, enum journal_kind kind,
-		       const char *key, const char *name, uint32_t type,
-		       const void *data, size_t len)
-{
-	if (push((void **)&h->journal, &h->njournal, &h->journal_cap,
-		 sizeof(*h->journal)))
-		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	struct journal_entry *j = &h->journal[h->njournal - 1];
-	memset(j, 0, sizeof(*j));
-	j->kind = kind;
-	j->type = type;
-	j->len = len;
-	j->key = key_normalise(key);
-	j->name = name ? strdup(name) : NULL;
-	if (len > 0) {
-		j->data = malloc(len);
-		if (j->data)
-			memcpy(j->data, data, len);
-	}
-	if (j->key == NULL || (name && j->name == NULL) ||
-	    (len > 0 && j->data == NULL)) {
-		free(j->key);
-		free(j->name);
-		free(j->data);
-		h->njournal--;
-		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	}
-	return 0;
-}
-
-void reg_int_journal_free(struct reg_hive *h)
-{
-	for (size_t i = 0; i < h->njournal; i++) {
-		free(h->journal[i].key);
-		free(h->journal[i].name);
-		free(h->journal[i].data);
-	}
-	free(h->journal);
-	h->journal = NULL;
-	h->njournal = h->journal_cap = 0;
-}
-
 /* ---- Editing ---- */
 
 static int need_write(struct reg_hive *h)
@@ -511,7 +446,7 @@ int reg_create_key(struct reg_hive *h, const char *key)
 	rc = reg_int_lookup(h, key, true, &node);
 	if (rc)
 		return rc;
-	return journal_add(h, J_CREATE_KEY, key, NULL, 0, NULL, 0);
+	return reg_int_journal_add(h, J_CREATE_KEY, key, NULL, 0, NULL, 0);
 }
 
 int reg_delete_key(struct reg_hive *h, const char *key)
@@ -526,16 +461,21 @@ int reg_delete_key(struct reg_hive *h, const char *key)
 	if (node == hivex_root(h->hx))
 		return reg_int_fail(h, REG_ERR_INVALID,
 				    "the root key of a hive cannot be deleted");
+	/* Staged values of keys in the subtree go with it; libhivex must
+	 * have them first (its handles stay valid until the delete). */
+	rc = reg_int_pending_flush(h);
+	if (rc)
+		return rc;
 	errno = 0;
 	hive_node_h parent = hivex_node_parent(h->hx, node);
 	if (parent == 0)
 		return hivex_error(h, "finding a parent key");
 	if (hivex_node_delete_child(h->hx, node) != 0)
 		return hivex_error(h, "deleting a key");
-	rc = note_touched(h, parent);
+	rc = reg_int_note_touched(h, parent);
 	if (rc)
 		return rc;
-	return journal_add(h, J_DELETE_KEY, key, NULL, 0, NULL, 0);
+	return reg_int_journal_add(h, J_DELETE_KEY, key, NULL, 0, NULL, 0);
 }
 
 int reg_set_value(struct reg_hive *h, const char *key, const char *name,
@@ -561,32 +501,13 @@ int reg_set_value(struct reg_hive *h, const char *key, const char *name,
 	rc = reg_int_lookup(h, key, true, &node);
 	if (rc)
 		return rc;
-	hive_value_h existing;
-	rc = find_value(h, node, name, &existing);
+	rc = reg_int_pending_set(h, node, name, type, data, len);
 	if (rc)
 		return rc;
-	char *spelling = NULL;
-	if (existing != 0) {
-		spelling = hivex_value_key(h->hx, existing);
-		if (spelling == NULL)
-			return hivex_error(h, "reading a value name");
-	}
-	static const char empty[1];
-	hive_set_value sv = {
-		.key = spelling ? spelling : (char *)name,
-		.t = (hive_type)type,
-		.len = len,
-		.value = len ? (char *)data : (char *)empty,
-	};
-	errno = 0;
-	int hr = hivex_node_set_value(h->hx, node, &sv, 0);
-	free(spelling);
-	if (hr != 0)
-		return hivex_error(h, "setting a value");
-	rc = note_touched(h, node);
+	rc = reg_int_note_touched(h, node);
 	if (rc)
 		return rc;
-	return journal_add(h, J_SET_VALUE, key, name, type, data, len);
+	return reg_int_journal_add(h, J_SET_VALUE, key, name, type, data, len);
 }
 
 int reg_delete_value(struct reg_hive *h, const char *key, const char *name)
@@ -600,62 +521,18 @@ int reg_delete_value(struct reg_hive *h, const char *key, const char *name)
 	rc = reg_int_lookup(h, key, false, &node);
 	if (rc)
 		return rc;
-	hive_value_h target;
-	rc = find_value(h, node, name, &target);
+	bool found;
+	rc = reg_int_pending_delete(h, node, name, &found);
 	if (rc)
 		return rc;
-	if (target == 0)
+	if (!found)
 		return reg_int_fail(h, REG_ERR_NOT_FOUND,
 				    "value '%s' of key '%s' not found",
 				    *name ? name : "(default)", key ? key : "");
-	/* libhivex replaces a key's whole value set: rebuild it without
-	 * the one to delete. */
-	hive_value_h *vals = hivex_node_values(h->hx, node);
-	if (vals == NULL)
-		return hivex_error(h, "reading values");
-	size_t n = 0;
-	while (vals[n] != 0)
-		n++;
-	hive_set_value *keep = calloc(n ? n : 1, sizeof(*keep));
-	if (keep == NULL) {
-		free(vals);
-		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (vals[i] == target)
-			continue;
-		hive_type t;
-		size_t len;
-		keep[k].key = hivex_value_key(h->hx, vals[i]);
-		keep[k].value = hivex_value_value(h->hx, vals[i], &t, &len);
-		if (keep[k].key == NULL || keep[k].value == NULL) {
-			free(keep[k].key);
-			free(keep[k].value);
-			rc = hivex_error(h, "reading values");
-			break;
-		}
-		keep[k].t = t;
-		keep[k].len = len;
-		k++;
-	}
-	if (rc == 0) {
-		errno = 0;
-		if (hivex_node_set_values(h->hx, node, k, keep, 0) != 0)
-			rc = hivex_error(h, "deleting a value");
-	}
-	for (size_t i = 0; i < k; i++) {
-		free(keep[i].key);
-		free(keep[i].value);
-	}
-	free(keep);
-	free(vals);
+	rc = reg_int_note_touched(h, node);
 	if (rc)
 		return rc;
-	rc = note_touched(h, node);
-	if (rc)
-		return rc;
-	return journal_add(h, J_DELETE_VALUE, key, name, 0, NULL, 0);
+	return reg_int_journal_add(h, J_DELETE_VALUE, key, name, 0, NULL, 0);
 }
 
 int reg_set_string(struct reg_hive *h, const char *key, const char *name,

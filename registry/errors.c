@@ -167,3 +167,27 @@ int reg_type_parse(const char *s, uint32_t *type_ret)
 	}
 	return REG_ERR_INVALID;
 }
+
+int reg_int_fail(struct reg_hive *h, int code, const char *fmt, ...)
+{
+	if (h->err.code != 0)
+		return code;
+	h->err.code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(h->err.msg, sizeof(h->err.msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int reg_errno(const struct reg_hive *h)
+{
+	return h ? h->err.code : REG_ERR_NOMEM;
+}
+
+const char *reg_errmsg(const struct reg_hive *h)
+{
+	if (h == NULL)
+		return "out of memory";
+	return h->err.msg;
+}

@@ -25,30 +25,6 @@
 #include "util/bytes.h"
 #include "util/fileio.h"
 
-int reg_int_fail(struct reg_hive *h, int code, const char *fmt, ...)
-{
-	if (h->err.code != 0)
-		return code;
-	h->err.code = code;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(h->err.msg, sizeof(h->err.msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int reg_errno(const struct reg_hive *h)
-{
-	return h ? h->err.code : REG_ERR_NOMEM;
-}
-
-const char *reg_errmsg(const struct reg_hive *h)
-{
-	if (h == NULL)
-		return "out of memory";
-	return h->err.msg;
-}
-
 const struct reg_info *reg_get_info(const struct reg_hive *h)
 {
 	return &h->info;
@@ -274,6 +250,7 @@ static int check_image(struct reg_hive *h, uint8_t *img, size_t len,
 	if (rc == 0) {
 		h->info.nkeys = st.nkeys;
 		h->info.nvalues = st.nvalues;
+		h->info.free_bytes = reg_int_himg_free_bytes(&im);
 		uint32_t size;
 		const uint8_t *root = reg_int_himg_cell(&im, b.root, &size);
 		uint16_t nlen = get_le16(root + NK_NAME_LEN);
@@ -555,8 +532,12 @@ int reg_open(const char *path, const struct reg_open_opts *opts,
 		return REG_ERR_NOMEM;
 	uint8_t *file;
 	size_t len;
-	int rc = reg_int_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file,
-				   &len, NULL);
+	int rc = 0;
+	if (opts->flags & REG_OPEN_WRITE)
+		rc = reg_int_temp_sweep(h, path);
+	if (rc == 0)
+		rc = reg_int_read_file(h, path, REG_MAX_HIVE_SIZE, false, &file,
+				       &len, NULL);
 	if (rc)
 		return rc;
 	return open_image(h, file, len, opts, NULL);
@@ -589,120 +570,12 @@ void reg_close(struct reg_hive *h)
 	}
 	free(h->info.problem);
 	free(h->info.root_name);
-	reg_int_journal_free(h);
-	free(h->touched);
-	free(h->created);
+	for (size_t i = 0; i < h->info.nstale_removed; i++)
+		free(h->info.stale_removed[i]);
+	free(h->info.stale_removed);
+	reg_int_session_free(h);
+	reg_int_pending_free(h);
 	free(h->image);
 	free(h->path);
 	free(h);
-}
-
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-		return false;
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-int reg_int_write_checked(struct reg_hive *h, const char *path,
-			  const uint8_t *img, size_t len, bool verify_journal)
-{
-	struct stat st;
-	mode_t mode = 0644;
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	struct hvo_atomic_file af;
-	int e = hvo_int_atomic_open(path, mode, &af);
-	if (e)
-		return reg_int_fail(h, REG_ERR_IO,
-				    "%s: cannot create a temporary "
-				    "file beside it: %s",
-				    path, strerror(e));
-	e = hvo_int_pwrite_all(af.fd, img, len, 0);
-	if (e == 0 && fsync(af.fd) != 0)
-		e = errno;
-	if (e) {
-		hvo_int_atomic_abort(&af);
-		return reg_int_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
-				    strerror(e));
-	}
-	struct reg_hive *w;
-	int rc = reg_open(af.tmp_path,
-			  &(struct reg_open_opts){ .flags = REG_OPEN_NO_LOGS },
-			  &w);
-	if (rc == 0 && w->info.state != REG_STATE_CLEAN)
-		rc = REG_ERR_VERIFY;
-	if (rc) {
-		reg_int_fail(h, REG_ERR_VERIFY,
-			     "%s: the written hive does not check: %s", path,
-			     w ? reg_errmsg(w) : "out of memory");
-		reg_close(w);
-		hvo_int_atomic_abort(&af);
-		return REG_ERR_VERIFY;
-	}
-	if (verify_journal) {
-		rc = reg_int_journal_verify(h, w);
-		if (rc) {
-			reg_close(w);
-			hvo_int_atomic_abort(&af);
-			return rc;
-		}
-	}
-	reg_close(w);
-	e = hvo_int_atomic_commit(&af);
-	if (e)
-		return reg_int_fail(h, REG_ERR_IO, "%s: cannot replace: %s",
-				    path, strerror(e));
-	return 0;
-}
-
-int reg_write_recovered(struct reg_hive *h, const char *out_path)
-{
-	if (h->info.state == REG_STATE_CLEAN)
-		return reg_int_fail(h, REG_ERR_NOT_DIRTY,
-				    "the hive is clean: nothing to recover");
-	if (!h->recovered)
-		return reg_int_fail(h, REG_ERR_NO_LOGS, "cannot recover: %s",
-				    h->info.problem ? h->info.problem
-						    : "no logs");
-	bool in_place = same_file(out_path, h->path);
-	int rc = reg_int_write_checked(h, out_path, h->image, h->image_len,
-				       false);
-	if (rc)
-		return rc;
-	if (in_place)
-		h->committed_recovery = true;
-	return 0;
-}
-
-enum reg_logs_action reg_logs_after_commit(const struct reg_hive *h)
-{
-	return h->committed_recovery ? REG_LOGS_RESET : REG_LOGS_KEEP;
-}
-
-int reg_reset_logs(struct reg_hive *h)
-{
-	for (size_t i = 0; i < h->nlogs; i++) {
-		struct txlog *lg = &h->logs[i];
-		if (!lg->present || lg->len == 0)
-			continue;
-		int fd = open(lg->path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return reg_int_fail(h, REG_ERR_IO,
-					    "%s: cannot open: %s", lg->path,
-					    strerror(errno));
-		int e = 0;
-		if (ftruncate(fd, 0) != 0 || fsync(fd) != 0)
-			e = errno;
-		if (close(fd) != 0 && e == 0)
-			e = errno;
-		if (e)
-			return reg_int_fail(h, REG_ERR_IO,
-					    "%s: cannot empty the log: %s",
-					    lg->path, strerror(e));
-		lg->len = 0;
-		hvo_int_fsync_parent_dir(lg->path);
-	}
-	return 0;
 }

@@ -452,3 +452,25 @@ int reg_int_himg_check(struct hive_image *im,
 	free(w.visited);
 	return rc;
 }
+
+uint64_t reg_int_himg_free_bytes(const struct hive_image *im)
+{
+	const uint8_t *bins = im->buf + REGF_BASE_SIZE;
+	uint64_t free_bytes = 0;
+	uint32_t pos = 0;
+	/* reg_int_himg_map() validated the bins and their cells. */
+	while (pos < im->hbins_size) {
+		uint32_t bsize = get_le32(bins + pos + HB_SIZE);
+		uint32_t c = pos + REGF_HBIN_HDR, end = pos + bsize;
+		while (c < end) {
+			int32_t raw = (int32_t)get_le32(bins + c);
+			uint32_t sz = raw < 0 ? (uint32_t) - (int64_t)raw
+					      : (uint32_t)raw;
+			if (raw > 0)
+				free_bytes += sz;
+			c += sz;
+		}
+		pos = end;
+	}
+	return free_bytes;
+}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "registry/reg.h"
 #include "registry/regf.h"
@@ -66,6 +67,9 @@ void reg_int_himg_free(struct hive_image *im);
  * allocated cell.  The one accessor for offsets read from the hive. */
 uint8_t *reg_int_himg_cell(const struct hive_image *im, uint32_t off,
 			   uint32_t *size_ret);
+
+/* Bytes in free cells of a mapped image (reg_int_himg_map()). */
+uint64_t reg_int_himg_free_bytes(const struct hive_image *im);
 
 /* Callbacks of the structural walk (any may be NULL; nonzero stops). */
 struct reg_int_himg_visitor {
@@ -215,6 +219,17 @@ struct reg_hive {
 	size_t ntouched, touched_cap;
 	struct created_key *created;
 	size_t ncreated, created_cap;
+	/* Value edits staged per key (pending.c). */
+	struct pending_key **pending;
+	size_t npending, pending_cap;
+	size_t *pending_index; /* hash of node -> index + 1 */
+	size_t pending_slots;
+	/* Rewrite compactly at the next commit whatever the free space
+	 * (reg_compact()). */
+	bool compact_always;
+	/* Free space of the hive as opened and after the last commit. */
+	uint64_t free_bytes;
+	bool compacted; /* the last commit rewrote the hive compactly */
 };
 
 /* A hive and its logs in memory (the fuzz targets' way in). */
@@ -230,7 +245,7 @@ struct reg_int_mem_input {
 int reg_int_open_mem(const struct reg_int_mem_input *in, unsigned flags,
 		     struct reg_hive **hive_ret);
 
-/* Sets the handle's error (once per path); returns @code. */
+/* Sets the handle's error (once per path); returns @code (errors.c). */
 int reg_int_fail(struct reg_hive *h, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -243,7 +258,7 @@ int reg_int_attach_hivex(struct reg_hive *h, const uint8_t *image, size_t len);
 void reg_int_detach_hivex(struct reg_hive *h);
 
 /*
- * Writes @img to @path atomically: a temporary file beside it, fsync,
+ * (commit.c) Writes @img to @path atomically: a temporary file beside it, fsync,
  * re-open it (a clean hive whose whole structure checks) and, with
  * @verify_journal, read every edit of this session back; then rename over
  * @path and flush the directory.  On failure @path is untouched.
@@ -262,6 +277,29 @@ int reg_int_read_file(struct reg_hive *h, const char *path, uint64_t max,
  * ControlSet%03u (Select\Current); other keys are copied. */
 int reg_int_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret);
 
+/* ---- Write-back temporary files (tempfile.c) ---- */
+
+struct reg_temp {
+	int fd;		/* open and flock()ed, or -1 */
+	char *tmp_path; /* owned */
+};
+
+/* Creates ".<name>.hvo-<pid>-XXXXXX" beside @path, locked, with @mode.
+ * Returns 0 or an errno value. */
+int reg_int_temp_open(const char *path, mode_t mode, struct reg_temp *t);
+/* fsync, rename over @path, flush the directory; removes the temporary
+ * file on failure.  Returns 0 or an errno value. */
+int reg_int_temp_commit(struct reg_temp *t, const char *path);
+/* Closes and removes it.  Accepts a closed one. */
+void reg_int_temp_abort(struct reg_temp *t);
+/* Removes the temporary files of @path's dead writers, adding their names
+ * to h->info.stale_removed. */
+int reg_int_temp_sweep(struct reg_hive *h, const char *path);
+
+/* (path.c) The prefix a hive file stands for by default:
+ * HKEY_LOCAL_MACHINE\<its file name> (caller frees; NULL on ENOMEM). */
+char *reg_int_default_prefix(const char *path);
+
 /* Splits and validates a key path into components (caller frees the
  * array and each string). */
 int reg_int_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
@@ -274,9 +312,60 @@ int reg_int_key_split(struct reg_hive *h, const char *key, char ***comps_ret,
 int reg_int_lookup(struct reg_hive *h, const char *key, bool create,
 		   hive_node_h *node_ret);
 
+/* ---- The session's changes (journal.c) ---- */
+
+/* Records one edit for the read-back check. */
+int reg_int_journal_add(struct reg_hive *h, enum journal_kind kind,
+			const char *key, const char *name, uint32_t type,
+			const void *data, size_t len);
+void reg_int_journal_free(struct reg_hive *h);
+/* Records a key whose timestamp changes at commit. */
+int reg_int_note_touched(struct reg_hive *h, hive_node_h node);
+/* Records a key this session created under @parent (both touched). */
+int reg_int_note_created(struct reg_hive *h, hive_node_h parent,
+			 hive_node_h node);
+/* Forgets the session's changes once committed; frees them on close. */
+void reg_int_session_reset(struct reg_hive *h);
+void reg_int_session_free(struct reg_hive *h);
+
+/* ---- Staged value edits (pending.c) ---- */
+
+struct pending_key;
+/* The staged values of @node, or NULL when none are staged. */
+struct pending_key *reg_int_pending_find(const struct reg_hive *h,
+					 hive_node_h node);
+/* The staged value @name (matched as Windows does), or NULL. */
+const hive_set_value *reg_int_pending_value(const struct pending_key *pk,
+					    const char *name);
+/* All staged values of a key, in order. */
+const hive_set_value *reg_int_pending_values(const struct pending_key *pk,
+					     size_t *n_ret);
+/* Sets (replaces, keeping its spelling, or adds) value @name of @node. */
+int reg_int_pending_set(struct reg_hive *h, hive_node_h node, const char *name,
+			uint32_t type, const void *data, size_t len);
+/* Deletes value @name of @node; *@found_ret says whether it existed. */
+int reg_int_pending_delete(struct reg_hive *h, hive_node_h node,
+			   const char *name, bool *found_ret);
+/* Writes every staged key with one hivex_node_set_values() each. */
+int reg_int_pending_flush(struct reg_hive *h);
+/* Drops what is staged. */
+void reg_int_pending_free(struct reg_hive *h);
+
+/* ---- Compaction (compact.c) ---- */
+
+/*
+ * A hive image rebuilt from its tree, without free space: every cell
+ * reachable from the root copied in depth-first order into new bins
+ * (*@out_ret, caller frees).  @buf must be a clean image.  Returns 0,
+ * REG_ERR_CORRUPT, REG_ERR_TOO_BIG or REG_ERR_NOMEM.
+ */
+int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
+			  size_t *out_len_ret, struct reg_err *e);
+
+/* ---- Read-back (verify.c) ---- */
+
 /* Verifies the journal against another open handle (the written hive). */
 int reg_int_journal_verify(struct reg_hive *h, struct reg_hive *written);
-void reg_int_journal_free(struct reg_hive *h);
 
 /* ---- Fix-ups after libhivex wrote a hive (fixup.c) ---- */
 
@@ -293,5 +382,15 @@ int reg_int_fixup_image(struct reg_hive *h, uint8_t **buf, size_t *len,
 
 /* FILETIME of now. */
 uint64_t reg_int_filetime_now(void);
+
+/* ---- .reg files (regfile_text.c) ---- */
+
+/* Windows-1252 byte -> Unicode code point. */
+uint32_t reg_int_cp1252(uint8_t b);
+/* A .reg file's bytes (UTF-16LE with or without BOM, UTF-8 with or
+ * without BOM, else Windows-1252) -> NUL-terminated UTF-8 (caller frees).
+ * Returns 0, REG_ERR_UNSUPPORTED (UTF-16BE) or REG_ERR_NOMEM. */
+int reg_int_regfile_decode(const uint8_t *buf, size_t len, char **text_ret,
+			   size_t *len_ret);
 
 #endif /* HVO_REGISTRY_INTERNAL_H */

@@ -14,11 +14,18 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/errors.c \
 	%reldir%/hive.c \
 	%reldir%/edit.c \
+	%reldir%/journal.c \
+	%reldir%/pending.c \
+	%reldir%/compact.c \
 	%reldir%/verify.c \
 	%reldir%/value.c \
+	%reldir%/value_parse.c \
 	%reldir%/path.c \
 	%reldir%/fixup.c \
 	%reldir%/commit.c \
-	%reldir%/regfile.c
+	%reldir%/tempfile.c \
+	%reldir%/regfile_text.c \
+	%reldir%/regfile_import.c \
+	%reldir%/regfile_export.c
 pkginclude_HEADERS += %reldir%/reg.h
 EXTRA_DIST += %reldir%/gen-upcase.py

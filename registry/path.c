@@ -149,3 +149,14 @@ int reg_resolve_path(struct reg_hive *h, const char *path, char **key_ret)
 	free(key);
 	return rc;
 }
+
+/* The default prefix: HKEY_LOCAL_MACHINE\<FILE NAME>. */
+char *reg_int_default_prefix(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *pfx;
+	if (asprintf(&pfx, "HKEY_LOCAL_MACHINE\\%s", base) < 0)
+		return NULL;
+	return pfx;
+}

@@ -16,7 +16,7 @@
  *     Windows reads them;
  *   - writes back crash-safely: temp file beside the original, fsync,
  *     re-open and read every edit back, rename over the original;
- *   - imports and exports .reg files (reg_import/reg_export, regfile.h).
+ *   - imports and exports .reg files (reg_import/reg_export).
  *
  * Key paths are relative to the hive root, components separated by '\'
  * ("Microsoft\Windows NT\CurrentVersion"; "" is the root).  Names are
@@ -127,6 +127,14 @@ struct reg_info {
 	uint32_t recovery_applied;  /* log entries (new) or pages (old) */
 	uint32_t recovery_last_seq; /* sequence number of the last entry */
 	uint32_t recovered_seq;	    /* sequence numbers of the result */
+	/* Bytes in free cells of the hive bins (as read: recovered when
+	 * recovery applies); compare with hbins_size. */
+	uint64_t free_bytes;
+	/* Temporary files of killed writers (".<name>.hvo-<pid>-XXXXXX",
+	 * their writer gone) that opening for writing or committing
+	 * removed. */
+	char **stale_removed;
+	size_t nstale_removed;
 };
 
 /* reg_open() flags. */
@@ -278,6 +286,20 @@ HVO_API int reg_encode_string(const char *utf8, uint8_t **data_ret,
 HVO_API int reg_encode_multi(const char *const *strs, size_t n,
 			     uint8_t **data_ret, size_t *len_ret);
 
+/*
+ * Value data spelt as words, the way `hvoffline reg set` takes it, for a
+ * value of @type: REG_SZ, REG_EXPAND_SZ and REG_LINK one UTF-8 word;
+ * REG_MULTI_SZ one word per string; REG_DWORD, REG_DWORD_BE and
+ * REG_QWORD one decimal or 0x-hex number; any other type hex bytes in
+ * any number of words ("01,02,ff" or "0102ff").  *@data_ret (caller
+ * frees) and *@len_ret receive the bytes as stored.  Returns 0,
+ * REG_ERR_NOMEM, or REG_ERR_INVALID with a static reason in *@why_ret
+ * (if not NULL).
+ */
+HVO_API int reg_value_parse(uint32_t type, const char *const *words, size_t n,
+			    uint8_t **data_ret, size_t *len_ret,
+			    const char **why_ret);
+
 /* ---- Reading ---- */
 
 /* Whether @key exists. */
@@ -365,6 +387,27 @@ HVO_API int reg_commit(struct reg_hive *h);
 /* Same, to another file (which is created or replaced). */
 HVO_API int reg_commit_to(struct reg_hive *h, const char *path);
 
+/*
+ * Free space.  libhivex never reuses a freed cell, so edits leave free
+ * cells behind.  When a write-back would leave more than
+ * REG_COMPACT_FREE_PERCENT of the hive bins free, reg_commit() rewrites
+ * the hive compactly: a new hive built from its tree (every reachable
+ * cell copied in depth-first order, as Windows reorganises a hive), which
+ * must read back as the old one (its .reg export byte-identical) before
+ * it is written and checked like every write-back.
+ */
+#define REG_COMPACT_FREE_PERCENT 25
+/* ... and more than this many bytes: a hive of a few bins is left as it
+ * is (its last bin is mostly free by nature). */
+#define REG_COMPACT_MIN_FREE (256u * 1024u)
+
+/* reg_commit() with the compact rewrite whatever the free space (REG_OPEN_WRITE;
+ * no edits needed). */
+HVO_API int reg_compact(struct reg_hive *h);
+
+/* Whether the last commit rewrote the hive compactly. */
+HVO_API bool reg_was_compacted(const struct reg_hive *h);
+
 /* ---- Registry paths ---- */
 
 /*
@@ -401,7 +444,10 @@ HVO_API int reg_resolve_path(struct reg_hive *h, const char *path,
  *
  * @prefix is the key the hive's root stands for
  * ("HKEY_LOCAL_MACHINE\SOFTWARE"; HKLM\ is accepted); a key outside it is
- * an error.  NULL means HKEY_LOCAL_MACHINE\<file name in upper case>.
+ * an error.  NULL means HKEY_LOCAL_MACHINE\<file name in upper case> for
+ * a file named as a machine hive (SYSTEM, SOFTWARE, SAM, ...); for any
+ * other name, the hive the file's first HKLM\<hive> key names (all its
+ * keys must then name that hive).
  * CurrentControlSet maps to the current control set.  The whole file is
  * parsed before anything is applied: a syntax error (REG_ERR_SYNTAX,
  * naming the line) changes nothing.  *@nops_ret (if not NULL) receives
@@ -429,6 +475,12 @@ HVO_API int reg_import_buffer(struct reg_hive *h, const uint8_t *buf,
  */
 HVO_API int reg_export(struct reg_hive *h, const char *key, const char *prefix,
 		       unsigned flags, FILE *out);
+
+/* Same, to the file @path, replaced atomically (temporary file beside it,
+ * flushed, renamed): a reader sees the old file or the whole export. */
+HVO_API int reg_export_file(struct reg_hive *h, const char *key,
+			    const char *prefix, unsigned flags,
+			    const char *path);
 
 #ifdef __cplusplus
 }

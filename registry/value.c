@@ -162,3 +162,32 @@ bool reg_value_is_exact(const struct reg_value *v)
 	reg_names_free(strs, n);
 	return exact;
 }
+
+void reg_names_free(char **names, size_t n)
+{
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void reg_value_free(struct reg_value *v)
+{
+	if (v == NULL)
+		return;
+	free(v->name);
+	free(v->data);
+	free(v);
+}
+
+void reg_values_free(struct reg_value *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].data);
+	}
+	free(v);
+}

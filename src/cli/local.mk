@@ -13,7 +13,7 @@ hvoffline_SOURCES = \
 	%reldir%/cmd_doctor.c \
 	%reldir%/cmd_cab.c \
 	%reldir%/cmd_package.c \
-	%reldir%/cmd_reg.c \
+	%reldir%/cmd_reg.c %reldir%/cmd_reg.h %reldir%/cmd_reg_show.c %reldir%/cmd_reg_help.c \
 	%reldir%/cmd_vhdx.c \
 	%reldir%/cmd_inspect.c \
 	%reldir%/cmd_apply.c \

@@ -37,7 +37,7 @@ tests_registry_test_path_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_path_LDADD = $(REGTEST_LDADD)
 
 # CLI tests (shell, JSON read with jq).
-REGISTRY_SH_TESTS = tests/registry/reg-cli.sh
+REGISTRY_SH_TESTS = tests/registry/reg-cli.sh tests/registry/compact.sh
 TESTS += $(REGISTRY_SH_TESTS)
 EXTRA_DIST += $(REGISTRY_SH_TESTS)
 
@@ -46,7 +46,8 @@ check_PROGRAMS += tests/registry/crash_writer
 tests_registry_crash_writer_SOURCES = tests/registry/crash_writer.c
 tests_registry_crash_writer_CFLAGS = $(TEST_CFLAGS)
 tests_registry_crash_writer_LDADD = $(TEST_LDADD)
-REGISTRY_CRASH_TESTS = tests/registry/crash-safety.sh
+REGISTRY_CRASH_TESTS = tests/registry/crash-safety.sh \
+	tests/registry/kill-import.sh
 TESTS += $(REGISTRY_CRASH_TESTS)
 EXTRA_DIST += $(REGISTRY_CRASH_TESTS)
 

@@ -1,5 +1,6 @@
 /*
- * regfile.c - .reg files: import (parse, then one batch) and export.
+ * regfile_import.c - importing a .reg file: parse it whole, then apply
+ * it as one batch.
  *
  * The format is regedit's: a header line ("Windows Registry Editor
  * Version 5.00", or "REGEDIT4" for the ANSI format of Windows 9x/NT 4),
@@ -34,73 +35,12 @@
 
 #include "registry/internal.h"
 #include "util/bytes.h"
+#include "util/hex.h"
 #include "util/utf.h"
 
 /* Largest .reg file we read: a full export of a large SOFTWARE hive is a
  * few hundred MiB of UTF-16. */
 #define REGFILE_MAX_SIZE (1ull << 30)
-
-/* Windows-1252 0x80..0x9f (0 = undefined: kept as the C1 control). */
-static const uint16_t cp1252_c1[32] = {
-	0x20ac, 0,	0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,	0x017d, 0,
-	0,	0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	0x017e, 0x0178,
-};
-
-static uint32_t cp1252(uint8_t b)
-{
-	if (b >= 0x80 && b < 0xa0 && cp1252_c1[b - 0x80] != 0)
-		return cp1252_c1[b - 0x80];
-	return b;
-}
-
-/* ---- Decoding the file to UTF-8 text ---- */
-
-static int decode_text(const uint8_t *buf, size_t len, char **text_ret,
-		       size_t *len_ret)
-{
-	if (len >= 2 && buf[0] == 0xfe && buf[1] == 0xff)
-		return REG_ERR_UNSUPPORTED; /* UTF-16BE: regedit never */
-	bool utf16 = false;
-	if (len >= 2 && buf[0] == 0xff && buf[1] == 0xfe) {
-		buf += 2;
-		len -= 2;
-		utf16 = true;
-	} else if (len >= 2 && buf[0] != 0 && buf[1] == 0) {
-		utf16 = true; /* UTF-16LE without its BOM */
-	}
-	if (utf16) {
-		if (hvo_int_utf16le_to_utf8(buf, len, 0, text_ret, len_ret))
-			return REG_ERR_NOMEM;
-		return 0;
-	}
-	if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
-		buf += 3;
-		len -= 3;
-	}
-	if (hvo_int_utf8_valid((const char *)buf, len)) {
-		char *t = malloc(len + 1);
-		if (t == NULL)
-			return REG_ERR_NOMEM;
-		memcpy(t, buf, len);
-		t[len] = '\0';
-		*text_ret = t;
-		*len_ret = len;
-		return 0;
-	}
-	/* Not UTF-8: an ANSI (Windows-1252) file. */
-	char *t = malloc(len * 3 + 1);
-	if (t == NULL)
-		return REG_ERR_NOMEM;
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++)
-		o += hvo_int_utf8_encode(cp1252(buf[i]), t + o);
-	t[o] = '\0';
-	*text_ret = t;
-	*len_ret = o;
-	return 0;
-}
 
 /* ---- The parser ---- */
 
@@ -159,7 +99,10 @@ struct parser {
 	bool regedit4;
 	char *prefix_hive; /* from the prefix, upper-case, or NULL */
 	char *prefix_key;  /* resolved, no leading/trailing '\' */
-	const char *key;   /* current section (owned by ops), or NULL */
+	/* No --prefix and a file not named for a hive: the first
+	 * HKLM\<hive> section names the hive the file stands for. */
+	bool any_hive;
+	const char *key; /* current section (owned by ops), or NULL */
 	struct op_list ops;
 };
 
@@ -238,6 +181,15 @@ static int map_key(struct parser *p, const char *name, char **key_ret)
 		return reg_int_fail(p->h, rc, "out of memory");
 	if (rc)
 		return syntax(p, "invalid key name '%s'", name);
+	if (p->any_hive && hive != NULL && p->prefix_hive == NULL) {
+		p->prefix_hive = strdup(hive);
+		if (p->prefix_hive == NULL) {
+			free(hive);
+			free(key);
+			return reg_int_fail(p->h, REG_ERR_NOMEM,
+					    "out of memory");
+		}
+	}
 	bool same_hive =
 		(hive == NULL && p->prefix_hive == NULL) ||
 		(hive && p->prefix_hive && strcmp(hive, p->prefix_hive) == 0);
@@ -287,16 +239,6 @@ static char *parse_quoted(char **s)
 	return out;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Parses "xx,xx,..." (whitespace allowed) into new bytes. */
 static int parse_hex_bytes(struct parser *p, const char *s, uint8_t **out,
 			   size_t *len)
@@ -321,13 +263,12 @@ static int parse_hex_bytes(struct parser *p, const char *s, uint8_t **out,
 			s++;
 			continue;
 		}
-		int hi = hexval((unsigned char)s[0]);
-		int lo = hi >= 0 ? hexval((unsigned char)s[1]) : -1;
-		if (need_comma || hi < 0 || lo < 0) {
+		int byte = hvo_int_hex_byte(s);
+		if (need_comma || byte < 0) {
 			free(b);
 			return syntax(p, "bad hex byte list near '%.12s'", s);
 		}
-		b[n++] = (uint8_t)(hi << 4 | lo);
+		b[n++] = (uint8_t)byte;
 		s += 2;
 		need_comma = true;
 	}
@@ -343,7 +284,7 @@ static int widen_ansi(uint8_t **data, size_t *len)
 	if (w == NULL)
 		return REG_ERR_NOMEM;
 	for (size_t i = 0; i < *len; i++)
-		put_le16(w + 2 * i, (uint16_t)cp1252((*data)[i]));
+		put_le16(w + 2 * i, (uint16_t)reg_int_cp1252((*data)[i]));
 	free(*data);
 	*data = w;
 	*len *= 2;
@@ -630,22 +571,35 @@ static int parse_text(struct parser *p, char *text, size_t tlen)
 	return rc;
 }
 
-/* The default prefix: HKEY_LOCAL_MACHINE\<FILE NAME>. */
-static char *default_prefix(const char *path)
+/* Names of the machine hives Windows loads from files (config\, BCD). */
+static bool hive_file_name(const char *path)
 {
+	static const char *const names[] = {
+		"SYSTEM",     "SOFTWARE", "SAM",	 "SECURITY", "DEFAULT",
+		"COMPONENTS", "DRIVERS",  "BCD00000000", "ELAM",     "BBI",
+	};
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	char *pfx;
-	if (asprintf(&pfx, "HKEY_LOCAL_MACHINE\\%s", base) < 0)
-		return NULL;
-	return pfx;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(base, names[i]) == 0)
+			return true;
+	return false;
 }
 
 static int setup_prefix(struct parser *p, const char *prefix)
 {
 	char *own_pfx = NULL;
+	if (prefix == NULL && !hive_file_name(p->h->path)) {
+		/* A copy named otherwise ("system.hiv", "hive.dat"): keys
+		 * are HKLM\<hive>\..., one hive per file (issue 18). */
+		p->any_hive = true;
+		p->prefix_key = strdup("");
+		return p->prefix_key ? 0
+				     : reg_int_fail(p->h, REG_ERR_NOMEM,
+						    "out of memory");
+	}
 	if (prefix == NULL) {
-		own_pfx = default_prefix(p->h->path);
+		own_pfx = reg_int_default_prefix(p->h->path);
 		if (own_pfx == NULL)
 			return reg_int_fail(p->h, REG_ERR_NOMEM,
 					    "out of memory");
@@ -670,7 +624,7 @@ int reg_import_buffer(struct reg_hive *h, const uint8_t *buf, size_t len,
 	struct parser p = { .h = h, .what = what ? what : "(.reg)" };
 	char *text;
 	size_t tlen;
-	int rc = decode_text(buf, len, &text, &tlen);
+	int rc = reg_int_regfile_decode(buf, len, &text, &tlen);
 	if (rc == REG_ERR_UNSUPPORTED)
 		return reg_int_fail(h, REG_ERR_SYNTAX,
 				    "%s: UTF-16 big-endian .reg files are not "
@@ -713,222 +667,5 @@ int reg_import(struct reg_hive *h, const char *reg_file, const char *prefix,
 		return rc;
 	rc = reg_import_buffer(h, buf, len, reg_file, prefix, nops_ret);
 	free(buf);
-	return rc;
-}
-
-/* ---- Export ---- */
-
-struct exporter {
-	struct reg_hive *h;
-	FILE *out; /* UTF-8 text (converted at the end if needed) */
-	const char *nl;
-};
-
-static void put_escaped(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static bool has_line_break(const char *s)
-{
-	return strpbrk(s, "\r\n") != NULL;
-}
-
-/* Whether REG_SZ data round-trips as "text": exact, and no line break
- * (the file is line-oriented). */
-static bool sz_as_text(const struct reg_value *v)
-{
-	if (!reg_value_is_exact(v))
-		return false;
-	for (size_t i = 0; i + 1 < v->len; i += 2)
-		if (get_le16(v->data + i) == '\r' ||
-		    get_le16(v->data + i) == '\n')
-			return false;
-	return true;
-}
-
-static void put_hex(struct exporter *x, size_t col, const struct reg_value *v)
-{
-	if (v->type == REG_TYPE_BINARY)
-		col += (size_t)fprintf(x->out, "hex:");
-	else
-		col += (size_t)fprintf(x->out, "hex(%x):", v->type);
-	for (size_t i = 0; i < v->len; i++) {
-		/* regedit's layout: lines under 80 columns, continued with
-		 * ",\" and two spaces. */
-		if (i > 0) {
-			fputc(',', x->out);
-			col++;
-			if (col > 76) {
-				fprintf(x->out, "\\%s  ", x->nl);
-				col = 2;
-			}
-		}
-		fprintf(x->out, "%02x", v->data[i]);
-		col += 2;
-	}
-}
-
-static int export_value(struct exporter *x, const char *key,
-			const struct reg_value *v)
-{
-	if (has_line_break(v->name))
-		return reg_int_fail(
-			x->h, REG_ERR_UNSUPPORTED,
-			"value name in '%s' contains a line break: a "
-			".reg file cannot hold it",
-			key);
-	long start = ftell(x->out);
-	if (*v->name == '\0')
-		fputc('@', x->out);
-	else
-		put_escaped(x->out, v->name);
-	fputc('=', x->out);
-	size_t col = (size_t)(ftell(x->out) - start);
-	if (v->type == REG_TYPE_SZ && sz_as_text(v)) {
-		char *s;
-		if (hvo_int_utf16le_to_utf8(v->data, v->len - 2, 0, &s, NULL))
-			return reg_int_fail(x->h, REG_ERR_NOMEM,
-					    "out of memory");
-		put_escaped(x->out, s);
-		free(s);
-	} else if (v->type == REG_TYPE_DWORD && v->len == 4) {
-		fprintf(x->out, "dword:%08x", get_le32(v->data));
-	} else {
-		put_hex(x, col, v);
-	}
-	fputs(x->nl, x->out);
-	return 0;
-}
-
-static int export_key(struct exporter *x, const char *key, const char *shown,
-		      unsigned depth)
-{
-	if (depth > REG_MAX_DEPTH)
-		return reg_int_fail(x->h, REG_ERR_CORRUPT,
-				    "keys nested too deep");
-	if (has_line_break(shown))
-		return reg_int_fail(
-			x->h, REG_ERR_UNSUPPORTED,
-			"key '%s' has a line break in its name: a .reg "
-			"file cannot hold it",
-			key);
-	fprintf(x->out, "[%s]%s", shown, x->nl);
-	struct reg_value *vals;
-	size_t nv;
-	int rc = reg_list_values(x->h, key, &vals, &nv);
-	for (size_t i = 0; i < nv && rc == 0; i++)
-		rc = export_value(x, key, &vals[i]);
-	reg_values_free(vals, nv);
-	if (rc)
-		return rc;
-	fputs(x->nl, x->out);
-	char **kids;
-	size_t nk;
-	rc = reg_list_subkeys(x->h, key, &kids, &nk);
-	for (size_t i = 0; i < nk && rc == 0; i++) {
-		char *ck, *cs;
-		if (asprintf(&ck, "%s%s%s", key, *key ? "\\" : "", kids[i]) < 0)
-			ck = NULL;
-		if (asprintf(&cs, "%s\\%s", shown, kids[i]) < 0)
-			cs = NULL;
-		if (ck == NULL || cs == NULL)
-			rc = reg_int_fail(x->h, REG_ERR_NOMEM, "out of memory");
-		else
-			rc = export_key(x, ck, cs, depth + 1);
-		free(ck);
-		free(cs);
-	}
-	reg_names_free(kids, nk);
-	return rc;
-}
-
-int reg_export(struct reg_hive *h, const char *key, const char *prefix,
-	       unsigned flags, FILE *out)
-{
-	reg_int_err_clear(&h->err);
-	char *own_pfx = NULL;
-	if (prefix == NULL) {
-		own_pfx = default_prefix(h->path);
-		if (own_pfx == NULL)
-			return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-		prefix = own_pfx;
-	}
-	char *k = key ? strdup(key) : strdup("");
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *mem = open_memstream(&text, &tlen);
-	if (k == NULL || mem == NULL) {
-		free(k);
-		free(own_pfx);
-		if (mem)
-			fclose(mem);
-		free(text);
-		return reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	}
-	/* Normalise the start key and check that it exists. */
-	hive_node_h node;
-	int rc = reg_int_lookup(h, k, false, &node);
-	struct exporter x = { .h = h,
-			      .out = mem,
-			      .nl = flags & REG_EXPORT_UTF8 ? "\n" : "\r\n" };
-	char *shown = NULL;
-	if (rc == 0) {
-		char *nk = k;
-		while (*nk == '\\')
-			nk++;
-		size_t l = strlen(nk);
-		while (l > 0 && nk[l - 1] == '\\')
-			nk[--l] = '\0';
-		size_t pl = strlen(prefix);
-		while (pl > 0 && prefix[pl - 1] == '\\')
-			pl--;
-		if (asprintf(&shown, "%.*s%s%s", (int)pl, prefix,
-			     *nk ? "\\" : "", nk) < 0)
-			shown = NULL;
-		if (shown == NULL)
-			rc = reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-		else {
-			fprintf(mem, "Windows Registry Editor Version 5.00%s%s",
-				x.nl, x.nl);
-			rc = export_key(&x, nk, shown, 0);
-		}
-	}
-	free(shown);
-	free(k);
-	free(own_pfx);
-	if (fclose(mem) != 0 && rc == 0)
-		rc = reg_int_fail(h, REG_ERR_NOMEM, "out of memory");
-	if (rc == 0) {
-		if (flags & REG_EXPORT_UTF8) {
-			if (fwrite(text, 1, tlen, out) != tlen)
-				rc = reg_int_fail(h, REG_ERR_IO,
-						  "write error: %s",
-						  strerror(errno));
-		} else {
-			uint8_t *u16;
-			size_t n;
-			if (hvo_int_utf8_to_utf16le(text, tlen, &u16, &n) !=
-			    0) {
-				rc = reg_int_fail(h, REG_ERR_NOMEM,
-						  "out of memory");
-			} else {
-				static const uint8_t bom[2] = { 0xff, 0xfe };
-				if (fwrite(bom, 1, 2, out) != 2 ||
-				    fwrite(u16, 1, n, out) != n)
-					rc = reg_int_fail(h, REG_ERR_IO,
-							  "write error: %s",
-							  strerror(errno));
-				free(u16);
-			}
-		}
-	}
-	free(text);
 	return rc;
 }
