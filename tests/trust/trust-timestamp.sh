@@ -11,6 +11,12 @@
 #   the same signer, timestamp 2015-01-01         -> refused (not valid then)
 #   a signer without the code-signing purpose     -> refused (chain)
 #   a timestamp by a TSA of an untrusted root     -> refused (timestamp)
+# and the older PKCS#9 (Authenticode) countersignature, which osslsigncode
+# makes only through a network server: certtool countersigns the
+# signature value, add-countersig.py inserts it (osslsigncode verifies the
+# result):
+#   a countersignature over the signature value   -> trusted, verified
+#   a countersignature over other bytes           -> refused (timestamp)
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
 for p in osslsigncode certtool openssl cabextract gcab jq; do
@@ -139,5 +145,35 @@ run "$HVOFFLINE" cab test --json --trust root.pem --allow-unsigned "$T_TMP/other
 expect_rc 5 "--allow-unsigned does not waive a bad timestamp"
 run "$HVOFFLINE" cab test --json --trust root.pem --trust other.pem "$T_TMP/othertsa.cab"
 expect_rc 0 "with the TSA's root trusted too: accepted"
+
+# ---- PKCS#9 countersignatures (signing time: now) ----
+tmpl now "current signer" "2020-01-01 00:00:00" "2045-01-01 00:00:00" signing_key code_signing_key
+tmpl cs "countersigner" "2020-01-01 00:00:00" "2045-01-01 00:00:00" signing_key time_stamping_key
+for k in now cs; do
+    key $k
+    certtool --generate-certificate --load-privkey $k.key --load-ca-certificate root.pem \
+        --load-ca-privkey root.key --template $k.tmpl --outfile $k.pem >/dev/null 2>&1
+done
+certtool --certificate-info --infile cs.pem --outder --outfile cs.der >/dev/null 2>&1
+sign plain now "" ""
+python3 "$HVO_TOP_SRCDIR/tests/trust/sigvalue.py" "$T_TMP/plain.cab" sv.bin
+countersign() { # content out
+    certtool --p7-sign --p7-detached --p7-time --hash sha256 --load-privkey cs.key \
+        --load-certificate cs.pem --infile "$1" --outder --outfile "$2.p7" >/dev/null 2>&1
+    python3 "$HVO_TOP_SRCDIR/tests/trust/add-countersig.py" "$T_TMP/plain.cab" "$2.p7" \
+        "$T_TMP/$2.cab" cs.der
+}
+countersign sv.bin pkcs9
+printf 'not the signature value' >other.bin
+countersign other.bin pkcs9bad
+run "$HVOFFLINE" cab test --json --trust root.pem "$T_TMP/pkcs9.cab"
+expect_rc 0 "PKCS#9 countersignature: accepted"
+expect_json '.signature.timestamp.kind == "authenticode" and .signature.timestamp.verified and .signature.timestamp.signer == "countersigner" and .signature.judged_at == .signature.timestamp.time' \
+    "PKCS#9 countersignature verified, chain judged at its time"
+osslsigncode verify -in "$T_TMP/pkcs9.cab" -CAfile root.pem -TSA-CAfile root.pem >"$T_TMP/oss" 2>&1
+expect_eq "$?" 0 "osslsigncode verifies the PKCS#9 countersignature too"
+run "$HVOFFLINE" cab test --json --trust root.pem "$T_TMP/pkcs9bad.cab"
+expect_rc 5 "PKCS#9 countersignature over other bytes: refused"
+expect_json '.signature.result == "timestamp"' "named timestamp"
 
 t_finish
