@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,4 +199,38 @@ int sd_inherit(const struct sd *parent, const struct sd *ex, bool is_dir,
 	}
 	*ret = sd;
 	return SD_OK;
+}
+
+int sd_inherit_bytes(const uint8_t *parent, size_t parent_len, const char *sddl,
+		     bool is_dir, uint8_t **buf_ret, size_t *len_ret,
+		     struct sd_errinfo *ei)
+{
+	*buf_ret = NULL;
+	struct sd *p = NULL, *ex = NULL, *c = NULL;
+	int rc = sd_from_self_relative(parent, parent_len, &p, ei);
+	if (rc) {
+		if (ei) {
+			char m[sizeof(ei->msg)];
+			memcpy(m, ei->msg, sizeof(m));
+			snprintf(ei->msg, sizeof(ei->msg),
+				 "parent descriptor: %.130s", m);
+		}
+		return rc;
+	}
+	if (sddl && (rc = sd_from_sddl(sddl, &ex, ei)) != SD_OK) {
+		if (ei) {
+			char m[sizeof(ei->msg)];
+			memcpy(m, ei->msg, sizeof(m));
+			snprintf(ei->msg, sizeof(ei->msg), "SDDL: %.150s", m);
+		}
+		sd_free(p);
+		return rc;
+	}
+	rc = sd_inherit(p, ex, is_dir, &c);
+	if (rc == SD_OK)
+		rc = sd_to_self_relative(c, buf_ret, len_ret);
+	sd_free(p);
+	sd_free(ex);
+	sd_free(c);
+	return rc;
 }

@@ -161,6 +161,17 @@ int sd_from_self_relative(const uint8_t *buf, size_t len, struct sd **ret,
 int sd_inherit(const struct sd *parent, const struct sd *explicit_sd,
 	       bool is_dir, struct sd **ret);
 
+/*
+ * The whole step servicing needs for one new file or directory: @parent
+ * is the parent directory's self-relative descriptor (as read from
+ * system.ntfs_acl), @sddl the manifest's SDDL or NULL; *@buf_ret gets the
+ * new object's self-relative descriptor (caller frees).  Errors name the
+ * input (parent descriptor or SDDL) in @ei.
+ */
+int sd_inherit_bytes(const uint8_t *parent, size_t parent_len, const char *sddl,
+		     bool is_dir, uint8_t **buf_ret, size_t *len_ret,
+		     struct sd_errinfo *ei);
+
 /* SID helpers. */
 bool sd_sid_equal(const struct sd_sid *a, const struct sd_sid *b);
 /* "S-1-5-18"; @buf of at least SD_SID_STR_MAX bytes. */

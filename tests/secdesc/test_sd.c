@@ -316,6 +316,37 @@ static void test_inherit_explicit(void **state)
 	free(s);
 }
 
+/* The bytes-to-bytes step servicing uses, and its error messages. */
+static void test_inherit_bytes(void **state)
+{
+	(void)state;
+	struct sd *p = parse(DRIVERS);
+	uint8_t *pb, *cb;
+	size_t pl, cl;
+	assert_int_equal(sd_to_self_relative(p, &pb, &pl), SD_OK);
+	struct sd_errinfo ei = { 0 };
+	assert_int_equal(sd_inherit_bytes(pb, pl, NULL, false, &cb, &cl, &ei),
+			 SD_OK);
+	struct sd *c;
+	assert_int_equal(sd_from_self_relative(cb, cl, &c, NULL), SD_OK);
+	char *s = sd_to_sddl(c);
+	char *want = inherit(DRIVERS, NULL, false);
+	assert_string_equal(s, want);
+	free(s);
+	free(want);
+	sd_free(c);
+	free(cb);
+	assert_int_equal(sd_inherit_bytes(pb, pl, "D:(Q;;FA;;;SY)", false, &cb,
+					  &cl, &ei),
+			 SD_ERR_SYNTAX);
+	assert_non_null(strstr(ei.msg, "SDDL: "));
+	assert_int_equal(sd_inherit_bytes(pb, 10, NULL, true, &cb, &cl, &ei),
+			 SD_ERR_MALFORMED);
+	assert_non_null(strstr(ei.msg, "parent descriptor: "));
+	free(pb);
+	sd_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_inherit_file),
 		cmocka_unit_test(test_inherit_dir),
 		cmocka_unit_test(test_inherit_explicit),
+		cmocka_unit_test(test_inherit_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
