@@ -25,6 +25,7 @@
 #include "servicing/inspect_report.h"
 #include "servicing/inspect_run.h"
 #include "servicing/inspect_source.h"
+#include "trust/report.h"
 #include "servicing/plan.h"
 #include "util/sha256.h"
 #include "util/tmpdir.h"
@@ -58,7 +59,7 @@ const char cmd_apply_help[] =
 	"  --dry-run         print the plan and change nothing\n"
 	"  --force           apply even when the guest is already up to date\n"
 	"  --no-firstboot    do not arrange the first-boot DISM "
-	"step\n" CLI_LAUNCH_HELP "\n"
+	"step\n" TRUST_OPTIONS_HELP CLI_LAUNCH_HELP "\n"
 	"Exit status: 0 applied or up to date, 1 failed, 3 no package applies,"
 	"\n"
 	"4 refused (unsafe or in use), 5 corrupt input; with several images, "
@@ -502,10 +503,37 @@ static void image_text(const struct opts *o, const struct svc_facts *f,
 	}
 }
 
+/* Verifies the signature of the source cabinet at @path (shown as
+ * @where): a refusal is an error naming the failure, a waived one
+ * (--allow-unsigned) a loud warning. */
+static enum hvo_exit cli_trust_check(struct cli_ctx *ctx,
+				     const struct trust_opts *to,
+				     const char *path, const char *where)
+{
+	char msg[1200];
+	struct trust_verdict *v = NULL;
+	enum hvo_exit rc = trust_check_cab(to, path, &v, msg, sizeof(msg));
+	if (rc)
+		cli_error(ctx, where, "%s", msg);
+	else if (trust_verdict_waived(v, to))
+		cli_warn(ctx, where,
+			 "%s; ACCEPTED only because of "
+			 "--allow-unsigned",
+			 msg);
+	else if (v)
+		cli_debug(ctx, 1, "%s: signature trusted, signer %s", where,
+			  v->signer ? v->signer : "?");
+	trust_verdict_free(v);
+	return rc;
+}
+
 /* Reads the source's cabinets as packages.  A cabinet that cannot be
- * read makes the whole source unusable (its exit class is returned). */
+ * read, or whose signature is refused (tampered, unsigned or untrusted,
+ * unless --allow-unsigned), makes the whole source unusable (its exit
+ * class is returned). */
 static enum hvo_exit load_source(struct cli_ctx *ctx, struct svc_source *src,
 				 struct guest_disk *iso, const char *tmpdir,
+				 const struct trust_opts *to,
 				 struct svc_source_package **pkgs_ret,
 				 size_t *npkgs_ret)
 {
@@ -524,8 +552,12 @@ static enum hvo_exit load_source(struct cli_ctx *ctx, struct svc_source *src,
 	}
 	for (size_t i = 0; i < *npkgs_ret; i++) {
 		struct svc_source_package *p = &(*pkgs_ret)[i];
-		if (p->pkg != NULL)
+		if (p->pkg != NULL) {
+			rc = hvo_exit_max(rc, cli_trust_check(ctx, to,
+							      src->cabs[i].path,
+							      p->where));
 			continue;
+		}
 		char msg[700];
 		cli_error(ctx, p->where, "%s",
 			  pkg_error_format(&p->error, msg, sizeof(msg)));
@@ -549,12 +581,14 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "no-firstboot", no_argument, NULL, OPT_NO_FIRSTBOOT },
 		CLI_LAUNCH_LONGOPTS,
+		TRUST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option verify_opts[] = {
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "no-firstboot", no_argument, NULL, OPT_NO_FIRSTBOOT },
 		CLI_LAUNCH_LONGOPTS,
+		TRUST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .mode = mode };
@@ -562,10 +596,13 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		.guest = { .event = on_event, .event_ctx = ctx },
 	};
 	const char *source = NULL;
+	struct trust_opts to = { 0 };
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "",
 			       mode == MODE_APPLY ? apply_opts
 						  : verify_opts)) != -1) {
+		if (trust_opts_parse(&to, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_SOURCE:
 			source = optarg;
@@ -638,7 +675,8 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	size_t npkgs = 0;
 	bool source_read = false;
 	if (src.kind != SVC_SOURCE_ISO) {
-		source_rc = load_source(ctx, &src, NULL, tmpdir, &pkgs, &npkgs);
+		source_rc = load_source(ctx, &src, NULL, tmpdir, &to, &pkgs,
+					&npkgs);
 		source_read = true;
 	}
 
@@ -669,7 +707,8 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	if (r == 0 && source_rc == HVO_EXIT_OK && !source_read) {
 		struct guest_disk *iso = guest_session_disk(
 			run.session, (size_t)run.iso_disk[0]);
-		source_rc = load_source(ctx, &src, iso, tmpdir, &pkgs, &npkgs);
+		source_rc =
+			load_source(ctx, &src, iso, tmpdir, &to, &pkgs, &npkgs);
 	}
 
 	for (size_t i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #include "servicing/inspect_report.h"
 #include "servicing/inspect_run.h"
 #include "servicing/inspect_source.h"
+#include "trust/report.h"
 #include "util/tmpdir.h"
 
 const char cmd_inspect_help[] =
@@ -39,7 +40,7 @@ const char cmd_inspect_help[] =
 	"Options:\n"
 	"  --source S        also say which integration-services package in S\n"
 	"                    (a CAB, a directory of CABs, or vmguest.iso) "
-	"applies\n" CLI_LAUNCH_HELP "\n"
+	"applies\n" TRUST_OPTIONS_HELP CLI_LAUNCH_HELP "\n"
 	"Exit status: 0 safe (or no Windows found), 4 unsafe to service, 5 "
 	"corrupt,\n"
 	"1 failure; with several images, the highest.\n";
@@ -64,6 +65,27 @@ static void report_problems(struct cli_ctx *ctx, const struct svc_facts *f)
 	}
 }
 
+/* Verifies the signature of the source cabinet at @path (shown as
+ * @where): a refusal is an error naming the failure, a waived one
+ * (--allow-unsigned) a loud warning. */
+static enum hvo_exit cli_trust_check(struct cli_ctx *ctx,
+				     const struct trust_opts *to,
+				     const char *path, const char *where)
+{
+	char msg[1200];
+	struct trust_verdict *v = NULL;
+	enum hvo_exit rc = trust_check_cab(to, path, &v, msg, sizeof(msg));
+	if (rc)
+		cli_error(ctx, where, "%s", msg);
+	else if (trust_verdict_waived(v, to))
+		cli_warn(ctx, where,
+			 "%s; ACCEPTED only because of "
+			 "--allow-unsigned",
+			 msg);
+	trust_verdict_free(v);
+	return rc;
+}
+
 enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum {
@@ -72,14 +94,18 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		CLI_LAUNCH_LONGOPTS,
+		TRUST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct svc_run_opts ro = {
 		.guest = { .event = on_event, .event_ctx = ctx },
 	};
 	const char *source = NULL;
+	struct trust_opts to = { 0 };
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+		if (trust_opts_parse(&to, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_SOURCE:
 			source = optarg;
@@ -164,8 +190,14 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 			source_rc = HVO_EXIT_FAILED;
 		}
 		for (size_t i = 0; i < npkgs; i++) {
-			if (pkgs[i].pkg != NULL)
+			if (pkgs[i].pkg != NULL) {
+				source_rc = hvo_exit_max(
+					source_rc,
+					cli_trust_check(ctx, &to,
+							src.cabs[i].path,
+							pkgs[i].where));
 				continue;
+			}
 			char msg[700];
 			cli_error(ctx, pkgs[i].where, "%s",
 				  pkg_error_format(&pkgs[i].error, msg,
