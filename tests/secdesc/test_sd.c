@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "secdesc/sd.h"
+#include "tests/lib/hvotest.h"
 
 /* NT SERVICE\TrustedInstaller. */
 #define TI "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
@@ -347,6 +348,62 @@ static void test_inherit_bytes(void **state)
 	sd_free(p);
 }
 
+/*
+ * ntfs-3g's own decoder as the oracle: `ntfssecaudit -h` reads a hex dump
+ * of a descriptor (its -v output format: a 6-digit offset, two spaces,
+ * four groups of four bytes) and explains it.  The descriptor a new
+ * vmbus.sys gets in System32\drivers must read back as four inherited
+ * ACEs, Users with read and execute (0x1200a9) only.
+ */
+static void test_ntfssecaudit_oracle(void **state)
+{
+	(void)state;
+	if (!hvo_test_have_program("ntfssecaudit"))
+		skip();
+	struct sd *p = parse(DRIVERS);
+	uint8_t *pb, *cb;
+	size_t pl, cl;
+	assert_int_equal(sd_to_self_relative(p, &pb, &pl), SD_OK);
+	assert_int_equal(sd_inherit_bytes(pb, pl, NULL, false, &cb, &cl, NULL),
+			 SD_OK);
+	char *dir = hvo_test_mkdtemp(), *hex, *cmd, *out = NULL;
+	assert_true(asprintf(&hex, "%s/sd.hex", dir) > 0);
+	FILE *f = fopen(hex, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < cl; i += 16) {
+		fprintf(f, "%06zx ", i);
+		for (size_t k = i; k < i + 16 && k < cl; k++)
+			fprintf(f, "%s%02x", k % 4 == 0 ? " " : "", cb[k]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "end\n");
+	fclose(f);
+	assert_true(asprintf(&cmd, "ntfssecaudit -h '%s' 2>&1", hex) > 0);
+	assert_int_equal(hvo_test_run(cmd, &out), 0);
+	assert_non_null(strstr(out, "ACE cnt  4"));
+	assert_non_null(strstr(out, "Owner SID"));
+	/* Every ACE inherited: the flags line says 0x10 four times. */
+	size_t inherited = 0;
+	for (const char *q = out; (q = strstr(q, "flags    0x10")); q++)
+		inherited++;
+	assert_int_equal(inherited, 4);
+	assert_non_null(strstr(out, "Acc rgts 0x1200a9"));
+	size_t full = 0;
+	for (const char *q = out; (q = strstr(q, "Acc rgts 0x1f01ff")); q++)
+		full++;
+	assert_int_equal(full, 3);
+	/* Nothing for Everyone (S-1-1-0), and Users only the one ACE. */
+	assert_null(strstr(out, "dec S-1-1-0\n"));
+	free(out);
+	free(cmd);
+	free(hex);
+	hvo_test_rmtree(dir);
+	free(dir);
+	free(cb);
+	free(pb);
+	sd_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_inherit_dir),
 		cmocka_unit_test(test_inherit_explicit),
 		cmocka_unit_test(test_inherit_bytes),
+		cmocka_unit_test(test_ntfssecaudit_oracle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
