@@ -4,6 +4,7 @@
 libhvo_internal_la_SOURCES += \
 	%reldir%/sd.h %reldir%/internal.h \
 	%reldir%/error.c \
+	%reldir%/model.c \
 	%reldir%/sid.c \
 	%reldir%/sddl.c \
 	%reldir%/binary.c \

@@ -39,11 +39,11 @@ enum sd_error {
 	SD_ERR_MAX = SD_ERR_LIMIT,
 };
 
-const char *sd_strerror(int err);
+HVO_API const char *sd_strerror(int err);
 
 /* SYNTAX, MALFORMED, UNSUPPORTED, LIMIT: corrupt input (a manifest's SDDL
  * or a guest's descriptor); NOMEM: failed. */
-enum hvo_exit sd_exit_class(int err);
+HVO_API enum hvo_exit sd_exit_class(int err);
 
 /* Where and why parsing failed. */
 struct sd_errinfo {
@@ -121,23 +121,24 @@ struct sd {
 	struct sd_acl dacl, sacl;
 };
 
-void sd_free(struct sd *sd);
+HVO_API void sd_free(struct sd *sd);
 
 /* Parses SDDL.  On failure *@ret is NULL and @ei (if given) says where. */
-int sd_from_sddl(const char *sddl, struct sd **ret, struct sd_errinfo *ei);
+HVO_API int sd_from_sddl(const char *sddl, struct sd **ret,
+			 struct sd_errinfo *ei);
 
 /* Formats @sd as SDDL (aliases where one exists, rights in hex) into a new
  * string (caller frees), or NULL on out of memory. */
-char *sd_to_sddl(const struct sd *sd);
+HVO_API char *sd_to_sddl(const struct sd *sd);
 
 /* Encodes @sd self-relative: header, SACL, DACL, owner, group (the order
  * Windows' RtlMakeSelfRelativeSD writes).  Caller frees *@buf_ret. */
-int sd_to_self_relative(const struct sd *sd, uint8_t **buf_ret,
-			size_t *len_ret);
+HVO_API int sd_to_self_relative(const struct sd *sd, uint8_t **buf_ret,
+				size_t *len_ret);
 
 /* Decodes a self-relative descriptor of @len bytes. */
-int sd_from_self_relative(const uint8_t *buf, size_t len, struct sd **ret,
-			  struct sd_errinfo *ei);
+HVO_API int sd_from_self_relative(const uint8_t *buf, size_t len,
+				  struct sd **ret, struct sd_errinfo *ei);
 
 /*
  * The descriptor Windows gives a new file (@is_dir false) or directory
@@ -158,8 +159,8 @@ int sd_from_self_relative(const uint8_t *buf, size_t len, struct sd **ret,
  *  - without any inheritable ACE and explicit DACL, the DACL is the
  *    default one: SYSTEM and Administrators full control.
  */
-int sd_inherit(const struct sd *parent, const struct sd *explicit_sd,
-	       bool is_dir, struct sd **ret);
+HVO_API int sd_inherit(const struct sd *parent, const struct sd *explicit_sd,
+		       bool is_dir, struct sd **ret);
 
 /*
  * The whole step servicing needs for one new file or directory: @parent
@@ -168,15 +169,15 @@ int sd_inherit(const struct sd *parent, const struct sd *explicit_sd,
  * new object's self-relative descriptor (caller frees).  Errors name the
  * input (parent descriptor or SDDL) in @ei.
  */
-int sd_inherit_bytes(const uint8_t *parent, size_t parent_len, const char *sddl,
-		     bool is_dir, uint8_t **buf_ret, size_t *len_ret,
-		     struct sd_errinfo *ei);
+HVO_API int sd_inherit_bytes(const uint8_t *parent, size_t parent_len,
+			     const char *sddl, bool is_dir, uint8_t **buf_ret,
+			     size_t *len_ret, struct sd_errinfo *ei);
 
 /* SID helpers. */
-bool sd_sid_equal(const struct sd_sid *a, const struct sd_sid *b);
+HVO_API bool sd_sid_equal(const struct sd_sid *a, const struct sd_sid *b);
 /* "S-1-5-18"; @buf of at least SD_SID_STR_MAX bytes. */
 #define SD_SID_STR_MAX 192
-void sd_sid_format(const struct sd_sid *s, char *buf);
+HVO_API void sd_sid_format(const struct sd_sid *s, char *buf);
 
 #ifdef __cplusplus
 }
