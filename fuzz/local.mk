@@ -183,3 +183,17 @@ fuzz_fuzz_reg_value_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_reg_value_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_reg_value_LDADD = $(TEST_LDADD)
 endif
+
+# src/secdesc/: SDDL and self-relative security descriptors
+check_PROGRAMS += fuzz/fuzz_sddl_replay
+TESTS += fuzz/fuzz_sddl_replay
+fuzz_fuzz_sddl_replay_SOURCES = fuzz/fuzz_sddl.c fuzz/replay.c
+fuzz_fuzz_sddl_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_sddl_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_sddl
+fuzz_fuzz_sddl_SOURCES = fuzz/fuzz_sddl.c
+fuzz_fuzz_sddl_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_sddl_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_sddl_LDADD = $(TEST_LDADD)
+endif

@@ -67,7 +67,7 @@ versions() {
 
 echo
 echo "== hvoffline inspect --source CAB IMAGE  (before)"
-"$hvo" inspect --json --source "$cab" "$img" >"$scratch/before.json"
+"$hvo" inspect --json --trust "$root" --source "$cab" "$img" >"$scratch/before.json"
 jq -r '.images[0] | "  \(.windows.product_name), NT \(.windows.version) build \(.windows.build), \(.windows.arch), generation \(.disk.generation), safe: \(.safety.safe)"' \
     "$scratch/before.json"
 versions "$scratch/before.json"
@@ -77,7 +77,7 @@ jq -r '.images[0].packages |
 
 echo
 echo "== hvoffline apply IMAGE --source CAB"
-"$hvo" apply "$img" --source "$cab"
+"$hvo" apply "$img" --trust "$root" --source "$cab"
 
 echo
 echo "== hvoffline inspect IMAGE  (after)"
@@ -86,7 +86,7 @@ versions "$scratch/after.json"
 
 echo
 echo "== hvoffline verify IMAGE --source CAB  (re-reads every item apply planned)"
-"$hvo" verify "$img" --source "$cab"
+"$hvo" verify "$img" --trust "$root" --source "$cab"
 
 echo
 echo "== before -> after"

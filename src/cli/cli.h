@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "hvoffline.h"
+#include "trust/report.h"
 #include "util/json.h"
 
 #define CLI_MAX_ERRORS 32
@@ -35,6 +36,8 @@ struct cli_ctx {
 	double start_time;
 	int argc; /* the whole command line, for the log */
 	char **argv;
+	/* --trust, --allow-unsigned of the servicing commands. */
+	struct trust_opts trust;
 };
 
 struct cli_command {

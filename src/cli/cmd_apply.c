@@ -45,7 +45,7 @@ const char cmd_apply_help[] =
 	"  --dry-run         print the plan and change nothing\n"
 	"  --force           apply even when the guest is already up to date\n"
 	"  --no-firstboot    do not arrange the first-boot DISM "
-	"step\n" CLI_BACKEND_HELP CLI_LAUNCH_HELP "\n"
+	"step\n" CLI_BACKEND_HELP TRUST_OPTIONS_HELP CLI_LAUNCH_HELP "\n"
 	"Exit status: 0 applied or up to date, 1 failed, 3 no package applies,"
 	"\n"
 	"4 refused (unsafe or in use), 5 corrupt input; with several images, "
@@ -67,7 +67,8 @@ const char cmd_verify_help[] =
 	"not\n"
 	"checked.\n"
 	"\n"
-	"Options: --source, --no-firstboot, --backend and the launch options "
+	"Options: --source, --no-firstboot, --backend, --trust, --allow-unsigned\n"
+	"and the launch options "
 	"of apply.\n"
 	"\n"
 	"Exit status: 0 no differences, 1 differences or failure, 3 no "
@@ -90,6 +91,7 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "no-firstboot", no_argument, NULL, OPT_NO_FIRSTBOOT },
 		CLI_BACKEND_LONGOPT,
+		TRUST_LONGOPTS,
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -97,6 +99,7 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "no-firstboot", no_argument, NULL, OPT_NO_FIRSTBOOT },
 		CLI_BACKEND_LONGOPT,
+		TRUST_LONGOPTS,
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};

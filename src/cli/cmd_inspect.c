@@ -31,7 +31,7 @@ const char cmd_inspect_help[] =
 	"Options:\n"
 	"  --source S        also say which integration-services package in S\n"
 	"                    (a CAB, a directory of CABs, or vmguest.iso) "
-	"applies\n" CLI_BACKEND_HELP CLI_LAUNCH_HELP "\n"
+	"applies\n" CLI_BACKEND_HELP TRUST_OPTIONS_HELP CLI_LAUNCH_HELP "\n"
 	"Exit status: 0 safe (or no Windows found), 4 unsafe to service, 5 "
 	"corrupt,\n"
 	"1 failure; with several images, the highest.\n";
@@ -44,6 +44,7 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		CLI_BACKEND_LONGOPT,
+		TRUST_LONGOPTS,
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -62,15 +62,42 @@ static void on_notice(void *opaque, enum svc_notice kind, const char *object,
 	}
 }
 
+/* The source's cabinets are used only if their signature is trusted
+ * (src/trust): a refusal is an error naming the failure, a waived one
+ * (--allow-unsigned) a loud warning. */
+static enum hvo_exit check_cabinet(void *opaque, const char *path,
+				   const char *where)
+{
+	struct cli_ctx *ctx = opaque;
+	char msg[1200];
+	struct trust_verdict *v = NULL;
+	enum hvo_exit rc =
+		trust_check_cab(&ctx->trust, path, &v, msg, sizeof(msg));
+	if (rc)
+		cli_error(ctx, where, "%s", msg);
+	else if (trust_verdict_waived(v, &ctx->trust))
+		cli_warn(ctx, where,
+			 "%s; ACCEPTED only because of --allow-unsigned", msg);
+	else if (v)
+		cli_debug(ctx, 1, "%s: signature trusted, signer %s", where,
+			  v->signer ? v->signer : "?");
+	trust_verdict_free(v);
+	return rc;
+}
+
 void cli_session_opts_init(struct cli_ctx *ctx, struct svc_session_opts *so)
 {
 	so->notice = on_notice;
 	so->notice_ctx = ctx;
+	so->check_cabinet = check_cabinet;
+	so->check_ctx = ctx;
 }
 
 int cli_session_option(struct cli_ctx *ctx, int c, const char *arg,
 		       struct svc_session_opts *so)
 {
+	if (trust_opts_parse(&ctx->trust, c, arg))
+		return 1;
 	if (c != CLI_OPT_BACKEND)
 		return cli_launch_option(ctx, c, arg, &so->launch);
 	if (strcmp(arg, "native") != 0 && strcmp(arg, "appliance") != 0) {

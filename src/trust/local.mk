@@ -11,6 +11,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/p7.c %reldir%/p7.h \
 	%reldir%/chain.c %reldir%/chain.h \
 	%reldir%/timestamp.c %reldir%/timestamp.h \
+	%reldir%/countersig.c %reldir%/countersig.h \
 	%reldir%/verify.c \
 	%reldir%/report.c %reldir%/report.h
 pkginclude_HEADERS += %reldir%/trust.h

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <gnutls/abstract.h>
+
 #include "trust/p7.h"
 
 int trust_int_p7_load(struct trust *t, const char *what,
@@ -107,15 +109,29 @@ static bool names_signer(const gnutls_pkcs7_signature_info_st *si,
 	       datum_eq(&si->issuer_keyid, kid, kl);
 }
 
+/* GnuTLS 3.7's gnutls_x509_crt_verify_data2 leaks its public key when
+ * the certificate's key cannot be imported: such a certificate is never
+ * handed to it (it could not verify anything anyway). */
+static bool key_usable(gnutls_x509_crt_t crt)
+{
+	gnutls_pubkey_t k;
+	if (gnutls_pubkey_init(&k) < 0)
+		return false;
+	bool ok = gnutls_pubkey_import_x509(k, crt, 0) == 0;
+	gnutls_pubkey_deinit(k);
+	return ok;
+}
+
 gnutls_x509_crt_t trust_int_p7_signer_cert(const struct trust_p7 *p,
 					   const struct trust_p7 *extra)
 {
 	for (size_t i = 0; i < p->ncerts; i++)
 		if (names_signer(&p->si, p->certs[i]))
-			return p->certs[i];
+			return key_usable(p->certs[i]) ? p->certs[i] : NULL;
 	for (size_t i = 0; extra && i < extra->ncerts; i++)
 		if (names_signer(&p->si, extra->certs[i]))
-			return extra->certs[i];
+			return key_usable(extra->certs[i]) ? extra->certs[i]
+							   : NULL;
 	return NULL;
 }
 

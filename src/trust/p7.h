@@ -34,7 +34,8 @@ void trust_int_p7_free(struct trust_p7 *p);
 /*
  * Finds the certificate that SignerInfo 0 names (issuer and serial, or
  * subject key identifier) among @p's certificates and then @extra's.
- * Returns it (owned by @p or @extra) or NULL.
+ * Returns it (owned by @p or @extra), or NULL if there is none or its
+ * public key cannot be read.
  */
 gnutls_x509_crt_t trust_int_p7_signer_cert(const struct trust_p7 *p,
 					   const struct trust_p7 *extra);

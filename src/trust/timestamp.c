@@ -13,13 +13,15 @@
  *                          messageDigest is that digest), the older
  *                          Authenticode kind.
  *
- * The real integration-services cabinets carry the first.
+ * The real integration-services cabinets carry the first; older ones
+ * (2017) the second (countersig.c).
  */
 #include <config.h>
 
 #include <string.h>
 
 #include "trust/chain.h"
+#include "trust/countersig.h"
 #include "trust/der.h"
 #include "trust/p7.h"
 #include "trust/timestamp.h"
@@ -148,10 +150,7 @@ int trust_int_timestamp(struct trust *t, const struct trust_p7 *outer,
 			rc = rfc3161(t, outer, &val, v);
 		} else if (strcmp(oid, OID_PKCS9_COUNTERSIG) == 0) {
 			v->ts_kind = TRUST_TS_AUTHENTICODE;
-			rc = trust_int_error(t, TRUST_ERR_TIMESTAMP,
-					     "timestamp: PKCS#9 (Authenticode) "
-					     "countersignatures are not "
-					     "verified yet");
+			rc = trust_int_countersig(t, outer, &val, v);
 		}
 		gnutls_free(val.data);
 		if (rc >= 0)

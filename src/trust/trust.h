@@ -57,12 +57,12 @@ enum trust_error {
 };
 
 /* A short static description of @err ("digest mismatch"). */
-const char *trust_strerror(int err);
+HVO_API const char *trust_strerror(int err);
 
 /* A one-word static name of @err for reports: "ok", "unsigned",
  * "malformed", "digest", "signature", "timestamp", "chain", "untrusted",
  * or "error". */
-const char *trust_error_name(int err);
+HVO_API const char *trust_error_name(int err);
 
 /*
  * The exit class of an error (SERVICING.md section 4): every verification
@@ -70,10 +70,10 @@ const char *trust_error_name(int err);
  * @allow_unsigned an unsigned or untrusted cabinet is accepted
  * (HVO_EXIT_OK); NOMEM, IO and STORE are HVO_EXIT_FAILED.
  */
-enum hvo_exit trust_exit_class(int err, bool allow_unsigned);
+HVO_API enum hvo_exit trust_exit_class(int err, bool allow_unsigned);
 
 /* True if @allow_unsigned lets a cabinet with this result through. */
-bool trust_error_allowable(int err);
+HVO_API bool trust_error_allowable(int err);
 
 /* ------------------------------------------------------------------ */
 /* The trust store                                                     */
@@ -82,30 +82,30 @@ bool trust_error_allowable(int err);
 struct trust; /* a trust store and the last error (opaque) */
 
 /* Makes an empty store.  Returns 0 or TRUST_ERR_NOMEM (*ret NULL). */
-int trust_new(struct trust **ret);
+HVO_API int trust_new(struct trust **ret);
 
-void trust_free(struct trust *t);
+HVO_API void trust_free(struct trust *t);
 
 /* The detailed message of the last error ("" if none).  Valid until the
  * next call on @t. */
-const char *trust_errmsg(const struct trust *t);
+HVO_API const char *trust_errmsg(const struct trust *t);
 
 /* Adds every certificate of a PEM (or DER) file as a trusted root. */
-int trust_add_root_file(struct trust *t, const char *path);
+HVO_API int trust_add_root_file(struct trust *t, const char *path);
 
 /* Adds every "*.pem" file of @dir (sorted by name) as trusted roots.
  * A directory without one is TRUST_ERR_STORE. */
-int trust_add_root_dir(struct trust *t, const char *dir);
+HVO_API int trust_add_root_dir(struct trust *t, const char *dir);
 
 /* Number of roots added so far. */
-size_t trust_root_count(const struct trust *t);
+HVO_API size_t trust_root_count(const struct trust *t);
 
 /*
  * The directory of the shipped roots: $HVOFFLINE_TRUST_DIR if set, else
  * the installed $(datadir)/hvoffline/trust if it exists, else data/trust
  * of the source tree this was built from (an uninstalled build).  Static.
  */
-const char *trust_default_dir(void);
+HVO_API const char *trust_default_dir(void);
 
 /* ------------------------------------------------------------------ */
 /* Verifying a cabinet                                                 */
@@ -150,12 +150,12 @@ struct trust_verdict {
 	time_t judged_at; /* when the chain's validity was judged */
 };
 
-void trust_verdict_free(struct trust_verdict *v);
+HVO_API void trust_verdict_free(struct trust_verdict *v);
 
 /* A static word for a verdict: "trusted", "unsigned", "tampered" (digest,
  * signature or malformed), "bad-timestamp", "untrusted" (chain or root),
  * or "error". */
-const char *trust_verdict_word(const struct trust_verdict *v);
+HVO_API const char *trust_verdict_word(const struct trust_verdict *v);
 
 /*
  * Verifies the Authenticode signature of the cabinet in @buf (@len bytes;
@@ -163,12 +163,13 @@ const char *trust_verdict_word(const struct trust_verdict *v);
  * every case but NOMEM a verdict in *@ret (caller frees with
  * trust_verdict_free) whose status is the return value.
  */
-int trust_verify_cab_mem(struct trust *t, const uint8_t *buf, size_t len,
-			 const char *name, struct trust_verdict **ret);
+HVO_API int trust_verify_cab_mem(struct trust *t, const uint8_t *buf,
+				 size_t len, const char *name,
+				 struct trust_verdict **ret);
 
 /* The same for a cabinet file. */
-int trust_verify_cab_file(struct trust *t, const char *path,
-			  struct trust_verdict **ret);
+HVO_API int trust_verify_cab_file(struct trust *t, const char *path,
+				  struct trust_verdict **ret);
 
 #ifdef __cplusplus
 }

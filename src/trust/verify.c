@@ -150,7 +150,7 @@ out:
 }
 
 static int verify(struct trust *t, const uint8_t *buf, size_t len,
-		  struct trust_verdict *v)
+		  bool digest_last, struct trust_verdict *v)
 {
 	struct trust_cab_sig sig;
 	int rc = trust_int_cab_locate(t, buf, len, &sig);
@@ -172,9 +172,13 @@ static int verify(struct trust *t, const uint8_t *buf, size_t len,
 	if (rc)
 		goto out;
 	/* 1. digest */
-	rc = check_digest(t, buf, len, &sig, &p, v);
-	if (rc)
+	int drc = check_digest(t, buf, len, &sig, &p, v);
+	char dmsg[sizeof(t->errmsg)];
+	memcpy(dmsg, t->errmsg, sizeof(dmsg));
+	if (drc && (!digest_last || drc == TRUST_ERR_NOMEM)) {
+		rc = drc;
 		goto out;
+	}
 	/* 2. signature */
 	gnutls_x509_crt_t signer = trust_int_p7_signer_cert(&p, NULL);
 	if (signer == NULL) {
@@ -208,6 +212,10 @@ static int verify(struct trust *t, const uint8_t *buf, size_t len,
 	rc = trust_int_chain_check(t, "signer", signer, p.certs, p.ncerts,
 				   GNUTLS_KP_CODE_SIGNING, v->judged_at,
 				   &v->chain, &v->nchain, &v->chain_complete);
+	if (rc == TRUST_OK && drc) {
+		rc = drc;
+		memcpy(t->errmsg, dmsg, sizeof(dmsg));
+	}
 out:
 	trust_int_p7_free(&p);
 	return rc;
@@ -217,12 +225,18 @@ int trust_verify_cab_mem(struct trust *t, const uint8_t *buf, size_t len,
 			 const char *name, struct trust_verdict **ret)
 {
 	(void)name;
+	return trust_int_verify_cab(t, buf, len, false, ret);
+}
+
+int trust_int_verify_cab(struct trust *t, const uint8_t *buf, size_t len,
+			 bool digest_last, struct trust_verdict **ret)
+{
 	*ret = NULL;
 	struct trust_verdict *v = calloc(1, sizeof(*v));
 	if (v == NULL)
 		return trust_int_error(t, TRUST_ERR_NOMEM, "out of memory");
 	t->errmsg[0] = 0;
-	int rc = verify(t, buf, len, v);
+	int rc = verify(t, buf, len, digest_last, v);
 	v->status = rc;
 	if (rc)
 		v->message = strdup(t->errmsg);

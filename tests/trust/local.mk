@@ -8,6 +8,7 @@ tests_trust_test_trust_SOURCES = tests/trust/test_trust.c
 tests_trust_test_trust_CFLAGS = $(TEST_CFLAGS)
 tests_trust_test_trust_LDADD = $(TEST_LDADD)
 
-TRUST_SH_TESTS = tests/trust/trust-cli.sh
+TRUST_SH_TESTS = tests/trust/trust-cli.sh tests/trust/trust-timestamp.sh \
+	tests/trust/trust-apply.sh
 TESTS += $(TRUST_SH_TESTS)
-EXTRA_DIST += $(TRUST_SH_TESTS)
+EXTRA_DIST += $(TRUST_SH_TESTS) tests/trust/add-countersig.py tests/trust/sigvalue.py
