@@ -564,6 +564,7 @@ const char cmd_reg_get_help[] =
 
 static enum hvo_exit reg_get(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "get", argc, argv);
 	const char *help = cmd_reg_get_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS, help, &o);
@@ -768,6 +769,7 @@ static int parse_data(struct cli_ctx *ctx, uint32_t type, int n, char **args,
 
 static enum hvo_exit reg_set(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "set", argc, argv);
 	const char *help = cmd_reg_set_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER, help, &o);
@@ -826,6 +828,7 @@ const char cmd_reg_delete_help[] =
 
 static enum hvo_exit reg_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "delete", argc, argv);
 	const char *help = cmd_reg_delete_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER, help, &o);
@@ -874,6 +877,7 @@ const char cmd_reg_import_help[] =
 
 static enum hvo_exit reg_import_cmd(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "import", argc, argv);
 	const char *help = cmd_reg_import_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER | RO_PREFIX,
@@ -968,6 +972,7 @@ static int json_export_key(struct json_export *je, const char *key,
 
 static enum hvo_exit reg_export_cmd(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "export", argc, argv);
 	const char *help = cmd_reg_export_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv,

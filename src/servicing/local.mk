@@ -10,7 +10,14 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/plan_report.c \
 	%reldir%/firstboot.c \
 	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
-	%reldir%/verify.c
+	%reldir%/verify.c \
+	%reldir%/rollback.c %reldir%/rollback.h \
+	%reldir%/services.c %reldir%/services.h \
+	%reldir%/services_guest.c %reldir%/services_guest.h \
+	%reldir%/services_open.c %reldir%/services_open.h \
+	%reldir%/services_reg.c %reldir%/services_reg.h \
+	%reldir%/services_set.c %reldir%/services_set.h \
+	%reldir%/services_undo.c %reldir%/services_undo.h
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.
 BENCH_SCRIPTS += bench/apply.sh

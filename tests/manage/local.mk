@@ -1,0 +1,10 @@
+# Tests of managing commands (issue 18): services, reg --image, rollback.
+# The unit tests run on the host-directory backend (no appliance); the
+# shell test launches the appliance once on the project's test image.
+MANAGE_UNIT_TESTS = tests/manage/test_services
+check_PROGRAMS += $(MANAGE_UNIT_TESTS)
+TESTS += $(MANAGE_UNIT_TESTS)
+
+tests_manage_test_services_SOURCES = tests/manage/test_services.c
+tests_manage_test_services_CFLAGS = $(TEST_CFLAGS)
+tests_manage_test_services_LDADD = $(TEST_LDADD)
