@@ -180,31 +180,34 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 		rc = guest_exit_class(e);
 		goto out;
 	}
-	/* "<command>-YYYYmmddTHHMMSSZ[-N]": sorted by name is sorted by
-	 * time, as apply names its records. */
+	/* "<command>-YYYYmmddTHHMMSSZ-NNNNNN": NNNNNN counts every undo
+	 * file ever written here (undone ones are renamed, never removed),
+	 * so it orders the records even within one second. */
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (unsigned k = 1; k < 100; k++) {
-		free(jpath);
-		free(upath);
-		char suffix[8] = "";
-		if (k > 1)
-			snprintf(suffix, sizeof(suffix), "-%02u", k);
-		if (asprintf(&jpath, "%s\\%s-%s%s.json", dir, command, stamp,
-			     suffix) < 0)
-			jpath = NULL;
-		if (asprintf(&upath, "%s\\%s-%s%s.undo", dir, command, stamp,
-			     suffix) < 0)
-			upath = NULL;
-		if (jpath == NULL || upath == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
+	unsigned seq = 1;
+	char **names = NULL;
+	size_t nn = 0;
+	if (guest_fs_list(fs, dir, &names, &nn) == GUEST_OK) {
+		for (size_t i = 0; i < nn; i++) {
+			unsigned s2 = svc_int_record_seq(names[i]);
+			if (s2 >= seq)
+				seq = s2 + 1;
 		}
-		if (!guest_fs_exists(fs, jpath) && !guest_fs_exists(fs, upath))
-			break;
+		guest_names_free(names, nn);
+	}
+	if (asprintf(&jpath, "%s\\%s-%s-%06u.json", dir, command, stamp, seq) <
+	    0)
+		jpath = NULL;
+	if (asprintf(&upath, "%s\\%s-%s-%06u.undo", dir, command, stamp, seq) <
+	    0)
+		upath = NULL;
+	if (jpath == NULL || upath == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
 	/* The undo data first: a JSON record always has its undo. */
 	e = guest_fs_write_atomic(fs, upath, text, strlen(text));
@@ -228,15 +231,29 @@ out:
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
+unsigned svc_int_record_seq(const char *name)
+{
+	const char *b = strrchr(name, '\\');
+	b = b ? b + 1 : name;
+	const char *dot = strrchr(b, '.');
+	if (dot == NULL ||
+	    (strcmp(dot, ".undo") != 0 && strcmp(dot, ".undone") != 0))
+		return 0;
+	const char *p = dot;
+	while (p > b && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p == dot || dot - p > 9 || p == b || p[-1] != '-')
+		return 0;
+	return (unsigned)strtoul(p, NULL, 10);
+}
+
+static int cmp_seq(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	const char *bx = strrchr(x, '\\'), *by = strrchr(y, '\\');
-	/* By time: the part of the name after the command. */
-	const char *tx = strchr(bx ? bx : x, '-');
-	const char *ty = strchr(by ? by : y, '-');
-	int c = strcmp(tx ? tx : x, ty ? ty : y);
-	return c ? c : strcmp(x, y);
+	unsigned sx = svc_int_record_seq(x), sy = svc_int_record_seq(y);
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return strcmp(x, y);
 }
 
 int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
@@ -276,7 +293,7 @@ int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
 	free(dir);
 	if (out == NULL)
 		return GUEST_E_NOMEM;
-	qsort(out, k, sizeof(*out), cmp_str);
+	qsort(out, k, sizeof(*out), cmp_seq);
 	*paths_ret = out;
 	*n_ret = k;
 	return GUEST_OK;

@@ -76,14 +76,18 @@ char *svc_int_record_dir(const char *systemroot);
 
 /*
  * Writes the JSON record @json and the undo data @u of a change into the
- * guest's record folder as "<command>-<stamp>.json" and ".undo" (a name
- * not yet taken), each atomically.  *@path_ret (may be NULL) receives the
+ * guest's record folder as "<command>-<stamp>-<seq>.json" and ".undo"
+ * (seq: one above every undo file there), each atomically.  *@path_ret (may be NULL) receives the
  * JSON record's guest path (caller frees).  Returns the exit class.
  */
 enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 				   const char *command, const char *json,
 				   const struct svc_undo *u, char **path_ret,
 				   char *err, size_t errlen);
+
+/* The sequence number in an undo file's name ("...-000012.undo" or
+ * ".undone"), or 0 for any other name. */
+unsigned svc_int_record_seq(const char *name);
 
 /* The undo files of the record folder, oldest first (guest paths; free
  * with guest_names_free()).  None is not an error. */

@@ -8,3 +8,10 @@ TESTS += $(MANAGE_UNIT_TESTS)
 tests_manage_test_services_SOURCES = tests/manage/test_services.c
 tests_manage_test_services_CFLAGS = $(TEST_CFLAGS)
 tests_manage_test_services_LDADD = $(TEST_LDADD)
+
+MANAGE_UNIT_TESTS += tests/manage/test_reg_rollback
+check_PROGRAMS += tests/manage/test_reg_rollback
+TESTS += tests/manage/test_reg_rollback
+tests_manage_test_reg_rollback_SOURCES = tests/manage/test_reg_rollback.c
+tests_manage_test_reg_rollback_CFLAGS = $(TEST_CFLAGS)
+tests_manage_test_reg_rollback_LDADD = $(TEST_LDADD)

@@ -270,7 +270,8 @@ static void test_disable_enable(void **state)
 	v = hivexget(sys, "\\ControlSet001\\Services\\vmictimesync", "Start");
 	assert_string_equal(v, "3");
 	free(v);
-	v = out("ls vol/Windows/Logs/hvoffline | sed 's/-[0-9TZ-]*\\./-X./' "
+	v = out("ls vol/Windows/Logs/hvoffline | sed "
+		"'s/-[0-9TZ]*-000001\\./-X./' "
 		"| sort | tr '\\n' ' '");
 	assert_string_equal(v, "services-X.json services-X.undo ");
 	free(v);
