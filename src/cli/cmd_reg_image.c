@@ -421,7 +421,8 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 	struct svc_manage m;
 	const char *const images[] = { image };
 	if (svc_manage_open(&ro, write, images, 1, &m) != 0)
-		cli_error(ctx, "appliance", "launch failed: %s", m.run.error);
+		cli_error(ctx, "appliance", "launch failed: %s",
+			  svc_manage_errmsg(&m));
 	struct guest_fs *fs;
 	char err[1200];
 	struct svc_reg_image_result r;

@@ -110,7 +110,8 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 	enum hvo_exit rc = HVO_EXIT_OK;
 	struct svc_manage m;
 	if (svc_manage_open(&ro, !dry_run, images, n, &m) != 0) {
-		cli_error(ctx, "appliance", "launch failed: %s", m.run.error);
+		cli_error(ctx, "appliance", "launch failed: %s",
+			  svc_manage_errmsg(&m));
 		rc = HVO_EXIT_FAILED;
 	}
 	for (size_t i = 0; i < n; i++) {

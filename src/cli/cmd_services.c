@@ -199,7 +199,8 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 	cli_info(ctx, "opening %zu image%s", n, n == 1 ? "" : "s");
 	struct svc_manage m;
 	if (svc_manage_open(&ro, write, images, n, &m) != 0) {
-		cli_error(ctx, "appliance", "launch failed: %s", m.run.error);
+		cli_error(ctx, "appliance", "launch failed: %s",
+			  svc_manage_errmsg(&m));
 		rc = HVO_EXIT_FAILED;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -84,6 +84,11 @@ enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
 	return HVO_EXIT_OK;
 }
 
+const char *svc_manage_errmsg(const struct svc_manage *m)
+{
+	return m->run.error;
+}
+
 int svc_manage_close(struct svc_manage *m)
 {
 	int r = svc_run_close(&m->run);

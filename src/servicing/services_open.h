@@ -44,6 +44,9 @@ int svc_manage_open(struct svc_run_opts *opts, bool writable,
 enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
 			    struct guest_fs **fs_ret, char *err, size_t errlen);
 
+/* Why svc_manage_open() failed ("" if it did not; owned by @m). */
+const char *svc_manage_errmsg(const struct svc_manage *m);
+
 /* Shuts the session down (its result: 0, or a guest_error after which
  * written images must be reported as failed) and frees @m. */
 int svc_manage_close(struct svc_manage *m);

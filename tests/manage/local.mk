@@ -15,3 +15,8 @@ TESTS += tests/manage/test_reg_rollback
 tests_manage_test_reg_rollback_SOURCES = tests/manage/test_reg_rollback.c
 tests_manage_test_reg_rollback_CFLAGS = $(TEST_CFLAGS)
 tests_manage_test_reg_rollback_LDADD = $(TEST_LDADD)
+
+# End to end: one appliance launch on the ws2012-x64 test image.
+MANAGE_SH_TESTS = tests/manage/manage-cli.sh tests/manage/reg-image-cli.sh
+TESTS += $(MANAGE_SH_TESTS)
+EXTRA_DIST += $(MANAGE_SH_TESTS)
