@@ -34,6 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct svc_undo_op *a = &u.ops[i], *b = &v.ops[i];
 		if (a->kind != b->kind || strcmp(a->hive, b->hive) != 0 ||
 		    a->existed != b->existed || a->len != b->len ||
+		    a->has_sha256 != b->has_sha256 ||
+		    (a->has_sha256 && memcmp(a->sha256, b->sha256, 32) != 0) ||
+		    (a->path == NULL) != (b->path == NULL) ||
+		    (a->path && strcmp(a->path, b->path) != 0) ||
+		    (a->saved == NULL) != (b->saved == NULL) ||
 		    (a->len && memcmp(a->data, b->data, a->len) != 0))
 			abort();
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "registry/reg.h"
 #include "servicing/rollback.h"
@@ -24,6 +25,34 @@ static int hive_index(const char *name)
 		if (strcmp(hive_names[i], name) == 0)
 			return i;
 	return -1;
+}
+
+/* The hive a guest path is ("Windows\System32\config\SYSTEM"), or -1. */
+static int hive_of_path(const char *systemroot, const char *path)
+{
+	for (int i = 0; i < NHIVES; i++) {
+		char p[300];
+		snprintf(p, sizeof(p), "%s\\System32\\config\\%s", systemroot,
+			 hive_names[i]);
+		if (strcasecmp(p, path) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Whether @path is in @v (ignoring case); adds it if not. */
+static bool seen_path(char ***v, size_t *n, const char *path)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcasecmp((*v)[i], path) == 0)
+			return true;
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return true; /* out of memory: check it no more */
+	*v = nv;
+	if (((*v)[*n] = strdup(path)) != NULL)
+		(*n)++;
+	return false;
 }
 
 static enum hvo_exit fail(struct svc_rollback_result *res, enum hvo_exit code,
@@ -111,6 +140,52 @@ static enum hvo_exit undo_value(struct svc_ghive *g,
 		return fail(res, reg_exit_class(e), "%s: %s\\%s: %s", g->guest,
 			    op->key, op->name, reg_errmsg(g->h));
 	res->values_restored++;
+	return HVO_EXIT_OK;
+}
+
+/*
+ * A file the change wrote gets its previous bytes back (the saved copy is
+ * renamed over it: byte-identical), a file it created goes, a directory
+ * it created goes if empty.  A hive put back whole this way replaces any
+ * edits made in memory to it so far (those were of later changes, which
+ * the restored bytes predate).
+ */
+static enum hvo_exit undo_file(struct guest_fs *fs,
+			       const struct svc_rollback_opts *o,
+			       const struct svc_undo_op *op,
+			       struct svc_ghive *g, bool *opened,
+			       struct svc_rollback_result *res)
+{
+	if (op->kind == SVC_UNDO_DIR) {
+		if (!o->dry_run && guest_fs_exists(fs, op->path) &&
+		    guest_fs_remove(fs, op->path) == GUEST_OK)
+			res->dirs_removed++;
+		return HVO_EXIT_OK;
+	}
+	int hx = hive_of_path(o->systemroot, op->path);
+	if (hx >= 0 && opened[hx]) {
+		svc_int_ghive_close(&g[hx]);
+		opened[hx] = false;
+	}
+	if (op->saved != NULL) {
+		res->files_restored++;
+		if (o->dry_run)
+			return HVO_EXIT_OK;
+		int e = guest_fs_rename(fs, op->saved, op->path);
+		if (e != GUEST_OK)
+			return fail(res, guest_exit_class(e), "%s: %s",
+				    op->path, guest_fs_errmsg(fs));
+		return HVO_EXIT_OK;
+	}
+	if (!guest_fs_exists(fs, op->path))
+		return HVO_EXIT_OK;
+	res->files_removed++;
+	if (o->dry_run)
+		return HVO_EXIT_OK;
+	int e = guest_fs_remove(fs, op->path);
+	if (e != GUEST_OK)
+		return fail(res, guest_exit_class(e), "%s: %s", op->path,
+			    guest_fs_errmsg(fs));
 	return HVO_EXIT_OK;
 }
 
@@ -204,30 +279,45 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 			it->nops += u[i].ops[k].kind != SVC_UNDO_AFTER;
 	}
 
-	/* Has anything written the hives since the newest change did? */
-	bool checked[NHIVES] = { false };
+	/* Has anything written the hives or files since the newest change
+	 * that touched each did? */
+	char **seen = NULL;
+	size_t nseen = 0;
 	for (size_t i = npaths; i-- > first;)
 		for (size_t k = u[i].n; k-- > 0;) {
 			const struct svc_undo_op *op = &u[i].ops[k];
-			int hx = hive_index(op->hive);
-			if (op->kind != SVC_UNDO_AFTER || hx < 0 || checked[hx])
-				continue;
-			checked[hx] = true;
 			char path[300];
-			snprintf(path, sizeof(path), "%s\\System32\\config\\%s",
-				 o->systemroot, op->hive);
+			if (op->kind == SVC_UNDO_AFTER &&
+			    hive_index(op->hive) >= 0)
+				snprintf(path, sizeof(path),
+					 "%s\\System32\\config\\%s",
+					 o->systemroot, op->hive);
+			else if (op->kind == SVC_UNDO_FILE && op->has_sha256)
+				snprintf(path, sizeof(path), "%s", op->path);
+			else
+				continue;
+			if (seen_path(&seen, &nseen, path))
+				continue;
+			bool exists;
 			uint8_t sha[32];
 			uint64_t size;
-			e = guest_fs_sha256(fs, path, sha, &size);
-			if (e != GUEST_OK)
+			struct guest_stat st;
+			e = guest_fs_stat(fs, path, &st);
+			exists = e == GUEST_OK;
+			if (exists)
+				e = guest_fs_sha256(fs, path, sha, &size);
+			if (e != GUEST_OK && e != GUEST_E_NOENT)
 				changed(res, "%s: %s", path,
 					guest_fs_errmsg(fs));
-			else if (memcmp(sha, op->sha256, 32) != 0)
+			else if (!exists || memcmp(sha, op->sha256, 32) != 0)
 				changed(res,
-					"%s was written since the %s of %s "
+					"%s %s since the %s of %s "
 					"(Windows has run?)",
-					path, u[i].command, u[i].time);
+					path,
+					exists ? "was written" : "is gone",
+					u[i].command, u[i].time);
 		}
+	guest_names_free(seen, nseen);
 	if (res->nchanged > 0 && !o->force) {
 		rc = fail(res, HVO_EXIT_REFUSED,
 			  "the guest changed since the last recorded change "
@@ -241,6 +331,13 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 	for (size_t i = npaths; i-- > first;)
 		for (size_t k = u[i].n; k-- > 0;) {
 			const struct svc_undo_op *op = &u[i].ops[k];
+			if (op->kind == SVC_UNDO_FILE ||
+			    op->kind == SVC_UNDO_DIR) {
+				rc = undo_file(fs, o, op, g, opened, res);
+				if (rc != HVO_EXIT_OK)
+					goto out;
+				continue;
+			}
 			int hx = hive_index(op->hive);
 			if (op->kind == SVC_UNDO_AFTER || hx < 0)
 				continue;
@@ -368,6 +465,9 @@ void svc_rollback_result_json(const struct svc_rollback_result *res,
 	hvo_int_json_end_array(w);
 	hvo_int_json_kv_uint(w, "values_restored", res->values_restored);
 	hvo_int_json_kv_uint(w, "hives_restored", res->hives_restored);
+	hvo_int_json_kv_uint(w, "files_restored", res->files_restored);
+	hvo_int_json_kv_uint(w, "files_removed", res->files_removed);
+	hvo_int_json_kv_uint(w, "dirs_removed", res->dirs_removed);
 	hvo_int_json_key(w, "changed_since");
 	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < res->nchanged; i++)

@@ -50,6 +50,7 @@ struct svc_rollback_result {
 	char **changed; /* what changed since the newest record */
 	size_t nchanged;
 	size_t values_restored, hives_restored;
+	size_t files_restored, files_removed, dirs_removed;
 	char *record; /* guest path of the rollback record */
 };
 

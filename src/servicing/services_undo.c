@@ -70,6 +70,41 @@ int svc_undo_add_after(struct svc_undo *u, const char *hive,
 	o->kind = SVC_UNDO_AFTER;
 	snprintf(o->hive, sizeof(o->hive), "%s", hive);
 	memcpy(o->sha256, sha256, 32);
+	o->has_sha256 = true;
+	u->n++;
+	return 0;
+}
+
+int svc_undo_add_file(struct svc_undo *u, const char *path, const char *saved,
+		      const uint8_t *sha256)
+{
+	if (grow(u) != 0)
+		return -1;
+	struct svc_undo_op *o = &u->ops[u->n];
+	o->kind = SVC_UNDO_FILE;
+	o->path = strdup(path);
+	o->saved = saved ? strdup(saved) : NULL;
+	if (o->path == NULL || (saved != NULL && o->saved == NULL)) {
+		free(o->path);
+		free(o->saved);
+		return -1;
+	}
+	if (sha256 != NULL) {
+		memcpy(o->sha256, sha256, 32);
+		o->has_sha256 = true;
+	}
+	u->n++;
+	return 0;
+}
+
+int svc_undo_add_dir(struct svc_undo *u, const char *path)
+{
+	if (grow(u) != 0)
+		return -1;
+	struct svc_undo_op *o = &u->ops[u->n];
+	o->kind = SVC_UNDO_DIR;
+	if ((o->path = strdup(path)) == NULL)
+		return -1;
 	u->n++;
 	return 0;
 }
@@ -93,6 +128,22 @@ char *svc_undo_format(const struct svc_undo *u)
 		u->time);
 	for (size_t i = 0; i < u->n; i++) {
 		const struct svc_undo_op *o = &u->ops[i];
+		if (o->kind == SVC_UNDO_FILE || o->kind == SVC_UNDO_DIR) {
+			fputs(o->kind == SVC_UNDO_FILE ? "file " : "dir ", m);
+			put_hex(m, o->path, strlen(o->path));
+			if (o->kind == SVC_UNDO_FILE) {
+				fputc(' ', m);
+				put_hex(m, o->saved ? o->saved : "",
+					o->saved ? strlen(o->saved) : 0);
+				fputc(' ', m);
+				if (!o->has_sha256)
+					fputc('-', m);
+				for (int k = 0; o->has_sha256 && k < 32; k++)
+					fprintf(m, "%02x", o->sha256[k]);
+			}
+			fputc('\n', m);
+			continue;
+		}
 		if (o->kind == SVC_UNDO_AFTER) {
 			fprintf(m, "after %s ", o->hive);
 			for (int k = 0; k < 32; k++)
@@ -274,6 +325,43 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 			u->n++;
 			continue;
 		}
+		if ((nf == 2 && field_is(f[0], fl[0], "dir")) ||
+		    (nf == 4 && field_is(f[0], fl[0], "file"))) {
+			o->kind = nf == 2 ? SVC_UNDO_DIR : SVC_UNDO_FILE;
+			o->hive[0] = '\0';
+			bool ok = get_str(f[1], fl[1], &o->path) == 0 &&
+				  o->path[0] != '\0';
+			if (ok && nf == 4) {
+				ok = get_str(f[2], fl[2], &o->saved) == 0;
+				if (ok && o->saved[0] == '\0') {
+					free(o->saved);
+					o->saved = NULL;
+				}
+				if (ok && !field_is(f[3], fl[3], "-")) {
+					char hx[66] = "x";
+					uint8_t *b = NULL;
+					size_t bl;
+					ok = fl[3] == 64;
+					if (ok)
+						memcpy(hx + 1, f[3], 64);
+					ok = ok &&
+					     get_hex(hx, 65, &b, &bl) == 0;
+					if (ok)
+						memcpy(o->sha256, b, 32);
+					o->has_sha256 = ok;
+					free(b);
+				}
+			}
+			if (!ok) {
+				free(o->path);
+				free(o->saved);
+				snprintf(err, errlen, "line %u: bad %s line",
+					 lineno, nf == 2 ? "dir" : "file");
+				goto bad;
+			}
+			u->n++;
+			continue;
+		}
 		if (nf == 3 && field_is(f[0], fl[0], "after") && o->hive[0] &&
 		    fl[2] == 64) {
 			char hx[66] = "x";
@@ -286,6 +374,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 				goto bad;
 			}
 			o->kind = SVC_UNDO_AFTER;
+			o->has_sha256 = true;
 			memcpy(o->sha256, b, 32);
 			free(b);
 			u->n++;
@@ -347,6 +436,7 @@ void svc_undo_free(struct svc_undo *u)
 		free(u->ops[i].name);
 		free(u->ops[i].data);
 		free(u->ops[i].saved);
+		free(u->ops[i].path);
 	}
 	free(u->ops);
 	memset(u, 0, sizeof(*u));

@@ -12,6 +12,8 @@
  *   value SYSTEM x<key> x<name> <type> x<data>
  *   hive SYSTEM x<saved copy>
  *   after SYSTEM <SHA-256 of the hive as this change left it>
+ *   file x<guest path> x<saved copy> <SHA-256 left by the change>
+ *   dir x<guest path>
  *
  * one operation per line, in the order they were made; strings are hex
  * after an "x" (so that an empty name is "x" and no field holds a space).
@@ -36,6 +38,8 @@ enum svc_undo_kind {
 	SVC_UNDO_VALUE = 0,
 	SVC_UNDO_HIVE = 1,
 	SVC_UNDO_AFTER = 2,
+	SVC_UNDO_FILE = 3,
+	SVC_UNDO_DIR = 4,
 };
 
 struct svc_undo_op {
@@ -47,8 +51,11 @@ struct svc_undo_op {
 	uint32_t type;
 	uint8_t *data;
 	size_t len;
-	char *saved;	    /* HIVE: guest path of the saved copy */
-	uint8_t sha256[32]; /* AFTER */
+	char *saved;	    /* HIVE, FILE: guest path of the saved copy
+			       (FILE: NULL when the file was new) */
+	char *path;	    /* FILE, DIR: the guest path changed */
+	bool has_sha256;    /* AFTER (always), FILE (when known) */
+	uint8_t sha256[32]; /* what the change left */
 };
 
 struct svc_undo {
@@ -66,6 +73,10 @@ int svc_undo_add_value(struct svc_undo *u, const char *hive, const char *key,
 int svc_undo_add_hive(struct svc_undo *u, const char *hive, const char *saved);
 int svc_undo_add_after(struct svc_undo *u, const char *hive,
 		       const uint8_t sha256[32]);
+/* @saved NULL: the file was new; @sha256 NULL: unknown. */
+int svc_undo_add_file(struct svc_undo *u, const char *path, const char *saved,
+		      const uint8_t *sha256);
+int svc_undo_add_dir(struct svc_undo *u, const char *path);
 
 /* The text form (caller frees), or NULL when out of memory. */
 char *svc_undo_format(const struct svc_undo *u);

@@ -23,6 +23,7 @@
 #include "servicing/rollback.h"
 #include "servicing/services_reg.h"
 #include "servicing/services_set.h"
+#include "servicing/services_undo.h"
 #include "tests/lib/hvotest.h"
 
 static char *tmp;
@@ -312,6 +313,105 @@ static void test_rollback_round_trip(void **state)
 	svc_rollback_result_free(&rb);
 }
 
+/* SHA-256 of a host file, as bytes. */
+static void sha_of(const char *rel, uint8_t sha[32])
+{
+	char hex[65];
+	hvo_test_sha256_file(at(rel), hex);
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		sha[i] = (uint8_t)v;
+	}
+}
+
+/*
+ * What apply leaves (its undo data in the same format): a directory and
+ * a file it created, a file and the SOFTWARE hive it replaced, their
+ * previous bytes kept beside the record.
+ */
+static void fake_apply(void)
+{
+	sh("L=vol/Windows/Logs/hvoffline; mkdir -p $L/apply-1.saved "
+	   "vol/Windows/hvoffline;"
+	   "echo staged > vol/Windows/hvoffline/new.txt;"
+	   "mv vol/Windows/System32/ntoskrnl.exe $L/apply-1.saved/1;"
+	   "echo new kernel > vol/Windows/System32/ntoskrnl.exe;"
+	   "cp " SOFT " $L/apply-1.saved/2;"
+	   "hivexregedit --merge " SOFT
+	   " --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' imp.reg");
+	struct svc_undo u = { .command = "apply", .time = "t0" };
+	uint8_t a[32], b[32], c[32];
+	sha_of("vol/Windows/hvoffline/new.txt", a);
+	sha_of("vol/Windows/System32/ntoskrnl.exe", b);
+	sha_of(SOFT, c);
+	const char *sv = "Windows\\Logs\\hvoffline\\apply-1.saved\\";
+	char s1[200], s2[200];
+	snprintf(s1, sizeof(s1), "%s1", sv);
+	snprintf(s2, sizeof(s2), "%s2", sv);
+	assert_int_equal(svc_undo_add_dir(&u, "Windows\\hvoffline"), 0);
+	assert_int_equal(
+		svc_undo_add_file(&u, "Windows\\hvoffline\\new.txt", NULL, a),
+		0);
+	assert_int_equal(
+		svc_undo_add_file(&u, "Windows\\System32\\ntoskrnl.exe", s1, b),
+		0);
+	assert_int_equal(svc_undo_add_file(&u,
+					   "Windows\\System32\\config\\"
+					   "SOFTWARE",
+					   s2, c),
+			 0);
+	char *text = svc_undo_format(&u);
+	hvo_test_write_file(at("vol/Windows/Logs/hvoffline/"
+			       "apply-20261207T000000Z-000001.undo"),
+			    text, strlen(text));
+	free(text);
+	svc_undo_free(&u);
+}
+
+static void test_rollback_apply_files(void **state)
+{
+	(void)state;
+	ws2012_guest();
+	static const char imp[] =
+		"Windows Registry Editor Version 5.00\n\n"
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\ByApply]\n\"a\"=\"b\"\n";
+	hvo_test_write_file(at("imp.reg"), imp, strlen(imp));
+	sh("cp " SOFT " soft.orig");
+	char *before = state_of_guest();
+	fake_apply();
+	/* Then a change recorded after it, to the same hive. */
+	assert_int_equal(set_dword("HKLM\\SOFTWARE\\ByApply", "later", 1),
+			 HVO_EXIT_OK);
+
+	struct svc_rollback_result rb;
+	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(rb.n, 2);
+	assert_string_equal(rb.v[1].command, "apply");
+	assert_int_equal(rb.files_restored, 2);
+	assert_int_equal(rb.files_removed, 1);
+	assert_int_equal(rb.dirs_removed, 1);
+	svc_rollback_result_free(&rb);
+	char *after = state_of_guest();
+	assert_string_equal(before, after);
+	free(after);
+	/* The hive byte-identical, not just equal in content. */
+	sh("cmp soft.orig " SOFT);
+
+	/* After a simulated first boot (a file apply wrote changed),
+	 * refused with exit 4 and the file named; --force undoes. */
+	fake_apply();
+	sh("echo booted > vol/Windows/hvoffline/new.txt");
+	assert_int_equal(rollback(false, &rb), HVO_EXIT_REFUSED);
+	assert_int_equal(rb.nchanged, 1);
+	assert_non_null(strstr(rb.changed[0], "new.txt"));
+	svc_rollback_result_free(&rb);
+	assert_int_equal(rollback(true, &rb), HVO_EXIT_OK);
+	svc_rollback_result_free(&rb);
+	sh("cmp soft.orig " SOFT);
+	free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +421,8 @@ int main(void)
 			test_dirty_hive_keeps_logged_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_round_trip, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_apply_files,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
