@@ -211,7 +211,7 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 	}
 	/* The undo data first: a JSON record always has its undo. */
 	e = guest_fs_write_atomic(fs, upath, text, strlen(text));
-	if (e == GUEST_OK)
+	if (e == GUEST_OK && json != NULL)
 		e = guest_fs_write_atomic(fs, jpath, json, strlen(json));
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", jpath, guest_fs_errmsg(fs));

@@ -77,7 +77,8 @@ char *svc_int_record_dir(const char *systemroot);
 /*
  * Writes the JSON record @json and the undo data @u of a change into the
  * guest's record folder as "<command>-<stamp>-<seq>.json" and ".undo"
- * (seq: one above every undo file there), each atomically.  *@path_ret (may be NULL) receives the
+ * (seq: one above every undo file there), each atomically; @json NULL:
+ * only the undo data (apply writes its own record).  *@path_ret (may be NULL) receives the
  * JSON record's guest path (caller frees).  Returns the exit class.
  */
 enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
