@@ -15,6 +15,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/services.c %reldir%/services.h \
 	%reldir%/services_guest.c %reldir%/services_guest.h \
 	%reldir%/services_open.c %reldir%/services_open.h \
+	%reldir%/services_prepare.c \
 	%reldir%/services_reg.c %reldir%/services_reg.h \
 	%reldir%/services_set.c %reldir%/services_set.h \
 	%reldir%/services_undo.c %reldir%/services_undo.h

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "servicing/apply.h"
 #include "servicing/services_guest.h"
 #include "util/sha256.h"
 
@@ -123,26 +122,6 @@ void svc_int_ghive_close(struct svc_ghive *g)
 {
 	reg_close(g->h);
 	g->h = NULL;
-}
-
-enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
-				    char *err, size_t errlen)
-{
-	if (guest_fs_readonly(fs)) {
-		snprintf(err, errlen,
-			 "%s: the Windows volume is mounted read-only",
-			 guest_fs_name(fs));
-		return HVO_EXIT_REFUSED;
-	}
-	unsigned restored = 0;
-	char why[600];
-	if (svc_apply_recover(fs, systemroot, &restored, why, sizeof(why)) !=
-	    0) {
-		snprintf(err, errlen, "cleaning up an interrupted apply: %s",
-			 why);
-		return HVO_EXIT_FAILED;
-	}
-	return HVO_EXIT_OK;
 }
 
 char *svc_int_record_dir(const char *systemroot)
