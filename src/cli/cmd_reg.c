@@ -369,6 +369,7 @@ static enum hvo_exit cmd_reg_recover(struct cli_ctx *ctx, int argc, char **argv)
 
 static enum hvo_exit cmd_reg_get(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "get", argc, argv);
 	const char *help = cmd_reg_get_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS, help, &o);
@@ -454,6 +455,7 @@ static enum hvo_exit cmd_reg_get(struct cli_ctx *ctx, int argc, char **argv)
 
 static enum hvo_exit cmd_reg_set(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "set", argc, argv);
 	const char *help = cmd_reg_set_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER, help, &o);
@@ -503,6 +505,7 @@ static enum hvo_exit cmd_reg_set(struct cli_ctx *ctx, int argc, char **argv)
 
 static enum hvo_exit cmd_reg_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "delete", argc, argv);
 	const char *help = cmd_reg_delete_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER, help, &o);
@@ -532,6 +535,7 @@ static enum hvo_exit cmd_reg_delete(struct cli_ctx *ctx, int argc, char **argv)
 
 static enum hvo_exit cmd_reg_import(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "import", argc, argv);
 	const char *help = cmd_reg_import_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv, RO_LOGS | RO_RECOVER | RO_PREFIX,
@@ -572,6 +576,7 @@ static enum hvo_exit cmd_reg_import(struct cli_ctx *ctx, int argc, char **argv)
 
 static enum hvo_exit cmd_reg_export(struct cli_ctx *ctx, int argc, char **argv)
 {
+	CMD_REG_IMAGE_HOOK(ctx, "export", argc, argv);
 	const char *help = cmd_reg_export_help;
 	struct reg_cli o;
 	int p = parse_opts(ctx, argc, argv,

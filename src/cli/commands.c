@@ -20,6 +20,8 @@ const struct cli_command cli_commands[] = {
 	CLI_INSPECT_COMMAND,
 	CLI_APPLY_COMMAND,
 	CLI_VERIFY_COMMAND,
+	CLI_SERVICES_COMMAND,
+	CLI_ROLLBACK_COMMAND,
 	{ 0 },
 };
 /* clang-format on */

@@ -89,4 +89,35 @@ extern const char cmd_verify_help[];
 		.help = cmd_verify_help, .run = cmd_verify,              \
 	}
 
+enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv);
+extern const char cmd_services_help[];
+#define CLI_SERVICES_COMMAND                                       \
+	{                                                          \
+		.name = "services",                                \
+		.summary = "list, enable and disable the guest's " \
+			   "integration services",                 \
+		.help = cmd_services_help, .run = cmd_services,    \
+	}
+
+enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv);
+extern const char cmd_rollback_help[];
+#define CLI_ROLLBACK_COMMAND                                               \
+	{                                                                  \
+		.name = "rollback",                                        \
+		.summary = "undo the last apply and the changes recorded " \
+			   "after it",                                     \
+		.help = cmd_rollback_help, .run = cmd_rollback,            \
+	}
+
+/* `reg COMMAND --image IMAGE`: the guest's hives in place
+ * (cmd_reg_image.c); cmd_reg.c's handlers hand such lines over. */
+bool cmd_reg_image_requested(int argc, char **argv);
+enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
+			    char **argv);
+#define CMD_REG_IMAGE_HOOK(ctx, sub, argc, argv)                    \
+	do {                                                        \
+		if (cmd_reg_image_requested(argc, argv))            \
+			return cmd_reg_image(ctx, sub, argc, argv); \
+	} while (0)
+
 #endif /* HVO_CLI_COMMANDS_H */

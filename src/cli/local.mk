@@ -17,6 +17,9 @@ hvoffline_SOURCES = \
 	%reldir%/cmd_vhdx.c \
 	%reldir%/cmd_inspect.c \
 	%reldir%/cmd_apply.c \
+	%reldir%/cmd_services.c \
+	%reldir%/cmd_reg_image.c \
+	%reldir%/cmd_rollback.c \
 	%reldir%/lazy.c %reldir%/lazy.h \
 	%reldir%/guestfs_lazy.c \
 	%reldir%/xml_lazy.c

@@ -18,7 +18,15 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
 	%reldir%/apply_common.c %reldir%/apply_hive.c \
 	%reldir%/apply_record.c %reldir%/apply_switch.c \
-	%reldir%/verify.c
+	%reldir%/verify.c \
+	%reldir%/rollback.c %reldir%/rollback.h \
+	%reldir%/services.c %reldir%/services.h \
+	%reldir%/services_guest.c %reldir%/services_guest.h \
+	%reldir%/services_open.c %reldir%/services_open.h \
+	%reldir%/services_prepare.c \
+	%reldir%/services_reg.c %reldir%/services_reg.h \
+	%reldir%/services_set.c %reldir%/services_set.h \
+	%reldir%/services_undo.c %reldir%/services_undo.h
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.
 BENCH_SCRIPTS += bench/apply.sh

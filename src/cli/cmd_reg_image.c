@@ -1,0 +1,481 @@
+/*
+ * cmd_reg_image.c - `hvoffline reg COMMAND --image IMAGE ...`: get, set,
+ * delete, import and export on a guest's hives in place.
+ *
+ * cmd_reg.c hands a command over here when --image is on its line
+ * (CMD_REG_IMAGE_HOOK); the host-file commands stay as they are.  The
+ * image is opened as inspect and apply open it; the work is
+ * svc_reg_image_run() (src/servicing/services_reg.c).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "registry/reg.h"
+#include "servicing/services_open.h"
+#include "servicing/services_reg.h"
+#include "util/fileio.h"
+#include "util/tmpdir.h"
+
+bool cmd_reg_image_requested(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--image") == 0 ||
+		    strncmp(argv[i], "--image=", 8) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char cmd_reg_image_help[] =
+	"Usage: hvoffline reg get    --image IMAGE KEY [VALUE]\n"
+	"       hvoffline reg set    --image IMAGE KEY [VALUE TYPE DATA...]\n"
+	"       hvoffline reg delete --image IMAGE KEY [VALUE]\n"
+	"       hvoffline reg import --image IMAGE FILE.reg\n"
+	"       hvoffline reg export --image IMAGE KEY [-o FILE] [--utf8]\n"
+	"\n"
+	"The same commands on the guest's own hives, in place: KEY is "
+	"HKLM\\SOFTWARE\\...,\n"
+	"HKLM\\SYSTEM\\... (CurrentControlSet is the current control set) or\n"
+	"HKU\\.DEFAULT\\...; '@' is the default value.  A dirty hive whose "
+	"logs are\n"
+	"valid is recovered first (one without them is refused, exit 4); "
+	"writes\n"
+	"are crash-safe and leave a record in %SystemRoot%\\Logs\\hvoffline "
+	"that\n"
+	"`hvoffline rollback` undoes.  --dry-run checks a write without "
+	"making it.\n";
+
+/* How a value is shown. */
+static void print_value(const struct reg_value *v)
+{
+	const char *tn = reg_type_name(v->type);
+	printf("%s (%s): ", v->name[0] ? v->name : "@", tn ? tn : "?");
+	char *s = NULL;
+	char **m = NULL;
+	size_t n = 0;
+	uint32_t d;
+	uint64_t q;
+	if (reg_value_string(v, &s) == REG_OK) {
+		printf("%s\n", s);
+		free(s);
+	} else if (v->type == REG_TYPE_MULTI_SZ &&
+		   reg_value_multi(v, &m, &n) == REG_OK) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? " | " : "", m[i]);
+		putchar('\n');
+		reg_names_free(m, n);
+	} else if (reg_value_dword(v, &d) == REG_OK) {
+		printf("%u (0x%x)\n", d, d);
+	} else if (reg_value_qword(v, &q) == REG_OK) {
+		printf("%llu\n", (unsigned long long)q);
+	} else {
+		for (size_t i = 0; i < v->len; i++)
+			printf("%s%02x", i ? "," : "", v->data[i]);
+		putchar('\n');
+	}
+}
+
+static void json_value(struct json_writer *w, const struct reg_value *v)
+{
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "name", v->name);
+	hvo_int_json_kv_string(w, "type", reg_type_name(v->type));
+	char *hex = malloc(v->len * 2 + 1);
+	if (hex != NULL) {
+		for (size_t i = 0; i < v->len; i++)
+			sprintf(hex + 2 * i, "%02x", v->data[i]);
+		hex[2 * v->len] = '\0';
+	}
+	hvo_int_json_kv_string(w, "data_hex", hex);
+	free(hex);
+	char *s = NULL;
+	uint32_t d;
+	hvo_int_json_key(w, "data");
+	if (reg_value_string(v, &s) == REG_OK)
+		hvo_int_json_string(w, s);
+	else if (reg_value_dword(v, &d) == REG_OK)
+		hvo_int_json_uint(w, d);
+	else
+		hvo_int_json_null(w);
+	free(s);
+	hvo_int_json_end_object(w);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* TYPE DATA... as reg set takes them on a hive file. */
+static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
+				char **args, uint32_t *type, uint8_t **data,
+				size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	if (reg_type_parse(tname, type) != 0)
+		return cli_usage(ctx, "unknown value type '%s'", tname);
+	switch (*type) {
+	case REG_TYPE_SZ:
+	case REG_TYPE_EXPAND_SZ:
+	case REG_TYPE_LINK:
+		if (n != 1 || reg_encode_string(args[0], data, len) != 0)
+			return cli_usage(ctx, "a string value takes one UTF-8 "
+					      "TEXT");
+		return HVO_EXIT_OK;
+	case REG_TYPE_MULTI_SZ:
+		if (reg_encode_multi((const char *const *)args, (size_t)n, data,
+				     len) != 0)
+			return cli_usage(ctx, "multi_sz strings must be valid "
+					      "UTF-8 and not empty");
+		return HVO_EXIT_OK;
+	case REG_TYPE_DWORD:
+	case REG_TYPE_DWORD_BE:
+	case REG_TYPE_QWORD: {
+		bool qw = *type == REG_TYPE_QWORD;
+		char *end;
+		errno = 0;
+		unsigned long long v = n == 1 && args[0][0] != '-'
+					       ? strtoull(args[0], &end, 0)
+					       : 0;
+		if (n != 1 || args[0][0] == '-' || *end != '\0' || errno ||
+		    (!qw && v > UINT32_MAX))
+			return cli_usage(ctx, "%s takes one number",
+					 reg_type_name(*type));
+		*len = qw ? 8 : 4;
+		if ((*data = malloc(*len)) == NULL)
+			return HVO_EXIT_FAILED;
+		for (size_t i = 0; i < *len; i++)
+			(*data)[*type == REG_TYPE_DWORD_BE ? 3 - i : i] =
+				(uint8_t)(v >> (8 * i));
+		return HVO_EXIT_OK;
+	}
+	default:
+		break;
+	}
+	size_t cap = 1;
+	for (int i = 0; i < n; i++)
+		cap += strlen(args[i]) / 2;
+	uint8_t *b = malloc(cap);
+	if (b == NULL)
+		return HVO_EXIT_FAILED;
+	size_t k = 0;
+	for (int i = 0; i < n; i++)
+		for (const char *s = args[i]; *s;) {
+			if (*s == ',' || *s == ' ' || *s == ':') {
+				s++;
+				continue;
+			}
+			int hi = hexval((unsigned char)s[0]);
+			int lo = hi >= 0 ? hexval((unsigned char)s[1]) : -1;
+			if (lo < 0) {
+				free(b);
+				return cli_usage(ctx, "bad hex bytes '%s'",
+						 args[i]);
+			}
+			b[k++] = (uint8_t)(hi << 4 | lo);
+			s += 2;
+		}
+	*data = b;
+	*len = k;
+	return HVO_EXIT_OK;
+}
+
+static void on_event(void *opaque, const char *what, const char *msg)
+{
+	struct cli_ctx *ctx = opaque;
+	if (strcmp(what, "notice") == 0)
+		cli_info(ctx, "appliance: %s", msg);
+	else
+		cli_debug(ctx, 1, "appliance: %s", msg);
+}
+
+/* Reads what get and export show, from the open hive. */
+static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
+			  struct svc_reg_image_opts *so,
+			  struct svc_reg_image_result *r, bool utf8,
+			  const char *output)
+{
+	struct reg_hive *h = r->g.h;
+	int e = REG_OK;
+	if (so->op == SVC_REGOP_EXPORT) {
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *mem = open_memstream(&text, &tlen);
+		if (mem == NULL)
+			return HVO_EXIT_FAILED;
+		e = reg_export(h, r->key, r->prefix, utf8 ? REG_EXPORT_UTF8 : 0,
+			       mem);
+		if (fclose(mem) != 0 && e == REG_OK)
+			e = REG_ERR_NOMEM;
+		enum hvo_exit x = HVO_EXIT_OK;
+		if (e != REG_OK) {
+			cli_error(ctx, image, "%s: %s", so->path,
+				  reg_errmsg(h));
+			x = reg_exit_class(e);
+		} else if (output == NULL) {
+			fwrite(text, 1, tlen, stdout);
+		} else {
+			struct hvo_atomic_file af;
+			int w = hvo_int_atomic_open(output, 0644, &af);
+			if (w == 0) {
+				w = hvo_int_write_all(af.fd, text, tlen);
+				if (w)
+					hvo_int_atomic_abort(&af);
+				else
+					w = hvo_int_atomic_commit(&af);
+			}
+			if (w) {
+				cli_error(ctx, output, "cannot write: %s",
+					  strerror(w));
+				x = HVO_EXIT_FAILED;
+			}
+		}
+		free(text);
+		return x;
+	}
+	struct json_writer w;
+	if (so->value != NULL) {
+		struct reg_value *v = NULL;
+		e = reg_get_value(h, r->key, so->value, &v);
+		if (e != REG_OK) {
+			cli_error(ctx, image, "%s: %s: %s", so->path,
+				  so->value[0] ? so->value : "@",
+				  reg_strerror(e));
+			return reg_exit_class(e);
+		}
+		if (ctx->json) {
+			cli_json_begin(ctx, &w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "image", image);
+			hvo_int_json_kv_string(&w, "hive", r->g.name);
+			hvo_int_json_kv_string(&w, "key", r->key);
+			hvo_int_json_key(&w, "value");
+			json_value(&w, v);
+			hvo_int_json_end_object(&w);
+			reg_value_free(v);
+			return cli_json_end(ctx, &w, HVO_EXIT_OK);
+		}
+		print_value(v);
+		reg_value_free(v);
+		return HVO_EXIT_OK;
+	}
+	struct reg_value *vals = NULL;
+	char **kids = NULL;
+	size_t nv = 0, nk = 0;
+	e = reg_list_values(h, r->key, &vals, &nv);
+	if (e == REG_OK)
+		e = reg_list_subkeys(h, r->key, &kids, &nk);
+	enum hvo_exit x = HVO_EXIT_OK;
+	if (e != REG_OK) {
+		cli_error(ctx, image, "%s: %s", so->path, reg_errmsg(h));
+		x = reg_exit_class(e);
+	} else if (ctx->json) {
+		cli_json_begin(ctx, &w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "image", image);
+		hvo_int_json_kv_string(&w, "hive", r->g.name);
+		hvo_int_json_kv_string(&w, "key", r->key);
+		hvo_int_json_key(&w, "values");
+		hvo_int_json_begin_array(&w);
+		for (size_t i = 0; i < nv; i++)
+			json_value(&w, &vals[i]);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_key(&w, "subkeys");
+		hvo_int_json_begin_array(&w);
+		for (size_t i = 0; i < nk; i++)
+			hvo_int_json_string(&w, kids[i]);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_end_object(&w);
+		x = cli_json_end(ctx, &w, HVO_EXIT_OK);
+	} else {
+		printf("%s\\%s\n", r->prefix, r->key);
+		for (size_t i = 0; i < nv; i++)
+			print_value(&vals[i]);
+		for (size_t i = 0; i < nk; i++)
+			printf("%s\\%s%s%s\n", r->prefix, r->key,
+			       r->key[0] ? "\\" : "", kids[i]);
+	}
+	reg_values_free(vals, nv);
+	reg_names_free(kids, nk);
+	return x;
+}
+
+enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
+			    char **argv)
+{
+	enum {
+		OPT_IMAGE = 0x100,
+		OPT_DRY_RUN,
+		OPT_UTF8,
+	};
+	static const struct option longopts[] = {
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "utf8", no_argument, NULL, OPT_UTF8 },
+		{ "output", required_argument, NULL, 'o' },
+		CLI_LAUNCH_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct svc_run_opts ro = {
+		.guest = { .event = on_event, .event_ctx = ctx },
+	};
+	struct svc_reg_image_opts so = { 0 };
+	const char *image = NULL, *output = NULL;
+	bool utf8 = false;
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "o:", longopts)) != -1) {
+		switch (c) {
+		case OPT_IMAGE:
+			if (image != NULL)
+				return cli_usage(ctx, "one --image at a time");
+			image = optarg;
+			continue;
+		case OPT_DRY_RUN:
+			so.dry_run = true;
+			continue;
+		case OPT_UTF8:
+			utf8 = true;
+			continue;
+		case 'o':
+			output = optarg;
+			continue;
+		case 'h':
+			fputs(cmd_reg_image_help, stdout);
+			return HVO_EXIT_OK;
+		default:
+			if (cli_launch_option(ctx, c, optarg,
+					      &ro.guest.launch) == 1)
+				continue;
+			return HVO_EXIT_USAGE;
+		}
+	}
+	int nargs = argc - optind;
+	char **a = argv + optind;
+	uint8_t *data = NULL;
+	if (image == NULL)
+		return cli_usage(ctx, "--image needs an image");
+	if (strcmp(sub, "get") == 0 || strcmp(sub, "delete") == 0) {
+		if (nargs < 1 || nargs > 2)
+			return cli_usage(
+				ctx, "reg %s --image needs KEY [VALUE]", sub);
+		so.op = sub[0] == 'g' ? SVC_REGOP_GET : SVC_REGOP_DELETE;
+	} else if (strcmp(sub, "set") == 0) {
+		if (nargs != 1 && nargs < 3)
+			return cli_usage(ctx, "reg set --image needs KEY "
+					      "[VALUE TYPE DATA...]");
+		so.op = SVC_REGOP_SET;
+		if (nargs >= 3) {
+			enum hvo_exit x =
+				parse_data(ctx, a[2], nargs - 3, a + 3,
+					   &so.type, &data, &so.len);
+			if (x != HVO_EXIT_OK)
+				return x;
+			so.data = data;
+		}
+	} else if (strcmp(sub, "import") == 0) {
+		if (nargs != 1)
+			return cli_usage(ctx, "reg import --image needs "
+					      "FILE.reg");
+		so.op = SVC_REGOP_IMPORT;
+		so.reg_file = a[0];
+	} else if (strcmp(sub, "export") == 0) {
+		if (nargs != 1)
+			return cli_usage(ctx, "reg export --image needs KEY");
+		so.op = SVC_REGOP_EXPORT;
+	} else {
+		return cli_usage(ctx, "reg %s does not take --image", sub);
+	}
+	if (so.op != SVC_REGOP_IMPORT) {
+		so.path = a[0];
+		if (nargs >= 2)
+			so.value = strcmp(a[1], "@") == 0 ? "" : a[1];
+	}
+	bool write = (so.op == SVC_REGOP_SET || so.op == SVC_REGOP_DELETE ||
+		      so.op == SVC_REGOP_IMPORT) &&
+		     !so.dry_run;
+	char *tmpdir = NULL;
+	int e = hvo_int_tmpdir_create("reg-image", &tmpdir);
+	if (e != 0) {
+		free(data);
+		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
+			  strerror(e));
+		return HVO_EXIT_FAILED;
+	}
+	ro.tmpdir = tmpdir;
+	so.tmpdir = tmpdir;
+	so.image = image;
+
+	enum hvo_exit rc = HVO_EXIT_OK;
+	struct svc_manage m;
+	const char *const images[] = { image };
+	if (svc_manage_open(&ro, write, images, 1, &m) != 0)
+		cli_error(ctx, "appliance", "launch failed: %s",
+			  svc_manage_errmsg(&m));
+	struct guest_fs *fs;
+	char err[1200];
+	struct svc_reg_image_result r;
+	memset(&r, 0, sizeof(r));
+	rc = svc_manage_fs(&m, 0, write, &fs, err, sizeof(err));
+	if (rc != HVO_EXIT_OK) {
+		cli_error(ctx, image, "%s", err);
+	} else {
+		so.systemroot = m.facts[0].systemroot;
+		rc = svc_reg_image_run(fs, &so, &r);
+		if (rc != HVO_EXIT_OK)
+			cli_error(ctx, image, "%s", r.error);
+		else if (so.op == SVC_REGOP_GET || so.op == SVC_REGOP_EXPORT)
+			rc = show(ctx, image, &so, &r, utf8, output);
+	}
+	bool changed = r.changed;
+	char *record = r.record ? strdup(r.record) : NULL;
+	size_t nops = r.nops;
+	char hive[16];
+	snprintf(hive, sizeof(hive), "%s", r.g.name);
+	svc_reg_image_result_free(&r);
+	if (svc_manage_close(&m) != 0) {
+		cli_error(ctx, "appliance", "did not shut down cleanly");
+		rc = HVO_EXIT_FAILED;
+	}
+	if (so.op != SVC_REGOP_GET && so.op != SVC_REGOP_EXPORT) {
+		if (ctx->json) {
+			struct json_writer w;
+			cli_json_begin(ctx, &w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "image", image);
+			hvo_int_json_kv_string(&w, "operation", sub);
+			hvo_int_json_kv_int(&w, "exit_code", rc);
+			hvo_int_json_kv_string(&w, "hive",
+					       hive[0] ? hive : NULL);
+			hvo_int_json_kv_bool(&w, "changed", changed);
+			hvo_int_json_kv_bool(&w, "dry_run", so.dry_run);
+			hvo_int_json_kv_uint(&w, "operations", nops);
+			hvo_int_json_kv_string(&w, "record", record);
+			hvo_int_json_end_object(&w);
+			rc = cli_json_end(ctx, &w, rc);
+		} else if (rc == HVO_EXIT_OK) {
+			cli_info(ctx, "%s: %s", image,
+				 changed      ? "written"
+				 : so.dry_run ? "dry run: nothing written"
+					      : "already so: nothing written");
+			if (record != NULL)
+				cli_info(ctx, "%s: record %s", image, record);
+		}
+	}
+	free(record);
+	free(data);
+	hvo_int_tmpdir_remove(tmpdir);
+	free(tmpdir);
+	return rc;
+}

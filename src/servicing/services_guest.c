@@ -1,0 +1,279 @@
+/*
+ * services_guest.c - a guest hive edited in place, and the record folder
+ * (see services_guest.h for why the order of writes is safe).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "servicing/services_guest.h"
+#include "util/sha256.h"
+
+static const char *const log_suffix[3] = { ".LOG", ".LOG1", ".LOG2" };
+
+enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
+				 const char *name, const char *tmpdir,
+				 bool write, struct svc_ghive *g, char *err,
+				 size_t errlen)
+{
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	snprintf(g->guest, sizeof(g->guest), "%s\\System32\\config\\%s",
+		 systemroot, name);
+	snprintf(g->host_dir, sizeof(g->host_dir), "%s/ghive-%s", tmpdir, name);
+	if (mkdir(g->host_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", g->host_dir, strerror(errno));
+		return HVO_EXIT_FAILED;
+	}
+	snprintf(g->host, sizeof(g->host), "%s/%s", g->host_dir, name);
+	snprintf(g->host_new, sizeof(g->host_new), "%s/%s.new", g->host_dir,
+		 name);
+	int e = guest_fs_copy_out(fs, g->guest, g->host);
+	if (e != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", g->guest, guest_fs_errmsg(fs));
+		return guest_exit_class(e);
+	}
+	for (int i = 0; i < 3; i++) {
+		char gl[320], hl[1300];
+		snprintf(gl, sizeof(gl), "%s%s", g->guest, log_suffix[i]);
+		snprintf(hl, sizeof(hl), "%s%s", g->host, log_suffix[i]);
+		struct guest_stat st;
+		if (guest_fs_stat(fs, gl, &st) != GUEST_OK ||
+		    st.type != GUEST_FT_FILE)
+			continue;
+		if ((e = guest_fs_copy_out(fs, gl, hl)) != GUEST_OK) {
+			snprintf(err, errlen, "%s: %s", gl,
+				 guest_fs_errmsg(fs));
+			return guest_exit_class(e);
+		}
+		g->log_present[i] = true;
+	}
+	struct reg_open_opts ro = {
+		.flags = write ? REG_OPEN_WRITE | REG_OPEN_RECOVER : 0,
+	};
+	e = reg_open(g->host, &ro, &g->h);
+	if (e != REG_OK) {
+		const char *why = g->h ? reg_errmsg(g->h) : "";
+		snprintf(err, errlen, "%s: %s%s%s", g->guest, reg_strerror(e),
+			 why[0] ? ": " : "", why);
+		reg_close(g->h);
+		g->h = NULL;
+		return reg_exit_class(e);
+	}
+	g->recovered = reg_get_info(g->h)->state == REG_STATE_DIRTY_RECOVERABLE;
+	g->writable = write;
+	return HVO_EXIT_OK;
+}
+
+enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
+				  char *err, size_t errlen)
+{
+	int e = reg_commit_to(g->h, g->host_new);
+	if (e != REG_OK) {
+		snprintf(err, errlen, "%s: %s", g->guest, reg_errmsg(g->h));
+		return reg_exit_class(e);
+	}
+	uint64_t size;
+	if ((e = hvo_int_sha256_file(g->host_new, sha256, &size)) != 0) {
+		snprintf(err, errlen, "%s: %s", g->host_new, strerror(e));
+		return HVO_EXIT_FAILED;
+	}
+	return HVO_EXIT_OK;
+}
+
+enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
+				   char *err, size_t errlen)
+{
+	int e;
+	/* Temporary name, flush, rename: the switch is one rename. */
+	e = guest_fs_copy_in_atomic(fs, g->host_new, g->guest);
+	if (e == GUEST_OK)
+		e = guest_fs_sync(fs);
+	if (e != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", g->guest, guest_fs_errmsg(fs));
+		return guest_exit_class(e);
+	}
+	/* The logs of a recovered hive are emptied once the new primary is
+	 * in place, never before (registry/: reg_logs_after_commit). */
+	if (g->recovered)
+		for (int i = 0; i < 3; i++) {
+			if (!g->log_present[i])
+				continue;
+			char gl[320];
+			snprintf(gl, sizeof(gl), "%s%s", g->guest,
+				 log_suffix[i]);
+			if ((e = guest_fs_write_atomic(fs, gl, "", 0)) !=
+			    GUEST_OK) {
+				snprintf(err, errlen,
+					 "%s: could not empty the log: %s", gl,
+					 guest_fs_errmsg(fs));
+				return guest_exit_class(e);
+			}
+		}
+	return HVO_EXIT_OK;
+}
+
+void svc_int_ghive_close(struct svc_ghive *g)
+{
+	reg_close(g->h);
+	g->h = NULL;
+}
+
+char *svc_int_record_dir(const char *systemroot)
+{
+	char *s;
+	return asprintf(&s, "%s\\Logs\\hvoffline", systemroot) < 0 ? NULL : s;
+}
+
+void svc_int_now_iso(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
+				   const char *command, const char *json,
+				   const struct svc_undo *u, char **path_ret,
+				   char *err, size_t errlen)
+{
+	if (path_ret != NULL)
+		*path_ret = NULL;
+	char *dir = svc_int_record_dir(systemroot);
+	char *text = svc_undo_format(u);
+	enum hvo_exit rc = HVO_EXIT_FAILED;
+	char *jpath = NULL, *upath = NULL;
+	if (dir == NULL || text == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	int e = guest_fs_mkdir_p(fs, dir);
+	if (e != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", dir, guest_fs_errmsg(fs));
+		rc = guest_exit_class(e);
+		goto out;
+	}
+	/* "<command>-YYYYmmddTHHMMSSZ-NNNNNN": NNNNNN counts every undo
+	 * file ever written here (undone ones are renamed, never removed),
+	 * so it orders the records even within one second. */
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	unsigned seq = 1;
+	char **names = NULL;
+	size_t nn = 0;
+	if (guest_fs_list(fs, dir, &names, &nn) == GUEST_OK) {
+		for (size_t i = 0; i < nn; i++) {
+			unsigned s2 = svc_int_record_seq(names[i]);
+			if (s2 >= seq)
+				seq = s2 + 1;
+		}
+		guest_names_free(names, nn);
+	}
+	if (asprintf(&jpath, "%s\\%s-%s-%06u.json", dir, command, stamp, seq) <
+	    0)
+		jpath = NULL;
+	if (asprintf(&upath, "%s\\%s-%s-%06u.undo", dir, command, stamp, seq) <
+	    0)
+		upath = NULL;
+	if (jpath == NULL || upath == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* The undo data first: a JSON record always has its undo. */
+	e = guest_fs_write_atomic(fs, upath, text, strlen(text));
+	if (e == GUEST_OK && json != NULL)
+		e = guest_fs_write_atomic(fs, jpath, json, strlen(json));
+	if (e != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", jpath, guest_fs_errmsg(fs));
+		rc = guest_exit_class(e);
+		goto out;
+	}
+	rc = HVO_EXIT_OK;
+	if (path_ret != NULL) {
+		*path_ret = jpath;
+		jpath = NULL;
+	}
+out:
+	free(dir);
+	free(text);
+	free(jpath);
+	free(upath);
+	return rc;
+}
+
+unsigned svc_int_record_seq(const char *name)
+{
+	const char *b = strrchr(name, '\\');
+	b = b ? b + 1 : name;
+	const char *dot = strrchr(b, '.');
+	if (dot == NULL ||
+	    (strcmp(dot, ".undo") != 0 && strcmp(dot, ".undone") != 0))
+		return 0;
+	const char *p = dot;
+	while (p > b && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p == dot || dot - p > 9 || p == b || p[-1] != '-')
+		return 0;
+	return (unsigned)strtoul(p, NULL, 10);
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	unsigned sx = svc_int_record_seq(x), sy = svc_int_record_seq(y);
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return strcmp(x, y);
+}
+
+int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
+			char ***paths_ret, size_t *n_ret)
+{
+	*paths_ret = NULL;
+	*n_ret = 0;
+	char *dir = svc_int_record_dir(systemroot);
+	if (dir == NULL)
+		return GUEST_E_NOMEM;
+	char **names = NULL;
+	size_t n = 0;
+	int e = guest_fs_list(fs, dir, &names, &n);
+	if (e == GUEST_E_NOENT) {
+		free(dir);
+		return GUEST_OK;
+	}
+	if (e != GUEST_OK) {
+		free(dir);
+		return e;
+	}
+	char **out = calloc(n ? n : 1, sizeof(*out));
+	size_t k = 0;
+	for (size_t i = 0; out != NULL && i < n; i++) {
+		size_t l = strlen(names[i]);
+		if (l < 6 || strcmp(names[i] + l - 5, ".undo") != 0 ||
+		    names[i][0] == '.')
+			continue;
+		if (asprintf(&out[k], "%s\\%s", dir, names[i]) < 0) {
+			guest_names_free(out, k);
+			out = NULL;
+			break;
+		}
+		k++;
+	}
+	guest_names_free(names, n);
+	free(dir);
+	if (out == NULL)
+		return GUEST_E_NOMEM;
+	qsort(out, k, sizeof(*out), cmp_seq);
+	*paths_ret = out;
+	*n_ret = k;
+	return GUEST_OK;
+}

@@ -1,0 +1,101 @@
+/*
+ * services_guest.h - one guest hive edited in place, and the records of
+ * changes made after apply (internal to services, reg --image, rollback).
+ *
+ * A hive is copied out with its logs, opened through registry/ (a dirty
+ * hive with valid logs is recovered first; one without is refused, exit
+ * 4), edited in memory, committed to a new host file that registry/
+ * checks and reads back, and copied into the guest under a temporary name
+ * that is then renamed over the hive (guest_fs_copy_in_atomic): a crash
+ * leaves the old hive or the new one.  Only after the new primary is in
+ * place are the logs of a recovered hive emptied (reg_logs_after_commit):
+ * the new primary is clean with sequence numbers above every log entry, so
+ * Windows ignores its logs in the meantime.
+ *
+ * The record of a change goes into the guest before the hive is switched:
+ * a crash in between leaves a record whose undo restores values that are
+ * already there, which is harmless; the other order could lose the only
+ * copy of the previous values.
+ */
+#ifndef HVO_SERVICING_SERVICES_GUEST_H
+#define HVO_SERVICING_SERVICES_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/guest.h"
+#include "hvoffline.h"
+#include "registry/reg.h"
+#include "servicing/services_undo.h"
+
+struct svc_ghive {
+	char name[16];	     /* "SYSTEM", "SOFTWARE", "DEFAULT" */
+	char guest[300];     /* Windows\System32\config\SYSTEM */
+	char host_dir[1100]; /* copies of the hive and its logs */
+	char host[1200];
+	char host_new[1200];
+	bool log_present[3]; /* .LOG, .LOG1, .LOG2 */
+	struct reg_hive *h;
+	bool recovered; /* read as replayed from its logs */
+	bool writable;
+};
+
+/*
+ * Copies hive @name of the guest (below @systemroot\System32\config) and
+ * its logs into @tmpdir and opens it, for writing when @write (recovering
+ * a dirty hive with usable logs; refusing one without).  Returns the exit
+ * class, with @err set on failure.
+ */
+enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
+				 const char *name, const char *tmpdir,
+				 bool write, struct svc_ghive *g, char *err,
+				 size_t errlen);
+
+/* Writes the edited hive to a new host file, checked and read back by
+ * registry/, and gives its SHA-256 (for the record's after line). */
+enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
+				  char *err, size_t errlen);
+
+/* Switches the staged hive into the guest, crash-safely (see above). */
+enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
+				   char *err, size_t errlen);
+
+void svc_int_ghive_close(struct svc_ghive *g);
+
+/*
+ * Before any change: an apply that died while switching files leaves its
+ * journal; its originals are put back first (svc_apply_recover) so that
+ * nothing is decided from a half-switched guest.  Returns the exit class.
+ */
+enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
+				    char *err, size_t errlen);
+
+/* "<systemroot>\Logs\hvoffline" (caller frees). */
+char *svc_int_record_dir(const char *systemroot);
+
+/*
+ * Writes the JSON record @json and the undo data @u of a change into the
+ * guest's record folder as "<command>-<stamp>-<seq>.json" and ".undo"
+ * (seq: one above every undo file there), each atomically; @json NULL:
+ * only the undo data (apply writes its own record).  *@path_ret (may be NULL) receives the
+ * JSON record's guest path (caller frees).  Returns the exit class.
+ */
+enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
+				   const char *command, const char *json,
+				   const struct svc_undo *u, char **path_ret,
+				   char *err, size_t errlen);
+
+/* The sequence number in an undo file's name ("...-000012.undo" or
+ * ".undone"), or 0 for any other name. */
+unsigned svc_int_record_seq(const char *name);
+
+/* The undo files of the record folder, oldest first (guest paths; free
+ * with guest_names_free()).  None is not an error. */
+int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
+			char ***paths_ret, size_t *n_ret);
+
+/* The current time as "YYYY-MM-DDTHH:MM:SSZ" into @buf (>= 32 bytes). */
+void svc_int_now_iso(char *buf, size_t size);
+
+#endif /* HVO_SERVICING_SERVICES_GUEST_H */

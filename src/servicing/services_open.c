@@ -1,0 +1,100 @@
+/*
+ * services_open.c - opening the images of a managing command (see
+ * services_open.h).
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "servicing/services_open.h"
+
+int svc_manage_open(struct svc_run_opts *opts, bool writable,
+		    const char *const *images, size_t n, struct svc_manage *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->n = n;
+	m->writable = writable;
+	m->facts = calloc(n ? n : 1, sizeof(*m->facts));
+	if (m->facts == NULL) {
+		memset(&m->run, 0, sizeof(m->run));
+		snprintf(m->run.error, sizeof(m->run.error), "out of memory");
+		return -1;
+	}
+	opts->writable = writable;
+	int r = svc_inspect_images(opts, images, n, m->facts, &m->run);
+	m->launched = r == 0;
+	return r;
+}
+
+/* The first problem of the verdict's class, as a sentence. */
+static void verdict_message(const struct svc_facts *f, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < f->nproblems; i++)
+		if (f->problems[i].exit == f->verdict) {
+			snprintf(err, errlen, "%s: %s", f->problems[i].code,
+				 f->problems[i].message);
+			return;
+		}
+	snprintf(err, errlen, "%s",
+		 f->preflight_error[0] ? f->preflight_error
+		 : f->disk_error[0]    ? f->disk_error
+				       : "cannot be opened");
+}
+
+enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
+			    struct guest_fs **fs_ret, char *err, size_t errlen)
+{
+	*fs_ret = NULL;
+	const struct svc_facts *f = &m->facts[i];
+	if (write && f->verdict != HVO_EXIT_OK) {
+		verdict_message(f, err, errlen);
+		return f->verdict;
+	}
+	if (!f->windows_found) {
+		if (f->verdict != HVO_EXIT_OK) {
+			verdict_message(f, err, errlen);
+			return f->verdict;
+		}
+		snprintf(err, errlen, "no Windows installation was found");
+		return HVO_EXIT_NOT_APPLICABLE;
+	}
+	if (write && !m->writable) {
+		snprintf(err, errlen, "opened read-only");
+		return HVO_EXIT_FAILED;
+	}
+	if (m->run.session == NULL || m->run.image_disk[i] < 0) {
+		snprintf(err, errlen, "the image was not opened");
+		return HVO_EXIT_FAILED;
+	}
+	struct guest_disk *disk = guest_session_disk(
+		m->run.session, (size_t)m->run.image_disk[i]);
+	int e;
+	if (disk == NULL ||
+	    (e = guest_disk_mount(disk, f->windows_volume, !write, fs_ret)) !=
+		    GUEST_OK) {
+		snprintf(err, errlen,
+			 "the Windows volume cannot be mounted: %s",
+			 disk ? guest_disk_errmsg(disk) : "no disk");
+		*fs_ret = NULL;
+		return disk && e == GUEST_E_ROFS ? HVO_EXIT_REFUSED
+						 : HVO_EXIT_FAILED;
+	}
+	return HVO_EXIT_OK;
+}
+
+const char *svc_manage_errmsg(const struct svc_manage *m)
+{
+	return m->run.error;
+}
+
+int svc_manage_close(struct svc_manage *m)
+{
+	int r = svc_run_close(&m->run);
+	for (size_t i = 0; m->facts != NULL && i < m->n; i++)
+		svc_facts_free(&m->facts[i]);
+	free(m->facts);
+	m->facts = NULL;
+	return r;
+}

@@ -1,0 +1,227 @@
+/*
+ * test_apply_rollback.c - apply with the real 6.2 package, then services
+ * and reg --image changes, then rollback, on the host-directory backend
+ * (issue 18): the volume's checksum listing (the record folder aside)
+ * and the hives byte for byte equal those before apply; a second
+ * rollback has nothing to do; after a simulated first boot rollback
+ * refuses with exit 4.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "registry/reg.h"
+#include "servicing/apply.h"
+#include "servicing/inspect.h"
+#include "servicing/inspect_applicable.h"
+#include "servicing/inspect_source.h"
+#include "servicing/plan.h"
+#include "servicing/rollback.h"
+#include "servicing/services_reg.h"
+#include "servicing/services_set.h"
+#include "tests/lib/fakeguest.h"
+#include "tests/lib/hvotest.h"
+
+#define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+
+static const char *const ws2012_packages[] = {
+	"Microsoft-Windows-Foundation-Package~31bf3856ad364e35~amd64~~6.2."
+	"9200.16384",
+	"Microsoft-Hyper-V-Guest-Integration-Drivers-Package~31bf3856ad364e35~"
+	"amd64~~6.2.9200.16384",
+	NULL
+};
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!hvo_test_have_program("hivexregedit") ||
+	    !hvo_test_have_program("cabextract") ||
+	    !hvo_test_have_program("python3"))
+		skip();
+	hvo_fg_begin();
+	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
+		       "6.2.9200.16384", "6.2.9200.16384");
+	for (size_t i = 0; ws2012_packages[i]; i++)
+		hvo_fg_sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
+			  ws2012_packages[i]);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	hvo_fg_end();
+	return 0;
+}
+
+/* Every file of the volume with its checksum, and every directory; the
+ * record folder (and the Logs folder that holds it) aside. */
+static char *listing(void)
+{
+	return hvo_fg_out("cd vol && find . -path ./Windows/Logs/hvoffline "
+			  "-prune -o -type f -print0 | LC_ALL=C sort -z | "
+			  "xargs -0 sha256sum; find . -path "
+			  "./Windows/Logs/hvoffline -prune -o -type d -print "
+			  "| grep -v '^./Windows/Logs$' | LC_ALL=C sort");
+}
+
+/* The apply command's pipeline on the host-directory guest. */
+static void do_apply(void)
+{
+	struct guest_disk *disk;
+	struct guest_fs *fs;
+	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
+					    .partnum = 1,
+					    .size = 64 << 20,
+					    .fstype = "ntfs",
+					    .mbr_id = 0x07 };
+	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
+					   64 << 20, 1, &vol };
+	assert_int_equal(guest_hostdir_disk_open(&spec, &disk), GUEST_OK);
+	struct svc_facts f;
+	svc_facts_init(&f, "guest.vhdx");
+	f.preflight_ok = true;
+	hvo_fg_sh("rm -rf scratch work; mkdir scratch work");
+	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
+	assert_int_equal(svc_inspect_disk(disk, &io, &f), SVC_OK);
+	svc_inspect_evaluate(&f);
+	assert_int_equal(f.verdict, HVO_EXIT_OK);
+	char cab[4096];
+	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
+	struct svc_source_package sp;
+	assert_int_equal(svc_source_package_load(cab, cab, &sp), SVC_OK);
+	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
+	struct svc_plan *plan;
+	struct svc_error err = { 0 };
+	if (svc_plan_build(&f, &sp, &po, &plan, &err) != SVC_OK)
+		fail_msg("plan: %s", svc_int_errtext(&err));
+	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
+	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
+				     .cab_path = cab };
+	struct svc_apply_result r;
+	if (svc_apply(fs, plan, &ao, &r) != SVC_OK)
+		fail_msg("apply: %s", svc_apply_errmsg(&r));
+	for (size_t i = 0; i < r.nwarnings; i++)
+		fail_msg("apply warned: %s", r.warnings[i]);
+	svc_apply_result_free(&r);
+	svc_plan_free(plan);
+	svc_source_package_free(&sp);
+	svc_facts_free(&f);
+	guest_disk_close(disk);
+}
+
+static struct guest_fs *open_fs(void)
+{
+	struct guest_fs *fs;
+	assert_int_equal(guest_hostdir_fs_open(hvo_fg_at("vol"), false, &fs),
+			 GUEST_OK);
+	hvo_fg_sh("rm -rf scratch; mkdir scratch");
+	return fs;
+}
+
+static void later_changes(void)
+{
+	struct guest_fs *fs = open_fs();
+	const char *dis[] = { "Time Synchronization" };
+	struct svc_services_opts so = { .image = "g",
+					.systemroot = "Windows",
+					.tmpdir = hvo_fg_at("scratch"),
+					.disable = dis,
+					.ndisable = 1 };
+	struct svc_services_result sr;
+	assert_int_equal(svc_services_run(fs, &so, &sr), HVO_EXIT_OK);
+	assert_int_equal(sr.nchanged, 1);
+	svc_services_result_free(&sr);
+	guest_fs_close(fs);
+	fs = open_fs();
+	uint8_t d[4] = { 1, 0, 0, 0 };
+	struct svc_reg_image_opts ro = {
+		.image = "g",
+		.systemroot = "Windows",
+		.tmpdir = hvo_fg_at("scratch"),
+		.op = SVC_REGOP_SET,
+		.path = "HKLM\\SOFTWARE\\Microsoft\\Virtual Machine\\Auto",
+		.value = "Later",
+		.type = REG_TYPE_DWORD,
+		.data = d,
+		.len = 4,
+	};
+	struct svc_reg_image_result rr;
+	assert_int_equal(svc_reg_image_run(fs, &ro, &rr), HVO_EXIT_OK);
+	svc_reg_image_result_free(&rr);
+	guest_fs_close(fs);
+}
+
+static enum hvo_exit rollback(struct svc_rollback_result *r)
+{
+	struct guest_fs *fs = open_fs();
+	struct svc_rollback_opts o = { .image = "g",
+				       .systemroot = "Windows",
+				       .tmpdir = hvo_fg_at("scratch") };
+	enum hvo_exit x = svc_rollback(fs, &o, r);
+	guest_fs_close(fs);
+	return x;
+}
+
+static void test_apply_then_rollback(void **state)
+{
+	(void)state;
+	char *before = listing();
+	do_apply();
+	char *mid = listing();
+	assert_string_not_equal(before, mid);
+	free(mid);
+	later_changes();
+
+	struct svc_rollback_result r;
+	assert_int_equal(rollback(&r), HVO_EXIT_OK);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[2].command, "apply");
+	svc_rollback_result_free(&r);
+	char *after = listing();
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+
+	assert_int_equal(rollback(&r), HVO_EXIT_OK);
+	assert_int_equal(r.n, 0);
+	svc_rollback_result_free(&r);
+}
+
+static void test_refused_after_first_boot(void **state)
+{
+	(void)state;
+	do_apply();
+	/* The first-boot step ran: Windows wrote its SYSTEM hive (Setup
+	 * CmdLine cleared). */
+	static const char reg[] =
+		"Windows Registry Editor Version 5.00\n\n"
+		"[HKEY_LOCAL_MACHINE\\SYSTEM\\Setup]\n\"CmdLine\"=\"\"\n";
+	hvo_test_write_file(hvo_fg_at("boot.reg"), reg, strlen(reg));
+	hvo_fg_sh("hivexregedit --merge vol/Windows/System32/config/SYSTEM "
+		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' boot.reg");
+	struct svc_rollback_result r;
+	assert_int_equal(rollback(&r), HVO_EXIT_REFUSED);
+	assert_true(r.nchanged >= 1);
+	assert_non_null(strstr(r.changed[0], "SYSTEM"));
+	svc_rollback_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apply_then_rollback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_after_first_boot,
+						setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,453 @@
+/*
+ * test_services.c - listing, disabling and enabling integration services
+ * (src/servicing/services*.c) on the host-directory backend: no
+ * appliance.
+ *
+ * A guest is a host directory laid out like the ws2012-x64 test image
+ * (hives merged from tests/fixtures/reg recipes into hivex's minimal hive,
+ * current control set 2), with IC services added by a .reg written here;
+ * and the real, dirty Windows 10 SYSTEM_B hive with its logs from
+ * ../shared/fixtures.  What was written is judged by hivexsh.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "servicing/services.h"
+#include "servicing/services_set.h"
+#include "servicing/services_undo.h"
+#include "tests/lib/hvotest.h"
+
+static char *tmp;
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void sh(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *cmd, *full;
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
+		abort();
+	int r = hvo_test_run(full, NULL);
+	if (r != 0)
+		fail_msg("command failed (%d): %s", r, cmd);
+	free(full);
+	free(cmd);
+}
+
+static char *out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *out(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *cmd, *full, *o = NULL;
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
+		abort();
+	int r = hvo_test_run(full, &o);
+	if (r != 0)
+		fail_msg("command failed (%d): %s", r, cmd);
+	free(full);
+	free(cmd);
+	size_t n = strlen(o);
+	while (n > 0 && o[n - 1] == '\n')
+		o[--n] = '\0';
+	return o;
+}
+
+static char *at(const char *rel)
+{
+	static char buf[8][4096];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
+	return buf[i];
+}
+
+/* Services of the test guest, beside the recipe's vmbus: the 6.2
+ * manifest's time sync (trigger start) and heartbeat (disabled, no
+ * trigger), a driver whose binary is missing, and VMware's vmci.sys,
+ * which must not count as an integration service. */
+static const char extra_reg[] =
+	"Windows Registry Editor Version 5.00\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmictimesync]\n"
+	"\"Type\"=dword:00000020\n"
+	"\"Start\"=dword:00000003\n"
+	"\"DisplayName\"=\"@%systemroot%\\\\system32\\\\icsvc.dll,-2301\"\n"
+	"\"ImagePath\"=\"%systemroot%\\\\system32\\\\svchost.exe -k "
+	"LocalServiceNetworkRestricted\"\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmictimesync\\"
+	"Parameters]\n"
+	"\"ServiceDll\"=\"%SystemRoot%\\\\System32\\\\ICSvc.dll\"\n"
+	"\"ServiceMain\"=\"TimesyncServiceMain\"\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmictimesync\\"
+	"TriggerInfo]\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmictimesync\\"
+	"TriggerInfo\\0]\n"
+	"\"Type\"=dword:00000001\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmicheartbeat]\n"
+	"\"Type\"=dword:00000020\n"
+	"\"Start\"=dword:00000004\n"
+	"\"DisplayName\"=\"Hyper-V Heartbeat Service\"\n"
+	"\"ImagePath\"=\"%systemroot%\\\\system32\\\\svchost.exe -k "
+	"ICService\"\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmicheartbeat\\"
+	"Parameters]\n"
+	"\"ServiceDll\"=\"%SystemRoot%\\\\System32\\\\ICSvc.dll\"\n"
+	"\"ServiceMain\"=\"HeartbeatServiceMain\"\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\storvsc]\n"
+	"\"Type\"=dword:00000001\n"
+	"\"Start\"=dword:00000000\n"
+	"\"ImagePath\"=\"System32\\\\drivers\\\\storvsc.sys\"\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\vmci]\n"
+	"\"Type\"=dword:00000001\n"
+	"\"Start\"=dword:00000003\n"
+	"\"ImagePath\"=\"system32\\\\DRIVERS\\\\vmci.sys\"\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\vmictimesync]\n"
+	"\"Type\"=dword:00000020\n"
+	"\"Start\"=dword:00000003\n"
+	"\n"
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\vmictimesync\\"
+	"Parameters]\n"
+	"\"ServiceDll\"=\"%SystemRoot%\\\\System32\\\\ICSvc.dll\"\n";
+
+static void ws2012_guest(void)
+{
+	sh("mkdir -p vol/Windows/System32/config vol/Windows/System32/drivers");
+	const char *sys = "vol/Windows/System32/config/SYSTEM";
+	sh("cp '%s' %s; chmod u+w %s; hivexregedit --merge %s --prefix "
+	   "'HKEY_LOCAL_MACHINE\\SYSTEM' "
+	   "'%s/tests/fixtures/reg/ws2012-x64-system.reg'",
+	   hvo_fixture("hive/hivex/minimal"), sys, sys, sys, hvo_test_srcdir());
+	hvo_test_write_file(at("extra.reg"), extra_reg, strlen(extra_reg));
+	sh("hivexregedit --merge %s --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' "
+	   "extra.reg",
+	   sys);
+	sh("echo stub > vol/Windows/System32/icsvc.dll;"
+	   "echo stub > vol/Windows/System32/drivers/vmbus.sys;"
+	   "echo stub > vol/Windows/System32/drivers/vmci.sys");
+}
+
+static char *hivexget(const char *hive, const char *key, const char *value)
+{
+	return out("hivexget '%s' '%s' '%s'", hive, key, value);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!hvo_test_have_program("hivexregedit") ||
+	    !hvo_test_have_program("hivexget"))
+		skip();
+	tmp = hvo_test_mkdtemp();
+	sh("mkdir -p scratch");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	hvo_test_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+	return 0;
+}
+
+static enum hvo_exit run(const char *const *en, size_t nen,
+			 const char *const *dis, size_t ndis, bool dry,
+			 struct svc_services_result *res)
+{
+	struct guest_fs *fs;
+	assert_int_equal(guest_hostdir_fs_open(at("vol"), false, &fs),
+			 GUEST_OK);
+	sh("rm -rf scratch; mkdir scratch");
+	struct svc_services_opts o = {
+		.image = "guest.vhdx",
+		.systemroot = "Windows",
+		.tmpdir = at("scratch"),
+		.enable = en,
+		.nenable = nen,
+		.disable = dis,
+		.ndisable = ndis,
+		.dry_run = dry,
+	};
+	enum hvo_exit x = svc_services_run(fs, &o, res);
+	guest_fs_close(fs);
+	return x;
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	ws2012_guest();
+	struct svc_services_result r;
+	assert_int_equal(run(NULL, 0, NULL, 0, false, &r), HVO_EXIT_OK);
+	const struct svc_ic_list *l = &r.list;
+	assert_int_equal(l->control_set, 2);
+	assert_int_equal(l->n, 4); /* not vmci */
+	assert_null(svc_ic_find(l, "vmci"));
+	/* Sorted: user-mode services by Hyper-V name, then drivers. */
+	assert_string_equal(l->v[0].name, "vmicheartbeat");
+	assert_string_equal(l->v[0].hyperv_name, "Heartbeat");
+	assert_int_equal(l->v[0].start, SVC_START_DISABLED);
+	const struct svc_ic_service *t = &l->v[1];
+	assert_string_equal(t->name, "vmictimesync");
+	assert_string_equal(t->hyperv_name, "Time Synchronization");
+	assert_true(t->trigger);
+	assert_int_equal(t->start, SVC_START_MANUAL);
+	assert_true(t->display_unresolved);
+	assert_string_equal(t->binary_path, "Windows\\System32\\ICSvc.dll");
+	assert_true(t->binary_checked && t->binary_present);
+	const struct svc_ic_service *vb = svc_ic_find(l, "VMBUS");
+	assert_non_null(vb);
+	assert_true(vb->driver);
+	assert_false(vb->display_unresolved);
+	assert_string_equal(vb->display_name,
+			    "Microsoft Hyper-V Virtual Machine Bus");
+	assert_int_equal(vb->start, SVC_START_BOOT);
+	assert_true(vb->binary_present);
+	const struct svc_ic_service *sv = svc_ic_find(l, "storvsc");
+	assert_non_null(sv);
+	assert_true(sv->binary_checked);
+	assert_false(sv->binary_present);
+	assert_ptr_equal(svc_ic_find(l, "time SYNCHRONIZATION"), t);
+	svc_services_result_free(&r);
+}
+
+static void test_disable_enable(void **state)
+{
+	(void)state;
+	ws2012_guest();
+	char sys[4096]; /* at() reuses its buffers */
+	snprintf(sys, sizeof(sys), "%s",
+		 at("vol/Windows/System32/config/SYSTEM"));
+	const char *dis[] = { "vmictimesync" };
+	const char *en[] = { "Time Synchronization", "heartbeat" };
+	struct svc_services_result r;
+
+	/* A dry run writes nothing. */
+	char before[65], after[65];
+	hvo_test_sha256_file(sys, before);
+	assert_int_equal(run(NULL, 0, dis, 1, true, &r), HVO_EXIT_OK);
+	assert_int_equal(r.nchanged, 1);
+	assert_null(r.record);
+	svc_services_result_free(&r);
+	hvo_test_sha256_file(sys, after);
+	assert_string_equal(before, after);
+
+	assert_int_equal(run(NULL, 0, dis, 1, false, &r), HVO_EXIT_OK);
+	assert_int_equal(r.nchanged, 1);
+	assert_non_null(r.record);
+	svc_services_result_free(&r);
+	char *v = hivexget(sys, "\\ControlSet002\\Services\\vmictimesync",
+			   "Start");
+	assert_string_equal(v, "4");
+	free(v);
+	/* Not the control set that is not current. */
+	v = hivexget(sys, "\\ControlSet001\\Services\\vmictimesync", "Start");
+	assert_string_equal(v, "3");
+	free(v);
+	v = out("ls vol/Windows/Logs/hvoffline | sed "
+		"'s/-[0-9TZ]*-000001\\./-X./' "
+		"| sort | tr '\\n' ' '");
+	assert_string_equal(v, "services-X.json services-X.undo ");
+	free(v);
+
+	/* Enable: time sync from the record, heartbeat (no record, no
+	 * trigger) the 6.x package's automatic start. */
+	assert_int_equal(run(en, 2, NULL, 0, false, &r), HVO_EXIT_OK);
+	assert_int_equal(r.nchanged, 2);
+	for (size_t i = 0; i < r.n; i++) {
+		if (strcmp(r.v[i].service, "vmictimesync") == 0)
+			assert_string_equal(r.v[i].why, "record");
+		else
+			assert_string_equal(r.v[i].why, "package default");
+	}
+	svc_services_result_free(&r);
+	v = hivexget(sys, "\\ControlSet002\\Services\\vmictimesync", "Start");
+	assert_string_equal(v, "3");
+	free(v);
+	v = hivexget(sys, "\\ControlSet002\\Services\\vmicheartbeat", "Start");
+	assert_string_equal(v, "2");
+	free(v);
+
+	/* Enabling again changes nothing and leaves no record. */
+	hvo_test_sha256_file(sys, before);
+	assert_int_equal(run(en, 2, NULL, 0, false, &r), HVO_EXIT_OK);
+	assert_int_equal(r.nchanged, 0);
+	assert_null(r.record);
+	svc_services_result_free(&r);
+	hvo_test_sha256_file(sys, after);
+	assert_string_equal(before, after);
+}
+
+static void test_unknown_name(void **state)
+{
+	(void)state;
+	ws2012_guest();
+	char sys[4096]; /* at() reuses its buffers */
+	snprintf(sys, sizeof(sys), "%s",
+		 at("vol/Windows/System32/config/SYSTEM"));
+	char before[65], after[65];
+	hvo_test_sha256_file(sys, before);
+	const char *dis[] = { "vmictimesync", "vmci" };
+	struct svc_services_result r;
+	assert_int_equal(run(NULL, 0, dis, 2, false, &r), HVO_EXIT_USAGE);
+	assert_non_null(strstr(r.error, "vmci"));
+	svc_services_result_free(&r);
+	hvo_test_sha256_file(sys, after);
+	assert_string_equal(before, after);
+	assert_int_equal(hvo_test_run("test ! -e vol/Windows/Logs", NULL), 0);
+}
+
+/* The real Windows 10 SYSTEM_B: dirty, with the logs that recover it. */
+static void test_real_dirty_hive(void **state)
+{
+	(void)state;
+	const char *f = hvo_test_fixtures();
+	if (f == NULL)
+		skip();
+	/* hvo_fixture() returns a static buffer: one call per command. */
+	sh("mkdir -p vol/Windows/System32/config");
+	static const char *const parts[][2] = {
+		{ "SYSTEM_B.xz", "SYSTEM" },
+		{ "SYSTEM_B.LOG1.xz", "SYSTEM.LOG1" },
+		{ "SYSTEM_B.LOG2.xz", "SYSTEM.LOG2" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "hive/regipy/%s", parts[i][0]);
+		sh("xz -dc '%s' > vol/Windows/System32/config/%s",
+		   hvo_fixture(rel), parts[i][1]);
+	}
+	struct svc_services_result r;
+	assert_int_equal(run(NULL, 0, NULL, 0, false, &r), HVO_EXIT_OK);
+	assert_true(r.hive_recovered);
+	static const char *const expect[][2] = {
+		{ "vmicguestinterface", "Guest Service Interface" },
+		{ "vmicheartbeat", "Heartbeat" },
+		{ "vmickvpexchange", "Key-Value Pair Exchange" },
+		{ "vmicshutdown", "Shutdown" },
+		{ "vmictimesync", "Time Synchronization" },
+		{ "vmicvss", "VSS" },
+		{ "vmicvmsession", "PowerShell Direct" },
+		{ "vmicrdv", "Remote Desktop Virtualization" },
+	};
+	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		const struct svc_ic_service *s =
+			svc_ic_find(&r.list, expect[i][1]);
+		assert_non_null(s);
+		assert_string_equal(s->name, expect[i][0]);
+		assert_true(s->trigger);
+		assert_int_equal(s->start, SVC_START_MANUAL);
+	}
+	assert_non_null(svc_ic_find(&r.list, "vmbus"));
+	assert_non_null(svc_ic_find(&r.list, "storflt"));
+	svc_services_result_free(&r);
+
+	const char *dis[] = { "VSS" };
+	assert_int_equal(run(NULL, 0, dis, 1, false, &r), HVO_EXIT_OK);
+	assert_true(r.hive_recovered);
+	svc_services_result_free(&r);
+	char sys[4096]; /* at() reuses its buffers */
+	snprintf(sys, sizeof(sys), "%s",
+		 at("vol/Windows/System32/config/SYSTEM"));
+	char *v = hivexget(sys, "\\ControlSet001\\Services\\vmicvss", "Start");
+	assert_string_equal(v, "4");
+	free(v);
+	/* Clean now, with its logs emptied after the switch. */
+	v = out("stat -c %%s vol/Windows/System32/config/SYSTEM.LOG1 "
+		"vol/Windows/System32/config/SYSTEM.LOG2 | tr '\\n' ' '");
+	assert_string_equal(v, "0 0 ");
+	free(v);
+}
+
+static void test_undo_format(void **state)
+{
+	(void)state;
+	struct svc_undo u = { .command = "reg", .time = "t" };
+	uint8_t d[] = { 3, 0, 0, 0 };
+	assert_int_equal(
+		svc_undo_add_value(&u, "SYSTEM", "A\\B c", "", true, 4, d, 4),
+		0);
+	assert_int_equal(
+		svc_undo_add_value(&u, "SOFTWARE", "K", "n", false, 0, NULL, 0),
+		0);
+	assert_int_equal(svc_undo_add_hive(&u, "DEFAULT", "W\\x y"), 0);
+	char *text = svc_undo_format(&u);
+	assert_non_null(text);
+	struct svc_undo p;
+	char err[200];
+	assert_int_equal(svc_undo_parse((const uint8_t *)text, strlen(text), &p,
+					err, sizeof(err)),
+			 0);
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.ops[0].key, "A\\B c");
+	assert_string_equal(p.ops[0].name, "");
+	assert_true(p.ops[0].existed);
+	assert_int_equal(p.ops[0].len, 4);
+	assert_false(p.ops[1].existed);
+	assert_string_equal(p.ops[2].saved, "W\\x y");
+	svc_undo_free(&p);
+	svc_undo_free(&u);
+	free(text);
+	static const char *const bad[] = {
+		"",
+		"hvoffline-undo 1\n",
+		"hvoffline-undo 2\ncommand a\ntime b\n",
+		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4 x absent",
+		"hvoffline-undo 1\ncommand a\ntime b\nvalue SAM x41 x absent\n",
+		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4 x 4 x1\n",
+		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4100 x "
+		"absent\n",
+		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x41 x -1 "
+		"x\n",
+		"hvoffline-undo 1\ncommand a\ntime b\nhive SYSTEM x\n",
+		"hvoffline-undo 1\ncommand a\ntime b\nfile x41\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(svc_undo_parse((const uint8_t *)bad[i],
+						strlen(bad[i]), &p, err,
+						sizeof(err)),
+				 -1);
+		assert_int_equal(p.n, 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disable_enable, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_name, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_real_dirty_hive, setup,
+						teardown),
+		cmocka_unit_test(test_undo_format),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
