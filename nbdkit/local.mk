@@ -44,3 +44,9 @@ doc/nbdkit-hvoffline-plugin.1: doc/nbdkit-hvoffline-plugin.pod
 	  $(POD2MAN) --section=1 --center="hvoffline" --release="$(VERSION)" \
 	    --name=NBDKIT-HVOFFLINE-PLUGIN --utf8 \
 	    $(srcdir)/doc/nbdkit-hvoffline-plugin.pod >$@.tmp && mv $@.tmp $@
+
+# make bench: the export against hvoffline vhdx read (bench/nbdkit.sh).
+if HAVE_NBDKIT
+BENCH_SCRIPTS += bench/nbdkit.sh
+endif
+EXTRA_DIST += bench/nbdkit.sh

@@ -6,6 +6,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/fs.c \
 	%reldir%/hostdir.c \
 	%reldir%/appliance.c \
+	%reldir%/appliance_nbdkit.c %reldir%/appliance_nbdkit.h \
 	%reldir%/image.c %reldir%/image.h \
 	%reldir%/launch.c %reldir%/launch.h \
 	%reldir%/pe.c %reldir%/pe.h \
