@@ -326,6 +326,8 @@ struct guest_session_opts {
 	struct guest_launch_opts launch; /* its notice is routed to @event */
 	guest_event_fn event;
 	void *event_ctx;
+	/* "native", "appliance", or NULL: $HVOFFLINE_BACKEND, else native. */
+	const char *backend;
 };
 
 /* Creates a session (nothing is launched yet).  Returns NULL only when out

@@ -81,6 +81,61 @@ struct guest_disk {
 	char error[GUEST_ERROR_MAX];
 };
 
+/*
+ * A session backend.  session.c implements guest_session_* by calling the
+ * backend chosen when the session was made (see guest_session_new()).
+ * Every operation but launch_result and launches is required; they have
+ * the meaning of the guest_session_* function of the same name.
+ */
+struct guest_int_session_ops {
+	const char *name; /* "appliance", "native" */
+	/* A new session of this backend, zeroed but for what the backend
+	 * sets up; NULL only when out of memory.  session.c then fills in
+	 * the common part (ops, opts).  @opts may be NULL. */
+	struct guest_session *(*create)(const struct guest_session_opts *opts);
+	int (*add)(struct guest_session *s, const char *path,
+		   const char *format, bool readonly, const char *name);
+	int (*set_size)(struct guest_session *s, int disk, uint64_t size);
+	int (*set_head)(struct guest_session *s, int disk,
+			const struct guest_disk_head *head);
+	int (*launch)(struct guest_session *s);
+	/* Optional: NULL reports an empty result and no launches. */
+	const struct guest_launch_result *(*launch_result)(
+		const struct guest_session *s);
+	unsigned (*launches)(const struct guest_session *s);
+	size_t (*ndisks)(const struct guest_session *s);
+	struct guest_disk *(*disk)(struct guest_session *s, size_t i);
+	int (*shutdown)(struct guest_session *s);
+	/* Shuts down if needed and frees @s and all it owns. */
+	void (*close)(struct guest_session *s);
+};
+
+/* The common part; a backend's session embeds it first. */
+struct guest_session {
+	const struct guest_int_session_ops *ops;
+	/* The caller's options; opts.backend is the name of the backend
+	 * chosen (a static string). */
+	struct guest_session_opts opts;
+	char error[GUEST_ERROR_MAX];
+};
+
+/* The libguestfs appliance (appliance.c). */
+extern const struct guest_int_session_ops guest_int_appliance_session_ops;
+
+/*
+ * The native backend (native_*.c).  Weak until that backend lands: the
+ * address is NULL while no object defines it, and session.c then falls
+ * back to the appliance.  Its definition must be linked in by a strong
+ * reference (a static archive does not pull in a member for a weak one):
+ * the native backend drops the weak attribute here when it lands.
+ */
+extern const struct guest_int_session_ops guest_int_native_session_ops
+	__attribute__((weak));
+
+/* Sets @s's error message and returns @err. */
+int guest_int_session_fail(struct guest_session *s, int err, const char *fmt,
+			   ...) __attribute__((format(printf, 3, 4)));
+
 /* Sets @fs's error message ("<path>: <why>") and returns @err. */
 int guest_int_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

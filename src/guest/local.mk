@@ -5,8 +5,13 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/guest.h %reldir%/guest_int.h \
 	%reldir%/fs.c \
 	%reldir%/hostdir.c \
-	%reldir%/appliance.c \
+	%reldir%/session.c \
+	%reldir%/appliance.c %reldir%/appliance_int.h \
+	%reldir%/appliance_disk.c \
+	%reldir%/appliance_fs.c \
+	%reldir%/appliance_hash.c \
 	%reldir%/appliance_nbdkit.c %reldir%/appliance_nbdkit.h \
+	%reldir%/appliance_path.c \
 	%reldir%/image.c %reldir%/image.h \
 	%reldir%/launch.c %reldir%/launch.h \
 	%reldir%/pe.c %reldir%/pe.h \
