@@ -31,7 +31,6 @@ nbdkit_nbdkit_hvoffline_plugin_la_LIBADD = -lpthread
 install-data-hook: nbdkit-remove-la
 nbdkit-remove-la:
 	rm -f $(DESTDIR)$(nbdkitplugindir)/nbdkit-hvoffline-plugin.la
-.PHONY: nbdkit-remove-la
 endif
 EXTRA_DIST += $(NBDKIT_VHDX_SOURCES)
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "guest/appliance_nbdkit.h"
+#include "guest/guest.h"
 #include "vhdx/vhdx.h"
 
 #ifndef HVO_NBDKIT_PLUGIN
@@ -77,6 +78,11 @@ bool guest_int_nbd_available(void)
 	if (off != NULL && strcmp(off, "0") == 0)
 		return false;
 	return access(guest_int_nbd_plugin(), R_OK) == 0 && on_path("nbdkit");
+}
+
+bool guest_appliance_serves_vhdx(void)
+{
+	return guest_int_nbd_available();
 }
 
 static void sleep_ms(long ms)

@@ -334,6 +334,14 @@ struct guest_session_opts {
  * of memory.  @opts may be NULL. */
 struct guest_session *guest_session_new(const struct guest_session_opts *opts);
 
+/*
+ * Whether the appliance reaches VHDX images through nbdkit-hvoffline-plugin
+ * (installed, nbdkit on the PATH, $HVOFFLINE_NBDKIT not "0"): then it can
+ * attach differencing disks (checkpoints), 4 KiB-sector images and images
+ * whose log needs replay, which qemu cannot open on its own.
+ */
+bool guest_appliance_serves_vhdx(void);
+
 /* The last error's detailed message (owned by @s), or "". */
 const char *guest_session_errmsg(const struct guest_session *s);
 

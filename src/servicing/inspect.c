@@ -890,7 +890,10 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "%s", f->preflight_error);
 		return;
 	}
-	if (f->differencing)
+	/* Through nbdkit-hvoffline-plugin the appliance opens checkpoints,
+	 * dirty logs (read-only: replayed in memory) and 4 KiB sectors. */
+	bool via_nbd = guest_appliance_serves_vhdx();
+	if (f->differencing && !via_nbd)
 		add_problem(f, "differencing-disk", HVO_EXIT_REFUSED,
 			    "this is a differencing disk (a Hyper-V "
 			    "checkpoint) of %s, which the appliance cannot "
@@ -912,14 +915,14 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "the image is in use: %s; stop the virtual "
 			    "machine first",
 			    f->in_use_by);
-	if (f->vhdx_log_dirty)
+	if (f->vhdx_log_dirty && !via_nbd)
 		add_problem(f, "vhdx-log-dirty", HVO_EXIT_REFUSED,
 			    "the VHDX log holds changes that were never "
 			    "applied (the image was not closed cleanly: still "
 			    "in use, or its host crashed); the appliance "
 			    "cannot open it read-only (hvoffline vhdx replay "
 			    "applies the log)");
-	if (f->vhdx_4k_sectors)
+	if (f->vhdx_4k_sectors && !via_nbd)
 		add_problem(f, "vhdx-4k-sectors", HVO_EXIT_FAILED,
 			    "the image has 4 KiB logical sectors, which the "
 			    "appliance (qemu) cannot open");
