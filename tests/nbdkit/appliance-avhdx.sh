@@ -56,9 +56,11 @@ expect_eq "$(sed -n 1p "$T_TMP/gf.out")" "$vmbus64" \
     "guestfish: vmbus.sys in System32/drivers has the cabinet's SHA-256"
 v=$(hivexget "$T_TMP/SOFTWARE" 'Microsoft\Virtual Machine\Auto' IntegrationServicesVersion 2>&1)
 T_COUNT=$((T_COUNT + 1))
-case $v in
-6.*) t_pass "hivexget: IntegrationServicesVersion = $v" ;;
-*) t_fail "IntegrationServicesVersion not set: '$v' ($(cat "$T_TMP/gf.err"))" ;;
-esac
+if expr "$v" : '6\.' >/dev/null; then
+    t_pass "hivexget: IntegrationServicesVersion = $v"
+else
+    t_fail "IntegrationServicesVersion not set: '$v'"
+    sed 's/^/  | /' "$T_TMP/gf.err" >&2
+fi
 
 t_finish
