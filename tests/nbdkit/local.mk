@@ -8,3 +8,11 @@ NBDKIT_SCRIPT_TESTS = tests/nbdkit/plugin.sh tests/nbdkit/kill9.sh \
 TESTS += $(NBDKIT_SCRIPT_TESTS)
 EXTRA_DIST += $(NBDKIT_SCRIPT_TESTS) tests/nbdkit/nbdlib.sh \
 	tests/nbdkit/sectors.py
+
+# The plugin's reading of nbdkit's -r (nbdkit/cmdline.c), compiled in.
+check_PROGRAMS += tests/nbdkit/test_cmdline
+TESTS += tests/nbdkit/test_cmdline
+tests_nbdkit_test_cmdline_SOURCES = tests/nbdkit/test_cmdline.c \
+	nbdkit/cmdline.c nbdkit/cmdline.h
+tests_nbdkit_test_cmdline_CFLAGS = $(TEST_CFLAGS)
+tests_nbdkit_test_cmdline_LDADD = $(CMOCKA_LIBS)
