@@ -31,7 +31,6 @@ nbdkit_nbdkit_hvoffline_plugin_la_LIBADD = -lpthread
 install-data-hook: nbdkit-remove-la
 nbdkit-remove-la:
 	rm -f $(DESTDIR)$(nbdkitplugindir)/nbdkit-hvoffline-plugin.la
-.PHONY: nbdkit-remove-la
 endif
 EXTRA_DIST += $(NBDKIT_VHDX_SOURCES)
 
@@ -44,3 +43,9 @@ doc/nbdkit-hvoffline-plugin.1: doc/nbdkit-hvoffline-plugin.pod
 	  $(POD2MAN) --section=1 --center="hvoffline" --release="$(VERSION)" \
 	    --name=NBDKIT-HVOFFLINE-PLUGIN --utf8 \
 	    $(srcdir)/doc/nbdkit-hvoffline-plugin.pod >$@.tmp && mv $@.tmp $@
+
+# make bench: the export against hvoffline vhdx read (bench/nbdkit.sh).
+if HAVE_NBDKIT
+BENCH_SCRIPTS += bench/nbdkit.sh
+endif
+EXTRA_DIST += bench/nbdkit.sh

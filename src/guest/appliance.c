@@ -144,6 +144,11 @@ static int setup_drives(guestfs_h *g, void *ctx)
 		return -1;
 	for (size_t i = 0; i < s->ndrives; i++) {
 		const struct app_drive *d = &s->drives[i];
+		if (d->nbd.pid > 0) {
+			if (guest_int_nbd_add_drive(g, &d->nbd) != 0)
+				return -1;
+			continue;
+		}
 		if (guestfs_add_drive_opts(
 			    g, d->path, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
 			    d->format, GUESTFS_ADD_DRIVE_OPTS_READONLY,
@@ -151,6 +156,42 @@ static int setup_drives(guestfs_h *g, void *ctx)
 			return -1;
 	}
 	return 0;
+}
+
+/* Every VHDX goes to the appliance through nbdkit-hvoffline-plugin when
+ * it is installed (appliance_nbdkit.c): started once, before the first
+ * launch, and kept across the TCG retry. */
+static int start_nbd(struct app_session *s)
+{
+	if (!guest_int_nbd_available())
+		return GUEST_OK;
+	for (size_t i = 0; i < s->ndrives; i++) {
+		struct app_drive *d = &s->drives[i];
+		char err[GUEST_ERROR_MAX];
+		if (strcmp(d->format, "vhdx") != 0 || d->nbd.pid > 0)
+			continue;
+		if (guest_int_nbd_start(&d->nbd, d->path, d->readonly, err,
+					sizeof(err)) != 0)
+			return guest_int_session_fail(&s->base, GUEST_E_LAUNCH,
+						      "%s", err);
+	}
+	return GUEST_OK;
+}
+
+/* After the appliance is gone: each nbdkit flushes and closes its image. */
+static int stop_nbd(struct app_session *s)
+{
+	int r = GUEST_OK;
+	for (size_t i = 0; i < s->ndrives; i++) {
+		struct app_drive *d = &s->drives[i];
+		if (d->nbd.pid > 0 && guest_int_nbd_stop(&d->nbd) != 0 &&
+		    r == GUEST_OK)
+			r = guest_int_session_fail(
+				&s->base, GUEST_E_IO,
+				"%s: nbdkit did not close the image cleanly",
+				d->name);
+	}
+	return r;
 }
 
 static int app_launch(struct guest_session *gs)
@@ -162,7 +203,11 @@ static int app_launch(struct guest_session *gs)
 	struct guest_launch_opts lo = s->base.opts.launch;
 	lo.notice = on_notice;
 	lo.notice_ctx = s;
-	int r;
+	int r = start_nbd(s);
+	if (r != GUEST_OK) {
+		stop_nbd(s);
+		return r;
+	}
 	if (guest_launch(&lo, setup_drives, s, &s->g, &s->res) != 0) {
 		r = guest_int_session_fail(&s->base, GUEST_E_LAUNCH, "%s",
 					   s->res.error);
@@ -234,6 +279,8 @@ static int app_shutdown(struct guest_session *gs)
 					   g_msg(s->g));
 	guestfs_close(s->g);
 	s->g = NULL;
+	if (stop_nbd(s) != GUEST_OK && r == GUEST_OK)
+		r = GUEST_E_IO;
 	return r;
 }
 
@@ -243,6 +290,7 @@ static void app_close(struct guest_session *gs)
 	if (s == NULL)
 		return;
 	app_shutdown(gs);
+	stop_nbd(s);
 	for (size_t i = 0; i < s->ndrives; i++) {
 		if (s->disks != NULL && s->disks[i] != NULL)
 			guest_int_app_disk_close(&s->disks[i]->base);

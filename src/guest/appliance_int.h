@@ -25,6 +25,7 @@
 
 #include <guestfs.h>
 
+#include "guest/appliance_nbdkit.h"
 #include "guest/guest_int.h"
 #include "guest/volume.h"
 #include "util/sha256.h"
@@ -42,6 +43,7 @@ struct app_drive {
 	bool readonly;
 	uint64_t size; /* as the caller knows it (guest_session_set_size) */
 	const struct guest_disk_head *head; /* guest_session_set_head() */
+	struct guest_nbd nbd; /* a VHDX served by nbdkit (appliance_nbdkit.c) */
 };
 
 /*

@@ -337,6 +337,28 @@ struct guest_session_opts {
  * of memory.  @opts may be NULL. */
 struct guest_session *guest_session_new(const struct guest_session_opts *opts);
 
+/*
+ * Whether the appliance reaches VHDX images through nbdkit-hvoffline-plugin
+ * (installed, nbdkit on the PATH, $HVOFFLINE_NBDKIT not "0"): then it can
+ * attach differencing disks (checkpoints), 4 KiB-sector images and images
+ * whose log needs replay, which qemu cannot open on its own.
+ */
+bool guest_appliance_serves_vhdx(void);
+
+/* The backend guest_session_new() would choose for @want (a name, or NULL:
+ * $HVOFFLINE_BACKEND, else the default): "native" or "appliance", or NULL
+ * when the name is unknown. */
+const char *guest_backend_choose(const char *want);
+
+/* Whether that backend opens VHDX images itself (checkpoints, dirty logs
+ * read-only, 4 KiB sectors): the native backend always, the appliance
+ * when guest_appliance_serves_vhdx(). */
+bool guest_backend_opens_vhdx(const char *want);
+
+/* Whether that backend is the native one, which opens a writable image
+ * (and takes its lock) itself. */
+bool guest_backend_is_native(const char *want);
+
 /* The last error's detailed message (owned by @s), or "". */
 const char *guest_session_errmsg(const struct guest_session *s);
 

@@ -15,6 +15,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/appliance_disk.c \
 	%reldir%/appliance_fs.c \
 	%reldir%/appliance_hash.c \
+	%reldir%/appliance_nbdkit.c %reldir%/appliance_nbdkit.h \
 	%reldir%/appliance_path.c \
 	%reldir%/image.c %reldir%/image.h \
 	%reldir%/launch.c %reldir%/launch.h \

@@ -122,13 +122,44 @@ static const struct guest_int_session_ops *native_ops(void)
 	return &guest_int_native_session_ops;
 }
 
-struct guest_session *guest_session_new(const struct guest_session_opts *opts)
+/* The backend's name as asked: @want, else $HVOFFLINE_BACKEND; NULL for
+ * the default. */
+static const char *asked(const char *want)
 {
-	const char *want = opts != NULL ? opts->backend : NULL;
 	if (want == NULL || want[0] == '\0')
 		want = getenv("HVOFFLINE_BACKEND");
 	if (want != NULL && want[0] == '\0')
 		want = NULL;
+	return want;
+}
+
+const char *guest_backend_choose(const char *want)
+{
+	want = asked(want);
+	if (want == NULL || strcmp(want, "appliance") == 0)
+		return "appliance";
+	if (strcmp(want, "native") == 0)
+		return "native";
+	return NULL;
+}
+
+bool guest_backend_is_native(const char *want)
+{
+	const char *b = guest_backend_choose(want);
+	return b != NULL && strcmp(b, "native") == 0;
+}
+
+bool guest_backend_opens_vhdx(const char *want)
+{
+	const char *b = guest_backend_choose(want);
+	if (b == NULL)
+		return false;
+	return strcmp(b, "native") == 0 || guest_appliance_serves_vhdx();
+}
+
+struct guest_session *guest_session_new(const struct guest_session_opts *opts)
+{
+	const char *want = asked(opts != NULL ? opts->backend : NULL);
 
 	const struct guest_int_session_ops *ops = NULL;
 	char problem[GUEST_ERROR_MAX] = "";

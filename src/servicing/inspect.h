@@ -113,6 +113,10 @@ struct svc_facts {
 	char in_use_by[SVC_TEXT_MAX];
 	uint64_t vhdx_virtual_size; /* bytes; 0 unless a VHDX was read */
 	bool vhdx_log_dirty;	    /* a VHDX log that needs a replay */
+	/* The guest backend opens VHDX itself (native, or the appliance
+	 * through nbdkit-hvoffline-plugin): a checkpoint, a dirty log or
+	 * 4 KiB sectors are no problem.  Set by the caller. */
+	bool backend_opens_vhdx;
 	bool vhdx_4k_sectors;	    /* 4 KiB logical sectors (qemu: no) */
 
 	/* ---- the disk ---- */

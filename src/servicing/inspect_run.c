@@ -21,6 +21,8 @@
  */
 static bool launchable(const struct svc_facts *f)
 {
+	if (f->backend_opens_vhdx)
+		return f->preflight_ok && !f->in_use;
 	return f->preflight_ok && !f->differencing && !f->vhdx_log_dirty &&
 	       !f->vhdx_4k_sectors && !f->in_use;
 }
@@ -75,8 +77,13 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 {
 	*img_ret = NULL;
 	*head_ret = NULL;
-	if (!f->preflight_ok || f->differencing || f->in_use ||
-	    f->vhdx_4k_sectors || strcmp(f->format, "vhdx") != 0)
+	/* Through nbdkit, the plugin opens and locks the image itself (its
+	 * parents read-only): here the log is replayed and the head read,
+	 * then the image is closed for nbdkit to take. */
+	bool via_nbd = f->backend_opens_vhdx;
+	if (!f->preflight_ok || f->in_use ||
+	    (!via_nbd && (f->differencing || f->vhdx_4k_sectors)) ||
+	    strcmp(f->format, "vhdx") != 0)
 		return;
 	if (f->parent_of_child)
 		return;
@@ -91,7 +98,15 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 	bool opened = r == VHDX_OK;
 	if (opened) {
 		*head_ret = read_head(img);
-		r = vhdx_handover(img);
+		if (via_nbd) {
+			struct vhdx_error cerr;
+			r = vhdx_close(img, &cerr);
+			opened = false;
+			snprintf(err.msg, sizeof(err.msg), "%s", cerr.msg);
+			img = NULL;
+		} else {
+			r = vhdx_handover(img);
+		}
 	}
 	if (r != VHDX_OK) {
 		f->preflight_ok = false;
@@ -129,8 +144,12 @@ enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
 	for (size_t i = 0; i < n; i++) {
 		run->image_disk[i] = -1;
 		svc_facts_init(&facts[i], images[i]);
+		facts[i].backend_opens_vhdx =
+			guest_backend_opens_vhdx(opts->guest.backend);
 		svc_inspect_preflight(&facts[i], images[i]);
-		if (opts->writable)
+		/* The native backend opens (replaying the log) and locks a
+		 * writable image itself. */
+		if (opts->writable && !guest_backend_is_native(opts->guest.backend))
 			lock_for_writing(&facts[i], images[i], &run->locks[i],
 					 &run->heads[i]);
 		if (opts->writable && facts[i].parent_of_child)

@@ -88,7 +88,7 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "%s", f->preflight_error);
 		return;
 	}
-	if (f->differencing)
+	if (f->differencing && !f->backend_opens_vhdx)
 		add_problem(f, "differencing-disk", HVO_EXIT_REFUSED,
 			    "this is a differencing disk (a Hyper-V "
 			    "checkpoint) of %s, which the appliance cannot "
@@ -110,14 +110,14 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "the image is in use: %s; stop the virtual "
 			    "machine first",
 			    f->in_use_by);
-	if (f->vhdx_log_dirty)
+	if (f->vhdx_log_dirty && !f->backend_opens_vhdx)
 		add_problem(f, "vhdx-log-dirty", HVO_EXIT_REFUSED,
 			    "the VHDX log holds changes that were never "
 			    "applied (the image was not closed cleanly: still "
 			    "in use, or its host crashed); the appliance "
 			    "cannot open it read-only (hvoffline vhdx replay "
 			    "applies the log)");
-	if (f->vhdx_4k_sectors)
+	if (f->vhdx_4k_sectors && !f->backend_opens_vhdx)
 		add_problem(f, "vhdx-4k-sectors", HVO_EXIT_FAILED,
 			    "the image has 4 KiB logical sectors, which the "
 			    "appliance (qemu) cannot open");

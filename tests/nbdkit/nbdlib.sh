@@ -10,7 +10,7 @@ if ! command -v nbdkit >/dev/null 2>&1; then
     echo "SKIP: nbdkit is not installed (Debian: nbdkit, nbdkit-plugin-dev)" >&2
     exit 77
 fi
-PLUGIN=${HVO_NBDKIT_PLUGIN:-$HVO_TOP_BUILDDIR/nbdkit/.libs/nbdkit-hvoffline-plugin.so}
+PLUGIN=${HVO_NBDKIT_PLUGIN:-${HVOFFLINE_NBDKIT_PLUGIN:-$HVO_TOP_BUILDDIR/nbdkit/.libs/nbdkit-hvoffline-plugin.so}}
 if [ ! -f "$PLUGIN" ]; then
     echo "FAIL: nbdkit is installed but the plugin was not built: $PLUGIN" >&2
     echo "      (configure did not find nbdkit-plugin.h: install nbdkit-plugin-dev)" >&2
