@@ -19,7 +19,7 @@ int svc_manage_open(struct svc_run_opts *opts, bool writable,
 	m->facts = calloc(n ? n : 1, sizeof(*m->facts));
 	if (m->facts == NULL) {
 		memset(&m->run, 0, sizeof(m->run));
-		snprintf(m->run.error, sizeof(m->run.error), "out of memory");
+		svc_int_fail(&m->run.error, SVC_ERR_NOMEM, "out of memory");
 		return -1;
 	}
 	opts->writable = writable;
@@ -86,7 +86,7 @@ enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
 
 const char *svc_manage_errmsg(const struct svc_manage *m)
 {
-	return m->run.error;
+	return svc_int_errtext(&m->run.error);
 }
 
 int svc_manage_close(struct svc_manage *m)

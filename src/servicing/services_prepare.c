@@ -20,11 +20,11 @@ enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
 		return HVO_EXIT_REFUSED;
 	}
 	unsigned restored = 0;
-	char why[600];
-	if (svc_apply_recover(fs, systemroot, &restored, why, sizeof(why)) !=
-	    0) {
+	struct svc_error why = { 0 };
+	if (svc_apply_recover(fs, systemroot, &restored, &why) != SVC_OK) {
 		snprintf(err, errlen, "cleaning up an interrupted apply: %s",
-			 why);
+			 svc_int_errtext(&why));
+		svc_int_error_clear(&why);
 		return HVO_EXIT_FAILED;
 	}
 	return HVO_EXIT_OK;
