@@ -3,6 +3,7 @@ UTIL_TESTS = \
 	tests/util/test_json \
 	tests/util/test_utf \
 	tests/util/test_sha256_fileio \
+	tests/util/test_hex_guid \
 	tests/util/test_tmpname
 check_PROGRAMS += $(UTIL_TESTS)
 TESTS += $(UTIL_TESTS)
@@ -18,6 +19,10 @@ tests_util_test_utf_LDADD = $(TEST_LDADD)
 tests_util_test_sha256_fileio_SOURCES = tests/util/test_sha256_fileio.c
 tests_util_test_sha256_fileio_CFLAGS = $(TEST_CFLAGS)
 tests_util_test_sha256_fileio_LDADD = $(TEST_LDADD)
+
+tests_util_test_hex_guid_SOURCES = tests/util/test_hex_guid.c
+tests_util_test_hex_guid_CFLAGS = $(TEST_CFLAGS)
+tests_util_test_hex_guid_LDADD = $(TEST_LDADD)
 
 tests_util_test_tmpname_SOURCES = tests/util/test_tmpname.c
 tests_util_test_tmpname_CFLAGS = $(TEST_CFLAGS)
