@@ -29,3 +29,4 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/regfile_export.c
 pkginclude_HEADERS += %reldir%/reg.h
 EXTRA_DIST += %reldir%/gen-upcase.py
+BENCH_SCRIPTS += bench/registry.sh

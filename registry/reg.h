@@ -13,7 +13,8 @@
  *     specification and validated against hives Windows recovered itself;
  *   - reads and edits keys and values through libhivex, with Windows'
  *     case-insensitive name matching, and big values stored the way
- *     Windows reads them;
+ *     Windows reads them; a key's value edits are staged and written in
+ *     one call, and a hive left mostly free is rewritten compactly;
  *   - writes back crash-safely: temp file beside the original, fsync,
  *     re-open and read every edit back, rename over the original;
  *   - imports and exports .reg files (reg_import/reg_export).

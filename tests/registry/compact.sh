@@ -67,6 +67,29 @@ expect_eq "$(exp "$T_TMP/oracle")" "$before" "hivexregedit --export unchanged by
 run "$HVOFFLINE" reg check --json "$T_TMP/oracle"
 expect_json '.state == "clean" and .free_bytes < 4096' "clean, under one bin free after reg compact"
 
+# Every record kind through the rewrite: big data (db), an index root of
+# 5000 subkeys (ri), Unicode and upcase-ordered names, names with NUL,
+# values of every inline/cell size.  Same export, same counts, clean.
+for f in yarp/BigDataHive yarp/ManySubkeysHive yarp/UnicodeHive \
+    yarp/UpcaseHive hivex/special hivex/rlenvalue_test_hive; do
+    t="$T_TMP/kinds"
+    cp "$fx/$f" "$t"
+    chmod u+w "$t"
+    before=$(exp "$t")
+    counts=$("$HVOFFLINE" reg check --json --no-txlogs "$t" | jq -c '[.keys, .values]')
+    run "$HVOFFLINE" reg compact --no-txlogs "$t"
+    expect_rc 0 "reg compact $f"
+    expect_eq "$(exp "$t")" "$before" "$f: hivexregedit --export unchanged"
+    run "$HVOFFLINE" reg check --json --no-txlogs "$t"
+    expect_json ".state == \"clean\" and ([.keys, .values] | tojson) == \"$counts\"" \
+        "$f: clean, same number of keys and values"
+done
+cp "$fx/yarp/ManySubkeysHive" "$T_TMP/many"
+chmod u+w "$T_TMP/many"
+"$HVOFFLINE" reg compact --no-txlogs "$T_TMP/many" >/dev/null
+run "$HVOFFLINE" reg get "$T_TMP/many" 'KEY_WITH_MANY_SUBKEYS\2119\find_me'
+expect_rc 0 "after the rewrite, a subkey under the index root is found (any case)"
+
 # Issue 18: HKLM\SYSTEM keys into a hive file of any name.
 any="$T_TMP/hive.dat"
 cp "$fx/hivex/minimal" "$any"
