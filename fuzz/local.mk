@@ -154,3 +154,32 @@ fuzz_fuzz_undo_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_undo_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_undo_LDADD = $(TEST_LDADD)
 endif
+
+# src/guest/native_*.c: NTFS volumes through libntfs-3g (read and write)
+check_PROGRAMS += fuzz/fuzz_native_replay
+TESTS += fuzz/fuzz_native_replay
+fuzz_fuzz_native_replay_SOURCES = fuzz/fuzz_native.c fuzz/replay.c
+fuzz_fuzz_native_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_native_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_native
+fuzz_fuzz_native_SOURCES = fuzz/fuzz_native.c
+fuzz_fuzz_native_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_native_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_native_LDADD = $(TEST_LDADD)
+endif
+
+# src/trust/: Authenticode of cabinets (header reserve, digest, PKCS#7,
+# RFC 3161 token); non-cabinet inputs are wrapped as signature blobs
+check_PROGRAMS += fuzz/fuzz_authenticode_replay
+TESTS += fuzz/fuzz_authenticode_replay
+fuzz_fuzz_authenticode_replay_SOURCES = fuzz/fuzz_authenticode.c fuzz/replay.c
+fuzz_fuzz_authenticode_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_authenticode_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_authenticode
+fuzz_fuzz_authenticode_SOURCES = fuzz/fuzz_authenticode.c
+fuzz_fuzz_authenticode_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_authenticode_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_authenticode_LDADD = $(TEST_LDADD)
+endif

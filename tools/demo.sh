@@ -43,6 +43,9 @@ echo
 echo "== building the sample images and the demo package  (one appliance launch the first time)"
 make -s -C "$build" fixture-images fixture-icpkg
 cab="$build/tests/fixtures/icpkg/Hvoffline-Demo-x64.cab"
+# The demo package is signed by a test root made with it at build time;
+# hvoffline trusts only Microsoft's roots unless told otherwise.
+root="$build/tests/fixtures/icpkg/Hvoffline-Demo-x64-root.pem"
 scratch="$build/demo"
 img="$scratch/ws2012-x64.vhdx"
 rm -rf "$scratch"
@@ -50,8 +53,9 @@ mkdir -p "$scratch"
 cp --sparse=always "$build/tests/fixtures/images/ws2012-x64.vhdx" "$img"
 echo "image:   $img  (a copy of tests/fixtures/images/ws2012-x64.vhdx)"
 echo "package: $cab"
-"$hvo" package info --json "$cab" | jq -r '
+"$hvo" package info --json --trust "$root" "$cab" | jq -r '
     "  \(.package.name) \(.package.version) (\(.package.arch)), \(.identifier)",
+    "  signature: \(.signature.verdict), signer \(.signature.signer), root \(.signature.root)",
     "  \([.updates[] | select(.kind == "driver")] | length) drivers, \([.updates[] | select(.kind == "component")] | length) component update(s), \(.files.digests_ok) payload digests ok"'
 
 # versions JSON: the two versions inspect reports for the first image.

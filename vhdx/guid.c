@@ -5,16 +5,15 @@
  * and Data3 (16 bits each) little-endian, then Data4's eight bytes as
  * written.  BAT's 2DC27766-F623-4200-9D64-115E9BFD4A08 is stored as
  * 66 77 C2 2D 23 F6 00 42 9D 64 11 5E 9B FD 4A 08.  We keep the disk bytes
- * and convert only to print or parse text.
+ * and convert only to print or parse text (src/util/guid.c).
  */
 #include <config.h>
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "util/bytes.h"
+#include "util/guid.h"
 #include "vhdx/internal.h"
 
 bool vhdx_int_guid_is_zero(const struct vhdx_guid *g)
@@ -30,53 +29,12 @@ bool vhdx_int_guid_eq(const struct vhdx_guid *a, const struct vhdx_guid *b)
 
 void vhdx_guid_format(const struct vhdx_guid *g, char buf[37])
 {
-	const uint8_t *b = g->b;
-	snprintf(buf, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 get_le32(b), get_le16(b + 4), get_le16(b + 6), b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	hvo_int_guid_format(g->b, false, buf);
 }
 
 bool vhdx_int_guid_parse(const char *s, struct vhdx_guid *g)
 {
-	size_t n = strlen(s);
-	if (n == 38 && s[0] == '{' && s[37] == '}') {
-		s++;
-		n = 36;
-	}
-	if (n != 36)
-		return false;
-	/* Text order of the 16 bytes; groups 1-3 are then stored reversed. */
-	uint8_t t[16];
-	size_t k = 0;
-	for (size_t i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-			i++;
-			continue;
-		}
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		t[k++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	static const uint8_t order[16] = { 3, 2, 1,  0,	 5,  4,	 7,  6,
-					   8, 9, 10, 11, 12, 13, 14, 15 };
-	for (size_t i = 0; i < 16; i++)
-		g->b[i] = t[order[i]];
-	return true;
+	return hvo_int_guid_parse(s, g->b);
 }
 
 int vhdx_int_guid_random(struct vhdx_guid *g)

@@ -17,6 +17,7 @@
 #include "cab/cab.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "trust/report.h"
 #include "util/sha256.h"
 
 #define CAB_COMMON_OPTIONS                                                     \
@@ -50,10 +51,13 @@ const char cmd_cab_list_help[] =
 const char cmd_cab_test_help[] =
 	"Usage: hvoffline cab test [--json] [options] CABINET\n"
 	"\n"
-	"Decode every member and verify the CFDATA checksums, printing the\n"
-	"SHA-256 of each member.  Exits 5 if any member is corrupt.\n"
+	"Verify the cabinet's Authenticode signature (digest, signature,\n"
+	"timestamp, chain to a trusted root), then decode every member and\n"
+	"verify the CFDATA checksums, printing the SHA-256 of each member.\n"
+	"Exits 5 if any member is corrupt, or the cabinet is tampered,\n"
+	"unsigned or untrusted.\n"
 	"\n"
-	"Options:\n" CAB_COMMON_OPTIONS;
+	"Options:\n" CAB_COMMON_OPTIONS TRUST_OPTIONS_HELP;
 
 const char cmd_cab_extract_help[] =
 	"Usage: hvoffline cab extract [options] CABINET [MEMBER...]\n"
@@ -143,6 +147,25 @@ static enum hvo_exit open_cab(struct cli_ctx *ctx, const char *path,
 	return HVO_EXIT_OK;
 }
 
+/* Verifies @path's signature for a command: a refusal is an error naming
+ * the failure, a waived one (--allow-unsigned) a loud warning. */
+static enum hvo_exit cli_trust_check(struct cli_ctx *ctx,
+				     const struct trust_opts *to,
+				     const char *path,
+				     struct trust_verdict **sig)
+{
+	char msg[1200];
+	enum hvo_exit rc = trust_check_cab(to, path, sig, msg, sizeof(msg));
+	if (rc)
+		cli_error(ctx, path, "%s", msg);
+	else if (trust_verdict_waived(*sig, to))
+		cli_warn(ctx, path,
+			 "%s; ACCEPTED only because of "
+			 "--allow-unsigned",
+			 msg);
+	return rc;
+}
+
 static void format_date(const struct cab_entry *e, char *buf, size_t size)
 {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d", e->year, e->month,
@@ -194,15 +217,19 @@ static void json_entry(struct json_writer *w, const struct cab_entry *e)
 	hvo_int_json_kv_uint(w, "offset", e->offset);
 }
 
-/* Parses the common options; returns -1 to go on, or an exit code. */
+/* Parses the common options (and, with @to, --trust and --allow-unsigned);
+ * returns -1 to go on, or an exit code. */
 static int common_args(struct cli_ctx *ctx, int argc, char **argv,
-		       const char *help, unsigned *flags)
+		       const char *help, unsigned *flags, struct trust_opts *to)
 {
 	static const struct option longopts[] = { COMMON_LONGOPTS,
+						  TRUST_LONGOPTS,
 						  { NULL, 0, NULL, 0 } };
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
 		if (parse_common(c, flags))
+			continue;
+		if (to && trust_opts_parse(to, c, optarg))
 			continue;
 		if (c == 'h') {
 			fputs(help, stdout);
@@ -218,7 +245,7 @@ static int common_args(struct cli_ctx *ctx, int argc, char **argv,
 enum hvo_exit cmd_cab_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	unsigned flags = 0;
-	int r = common_args(ctx, argc, argv, cmd_cab_list_help, &flags);
+	int r = common_args(ctx, argc, argv, cmd_cab_list_help, &flags, NULL);
 	if (r >= 0)
 		return (enum hvo_exit)r;
 	const char *path = argv[optind];
@@ -300,7 +327,8 @@ static int test_end(void *c, size_t i, int err)
 enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 {
 	unsigned flags = 0;
-	int r = common_args(ctx, argc, argv, cmd_cab_test_help, &flags);
+	struct trust_opts to = { 0 };
+	int r = common_args(ctx, argc, argv, cmd_cab_test_help, &flags, &to);
 	if (r >= 0)
 		return (enum hvo_exit)r;
 	const char *path = argv[optind];
@@ -308,6 +336,8 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 	enum hvo_exit rc = open_cab(ctx, path, flags, &cab);
 	if (rc)
 		return rc;
+	struct trust_verdict *sig = NULL;
+	rc = cli_trust_check(ctx, &to, path, &sig);
 	size_t n = cab_entry_count(cab);
 	struct json_writer w;
 	if (ctx->json) {
@@ -315,9 +345,13 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_begin_object(&w);
 		hvo_int_json_kv_string(&w, "cabinet", path);
 		json_cabinets(&w, cab);
+		trust_render_json(&w, sig, &to);
 		hvo_int_json_key(&w, "files");
 		hvo_int_json_begin_array(&w);
+	} else {
+		trust_render_text(stdout, "", sig, &to);
 	}
+	trust_verdict_free(sig);
 	size_t ok = 0, bad = 0;
 	/* Every member in one pass in folder order: each folder is decoded
 	 * once. */
@@ -364,7 +398,7 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_end_array(&w);
 		hvo_int_json_kv_uint(&w, "ok", ok);
 		hvo_int_json_kv_uint(&w, "failed", bad);
-		hvo_int_json_kv_string(&w, "status", bad ? "error" : "ok");
+		hvo_int_json_kv_string(&w, "status", rc ? "error" : "ok");
 		hvo_int_json_end_object(&w);
 		cab_close(cab);
 		return cli_json_end(ctx, &w, rc);

@@ -32,6 +32,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "package/package.h"
+#include "trust/report.h"
 #include "util/sha256.h"
 
 const char cmd_package_help[] =
@@ -66,14 +67,35 @@ const char cmd_package_info_help[] =
 	"\n"
 	"Exits 5 when a manifest or INF is malformed, a payload is missing "
 	"or a\n"
-	"digest does not match.\n"
+	"digest does not match, or the cabinet's Authenticode signature is\n"
+	"tampered, missing or untrusted.\n"
 	"\n"
 	"Options:\n"
 	"  --arch ARCH  target architecture (amd64, x86, arm64)\n"
-	"  --nt X.Y     target Windows NT version, e.g. 6.1\n";
+	"  --nt X.Y     target Windows NT version, e.g. "
+	"6.1\n" TRUST_OPTIONS_HELP;
 
 static const char *start_names[] = { "boot", "system", "auto", "demand",
 				     "disabled" };
+
+/* Verifies @path's signature for a command: a refusal is an error naming
+ * the failure, a waived one (--allow-unsigned) a loud warning. */
+static enum hvo_exit cli_trust_check(struct cli_ctx *ctx,
+				     const struct trust_opts *to,
+				     const char *path,
+				     struct trust_verdict **sig)
+{
+	char msg[1200];
+	enum hvo_exit rc = trust_check_cab(to, path, sig, msg, sizeof(msg));
+	if (rc)
+		cli_error(ctx, path, "%s", msg);
+	else if (trust_verdict_waived(*sig, to))
+		cli_warn(ctx, path,
+			 "%s; ACCEPTED only because of "
+			 "--allow-unsigned",
+			 msg);
+	return rc;
+}
 
 static const char *start_name(uint32_t v)
 {
@@ -700,7 +722,9 @@ static struct pkg_driver **resolve_all(struct cli_ctx *ctx, const char *path,
 static enum hvo_exit emit_json(struct cli_ctx *ctx, const char *path,
 			       const struct pkg_package *p,
 			       const struct pkg_target *t,
-			       struct pkg_driver **drv, enum hvo_exit rc)
+			       struct pkg_driver **drv, enum hvo_exit rc,
+			       const struct trust_verdict *sig,
+			       const struct trust_opts *to)
 {
 	struct json_writer w;
 	char nt[32];
@@ -709,6 +733,7 @@ static enum hvo_exit emit_json(struct cli_ctx *ctx, const char *path,
 	hvo_int_json_kv_string(&w, "status",
 			       rc == HVO_EXIT_OK ? "ok" : "error");
 	hvo_int_json_kv_string(&w, "cabinet", path);
+	trust_render_json(&w, sig, to);
 	hvo_int_json_key(&w, "package");
 	hvo_int_json_begin_object(&w);
 	json_identity(&w, &p->identity);
@@ -866,11 +891,15 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "nt", required_argument, NULL, OPT_NT },
+		TRUST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *arch = NULL, *nt = NULL;
+	struct trust_opts to = { 0 };
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+		if (trust_opts_parse(&to, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_ARCH:
 			arch = optarg;
@@ -892,6 +921,25 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "--nt: '%s' is not a version like 6.1",
 				 nt);
 	const char *path = argv[optind];
+	/* The signature first: a refused package is not read further. */
+	struct trust_verdict *sig = NULL;
+	enum hvo_exit trc = cli_trust_check(ctx, &to, path, &sig);
+	if (trc) {
+		if (ctx->json) {
+			struct json_writer w;
+			cli_json_begin(ctx, &w);
+			hvo_int_json_begin_object(&w);
+			hvo_int_json_kv_string(&w, "status", "error");
+			hvo_int_json_kv_string(&w, "cabinet", path);
+			trust_render_json(&w, sig, &to);
+			hvo_int_json_end_object(&w);
+			trc = cli_json_end(ctx, &w, trc);
+		} else {
+			trust_render_text(stdout, "", sig, &to);
+		}
+		trust_verdict_free(sig);
+		return trc;
+	}
 
 	struct pkg_package *p;
 	struct pkg_error e = { 0 };
@@ -902,8 +950,10 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, path, "%s",
 			  pkg_error_format(&e, msg, sizeof(msg)));
 		rc = pkg_exit_class(&e);
-		if (p == NULL)
+		if (p == NULL) {
+			trust_verdict_free(sig);
 			return rc;
+		}
 	}
 	if (p->unaccounted)
 		cli_warn(ctx, path,
@@ -920,13 +970,17 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 	enum hvo_exit rrc = HVO_EXIT_OK;
 	struct pkg_driver **drv = resolve_all(ctx, path, p, &t, &rrc);
 	if (drv == NULL) {
+		trust_verdict_free(sig);
 		pkg_package_free(p);
 		return hvo_exit_max(rc, rrc);
 	}
-	if (ctx->json)
-		rc = emit_json(ctx, path, p, &t, drv, rc);
-	else
+	if (ctx->json) {
+		rc = emit_json(ctx, path, p, &t, drv, rc, sig, &to);
+	} else {
 		emit_text(p, &t, drv);
+		trust_render_text(stdout, "", sig, &to);
+	}
+	trust_verdict_free(sig);
 	free(drv);
 	pkg_package_free(p);
 	return rc;

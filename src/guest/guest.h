@@ -55,6 +55,9 @@ enum guest_error {
 	GUEST_E_MOUNT = 11,	  /* the volume cannot be mounted */
 	GUEST_E_UNSUPPORTED = 12, /* not possible on this backend or volume */
 	GUEST_E_STATE = 13, /* called in the wrong state (before launch) */
+	/* A file stored with Windows' system compression (CompactOS: a WOF
+	 * reparse point), which the native backend refuses to replace. */
+	GUEST_E_SYSCOMPRESSED = 14,
 };
 
 /* A static description of an error code ("no such file or directory"). */
@@ -326,6 +329,8 @@ struct guest_session_opts {
 	struct guest_launch_opts launch; /* its notice is routed to @event */
 	guest_event_fn event;
 	void *event_ctx;
+	/* "native", "appliance", or NULL: $HVOFFLINE_BACKEND, else native. */
+	const char *backend;
 };
 
 /* Creates a session (nothing is launched yet).  Returns NULL only when out

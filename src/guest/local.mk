@@ -5,6 +5,10 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/guest.h %reldir%/guest_int.h \
 	%reldir%/fs.c \
 	%reldir%/hostdir.c \
+	%reldir%/native_int.h \
+	%reldir%/native_io.c %reldir%/native_dev.c %reldir%/native_path.c \
+	%reldir%/native_fs.c %reldir%/native_write.c %reldir%/native_disk.c \
+	%reldir%/native_session.c %reldir%/native_session.h \
 	%reldir%/appliance.c \
 	%reldir%/image.c %reldir%/image.h \
 	%reldir%/launch.c %reldir%/launch.h \

@@ -12,6 +12,7 @@
 
 #include "guest/ptable.h"
 #include "util/bytes.h"
+#include "util/guid.h"
 
 /* Legacy MBR. */
 #define MBR_ENTRIES	  0x1be
@@ -64,13 +65,6 @@ static int fail(char *why, size_t size, int err, const char *fmt, ...)
 		vsnprintf(why, size, fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-void guest_guid_format(const uint8_t *g, char *out)
-{
-	snprintf(out, 37, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-		 get_le32(g), get_le16(g + 4), get_le16(g + 6), g[8], g[9],
-		 g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
 struct list {
@@ -283,7 +277,7 @@ static int read_gpt_at(guest_read_fn rd, void *ctx, uint64_t lba,
 			.start = s * GUEST_PTABLE_SECTOR,
 			.size = (t - s + 1) * GUEST_PTABLE_SECTOR,
 		};
-		guest_guid_format(e + GPTE_TYPE, p.gpt_type);
+		hvo_int_guid_format(e + GPTE_TYPE, true, p.gpt_type);
 		if (add(l, &p) != 0)
 			r = fail(why, whysize, GUEST_PTABLE_IO,
 				 "out of memory");

@@ -60,10 +60,6 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 		      struct guest_partition **parts_ret, size_t *n_ret,
 		      char *why, size_t whysize);
 
-/* Formats a GPT GUID (16 bytes, mixed-endian on disk) as upper-case text
- * "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" into @out (at least 37 bytes). */
-void guest_guid_format(const uint8_t *g, char *out);
-
 /*
  * What discovery and inspection read from a disk's raw sectors: the
  * partition table, the first GUEST_VOL_BOOT_SIZE bytes of every volume

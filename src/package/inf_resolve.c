@@ -26,6 +26,7 @@
 
 #include "package/internal.h"
 #include "util/bytes.h"
+#include "util/hex.h"
 
 /* SPSVCINST_ASSOCSERVICE (setupapi.h): the service of a null install. */
 #define SPSVCINST_ASSOCSERVICE 0x00000002u
@@ -389,11 +390,7 @@ static bool parse_byte(const char *s, uint8_t *out)
 	unsigned v = 0;
 	size_t n = 0;
 	for (; *s && *s != ' '; s++, n++) {
-		char c = *s;
-		int d = c >= '0' && c <= '9'   ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
+		int d = hvo_int_hex_digit((unsigned char)*s);
 		if (d < 0)
 			return false;
 		v = v * 16 + (unsigned)d;

@@ -17,6 +17,7 @@
 
 #include "package/internal.h"
 #include "util/bytes.h"
+#include "util/hex.h"
 #include "util/sha256.h"
 
 struct ctx {
@@ -173,17 +174,6 @@ const char *pkg_reg_type_name(uint32_t type)
 	return NULL;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* REG_BINARY and friends: hex digit pairs, separators ignored. */
 static enum pkg_err parse_hex_bytes(struct ctx *c, const char *s, unsigned line,
 				    struct pkg_reg_data *d)
@@ -198,7 +188,7 @@ static enum pkg_err parse_hex_bytes(struct ctx *c, const char *s, unsigned line,
 		if (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n' ||
 		    *p == '\r')
 			continue;
-		int v = hexval(*p);
+		int v = hvo_int_hex_digit((unsigned char)*p);
 		if (v < 0)
 			return pkg_int_fail(
 				c->err, PKG_ERR_MANIFEST, c->file, line,

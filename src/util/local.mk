@@ -5,6 +5,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/bytes.h \
 	%reldir%/exit.c \
 	%reldir%/fileio.c %reldir%/fileio.h \
+	%reldir%/guid.c %reldir%/guid.h \
+	%reldir%/hex.h \
 	%reldir%/json.c %reldir%/json.h \
 	%reldir%/sha256.c %reldir%/sha256.h \
 	%reldir%/tmpdir.c %reldir%/tmpdir.h \

@@ -13,6 +13,7 @@
 #include <nettle/base64.h>
 #include <nettle/sha2.h>
 
+#include "util/hex.h"
 #include "util/sha256.h"
 
 _Static_assert(sizeof(struct sha256_ctx) <= sizeof(struct hvo_sha256),
@@ -93,24 +94,15 @@ void hvo_int_sha256_hex(const uint8_t digest[HVO_SHA256_LEN],
 	hex[HVO_SHA256_HEX_LEN] = '\0';
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 bool hvo_int_sha256_from_hex(const char *hex, uint8_t out[HVO_SHA256_LEN])
 {
 	for (int i = 0; i < HVO_SHA256_LEN; i++) {
-		int hi = hex_digit(hex[2 * i]);
-		int lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
-		if (lo < 0)
+		int v = hvo_int_hex_byte(hex + 2 * i);
+		if (v < 0)
 			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		out[i] = (uint8_t)v;
 	}
-	return hex_digit(hex[HVO_SHA256_HEX_LEN]) < 0;
+	return hvo_int_hex_digit((unsigned char)hex[HVO_SHA256_HEX_LEN]) < 0;
 }
 
 long hvo_int_base64_decode(const char *text, uint8_t *out, size_t out_size)

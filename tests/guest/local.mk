@@ -36,3 +36,10 @@ tests_guest_test_inspect_LDADD = $(TEST_LDADD)
 
 BENCH_SCRIPTS += bench/inspect.sh
 EXTRA_DIST += bench/inspect.sh
+
+# The native backend (vhdx/ + libntfs-3g), on the fixture images.
+check_PROGRAMS += tests/guest/test_native
+TESTS += tests/guest/test_native
+tests_guest_test_native_SOURCES = tests/guest/test_native.c
+tests_guest_test_native_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_native_LDADD = $(TEST_LDADD)

@@ -2,7 +2,8 @@
 UTIL_TESTS = \
 	tests/util/test_json \
 	tests/util/test_utf \
-	tests/util/test_sha256_fileio
+	tests/util/test_sha256_fileio \
+	tests/util/test_hex_guid
 check_PROGRAMS += $(UTIL_TESTS)
 TESTS += $(UTIL_TESTS)
 
@@ -17,3 +18,7 @@ tests_util_test_utf_LDADD = $(TEST_LDADD)
 tests_util_test_sha256_fileio_SOURCES = tests/util/test_sha256_fileio.c
 tests_util_test_sha256_fileio_CFLAGS = $(TEST_CFLAGS)
 tests_util_test_sha256_fileio_LDADD = $(TEST_LDADD)
+
+tests_util_test_hex_guid_SOURCES = tests/util/test_hex_guid.c
+tests_util_test_hex_guid_CFLAGS = $(TEST_CFLAGS)
+tests_util_test_hex_guid_LDADD = $(TEST_LDADD)

@@ -1,0 +1,492 @@
+/*
+ * native_write.c - the writing half of a guest_fs on libntfs-3g: new
+ * files, atomic replacement, directories, rename, remove, sync.
+ *
+ * Inodes are opened by MFT number for each step and closed after it:
+ * without libntfs-3g's inode cache, two open structures for one record
+ * would overwrite each other's changes.  Names are created in the POSIX
+ * namespace, as ntfs-3g's FUSE driver creates them (Windows reads them;
+ * they only lack an 8.3 alias).
+ *
+ * Security descriptors: ntfs_create() with security id 0 gives a new file
+ * an "Everyone: full control" descriptor.  Here a new file or directory
+ * gets the descriptor it inherits from its parent directory
+ * (ntfs_inherited_id), which is what Windows gives a file created there.
+ *
+ * Rename: libntfs-3g has none; as in the FUSE driver, an existing target
+ * is deleted, the source gets a link under the new name, and the old name
+ * is deleted.  A file stored with system compression (CompactOS, the
+ * Windows Overlay Filter) is never replaced: the new content would land
+ * in a stream Windows does not read while WOF still points at the old.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest/native_int.h"
+
+#define NATIVE_WCHUNK (1024u * 1024)
+
+static int wfail(struct guest_fs *fs, int e, const char *path)
+{
+	return guest_int_fs_fail(fs, guest_int_errno_class(e), "%s: %s", path,
+				 native_int_why(e));
+}
+
+/* The security id a new object in @dir inherits (0: libntfs-3g's
+ * default, for volumes without $Secure). */
+static le32 inherited(struct native_fs *nf, ntfs_inode *dir, bool isdir)
+{
+	if (!nf->secure_open)
+		return 0;
+	return ntfs_inherited_id(&nf->scx, dir, isdir ? TRUE : FALSE);
+}
+
+/* Whether @ni may have its content replaced; the reason on @fs if not. */
+static int replaceable(struct guest_fs *fs, ntfs_inode *ni, const char *path)
+{
+	uint32_t tag = native_int_reparse_tag(ni);
+	if (native_int_is_dir(ni))
+		return guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					 "%s: is a directory", path);
+	if (tag == NATIVE_REPARSE_TAG_WOF)
+		return guest_int_fs_fail(fs, GUEST_E_SYSCOMPRESSED,
+					 "%s: stored with Windows system "
+					 "compression (CompactOS); refusing "
+					 "to replace it",
+					 path);
+	if (tag != 0)
+		return guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED,
+					 "%s: a reparse point (tag 0x%08x); "
+					 "refusing to replace it",
+					 path, tag);
+	if (ni->flags & FILE_ATTR_ENCRYPTED)
+		return guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED,
+					 "%s: encrypted (EFS); refusing to "
+					 "replace it",
+					 path);
+	return GUEST_OK;
+}
+
+/* Writes @len bytes of @data, or all of host file @host_fd, to @na from
+ * offset 0, then cuts it there. */
+static int fill_data(struct guest_fs *fs, const char *path, ntfs_attr *na,
+		     const void *data, size_t len, int host_fd)
+{
+	if (ntfs_attr_truncate(na, 0) != 0)
+		return wfail(fs, errno, path);
+	uint8_t *buf = NULL;
+	if (host_fd >= 0) {
+		buf = malloc(NATIVE_WCHUNK);
+		if (buf == NULL)
+			return guest_int_fs_fail(fs, GUEST_E_NOMEM,
+						 "out of memory");
+	}
+	uint64_t off = 0;
+	int r = GUEST_OK;
+	for (;;) {
+		const uint8_t *p;
+		size_t n;
+		if (host_fd >= 0) {
+			ssize_t got = read(host_fd, buf, NATIVE_WCHUNK);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				r = guest_int_fs_fail(fs, GUEST_E_IO,
+						      "%s: reading the host "
+						      "file: %s",
+						      path, strerror(errno));
+				break;
+			}
+			p = buf;
+			n = (size_t)got;
+		} else {
+			p = (const uint8_t *)data + off;
+			n = len - (size_t)off;
+			if (n > NATIVE_WCHUNK)
+				n = NATIVE_WCHUNK;
+		}
+		if (n == 0)
+			break;
+		/* ntfs_attr_pwrite may write less than asked (compressed
+		 * attributes); loop, as wimlib's ntfs_3g_full_pwrite. */
+		size_t done = 0;
+		while (done < n) {
+			s64 w = ntfs_attr_pwrite(na, (s64)(off + done),
+						 (s64)(n - done), p + done);
+			if (w <= 0) {
+				r = wfail(fs, w < 0 ? errno : EIO, path);
+				break;
+			}
+			done += (size_t)w;
+		}
+		if (r != GUEST_OK)
+			break;
+		off += n;
+	}
+	free(buf);
+	if (r == GUEST_OK && na->data_size != (s64)off &&
+	    ntfs_attr_truncate(na, (s64)off) != 0)
+		r = wfail(fs, errno, path);
+	return r;
+}
+
+/* Creates (or opens, to replace) file @base in directory @dir_no. */
+static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
+		       const char *base, ntfs_inode **ni_ret)
+{
+	struct guest_fs *fs = &nf->base;
+	*ni_ret = NULL;
+	ntfs_inode *dir = ntfs_inode_open(nf->vol, dir_no);
+	if (dir == NULL)
+		return wfail(fs, errno, path);
+	MFT_REF mref;
+	int r = GUEST_OK;
+	if (native_int_lookup(nf, dir, base, &mref, NULL) != 0) {
+		r = wfail(fs, errno, path);
+	} else if (mref != 0) {
+		ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(mref));
+		if (ni == NULL) {
+			r = wfail(fs, errno, path);
+		} else if ((r = replaceable(fs, ni, path)) != GUEST_OK) {
+			ntfs_inode_close(ni);
+		} else {
+			*ni_ret = ni;
+		}
+	} else {
+		ntfschar *u;
+		int ulen;
+		if (native_int_to_utf16(base, &u, &ulen) != 0) {
+			r = wfail(fs, errno, path);
+		} else {
+			le32 sid = inherited(nf, dir, false);
+			*ni_ret = ntfs_create(dir, sid, u, (u8)ulen, S_IFREG);
+			if (*ni_ret == NULL)
+				r = wfail(fs, errno, path);
+			free(u);
+			native_int_dir_forget(nf, dir_no);
+		}
+	}
+	ntfs_inode_close(dir);
+	return r;
+}
+
+static int write_one(struct native_fs *nf, const char *path, const void *data,
+		     size_t len, const char *host_path)
+{
+	struct guest_fs *fs = &nf->base;
+	int host_fd = -1;
+	if (host_path != NULL) {
+		host_fd = open(host_path, O_RDONLY | O_CLOEXEC);
+		if (host_fd < 0)
+			return guest_int_fs_fail(
+				fs, guest_int_errno_class(errno), "%s: %s",
+				host_path, strerror(errno));
+	}
+	ntfs_inode *dir;
+	char *copy;
+	const char *base;
+	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
+	if (r == GUEST_OK) {
+		u64 dir_no = dir->mft_no;
+		ntfs_inode_close(dir);
+		ntfs_inode *ni;
+		r = open_target(nf, path, dir_no, base, &ni);
+		if (r == GUEST_OK) {
+			nf->dirty = true;
+			ntfs_attr *na =
+				ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+			if (na == NULL) {
+				r = wfail(fs, errno, path);
+			} else {
+				r = fill_data(fs, path, na, data, len, host_fd);
+				ntfs_attr_close(na);
+			}
+			if (ntfs_inode_close(ni) != 0 && r == GUEST_OK)
+				r = wfail(fs, errno, path);
+		}
+		free(copy);
+	}
+	if (host_fd >= 0)
+		close(host_fd);
+	return r;
+}
+
+int native_int_fs_write_new(struct guest_fs *fs, const char *path,
+			    const void *data, size_t len, const char *host_path)
+{
+	native_int_ntfs_lastmsg_clear();
+	return write_one(native_int_fs(fs), path, data, len, host_path);
+}
+
+int native_int_fs_put_many(struct guest_fs *fs, const struct guest_put *items,
+			   size_t n)
+{
+	native_int_ntfs_lastmsg_clear();
+	for (size_t i = 0; i < n; i++) {
+		int r = write_one(native_int_fs(fs), items[i].path,
+				  items[i].data, items[i].len,
+				  items[i].host_path);
+		if (r != GUEST_OK)
+			return r;
+	}
+	return GUEST_OK;
+}
+
+int native_int_fs_sync(struct guest_fs *fs)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	struct ntfs_device *dev = nf->vol->dev;
+	/* Every inode was closed (and so written) after its operation;
+	 * what is left is making the image durable. */
+	NDevSetDirty(dev);
+	if (dev->d_ops->sync(dev) != 0)
+		return guest_int_fs_fail(fs, GUEST_E_IO, "%s: flush: %s",
+					 fs->name, native_int_why(errno));
+	nf->dirty = false;
+	return GUEST_OK;
+}
+
+/* Deletes name @stored (UTF-8) of @ni_no in directory @dir_no. */
+static int delete_name(struct native_fs *nf, const char *path, u64 ni_no,
+		       ntfs_inode *ni, u64 dir_no, const char *stored)
+{
+	struct guest_fs *fs = &nf->base;
+	ntfschar *u;
+	int ulen;
+	if (native_int_to_utf16(stored, &u, &ulen) != 0) {
+		if (ni != NULL)
+			ntfs_inode_close(ni);
+		return wfail(fs, errno, path);
+	}
+	if (ni == NULL)
+		ni = ntfs_inode_open(nf->vol, ni_no);
+	ntfs_inode *dir = ni ? ntfs_inode_open(nf->vol, dir_no) : NULL;
+	int r = GUEST_OK;
+	if (ni == NULL || dir == NULL) {
+		r = wfail(fs, errno, path);
+		if (ni != NULL)
+			ntfs_inode_close(ni);
+	} else if (ntfs_delete(nf->vol, NULL, ni, dir, u, (u8)ulen) != 0) {
+		/* ntfs_delete() closes both inodes, even on failure. */
+		r = wfail(fs, errno, path);
+	}
+	free(u);
+	native_int_dir_forget(nf, dir_no);
+	nf->dirty = true;
+	return r;
+}
+
+/* Parent directory number, last component's stored name and reference;
+ * *@mref_ret is 0 when it is missing. */
+static int locate(struct native_fs *nf, const char *path, u64 *dir_ret,
+		  MFT_REF *mref_ret, char **stored_ret)
+{
+	ntfs_inode *dir;
+	char *copy;
+	const char *base;
+	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
+	if (r != GUEST_OK)
+		return r;
+	*dir_ret = dir->mft_no;
+	if (native_int_lookup(nf, dir, base, mref_ret, stored_ret) != 0)
+		r = wfail(&nf->base, errno, path);
+	else if (*mref_ret == 0)
+		*stored_ret = strdup(base);
+	if (r == GUEST_OK && *stored_ret == NULL)
+		r = guest_int_fs_fail(&nf->base, GUEST_E_NOMEM,
+				      "out of memory");
+	ntfs_inode_close(dir);
+	free(copy);
+	return r;
+}
+
+int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	native_int_ntfs_lastmsg_clear();
+	u64 fdir, tdir;
+	MFT_REF fref, tref;
+	char *fname = NULL, *tname = NULL;
+	int r = locate(nf, from, &fdir, &fref, &fname);
+	if (r == GUEST_OK && fref == 0)
+		r = guest_int_fs_fail(fs, GUEST_E_NOENT,
+				      "%s: no such file or directory", from);
+	if (r == GUEST_OK)
+		r = locate(nf, to, &tdir, &tref, &tname);
+	if (r != GUEST_OK)
+		goto out;
+	if (MREF(tref) == MREF(fref) && tdir == fdir &&
+	    strcmp(fname, tname) == 0)
+		goto out; /* the same name */
+	if (tref != 0 && MREF(tref) != MREF(fref)) {
+		ntfs_inode *tni = ntfs_inode_open(nf->vol, MREF(tref));
+		if (tni == NULL) {
+			r = wfail(fs, errno, to);
+			goto out;
+		}
+		if (native_int_is_dir(tni)) {
+			ntfs_inode_close(tni);
+			r = guest_int_fs_fail(fs, GUEST_E_EXIST,
+					      "%s: a directory is in the way",
+					      to);
+			goto out;
+		}
+		r = replaceable(fs, tni, to);
+		if (r != GUEST_OK) {
+			ntfs_inode_close(tni);
+			goto out;
+		}
+		r = delete_name(nf, to, MREF(tref), tni, tdir, tname);
+		if (r != GUEST_OK)
+			goto out;
+	}
+	/* The new name: the one asked for, unless only its case differs
+	 * from an existing name of the same file (then that is dropped
+	 * below and this one takes its place). */
+	const char *slash = strrchr(to, '/');
+	const char *newname = slash ? slash + 1 : to;
+	ntfschar *u;
+	int ulen;
+	if (native_int_to_utf16(newname, &u, &ulen) != 0) {
+		r = wfail(fs, errno, to);
+		goto out;
+	}
+	ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(fref));
+	ntfs_inode *dir = ni ? ntfs_inode_open(nf->vol, tdir) : NULL;
+	if (ni == NULL || dir == NULL || ntfs_link(ni, dir, u, (u8)ulen) != 0)
+		r = wfail(fs, errno, to);
+	free(u);
+	if (dir != NULL && ntfs_inode_close(dir) != 0 && r == GUEST_OK)
+		r = wfail(fs, errno, to);
+	native_int_dir_forget(nf, tdir);
+	nf->dirty = true;
+	if (r != GUEST_OK) {
+		if (ni != NULL)
+			ntfs_inode_close(ni);
+		goto out;
+	}
+	r = delete_name(nf, from, MREF(fref), ni, fdir, fname);
+out:
+	free(fname);
+	free(tname);
+	return r;
+}
+
+int native_int_fs_remove(struct guest_fs *fs, const char *path)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	native_int_ntfs_lastmsg_clear();
+	u64 dir;
+	MFT_REF ref;
+	char *name = NULL;
+	int r = locate(nf, path, &dir, &ref, &name);
+	if (r == GUEST_OK && ref == 0)
+		r = guest_int_fs_fail(fs, GUEST_E_NOENT,
+				      "%s: no such file or directory", path);
+	if (r == GUEST_OK)
+		r = delete_name(nf, path, MREF(ref), NULL, dir, name);
+	free(name);
+	return r;
+}
+
+int native_int_fs_mkdir(struct guest_fs *fs, const char *path)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	native_int_ntfs_lastmsg_clear();
+	ntfs_inode *dir;
+	char *copy;
+	const char *base;
+	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
+	if (r != GUEST_OK)
+		return r;
+	ntfschar *u;
+	int ulen;
+	if (native_int_to_utf16(base, &u, &ulen) != 0) {
+		r = wfail(fs, errno, path);
+	} else {
+		le32 sid = inherited(nf, dir, true);
+		ntfs_inode *ni = ntfs_create(dir, sid, u, (u8)ulen, S_IFDIR);
+		if (ni == NULL)
+			r = wfail(fs, errno, path);
+		else if (ntfs_inode_close(ni) != 0)
+			r = wfail(fs, errno, path);
+		free(u);
+		native_int_dir_forget(nf, dir->mft_no);
+		nf->dirty = true;
+	}
+	ntfs_inode_close(dir);
+	free(copy);
+	return r;
+}
+
+/* Writes @path through a temporary name beside it: content, flush,
+ * rename.  A crash leaves the old file or the new one. */
+static int replace_atomic(struct guest_fs *fs, const char *path,
+			  const void *data, size_t len, const char *host_path)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	native_int_ntfs_lastmsg_clear();
+	/* Refuse what cannot be replaced before writing anything. */
+	u64 dir;
+	MFT_REF ref;
+	char *name = NULL;
+	int r = locate(nf, path, &dir, &ref, &name);
+	if (r == GUEST_OK && ref != 0) {
+		ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(ref));
+		if (ni == NULL) {
+			r = wfail(fs, errno, path);
+		} else {
+			r = replaceable(fs, ni, path);
+			ntfs_inode_close(ni);
+		}
+	}
+	free(name);
+	if (r != GUEST_OK)
+		return r;
+	char *copy;
+	const char *dname, *base;
+	r = guest_int_path_split(path, &copy, &dname, &base);
+	if (r != GUEST_OK)
+		return guest_int_fs_fail(fs, r, "out of memory");
+	char *tmp = guest_int_tmp_name(base);
+	char *tmp_path = NULL;
+	if (tmp == NULL || asprintf(&tmp_path, "%s%s%s", dname,
+				    dname[0] ? "/" : "", tmp) < 0) {
+		tmp_path = NULL;
+		r = guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	}
+	if (r == GUEST_OK)
+		r = write_one(nf, tmp_path, data, len, host_path);
+	if (r == GUEST_OK)
+		r = native_int_fs_sync(fs);
+	if (r == GUEST_OK)
+		r = native_int_fs_rename(fs, tmp_path, path);
+	if (r != GUEST_OK && tmp_path != NULL) {
+		/* Keep the first error's message. */
+		char keep[GUEST_ERROR_MAX];
+		memcpy(keep, fs->error, sizeof(keep));
+		native_int_fs_remove(fs, tmp_path);
+		memcpy(fs->error, keep, sizeof(keep));
+	}
+	free(tmp_path);
+	free(tmp);
+	free(copy);
+	return r;
+}
+
+int native_int_fs_write_atomic(struct guest_fs *fs, const char *path,
+			       const void *data, size_t len)
+{
+	return replace_atomic(fs, path, data, len, NULL);
+}
+
+int native_int_fs_copy_in_atomic(struct guest_fs *fs, const char *host_path,
+				 const char *path)
+{
+	return replace_atomic(fs, path, NULL, 0, host_path);
+}

@@ -1,0 +1,1 @@
+# src/secdesc: SDDL and self-relative security descriptors.

@@ -1,0 +1,478 @@
+/*
+ * test_native.c - the native guest backend (vhdx/ + libntfs-3g, no
+ * appliance) on the project's test images and on images made here:
+ *
+ *   - reading: layout, case-insensitive resolve, stat, read, list and
+ *     SHA-256 of ws2012-x64, compared with ntfscat (ntfsprogs) on the raw
+ *     disk that `hvoffline vhdx read` wrote;
+ *   - writing on a copy: every guest_fs write the engine uses, then
+ *     ntfsls/ntfscat, `vhdx check` and qemu-img check judge the result;
+ *   - a checkpoint: writes through a differencing child reach the child
+ *     only; the parent stays byte-identical;
+ *   - a 4 KiB-logical-sector disk (GPT by sfdisk, NTFS by mkntfs);
+ *   - a dirty-log VHDX opened read-only stays byte-identical;
+ *   - refusals: a hibernated volume does not mount read-write, a
+ *     read-only image refuses writes.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "guest/guest.h"
+#include "guest/native_session.h"
+#include "tests/lib/hvotest.h"
+
+static char *tmp;
+static char image_dir[4096];
+static char hvo[4096];
+static bool have_images;
+
+/* The project's test images, or skip (make fixture-images builds them). */
+static void need_images(void)
+{
+	if (!have_images)
+		skip();
+}
+
+static char *at(const char *rel)
+{
+	static char buf[4][4096];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
+	return buf[i];
+}
+
+static void run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void run_ok(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	char *out = NULL;
+	int rc = hvo_test_run(cmd, &out);
+	static char msg[2048];
+	snprintf(msg, sizeof(msg), "%s", out ? out : "");
+	free(out);
+	if (rc != 0)
+		fail_msg("%s: exit %d: %s", cmd, rc, msg);
+}
+
+static char *run_out(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static char *run_out(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	char *out = NULL;
+	int rc = hvo_test_run(cmd, &out);
+	if (rc != 0) {
+		static char msg[2048];
+		snprintf(msg, sizeof(msg), "%s", out ? out : "");
+		free(out);
+		fail_msg("%s: exit %d: %s", cmd, rc, msg);
+	}
+	return out;
+}
+
+/* Runs a command and compares its output with @want. */
+static void expect_out(const char *want, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void expect_out(const char *want, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	char *out = run_out("%s", cmd);
+	static char got[4096];
+	snprintf(got, sizeof(got), "%s", out);
+	free(out);
+	assert_string_equal(got, want);
+}
+
+/* A native session on one image, launched; its disk in *@disk_ret. */
+static struct native_session *open1(const char *path, bool readonly,
+				    struct guest_disk **disk_ret)
+{
+	struct native_session *s = native_int_session_new(NULL);
+	assert_non_null(s);
+	assert_int_equal(
+		native_int_session_add(s, path, "vhdx", readonly, path), 0);
+	int r = native_int_session_launch(s);
+	if (r != GUEST_OK)
+		fail_msg("launch: %s", native_int_session_errmsg(s));
+	assert_int_equal(native_int_session_launches(s), 0);
+	*disk_ret = native_int_session_disk(s, 0);
+	assert_non_null(*disk_ret);
+	return s;
+}
+
+static size_t ntfs_volume_index(struct guest_disk *d)
+{
+	const struct guest_disk_layout *l = guest_disk_layout(d);
+	for (size_t i = 0; i < l->nvolumes; i++)
+		if (strcmp(l->volumes[i].fstype, "ntfs") == 0)
+			return i;
+	fail_msg("no NTFS volume");
+	return 0;
+}
+
+/* The raw disk of a VHDX (any kind), written by `hvoffline vhdx read`,
+ * and the byte range of its volume @vol, for ntfsprogs to read. */
+static void extract_volume(const char *vhdx, const struct guest_volume *v,
+			   const char *out)
+{
+	run_ok("'%s' vhdx read '%s' > '%s.disk' && dd if='%s.disk' of='%s' "
+	       "bs=512 skip=%llu count=%llu status=none && rm -f '%s.disk'",
+	       hvo, vhdx, out, out, out, (unsigned long long)(v->start / 512),
+	       (unsigned long long)(v->size / 512), out);
+}
+
+static void sha_of_guest(struct guest_fs *fs, const char *path, char hex[65])
+{
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(guest_fs_read(fs, path, GUEST_READ_MAX, &buf, &len),
+			 GUEST_OK);
+	hvo_test_sha256_buf(buf, len, hex);
+	free(buf);
+}
+
+static void test_read(void **state)
+{
+	(void)state;
+	need_images();
+	char img[4200];
+	snprintf(img, sizeof(img), "%s/ws2012-x64.vhdx", image_dir);
+	char before[65], after[65];
+	hvo_test_sha256_file(img, before);
+	struct guest_disk *d;
+	struct native_session *s = open1(img, true, &d);
+	const struct guest_disk_layout *l = guest_disk_layout(d);
+	assert_int_equal(l->ptable, GUEST_PTABLE_GPT);
+	assert_int_equal(l->nvolumes, 3);
+	assert_string_equal(l->volumes[0].fstype, "vfat");
+	assert_string_equal(l->volumes[1].fstype, "");
+	assert_string_equal(l->volumes[2].fstype, "ntfs");
+	assert_string_equal(l->volumes[2].device, "/dev/sda3");
+	int code = -1;
+	assert_int_equal(guest_disk_probe_rw(d, 2, &code), GUEST_OK);
+	assert_int_equal(code, 0);
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, 2, true, &fs), GUEST_OK);
+	char *real;
+	assert_int_equal(guest_fs_resolve(fs,
+					  "windows\\SYSTEM32\\CONFIG\\software",
+					  false, &real),
+			 GUEST_OK);
+	assert_string_equal(real, "Windows/System32/config/SOFTWARE");
+	free(real);
+	assert_int_equal(
+		guest_fs_resolve(fs, "windows/system32/NEW.txt", true, &real),
+		GUEST_OK);
+	assert_string_equal(real, "Windows/System32/NEW.txt");
+	free(real);
+	struct guest_stat st;
+	assert_int_equal(guest_fs_stat(fs, "Windows/System32", &st), GUEST_OK);
+	assert_int_equal(st.type, GUEST_FT_DIR);
+	assert_int_equal(guest_fs_stat(fs, "nope/x", &st), GUEST_E_NOENT);
+	assert_int_equal(guest_fs_write_atomic(fs, "x.txt", "x", 1),
+			 GUEST_E_ROFS);
+	char **names;
+	size_t n;
+	assert_int_equal(guest_fs_list(fs, "", &names, &n), GUEST_OK);
+	bool have_windows = false;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(names[i][0] != '$'); /* metadata files hidden */
+		have_windows |= strcmp(names[i], "Windows") == 0;
+	}
+	assert_true(have_windows);
+	guest_names_free(names, n);
+
+	/* The content, against ntfscat on the raw volume. */
+	char ours[65], theirs[65];
+	sha_of_guest(fs, "WINDOWS/system32/drivers/VMBUS.SYS", ours);
+	extract_volume(img, &l->volumes[2], at("vol"));
+	run_ok("ntfscat '%s' /Windows/System32/drivers/vmbus.sys > '%s'",
+	       at("vol"), at("vmbus"));
+	hvo_test_sha256_file(at("vmbus"), theirs);
+	assert_string_equal(ours, theirs);
+	const char *paths[] = { "Windows/System32/drivers/vmbus.sys",
+				"Windows/System32/missing.sys" };
+	struct guest_digest dg[2];
+	assert_int_equal(guest_fs_sha256_many(fs, paths, 2, dg), GUEST_OK);
+	assert_true(dg[0].exists);
+	assert_false(dg[1].exists);
+	char hex[65];
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[dg[0].sha256[i] >> 4];
+		hex[2 * i + 1] = digits[dg[0].sha256[i] & 15];
+	}
+	hex[64] = '\0';
+	assert_string_equal(hex, theirs);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	hvo_test_sha256_file(img, after);
+	assert_string_equal(before, after);
+}
+
+/* Every write the engine uses; @fs is writable. */
+static void write_all(struct guest_fs *fs)
+{
+	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-t/sub/deep"),
+			 GUEST_OK);
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "windows/HVO-T/a.txt", "alpha", 5),
+		GUEST_OK);
+	assert_int_equal(
+		guest_fs_write_atomic(fs, "Windows/hvo-t/a.txt", "alpha2", 6),
+		GUEST_OK);
+	struct guest_put puts[2] = {
+		{ .path = "Windows/hvo-t/sub/b.txt", .data = "bee", .len = 3 },
+		{ .path = "Windows/hvo-t/sub/deep/c.txt",
+		  .data = "sea",
+		  .len = 3 },
+	};
+	assert_int_equal(guest_fs_put_many(fs, puts, 2), GUEST_OK);
+	assert_int_equal(guest_fs_sync(fs), GUEST_OK);
+	/* A big file, over several chunks. */
+	size_t big = 3u * 1024 * 1024 + 17;
+	uint8_t *data = malloc(big);
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 11));
+	hvo_test_write_file(at("big.host"), data, big);
+	assert_int_equal(guest_fs_copy_in_atomic(fs, at("big.host"),
+						 "Windows/hvo-t/big.bin"),
+			 GUEST_OK);
+	free(data);
+	/* Rename over an existing file, and remove. */
+	assert_int_equal(
+		guest_fs_write_new(fs, "Windows/hvo-t/new.txt", "new!", 4),
+		GUEST_OK);
+	assert_int_equal(guest_fs_rename(fs, "Windows/hvo-t/new.txt",
+					 "windows/hvo-t/SUB/b.txt"),
+			 GUEST_OK);
+	assert_false(guest_fs_exists(fs, "Windows/hvo-t/new.txt"));
+	assert_int_equal(guest_fs_remove(fs, "Windows/hvo-t/sub/deep/c.txt"),
+			 GUEST_OK);
+	assert_int_equal(guest_fs_remove(fs, "Windows/hvo-t/sub/deep"),
+			 GUEST_OK);
+	assert_int_equal(guest_fs_remove(fs, "Windows/hvo-t/nope"),
+			 GUEST_E_NOENT);
+	char **names;
+	size_t n;
+	assert_int_equal(guest_fs_list(fs, "Windows/hvo-t", &names, &n),
+			 GUEST_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "a.txt");
+	assert_string_equal(names[1], "big.bin");
+	assert_string_equal(names[2], "sub");
+	guest_names_free(names, n);
+	assert_int_equal(guest_fs_sync(fs), GUEST_OK);
+}
+
+/* What ntfsprogs find on the volume at @vol (a raw volume file). */
+static void check_written(const char *vol)
+{
+	expect_out("a.txt\nbig.bin\nsub\n",
+		   "ntfsls '%s' -p /Windows/hvo-t | grep -v '^[.][.]*$'", vol);
+	expect_out("alpha2", "ntfscat '%s' /Windows/hvo-t/a.txt", vol);
+	expect_out("new!", "ntfscat '%s' /Windows/hvo-t/sub/b.txt", vol);
+	run_ok("ntfscat '%s' /Windows/hvo-t/big.bin > '%s'", vol,
+	       at("big.back"));
+	char h1[65], h2[65];
+	hvo_test_sha256_file(at("big.host"), h1);
+	hvo_test_sha256_file(at("big.back"), h2);
+	assert_string_equal(h1, h2);
+}
+
+static void test_write(void **state)
+{
+	(void)state;
+	need_images();
+	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, at("w.vhdx"));
+	struct guest_disk *d;
+	struct native_session *s = open1(at("w.vhdx"), false, &d);
+	size_t v = ntfs_volume_index(d);
+	struct guest_volume vol = guest_disk_layout(d)->volumes[v];
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, v, false, &fs), GUEST_OK);
+	write_all(fs);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	run_ok("'%s' vhdx check '%s'", hvo, at("w.vhdx"));
+	run_ok("qemu-img check -q -f vhdx '%s'", at("w.vhdx"));
+	extract_volume(at("w.vhdx"), &vol, at("wvol"));
+	check_written(at("wvol"));
+	run_ok("ntfsfix -n '%s' >/dev/null", at("wvol"));
+}
+
+static void test_checkpoint(void **state)
+{
+	(void)state;
+	need_images();
+	run_ok("cp '%s/ws2012-x64.vhdx' '%s' && '%s' vhdx create --parent "
+	       "'%s' '%s'",
+	       image_dir, at("base.vhdx"), hvo, at("base.vhdx"),
+	       at("snap.avhdx"));
+	char before[65], after[65];
+	hvo_test_sha256_file(at("base.vhdx"), before);
+	struct guest_disk *d;
+	struct native_session *s = open1(at("snap.avhdx"), false, &d);
+	size_t v = ntfs_volume_index(d);
+	struct guest_volume vol = guest_disk_layout(d)->volumes[v];
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, v, false, &fs), GUEST_OK);
+	write_all(fs);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	hvo_test_sha256_file(at("base.vhdx"), after);
+	assert_string_equal(before, after);
+	run_ok("'%s' vhdx check '%s'", hvo, at("snap.avhdx"));
+	extract_volume(at("snap.avhdx"), &vol, at("svol"));
+	check_written(at("svol"));
+	/* The base has none of it. */
+	extract_volume(at("base.vhdx"), &vol, at("bvol"));
+	char *out = NULL;
+	assert_int_not_equal(
+		hvo_test_run("ntfsls '/dev/null' 2>/dev/null", &out), 0);
+	free(out);
+	expect_out("", "ntfsls '%s' -p /Windows | grep hvo-t || true",
+		   at("bvol"));
+}
+
+/* A disk with 4 KiB logical sectors: GPT by sfdisk, NTFS by mkntfs, in a
+ * VHDX that says 4096. */
+static void test_4k(void **state)
+{
+	(void)state;
+	char raw[4200], ntfs[4200], vhdx[4200];
+	snprintf(raw, sizeof(raw), "%s", at("4k.raw"));
+	snprintf(ntfs, sizeof(ntfs), "%s", at("4k.ntfs"));
+	snprintf(vhdx, sizeof(vhdx), "%s", at("4k.vhdx"));
+	run_ok("truncate -s 64M '%s' && python3 "
+	       "'%s/tests/guest/native-gpt4k.py' "
+	       "'%s' 256 15872 && truncate -s %u '%s' && "
+	       "mkntfs -q -F -Q -s 4096 -c 4096 -p 256 -H 0 -S 0 '%s' "
+	       ">/dev/null 2>&1 && dd if='%s' of='%s' bs=4096 seek=256 "
+	       "conv=notrunc status=none",
+	       raw, hvo_test_srcdir(), raw, 15872u * 4096, ntfs, ntfs, ntfs,
+	       raw);
+	run_ok("'%s' vhdx create --size 64M --logical-sector-size 4096 '%s' "
+	       ">/dev/null && '%s' vhdx write '%s' < '%s'",
+	       hvo, vhdx, hvo, vhdx, raw);
+	struct guest_disk *d;
+	struct native_session *s = open1(vhdx, false, &d);
+	const struct guest_disk_layout *l = guest_disk_layout(d);
+	assert_int_equal(l->ptable, GUEST_PTABLE_GPT);
+	assert_int_equal(l->nvolumes, 1);
+	assert_int_equal(l->volumes[0].start, 256u * 4096);
+	assert_int_equal(l->volumes[0].size, 15872u * 4096);
+	assert_string_equal(l->volumes[0].fstype, "ntfs");
+	struct guest_volume vol = l->volumes[0];
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
+	assert_int_equal(guest_fs_mkdir_p(fs, "Windows"), GUEST_OK);
+	write_all(fs);
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	run_ok("'%s' vhdx check '%s' >/dev/null", hvo, vhdx);
+	extract_volume(vhdx, &vol, at("4kvol"));
+	check_written(at("4kvol"));
+}
+
+/* A VHDX whose log needs replay, opened read-only: replayed in memory,
+ * the file untouched. */
+static void test_dirty_log(void **state)
+{
+	(void)state;
+	const char *fx = hvo_test_fixtures();
+	if (fx == NULL)
+		skip();
+	run_ok("bzip2 -dc '%s/vhdx/iotest-dirtylog-10G-4M.vhdx.bz2' > '%s'", fx,
+	       at("dirty.vhdx"));
+	char before[65], after[65];
+	hvo_test_sha256_file(at("dirty.vhdx"), before);
+	struct guest_disk *d;
+	struct native_session *s = open1(at("dirty.vhdx"), true, &d);
+	assert_non_null(guest_disk_layout(d));
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	hvo_test_sha256_file(at("dirty.vhdx"), after);
+	assert_string_equal(before, after);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	need_images();
+	char img[4200];
+	snprintf(img, sizeof(img), "%s/hibernated.vhdx", image_dir);
+	run_ok("cp '%s' '%s'", img, at("hib.vhdx"));
+	char before[65], after[65];
+	hvo_test_sha256_file(at("hib.vhdx"), before);
+	struct guest_disk *d;
+	struct native_session *s = open1(at("hib.vhdx"), false, &d);
+	size_t v = ntfs_volume_index(d);
+	int code = -1;
+	assert_int_equal(guest_disk_probe_rw(d, v, &code), GUEST_OK);
+	assert_int_equal(code, 14);
+	struct guest_fs *fs;
+	assert_int_equal(guest_disk_mount(d, v, false, &fs), GUEST_E_ROFS);
+	assert_non_null(strstr(guest_disk_errmsg(d), "hibernated"));
+	assert_int_equal(guest_disk_mount(d, v, true, &fs), GUEST_OK);
+	assert_true(guest_fs_exists(fs, "hiberfil.sys"));
+	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+	native_int_session_close(s);
+	/* Nothing was written (the writable open replays no log here). */
+	hvo_test_sha256_file(at("hib.vhdx"), after);
+	assert_string_equal(before, after);
+}
+
+int main(void)
+{
+	snprintf(image_dir, sizeof(image_dir), "%s/tests/fixtures/images",
+		 hvo_test_builddir());
+	snprintf(hvo, sizeof(hvo), "%s/hvoffline", hvo_test_builddir());
+	have_images = access(image_dir, R_OK) == 0;
+	if (!have_images)
+		fprintf(stderr, "%s: not built (make fixture-images)\n",
+			image_dir);
+	if (!hvo_test_have_program("ntfscat") ||
+	    !hvo_test_have_program("sfdisk")) {
+		fprintf(stderr, "ntfs-3g and fdisk are needed\n");
+		return HVO_TEST_SKIP;
+	}
+	tmp = hvo_test_mkdtemp();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_checkpoint),
+		cmocka_unit_test(test_4k),
+		cmocka_unit_test(test_dirty_log),
+		cmocka_unit_test(test_refusals),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	hvo_test_rmtree(tmp);
+	return r;
+}

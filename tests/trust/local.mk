@@ -1,0 +1,13 @@
+# Tests of src/trust/: the real cabinets verify, tampered and hostile
+# copies are named, the shipped roots are the published ones; and the
+# verdicts of `cab test` and `package info` against osslsigncode.
+TRUST_TESTS = tests/trust/test_trust
+check_PROGRAMS += $(TRUST_TESTS)
+TESTS += $(TRUST_TESTS)
+tests_trust_test_trust_SOURCES = tests/trust/test_trust.c
+tests_trust_test_trust_CFLAGS = $(TEST_CFLAGS)
+tests_trust_test_trust_LDADD = $(TEST_LDADD)
+
+TRUST_SH_TESTS = tests/trust/trust-cli.sh
+TESTS += $(TRUST_SH_TESTS)
+EXTRA_DIST += $(TRUST_SH_TESTS)
