@@ -42,10 +42,36 @@ static char *keep(struct guest_fs *fs, const char *dir, unsigned n,
 	return to;
 }
 
+/* Whether the run changed anything but its record. */
+static bool changed_more(const struct svc_plan *p, const struct txn *t)
+{
+	if (t->ndirs > 0)
+		return true;
+	for (size_t i = 0; i < t->n; i++)
+		if (strcasecmp(t->items[i].target, p->record) != 0)
+			return true;
+	return false;
+}
+
 void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 			   struct txn *t, const struct hive_work *hives,
 			   struct svc_apply_result *res)
 {
+	/* The record's own set-aside copy goes: the record stays, and is
+	 * no part of what rollback restores. */
+	for (size_t i = 0; i < t->n; i++) {
+		struct item *it = &t->items[i];
+		if (strcasecmp(it->target, p->record) == 0 && it->set_aside &&
+		    guest_fs_remove(fs, it->old) != GUEST_OK)
+			svc_int_apply_warn(res, "%s: could not remove: %s",
+					   it->old, guest_fs_errmsg(fs));
+	}
+	/* A run that only rewrote its record (everything was already in
+	 * place) leaves no undo data: rollback then undoes the apply that
+	 * did the work. */
+	if (!changed_more(p, t))
+		return;
+
 	struct svc_undo u;
 	memset(&u, 0, sizeof(u));
 	snprintf(u.command, sizeof(u.command), "apply");
@@ -76,7 +102,7 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 			continue;
 		}
 		if (strcasecmp(it->target, p->record) == 0)
-			continue; /* the record stays, as rollback's own */
+			continue; /* handled above */
 		uint8_t sha[32];
 		bool has = item_sha(it, sha);
 		char *saved = NULL;
