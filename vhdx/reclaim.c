@@ -68,31 +68,3 @@ enum vhdx_err vhdx_int_reclaim_tail(struct vhdx_image *img, uint64_t *freed_ret)
 	img->unsynced = true;
 	return VHDX_OK;
 }
-
-enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret)
-{
-	*freed_ret = 0;
-	if (!img->writable)
-		return vhdx_int_fail(img, VHDX_ERR_READ_ONLY,
-				     "the image was opened read-only");
-	if (img->state != VHDX_INT_STATE_OPEN)
-		return vhdx_int_fail(img, VHDX_ERR_STATE,
-				     "the handle can do no more I/O");
-	/* Commit what this session wrote, so the BAT on disk is complete. */
-	enum vhdx_err r = vhdx_flush(img);
-	uint64_t end;
-	if (r == VHDX_OK)
-		r = vhdx_int_referenced_end(img, &end);
-	if (r != VHDX_OK || img->file_size <= end)
-		return r;
-	/* A change to the file: a new FileWriteGuid first (2.2.2). */
-	if (!img->session_started)
-		r = vhdx_int_update_headers(img, false, &img->log_guid);
-	if (r == VHDX_OK)
-		r = vhdx_int_reclaim_tail(img, freed_ret);
-	if (r == VHDX_OK)
-		r = vhdx_int_sync(img);
-	if (r == VHDX_OK)
-		img->unsynced = false;
-	return r;
-}
