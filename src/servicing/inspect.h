@@ -117,7 +117,7 @@ struct svc_facts {
 	 * through nbdkit-hvoffline-plugin): a checkpoint, a dirty log or
 	 * 4 KiB sectors are no problem.  Set by the caller. */
 	bool backend_opens_vhdx;
-	bool vhdx_4k_sectors;	    /* 4 KiB logical sectors (qemu: no) */
+	bool vhdx_4k_sectors; /* 4 KiB logical sectors (qemu: no) */
 
 	/* ---- the disk ---- */
 	bool disk_read; /* the guest layer opened the disk */

@@ -149,7 +149,8 @@ enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
 		svc_inspect_preflight(&facts[i], images[i]);
 		/* The native backend opens (replaying the log) and locks a
 		 * writable image itself. */
-		if (opts->writable && !guest_backend_is_native(opts->guest.backend))
+		if (opts->writable &&
+		    !guest_backend_is_native(opts->guest.backend))
 			lock_for_writing(&facts[i], images[i], &run->locks[i],
 					 &run->heads[i]);
 		if (opts->writable && facts[i].parent_of_child)
