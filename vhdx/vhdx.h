@@ -269,8 +269,8 @@ HVO_API int vhdx_fd(const struct vhdx_image *img);
  * is set (non-zero) when writing @out_fd was what failed, and is 0 when
  * the image was.
  */
-enum vhdx_err vhdx_copy_to_fd(struct vhdx_image *img, uint64_t offset,
-			      uint64_t len, int out_fd, int *out_errno);
+HVO_API enum vhdx_err vhdx_copy_to_fd(struct vhdx_image *img, uint64_t offset,
+				      uint64_t len, int out_fd, int *out_errno);
 
 /*
  * Reads @in_fd to its end (or @max_len bytes; UINT64_MAX for no limit)
@@ -280,9 +280,10 @@ enum vhdx_err vhdx_copy_to_fd(struct vhdx_image *img, uint64_t offset,
  * reading @in_fd failed.  The caller makes it durable (vhdx_flush() or
  * vhdx_close()).
  */
-enum vhdx_err vhdx_write_from_fd(struct vhdx_image *img, uint64_t offset,
-				 int in_fd, uint64_t max_len,
-				 uint64_t *written_ret, int *in_errno);
+HVO_API enum vhdx_err vhdx_write_from_fd(struct vhdx_image *img,
+					 uint64_t offset, int in_fd,
+					 uint64_t max_len,
+					 uint64_t *written_ret, int *in_errno);
 
 /* ---- Create ---- */
 
@@ -366,7 +367,7 @@ HVO_API void vhdx_check_report_free(struct vhdx_check_report *rep);
  * pending refers to what is cut (see reclaim.c).  *@freed_ret is the
  * number of bytes removed.
  */
-enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret);
+HVO_API enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret);
 
 /* ---- Locking (see lock.c for the scheme) ---- */
 

@@ -3,7 +3,10 @@
 # a writable export, streams a new generation of sector patterns into it
 # with nbdcopy (4 connections, many requests in flight), and kills nbdkit
 # with SIGKILL at a random moment.  Then:
-#   - hvoffline vhdx check passes (the log is replayed in memory);
+#   - hvoffline vhdx check passes (the log is replayed in memory), or
+#     reports only leaked space (exit 6: blocks the killed writer
+#     allocated but never committed), which vhdx check --repair truncates
+#     after the trials;
 #   - every 512-byte sector reads as the previous trial's content or the
 #     new one (tests/nbdkit/sectors.py check);
 #   - after hvoffline vhdx replay, qemu-img check passes (dynamic image);
@@ -62,7 +65,7 @@ trials() {
         nbd_kill9
         wait "$cp_pid" 2>/dev/null || :
         run "$H" vhdx check "$img"
-        if [ "$T_RC" -ne 0 ]; then
+        if [ "$T_RC" -ne 0 ] && [ "$T_RC" -ne 6 ]; then
             t_fail "$kind trial $t (kill at ${ms} ms): hvoffline vhdx check: exit $T_RC"
             sed 's/^/  | /' "$T_TMP/out" "$T_TMP/err" >&2
             return
@@ -110,6 +113,10 @@ trials() {
 "$H" -q vhdx create --size "$SIZE" --block-size 1M "$D/dyn.vhdx"
 head -c "$SIZE" /dev/zero >"$D/old.raw"
 trials "$D/dyn.vhdx" dynamic
+run "$H" vhdx check --repair "$D/dyn.vhdx"
+expect_rc 0 "hvoffline vhdx check --repair of the dynamic image after the trials"
+run "$H" vhdx check "$D/dyn.vhdx"
+expect_rc 0 "hvoffline vhdx check of the dynamic image after the repair: no leak left"
 run qemu-img check -f vhdx "$D/dyn.vhdx"
 expect_rc 0 "qemu-img check of the dynamic image after the trials"
 
@@ -119,8 +126,10 @@ qemu-img convert -O vhdx -o subformat=dynamic,block_size=1M "$D/old.raw" "$D/bas
 base_sum=$(sha "$D/base.vhdx")
 "$H" -q vhdx create --parent "$D/base.vhdx" "$D/snap.avhdx"
 trials "$D/snap.avhdx" checkpoint
+run "$H" vhdx check --repair "$D/snap.avhdx"
+expect_rc 0 "hvoffline vhdx check --repair of the checkpoint after the trials"
 run "$H" vhdx check "$D/snap.avhdx"
-expect_rc 0 "hvoffline vhdx check of the checkpoint after the trials"
+expect_rc 0 "hvoffline vhdx check of the checkpoint after the repair"
 expect_eq "$(sha "$D/base.vhdx")" "$base_sum" "the parent is byte-identical after the trials"
 run qemu-img check -f vhdx "$D/base.vhdx"
 expect_rc 0 "qemu-img check of the parent"
