@@ -147,25 +147,6 @@ static enum hvo_exit open_cab(struct cli_ctx *ctx, const char *path,
 	return HVO_EXIT_OK;
 }
 
-/* Verifies @path's signature for a command: a refusal is an error naming
- * the failure, a waived one (--allow-unsigned) a loud warning. */
-static enum hvo_exit cli_trust_check(struct cli_ctx *ctx,
-				     const struct trust_opts *to,
-				     const char *path,
-				     struct trust_verdict **sig)
-{
-	char msg[1200];
-	enum hvo_exit rc = trust_check_cab(to, path, sig, msg, sizeof(msg));
-	if (rc)
-		cli_error(ctx, path, "%s", msg);
-	else if (trust_verdict_waived(*sig, to))
-		cli_warn(ctx, path,
-			 "%s; ACCEPTED only because of "
-			 "--allow-unsigned",
-			 msg);
-	return rc;
-}
-
 static void format_date(const struct cab_entry *e, char *buf, size_t size)
 {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d", e->year, e->month,
@@ -337,7 +318,7 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct trust_verdict *sig = NULL;
-	rc = cli_trust_check(ctx, &to, path, &sig);
+	rc = cli_trust_check(ctx, &to, path, path, &sig);
 	size_t n = cab_entry_count(cab);
 	struct json_writer w;
 	if (ctx->json) {

@@ -75,25 +75,6 @@ const char cmd_package_info_help[] =
 	"  --nt X.Y     target Windows NT version, e.g. "
 	"6.1\n" TRUST_OPTIONS_HELP;
 
-/* Verifies @path's signature for a command: a refusal is an error naming
- * the failure, a waived one (--allow-unsigned) a loud warning. */
-static enum hvo_exit cli_trust_check(struct cli_ctx *ctx,
-				     const struct trust_opts *to,
-				     const char *path,
-				     struct trust_verdict **sig)
-{
-	char msg[1200];
-	enum hvo_exit rc = trust_check_cab(to, path, sig, msg, sizeof(msg));
-	if (rc)
-		cli_error(ctx, path, "%s", msg);
-	else if (trust_verdict_waived(*sig, to))
-		cli_warn(ctx, path,
-			 "%s; ACCEPTED only because of "
-			 "--allow-unsigned",
-			 msg);
-	return rc;
-}
-
 /* Resolves every driver update for @t; NULL on error (reported). */
 static struct pkg_driver **resolve_all(struct cli_ctx *ctx, const char *path,
 				       struct pkg_package *p,
@@ -177,7 +158,7 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 	const char *path = argv[optind];
 	/* The signature first: a refused package is not read further. */
 	struct trust_verdict *sig = NULL;
-	enum hvo_exit trc = cli_trust_check(ctx, &to, path, &sig);
+	enum hvo_exit trc = cli_trust_check(ctx, &to, path, path, &sig);
 	if (trc) {
 		if (ctx->json) {
 			struct json_writer w;

@@ -10,6 +10,7 @@ hvoffline_SOURCES = \
 	%reldir%/main.c \
 	%reldir%/options.c \
 	%reldir%/output.c %reldir%/output.h \
+	%reldir%/trust_check.c \
 	%reldir%/cmd_doctor.c \
 	%reldir%/cmd_cab.c \
 	%reldir%/cmd_package.c \

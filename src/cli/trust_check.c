@@ -1,0 +1,30 @@
+/*
+ * trust_check.c - the signature check of a cabinet as the commands report
+ * it (cab test, package info, and the sources of inspect, apply and
+ * verify): src/trust judges, this file says what it judged.
+ */
+#include <config.h>
+
+#include "cli/cli.h"
+
+enum hvo_exit cli_trust_check(struct cli_ctx *ctx, const struct trust_opts *to,
+			      const char *path, const char *where,
+			      struct trust_verdict **sig_ret)
+{
+	char msg[1200];
+	struct trust_verdict *v = NULL;
+	enum hvo_exit rc = trust_check_cab(to, path, &v, msg, sizeof(msg));
+	if (rc)
+		cli_error(ctx, where, "%s", msg);
+	else if (trust_verdict_waived(v, to))
+		cli_warn(ctx, where,
+			 "%s; ACCEPTED only because of --allow-unsigned", msg);
+	else if (v)
+		cli_debug(ctx, 1, "%s: signature trusted, signer %s", where,
+			  v->signer ? v->signer : "?");
+	if (sig_ret != NULL)
+		*sig_ret = v;
+	else
+		trust_verdict_free(v);
+	return rc;
+}
