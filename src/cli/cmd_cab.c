@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "trust/report.h"
+#include "util/fileio.h"
 #include "util/sha256.h"
 
 #define CAB_COMMON_OPTIONS                                                     \
@@ -477,6 +478,14 @@ enum hvo_exit cmd_cab_extract(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		opts.indices = sel;
 		opts.nindices = k;
+	}
+	/* Like cabextract, -d DIR is made when missing (with its parents). */
+	if (strcmp(dir, ".") != 0 && hvo_int_mkdir_p(dir, 0755) != 0) {
+		cli_error(ctx, dir, "cannot create the directory: %s",
+			  strerror(errno));
+		free(sel);
+		cab_close(cab);
+		return HVO_EXIT_FAILED;
 	}
 	struct cab_extract_stats st;
 	int err = cab_extract(cab, dir, &opts, &st);

@@ -605,9 +605,12 @@ static enum hvo_exit cmd_vhdx_read(struct cli_ctx *ctx, int argc, char **argv)
 		return (enum hvo_exit)rc;
 	if (optind + 1 != argc)
 		return cli_usage(ctx, "expected one IMAGE");
-	if (ctx->json)
-		return cli_usage(ctx, "read writes the disk itself; --json is "
-				      "not available");
+	/* The disk goes to standard output unless -o names a file: only then
+	 * is standard output free for the JSON report. */
+	if (ctx->json && rs.out == NULL)
+		return cli_usage(ctx,
+				 "read writes the disk to standard output; "
+				 "--json needs -o FILE");
 	const char *path = argv[optind];
 	struct vhdx_image *img;
 	enum hvo_exit ex = open_image(ctx, path, 0, &oa, &img);
@@ -669,7 +672,23 @@ static enum hvo_exit cmd_vhdx_read(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (werr != 0)
 		ex = hvo_exit_max(ex, HVO_EXIT_FAILED);
-	return close_image(ctx, img, path, ex);
+	ex = close_image(ctx, img, path, ex);
+	if (ex == HVO_EXIT_OK && ctx->json) {
+		uint64_t avail = in.virtual_size - rs.offset;
+		struct json_writer w;
+		cli_json_begin(ctx, &w);
+		hvo_int_json_begin_object(&w);
+		hvo_int_json_kv_string(&w, "image", path);
+		hvo_int_json_kv_string(&w, "status", "ok");
+		hvo_int_json_kv_string(&w, "output", rs.out);
+		hvo_int_json_kv_uint(&w, "offset", rs.offset);
+		hvo_int_json_kv_uint(&w, "bytes_read",
+				     len < avail ? len : avail);
+		hvo_int_json_kv_uint(&w, "virtual_size", in.virtual_size);
+		hvo_int_json_end_object(&w);
+		return cli_json_end(ctx, &w, ex);
+	}
+	return ex;
 }
 
 /* ---- write ---- */

@@ -196,3 +196,35 @@ int hvo_int_atomic_commit(struct hvo_atomic_file *af)
 	atomic_free(af);
 	return e ? e : e2;
 }
+
+int hvo_int_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	if (p == NULL)
+		return -1;
+	int r = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		struct stat st;
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			r = -1;
+		} else if (stat(p, &st) != 0) {
+			r = -1;
+		} else if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			r = -1;
+		}
+		*s = c;
+		if (r != 0 || c == '\0')
+			break;
+		while (s[1] == '/')
+			s++;
+	}
+	int saved = errno;
+	free(p);
+	errno = saved;
+	return r;
+}

@@ -65,4 +65,9 @@ int hvo_int_read_file(const char *path, size_t max, uint8_t **buf_ret,
 /* fsync() the directory that contains @path.  Returns 0 or errno. */
 int hvo_int_fsync_parent_dir(const char *path);
 
+/* Creates directory @path and any missing parents (mode @mode), like
+ * `mkdir -p`.  Returns 0 (also when it exists as a directory), or -1 with
+ * errno set (ENOTDIR when a component is not a directory). */
+int hvo_int_mkdir_p(const char *path, mode_t mode);
+
 #endif /* HVO_UTIL_FILEIO_H */

@@ -41,6 +41,13 @@ expect_eq "$(cd "$T_TMP/x" && find . -type f | sort | xargs sha256sum)" \
     "$(cd "$T_TMP/ce" && find . -type f | sort | xargs sha256sum)" "same files as cabextract"
 run "$HVOFFLINE" cab extract -d "$T_TMP/x" "$fx/cab/cabextract/cabs/split-1.cab"
 expect_rc 4 "existing files are not replaced without --overwrite"
+run "$HVOFFLINE" cab extract -d "$T_TMP/new/sub" "$fx/cab/cabextract/cabs/split-1.cab"
+expect_rc 0 "extract -d into a directory that does not exist yet"
+expect_eq "$(cd "$T_TMP/new/sub" && find . -type f | sort | xargs sha256sum)" \
+    "$(cd "$T_TMP/ce" && find . -type f | sort | xargs sha256sum)" "-d DIR is created, as cabextract does"
+printf x >"$T_TMP/afile"
+run "$HVOFFLINE" cab extract -d "$T_TMP/afile/sub" "$fx/cab/cabextract/cabs/split-1.cab"
+expect_rc 1 "extract -d under a file: refused"
 run "$HVOFFLINE" cab extract --overwrite -d "$T_TMP/x" "$fx/cab/cabextract/cabs/split-1.cab" SMALL1.BIN
 expect_rc 0 "one member by name, case ignored, --overwrite"
 

@@ -86,6 +86,12 @@ expect_eq "$(head -c 4096 "$T_TMP/edge.bin" | tr -d '\245' | wc -c)" 0 "dirty: 0
 expect_eq "$(tail -c 4096 "$T_TMP/edge.bin" | tr -d '\000' | wc -c)" 0 "dirty: zeros from 0x1200000"
 run "$H" vhdx read --offset 2G "$T_TMP/dyn.vhdx"
 expect_rc 2 "read past the end: usage error"
+run "$H" --json vhdx read --offset 1M --length 3M -o "$T_TMP/part.raw" "$T_TMP/d2v.vhdx"
+expect_rc 0 "read --json -o"
+expect_json '.status == "ok" and .offset == 1048576 and .bytes_read == 3145728' "read --json -o reports what it read"
+expect_eq "$(tail -c +1048577 "$T_TMP/d2v.qemu.raw" | head -c 3145728 | cmp - "$T_TMP/part.raw" && echo same)" same "read --json -o: the bytes equal qemu-img convert's"
+run "$H" --json vhdx read "$T_TMP/d2v.vhdx"
+expect_rc 2 "read --json without -o: usage error (stdout carries the disk)"
 before=$(sha256sum <"$T_TMP/d2v.vhdx")
 run "$H" vhdx read -o "$T_TMP/d2v.vhdx" "$T_TMP/d2v.vhdx"
 expect_rc 2 "read -o onto the image itself: refused"
