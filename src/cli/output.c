@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/output.h"
+#include "servicing/inspect_applicable.h"
 
 void cli_json_begin(struct cli_ctx *ctx, struct json_writer *w)
 {
@@ -62,25 +63,65 @@ static void on_notice(void *opaque, enum svc_notice kind, const char *object,
 	}
 }
 
-/* The source's cabinets are used only if their signature is trusted
- * (src/trust): a refusal is an error naming the failure, a waived one
- * (--allow-unsigned) a loud warning. */
-static enum hvo_exit check_cabinet(void *opaque, const char *path,
-				   const char *where)
+/* True if the cabinet at @path verifies with the --trust roots but not
+ * with the shipped (Microsoft) roots alone: its chain ends at a root the
+ * user gave. */
+static bool chains_to_user_root(struct cli_ctx *ctx, const char *path)
+{
+	if (ctx->trust.nroots == 0)
+		return false;
+	struct trust_opts shipped = ctx->trust;
+	shipped.nroots = 0;
+	shipped.allow_unsigned = false;
+	char msg[1200];
+	struct trust_verdict *v = NULL;
+	enum hvo_exit rc =
+		trust_check_cab(&shipped, path, &v, msg, sizeof(msg));
+	bool user = rc != HVO_EXIT_OK && v != NULL &&
+		    v->status == TRUST_ERR_UNTRUSTED;
+	trust_verdict_free(v);
+	return user;
+}
+
+/* The source's cabinets are candidates only if their signature is
+ * trusted (src/trust) and their update.mum identity is an
+ * integration-services package (SERVICING.md section 1).  A refusal is
+ * reported naming the failure (an error; the session skips the cabinet
+ * of a directory or ISO), a waived one (--allow-unsigned) a loud warning.
+ * Another identity -- the project's demo package,
+ * Hvoffline-Demo-Integration-Services-Package, is not Microsoft's -- is
+ * accepted only when its signature chains to a root given by --trust:
+ * the user vouched for its signer, not for every signer Microsoft has. */
+static enum hvo_exit check_cabinet(void *opaque,
+				   const struct svc_source_package *p,
+				   const char **skip)
 {
 	struct cli_ctx *ctx = opaque;
 	char msg[1200];
 	struct trust_verdict *v = NULL;
 	enum hvo_exit rc =
-		trust_check_cab(&ctx->trust, path, &v, msg, sizeof(msg));
-	if (rc)
-		cli_error(ctx, where, "%s", msg);
-	else if (trust_verdict_waived(v, &ctx->trust))
-		cli_warn(ctx, where,
+		trust_check_cab(&ctx->trust, p->path, &v, msg, sizeof(msg));
+	const char *name = p->pkg ? p->pkg->identity.name : NULL;
+	if (rc) {
+		*skip = v && v->status == TRUST_ERR_UNSIGNED ? "unsigned"
+							     : "untrusted";
+		cli_error(ctx, p->where, "%s", msg);
+	} else if (!svc_ic_package_name(name) &&
+		   (trust_verdict_waived(v, &ctx->trust) ||
+		    !chains_to_user_root(ctx, p->path))) {
+		*skip = "not an integration-services package";
+		rc = HVO_EXIT_NOT_APPLICABLE;
+		cli_error(ctx, p->where,
+			  "%s is not an integration-services package (and "
+			  "not signed by a root given with --trust)",
+			  name ? name : "?");
+	} else if (trust_verdict_waived(v, &ctx->trust)) {
+		cli_warn(ctx, p->where,
 			 "%s; ACCEPTED only because of --allow-unsigned", msg);
-	else if (v)
-		cli_debug(ctx, 1, "%s: signature trusted, signer %s", where,
+	} else if (v) {
+		cli_debug(ctx, 1, "%s: signature trusted, signer %s", p->where,
 			  v->signer ? v->signer : "?");
+	}
 	trust_verdict_free(v);
 	return rc;
 }

@@ -31,10 +31,22 @@ const char *svc_verdict_name(enum svc_verdict v)
 		[SVC_ARCH] = "architecture",
 		[SVC_ARCH_UNKNOWN] = "architecture-unknown",
 		[SVC_PARENTS] = "parents",
+		[SVC_SKIPPED] = "skipped",
 	};
 	if ((size_t)v >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
 	return names[v];
+}
+
+bool svc_ic_package_name(const char *name)
+{
+	/* SERVICING.md section 1: NT 6.0/6.1, and NT 6.2/6.3. */
+	return name != NULL &&
+	       (strcmp(name,
+		       "Microsoft-Hyper-V-Integration-Services-Package") == 0 ||
+		strcmp(name,
+		       "Microsoft-Hyper-V-Integration-Services-Package-2") ==
+			0);
 }
 
 static bool counts_as_installed(const struct svc_installed_package *p)
@@ -158,6 +170,11 @@ static void evaluate(const struct svc_facts *f,
 		     struct svc_candidate *c)
 {
 	const struct pkg_package *pkg = c->sp->pkg;
+	if (c->sp->skip != NULL) {
+		c->verdict = SVC_SKIPPED;
+		snprintf(c->reason, sizeof(c->reason), "%s", c->sp->skip);
+		return;
+	}
 	if (!f->windows_found) {
 		c->verdict = SVC_NO_WINDOWS;
 		snprintf(c->reason, sizeof(c->reason),
@@ -296,6 +313,12 @@ enum svc_err svc_applicability(const struct svc_facts *f,
 			       a->up_to_date ? "is not older than"
 					     : "is older than",
 			       a->up_to_date ? "up to date" : "would update");
+		for (size_t i = 0; i < n; i++)
+			if (a->candidates[i].verdict == SVC_SKIPPED)
+				append(a->summary, sizeof(a->summary),
+				       "; skipped %s: %s",
+				       a->candidates[i].sp->where,
+				       a->candidates[i].reason);
 	}
 	return SVC_OK;
 }

@@ -34,6 +34,7 @@ enum svc_verdict {
 	SVC_ARCH,	  /* built for another architecture */
 	SVC_ARCH_UNKNOWN, /* the guest's architecture is unknown */
 	SVC_PARENTS,	  /* no installed package satisfies a <parent> */
+	SVC_SKIPPED,	  /* not a candidate: svc_source_package.skip */
 };
 
 struct svc_candidate {
@@ -65,8 +66,12 @@ void svc_applicability_free(struct svc_applicability *a);
 void svc_applicability_json(const struct svc_applicability *a,
 			    struct json_writer *w);
 
+/* True if @name is the update.mum identity of an integration-services
+ * package (SERVICING.md section 1). */
+bool svc_ic_package_name(const char *name);
+
 /* "applies", "no-windows", "unreadable", "architecture",
- * "architecture-unknown", "parents". */
+ * "architecture-unknown", "parents", "skipped". */
 const char *svc_verdict_name(enum svc_verdict v);
 
 #endif /* HVO_SERVICING_INSPECT_APPLICABLE_H */

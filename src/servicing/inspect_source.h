@@ -90,6 +90,10 @@ struct svc_source_package {
 	uint64_t cab_size;
 	struct svc_entry_digest *digests;
 	size_t ndigests;
+	/* Why the session passed this cabinet over (a directory or ISO
+	 * source; static text): "unsigned", "untrusted", "not an
+	 * integration-services package".  NULL: it is a candidate. */
+	const char *skip;
 };
 
 /*

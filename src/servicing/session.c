@@ -252,9 +252,48 @@ const struct svc_session_opts *svc_session_options(const struct svc_session *s)
 /* The source.                                                         */
 /* ------------------------------------------------------------------ */
 
+/* Asks check_cabinet about each readable package.  A refused single
+ * cabinet is the source's exit class; a directory's or ISO's refused ones
+ * are skipped, each named; if none is left: HVO_EXIT_CORRUPT when all
+ * were refused for their signature, else HVO_EXIT_NOT_APPLICABLE. */
+static enum hvo_exit check_candidates(struct svc_session *s)
+{
+	if (s->opts.check_cabinet == NULL)
+		return HVO_EXIT_OK;
+	enum hvo_exit rc = HVO_EXIT_OK, refused = HVO_EXIT_OK;
+	size_t left = 0, nread = 0;
+	bool not_ic = false;
+	for (size_t i = 0; i < s->npkgs; i++) {
+		struct svc_source_package *p = &s->pkgs[i];
+		if (p->pkg == NULL)
+			continue;
+		nread++;
+		const char *why = NULL;
+		enum hvo_exit c =
+			s->opts.check_cabinet(s->opts.check_ctx, p, &why);
+		left += c == HVO_EXIT_OK;
+		if (c == HVO_EXIT_OK)
+			continue;
+		if (s->src.kind == SVC_SOURCE_CAB) {
+			rc = hvo_exit_max(rc, c);
+			continue;
+		}
+		p->skip = why ? why : "untrusted";
+		not_ic |= c == HVO_EXIT_NOT_APPLICABLE;
+		refused = hvo_exit_max(refused, c);
+		notice(s, SVC_NOTICE_WARNING, p->where, "skipped: %s", p->skip);
+	}
+	if (rc != HVO_EXIT_OK || left > 0 || nread == 0)
+		return rc;
+	notice(s, SVC_NOTICE_ERROR, s->src.path,
+	       "no cabinet of the source is a trusted integration-services "
+	       "package");
+	return not_ic ? HVO_EXIT_NOT_APPLICABLE : refused;
+}
+
 /* Reads the source's cabinets as packages (an ISO's from @iso).  A
  * cabinet that cannot be read makes the whole source unusable: its exit
- * class is returned. */
+ * class is returned; so does check_candidates(). */
 static enum hvo_exit load_source(struct svc_session *s, struct guest_disk *iso)
 {
 	enum hvo_exit rc = HVO_EXIT_OK;
@@ -272,20 +311,14 @@ static enum hvo_exit load_source(struct svc_session *s, struct guest_disk *iso)
 	}
 	for (size_t i = 0; i < s->npkgs; i++) {
 		const struct svc_source_package *p = &s->pkgs[i];
-		if (p->pkg != NULL) {
-			if (s->opts.check_cabinet != NULL)
-				rc = hvo_exit_max(rc,
-						  s->opts.check_cabinet(
-							  s->opts.check_ctx,
-							  p->path, p->where));
+		if (p->pkg != NULL)
 			continue;
-		}
 		char msg[PKG_ERROR_MSG_MAX + 300];
 		notice(s, SVC_NOTICE_ERROR, p->where, "%s",
 		       pkg_error_format(&p->error, msg, sizeof(msg)));
 		rc = hvo_exit_max(rc, pkg_exit_class(&p->error));
 	}
-	return rc;
+	return hvo_exit_max(rc, check_candidates(s));
 }
 
 /* ------------------------------------------------------------------ */
@@ -533,22 +566,22 @@ static bool choose_and_plan(struct svc_session *s, size_t i)
 			   "no Windows installation was found");
 		return false;
 	}
-	struct svc_applicability a;
-	if (svc_applicability(f, s->pkgs, s->npkgs, &a) != SVC_OK) {
+	/* Kept for the report: every candidate, skipped ones with why. */
+	struct svc_applicability *a = &r->applicability;
+	if (svc_applicability(f, s->pkgs, s->npkgs, a) != SVC_OK) {
 		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
 			   "out of memory");
 		return false;
 	}
-	r->installed = a.installed[0] ? strdup(a.installed) : NULL;
-	if (a.chosen < 0) {
+	r->have_applicability = true;
+	r->installed = a->installed[0] ? strdup(a->installed) : NULL;
+	if (a->chosen < 0) {
 		result_set(r, SVC_STATUS_NOT_APPLICABLE, SVC_ERR_NOT_APPLICABLE,
-			   "%s", a.summary);
-		svc_applicability_free(&a);
+			   "%s", a->summary);
 		return false;
 	}
-	r->package = a.candidates[a.chosen].sp;
-	bool up_to_date = a.up_to_date;
-	svc_applicability_free(&a);
+	r->package = a->candidates[a->chosen].sp;
+	bool up_to_date = a->up_to_date;
 	const struct pkg_package *pkg = r->package->pkg;
 	/* After an interrupted run the versions say little: apply again. */
 	if (apply && up_to_date && !s->opts.force && !f->apply_interrupted) {

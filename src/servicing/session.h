@@ -74,13 +74,17 @@ struct svc_session_opts {
 	struct guest_launch_opts launch;
 	svc_notice_fn notice;
 	void *notice_ctx;
-	/* Called for each cabinet of the source that reads as a package (at
-	 * @path, shown as @where) before it is used, e.g. to verify its
-	 * signature: a class other than HVO_EXIT_OK makes the whole source
-	 * unusable, and the callback reports why.  NULL: every readable
-	 * package is used. */
-	enum hvo_exit (*check_cabinet)(void *ctx, const char *path,
-				       const char *where);
+	/* Called for each cabinet of the source that reads as a package
+	 * (@p->path, shown as @p->where) before it is used, to verify its
+	 * signature and identity.  HVO_EXIT_OK: a candidate.  Another class
+	 * refuses it, with a static reason in *@skip ("unsigned",
+	 * "untrusted", "not an integration-services package"): a single
+	 * cabinet source is then unusable (that exit class, before anything
+	 * is launched or written); a directory or ISO skips it with a
+	 * notice.  NULL: every readable package is a candidate. */
+	enum hvo_exit (*check_cabinet)(void *ctx,
+				       const struct svc_source_package *p,
+				       const char **skip);
 	void *check_ctx;
 	/* The time of the run (UNIX seconds); 0: now. */
 	int64_t now;

@@ -142,6 +142,12 @@ static void servicing_image_json(const struct svc_session_opts *o,
 	windows_json(&r->facts, w);
 	problems_json(&r->facts, w);
 	package_json(r, w);
+	if (r->have_applicability) {
+		hvo_int_json_key(w, "packages");
+		hvo_int_json_begin_object(w);
+		svc_applicability_json(&r->applicability, w);
+		hvo_int_json_end_object(w);
+	}
 	plan_json(o, r->plan, w);
 	hvo_int_json_key(w,
 			 o->command == SVC_COMMAND_APPLY ? "result" : "verify");

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Choice by identity and trust (issue 17): in a source directory, a signed
+# integration-services package and an unsigned re-pack of it (cabextract,
+# then gcab -c) side by side: the signed one is chosen, the re-pack is
+# skipped as "unsigned" and reported so by `inspect --source --json` and
+# `apply --dry-run --json`.  The directory of the re-pack alone is exit 5
+# (every cabinet refused).  Native backend: no appliance.
+. "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
+
+for p in cabextract gcab jq; do
+    if ! command -v "$p" >/dev/null 2>&1; then
+        if [ "${CI:-}" = true ]; then
+            echo "FATAL: $p is missing and CI=true" >&2
+            exit 99
+        fi
+        echo "SKIP: $p is not installed" >&2
+        exit 77
+    fi
+done
+
+fx=$(fixtures_dir)
+img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
+ic="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+[ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/a.vhdx"
+sum=$(sha256sum "$T_TMP/a.vhdx")
+
+mkdir "$T_TMP/src" "$T_TMP/x" "$T_TMP/only"
+cp "$ic" "$T_TMP/src/signed.cab"
+(cd "$T_TMP/x" && cabextract -q "$ic" >/dev/null 2>&1 &&
+    gcab -c "$T_TMP/src/repack.cab" $(find . -type f | sed 's|^\./||' | sort))
+cp "$T_TMP/src/repack.cab" "$T_TMP/only/repack.cab"
+
+run "$HVOFFLINE" --json inspect --backend native --source "$T_TMP/src" "$T_TMP/a.vhdx"
+expect_rc 0 "inspect: the directory is usable"
+expect_json '.images[0].packages.applicable | endswith("signed.cab")' \
+    "inspect: the signed package is chosen"
+expect_json '.images[0].packages.candidates | map(select(.cabinet | endswith("repack.cab")))[0] | .verdict == "skipped" and .reason == "unsigned" and .applies == false' \
+    "inspect: the re-pack is reported skipped as unsigned"
+expect_grep "$T_TMP/err" 'repack.cab.*skipped: unsigned' "inspect: a notice names the skip"
+
+run "$HVOFFLINE" --json apply --dry-run --backend native --source "$T_TMP/src" "$T_TMP/a.vhdx"
+expect_rc 0 "apply --dry-run: the directory is usable"
+expect_json '.images[0].package.cabinet | endswith("signed.cab")' \
+    "apply --dry-run: the signed package is chosen"
+expect_json '.images[0].packages.candidates | map(select(.cabinet | endswith("repack.cab")))[0] | .verdict == "skipped" and .reason == "unsigned"' \
+    "apply --dry-run: the re-pack is reported skipped as unsigned"
+
+run "$HVOFFLINE" --json apply --dry-run --backend native --source "$T_TMP/only" "$T_TMP/a.vhdx"
+expect_rc 5 "apply: a directory of the re-pack alone: exit 5"
+expect_grep "$T_TMP/err" 'repack.cab.*skipped: unsigned' "apply: the skipped re-pack is named"
+
+expect_eq "$(sha256sum "$T_TMP/a.vhdx")" "$sum" "the image is byte-identical"
+
+t_finish
