@@ -17,6 +17,7 @@
 #include "registry/reg.h"
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
+#include "servicing/rollback_keep.h"
 #include "util/sha256.h"
 
 /* ------------------------------------------------------------------ */
@@ -279,13 +280,9 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	for (int hv = 0; hv < SVC_NHIVES; hv++)
 		res->hive_written[hv] = hives[hv].used && hives[hv].changes > 0;
 
-	/* The set-aside originals go; a failure here changes nothing that
-	 * matters (a hidden file remains) and is reported. */
-	for (size_t i = 0; i < t.n; i++)
-		if (t.items[i].set_aside &&
-		    guest_fs_remove(fs, t.items[i].old) != GUEST_OK)
-			svc_int_apply_warn(res, "%s: could not remove: %s",
-					   t.items[i].old, guest_fs_errmsg(fs));
+	/* The set-aside originals are kept for rollback (or go); a failure
+	 * here changes nothing that matters and is reported. */
+	svc_int_rollback_keep(fs, p, &t, hives, res);
 	svc_int_journal_remove(&t);
 	/* The clean-up needs no flush of its own (under TCG a flush costs
 	 * half a second): everything that matters was flushed after the

@@ -20,6 +20,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/apply_record.c %reldir%/apply_switch.c \
 	%reldir%/verify.c \
 	%reldir%/rollback.c %reldir%/rollback.h \
+	%reldir%/rollback_keep.c %reldir%/rollback_keep.h \
 	%reldir%/services.c %reldir%/services.h \
 	%reldir%/services_guest.c %reldir%/services_guest.h \
 	%reldir%/services_open.c %reldir%/services_open.h \

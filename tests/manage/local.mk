@@ -16,6 +16,13 @@ tests_manage_test_reg_rollback_SOURCES = tests/manage/test_reg_rollback.c
 tests_manage_test_reg_rollback_CFLAGS = $(TEST_CFLAGS)
 tests_manage_test_reg_rollback_LDADD = $(TEST_LDADD)
 
+MANAGE_UNIT_TESTS += tests/manage/test_apply_rollback
+check_PROGRAMS += tests/manage/test_apply_rollback
+TESTS += tests/manage/test_apply_rollback
+tests_manage_test_apply_rollback_SOURCES = tests/manage/test_apply_rollback.c
+tests_manage_test_apply_rollback_CFLAGS = $(TEST_CFLAGS)
+tests_manage_test_apply_rollback_LDADD = $(TEST_LDADD)
+
 # End to end: one appliance launch on the ws2012-x64 test image.
 MANAGE_SH_TESTS = tests/manage/manage-cli.sh tests/manage/reg-image-cli.sh
 TESTS += $(MANAGE_SH_TESTS)
