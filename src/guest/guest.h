@@ -346,7 +346,7 @@ struct guest_session *guest_session_new(const struct guest_session_opts *opts);
 bool guest_appliance_serves_vhdx(void);
 
 /* The backend guest_session_new() would choose for @want (a name, or NULL:
- * $HVOFFLINE_BACKEND, else the default): "native" or "appliance", or NULL
+ * $HVOFFLINE_BACKEND, else "native"): "native" or "appliance", or NULL
  * when the name is unknown. */
 const char *guest_backend_choose(const char *want);
 

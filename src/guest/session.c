@@ -9,8 +9,7 @@
  *                (native_*.c; guest_int_native_session_ops)
  *
  * The backend is the one struct guest_session_opts names, else the one
- * $HVOFFLINE_BACKEND names, else (for now; see guest_session_new) the
- * appliance.
+ * $HVOFFLINE_BACKEND names, else native (asked() holds the rule).
  */
 #include <config.h>
 
@@ -122,21 +121,26 @@ static const struct guest_int_session_ops *native_ops(void)
 	return &guest_int_native_session_ops;
 }
 
-/* The backend's name as asked: @want, else $HVOFFLINE_BACKEND; NULL for
- * the default. */
+/* The default backend when nothing names one: native, now that the
+ * servicing engine hands writable images to it unlocked (inspect_run.c). */
+#define DEFAULT_BACKEND "native"
+
+/* The backend's name as asked: @want, else $HVOFFLINE_BACKEND, else the
+ * default.  The one rule; guest_backend_choose and guest_session_new both
+ * go through it. */
 static const char *asked(const char *want)
 {
 	if (want == NULL || want[0] == '\0')
 		want = getenv("HVOFFLINE_BACKEND");
-	if (want != NULL && want[0] == '\0')
-		want = NULL;
+	if (want == NULL || want[0] == '\0')
+		want = DEFAULT_BACKEND;
 	return want;
 }
 
 const char *guest_backend_choose(const char *want)
 {
 	want = asked(want);
-	if (want == NULL || strcmp(want, "appliance") == 0)
+	if (strcmp(want, "appliance") == 0)
 		return "appliance";
 	if (strcmp(want, "native") == 0)
 		return "native";
@@ -163,14 +167,7 @@ struct guest_session *guest_session_new(const struct guest_session_opts *opts)
 
 	const struct guest_int_session_ops *ops = NULL;
 	char problem[GUEST_ERROR_MAX] = "";
-	if (want == NULL) {
-		/* The appliance stays the default until the servicing engine
-		 * hands writable images to the native backend (today it holds
-		 * the image's lock across the session, which the native
-		 * backend's own writable open then meets); asking for
-		 * "native" by name works for everything else. */
-		ops = &guest_int_appliance_session_ops;
-	} else if (strcmp(want, "appliance") == 0) {
+	if (strcmp(want, "appliance") == 0) {
 		ops = &guest_int_appliance_session_ops;
 	} else if (strcmp(want, "native") == 0) {
 		ops = native_ops();

@@ -17,6 +17,12 @@ for t in genisoimage bzip2 sha256sum hivexsh xz; do
 done
 [ -f "$img/win7-x86.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
 
+# This test counts appliance launches (one for the whole batch) and
+# reads the appliance's launch records, so it names the appliance; the
+# native backend (the default) is end to end in native-backends.sh.
+HVOFFLINE_BACKEND=appliance
+export HVOFFLINE_BACKEND
+
 # The real Hyper-V image, decompressed for this test only.
 bzip2 -dc "$fx/vhdx/iotest-dynamic-1G.vhdx.bz2" >"$T_TMP/iotest-dynamic-1G.vhdx"
 

@@ -265,7 +265,9 @@ static void test_session(void **state)
 	char ro_sum[65], ro_after[65];
 	hvo_test_sha256_file(at("ro.vhdx"), ro_sum);
 
-	struct guest_session_opts o = { .event = on_event };
+	/* The appliance by name: native is the default (session.c). */
+	struct guest_session_opts o = { .event = on_event,
+					.backend = "appliance" };
 	struct guest_session *s = guest_session_new(&o);
 	assert_non_null(s);
 	/* The format is always given; no format is refused. */

@@ -45,14 +45,18 @@ static void test_appliance_by_name(void **state)
 static void test_default_and_environment(void **state)
 {
 	(void)state;
-	/* The default stays the appliance until the engine hands writable
-	 * images to the native backend by default (session.c). */
+	/* With nothing named, the native backend (session.c); the session
+	 * and guest_backend_choose agree. */
 	unsetenv("HVOFFLINE_BACKEND");
 	struct guest_session *s = guest_session_new(NULL);
 	assert_non_null(s);
-	assert_ptr_equal(s->ops, &guest_int_appliance_session_ops);
+	assert_ptr_equal(s->ops, &guest_int_native_session_ops);
+	assert_string_equal(s->opts.backend, "native");
 	guest_session_close(s);
-	assert_string_equal(guest_backend_choose(NULL), "appliance");
+	assert_string_equal(guest_backend_choose(NULL), "native");
+	assert_true(guest_backend_is_native(NULL));
+	setenv("HVOFFLINE_BACKEND", "", 1);
+	assert_string_equal(guest_backend_choose(NULL), "native");
 
 	setenv("HVOFFLINE_BACKEND", "native", 1);
 	s = make(NULL);

@@ -32,6 +32,12 @@ gf() {
         guestfish "$@"
 }
 
+# This test counts appliance launches (one for the whole batch) and
+# reads the appliance's launch records, so it names the appliance; the
+# native backend (the default) is end to end in native-backends.sh.
+HVOFFLINE_BACKEND=appliance
+export HVOFFLINE_BACKEND
+
 W=$T_TMP/w
 mkdir -p "$W" "$T_TMP/src" "$T_TMP/src62" "$T_TMP/bad"
 for n in ws2012-x64 win7-x86 ws2012-dirty hibernated dirty-nologs ws2012-full; do
