@@ -9,8 +9,10 @@
 # recipes, so the demo needs no Windows media.  The image is serviced on a
 # copy under BUILD-DIR/demo; the test image itself is never touched.
 #
-# Every step that opens a guest launches the libguestfs appliance: 20 to
-# 60 seconds each under TCG, on hosts without a working KVM.
+# inspect, apply and verify run on the native backend (the default: the
+# image opened in-process through vhdx/ and libntfs-3g, about a second
+# each); `doctor` and building the sample images launch the libguestfs
+# appliance: 20 to 60 seconds each under TCG, without a working KVM.
 set -eu
 build=${1:?usage: demo.sh BUILD-DIR}
 build=$(cd "$build" && pwd)
