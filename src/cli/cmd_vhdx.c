@@ -605,12 +605,8 @@ static enum hvo_exit cmd_vhdx_read(struct cli_ctx *ctx, int argc, char **argv)
 		return (enum hvo_exit)rc;
 	if (optind + 1 != argc)
 		return cli_usage(ctx, "expected one IMAGE");
-	/* The disk goes to standard output unless -o names a file: only then
-	 * is standard output free for the JSON report. */
-	if (ctx->json && rs.out == NULL)
-		return cli_usage(ctx,
-				 "read writes the disk to standard output; "
-				 "--json needs -o FILE");
+	if (ctx->json && rs.out == NULL) /* stdout carries the disk */
+		return cli_usage(ctx, "--json needs -o FILE");
 	const char *path = argv[optind];
 	struct vhdx_image *img;
 	enum hvo_exit ex = open_image(ctx, path, 0, &oa, &img);
@@ -684,7 +680,6 @@ static enum hvo_exit cmd_vhdx_read(struct cli_ctx *ctx, int argc, char **argv)
 		hvo_int_json_kv_uint(&w, "offset", rs.offset);
 		hvo_int_json_kv_uint(&w, "bytes_read",
 				     len < avail ? len : avail);
-		hvo_int_json_kv_uint(&w, "virtual_size", in.virtual_size);
 		hvo_int_json_end_object(&w);
 		return cli_json_end(ctx, &w, ex);
 	}
