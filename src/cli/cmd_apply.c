@@ -109,8 +109,8 @@ static enum hvo_exit run_command(struct cli_ctx *ctx, int argc, char **argv,
 	cli_session_opts_init(ctx, &so);
 	const char *source = NULL;
 	int c;
-	while ((c = cli_getopt(ctx, argc, argv, "",
-			       apply ? apply_opts : verify_opts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv,
+			       "j:", apply ? apply_opts : verify_opts)) != -1) {
 		switch (c) {
 		case OPT_SOURCE:
 			source = optarg;

@@ -52,7 +52,7 @@ enum hvo_exit cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	cli_session_opts_init(ctx, &so);
 	const char *source = NULL;
 	int c;
-	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv, "j:", longopts)) != -1) {
 		switch (c) {
 		case OPT_SOURCE:
 			source = optarg;

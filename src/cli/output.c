@@ -3,7 +3,10 @@
  */
 #include <config.h>
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/output.h"
 #include "servicing/inspect_applicable.h"
@@ -139,6 +142,21 @@ int cli_session_option(struct cli_ctx *ctx, int c, const char *arg,
 {
 	if (trust_opts_parse(&ctx->trust, c, arg))
 		return 1;
+	if (c == 'j') {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-' || n > 1024) {
+			cli_usage(ctx,
+				  "--jobs: '%s' is not a number from 0 "
+				  "to 1024",
+				  arg);
+			return -1;
+		}
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		so->jobs = n ? (unsigned)n : cpus > 0 ? (unsigned)cpus : 1;
+		return 1;
+	}
 	if (c != CLI_OPT_BACKEND)
 		return cli_launch_option(ctx, c, arg, &so->launch);
 	if (strcmp(arg, "native") != 0 && strcmp(arg, "appliance") != 0) {

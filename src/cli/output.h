@@ -15,21 +15,27 @@ enum {
 	CLI_OPT_BACKEND = 0x190,
 };
 
-#define CLI_BACKEND_LONGOPT                                         \
-	{                                                           \
-		"backend", required_argument, NULL, CLI_OPT_BACKEND \
+/* With it, -j N / --jobs N (short option "j:"). */
+#define CLI_BACKEND_LONGOPT                                      \
+	{ "backend", required_argument, NULL, CLI_OPT_BACKEND }, \
+	{                                                        \
+		"jobs", required_argument, NULL, 'j'             \
 	}
 
-#define CLI_BACKEND_HELP                                              \
-	"  --backend B       the guest backend: native or appliance " \
-	"(default:\n"                                                 \
-	"                    $HVOFFLINE_BACKEND, else native)\n"
+#define CLI_BACKEND_HELP                                                 \
+	"  --backend B       the guest backend: native or appliance "    \
+	"(default:\n"                                                    \
+	"                    $HVOFFLINE_BACKEND, else native)\n"         \
+	"  -j, --jobs N      native: service N images at once, each in " \
+	"its own\n"                                                      \
+	"                    sandboxed child (default 1; 0: one per "    \
+	"CPU)\n"
 
 /* Session options for a command: notices routed to @ctx. */
 void cli_session_opts_init(struct cli_ctx *ctx, struct svc_session_opts *so);
 
-/* Takes option @c (from cli_getopt) into @so if it is --backend or a launch
- * option.  Returns 1 when it was one, 0 when not, -1 after a usage error. */
+/* Takes option @c (from cli_getopt) into @so if it is --backend, --jobs or
+ * a launch option.  Returns 1 when it was one, 0 when not, -1 after a usage error. */
 int cli_session_option(struct cli_ctx *ctx, int c, const char *arg,
 		       struct svc_session_opts *so);
 

@@ -12,32 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "servicing/inspect_run.h"
-#include "servicing/session.h"
+#include "servicing/session_int.h"
 #include "util/tmpdir.h"
-
-struct svc_session {
-	struct svc_session_opts opts;
-	struct svc_error error;
-	bool ran;
-	/* The images. */
-	char **paths;
-	struct svc_image_result *results;
-	size_t n, cap;
-	/* The source. */
-	bool have_source;
-	struct svc_source src;
-	struct svc_source_package *pkgs;
-	size_t npkgs;
-	enum hvo_exit source_exit; /* a source that cannot be used */
-	/* The run. */
-	char *tmpdir;
-	struct svc_run run;
-	bool launched; /* svc_inspect_images ran */
-	enum svc_err launch_err;
-	struct svc_backend_info backend;
-	enum hvo_exit exit;
-};
 
 /* ------------------------------------------------------------------ */
 /* Notices and results.                                                */
@@ -183,23 +159,26 @@ enum svc_err svc_session_set_source(struct svc_session *s, const char *path)
 	return e;
 }
 
+void svc_int_session_result_free(struct svc_image_result *r)
+{
+	svc_plan_free(r->plan);
+	if (r->applied)
+		svc_apply_result_free(&r->apply);
+	if (r->verified)
+		svc_verify_result_free(&r->verify);
+	if (r->have_applicability)
+		svc_applicability_free(&r->applicability);
+	svc_facts_free(&r->facts);
+	free(r->message);
+	free(r->installed);
+}
+
 void svc_session_free(struct svc_session *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; s->results && i < s->n; i++) {
-		struct svc_image_result *r = &s->results[i];
-		svc_plan_free(r->plan);
-		if (r->applied)
-			svc_apply_result_free(&r->apply);
-		if (r->verified)
-			svc_verify_result_free(&r->verify);
-		if (r->have_applicability)
-			svc_applicability_free(&r->applicability);
-		svc_facts_free(&r->facts);
-		free(r->message);
-		free(r->installed);
-	}
+	for (size_t i = 0; s->results && i < s->n; i++)
+		svc_int_session_result_free(&s->results[i]);
 	if (s->launched)
 		svc_run_close(&s->run);
 	free(s->results);
@@ -294,7 +273,8 @@ static enum hvo_exit check_candidates(struct svc_session *s)
 /* Reads the source's cabinets as packages (an ISO's from @iso).  A
  * cabinet that cannot be read makes the whole source unusable: its exit
  * class is returned; so does check_candidates(). */
-static enum hvo_exit load_source(struct svc_session *s, struct guest_disk *iso)
+enum hvo_exit svc_int_session_load_source(struct svc_session *s,
+					  struct guest_disk *iso)
 {
 	enum hvo_exit rc = HVO_EXIT_OK;
 	if (svc_source_collect(&s->src, iso, s->tmpdir) != SVC_OK) {
@@ -361,7 +341,7 @@ static enum svc_err start(struct svc_session *s, enum svc_command command)
 	return SVC_OK;
 }
 
-static void launch(struct svc_session *s)
+void svc_int_session_launch(struct svc_session *s)
 {
 	struct svc_run_opts ro = {
 		.guest = { .launch = s->opts.launch,
@@ -406,7 +386,7 @@ static void launch(struct svc_session *s)
 	}
 }
 
-static struct guest_disk *iso_disk(const struct svc_session *s)
+struct guest_disk *svc_int_session_iso_disk(const struct svc_session *s)
 {
 	if (s->run.session == NULL || s->src.kind != SVC_SOURCE_ISO)
 		return NULL;
@@ -456,20 +436,26 @@ enum svc_err svc_session_inspect(struct svc_session *s)
 		return e;
 	notice(s, SVC_NOTICE_PROGRESS, NULL, "inspecting %zu image%s", s->n,
 	       s->n == 1 ? "" : "s");
-	launch(s);
 	enum hvo_exit rc = HVO_EXIT_OK;
 	/* Which package applies to each image (the cabinets are read once;
 	 * an ISO's are copied out before the backend shuts down). */
-	if (s->have_source && s->launch_err == SVC_OK) {
-		rc = load_source(s, iso_disk(s));
-		for (size_t i = 0; s->pkgs != NULL && i < s->n; i++) {
-			struct svc_image_result *r = &s->results[i];
-			if (svc_applicability(&r->facts, s->pkgs, s->npkgs,
-					      &r->applicability) != SVC_OK)
-				rc = HVO_EXIT_FAILED;
-			else
-				r->have_applicability = true;
-		}
+	if (svc_int_session_sandboxed(s)) {
+		if (s->have_source)
+			rc = svc_int_session_read_source(s);
+		svc_int_session_children(s);
+	} else {
+		svc_int_session_launch(s);
+		if (s->have_source && s->launch_err == SVC_OK)
+			rc = svc_int_session_load_source(
+				s, svc_int_session_iso_disk(s));
+	}
+	for (size_t i = 0; s->pkgs != NULL && i < s->n; i++) {
+		struct svc_image_result *r = &s->results[i];
+		if (svc_applicability(&r->facts, s->pkgs, s->npkgs,
+				      &r->applicability) != SVC_OK)
+			rc = HVO_EXIT_FAILED;
+		else
+			r->have_applicability = true;
 	}
 	if (s->launch_err != SVC_OK)
 		rc = HVO_EXIT_FAILED;
@@ -719,6 +705,40 @@ static void service_image(struct svc_session *s, size_t i)
 		carry_out(s, i);
 }
 
+void svc_int_session_one(struct svc_session *s, size_t i)
+{
+	struct svc_image_result *r = &s->results[i];
+	if (s->source_exit != HVO_EXIT_OK) {
+		/* A source that cannot be read fully is not used at all: the
+		 * images stay untouched. */
+		result_set(r, SVC_STATUS_FAILED,
+			   svc_int_err_of_exit(s->source_exit, SVC_ERR_SOURCE),
+			   "the source %s cannot be used", s->src.path);
+		r->exit = s->source_exit;
+	} else if (s->launch_err != SVC_OK) {
+		result_set(r, SVC_STATUS_FAILED, SVC_ERR_LAUNCH,
+			   "the appliance did not start: %s",
+			   svc_int_errtext(&s->run.error));
+	} else {
+		service_image(s, i);
+	}
+	notice(s, r->exit != HVO_EXIT_OK ? SVC_NOTICE_ERROR : SVC_NOTICE_RESULT,
+	       r->image, "%s: %s", svc_status_name(r->status), r->message);
+}
+
+bool svc_int_session_finish(struct svc_session *s)
+{
+	if (finish_backend(s))
+		return true;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->results[i].applied && s->results[i].apply.guest_changed)
+			result_set(&s->results[i], SVC_STATUS_FAILED,
+				   SVC_ERR_SHUTDOWN,
+				   "the appliance did not shut down cleanly "
+				   "after writing");
+	return false;
+}
+
 static enum svc_err run_servicing(struct svc_session *s,
 				  enum svc_command command)
 {
@@ -731,56 +751,32 @@ static enum svc_err run_servicing(struct svc_session *s,
 	/* A cabinet or a directory is read before anything is launched: a
 	 * source that cannot be used stops the run with every image
 	 * untouched.  vmguest.iso is read inside the launch. */
-	bool source_read = false;
-	if (s->src.kind != SVC_SOURCE_ISO) {
-		s->source_exit = load_source(s, NULL);
+	bool source_read = false, children = svc_int_session_sandboxed(s);
+	if (s->src.kind != SVC_SOURCE_ISO || children) {
+		s->source_exit = svc_int_session_read_source(s);
 		source_read = true;
 	}
 	notice(s, SVC_NOTICE_PROGRESS, NULL, "%s %zu image%s",
 	       command == SVC_COMMAND_APPLY ? "servicing" : "verifying", s->n,
 	       s->n == 1 ? "" : "s");
-	if (s->source_exit == HVO_EXIT_OK) {
-		launch(s);
-	} else {
+	if (s->source_exit == HVO_EXIT_OK && !children) {
+		svc_int_session_launch(s);
+	} else if (s->source_exit != HVO_EXIT_OK) {
 		for (size_t i = 0; i < s->n; i++)
 			svc_facts_init(&s->results[i].facts, s->paths[i]);
 	}
 	if (s->launched && s->launch_err == SVC_OK &&
 	    s->source_exit == HVO_EXIT_OK && !source_read)
-		s->source_exit = load_source(s, iso_disk(s));
+		s->source_exit = svc_int_session_load_source(
+			s, svc_int_session_iso_disk(s));
 
-	for (size_t i = 0; i < s->n; i++) {
-		struct svc_image_result *r = &s->results[i];
-		if (s->source_exit != HVO_EXIT_OK) {
-			/* A source that cannot be read fully is not used at
-			 * all: the images stay untouched. */
-			result_set(r, SVC_STATUS_FAILED,
-				   svc_int_err_of_exit(s->source_exit,
-						       SVC_ERR_SOURCE),
-				   "the source %s cannot be used", s->src.path);
-			r->exit = s->source_exit;
-		} else if (s->launch_err != SVC_OK) {
-			result_set(r, SVC_STATUS_FAILED, SVC_ERR_LAUNCH,
-				   "the appliance did not start: %s",
-				   svc_int_errtext(&s->run.error));
-		} else {
-			service_image(s, i);
-		}
-		if (r->exit != HVO_EXIT_OK)
-			notice(s, SVC_NOTICE_ERROR, r->image, "%s: %s",
-			       svc_status_name(r->status), r->message);
-		else
-			notice(s, SVC_NOTICE_RESULT, r->image, "%s: %s",
-			       svc_status_name(r->status), r->message);
-	}
-	if (!finish_backend(s))
+	if (s->source_exit == HVO_EXIT_OK && children) {
+		svc_int_session_children(s);
+	} else {
 		for (size_t i = 0; i < s->n; i++)
-			if (s->results[i].applied &&
-			    s->results[i].apply.guest_changed)
-				result_set(&s->results[i], SVC_STATUS_FAILED,
-					   SVC_ERR_SHUTDOWN,
-					   "the appliance did not shut down "
-					   "cleanly after writing");
+			svc_int_session_one(s, i);
+		svc_int_session_finish(s);
+	}
 	enum hvo_exit rc = HVO_EXIT_OK;
 	for (size_t i = 0; i < s->n; i++)
 		rc = hvo_exit_max(rc, s->results[i].exit);

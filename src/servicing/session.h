@@ -88,6 +88,9 @@ struct svc_session_opts {
 	void *check_ctx;
 	/* The time of the run (UNIX seconds); 0: now. */
 	int64_t now;
+	/* The native backend services each image in a sandboxed child
+	 * (doc/security.md): how many children run at once; 0: 1. */
+	unsigned jobs;
 };
 
 /* The outcome of one image. */

@@ -24,6 +24,17 @@ tests_servicing_test_session_SOURCES = tests/servicing/test_session.c
 tests_servicing_test_session_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_session_LDADD = $(TEST_LDADD)
 
+# The sandboxed child per image, with its test hook: session_child.c is
+# built again into the test with HVO_TEST_HOOKS (the library's copy has
+# no hook), on the images of tests/fixtures.
+check_PROGRAMS += tests/servicing/test_session_sandbox
+TESTS += tests/servicing/test_session_sandbox
+tests_servicing_test_session_sandbox_SOURCES = \
+	tests/servicing/test_session_sandbox.c src/servicing/session_child.c
+tests_servicing_test_session_sandbox_CPPFLAGS = $(AM_CPPFLAGS) -DHVO_TEST_HOOKS
+tests_servicing_test_session_sandbox_CFLAGS = $(TEST_CFLAGS)
+tests_servicing_test_session_sandbox_LDADD = $(TEST_LDADD)
+
 # End to end, with the appliance, on the images of tests/fixtures.
 SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \
 	tests/servicing/apply-images.sh

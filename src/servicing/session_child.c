@@ -1,0 +1,276 @@
+/*
+ * session_child.c - with the native backend, each image is inspected,
+ * applied or verified in a sandboxed child of its own
+ * (guest/sandbox.h; the policy is in doc/security.md):
+ *
+ *   parent   reads the source (an ISO in a launch of its own), makes a
+ *            scratch directory per image, forks up to --jobs children;
+ *   child    enters the confinement (no-new-privileges, limits,
+ *            Landlock: read the image's folder and the source's
+ *            cabinets, write the image (apply) and its scratch
+ *            directory; seccomp: no exec, sockets, ptrace, fork), then
+ *            opens the image and runs the unchanged workflow of
+ *            session.c on a view of the session holding only its image;
+ *            its notices and result go back over a pipe
+ *            (session_wire.c);
+ *   parent   collects the children in the order of the images, replays
+ *            their notices and decodes their results.  A child that dies
+ *            fails its image with exit 1 ("IMAGE: the sandboxed child
+ *            was killed by signal SIGSYS (...)"); the others go on.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest/sandbox.h"
+#include "servicing/session_int.h"
+
+/* A child's result is bounded: facts, verify differences, notices. */
+#define RESULT_MAX (64u << 20)
+
+bool svc_int_session_sandboxed(const struct svc_session *s)
+{
+	const char *b = guest_backend_choose(s->opts.backend);
+	return b != NULL && strcmp(b, "native") == 0;
+}
+
+enum hvo_exit svc_int_session_read_source(struct svc_session *s)
+{
+	if (s->src.kind != SVC_SOURCE_ISO || !svc_int_session_sandboxed(s))
+		return svc_int_session_load_source(s, NULL);
+	/* vmguest.iso: a launch of its own, with no image. */
+	size_t n = s->n;
+	s->n = 0;
+	svc_int_session_launch(s);
+	enum hvo_exit rc = HVO_EXIT_FAILED;
+	if (s->launch_err == SVC_OK)
+		rc = svc_int_session_load_source(s,
+						 svc_int_session_iso_disk(s));
+	if (!svc_int_session_finish(s))
+		rc = HVO_EXIT_FAILED;
+	s->n = n;
+	s->launch_err = SVC_OK;
+	return rc;
+}
+
+/* ---- the child ---- */
+
+struct child {
+	struct svc_session *s;
+	size_t i;
+	char *dir; /* its scratch directory */
+	const char **read, **write;
+	size_t nread, nwrite;
+	struct guest_sandbox_child c;
+	int started; /* a guest_sandbox_status */
+	char why[512];
+};
+
+static void child_notice(void *ctx, enum svc_notice kind, const char *object,
+			 const char *msg)
+{
+	svc_int_wire_notice(ctx, kind, object, msg);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* In the child, confined: the session's workflow on image @c->i alone. */
+static int child_main(void *opaque, int out)
+{
+	struct child *c = opaque;
+	struct svc_session *s = c->s;
+	struct svc_wire w = { 0 };
+	s->paths += c->i;
+	s->results += c->i;
+	s->n = 1;
+	s->tmpdir = c->dir;
+	s->opts.notice = child_notice;
+	s->opts.notice_ctx = &w;
+	svc_int_session_launch(s);
+	if (s->opts.command != SVC_COMMAND_INSPECT)
+		svc_int_session_one(s, 0);
+	svc_int_session_finish(s);
+	svc_int_wire_result(&w, &s->results[0], s);
+	if (w.failed)
+		return 3;
+	return write_all(out, w.buf, w.len) == 0 ? 0 : 4;
+}
+
+/* ---- the parent ---- */
+
+static void child_free(struct child *c)
+{
+	for (size_t k = 0; k < c->nread; k++)
+		free((char *)c->read[k]);
+	free(c->read);
+	free(c->write);
+	free(c->dir);
+}
+
+/* What child @c may open: the folder of its image (the image, its
+ * parent chain, the checkpoints beside it), the source's cabinets;
+ * writes go to its scratch directory and, for apply, its image. */
+static int child_paths(struct child *c)
+{
+	struct svc_session *s = c->s;
+	const char *image = s->paths[c->i];
+	c->read = calloc(s->npkgs + 1, sizeof(*c->read));
+	c->write = calloc(2, sizeof(*c->write));
+	if (c->read == NULL || c->write == NULL)
+		return -1;
+	char *copy = strdup(image);
+	if (copy == NULL)
+		return -1;
+	c->read[c->nread] = strdup(dirname(copy));
+	free(copy);
+	if (c->read[c->nread++] == NULL)
+		return -1;
+	for (size_t k = 0; k < s->npkgs; k++)
+		if (s->pkgs[k].pkg != NULL &&
+		    (c->read[c->nread++] = strdup(s->pkgs[k].path)) == NULL)
+			return -1;
+	c->write[c->nwrite++] = c->dir;
+	if (s->opts.command == SVC_COMMAND_APPLY && !s->opts.dry_run)
+		c->write[c->nwrite++] = image;
+	return 0;
+}
+
+static void start(struct child *c)
+{
+	struct svc_session *s = c->s;
+	c->started = GUEST_SANDBOX_SETUP;
+	if (asprintf(&c->dir, "%s/child-%zu", s->tmpdir, c->i) < 0) {
+		c->dir = NULL;
+		snprintf(c->why, sizeof(c->why), "out of memory");
+		return;
+	}
+	if (mkdir(c->dir, 0700) != 0 || child_paths(c) != 0) {
+		snprintf(c->why, sizeof(c->why), "%s: %s", c->dir,
+			 strerror(errno));
+		return;
+	}
+	struct guest_sandbox_opts o = {
+		.max_result = RESULT_MAX,
+		.read_paths = c->read,
+		.nread_paths = c->nread,
+		.write_paths = c->write,
+		.nwrite_paths = c->nwrite,
+		.landlock_optional = true,
+	};
+#ifdef HVO_TEST_HOOKS
+	/* Tests only (tests/servicing/local.mk builds this file again with
+	 * HVO_TEST_HOOKS): the child of image N makes a forbidden call
+	 * once confined. */
+	const char *t = getenv("HVOFFLINE_TEST_FORBIDDEN_CALL");
+	char idx[32];
+	snprintf(idx, sizeof(idx), "%zu", c->i);
+	o.test_forbidden_call = t != NULL && strcmp(t, idx) == 0;
+#endif
+	c->started = guest_sandbox_start(&o, child_main, c, &c->c, c->why,
+					 sizeof(c->why));
+}
+
+/* Image @r failed in its child: exit 1, the reason as its message, as
+ * its one problem (inspect reports the facts) and as a notice. */
+static void child_failed(struct svc_session *s, struct svc_image_result *r,
+			 const char *why)
+{
+	svc_int_session_result_free(r);
+	memset(r, 0, sizeof(*r));
+	r->image = s->paths[r - s->results];
+	struct svc_facts *f = &r->facts;
+	svc_facts_init(f, r->image);
+	f->verdict = HVO_EXIT_FAILED;
+	f->nproblems = 1;
+	snprintf(f->problems[0].code, sizeof(f->problems[0].code), "%s",
+		 "sandboxed-child");
+	f->problems[0].exit = HVO_EXIT_FAILED;
+	snprintf(f->problems[0].message, sizeof(f->problems[0].message),
+		 "%.200s: %.300s", r->image, why);
+	snprintf(f->disk_error, sizeof(f->disk_error), "%s", why);
+	r->status = SVC_STATUS_FAILED;
+	r->err = SVC_ERR_GUEST;
+	r->exit = HVO_EXIT_FAILED;
+	if (asprintf(&r->message, "%s: %s", r->image, why) < 0)
+		r->message = NULL;
+	if (s->opts.notice != NULL && s->opts.command != SVC_COMMAND_INSPECT)
+		s->opts.notice(s->opts.notice_ctx, SVC_NOTICE_ERROR, r->image,
+			       r->message ? r->message : why);
+}
+
+static void finish(struct child *c)
+{
+	struct svc_session *s = c->s;
+	struct svc_image_result *r = &s->results[c->i];
+	if (c->started != GUEST_SANDBOX_OK) {
+		child_failed(s, r, c->why);
+		return;
+	}
+	char *buf;
+	size_t len;
+	int st = guest_sandbox_wait(&c->c, &buf, &len, c->why, sizeof(c->why));
+	if (st == GUEST_SANDBOX_OK) {
+		char why[200];
+		if (svc_int_unwire(s, r, buf, len, why, sizeof(why)) != 0) {
+			snprintf(c->why, sizeof(c->why),
+				 "the sandboxed child's result cannot be "
+				 "read (%s)",
+				 why);
+			st = GUEST_SANDBOX_FAILED;
+		}
+	}
+	free(buf);
+	if (st != GUEST_SANDBOX_OK)
+		child_failed(s, r, c->why);
+}
+
+void svc_int_session_children(struct svc_session *s)
+{
+	/* The plan the parent rebuilds is the child's: the same time. */
+	if (s->opts.now == 0)
+		s->opts.now = (int64_t)time(NULL);
+	if (guest_sandbox_landlock() == 0 && s->opts.notice != NULL)
+		s->opts.notice(s->opts.notice_ctx, SVC_NOTICE_WARNING, NULL,
+			       "this kernel has no Landlock: the sandboxed "
+			       "children may open any file you can "
+			       "(doc/security.md)");
+	size_t jobs = s->opts.jobs ? s->opts.jobs : 1;
+	struct child *c = calloc(s->n ? s->n : 1, sizeof(*c));
+	if (c == NULL) {
+		for (size_t i = 0; i < s->n; i++)
+			child_failed(s, &s->results[i], "out of memory");
+		return;
+	}
+	size_t next = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		/* Up to @jobs running; collected in the order given. */
+		for (; next < s->n && next < i + jobs; next++) {
+			c[next].s = s;
+			c[next].i = next;
+			start(&c[next]);
+		}
+		finish(&c[i]);
+		child_free(&c[i]);
+	}
+	free(c);
+}

@@ -1,0 +1,467 @@
+/*
+ * session_wire.c - an image's result and notices as bytes, from a
+ * sandboxed child to the parent (see session_int.h).
+ *
+ * Records, one after the other: 'N' a notice (kind, object, message),
+ * 'R' the result (last).  Numbers are 64-bit in host order (the child is
+ * a fork of the parent); a string is its length plus one (0: NULL) and
+ * its bytes.  The facts travel as their fixed-size struct plus the
+ * volumes and installed packages; the applicability and the plan are
+ * rebuilt by the parent from the facts and its own packages (the same
+ * pure functions the child ran, at the same time of the run); the
+ * apply's changes refer to the plan by index.
+ *
+ * The parent reads a child as it would read a file: every length is
+ * bounded by what is left, every index by what it indexes, every text
+ * field is NUL-terminated again, and a record that does not add up fails
+ * the image ("the sandboxed child's result cannot be read").
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "servicing/session_int.h"
+
+/* ------------------------------------------------------------------ */
+/* Writing (the child).                                                */
+/* ------------------------------------------------------------------ */
+
+static void put(struct svc_wire *w, const void *p, size_t n)
+{
+	if (w->failed || n == 0)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		while (w->len + n > cap)
+			cap *= 2;
+		char *b = realloc(w->buf, cap);
+		if (b == NULL) {
+			w->failed = true;
+			return;
+		}
+		w->buf = b;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void put_u(struct svc_wire *w, uint64_t v)
+{
+	put(w, &v, sizeof(v));
+}
+
+static void put_s(struct svc_wire *w, const char *s)
+{
+	put_u(w, s ? strlen(s) + 1 : 0);
+	if (s != NULL)
+		put(w, s, strlen(s));
+}
+
+static void put_bytes(struct svc_wire *w, const void *p, size_t n)
+{
+	put_u(w, n);
+	put(w, p, n);
+}
+
+static void put_verify(struct svc_wire *w, const struct svc_verify_result *v)
+{
+	put_u(w, v->nchecked);
+	put_u(w, v->ndiffs);
+	for (size_t i = 0; i < v->ndiffs; i++) {
+		put_s(w, v->diffs[i].what);
+		put_s(w, v->diffs[i].expected);
+		put_s(w, v->diffs[i].found);
+	}
+	put_u(w, v->firstboot_done);
+	put_s(w, v->firstboot_status);
+}
+
+/* Why a registry operation was left alone: apply_hive.c's static
+ * sentences, sent by index. */
+static const char *const skips[] = {
+	"exists",    "exists (not replaced)", "absent (only replaced)",
+	"unchanged", "already listed",	      "absent",
+};
+#define NSKIPS (sizeof(skips) / sizeof(skips[0]))
+
+static uint64_t skip_index(const char *skip)
+{
+	for (size_t i = 0; skip != NULL && i < NSKIPS; i++)
+		if (strcmp(skips[i], skip) == 0)
+			return i + 1;
+	return 0;
+}
+
+static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
+		      const struct svc_plan *plan)
+{
+	put_u(w, a->error.code);
+	put_s(w, a->error.msg);
+	put_u(w, a->guest_changed);
+	put_u(w, a->rolled_back);
+	put_u(w, a->nfiles);
+	for (size_t i = 0; i < a->nfiles; i++) {
+		const struct svc_file_change *c = &a->files[i];
+		put_u(w, (uint64_t)(c->file - plan->files));
+		put_u(w, c->existed);
+		put(w, c->prev_sha256, sizeof(c->prev_sha256));
+		put_u(w, c->prev_size);
+		put_u(w, c->written);
+	}
+	put_u(w, a->nregs);
+	for (size_t i = 0; i < a->nregs; i++) {
+		const struct svc_reg_change *c = &a->regs[i];
+		put_u(w, (uint64_t)(c->reg - plan->regs));
+		put_u(w, c->existed);
+		put_u(w, c->prev_type);
+		put_bytes(w, c->prev_data, c->prev_data ? c->prev_len : 0);
+		put_u(w, c->changed);
+		put_u(w, skip_index(c->skip));
+	}
+	put_u(w, a->files_written);
+	put_u(w, a->regs_changed);
+	put_u(w, a->dirs_created);
+	put_u(w, a->stage_ops);
+	put_u(w, a->renames);
+	for (int i = 0; i < SVC_NHIVES; i++) {
+		put_u(w, a->hive_written[i]);
+		put_u(w, a->hive_recovered[i]);
+	}
+	put_s(w, a->record_json);
+	put_u(w, a->nwarnings);
+	for (size_t i = 0; i < a->nwarnings; i++)
+		put_s(w, a->warnings[i]);
+	put_verify(w, &a->verify);
+}
+
+void svc_int_wire_notice(struct svc_wire *w, enum svc_notice kind,
+			 const char *object, const char *msg)
+{
+	put(w, "N", 1);
+	put_u(w, kind);
+	put_s(w, object);
+	put_s(w, msg);
+}
+
+void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
+			 const struct svc_session *s)
+{
+	put(w, "R", 1);
+	put_u(w, r->status);
+	put_u(w, r->err);
+	put_u(w, r->exit);
+	put_s(w, r->message);
+	put_s(w, r->installed);
+	int64_t pkg = r->package ? r->package - s->pkgs : -1;
+	put_u(w, (uint64_t)pkg);
+	put_u(w, r->have_applicability);
+	put_u(w, r->plan != NULL);
+	put_u(w, r->applied && r->plan != NULL);
+	put_u(w, r->verified);
+	put_bytes(w, &r->facts, sizeof(r->facts));
+	put_bytes(w, r->facts.volumes,
+		  r->facts.nvolumes * sizeof(*r->facts.volumes));
+	put_bytes(w, r->facts.packages,
+		  r->facts.npackages * sizeof(*r->facts.packages));
+	if (r->verified)
+		put_verify(w, &r->verify);
+	if (r->applied && r->plan != NULL)
+		put_apply(w, &r->apply, r->plan);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading (the parent).                                               */
+/* ------------------------------------------------------------------ */
+
+struct rd {
+	const char *p;
+	size_t left;
+	bool bad;
+};
+
+static void get(struct rd *r, void *dst, size_t n)
+{
+	if (n == 0)
+		return;
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		memset(dst, 0, n);
+		return;
+	}
+	memcpy(dst, r->p, n);
+	r->p += n;
+	r->left -= n;
+}
+
+static uint64_t get_u(struct rd *r)
+{
+	uint64_t v;
+	get(r, &v, sizeof(v));
+	return v;
+}
+
+/* A count of items of at least @size bytes each: no more than could
+ * follow. */
+static size_t get_n(struct rd *r, size_t size)
+{
+	uint64_t n = get_u(r);
+	if (n > r->left / (size ? size : 1)) {
+		r->bad = true;
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/* A malloc'd copy of a string, or NULL (also when it was NULL). */
+static char *get_s(struct rd *r)
+{
+	uint64_t n = get_u(r);
+	if (n == 0 || r->bad)
+		return NULL;
+	if (n - 1 > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	char *s = malloc(n);
+	if (s == NULL) {
+		r->bad = true;
+		return NULL;
+	}
+	get(r, s, n - 1);
+	s[n - 1] = '\0';
+	return s;
+}
+
+static void *get_bytes(struct rd *r, size_t *n_ret)
+{
+	size_t n = get_n(r, 1);
+	*n_ret = n;
+	if (n == 0 || r->bad)
+		return NULL;
+	void *b = malloc(n);
+	if (b == NULL)
+		r->bad = true;
+	else
+		get(r, b, n);
+	return b;
+}
+
+static void get_text(struct rd *r, char *dst, size_t size)
+{
+	char *s = get_s(r);
+	snprintf(dst, size, "%s", s ? s : "");
+	free(s);
+}
+
+#define Z(a) ((a)[sizeof(a) - 1] = '\0')
+
+/* Every text field of the facts ends within its array again. */
+static void facts_terminate(struct svc_facts *f)
+{
+	Z(f->image), Z(f->format), Z(f->preflight_error), Z(f->parent);
+	Z(f->child), Z(f->in_use_by), Z(f->disk_error), Z(f->ptable_problem);
+	Z(f->systemroot), Z(f->product_name), Z(f->edition_id);
+	Z(f->installation_type), Z(f->current_version), Z(f->csd_version);
+	Z(f->arch), Z(f->arch_source), Z(f->arch_problem);
+	Z(f->software.problem), Z(f->system.problem);
+	Z(f->vmbus_version_string), Z(f->vmbus_problem);
+	Z(f->ic_registry_version), Z(f->setup_cmdline), Z(f->image_state);
+	Z(f->hiber_signature);
+	for (size_t i = 0; i < f->nproblems; i++)
+		Z(f->problems[i].code), Z(f->problems[i].message);
+	for (size_t i = 0; i < f->nvolumes; i++) {
+		struct svc_volume_facts *v = &f->volumes[i];
+		Z(v->vol.device), Z(v->vol.fstype), Z(v->vol.gpt_type);
+		Z(v->ntfs_info.label), Z(v->ntfs_problem);
+		Z(v->mount_error), Z(v->systemroot);
+	}
+	for (size_t i = 0; i < f->npackages; i++) {
+		struct svc_installed_package *p = &f->packages[i];
+		Z(p->name), Z(p->token), Z(p->arch), Z(p->language);
+		Z(p->version);
+	}
+}
+
+static void get_facts(struct rd *r, struct svc_facts *f)
+{
+	size_t n;
+	void *b = get_bytes(r, &n);
+	if (b == NULL || n != sizeof(*f)) {
+		free(b);
+		r->bad = true;
+		return;
+	}
+	memcpy(f, b, sizeof(*f));
+	free(b);
+	size_t nv = f->nvolumes, np = f->npackages;
+	f->volumes = get_bytes(r, &n);
+	f->nvolumes = f->volumes ? n / sizeof(*f->volumes) : 0;
+	if (n != nv * sizeof(*f->volumes))
+		r->bad = true;
+	f->packages = get_bytes(r, &n);
+	f->npackages = f->packages ? n / sizeof(*f->packages) : 0;
+	if (n != np * sizeof(*f->packages))
+		r->bad = true;
+	if (f->nproblems > SVC_MAX_PROBLEMS)
+		f->nproblems = SVC_MAX_PROBLEMS, r->bad = true;
+	if (f->windows_found && f->windows_volume >= f->nvolumes)
+		r->bad = true;
+	facts_terminate(f);
+}
+
+static void get_verify(struct rd *r, struct svc_verify_result *v)
+{
+	v->nchecked = (size_t)get_u(r);
+	size_t n = get_n(r, 3 * sizeof(uint64_t));
+	v->diffs = calloc(n ? n : 1, sizeof(*v->diffs));
+	if (v->diffs == NULL) {
+		r->bad = true;
+		return;
+	}
+	for (size_t i = 0; i < n && !r->bad; i++, v->ndiffs++) {
+		v->diffs[i].what = get_s(r);
+		v->diffs[i].expected = get_s(r);
+		v->diffs[i].found = get_s(r);
+	}
+	v->firstboot_done = get_u(r) != 0;
+	get_text(r, v->firstboot_status, sizeof(v->firstboot_status));
+}
+
+static void get_apply(struct rd *r, struct svc_apply_result *a,
+		      const struct svc_plan *plan)
+{
+	a->error.code = (enum svc_err)get_u(r);
+	a->error.msg = get_s(r);
+	a->guest_changed = get_u(r) != 0;
+	a->rolled_back = get_u(r) != 0;
+	size_t n = get_n(r, 5 * sizeof(uint64_t));
+	a->files = calloc(n ? n : 1, sizeof(*a->files));
+	for (size_t i = 0; a->files && i < n && !r->bad; i++, a->nfiles++) {
+		struct svc_file_change *c = &a->files[i];
+		uint64_t k = get_u(r);
+		r->bad |= k >= plan->nfiles;
+		c->file = r->bad ? NULL : &plan->files[k];
+		c->existed = get_u(r) != 0;
+		get(r, c->prev_sha256, sizeof(c->prev_sha256));
+		c->prev_size = get_u(r);
+		c->written = get_u(r) != 0;
+	}
+	n = get_n(r, 6 * sizeof(uint64_t));
+	a->regs = calloc(n ? n : 1, sizeof(*a->regs));
+	for (size_t i = 0; a->regs && i < n && !r->bad; i++, a->nregs++) {
+		struct svc_reg_change *c = &a->regs[i];
+		uint64_t k = get_u(r);
+		r->bad |= k >= plan->nregs;
+		c->reg = r->bad ? NULL : &plan->regs[k];
+		c->existed = get_u(r) != 0;
+		c->prev_type = (uint32_t)get_u(r);
+		c->prev_data = get_bytes(r, &c->prev_len);
+		c->changed = get_u(r) != 0;
+		uint64_t sk = get_u(r);
+		r->bad |= sk > NSKIPS;
+		c->skip = sk && sk <= NSKIPS ? skips[sk - 1] : NULL;
+	}
+	r->bad |= a->files == NULL || a->regs == NULL;
+	a->files_written = (size_t)get_u(r);
+	a->regs_changed = (size_t)get_u(r);
+	a->dirs_created = (size_t)get_u(r);
+	a->stage_ops = (unsigned)get_u(r);
+	a->renames = (unsigned)get_u(r);
+	for (int i = 0; i < SVC_NHIVES; i++) {
+		a->hive_written[i] = get_u(r) != 0;
+		a->hive_recovered[i] = get_u(r) != 0;
+	}
+	a->record_json = get_s(r);
+	n = get_n(r, sizeof(uint64_t));
+	a->warnings = calloc(n ? n : 1, sizeof(*a->warnings));
+	for (size_t i = 0; a->warnings && i < n && !r->bad; i++)
+		a->warnings[a->nwarnings++] = get_s(r);
+	r->bad |= a->warnings == NULL;
+	get_verify(r, &a->verify);
+}
+
+static int fail(char *why, size_t whysize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *why, size_t whysize, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whysize, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The result record: the parent's own applicability and plan first, so
+ * the apply's changes can point into the plan. */
+static int get_result(struct svc_session *s, struct rd *rd,
+		      struct svc_image_result *r, char *why, size_t whysize)
+{
+	r->status = (enum svc_status)get_u(rd);
+	r->err = (enum svc_err)get_u(rd);
+	r->exit = (enum hvo_exit)get_u(rd);
+	r->message = get_s(rd);
+	r->installed = get_s(rd);
+	int64_t pkg = (int64_t)get_u(rd);
+	bool appl = get_u(rd) != 0, plan = get_u(rd) != 0;
+	bool applied = get_u(rd) != 0, verified = get_u(rd) != 0;
+	get_facts(rd, &r->facts);
+	if (rd->bad || pkg < -1 || pkg >= (int64_t)s->npkgs ||
+	    (plan && pkg < 0))
+		return fail(why, whysize, "a malformed result");
+	r->package = pkg >= 0 ? &s->pkgs[pkg] : NULL;
+	if (appl) {
+		if (svc_applicability(&r->facts, s->pkgs, s->npkgs,
+				      &r->applicability) != SVC_OK)
+			return fail(why, whysize, "out of memory");
+		r->have_applicability = true;
+	}
+	if (plan) {
+		struct svc_plan_opts po = { .firstboot = !s->opts.no_firstboot,
+					    .now = s->opts.now };
+		struct svc_error err = { 0 };
+		enum svc_err e = svc_plan_build(&r->facts, r->package, &po,
+						&r->plan, &err);
+		svc_int_error_clear(&err);
+		if (e != SVC_OK)
+			return fail(why, whysize, "its plan cannot be rebuilt");
+	}
+	if (verified) {
+		r->verified = true;
+		get_verify(rd, &r->verify);
+	}
+	if (applied) {
+		r->applied = true;
+		get_apply(rd, &r->apply, r->plan);
+	}
+	if (rd->bad || rd->left != 0)
+		return fail(why, whysize, "a malformed result");
+	return 0;
+}
+
+int svc_int_unwire(struct svc_session *s, struct svc_image_result *r,
+		   const char *buf, size_t len, char *why, size_t whysize)
+{
+	struct rd rd = { buf, len, false };
+	while (rd.left > 0 && !rd.bad) {
+		char tag;
+		get(&rd, &tag, 1);
+		if (tag == 'R')
+			return get_result(s, &rd, r, why, whysize);
+		if (tag != 'N')
+			break;
+		enum svc_notice kind = (enum svc_notice)get_u(&rd);
+		char *object = get_s(&rd), *msg = get_s(&rd);
+		if (!rd.bad && s->opts.notice != NULL &&
+		    kind <= SVC_NOTICE_DEBUG)
+			s->opts.notice(s->opts.notice_ctx, kind, object,
+				       msg ? msg : "");
+		free(object);
+		free(msg);
+	}
+	return fail(why, whysize, "no result");
+}

@@ -1,0 +1,158 @@
+/*
+ * test_session_sandbox.c - the native backend's sandboxed child per image
+ * (src/servicing/session_child.c), through the session API, on the
+ * project's test images (`make fixture-images`):
+ *
+ *   - the test hook (this program builds session_child.c again with
+ *     HVO_TEST_HOOKS): the child of image 0 makes a forbidden system call
+ *     once confined; it is killed, image 0 reports exit 1 with the
+ *     documented message naming it and the signal, image 1 is inspected
+ *     as usual, and the run's exit code is 1;
+ *   - -j 2: the results of verify come back in the order given, each
+ *     with the facts, the package, the plan rebuilt by the parent and
+ *     the verify result the child sent.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "servicing/session.h"
+#include "tests/lib/hvotest.h"
+
+#define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+
+struct notices {
+	char *text;
+	size_t len;
+	FILE *f;
+};
+
+static void on_notice(void *ctx, enum svc_notice kind, const char *object,
+		      const char *msg)
+{
+	struct notices *n = ctx;
+	fprintf(n->f, "%d %s: %s\n", (int)kind, object ? object : "-", msg);
+}
+
+static char img[2][4200];
+
+static int setup(void **state)
+{
+	static const char *const names[] = { "ws2012-x64.vhdx",
+					     "win7-x86.vhdx" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(img[i], sizeof(img[i]), "%s/tests/fixtures/images/%s",
+			 hvo_test_builddir(), names[i]);
+		FILE *f = fopen(img[i], "rb");
+		if (f == NULL) {
+			fprintf(stderr, "%s: not built (make fixture-images)\n",
+				img[i]);
+			return -1;
+		}
+		fclose(f);
+	}
+	struct notices *n = calloc(1, sizeof(*n));
+	n->f = open_memstream(&n->text, &n->len);
+	*state = n;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct notices *n = *state;
+	fclose(n->f);
+	free(n->text);
+	free(n);
+	unsetenv("HVOFFLINE_TEST_FORBIDDEN_CALL");
+	return 0;
+}
+
+static struct svc_session *session(struct notices *n, enum svc_command cmd,
+				   unsigned jobs)
+{
+	struct svc_session_opts o = { .command = cmd,
+				      .backend = "native",
+				      .jobs = jobs,
+				      .notice = on_notice,
+				      .notice_ctx = n };
+	struct svc_session *s = NULL;
+	assert_int_equal(svc_session_new(&o, &s), SVC_OK);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(svc_session_add_image(s, img[i]), SVC_OK);
+	return s;
+}
+
+static void test_forbidden_call_fails_its_image_only(void **state)
+{
+	struct notices *n = *state;
+	setenv("HVOFFLINE_TEST_FORBIDDEN_CALL", "0", 1);
+	struct svc_session *s = session(n, SVC_COMMAND_INSPECT, 2);
+	assert_int_equal(svc_session_inspect(s), SVC_OK);
+	unsetenv("HVOFFLINE_TEST_FORBIDDEN_CALL");
+	char want[8500];
+	snprintf(want, sizeof(want),
+		 "%s: the sandboxed child was killed by signal SIGSYS (its "
+		 "seccomp filter: a forbidden system call)",
+		 img[0]);
+	const struct svc_image_result *r = svc_session_image(s, 0);
+	assert_int_equal(r->exit, HVO_EXIT_FAILED);
+	assert_string_equal(r->message, want);
+	assert_int_equal(r->facts.nproblems, 1);
+	assert_string_equal(r->facts.problems[0].code, "sandboxed-child");
+	assert_string_equal(r->facts.problems[0].message, want);
+	assert_false(r->facts.windows_found);
+	/* The other image was inspected in its own child. */
+	r = svc_session_image(s, 1);
+	assert_int_equal(r->exit, HVO_EXIT_OK);
+	assert_int_equal(r->status, SVC_STATUS_OK);
+	assert_true(r->facts.windows_found);
+	assert_string_equal(r->facts.arch, "x86");
+	assert_true(r->facts.nvolumes >= 2);
+	assert_int_equal(svc_session_exit(s), HVO_EXIT_FAILED);
+	/* The reason is told, naming the image. */
+	fflush(n->f);
+	assert_non_null(strstr(n->text, want));
+	svc_session_free(s);
+}
+
+static void test_jobs_results_in_order(void **state)
+{
+	struct svc_session *s = session(*state, SVC_COMMAND_VERIFY, 2);
+	assert_int_equal(svc_session_set_source(s, hvo_fixture(CAB62)), SVC_OK);
+	assert_int_equal(svc_session_verify(s), SVC_OK);
+	const struct svc_image_result *r = svc_session_image(s, 0);
+	assert_string_equal(r->image, img[0]);
+	assert_string_equal(r->facts.image, img[0]);
+	assert_string_equal(r->facts.arch, "amd64");
+	assert_non_null(r->package);
+	assert_non_null(r->plan);
+	assert_true(r->have_applicability);
+	assert_true(r->verified);
+	/* Not serviced: the package's items differ. */
+	assert_true(r->verify.nchecked > 0);
+	assert_true(r->verify.ndiffs > 0);
+	assert_non_null(r->verify.diffs[0].what);
+	assert_int_equal(r->status, SVC_STATUS_DIFFERENCES);
+	r = svc_session_image(s, 1);
+	assert_string_equal(r->image, img[1]);
+	assert_string_equal(r->facts.arch, "x86");
+	assert_int_equal(r->status, SVC_STATUS_NOT_APPLICABLE);
+	assert_null(r->plan);
+	svc_session_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forbidden_call_fails_its_image_only),
+		cmocka_unit_test(test_jobs_results_in_order),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
