@@ -10,5 +10,5 @@ doc/hvoffline.1: doc/hvoffline.pod
 	  $(POD2MAN) --section=1 --center="hvoffline" --release="$(VERSION)" \
 	    --name=HVOFFLINE --utf8 $(srcdir)/doc/hvoffline.pod >$@.tmp && mv $@.tmp $@
 all-local: doc/hvoffline.1
-dist_doc_DATA = doc/firstboot.md
+dist_doc_DATA = doc/firstboot.md doc/fleet.md
 EXTRA_DIST += doc/architecture.md

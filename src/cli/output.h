@@ -35,7 +35,8 @@ enum {
 void cli_session_opts_init(struct cli_ctx *ctx, struct svc_session_opts *so);
 
 /* Takes option @c (from cli_getopt) into @so if it is --backend, --jobs or
- * a launch option.  Returns 1 when it was one, 0 when not, -1 after a usage error. */
+ * a launch option.  Returns 1 when it was one, 0 when not, -1 after a
+ * usage error. */
 int cli_session_option(struct cli_ctx *ctx, int c, const char *arg,
 		       struct svc_session_opts *so);
 

@@ -49,6 +49,10 @@ EXTRA_DIST += tests/guest/native-gpt4k.py
 TESTS += tests/guest/native-backends.sh
 EXTRA_DIST += tests/guest/native-backends.sh
 
+# The GNU parallel recipe of doc/fleet.md, and -j, on three test images.
+TESTS += tests/guest/fleet-parallel.sh
+EXTRA_DIST += tests/guest/fleet-parallel.sh
+
 # The sandboxed child (seccomp, limits, result over a pipe).
 check_PROGRAMS += tests/guest/test_native_sandbox
 TESTS += tests/guest/test_native_sandbox
