@@ -1,26 +1,31 @@
 #!/bin/sh
-# bench/apply.sh - `hvoffline apply` against the same work done with
-# guestfish, in the same run, on copies of the same image:
-#   - one image end to end: hvoffline apply (launch, inspection, hive
-#     recovery and edits, staging, switch, verification) against one
-#     guestfish launch that uploads the same files and edits the hives the
-#     way virt-win-reg does (download, hivexregedit --merge, upload);
-#   - eight images: one hvoffline invocation (one launch) against eight
-#     sequential guestfish runs.
+# bench/apply.sh - `hvoffline apply` on each backend against the same
+# work done with guestfish, in the same run, on copies of the same image:
+#   - one image end to end: native (sandboxed child, no VM) against the
+#     appliance (launch, inspection, hive recovery and edits, staging,
+#     switch, verification) against one guestfish launch that uploads the
+#     same files and edits the hives the way virt-win-reg does (download,
+#     hivexregedit --merge, upload);
+#   - eight images: native with -j 2 (two sandboxed children at once)
+#     against the appliance (one launch for all eight);
+#   - a hundred images (APPLY_BENCH_MANY), native -j 2: wall time.
+# The appliance and guestfish launch three times in all.
 # The guestfish script is generated from hvoffline's own plan (--dry-run
 # --json): every file it writes, from the same cabinet (unpacked by
 # cabextract), and every registry value as a .reg file.  It does less than
 # apply: no inspection, no safety checks, no recovery of dirty hives, no
 # temporary names, no verification.  Both use the direct backend and the
 # accelerator this host's cache says works.  Needs `make fixture-images`.
-# Targets (issue 8): one image <= 1.1x the guestfish time; eight images
-# >= 4x faster.
+# Targets (issue 16): one image native < 1 s and <= 0.05x the appliance;
+# 100 images native < 60 s.
 . "$(dirname "$0")/lib.sh"
 
 IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
 FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
 CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
 N=${APPLY_BENCH_IMAGES:-8}
+MANY=${APPLY_BENCH_MANY:-100}
+JOBS=${APPLY_BENCH_JOBS:-2}
 for t in guestfish hivexregedit cabextract jq python3; do
     command -v $t >/dev/null || { echo "bench: $t not installed" >&2; exit 1; }
 done
@@ -117,16 +122,44 @@ list() {
     done
 }
 
-for n in 1 "$N"; do
-    fresh "$n" ours
-    fresh "$n" peer
+# apply BACKEND PREFIX N: times one hvoffline apply of N fresh copies:
+# "<wall s> <peak RSS KiB>", and its CPU time (user + system, children
+# included) in $B_TMP/cpu.  On a loaded machine the wall time is mostly
+# waiting; the CPU time is the work.
+apply() {
+    fresh "$3" "$2"
     # shellcheck disable=SC2046
-    ours=$(b_time "$HVOFFLINE" -q apply --source "$CAB" $(list "$n" ours))
-    # shellcheck disable=SC2046
-    peer=$(b_time sh "$B_TMP/peer.sh" $(list "$n" peer))
-    echo "$n image(s): hvoffline apply ${ours% *} s (${ours#* } KiB)," \
-        "guestfish ${peer% *} s (${peer#* } KiB)," \
-        "time ratio $(b_ratio "${ours% *}" "${peer% *}")," \
-        "speed-up $(b_ratio "${peer% *}" "${ours% *}")x"
-    rm -f "$B_TMP"/ours-*.vhdx "$B_TMP"/peer-*.vhdx
-done
+    HVOFFLINE_BACKEND=$1 /usr/bin/time -f '%e %M %U %S' -o "$B_TMP/t" \
+        "$HVOFFLINE" -q apply -j "$JOBS" --source "$CAB" $(list "$3" "$2") >/dev/null 2>&1 || {
+        echo "bench: apply failed ($1, $3 images)" >&2
+        return 1
+    }
+    rm -f "$B_TMP/$2"-*.vhdx
+    read -r wall rss user sys <"$B_TMP/t"
+    echo "$user + $sys" | bc -l >"$B_TMP/cpu.$2"
+    echo "$wall $rss"
+}
+
+nat=$(apply native nat 1)
+app=$(apply appliance app 1)
+echo "(CPU, hvoffline and the children it waited for: native $(cat "$B_TMP/cpu.nat") s, appliance $(cat "$B_TMP/cpu.app") s)"
+fresh 1 peer
+peer=$(b_time sh "$B_TMP/peer.sh" $(list 1 peer))
+rm -f "$B_TMP"/peer-*.vhdx
+echo "1 image: native ${nat% *} s (${nat#* } KiB, CPU $(cat "$B_TMP/cpu.nat") s)," \
+    "appliance ${app% *} s (${app#* } KiB)," \
+    "guestfish ${peer% *} s (${peer#* } KiB);" \
+    "native/appliance $(b_ratio "${nat% *}" "${app% *}")," \
+    "native/guestfish $(b_ratio "${nat% *}" "${peer% *}")," \
+    "appliance/guestfish $(b_ratio "${app% *}" "${peer% *}")"
+
+nat=$(apply native nat "$N")
+app=$(apply appliance app "$N")
+echo "$N images: native -j $JOBS ${nat% *} s (${nat#* } KiB, CPU $(cat "$B_TMP/cpu.nat") s)," \
+    "appliance ${app% *} s (${app#* } KiB, CPU $(cat "$B_TMP/cpu.app") s);" \
+    "native/appliance $(b_ratio "${nat% *}" "${app% *}")," \
+    "speed-up $(b_ratio "${app% *}" "${nat% *}")x"
+
+nat=$(apply native many "$MANY")
+echo "$MANY images: native -j $JOBS ${nat% *} s (${nat#* } KiB, CPU $(cat "$B_TMP/cpu.many") s)," \
+    "$(b_ratio "${nat% *}" "$MANY") s per image"

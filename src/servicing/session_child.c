@@ -32,6 +32,7 @@
 
 #include "guest/sandbox.h"
 #include "servicing/session_int.h"
+#include "util/fileio.h"
 
 /* A child's result is bounded: facts, verify differences, notices. */
 #define RESULT_MAX (64u << 20)
@@ -80,20 +81,6 @@ static void child_notice(void *ctx, enum svc_notice kind, const char *object,
 	svc_int_wire_notice(ctx, kind, object, msg);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* In the child, confined: the session's workflow on image @c->i alone. */
 static int child_main(void *opaque, int out)
 {
@@ -106,14 +93,15 @@ static int child_main(void *opaque, int out)
 	s->tmpdir = c->dir;
 	s->opts.notice = child_notice;
 	s->opts.notice_ctx = &w;
+	s->have_source = false; /* read by the parent: no ISO to open */
 	svc_int_session_launch(s);
 	if (s->opts.command != SVC_COMMAND_INSPECT)
 		svc_int_session_one(s, 0);
 	svc_int_session_finish(s);
 	svc_int_wire_result(&w, &s->results[0], s);
-	if (w.failed)
+	if (w.failed || fclose(w.f) != 0)
 		return 3;
-	return write_all(out, w.buf, w.len) == 0 ? 0 : 4;
+	return hvo_int_write_all(out, w.buf, w.len) == 0 ? 0 : 4;
 }
 
 /* ---- the parent ---- */

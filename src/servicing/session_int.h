@@ -58,8 +58,9 @@ void svc_int_session_children(struct svc_session *s);
  * rebuilds the applicability and the plan from the facts and its own
  * packages; decoding checks every length and index. */
 struct svc_wire {
+	FILE *f; /* open_memstream() on buf and len */
 	char *buf;
-	size_t len, cap;
+	size_t len;
 	bool failed;
 };
 void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,

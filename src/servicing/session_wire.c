@@ -31,22 +31,11 @@
 
 static void put(struct svc_wire *w, const void *p, size_t n)
 {
-	if (w->failed || n == 0)
-		return;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 4096;
-		while (w->len + n > cap)
-			cap *= 2;
-		char *b = realloc(w->buf, cap);
-		if (b == NULL) {
-			w->failed = true;
-			return;
-		}
-		w->buf = b;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, p, n);
-	w->len += n;
+	if (w->f == NULL && !w->failed &&
+	    (w->f = open_memstream(&w->buf, &w->len)) == NULL)
+		w->failed = true;
+	if (!w->failed && n > 0 && fwrite(p, 1, n, w->f) != n)
+		w->failed = true;
 }
 
 static void put_u(struct svc_wire *w, uint64_t v)
