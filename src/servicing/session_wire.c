@@ -85,6 +85,13 @@ static uint64_t skip_index(const char *skip)
 	return 0;
 }
 
+/* One file change: the plan's file by index, the rest as it was. */
+struct wire_file {
+	uint64_t index, prev_size;
+	uint8_t prev_sha256[32];
+	uint8_t existed, written;
+};
+
 static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 		      const struct svc_plan *plan)
 {
@@ -95,11 +102,13 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 	put_u(w, a->nfiles);
 	for (size_t i = 0; i < a->nfiles; i++) {
 		const struct svc_file_change *c = &a->files[i];
-		put_u(w, (uint64_t)(c->file - plan->files));
-		put_u(w, c->existed);
-		put(w, c->prev_sha256, sizeof(c->prev_sha256));
-		put_u(w, c->prev_size);
-		put_u(w, c->written);
+		struct wire_file f = { .index = (uint64_t)(c->file -
+							   plan->files),
+				       .prev_size = c->prev_size,
+				       .existed = c->existed,
+				       .written = c->written };
+		memcpy(f.prev_sha256, c->prev_sha256, sizeof(f.prev_sha256));
+		put(w, &f, sizeof(f));
 	}
 	put_u(w, a->nregs);
 	for (size_t i = 0; i < a->nregs; i++) {
@@ -327,17 +336,18 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 	a->error.msg = get_s(r);
 	a->guest_changed = get_u(r) != 0;
 	a->rolled_back = get_u(r) != 0;
-	size_t n = get_n(r, 5 * sizeof(uint64_t));
+	size_t n = get_n(r, sizeof(struct wire_file));
 	a->files = calloc(n ? n : 1, sizeof(*a->files));
 	for (size_t i = 0; a->files && i < n && !r->bad; i++, a->nfiles++) {
 		struct svc_file_change *c = &a->files[i];
-		uint64_t k = get_u(r);
-		r->bad |= k >= plan->nfiles;
-		c->file = r->bad ? NULL : &plan->files[k];
-		c->existed = get_u(r) != 0;
-		get(r, c->prev_sha256, sizeof(c->prev_sha256));
-		c->prev_size = get_u(r);
-		c->written = get_u(r) != 0;
+		struct wire_file f;
+		get(r, &f, sizeof(f));
+		r->bad |= f.index >= plan->nfiles;
+		c->file = r->bad ? NULL : &plan->files[f.index];
+		c->existed = f.existed != 0;
+		memcpy(c->prev_sha256, f.prev_sha256, sizeof(c->prev_sha256));
+		c->prev_size = f.prev_size;
+		c->written = f.written != 0;
 	}
 	n = get_n(r, 6 * sizeof(uint64_t));
 	a->regs = calloc(n ? n : 1, sizeof(*a->regs));
