@@ -70,6 +70,28 @@ static int read_table(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 	return native_int_img_pread(t->img, buf, len, real);
 }
 
+/* Linux volumes the native backend does not read, named as blkid names
+ * them, so that inspection can say what is there: XFS ("XFSB" at 0, the
+ * RHEL default), btrfs ("_BHRfS_M" in the superblock at 64 KiB), an LVM
+ * physical volume ("LABELONE" in sector 1, type "LVM2 001").  "" if
+ * none. */
+static const char *linux_fs(struct native_disk *nd,
+			    const struct guest_volume *v, const uint8_t *boot)
+{
+	uint8_t b[32];
+	if (memcmp(boot, "XFSB", 4) == 0)
+		return "xfs";
+	if (v->size >= 0x10048 &&
+	    native_int_img_pread(nd->img, b, 8, v->start + 0x10040) == 0 &&
+	    memcmp(b, "_BHRfS_M", 8) == 0)
+		return "btrfs";
+	if (v->size >= 1024 &&
+	    native_int_img_pread(nd->img, b, sizeof(b), v->start + 512) == 0 &&
+	    memcmp(b, "LABELONE", 8) == 0 && memcmp(b + 24, "LVM2 001", 8) == 0)
+		return "LVM2_member";
+	return "";
+}
+
 /* What filesystem a volume holds, from its first bytes. */
 static void probe_fs(struct native_disk *nd, struct guest_volume *v)
 {
@@ -106,6 +128,8 @@ static void probe_fs(struct native_disk *nd, struct guest_volume *v)
 		    memcmp(id, "CD001", 5) == 0)
 			t = "iso9660";
 	}
+	if (t[0] == '\0')
+		t = linux_fs(nd, v, boot);
 	snprintf(v->fstype, sizeof(v->fstype), "%s", t);
 }
 

@@ -439,4 +439,16 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 			break;
 		}
 	}
+	/* A root the backend cannot read: say at least that it is there. */
+	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
+		const char *t = f->volumes[i].vol.fstype;
+		if (strcmp(t, "xfs") != 0 && strcmp(t, "btrfs") != 0 &&
+		    strcmp(t, "LVM2_member") != 0)
+			continue;
+		f->linux_guest = calloc(1, sizeof(*f->linux_guest));
+		if (f->linux_guest == NULL)
+			return;
+		f->linux_guest->volume = i;
+		f->linux_guest->unreadable = true;
+	}
 }

@@ -124,6 +124,10 @@ const char *svc_linux_daemon_name(enum svc_linux_daemon_id d);
 
 struct svc_linux_facts {
 	size_t volume; /* index into the facts' volumes */
+	/* No readable root was found, but volume @volume holds a Linux
+	 * filesystem this backend does not read (xfs, btrfs, LVM): only
+	 * that is known. */
+	bool unreadable;
 	char os_release_path[32];
 	bool os_release;
 	struct svc_os_release os;

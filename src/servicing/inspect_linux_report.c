@@ -72,6 +72,16 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 	if (lf == NULL)
 		return;
 	unsigned part = f->volumes[lf->volume].vol.partnum;
+	if (lf->unreadable) {
+		svc_int_add_problem(
+			f, "linux-unreadable", HVO_EXIT_OK,
+			"volume %u holds %s, a Linux volume the native "
+			"backend does not read (it reads ext2, ext3 and "
+			"ext4): the distribution, kernels and Hyper-V "
+			"daemons are not known; try --backend appliance",
+			part, f->volumes[lf->volume].vol.fstype);
+		return;
+	}
 	svc_int_add_problem(f, "linux-guest", HVO_EXIT_OK,
 			    "a Linux guest (%s) on volume %u: Linux guests get "
 			    "integration services from their kernel and the "
@@ -213,6 +223,7 @@ void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 	hvo_int_json_kv_uint(w, "partition", v->vol.partnum);
 	hvo_int_json_kv_string(w, "device", v->vol.device);
 	kv_text(w, "filesystem", v->vol.fstype);
+	hvo_int_json_kv_bool(w, "readable", !lf->unreadable);
 	hvo_int_json_kv_bool(w, "journal_needs_recovery",
 			     lf->journal_needs_recovery);
 	hvo_int_json_key(w, "distribution");
@@ -263,8 +274,11 @@ void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 	if (lf == NULL)
 		return;
 	const struct svc_volume_facts *v = &f->volumes[lf->volume];
-	fprintf(out, "  linux:         %s on volume %u (%s)\n", distro(lf),
-		v->vol.partnum, v->vol.fstype);
+	fprintf(out, "  linux:         %s on volume %u (%s%s)\n",
+		lf->unreadable ? "a Linux volume" : distro(lf), v->vol.partnum,
+		v->vol.fstype, lf->unreadable ? ", not read" : "");
+	if (lf->unreadable)
+		return;
 	if (lf->nkernels == 0)
 		fprintf(out, "  kernel:        none under /lib/modules\n");
 	for (size_t i = 0; i < lf->nkernels; i++) {

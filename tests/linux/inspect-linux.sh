@@ -86,4 +86,15 @@ expect_json '[.problems[] | select(.code == "linux-hv-daemons")][0].message | co
     "bare: says to install hyperv-daemons"
 expect_json '[.problems[] | select(.code == "linux-hv-modules")][0].message | contains("hv_vmbus, hv_utils, hv_netvsc, hv_storvsc")' \
     "bare: names the missing modules"
+
+# ---- a Linux volume the native backend does not read ----
+"$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/xfs.vhdx"
+expect_rc 0 "inspect of an unreadable Linux volume exits 0"
+jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
+cp "$T_TMP/img.json" "$T_TMP/out"
+expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false and .linux.partition == 1' \
+    "xfs: recognised, reported as a Linux volume not read"
+expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
+    "xfs: says what is not known and what to try"
 t_finish

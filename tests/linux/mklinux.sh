@@ -14,6 +14,10 @@
 #                (multi-user.target.wants links, one of them absolute
 #                through the /lib link), file copy masked (-> /dev/null).
 #                GPT, partition 1, ext4.
+#   KIND xfs     a partition whose first bytes are an XFS superblock's
+#                magic ("XFSB") and nothing else: a stand-in for a RHEL
+#                root, which the native backend recognises but does not
+#                read (mkfs.xfs is not needed).  MBR.
 #   KIND bare    Debian 12 with kernel 6.1.0-13-amd64 whose module tree
 #                has no Hyper-V driver (not in modules.builtin either), no
 #                daemons, no units, hyperv-daemons not installed.  MBR,
@@ -30,8 +34,8 @@
 #
 # Environment: HVOFFLINE (the program).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|xfs OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|xfs OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -141,6 +145,9 @@ bare)
     printf '%s' "$status_common" >"$r/var/lib/dpkg/status"
     label=dos
     ;;
+xfs)
+    label=dos
+    ;;
 *)
     echo "mklinux: unknown kind $kind" >&2
     exit 2
@@ -148,7 +155,12 @@ bare)
 esac
 
 # The filesystem: 16 MiB of ext4, owned by root as an installed system.
-mkfs.ext4 -q -F -L linuxroot -E root_owner=0:0 -d "$r" "$tmp/fs.img" 16M >/dev/null
+if [ "$kind" = xfs ]; then
+    printf 'XFSB\000\000\020\000' >"$tmp/fs.img"
+    truncate -s 64K "$tmp/fs.img"
+else
+    mkfs.ext4 -q -F -L linuxroot -E root_owner=0:0 -d "$r" "$tmp/fs.img" 16M >/dev/null
+fi
 
 # The disk: 1 MiB of partition table, the filesystem, 1 MiB for GPT's
 # backup table.  sfdisk writes both GPT copies into a sparse raw file.
