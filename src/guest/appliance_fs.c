@@ -54,6 +54,23 @@ static int app_stat(struct guest_fs *fs, const char *path,
 	return r;
 }
 
+/* Linux guests' symbolic links (a masked systemd unit is one to
+ * /dev/null); the link itself, not followed. */
+static int app_readlink(struct guest_fs *fs, const char *path, char **target)
+{
+	char *full;
+	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	guestfs_h *g = A(fs)->s->g;
+	*target = guestfs_readlink(g, full);
+	free(full);
+	if (*target == NULL)
+		return guest_int_fs_fail(fs, g_class(g), "%s: %s", path,
+					 g_msg(g));
+	return GUEST_OK;
+}
+
 struct sink_buf {
 	uint8_t *buf;
 	size_t len, cap, max;
@@ -581,4 +598,5 @@ const struct guest_fs_ops guest_int_app_fs_ops = {
 	.put_many = app_put_many,
 	.sync = app_sync,
 	.sha256 = guest_int_app_sha256,
+	.readlink = app_readlink,
 };

@@ -436,6 +436,23 @@ int guest_fs_copy_out(struct guest_fs *fs, const char *path,
 	return r;
 }
 
+int guest_fs_readlink(struct guest_fs *fs, const char *path, char **target_ret)
+{
+	char *norm;
+	*target_ret = NULL;
+	int r = normalise(fs, path, &norm);
+	if (r != GUEST_OK)
+		return r;
+	if (fs->ops->readlink == NULL)
+		r = guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED,
+				      "%s: no symbolic links on %s", path,
+				      fs->name);
+	else
+		r = fs->ops->readlink(fs, norm, target_ret);
+	free(norm);
+	return r;
+}
+
 int guest_fs_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 			    const char *path)
 {

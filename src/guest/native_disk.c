@@ -2,7 +2,8 @@
  * native_disk.c - one image as a guest_disk on the native backend: the
  * partition table read by ptable.c from the image's own sectors, raw
  * volume reads, ntfs-3g's read-write probe, and mounting NTFS volumes
- * through libntfs-3g on a native_dev device.
+ * through libntfs-3g on a native_dev device; ext2/3/4 volumes (Linux
+ * guests) are mounted read-only through native_ext.c.
  *
  * Mounts never pass NTFS_MNT_RECOVER (which empties $LogFile instead of
  * replaying it) or NTFS_MNT_IGNORE_HIBERFILE: libntfs-3g then refuses a
@@ -17,13 +18,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guest/native_ext.h"
 #include "guest/native_int.h"
 #include "guest/ptable.h"
 #include "guest/volume.h"
 
 struct native_vol {
 	struct native_fs *fs;
-	void *devpriv; /* the device's d_private, freed after umount */
+	struct guest_fs *ext; /* an ext volume, read-only (native_ext.c) */
+	void *devpriv;	      /* the device's d_private, freed after umount */
 	bool probed;
 	int probe_code;
 };
@@ -67,6 +70,28 @@ static int read_table(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 	return native_int_img_pread(t->img, buf, len, real);
 }
 
+/* Linux volumes the native backend does not read, named as blkid names
+ * them, so that inspection can say what is there: XFS ("XFSB" at 0, the
+ * RHEL default), btrfs ("_BHRfS_M" in the superblock at 64 KiB), an LVM
+ * physical volume ("LABELONE" in sector 1, type "LVM2 001").  "" if
+ * none. */
+static const char *linux_fs(struct native_disk *nd,
+			    const struct guest_volume *v, const uint8_t *boot)
+{
+	uint8_t b[32];
+	if (memcmp(boot, "XFSB", 4) == 0)
+		return "xfs";
+	if (v->size >= 0x10048 &&
+	    native_int_img_pread(nd->img, b, 8, v->start + 0x10040) == 0 &&
+	    memcmp(b, "_BHRfS_M", 8) == 0)
+		return "btrfs";
+	if (v->size >= 1024 &&
+	    native_int_img_pread(nd->img, b, sizeof(b), v->start + 512) == 0 &&
+	    memcmp(b, "LABELONE", 8) == 0 && memcmp(b + 24, "LVM2 001", 8) == 0)
+		return "LVM2_member";
+	return "";
+}
+
 /* What filesystem a volume holds, from its first bytes. */
 static void probe_fs(struct native_disk *nd, struct guest_volume *v)
 {
@@ -86,6 +111,14 @@ static void probe_fs(struct native_disk *nd, struct guest_volume *v)
 		t = "ntfs";
 	else if (guest_vol_is_fat(boot, sizeof(boot)))
 		t = "vfat";
+	uint8_t sb[NATIVE_EXT_SB_SIZE];
+	const char *ext;
+	if (t[0] == '\0' &&
+	    v->size >= NATIVE_EXT_SB_OFFSET + NATIVE_EXT_SB_SIZE &&
+	    native_int_img_pread(nd->img, sb, sizeof(sb),
+				 v->start + NATIVE_EXT_SB_OFFSET) == 0 &&
+	    (ext = native_int_ext_probe(sb, sizeof(sb))) != NULL)
+		t = ext;
 	if (t[0] == '\0' && v->size >= 0x8006) {
 		/* ISO 9660: "CD001" in the primary volume descriptor at
 		 * sector 16 (ECMA-119 8.4). */
@@ -95,6 +128,8 @@ static void probe_fs(struct native_disk *nd, struct guest_volume *v)
 		    memcmp(id, "CD001", 5) == 0)
 			t = "iso9660";
 	}
+	if (t[0] == '\0')
+		t = linux_fs(nd, v, boot);
 	snprintf(v->fstype, sizeof(v->fstype), "%s", t);
 }
 
@@ -251,6 +286,8 @@ static int umount_vol(struct native_disk *nd, size_t vol, char *why,
 {
 	struct native_vol *nv = &nd->vols[vol];
 	struct native_fs *nf = nv->fs;
+	native_int_ext_close(nv->ext);
+	nv->ext = NULL;
 	if (nf == NULL)
 		return GUEST_OK;
 	int r = GUEST_OK;
@@ -274,6 +311,37 @@ static int umount_vol(struct native_disk *nd, size_t vol, char *why,
 
 static const struct guest_fs_ops native_fs_ops;
 
+static bool is_ext(const char *fstype)
+{
+	return strcmp(fstype, "ext2") == 0 || strcmp(fstype, "ext3") == 0 ||
+	       strcmp(fstype, "ext4") == 0;
+}
+
+/* A Linux guest's ext volume: read-only, for inspection. */
+static int mount_ext(struct native_disk *nd, size_t vol, bool readonly,
+		     struct guest_fs **fs_ret)
+{
+	struct guest_disk *disk = &nd->base;
+	const struct guest_volume *v = &disk->layout.volumes[vol];
+	struct native_vol *nv = &nd->vols[vol];
+	if (!readonly)
+		return guest_int_disk_fail(disk, GUEST_E_ROFS,
+					   "%s: %s: the native backend opens "
+					   "%s volumes read-only",
+					   disk->name, v->device, v->fstype);
+	if (nv->ext == NULL) {
+		char why[GUEST_ERROR_MAX];
+		int r = native_int_ext_open(nd->img, v->start, v->size,
+					    v->device, &nv->ext, why,
+					    sizeof(why));
+		if (r != GUEST_OK)
+			return guest_int_disk_fail(disk, r, "%s: %s",
+						   disk->name, why);
+	}
+	*fs_ret = nv->ext;
+	return GUEST_OK;
+}
+
 static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 		    struct guest_fs **fs_ret)
 {
@@ -288,6 +356,8 @@ static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 		return guest_int_disk_fail(disk, GUEST_E_ROFS,
 					   "%s: the image was opened read-only",
 					   disk->name);
+	if (is_ext(v->fstype))
+		return mount_ext(nd, vol, readonly, fs_ret);
 	if (strcmp(v->fstype, "ntfs") != 0)
 		return guest_int_disk_fail(
 			disk, GUEST_E_MOUNT,

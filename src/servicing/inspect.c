@@ -28,6 +28,7 @@
 #include "vhdx/vhdx.h"
 #include "servicing/inspect_int.h"
 #include "servicing/inspect_hive.h"
+#include "servicing/inspect_linux.h"
 #include "util/bytes.h"
 
 #define KEY_CURRENT_VERSION "Microsoft\\Windows NT\\CurrentVersion"
@@ -558,15 +559,9 @@ enum svc_err svc_inspect_disk(struct guest_disk *disk,
 		if (vf->bitlocker || vf->esp || vf->recovery ||
 		    !windows_fs(vf->vol.fstype))
 			continue;
-		vf->mount_tried = true;
-		struct guest_fs *fs;
-		if (guest_disk_mount(disk, i, true, &fs) != GUEST_OK) {
-			svc_int_set_text(vf->mount_error,
-					 sizeof(vf->mount_error), "%s",
-					 guest_disk_errmsg(disk));
+		struct guest_fs *fs = svc_int_mount_ro(disk, i, vf);
+		if (fs == NULL)
 			continue;
-		}
-		vf->mounted = true;
 		if (!find_systemroot(fs, vf->systemroot,
 				     sizeof(vf->systemroot)))
 			continue;
@@ -579,5 +574,7 @@ enum svc_err svc_inspect_disk(struct guest_disk *disk,
 			read_windows(fs, f, opts);
 		}
 	}
+	if (!f->windows_found)
+		svc_int_inspect_linux(disk, f);
 	return SVC_OK;
 }

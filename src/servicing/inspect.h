@@ -34,6 +34,8 @@
 #include "hvoffline.h"
 #include "servicing/error.h"
 
+struct svc_linux_facts;
+
 #define SVC_TEXT_MAX 256 /* registry strings we keep (truncated) */
 #define SVC_NAME_MAX 128
 
@@ -186,6 +188,9 @@ struct svc_facts {
 	size_t nproblems;
 	struct svc_problem problems[SVC_MAX_PROBLEMS];
 	enum hvo_exit verdict;
+
+	/* ---- a Linux guest (inspect_linux.h), when no Windows ---- */
+	struct svc_linux_facts *linux_guest; /* NULL unless found */
 };
 
 /* Initialises @f for image @image (as the user named it). */

@@ -25,6 +25,8 @@ void svc_facts_free(struct svc_facts *f)
 {
 	free(f->volumes);
 	free(f->packages);
+	free(f->linux_guest);
+	f->linux_guest = NULL;
 	f->volumes = NULL;
 	f->packages = NULL;
 	f->nvolumes = f->npackages = 0;
@@ -36,6 +38,20 @@ void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, size, fmt, ap);
 	va_end(ap);
+}
+
+struct guest_fs *svc_int_mount_ro(struct guest_disk *disk, size_t i,
+				  struct svc_volume_facts *vf)
+{
+	vf->mount_tried = true;
+	struct guest_fs *fs;
+	if (guest_disk_mount(disk, i, true, &fs) != GUEST_OK) {
+		svc_int_set_text(vf->mount_error, sizeof(vf->mount_error), "%s",
+				 guest_disk_errmsg(disk));
+		return NULL;
+	}
+	vf->mounted = true;
+	return fs;
 }
 
 const struct svc_installed_package *svc_facts_find_package(

@@ -19,4 +19,16 @@
 void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Mounts volume @i of @disk read-only for inspection and records the
+ * attempt in @vf (mount_tried, mounted, mount_error).  Returns the
+ * filesystem, or NULL when it cannot be mounted (inspect_facts.c). */
+struct guest_fs *svc_int_mount_ro(struct guest_disk *disk, size_t i,
+				  struct svc_volume_facts *vf);
+
+/* Adds a problem to @f and raises its verdict to @exit
+ * (inspect_verdict.c). */
+void svc_int_add_problem(struct svc_facts *f, const char *code,
+			 enum hvo_exit exit, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif /* HVO_SERVICING_INSPECT_INT_H */

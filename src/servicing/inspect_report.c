@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "servicing/inspect.h"
+#include "servicing/inspect_linux.h"
 #include "servicing/inspect_report.h"
 
 static void kv_text(struct json_writer *w, const char *key, const char *s)
@@ -267,6 +268,7 @@ void svc_facts_json(const struct svc_facts *f, struct json_writer *w)
 	}
 	windows_json(w, f);
 	ic_json(w, f);
+	svc_int_linux_json(f, w);
 	safety_json(w, f);
 	hvo_int_json_key(w, "problems");
 	hvo_int_json_begin_array(w);
@@ -333,6 +335,7 @@ void svc_facts_text(const struct svc_facts *f, FILE *out)
 					f->packages[i].arch,
 					f->packages[i].version);
 	}
+	svc_int_linux_text(f, out);
 	for (size_t i = 0; i < f->nproblems; i++)
 		fprintf(out, "  %s %s\n",
 			f->problems[i].exit == HVO_EXIT_OK ? "note:   "

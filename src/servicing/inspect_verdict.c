@@ -11,6 +11,7 @@
 
 #include "package/package.h"
 #include "servicing/inspect_int.h"
+#include "servicing/inspect_linux.h"
 #include "util/bytes.h"
 
 /* ------------------------------------------------------------------ */
@@ -21,8 +22,12 @@ static void add_problem(struct svc_facts *f, const char *code,
 			enum hvo_exit exit, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void add_problem(struct svc_facts *f, const char *code,
-			enum hvo_exit exit, const char *fmt, ...)
+static void add_problemv(struct svc_facts *f, const char *code,
+			 enum hvo_exit exit, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void add_problemv(struct svc_facts *f, const char *code,
+			 enum hvo_exit exit, const char *fmt, va_list ap)
 {
 	f->verdict = hvo_exit_max(f->verdict, exit);
 	if (f->nproblems == SVC_MAX_PROBLEMS)
@@ -30,9 +35,24 @@ static void add_problem(struct svc_facts *f, const char *code,
 	struct svc_problem *p = &f->problems[f->nproblems++];
 	snprintf(p->code, sizeof(p->code), "%s", code);
 	p->exit = exit;
+	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+}
+
+static void add_problem(struct svc_facts *f, const char *code,
+			enum hvo_exit exit, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+	add_problemv(f, code, exit, fmt, ap);
+	va_end(ap);
+}
+
+void svc_int_add_problem(struct svc_facts *f, const char *code,
+			 enum hvo_exit exit, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_problemv(f, code, exit, fmt, ap);
 	va_end(ap);
 }
 
@@ -151,6 +171,10 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "(manage-bde -off) or suspend protection and "
 			    "service it from Windows",
 			    v->vol.partnum, v->vol.device);
+	}
+	if (!f->windows_found && f->linux_guest != NULL) {
+		svc_int_linux_evaluate(f);
+		return;
 	}
 	if (!f->windows_found) {
 		add_problem(f, "no-windows", HVO_EXIT_OK,

@@ -5,6 +5,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/session_int.h %reldir%/session_child.c %reldir%/session_wire.c \
 	%reldir%/inspect.c %reldir%/inspect.h %reldir%/inspect_int.h \
 	%reldir%/inspect_facts.c %reldir%/inspect_preflight.c \
+	%reldir%/inspect_linux.c %reldir%/inspect_linux.h \
+	%reldir%/inspect_linux_parse.c %reldir%/inspect_linux_report.c \
 	%reldir%/inspect_verdict.c \
 	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \

@@ -1,0 +1,317 @@
+/*
+ * inspect_linux_report.c - a Linux guest's facts as notes with what to do,
+ * as JSON and as text (see inspect_linux.h).  Nothing here fails an
+ * inspection: a Linux guest gets its integration services from its own
+ * kernel and distribution, so every finding is a note (exit 0).
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "servicing/inspect_int.h"
+#include "servicing/inspect_linux.h"
+
+static bool kernel_complete(const struct svc_linux_kernel *k)
+{
+	for (int m = 0; m < SVC_LINUX_NMODULES; m++)
+		if (k->mod[m] != SVC_MOD_FILE && k->mod[m] != SVC_MOD_BUILTIN)
+			return false;
+	return true;
+}
+
+/* The modules a kernel lacks (or has damaged), "hv_netvsc, hv_storvsc". */
+static void lacking(const struct svc_linux_kernel *k, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int m = 0; m < SVC_LINUX_NMODULES; m++) {
+		if (k->mod[m] == SVC_MOD_FILE || k->mod[m] == SVC_MOD_BUILTIN)
+			continue;
+		int n = snprintf(out + o, size - o, "%s%s%s", o ? ", " : "",
+				 svc_linux_module_name(m),
+				 k->mod[m] == SVC_MOD_DAMAGED ? " (damaged)"
+							      : "");
+		if (n < 0 || (size_t)n >= size - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+static const char *distro(const struct svc_linux_facts *lf)
+{
+	if (lf->os.pretty_name[0])
+		return lf->os.pretty_name;
+	if (lf->os.name[0])
+		return lf->os.name;
+	return "an unknown distribution";
+}
+
+/* How to install the daemons, per distribution family. */
+static const char *install_hint(const struct svc_linux_facts *lf)
+{
+	const char *id = lf->os.id, *like = lf->os.id_like;
+	if (strcmp(id, "ubuntu") == 0)
+		return "apt install linux-cloud-tools-virtual (or "
+		       "hyperv-daemons)";
+	if (strcmp(id, "debian") == 0 || strstr(like, "debian") != NULL ||
+	    strcmp(lf->package_manager, "dpkg") == 0)
+		return "apt install hyperv-daemons";
+	if (strstr(id, "suse") != NULL || strstr(like, "suse") != NULL)
+		return "zypper install hyper-v";
+	if (strcmp(lf->package_manager, "rpm") == 0 ||
+	    strstr(like, "rhel") != NULL || strstr(like, "fedora") != NULL)
+		return "dnf install hyperv-daemons";
+	return "install the distribution's Hyper-V daemons package "
+	       "(hyperv-daemons on most)";
+}
+
+void svc_int_linux_evaluate(struct svc_facts *f)
+{
+	const struct svc_linux_facts *lf = f->linux_guest;
+	if (lf == NULL)
+		return;
+	unsigned part = f->volumes[lf->volume].vol.partnum;
+	if (lf->unreadable) {
+		svc_int_add_problem(
+			f, "linux-unreadable", HVO_EXIT_OK,
+			"volume %u holds %s, a Linux volume the native "
+			"backend does not read (it reads ext2, ext3 and "
+			"ext4): the distribution, kernels and Hyper-V "
+			"daemons are not known; try --backend appliance",
+			part, f->volumes[lf->volume].vol.fstype);
+		return;
+	}
+	svc_int_add_problem(f, "linux-guest", HVO_EXIT_OK,
+			    "a Linux guest (%s) on volume %u: Linux guests get "
+			    "integration services from their kernel and the "
+			    "distribution's Hyper-V daemons; there is nothing "
+			    "for hvoffline to install",
+			    distro(lf), part);
+	if (lf->journal_needs_recovery)
+		svc_int_add_problem(f, "linux-journal", HVO_EXIT_OK,
+				    "the root filesystem's journal needs "
+				    "recovery (the guest was not shut down "
+				    "cleanly): what was read may be stale");
+	if (lf->nkernels == 0)
+		svc_int_add_problem(f, "linux-no-kernel", HVO_EXIT_OK,
+				    "no kernel module tree was found under "
+				    "/lib/modules: the Hyper-V drivers cannot "
+				    "be checked");
+	for (size_t i = 0; i < lf->nkernels; i++) {
+		const struct svc_linux_kernel *k = &lf->kernels[i];
+		if (kernel_complete(k))
+			continue;
+		char miss[160];
+		lacking(k, miss, sizeof(miss));
+		svc_int_add_problem(
+			f, "linux-hv-modules", HVO_EXIT_OK,
+			"kernel %s lacks the Hyper-V drivers %s: boot it on "
+			"Hyper-V only after installing a kernel built with "
+			"them (CONFIG_HYPERV, CONFIG_HYPERV_UTILS, "
+			"CONFIG_HYPERV_NET, CONFIG_HYPERV_STORAGE), such as "
+			"the distribution's standard or cloud kernel",
+			k->version, miss);
+	}
+	bool any = false, all = true;
+	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++) {
+		const struct svc_linux_daemon *dm = &lf->daemons[d];
+		if (dm->binary[0] || dm->unit[0])
+			any = true;
+		else
+			all = false;
+	}
+	if (!any) {
+		svc_int_add_problem(f, "linux-hv-daemons", HVO_EXIT_OK,
+				    "the Hyper-V daemons (KVP, VSS, file "
+				    "copy) are not installed: in the guest, "
+				    "%s",
+				    install_hint(lf));
+		return;
+	}
+	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++) {
+		const struct svc_linux_daemon *dm = &lf->daemons[d];
+		if (!all && !dm->binary[0] && !dm->unit[0])
+			svc_int_add_problem(
+				f, "linux-hv-daemon-missing", HVO_EXIT_OK,
+				"%s is not installed: in the "
+				"guest, %s",
+				svc_linux_daemon_name(d), install_hint(lf));
+		else if (dm->masked)
+			svc_int_add_problem(f, "linux-hv-daemon-masked",
+					    HVO_EXIT_OK,
+					    "%s is masked: in the guest, "
+					    "systemctl unmask %s",
+					    svc_linux_daemon_name(d), dm->unit);
+		else if (dm->unit[0] && !dm->enabled)
+			svc_int_add_problem(f, "linux-hv-daemon-disabled",
+					    HVO_EXIT_OK,
+					    "%s is installed but not enabled: "
+					    "in the guest, systemctl enable %s",
+					    svc_linux_daemon_name(d), dm->unit);
+		else if (dm->binary[0] && !dm->unit[0] && lf->systemd)
+			svc_int_add_problem(
+				f, "linux-hv-daemon-no-unit", HVO_EXIT_OK,
+				"%s is installed (%s) but has no "
+				"systemd unit: nothing starts it",
+				svc_linux_daemon_name(d), dm->binary);
+	}
+}
+
+static void kv_text(struct json_writer *w, const char *key, const char *s)
+{
+	hvo_int_json_kv_string(w, key, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+struct text_field {
+	const char *key, *value;
+};
+
+static void kv_texts(struct json_writer *w, const struct text_field *t,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kv_text(w, t[i].key, t[i].value);
+}
+
+static void kernel_json(struct json_writer *w, const struct svc_linux_kernel *k)
+{
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "version", k->version);
+	hvo_int_json_kv_bool(w, "vmlinuz", k->vmlinuz);
+	hvo_int_json_kv_bool(w, "hyperv", kernel_complete(k));
+	hvo_int_json_key(w, "modules");
+	hvo_int_json_begin_object(w);
+	for (int m = 0; m < SVC_LINUX_NMODULES; m++) {
+		hvo_int_json_key(w, svc_linux_module_name(m));
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "state",
+				       svc_linux_modstate_name(k->mod[m]));
+		kv_text(w, "path", k->mod_path[m]);
+		hvo_int_json_end_object(w);
+	}
+	hvo_int_json_end_object(w);
+	hvo_int_json_end_object(w);
+}
+
+static void daemon_json(struct json_writer *w, enum svc_linux_daemon_id id,
+			const struct svc_linux_daemon *d)
+{
+	const struct text_field text[] = { { "program", d->binary },
+					   { "unit", d->unit },
+					   { "unit_file", d->unit_path },
+					   { "wanted_by", d->wanted_by } };
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "name", svc_linux_daemon_name(id));
+	hvo_int_json_kv_bool(w, "installed", d->binary[0] || d->unit[0]);
+	kv_texts(w, text, sizeof(text) / sizeof(text[0]));
+	hvo_int_json_kv_bool(w, "enabled", d->enabled);
+	hvo_int_json_kv_bool(w, "masked", d->masked);
+	hvo_int_json_end_object(w);
+}
+
+void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
+{
+	const struct svc_linux_facts *lf = f->linux_guest;
+	hvo_int_json_key(w, "linux");
+	if (lf == NULL) {
+		hvo_int_json_null(w);
+		return;
+	}
+	const struct svc_volume_facts *v = &f->volumes[lf->volume];
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "partition", v->vol.partnum);
+	hvo_int_json_kv_string(w, "device", v->vol.device);
+	kv_text(w, "filesystem", v->vol.fstype);
+	hvo_int_json_kv_bool(w, "readable", !lf->unreadable);
+	hvo_int_json_kv_bool(w, "journal_needs_recovery",
+			     lf->journal_needs_recovery);
+	hvo_int_json_key(w, "distribution");
+	const struct text_field os[] = {
+		{ "os_release", lf->os_release_path },
+		{ "id", lf->os.id },
+		{ "id_like", lf->os.id_like },
+		{ "name", lf->os.name },
+		{ "version_id", lf->os.version_id },
+		{ "version", lf->os.version },
+		{ "codename", lf->os.codename },
+		{ "pretty_name", lf->os.pretty_name },
+	};
+	hvo_int_json_begin_object(w);
+	kv_texts(w, os, sizeof(os) / sizeof(os[0]));
+	hvo_int_json_end_object(w);
+	hvo_int_json_key(w, "kernels");
+	hvo_int_json_begin_array(w);
+	for (size_t i = 0; i < lf->nkernels; i++)
+		kernel_json(w, &lf->kernels[i]);
+	hvo_int_json_end_array(w);
+	hvo_int_json_kv_bool(w, "kernels_truncated", lf->kernels_truncated);
+	hvo_int_json_kv_bool(w, "systemd", lf->systemd);
+	hvo_int_json_key(w, "package");
+	hvo_int_json_begin_object(w);
+	kv_text(w, "manager", lf->package_manager);
+	hvo_int_json_kv_bool(w, "database_read", lf->package_known);
+	kv_text(w, "name", lf->package);
+	hvo_int_json_key(w, "installed");
+	if (lf->package_known)
+		hvo_int_json_bool(w, lf->package_installed);
+	else
+		hvo_int_json_null(w);
+	kv_text(w, "version", lf->package_version);
+	hvo_int_json_end_object(w);
+	hvo_int_json_key(w, "daemons");
+	hvo_int_json_begin_array(w);
+	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++)
+		daemon_json(w, d, &lf->daemons[d]);
+	hvo_int_json_end_array(w);
+	kv_text(w, "problem", lf->problem);
+	hvo_int_json_end_object(w);
+}
+
+void svc_int_linux_text(const struct svc_facts *f, FILE *out)
+{
+	const struct svc_linux_facts *lf = f->linux_guest;
+	if (lf == NULL)
+		return;
+	const struct svc_volume_facts *v = &f->volumes[lf->volume];
+	fprintf(out, "  linux:         %s on volume %u (%s%s)\n",
+		lf->unreadable ? "a Linux volume" : distro(lf), v->vol.partnum,
+		v->vol.fstype, lf->unreadable ? ", not read" : "");
+	if (lf->unreadable)
+		return;
+	if (lf->nkernels == 0)
+		fprintf(out, "  kernel:        none under /lib/modules\n");
+	for (size_t i = 0; i < lf->nkernels; i++) {
+		const struct svc_linux_kernel *k = &lf->kernels[i];
+		fprintf(out, "  kernel:        %s:", k->version);
+		for (int m = 0; m < SVC_LINUX_NMODULES; m++)
+			fprintf(out, "%s %s %s", m ? "," : "",
+				svc_linux_module_name(m),
+				svc_linux_modstate_name(k->mod[m]));
+		fprintf(out, "\n");
+	}
+	if (lf->package_known)
+		fprintf(out, "  package:       %s%s%s\n",
+			lf->package_installed ? lf->package
+					      : "no Hyper-V daemons package",
+			lf->package_installed ? " " : " (dpkg)",
+			lf->package_version);
+	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++) {
+		const struct svc_linux_daemon *dm = &lf->daemons[d];
+		if (!dm->binary[0] && !dm->unit[0]) {
+			fprintf(out, "  daemon:        %s not installed\n",
+				svc_linux_daemon_name(d));
+			continue;
+		}
+		fprintf(out, "  daemon:        %s %s, %s%s%s%s\n",
+			svc_linux_daemon_name(d),
+			dm->binary[0] ? dm->binary : "(no program)",
+			dm->unit[0] ? dm->unit : "no systemd unit",
+			dm->masked    ? " masked"
+			: dm->enabled ? " enabled ("
+			: dm->unit[0] ? " not enabled"
+				      : "",
+			dm->enabled && !dm->masked ? dm->wanted_by : "",
+			dm->enabled && !dm->masked ? ")" : "");
+	}
+}

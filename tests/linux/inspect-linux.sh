@@ -1,0 +1,100 @@
+#!/bin/sh
+# inspect on Linux guests (issue 18, "Linux guests"), on the native backend
+# (no appliance): two images built by mklinux.sh from their recipes, one
+# with the Hyper-V drivers and daemons, one without.  What the recipe put
+# in is the expectation; debugfs (e2fsprogs) independently confirms the
+# filesystem inside holds it, and qemu-img that the VHDX carries that
+# filesystem at the partition's offset.
+. "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
+PATH=$PATH:/sbin:/usr/sbin
+for tool in mkfs.ext4 sfdisk debugfs jq qemu-img; do
+    command -v $tool >/dev/null || { echo "SKIP: $tool missing" >&2; exit 77; }
+done
+mk="$HVO_TOP_SRCDIR/tests/linux/mklinux.sh"
+export HVOFFLINE
+"$mk" hyperv "$T_TMP/hv.vhdx" "$T_TMP/hv.fs" || { t_fail "mklinux hyperv"; t_finish; exit 1; }
+"$mk" bare "$T_TMP/bare.vhdx" "$T_TMP/bare.fs" || { t_fail "mklinux bare"; t_finish; exit 1; }
+
+# Independent oracles on the images themselves.
+qemu-img convert -f vhdx -O raw "$T_TMP/hv.vhdx" "$T_TMP/hv.raw"
+cmp -s -i 1048576:0 -n "$(stat -c %s "$T_TMP/hv.fs")" "$T_TMP/hv.raw" "$T_TMP/hv.fs"
+T_RC=$?; expect_rc 0 "qemu-img: the VHDX holds the filesystem at 1 MiB"
+debugfs -R 'ls -p /usr/lib/modules' "$T_TMP/hv.fs" 2>/dev/null |
+    awk -F/ '$6 ~ /^6\./ {print $6}' | sort >"$T_TMP/kernels.debugfs"
+expect_eq "$(tr '\n' ' ' <"$T_TMP/kernels.debugfs")" "6.1.0-12-amd64 6.1.0-13-amd64 " \
+    "debugfs: the recipe's two kernels are in the filesystem"
+debugfs -R 'stat /etc/systemd/system/multi-user.target.wants/hv-kvp-daemon.service' \
+    "$T_TMP/hv.fs" 2>/dev/null >"$T_TMP/link.debugfs"
+expect_grep "$T_TMP/link.debugfs" 'Fast link dest: "/lib/systemd/system/hv-kvp-daemon.service"' \
+    "debugfs: the KVP unit's enabling link is there"
+
+# ---- the image with the Hyper-V drivers and daemons ----
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/hv.vhdx"
+expect_rc 0 "inspect of a Linux guest exits 0"
+J='.images[0]'
+jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
+cp "$T_TMP/img.json" "$T_TMP/out"
+expect_json '.linux.distribution.id == "debian" and .linux.distribution.version_id == "12" and .linux.distribution.codename == "bookworm"' \
+    "distribution: Debian 12 (bookworm), read through the /etc/os-release link"
+expect_json '.linux.distribution.pretty_name == "Debian GNU/Linux 12 (bookworm)"' "pretty name"
+expect_json '.linux.partition == 1 and .linux.filesystem == "ext4"' "root on partition 1, ext4"
+expect_json '[.linux.kernels[].version] == ["6.1.0-12-amd64", "6.1.0-13-amd64"]' \
+    "kernels: both module trees, through the /lib -> usr/lib link"
+expect_json '.linux.kernels[1] | .hyperv and .vmlinuz and ([.modules[].state] | all(. == "module"))' \
+    "6.1.0-13-amd64: all four Hyper-V modules as module files, vmlinuz present"
+expect_json '.linux.kernels[1].modules.hv_netvsc.path == "/lib/modules/6.1.0-13-amd64/kernel/drivers/net/hyperv/hv_netvsc.ko"' \
+    "hv_netvsc found where the kernel tree puts it"
+expect_json '.linux.kernels[0] | (.hyperv | not) and (.vmlinuz | not) and .modules.hv_vmbus.state == "built-in" and .modules.hv_utils.state == "module" and .modules.hv_netvsc.state == "module" and .modules.hv_storvsc.state == "damaged"' \
+    "6.1.0-12-amd64: vmbus built in, utils .ko.xz, netvsc via modules.dep, storvsc not a module"
+expect_json '.linux.kernels[0].modules.hv_netvsc.path | endswith("/updates/hv_netvsc.ko.zst")' \
+    "hv_netvsc located through modules.dep"
+expect_json '.linux.package.manager == "dpkg" and .linux.package.installed and .linux.package.name == "hyperv-daemons" and .linux.package.version == "6.1.55-1"' \
+    "package: hyperv-daemons 6.1.55-1 installed (dpkg status)"
+expect_json '.linux.daemons[0] | .name == "hv_kvp_daemon" and .installed and .program == "/usr/sbin/hv_kvp_daemon" and .unit == "hv-kvp-daemon.service" and .enabled and .wanted_by == "multi-user.target" and (.masked | not)' \
+    "hv_kvp_daemon: program, unit, enabled by multi-user.target"
+expect_json '.linux.daemons[1] | .name == "hv_vss_daemon" and .enabled' "hv_vss_daemon enabled"
+expect_json '.linux.daemons[2] | .name == "hv_fcopy_daemon" and .masked and (.enabled | not)' \
+    "hv_fcopy_daemon masked (a link to /dev/null)"
+expect_json '[.problems[].code] | index("linux-guest") != null and index("no-windows") == null' \
+    "a linux-guest note instead of no-windows"
+expect_json '[.problems[] | select(.code == "linux-hv-daemon-masked")][0].message | contains("systemctl unmask hv-fcopy-daemon.service")' \
+    "what to do about the masked daemon"
+expect_json '[.problems[] | select(.code == "linux-hv-modules")] | length == 1 and (.[0].message | contains("6.1.0-12-amd64") and contains("hv_storvsc (damaged)"))' \
+    "one kernel lacks a usable hv_storvsc"
+expect_json '[.problems[].exit_code] | all(. == 0)' "every Linux note is exit 0"
+
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect "$T_TMP/hv.vhdx"
+expect_rc 0 "text inspect exits 0"
+expect_grep "$T_TMP/out" "linux: *Debian GNU/Linux 12 (bookworm) on volume 1 (ext4)" "text names the distribution"
+expect_grep "$T_TMP/out" "kernel: *6.1.0-13-amd64: hv_vmbus module, hv_utils module, hv_netvsc module, hv_storvsc module" \
+    "text lists a kernel's modules"
+expect_grep "$T_TMP/out" "daemon: *hv_kvp_daemon /usr/sbin/hv_kvp_daemon, hv-kvp-daemon.service enabled (multi-user.target)" \
+    "text names the enabled KVP daemon"
+expect_grep "$T_TMP/out" "Linux guests get integration services from their kernel" "text says where integration services come from"
+
+# ---- the image without them ----
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/bare.vhdx"
+expect_rc 0 "inspect of a Linux guest without Hyper-V support exits 0"
+jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
+cp "$T_TMP/img.json" "$T_TMP/out"
+expect_json '.linux.distribution.id == "debian" and .linux.partition == 1' "bare: Debian on the MBR partition"
+expect_json '[.linux.kernels[].version] == ["6.1.0-13-amd64"] and (.linux.kernels[0].hyperv | not) and ([.linux.kernels[0].modules[].state] | all(. == "missing"))' \
+    "bare: the kernel has none of the four modules"
+expect_json '.linux.package.installed == false and ([.linux.daemons[].installed] | all(. == false))' \
+    "bare: no daemons package, no daemons"
+expect_json '[.problems[] | select(.code == "linux-hv-daemons")][0].message | contains("apt install hyperv-daemons")' \
+    "bare: says to install hyperv-daemons"
+expect_json '[.problems[] | select(.code == "linux-hv-modules")][0].message | contains("hv_vmbus, hv_utils, hv_netvsc, hv_storvsc")' \
+    "bare: names the missing modules"
+
+# ---- a Linux volume the native backend does not read ----
+"$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/xfs.vhdx"
+expect_rc 0 "inspect of an unreadable Linux volume exits 0"
+jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
+cp "$T_TMP/img.json" "$T_TMP/out"
+expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false and .linux.partition == 1' \
+    "xfs: recognised, reported as a Linux volume not read"
+expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
+    "xfs: says what is not known and what to try"
+t_finish
