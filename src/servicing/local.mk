@@ -1,7 +1,7 @@
 # src/servicing: inspect, plan, apply, verify (ARCHITECTURE.md).
 libhvo_internal_la_SOURCES += \
 	%reldir%/error.c %reldir%/error.h \
-	%reldir%/session.c %reldir%/session.h %reldir%/session_report.c \
+	%reldir%/session.c %reldir%/session_image.c %reldir%/session.h %reldir%/session_report.c \
 	%reldir%/session_int.h %reldir%/session_child.c %reldir%/session_wire.c \
 	%reldir%/inspect.c %reldir%/inspect.h %reldir%/inspect_int.h \
 	%reldir%/inspect_facts.c %reldir%/inspect_preflight.c \

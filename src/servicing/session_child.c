@@ -10,7 +10,8 @@
  *            cabinets, write the image (apply) and its scratch
  *            directory; seccomp: no exec, sockets, ptrace, fork), then
  *            opens the image and runs the unchanged workflow of
- *            session.c on a view of the session holding only its image;
+ *            session_image.c on a view of the session holding only
+ *            its image;
  *            its notices and result go back over a pipe
  *            (session_wire.c);
  *   parent   collects the children in the order of the images, replays

@@ -31,7 +31,11 @@ struct svc_session {
 	enum hvo_exit exit;
 };
 
-/* session.c */
+/* session_image.c */
+/* A notice about @object to the session's callback, if it has one. */
+void svc_int_session_notice(const struct svc_session *s, enum svc_notice kind,
+			    const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void svc_int_session_launch(struct svc_session *s);
 enum hvo_exit svc_int_session_load_source(struct svc_session *s,
 					  struct guest_disk *iso);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "servicing/inspect_linux.h"
 #include "servicing/session_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -165,6 +166,8 @@ void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 		  r->facts.nvolumes * sizeof(*r->facts.volumes));
 	put_bytes(w, r->facts.packages,
 		  r->facts.npackages * sizeof(*r->facts.packages));
+	put_bytes(w, r->facts.linux_guest,
+		  r->facts.linux_guest ? sizeof(*r->facts.linux_guest) : 0);
 	if (r->verified)
 		put_verify(w, &r->verify);
 	if (r->applied && r->plan != NULL)
@@ -284,6 +287,34 @@ static void facts_terminate(struct svc_facts *f)
 	}
 }
 
+/* A Linux guest's facts: flat, so only ends and bounds to check. */
+static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
+			    struct rd *r)
+{
+	struct svc_os_release *o = &l->os;
+	Z(l->os_release_path), Z(l->package_manager), Z(l->package);
+	Z(l->package_version), Z(l->problem);
+	Z(o->id), Z(o->id_like), Z(o->name), Z(o->version_id);
+	Z(o->version), Z(o->pretty_name), Z(o->codename);
+	if (l->nkernels > SVC_LINUX_MAX_KERNELS)
+		l->nkernels = SVC_LINUX_MAX_KERNELS, r->bad = true;
+	if (l->volume >= nvolumes)
+		r->bad = true;
+	for (size_t k = 0; k < l->nkernels; k++) {
+		struct svc_linux_kernel *kn = &l->kernels[k];
+		Z(kn->version);
+		for (size_t m = 0; m < SVC_LINUX_NMODULES; m++) {
+			Z(kn->mod_path[m]);
+			if ((unsigned)kn->mod[m] > SVC_MOD_DAMAGED)
+				kn->mod[m] = SVC_MOD_MISSING, r->bad = true;
+		}
+	}
+	for (size_t d = 0; d < SVC_LINUX_NDAEMONS; d++) {
+		struct svc_linux_daemon *dm = &l->daemons[d];
+		Z(dm->binary), Z(dm->unit), Z(dm->unit_path), Z(dm->wanted_by);
+	}
+}
+
 static void get_facts(struct rd *r, struct svc_facts *f)
 {
 	size_t n;
@@ -304,6 +335,17 @@ static void get_facts(struct rd *r, struct svc_facts *f)
 	f->npackages = f->packages ? n / sizeof(*f->packages) : 0;
 	if (n != np * sizeof(*f->packages))
 		r->bad = true;
+	/* The child's pointer says only whether a Linux guest was found. */
+	bool had_linux = f->linux_guest != NULL;
+	f->linux_guest = get_bytes(r, &n);
+	if (f->linux_guest != NULL && n != sizeof(*f->linux_guest)) {
+		free(f->linux_guest);
+		f->linux_guest = NULL;
+	}
+	if (had_linux != (f->linux_guest != NULL))
+		r->bad = true;
+	else if (f->linux_guest != NULL)
+		linux_terminate(f->linux_guest, f->nvolumes, r);
 	if (f->nproblems > SVC_MAX_PROBLEMS)
 		f->nproblems = SVC_MAX_PROBLEMS, r->bad = true;
 	if (f->windows_found && f->windows_volume >= f->nvolumes)
