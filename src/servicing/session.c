@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "servicing/inspect_run.h"
+#include "servicing/rollback_state.h"
 #include "servicing/session.h"
 #include "util/tmpdir.h"
 
@@ -61,6 +62,11 @@ static void notice(const struct svc_session *s, enum svc_notice kind,
 		return;
 	s->opts.notice(s->opts.notice_ctx, kind, object, msg);
 	free(msg);
+}
+
+static void inspect_progress(void *opaque, const char *image)
+{
+	notice(opaque, SVC_NOTICE_PROGRESS, image, "inspecting");
 }
 
 static void on_event(void *opaque, const char *what, const char *msg)
@@ -370,6 +376,8 @@ static void launch(struct svc_session *s)
 			   .backend = s->opts.backend },
 		.writable = writing(s),
 		.tmpdir = s->tmpdir,
+		.progress = inspect_progress,
+		.progress_ctx = s,
 	};
 	if (s->have_source && s->src.kind == SVC_SOURCE_ISO) {
 		/* vmguest.iso is opened in the same launch. */
@@ -662,18 +670,12 @@ static void carry_out(struct svc_session *s, size_t i)
 		struct svc_verify_opts vo = { .tmpdir = dir,
 					      .cab_path = r->package->path };
 		notice(s, SVC_NOTICE_PROGRESS, f->image, "verifying");
-		svc_verify(fs, p, &vo, &r->verify);
+		char msg[512];
+		enum svc_err ve;
+		enum svc_status vs = svc_int_verify_image(
+			fs, p, &vo, f->systemroot, &r->verify, &ve, msg);
 		r->verified = true;
-		if (r->verify.ndiffs)
-			result_set(r, SVC_STATUS_DIFFERENCES,
-				   SVC_ERR_DIFFERENCES,
-				   "%zu of %zu items differ from %s %s",
-				   r->verify.ndiffs, r->verify.nchecked,
-				   p->package, p->version);
-		else
-			result_set(r, SVC_STATUS_VERIFIED, SVC_OK,
-				   "all %zu items match %s %s",
-				   r->verify.nchecked, p->package, p->version);
+		result_set(r, vs, ve, "%s", msg);
 		free(dir);
 		return;
 	}
