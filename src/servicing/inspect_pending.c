@@ -18,7 +18,7 @@
 #include "servicing/services.h"
 #include "servicing/services_guest.h"
 #include "servicing/services_undo.h"
-#include "util/sha256.h"
+#include "util/bytes.h"
 
 /* firstboot.log is a few lines; a hostile one is read no further. */
 #define LOG_MAX (256u * 1024)
@@ -337,60 +337,97 @@ void svc_int_read_pending(struct guest_fs *fs, struct svc_facts *f,
 	p->any = p->staged_pending > 0 || p->firstboot_pending;
 }
 
+/* Members of the JSON object @w has open, from tables: a string, or a
+ * number when @s is NULL (@n), or a boolean when @s is NULL and @b. */
+struct member {
+	const char *key;
+	const char *s;
+	size_t n;
+	bool is_bool;
+};
+
+static void members(struct json_writer *w, const struct member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].s != NULL)
+			hvo_int_json_kv_string(w, m[i].key, m[i].s);
+		else if (m[i].is_bool)
+			hvo_int_json_kv_bool(w, m[i].key, m[i].n != 0);
+		else
+			hvo_int_json_kv_uint(w, m[i].key, m[i].n);
+}
+
 void svc_pending_json(const struct svc_pending *p, struct json_writer *w)
 {
+	const struct member top[] = {
+		{ "any", NULL, p->any, true },
+		{ "staged_not_installed", NULL, p->staged_pending, false },
+	};
 	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_bool(w, "any", p->any);
+	members(w, top, HVO_ARRAY_SIZE(top));
 	hvo_int_json_key(w, "staged_packages");
 	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < p->nstaged; i++) {
+		const struct svc_staged_package *sp = &p->staged[i];
+		const struct member m[] = {
+			{ "package", sp->id, 0, false },
+			{ "version", sp->version, 0, false },
+			{ "installed", NULL, sp->installed, true },
+			{ "pending", NULL, !sp->installed, true },
+		};
 		hvo_int_json_begin_object(w);
-		hvo_int_json_kv_string(w, "package", p->staged[i].id);
-		hvo_int_json_kv_string(w, "version", p->staged[i].version);
-		hvo_int_json_kv_bool(w, "installed", p->staged[i].installed);
-		hvo_int_json_kv_bool(w, "pending", !p->staged[i].installed);
+		members(w, m, HVO_ARRAY_SIZE(m));
 		hvo_int_json_end_object(w);
 	}
 	hvo_int_json_end_array(w);
+	const struct member fb[] = {
+		{ "pending", NULL, p->firstboot_pending, true },
+		{ "hook", p->firstboot_hook, 0, false },
+		{ "script_present", NULL, p->firstboot.script, true },
+		{ "script", p->firstboot.script_path, 0, false },
+		{ "ran", NULL, svc_int_firstboot_ran(&p->firstboot), true },
+		{ "log_last_line", p->firstboot.last, 0, false },
+	};
 	hvo_int_json_key(w, "firstboot");
 	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_bool(w, "pending", p->firstboot_pending);
-	hvo_int_json_kv_string(w, "hook", p->firstboot_hook);
-	hvo_int_json_kv_bool(w, "script_present", p->firstboot.script);
-	hvo_int_json_kv_string(w, "script", p->firstboot.script_path);
-	hvo_int_json_kv_bool(w, "ran", svc_int_firstboot_ran(&p->firstboot));
-	hvo_int_json_kv_string(w, "log_last_line", p->firstboot.last);
+	members(w, fb, HVO_ARRAY_SIZE(fb));
 	hvo_int_json_end_object(w);
+	const struct member rec[] = {
+		{ "command", p->record_command, 0, false },
+		{ "time", p->record_time, 0, false },
+		{ "undo_data", p->record, 0, false },
+		{ "package", p->package, 0, false },
+		{ "version", p->version, 0, false },
+		{ "apply_time", p->apply_time, 0, false },
+		{ "records", NULL, p->records, false },
+	};
+	const struct member changed[] = {
+		{ "files_created", NULL, p->files_created, false },
+		{ "files_replaced", NULL, p->files_replaced, false },
+		{ "directories_created", NULL, p->dirs_created, false },
+		{ "values_changed", NULL, p->values_changed, false },
+		{ "hives_saved", NULL, p->hives_saved, false },
+	};
 	hvo_int_json_key(w, "last_record");
-	if (!p->have_record) {
-		hvo_int_json_null(w);
-	} else {
+	if (p->have_record) {
 		hvo_int_json_begin_object(w);
-		hvo_int_json_kv_string(w, "command", p->record_command);
-		hvo_int_json_kv_string(w, "time", p->record_time);
-		hvo_int_json_kv_string(w, "undo_data", p->record);
-		hvo_int_json_kv_string(w, "package", p->package);
-		hvo_int_json_kv_string(w, "version", p->version);
-		hvo_int_json_kv_string(w, "apply_time", p->apply_time);
-		hvo_int_json_kv_uint(w, "records", p->records);
+		members(w, rec, HVO_ARRAY_SIZE(rec));
 		hvo_int_json_key(w, "changed");
 		hvo_int_json_begin_object(w);
-		hvo_int_json_kv_uint(w, "files_created", p->files_created);
-		hvo_int_json_kv_uint(w, "files_replaced", p->files_replaced);
-		hvo_int_json_kv_uint(w, "directories_created", p->dirs_created);
-		hvo_int_json_kv_uint(w, "values_changed", p->values_changed);
-		hvo_int_json_kv_uint(w, "hives_saved", p->hives_saved);
+		members(w, changed, HVO_ARRAY_SIZE(changed));
 		hvo_int_json_end_object(w);
 		hvo_int_json_end_object(w);
+	} else {
+		hvo_int_json_null(w);
 	}
 	hvo_int_json_key(w, "integration_services");
 	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_string(w, "state", p->ic_state);
 	hvo_int_json_key(w, "notes");
 	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < p->nnotes; i++)
-		hvo_int_json_string(w, p->notes[i]);
+	for (const char(*n)[200] = p->notes; n < p->notes + p->nnotes; n++)
+		hvo_int_json_string(w, *n);
 	hvo_int_json_end_array(w);
+	hvo_int_json_kv_string(w, "state", p->ic_state);
 	hvo_int_json_end_object(w);
 	hvo_int_json_end_object(w);
 }

@@ -298,41 +298,41 @@ int svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 	return 1;
 }
 
-enum svc_status svc_int_verify_image(struct guest_fs *fs,
-				     const struct svc_plan *p,
-				     const struct svc_verify_opts *vo,
-				     const char *systemroot,
-				     struct svc_verify_result *res,
-				     enum svc_err *err,
-				     char msg[SVC_VERIFY_MSG])
+void svc_int_verify_image(struct guest_fs *fs, const struct svc_plan *p,
+			  const struct svc_verify_opts *vo, const char *root,
+			  struct svc_verify_result *res,
+			  struct svc_verify_outcome *out)
 {
 	char when[32], why[900];
-	int k = svc_rollback_verify(fs, systemroot, vo->tmpdir, res, when,
+	char *msg = out->msg;
+	size_t size = sizeof(out->msg);
+	int k = svc_rollback_verify(fs, root, vo->tmpdir, res, when,
 				    sizeof(when), why, sizeof(why));
 	if (k < 0) {
-		*err = SVC_ERR_CORRUPT;
-		snprintf(msg, SVC_VERIFY_MSG, "%.500s", why);
-		return SVC_STATUS_FAILED;
+		out->err = SVC_ERR_CORRUPT;
+		out->status = SVC_STATUS_FAILED;
+		snprintf(msg, size, "%.500s", why);
+		return;
 	}
 	if (k == 0)
 		svc_verify(fs, p, vo, res);
-	*err = res->ndiffs ? SVC_ERR_DIFFERENCES : SVC_OK;
+	out->err = res->ndiffs ? SVC_ERR_DIFFERENCES : SVC_OK;
+	out->status =
+		res->ndiffs ? SVC_STATUS_DIFFERENCES : SVC_STATUS_VERIFIED;
 	if (k > 0 && res->ndiffs)
-		snprintf(msg, SVC_VERIFY_MSG,
+		snprintf(msg, size,
 			 "rolled back at %s: %zu of %zu items differ from the "
 			 "recorded previous state",
 			 when, res->ndiffs, res->nchecked);
 	else if (k > 0)
-		snprintf(msg, SVC_VERIFY_MSG,
+		snprintf(msg, size,
 			 "rolled back at %s: all %zu items match the recorded "
 			 "previous state",
 			 when, res->nchecked);
 	else if (res->ndiffs)
-		snprintf(msg, SVC_VERIFY_MSG,
-			 "%zu of %zu items differ from %s %s", res->ndiffs,
-			 res->nchecked, p->package, p->version);
+		snprintf(msg, size, "%zu of %zu items differ from %s %s",
+			 res->ndiffs, res->nchecked, p->package, p->version);
 	else
-		snprintf(msg, SVC_VERIFY_MSG, "all %zu items match %s %s",
-			 res->nchecked, p->package, p->version);
-	return res->ndiffs ? SVC_STATUS_DIFFERENCES : SVC_STATUS_VERIFIED;
+		snprintf(msg, size, "all %zu items match %s %s", res->nchecked,
+			 p->package, p->version);
 }

@@ -49,19 +49,20 @@ int svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 			const char *tmpdir, struct svc_verify_result *res,
 			char *when, size_t whenlen, char *err, size_t errlen);
 
-/*
- * `verify` of one image: after a rollback (svc_rollback_verify), against
- * the state it recorded; else against the plan @p (svc_verify).  Fills
- * @res, *@err (SVC_OK, SVC_ERR_DIFFERENCES, SVC_ERR_CORRUPT) and a
- * sentence @msg (SVC_VERIFY_MSG bytes); returns the image's status.
- */
-#define SVC_VERIFY_MSG 512
-enum svc_status svc_int_verify_image(struct guest_fs *fs,
-				     const struct svc_plan *p,
-				     const struct svc_verify_opts *vo,
-				     const char *systemroot,
-				     struct svc_verify_result *res,
-				     enum svc_err *err,
-				     char msg[SVC_VERIFY_MSG]);
+/* What `verify` found on one image: its status, error class and a
+ * sentence for people. */
+struct svc_verify_outcome {
+	enum svc_status status;
+	enum svc_err err; /* SVC_OK, SVC_ERR_DIFFERENCES, SVC_ERR_CORRUPT */
+	char msg[512];
+};
+
+/* `verify` of one image: after a rollback (svc_rollback_verify), against
+ * the state it recorded; else against the plan @p (svc_verify).  The
+ * differences into @res, the outcome into @out. */
+void svc_int_verify_image(struct guest_fs *fs, const struct svc_plan *p,
+			  const struct svc_verify_opts *vo, const char *root,
+			  struct svc_verify_result *res,
+			  struct svc_verify_outcome *out);
 
 #endif /* HVO_SERVICING_ROLLBACK_STATE_H */

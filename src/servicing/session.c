@@ -670,12 +670,11 @@ static void carry_out(struct svc_session *s, size_t i)
 		struct svc_verify_opts vo = { .tmpdir = dir,
 					      .cab_path = r->package->path };
 		notice(s, SVC_NOTICE_PROGRESS, f->image, "verifying");
-		char msg[512];
-		enum svc_err ve;
-		enum svc_status vs = svc_int_verify_image(
-			fs, p, &vo, f->systemroot, &r->verify, &ve, msg);
+		struct svc_verify_outcome out;
+		svc_int_verify_image(fs, p, &vo, f->systemroot, &r->verify,
+				     &out);
 		r->verified = true;
-		result_set(r, vs, ve, "%s", msg);
+		result_set(r, out.status, out.err, "%s", out.msg);
 		free(dir);
 		return;
 	}

@@ -28,10 +28,3 @@ MANAGE_SH_TESTS = tests/manage/manage-cli.sh tests/manage/reg-image-cli.sh \
 	tests/manage/rollback-cli.sh
 TESTS += $(MANAGE_SH_TESTS)
 EXTRA_DIST += $(MANAGE_SH_TESTS)
-
-MANAGE_UNIT_TESTS += tests/manage/test_sysdrive
-check_PROGRAMS += tests/manage/test_sysdrive
-TESTS += tests/manage/test_sysdrive
-tests_manage_test_sysdrive_SOURCES = tests/manage/test_sysdrive.c
-tests_manage_test_sysdrive_CFLAGS = $(TEST_CFLAGS)
-tests_manage_test_sysdrive_LDADD = $(TEST_LDADD)

@@ -4,7 +4,10 @@
  * (issue 18): the volume's checksum listing (the record folder aside)
  * and the hives byte for byte equal those before apply; a second
  * rollback has nothing to do; after a simulated first boot rollback
- * refuses with exit 4.
+ * refuses with exit 4 naming the first-boot step (--force undoes anyway);
+ * verify after rollback compares with the recorded previous state; what
+ * inspect reports pending after apply, later changes and rollback.  And
+ * the guest's own system drive (D:\WINNT) in the plan's paths.
  */
 #include <config.h>
 
@@ -40,6 +43,29 @@ static const char *const ws2012_packages[] = {
 	NULL
 };
 
+/* A ws2012 guest in vol/@root; its SOFTWARE SystemRoot value set to
+ * @value (.reg escaped) unless NULL. */
+static void guest(const char *root, const char *value)
+{
+	hvo_fg_windows("vol", root, "ws2012-x64", "amd64", "6.2.9200.16384",
+		       "6.2.9200.16384");
+	for (size_t i = 0; ws2012_packages[i]; i++)
+		hvo_fg_sh("touch 'vol/%s/servicing/Packages/%s.mum'", root,
+			  ws2012_packages[i]);
+	if (value == NULL)
+		return;
+	char reg[512];
+	snprintf(reg, sizeof(reg),
+		 "Windows Registry Editor Version 5.00\n\n"
+		 "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\"
+		 "CurrentVersion]\n\"SystemRoot\"=\"%s\"\n",
+		 value);
+	hvo_test_write_file(hvo_fg_at("root.reg"), reg, strlen(reg));
+	hvo_fg_sh("hivexregedit --merge vol/%s/System32/config/SOFTWARE "
+		  "--prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' root.reg",
+		  root);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -48,11 +74,7 @@ static int setup(void **state)
 	    !hvo_test_have_program("python3"))
 		skip();
 	hvo_fg_begin();
-	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
-		       "6.2.9200.16384", "6.2.9200.16384");
-	for (size_t i = 0; ws2012_packages[i]; i++)
-		hvo_fg_sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
-			  ws2012_packages[i]);
+	guest("Windows", NULL);
 	return 0;
 }
 
@@ -100,6 +122,21 @@ static void inspect(struct guest_disk *disk, struct svc_facts *f)
 	assert_int_equal(f->verdict, HVO_EXIT_OK);
 }
 
+/* The plan of the 6.2 package for @f (@sp holds the package; @cab its
+ * path, 4096 bytes). */
+static struct svc_plan *plan_for(const struct svc_facts *f, char *cab,
+				 struct svc_source_package *sp)
+{
+	snprintf(cab, 4096, "%s", hvo_fixture(CAB62));
+	assert_int_equal(svc_source_package_load(cab, cab, sp), SVC_OK);
+	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
+	struct svc_plan *plan;
+	struct svc_error err = { 0 };
+	if (svc_plan_build(f, sp, &po, &plan, &err) != SVC_OK)
+		fail_msg("plan: %s", svc_int_errtext(&err));
+	return plan;
+}
+
 /* The apply command's pipeline on the host-directory guest. */
 static void do_apply(void)
 {
@@ -108,14 +145,8 @@ static void do_apply(void)
 	struct svc_facts f;
 	inspect(disk, &f);
 	char cab[4096];
-	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
 	struct svc_source_package sp;
-	assert_int_equal(svc_source_package_load(cab, cab, &sp), SVC_OK);
-	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
-	struct svc_plan *plan;
-	struct svc_error err = { 0 };
-	if (svc_plan_build(&f, &sp, &po, &plan, &err) != SVC_OK)
-		fail_msg("plan: %s", svc_int_errtext(&err));
+	struct svc_plan *plan = plan_for(&f, cab, &sp);
 	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
 				     .cab_path = cab };
@@ -339,6 +370,56 @@ static void test_refused_after_first_boot(void **state)
 	free(before);
 }
 
+/* The plan for a guest installed as @value, in folder @root, as text
+ * (caller frees); its facts in @f. */
+static char *plan_text_of(const char *root, const char *value,
+			  struct svc_facts *f)
+{
+	hvo_fg_sh("rm -rf vol");
+	guest(root, value);
+	struct guest_disk *disk = open_disk();
+	inspect(disk, f);
+	guest_disk_close(disk);
+	char cab[4096];
+	struct svc_source_package sp;
+	struct svc_plan *plan = plan_for(f, cab, &sp);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	assert_non_null(m);
+	svc_plan_text(plan, m);
+	assert_int_equal(fclose(m), 0);
+	svc_plan_free(plan);
+	svc_source_package_free(&sp);
+	return text;
+}
+
+/* $(runtime.*) and full paths use the guest's own drive and system root
+ * from its SOFTWARE hive, never a fixed C:. */
+static void test_system_drive(void **state)
+{
+	(void)state;
+	struct svc_facts f;
+	char *t = plan_text_of("WINNT", "D:\\\\WINNT", &f);
+	assert_string_equal(f.systemroot, "WINNT");
+	assert_string_equal(f.systemroot_value, "D:\\WINNT");
+	assert_string_equal(f.system_drive, "D:");
+	assert_non_null(strstr(t, "D:\\WINNT\\"));
+	assert_null(strstr(t, "C:\\"));
+	assert_non_null(strstr(t, "WINNT\\System32\\drivers\\"));
+	free(t);
+	svc_facts_free(&f);
+	/* A value that does not name the system root found is not taken:
+	 * the plan says C:, as without one. */
+	t = plan_text_of("Windows", "E:\\\\Other", &f);
+	assert_string_equal(f.systemroot_value, "E:\\Other");
+	assert_string_equal(f.system_drive, "");
+	assert_null(strstr(t, "E:\\"));
+	assert_non_null(strstr(t, "C:\\Windows\\"));
+	free(t);
+	svc_facts_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +427,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_after_first_boot,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_drive, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
