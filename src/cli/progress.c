@@ -52,9 +52,10 @@ void cli_progress(struct cli_ctx *ctx, size_t done, size_t total,
 		if (last)
 			return; /* the lines said it all */
 		fflush(stdout);
+		/* The image's number, counting from 1. */
 		fprintf(stderr, "hvoffline: %s%s%s (%zu/%zu)\n",
-			object ? object : "", object ? ": " : "", step, done,
-			total);
+			object ? object : "", object ? ": " : "", step,
+			done + 1, total);
 		return;
 	}
 	char bar[BAR_WIDTH + 1];

@@ -436,8 +436,6 @@ void svc_pending_text(const struct svc_pending *p, FILE *out)
 {
 	if (!p->read)
 		return;
-	if (!p->any && !p->have_record && p->nstaged == 0)
-		return;
 	if (p->any)
 		fprintf(out, "  %-14s %s%zu staged package(s) not installed\n",
 			"pending:",
@@ -470,12 +468,14 @@ void svc_pending_text(const struct svc_pending *p, FILE *out)
 			"", p->files_created, p->files_replaced,
 			p->dirs_created, p->values_changed, p->hives_saved);
 	}
-	fprintf(out, "  %-14s %s\n", "IC state:",
-		strcmp(p->ic_state, "as-applied") == 0 ? "as the last apply "
-							 "left them"
-		: strcmp(p->ic_state, "changed") == 0
-			? "changed since the last apply"
-			: "unknown");
+	if (p->apply_time[0])
+		fprintf(out, "  %-14s %s\n", "IC state:",
+			strcmp(p->ic_state, "as-applied") == 0
+				? "as the last apply "
+				  "left them"
+			: strcmp(p->ic_state, "changed") == 0
+				? "changed since the last apply"
+				: "unknown");
 	for (size_t i = 0; i < p->nnotes; i++)
 		fprintf(out, "  %-14s %s\n", "", p->notes[i]);
 }

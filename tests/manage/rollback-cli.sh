@@ -85,6 +85,19 @@ expect_grep "$T_TMP/err" "inspecting" "progress on stderr"
 run "$HVOFFLINE" -q inspect "$T_TMP/a.vhdx"
 expect_grep "$T_TMP/out" "pending:.*the first-boot step" "inspect text says pending"
 expect_eq "$(wc -c < "$T_TMP/err")" 0 "nothing on stderr with -q"
+# On a terminal (script(1) gives the command one): a progress bar.
+if command -v script >/dev/null; then
+    TERM=xterm script -qec "'$HVOFFLINE' inspect '$T_TMP/a.vhdx'" /dev/null \
+        > "$T_TMP/tty" 2>&1
+    expect_grep "$T_TMP/tty" '\[\.\{20\}\] 0/1 .*a\.vhdx: inspecting' \
+        "on a terminal: the bar as the image begins"
+    expect_grep "$T_TMP/tty" '\[#\{20\}\] 1/1 done' \
+        "on a terminal: the bar full at the end"
+    expect_grep "$T_TMP/tty" "pending:" "on a terminal: the report follows"
+    TERM=xterm script -qec "'$HVOFFLINE' -q inspect '$T_TMP/a.vhdx'" /dev/null \
+        > "$T_TMP/tty" 2>&1
+    expect_no_grep "$T_TMP/tty" '\[[.#]\{20\}\]' "on a terminal with -q: no bar"
+fi
 
 run "$HVOFFLINE" -q services --disable vmictimesync "$T_TMP/a.vhdx"
 expect_rc 0 "services --disable vmictimesync"
