@@ -462,18 +462,21 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 	e = guest_fs_write_atomic(fs, res->record, json, strlen(json));
 	free(json);
 	/* What was restored, for `verify` (rollback_state.h). */
-	if (e == GUEST_OK &&
-	    (rc = svc_int_rollback_state_write(fs, o->systemroot, u + first,
-					       npaths - first, res->record, err,
-					       sizeof(err))) != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
-		goto out;
-	}
+	enum hvo_exit kept = HVO_EXIT_OK;
+	if (e == GUEST_OK)
+		kept = svc_int_rollback_state_write(
+			fs, o->systemroot, u + first, npaths - first,
+			res->record, err, sizeof(err));
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (e != GUEST_OK)
 		rc = fail(res, guest_exit_class(e), "%s: %s", res->record,
 			  guest_fs_errmsg(fs));
+	else if (kept != HVO_EXIT_OK)
+		rc = fail(res, kept,
+			  "rolled back, but the state for verify was not "
+			  "kept: %s",
+			  err);
 out:
 	for (int hx = 0; hx < NHIVES; hx++)
 		svc_int_ghive_close(&g[hx]);
