@@ -10,12 +10,13 @@
 # the recorded previous state; progress goes to stderr, never stdout.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 fx=$(fixtures_dir)
-[ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
-for p in qemu-img sfdisk ntfsls ntfscat hivexregedit jq sha256sum; do
-    command -v $p >/dev/null || { echo "SKIP: no $p"; exit 77; }
+img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
+for i in ws2012-x64 win7-x86; do
+    test -f "$img/$i.vhdx" || { echo "FAIL: no $img/$i.vhdx (test images not built)"; exit 99; }
 done
+tools="qemu-img sfdisk ntfsls ntfscat hivexregedit jq sha256sum"
+command -v $tools >/dev/null || { echo "SKIP: one of $tools is missing"; exit 77; }
 HVOFFLINE_BACKEND=native
 export HVOFFLINE_BACKEND
 
