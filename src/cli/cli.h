@@ -38,6 +38,10 @@ struct cli_ctx {
 	char **argv;
 	/* --trust, --allow-unsigned of the servicing commands. */
 	struct trust_opts trust;
+	bool bar_open; /* a progress bar line is on stderr (progress.c) */
+	/* The images of a servicing session, for its progress. */
+	char *const *images;
+	size_t nimages;
 };
 
 struct cli_command {
@@ -80,6 +84,16 @@ void cli_vlog(struct cli_ctx *ctx, const char *level, const char *fmt,
 /* Opens the --log file for appending.  Returns 0 or an errno value. */
 int cli_log_open(struct cli_ctx *ctx, const char *path);
 void cli_log_close(struct cli_ctx *ctx);
+
+/* ---- Progress (progress.c) ---- */
+
+/* @done of @total images are finished and @object's @step begins: a bar
+ * on a terminal, a line elsewhere, nothing with -q; logged always. */
+void cli_progress(struct cli_ctx *ctx, size_t done, size_t total,
+		  const char *object, const char *step);
+
+/* Ends a bar line left open (before other output). */
+void cli_progress_end(struct cli_ctx *ctx);
 
 /* ---- Options ---- */
 

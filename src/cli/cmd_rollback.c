@@ -129,7 +129,7 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 				 strerror(errno));
 			continue;
 		}
-		cli_info(ctx, "%s: rolling back", images[i]);
+		cli_progress(ctx, i, n, images[i], "rolling back");
 		struct svc_rollback_opts so = {
 			.image = images[i],
 			.systemroot = m.facts[i].systemroot,
@@ -143,6 +143,7 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 			snprintf(io->error, sizeof(io->error), "%s",
 				 io->res.error);
 	}
+	cli_progress(ctx, n, n, NULL, "done");
 	if (svc_manage_close(&m) != 0) {
 		cli_error(ctx, "appliance", "did not shut down cleanly");
 		rc = HVO_EXIT_FAILED;

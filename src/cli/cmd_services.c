@@ -218,8 +218,9 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 				 strerror(errno));
 			continue;
 		}
-		cli_info(ctx, "%s: %s integration services", images[i],
-			 write ? "changing" : "reading");
+		cli_progress(ctx, i, n, images[i],
+			     write ? "changing integration services"
+				   : "reading integration services");
 		struct svc_services_opts so = {
 			.image = images[i],
 			.systemroot = m.facts[i].systemroot,
@@ -236,6 +237,7 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 			snprintf(io->error, sizeof(io->error), "%s",
 				 io->res.error);
 	}
+	cli_progress(ctx, n, n, NULL, "done");
 	if (svc_manage_close(&m) != 0) {
 		cli_error(ctx, "appliance", "did not shut down cleanly");
 		rc = HVO_EXIT_FAILED;

@@ -124,6 +124,7 @@ static void emit(struct cli_ctx *ctx, const char *level, const char *object,
 	else
 		snprintf(full, sizeof(full), "%s", msg);
 	if (show) {
+		cli_progress_end(ctx);
 		fflush(stdout);
 		fprintf(stderr, "hvoffline: %s\n", full);
 	}

@@ -6,7 +6,7 @@ bin_PROGRAMS += hvoffline
 hvoffline_SOURCES = \
 	%reldir%/cli.h \
 	%reldir%/commands.c %reldir%/commands.h \
-	%reldir%/diag.c \
+	%reldir%/diag.c %reldir%/progress.c \
 	%reldir%/main.c \
 	%reldir%/options.c \
 	%reldir%/output.c %reldir%/output.h \

@@ -37,6 +37,14 @@ static void on_notice(void *opaque, enum svc_notice kind, const char *object,
 		      const char *msg)
 {
 	struct cli_ctx *ctx = opaque;
+	/* An image's step: progress over the command's images. */
+	for (size_t i = 0;
+	     kind == SVC_NOTICE_PROGRESS && object != NULL && i < ctx->nimages;
+	     i++)
+		if (strcmp(ctx->images[i], object) == 0) {
+			cli_progress(ctx, i, ctx->nimages, object, msg);
+			return;
+		}
 	switch (kind) {
 	case SVC_NOTICE_PROGRESS:
 	case SVC_NOTICE_BACKEND:
@@ -182,6 +190,8 @@ enum hvo_exit cli_session_new(struct cli_ctx *ctx,
 	}
 	for (int i = 0; i < nimages && e == SVC_OK; i++)
 		e = svc_session_add_image(s, images[i]);
+	ctx->images = images;
+	ctx->nimages = (size_t)nimages;
 	if (e != SVC_OK) {
 		cli_error(ctx, NULL, "%s", svc_session_errmsg(s));
 	} else if (source != NULL &&
@@ -206,6 +216,7 @@ enum hvo_exit cli_session_report(struct cli_ctx *ctx, struct svc_session *s,
 		return svc_exit_class(e);
 	}
 	enum hvo_exit rc = svc_session_exit(s);
+	cli_progress(ctx, ctx->nimages, ctx->nimages, NULL, "done");
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);

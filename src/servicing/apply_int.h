@@ -62,6 +62,11 @@ void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
 void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Adds a difference to @res (verify.c; rollback_state.c too). */
+void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
+			 const char *expected, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The servicing error of a guest-layer (GUEST_E_*) or registry (REG_E_*)
  * failure, graded by their *_exit_class(). */
 enum svc_err svc_int_guest_err(int e);

@@ -264,6 +264,27 @@ static void parse_major_minor(const char *s, unsigned *major, unsigned *minor)
 	}
 }
 
+/*
+ * The drive letter Windows gives its own volume, from the SystemRoot
+ * value Setup writes ("C:\Windows", "D:\WINNT"): $(runtime.*) paths and
+ * the registry values that hold full paths use it.  Taken only when the
+ * value names the system root found on this volume; else left "" and the
+ * plan uses C:.
+ */
+static void read_system_drive(struct ihive *h, struct svc_facts *f)
+{
+	char *v = f->systemroot_value;
+	if (svc_int_hive_get_string(h, KEY_CURRENT_VERSION, "SystemRoot", v,
+				    sizeof(f->systemroot_value)) != 0)
+		return;
+	char c = v[0];
+	bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+	if (letter && v[1] == ':' && v[2] == '\\' &&
+	    guest_name_eq(v + 3, f->systemroot))
+		snprintf(f->system_drive, sizeof(f->system_drive),
+			 "%c:", c & ~0x20);
+}
+
 static void read_software(struct ihive *h, struct svc_facts *f)
 {
 	const char *k = KEY_CURRENT_VERSION;
@@ -277,6 +298,7 @@ static void read_software(struct ihive *h, struct svc_facts *f)
 				sizeof(f->current_version));
 	svc_int_hive_get_string(h, k, "CSDVersion", f->csd_version,
 				sizeof(f->csd_version));
+	read_system_drive(h, f);
 	parse_major_minor(f->current_version, &f->nt_major, &f->nt_minor);
 	/* Windows 10 and later keep "6.3" in CurrentVersion for old
 	 * programs; the real version is in these two. */
@@ -503,6 +525,7 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	snprintf(journal, sizeof(journal), "%s/hvoffline/apply-in-progress.txt",
 		 f->systemroot);
 	f->apply_interrupted = guest_fs_exists(fs, journal);
+	svc_int_read_pending(fs, f, dir);
 }
 
 enum svc_err svc_inspect_disk(struct guest_disk *disk,

@@ -33,6 +33,7 @@
 #include "guest/volume.h"
 #include "hvoffline.h"
 #include "servicing/error.h"
+#include "servicing/inspect_pending.h"
 
 struct svc_linux_facts;
 
@@ -138,6 +139,11 @@ struct svc_facts {
 	unsigned windows_count; /* installations found (1 normally) */
 	size_t windows_volume;	/* index into volumes */
 	char systemroot[64];
+	/* The guest's own drive letter ("D:") and SystemRoot as its
+	 * SOFTWARE hive says (CurrentVersion SystemRoot, "D:\WINNT"); ""
+	 * when the value is absent or not "X:\<the system root found>". */
+	char system_drive[4];
+	char systemroot_value[SVC_TEXT_MAX];
 	char product_name[SVC_TEXT_MAX];
 	char edition_id[64];
 	char installation_type[64];
@@ -178,6 +184,8 @@ struct svc_facts {
 	/* An apply that died while switching files in left its journal:
 	 * the guest may hold part of a package (see apply.h). */
 	bool apply_interrupted;
+	/* What an earlier run left pending (inspect_pending.h). */
+	struct svc_pending pending;
 
 	/* ---- safety observations on the Windows volume ---- */
 	bool hiberfil_present;

@@ -120,6 +120,8 @@ static void windows_json(struct json_writer *w, const struct svc_facts *f)
 	hvo_int_json_kv_uint(w, "partition", v->vol.partnum);
 	hvo_int_json_kv_string(w, "device", v->vol.device);
 	hvo_int_json_kv_string(w, "systemroot", f->systemroot);
+	kv_text(w, "system_drive", f->system_drive);
+	kv_text(w, "systemroot_value", f->systemroot_value);
 	kv_text(w, "product_name", f->product_name);
 	kv_text(w, "edition_id", f->edition_id);
 	kv_text(w, "installation_type", f->installation_type);
@@ -270,6 +272,11 @@ void svc_facts_json(const struct svc_facts *f, struct json_writer *w)
 	ic_json(w, f);
 	svc_int_linux_json(f, w);
 	safety_json(w, f);
+	hvo_int_json_key(w, "pending");
+	if (f->pending.read)
+		svc_pending_json(&f->pending, w);
+	else
+		hvo_int_json_null(w);
 	hvo_int_json_key(w, "problems");
 	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < f->nproblems; i++) {
@@ -313,7 +320,8 @@ void svc_facts_text(const struct svc_facts *f, FILE *out)
 			f->product_name[0] ? f->product_name : "unknown",
 			f->nt_major, f->nt_minor, f->build,
 			f->csd_version[0] ? ", " : "", f->csd_version);
-		fprintf(out, "  system root:   %s on volume %u\n",
+		fprintf(out, "  system root:   %s%s%s on volume %u\n",
+			f->system_drive, f->system_drive[0] ? "\\" : "",
 			f->systemroot,
 			f->volumes[f->windows_volume].vol.partnum);
 		fprintf(out, "  architecture:  %s%s%s%s\n",
@@ -334,6 +342,7 @@ void svc_facts_text(const struct svc_facts *f, FILE *out)
 					f->packages[i].name,
 					f->packages[i].arch,
 					f->packages[i].version);
+		svc_pending_text(&f->pending, out);
 	}
 	svc_int_linux_text(f, out);
 	for (size_t i = 0; i < f->nproblems; i++)

@@ -227,6 +227,8 @@ enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
 	struct svc_inspect_opts io = { .tmpdir = opts->tmpdir };
 	for (size_t i = 0; i < n; i++) {
 		struct svc_facts *f = &facts[i];
+		if (opts->progress != NULL)
+			opts->progress(opts->progress_ctx, images[i]);
 		if (run->image_disk[i] >= 0 && r == 0) {
 			struct guest_disk *d = guest_session_disk(
 				run->session, (size_t)run->image_disk[i]);

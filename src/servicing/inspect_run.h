@@ -27,6 +27,9 @@ struct svc_run_opts {
 	 * parent of a differencing disk is not opened at all. */
 	bool writable;
 	const char *tmpdir; /* private host directory for hive copies */
+	/* Called as each image begins to be read (NULL: not). */
+	void (*progress)(void *ctx, const char *image);
+	void *progress_ctx;
 	/* ISO images added read-only after the images (sources). */
 	const char *const *isos;
 	size_t nisos;

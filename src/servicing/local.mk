@@ -10,6 +10,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/inspect_verdict.c \
 	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \
+	%reldir%/inspect_pending.c %reldir%/inspect_pending.h \
 	%reldir%/inspect_report.c %reldir%/inspect_report.h \
 	%reldir%/inspect_run.c %reldir%/inspect_run.h \
 	%reldir%/inspect_source.c %reldir%/inspect_source.h \
@@ -24,6 +25,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/verify.c \
 	%reldir%/rollback.c %reldir%/rollback.h \
 	%reldir%/rollback_keep.c %reldir%/rollback_keep.h \
+	%reldir%/rollback_state.c %reldir%/rollback_state.h \
 	%reldir%/services.c %reldir%/services.h \
 	%reldir%/services_guest.c %reldir%/services_guest.h \
 	%reldir%/services_open.c %reldir%/services_open.h \

@@ -230,9 +230,12 @@ enum svc_err svc_plan_build(const struct svc_facts *f,
 	 * 2008 R2; Windows 8 replaced it with the DriverDatabase. */
 	p->cdd = f->nt_major < 6 || (f->nt_major == 6 && f->nt_minor <= 1);
 
+	/* The guest's own drive letter (its SystemRoot value), never a
+	 * fixed C: unless the guest does not say. */
+	const char *drive = f->system_drive[0] ? f->system_drive : SYSTEM_DRIVE;
 	b.paths.system_root =
-		svc_int_plan_printf(&b, "%s\\%s", SYSTEM_DRIVE, f->systemroot);
-	b.paths.system_drive = SYSTEM_DRIVE;
+		svc_int_plan_printf(&b, "%s\\%s", drive, f->systemroot);
+	b.paths.system_drive = svc_int_plan_strdup(&b, drive);
 	b.paths_wow = b.paths;
 	b.paths_wow.wow64 = true;
 	p->stage_dir = svc_int_plan_printf(&b, "%s\\hvoffline", f->systemroot);

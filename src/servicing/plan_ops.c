@@ -265,14 +265,15 @@ bool svc_int_plan_value(struct plan_build *b, enum svc_hive hive,
  * path ("Windows\System32"); NULL (b->err set) for another drive. */
 char *svc_int_plan_guest_path(struct plan_build *b, const char *win)
 {
-	size_t n = strlen(SYSTEM_DRIVE);
-	if (strncasecmp(win, SYSTEM_DRIVE, n) == 0 &&
+	const char *drive = b->paths.system_drive;
+	size_t n = strlen(drive);
+	if (strncasecmp(win, drive, n) == 0 &&
 	    (win[n] == '\\' || win[n] == '\0'))
 		return svc_int_plan_strdup(b, win + n + (win[n] == '\\'));
 	pkg_error_clear(b->err);
 	b->err->code = PKG_ERR_UNSUPPORTED;
 	snprintf(b->err->msg, sizeof(b->err->msg),
-		 "%s is not on the system drive %s", win, SYSTEM_DRIVE);
+		 "%s is not on the system drive %s", win, drive);
 	return NULL;
 }
 

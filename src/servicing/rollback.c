@@ -10,7 +10,9 @@
 #include <strings.h>
 
 #include "registry/reg.h"
+#include "servicing/inspect_pending.h"
 #include "servicing/rollback.h"
+#include "servicing/rollback_state.h"
 #include "servicing/services_guest.h"
 #include "servicing/services_undo.h"
 #include "util/sha256.h"
@@ -99,6 +101,41 @@ static size_t first_to_undo(const struct svc_undo *u, size_t n)
 		if (strcmp(u[i].command, "apply") == 0)
 			return i;
 	return 0;
+}
+
+/* Whether the first-boot step of an apply in @u ran: its script, which
+ * the apply wrote, is gone (the script deletes itself at the end) or
+ * changed.  Says so first in @res->changed, with the log's last line, and
+ * marks the script's path seen. */
+static void first_boot_ran(struct guest_fs *fs,
+			   const struct svc_rollback_opts *o,
+			   const struct svc_undo *u, size_t n, char ***seen,
+			   size_t *nseen, struct svc_rollback_result *res)
+{
+	struct svc_firstboot_state st;
+	svc_int_firstboot_state(fs, o->systemroot, &st);
+	for (size_t i = n; i-- > 0;)
+		for (size_t k = 0; k < u[i].n; k++) {
+			const struct svc_undo_op *op = &u[i].ops[k];
+			if (op->kind != SVC_UNDO_FILE || !op->has_sha256 ||
+			    strcasecmp(op->path, st.script_path) != 0 ||
+			    seen_path(seen, nseen, op->path))
+				continue;
+			uint8_t sha[32];
+			uint64_t size;
+			if (st.script &&
+			    guest_fs_sha256(fs, op->path, sha, &size) ==
+				    GUEST_OK &&
+			    memcmp(sha, op->sha256, 32) == 0)
+				continue;
+			changed(res,
+				"the first-boot step of the %s of %s ran "
+				"(Windows has booted): %s is %s%s%s%s%s",
+				u[i].command, u[i].time, op->path,
+				st.script ? "changed" : "gone",
+				st.log ? "; " : "", st.log ? st.log_path : "",
+				st.log ? ": " : "", st.log ? st.last : "");
+		}
 }
 
 /* Puts a saved hive in place of @g's working copy. */
@@ -280,9 +317,12 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 	}
 
 	/* Has anything written the hives or files since the newest change
-	 * that touched each did? */
+	 * that touched each did?  First the first-boot step's own markers
+	 * (doc/firstboot.md): the script an apply wrote is gone or changed
+	 * once it ran. */
 	char **seen = NULL;
 	size_t nseen = 0;
+	first_boot_ran(fs, o, u + first, npaths - first, &seen, &nseen, res);
 	for (size_t i = npaths; i-- > first;)
 		for (size_t k = u[i].n; k-- > 0;) {
 			const struct svc_undo_op *op = &u[i].ops[k];
@@ -420,12 +460,23 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 		if (*p == ':')
 			*p = '-';
 	e = guest_fs_write_atomic(fs, res->record, json, strlen(json));
+	free(json);
+	/* What was restored, for `verify` (rollback_state.h). */
+	enum hvo_exit kept = HVO_EXIT_OK;
+	if (e == GUEST_OK)
+		kept = svc_int_rollback_state_write(
+			fs, o->systemroot, u + first, npaths - first,
+			res->record, err, sizeof(err));
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
-	free(json);
 	if (e != GUEST_OK)
 		rc = fail(res, guest_exit_class(e), "%s: %s", res->record,
 			  guest_fs_errmsg(fs));
+	else if (kept != HVO_EXIT_OK)
+		rc = fail(res, kept,
+			  "rolled back, but the state for verify was not "
+			  "kept: %s",
+			  err);
 out:
 	for (int hx = 0; hx < NHIVES; hx++)
 		svc_int_ghive_close(&g[hx]);

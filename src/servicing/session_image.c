@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "servicing/rollback_state.h"
 #include "servicing/session_int.h"
 #include "util/tmpdir.h"
 
@@ -36,6 +37,12 @@ void svc_int_session_notice(const struct svc_session *s, enum svc_notice kind,
 		return;
 	s->opts.notice(s->opts.notice_ctx, kind, object, msg);
 	free(msg);
+}
+
+static void inspect_progress(void *opaque, const char *image)
+{
+	svc_int_session_notice(opaque, SVC_NOTICE_PROGRESS, image,
+			       "inspecting");
 }
 
 static void on_event(void *opaque, const char *what, const char *msg)
@@ -213,6 +220,8 @@ void svc_int_session_launch(struct svc_session *s)
 			   .backend = s->opts.backend },
 		.writable = writing(s),
 		.tmpdir = s->tmpdir,
+		.progress = inspect_progress,
+		.progress_ctx = s,
 	};
 	if (s->have_source && s->src.kind == SVC_SOURCE_ISO) {
 		/* vmguest.iso is opened in the same launch. */
@@ -447,18 +456,11 @@ static void carry_out(struct svc_session *s, size_t i)
 					      .cab_path = r->package->path };
 		svc_int_session_notice(s, SVC_NOTICE_PROGRESS, f->image,
 				       "verifying");
-		svc_verify(fs, p, &vo, &r->verify);
+		struct svc_verify_outcome out;
+		svc_int_verify_image(fs, p, &vo, f->systemroot, &r->verify,
+				     &out);
 		r->verified = true;
-		if (r->verify.ndiffs)
-			result_set(r, SVC_STATUS_DIFFERENCES,
-				   SVC_ERR_DIFFERENCES,
-				   "%zu of %zu items differ from %s %s",
-				   r->verify.ndiffs, r->verify.nchecked,
-				   p->package, p->version);
-		else
-			result_set(r, SVC_STATUS_VERIFIED, SVC_OK,
-				   "all %zu items match %s %s",
-				   r->verify.nchecked, p->package, p->version);
+		result_set(r, out.status, out.err, "%s", out.msg);
 		free(dir);
 		return;
 	}

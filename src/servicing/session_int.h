@@ -1,6 +1,7 @@
 /*
- * session_int.h - the session handle, shared by session.c (the workflow)
- * and session_child.c (the same workflow, one sandboxed child per image).
+ * session_int.h - the session handle, shared by session.c (the handle),
+ * session_image.c (the workflow) and session_child.c (the same workflow,
+ * one sandboxed child per image).
  */
 #ifndef HVO_SERVICING_SESSION_INT_H
 #define HVO_SERVICING_SESSION_INT_H

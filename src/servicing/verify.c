@@ -26,12 +26,8 @@
 #include "servicing/apply_int.h"
 #include "util/sha256.h"
 
-static void diff(struct svc_verify_result *res, const char *what,
-		 const char *expected, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void diff(struct svc_verify_result *res, const char *what,
-		 const char *expected, const char *fmt, ...)
+void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
+			 const char *expected, const char *fmt, ...)
 {
 	struct svc_difference *v =
 		realloc(res->diffs, (res->ndiffs + 1) * sizeof(*v));
@@ -118,13 +114,14 @@ static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 						 &size);
 		res->nchecked++;
 		if (e != GUEST_OK) {
-			diff(res, what, "readable", "%s",
-			     guest_fs_errmsg(fs)[0] ? guest_fs_errmsg(fs)
+			svc_int_verify_diff(res, what, "readable", "%s",
+					    guest_fs_errmsg(fs)[0]
+						    ? guest_fs_errmsg(fs)
 						    : guest_strerror(e));
 			continue;
 		}
 		if (!exists) {
-			diff(res, what, "present", "absent");
+			svc_int_verify_diff(res, what, "present", "absent");
 			continue;
 		}
 		if (!have_want || f->source == SVC_SRC_GUEST_FILE)
@@ -132,7 +129,7 @@ static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 		if (memcmp(want, got, 32) != 0) {
 			sha_text(want, expected);
 			sha_text(got, found);
-			diff(res, what, expected, "%s", found);
+			svc_int_verify_diff(res, what, expected, "%s", found);
 		}
 	}
 	free(got_all);
@@ -184,25 +181,27 @@ static void check_reg_item(struct reg_hive *h, const struct svc_plan_reg *r,
 	if (r->kind == SVC_REG_KEY) {
 		bool ex = false;
 		if (reg_key_exists(h, r->key, &ex) != REG_OK || !ex)
-			diff(res, what, "key present", "absent");
+			svc_int_verify_diff(res, what, "key present", "absent");
 		return;
 	}
 	struct reg_value *v = NULL;
 	int e = reg_get_value(h, r->key, r->name, &v);
 	if (e != REG_OK && e != REG_ERR_NOT_FOUND) {
-		diff(res, what, "readable", "%s", reg_errmsg(h));
+		svc_int_verify_diff(res, what, "readable", "%s", reg_errmsg(h));
 		return;
 	}
 	switch (r->kind) {
 	case SVC_REG_SET:
 		if (v == NULL) {
 			if (!r->only_existing)
-				diff(res, what, "present", "absent");
+				svc_int_verify_diff(res, what, "present",
+						    "absent");
 		} else if (!r->noclobber &&
 			   (v->type != r->type || v->len != r->len ||
 			    memcmp(v->data, r->data, r->len) != 0)) {
 			char *t = value_text(v);
-			diff(res, what, "as planned", "%s", t ? t : "differs");
+			svc_int_verify_diff(res, what, "as planned", "%s",
+					    t ? t : "differs");
 			free(t);
 		}
 		break;
@@ -216,8 +215,8 @@ static void check_reg_item(struct reg_hive *h, const struct svc_plan_reg *r,
 				ok = strcasecmp(list[i], r->text) == 0;
 		reg_names_free(list, n);
 		if (!ok)
-			diff(res, what, "listed", "%s",
-			     v ? "not in the list" : "absent");
+			svc_int_verify_diff(res, what, "listed", "%s",
+					    v ? "not in the list" : "absent");
 		break;
 	}
 	case SVC_REG_PATH_ADD: {
@@ -225,13 +224,14 @@ static void check_reg_item(struct reg_hive *h, const struct svc_plan_reg *r,
 		if (v != NULL && reg_value_string(v, &s) != REG_OK)
 			s = NULL;
 		if (s == NULL || !svc_int_path_has(s, r->text))
-			diff(res, what, "listed", "%s", s ? s : "absent");
+			svc_int_verify_diff(res, what, "listed", "%s",
+					    s ? s : "absent");
 		free(s);
 		break;
 	}
 	case SVC_REG_DELETE:
 		if (v != NULL)
-			diff(res, what, "absent", "present");
+			svc_int_verify_diff(res, what, "absent", "present");
 		break;
 	default:
 		break;
@@ -249,16 +249,19 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 		    0 ||
 	    asprintf(&dir, "%s/verify-%s", tmpdir, name) < 0 ||
 	    asprintf(&host, "%s/%s", dir, name) < 0) {
-		diff(res, guest ? guest : name, "readable", "out of memory");
+		svc_int_verify_diff(res, guest ? guest : name, "readable",
+				    "out of memory");
 		goto out;
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		diff(res, guest, "readable", "%s: %s", dir, strerror(errno));
+		svc_int_verify_diff(res, guest, "readable", "%s: %s", dir,
+				    strerror(errno));
 		goto out;
 	}
 	unlink(host);
 	if (guest_fs_copy_out(fs, guest, host) != GUEST_OK) {
-		diff(res, guest, "readable", "%s", guest_fs_errmsg(fs));
+		svc_int_verify_diff(res, guest, "readable", "%s",
+				    guest_fs_errmsg(fs));
 		goto out;
 	}
 	/* With its logs, read-only: what Windows would load (a dirty hive
@@ -279,8 +282,8 @@ static void check_hive(struct guest_fs *fs, const struct svc_plan *p,
 	struct reg_hive *h;
 	int e = reg_open(host, NULL, &h);
 	if (e != REG_OK) {
-		diff(res, guest, "a readable hive", "%s: %s", reg_strerror(e),
-		     h ? reg_errmsg(h) : "");
+		svc_int_verify_diff(res, guest, "a readable hive", "%s: %s",
+				    reg_strerror(e), h ? reg_errmsg(h) : "");
 		reg_close(h);
 		goto out;
 	}
@@ -319,8 +322,8 @@ enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
 		    svc_int_extract(p, opts->cab_path, dir, &host, &err) !=
 			    SVC_OK)
-			diff(res, opts->cab_path, "readable", "%s",
-			     svc_int_errtext(&err));
+			svc_int_verify_diff(res, opts->cab_path, "readable",
+					    "%s", svc_int_errtext(&err));
 		svc_int_error_clear(&err);
 	}
 	check_files(fs, p, host, res);

@@ -24,6 +24,7 @@ tests_manage_test_apply_rollback_CFLAGS = $(TEST_CFLAGS)
 tests_manage_test_apply_rollback_LDADD = $(TEST_LDADD)
 
 # End to end: one appliance launch on the ws2012-x64 test image.
-MANAGE_SH_TESTS = tests/manage/manage-cli.sh tests/manage/reg-image-cli.sh
+MANAGE_SH_TESTS = tests/manage/manage-cli.sh tests/manage/reg-image-cli.sh \
+	tests/manage/rollback-cli.sh
 TESTS += $(MANAGE_SH_TESTS)
 EXTRA_DIST += $(MANAGE_SH_TESTS)

@@ -4,7 +4,10 @@
  * (issue 18): the volume's checksum listing (the record folder aside)
  * and the hives byte for byte equal those before apply; a second
  * rollback has nothing to do; after a simulated first boot rollback
- * refuses with exit 4.
+ * refuses with exit 4 naming the first-boot step (--force undoes anyway);
+ * verify after rollback compares with the recorded previous state; what
+ * inspect reports pending after apply, later changes and rollback.  And
+ * the guest's own system drive (D:\WINNT) in the plan's paths.
  */
 #include <config.h>
 
@@ -24,6 +27,7 @@
 #include "servicing/inspect_source.h"
 #include "servicing/plan.h"
 #include "servicing/rollback.h"
+#include "servicing/rollback_state.h"
 #include "servicing/services_reg.h"
 #include "servicing/services_set.h"
 #include "tests/lib/fakeguest.h"
@@ -39,6 +43,29 @@ static const char *const ws2012_packages[] = {
 	NULL
 };
 
+/* A ws2012 guest in vol/@root; its SOFTWARE SystemRoot value set to
+ * @value (.reg escaped) unless NULL. */
+static void guest(const char *root, const char *value)
+{
+	hvo_fg_windows("vol", root, "ws2012-x64", "amd64", "6.2.9200.16384",
+		       "6.2.9200.16384");
+	for (size_t i = 0; ws2012_packages[i]; i++)
+		hvo_fg_sh("touch 'vol/%s/servicing/Packages/%s.mum'", root,
+			  ws2012_packages[i]);
+	if (value == NULL)
+		return;
+	char reg[512];
+	snprintf(reg, sizeof(reg),
+		 "Windows Registry Editor Version 5.00\n\n"
+		 "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\"
+		 "CurrentVersion]\n\"SystemRoot\"=\"%s\"\n",
+		 value);
+	hvo_test_write_file(hvo_fg_at("root.reg"), reg, strlen(reg));
+	hvo_fg_sh("hivexregedit --merge vol/%s/System32/config/SOFTWARE "
+		  "--prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' root.reg",
+		  root);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -47,11 +74,7 @@ static int setup(void **state)
 	    !hvo_test_have_program("python3"))
 		skip();
 	hvo_fg_begin();
-	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
-		       "6.2.9200.16384", "6.2.9200.16384");
-	for (size_t i = 0; ws2012_packages[i]; i++)
-		hvo_fg_sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
-			  ws2012_packages[i]);
+	guest("Windows", NULL);
 	return 0;
 }
 
@@ -73,11 +96,9 @@ static char *listing(void)
 			  "| grep -v '^./Windows/Logs$' | LC_ALL=C sort");
 }
 
-/* The apply command's pipeline on the host-directory guest. */
-static void do_apply(void)
+static struct guest_disk *open_disk(void)
 {
 	struct guest_disk *disk;
-	struct guest_fs *fs;
 	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
 					    .partnum = 1,
 					    .size = 64 << 20,
@@ -86,23 +107,46 @@ static void do_apply(void)
 	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
 					   64 << 20, 1, &vol };
 	assert_int_equal(guest_hostdir_disk_open(&spec, &disk), GUEST_OK);
-	struct svc_facts f;
-	svc_facts_init(&f, "guest.vhdx");
-	f.preflight_ok = true;
+	return disk;
+}
+
+/* What `inspect` reads (into @f; free with svc_facts_free). */
+static void inspect(struct guest_disk *disk, struct svc_facts *f)
+{
+	svc_facts_init(f, "guest.vhdx");
+	f->preflight_ok = true;
 	hvo_fg_sh("rm -rf scratch work; mkdir scratch work");
 	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(disk, &io, &f), SVC_OK);
-	svc_inspect_evaluate(&f);
-	assert_int_equal(f.verdict, HVO_EXIT_OK);
-	char cab[4096];
-	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
-	struct svc_source_package sp;
-	assert_int_equal(svc_source_package_load(cab, cab, &sp), SVC_OK);
+	assert_int_equal(svc_inspect_disk(disk, &io, f), SVC_OK);
+	svc_inspect_evaluate(f);
+	assert_int_equal(f->verdict, HVO_EXIT_OK);
+}
+
+/* The plan of the 6.2 package for @f (@sp holds the package; @cab its
+ * path, 4096 bytes). */
+static struct svc_plan *plan_for(const struct svc_facts *f, char *cab,
+				 struct svc_source_package *sp)
+{
+	snprintf(cab, 4096, "%s", hvo_fixture(CAB62));
+	assert_int_equal(svc_source_package_load(cab, cab, sp), SVC_OK);
 	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
 	struct svc_plan *plan;
 	struct svc_error err = { 0 };
-	if (svc_plan_build(&f, &sp, &po, &plan, &err) != SVC_OK)
+	if (svc_plan_build(f, sp, &po, &plan, &err) != SVC_OK)
 		fail_msg("plan: %s", svc_int_errtext(&err));
+	return plan;
+}
+
+/* The apply command's pipeline on the host-directory guest. */
+static void do_apply(void)
+{
+	struct guest_disk *disk = open_disk();
+	struct guest_fs *fs;
+	struct svc_facts f;
+	inspect(disk, &f);
+	char cab[4096];
+	struct svc_source_package sp;
+	struct svc_plan *plan = plan_for(&f, cab, &sp);
 	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
 				     .cab_path = cab };
@@ -114,6 +158,17 @@ static void do_apply(void)
 	svc_apply_result_free(&r);
 	svc_plan_free(plan);
 	svc_source_package_free(&sp);
+	svc_facts_free(&f);
+	guest_disk_close(disk);
+}
+
+/* The pending report of the guest as it is now. */
+static void pending_now(struct svc_pending *p)
+{
+	struct guest_disk *disk = open_disk();
+	struct svc_facts f;
+	inspect(disk, &f);
+	*p = f.pending;
 	svc_facts_free(&f);
 	guest_disk_close(disk);
 }
@@ -160,29 +215,73 @@ static void later_changes(void)
 	guest_fs_close(fs);
 }
 
-static enum hvo_exit rollback(struct svc_rollback_result *r)
+static enum hvo_exit rollback(struct svc_rollback_result *r, bool force)
 {
 	struct guest_fs *fs = open_fs();
 	struct svc_rollback_opts o = { .image = "g",
 				       .systemroot = "Windows",
-				       .tmpdir = hvo_fg_at("scratch") };
+				       .tmpdir = hvo_fg_at("scratch"),
+				       .force = force };
 	enum hvo_exit x = svc_rollback(fs, &o, r);
 	guest_fs_close(fs);
 	return x;
+}
+
+static int verify_rolled_back(struct svc_verify_result *vr, char *when,
+			      char *err)
+{
+	struct guest_fs *fs = open_fs();
+	int k = svc_rollback_verify(fs, "Windows", hvo_fg_at("scratch"), vr,
+				    when, 32, err, 900);
+	guest_fs_close(fs);
+	return k;
 }
 
 static void test_apply_then_rollback(void **state)
 {
 	(void)state;
 	char *before = listing();
+	struct svc_pending p;
+	pending_now(&p);
+	assert_false(p.any);
+	assert_false(p.have_record);
 	do_apply();
 	char *mid = listing();
 	assert_string_not_equal(before, mid);
 	free(mid);
+
+	/* inspect after apply: the first-boot step and the staged package
+	 * are pending; the record is the apply's. */
+	pending_now(&p);
+	assert_true(p.any);
+	assert_true(p.firstboot_pending);
+	assert_string_equal(p.firstboot_hook, "setup-cmdline");
+	assert_int_equal(p.nstaged, 1);
+	assert_int_equal(p.staged_pending, 1);
+	assert_non_null(strstr(p.staged[0].id,
+			       "Microsoft-Hyper-V-Integration-Services-"
+			       "Package-2~31bf3856ad364e35~amd64~~"));
+	assert_true(p.have_record);
+	assert_string_equal(p.record_command, "apply");
+	assert_string_equal(p.package, p.staged[0].id);
+	assert_true(p.version[0] == '6');
+	assert_true(p.files_created + p.files_replaced > 10);
+	assert_string_equal(p.ic_state, "as-applied");
+
+	struct svc_verify_result vr0 = { 0 };
+	char when0[32], err0[900];
+	assert_int_equal(verify_rolled_back(&vr0, when0, err0), 0);
 	later_changes();
+	pending_now(&p);
+	assert_true(p.firstboot_pending);
+	assert_string_equal(p.record_command, "reg");
+	assert_int_equal(p.records, 3);
+	assert_string_equal(p.ic_state, "changed");
+	assert_int_equal(p.nnotes, 1);
+	assert_non_null(strstr(p.notes[0], "vmictimesync: disabled now"));
 
 	struct svc_rollback_result r;
-	assert_int_equal(rollback(&r), HVO_EXIT_OK);
+	assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.v[2].command, "apply");
 	svc_rollback_result_free(&r);
@@ -190,8 +289,32 @@ static void test_apply_then_rollback(void **state)
 	assert_string_equal(before, after);
 	free(after);
 	free(before);
+	/* verify after rollback compares with the recorded previous state:
+	 * all of it matches; a file changed since is a difference. */
+	struct svc_verify_result vr = { 0 };
+	char when[32], err[900];
+	assert_int_equal(verify_rolled_back(&vr, when, err), 1);
+	assert_int_equal(vr.ndiffs, 0);
+	assert_true(vr.nchecked > 10);
+	size_t checked = vr.nchecked;
+	svc_verify_result_free(&vr);
+	memset(&vr, 0, sizeof(vr));
+	hvo_fg_sh("echo x >> vol/Windows/System32/config/SOFTWARE");
+	assert_int_equal(verify_rolled_back(&vr, when, err), 1);
+	assert_int_equal(vr.nchecked, checked);
+	assert_int_equal(vr.ndiffs, 1);
+	assert_non_null(strstr(vr.diffs[0].what, "config\\SOFTWARE"));
+	svc_verify_result_free(&vr);
+	hvo_fg_sh("truncate -s -2 vol/Windows/System32/config/SOFTWARE");
 
-	assert_int_equal(rollback(&r), HVO_EXIT_OK);
+	/* inspect after rollback: nothing pending. */
+	pending_now(&p);
+	assert_false(p.any);
+	assert_false(p.firstboot_pending);
+	assert_int_equal(p.nstaged, 0);
+	assert_false(p.have_record);
+
+	assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
 	assert_int_equal(r.n, 0);
 	svc_rollback_result_free(&r);
 }
@@ -199,20 +322,102 @@ static void test_apply_then_rollback(void **state)
 static void test_refused_after_first_boot(void **state)
 {
 	(void)state;
+	char *before = listing();
 	do_apply();
-	/* The first-boot step ran: Windows wrote its SYSTEM hive (Setup
-	 * CmdLine cleared). */
+	/* The first-boot step ran (doc/firstboot.md): it unhooked itself
+	 * from SYSTEM\Setup, logged, and deleted its script. */
 	static const char reg[] =
 		"Windows Registry Editor Version 5.00\n\n"
-		"[HKEY_LOCAL_MACHINE\\SYSTEM\\Setup]\n\"CmdLine\"=\"\"\n";
+		"[HKEY_LOCAL_MACHINE\\SYSTEM\\Setup]\n\"CmdLine\"=\"\"\n"
+		"\"SetupType\"=dword:00000000\n";
 	hvo_test_write_file(hvo_fg_at("boot.reg"), reg, strlen(reg));
 	hvo_fg_sh("hivexregedit --merge vol/Windows/System32/config/SYSTEM "
 		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' boot.reg");
+	hvo_fg_sh("rm vol/Windows/hvoffline/firstboot.cmd && printf "
+		  "'start: x\\r\\ndone: exit=0 result=installed\\r\\n' > "
+		  "vol/Windows/Logs/hvoffline/firstboot.log");
+	struct svc_pending p;
+	pending_now(&p);
+	assert_false(p.firstboot_pending);
+	assert_true(svc_int_firstboot_ran(&p.firstboot));
+	assert_string_equal(p.firstboot.last, "done: exit=0 result=installed");
+	assert_string_equal(p.ic_state, "unknown");
+
 	struct svc_rollback_result r;
-	assert_int_equal(rollback(&r), HVO_EXIT_REFUSED);
-	assert_true(r.nchanged >= 1);
-	assert_non_null(strstr(r.changed[0], "SYSTEM"));
+	assert_int_equal(rollback(&r, false), HVO_EXIT_REFUSED);
+	assert_true(r.nchanged >= 2);
+	assert_non_null(strstr(r.changed[0], "first-boot step"));
+	assert_non_null(strstr(r.changed[0], "firstboot.cmd is gone"));
+	assert_non_null(strstr(r.changed[0], "result=installed"));
+	assert_non_null(strstr(r.error, "first-boot step"));
+	bool system = false;
+	for (size_t i = 0; i < r.nchanged; i++)
+		system |= strstr(r.changed[i], "config\\SYSTEM") != NULL;
+	assert_true(system);
 	svc_rollback_result_free(&r);
+	char *mid = listing();
+	assert_string_not_equal(before, mid); /* refused: untouched */
+	free(mid);
+
+	/* --force undoes anyway: the volume as before apply (the record
+	 * folder, where the step's log stays, aside). */
+	assert_int_equal(rollback(&r, true), HVO_EXIT_OK);
+	assert_int_equal(r.n, 1);
+	svc_rollback_result_free(&r);
+	char *after = listing();
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+}
+
+/* The plan for a guest installed as @value, in folder @root, as text
+ * (caller frees); its facts in @f. */
+static char *plan_text_of(const char *root, const char *value,
+			  struct svc_facts *f)
+{
+	hvo_fg_sh("rm -rf vol");
+	guest(root, value);
+	struct guest_disk *disk = open_disk();
+	inspect(disk, f);
+	guest_disk_close(disk);
+	char cab[4096];
+	struct svc_source_package sp;
+	struct svc_plan *plan = plan_for(f, cab, &sp);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	assert_non_null(m);
+	svc_plan_text(plan, m);
+	assert_int_equal(fclose(m), 0);
+	svc_plan_free(plan);
+	svc_source_package_free(&sp);
+	return text;
+}
+
+/* $(runtime.*) and full paths use the guest's own drive and system root
+ * from its SOFTWARE hive, never a fixed C:. */
+static void test_system_drive(void **state)
+{
+	(void)state;
+	struct svc_facts f;
+	char *t = plan_text_of("WINNT", "D:\\\\WINNT", &f);
+	assert_string_equal(f.systemroot, "WINNT");
+	assert_string_equal(f.systemroot_value, "D:\\WINNT");
+	assert_string_equal(f.system_drive, "D:");
+	assert_non_null(strstr(t, "D:\\WINNT\\"));
+	assert_null(strstr(t, "C:\\"));
+	assert_non_null(strstr(t, "WINNT\\System32\\drivers\\"));
+	free(t);
+	svc_facts_free(&f);
+	/* A value that does not name the system root found is not taken:
+	 * the plan says C:, as without one. */
+	t = plan_text_of("Windows", "E:\\\\Other", &f);
+	assert_string_equal(f.systemroot_value, "E:\\Other");
+	assert_string_equal(f.system_drive, "");
+	assert_null(strstr(t, "E:\\"));
+	assert_non_null(strstr(t, "C:\\Windows\\"));
+	free(t);
+	svc_facts_free(&f);
 }
 
 int main(void)
@@ -222,6 +427,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_after_first_boot,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_drive, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
