@@ -188,6 +188,8 @@ static int landlock(const struct guest_sandbox_opts *o)
 	if (rfd < 0)
 		return -1;
 	int r = 0;
+	for (size_t i = 0; i < o->nlist_paths && r == 0; i++)
+		r = ll_rule(rfd, o->list_paths[i], LANDLOCK_ACCESS_FS_READ_DIR);
 	for (size_t i = 0; i < o->nread_paths && r == 0; i++)
 		r = ll_rule(rfd, o->read_paths[i],
 			    LANDLOCK_ACCESS_FS_READ_FILE |
