@@ -47,14 +47,12 @@ struct guest_sandbox_opts {
 	/* Test hook: the child calls socket(2) once the filter is in
 	 * place, which must kill it (GUEST_SANDBOX_FILTERED). */
 	bool test_forbidden_call;
-	/* What the child may read, and what it may change (Landlock; see
-	 * above).  Both NULL: no file may be opened. */
-	const char *const *read_paths;
-	size_t nread_paths;
-	const char *const *list_paths;
-	size_t nlist_paths;
-	const char *const *write_paths;
-	size_t nwrite_paths;
+	/* What the child may read, list and change (Landlock; see above).
+	 * All empty: no file may be opened. */
+	struct guest_sandbox_paths {
+		const char *const *v;
+		size_t n;
+	} read_paths, list_paths, write_paths;
 	bool landlock_optional;
 };
 

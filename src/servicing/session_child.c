@@ -200,12 +200,9 @@ static void start(struct child *c)
 	}
 	struct guest_sandbox_opts o = {
 		.max_result = RESULT_MAX,
-		.read_paths = c->read,
-		.nread_paths = c->nread,
-		.list_paths = (const char *const *)&c->folder,
-		.nlist_paths = 1,
-		.write_paths = c->write,
-		.nwrite_paths = c->nwrite,
+		.read_paths = { c->read, c->nread },
+		.list_paths = { (const char *const *)&c->folder, 1 },
+		.write_paths = { c->write, c->nwrite },
 		.landlock_optional = true,
 	};
 #ifdef HVO_TEST_HOOKS

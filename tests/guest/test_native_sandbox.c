@@ -175,12 +175,9 @@ static void test_landlock(void **state)
 	snprintf(p, sizeof(p), "%s/outside", dir);
 	hvo_test_write_file(p, "x", 1);
 	const char *reads[] = { ro }, *writes[] = { rw }, *lists[] = { dir };
-	struct guest_sandbox_opts o = { .read_paths = reads,
-					.nread_paths = 1,
-					.list_paths = lists,
-					.nlist_paths = 1,
-					.write_paths = writes,
-					.nwrite_paths = 1 };
+	struct guest_sandbox_opts o = { .read_paths = { reads, 1 },
+					.list_paths = { lists, 1 },
+					.write_paths = { writes, 1 } };
 	char *res, why[256];
 	size_t len;
 	assert_int_equal(guest_sandbox_run(&o, child_files, dir, &res, &len,
