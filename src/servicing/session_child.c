@@ -36,6 +36,7 @@
 #include "guest/sandbox.h"
 #include "servicing/session_int.h"
 #include "util/fileio.h"
+#include "util/tmpdir.h"
 
 /* A child's result is bounded: facts, verify differences, notices. */
 #define RESULT_MAX (64u << 20)
@@ -270,6 +271,9 @@ static void finish(struct child *c)
 	free(buf);
 	if (st != GUEST_SANDBOX_OK)
 		child_failed(s, r, c->why);
+	/* Its hive copies and extracted package: hundreds of images do not
+	 * pile up in the scratch directory. */
+	hvo_int_tmpdir_remove(c->dir);
 }
 
 void svc_int_session_children(struct svc_session *s)
