@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include "servicing/session_int.h"
+
+/* What a sandboxed child runs (session_child.c), defined below. */
+static const struct svc_session_steps steps;
 #include "util/tmpdir.h"
 
 /* ------------------------------------------------------------------ */
@@ -159,20 +162,6 @@ enum svc_err svc_session_set_source(struct svc_session *s, const char *path)
 	return e;
 }
 
-void svc_int_session_result_free(struct svc_image_result *r)
-{
-	svc_plan_free(r->plan);
-	if (r->applied)
-		svc_apply_result_free(&r->apply);
-	if (r->verified)
-		svc_verify_result_free(&r->verify);
-	if (r->have_applicability)
-		svc_applicability_free(&r->applicability);
-	svc_facts_free(&r->facts);
-	free(r->message);
-	free(r->installed);
-}
-
 void svc_session_free(struct svc_session *s)
 {
 	if (s == NULL)
@@ -193,38 +182,6 @@ void svc_session_free(struct svc_session *s)
 	free(s->tmpdir);
 	svc_int_error_clear(&s->error);
 	free(s);
-}
-
-enum hvo_exit svc_session_exit(const struct svc_session *s)
-{
-	return s->exit;
-}
-
-size_t svc_session_nimages(const struct svc_session *s)
-{
-	return s->results ? s->n : 0;
-}
-
-const struct svc_image_result *svc_session_image(const struct svc_session *s,
-						 size_t i)
-{
-	return s->results && i < s->n ? &s->results[i] : NULL;
-}
-
-const struct svc_source *svc_session_source(const struct svc_session *s)
-{
-	return s->have_source ? &s->src : NULL;
-}
-
-void svc_session_backend(const struct svc_session *s,
-			 struct svc_backend_info *info)
-{
-	*info = s->backend;
-}
-
-const struct svc_session_opts *svc_session_options(const struct svc_session *s)
-{
-	return &s->opts;
 }
 
 /* ------------------------------------------------------------------ */
@@ -442,7 +399,7 @@ enum svc_err svc_session_inspect(struct svc_session *s)
 	if (svc_int_session_sandboxed(s)) {
 		if (s->have_source)
 			rc = svc_int_session_read_source(s);
-		svc_int_session_children(s);
+		svc_int_session_children(s, &steps);
 	} else {
 		svc_int_session_launch(s);
 		if (s->have_source && s->launch_err == SVC_OK)
@@ -739,6 +696,31 @@ bool svc_int_session_finish(struct svc_session *s)
 	return false;
 }
 
+enum hvo_exit svc_int_session_read_source(struct svc_session *s)
+{
+	if (s->src.kind != SVC_SOURCE_ISO || !svc_int_session_sandboxed(s))
+		return svc_int_session_load_source(s, NULL);
+	/* vmguest.iso: a launch of its own, with no image. */
+	size_t n = s->n;
+	s->n = 0;
+	svc_int_session_launch(s);
+	enum hvo_exit rc = HVO_EXIT_FAILED;
+	if (s->launch_err == SVC_OK)
+		rc = svc_int_session_load_source(s,
+						 svc_int_session_iso_disk(s));
+	if (!svc_int_session_finish(s))
+		rc = HVO_EXIT_FAILED;
+	s->n = n;
+	s->launch_err = SVC_OK;
+	return rc;
+}
+
+static const struct svc_session_steps steps = {
+	.launch = svc_int_session_launch,
+	.one = svc_int_session_one,
+	.finish = svc_int_session_finish,
+};
+
 static enum svc_err run_servicing(struct svc_session *s,
 				  enum svc_command command)
 {
@@ -771,7 +753,7 @@ static enum svc_err run_servicing(struct svc_session *s,
 			s, svc_int_session_iso_disk(s));
 
 	if (s->source_exit == HVO_EXIT_OK && children) {
-		svc_int_session_children(s);
+		svc_int_session_children(s, &steps);
 	} else {
 		for (size_t i = 0; i < s->n; i++)
 			svc_int_session_one(s, i);

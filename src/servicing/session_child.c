@@ -47,29 +47,11 @@ bool svc_int_session_sandboxed(const struct svc_session *s)
 	return b != NULL && strcmp(b, "native") == 0;
 }
 
-enum hvo_exit svc_int_session_read_source(struct svc_session *s)
-{
-	if (s->src.kind != SVC_SOURCE_ISO || !svc_int_session_sandboxed(s))
-		return svc_int_session_load_source(s, NULL);
-	/* vmguest.iso: a launch of its own, with no image. */
-	size_t n = s->n;
-	s->n = 0;
-	svc_int_session_launch(s);
-	enum hvo_exit rc = HVO_EXIT_FAILED;
-	if (s->launch_err == SVC_OK)
-		rc = svc_int_session_load_source(s,
-						 svc_int_session_iso_disk(s));
-	if (!svc_int_session_finish(s))
-		rc = HVO_EXIT_FAILED;
-	s->n = n;
-	s->launch_err = SVC_OK;
-	return rc;
-}
-
 /* ---- the child ---- */
 
 struct child {
 	struct svc_session *s;
+	const struct svc_session_steps *steps;
 	size_t i;
 	char *dir;    /* its scratch directory */
 	char *folder; /* its image's */
@@ -99,10 +81,10 @@ static int child_main(void *opaque, int out)
 	s->opts.notice = child_notice;
 	s->opts.notice_ctx = &w;
 	s->have_source = false; /* read by the parent: no ISO to open */
-	svc_int_session_launch(s);
+	c->steps->launch(s);
 	if (s->opts.command != SVC_COMMAND_INSPECT)
-		svc_int_session_one(s, 0);
-	svc_int_session_finish(s);
+		c->steps->one(s, 0);
+	c->steps->finish(s);
 	svc_int_wire_result(&w, &s->results[0], s);
 	if (w.failed || fclose(w.f) != 0)
 		return 3;
@@ -276,7 +258,8 @@ static void finish(struct child *c)
 	hvo_int_tmpdir_remove(c->dir);
 }
 
-void svc_int_session_children(struct svc_session *s)
+void svc_int_session_children(struct svc_session *s,
+			      const struct svc_session_steps *steps)
 {
 	/* The plan the parent rebuilds is the child's: the same time. */
 	if (s->opts.now == 0)
@@ -298,6 +281,7 @@ void svc_int_session_children(struct svc_session *s)
 		/* Up to @jobs running; collected in the order given. */
 		for (; next < s->n && next < i + jobs; next++) {
 			c[next].s = s;
+			c[next].steps = steps;
 			c[next].i = next;
 			start(&c[next]);
 		}
