@@ -2,7 +2,8 @@
  * cmd_inspect.c - `hvoffline inspect`: what each image is, and whether
  * servicing it is safe, without changing anything.
  *
- * All images (and a vmguest.iso source) are opened in one appliance
+ * Natively each image is read in a sandboxed child of its own; with the
+ * appliance, all images (and a vmguest.iso source) are opened in one
  * launch.  Each image is reported separately; the exit code is the highest
  * of the images' (SERVICING.md section 4): 4 for an image that cannot be
  * serviced safely, 5 for a corrupt one, 1 when the appliance failed.
@@ -25,7 +26,8 @@ const char cmd_inspect_help[] =
 	"control set, installed integration services (vmbus.sys version,\n"
 	"IntegrationServicesVersion, packages), and the safety state\n"
 	"(hibernation or Fast Startup, BitLocker, unclean NTFS, dirty hives,\n"
-	"in use, differencing disks).  All images are opened in one appliance\n"
+	"in use, differencing disks).  Natively each image is read in a\n"
+	"sandboxed child of its own; with --backend appliance, all in one\n"
 	"launch.\n"
 	"\n"
 	"Options:\n"
