@@ -424,7 +424,7 @@ static int get_result(struct svc_session *s, struct rd *rd,
 	bool applied = get_u(rd) != 0, verified = get_u(rd) != 0;
 	get_facts(rd, &r->facts);
 	if (rd->bad || pkg < -1 || pkg >= (int64_t)s->npkgs ||
-	    (plan && pkg < 0))
+	    (plan && pkg < 0) || (applied && !plan))
 		return fail(why, whysize, "a malformed result");
 	r->package = pkg >= 0 ? &s->pkgs[pkg] : NULL;
 	if (appl) {
