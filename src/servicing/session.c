@@ -1,6 +1,7 @@
 /*
- * session.c - inspect, choose, plan, apply or verify, per image, in one
- * launch (see session.h).
+ * session.c - inspect, choose, plan, apply or verify, per image: in one
+ * launch of the appliance, or natively one sandboxed child per image
+ * (session_child.c runs the steps defined here; see session.h).
  */
 #include <config.h>
 
@@ -13,10 +14,10 @@
 #include <time.h>
 
 #include "servicing/session_int.h"
+#include "util/tmpdir.h"
 
 /* What a sandboxed child runs (session_child.c), defined below. */
 static const struct svc_session_steps steps;
-#include "util/tmpdir.h"
 
 /* ------------------------------------------------------------------ */
 /* Notices and results.                                                */
