@@ -226,3 +226,17 @@ fuzz_fuzz_linux_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_linux_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_linux_LDADD = $(TEST_LDADD)
 endif
+
+# src/servicing/session_wire.c: what a sandboxed child sends its parent
+check_PROGRAMS += fuzz/fuzz_wire_replay
+TESTS += fuzz/fuzz_wire_replay
+fuzz_fuzz_wire_replay_SOURCES = fuzz/fuzz_wire.c fuzz/replay.c
+fuzz_fuzz_wire_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_wire_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_wire
+fuzz_fuzz_wire_SOURCES = fuzz/fuzz_wire.c
+fuzz_fuzz_wire_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_wire_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_wire_LDADD = $(TEST_LDADD)
+endif

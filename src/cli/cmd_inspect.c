@@ -2,7 +2,8 @@
  * cmd_inspect.c - `hvoffline inspect`: what each image is, and whether
  * servicing it is safe, without changing anything.
  *
- * All images (and a vmguest.iso source) are opened in one appliance
+ * Natively each image is read in a sandboxed child of its own; with the
+ * appliance, all images (and a vmguest.iso source) are opened in one
  * launch.  Each image is reported separately; the exit code is the highest
  * of the images' (SERVICING.md section 4): 4 for an image that cannot be
  * serviced safely, 5 for a corrupt one, 1 when the appliance failed.
@@ -27,8 +28,9 @@ const char cmd_inspect_help[] =
 	"(hibernation or Fast Startup, BitLocker, unclean NTFS, dirty hives,\n"
 	"in use, differencing disks), and what an earlier run left pending\n"
 	"(a staged package, the first-boot step, the last record, whether the\n"
-	"integration services are as the last apply left them).  All images\n"
-	"are opened in one appliance launch.\n"
+	"integration services are as the last apply left them).  Natively\n"
+	"each image is read in a sandboxed child of its own; with --backend\n"
+	"appliance, all in one launch.\n"
 	"\n"
 	"Options:\n"
 	"  --source S        also say which integration-services package in S\n"

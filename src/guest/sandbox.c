@@ -188,14 +188,17 @@ static int landlock(const struct guest_sandbox_opts *o)
 	if (rfd < 0)
 		return -1;
 	int r = 0;
-	for (size_t i = 0; i < o->nread_paths && r == 0; i++)
-		r = ll_rule(rfd, o->read_paths[i],
+	for (size_t i = 0; i < o->list_paths.n && r == 0; i++)
+		r = ll_rule(rfd, o->list_paths.v[i],
+			    LANDLOCK_ACCESS_FS_READ_DIR);
+	for (size_t i = 0; i < o->read_paths.n && r == 0; i++)
+		r = ll_rule(rfd, o->read_paths.v[i],
 			    LANDLOCK_ACCESS_FS_READ_FILE |
 				    LANDLOCK_ACCESS_FS_READ_DIR);
 	/* Everything but executing and making device, socket and pipe
 	 * nodes (a file: reading, writing, truncating). */
-	for (size_t i = 0; i < o->nwrite_paths && r == 0; i++)
-		r = ll_rule(rfd, o->write_paths[i],
+	for (size_t i = 0; i < o->write_paths.n && r == 0; i++)
+		r = ll_rule(rfd, o->write_paths.v[i],
 			    all & ~(LANDLOCK_ACCESS_FS_EXECUTE |
 				    LANDLOCK_ACCESS_FS_MAKE_CHAR |
 				    LANDLOCK_ACCESS_FS_MAKE_BLOCK |
@@ -248,7 +251,7 @@ int guest_sandbox_enter(const struct guest_sandbox_opts *opts)
 		return -1;
 #endif
 	preload();
-	bool files = o.read_paths != NULL || o.write_paths != NULL;
+	bool files = o.read_paths.n + o.list_paths.n + o.write_paths.n > 0;
 	if (files && landlock(&o) != 0)
 		return -1;
 	return install_filter(files);

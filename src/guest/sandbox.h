@@ -14,9 +14,9 @@
  * Files: with no paths in the options the child may not open anything
  * (open, mkdir, unlink, rename kill it).  With paths, those calls are let
  * through the seccomp filter and Landlock (Linux 5.13) confines them:
- * reading only beneath @read_paths, and besides writing the files and
- * creating, writing and removing beneath the directories of
- * @write_paths.  Where the kernel has no Landlock
+ * reading only beneath @read_paths, listing (not reading) the
+ * directories of @list_paths, and besides writing the files and creating,
+ * writing and removing beneath the directories of @write_paths.  Where the kernel has no Landlock
  * the child refuses to start unless @landlock_optional is set (then file
  * calls are allowed unconfined; guest_sandbox_landlock() tells which).
  * doc/security.md states the whole policy.
@@ -47,12 +47,12 @@ struct guest_sandbox_opts {
 	/* Test hook: the child calls socket(2) once the filter is in
 	 * place, which must kill it (GUEST_SANDBOX_FILTERED). */
 	bool test_forbidden_call;
-	/* What the child may read, and what it may change (Landlock; see
-	 * above).  Both NULL: no file may be opened. */
-	const char *const *read_paths;
-	size_t nread_paths;
-	const char *const *write_paths;
-	size_t nwrite_paths;
+	/* What the child may read, list and change (Landlock; see above).
+	 * All empty: no file may be opened. */
+	struct guest_sandbox_paths {
+		const char *const *v;
+		size_t n;
+	} read_paths, list_paths, write_paths;
 	bool landlock_optional;
 };
 

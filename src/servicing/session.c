@@ -94,38 +94,6 @@ void svc_session_free(struct svc_session *s)
 	free(s);
 }
 
-enum hvo_exit svc_session_exit(const struct svc_session *s)
-{
-	return s->exit;
-}
-
-size_t svc_session_nimages(const struct svc_session *s)
-{
-	return s->results ? s->n : 0;
-}
-
-const struct svc_image_result *svc_session_image(const struct svc_session *s,
-						 size_t i)
-{
-	return s->results && i < s->n ? &s->results[i] : NULL;
-}
-
-const struct svc_source *svc_session_source(const struct svc_session *s)
-{
-	return s->have_source ? &s->src : NULL;
-}
-
-void svc_session_backend(const struct svc_session *s,
-			 struct svc_backend_info *info)
-{
-	*info = s->backend;
-}
-
-const struct svc_session_opts *svc_session_options(const struct svc_session *s)
-{
-	return &s->opts;
-}
-
 /* Everything up to the launch's facts: the scratch directory, the
  * results, the source when it is read natively, and the launch. */
 static enum svc_err start(struct svc_session *s, enum svc_command command)

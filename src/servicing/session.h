@@ -10,7 +10,9 @@
  *   plan      what apply changes, from the package model alone (step 6);
  *   apply     or verify (steps 7 to 9).
  *
- * Every image is opened in one launch of the guest backend.  An apply that
+ * With the appliance, every image is opened in one launch; natively, each
+ * image in a sandboxed child process of its own, opts.jobs at once
+ * (doc/security.md), its result sent back as data.  An apply that
  * was interrupted while switching files in is cleaned up once, here,
  * before the guest is inspected again and planned for.
  *

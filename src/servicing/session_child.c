@@ -6,9 +6,10 @@
  *   parent   reads the source (an ISO in a launch of its own), makes a
  *            scratch directory per image, forks up to --jobs children;
  *   child    enters the confinement (no-new-privileges, limits,
- *            Landlock: read the image's folder and the source's
- *            cabinets, write the image (apply) and its scratch
- *            directory; seccomp: no exec, sockets, ptrace, fork), then
+ *            Landlock: read the image, the virtual disks beside it and
+ *            the source's cabinets, list the image's folder, write the
+ *            image (apply) and its scratch directory; seccomp: no exec,
+ *            sockets, ptrace, fork), then
  *            opens the image and runs the unchanged workflow of
  *            session_image.c on a view of the session holding only
  *            its image;
@@ -21,12 +22,14 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +37,7 @@
 #include "guest/sandbox.h"
 #include "servicing/session_int.h"
 #include "util/fileio.h"
+#include "util/tmpdir.h"
 
 /* A child's result is bounded: facts, verify differences, notices. */
 #define RESULT_MAX (64u << 20)
@@ -68,7 +72,8 @@ enum hvo_exit svc_int_session_read_source(struct svc_session *s)
 struct child {
 	struct svc_session *s;
 	size_t i;
-	char *dir; /* its scratch directory */
+	char *dir;    /* its scratch directory */
+	char *folder; /* its image's */
 	const char **read, **write;
 	size_t nread, nwrite;
 	struct guest_sandbox_child c;
@@ -113,30 +118,67 @@ static void child_free(struct child *c)
 		free((char *)c->read[k]);
 	free(c->read);
 	free(c->write);
+	free(c->folder);
 	free(c->dir);
 }
 
-/* What child @c may open: the folder of its image (the image, its
- * parent chain, the checkpoints beside it), the source's cabinets;
- * writes go to its scratch directory and, for apply, its image. */
+static int add_read(struct child *c, const char *path)
+{
+	const char **r = realloc(c->read, (c->nread + 1) * sizeof(*r));
+	if (r == NULL)
+		return -1;
+	c->read = r;
+	if ((r[c->nread] = strdup(path)) == NULL)
+		return -1;
+	c->nread++;
+	return 0;
+}
+
+/* A virtual disk, by its name: .vhdx, .avhdx, .vhd, .avhd. */
+static bool disk_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot != NULL && dot != name &&
+	       (strcasecmp(dot, ".vhdx") == 0 ||
+		strcasecmp(dot, ".avhdx") == 0 ||
+		strcasecmp(dot, ".vhd") == 0 || strcasecmp(dot, ".avhd") == 0);
+}
+
+/* What child @c may open: its image and the virtual disks beside it (its
+ * parent chain, the checkpoints based on it), the listing of their
+ * folder, the source's cabinets; writes go to its scratch directory and,
+ * for apply, its image.  The folder is listed by name only: no image is
+ * read here. */
 static int child_paths(struct child *c)
 {
 	struct svc_session *s = c->s;
 	const char *image = s->paths[c->i];
-	c->read = calloc(s->npkgs + 1, sizeof(*c->read));
 	c->write = calloc(2, sizeof(*c->write));
-	if (c->read == NULL || c->write == NULL)
-		return -1;
 	char *copy = strdup(image);
-	if (copy == NULL)
+	if (c->write == NULL || copy == NULL) {
+		free(copy);
 		return -1;
-	c->read[c->nread] = strdup(dirname(copy));
+	}
+	c->folder = strdup(dirname(copy));
 	free(copy);
-	if (c->read[c->nread++] == NULL)
+	if (c->folder == NULL || add_read(c, image) != 0)
 		return -1;
+	DIR *d = opendir(c->folder);
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+		char *p;
+		if (!disk_name(e->d_name))
+			continue;
+		if (asprintf(&p, "%s/%s", c->folder, e->d_name) < 0 ||
+		    add_read(c, p) != 0) {
+			closedir(d);
+			return -1;
+		}
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
 	for (size_t k = 0; k < s->npkgs; k++)
-		if (s->pkgs[k].pkg != NULL &&
-		    (c->read[c->nread++] = strdup(s->pkgs[k].path)) == NULL)
+		if (s->pkgs[k].pkg != NULL && add_read(c, s->pkgs[k].path) != 0)
 			return -1;
 	c->write[c->nwrite++] = c->dir;
 	if (s->opts.command == SVC_COMMAND_APPLY && !s->opts.dry_run)
@@ -160,10 +202,9 @@ static void start(struct child *c)
 	}
 	struct guest_sandbox_opts o = {
 		.max_result = RESULT_MAX,
-		.read_paths = c->read,
-		.nread_paths = c->nread,
-		.write_paths = c->write,
-		.nwrite_paths = c->nwrite,
+		.read_paths = { c->read, c->nread },
+		.list_paths = { (const char *const *)&c->folder, 1 },
+		.write_paths = { c->write, c->nwrite },
 		.landlock_optional = true,
 	};
 #ifdef HVO_TEST_HOOKS
@@ -231,6 +272,9 @@ static void finish(struct child *c)
 	free(buf);
 	if (st != GUEST_SANDBOX_OK)
 		child_failed(s, r, c->why);
+	/* Its hive copies and extracted package: hundreds of images do not
+	 * pile up in the scratch directory. */
+	hvo_int_tmpdir_remove(c->dir);
 }
 
 void svc_int_session_children(struct svc_session *s)

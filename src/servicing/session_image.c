@@ -110,20 +110,6 @@ static void refuse(struct svc_image_result *r)
 	r->exit = f->verdict;
 }
 
-void svc_int_session_result_free(struct svc_image_result *r)
-{
-	svc_plan_free(r->plan);
-	if (r->applied)
-		svc_apply_result_free(&r->apply);
-	if (r->verified)
-		svc_verify_result_free(&r->verify);
-	if (r->have_applicability)
-		svc_applicability_free(&r->applicability);
-	svc_facts_free(&r->facts);
-	free(r->message);
-	free(r->installed);
-}
-
 /* ------------------------------------------------------------------ */
 /* The source.                                                         */
 /* ------------------------------------------------------------------ */

@@ -46,20 +46,23 @@ void svc_int_session_one(struct svc_session *s, size_t i);
 /* Closes the backend; after writes, an unclean shutdown fails the images
  * that changed.  False when it did not shut down cleanly. */
 bool svc_int_session_finish(struct svc_session *s);
-void svc_int_session_result_free(struct svc_image_result *r);
 
 /* session_child.c */
+/* Whether images run in sandboxed children (the native backend). */
+bool svc_int_session_sandboxed(const struct svc_session *s);
 /* Reads the source's packages before any image is opened (an ISO in a
  * launch of its own when images run in children). */
 enum hvo_exit svc_int_session_read_source(struct svc_session *s);
-/* Whether images run in sandboxed children (the native backend). */
-bool svc_int_session_sandboxed(const struct svc_session *s);
 /* Runs the command for every image, one sandboxed child per image,
- * s->opts.jobs at once; fills s->results and replays each child's
- * notices, in the order of the images. */
+ * s->opts.jobs at once, each running session_image.c's steps on its
+ * image; fills s->results and replays each child's notices, in the
+ * order of the images. */
 void svc_int_session_children(struct svc_session *s);
 
-/* session_wire.c: an image's result as bytes, and back.  The parent
+/* session_wire.c: freeing one result (session.c, session_image.c,
+ * session_child.c)... */
+void svc_int_session_result_free(struct svc_image_result *r);
+/* ... and an image's result as bytes and back.  The parent
  * rebuilds the applicability and the plan from the facts and its own
  * packages; decoding checks every length and index. */
 struct svc_wire {

@@ -174,6 +174,20 @@ void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 		put_apply(w, &r->apply, r->plan);
 }
 
+void svc_int_session_result_free(struct svc_image_result *r)
+{
+	svc_plan_free(r->plan);
+	if (r->applied)
+		svc_apply_result_free(&r->apply);
+	if (r->verified)
+		svc_verify_result_free(&r->verify);
+	if (r->have_applicability)
+		svc_applicability_free(&r->applicability);
+	svc_facts_free(&r->facts);
+	free(r->message);
+	free(r->installed);
+}
+
 /* ------------------------------------------------------------------ */
 /* Reading (the parent).                                               */
 /* ------------------------------------------------------------------ */
@@ -465,7 +479,7 @@ static int get_result(struct svc_session *s, struct rd *rd,
 	bool applied = get_u(rd) != 0, verified = get_u(rd) != 0;
 	get_facts(rd, &r->facts);
 	if (rd->bad || pkg < -1 || pkg >= (int64_t)s->npkgs ||
-	    (plan && pkg < 0))
+	    (plan && pkg < 0) || (applied && !plan))
 		return fail(why, whysize, "a malformed result");
 	r->package = pkg >= 0 ? &s->pkgs[pkg] : NULL;
 	if (appl) {

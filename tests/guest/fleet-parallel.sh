@@ -6,7 +6,7 @@
 # the collected JSON, and for one image by ntfscat (ntfsprogs, not our
 # code): vmbus.sys holds the cabinet's bytes.  Then `-j 2` on the same
 # images in one hvoffline: results in the order given, the highest exit
-# code.
+# code; -j takes a number.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
 fx=$(fixtures_dir)
@@ -73,5 +73,13 @@ expect_json "[.images[].image] == [\"$T_TMP/c/vm.vhdx\", \"$T_TMP/a/vm.vhdx\", \
     "verify -j 2: results in the order given"
 expect_json '[.images[].status] == ["not-applicable", "verified", "verified"]' \
     "verify -j 2: both applied images verify clean"
+
+# -j takes a number: anything else is a usage error (2) before any image.
+run "$HVOFFLINE" inspect -j two "$T_TMP/a/vm.vhdx"
+expect_rc 2 "-j two: usage error"
+expect_grep "$T_TMP/err" "--jobs: 'two' is not a number" "-j two: says why"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json inspect --jobs 0 "$T_TMP/a/vm.vhdx" "$T_TMP/c/vm.vhdx"
+expect_rc 0 "--jobs 0 (one per CPU): inspect"
+expect_json '[.images[].status] == ["ok", "ok"]' "--jobs 0: both images inspected"
 
 t_finish

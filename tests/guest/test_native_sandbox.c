@@ -139,7 +139,8 @@ static void test_crash_fail_flood(void **state)
 }
 
 /* With paths, the child may open what Landlock lets it: reading beneath
- * @ctx's "ro" directory, changing beneath "rw"; nothing else. */
+ * @ctx's "ro" directory, changing beneath "rw", listing @ctx itself (but
+ * not reading its files); nothing else. */
 static int child_files(void *ctx, int out)
 {
 	const char *dir = ctx;
@@ -152,8 +153,9 @@ static int child_files(void *ctx, int out)
 	snprintf(p, sizeof(p), "%s/outside", dir);
 	int d = open(p, O_RDONLY | O_CLOEXEC);
 	int e = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-	int n = snprintf(res, sizeof(res), "%d%d%d%d%d", a >= 0, b >= 0, c >= 0,
-			 d >= 0, e >= 0);
+	int f = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int n = snprintf(res, sizeof(res), "%d%d%d%d%d%d", a >= 0, b >= 0,
+			 c >= 0, d >= 0, e >= 0, f >= 0);
 	return write_all(out, res, (size_t)n) == 0 ? 0 : 5;
 }
 
@@ -172,18 +174,18 @@ static void test_landlock(void **state)
 	hvo_test_write_file(p, "x", 1);
 	snprintf(p, sizeof(p), "%s/outside", dir);
 	hvo_test_write_file(p, "x", 1);
-	const char *reads[] = { ro }, *writes[] = { rw };
-	struct guest_sandbox_opts o = { .read_paths = reads,
-					.nread_paths = 1,
-					.write_paths = writes,
-					.nwrite_paths = 1 };
+	const char *reads[] = { ro }, *writes[] = { rw }, *lists[] = { dir };
+	struct guest_sandbox_opts o = { .read_paths = { reads, 1 },
+					.list_paths = { lists, 1 },
+					.write_paths = { writes, 1 } };
 	char *res, why[256];
 	size_t len;
 	assert_int_equal(guest_sandbox_run(&o, child_files, dir, &res, &len,
 					   why, sizeof(why)),
 			 GUEST_SANDBOX_OK);
-	/* read ro: yes; write ro: no; create in rw: yes; others: no. */
-	assert_string_equal(res, "10100");
+	/* read ro: yes; write ro: no; create in rw: yes; read a file of
+	 * the listed directory or elsewhere: no; list it: yes. */
+	assert_string_equal(res, "101001");
 	free(res);
 	hvo_test_rmtree(dir);
 	free(dir);
