@@ -557,6 +557,49 @@ static int app_sync(struct guest_fs *fs)
 	return GUEST_OK;
 }
 
+/* Security descriptors: ntfs-3g's system.ntfs_acl attribute, the
+ * self-relative descriptor NTFS stores. */
+#define NTFS_ACL_XATTR "system.ntfs_acl"
+
+static int app_get_sd(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		      size_t *len_ret)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	size_t len = 0;
+	char *v = guestfs_getxattr(g, full, NTFS_ACL_XATTR, &len);
+	free(full);
+	if (v == NULL)
+		return guest_int_fs_fail(fs, g_class(g), "%s: getxattr %s: %s",
+					 path, NTFS_ACL_XATTR, g_msg(g));
+	*sd_ret = (uint8_t *)v;
+	*len_ret = len;
+	return GUEST_OK;
+}
+
+static int app_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		      size_t len)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	if (len > 65536)
+		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
+					 "%s: security descriptor of %zu bytes",
+					 path, len);
+	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	if (guestfs_setxattr(g, NTFS_ACL_XATTR, (const char *)sd, (int)len,
+			     full) != 0)
+		r = guest_int_fs_fail(fs, g_class(g), "%s: setxattr %s: %s",
+				      path, NTFS_ACL_XATTR, g_msg(g));
+	free(full);
+	return r;
+}
+
 void guest_int_app_fs_close(struct guest_fs *fs)
 {
 	guest_int_app_dirs_free(A(fs));
@@ -581,4 +624,6 @@ const struct guest_fs_ops guest_int_app_fs_ops = {
 	.put_many = app_put_many,
 	.sync = app_sync,
 	.sha256 = guest_int_app_sha256,
+	.get_sd = app_get_sd,
+	.set_sd = app_set_sd,
 };

@@ -52,6 +52,12 @@ struct guest_fs_ops {
 	/* SHA-256 of a regular file, computed where the file is. */
 	int (*sha256)(struct guest_fs *fs, const char *path, uint8_t out[32],
 		      uint64_t *size_ret);
+	/* The Windows security descriptor of a file or directory, as the
+	 * self-relative bytes of system.ntfs_acl (see guest_fs_get_sd). */
+	int (*get_sd)(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		      size_t *len_ret);
+	int (*set_sd)(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		      size_t len);
 };
 
 /* The common part; a backend's filesystem embeds it first. */
