@@ -12,29 +12,28 @@
 
 #include "guest/native_int.h"
 
-/* The context libntfs-3g's descriptor calls need: the volume's own when
- * $Secure was opened for writing, else a bare one over the volume. */
-static struct SECURITY_CONTEXT *context(struct native_fs *nf,
-					struct SECURITY_CONTEXT *local)
+/* Opens @path's inode in *@ni_ret and gives the context libntfs-3g's
+ * descriptor calls need: the volume's own when $Secure is open, else a
+ * bare one over the volume in @local. */
+static int open_inode(struct native_fs *nf, const char *path,
+		      ntfs_inode **ni_ret, struct SECURITY_CONTEXT *local,
+		      struct SECURITY_CONTEXT **scx_ret)
 {
-	if (nf->secure_open)
-		return &nf->scx;
+	native_int_ntfs_lastmsg_clear();
 	memset(local, 0, sizeof(*local));
 	local->vol = nf->vol;
-	return local;
+	*scx_ret = nf->secure_open ? &nf->scx : local;
+	return native_int_walk(nf, path, ni_ret, NULL);
 }
 
 int native_int_fs_get_sd(struct guest_fs *fs, const char *path,
 			 uint8_t **sd_ret, size_t *len_ret)
 {
-	struct native_fs *nf = native_int_fs(fs);
-	native_int_ntfs_lastmsg_clear();
 	ntfs_inode *ni;
-	int r = native_int_walk(nf, path, &ni, NULL);
+	struct SECURITY_CONTEXT local, *scx;
+	int r = open_inode(native_int_fs(fs), path, &ni, &local, &scx);
 	if (r != GUEST_OK)
 		return r;
-	struct SECURITY_CONTEXT local;
-	struct SECURITY_CONTEXT *scx = context(nf, &local);
 	/* The first call gives the size (or an error). */
 	int need = ntfs_get_ntfs_acl(scx, ni, NULL, 0);
 	char *buf = NULL;
@@ -62,21 +61,18 @@ int native_int_fs_get_sd(struct guest_fs *fs, const char *path,
 int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
 			 const uint8_t *sd, size_t len)
 {
-	struct native_fs *nf = native_int_fs(fs);
-	native_int_ntfs_lastmsg_clear();
 	ntfs_inode *ni;
-	int r = native_int_walk(nf, path, &ni, NULL);
+	struct SECURITY_CONTEXT local, *scx;
+	int r = open_inode(native_int_fs(fs), path, &ni, &local, &scx);
 	if (r != GUEST_OK)
 		return r;
-	struct SECURITY_CONTEXT local;
-	struct SECURITY_CONTEXT *scx = context(nf, &local);
 	int rc = ntfs_set_ntfs_acl(scx, ni, (const char *)sd, len, 0);
 	int e = errno;
 	if (ntfs_inode_close(ni) != 0 && rc == 0) {
 		rc = -1;
 		e = errno;
 	}
-	nf->dirty = true;
+	native_int_fs(fs)->dirty = true;
 	if (rc != 0)
 		return guest_int_fs_fail(fs,
 					 e == EINVAL ? GUEST_E_PATH

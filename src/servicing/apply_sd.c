@@ -159,6 +159,21 @@ static enum svc_err put(struct guest_fs *fs, const char *path,
 	return SVC_OK;
 }
 
+/* A manifest's SDDL where the parent has no descriptor to pass on. */
+static int explicit_only(const char *sddl, bool is_dir, uint8_t **sd_ret,
+			 size_t *len_ret, struct sd_errinfo *ei)
+{
+	struct sd *ex = NULL, *c = NULL;
+	int rc = sd_from_sddl(sddl, &ex, ei);
+	if (rc == SD_OK)
+		rc = sd_inherit(NULL, ex, is_dir, &c);
+	if (rc == SD_OK)
+		rc = sd_to_self_relative(c, sd_ret, len_ret);
+	sd_free(ex);
+	sd_free(c);
+	return rc;
+}
+
 /* The descriptor of a new object at @path (a directory when @is_dir),
  * from its parent's and @sddl (may be NULL).  *@sd_ret NULL (and SVC_OK)
  * when the parent has none: skipped. */
@@ -169,17 +184,18 @@ static enum svc_err derive(struct guest_fs *fs, const char *path,
 {
 	*sd_ret = NULL;
 	int e = parent_sd(fs, path, pc);
-	if (absent(e)) {
+	if (absent(e) && sddl == NULL) {
 		skipped(res, pc->why);
 		return SVC_OK;
 	}
-	if (e != GUEST_OK)
+	if (e != GUEST_OK && !absent(e))
 		return svc_int_apply_fail(res, svc_int_guest_err(e), "%s",
 					  e == GUEST_E_NOMEM ? "out of memory"
 							     : pc->why);
 	struct sd_errinfo ei = { 0 };
-	int rc = sd_inherit_bytes(pc->sd, pc->len, sddl, is_dir, sd_ret,
-				  len_ret, &ei);
+	int rc = absent(e) ? explicit_only(sddl, is_dir, sd_ret, len_ret, &ei)
+			   : sd_inherit_bytes(pc->sd, pc->len, sddl, is_dir,
+					      sd_ret, len_ret, &ei);
 	if (rc != SD_OK)
 		return svc_int_apply_fail(
 			res,
