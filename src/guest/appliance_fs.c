@@ -585,10 +585,17 @@ static int app_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
 {
 	guestfs_h *g = A(fs)->s->g;
 	char *full;
-	if (len > 65536)
-		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
-					 "%s: security descriptor of %zu bytes",
-					 path, len);
+	/* guestfs_setxattr() sends the value as a C string, cut at its
+	 * first NUL, and every binary descriptor holds NULs: the daemon
+	 * would set garbage (ntfs-3g refuses it with EINVAL). */
+	if (memchr(sd, 0, len) != NULL)
+		return guest_int_fs_fail(
+			fs, GUEST_E_UNSUPPORTED,
+			"%s: the appliance cannot set security "
+			"descriptors (libguestfs's setxattr "
+			"cuts binary values at their first "
+			"NUL byte); the native backend can",
+			path);
 	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
 	if (r != GUEST_OK)
 		return r;

@@ -160,8 +160,11 @@ struct svc_verify_opts {
 	const char *tmpdir;   /* private host scratch directory */
 	const char *cab_path; /* for digests the plan does not carry */
 	/* Apply's changes (plan->nfiles of them), whose descriptors are
-	 * checked; NULL: only those a manifest defines. */
+	 * checked; else, with @manifest_sds, the descriptors the manifests
+	 * define (off for `hvoffline verify`: a guest serviced through the
+	 * appliance, which cannot set descriptors, would always differ). */
 	const struct svc_file_change *changes;
+	bool manifest_sds;
 };
 
 /*

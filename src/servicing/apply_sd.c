@@ -307,7 +307,7 @@ void svc_int_sd_verify(struct guest_fs *fs, const struct svc_plan *p,
 		if (o != NULL && o->changes != NULL) {
 			want = o->changes[i].sd;
 			wlen = o->changes[i].sd_len;
-		} else if (f->sddl != NULL &&
+		} else if (o != NULL && o->manifest_sds && f->sddl != NULL &&
 			   parent_sd(fs, f->dest, &pc) == GUEST_OK) {
 			own = sd_inherit_bytes(pc.sd, pc.len, f->sddl, false,
 					       &want, &wlen, NULL) == SD_OK;

@@ -161,6 +161,9 @@ static void text_file(struct svc_plan_file *f, const char *dest,
 	f->sddl = (char *)sddl;
 }
 
+/* The SDDL own.dll's manifest gives (a bad one for test_bad_sddl). */
+static const char *bad_sddl;
+
 static void make_plan(struct test_plan *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -174,7 +177,7 @@ static void make_plan(struct test_plan *t)
 	text_file(&t->f[1], "Windows\\System32\\drivers\\old.sys", "newer",
 		  NULL);
 	text_file(&t->f[2], "Windows\\System32\\drivers\\own.dll", "own",
-		  SD_MANIFEST);
+		  bad_sddl ? bad_sddl : SD_MANIFEST);
 	text_file(&t->f[3], "Windows\\NewDir\\Sub\\x.txt", "x", NULL);
 	t->f[4] = (struct svc_plan_file){ .dest = t->p.record,
 					  .source = SVC_SRC_RECORD,
@@ -184,16 +187,22 @@ static void make_plan(struct test_plan *t)
 	t->p.nfiles = 5;
 }
 
-static enum svc_err run_apply(struct guest *g, struct test_plan *t,
-			      struct svc_apply_result *r)
+/* Applies the test plan (made in @t) to @g; the apply must end with
+ * @want. */
+static void run_apply(struct guest *g, struct test_plan *t,
+		      struct svc_apply_result *r, enum svc_err want)
 {
+	make_plan(t);
 	hvo_fg_sh("rm -rf work; mkdir work");
 	struct svc_apply_opts ao = {
 		.tmpdir = hvo_fg_at("work"),
 		.cab_path = hvo_fixture(
 			"ic/Windows6.2-HyperVIntegrationServices-x64.cab"),
 	};
-	return svc_apply(g->fs, &t->p, &ao, r);
+	enum svc_err e = svc_apply(g->fs, &t->p, &ao, r);
+	if (e != want)
+		fail_msg("apply: %d, wanted %d: %s", e, want,
+			 svc_apply_errmsg(r));
 }
 
 static void test_rules(void **state)
@@ -213,11 +222,8 @@ static void test_rules(void **state)
 			 GUEST_OK);
 
 	struct test_plan t;
-	make_plan(&t);
 	struct svc_apply_result r;
-	enum svc_err e = run_apply(g, &t, &r);
-	if (e != SVC_OK)
-		fail_msg("apply: %s", svc_apply_errmsg(&r));
+	run_apply(g, &t, &r, SVC_OK);
 	assert_int_equal(r.verify.ndiffs, 0);
 	assert_int_equal(r.sds_skipped, 0);
 	assert_null(r.sd_skip_reason);
@@ -273,8 +279,9 @@ static void test_rules(void **state)
 					      "new.sys");
 	assert_non_null(strstr(vr.diffs[0].found, "WD"));
 	svc_verify_result_free(&vr);
-	/* verify on its own checks what the manifest defines. */
+	/* verify on its own checks what the manifest defines, when asked. */
 	vo.changes = NULL;
+	vo.manifest_sds = true;
 	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
 	assert_int_equal(vr.ndiffs, 0);
 	svc_verify_result_free(&vr);
@@ -283,6 +290,10 @@ static void test_rules(void **state)
 	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
 	assert_int_equal(vr.ndiffs, 1);
 	assert_non_null(strstr(vr.diffs[0].what, "own.dll"));
+	svc_verify_result_free(&vr);
+	vo.manifest_sds = false;
+	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
+	assert_int_equal(vr.ndiffs, 0);
 	svc_verify_result_free(&vr);
 
 	free(old_bytes);
@@ -294,11 +305,8 @@ static void test_skipped(void **state)
 {
 	struct guest *g = *state;
 	struct test_plan t;
-	make_plan(&t);
 	struct svc_apply_result r;
-	enum svc_err e = run_apply(g, &t, &r);
-	if (e != SVC_OK)
-		fail_msg("apply: %s", svc_apply_errmsg(&r));
+	run_apply(g, &t, &r, SVC_OK);
 	/* The manifest's SDDL alone is still given. */
 	assert_int_equal(r.sds_set, 1);
 	assert_int_equal(r.sds_skipped, 7);
@@ -317,10 +325,10 @@ static void test_bad_sddl(void **state)
 	set_sddl(g->fs, "Windows\\System32\\drivers", SD_DRIVERS);
 	char *before = hvo_fg_out("cd vol && find . | LC_ALL=C sort");
 	struct test_plan t;
-	make_plan(&t);
-	t.f[2].sddl = (char *)"D:(A;;FA;;;NOTASID)";
 	struct svc_apply_result r;
-	assert_int_equal(run_apply(g, &t, &r), SVC_ERR_CORRUPT);
+	bad_sddl = "D:(A;;FA;;;NOTASID)";
+	run_apply(g, &t, &r, SVC_ERR_CORRUPT);
+	bad_sddl = NULL;
 	assert_non_null(strstr(svc_apply_errmsg(&r), "own.dll"));
 	assert_true(r.rolled_back);
 	char *after = hvo_fg_out("cd vol && find . | LC_ALL=C sort");
