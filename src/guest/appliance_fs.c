@@ -574,6 +574,56 @@ static int app_sync(struct guest_fs *fs)
 	return GUEST_OK;
 }
 
+/* Security descriptors: ntfs-3g's system.ntfs_acl attribute, the
+ * self-relative descriptor NTFS stores. */
+#define NTFS_ACL_XATTR "system.ntfs_acl"
+
+static int app_get_sd(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		      size_t *len_ret)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	size_t len = 0;
+	char *v = guestfs_getxattr(g, full, NTFS_ACL_XATTR, &len);
+	free(full);
+	if (v == NULL)
+		return guest_int_fs_fail(fs, g_class(g), "%s: getxattr %s: %s",
+					 path, NTFS_ACL_XATTR, g_msg(g));
+	*sd_ret = (uint8_t *)v;
+	*len_ret = len;
+	return GUEST_OK;
+}
+
+static int app_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		      size_t len)
+{
+	guestfs_h *g = A(fs)->s->g;
+	char *full;
+	/* guestfs_setxattr() sends the value as a C string, cut at its
+	 * first NUL, and every binary descriptor holds NULs: the daemon
+	 * would set garbage (ntfs-3g refuses it with EINVAL). */
+	if (memchr(sd, 0, len) != NULL)
+		return guest_int_fs_fail(
+			fs, GUEST_E_UNSUPPORTED,
+			"%s: the appliance cannot set security "
+			"descriptors (libguestfs's setxattr "
+			"cuts binary values at their first "
+			"NUL byte); the native backend can",
+			path);
+	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	if (r != GUEST_OK)
+		return r;
+	if (guestfs_setxattr(g, NTFS_ACL_XATTR, (const char *)sd, (int)len,
+			     full) != 0)
+		r = guest_int_fs_fail(fs, g_class(g), "%s: setxattr %s: %s",
+				      path, NTFS_ACL_XATTR, g_msg(g));
+	free(full);
+	return r;
+}
+
 void guest_int_app_fs_close(struct guest_fs *fs)
 {
 	guest_int_app_dirs_free(A(fs));
@@ -599,4 +649,6 @@ const struct guest_fs_ops guest_int_app_fs_ops = {
 	.sync = app_sync,
 	.sha256 = guest_int_app_sha256,
 	.readlink = app_readlink,
+	.get_sd = app_get_sd,
+	.set_sd = app_set_sd,
 };

@@ -615,6 +615,39 @@ int guest_fs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 	return r;
 }
 
+int guest_fs_get_sd(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		    size_t *len_ret)
+{
+	*sd_ret = NULL;
+	*len_ret = 0;
+	if (fs->ops->get_sd == NULL)
+		return guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED,
+					 "%s: %s keeps no security descriptors",
+					 path, fs->name);
+	char *norm;
+	int r = normalise(fs, path, &norm);
+	if (r != GUEST_OK)
+		return r;
+	r = fs->ops->get_sd(fs, norm, sd_ret, len_ret);
+	free(norm);
+	return r;
+}
+
+int guest_fs_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		    size_t len)
+{
+	if (fs->ops->set_sd == NULL)
+		return guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED,
+					 "%s: %s keeps no security descriptors",
+					 path, fs->name);
+	char *norm = NULL;
+	int r = normalise(fs, path, &norm);
+	if (r == GUEST_OK && (r = check_writable(fs, norm)) == GUEST_OK)
+		r = fs->ops->set_sd(fs, norm, sd, len);
+	free(norm);
+	return r;
+}
+
 void guest_fs_close(struct guest_fs *fs)
 {
 	if (fs == NULL || fs->owned_by_disk)

@@ -210,6 +210,18 @@ int guest_fs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
  * backend has none (NTFS volumes; Linux guests' ext volumes have them). */
 int guest_fs_readlink(struct guest_fs *fs, const char *path, char **target_ret);
 
+/*
+ * The Windows security descriptor of a file or directory: the
+ * self-relative SECURITY_DESCRIPTOR bytes NTFS stores (ntfs-3g's
+ * system.ntfs_acl).  *@sd_ret is caller-freed.  GUEST_E_UNSUPPORTED when
+ * the backend (or the host filesystem of a host directory) keeps none.
+ */
+int guest_fs_get_sd(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		    size_t *len_ret);
+/* Sets it (not flushed: guest_fs_sync() does that). */
+int guest_fs_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		    size_t len);
+
 /* Removes a file or an empty directory. */
 int guest_fs_remove(struct guest_fs *fs, const char *path);
 

@@ -55,6 +55,12 @@ struct guest_fs_ops {
 	/* The target of symbolic link @path (malloc'ed); NULL: the
 	 * backend has no symbolic links (GUEST_E_UNSUPPORTED). */
 	int (*readlink)(struct guest_fs *fs, const char *path, char **target);
+	/* The Windows security descriptor of a file or directory, as the
+	 * self-relative bytes of system.ntfs_acl (see guest_fs_get_sd). */
+	int (*get_sd)(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		      size_t *len_ret);
+	int (*set_sd)(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		      size_t len);
 };
 
 /* The common part; a backend's filesystem embeds it first. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "guest/guest_int.h"
@@ -488,6 +489,59 @@ static int hd_copy_in_atomic(struct guest_fs *fs, const char *host_path,
 	return r;
 }
 
+/* Security descriptors: kept in a user extended attribute of the host
+ * file, where the host filesystem has them. */
+#define HOSTDIR_SD_XATTR "user.hvoffline.ntfs_acl"
+
+static int sd_fail(struct guest_fs *fs, const char *path, int e)
+{
+	if (e == ENOTSUP)
+		return guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED,
+					 "%s: the host directory keeps no "
+					 "security descriptors (no user "
+					 "extended attributes)",
+					 path);
+	if (e == ENODATA)
+		return guest_int_fs_fail(fs, GUEST_E_NOENT,
+					 "%s: no security descriptor", path);
+	return guest_int_fs_fail(fs, guest_int_errno_class(e), "%s: %s", path,
+				 strerror(e));
+}
+
+static int hd_get_sd(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
+		     size_t *len_ret)
+{
+	char *host;
+	int r = resolve_host(fs, path, false, &host, NULL, NULL);
+	if (r != GUEST_OK)
+		return r;
+	ssize_t n = lgetxattr(host, HOSTDIR_SD_XATTR, NULL, 0);
+	uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
+	if (n > 0 && buf != NULL)
+		n = lgetxattr(host, HOSTDIR_SD_XATTR, buf, (size_t)n);
+	int e = n < 0 ? errno : n == 0 ? ENODATA : buf == NULL ? ENOMEM : 0;
+	free(host);
+	if (e != 0) {
+		free(buf);
+		return sd_fail(fs, path, e);
+	}
+	*sd_ret = buf;
+	*len_ret = (size_t)n;
+	return GUEST_OK;
+}
+
+static int hd_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		     size_t len)
+{
+	char *host;
+	int r = resolve_host(fs, path, false, &host, NULL, NULL);
+	if (r != GUEST_OK)
+		return r;
+	int e = lsetxattr(host, HOSTDIR_SD_XATTR, sd, len, 0) == 0 ? 0 : errno;
+	free(host);
+	return e == 0 ? GUEST_OK : sd_fail(fs, path, e);
+}
+
 static void hd_close(struct guest_fs *fs)
 {
 	struct hostdir_fs *h = H(fs);
@@ -508,6 +562,8 @@ static const struct guest_fs_ops hostdir_fs_ops = {
 	.copy_out = hd_copy_out,
 	.copy_in_atomic = hd_copy_in_atomic,
 	.close = hd_close,
+	.get_sd = hd_get_sd,
+	.set_sd = hd_set_sd,
 };
 
 static int hostdir_fs_new(const char *root, bool readonly,

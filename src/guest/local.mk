@@ -8,6 +8,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/native_int.h \
 	%reldir%/native_io.c %reldir%/native_dev.c %reldir%/native_path.c \
 	%reldir%/native_fs.c %reldir%/native_write.c %reldir%/native_disk.c \
+	%reldir%/native_sd.c \
 	%reldir%/native_session.c %reldir%/native_session.h \
 	%reldir%/native_ext.c %reldir%/native_ext.h \
 	%reldir%/sandbox.c %reldir%/sandbox.h \

@@ -391,7 +391,7 @@ static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 	/* Names are looked up without regard to case by native_path.c;
 	 * ntfs_set_ignore_case() is not used: it also makes libntfs-3g
 	 * list some names in lower case. */
-	if (!readonly && ntfs_open_secure(nf->vol) == 0) {
+	if (ntfs_open_secure(nf->vol) == 0) {
 		nf->scx.vol = nf->vol;
 		/* libntfs-3g reads *pseccache unconditionally. */
 		nf->scx.pseccache = &nf->seccache;
@@ -479,6 +479,8 @@ static const struct guest_fs_ops native_fs_ops = {
 	.sha256_many = native_int_fs_sha256_many,
 	.put_many = native_int_fs_put_many,
 	.sha256 = native_int_fs_sha256,
+	.get_sd = native_int_fs_get_sd,
+	.set_sd = native_int_fs_set_sd,
 };
 
 int native_int_disk_open(const char *path, const char *format, bool readonly,

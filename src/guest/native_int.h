@@ -15,6 +15,7 @@
  *                     sha256(_many), copy_out
  *   native_write.c    guest_fs writes: write_new, put_many, write_atomic,
  *                     copy_in_atomic, mkdir, rename, remove, sync
+ *   native_sd.c       guest_fs security descriptors (system.ntfs_acl)
  *   native_disk.c     guest_disk: layout from the partition table, raw
  *                     reads, the read-write probe, mount (the fs ops table)
  *   native_session.c  guest_session on this backend: add, "launch" (open
@@ -248,6 +249,12 @@ int native_int_fs_mkdir(struct guest_fs *fs, const char *path);
 int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to);
 int native_int_fs_remove(struct guest_fs *fs, const char *path);
 int native_int_fs_sync(struct guest_fs *fs);
+
+/* native_sd.c: security descriptors (system.ntfs_acl). */
+int native_int_fs_get_sd(struct guest_fs *fs, const char *path,
+			 uint8_t **sd_ret, size_t *len_ret);
+int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
+			 const uint8_t *sd, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* native_disk.c: one image as a guest_disk.                           */

@@ -119,10 +119,19 @@ static int inherit_acl(const struct sd_acl *p, bool is_dir,
 	return rc;
 }
 
-static int copy_acl(const struct sd_acl *from, struct sd_acl *to)
+/* The creator's explicit ACEs: those that take effect on a file, or
+ * that a directory does not pass on, have their generic rights mapped to
+ * file rights, as Windows does when it creates the object. */
+static int copy_acl(const struct sd_acl *from, bool is_dir, struct sd_acl *to)
 {
 	for (size_t i = 0; i < from->n; i++) {
-		int rc = sd_int_acl_add(to, &from->aces[i]);
+		struct sd_ace a = from->aces[i];
+		bool passed_on =
+			is_dir &&
+			(a.flags & (SD_OBJECT_INHERIT | SD_CONTAINER_INHERIT));
+		if (!passed_on && !(a.flags & SD_INHERIT_ONLY))
+			a.mask = map_generic(a.mask);
+		int rc = sd_int_acl_add(to, &a);
 		if (rc)
 			return rc;
 	}
@@ -140,7 +149,7 @@ static int build_acl(const struct sd *parent, const struct sd *ex, bool is_dir,
 	int rc = SD_OK;
 	bool ex_has = ex && (ex->control & present);
 	if (ex_has) {
-		rc = copy_acl(dacl ? &ex->dacl : &ex->sacl, out);
+		rc = copy_acl(dacl ? &ex->dacl : &ex->sacl, is_dir, out);
 		sd->control |= present | (ex->control & prot);
 		if (rc || (ex->control & prot))
 			return rc;

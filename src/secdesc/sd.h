@@ -153,7 +153,9 @@ HVO_API int sd_from_self_relative(const uint8_t *buf, size_t len,
  *    carries generic rights, the effective copy names the owner/group and
  *    carries the mapped file rights, and a directory keeps an
  *    inherit-only copy as it was (Windows splits such ACEs in two);
- *  - an explicit DACL comes first; a protected one (P) inherits nothing;
+ *  - an explicit DACL comes first, generic rights of the ACEs that take
+ *    effect on the object mapped to file rights; a protected one (P)
+ *    inherits nothing;
  *  - the owner and group are the explicit ones, else the parent's (the
  *    creator's, which Windows would use, is not known offline);
  *  - without any inheritable ACE and explicit DACL, the DACL is the

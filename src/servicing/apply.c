@@ -162,6 +162,9 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			     c->prev_size != size ||
 			     memcmp(c->prev_sha256, sha, 32) != 0;
 	}
+	rc = svc_int_sd_previous(fs, p, res);
+	if (rc != SVC_OK)
+		goto out;
 
 	for (int hv = 0; hv < SVC_NHIVES; hv++) {
 		bool need = false;
@@ -249,6 +252,8 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 						"out of memory");
 			goto out;
 		}
+		t.items[t.n - 1].change = c;
+		t.items[t.n - 1].sddl = f->sddl;
 	}
 	for (int hv = SVC_HIVE_SOFTWARE; hv >= SVC_HIVE_SYSTEM; hv--) {
 		if (!hives[hv].used || hives[hv].changes == 0)
@@ -314,7 +319,8 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	/* ---- Verify. ---- */
 	svc_int_apply_progress(opts, "verifying");
 	struct svc_verify_opts vo = { .tmpdir = opts->tmpdir,
-				      .cab_path = opts->cab_path };
+				      .cab_path = opts->cab_path,
+				      .changes = res->files };
 	if (svc_verify(fs, p, &vo, &res->verify) != SVC_OK ||
 	    res->verify.ndiffs > 0)
 		rc = svc_int_apply_fail(
@@ -342,7 +348,12 @@ void svc_apply_result_free(struct svc_apply_result *res)
 	for (size_t i = 0; res->regs && i < res->nregs; i++)
 		free(res->regs[i].prev_data);
 	free(res->regs);
+	for (size_t i = 0; res->files && i < res->nfiles; i++) {
+		free(res->files[i].prev_sd);
+		free(res->files[i].sd);
+	}
 	free(res->files);
+	free(res->sd_skip_reason);
 	free(res->record_json);
 	for (size_t i = 0; i < res->nwarnings; i++)
 		free(res->warnings[i]);

@@ -60,6 +60,14 @@ struct svc_file_change {
 	uint8_t prev_sha256[32];
 	uint64_t prev_size;
 	bool written; /* false: already identical */
+	/* Security descriptors (self-relative, malloc'd; NULL: none):
+	 * what the file had, and what apply gave it by @sd_rule
+	 * ("manifest", "previous", "inherited"; NULL: not set). */
+	uint8_t *prev_sd;
+	size_t prev_sd_len;
+	uint8_t *sd;
+	size_t sd_len;
+	const char *sd_rule;
 };
 
 /* One registry operation as found and as left. */
@@ -104,6 +112,11 @@ struct svc_apply_result {
 	bool hive_written[SVC_NHIVES];
 	bool hive_recovered[SVC_NHIVES]; /* replayed from its logs first */
 	char *record_json;		 /* the record written to the guest */
+	/* Security descriptors given to what apply created or replaced
+	 * (files, directories, hives), and those left as the backend made
+	 * them, with the first reason (malloc'd, or NULL). */
+	size_t sds_set, sds_skipped;
+	char *sd_skip_reason;
 	char **warnings; /* after the switch: cleanup that failed */
 	size_t nwarnings;
 	struct svc_verify_result verify;
@@ -146,6 +159,12 @@ enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 struct svc_verify_opts {
 	const char *tmpdir;   /* private host scratch directory */
 	const char *cab_path; /* for digests the plan does not carry */
+	/* Apply's changes (plan->nfiles of them), whose descriptors are
+	 * checked; else, with @manifest_sds, the descriptors the manifests
+	 * define (off for `hvoffline verify`: a guest serviced through the
+	 * appliance, which cannot set descriptors, would always differ). */
+	const struct svc_file_change *changes;
+	bool manifest_sds;
 };
 
 /*

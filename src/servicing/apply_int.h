@@ -121,6 +121,10 @@ struct item {
 	const char *host_path; /* content from a host file, or */
 	const uint8_t *buf;    /* from memory */
 	size_t len;
+	/* The plan file's change (NULL for a hive) and its manifest SDDL,
+	 * for the item's security descriptor (apply_sd.c). */
+	struct svc_file_change *change;
+	const char *sddl;
 };
 
 /* The items of one apply, in switch order. */
@@ -152,5 +156,33 @@ enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 /* Phase 3: every item renamed in, its original set aside; undone on
  * failure. */
 enum svc_err svc_int_switch_all(struct txn *t, struct svc_apply_result *res);
+
+/* ---- apply_sd.c: security descriptors ---- */
+
+/* Phase 1: the descriptors of the files about to be replaced
+ * (res->files[i].prev_sd), for the record and to keep them. */
+enum svc_err svc_int_sd_previous(struct guest_fs *fs, const struct svc_plan *p,
+				 struct svc_apply_result *res);
+
+/* Phase 2: the descriptor of directory @dir, just created (inherited
+ * from its parent), and those of the staged items, before the flush. */
+enum svc_err svc_int_sd_dir(struct txn *t, const char *dir,
+			    struct svc_apply_result *res);
+enum svc_err svc_int_sd_items(struct txn *t, size_t n,
+			      struct svc_apply_result *res);
+
+/* Verify: a difference per file whose descriptor is not the one
+ * expected (apply's, else the manifest's). */
+void svc_int_sd_verify(struct guest_fs *fs, const struct svc_plan *p,
+		       const struct svc_verify_opts *o,
+		       struct svc_verify_result *res);
+
+/* A descriptor as SDDL, for people (caller frees; NULL if out of
+ * memory); "(malformed, N bytes)" when it does not parse. */
+char *svc_int_sd_text(const uint8_t *sd, size_t len);
+
+/* verify.c: adds a difference. */
+void svc_int_verify_add(struct svc_verify_result *res, const char *what,
+			const char *expected, const char *found);
 
 #endif /* HVO_SERVICING_APPLY_INT_H */

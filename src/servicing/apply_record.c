@@ -48,6 +48,22 @@ static void json_sha(struct json_writer *w, const char *key, const uint8_t *sha)
 	hvo_int_json_string(w, hex);
 }
 
+/* A descriptor as SDDL and as its bytes (what rollback would need). */
+static void sd_json(struct json_writer *w, const char *key, const uint8_t *sd,
+		    size_t len)
+{
+	if (sd == NULL)
+		return;
+	char *s = svc_int_sd_text(sd, len);
+	hvo_int_json_key(w, key);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "sddl", s ? s : "");
+	hvo_int_json_key(w, "bytes");
+	json_hex(w, sd, len);
+	hvo_int_json_end_object(w);
+	free(s);
+}
+
 /* The changes as JSON members (shared by the record and --json). */
 static void changes_json(const struct svc_apply_result *res,
 			 struct json_writer *w, bool all)
@@ -70,6 +86,12 @@ static void changes_json(const struct svc_apply_result *res,
 			 c->existed ? c->prev_sha256 : NULL);
 		if (c->existed)
 			hvo_int_json_kv_uint(w, "previous_size", c->prev_size);
+		sd_json(w, "security_descriptor", c->sd, c->sd_len);
+		if (c->sd_rule != NULL)
+			hvo_int_json_kv_string(w, "security_descriptor_rule",
+					       c->sd_rule);
+		sd_json(w, "previous_security_descriptor", c->prev_sd,
+			c->prev_sd_len);
 		hvo_int_json_end_object(w);
 	}
 	hvo_int_json_end_array(w);
@@ -171,6 +193,12 @@ void svc_apply_result_json(const struct svc_apply_result *res,
 	hvo_int_json_kv_uint(w, "registry_changes", res->regs_changed);
 	hvo_int_json_kv_uint(w, "directories_created",
 			     res->guest_changed ? res->dirs_created : 0);
+	hvo_int_json_key(w, "security_descriptors");
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_uint(w, "set", res->sds_set);
+	hvo_int_json_kv_uint(w, "skipped", res->sds_skipped);
+	hvo_int_json_kv_string(w, "skip_reason", res->sd_skip_reason);
+	hvo_int_json_end_object(w);
 	hvo_int_json_key(w, "hives");
 	hvo_int_json_begin_object(w);
 	for (int i = 0; i < SVC_NHIVES; i++) {

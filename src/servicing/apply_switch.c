@@ -160,6 +160,7 @@ enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 			t->dirs[t->ndirs++] = dirs[i];
 			dirs[i] = NULL;
 			res->dirs_created++;
+			rc = svc_int_sd_dir(t, t->dirs[t->ndirs - 1], res);
 		}
 	}
 	for (size_t i = 0; i < nd; i++)
@@ -211,6 +212,8 @@ enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 				res, SVC_ERR_GUEST,
 				"%s: No space left on device (injected)",
 				t->items[upto].tmp);
+		else if ((rc = svc_int_sd_items(t, upto, res)) != SVC_OK)
+			;
 		else if ((e = guest_fs_sync(t->fs)) != GUEST_OK)
 			rc = svc_int_apply_fail(res, svc_int_guest_err(e), "%s",
 						guest_fs_errmsg(t->fs));

@@ -22,6 +22,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/apply.c %reldir%/apply.h %reldir%/apply_int.h \
 	%reldir%/apply_common.c %reldir%/apply_hive.c \
 	%reldir%/apply_record.c %reldir%/apply_switch.c \
+	%reldir%/apply_sd.c \
 	%reldir%/verify.c \
 	%reldir%/rollback.c %reldir%/rollback.h \
 	%reldir%/rollback_keep.c %reldir%/rollback_keep.h \

@@ -69,6 +69,9 @@ struct svc_plan_file {
 	uint8_t sha256[32];
 	uint64_t size;
 	char *origin; /* why, for people: "wvmbus.inf [X.NT] CopyFiles" */
+	/* The SDDL of the component manifest's securityDescriptor for this
+	 * file, or NULL (apply then keeps or inherits a descriptor). */
+	char *sddl;
 };
 
 enum svc_reg_kind {

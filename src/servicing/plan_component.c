@@ -227,6 +227,25 @@ static bool plan_service(struct plan_build *b, const struct pkg_manifest *m,
 	return true;
 }
 
+/* The SDDL a component file's securityDescriptor names (trustInfo's
+ * securityDescriptorDefinition), given to the file just planned; apply
+ * writes it.  A name without a definition is left to Windows. */
+static void file_sddl(struct plan_build *b, const struct pkg_manifest *m,
+		      const struct pkg_file *f)
+{
+	for (size_t k = 0; k < m->nsds; k++)
+		if (strcasecmp(m->sds[k].name, f->security_descriptor) == 0) {
+			b->plan->files[b->plan->nfiles - 1].sddl =
+				svc_int_plan_strdup(b, m->sds[k].sddl);
+			return;
+		}
+	svc_int_plan_defer(b,
+			   "a securityDescriptor without its definition in "
+			   "trustInfo",
+			   "%s:%u file %s securityDescriptor %s", m->file,
+			   f->line, f->name, f->security_descriptor);
+}
+
 enum pkg_err svc_int_plan_component(struct plan_build *b,
 				    const struct pkg_manifest *m)
 {
@@ -265,13 +284,8 @@ enum pkg_err svc_int_plan_component(struct plan_build *b,
 					    f->line, m->identity.name);
 		svc_int_plan_file(b, svc_int_plan_join(b, gdir, f->name),
 				  SVC_ROLE_INSTALL, f, origin);
-		if (f->security_descriptor)
-			svc_int_plan_defer(
-				b,
-				"security descriptors are applied by "
-				"Windows' servicing at first boot",
-				"%s:%u file %s securityDescriptor %s", m->file,
-				f->line, f->name, f->security_descriptor);
+		if (f->security_descriptor && !b->oom)
+			file_sddl(b, m, f);
 	}
 	for (size_t i = 0; i < m->nreg_keys; i++) {
 		const struct pkg_reg_key *k = &m->reg_keys[i];

@@ -259,6 +259,15 @@ static void servicing_image_text(const struct svc_session_opts *o,
 	if (r->applied) {
 		if (r->apply.guest_changed)
 			fprintf(out, "  record: %s\n", r->plan->record);
+		if (r->apply.guest_changed)
+			fprintf(out,
+				"  security descriptors: %zu set, %zu "
+				"skipped%s%s\n",
+				r->apply.sds_set, r->apply.sds_skipped,
+				r->apply.sd_skip_reason ? ": " : "",
+				r->apply.sd_skip_reason
+					? r->apply.sd_skip_reason
+					: "");
 		for (size_t k = 0; k < r->apply.nwarnings; k++)
 			fprintf(out, "  warning: %s\n", r->apply.warnings[k]);
 		diffs_text(&r->apply.verify, out);

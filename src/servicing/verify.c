@@ -45,6 +45,12 @@ void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
 	res->ndiffs++;
 }
 
+void svc_int_verify_add(struct svc_verify_result *res, const char *what,
+			const char *expected, const char *found)
+{
+	diff(res, what, expected, "%s", found);
+}
+
 static void sha_text(const uint8_t *sha, char *out)
 {
 	memcpy(out, "sha256 ", 7);
@@ -337,6 +343,7 @@ enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 		if (need)
 			check_hive(fs, p, (enum svc_hive)hv, opts->tmpdir, res);
 	}
+	svc_int_sd_verify(fs, p, opts, res);
 	return SVC_OK;
 }
 

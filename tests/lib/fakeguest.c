@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "guest/guest.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 
@@ -173,4 +174,16 @@ void hvo_fg_facts_vmbus(struct svc_facts *f, const char *version)
 	f->vmbus_version.part[3] = (uint16_t)d;
 	snprintf(f->vmbus_version_string, sizeof(f->vmbus_version_string), "%s",
 		 version);
+}
+
+void hvo_fg_disk(const char *vol, struct guest_disk **disk_ret)
+{
+	struct guest_hostdir_volume v = { .root = hvo_fg_at(vol),
+					  .partnum = 1,
+					  .size = 64 << 20,
+					  .fstype = "ntfs",
+					  .mbr_id = 0x07 };
+	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
+					   64 << 20, 1, &v };
+	assert_int_equal(guest_hostdir_disk_open(&spec, disk_ret), GUEST_OK);
 }

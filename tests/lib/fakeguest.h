@@ -35,6 +35,12 @@ char *hvo_fg_at(const char *rel);
 void hvo_fg_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *hvo_fg_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Opens host directory @vol (relative to the test directory) as the one
+ * NTFS volume of an MBR disk "guest.vhdx" on the host-directory backend
+ * (caller closes *@disk_ret). */
+struct guest_disk;
+void hvo_fg_disk(const char *vol, struct guest_disk **disk_ret);
+
 /* A hive at @dest (relative to the test directory) from the recipe
  * tests/fixtures/reg/@recipe.reg ("*-software" recipes are SOFTWARE). */
 void hvo_fg_hive(const char *recipe, const char *dest);

@@ -99,14 +99,7 @@ static char *listing(void)
 static struct guest_disk *open_disk(void)
 {
 	struct guest_disk *disk;
-	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
-					    .partnum = 1,
-					    .size = 64 << 20,
-					    .fstype = "ntfs",
-					    .mbr_id = 0x07 };
-	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
-					   64 << 20, 1, &vol };
-	assert_int_equal(guest_hostdir_disk_open(&spec, &disk), GUEST_OK);
+	hvo_fg_disk("vol", &disk);
 	return disk;
 }
 

@@ -106,14 +106,7 @@ struct guest {
 static void open_guest(struct guest *g, const char *cab, bool firstboot)
 {
 	memset(g, 0, sizeof(*g));
-	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
-					    .partnum = 1,
-					    .size = 64 << 20,
-					    .fstype = "ntfs",
-					    .mbr_id = 0x07 };
-	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
-					   64 << 20, 1, &vol };
-	assert_int_equal(guest_hostdir_disk_open(&spec, &g->disk), GUEST_OK);
+	hvo_fg_disk("vol", &g->disk);
 	svc_facts_init(&g->f, "guest.vhdx");
 	g->f.preflight_ok = true;
 	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
