@@ -59,7 +59,7 @@ expect_rc 0 "apply --backend appliance snap.avhdx 4k.vhdx"
 expect_json '.images[0].status == "applied"' "the checkpoint was serviced"
 expect_json '.images[1].status == "applied"' "the 4 KiB-sector image was serviced"
 expect_json '.appliance.launches == 1' "apply: one appliance launch"
-[ "$T_RC" -eq 0 ] || sed 's/^/  | /' "$T_TMP/out" >&2
+[ "$T_RC" -eq 0 ] || jq -c '.images[] | [.image, .status, .message]' "$T_TMP/out" >&2
 expect_eq "$(sha "$W/base.vhdx")" "$base_sum" "the parent is byte-identical"
 run "$HVOFFLINE" vhdx check "$W/snap.avhdx"
 expect_rc 0 "hvoffline vhdx check of the checkpoint after apply"
@@ -70,7 +70,7 @@ run "$HVOFFLINE" --json verify --backend appliance --source "$T_TMP/src" \
 expect_rc 0 "verify --backend appliance snap.avhdx 4k.vhdx is clean"
 expect_json '.appliance.launches == 1' "verify: one appliance launch"
 expect_json '[.images[].verify.checked > 10] == [true, true]' "verify: items checked on both"
-[ "$T_RC" -eq 0 ] || sed 's/^/  | /' "$T_TMP/out" >&2
+[ "$T_RC" -eq 0 ] || jq -c '.images[] | [.image, .status, .message]' "$T_TMP/out" >&2
 expect_eq "$(sha "$W/base.vhdx")" "$base_sum" "the parent is byte-identical after verify"
 
 # ---- inspect, read-only: a dirty log ----
@@ -86,7 +86,7 @@ expect_rc 0 "inspect --backend appliance dirtylog.vhdx"
 expect_json '.appliance.launches == 1 and .images[0].status == "ok"' "inspect: one launch, status ok"
 expect_json '.images[0].windows | .partition == 3 and .version == "6.2" and .build == 9200' \
     "inspect: Windows Server 2012 found through the log replayed in memory"
-[ "$T_RC" -eq 0 ] || sed 's/^/  | /' "$T_TMP/out" "$T_TMP/err" >&2
+[ "$T_RC" -eq 0 ] || jq -c '.images[] | [.image, .status, .message]' "$T_TMP/out" >&2
 expect_eq "$(sha "$D/dirtylog.vhdx")" "$dirty_sum" "the dirty-log image is byte-identical after inspect"
 
 # ---- the independent read ----
