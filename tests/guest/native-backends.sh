@@ -35,6 +35,15 @@ cab="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 vmbus=$(cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' "$cab" 2>/dev/null |
     sha256sum | cut -c1-64)
 
+# applied BACKEND IMAGE LABEL LAUNCHES: `apply` of the cabinet to IMAGE on
+# BACKEND exits 0, with LAUNCHES appliance launches, and reports "applied".
+applied() {
+    HVOFFLINE_BACKEND=$1 run "$HVOFFLINE" --json apply --source "$cab" "$2"
+    expect_rc 0 "$3: apply"
+    expect_json ".appliance.launches == $4 and .images[0].status == \"applied\"" \
+        "$3: applied with $4 appliance launches"
+}
+
 # ---- 1. a checkpoint ---------------------------------------------------
 # (In a folder of its own: the engine refuses any image whose checkpoint
 # lies beside it, and copies of one image look alike.)
@@ -42,10 +51,7 @@ mkdir "$T_TMP/vm" "$T_TMP/cmp"
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/vm/base.vhdx"
 "$HVOFFLINE" vhdx create --parent "$T_TMP/vm/base.vhdx" "$T_TMP/vm/snap.avhdx" 2>/dev/null
 snapshot "$T_TMP/vm/base.vhdx"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/vm/snap.avhdx"
-expect_rc 0 "checkpoint: apply snap.avhdx"
-expect_json '.appliance.launches == 0 and .images[0].status == "applied"' \
-    "checkpoint: applied without an appliance"
+applied native "$T_TMP/vm/snap.avhdx" "checkpoint: snap.avhdx" 0
 expect_unchanged "checkpoint: base.vhdx is byte-identical"
 volume "$T_TMP/vm/snap.avhdx" 3 "$T_TMP/vm/snap.vol"
 expect_eq "$(ntfscat "$T_TMP/vm/snap.vol" /Windows/System32/drivers/vmbus.sys | sha256sum | cut -c1-64)" \
@@ -69,9 +75,7 @@ expect_rc 0 "4k: inspect"
 expect_json '.appliance.launches == 0 and .images[0].status == "ok"' "4k: inspected without an appliance"
 expect_json '.images[0] | .disk.partition_table == "gpt" and .windows.partition == 3 and .windows.version == "6.2" and .windows.arch == "amd64"' \
     "4k: GPT in 4 KiB sectors, Windows Server 2012 amd64 on volume 3"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/k/4k.vhdx"
-expect_rc 0 "4k: apply"
-expect_json '.images[0].status == "applied"' "4k: applied"
+applied native "$T_TMP/k/4k.vhdx" "4k" 0
 HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/k/4k.vhdx"
 expect_rc 0 "4k: verify is clean"
 expect_json '.images[0].verify.checked > 10' "4k: verify checked the items"
@@ -107,12 +111,8 @@ expect_unchanged "dirty log: both files are byte-identical after inspect"
 # ---- 4. both backends, the same result ----------------------------------
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/cmp/a.vhdx"
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/cmp/n.vhdx"
-HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/cmp/a.vhdx"
-expect_rc 0 "appliance: apply"
-expect_json '.appliance.launches == 1 and .images[0].status == "applied"' "appliance: applied, one launch"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$cab" "$T_TMP/cmp/n.vhdx"
-expect_rc 0 "native: apply"
-expect_json '.appliance.launches == 0 and .images[0].status == "applied"' "native: applied, no launch"
+applied appliance "$T_TMP/cmp/a.vhdx" "appliance" 1
+applied native "$T_TMP/cmp/n.vhdx" "native" 0
 for b in a n; do
     HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/cmp/$b.vhdx"
     expect_rc 0 "verify $b.vhdx"
