@@ -136,7 +136,7 @@ for b in a n; do
     sed -E 's/[0-9]{8}T[0-9]{6}Z/TIME/g
         s,^[0-9a-f]{64}(  /Windows/Logs/hvoffline/[^/]*\.(json|undo))$,-\1,
         s,^[0-9a-f]{64}(  /Windows/System32/config/(SOFTWARE|SYSTEM))$,-\1,' \
-        "$T_TMP/cmp/$b.list" >"$T_TMP/cmp/$b.files"
+        "$T_TMP/cmp/$b.list" | LC_ALL=C sort -k2 >"$T_TMP/cmp/$b.files"
 done
 T_COUNT=$((T_COUNT + 1))
 if cmp -s "$T_TMP/cmp/a.files" "$T_TMP/cmp/n.files" &&
