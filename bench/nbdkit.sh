@@ -2,16 +2,28 @@
 # bench/nbdkit.sh - nbdkit-hvoffline-plugin against hvoffline vhdx read, in
 # the same run, on the same image (built here):
 #
-#   1. sequential read of a 4 GiB dynamic image full of random data to a
-#      raw file in the same directory:
-#        export:    nbdcopy from the plugin's export (multi-conn: 4
-#                   connections, requests in flight) to the file;
-#        reference: `hvoffline vhdx read -o FILE` (copy_file_range).
-#      Target: export <= 1.5x the reference's time.  For information, the
-#      same through `qemu-img convert` from the export, and both to a pipe
-#      (nbdcopy to stdout; hvoffline vhdx read to stdout, spliced).
+#   1. sequential read of a 4 GiB dynamic image full of random data, the
+#      export against `hvoffline vhdx read` (target: export <= 1.5x), with
+#      three sinks:
+#        file:    nbdcopy (multi-conn: 4 connections, requests in flight)
+#                 and qemu-img convert from the export to a raw file in the
+#                 same directory; `hvoffline vhdx read -o FILE`
+#                 (copy_file_range);
+#        pipe:    nbdcopy to stdout (nbdcopy is synchronous on a pipe: one
+#                 256 KiB read and one block-status request at a time);
+#                 `hvoffline vhdx read` to stdout (splice); both into cat;
+#        no sink: nbdcopy to null:, qemu-img convert to qemu's null-co
+#                 driver; `hvoffline vhdx read >/dev/null` (pread + write).
+#      The control: the same bytes as a raw file served by nbdkit's own
+#      file plugin (`nbdkit -r file`), through the same clients.  The
+#      export costs what nbdkit, the socket and the client cost, plus what
+#      the plugin adds: export/control near 1.0 means the plugin adds
+#      nothing measurable, and the rest of the ratio to `vhdx read` is the
+#      NBD transport (a copy out of the page cache into nbdkit, one through
+#      the socket, one out of it) that `vhdx read` does not pay.
+#      NBDKIT_BENCH_FILE=0 leaves out the file sinks.
 #   2. the kill -9 trials of tests/nbdkit/kill9.sh, 50 per image
-#      (NBDKIT_BENCH_KILL_TRIALS).
+#      (NBDKIT_BENCH_KILL_TRIALS; 0 skips them).
 #
 # nbdkit runs with the plugin of the build tree (HVO_NBDKIT_PLUGIN to
 # choose another).  Each measurement runs after `sync`, the tools
@@ -36,17 +48,21 @@ echo "hvoffline: $H"
 echo "plugin:    $PLUGIN"
 echo "nbdkit:    $(nbdkit --version | head -n 1)"
 echo "nbdcopy:   $(nbdcopy --version | head -n 1)"
-echo "runs:      best of $RUNS"
+echo "qemu-img:  $(qemu-img --version | head -n 1)"
+echo "runs:      best of $RUNS, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo
 
 # ---- 1. sequential read ----
 head -c "$SIZE" /dev/urandom >"$D/src.raw"
 qemu-img convert -O vhdx -o subformat=dynamic "$D/src.raw" "$D/read.vhdx"
-rm -f "$D/src.raw"
 IMG=$D/read.vhdx
+RAW=$D/src.raw
+BYTES=$(stat -c %s "$RAW")
 # Each command runs a captive nbdkit (started and stopped inside the
 # measurement: the export's whole cost is counted).
 NBD="nbdkit -U - $PLUGIN file=$IMG readonly=true --run"
+CTL="nbdkit -U - -r file $RAW --run"
+QNULL="--target-image-opts driver=null-co,size=$BYTES,read-zeroes=on"
 
 best() { # best CUR NEW: the faster of two "<s> <KiB>" results
     if [ -z "$1" ] || [ "$(echo "${2% *} < ${1% *}" | bc -l)" = 1 ]; then
@@ -55,49 +71,72 @@ best() { # best CUR NEW: the faster of two "<s> <KiB>" results
         echo "$1"
     fi
 }
-r_ref=
-r_nbd=
-r_qemu=
+# to_file VAR CMD...: one run writing $D/out.raw, best kept in VAR.
+to_file() {
+    v=$1
+    shift
+    rm -f "$D/out.raw"
+    sync
+    eval "$v=\$(best \"\$$v\" \"\$(b_time \"\$@\")\")"
+}
+r_ref= r_nbd= r_qemu= r_cnbd= r_cqemu=
 i=0
+# NBDKIT_BENCH_FILE=0 skips the file sinks (4 GiB written per run).
+[ "${NBDKIT_BENCH_FILE:-1}" != 0 ] || i=$RUNS
 while [ "$i" -lt "$RUNS" ]; do
-    rm -f "$D/out.raw"
-    sync
-    r_ref=$(best "$r_ref" "$(b_time "$H" vhdx read -o "$D/out.raw" "$IMG")")
-    rm -f "$D/out.raw"
-    sync
-    r_nbd=$(best "$r_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" \"$D/out.raw\"")")
-    rm -f "$D/out.raw"
-    sync
-    r_qemu=$(best "$r_qemu" "$(b_time $NBD "qemu-img convert -f raw -O raw \"\$uri\" \"$D/out.raw\"")")
+    to_file r_ref "$H" vhdx read -o "$D/out.raw" "$IMG"
+    to_file r_nbd $NBD "nbdcopy \"\$uri\" \"$D/out.raw\""
+    to_file r_cnbd $CTL "nbdcopy \"\$uri\" \"$D/out.raw\""
+    to_file r_qemu $NBD "qemu-img convert -f raw -O raw \"\$uri\" \"$D/out.raw\""
+    to_file r_cqemu $CTL "qemu-img convert -f raw -O raw \"\$uri\" \"$D/out.raw\""
     i=$((i + 1))
 done
 rm -f "$D/out.raw"
-# No sink at all: hvoffline writes every byte to /dev/null (pread + write),
-# nbdcopy discards them (null:): the read path alone, no disk writes.
-n_ref=$(b_best "$RUNS" sh -c "\"\$0\" vhdx read \"\$1\" >/dev/null" "$H" "$IMG")
-n_nbd=$(b_best "$RUNS" $NBD "nbdcopy \"\$uri\" null:")
-p_ref=$(b_best "$RUNS" sh -c "\"\$0\" vhdx read \"\$1\" | cat >/dev/null" "$H" "$IMG")
-p_nbd=$(b_best "$RUNS" $NBD "nbdcopy \"\$uri\" - | cat >/dev/null")
+# Pipe and no sink: nothing is written to disk; the rounds alternate.
+p_ref= p_nbd= p_ctl= n_ref= n_nbd= n_ctl= q_nbd= q_ctl=
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+    p_ref=$(best "$p_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" | cat >/dev/null" "$H" "$IMG")")
+    p_nbd=$(best "$p_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" - | cat >/dev/null")")
+    p_ctl=$(best "$p_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" - | cat >/dev/null")")
+    n_ref=$(best "$n_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" >/dev/null" "$H" "$IMG")")
+    n_nbd=$(best "$n_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" null:")")
+    n_ctl=$(best "$n_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" null:")")
+    q_nbd=$(best "$q_nbd" "$(b_time $NBD "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
+    q_ctl=$(best "$q_ctl" "$(b_time $CTL "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
+    i=$((i + 1))
+done
 # Check once that the export and the reference agree.
 if [ -n "${NBDKIT_BENCH_SKIP_CMP:-}" ]; then same=skipped; else
 $NBD "nbdcopy \"\$uri\" \"$D/a.raw\""
 "$H" vhdx read -o "$D/b.raw" "$IMG"
-if cmp -s "$D/a.raw" "$D/b.raw"; then same=yes; else same=NO; fi
+if cmp -s "$D/a.raw" "$D/b.raw" && cmp -s "$D/a.raw" "$RAW"; then same=yes; else same=NO; fi
 fi
-rm -f "$D/a.raw" "$D/b.raw" "$IMG"
+rm -f "$D/a.raw" "$D/b.raw" "$IMG" "$RAW"
 
-echo "1. sequential read, $SIZE dynamic image (random data) to a raw file"
-echo "   hvoffline vhdx read -o:        ${r_ref% *} s  (peak RSS ${r_ref#* } KiB)"
-echo "   nbdcopy from the export:       ${r_nbd% *} s  (nbdcopy's peak RSS ${r_nbd#* } KiB)"
-echo "   ratio export/hvoffline read:   $(b_ratio "${r_nbd% *}" "${r_ref% *}")  (target <= 1.5)"
-echo "   (qemu-img convert from the export: ${r_qemu% *} s, ratio $(b_ratio "${r_qemu% *}" "${r_ref% *}"))"
-echo "   (to a pipe: hvoffline vhdx read ${p_ref% *} s, nbdcopy from the export ${p_nbd% *} s, ratio $(b_ratio "${p_nbd% *}" "${p_ref% *}"))"
-echo "   (no sink: hvoffline vhdx read >/dev/null ${n_ref% *} s, nbdcopy to null: ${n_nbd% *} s, ratio $(b_ratio "${n_nbd% *}" "${n_ref% *}"))"
-echo "   export content == hvoffline vhdx read: $same"
+# line LABEL EXPORT CONTROL REFERENCE: times and the two ratios.
+line() {
+    printf '   %-34s %7s s  (control %7s s: %5s)  ref %7s s  ratio %5s\n' "$1" \
+        "${2% *}" "${3% *}" "$(b_ratio "${2% *}" "${3% *}")" "${4% *}" \
+        "$(b_ratio "${2% *}" "${4% *}")"
+}
+echo "1. sequential read, $SIZE dynamic image (random data); export vs control (nbdkit file plugin on the raw bytes) vs hvoffline vhdx read; target: ratio <= 1.5"
+if [ -n "$r_ref" ]; then
+echo "   to a raw file (ref: hvoffline vhdx read -o, copy_file_range):"
+line "nbdcopy" "$r_nbd" "$r_cnbd" "$r_ref"
+line "qemu-img convert" "$r_qemu" "$r_cqemu" "$r_ref"
+fi
+echo "   to a pipe into cat (ref: hvoffline vhdx read | cat, splice):"
+line "nbdcopy -" "$p_nbd" "$p_ctl" "$p_ref"
+echo "   no sink (ref: hvoffline vhdx read >/dev/null, pread + write):"
+line "nbdcopy null:" "$n_nbd" "$n_ctl" "$n_ref"
+line "qemu-img convert to null-co" "$q_nbd" "$q_ctl" "$n_ref"
+echo "   export content == hvoffline vhdx read == source: $same"
 echo
 
 # ---- 2. kill -9 trials ----
 trials=${NBDKIT_BENCH_KILL_TRIALS:-50}
+[ "$trials" -gt 0 ] || exit 0
 echo "2. kill -9 of nbdkit during writes: $trials trials per image"
 if HVO_NBDKIT_KILL_TRIALS=$trials HVO_NBDKIT_PLUGIN=$PLUGIN HVOFFLINE=$H \
     sh "$HVO_TOP_SRCDIR/tests/nbdkit/kill9.sh" >"$D/kill9.log" 2>&1; then

@@ -355,8 +355,11 @@ static int discover_disk(struct app_session *s, struct app_disk *ad,
 		rd->g = g;
 		rd->device = ad->device;
 		rd->size = d->layout.size;
-		int e = guest_disk_head_read(read_device, rd, d->layout.size,
-					     &own);
+		/* A VHDX through nbdkit is attached with its logical
+		 * sector size as the drive's block size. */
+		uint32_t ss = drv->nbd.logical_sector_size;
+		int e = guest_disk_head_read_sectors(
+			read_device, rd, d->layout.size, ss ? ss : 512, &own);
 		free(rd);
 		if (e != GUEST_OK)
 			return guest_int_session_fail(&s->base, e,

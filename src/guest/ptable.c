@@ -338,15 +338,54 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 	return GUEST_PTABLE_OK;
 }
 
+/*
+ * The table reader counts 512-byte sectors.  A disk of larger logical
+ * sectors is shown to it as a disk of 512-byte "sectors", each the first
+ * 512 bytes of a real one: every read it makes starts on one of its
+ * sectors and runs on contiguously (the GPT entry array), so LBA * 512 + k
+ * is real byte LBA * sector + k.
+ */
+struct sector_view {
+	guest_read_fn rd;
+	void *ctx;
+	uint64_t ratio; /* logical sector / 512 */
+};
+
+static int read_view(void *ctx, uint64_t off, size_t len, uint8_t *buf)
+{
+	const struct sector_view *v = ctx;
+	uint64_t lba = off / GUEST_PTABLE_SECTOR;
+	return v->rd(v->ctx,
+		     lba * v->ratio * GUEST_PTABLE_SECTOR +
+			     off % GUEST_PTABLE_SECTOR,
+		     len, buf);
+}
+
 int guest_disk_head_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 			 struct guest_disk_head *h)
 {
+	return guest_disk_head_read_sectors(rd, ctx, disk_size,
+					    GUEST_PTABLE_SECTOR, h);
+}
+
+int guest_disk_head_read_sectors(guest_read_fn rd, void *ctx,
+				 uint64_t disk_size, uint32_t sector,
+				 struct guest_disk_head *h)
+{
 	memset(h, 0, sizeof(*h));
 	h->size = disk_size;
-	h->result = guest_ptable_read(rd, ctx, disk_size, &h->type, &h->parts,
-				      &h->nparts, h->why, sizeof(h->why));
+	struct sector_view view = { rd, ctx, 1 };
+	if (sector > GUEST_PTABLE_SECTOR)
+		view.ratio = sector / GUEST_PTABLE_SECTOR;
+	h->result = guest_ptable_read(read_view, &view, disk_size / view.ratio,
+				      &h->type, &h->parts, &h->nparts, h->why,
+				      sizeof(h->why));
 	if (h->result != GUEST_PTABLE_OK)
 		return GUEST_OK;
+	for (size_t i = 0; i < h->nparts; i++) {
+		h->parts[i].start *= view.ratio;
+		h->parts[i].size *= view.ratio;
+	}
 	if (h->type == GUEST_PTABLE_NONE) {
 		free(h->parts);
 		h->parts = calloc(1, sizeof(*h->parts));

@@ -98,6 +98,11 @@ struct guest_disk_head {
  */
 int guest_disk_head_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 			 struct guest_disk_head *h);
+/* The same on a disk of @sector-byte logical sectors (512 or 4096): the
+ * LBAs of its MBR and GPT count @sector-byte units. */
+int guest_disk_head_read_sectors(guest_read_fn rd, void *ctx,
+				 uint64_t disk_size, uint32_t sector,
+				 struct guest_disk_head *h);
 void guest_disk_head_free(struct guest_disk_head *h);
 
 #endif /* HVO_GUEST_PTABLE_H */

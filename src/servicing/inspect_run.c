@@ -52,8 +52,9 @@ static struct guest_disk_head *read_head(struct vhdx_image *img)
 	struct guest_disk_head *h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return NULL;
-	if (guest_disk_head_read(read_vhdx, img, info.virtual_size, h) !=
-		    GUEST_OK ||
+	if (guest_disk_head_read_sectors(read_vhdx, img, info.virtual_size,
+					 info.logical_sector_size,
+					 h) != GUEST_OK ||
 	    h->result == GUEST_PTABLE_IO) {
 		free_head(h);
 		return NULL;

@@ -589,6 +589,67 @@ static int mem_read(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 	return 0;
 }
 
+/* Runs @cmd (then frees it), which makes disk.img and v.img in @dir, and
+ * reads both. */
+static void make_disk(char *cmd, const char *dir, uint8_t **img, size_t *len,
+		      uint8_t **vol, size_t *vlen)
+{
+	assert_int_equal(hvo_test_run(cmd, NULL), 0);
+	free(cmd);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/disk.img", dir);
+	*img = hvo_test_read_file(path, len);
+	snprintf(path, sizeof(path), "%s/v.img", dir);
+	*vol = hvo_test_read_file(path, vlen);
+}
+
+/* A disk of 4 KiB logical sectors (GPT by native-gpt4k.py, written from
+ * the UEFI specification): its LBAs count 4096-byte units, which
+ * guest_disk_head_read_sectors() is told and guest_disk_head_read() is
+ * not. */
+static void check_disk_head_4k(const char *dir)
+{
+	char *cmd;
+	if (asprintf(&cmd,
+		     "cd '%s' && truncate -s 16M disk.img && python3 "
+		     "'%s/tests/guest/native-gpt4k.py' disk.img 256 3584 && "
+		     "truncate -s 14M v.img && mkntfs -q -F -Q -s 4096 -L K4 "
+		     "v.img >/dev/null 2>&1 && dd if=v.img of=disk.img "
+		     "bs=4096 seek=256 conv=notrunc status=none",
+		     dir, hvo_test_srcdir()) < 0)
+		abort();
+	size_t len, vlen;
+	uint8_t *img, *vol;
+	make_disk(cmd, dir, &img, &len, &vol, &vlen);
+	struct mem_disk m = { .img = img,
+			      .len = len,
+			      .fail_from = UINT64_MAX,
+			      .watch = UINT64_MAX - 512 };
+	struct guest_disk_head h;
+	assert_int_equal(
+		guest_disk_head_read_sectors(mem_read, &m, len, 4096, &h),
+		GUEST_OK);
+	assert_int_equal(h.result, GUEST_PTABLE_OK);
+	assert_int_equal(h.type, GUEST_PTABLE_GPT);
+	assert_int_equal(h.nparts, 1);
+	assert_int_equal(h.parts[0].start, 256u * 4096);
+	assert_int_equal(h.parts[0].size, 3584u * 4096);
+	assert_int_equal(h.vols[0].boot_len, 512);
+	assert_memory_equal(h.vols[0].boot, vol, 512);
+	/* The $Volume record, where the boot sector puts it. */
+	assert_non_null(h.vols[0].rec);
+	assert_memory_equal(h.vols[0].rec, vol + h.vols[0].rec_off,
+			    h.vols[0].rec_len);
+	assert_memory_equal(h.vols[0].rec, "FILE", 4);
+	guest_disk_head_free(&h);
+	/* Read in 512-byte sectors, the GPT header is not at LBA 1. */
+	assert_int_equal(guest_disk_head_read(mem_read, &m, len, &h), GUEST_OK);
+	assert_int_not_equal(h.result, GUEST_PTABLE_OK);
+	guest_disk_head_free(&h);
+	free(img);
+	free(vol);
+}
+
 static void test_disk_head(void **state)
 {
 	(void)state;
@@ -620,14 +681,9 @@ static void test_disk_head(void **state)
 		     "status=none",
 		     dir, GUEST_GPT_TYPE_ESP, GUEST_GPT_TYPE_MSR) < 0)
 		abort();
-	assert_int_equal(hvo_test_run(cmd, NULL), 0);
-	free(cmd);
-	char path[4096];
 	size_t len, vlen;
-	snprintf(path, sizeof(path), "%s/disk.img", dir);
-	uint8_t *img = hvo_test_read_file(path, &len);
-	snprintf(path, sizeof(path), "%s/v.img", dir);
-	uint8_t *vol = hvo_test_read_file(path, &vlen);
+	uint8_t *img, *vol;
+	make_disk(cmd, dir, &img, &len, &vol, &vlen);
 	assert_int_equal(len, 16 * MIB);
 	struct guest_ntfs_geometry g;
 	assert_int_equal(parse_boot(vol, &g), GUEST_VOL_OK);
@@ -719,6 +775,7 @@ static void test_disk_head(void **state)
 
 	free(img);
 	free(vol);
+	check_disk_head_4k(dir);
 	hvo_test_rmtree(dir);
 	free(dir);
 }

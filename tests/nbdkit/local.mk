@@ -1,7 +1,8 @@
 # Tests of nbdkit-hvoffline-plugin (nbdkit/).  They skip (77) only when
 # nbdkit is not installed; tools/setup-debian.sh installs it, so CI runs
 # them.  HVO_NBDKIT_PLUGIN is the plugin they load (the build tree's).
-# appliance-avhdx.sh launches the appliance once (apply on a checkpoint)
+# appliance-avhdx.sh launches the appliance three times (apply and verify
+# on a checkpoint and a 4 KiB-sector image, inspect of a dirty-log image)
 # and guestfish once (the independent read).
 NBDKIT_SCRIPT_TESTS = tests/nbdkit/plugin.sh tests/nbdkit/kill9.sh \
 	tests/nbdkit/appliance-avhdx.sh
