@@ -15,11 +15,8 @@
 . "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
-for t in ntfscat hivexsh jq sha256sum cabextract sfdisk bzip2; do
-    command -v $t >/dev/null || { echo "SKIP: $t is missing"; exit 77; }
-done
-[ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_tools ntfscat hivexsh jq sha256sum cabextract sfdisk bzip2
+need_images ws2012-x64
 cab="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 vmbus=$(cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' "$cab" 2>/dev/null |
     sha256sum | cut -c1-64)

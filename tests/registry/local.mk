@@ -39,7 +39,7 @@ tests_registry_test_path_LDADD = $(REGTEST_LDADD)
 # CLI tests (shell, JSON read with jq).
 REGISTRY_SH_TESTS = tests/registry/reg-cli.sh tests/registry/compact.sh
 TESTS += $(REGISTRY_SH_TESTS)
-EXTRA_DIST += $(REGISTRY_SH_TESTS)
+EXTRA_DIST += $(REGISTRY_SH_TESTS) tests/lib/bulk-reg.awk
 
 # Crash safety: a writer killed with SIGKILL at random points.
 check_PROGRAMS += tests/registry/crash_writer

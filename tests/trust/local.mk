@@ -11,4 +11,5 @@ tests_trust_test_trust_LDADD = $(TEST_LDADD)
 TRUST_SH_TESTS = tests/trust/trust-cli.sh tests/trust/trust-timestamp.sh \
 	tests/trust/trust-apply.sh tests/trust/trust-choice.sh
 TESTS += $(TRUST_SH_TESTS)
-EXTRA_DIST += $(TRUST_SH_TESTS) tests/trust/add-countersig.py tests/trust/sigvalue.py
+EXTRA_DIST += $(TRUST_SH_TESTS) tests/trust/add-countersig.py tests/trust/sigvalue.py \
+	tests/trust/der.py
