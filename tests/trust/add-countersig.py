@@ -13,6 +13,8 @@ reserve's signature size (offset 48) follows.  Test helper only.
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # nothing written beside the sources
+# pylint: disable=wrong-import-position
 from der import cab_signature, children, enc, first_signer_info, signed_data
 
 cab = open(sys.argv[1], "rb").read()

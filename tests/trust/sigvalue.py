@@ -3,6 +3,8 @@
 Authenticode signature to OUT (the content a countersignature covers)."""
 import sys
 
+sys.dont_write_bytecode = True  # nothing written beside the sources
+# pylint: disable=wrong-import-position
 from der import cab_signature, children, first_signer_info, signed_data
 
 cab = open(sys.argv[1], "rb").read()
