@@ -2,7 +2,7 @@
  * fakeguest.h - fake guests for the servicing tests, shared by the unit
  * tests of tests/servicing/ (they were copied between test files).
  *
- * Two kinds:
+ * Two kinds, and the servicing pipeline run on the first:
  *
  *   - A Windows tree in a host directory, for the host-directory backend
  *     of the guest layer: hives merged from tests/fixtures/reg recipes
@@ -18,7 +18,11 @@
 
 #include <stdint.h>
 
+#include "servicing/apply.h"
 #include "servicing/inspect.h"
+#include "servicing/inspect_applicable.h"
+#include "servicing/inspect_source.h"
+#include "servicing/plan.h"
 
 /* ---- Host-directory guests ---- */
 
@@ -35,9 +39,20 @@ char *hvo_fg_at(const char *rel);
 void hvo_fg_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *hvo_fg_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* hvo_fg_out() without the trailing newlines (caller frees). */
+char *hvo_fg_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A hive at @dest (relative to the test directory) from the recipe
  * tests/fixtures/reg/@recipe.reg ("*-software" recipes are SOFTWARE). */
 void hvo_fg_hive(const char *recipe, const char *dest);
+
+/* Merges the .reg text @reg into the hive @hive (relative to the test
+ * directory) under HKEY_LOCAL_MACHINE\@root ("SYSTEM", "SOFTWARE"). */
+void hvo_fg_merge(const char *hive, const char *root, const char *reg);
+
+/* The value @value of key @key in @hive as hivexget prints it (caller
+ * frees). */
+char *hvo_fg_hivexget(const char *hive, const char *key, const char *value);
 
 /* A PE file for @machine ("amd64", "i386"), with a version resource of
  * @version (and FileVersion), or none when @version is NULL. */
@@ -50,6 +65,63 @@ void hvo_fg_pe(const char *machine, const char *version, const char *dest);
 void hvo_fg_windows(const char *vol, const char *root, const char *name,
 		    const char *machine, const char *kernel_version,
 		    const char *vmbus);
+
+/* Installed packages of the guest in "vol" (system root "Windows"): a
+ * .mum file in servicing\Packages for each name of the NULL-terminated
+ * @packages. */
+void hvo_fg_packages(const char *const *packages);
+
+/* The Server 2012 x64 guest in "vol" as the test images have it: hives of
+ * the ws2012-x64 recipes, ntoskrnl.exe and vmbus.sys of 6.2.9200.16384,
+ * the Foundation and inbox integration drivers packages. */
+void hvo_fg_ws2012(void);
+
+/* The host-directory filesystem of directory @vol (writable), with a
+ * fresh "scratch" directory beside it. */
+struct guest_fs *hvo_fg_fs(const char *vol);
+
+/* ---- The servicing pipeline on a host-directory guest ---- */
+
+/* A disk "guest.vhdx" (MBR, 64 MiB) whose one volume is directory @vol;
+ * @v is the volume, filled in. */
+struct guest_hostdir_disk hvo_fg_disk(struct guest_hostdir_volume *v,
+				      const char *vol);
+
+/* Opens the host-directory disk @spec, inspects and evaluates it into @f
+ * (the file checks taken as passed); returns the open disk. */
+struct guest_disk *hvo_fg_inspect(const struct guest_hostdir_disk *spec,
+				  struct svc_facts *f);
+
+/* A guest in "vol" inspected (a safe verdict required), the package @cab
+ * (a fixture path) found applicable and planned, the volume mounted: the
+ * apply command's pipeline up to svc_apply. */
+struct hvo_fg_guest {
+	struct guest_disk *disk;
+	struct guest_fs *fs;
+	struct svc_facts f;
+	struct svc_source_package sp;
+	struct svc_plan *plan;
+	bool up_to_date; /* what apply would decide */
+	char cab[4096];
+};
+void hvo_fg_guest_open(struct hvo_fg_guest *g, const char *cab, bool firstboot);
+void hvo_fg_guest_close(struct hvo_fg_guest *g);
+
+/* svc_apply on the guest, in a fresh "work" directory; failures injected
+ * at the @fail_stage-th stage and @fail_switch-th switch step (0: none).
+ * Returns the exit class. */
+enum hvo_exit hvo_fg_guest_apply(struct hvo_fg_guest *g, unsigned fail_stage,
+				 unsigned fail_switch,
+				 struct svc_apply_result *r);
+
+/* The plan's value @name of @key in @hive, or NULL. */
+const struct svc_plan_reg *hvo_fg_plan_reg(const struct svc_plan *p,
+					   enum svc_hive hive, const char *key,
+					   const char *name);
+
+/* The plan's file written to @dest, or NULL. */
+const struct svc_plan_file *hvo_fg_plan_file(const struct svc_plan *p,
+					     const char *dest);
 
 /* ---- Synthetic facts ---- */
 

@@ -19,10 +19,6 @@
 
 #include "registry/reg.h"
 #include "servicing/apply.h"
-#include "servicing/inspect.h"
-#include "servicing/inspect_applicable.h"
-#include "servicing/inspect_source.h"
-#include "servicing/plan.h"
 #include "servicing/rollback.h"
 #include "servicing/services_reg.h"
 #include "servicing/services_set.h"
@@ -30,14 +26,6 @@
 #include "tests/lib/hvotest.h"
 
 #define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
-
-static const char *const ws2012_packages[] = {
-	"Microsoft-Windows-Foundation-Package~31bf3856ad364e35~amd64~~6.2."
-	"9200.16384",
-	"Microsoft-Hyper-V-Guest-Integration-Drivers-Package~31bf3856ad364e35~"
-	"amd64~~6.2.9200.16384",
-	NULL
-};
 
 static int setup(void **state)
 {
@@ -47,11 +35,7 @@ static int setup(void **state)
 	    !hvo_test_have_program("python3"))
 		skip();
 	hvo_fg_begin();
-	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
-		       "6.2.9200.16384", "6.2.9200.16384");
-	for (size_t i = 0; ws2012_packages[i]; i++)
-		hvo_fg_sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
-			  ws2012_packages[i]);
+	hvo_fg_ws2012();
 	return 0;
 }
 
@@ -76,60 +60,20 @@ static char *listing(void)
 /* The apply command's pipeline on the host-directory guest. */
 static void do_apply(void)
 {
-	struct guest_disk *disk;
-	struct guest_fs *fs;
-	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
-					    .partnum = 1,
-					    .size = 64 << 20,
-					    .fstype = "ntfs",
-					    .mbr_id = 0x07 };
-	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
-					   64 << 20, 1, &vol };
-	assert_int_equal(guest_hostdir_disk_open(&spec, &disk), GUEST_OK);
-	struct svc_facts f;
-	svc_facts_init(&f, "guest.vhdx");
-	f.preflight_ok = true;
-	hvo_fg_sh("rm -rf scratch work; mkdir scratch work");
-	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(disk, &io, &f), SVC_OK);
-	svc_inspect_evaluate(&f);
-	assert_int_equal(f.verdict, HVO_EXIT_OK);
-	char cab[4096];
-	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
-	struct svc_source_package sp;
-	assert_int_equal(svc_source_package_load(cab, cab, &sp), SVC_OK);
-	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
-	struct svc_plan *plan;
-	struct svc_error err = { 0 };
-	if (svc_plan_build(&f, &sp, &po, &plan, &err) != SVC_OK)
-		fail_msg("plan: %s", svc_int_errtext(&err));
-	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
-	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = cab };
+	struct hvo_fg_guest g;
+	hvo_fg_guest_open(&g, CAB62, true);
 	struct svc_apply_result r;
-	if (svc_apply(fs, plan, &ao, &r) != SVC_OK)
+	if (hvo_fg_guest_apply(&g, 0, 0, &r) != HVO_EXIT_OK)
 		fail_msg("apply: %s", svc_apply_errmsg(&r));
 	for (size_t i = 0; i < r.nwarnings; i++)
 		fail_msg("apply warned: %s", r.warnings[i]);
 	svc_apply_result_free(&r);
-	svc_plan_free(plan);
-	svc_source_package_free(&sp);
-	svc_facts_free(&f);
-	guest_disk_close(disk);
-}
-
-static struct guest_fs *open_fs(void)
-{
-	struct guest_fs *fs;
-	assert_int_equal(guest_hostdir_fs_open(hvo_fg_at("vol"), false, &fs),
-			 GUEST_OK);
-	hvo_fg_sh("rm -rf scratch; mkdir scratch");
-	return fs;
+	hvo_fg_guest_close(&g);
 }
 
 static void later_changes(void)
 {
-	struct guest_fs *fs = open_fs();
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	const char *dis[] = { "Time Synchronization" };
 	struct svc_services_opts so = { .image = "g",
 					.systemroot = "Windows",
@@ -141,7 +85,7 @@ static void later_changes(void)
 	assert_int_equal(sr.nchanged, 1);
 	svc_services_result_free(&sr);
 	guest_fs_close(fs);
-	fs = open_fs();
+	fs = hvo_fg_fs("vol");
 	uint8_t d[4] = { 1, 0, 0, 0 };
 	struct svc_reg_image_opts ro = {
 		.image = "g",
@@ -162,7 +106,7 @@ static void later_changes(void)
 
 static enum hvo_exit rollback(struct svc_rollback_result *r)
 {
-	struct guest_fs *fs = open_fs();
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	struct svc_rollback_opts o = { .image = "g",
 				       .systemroot = "Windows",
 				       .tmpdir = hvo_fg_at("scratch") };
@@ -205,9 +149,7 @@ static void test_refused_after_first_boot(void **state)
 	static const char reg[] =
 		"Windows Registry Editor Version 5.00\n\n"
 		"[HKEY_LOCAL_MACHINE\\SYSTEM\\Setup]\n\"CmdLine\"=\"\"\n";
-	hvo_test_write_file(hvo_fg_at("boot.reg"), reg, strlen(reg));
-	hvo_fg_sh("hivexregedit --merge vol/Windows/System32/config/SYSTEM "
-		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' boot.reg");
+	hvo_fg_merge("vol/Windows/System32/config/SYSTEM", "SYSTEM", reg);
 	struct svc_rollback_result r;
 	assert_int_equal(rollback(&r), HVO_EXIT_REFUSED);
 	assert_true(r.nchanged >= 1);
