@@ -32,6 +32,23 @@ void hvo_fg_end(void)
 	dir = NULL;
 }
 
+int hvo_fg_setup(void **state)
+{
+	const char *const *programs = *state;
+	for (size_t i = 0; programs && programs[i]; i++)
+		if (!hvo_test_have_program(programs[i]))
+			skip();
+	hvo_fg_begin();
+	return 0;
+}
+
+int hvo_fg_teardown(void **state)
+{
+	(void)state;
+	hvo_fg_end();
+	return 0;
+}
+
 char *hvo_fg_at(const char *rel)
 {
 	static char buf[8][4096];

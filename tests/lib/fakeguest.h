@@ -31,6 +31,16 @@
 const char *hvo_fg_begin(void);
 void hvo_fg_end(void);
 
+/* cmocka fixtures around hvo_fg_begin() and hvo_fg_end(): hvo_fg_setup
+ * skips the test unless every program of the NULL-terminated list in
+ * *@state (cmocka's prestate; NULL for none) is installed.  A test
+ * entry with them: HVO_FG_TEST(test, programs). */
+int hvo_fg_setup(void **state);
+int hvo_fg_teardown(void **state);
+#define HVO_FG_TEST(test, programs)               \
+	cmocka_unit_test_prestate_setup_teardown( \
+		test, hvo_fg_setup, hvo_fg_teardown, (void *)(programs))
+
 /* "<test dir>/<rel>" (one of 8 rotating static buffers). */
 char *hvo_fg_at(const char *rel);
 

@@ -27,22 +27,15 @@
 
 #define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 
+/* A Server 2012 guest, when hivexregedit, cabextract and python3 are
+ * installed. */
 static int setup(void **state)
 {
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("cabextract") ||
-	    !hvo_test_have_program("python3"))
-		skip();
-	hvo_fg_begin();
+	static const char *const tools[] = { "hivexregedit", "cabextract",
+					     "python3", NULL };
+	*state = (void *)tools;
+	hvo_fg_setup(state);
 	hvo_fg_ws2012();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_fg_end();
 	return 0;
 }
 
@@ -161,9 +154,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_then_rollback, setup,
-						teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_refused_after_first_boot,
-						setup, teardown),
+						setup, hvo_fg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,23 +48,6 @@ static void ws2012_guest(void)
 	hvo_fg_sh("echo kernel > vol/Windows/System32/ntoskrnl.exe");
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("hivexget"))
-		skip();
-	hvo_fg_begin();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_fg_end();
-	return 0;
-}
-
 static enum hvo_exit reg_image(struct svc_reg_image_opts *o)
 {
 	struct guest_fs *fs = hvo_fg_fs("vol");
@@ -360,17 +343,16 @@ static void test_rollback_apply_files(void **state)
 	free(before);
 }
 
+/* What every test needs installed. */
+static const char *const tools[] = { "hivexregedit", "hivexget", NULL };
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ccs_lands_in_current,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_dirty_hive_keeps_logged_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_round_trip, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_apply_files,
-						setup, teardown),
+		HVO_FG_TEST(test_ccs_lands_in_current, tools),
+		HVO_FG_TEST(test_dirty_hive_keeps_logged_changes, tools),
+		HVO_FG_TEST(test_rollback_round_trip, tools),
+		HVO_FG_TEST(test_rollback_apply_files, tools),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

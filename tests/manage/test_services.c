@@ -94,23 +94,6 @@ static void ws2012_guest(void)
 		  "echo stub > vol/Windows/System32/drivers/vmci.sys");
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("hivexget"))
-		skip();
-	hvo_fg_begin();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_fg_end();
-	return 0;
-}
-
 static enum hvo_exit run(const char *const *en, size_t nen,
 			 const char *const *dis, size_t ndis, bool dry,
 			 struct svc_services_result *res)
@@ -374,16 +357,16 @@ static void test_undo_format(void **state)
 	}
 }
 
+/* What every test needs installed. */
+static const char *const tools[] = { "hivexregedit", "hivexget", NULL };
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disable_enable, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_name, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_real_dirty_hive, setup,
-						teardown),
+		HVO_FG_TEST(test_list, tools),
+		HVO_FG_TEST(test_disable_enable, tools),
+		HVO_FG_TEST(test_unknown_name, tools),
+		HVO_FG_TEST(test_real_dirty_hive, tools),
 		cmocka_unit_test(test_undo_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,38 +11,15 @@ check_PROGRAMS += $(SERVICING_UNIT_TESTS)
 TESTS += $(SERVICING_UNIT_TESTS)
 EXTRA_DIST += tests/servicing/svctest.h
 
-# Each test program is its .c file and svctest.c (the shared fixtures).
+# Each unit test is its .c file with the test flags (Makefile.am), and
+# svctest.c (the shared fixtures) but for test_session.
 tests_servicing_test_plan_SOURCES = tests/servicing/test_plan.c tests/servicing/svctest.c
-tests_servicing_test_plan_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_plan_LDADD = $(TEST_LDADD)
-
 tests_servicing_test_choose_SOURCES = tests/servicing/test_choose.c tests/servicing/svctest.c
-tests_servicing_test_choose_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_choose_LDADD = $(TEST_LDADD)
-
 tests_servicing_test_inspect_SOURCES = tests/servicing/test_inspect.c tests/servicing/svctest.c
-tests_servicing_test_inspect_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_inspect_LDADD = $(TEST_LDADD)
-
 tests_servicing_test_inspect_safety_SOURCES = tests/servicing/test_inspect_safety.c tests/servicing/svctest.c
-tests_servicing_test_inspect_safety_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_inspect_safety_LDADD = $(TEST_LDADD)
-
 tests_servicing_test_applicable_SOURCES = tests/servicing/test_applicable.c tests/servicing/svctest.c
-tests_servicing_test_applicable_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_applicable_LDADD = $(TEST_LDADD)
-
 tests_servicing_test_apply_SOURCES = tests/servicing/test_apply.c tests/servicing/svctest.c
-tests_servicing_test_apply_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_apply_LDADD = $(TEST_LDADD)
-
 tests_servicing_test_apply_failures_SOURCES = tests/servicing/test_apply_failures.c tests/servicing/svctest.c
-tests_servicing_test_apply_failures_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_apply_failures_LDADD = $(TEST_LDADD)
-
-tests_servicing_test_session_SOURCES = tests/servicing/test_session.c
-tests_servicing_test_session_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_session_LDADD = $(TEST_LDADD)
 
 # End to end, with the appliance, on the images of tests/fixtures.
 SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \

@@ -13,42 +13,27 @@
 
 #include <cmocka.h>
 
+#include "servicing/inspect_report.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 #include "tests/servicing/svctest.h"
 
 /* ---- Host-directory guests ---- */
 
-static int setup_with(const char *const *programs)
-{
-	for (size_t i = 0; programs[i]; i++)
-		if (!hvo_test_have_program(programs[i]))
-			skip();
-	hvo_fg_begin();
-	return 0;
-}
-
 int svct_setup(void **state)
 {
-	(void)state;
 	static const char *const programs[] = { "hivexregedit", "hivexsh",
 						"cabextract", "python3", NULL };
-	return setup_with(programs);
+	*state = (void *)programs;
+	return hvo_fg_setup(state);
 }
 
 int svct_setup_inspect(void **state)
 {
-	(void)state;
 	static const char *const programs[] = { "hivexregedit", "python3",
 						NULL };
-	return setup_with(programs);
-}
-
-int svct_teardown(void **state)
-{
-	(void)state;
-	hvo_fg_end();
-	return 0;
+	*state = (void *)programs;
+	return hvo_fg_setup(state);
 }
 
 void svct_win7(void)
@@ -93,6 +78,18 @@ void svct_check_json_parses(const struct svc_facts *f)
 		assert_int_equal(hvo_test_run(cmd, NULL), 0);
 		free(cmd);
 	}
+}
+
+struct guest_hostdir_volume svct_volume(const char *dir, unsigned partnum,
+					uint64_t size)
+{
+	return (struct guest_hostdir_volume){
+		.root = dir ? hvo_fg_at(dir) : NULL,
+		.partnum = partnum,
+		.size = size,
+		.fstype = "ntfs",
+		.mbr_id = 0x07,
+	};
 }
 
 struct guest_hostdir_disk svct_one_volume(struct guest_hostdir_volume *v,
@@ -201,4 +198,30 @@ size_t svct_count_keys_with(const struct svc_plan *p, const char *part)
 	for (size_t i = 0; i < p->nregs; i++)
 		n += strstr(p->regs[i].key, part) != NULL;
 	return n;
+}
+
+void svct_expect_boot_drivers_bound(const struct svc_plan *p)
+{
+	assert_true(p->cdd);
+	const struct svc_plan_reg *r = hvo_fg_plan_reg(
+		p, SVC_HIVE_SYSTEM,
+		"ControlSet001\\Control\\CriticalDeviceDatabase\\"
+		"vmbus#{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}",
+		"Service");
+	assert_non_null(r);
+	assert_string_equal(r->text, "storvsc");
+	assert_non_null(hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM,
+					"ControlSet001\\Control\\"
+					"CriticalDeviceDatabase\\acpi#vmbus",
+					"Service"));
+}
+
+void svct_expect_no_demand_start_cdd(const struct svc_plan *p)
+{
+	for (size_t k = 0; k < p->nregs; k++)
+		if (strstr(p->regs[k].key, "CriticalDeviceDatabase") &&
+		    strcmp(p->regs[k].name, "Service") == 0)
+			assert_true(strcmp(p->regs[k].text, "vmbus") == 0 ||
+				    strcmp(p->regs[k].text, "storvsc") == 0 ||
+				    strcmp(p->regs[k].text, "storflt") == 0);
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "servicing/inspect.h"
 #include "servicing/inspect_applicable.h"
@@ -29,10 +30,9 @@
 /* cmocka fixtures: a fresh test directory (hvo_fg_begin); the test is
  * skipped unless hivexregedit, hivexsh, cabextract and python3 are
  * installed (svct_setup), or hivexregedit and python3 (svct_setup_inspect,
- * for tests that read no package). */
+ * for tests that read no package); the teardown is hvo_fg_teardown. */
 int svct_setup(void **state);
 int svct_setup_inspect(void **state);
-int svct_teardown(void **state);
 
 /* A Windows tree under volume directory @vol (hvo_fg_windows with a
  * kernel of 6.0.0.1), for the inspection tests. */
@@ -44,6 +44,11 @@ void svct_inspect(const struct guest_hostdir_disk *spec, struct svc_facts *f);
 
 /* svc_facts_json of @f is JSON with a status (jq, when installed). */
 void svct_check_json_parses(const struct svc_facts *f);
+
+/* An NTFS volume of an MBR disk (type 0x07): partition @partnum of @size
+ * bytes, whose filesystem is directory @dir (NULL: not mountable). */
+struct guest_hostdir_volume svct_volume(const char *dir, unsigned partnum,
+					uint64_t size);
 
 /* A disk @name (MBR, 8 MiB) of the one volume @v (partition 1, 8 MiB,
  * NTFS unless @v says otherwise). */
@@ -93,5 +98,12 @@ enum svc_verdict svct_verdict(const struct svc_facts *f,
 
 /* How many of the plan's values are in keys whose path holds @part. */
 size_t svct_count_keys_with(const struct svc_plan *p, const char *part);
+
+/* The rules of the CriticalDeviceDatabase on NT 6.1 (x86 6.x package,
+ * control set 1), checked on a plan: the boot-start bus and storage
+ * drivers are bound in it (storvsc for VMBus children, the ACPI VMBus
+ * device); no demand-start driver is. */
+void svct_expect_boot_drivers_bound(const struct svc_plan *p);
+void svct_expect_no_demand_start_cdd(const struct svc_plan *p);
 
 #endif /* HVO_TESTS_SVCTEST_H */

@@ -174,8 +174,9 @@ int main(void)
 {
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_applicability, svct_setup_inspect, svct_teardown),
+		cmocka_unit_test_setup_teardown(test_applicability,
+						svct_setup_inspect,
+						hvo_fg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,37 +48,31 @@ static void test_rollback(void **state)
 	hvo_fg_sh("rm -rf vol && tar xf snap.tar");
 	hvo_fg_guest_open(&g, CAB62, true);
 
-	const unsigned stage_at[] = {
-		1, 2, 3, 10, nstage / 2, nstage - 2, nstage - 1, nstage
+	/* Every stage, then every rename; the last renames put the hives in
+	 * place. */
+	const struct {
+		unsigned stage, sw;
+	} at[] = {
+		{ 1, 0 },	    { 2, 0 },		{ 3, 0 },
+		{ 10, 0 },	    { nstage / 2, 0 },	{ nstage - 2, 0 },
+		{ nstage - 1, 0 },  { nstage, 0 },	{ 0, 1 },
+		{ 0, 2 },	    { 0, 3 },		{ 0, nswitch / 2 },
+		{ 0, nswitch - 3 }, { 0, nswitch - 2 }, { 0, nswitch - 1 },
+		{ 0, nswitch },
 	};
-	for (size_t k = 0; k < sizeof(stage_at) / sizeof(stage_at[0]); k++) {
-		assert_int_equal(hvo_fg_guest_apply(&g, stage_at[k], 0, &r),
-				 HVO_EXIT_FAILED);
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		assert_int_equal(
+			hvo_fg_guest_apply(&g, at[k].stage, at[k].sw, &r),
+			HVO_EXIT_FAILED);
 		assert_false(r.guest_changed);
 		assert_true(r.rolled_back);
 		svc_apply_result_free(&r);
 		char *now = svct_listing();
 		if (strcmp(before, now) != 0)
-			fail_msg("a failure at staging step %u of %u changed "
-				 "the guest",
-				 stage_at[k], nstage);
-		free(now);
-	}
-	/* The last renames put the hives in place. */
-	const unsigned switch_at[] = { 1,	    2,		 3,
-				       nswitch / 2, nswitch - 3, nswitch - 2,
-				       nswitch - 1, nswitch };
-	for (size_t k = 0; k < sizeof(switch_at) / sizeof(switch_at[0]); k++) {
-		assert_int_equal(hvo_fg_guest_apply(&g, 0, switch_at[k], &r),
-				 HVO_EXIT_FAILED);
-		assert_false(r.guest_changed);
-		assert_true(r.rolled_back);
-		svc_apply_result_free(&r);
-		char *now = svct_listing();
-		if (strcmp(before, now) != 0)
-			fail_msg("a failure at rename %u of %u changed the "
-				 "guest",
-				 switch_at[k], nswitch);
+			fail_msg("a failure at %s %u of %u changed the guest",
+				 at[k].stage ? "staging step" : "rename",
+				 at[k].stage ? at[k].stage : at[k].sw,
+				 at[k].stage ? nstage : nswitch);
 		free(now);
 	}
 	free(before);
@@ -327,11 +321,11 @@ int main(void)
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rollback, svct_setup,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, svct_setup,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_hives, svct_setup,
-						svct_teardown),
+						hvo_fg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

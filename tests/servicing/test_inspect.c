@@ -38,16 +38,8 @@ static void test_win7_mbr(void **state)
 		  "'v2/Windows/servicing/Packages/not-a-package.mum' "
 		  "'v2/Windows/servicing/Packages/readme.txt'");
 	struct guest_hostdir_volume vols[] = {
-		{ .root = hvo_fg_at("v1"),
-		  .partnum = 1,
-		  .size = 2 << 20,
-		  .fstype = "ntfs",
-		  .mbr_id = 0x07 },
-		{ .root = hvo_fg_at("v2"),
-		  .partnum = 2,
-		  .size = 9 << 20,
-		  .fstype = "ntfs",
-		  .mbr_id = 0x07 },
+		svct_volume("v1", 1, 2 << 20),
+		svct_volume("v2", 2, 9 << 20),
 	};
 	struct guest_hostdir_disk spec = { "win7.vhdx", GUEST_PTABLE_MBR,
 					   12 << 20, 2, vols };
@@ -317,22 +309,22 @@ int main(void)
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			test_win7_mbr, svct_setup_inspect, svct_teardown),
+			test_win7_mbr, svct_setup_inspect, hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_ws2012_gpt, svct_setup_inspect, svct_teardown),
+			test_ws2012_gpt, svct_setup_inspect, hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_xp, svct_setup_inspect,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_no_windows_and_several,
 						svct_setup_inspect,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_control_set,
 						svct_setup_inspect,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_arch_and_vmbus,
 						svct_setup_inspect,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_text_report, svct_setup_inspect, svct_teardown),
+			test_text_report, svct_setup_inspect, hvo_fg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,19 +125,13 @@ static void test_bitlocker(void **state)
 	hvo_fg_sh("mkdir v1");
 	raw_volume("v2.raw", 0, true);
 	struct guest_hostdir_volume vols[] = {
-		{ .root = hvo_fg_at("v1"),
-		  .partnum = 1,
-		  .size = 2 << 20,
-		  .fstype = "ntfs",
-		  .mbr_id = 0x07 },
-		/* blkid names a BitLocker volume "BitLocker"; nothing can
-		 * mount it. */
-		{ .raw = hvo_fg_at("v2.raw"),
-		  .partnum = 2,
-		  .size = 8 << 20,
-		  .fstype = "BitLocker",
-		  .mbr_id = 0x07 },
+		svct_volume("v1", 1, 2 << 20),
+		svct_volume(NULL, 2, 8 << 20),
 	};
+	/* blkid names a BitLocker volume "BitLocker"; nothing can mount
+	 * it. */
+	vols[1].raw = hvo_fg_at("v2.raw");
+	vols[1].fstype = "BitLocker";
 	struct guest_hostdir_disk spec = { "bl.vhdx", GUEST_PTABLE_MBR,
 					   12 << 20, 2, vols };
 	struct svc_facts f;
@@ -312,16 +306,16 @@ int main(void)
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			test_hibernated, svct_setup_inspect, svct_teardown),
+			test_hibernated, svct_setup_inspect, hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_ntfs_dirty, svct_setup_inspect, svct_teardown),
+			test_ntfs_dirty, svct_setup_inspect, hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_bitlocker, svct_setup_inspect, svct_teardown),
+			test_bitlocker, svct_setup_inspect, hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_dirty_hives, svct_setup_inspect, svct_teardown),
+			test_dirty_hives, svct_setup_inspect, hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_recoverable,
 						svct_setup_inspect,
-						svct_teardown),
+						hvo_fg_teardown),
 		cmocka_unit_test(test_evaluate_preflight),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

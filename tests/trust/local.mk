@@ -4,9 +4,6 @@
 TRUST_TESTS = tests/trust/test_trust
 check_PROGRAMS += $(TRUST_TESTS)
 TESTS += $(TRUST_TESTS)
-tests_trust_test_trust_SOURCES = tests/trust/test_trust.c
-tests_trust_test_trust_CFLAGS = $(TEST_CFLAGS)
-tests_trust_test_trust_LDADD = $(TEST_LDADD)
 
 TRUST_SH_TESTS = tests/trust/trust-cli.sh tests/trust/trust-timestamp.sh \
 	tests/trust/trust-apply.sh tests/trust/trust-choice.sh
