@@ -90,6 +90,18 @@ char *hvo_fg_out(const char *fmt, ...)
 	return o;
 }
 
+void hvo_fg_expect(const char *want, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *o = run(true, fmt, ap);
+	va_end(ap);
+	static char got[4096]; /* outlives the test's failure message */
+	snprintf(got, sizeof(got), "%s", o);
+	free(o);
+	assert_string_equal(got, want);
+}
+
 char *hvo_fg_line(const char *fmt, ...)
 {
 	va_list ap;

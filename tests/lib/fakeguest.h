@@ -49,6 +49,10 @@ char *hvo_fg_at(const char *rel);
 void hvo_fg_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *hvo_fg_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Runs a shell command like hvo_fg_sh(); its stdout must be @want. */
+void hvo_fg_expect(const char *want, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* hvo_fg_out() without the trailing newlines (caller frees). */
 char *hvo_fg_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

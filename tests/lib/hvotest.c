@@ -2,6 +2,7 @@
  * hvotest.c - helpers shared by the unit tests (see hvotest.h).
  */
 #include <config.h>
+#include <dirent.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,24 @@ void hvo_test_write_file(const char *path, const void *data, size_t len)
 		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
 		abort();
 	}
+}
+
+unsigned hvo_test_dir_count(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "cannot read %s: %s\n", dir, strerror(errno));
+		abort();
+	}
+	unsigned n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0 &&
+		    strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
 }
 
 uint8_t *hvo_test_read_file(const char *path, size_t *len_ret)

@@ -36,6 +36,11 @@ char *hvo_test_mkdtemp(void);
 /* Removes a directory tree; NULL is accepted. */
 void hvo_test_rmtree(const char *dir);
 
+/* How many entries of directory @dir (but "." and "..") have a name
+ * starting with @prefix ("" for all); fails the test when @dir cannot be
+ * read. */
+unsigned hvo_test_dir_count(const char *dir, const char *prefix);
+
 /* Writes @len bytes to @path, creating or truncating it; aborts the test
  * on failure. */
 void hvo_test_write_file(const char *path, const void *data, size_t len);
