@@ -14,6 +14,7 @@
 
 #include "package/package.h"
 #include "tests/package/inftest.h"
+#include "tests/package/pkgtest.h"
 
 struct pkg_arena *inft_arena;
 
@@ -31,18 +32,12 @@ int inft_teardown(void **state)
 	return 0;
 }
 
-void inft_fail_err(const struct pkg_error *e)
-{
-	char buf[700];
-	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
-}
-
 struct pkg_inf *inft_parse_len(const void *text, size_t len)
 {
 	struct pkg_inf *inf;
 	struct pkg_error e = { 0 };
 	if (pkg_inf_parse(inft_arena, text, len, "t.inf", &inf, &e))
-		inft_fail_err(&e);
+		pkgtest_fail_err(&e);
 	return inf;
 }
 
@@ -55,14 +50,7 @@ const struct pkg_driver *inft_resolve(const struct pkg_inf *inf,
 				      const char *arch, unsigned major,
 				      unsigned minor)
 {
-	struct pkg_target t = { .arch = arch,
-				.nt_major = major,
-				.nt_minor = minor };
-	struct pkg_driver *d;
-	struct pkg_error e = { 0 };
-	if (pkg_inf_resolve(inft_arena, inf, &t, &d, &e))
-		inft_fail_err(&e);
-	return d;
+	return pkgtest_resolve(inft_arena, inf, arch, major, minor);
 }
 
 /* Expects parse (and, when it parses, resolve for amd64 6.2) to fail
@@ -107,6 +95,6 @@ char *inft_subst(const struct pkg_inf *inf, const char *raw)
 	struct pkg_error e = { 0 };
 	char *s = pkg_inf_subst(inft_arena, inf, raw, 1, &e);
 	if (s == NULL)
-		inft_fail_err(&e);
+		pkgtest_fail_err(&e);
 	return s;
 }

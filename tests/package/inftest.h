@@ -16,9 +16,6 @@ extern struct pkg_arena *inft_arena;
 int inft_setup(void **state);
 int inft_teardown(void **state);
 
-/* Fails the test with the message of @e. */
-void inft_fail_err(const struct pkg_error *e);
-
 /* The INF @text (of @len bytes) parsed as "t.inf"; an error fails the
  * test. */
 struct pkg_inf *inft_parse_len(const void *text, size_t len);

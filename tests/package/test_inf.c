@@ -171,7 +171,7 @@ static const char *chosen(const struct pkg_inf *inf, struct pkg_target t)
 	struct pkg_driver *d;
 	struct pkg_error e = { 0 };
 	if (pkg_inf_resolve(inft_arena, inf, &t, &d, &e))
-		inft_fail_err(&e);
+		pkgtest_fail_err(&e);
 	return d->chosen[0] ? d->chosen[0]->decoration.text : "(none)";
 }
 
