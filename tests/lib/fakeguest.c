@@ -193,6 +193,25 @@ void hvo_fg_ws2012(void)
 	hvo_fg_packages(packages);
 }
 
+void hvo_fg_dirty_system(const char *vol)
+{
+	if (hvo_test_fixtures() == NULL)
+		skip();
+	hvo_fg_sh("mkdir -p '%s/Windows/System32/config'", vol);
+	static const char *const parts[][2] = {
+		{ "SYSTEM_B.xz", "SYSTEM" },
+		{ "SYSTEM_B.LOG1.xz", "SYSTEM.LOG1" },
+		{ "SYSTEM_B.LOG2.xz", "SYSTEM.LOG2" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "hive/regipy/%s", parts[i][0]);
+		/* hvo_fixture() returns a static buffer: one call a command. */
+		hvo_fg_sh("xz -dc '%s' > '%s/Windows/System32/config/%s'",
+			  hvo_fixture(rel), vol, parts[i][1]);
+	}
+}
+
 struct guest_fs *hvo_fg_fs(const char *vol)
 {
 	struct guest_fs *fs;
@@ -200,6 +219,18 @@ struct guest_fs *hvo_fg_fs(const char *vol)
 			 GUEST_OK);
 	hvo_fg_sh("rm -rf scratch; mkdir scratch");
 	return fs;
+}
+
+enum hvo_exit hvo_fg_rollback(bool force, struct svc_rollback_result *r)
+{
+	struct guest_fs *fs = hvo_fg_fs("vol");
+	struct svc_rollback_opts o = { .image = "guest.vhdx",
+				       .systemroot = "Windows",
+				       .tmpdir = hvo_fg_at("scratch"),
+				       .force = force };
+	enum hvo_exit x = svc_rollback(fs, &o, r);
+	guest_fs_close(fs);
+	return x;
 }
 
 /* ---- The servicing pipeline ---- */

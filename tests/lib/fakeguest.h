@@ -23,6 +23,7 @@
 #include "servicing/inspect_applicable.h"
 #include "servicing/inspect_source.h"
 #include "servicing/plan.h"
+#include "servicing/rollback.h"
 
 /* ---- Host-directory guests ---- */
 
@@ -90,9 +91,17 @@ void hvo_fg_packages(const char *const *packages);
  * the Foundation and inbox integration drivers packages. */
 void hvo_fg_ws2012(void);
 
+/* The real, dirty Windows 10 SYSTEM hive of the fixtures (regipy
+ * SYSTEM_B) with the logs that recover it, in the Windows\System32\config
+ * of volume directory @vol; the test is skipped without fixtures. */
+void hvo_fg_dirty_system(const char *vol);
+
 /* The host-directory filesystem of directory @vol (writable), with a
  * fresh "scratch" directory beside it. */
 struct guest_fs *hvo_fg_fs(const char *vol);
+
+/* `rollback` (with --force when @force) on the guest in "vol". */
+enum hvo_exit hvo_fg_rollback(bool force, struct svc_rollback_result *r);
 
 /* ---- The servicing pipeline on a host-directory guest ---- */
 

@@ -97,17 +97,6 @@ static void later_changes(void)
 	guest_fs_close(fs);
 }
 
-static enum hvo_exit rollback(struct svc_rollback_result *r)
-{
-	struct guest_fs *fs = hvo_fg_fs("vol");
-	struct svc_rollback_opts o = { .image = "g",
-				       .systemroot = "Windows",
-				       .tmpdir = hvo_fg_at("scratch") };
-	enum hvo_exit x = svc_rollback(fs, &o, r);
-	guest_fs_close(fs);
-	return x;
-}
-
 static void test_apply_then_rollback(void **state)
 {
 	(void)state;
@@ -119,7 +108,7 @@ static void test_apply_then_rollback(void **state)
 	later_changes();
 
 	struct svc_rollback_result r;
-	assert_int_equal(rollback(&r), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.v[2].command, "apply");
 	svc_rollback_result_free(&r);
@@ -128,7 +117,7 @@ static void test_apply_then_rollback(void **state)
 	free(after);
 	free(before);
 
-	assert_int_equal(rollback(&r), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.n, 0);
 	svc_rollback_result_free(&r);
 }
@@ -144,7 +133,7 @@ static void test_refused_after_first_boot(void **state)
 		"[HKEY_LOCAL_MACHINE\\SYSTEM\\Setup]\n\"CmdLine\"=\"\"\n";
 	hvo_fg_merge("vol/Windows/System32/config/SYSTEM", "SYSTEM", reg);
 	struct svc_rollback_result r;
-	assert_int_equal(rollback(&r), HVO_EXIT_REFUSED);
+	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_REFUSED);
 	assert_true(r.nchanged >= 1);
 	assert_non_null(strstr(r.changed[0], "SYSTEM"));
 	svc_rollback_result_free(&r);

@@ -76,18 +76,6 @@ static enum hvo_exit set_dword(const char *path, const char *name, uint32_t v)
 	return reg_image(&o);
 }
 
-static enum hvo_exit rollback(bool force, struct svc_rollback_result *r)
-{
-	struct guest_fs *fs = hvo_fg_fs("vol");
-	struct svc_rollback_opts o = { .image = "guest.vhdx",
-				       .systemroot = "Windows",
-				       .tmpdir = hvo_fg_at("scratch"),
-				       .force = force };
-	enum hvo_exit x = svc_rollback(fs, &o, r);
-	guest_fs_close(fs);
-	return x;
-}
-
 /* Both hives as hivexregedit exports them, and every other file's
  * checksum (the record folder aside). */
 static char *state_of_guest(void)
@@ -134,20 +122,7 @@ static void test_ccs_lands_in_current(void **state)
 static void test_dirty_hive_keeps_logged_changes(void **state)
 {
 	(void)state;
-	if (hvo_test_fixtures() == NULL)
-		skip();
-	hvo_fg_sh("mkdir -p vol/Windows/System32/config");
-	static const char *const parts[][2] = {
-		{ "SYSTEM_B.xz", "SYSTEM" },
-		{ "SYSTEM_B.LOG1.xz", "SYSTEM.LOG1" },
-		{ "SYSTEM_B.LOG2.xz", "SYSTEM.LOG2" },
-	};
-	for (size_t i = 0; i < 3; i++) {
-		char rel[64];
-		snprintf(rel, sizeof(rel), "hive/regipy/%s", parts[i][0]);
-		hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/%s",
-			  hvo_fixture(rel), parts[i][1]);
-	}
+	hvo_fg_dirty_system("vol");
 	/* What Windows would read: the hive recovered from its logs, by
 	 * registry/'s host-side recovery, exported by hivexregedit. */
 	hvo_fg_sh("mkdir ref; cp vol/Windows/System32/config/SYSTEM* ref/;"
@@ -175,7 +150,7 @@ static void test_rollback_round_trip(void **state)
 
 	/* Nothing recorded yet. */
 	struct svc_rollback_result rb;
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 0);
 	svc_rollback_result_free(&rb);
 
@@ -224,12 +199,12 @@ static void test_rollback_round_trip(void **state)
 		  "[HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Booted]\\n' > boot.reg;"
 		  "hivexregedit --merge " SOFT
 		  " --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' boot.reg");
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_REFUSED);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_REFUSED);
 	assert_true(rb.nchanged > 0);
 	svc_rollback_result_free(&rb);
 	hvo_fg_sh("cp soft.keep " SOFT);
 
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 5);
 	assert_non_null(rb.record);
 	svc_rollback_result_free(&rb);
@@ -239,7 +214,7 @@ static void test_rollback_round_trip(void **state)
 	free(before);
 
 	/* A second rollback has nothing to do. */
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 0);
 	svc_rollback_result_free(&rb);
 }
@@ -316,7 +291,7 @@ static void test_rollback_apply_files(void **state)
 			 HVO_EXIT_OK);
 
 	struct svc_rollback_result rb;
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 2);
 	assert_string_equal(rb.v[1].command, "apply");
 	assert_int_equal(rb.files_restored, 2);
@@ -333,11 +308,11 @@ static void test_rollback_apply_files(void **state)
 	 * refused with exit 4 and the file named; --force undoes. */
 	fake_apply();
 	hvo_fg_sh("echo booted > vol/Windows/hvoffline/new.txt");
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_REFUSED);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_REFUSED);
 	assert_int_equal(rb.nchanged, 1);
 	assert_non_null(strstr(rb.changed[0], "new.txt"));
 	svc_rollback_result_free(&rb);
-	assert_int_equal(rollback(true, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(true, &rb), HVO_EXIT_OK);
 	svc_rollback_result_free(&rb);
 	hvo_fg_sh("cmp soft.orig " SOFT);
 	free(before);

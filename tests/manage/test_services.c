@@ -248,22 +248,7 @@ static void test_unknown_name(void **state)
 static void test_real_dirty_hive(void **state)
 {
 	(void)state;
-	const char *f = hvo_test_fixtures();
-	if (f == NULL)
-		skip();
-	/* hvo_fixture() returns a static buffer: one call per command. */
-	hvo_fg_sh("mkdir -p vol/Windows/System32/config");
-	static const char *const parts[][2] = {
-		{ "SYSTEM_B.xz", "SYSTEM" },
-		{ "SYSTEM_B.LOG1.xz", "SYSTEM.LOG1" },
-		{ "SYSTEM_B.LOG2.xz", "SYSTEM.LOG2" },
-	};
-	for (size_t i = 0; i < 3; i++) {
-		char rel[64];
-		snprintf(rel, sizeof(rel), "hive/regipy/%s", parts[i][0]);
-		hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/%s",
-			  hvo_fixture(rel), parts[i][1]);
-	}
+	hvo_fg_dirty_system("vol");
 	struct svc_services_result r;
 	assert_int_equal(run(NULL, 0, NULL, 0, false, &r), HVO_EXIT_OK);
 	assert_true(r.hive_recovered);

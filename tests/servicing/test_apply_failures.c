@@ -226,13 +226,7 @@ static void test_dirty_hives(void **state)
 {
 	(void)state;
 	hvo_fg_ws2012();
-	/* hvo_fixture() returns a static buffer: one call per command. */
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
-		  hvo_fixture("hive/regipy/SYSTEM_B.xz"));
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG1",
-		  hvo_fixture("hive/regipy/SYSTEM_B.LOG1.xz"));
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG2",
-		  hvo_fixture("hive/regipy/SYSTEM_B.LOG2.xz"));
+	hvo_fg_dirty_system("vol");
 	/* The key is not in the primary file: it lives in the logs. */
 	char *s = hvo_fg_out(
 		"printf 'cd ControlSet001\\\\Control\\\\Class\\\\"

@@ -217,17 +217,8 @@ static void test_dirty_hives(void **state)
 static void test_dirty_recoverable(void **state)
 {
 	(void)state;
-	const char *fx = hvo_test_fixtures_or_exit();
-	hvo_fg_sh("mkdir -p r/Windows/System32/config");
+	hvo_fg_dirty_system("r");
 	hvo_fg_hive("win10-x64-software", "r/Windows/System32/config/SOFTWARE");
-	hvo_fg_sh("xz -dc '%s/hive/regipy/SYSTEM_B.xz' > "
-		  "r/Windows/System32/config/"
-		  "SYSTEM;"
-		  "xz -dc '%s/hive/regipy/SYSTEM_B.LOG1.xz' > "
-		  "r/Windows/System32/config/SYSTEM.LOG1;"
-		  "xz -dc '%s/hive/regipy/SYSTEM_B.LOG2.xz' > "
-		  "r/Windows/System32/config/SYSTEM.LOG2",
-		  fx, fx, fx);
 	struct guest_hostdir_volume v = { .root = hvo_fg_at("r") };
 	struct guest_hostdir_disk spec = svct_one_volume(&v, "r.vhdx");
 	struct svc_facts f;
