@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "registry/internal.h"
 #include "registry/marvin32.h"
 #include "tests/lib/hvotest.h"
 #include "tests/registry/regtest.h"
@@ -268,4 +269,17 @@ struct reg_hive *rt_open_rw(const char *path)
 	if (rc)
 		fail_msg("%s: %s", path, reg_errmsg(h));
 	return h;
+}
+
+int rt_himg_map(struct hive_image *im, uint8_t *buf, size_t len)
+{
+	struct regf_base b;
+	reg_int_regf_base_decode(buf, &b);
+	*im = (struct hive_image){ .buf = buf,
+				   .len = len,
+				   .hbins_size = b.hbins_size,
+				   .minor = b.minor,
+				   .root = b.root };
+	struct reg_err e = { 0 };
+	return reg_int_himg_map(im, &e);
 }

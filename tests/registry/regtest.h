@@ -90,4 +90,10 @@ struct reg_hive *rt_open_dir(const char *dir, unsigned flags, int want);
 struct reg_hive *rt_open_ro(const char *path);
 struct reg_hive *rt_open_rw(const char *path);
 
+/* Maps the hive file image @buf of @len bytes (base block decoded, bins
+ * checked, cell map built) into @im; the result of reg_int_himg_map (0 when
+ * mapped; free with reg_int_himg_free). */
+struct hive_image;
+int rt_himg_map(struct hive_image *im, uint8_t *buf, size_t len);
+
 #endif /* HVO_TESTS_REGTEST_H */

@@ -195,16 +195,9 @@ static const uint8_t *data_cell(const char *path, const char *name,
 {
 	size_t len;
 	*buf = hvo_test_read_file(path, &len);
-	struct regf_base b;
-	reg_int_regf_base_decode(*buf, &b);
 	static struct hive_image im;
-	im = (struct hive_image){ .buf = *buf,
-				  .len = len,
-				  .hbins_size = b.hbins_size,
-				  .minor = b.minor,
-				  .root = b.root };
+	assert_int_equal(rt_himg_map(&im, *buf, len), 0);
 	struct reg_err e = { 0 };
-	assert_int_equal(reg_int_himg_map(&im, &e), 0);
 	struct find_value f = { .im = &im, .name = name };
 	struct reg_int_himg_visitor vis = { .value = find_vk, .ctx = &f };
 	struct reg_int_himg_stats st;

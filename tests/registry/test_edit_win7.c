@@ -113,15 +113,9 @@ static void check_windows_lists(const char *path, size_t min_hashed)
 {
 	size_t len;
 	uint8_t *buf = hvo_test_read_file(path, &len);
-	struct regf_base b;
-	reg_int_regf_base_decode(buf, &b);
-	struct hive_image im = { .buf = buf,
-				 .len = len,
-				 .hbins_size = b.hbins_size,
-				 .minor = b.minor,
-				 .root = b.root };
+	struct hive_image im;
+	assert_int_equal(rt_himg_map(&im, buf, len), 0);
 	struct reg_err e = { 0 };
-	assert_int_equal(reg_int_himg_map(&im, &e), 0);
 	struct list_check lc = { .im = &im };
 	struct reg_int_himg_visitor vis = { .key = check_key_lists,
 					    .ctx = &lc };

@@ -24,30 +24,34 @@
 
 /* ---- Real hives recovered by Windows (yarp) ---- */
 
-static char *yarp_case(const char *sub, const char *hive, const char *log1,
-		       const char *log2)
+/* A case directory with yarp's hive @sub/@hive as HIVE and its two logs
+ * (@hive.LOG1, @hive.LOG2) as HIVE.LOG1 and HIVE.LOG2. */
+static char *yarp_case(const char *sub, const char *hive)
 {
 	char *d = rt_case_dir(sub);
-	char rel[256];
-	snprintf(rel, sizeof(rel), "hive/yarp/%s/%s", sub, hive);
-	free(rt_copy_fixture(rel, d, "HIVE"));
-	if (log1) {
-		snprintf(rel, sizeof(rel), "hive/yarp/%s/%s", sub, log1);
-		free(rt_copy_fixture(rel, d, "HIVE.LOG1"));
-	}
-	if (log2) {
-		snprintf(rel, sizeof(rel), "hive/yarp/%s/%s", sub, log2);
-		free(rt_copy_fixture(rel, d, "HIVE.LOG2"));
+	static const char *const ext[] = { "", ".LOG1", ".LOG2" };
+	for (size_t i = 0; i < 3; i++) {
+		char rel[256], name[16];
+		snprintf(rel, sizeof(rel), "hive/yarp/%s/%s%s", sub, hive,
+			 ext[i]);
+		snprintf(name, sizeof(name), "HIVE%s", ext[i]);
+		free(rt_copy_fixture(rel, d, name));
 	}
 	return d;
+}
+
+/* That case opened (it must open); its directory in *@dir. */
+static struct reg_hive *yarp_open(const char *sub, const char *hive, char **dir)
+{
+	*dir = yarp_case(sub, hive);
+	return rt_open_dir(*dir, 0, 0);
 }
 
 static void test_yarp_new_dirty_1(void **state)
 {
 	(void)state;
-	char *d = yarp_case("NewDirtyHive1", "NewDirtyHive",
-			    "NewDirtyHive.LOG1", "NewDirtyHive.LOG2");
-	struct reg_hive *h = rt_open_dir(d, 0, 0);
+	char *d;
+	struct reg_hive *h = yarp_open("NewDirtyHive1", "NewDirtyHive", &d);
 	const struct reg_info *in = reg_get_info(h);
 	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
 	assert_int_equal(in->recovery_applied, 4); /* upstream test */
@@ -103,9 +107,8 @@ static void test_yarp_new_dirty_1(void **state)
 static void test_yarp_new_dirty_2(void **state)
 {
 	(void)state;
-	char *d = yarp_case("NewDirtyHive2", "NewDirtyHive",
-			    "NewDirtyHive.LOG1", "NewDirtyHive.LOG2");
-	struct reg_hive *h = rt_open_dir(d, 0, 0);
+	char *d;
+	struct reg_hive *h = yarp_open("NewDirtyHive2", "NewDirtyHive", &d);
 	const struct reg_info *in = reg_get_info(h);
 	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
 	assert_int_equal(in->recovery_applied, 3);
@@ -130,9 +133,8 @@ static char *export_with_hivexregedit(const char *hive)
 static void test_yarp_old_dirty(void **state)
 {
 	(void)state;
-	char *d = yarp_case("OldDirtyHive", "OldDirtyHive", "OldDirtyHive.LOG1",
-			    "OldDirtyHive.LOG2");
-	struct reg_hive *h = rt_open_dir(d, 0, 0);
+	char *d;
+	struct reg_hive *h = yarp_open("OldDirtyHive", "OldDirtyHive", &d);
 	assert_false(reg_get_info(h)->recovery_new_format);
 	bool ex;
 	assert_int_equal(reg_key_exists(h, "key_with_many_subkeys\\1", &ex), 0);
@@ -174,9 +176,9 @@ static void test_yarp_old_dirty(void **state)
 static void test_yarp_bad_base_block(void **state)
 {
 	(void)state;
-	char *d = yarp_case("BadBaseBlockHive", "BadBaseBlockHive",
-			    "BadBaseBlockHive.LOG1", "BadBaseBlockHive.LOG2");
-	struct reg_hive *h = rt_open_dir(d, 0, 0);
+	char *d;
+	struct reg_hive *h =
+		yarp_open("BadBaseBlockHive", "BadBaseBlockHive", &d);
 	const struct reg_info *in = reg_get_info(h);
 	assert_false(in->checksum_ok);
 	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
@@ -217,18 +219,17 @@ static void test_yarp_refused(void **state)
 {
 	(void)state;
 	struct {
-		const char *sub, *hive, *log1, *log2;
+		const char *sub, *hive;
 		int want;
 		enum hvo_exit exit;
 	} cases[] = {
-		{ "BadLogHive1", "BadLogHive", "BadLogHive.LOG1",
-		  "BadLogHive.LOG2", REG_ERR_NO_LOGS, HVO_EXIT_REFUSED },
-		{ "BadLogHive3", "BadLogHive", "BadLogHive.LOG1",
-		  "BadLogHive.LOG2", REG_ERR_NO_LOGS, HVO_EXIT_REFUSED },
+		{ "BadLogHive1", "BadLogHive", REG_ERR_NO_LOGS,
+		  HVO_EXIT_REFUSED },
+		{ "BadLogHive3", "BadLogHive", REG_ERR_NO_LOGS,
+		  HVO_EXIT_REFUSED },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *d = yarp_case(cases[i].sub, cases[i].hive, cases[i].log1,
-				    cases[i].log2);
+		char *d = yarp_case(cases[i].sub, cases[i].hive);
 		struct reg_hive *h = rt_open_dir(
 			d, REG_OPEN_WRITE | REG_OPEN_RECOVER, cases[i].want);
 		assert_int_equal(reg_exit_class(reg_errno(h)), cases[i].exit);
