@@ -104,6 +104,13 @@ struct guest_hostdir_disk svct_one_volume(struct guest_hostdir_volume *v,
 	return d;
 }
 
+void svct_inspect_dir(const char *dir, const char *image, struct svc_facts *f)
+{
+	struct guest_hostdir_volume v = { .root = hvo_fg_at(dir) };
+	struct guest_hostdir_disk spec = svct_one_volume(&v, image);
+	svct_inspect(&spec, f);
+}
+
 char *svct_listing(void)
 {
 	return hvo_fg_out("cd vol && find . | LC_ALL=C sort && find . -type f "

@@ -55,6 +55,9 @@ struct guest_hostdir_volume svct_volume(const char *dir, unsigned partnum,
 struct guest_hostdir_disk svct_one_volume(struct guest_hostdir_volume *v,
 					  const char *name);
 
+/* Inspects the disk @image of one NTFS volume, directory @dir, into @f. */
+void svct_inspect_dir(const char *dir, const char *image, struct svc_facts *f);
+
 /* The Windows 7 SP1 x86 guest in "vol": hives of the win7-x86 recipes,
  * ntoskrnl.exe of 6.2.9200.16384, vmbus.sys of 6.2.9200.16433, the
  * Foundation package. */

@@ -157,10 +157,8 @@ static void test_xp(void **state)
 	hvo_fg_hive("winxp-x86-software", "v/WINDOWS/system32/config/software");
 	hvo_fg_hive("winxp-x86-system", "v/WINDOWS/system32/config/system");
 	hvo_fg_pe("i386", NULL, "v/WINDOWS/system32/cmd.exe");
-	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
-	struct guest_hostdir_disk spec = svct_one_volume(&v, "xp.vhdx");
 	struct svc_facts f;
-	svct_inspect(&spec, &f);
+	svct_inspect_dir("v", "xp.vhdx", &f);
 	assert_true(f.windows_found);
 	assert_string_equal(f.systemroot, "WINDOWS");
 	assert_string_equal(f.product_name, "Microsoft Windows XP");
@@ -238,10 +236,8 @@ static void test_missing_control_set(void **state)
 		  "\"Current\"=dword:00000007\\n' > sel.reg;"
 		  "hivexregedit --merge v/Windows/System32/config/SYSTEM "
 		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' sel.reg");
-	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
-	struct guest_hostdir_disk spec = svct_one_volume(&v, "cs.vhdx");
 	struct svc_facts f;
-	svct_inspect(&spec, &f);
+	svct_inspect_dir("v", "cs.vhdx", &f);
 	assert_int_equal(f.current_control_set, 7);
 	assert_false(f.control_set_present);
 	assert_true(svc_facts_has_problem(&f, "no-control-set"));
@@ -256,10 +252,8 @@ static void test_unknown_arch_and_vmbus(void **state)
 	svct_windows("v", "Windows", "win7-x86", "i386", NULL);
 	hvo_fg_sh("echo 'not a PE' > v/Windows/System32/ntoskrnl.exe;"
 		  "echo 'MZ only' > v/Windows/System32/drivers/vmbus.sys");
-	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
-	struct guest_hostdir_disk spec = svct_one_volume(&v, "pe.vhdx");
 	struct svc_facts f;
-	svct_inspect(&spec, &f);
+	svct_inspect_dir("v", "pe.vhdx", &f);
 	assert_string_equal(f.arch, "");
 	assert_true(svc_facts_has_problem(&f, "unknown-arch"));
 	assert_true(f.vmbus_present);
@@ -277,10 +271,8 @@ static void test_text_report(void **state)
 	hvo_fg_sh("mkdir v");
 	svct_windows("v", "Windows", "win7-x86", "i386", "6.2.9200.16433");
 	hvo_fg_sh("printf HIBR > v/hiberfil.sys");
-	struct guest_hostdir_volume v = { .root = hvo_fg_at("v") };
-	struct guest_hostdir_disk spec = svct_one_volume(&v, "text.vhdx");
 	struct svc_facts f;
-	svct_inspect(&spec, &f);
+	svct_inspect_dir("v", "text.vhdx", &f);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
