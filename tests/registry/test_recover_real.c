@@ -47,6 +47,24 @@ static struct reg_hive *yarp_open(const char *sub, const char *hive, char **dir)
 	return rt_open_dir(*dir, 0, 0);
 }
 
+/* The fixture @rel alone (decompressed when it ends in ".xz") as HIVE in
+ * case directory @name, opened with @flags: the open must give @want, an
+ * error of exit class @exit.  The directory in *@dir. */
+static struct reg_hive *open_alone(const char *name, const char *rel,
+				   unsigned flags, int want, enum hvo_exit exit,
+				   char **dir)
+{
+	*dir = rt_case_dir(name);
+	size_t n = strlen(rel);
+	if (n > 3 && strcmp(rel + n - 3, ".xz") == 0)
+		free(rt_unxz_fixture(rel, *dir, "HIVE"));
+	else
+		free(rt_copy_fixture(rel, *dir, "HIVE"));
+	struct reg_hive *h = rt_open_dir(*dir, flags, want);
+	assert_int_equal(reg_exit_class(reg_errno(h)), exit);
+	return h;
+}
+
 static void test_yarp_new_dirty_1(void **state)
 {
 	(void)state;
@@ -245,10 +263,10 @@ static void test_yarp_refused(void **state)
 		free(d);
 	}
 	/* Truncated, dirty, no logs: corrupt, exit 5. */
-	char *d = rt_case_dir("truncated");
-	free(rt_copy_fixture("hive/yarp/TruncatedDirtyHive", d, "HIVE"));
-	struct reg_hive *h = rt_open_dir(d, 0, REG_ERR_TRUNCATED);
-	assert_int_equal(reg_exit_class(reg_errno(h)), HVO_EXIT_CORRUPT);
+	char *d;
+	struct reg_hive *h =
+		open_alone("truncated", "hive/yarp/TruncatedDirtyHive", 0,
+			   REG_ERR_TRUNCATED, HVO_EXIT_CORRUPT, &d);
 	assert_non_null(strstr(reg_errmsg(h), "truncated"));
 	reg_close(h);
 	free(d);
@@ -301,11 +319,10 @@ static void test_regipy_system_b(void **state)
 static void test_regipy_system_2_refused(void **state)
 {
 	(void)state;
-	char *d = rt_case_dir("system2");
-	free(rt_unxz_fixture("hive/regipy/SYSTEM_2.xz", d, "HIVE"));
-	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE | REG_OPEN_RECOVER,
-					 REG_ERR_NO_LOGS);
-	assert_int_equal(reg_exit_class(reg_errno(h)), HVO_EXIT_REFUSED);
+	char *d;
+	struct reg_hive *h = open_alone("system2", "hive/regipy/SYSTEM_2.xz",
+					REG_OPEN_WRITE | REG_OPEN_RECOVER,
+					REG_ERR_NO_LOGS, HVO_EXIT_REFUSED, &d);
 	reg_close(h);
 	/* Readable as it is. */
 	h = rt_open_dir(d, 0, 0);
