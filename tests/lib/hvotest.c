@@ -2,8 +2,8 @@
  * hvotest.c - helpers shared by the unit tests (see hvotest.h).
  */
 #include <config.h>
-#include <dirent.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -13,7 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <setjmp.h>
+#include <stddef.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "util/sha256.h"
 #include "tests/lib/hvotest.h"
@@ -209,4 +213,12 @@ int hvo_test_have_program(const char *name)
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd), "command -v '%s' >/dev/null 2>&1", name);
 	return hvo_test_run(cmd, NULL) == 0;
+}
+
+void hvo_test_expect_sha256(const char *path, const char before[65])
+{
+	char now[65];
+	hvo_test_sha256_file(path, now);
+	if (strcmp(now, before) != 0)
+		fail_msg("%s changed: SHA-256 %s, was %s", path, now, before);
 }

@@ -52,6 +52,11 @@ uint8_t *hvo_test_read_file(const char *path, size_t *len_ret);
 void hvo_test_sha256_file(const char *path, char hex[65]);
 void hvo_test_sha256_buf(const void *data, size_t len, char hex[65]);
 
+/* The SHA-256 of @path must still be @before (taken with
+ * hvo_test_sha256_file): the file was left byte-identical.  A difference
+ * fails the test. */
+void hvo_test_expect_sha256(const char *path, const char before[65]);
+
 /*
  * Runs a shell command and returns its exit status (or -1); the command's
  * stdout is captured into *@out_ret (caller frees) when @out_ret is not
