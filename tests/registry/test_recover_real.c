@@ -65,16 +65,27 @@ static struct reg_hive *open_alone(const char *name, const char *rel,
 	return h;
 }
 
+/* yarp's NewDirtyHive of case @sub opened: dirty and recoverable, with
+ * @applied log entries replayed, @log1 of them from LOG1 and @log2 from
+ * LOG2. */
+static struct reg_hive *open_new_dirty(const char *sub, unsigned applied,
+				       unsigned log1, unsigned log2, char **d)
+{
+	struct reg_hive *h = yarp_open(sub, "NewDirtyHive", d);
+	const struct reg_info *in = reg_get_info(h);
+	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
+	assert_int_equal(in->recovery_applied, applied);
+	assert_int_equal(in->logs[0].applied, log1);
+	assert_int_equal(in->logs[1].applied, log2);
+	return h;
+}
+
 static void test_yarp_new_dirty_1(void **state)
 {
 	(void)state;
 	char *d;
-	struct reg_hive *h = yarp_open("NewDirtyHive1", "NewDirtyHive", &d);
-	const struct reg_info *in = reg_get_info(h);
-	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
-	assert_int_equal(in->recovery_applied, 4); /* upstream test */
-	assert_int_equal(in->logs[0].applied, 1);  /* LOG1: entry 2 */
-	assert_int_equal(in->logs[1].applied, 3);  /* LOG2: 3, 4, 5 */
+	/* 4 entries (upstream test): LOG1's entry 2, LOG2's 3, 4 and 5. */
+	struct reg_hive *h = open_new_dirty("NewDirtyHive1", 4, 1, 3, &d);
 	char *out;
 	assert_true(asprintf(&out, "%s/recovered", d) > 0);
 	assert_int_equal(reg_write_recovered(h, out), 0);
@@ -126,13 +137,9 @@ static void test_yarp_new_dirty_2(void **state)
 {
 	(void)state;
 	char *d;
-	struct reg_hive *h = yarp_open("NewDirtyHive2", "NewDirtyHive", &d);
-	const struct reg_info *in = reg_get_info(h);
-	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
-	assert_int_equal(in->recovery_applied, 3);
-	assert_int_equal(in->recovery_last_seq, 5); /* upstream test */
-	assert_int_equal(in->logs[0].applied, 0);   /* LOG1 skipped */
-	assert_int_equal(in->logs[1].applied, 3);   /* only LOG2 */
+	/* 3 entries, all LOG2's: LOG1 is skipped. */
+	struct reg_hive *h = open_new_dirty("NewDirtyHive2", 3, 0, 3, &d);
+	assert_int_equal(reg_get_info(h)->recovery_last_seq, 5); /* upstream */
 	reg_close(h);
 	free(d);
 }
