@@ -155,21 +155,26 @@ static char *export_with_hivexregedit(const char *hive)
 	return out;
 }
 
+/* The key of OldDirtyHive that only its log holds. */
+#define FOUND_IN_LOG "key_with_many_subkeys\\5000\\find_me_in_log"
+
+/* Whether key @key exists in @h must be @want. */
+static void expect_key(struct reg_hive *h, const char *key, bool want)
+{
+	bool ex;
+	assert_int_equal(reg_key_exists(h, key, &ex), 0);
+	if (ex != want)
+		fail_msg("%s: %s", key, want ? "missing" : "present");
+}
+
 static void test_yarp_old_dirty(void **state)
 {
 	(void)state;
 	char *d;
 	struct reg_hive *h = yarp_open("OldDirtyHive", "OldDirtyHive", &d);
 	assert_false(reg_get_info(h)->recovery_new_format);
-	bool ex;
-	assert_int_equal(reg_key_exists(h, "key_with_many_subkeys\\1", &ex), 0);
-	assert_false(ex);
-	assert_int_equal(reg_key_exists(h,
-					"key_with_many_subkeys\\5000\\"
-					"find_me_in_log",
-					&ex),
-			 0);
-	assert_true(ex);
+	expect_key(h, "key_with_many_subkeys\\1", false);
+	expect_key(h, FOUND_IN_LOG, true);
 	struct reg_value *v;
 	assert_int_equal(
 		reg_get_value(h, "key_with_many_subkeys\\4500", "V", &v), 0);
@@ -222,13 +227,7 @@ static void test_yarp_bad_base_block(void **state)
 		reg_list_subkeys(h, "key_with_many_subkeys", &names, &n), 0);
 	assert_int_equal(n, 4999);
 	reg_names_free(names, n);
-	bool ex;
-	assert_int_equal(reg_key_exists(h,
-					"key_with_many_subkeys\\5000\\"
-					"find_me_in_log",
-					&ex),
-			 0);
-	assert_true(ex);
+	expect_key(h, FOUND_IN_LOG, true);
 	reg_close(h);
 	char *ours = export_with_hivexregedit(out);
 	char *win = export_with_hivexregedit(
