@@ -26,17 +26,11 @@ CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
 N=${APPLY_BENCH_IMAGES:-8}
 MANY=${APPLY_BENCH_MANY:-100}
 JOBS=${APPLY_BENCH_JOBS:-2}
-for t in guestfish hivexregedit cabextract jq python3; do
-    command -v $t >/dev/null || { echo "bench: $t not installed" >&2; exit 1; }
-done
-[ -f "$IMG" ] || { echo "bench: run 'make fixture-images' first" >&2; exit 1; }
-[ -f "$CAB" ] || { echo "bench: $CAB not found" >&2; exit 1; }
+b_need guestfish hivexregedit cabextract jq python3
+b_need_file "$IMG" "run 'make fixture-images' first"
+b_need_file "$CAB"
 
-export LIBGUESTFS_BACKEND=direct
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/hvoffline/launch.conf
-if [ ! -r /dev/kvm ] || grep -q '^accel tcg$' "$cache" 2>/dev/null; then
-    export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-fi
+b_direct export
 
 # The plan, and the peer's script made from it.
 cp --sparse=always "$IMG" "$B_TMP/plan.vhdx"

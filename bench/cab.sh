@@ -14,7 +14,7 @@
 
 RUNS=${CAB_BENCH_RUNS:-3}
 FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
-command -v cabextract >/dev/null || { echo "bench: cabextract not installed" >&2; exit 1; }
+b_need cabextract
 
 # loop N TOOL CAB: extracts CAB N times, each into a fresh directory.
 cat >"$B_TMP/loop.sh" <<'LOOP'

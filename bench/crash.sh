@@ -16,5 +16,5 @@
 
 prog=$HVO_TOP_BUILDDIR/tests/vhdx/test_vhdx_powerloss
 [ -x "$prog" ] || make -C "$HVO_TOP_BUILDDIR" tests/vhdx/test_vhdx_powerloss >/dev/null
-command -v qemu-img >/dev/null || { echo "bench/crash.sh: qemu-img missing" >&2; exit 1; }
+b_need qemu-img
 "$prog" "${1:-40}" "${2:-25}"

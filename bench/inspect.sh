@@ -12,16 +12,11 @@
 
 RUNS=${INSPECT_BENCH_RUNS:-1}
 IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images
-command -v virt-inspector >/dev/null || { echo "bench: virt-inspector not installed" >&2; exit 1; }
-[ -f "$IMG/win7-x86.vhdx" ] || { echo "bench: run 'make fixture-images' first" >&2; exit 1; }
+b_need virt-inspector
+b_need_file "$IMG/win7-x86.vhdx" "run 'make fixture-images' first"
 
-export LIBGUESTFS_BACKEND=direct
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/hvoffline/launch.conf
-if [ ! -r /dev/kvm ] || grep -q '^accel tcg$' "$cache" 2>/dev/null; then
-    peer_env="LIBGUESTFS_BACKEND_SETTINGS=force_tcg"
-else
-    peer_env="LIBGUESTFS_BACKEND_SETTINGS="
-fi
+b_direct
+peer_env="LIBGUESTFS_BACKEND_SETTINGS=$B_ACCEL"
 
 cat >"$B_TMP/peer.sh" <<'PEER'
 for img in "$@"; do

@@ -40,3 +40,47 @@ b_best() {
 b_ratio() {
     echo "scale=3; $1 / $2" | bc -l
 }
+
+# b_need PROG...: every program must be installed.
+b_need() {
+    for p in "$@"; do
+        command -v "$p" >/dev/null || { echo "bench: $p is missing" >&2; exit 1; }
+    done
+}
+
+# b_need_file FILE [HINT]: FILE must exist.
+b_need_file() {
+    [ -f "$1" ] || { echo "bench: ${2:-$1 not found}" >&2; exit 1; }
+}
+
+# b_direct [export]: the direct libguestfs backend for both tools; sets
+# B_ACCEL to "force_tcg" where KVM does not work on this host (no
+# /dev/kvm, or hvoffline's launch cache says TCG), else to "", and with
+# "export" exports it as LIBGUESTFS_BACKEND_SETTINGS.
+b_direct() {
+    export LIBGUESTFS_BACKEND=direct
+    B_ACCEL=
+    cache=${XDG_CACHE_HOME:-$HOME/.cache}/hvoffline/launch.conf
+    if [ ! -r /dev/kvm ] || grep -q '^accel tcg$' "$cache" 2>/dev/null; then
+        B_ACCEL=force_tcg
+    fi
+    if [ "${1:-}" = export ] && [ -n "$B_ACCEL" ]; then
+        export LIBGUESTFS_BACKEND_SETTINGS=$B_ACCEL
+    fi
+}
+
+# b_warn_sanitizers: says so when the program measured is a sanitizer
+# build (its timings and RSS are not representative).
+b_warn_sanitizers() {
+    if ldd "$HVOFFLINE" 2>/dev/null | grep -q 'libasan'; then
+        echo "bench: warning: $HVOFFLINE is a sanitizer build; timings and RSS are not representative" >&2
+    fi
+}
+
+# b_random_vhdx SIZE FILE: a dynamic VHDX made by qemu-img from SIZE bytes
+# of random data (head -c SIZE: 2G, 4G...).
+b_random_vhdx() {
+    head -c "$1" /dev/urandom >"$B_TMP/random.raw"
+    qemu-img convert -O vhdx -o subformat=dynamic "$B_TMP/random.raw" "$2"
+    rm -f "$B_TMP/random.raw"
+}

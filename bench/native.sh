@@ -16,14 +16,10 @@ IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
 FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
 CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
 N=${NATIVE_BENCH_IMAGES:-8}
-[ -f "$IMG" ] || { echo "bench: run 'make fixture-images' first" >&2; exit 1; }
-[ -f "$CAB" ] || { echo "bench: $CAB not found" >&2; exit 1; }
+b_need_file "$IMG" "run 'make fixture-images' first"
+b_need_file "$CAB"
 
-export LIBGUESTFS_BACKEND=direct
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/hvoffline/launch.conf
-if [ ! -r /dev/kvm ] || grep -q '^accel tcg$' "$cache" 2>/dev/null; then
-    export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-fi
+b_direct export
 
 # copies PREFIX N: N fresh copies of the image, their paths on stdout.
 copies() {

@@ -35,13 +35,9 @@ H=$HVOFFLINE
 RUNS=${NBDKIT_BENCH_RUNS:-3}
 SIZE=${NBDKIT_BENCH_SIZE:-4G}
 PLUGIN=${HVO_NBDKIT_PLUGIN:-$HVO_TOP_BUILDDIR/nbdkit/.libs/nbdkit-hvoffline-plugin.so}
-for p in nbdkit nbdcopy qemu-img /usr/bin/time bc; do
-    command -v "$p" >/dev/null || { echo "bench: $p is missing" >&2; exit 1; }
-done
-[ -f "$PLUGIN" ] || { echo "bench: no plugin at $PLUGIN" >&2; exit 1; }
-if ldd "$H" 2>/dev/null | grep -q 'libasan'; then
-    echo "bench: warning: $H is a sanitizer build; timings are not representative" >&2
-fi
+b_need nbdkit nbdcopy qemu-img /usr/bin/time bc
+b_need_file "$PLUGIN" "no plugin at $PLUGIN"
+b_warn_sanitizers
 D=$B_TMP
 
 echo "hvoffline: $H"

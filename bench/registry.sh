@@ -16,15 +16,7 @@
 fx=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}/hive
 xz -dc "$fx/regipy/SYSTEM.xz" >"$B_TMP/SYSTEM.orig"
 reg="$B_TMP/bulk.reg"
-awk 'BEGIN {
-    print "Windows Registry Editor Version 5.00"; print ""
-    print "[HKEY_LOCAL_MACHINE\\SYSTEM\\HvoBench]"
-    for (k = 0; k < 20; k++) {
-        printf "\n[HKEY_LOCAL_MACHINE\\SYSTEM\\HvoBench\\Key%02d]\n", k
-        for (v = 0; v < 100; v++)
-            printf "\"Value%03d\"=\"data for key %d value %d, a string of moderate length\"\n", v, k, v
-    }
-}' >"$reg"
+awk -v key=HvoBench -f "$HVO_TOP_SRCDIR/tests/lib/bulk-reg.awk" >"$reg"
 
 mkdir "$B_TMP/ours" "$B_TMP/hivex"
 cp "$B_TMP/SYSTEM.orig" "$B_TMP/ours/SYSTEM"

@@ -23,12 +23,8 @@
 
 H=$HVOFFLINE
 RUNS=${VHDX_BENCH_RUNS:-3}
-for p in qemu-img /usr/bin/time bc; do
-    command -v "$p" >/dev/null || { echo "bench: $p is missing" >&2; exit 1; }
-done
-if ldd "$H" 2>/dev/null | grep -q 'libasan'; then
-    echo "bench: warning: $H is a sanitizer build; timings and RSS are not representative" >&2
-fi
+b_need qemu-img /usr/bin/time bc
+b_warn_sanitizers
 D=$B_TMP
 
 echo "hvoffline: $H"
@@ -37,9 +33,7 @@ echo "runs:      best of $RUNS"
 echo
 
 # ---- 1. sequential read ----
-head -c 2G /dev/urandom >"$D/src.raw"
-qemu-img convert -O vhdx -o subformat=dynamic "$D/src.raw" "$D/read.vhdx"
-rm -f "$D/src.raw"
+b_random_vhdx 2G "$D/read.vhdx"
 read_q=
 read_h=
 i=0

@@ -73,16 +73,10 @@ static void check_fixups(struct reg_hive *h)
 	memcpy(copy, h->image, len);
 	struct reg_err e = { 0 };
 	if (reg_int_fixup_image(h, &copy, &len, 7, &e) == 0) {
-		struct regf_base b;
-		reg_int_regf_base_decode(copy, &b);
-		struct hive_image im = { .buf = copy,
-					 .len = len,
-					 .hbins_size = b.hbins_size,
-					 .minor = b.minor,
-					 .root = b.root };
+		struct hive_image im;
 		struct reg_err e2 = { 0 };
 		struct reg_int_himg_stats st;
-		if (reg_int_himg_map(&im, &e2) != 0 ||
+		if (rt_himg_map(&im, copy, len) != 0 ||
 		    reg_int_himg_check(&im, NULL, &st, &e2) ||
 		    st.single_cell_big != 0)
 			abort(); /* the fix-ups broke a valid hive */

@@ -9,16 +9,7 @@
 # '_' belong to the toolchain and are left out).
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in nm python3; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools nm python3
 
 dest="$T_TMP/inst"
 prefix=$(sed -n 's/^prefix = //p' "$HVO_TOP_BUILDDIR/Makefile")
@@ -60,36 +51,24 @@ for n in sorted(names):
     if n not in ("__attribute__", "HVO_API"):
         print(n)
 EOP
-T_COUNT=$((T_COUNT + 1))
-if [ -s "$T_TMP/declared" ]; then
-    t_pass "the installed headers declare $(wc -l <"$T_TMP/declared") functions"
-else
-    t_fail "no declarations found in $root/include"
-fi
+expect_nonempty "$T_TMP/declared" \
+    "the installed headers declare $(wc -l <"$T_TMP/declared") functions" \
+    "no declarations found in $root/include"
 
 nm -D --defined-only "$root/lib/libhvoffline.so" | awk '{print $NF}' |
     grep -v '^_' | sort -u >"$T_TMP/exported"
-T_COUNT=$((T_COUNT + 1))
-if [ -s "$T_TMP/exported" ]; then
-    t_pass "libhvoffline.so exports $(wc -l <"$T_TMP/exported") symbols"
-else
-    t_fail "nm -D found nothing in libhvoffline.so"
-fi
+expect_nonempty "$T_TMP/exported" \
+    "libhvoffline.so exports $(wc -l <"$T_TMP/exported") symbols" \
+    "nm -D found nothing in libhvoffline.so"
 
 comm -23 "$T_TMP/exported" "$T_TMP/declared" >"$T_TMP/undeclared"
-T_COUNT=$((T_COUNT + 1))
-if [ -s "$T_TMP/undeclared" ]; then
-    t_fail "exported but declared by no installed header ($(wc -l <"$T_TMP/undeclared")): $(tr '\n' ' ' <"$T_TMP/undeclared")"
-else
-    t_pass "nothing exported that the installed headers do not declare"
-fi
+expect_empty "$T_TMP/undeclared" \
+    "nothing exported that the installed headers do not declare" \
+    "exported but declared by no installed header"
 
 comm -13 "$T_TMP/exported" "$T_TMP/declared" >"$T_TMP/missing"
-T_COUNT=$((T_COUNT + 1))
-if [ -s "$T_TMP/missing" ]; then
-    t_fail "declared but not exported ($(wc -l <"$T_TMP/missing")): $(tr '\n' ' ' <"$T_TMP/missing")"
-else
-    t_pass "everything the installed headers declare is exported"
-fi
+expect_empty "$T_TMP/missing" \
+    "everything the installed headers declare is exported" \
+    "declared but not exported"
 
 t_finish

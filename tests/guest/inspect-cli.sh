@@ -7,8 +7,7 @@
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 . "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
-[ -f "$img/nowindows.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_images nowindows
 
 run "$HVOFFLINE" inspect
 expect_rc 2 "no image: usage error"

@@ -11,11 +11,8 @@
 . "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
-for t in genisoimage bzip2 sha256sum hivexsh xz; do
-    command -v $t >/dev/null || { echo "SKIP: $t is missing"; exit 77; }
-done
-[ -f "$img/win7-x86.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_tools genisoimage bzip2 sha256sum hivexsh xz
+need_images win7-x86
 
 # This test counts appliance launches (one for the whole batch) and
 # reads the appliance's launch records, so it names the appliance; the

@@ -25,12 +25,8 @@
 . "$HVO_TOP_SRCDIR/tests/fixtures/imagelib.sh"
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
-for t in ntfscat ntfsls hivexsh hivexregedit jq sha256sum cabextract fdisk bzip2 qemu-img; do
-    command -v $t >/dev/null || { echo "SKIP: $t is missing"; exit 77; }
-done
-[ -f "$img/ws2012-x64.vhdx" ] && [ -f "$img/ws2012-4k.vhdx" ] &&
-    [ -f "$img/ws2012-dirtylog.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_tools ntfscat ntfsls hivexsh hivexregedit jq sha256sum cabextract fdisk sfdisk bzip2 qemu-img
+need_images ws2012-x64 ws2012-4k ws2012-dirtylog
 cab="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 vmbus=$(cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' "$cab" 2>/dev/null |
     sha256sum | cut -c1-64)

@@ -24,21 +24,12 @@
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "guest/ptable.h"
+#include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 #include "util/sha256.h"
 #include "vhdx/vhdx.h"
 
-static char *tmp;
 static char image_dir[4096];
-
-static char *at(const char *rel)
-{
-	static char buf[4][4096];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
-	return buf[i];
-}
 
 static unsigned events;
 
@@ -129,7 +120,7 @@ static void check_put_sizes(struct guest_fs *fs)
 	assert_non_null(buf);
 	for (size_t i = 0; i < (2u << 20) + 1; i++)
 		buf[i] = (uint8_t)(i * 13 + i / 65536);
-	hvo_test_write_file(at("host.bin"), buf, sizes[N - 1]);
+	hvo_test_write_file(hvo_fg_at("host.bin"), buf, sizes[N - 1]);
 	assert_int_equal(guest_fs_mkdir_p(fs, "Windows/hvo-s"), GUEST_OK);
 	struct guest_put puts[N];
 	for (size_t i = 0; i < N; i++)
@@ -137,7 +128,7 @@ static void check_put_sizes(struct guest_fs *fs)
 					      .data = buf,
 					      .len = sizes[i] };
 	puts[N - 1].data = NULL;
-	puts[N - 1].host_path = at("host.bin");
+	puts[N - 1].host_path = hvo_fg_at("host.bin");
 	assert_int_equal(guest_fs_put_many(fs, puts, N), GUEST_OK);
 	struct guest_digest dg[N];
 	assert_int_equal(guest_fs_sha256_many(fs, names, N, dg), GUEST_OK);
@@ -167,12 +158,12 @@ static void check_put_sizes(struct guest_fs *fs)
 	/* Host-side failures name the host file: a source that is not
 	 * there, a copy out into a folder that is not there. */
 	struct guest_put missing = { .path = "Windows/hvo-s/gone.bin",
-				     .host_path = at("no-such-file") };
+				     .host_path = hvo_fg_at("no-such-file") };
 	assert_int_equal(guest_fs_put_many(fs, &missing, 1), GUEST_E_IO);
 	assert_non_null(strstr(guest_fs_errmsg(fs), "no-such-file"));
-	assert_int_equal(
-		guest_fs_copy_out(fs, names[2], at("no-such-dir/more.bin")),
-		GUEST_E_IO);
+	assert_int_equal(guest_fs_copy_out(fs, names[2],
+					   hvo_fg_at("no-such-dir/more.bin")),
+			 GUEST_E_IO);
 	assert_non_null(strstr(guest_fs_errmsg(fs), "no-such-dir"));
 }
 
@@ -253,17 +244,12 @@ static uint64_t changed_head(const char *path, size_t vol,
 static void test_session(void **state)
 {
 	(void)state;
-	char *cmd;
-	if (asprintf(&cmd,
-		     "cp '%s/win7-x86.vhdx' '%s/rw.vhdx' && "
-		     "cp '%s/hibernated.vhdx' '%s/hib.vhdx' && "
-		     "cp '%s/ws2012-x64.vhdx' '%s/ro.vhdx'",
-		     image_dir, tmp, image_dir, tmp, image_dir, tmp) < 0)
-		abort();
-	assert_int_equal(hvo_test_run(cmd, NULL), 0);
-	free(cmd);
+	hvo_fg_sh("cp '%s/win7-x86.vhdx' rw.vhdx && "
+		  "cp '%s/hibernated.vhdx' hib.vhdx && "
+		  "cp '%s/ws2012-x64.vhdx' ro.vhdx",
+		  image_dir, image_dir, image_dir);
 	char ro_sum[65], ro_after[65];
-	hvo_test_sha256_file(at("ro.vhdx"), ro_sum);
+	hvo_test_sha256_file(hvo_fg_at("ro.vhdx"), ro_sum);
 
 	/* The appliance by name: native is the default (session.c). */
 	struct guest_session_opts o = { .event = on_event,
@@ -271,28 +257,29 @@ static void test_session(void **state)
 	struct guest_session *s = guest_session_new(&o);
 	assert_non_null(s);
 	/* The format is always given; no format is refused. */
-	assert_int_equal(guest_session_add(s, at("rw.vhdx"), NULL, false, NULL),
-			 -1);
 	assert_int_equal(
-		guest_session_add(s, at("rw.vhdx"), "vhdx", false, "rw.vhdx"),
-		0);
-	assert_int_equal(
-		guest_session_add(s, at("hib.vhdx"), "vhdx", false, "hib.vhdx"),
-		1);
-	assert_int_equal(
-		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro.vhdx"),
-		2);
+		guest_session_add(s, hvo_fg_at("rw.vhdx"), NULL, false, NULL),
+		-1);
+	assert_int_equal(guest_session_add(s, hvo_fg_at("rw.vhdx"), "vhdx",
+					   false, "rw.vhdx"),
+			 0);
+	assert_int_equal(guest_session_add(s, hvo_fg_at("hib.vhdx"), "vhdx",
+					   false, "hib.vhdx"),
+			 1);
+	assert_int_equal(guest_session_add(s, hvo_fg_at("ro.vhdx"), "vhdx",
+					   true, "ro.vhdx"),
+			 2);
 	/* ro.vhdx's size as its VHDX metadata gives it (16 MiB);
 	 * hib.vhdx's is asked of the appliance. */
 	assert_int_equal(guest_session_set_size(s, 4, 1 << 20), GUEST_E_STATE);
 	assert_int_equal(guest_session_set_size(s, 2, 16u << 20), GUEST_OK);
 	/* ro.vhdx again, as disk 3: its head read here (see check_head). */
-	assert_int_equal(
-		guest_session_add(s, at("ro.vhdx"), "vhdx", true, "ro2.vhdx"),
-		3);
+	assert_int_equal(guest_session_add(s, hvo_fg_at("ro.vhdx"), "vhdx",
+					   true, "ro2.vhdx"),
+			 3);
 	struct guest_disk_head head, rw_head;
 	uint64_t size;
-	uint64_t rec_off = changed_head(at("ro.vhdx"), 2, &head, &size);
+	uint64_t rec_off = changed_head(hvo_fg_at("ro.vhdx"), 2, &head, &size);
 	assert_int_equal(size, 16u << 20);
 	assert_int_equal(head.nparts, 3);
 	/* A head needs the size it was read with, and a disk. */
@@ -304,7 +291,8 @@ static void test_session(void **state)
 	assert_int_equal(guest_session_set_head(s, 3, &head), GUEST_OK);
 	/* The writable rw.vhdx too: its Windows volume's record comes from
 	 * the head until the volume is mounted for writing. */
-	uint64_t rw_rec_off = changed_head(at("rw.vhdx"), 1, &rw_head, &size);
+	uint64_t rw_rec_off =
+		changed_head(hvo_fg_at("rw.vhdx"), 1, &rw_head, &size);
 	assert_int_equal(guest_session_set_size(s, 0, size), GUEST_OK);
 	assert_int_equal(guest_session_set_head(s, 0, &rw_head), GUEST_OK);
 	assert_null(guest_session_disk(s, 0)); /* not launched yet */
@@ -332,7 +320,8 @@ static void test_session(void **state)
 	assert_int_equal(guest_session_launches(s), 1);
 	assert_int_equal(events, 1);
 	assert_int_equal(guest_session_ndisks(s), 4);
-	assert_int_equal(guest_session_add(s, at("x"), "raw", true, NULL), -1);
+	assert_int_equal(
+		guest_session_add(s, hvo_fg_at("x"), "raw", true, NULL), -1);
 
 	/* ---- writes on the writable copy ---- */
 	struct guest_disk *d = guest_session_disk(s, 0);
@@ -405,8 +394,8 @@ static void test_session(void **state)
 	uint8_t *bigbuf = malloc(big);
 	for (size_t i = 0; i < big; i++)
 		bigbuf[i] = (uint8_t)(i * 7 + i / 4096);
-	hvo_test_write_file(at("big.bin"), bigbuf, big);
-	assert_int_equal(guest_fs_copy_in_atomic(fs, at("big.bin"),
+	hvo_test_write_file(hvo_fg_at("big.bin"), bigbuf, big);
+	assert_int_equal(guest_fs_copy_in_atomic(fs, hvo_fg_at("big.bin"),
 						 "Users/Public/big.bin"),
 			 GUEST_OK);
 	uint8_t *back;
@@ -425,12 +414,12 @@ static void test_session(void **state)
 			 GUEST_OK);
 	assert_int_equal(got, 10);
 	assert_memory_equal(piece, bigbuf + big - 10, 10);
-	assert_int_equal(
-		guest_fs_copy_out(fs, "Users/Public/big.bin", at("big.out")),
-		GUEST_OK);
+	assert_int_equal(guest_fs_copy_out(fs, "Users/Public/big.bin",
+					   hvo_fg_at("big.out")),
+			 GUEST_OK);
 	char a[65], b[65];
-	hvo_test_sha256_file(at("big.bin"), a);
-	hvo_test_sha256_file(at("big.out"), b);
+	hvo_test_sha256_file(hvo_fg_at("big.bin"), a);
+	hvo_test_sha256_file(hvo_fg_at("big.out"), b);
 	assert_string_equal(a, b);
 	free(bigbuf);
 	assert_int_equal(
@@ -470,10 +459,11 @@ static void test_session(void **state)
 	assert_int_equal(guest_session_shutdown(s), GUEST_OK);
 	guest_session_close(s);
 
-	hvo_test_sha256_file(at("ro.vhdx"), ro_after);
+	hvo_test_sha256_file(hvo_fg_at("ro.vhdx"), ro_after);
 	assert_string_equal(ro_sum, ro_after);
 
 	/* ---- what reached the image, read by guestfish ---- */
+	char *cmd;
 	if (asprintf(&cmd,
 		     "LIBGUESTFS_BACKEND=direct "
 		     "LIBGUESTFS_BACKEND_SETTINGS=force_tcg guestfish --ro "
@@ -486,7 +476,7 @@ static void test_session(void **state)
 		     "echo --\n"
 		     "ls /Users/Public\n"
 		     "EOF",
-		     at("rw.vhdx")) < 0)
+		     hvo_fg_at("rw.vhdx")) < 0)
 		abort();
 	char *out;
 	assert_int_equal(hvo_test_run(cmd, &out), 0);
@@ -507,12 +497,11 @@ int main(void)
 	}
 	if (!hvo_test_have_program("guestfish"))
 		return HVO_TEST_SKIP;
-	tmp = hvo_test_mkdtemp();
+	hvo_fg_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	hvo_test_rmtree(tmp);
-	free(tmp);
+	hvo_fg_end();
 	return r;
 }

@@ -34,9 +34,9 @@
 #include "guest/native_int.h"
 #include "guest/native_session.h"
 
+#include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 
-static char *tmp;
 static char image_dir[4096];
 static char hvo[4096];
 static bool have_images;
@@ -48,70 +48,13 @@ static void need_images(void)
 		skip();
 }
 
-static char *at(const char *rel)
+/* A copy of the test image @image at @rel in the test directory, whose
+ * path is returned (a rotating buffer of hvo_fg_at). */
+static const char *image_copy(const char *image, const char *rel)
 {
-	static char buf[4][4096];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
-	return buf[i];
-}
-
-static void run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void run_ok(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char *out = NULL;
-	int rc = hvo_test_run(cmd, &out);
-	static char msg[2048];
-	snprintf(msg, sizeof(msg), "%s", out ? out : "");
-	free(out);
-	if (rc != 0)
-		fail_msg("%s: exit %d: %s", cmd, rc, msg);
-}
-
-static char *run_out(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static char *run_out(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char *out = NULL;
-	int rc = hvo_test_run(cmd, &out);
-	if (rc != 0) {
-		static char msg[2048];
-		snprintf(msg, sizeof(msg), "%s", out ? out : "");
-		free(out);
-		fail_msg("%s: exit %d: %s", cmd, rc, msg);
-	}
-	return out;
-}
-
-/* Runs a command and compares its output with @want. */
-static void expect_out(const char *want, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void expect_out(const char *want, const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char *out = run_out("%s", cmd);
-	static char got[4096];
-	snprintf(got, sizeof(got), "%s", out);
-	free(out);
-	assert_string_equal(got, want);
+	need_images();
+	hvo_fg_sh("cp '%s/%s' '%s'", image_dir, image, hvo_fg_at(rel));
+	return hvo_fg_at(rel);
 }
 
 /* A native session on one image, launched; its disk in *@disk_ret. */
@@ -146,10 +89,11 @@ static size_t ntfs_volume_index(struct guest_disk *d)
 static void extract_volume(const char *vhdx, const struct guest_volume *v,
 			   const char *out)
 {
-	run_ok("'%s' vhdx read '%s' > '%s.disk' && dd if='%s.disk' of='%s' "
-	       "bs=512 skip=%llu count=%llu status=none && rm -f '%s.disk'",
-	       hvo, vhdx, out, out, out, (unsigned long long)(v->start / 512),
-	       (unsigned long long)(v->size / 512), out);
+	hvo_fg_sh("'%s' vhdx read '%s' > '%s.disk' && dd if='%s.disk' of='%s' "
+		  "bs=512 skip=%llu count=%llu status=none && rm -f '%s.disk'",
+		  hvo, vhdx, out, out, out,
+		  (unsigned long long)(v->start / 512),
+		  (unsigned long long)(v->size / 512), out);
 }
 
 static void sha_of_guest(struct guest_fs *fs, const char *path, char hex[65])
@@ -168,7 +112,7 @@ static void test_read(void **state)
 	need_images();
 	char img[4200];
 	snprintf(img, sizeof(img), "%s/ws2012-x64.vhdx", image_dir);
-	char before[65], after[65];
+	char before[65];
 	hvo_test_sha256_file(img, before);
 	struct guest_disk *d;
 	struct native_session *s = open1(img, true, &d);
@@ -216,10 +160,10 @@ static void test_read(void **state)
 	/* The content, against ntfscat on the raw volume. */
 	char ours[65], theirs[65];
 	sha_of_guest(fs, "WINDOWS/system32/drivers/VMBUS.SYS", ours);
-	extract_volume(img, &l->volumes[2], at("vol"));
-	run_ok("ntfscat '%s' /Windows/System32/drivers/vmbus.sys > '%s'",
-	       at("vol"), at("vmbus"));
-	hvo_test_sha256_file(at("vmbus"), theirs);
+	extract_volume(img, &l->volumes[2], hvo_fg_at("vol"));
+	hvo_fg_sh("ntfscat '%s' /Windows/System32/drivers/vmbus.sys > '%s'",
+		  hvo_fg_at("vol"), hvo_fg_at("vmbus"));
+	hvo_test_sha256_file(hvo_fg_at("vmbus"), theirs);
 	assert_string_equal(ours, theirs);
 	const char *paths[] = { "Windows/System32/drivers/vmbus.sys",
 				"Windows/System32/missing.sys" };
@@ -237,8 +181,7 @@ static void test_read(void **state)
 	assert_string_equal(hex, theirs);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
-	hvo_test_sha256_file(img, after);
-	assert_string_equal(before, after);
+	hvo_test_expect_sha256(img, before);
 }
 
 /* Every write the engine uses; @fs is writable. */
@@ -266,8 +209,8 @@ static void write_all(struct guest_fs *fs)
 	assert_non_null(data);
 	for (size_t i = 0; i < big; i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 11));
-	hvo_test_write_file(at("big.host"), data, big);
-	assert_int_equal(guest_fs_copy_in_atomic(fs, at("big.host"),
+	hvo_test_write_file(hvo_fg_at("big.host"), data, big);
+	assert_int_equal(guest_fs_copy_in_atomic(fs, hvo_fg_at("big.host"),
 						 "Windows/hvo-t/big.bin"),
 			 GUEST_OK);
 	free(data);
@@ -300,25 +243,25 @@ static void write_all(struct guest_fs *fs)
 /* What ntfsprogs find on the volume at @vol (a raw volume file). */
 static void check_written(const char *vol)
 {
-	expect_out("a.txt\nbig.bin\nsub\n",
-		   "ntfsls '%s' -p /Windows/hvo-t | grep -v '^[.][.]*$'", vol);
-	expect_out("alpha2", "ntfscat '%s' /Windows/hvo-t/a.txt", vol);
-	expect_out("new!", "ntfscat '%s' /Windows/hvo-t/sub/b.txt", vol);
-	run_ok("ntfscat '%s' /Windows/hvo-t/big.bin > '%s'", vol,
-	       at("big.back"));
+	hvo_fg_expect("a.txt\nbig.bin\nsub\n",
+		      "ntfsls '%s' -p /Windows/hvo-t | grep -v '^[.][.]*$'",
+		      vol);
+	hvo_fg_expect("alpha2", "ntfscat '%s' /Windows/hvo-t/a.txt", vol);
+	hvo_fg_expect("new!", "ntfscat '%s' /Windows/hvo-t/sub/b.txt", vol);
+	hvo_fg_sh("ntfscat '%s' /Windows/hvo-t/big.bin > '%s'", vol,
+		  hvo_fg_at("big.back"));
 	char h1[65], h2[65];
-	hvo_test_sha256_file(at("big.host"), h1);
-	hvo_test_sha256_file(at("big.back"), h2);
+	hvo_test_sha256_file(hvo_fg_at("big.host"), h1);
+	hvo_test_sha256_file(hvo_fg_at("big.back"), h2);
 	assert_string_equal(h1, h2);
 }
 
 static void test_write(void **state)
 {
 	(void)state;
-	need_images();
-	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, at("w.vhdx"));
 	struct guest_disk *d;
-	struct native_session *s = open1(at("w.vhdx"), false, &d);
+	struct native_session *s =
+		open1(image_copy("ws2012-x64.vhdx", "w.vhdx"), false, &d);
 	size_t v = ntfs_volume_index(d);
 	struct guest_volume vol = guest_disk_layout(d)->volumes[v];
 	struct guest_fs *fs;
@@ -326,25 +269,25 @@ static void test_write(void **state)
 	write_all(fs);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
-	run_ok("'%s' vhdx check '%s'", hvo, at("w.vhdx"));
-	run_ok("qemu-img check -q -f vhdx '%s'", at("w.vhdx"));
-	extract_volume(at("w.vhdx"), &vol, at("wvol"));
-	check_written(at("wvol"));
-	run_ok("ntfsfix -n '%s' >/dev/null", at("wvol"));
+	hvo_fg_sh("'%s' vhdx check '%s'", hvo, hvo_fg_at("w.vhdx"));
+	hvo_fg_sh("qemu-img check -q -f vhdx '%s'", hvo_fg_at("w.vhdx"));
+	extract_volume(hvo_fg_at("w.vhdx"), &vol, hvo_fg_at("wvol"));
+	check_written(hvo_fg_at("wvol"));
+	hvo_fg_sh("ntfsfix -n '%s' >/dev/null", hvo_fg_at("wvol"));
 }
 
 static void test_checkpoint(void **state)
 {
 	(void)state;
 	need_images();
-	run_ok("cp '%s/ws2012-x64.vhdx' '%s' && '%s' vhdx create --parent "
-	       "'%s' '%s'",
-	       image_dir, at("base.vhdx"), hvo, at("base.vhdx"),
-	       at("snap.avhdx"));
-	char before[65], after[65];
-	hvo_test_sha256_file(at("base.vhdx"), before);
+	hvo_fg_sh("cp '%s/ws2012-x64.vhdx' '%s' && '%s' vhdx create --parent "
+		  "'%s' '%s'",
+		  image_dir, hvo_fg_at("base.vhdx"), hvo,
+		  hvo_fg_at("base.vhdx"), hvo_fg_at("snap.avhdx"));
+	char before[65];
+	hvo_test_sha256_file(hvo_fg_at("base.vhdx"), before);
 	struct guest_disk *d;
-	struct native_session *s = open1(at("snap.avhdx"), false, &d);
+	struct native_session *s = open1(hvo_fg_at("snap.avhdx"), false, &d);
 	size_t v = ntfs_volume_index(d);
 	struct guest_volume vol = guest_disk_layout(d)->volumes[v];
 	struct guest_fs *fs;
@@ -352,19 +295,18 @@ static void test_checkpoint(void **state)
 	write_all(fs);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
-	hvo_test_sha256_file(at("base.vhdx"), after);
-	assert_string_equal(before, after);
-	run_ok("'%s' vhdx check '%s'", hvo, at("snap.avhdx"));
-	extract_volume(at("snap.avhdx"), &vol, at("svol"));
-	check_written(at("svol"));
+	hvo_test_expect_sha256(hvo_fg_at("base.vhdx"), before);
+	hvo_fg_sh("'%s' vhdx check '%s'", hvo, hvo_fg_at("snap.avhdx"));
+	extract_volume(hvo_fg_at("snap.avhdx"), &vol, hvo_fg_at("svol"));
+	check_written(hvo_fg_at("svol"));
 	/* The base has none of it. */
-	extract_volume(at("base.vhdx"), &vol, at("bvol"));
+	extract_volume(hvo_fg_at("base.vhdx"), &vol, hvo_fg_at("bvol"));
 	char *out = NULL;
 	assert_int_not_equal(
 		hvo_test_run("ntfsls '/dev/null' 2>/dev/null", &out), 0);
 	free(out);
-	expect_out("", "ntfsls '%s' -p /Windows | grep hvo-t || true",
-		   at("bvol"));
+	hvo_fg_expect("", "ntfsls '%s' -p /Windows | grep hvo-t || true",
+		      hvo_fg_at("bvol"));
 }
 
 /* A disk with 4 KiB logical sectors: GPT by sfdisk, NTFS by mkntfs, in a
@@ -373,20 +315,20 @@ static void test_4k(void **state)
 {
 	(void)state;
 	char raw[4200], ntfs[4200], vhdx[4200];
-	snprintf(raw, sizeof(raw), "%s", at("4k.raw"));
-	snprintf(ntfs, sizeof(ntfs), "%s", at("4k.ntfs"));
-	snprintf(vhdx, sizeof(vhdx), "%s", at("4k.vhdx"));
-	run_ok("truncate -s 64M '%s' && python3 "
-	       "'%s/tests/guest/native-gpt4k.py' "
-	       "'%s' 256 15872 && truncate -s %u '%s' && "
-	       "mkntfs -q -F -Q -s 4096 -c 4096 -p 256 -H 0 -S 0 '%s' "
-	       ">/dev/null 2>&1 && dd if='%s' of='%s' bs=4096 seek=256 "
-	       "conv=notrunc status=none",
-	       raw, hvo_test_srcdir(), raw, 15872u * 4096, ntfs, ntfs, ntfs,
-	       raw);
-	run_ok("'%s' vhdx create --size 64M --logical-sector-size 4096 '%s' "
-	       ">/dev/null && '%s' vhdx write '%s' < '%s'",
-	       hvo, vhdx, hvo, vhdx, raw);
+	snprintf(raw, sizeof(raw), "%s", hvo_fg_at("4k.raw"));
+	snprintf(ntfs, sizeof(ntfs), "%s", hvo_fg_at("4k.ntfs"));
+	snprintf(vhdx, sizeof(vhdx), "%s", hvo_fg_at("4k.vhdx"));
+	hvo_fg_sh("truncate -s 64M '%s' && python3 "
+		  "'%s/tests/guest/native-gpt4k.py' "
+		  "'%s' 256 15872 && truncate -s %u '%s' && "
+		  "mkntfs -q -F -Q -s 4096 -c 4096 -p 256 -H 0 -S 0 '%s' "
+		  ">/dev/null 2>&1 && dd if='%s' of='%s' bs=4096 seek=256 "
+		  "conv=notrunc status=none",
+		  raw, hvo_test_srcdir(), raw, 15872u * 4096, ntfs, ntfs, ntfs,
+		  raw);
+	hvo_fg_sh("'%s' vhdx create --size 64M --logical-sector-size 4096 '%s' "
+		  ">/dev/null && '%s' vhdx write '%s' < '%s'",
+		  hvo, vhdx, hvo, vhdx, raw);
 	struct guest_disk *d;
 	struct native_session *s = open1(vhdx, false, &d);
 	const struct guest_disk_layout *l = guest_disk_layout(d);
@@ -402,9 +344,9 @@ static void test_4k(void **state)
 	write_all(fs);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
-	run_ok("'%s' vhdx check '%s' >/dev/null", hvo, vhdx);
-	extract_volume(vhdx, &vol, at("4kvol"));
-	check_written(at("4kvol"));
+	hvo_fg_sh("'%s' vhdx check '%s' >/dev/null", hvo, vhdx);
+	extract_volume(vhdx, &vol, hvo_fg_at("4kvol"));
+	check_written(hvo_fg_at("4kvol"));
 }
 
 /* A VHDX whose log needs replay, opened read-only: replayed in memory,
@@ -415,30 +357,26 @@ static void test_dirty_log(void **state)
 	const char *fx = hvo_test_fixtures();
 	if (fx == NULL)
 		skip();
-	run_ok("bzip2 -dc '%s/vhdx/iotest-dirtylog-10G-4M.vhdx.bz2' > '%s'", fx,
-	       at("dirty.vhdx"));
-	char before[65], after[65];
-	hvo_test_sha256_file(at("dirty.vhdx"), before);
+	hvo_fg_sh("bzip2 -dc '%s/vhdx/iotest-dirtylog-10G-4M.vhdx.bz2' > '%s'",
+		  fx, hvo_fg_at("dirty.vhdx"));
+	char before[65];
+	hvo_test_sha256_file(hvo_fg_at("dirty.vhdx"), before);
 	struct guest_disk *d;
-	struct native_session *s = open1(at("dirty.vhdx"), true, &d);
+	struct native_session *s = open1(hvo_fg_at("dirty.vhdx"), true, &d);
 	assert_non_null(guest_disk_layout(d));
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
-	hvo_test_sha256_file(at("dirty.vhdx"), after);
-	assert_string_equal(before, after);
+	hvo_test_expect_sha256(hvo_fg_at("dirty.vhdx"), before);
 }
 
 static void test_refusals(void **state)
 {
 	(void)state;
-	need_images();
-	char img[4200];
-	snprintf(img, sizeof(img), "%s/hibernated.vhdx", image_dir);
-	run_ok("cp '%s' '%s'", img, at("hib.vhdx"));
-	char before[65], after[65];
-	hvo_test_sha256_file(at("hib.vhdx"), before);
+	image_copy("hibernated.vhdx", "hib.vhdx");
+	char before[65];
+	hvo_test_sha256_file(hvo_fg_at("hib.vhdx"), before);
 	struct guest_disk *d;
-	struct native_session *s = open1(at("hib.vhdx"), false, &d);
+	struct native_session *s = open1(hvo_fg_at("hib.vhdx"), false, &d);
 	size_t v = ntfs_volume_index(d);
 	int code = -1;
 	assert_int_equal(guest_disk_probe_rw(d, v, &code), GUEST_OK);
@@ -451,8 +389,7 @@ static void test_refusals(void **state)
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
 	/* Nothing was written (the writable open replays no log here). */
-	hvo_test_sha256_file(at("hib.vhdx"), after);
-	assert_string_equal(before, after);
+	hvo_test_expect_sha256(hvo_fg_at("hib.vhdx"), before);
 }
 
 /*
@@ -466,10 +403,9 @@ static void test_refusals(void **state)
 static void test_compactos(void **state)
 {
 	(void)state;
-	need_images();
-	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, at("wof.vhdx"));
 	struct guest_disk *d;
-	struct native_session *s = open1(at("wof.vhdx"), false, &d);
+	struct native_session *s =
+		open1(image_copy("ws2012-x64.vhdx", "wof.vhdx"), false, &d);
 	struct guest_fs *fs;
 	assert_int_equal(guest_disk_mount(d, 2, false, &fs), GUEST_OK);
 	/* Empty: WOF keeps the data in a named stream. */
@@ -589,12 +525,11 @@ static void write_forever(const char *path)
 static void test_kill9(void **state)
 {
 	(void)state;
-	need_images();
 	const char *env = getenv("HVO_NATIVE_KILL_TRIALS");
 	int trials = env ? atoi(env) : 8;
 	char img[4200];
-	snprintf(img, sizeof(img), "%s", at("kill.vhdx"));
-	run_ok("cp '%s/ws2012-x64.vhdx' '%s'", image_dir, img);
+	snprintf(img, sizeof(img), "%s",
+		 image_copy("ws2012-x64.vhdx", "kill.vhdx"));
 	srand((unsigned)time(NULL));
 	for (int t = 0; t < trials; t++) {
 		fflush(NULL);
@@ -610,8 +545,8 @@ static void test_kill9(void **state)
 		if (!WIFSIGNALED(st))
 			fail_msg("trial %d: the writer exited early (%d)", t,
 				 WEXITSTATUS(st));
-		run_ok("'%s' vhdx check '%s' >/dev/null", hvo, img);
-		run_ok("qemu-img check -q -f vhdx '%s'", img);
+		hvo_fg_sh("'%s' vhdx check '%s' >/dev/null", hvo, img);
+		hvo_fg_sh("qemu-img check -q -f vhdx '%s'", img);
 	}
 	/* The next run opens it for writing (replaying the log) and
 	 * writes. */
@@ -639,7 +574,7 @@ static void test_kill9(void **state)
 		trials, n, dangling);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
-	run_ok("'%s' vhdx check '%s' >/dev/null", hvo, img);
+	hvo_fg_sh("'%s' vhdx check '%s' >/dev/null", hvo, img);
 }
 
 int main(void)
@@ -656,7 +591,7 @@ int main(void)
 		fprintf(stderr, "ntfs-3g and fdisk are needed\n");
 		return HVO_TEST_SKIP;
 	}
-	tmp = hvo_test_mkdtemp();
+	hvo_fg_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_write),
@@ -668,7 +603,6 @@ int main(void)
 		cmocka_unit_test(test_kill9),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	hvo_test_rmtree(tmp);
-	free(tmp);
+	hvo_fg_end();
 	return r;
 }

@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -12,7 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <setjmp.h>
+#include <stddef.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "util/sha256.h"
 #include "tests/lib/hvotest.h"
@@ -114,6 +119,24 @@ void hvo_test_write_file(const char *path, const void *data, size_t len)
 	}
 }
 
+unsigned hvo_test_dir_count(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "cannot read %s: %s\n", dir, strerror(errno));
+		abort();
+	}
+	unsigned n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0 &&
+		    strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
 uint8_t *hvo_test_read_file(const char *path, size_t *len_ret)
 {
 	FILE *f = fopen(path, "rb");
@@ -190,4 +213,12 @@ int hvo_test_have_program(const char *name)
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd), "command -v '%s' >/dev/null 2>&1", name);
 	return hvo_test_run(cmd, NULL) == 0;
+}
+
+void hvo_test_expect_sha256(const char *path, const char before[65])
+{
+	char now[65];
+	hvo_test_sha256_file(path, now);
+	if (strcmp(now, before) != 0)
+		fail_msg("%s changed: SHA-256 %s, was %s", path, now, before);
 }

@@ -36,6 +36,11 @@ char *hvo_test_mkdtemp(void);
 /* Removes a directory tree; NULL is accepted. */
 void hvo_test_rmtree(const char *dir);
 
+/* How many entries of directory @dir (but "." and "..") have a name
+ * starting with @prefix ("" for all); fails the test when @dir cannot be
+ * read. */
+unsigned hvo_test_dir_count(const char *dir, const char *prefix);
+
 /* Writes @len bytes to @path, creating or truncating it; aborts the test
  * on failure. */
 void hvo_test_write_file(const char *path, const void *data, size_t len);
@@ -46,6 +51,11 @@ uint8_t *hvo_test_read_file(const char *path, size_t *len_ret);
 /* Lower-case hex SHA-256 of a file or buffer into @hex (65 bytes). */
 void hvo_test_sha256_file(const char *path, char hex[65]);
 void hvo_test_sha256_buf(const void *data, size_t len, char hex[65]);
+
+/* The SHA-256 of @path must still be @before (taken with
+ * hvo_test_sha256_file): the file was left byte-identical.  A difference
+ * fails the test. */
+void hvo_test_expect_sha256(const char *path, const char before[65]);
 
 /*
  * Runs a shell command and returns its exit status (or -1); the command's

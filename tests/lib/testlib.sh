@@ -26,6 +26,34 @@ t_pass() {
     echo "ok: $*"
 }
 
+# need_tools PROG...: skips the test (exit 77) when a program it needs is
+# not installed, except under CI=true where that is a hard error (exit 99).
+need_tools() {
+    for p in "$@"; do
+        if ! command -v "$p" >/dev/null 2>&1; then
+            if [ "${CI:-}" = true ]; then
+                echo "FATAL: $p is missing and CI=true" >&2
+                exit 99
+            fi
+            echo "SKIP: $p is not installed" >&2
+            exit 77
+        fi
+    done
+}
+
+# need_images NAME...: sets $img to the directory of the project's test
+# images (tests/fixtures/images, a build product); a missing NAME.vhdx
+# fails the test (exit 99): it means the build is broken.
+need_images() {
+    img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
+    for n in "$@"; do
+        if [ ! -f "$img/$n.vhdx" ]; then
+            echo "FAIL: test images not built ($img)" >&2
+            exit 99
+        fi
+    done
+}
+
 # fixtures_dir: prints the fixtures directory.  When it is missing the test
 # is skipped (exit 77), except under CI=true where that is a hard error.
 fixtures_dir() {
@@ -101,6 +129,43 @@ expect_eq() {
     else
         t_fail "$3: expected '$2', got '$1'"
     fi
+}
+
+# expect_empty FILE DESCRIPTION PROBLEM: FILE must be empty; otherwise the
+# check fails as "PROBLEM (N): its lines".
+expect_empty() {
+    T_COUNT=$((T_COUNT + 1))
+    if [ -s "$1" ]; then
+        t_fail "$3 ($(wc -l <"$1")): $(tr '\n' ' ' <"$1")"
+    else
+        t_pass "$2"
+    fi
+}
+
+# expect_nonempty FILE DESCRIPTION PROBLEM: FILE must hold something.
+expect_nonempty() {
+    T_COUNT=$((T_COUNT + 1))
+    if [ -s "$1" ]; then
+        t_pass "$2"
+    else
+        t_fail "$3"
+    fi
+}
+
+# guest_files IMAGE PATH OUT [PATH OUT]...: copies files of the guest's
+# Windows volume (the last partition) out of IMAGE, read by tools that
+# are not ours: qemu-img, sfdisk, jq and ntfscat (ntfs-3g).
+guest_files() {
+    qemu-img convert -O raw "$1" "$T_TMP/disk.raw" || return 1
+    start=$(sfdisk -J "$T_TMP/disk.raw" | jq '.partitiontable.partitions[-1].start')
+    size=$(sfdisk -J "$T_TMP/disk.raw" | jq '.partitiontable.partitions[-1].size')
+    dd if="$T_TMP/disk.raw" of="$T_TMP/part.raw" bs=512 skip="$start" \
+        count="$size" status=none || return 1
+    shift
+    while [ $# -ge 2 ]; do
+        ntfscat "$T_TMP/part.raw" "$1" >"$2" || return 1
+        shift 2
+    done
 }
 
 # finish: the test's exit status.

@@ -7,11 +7,8 @@
 # the host-directory backend in test_services and test_reg_rollback.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
-[ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
-for p in qemu-img sfdisk ntfscat hivexget jq; do
-    command -v $p >/dev/null || { echo "SKIP: no $p"; exit 77; }
-done
+need_images ws2012-x64
+need_tools qemu-img sfdisk ntfscat hivexget jq
 
 # Usage errors: nothing is opened.
 run "$HVOFFLINE" services
@@ -28,16 +25,6 @@ expect_rc 2 "reg get --image: no KEY"
 run "$HVOFFLINE" reg check --image "$img/ws2012-x64.vhdx"
 expect_rc 2 "reg check has no --image"
 
-# The guest's SYSTEM hive, read natively from the image.
-system_hive() {
-    qemu-img convert -O raw "$1" "$T_TMP/disk.raw" || return 1
-    start=$(sfdisk -J "$T_TMP/disk.raw" | jq '.partitiontable.partitions[-1].start')
-    size=$(sfdisk -J "$T_TMP/disk.raw" | jq '.partitiontable.partitions[-1].size')
-    dd if="$T_TMP/disk.raw" of="$T_TMP/part.raw" bs=512 skip="$start" \
-        count="$size" status=none || return 1
-    ntfscat "$T_TMP/part.raw" Windows/System32/config/SYSTEM > "$2"
-}
-
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/a.vhdx"
 LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 export LIBGUESTFS_BACKEND_SETTINGS
@@ -52,7 +39,7 @@ expect_json '.images[0].record | test("Logs\\\\hvoffline\\\\services-.*\\.json$"
     "a record in the guest"
 expect_json '.note | test("host")' "the host's half is named"
 
-system_hive "$T_TMP/a.vhdx" "$T_TMP/SYSTEM"
+guest_files "$T_TMP/a.vhdx" Windows/System32/config/SYSTEM "$T_TMP/SYSTEM"
 expect_eq "$(hivexget "$T_TMP/SYSTEM" '\ControlSet002\Services\vmbus' Start)" 4 \
     "hivexget: Start 4 in ControlSet002, the current set"
 expect_eq "$(hivexget "$T_TMP/SYSTEM" '\ControlSet001\Services\vmbus' Start)" 3 \

@@ -8,26 +8,9 @@
 # the logs are emptied after the switch.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 fx=$(fixtures_dir)
-[ -f "$img/ws2012-dirty.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
-for p in qemu-img sfdisk ntfscat hivexget hivexregedit jq xz; do
-    command -v $p >/dev/null || { echo "SKIP: no $p"; exit 77; }
-done
-
-# A file of the guest's Windows volume, read natively from the image.
-guest_file() {
-    qemu-img convert -O raw "$1" "$T_TMP/disk.raw" || return 1
-    start=$(sfdisk -J "$T_TMP/disk.raw" | jq '.partitiontable.partitions[-1].start')
-    size=$(sfdisk -J "$T_TMP/disk.raw" | jq '.partitiontable.partitions[-1].size')
-    dd if="$T_TMP/disk.raw" of="$T_TMP/part.raw" bs=512 skip="$start" \
-        count="$size" status=none || return 1
-    shift
-    while [ $# -ge 2 ]; do
-        ntfscat "$T_TMP/part.raw" "$1" > "$2" || return 1
-        shift 2
-    done
-}
+need_images ws2012-dirty
+need_tools qemu-img sfdisk ntfscat hivexget hivexregedit jq xz
 
 # What Windows would read: SYSTEM_B recovered from its logs on the host.
 mkdir "$T_TMP/ref"
@@ -46,7 +29,7 @@ expect_rc 0 "reg set --image on a dirty hive with logs"
 expect_json '.changed == true and .hive == "SYSTEM" and (.record | test("reg-"))' \
     "written, with a record in the guest"
 
-guest_file "$T_TMP/a.vhdx" Windows/System32/config/SYSTEM "$T_TMP/SYSTEM" \
+guest_files "$T_TMP/a.vhdx" Windows/System32/config/SYSTEM "$T_TMP/SYSTEM" \
     Windows/System32/config/SYSTEM.LOG1 "$T_TMP/LOG1"
 expect_eq "$(hivexget "$T_TMP/SYSTEM" '\ControlSet001\Control' HvoTest)" 7 \
     "hivexget: the value is in ControlSet001, the current set"

@@ -24,60 +24,17 @@
 #include "servicing/services_reg.h"
 #include "servicing/services_set.h"
 #include "servicing/services_undo.h"
+#include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
-
-static char *tmp;
-
-static char *out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *out(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd, *full, *o = NULL;
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
-		abort();
-	int r = hvo_test_run(full, &o);
-	if (r != 0)
-		fail_msg("command failed (%d): %s", r, cmd);
-	free(full);
-	free(cmd);
-	size_t n = strlen(o);
-	while (n > 0 && o[n - 1] == '\n')
-		o[--n] = '\0';
-	return o;
-}
-
-#define sh(...) free(out(__VA_ARGS__))
-
-static char *at(const char *rel)
-{
-	static char buf[8][4096];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
-	return buf[i];
-}
 
 #define SYS  "vol/Windows/System32/config/SYSTEM"
 #define SOFT "vol/Windows/System32/config/SOFTWARE"
 
 static void ws2012_guest(void)
 {
-	sh("mkdir -p vol/Windows/System32/config");
-	const char *rec[2][2] = { { "system", SYS }, { "software", SOFT } };
-	for (int i = 0; i < 2; i++) {
-		char *m = strdup(hvo_fixture("hive/hivex/minimal"));
-		sh("cp '%s' %s; chmod u+w %s; hivexregedit --merge %s "
-		   "--prefix 'HKEY_LOCAL_MACHINE\\%s' "
-		   "'%s/tests/fixtures/reg/ws2012-x64-%s.reg'",
-		   m, rec[i][1], rec[i][1], rec[i][1],
-		   i ? "SOFTWARE" : "SYSTEM", hvo_test_srcdir(), rec[i][0]);
-		free(m);
-	}
+	hvo_fg_sh("mkdir -p vol/Windows/System32/config");
+	hvo_fg_hive("ws2012-x64-system", SYS);
+	hvo_fg_hive("ws2012-x64-software", SOFT);
 	/* One integration service to turn off and on. */
 	static const char reg[] =
 		"Windows Registry Editor Version 5.00\n\n"
@@ -87,46 +44,16 @@ static void ws2012_guest(void)
 		"[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\"
 		"vmicheartbeat\\Parameters]\n"
 		"\"ServiceDll\"=\"%SystemRoot%\\\\System32\\\\icsvc.dll\"\n";
-	hvo_test_write_file(at("hb.reg"), reg, strlen(reg));
-	sh("hivexregedit --merge " SYS
-	   " --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' hb.reg");
-	sh("echo kernel > vol/Windows/System32/ntoskrnl.exe");
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("hivexget"))
-		skip();
-	tmp = hvo_test_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_test_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
-	return 0;
-}
-
-static struct guest_fs *open_fs(void)
-{
-	struct guest_fs *fs;
-	assert_int_equal(guest_hostdir_fs_open(at("vol"), false, &fs),
-			 GUEST_OK);
-	sh("rm -rf scratch; mkdir scratch");
-	return fs;
+	hvo_fg_merge(SYS, "SYSTEM", reg);
+	hvo_fg_sh("echo kernel > vol/Windows/System32/ntoskrnl.exe");
 }
 
 static enum hvo_exit reg_image(struct svc_reg_image_opts *o)
 {
-	struct guest_fs *fs = open_fs();
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	o->image = "guest.vhdx";
 	o->systemroot = "Windows";
-	o->tmpdir = at("scratch");
+	o->tmpdir = hvo_fg_at("scratch");
 	struct svc_reg_image_result r;
 	enum hvo_exit x = svc_reg_image_run(fs, o, &r);
 	if (x != HVO_EXIT_OK)
@@ -149,28 +76,17 @@ static enum hvo_exit set_dword(const char *path, const char *name, uint32_t v)
 	return reg_image(&o);
 }
 
-static enum hvo_exit rollback(bool force, struct svc_rollback_result *r)
-{
-	struct guest_fs *fs = open_fs();
-	struct svc_rollback_opts o = { .image = "guest.vhdx",
-				       .systemroot = "Windows",
-				       .tmpdir = at("scratch"),
-				       .force = force };
-	enum hvo_exit x = svc_rollback(fs, &o, r);
-	guest_fs_close(fs);
-	return x;
-}
-
 /* Both hives as hivexregedit exports them, and every other file's
  * checksum (the record folder aside). */
 static char *state_of_guest(void)
 {
-	return out("hivexregedit --export " SYS
-		   " '\\' --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' | md5sum;"
-		   "hivexregedit --export " SOFT
-		   " '\\' --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' | md5sum;"
-		   "cd vol && find . -type f ! -path './Windows/Logs/*' "
-		   "! -name SYSTEM ! -name SOFTWARE | sort | xargs md5sum");
+	return hvo_fg_line(
+		"hivexregedit --export " SYS
+		" '\\' --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' | md5sum;"
+		"hivexregedit --export " SOFT
+		" '\\' --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' | md5sum;"
+		"cd vol && find . -type f ! -path './Windows/Logs/*' "
+		"! -name SYSTEM ! -name SOFTWARE | sort | xargs md5sum");
 }
 
 static void test_ccs_lands_in_current(void **state)
@@ -181,13 +97,14 @@ static void test_ccs_lands_in_current(void **state)
 				   "\\vmbus",
 				   "Start", 3),
 			 HVO_EXIT_OK);
-	char *v = out("hivexget " SYS " '\\ControlSet002\\Services\\vmbus' "
-		      "Start");
+	char *v = hvo_fg_line("hivexget " SYS
+			      " '\\ControlSet002\\Services\\vmbus' "
+			      "Start");
 	assert_string_equal(v, "3");
 	free(v);
 	/* ControlSet001's vmbus already had 3: it must be untouched. */
-	v = out("hivexget " SYS " '\\ControlSet001\\Services\\vmbus' "
-		"ImagePath");
+	v = hvo_fg_line("hivexget " SYS " '\\ControlSet001\\Services\\vmbus' "
+			"ImagePath");
 	assert_string_equal(v, "system32\\drivers\\old.sys");
 	free(v);
 	/* A key of no hive we edit: usage error, nothing written. */
@@ -205,35 +122,24 @@ static void test_ccs_lands_in_current(void **state)
 static void test_dirty_hive_keeps_logged_changes(void **state)
 {
 	(void)state;
-	if (hvo_test_fixtures() == NULL)
-		skip();
-	sh("mkdir -p vol/Windows/System32/config");
-	static const char *const parts[][2] = {
-		{ "SYSTEM_B.xz", "SYSTEM" },
-		{ "SYSTEM_B.LOG1.xz", "SYSTEM.LOG1" },
-		{ "SYSTEM_B.LOG2.xz", "SYSTEM.LOG2" },
-	};
-	for (size_t i = 0; i < 3; i++) {
-		char rel[64];
-		snprintf(rel, sizeof(rel), "hive/regipy/%s", parts[i][0]);
-		sh("xz -dc '%s' > vol/Windows/System32/config/%s",
-		   hvo_fixture(rel), parts[i][1]);
-	}
+	hvo_fg_dirty_system("vol");
 	/* What Windows would read: the hive recovered from its logs, by
 	 * registry/'s host-side recovery, exported by hivexregedit. */
-	sh("mkdir ref; cp vol/Windows/System32/config/SYSTEM* ref/;"
-	   "'%s/hvoffline' reg recover --in-place ref/SYSTEM >/dev/null;"
-	   "hivexregedit --export ref/SYSTEM '\\' > ref.reg",
-	   hvo_test_builddir());
+	hvo_fg_sh("mkdir ref; cp vol/Windows/System32/config/SYSTEM* ref/;"
+		  "'%s/hvoffline' reg recover --in-place ref/SYSTEM >/dev/null;"
+		  "hivexregedit --export ref/SYSTEM '\\' > ref.reg",
+		  hvo_test_builddir());
 	assert_int_equal(set_dword("HKLM\\SYSTEM\\CurrentControlSet\\Control",
 				   "HvoTest", 7),
 			 HVO_EXIT_OK);
-	char *v = out("hivexget " SYS " '\\ControlSet001\\Control' HvoTest");
+	char *v = hvo_fg_line("hivexget " SYS
+			      " '\\ControlSet001\\Control' HvoTest");
 	assert_string_equal(v, "7");
 	free(v);
 	/* Everything else is as recovered: the logged changes survive. */
-	sh("hivexregedit --export " SYS " '\\' | grep -v '^\"HvoTest\"=' "
-	   "> now.reg; cmp ref.reg now.reg");
+	hvo_fg_sh("hivexregedit --export " SYS
+		  " '\\' | grep -v '^\"HvoTest\"=' "
+		  "> now.reg; cmp ref.reg now.reg");
 }
 
 static void test_rollback_round_trip(void **state)
@@ -244,17 +150,17 @@ static void test_rollback_round_trip(void **state)
 
 	/* Nothing recorded yet. */
 	struct svc_rollback_result rb;
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 0);
 	svc_rollback_result_free(&rb);
 
 	/* A service disabled, a value changed, a new key, a deleted value,
 	 * an import into SOFTWARE. */
-	struct guest_fs *fs = open_fs();
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	const char *dis[] = { "vmicheartbeat" };
 	struct svc_services_opts so = { .image = "g",
 					.systemroot = "Windows",
-					.tmpdir = at("scratch"),
+					.tmpdir = hvo_fg_at("scratch"),
 					.disable = dis,
 					.ndisable = 1 };
 	struct svc_services_result sr;
@@ -276,11 +182,11 @@ static void test_rollback_round_trip(void **state)
 	static const char imp[] =
 		"Windows Registry Editor Version 5.00\n\n"
 		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Imported]\n\"a\"=\"b\"\n";
-	hvo_test_write_file(at("imp.reg"), imp, strlen(imp));
+	hvo_test_write_file(hvo_fg_at("imp.reg"), imp, strlen(imp));
 	struct svc_reg_image_opts io = { .op = SVC_REGOP_IMPORT,
-					 .reg_file = at("imp.reg") };
+					 .reg_file = hvo_fg_at("imp.reg") };
 	assert_int_equal(reg_image(&io), HVO_EXIT_OK);
-	char *v = out("hivexget " SOFT " '\\Imported' a");
+	char *v = hvo_fg_line("hivexget " SOFT " '\\Imported' a");
 	assert_string_equal(v, "b");
 	free(v);
 	char *mid = state_of_guest();
@@ -288,17 +194,17 @@ static void test_rollback_round_trip(void **state)
 	free(mid);
 
 	/* Windows ran: a hive changed behind our back.  Refused. */
-	sh("cp " SOFT " soft.keep");
-	sh("printf 'Windows Registry Editor Version 5.00\\n\\n"
-	   "[HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Booted]\\n' > boot.reg;"
-	   "hivexregedit --merge " SOFT
-	   " --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' boot.reg");
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_REFUSED);
+	hvo_fg_sh("cp " SOFT " soft.keep");
+	hvo_fg_sh("printf 'Windows Registry Editor Version 5.00\\n\\n"
+		  "[HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Booted]\\n' > boot.reg;"
+		  "hivexregedit --merge " SOFT
+		  " --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' boot.reg");
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_REFUSED);
 	assert_true(rb.nchanged > 0);
 	svc_rollback_result_free(&rb);
-	sh("cp soft.keep " SOFT);
+	hvo_fg_sh("cp soft.keep " SOFT);
 
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 5);
 	assert_non_null(rb.record);
 	svc_rollback_result_free(&rb);
@@ -308,7 +214,7 @@ static void test_rollback_round_trip(void **state)
 	free(before);
 
 	/* A second rollback has nothing to do. */
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 0);
 	svc_rollback_result_free(&rb);
 }
@@ -317,7 +223,7 @@ static void test_rollback_round_trip(void **state)
 static void sha_of(const char *rel, uint8_t sha[32])
 {
 	char hex[65];
-	hvo_test_sha256_file(at(rel), hex);
+	hvo_test_sha256_file(hvo_fg_at(rel), hex);
 	for (int i = 0; i < 32; i++) {
 		unsigned v;
 		sscanf(hex + 2 * i, "%2x", &v);
@@ -332,14 +238,14 @@ static void sha_of(const char *rel, uint8_t sha[32])
  */
 static void fake_apply(void)
 {
-	sh("L=vol/Windows/Logs/hvoffline; mkdir -p $L/apply-1.saved "
-	   "vol/Windows/hvoffline;"
-	   "echo staged > vol/Windows/hvoffline/new.txt;"
-	   "mv vol/Windows/System32/ntoskrnl.exe $L/apply-1.saved/1;"
-	   "echo new kernel > vol/Windows/System32/ntoskrnl.exe;"
-	   "cp " SOFT " $L/apply-1.saved/2;"
-	   "hivexregedit --merge " SOFT
-	   " --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' imp.reg");
+	hvo_fg_sh("L=vol/Windows/Logs/hvoffline; mkdir -p $L/apply-1.saved "
+		  "vol/Windows/hvoffline;"
+		  "echo staged > vol/Windows/hvoffline/new.txt;"
+		  "mv vol/Windows/System32/ntoskrnl.exe $L/apply-1.saved/1;"
+		  "echo new kernel > vol/Windows/System32/ntoskrnl.exe;"
+		  "cp " SOFT " $L/apply-1.saved/2;"
+		  "hivexregedit --merge " SOFT
+		  " --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' imp.reg");
 	struct svc_undo u = { .command = "apply", .time = "t0" };
 	uint8_t a[32], b[32], c[32];
 	sha_of("vol/Windows/hvoffline/new.txt", a);
@@ -362,8 +268,8 @@ static void fake_apply(void)
 					   s2, c),
 			 0);
 	char *text = svc_undo_format(&u);
-	hvo_test_write_file(at("vol/Windows/Logs/hvoffline/"
-			       "apply-20261207T000000Z-000001.undo"),
+	hvo_test_write_file(hvo_fg_at("vol/Windows/Logs/hvoffline/"
+				      "apply-20261207T000000Z-000001.undo"),
 			    text, strlen(text));
 	free(text);
 	svc_undo_free(&u);
@@ -376,8 +282,8 @@ static void test_rollback_apply_files(void **state)
 	static const char imp[] =
 		"Windows Registry Editor Version 5.00\n\n"
 		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\ByApply]\n\"a\"=\"b\"\n";
-	hvo_test_write_file(at("imp.reg"), imp, strlen(imp));
-	sh("cp " SOFT " soft.orig");
+	hvo_test_write_file(hvo_fg_at("imp.reg"), imp, strlen(imp));
+	hvo_fg_sh("cp " SOFT " soft.orig");
 	char *before = state_of_guest();
 	fake_apply();
 	/* Then a change recorded after it, to the same hive. */
@@ -385,7 +291,7 @@ static void test_rollback_apply_files(void **state)
 			 HVO_EXIT_OK);
 
 	struct svc_rollback_result rb;
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_OK);
 	assert_int_equal(rb.n, 2);
 	assert_string_equal(rb.v[1].command, "apply");
 	assert_int_equal(rb.files_restored, 2);
@@ -396,33 +302,32 @@ static void test_rollback_apply_files(void **state)
 	assert_string_equal(before, after);
 	free(after);
 	/* The hive byte-identical, not just equal in content. */
-	sh("cmp soft.orig " SOFT);
+	hvo_fg_sh("cmp soft.orig " SOFT);
 
 	/* After a simulated first boot (a file apply wrote changed),
 	 * refused with exit 4 and the file named; --force undoes. */
 	fake_apply();
-	sh("echo booted > vol/Windows/hvoffline/new.txt");
-	assert_int_equal(rollback(false, &rb), HVO_EXIT_REFUSED);
+	hvo_fg_sh("echo booted > vol/Windows/hvoffline/new.txt");
+	assert_int_equal(hvo_fg_rollback(false, &rb), HVO_EXIT_REFUSED);
 	assert_int_equal(rb.nchanged, 1);
 	assert_non_null(strstr(rb.changed[0], "new.txt"));
 	svc_rollback_result_free(&rb);
-	assert_int_equal(rollback(true, &rb), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(true, &rb), HVO_EXIT_OK);
 	svc_rollback_result_free(&rb);
-	sh("cmp soft.orig " SOFT);
+	hvo_fg_sh("cmp soft.orig " SOFT);
 	free(before);
 }
+
+/* What every test needs installed. */
+static const char *const tools[] = { "hivexregedit", "hivexget", NULL };
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ccs_lands_in_current,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_dirty_hive_keeps_logged_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_round_trip, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_apply_files,
-						setup, teardown),
+		HVO_FG_TEST(test_ccs_lands_in_current, tools),
+		HVO_FG_TEST(test_dirty_hive_keeps_logged_changes, tools),
+		HVO_FG_TEST(test_rollback_round_trip, tools),
+		HVO_FG_TEST(test_rollback_apply_files, tools),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,66 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "servicing/services.h"
 #include "servicing/services_set.h"
 #include "servicing/services_undo.h"
+#include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
-
-static char *tmp;
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd, *full;
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
-		abort();
-	int r = hvo_test_run(full, NULL);
-	if (r != 0)
-		fail_msg("command failed (%d): %s", r, cmd);
-	free(full);
-	free(cmd);
-}
-
-static char *out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *out(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd, *full, *o = NULL;
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	if (asprintf(&full, "set -e; cd '%s'; %s", tmp, cmd) < 0)
-		abort();
-	int r = hvo_test_run(full, &o);
-	if (r != 0)
-		fail_msg("command failed (%d): %s", r, cmd);
-	free(full);
-	free(cmd);
-	size_t n = strlen(o);
-	while (n > 0 && o[n - 1] == '\n')
-		o[--n] = '\0';
-	return o;
-}
-
-static char *at(const char *rel)
-{
-	static char buf[8][4096];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
-	return buf[i];
-}
 
 /* Services of the test guest, beside the recipe's vmbus: the 6.2
  * manifest's time sync (trigger start) and heartbeat (disabled, no
@@ -136,58 +85,25 @@ static const char extra_reg[] =
 
 static void ws2012_guest(void)
 {
-	sh("mkdir -p vol/Windows/System32/config vol/Windows/System32/drivers");
+	hvo_fg_sh("mkdir -p vol/Windows/System32/config "
+		  "vol/Windows/System32/drivers");
 	const char *sys = "vol/Windows/System32/config/SYSTEM";
-	sh("cp '%s' %s; chmod u+w %s; hivexregedit --merge %s --prefix "
-	   "'HKEY_LOCAL_MACHINE\\SYSTEM' "
-	   "'%s/tests/fixtures/reg/ws2012-x64-system.reg'",
-	   hvo_fixture("hive/hivex/minimal"), sys, sys, sys, hvo_test_srcdir());
-	hvo_test_write_file(at("extra.reg"), extra_reg, strlen(extra_reg));
-	sh("hivexregedit --merge %s --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' "
-	   "extra.reg",
-	   sys);
-	sh("echo stub > vol/Windows/System32/icsvc.dll;"
-	   "echo stub > vol/Windows/System32/drivers/vmbus.sys;"
-	   "echo stub > vol/Windows/System32/drivers/vmci.sys");
-}
-
-static char *hivexget(const char *hive, const char *key, const char *value)
-{
-	return out("hivexget '%s' '%s' '%s'", hive, key, value);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("hivexget"))
-		skip();
-	tmp = hvo_test_mkdtemp();
-	sh("mkdir -p scratch");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_test_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
-	return 0;
+	hvo_fg_hive("ws2012-x64-system", sys);
+	hvo_fg_merge(sys, "SYSTEM", extra_reg);
+	hvo_fg_sh("echo stub > vol/Windows/System32/icsvc.dll;"
+		  "echo stub > vol/Windows/System32/drivers/vmbus.sys;"
+		  "echo stub > vol/Windows/System32/drivers/vmci.sys");
 }
 
 static enum hvo_exit run(const char *const *en, size_t nen,
 			 const char *const *dis, size_t ndis, bool dry,
 			 struct svc_services_result *res)
 {
-	struct guest_fs *fs;
-	assert_int_equal(guest_hostdir_fs_open(at("vol"), false, &fs),
-			 GUEST_OK);
-	sh("rm -rf scratch; mkdir scratch");
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	struct svc_services_opts o = {
 		.image = "guest.vhdx",
 		.systemroot = "Windows",
-		.tmpdir = at("scratch"),
+		.tmpdir = hvo_fg_at("scratch"),
 		.enable = en,
 		.nenable = nen,
 		.disable = dis,
@@ -241,38 +157,38 @@ static void test_disable_enable(void **state)
 {
 	(void)state;
 	ws2012_guest();
-	char sys[4096]; /* at() reuses its buffers */
+	char sys[4096]; /* hvo_fg_at() reuses its buffers */
 	snprintf(sys, sizeof(sys), "%s",
-		 at("vol/Windows/System32/config/SYSTEM"));
+		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
 	const char *dis[] = { "vmictimesync" };
 	const char *en[] = { "Time Synchronization", "heartbeat" };
 	struct svc_services_result r;
 
 	/* A dry run writes nothing. */
-	char before[65], after[65];
+	char before[65];
 	hvo_test_sha256_file(sys, before);
 	assert_int_equal(run(NULL, 0, dis, 1, true, &r), HVO_EXIT_OK);
 	assert_int_equal(r.nchanged, 1);
 	assert_null(r.record);
 	svc_services_result_free(&r);
-	hvo_test_sha256_file(sys, after);
-	assert_string_equal(before, after);
+	hvo_test_expect_sha256(sys, before);
 
 	assert_int_equal(run(NULL, 0, dis, 1, false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.nchanged, 1);
 	assert_non_null(r.record);
 	svc_services_result_free(&r);
-	char *v = hivexget(sys, "\\ControlSet002\\Services\\vmictimesync",
-			   "Start");
+	char *v = hvo_fg_hivexget(
+		sys, "\\ControlSet002\\Services\\vmictimesync", "Start");
 	assert_string_equal(v, "4");
 	free(v);
 	/* Not the control set that is not current. */
-	v = hivexget(sys, "\\ControlSet001\\Services\\vmictimesync", "Start");
+	v = hvo_fg_hivexget(sys, "\\ControlSet001\\Services\\vmictimesync",
+			    "Start");
 	assert_string_equal(v, "3");
 	free(v);
-	v = out("ls vol/Windows/Logs/hvoffline | sed "
-		"'s/-[0-9TZ]*-000001\\./-X./' "
-		"| sort | tr '\\n' ' '");
+	v = hvo_fg_line("ls vol/Windows/Logs/hvoffline | sed "
+			"'s/-[0-9TZ]*-000001\\./-X./' "
+			"| sort | tr '\\n' ' '");
 	assert_string_equal(v, "services-X.json services-X.undo ");
 	free(v);
 
@@ -287,10 +203,12 @@ static void test_disable_enable(void **state)
 			assert_string_equal(r.v[i].why, "package default");
 	}
 	svc_services_result_free(&r);
-	v = hivexget(sys, "\\ControlSet002\\Services\\vmictimesync", "Start");
+	v = hvo_fg_hivexget(sys, "\\ControlSet002\\Services\\vmictimesync",
+			    "Start");
 	assert_string_equal(v, "3");
 	free(v);
-	v = hivexget(sys, "\\ControlSet002\\Services\\vmicheartbeat", "Start");
+	v = hvo_fg_hivexget(sys, "\\ControlSet002\\Services\\vmicheartbeat",
+			    "Start");
 	assert_string_equal(v, "2");
 	free(v);
 
@@ -300,49 +218,34 @@ static void test_disable_enable(void **state)
 	assert_int_equal(r.nchanged, 0);
 	assert_null(r.record);
 	svc_services_result_free(&r);
-	hvo_test_sha256_file(sys, after);
-	assert_string_equal(before, after);
+	hvo_test_expect_sha256(sys, before);
 }
 
 static void test_unknown_name(void **state)
 {
 	(void)state;
 	ws2012_guest();
-	char sys[4096]; /* at() reuses its buffers */
+	char sys[4096]; /* hvo_fg_at() reuses its buffers */
 	snprintf(sys, sizeof(sys), "%s",
-		 at("vol/Windows/System32/config/SYSTEM"));
-	char before[65], after[65];
+		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
+	char before[65];
 	hvo_test_sha256_file(sys, before);
 	const char *dis[] = { "vmictimesync", "vmci" };
 	struct svc_services_result r;
 	assert_int_equal(run(NULL, 0, dis, 2, false, &r), HVO_EXIT_USAGE);
 	assert_non_null(strstr(r.error, "vmci"));
 	svc_services_result_free(&r);
-	hvo_test_sha256_file(sys, after);
-	assert_string_equal(before, after);
-	assert_int_equal(hvo_test_run("test ! -e vol/Windows/Logs", NULL), 0);
+	hvo_test_expect_sha256(sys, before);
+	/* No record folder either (the path is the test directory's: the
+	 * check ran in the working directory before, where it always held). */
+	assert_int_equal(access(hvo_fg_at("vol/Windows/Logs"), F_OK), -1);
 }
 
 /* The real Windows 10 SYSTEM_B: dirty, with the logs that recover it. */
 static void test_real_dirty_hive(void **state)
 {
 	(void)state;
-	const char *f = hvo_test_fixtures();
-	if (f == NULL)
-		skip();
-	/* hvo_fixture() returns a static buffer: one call per command. */
-	sh("mkdir -p vol/Windows/System32/config");
-	static const char *const parts[][2] = {
-		{ "SYSTEM_B.xz", "SYSTEM" },
-		{ "SYSTEM_B.LOG1.xz", "SYSTEM.LOG1" },
-		{ "SYSTEM_B.LOG2.xz", "SYSTEM.LOG2" },
-	};
-	for (size_t i = 0; i < 3; i++) {
-		char rel[64];
-		snprintf(rel, sizeof(rel), "hive/regipy/%s", parts[i][0]);
-		sh("xz -dc '%s' > vol/Windows/System32/config/%s",
-		   hvo_fixture(rel), parts[i][1]);
-	}
+	hvo_fg_dirty_system("vol");
 	struct svc_services_result r;
 	assert_int_equal(run(NULL, 0, NULL, 0, false, &r), HVO_EXIT_OK);
 	assert_true(r.hive_recovered);
@@ -372,14 +275,16 @@ static void test_real_dirty_hive(void **state)
 	assert_int_equal(run(NULL, 0, dis, 1, false, &r), HVO_EXIT_OK);
 	assert_true(r.hive_recovered);
 	svc_services_result_free(&r);
-	char sys[4096]; /* at() reuses its buffers */
+	char sys[4096]; /* hvo_fg_at() reuses its buffers */
 	snprintf(sys, sizeof(sys), "%s",
-		 at("vol/Windows/System32/config/SYSTEM"));
-	char *v = hivexget(sys, "\\ControlSet001\\Services\\vmicvss", "Start");
+		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
+	char *v = hvo_fg_hivexget(sys, "\\ControlSet001\\Services\\vmicvss",
+				  "Start");
 	assert_string_equal(v, "4");
 	free(v);
 	/* Clean now, with its logs emptied after the switch. */
-	v = out("stat -c %%s vol/Windows/System32/config/SYSTEM.LOG1 "
+	v = hvo_fg_line(
+		"stat -c %%s vol/Windows/System32/config/SYSTEM.LOG1 "
 		"vol/Windows/System32/config/SYSTEM.LOG2 | tr '\\n' ' '");
 	assert_string_equal(v, "0 0 ");
 	free(v);
@@ -437,16 +342,16 @@ static void test_undo_format(void **state)
 	}
 }
 
+/* What every test needs installed. */
+static const char *const tools[] = { "hivexregedit", "hivexget", NULL };
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disable_enable, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_name, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_real_dirty_hive, setup,
-						teardown),
+		HVO_FG_TEST(test_list, tools),
+		HVO_FG_TEST(test_disable_enable, tools),
+		HVO_FG_TEST(test_unknown_name, tools),
+		HVO_FG_TEST(test_real_dirty_hive, tools),
 		cmocka_unit_test(test_undo_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

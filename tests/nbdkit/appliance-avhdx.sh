@@ -21,13 +21,10 @@
 . "$HVO_TOP_SRCDIR/tests/nbdkit/nbdlib.sh"
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 for t in guestfish hivexget cabextract jq; do
     command -v $t >/dev/null || { echo "FAIL: $t is missing" >&2; exit 1; }
 done
-for i in ws2012-x64 ws2012-4k ws2012-dirtylog; do
-    [ -f "$img/$i.vhdx" ] || { echo "FAIL: test images not built ($img/$i.vhdx)" >&2; exit 99; }
-done
+need_images ws2012-x64 ws2012-4k ws2012-dirtylog
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 # The build tree's plugin (an installed one is found without this).  make
 # check runs the other tests with HVOFFLINE_NBDKIT=0, so that their

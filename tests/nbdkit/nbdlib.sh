@@ -53,6 +53,22 @@ nbd_start() {
 }
 NBD_FLAGS=
 
+# expect_nbd_refused DESCRIPTION PROBLEM ARGS...: nbdkit with the plugin
+# and ARGS must not start (its error stays in $T_TMP/nbdkit.err); PROBLEM
+# says what it would mean if it did.
+expect_nbd_refused() {
+    T_COUNT=$((T_COUNT + 1))
+    pass=$1
+    problem=$2
+    shift 2
+    if nbd_start "$@"; then
+        t_fail "$problem"
+        nbd_stop
+    else
+        t_pass "$pass"
+    fi
+}
+
 # nbd_stop: ends nbdkit normally (SIGTERM: it closes the image) and waits.
 nbd_stop() {
     [ -n "$NBD_PID" ] || return 0

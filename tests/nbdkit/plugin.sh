@@ -74,13 +74,9 @@ expect_eq "$(sha "$D/snap.avhdx")" "$snap_sum" "the checkpoint is unchanged by a
 mkdir "$D/moved"
 cp "$D/base.vhdx" "$D/moved/renamed.vhdx"
 mv "$D/base.vhdx" "$D/base.vhdx.away"
-if nbd_start file="$D/snap.avhdx" readonly=true; then
-    t_fail "a checkpoint whose parent is gone was served"
-    nbd_stop
-else
-    T_COUNT=$((T_COUNT + 1))
-    t_pass "a missing parent stops nbdkit before it serves"
-fi
+expect_nbd_refused "a missing parent stops nbdkit before it serves" \
+    "a checkpoint whose parent is gone was served" \
+    file="$D/snap.avhdx" readonly=true
 expect_grep "$T_TMP/nbdkit.err" 'parent' "the error names the parent"
 if nbd_start file="$D/snap.avhdx" parent="$D/moved/renamed.vhdx" readonly=true; then
     run nbdcopy "$NBD_URI" "$D/conv2.raw"
@@ -134,22 +130,14 @@ if nbd_start file="$D/dyn.vhdx"; then
     sock1=$NBD_SOCK
     uri1=$NBD_URI
     # A second nbdkit writer on the same image.
-    if nbd_start file="$D/dyn.vhdx"; then
-        t_fail "a second writable export of a served image was allowed"
-        nbd_stop
-    else
-        T_COUNT=$((T_COUNT + 1))
-        t_pass "a second writable nbdkit is refused"
-    fi
+    expect_nbd_refused "a second writable nbdkit is refused" \
+        "a second writable export of a served image was allowed" \
+        file="$D/dyn.vhdx"
     expect_grep "$T_TMP/nbdkit.err" 'in use\|locked\|lock' "the refusal says the image is in use"
     # Nor may a reader come while the export writes.
-    if nbd_start file="$D/dyn.vhdx" readonly=true; then
-        t_fail "a reader was allowed beside a writable export"
-        nbd_stop
-    else
-        T_COUNT=$((T_COUNT + 1))
-        t_pass "a reading nbdkit is refused beside a writable export"
-    fi
+    expect_nbd_refused "a reading nbdkit is refused beside a writable export" \
+        "a reader was allowed beside a writable export" \
+        file="$D/dyn.vhdx" readonly=true
     run "$H" vhdx write "$D/dyn.vhdx" "$D/patch2"
     expect_rc 4 "hvoffline vhdx write is refused (in use)"
     run qemu-img info "$D/dyn.vhdx"

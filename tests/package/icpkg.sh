@@ -9,16 +9,7 @@
 # xmllint (each manifest's DigestValue), sha256sum + xxd + base64.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in cabextract jq xmllint sha256sum xxd base64 od; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools cabextract jq xmllint sha256sum xxd base64 od
 
 cab="$HVO_TOP_BUILDDIR/tests/fixtures/icpkg/Hvoffline-Demo-x64.cab"
 if [ ! -f "$cab" ]; then

@@ -5,11 +5,12 @@ PACKAGE_TESTS = \
 	tests/package/test_ic \
 	tests/package/test_manifest \
 	tests/package/test_inf \
+	tests/package/test_inf_install \
 	tests/package/test_applicability \
 	tests/package/test_package_open
 check_PROGRAMS += $(PACKAGE_TESTS)
 TESTS += $(PACKAGE_TESTS)
-EXTRA_DIST += tests/package/pkgtest.h
+EXTRA_DIST += tests/package/pkgtest.h tests/package/inftest.h
 
 tests_package_test_ic_SOURCES = tests/package/test_ic.c tests/package/pkgtest.c
 tests_package_test_ic_CFLAGS = $(TEST_CFLAGS)
@@ -19,9 +20,13 @@ tests_package_test_manifest_SOURCES = tests/package/test_manifest.c tests/packag
 tests_package_test_manifest_CFLAGS = $(TEST_CFLAGS)
 tests_package_test_manifest_LDADD = $(TEST_LDADD)
 
-tests_package_test_inf_SOURCES = tests/package/test_inf.c tests/package/pkgtest.c
+tests_package_test_inf_SOURCES = tests/package/test_inf.c tests/package/inftest.c tests/package/pkgtest.c
 tests_package_test_inf_CFLAGS = $(TEST_CFLAGS)
 tests_package_test_inf_LDADD = $(TEST_LDADD)
+
+tests_package_test_inf_install_SOURCES = tests/package/test_inf_install.c tests/package/inftest.c tests/package/pkgtest.c
+tests_package_test_inf_install_CFLAGS = $(TEST_CFLAGS)
+tests_package_test_inf_install_LDADD = $(TEST_LDADD)
 
 tests_package_test_applicability_SOURCES = tests/package/test_applicability.c tests/package/pkgtest.c
 tests_package_test_applicability_CFLAGS = $(TEST_CFLAGS)

@@ -7,16 +7,7 @@
 # made here with gcab.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in cabextract gcab jq xmllint iconv sha256sum xxd base64; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools cabextract gcab jq xmllint iconv sha256sum xxd base64
 
 fx=$(fixtures_dir)
 cab62="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"

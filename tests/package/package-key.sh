@@ -9,16 +9,7 @@
 # (tests/fixtures/icpkg), so every key of both cabinets is checked.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in cabextract xmllint jq; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools cabextract xmllint jq
 
 fx=$(fixtures_dir)
 tok=31bf3856ad364e35

@@ -4,12 +4,16 @@
 #include <config.h>
 
 #include <dirent.h>
+#include <setjmp.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <cmocka.h>
 
 #include "tests/lib/hvotest.h"
 #include "tests/package/pkgtest.h"
@@ -196,4 +200,25 @@ long pkgtest_maxrss_kib(void)
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return -1;
 	return ru.ru_maxrss;
+}
+
+void pkgtest_fail_err(const struct pkg_error *e)
+{
+	char buf[700];
+	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
+}
+
+const struct pkg_driver *pkgtest_resolve(struct pkg_arena *arena,
+					 const struct pkg_inf *inf,
+					 const char *arch, unsigned major,
+					 unsigned minor)
+{
+	struct pkg_target t = { .arch = arch,
+				.nt_major = major,
+				.nt_minor = minor };
+	struct pkg_driver *d;
+	struct pkg_error e = { 0 };
+	if (pkg_inf_resolve(arena, inf, &t, &d, &e))
+		pkgtest_fail_err(&e);
+	return d;
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "package/package.h"
+
 /* The 6.2 x64 and 6.x x86 packages of ../shared/fixtures/ic. */
 #define IC62_CAB "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 #define IC6X_CAB "ic/Windows6.x-HyperVIntegrationServices-x86.cab"
@@ -47,5 +49,15 @@ int pkgtest_in_list(char **list, const char *s);
 
 /* The peak resident set size of this process, in KiB. */
 long pkgtest_maxrss_kib(void);
+
+/* Fails the test with the message of @e. */
+void pkgtest_fail_err(const struct pkg_error *e);
+
+/* The driver @inf resolves to, in @arena, for @arch NT @major.@minor; an
+ * error fails the test. */
+const struct pkg_driver *pkgtest_resolve(struct pkg_arena *arena,
+					 const struct pkg_inf *inf,
+					 const char *arch, unsigned major,
+					 unsigned minor);
 
 #endif /* HVO_TESTS_PKGTEST_H */

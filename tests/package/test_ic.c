@@ -33,12 +33,6 @@ struct ic {
 
 static struct ic ic62 = { .cab = IC62_CAB }, ic6x = { .cab = IC6X_CAB };
 
-static void fail_err(const struct pkg_error *e)
-{
-	char buf[700];
-	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -56,7 +50,7 @@ static void load(struct ic *ic)
 	size_t len;
 	uint8_t *b = pkgtest_read(ic->dir, "update.mum", &len);
 	if (pkg_mum_parse(ic->arena, b, len, "update.mum", &ic->pkg, &e))
-		fail_err(&e);
+		pkgtest_fail_err(&e);
 	free(b);
 	size_t n = 0;
 	for (size_t i = 0; i < ic->nfiles; i++)
@@ -69,12 +63,12 @@ static void load(struct ic *ic)
 		struct pkg_manifest *m;
 		b = pkgtest_read(ic->dir, ic->files[i], &len);
 		if (pkg_manifest_parse(ic->arena, b, len, ic->files[i], &m, &e))
-			fail_err(&e);
+			pkgtest_fail_err(&e);
 		free(b);
 		ic->pkg->manifests[ic->pkg->nmanifests++] = *m;
 	}
 	if (pkg_package_link(ic->arena, ic->pkg, &e))
-		fail_err(&e);
+		pkgtest_fail_err(&e);
 }
 
 static void unload(struct ic *ic)
@@ -456,27 +450,12 @@ static const struct pkg_inf *inf_of(struct ic *ic, const char *name)
 		struct pkg_inf *inf;
 		struct pkg_error e = { 0 };
 		if (pkg_inf_parse(ic->arena, b, len, u->inf, &inf, &e))
-			fail_err(&e);
+			pkgtest_fail_err(&e);
 		free(b);
 		return inf;
 	}
 	fail_msg("no driver %s", name);
 	return NULL;
-}
-
-static const struct pkg_driver *resolve(struct ic *ic,
-					const struct pkg_inf *inf,
-					const char *arch, unsigned major,
-					unsigned minor)
-{
-	struct pkg_target t = { .arch = arch,
-				.nt_major = major,
-				.nt_minor = minor };
-	struct pkg_driver *d;
-	struct pkg_error e = { 0 };
-	if (pkg_inf_resolve(ic->arena, inf, &t, &d, &e))
-		fail_err(&e);
-	return d;
 }
 
 /* iconv + grep over an INF of the unpacked package. */
@@ -506,8 +485,10 @@ static void test_wvmbus(void **state)
 	free(s);
 
 	/* NT 6.2 picks NTamd64.6.2; NT 6.1 picks NTamd64.5.1. */
-	const struct pkg_driver *d62 = resolve(&ic62, inf, "amd64", 6, 2);
-	const struct pkg_driver *d61 = resolve(&ic62, inf, "amd64", 6, 1);
+	const struct pkg_driver *d62 =
+		pkgtest_resolve(ic62.arena, inf, "amd64", 6, 2);
+	const struct pkg_driver *d61 =
+		pkgtest_resolve(ic62.arena, inf, "amd64", 6, 1);
 	assert_int_equal(d62->nmanufacturers, 1);
 	assert_string_equal(d62->chosen[0]->decoration.text, "NTamd64.6.2");
 	assert_string_equal(d61->chosen[0]->decoration.text, "NTamd64.5.1");
@@ -573,7 +554,8 @@ static void test_wstorvsc(void **state)
 	assert_non_null(strstr(s, "VMBUS\\{ba6163d9-04a1-4d29-b605-"
 				  "72e2ffb1dc7f}"));
 	free(s);
-	const struct pkg_driver *d = resolve(&ic62, inf, "amd64", 6, 2);
+	const struct pkg_driver *d =
+		pkgtest_resolve(ic62.arena, inf, "amd64", 6, 2);
 	assert_int_equal(d->nbindings, 1);
 	assert_string_equal(d->bindings[0].device->hwids[0],
 			    "VMBUS\\{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}");
@@ -598,8 +580,8 @@ static void check_all_infs(struct ic *ic, const char *arch,
 			continue;
 		const struct pkg_inf *inf = inf_of(ic, u->inf);
 		for (size_t v = 0; v < nvers; v++) {
-			const struct pkg_driver *d =
-				resolve(ic, inf, arch, vers[v][0], vers[v][1]);
+			const struct pkg_driver *d = pkgtest_resolve(
+				ic->arena, inf, arch, vers[v][0], vers[v][1]);
 			for (size_t k = 0; k < d->ninstalls; k++)
 				for (size_t c = 0; c < d->installs[k].ncopies;
 				     c++) {

@@ -24,12 +24,6 @@
 #include "tests/package/pkgtest.h"
 #include "util/sha256.h"
 
-static void fail_err(const struct pkg_error *e)
-{
-	char buf[700];
-	fail_msg("%s", pkg_errmsg(e, buf, sizeof(buf)));
-}
-
 static void check_real(const char *rel, size_t want_entries,
 		       size_t want_manifests, size_t want_drivers,
 		       size_t want_components)
@@ -40,7 +34,7 @@ static void check_real(const char *rel, size_t want_entries,
 	struct pkg_package *p;
 	struct pkg_error e = { 0 };
 	if (pkg_package_open(cab, &p, &e))
-		fail_err(&e);
+		pkgtest_fail_err(&e);
 	assert_string_equal(p->source, cab);
 	/* PROVENANCE.md: 73 and 64 files. */
 	assert_int_equal(p->nentries, want_entries);

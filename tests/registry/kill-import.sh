@@ -15,15 +15,7 @@ cp "$fx/hivex/minimal" "$hive"
 chmod u+w "$hive"
 # 20 keys x 100 values: long enough to be killed in any phase.
 reg="$T_TMP/bulk.reg"
-awk 'BEGIN {
-    print "Windows Registry Editor Version 5.00"; print ""
-    print "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bulk]"
-    for (k = 0; k < 20; k++) {
-        printf "\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Bulk\\Key%02d]\n", k
-        for (v = 0; v < 100; v++)
-            printf "\"Value%03d\"=\"data %d of key %d, some text\"\n", v, v, k
-    }
-}' >"$reg"
+awk -v key=Bulk -f "$HVO_TOP_SRCDIR/tests/lib/bulk-reg.awk" >"$reg"
 
 export_all() { hivexregedit --export "$1" '\' | sha256sum; }
 old=$(export_all "$hive")

@@ -9,7 +9,9 @@ tests_registry_libregtest_la_CFLAGS = $(TEST_CFLAGS)
 REGISTRY_TESTS = \
 	tests/registry/test_hive_check \
 	tests/registry/test_recover \
+	tests/registry/test_recover_real \
 	tests/registry/test_edit \
+	tests/registry/test_edit_win7 \
 	tests/registry/test_regfile \
 	tests/registry/test_path
 check_PROGRAMS += $(REGISTRY_TESTS)
@@ -24,9 +26,17 @@ tests_registry_test_recover_SOURCES = tests/registry/test_recover.c
 tests_registry_test_recover_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_recover_LDADD = $(REGTEST_LDADD)
 
+tests_registry_test_recover_real_SOURCES = tests/registry/test_recover_real.c
+tests_registry_test_recover_real_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_recover_real_LDADD = $(REGTEST_LDADD)
+
 tests_registry_test_edit_SOURCES = tests/registry/test_edit.c
 tests_registry_test_edit_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_edit_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_edit_win7_SOURCES = tests/registry/test_edit_win7.c
+tests_registry_test_edit_win7_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_edit_win7_LDADD = $(REGTEST_LDADD)
 
 tests_registry_test_regfile_SOURCES = tests/registry/test_regfile.c
 tests_registry_test_regfile_CFLAGS = $(TEST_CFLAGS)
@@ -39,7 +49,7 @@ tests_registry_test_path_LDADD = $(REGTEST_LDADD)
 # CLI tests (shell, JSON read with jq).
 REGISTRY_SH_TESTS = tests/registry/reg-cli.sh tests/registry/compact.sh
 TESTS += $(REGISTRY_SH_TESTS)
-EXTRA_DIST += $(REGISTRY_SH_TESTS)
+EXTRA_DIST += $(REGISTRY_SH_TESTS) tests/lib/bulk-reg.awk
 
 # Crash safety: a writer killed with SIGKILL at random points.
 check_PROGRAMS += tests/registry/crash_writer

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "registry/internal.h"
 #include "registry/marvin32.h"
 #include "tests/lib/hvotest.h"
 #include "tests/registry/regtest.h"
@@ -207,4 +208,78 @@ char *rt_hivexsh(const char *hive, const char *script)
 		fail_msg("hivexsh failed (%d): %s", rc, cmd);
 	free(cmd);
 	return out;
+}
+
+char *rt_tmpdir;
+
+int rt_setup(void **state)
+{
+	(void)state;
+	rt_tmpdir = hvo_test_mkdtemp();
+	return 0;
+}
+
+int rt_teardown(void **state)
+{
+	(void)state;
+	hvo_test_rmtree(rt_tmpdir);
+	free(rt_tmpdir);
+	return 0;
+}
+
+char *rt_case_dir(const char *name)
+{
+	char *d;
+	assert_true(asprintf(&d, "%s/%s", rt_tmpdir, name) > 0);
+	char *cmd;
+	assert_true(asprintf(&cmd, "rm -rf '%s' && mkdir -p '%s'", d, d) > 0);
+	assert_int_equal(hvo_test_run(cmd, NULL), 0);
+	free(cmd);
+	return d;
+}
+
+struct reg_hive *rt_open_dir(const char *dir, unsigned flags, int want)
+{
+	char *path;
+	assert_true(asprintf(&path, "%s/HIVE", dir) > 0);
+	struct reg_hive *h;
+	struct reg_open_opts o = { .flags = flags };
+	int rc = reg_open(path, &o, &h);
+	if (rc != want)
+		fail_msg("%s: open gave %d (%s), want %d", dir, rc,
+			 reg_errmsg(h), want);
+	free(path);
+	return h;
+}
+
+struct reg_hive *rt_open_ro(const char *path)
+{
+	struct reg_hive *h;
+	int rc = reg_open(path, NULL, &h);
+	if (rc)
+		fail_msg("%s: %s", path, reg_errmsg(h));
+	return h;
+}
+
+struct reg_hive *rt_open_rw(const char *path)
+{
+	struct reg_hive *h;
+	struct reg_open_opts o = { .flags = REG_OPEN_WRITE };
+	int rc = reg_open(path, &o, &h);
+	if (rc)
+		fail_msg("%s: %s", path, reg_errmsg(h));
+	return h;
+}
+
+int rt_himg_map(struct hive_image *im, uint8_t *buf, size_t len)
+{
+	struct regf_base b;
+	reg_int_regf_base_decode(buf, &b);
+	*im = (struct hive_image){ .buf = buf,
+				   .len = len,
+				   .hbins_size = b.hbins_size,
+				   .minor = b.minor,
+				   .root = b.root };
+	struct reg_err e = { 0 };
+	return reg_int_himg_map(im, &e);
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "registry/reg.h"
+
 /* A synthetic hive: base block + one 4 KiB bin holding a root key node
  * named "ROOT" (+0x20), its security cell (+0x78) and a free cell. */
 #define RT_HIVE_SIZE 8192
@@ -68,5 +70,30 @@ char *rt_unxz_fixture(const char *rel, const char *dir, const char *name);
 /* Runs hivexsh with @script (commands, one per line) on @hive and
  * returns its stdout (caller frees); fails the test if it fails. */
 char *rt_hivexsh(const char *hive, const char *script);
+
+/* A scratch directory for the test program: rt_setup (a group setup)
+ * makes it, rt_teardown removes it. */
+extern char *rt_tmpdir;
+int rt_setup(void **state);
+int rt_teardown(void **state);
+
+/* A fresh directory "<rt_tmpdir>/@name" (caller frees), emptied first, so
+ * that logs never leak between cases. */
+char *rt_case_dir(const char *name);
+
+/* Opens "@dir/HIVE" with @flags; the result must be @want (the message
+ * otherwise fails the test).  The handle, NULL when the open failed. */
+struct reg_hive *rt_open_dir(const char *dir, unsigned flags, int want);
+
+/* Opens the hive @path read-only or for writing; a failure fails the test
+ * with the library's message. */
+struct reg_hive *rt_open_ro(const char *path);
+struct reg_hive *rt_open_rw(const char *path);
+
+/* Maps the hive file image @buf of @len bytes (base block decoded, bins
+ * checked, cell map built) into @im; the result of reg_int_himg_map (0 when
+ * mapped; free with reg_int_himg_free). */
+struct hive_image;
+int rt_himg_map(struct hive_image *im, uint8_t *buf, size_t len);
 
 #endif /* HVO_TESTS_REGTEST_H */

@@ -20,28 +20,11 @@
 #include "tests/registry/regtest.h"
 #include "util/bytes.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-	(void)state;
-	tmpdir = hvo_test_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_test_rmtree(tmpdir);
-	free(tmpdir);
-	return 0;
-}
-
 /* Opens @buf written as a file; returns the error and the state. */
 static int open_buf(const uint8_t *buf, size_t len, unsigned flags,
 		    enum reg_state *state, char *msg, size_t msglen)
 {
-	char *path = rt_write(tmpdir, "hive", buf, len);
+	char *path = rt_write(rt_tmpdir, "hive", buf, len);
 	struct reg_hive *h;
 	struct reg_open_opts o = { .flags = flags | REG_OPEN_NO_LOGS };
 	int rc = reg_open(path, &o, &h);
@@ -115,7 +98,7 @@ static void test_valid_built_hive(void **state)
 			 0);
 	assert_int_equal(st, REG_STATE_CLEAN);
 	/* libhivex, the independent reader, agrees. */
-	char *path = rt_write(tmpdir, "hive", hive, sizeof(hive));
+	char *path = rt_write(rt_tmpdir, "hive", hive, sizeof(hive));
 	char *out = rt_hivexsh(path, "lsval");
 	free(out);
 	free(path);
@@ -454,5 +437,5 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_dirty_without_logs),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, rt_setup, rt_teardown);
 }

@@ -1,10 +1,8 @@
 /*
- * test_recover.c - transaction-log recovery.
- *
- * First on hives and logs built byte by byte (regtest.c), one rule of the
- * specification at a time; then on real dirty hives with the results
- * Windows itself produced (yarp) and on a real Windows 10 SYSTEM hive with
- * its two logs (regipy), with hivexsh/hivexregedit as independent readers.
+ * test_recover.c - transaction-log recovery on hives and logs built byte
+ * by byte (regtest.c), one rule of the specification at a time: new and
+ * old log formats, and what writing a recovered hive does to its logs.
+ * Real dirty hives are in test_recover_real.c.
  */
 #include <config.h>
 
@@ -23,35 +21,6 @@
 #include "tests/registry/regtest.h"
 #include "util/bytes.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-	(void)state;
-	tmpdir = hvo_test_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_test_rmtree(tmpdir);
-	free(tmpdir);
-	return 0;
-}
-
-/* A fresh directory per case, so logs never leak between cases. */
-static char *case_dir(const char *name)
-{
-	char *d;
-	assert_true(asprintf(&d, "%s/%s", tmpdir, name) > 0);
-	char *cmd;
-	assert_true(asprintf(&cmd, "rm -rf '%s' && mkdir -p '%s'", d, d) > 0);
-	assert_int_equal(hvo_test_run(cmd, NULL), 0);
-	free(cmd);
-	return d;
-}
-
 /* The bin page of a built hive with the root renamed. */
 static void page_named(uint8_t page[4096], const char name[4])
 {
@@ -65,7 +34,7 @@ static void page_named(uint8_t page[4096], const char name[4])
 static char *hive_case(const char *name, uint32_t seq1, uint32_t seq2,
 		       uint32_t minor)
 {
-	char *d = case_dir(name);
+	char *d = rt_case_dir(name);
 	uint8_t hive[RT_HIVE_SIZE];
 	rt_build_hive(hive, seq1, seq2, minor);
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
@@ -80,20 +49,6 @@ static uint8_t *new_log(uint32_t seq, unsigned n, const char root[4],
 	uint8_t page[4096];
 	page_named(page, root);
 	return rt_build_new_log(seq, n, page, len);
-}
-
-static struct reg_hive *open_dir(const char *dir, unsigned flags, int want)
-{
-	char *path;
-	assert_true(asprintf(&path, "%s/HIVE", dir) > 0);
-	struct reg_hive *h;
-	struct reg_open_opts o = { .flags = flags };
-	int rc = reg_open(path, &o, &h);
-	if (rc != want)
-		fail_msg("%s: open gave %d (%s), want %d", dir, rc,
-			 reg_errmsg(h), want);
-	free(path);
-	return h;
 }
 
 static char *root_name(struct reg_hive *h)
@@ -112,7 +67,7 @@ static void test_new_single_log(void **state)
 	/* The name is matched case-insensitively, as on NTFS. */
 	free(rt_write(d, "hive.log1", log, len));
 	free(log);
-	struct reg_hive *h = open_dir(d, 0, 0);
+	struct reg_hive *h = rt_open_dir(d, 0, 0);
 	const struct reg_info *in = reg_get_info(h);
 	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
 	assert_true(in->recovery_new_format);
@@ -132,7 +87,7 @@ static void test_new_two_logs_any_order(void **state)
 {
 	(void)state;
 	for (int swap = 0; swap < 2; swap++) {
-		char *d = case_dir(swap ? "new2b" : "new2a");
+		char *d = rt_case_dir(swap ? "new2b" : "new2a");
 		uint8_t hive[RT_HIVE_SIZE], p1[4096], p2[4096];
 		rt_build_hive(hive, 2, 1, 5);
 		free(rt_write(d, "HIVE", hive, sizeof(hive)));
@@ -149,7 +104,7 @@ static void test_new_two_logs_any_order(void **state)
 			      swap ? l1 : l2));
 		free(older);
 		free(newer);
-		struct reg_hive *h = open_dir(d, 0, 0);
+		struct reg_hive *h = rt_open_dir(d, 0, 0);
 		const struct reg_info *in = reg_get_info(h);
 		assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
 		assert_int_equal(in->recovery_applied, 3);
@@ -170,20 +125,20 @@ static void test_new_stale_and_gap(void **state)
 	page_named(page, "STAL");
 
 	/* Stale: the log's entries (2, 3) precede the hive (5/4). */
-	char *d = case_dir("stale");
+	char *d = rt_case_dir("stale");
 	rt_build_hive(hive, 5, 4, 5);
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
 	log = rt_build_new_log(2, 2, page, &len);
 	free(rt_write(d, "HIVE.LOG1", log, len));
 	free(log);
-	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 	assert_int_equal(reg_get_info(h)->state, REG_STATE_DIRTY_NO_LOGS);
 	assert_non_null(strstr(reg_get_info(h)->logs[0].problem, "stale"));
 	reg_close(h);
 	free(d);
 
 	/* A gap: 1 in LOG1, 3 in LOG2; recovery stops after 1. */
-	d = case_dir("gap");
+	d = rt_case_dir("gap");
 	rt_build_hive(hive, 2, 1, 5);
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
 	page_named(page, "ONE_");
@@ -194,7 +149,7 @@ static void test_new_stale_and_gap(void **state)
 	log = rt_build_new_log(3, 1, page, &len);
 	free(rt_write(d, "HIVE.LOG2", log, len));
 	free(log);
-	h = open_dir(d, 0, 0);
+	h = rt_open_dir(d, 0, 0);
 	assert_int_equal(reg_get_info(h)->recovery_applied, 1);
 	assert_string_equal(root_name(h), "ONE_");
 	assert_non_null(
@@ -229,7 +184,7 @@ static void test_new_damaged_entries(void **state)
 		{ "too many page references", 20, 600, true, "overrun" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *d = case_dir("damaged");
+		char *d = rt_case_dir("damaged");
 		uint8_t hive[RT_HIVE_SIZE], page[4096];
 		rt_build_hive(hive, 2, 1, 5);
 		free(rt_write(d, "HIVE", hive, sizeof(hive)));
@@ -244,7 +199,7 @@ static void test_new_damaged_entries(void **state)
 			rt_rehash_entry(e);
 		free(rt_write(d, "HIVE.LOG1", log, len));
 		free(log);
-		struct reg_hive *h = open_dir(d, 0, 0);
+		struct reg_hive *h = rt_open_dir(d, 0, 0);
 		const struct reg_info *in = reg_get_info(h);
 		if (in->recovery_applied != 1 ||
 		    strcmp(root_name(h), "GOOD") != 0 ||
@@ -276,7 +231,7 @@ static void test_bad_log_base_blocks(void **state)
 		{ "file type 0", 28, 0, true, "not a transaction log" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *d = case_dir("badbase");
+		char *d = rt_case_dir("badbase");
 		uint8_t hive[RT_HIVE_SIZE], page[4096];
 		rt_build_hive(hive, 2, 1, 5);
 		free(rt_write(d, "HIVE", hive, sizeof(hive)));
@@ -289,7 +244,7 @@ static void test_bad_log_base_blocks(void **state)
 		free(rt_write(d, "HIVE.LOG1", log, len));
 		free(log);
 		struct reg_hive *h =
-			open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+			rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 		const struct reg_info *in = reg_get_info(h);
 		assert_int_equal(in->logs[0].kind, REG_LOG_INVALID);
 		if (strstr(in->logs[0].problem, cases[i].problem) == NULL)
@@ -301,12 +256,12 @@ static void test_bad_log_base_blocks(void **state)
 		free(d);
 	}
 	/* A log shorter than its base block copy. */
-	char *d = case_dir("shortlog");
+	char *d = rt_case_dir("shortlog");
 	uint8_t hive[RT_HIVE_SIZE];
 	rt_build_hive(hive, 2, 1, 5);
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
 	free(rt_write(d, "HIVE.LOG1", "regf", 4));
-	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 	assert_non_null(strstr(reg_get_info(h)->logs[0].problem, "shorter"));
 	reg_close(h);
 	free(d);
@@ -315,7 +270,7 @@ static void test_bad_log_base_blocks(void **state)
 static void test_new_bad_primary_base_block(void **state)
 {
 	(void)state;
-	char *d = case_dir("badprimary");
+	char *d = rt_case_dir("badprimary");
 	uint8_t hive[RT_HIVE_SIZE], page[4096];
 	rt_build_hive(hive, 1, 1, 5);
 	put_le32(hive + 24, 1); /* minor version 1: ... */
@@ -330,7 +285,7 @@ static void test_new_bad_primary_base_block(void **state)
 	free(rt_write(d, "HIVE.LOG2", b, l2));
 	free(a);
 	free(b);
-	struct reg_hive *h = open_dir(d, 0, 0);
+	struct reg_hive *h = rt_open_dir(d, 0, 0);
 	const struct reg_info *in = reg_get_info(h);
 	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
 	/* Only the log with the latest entries, base block from it. */
@@ -367,7 +322,7 @@ static void test_new_grows_hive(void **state)
 	free(rt_write(d, "HIVE.LOG1", big, len + 4096));
 	free(big);
 	free(log);
-	struct reg_hive *h = open_dir(d, 0, 0);
+	struct reg_hive *h = rt_open_dir(d, 0, 0);
 	assert_int_equal(reg_get_info(h)->hbins_size, 0x1000);
 	assert_string_equal(root_name(h), "GROW");
 	char *out;
@@ -393,7 +348,7 @@ static void test_new_growth_bounded(void **state)
 	rt_rehash_entry(log + 512);
 	free(rt_write(d, "HIVE.LOG1", log, len));
 	free(log);
-	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 	assert_non_null(strstr(reg_get_info(h)->problem, "beyond"));
 	reg_close(h);
 	free(d);
@@ -410,7 +365,7 @@ static void test_recovery_result_checked(void **state)
 	uint8_t *log = rt_build_new_log(1, 1, page, &len);
 	free(rt_write(d, "HIVE.LOG1", log, len));
 	free(log);
-	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 	assert_non_null(strstr(reg_get_info(h)->problem,
 			       "replaying the logs gives an invalid hive"));
 	reg_close(h);
@@ -427,14 +382,14 @@ static void test_old_format(void **state)
 	size_t len;
 	uint8_t *log;
 
-	char *d = case_dir("old");
+	char *d = rt_case_dir("old");
 	rt_build_hive(hive, 3, 2, 3);
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
 	page_named(page, "OLD_");
 	log = rt_build_old_log(3, ts, page, &len);
 	free(rt_write(d, "HIVE.LOG", log, len)); /* single-log scheme */
 	free(log);
-	struct reg_hive *h = open_dir(d, 0, 0);
+	struct reg_hive *h = rt_open_dir(d, 0, 0);
 	const struct reg_info *in = reg_get_info(h);
 	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
 	assert_false(in->recovery_new_format);
@@ -445,18 +400,18 @@ static void test_old_format(void **state)
 	free(d);
 
 	/* A timestamp that does not match the primary's: not applied. */
-	d = case_dir("oldts");
+	d = rt_case_dir("oldts");
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
 	log = rt_build_old_log(3, ts + 1, page, &len);
 	free(rt_write(d, "HIVE.LOG1", log, len));
 	free(log);
-	h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+	h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 	assert_non_null(strstr(reg_get_info(h)->problem, "timestamp"));
 	reg_close(h);
 	free(d);
 
 	/* LOG1 stale, LOG2 more recent: LOG2 (the Windows 8 rule). */
-	d = case_dir("oldlog2");
+	d = rt_case_dir("oldlog2");
 	free(rt_write(d, "HIVE", hive, sizeof(hive)));
 	page_named(page, "ONE_");
 	log = rt_build_old_log(3, ts - 10, page, &len);
@@ -466,7 +421,7 @@ static void test_old_format(void **state)
 	log = rt_build_old_log(3, ts + 10, page, &len);
 	free(rt_write(d, "HIVE.LOG2", log, len));
 	free(log);
-	h = open_dir(d, 0, 0);
+	h = rt_open_dir(d, 0, 0);
 	assert_string_equal(root_name(h), "TWO_");
 	reg_close(h);
 	free(d);
@@ -481,7 +436,7 @@ static void test_old_format(void **state)
 		{ 512, 'X', "DIRT" },	/* signature */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		d = case_dir("oldbad");
+		d = rt_case_dir("oldbad");
 		free(rt_write(d, "HIVE", hive, sizeof(hive)));
 		log = rt_build_old_log(3, ts, page, &len);
 		/* Hive bins of 0x2000 make room for bit 8. */
@@ -490,7 +445,7 @@ static void test_old_format(void **state)
 		log[bad[i].off] = bad[i].byte;
 		free(rt_write(d, "HIVE.LOG1", log, len));
 		free(log);
-		h = open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
+		h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_NO_LOGS);
 		if (strstr(reg_get_info(h)->logs[0].problem, bad[i].problem) ==
 		    NULL)
 			fail_msg("case %zu: '%s'", i,
@@ -514,12 +469,12 @@ static void test_write_back_and_logs(void **state)
 	free(log);
 
 	/* A dirty hive is refused for writing (exit 4) without RECOVER. */
-	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, REG_ERR_DIRTY);
+	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE, REG_ERR_DIRTY);
 	assert_int_equal(reg_exit_class(REG_ERR_DIRTY), HVO_EXIT_REFUSED);
 	reg_close(h);
 
 	/* Recovered, edited and committed in place in one go. */
-	h = open_dir(d, REG_OPEN_WRITE | REG_OPEN_RECOVER, 0);
+	h = rt_open_dir(d, REG_OPEN_WRITE | REG_OPEN_RECOVER, 0);
 	assert_int_equal(reg_set_dword(h, "After\\Recovery", "Edit", 7), 0);
 	assert_int_equal(reg_logs_after_commit(h), REG_LOGS_KEEP);
 	assert_int_equal(reg_commit(h), 0);
@@ -529,7 +484,7 @@ static void test_write_back_and_logs(void **state)
 	struct stat st;
 	assert_int_equal(stat(logpath, &st), 0);
 	assert_int_equal(st.st_size, 0);
-	h = open_dir(d, 0, 0);
+	h = rt_open_dir(d, 0, 0);
 	assert_int_equal(reg_get_info(h)->state, REG_STATE_CLEAN);
 	assert_string_equal(root_name(h), "WBCK");
 	assert_true(reg_get_info(h)->seq1 > 2);
@@ -556,7 +511,7 @@ static void test_clean_hive_with_logs(void **state)
 	uint8_t *log = rt_build_new_log(9, 2, page, &len); /* 9, 10 */
 	char *logpath = rt_write(d, "HIVE.LOG1", log, len);
 	free(log);
-	struct reg_hive *h = open_dir(d, REG_OPEN_WRITE, 0);
+	struct reg_hive *h = rt_open_dir(d, REG_OPEN_WRITE, 0);
 	const struct reg_info *in = reg_get_info(h);
 	assert_int_equal(in->state, REG_STATE_CLEAN);
 	assert_string_equal(root_name(h), "ROOT"); /* the log is not used */
@@ -566,7 +521,7 @@ static void test_clean_hive_with_logs(void **state)
 	assert_int_equal(reg_commit(h), 0);
 	assert_int_equal(reg_logs_after_commit(h), REG_LOGS_KEEP);
 	reg_close(h);
-	h = open_dir(d, 0, 0);
+	h = rt_open_dir(d, 0, 0);
 	assert_int_equal(reg_get_info(h)->seq1, 11);
 	assert_int_equal(reg_get_info(h)->seq2, 11);
 	reg_close(h);
@@ -575,307 +530,6 @@ static void test_clean_hive_with_logs(void **state)
 	assert_int_equal(stat(logpath, &st), 0);
 	assert_int_equal((size_t)st.st_size, len);
 	free(logpath);
-	free(d);
-}
-
-/* ---- Real hives recovered by Windows (yarp) ---- */
-
-static char *yarp_case(const char *sub, const char *hive, const char *log1,
-		       const char *log2)
-{
-	char *d = case_dir(sub);
-	char rel[256];
-	snprintf(rel, sizeof(rel), "hive/yarp/%s/%s", sub, hive);
-	free(rt_copy_fixture(rel, d, "HIVE"));
-	if (log1) {
-		snprintf(rel, sizeof(rel), "hive/yarp/%s/%s", sub, log1);
-		free(rt_copy_fixture(rel, d, "HIVE.LOG1"));
-	}
-	if (log2) {
-		snprintf(rel, sizeof(rel), "hive/yarp/%s/%s", sub, log2);
-		free(rt_copy_fixture(rel, d, "HIVE.LOG2"));
-	}
-	return d;
-}
-
-static void test_yarp_new_dirty_1(void **state)
-{
-	(void)state;
-	char *d = yarp_case("NewDirtyHive1", "NewDirtyHive",
-			    "NewDirtyHive.LOG1", "NewDirtyHive.LOG2");
-	struct reg_hive *h = open_dir(d, 0, 0);
-	const struct reg_info *in = reg_get_info(h);
-	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
-	assert_int_equal(in->recovery_applied, 4); /* upstream test */
-	assert_int_equal(in->logs[0].applied, 1);  /* LOG1: entry 2 */
-	assert_int_equal(in->logs[1].applied, 3);  /* LOG2: 3, 4, 5 */
-	char *out;
-	assert_true(asprintf(&out, "%s/recovered", d) > 0);
-	assert_int_equal(reg_write_recovered(h, out), 0);
-	reg_close(h);
-
-	/* Byte-identical to Windows 10's own recovery from 4096 on. */
-	size_t la, lb;
-	uint8_t *a = hvo_test_read_file(out, &la);
-	uint8_t *b = hvo_test_read_file(
-		hvo_fixture("hive/yarp/NewDirtyHive1/RecoveredHive_Windows10"),
-		&lb);
-	assert_int_equal(la, lb);
-	assert_memory_equal(a + 4096, b + 4096, la - 4096);
-	/* And Windows' sequence numbers: 6/6. */
-	assert_int_equal(get_le32(a + 4), 6);
-	assert_int_equal(get_le32(a + 8), 6);
-	free(a);
-	free(b);
-
-	/* The keys PROVENANCE lists, read by hivexsh. */
-	char *ls = rt_hivexsh(out, "ls");
-	assert_null(strstr(ls, "Key1"));
-	assert_null(strstr(ls, "Key2"));
-	assert_non_null(strstr(ls, "Key3"));
-	free(ls);
-	ls = rt_hivexsh(out, "cd Key3\nls");
-	assert_non_null(strstr(ls, "Key3_1"));
-	assert_non_null(strstr(ls, "Key3_2"));
-	assert_non_null(strstr(ls, "Key3_3"));
-	free(ls);
-	/* Key3's default: 1440 x '1' and a NUL. */
-	h = NULL;
-	assert_int_equal(reg_open(out, NULL, &h), 0);
-	struct reg_value *v;
-	assert_int_equal(reg_get_value(h, "Key3", "", &v), 0);
-	char *s;
-	assert_int_equal(reg_value_string(v, &s), 0);
-	assert_int_equal(strlen(s), 1440);
-	assert_int_equal(strspn(s, "1"), 1440);
-	assert_int_equal(v->len, 1441 * 2);
-	free(s);
-	reg_value_free(v);
-	reg_close(h);
-	free(out);
-	free(d);
-}
-
-static void test_yarp_new_dirty_2(void **state)
-{
-	(void)state;
-	char *d = yarp_case("NewDirtyHive2", "NewDirtyHive",
-			    "NewDirtyHive.LOG1", "NewDirtyHive.LOG2");
-	struct reg_hive *h = open_dir(d, 0, 0);
-	const struct reg_info *in = reg_get_info(h);
-	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
-	assert_int_equal(in->recovery_applied, 3);
-	assert_int_equal(in->recovery_last_seq, 5); /* upstream test */
-	assert_int_equal(in->logs[0].applied, 0);   /* LOG1 skipped */
-	assert_int_equal(in->logs[1].applied, 3);   /* only LOG2 */
-	reg_close(h);
-	free(d);
-}
-
-/* hivexregedit's export of a whole hive, for content comparisons. */
-static char *export_with_hivexregedit(const char *hive)
-{
-	char *cmd, *out;
-	assert_true(asprintf(&cmd, "hivexregedit --export '%s' '\\'", hive) >
-		    0);
-	assert_int_equal(hvo_test_run(cmd, &out), 0);
-	free(cmd);
-	return out;
-}
-
-static void test_yarp_old_dirty(void **state)
-{
-	(void)state;
-	char *d = yarp_case("OldDirtyHive", "OldDirtyHive", "OldDirtyHive.LOG1",
-			    "OldDirtyHive.LOG2");
-	struct reg_hive *h = open_dir(d, 0, 0);
-	assert_false(reg_get_info(h)->recovery_new_format);
-	bool ex;
-	assert_int_equal(reg_key_exists(h, "key_with_many_subkeys\\1", &ex), 0);
-	assert_false(ex);
-	assert_int_equal(reg_key_exists(h,
-					"key_with_many_subkeys\\5000\\"
-					"find_me_in_log",
-					&ex),
-			 0);
-	assert_true(ex);
-	struct reg_value *v;
-	assert_int_equal(
-		reg_get_value(h, "key_with_many_subkeys\\4500", "V", &v), 0);
-	char **strs;
-	size_t n;
-	assert_int_equal(reg_value_multi(v, &strs, &n), 0);
-	assert_int_equal(n, 3);
-	assert_string_equal(strs[0], "a");
-	assert_string_equal(strs[1], "bb");
-	assert_string_equal(strs[2], "ccc");
-	reg_names_free(strs, n);
-	reg_value_free(v);
-	char *out;
-	assert_true(asprintf(&out, "%s/recovered", d) > 0);
-	assert_int_equal(reg_write_recovered(h, out), 0);
-	reg_close(h);
-	/* The same content as Windows 7's recovery, read by hivexregedit. */
-	char *ours = export_with_hivexregedit(out);
-	char *win = export_with_hivexregedit(
-		hvo_fixture("hive/yarp/OldDirtyHive/RecoveredHive_Windows7"));
-	assert_true(strlen(ours) > 10000);
-	assert_string_equal(ours, win);
-	free(ours);
-	free(win);
-	free(out);
-	free(d);
-}
-
-static void test_yarp_bad_base_block(void **state)
-{
-	(void)state;
-	char *d = yarp_case("BadBaseBlockHive", "BadBaseBlockHive",
-			    "BadBaseBlockHive.LOG1", "BadBaseBlockHive.LOG2");
-	struct reg_hive *h = open_dir(d, 0, 0);
-	const struct reg_info *in = reg_get_info(h);
-	assert_false(in->checksum_ok);
-	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
-	char *out;
-	assert_true(asprintf(&out, "%s/recovered", d) > 0);
-	assert_int_equal(reg_write_recovered(h, out), 0);
-	reg_close(h);
-	assert_int_equal(reg_open(out, NULL, &h), 0);
-	/* The base block rebuilt from LOG1: version 1.3 again. */
-	assert_int_equal(reg_get_info(h)->minor, 3);
-	/* The same primary and log as OldDirtyHive: key "1" replayed away
-	 * (4999 left), find_me_in_log replayed in. */
-	char **names;
-	size_t n;
-	assert_int_equal(
-		reg_list_subkeys(h, "key_with_many_subkeys", &names, &n), 0);
-	assert_int_equal(n, 4999);
-	reg_names_free(names, n);
-	bool ex;
-	assert_int_equal(reg_key_exists(h,
-					"key_with_many_subkeys\\5000\\"
-					"find_me_in_log",
-					&ex),
-			 0);
-	assert_true(ex);
-	reg_close(h);
-	char *ours = export_with_hivexregedit(out);
-	char *win = export_with_hivexregedit(
-		hvo_fixture("hive/yarp/OldDirtyHive/RecoveredHive_Windows7"));
-	assert_string_equal(ours, win);
-	free(ours);
-	free(win);
-	free(out);
-	free(d);
-}
-
-static void test_yarp_refused(void **state)
-{
-	(void)state;
-	struct {
-		const char *sub, *hive, *log1, *log2;
-		int want;
-		enum hvo_exit exit;
-	} cases[] = {
-		{ "BadLogHive1", "BadLogHive", "BadLogHive.LOG1",
-		  "BadLogHive.LOG2", REG_ERR_NO_LOGS, HVO_EXIT_REFUSED },
-		{ "BadLogHive3", "BadLogHive", "BadLogHive.LOG1",
-		  "BadLogHive.LOG2", REG_ERR_NO_LOGS, HVO_EXIT_REFUSED },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *d = yarp_case(cases[i].sub, cases[i].hive, cases[i].log1,
-				    cases[i].log2);
-		struct reg_hive *h = open_dir(
-			d, REG_OPEN_WRITE | REG_OPEN_RECOVER, cases[i].want);
-		assert_int_equal(reg_exit_class(reg_errno(h)), cases[i].exit);
-		assert_non_null(strstr(reg_errmsg(h), "refused"));
-		/* Recovery is refused too, and nothing is written. */
-		char *out;
-		assert_true(asprintf(&out, "%s/recovered", d) > 0);
-		assert_int_equal(reg_write_recovered(h, out), REG_ERR_NO_LOGS);
-		struct stat st;
-		assert_int_not_equal(stat(out, &st), 0);
-		free(out);
-		reg_close(h);
-		free(d);
-	}
-	/* Truncated, dirty, no logs: corrupt, exit 5. */
-	char *d = case_dir("truncated");
-	free(rt_copy_fixture("hive/yarp/TruncatedDirtyHive", d, "HIVE"));
-	struct reg_hive *h = open_dir(d, 0, REG_ERR_TRUNCATED);
-	assert_int_equal(reg_exit_class(reg_errno(h)), HVO_EXIT_CORRUPT);
-	assert_non_null(strstr(reg_errmsg(h), "truncated"));
-	reg_close(h);
-	free(d);
-}
-
-/* ---- A real Windows 10 SYSTEM hive with its logs (regipy) ---- */
-
-static void test_regipy_system_b(void **state)
-{
-	(void)state;
-	char *d = case_dir("systemb");
-	free(rt_unxz_fixture("hive/regipy/SYSTEM_B.xz", d, "HIVE"));
-	free(rt_unxz_fixture("hive/regipy/SYSTEM_B.LOG1.xz", d, "HIVE.LOG1"));
-	free(rt_unxz_fixture("hive/regipy/SYSTEM_B.LOG2.xz", d, "HIVE.LOG2"));
-	struct reg_hive *h = open_dir(d, 0, 0);
-	const struct reg_info *in = reg_get_info(h);
-	assert_int_equal(in->state, REG_STATE_DIRTY_RECOVERABLE);
-	assert_int_equal(in->logs[0].first_seq, 2107);
-	assert_int_equal(in->logs[1].last_seq, 2130);
-	assert_int_equal(in->recovery_applied, 24);
-	assert_int_equal(in->recovered_seq, 2131);
-	char *out;
-	assert_true(asprintf(&out, "%s/recovered", d) > 0);
-	assert_int_equal(reg_write_recovered(h, out), 0);
-	reg_close(h);
-	/* hivexsh opens it and finds the services PROVENANCE lists. */
-	char *s = rt_hivexsh(out, "cd ControlSet001\\Services\nls");
-	const char *services[] = {
-		"vmickvpexchange", "vmicvmsession", "HvHost",
-		"hvservice",	   "vmbus",	    "storvsc"
-	};
-	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
-		if (strstr(s, services[i]) == NULL)
-			fail_msg("service %s missing", services[i]);
-	free(s);
-	s = rt_hivexsh(out,
-		       "cd ControlSet001\\Services\\vmickvpexchange\nlsval");
-	assert_non_null(strstr(s, "LocalSystemNetworkRestricted -p"));
-	free(s);
-	s = rt_hivexsh(out, "cd ControlSet001\\Services\\vmbus\nlsval");
-	assert_non_null(strstr(s, "\"Start\"=dword:00000000"));
-	free(s);
-	s = rt_hivexsh(out, "cd ControlSet001\\Services\\storvsc\nlsval");
-	assert_non_null(strstr(s, "\"Start\"=dword:00000000"));
-	free(s);
-	free(out);
-	free(d);
-}
-
-static void test_regipy_system_2_refused(void **state)
-{
-	(void)state;
-	char *d = case_dir("system2");
-	free(rt_unxz_fixture("hive/regipy/SYSTEM_2.xz", d, "HIVE"));
-	struct reg_hive *h =
-		open_dir(d, REG_OPEN_WRITE | REG_OPEN_RECOVER, REG_ERR_NO_LOGS);
-	assert_int_equal(reg_exit_class(reg_errno(h)), HVO_EXIT_REFUSED);
-	reg_close(h);
-	/* Readable as it is. */
-	h = open_dir(d, 0, 0);
-	assert_int_equal(reg_get_info(h)->state, REG_STATE_DIRTY_NO_LOGS);
-	struct reg_value *v;
-	assert_int_equal(reg_get_value(h,
-				       "ControlSet001\\Services\\"
-				       "vmickvpexchange",
-				       "Type", &v),
-			 0);
-	uint32_t t;
-	assert_int_equal(reg_value_dword(v, &t), 0);
-	assert_int_equal(t, 0x20);
-	reg_value_free(v);
-	reg_close(h);
 	free(d);
 }
 
@@ -895,13 +549,6 @@ int main(void)
 		cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_write_back_and_logs),
 		cmocka_unit_test(test_clean_hive_with_logs),
-		cmocka_unit_test(test_yarp_new_dirty_1),
-		cmocka_unit_test(test_yarp_new_dirty_2),
-		cmocka_unit_test(test_yarp_old_dirty),
-		cmocka_unit_test(test_yarp_bad_base_block),
-		cmocka_unit_test(test_yarp_refused),
-		cmocka_unit_test(test_regipy_system_b),
-		cmocka_unit_test(test_regipy_system_2_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, rt_setup, rt_teardown);
 }

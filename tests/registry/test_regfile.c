@@ -24,28 +24,11 @@
 #include "tests/registry/regtest.h"
 #include "util/utf.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-	(void)state;
-	tmpdir = hvo_test_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_test_rmtree(tmpdir);
-	free(tmpdir);
-	return 0;
-}
-
 /* A writable copy of hivex's minimal hive named @name (the file name is
  * the default prefix's hive). */
 static char *fresh(const char *name)
 {
-	return rt_copy_fixture("hive/hivex/minimal", tmpdir, name);
+	return rt_copy_fixture("hive/hivex/minimal", rt_tmpdir, name);
 }
 
 static struct reg_hive *open_rw(const char *path)
@@ -409,7 +392,8 @@ static void test_same_as_hivexregedit_merge(void **state)
 	assert_true(nops > 10);
 	assert_int_equal(reg_commit(h), 0);
 	reg_close(h);
-	char *theirs = rt_copy_fixture("hive/hivex/minimal", tmpdir, "theirs");
+	char *theirs =
+		rt_copy_fixture("hive/hivex/minimal", rt_tmpdir, "theirs");
 	char *cmd;
 	assert_true(asprintf(&cmd,
 			     "hivexregedit --merge --prefix "
@@ -512,9 +496,9 @@ static void test_export_round_trip(void **state)
 	 * exports the same again. */
 	size_t l1, l2;
 	char *t1 = export_text(src, REG_EXPORT_UTF8, &l1);
-	char *regpath = rt_write(tmpdir, "ours.reg", t1, l1);
+	char *regpath = rt_write(rt_tmpdir, "ours.reg", t1, l1);
 	char *theirs =
-		rt_copy_fixture("hive/hivex/minimal", tmpdir, "SOFTWARE");
+		rt_copy_fixture("hive/hivex/minimal", rt_tmpdir, "SOFTWARE");
 	char *cmd;
 	assert_true(asprintf(&cmd,
 			     "hivexregedit --merge --prefix "
@@ -577,5 +561,5 @@ int main(void)
 		cmocka_unit_test(test_export_round_trip),
 		cmocka_unit_test(test_export_subtree_and_names),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, rt_setup, rt_teardown);
 }

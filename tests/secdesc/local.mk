@@ -3,12 +3,6 @@
 SECDESC_TESTS = tests/secdesc/test_sd tests/secdesc/test_apply_sd
 check_PROGRAMS += $(SECDESC_TESTS)
 TESTS += $(SECDESC_TESTS)
-tests_secdesc_test_sd_SOURCES = tests/secdesc/test_sd.c
-tests_secdesc_test_sd_CFLAGS = $(TEST_CFLAGS)
-tests_secdesc_test_sd_LDADD = $(TEST_LDADD)
-tests_secdesc_test_apply_sd_SOURCES = tests/secdesc/test_apply_sd.c
-tests_secdesc_test_apply_sd_CFLAGS = $(TEST_CFLAGS)
-tests_secdesc_test_apply_sd_LDADD = $(TEST_LDADD)
 
 # End to end: apply's descriptors on a test image, judged by ntfssecaudit.
 TESTS += tests/secdesc/apply-sd.sh

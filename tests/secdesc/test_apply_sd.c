@@ -88,7 +88,7 @@ static int setup(void **state)
 	}
 	static struct guest g;
 	memset(&g, 0, sizeof(g));
-	hvo_fg_disk("vol", &g.disk);
+	hvo_fg_disk_open("vol", &g.disk);
 	assert_int_equal(guest_disk_mount(g.disk, 0, false, &g.fs), GUEST_OK);
 	*state = &g;
 	return 0;

@@ -7,9 +7,8 @@
 . "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 cab="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
-[ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_images ws2012-x64
 
 for cmd in apply verify; do
     run "$HVOFFLINE" $cmd

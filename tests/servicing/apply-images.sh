@@ -19,11 +19,8 @@
 . "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
-for t in guestfish hivexsh hivexget jq sha256sum cabextract flock; do
-    command -v $t >/dev/null || { echo "SKIP: $t is missing"; exit 77; }
-done
-[ -f "$img/ws2012-dirty.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_tools guestfish hivexsh hivexget jq sha256sum cabextract flock
+need_images ws2012-dirty
 
 # guestfish is the oracle; KVM is broken on nested hosts such as this CI,
 # and the oracle does not fall back by itself.

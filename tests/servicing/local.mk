@@ -3,26 +3,23 @@
 # test_inspect and test_apply run on the host-directory backend (no
 # appliance); the shell tests launch the real appliance on the project's
 # test images.
-SERVICING_UNIT_TESTS = tests/servicing/test_plan tests/servicing/test_inspect \
-	tests/servicing/test_apply tests/servicing/test_session
+SERVICING_UNIT_TESTS = tests/servicing/test_plan tests/servicing/test_choose \
+	tests/servicing/test_inspect tests/servicing/test_inspect_safety \
+	tests/servicing/test_applicable tests/servicing/test_apply \
+	tests/servicing/test_apply_failures tests/servicing/test_session
 check_PROGRAMS += $(SERVICING_UNIT_TESTS)
 TESTS += $(SERVICING_UNIT_TESTS)
+EXTRA_DIST += tests/servicing/svctest.h
 
-tests_servicing_test_apply_SOURCES = tests/servicing/test_apply.c
-tests_servicing_test_apply_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_apply_LDADD = $(TEST_LDADD)
-
-tests_servicing_test_plan_SOURCES = tests/servicing/test_plan.c
-tests_servicing_test_plan_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_plan_LDADD = $(TEST_LDADD)
-
-tests_servicing_test_inspect_SOURCES = tests/servicing/test_inspect.c
-tests_servicing_test_inspect_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_inspect_LDADD = $(TEST_LDADD)
-
-tests_servicing_test_session_SOURCES = tests/servicing/test_session.c
-tests_servicing_test_session_CFLAGS = $(TEST_CFLAGS)
-tests_servicing_test_session_LDADD = $(TEST_LDADD)
+# Each unit test is its .c file with the test flags (Makefile.am), and
+# svctest.c (the shared fixtures) but for test_session.
+tests_servicing_test_plan_SOURCES = tests/servicing/test_plan.c tests/servicing/svctest.c
+tests_servicing_test_choose_SOURCES = tests/servicing/test_choose.c tests/servicing/svctest.c
+tests_servicing_test_inspect_SOURCES = tests/servicing/test_inspect.c tests/servicing/svctest.c
+tests_servicing_test_inspect_safety_SOURCES = tests/servicing/test_inspect_safety.c tests/servicing/svctest.c
+tests_servicing_test_applicable_SOURCES = tests/servicing/test_applicable.c tests/servicing/svctest.c
+tests_servicing_test_apply_SOURCES = tests/servicing/test_apply.c tests/servicing/svctest.c
+tests_servicing_test_apply_failures_SOURCES = tests/servicing/test_apply_failures.c tests/servicing/svctest.c
 
 # The sandboxed child per image, with its test hook: session_child.c is
 # built again into the test with HVO_TEST_HOOKS (the library's copy has

@@ -8,7 +8,8 @@
  * hive, PE stubs from mkpe.py).  What apply wrote is read back with
  * independent tools: hivexsh for the hives, cabextract and sha256sum for
  * the files.  Failures are injected at every stage of the write and each
- * must leave the tree byte-identical (names and contents).
+ * must leave the tree byte-identical (names and contents): those tests
+ * are in test_apply_failures.c.
  */
 #include <config.h>
 
@@ -23,178 +24,10 @@
 
 #include "registry/reg.h"
 #include "servicing/apply.h"
-#include "servicing/inspect.h"
-#include "servicing/inspect_applicable.h"
-#include "servicing/inspect_source.h"
-#include "servicing/plan.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
+#include "tests/servicing/svctest.h"
 #include "util/sha256.h"
-
-#define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
-#define CAB6X "ic/Windows6.x-HyperVIntegrationServices-x86.cab"
-
-/* A Windows volume in directory "vol": hives from the recipes @name-*,
- * ntoskrnl.exe and vmbus.sys of @machine, installed packages as .mum
- * files. */
-static void windows(const char *name, const char *machine, const char *vmbus,
-		    const char *const *packages)
-{
-	hvo_fg_windows("vol", "Windows", name, machine, "6.2.9200.16384",
-		       vmbus);
-	for (size_t i = 0; packages && packages[i]; i++)
-		hvo_fg_sh("touch 'vol/Windows/servicing/Packages/%s.mum'",
-			  packages[i]);
-}
-
-static const char *const ws2012_packages[] = {
-	"Microsoft-Windows-Foundation-Package~31bf3856ad364e35~amd64~~6.2."
-	"9200.16384",
-	"Microsoft-Hyper-V-Guest-Integration-Drivers-Package~31bf3856ad364e35~"
-	"amd64~~6.2.9200.16384",
-	NULL
-};
-
-static void ws2012(void)
-{
-	windows("ws2012-x64", "amd64", "6.2.9200.16384", ws2012_packages);
-}
-
-static void win7(void)
-{
-	static const char *const pk[] = {
-		"Microsoft-Windows-Foundation-Package~31bf3856ad364e35~x86~~6."
-		"1.7601.17514",
-		NULL
-	};
-	windows("win7-x86", "i386", "6.2.9200.16433", pk);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("hivexsh") ||
-	    !hvo_test_have_program("cabextract") ||
-	    !hvo_test_have_program("python3"))
-		skip();
-	hvo_fg_begin();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hvo_fg_end();
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* The pipeline up to the plan, as the apply command runs it.          */
-/* ------------------------------------------------------------------ */
-
-struct guest {
-	struct guest_disk *disk;
-	struct guest_fs *fs;
-	struct svc_facts f;
-	struct svc_source_package sp;
-	struct svc_plan *plan;
-	bool up_to_date; /* what apply would decide */
-	char cab[4096];
-};
-
-static void open_guest(struct guest *g, const char *cab, bool firstboot)
-{
-	memset(g, 0, sizeof(*g));
-	hvo_fg_disk("vol", &g->disk);
-	svc_facts_init(&g->f, "guest.vhdx");
-	g->f.preflight_ok = true;
-	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(g->disk, &io, &g->f), SVC_OK);
-	svc_inspect_evaluate(&g->f);
-	for (size_t i = 0; i < g->f.nproblems; i++)
-		if (g->f.problems[i].exit != HVO_EXIT_OK)
-			fail_msg("%s: %s", g->f.problems[i].code,
-				 g->f.problems[i].message);
-	assert_int_equal(g->f.verdict, HVO_EXIT_OK);
-	snprintf(g->cab, sizeof(g->cab), "%s", hvo_fixture(cab));
-	assert_int_equal(svc_source_package_load(g->cab, g->cab, &g->sp),
-			 SVC_OK);
-	/* The applicability decision apply makes. */
-	struct svc_applicability a;
-	assert_int_equal(svc_applicability(&g->f, &g->sp, 1, &a), SVC_OK);
-	if (a.chosen != 0)
-		fail_msg("not applicable: %s", a.summary);
-	g->up_to_date = a.up_to_date;
-	svc_applicability_free(&a);
-	struct svc_plan_opts po = {
-		.firstboot = firstboot,
-		.now = 1764748800, /* 2025-12-03T08:00:00Z */
-	};
-	struct svc_error err = { 0 };
-	if (svc_plan_build(&g->f, &g->sp, &po, &g->plan, &err) != SVC_OK)
-		fail_msg("plan: %s", svc_int_errtext(&err));
-	assert_int_equal(guest_disk_mount(g->disk, 0, false, &g->fs), GUEST_OK);
-}
-
-static void close_guest(struct guest *g)
-{
-	svc_plan_free(g->plan);
-	svc_source_package_free(&g->sp);
-	svc_facts_free(&g->f);
-	guest_disk_close(g->disk);
-}
-
-static enum hvo_exit apply(struct guest *g, unsigned fail_stage,
-			   unsigned fail_switch, struct svc_apply_result *r)
-{
-	hvo_fg_sh("rm -rf work; mkdir work");
-	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = g->cab,
-				     .fail_stage_at = fail_stage,
-				     .fail_switch_at = fail_switch };
-	return svc_exit_class(svc_apply(g->fs, g->plan, &ao, r));
-}
-
-/* Every name and every file's SHA-256 under vol (caller frees). */
-static char *listing(void)
-{
-	return hvo_fg_out("cd vol && find . | LC_ALL=C sort && find . -type f "
-			  "-print0 | LC_ALL=C sort -z | xargs -0 sha256sum");
-}
-
-static char *listing_but_records(void)
-{
-	return hvo_fg_out(
-		"cd vol && find . -type f ! -name 'apply-*.json' -print0 "
-		"| LC_ALL=C sort -z | xargs -0 sha256sum");
-}
-
-static char *hivexsh(const char *hive_rel, const char *script)
-{
-	return hvo_fg_out("printf '%s' | hivexsh '%s'", script, hive_rel);
-}
-
-static const struct svc_plan_reg *find_reg(const struct svc_plan *p,
-					   enum svc_hive hive, const char *key,
-					   const char *name)
-{
-	for (size_t i = 0; i < p->nregs; i++)
-		if (p->regs[i].hive == hive &&
-		    strcasecmp(p->regs[i].key, key) == 0 &&
-		    strcasecmp(p->regs[i].name, name) == 0)
-			return &p->regs[i];
-	return NULL;
-}
-
-static const struct svc_plan_file *find_file(const struct svc_plan *p,
-					     const char *dest)
-{
-	for (size_t i = 0; i < p->nfiles; i++)
-		if (strcasecmp(p->files[i].dest, dest) == 0)
-			return &p->files[i];
-	return NULL;
-}
 
 /* ------------------------------------------------------------------ */
 /* Plans.                                                              */
@@ -203,9 +36,9 @@ static const struct svc_plan_file *find_file(const struct svc_plan *p,
 static void test_plan_ws2012(void **state)
 {
 	(void)state;
-	ws2012();
-	struct guest g;
-	open_guest(&g, CAB62, true);
+	hvo_fg_ws2012();
+	struct hvo_fg_guest g;
+	hvo_fg_guest_open(&g, CAB62, true);
 	assert_false(g.up_to_date);
 	const struct svc_plan *p = g.plan;
 	assert_string_equal(p->version, "6.3.9600.19456");
@@ -215,7 +48,7 @@ static void test_plan_ws2012(void **state)
 	/* vmbus.sys from wvmbus.inf's CopyFiles (DIRID 12), with the SHA-256
 	 * cabextract gives for the payload. */
 	const struct svc_plan_file *f =
-		find_file(p, "Windows\\System32\\drivers\\vmbus.sys");
+		hvo_fg_plan_file(p, "Windows\\System32\\drivers\\vmbus.sys");
 	assert_non_null(f);
 	assert_int_equal(f->role, SVC_ROLE_INSTALL);
 	char hex[65];
@@ -227,17 +60,17 @@ static void test_plan_ws2012(void **state)
 	assert_string_equal(hex, want);
 	free(want);
 	/* Component files go to $(runtime.system32). */
-	assert_non_null(find_file(p, "Windows\\System32\\icsvc.dll"));
+	assert_non_null(hvo_fg_plan_file(p, "Windows\\System32\\icsvc.dll"));
 	/* The staged package. */
 	assert_non_null(p->staged_cab);
-	assert_non_null(find_file(p, p->staged_cab));
+	assert_non_null(hvo_fg_plan_file(p, p->staged_cab));
 	/* Services from the INF and from serviceData. */
-	const struct svc_plan_reg *r = find_reg(
+	const struct svc_plan_reg *r = hvo_fg_plan_reg(
 		p, SVC_HIVE_SYSTEM, "ControlSet002\\Services\\vmbus", "Start");
 	assert_non_null(r);
 	assert_int_equal(r->data[0], 0);
-	r = find_reg(p, SVC_HIVE_SYSTEM, "ControlSet002\\Services\\vmbus",
-		     "Group");
+	r = hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM,
+			    "ControlSet002\\Services\\vmbus", "Group");
 	assert_string_equal(r->text, "System Bus Extender");
 	static const char *const vmic[] = {
 		"vmicheartbeat",     "vmickvpexchange", "vmicshutdown",
@@ -248,12 +81,14 @@ static void test_plan_ws2012(void **state)
 		char key[128];
 		snprintf(key, sizeof(key), "ControlSet002\\Services\\%s",
 			 vmic[i]);
-		assert_non_null(find_reg(p, SVC_HIVE_SYSTEM, key, "ImagePath"));
+		assert_non_null(
+			hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, key, "ImagePath"));
 		snprintf(key, sizeof(key),
 			 "ControlSet002\\Services\\%s\\"
 			 "TriggerInfo\\0",
 			 vmic[i]);
-		assert_non_null(find_reg(p, SVC_HIVE_SYSTEM, key, "GUID"));
+		assert_non_null(
+			hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, key, "GUID"));
 		bool member = false;
 		for (size_t k = 0; k < p->nregs; k++)
 			member |= p->regs[k].kind == SVC_REG_MULTI_ADD &&
@@ -265,13 +100,14 @@ static void test_plan_ws2012(void **state)
 		assert_null(strstr(p->regs[k].key, "CriticalDeviceDatabase"));
 		assert_null(strstr(p->regs[k].key, "DriverDatabase"));
 	}
-	r = find_reg(p, SVC_HIVE_SOFTWARE, "Microsoft\\Virtual Machine\\Auto",
-		     "IntegrationServicesVersion");
+	r = hvo_fg_plan_reg(p, SVC_HIVE_SOFTWARE,
+			    "Microsoft\\Virtual Machine\\Auto",
+			    "IntegrationServicesVersion");
 	assert_string_equal(r->text, "6.3.9600.19456");
-	r = find_reg(p, SVC_HIVE_SOFTWARE, "Microsoft\\Windows\\CurrentVersion",
-		     "DevicePath");
+	r = hvo_fg_plan_reg(p, SVC_HIVE_SOFTWARE,
+			    "Microsoft\\Windows\\CurrentVersion", "DevicePath");
 	assert_int_equal(r->kind, SVC_REG_PATH_ADD);
-	r = find_reg(p, SVC_HIVE_SYSTEM, "Setup", "SetupType");
+	r = hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, "Setup", "SetupType");
 	assert_true(r->firstboot);
 	/* Co-installers and .HW sections are deferred, by name. */
 	bool hw = false;
@@ -289,43 +125,28 @@ static void test_plan_ws2012(void **state)
 	fclose(o);
 	if (hvo_test_have_program("jq"))
 		hvo_fg_sh("jq -e '.files | length > 50' plan.json >/dev/null");
-	close_guest(&g);
+	hvo_fg_guest_close(&g);
 }
 
 static void test_plan_win7_cdd(void **state)
 {
 	(void)state;
-	win7();
-	struct guest g;
-	open_guest(&g, CAB6X, true);
+	svct_win7();
+	struct hvo_fg_guest g;
+	hvo_fg_guest_open(&g, CAB6X, true);
 	const struct svc_plan *p = g.plan;
-	assert_true(p->cdd);
 	assert_int_equal(p->control_set, 1);
-	/* The boot-start bus and storage drivers bind before PnP runs. */
-	const struct svc_plan_reg *r =
-		find_reg(p, SVC_HIVE_SYSTEM,
-			 "ControlSet001\\Control\\CriticalDeviceDatabase\\"
-			 "vmbus#{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}",
-			 "Service");
+	/* The boot-start bus and storage drivers bind before PnP runs;
+	 * demand-start drivers get no entry. */
+	svct_expect_boot_drivers_bound(p);
+	svct_expect_no_demand_start_cdd(p);
+	const struct svc_plan_reg *r = hvo_fg_plan_reg(
+		p, SVC_HIVE_SYSTEM,
+		"ControlSet001\\Control\\CriticalDeviceDatabase\\"
+		"vmbus#{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}",
+		"ClassGUID");
 	assert_non_null(r);
-	assert_string_equal(r->text, "storvsc");
-	r = find_reg(p, SVC_HIVE_SYSTEM,
-		     "ControlSet001\\Control\\CriticalDeviceDatabase\\"
-		     "vmbus#{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}",
-		     "ClassGUID");
-	assert_non_null(r);
-	assert_non_null(find_reg(p, SVC_HIVE_SYSTEM,
-				 "ControlSet001\\Control\\"
-				 "CriticalDeviceDatabase\\acpi#vmbus",
-				 "Service"));
-	/* Demand-start drivers get no entry. */
-	for (size_t k = 0; k < p->nregs; k++)
-		if (strstr(p->regs[k].key, "CriticalDeviceDatabase") &&
-		    strcmp(p->regs[k].name, "Service") == 0)
-			assert_true(strcmp(p->regs[k].text, "vmbus") == 0 ||
-				    strcmp(p->regs[k].text, "storvsc") == 0 ||
-				    strcmp(p->regs[k].text, "storflt") == 0);
-	close_guest(&g);
+	hvo_fg_guest_close(&g);
 }
 
 /* ------------------------------------------------------------------ */
@@ -335,11 +156,11 @@ static void test_plan_win7_cdd(void **state)
 static void test_apply_ws2012(void **state)
 {
 	(void)state;
-	ws2012();
-	struct guest g;
-	open_guest(&g, CAB62, true);
+	hvo_fg_ws2012();
+	struct hvo_fg_guest g;
+	hvo_fg_guest_open(&g, CAB62, true);
 	struct svc_apply_result r;
-	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_guest_apply(&g, 0, 0, &r), HVO_EXIT_OK);
 	assert_true(r.guest_changed);
 	assert_int_equal(r.verify.ndiffs, 0);
 	assert_true(r.verify.nchecked > 300);
@@ -358,18 +179,18 @@ static void test_apply_ws2012(void **state)
 	assert_string_equal(s, want);
 	free(s);
 	free(want);
-	s = hivexsh("vol/Windows/System32/config/SYSTEM",
-		    "cd ControlSet002\\\\Services\\\\vmbus\\nlsval\\n");
+	s = svct_hivexsh("vol/Windows/System32/config/SYSTEM",
+			 "cd ControlSet002\\\\Services\\\\vmbus\\nlsval\\n");
 	assert_non_null(strstr(s, "\"Start\"=dword:00000000"));
 	assert_non_null(strstr(s, "\"Group\"=\"System Bus Extender\""));
 	free(s);
-	s = hivexsh("vol/Windows/System32/config/SYSTEM",
-		    "cd Setup\\nlsval\\n");
+	s = svct_hivexsh("vol/Windows/System32/config/SYSTEM",
+			 "cd Setup\\nlsval\\n");
 	assert_non_null(strstr(s, "\"SetupType\"=dword:00000002"));
 	assert_non_null(strstr(s, "hvoffline\\\\firstboot.cmd"));
 	free(s);
-	s = hivexsh("vol/Windows/System32/config/SOFTWARE",
-		    "cd Microsoft\\\\Virtual Machine\\\\Auto\\nlsval\\n");
+	s = svct_hivexsh("vol/Windows/System32/config/SOFTWARE",
+			 "cd Microsoft\\\\Virtual Machine\\\\Auto\\nlsval\\n");
 	assert_non_null(
 		strstr(s, "\"IntegrationServicesVersion\"=\"6.3.9600.19456\""));
 	free(s);
@@ -413,14 +234,14 @@ static void test_apply_ws2012(void **state)
 		  "'%s' > "
 		  "vol/Windows/System32/icsvc.dll",
 		  g.cab);
-	char *before = listing_but_records();
-	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
+	char *before = svct_listing_but_records();
+	assert_int_equal(hvo_fg_guest_apply(&g, 0, 0, &r), HVO_EXIT_OK);
 	assert_int_equal(r.files_written, 1); /* the record */
 	assert_int_equal(r.regs_changed, 0);
 	assert_false(r.hive_written[SVC_HIVE_SYSTEM]);
 	assert_false(r.hive_written[SVC_HIVE_SOFTWARE]);
 	svc_apply_result_free(&r);
-	char *after = listing_but_records();
+	char *after = svct_listing_but_records();
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -443,302 +264,7 @@ static void test_apply_ws2012(void **state)
 	assert_int_equal(v.ndiffs, 0);
 	assert_non_null(strstr(v.firstboot_status, "result=installed"));
 	svc_verify_result_free(&v);
-	close_guest(&g);
-}
-
-/* Every injected failure, while staging or while switching, leaves the
- * guest exactly as it was. */
-static void test_rollback(void **state)
-{
-	(void)state;
-	ws2012();
-	hvo_fg_sh("tar cf snap.tar vol");
-	struct guest g;
-	open_guest(&g, CAB62, true);
-	char *before = listing();
-	/* A run that succeeds tells how many guest changes staging makes
-	 * and how many renames the switch does. */
-	struct svc_apply_result r;
-	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
-	unsigned nstage = r.stage_ops, nswitch = r.renames;
-	svc_apply_result_free(&r);
-	assert_true(nstage > g.plan->nfiles);
-	assert_true(nswitch > g.plan->nfiles);
-	close_guest(&g);
-	hvo_fg_sh("rm -rf vol && tar xf snap.tar");
-	open_guest(&g, CAB62, true);
-
-	const unsigned stage_at[] = {
-		1, 2, 3, 10, nstage / 2, nstage - 2, nstage - 1, nstage
-	};
-	for (size_t k = 0; k < sizeof(stage_at) / sizeof(stage_at[0]); k++) {
-		assert_int_equal(apply(&g, stage_at[k], 0, &r),
-				 HVO_EXIT_FAILED);
-		assert_false(r.guest_changed);
-		assert_true(r.rolled_back);
-		svc_apply_result_free(&r);
-		char *now = listing();
-		if (strcmp(before, now) != 0)
-			fail_msg("a failure at staging step %u of %u changed "
-				 "the guest",
-				 stage_at[k], nstage);
-		free(now);
-	}
-	/* The last renames put the hives in place. */
-	const unsigned switch_at[] = { 1,	    2,		 3,
-				       nswitch / 2, nswitch - 3, nswitch - 2,
-				       nswitch - 1, nswitch };
-	for (size_t k = 0; k < sizeof(switch_at) / sizeof(switch_at[0]); k++) {
-		assert_int_equal(apply(&g, 0, switch_at[k], &r),
-				 HVO_EXIT_FAILED);
-		assert_false(r.guest_changed);
-		assert_true(r.rolled_back);
-		svc_apply_result_free(&r);
-		char *now = listing();
-		if (strcmp(before, now) != 0)
-			fail_msg("a failure at rename %u of %u changed the "
-				 "guest",
-				 switch_at[k], nswitch);
-		free(now);
-	}
-	free(before);
-	close_guest(&g);
-}
-
-/* Names only, without contents (caller frees). */
-static char *names(void)
-{
-	return hvo_fg_out("cd vol && find . -type f ! -name '*.hvo-*' ! -name "
-			  "'apply-in-progress.txt' | LC_ALL=C sort");
-}
-
-/* A run killed while switching files in leaves its journal; the next run
- * puts every missing original back, clears the leftovers and completes
- * the install.  Killed before the very first rename, between the two
- * renames of an item, and before the last. */
-static void test_crash_recovery(void **state)
-{
-	(void)state;
-	ws2012();
-	hvo_fg_sh("tar cf snap.tar vol");
-	struct guest g;
-	open_guest(&g, CAB62, true);
-	struct svc_apply_result r;
-	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
-	unsigned nswitch = r.renames;
-	svc_apply_result_free(&r);
-	close_guest(&g);
-	const unsigned points[] = {
-		1, 2, 3, nswitch / 2, nswitch - 1, nswitch
-	};
-	for (size_t k = 0; k < sizeof(points) / sizeof(points[0]); k++) {
-		hvo_fg_sh("rm -rf vol && tar xf snap.tar");
-		char *before = names();
-		open_guest(&g, CAB62, true);
-		hvo_fg_sh("rm -rf work; mkdir work");
-		struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-					     .cab_path = g.cab,
-					     .crash_switch_at = points[k] };
-		assert_int_equal(svc_apply(g.fs, g.plan, &ao, &r),
-				 SVC_ERR_GUEST);
-		assert_false(r.rolled_back);
-		svc_apply_result_free(&r);
-		close_guest(&g);
-		hvo_fg_sh(
-			"test -f vol/Windows/hvoffline/apply-in-progress.txt");
-
-		/* Inspection finds the guest and says so, even when the
-		 * SYSTEM hive is the file set aside. */
-		struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
-						    .partnum = 1,
-						    .size = 64 << 20,
-						    .fstype = "ntfs" };
-		struct guest_hostdir_disk spec = { "crash.vhdx",
-						   GUEST_PTABLE_MBR, 64 << 20,
-						   1, &vol };
-		struct guest_disk *d;
-		assert_int_equal(guest_hostdir_disk_open(&spec, &d), GUEST_OK);
-		struct svc_facts f;
-		svc_facts_init(&f, "crash.vhdx");
-		f.preflight_ok = true;
-		struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-		svc_inspect_disk(d, &io, &f);
-		svc_inspect_evaluate(&f);
-		assert_true(f.windows_found);
-		assert_true(f.apply_interrupted);
-		assert_true(svc_facts_has_problem(&f, "apply-interrupted"));
-		/* Recovery: every original file is in place again. */
-		struct guest_fs *fs;
-		assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
-		unsigned restored;
-		assert_int_equal(
-			svc_apply_recover(fs, f.systemroot, &restored, NULL),
-			SVC_OK);
-		svc_facts_free(&f);
-		guest_disk_close(d);
-		char *now = names();
-		/* Every name the guest had is still there. */
-		for (char *line = before; line && *line;) {
-			char *nl = strchr(line, '\n');
-			size_t n = nl ? (size_t)(nl - line) : strlen(line);
-			char want[600];
-			snprintf(want, sizeof(want), "%.*s\n", (int)n, line);
-			if (strstr(now, want) == NULL)
-				fail_msg("killed before rename %u: %s is "
-					 "missing after recovery",
-					 points[k], want);
-			line = nl ? nl + 1 : NULL;
-		}
-		free(now);
-		free(before);
-		/* And a complete run then leaves nothing behind. */
-		open_guest(&g, CAB62, true);
-		assert_false(g.f.apply_interrupted);
-		assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
-		assert_int_equal(r.verify.ndiffs, 0);
-		svc_apply_result_free(&r);
-		char *left = hvo_fg_out("find vol -name '*.hvo-*' -o -name "
-					"'apply-in-progress.txt' | wc -l");
-		assert_int_equal(atoi(left), 0);
-		free(left);
-		close_guest(&g);
-	}
-
-	/* Killed while staging: the journal (flushed with the staged files,
-	 * before any rename) may be torn or empty.  Nothing was switched,
-	 * so recovery puts nothing back and clears it; the guest is whole.
-	 * The last one ends in a line cut short, whose set-aside name is cut
-	 * to an (empty) directory that exists: it must not be removed. */
-	const char *torn[] = {
-		"",
-		"hvoffline apply jou",
-		"\\0\\0\\0\\0\\0\\0\\0\\0",
-		"hvoffline apply journal 1\\n"
-		"Windows\\\\System32\\\\drivers\\\\vmbus.sys\\t"
-		"Windows\\\\System32\\\\drivers\\\\.vmbus.sys.hvo-new\\t"
-		"Windows\\\\hvoffline\\\\Drivers\\\\wvmbus",
-	};
-	for (size_t k = 0; k < sizeof(torn) / sizeof(torn[0]); k++) {
-		hvo_fg_sh("rm -rf vol && tar xf snap.tar && "
-			  "mkdir -p vol/Windows/hvoffline/Drivers/wvmbus");
-		char *before = listing();
-		hvo_fg_sh("printf '%s' > "
-			  "vol/Windows/hvoffline/apply-in-progress.txt",
-			  torn[k]);
-		struct guest_fs *fs;
-		assert_int_equal(
-			guest_hostdir_fs_open(hvo_fg_at("vol"), false, &fs),
-			GUEST_OK);
-		unsigned restored = 99;
-		assert_int_equal(
-			svc_apply_recover(fs, "Windows", &restored, NULL),
-			SVC_OK);
-		assert_int_equal(restored, 0);
-		guest_fs_close(fs);
-		hvo_fg_sh("test ! -e "
-			  "vol/Windows/hvoffline/apply-in-progress.txt");
-		char *now = listing();
-		assert_string_equal(before, now);
-		free(now);
-		free(before);
-	}
-}
-
-/* A dirty SYSTEM hive with valid logs (the real SYSTEM_B of Windows 10
- * 1709) is recovered, then edited; a change that lived only in its logs
- * survives, and the logs are emptied once the new hive is in place.
- * Without logs (SYSTEM_2) the hive is refused and nothing changes. */
-static void test_dirty_hives(void **state)
-{
-	(void)state;
-	ws2012();
-	/* hvo_fixture() returns a static buffer: one call per command. */
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
-		  hvo_fixture("hive/regipy/SYSTEM_B.xz"));
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG1",
-		  hvo_fixture("hive/regipy/SYSTEM_B.LOG1.xz"));
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM.LOG2",
-		  hvo_fixture("hive/regipy/SYSTEM_B.LOG2.xz"));
-	/* The key is not in the primary file: it lives in the logs. */
-	char *s = hvo_fg_out(
-		"printf 'cd ControlSet001\\\\Control\\\\Class\\\\"
-		"{4d36e96c-e325-11ce-bfc1-08002be10318}\\\\0016\\n' | "
-		"hivexsh vol/Windows/System32/config/SYSTEM 2>&1 || "
-		"true");
-	assert_non_null(strstr(s, "not found"));
-	free(s);
-	struct guest g;
-	open_guest(&g, CAB62, true);
-	assert_true(g.f.system.dirty);
-	assert_true(g.f.system.logs_usable);
-	struct svc_apply_result r;
-	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
-	assert_true(r.hive_recovered[SVC_HIVE_SYSTEM]);
-	assert_true(r.hive_written[SVC_HIVE_SYSTEM]);
-	svc_apply_result_free(&r);
-	s = hivexsh("vol/Windows/System32/config/SYSTEM",
-		    "cd ControlSet001\\\\Control\\\\Class\\\\"
-		    "{4d36e96c-e325-11ce-bfc1-08002be10318}\\\\0016\\n"
-		    "lsval Driver\\n");
-	assert_non_null(strstr(s, "nvhda64v.sys"));
-	free(s);
-	s = hivexsh("vol/Windows/System32/config/SYSTEM",
-		    "cd ControlSet001\\\\Services\\\\vmbus\\nlsval Group\\n");
-	assert_non_null(strstr(s, "System Bus Extender"));
-	free(s);
-	s = hvo_fg_out("stat -c %%s vol/Windows/System32/config/SYSTEM.LOG1 "
-		       "vol/Windows/System32/config/SYSTEM.LOG2");
-	assert_string_equal(s, "0\n0\n");
-	free(s);
-	close_guest(&g);
-
-	/* Dirty without logs: inspection refuses it (4), apply too. */
-	hvo_fg_sh("rm -rf vol");
-	ws2012();
-	hvo_fg_sh("xz -dc '%s' > vol/Windows/System32/config/SYSTEM",
-		  hvo_fixture("hive/regipy/SYSTEM_2.xz"));
-	char *before = listing();
-	struct guest_hostdir_volume vol = { .root = hvo_fg_at("vol"),
-					    .partnum = 1,
-					    .size = 64 << 20,
-					    .fstype = "ntfs" };
-	struct guest_hostdir_disk spec = { "nologs.vhdx", GUEST_PTABLE_MBR,
-					   64 << 20, 1, &vol };
-	struct guest_disk *d;
-	assert_int_equal(guest_hostdir_disk_open(&spec, &d), GUEST_OK);
-	struct svc_facts f;
-	svc_facts_init(&f, "nologs.vhdx");
-	f.preflight_ok = true;
-	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
-	assert_int_equal(svc_inspect_disk(d, &io, &f), SVC_OK);
-	svc_inspect_evaluate(&f);
-	assert_int_equal(f.verdict, HVO_EXIT_REFUSED);
-	assert_true(svc_facts_has_problem(&f, "hive-dirty-no-logs"));
-	/* Even asked directly, apply refuses to write over it. */
-	struct svc_source_package sp;
-	char cab[4096];
-	snprintf(cab, sizeof(cab), "%s", hvo_fixture(CAB62));
-	assert_int_equal(svc_source_package_load(cab, "x.cab", &sp), SVC_OK);
-	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
-	struct svc_plan *plan;
-	assert_int_equal(svc_plan_build(&f, &sp, &po, &plan, NULL), SVC_OK);
-	struct guest_fs *fs;
-	assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
-	hvo_fg_sh("rm -rf work; mkdir work");
-	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = hvo_fixture(CAB62) };
-	assert_int_equal(svc_apply(fs, plan, &ao, &r), SVC_ERR_REFUSED);
-	assert_false(r.guest_changed);
-	assert_non_null(strstr(svc_apply_errmsg(&r), "SYSTEM"));
-	svc_apply_result_free(&r);
-	char *now = listing();
-	assert_string_equal(before, now);
-	free(now);
-	free(before);
-	svc_plan_free(plan);
-	svc_source_package_free(&sp);
-	svc_facts_free(&f);
-	guest_disk_close(d);
+	hvo_fg_guest_close(&g);
 }
 
 /* A generalized (sysprepped) image keeps Winlogon's hook for Windows
@@ -747,7 +273,7 @@ static void test_dirty_hives(void **state)
 static void test_firstboot_generalized(void **state)
 {
 	(void)state;
-	ws2012();
+	hvo_fg_ws2012();
 	hvo_fg_sh(
 		"printf 'Windows Registry Editor Version 5.00\\n\\n"
 		"[HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\Setup]\\n\"SetupType\"=dword:"
@@ -759,14 +285,15 @@ static void test_firstboot_generalized(void **state)
 	hvo_fg_sh(
 		"mkdir -p vol/Windows/Setup/Scripts; printf 'echo oem\\r\\n' > "
 		"vol/Windows/Setup/Scripts/SetupComplete.cmd");
-	struct guest g;
-	open_guest(&g, CAB62, true);
+	struct hvo_fg_guest g;
+	hvo_fg_guest_open(&g, CAB62, true);
 	assert_int_equal(g.f.setup_type, 1);
 	assert_string_equal(g.f.setup_cmdline, "oobe\\windeploy.exe");
 	assert_int_equal(g.plan->firstboot, SVC_FIRSTBOOT_SETUPCOMPLETE);
-	assert_null(find_reg(g.plan, SVC_HIVE_SYSTEM, "Setup", "CmdLine"));
+	assert_null(
+		hvo_fg_plan_reg(g.plan, SVC_HIVE_SYSTEM, "Setup", "CmdLine"));
 	struct svc_apply_result r;
-	assert_int_equal(apply(&g, 0, 0, &r), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_guest_apply(&g, 0, 0, &r), HVO_EXIT_OK);
 	svc_apply_result_free(&r);
 	char *s = hvo_fg_out("cat vol/Windows/Setup/Scripts/"
 			     "SetupComplete.hvoffline-orig.cmd");
@@ -777,40 +304,35 @@ static void test_firstboot_generalized(void **state)
 	assert_non_null(strstr(s, "SetupComplete.hvoffline-orig.cmd"));
 	free(s);
 	/* Winlogon's hook is Windows Setup's own still. */
-	s = hivexsh("vol/Windows/System32/config/SYSTEM",
-		    "cd Setup\\nlsval CmdLine\\n");
+	s = svct_hivexsh("vol/Windows/System32/config/SYSTEM",
+			 "cd Setup\\nlsval CmdLine\\n");
 	assert_non_null(strstr(s, "windeploy.exe"));
 	free(s);
-	close_guest(&g);
+	hvo_fg_guest_close(&g);
 
 	/* A second run (--force: the guest is up to date now) finds its
 	 * own wrapper and does not keep it as "the image's own". */
-	open_guest(&g, CAB62, true);
+	hvo_fg_guest_open(&g, CAB62, true);
 	assert_true(g.up_to_date);
 	assert_true(g.f.setupcomplete_ours);
 	for (size_t i = 0; i < g.plan->nfiles; i++)
 		assert_int_not_equal(g.plan->files[i].source,
 				     SVC_SRC_GUEST_FILE);
-	close_guest(&g);
+	hvo_fg_guest_close(&g);
 }
 
 int main(void)
 {
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_plan_ws2012, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_plan_win7_cdd, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_apply_ws2012, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_dirty_hives, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_plan_ws2012, svct_setup,
+						hvo_fg_teardown),
+		cmocka_unit_test_setup_teardown(test_plan_win7_cdd, svct_setup,
+						hvo_fg_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_ws2012, svct_setup,
+						hvo_fg_teardown),
 		cmocka_unit_test_setup_teardown(test_firstboot_generalized,
-						setup, teardown),
+						svct_setup, hvo_fg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

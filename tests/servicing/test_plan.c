@@ -1,6 +1,7 @@
 /*
- * test_plan.c - the rules of choosing and planning (SERVICING.md section
- * 3, steps 4 to 6), one rule per test.
+ * test_plan.c - the rules of planning (SERVICING.md section 3, step 6),
+ * one rule per test; the rules of choosing the package are in
+ * test_choose.c.
  *
  * The guests are synthetic facts (tests/lib/fakeguest.h): no disk, no
  * appliance, only the facts a rule reads.  The packages are the real
@@ -21,332 +22,11 @@
 
 #include <cmocka.h>
 
-#include "servicing/inspect_applicable.h"
 #include "servicing/plan.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
+#include "tests/servicing/svctest.h"
 #include "util/sha256.h"
-
-#define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
-#define CAB6X "ic/Windows6.x-HyperVIntegrationServices-x86.cab"
-
-/* The package versions (update.mum assemblyIdentity). */
-#define VERSION62 "6.3.9600.19456"
-
-static char cab62_path[4096], cab6x_path[4096];
-static struct svc_source_package x64, x86; /* both loaded once */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	snprintf(cab62_path, sizeof(cab62_path), "%s", hvo_fixture(CAB62));
-	snprintf(cab6x_path, sizeof(cab6x_path), "%s", hvo_fixture(CAB6X));
-	if (svc_source_package_load(cab62_path, cab62_path, &x64) != SVC_OK ||
-	    svc_source_package_load(cab6x_path, cab6x_path, &x86) != SVC_OK)
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	svc_source_package_free(&x64);
-	svc_source_package_free(&x86);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Synthetic guests.                                                   */
-/* ------------------------------------------------------------------ */
-
-/* Server 2012 x64 with its inbox integration drivers package (the
- * parent of the 6.2 package). */
-static void ws2012(struct svc_facts *f)
-{
-	hvo_fg_facts(f, "amd64", 6, 2, 9200);
-	hvo_fg_facts_package(f,
-			     "Microsoft-Hyper-V-Guest-Integration-Drivers-"
-			     "Package",
-			     "amd64", "6.2.9200.16384");
-}
-
-/* Windows 7 SP1 x86 with its Foundation package (the parent of the 6.x
- * package: 6.1.7600.16385 or later within 6.1). */
-static void win7(struct svc_facts *f)
-{
-	hvo_fg_facts(f, "x86", 6, 1, 7601);
-	hvo_fg_facts_package(f, "Microsoft-Windows-Foundation-Package", "x86",
-			     "6.1.7601.17514");
-}
-
-static struct svc_plan *plan_opts(const struct svc_facts *f,
-				  const struct svc_source_package *sp,
-				  bool firstboot)
-{
-	struct svc_plan_opts po = { .firstboot = firstboot,
-				    .now = 1764748800 }; /* 2025-12-03 08:00Z */
-	struct svc_plan *p = NULL;
-	struct svc_error err = { 0 };
-	if (svc_plan_build(f, sp, &po, &p, &err) != SVC_OK)
-		fail_msg("plan: %s", svc_int_errtext(&err));
-	return p;
-}
-
-static struct svc_plan *plan(const struct svc_facts *f,
-			     const struct svc_source_package *sp)
-{
-	return plan_opts(f, sp, true);
-}
-
-static const struct svc_plan_reg *find_reg(const struct svc_plan *p,
-					   enum svc_hive hive, const char *key,
-					   const char *name)
-{
-	for (size_t i = 0; i < p->nregs; i++)
-		if (p->regs[i].hive == hive &&
-		    strcasecmp(p->regs[i].key, key) == 0 &&
-		    strcasecmp(p->regs[i].name, name) == 0)
-			return &p->regs[i];
-	return NULL;
-}
-
-static const struct svc_plan_file *find_file(const struct svc_plan *p,
-					     const char *dest)
-{
-	for (size_t i = 0; i < p->nfiles; i++)
-		if (strcasecmp(p->files[i].dest, dest) == 0)
-			return &p->files[i];
-	return NULL;
-}
-
-static size_t count_keys_with(const struct svc_plan *p, const char *part)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->nregs; i++)
-		n += strstr(p->regs[i].key, part) != NULL;
-	return n;
-}
-
-/* The applicability of @sp (alone) to @f; the verdict of its candidate. */
-static enum svc_verdict verdict_of(const struct svc_facts *f,
-				   const struct svc_source_package *sp,
-				   struct svc_applicability *a)
-{
-	assert_int_equal(svc_applicability(f, sp, 1, a), SVC_OK);
-	assert_int_equal(a->ncandidates, 1);
-	return a->candidates[0].verdict;
-}
-
-/* ------------------------------------------------------------------ */
-/* Choosing the package (steps 4 and 5).                               */
-/* ------------------------------------------------------------------ */
-
-static void test_x86_package_refused_on_x64_guest(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	ws2012(&f);
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_ARCH);
-	assert_int_equal(a.chosen, -1);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_x64_package_refused_on_x86_guest(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	win7(&f);
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x64, &a), SVC_ARCH);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_unknown_architecture_guesses_nothing(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	win7(&f);
-	f.arch[0] = '\0';
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_ARCH_UNKNOWN);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_parent_satisfied_by_newer_build_of_same_major_minor(
-	void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	win7(&f); /* Foundation 6.1.7601.17514 >= parent 6.1.7600.16385 */
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_APPLIES);
-	assert_int_equal(a.chosen, 0);
-	assert_non_null(strstr(a.candidates[0].parent,
-			       "Microsoft-Windows-Foundation-Package"));
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_parent_of_another_major_minor_does_not_satisfy(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	hvo_fg_facts(&f, "x86", 6, 0, 6002); /* Vista SP2's Foundation */
-	hvo_fg_facts_package(&f, "Microsoft-Windows-Foundation-Package", "x86",
-			     "6.0.6002.18005");
-	struct svc_applicability a;
-	enum svc_verdict v = verdict_of(&f, &x86, &a);
-	/* The 6.x package lists a parent for 6.0 as well: then it is that
-	 * parent that must be met, by its own major.minor. */
-	bool six0 = false;
-	for (size_t i = 0; i < x86.pkg->nparents; i++)
-		for (size_t k = 0; k < x86.pkg->parents[i].nids; k++)
-			six0 |= x86.pkg->parents[i].ids[k].version != NULL &&
-				strncmp(x86.pkg->parents[i].ids[k].version,
-					"6.0.", 4) == 0;
-	if (six0)
-		assert_int_equal(v, SVC_APPLIES);
-	else
-		assert_int_equal(v, SVC_PARENTS);
-	svc_applicability_free(&a);
-	/* A 6.2 Foundation never satisfies a 6.1 parent. */
-	svc_facts_free(&f);
-	hvo_fg_facts(&f, "x86", 6, 1, 7601);
-	hvo_fg_facts_package(&f, "Microsoft-Windows-Foundation-Package", "x86",
-			     "6.2.9200.16384");
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_PARENTS);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_superseded_parent_does_not_satisfy(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	win7(&f);
-	f.packages[0].cbs_state = 0x50; /* superseded */
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_PARENTS);
-	assert_non_null(strstr(a.candidates[0].reason,
-			       "Microsoft-Windows-Foundation-Package"));
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_install_pending_parent_satisfies(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	win7(&f);
-	f.packages[0].cbs_state = 0x60; /* offline DISM leaves it so */
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_APPLIES);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_guest_without_servicing_packages_gets_none(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	hvo_fg_facts(&f, "x86", 5, 1, 2600); /* XP: no CBS */
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x86, &a), SVC_PARENTS);
-	assert_non_null(strstr(a.candidates[0].reason,
-			       "no component-based servicing packages at all: "
-			       "NT 5.1"));
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_no_windows_nothing_applies(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	svc_facts_init(&f, "empty.vhdx");
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x64, &a), SVC_NO_WINDOWS);
-	assert_int_equal(a.chosen, -1);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_newer_installed_version_is_up_to_date(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	ws2012(&f);
-	hvo_fg_facts_vmbus(&f, "6.3.9600.20000");
-	struct svc_applicability a;
-	assert_int_equal(verdict_of(&f, &x64, &a), SVC_APPLIES);
-	assert_true(a.up_to_date);
-	assert_string_equal(a.installed_from, "vmbus.sys");
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_same_installed_version_is_up_to_date(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	ws2012(&f);
-	hvo_fg_facts_vmbus(&f, VERSION62);
-	struct svc_applicability a;
-	verdict_of(&f, &x64, &a);
-	assert_true(a.up_to_date);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_older_installed_version_would_update(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	ws2012(&f);
-	hvo_fg_facts_vmbus(&f, "6.2.9200.16384"); /* inbox */
-	struct svc_applicability a;
-	verdict_of(&f, &x64, &a);
-	assert_false(a.up_to_date);
-	assert_string_equal(a.installed, "6.2.9200.16384");
-	assert_non_null(strstr(a.summary, "would update"));
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_registry_version_stands_in_without_vmbus(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	ws2012(&f);
-	snprintf(f.ic_registry_version, sizeof(f.ic_registry_version), "%s",
-		 VERSION62);
-	struct svc_applicability a;
-	verdict_of(&f, &x64, &a);
-	assert_string_equal(a.installed_from, "registry");
-	assert_true(a.up_to_date);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
-
-static void test_vmbus_version_wins_over_registry(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	ws2012(&f);
-	snprintf(f.ic_registry_version, sizeof(f.ic_registry_version), "%s",
-		 VERSION62);
-	hvo_fg_facts_vmbus(&f, "6.2.9200.16384");
-	struct svc_applicability a;
-	verdict_of(&f, &x64, &a);
-	assert_string_equal(a.installed_from, "vmbus.sys");
-	assert_false(a.up_to_date);
-	svc_applicability_free(&a);
-	svc_facts_free(&f);
-}
 
 /* ------------------------------------------------------------------ */
 /* Planning (step 6).                                                  */
@@ -356,10 +36,10 @@ static void test_nt62_writes_no_critical_device_database(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	assert_false(p->cdd);
-	assert_int_equal(count_keys_with(p, "CriticalDeviceDatabase"), 0);
+	assert_int_equal(svct_count_keys_with(p, "CriticalDeviceDatabase"), 0);
 	svc_plan_free(p);
 	svc_facts_free(&f);
 }
@@ -368,14 +48,14 @@ static void test_no_driver_database_is_written(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
-	assert_int_equal(count_keys_with(p, "DriverDatabase"), 0);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
+	assert_int_equal(svct_count_keys_with(p, "DriverDatabase"), 0);
 	svc_plan_free(p);
 	svc_facts_free(&f);
-	win7(&f);
-	p = plan(&f, &x86);
-	assert_int_equal(count_keys_with(p, "DriverDatabase"), 0);
+	svct_win7_facts(&f);
+	p = svct_plan(&f, &svct_x86);
+	assert_int_equal(svct_count_keys_with(p, "DriverDatabase"), 0);
 	svc_plan_free(p);
 	svc_facts_free(&f);
 }
@@ -385,20 +65,9 @@ static void test_nt61_binds_boot_drivers_in_critical_device_database(
 {
 	(void)state;
 	struct svc_facts f;
-	win7(&f);
-	struct svc_plan *p = plan(&f, &x86);
-	assert_true(p->cdd);
-	const struct svc_plan_reg *r =
-		find_reg(p, SVC_HIVE_SYSTEM,
-			 "ControlSet001\\Control\\CriticalDeviceDatabase\\"
-			 "vmbus#{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}",
-			 "Service");
-	assert_non_null(r);
-	assert_string_equal(r->text, "storvsc");
-	assert_non_null(find_reg(p, SVC_HIVE_SYSTEM,
-				 "ControlSet001\\Control\\"
-				 "CriticalDeviceDatabase\\acpi#vmbus",
-				 "Service"));
+	svct_win7_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x86);
+	svct_expect_boot_drivers_bound(p);
 	svc_plan_free(p);
 	svc_facts_free(&f);
 }
@@ -407,14 +76,9 @@ static void test_nt61_demand_start_drivers_get_no_cdd_entry(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	win7(&f);
-	struct svc_plan *p = plan(&f, &x86);
-	for (size_t k = 0; k < p->nregs; k++)
-		if (strstr(p->regs[k].key, "CriticalDeviceDatabase") &&
-		    strcmp(p->regs[k].name, "Service") == 0)
-			assert_true(strcmp(p->regs[k].text, "vmbus") == 0 ||
-				    strcmp(p->regs[k].text, "storvsc") == 0 ||
-				    strcmp(p->regs[k].text, "storflt") == 0);
+	svct_win7_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x86);
+	svct_expect_no_demand_start_cdd(p);
 	svc_plan_free(p);
 	svc_facts_free(&f);
 }
@@ -423,14 +87,14 @@ static void test_current_control_set_maps_to_select_current(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
+	svct_ws2012_facts(&f);
 	f.current_control_set = 3;
-	struct svc_plan *p = plan(&f, &x64);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	assert_int_equal(p->control_set, 3);
-	assert_non_null(find_reg(p, SVC_HIVE_SYSTEM,
-				 "ControlSet003\\Services\\vmbus", "Start"));
-	assert_int_equal(count_keys_with(p, "CurrentControlSet"), 0);
-	assert_int_equal(count_keys_with(p, "ControlSet001"), 0);
+	assert_non_null(hvo_fg_plan_reg(
+		p, SVC_HIVE_SYSTEM, "ControlSet003\\Services\\vmbus", "Start"));
+	assert_int_equal(svct_count_keys_with(p, "CurrentControlSet"), 0);
+	assert_int_equal(svct_count_keys_with(p, "ControlSet001"), 0);
 	svc_plan_free(p);
 	svc_facts_free(&f);
 }
@@ -439,15 +103,15 @@ static void test_boot_bus_driver_starts_at_boot(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
-	const struct svc_plan_reg *r = find_reg(
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
+	const struct svc_plan_reg *r = hvo_fg_plan_reg(
 		p, SVC_HIVE_SYSTEM, "ControlSet001\\Services\\vmbus", "Start");
 	assert_non_null(r);
 	assert_int_equal(r->type, 4); /* REG_DWORD */
 	assert_int_equal(r->data[0], 0);
-	r = find_reg(p, SVC_HIVE_SYSTEM, "ControlSet001\\Services\\vmbus",
-		     "Group");
+	r = hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM,
+			    "ControlSet001\\Services\\vmbus", "Group");
 	assert_string_equal(r->text, "System Bus Extender");
 	svc_plan_free(p);
 	svc_facts_free(&f);
@@ -458,9 +122,9 @@ static void test_integration_services_version_is_the_package_version(
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
-	const struct svc_plan_reg *r = find_reg(
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
+	const struct svc_plan_reg *r = hvo_fg_plan_reg(
 		p, SVC_HIVE_SOFTWARE, "Microsoft\\Virtual Machine\\Auto",
 		"IntegrationServicesVersion");
 	assert_non_null(r);
@@ -475,16 +139,16 @@ static void test_cabinet_is_staged_with_its_digest(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
-	const struct svc_plan_file *c = find_file(p, p->staged_cab);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
+	const struct svc_plan_file *c = hvo_fg_plan_file(p, p->staged_cab);
 	assert_non_null(c);
 	assert_int_equal(c->source, SVC_SRC_CABINET);
 	assert_int_equal(c->role, SVC_ROLE_STAGE);
 	assert_true(c->has_sha256);
 	char got[65], want[65];
 	hvo_int_sha256_hex(c->sha256, got);
-	hvo_test_sha256_file(cab62_path, want);
+	hvo_test_sha256_file(svct_cab62, want);
 	assert_string_equal(got, want);
 	assert_non_null(strstr(p->staged_cab,
 			       "Windows6.2-HyperVIntegrationServices-x64.cab"));
@@ -498,14 +162,14 @@ static void test_package_manifest_and_catalog_staged_with_digests(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	static const char *const names[] = { "update.mum", "update.cat" };
 	for (size_t i = 0; i < 2; i++) {
 		char *dest;
 		assert_true(asprintf(&dest, "%s\\%s", p->package_dir,
 				     names[i]) > 0);
-		const struct svc_plan_file *m = find_file(p, dest);
+		const struct svc_plan_file *m = hvo_fg_plan_file(p, dest);
 		free(dest);
 		assert_non_null(m);
 		assert_true(m->has_sha256);
@@ -516,7 +180,7 @@ static void test_package_manifest_and_catalog_staged_with_digests(void **state)
 		snprintf(cmd, sizeof(cmd),
 			 "cabextract -q -p -F '%s' '%s' | sha256sum | "
 			 "cut -c1-64 | tr -d '\\n'",
-			 names[i], cab62_path);
+			 names[i], svct_cab62);
 		if (!hvo_test_have_program("cabextract"))
 			skip();
 		assert_int_equal(hvo_test_run(cmd, &want), 0);
@@ -531,8 +195,8 @@ static void test_every_file_but_the_record_has_a_digest(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	win7(&f);
-	struct svc_plan *p = plan(&f, &x86);
+	svct_win7_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x86);
 	size_t records = 0;
 	for (size_t i = 0; i < p->nfiles; i++) {
 		if (p->files[i].source == SVC_SRC_RECORD) {
@@ -551,11 +215,11 @@ static void test_driver_folder_added_to_device_path(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
-	const struct svc_plan_reg *r =
-		find_reg(p, SVC_HIVE_SOFTWARE,
-			 "Microsoft\\Windows\\CurrentVersion", "DevicePath");
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
+	const struct svc_plan_reg *r = hvo_fg_plan_reg(
+		p, SVC_HIVE_SOFTWARE, "Microsoft\\Windows\\CurrentVersion",
+		"DevicePath");
 	assert_non_null(r);
 	assert_int_equal(r->kind, SVC_REG_PATH_ADD);
 	assert_string_equal(r->text, "%SystemRoot%\\hvoffline\\Drivers");
@@ -567,8 +231,8 @@ static void test_component_services_join_svchost_groups(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	size_t adds = 0;
 	for (size_t k = 0; k < p->nregs; k++)
 		if (p->regs[k].kind == SVC_REG_MULTI_ADD &&
@@ -584,8 +248,8 @@ static void test_plug_and_play_sections_are_deferred(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	bool hw = false;
 	for (size_t k = 0; k < p->ndeferred; k++)
 		hw |= strstr(p->deferred[k].what, ".HW]") != NULL;
@@ -598,8 +262,8 @@ static void test_each_destination_is_written_once(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	for (size_t i = 0; i < p->nfiles; i++)
 		for (size_t k = i + 1; k < p->nfiles; k++)
 			if (strcasecmp(p->files[i].dest, p->files[k].dest) == 0)
@@ -612,10 +276,11 @@ static void test_system_root_keeps_its_spelling(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
+	svct_ws2012_facts(&f);
 	snprintf(f.systemroot, sizeof(f.systemroot), "WINDOWS");
-	struct svc_plan *p = plan(&f, &x64);
-	assert_non_null(find_file(p, "WINDOWS\\System32\\drivers\\vmbus.sys"));
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
+	assert_non_null(
+		hvo_fg_plan_file(p, "WINDOWS\\System32\\drivers\\vmbus.sys"));
 	for (size_t i = 0; i < p->nfiles; i++)
 		assert_int_equal(strncmp(p->files[i].dest, "WINDOWS\\", 8), 0);
 	svc_plan_free(p);
@@ -626,11 +291,11 @@ static void test_record_is_named_after_the_run(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	assert_string_equal(p->record, "Windows\\Logs\\hvoffline\\"
 				       "apply-20251203T080000Z.json");
-	const struct svc_plan_file *r = find_file(p, p->record);
+	const struct svc_plan_file *r = hvo_fg_plan_file(p, p->record);
 	assert_non_null(r);
 	assert_int_equal(r->source, SVC_SRC_RECORD);
 	svc_plan_free(p);
@@ -641,15 +306,15 @@ static void test_firstboot_hooks_winlogon_when_setup_is_free(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan(&f, &x64);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	assert_int_equal(p->firstboot, SVC_FIRSTBOOT_SETUP_CMDLINE);
 	const struct svc_plan_reg *r =
-		find_reg(p, SVC_HIVE_SYSTEM, "Setup", "SetupType");
+		hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, "Setup", "SetupType");
 	assert_non_null(r);
 	assert_true(r->firstboot);
 	assert_int_equal(r->data[0], 2);
-	r = find_reg(p, SVC_HIVE_SYSTEM, "Setup", "CmdLine");
+	r = hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, "Setup", "CmdLine");
 	assert_non_null(r);
 	assert_non_null(strstr(r->text, "\\hvoffline\\firstboot.cmd"));
 	svc_plan_free(p);
@@ -660,14 +325,14 @@ static void test_firstboot_uses_setupcomplete_in_generalized_image(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
+	svct_ws2012_facts(&f);
 	snprintf(f.image_state, sizeof(f.image_state),
 		 "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE");
-	struct svc_plan *p = plan(&f, &x64);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	assert_int_equal(p->firstboot, SVC_FIRSTBOOT_SETUPCOMPLETE);
-	assert_null(find_reg(p, SVC_HIVE_SYSTEM, "Setup", "SetupType"));
-	assert_non_null(
-		find_file(p, "Windows\\Setup\\Scripts\\SetupComplete.cmd"));
+	assert_null(hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, "Setup", "SetupType"));
+	assert_non_null(hvo_fg_plan_file(
+		p, "Windows\\Setup\\Scripts\\SetupComplete.cmd"));
 	svc_plan_free(p);
 	svc_facts_free(&f);
 }
@@ -676,10 +341,10 @@ static void test_existing_setupcomplete_is_kept(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
+	svct_ws2012_facts(&f);
 	f.setup_type = 1; /* a setup pass pending */
 	f.setupcomplete_present = true;
-	struct svc_plan *p = plan(&f, &x64);
+	struct svc_plan *p = svct_plan(&f, &svct_x64);
 	assert_int_equal(p->firstboot, SVC_FIRSTBOOT_SETUPCOMPLETE);
 	size_t kept = 0;
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -693,11 +358,11 @@ static void test_no_firstboot_plans_no_hook(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
-	struct svc_plan *p = plan_opts(&f, &x64, false);
+	svct_ws2012_facts(&f);
+	struct svc_plan *p = svct_plan_opts(&f, &svct_x64, false);
 	assert_int_equal(p->firstboot, SVC_FIRSTBOOT_NONE);
 	assert_int_equal(svc_plan_count_files(p, SVC_ROLE_FIRSTBOOT), 0);
-	assert_null(find_reg(p, SVC_HIVE_SYSTEM, "Setup", "CmdLine"));
+	assert_null(hvo_fg_plan_reg(p, SVC_HIVE_SYSTEM, "Setup", "CmdLine"));
 	for (size_t k = 0; k < p->nregs; k++)
 		assert_false(p->regs[k].firstboot);
 	svc_plan_free(p);
@@ -708,12 +373,12 @@ static void test_plan_needs_a_control_set(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
+	svct_ws2012_facts(&f);
 	f.current_control_set = 0;
 	struct svc_plan_opts po = { .firstboot = true, .now = 1 };
 	struct svc_plan *p = NULL;
 	struct svc_error err = { 0 };
-	assert_int_equal(svc_plan_build(&f, &x64, &po, &p, &err),
+	assert_int_equal(svc_plan_build(&f, &svct_x64, &po, &p, &err),
 			 SVC_ERR_INVALID);
 	assert_null(p);
 	assert_non_null(strstr(svc_int_errtext(&err), "control set"));
@@ -726,11 +391,11 @@ static void test_plan_needs_an_architecture(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	ws2012(&f);
+	svct_ws2012_facts(&f);
 	f.arch[0] = '\0';
 	struct svc_plan_opts po = { .firstboot = true, .now = 1 };
 	struct svc_plan *p = NULL;
-	assert_int_equal(svc_plan_build(&f, &x64, &po, &p, NULL),
+	assert_int_equal(svc_plan_build(&f, &svct_x64, &po, &p, NULL),
 			 SVC_ERR_INVALID);
 	assert_null(p);
 	svc_facts_free(&f);
@@ -743,7 +408,7 @@ static void test_plan_needs_windows(void **state)
 	svc_facts_init(&f, "empty.vhdx");
 	struct svc_plan_opts po = { .firstboot = true, .now = 1 };
 	struct svc_plan *p = NULL;
-	assert_int_equal(svc_plan_build(&f, &x64, &po, &p, NULL),
+	assert_int_equal(svc_plan_build(&f, &svct_x64, &po, &p, NULL),
 			 SVC_ERR_INVALID);
 	svc_facts_free(&f);
 }
@@ -753,10 +418,10 @@ static void test_same_facts_give_the_same_plan(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	win7(&f);
+	svct_win7_facts(&f);
 	char *text[2];
 	for (int k = 0; k < 2; k++) {
-		struct svc_plan *p = plan(&f, &x86);
+		struct svc_plan *p = svct_plan(&f, &svct_x86);
 		size_t len;
 		FILE *m = open_memstream(&text[k], &len);
 		struct json_writer w;
@@ -778,23 +443,6 @@ int main(void)
 {
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_x86_package_refused_on_x64_guest),
-		cmocka_unit_test(test_x64_package_refused_on_x86_guest),
-		cmocka_unit_test(test_unknown_architecture_guesses_nothing),
-		cmocka_unit_test(
-			test_parent_satisfied_by_newer_build_of_same_major_minor),
-		cmocka_unit_test(
-			test_parent_of_another_major_minor_does_not_satisfy),
-		cmocka_unit_test(test_superseded_parent_does_not_satisfy),
-		cmocka_unit_test(test_install_pending_parent_satisfies),
-		cmocka_unit_test(
-			test_guest_without_servicing_packages_gets_none),
-		cmocka_unit_test(test_no_windows_nothing_applies),
-		cmocka_unit_test(test_newer_installed_version_is_up_to_date),
-		cmocka_unit_test(test_same_installed_version_is_up_to_date),
-		cmocka_unit_test(test_older_installed_version_would_update),
-		cmocka_unit_test(test_registry_version_stands_in_without_vmbus),
-		cmocka_unit_test(test_vmbus_version_wins_over_registry),
 		cmocka_unit_test(test_nt62_writes_no_critical_device_database),
 		cmocka_unit_test(test_no_driver_database_is_written),
 		cmocka_unit_test(
@@ -827,5 +475,6 @@ int main(void)
 		cmocka_unit_test(test_plan_needs_windows),
 		cmocka_unit_test(test_same_facts_give_the_same_plan),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, svct_load_packages,
+				      svct_free_packages);
 }

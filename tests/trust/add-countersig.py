@@ -13,60 +13,22 @@ reserve's signature size (offset 48) follows.  Test helper only.
 import struct
 import sys
 
-
-def tlv(b, o):
-    """(tag, start of contents, end) of the DER element at o."""
-    tag, n = b[o], b[o + 1]
-    if n < 0x80:
-        return tag, o + 2, o + 2 + n
-    k = n & 0x7F
-    n = int.from_bytes(b[o + 2:o + 2 + k], "big")
-    return tag, o + 2 + k, o + 2 + k + n
-
-
-def children(b, start, end):
-    out, o = [], start
-    while o < end:
-        t, s, e = tlv(b, o)
-        out.append((t, o, s, e))
-        o = e
-    return out
-
-
-def enc(tag, body):
-    n = len(body)
-    if n < 0x80:
-        h = bytes([tag, n])
-    else:
-        nb = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        h = bytes([tag, 0x80 | len(nb)]) + nb
-    return h + body
-
+sys.dont_write_bytecode = True  # nothing written beside the sources
+# pylint: disable=wrong-import-position
+from der import cab_signature, children, enc, first_signer_info, signed_data
 
 cab = open(sys.argv[1], "rb").read()
 cs = open(sys.argv[2], "rb").read()
 tsa = open(sys.argv[4], "rb").read()
-off, size = struct.unpack_from("<II", cab, 44)
-sig = cab[off:off + size]
-
-# ContentInfo { OID, [0] { SignedData } }
-_, s, e = tlv(sig, 0)
-ci = children(sig, s, e)
-_, _, s, e = ci[1]
-_, s, e = tlv(sig, s)  # SignedData
-sd = children(sig, s, e)
+off, sig = cab_signature(cab)
+ci, sd = signed_data(sig)
 certs_i = [i for i, c in enumerate(sd) if c[0] == 0xA0][0]
-sis = sd[-1]
-si = children(sig, sis[2], sis[3])[0]
+si = first_signer_info(sig, sd)
 si_parts = children(sig, si[2], si[3])
 
 # The countersignature's SignerInfo.
-_, s, e = tlv(cs, 0)
-_, _, s, e = children(cs, s, e)[1]
-_, s, e = tlv(cs, s)
-cs_sd = children(cs, s, e)
-_, _, s, e = cs_sd[-1]
-cs_si = children(cs, s, e)[0]
+_, cs_sd = signed_data(cs)
+cs_si = first_signer_info(cs, cs_sd)
 cs_si_der = cs[cs_si[1]:cs_si[3]]
 
 attr = enc(0x30, bytes.fromhex("06092a864886f70d010906") + enc(0x31, cs_si_der))

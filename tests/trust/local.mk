@@ -4,11 +4,9 @@
 TRUST_TESTS = tests/trust/test_trust
 check_PROGRAMS += $(TRUST_TESTS)
 TESTS += $(TRUST_TESTS)
-tests_trust_test_trust_SOURCES = tests/trust/test_trust.c
-tests_trust_test_trust_CFLAGS = $(TEST_CFLAGS)
-tests_trust_test_trust_LDADD = $(TEST_LDADD)
 
 TRUST_SH_TESTS = tests/trust/trust-cli.sh tests/trust/trust-timestamp.sh \
 	tests/trust/trust-apply.sh tests/trust/trust-choice.sh
 TESTS += $(TRUST_SH_TESTS)
-EXTRA_DIST += $(TRUST_SH_TESTS) tests/trust/add-countersig.py tests/trust/sigvalue.py
+EXTRA_DIST += $(TRUST_SH_TESTS) tests/trust/add-countersig.py tests/trust/sigvalue.py \
+	tests/trust/der.py

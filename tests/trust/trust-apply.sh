@@ -5,16 +5,7 @@
 # comes before the launch (an empty VHDX stands in for the image).
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in cabextract gcab jq; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools cabextract gcab jq
 
 fx=$(fixtures_dir)
 ic="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"

@@ -7,21 +7,11 @@
 # (every cabinet refused).  Native backend: no appliance.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in cabextract gcab jq; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools cabextract gcab jq
 
 fx=$(fixtures_dir)
-img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 ic="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
-[ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
+need_images ws2012-x64
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/a.vhdx"
 sum=$(sha256sum "$T_TMP/a.vhdx")
 

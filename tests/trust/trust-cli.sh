@@ -9,16 +9,7 @@
 # implementation, must agree on each.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in osslsigncode cabextract gcab jq openssl; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools osslsigncode cabextract gcab jq openssl
 
 fx=$(fixtures_dir)
 roots="$HVO_TOP_SRCDIR/data/trust"

@@ -19,16 +19,7 @@
 #   a countersignature over other bytes           -> refused (timestamp)
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in osslsigncode certtool openssl cabextract gcab jq; do
-    if ! command -v "$p" >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then
-            echo "FATAL: $p is missing and CI=true" >&2
-            exit 99
-        fi
-        echo "SKIP: $p is not installed" >&2
-        exit 77
-    fi
-done
+need_tools osslsigncode certtool openssl cabextract gcab jq
 
 fx=$(fixtures_dir)
 ic="$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab"

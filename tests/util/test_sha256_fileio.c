@@ -79,19 +79,6 @@ static void test_base64(void **state)
 	assert_int_equal(hvo_int_base64_decode("QUJDRA==", out, 3), -1);
 }
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void test_atomic_commit_and_abort(void **state)
 {
 	(void)state;
@@ -110,7 +97,7 @@ static void test_atomic_commit_and_abort(void **state)
 	assert_int_equal(len, 3);
 	assert_memory_equal(buf, "old", 3);
 	free(buf);
-	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(hvo_test_dir_count(dir, ""), 1);
 
 	/* Commit: the new content replaces it, with the requested mode. */
 	assert_int_equal(hvo_int_atomic_open(path, 0640, &af), 0);
@@ -123,7 +110,7 @@ static void test_atomic_commit_and_abort(void **state)
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
-	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(hvo_test_dir_count(dir, ""), 1);
 
 	/* hvo_int_read_file: limits and content. */
 	uint8_t *rb;

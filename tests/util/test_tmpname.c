@@ -25,21 +25,6 @@
 #include "util/fileio.h"
 #include "util/tmpname.h"
 
-/* Files in @dir whose name starts with '.' (temporaries). */
-static unsigned count_dot_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	unsigned n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static unsigned notices;
 static void count_notice(void *ctx, const char *msg)
 {
@@ -88,7 +73,7 @@ static void test_create_names_and_locks(void **state)
 	close(fd);
 	hvo_int_tmp_remove(tmp);
 	free(tmp);
-	assert_int_equal(count_dot_files(dir), 0);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 0);
 	hvo_test_rmtree(dir);
 	free(dir);
 }
@@ -129,19 +114,19 @@ static void test_sweep_killed_writer(void **state)
 	int st;
 	assert_int_equal(waitpid(dead, &st, 0), dead);
 	assert_true(WIFSIGNALED(st));
-	assert_int_equal(count_dot_files(dir), 2);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 2);
 
 	notices = 0;
 	hvo_int_tmp_set_notice(count_notice, NULL);
 	assert_int_equal(hvo_int_tmp_sweep(path), 1); /* only the dead one */
 	assert_int_equal(notices, 1);
-	assert_int_equal(count_dot_files(dir), 1);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 1);
 
 	/* The live writer finishes without cleaning up: now it is gone. */
 	assert_int_equal(write(go[1], &c, 1), 1);
 	assert_int_equal(waitpid(live, &st, 0), live);
 	assert_int_equal(hvo_int_tmp_sweep(path), 1);
-	assert_int_equal(count_dot_files(dir), 0);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 0);
 	hvo_int_tmp_set_notice(NULL, NULL);
 	close(ready[0]);
 	close(ready[1]);
@@ -174,7 +159,7 @@ static void test_sweep_reused_pid(void **state)
 	hvo_test_write_file(other, "x", 1);
 	assert_int_equal(utimensat(AT_FDCWD, other, old, 0), 0);
 	assert_int_equal(hvo_int_tmp_sweep(path), 1);
-	assert_int_equal(count_dot_files(dir), 1);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 1);
 	hvo_test_rmtree(dir);
 	free(dir);
 }
@@ -198,17 +183,17 @@ static void test_atomic_leaves_nothing(void **state)
 	}
 	int st;
 	assert_int_equal(waitpid(dead, &st, 0), dead);
-	assert_int_equal(count_dot_files(dir), 1);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 1);
 
 	struct hvo_atomic_file af;
 	assert_int_equal(hvo_int_atomic_open(path, 0644, &af), 0);
-	assert_int_equal(count_dot_files(dir), 1); /* only ours */
+	assert_int_equal(hvo_test_dir_count(dir, "."), 1); /* only ours */
 	assert_int_equal(hvo_int_write_all(af.fd, "new", 3), 0);
 	assert_int_equal(hvo_int_atomic_commit(&af), 0);
-	assert_int_equal(count_dot_files(dir), 0);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 0);
 	assert_int_equal(hvo_int_atomic_open(path, 0644, &af), 0);
 	hvo_int_atomic_abort(&af);
-	assert_int_equal(count_dot_files(dir), 0);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 0);
 	hvo_test_rmtree(dir);
 	free(dir);
 }
@@ -235,7 +220,7 @@ static void test_signal_cleanup(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGTERM);
-	assert_int_equal(count_dot_files(dir), 0);
+	assert_int_equal(hvo_test_dir_count(dir, "."), 0);
 	hvo_test_rmtree(dir);
 	free(dir);
 }

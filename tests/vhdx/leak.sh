@@ -8,13 +8,7 @@
 # and the killed writes' ranges must still read as zeros (old content).
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
-for p in qemu-img jq; do
-    command -v $p >/dev/null || {
-        [ "${CI:-}" = true ] && { echo "FATAL: $p missing" >&2; exit 99; }
-        echo "SKIP: $p missing" >&2
-        exit 77
-    }
-done
+need_tools qemu-img jq
 H=$HVOFFLINE
 IMG=$T_TMP/leak.vhdx
 MiB=1048576

@@ -5,13 +5,7 @@
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
 fx=$(fixtures_dir)/vhdx
-for p in qemu-img qemu-io jq bzip2; do
-    command -v $p >/dev/null || {
-        [ "${CI:-}" = true ] && { echo "FATAL: $p missing" >&2; exit 99; }
-        echo "SKIP: $p missing" >&2
-        exit 77
-    }
-done
+need_tools qemu-img qemu-io jq bzip2
 H=$HVOFFLINE
 bzip2 -dc "$fx/iotest-dynamic-1G.vhdx.bz2" >"$T_TMP/dyn.vhdx"
 bzip2 -dc "$fx/iotest-dirtylog-10G-4M.vhdx.bz2" >"$T_TMP/dirty.vhdx"
