@@ -48,7 +48,7 @@ void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
 void svc_int_verify_add(struct svc_verify_result *res, const char *what,
 			const char *expected, const char *found)
 {
-	diff(res, what, expected, "%s", found);
+	svc_int_verify_diff(res, what, expected, "%s", found);
 }
 
 static void sha_text(const uint8_t *sha, char *out)
