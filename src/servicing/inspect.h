@@ -33,8 +33,7 @@
 #include "guest/volume.h"
 #include "hvoffline.h"
 #include "servicing/error.h"
-
-struct svc_linux_facts;
+#include "servicing/inspect_linux.h"
 
 #define SVC_TEXT_MAX 256 /* registry strings we keep (truncated) */
 #define SVC_NAME_MAX 128
@@ -190,7 +189,10 @@ struct svc_facts {
 	enum hvo_exit verdict;
 
 	/* ---- a Linux guest (inspect_linux.h), when no Windows ---- */
-	struct svc_linux_facts *linux_guest; /* NULL unless found */
+	/* Held in the struct, not behind a pointer, so that the facts stay
+	 * plain data that can be copied whole (from a sandboxed child). */
+	bool linux_found;
+	struct svc_linux_facts linux_guest;
 };
 
 /* Initialises @f for image @image (as the user named it). */

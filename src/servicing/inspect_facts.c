@@ -25,8 +25,6 @@ void svc_facts_free(struct svc_facts *f)
 {
 	free(f->volumes);
 	free(f->packages);
-	free(f->linux_guest);
-	f->linux_guest = NULL;
 	f->volumes = NULL;
 	f->packages = NULL;
 	f->nvolumes = f->npackages = 0;

@@ -172,7 +172,7 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			    "service it from Windows",
 			    v->vol.partnum, v->vol.device);
 	}
-	if (!f->windows_found && f->linux_guest != NULL) {
+	if (!f->windows_found && f->linux_found) {
 		svc_int_linux_evaluate(f);
 		return;
 	}
