@@ -293,6 +293,11 @@ void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 				svc_linux_modstate_name(k->mod[m]));
 		fprintf(out, "\n");
 	}
+	if (!lf->package_known && lf->package_manager[0])
+		fprintf(out,
+			"  package:       not known (the %s database is not "
+			"read)\n",
+			lf->package_manager);
 	if (lf->package_known)
 		fprintf(out, "  package:       %s%s%s\n",
 			lf->package_installed ? lf->package

@@ -87,6 +87,25 @@ expect_json '[.problems[] | select(.code == "linux-hv-daemons")][0].message | co
 expect_json '[.problems[] | select(.code == "linux-hv-modules")][0].message | contains("hv_vmbus, hv_utils, hv_netvsc, hv_storvsc")' \
     "bare: names the missing modules"
 
+# ---- RHEL: rpm, RHEL's daemon names ----
+"$mk" rhel "$T_TMP/rhel.vhdx" 2>/dev/null || t_fail "mklinux rhel"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/rhel.vhdx"
+expect_rc 0 "inspect of a RHEL guest exits 0"
+jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
+cp "$T_TMP/img.json" "$T_TMP/out"
+expect_json '.linux.distribution.id == "rhel" and .linux.distribution.version_id == "9.3" and .linux.distribution.id_like == "fedora"' \
+    "rhel: distribution from os-release"
+expect_json '.linux.kernels[0].version == "5.14.0-362.el9.x86_64" and .linux.kernels[0].hyperv and .linux.kernels[0].modules.hv_storvsc.path == "/lib/modules/5.14.0-362.el9.x86_64/kernel/drivers/scsi/hv_storvsc.ko.xz"' \
+    "rhel: xz-compressed modules count"
+expect_json '.linux.package.manager == "rpm" and .linux.package.database_read == false and .linux.package.installed == null' \
+    "rhel: the rpm database is said not to be read"
+expect_json '.linux.daemons[0].program == "/usr/sbin/hypervkvpd" and .linux.daemons[0].unit == "hypervkvpd.service" and .linux.daemons[0].enabled' \
+    "rhel: hypervkvpd, enabled"
+expect_json '.linux.daemons[1].unit == "hypervvssd.service" and (.linux.daemons[1].enabled | not) and (.linux.daemons[2].installed | not)' \
+    "rhel: hypervvssd not enabled, no file copy daemon"
+expect_json '[.problems[].message] | any(contains("systemctl enable hypervvssd.service")) and any(contains("hv_fcopy_daemon is not installed: in the guest, dnf install hyperv-daemons"))' \
+    "rhel: says to enable hypervvssd and to install hyperv-daemons with dnf"
+
 # ---- a Linux volume the native backend does not read ----
 "$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"
 HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/xfs.vhdx"
