@@ -115,4 +115,12 @@ expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false a
     "xfs: recognised, reported as a Linux volume not read"
 expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
     "xfs: says what is not known and what to try"
+
+# ---- a damaged ext4 superblock (its checksum no longer matches) ----
+cp "$T_TMP/hv.raw" "$T_TMP/badsb.raw"
+printf '\377' | dd of="$T_TMP/badsb.raw" bs=1 seek=$((1048576 + 1024)) conv=notrunc 2>/dev/null
+inspect_json "$T_TMP/badsb.raw"
+expect_rc 0 "inspect of a damaged Linux volume exits 0"
+expect_json '.linux.readable == false and ([.problems[] | select(.code == "linux-unreadable")][0].message | contains("cannot be read") and contains("Superblock checksum"))' \
+    "damaged superblock: libext2fs's reason is reported"
 t_finish
