@@ -1,9 +1,10 @@
 /*
- * test_linux_parse.c - the parsers of a Linux guest's text files and the
- * ext superblock probe
- * (src/servicing/inspect_linux_parse.c), one rule per test.  Inputs are
- * written out here; the expected values are what os-release(5),
- * deb-control(5) and depmod(8) say they mean.
+ * test_linux_parse.c - the parsers of a Linux guest's text files
+ * (src/servicing/inspect_linux_parse.c), the ext superblock probe
+ * (src/guest/native_ext.c) and the check of Linux facts, one rule per
+ * test.  Inputs are written out here; the expected values are what
+ * os-release(5), deb-control(5), depmod(8) and the ext4 superblock
+ * layout say they mean.
  */
 #include <config.h>
 
