@@ -31,9 +31,9 @@
 #include "guest/guest.h"
 #include "guest/pe.h"
 #include "guest/volume.h"
+#include "servicing/inspect_linux.h"
 #include "hvoffline.h"
 #include "servicing/error.h"
-#include "servicing/inspect_linux.h"
 
 #define SVC_TEXT_MAX 256 /* registry strings we keep (truncated) */
 #define SVC_NAME_MAX 128
