@@ -31,9 +31,10 @@
 #include "guest/guest.h"
 #include "guest/pe.h"
 #include "guest/volume.h"
-#include "servicing/inspect_linux.h"
 #include "hvoffline.h"
 #include "servicing/error.h"
+
+struct svc_linux_facts;
 
 #define SVC_TEXT_MAX 256 /* registry strings we keep (truncated) */
 #define SVC_NAME_MAX 128
@@ -189,10 +190,7 @@ struct svc_facts {
 	enum hvo_exit verdict;
 
 	/* ---- a Linux guest (inspect_linux.h), when no Windows ---- */
-	/* Held in the struct, not behind a pointer, so that the facts stay
-	 * plain data that can be copied whole (from a sandboxed child). */
-	bool linux_found;
-	struct svc_linux_facts linux_guest;
+	struct svc_linux_facts *linux_guest; /* NULL unless found */
 };
 
 /* Initialises @f for image @image (as the user named it). */

@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ void svc_facts_free(struct svc_facts *f)
 {
 	free(f->volumes);
 	free(f->packages);
+	free(f->linux_guest);
+	f->linux_guest = NULL;
 	f->volumes = NULL;
 	f->packages = NULL;
 	f->nvolumes = f->npackages = 0;
@@ -88,4 +91,21 @@ const char *svc_facts_status(const struct svc_facts *f)
 	default:
 		return "error";
 	}
+}
+
+/* A problem found by a step of the inspection; the verdict is the
+ * worst class. */
+void svc_int_add_problem(struct svc_facts *f, const char *code,
+			 enum hvo_exit exit, const char *fmt, ...)
+{
+	f->verdict = hvo_exit_max(f->verdict, exit);
+	if (f->nproblems == SVC_MAX_PROBLEMS)
+		return;
+	struct svc_problem *p = &f->problems[f->nproblems++];
+	snprintf(p->code, sizeof(p->code), "%s", code);
+	p->exit = exit;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+	va_end(ap);
 }

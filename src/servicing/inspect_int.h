@@ -26,7 +26,7 @@ struct guest_fs *svc_int_mount_ro(struct guest_disk *disk, size_t i,
 				  struct svc_volume_facts *vf);
 
 /* Adds a problem to @f and raises its verdict to @exit
- * (inspect_verdict.c). */
+ * (inspect_facts.c). */
 void svc_int_add_problem(struct svc_facts *f, const char *code,
 			 enum hvo_exit exit, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

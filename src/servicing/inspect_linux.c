@@ -408,9 +408,7 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 {
 	static const char *const os_release[] = { "etc/os-release",
 						  "usr/lib/os-release" };
-	struct svc_linux_facts *lf = &f->linux_guest;
-	memset(lf, 0, sizeof(*lf));
-	for (size_t i = 0; i < f->nvolumes && !f->linux_found; i++) {
+	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
 		struct svc_volume_facts *vf = &f->volumes[i];
 		if (!is_ext(vf->vol.fstype))
 			continue;
@@ -423,6 +421,11 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 			if (guest_fs_read(fs, os_release[k], OS_RELEASE_MAX,
 					  &buf, &len) != GUEST_OK)
 				continue;
+			struct svc_linux_facts *lf = calloc(1, sizeof(*lf));
+			if (lf == NULL) {
+				free(buf);
+				return;
+			}
 			lf->volume = i;
 			snprintf(lf->os_release_path,
 				 sizeof(lf->os_release_path), "/%s",
@@ -432,64 +435,22 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 			free(buf);
 			lf->journal_needs_recovery = journal_dirty(disk, i);
 			read_linux(fs, lf);
-			f->linux_found = true;
+			f->linux_guest = lf;
 			break;
 		}
 	}
 	/* A root the backend cannot read: say at least that it is there. */
-	for (size_t i = 0; i < f->nvolumes && !f->linux_found; i++) {
+	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
 		const struct svc_volume_facts *vf = &f->volumes[i];
 		const char *t = vf->vol.fstype;
 		bool failed = is_ext(t) && vf->mount_tried && !vf->mounted;
 		if (!failed && strcmp(t, "xfs") != 0 &&
 		    strcmp(t, "btrfs") != 0 && strcmp(t, "LVM2_member") != 0)
 			continue;
-		lf->volume = i;
-		lf->unreadable = true;
-		f->linux_found = true;
+		f->linux_guest = calloc(1, sizeof(*f->linux_guest));
+		if (f->linux_guest == NULL)
+			return;
+		f->linux_guest->volume = i;
+		f->linux_guest->unreadable = true;
 	}
-}
-
-#define TERMINATE(field) ((field)[sizeof(field) - 1] = '\0')
-
-void svc_int_linux_facts_check(struct svc_facts *f)
-{
-	struct svc_linux_facts *lf = &f->linux_guest;
-	if (!f->linux_found)
-		return;
-	if (lf->volume >= f->nvolumes) {
-		f->linux_found = false;
-		memset(lf, 0, sizeof(*lf));
-		return;
-	}
-	if (lf->nkernels > SVC_LINUX_MAX_KERNELS)
-		lf->nkernels = SVC_LINUX_MAX_KERNELS;
-	TERMINATE(lf->os_release_path);
-	TERMINATE(lf->os.id);
-	TERMINATE(lf->os.id_like);
-	TERMINATE(lf->os.name);
-	TERMINATE(lf->os.version_id);
-	TERMINATE(lf->os.version);
-	TERMINATE(lf->os.pretty_name);
-	TERMINATE(lf->os.codename);
-	for (size_t i = 0; i < lf->nkernels; i++) {
-		struct svc_linux_kernel *k = &lf->kernels[i];
-		TERMINATE(k->version);
-		for (int m = 0; m < SVC_LINUX_NMODULES; m++) {
-			TERMINATE(k->mod_path[m]);
-			if ((unsigned)k->mod[m] > SVC_MOD_DAMAGED)
-				k->mod[m] = SVC_MOD_MISSING;
-		}
-	}
-	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++) {
-		struct svc_linux_daemon *dm = &lf->daemons[d];
-		TERMINATE(dm->binary);
-		TERMINATE(dm->unit);
-		TERMINATE(dm->unit_path);
-		TERMINATE(dm->wanted_by);
-	}
-	TERMINATE(lf->package_manager);
-	TERMINATE(lf->package);
-	TERMINATE(lf->package_version);
-	TERMINATE(lf->problem);
 }

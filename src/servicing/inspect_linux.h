@@ -151,18 +151,10 @@ struct svc_linux_facts {
 /*
  * Looks on @disk's ext2/3/4 volumes (mounted read-only) for a Linux root
  * filesystem (/etc/os-release, else /usr/lib/os-release) and, when one
- * is found, reads its facts into f->linux_guest and sets f->linux_found.
- * Called when no Windows was found.
+ * is found, reads its facts into f->linux_guest (allocated; freed by
+ * svc_facts_free()).  Called when no Windows was found.
  */
 void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f);
-
-/*
- * Makes f->linux_guest safe to read after it crossed a process boundary
- * (a sandboxed child's result): every text field ends within its array,
- * counts and the volume index are within bounds, enums are known values;
- * a volume index out of range drops the Linux facts.
- */
-void svc_int_linux_facts_check(struct svc_facts *f);
 
 /* Step 3 for a Linux guest: notes (exit 0) with what to do. */
 void svc_int_linux_evaluate(struct svc_facts *f);

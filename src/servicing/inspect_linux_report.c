@@ -68,8 +68,7 @@ static const char *install_hint(const struct svc_linux_facts *lf)
 
 void svc_int_linux_evaluate(struct svc_facts *f)
 {
-	const struct svc_linux_facts *lf =
-		f->linux_found ? &f->linux_guest : NULL;
+	const struct svc_linux_facts *lf = f->linux_guest;
 	if (lf == NULL)
 		return;
 	unsigned part = f->volumes[lf->volume].vol.partnum;
@@ -221,8 +220,7 @@ static void daemon_json(struct json_writer *w, enum svc_linux_daemon_id id,
 
 void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 {
-	const struct svc_linux_facts *lf =
-		f->linux_found ? &f->linux_guest : NULL;
+	const struct svc_linux_facts *lf = f->linux_guest;
 	hvo_int_json_key(w, "linux");
 	if (lf == NULL) {
 		hvo_int_json_null(w);
@@ -280,8 +278,7 @@ void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 
 void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 {
-	const struct svc_linux_facts *lf =
-		f->linux_found ? &f->linux_guest : NULL;
+	const struct svc_linux_facts *lf = f->linux_guest;
 	if (lf == NULL)
 		return;
 	const struct svc_volume_facts *v = &f->volumes[lf->volume];

@@ -1,10 +1,9 @@
 /*
  * test_linux_parse.c - the parsers of a Linux guest's text files
- * (src/servicing/inspect_linux_parse.c), the ext superblock probe
- * (src/guest/native_ext.c) and the check of Linux facts, one rule per
- * test.  Inputs are written out here; the expected values are what
- * os-release(5), deb-control(5), depmod(8) and the ext4 superblock
- * layout say they mean.
+ * (src/servicing/inspect_linux_parse.c) and the ext superblock probe
+ * (src/guest/native_ext.c), one rule per test.  Inputs are written out
+ * here; the expected values are what os-release(5), deb-control(5),
+ * depmod(8) and the ext4 superblock layout say they mean.
  */
 #include <config.h>
 
@@ -17,7 +16,6 @@
 #include <cmocka.h>
 
 #include "guest/native_ext.h"
-#include "servicing/inspect.h"
 #include "servicing/inspect_linux.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -147,35 +145,6 @@ static void ext_probe(void **state)
 	assert_null(native_int_ext_probe(sb, 0x64));
 }
 
-/* Facts that crossed a process boundary are made safe to read. */
-static void facts_check(void **state)
-{
-	(void)state;
-	static struct svc_facts f;
-	struct svc_volume_facts vol = { 0 };
-	memset(&f.linux_guest, 'A', sizeof(f.linux_guest));
-	f.linux_found = true;
-	f.volumes = &vol;
-	f.nvolumes = 1;
-	f.linux_guest.volume = 0;
-	f.linux_guest.nkernels = 1000;
-	svc_int_linux_facts_check(&f);
-	assert_true(f.linux_found);
-	assert_int_equal(f.linux_guest.nkernels, SVC_LINUX_MAX_KERNELS);
-	const struct svc_linux_kernel *k = &f.linux_guest.kernels[15];
-	assert_int_equal(strlen(k->version), sizeof(k->version) - 1);
-	assert_int_equal(strlen(k->mod_path[3]), sizeof(k->mod_path[3]) - 1);
-	assert_int_equal(k->mod[0], SVC_MOD_MISSING);
-	assert_int_equal(strlen(f.linux_guest.daemons[2].wanted_by),
-			 sizeof(f.linux_guest.daemons[2].wanted_by) - 1);
-	assert_int_equal(strlen(f.linux_guest.os.pretty_name),
-			 sizeof(f.linux_guest.os.pretty_name) - 1);
-	/* A volume that is not there drops the Linux facts. */
-	f.linux_guest.volume = 1;
-	svc_int_linux_facts_check(&f);
-	assert_false(f.linux_found);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,7 +153,6 @@ int main(void)
 		cmocka_unit_test(dpkg_status),
 		cmocka_unit_test(modules_builtin_and_dep),
 		cmocka_unit_test(ext_probe),
-		cmocka_unit_test(facts_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -524,7 +524,7 @@ static void test_no_windows_and_several(void **state)
 	/* The ext4 volume is only looked at for a Linux root (inspect_linux.c)
 	 * and holds none: still no-windows. */
 	assert_true(f.volumes[1].mount_tried);
-	assert_false(f.linux_found);
+	assert_null(f.linux_guest);
 	assert_true(svc_facts_has_problem(&f, "no-windows"));
 	assert_int_equal(f.verdict, HVO_EXIT_OK);
 	assert_string_equal(svc_facts_status(&f), "no-windows");
