@@ -198,6 +198,20 @@ fuzz_fuzz_sddl_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_sddl_LDADD = $(TEST_LDADD)
 endif
 
+# src/servicing/: the undo data kept beside the in-guest records
+check_PROGRAMS += fuzz/fuzz_undo_replay
+TESTS += fuzz/fuzz_undo_replay
+fuzz_fuzz_undo_replay_SOURCES = fuzz/fuzz_undo.c fuzz/replay.c
+fuzz_fuzz_undo_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_undo_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_undo
+fuzz_fuzz_undo_SOURCES = fuzz/fuzz_undo.c
+fuzz_fuzz_undo_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_undo_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_undo_LDADD = $(TEST_LDADD)
+endif
+
 # src/servicing/: a Linux guest's os-release, dpkg status, modules.builtin
 # and modules.dep
 check_PROGRAMS += fuzz/fuzz_linux_replay
@@ -211,18 +225,4 @@ fuzz_fuzz_linux_SOURCES = fuzz/fuzz_linux.c
 fuzz_fuzz_linux_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_linux_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_linux_LDADD = $(TEST_LDADD)
-endif
-
-# src/servicing/: the undo data kept beside the in-guest records
-check_PROGRAMS += fuzz/fuzz_undo_replay
-TESTS += fuzz/fuzz_undo_replay
-fuzz_fuzz_undo_replay_SOURCES = fuzz/fuzz_undo.c fuzz/replay.c
-fuzz_fuzz_undo_replay_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_undo_replay_LDADD = $(TEST_LDADD)
-if FUZZING
-noinst_PROGRAMS += fuzz/fuzz_undo
-fuzz_fuzz_undo_SOURCES = fuzz/fuzz_undo.c
-fuzz_fuzz_undo_CFLAGS = $(TEST_CFLAGS)
-fuzz_fuzz_undo_LDFLAGS = -fsanitize=fuzzer
-fuzz_fuzz_undo_LDADD = $(TEST_LDADD)
 endif

@@ -583,7 +583,6 @@ void guest_int_app_fs_close(struct guest_fs *fs)
 const struct guest_fs_ops guest_int_app_fs_ops = {
 	.resolve = app_resolve,
 	.stat = app_stat,
-	.readlink = app_readlink,
 	.read = app_read,
 	.pread = app_pread,
 	.write_atomic = app_write_atomic,
@@ -599,4 +598,5 @@ const struct guest_fs_ops guest_int_app_fs_ops = {
 	.put_many = app_put_many,
 	.sync = app_sync,
 	.sha256 = guest_int_app_sha256,
+	.readlink = app_readlink,
 };

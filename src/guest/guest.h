@@ -149,11 +149,6 @@ int guest_fs_list(struct guest_fs *fs, const char *path, char ***names_ret,
 		  size_t *n_ret);
 void guest_names_free(char **names, size_t n);
 
-/* The target of the symbolic link @path, as stored, in *@target_ret
- * (caller frees).  GUEST_E_UNSUPPORTED when @path is not a link or the
- * backend has none (NTFS volumes; Linux guests' ext volumes have them). */
-int guest_fs_readlink(struct guest_fs *fs, const char *path, char **target_ret);
-
 /* Renames within the filesystem, replacing an existing file at @to.  The
  * rename is not flushed by itself: guest_fs_sync() does that, once for a
  * whole series. */
@@ -209,6 +204,11 @@ int guest_fs_sync(struct guest_fs *fs);
  * (the appliance hashes it without sending it). */
 int guest_fs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 		    uint64_t *size_ret);
+
+/* The target of the symbolic link @path, as stored, in *@target_ret
+ * (caller frees).  GUEST_E_UNSUPPORTED when @path is not a link or the
+ * backend has none (NTFS volumes; Linux guests' ext volumes have them). */
+int guest_fs_readlink(struct guest_fs *fs, const char *path, char **target_ret);
 
 /* Removes a file or an empty directory. */
 int guest_fs_remove(struct guest_fs *fs, const char *path);

@@ -49,12 +49,12 @@ struct guest_fs_ops {
 	/* Writes many files as write_new does (paths normalised). */
 	int (*put_many)(struct guest_fs *fs, const struct guest_put *items,
 			size_t n);
-	/* The target of symbolic link @path (malloc'ed); NULL: the
-	 * backend has no symbolic links (GUEST_E_UNSUPPORTED). */
-	int (*readlink)(struct guest_fs *fs, const char *path, char **target);
 	/* SHA-256 of a regular file, computed where the file is. */
 	int (*sha256)(struct guest_fs *fs, const char *path, uint8_t out[32],
 		      uint64_t *size_ret);
+	/* The target of symbolic link @path (malloc'ed); NULL: the
+	 * backend has no symbolic links (GUEST_E_UNSUPPORTED). */
+	int (*readlink)(struct guest_fs *fs, const char *path, char **target);
 };
 
 /* The common part; a backend's filesystem embeds it first. */
