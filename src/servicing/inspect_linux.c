@@ -441,9 +441,11 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 	}
 	/* A root the backend cannot read: say at least that it is there. */
 	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
-		const char *t = f->volumes[i].vol.fstype;
-		if (strcmp(t, "xfs") != 0 && strcmp(t, "btrfs") != 0 &&
-		    strcmp(t, "LVM2_member") != 0)
+		const struct svc_volume_facts *vf = &f->volumes[i];
+		const char *t = vf->vol.fstype;
+		bool failed = is_ext(t) && vf->mount_tried && !vf->mounted;
+		if (!failed && strcmp(t, "xfs") != 0 &&
+		    strcmp(t, "btrfs") != 0 && strcmp(t, "LVM2_member") != 0)
 			continue;
 		f->linux_guest = calloc(1, sizeof(*f->linux_guest));
 		if (f->linux_guest == NULL)

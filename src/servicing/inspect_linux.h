@@ -93,7 +93,8 @@ enum svc_linux_modstate {
 /* "missing", "module", "built-in", "damaged". */
 const char *svc_linux_modstate_name(enum svc_linux_modstate s);
 
-#define SVC_LINUX_MAX_KERNELS 32
+/* Distributions keep two or three; more are reported as truncated. */
+#define SVC_LINUX_MAX_KERNELS 16
 
 struct svc_linux_kernel {
 	char version[128]; /* its directory under /lib/modules */

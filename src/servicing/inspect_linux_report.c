@@ -72,6 +72,14 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 	if (lf == NULL)
 		return;
 	unsigned part = f->volumes[lf->volume].vol.partnum;
+	const struct svc_volume_facts *v = &f->volumes[lf->volume];
+	if (lf->unreadable && v->mount_error[0]) {
+		svc_int_add_problem(f, "linux-unreadable", HVO_EXIT_OK,
+				    "volume %u (%s) may hold a Linux system "
+				    "but cannot be read: %s",
+				    part, v->vol.fstype, v->mount_error);
+		return;
+	}
 	if (lf->unreadable) {
 		svc_int_add_problem(
 			f, "linux-unreadable", HVO_EXIT_OK,
@@ -290,6 +298,11 @@ void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 				svc_linux_modstate_name(k->mod[m]));
 		fprintf(out, "\n");
 	}
+	if (!lf->package_known && lf->package_manager[0])
+		fprintf(out,
+			"  package:       not known (the %s database is not "
+			"read)\n",
+			lf->package_manager);
 	if (lf->package_known)
 		fprintf(out, "  package:       %s%s%s\n",
 			lf->package_installed ? lf->package

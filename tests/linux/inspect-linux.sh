@@ -28,12 +28,17 @@ debugfs -R 'stat /etc/systemd/system/multi-user.target.wants/hv-kvp-daemon.servi
 expect_grep "$T_TMP/link.debugfs" 'Fast link dest: "/lib/systemd/system/hv-kvp-daemon.service"' \
     "debugfs: the KVP unit's enabling link is there"
 
+# inspect_json IMAGE: inspect --json on the native backend; $T_TMP/out then
+# holds the image's own report (.images[0]), for expect_json.
+inspect_json() {
+    HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$1"
+    jq '.images[0]' "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null &&
+        cp "$T_TMP/img.json" "$T_TMP/out"
+}
+
 # ---- the image with the Hyper-V drivers and daemons ----
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/hv.vhdx"
+inspect_json "$T_TMP/hv.vhdx"
 expect_rc 0 "inspect of a Linux guest exits 0"
-J='.images[0]'
-jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
-cp "$T_TMP/img.json" "$T_TMP/out"
 expect_json '.linux.distribution.id == "debian" and .linux.distribution.version_id == "12" and .linux.distribution.codename == "bookworm"' \
     "distribution: Debian 12 (bookworm), read through the /etc/os-release link"
 expect_json '.linux.distribution.pretty_name == "Debian GNU/Linux 12 (bookworm)"' "pretty name"
@@ -73,10 +78,8 @@ expect_grep "$T_TMP/out" "daemon: *hv_kvp_daemon /usr/sbin/hv_kvp_daemon, hv-kvp
 expect_grep "$T_TMP/out" "Linux guests get integration services from their kernel" "text says where integration services come from"
 
 # ---- the image without them ----
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/bare.vhdx"
+inspect_json "$T_TMP/bare.vhdx"
 expect_rc 0 "inspect of a Linux guest without Hyper-V support exits 0"
-jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
-cp "$T_TMP/img.json" "$T_TMP/out"
 expect_json '.linux.distribution.id == "debian" and .linux.partition == 1' "bare: Debian on the MBR partition"
 expect_json '[.linux.kernels[].version] == ["6.1.0-13-amd64"] and (.linux.kernels[0].hyperv | not) and ([.linux.kernels[0].modules[].state] | all(. == "missing"))' \
     "bare: the kernel has none of the four modules"
@@ -87,14 +90,37 @@ expect_json '[.problems[] | select(.code == "linux-hv-daemons")][0].message | co
 expect_json '[.problems[] | select(.code == "linux-hv-modules")][0].message | contains("hv_vmbus, hv_utils, hv_netvsc, hv_storvsc")' \
     "bare: names the missing modules"
 
+# ---- RHEL: rpm, RHEL's daemon names ----
+"$mk" rhel "$T_TMP/rhel.vhdx" 2>/dev/null || t_fail "mklinux rhel"
+inspect_json "$T_TMP/rhel.vhdx"
+expect_rc 0 "inspect of a RHEL guest exits 0"
+expect_json '.linux.distribution.id == "rhel" and .linux.distribution.version_id == "9.3" and .linux.distribution.id_like == "fedora"' \
+    "rhel: distribution from os-release"
+expect_json '.linux.kernels[0].version == "5.14.0-362.el9.x86_64" and .linux.kernels[0].hyperv and .linux.kernels[0].modules.hv_storvsc.path == "/lib/modules/5.14.0-362.el9.x86_64/kernel/drivers/scsi/hv_storvsc.ko.xz"' \
+    "rhel: xz-compressed modules count"
+expect_json '.linux.package.manager == "rpm" and .linux.package.database_read == false and .linux.package.installed == null' \
+    "rhel: the rpm database is said not to be read"
+expect_json '.linux.daemons[0].program == "/usr/sbin/hypervkvpd" and .linux.daemons[0].unit == "hypervkvpd.service" and .linux.daemons[0].enabled' \
+    "rhel: hypervkvpd, enabled"
+expect_json '.linux.daemons[1].unit == "hypervvssd.service" and (.linux.daemons[1].enabled | not) and (.linux.daemons[2].installed | not)' \
+    "rhel: hypervvssd not enabled, no file copy daemon"
+expect_json '[.problems[].message] | any(contains("systemctl enable hypervvssd.service")) and any(contains("hv_fcopy_daemon is not installed: in the guest, dnf install hyperv-daemons"))' \
+    "rhel: says to enable hypervvssd and to install hyperv-daemons with dnf"
+
 # ---- a Linux volume the native backend does not read ----
 "$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$T_TMP/xfs.vhdx"
+inspect_json "$T_TMP/xfs.vhdx"
 expect_rc 0 "inspect of an unreadable Linux volume exits 0"
-jq "$J" "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null || cp "$T_TMP/out" "$T_TMP/img.json"
-cp "$T_TMP/img.json" "$T_TMP/out"
 expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false and .linux.partition == 1' \
     "xfs: recognised, reported as a Linux volume not read"
 expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
     "xfs: says what is not known and what to try"
+
+# ---- a damaged ext4 superblock (its checksum no longer matches) ----
+cp "$T_TMP/hv.raw" "$T_TMP/badsb.raw"
+printf '\377' | dd of="$T_TMP/badsb.raw" bs=1 seek=$((1048576 + 1024)) conv=notrunc 2>/dev/null
+inspect_json "$T_TMP/badsb.raw"
+expect_rc 0 "inspect of a damaged Linux volume exits 0"
+expect_json '.linux.readable == false and ([.problems[] | select(.code == "linux-unreadable")][0].message | contains("cannot be read") and contains("Superblock checksum"))' \
+    "damaged superblock: libext2fs's reason is reported"
 t_finish

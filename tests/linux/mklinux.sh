@@ -14,6 +14,10 @@
 #                (multi-user.target.wants links, one of them absolute
 #                through the /lib link), file copy masked (-> /dev/null).
 #                GPT, partition 1, ext4.
+#   KIND rhel    RHEL 9.3 (rpm, not dpkg): kernel 5.14.0-362.el9.x86_64
+#                with the four modules as .ko.xz; RHEL's daemon names
+#                (hypervkvpd, hypervvssd and their units), KVP enabled,
+#                VSS not, no file copy daemon.  GPT, ext4.
 #   KIND xfs     a partition whose first bytes are an XFS superblock's
 #                magic ("XFSB") and nothing else: a stand-in for a RHEL
 #                root, which the native backend recognises but does not
@@ -34,8 +38,8 @@
 #
 # Environment: HVOFFLINE (the program).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|xfs OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|xfs OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|rhel|xfs OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|rhel|xfs OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -144,6 +148,27 @@ bare)
     mkdir -p "$r/lib/systemd/system"
     printf '%s' "$status_common" >"$r/var/lib/dpkg/status"
     label=dos
+    ;;
+rhel)
+    printf '%s\n' 'NAME="Red Hat Enterprise Linux"' 'VERSION="9.3 (Plow)"' \
+        'ID="rhel"' 'ID_LIKE="fedora"' 'VERSION_ID="9.3"' \
+        'PRETTY_NAME="Red Hat Enterprise Linux 9.3 (Plow)"' >"$r/etc/os-release"
+    k=$r/lib/modules/5.14.0-362.el9.x86_64/kernel/drivers
+    mkdir -p "$k/hv" "$k/net/hyperv" "$k/scsi"
+    for m in hv/hv_vmbus hv/hv_utils net/hyperv/hv_netvsc scsi/hv_storvsc; do
+        printf '\3757zXZ\000placeholder' >"$k/$m.ko.xz"
+    done
+    mkdir -p "$r/usr/lib/systemd/system" "$r/var/lib/rpm"
+    printf 'placeholder\n' >"$r/var/lib/rpm/rpmdb.sqlite"
+    for d in kvp vss; do
+        elf "$r/usr/sbin/hyperv${d}d"
+        unit "hyperv${d}d.service" "hyperv${d}d" \
+            >"$r/usr/lib/systemd/system/hyperv${d}d.service"
+    done
+    w=$r/etc/systemd/system/multi-user.target.wants
+    mkdir -p "$w"
+    ln -s /usr/lib/systemd/system/hypervkvpd.service "$w/hypervkvpd.service"
+    label=gpt
     ;;
 xfs)
     label=dos

@@ -1,8 +1,9 @@
 /*
  * test_linux_parse.c - the parsers of a Linux guest's text files
- * (src/servicing/inspect_linux_parse.c), one rule per test.  Inputs are
- * written out here; the expected values are what os-release(5),
- * deb-control(5) and depmod(8) say they mean.
+ * (src/servicing/inspect_linux_parse.c) and the ext superblock probe
+ * (src/guest/native_ext.c), one rule per test.  Inputs are written out
+ * here; the expected values are what os-release(5), deb-control(5),
+ * depmod(8) and the ext4 superblock layout say they mean.
  */
 #include <config.h>
 
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "guest/native_ext.h"
 #include "servicing/inspect_linux.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -119,6 +121,30 @@ static void modules_builtin_and_dep(void **state)
 	assert_false(svc_linux_dep_find(S(d), "hv_storvsc", p, sizeof(p)));
 }
 
+/* The superblock probe names volumes as blkid does. */
+static void ext_probe(void **state)
+{
+	(void)state;
+	uint8_t sb[NATIVE_EXT_SB_SIZE] = { 0 };
+	assert_null(native_int_ext_probe(sb, sizeof(sb)));
+	sb[0x38] = 0x53; /* s_magic 0xEF53, little-endian */
+	sb[0x39] = 0xef;
+	assert_string_equal(native_int_ext_probe(sb, sizeof(sb)), "ext2");
+	sb[0x5c] = 0x04; /* s_feature_compat: has_journal */
+	assert_string_equal(native_int_ext_probe(sb, sizeof(sb)), "ext3");
+	sb[0x60] = 0x02 | 0x04; /* incompat: filetype, recover (ext3's) */
+	assert_string_equal(native_int_ext_probe(sb, sizeof(sb)), "ext3");
+	sb[0x60] |= 0x40; /* incompat: extents */
+	assert_string_equal(native_int_ext_probe(sb, sizeof(sb)), "ext4");
+	sb[0x60] = 0x02;
+	sb[0x64] = 0x08; /* s_feature_ro_compat: huge_file */
+	assert_string_equal(native_int_ext_probe(sb, sizeof(sb)), "ext4");
+	sb[0x60] = 0x08; /* incompat: journal_dev */
+	assert_string_equal(native_int_ext_probe(sb, sizeof(sb)), "jbd");
+	/* Too short to hold the feature words. */
+	assert_null(native_int_ext_probe(sb, 0x64));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +152,7 @@ int main(void)
 		cmocka_unit_test(os_release_truncates),
 		cmocka_unit_test(dpkg_status),
 		cmocka_unit_test(modules_builtin_and_dep),
+		cmocka_unit_test(ext_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
