@@ -16,11 +16,10 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/manage.h"
 #include "registry/reg.h"
-#include "servicing/services_open.h"
 #include "servicing/services_reg.h"
 #include "util/fileio.h"
-#include "util/tmpdir.h"
 
 bool cmd_reg_image_requested(int argc, char **argv)
 {
@@ -192,15 +191,6 @@ static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
 	return HVO_EXIT_OK;
 }
 
-static void on_event(void *opaque, const char *what, const char *msg)
-{
-	struct cli_ctx *ctx = opaque;
-	if (strcmp(what, "notice") == 0)
-		cli_info(ctx, "appliance: %s", msg);
-	else
-		cli_debug(ctx, 1, "appliance: %s", msg);
-}
-
 /* Reads what get and export show, from the open hive. */
 static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
 			  struct svc_reg_image_opts *so,
@@ -312,6 +302,45 @@ static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
 	return x;
 }
 
+struct reg_image_run {
+	struct cli_ctx *ctx;
+	struct svc_reg_image_opts *so;
+	bool utf8;
+	const char *output;
+	/* What the run did, kept past the result. */
+	bool changed;
+	char *record;
+	size_t nops;
+	char hive[16];
+	char error[1200];
+};
+
+static enum hvo_exit reg_image_step(void *opaque, size_t i,
+				    const struct cli_manage_target *t,
+				    const char **errmsg)
+{
+	struct reg_image_run *rr = opaque;
+	struct svc_reg_image_opts *so = rr->so;
+	(void)i;
+	so->systemroot = t->systemroot;
+	so->tmpdir = t->tmpdir;
+	struct svc_reg_image_result r;
+	memset(&r, 0, sizeof(r));
+	enum hvo_exit rc = svc_reg_image_run(t->fs, so, &r);
+	if (rc != HVO_EXIT_OK) {
+		snprintf(rr->error, sizeof(rr->error), "%s",
+			 svc_reg_image_errmsg(&r));
+		*errmsg = rr->error;
+	} else if (so->op == SVC_REGOP_GET || so->op == SVC_REGOP_EXPORT)
+		rc = show(rr->ctx, so->image, so, &r, rr->utf8, rr->output);
+	rr->changed = r.changed;
+	rr->record = r.record ? strdup(r.record) : NULL;
+	rr->nops = r.nops;
+	snprintf(rr->hive, sizeof(rr->hive), "%s", r.g.name);
+	svc_reg_image_result_free(&r);
+	return rc;
+}
+
 enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 			    char **argv)
 {
@@ -328,9 +357,8 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro = {
-		.guest = { .event = on_event, .event_ctx = ctx },
-	};
+	struct svc_run_opts ro;
+	cli_manage_opts_init(ctx, &ro);
 	struct svc_reg_image_opts so = { 0 };
 	const char *image = NULL, *output = NULL;
 	bool utf8 = false;
@@ -351,14 +379,11 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 		case 'o':
 			output = optarg;
 			continue;
-		case 'h':
-			fputs(cmd_reg_image_help, stdout);
-			return HVO_EXIT_OK;
 		default:
-			if (cli_launch_option(ctx, c, optarg,
-					      &ro.guest.launch) == 1)
+			if ((c = cli_manage_option(ctx, c, cmd_reg_image_help,
+						   &ro)) == 1)
 				continue;
-			return HVO_EXIT_USAGE;
+			return CLI_MANAGE_OPTION_EXIT(c);
 		}
 	}
 	int nargs = argc - optind;
@@ -405,49 +430,18 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 	bool write = (so.op == SVC_REGOP_SET || so.op == SVC_REGOP_DELETE ||
 		      so.op == SVC_REGOP_IMPORT) &&
 		     !so.dry_run;
-	char *tmpdir = NULL;
-	int e = hvo_int_tmpdir_create("reg-image", &tmpdir);
-	if (e != 0) {
-		free(data);
-		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
-			  strerror(e));
-		return HVO_EXIT_FAILED;
-	}
-	ro.tmpdir = tmpdir;
-	so.tmpdir = tmpdir;
 	so.image = image;
-
-	enum hvo_exit rc = HVO_EXIT_OK;
-	struct svc_manage m;
 	const char *const images[] = { image };
-	if (svc_manage_open(&ro, write, images, 1, &m) != 0)
-		cli_error(ctx, "appliance", "launch failed: %s",
-			  svc_manage_errmsg(&m));
-	struct guest_fs *fs;
-	char err[1200];
-	struct svc_reg_image_result r;
-	memset(&r, 0, sizeof(r));
-	rc = svc_manage_fs(&m, 0, write, &fs, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		cli_error(ctx, image, "%s", err);
-	} else {
-		so.systemroot = m.facts[0].systemroot;
-		rc = svc_reg_image_run(fs, &so, &r);
-		if (rc != HVO_EXIT_OK)
-			cli_error(ctx, image, "%s", r.error);
-		else if (so.op == SVC_REGOP_GET || so.op == SVC_REGOP_EXPORT)
-			rc = show(ctx, image, &so, &r, utf8, output);
-	}
-	bool changed = r.changed;
-	char *record = r.record ? strdup(r.record) : NULL;
-	size_t nops = r.nops;
-	char hive[16];
-	snprintf(hive, sizeof(hive), "%s", r.g.name);
-	svc_reg_image_result_free(&r);
-	if (svc_manage_close(&m) != 0) {
-		cli_error(ctx, "appliance", "did not shut down cleanly");
-		rc = HVO_EXIT_FAILED;
-	}
+	struct cli_manage_image st = { 0 };
+	struct reg_image_run rr = {
+		.ctx = ctx, .so = &so, .utf8 = utf8, .output = output
+	};
+	enum hvo_exit rc = cli_manage_run(ctx, "reg-image", sub, &ro, write,
+					  images, 1, &st, reg_image_step, &rr);
+	bool changed = rr.changed;
+	char *record = rr.record;
+	size_t nops = rr.nops;
+	const char *hive = rr.hive;
 	if (so.op != SVC_REGOP_GET && so.op != SVC_REGOP_EXPORT) {
 		if (ctx->json) {
 			struct json_writer w;
@@ -475,7 +469,5 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 	}
 	free(record);
 	free(data);
-	hvo_int_tmpdir_remove(tmpdir);
-	free(tmpdir);
 	return rc;
 }

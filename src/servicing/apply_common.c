@@ -51,7 +51,7 @@ enum svc_err svc_int_reg_err(int e)
 
 const char *svc_apply_errmsg(const struct svc_apply_result *res)
 {
-	return res->error.code == SVC_OK ? "" : svc_int_errtext(&res->error);
+	return svc_int_errmsg_or_empty(&res->error);
 }
 
 void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,

@@ -316,7 +316,7 @@ static void test_unknown_name(void **state)
 	const char *dis[] = { "vmictimesync", "vmci" };
 	struct svc_services_result r;
 	assert_int_equal(run(NULL, 0, dis, 2, false, &r), HVO_EXIT_USAGE);
-	assert_non_null(strstr(r.error, "vmci"));
+	assert_non_null(strstr(svc_services_errmsg(&r), "vmci"));
 	svc_services_result_free(&r);
 	hvo_test_sha256_file(sys, after);
 	assert_string_equal(before, after);
