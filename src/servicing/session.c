@@ -268,6 +268,7 @@ static enum hvo_exit check_candidates(struct svc_session *s)
 		if (p->pkg == NULL)
 			continue;
 		nread++;
+		p->optional = s->src.kind != SVC_SOURCE_CAB;
 		const char *why = NULL;
 		enum hvo_exit c =
 			s->opts.check_cabinet(s->opts.check_ctx, p, &why);
