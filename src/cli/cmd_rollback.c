@@ -58,9 +58,7 @@ static enum hvo_exit rollback_step(void *opaque, size_t i,
 	struct rollback_run *rr = opaque;
 	struct image_out *io = &rr->out[i];
 	struct svc_rollback_opts so = {
-		.image = t->image,
-		.systemroot = t->systemroot,
-		.tmpdir = t->tmpdir,
+		CLI_MANAGE_TARGET_OPTS(t),
 		.force = rr->force,
 		.dry_run = rr->dry_run,
 	};

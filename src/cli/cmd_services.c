@@ -127,14 +127,9 @@ static enum hvo_exit services_step(void *opaque, size_t i,
 	struct services_run *sr = opaque;
 	struct image_out *io = &sr->out[i];
 	struct svc_services_opts so = {
-		.image = t->image,
-		.systemroot = t->systemroot,
-		.tmpdir = t->tmpdir,
-		.enable = sr->en->v,
-		.nenable = sr->en->n,
-		.disable = sr->dis->v,
-		.ndisable = sr->dis->n,
-		.dry_run = sr->dry_run,
+		CLI_MANAGE_TARGET_OPTS(t), .enable = sr->en->v,
+		.nenable = sr->en->n,	   .disable = sr->dis->v,
+		.ndisable = sr->dis->n,	   .dry_run = sr->dry_run,
 	};
 	enum hvo_exit x = svc_services_run(t->fs, &so, &io->res);
 	io->done = io->res.list.v != NULL;

@@ -45,6 +45,13 @@ struct cli_manage_target {
 	const char *tmpdir;	/* a private host scratch directory */
 };
 
+/* The members every managing command's servicing options start with
+ * (image, systemroot, tmpdir), from target @t, for a designated
+ * initializer. */
+#define CLI_MANAGE_TARGET_OPTS(t)                           \
+	.image = (t)->image, .systemroot = (t)->systemroot, \
+	.tmpdir = (t)->tmpdir
+
 /* The command's work on image @i.  Returns the exit class; on a failure
  * *@errmsg (NULL when the step reported it itself) is kept as the image's
  * error. */
