@@ -14,6 +14,7 @@
 #include "servicing/services_guest.h"
 #include "servicing/services_undo.h"
 #include "util/sha256.h"
+#include "util/strv.h"
 
 #define NHIVES 3
 static const char *const hive_names[NHIVES] = { "SYSTEM", "SOFTWARE",
@@ -66,20 +67,10 @@ static void changed(struct svc_rollback_result *res, const char *fmt, ...)
 
 static void changed(struct svc_rollback_result *res, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	hvo_int_strv_vappendf(&res->changed, &res->nchanged, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
-	char **v = realloc(res->changed, (res->nchanged + 1) * sizeof(*v));
-	if (v == NULL) {
-		free(s);
-		return;
-	}
-	res->changed = v;
-	res->changed[res->nchanged++] = s;
 }
 
 /* The records to undo: the newest apply's and all after it, else all.

@@ -499,12 +499,29 @@ enum svc_err svc_session_inspect(struct svc_session *s)
 
 /* ---- apply and verify ---- */
 
-/*
- * An earlier apply died while switching files in: put every original back
+/* "<tmpdir>/<what>-<i>", made (caller frees); NULL: @r failed. */
+static char *image_dir(const struct svc_session *s, struct svc_image_result *r,
+		       const char *what, size_t i)
+{
+	char *dir;
+	if (asprintf(&dir, "%s/%s-%zu", s->tmpdir, what, i) < 0) {
+		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
+			   "out of memory");
+		return NULL;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		result_set(r, SVC_STATUS_FAILED, SVC_ERR_IO, "%s: %s", dir,
+			   strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* An earlier apply died while switching files in: put every original back
  * and inspect the guest again, before anything is decided from facts that
  * describe a half-switched guest (its SYSTEM hive may even be set aside).
- * The one place recovery runs.
- */
+ * The one place recovery runs. */
 static void recover_interrupted(struct svc_session *s, size_t i)
 {
 	struct svc_image_result *r = &s->results[i];
@@ -532,18 +549,9 @@ static void recover_interrupted(struct svc_session *s, size_t i)
 	       "an earlier apply was interrupted while switching files in; "
 	       "%u original%s put back, applying again",
 	       restored, restored == 1 ? "" : "s");
-	char *dir;
-	if (asprintf(&dir, "%s/reinspect-%zu", s->tmpdir, i) < 0) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
-			   "out of memory");
+	char *dir = image_dir(s, r, "reinspect", i);
+	if (dir == NULL)
 		return;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_IO, "%s: %s", dir,
-			   strerror(errno));
-		free(dir);
-		return;
-	}
 	struct svc_inspect_opts io = { .tmpdir = dir };
 	svc_inspect_again(disk, &io, f);
 	free(dir);
@@ -646,18 +654,9 @@ static void carry_out(struct svc_session *s, size_t i)
 			   disk ? guest_disk_errmsg(disk) : "no disk");
 		return;
 	}
-	char *dir;
-	if (asprintf(&dir, "%s/image-%zu", s->tmpdir, i) < 0) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
-			   "out of memory");
+	char *dir = image_dir(s, r, "image", i);
+	if (dir == NULL)
 		return;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_IO, "%s: %s", dir,
-			   strerror(errno));
-		free(dir);
-		return;
-	}
 	const struct svc_plan *p = r->plan;
 	if (verify) {
 		struct svc_verify_opts vo = { .tmpdir = dir,
