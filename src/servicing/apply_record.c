@@ -152,11 +152,7 @@ void svc_apply_result_json(const struct svc_apply_result *res,
 	hvo_int_json_begin_object(w);
 	changes_json(res, w, false);
 	hvo_int_json_end_object(w);
-	hvo_int_json_key(w, "warnings");
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < res->nwarnings; i++)
-		hvo_int_json_string(w, res->warnings[i]);
-	hvo_int_json_end_array(w);
+	hvo_int_json_kv_strings(w, "warnings", res->warnings, res->nwarnings);
 	hvo_int_json_key(w, "verify");
 	hvo_int_json_begin_object(w);
 	svc_verify_result_json(&res->verify, w);

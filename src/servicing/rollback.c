@@ -437,9 +437,6 @@ void svc_rollback_result_json(const struct svc_rollback_result *res,
 	hvo_int_json_kv_uint(w, "files_restored", res->files_restored);
 	hvo_int_json_kv_uint(w, "files_removed", res->files_removed);
 	hvo_int_json_kv_uint(w, "dirs_removed", res->dirs_removed);
-	hvo_int_json_key(w, "changed_since");
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < res->nchanged; i++)
-		hvo_int_json_string(w, res->changed[i]);
-	hvo_int_json_end_array(w);
+	hvo_int_json_kv_strings(w, "changed_since", res->changed,
+				res->nchanged);
 }

@@ -300,6 +300,16 @@ void hvo_int_json_hex(struct json_writer *w, const uint8_t *d, size_t len)
 	free(s);
 }
 
+void hvo_int_json_kv_strv(struct json_writer *w, const char *key,
+			  const char *const *v, size_t n)
+{
+	hvo_int_json_key(w, key);
+	hvo_int_json_begin_array(w);
+	for (size_t i = 0; i < n; i++)
+		hvo_int_json_string(w, v[i]);
+	hvo_int_json_end_array(w);
+}
+
 void hvo_int_json_kv_string(struct json_writer *w, const char *key,
 			    const char *s)
 {
