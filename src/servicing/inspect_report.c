@@ -268,6 +268,11 @@ void svc_facts_json(const struct svc_facts *f, struct json_writer *w)
 	windows_json(w, f);
 	ic_json(w, f);
 	safety_json(w, f);
+	svc_int_problems_json(f, w);
+}
+
+void svc_int_problems_json(const struct svc_facts *f, struct json_writer *w)
+{
 	hvo_int_json_key(w, "problems");
 	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < f->nproblems; i++) {
