@@ -108,15 +108,7 @@ static void json_value(struct json_writer *w, const struct reg_value *v)
 	hvo_int_json_end_object(w);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* TYPE DATA... as reg set takes them on a hive file. */
+/* TYPE DATA... as reg set takes them on a hive file (reg_value_parse). */
 static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
 				char **args, uint32_t *type, uint8_t **data,
 				size_t *len)
@@ -125,69 +117,15 @@ static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
 	*len = 0;
 	if (reg_type_parse(tname, type) != 0)
 		return cli_usage(ctx, "unknown value type '%s'", tname);
-	switch (*type) {
-	case REG_TYPE_SZ:
-	case REG_TYPE_EXPAND_SZ:
-	case REG_TYPE_LINK:
-		if (n != 1 || reg_encode_string(args[0], data, len) != 0)
-			return cli_usage(ctx, "a string value takes one UTF-8 "
-					      "TEXT");
-		return HVO_EXIT_OK;
-	case REG_TYPE_MULTI_SZ:
-		if (reg_encode_multi((const char *const *)args, (size_t)n, data,
-				     len) != 0)
-			return cli_usage(ctx, "multi_sz strings must be valid "
-					      "UTF-8 and not empty");
-		return HVO_EXIT_OK;
-	case REG_TYPE_DWORD:
-	case REG_TYPE_DWORD_BE:
-	case REG_TYPE_QWORD: {
-		bool qw = *type == REG_TYPE_QWORD;
-		char *end;
-		errno = 0;
-		unsigned long long v = n == 1 && args[0][0] != '-'
-					       ? strtoull(args[0], &end, 0)
-					       : 0;
-		if (n != 1 || args[0][0] == '-' || *end != '\0' || errno ||
-		    (!qw && v > UINT32_MAX))
-			return cli_usage(ctx, "%s takes one number",
-					 reg_type_name(*type));
-		*len = qw ? 8 : 4;
-		if ((*data = malloc(*len)) == NULL)
-			return HVO_EXIT_FAILED;
-		for (size_t i = 0; i < *len; i++)
-			(*data)[*type == REG_TYPE_DWORD_BE ? 3 - i : i] =
-				(uint8_t)(v >> (8 * i));
-		return HVO_EXIT_OK;
+	const char *why;
+	int r = reg_value_parse(*type, (const char *const *)args, (size_t)n,
+				data, len, &why);
+	if (r == REG_ERR_INVALID)
+		return cli_usage(ctx, "value data: %s", why);
+	if (r != REG_OK) {
+		cli_error(ctx, NULL, "%s", reg_strerror(r));
+		return reg_exit_class(r);
 	}
-	default:
-		break;
-	}
-	size_t cap = 1;
-	for (int i = 0; i < n; i++)
-		cap += strlen(args[i]) / 2;
-	uint8_t *b = malloc(cap);
-	if (b == NULL)
-		return HVO_EXIT_FAILED;
-	size_t k = 0;
-	for (int i = 0; i < n; i++)
-		for (const char *s = args[i]; *s;) {
-			if (*s == ',' || *s == ' ' || *s == ':') {
-				s++;
-				continue;
-			}
-			int hi = hexval((unsigned char)s[0]);
-			int lo = hi >= 0 ? hexval((unsigned char)s[1]) : -1;
-			if (lo < 0) {
-				free(b);
-				return cli_usage(ctx, "bad hex bytes '%s'",
-						 args[i]);
-			}
-			b[k++] = (uint8_t)(hi << 4 | lo);
-			s += 2;
-		}
-	*data = b;
-	*len = k;
 	return HVO_EXIT_OK;
 }
 
