@@ -5,6 +5,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/bytes.h \
 	%reldir%/exit.c \
 	%reldir%/fileio.c %reldir%/fileio.h \
+	%reldir%/grow.h \
 	%reldir%/guid.c %reldir%/guid.h \
 	%reldir%/hex.h \
 	%reldir%/json.c %reldir%/json.h \
