@@ -35,6 +35,7 @@
 
 #include "registry/internal.h"
 #include "util/bytes.h"
+#include "util/grow.h"
 #include "util/hex.h"
 #include "util/utf.h"
 
@@ -56,30 +57,23 @@ static int own(struct op_list *l, void *p)
 {
 	if (p == NULL)
 		return REG_ERR_NOMEM;
-	if (l->nowned == l->owned_cap) {
-		size_t nc = l->owned_cap ? l->owned_cap * 2 : 64;
-		void **n = realloc(l->owned, nc * sizeof(*n));
-		if (n == NULL) {
-			free(p);
-			return REG_ERR_NOMEM;
-		}
-		l->owned = n;
-		l->owned_cap = nc;
+	void **n = hvo_int_grow(l->owned, l->nowned, &l->owned_cap, sizeof(*n),
+				64);
+	if (n == NULL) {
+		free(p);
+		return REG_ERR_NOMEM;
 	}
+	l->owned = n;
 	l->owned[l->nowned++] = p;
 	return 0;
 }
 
 static int add_op(struct op_list *l, struct reg_op op)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 64;
-		struct reg_op *n = realloc(l->ops, nc * sizeof(*n));
-		if (n == NULL)
-			return REG_ERR_NOMEM;
-		l->ops = n;
-		l->cap = nc;
-	}
+	struct reg_op *n = hvo_int_grow(l->ops, l->n, &l->cap, sizeof(*n), 64);
+	if (n == NULL)
+		return REG_ERR_NOMEM;
+	l->ops = n;
 	l->ops[l->n++] = op;
 	return 0;
 }

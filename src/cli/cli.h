@@ -172,11 +172,14 @@ void cli_format_time(double t, char *buf, size_t size);
 double cli_now(void);
 
 /* Verifies the Authenticode signature of the cabinet at @path (shown as
- * @where): a refusal is an error naming the failure (its exit class is
- * returned), a waived one (--allow-unsigned) a loud warning.  The verdict
- * goes to *@sig_ret (the caller frees it) unless @sig_ret is NULL. */
+ * @where): a refusal is an error naming the failure (with
+ * @refusal_is_error; else only -v shows it, for a cabinet that is merely
+ * skipped) and its exit class is returned; a waived one (--allow-unsigned)
+ * is a loud warning.  The verdict goes to *@sig_ret (the caller frees it)
+ * unless @sig_ret is NULL. */
 enum hvo_exit cli_trust_check(struct cli_ctx *ctx, const struct trust_opts *to,
 			      const char *path, const char *where,
+			      bool refusal_is_error,
 			      struct trust_verdict **sig_ret);
 
 #endif /* HVO_CLI_H */

@@ -319,7 +319,7 @@ enum hvo_exit cmd_cab_test(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct trust_verdict *sig = NULL;
-	rc = cli_trust_check(ctx, &to, path, path, &sig);
+	rc = cli_trust_check(ctx, &to, path, path, true, &sig);
 	size_t n = cab_entry_count(cab);
 	struct json_writer w;
 	if (ctx->json) {

@@ -158,7 +158,7 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 	const char *path = argv[optind];
 	/* The signature first: a refused package is not read further. */
 	struct trust_verdict *sig = NULL;
-	enum hvo_exit trc = cli_trust_check(ctx, &to, path, path, &sig);
+	enum hvo_exit trc = cli_trust_check(ctx, &to, path, path, true, &sig);
 	if (trc) {
 		if (ctx->json) {
 			struct json_writer w;

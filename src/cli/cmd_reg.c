@@ -430,11 +430,7 @@ static enum hvo_exit cmd_reg_get(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < nv; i++)
 			reg_cli_json_value(&w, &vals[i]);
 		hvo_int_json_end_array(&w);
-		hvo_int_json_key(&w, "subkeys");
-		hvo_int_json_begin_array(&w);
-		for (size_t i = 0; i < nk; i++)
-			hvo_int_json_string(&w, kids[i]);
-		hvo_int_json_end_array(&w);
+		hvo_int_json_kv_strings(&w, "subkeys", kids, nk);
 		hvo_int_json_end_object(&w);
 		x = cli_json_end(ctx, &w, HVO_EXIT_OK);
 	} else {

@@ -16,11 +16,10 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/manage.h"
 #include "registry/reg.h"
-#include "servicing/services_open.h"
 #include "servicing/services_reg.h"
 #include "util/fileio.h"
-#include "util/tmpdir.h"
 
 bool cmd_reg_image_requested(int argc, char **argv)
 {
@@ -109,15 +108,7 @@ static void json_value(struct json_writer *w, const struct reg_value *v)
 	hvo_int_json_end_object(w);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* TYPE DATA... as reg set takes them on a hive file. */
+/* TYPE DATA... as reg set takes them on a hive file (reg_value_parse). */
 static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
 				char **args, uint32_t *type, uint8_t **data,
 				size_t *len)
@@ -126,79 +117,16 @@ static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
 	*len = 0;
 	if (reg_type_parse(tname, type) != 0)
 		return cli_usage(ctx, "unknown value type '%s'", tname);
-	switch (*type) {
-	case REG_TYPE_SZ:
-	case REG_TYPE_EXPAND_SZ:
-	case REG_TYPE_LINK:
-		if (n != 1 || reg_encode_string(args[0], data, len) != 0)
-			return cli_usage(ctx, "a string value takes one UTF-8 "
-					      "TEXT");
-		return HVO_EXIT_OK;
-	case REG_TYPE_MULTI_SZ:
-		if (reg_encode_multi((const char *const *)args, (size_t)n, data,
-				     len) != 0)
-			return cli_usage(ctx, "multi_sz strings must be valid "
-					      "UTF-8 and not empty");
-		return HVO_EXIT_OK;
-	case REG_TYPE_DWORD:
-	case REG_TYPE_DWORD_BE:
-	case REG_TYPE_QWORD: {
-		bool qw = *type == REG_TYPE_QWORD;
-		char *end;
-		errno = 0;
-		unsigned long long v = n == 1 && args[0][0] != '-'
-					       ? strtoull(args[0], &end, 0)
-					       : 0;
-		if (n != 1 || args[0][0] == '-' || *end != '\0' || errno ||
-		    (!qw && v > UINT32_MAX))
-			return cli_usage(ctx, "%s takes one number",
-					 reg_type_name(*type));
-		*len = qw ? 8 : 4;
-		if ((*data = malloc(*len)) == NULL)
-			return HVO_EXIT_FAILED;
-		for (size_t i = 0; i < *len; i++)
-			(*data)[*type == REG_TYPE_DWORD_BE ? 3 - i : i] =
-				(uint8_t)(v >> (8 * i));
-		return HVO_EXIT_OK;
+	const char *why;
+	int r = reg_value_parse(*type, (const char *const *)args, (size_t)n,
+				data, len, &why);
+	if (r == REG_ERR_INVALID)
+		return cli_usage(ctx, "value data: %s", why);
+	if (r != REG_OK) {
+		cli_error(ctx, NULL, "%s", reg_strerror(r));
+		return reg_exit_class(r);
 	}
-	default:
-		break;
-	}
-	size_t cap = 1;
-	for (int i = 0; i < n; i++)
-		cap += strlen(args[i]) / 2;
-	uint8_t *b = malloc(cap);
-	if (b == NULL)
-		return HVO_EXIT_FAILED;
-	size_t k = 0;
-	for (int i = 0; i < n; i++)
-		for (const char *s = args[i]; *s;) {
-			if (*s == ',' || *s == ' ' || *s == ':') {
-				s++;
-				continue;
-			}
-			int hi = hexval((unsigned char)s[0]);
-			int lo = hi >= 0 ? hexval((unsigned char)s[1]) : -1;
-			if (lo < 0) {
-				free(b);
-				return cli_usage(ctx, "bad hex bytes '%s'",
-						 args[i]);
-			}
-			b[k++] = (uint8_t)(hi << 4 | lo);
-			s += 2;
-		}
-	*data = b;
-	*len = k;
 	return HVO_EXIT_OK;
-}
-
-static void on_event(void *opaque, const char *what, const char *msg)
-{
-	struct cli_ctx *ctx = opaque;
-	if (strcmp(what, "notice") == 0)
-		cli_info(ctx, "appliance: %s", msg);
-	else
-		cli_debug(ctx, 1, "appliance: %s", msg);
 }
 
 /* Reads what get and export show, from the open hive. */
@@ -292,11 +220,7 @@ static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
 		for (size_t i = 0; i < nv; i++)
 			json_value(&w, &vals[i]);
 		hvo_int_json_end_array(&w);
-		hvo_int_json_key(&w, "subkeys");
-		hvo_int_json_begin_array(&w);
-		for (size_t i = 0; i < nk; i++)
-			hvo_int_json_string(&w, kids[i]);
-		hvo_int_json_end_array(&w);
+		hvo_int_json_kv_strings(&w, "subkeys", kids, nk);
 		hvo_int_json_end_object(&w);
 		x = cli_json_end(ctx, &w, HVO_EXIT_OK);
 	} else {
@@ -310,6 +234,45 @@ static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
 	reg_values_free(vals, nv);
 	reg_names_free(kids, nk);
 	return x;
+}
+
+struct reg_image_run {
+	struct cli_ctx *ctx;
+	struct svc_reg_image_opts *so;
+	bool utf8;
+	const char *output;
+	/* What the run did, kept past the result. */
+	bool changed;
+	char *record;
+	size_t nops;
+	char hive[16];
+	char error[1200];
+};
+
+static enum hvo_exit reg_image_step(void *opaque, size_t i,
+				    const struct cli_manage_target *t,
+				    const char **errmsg)
+{
+	struct reg_image_run *rr = opaque;
+	struct svc_reg_image_opts *so = rr->so;
+	(void)i;
+	so->systemroot = t->systemroot;
+	so->tmpdir = t->tmpdir;
+	struct svc_reg_image_result r;
+	memset(&r, 0, sizeof(r));
+	enum hvo_exit rc = svc_reg_image_run(t->fs, so, &r);
+	if (rc != HVO_EXIT_OK) {
+		snprintf(rr->error, sizeof(rr->error), "%s",
+			 svc_reg_image_errmsg(&r));
+		*errmsg = rr->error;
+	} else if (so->op == SVC_REGOP_GET || so->op == SVC_REGOP_EXPORT)
+		rc = show(rr->ctx, so->image, so, &r, rr->utf8, rr->output);
+	rr->changed = r.changed;
+	rr->record = r.record ? strdup(r.record) : NULL;
+	rr->nops = r.nops;
+	snprintf(rr->hive, sizeof(rr->hive), "%s", r.g.name);
+	svc_reg_image_result_free(&r);
+	return rc;
 }
 
 enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
@@ -328,9 +291,8 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro = {
-		.guest = { .event = on_event, .event_ctx = ctx },
-	};
+	struct svc_run_opts ro;
+	cli_manage_opts_init(ctx, &ro);
 	struct svc_reg_image_opts so = { 0 };
 	const char *image = NULL, *output = NULL;
 	bool utf8 = false;
@@ -351,14 +313,11 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 		case 'o':
 			output = optarg;
 			continue;
-		case 'h':
-			fputs(cmd_reg_image_help, stdout);
-			return HVO_EXIT_OK;
 		default:
-			if (cli_launch_option(ctx, c, optarg,
-					      &ro.guest.launch) == 1)
+			if ((c = cli_manage_option(ctx, c, cmd_reg_image_help,
+						   &ro)) == 1)
 				continue;
-			return HVO_EXIT_USAGE;
+			return CLI_MANAGE_OPTION_EXIT(c);
 		}
 	}
 	int nargs = argc - optind;
@@ -405,49 +364,18 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 	bool write = (so.op == SVC_REGOP_SET || so.op == SVC_REGOP_DELETE ||
 		      so.op == SVC_REGOP_IMPORT) &&
 		     !so.dry_run;
-	char *tmpdir = NULL;
-	int e = hvo_int_tmpdir_create("reg-image", &tmpdir);
-	if (e != 0) {
-		free(data);
-		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
-			  strerror(e));
-		return HVO_EXIT_FAILED;
-	}
-	ro.tmpdir = tmpdir;
-	so.tmpdir = tmpdir;
 	so.image = image;
-
-	enum hvo_exit rc = HVO_EXIT_OK;
-	struct svc_manage m;
 	const char *const images[] = { image };
-	if (svc_manage_open(&ro, write, images, 1, &m) != 0)
-		cli_error(ctx, "appliance", "launch failed: %s",
-			  svc_manage_errmsg(&m));
-	struct guest_fs *fs;
-	char err[1200];
-	struct svc_reg_image_result r;
-	memset(&r, 0, sizeof(r));
-	rc = svc_manage_fs(&m, 0, write, &fs, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		cli_error(ctx, image, "%s", err);
-	} else {
-		so.systemroot = m.facts[0].systemroot;
-		rc = svc_reg_image_run(fs, &so, &r);
-		if (rc != HVO_EXIT_OK)
-			cli_error(ctx, image, "%s", r.error);
-		else if (so.op == SVC_REGOP_GET || so.op == SVC_REGOP_EXPORT)
-			rc = show(ctx, image, &so, &r, utf8, output);
-	}
-	bool changed = r.changed;
-	char *record = r.record ? strdup(r.record) : NULL;
-	size_t nops = r.nops;
-	char hive[16];
-	snprintf(hive, sizeof(hive), "%s", r.g.name);
-	svc_reg_image_result_free(&r);
-	if (svc_manage_close(&m) != 0) {
-		cli_error(ctx, "appliance", "did not shut down cleanly");
-		rc = HVO_EXIT_FAILED;
-	}
+	struct cli_manage_image st = { 0 };
+	struct reg_image_run rr = {
+		.ctx = ctx, .so = &so, .utf8 = utf8, .output = output
+	};
+	enum hvo_exit rc = cli_manage_run(ctx, "reg-image", sub, &ro, write,
+					  images, 1, &st, reg_image_step, &rr);
+	bool changed = rr.changed;
+	char *record = rr.record;
+	size_t nops = rr.nops;
+	const char *hive = rr.hive;
 	if (so.op != SVC_REGOP_GET && so.op != SVC_REGOP_EXPORT) {
 		if (ctx->json) {
 			struct json_writer w;
@@ -475,7 +403,5 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 	}
 	free(record);
 	free(data);
-	hvo_int_tmpdir_remove(tmpdir);
-	free(tmpdir);
 	return rc;
 }

@@ -69,11 +69,7 @@ void reg_cli_json_value(struct json_writer *w, const struct reg_value *v)
 		hvo_int_json_kv_string(w, "data", s);
 		free(s);
 	} else if (exact && reg_value_multi(v, &strs, &n) == 0) {
-		hvo_int_json_key(w, "data");
-		hvo_int_json_begin_array(w);
-		for (size_t i = 0; i < n; i++)
-			hvo_int_json_string(w, strs[i]);
-		hvo_int_json_end_array(w);
+		hvo_int_json_kv_strings(w, "data", strs, n);
 		reg_names_free(strs, n);
 	} else if (exact && reg_value_dword(v, &dw) == 0) {
 		hvo_int_json_kv_uint(w, "data", dw);

@@ -12,9 +12,8 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/manage.h"
 #include "servicing/rollback.h"
-#include "servicing/services_open.h"
-#include "util/tmpdir.h"
 
 const char cmd_rollback_help[] =
 	"Usage: hvoffline rollback IMAGE... [--force] [--dry-run] [--json]\n"
@@ -42,21 +41,32 @@ const char cmd_rollback_help[] =
 	"(the guest changed since, unsafe or in use), 5 corrupt record or "
 	"hive.\n";
 
-static void on_event(void *opaque, const char *what, const char *msg)
-{
-	struct cli_ctx *ctx = opaque;
-	if (strcmp(what, "notice") == 0)
-		cli_info(ctx, "appliance: %s", msg);
-	else
-		cli_debug(ctx, 1, "appliance: %s", msg);
-}
-
 struct image_out {
-	enum hvo_exit exit;
-	char error[1200];
 	bool ran;
 	struct svc_rollback_result res;
 };
+
+struct rollback_run {
+	struct image_out *out;
+	bool force, dry_run;
+};
+
+static enum hvo_exit rollback_step(void *opaque, size_t i,
+				   const struct cli_manage_target *t,
+				   const char **errmsg)
+{
+	struct rollback_run *rr = opaque;
+	struct image_out *io = &rr->out[i];
+	struct svc_rollback_opts so = {
+		CLI_MANAGE_TARGET_OPTS(t),
+		.force = rr->force,
+		.dry_run = rr->dry_run,
+	};
+	enum hvo_exit x = svc_rollback(t->fs, &so, &io->res);
+	io->ran = true;
+	*errmsg = svc_rollback_errmsg(&io->res);
+	return x;
+}
 
 enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -70,9 +80,8 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro = {
-		.guest = { .event = on_event, .event_ctx = ctx },
-	};
+	struct svc_run_opts ro;
+	cli_manage_opts_init(ctx, &ro);
 	bool force = false, dry_run = false;
 	int c;
 	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
@@ -83,14 +92,11 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			continue;
-		case 'h':
-			fputs(cmd_rollback_help, stdout);
-			return HVO_EXIT_OK;
 		default:
-			if (cli_launch_option(ctx, c, optarg,
-					      &ro.guest.launch) == 1)
+			if ((c = cli_manage_option(ctx, c, cmd_rollback_help,
+						   &ro)) == 1)
 				continue;
-			return HVO_EXIT_USAGE;
+			return CLI_MANAGE_OPTION_EXIT(c);
 		}
 	}
 	if (optind >= argc)
@@ -98,67 +104,21 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 	size_t n = (size_t)(argc - optind);
 	const char *const *images = (const char *const *)argv + optind;
 	struct image_out *out = calloc(n, sizeof(*out));
-	char *tmpdir = NULL;
-	int e = out ? hvo_int_tmpdir_create("rollback", &tmpdir) : ENOMEM;
-	if (e != 0) {
+	struct cli_manage_image *st = calloc(n, sizeof(*st));
+	if (out == NULL || st == NULL) {
 		free(out);
-		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
-			  strerror(e));
+		free(st);
+		cli_error(ctx, NULL, "out of memory");
 		return HVO_EXIT_FAILED;
 	}
-	ro.tmpdir = tmpdir;
-	enum hvo_exit rc = HVO_EXIT_OK;
-	struct svc_manage m;
-	if (svc_manage_open(&ro, !dry_run, images, n, &m) != 0) {
-		cli_error(ctx, "appliance", "launch failed: %s",
-			  svc_manage_errmsg(&m));
-		rc = HVO_EXIT_FAILED;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct image_out *io = &out[i];
-		struct guest_fs *fs;
-		io->exit = svc_manage_fs(&m, i, !dry_run, &fs, io->error,
-					 sizeof(io->error));
-		if (io->exit != HVO_EXIT_OK)
-			continue;
-		char dir[1100];
-		snprintf(dir, sizeof(dir), "%s/image-%zu", tmpdir, i);
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			io->exit = HVO_EXIT_FAILED;
-			snprintf(io->error, sizeof(io->error), "%s: %s", dir,
-				 strerror(errno));
-			continue;
-		}
-		cli_progress(ctx, i, n, images[i], "rolling back");
-		struct svc_rollback_opts so = {
-			.image = images[i],
-			.systemroot = m.facts[i].systemroot,
-			.tmpdir = dir,
-			.force = force,
-			.dry_run = dry_run,
-		};
-		io->exit = svc_rollback(fs, &so, &io->res);
-		io->ran = true;
-		if (io->exit != HVO_EXIT_OK)
-			snprintf(io->error, sizeof(io->error), "%s",
-				 io->res.error);
-	}
-	cli_progress(ctx, n, n, NULL, "done");
-	if (svc_manage_close(&m) != 0) {
-		cli_error(ctx, "appliance", "did not shut down cleanly");
-		rc = HVO_EXIT_FAILED;
-		for (size_t i = 0; !dry_run && i < n; i++)
-			if (out[i].exit == HVO_EXIT_OK)
-				out[i].exit = HVO_EXIT_FAILED;
-	}
-	for (size_t i = 0; i < n; i++) {
-		rc = hvo_exit_max(rc, out[i].exit);
-		if (out[i].exit != HVO_EXIT_OK)
-			cli_error(ctx, images[i], "%s", out[i].error);
+	struct rollback_run rr = { out, force, dry_run };
+	enum hvo_exit rc =
+		cli_manage_run(ctx, "rollback", "rolling back", &ro, !dry_run,
+			       images, n, st, rollback_step, &rr);
+	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < out[i].res.nchanged; k++)
 			cli_warn(ctx, images[i], "changed since: %s",
 				 out[i].res.changed[k]);
-	}
 	if (ctx->json) {
 		struct json_writer w;
 		cli_json_begin(ctx, &w);
@@ -171,9 +131,9 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			hvo_int_json_begin_object(&w);
 			hvo_int_json_kv_string(&w, "image", images[i]);
-			hvo_int_json_kv_int(&w, "exit_code", out[i].exit);
-			hvo_int_json_kv_string(
-				&w, "error", out[i].exit ? out[i].error : NULL);
+			hvo_int_json_kv_int(&w, "exit_code", st[i].exit);
+			hvo_int_json_kv_string(&w, "error",
+					       st[i].exit ? st[i].error : NULL);
 			if (out[i].ran) {
 				svc_rollback_result_json(&out[i].res, &w);
 				hvo_int_json_kv_string(&w, "record",
@@ -187,7 +147,7 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			const struct svc_rollback_result *r = &out[i].res;
-			if (!out[i].ran || out[i].exit != HVO_EXIT_OK)
+			if (!out[i].ran || st[i].exit != HVO_EXIT_OK)
 				continue;
 			if (r->n == 0) {
 				printf("%s: nothing to roll back\n", images[i]);
@@ -209,7 +169,6 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		svc_rollback_result_free(&out[i].res);
 	free(out);
-	hvo_int_tmpdir_remove(tmpdir);
-	free(tmpdir);
+	free(st);
 	return rc;
 }

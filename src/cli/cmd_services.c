@@ -15,9 +15,8 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "servicing/services_open.h"
+#include "cli/manage.h"
 #include "servicing/services_set.h"
-#include "util/tmpdir.h"
 
 const char cmd_services_help[] =
 	"Usage: hvoffline services IMAGE... [--enable NAME]... "
@@ -60,15 +59,6 @@ const char cmd_services_help[] =
 	"images,\n"
 	"the highest.\n";
 
-static void on_event(void *opaque, const char *what, const char *msg)
-{
-	struct cli_ctx *ctx = opaque;
-	if (strcmp(what, "notice") == 0)
-		cli_info(ctx, "appliance: %s", msg);
-	else
-		cli_debug(ctx, 1, "appliance: %s", msg);
-}
-
 struct names {
 	const char **v;
 	size_t n;
@@ -85,18 +75,17 @@ static bool names_add(struct names *l, const char *s)
 }
 
 struct image_out {
-	enum hvo_exit exit;
-	char error[1200];
 	bool done;
 	struct svc_services_result res;
 };
 
 static void print_text(const char *image, const struct image_out *io,
-		       bool change, bool dry_run)
+		       const struct cli_manage_image *st, bool change,
+		       bool dry_run)
 {
 	printf("%s:\n", image);
 	if (!io->done) {
-		printf("  error: %s\n", io->error);
+		printf("  error: %s\n", st->error);
 		return;
 	}
 	const struct svc_services_result *r = &io->res;
@@ -125,6 +114,29 @@ static void print_text(const char *image, const struct image_out *io,
 		       "host)\n");
 }
 
+struct services_run {
+	struct image_out *out;
+	const struct names *en, *dis;
+	bool dry_run;
+};
+
+static enum hvo_exit services_step(void *opaque, size_t i,
+				   const struct cli_manage_target *t,
+				   const char **errmsg)
+{
+	struct services_run *sr = opaque;
+	struct image_out *io = &sr->out[i];
+	struct svc_services_opts so = {
+		CLI_MANAGE_TARGET_OPTS(t), .enable = sr->en->v,
+		.nenable = sr->en->n,	   .disable = sr->dis->v,
+		.ndisable = sr->dis->n,	   .dry_run = sr->dry_run,
+	};
+	enum hvo_exit x = svc_services_run(t->fs, &so, &io->res);
+	io->done = io->res.list.v != NULL;
+	*errmsg = svc_services_errmsg(&io->res);
+	return x;
+}
+
 enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum {
@@ -139,9 +151,8 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_LAUNCH_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro = {
-		.guest = { .event = on_event, .event_ctx = ctx },
-	};
+	struct svc_run_opts ro;
+	cli_manage_opts_init(ctx, &ro);
 	struct names en = { 0 }, dis = { 0 };
 	bool dry_run = false;
 	enum hvo_exit rc = HVO_EXIT_OK;
@@ -160,18 +171,13 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			continue;
-		case 'h':
-			fputs(cmd_services_help, stdout);
-			free(en.v);
-			free(dis.v);
-			return HVO_EXIT_OK;
 		default:
-			if (cli_launch_option(ctx, c, optarg,
-					      &ro.guest.launch) == 1)
+			if ((c = cli_manage_option(ctx, c, cmd_services_help,
+						   &ro)) == 1)
 				continue;
 			free(en.v);
 			free(dis.v);
-			return HVO_EXIT_USAGE;
+			return CLI_MANAGE_OPTION_EXIT(c);
 		}
 	}
 	if (optind >= argc) {
@@ -184,72 +190,21 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 	size_t n = (size_t)(argc - optind);
 	const char *const *images = (const char *const *)argv + optind;
 	struct image_out *out = calloc(n, sizeof(*out));
-	char *tmpdir = NULL;
-	int e = out ? hvo_int_tmpdir_create("services", &tmpdir) : ENOMEM;
-	if (e != 0) {
+	struct cli_manage_image *st = calloc(n, sizeof(*st));
+	if (out == NULL || st == NULL) {
 		free(out);
+		free(st);
 		free(en.v);
 		free(dis.v);
-		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
-			  strerror(e));
+		cli_error(ctx, NULL, "out of memory");
 		return HVO_EXIT_FAILED;
 	}
-	ro.tmpdir = tmpdir;
-
 	cli_info(ctx, "opening %zu image%s", n, n == 1 ? "" : "s");
-	struct svc_manage m;
-	if (svc_manage_open(&ro, write, images, n, &m) != 0) {
-		cli_error(ctx, "appliance", "launch failed: %s",
-			  svc_manage_errmsg(&m));
-		rc = HVO_EXIT_FAILED;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct image_out *io = &out[i];
-		struct guest_fs *fs;
-		io->exit = svc_manage_fs(&m, i, write, &fs, io->error,
-					 sizeof(io->error));
-		if (io->exit != HVO_EXIT_OK)
-			continue;
-		char dir[1100];
-		snprintf(dir, sizeof(dir), "%s/image-%zu", tmpdir, i);
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			io->exit = HVO_EXIT_FAILED;
-			snprintf(io->error, sizeof(io->error), "%s: %s", dir,
-				 strerror(errno));
-			continue;
-		}
-		cli_progress(ctx, i, n, images[i],
-			     write ? "changing integration services"
-				   : "reading integration services");
-		struct svc_services_opts so = {
-			.image = images[i],
-			.systemroot = m.facts[i].systemroot,
-			.tmpdir = dir,
-			.enable = en.v,
-			.nenable = en.n,
-			.disable = dis.v,
-			.ndisable = dis.n,
-			.dry_run = dry_run,
-		};
-		io->exit = svc_services_run(fs, &so, &io->res);
-		io->done = io->res.list.v != NULL;
-		if (io->exit != HVO_EXIT_OK)
-			snprintf(io->error, sizeof(io->error), "%s",
-				 io->res.error);
-	}
-	cli_progress(ctx, n, n, NULL, "done");
-	if (svc_manage_close(&m) != 0) {
-		cli_error(ctx, "appliance", "did not shut down cleanly");
-		rc = HVO_EXIT_FAILED;
-		for (size_t i = 0; write && i < n; i++)
-			if (out[i].exit == HVO_EXIT_OK)
-				out[i].exit = HVO_EXIT_FAILED;
-	}
-	for (size_t i = 0; i < n; i++) {
-		rc = hvo_exit_max(rc, out[i].exit);
-		if (out[i].exit != HVO_EXIT_OK)
-			cli_error(ctx, images[i], "%s", out[i].error);
-	}
+	struct services_run sr = { out, &en, &dis, dry_run };
+	rc = cli_manage_run(ctx, "services",
+			    write ? "changing integration services"
+				  : "reading integration services",
+			    &ro, write, images, n, st, services_step, &sr);
 
 	if (ctx->json) {
 		struct json_writer w;
@@ -264,9 +219,9 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 			const struct image_out *io = &out[i];
 			hvo_int_json_begin_object(&w);
 			hvo_int_json_kv_string(&w, "image", images[i]);
-			hvo_int_json_kv_int(&w, "exit_code", io->exit);
+			hvo_int_json_kv_int(&w, "exit_code", st[i].exit);
 			hvo_int_json_kv_string(&w, "error",
-					       io->exit ? io->error : NULL);
+					       st[i].exit ? st[i].error : NULL);
 			if (io->done) {
 				hvo_int_json_kv_uint(&w, "control_set",
 						     io->res.list.control_set);
@@ -295,16 +250,15 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			if (i > 0)
 				putchar('\n');
-			print_text(images[i], &out[i], change, dry_run);
+			print_text(images[i], &out[i], &st[i], change, dry_run);
 		}
 	}
 
 	for (size_t i = 0; i < n; i++)
 		svc_services_result_free(&out[i].res);
 	free(out);
+	free(st);
 	free(en.v);
 	free(dis.v);
-	hvo_int_tmpdir_remove(tmpdir);
-	free(tmpdir);
 	return rc;
 }

@@ -21,6 +21,7 @@ hvoffline_SOURCES = \
 	%reldir%/cmd_services.c \
 	%reldir%/cmd_reg_image.c \
 	%reldir%/cmd_rollback.c \
+	%reldir%/manage.c %reldir%/manage.h \
 	%reldir%/lazy.c %reldir%/lazy.h \
 	%reldir%/guestfs_lazy.c \
 	%reldir%/xml_lazy.c

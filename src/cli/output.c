@@ -95,43 +95,38 @@ static bool chains_to_user_root(struct cli_ctx *ctx, const char *path)
 }
 
 /* The source's cabinets are candidates only if their signature is
- * trusted (src/trust) and their update.mum identity is an
- * integration-services package (SERVICING.md section 1).  A refusal is
- * reported naming the failure (an error; the session skips the cabinet
- * of a directory or ISO), a waived one (--allow-unsigned) a loud warning.
- * Another identity -- the project's demo package,
- * Hvoffline-Demo-Integration-Services-Package, is not Microsoft's -- is
- * accepted only when its signature chains to a root given by --trust:
- * the user vouched for its signer, not for every signer Microsoft has. */
+ * trusted (src/trust, reported by cli_trust_check) and their update.mum
+ * identity is an integration-services package (SERVICING.md section 1).
+ * A refused single cabinet is an error; one of a directory or ISO is
+ * skipped, which the session reports as a notice (only -v shows why the
+ * signature was refused).  Another identity -- the project's demo
+ * package, Hvoffline-Demo-Integration-Services-Package, is not
+ * Microsoft's -- is accepted only when its signature chains to a root
+ * given by --trust: the user vouched for its signer, not for every signer
+ * Microsoft has. */
 static enum hvo_exit check_cabinet(void *opaque,
 				   const struct svc_source_package *p,
 				   const char **skip)
 {
 	struct cli_ctx *ctx = opaque;
-	char msg[1200];
 	struct trust_verdict *v = NULL;
-	enum hvo_exit rc =
-		trust_check_cab(&ctx->trust, p->path, &v, msg, sizeof(msg));
+	enum hvo_exit rc = cli_trust_check(ctx, &ctx->trust, p->path, p->where,
+					   !p->optional, &v);
 	const char *name = p->pkg ? p->pkg->identity.name : NULL;
 	if (rc) {
 		*skip = v && v->status == TRUST_ERR_UNSIGNED ? "unsigned"
 							     : "untrusted";
-		cli_error(ctx, p->where, "%s", msg);
 	} else if (!svc_ic_package_name(name) &&
 		   (trust_verdict_waived(v, &ctx->trust) ||
 		    !chains_to_user_root(ctx, p->path))) {
 		*skip = "not an integration-services package";
 		rc = HVO_EXIT_NOT_APPLICABLE;
-		cli_error(ctx, p->where,
-			  "%s is not an integration-services package (and "
-			  "not signed by a root given with --trust)",
-			  name ? name : "?");
-	} else if (trust_verdict_waived(v, &ctx->trust)) {
-		cli_warn(ctx, p->where,
-			 "%s; ACCEPTED only because of --allow-unsigned", msg);
-	} else if (v) {
-		cli_debug(ctx, 1, "%s: signature trusted, signer %s", p->where,
-			  v->signer ? v->signer : "?");
+		if (!p->optional)
+			cli_error(ctx, p->where,
+				  "%s is not an integration-services package "
+				  "(and not signed by a root given with "
+				  "--trust)",
+				  name ? name : "?");
 	}
 	trust_verdict_free(v);
 	return rc;

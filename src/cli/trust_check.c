@@ -9,13 +9,16 @@
 
 enum hvo_exit cli_trust_check(struct cli_ctx *ctx, const struct trust_opts *to,
 			      const char *path, const char *where,
+			      bool refusal_is_error,
 			      struct trust_verdict **sig_ret)
 {
 	char msg[1200];
 	struct trust_verdict *v = NULL;
 	enum hvo_exit rc = trust_check_cab(to, path, &v, msg, sizeof(msg));
-	if (rc)
+	if (rc && refusal_is_error)
 		cli_error(ctx, where, "%s", msg);
+	else if (rc)
+		cli_debug(ctx, 1, "%s: %s", where, msg);
 	else if (trust_verdict_waived(v, to))
 		cli_warn(ctx, where,
 			 "%s; ACCEPTED only because of --allow-unsigned", msg);

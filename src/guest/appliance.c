@@ -41,40 +41,23 @@ static int app_add(struct guest_session *gs, const char *path,
 		   const char *format, bool readonly, const char *name)
 {
 	struct app_session *s = AS(gs);
-	if (s->launched) {
-		guest_int_session_fail(&s->base, GUEST_E_STATE,
-				       "%s: images must be added before launch",
-				       name ? name : path);
+	char *v[3];
+	if (guest_int_drive_copy(&s->base, s->launched, path, format, name,
+				 v) != 0)
 		return -1;
-	}
-	if (format == NULL || format[0] == '\0') {
-		guest_int_session_fail(&s->base, GUEST_E_STATE,
-				       "%s: no image format given", path);
-		return -1;
-	}
 	struct app_drive *nd =
 		realloc(s->drives, (s->ndrives + 1) * sizeof(*nd));
 	if (nd == NULL) {
+		for (int i = 0; i < 3; i++)
+			free(v[i]);
 		guest_int_session_fail(&s->base, GUEST_E_NOMEM,
 				       "out of memory");
 		return -1;
 	}
 	s->drives = nd;
-	struct app_drive *d = &s->drives[s->ndrives];
-	*d = (struct app_drive){ .readonly = readonly };
-	d->path = strdup(path);
-	d->format = strdup(format);
-	d->name = strdup(name ? name : path);
-	if (d->path == NULL || d->format == NULL || d->name == NULL) {
-		free(d->path);
-		free(d->format);
-		free(d->name);
-		{
-			guest_int_session_fail(&s->base, GUEST_E_NOMEM,
-					       "out of memory");
-			return -1;
-		}
-	}
+	s->drives[s->ndrives] = (struct app_drive){
+		.path = v[0], .format = v[1], .name = v[2], .readonly = readonly
+	};
 	return (int)s->ndrives++;
 }
 

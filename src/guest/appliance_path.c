@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "guest/appliance_int.h"
+#include "util/grow.h"
 
 static char *lower_dup(const char *s, size_t n)
 {
@@ -77,14 +78,10 @@ static void dir_add(struct app_dir *d, const char *name)
 {
 	if (d == NULL || dir_find(d, name) >= 0)
 		return;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		char **v = realloc(d->names, cap * sizeof(*v));
-		if (v == NULL)
-			return; /* a later lookup lists the directory again */
-		d->names = v;
-		d->cap = cap;
-	}
+	char **v = hvo_int_grow(d->names, d->n, &d->cap, sizeof(*v), 16);
+	if (v == NULL)
+		return; /* a later lookup lists the directory again */
+	d->names = v;
 	char *n = strdup(name);
 	if (n != NULL)
 		d->names[d->n++] = n;
@@ -113,14 +110,11 @@ struct app_dir *guest_int_app_dir_cached(struct app_fs *a, const char *path)
 /* A zeroed slot at the end of the kept listings (not yet counted). */
 static struct app_dir *dir_slot(struct app_fs *a)
 {
-	if (a->ndirs == a->capdirs) {
-		size_t cap = a->capdirs ? a->capdirs * 2 : 16;
-		struct app_dir *v = realloc(a->dirs, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		a->dirs = v;
-		a->capdirs = cap;
-	}
+	struct app_dir *v =
+		hvo_int_grow(a->dirs, a->ndirs, &a->capdirs, sizeof(*v), 16);
+	if (v == NULL)
+		return NULL;
+	a->dirs = v;
 	struct app_dir *d = &a->dirs[a->ndirs];
 	memset(d, 0, sizeof(*d));
 	return d;

@@ -30,17 +30,9 @@ struct native_session {
 	struct guest_launch_result res;
 };
 
-static int session_fail(struct native_session *s, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int session_fail(struct native_session *s, int err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->base.error, sizeof(s->base.error), fmt, ap);
-	va_end(ap);
-	return err;
-}
+/* Sets @s's error message and returns @err. */
+#define session_fail(s, err, ...) \
+	guest_int_session_fail(&(s)->base, (err), __VA_ARGS__)
 
 struct native_session *native_int_session_new(
 	const struct guest_session_opts *opts)
@@ -61,36 +53,22 @@ const char *native_int_session_errmsg(const struct native_session *s)
 int native_int_session_add(struct native_session *s, const char *path,
 			   const char *format, bool readonly, const char *name)
 {
-	if (s->launched) {
-		session_fail(s, GUEST_E_STATE,
-			     "%s: images must be added before launch",
-			     name ? name : path);
+	char *v[3];
+	if (guest_int_drive_copy(&s->base, s->launched, path, format, name,
+				 v) != 0)
 		return -1;
-	}
-	if (format == NULL || format[0] == '\0') {
-		session_fail(s, GUEST_E_STATE, "%s: no image format given",
-			     path);
-		return -1;
-	}
 	struct native_drive *nd =
 		realloc(s->drives, (s->ndrives + 1) * sizeof(*nd));
 	if (nd == NULL) {
+		for (int i = 0; i < 3; i++)
+			free(v[i]);
 		session_fail(s, GUEST_E_NOMEM, "out of memory");
 		return -1;
 	}
 	s->drives = nd;
-	struct native_drive *d = &s->drives[s->ndrives];
-	*d = (struct native_drive){ .readonly = readonly };
-	d->path = strdup(path);
-	d->format = strdup(format);
-	d->name = strdup(name ? name : path);
-	if (d->path == NULL || d->format == NULL || d->name == NULL) {
-		free(d->path);
-		free(d->format);
-		free(d->name);
-		session_fail(s, GUEST_E_NOMEM, "out of memory");
-		return -1;
-	}
+	s->drives[s->ndrives] = (struct native_drive){
+		.path = v[0], .format = v[1], .name = v[2], .readonly = readonly
+	};
 	return (int)s->ndrives++;
 }
 

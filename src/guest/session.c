@@ -29,6 +29,28 @@ int guest_int_session_fail(struct guest_session *s, int err, const char *fmt,
 	return err;
 }
 
+int guest_int_drive_copy(struct guest_session *s, bool launched,
+			 const char *path, const char *format, const char *name,
+			 char *out[3])
+{
+	if (launched)
+		return guest_int_session_fail(
+			s, -1, "%s: images must be added before launch",
+			name ? name : path);
+	if (format == NULL || format[0] == '\0')
+		return guest_int_session_fail(
+			s, -1, "%s: no image format given", path);
+	out[0] = strdup(path);
+	out[1] = strdup(format);
+	out[2] = strdup(name ? name : path);
+	if (out[0] == NULL || out[1] == NULL || out[2] == NULL) {
+		for (int i = 0; i < 3; i++)
+			free(out[i]);
+		return guest_int_session_fail(s, -1, "out of memory");
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* A session that cannot be: an unknown or missing backend.  Every     */
 /* call fails with the message set when it was made.                   */

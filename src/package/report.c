@@ -113,16 +113,11 @@ static void json_component(struct json_writer *w, const struct pkg_manifest *m)
 		hvo_int_json_kv_string(w, "display_name", s->display_name);
 		hvo_int_json_kv_string(w, "description", s->description);
 		hvo_int_json_kv_string(w, "sid_type", s->sid_type);
-		hvo_int_json_key(w, "dependencies");
-		hvo_int_json_begin_array(w);
-		for (size_t k = 0; k < s->ndepend_on_service; k++)
-			hvo_int_json_string(w, s->depend_on_service[k]);
-		hvo_int_json_end_array(w);
-		hvo_int_json_key(w, "required_privileges");
-		hvo_int_json_begin_array(w);
-		for (size_t k = 0; k < s->nrequired_privileges; k++)
-			hvo_int_json_string(w, s->required_privileges[k]);
-		hvo_int_json_end_array(w);
+		hvo_int_json_kv_strings(w, "dependencies", s->depend_on_service,
+					s->ndepend_on_service);
+		hvo_int_json_kv_strings(w, "required_privileges",
+					s->required_privileges,
+					s->nrequired_privileges);
 		hvo_int_json_key(w, "triggers");
 		hvo_int_json_begin_array(w);
 		for (size_t k = 0; k < s->ntriggers; k++) {

@@ -217,11 +217,9 @@ void pkg_int_report_driver_json(struct json_writer *w,
 						       dev->description);
 				hvo_int_json_kv_string(w, "install",
 						       dev->install_section);
-				hvo_int_json_key(w, "hardware_ids");
-				hvo_int_json_begin_array(w);
-				for (size_t h = 0; h < dev->nhwids; h++)
-					hvo_int_json_string(w, dev->hwids[h]);
-				hvo_int_json_end_array(w);
+				hvo_int_json_kv_strings(w, "hardware_ids",
+							dev->hwids,
+							dev->nhwids);
 				hvo_int_json_end_object(w);
 			}
 			hvo_int_json_end_array(w);
@@ -278,11 +276,9 @@ void pkg_int_report_driver_json(struct json_writer *w,
 			hvo_int_json_kv_string(w, "description", desc);
 			hvo_int_json_kv_string(w, "start_name", sv->start_name);
 			hvo_int_json_kv_string(w, "security", sv->security);
-			hvo_int_json_key(w, "dependencies");
-			hvo_int_json_begin_array(w);
-			for (size_t k = 0; k < sv->ndependencies; k++)
-				hvo_int_json_string(w, sv->dependencies[k]);
-			hvo_int_json_end_array(w);
+			hvo_int_json_kv_strings(w, "dependencies",
+						sv->dependencies,
+						sv->ndependencies);
 			json_inf_regs(w, "registry", sv->regs, sv->nregs);
 			if (sv->eventlog_section) {
 				hvo_int_json_key(w, "event_log");

@@ -18,6 +18,7 @@
 #include "registry/reg.h"
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
+#include "util/strv.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers.                                                      */
@@ -51,7 +52,7 @@ enum svc_err svc_int_reg_err(int e)
 
 const char *svc_apply_errmsg(const struct svc_apply_result *res)
 {
-	return res->error.code == SVC_OK ? "" : svc_int_errtext(&res->error);
+	return svc_int_errmsg_or_empty(&res->error);
 }
 
 void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
@@ -78,21 +79,10 @@ void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
 
 void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	hvo_int_strv_vappendf(&res->warnings, &res->nwarnings, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
-	char **v = realloc(res->warnings,
-			   (res->nwarnings + 1) * sizeof(*res->warnings));
-	if (v == NULL) {
-		free(s);
-		return;
-	}
-	res->warnings = v;
-	res->warnings[res->nwarnings++] = s;
 }
 
 char *svc_int_sibling(const char *path, const char *suffix)

@@ -16,25 +16,12 @@
 #include "registry/reg.h"
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
+#include "servicing/services_guest.h"
 #include "util/sha256.h"
 
 /* ------------------------------------------------------------------ */
 /* The record.                                                         */
 /* ------------------------------------------------------------------ */
-
-static void json_hex(struct json_writer *w, const uint8_t *d, size_t len)
-{
-	char *s = malloc(len * 2 + 1);
-	if (s == NULL) {
-		hvo_int_json_null(w);
-		return;
-	}
-	for (size_t i = 0; i < len; i++)
-		sprintf(s + 2 * i, "%02x", d[i]);
-	s[2 * len] = '\0';
-	hvo_int_json_string(w, s);
-	free(s);
-}
 
 static void json_sha(struct json_writer *w, const char *key, const uint8_t *sha)
 {
@@ -114,7 +101,7 @@ static void changes_json(const struct svc_apply_result *res,
 			hvo_int_json_kv_string(w, "type",
 					       reg_type_name(r->type));
 			hvo_int_json_key(w, "data");
-			json_hex(w, r->data, r->len);
+			hvo_int_json_hex(w, r->data, r->len);
 		} else if (r->kind != SVC_REG_KEY &&
 			   r->kind != SVC_REG_DELETE) {
 			hvo_int_json_kv_string(w, "entry", r->text);
@@ -125,7 +112,7 @@ static void changes_json(const struct svc_apply_result *res,
 			hvo_int_json_kv_string(w, "type",
 					       reg_type_name(c->prev_type));
 			hvo_int_json_key(w, "data");
-			json_hex(w, c->prev_data, c->prev_len);
+			hvo_int_json_hex(w, c->prev_data, c->prev_len);
 			hvo_int_json_end_object(w);
 		} else {
 			hvo_int_json_bool(w, c->existed);
@@ -138,50 +125,29 @@ static void changes_json(const struct svc_apply_result *res,
 char *svc_int_make_record(const struct svc_plan *p,
 			  const struct svc_apply_result *res)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (m == NULL)
+	struct svc_record_json r;
+	if (svc_int_record_begin(&r, NULL, NULL, p->image) != 0)
 		return NULL;
-	struct json_writer w;
-	hvo_int_json_init(&w, m, true);
-	hvo_int_json_begin_object(&w);
-	hvo_int_json_kv_string(&w, "tool", "hvoffline");
-	hvo_int_json_kv_string(&w, "tool_version", hvo_version());
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	hvo_int_json_kv_string(&w, "time", when);
-	hvo_int_json_kv_string(&w, "image", p->image);
-	hvo_int_json_kv_string(&w, "package", p->package_id);
-	hvo_int_json_kv_string(&w, "identifier", p->identifier);
-	hvo_int_json_kv_string(&w, "version", p->version);
-	hvo_int_json_kv_string(&w, "staged_cabinet", p->staged_cab);
-	hvo_int_json_kv_string(&w, "firstboot",
+	hvo_int_json_kv_string(&r.w, "package", p->package_id);
+	hvo_int_json_kv_string(&r.w, "identifier", p->identifier);
+	hvo_int_json_kv_string(&r.w, "version", p->version);
+	hvo_int_json_kv_string(&r.w, "staged_cabinet", p->staged_cab);
+	hvo_int_json_kv_string(&r.w, "firstboot",
 			       svc_firstboot_name(p->firstboot));
-	hvo_int_json_key(&w, "hives_recovered_from_logs");
-	hvo_int_json_begin_array(&w);
+	hvo_int_json_key(&r.w, "hives_recovered_from_logs");
+	hvo_int_json_begin_array(&r.w);
 	for (int i = 0; i < SVC_NHIVES; i++)
 		if (res->hive_recovered[i])
-			hvo_int_json_string(&w,
+			hvo_int_json_string(&r.w,
 					    svc_hive_name((enum svc_hive)i));
-	hvo_int_json_end_array(&w);
-	changes_json(res, &w, true);
-	hvo_int_json_key(&w, "deferred");
-	hvo_int_json_begin_array(&w);
+	hvo_int_json_end_array(&r.w);
+	changes_json(res, &r.w, true);
+	hvo_int_json_key(&r.w, "deferred");
+	hvo_int_json_begin_array(&r.w);
 	for (size_t i = 0; i < p->ndeferred; i++)
-		hvo_int_json_string(&w, p->deferred[i].what);
-	hvo_int_json_end_array(&w);
-	hvo_int_json_end_object(&w);
-	int e = hvo_int_json_finish(&w);
-	fputc('\n', m);
-	if (fclose(m) != 0 || e != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+		hvo_int_json_string(&r.w, p->deferred[i].what);
+	hvo_int_json_end_array(&r.w);
+	return svc_int_record_end(&r);
 }
 
 void svc_apply_result_json(const struct svc_apply_result *res,
@@ -214,11 +180,7 @@ void svc_apply_result_json(const struct svc_apply_result *res,
 	hvo_int_json_begin_object(w);
 	changes_json(res, w, false);
 	hvo_int_json_end_object(w);
-	hvo_int_json_key(w, "warnings");
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < res->nwarnings; i++)
-		hvo_int_json_string(w, res->warnings[i]);
-	hvo_int_json_end_array(w);
+	hvo_int_json_kv_strings(w, "warnings", res->warnings, res->nwarnings);
 	hvo_int_json_key(w, "verify");
 	hvo_int_json_begin_object(w);
 	svc_verify_result_json(&res->verify, w);

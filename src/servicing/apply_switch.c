@@ -319,6 +319,21 @@ static void unswitch(struct txn *t)
 	}
 }
 
+/* One rename of the switch (failing where a test injects it); sets
+ * *@done and counts it when it succeeds. */
+static int switch_rename(struct txn *t, const char *from, const char *to,
+			 bool *done, struct svc_apply_result *res)
+{
+	int e = injected(&t->switch_ops, t->opts->fail_switch_at)
+			? GUEST_E_IO
+			: guest_fs_rename(t->fs, from, to);
+	if (e == GUEST_OK) {
+		*done = true;
+		res->renames++;
+	}
+	return e;
+}
+
 enum svc_err svc_int_switch_all(struct txn *t, struct svc_apply_result *res)
 {
 	for (size_t i = 0; i < t->n; i++) {
@@ -327,29 +342,15 @@ enum svc_err svc_int_switch_all(struct txn *t, struct svc_apply_result *res)
 		if (crash_before(t, res))
 			return svc_int_apply_fail(res, SVC_ERR_GUEST,
 						  "killed (test)");
-		if (it->existed) {
-			if (injected(&t->switch_ops, t->opts->fail_switch_at))
-				e = GUEST_E_IO;
-			else
-				e = guest_fs_rename(t->fs, it->target, it->old);
-			if (e == GUEST_OK) {
-				it->set_aside = true;
-				res->renames++;
-			}
-		}
+		if (it->existed)
+			e = switch_rename(t, it->target, it->old,
+					  &it->set_aside, res);
 		if (e == GUEST_OK && crash_before(t, res))
 			return svc_int_apply_fail(res, SVC_ERR_GUEST,
 						  "killed (test)");
-		if (e == GUEST_OK) {
-			if (injected(&t->switch_ops, t->opts->fail_switch_at))
-				e = GUEST_E_IO;
-			else
-				e = guest_fs_rename(t->fs, it->tmp, it->target);
-			if (e == GUEST_OK) {
-				it->switched = true;
-				res->renames++;
-			}
-		}
+		if (e == GUEST_OK)
+			e = switch_rename(t, it->tmp, it->target, &it->switched,
+					  res);
 		if (e != GUEST_OK) {
 			svc_int_apply_fail(
 				res, SVC_ERR_GUEST, "%s: %s", it->target,

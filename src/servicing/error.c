@@ -132,6 +132,23 @@ enum svc_err svc_int_fail(struct svc_error *e, enum svc_err code,
 	return code;
 }
 
+enum hvo_exit svc_int_fail_exit(struct svc_error *e, enum hvo_exit *exit_ret,
+				enum hvo_exit cls, enum svc_err failed,
+				const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	svc_int_vfail(e, svc_int_err_of_exit(cls, failed), fmt, ap);
+	va_end(ap);
+	*exit_ret = cls;
+	return cls;
+}
+
+const char *svc_int_errmsg_or_empty(const struct svc_error *e)
+{
+	return e->code == SVC_OK ? "" : svc_int_errtext(e);
+}
+
 const char *svc_int_errtext(const struct svc_error *e)
 {
 	if (e->msg != NULL && e->msg[0] != '\0')

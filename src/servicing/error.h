@@ -91,8 +91,21 @@ enum svc_err svc_int_vfail(struct svc_error *e, enum svc_err code,
 			   const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* Internal: for the results that carry an exit class beside their error
+ * (services, reg --image, rollback): records the message as svc_int_fail()
+ * does, with the error graded from @cls (svc_int_err_of_exit, else
+ * @failed), sets *@exit_ret to @cls and returns @cls. */
+enum hvo_exit svc_int_fail_exit(struct svc_error *e, enum hvo_exit *exit_ret,
+				enum hvo_exit cls, enum svc_err failed,
+				const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* Internal: the message of @e, or the code's sentence (never NULL). */
 const char *svc_int_errtext(const struct svc_error *e);
+
+/* Internal: the message of @e, or "" when there is no error (for the
+ * svc_*_errmsg() accessors). */
+const char *svc_int_errmsg_or_empty(const struct svc_error *e);
 
 /* Internal: frees the message; @e becomes "no error". */
 void svc_int_error_clear(struct svc_error *e);

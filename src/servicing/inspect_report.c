@@ -277,6 +277,11 @@ void svc_facts_json(const struct svc_facts *f, struct json_writer *w)
 		svc_pending_json(&f->pending, w);
 	else
 		hvo_int_json_null(w);
+	svc_int_problems_json(f, w);
+}
+
+void svc_int_problems_json(const struct svc_facts *f, struct json_writer *w)
+{
 	hvo_int_json_key(w, "problems");
 	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < f->nproblems; i++) {

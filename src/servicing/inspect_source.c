@@ -31,7 +31,7 @@ static enum svc_err fail(struct svc_source *src, const char *fmt, ...)
 
 const char *svc_source_errmsg(const struct svc_source *src)
 {
-	return src->error.code == SVC_OK ? "" : svc_int_errtext(&src->error);
+	return svc_int_errmsg_or_empty(&src->error);
 }
 
 const char *svc_source_kind_name(enum svc_source_kind k)

@@ -94,6 +94,9 @@ struct svc_source_package {
 	 * source; static text): "unsigned", "untrusted", "not an
 	 * integration-services package".  NULL: it is a candidate. */
 	const char *skip;
+	/* One of several (a directory or ISO source): a refusal skips it
+	 * (a notice), where a single cabinet's is the source's error. */
+	bool optional;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "registry/reg.h"
 #include "servicing/plan_int.h"
 #include "util/bytes.h"
+#include "util/guid.h"
 
 /* ------------------------------------------------------------------ */
 /* Components.                                                         */
@@ -38,46 +39,6 @@ static uint32_t trigger_type(const char *t)
 		if (strcasecmp(map[i].name, t) == 0)
 			return map[i].v;
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "{6bdd1fc6-810f-11d0-bec7-08002be2092f}" -> a GUID as stored (the
- * first three fields little-endian). */
-static bool parse_guid(const char *s, uint8_t out[16])
-{
-	static const int order[16] = { 3, 2, 1,	 0,  5,	 4,  7,	 6,
-				       8, 9, 10, 11, 12, 13, 14, 15 };
-	if (s == NULL)
-		return false;
-	if (*s == '{')
-		s++;
-	uint8_t raw[16];
-	for (int i = 0; i < 16; i++) {
-		if (*s == '-')
-			s++;
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		raw[i] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	if (*s == '}')
-		s++;
-	if (*s != '\0')
-		return false;
-	for (int i = 0; i < 16; i++)
-		out[i] = raw[order[i]];
-	return true;
 }
 
 static uint32_t failure_action(const char *t)
@@ -182,7 +143,7 @@ static bool plan_service(struct plan_build *b, const struct pkg_manifest *m,
 		const struct pkg_service_trigger *t = &s->triggers[i];
 		uint32_t type = trigger_type(t->type);
 		uint8_t guid[16];
-		if (type == 0 || !parse_guid(t->subtype, guid)) {
+		if (type == 0 || !hvo_int_guid_parse(t->subtype, guid)) {
 			svc_int_plan_defer(
 				b, "a trigger we cannot store offline",
 				"%s:%u service %s trigger %s %s", m->file,

@@ -13,6 +13,7 @@
 #include "registry/reg.h"
 #include "servicing/plan_int.h"
 #include "util/bytes.h"
+#include "util/grow.h"
 
 const char *svc_hive_name(enum svc_hive h)
 {
@@ -29,17 +30,14 @@ void *svc_int_plan_own(struct plan_build *b, void *p)
 		b->oom = true;
 		return NULL;
 	}
-	if (b->npool == b->cap_pool) {
-		size_t cap = b->cap_pool ? b->cap_pool * 2 : 256;
-		void **n = realloc(b->pool, cap * sizeof(*n));
-		if (n == NULL) {
-			free(p);
-			b->oom = true;
-			return NULL;
-		}
-		b->pool = n;
-		b->cap_pool = cap;
+	void **n =
+		hvo_int_grow(b->pool, b->npool, &b->cap_pool, sizeof(*n), 256);
+	if (n == NULL) {
+		free(p);
+		b->oom = true;
+		return NULL;
 	}
+	b->pool = n;
 	b->pool[b->npool++] = p;
 	return p;
 }
@@ -67,15 +65,9 @@ char *svc_int_plan_printf(struct plan_build *b, const char *fmt, ...)
 static void *grow(struct plan_build *b, void *items, size_t n, size_t *cap,
 		  size_t size)
 {
-	if (n < *cap)
-		return items;
-	size_t c = *cap ? *cap * 2 : 64;
-	void *p = realloc(items, c * size);
-	if (p == NULL) {
+	void *p = hvo_int_grow(items, n, cap, size, 64);
+	if (p == NULL)
 		b->oom = true;
-		return NULL;
-	}
-	*cap = c;
 	return p;
 }
 

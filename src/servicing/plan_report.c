@@ -268,11 +268,7 @@ void svc_plan_json(const struct svc_plan *p, struct json_writer *w)
 		hvo_int_json_end_object(w);
 	}
 	hvo_int_json_end_array(w);
-	hvo_int_json_key(w, "notes");
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < p->nnotes; i++)
-		hvo_int_json_string(w, p->notes[i]);
-	hvo_int_json_end_array(w);
+	hvo_int_json_kv_strings(w, "notes", p->notes, p->nnotes);
 }
 
 void svc_plan_text(const struct svc_plan *p, FILE *out)

@@ -16,6 +16,7 @@
 #include "servicing/services_guest.h"
 #include "servicing/services_undo.h"
 #include "util/sha256.h"
+#include "util/strv.h"
 
 #define NHIVES 3
 static const char *const hive_names[NHIVES] = { "SYSTEM", "SOFTWARE",
@@ -57,40 +58,21 @@ static bool seen_path(char ***v, size_t *n, const char *path)
 	return false;
 }
 
-static enum hvo_exit fail(struct svc_rollback_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum hvo_exit fail(struct svc_rollback_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
-	va_end(ap);
-	res->exit = code;
-	return code;
-}
+/* Records why @res failed (its exit class and message) and returns the
+ * class. */
+#define fail(res, cls, ...)                                                  \
+	svc_int_fail_exit(&(res)->error, &(res)->exit, (cls), SVC_ERR_GUEST, \
+			  __VA_ARGS__)
 
 static void changed(struct svc_rollback_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void changed(struct svc_rollback_result *res, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	hvo_int_strv_vappendf(&res->changed, &res->nchanged, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
-	char **v = realloc(res->changed, (res->nchanged + 1) * sizeof(*v));
-	if (v == NULL) {
-		free(s);
-		return;
-	}
-	res->changed = v;
-	res->changed[res->nchanged++] = s;
 }
 
 /* The records to undo: the newest apply's and all after it, else all.
@@ -229,31 +211,12 @@ static enum hvo_exit undo_file(struct guest_fs *fs,
 static char *make_record(const struct svc_rollback_opts *o,
 			 const struct svc_rollback_result *res)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (m == NULL)
+	struct svc_record_json r;
+	if (svc_int_record_begin(&r, "rollback", NULL, o->image) != 0)
 		return NULL;
-	struct json_writer w;
-	hvo_int_json_init(&w, m, true);
-	hvo_int_json_begin_object(&w);
-	hvo_int_json_kv_string(&w, "tool", "hvoffline");
-	hvo_int_json_kv_string(&w, "tool_version", hvo_version());
-	char when[32];
-	svc_int_now_iso(when, sizeof(when));
-	hvo_int_json_kv_string(&w, "time", when);
-	hvo_int_json_kv_string(&w, "command", "rollback");
-	hvo_int_json_kv_string(&w, "image", o->image);
-	hvo_int_json_kv_bool(&w, "forced", o->force);
-	svc_rollback_result_json(res, &w);
-	hvo_int_json_end_object(&w);
-	int e = hvo_int_json_finish(&w);
-	fputc('\n', m);
-	if (fclose(m) != 0 || e != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	hvo_int_json_kv_bool(&r.w, "forced", o->force);
+	svc_rollback_result_json(res, &r.w);
+	return svc_int_record_end(&r);
 }
 
 enum hvo_exit svc_rollback(struct guest_fs *fs,
@@ -497,7 +460,13 @@ void svc_rollback_result_free(struct svc_rollback_result *res)
 		free(res->changed[i]);
 	free(res->changed);
 	free(res->record);
+	svc_int_error_clear(&res->error);
 	memset(res, 0, sizeof(*res));
+}
+
+const char *svc_rollback_errmsg(const struct svc_rollback_result *res)
+{
+	return svc_int_errmsg_or_empty(&res->error);
 }
 
 void svc_rollback_result_json(const struct svc_rollback_result *res,
@@ -519,9 +488,6 @@ void svc_rollback_result_json(const struct svc_rollback_result *res,
 	hvo_int_json_kv_uint(w, "files_restored", res->files_restored);
 	hvo_int_json_kv_uint(w, "files_removed", res->files_removed);
 	hvo_int_json_kv_uint(w, "dirs_removed", res->dirs_removed);
-	hvo_int_json_key(w, "changed_since");
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < res->nchanged; i++)
-		hvo_int_json_string(w, res->changed[i]);
-	hvo_int_json_end_array(w);
+	hvo_int_json_kv_strings(w, "changed_since", res->changed,
+				res->nchanged);
 }

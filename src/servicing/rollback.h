@@ -24,6 +24,7 @@
 
 #include "guest/guest.h"
 #include "hvoffline.h"
+#include "servicing/error.h"
 #include "util/json.h"
 
 struct svc_rollback_opts {
@@ -44,8 +45,8 @@ struct svc_rollback_item {
 
 struct svc_rollback_result {
 	enum hvo_exit exit;
-	char error[1024];
-	size_t n; /* records undone, newest first */
+	struct svc_error error; /* why it failed (the errmsg accessor) */
+	size_t n;		/* records undone, newest first */
 	struct svc_rollback_item *v;
 	char **changed; /* what changed since the newest record */
 	size_t nchanged;
@@ -64,6 +65,9 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 			   struct svc_rollback_result *res);
 
 void svc_rollback_result_free(struct svc_rollback_result *res);
+
+/* Why the run failed ("" when it did not; owned by @res). */
+const char *svc_rollback_errmsg(const struct svc_rollback_result *res);
 
 /* The result's members, into the JSON object @w has open. */
 void svc_rollback_result_json(const struct svc_rollback_result *res,

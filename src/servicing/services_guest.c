@@ -138,6 +138,41 @@ void svc_int_now_iso(char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+int svc_int_record_begin(struct svc_record_json *r, const char *command,
+			 const char *when, const char *image)
+{
+	r->buf = NULL;
+	r->len = 0;
+	if ((r->m = open_memstream(&r->buf, &r->len)) == NULL)
+		return -1;
+	hvo_int_json_init(&r->w, r->m, true);
+	hvo_int_json_begin_object(&r->w);
+	hvo_int_json_kv_string(&r->w, "tool", "hvoffline");
+	hvo_int_json_kv_string(&r->w, "tool_version", hvo_version());
+	char now[32];
+	if (when == NULL) {
+		svc_int_now_iso(now, sizeof(now));
+		when = now;
+	}
+	hvo_int_json_kv_string(&r->w, "time", when);
+	if (command != NULL)
+		hvo_int_json_kv_string(&r->w, "command", command);
+	hvo_int_json_kv_string(&r->w, "image", image);
+	return 0;
+}
+
+char *svc_int_record_end(struct svc_record_json *r)
+{
+	hvo_int_json_end_object(&r->w);
+	int e = hvo_int_json_finish(&r->w);
+	fputc('\n', r->m);
+	if (fclose(r->m) != 0 || e != 0) {
+		free(r->buf);
+		return NULL;
+	}
+	return r->buf;
+}
+
 enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 				   const char *command, const char *json,
 				   const struct svc_undo *u, char **path_ret,
@@ -276,4 +311,22 @@ int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
 	*paths_ret = out;
 	*n_ret = k;
 	return GUEST_OK;
+}
+
+enum hvo_exit svc_int_record_commit(struct guest_fs *fs, const char *systemroot,
+				    const char *command, char *json,
+				    const struct svc_undo *u,
+				    struct svc_ghive *g, char **path_ret,
+				    char *err, size_t errlen)
+{
+	if (json == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HVO_EXIT_FAILED;
+	}
+	enum hvo_exit rc = svc_int_record_write(fs, systemroot, command, json,
+						u, path_ret, err, errlen);
+	free(json);
+	if (rc == HVO_EXIT_OK)
+		rc = svc_int_ghive_switch(fs, g, err, errlen);
+	return rc;
 }

@@ -23,11 +23,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "guest/guest.h"
 #include "hvoffline.h"
 #include "registry/reg.h"
 #include "servicing/services_undo.h"
+#include "util/json.h"
 
 struct svc_ghive {
 	char name[16];	     /* "SYSTEM", "SOFTWARE", "DEFAULT" */
@@ -86,6 +88,18 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 				   const struct svc_undo *u, char **path_ret,
 				   char *err, size_t errlen);
 
+/*
+ * Commits a change: the record @json (freed here; NULL stands for out of
+ * memory) and the undo data @u as svc_int_record_write() writes them,
+ * then @g's staged hive switched in (the record first, see above).
+ * Returns the exit class, with @err set.
+ */
+enum hvo_exit svc_int_record_commit(struct guest_fs *fs, const char *systemroot,
+				    const char *command, char *json,
+				    const struct svc_undo *u,
+				    struct svc_ghive *g, char **path_ret,
+				    char *err, size_t errlen);
+
 /* The sequence number in an undo file's name ("...-000012.undo" or
  * ".undone"), or 0 for any other name. */
 unsigned svc_int_record_seq(const char *name);
@@ -94,6 +108,25 @@ unsigned svc_int_record_seq(const char *name);
  * with guest_names_free()).  None is not an error. */
 int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
 			char ***paths_ret, size_t *n_ret);
+
+/* A change record's JSON, written into memory. */
+struct svc_record_json {
+	FILE *m;
+	char *buf;
+	size_t len;
+	struct json_writer w;
+};
+
+/*
+ * Starts a record with the members every record begins with: tool,
+ * tool_version, time (@when; NULL: now), command (left out when NULL:
+ * apply's record has none) and image.  -1 when out of memory.
+ */
+int svc_int_record_begin(struct svc_record_json *r, const char *command,
+			 const char *when, const char *image);
+
+/* Closes the record's object: its text (caller frees), or NULL. */
+char *svc_int_record_end(struct svc_record_json *r);
 
 /* The current time as "YYYY-MM-DDTHH:MM:SSZ" into @buf (>= 32 bytes). */
 void svc_int_now_iso(char *buf, size_t size);

@@ -15,20 +15,11 @@
 #include "servicing/services_undo.h"
 #include "util/json.h"
 
-static enum hvo_exit fail(struct svc_reg_image_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum hvo_exit fail(struct svc_reg_image_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
-	va_end(ap);
-	res->exit = code;
-	return code;
-}
+/* Records why @res failed (its exit class and message) and returns the
+ * class. */
+#define fail(res, cls, ...)                                                  \
+	svc_int_fail_exit(&(res)->error, &(res)->exit, (cls), SVC_ERR_GUEST, \
+			  __VA_ARGS__)
 
 static const struct {
 	const char *prefix, *hive, *canonical;
@@ -136,20 +127,6 @@ static enum hvo_exit save_hive(struct guest_fs *fs, const char *systemroot,
 	return HVO_EXIT_OK;
 }
 
-static void json_hex(struct json_writer *w, const uint8_t *d, size_t len)
-{
-	char *s = malloc(len * 2 + 1);
-	if (s == NULL) {
-		hvo_int_json_null(w);
-		return;
-	}
-	for (size_t i = 0; i < len; i++)
-		sprintf(s + 2 * i, "%02x", d[i]);
-	s[2 * len] = '\0';
-	hvo_int_json_string(w, s);
-	free(s);
-}
-
 static const char *const op_names[] = {
 	[SVC_REGOP_GET] = "get",       [SVC_REGOP_SET] = "set",
 	[SVC_REGOP_DELETE] = "delete", [SVC_REGOP_IMPORT] = "import",
@@ -160,59 +137,43 @@ static char *make_record(const struct svc_reg_image_opts *o,
 			 const struct svc_reg_image_result *res,
 			 const struct svc_undo *u)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (m == NULL)
+	struct svc_record_json r;
+	if (svc_int_record_begin(&r, "reg", u->time, o->image) != 0)
 		return NULL;
-	struct json_writer w;
-	hvo_int_json_init(&w, m, true);
-	hvo_int_json_begin_object(&w);
-	hvo_int_json_kv_string(&w, "tool", "hvoffline");
-	hvo_int_json_kv_string(&w, "tool_version", hvo_version());
-	hvo_int_json_kv_string(&w, "time", u->time);
-	hvo_int_json_kv_string(&w, "command", "reg");
-	hvo_int_json_kv_string(&w, "operation", op_names[o->op]);
-	hvo_int_json_kv_string(&w, "image", o->image);
-	hvo_int_json_kv_string(&w, "hive", res->g.name);
-	hvo_int_json_kv_string(&w, "key", res->key);
-	hvo_int_json_kv_string(&w, "value", o->value);
+	hvo_int_json_kv_string(&r.w, "operation", op_names[o->op]);
+	hvo_int_json_kv_string(&r.w, "hive", res->g.name);
+	hvo_int_json_kv_string(&r.w, "key", res->key);
+	hvo_int_json_kv_string(&r.w, "value", o->value);
 	if (o->op == SVC_REGOP_SET && o->value != NULL) {
-		hvo_int_json_kv_string(&w, "type", reg_type_name(o->type));
-		hvo_int_json_key(&w, "data");
-		json_hex(&w, o->data, o->len);
+		hvo_int_json_kv_string(&r.w, "type", reg_type_name(o->type));
+		hvo_int_json_key(&r.w, "data");
+		hvo_int_json_hex(&r.w, o->data, o->len);
 	}
-	hvo_int_json_kv_string(&w, "file", o->reg_file);
-	hvo_int_json_kv_uint(&w, "operations", res->nops);
-	hvo_int_json_kv_bool(&w, "hive_recovered_from_logs", res->g.recovered);
-	hvo_int_json_kv_string(&w, "saved_hive", res->hive_saved);
-	hvo_int_json_key(&w, "previous");
-	hvo_int_json_begin_array(&w);
+	hvo_int_json_kv_string(&r.w, "file", o->reg_file);
+	hvo_int_json_kv_uint(&r.w, "operations", res->nops);
+	hvo_int_json_kv_bool(&r.w, "hive_recovered_from_logs",
+			     res->g.recovered);
+	hvo_int_json_kv_string(&r.w, "saved_hive", res->hive_saved);
+	hvo_int_json_key(&r.w, "previous");
+	hvo_int_json_begin_array(&r.w);
 	for (size_t i = 0; i < u->n; i++) {
 		const struct svc_undo_op *op = &u->ops[i];
 		if (op->kind != SVC_UNDO_VALUE)
 			continue;
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "key", op->key);
-		hvo_int_json_kv_string(&w, "name", op->name);
-		hvo_int_json_kv_bool(&w, "existed", op->existed);
+		hvo_int_json_begin_object(&r.w);
+		hvo_int_json_kv_string(&r.w, "key", op->key);
+		hvo_int_json_kv_string(&r.w, "name", op->name);
+		hvo_int_json_kv_bool(&r.w, "existed", op->existed);
 		if (op->existed) {
-			hvo_int_json_kv_string(&w, "type",
+			hvo_int_json_kv_string(&r.w, "type",
 					       reg_type_name(op->type));
-			hvo_int_json_key(&w, "data");
-			json_hex(&w, op->data, op->len);
+			hvo_int_json_key(&r.w, "data");
+			hvo_int_json_hex(&r.w, op->data, op->len);
 		}
-		hvo_int_json_end_object(&w);
+		hvo_int_json_end_object(&r.w);
 	}
-	hvo_int_json_end_array(&w);
-	hvo_int_json_end_object(&w);
-	int e = hvo_int_json_finish(&w);
-	fputc('\n', m);
-	if (fclose(m) != 0 || e != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	hvo_int_json_end_array(&r.w);
+	return svc_int_record_end(&r);
 }
 
 /* Import: the hive whose root the file's keys lie under, found by
@@ -393,17 +354,9 @@ commit:
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
 		goto out;
 	}
-	char *json = make_record(o, res, &u);
-	if (json == NULL) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-		goto out;
-	}
-	/* The record first, then the hive (services_guest.h). */
-	rc = svc_int_record_write(fs, o->systemroot, "reg", json, &u,
-				  &res->record, err, sizeof(err));
-	free(json);
-	if (rc == HVO_EXIT_OK)
-		rc = svc_int_ghive_switch(fs, &res->g, err, sizeof(err));
+	rc = svc_int_record_commit(fs, o->systemroot, "reg",
+				   make_record(o, res, &u), &u, &res->g,
+				   &res->record, err, sizeof(err));
 	if (rc != HVO_EXIT_OK) {
 		fail(res, rc, "%s", err);
 		goto out;
@@ -425,5 +378,11 @@ void svc_reg_image_result_free(struct svc_reg_image_result *res)
 	free(res->prefix);
 	free(res->record);
 	free(res->hive_saved);
+	svc_int_error_clear(&res->error);
 	memset(res, 0, sizeof(*res));
+}
+
+const char *svc_reg_image_errmsg(const struct svc_reg_image_result *res)
+{
+	return svc_int_errmsg_or_empty(&res->error);
 }

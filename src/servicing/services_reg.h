@@ -22,6 +22,7 @@
 
 #include "guest/guest.h"
 #include "hvoffline.h"
+#include "servicing/error.h"
 #include "servicing/services_guest.h"
 
 enum svc_regop {
@@ -48,7 +49,7 @@ struct svc_reg_image_opts {
 
 struct svc_reg_image_result {
 	enum hvo_exit exit;
-	char error[1024];
+	struct svc_error error; /* why it failed (the errmsg accessor) */
 	/* The hive and key, still open for GET and EXPORT (read them, then
 	 * free the result). */
 	struct svc_ghive g;
@@ -70,5 +71,8 @@ enum hvo_exit svc_reg_image_run(struct guest_fs *fs,
 				struct svc_reg_image_result *res);
 
 void svc_reg_image_result_free(struct svc_reg_image_result *res);
+
+/* Why the run failed ("" when it did not; owned by @res). */
+const char *svc_reg_image_errmsg(const struct svc_reg_image_result *res);
 
 #endif /* HVO_SERVICING_SERVICES_REG_H */

@@ -14,20 +14,11 @@
 #include "servicing/services_set.h"
 #include "servicing/services_undo.h"
 
-static enum hvo_exit fail(struct svc_services_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum hvo_exit fail(struct svc_services_result *res, enum hvo_exit code,
-			  const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
-	va_end(ap);
-	res->exit = code;
-	return code;
-}
+/* Records why @res failed (its exit class and message) and returns the
+ * class. */
+#define fail(res, cls, ...)                                                  \
+	svc_int_fail_exit(&(res)->error, &(res)->exit, (cls), SVC_ERR_GUEST, \
+			  __VA_ARGS__)
 
 /*
  * The Start that @key had before its newest disable, from the undo data
@@ -82,32 +73,15 @@ static char *make_record(const struct svc_services_opts *o,
 			 const struct svc_services_result *res,
 			 const char *when)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (m == NULL)
+	struct svc_record_json r;
+	if (svc_int_record_begin(&r, "services", when, o->image) != 0)
 		return NULL;
-	struct json_writer w;
-	hvo_int_json_init(&w, m, true);
-	hvo_int_json_begin_object(&w);
-	hvo_int_json_kv_string(&w, "tool", "hvoffline");
-	hvo_int_json_kv_string(&w, "tool_version", hvo_version());
-	hvo_int_json_kv_string(&w, "time", when);
-	hvo_int_json_kv_string(&w, "command", "services");
-	hvo_int_json_kv_string(&w, "image", o->image);
-	hvo_int_json_kv_uint(&w, "control_set", res->list.control_set);
-	hvo_int_json_kv_bool(&w, "hive_recovered_from_logs",
+	hvo_int_json_kv_uint(&r.w, "control_set", res->list.control_set);
+	hvo_int_json_kv_bool(&r.w, "hive_recovered_from_logs",
 			     res->hive_recovered);
-	hvo_int_json_key(&w, "changes");
-	svc_services_changes_json(res, &w);
-	hvo_int_json_end_object(&w);
-	int e = hvo_int_json_finish(&w);
-	fputc('\n', m);
-	if (fclose(m) != 0 || e != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	hvo_int_json_key(&r.w, "changes");
+	svc_services_changes_json(res, &r.w);
+	return svc_int_record_end(&r);
 }
 
 /* Adds @name's change to @res (once per service: the last asked wins). */
@@ -254,17 +228,9 @@ enum hvo_exit svc_services_run(struct guest_fs *fs,
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
 		goto out;
 	}
-	char *json = make_record(o, res, when);
-	if (json == NULL) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-		goto out;
-	}
-	/* The record first, then the hive (services_guest.h). */
-	rc = svc_int_record_write(fs, o->systemroot, "services", json, &u,
-				  &res->record, err, sizeof(err));
-	free(json);
-	if (rc == HVO_EXIT_OK)
-		rc = svc_int_ghive_switch(fs, &g, err, sizeof(err));
+	rc = svc_int_record_commit(fs, o->systemroot, "services",
+				   make_record(o, res, when), &u, &g,
+				   &res->record, err, sizeof(err));
 	if (rc != HVO_EXIT_OK) {
 		fail(res, rc, "%s", err);
 		goto out;
@@ -292,7 +258,13 @@ void svc_services_result_free(struct svc_services_result *res)
 		free(res->v[i].service);
 	free(res->v);
 	free(res->record);
+	svc_int_error_clear(&res->error);
 	memset(res, 0, sizeof(*res));
+}
+
+const char *svc_services_errmsg(const struct svc_services_result *res)
+{
+	return svc_int_errmsg_or_empty(&res->error);
 }
 
 void svc_services_changes_json(const struct svc_services_result *res,

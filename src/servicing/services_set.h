@@ -18,6 +18,7 @@
 
 #include "guest/guest.h"
 #include "hvoffline.h"
+#include "servicing/error.h"
 #include "servicing/services.h"
 #include "util/json.h"
 
@@ -47,7 +48,7 @@ struct svc_service_change {
 
 struct svc_services_result {
 	enum hvo_exit exit;
-	char error[1024];
+	struct svc_error error;	 /* why it failed (the errmsg accessor) */
 	struct svc_ic_list list; /* as found (binaries checked) */
 	size_t n;
 	struct svc_service_change *v;
@@ -69,6 +70,9 @@ enum hvo_exit svc_services_run(struct guest_fs *fs,
 			       struct svc_services_result *res);
 
 void svc_services_result_free(struct svc_services_result *res);
+
+/* Why the run failed ("" when it did not; owned by @res). */
+const char *svc_services_errmsg(const struct svc_services_result *res);
 
 /* The changes as a JSON array. */
 void svc_services_changes_json(const struct svc_services_result *res,

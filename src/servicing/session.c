@@ -38,7 +38,7 @@ enum svc_err svc_session_new(const struct svc_session_opts *opts,
 
 const char *svc_session_errmsg(const struct svc_session *s)
 {
-	return s->error.code == SVC_OK ? "" : svc_int_errtext(&s->error);
+	return svc_int_errmsg_or_empty(&s->error);
 }
 
 enum svc_err svc_session_add_image(struct svc_session *s, const char *path)

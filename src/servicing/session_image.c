@@ -130,6 +130,7 @@ static enum hvo_exit check_candidates(struct svc_session *s)
 		if (p->pkg == NULL)
 			continue;
 		nread++;
+		p->optional = s->src.kind != SVC_SOURCE_CAB;
 		const char *why = NULL;
 		enum hvo_exit c =
 			s->opts.check_cabinet(s->opts.check_ctx, p, &why);
@@ -275,6 +276,25 @@ static bool finish_backend(struct svc_session *s)
 
 /* ---- apply and verify ---- */
 
+/* "<tmpdir>/<what>-<i>", made (caller frees); NULL: @r failed. */
+static char *image_dir(const struct svc_session *s, struct svc_image_result *r,
+		       const char *what, size_t i)
+{
+	char *dir;
+	if (asprintf(&dir, "%s/%s-%zu", s->tmpdir, what, i) < 0) {
+		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
+			   "out of memory");
+		return NULL;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		result_set(r, SVC_STATUS_FAILED, SVC_ERR_IO, "%s: %s", dir,
+			   strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
 /*
  * An earlier apply died while switching files in: put every original back
  * and inspect the guest again, before anything is decided from facts that
@@ -309,18 +329,9 @@ static void recover_interrupted(struct svc_session *s, size_t i)
 		"an earlier apply was interrupted while switching files in; "
 		"%u original%s put back, applying again",
 		restored, restored == 1 ? "" : "s");
-	char *dir;
-	if (asprintf(&dir, "%s/reinspect-%zu", s->tmpdir, i) < 0) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
-			   "out of memory");
+	char *dir = image_dir(s, r, "reinspect", i);
+	if (dir == NULL)
 		return;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_IO, "%s: %s", dir,
-			   strerror(errno));
-		free(dir);
-		return;
-	}
 	struct svc_inspect_opts io = { .tmpdir = dir };
 	svc_inspect_again(disk, &io, f);
 	free(dir);
@@ -424,18 +435,9 @@ static void carry_out(struct svc_session *s, size_t i)
 			   disk ? guest_disk_errmsg(disk) : "no disk");
 		return;
 	}
-	char *dir;
-	if (asprintf(&dir, "%s/image-%zu", s->tmpdir, i) < 0) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_NOMEM,
-			   "out of memory");
+	char *dir = image_dir(s, r, "image", i);
+	if (dir == NULL)
 		return;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		result_set(r, SVC_STATUS_FAILED, SVC_ERR_IO, "%s: %s", dir,
-			   strerror(errno));
-		free(dir);
-		return;
-	}
 	const struct svc_plan *p = r->plan;
 	if (verify) {
 		struct svc_verify_opts vo = { .tmpdir = dir,

@@ -103,20 +103,6 @@ static void windows_json(const struct svc_facts *f, struct json_writer *w)
 	hvo_int_json_end_object(w);
 }
 
-static void problems_json(const struct svc_facts *f, struct json_writer *w)
-{
-	hvo_int_json_key(w, "problems");
-	hvo_int_json_begin_array(w);
-	for (size_t i = 0; i < f->nproblems; i++) {
-		hvo_int_json_begin_object(w);
-		hvo_int_json_kv_string(w, "code", f->problems[i].code);
-		hvo_int_json_kv_int(w, "exit_code", f->problems[i].exit);
-		hvo_int_json_kv_string(w, "message", f->problems[i].message);
-		hvo_int_json_end_object(w);
-	}
-	hvo_int_json_end_array(w);
-}
-
 static void package_json(const struct svc_image_result *r,
 			 struct json_writer *w)
 {
@@ -172,7 +158,7 @@ static void servicing_image_json(const struct svc_session_opts *o,
 	hvo_int_json_kv_int(w, "exit_code", r->exit);
 	hvo_int_json_kv_string(w, "message", r->message);
 	windows_json(&r->facts, w);
-	problems_json(&r->facts, w);
+	svc_int_problems_json(&r->facts, w);
 	package_json(r, w);
 	if (r->have_applicability) {
 		hvo_int_json_key(w, "packages");

@@ -131,6 +131,42 @@ static bool build_signed_data(const struct trust_p7 *outer,
 	return !ci.oom;
 }
 
+int trust_int_ts_signer_check(struct trust *t, const struct trust_p7 *ts,
+			      const struct trust_p7 *outer,
+			      const gnutls_datum_t *data, const char *who,
+			      struct trust_verdict *v)
+{
+	gnutls_x509_crt_t crt = trust_int_p7_signer_cert(ts, outer);
+	if (crt == NULL)
+		return trust_int_error(t, TRUST_ERR_TIMESTAMP,
+				       "timestamp: the %s certificate is not "
+				       "in the signature",
+				       who);
+	int r = gnutls_pkcs7_verify_direct(ts->p7, crt, 0, data, VERIFY_FLAGS);
+	if (r < 0)
+		return trust_int_error(t, TRUST_ERR_TIMESTAMP,
+				       "timestamp: the countersignature does "
+				       "not verify: %s",
+				       gnutls_strerror(r));
+	gnutls_x509_crt_t pool[2 * TRUST_MAX_P7_CERTS];
+	size_t np = 0;
+	for (size_t i = 0; i < ts->ncerts; i++)
+		pool[np++] = ts->certs[i];
+	for (size_t i = 0; i < outer->ncerts; i++)
+		pool[np++] = outer->certs[i];
+	bool complete;
+	int rc = trust_int_chain_check(t, "timestamp", crt, pool, np,
+				       GNUTLS_KP_TIME_STAMPING, v->ts_time,
+				       &v->ts_chain, &v->nts_chain, &complete);
+	if (v->nts_chain)
+		v->ts_signer = strdup(v->ts_chain[0].cn);
+	if (rc == TRUST_ERR_UNTRUSTED || rc == TRUST_ERR_CHAIN)
+		rc = TRUST_ERR_TIMESTAMP; /* the message names the chain */
+	if (rc == TRUST_OK)
+		v->ts_verified = true;
+	return rc;
+}
+
 int trust_int_countersig(struct trust *t, const struct trust_p7 *outer,
 			 const gnutls_datum_t *si, struct trust_verdict *v)
 {
@@ -155,34 +191,10 @@ int trust_int_countersig(struct trust *t, const struct trust_p7 *outer,
 		goto out;
 	}
 	v->ts_time = cs.si.signing_time;
-	gnutls_x509_crt_t crt = trust_int_p7_signer_cert(&cs, outer);
-	if (crt == NULL) {
-		rc = trust_int_error(t, TRUST_ERR_TIMESTAMP,
-				     "timestamp: the countersigner's "
-				     "certificate is not in the signature");
-		goto out;
-	}
 	/* The countersigned content: the signature value. */
 	gnutls_datum_t data = outer->si.sig;
-	int r = gnutls_pkcs7_verify_direct(cs.p7, crt, 0, &data, VERIFY_FLAGS);
-	if (r < 0) {
-		rc = trust_int_error(t, TRUST_ERR_TIMESTAMP,
-				     "timestamp: the countersignature does not "
-				     "verify: %s",
-				     gnutls_strerror(r));
-		goto out;
-	}
-	bool complete;
-	rc = trust_int_chain_check(
-		t, "timestamp", crt, (gnutls_x509_crt_t *)outer->certs,
-		outer->ncerts, GNUTLS_KP_TIME_STAMPING, v->ts_time,
-		&v->ts_chain, &v->nts_chain, &complete);
-	if (v->nts_chain)
-		v->ts_signer = strdup(v->ts_chain[0].cn);
-	if (rc == TRUST_ERR_UNTRUSTED || rc == TRUST_ERR_CHAIN)
-		rc = TRUST_ERR_TIMESTAMP;
-	if (rc == TRUST_OK)
-		v->ts_verified = true;
+	rc = trust_int_ts_signer_check(t, &cs, outer, &data, "countersigner's",
+				       v);
 out:
 	trust_int_p7_free(&cs);
 	return rc;

@@ -16,4 +16,17 @@
 int trust_int_countersig(struct trust *t, const struct trust_p7 *outer,
 			 const gnutls_datum_t *si, struct trust_verdict *v);
 
+/*
+ * What both kinds of timestamp check of their signer: its certificate
+ * (in @ts or @outer; @who names it in messages, "signer's"), @ts's
+ * signature over @data (NULL: the content @ts embeds), and its chain for
+ * time stamping at v->ts_time from the certificates of @ts and @outer.
+ * Sets v->ts_signer, ts_chain and ts_verified.  Returns TRUST_OK or
+ * TRUST_ERR_TIMESTAMP (message on @t).
+ */
+int trust_int_ts_signer_check(struct trust *t, const struct trust_p7 *ts,
+			      const struct trust_p7 *outer,
+			      const gnutls_datum_t *data, const char *who,
+			      struct trust_verdict *v);
+
 #endif /* HVO_TRUST_COUNTERSIG_H */

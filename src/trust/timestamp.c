@@ -30,11 +30,6 @@
 #define OID_PKCS9_COUNTERSIG "1.2.840.113549.1.9.6"
 #define OID_TSTINFO	     "1.2.840.113549.1.9.16.1.4"
 
-#define VERIFY_FLAGS                                 \
-	(GNUTLS_VERIFY_DISABLE_TIME_CHECKS |         \
-	 GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS | \
-	 GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1)
-
 /* TSTInfo (RFC 3161 2.4.2): version, policy, messageImprint, serial,
  * genTime, ... */
 static bool parse_tstinfo(const gnutls_datum_t *d, char *alg, size_t algsz,
@@ -98,37 +93,7 @@ static int rfc3161(struct trust *t, const struct trust_p7 *outer,
 		goto out;
 	}
 	v->ts_time = gen;
-	gnutls_x509_crt_t crt = trust_int_p7_signer_cert(&ts, outer);
-	if (crt == NULL) {
-		rc = trust_int_error(t, TRUST_ERR_TIMESTAMP,
-				     "timestamp: the signer's certificate is "
-				     "not in the signature");
-		goto out;
-	}
-	r = gnutls_pkcs7_verify_direct(ts.p7, crt, 0, NULL, VERIFY_FLAGS);
-	if (r < 0) {
-		rc = trust_int_error(t, TRUST_ERR_TIMESTAMP,
-				     "timestamp: the countersignature does not "
-				     "verify: %s",
-				     gnutls_strerror(r));
-		goto out;
-	}
-	gnutls_x509_crt_t pool[2 * TRUST_MAX_P7_CERTS];
-	size_t np = 0;
-	for (size_t i = 0; i < ts.ncerts; i++)
-		pool[np++] = ts.certs[i];
-	for (size_t i = 0; i < outer->ncerts; i++)
-		pool[np++] = outer->certs[i];
-	bool complete;
-	rc = trust_int_chain_check(t, "timestamp", crt, pool, np,
-				   GNUTLS_KP_TIME_STAMPING, gen, &v->ts_chain,
-				   &v->nts_chain, &complete);
-	if (v->nts_chain)
-		v->ts_signer = strdup(v->ts_chain[0].cn);
-	if (rc == TRUST_ERR_UNTRUSTED || rc == TRUST_ERR_CHAIN)
-		rc = TRUST_ERR_TIMESTAMP; /* the message names the chain */
-	if (rc == TRUST_OK)
-		v->ts_verified = true;
+	rc = trust_int_ts_signer_check(t, &ts, outer, NULL, "signer's", v);
 out:
 	trust_int_p7_free(&ts);
 	return rc;

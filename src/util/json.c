@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/json.h"
@@ -282,6 +284,30 @@ void hvo_int_json_null(struct json_writer *w)
 		return;
 	puts_(w, "null");
 	after_value(w);
+}
+
+void hvo_int_json_hex(struct json_writer *w, const uint8_t *d, size_t len)
+{
+	char *s = malloc(len * 2 + 1);
+	if (s == NULL) {
+		hvo_int_json_null(w);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		sprintf(s + 2 * i, "%02x", d[i]);
+	s[2 * len] = '\0';
+	hvo_int_json_string(w, s);
+	free(s);
+}
+
+void hvo_int_json_kv_strv(struct json_writer *w, const char *key,
+			  const char *const *v, size_t n)
+{
+	hvo_int_json_key(w, key);
+	hvo_int_json_begin_array(w);
+	for (size_t i = 0; i < n; i++)
+		hvo_int_json_string(w, v[i]);
+	hvo_int_json_end_array(w);
 }
 
 void hvo_int_json_kv_string(struct json_writer *w, const char *key,

@@ -54,6 +54,17 @@ void hvo_int_json_uint(struct json_writer *w, uint64_t v);
 void hvo_int_json_double(struct json_writer *w, double v, int decimals);
 void hvo_int_json_bool(struct json_writer *w, bool v);
 void hvo_int_json_null(struct json_writer *w);
+/* "@key": [ the @n strings of @v ]; hvo_int_json_kv_strings() takes
+ * either kind of list (char ** or const char **). */
+void hvo_int_json_kv_strv(struct json_writer *w, const char *key,
+			  const char *const *v, size_t n);
+#define hvo_int_json_kv_strings(w, key, v, n) \
+	hvo_int_json_kv_strv(                                            \
+		(w), (key),                                              \
+		_Generic((v), char **: (const char *const *)(v), default: (v)), \
+		(n))
+/* @len bytes as a string of lower-case hex digits ("0a1b"). */
+void hvo_int_json_hex(struct json_writer *w, const uint8_t *d, size_t len);
 
 /* Key and value in one call, for the common object member. */
 void hvo_int_json_kv_string(struct json_writer *w, const char *key,

@@ -57,7 +57,7 @@ static enum hvo_exit reg_image(struct svc_reg_image_opts *o)
 	struct svc_reg_image_result r;
 	enum hvo_exit x = svc_reg_image_run(fs, o, &r);
 	if (x != HVO_EXIT_OK)
-		print_message("reg --image: %s\n", r.error);
+		print_message("reg --image: %s\n", svc_reg_image_errmsg(&r));
 	svc_reg_image_result_free(&r);
 	guest_fs_close(fs);
 	return x;

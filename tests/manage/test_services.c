@@ -233,7 +233,7 @@ static void test_unknown_name(void **state)
 	const char *dis[] = { "vmictimesync", "vmci" };
 	struct svc_services_result r;
 	assert_int_equal(run(NULL, 0, dis, 2, false, &r), HVO_EXIT_USAGE);
-	assert_non_null(strstr(r.error, "vmci"));
+	assert_non_null(strstr(svc_services_errmsg(&r), "vmci"));
 	svc_services_result_free(&r);
 	hvo_test_expect_sha256(sys, before);
 	/* No record folder either (the path is the test directory's: the

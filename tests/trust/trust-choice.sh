@@ -28,6 +28,7 @@ expect_json '.images[0].packages.applicable | endswith("signed.cab")' \
 expect_json '.images[0].packages.candidates | map(select(.cabinet | endswith("repack.cab")))[0] | .verdict == "skipped" and .reason == "unsigned" and .applies == false' \
     "inspect: the re-pack is reported skipped as unsigned"
 expect_grep "$T_TMP/err" 'repack.cab.*skipped: unsigned' "inspect: a notice names the skip"
+expect_no_grep "$T_TMP/err" 'repack.cab: signature' "inspect: a skipped cabinet is not reported as an error"
 
 run "$HVOFFLINE" --json apply --dry-run --backend native --source "$T_TMP/src" "$T_TMP/a.vhdx"
 expect_rc 0 "apply --dry-run: the directory is usable"
@@ -35,6 +36,10 @@ expect_json '.images[0].package.cabinet | endswith("signed.cab")' \
     "apply --dry-run: the signed package is chosen"
 expect_json '.images[0].packages.candidates | map(select(.cabinet | endswith("repack.cab")))[0] | .verdict == "skipped" and .reason == "unsigned"' \
     "apply --dry-run: the re-pack is reported skipped as unsigned"
+
+run "$HVOFFLINE" --json inspect --backend native --source "$T_TMP/only/repack.cab" "$T_TMP/a.vhdx"
+expect_rc 5 "inspect: the re-pack as the source: exit 5"
+expect_grep "$T_TMP/err" 'repack.cab: signature unsigned' "inspect: a refused single cabinet is an error naming why"
 
 run "$HVOFFLINE" --json apply --dry-run --backend native --source "$T_TMP/only" "$T_TMP/a.vhdx"
 expect_rc 5 "apply: a directory of the re-pack alone: exit 5"
