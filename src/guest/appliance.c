@@ -42,18 +42,11 @@ static int app_add(struct guest_session *gs, const char *path,
 {
 	struct app_session *s = AS(gs);
 	char *v[3];
-	if (guest_int_drive_copy(&s->base, s->launched, path, format, name,
-				 v) != 0)
+	struct app_drive *nd = guest_int_drive_add(
+		&s->base, s->launched, s->drives, s->ndrives, sizeof(*nd), path,
+		format, name, v);
+	if (nd == NULL)
 		return -1;
-	struct app_drive *nd =
-		realloc(s->drives, (s->ndrives + 1) * sizeof(*nd));
-	if (nd == NULL) {
-		for (int i = 0; i < 3; i++)
-			free(v[i]);
-		guest_int_session_fail(&s->base, GUEST_E_NOMEM,
-				       "out of memory");
-		return -1;
-	}
 	s->drives = nd;
 	s->drives[s->ndrives] = (struct app_drive){
 		.path = v[0], .format = v[1], .name = v[2], .readonly = readonly

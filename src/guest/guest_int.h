@@ -138,13 +138,15 @@ extern const struct guest_int_session_ops guest_int_native_session_ops;
 int guest_int_session_fail(struct guest_session *s, int err, const char *fmt,
 			   ...) __attribute__((format(printf, 3, 4)));
 
-/* What adding an image does first in either backend: refuses it after
- * the launch (@launched) or without a format, then copies @path,
- * @format and @name (NULL: @path) into out[0..2] (caller frees).  -1
- * with @s's error set. */
-int guest_int_drive_copy(struct guest_session *s, bool launched,
-			 const char *path, const char *format, const char *name,
-			 char *out[3]);
+/* What adding an image does in either backend: refuses it after the
+ * launch (@launched) or without a format, copies @path, @format and @name
+ * (NULL: @path) into out[0..2] (caller frees) and makes room for one more
+ * in the @n drives of @size bytes at @drives.  Returns the array to keep
+ * (its element @n is the caller's to fill), or NULL with @s's error set
+ * and @drives unchanged. */
+void *guest_int_drive_add(struct guest_session *s, bool launched, void *drives,
+			  size_t n, size_t size, const char *path,
+			  const char *format, const char *name, char *out[3]);
 
 /* Sets @fs's error message ("<path>: <why>") and returns @err. */
 int guest_int_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)

@@ -54,17 +54,11 @@ int native_int_session_add(struct native_session *s, const char *path,
 			   const char *format, bool readonly, const char *name)
 {
 	char *v[3];
-	if (guest_int_drive_copy(&s->base, s->launched, path, format, name,
-				 v) != 0)
+	struct native_drive *nd = guest_int_drive_add(
+		&s->base, s->launched, s->drives, s->ndrives, sizeof(*nd), path,
+		format, name, v);
+	if (nd == NULL)
 		return -1;
-	struct native_drive *nd =
-		realloc(s->drives, (s->ndrives + 1) * sizeof(*nd));
-	if (nd == NULL) {
-		for (int i = 0; i < 3; i++)
-			free(v[i]);
-		session_fail(s, GUEST_E_NOMEM, "out of memory");
-		return -1;
-	}
 	s->drives = nd;
 	s->drives[s->ndrives] = (struct native_drive){
 		.path = v[0], .format = v[1], .name = v[2], .readonly = readonly
