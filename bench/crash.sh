@@ -25,8 +25,8 @@
 # make check runs the same programs with fewer random states.
 #
 # Usage: sh bench/crash.sh [RANDOM_PER_POINT [QEMU_EVERY]]  (40, 25)
-#   env: REG_RANDOM (20), HIVEX_EVERY (10), APPLY_RANDOM (6),
-#        REAPPLY_EVERY (10)
+#   env: REG_RANDOM (50), HIVEX_EVERY (10), APPLY_RANDOM (1),
+#        REAPPLY_EVERY (25), APPLY_EVERY (0: a cut before every barrier)
 . "${HVO_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/bench/lib.sh"
 
 for p in tests/vhdx/test_vhdx_powerloss tests/registry/test_reg_powerloss \
@@ -36,5 +36,5 @@ done
 command -v qemu-img >/dev/null || { echo "bench/crash.sh: qemu-img missing" >&2; exit 1; }
 export HVO_TOP_SRCDIR HVO_TOP_BUILDDIR
 "$HVO_TOP_BUILDDIR/tests/vhdx/test_vhdx_powerloss" "${1:-40}" "${2:-25}"
-"$HVO_TOP_BUILDDIR/tests/registry/test_reg_powerloss" "${REG_RANDOM:-20}" "${HIVEX_EVERY:-10}"
-"$HVO_TOP_BUILDDIR/tests/servicing/test_apply_powerloss" "${APPLY_RANDOM:-6}" "${REAPPLY_EVERY:-10}"
+"$HVO_TOP_BUILDDIR/tests/registry/test_reg_powerloss" "${REG_RANDOM:-50}" "${HIVEX_EVERY:-10}"
+"$HVO_TOP_BUILDDIR/tests/servicing/test_apply_powerloss" "${APPLY_RANDOM:-1}" "${REAPPLY_EVERY:-25}" "${APPLY_EVERY:-0}"

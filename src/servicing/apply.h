@@ -104,7 +104,9 @@ struct svc_apply_result {
 	bool hive_written[SVC_NHIVES];
 	bool hive_recovered[SVC_NHIVES]; /* replayed from its logs first */
 	char *record_json;		 /* the record written to the guest */
-	char **warnings; /* after the switch: cleanup that failed */
+	/* Cleanup after the switch that failed, and files an interrupted
+	 * earlier run left in the guest that this one removed. */
+	char **warnings;
 	size_t nwarnings;
 	struct svc_verify_result verify;
 };

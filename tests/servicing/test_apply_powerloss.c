@@ -20,7 +20,7 @@
  * or set-aside file and no journal, and end as the new volume.
  *
  * Usage: test_apply_powerloss [RANDOM_PER_POINT [REAPPLY_EVERY [EVERY]]]
- * (defaults 0, 10 and 8 under make check: cuts before every 8th flush
+ * (defaults 0, 20 and 16 under make check: cuts before every 16th flush
  * barrier; bench/crash.sh cuts before every barrier, with random
  * states).
  */
@@ -46,11 +46,11 @@
 
 #define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 
-static unsigned nrandom = 0, reapply_every = 10;
+static unsigned nrandom = 0, reapply_every = 20;
 static unsigned nstates, nreapplied;
 static char *old_list, *new_list;   /* "sha256  ./path" lines, sorted */
 static char *new_files, *new_hives; /* without hives; hivexregedit's */
-static unsigned every = 8, staged_left;
+static unsigned every = 16, staged_left;
 
 /* Files of @root with their SHA-256, without records of runs, temporary
  * files of writers and files staged by a run that died before its
