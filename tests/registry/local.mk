@@ -58,6 +58,7 @@ EXTRA_DIST += $(REGISTRY_CRASH_TESTS)
 check_PROGRAMS += tests/registry/test_reg_powerloss
 TESTS += tests/registry/test_reg_powerloss
 tests_registry_test_reg_powerloss_SOURCES = \
-	tests/registry/test_reg_powerloss.c tests/lib/fsrec.c tests/lib/fsrec.h
+	tests/registry/test_reg_powerloss.c tests/lib/fsrec.c tests/lib/fsrec.h \
+	tests/lib/fsrec_replay.c tests/lib/fsrec_int.h
 tests_registry_test_reg_powerloss_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_reg_powerloss_LDADD = $(TEST_LDADD) -ldl

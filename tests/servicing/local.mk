@@ -38,6 +38,7 @@ check_PROGRAMS += tests/servicing/test_apply_powerloss
 TESTS += tests/servicing/test_apply_powerloss
 tests_servicing_test_apply_powerloss_SOURCES = \
 	tests/servicing/test_apply_powerloss.c tests/lib/fsrec.c \
+	tests/lib/fsrec_replay.c tests/lib/fsrec_int.h \
 	tests/lib/fsrec.h
 tests_servicing_test_apply_powerloss_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_apply_powerloss_LDADD = $(TEST_LDADD) -ldl
