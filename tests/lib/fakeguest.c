@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "guest/guest.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 
@@ -173,4 +174,25 @@ void hvo_fg_facts_vmbus(struct svc_facts *f, const char *version)
 	f->vmbus_version.part[3] = (uint16_t)d;
 	snprintf(f->vmbus_version_string, sizeof(f->vmbus_version_string), "%s",
 		 version);
+}
+
+struct guest_disk *hvo_fg_inspect(const char *root, const char *name,
+				  struct svc_facts *f)
+{
+	struct guest_hostdir_volume vol = { .root = root,
+					    .partnum = 1,
+					    .size = 64 << 20,
+					    .fstype = "ntfs",
+					    .mbr_id = 0x07 };
+	struct guest_hostdir_disk spec = { name, GUEST_PTABLE_MBR, 64 << 20, 1,
+					   &vol };
+	struct guest_disk *d;
+	assert_int_equal(guest_hostdir_disk_open(&spec, &d), GUEST_OK);
+	svc_facts_init(f, name);
+	f->preflight_ok = true;
+	hvo_fg_sh("rm -rf scratch && mkdir scratch");
+	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
+	svc_inspect_disk(d, &io, f);
+	svc_inspect_evaluate(f);
+	return d;
 }

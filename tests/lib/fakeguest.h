@@ -51,6 +51,13 @@ void hvo_fg_windows(const char *vol, const char *root, const char *name,
 		    const char *machine, const char *kernel_version,
 		    const char *vmbus);
 
+/* A one-volume MBR disk of the host-directory backend whose volume 1 is
+ * the directory @root, named @name; its facts inspected (with "scratch"
+ * of the test directory) into @f, which the caller frees.  The disk is
+ * returned (guest_disk_close()). */
+struct guest_disk *hvo_fg_inspect(const char *root, const char *name,
+				  struct svc_facts *f);
+
 /* ---- Synthetic facts ---- */
 
 /* Facts of an inspected, safe guest: Windows found on volume 0 with

@@ -349,10 +349,9 @@ int ftruncate64(int fd, off_t len)
 	return ftruncate_common(fd, len);
 }
 
-int fsync(int fd)
+/* After a successful fsync or fdatasync of @fd, errno kept. */
+static int synced(int r, int fd)
 {
-	REAL(int, fsync, (int));
-	int r = real_fsync(fd);
 	int e = errno;
 	if (r == 0)
 		rec_sync(fd);
@@ -360,15 +359,16 @@ int fsync(int fd)
 	return r;
 }
 
+int fsync(int fd)
+{
+	REAL(int, fsync, (int));
+	return synced(real_fsync(fd), fd);
+}
+
 int fdatasync(int fd)
 {
 	REAL(int, fdatasync, (int));
-	int r = real_fdatasync(fd);
-	int e = errno;
-	if (r == 0)
-		rec_sync(fd);
-	errno = e;
-	return r;
+	return synced(real_fdatasync(fd), fd);
 }
 
 void sync(void)

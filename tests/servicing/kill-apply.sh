@@ -50,12 +50,9 @@ run "$HVOFFLINE" apply --source "$cab" "$disk"
 span=$((($(date +%s%N) - start) / 1000000 + 1))
 expect_rc 0 "a complete native apply (${span} ms)"
 
-bad=0
-trial=0
-journal=0
-dirty=0
-leaked=0
-swept=0
+# Trials, failures, and what the kills left: a dirty VHDX log, leaked
+# space, a journal, staged or temporary files the re-run swept.
+trial=0 bad=0 dirty=0 leaked=0 journal=0 swept=0
 while [ "$trial" -lt "$TRIALS" ]; do
     trial=$((trial + 1))
     cp --sparse=always "$img" "$disk"

@@ -160,20 +160,9 @@ static const char *first_difference(const char *now, const char *want,
  * clean verify. */
 static int service(const char *root, char *why, size_t whylen)
 {
-	struct guest_hostdir_volume vol = { .root = root,
-					    .partnum = 1,
-					    .size = 64 << 20,
-					    .fstype = "ntfs",
-					    .mbr_id = 0x07 };
-	struct guest_hostdir_disk spec = { "guest.vhdx", GUEST_PTABLE_MBR,
-					   64 << 20, 1, &vol };
-	struct guest_disk *d;
-	assert_int_equal(guest_hostdir_disk_open(&spec, &d), GUEST_OK);
 	struct svc_facts f;
-	svc_facts_init(&f, "guest.vhdx");
-	f.preflight_ok = true;
-	hvo_fg_sh("rm -rf scratch work && mkdir scratch work");
-	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
+	struct guest_disk *d = hvo_fg_inspect(root, "guest.vhdx", &f);
+	hvo_fg_sh("rm -rf work && mkdir work");
 	int rc = -1;
 	struct svc_source_package sp;
 	struct svc_applicability a;
@@ -181,9 +170,6 @@ static int service(const char *root, char *why, size_t whylen)
 	struct svc_error err = { 0 };
 	struct guest_fs *fs = NULL;
 	const char *cab = hvo_fixture(CAB62);
-	if (svc_inspect_disk(d, &io, &f) != SVC_OK)
-		snprintf(why, whylen, "inspect failed");
-	svc_inspect_evaluate(&f);
 	assert_int_equal(svc_source_package_load(cab, cab, &sp), SVC_OK);
 	assert_int_equal(svc_applicability(&f, &sp, 1, &a), SVC_OK);
 	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
@@ -286,6 +272,11 @@ static bool judge(void *ctx, const char *state, size_t cut, size_t nops,
 static void test_apply_powerloss(void **state)
 {
 	(void)state;
+	const char *need[] = { "hivexregedit", "cabextract", "python3" };
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!hvo_test_have_program(need[i]))
+			skip();
+	hvo_fg_begin();
 	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
 		       "6.2.9200.16384", "6.2.9200.16384");
 	hvo_fg_sh("cd vol/Windows/servicing/Packages && touch "
@@ -324,24 +315,7 @@ static void test_apply_powerloss(void **state)
 	free(new_list);
 	free(new_files);
 	free(new_hives);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("cabextract") ||
-	    !hvo_test_have_program("python3"))
-		skip();
-	hvo_fg_begin();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
 	hvo_fg_end();
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -353,8 +327,7 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		every = (unsigned)atoi(argv[3]);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_apply_powerloss, setup,
-						teardown),
+		cmocka_unit_test(test_apply_powerloss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
