@@ -45,6 +45,7 @@
 #include "tests/lib/hvotest.h"
 
 #define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+#define CAB6X "ic/Windows6.x-HyperVIntegrationServices-x86.cab"
 
 static unsigned nrandom = 0, reapply_every = 20;
 static unsigned nstates, nreapplied;
@@ -156,9 +157,27 @@ static const char *first_difference(const char *now, const char *want,
 	return why;
 }
 
-/* Inspects the volume at @root, plans and applies; 0 on success with a
- * clean verify. */
-static int service(const char *root, char *why, size_t whylen)
+/* The registry data the changes of @r add or change, per hive: value
+ * names (UTF-16) and data, and the names of keys created. */
+static void data_added(const struct svc_apply_result *r, size_t added[2])
+{
+	for (size_t i = 0; i < r->nregs; i++) {
+		const struct svc_reg_change *c = &r->regs[i];
+		if (!c->changed)
+			continue;
+		const struct svc_plan_reg *g = c->reg;
+		const char *leaf = strrchr(g->key, '\\');
+		size_t n = g->kind == SVC_REG_KEY
+				   ? 2 * strlen(leaf ? leaf + 1 : g->key)
+				   : 2 * strlen(g->name) + g->len;
+		added[g->hive] += n;
+	}
+}
+
+/* Inspects the volume at @root, plans and applies the package @cab; 0 on
+ * success with a clean verify.  @added (unless NULL): data_added(). */
+static int service(const char *root, const char *cabrel, size_t *added,
+		   char *why, size_t whylen)
 {
 	struct svc_facts f;
 	struct guest_disk *d = hvo_fg_inspect(root, "guest.vhdx", &f);
@@ -169,7 +188,7 @@ static int service(const char *root, char *why, size_t whylen)
 	struct svc_plan *plan = NULL;
 	struct svc_error err = { 0 };
 	struct guest_fs *fs = NULL;
-	const char *cab = hvo_fixture(CAB62);
+	const char *cab = hvo_fixture(cabrel);
 	assert_int_equal(svc_source_package_load(cab, cab, &sp), SVC_OK);
 	assert_int_equal(svc_applicability(&f, &sp, 1, &a), SVC_OK);
 	struct svc_plan_opts po = { .firstboot = true, .now = 1764748800 };
@@ -194,6 +213,8 @@ static int service(const char *root, char *why, size_t whylen)
 				 r.verify.ndiffs);
 		else
 			rc = 0;
+		if (rc == 0 && added != NULL)
+			data_added(&r, added);
 		svc_apply_result_free(&r);
 	}
 	svc_applicability_free(&a);
@@ -236,7 +257,7 @@ static bool judge(void *ctx, const char *state, size_t cut, size_t nops,
 		bad = "the apply returned but is not durable";
 	if (bad == NULL && reapply_every && nstates % reapply_every == 0) {
 		nreapplied++;
-		if (service(state, why, sizeof(why)) != 0) {
+		if (service(state, CAB62, NULL, why, sizeof(why)) != 0) {
 			bad = why;
 		} else {
 			free(now);
@@ -289,7 +310,7 @@ static void test_apply_powerloss(void **state)
 	old_list = files_of(root, true);
 	fsrec_start(root, hvo_fg_at("snapshot"));
 	char why[600];
-	int rc = service(root, why, sizeof(why));
+	int rc = service(root, CAB62, NULL, why, sizeof(why));
 	fsrec_stop();
 	if (rc != 0)
 		fail_msg("the recorded apply: %s", why);
@@ -318,6 +339,56 @@ static void test_apply_powerloss(void **state)
 	hvo_fg_end();
 }
 
+/*
+ * Issue 19: one apply on a real SYSTEM hive (Windows 7 SP1 x86, 11.2 MiB,
+ * from regipy) grows it, and the SOFTWARE hive beside it (from the
+ * project's win7-x86 recipe: no real SOFTWARE hive is among the
+ * fixtures), by less than the registry data it adds plus 10%.
+ */
+static void test_hive_growth(void **state)
+{
+	(void)state;
+	if (!hvo_test_have_program("xz") ||
+	    !hvo_test_have_program("hivexregedit") ||
+	    !hvo_test_have_program("cabextract"))
+		skip();
+	hvo_fg_begin();
+	hvo_fg_windows("vol", "Windows", "win7-x86", "i386", "6.1.7601.17514",
+		       "6.2.9200.16433");
+	hvo_fg_sh("touch 'vol/Windows/servicing/Packages/Microsoft-Windows-"
+		  "Foundation-Package~31bf3856ad364e35~x86~~6.1.7601.17514"
+		  ".mum' && xz -dc '%s' >vol/Windows/System32/config/SYSTEM",
+		  hvo_fixture("hive/regipy/SYSTEM.xz"));
+	const char *names[2] = { "SYSTEM", "SOFTWARE" };
+	long before[2], after[2];
+	for (int h = 0; h < 2; h++) {
+		char *o = hvo_fg_out(
+			"stat -c %%s vol/Windows/System32/config/%s", names[h]);
+		before[h] = atol(o);
+		free(o);
+	}
+	char why[600];
+	size_t added[2] = { 0, 0 };
+	if (service(hvo_fg_at("vol"), CAB6X, added, why, sizeof(why)) != 0)
+		fail_msg("apply: %s", why);
+	bool over = false;
+	for (int h = 0; h < 2; h++) {
+		char *o = hvo_fg_out(
+			"stat -c %%s vol/Windows/System32/config/%s", names[h]);
+		after[h] = atol(o);
+		free(o);
+		long grew = after[h] - before[h];
+		printf("hive growth (one apply of %s): %s %ld -> %ld bytes, "
+		       "%+ld; registry data added %zu bytes, bound %zu\n",
+		       CAB6X, names[h], before[h], after[h], grew, added[h],
+		       added[h] + added[h] / 10);
+		over |= grew > 0 && (size_t)grew >= added[h] + added[h] / 10;
+	}
+	if (over)
+		fail_msg("a hive grew by more than the data added plus 10%%");
+	hvo_fg_end();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -326,8 +397,15 @@ int main(int argc, char **argv)
 		reapply_every = (unsigned)atoi(argv[2]);
 	if (argc > 3)
 		every = (unsigned)atoi(argv[3]);
+	/* The growth bound is not met yet: measured on its own (bench/
+	 * crash.sh), outside make check. */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_powerloss),
 	};
+	const struct CMUnitTest growth[] = {
+		cmocka_unit_test(test_hive_growth),
+	};
+	if (getenv("HVO_HIVE_GROWTH") != NULL)
+		return cmocka_run_group_tests(growth, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
