@@ -89,7 +89,7 @@ while [ "$trial" -lt "$TRIALS" ] && [ "$attempts" -lt $((TRIALS * 6)) ]; do
         run "$HVOFFLINE" apply --source "$cab" "$disk"
         grep -q 'earlier apply was interrupted' "$T_TMP/err" "$T_TMP/out" && journal=$((journal + 1))
         grep -q 'left in the guest by an interrupted run' "$T_TMP/err" "$T_TMP/out" && swept=$((swept + 1))
-        [ "$T_RC" -eq 0 ] || why="re-run exit $T_RC: $(head -c 300 "$T_TMP/err")"
+        [ "$T_RC" -eq 0 ] || why="re-run exit $T_RC: $(grep -v -e ': editing' -e ': reading' -e ': extracting' -e ': staging' -e ': switching' "$T_TMP/err" | tail -n 4 | tr '\n' ' ' | cut -c1-600)"
     fi
     if [ -z "$why" ]; then
         run "$HVOFFLINE" verify --source "$cab" "$disk"
