@@ -290,14 +290,21 @@ static bool judge(void *ctx, const char *state, size_t cut, size_t nops,
 	return bad == NULL;
 }
 
-static void test_apply_powerloss(void **state)
+/* Skips without the tools (the independent readers and @more), else
+ * starts a fake-guest test directory. */
+static void begin(const char *more)
 {
-	(void)state;
-	const char *need[] = { "hivexregedit", "cabextract", "python3" };
+	const char *need[] = { "hivexregedit", "cabextract", more };
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!hvo_test_have_program(need[i]))
 			skip();
 	hvo_fg_begin();
+}
+
+static void test_apply_powerloss(void **state)
+{
+	(void)state;
+	begin("python3");
 	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
 		       "6.2.9200.16384", "6.2.9200.16384");
 	hvo_fg_sh("cd vol/Windows/servicing/Packages && touch "
@@ -348,11 +355,7 @@ static void test_apply_powerloss(void **state)
 static void test_hive_growth(void **state)
 {
 	(void)state;
-	if (!hvo_test_have_program("xz") ||
-	    !hvo_test_have_program("hivexregedit") ||
-	    !hvo_test_have_program("cabextract"))
-		skip();
-	hvo_fg_begin();
+	begin("xz");
 	hvo_fg_windows("vol", "Windows", "win7-x86", "i386", "6.1.7601.17514",
 		       "6.2.9200.16433");
 	hvo_fg_sh("touch 'vol/Windows/servicing/Packages/Microsoft-Windows-"
