@@ -146,6 +146,19 @@ static bool leftover_name(const char *name)
 	return hvo_int_tmp_parse(name, NULL, &pid) && pid != getpid();
 }
 
+/* Whether @name is the staged name of one of this run's items (staging
+ * writes it again: it is not removed first, which on the native backend
+ * made the write that follows fail with ENOENT). */
+static bool staged_here(const struct txn *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = strrchr(t->items[i].tmp, '\\');
+		if (strcasecmp(s ? s + 1 : t->items[i].tmp, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * A run killed (or cut by a power loss) while staging, before its journal
  * was whole, leaves staged files that no journal names; one killed inside
@@ -178,6 +191,7 @@ static void sweep_leftovers(struct txn *t, struct svc_apply_result *res)
 		for (size_t k = 0; k < nn; k++) {
 			char *path;
 			if (!leftover_name(names[k]) ||
+			    staged_here(t, names[k]) ||
 			    asprintf(&path, "%s%s%s", dir, dl ? "\\" : "",
 				     names[k]) < 0)
 				continue;
