@@ -268,8 +268,8 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 	int rc = reg_int_temp_sweep(h, path);
 	if (rc)
 		return rc;
-	struct reg_temp af;
-	int e = reg_int_temp_open(path, mode, &af);
+	struct hvo_atomic_file af;
+	int e = hvo_int_atomic_open(path, mode, &af);
 	if (e)
 		return reg_int_fail(h, REG_ERR_IO,
 				    "%s: cannot create a temporary "
@@ -279,7 +279,7 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 	if (e == 0 && fsync(af.fd) != 0)
 		e = errno;
 	if (e) {
-		reg_int_temp_abort(&af);
+		hvo_int_atomic_abort(&af);
 		return reg_int_fail(h, REG_ERR_IO, "%s: cannot write: %s", path,
 				    strerror(e));
 	}
@@ -293,19 +293,19 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 			     "%s: the written hive does not check: %s", path,
 			     w ? reg_errmsg(w) : "out of memory");
 		reg_close(w);
-		reg_int_temp_abort(&af);
+		hvo_int_atomic_abort(&af);
 		return REG_ERR_VERIFY;
 	}
 	if (verify_journal) {
 		rc = reg_int_journal_verify(h, w);
 		if (rc) {
 			reg_close(w);
-			reg_int_temp_abort(&af);
+			hvo_int_atomic_abort(&af);
 			return rc;
 		}
 	}
 	reg_close(w);
-	e = reg_int_temp_commit(&af, path);
+	e = hvo_int_atomic_commit(&af);
 	if (e)
 		return reg_int_fail(h, REG_ERR_IO, "%s: cannot replace: %s",
 				    path, strerror(e));

@@ -279,21 +279,10 @@ int reg_int_resolve_ccs(struct reg_hive *h, const char *key, char **key_ret);
 
 /* ---- Write-back temporary files (tempfile.c) ---- */
 
-struct reg_temp {
-	int fd;		/* open and flock()ed, or -1 */
-	char *tmp_path; /* owned */
-};
-
-/* Creates ".<name>.hvo-<pid>-XXXXXX" beside @path, locked, with @mode.
- * Returns 0 or an errno value. */
-int reg_int_temp_open(const char *path, mode_t mode, struct reg_temp *t);
-/* fsync, rename over @path, flush the directory; removes the temporary
- * file on failure.  Returns 0 or an errno value. */
-int reg_int_temp_commit(struct reg_temp *t, const char *path);
-/* Closes and removes it.  Accepts a closed one. */
-void reg_int_temp_abort(struct reg_temp *t);
-/* Removes the temporary files of @path's dead writers, adding their names
- * to h->info.stale_removed. */
+/* A write-back goes through util/fileio.h's hvo_int_atomic_open/commit
+ * (one implementation of writer-named temporary files, util/tmpname.h).
+ * This removes the temporary files of @path's dead writers first, adding
+ * their names to h->info.stale_removed.  Returns 0 or REG_ERR_NOMEM. */
 int reg_int_temp_sweep(struct reg_hive *h, const char *path);
 
 /* (path.c) The prefix a hive file stands for by default:

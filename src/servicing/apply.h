@@ -117,7 +117,9 @@ struct svc_apply_result {
 	 * them, with the first reason (malloc'd, or NULL). */
 	size_t sds_set, sds_skipped;
 	char *sd_skip_reason;
-	char **warnings; /* after the switch: cleanup that failed */
+	/* Cleanup after the switch that failed, and files an interrupted
+	 * earlier run left in the guest that this one removed. */
+	char **warnings;
 	size_t nwarnings;
 	struct svc_verify_result verify;
 };

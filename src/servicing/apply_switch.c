@@ -13,9 +13,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
+#include "util/tmpname.h"
 
 /* ------------------------------------------------------------------ */
 /* Staging and switching.                                              */
@@ -126,9 +128,90 @@ static void unstage(struct txn *t)
 		guest_fs_remove(t->fs, t->dirs[i]);
 }
 
+/*
+ * Whether @name is one servicing gives its own files in the guest:
+ * ".<name>.hvo-new" (staged), ".<name>.hvo-old" (set aside) or
+ * ".<name>.hvo-<pid>-<n>" (a replace through a temporary file), not of
+ * this process.
+ */
+static bool leftover_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] != '.' || n < 10)
+		return false;
+	if (strcmp(name + n - 8, ".hvo-new") == 0 ||
+	    strcmp(name + n - 8, ".hvo-old") == 0)
+		return true;
+	pid_t pid;
+	return hvo_int_tmp_parse(name, NULL, &pid) && pid != getpid();
+}
+
+/* Whether @name is the staged name of one of this run's items (staging
+ * writes it again: it is not removed first, which on the native backend
+ * made the write that follows fail with ENOENT). */
+static bool staged_here(const struct txn *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = strrchr(t->items[i].tmp, '\\');
+		if (strcasecmp(s ? s + 1 : t->items[i].tmp, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A run killed (or cut by a power loss) while staging, before its journal
+ * was whole, leaves staged files that no journal names; one killed inside
+ * a replace leaves its temporary file.  No run is writing the guest but
+ * this one (the image is locked, and a journal would have been recovered
+ * first), so such names in the directories this run writes to are
+ * removed, and each removal is reported (a warning of the result).
+ */
+static void sweep_leftovers(struct txn *t, struct svc_apply_result *res)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *target = t->items[i].target;
+		const char *slash = strrchr(target, '\\');
+		size_t dl = slash ? (size_t)(slash - target) : 0;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const char *o = t->items[j].target;
+			const char *os = strrchr(o, '\\');
+			seen = (os ? (size_t)(os - o) : 0) == dl &&
+			       strncasecmp(o, target, dl) == 0;
+		}
+		char *dir = strndup(target, dl);
+		char **names = NULL;
+		size_t nn = 0;
+		if (seen || dir == NULL ||
+		    guest_fs_list(t->fs, dir, &names, &nn) != GUEST_OK) {
+			free(dir);
+			continue;
+		}
+		for (size_t k = 0; k < nn; k++) {
+			char *path;
+			if (!leftover_name(names[k]) ||
+			    staged_here(t, names[k]) ||
+			    asprintf(&path, "%s%s%s", dir, dl ? "\\" : "",
+				     names[k]) < 0)
+				continue;
+			if (guest_fs_remove(t->fs, path) == GUEST_OK)
+				svc_int_apply_warn(
+					res,
+					"removed %s, left in the "
+					"guest by an interrupted run",
+					path);
+			free(path);
+		}
+		guest_names_free(names, nn);
+		free(dir);
+	}
+}
+
 enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 			   struct svc_apply_result *res)
 {
+	sweep_leftovers(t, res);
 	char **dirs;
 	size_t nd;
 	if (svc_plan_dirs(p, &dirs, &nd) != SVC_OK)

@@ -195,6 +195,13 @@ static bool is_stale(int dfd, const char *name, pid_t pid, bool *gone_ret)
 
 unsigned hvo_int_tmp_sweep(const char *path)
 {
+	return hvo_int_tmp_sweep_each(path, NULL, NULL);
+}
+
+unsigned hvo_int_tmp_sweep_each(const char *path,
+				void (*fn)(void *ctx, const char *full),
+				void *ctx)
+{
 	char *dir, *base;
 	if (split(path, &dir, &base) != 0)
 		return 0;
@@ -217,6 +224,8 @@ unsigned hvo_int_tmp_sweep(const char *path)
 		char full[4096];
 		snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
 		notice(full, (long)pid, gone);
+		if (fn != NULL)
+			fn(ctx, full);
 	}
 	closedir(d);
 out:

@@ -61,6 +61,14 @@ bool hvo_int_tmp_parse(const char *name, const char *base, pid_t *pid_ret);
 unsigned hvo_int_tmp_sweep(const char *path);
 
 /*
+ * The same, and @fn (when not NULL) gets the full name of each file removed
+ * (the registry keeps them for its caller: reg_info.stale_removed).
+ */
+unsigned hvo_int_tmp_sweep_each(const char *path,
+				void (*fn)(void *ctx, const char *full),
+				void *ctx);
+
+/*
  * Where the sweep announces what it removed ("removed stale temporary
  * file X (writer pid N is gone)").  Libraries never print, so the program
  * sets this (the CLI: to its notice output); NULL (the default) is quiet.

@@ -397,3 +397,24 @@ void hvo_fg_disk_open(const char *vol, struct guest_disk **disk_ret)
 	struct guest_hostdir_disk spec = hvo_fg_disk(&v, vol);
 	assert_int_equal(guest_hostdir_disk_open(&spec, disk_ret), GUEST_OK);
 }
+
+struct guest_disk *hvo_fg_inspect_root(const char *root, const char *name,
+				       struct svc_facts *f)
+{
+	struct guest_hostdir_volume vol = { .root = root,
+					    .partnum = 1,
+					    .size = 64 << 20,
+					    .fstype = "ntfs",
+					    .mbr_id = 0x07 };
+	struct guest_hostdir_disk spec = { name, GUEST_PTABLE_MBR, 64 << 20, 1,
+					   &vol };
+	struct guest_disk *d;
+	assert_int_equal(guest_hostdir_disk_open(&spec, &d), GUEST_OK);
+	svc_facts_init(f, name);
+	f->preflight_ok = true;
+	hvo_fg_sh("rm -rf scratch && mkdir scratch");
+	struct svc_inspect_opts io = { .tmpdir = hvo_fg_at("scratch") };
+	svc_inspect_disk(d, &io, f);
+	svc_inspect_evaluate(f);
+	return d;
+}

@@ -152,6 +152,13 @@ const struct svc_plan_reg *hvo_fg_plan_reg(const struct svc_plan *p,
 const struct svc_plan_file *hvo_fg_plan_file(const struct svc_plan *p,
 					     const char *dest);
 
+/* A one-volume MBR disk of the host-directory backend whose volume 1 is
+ * the directory @root, named @name; its facts inspected (with "scratch"
+ * of the test directory) into @f, which the caller frees.  The disk is
+ * returned (guest_disk_close()). */
+struct guest_disk *hvo_fg_inspect_root(const char *root, const char *name,
+				       struct svc_facts *f);
+
 /* ---- Synthetic facts ---- */
 
 /* Facts of an inspected, safe guest: Windows found on volume 0 with

@@ -61,3 +61,14 @@ REGISTRY_CRASH_TESTS = tests/registry/crash-safety.sh \
 TESTS += $(REGISTRY_CRASH_TESTS)
 EXTRA_DIST += $(REGISTRY_CRASH_TESTS)
 
+
+# Power loss (issue 19): the crash states of `reg import` rebuilt from its
+# recorded file system calls (tests/lib/fsrec.c interposes them, so it is
+# linked into this program only).  Reduced here; bench/crash.sh runs more.
+check_PROGRAMS += tests/registry/test_reg_powerloss
+TESTS += tests/registry/test_reg_powerloss
+tests_registry_test_reg_powerloss_SOURCES = \
+	tests/registry/test_reg_powerloss.c tests/lib/fsrec.c tests/lib/fsrec.h \
+	tests/lib/fsrec_replay.c tests/lib/fsrec_int.h
+tests_registry_test_reg_powerloss_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_reg_powerloss_LDADD = $(TEST_LDADD) -ldl
