@@ -46,7 +46,7 @@ static void sd_json(struct json_writer *w, const char *key, const uint8_t *sd,
 	hvo_int_json_begin_object(w);
 	hvo_int_json_kv_string(w, "sddl", s ? s : "");
 	hvo_int_json_key(w, "bytes");
-	json_hex(w, sd, len);
+	hvo_int_json_hex(w, sd, len);
 	hvo_int_json_end_object(w);
 	free(s);
 }
