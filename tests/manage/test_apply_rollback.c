@@ -99,7 +99,7 @@ static char *listing(void)
 static struct guest_disk *open_disk(void)
 {
 	struct guest_disk *disk;
-	hvo_fg_disk("vol", &disk);
+	hvo_fg_disk_open("vol", &disk);
 	return disk;
 }
 
