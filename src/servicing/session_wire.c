@@ -86,6 +86,18 @@ static uint64_t skip_index(const char *skip)
 	return 0;
 }
 
+/* The rule apply_sd.c gave a file's descriptor by, sent by index. */
+static const char *const sd_rules[] = { "manifest", "previous", "inherited" };
+#define NRULES (sizeof(sd_rules) / sizeof(sd_rules[0]))
+
+static uint64_t rule_index(const char *rule)
+{
+	for (size_t i = 0; rule != NULL && i < NRULES; i++)
+		if (strcmp(sd_rules[i], rule) == 0)
+			return i + 1;
+	return 0;
+}
+
 /* One file change: the plan's file by index, the rest as it was. */
 struct wire_file {
 	uint64_t index, prev_size;
@@ -110,6 +122,9 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 				       .written = c->written };
 		memcpy(f.prev_sha256, c->prev_sha256, sizeof(f.prev_sha256));
 		put(w, &f, sizeof(f));
+		put_bytes(w, c->prev_sd, c->prev_sd ? c->prev_sd_len : 0);
+		put_bytes(w, c->sd, c->sd ? c->sd_len : 0);
+		put_u(w, rule_index(c->sd_rule));
 	}
 	put_u(w, a->nregs);
 	for (size_t i = 0; i < a->nregs; i++) {
@@ -131,6 +146,9 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 		put_u(w, a->hive_recovered[i]);
 	}
 	put_s(w, a->record_json);
+	put_u(w, a->sds_set);
+	put_u(w, a->sds_skipped);
+	put_s(w, a->sd_skip_reason);
 	put_u(w, a->nwarnings);
 	for (size_t i = 0; i < a->nwarnings; i++)
 		put_s(w, a->warnings[i]);
@@ -405,7 +423,7 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 	a->error.msg = get_s(r);
 	a->guest_changed = get_u(r) != 0;
 	a->rolled_back = get_u(r) != 0;
-	size_t n = get_n(r, sizeof(struct wire_file));
+	size_t n = get_n(r, sizeof(struct wire_file) + 3 * sizeof(uint64_t));
 	a->files = calloc(n ? n : 1, sizeof(*a->files));
 	for (size_t i = 0; a->files && i < n && !r->bad; i++, a->nfiles++) {
 		struct svc_file_change *c = &a->files[i];
@@ -417,6 +435,11 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 		memcpy(c->prev_sha256, f.prev_sha256, sizeof(c->prev_sha256));
 		c->prev_size = f.prev_size;
 		c->written = f.written != 0;
+		c->prev_sd = get_bytes(r, &c->prev_sd_len);
+		c->sd = get_bytes(r, &c->sd_len);
+		uint64_t k = get_u(r);
+		r->bad |= k > NRULES;
+		c->sd_rule = k && k <= NRULES ? sd_rules[k - 1] : NULL;
 	}
 	n = get_n(r, 6 * sizeof(uint64_t));
 	a->regs = calloc(n ? n : 1, sizeof(*a->regs));
@@ -444,6 +467,9 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 		a->hive_recovered[i] = get_u(r) != 0;
 	}
 	a->record_json = get_s(r);
+	a->sds_set = (size_t)get_u(r);
+	a->sds_skipped = (size_t)get_u(r);
+	a->sd_skip_reason = get_s(r);
 	n = get_n(r, sizeof(uint64_t));
 	a->warnings = calloc(n ? n : 1, sizeof(*a->warnings));
 	for (size_t i = 0; a->warnings && i < n && !r->bad; i++)
