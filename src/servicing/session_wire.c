@@ -78,22 +78,15 @@ static const char *const skips[] = {
 };
 #define NSKIPS (sizeof(skips) / sizeof(skips[0]))
 
-static uint64_t skip_index(const char *skip)
-{
-	for (size_t i = 0; skip != NULL && i < NSKIPS; i++)
-		if (strcmp(skips[i], skip) == 0)
-			return i + 1;
-	return 0;
-}
-
 /* The rule apply_sd.c gave a file's descriptor by, sent by index. */
 static const char *const sd_rules[] = { "manifest", "previous", "inherited" };
 #define NRULES (sizeof(sd_rules) / sizeof(sd_rules[0]))
 
-static uint64_t rule_index(const char *rule)
+/* 1 + the index of @s in the @n strings of @table; 0 for NULL or none. */
+static uint64_t str_index(const char *const *table, size_t n, const char *s)
 {
-	for (size_t i = 0; rule != NULL && i < NRULES; i++)
-		if (strcmp(sd_rules[i], rule) == 0)
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(table[i], s) == 0)
 			return i + 1;
 	return 0;
 }
@@ -124,7 +117,7 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 		put(w, &f, sizeof(f));
 		put_bytes(w, c->prev_sd, c->prev_sd ? c->prev_sd_len : 0);
 		put_bytes(w, c->sd, c->sd ? c->sd_len : 0);
-		put_u(w, rule_index(c->sd_rule));
+		put_u(w, str_index(sd_rules, NRULES, c->sd_rule));
 	}
 	put_u(w, a->nregs);
 	for (size_t i = 0; i < a->nregs; i++) {
@@ -134,7 +127,7 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 		put_u(w, c->prev_type);
 		put_bytes(w, c->prev_data, c->prev_data ? c->prev_len : 0);
 		put_u(w, c->changed);
-		put_u(w, skip_index(c->skip));
+		put_u(w, str_index(skips, NSKIPS, c->skip));
 	}
 	put_u(w, a->files_written);
 	put_u(w, a->regs_changed);
