@@ -7,13 +7,15 @@
 #      System32 and System32\drivers owned by TrustedInstaller, SYSTEM and
 #      Administrators full control, Users read and execute, inheritable
 #      (OI|CI), TrustedInstaller's own full control not inheritable;
-#      vmbus.sys a protected TrustedInstaller descriptor of its own;
+#      vmbus.sys a protected TrustedInstaller descriptor of its own; the
+#      SYSTEM and SOFTWARE hives SYSTEM's and Administrators' only;
 #   2. the demo package (tests/fixtures/icpkg) is applied with the native
 #      backend: the new drivers (storvsc.sys, winhv.sys) carry exactly the
 #      inherited ACEs and grant Users and Everyone no write; the replaced
 #      vmbus.sys keeps its descriptor; icsvc.dll and vmicres.dll carry
 #      their manifest's SDDL; verify is clean;
-#   3. rollback puts vmbus.sys back with its descriptor;
+#   3. rollback puts vmbus.sys back with its descriptor, and the hives
+#      keep theirs, also when `services` rewrites SYSTEM in place;
 #   4. the appliance backend (one launch) sets the same descriptors (the
 #      appliance's setfattr, hex, not libguestfs's setxattr, which cuts
 #      binary values at the first NUL): the same checks as for native;
@@ -38,6 +40,8 @@ FA=001f01ff RX=001200a9
 # Folders: protected, auto-inherited (P, AI).
 DIR="O=$TI G=$SY C=1400 A=0:00:$FA:$TI A=0:03:$FA:$SY A=0:03:$FA:$BA A=0:03:$RX:$BU"
 OLD="O=$TI G=$SY C=1400 A=0:00:$FA:$TI A=0:00:$RX:$SY A=0:00:$RX:$BA A=0:00:$RX:$BU"
+# The hives: SYSTEM and Administrators only, protected.
+HIVE="O=$BA G=$SY C=1400 A=0:00:$FA:$SY A=0:00:$FA:$BA"
 # What a new file in DIR inherits: the OI ACEs, marked inherited (ID).
 NEW="O=$TI G=$SY C=0400 A=0:10:$FA:$SY A=0:10:$FA:$BA A=0:10:$RX:$BU"
 # The demo manifest's O:BAG:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;GRGX;;;BU),
@@ -68,7 +72,9 @@ start=$(sfdisk --json "$T_TMP/disk.raw" | jq '.partitiontable.partitions[2].star
 size=$(sfdisk --json "$T_TMP/disk.raw" | jq '.partitiontable.partitions[2].size')
 dd if="$T_TMP/disk.raw" of="$T_TMP/vol" bs=512 skip="$start" count="$size" status=none
 $sdtool backup "/Windows/System32/=$DIR" "/Windows/System32/drivers/=$DIR" \
-    "/Windows/System32/drivers/vmbus.sys=$OLD" >"$T_TMP/backup"
+    "/Windows/System32/drivers/vmbus.sys=$OLD" \
+    "/Windows/System32/config/SYSTEM=$HIVE" "/Windows/System32/config/SOFTWARE=$HIVE" \
+    >"$T_TMP/backup"
 run ntfssecaudit -s "$T_TMP/vol" "$T_TMP/backup"
 expect_rc 0 "ntfssecaudit -s sets the image's descriptors"
 dd if="$T_TMP/vol" of="$T_TMP/disk.raw" bs=512 seek="$start" conv=notrunc status=none
@@ -80,6 +86,8 @@ expect_eq "$(sd "$T_TMP/vol" /Windows/System32/drivers)" "$($sdtool spec "$DIR")
     "drivers: Windows-like descriptor (ntfssecaudit)"
 expect_eq "$(sd "$T_TMP/vol" /Windows/System32/drivers/vmbus.sys)" "$($sdtool spec "$OLD")" \
     "vmbus.sys: TrustedInstaller's descriptor before apply"
+expect_eq "$(sd "$T_TMP/vol" /Windows/System32/config/SYSTEM)" "$($sdtool spec "$HIVE")" \
+    "SYSTEM hive: its own descriptor before apply"
 
 # check LABEL VOLUME: the descriptors after apply.
 check() {
@@ -94,6 +102,15 @@ check() {
     for f in icsvc.dll vmicres.dll; do
         expect_eq "$(sd "$2" "/Windows/System32/$f")" "$($sdtool spec "$MAN")" \
             "$1: $f carries its manifest's SDDL"
+    done
+    hives "$1" "$2"
+}
+
+# hives LABEL VOLUME: the rewritten hives kept their descriptor.
+hives() {
+    for h in SYSTEM SOFTWARE; do
+        expect_eq "$(sd "$2" "/Windows/System32/config/$h")" "$($sdtool spec "$HIVE")" \
+            "$1: the $h hive keeps its descriptor"
     done
 }
 
@@ -119,6 +136,15 @@ expect_rc 0 "native: rollback"
 volume "$T_TMP/n/guest.vhdx" "$T_TMP/r.vol"
 expect_eq "$(sd "$T_TMP/r.vol" /Windows/System32/drivers/vmbus.sys)" "$($sdtool spec "$OLD")" \
     "rollback: vmbus.sys is back with its descriptor"
+hives rollback "$T_TMP/r.vol"
+
+# ---- 3b. services (native): the SYSTEM hive rewritten in place --------------
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json services --disable VMBUS "$T_TMP/n/guest.vhdx"
+expect_rc 0 "services --disable vmbus"
+expect_json '.images[0].changes[0] | .service == "vmbus" and .changed' \
+    "services: the SYSTEM hive was rewritten"
+volume "$T_TMP/n/guest.vhdx" "$T_TMP/s.vol"
+hives services "$T_TMP/s.vol"
 
 # ---- 4. apply, appliance (one launch) --------------------------------------
 LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
