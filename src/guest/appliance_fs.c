@@ -597,29 +597,80 @@ static int app_get_sd(struct guest_fs *fs, const char *path, uint8_t **sd_ret,
 	return GUEST_OK;
 }
 
+/* The largest descriptor sent: its hex must fit the daemon's 4 MiB
+ * message (NTFS descriptors stay far below: ACL sizes are 16-bit). */
+#define APP_SD_MAX (1u << 20)
+
+/* Writes @s single-quoted for sh to @out (every ' becomes '\''), which has
+ * room for 4 * strlen(s) + 3 bytes. */
+static void sh_quote(char *out, const char *s)
+{
+	*out++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			memcpy(out, "'\\''", 4);
+			out += 4;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out++ = '\'';
+	*out = '\0';
+}
+
+/*
+ * guestfs_setxattr() sends the value as a C string, cut at its first NUL,
+ * and every binary descriptor holds NULs; guestfs_command() runs chrooted
+ * into the guest (which needs a root mounted at "/", and has no setfattr).
+ * So the descriptor goes as hex through the appliance's own setfattr
+ * (package attr), run by the daemon's "debug sh" outside the chroot,
+ * where $root names the sysroot our paths live under.  The daemon joins
+ * its arguments with spaces into one "sh -c" string: the path is
+ * single-quoted, every other word is letters, digits, dots and dashes.
+ * -h sets the attribute of a symbolic link itself, as lsetxattr does.
+ */
 static int app_set_sd(struct guest_fs *fs, const char *path, const uint8_t *sd,
 		      size_t len)
 {
+	static const char digits[] = "0123456789abcdef";
+	static const char root[] = "\"${root:?}\"";
 	guestfs_h *g = A(fs)->s->g;
+	if (len > APP_SD_MAX)
+		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
+					 "%s: a security descriptor of %zu "
+					 "bytes",
+					 path, len);
 	char *full;
-	/* guestfs_setxattr() sends the value as a C string, cut at its
-	 * first NUL, and every binary descriptor holds NULs: the daemon
-	 * would set garbage (ntfs-3g refuses it with EINVAL). */
-	if (memchr(sd, 0, len) != NULL)
-		return guest_int_fs_fail(
-			fs, GUEST_E_UNSUPPORTED,
-			"%s: the appliance cannot set security "
-			"descriptors (libguestfs's setxattr "
-			"cuts binary values at their first "
-			"NUL byte); the native backend can",
-			path);
 	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
 	if (r != GUEST_OK)
 		return r;
-	if (guestfs_setxattr(g, NTFS_ACL_XATTR, (const char *)sd, (int)len,
-			     full) != 0)
-		r = guest_int_fs_fail(fs, g_class(g), "%s: setxattr %s: %s",
+	char *value = malloc(2 * len + 3);
+	char *target = malloc(sizeof(root) + 4 * strlen(full) + 3);
+	if (value == NULL || target == NULL) {
+		r = guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				      path);
+		goto out;
+	}
+	value[0] = '0';
+	value[1] = 'x';
+	for (size_t i = 0; i < len; i++) {
+		value[2 + 2 * i] = digits[sd[i] >> 4];
+		value[3 + 2 * i] = digits[sd[i] & 15];
+	}
+	value[2 + 2 * len] = '\0';
+	/* "${root:?}"'/hvo-d0-v0/...': one word for sh. */
+	memcpy(target, root, sizeof(root) - 1);
+	sh_quote(target + sizeof(root) - 1, full);
+	char *argv[] = { "setfattr", "-h",   "-n", NTFS_ACL_XATTR, "-v", value,
+			 "--",	     target, NULL };
+	char *o = guestfs_debug(g, "sh", argv);
+	if (o == NULL)
+		r = guest_int_fs_fail(fs, g_class(g), "%s: setfattr %s: %s",
 				      path, NTFS_ACL_XATTR, g_msg(g));
+	free(o);
+out:
+	free(value);
+	free(target);
 	free(full);
 	return r;
 }

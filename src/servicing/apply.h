@@ -163,8 +163,7 @@ struct svc_verify_opts {
 	const char *cab_path; /* for digests the plan does not carry */
 	/* Apply's changes (plan->nfiles of them), whose descriptors are
 	 * checked; else, with @manifest_sds, the descriptors the manifests
-	 * define (off for `hvoffline verify`: a guest serviced through the
-	 * appliance, which cannot set descriptors, would always differ). */
+	 * define (on for `hvoffline verify`). */
 	const struct svc_file_change *changes;
 	bool manifest_sds;
 };

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "servicing/apply_int.h"
 #include "servicing/services_guest.h"
 #include "util/sha256.h"
 
@@ -86,14 +87,50 @@ enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
 	return HVO_EXIT_OK;
 }
 
+/*
+ * Temporary name, flush, rename: the switch is one rename.  The new hive
+ * keeps the descriptor of the one it replaces (SYSTEM and SOFTWARE are
+ * SYSTEM's and Administrators' only, never a new file's default), set on
+ * the staged copy before the rename, as apply does; a backend that has
+ * no descriptors (or a hive without one) leaves the backend's default.
+ */
+static int switch_in(struct guest_fs *fs, struct svc_ghive *g)
+{
+	uint8_t *sd = NULL;
+	size_t len = 0;
+	int e = guest_fs_get_sd(fs, g->guest, &sd, &len);
+	if (e == GUEST_E_UNSUPPORTED || e == GUEST_E_NOENT) {
+		e = guest_fs_copy_in_atomic(fs, g->host_new, g->guest);
+		return e == GUEST_OK ? guest_fs_sync(fs) : e;
+	}
+	if (e != GUEST_OK)
+		return e;
+	char *tmp = svc_int_sibling(g->guest, "hvo-new");
+	if (tmp == NULL) {
+		free(sd);
+		return GUEST_E_NOMEM;
+	}
+	(void)guest_fs_remove(fs, tmp); /* left by an interrupted run */
+	e = guest_fs_copy_in(fs, g->host_new, tmp);
+	if (e == GUEST_OK)
+		e = guest_fs_set_sd(fs, tmp, sd, len);
+	if (e == GUEST_OK)
+		e = guest_fs_sync(fs);
+	if (e == GUEST_OK)
+		e = guest_fs_rename(fs, tmp, g->guest);
+	/* A failure leaves the staged copy (its error is the message); the
+	 * next switch removes it first. */
+	if (e == GUEST_OK)
+		e = guest_fs_sync(fs);
+	free(tmp);
+	free(sd);
+	return e;
+}
+
 enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
 				   char *err, size_t errlen)
 {
-	int e;
-	/* Temporary name, flush, rename: the switch is one rename. */
-	e = guest_fs_copy_in_atomic(fs, g->host_new, g->guest);
-	if (e == GUEST_OK)
-		e = guest_fs_sync(fs);
+	int e = switch_in(fs, g);
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", g->guest, guest_fs_errmsg(fs));
 		return guest_exit_class(e);

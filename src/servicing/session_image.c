@@ -440,8 +440,11 @@ static void carry_out(struct svc_session *s, size_t i)
 		return;
 	const struct svc_plan *p = r->plan;
 	if (verify) {
+		/* Both backends set descriptors: those the manifests
+		 * define are checked too. */
 		struct svc_verify_opts vo = { .tmpdir = dir,
-					      .cab_path = r->package->path };
+					      .cab_path = r->package->path,
+					      .manifest_sds = true };
 		svc_int_session_notice(s, SVC_NOTICE_PROGRESS, f->image,
 				       "verifying");
 		struct svc_verify_outcome out;

@@ -78,10 +78,15 @@ static const char *const skips[] = {
 };
 #define NSKIPS (sizeof(skips) / sizeof(skips[0]))
 
-static uint64_t skip_index(const char *skip)
+/* The rule apply_sd.c gave a file's descriptor by, sent by index. */
+static const char *const sd_rules[] = { "manifest", "previous", "inherited" };
+#define NRULES (sizeof(sd_rules) / sizeof(sd_rules[0]))
+
+/* 1 + the index of @s in the @n strings of @table; 0 for NULL or none. */
+static uint64_t str_index(const char *const *table, size_t n, const char *s)
 {
-	for (size_t i = 0; skip != NULL && i < NSKIPS; i++)
-		if (strcmp(skips[i], skip) == 0)
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(table[i], s) == 0)
 			return i + 1;
 	return 0;
 }
@@ -110,6 +115,9 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 				       .written = c->written };
 		memcpy(f.prev_sha256, c->prev_sha256, sizeof(f.prev_sha256));
 		put(w, &f, sizeof(f));
+		put_bytes(w, c->prev_sd, c->prev_sd ? c->prev_sd_len : 0);
+		put_bytes(w, c->sd, c->sd ? c->sd_len : 0);
+		put_u(w, str_index(sd_rules, NRULES, c->sd_rule));
 	}
 	put_u(w, a->nregs);
 	for (size_t i = 0; i < a->nregs; i++) {
@@ -119,7 +127,7 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 		put_u(w, c->prev_type);
 		put_bytes(w, c->prev_data, c->prev_data ? c->prev_len : 0);
 		put_u(w, c->changed);
-		put_u(w, skip_index(c->skip));
+		put_u(w, str_index(skips, NSKIPS, c->skip));
 	}
 	put_u(w, a->files_written);
 	put_u(w, a->regs_changed);
@@ -131,6 +139,9 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 		put_u(w, a->hive_recovered[i]);
 	}
 	put_s(w, a->record_json);
+	put_u(w, a->sds_set);
+	put_u(w, a->sds_skipped);
+	put_s(w, a->sd_skip_reason);
 	put_u(w, a->nwarnings);
 	for (size_t i = 0; i < a->nwarnings; i++)
 		put_s(w, a->warnings[i]);
@@ -405,7 +416,7 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 	a->error.msg = get_s(r);
 	a->guest_changed = get_u(r) != 0;
 	a->rolled_back = get_u(r) != 0;
-	size_t n = get_n(r, sizeof(struct wire_file));
+	size_t n = get_n(r, sizeof(struct wire_file) + 3 * sizeof(uint64_t));
 	a->files = calloc(n ? n : 1, sizeof(*a->files));
 	for (size_t i = 0; a->files && i < n && !r->bad; i++, a->nfiles++) {
 		struct svc_file_change *c = &a->files[i];
@@ -417,6 +428,11 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 		memcpy(c->prev_sha256, f.prev_sha256, sizeof(c->prev_sha256));
 		c->prev_size = f.prev_size;
 		c->written = f.written != 0;
+		c->prev_sd = get_bytes(r, &c->prev_sd_len);
+		c->sd = get_bytes(r, &c->sd_len);
+		uint64_t k = get_u(r);
+		r->bad |= k > NRULES;
+		c->sd_rule = k && k <= NRULES ? sd_rules[k - 1] : NULL;
 	}
 	n = get_n(r, 6 * sizeof(uint64_t));
 	a->regs = calloc(n ? n : 1, sizeof(*a->regs));
@@ -444,6 +460,9 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 		a->hive_recovered[i] = get_u(r) != 0;
 	}
 	a->record_json = get_s(r);
+	a->sds_set = (size_t)get_u(r);
+	a->sds_skipped = (size_t)get_u(r);
+	a->sd_skip_reason = get_s(r);
 	n = get_n(r, sizeof(uint64_t));
 	a->warnings = calloc(n ? n : 1, sizeof(*a->warnings));
 	for (size_t i = 0; a->warnings && i < n && !r->bad; i++)

@@ -7,16 +7,20 @@
 #      System32 and System32\drivers owned by TrustedInstaller, SYSTEM and
 #      Administrators full control, Users read and execute, inheritable
 #      (OI|CI), TrustedInstaller's own full control not inheritable;
-#      vmbus.sys a protected TrustedInstaller descriptor of its own;
+#      vmbus.sys a protected TrustedInstaller descriptor of its own; the
+#      SYSTEM and SOFTWARE hives SYSTEM's and Administrators' only;
 #   2. the demo package (tests/fixtures/icpkg) is applied with the native
 #      backend: the new drivers (storvsc.sys, winhv.sys) carry exactly the
 #      inherited ACEs and grant Users and Everyone no write; the replaced
 #      vmbus.sys keeps its descriptor; icsvc.dll and vmicres.dll carry
 #      their manifest's SDDL; verify is clean;
-#   3. rollback puts vmbus.sys back with its descriptor;
-#   4. the appliance backend (one launch) reads descriptors but cannot set
-#      them (libguestfs's setxattr cuts binary values at the first NUL):
-#      apply reports every descriptor as skipped, with the reason.
+#   3. rollback puts vmbus.sys back with its descriptor, and the hives
+#      keep theirs, also when `services` rewrites SYSTEM in place;
+#   4. the appliance backend (one launch) sets the same descriptors (the
+#      appliance's setfattr, hex, not libguestfs's setxattr, which cuts
+#      binary values at the first NUL): the same checks as for native;
+#      a standalone verify (native, no launch) is clean, and reports a
+#      descriptor changed behind its back (ntfssecaudit -s).
 # Descriptors are written and read as specs by sdtool.py ([MS-DTYP],
 # independent of src/secdesc).
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
@@ -36,6 +40,8 @@ FA=001f01ff RX=001200a9
 # Folders: protected, auto-inherited (P, AI).
 DIR="O=$TI G=$SY C=1400 A=0:00:$FA:$TI A=0:03:$FA:$SY A=0:03:$FA:$BA A=0:03:$RX:$BU"
 OLD="O=$TI G=$SY C=1400 A=0:00:$FA:$TI A=0:00:$RX:$SY A=0:00:$RX:$BA A=0:00:$RX:$BU"
+# The hives: SYSTEM and Administrators only, protected.
+HIVE="O=$BA G=$SY C=1400 A=0:00:$FA:$SY A=0:00:$FA:$BA"
 # What a new file in DIR inherits: the OI ACEs, marked inherited (ID).
 NEW="O=$TI G=$SY C=0400 A=0:10:$FA:$SY A=0:10:$FA:$BA A=0:10:$RX:$BU"
 # The demo manifest's O:BAG:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;GRGX;;;BU),
@@ -66,7 +72,9 @@ start=$(sfdisk --json "$T_TMP/disk.raw" | jq '.partitiontable.partitions[2].star
 size=$(sfdisk --json "$T_TMP/disk.raw" | jq '.partitiontable.partitions[2].size')
 dd if="$T_TMP/disk.raw" of="$T_TMP/vol" bs=512 skip="$start" count="$size" status=none
 $sdtool backup "/Windows/System32/=$DIR" "/Windows/System32/drivers/=$DIR" \
-    "/Windows/System32/drivers/vmbus.sys=$OLD" >"$T_TMP/backup"
+    "/Windows/System32/drivers/vmbus.sys=$OLD" \
+    "/Windows/System32/config/SYSTEM=$HIVE" "/Windows/System32/config/SOFTWARE=$HIVE" \
+    >"$T_TMP/backup"
 run ntfssecaudit -s "$T_TMP/vol" "$T_TMP/backup"
 expect_rc 0 "ntfssecaudit -s sets the image's descriptors"
 dd if="$T_TMP/vol" of="$T_TMP/disk.raw" bs=512 seek="$start" conv=notrunc status=none
@@ -78,6 +86,8 @@ expect_eq "$(sd "$T_TMP/vol" /Windows/System32/drivers)" "$($sdtool spec "$DIR")
     "drivers: Windows-like descriptor (ntfssecaudit)"
 expect_eq "$(sd "$T_TMP/vol" /Windows/System32/drivers/vmbus.sys)" "$($sdtool spec "$OLD")" \
     "vmbus.sys: TrustedInstaller's descriptor before apply"
+expect_eq "$(sd "$T_TMP/vol" /Windows/System32/config/SYSTEM)" "$($sdtool spec "$HIVE")" \
+    "SYSTEM hive: its own descriptor before apply"
 
 # check LABEL VOLUME: the descriptors after apply.
 check() {
@@ -92,6 +102,15 @@ check() {
     for f in icsvc.dll vmicres.dll; do
         expect_eq "$(sd "$2" "/Windows/System32/$f")" "$($sdtool spec "$MAN")" \
             "$1: $f carries its manifest's SDDL"
+    done
+    hives "$1" "$2"
+}
+
+# hives LABEL VOLUME: the rewritten hives kept their descriptor.
+hives() {
+    for h in SYSTEM SOFTWARE; do
+        expect_eq "$(sd "$2" "/Windows/System32/config/$h")" "$($sdtool spec "$HIVE")" \
+            "$1: the $h hive keeps its descriptor"
     done
 }
 
@@ -117,19 +136,46 @@ expect_rc 0 "native: rollback"
 volume "$T_TMP/n/guest.vhdx" "$T_TMP/r.vol"
 expect_eq "$(sd "$T_TMP/r.vol" /Windows/System32/drivers/vmbus.sys)" "$($sdtool spec "$OLD")" \
     "rollback: vmbus.sys is back with its descriptor"
+hives rollback "$T_TMP/r.vol"
+
+# ---- 3b. services (native): the SYSTEM hive rewritten in place --------------
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json services --disable VMBUS "$T_TMP/n/guest.vhdx"
+expect_rc 0 "services --disable vmbus"
+expect_json '.images[0].changes[0] | .service == "vmbus" and .changed' \
+    "services: the SYSTEM hive was rewritten"
+volume "$T_TMP/n/guest.vhdx" "$T_TMP/s.vol"
+hives services "$T_TMP/s.vol"
 
 # ---- 4. apply, appliance (one launch) --------------------------------------
-# libguestfs's setxattr cuts a value at its first NUL byte, so the
-# appliance reads descriptors but cannot set them: apply says so (skipped,
-# with the reason) instead of writing garbage or failing.
 LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
     HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json apply \
     --trust "${demo%.cab}-root.pem" --source "$demo" "$T_TMP/a/guest.vhdx"
 expect_rc 0 "appliance: apply the demo package"
-expect_json '.images[0].result.security_descriptors.set == 0 and .images[0].result.security_descriptors.skipped > 10' \
-    "appliance: every descriptor reported as skipped"
-expect_json '.images[0].result.security_descriptors.skip_reason | test("cannot set security descriptors")' \
-    "appliance: the reason is given"
+expect_json '.appliance.launches == 1 and .images[0].status == "applied"' \
+    "appliance: applied through the appliance"
+expect_json '.images[0].result.security_descriptors.set >= 10 and .images[0].result.security_descriptors.skipped == 0' \
+    "appliance: descriptors set, none skipped"
 expect_json '[.images[0].result.changes.files[] | select(.path | test("vmbus.sys$")) | .previous_security_descriptor.sddl][0] | test("^O:S-1-5-80-956008885-")' \
     "appliance: the previous descriptor of vmbus.sys is read and reported"
+volume "$T_TMP/a/guest.vhdx" "$T_TMP/a.vol"
+check appliance "$T_TMP/a.vol"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --trust "${demo%.cab}-root.pem" \
+    --source "$demo" "$T_TMP/a/guest.vhdx"
+expect_rc 0 "appliance: a standalone verify is clean"
+expect_json '.images[0].verify.clean == true' "appliance: verify finds no difference"
+
+# The verify of an image whose icsvc.dll lost its manifest's descriptor.
+$sdtool backup "/Windows/System32/icsvc.dll=$OLD" >"$T_TMP/backup2"
+run ntfssecaudit -s "$T_TMP/a.vol" "$T_TMP/backup2"
+expect_rc 0 "ntfssecaudit -s changes icsvc.dll's descriptor"
+qemu-img convert -f vhdx -O raw "$T_TMP/a/guest.vhdx" "$T_TMP/disk.raw"
+dd if="$T_TMP/a.vol" of="$T_TMP/disk.raw" bs=512 seek="$start" conv=notrunc status=none
+mkdir "$T_TMP/b"
+qemu-img convert -f raw -O vhdx -o subformat=dynamic "$T_TMP/disk.raw" "$T_TMP/b/guest.vhdx"
+rm -f "$T_TMP/disk.raw"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --trust "${demo%.cab}-root.pem" \
+    --source "$demo" "$T_TMP/b/guest.vhdx"
+expect_rc 1 "verify: a changed descriptor is a difference"
+expect_json '[.images[0].verify.differences[].what] | length == 1 and (.[0] | test("^security descriptor of .*icsvc.dll$"))' \
+    "verify: exactly icsvc.dll's descriptor differs"
 t_finish
