@@ -23,6 +23,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,6 +137,70 @@ static int fill_data(struct guest_fs *fs, const char *path, ntfs_attr *na,
 	return r;
 }
 
+/*
+ * Opens the file a directory entry names, checking the entry's sequence
+ * number: an entry whose record was freed, or freed and reused for
+ * another file, opens as ENOENT, never as that other file.
+ */
+static ntfs_inode *open_entry(struct native_fs *nf, MFT_REF mref)
+{
+	ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(mref));
+	if (ni == NULL)
+		return NULL;
+	u16 seq = MSEQNO(mref);
+	if (seq != 0 && seq != le16_to_cpu(ni->mrec->sequence_number)) {
+		ntfs_inode_close(ni);
+		errno = ENOENT;
+		return NULL;
+	}
+	return ni;
+}
+
+/* Whether @name is one of our own temporary names (".X.hvo-..."). */
+static bool our_temp_name(const char *name)
+{
+	return name[0] == '.' && strstr(name, ".hvo-") != NULL;
+}
+
+/*
+ * Removes a dangling entry @stored of directory @dir: one that names a
+ * file record that cannot be opened.  A run killed while staging leaves
+ * such entries (libntfs-3g journals no metadata: the entry reached the
+ * disk, the new file's record did not), and every later run would stop
+ * on the name.  Only our own temporary names are repaired; the record
+ * itself is left to chkdsk (at worst a record marked in use that nothing
+ * names).
+ */
+static int drop_dangling(struct native_fs *nf, ntfs_inode *dir,
+			 const char *stored)
+{
+	ntfschar *u;
+	int ulen;
+	if (native_int_to_utf16(stored, &u, &ulen) != 0)
+		return -1;
+	size_t klen = offsetof(FILE_NAME_ATTR, file_name) +
+		      (size_t)ulen * sizeof(ntfschar);
+	FILE_NAME_ATTR *fn = calloc(1, klen);
+	if (fn == NULL) {
+		free(u);
+		errno = ENOMEM;
+		return -1;
+	}
+	fn->parent_directory = MK_LE_MREF(
+		dir->mft_no, le16_to_cpu(dir->mrec->sequence_number));
+	fn->file_name_length = (u8)ulen;
+	fn->file_name_type = FILE_NAME_POSIX;
+	memcpy(fn->file_name, u, (size_t)ulen * sizeof(ntfschar));
+	free(u);
+	/* @dir stands for the entry's inode only if the entry claims to be
+	 * a reparse point: then the removal is refused (EOPNOTSUPP). */
+	int r = ntfs_index_remove(dir, dir, fn, (int)klen) == 0 ? 0 : -1;
+	free(fn);
+	native_int_dir_forget(nf, dir->mft_no);
+	nf->dirty = true;
+	return r;
+}
+
 /* Creates (or opens, to replace) file @base in directory @dir_no. */
 static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
 		       const char *base, ntfs_inode **ni_ret)
@@ -145,19 +211,25 @@ static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
 	if (dir == NULL)
 		return wfail(fs, errno, path);
 	MFT_REF mref;
+	char *stored = NULL;
 	int r = GUEST_OK;
-	if (native_int_lookup(nf, dir, base, &mref, NULL) != 0) {
+	if (native_int_lookup(nf, dir, base, &mref, &stored) != 0) {
 		r = wfail(fs, errno, path);
 	} else if (mref != 0) {
-		ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(mref));
-		if (ni == NULL) {
+		ntfs_inode *ni = open_entry(nf, mref);
+		if (ni == NULL && our_temp_name(stored) &&
+		    drop_dangling(nf, dir, stored) == 0)
+			mref = 0; /* gone: created afresh below */
+		else if (ni == NULL)
 			r = wfail(fs, errno, path);
-		} else if ((r = replaceable(fs, ni, path)) != GUEST_OK) {
+		else if ((r = replaceable(fs, ni, path)) != GUEST_OK) {
 			ntfs_inode_close(ni);
 		} else {
 			*ni_ret = ni;
 		}
-	} else {
+	}
+	free(stored);
+	if (r == GUEST_OK && mref == 0) {
 		ntfschar *u;
 		int ulen;
 		if (native_int_to_utf16(base, &u, &ulen) != 0) {
@@ -265,6 +337,17 @@ static int delete_name(struct native_fs *nf, const char *path, u64 ni_no,
 	}
 	if (ni == NULL)
 		ni = ntfs_inode_open(nf->vol, ni_no);
+	if (ni == NULL && our_temp_name(stored)) {
+		/* A dangling temporary name (see drop_dangling). */
+		free(u);
+		ntfs_inode *dir = ntfs_inode_open(nf->vol, dir_no);
+		int r = dir != NULL && drop_dangling(nf, dir, stored) == 0
+				? GUEST_OK
+				: wfail(fs, errno, path);
+		if (dir != NULL && ntfs_inode_close(dir) != 0 && r == GUEST_OK)
+			r = wfail(fs, errno, path);
+		return r;
+	}
 	ntfs_inode *dir = ni ? ntfs_inode_open(nf->vol, dir_no) : NULL;
 	int r = GUEST_OK;
 	if (ni == NULL || dir == NULL) {
