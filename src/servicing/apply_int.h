@@ -62,7 +62,8 @@ void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
 void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Adds a difference to @res (verify.c; rollback_state.c too). */
+/* Adds a difference to @res (apply_common.c; used by verify.c,
+ * apply_sd.c and rollback_state.c). */
 void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
 			 const char *expected, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -181,7 +182,7 @@ void svc_int_sd_verify(struct guest_fs *fs, const struct svc_plan *p,
  * memory); "(malformed, N bytes)" when it does not parse. */
 char *svc_int_sd_text(const uint8_t *sd, size_t len);
 
-/* verify.c: adds a difference. */
+/* apply_common.c: adds a difference. */
 void svc_int_verify_add(struct svc_verify_result *res, const char *what,
 			const char *expected, const char *found);
 

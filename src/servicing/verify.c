@@ -26,31 +26,6 @@
 #include "servicing/apply_int.h"
 #include "util/sha256.h"
 
-void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
-			 const char *expected, const char *fmt, ...)
-{
-	struct svc_difference *v =
-		realloc(res->diffs, (res->ndiffs + 1) * sizeof(*v));
-	if (v == NULL)
-		return;
-	res->diffs = v;
-	struct svc_difference *d = &res->diffs[res->ndiffs];
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&d->found, fmt, ap) < 0)
-		d->found = NULL;
-	va_end(ap);
-	d->what = strdup(what);
-	d->expected = strdup(expected);
-	res->ndiffs++;
-}
-
-void svc_int_verify_add(struct svc_verify_result *res, const char *what,
-			const char *expected, const char *found)
-{
-	svc_int_verify_diff(res, what, expected, "%s", found);
-}
-
 static void sha_text(const uint8_t *sha, char *out)
 {
 	memcpy(out, "sha256 ", 7);
