@@ -201,6 +201,16 @@ static int drop_dangling(struct native_fs *nf, ntfs_inode *dir,
 	return r;
 }
 
+/* Whether the unnamed data attribute of @ni opens. */
+static bool data_readable(ntfs_inode *ni)
+{
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (na == NULL)
+		return false;
+	ntfs_attr_close(na);
+	return true;
+}
+
 /* Creates (or opens, to replace) file @base in directory @dir_no. */
 static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
 		       const char *base, ntfs_inode **ni_ret)
@@ -217,6 +227,12 @@ static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
 		r = wfail(fs, errno, path);
 	} else if (mref != 0) {
 		ntfs_inode *ni = open_entry(nf, mref);
+		if (ni != NULL && our_temp_name(stored) && !data_readable(ni)) {
+			/* Torn by a killed run: its record is there, its
+			 * data attribute does not read. */
+			ntfs_inode_close(ni);
+			ni = NULL;
+		}
 		if (ni == NULL && our_temp_name(stored) &&
 		    drop_dangling(nf, dir, stored) == 0)
 			mref = 0; /* gone: created afresh below */
@@ -356,7 +372,20 @@ static int delete_name(struct native_fs *nf, const char *path, u64 ni_no,
 			ntfs_inode_close(ni);
 	} else if (ntfs_delete(nf->vol, NULL, ni, dir, u, (u8)ulen) != 0) {
 		/* ntfs_delete() closes both inodes, even on failure. */
-		r = wfail(fs, errno, path);
+		int e = errno;
+		ntfs_inode *d = our_temp_name(stored)
+					? ntfs_inode_open(nf->vol, dir_no)
+					: NULL;
+		/* A temporary name torn by a killed run: unlinked from its
+		 * directory, its record left to chkdsk (see drop_dangling). */
+		if (d != NULL && drop_dangling(nf, d, stored) == 0)
+			r = ntfs_inode_close(d) == 0 ? GUEST_OK
+						     : wfail(fs, errno, path);
+		else {
+			if (d != NULL)
+				ntfs_inode_close(d);
+			r = wfail(fs, e, path);
+		}
 	}
 	free(u);
 	native_int_dir_forget(nf, dir_no);
