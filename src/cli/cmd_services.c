@@ -208,20 +208,10 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (ctx->json) {
 		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "command", "services");
-		hvo_int_json_kv_int(&w, "exit_code", rc);
-		hvo_int_json_kv_bool(&w, "dry_run", dry_run);
-		hvo_int_json_key(&w, "images");
-		hvo_int_json_begin_array(&w);
+		cli_manage_json_begin(ctx, &w, "services", rc, dry_run);
 		for (size_t i = 0; i < n; i++) {
 			const struct image_out *io = &out[i];
-			hvo_int_json_begin_object(&w);
-			hvo_int_json_kv_string(&w, "image", images[i]);
-			hvo_int_json_kv_int(&w, "exit_code", st[i].exit);
-			hvo_int_json_kv_string(&w, "error",
-					       st[i].exit ? st[i].error : NULL);
+			cli_manage_json_image(&w, images[i], &st[i]);
 			if (io->done) {
 				hvo_int_json_kv_uint(&w, "control_set",
 						     io->res.list.control_set);

@@ -112,3 +112,24 @@ enum hvo_exit cli_manage_run(struct cli_ctx *ctx, const char *what,
 	ro->tmpdir = NULL;
 	return rc;
 }
+
+void cli_manage_json_begin(struct cli_ctx *ctx, struct json_writer *w,
+			   const char *command, enum hvo_exit rc, bool dry_run)
+{
+	cli_json_begin(ctx, w);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "command", command);
+	hvo_int_json_kv_int(w, "exit_code", rc);
+	hvo_int_json_kv_bool(w, "dry_run", dry_run);
+	hvo_int_json_key(w, "images");
+	hvo_int_json_begin_array(w);
+}
+
+void cli_manage_json_image(struct json_writer *w, const char *image,
+			   const struct cli_manage_image *st)
+{
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "image", image);
+	hvo_int_json_kv_int(w, "exit_code", st->exit);
+	hvo_int_json_kv_string(w, "error", st->exit ? st->error : NULL);
+}

@@ -73,4 +73,15 @@ enum hvo_exit cli_manage_run(struct cli_ctx *ctx, const char *what,
 			     struct cli_manage_image *st, cli_manage_step step,
 			     void *opaque);
 
+/*
+ * The --json report of a managing command: opens the object with
+ * "command", "exit_code", "dry_run" and the "images" array (closed by the
+ * caller), then, per image, its object with "image", "exit_code" and
+ * "error" (the caller adds its members and closes it).
+ */
+void cli_manage_json_begin(struct cli_ctx *ctx, struct json_writer *w,
+			   const char *command, enum hvo_exit rc, bool dry_run);
+void cli_manage_json_image(struct json_writer *w, const char *image,
+			   const struct cli_manage_image *st);
+
 #endif /* HVO_CLI_MANAGE_H */
