@@ -79,6 +79,9 @@ struct child {
 	struct guest_sandbox_child c;
 	int started; /* a guest_sandbox_status */
 	char why[512];
+#ifdef HVO_TEST_HOOKS
+	const char *test_cab; /* the cabinet its apply extracts from */
+#endif
 };
 
 static void child_notice(void *ctx, enum svc_notice kind, const char *object,
@@ -100,6 +103,10 @@ static int child_main(void *opaque, int out)
 	s->opts.notice = child_notice;
 	s->opts.notice_ctx = &w;
 	s->have_source = false; /* read by the parent: no ISO to open */
+#ifdef HVO_TEST_HOOKS
+	for (size_t k = 0; c->test_cab != NULL && k < s->npkgs; k++)
+		s->pkgs[k].path = c->test_cab;
+#endif
 	svc_int_session_launch(s);
 	if (s->opts.command != SVC_COMMAND_INSPECT)
 		svc_int_session_one(s, 0);
@@ -215,38 +222,105 @@ static void start(struct child *c)
 	char idx[32];
 	snprintf(idx, sizeof(idx), "%zu", c->i);
 	o.test_forbidden_call = t != NULL && strcmp(t, idx) == 0;
+	/* ... and HVOFFLINE_TEST_CHILD_CABINET=N:PATH: the child of image
+	 * N extracts the package from the cabinet PATH (one made to fail),
+	 * its plan being the parent's. */
+	t = getenv("HVOFFLINE_TEST_CHILD_CABINET");
+	const char *colon = t ? strchr(t, ':') : NULL;
+	if (colon != NULL && (size_t)(colon - t) == strlen(idx) &&
+	    strncmp(t, idx, strlen(idx)) == 0) {
+		c->test_cab = colon + 1;
+		if (add_read(c, c->test_cab) != 0) {
+			snprintf(c->why, sizeof(c->why), "out of memory");
+			return;
+		}
+		o.read_paths.v = c->read;
+		o.read_paths.n = c->nread;
+	}
 #endif
 	c->started = guest_sandbox_start(&o, child_main, c, &c->c, c->why,
 					 sizeof(c->why));
 }
 
-/* Image @r failed in its child: exit 1, the reason as its message, as
- * its one problem (inspect reports the facts) and as a notice. */
-static void child_failed(struct svc_session *s, struct svc_image_result *r,
-			 const char *why)
+/* Image @r failed in its child: exit @exit (error @err, status
+ * @status), the reason as its message, as its one problem (inspect
+ * reports the facts) and as a notice. */
+static void child_failed_as(struct svc_session *s, struct svc_image_result *r,
+			    enum svc_status status, enum svc_err err,
+			    enum hvo_exit exit, const char *why)
 {
 	svc_int_session_result_free(r);
 	memset(r, 0, sizeof(*r));
 	r->image = s->paths[r - s->results];
 	struct svc_facts *f = &r->facts;
 	svc_facts_init(f, r->image);
-	f->verdict = HVO_EXIT_FAILED;
+	f->verdict = exit;
 	f->nproblems = 1;
 	snprintf(f->problems[0].code, sizeof(f->problems[0].code), "%s",
 		 "sandboxed-child");
-	f->problems[0].exit = HVO_EXIT_FAILED;
+	f->problems[0].exit = exit;
 	snprintf(f->problems[0].message, sizeof(f->problems[0].message),
 		 "%.200s: %.300s", r->image, why);
 	snprintf(f->disk_error, sizeof(f->disk_error), "%s", why);
-	r->status = SVC_STATUS_FAILED;
-	r->err = SVC_ERR_GUEST;
-	r->exit = HVO_EXIT_FAILED;
+	r->status = status;
+	r->err = err;
+	r->exit = exit;
 	if (asprintf(&r->message, "%s: %s", r->image, why) < 0)
 		r->message = NULL;
 	if (s->opts.notice != NULL && s->opts.command != SVC_COMMAND_INSPECT)
 		s->opts.notice(s->opts.notice_ctx, SVC_NOTICE_ERROR, r->image,
 			       r->message ? r->message : why);
 }
+
+static void child_failed(struct svc_session *s, struct svc_image_result *r,
+			 const char *why)
+{
+	child_failed_as(s, r, SVC_STATUS_FAILED, SVC_ERR_GUEST, HVO_EXIT_FAILED,
+			why);
+}
+
+/* The child's result could not be decoded in full (@why).  A failure it
+ * reported still reaches the user with its own exit code and message;
+ * anything else fails the image. */
+static void unwire_failed(struct svc_session *s, struct svc_image_result *r,
+			  const char *why)
+{
+	char *text = NULL;
+	if (r->message != NULL && r->exit != HVO_EXIT_OK &&
+	    r->exit != HVO_EXIT_WARNING &&
+	    asprintf(&text,
+		     "%s (the rest of the sandboxed child's result cannot be "
+		     "read: %s)",
+		     r->message, why) >= 0) {
+		enum svc_status st = r->status;
+		enum svc_err err = r->err;
+		child_failed_as(s, r, st, err, r->exit, text);
+		free(text);
+		return;
+	}
+	char msg[300];
+	snprintf(msg, sizeof(msg),
+		 "the sandboxed child's result cannot be read (%s)", why);
+	child_failed(s, r, msg);
+}
+
+#ifdef HVO_TEST_HOOKS
+/* Tests only: HVOFFLINE_TEST_WIRE_DUMP=PREFIX writes each child's bytes
+ * to PREFIX-N as they came (fuzz/wire_seeds.c makes fuzz_wire's seeds
+ * so, from real runs). */
+static void test_dump(const struct child *c, const char *buf, size_t len)
+{
+	const char *prefix = getenv("HVOFFLINE_TEST_WIRE_DUMP");
+	char *path;
+	if (prefix == NULL || asprintf(&path, "%s-%zu", prefix, c->i) < 0)
+		return;
+	FILE *f = fopen(path, "wb");
+	bool ok = f != NULL && fwrite(buf, 1, len, f) == len;
+	if ((f != NULL && fclose(f) != 0) || !ok)
+		fprintf(stderr, "%s: cannot be written\n", path);
+	free(path);
+}
+#endif
 
 static void finish(struct child *c)
 {
@@ -261,17 +335,15 @@ static void finish(struct child *c)
 	int st = guest_sandbox_wait(&c->c, &buf, &len, c->why, sizeof(c->why));
 	if (st == GUEST_SANDBOX_OK) {
 		char why[200];
-		if (svc_int_unwire(s, r, buf, len, why, sizeof(why)) != 0) {
-			snprintf(c->why, sizeof(c->why),
-				 "the sandboxed child's result cannot be "
-				 "read (%s)",
-				 why);
-			st = GUEST_SANDBOX_FAILED;
-		}
+#ifdef HVO_TEST_HOOKS
+		test_dump(c, buf, len);
+#endif
+		if (svc_int_unwire(s, r, buf, len, why, sizeof(why)) != 0)
+			unwire_failed(s, r, why);
+	} else {
+		child_failed(s, r, c->why);
 	}
 	free(buf);
-	if (st != GUEST_SANDBOX_OK)
-		child_failed(s, r, c->why);
 	/* Its hive copies and extracted package: hundreds of images do not
 	 * pile up in the scratch directory. */
 	hvo_int_tmpdir_remove(c->dir);

@@ -76,7 +76,9 @@ void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 void svc_int_wire_notice(struct svc_wire *w, enum svc_notice kind,
 			 const char *object, const char *msg);
 /* Decodes a child's bytes: notices go to @s's callback, the result into
- * @r.  0, or -1 with @why set. */
+ * @r.  0, or -1 with @why set; then, if the child's own outcome could
+ * still be read (status, error, exit code, message), @r->message is
+ * set and @r's status, err and exit are the child's. */
 int svc_int_unwire(struct svc_session *s, struct svc_image_result *r,
 		   const char *buf, size_t len, char *why, size_t whysize);
 

@@ -91,6 +91,12 @@ static uint64_t str_index(const char *const *table, size_t n, const char *s)
 	return 0;
 }
 
+/* A change's plan entry by index, or NO_ENTRY: an apply that failed
+ * early (say, reading the files it replaces) leaves the changes it did
+ * not reach with no entry, and the failure must still reach the
+ * parent. */
+#define NO_ENTRY UINT64_MAX
+
 /* One file change: the plan's file by index, the rest as it was. */
 struct wire_file {
 	uint64_t index, prev_size;
@@ -108,11 +114,13 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 	put_u(w, a->nfiles);
 	for (size_t i = 0; i < a->nfiles; i++) {
 		const struct svc_file_change *c = &a->files[i];
-		struct wire_file f = { .index = (uint64_t)(c->file -
-							   plan->files),
-				       .prev_size = c->prev_size,
-				       .existed = c->existed,
-				       .written = c->written };
+		struct wire_file f = {
+			.index = c->file ? (uint64_t)(c->file - plan->files)
+					 : NO_ENTRY,
+			.prev_size = c->prev_size,
+			.existed = c->existed,
+			.written = c->written
+		};
 		memcpy(f.prev_sha256, c->prev_sha256, sizeof(f.prev_sha256));
 		put(w, &f, sizeof(f));
 		put_bytes(w, c->prev_sd, c->prev_sd ? c->prev_sd_len : 0);
@@ -122,7 +130,7 @@ static void put_apply(struct svc_wire *w, const struct svc_apply_result *a,
 	put_u(w, a->nregs);
 	for (size_t i = 0; i < a->nregs; i++) {
 		const struct svc_reg_change *c = &a->regs[i];
-		put_u(w, (uint64_t)(c->reg - plan->regs));
+		put_u(w, c->reg ? (uint64_t)(c->reg - plan->regs) : NO_ENTRY);
 		put_u(w, c->existed);
 		put_u(w, c->prev_type);
 		put_bytes(w, c->prev_data, c->prev_data ? c->prev_len : 0);
@@ -413,6 +421,7 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 		      const struct svc_plan *plan)
 {
 	a->error.code = (enum svc_err)get_u(r);
+	r->bad |= a->error.code > SVC_ERR_SHUTDOWN;
 	a->error.msg = get_s(r);
 	a->guest_changed = get_u(r) != 0;
 	a->rolled_back = get_u(r) != 0;
@@ -422,8 +431,9 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 		struct svc_file_change *c = &a->files[i];
 		struct wire_file f;
 		get(r, &f, sizeof(f));
-		r->bad |= f.index >= plan->nfiles;
-		c->file = r->bad ? NULL : &plan->files[f.index];
+		r->bad |= f.index != NO_ENTRY && f.index >= plan->nfiles;
+		c->file = r->bad || f.index == NO_ENTRY ? NULL
+							: &plan->files[f.index];
 		c->existed = f.existed != 0;
 		memcpy(c->prev_sha256, f.prev_sha256, sizeof(c->prev_sha256));
 		c->prev_size = f.prev_size;
@@ -439,8 +449,8 @@ static void get_apply(struct rd *r, struct svc_apply_result *a,
 	for (size_t i = 0; a->regs && i < n && !r->bad; i++, a->nregs++) {
 		struct svc_reg_change *c = &a->regs[i];
 		uint64_t k = get_u(r);
-		r->bad |= k >= plan->nregs;
-		c->reg = r->bad ? NULL : &plan->regs[k];
+		r->bad |= k != NO_ENTRY && k >= plan->nregs;
+		c->reg = r->bad || k == NO_ENTRY ? NULL : &plan->regs[k];
 		c->existed = get_u(r) != 0;
 		c->prev_type = (uint32_t)get_u(r);
 		c->prev_data = get_bytes(r, &c->prev_len);
@@ -492,6 +502,13 @@ static int get_result(struct svc_session *s, struct rd *rd,
 	r->err = (enum svc_err)get_u(rd);
 	r->exit = (enum hvo_exit)get_u(rd);
 	r->message = get_s(rd);
+	if (rd->bad || r->status > SVC_STATUS_FAILED ||
+	    r->err > SVC_ERR_SHUTDOWN || r->exit > HVO_EXIT_WARNING) {
+		/* Not even the child's own outcome can be told. */
+		free(r->message);
+		r->message = NULL;
+		return fail(why, whysize, "a malformed result");
+	}
 	r->installed = get_s(rd);
 	int64_t pkg = (int64_t)get_u(rd);
 	bool appl = get_u(rd) != 0, plan = get_u(rd) != 0;

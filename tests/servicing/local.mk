@@ -32,6 +32,13 @@ tests_servicing_test_session_sandbox_CPPFLAGS = $(AM_CPPFLAGS) -DHVO_TEST_HOOKS
 tests_servicing_test_session_sandbox_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_session_sandbox_LDADD = $(TEST_LDADD)
 
+# Every kind of result a sandboxed child sends, as bytes and back
+# (src/servicing/session_wire.c): failures keep their own code and message.
+check_PROGRAMS += tests/servicing/test_session_sandbox_wire
+TESTS += tests/servicing/test_session_sandbox_wire
+tests_servicing_test_session_sandbox_wire_SOURCES = \
+	tests/servicing/test_session_sandbox_wire.c tests/servicing/svctest.c
+
 # End to end, with the appliance, on the images of tests/fixtures.
 SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \
 	tests/servicing/apply-images.sh
