@@ -233,6 +233,14 @@ TESTS += fuzz/fuzz_wire_replay
 fuzz_fuzz_wire_replay_SOURCES = fuzz/fuzz_wire.c fuzz/replay.c
 fuzz_fuzz_wire_replay_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_wire_replay_LDADD = $(TEST_LDADD)
+# Its seeds, from real runs (fuzz/corpus/wire-seeds.sh): session_child.c
+# again with the test hooks, which keep each child's bytes.
+check_PROGRAMS += fuzz/wire_seeds
+fuzz_wire_seeds_SOURCES = fuzz/wire_seeds.c src/servicing/session_child.c
+fuzz_wire_seeds_CPPFLAGS = $(AM_CPPFLAGS) -DHVO_TEST_HOOKS
+fuzz_wire_seeds_CFLAGS = $(TEST_CFLAGS)
+fuzz_wire_seeds_LDADD = $(TEST_LDADD)
+EXTRA_DIST += fuzz/corpus/wire-seeds.sh
 if FUZZING
 noinst_PROGRAMS += fuzz/fuzz_wire
 fuzz_fuzz_wire_SOURCES = fuzz/fuzz_wire.c

@@ -21,6 +21,7 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -485,6 +486,38 @@ static void test_cut_short(void **state)
 	svc_int_session_result_free(&r);
 }
 
+/* fuzz_wire's seeds are real results of the current layout
+ * (fuzz/corpus/wire-seeds.sh): each decodes in full, or the replay and
+ * the fuzzer would start from bytes refused at once. */
+static void test_fuzz_seeds_decode(void **state)
+{
+	(void)state;
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/fuzz/corpus/wire", hvo_test_srcdir());
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	unsigned n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[4500];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		size_t len;
+		uint8_t *b = hvo_test_read_file(path, &len);
+		struct svc_image_result out = { .image = e->d_name };
+		char why[200] = "";
+		if (svc_int_unwire(s, &out, (const char *)b, len, why,
+				   sizeof(why)) != 0)
+			fail_msg("%s: %s (run fuzz/corpus/wire-seeds.sh)", path,
+				 why);
+		svc_int_session_result_free(&out);
+		free(b);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_inspect_pending_and_linux),
 		cmocka_unit_test(test_verify_differences),
 		cmocka_unit_test(test_cut_short),
+		cmocka_unit_test(test_fuzz_seeds_decode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
