@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,11 @@ struct child {
 	const char **read, **write;
 	size_t nread, nwrite;
 	struct guest_sandbox_child c;
-	int started; /* a guest_sandbox_status */
+	int started;	/* a guest_sandbox_status */
+	bool collected; /* it ended (or never started) */
+	int status;	/* then: a guest_sandbox_status */
+	char *buf;	/* and its result */
+	size_t len;
 	char why[512];
 #ifdef HVO_TEST_HOOKS
 	const char *test_cab; /* the cabinet its apply extracts from */
@@ -322,31 +327,72 @@ static void test_dump(const struct child *c, const char *buf, size_t len)
 }
 #endif
 
+/* Child @c has ended (or never started): its result is read and it is
+ * waited for.  Its scratch directory goes at once (its hive copies and
+ * extracted package: hundreds of images do not pile up there). */
+static void collect(struct child *c)
+{
+	if (c->started == GUEST_SANDBOX_OK)
+		c->status = guest_sandbox_wait(&c->c, &c->buf, &c->len, c->why,
+					       sizeof(c->why));
+	else
+		c->status = c->started;
+	c->collected = true;
+	if (c->dir != NULL)
+		hvo_int_tmpdir_remove(c->dir);
+}
+
+/* The result of collected child @c into the session, in image order. */
 static void finish(struct child *c)
 {
 	struct svc_session *s = c->s;
 	struct svc_image_result *r = &s->results[c->i];
-	if (c->started != GUEST_SANDBOX_OK) {
-		child_failed(s, r, c->why);
-		return;
-	}
-	char *buf;
-	size_t len;
-	int st = guest_sandbox_wait(&c->c, &buf, &len, c->why, sizeof(c->why));
-	if (st == GUEST_SANDBOX_OK) {
+	if (c->status == GUEST_SANDBOX_OK) {
 		char why[200];
 #ifdef HVO_TEST_HOOKS
-		test_dump(c, buf, len);
+		test_dump(c, c->buf, c->len);
 #endif
-		if (svc_int_unwire(s, r, buf, len, why, sizeof(why)) != 0)
+		if (svc_int_unwire(s, r, c->buf, c->len, why, sizeof(why)) != 0)
 			unwire_failed(s, r, why);
 	} else {
 		child_failed(s, r, c->why);
 	}
-	free(buf);
-	/* Its hive copies and extracted package: hundreds of images do not
-	 * pile up in the scratch directory. */
-	hvo_int_tmpdir_remove(c->dir);
+	free(c->buf);
+	c->buf = NULL;
+}
+
+/* Waits until one of the running children among @c[@from..@to) ends, and
+ * collects it (or every one that ended).  Whichever ends first frees its
+ * slot: a slow image does not hold up the next ones. */
+static void collect_any(struct child *c, size_t from, size_t to)
+{
+	struct pollfd *fds = calloc(to - from + 1, sizeof(*fds));
+	size_t *who = calloc(to - from + 1, sizeof(*who)), n = 0;
+	for (size_t k = from; fds && who && k < to; k++)
+		if (!c[k].collected) {
+			fds[n] = (struct pollfd){ .fd = c[k].c.fd,
+						  .events = POLLIN };
+			who[n++] = k;
+		}
+	int r = -1;
+	while (n > 0 && (r = poll(fds, n, -1)) < 0 && errno == EINTR)
+		;
+	if (r > 0) {
+		/* A child writes its result once, at its end: readable (or
+		 * hung up) means it is ending. */
+		for (size_t k = 0; k < n; k++)
+			if (fds[k].revents != 0)
+				collect(&c[who[k]]);
+	} else {
+		/* Cannot wait for any: the oldest, then. */
+		for (size_t k = from; k < to; k++)
+			if (!c[k].collected) {
+				collect(&c[k]);
+				break;
+			}
+	}
+	free(fds);
+	free(who);
 }
 
 void svc_int_session_children(struct svc_session *s)
@@ -366,16 +412,32 @@ void svc_int_session_children(struct svc_session *s)
 			child_failed(s, &s->results[i], "out of memory");
 		return;
 	}
-	size_t next = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		/* Up to @jobs running; collected in the order given. */
-		for (; next < s->n && next < i + jobs; next++) {
+	/* Up to @jobs running, started in the order given as slots free
+	 * up, no further than WINDOW images past the oldest one not yet
+	 * reported (its finished successors wait for it, each holding its
+	 * result); results are decoded and reported in the order given. */
+	size_t window = jobs * 4, next = 0;
+	for (size_t i = 0; i < s->n;) {
+		size_t running = 0;
+		for (size_t k = i; k < next; k++)
+			running += !c[k].collected;
+		for (; next < s->n && running < jobs && next < i + window;
+		     next++) {
 			c[next].s = s;
 			c[next].i = next;
 			start(&c[next]);
+			if (c[next].started == GUEST_SANDBOX_OK)
+				running++;
+			else
+				collect(&c[next]);
+		}
+		if (!c[i].collected) {
+			collect_any(c, i, next);
+			continue;
 		}
 		finish(&c[i]);
 		child_free(&c[i]);
+		i++;
 	}
 	free(c);
 }
