@@ -1,7 +1,7 @@
 /*
  * fuzz_linux.c - libFuzzer target for the parsers of a Linux guest's text
  * files (src/servicing/inspect_linux_parse.c): os-release, dpkg's status
- * file, modules.builtin and modules.dep.
+ * file, modules.builtin, modules.dep and fstab.
  *
  * Each input is given to every parser.  Invariants: every field found is
  * a NUL-terminated string within its buffer; a module path found names
@@ -60,6 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (svc_linux_dep_find(buf, size, names[i], path, sizeof(path)))
 			TERMINATED(path);
+	}
+	struct svc_fstab_entry fstab[8];
+	size_t nf = svc_linux_parse_fstab(buf, size, fstab, 8);
+	check(nf <= 8);
+	for (size_t i = 0; i < nf; i++) {
+		TERMINATED(fstab[i].spec);
+		TERMINATED(fstab[i].file);
+		TERMINATED(fstab[i].vfstype);
 	}
 	/* The same with no input at all. */
 	svc_linux_parse_os_release(buf, 0, &os);

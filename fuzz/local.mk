@@ -227,6 +227,21 @@ fuzz_fuzz_linux_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_linux_LDADD = $(TEST_LDADD)
 endif
 
+# src/servicing/rpm_*.c: RPM header blobs, Berkeley DB hash Packages,
+# rpmdb.sqlite (a Linux guest's RPM database)
+check_PROGRAMS += fuzz/fuzz_rpm_replay
+TESTS += fuzz/fuzz_rpm_replay
+fuzz_fuzz_rpm_replay_SOURCES = fuzz/fuzz_rpm.c fuzz/replay.c
+fuzz_fuzz_rpm_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_rpm_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_rpm
+fuzz_fuzz_rpm_SOURCES = fuzz/fuzz_rpm.c
+fuzz_fuzz_rpm_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_rpm_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_rpm_LDADD = $(TEST_LDADD)
+endif
+
 # src/servicing/session_wire.c: what a sandboxed child sends its parent
 check_PROGRAMS += fuzz/fuzz_wire_replay
 TESTS += fuzz/fuzz_wire_replay

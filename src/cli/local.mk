@@ -30,6 +30,6 @@ hvoffline_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 # xml_lazy.c load on first use (~40 ms and 17 MB, and ~2 ms, per process;
 # most commands need neither).
 hvoffline_LDADD = libhvo_internal.la $(HIVEX_LIBS) $(ZLIB_LIBS) \
-	$(NETTLE_LIBS) $(NTFS3G_LIBS) $(SECCOMP_LIBS) $(EXT2FS_LIBS) $(DLOPEN_LIBS) \
+	$(NETTLE_LIBS) $(NTFS3G_LIBS) $(SECCOMP_LIBS) $(EXT2FS_LIBS) $(SQLITE_LIBS) $(DLOPEN_LIBS) \
 	$(TIRPC_SANITIZER_LIBS)
 EXTRA_DIST += %reldir%/guestfs_syms.def %reldir%/xml_syms.def

@@ -36,11 +36,10 @@
 #include "util/bytes.h"
 
 /* Bounds on what is read from the guest: os-release is a few hundred
- * bytes; dpkg's status file a few MiB on a full desktop; modules.builtin
- * and modules.dep under 1 MiB for a distribution kernel. */
-#define OS_RELEASE_MAX	(64u * 1024)
-#define DPKG_STATUS_MAX (64u * 1024 * 1024)
-#define MODULES_MAX	(16u * 1024 * 1024)
+ * bytes; modules.builtin and modules.dep under 1 MiB for a distribution
+ * kernel. */
+#define OS_RELEASE_MAX (64u * 1024)
+#define MODULES_MAX    (16u * 1024 * 1024)
 
 /* Where the kernel tree puts each driver (drivers/hv/Makefile,
  * drivers/net/hyperv/Makefile, drivers/scsi/Makefile). */
@@ -87,10 +86,6 @@ static const char *const unit_dirs[] = { "etc/systemd/system",
 					 "lib/systemd/system",
 					 "usr/lib/systemd/system" };
 
-/* The packages that bring the daemons, per package manager. */
-static const char *const dpkg_packages[] = { "hyperv-daemons",
-					     "linux-cloud-tools-common" };
-
 const char *svc_linux_module_name(enum svc_linux_module m)
 {
 	return (unsigned)m < SVC_LINUX_NMODULES ? modules[m].name : "?";
@@ -122,11 +117,11 @@ static bool is_ext(const char *fstype)
 }
 
 /* Whether a path is a file that can be read (links followed). */
-static bool readable(struct guest_fs *fs, const char *path)
+static bool readable(struct svc_linux_view *v, const char *path)
 {
 	uint8_t b;
 	size_t got;
-	return guest_fs_pread(fs, path, 0, 1, &b, &got) == GUEST_OK;
+	return svc_int_lx_pread(v, path, 0, 1, &b, &got) == GUEST_OK;
 }
 
 /* Whether the first bytes of a module file are its format's magic. */
@@ -152,7 +147,7 @@ static bool module_magic(const uint8_t *b, size_t n, const char *path)
 }
 
 /* Checks module file @rel (relative to @moddir); true if it exists. */
-static bool check_module_file(struct guest_fs *fs, const char *moddir,
+static bool check_module_file(struct svc_linux_view *v, const char *moddir,
 			      const char *rel, struct svc_linux_kernel *k,
 			      enum svc_linux_module m)
 {
@@ -160,26 +155,26 @@ static bool check_module_file(struct guest_fs *fs, const char *moddir,
 	snprintf(path, sizeof(path), "%s/%s", moddir, rel);
 	uint8_t b[8];
 	size_t got = 0;
-	if (guest_fs_pread(fs, path, 0, sizeof(b), b, &got) != GUEST_OK)
+	if (svc_int_lx_pread(v, path, 0, sizeof(b), b, &got) != GUEST_OK)
 		return false;
 	k->mod[m] = module_magic(b, got, rel) ? SVC_MOD_FILE : SVC_MOD_DAMAGED;
 	svc_int_set_text(k->mod_path[m], sizeof(k->mod_path[m]), "/%s", path);
 	return true;
 }
 
-static void read_kernel(struct guest_fs *fs, const char *modroot,
+static void read_kernel(struct svc_linux_view *v, const char *modroot,
 			struct svc_linux_kernel *k)
 {
 	char moddir[256], path[512];
 	snprintf(moddir, sizeof(moddir), "%s/%s", modroot, k->version);
 	snprintf(path, sizeof(path), "boot/vmlinuz-%s", k->version);
-	k->vmlinuz = readable(fs, path);
+	k->vmlinuz = readable(v, path);
 	uint8_t *dep = NULL, *builtin = NULL;
 	size_t deplen = 0, builtinlen = 0;
 	snprintf(path, sizeof(path), "%s/modules.dep", moddir);
-	guest_fs_read(fs, path, MODULES_MAX, &dep, &deplen);
+	svc_int_lx_read(v, path, MODULES_MAX, &dep, &deplen);
 	snprintf(path, sizeof(path), "%s/modules.builtin", moddir);
-	guest_fs_read(fs, path, MODULES_MAX, &builtin, &builtinlen);
+	svc_int_lx_read(v, path, MODULES_MAX, &builtin, &builtinlen);
 	static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst",
 					    ".ko.gz" };
 	for (int m = 0; m < SVC_LINUX_NMODULES; m++) {
@@ -188,13 +183,13 @@ static void read_kernel(struct guest_fs *fs, const char *modroot,
 			char rel[192];
 			snprintf(rel, sizeof(rel), "kernel/%s/%s%s",
 				 modules[m].dir, modules[m].name, exts[e]);
-			found = check_module_file(fs, moddir, rel, k, m);
+			found = check_module_file(v, moddir, rel, k, m);
 		}
 		char rel[192];
 		if (!found && dep != NULL &&
 		    svc_linux_dep_find((const char *)dep, deplen,
 				       modules[m].name, rel, sizeof(rel)))
-			found = check_module_file(fs, moddir, rel, k, m);
+			found = check_module_file(v, moddir, rel, k, m);
 		if (!found && builtin != NULL &&
 		    svc_linux_builtin_find((const char *)builtin, builtinlen,
 					   modules[m].name, rel, sizeof(rel))) {
@@ -220,7 +215,7 @@ static bool plausible_version(const char *s)
 	return true;
 }
 
-static void read_kernels(struct guest_fs *fs, struct svc_linux_facts *lf)
+static void read_kernels(struct svc_linux_view *v, struct svc_linux_facts *lf)
 {
 	/* /lib/modules, or /usr/lib/modules where /lib is not merged into
 	 * /usr but the modules moved there (newer Fedora and Arch). */
@@ -229,7 +224,7 @@ static void read_kernels(struct guest_fs *fs, struct svc_linux_facts *lf)
 	     r++) {
 		char **names;
 		size_t n;
-		if (guest_fs_list(fs, roots[r], &names, &n) != GUEST_OK)
+		if (svc_int_lx_list(v, roots[r], &names, &n) != GUEST_OK)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			if (!plausible_version(names[i]))
@@ -238,7 +233,7 @@ static void read_kernels(struct guest_fs *fs, struct svc_linux_facts *lf)
 			snprintf(path, sizeof(path), "%s/%s", roots[r],
 				 names[i]);
 			struct guest_stat st;
-			if (guest_fs_stat(fs, path, &st) != GUEST_OK ||
+			if (svc_int_lx_stat(v, path, &st) != GUEST_OK ||
 			    st.type != GUEST_FT_DIR)
 				continue;
 			if (lf->nkernels == SVC_LINUX_MAX_KERNELS) {
@@ -249,19 +244,19 @@ static void read_kernels(struct guest_fs *fs, struct svc_linux_facts *lf)
 				&lf->kernels[lf->nkernels++];
 			snprintf(k->version, sizeof(k->version), "%s",
 				 names[i]);
-			read_kernel(fs, roots[r], k);
+			read_kernel(v, roots[r], k);
 		}
 		guest_names_free(names, n);
 	}
 }
 
 /* Whether /etc/systemd/system/<unit> is a link to /dev/null. */
-static bool masked(struct guest_fs *fs, const char *unit)
+static bool masked(struct svc_linux_view *v, const char *unit)
 {
 	char path[160];
 	snprintf(path, sizeof(path), "etc/systemd/system/%s", unit);
 	char *target;
-	if (guest_fs_readlink(fs, path, &target) != GUEST_OK)
+	if (svc_int_lx_readlink(v, path, &target) != GUEST_OK)
 		return false;
 	bool m = strcmp(target, "/dev/null") == 0;
 	free(target);
@@ -269,12 +264,12 @@ static bool masked(struct guest_fs *fs, const char *unit)
 }
 
 /* The target whose *.wants or *.requires directory links @unit. */
-static bool enabled(struct guest_fs *fs, const char *unit, char *target,
+static bool enabled(struct svc_linux_view *v, const char *unit, char *target,
 		    size_t size)
 {
 	char **names;
 	size_t n;
-	if (guest_fs_list(fs, "etc/systemd/system", &names, &n) != GUEST_OK)
+	if (svc_int_lx_list(v, "etc/systemd/system", &names, &n) != GUEST_OK)
 		return false;
 	bool found = false;
 	for (size_t i = 0; i < n && !found; i++) {
@@ -291,7 +286,7 @@ static bool enabled(struct guest_fs *fs, const char *unit, char *target,
 		snprintf(path, sizeof(path), "etc/systemd/system/%s/%s",
 			 names[i], unit);
 		struct guest_stat st;
-		if (guest_fs_stat(fs, path, &st) == GUEST_OK) {
+		if (svc_int_lx_stat(v, path, &st) == GUEST_OK) {
 			found = true;
 			snprintf(target, size, "%.*s", (int)(len - sfx),
 				 names[i]);
@@ -301,7 +296,7 @@ static bool enabled(struct guest_fs *fs, const char *unit, char *target,
 	return found;
 }
 
-static void read_daemon(struct guest_fs *fs, enum svc_linux_daemon_id id,
+static void read_daemon(struct svc_linux_view *v, enum svc_linux_daemon_id id,
 			struct svc_linux_daemon *d)
 {
 	for (size_t p = 0; p < 3 && d->binary[0] == '\0'; p++) {
@@ -311,7 +306,7 @@ static void read_daemon(struct guest_fs *fs, enum svc_linux_daemon_id id,
 			char path[128];
 			snprintf(path, sizeof(path), "%s/%s", program_dirs[i],
 				 daemons[id].programs[p]);
-			if (readable(fs, path)) {
+			if (readable(v, path)) {
 				svc_int_set_text(d->binary, sizeof(d->binary),
 						 "/%s", path);
 				break;
@@ -325,59 +320,21 @@ static void read_daemon(struct guest_fs *fs, enum svc_linux_daemon_id id,
 			snprintf(path, sizeof(path), "%s/%s", unit_dirs[i],
 				 unit);
 			struct guest_stat st;
-			if (guest_fs_stat(fs, path, &st) != GUEST_OK)
+			if (svc_int_lx_stat(v, path, &st) != GUEST_OK)
 				continue;
 			/* A masked unit is a link to /dev/null, which a
 			 * stopped guest's image does not hold. */
-			d->masked = masked(fs, unit);
-			if (!d->masked && !readable(fs, path))
+			d->masked = masked(v, unit);
+			if (!d->masked && !readable(v, path))
 				continue;
 			snprintf(d->unit, sizeof(d->unit), "%s", unit);
 			svc_int_set_text(d->unit_path, sizeof(d->unit_path),
 					 "/%s", path);
-			d->enabled = enabled(fs, unit, d->wanted_by,
+			d->enabled = enabled(v, unit, d->wanted_by,
 					     sizeof(d->wanted_by));
 			break;
 		}
 	}
-}
-
-static void read_package(struct guest_fs *fs, struct svc_linux_facts *lf)
-{
-	uint8_t *buf;
-	size_t len;
-	int r = guest_fs_read(fs, "var/lib/dpkg/status", DPKG_STATUS_MAX, &buf,
-			      &len);
-	if (r == GUEST_OK) {
-		snprintf(lf->package_manager, sizeof(lf->package_manager),
-			 "dpkg");
-		lf->package_known = true;
-		for (size_t i = 0; i < HVO_ARRAY_SIZE(dpkg_packages); i++) {
-			if (!svc_linux_dpkg_installed(
-				    (const char *)buf, len, dpkg_packages[i],
-				    lf->package_version,
-				    sizeof(lf->package_version)))
-				continue;
-			lf->package_installed = true;
-			snprintf(lf->package, sizeof(lf->package), "%s",
-				 dpkg_packages[i]);
-			break;
-		}
-		free(buf);
-		return;
-	}
-	if (r != GUEST_E_NOENT) {
-		svc_int_set_text(lf->problem, sizeof(lf->problem),
-				 "dpkg status: %s", guest_fs_errmsg(fs));
-		return;
-	}
-	/* RPM's database (SQLite or Berkeley DB) is not read: the package
-	 * is then told by its programs and units alone. */
-	struct guest_stat st;
-	if (guest_fs_stat(fs, "var/lib/rpm", &st) == GUEST_OK ||
-	    guest_fs_stat(fs, "usr/lib/sysimage/rpm", &st) == GUEST_OK)
-		snprintf(lf->package_manager, sizeof(lf->package_manager),
-			 "rpm");
 }
 
 /* The ext superblock's "needs recovery" flag (INCOMPAT_RECOVER, 0x4). */
@@ -392,52 +349,72 @@ static bool journal_dirty(struct guest_disk *disk, size_t vol)
 	return (get_le32(sb + 0x60) & 0x4) != 0;
 }
 
-static void read_linux(struct guest_fs *fs, struct svc_linux_facts *lf)
+static void read_linux(struct svc_linux_view *v, struct svc_linux_facts *lf)
 {
-	read_kernels(fs, lf);
+	read_kernels(v, lf);
 	struct guest_stat st;
 	lf->systemd =
-		guest_fs_stat(fs, "lib/systemd/system", &st) == GUEST_OK ||
-		guest_fs_stat(fs, "usr/lib/systemd/system", &st) == GUEST_OK;
+		svc_int_lx_stat(v, "lib/systemd/system", &st) == GUEST_OK ||
+		svc_int_lx_stat(v, "usr/lib/systemd/system", &st) == GUEST_OK;
 	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++)
-		read_daemon(fs, d, &lf->daemons[d]);
-	read_package(fs, lf);
+		read_daemon(v, d, &lf->daemons[d]);
+	svc_int_linux_read_package(v, lf);
+}
+
+/* Whether @fs looks like a Linux root: os-release(5) in either place, or
+ * /etc/fstab (a root whose /usr is another volume has only a dangling
+ * /etc/os-release link to ../usr/lib/os-release). */
+static bool is_root(struct guest_fs *fs)
+{
+	static const char *const marks[] = { "etc/os-release",
+					     "usr/lib/os-release",
+					     "etc/fstab" };
+	struct guest_stat st;
+	for (size_t k = 0; k < HVO_ARRAY_SIZE(marks); k++)
+		if (guest_fs_stat(fs, marks[k], &st) == GUEST_OK)
+			return true;
+	return false;
+}
+
+static void read_os_release(struct svc_linux_view *v,
+			    struct svc_linux_facts *lf)
+{
+	static const char *const os_release[] = { "etc/os-release",
+						  "usr/lib/os-release" };
+	for (size_t k = 0; k < HVO_ARRAY_SIZE(os_release); k++) {
+		uint8_t *buf;
+		size_t len;
+		if (svc_int_lx_read(v, os_release[k], OS_RELEASE_MAX, &buf,
+				    &len) != GUEST_OK)
+			continue;
+		snprintf(lf->os_release_path, sizeof(lf->os_release_path),
+			 "/%s", os_release[k]);
+		lf->os_release = svc_linux_parse_os_release((const char *)buf,
+							    len, &lf->os);
+		free(buf);
+		return;
+	}
 }
 
 void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 {
-	static const char *const os_release[] = { "etc/os-release",
-						  "usr/lib/os-release" };
 	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
 		struct svc_volume_facts *vf = &f->volumes[i];
 		if (!is_ext(vf->vol.fstype))
 			continue;
 		struct guest_fs *fs = svc_int_mount_ro(disk, i, vf);
-		if (fs == NULL)
+		if (fs == NULL || !is_root(fs))
 			continue;
-		for (size_t k = 0; k < HVO_ARRAY_SIZE(os_release); k++) {
-			uint8_t *buf;
-			size_t len;
-			if (guest_fs_read(fs, os_release[k], OS_RELEASE_MAX,
-					  &buf, &len) != GUEST_OK)
-				continue;
-			struct svc_linux_facts *lf = calloc(1, sizeof(*lf));
-			if (lf == NULL) {
-				free(buf);
-				return;
-			}
-			lf->volume = i;
-			snprintf(lf->os_release_path,
-				 sizeof(lf->os_release_path), "/%s",
-				 os_release[k]);
-			lf->os_release = svc_linux_parse_os_release(
-				(const char *)buf, len, &lf->os);
-			free(buf);
-			lf->journal_needs_recovery = journal_dirty(disk, i);
-			read_linux(fs, lf);
-			f->linux_guest = lf;
-			break;
-		}
+		struct svc_linux_facts *lf = calloc(1, sizeof(*lf));
+		if (lf == NULL)
+			return;
+		lf->volume = i;
+		f->linux_guest = lf;
+		struct svc_linux_view v = { .n = 1, .fs = { fs } };
+		svc_int_linux_mounts(disk, f, &v);
+		read_os_release(&v, lf);
+		lf->journal_needs_recovery = journal_dirty(disk, i);
+		read_linux(&v, lf);
 	}
 	/* A root the backend cannot read: say at least that it is there. */
 	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {

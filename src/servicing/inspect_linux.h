@@ -15,6 +15,8 @@
  *                           (os-release, dpkg status, modules.builtin,
  *                           modules.dep), fuzzed by fuzz/fuzz_linux.c
  *   inspect_linux.c         the facts, read through guest_fs
+ *   inspect_linux_view.c    /etc/fstab's volumes, paths across them
+ *   inspect_linux_pkg.c     the daemons' package: dpkg, rpm (rpm.h)
  *   inspect_linux_report.c  notes, JSON and text
  */
 #ifndef HVO_SERVICING_INSPECT_LINUX_H
@@ -22,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "guest/guest.h"
@@ -66,6 +69,20 @@ bool svc_linux_builtin_find(const char *buf, size_t len, const char *name,
  * puts module @name, relative to the kernel's module directory. */
 bool svc_linux_dep_find(const char *buf, size_t len, const char *name,
 			char *path, size_t psize);
+
+/* An /etc/fstab line (fstab(5)): its first three fields, \040-style
+ * octal escapes decoded. */
+struct svc_fstab_entry {
+	char spec[128];	  /* "UUID=...", "LABEL=boot", "/dev/sda2" */
+	char file[128];	  /* the mount point, "/usr" */
+	char vfstype[16]; /* "ext4", "xfs", "swap", ... */
+};
+
+/* Parses fstab lines into at most @max entries; returns how many.
+ * Comments, blank lines and lines of fewer than three fields are
+ * skipped. */
+size_t svc_linux_parse_fstab(const char *buf, size_t len,
+			     struct svc_fstab_entry *out, size_t max);
 
 /* ------------------------------------------------------------------ */
 /* Facts.                                                              */
@@ -123,12 +140,28 @@ struct svc_linux_daemon {
 /* "hv_kvp_daemon", ... */
 const char *svc_linux_daemon_name(enum svc_linux_daemon_id d);
 
+/* Mounts of /etc/fstab followed (besides the root). */
+#define SVC_LINUX_MAX_MOUNTS 8
+
+struct svc_linux_mount {
+	char dir[64];	/* "/usr", "/boot" */
+	char spec[128]; /* as fstab names the volume */
+	char vfstype[16];
+	bool found;    /* a volume of this disk */
+	size_t volume; /* which, when found */
+	bool read;     /* mounted and part of what is read */
+	bool lvm;      /* an LVM logical volume (not read) */
+};
+
 struct svc_linux_facts {
 	size_t volume; /* index into the facts' volumes */
 	/* No readable root was found, but volume @volume holds a Linux
 	 * filesystem this backend does not read (xfs, btrfs, LVM): only
 	 * that is known. */
 	bool unreadable;
+	bool fstab; /* /etc/fstab was read */
+	size_t nmounts;
+	struct svc_linux_mount mounts[SVC_LINUX_MAX_MOUNTS];
 	char os_release_path[32];
 	bool os_release;
 	struct svc_os_release os;
@@ -144,8 +177,14 @@ struct svc_linux_facts {
 	bool package_known;	 /* the package database was read */
 	bool package_installed;
 	char package[48];
-	char package_version[64];
-	char problem[256]; /* what could not be read */
+	char package_version[160]; /* dpkg's Version; rpm's [E:]V-R */
+	char package_arch[32];	   /* rpm's ARCH, or "" */
+	char package_db[128];	   /* "/var/lib/rpm/rpmdb.sqlite", ... */
+	/* rpmdb.sqlite has a non-empty write-ahead log beside it (the guest
+	 * stopped with rpm's last changes not checkpointed): not read. */
+	bool package_db_wal;
+	size_t package_db_bad; /* headers that did not parse, skipped */
+	char problem[256];     /* what could not be read */
 };
 
 /*
@@ -156,8 +195,48 @@ struct svc_linux_facts {
  */
 void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f);
 
+/* The guest's files as it sees them: the root and the volumes of its
+ * /etc/fstab, paths relative to "/" (inspect_linux_view.c). */
+struct svc_linux_view {
+	size_t n; /* fs[0] is the root */
+	struct guest_fs *fs[1 + SVC_LINUX_MAX_MOUNTS];
+	char dir[1 + SVC_LINUX_MAX_MOUNTS][64]; /* "usr", "boot"; "" */
+	struct guest_fs *last; /* the one the last call went to */
+};
+
+/* Follows the root's /etc/fstab to the other ext volumes of @disk (into
+ * f->linux_guest->mounts and @v). */
+void svc_int_linux_mounts(struct guest_disk *disk, struct svc_facts *f,
+			  struct svc_linux_view *v);
+
+/* guest_fs_read(), _pread(), _stat(), _list() and _readlink() on the
+ * view: symbolic links followed across its mounts (stat and readlink do
+ * not follow the last). */
+int svc_int_lx_stat(struct svc_linux_view *v, const char *path,
+		    struct guest_stat *st);
+int svc_int_lx_readlink(struct svc_linux_view *v, const char *path,
+			char **target);
+int svc_int_lx_list(struct svc_linux_view *v, const char *path, char ***names,
+		    size_t *n);
+int svc_int_lx_read(struct svc_linux_view *v, const char *path, size_t max,
+		    uint8_t **buf, size_t *len);
+int svc_int_lx_pread(struct svc_linux_view *v, const char *path, uint64_t off,
+		     size_t len, uint8_t *buf, size_t *got);
+const char *svc_int_lx_errmsg(const struct svc_linux_view *v);
+
+/* The package that brings the daemons, from dpkg's status file or the
+ * RPM database (inspect_linux_pkg.c). */
+void svc_int_linux_read_package(struct svc_linux_view *v,
+				struct svc_linux_facts *lf);
+
 /* Step 3 for a Linux guest: notes (exit 0) with what to do. */
 void svc_int_linux_evaluate(struct svc_facts *f);
+
+/* What apply and services say of an image without Windows: for a Linux
+ * guest, that it is one and what gives it integration services; else
+ * "no Windows installation was found". */
+void svc_int_linux_not_windows(const struct svc_facts *f, char *buf,
+			       size_t size);
 
 /* The "linux" member of inspect's JSON (null when not Linux). */
 void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w);

@@ -262,3 +262,57 @@ bool svc_linux_dep_find(const char *buf, size_t len, const char *name,
 	}
 	return false;
 }
+
+/* ------------------------------------------------------------------ */
+/* fstab(5).                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Copies field [@s, @s + @n) into @out, decoding fstab's octal escapes
+ * ("\040" for a space, as getmntent(3) does). */
+static void fstab_field(const char *s, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < size; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
+		    s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)((s[i + 1] - '0') << 6 |
+				   (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			i += 3;
+		}
+		if (c == '\0')
+			break;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+}
+
+size_t svc_linux_parse_fstab(const char *buf, size_t len,
+			     struct svc_fstab_entry *out, size_t max)
+{
+	const char *p = buf, *end = buf + len, *line;
+	size_t n, count = 0;
+	while (count < max && next_line(&p, end, &line, &n)) {
+		const char *f[3];
+		size_t fl[3], nf = 0, i = 0;
+		while (nf < 3) {
+			while (i < n && is_space(line[i]))
+				i++;
+			if (i == n || (nf == 0 && line[i] == '#'))
+				break;
+			f[nf] = line + i;
+			while (i < n && !is_space(line[i]))
+				i++;
+			fl[nf] = (size_t)(line + i - f[nf]);
+			nf++;
+		}
+		if (nf < 3)
+			continue;
+		struct svc_fstab_entry *e = &out[count++];
+		fstab_field(f[0], fl[0], e->spec, sizeof(e->spec));
+		fstab_field(f[1], fl[1], e->file, sizeof(e->file));
+		fstab_field(f[2], fl[2], e->vfstype, sizeof(e->vfstype));
+	}
+	return count;
+}

@@ -66,6 +66,40 @@ static const char *install_hint(const struct svc_linux_facts *lf)
 	       "(hyperv-daemons on most)";
 }
 
+/* Notes on /etc/fstab's volumes that could not be followed. */
+static void mounts_evaluate(struct svc_facts *f,
+			    const struct svc_linux_facts *lf)
+{
+	for (size_t i = 0; i < lf->nmounts; i++) {
+		const struct svc_linux_mount *m = &lf->mounts[i];
+		if (m->read)
+			continue;
+		if (m->lvm)
+			svc_int_add_problem(
+				f, "linux-mount-lvm", HVO_EXIT_OK,
+				"/etc/fstab mounts %s from %s, an LVM logical "
+				"volume the native backend does not read: "
+				"what is under %s is not known; try "
+				"--backend appliance",
+				m->dir, m->spec, m->dir);
+		else if (!m->found)
+			svc_int_add_problem(
+				f, "linux-mount-missing", HVO_EXIT_OK,
+				"/etc/fstab mounts %s from %s, which is no "
+				"volume of this disk: what is under %s is not "
+				"known",
+				m->dir, m->spec, m->dir);
+		else
+			svc_int_add_problem(
+				f, "linux-mount-unreadable", HVO_EXIT_OK,
+				"/etc/fstab mounts %s from volume %u (%s), "
+				"which the native backend does not read: what "
+				"is under %s is not known",
+				m->dir, f->volumes[m->volume].vol.partnum,
+				f->volumes[m->volume].vol.fstype, m->dir);
+	}
+}
+
 void svc_int_linux_evaluate(struct svc_facts *f)
 {
 	const struct svc_linux_facts *lf = f->linux_guest;
@@ -78,6 +112,17 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 				    "volume %u (%s) may hold a Linux system "
 				    "but cannot be read: %s",
 				    part, v->vol.fstype, v->mount_error);
+		return;
+	}
+	if (lf->unreadable && strcmp(v->vol.fstype, "LVM2_member") == 0) {
+		svc_int_add_problem(
+			f, "linux-lvm", HVO_EXIT_OK,
+			"volume %u is an LVM physical volume: the Linux "
+			"system is on its logical volumes, which the native "
+			"backend does not read; the distribution, kernels "
+			"and Hyper-V daemons are not known; try --backend "
+			"appliance",
+			part);
 		return;
 	}
 	if (lf->unreadable) {
@@ -96,11 +141,19 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 			    "distribution's Hyper-V daemons; there is nothing "
 			    "for hvoffline to install",
 			    distro(lf), part);
+	mounts_evaluate(f, lf);
 	if (lf->journal_needs_recovery)
 		svc_int_add_problem(f, "linux-journal", HVO_EXIT_OK,
 				    "the root filesystem's journal needs "
 				    "recovery (the guest was not shut down "
 				    "cleanly): what was read may be stale");
+	if (lf->package_db_wal)
+		svc_int_add_problem(f, "linux-rpmdb-wal", HVO_EXIT_OK,
+				    "%s-wal holds changes rpm had not yet "
+				    "written into %s (the guest stopped "
+				    "without closing its database): they are "
+				    "not read, the package found may be stale",
+				    lf->package_db, lf->package_db);
 	if (lf->nkernels == 0)
 		svc_int_add_problem(f, "linux-no-kernel", HVO_EXIT_OK,
 				    "no kernel module tree was found under "
@@ -166,6 +219,26 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 	}
 }
 
+void svc_int_linux_not_windows(const struct svc_facts *f, char *buf,
+			       size_t size)
+{
+	const struct svc_linux_facts *lf = f->linux_guest;
+	if (lf == NULL) {
+		snprintf(buf, size, "no Windows installation was found");
+		return;
+	}
+	const struct svc_volume_facts *v = &f->volumes[lf->volume];
+	snprintf(buf, size,
+		 "%s on volume %u is a Linux guest, not Windows: hvoffline "
+		 "installs nothing in Linux guests, which get integration "
+		 "services from their kernel (the hv_vmbus, hv_utils, "
+		 "hv_netvsc and hv_storvsc drivers) and the distribution's "
+		 "Hyper-V daemons (KVP, VSS, file copy; in the guest: %s); "
+		 "`hvoffline inspect` tells which of these it has",
+		 lf->unreadable ? v->vol.fstype : distro(lf), v->vol.partnum,
+		 install_hint(lf));
+}
+
 static void kv_text(struct json_writer *w, const char *key, const char *s)
 {
 	hvo_int_json_kv_string(w, key, s != NULL && s[0] != '\0' ? s : NULL);
@@ -218,6 +291,34 @@ static void daemon_json(struct json_writer *w, enum svc_linux_daemon_id id,
 	hvo_int_json_end_object(w);
 }
 
+/* /etc/fstab's mounts followed: where each is and whether it was read. */
+static void mounts_json(const struct svc_facts *f, struct json_writer *w)
+{
+	const struct svc_linux_facts *lf = f->linux_guest;
+	hvo_int_json_kv_bool(w, "fstab", lf->fstab);
+	hvo_int_json_key(w, "mounts");
+	hvo_int_json_begin_array(w);
+	for (size_t i = 0; i < lf->nmounts; i++) {
+		const struct svc_linux_mount *m = &lf->mounts[i];
+		const struct guest_volume *vol =
+			m->found ? &f->volumes[m->volume].vol : NULL;
+		const struct text_field text[] = {
+			{ "mountpoint", m->dir },
+			{ "spec", m->spec },
+			{ "fstab_type", m->vfstype },
+			{ "filesystem", vol ? vol->fstype : NULL },
+		};
+		hvo_int_json_begin_object(w);
+		kv_texts(w, text, sizeof(text) / sizeof(text[0]));
+		hvo_int_json_key(w, "partition");
+		vol ? hvo_int_json_uint(w, vol->partnum) : hvo_int_json_null(w);
+		hvo_int_json_kv_bool(w, "lvm", m->lvm);
+		hvo_int_json_kv_bool(w, "read", m->read);
+		hvo_int_json_end_object(w);
+	}
+	hvo_int_json_end_array(w);
+}
+
 void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 {
 	const struct svc_linux_facts *lf = f->linux_guest;
@@ -234,6 +335,7 @@ void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 	hvo_int_json_kv_bool(w, "readable", !lf->unreadable);
 	hvo_int_json_kv_bool(w, "journal_needs_recovery",
 			     lf->journal_needs_recovery);
+	mounts_json(f, w);
 	hvo_int_json_key(w, "distribution");
 	const struct text_field os[] = {
 		{ "os_release", lf->os_release_path },
@@ -266,6 +368,10 @@ void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 	else
 		hvo_int_json_null(w);
 	kv_text(w, "version", lf->package_version);
+	kv_text(w, "arch", lf->package_arch);
+	kv_text(w, "database", lf->package_db);
+	hvo_int_json_kv_bool(w, "database_wal_not_read", lf->package_db_wal);
+	hvo_int_json_kv_uint(w, "headers_skipped", lf->package_db_bad);
 	hvo_int_json_end_object(w);
 	hvo_int_json_key(w, "daemons");
 	hvo_int_json_begin_array(w);
@@ -287,6 +393,21 @@ void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 		v->vol.fstype, lf->unreadable ? ", not read" : "");
 	if (lf->unreadable)
 		return;
+	for (size_t i = 0; i < lf->nmounts; i++) {
+		const struct svc_linux_mount *m = &lf->mounts[i];
+		if (m->read)
+			fprintf(out,
+				"  mount:         %s on volume %u (%s, %s)\n",
+				m->dir, f->volumes[m->volume].vol.partnum,
+				f->volumes[m->volume].vol.fstype, m->spec);
+		else
+			fprintf(out,
+				"  mount:         %s from %s, not read%s\n",
+				m->dir, m->spec,
+				m->lvm	   ? " (LVM)"
+				: m->found ? ""
+					   : " (not on this disk)");
+	}
 	if (lf->nkernels == 0)
 		fprintf(out, "  kernel:        none under /lib/modules\n");
 	for (size_t i = 0; i < lf->nkernels; i++) {
@@ -299,16 +420,19 @@ void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 		fprintf(out, "\n");
 	}
 	if (!lf->package_known && lf->package_manager[0])
+		fprintf(out, "  package:       not known (%s)\n",
+			lf->problem[0] ? lf->problem
+				       : "no package database was found");
+	if (lf->package_known && lf->package_installed)
+		fprintf(out, "  package:       %s %s%s%s (%s, %s)\n",
+			lf->package, lf->package_version,
+			lf->package_arch[0] ? "." : "", lf->package_arch,
+			lf->package_manager, lf->package_db);
+	else if (lf->package_known)
 		fprintf(out,
-			"  package:       not known (the %s database is not "
-			"read)\n",
-			lf->package_manager);
-	if (lf->package_known)
-		fprintf(out, "  package:       %s%s%s\n",
-			lf->package_installed ? lf->package
-					      : "no Hyper-V daemons package",
-			lf->package_installed ? " " : " (dpkg)",
-			lf->package_version);
+			"  package:       no Hyper-V daemons package (%s, "
+			"%s)\n",
+			lf->package_manager, lf->package_db);
 	for (int d = 0; d < SVC_LINUX_NDAEMONS; d++) {
 		const struct svc_linux_daemon *dm = &lf->daemons[d];
 		if (!dm->binary[0] && !dm->unit[0]) {

@@ -7,6 +7,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/inspect_facts.c %reldir%/inspect_preflight.c \
 	%reldir%/inspect_linux.c %reldir%/inspect_linux.h \
 	%reldir%/inspect_linux_parse.c %reldir%/inspect_linux_report.c \
+	%reldir%/inspect_linux_pkg.c %reldir%/inspect_linux_view.c \
+	%reldir%/rpm.h %reldir%/rpm_header.c %reldir%/rpm_bdb.c %reldir%/rpm_sqlite.c \
 	%reldir%/inspect_verdict.c \
 	%reldir%/inspect_applicable.c %reldir%/inspect_applicable.h \
 	%reldir%/inspect_hive.c %reldir%/inspect_hive.h \

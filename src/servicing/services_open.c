@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "servicing/inspect_linux.h"
 #include "servicing/services_open.h"
 
 int svc_manage_open(struct svc_run_opts *opts, bool writable,
@@ -57,7 +58,16 @@ enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
 			verdict_message(f, err, errlen);
 			return f->verdict;
 		}
-		snprintf(err, errlen, "no Windows installation was found");
+		if (f->linux_guest != NULL) {
+			/* Linux guests' integration services are their
+			 * kernel's and daemons': say so, with its code. */
+			char why[640];
+			svc_int_linux_not_windows(f, why, sizeof(why));
+			snprintf(err, errlen, "linux-guest: %s", why);
+		} else {
+			snprintf(err, errlen,
+				 "no Windows installation was found");
+		}
 		return HVO_EXIT_NOT_APPLICABLE;
 	}
 	if (write && !m->writable) {

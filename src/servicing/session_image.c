@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "servicing/inspect_linux.h"
 #include "servicing/rollback_state.h"
 #include "servicing/session_int.h"
 #include "util/tmpdir.h"
@@ -348,6 +349,14 @@ static bool choose_and_plan(struct svc_session *s, size_t i)
 	bool apply = s->opts.command == SVC_COMMAND_APPLY;
 	if (f->verdict != HVO_EXIT_OK) {
 		refuse(r);
+		return false;
+	}
+	if (!f->windows_found && f->linux_guest != NULL) {
+		/* Exit 3 (no package applies), with its own code. */
+		char why[640];
+		svc_int_linux_not_windows(f, why, sizeof(why));
+		result_set(r, SVC_STATUS_NOT_APPLICABLE, SVC_ERR_NOT_APPLICABLE,
+			   "linux-guest: %s", why);
 		return false;
 	}
 	if (!f->windows_found) {

@@ -90,22 +90,81 @@ expect_json '[.problems[] | select(.code == "linux-hv-daemons")][0].message | co
 expect_json '[.problems[] | select(.code == "linux-hv-modules")][0].message | contains("hv_vmbus, hv_utils, hv_netvsc, hv_storvsc")' \
     "bare: names the missing modules"
 
-# ---- RHEL: rpm, RHEL's daemon names ----
-"$mk" rhel "$T_TMP/rhel.vhdx" 2>/dev/null || t_fail "mklinux rhel"
+# ---- apply and services on a Linux guest: what to do instead, exit 3 ----
+sha_before=$(sha256sum <"$T_TMP/hv.vhdx")
+run "$HVOFFLINE" --json apply --source "$(fixtures_dir)/ic/Windows6.2-HyperVIntegrationServices-x64.cab" "$T_TMP/hv.vhdx"
+expect_rc 3 "apply on a Linux guest exits 3 (no package applies)"
+expect_json '.images[0] | .status == "not-applicable" and (.message | startswith("linux-guest: Debian GNU/Linux 12 (bookworm) on volume 1 is a Linux guest, not Windows"))' \
+    "apply says it is a Linux guest, with its own code"
+expect_json '.images[0].message | contains("hv_vmbus, hv_utils, hv_netvsc and hv_storvsc") and contains("apt install hyperv-daemons")' \
+    "apply says what gives Linux guests integration services, and how to install the daemons"
+expect_eq "$(sha256sum <"$T_TMP/hv.vhdx")" "$sha_before" "apply left the Linux image byte-identical"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" services "$T_TMP/hv.vhdx"
+expect_rc 3 "services on a Linux guest exits 3"
+expect_grep "$T_TMP/err" "linux-guest: Debian GNU/Linux 12" "services says it is a Linux guest"
+
+# ---- RHEL: rpm, RHEL's daemon names, the RPM database ----
+# The databases come from rpm itself (mkrpmdb.sh); rpm reads them back as
+# the oracle, from the files inside the images (debugfs dump).
+if ! sh "$HVO_TOP_SRCDIR/tests/linux/mkrpmdb.sh" "$T_TMP/rpmdb" >"$T_TMP/mkrpmdb.log" 2>&1; then
+    echo "SKIP: mkrpmdb.sh (rpm, rpmbuild, sqlite3, db_load) failed; RHEL images not tested" >&2
+    cat "$T_TMP/mkrpmdb.log" >&2
+    t_finish
+    exit $?
+fi
+export RPMDB="$T_TMP/rpmdb"
+"$mk" rhel "$T_TMP/rhel.vhdx" "$T_TMP/rhel.fs" 2>/dev/null || t_fail "mklinux rhel"
+mkdir -p "$T_TMP/rhel.db"
+debugfs -R "dump /var/lib/rpm/rpmdb.sqlite $T_TMP/rhel.db/rpmdb.sqlite" "$T_TMP/rhel.fs" 2>/dev/null
+oracle=$(rpm --dbpath "$T_TMP/rhel.db" -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE} %{ARCH}' hyperv-daemons 2>/dev/null)
+expect_eq "$oracle" "1:6.1.0-3.el9 x86_64" "rpm (sqlite): the image's rpmdb.sqlite holds hyperv-daemons 1:6.1.0-3.el9"
 inspect_json "$T_TMP/rhel.vhdx"
 expect_rc 0 "inspect of a RHEL guest exits 0"
 expect_json '.linux.distribution.id == "rhel" and .linux.distribution.version_id == "9.3" and .linux.distribution.id_like == "fedora"' \
     "rhel: distribution from os-release"
 expect_json '.linux.kernels[0].version == "5.14.0-362.el9.x86_64" and .linux.kernels[0].hyperv and .linux.kernels[0].modules.hv_storvsc.path == "/lib/modules/5.14.0-362.el9.x86_64/kernel/drivers/scsi/hv_storvsc.ko.xz"' \
     "rhel: xz-compressed modules count"
-expect_json '.linux.package.manager == "rpm" and .linux.package.database_read == false and .linux.package.installed == null' \
-    "rhel: the rpm database is said not to be read"
+expect_json ".linux.package | .manager == \"rpm\" and .database_read and .installed and .name == \"hyperv-daemons\" and (.version + \" \" + .arch) == \"$oracle\" and .database == \"/var/lib/rpm/rpmdb.sqlite\" and .headers_skipped == 0" \
+    "rhel: hyperv-daemons and its version read from rpmdb.sqlite, as rpm reads them"
 expect_json '.linux.daemons[0].program == "/usr/sbin/hypervkvpd" and .linux.daemons[0].unit == "hypervkvpd.service" and .linux.daemons[0].enabled' \
     "rhel: hypervkvpd, enabled"
 expect_json '.linux.daemons[1].unit == "hypervvssd.service" and (.linux.daemons[1].enabled | not) and (.linux.daemons[2].installed | not)' \
     "rhel: hypervvssd not enabled, no file copy daemon"
 expect_json '[.problems[].message] | any(contains("systemctl enable hypervvssd.service")) and any(contains("hv_fcopy_daemon is not installed: in the guest, dnf install hyperv-daemons"))' \
     "rhel: says to enable hypervvssd and to install hyperv-daemons with dnf"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect "$T_TMP/rhel.vhdx"
+expect_grep "$T_TMP/out" "package: *hyperv-daemons 1:6.1.0-3.el9.x86_64 (rpm, /var/lib/rpm/rpmdb.sqlite)" \
+    "rhel: the text names the package and its version"
+
+# ---- RHEL 8: /boot and /usr on volumes of their own, Berkeley DB ----
+"$mk" rhel8 "$T_TMP/rhel8.vhdx" "$T_TMP/rhel8.fs" 2>/dev/null || t_fail "mklinux rhel8"
+mkdir -p "$T_TMP/rhel8.db"
+debugfs -R "dump /var/lib/rpm/Packages $T_TMP/rhel8.db/Packages" "$T_TMP/rhel8.fs.p2" 2>/dev/null
+# (bdb_ro reads Packages alone, without the Name index: -qa, not -q NAME.)
+oracle=$(rpm --dbpath "$T_TMP/rhel8.db" --define '_db_backend bdb_ro' -qa \
+    --qf '%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE} %{ARCH}\n' 2>/dev/null |
+    sed -n 's/^hyperv-daemons //p')
+expect_eq "$oracle" "1:6.1.0-3.el9 x86_64" "rpm (bdb_ro): the image's Berkeley DB Packages holds hyperv-daemons"
+expect_eq "$(rpm --dbpath "$T_TMP/rhel8.db" --define '_db_backend bdb_ro' -qa 2>/dev/null | wc -l)" 4 \
+    "rpm (bdb_ro): four packages in Packages"
+expect_eq "$(debugfs -R 'stat /etc/os-release' "$T_TMP/rhel8.fs.p2" 2>/dev/null | grep -c 'Fast link dest: "../usr/lib/os-release"')" 1 \
+    "debugfs: the root's /etc/os-release is a link into /usr"
+expect_eq "$(debugfs -R 'ls -p /lib/modules' "$T_TMP/rhel8.fs.p3" 2>/dev/null | grep -c 4.18.0-513.el8.x86_64)" 1 \
+    "debugfs: the kernel's modules are on the /usr volume"
+inspect_json "$T_TMP/rhel8.vhdx"
+expect_rc 0 "inspect of a RHEL 8 guest with separate /boot and /usr exits 0"
+expect_json '.linux.partition == 2 and .linux.fstab and .linux.distribution.version_id == "8.9" and .linux.distribution.os_release == "/etc/os-release"' \
+    "rhel8: root on partition 2, os-release through the link into /usr"
+expect_json '[.linux.mounts[] | [.mountpoint, .partition, .read, .lvm]] == [["/boot", 1, true, false], ["/usr", 3, true, false], ["/home", null, false, true]]' \
+    "rhel8: /boot by UUID=, /usr by LABEL=, /home on LVM named (the ESP and swap not followed)"
+expect_json '.linux.kernels | length == 1 and .[0].version == "4.18.0-513.el8.x86_64" and .[0].hyperv and .[0].vmlinuz and .[0].modules.hv_vmbus.path == "/lib/modules/4.18.0-513.el8.x86_64/kernel/drivers/hv/hv_vmbus.ko.xz"' \
+    "rhel8: modules from the /usr volume (through /lib), vmlinuz from the /boot volume"
+expect_json '.linux.daemons[0] | .program == "/usr/sbin/hypervkvpd" and .unit_file == "/lib/systemd/system/hypervkvpd.service" and .enabled' \
+    "rhel8: hypervkvpd and its unit on /usr (through /lib), enabled by a link on the root"
+expect_json ".linux.package | .database == \"/var/lib/rpm/Packages\" and .installed and (.version + \" \" + .arch) == \"$oracle\"" \
+    "rhel8: hyperv-daemons read from the Berkeley DB Packages, as rpm reads it"
+expect_json '[.problems[] | select(.code == "linux-mount-lvm")][0].message | contains("/home") and contains("/dev/mapper/rhel-home")' \
+    "rhel8: the LVM mount is named"
 
 # ---- a Linux volume the native backend does not read ----
 "$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"

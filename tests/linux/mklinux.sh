@@ -17,7 +17,21 @@
 #   KIND rhel    RHEL 9.3 (rpm, not dpkg): kernel 5.14.0-362.el9.x86_64
 #                with the four modules as .ko.xz; RHEL's daemon names
 #                (hypervkvpd, hypervvssd and their units), KVP enabled,
-#                VSS not, no file copy daemon.  GPT, ext4.
+#                VSS not, no file copy daemon; /var/lib/rpm/rpmdb.sqlite
+#                from mkrpmdb.sh (hyperv-daemons 1:6.1.0-3.el9 installed).
+#                GPT, ext4.
+#   KIND rhel8   RHEL 8.9 as installed with separate /boot and /usr:
+#                partition 1 /boot (ext4, fstab: UUID=), partition 2 the
+#                root (fstab: UUID=), partition 3 /usr (fstab: LABEL=usr),
+#                plus /home on /dev/mapper/rhel-home (LVM, not on this
+#                disk's partitions), swap and the ESP (vfat) in fstab.
+#                The root holds /etc, /var/lib/rpm/Packages (Berkeley DB,
+#                from mkrpmdb.sh) and the links /lib -> usr/lib,
+#                /sbin -> usr/sbin, /etc/os-release ->
+#                ../usr/lib/os-release; /usr holds os-release, the
+#                modules of 4.18.0-513.el8.x86_64 (.ko.xz), hypervkvpd
+#                and hypervvssd with their units (KVP enabled); /boot the
+#                vmlinuz.  GPT.
 #   KIND xfs     a partition whose first bytes are an XFS superblock's
 #                magic ("XFSB") and nothing else: a stand-in for a RHEL
 #                root, which the native backend recognises but does not
@@ -34,12 +48,14 @@
 # The filesystem is made with mkfs.ext4 -d (e2fsprogs); the partition
 # table with sfdisk on a sparse raw file; both go into a dynamic VHDX with
 # `hvoffline vhdx create` and `hvoffline vhdx write`.  FS.img, when given,
-# keeps a copy of the filesystem for independent checks (debugfs).
+# keeps a copy of the filesystem for independent checks (debugfs); for
+# rhel8, FS.img.p1, .p2 and .p3, one per partition.
 #
-# Environment: HVOFFLINE (the program).
+# Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
+# OUTDIR of tests/linux/mkrpmdb.sh).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|xfs OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|xfs OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -79,6 +95,22 @@ Package: hyperv-daemons-old
 Status: deinstall ok config-files
 Version: 5.10.0-1
 '
+
+# rhel_release DIR VERSION CODENAME: RHEL's os-release.
+rhel_release() {
+    printf '%s\n' 'NAME="Red Hat Enterprise Linux"' "VERSION=\"$2 ($3)\"" \
+        'ID="rhel"' 'ID_LIKE="fedora"' "VERSION_ID=\"$2\"" \
+        "PRETTY_NAME=\"Red Hat Enterprise Linux $2 ($3)\"" >"$1"
+}
+
+# xz_modules MODDIR: the four Hyper-V modules as .ko.xz where RHEL's
+# kernel tree puts them.
+xz_modules() {
+    for m in hv/hv_vmbus hv/hv_utils net/hyperv/hv_netvsc scsi/hv_storvsc; do
+        mkdir -p "$1/kernel/drivers/${m%/*}"
+        printf '\3757zXZ\000placeholder' >"$1/kernel/drivers/$m.ko.xz"
+    done
+}
 
 unit() { # unit NAME PROGRAM
     cat <<UNIT
@@ -150,16 +182,10 @@ bare)
     label=dos
     ;;
 rhel)
-    printf '%s\n' 'NAME="Red Hat Enterprise Linux"' 'VERSION="9.3 (Plow)"' \
-        'ID="rhel"' 'ID_LIKE="fedora"' 'VERSION_ID="9.3"' \
-        'PRETTY_NAME="Red Hat Enterprise Linux 9.3 (Plow)"' >"$r/etc/os-release"
-    k=$r/lib/modules/5.14.0-362.el9.x86_64/kernel/drivers
-    mkdir -p "$k/hv" "$k/net/hyperv" "$k/scsi"
-    for m in hv/hv_vmbus hv/hv_utils net/hyperv/hv_netvsc scsi/hv_storvsc; do
-        printf '\3757zXZ\000placeholder' >"$k/$m.ko.xz"
-    done
+    rhel_release "$r/etc/os-release" 9.3 Plow
+    xz_modules "$r/lib/modules/5.14.0-362.el9.x86_64"
     mkdir -p "$r/usr/lib/systemd/system" "$r/var/lib/rpm"
-    printf 'placeholder\n' >"$r/var/lib/rpm/rpmdb.sqlite"
+    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/sqlite/rpmdb.sqlite" "$r/var/lib/rpm/"
     for d in kvp vss; do
         elf "$r/usr/sbin/hyperv${d}d"
         unit "hyperv${d}d.service" "hyperv${d}d" \
@@ -168,6 +194,44 @@ rhel)
     w=$r/etc/systemd/system/multi-user.target.wants
     mkdir -p "$w"
     ln -s /usr/lib/systemd/system/hypervkvpd.service "$w/hypervkvpd.service"
+    label=gpt
+    ;;
+rhel8)
+    # The root: /etc, /var and the links into /usr.
+    ln -s usr/lib "$r/lib"
+    ln -s usr/sbin "$r/sbin"
+    ln -s ../usr/lib/os-release "$r/etc/os-release"
+    rmdir "$r/usr/lib" "$r/usr/sbin" "$r/var/lib/dpkg"
+    mkdir -p "$r/var/lib/rpm" "$r/etc/systemd/system/multi-user.target.wants"
+    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/bdb/Packages" "$r/var/lib/rpm/"
+    ln -s /usr/lib/systemd/system/hypervkvpd.service \
+        "$r/etc/systemd/system/multi-user.target.wants/hypervkvpd.service"
+    cat >"$r/etc/fstab" <<'FSTAB'
+#
+# /etc/fstab
+# Created by anaconda on Tue Nov 14 09:12:44 2023
+#
+UUID=2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b02 /                       ext4    defaults        1 1
+UUID=2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 /boot                   ext4    defaults        1 2
+UUID=7A1B-2C3D          /boot/efi               vfat    umask=0077,shortname=winnt 0 2
+LABEL=usr               /usr                    ext4    defaults        1 2
+/dev/mapper/rhel-home   /home                   xfs     defaults        0 0
+/dev/mapper/rhel-swap   none                    swap    defaults        0 0
+FSTAB
+    # /usr, as a volume of its own.
+    u=$tmp/usr
+    mkdir -p "$u/lib/systemd/system" "$u/sbin"
+    rhel_release "$u/lib/os-release" 8.9 Ootpa
+    xz_modules "$u/lib/modules/4.18.0-513.el8.x86_64"
+    for d in kvp vss; do
+        elf "$u/sbin/hyperv${d}d"
+        unit "hyperv${d}d.service" "hyperv${d}d" \
+            >"$u/lib/systemd/system/hyperv${d}d.service"
+    done
+    # /boot.
+    b=$tmp/bootfs
+    mkdir -p "$b"
+    printf 'vmlinuz placeholder\n' >"$b/vmlinuz-4.18.0-513.el8.x86_64"
     label=gpt
     ;;
 xfs)
@@ -179,31 +243,60 @@ xfs)
     ;;
 esac
 
-# The filesystem: 16 MiB of ext4, owned by root as an installed system.
+# The filesystems: 16 MiB of ext4 each, owned by root as an installed
+# system; for rhel8, /boot, the root and /usr as partitions 1, 2 and 3.
+mkext() { # mkext DIR LABEL UUID OUT
+    mkfs.ext4 -q -F -L "$2" -U "$3" -E root_owner=0:0 -d "$1" "$4" 16M >/dev/null
+}
+parts=$tmp/fs.img
 if [ "$kind" = xfs ]; then
     printf 'XFSB\000\000\020\000' >"$tmp/fs.img"
     truncate -s 64K "$tmp/fs.img"
+elif [ "$kind" = rhel8 ]; then
+    mkext "$tmp/bootfs" boot 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 "$tmp/p1.img"
+    mkext "$r" root 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b02 "$tmp/p2.img"
+    mkext "$tmp/usr" usr 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b03 "$tmp/p3.img"
+    parts="$tmp/p1.img $tmp/p2.img $tmp/p3.img"
 else
-    mkfs.ext4 -q -F -L linuxroot -E root_owner=0:0 -d "$r" "$tmp/fs.img" 16M >/dev/null
+    mkext "$r" linuxroot 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b02 "$tmp/fs.img"
 fi
 
-# The disk: 1 MiB of partition table, the filesystem, 1 MiB for GPT's
-# backup table.  sfdisk writes both GPT copies into a sparse raw file.
-size=$((18 * 1024 * 1024))
+# The disk: 1 MiB of partition table, 16 MiB a partition, 1 MiB for
+# GPT's backup table.  sfdisk writes both GPT copies into a sparse raw
+# file.
+nparts=$(echo $parts | wc -w)
+size=$(((2 + 16 * nparts) * 1024 * 1024))
 truncate -s $size "$tmp/disk.raw"
-if [ "$label" = gpt ]; then
-    printf 'label: gpt\nstart=2048, size=32768, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n'
-else
-    printf 'label: dos\nstart=2048, size=32768, type=83\n'
-fi | sfdisk -q "$tmp/disk.raw" >/dev/null
+{
+    if [ "$label" = gpt ]; then
+        printf 'label: gpt\n'
+        type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+    else
+        printf 'label: dos\n'
+        type=83
+    fi
+    i=0
+    for p in $parts; do
+        printf 'start=%d, size=32768, type=%s\n' $((2048 + 32768 * i)) $type
+        i=$((i + 1))
+    done
+} | sfdisk -q "$tmp/disk.raw" >/dev/null
 
 rm -f "$out"
 "$hvoffline" vhdx create --size $size "$out"
 "$hvoffline" vhdx write --length 1M "$out" "$tmp/disk.raw"
-"$hvoffline" vhdx write --offset 1M "$out" "$tmp/fs.img"
+i=0
+for p in $parts; do
+    "$hvoffline" vhdx write --offset $((1048576 + 16777216 * i)) "$out" "$p"
+    i=$((i + 1))
+done
 if [ "$label" = gpt ]; then
     # The backup GPT: the last 33 sectors.
     tail -c 16896 "$tmp/disk.raw" >"$tmp/tail.raw"
     "$hvoffline" vhdx write --offset $((size - 16896)) "$out" "$tmp/tail.raw"
 fi
-[ -z "$keep" ] || cp "$tmp/fs.img" "$keep"
+if [ -n "$keep" ] && [ "$kind" = rhel8 ]; then
+    for i in 1 2 3; do cp "$tmp/p$i.img" "$keep.p$i"; done
+elif [ -n "$keep" ]; then
+    cp "$tmp/fs.img" "$keep"
+fi

@@ -145,6 +145,37 @@ static void ext_probe(void **state)
 	assert_null(native_int_ext_probe(sb, 0x64));
 }
 
+static void fstab_entries(void **state)
+{
+	(void)state;
+	struct svc_fstab_entry e[4];
+	/* A comment, a blank line, tabs, an octal-escaped space (fstab(5)),
+	 * a line of two fields (skipped), no final newline; a fifth entry
+	 * past the caller's four is not read. */
+	const char in[] = "# /etc/fstab\n"
+			  "\n"
+			  "UUID=2c1f-01\t/boot\text4\tdefaults 1 2\n"
+			  "  LABEL=My\\040Data /mnt/my\\040data ext4 ro 0 0\r\n"
+			  "/dev/sda5 none\n"
+			  "/dev/mapper/rhel-home /home xfs defaults 0 0\n"
+			  "/dev/sda1 /usr ext4\n"
+			  "/dev/sda9 /x ext4";
+	assert_int_equal(svc_linux_parse_fstab(S(in), e, 4), 4);
+	assert_string_equal(e[0].spec, "UUID=2c1f-01");
+	assert_string_equal(e[0].file, "/boot");
+	assert_string_equal(e[0].vfstype, "ext4");
+	assert_string_equal(e[1].spec, "LABEL=My Data");
+	assert_string_equal(e[1].file, "/mnt/my data");
+	assert_string_equal(e[2].spec, "/dev/mapper/rhel-home");
+	assert_string_equal(e[2].vfstype, "xfs");
+	assert_string_equal(e[3].file, "/usr");
+	/* An escape cut by the end of the field is kept as written. */
+	const char cut[] = "LABEL=a\\04 /b ext4";
+	assert_int_equal(svc_linux_parse_fstab(S(cut), e, 4), 1);
+	assert_string_equal(e[0].spec, "LABEL=a\\04");
+	assert_int_equal(svc_linux_parse_fstab("", 0, e, 4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +184,7 @@ int main(void)
 		cmocka_unit_test(dpkg_status),
 		cmocka_unit_test(modules_builtin_and_dep),
 		cmocka_unit_test(ext_probe),
+		cmocka_unit_test(fstab_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
