@@ -3,7 +3,7 @@
 # shell test launches the appliance once on the project's test image.
 # Each unit test is tests/manage/NAME.c with the test flags (Makefile.am).
 MANAGE_UNIT_TESTS = tests/manage/test_services tests/manage/test_reg_rollback \
-	tests/manage/test_apply_rollback
+	tests/manage/test_apply_rollback tests/manage/test_manage_children
 check_PROGRAMS += $(MANAGE_UNIT_TESTS)
 TESTS += $(MANAGE_UNIT_TESTS)
 
