@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vhdx/internal.h"
@@ -146,9 +147,43 @@ refused : {
 	return VHDX_OK;
 }
 
+/*
+ * flock(@fd, @op | LOCK_NB), retried for a moment when an exclusive lock
+ * meets another hvoffline handle: a run that looks for the checkpoints
+ * of an image in the same folder opens each sibling read-only for a few
+ * milliseconds (servicing/inspect_preflight.c), which several images
+ * serviced at once (--jobs) meet all the time.  A handle held for a
+ * whole run still refuses: it outlasts the retries.  The retries spin on
+ * the clock rather than sleep: the sandboxed child's seccomp filter
+ * allows reading the clock, not sleeping.
+ */
+#define LOCK_RETRY_NSEC 1000000000LL /* 1 s */
+static int flock_brief(int fd, int op)
+{
+	struct timespec t0, t;
+	if (flock(fd, op | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK || op != LOCK_EX ||
+	    clock_gettime(CLOCK_MONOTONIC, &t0) != 0)
+		return -1;
+	for (;;) {
+		if (flock(fd, op | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK ||
+		    clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+			return -1;
+		if ((t.tv_sec - t0.tv_sec) * 1000000000LL +
+			    (t.tv_nsec - t0.tv_nsec) >=
+		    LOCK_RETRY_NSEC) {
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+	}
+}
+
 enum vhdx_err vhdx_int_lock_acquire(struct vhdx_image *img, bool exclusive)
 {
-	if (flock(img->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+	if (flock_brief(img->fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
 		if (errno == EWOULDBLOCK)
 			return vhdx_int_fail(
 				img, VHDX_ERR_LOCKED,
@@ -230,7 +265,7 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 				       strerror(errno));
 	/* A momentary exclusive flock: it fails if any hvoffline handle,
 	 * reader or writer, is open. */
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	if (flock_brief(fd, LOCK_EX) != 0) {
 		if (errno != EWOULDBLOCK) {
 			int e = errno;
 			close(fd);

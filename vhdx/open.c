@@ -72,24 +72,23 @@ static char *join(const char *dir, const char *rel)
  * unless they are host paths already (a leading '/').  Last, as a
  * fallback for images copied off their Hyper-V host, the file name of
  * each path is looked up beside the child. */
-static size_t parent_candidates(const struct vhdx_image *img, char **out,
-				size_t max)
+size_t vhdx_parent_candidates(const char *child_path, const char *const *lkeys,
+			      const char *const *lvalues, size_t nlocator,
+			      char **out, size_t max)
 {
 	static const char *const keys[] = { "relative_path", "volume_path",
 					    "absolute_win32_path" };
-	char *copy = strdup(img->path);
+	char *copy = strdup(child_path);
 	if (copy == NULL)
 		return 0;
 	const char *dir = dirname(copy);
 	size_t n = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = 0; k < HVO_ARRAY_SIZE(keys); k++) {
-			for (size_t i = 0; i < img->nlocator && n < max; i++) {
-				const struct vhdx_int_locator_entry *e =
-					&img->locator[i];
-				if (strcmp(e->key, keys[k]) != 0)
+			for (size_t i = 0; i < nlocator && n < max; i++) {
+				if (strcmp(lkeys[i], keys[k]) != 0)
 					continue;
-				char *v = strdup(e->value);
+				char *v = strdup(lvalues[i]);
 				if (v == NULL)
 					continue;
 				for (char *p = v; *p; p++)
@@ -122,6 +121,25 @@ static size_t parent_candidates(const struct vhdx_image *img, char **out,
 	}
 	free(copy);
 	return n;
+}
+
+static size_t parent_candidates(const struct vhdx_image *img, char **out,
+				size_t max)
+{
+	size_t n = img->nlocator;
+	const char **k = calloc(n ? n : 1, sizeof(*k));
+	const char **v = calloc(n ? n : 1, sizeof(*v));
+	size_t r = 0;
+	if (k != NULL && v != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			k[i] = img->locator[i].key;
+			v[i] = img->locator[i].value;
+		}
+		r = vhdx_parent_candidates(img->path, k, v, n, out, max);
+	}
+	free(k);
+	free(v);
+	return r;
 }
 
 static bool linkage_matches(const struct vhdx_image *child,

@@ -197,6 +197,18 @@ HVO_API struct vhdx_image *vhdx_parent(const struct vhdx_image *img);
 HVO_API bool vhdx_parent_locator(const struct vhdx_image *img, size_t index,
 				 const char **key_ret, const char **value_ret);
 
+/*
+ * The paths vhdx_open() tries, in order, for the parent of the image at
+ * @child_path whose parent locator has the @nlocator entries @lkeys and
+ * @lvalues (2.6.2.6.3; see open.c).  Up to @max malloc'd paths go to
+ * @out (caller frees each); returns how many.  Nothing is opened: for
+ * callers that must know the chain's files before a confined process
+ * opens them (src/servicing/child_paths.c).
+ */
+size_t vhdx_parent_candidates(const char *child_path, const char *const *lkeys,
+			      const char *const *lvalues, size_t nlocator,
+			      char **out, size_t max);
+
 /* ---- Virtual disk I/O ---- */
 
 /*

@@ -129,131 +129,161 @@ static enum hvo_exit parse_data(struct cli_ctx *ctx, const char *tname, int n,
 	return HVO_EXIT_OK;
 }
 
-/* Reads what get and export show, from the open hive. */
-static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
-			  struct svc_reg_image_opts *so,
-			  struct svc_reg_image_result *r, bool utf8,
-			  const char *output)
+/* What the run did and what get and export show, read from the hive in
+ * the step (in the sandboxed child on the native backend) and shown by
+ * the command. */
+struct reg_image_run {
+	struct svc_reg_image_opts *so;
+	bool changed;
+	char *record;
+	size_t nops;
+	char hive[16];
+	char *key, *prefix;
+	/* get: one value (@single) or the key's values and subkeys */
+	bool single;
+	struct reg_value *vals;
+	size_t nv;
+	char **kids;
+	size_t nk;
+	/* export: the .reg text */
+	char *text;
+	size_t tlen;
+	char error[1200];
+};
+
+static void run_clear(struct reg_image_run *rr)
 {
+	free(rr->record);
+	free(rr->key);
+	free(rr->prefix);
+	reg_values_free(rr->vals, rr->nv);
+	reg_names_free(rr->kids, rr->nk);
+	free(rr->text);
+	struct svc_reg_image_opts *so = rr->so;
+	memset(rr, 0, sizeof(*rr));
+	rr->so = so;
+}
+
+/* Reads what get and export show from the open hive into @rr.  Returns
+ * the exit class, with @rr->error set on a failure. */
+static enum hvo_exit collect(struct reg_image_run *rr,
+			     struct svc_reg_image_result *r, bool utf8)
+{
+	const struct svc_reg_image_opts *so = rr->so;
 	struct reg_hive *h = r->g.h;
 	int e = REG_OK;
 	if (so->op == SVC_REGOP_EXPORT) {
-		char *text = NULL;
-		size_t tlen = 0;
-		FILE *mem = open_memstream(&text, &tlen);
+		FILE *mem = open_memstream(&rr->text, &rr->tlen);
 		if (mem == NULL)
 			return HVO_EXIT_FAILED;
 		e = reg_export(h, r->key, r->prefix, utf8 ? REG_EXPORT_UTF8 : 0,
 			       mem);
 		if (fclose(mem) != 0 && e == REG_OK)
 			e = REG_ERR_NOMEM;
-		enum hvo_exit x = HVO_EXIT_OK;
-		if (e != REG_OK) {
-			cli_error(ctx, image, "%s: %s", so->path,
-				  reg_errmsg(h));
-			x = reg_exit_class(e);
-		} else if (output == NULL) {
-			fwrite(text, 1, tlen, stdout);
-		} else {
-			struct hvo_atomic_file af;
-			int w = hvo_int_atomic_open(output, 0644, &af);
-			if (w == 0) {
-				w = hvo_int_write_all(af.fd, text, tlen);
-				if (w)
-					hvo_int_atomic_abort(&af);
-				else
-					w = hvo_int_atomic_commit(&af);
-			}
-			if (w) {
-				cli_error(ctx, output, "cannot write: %s",
-					  strerror(w));
-				x = HVO_EXIT_FAILED;
-			}
-		}
-		free(text);
-		return x;
-	}
-	struct json_writer w;
-	if (so->value != NULL) {
+		if (e != REG_OK)
+			snprintf(rr->error, sizeof(rr->error), "%s: %s",
+				 so->path, reg_errmsg(h));
+	} else if (so->value != NULL) {
 		struct reg_value *v = NULL;
 		e = reg_get_value(h, r->key, so->value, &v);
-		if (e != REG_OK) {
-			cli_error(ctx, image, "%s: %s: %s", so->path,
-				  so->value[0] ? so->value : "@",
-				  reg_strerror(e));
-			return reg_exit_class(e);
+		if (e != REG_OK)
+			snprintf(rr->error, sizeof(rr->error), "%s: %s: %s",
+				 so->path, so->value[0] ? so->value : "@",
+				 reg_strerror(e));
+		if (v != NULL) {
+			/* One value as an array of one. */
+			rr->vals = calloc(1, sizeof(*rr->vals));
+			if (rr->vals == NULL) {
+				reg_value_free(v);
+				return HVO_EXIT_FAILED;
+			}
+			rr->vals[0] = *v;
+			free(v);
+			rr->nv = 1;
 		}
-		if (ctx->json) {
-			cli_json_begin(ctx, &w);
-			hvo_int_json_begin_object(&w);
-			hvo_int_json_kv_string(&w, "image", image);
-			hvo_int_json_kv_string(&w, "hive", r->g.name);
-			hvo_int_json_kv_string(&w, "key", r->key);
-			hvo_int_json_key(&w, "value");
-			json_value(&w, v);
-			hvo_int_json_end_object(&w);
-			reg_value_free(v);
-			return cli_json_end(ctx, &w, HVO_EXIT_OK);
-		}
-		print_value(v);
-		reg_value_free(v);
-		return HVO_EXIT_OK;
-	}
-	struct reg_value *vals = NULL;
-	char **kids = NULL;
-	size_t nv = 0, nk = 0;
-	e = reg_list_values(h, r->key, &vals, &nv);
-	if (e == REG_OK)
-		e = reg_list_subkeys(h, r->key, &kids, &nk);
-	enum hvo_exit x = HVO_EXIT_OK;
-	if (e != REG_OK) {
-		cli_error(ctx, image, "%s: %s", so->path, reg_errmsg(h));
-		x = reg_exit_class(e);
-	} else if (ctx->json) {
-		cli_json_begin(ctx, &w);
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "image", image);
-		hvo_int_json_kv_string(&w, "hive", r->g.name);
-		hvo_int_json_kv_string(&w, "key", r->key);
-		hvo_int_json_key(&w, "values");
-		hvo_int_json_begin_array(&w);
-		for (size_t i = 0; i < nv; i++)
-			json_value(&w, &vals[i]);
-		hvo_int_json_end_array(&w);
-		hvo_int_json_kv_strings(&w, "subkeys", kids, nk);
-		hvo_int_json_end_object(&w);
-		x = cli_json_end(ctx, &w, HVO_EXIT_OK);
+		rr->single = true;
 	} else {
-		printf("%s\\%s\n", r->prefix, r->key);
-		for (size_t i = 0; i < nv; i++)
-			print_value(&vals[i]);
-		for (size_t i = 0; i < nk; i++)
-			printf("%s\\%s%s%s\n", r->prefix, r->key,
-			       r->key[0] ? "\\" : "", kids[i]);
+		e = reg_list_values(h, r->key, &rr->vals, &rr->nv);
+		if (e == REG_OK)
+			e = reg_list_subkeys(h, r->key, &rr->kids, &rr->nk);
+		if (e != REG_OK)
+			snprintf(rr->error, sizeof(rr->error), "%s: %s",
+				 so->path, reg_errmsg(h));
 	}
-	reg_values_free(vals, nv);
-	reg_names_free(kids, nk);
-	return x;
+	return e == REG_OK ? HVO_EXIT_OK : reg_exit_class(e);
 }
 
-struct reg_image_run {
-	struct cli_ctx *ctx;
-	struct svc_reg_image_opts *so;
+/* Shows what collect() read. */
+static enum hvo_exit show(struct cli_ctx *ctx, const char *image,
+			  const struct reg_image_run *rr, const char *output)
+{
+	if (rr->so->op == SVC_REGOP_EXPORT) {
+		if (output == NULL) {
+			fwrite(rr->text, 1, rr->tlen, stdout);
+			return HVO_EXIT_OK;
+		}
+		struct hvo_atomic_file af;
+		int w = hvo_int_atomic_open(output, 0644, &af);
+		if (w == 0) {
+			w = hvo_int_write_all(af.fd, rr->text, rr->tlen);
+			if (w)
+				hvo_int_atomic_abort(&af);
+			else
+				w = hvo_int_atomic_commit(&af);
+		}
+		if (w) {
+			cli_error(ctx, output, "cannot write: %s", strerror(w));
+			return HVO_EXIT_FAILED;
+		}
+		return HVO_EXIT_OK;
+	}
+	if (rr->single && rr->nv != 1)
+		return HVO_EXIT_FAILED;
+	if (!ctx->json) {
+		if (rr->single) {
+			print_value(&rr->vals[0]);
+			return HVO_EXIT_OK;
+		}
+		printf("%s\\%s\n", rr->prefix, rr->key);
+		for (size_t i = 0; i < rr->nv; i++)
+			print_value(&rr->vals[i]);
+		for (size_t i = 0; i < rr->nk; i++)
+			printf("%s\\%s%s%s\n", rr->prefix, rr->key,
+			       rr->key[0] ? "\\" : "", rr->kids[i]);
+		return HVO_EXIT_OK;
+	}
+	struct json_writer w;
+	cli_json_begin(ctx, &w);
+	hvo_int_json_begin_object(&w);
+	hvo_int_json_kv_string(&w, "image", image);
+	hvo_int_json_kv_string(&w, "hive", rr->hive);
+	hvo_int_json_kv_string(&w, "key", rr->key);
+	if (rr->single) {
+		hvo_int_json_key(&w, "value");
+		json_value(&w, &rr->vals[0]);
+	} else {
+		hvo_int_json_key(&w, "values");
+		hvo_int_json_begin_array(&w);
+		for (size_t i = 0; i < rr->nv; i++)
+			json_value(&w, &rr->vals[i]);
+		hvo_int_json_end_array(&w);
+		hvo_int_json_kv_strings(&w, "subkeys", rr->kids, rr->nk);
+	}
+	hvo_int_json_end_object(&w);
+	return cli_json_end(ctx, &w, HVO_EXIT_OK);
+}
+
+struct reg_image_cmd {
+	struct reg_image_run run;
 	bool utf8;
-	const char *output;
-	/* What the run did, kept past the result. */
-	bool changed;
-	char *record;
-	size_t nops;
-	char hive[16];
-	char error[1200];
 };
 
 static enum hvo_exit reg_image_step(void *opaque, size_t i,
 				    const struct cli_manage_target *t,
 				    const char **errmsg)
 {
-	struct reg_image_run *rr = opaque;
+	struct reg_image_cmd *rc_ = opaque;
+	struct reg_image_run *rr = &rc_->run;
 	struct svc_reg_image_opts *so = rr->so;
 	(void)i;
 	so->systemroot = t->systemroot;
@@ -264,15 +294,61 @@ static enum hvo_exit reg_image_step(void *opaque, size_t i,
 	if (rc != HVO_EXIT_OK) {
 		snprintf(rr->error, sizeof(rr->error), "%s",
 			 svc_reg_image_errmsg(&r));
+	} else if (so->op == SVC_REGOP_GET || so->op == SVC_REGOP_EXPORT) {
+		rc = collect(rr, &r, rc_->utf8);
+		rr->key = r.key ? strdup(r.key) : NULL;
+		rr->prefix = r.prefix ? strdup(r.prefix) : NULL;
+		if (rc == HVO_EXIT_OK &&
+		    (rr->key == NULL || rr->prefix == NULL))
+			rc = HVO_EXIT_FAILED;
+	}
+	if (rc != HVO_EXIT_OK)
 		*errmsg = rr->error;
-	} else if (so->op == SVC_REGOP_GET || so->op == SVC_REGOP_EXPORT)
-		rc = show(rr->ctx, so->image, so, &r, rr->utf8, rr->output);
 	rr->changed = r.changed;
 	rr->record = r.record ? strdup(r.record) : NULL;
 	rr->nops = r.nops;
 	snprintf(rr->hive, sizeof(rr->hive), "%s", r.g.name);
 	svc_reg_image_result_free(&r);
 	return rc;
+}
+
+/* The run's result, from the sandboxed child to the parent. */
+static void reg_image_put(void *opaque, size_t i, struct svc_mwire *w)
+{
+	const struct reg_image_run *rr = &((struct reg_image_cmd *)opaque)->run;
+	(void)i;
+	svc_int_mw_u(w, rr->changed);
+	svc_int_mw_s(w, rr->record);
+	svc_int_mw_u(w, rr->nops);
+	svc_int_mw_s(w, rr->hive);
+	svc_int_mw_s(w, rr->key);
+	svc_int_mw_s(w, rr->prefix);
+	svc_int_mw_u(w, rr->single);
+	svc_int_mw_values(w, rr->vals, rr->nv);
+	svc_int_mw_names(w, rr->kids, rr->nk);
+	svc_int_mw_bytes(w, rr->text, rr->tlen);
+}
+
+static void reg_image_get(void *opaque, size_t i, struct svc_mread *r)
+{
+	struct reg_image_run *rr = &((struct reg_image_cmd *)opaque)->run;
+	(void)i;
+	run_clear(rr);
+	if (r == NULL)
+		return;
+	rr->changed = svc_int_mr_max(r, 1) != 0;
+	rr->record = svc_int_mr_s(r, 4096);
+	rr->nops = (size_t)svc_int_mr_u(r);
+	svc_int_mr_buf(r, rr->hive, sizeof(rr->hive));
+	rr->key = svc_int_mr_s(r, 1u << 16);
+	rr->prefix = svc_int_mr_s(r, 4096);
+	rr->single = svc_int_mr_max(r, 1) != 0;
+	svc_int_mr_values(r, &rr->vals, &rr->nv);
+	svc_int_mr_names(r, &rr->kids, &rr->nk);
+	size_t len;
+	uint8_t *text = svc_int_mr_bytes(r, SIZE_MAX, &len);
+	rr->text = (char *)text;
+	rr->tlen = len;
 }
 
 enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
@@ -288,16 +364,17 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "utf8", no_argument, NULL, OPT_UTF8 },
 		{ "output", required_argument, NULL, 'o' },
-		CLI_LAUNCH_LONGOPTS,
+		CLI_MANAGE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro;
-	cli_manage_opts_init(ctx, &ro);
+	struct cli_manage_opts mo;
+	cli_manage_opts_init(ctx, &mo);
 	struct svc_reg_image_opts so = { 0 };
 	const char *image = NULL, *output = NULL;
 	bool utf8 = false;
 	int c;
-	while ((c = cli_getopt(ctx, argc, argv, "o:", longopts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv, "o:" CLI_MANAGE_SHORTOPTS,
+			       longopts)) != -1) {
 		switch (c) {
 		case OPT_IMAGE:
 			if (image != NULL)
@@ -315,7 +392,7 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 			continue;
 		default:
 			if ((c = cli_manage_option(ctx, c, cmd_reg_image_help,
-						   &ro)) == 1)
+						   &mo)) == 1)
 				continue;
 			return CLI_MANAGE_OPTION_EXIT(c);
 		}
@@ -367,15 +444,28 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 	so.image = image;
 	const char *const images[] = { image };
 	struct cli_manage_image st = { 0 };
-	struct reg_image_run rr = {
-		.ctx = ctx, .so = &so, .utf8 = utf8, .output = output
+	struct reg_image_cmd rc_ = { .run = { .so = &so }, .utf8 = utf8 };
+	struct reg_image_run *rr = &rc_.run;
+	const char *const extra[] = { so.reg_file };
+	const struct cli_manage_cmd cmd = {
+		.what = "reg-image",
+		.doing = sub,
+		.write = write,
+		.step = reg_image_step,
+		.put = reg_image_put,
+		.get = reg_image_get,
+		.opaque = &rc_,
+		.read_extra = extra,
+		.nread_extra = so.reg_file != NULL,
 	};
-	enum hvo_exit rc = cli_manage_run(ctx, "reg-image", sub, &ro, write,
-					  images, 1, &st, reg_image_step, &rr);
-	bool changed = rr.changed;
-	char *record = rr.record;
-	size_t nops = rr.nops;
-	const char *hive = rr.hive;
+	enum hvo_exit rc = cli_manage_run(ctx, &cmd, &mo, images, 1, &st);
+	if (rc == HVO_EXIT_OK &&
+	    (so.op == SVC_REGOP_GET || so.op == SVC_REGOP_EXPORT))
+		rc = show(ctx, image, rr, output);
+	bool changed = rr->changed;
+	const char *record = rr->record;
+	size_t nops = rr->nops;
+	const char *hive = rr->hive;
 	if (so.op != SVC_REGOP_GET && so.op != SVC_REGOP_EXPORT) {
 		if (ctx->json) {
 			struct json_writer w;
@@ -401,7 +491,7 @@ enum hvo_exit cmd_reg_image(struct cli_ctx *ctx, const char *sub, int argc,
 				cli_info(ctx, "%s: record %s", image, record);
 		}
 	}
-	free(record);
+	run_clear(rr);
 	free(data);
 	return rc;
 }

@@ -35,7 +35,7 @@ const char cmd_rollback_help[] =
 	"  --force           undo even though the guest changed since (it "
 	"booted)\n"
 	"  --dry-run         say what would be undone, change "
-	"nothing\n" CLI_LAUNCH_HELP "\n"
+	"nothing\n" CLI_MANAGE_HELP "\n"
 	"Exit status: 0 undone or nothing to do, 1 failed, 3 no Windows, 4 "
 	"refused\n"
 	"(the guest changed since, unsafe or in use), 5 corrupt record or "
@@ -68,6 +68,25 @@ static enum hvo_exit rollback_step(void *opaque, size_t i,
 	return x;
 }
 
+/* Image @i's result, from its sandboxed child to the parent. */
+static void rollback_put(void *opaque, size_t i, struct svc_mwire *w)
+{
+	struct rollback_run *rr = opaque;
+	svc_int_mw_u(w, rr->out[i].ran);
+	svc_int_mw_rollback(w, &rr->out[i].res);
+}
+
+static void rollback_get(void *opaque, size_t i, struct svc_mread *r)
+{
+	struct image_out *io = &((struct rollback_run *)opaque)->out[i];
+	svc_rollback_result_free(&io->res);
+	io->ran = false;
+	if (r == NULL)
+		return;
+	io->ran = svc_int_mr_max(r, 1) != 0;
+	svc_int_mr_rollback(r, &io->res);
+}
+
 enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum {
@@ -77,14 +96,15 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		CLI_LAUNCH_LONGOPTS,
+		CLI_MANAGE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro;
-	cli_manage_opts_init(ctx, &ro);
+	struct cli_manage_opts mo;
+	cli_manage_opts_init(ctx, &mo);
 	bool force = false, dry_run = false;
 	int c;
-	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv, CLI_MANAGE_SHORTOPTS,
+			       longopts)) != -1) {
 		switch (c) {
 		case OPT_FORCE:
 			force = true;
@@ -94,7 +114,7 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 			continue;
 		default:
 			if ((c = cli_manage_option(ctx, c, cmd_rollback_help,
-						   &ro)) == 1)
+						   &mo)) == 1)
 				continue;
 			return CLI_MANAGE_OPTION_EXIT(c);
 		}
@@ -112,9 +132,16 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 		return HVO_EXIT_FAILED;
 	}
 	struct rollback_run rr = { out, force, dry_run };
-	enum hvo_exit rc =
-		cli_manage_run(ctx, "rollback", "rolling back", &ro, !dry_run,
-			       images, n, st, rollback_step, &rr);
+	const struct cli_manage_cmd cmd = {
+		.what = "rollback",
+		.doing = "rolling back",
+		.write = !dry_run,
+		.step = rollback_step,
+		.put = rollback_put,
+		.get = rollback_get,
+		.opaque = &rr,
+	};
+	enum hvo_exit rc = cli_manage_run(ctx, &cmd, &mo, images, n, st);
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < out[i].res.nchanged; k++)
 			cli_warn(ctx, images[i], "changed since: %s",

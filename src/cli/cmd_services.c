@@ -44,7 +44,7 @@ const char cmd_services_help[] =
 	"one its\n"
 	"                    package defines; repeatable\n"
 	"  --dry-run         say what would change, change "
-	"nothing\n" CLI_LAUNCH_HELP "\n"
+	"nothing\n" CLI_MANAGE_HELP "\n"
 	"Changes are written like apply's: the SYSTEM hive (recovered from "
 	"its logs\n"
 	"first when dirty) is replaced crash-safely, and a record goes to\n"
@@ -137,6 +137,28 @@ static enum hvo_exit services_step(void *opaque, size_t i,
 	return x;
 }
 
+/* Image @i's result, from its sandboxed child to the parent. */
+static void services_put(void *opaque, size_t i, struct svc_mwire *w)
+{
+	struct services_run *sr = opaque;
+	svc_int_mw_u(w, sr->out[i].done);
+	svc_int_mw_services(w, &sr->out[i].res);
+}
+
+static void services_get(void *opaque, size_t i, struct svc_mread *r)
+{
+	struct image_out *io = &((struct services_run *)opaque)->out[i];
+	svc_services_result_free(&io->res);
+	io->done = false;
+	if (r == NULL)
+		return;
+	io->done = svc_int_mr_max(r, 1) != 0;
+	svc_int_mr_services(r, &io->res);
+	/* A listing to show needs its list. */
+	if (io->done && io->res.list.v == NULL)
+		r->bad = true;
+}
+
 enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum {
@@ -148,16 +170,17 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 		{ "enable", required_argument, NULL, OPT_ENABLE },
 		{ "disable", required_argument, NULL, OPT_DISABLE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		CLI_LAUNCH_LONGOPTS,
+		CLI_MANAGE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct svc_run_opts ro;
-	cli_manage_opts_init(ctx, &ro);
+	struct cli_manage_opts mo;
+	cli_manage_opts_init(ctx, &mo);
 	struct names en = { 0 }, dis = { 0 };
 	bool dry_run = false;
 	enum hvo_exit rc = HVO_EXIT_OK;
 	int c;
-	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv, CLI_MANAGE_SHORTOPTS,
+			       longopts)) != -1) {
 		switch (c) {
 		case OPT_ENABLE:
 		case OPT_DISABLE:
@@ -173,7 +196,7 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 			continue;
 		default:
 			if ((c = cli_manage_option(ctx, c, cmd_services_help,
-						   &ro)) == 1)
+						   &mo)) == 1)
 				continue;
 			free(en.v);
 			free(dis.v);
@@ -201,10 +224,17 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	cli_info(ctx, "opening %zu image%s", n, n == 1 ? "" : "s");
 	struct services_run sr = { out, &en, &dis, dry_run };
-	rc = cli_manage_run(ctx, "services",
-			    write ? "changing integration services"
-				  : "reading integration services",
-			    &ro, write, images, n, st, services_step, &sr);
+	const struct cli_manage_cmd cmd = {
+		.what = "services",
+		.doing = write ? "changing integration services"
+			       : "reading integration services",
+		.write = write,
+		.step = services_step,
+		.put = services_put,
+		.get = services_get,
+		.opaque = &sr,
+	};
+	rc = cli_manage_run(ctx, &cmd, &mo, images, n, st);
 
 	if (ctx->json) {
 		struct json_writer w;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "cli/manage.h"
+#include "guest/sandbox.h"
+#include "servicing/services_child.h"
 #include "servicing/services_open.h"
 #include "util/tmpdir.h"
 
@@ -23,85 +25,197 @@ static void on_event(void *opaque, const char *what, const char *msg)
 		cli_debug(ctx, 1, "appliance: %s", msg);
 }
 
-void cli_manage_opts_init(struct cli_ctx *ctx, struct svc_run_opts *ro)
+void cli_manage_opts_init(struct cli_ctx *ctx, struct cli_manage_opts *mo)
 {
-	memset(ro, 0, sizeof(*ro));
-	ro->guest.event = on_event;
-	ro->guest.event_ctx = ctx;
+	memset(mo, 0, sizeof(*mo));
+	mo->ro.guest.event = on_event;
+	mo->ro.guest.event_ctx = ctx;
 }
 
 int cli_manage_option(struct cli_ctx *ctx, int c, const char *help,
-		      struct svc_run_opts *ro)
+		      struct cli_manage_opts *mo)
 {
 	if (c == 'h') {
 		fputs(help, stdout);
 		return 0;
 	}
-	return cli_launch_option(ctx, c, optarg, &ro->guest.launch) == 1 ? 1
-									 : -1;
+	if (c == 'j' || c == CLI_OPT_BACKEND) {
+		/* Parsed as inspect, apply and verify parse them. */
+		struct svc_session_opts so = { 0 };
+		if (cli_session_option(ctx, c, optarg, &so) != 1)
+			return -1;
+		if (c == 'j')
+			mo->jobs = so.jobs;
+		else
+			mo->ro.guest.backend = so.backend;
+		return 1;
+	}
+	return cli_launch_option(ctx, c, optarg, &mo->ro.guest.launch) == 1
+		       ? 1
+		       : -1;
 }
 
-/* Runs @step on image @i (see cli_manage_run). */
-static void run_one(struct cli_ctx *ctx, const char *doing,
-		    struct svc_manage *m, size_t i, size_t n, bool write,
-		    const char *image, const char *tmpdir,
-		    struct cli_manage_image *st, cli_manage_step step,
-		    void *opaque)
+/* Runs @cmd's step on image @i, whose Windows volume is image @k of @m
+ * (see cli_manage_run), with the scratch directory @dir. */
+static void run_one(const struct cli_manage_cmd *cmd, struct svc_manage *m,
+		    size_t k, size_t i, const char *image, const char *dir,
+		    struct cli_manage_image *st)
 {
 	struct guest_fs *fs;
-	st->exit =
-		svc_manage_fs(m, i, write, &fs, st->error, sizeof(st->error));
+	st->exit = svc_manage_fs(m, k, cmd->write, &fs, st->error,
+				 sizeof(st->error));
 	if (st->exit != HVO_EXIT_OK)
 		return;
-	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s/image-%zu", tmpdir, i);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		st->exit = HVO_EXIT_FAILED;
-		snprintf(st->error, sizeof(st->error), "%s: %s", dir,
-			 strerror(errno));
-		return;
-	}
-	cli_progress(ctx, i, n, image, doing);
-	const struct cli_manage_target t = { image, fs, m->facts[i].systemroot,
+	const struct cli_manage_target t = { image, fs, m->facts[k].systemroot,
 					     dir };
 	const char *msg = NULL;
-	st->exit = step(opaque, i, &t, &msg);
+	st->exit = cmd->step(cmd->opaque, i, &t, &msg);
 	if (st->exit != HVO_EXIT_OK && msg != NULL)
 		snprintf(st->error, sizeof(st->error), "%s", msg);
 }
 
-enum hvo_exit cli_manage_run(struct cli_ctx *ctx, const char *what,
-			     const char *doing, struct svc_run_opts *ro,
-			     bool write, const char *const *images, size_t n,
-			     struct cli_manage_image *st, cli_manage_step step,
-			     void *opaque)
+/* ---- the native backend: a sandboxed child per image ---- */
+
+struct native_run {
+	struct cli_ctx *ctx;
+	const struct cli_manage_cmd *cmd;
+	const char *const *images;
+	size_t n;
+	struct cli_manage_image *st;
+};
+
+static void native_step(void *opaque, size_t i, struct svc_manage *m,
+			bool opened, const char *dir)
+{
+	struct native_run *nr = opaque;
+	struct cli_manage_image *st = &nr->st[i];
+	if (!opened) {
+		st->exit = HVO_EXIT_FAILED;
+		snprintf(st->error, sizeof(st->error), "cannot be opened: %s",
+			 svc_manage_errmsg(m));
+		return;
+	}
+	run_one(nr->cmd, m, 0, i, nr->images[i], dir, st);
+}
+
+static void native_put(void *opaque, size_t i, bool closed_ok,
+		       struct svc_mwire *w)
+{
+	struct native_run *nr = opaque;
+	struct cli_manage_image *st = &nr->st[i];
+	if (!closed_ok && nr->cmd->write && st->exit == HVO_EXIT_OK) {
+		st->exit = HVO_EXIT_FAILED;
+		snprintf(st->error, sizeof(st->error),
+			 "the image was not closed cleanly: its changes may "
+			 "be lost");
+	}
+	svc_int_mw_u(w, st->exit);
+	svc_int_mw_s(w, st->error);
+	nr->cmd->put(nr->cmd->opaque, i, w);
+}
+
+static void native_get(void *opaque, size_t i, struct svc_mread *r,
+		       const char *why)
+{
+	struct native_run *nr = opaque;
+	struct cli_manage_image *st = &nr->st[i];
+	cli_progress(nr->ctx, i, nr->n, nr->images[i], nr->cmd->doing);
+	if (r != NULL) {
+		st->exit = (enum hvo_exit)svc_int_mr_max(r, HVO_EXIT_WARNING);
+		svc_int_mr_buf(r, st->error, sizeof(st->error));
+		nr->cmd->get(nr->cmd->opaque, i, r);
+		return;
+	}
+	nr->cmd->get(nr->cmd->opaque, i, NULL);
+	st->exit = HVO_EXIT_FAILED;
+	snprintf(st->error, sizeof(st->error), "%s", why);
+}
+
+static void native_run(struct cli_ctx *ctx, const struct cli_manage_cmd *cmd,
+		       struct cli_manage_opts *mo, const char *tmpdir,
+		       const char *const *images, size_t n,
+		       struct cli_manage_image *st)
+{
+	struct native_run nr = { ctx, cmd, images, n, st };
+	const struct svc_manage_jobs j = {
+		.ro = &mo->ro,
+		.write = cmd->write,
+		.images = images,
+		.n = n,
+		.jobs = mo->jobs,
+		.tmpdir = tmpdir,
+		.read_extra = cmd->read_extra,
+		.nread_extra = cmd->nread_extra,
+		.step = native_step,
+		.put = native_put,
+		.get = native_get,
+		.opaque = &nr,
+		.test_forbidden_call = -1,
+	};
+	if (guest_sandbox_landlock() == 0)
+		cli_warn(ctx, NULL,
+			 "this kernel has no Landlock: the sandboxed children "
+			 "may open any file you can (doc/security.md)");
+	svc_manage_children(&j);
+}
+
+/* ---- the appliance: one launch for every image ---- */
+
+static enum hvo_exit launch_run(struct cli_ctx *ctx,
+				const struct cli_manage_cmd *cmd,
+				struct cli_manage_opts *mo, const char *tmpdir,
+				const char *const *images, size_t n,
+				struct cli_manage_image *st)
+{
+	enum hvo_exit rc = HVO_EXIT_OK;
+	struct svc_manage m;
+	if (svc_manage_open(&mo->ro, cmd->write, images, n, &m) != 0) {
+		cli_error(ctx, "appliance", "launch failed: %s",
+			  svc_manage_errmsg(&m));
+		rc = HVO_EXIT_FAILED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char dir[1100];
+		snprintf(dir, sizeof(dir), "%s/image-%zu", tmpdir, i);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			st[i].exit = HVO_EXIT_FAILED;
+			snprintf(st[i].error, sizeof(st[i].error), "%s: %s",
+				 dir, strerror(errno));
+			continue;
+		}
+		cli_progress(ctx, i, n, images[i], cmd->doing);
+		run_one(cmd, &m, i, i, images[i], dir, &st[i]);
+	}
+	if (svc_manage_close(&m) != 0) {
+		cli_error(ctx, "appliance", "did not shut down cleanly");
+		rc = HVO_EXIT_FAILED;
+		for (size_t i = 0; cmd->write && i < n; i++)
+			if (st[i].exit == HVO_EXIT_OK)
+				st[i].exit = HVO_EXIT_FAILED;
+	}
+	return rc;
+}
+
+enum hvo_exit cli_manage_run(struct cli_ctx *ctx,
+			     const struct cli_manage_cmd *cmd,
+			     struct cli_manage_opts *mo,
+			     const char *const *images, size_t n,
+			     struct cli_manage_image *st)
 {
 	char *tmpdir = NULL;
-	int e = hvo_int_tmpdir_create(what, &tmpdir);
+	int e = hvo_int_tmpdir_create(cmd->what, &tmpdir);
 	if (e != 0) {
 		cli_error(ctx, NULL, "cannot make a scratch directory: %s",
 			  strerror(e));
 		return HVO_EXIT_FAILED;
 	}
-	ro->tmpdir = tmpdir;
+	mo->ro.tmpdir = tmpdir;
 	enum hvo_exit rc = HVO_EXIT_OK;
-	struct svc_manage m;
-	if (svc_manage_open(ro, write, images, n, &m) != 0) {
-		cli_error(ctx, "appliance", "launch failed: %s",
-			  svc_manage_errmsg(&m));
-		rc = HVO_EXIT_FAILED;
-	}
-	for (size_t i = 0; i < n; i++)
-		run_one(ctx, doing, &m, i, n, write, images[i], tmpdir, &st[i],
-			step, opaque);
+	if (guest_backend_is_native(mo->ro.guest.backend))
+		native_run(ctx, cmd, mo, tmpdir, images, n, st);
+	else
+		rc = launch_run(ctx, cmd, mo, tmpdir, images, n, st);
 	cli_progress(ctx, n, n, NULL, "done");
-	if (svc_manage_close(&m) != 0) {
-		cli_error(ctx, "appliance", "did not shut down cleanly");
-		rc = HVO_EXIT_FAILED;
-		for (size_t i = 0; write && i < n; i++)
-			if (st[i].exit == HVO_EXIT_OK)
-				st[i].exit = HVO_EXIT_FAILED;
-	}
 	for (size_t i = 0; i < n; i++) {
 		rc = hvo_exit_max(rc, st[i].exit);
 		if (st[i].exit != HVO_EXIT_OK && st[i].error[0] != '\0')
@@ -109,7 +223,7 @@ enum hvo_exit cli_manage_run(struct cli_ctx *ctx, const char *what,
 	}
 	hvo_int_tmpdir_remove(tmpdir);
 	free(tmpdir);
-	ro->tmpdir = NULL;
+	mo->ro.tmpdir = NULL;
 	return rc;
 }
 

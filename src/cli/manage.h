@@ -11,21 +11,36 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "guest/guest.h"
 #include "servicing/inspect_run.h"
+#include "servicing/services_wire.h"
 
-/* The session options of a managing command: its launch events go to the
- * CLI's notices and debug output. */
-void cli_manage_opts_init(struct cli_ctx *ctx, struct svc_run_opts *ro);
+/* The options of a managing command: the backend's, and how many images
+ * run at once in sandboxed children on the native backend. */
+struct cli_manage_opts {
+	struct svc_run_opts ro;
+	unsigned jobs;
+};
+
+/* The options of a managing command: its launch events go to the CLI's
+ * notices and debug output. */
+void cli_manage_opts_init(struct cli_ctx *ctx, struct cli_manage_opts *mo);
 
 /*
  * Takes an option @c that no managing command handles itself: -h prints
- * @help, a launch option goes into @ro.  Returns 1 when the caller is to
- * go on parsing, 0 after the help (the command ends with exit 0), -1
- * after a usage error (exit 2).
+ * @help, --backend, -j/--jobs and a launch option go into @mo.  Returns 1
+ * when the caller is to go on parsing, 0 after the help (the command ends
+ * with exit 0), -1 after a usage error (exit 2).
  */
 int cli_manage_option(struct cli_ctx *ctx, int c, const char *help,
-		      struct svc_run_opts *ro);
+		      struct cli_manage_opts *mo);
+
+/* The short options (-j N) and long options (--backend, --jobs and the
+ * launch options) of every managing command, and their help lines. */
+#define CLI_MANAGE_SHORTOPTS "j:"
+#define CLI_MANAGE_LONGOPTS  CLI_BACKEND_LONGOPT, CLI_LAUNCH_LONGOPTS
+#define CLI_MANAGE_HELP	     CLI_BACKEND_HELP CLI_LAUNCH_HELP
 
 /* The exit class of a cli_manage_option() that stopped the parsing. */
 #define CLI_MANAGE_OPTION_EXIT(r) ((r) == 0 ? HVO_EXIT_OK : HVO_EXIT_USAGE)
@@ -54,24 +69,44 @@ struct cli_manage_target {
 
 /* The command's work on image @i.  Returns the exit class; on a failure
  * *@errmsg (NULL when the step reported it itself) is kept as the image's
- * error. */
+ * error.  On the native backend it runs in image @i's sandboxed child:
+ * it must not print; what the command shows comes from its result,
+ * carried back by @put and @get. */
 typedef enum hvo_exit (*cli_manage_step)(void *opaque, size_t i,
 					 const struct cli_manage_target *t,
 					 const char **errmsg);
 
+/* A managing command's run. */
+struct cli_manage_cmd {
+	const char *what;  /* names the scratch directory ("services") */
+	const char *doing; /* the progress step ("rolling back") */
+	bool write;	   /* images read-write */
+	cli_manage_step step;
+	/* In the child: image @i's result (what @step left in @opaque) as
+	 * bytes (services_wire.h). */
+	void (*put)(void *opaque, size_t i, struct svc_mwire *w);
+	/* In the parent: image @i's result back from @r into @opaque; with
+	 * @r NULL, its child failed: free what a decode may have left. */
+	void (*get)(void *opaque, size_t i, struct svc_mread *r);
+	void *opaque;
+	/* Host files the step reads (reg import's .reg file). */
+	const char *const *read_extra;
+	size_t nread_extra;
+};
+
 /*
- * Opens @n images (read-write when @write) with @ro, runs @step on each
- * whose Windows volume could be mounted, shuts down (an unclean shutdown
- * fails every written image), then reports each failure as an error.
- * @what names the scratch directory ("services"); @doing is the notice
- * before each image's step ("rolling back").  @st has @n entries.
- * Returns the highest exit class.
+ * Runs @cmd on @n images with @mo: on the native backend each image in a
+ * sandboxed child (services_child.h), --jobs at once; on the appliance in
+ * one launch.  Opens each image (read-write when @cmd->write), runs the
+ * step on each whose Windows volume could be mounted, shuts down (an
+ * unclean shutdown fails every written image), then reports each failure
+ * as an error.  @st has @n entries.  Returns the highest exit class.
  */
-enum hvo_exit cli_manage_run(struct cli_ctx *ctx, const char *what,
-			     const char *doing, struct svc_run_opts *ro,
-			     bool write, const char *const *images, size_t n,
-			     struct cli_manage_image *st, cli_manage_step step,
-			     void *opaque);
+enum hvo_exit cli_manage_run(struct cli_ctx *ctx,
+			     const struct cli_manage_cmd *cmd,
+			     struct cli_manage_opts *mo,
+			     const char *const *images, size_t n,
+			     struct cli_manage_image *st);
 
 /*
  * The --json report of a managing command: opens the object with

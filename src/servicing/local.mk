@@ -35,7 +35,10 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/services_prepare.c \
 	%reldir%/services_reg.c %reldir%/services_reg.h \
 	%reldir%/services_set.c %reldir%/services_set.h \
-	%reldir%/services_undo.c %reldir%/services_undo.h
+	%reldir%/services_undo.c %reldir%/services_undo.h \
+	%reldir%/services_child.c %reldir%/services_child.h \
+	%reldir%/services_wire.c %reldir%/services_wire.h \
+	%reldir%/child_paths.c %reldir%/child_paths.h
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.
 BENCH_SCRIPTS += bench/apply.sh

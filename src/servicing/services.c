@@ -49,6 +49,18 @@ static const struct {
 	{ "RdvServiceMain", "vmicrdv", "Remote Desktop Virtualization" },
 };
 
+/* The static Hyper-V name spelled @name (exactly), or NULL: for results
+ * rebuilt from a sandboxed child's bytes (services_wire.c). */
+const char *svc_int_hyperv_name(const char *name)
+{
+	for (size_t i = 0;
+	     name != NULL && i < sizeof(hyperv_names) / sizeof(hyperv_names[0]);
+	     i++)
+		if (strcmp(name, hyperv_names[i].hyperv) == 0)
+			return hyperv_names[i].hyperv;
+	return NULL;
+}
+
 /*
  * The kernel-driver binaries of the integration-services packages (the
  * ServiceBinary of every AddService in the 6.x and 6.2 INFs, and the

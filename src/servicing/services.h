@@ -102,4 +102,8 @@ void svc_ic_list_text(const struct svc_ic_list *l, FILE *out);
  * is not on the system volume or not understood.  Pure. */
 char *svc_int_binary_guest_path(const char *stored, const char *systemroot);
 
+/* The static Hyper-V name equal to @name ("Heartbeat"), or NULL when
+ * @name is none of them. */
+const char *svc_int_hyperv_name(const char *name);
+
 #endif /* HVO_SERVICING_SERVICES_H */

@@ -6,8 +6,8 @@
  *   parent   reads the source (an ISO in a launch of its own), makes a
  *            scratch directory per image, forks up to --jobs children;
  *   child    enters the confinement (no-new-privileges, limits,
- *            Landlock: read the image, the virtual disks beside it and
- *            the source's cabinets, list the image's folder, write the
+ *            Landlock: read the image, the virtual disks beside it, its
+ *            parent chain (child_paths.h) and the source's cabinets, list the image's folder, write the
  *            image (apply) and its scratch directory; seccomp: no exec,
  *            sockets, ptrace, fork), then
  *            opens the image and runs the unchanged workflow of
@@ -22,20 +22,18 @@
  */
 #include <config.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guest/sandbox.h"
+#include "servicing/child_paths.h"
 #include "servicing/session_int.h"
 #include "util/fileio.h"
 #include "util/tmpdir.h"
@@ -146,49 +144,27 @@ static int add_read(struct child *c, const char *path)
 	return 0;
 }
 
-/* A virtual disk, by its name: .vhdx, .avhdx, .vhd, .avhd. */
-static bool disk_name(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	return dot != NULL && dot != name &&
-	       (strcasecmp(dot, ".vhdx") == 0 ||
-		strcasecmp(dot, ".avhdx") == 0 ||
-		strcasecmp(dot, ".vhd") == 0 || strcasecmp(dot, ".avhd") == 0);
-}
-
-/* What child @c may open: its image and the virtual disks beside it (its
- * parent chain, the checkpoints based on it), the listing of their
- * folder, the source's cabinets; writes go to its scratch directory and,
- * for apply, its image.  The folder is listed by name only: no image is
- * read here. */
+/* What child @c may open: its image, the virtual disks beside it (the
+ * checkpoints based on it), the listing of their folder and its parent
+ * chain wherever it is (child_paths.h), the source's cabinets; writes
+ * go to its scratch directory and, for apply, its image.  No image is
+ * parsed here: the chain is probed by confined children. */
 static int child_paths(struct child *c)
 {
 	struct svc_session *s = c->s;
 	const char *image = s->paths[c->i];
 	c->write = calloc(2, sizeof(*c->write));
-	char *copy = strdup(image);
-	if (c->write == NULL || copy == NULL) {
-		free(copy);
+	struct svc_child_paths cp;
+	if (c->write == NULL || svc_int_child_paths(image, &cp) != 0)
 		return -1;
-	}
-	c->folder = strdup(dirname(copy));
-	free(copy);
-	if (c->folder == NULL || add_read(c, image) != 0)
-		return -1;
-	DIR *d = opendir(c->folder);
-	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-		char *p;
-		if (!disk_name(e->d_name))
-			continue;
-		if (asprintf(&p, "%s/%s", c->folder, e->d_name) < 0 ||
-		    add_read(c, p) != 0) {
-			closedir(d);
+	c->folder = cp.folder;
+	cp.folder = NULL;
+	for (size_t k = 0; k < cp.nread; k++)
+		if (add_read(c, cp.read[k]) != 0) {
+			svc_int_child_paths_free(&cp);
 			return -1;
 		}
-		free(p);
-	}
-	if (d != NULL)
-		closedir(d);
+	svc_int_child_paths_free(&cp);
 	for (size_t k = 0; k < s->npkgs; k++)
 		if (s->pkgs[k].pkg != NULL && add_read(c, s->pkgs[k].path) != 0)
 			return -1;
