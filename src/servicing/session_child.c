@@ -6,9 +6,11 @@
  *   parent   reads the source (an ISO in a launch of its own), makes a
  *            scratch directory per image, forks up to --jobs children;
  *   child    enters the confinement (no-new-privileges, limits,
- *            Landlock: read the image, the virtual disks beside it and
- *            the source's cabinets, list the image's folder, write the
- *            image (apply) and its scratch directory; seccomp: no exec,
+ *            Landlock: read the image and the virtual disks beside it
+ *            (not the source's cabinets: the parent read them once, and
+ *            the child works on those bytes), list the image's folder,
+ *            write the image (apply) and its scratch directory;
+ *            seccomp: no exec,
  *            sockets, ptrace, fork), then
  *            opens the image and runs the unchanged workflow of
  *            session_image.c on a view of the session holding only
@@ -177,9 +179,8 @@ static int child_paths(struct child *c)
 	}
 	if (d != NULL)
 		closedir(d);
-	for (size_t k = 0; k < s->npkgs; k++)
-		if (s->pkgs[k].pkg != NULL && add_read(c, s->pkgs[k].path) != 0)
-			return -1;
+	/* No cabinet: the parent read each once (pkg_package_open), and
+	 * the child extracts from those bytes, inherited. */
 	c->write[c->nwrite++] = c->dir;
 	if (s->opts.command == SVC_COMMAND_APPLY && !s->opts.dry_run)
 		c->write[c->nwrite++] = image;

@@ -32,9 +32,10 @@ tests_servicing_test_session_sandbox_CPPFLAGS = $(AM_CPPFLAGS) -DHVO_TEST_HOOKS
 tests_servicing_test_session_sandbox_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_session_sandbox_LDADD = $(TEST_LDADD)
 
-# End to end, with the appliance, on the images of tests/fixtures.
+# End to end, with the appliance, on the images of tests/fixtures
+# (cab-read-once.sh: natively, counting the source's opens with strace).
 SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \
-	tests/servicing/apply-images.sh
+	tests/servicing/apply-images.sh tests/servicing/cab-read-once.sh
 TESTS += $(SERVICING_SH_TESTS)
 EXTRA_DIST += $(SERVICING_SH_TESTS)
 
