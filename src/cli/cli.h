@@ -181,5 +181,12 @@ enum hvo_exit cli_trust_check(struct cli_ctx *ctx, const struct trust_opts *to,
 			      const char *path, const char *where,
 			      bool refusal_is_error,
 			      struct trust_verdict **sig_ret);
+/* The same for a cabinet already read (a source's package: its bytes,
+ * pkg->cab_data), so that the file is not read again. */
+enum hvo_exit cli_trust_check_mem(struct cli_ctx *ctx,
+				  const struct trust_opts *to,
+				  const uint8_t *buf, size_t len,
+				  const char *where, bool refusal_is_error,
+				  struct trust_verdict **sig_ret);
 
 #endif /* HVO_CLI_H */

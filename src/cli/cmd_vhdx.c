@@ -35,6 +35,16 @@ const char cmd_vhdx_help[] =
 
 /* ---- helpers ---- */
 
+/* The opening of a subcommand's --json object: "image" and "status". */
+static void json_open(struct cli_ctx *ctx, struct json_writer *w,
+		      const char *path, const char *status)
+{
+	cli_json_begin(ctx, w);
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "image", path);
+	hvo_int_json_kv_string(w, "status", status);
+}
+
 static enum hvo_exit fail_vhdx(struct cli_ctx *ctx, const char *image,
 			       enum vhdx_err code, const char *msg)
 {
@@ -312,13 +322,10 @@ static enum hvo_exit cmd_vhdx_check(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json && (r == VHDX_OK || ex == HVO_EXIT_CORRUPT)) {
 		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "image", path);
-		hvo_int_json_kv_string(&w, "status",
-				       ex == HVO_EXIT_OK	? "ok"
-				       : ex == HVO_EXIT_WARNING ? "leaked"
-								: "corrupt");
+		json_open(ctx, &w, path,
+			  ex == HVO_EXIT_OK	   ? "ok"
+			  : ex == HVO_EXIT_WARNING ? "leaked"
+						   : "corrupt");
 		if (r != VHDX_OK) {
 			hvo_int_json_key(&w, "problems");
 			hvo_int_json_begin_array(&w);
@@ -378,10 +385,7 @@ static enum hvo_exit cmd_vhdx_replay(struct cli_ctx *ctx, int argc, char **argv)
 	bool replayed = in.log_state == VHDX_LOG_REPLAYED_FILE;
 	if (ctx->json) {
 		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "image", path);
-		hvo_int_json_kv_string(&w, "status", "ok");
+		json_open(ctx, &w, path, "ok");
 		hvo_int_json_kv_string(&w, "log",
 				       vhdx_int_log_state_name(in.log_state));
 		hvo_int_json_kv_uint(&w, "entries_replayed",
@@ -530,10 +534,7 @@ static enum hvo_exit cmd_vhdx_create(struct cli_ctx *ctx, int argc, char **argv)
 		return fail_vhdx(ctx, path, r, err.msg);
 	if (ctx->json) {
 		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "image", path);
-		hvo_int_json_kv_string(&w, "status", "created");
+		json_open(ctx, &w, path, "created");
 		hvo_int_json_kv_string(&w, "type",
 				       vhdx_int_type_name(cs.o.type));
 		hvo_int_json_end_object(&w);
@@ -672,10 +673,7 @@ static enum hvo_exit cmd_vhdx_read(struct cli_ctx *ctx, int argc, char **argv)
 	if (ex == HVO_EXIT_OK && ctx->json) {
 		uint64_t avail = in.virtual_size - rs.offset;
 		struct json_writer w;
-		cli_json_begin(ctx, &w);
-		hvo_int_json_begin_object(&w);
-		hvo_int_json_kv_string(&w, "image", path);
-		hvo_int_json_kv_string(&w, "status", "ok");
+		json_open(ctx, &w, path, "ok");
 		hvo_int_json_kv_string(&w, "output", rs.out);
 		hvo_int_json_kv_uint(&w, "offset", rs.offset);
 		hvo_int_json_kv_uint(&w, "bytes_read",
@@ -754,10 +752,7 @@ static enum hvo_exit cmd_vhdx_write(struct cli_ctx *ctx, int argc, char **argv)
 	if (ex == HVO_EXIT_OK) {
 		if (ctx->json) {
 			struct json_writer w;
-			cli_json_begin(ctx, &w);
-			hvo_int_json_begin_object(&w);
-			hvo_int_json_kv_string(&w, "image", path);
-			hvo_int_json_kv_string(&w, "status", "ok");
+			json_open(ctx, &w, path, "ok");
 			hvo_int_json_kv_uint(&w, "offset", rs.offset);
 			hvo_int_json_kv_uint(&w, "bytes_written", total);
 			hvo_int_json_end_object(&w);

@@ -74,10 +74,11 @@ static void on_notice(void *opaque, enum svc_notice kind, const char *object,
 	}
 }
 
-/* True if the cabinet at @path verifies with the --trust roots but not
+/* True if the cabinet of @pkg verifies with the --trust roots but not
  * with the shipped (Microsoft) roots alone: its chain ends at a root the
  * user gave. */
-static bool chains_to_user_root(struct cli_ctx *ctx, const char *path)
+static bool chains_to_user_root(struct cli_ctx *ctx,
+				const struct pkg_package *pkg)
 {
 	if (ctx->trust.nroots == 0)
 		return false;
@@ -87,7 +88,8 @@ static bool chains_to_user_root(struct cli_ctx *ctx, const char *path)
 	char msg[1200];
 	struct trust_verdict *v = NULL;
 	enum hvo_exit rc =
-		trust_check_cab(&shipped, path, &v, msg, sizeof(msg));
+		trust_check_cab_mem(&shipped, pkg->cab_data, pkg->cab_size,
+				    pkg->source, &v, msg, sizeof(msg));
 	bool user = rc != HVO_EXIT_OK && v != NULL &&
 		    v->status == TRUST_ERR_UNTRUSTED;
 	trust_verdict_free(v);
@@ -110,15 +112,17 @@ static enum hvo_exit check_cabinet(void *opaque,
 {
 	struct cli_ctx *ctx = opaque;
 	struct trust_verdict *v = NULL;
-	enum hvo_exit rc = cli_trust_check(ctx, &ctx->trust, p->path, p->where,
-					   !p->optional, &v);
+	/* The bytes the package was read from: the file is read once. */
+	enum hvo_exit rc = cli_trust_check_mem(
+		ctx, &ctx->trust, p->pkg->cab_data, p->pkg->cab_size, p->where,
+		!p->optional, &v);
 	const char *name = p->pkg ? p->pkg->identity.name : NULL;
 	if (rc) {
 		*skip = v && v->status == TRUST_ERR_UNSIGNED ? "unsigned"
 							     : "untrusted";
 	} else if (!svc_ic_package_name(name) &&
 		   (trust_verdict_waived(v, &ctx->trust) ||
-		    !chains_to_user_root(ctx, p->path))) {
+		    !chains_to_user_root(ctx, p->pkg))) {
 		*skip = "not an integration-services package";
 		rc = HVO_EXIT_NOT_APPLICABLE;
 		if (!p->optional)

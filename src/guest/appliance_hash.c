@@ -74,12 +74,12 @@ int guest_int_app_hash_full(guestfs_h *g, const char *full, uint8_t out[32],
 int guest_int_app_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
 			 uint64_t *size_ret)
 {
-	guestfs_h *g = A(fs)->s->g;
 	char *full;
 	uint64_t size;
 	int r = guest_int_app_resolve_file(fs, path, &full, &size);
 	if (r != GUEST_OK)
 		return r;
+	guestfs_h *g = A(fs)->s->g;
 	if (guest_int_app_hash_full(g, full, out, size_ret) != 0)
 		r = guest_int_fs_fail(fs, g_class(g), "%s: read: %s", path,
 				      g_msg(g));

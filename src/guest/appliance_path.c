@@ -276,26 +276,31 @@ struct app_dir *guest_int_app_cached_parent(struct app_fs *a, const char *path,
 	return guest_int_app_dir_cached(a, dir);
 }
 
-/* Keeps the listings current after we created or removed @path. */
-void guest_int_app_note_added(struct guest_fs *fs, const char *path)
+/* Keeps the listings current after we created (@added) or removed
+ * @path. */
+static void note(struct guest_fs *fs, const char *path, bool added)
 {
 	char *copy;
 	const char *base;
 	struct app_dir *d =
 		guest_int_app_cached_parent(A(fs), path, &copy, &base);
-	dir_add(d, base);
+	if (added)
+		dir_add(d, base);
+	else
+		dir_del(d, base);
 	free(copy);
+	if (!added)
+		guest_int_app_dir_forget(A(fs), path);
+}
+
+void guest_int_app_note_added(struct guest_fs *fs, const char *path)
+{
+	note(fs, path, true);
 }
 
 void guest_int_app_note_removed(struct guest_fs *fs, const char *path)
 {
-	char *copy;
-	const char *base;
-	struct app_dir *d =
-		guest_int_app_cached_parent(A(fs), path, &copy, &base);
-	dir_del(d, base);
-	free(copy);
-	guest_int_app_dir_forget(A(fs), path);
+	note(fs, path, false);
 }
 
 enum guest_ftype guest_int_app_mode_type(int64_t mode)

@@ -160,10 +160,25 @@ int native_int_open_data(struct native_fs *nf, const char *path,
 	return GUEST_OK;
 }
 
-static void close_data(ntfs_inode *ni, ntfs_attr *na)
+/* A file's unnamed data attribute, open for reading, and its size. */
+struct data {
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	uint64_t size; /* 0 for a (corrupt) negative size */
+};
+
+static int open_data(struct native_fs *nf, const char *path, struct data *d)
 {
-	ntfs_attr_close(na);
-	ntfs_inode_close(ni);
+	int r = native_int_open_data(nf, path, &d->ni, &d->na);
+	if (r == GUEST_OK)
+		d->size = d->na->data_size < 0 ? 0 : (uint64_t)d->na->data_size;
+	return r;
+}
+
+static void close_data(struct data *d)
+{
+	ntfs_attr_close(d->na);
+	ntfs_inode_close(d->ni);
 }
 
 /* Reads exactly @len bytes at @off (within the data size). */
@@ -195,25 +210,24 @@ int native_int_fs_read(struct guest_fs *fs, const char *path, size_t max,
 	struct native_fs *nf = native_int_fs(fs);
 	*buf_ret = NULL;
 	*len_ret = 0;
-	ntfs_inode *ni;
-	ntfs_attr *na;
-	int r = native_int_open_data(nf, path, &ni, &na);
+	struct data d;
+	int r = open_data(nf, path, &d);
 	if (r != GUEST_OK)
 		return r;
-	uint64_t size = na->data_size < 0 ? 0 : (uint64_t)na->data_size;
+	uint64_t size = d.size;
 	if (size > max) {
-		close_data(ni, na);
+		close_data(&d);
 		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
 					 "%s: %llu bytes, more than %zu", path,
 					 (unsigned long long)size, max);
 	}
 	uint8_t *buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
-		close_data(ni, na);
+		close_data(&d);
 		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
 	}
-	r = read_exact(fs, path, na, 0, (size_t)size, buf);
-	close_data(ni, na);
+	r = read_exact(fs, path, d.na, 0, (size_t)size, buf);
+	close_data(&d);
 	if (r != GUEST_OK) {
 		free(buf);
 		return r;
@@ -229,17 +243,16 @@ int native_int_fs_pread(struct guest_fs *fs, const char *path, uint64_t off,
 {
 	struct native_fs *nf = native_int_fs(fs);
 	*got_ret = 0;
-	ntfs_inode *ni;
-	ntfs_attr *na;
-	int r = native_int_open_data(nf, path, &ni, &na);
+	struct data d;
+	int r = open_data(nf, path, &d);
 	if (r != GUEST_OK)
 		return r;
-	uint64_t size = na->data_size < 0 ? 0 : (uint64_t)na->data_size;
+	uint64_t size = d.size;
 	size_t n = 0;
 	if (off < size)
 		n = size - off < len ? (size_t)(size - off) : len;
-	r = read_exact(fs, path, na, off, n, buf);
-	close_data(ni, na);
+	r = read_exact(fs, path, d.na, off, n, buf);
+	close_data(&d);
 	if (r == GUEST_OK)
 		*got_ret = n;
 	return r;
@@ -290,29 +303,28 @@ static int stream(struct native_fs *nf, const char *path,
 		  uint64_t *size_ret)
 {
 	struct guest_fs *fs = &nf->base;
-	ntfs_inode *ni;
-	ntfs_attr *na;
-	int r = native_int_open_data(nf, path, &ni, &na);
+	struct data d;
+	int r = open_data(nf, path, &d);
 	if (r != GUEST_OK)
 		return r;
-	uint64_t size = na->data_size < 0 ? 0 : (uint64_t)na->data_size;
+	uint64_t size = d.size;
 	size_t bufsize = size < NATIVE_CHUNK ? (size_t)size + 1 : NATIVE_CHUNK;
 	uint8_t *buf = malloc(bufsize);
 	if (buf == NULL) {
-		close_data(ni, na);
+		close_data(&d);
 		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
 	}
 	for (uint64_t off = 0; off < size && r == GUEST_OK;) {
 		size_t n =
 			size - off < bufsize ? (size_t)(size - off) : bufsize;
-		r = read_exact(fs, path, na, off, n, buf);
+		r = read_exact(fs, path, d.na, off, n, buf);
 		if (r == GUEST_OK && sink(ctx, buf, n) != 0)
 			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", path,
 					      strerror(errno));
 		off += n;
 	}
 	free(buf);
-	close_data(ni, na);
+	close_data(&d);
 	if (size_ret != NULL)
 		*size_ret = size;
 	return r;

@@ -252,16 +252,10 @@ enum pkg_err pkg_int_inf_add_regs(struct rctx *r, const struct pkg_inf_line *ln,
 				  struct pkg_int_vec *out,
 				  struct pkg_int_vec *deferred)
 {
-	for (size_t i = 0; i < ln->nfields; i++) {
-		char *name = pkg_int_rctx_text(r, ln->fields[i], ln->lineno);
-		if (name == NULL)
-			return r->err->code;
-		if (name[0] == '\0')
-			continue;
-		enum pkg_err rc = add_reg_section(r, name, ln, sec, context,
-						  out, deferred);
-		if (rc)
-			return rc;
-	}
-	return PKG_OK;
+	struct rctx_names nm;
+	enum pkg_err rc = pkg_int_rctx_names(r, ln, &nm);
+	for (size_t i = 0; rc == PKG_OK && i < nm.n; i++)
+		rc = add_reg_section(r, nm.v[i], ln, sec, context, out,
+				     deferred);
+	return rc;
 }

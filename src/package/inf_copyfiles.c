@@ -165,13 +165,10 @@ enum pkg_err pkg_int_inf_copy_files(struct rctx *r,
 				    const char *sec, struct pkg_int_vec *out,
 				    struct pkg_int_vec *deferred)
 {
-	for (size_t i = 0; i < ln->nfields; i++) {
-		char *f = pkg_int_rctx_text(r, ln->fields[i], ln->lineno);
-		if (f == NULL)
-			return r->err->code;
-		if (f[0] == '\0')
-			continue;
-		enum pkg_err rc;
+	struct rctx_names nm;
+	enum pkg_err rc = pkg_int_rctx_names(r, ln, &nm);
+	for (size_t i = 0; rc == PKG_OK && i < nm.n; i++) {
+		char *f = nm.v[i];
 		if (f[0] == '@') {
 			rc = copy_one(r, out, NULL, f + 1, f + 1, 0,
 				      ln->lineno);
@@ -215,5 +212,5 @@ enum pkg_err pkg_int_inf_copy_files(struct rctx *r,
 				return rc;
 		}
 	}
-	return PKG_OK;
+	return rc; /* PKG_OK, or why the list could not be read */
 }

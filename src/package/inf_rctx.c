@@ -29,6 +29,24 @@ char *pkg_int_rctx_tmpl(struct rctx *r, const char *raw, unsigned line)
 				      PKGI_SUBST_TEMPLATE, line, r->err);
 }
 
+enum pkg_err pkg_int_rctx_names(struct rctx *r, const struct pkg_inf_line *ln,
+				struct rctx_names *out)
+{
+	out->n = 0;
+	out->v = pkg_int_calloc(r->arena, ln->nfields ? ln->nfields : 1,
+				sizeof(*out->v));
+	if (out->v == NULL)
+		return pkg_int_rctx_nomem(r);
+	for (size_t i = 0; i < ln->nfields; i++) {
+		char *name = pkg_int_rctx_text(r, ln->fields[i], ln->lineno);
+		if (name == NULL)
+			return r->err->code;
+		if (name[0] != '\0')
+			out->v[out->n++] = name;
+	}
+	return PKG_OK;
+}
+
 const char *pkg_int_rctx_field(const struct pkg_inf_line *ln, size_t i)
 {
 	return i < ln->nfields ? ln->fields[i] : "";
@@ -166,14 +184,11 @@ enum pkg_err pkg_int_rctx_needs(
 	enum pkg_err (*fn)(struct rctx *, const struct pkg_inf_section *,
 			   struct install_acc *))
 {
-	for (size_t i = 0; i < ln->nfields; i++) {
-		char *name = pkg_int_rctx_text(r, ln->fields[i], ln->lineno);
-		if (name == NULL)
-			return r->err->code;
-		if (name[0] == '\0')
-			continue;
+	struct rctx_names nm;
+	enum pkg_err rc = pkg_int_rctx_names(r, ln, &nm);
+	for (size_t i = 0; rc == PKG_OK && i < nm.n; i++) {
+		char *name = nm.v[i];
 		const struct pkg_inf_section *n = pkg_inf_section(r->inf, name);
-		enum pkg_err rc;
 		if (n == NULL) {
 			struct pkg_inf_deferred *d = pkg_int_vec_push(
 				r->arena, &acc->deferred, sizeof(*d));
@@ -194,5 +209,5 @@ enum pkg_err pkg_int_rctx_needs(
 		if (rc)
 			return rc;
 	}
-	return PKG_OK;
+	return rc; /* PKG_OK, or why the list could not be read */
 }

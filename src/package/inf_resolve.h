@@ -42,6 +42,14 @@ enum pkg_err pkg_int_rctx_nomem(struct rctx *r);
 /* @raw with %strkey% substituted, as text or as a template. */
 char *pkg_int_rctx_text(struct rctx *r, const char *raw, unsigned line);
 char *pkg_int_rctx_tmpl(struct rctx *r, const char *raw, unsigned line);
+/* The fields of a list directive (AddReg=, CopyFiles=, Needs=), each
+ * substituted, the empty ones dropped, in an arena array. */
+struct rctx_names {
+	char **v;
+	size_t n;
+};
+enum pkg_err pkg_int_rctx_names(struct rctx *r, const struct pkg_inf_line *ln,
+				struct rctx_names *out);
 /* Field @i of @ln, or "". */
 const char *pkg_int_rctx_field(const struct pkg_inf_line *ln, size_t i);
 /* A numeric field after substitution ("%SERVICE_BOOT_START%" -> 0). */

@@ -389,13 +389,14 @@ enum pkg_err pkg_manifest_parse(struct pkg_arena *arena, const void *buf,
 				struct pkg_manifest **man_ret,
 				struct pkg_error *err)
 {
-	struct ctx c = { .arena = arena, .file = file, .err = err };
+	struct ctx c;
 	struct pkg_int_xnode *root;
-	enum pkg_err rc = pkg_int_xml_read(arena, buf, len, file, &root, err);
-	if (rc || (rc = pkg_int_mf_check_root(&c, root)))
+	struct pkg_manifest *m;
+	enum pkg_err rc = pkg_int_mf_begin(&c, arena, buf, len, file, err,
+					   sizeof(*m), &root, (void **)&m);
+	if (rc)
 		return rc;
-	struct pkg_manifest *m = pkg_int_alloc(arena, sizeof(*m));
-	if (m == NULL || (m->file = pkg_int_strdup(arena, file)) == NULL)
+	if ((m->file = pkg_int_strdup(arena, file)) == NULL)
 		return NOMEM(&c);
 	struct component_vecs v = { 0 };
 	bool have_identity = false;

@@ -45,9 +45,15 @@ enum pkg_err pkg_int_mf_child_identity(struct ctx *c,
 /* Splits "a,b,c" (spaces trimmed, empty items dropped) into the arena. */
 enum pkg_err pkg_int_mf_split_list(struct ctx *c, const char *s,
 				   const char *const **v_ret, size_t *n_ret);
-/* The root is <assembly>. */
-enum pkg_err pkg_int_mf_check_root(struct ctx *c,
-				   const struct pkg_int_xnode *root);
+/*
+ * The start that update.mum and component manifests share: sets up @c,
+ * parses @buf (hardened XML), checks the root is <assembly> and allocates
+ * the (zeroed) model object of @size in the arena.
+ */
+enum pkg_err pkg_int_mf_begin(struct ctx *c, struct pkg_arena *arena,
+			      const void *buf, size_t len, const char *file,
+			      struct pkg_error *err, size_t size,
+			      struct pkg_int_xnode **root_ret, void **obj_ret);
 
 /* manifest_registry.c: a <registryKeys> element into @man. */
 enum pkg_err pkg_int_mf_read_reg_keys(struct ctx *c,

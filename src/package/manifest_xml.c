@@ -129,12 +129,21 @@ enum pkg_err pkg_int_mf_split_list(struct ctx *c, const char *s,
 	return PKG_OK;
 }
 
-enum pkg_err pkg_int_mf_check_root(struct ctx *c,
-				   const struct pkg_int_xnode *root)
+enum pkg_err pkg_int_mf_begin(struct ctx *c, struct pkg_arena *arena,
+			      const void *buf, size_t len, const char *file,
+			      struct pkg_error *err, size_t size,
+			      struct pkg_int_xnode **root_ret, void **obj_ret)
 {
+	*c = (struct ctx){ .arena = arena, .file = file, .err = err };
+	enum pkg_err rc =
+		pkg_int_xml_read(arena, buf, len, file, root_ret, err);
+	if (rc)
+		return rc;
+	const struct pkg_int_xnode *root = *root_ret;
 	if (!pkg_int_mf_is(root, "assembly"))
 		return pkg_int_fail(
 			c->err, PKG_ERR_MANIFEST, c->file, root->line,
 			"root element is <%s>, not <assembly>", root->name);
-	return PKG_OK;
+	*obj_ret = pkg_int_alloc(arena, size);
+	return *obj_ret == NULL ? NOMEM(c) : PKG_OK;
 }

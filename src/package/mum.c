@@ -78,14 +78,13 @@ enum pkg_err pkg_mum_parse(struct pkg_arena *arena, const void *buf, size_t len,
 			   const char *file, struct pkg_package **pkg_ret,
 			   struct pkg_error *err)
 {
-	struct ctx c = { .arena = arena, .file = file, .err = err };
+	struct ctx c;
 	struct pkg_int_xnode *root;
-	enum pkg_err rc = pkg_int_xml_read(arena, buf, len, file, &root, err);
-	if (rc || (rc = pkg_int_mf_check_root(&c, root)))
+	struct pkg_package *p;
+	enum pkg_err rc = pkg_int_mf_begin(&c, arena, buf, len, file, err,
+					   sizeof(*p), &root, (void **)&p);
+	if (rc)
 		return rc;
-	struct pkg_package *p = pkg_int_alloc(arena, sizeof(*p));
-	if (p == NULL)
-		return NOMEM(&c);
 	p->description = pkg_int_mf_attr(&c, root, "description");
 	p->support_information =
 		pkg_int_mf_attr(&c, root, "supportInformation");

@@ -6,7 +6,10 @@
  * capped buffers (PKG_MANIFEST_MAX_SIZE, PKG_INF_MAX_SIZE: refused before
  * anything is decoded when the listed size is larger); payloads are never
  * held in memory, only streamed through SHA-256 in one pass over the
- * cabinet's folders (cab_read_entries decodes each folder once).
+ * cabinet's folders (cab_read_entries decodes each folder once).  The
+ * cabinet file itself is read into memory once, hashed, and kept open
+ * with the package: its signature check, the plan's digests of update.mum
+ * and update.cat and apply's extraction use those bytes, never the path.
  *
  * What is checked, each failure naming its file:
  *   - update.mum and every manifest parse (hardened XML, xml.c);
@@ -21,11 +24,13 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cab/cab.h"
 #include "package/internal.h"
+#include "util/fileio.h"
 #include "util/sha256.h"
 
 static enum pkg_err cab_fail(struct pkg_error *err, struct cab *cab, int rc,
@@ -75,14 +80,18 @@ static int dp_write(void *arg, const void *buf, size_t len)
 static int dp_end(void *arg, size_t index, int err)
 {
 	struct digest_pass *dp = arg;
-	(void)index;
 	if (err) {
 		if (dp->first_error == 0)
 			dp->first_error = err;
 		return 1; /* a broken cabinet: stop */
 	}
+	struct pkg_entry *e = &dp->pkg->entries[index];
+	hvo_int_sha256_final(&dp->ctx, e->sha256);
+	e->hashed = true;
 	struct pkg_file *f = dp->cur;
-	hvo_int_sha256_final(&dp->ctx, f->actual_sha256);
+	if (f == NULL)
+		return 0; /* not a payload: its digest is all we keep */
+	memcpy(f->actual_sha256, e->sha256, 32);
 	if (!f->has_sha256) {
 		f->digest = PKG_DIGEST_NONE;
 		dp->pkg->digests_none++;
@@ -100,6 +109,8 @@ static int dp_end(void *arg, size_t index, int err)
 
 struct opener {
 	struct pkg_arena *arena;
+	uint8_t *data; /* the cabinet file, read once */
+	size_t len;
 	struct cab *cab;
 	struct pkg_error *err;
 	struct pkg_package *pkg;
@@ -253,7 +264,7 @@ static enum pkg_err find_payloads(struct opener *o, struct pkg_file **by_entry)
 static enum pkg_err open_package(struct opener *o, const char *path)
 {
 	struct pkg_error *err = o->err;
-	int rc = cab_open(path, 0, &o->cab);
+	int rc = cab_open_mem(o->data, o->len, 0, &o->cab);
 	if (rc)
 		return cab_fail(err, o->cab, rc, "");
 	o->nentries = cab_entry_count(o->cab);
@@ -310,19 +321,18 @@ static enum pkg_err open_package(struct opener *o, const char *path)
 	    (prc = pkg_package_link(o->arena, pkg, err)))
 		return prc;
 
-	/* One streaming pass over every payload. */
+	/* One streaming pass over every entry: the payloads' digests are
+	 * checked, the others' kept (update.mum, update.cat). */
 	size_t *indices = pkg_int_calloc(
 		o->arena, o->nentries ? o->nentries : 1, sizeof(*indices));
 	if (indices == NULL)
 		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
 				    "out of memory");
-	size_t n = 0;
 	for (size_t i = 0; i < o->nentries; i++)
-		if (by_entry[i])
-			indices[n++] = i;
+		indices[i] = i;
 	struct digest_pass dp = { .pkg = pkg, .by_entry = by_entry };
 	struct cab_visitor v = { dp_begin, dp_write, dp_end };
-	rc = cab_read_entries(o->cab, indices, n, &v, &dp);
+	rc = cab_read_entries(o->cab, indices, o->nentries, &v, &dp);
 	if (rc || dp.first_error)
 		return cab_fail(err, o->cab, rc ? rc : dp.first_error,
 				"reading the payloads");
@@ -360,25 +370,61 @@ enum pkg_err pkg_package_open(const char *path, struct pkg_package **pkg_ret,
 			      struct pkg_error *err)
 {
 	*pkg_ret = NULL;
-	struct opener o = { .err = err };
+	uint8_t *data;
+	size_t len;
+	int e = hvo_int_read_file(path, PKG_MAX_CABINET_SIZE, &data, &len);
+	if (e == EFBIG)
+		return pkg_int_fail(err, PKG_ERR_LIMIT, NULL, 0,
+				    "%s: larger than %u bytes", path,
+				    PKG_MAX_CABINET_SIZE);
+	if (e) {
+		pkg_int_fail(err, PKG_ERR_CAB, NULL, 0, "%s: %s", path,
+			     strerror(e));
+		if (err)
+			err->exit_class = HVO_EXIT_FAILED;
+		return PKG_ERR_CAB;
+	}
+	return pkg_package_open_mem(path, data, len, pkg_ret, err);
+}
+
+enum pkg_err pkg_package_open_mem(const char *path, void *data, size_t len,
+				  struct pkg_package **pkg_ret,
+				  struct pkg_error *err)
+{
+	*pkg_ret = NULL;
+	struct opener o = { .err = err, .data = data, .len = len };
 	o.arena = pkg_arena_new();
-	if (o.arena == NULL)
+	if (o.arena == NULL) {
+		free(data);
 		return pkg_int_fail(err, PKG_ERR_NOMEM, NULL, 0,
 				    "out of memory");
+	}
 	enum pkg_err rc = open_package(&o, path);
-	cab_close(o.cab);
 	/* A package whose payloads fail their check is still returned, so
 	 * that the caller can report every file. */
 	if (rc == PKG_OK || o.checked) {
-		*pkg_ret = o.pkg;
+		struct pkg_package *pkg = o.pkg;
+		struct hvo_sha256 h;
+		hvo_int_sha256_init(&h);
+		hvo_int_sha256_update(&h, o.data, o.len);
+		hvo_int_sha256_final(&h, pkg->cab_sha256);
+		pkg->cab_size = o.len;
+		pkg->cab_data = o.data;
+		pkg->cab = o.cab;
+		*pkg_ret = pkg;
 		return rc;
 	}
+	cab_close(o.cab);
+	free(o.data);
 	pkg_arena_free(o.arena);
 	return rc;
 }
 
 void pkg_package_free(struct pkg_package *pkg)
 {
-	if (pkg)
-		pkg_arena_free(pkg->arena);
+	if (pkg == NULL)
+		return;
+	cab_close(pkg->cab);
+	free((void *)pkg->cab_data);
+	pkg_arena_free(pkg->arena);
 }

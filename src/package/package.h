@@ -40,6 +40,8 @@
 extern "C" {
 #endif
 
+struct cab; /* cab/cab.h: the package's cabinet, open */
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
 /* ------------------------------------------------------------------ */
@@ -420,6 +422,11 @@ enum pkg_entry_role {
 struct pkg_entry {
 	const char *name; /* as stored in the cabinet */
 	uint64_t size;
+	/* The SHA-256 of its bytes, from the one pass pkg_package_open()
+	 * makes over the cabinet (every entry, payload or not: the plan
+	 * stages update.mum and update.cat with theirs). */
+	bool hashed;
+	uint8_t sha256[32];
 	enum pkg_entry_role role;
 	struct pkg_manifest *manifest; /* MANIFEST, PAYLOAD */
 	struct pkg_file *file;	       /* PAYLOAD */
@@ -454,6 +461,14 @@ struct pkg_package {
 	/* Counts from the digest check. */
 	size_t digests_ok, digests_bad, digests_none, payloads_missing;
 	size_t unaccounted;
+	/* The cabinet, read once by pkg_package_open(): its size and
+	 * SHA-256 (servicing stages it in the guest as it is), its bytes,
+	 * and the cabinet opened on them for extracting entries later
+	 * (cab_extract).  Owned by the package. */
+	uint64_t cab_size;
+	uint8_t cab_sha256[32];
+	const uint8_t *cab_data;
+	struct cab *cab;
 };
 
 /* ------------------------------------------------------------------ */
@@ -489,6 +504,11 @@ struct pkg_package {
 /* Deepest chain of Needs= references followed within one INF. */
 #define PKG_INF_MAX_NEEDS_DEPTH 8u
 
+/* Largest cabinet read as a package: it is held in memory for the run
+ * (read once: parsed, hashed, signature-checked and extracted from the
+ * same bytes).  The IC packages are under 1 MB; the cap is trust/'s
+ * (TRUST_MAX_CAB_FILE), so that any cabinet it can check is accepted. */
+#define PKG_MAX_CABINET_SIZE (1u << 30)
 /* Most files in one package's cabinet (one cabinet lists at most 65535). */
 #define PKG_MAX_ENTRIES 65536u
 /* Most bytes of update.mum, manifests and INF files read for one package,
@@ -660,8 +680,11 @@ HVO_API bool pkg_parents_satisfied(const struct pkg_package *pkg,
 /*
  * Reads the package in cabinet @path through cab/: update.mum, every
  * <key>.manifest (its key checked against the name), every driver INF,
- * and the SHA-256 of every payload, streamed (never the whole package in
- * memory).  Every file of the cabinet is classified (pkg->entries).
+ * and the SHA-256 of every entry, in one streaming pass.  The file is
+ * read once (at most PKG_MAX_CABINET_SIZE bytes), and the package keeps
+ * it with its digest and the cabinet open on it (pkg->cab_data,
+ * pkg->cab), so that nothing later opens the file again.  Every file of
+ * the cabinet is classified (pkg->entries).
  *
  * A malformed manifest or INF, a missing payload, a key that does not
  * match or a digest mismatch is an error naming the file (and line).
@@ -673,6 +696,14 @@ HVO_API bool pkg_parents_satisfied(const struct pkg_package *pkg,
 HVO_API enum pkg_err pkg_package_open(const char *path,
 				      struct pkg_package **pkg_ret,
 				      struct pkg_error *err);
+
+/* The same for a cabinet already read (@len bytes at @data, malloc'd;
+ * @path names it): the package takes @data, which it frees (on failure
+ * too). */
+HVO_API enum pkg_err pkg_package_open_mem(const char *path, void *data,
+					  size_t len,
+					  struct pkg_package **pkg_ret,
+					  struct pkg_error *err);
 
 /*
  * Links the updates of @pkg to its manifests (pkg->manifests, set by the

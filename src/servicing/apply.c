@@ -24,6 +24,57 @@
 /* Apply.                                                              */
 /* ------------------------------------------------------------------ */
 
+/* The SHA-256 and size of what plan file @f will hold: the cabinet's
+ * (from the package's one read of it), an extracted entry's (checked
+ * against the plan), a guest file's (read now into *@copy) or the
+ * text's. */
+static enum svc_err new_content(struct guest_fs *fs,
+				const struct svc_apply_opts *opts,
+				const struct svc_plan_file *f, const char *host,
+				uint8_t **copy, size_t *copy_len,
+				uint8_t sha[32], uint64_t *size,
+				struct svc_apply_result *res)
+{
+	int e;
+	size_t len;
+	switch (f->source) {
+	case SVC_SRC_CABINET:
+		if (opts->pkg == NULL)
+			return svc_int_apply_fail(res, SVC_ERR_INVALID,
+						  "%s: no package to stage",
+						  f->dest);
+		memcpy(sha, opts->pkg->cab_sha256, 32);
+		*size = opts->pkg->cab_size;
+		break;
+	case SVC_SRC_CAB_ENTRY:
+		if ((e = hvo_int_sha256_file(host, sha, size)) != 0)
+			return svc_int_apply_fail(res, SVC_ERR_GUEST, "%s: %s",
+						  host, strerror(e));
+		break;
+	case SVC_SRC_GUEST_FILE:
+		e = guest_fs_read(fs, f->from, GUEST_READ_MAX, copy, &len);
+		if (e != GUEST_OK)
+			return svc_int_apply_fail(res, svc_int_guest_err(e),
+						  "%s", guest_fs_errmsg(fs));
+		hvo_int_sha256_buf(*copy, len, sha);
+		*size = *copy_len = len;
+		return SVC_OK;
+	case SVC_SRC_TEXT:
+		memcpy(sha, f->sha256, 32);
+		*size = f->text_len;
+		return SVC_OK;
+	default:
+		return SVC_OK;
+	}
+	if (f->has_sha256 && memcmp(sha, f->sha256, 32) != 0)
+		return svc_int_apply_fail(
+			res, SVC_ERR_CORRUPT,
+			"%s: %s does not match the SHA-256 the package gives",
+			opts->pkg->source,
+			f->cab_entry ? f->cab_entry : "the cabinet");
+	return SVC_OK;
+}
+
 enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		       const struct svc_apply_opts *opts,
 		       struct svc_apply_result *res)
@@ -87,7 +138,7 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 					strerror(errno));
 		goto out;
 	}
-	rc = svc_int_extract(p, opts->cab_path, dir, &host, &res->error);
+	rc = svc_int_extract(p, opts->pkg, dir, &host, &res->error);
 	if (rc != SVC_OK)
 		goto out;
 	svc_int_apply_progress(opts, "reading the files the package replaces");
@@ -114,46 +165,12 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 		const struct svc_plan_file *f = &p->files[i];
 		struct svc_file_change *c = &res->files[i];
 		c->file = f;
-		uint8_t sha[32];
+		uint8_t sha[32] = { 0 };
 		uint64_t size = 0;
-		if (f->source == SVC_SRC_CAB_ENTRY ||
-		    f->source == SVC_SRC_CABINET) {
-			const char *src = f->source == SVC_SRC_CABINET
-						  ? opts->cab_path
-						  : host[i];
-			int e = hvo_int_sha256_file(src, sha, &size);
-			if (e != 0) {
-				rc = svc_int_apply_fail(res, SVC_ERR_GUEST,
-							"%s: %s", src,
-							strerror(e));
-				goto out;
-			}
-			if (f->has_sha256 && memcmp(sha, f->sha256, 32) != 0) {
-				rc = svc_int_apply_fail(
-					res, SVC_ERR_CORRUPT,
-					"%s: %s does not match the SHA-256 "
-					"the package gives",
-					opts->cab_path,
-					f->cab_entry ? f->cab_entry
-						     : "the cabinet");
-				goto out;
-			}
-		} else if (f->source == SVC_SRC_GUEST_FILE) {
-			size_t len;
-			int e = guest_fs_read(fs, f->from, GUEST_READ_MAX,
-					      &guest_copies[i], &len);
-			if (e != GUEST_OK) {
-				rc = svc_int_apply_fail(
-					res, svc_int_guest_err(e), "%s",
-					guest_fs_errmsg(fs));
-				goto out;
-			}
-			hvo_int_sha256_buf(guest_copies[i], len, sha);
-			size = guest_copy_len[i] = len;
-		} else if (f->source == SVC_SRC_TEXT) {
-			memcpy(sha, f->sha256, 32);
-			size = f->text_len;
-		}
+		rc = new_content(fs, opts, f, host[i], &guest_copies[i],
+				 &guest_copy_len[i], sha, &size, res);
+		if (rc != SVC_OK)
+			goto out;
 		c->existed = prev[i].exists;
 		c->prev_size = prev[i].size;
 		memcpy(c->prev_sha256, prev[i].sha256, 32);
@@ -229,8 +246,9 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 					     NULL, 0);
 			break;
 		case SVC_SRC_CABINET:
-			e = svc_int_item_add(&t, f->dest, c->existed,
-					     opts->cab_path, NULL, 0);
+			e = svc_int_item_add(&t, f->dest, c->existed, NULL,
+					     opts->pkg->cab_data,
+					     opts->pkg->cab_size);
 			break;
 		case SVC_SRC_TEXT:
 			e = svc_int_item_add(&t, f->dest, c->existed, NULL,
@@ -319,7 +337,7 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	/* ---- Verify. ---- */
 	svc_int_apply_progress(opts, "verifying");
 	struct svc_verify_opts vo = { .tmpdir = opts->tmpdir,
-				      .cab_path = opts->cab_path,
+				      .pkg = opts->pkg,
 				      .changes = res->files };
 	if (svc_verify(fs, p, &vo, &res->verify) != SVC_OK ||
 	    res->verify.ndiffs > 0)

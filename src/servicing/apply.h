@@ -31,6 +31,7 @@
 
 #include "guest/guest.h"
 #include "hvoffline.h"
+#include "package/package.h"
 #include "servicing/error.h"
 #include "servicing/plan.h"
 #include "util/json.h"
@@ -39,8 +40,11 @@
 typedef void (*svc_progress_fn)(void *ctx, const char *msg);
 
 struct svc_apply_opts {
-	const char *tmpdir;   /* private host scratch directory */
-	const char *cab_path; /* the package's cabinet on the host */
+	const char *tmpdir; /* private host scratch directory */
+	/* The package the plan was built from, opened (pkg_package_open):
+	 * its cabinet's entries are extracted from, and the cabinet staged
+	 * from, the bytes read then; the path is not opened again. */
+	const struct pkg_package *pkg;
 	svc_progress_fn progress;
 	void *progress_ctx;
 	/* For tests: the Nth change to the guest while staging (1-based:
@@ -159,8 +163,10 @@ enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 			       unsigned *restored_ret, struct svc_error *err);
 
 struct svc_verify_opts {
-	const char *tmpdir;   /* private host scratch directory */
-	const char *cab_path; /* for digests the plan does not carry */
+	const char *tmpdir; /* private host scratch directory */
+	/* The package (as in svc_apply_opts), for digests the plan does
+	 * not carry; NULL: those files are not compared. */
+	const struct pkg_package *pkg;
 	/* Apply's changes (plan->nfiles of them), whose descriptors are
 	 * checked; else, with @manifest_sds, the descriptors the manifests
 	 * define (on for `hvoffline verify`). */

@@ -63,15 +63,10 @@ void svc_int_apply_progress(const struct svc_apply_opts *o, const char *fmt,
 {
 	if (o->progress == NULL)
 		return;
-	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	svc_int_vemit(o->progress, o->progress_ctx, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
-	o->progress(o->progress_ctx, msg);
-	free(msg);
 }
 
 void svc_int_apply_warn(struct svc_apply_result *res, const char *fmt, ...)
@@ -118,32 +113,32 @@ int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 /* The package's files, on the host.                                   */
 /* ------------------------------------------------------------------ */
 
-enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
-			     const char *dir, char ***host_ret,
-			     struct svc_error *err)
+enum svc_err svc_int_extract(const struct svc_plan *plan,
+			     const struct pkg_package *pkg, const char *dir,
+			     char ***host_ret, struct svc_error *err)
 {
 	char **host = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*host));
 	size_t *idx = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*idx));
 	size_t nidx = 0;
-	struct cab *cab = NULL;
+	struct cab *cab = pkg ? pkg->cab : NULL;
+	const char *cab_path = pkg ? pkg->source : "";
 	enum svc_err rc = SVC_ERR_NOMEM;
 	*host_ret = host;
 	if (host == NULL || idx == NULL) {
 		rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	int e = cab_open(cab_path, 0, &cab);
-	if (e != 0) {
-		rc = svc_int_fail(
-			err, svc_int_err_of_exit(cab_exit_class(e), SVC_ERR_IO),
-			"%s: %s", cab_path,
-			cab ? cab_errmsg(cab) : cab_strerror(e));
-		goto out;
-	}
+	int e;
 	for (size_t i = 0; i < plan->nfiles; i++) {
 		const struct svc_plan_file *f = &plan->files[i];
 		if (f->source != SVC_SRC_CAB_ENTRY)
 			continue;
+		if (cab == NULL) {
+			rc = svc_int_fail(err, SVC_ERR_INVALID,
+					  "%s: no package to extract it from",
+					  f->cab_entry);
+			goto out;
+		}
 		size_t k;
 		if (cab_find(cab, f->cab_entry, &k) != 0) {
 			rc = svc_int_fail(err, SVC_ERR_CORRUPT,
@@ -186,7 +181,6 @@ enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
 	}
 	rc = SVC_OK;
 out:
-	cab_close(cab);
 	free(idx);
 	return rc;
 }

@@ -34,14 +34,15 @@ int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 			 uint8_t sha[32], uint64_t *size);
 
 /*
- * Extracts the cabinet entries the plan names into host directory @dir;
+ * Extracts the cabinet entries the plan names from @pkg's cabinet (open
+ * since pkg_package_open read it) into host directory @dir;
  * (*@host_ret)[i] is the host path of plan file i (NULL for files of
  * other sources; caller frees the array and its strings).  Returns SVC_OK
  * or the error (SVC_ERR_CORRUPT for a corrupt cabinet) with @err set.
  */
-enum svc_err svc_int_extract(const struct svc_plan *plan, const char *cab_path,
-			     const char *dir, char ***host_ret,
-			     struct svc_error *err);
+enum svc_err svc_int_extract(const struct svc_plan *plan,
+			     const struct pkg_package *pkg, const char *dir,
+			     char ***host_ret, struct svc_error *err);
 
 /* Whether a ';'-separated path list holds @entry (ignoring case and
  * spaces around entries). */

@@ -404,6 +404,18 @@ static void unswitch(struct txn *t)
 
 /* One rename of the switch (failing where a test injects it); sets
  * *@done and counts it when it succeeds. */
+/* After a failed switch (its error on @res): the originals back, the
+ * journal and the staged files removed, flushed.  Returns the error. */
+static enum svc_err roll_back(struct txn *t, struct svc_apply_result *res)
+{
+	unswitch(t);
+	svc_int_journal_remove(t);
+	unstage(t);
+	guest_fs_sync(t->fs);
+	res->rolled_back = true;
+	return res->error.code;
+}
+
 static int switch_rename(struct txn *t, const char *from, const char *to,
 			 bool *done, struct svc_apply_result *res)
 {
@@ -440,12 +452,7 @@ enum svc_err svc_int_switch_all(struct txn *t, struct svc_apply_result *res)
 				t->fs && guest_fs_errmsg(t->fs)[0]
 					? guest_fs_errmsg(t->fs)
 					: "rename failed (injected)");
-			unswitch(t);
-			svc_int_journal_remove(t);
-			unstage(t);
-			guest_fs_sync(t->fs);
-			res->rolled_back = true;
-			return res->error.code;
+			return roll_back(t, res);
 		}
 	}
 	/* One flush for the whole series of renames. */
@@ -453,12 +460,7 @@ enum svc_err svc_int_switch_all(struct txn *t, struct svc_apply_result *res)
 	if (e != GUEST_OK) {
 		svc_int_apply_fail(res, svc_int_guest_err(e), "%s",
 				   guest_fs_errmsg(t->fs));
-		unswitch(t);
-		svc_int_journal_remove(t);
-		unstage(t);
-		guest_fs_sync(t->fs);
-		res->rolled_back = true;
-		return res->error.code;
+		return roll_back(t, res);
 	}
 	return SVC_OK;
 }

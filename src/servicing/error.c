@@ -172,3 +172,13 @@ void svc_int_error_move(struct svc_error *to, struct svc_error *from)
 	from->msg = NULL;
 	from->code = SVC_OK;
 }
+
+void svc_int_vemit(void (*fn)(void *ctx, const char *msg), void *ctx,
+		   const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	fn(ctx, msg);
+	free(msg);
+}

@@ -117,4 +117,12 @@ void svc_int_error_move(struct svc_error *to, struct svc_error *from);
  * cab_ error graded by its *_exit_class()); @failed for plain failures. */
 enum svc_err svc_int_err_of_exit(enum hvo_exit cls, enum svc_err failed);
 
+/* Internal: formats @fmt and hands the message to @fn(@ctx, message);
+ * nothing when memory runs out (a progress line or notice is not worth
+ * failing for).  The one place servicing's printf-style callbacks
+ * format (apply progress, session notices). */
+void svc_int_vemit(void (*fn)(void *ctx, const char *msg), void *ctx,
+		   const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 #endif /* HVO_SERVICING_ERROR_H */

@@ -255,17 +255,33 @@ static void kv_texts(struct json_writer *w, const struct text_field *t,
 		kv_text(w, t[i].key, t[i].value);
 }
 
+/* "key": { ... (closed by the caller). */
+static void begin_keyed(struct json_writer *w, const char *key)
+{
+	hvo_int_json_key(w, key);
+	hvo_int_json_begin_object(w);
+}
+
+/* "key": true/false, or null when it could not be told. */
+static void kv_known_bool(struct json_writer *w, const char *key, bool known,
+			  bool v)
+{
+	hvo_int_json_key(w, key);
+	if (known)
+		hvo_int_json_bool(w, v);
+	else
+		hvo_int_json_null(w);
+}
+
 static void kernel_json(struct json_writer *w, const struct svc_linux_kernel *k)
 {
 	hvo_int_json_begin_object(w);
 	hvo_int_json_kv_string(w, "version", k->version);
 	hvo_int_json_kv_bool(w, "vmlinuz", k->vmlinuz);
 	hvo_int_json_kv_bool(w, "hyperv", kernel_complete(k));
-	hvo_int_json_key(w, "modules");
-	hvo_int_json_begin_object(w);
+	begin_keyed(w, "modules");
 	for (int m = 0; m < SVC_LINUX_NMODULES; m++) {
-		hvo_int_json_key(w, svc_linux_module_name(m));
-		hvo_int_json_begin_object(w);
+		begin_keyed(w, svc_linux_module_name(m));
 		hvo_int_json_kv_string(w, "state",
 				       svc_linux_modstate_name(k->mod[m]));
 		kv_text(w, "path", k->mod_path[m]);
@@ -357,16 +373,11 @@ void svc_int_linux_json(const struct svc_facts *f, struct json_writer *w)
 	hvo_int_json_end_array(w);
 	hvo_int_json_kv_bool(w, "kernels_truncated", lf->kernels_truncated);
 	hvo_int_json_kv_bool(w, "systemd", lf->systemd);
-	hvo_int_json_key(w, "package");
-	hvo_int_json_begin_object(w);
+	begin_keyed(w, "package");
 	kv_text(w, "manager", lf->package_manager);
 	hvo_int_json_kv_bool(w, "database_read", lf->package_known);
 	kv_text(w, "name", lf->package);
-	hvo_int_json_key(w, "installed");
-	if (lf->package_known)
-		hvo_int_json_bool(w, lf->package_installed);
-	else
-		hvo_int_json_null(w);
+	kv_known_bool(w, "installed", lf->package_known, lf->package_installed);
 	kv_text(w, "version", lf->package_version);
 	kv_text(w, "arch", lf->package_arch);
 	kv_text(w, "database", lf->package_db);

@@ -6,16 +6,17 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "cab/cab.h"
 #include "guest/image.h"
 #include "servicing/inspect_source.h"
-#include "util/sha256.h"
+#include "util/fileio.h"
 
 static enum svc_err fail(struct svc_source *src, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -48,6 +49,56 @@ const char *svc_source_kind_name(enum svc_source_kind k)
 	}
 }
 
+/* Bytes enough to classify a file (guest_image_kind_of: an ISO's
+ * descriptor is at 32769) and a VHD's footer. */
+#define SNIFF_HEAD (64u << 10)
+#define SNIFF_TAIL 512u
+
+/* Classifies regular file @path; a cabinet is read whole with the same
+ * descriptor (src->cab_data), so that nothing opens it again. */
+static int sniff(struct svc_source *src, const char *path,
+		 enum guest_image_kind *kind)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	size_t hlen = size < SNIFF_HEAD ? (size_t)size : SNIFF_HEAD;
+	uint8_t *head = malloc(hlen + SNIFF_TAIL + 1);
+	int e = head == NULL ? ENOMEM : 0;
+	ssize_t n = e ? -1 : hvo_int_pread_full(fd, head, hlen, 0);
+	ssize_t t = -1;
+	if (n >= 0 && size >= SNIFF_TAIL)
+		t = hvo_int_pread_full(fd, head + hlen, SNIFF_TAIL,
+				       size - SNIFF_TAIL);
+	if (!e && n < 0)
+		e = errno;
+	if (!e) {
+		*kind = guest_image_kind_of(head, (size_t)n,
+					    t > 0 ? head + hlen : NULL,
+					    t > 0 ? (size_t)t : 0);
+		/* Too large, or unreadable now: the package read fails
+		 * and says why. */
+		if (*kind == GUEST_IMAGE_CAB && size <= PKG_MAX_CABINET_SIZE &&
+		    (src->cab_data = malloc(size + 1)) != NULL &&
+		    hvo_int_pread_full(fd, src->cab_data, size, 0) ==
+			    (ssize_t)size)
+			src->cab_len = size;
+		else if (src->cab_data != NULL) {
+			free(src->cab_data);
+			src->cab_data = NULL;
+		}
+	}
+	free(head);
+	close(fd);
+	return e;
+}
+
 enum svc_err svc_source_open(const char *path, struct svc_source *src)
 {
 	memset(src, 0, sizeof(*src));
@@ -62,13 +113,13 @@ enum svc_err svc_source_open(const char *path, struct svc_source *src)
 		src->kind = SVC_SOURCE_DIR;
 		return SVC_OK;
 	}
-	struct guest_image_info info;
-	int e = guest_image_sniff(path, &info);
+	enum guest_image_kind kind;
+	int e = sniff(src, path, &kind);
 	if (e != 0)
 		return fail(src, "%s", strerror(e));
-	if (info.kind == GUEST_IMAGE_CAB)
+	if (kind == GUEST_IMAGE_CAB)
 		src->kind = SVC_SOURCE_CAB;
-	else if (info.kind == GUEST_IMAGE_ISO)
+	else if (kind == GUEST_IMAGE_ISO)
 		src->kind = SVC_SOURCE_ISO;
 	else
 		return fail(src, "is neither a cabinet (.cab), a directory of "
@@ -82,27 +133,41 @@ static bool has_cab_suffix(const char *name)
 	return n > 4 && strcasecmp(name + n - 4, ".cab") == 0;
 }
 
-static enum svc_err add_cab(struct svc_source *src, const char *path,
-			    const char *where)
+/* Adds a cabinet, taking its bytes (@data, malloc'd, or NULL). */
+static enum svc_err add_cab_data(struct svc_source *src, const char *path,
+				 const char *where, uint8_t *data, size_t len)
 {
-	if (src->ncabs == SVC_SOURCE_MAX_CABS)
+	if (src->ncabs == SVC_SOURCE_MAX_CABS) {
+		free(data);
 		return fail(src, "more than %d cabinets", SVC_SOURCE_MAX_CABS);
+	}
 	struct svc_source_cab *n =
 		realloc(src->cabs, (src->ncabs + 1) * sizeof(*n));
-	if (n == NULL)
+	if (n == NULL) {
+		free(data);
 		return svc_int_fail(&src->error, SVC_ERR_NOMEM,
 				    "out of memory");
+	}
 	src->cabs = n;
 	struct svc_source_cab *c = &src->cabs[src->ncabs];
 	c->path = strdup(path);
 	c->where = strdup(where);
+	c->data = data;
+	c->len = len;
 	if (c->path == NULL || c->where == NULL) {
 		free(c->path);
 		free(c->where);
+		free(data);
 		return fail(src, "out of memory");
 	}
 	src->ncabs++;
 	return SVC_OK;
+}
+
+static enum svc_err add_cab(struct svc_source *src, const char *path,
+			    const char *where)
+{
+	return add_cab_data(src, path, where, NULL, 0);
 }
 
 static int cmp_cab(const void *a, const void *b)
@@ -201,7 +266,9 @@ enum svc_err svc_source_collect(struct svc_source *src,
 	enum svc_err r;
 	switch (src->kind) {
 	case SVC_SOURCE_CAB:
-		r = add_cab(src, src->path, src->path);
+		r = add_cab_data(src, src->path, src->path, src->cab_data,
+				 src->cab_len);
+		src->cab_data = NULL;
 		break;
 	case SVC_SOURCE_DIR:
 		r = collect_dir(src);
@@ -226,7 +293,9 @@ void svc_source_free(struct svc_source *src)
 	for (size_t i = 0; i < src->ncabs; i++) {
 		free(src->cabs[i].path);
 		free(src->cabs[i].where);
+		free(src->cabs[i].data);
 	}
+	free(src->cab_data);
 	free(src->cabs);
 	free(src->path);
 	svc_int_error_clear(&src->error);
@@ -237,61 +306,20 @@ void svc_source_free(struct svc_source *src)
 /* The packages of the source.                                         */
 /* ------------------------------------------------------------------ */
 
-/* Largest cabinet entry hashed here: update.mum and update.cat are a few
- * hundred KB; the cap bounds what a hostile cabinet can make us read. */
-#define ENTRY_DIGEST_MAX (64u << 20)
-
-/* The digests of the entries no manifest describes, read with the
- * cabinet open once (the plan stages them with their SHA-256). */
-static enum svc_err entry_digests(struct svc_source_package *sp)
-{
-	const struct pkg_package *pkg = sp->pkg;
-	size_t want = 0;
-	for (size_t i = 0; i < pkg->nentries; i++)
-		want += pkg->entries[i].role == PKG_ENTRY_PACKAGE_MANIFEST ||
-			pkg->entries[i].role == PKG_ENTRY_CATALOG;
-	if (want == 0)
-		return SVC_OK;
-	sp->digests = calloc(want, sizeof(*sp->digests));
-	if (sp->digests == NULL)
-		return SVC_ERR_NOMEM;
-	struct cab *cab;
-	if (cab_open(sp->path, 0, &cab) != 0) {
-		cab_close(cab);
-		return SVC_OK; /* read at apply time, as before */
-	}
-	for (size_t i = 0; i < pkg->nentries; i++) {
-		const struct pkg_entry *e = &pkg->entries[i];
-		if (e->role != PKG_ENTRY_PACKAGE_MANIFEST &&
-		    e->role != PKG_ENTRY_CATALOG)
-			continue;
-		size_t idx, len;
-		uint8_t *buf;
-		if (cab_find(cab, e->name, &idx) != 0 ||
-		    cab_read_entry_alloc(cab, idx, ENTRY_DIGEST_MAX, &buf,
-					 &len) != 0)
-			continue;
-		struct svc_entry_digest *d = &sp->digests[sp->ndigests++];
-		struct hvo_sha256 h;
-		hvo_int_sha256_init(&h);
-		hvo_int_sha256_update(&h, buf, len);
-		hvo_int_sha256_final(&h, d->sha256);
-		d->name = e->name;
-		d->size = len;
-		free(buf);
-	}
-	cab_close(cab);
-	return SVC_OK;
-}
-
-enum svc_err svc_source_package_load(const char *path, const char *where,
-				     struct svc_source_package *sp)
+/* @data: the cabinet's bytes, already read (taken), or NULL. */
+static enum svc_err package_load(const char *path, const char *where,
+				 uint8_t *data, size_t len,
+				 struct svc_source_package *sp)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->path = path;
 	sp->where = where;
 	pkg_error_clear(&sp->error);
-	if (pkg_package_open(path, &sp->pkg, &sp->error) != PKG_OK) {
+	enum pkg_err e = data != NULL
+				 ? pkg_package_open_mem(path, data, len,
+							&sp->pkg, &sp->error)
+				 : pkg_package_open(path, &sp->pkg, &sp->error);
+	if (e != PKG_OK) {
 		/* Payload problems come with the package; a package that
 		 * failed its digests is not one to use. */
 		pkg_package_free(sp->pkg);
@@ -299,17 +327,13 @@ enum svc_err svc_source_package_load(const char *path, const char *where,
 		return svc_int_err_of_exit(pkg_exit_class(&sp->error),
 					   SVC_ERR_IO);
 	}
-	int e = hvo_int_sha256_file(path, sp->cab_sha256, &sp->cab_size);
-	if (e != 0) {
-		pkg_package_free(sp->pkg);
-		sp->pkg = NULL;
-		sp->error.code = PKG_ERR_IO;
-		snprintf(sp->error.file, sizeof(sp->error.file), "%s", path);
-		snprintf(sp->error.msg, sizeof(sp->error.msg), "%s",
-			 strerror(e));
-		return SVC_ERR_IO;
-	}
-	return entry_digests(sp);
+	return SVC_OK;
+}
+
+enum svc_err svc_source_package_load(const char *path, const char *where,
+				     struct svc_source_package *sp)
+{
+	return package_load(path, where, NULL, 0, sp);
 }
 
 void svc_source_package_free(struct svc_source_package *sp)
@@ -317,22 +341,10 @@ void svc_source_package_free(struct svc_source_package *sp)
 	if (sp == NULL)
 		return;
 	pkg_package_free(sp->pkg);
-	free(sp->digests);
 	sp->pkg = NULL;
-	sp->digests = NULL;
-	sp->ndigests = 0;
 }
 
-const struct svc_entry_digest *svc_source_package_digest(
-	const struct svc_source_package *sp, const char *name)
-{
-	for (size_t i = 0; i < sp->ndigests; i++)
-		if (strcasecmp(sp->digests[i].name, name) == 0)
-			return &sp->digests[i];
-	return NULL;
-}
-
-enum svc_err svc_source_packages_load(const struct svc_source *src,
+enum svc_err svc_source_packages_load(struct svc_source *src,
 				      struct svc_source_package **pkgs_ret,
 				      size_t *n_ret)
 {
@@ -342,14 +354,18 @@ enum svc_err svc_source_packages_load(const struct svc_source *src,
 		calloc(src->ncabs ? src->ncabs : 1, sizeof(*p));
 	if (p == NULL)
 		return SVC_ERR_NOMEM;
-	for (size_t i = 0; i < src->ncabs; i++)
-		if (svc_source_package_load(src->cabs[i].path,
-					    src->cabs[i].where,
-					    &p[i]) == SVC_ERR_NOMEM &&
-		    p[i].pkg != NULL) {
+	for (size_t i = 0; i < src->ncabs; i++) {
+		/* The bytes read when the source was classified go to the
+		 * package (a CAB source): the file is read once. */
+		struct svc_source_cab *c = &src->cabs[i];
+		enum svc_err e =
+			package_load(c->path, c->where, c->data, c->len, &p[i]);
+		c->data = NULL;
+		if (e == SVC_ERR_NOMEM && p[i].pkg != NULL) {
 			svc_source_packages_free(p, i + 1);
 			return SVC_ERR_NOMEM;
 		}
+	}
 	*pkgs_ret = p;
 	*n_ret = src->ncabs;
 	return SVC_OK;

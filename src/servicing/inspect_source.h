@@ -33,19 +33,27 @@ enum svc_source_kind {
 struct svc_source_cab {
 	char *path;  /* host path (in the scratch directory for an ISO) */
 	char *where; /* as shown to the user: "vmguest.iso:support/x86/..." */
+	/* Its bytes when they are already read (a CAB source, read while
+	 * it was classified), or NULL; svc_source_packages_load hands them
+	 * to the package, so that the file is read once. */
+	uint8_t *data;
+	size_t len;
 };
 
 struct svc_source {
 	char *path; /* as the user gave it */
 	enum svc_source_kind kind;
+	uint8_t *cab_data; /* a CAB source: its bytes, read with its kind */
+	size_t cab_len;
 	size_t ncabs;
 	struct svc_source_cab *cabs;
 	struct svc_error error; /* the last failure (svc_source_errmsg) */
 };
 
-/* Classifies @path.  Returns SVC_OK, or SVC_ERR_SOURCE (a missing file, a
- * file that is neither a cabinet nor an ISO image) or SVC_ERR_NOMEM with
- * the message on @src. */
+/* Classifies @path (a cabinet is read whole then, once: its bytes are
+ * kept for the package).  Returns SVC_OK, or SVC_ERR_SOURCE (a missing
+ * file, a file that is neither a cabinet nor an ISO image) or
+ * SVC_ERR_NOMEM with the message on @src. */
 enum svc_err svc_source_open(const char *path, struct svc_source *src);
 
 /* The message of @src's last failure ("" if none; owned by @src). */
@@ -66,30 +74,19 @@ const char *svc_source_kind_name(enum svc_source_kind k);
 
 void svc_source_free(struct svc_source *src);
 
-/* The SHA-256 and size of a file of the cabinet that no manifest gives a
- * digest for (update.mum, update.cat). */
-struct svc_entry_digest {
-	const char *name; /* as stored in the cabinet (the package's string) */
-	uint8_t sha256[32];
-	uint64_t size;
-};
-
 /*
  * One package of the source, read (or not) from its cabinet: the package
- * model (src/package), plus what servicing needs that the model does not
- * carry, taken while the cabinet is open for it, once: the cabinet's own
- * SHA-256 and size (it is staged in the guest) and the digests of its
- * entries that no manifest describes.  The plan is built from this alone.
+ * model (src/package), which carries what servicing needs from the one
+ * read of the cabinet: the SHA-256 of every entry (pkg->entries), the
+ * cabinet's own SHA-256, size and bytes, and the cabinet open on them
+ * (pkg->cab) for the signature check and apply's extraction.  The plan
+ * is built from this alone; nothing opens the path again.
  */
 struct svc_source_package {
 	const char *where;	 /* the cabinet, as shown to the user */
 	const char *path;	 /* its host path */
 	struct pkg_package *pkg; /* NULL when it could not be read */
 	struct pkg_error error;	 /* why, when pkg is NULL */
-	uint8_t cab_sha256[32];
-	uint64_t cab_size;
-	struct svc_entry_digest *digests;
-	size_t ndigests;
 	/* Why the session passed this cabinet over (a directory or ISO
 	 * source; static text): "unsigned", "untrusted", "not an
 	 * integration-services package".  NULL: it is a candidate. */
@@ -100,10 +97,9 @@ struct svc_source_package {
 };
 
 /*
- * Reads cabinet @path (shown as @where; both must outlive @sp) into @sp:
- * the package (update.mum, the manifests, INFs and every payload's
- * SHA-256), the cabinet's digest and the digests of update.mum and
- * update.cat.  A cabinet that cannot be read leaves @sp->pkg NULL with
+ * Reads cabinet @path (shown as @where; both must outlive @sp) into @sp,
+ * once (pkg_package_open): the package, every entry's SHA-256 and the
+ * cabinet's.  A cabinet that cannot be read leaves @sp->pkg NULL with
  * @sp->error set; the return value is then the error's class
  * (SVC_ERR_CORRUPT, SVC_ERR_IO...).  Free with svc_source_package_free().
  */
@@ -111,17 +107,14 @@ enum svc_err svc_source_package_load(const char *path, const char *where,
 				     struct svc_source_package *sp);
 void svc_source_package_free(struct svc_source_package *sp);
 
-/* The digest of entry @name (ignoring case), or NULL. */
-const struct svc_entry_digest *svc_source_package_digest(
-	const struct svc_source_package *sp, const char *name);
-
 /*
- * Reads every cabinet of @src as a package (svc_source_package_load).  A
- * cabinet that cannot be read is kept with its error.  *@pkgs_ret (free
- * with svc_source_packages_free()) refers to @src, which must outlive it.
- * Returns SVC_OK, or SVC_ERR_NOMEM.
+ * Reads every cabinet of @src as a package (svc_source_package_load; a
+ * cabinet whose bytes the source holds is not read again: they move to
+ * its package).  A cabinet that cannot be read is kept with its error.
+ * *@pkgs_ret (free with svc_source_packages_free()) refers to @src, which
+ * must outlive it.  Returns SVC_OK, or SVC_ERR_NOMEM.
  */
-enum svc_err svc_source_packages_load(const struct svc_source *src,
+enum svc_err svc_source_packages_load(struct svc_source *src,
 				      struct svc_source_package **pkgs_ret,
 				      size_t *n_ret);
 void svc_source_packages_free(struct svc_source_package *pkgs, size_t n);

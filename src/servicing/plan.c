@@ -121,11 +121,11 @@ static enum pkg_err build(struct plan_build *b)
 		.source = SVC_SRC_CABINET,
 		.role = SVC_ROLE_STAGE,
 		.has_sha256 = true,
-		.size = b->sp->cab_size,
+		.size = b->sp->pkg->cab_size,
 		.origin = svc_int_plan_strdup(
 			b, "the package, for DISM at first boot"),
 	};
-	memcpy(cab.sha256, b->sp->cab_sha256, 32);
+	memcpy(cab.sha256, b->sp->pkg->cab_sha256, 32);
 	p->staged_cab = cab.dest;
 	if (!b->oom)
 		svc_int_plan_add_file(b, &cab);

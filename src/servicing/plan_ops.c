@@ -332,12 +332,9 @@ enum pkg_err svc_int_plan_cab_file(struct plan_build *b, const char *entry,
 		.size = e->size,
 		.origin = svc_int_plan_strdup(b, origin),
 	};
-	const struct svc_entry_digest *d =
-		svc_source_package_digest(b->sp, e->name);
-	if (d != NULL) {
+	if (e->hashed) { /* from the package's one read of its cabinet */
 		f.has_sha256 = true;
-		memcpy(f.sha256, d->sha256, 32);
-		f.size = d->size;
+		memcpy(f.sha256, e->sha256, 32);
 	}
 	if (!b->oom)
 		svc_int_plan_add_file(b, &f);

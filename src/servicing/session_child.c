@@ -6,9 +6,11 @@
  *   parent   reads the source (an ISO in a launch of its own), makes a
  *            scratch directory per image, forks up to --jobs children;
  *   child    enters the confinement (no-new-privileges, limits,
- *            Landlock: read the image, the virtual disks beside it, its
- *            parent chain (child_paths.h) and the source's cabinets, list the image's folder, write the
- *            image (apply) and its scratch directory; seccomp: no exec,
+ *            Landlock: read the image, the virtual disks beside it and
+ *            its parent chain (child_paths.h) (not the source's
+ *            cabinets: the parent read them once, and the child works on
+ *            those bytes), list the image's folder, write the image
+ *            (apply) and its scratch directory; seccomp: no exec,
  *            sockets, ptrace, fork), then
  *            opens the image and runs the unchanged workflow of
  *            session_image.c on a view of the session holding only
@@ -146,8 +148,7 @@ static int add_read(struct child *c, const char *path)
 
 /* What child @c may open: its image, the virtual disks beside it (the
  * checkpoints based on it), the listing of their folder and its parent
- * chain wherever it is (child_paths.h), the source's cabinets; writes
- * go to its scratch directory and, for apply, its image.  No image is
+ * chain wherever it is (child_paths.h); writes go to its scratch directory and, for apply, its image.  No image is
  * parsed here: the chain is probed by confined children. */
 static int child_paths(struct child *c)
 {
@@ -165,9 +166,8 @@ static int child_paths(struct child *c)
 			return -1;
 		}
 	svc_int_child_paths_free(&cp);
-	for (size_t k = 0; k < s->npkgs; k++)
-		if (s->pkgs[k].pkg != NULL && add_read(c, s->pkgs[k].path) != 0)
-			return -1;
+	/* No cabinet: the parent read each once (pkg_package_open), and
+	 * the child extracts from those bytes, inherited. */
 	c->write[c->nwrite++] = c->dir;
 	if (s->opts.command == SVC_COMMAND_APPLY && !s->opts.dry_run)
 		c->write[c->nwrite++] = image;

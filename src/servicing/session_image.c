@@ -24,20 +24,29 @@
 /* Notices and results.                                                */
 /* ------------------------------------------------------------------ */
 
+/* One notice of svc_int_session_notice(), for svc_int_vemit(). */
+struct notice_call {
+	const struct svc_session *s;
+	enum svc_notice kind;
+	const char *object;
+};
+
+static void notice_emit(void *opaque, const char *msg)
+{
+	const struct notice_call *nc = opaque;
+	nc->s->opts.notice(nc->s->opts.notice_ctx, nc->kind, nc->object, msg);
+}
+
 void svc_int_session_notice(const struct svc_session *s, enum svc_notice kind,
 			    const char *object, const char *fmt, ...)
 {
 	if (s->opts.notice == NULL)
 		return;
-	char *msg;
+	struct notice_call nc = { s, kind, object };
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	svc_int_vemit(notice_emit, &nc, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
-	s->opts.notice(s->opts.notice_ctx, kind, object, msg);
-	free(msg);
 }
 
 static void inspect_progress(void *opaque, const char *image)
@@ -452,7 +461,7 @@ static void carry_out(struct svc_session *s, size_t i)
 		/* Both backends set descriptors: those the manifests
 		 * define are checked too. */
 		struct svc_verify_opts vo = { .tmpdir = dir,
-					      .cab_path = r->package->path,
+					      .pkg = r->package->pkg,
 					      .manifest_sds = true };
 		svc_int_session_notice(s, SVC_NOTICE_PROGRESS, f->image,
 				       "verifying");
@@ -467,7 +476,7 @@ static void carry_out(struct svc_session *s, size_t i)
 	struct progress_ctx pc = { s, f->image };
 	struct svc_apply_opts ao = {
 		.tmpdir = dir,
-		.cab_path = r->package->path,
+		.pkg = r->package->pkg,
 		.progress = apply_progress,
 		.progress_ctx = &pc,
 	};

@@ -296,14 +296,13 @@ enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 		need_cab |= p->files[i].source == SVC_SRC_CAB_ENTRY &&
 			    !p->files[i].has_sha256;
 	char **host = NULL;
-	if (need_cab && opts->cab_path != NULL) {
+	if (need_cab && opts->pkg != NULL) {
 		char dir[1100];
 		struct svc_error err = { 0 };
 		snprintf(dir, sizeof(dir), "%s/verify-package", opts->tmpdir);
 		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-		    svc_int_extract(p, opts->cab_path, dir, &host, &err) !=
-			    SVC_OK)
-			svc_int_verify_diff(res, opts->cab_path, "readable",
+		    svc_int_extract(p, opts->pkg, dir, &host, &err) != SVC_OK)
+			svc_int_verify_diff(res, opts->pkg->source, "readable",
 					    "%s", svc_int_errtext(&err));
 		svc_int_error_clear(&err);
 	}

@@ -32,6 +32,14 @@ enum hvo_exit trust_check_cab(const struct trust_opts *o, const char *path,
 			      struct trust_verdict **ret, char *msg,
 			      size_t msgsize)
 {
+	return trust_check_cab_mem(o, NULL, 0, path, ret, msg, msgsize);
+}
+
+enum hvo_exit trust_check_cab_mem(const struct trust_opts *o,
+				  const uint8_t *buf, size_t len,
+				  const char *name, struct trust_verdict **ret,
+				  char *msg, size_t msgsize)
+{
 	*ret = NULL;
 	msg[0] = 0;
 	struct trust *t;
@@ -47,7 +55,8 @@ enum hvo_exit trust_check_cab(const struct trust_opts *o, const char *path,
 		trust_free(t);
 		return HVO_EXIT_FAILED;
 	}
-	rc = trust_verify_cab_file(t, path, ret);
+	rc = buf != NULL ? trust_verify_cab_mem(t, buf, len, name, ret)
+			 : trust_verify_cab_file(t, name, ret);
 	if (rc)
 		snprintf(msg, msgsize, "signature %s: %s",
 			 trust_verdict_word(*ret), trust_errmsg(t));

@@ -52,6 +52,13 @@ enum hvo_exit trust_check_cab(const struct trust_opts *o, const char *path,
 			      struct trust_verdict **ret, char *msg,
 			      size_t msgsize);
 
+/* The same for a cabinet already read: its @len bytes at @buf (@name in
+ * messages); a NULL @buf reads the file @name. */
+enum hvo_exit trust_check_cab_mem(const struct trust_opts *o,
+				  const uint8_t *buf, size_t len,
+				  const char *name, struct trust_verdict **ret,
+				  char *msg, size_t msgsize);
+
 /* True if the verdict was let through by --allow-unsigned only. */
 bool trust_verdict_waived(const struct trust_verdict *v,
 			  const struct trust_opts *o);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "guest/guest.h"
+#include "servicing/services_set.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 
@@ -234,6 +235,23 @@ enum hvo_exit hvo_fg_rollback(bool force, struct svc_rollback_result *r)
 	return x;
 }
 
+size_t hvo_fg_disable(const char *name)
+{
+	struct guest_fs *fs = hvo_fg_fs("vol");
+	const char *dis[] = { name };
+	struct svc_services_opts so = { .image = "g",
+					.systemroot = "Windows",
+					.tmpdir = hvo_fg_at("scratch"),
+					.disable = dis,
+					.ndisable = 1 };
+	struct svc_services_result sr;
+	assert_int_equal(svc_services_run(fs, &so, &sr), HVO_EXIT_OK);
+	size_t n = sr.nchanged;
+	svc_services_result_free(&sr);
+	guest_fs_close(fs);
+	return n;
+}
+
 /* ---- The servicing pipeline ---- */
 
 struct guest_hostdir_disk hvo_fg_disk(struct guest_hostdir_volume *v,
@@ -306,7 +324,7 @@ enum hvo_exit hvo_fg_guest_apply(struct hvo_fg_guest *g, unsigned fail_stage,
 {
 	hvo_fg_sh("rm -rf work; mkdir work");
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = g->cab,
+				     .pkg = g->sp.pkg,
 				     .fail_stage_at = fail_stage,
 				     .fail_switch_at = fail_switch };
 	return svc_exit_class(svc_apply(g->fs, g->plan, &ao, r));

@@ -109,6 +109,10 @@ struct guest_fs *hvo_fg_fs(const char *vol);
 /* `rollback` (with --force when @force) on the guest in "vol". */
 enum hvo_exit hvo_fg_rollback(bool force, struct svc_rollback_result *r);
 
+/* Disables service @name with `services` on the guest in "vol" (asserting
+ * it succeeds); returns how many services it changed. */
+size_t hvo_fg_disable(const char *name);
+
 /* ---- The servicing pipeline on a host-directory guest ---- */
 
 /* A disk "guest.vhdx" (MBR, 64 MiB) whose one volume is directory @vol;

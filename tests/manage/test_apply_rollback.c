@@ -142,7 +142,7 @@ static void do_apply(void)
 	struct svc_plan *plan = plan_for(&f, cab, &sp);
 	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = cab };
+				     .pkg = sp.pkg };
 	struct svc_apply_result r;
 	if (svc_apply(fs, plan, &ao, &r) != SVC_OK)
 		fail_msg("apply: %s", svc_apply_errmsg(&r));
@@ -166,30 +166,10 @@ static void pending_now(struct svc_pending *p)
 	guest_disk_close(disk);
 }
 
-static struct guest_fs *open_fs(void)
-{
-	struct guest_fs *fs;
-	assert_int_equal(guest_hostdir_fs_open(hvo_fg_at("vol"), false, &fs),
-			 GUEST_OK);
-	hvo_fg_sh("rm -rf scratch; mkdir scratch");
-	return fs;
-}
-
 static void later_changes(void)
 {
-	struct guest_fs *fs = open_fs();
-	const char *dis[] = { "Time Synchronization" };
-	struct svc_services_opts so = { .image = "g",
-					.systemroot = "Windows",
-					.tmpdir = hvo_fg_at("scratch"),
-					.disable = dis,
-					.ndisable = 1 };
-	struct svc_services_result sr;
-	assert_int_equal(svc_services_run(fs, &so, &sr), HVO_EXIT_OK);
-	assert_int_equal(sr.nchanged, 1);
-	svc_services_result_free(&sr);
-	guest_fs_close(fs);
-	fs = open_fs();
+	assert_int_equal(hvo_fg_disable("Time Synchronization"), 1);
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	uint8_t d[4] = { 1, 0, 0, 0 };
 	struct svc_reg_image_opts ro = {
 		.image = "g",
@@ -208,22 +188,10 @@ static void later_changes(void)
 	guest_fs_close(fs);
 }
 
-static enum hvo_exit rollback(struct svc_rollback_result *r, bool force)
-{
-	struct guest_fs *fs = open_fs();
-	struct svc_rollback_opts o = { .image = "g",
-				       .systemroot = "Windows",
-				       .tmpdir = hvo_fg_at("scratch"),
-				       .force = force };
-	enum hvo_exit x = svc_rollback(fs, &o, r);
-	guest_fs_close(fs);
-	return x;
-}
-
 static int verify_rolled_back(struct svc_verify_result *vr, char *when,
 			      char *err)
 {
-	struct guest_fs *fs = open_fs();
+	struct guest_fs *fs = hvo_fg_fs("vol");
 	int k = svc_rollback_verify(fs, "Windows", hvo_fg_at("scratch"), vr,
 				    when, 32, err, 900);
 	guest_fs_close(fs);
@@ -274,7 +242,7 @@ static void test_apply_then_rollback(void **state)
 	assert_non_null(strstr(p.notes[0], "vmictimesync: disabled now"));
 
 	struct svc_rollback_result r;
-	assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.v[2].command, "apply");
 	svc_rollback_result_free(&r);
@@ -307,7 +275,7 @@ static void test_apply_then_rollback(void **state)
 	assert_int_equal(p.nstaged, 0);
 	assert_false(p.have_record);
 
-	assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.n, 0);
 	svc_rollback_result_free(&r);
 }
@@ -337,7 +305,7 @@ static void test_refused_after_first_boot(void **state)
 	assert_string_equal(p.ic_state, "unknown");
 
 	struct svc_rollback_result r;
-	assert_int_equal(rollback(&r, false), HVO_EXIT_REFUSED);
+	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_REFUSED);
 	assert_true(r.nchanged >= 2);
 	assert_non_null(strstr(r.changed[0], "first-boot step"));
 	assert_non_null(strstr(r.changed[0], "firstboot.cmd is gone"));
@@ -354,7 +322,7 @@ static void test_refused_after_first_boot(void **state)
 
 	/* --force undoes anyway: the volume as before apply (the record
 	 * folder, where the step's log stays, aside). */
-	assert_int_equal(rollback(&r, true), HVO_EXIT_OK);
+	assert_int_equal(hvo_fg_rollback(true, &r), HVO_EXIT_OK);
 	assert_int_equal(r.n, 1);
 	svc_rollback_result_free(&r);
 	char *after = listing();

@@ -156,17 +156,7 @@ static void test_rollback_round_trip(void **state)
 
 	/* A service disabled, a value changed, a new key, a deleted value,
 	 * an import into SOFTWARE. */
-	struct guest_fs *fs = hvo_fg_fs("vol");
-	const char *dis[] = { "vmicheartbeat" };
-	struct svc_services_opts so = { .image = "g",
-					.systemroot = "Windows",
-					.tmpdir = hvo_fg_at("scratch"),
-					.disable = dis,
-					.ndisable = 1 };
-	struct svc_services_result sr;
-	assert_int_equal(svc_services_run(fs, &so, &sr), HVO_EXIT_OK);
-	svc_services_result_free(&sr);
-	guest_fs_close(fs);
+	hvo_fg_disable("vmicheartbeat");
 	assert_int_equal(set_dword("HKLM\\SYSTEM\\CurrentControlSet\\Services"
 				   "\\vmbus",
 				   "Start", 1),

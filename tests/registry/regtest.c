@@ -283,3 +283,11 @@ int rt_himg_map(struct hive_image *im, uint8_t *buf, size_t len)
 	struct reg_err e = { 0 };
 	return reg_int_himg_map(im, &e);
 }
+
+void rt_expect_key(struct reg_hive *h, const char *path, bool want)
+{
+	bool ex;
+	assert_int_equal(reg_key_exists(h, path, &ex), 0);
+	if (ex != want)
+		fail_msg("key %s: %s", path, want ? "missing" : "present");
+}

@@ -5,6 +5,7 @@
 #ifndef HVO_TESTS_REGTEST_H
 #define HVO_TESTS_REGTEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,9 @@ struct reg_hive *rt_open_dir(const char *dir, unsigned flags, int want);
  * with the library's message. */
 struct reg_hive *rt_open_ro(const char *path);
 struct reg_hive *rt_open_rw(const char *path);
+
+/* Asserts that key @path of @h exists (@want) or not. */
+void rt_expect_key(struct reg_hive *h, const char *path, bool want);
 
 /* Maps the hive file image @buf of @len bytes (base block decoded, bins
  * checked, cell map built) into @im; the result of reg_int_himg_map (0 when

@@ -125,11 +125,8 @@ static void check_full(const char *hive)
 	reg_value_free(v);
 	assert_int_equal(reg_get_value(h, "Test", "Spaced", &v),
 			 REG_ERR_NOT_FOUND);
-	bool ex;
-	assert_int_equal(reg_key_exists(h, "Gone", &ex), 0);
-	assert_false(ex);
-	assert_int_equal(reg_key_exists(h, "Test\\Sub\\Deeper", &ex), 0);
-	assert_true(ex);
+	rt_expect_key(h, "Gone", false);
+	rt_expect_key(h, "Test\\Sub\\Deeper", true);
 	reg_close(h);
 	/* hivexsh sees the types. */
 	char *out = rt_hivexsh(hive, "cd Test\nlsval");
@@ -322,10 +319,7 @@ static void test_prefix_and_control_set(void **state)
 		0);
 	struct reg_hive *h;
 	assert_int_equal(reg_open(sys, NULL, &h), 0);
-	bool ex;
-	assert_int_equal(reg_key_exists(h, "ControlSet001\\Services\\Hvo", &ex),
-			 0);
-	assert_true(ex);
+	rt_expect_key(h, "ControlSet001\\Services\\Hvo", true);
 	unsigned cs;
 	assert_int_equal(reg_current_control_set(h, &cs), 0);
 	assert_int_equal(cs, 1);
@@ -360,8 +354,7 @@ static void test_prefix_and_control_set(void **state)
 				     "HKLM\\SYSTEM\\Services", NULL, 0),
 			 0);
 	assert_int_equal(reg_open(sys, NULL, &h), 0);
-	assert_int_equal(reg_key_exists(h, "Hvo\\Parameters", &ex), 0);
-	assert_true(ex);
+	rt_expect_key(h, "Hvo\\Parameters", true);
 	reg_close(h);
 	free(sys);
 }

@@ -194,11 +194,8 @@ static void run_apply(struct guest *g, struct test_plan *t,
 {
 	make_plan(t);
 	hvo_fg_sh("rm -rf work; mkdir work");
-	struct svc_apply_opts ao = {
-		.tmpdir = hvo_fg_at("work"),
-		.cab_path = hvo_fixture(
-			"ic/Windows6.2-HyperVIntegrationServices-x64.cab"),
-	};
+	/* Text files and the record: no package to extract from. */
+	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work") };
 	enum svc_err e = svc_apply(g->fs, &t->p, &ao, r);
 	if (e != want)
 		fail_msg("apply: %d, wanted %d: %s", e, want,

@@ -39,9 +39,10 @@ TESTS += tests/servicing/test_session_sandbox_wire
 tests_servicing_test_session_sandbox_wire_SOURCES = \
 	tests/servicing/test_session_sandbox_wire.c tests/servicing/svctest.c
 
-# End to end, with the appliance, on the images of tests/fixtures.
+# End to end, with the appliance, on the images of tests/fixtures
+# (cab-read-once.sh: natively, counting the source's opens with strace).
 SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \
-	tests/servicing/apply-images.sh
+	tests/servicing/apply-images.sh tests/servicing/cab-read-once.sh
 TESTS += $(SERVICING_SH_TESTS)
 EXTRA_DIST += $(SERVICING_SH_TESTS)
 

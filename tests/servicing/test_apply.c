@@ -216,7 +216,7 @@ static void test_apply_ws2012(void **state)
 
 	/* verify on its own: clean; then a changed file is found. */
 	struct svc_verify_opts vo = { .tmpdir = hvo_fg_at("scratch"),
-				      .cab_path = g.cab };
+				      .pkg = g.sp.pkg };
 	struct svc_verify_result v;
 	assert_int_equal(svc_verify(g.fs, g.plan, &vo, &v), 0);
 	assert_int_equal(v.ndiffs, 0);

@@ -111,7 +111,7 @@ static void test_crash_recovery(void **state)
 		hvo_fg_guest_open(&g, CAB62, true);
 		hvo_fg_sh("rm -rf work; mkdir work");
 		struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-					     .cab_path = g.cab,
+					     .pkg = g.sp.pkg,
 					     .crash_switch_at = points[k] };
 		assert_int_equal(svc_apply(g.fs, g.plan, &ao, &r),
 				 SVC_ERR_GUEST);
@@ -295,7 +295,7 @@ static void test_dirty_hives(void **state)
 	assert_int_equal(guest_disk_mount(d, 0, false, &fs), GUEST_OK);
 	hvo_fg_sh("rm -rf work; mkdir work");
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = hvo_fixture(CAB62) };
+				     .pkg = sp.pkg };
 	assert_int_equal(svc_apply(fs, plan, &ao, &r), SVC_ERR_REFUSED);
 	assert_false(r.guest_changed);
 	assert_non_null(strstr(svc_apply_errmsg(&r), "SYSTEM"));

@@ -202,7 +202,7 @@ static int service(const char *root, const char *cabrel, size_t *added,
 		snprintf(why, whylen, "mount failed");
 	else {
 		struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-					     .cab_path = cab };
+					     .pkg = sp.pkg };
 		struct svc_apply_result r;
 		enum svc_err e = svc_apply(fs, plan, &ao, &r);
 		if (e != SVC_OK)
