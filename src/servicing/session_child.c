@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "guest/sandbox.h"
+#include "servicing/inspect_int.h"
 #include "servicing/session_int.h"
 #include "util/fileio.h"
 #include "util/tmpdir.h"
@@ -238,7 +239,7 @@ static void child_failed(struct svc_session *s, struct svc_image_result *r,
 	f->problems[0].exit = HVO_EXIT_FAILED;
 	snprintf(f->problems[0].message, sizeof(f->problems[0].message),
 		 "%.200s: %.300s", r->image, why);
-	snprintf(f->disk_error, sizeof(f->disk_error), "%s", why);
+	svc_int_text(&f->disk_error, "%s", why);
 	r->status = SVC_STATUS_FAILED;
 	r->err = SVC_ERR_GUEST;
 	r->exit = HVO_EXIT_FAILED;
