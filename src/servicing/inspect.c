@@ -51,7 +51,7 @@ enum svc_err svc_inspect_again(struct guest_disk *disk,
 			       const struct svc_inspect_opts *opts,
 			       struct svc_facts *f)
 {
-	svc_facts_free(f);
+	svc_int_facts_free_disk(f);
 	/* Everything after the pre-flight, which stays. */
 	size_t keep = offsetof(struct svc_facts, disk_read);
 	memset((char *)f + keep, 0, sizeof(*f) - keep);
@@ -494,9 +494,9 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 		svc_int_set_text(f->software.problem,
 				 sizeof(f->software.problem),
 				 "scratch directory: %s", strerror(errno));
-		svc_int_set_text(f->disk_error, sizeof(f->disk_error),
-				 "cannot make a scratch directory in %s: %s",
-				 opts->tmpdir, strerror(errno));
+		svc_int_text(&f->disk_error,
+			     "cannot make a scratch directory in %s: %s",
+			     opts->tmpdir, strerror(errno));
 		return;
 	}
 	read_hive(fs, f, dir, "SOFTWARE", &f->software);
@@ -540,8 +540,7 @@ enum svc_err svc_inspect_disk(struct guest_disk *disk,
 		 l->problem);
 	f->volumes = calloc(l->nvolumes ? l->nvolumes : 1, sizeof(*f->volumes));
 	if (f->volumes == NULL) {
-		svc_int_set_text(f->disk_error, sizeof(f->disk_error),
-				 "out of memory");
+		svc_int_text(&f->disk_error, "out of memory");
 		return SVC_ERR_NOMEM;
 	}
 	f->nvolumes = l->nvolumes;

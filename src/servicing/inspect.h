@@ -102,18 +102,20 @@ struct svc_problem {
 
 struct svc_facts {
 	/* ---- the image file (pre-flight) ---- */
-	char image[1024]; /* as the user named it */
-	char format[16];  /* "vhdx", "raw", ... ; "" if unknown */
+	/* Text fields are owned strings (svc_facts_free), NULL when
+	 * absent; the image is never NULL after svc_facts_init. */
+	char *image;	 /* as the user named it */
+	char format[16]; /* "vhdx", "raw", ... ; "" if unknown */
 	uint64_t file_size;
-	bool preflight_ok; /* the file can be opened by the appliance */
-	char preflight_error[SVC_TEXT_MAX];
+	bool preflight_ok;     /* the file can be opened by the appliance */
+	char *preflight_error; /* why the pre-flight failed, or NULL */
 	bool preflight_corrupt;
-	bool differencing;    /* the image has a parent (.avhdx) */
-	char parent[1024];    /* its parent, as its locator says */
-	bool parent_of_child; /* a differencing disk beside it uses it */
-	char child[1024];     /* that child */
-	bool in_use;	      /* another process holds a lock */
-	char in_use_by[SVC_TEXT_MAX];
+	bool differencing;	    /* the image has a parent (.avhdx) */
+	char *parent;		    /* its parent, as its locator says */
+	bool parent_of_child;	    /* a differencing disk beside it uses it */
+	char *child;		    /* that child */
+	bool in_use;		    /* another process holds a lock */
+	char *in_use_by;	    /* who holds it, or NULL */
 	uint64_t vhdx_virtual_size; /* bytes; 0 unless a VHDX was read */
 	bool vhdx_log_dirty;	    /* a VHDX log that needs a replay */
 	/* The guest backend opens VHDX itself (native, or the appliance
@@ -123,8 +125,8 @@ struct svc_facts {
 	bool vhdx_4k_sectors; /* 4 KiB logical sectors (qemu: no) */
 
 	/* ---- the disk ---- */
-	bool disk_read; /* the guest layer opened the disk */
-	char disk_error[SVC_TEXT_MAX];
+	bool disk_read;	  /* the guest layer opened the disk */
+	char *disk_error; /* why the disk could not be read, or NULL */
 	enum guest_ptable ptable;
 	char ptable_problem[160]; /* an unreadable partition table */
 	uint64_t disk_size;

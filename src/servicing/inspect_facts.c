@@ -17,20 +17,44 @@
 void svc_facts_init(struct svc_facts *f, const char *image)
 {
 	memset(f, 0, sizeof(*f));
-	snprintf(f->image, sizeof(f->image), "%s", image);
+	f->image = strdup(image ? image : "");
 	f->esp_partnum = -1;
 	f->verdict = HVO_EXIT_OK;
 }
 
-void svc_facts_free(struct svc_facts *f)
+void svc_int_facts_free_disk(struct svc_facts *f)
 {
 	free(f->volumes);
 	free(f->packages);
 	free(f->linux_guest);
+	free(f->disk_error);
 	f->linux_guest = NULL;
 	f->volumes = NULL;
 	f->packages = NULL;
+	f->disk_error = NULL;
 	f->nvolumes = f->npackages = 0;
+}
+
+void svc_facts_free(struct svc_facts *f)
+{
+	svc_int_facts_free_disk(f);
+	char **texts[] = { &f->image, &f->preflight_error, &f->parent,
+			   &f->child, &f->in_use_by };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		free(*texts[i]);
+		*texts[i] = NULL;
+	}
+}
+
+void svc_int_text(char **dst, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	free(*dst);
+	*dst = r < 0 ? strdup("out of memory") : s;
 }
 
 void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)

@@ -15,6 +15,21 @@
 
 #include "servicing/inspect.h"
 
+/* Sets the owned text field *@dst of the facts (freeing what it held);
+ * "out of memory" when formatting fails. */
+void svc_int_text(char **dst, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* @s, or @dflt when it is NULL (a text field of the facts not set). */
+static inline const char *svc_int_text_or(const char *s, const char *dflt)
+{
+	return s != NULL ? s : dflt;
+}
+
+/* Frees what the facts of the disk hold (volumes, packages, the Linux
+ * guest, the disk error), keeping the pre-flight's. */
+void svc_int_facts_free_disk(struct svc_facts *f);
+
 /* snprintf into a fixed field of the facts (truncated). */
 void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

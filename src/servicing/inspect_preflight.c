@@ -124,12 +124,13 @@ static bool find_child(const char *path, const char *dwg, char *child,
 /* The parent a differencing disk's locator names, as a host path when it
  * resolves beside the child ("relative_path" is a Windows path relative
  * to the child: ".\\base.vhdx"), else as written. */
-static void resolve_parent(struct vhdx_image *img, const char *path, char *out,
-			   size_t size)
+/* Longest checkpoint path followed (host paths). */
+#define CHILD_PATH_MAX 1024
+
+static void resolve_parent(struct vhdx_image *img, const char *path, char **out)
 {
 	const char *rel = locator(img, "relative_path");
 	const char *abs = locator(img, "absolute_win32_path");
-	out[0] = '\0';
 	if (rel != NULL) {
 		char r[1024];
 		snprintf(r, sizeof(r), "%s", rel);
@@ -141,13 +142,13 @@ static void resolve_parent(struct vhdx_image *img, const char *path, char *out,
 		char host[2100];
 		snprintf(host, sizeof(host), "%.*s%s",
 			 slash ? (int)(slash - path + 1) : 0, path, tail);
-		size_t len = strlen(host);
-		if (access(host, F_OK) == 0 && len < size) {
-			memcpy(out, host, len + 1);
+		if (access(host, F_OK) == 0) {
+			svc_int_text(out, "%s", host);
 			return;
 		}
 	}
-	snprintf(out, size, "%s", rel ? rel : abs ? abs : "");
+	if (rel != NULL || abs != NULL)
+		svc_int_text(out, "%s", rel ? rel : abs);
 }
 
 static void preflight_vhdx(struct svc_facts *f, const char *path)
@@ -158,22 +159,20 @@ static void preflight_vhdx(struct svc_facts *f, const char *path)
 		vhdx_open(path, VHDX_OPEN_NO_PARENT, NULL, &img, &err);
 	if (r == VHDX_ERR_LOCKED) {
 		f->in_use = true;
-		svc_int_set_text(f->in_use_by, sizeof(f->in_use_by), "%s",
-				 err.msg);
+		svc_int_text(&f->in_use_by, "%s", err.msg);
 		return;
 	}
 	if (r != VHDX_OK) {
 		f->preflight_ok = false;
 		f->preflight_corrupt = vhdx_exit_class(r) == HVO_EXIT_CORRUPT;
-		svc_int_set_text(f->preflight_error, sizeof(f->preflight_error),
-				 "%s", err.msg);
+		svc_int_text(&f->preflight_error, "%s", err.msg);
 		return;
 	}
 	struct vhdx_info info;
 	vhdx_get_info(img, &info);
 	if (info.has_parent) {
 		f->differencing = true;
-		resolve_parent(img, path, f->parent, sizeof(f->parent));
+		resolve_parent(img, path, &f->parent);
 	}
 	f->vhdx_virtual_size = info.virtual_size;
 	f->vhdx_log_dirty = info.log_state == VHDX_LOG_REPLAYED_MEMORY;
@@ -184,14 +183,14 @@ static void preflight_vhdx(struct svc_facts *f, const char *path)
 
 	/* A checkpoint of this image, and the newest checkpoint of that
 	 * chain: what the virtual machine runs on. */
-	char cur[sizeof(f->child)];
+	char cur[CHILD_PATH_MAX];
 	snprintf(cur, sizeof(cur), "%s", path);
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
-		char next[sizeof(f->child)], next_dwg[37];
+		char next[CHILD_PATH_MAX], next_dwg[37];
 		if (!find_child(cur, dwg, next, sizeof(next), next_dwg))
 			break;
 		f->parent_of_child = true;
-		snprintf(f->child, sizeof(f->child), "%s", next);
+		svc_int_text(&f->child, "%s", next);
 		snprintf(cur, sizeof(cur), "%s", next);
 		memcpy(dwg, next_dwg, sizeof(dwg));
 	}
@@ -202,34 +201,33 @@ void svc_inspect_preflight(struct svc_facts *f, const char *path)
 	struct guest_image_info info;
 	int e = guest_image_sniff(path, &info);
 	if (e != 0) {
-		svc_int_set_text(f->preflight_error, sizeof(f->preflight_error),
-				 "%s",
-				 e == EISDIR ? "is a directory, not an image"
-					     : strerror(e));
+		svc_int_text(&f->preflight_error, "%s",
+			     e == EISDIR ? "is a directory, not an image"
+					 : strerror(e));
 		return;
 	}
 	f->file_size = info.size;
 	svc_int_set_text(f->format, sizeof(f->format), "%s",
 			 guest_image_kind_name(info.kind));
 	if (info.kind == GUEST_IMAGE_ISO || info.kind == GUEST_IMAGE_CAB) {
-		svc_int_set_text(f->preflight_error, sizeof(f->preflight_error),
-				 "is %s, not a disk image",
-				 info.kind == GUEST_IMAGE_ISO ? "an ISO image"
-							      : "a cabinet");
+		svc_int_text(&f->preflight_error, "is %s, not a disk image",
+			     info.kind == GUEST_IMAGE_ISO ? "an ISO image"
+							  : "a cabinet");
 		return;
 	}
 	/* In use by a running VM (qemu's image locks) or another hvoffline
 	 * (flock): asked without taking anything that lasts. */
 	bool busy = false;
 	struct vhdx_error err;
-	if (vhdx_in_use(path, &busy, f->in_use_by, sizeof(f->in_use_by),
-			&err) != VHDX_OK) {
-		svc_int_set_text(f->preflight_error, sizeof(f->preflight_error),
-				 "%s", err.msg);
+	char by[SVC_TEXT_MAX] = "";
+	if (vhdx_in_use(path, &busy, by, sizeof(by), &err) != VHDX_OK) {
+		svc_int_text(&f->preflight_error, "%s", err.msg);
 		return;
 	}
 	f->preflight_ok = true;
 	f->in_use = busy;
+	if (busy)
+		svc_int_text(&f->in_use_by, "%s", by);
 	if (busy || info.kind != GUEST_IMAGE_VHDX)
 		return;
 	preflight_vhdx(f, path);

@@ -9,6 +9,7 @@
 
 #include "guest/image.h"
 #include "guest/ptable.h"
+#include "servicing/inspect_int.h"
 #include "servicing/inspect_run.h"
 
 /*
@@ -93,7 +94,7 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 	enum vhdx_err r = vhdx_open(path, VHDX_OPEN_WRITE, NULL, &img, &err);
 	if (r == VHDX_ERR_LOCKED) {
 		f->in_use = true;
-		snprintf(f->in_use_by, sizeof(f->in_use_by), "%.200s", err.msg);
+		svc_int_text(&f->in_use_by, "%.200s", err.msg);
 		return;
 	}
 	bool opened = r == VHDX_OK;
@@ -112,8 +113,8 @@ static void lock_for_writing(struct svc_facts *f, const char *path,
 	if (r != VHDX_OK) {
 		f->preflight_ok = false;
 		f->preflight_corrupt = vhdx_exit_class(r) == HVO_EXIT_CORRUPT;
-		snprintf(f->preflight_error, sizeof(f->preflight_error),
-			 "%.200s", opened ? vhdx_errmsg(img) : err.msg);
+		svc_int_text(&f->preflight_error, "%.200s",
+			     opened ? vhdx_errmsg(img) : err.msg);
 		if (opened)
 			vhdx_close(img, NULL);
 		free_head(*head_ret);
@@ -180,8 +181,8 @@ enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
 			continue;
 		struct guest_image_info info;
 		if (guest_image_sniff(images[i], &info) != 0) {
-			snprintf(f->preflight_error, sizeof(f->preflight_error),
-				 "changed while being inspected");
+			svc_int_text(&f->preflight_error,
+				     "changed while being inspected");
 			f->preflight_ok = false;
 			continue;
 		}
@@ -236,9 +237,9 @@ enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
 			if (d != NULL)
 				svc_inspect_disk(d, &io, f);
 		} else if (run->image_disk[i] >= 0) {
-			snprintf(f->disk_error, sizeof(f->disk_error),
-				 "the appliance did not start: %.200s",
-				 svc_int_errtext(&run->error));
+			svc_int_text(&f->disk_error,
+				     "the appliance did not start: %.200s",
+				     svc_int_errtext(&run->error));
 		}
 		svc_inspect_evaluate(f);
 	}

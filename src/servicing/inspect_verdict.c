@@ -71,7 +71,8 @@ void svc_inspect_evaluate(struct svc_facts *f)
 							 : "image-unreadable",
 				    f->preflight_corrupt ? HVO_EXIT_CORRUPT
 							 : HVO_EXIT_FAILED,
-				    "%s", f->preflight_error);
+				    "%s",
+				    svc_int_text_or(f->preflight_error, ""));
 		return;
 	}
 	if (f->differencing && !f->backend_opens_vhdx)
@@ -82,8 +83,8 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			"open: merge it into its parent (Hyper-V: delete "
 			"the checkpoint, or Edit Disk > Merge) and service "
 			"the merged %s instead",
-			f->parent[0] ? f->parent : "a parent not recorded",
-			f->parent[0] ? f->parent : "disk");
+			svc_int_text_or(f->parent, "a parent not recorded"),
+			svc_int_text_or(f->parent, "disk"));
 	if (f->parent_of_child)
 		svc_int_add_problem(
 			f, "parent-of-differencing-disk", HVO_EXIT_REFUSED,
@@ -92,12 +93,13 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			"image would break the checkpoint chain; merge the "
 			"checkpoints and service the merged disk, not this "
 			"parent (service %s instead)",
-			f->child, f->child);
+			svc_int_text_or(f->child, "?"),
+			svc_int_text_or(f->child, "the checkpoint"));
 	if (f->in_use)
 		svc_int_add_problem(f, "in-use", HVO_EXIT_REFUSED,
 				    "the image is in use: %s; stop the virtual "
 				    "machine first",
-				    f->in_use_by);
+				    svc_int_text_or(f->in_use_by, "locked"));
 	if (f->vhdx_log_dirty && !f->backend_opens_vhdx)
 		svc_int_add_problem(
 			f, "vhdx-log-dirty", HVO_EXIT_REFUSED,
@@ -112,12 +114,12 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			"the image has 4 KiB logical sectors, which the "
 			"appliance (qemu) cannot open");
 	if (!f->disk_read) {
-		if (f->disk_error[0])
+		if (f->disk_error != NULL)
 			svc_int_add_problem(f, "guest-error", HVO_EXIT_FAILED,
 					    "%s", f->disk_error);
 		return;
 	}
-	if (f->disk_error[0])
+	if (f->disk_error != NULL)
 		svc_int_add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",
 				    f->disk_error);
 

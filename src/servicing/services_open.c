@@ -39,9 +39,9 @@ static void verdict_message(const struct svc_facts *f, char *err, size_t errlen)
 			return;
 		}
 	snprintf(err, errlen, "%s",
-		 f->preflight_error[0] ? f->preflight_error
-		 : f->disk_error[0]    ? f->disk_error
-				       : "cannot be opened");
+		 f->preflight_error ? f->preflight_error
+		 : f->disk_error    ? f->disk_error
+				    : "cannot be opened");
 }
 
 enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,

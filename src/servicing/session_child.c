@@ -36,6 +36,7 @@
 
 #include "guest/sandbox.h"
 #include "servicing/child_paths.h"
+#include "servicing/inspect_int.h"
 #include "servicing/session_int.h"
 #include "util/fileio.h"
 #include "util/tmpdir.h"
@@ -242,7 +243,7 @@ static void child_failed_as(struct svc_session *s, struct svc_image_result *r,
 	f->problems[0].exit = exit;
 	snprintf(f->problems[0].message, sizeof(f->problems[0].message),
 		 "%.200s: %.300s", r->image, why);
-	snprintf(f->disk_error, sizeof(f->disk_error), "%s", why);
+	svc_int_text(&f->disk_error, "%s", why);
 	r->status = status;
 	r->err = err;
 	r->exit = exit;

@@ -114,9 +114,9 @@ static void refuse(struct svc_image_result *r)
 			return;
 		}
 	result_set(r, st, err, "%s",
-		   f->preflight_error[0] ? f->preflight_error
-		   : f->disk_error[0]	 ? f->disk_error
-					 : "cannot inspect");
+		   f->preflight_error ? f->preflight_error
+		   : f->disk_error    ? f->disk_error
+				      : "cannot inspect");
 	r->exit = f->verdict;
 }
 

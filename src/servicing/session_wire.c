@@ -5,8 +5,9 @@
  * Records, one after the other: 'N' a notice (kind, object, message),
  * 'R' the result (last).  Numbers are 64-bit in host order (the child is
  * a fork of the parent); a string is its length plus one (0: NULL) and
- * its bytes.  The facts travel as their fixed-size struct plus the
- * volumes and installed packages; the applicability and the plan are
+ * its bytes.  The facts travel as their fixed-size struct, then their
+ * text fields that are owned strings (facts_text), the volumes and the
+ * installed packages; the applicability and the plan are
  * rebuilt by the parent from the facts and its own packages (the same
  * pure functions the child ran, at the same time of the run); the
  * apply's changes refer to the plan by index.
@@ -165,6 +166,22 @@ void svc_int_wire_notice(struct svc_wire *w, enum svc_notice kind,
 	put_s(w, msg);
 }
 
+/* The text fields of the facts: owned strings, which travel after the
+ * struct's bytes (the pointers there mean nothing to the parent). */
+static char **facts_text(struct svc_facts *f, size_t i)
+{
+	char **t[] = { &f->image, &f->preflight_error, &f->parent,
+		       &f->child, &f->in_use_by,       &f->disk_error };
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+static void put_facts_texts(struct svc_wire *w, const struct svc_facts *f)
+{
+	char **t;
+	for (size_t i = 0; (t = facts_text((struct svc_facts *)f, i)); i++)
+		put_s(w, *t);
+}
+
 void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 			 const struct svc_session *s)
 {
@@ -181,6 +198,7 @@ void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 	put_u(w, r->applied && r->plan != NULL);
 	put_u(w, r->verified);
 	put_bytes(w, &r->facts, sizeof(r->facts));
+	put_facts_texts(w, &r->facts);
 	put_bytes(w, r->facts.volumes,
 		  r->facts.nvolumes * sizeof(*r->facts.volumes));
 	put_bytes(w, r->facts.packages,
@@ -296,8 +314,7 @@ static void get_text(struct rd *r, char *dst, size_t size)
 /* Every text field of the facts ends within its array again. */
 static void facts_terminate(struct svc_facts *f)
 {
-	Z(f->image), Z(f->format), Z(f->preflight_error), Z(f->parent);
-	Z(f->child), Z(f->in_use_by), Z(f->disk_error), Z(f->ptable_problem);
+	Z(f->format), Z(f->ptable_problem);
 	Z(f->systemroot), Z(f->product_name), Z(f->edition_id);
 	Z(f->installation_type), Z(f->current_version), Z(f->csd_version);
 	Z(f->arch), Z(f->arch_source), Z(f->arch_problem);
@@ -361,6 +378,15 @@ static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
 	}
 }
 
+static void get_facts_texts(struct rd *r, struct svc_facts *f)
+{
+	char **t;
+	for (size_t i = 0; (t = facts_text(f, i)); i++)
+		*t = get_s(r);
+	if (f->image == NULL && (f->image = strdup("")) == NULL)
+		r->bad = true;
+}
+
 static void get_facts(struct rd *r, struct svc_facts *f)
 {
 	size_t n;
@@ -372,6 +398,7 @@ static void get_facts(struct rd *r, struct svc_facts *f)
 	}
 	memcpy(f, b, sizeof(*f));
 	free(b);
+	get_facts_texts(r, f);
 	size_t nv = f->nvolumes, np = f->npackages;
 	f->volumes = get_bytes(r, &n);
 	f->nvolumes = f->volumes ? n / sizeof(*f->volumes) : 0;

@@ -261,11 +261,11 @@ static void test_evaluate_preflight(void **state)
 
 	f.preflight_ok = true;
 	f.differencing = true;
-	snprintf(f.parent, sizeof(f.parent), "base.vhdx");
+	f.parent = strdup("base.vhdx");
 	f.parent_of_child = true;
-	snprintf(f.child, sizeof(f.child), "base_1234.avhdx");
+	f.child = strdup("base_1234.avhdx");
 	f.in_use = true;
-	snprintf(f.in_use_by, sizeof(f.in_use_by), "a write lock");
+	f.in_use_by = strdup("a write lock");
 	f.vhdx_log_dirty = true;
 	svc_inspect_evaluate(&f);
 	assert_true(svc_facts_has_problem(&f, "differencing-disk"));
@@ -286,7 +286,7 @@ static void test_evaluate_preflight(void **state)
 
 	f.preflight_ok = false;
 	f.preflight_corrupt = true;
-	snprintf(f.preflight_error, sizeof(f.preflight_error), "bad header");
+	f.preflight_error = strdup("bad header");
 	svc_inspect_evaluate(&f);
 	assert_int_equal(f.verdict, HVO_EXIT_CORRUPT);
 	svc_facts_free(&f);
