@@ -20,6 +20,7 @@
 #   inspect-pending-0  the serviced image: pending first-boot step, record
 #   verify-after-0     verify of the serviced image (clean)
 #   uptodate-0         apply again: up to date
+#   regress-*          not made here: inputs the fuzzer found, kept
 #
 # Environment: HVO_FIXTURES (default ../shared/fixtures beside the source).
 set -eu
@@ -34,7 +35,8 @@ out=$here/wire
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-rm -f "$out"/*
+# Inputs the fuzzer found (regress-*) stay.
+find "$out" -type f ! -name 'regress-*' -delete
 # The inspections read the images in place (read-only).
 "$gen" "$out/inspect-windows" inspect "$img/ws2012-x64.vhdx" \
 	"$img/win7-x86.vhdx" "$img/ws2012-4k.vhdx" "$img/hibernated.vhdx" \
