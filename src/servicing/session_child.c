@@ -85,9 +85,6 @@ struct child {
 	char *buf;	/* and its result */
 	size_t len;
 	char why[512];
-#ifdef HVO_TEST_HOOKS
-	const char *test_cab; /* the cabinet its apply extracts from */
-#endif
 };
 
 static void child_notice(void *ctx, enum svc_notice kind, const char *object,
@@ -109,10 +106,6 @@ static int child_main(void *opaque, int out)
 	s->opts.notice = child_notice;
 	s->opts.notice_ctx = &w;
 	s->have_source = false; /* read by the parent: no ISO to open */
-#ifdef HVO_TEST_HOOKS
-	for (size_t k = 0; c->test_cab != NULL && k < s->npkgs; k++)
-		s->pkgs[k].path = c->test_cab;
-#endif
 	svc_int_session_launch(s);
 	if (s->opts.command != SVC_COMMAND_INSPECT)
 		svc_int_session_one(s, 0);
@@ -175,6 +168,25 @@ static int child_paths(struct child *c)
 	return 0;
 }
 
+#ifdef HVO_TEST_HOOKS
+/* A file "package" where apply extracts the package, in scratch
+ * directory @dir (see start()). */
+static void test_no_extract(const char *dir)
+{
+	char *p;
+	if (asprintf(&p, "%s/image-0", dir) < 0)
+		return;
+	FILE *f = NULL;
+	char *q = NULL;
+	if (mkdir(p, 0700) == 0 && asprintf(&q, "%s/package", p) >= 0)
+		f = fopen(q, "w");
+	if (f != NULL)
+		fclose(f);
+	free(q);
+	free(p);
+}
+#endif
+
 static void start(struct child *c)
 {
 	struct svc_session *s = c->s;
@@ -204,21 +216,13 @@ static void start(struct child *c)
 	char idx[32];
 	snprintf(idx, sizeof(idx), "%zu", c->i);
 	o.test_forbidden_call = t != NULL && strcmp(t, idx) == 0;
-	/* ... and HVOFFLINE_TEST_CHILD_CABINET=N:PATH: the child of image
-	 * N extracts the package from the cabinet PATH (one made to fail),
-	 * its plan being the parent's. */
-	t = getenv("HVOFFLINE_TEST_CHILD_CABINET");
-	const char *colon = t ? strchr(t, ':') : NULL;
-	if (colon != NULL && (size_t)(colon - t) == strlen(idx) &&
-	    strncmp(t, idx, strlen(idx)) == 0) {
-		c->test_cab = colon + 1;
-		if (add_read(c, c->test_cab) != 0) {
-			snprintf(c->why, sizeof(c->why), "out of memory");
-			return;
-		}
-		o.read_paths.v = c->read;
-		o.read_paths.n = c->nread;
-	}
+	/* ... and with HVOFFLINE_TEST_CHILD_NO_EXTRACT=N, the child of
+	 * image N finds a file where its apply extracts the package
+	 * (<scratch>/image-0/package): svc_apply() fails before it reaches
+	 * any of the plan's files. */
+	t = getenv("HVOFFLINE_TEST_CHILD_NO_EXTRACT");
+	if (t != NULL && strcmp(t, idx) == 0)
+		test_no_extract(c->dir);
 #endif
 	c->started = guest_sandbox_start(&o, child_main, c, &c->c, c->why,
 					 sizeof(c->why));

@@ -356,13 +356,22 @@ static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
 {
 	struct svc_os_release *o = &l->os;
 	Z(l->os_release_path), Z(l->package_manager), Z(l->package);
-	Z(l->package_version), Z(l->problem);
+	Z(l->package_version), Z(l->package_arch), Z(l->package_db);
+	Z(l->problem);
 	Z(o->id), Z(o->id_like), Z(o->name), Z(o->version_id);
 	Z(o->version), Z(o->pretty_name), Z(o->codename);
 	if (l->nkernels > SVC_LINUX_MAX_KERNELS)
 		l->nkernels = SVC_LINUX_MAX_KERNELS, r->bad = true;
 	if (l->volume >= nvolumes)
 		r->bad = true;
+	if (l->nmounts > SVC_LINUX_MAX_MOUNTS)
+		l->nmounts = SVC_LINUX_MAX_MOUNTS, r->bad = true;
+	for (size_t k = 0; k < l->nmounts; k++) {
+		struct svc_linux_mount *mt = &l->mounts[k];
+		Z(mt->dir), Z(mt->spec), Z(mt->vfstype);
+		if (mt->found && mt->volume >= nvolumes)
+			r->bad = true;
+	}
 	for (size_t k = 0; k < l->nkernels; k++) {
 		struct svc_linux_kernel *kn = &l->kernels[k];
 		Z(kn->version);
@@ -385,6 +394,56 @@ static void get_facts_texts(struct rd *r, struct svc_facts *f)
 		*t = get_s(r);
 	if (f->image == NULL && (f->image = strdup("")) == NULL)
 		r->bad = true;
+}
+
+/* A bool the child sent as a byte: 0 or 1 again (any other byte read as
+ * a bool is undefined behaviour).  Read through unsigned char. */
+#define B(x) ((x) = *(const unsigned char *)&(x) != 0)
+
+static void hive_bools(struct svc_hive_facts *h)
+{
+	B(h->present), B(h->opened), B(h->dirty), B(h->log1), B(h->log2);
+	B(h->logs_checked), B(h->logs_usable), B(h->corrupt);
+}
+
+/* Every bool of the facts (a field added to them is added here; the
+ * fuzzer finds one that is not). */
+static void facts_bools(struct svc_facts *f)
+{
+	B(f->preflight_ok), B(f->preflight_corrupt), B(f->differencing);
+	B(f->parent_of_child), B(f->in_use), B(f->vhdx_log_dirty);
+	B(f->backend_opens_vhdx), B(f->vhdx_4k_sectors), B(f->disk_read);
+	B(f->windows_found), B(f->control_set_present), B(f->vmbus_present);
+	B(f->vmbus_version_known), B(f->vmbus_service);
+	B(f->setupcomplete_present), B(f->setupcomplete_ours);
+	B(f->apply_interrupted), B(f->hiberfil_present);
+	hive_bools(&f->software);
+	hive_bools(&f->system);
+	for (size_t i = 0; i < f->nvolumes; i++) {
+		struct svc_volume_facts *v = &f->volumes[i];
+		B(v->esp), B(v->recovery), B(v->bitlocker), B(v->ntfs);
+		B(v->ntfs_readable), B(v->mount_tried), B(v->mounted);
+		B(v->windows);
+	}
+	for (size_t i = 0; i < f->npackages; i++)
+		B(f->packages[i].in_servicing), B(f->packages[i].in_cbs);
+	struct svc_pending *pd = &f->pending;
+	B(pd->read), B(pd->any), B(pd->firstboot_pending), B(pd->have_record);
+	B(pd->firstboot.script), B(pd->firstboot.log), B(pd->firstboot.done);
+	for (size_t i = 0; i < SVC_PENDING_MAX_STAGED; i++)
+		B(pd->staged[i].installed);
+	struct svc_linux_facts *l = f->linux_guest;
+	if (l == NULL)
+		return;
+	B(l->unreadable), B(l->os_release), B(l->journal_needs_recovery);
+	B(l->kernels_truncated), B(l->systemd), B(l->package_known);
+	B(l->package_installed), B(l->fstab), B(l->package_db_wal);
+	for (size_t k = 0; k < SVC_LINUX_MAX_MOUNTS; k++)
+		B(l->mounts[k].found), B(l->mounts[k].read), B(l->mounts[k].lvm);
+	for (size_t k = 0; k < SVC_LINUX_MAX_KERNELS; k++)
+		B(l->kernels[k].vmlinuz);
+	for (size_t d = 0; d < SVC_LINUX_NDAEMONS; d++)
+		B(l->daemons[d].enabled), B(l->daemons[d].masked);
 }
 
 static void get_facts(struct rd *r, struct svc_facts *f)
@@ -415,6 +474,7 @@ static void get_facts(struct rd *r, struct svc_facts *f)
 		free(f->linux_guest);
 		f->linux_guest = NULL;
 	}
+	facts_bools(f);
 	if (had_linux != (f->linux_guest != NULL))
 		r->bad = true;
 	else if (f->linux_guest != NULL)
