@@ -125,16 +125,16 @@ static void refuse(struct svc_image_result *r)
 /* ------------------------------------------------------------------ */
 
 /* Asks check_cabinet about each readable package.  A refused single
- * cabinet is the source's exit class; a directory's or ISO's refused ones
- * are skipped, each named; if none is left: HVO_EXIT_CORRUPT when all
- * were refused for their signature, else HVO_EXIT_NOT_APPLICABLE. */
+ * cabinet is the source's exit class (a tampered or untrusted package
+ * given alone is corrupt input, exit 5); a directory's or ISO's refused
+ * ones are skipped, each named, and if none is left no package applies:
+ * HVO_EXIT_NOT_APPLICABLE (SERVICING.md sections 3.4 and 4). */
 static enum hvo_exit check_candidates(struct svc_session *s)
 {
 	if (s->opts.check_cabinet == NULL)
 		return HVO_EXIT_OK;
-	enum hvo_exit rc = HVO_EXIT_OK, refused = HVO_EXIT_OK;
+	enum hvo_exit rc = HVO_EXIT_OK;
 	size_t left = 0, nread = 0;
-	bool not_ic = false;
 	for (size_t i = 0; i < s->npkgs; i++) {
 		struct svc_source_package *p = &s->pkgs[i];
 		if (p->pkg == NULL)
@@ -152,8 +152,6 @@ static enum hvo_exit check_candidates(struct svc_session *s)
 			continue;
 		}
 		p->skip = why ? why : "untrusted";
-		not_ic |= c == HVO_EXIT_NOT_APPLICABLE;
-		refused = hvo_exit_max(refused, c);
 		svc_int_session_notice(s, SVC_NOTICE_WARNING, p->where,
 				       "skipped: %s", p->skip);
 	}
@@ -163,7 +161,7 @@ static enum hvo_exit check_candidates(struct svc_session *s)
 		s, SVC_NOTICE_ERROR, s->src.path,
 		"no cabinet of the source is a trusted integration-services "
 		"package");
-	return not_ic ? HVO_EXIT_NOT_APPLICABLE : refused;
+	return HVO_EXIT_NOT_APPLICABLE;
 }
 
 /* Reads the source's cabinets as packages (an ISO's from @iso).  A

@@ -3,8 +3,12 @@
 # integration-services package and an unsigned re-pack of it (cabextract,
 # then gcab -c) side by side: the signed one is chosen, the re-pack is
 # skipped as "unsigned" and reported so by `inspect --source --json` and
-# `apply --dry-run --json`.  The directory of the re-pack alone is exit 5
-# (every cabinet refused).  Native backend: no appliance.
+# `apply --dry-run --json`.  Exit codes (SERVICING.md sections 3.4 and 4):
+# a directory whose only cabinets are refused (the re-pack alone; the demo
+# package, signed by a root not given with --trust, beside a copy of the
+# real package with its set ID changed) leaves no candidate: exit 3, each
+# skip named; the same refused cabinets named alone as the source are
+# corrupt input: exit 5.  Native backend: no appliance.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
 need_tools cabextract gcab jq
@@ -42,8 +46,29 @@ expect_rc 5 "inspect: the re-pack as the source: exit 5"
 expect_grep "$T_TMP/err" 'repack.cab: signature unsigned' "inspect: a refused single cabinet is an error naming why"
 
 run "$HVOFFLINE" --json apply --dry-run --backend native --source "$T_TMP/only" "$T_TMP/a.vhdx"
-expect_rc 5 "apply: a directory of the re-pack alone: exit 5"
+expect_rc 3 "apply: a directory of the re-pack alone: none left, exit 3"
 expect_grep "$T_TMP/err" 'repack.cab.*skipped: unsigned' "apply: the skipped re-pack is named"
+expect_json '.images[0].exit_code == 3' "apply: the image's exit code is 3"
+
+# Untrusted and tampered candidates only: none left (3); named alone: 5.
+demo="$HVO_TOP_BUILDDIR/tests/fixtures/icpkg/Hvoffline-Demo-x64.cab"
+[ -f "$demo" ] || { echo "FAIL: $demo was not built (make fixture-icpkg)"; exit 99; }
+mkdir "$T_TMP/untr"
+cp "$demo" "$T_TMP/untr/demo.cab"
+cp "$ic" "$T_TMP/untr/setid.cab"
+chmod u+w "$T_TMP/untr/setid.cab"
+printf '\125' | dd of="$T_TMP/untr/setid.cab" bs=1 seek=32 conv=notrunc 2>/dev/null
+for cmd in inspect "apply --dry-run" apply; do
+    run "$HVOFFLINE" --json $cmd --backend native --source "$T_TMP/untr" "$T_TMP/a.vhdx"
+    expect_rc 3 "$cmd: only untrusted and tampered candidates: none left, exit 3"
+    expect_grep "$T_TMP/err" 'demo.cab.*skipped: untrusted' "$cmd: the untrusted demo is named skipped"
+    expect_grep "$T_TMP/err" 'setid.cab.*skipped: untrusted' "$cmd: the tampered copy is named skipped"
+    for c in demo setid; do
+        run "$HVOFFLINE" --json $cmd --backend native --source "$T_TMP/untr/$c.cab" "$T_TMP/a.vhdx"
+        expect_rc 5 "$cmd: $c.cab named alone: exit 5"
+        expect_grep "$T_TMP/err" "$c.cab: signature" "$cmd: $c.cab alone: the refusal names the signature"
+    done
+done
 
 expect_eq "$(sha256sum "$T_TMP/a.vhdx")" "$sum" "the image is byte-identical"
 
