@@ -137,6 +137,9 @@ char *svc_int_make_record(const struct svc_plan *p,
 	hvo_int_json_kv_string(&r.w, "identifier", p->identifier);
 	hvo_int_json_kv_string(&r.w, "version", p->version);
 	hvo_int_json_kv_string(&r.w, "staged_cabinet", p->staged_cab);
+	/* The verdict on the package's signature, and whether it went in
+	 * only because of --allow-unsigned (issue 17). */
+	svc_signature_json(&p->sig, &r.w);
 	hvo_int_json_kv_string(&r.w, "firstboot",
 			       svc_firstboot_name(p->firstboot));
 	hvo_int_json_key(&r.w, "hives_recovered_from_logs");
