@@ -294,6 +294,28 @@ static bool hive_name_ok(const char *f, size_t fl)
 	       field_is(f, fl, "DEFAULT");
 }
 
+/* "sd x<path> <rule> <file|dir> x<data>" (fields @f) into @o; false,
+ * with nothing left allocated, when malformed. */
+static bool parse_sd(struct svc_undo_op *o, const char *const *f,
+		     const size_t *fl)
+{
+	o->kind = SVC_UNDO_SD;
+	o->hive[0] = '\0';
+	o->is_dir = field_is(f[3], fl[3], "dir");
+	if (!rule_ok(f[2], fl[2]) ||
+	    (!o->is_dir && !field_is(f[3], fl[3], "file")))
+		return false;
+	memcpy(o->rule, f[2], fl[2]);
+	o->rule[fl[2]] = '\0';
+	if (get_str(f[1], fl[1], &o->path) != 0)
+		return false;
+	if (o->path[0] != '\0' && get_hex(f[4], fl[4], &o->data, &o->len) == 0)
+		return true;
+	free(o->path);
+	o->path = NULL;
+	return false;
+}
+
 int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 		   char *err, size_t errlen)
 {
@@ -406,21 +428,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 			continue;
 		}
 		if (nf == 5 && field_is(f[0], fl[0], "sd")) {
-			o->kind = SVC_UNDO_SD;
-			o->hive[0] = '\0';
-			o->is_dir = field_is(f[3], fl[3], "dir");
-			bool ok = rule_ok(f[2], fl[2]) &&
-				  (o->is_dir || field_is(f[3], fl[3], "file"));
-			if (ok) {
-				memcpy(o->rule, f[2], fl[2]);
-				o->rule[fl[2]] = '\0';
-			}
-			ok = ok && get_str(f[1], fl[1], &o->path) == 0;
-			ok = ok && o->path[0] != '\0';
-			ok = ok && get_hex(f[4], fl[4], &o->data, &o->len) == 0;
-			if (!ok) {
-				free(o->path);
-				free(o->data);
+			if (!parse_sd(o, f, fl)) {
 				snprintf(err, errlen, "line %u: bad sd line",
 					 lineno);
 				goto bad;

@@ -34,14 +34,7 @@ mkdir "$T_TMP/x"
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/s.vhdx"
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/u.vhdx"
 
-# volume VHDX OUT: the Windows volume (partition 3) as a raw file.
-volume() {
-    qemu-img convert -f vhdx -O raw "$1" "$2.disk" &&
-        start=$(sfdisk --json "$2.disk" | jq '.partitiontable.partitions[2].start') &&
-        size=$(sfdisk --json "$2.disk" | jq '.partitiontable.partitions[2].size') &&
-        dd if="$2.disk" of="$2" bs=512 skip="$start" count="$size" status=none &&
-        rm -f "$2.disk"
-}
+. "$HVO_TOP_SRCDIR/tests/secdesc/volume.sh"
 
 # records VOLUME SUFFIX: the record folder's files ending in SUFFIX.
 records() {
