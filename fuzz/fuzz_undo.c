@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (a->path == NULL) != (b->path == NULL) ||
 		    (a->path && strcmp(a->path, b->path) != 0) ||
 		    (a->saved == NULL) != (b->saved == NULL) ||
-		    (a->len && memcmp(a->data, b->data, a->len) != 0))
+		    (a->len && memcmp(a->data, b->data, a->len) != 0) ||
+		    strcmp(a->rule, b->rule) != 0 || a->is_dir != b->is_dir)
 			abort();
 	}
 	svc_undo_free(&v);

@@ -4,8 +4,10 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/output.h"
@@ -106,8 +108,29 @@ static bool chains_to_user_root(struct cli_ctx *ctx,
  * Microsoft's -- is accepted only when its signature chains to a root
  * given by --trust: the user vouched for its signer, not for every signer
  * Microsoft has. */
-static enum hvo_exit check_cabinet(void *opaque,
-				   const struct svc_source_package *p,
+/* What the report and the in-guest record keep of verdict @v. */
+static void note_signature(struct svc_signature *s,
+			   const struct trust_verdict *v, bool waived)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->verdict, sizeof(s->verdict), "%s",
+		 v ? trust_verdict_word(v) : "error");
+	if (v == NULL)
+		return;
+	snprintf(s->signer, sizeof(s->signer), "%s",
+		 v->signer ? v->signer : "");
+	for (size_t i = 0; i < v->nchain && i < SVC_SIG_CHAIN_MAX; i++)
+		snprintf(s->chain[s->nchain++], sizeof(s->chain[0]), "%s",
+			 v->chain[i].cn ? v->chain[i].cn : "?");
+	s->chain_complete = v->chain_complete;
+	struct tm tm;
+	if (v->ts_verified && gmtime_r(&v->ts_time, &tm) != NULL)
+		strftime(s->timestamp, sizeof(s->timestamp),
+			 "%Y-%m-%dT%H:%M:%SZ", &tm);
+	s->allowed_unsigned = waived;
+}
+
+static enum hvo_exit check_cabinet(void *opaque, struct svc_source_package *p,
 				   const char **skip)
 {
 	struct cli_ctx *ctx = opaque;
@@ -116,6 +139,9 @@ static enum hvo_exit check_cabinet(void *opaque,
 	enum hvo_exit rc = cli_trust_check_mem(
 		ctx, &ctx->trust, p->pkg->cab_data, p->pkg->cab_size, p->where,
 		!p->optional, &v);
+	note_signature(&p->sig, v,
+		       rc == HVO_EXIT_OK &&
+			       trust_verdict_waived(v, &ctx->trust));
 	const char *name = p->pkg ? p->pkg->identity.name : NULL;
 	if (rc) {
 		*skip = v && v->status == TRUST_ERR_UNSIGNED ? "unsigned"

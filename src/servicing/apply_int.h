@@ -9,6 +9,8 @@
  *   apply_record.c  the record kept in the guest, the result as JSON
  *   apply.c         svc_apply(): the three phases in order
  *   verify.c        svc_verify()
+ *   apply_sd.c      security descriptors (apply's rules)
+ *   verify_sd.c     their check in verify
  */
 #ifndef HVO_SERVICING_APPLY_INT_H
 #define HVO_SERVICING_APPLY_INT_H
@@ -173,8 +175,68 @@ enum svc_err svc_int_sd_dir(struct txn *t, const char *dir,
 enum svc_err svc_int_sd_items(struct txn *t, size_t n,
 			      struct svc_apply_result *res);
 
-/* Verify: a difference per file whose descriptor is not the one
- * expected (apply's, else the manifest's). */
+/* The rule by which apply gives plan file @f (found as @c) its
+ * descriptor: "store", "manifest", "previous" or "inherited" (static
+ * text; see apply_sd.c). */
+const char *svc_int_sd_rule(const struct svc_plan_file *f,
+			    const struct svc_file_change *c);
+
+/* The descriptor of hvoffline's record folder (@is_dir) or of a file in
+ * it: SYSTEM and Administrators only.  svc_int_sd_store_bytes: 0, or -1
+ * when out of memory (caller frees *@sd_ret).  svc_int_sd_store sets it
+ * on @path: GUEST_OK (also on a backend that keeps no descriptors) or
+ * the GUEST_E_* error, with guest_fs_errmsg(). */
+int svc_int_sd_store_bytes(bool is_dir, uint8_t **sd_ret, size_t *len_ret);
+int svc_int_sd_store(struct guest_fs *fs, const char *path, bool is_dir);
+
+/* Adds to @u an sd line per directory @t created and per file whose
+ * descriptor apply set, with its rule (services_undo.h).  0 or -1 (out
+ * of memory). */
+struct svc_undo;
+int svc_int_sd_undo(const struct txn *t, struct svc_undo *u);
+
+/* Whether two descriptors say the same (in our own encoding, so that the
+ * order of their parts does not matter). */
+bool svc_int_sd_same(const uint8_t *a, size_t alen, const uint8_t *b,
+		     size_t blen);
+
+/* The parent directory of guest path @path ("" for the root; caller
+ * frees; NULL if out of memory). */
+char *svc_int_parent_of(const char *path);
+
+/* One parent's descriptor, kept while the next object is in the same
+ * directory (apply writes most files into a few). */
+struct parent_cache {
+	char *dir;
+	uint8_t *sd;
+	size_t len;
+	int e; /* guest_fs_get_sd's result */
+	char why[512];
+};
+void svc_int_parent_cache_free(struct parent_cache *pc);
+
+/* The descriptor of @path's parent in @pc (GUEST_OK), or the error. */
+int svc_int_parent_sd(struct guest_fs *fs, const char *path,
+		      struct parent_cache *pc);
+
+/*
+ * The descriptor that rule @rule gives @path (a directory when @is_dir),
+ * computed again as apply did: @data/@len is the sd line's data (the
+ * manifest's SDDL, the previous descriptor).  0 with *@sd_ret (caller
+ * frees); 1 when the rule gives none here (no parent descriptor to
+ * inherit, no previous one); -1 with @why.
+ */
+int svc_int_sd_expected(struct guest_fs *fs, const char *path, const char *rule,
+			bool is_dir, const uint8_t *data, size_t len,
+			struct parent_cache *pc, uint8_t **sd_ret,
+			size_t *len_ret, char *why, size_t whylen);
+
+/* ---- verify_sd.c ---- */
+
+/* Verify: a difference per file or directory whose descriptor is not the
+ * one expected: apply's (@o->changes); else, with @o->manifest_sds, the
+ * one each rule recorded in the newest apply's undo data gives, and the
+ * manifest's for files no such record covers. */
 void svc_int_sd_verify(struct guest_fs *fs, const struct svc_plan *p,
 		       const struct svc_verify_opts *o,
 		       struct svc_verify_result *res);

@@ -74,9 +74,14 @@ static void changes_json(const struct svc_apply_result *res,
 		if (c->existed)
 			hvo_int_json_kv_uint(w, "previous_size", c->prev_size);
 		sd_json(w, "security_descriptor", c->sd, c->sd_len);
-		if (c->sd_rule != NULL)
+		/* The record is made before the descriptors are set: it
+		 * names the rule apply is about to use (apply_sd.c). */
+		const char *rule = c->sd_rule;
+		if (rule == NULL && all && c->written)
+			rule = svc_int_sd_rule(f, c);
+		if (rule != NULL)
 			hvo_int_json_kv_string(w, "security_descriptor_rule",
-					       c->sd_rule);
+					       rule);
 		sd_json(w, "previous_security_descriptor", c->prev_sd,
 			c->prev_sd_len);
 		hvo_int_json_end_object(w);
@@ -132,6 +137,9 @@ char *svc_int_make_record(const struct svc_plan *p,
 	hvo_int_json_kv_string(&r.w, "identifier", p->identifier);
 	hvo_int_json_kv_string(&r.w, "version", p->version);
 	hvo_int_json_kv_string(&r.w, "staged_cabinet", p->staged_cab);
+	/* The verdict on the package's signature, and whether it went in
+	 * only because of --allow-unsigned (issue 17). */
+	svc_signature_json(&p->sig, &r.w);
 	hvo_int_json_kv_string(&r.w, "firstboot",
 			       svc_firstboot_name(p->firstboot));
 	hvo_int_json_key(&r.w, "hives_recovered_from_logs");

@@ -11,8 +11,16 @@
  *              DACL (sd_inherit), as setting it on Windows does;
  *   previous   else a file that is replaced keeps the descriptor it had;
  *   inherited  else a new file or directory inherits from its parent by
- *              Windows' rules (sd_inherit_bytes).
+ *              Windows' rules (sd_inherit_bytes);
+ *   store      except in hvoffline's record folder (the records, the
+ *              undo data rollback writes back as SYSTEM, the originals
+ *              kept for it): SYSTEM and Administrators only, protected,
+ *              as Windows keeps its own servicing stores out of users'
+ *              reach, whatever the folder above would pass on.
  *
+ * The rule of each file and directory goes into the undo data beside the
+ * record (an sd line, services_undo.h), from which `verify` computes the
+ * descriptor again (verify_sd.c).
  * The descriptor goes on the staged file before the flush that precedes
  * the switch, so the rename puts content and descriptor in place at once
  * (a rename keeps an NTFS file's descriptor).  A backend that keeps no
@@ -26,9 +34,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "secdesc/sd.h"
 #include "servicing/apply_int.h"
+#include "servicing/services_undo.h"
+
+/* The store descriptors (see above): the folder passes its ACEs on to
+ * what Windows may create in it later (OI|CI); a file's are its own. */
+#define STORE_DIR_SDDL	"O:BAG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+#define STORE_FILE_SDDL "O:BAG:SYD:P(A;;FA;;;SY)(A;;FA;;;BA)"
+
+int svc_int_sd_store_bytes(bool is_dir, uint8_t **sd_ret, size_t *len_ret)
+{
+	struct sd *d = NULL;
+	int rc = sd_from_sddl(is_dir ? STORE_DIR_SDDL : STORE_FILE_SDDL, &d,
+			      NULL);
+	if (rc == SD_OK)
+		rc = sd_to_self_relative(d, sd_ret, len_ret);
+	sd_free(d);
+	return rc == SD_OK ? 0 : -1;
+}
+
+int svc_int_sd_store(struct guest_fs *fs, const char *path, bool is_dir)
+{
+	uint8_t *sd;
+	size_t len;
+	if (svc_int_sd_store_bytes(is_dir, &sd, &len) != 0)
+		return GUEST_E_NOMEM;
+	int e = guest_fs_set_sd(fs, path, sd, len);
+	free(sd);
+	return e == GUEST_E_UNSUPPORTED ? GUEST_OK : e;
+}
+
+const char *svc_int_sd_rule(const struct svc_plan_file *f,
+			    const struct svc_file_change *c)
+{
+	if (f->source == SVC_SRC_RECORD)
+		return "store";
+	if (f->sddl != NULL)
+		return "manifest";
+	return c->existed ? "previous" : "inherited";
+}
 
 char *svc_int_sd_text(const uint8_t *sd, size_t len)
 {
@@ -44,8 +91,8 @@ char *svc_int_sd_text(const uint8_t *sd, size_t len)
 
 /* Whether two descriptors say the same (compared in our own encoding,
  * so that the order of their parts does not matter). */
-static bool sd_same(const uint8_t *a, size_t alen, const uint8_t *b,
-		    size_t blen)
+bool svc_int_sd_same(const uint8_t *a, size_t alen, const uint8_t *b,
+		     size_t blen)
 {
 	struct sd *da = NULL, *db = NULL;
 	uint8_t *ea = NULL, *eb = NULL;
@@ -65,44 +112,31 @@ static bool sd_same(const uint8_t *a, size_t alen, const uint8_t *b,
 	return same;
 }
 
-/* The parent directory of guest path @path ("" for the root; caller
- * frees; NULL if out of memory). */
-static char *parent_of(const char *path)
+char *svc_int_parent_of(const char *path)
 {
 	const char *a = strrchr(path, '\\'), *b = strrchr(path, '/');
 	const char *sep = a > b ? a : b;
 	return strndup(path, sep ? (size_t)(sep - path) : 0);
 }
 
-/* One parent's descriptor, kept while the next object is in the same
- * directory (apply writes most files into a few). */
-struct parent_cache {
-	char *dir;
-	uint8_t *sd;
-	size_t len;
-	int e; /* guest_fs_get_sd's result */
-	char why[512];
-};
-
-static void cache_free(struct parent_cache *pc)
+void svc_int_parent_cache_free(struct parent_cache *pc)
 {
 	free(pc->dir);
 	free(pc->sd);
 	memset(pc, 0, sizeof(*pc));
 }
 
-/* The descriptor of @path's parent in @pc (GUEST_OK), or the error. */
-static int parent_sd(struct guest_fs *fs, const char *path,
-		     struct parent_cache *pc)
+int svc_int_parent_sd(struct guest_fs *fs, const char *path,
+		      struct parent_cache *pc)
 {
-	char *dir = parent_of(path);
+	char *dir = svc_int_parent_of(path);
 	if (dir == NULL)
 		return GUEST_E_NOMEM;
 	if (pc->dir != NULL && strcmp(pc->dir, dir) == 0) {
 		free(dir);
 		return pc->e;
 	}
-	cache_free(pc);
+	svc_int_parent_cache_free(pc);
 	pc->dir = dir;
 	pc->e = guest_fs_get_sd(fs, dir, &pc->sd, &pc->len);
 	if (pc->e != GUEST_OK)
@@ -183,7 +217,7 @@ static enum svc_err derive(struct guest_fs *fs, const char *path,
 			   size_t *len_ret, struct svc_apply_result *res)
 {
 	*sd_ret = NULL;
-	int e = parent_sd(fs, path, pc);
+	int e = svc_int_parent_sd(fs, path, pc);
 	if (absent(e) && sddl == NULL) {
 		skipped(res, pc->why);
 		return SVC_OK;
@@ -206,17 +240,43 @@ static enum svc_err derive(struct guest_fs *fs, const char *path,
 	return SVC_OK;
 }
 
+/* The record folder of @t: the parent of the plan's record (NULL when
+ * the plan has none, or out of memory; caller frees). */
+static char *record_dir(const struct txn *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->items[i].change != NULL &&
+		    t->items[i].change->file->source == SVC_SRC_RECORD)
+			return svc_int_parent_of(t->items[i].target);
+	return NULL;
+}
+
+/* Whether directory @dir is the record folder or below it. */
+static bool in_store(const struct txn *t, const char *dir)
+{
+	char *rd = record_dir(t);
+	size_t n = rd ? strlen(rd) : 0;
+	bool in = rd != NULL && strncasecmp(dir, rd, n) == 0 &&
+		  (dir[n] == '\0' || dir[n] == '\\');
+	free(rd);
+	return in;
+}
+
 enum svc_err svc_int_sd_dir(struct txn *t, const char *dir,
 			    struct svc_apply_result *res)
 {
 	struct parent_cache pc = { 0 };
-	uint8_t *sd;
+	uint8_t *sd = NULL;
 	size_t len;
-	enum svc_err rc = derive(t->fs, dir, NULL, true, &pc, &sd, &len, res);
+	enum svc_err rc = SVC_OK;
+	if (!in_store(t, dir))
+		rc = derive(t->fs, dir, NULL, true, &pc, &sd, &len, res);
+	else if (svc_int_sd_store_bytes(true, &sd, &len) != 0)
+		rc = svc_int_apply_fail(res, SVC_ERR_NOMEM, "out of memory");
 	if (rc == SVC_OK && sd != NULL)
 		rc = put(t->fs, dir, sd, len, res);
 	free(sd);
-	cache_free(&pc);
+	svc_int_parent_cache_free(&pc);
 	return rc;
 }
 
@@ -229,17 +289,20 @@ static enum svc_err item_sd(struct txn *t, const struct item *it,
 {
 	*sd_ret = NULL;
 	*len_ret = 0;
-	if (it->sddl != NULL) {
-		*rule_ret = "manifest";
+	*rule_ret = it->change ? svc_int_sd_rule(it->change->file, it->change)
+			       : "previous";
+	if (strcmp(*rule_ret, "store") == 0) {
+		if (svc_int_sd_store_bytes(false, sd_ret, len_ret) != 0)
+			return svc_int_apply_fail(res, SVC_ERR_NOMEM,
+						  "out of memory");
+		return SVC_OK;
+	}
+	if (strcmp(*rule_ret, "manifest") == 0)
 		return derive(t->fs, it->target, it->sddl, false, pc, sd_ret,
 			      len_ret, res);
-	}
-	if (!it->existed) {
-		*rule_ret = "inherited";
+	if (strcmp(*rule_ret, "inherited") == 0)
 		return derive(t->fs, it->target, NULL, false, pc, sd_ret,
 			      len_ret, res);
-	}
-	*rule_ret = "previous";
 	if (it->change != NULL) {
 		if (it->change->prev_sd == NULL) {
 			skipped(res, "no previous security descriptor");
@@ -288,52 +351,93 @@ enum svc_err svc_int_sd_items(struct txn *t, size_t n,
 		}
 		free(sd);
 	}
-	cache_free(&pc);
+	svc_int_parent_cache_free(&pc);
 	return rc;
 }
 
-void svc_int_sd_verify(struct guest_fs *fs, const struct svc_plan *p,
-		       const struct svc_verify_opts *o,
-		       struct svc_verify_result *res)
+int svc_int_sd_undo(const struct txn *t, struct svc_undo *u)
 {
-	struct parent_cache pc = { 0 };
-	for (size_t i = 0; i < p->nfiles; i++) {
-		const struct svc_plan_file *f = &p->files[i];
-		if (f->role == SVC_ROLE_FIRSTBOOT && res->firstboot_done)
-			continue;
-		uint8_t *want = NULL, *got = NULL;
-		size_t wlen = 0, glen = 0;
-		bool own = false;
-		if (o != NULL && o->changes != NULL) {
-			want = o->changes[i].sd;
-			wlen = o->changes[i].sd_len;
-		} else if (o != NULL && o->manifest_sds && f->sddl != NULL &&
-			   parent_sd(fs, f->dest, &pc) == GUEST_OK) {
-			own = sd_inherit_bytes(pc.sd, pc.len, f->sddl, false,
-					       &want, &wlen, NULL) == SD_OK;
+	for (size_t i = 0; i < t->ndirs; i++)
+		if (svc_undo_add_sd(u, t->dirs[i],
+				    in_store(t, t->dirs[i]) ? "store"
+							    : "inherited",
+				    true, NULL, 0) != 0)
+			return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct item *it = &t->items[i];
+		const struct svc_file_change *c = it->change;
+		if (c == NULL || c->sd_rule == NULL)
+			continue; /* a hive, or a descriptor not set */
+		const void *data = NULL;
+		size_t len = 0;
+		if (strcmp(c->sd_rule, "manifest") == 0) {
+			data = it->sddl;
+			len = strlen(it->sddl);
+		} else if (strcmp(c->sd_rule, "previous") == 0) {
+			data = c->prev_sd;
+			len = c->prev_sd_len;
 		}
-		if (want == NULL)
-			continue;
-		char what[600];
-		snprintf(what, sizeof(what), "security descriptor of %s",
-			 f->dest);
-		int e = guest_fs_get_sd(fs, f->dest, &got, &glen);
-		if (e == GUEST_E_NOENT && !guest_fs_exists(fs, f->dest)) {
-			/* check_files reports the file missing */
-		} else if (e != GUEST_OK) {
-			svc_int_verify_add(res, what, "readable",
-					   guest_fs_errmsg(fs));
-		} else if (!sd_same(want, wlen, got, glen)) {
-			char *ws = svc_int_sd_text(want, wlen);
-			char *gs = svc_int_sd_text(got, glen);
-			svc_int_verify_add(res, what, ws ? ws : "?",
-					   gs ? gs : "?");
-			free(ws);
-			free(gs);
-		}
-		free(got);
-		if (own)
-			free(want);
+		if (svc_undo_add_sd(u, it->target, c->sd_rule, false, data,
+				    len) != 0)
+			return -1;
 	}
-	cache_free(&pc);
+	return 0;
+}
+
+int svc_int_sd_expected(struct guest_fs *fs, const char *path, const char *rule,
+			bool is_dir, const uint8_t *data, size_t len,
+			struct parent_cache *pc, uint8_t **sd_ret,
+			size_t *len_ret, char *why, size_t whylen)
+{
+	*sd_ret = NULL;
+	*len_ret = 0;
+	if (strcmp(rule, "store") == 0) {
+		if (svc_int_sd_store_bytes(is_dir, sd_ret, len_ret) == 0)
+			return 0;
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (strcmp(rule, "previous") == 0) {
+		if (len == 0)
+			return 1;
+		if ((*sd_ret = malloc(len)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		memcpy(*sd_ret, data, len);
+		*len_ret = len;
+		return 0;
+	}
+	bool manifest = strcmp(rule, "manifest") == 0;
+	if (!manifest && strcmp(rule, "inherited") != 0) {
+		snprintf(why, whylen, "an unknown rule \"%s\"", rule);
+		return -1;
+	}
+	char *sddl = manifest ? strndup((const char *)data, len) : NULL;
+	if (manifest && sddl == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	int e = svc_int_parent_sd(fs, path, pc);
+	int r = 0;
+	struct sd_errinfo ei = { 0 };
+	if (absent(e) && sddl == NULL) {
+		r = 1; /* nothing to inherit: apply skipped it too */
+	} else if (e != GUEST_OK && !absent(e)) {
+		snprintf(why, whylen, "%s", pc->why);
+		r = -1;
+	} else {
+		int rc = absent(e) ? explicit_only(sddl, is_dir, sd_ret,
+						   len_ret, &ei)
+				   : sd_inherit_bytes(pc->sd, pc->len, sddl,
+						      is_dir, sd_ret, len_ret,
+						      &ei);
+		if (rc != SD_OK) {
+			snprintf(why, whylen, "%s",
+				 ei.msg[0] ? ei.msg : sd_strerror(rc));
+			r = -1;
+		}
+	}
+	free(sddl);
+	return r;
 }

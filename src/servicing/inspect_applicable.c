@@ -366,6 +366,7 @@ void svc_applicability_json(const struct svc_applicability *a,
 		hvo_int_json_kv_string(w, "parent",
 				       c->parent[0] ? c->parent : NULL);
 		hvo_int_json_kv_string(w, "reason", c->reason);
+		svc_signature_json(&c->sp->sig, w);
 		hvo_int_json_end_object(w);
 	}
 	hvo_int_json_end_array(w);

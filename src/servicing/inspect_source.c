@@ -379,3 +379,25 @@ void svc_source_packages_free(struct svc_source_package *pkgs, size_t n)
 		svc_source_package_free(&pkgs[i]);
 	free(pkgs);
 }
+
+void svc_signature_json(const struct svc_signature *s, struct json_writer *w)
+{
+	hvo_int_json_key(w, "signature");
+	if (s->verdict[0] == '\0') {
+		hvo_int_json_null(w);
+		return;
+	}
+	hvo_int_json_begin_object(w);
+	hvo_int_json_kv_string(w, "verdict", s->verdict);
+	hvo_int_json_kv_string(w, "signer", s->signer[0] ? s->signer : NULL);
+	hvo_int_json_key(w, "chain");
+	hvo_int_json_begin_array(w);
+	for (size_t i = 0; i < s->nchain && i < SVC_SIG_CHAIN_MAX; i++)
+		hvo_int_json_string(w, s->chain[i]);
+	hvo_int_json_end_array(w);
+	hvo_int_json_kv_bool(w, "chain_complete", s->chain_complete);
+	hvo_int_json_kv_string(w, "timestamp",
+			       s->timestamp[0] ? s->timestamp : NULL);
+	hvo_int_json_kv_bool(w, "allowed_unsigned", s->allowed_unsigned);
+	hvo_int_json_end_object(w);
+}

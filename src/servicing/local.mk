@@ -26,6 +26,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/apply_record.c %reldir%/apply_switch.c \
 	%reldir%/apply_sd.c \
 	%reldir%/verify.c \
+	%reldir%/verify_sd.c \
 	%reldir%/rollback.c %reldir%/rollback.h \
 	%reldir%/rollback_keep.c %reldir%/rollback_keep.h \
 	%reldir%/rollback_state.c %reldir%/rollback_state.h \

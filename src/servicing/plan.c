@@ -206,6 +206,7 @@ enum svc_err svc_plan_build(const struct svc_facts *f,
 		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	p->control_set = f->current_control_set;
+	p->sig = sp->sig;
 	p->systemroot = svc_int_plan_strdup(&b, f->systemroot);
 	p->image = svc_int_plan_strdup(&b, f->image);
 	p->package = svc_int_plan_strdup(&b, pkg->identity.name);

@@ -161,6 +161,9 @@ struct svc_plan {
 	enum svc_firstboot_kind firstboot;
 	char *firstboot_script; /* guest path */
 	char *firstboot_log;	/* guest path of its log */
+	/* The package's signature as the session judged it (for the
+	 * record: --allow-unsigned is noted there). */
+	struct svc_signature sig;
 	/* Private. */
 	struct pkg_arena *arena;
 	void **pool; /* every allocation of the plan */

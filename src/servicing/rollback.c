@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "registry/reg.h"
+#include "servicing/apply_int.h"
 #include "servicing/inspect_pending.h"
 #include "servicing/rollback.h"
 #include "servicing/rollback_state.h"
@@ -276,7 +277,8 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 		snprintf(it->command, sizeof(it->command), "%s", u[i].command);
 		snprintf(it->time, sizeof(it->time), "%s", u[i].time);
 		for (size_t k = 0; k < u[i].n; k++)
-			it->nops += u[i].ops[k].kind != SVC_UNDO_AFTER;
+			it->nops += u[i].ops[k].kind != SVC_UNDO_AFTER &&
+				    u[i].ops[k].kind != SVC_UNDO_SD;
 	}
 
 	/* Has anything written the hives or files since the newest change
@@ -423,6 +425,8 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 		if (*p == ':')
 			*p = '-';
 	e = guest_fs_write_atomic(fs, res->record, json, strlen(json));
+	if (e == GUEST_OK) /* SYSTEM's and Administrators' (apply_sd.c) */
+		e = svc_int_sd_store(fs, res->record, false);
 	free(json);
 	/* What was restored, for `verify` (rollback_state.h). */
 	enum hvo_exit kept = HVO_EXIT_OK;

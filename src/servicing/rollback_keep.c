@@ -89,6 +89,12 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 				   "rollback",
 				   dir ? dir : p->record);
 		ok = false;
+	} else {
+		/* The folder is the store's (the originals in it keep their
+		 * own descriptors: they were renamed, not copied). */
+		if (svc_int_sd_store(fs, dir, true) != GUEST_OK)
+			svc_int_apply_warn(res, "%s: security descriptor: %s",
+					   dir, guest_fs_errmsg(fs));
 	}
 	for (size_t i = 0; ok && i < t->ndirs; i++)
 		ok = svc_undo_add_dir(&u, t->dirs[i]) == 0;
@@ -143,6 +149,9 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 			free(g);
 		}
 	}
+	/* The rule of every descriptor apply set, for verify. */
+	if (ok && svc_int_sd_undo(t, &u) != 0)
+		ok = false;
 	char err[600];
 	if (ok && svc_int_record_write(fs, p->systemroot, "apply", NULL, &u,
 				       NULL, err, sizeof(err)) != HVO_EXIT_OK) {

@@ -124,6 +124,8 @@ enum hvo_exit svc_int_rollback_state_write(struct guest_fs *fs,
 		return HVO_EXIT_FAILED;
 	}
 	int e = guest_fs_write_atomic(fs, path, text, strlen(text));
+	if (e == GUEST_OK) /* SYSTEM's and Administrators' (apply_sd.c) */
+		e = svc_int_sd_store(fs, path, false);
 	free(text);
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));

@@ -226,6 +226,8 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 		goto out;
 	}
 	int e = guest_fs_mkdir_p(fs, dir);
+	if (e == GUEST_OK)
+		e = svc_int_sd_store(fs, dir, true);
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", dir, guest_fs_errmsg(fs));
 		rc = guest_exit_class(e);
@@ -261,9 +263,18 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 		goto out;
 	}
 	/* The undo data first: a JSON record always has its undo. */
+	/* The folder and what is written in it get the store descriptor,
+	 * SYSTEM and Administrators only (apply_sd.c), not the one ntfs-3g
+	 * makes up: the undo data is what rollback writes back as SYSTEM.
+	 * It is set right after each write: no Windows user exists while
+	 * the guest is offline. */
 	e = guest_fs_write_atomic(fs, upath, text, strlen(text));
+	if (e == GUEST_OK)
+		e = svc_int_sd_store(fs, upath, false);
 	if (e == GUEST_OK && json != NULL)
 		e = guest_fs_write_atomic(fs, jpath, json, strlen(json));
+	if (e == GUEST_OK && json != NULL)
+		e = svc_int_sd_store(fs, jpath, false);
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", jpath, guest_fs_errmsg(fs));
 		rc = guest_exit_class(e);

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "servicing/apply_int.h"
 #include "servicing/services_reg.h"
 #include "servicing/services_undo.h"
 #include "util/json.h"
@@ -121,6 +122,8 @@ static enum hvo_exit save_hive(struct guest_fs *fs, const char *systemroot,
 	}
 	free(dir);
 	e = guest_fs_copy_in_atomic(fs, src, res->hive_saved);
+	if (e == GUEST_OK) /* SYSTEM's and Administrators' (apply_sd.c) */
+		e = svc_int_sd_store(fs, res->hive_saved, false);
 	if (e != GUEST_OK)
 		return fail(res, guest_exit_class(e), "%s: %s", res->hive_saved,
 			    guest_fs_errmsg(fs));

@@ -109,6 +109,40 @@ int svc_undo_add_dir(struct svc_undo *u, const char *path)
 	return 0;
 }
 
+/* Whether @r (@len bytes) is a rule name: a-z and '-', not empty. */
+static bool rule_ok(const char *r, size_t len)
+{
+	if (len == 0 || len >= SVC_UNDO_RULE_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((r[i] < 'a' || r[i] > 'z') && r[i] != '-')
+			return false;
+	return true;
+}
+
+int svc_undo_add_sd(struct svc_undo *u, const char *path, const char *rule,
+		    bool is_dir, const void *data, size_t len)
+{
+	if (!rule_ok(rule, strlen(rule)) || grow(u) != 0)
+		return -1;
+	struct svc_undo_op *o = &u->ops[u->n];
+	o->kind = SVC_UNDO_SD;
+	snprintf(o->rule, sizeof(o->rule), "%s", rule);
+	o->is_dir = is_dir;
+	o->path = strdup(path);
+	o->len = len;
+	o->data = malloc(len ? len : 1);
+	if (o->path == NULL || o->data == NULL) {
+		free(o->path);
+		free(o->data);
+		return -1;
+	}
+	if (len)
+		memcpy(o->data, data, len);
+	u->n++;
+	return 0;
+}
+
 static void put_hex(FILE *m, const void *p, size_t len)
 {
 	const uint8_t *b = p;
@@ -141,6 +175,15 @@ char *svc_undo_format(const struct svc_undo *u)
 				for (int k = 0; o->has_sha256 && k < 32; k++)
 					fprintf(m, "%02x", o->sha256[k]);
 			}
+			fputc('\n', m);
+			continue;
+		}
+		if (o->kind == SVC_UNDO_SD) {
+			fputs("sd ", m);
+			put_hex(m, o->path, strlen(o->path));
+			fprintf(m, " %s %s ", o->rule,
+				o->is_dir ? "dir" : "file");
+			put_hex(m, o->data, o->len);
 			fputc('\n', m);
 			continue;
 		}
@@ -251,6 +294,28 @@ static bool hive_name_ok(const char *f, size_t fl)
 	       field_is(f, fl, "DEFAULT");
 }
 
+/* "sd x<path> <rule> <file|dir> x<data>" (fields @f) into @o; false,
+ * with nothing left allocated, when malformed. */
+static bool parse_sd(struct svc_undo_op *o, const char *const *f,
+		     const size_t *fl)
+{
+	o->kind = SVC_UNDO_SD;
+	o->hive[0] = '\0';
+	o->is_dir = field_is(f[3], fl[3], "dir");
+	if (!rule_ok(f[2], fl[2]) ||
+	    (!o->is_dir && !field_is(f[3], fl[3], "file")))
+		return false;
+	memcpy(o->rule, f[2], fl[2]);
+	o->rule[fl[2]] = '\0';
+	if (get_str(f[1], fl[1], &o->path) != 0)
+		return false;
+	if (o->path[0] != '\0' && get_hex(f[4], fl[4], &o->data, &o->len) == 0)
+		return true;
+	free(o->path);
+	o->path = NULL;
+	return false;
+}
+
 int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 		   char *err, size_t errlen)
 {
@@ -357,6 +422,15 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 				free(o->saved);
 				snprintf(err, errlen, "line %u: bad %s line",
 					 lineno, nf == 2 ? "dir" : "file");
+				goto bad;
+			}
+			u->n++;
+			continue;
+		}
+		if (nf == 5 && field_is(f[0], fl[0], "sd")) {
+			if (!parse_sd(o, f, fl)) {
+				snprintf(err, errlen, "line %u: bad sd line",
+					 lineno);
 				goto bad;
 			}
 			u->n++;

@@ -14,13 +14,19 @@
  *   after SYSTEM <SHA-256 of the hive as this change left it>
  *   file x<guest path> x<saved copy> <SHA-256 left by the change>
  *   dir x<guest path>
+ *   sd x<guest path> <rule> <file|dir> x<data>
  *
  * one operation per line, in the order they were made; strings are hex
  * after an "x" (so that an empty name is "x" and no field holds a space).
  * A value line gives the value as it was before the change ("absent":
  * rollback deletes it); a hive line names a copy of the whole hive as it
  * was, kept in the guest beside the record (reg --image import and key
- * deletions, whose previous state is a whole subtree).
+ * deletions, whose previous state is a whole subtree).  An sd line says by
+ * which rule apply gave a file or directory its security descriptor
+ * (apply_sd.c), so that `verify` can compute it again: "manifest" (data:
+ * the manifest's SDDL), "previous" (data: the descriptor the file had,
+ * self-relative), "inherited" or "store" (data empty).  Rollback ignores
+ * sd lines: a restored file carries its own descriptor.
  */
 #ifndef HVO_SERVICING_SERVICES_UNDO_H
 #define HVO_SERVICING_SERVICES_UNDO_H
@@ -40,7 +46,11 @@ enum svc_undo_kind {
 	SVC_UNDO_AFTER = 2,
 	SVC_UNDO_FILE = 3,
 	SVC_UNDO_DIR = 4,
+	SVC_UNDO_SD = 5,
 };
+
+/* The longest rule name of an sd line, with its NUL. */
+#define SVC_UNDO_RULE_MAX 16
 
 struct svc_undo_op {
 	enum svc_undo_kind kind;
@@ -56,6 +66,10 @@ struct svc_undo_op {
 	char *path;	    /* FILE, DIR: the guest path changed */
 	bool has_sha256;    /* AFTER (always), FILE (when known) */
 	uint8_t sha256[32]; /* what the change left */
+	/* SD: the rule (path in @path, data in @data/@len), and whether
+	 * the object is a directory. */
+	char rule[SVC_UNDO_RULE_MAX];
+	bool is_dir;
 };
 
 struct svc_undo {
@@ -77,6 +91,9 @@ int svc_undo_add_after(struct svc_undo *u, const char *hive,
 int svc_undo_add_file(struct svc_undo *u, const char *path, const char *saved,
 		      const uint8_t *sha256);
 int svc_undo_add_dir(struct svc_undo *u, const char *path);
+/* @rule: a lower-case word shorter than SVC_UNDO_RULE_MAX. */
+int svc_undo_add_sd(struct svc_undo *u, const char *path, const char *rule,
+		    bool is_dir, const void *data, size_t len);
 
 /* The text form (caller frees), or NULL when out of memory. */
 char *svc_undo_format(const struct svc_undo *u);

@@ -83,9 +83,10 @@ struct svc_session_opts {
 	 * "untrusted", "not an integration-services package"): a single
 	 * cabinet source is then unusable (that exit class, before anything
 	 * is launched or written); a directory or ISO skips it with a
-	 * notice.  NULL: every readable package is a candidate. */
-	enum hvo_exit (*check_cabinet)(void *ctx,
-				       const struct svc_source_package *p,
+	 * notice.  It notes what the signature check found in @p->sig
+	 * (reported, and kept in the in-guest record).  NULL: every
+	 * readable package is a candidate. */
+	enum hvo_exit (*check_cabinet)(void *ctx, struct svc_source_package *p,
 				       const char **skip);
 	void *check_ctx;
 	/* The time of the run (UNIX seconds); 0: now. */

@@ -119,6 +119,7 @@ static void package_json(const struct svc_image_result *r,
 	hvo_int_json_kv_string(w, "identifier", p->identifier);
 	hvo_int_json_kv_string(w, "cabinet", r->package->where);
 	hvo_int_json_kv_string(w, "installed_version", r->installed);
+	svc_signature_json(&r->package->sig, w);
 	hvo_int_json_end_object(w);
 }
 

@@ -6,4 +6,5 @@ TESTS += $(SECDESC_TESTS)
 
 # End to end: apply's descriptors on a test image, judged by ntfssecaudit.
 TESTS += tests/secdesc/apply-sd.sh
-EXTRA_DIST += tests/secdesc/apply-sd.sh tests/secdesc/sdtool.py
+EXTRA_DIST += tests/secdesc/apply-sd.sh tests/secdesc/sdtool.py \
+	tests/secdesc/volume.sh

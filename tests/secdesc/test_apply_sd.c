@@ -63,6 +63,10 @@
 	"BA)(A;;0x1200a9;;;BU)"
 /* The manifest's (protected: nothing inherited). */
 #define SD_MANIFEST "O:BAG:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x1200a9;;;BU)"
+/* hvoffline's record folder and the files in it: SYSTEM and
+ * Administrators only, protected, whatever Logs passes on. */
+#define SD_STORE_DIR  "O:BAG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+#define SD_STORE_FILE "O:BAG:SYD:P(A;;FA;;;SY)(A;;FA;;;BA)"
 
 /* The guest of one test: the tree, mounted read-write. */
 struct guest {
@@ -137,6 +141,26 @@ static void check_sddl(struct guest_fs *fs, const char *path, const char *sddl)
 	free(want);
 	sd_free(g);
 	sd_free(w);
+}
+
+/* Asserts that SDDL text @text (a verify difference) says what @sddl
+ * says. */
+static void expect_sddl_text(const char *text, const char *sddl)
+{
+	struct sd *a, *b;
+	uint8_t *ab, *bb;
+	size_t al, bl;
+	if (sd_from_sddl(text, &a, NULL) != SD_OK)
+		fail_msg("not SDDL: %s", text);
+	assert_int_equal(sd_from_sddl(sddl, &b, NULL), SD_OK);
+	assert_int_equal(sd_to_self_relative(a, &ab, &al), SD_OK);
+	assert_int_equal(sd_to_self_relative(b, &bb, &bl), SD_OK);
+	if (al != bl || memcmp(ab, bb, al) != 0)
+		fail_msg("got  %s\n  want %s", text, sddl);
+	free(ab);
+	free(bb);
+	sd_free(a);
+	sd_free(b);
 }
 
 /* The plan: four files from text, and the record. */
@@ -249,8 +273,26 @@ static void test_rules(void **state)
 	check_sddl(g->fs, "Windows\\NewDir", SD_NEWDIR);
 	check_sddl(g->fs, "Windows\\NewDir\\Sub", SD_NEWDIR);
 	check_sddl(g->fs, "Windows\\NewDir\\Sub\\x.txt", SD_NEWDIR_FILE);
+	/* The record folder, the record and the undo data: the store's. */
+	check_sddl(g->fs, "Windows\\Logs\\hvoffline", SD_STORE_DIR);
 	check_sddl(g->fs, "Windows\\Logs\\hvoffline\\apply-test.json",
-		   SD_NEWDIR_FILE);
+		   SD_STORE_FILE);
+	assert_string_equal(r.files[4].sd_rule, "store");
+	char *undo = hvo_fg_line("cd vol/Windows/Logs/hvoffline && ls *.undo");
+	char upath[300];
+	snprintf(upath, sizeof(upath), "Windows\\Logs\\hvoffline\\%s", undo);
+	check_sddl(g->fs, upath, SD_STORE_FILE);
+	/* The undo data names each rule (the record's folder, the two new
+	 * directories, the four files and the record). */
+	char *rules = hvo_fg_out(
+		"cd vol/Windows/Logs/hvoffline && grep '^sd ' %s | "
+		"cut -d' ' -f3,4 | LC_ALL=C sort | uniq -c | tr -s ' '",
+		undo);
+	assert_string_equal(rules, " 2 inherited dir\n 2 inherited file\n"
+				   " 1 manifest file\n 1 previous file\n"
+				   " 1 store dir\n 1 store file\n");
+	free(rules);
+	free(undo);
 	/* The record keeps the replaced file's previous descriptor. */
 	assert_non_null(
 		strstr(r.record_json, "\"previous_security_descriptor\""));
@@ -276,14 +318,66 @@ static void test_rules(void **state)
 					      "new.sys");
 	assert_non_null(strstr(vr.diffs[0].found, "WD"));
 	svc_verify_result_free(&vr);
-	/* verify on its own checks what the manifest defines, when asked. */
+	/* verify on its own computes every descriptor again by the rule
+	 * the undo data names: the inherited new.sys is found changed,
+	 * with the SDDL expected and found. */
 	vo.changes = NULL;
 	vo.manifest_sds = true;
 	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
-	assert_int_equal(vr.ndiffs, 0);
+	assert_int_equal(vr.ndiffs, 1);
+	assert_string_equal(vr.diffs[0].what, "security descriptor of "
+					      "Windows\\System32\\drivers\\"
+					      "new.sys");
+	expect_sddl_text(vr.diffs[0].expected, SD_DRIVERS_FILE);
+	expect_sddl_text(vr.diffs[0].found, "O:BAG:BAD:(A;;FA;;;WD)");
 	svc_verify_result_free(&vr);
+	/* Each rule: previous (old.sys), manifest (own.dll), inherited by
+	 * a directory (NewDir\Sub), store (the record). */
+	set_sddl(g->fs, "Windows\\System32\\drivers\\new.sys", SD_DRIVERS_FILE);
+	set_sddl(g->fs, "Windows\\System32\\drivers\\old.sys", SD_DRIVERS_FILE);
 	set_sddl(g->fs, "Windows\\System32\\drivers\\own.dll",
 		 "O:BAG:BAD:(A;;FA;;;BU)");
+	set_sddl(g->fs, "Windows\\NewDir\\Sub", SD_WINDOWS);
+	set_sddl(g->fs, "Windows\\Logs\\hvoffline\\apply-test.json",
+		 SD_NEWDIR_FILE);
+	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
+	assert_int_equal(vr.ndiffs, 4);
+	static const struct {
+		const char *path, *want;
+	} four[] = {
+		{ "Windows\\NewDir\\Sub", SD_NEWDIR },
+		{ "Windows\\System32\\drivers\\old.sys", SD_OLD },
+		{ "Windows\\System32\\drivers\\own.dll", SD_MANIFEST },
+		{ "Windows\\Logs\\hvoffline\\apply-test.json", SD_STORE_FILE },
+	};
+	for (size_t k = 0; k < 4; k++) {
+		char what[300];
+		snprintf(what, sizeof(what), "security descriptor of %s",
+			 four[k].path);
+		size_t j = 0;
+		while (j < vr.ndiffs && strcmp(vr.diffs[j].what, what) != 0)
+			j++;
+		if (j == vr.ndiffs)
+			fail_msg("no difference for %s", four[k].path);
+		expect_sddl_text(vr.diffs[j].expected, four[k].want);
+	}
+	svc_verify_result_free(&vr);
+	/* Put back, clean again. */
+	set_sddl(g->fs, "Windows\\System32\\drivers\\old.sys", SD_OLD);
+	set_sddl(g->fs, "Windows\\System32\\drivers\\own.dll", SD_MANIFEST);
+	set_sddl(g->fs, "Windows\\NewDir\\Sub", SD_NEWDIR);
+	set_sddl(g->fs, "Windows\\Logs\\hvoffline\\apply-test.json",
+		 SD_STORE_FILE);
+	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
+	assert_int_equal(vr.ndiffs, 0);
+	svc_verify_result_free(&vr);
+	/* Without undo data (a guest serviced before the rules were
+	 * recorded), the manifest's SDDL is still checked. */
+	hvo_fg_sh("rm vol/Windows/Logs/hvoffline/*.undo");
+	set_sddl(g->fs, "Windows\\System32\\drivers\\own.dll",
+		 "O:BAG:BAD:(A;;FA;;;BU)");
+	set_sddl(g->fs, "Windows\\System32\\drivers\\new.sys",
+		 "O:BAG:BAD:(A;;FA;;;WD)");
 	assert_int_equal(svc_verify(g->fs, &t.p, &vo, &vr), SVC_OK);
 	assert_int_equal(vr.ndiffs, 1);
 	assert_non_null(strstr(vr.diffs[0].what, "own.dll"));
@@ -304,9 +398,10 @@ static void test_skipped(void **state)
 	struct test_plan t;
 	struct svc_apply_result r;
 	run_apply(g, &t, &r, SVC_OK);
-	/* The manifest's SDDL alone is still given. */
-	assert_int_equal(r.sds_set, 1);
-	assert_int_equal(r.sds_skipped, 7);
+	/* The manifest's SDDL and the store's (the record's folder and
+	 * the record) are still given. */
+	assert_int_equal(r.sds_set, 3);
+	assert_int_equal(r.sds_skipped, 5);
 	assert_string_equal(r.files[2].sd_rule, "manifest");
 	assert_non_null(r.sd_skip_reason);
 	assert_non_null(strstr(r.sd_skip_reason, "no security descriptor"));
