@@ -175,6 +175,15 @@ expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false a
 expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
     "xfs: says what is not known and what to try"
 
+# ---- an LVM physical volume: named, with its own code ----
+"$mk" lvm "$T_TMP/lvm.vhdx" 2>/dev/null || t_fail "mklinux lvm"
+inspect_json "$T_TMP/lvm.vhdx"
+expect_rc 0 "inspect of an LVM physical volume exits 0"
+expect_json '.disk.volumes[0].filesystem == "LVM2_member" and .linux.readable == false' \
+    "lvm: recognised as an LVM physical volume, not read"
+expect_json '[.problems[].code] == ["linux-lvm"] and (.problems[0].message | contains("LVM physical volume") and contains("--backend appliance"))' \
+    "lvm: named (linux-lvm), with what to try"
+
 # ---- a damaged ext4 superblock (its checksum no longer matches) ----
 cp "$T_TMP/hv.raw" "$T_TMP/badsb.raw"
 printf '\377' | dd of="$T_TMP/badsb.raw" bs=1 seek=$((1048576 + 1024)) conv=notrunc 2>/dev/null

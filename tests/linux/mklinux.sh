@@ -36,6 +36,9 @@
 #                magic ("XFSB") and nothing else: a stand-in for a RHEL
 #                root, which the native backend recognises but does not
 #                read (mkfs.xfs is not needed).  MBR.
+#   KIND lvm     a partition holding an LVM2 physical volume's label
+#                (LABELONE, LVM2 001 in sector 1) and nothing else: the
+#                volume group's logical volumes are not read.  MBR.
 #   KIND bare    Debian 12 with kernel 6.1.0-13-amd64 whose module tree
 #                has no Hyper-V driver (not in modules.builtin either), no
 #                daemons, no units, hyperv-daemons not installed.  MBR,
@@ -54,8 +57,8 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs|lvm OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs|lvm OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -234,7 +237,7 @@ FSTAB
     printf 'vmlinuz placeholder\n' >"$b/vmlinuz-4.18.0-513.el8.x86_64"
     label=gpt
     ;;
-xfs)
+xfs | lvm)
     label=dos
     ;;
 *)
@@ -252,6 +255,13 @@ parts=$tmp/fs.img
 if [ "$kind" = xfs ]; then
     printf 'XFSB\000\000\020\000' >"$tmp/fs.img"
     truncate -s 64K "$tmp/fs.img"
+elif [ "$kind" = lvm ]; then
+    # LVM2's label header in sector 1 (lib/label/label.h): "LABELONE",
+    # its sector (1), a CRC, the offset of the PV header (32), the type.
+    # pvcreate needs a block device, so only the label is written.
+    truncate -s 64K "$tmp/fs.img"
+    printf 'LABELONE\001\000\000\000\000\000\000\000\000\000\000\000\040\000\000\000LVM2 001' |
+        dd of="$tmp/fs.img" bs=512 seek=1 conv=notrunc 2>/dev/null
 elif [ "$kind" = rhel8 ]; then
     mkext "$tmp/bootfs" boot 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 "$tmp/p1.img"
     mkext "$r" root 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b02 "$tmp/p2.img"
