@@ -136,6 +136,20 @@ HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect "$T_TMP/rhel.vhdx"
 expect_grep "$T_TMP/out" "package: *hyperv-daemons 1:6.1.0-3.el9.x86_64 (rpm, /var/lib/rpm/rpmdb.sqlite)" \
     "rhel: the text names the package and its version"
 
+# ---- RHEL 9 stopped with rpm's last change in rpmdb.sqlite-wal ----
+"$mk" rhel-wal "$T_TMP/rhelwal.vhdx" "$T_TMP/rhelwal.fs" 2>/dev/null || t_fail "mklinux rhel-wal"
+mkdir -p "$T_TMP/rhelwal.db"
+for f in rpmdb.sqlite rpmdb.sqlite-wal; do
+    debugfs -R "dump /var/lib/rpm/$f $T_TMP/rhelwal.db/$f" "$T_TMP/rhelwal.fs" 2>/dev/null
+done
+expect_eq "$(rpm --dbpath "$T_TMP/rhelwal.db" -q hyperv-daemons 2>/dev/null)" "package hyperv-daemons is not installed" \
+    "rpm (sqlite, with its WAL): hyperv-daemons was removed"
+inspect_json "$T_TMP/rhelwal.vhdx"
+expect_json '.linux.package | .database_wal_not_read and .installed' \
+    "rhel-wal: the WAL is said not to be read (the package found is the main file's)"
+expect_json '[.problems[] | select(.code == "linux-rpmdb-wal")][0].message | contains("/var/lib/rpm/rpmdb.sqlite-wal") and contains("may be stale")' \
+    "rhel-wal: the note says the package found may be stale"
+
 # ---- RHEL 8: /boot and /usr on volumes of their own, Berkeley DB ----
 "$mk" rhel8 "$T_TMP/rhel8.vhdx" "$T_TMP/rhel8.fs" 2>/dev/null || t_fail "mklinux rhel8"
 mkdir -p "$T_TMP/rhel8.db"

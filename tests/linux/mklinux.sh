@@ -20,6 +20,9 @@
 #                VSS not, no file copy daemon; /var/lib/rpm/rpmdb.sqlite
 #                from mkrpmdb.sh (hyperv-daemons 1:6.1.0-3.el9 installed).
 #                GPT, ext4.
+#   KIND rhel-wal  the same with mkrpmdb.sh's sqlite-wal database: the
+#                hyperv-daemons row deleted in a write-ahead log not yet
+#                checkpointed into rpmdb.sqlite.
 #   KIND rhel8   RHEL 8.9 as installed with separate /boot and /usr:
 #                partition 1 /boot (ext4, fstab: UUID=), partition 2 the
 #                root (fstab: UUID=), partition 3 /usr (fstab: LABEL=usr),
@@ -57,8 +60,8 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs|lvm OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs|lvm OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -184,11 +187,13 @@ bare)
     printf '%s' "$status_common" >"$r/var/lib/dpkg/status"
     label=dos
     ;;
-rhel)
+rhel | rhel-wal)
     rhel_release "$r/etc/os-release" 9.3 Plow
     xz_modules "$r/lib/modules/5.14.0-362.el9.x86_64"
     mkdir -p "$r/usr/lib/systemd/system" "$r/var/lib/rpm"
-    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/sqlite/rpmdb.sqlite" "$r/var/lib/rpm/"
+    db=sqlite
+    [ "$kind" = rhel ] || db=sqlite-wal
+    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/$db/"rpmdb.sqlite* "$r/var/lib/rpm/"
     for d in kvp vss; do
         elf "$r/usr/sbin/hyperv${d}d"
         unit "hyperv${d}d.service" "hyperv${d}d" \
