@@ -169,8 +169,8 @@ inspect_json "$T_TMP/rhel8.vhdx"
 expect_rc 0 "inspect of a RHEL 8 guest with separate /boot and /usr exits 0"
 expect_json '.linux.partition == 2 and .linux.fstab and .linux.distribution.version_id == "8.9" and .linux.distribution.os_release == "/etc/os-release"' \
     "rhel8: root on partition 2, os-release through the link into /usr"
-expect_json '[.linux.mounts[] | [.mountpoint, .partition, .read, .lvm]] == [["/boot", 1, true, false], ["/usr", 3, true, false], ["/home", null, false, true]]' \
-    "rhel8: /boot by UUID=, /usr by LABEL=, /home on LVM named (the ESP and swap not followed)"
+expect_json '[.linux.mounts[] | [.mountpoint, .partition, .read, .lvm]] == [["/boot", 1, true, false], ["/usr", 3, true, false], ["/home", null, false, true], ["/srv", null, false, false]]' \
+    "rhel8: /boot by UUID=, /usr by LABEL=, /home on LVM and /srv not on the disk named (the ESP and swap not followed)"
 expect_json '.linux.kernels | length == 1 and .[0].version == "4.18.0-513.el8.x86_64" and .[0].hyperv and .[0].vmlinuz and .[0].modules.hv_vmbus.path == "/lib/modules/4.18.0-513.el8.x86_64/kernel/drivers/hv/hv_vmbus.ko.xz"' \
     "rhel8: modules from the /usr volume (through /lib), vmlinuz from the /boot volume"
 expect_json '.linux.daemons[0] | .program == "/usr/sbin/hypervkvpd" and .unit_file == "/lib/systemd/system/hypervkvpd.service" and .enabled' \
@@ -179,6 +179,8 @@ expect_json ".linux.package | .database == \"/var/lib/rpm/Packages\" and .instal
     "rhel8: hyperv-daemons read from the Berkeley DB Packages, as rpm reads it"
 expect_json '[.problems[] | select(.code == "linux-mount-lvm")][0].message | contains("/home") and contains("/dev/mapper/rhel-home")' \
     "rhel8: the LVM mount is named"
+expect_json '[.problems[] | select(.code == "linux-mount-missing")][0].message | contains("/srv from UUID=0a0a0a0a-0000-4000-8000-00000000dead") and contains("not found")' \
+    "rhel8: the mount whose volume is not on the disk is named"
 
 # ---- a Linux volume the native backend does not read ----
 "$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"

@@ -27,7 +27,8 @@
 #                partition 1 /boot (ext4, fstab: UUID=), partition 2 the
 #                root (fstab: UUID=), partition 3 /usr (fstab: LABEL=usr),
 #                plus /home on /dev/mapper/rhel-home (LVM, not on this
-#                disk's partitions), swap and the ESP (vfat) in fstab.
+#                disk's partitions), /srv by a UUID no volume has, swap
+#                and the ESP (vfat) in fstab.
 #                The root holds /etc, /var/lib/rpm/Packages (Berkeley DB,
 #                from mkrpmdb.sh) and the links /lib -> usr/lib,
 #                /sbin -> usr/sbin, /etc/os-release ->
@@ -224,6 +225,7 @@ UUID=2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 /boot                   ext4    defaul
 UUID=7A1B-2C3D          /boot/efi               vfat    umask=0077,shortname=winnt 0 2
 LABEL=usr               /usr                    ext4    defaults        1 2
 /dev/mapper/rhel-home   /home                   xfs     defaults        0 0
+UUID=0a0a0a0a-0000-4000-8000-00000000dead /srv    ext4    defaults        0 2
 /dev/mapper/rhel-swap   none                    swap    defaults        0 0
 FSTAB
     # /usr, as a volume of its own.
