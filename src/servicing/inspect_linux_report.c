@@ -85,9 +85,11 @@ static void mounts_evaluate(struct svc_facts *f,
 		else if (!m->found)
 			svc_int_add_problem(
 				f, "linux-mount-missing", HVO_EXIT_OK,
-				"/etc/fstab mounts %s from %s, which is no "
-				"volume of this disk: what is under %s is not "
-				"known",
+				"/etc/fstab mounts %s from %s, which was not "
+				"found among this disk's volumes (by UUID=, "
+				"LABEL=, /dev/disk/by-uuid, by-label or a "
+				"partition's device name): what is under %s "
+				"is not known",
 				m->dir, m->spec, m->dir);
 		else
 			svc_int_add_problem(

@@ -12,7 +12,8 @@
  * answers for it, and a symbolic link met on the way is spliced into the
  * path and the walk restarted (at most SVC_LINUX_MAX_LINKS of them, the
  * kernel's limit, then ELOOP).  An absolute target starts at the guest's
- * root, never the host's.  With the root alone, paths go to it directly.
+ * root, never the host's.  With the root alone, paths go to it directly
+ * (see LX_CALL for when they are resolved here too).
  *
  * /etc/fstab names a volume by UUID=, LABEL=, /dev/disk/by-uuid/,
  * /dev/disk/by-label/ (the ext superblock's s_uuid and s_volume_name), or
@@ -153,48 +154,57 @@ static struct guest_fs *locate(struct svc_linux_view *v, const char *path,
 	return owner(v, buf, rel);
 }
 
-#define LOCATE(follow)                                             \
-	char buf_[1024];                                           \
-	const char *rel;                                           \
-	struct guest_fs *fs =                                      \
-		locate(v, path, follow, buf_, sizeof(buf_), &rel); \
-	v->last = fs;                                              \
-	if (fs == NULL)                                            \
-	return GUEST_E_NOENT
+/*
+ * Runs @call on the filesystem and path of @path.  With the root alone,
+ * @path goes to it as it is, and only when that fails is it resolved here
+ * and tried again: the appliance backend does not follow a link in the
+ * last component (Debian's /etc/os-release), the native one does.
+ */
+#define LX_CALL(follow, call)                                           \
+	char buf_[1024];                                                \
+	const char *rel;                                                \
+	struct guest_fs *fs =                                           \
+		locate(v, path, follow, buf_, sizeof(buf_), &rel);      \
+	v->last = fs;                                                   \
+	if (fs == NULL)                                                 \
+		return GUEST_E_NOENT;                                   \
+	int r = call;                                                   \
+	if (r != GUEST_OK && v->n == 1 &&                               \
+	    resolve(v, path, follow, buf_, sizeof(buf_)) == GUEST_OK && \
+	    strcmp(buf_, path) != 0) {                                  \
+		rel = buf_;                                             \
+		r = call;                                               \
+	}                                                               \
+	return r
 
 int svc_int_lx_read(struct svc_linux_view *v, const char *path, size_t max,
 		    uint8_t **buf, size_t *len)
 {
-	LOCATE(true);
-	return guest_fs_read(fs, rel, max, buf, len);
+	LX_CALL(true, guest_fs_read(fs, rel, max, buf, len));
 }
 
 int svc_int_lx_pread(struct svc_linux_view *v, const char *path, uint64_t off,
 		     size_t len, uint8_t *buf, size_t *got)
 {
-	LOCATE(true);
-	return guest_fs_pread(fs, rel, off, len, buf, got);
+	LX_CALL(true, guest_fs_pread(fs, rel, off, len, buf, got));
 }
 
 int svc_int_lx_stat(struct svc_linux_view *v, const char *path,
 		    struct guest_stat *st)
 {
-	LOCATE(false);
-	return guest_fs_stat(fs, rel, st);
+	LX_CALL(false, guest_fs_stat(fs, rel, st));
 }
 
 int svc_int_lx_list(struct svc_linux_view *v, const char *path, char ***names,
 		    size_t *n)
 {
-	LOCATE(true);
-	return guest_fs_list(fs, rel, names, n);
+	LX_CALL(true, guest_fs_list(fs, rel, names, n));
 }
 
 int svc_int_lx_readlink(struct svc_linux_view *v, const char *path,
 			char **target)
 {
-	LOCATE(false);
-	return guest_fs_readlink(fs, rel, target);
+	LX_CALL(false, guest_fs_readlink(fs, rel, target));
 }
 
 const char *svc_int_lx_errmsg(const struct svc_linux_view *v)

@@ -5,6 +5,8 @@
 #   - every fact a recipe put in is reported, field by field;
 #   - hibernated, BitLocker and dirty-without-logs images are unsafe (4);
 #   - every image file (and the ISO) is byte-identical afterwards;
+#   - two Linux guests (tests/linux/mklinux.sh) are reported as the native
+#     backend reports them;
 #   - the launch is counted from libguestfs' own launch-done events, in the
 #     JSON report and in the --log records.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
@@ -31,20 +33,40 @@ cp "$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab" "$T_TMP/iso/support/x86
 genisoimage -quiet -J -r -V VMGUEST -o "$T_TMP/vmguest.iso" "$T_TMP/iso"
 rm -rf "$T_TMP/iso"
 
+# Linux guests from tests/linux's recipes, in the same launch: Debian 12
+# (links into /usr, dpkg) and, where rpm's tools are there, RHEL 8 with
+# separate /boot and /usr volumes and a Berkeley DB rpm database.  Their
+# reports are compared with the native backend's below.
+PATH=$PATH:/sbin:/usr/sbin
+export HVOFFLINE RPMDB="$T_TMP/rpmdb"
+linux=linux-debian
+"$HVO_TOP_SRCDIR/tests/linux/mklinux.sh" hyperv "$T_TMP/linux-debian.vhdx" 2>/dev/null ||
+    t_fail "mklinux.sh hyperv"
+if ! command -v rpmbuild >/dev/null || ! command -v db_load >/dev/null; then
+    echo "note: rpm or db-util missing: the RHEL 8 image is left out" >&2
+elif sh "$HVO_TOP_SRCDIR/tests/linux/mkrpmdb.sh" "$RPMDB" >"$T_TMP/rhel8.log" 2>&1 &&
+    "$HVO_TOP_SRCDIR/tests/linux/mklinux.sh" rhel8 "$T_TMP/linux-rhel8.vhdx" 2>>"$T_TMP/rhel8.log"; then
+    linux="$linux linux-rhel8"
+else
+    t_fail "building the RHEL 8 image: $(tail -5 "$T_TMP/rhel8.log")"
+fi
+nlinux=$(echo $linux | wc -w)
+
 names="win7-x86 ws2012-x64 hibernated bitlocker dirty-logs dirty-nologs nowindows winxp-x86 corrupt-gpt"
 set --
 for n in $names; do set -- "$@" "$img/$n.vhdx"; done
 set -- "$@" "$T_TMP/iotest-dynamic-1G.vhdx"
+for n in $linux; do set -- "$@" "$T_TMP/$n.vhdx"; done
 snapshot "$@" "$T_TMP/vmguest.iso"
 
 run "$HVOFFLINE" --json --log "$T_TMP/log" inspect --source "$T_TMP/vmguest.iso" "$@"
 cp "$T_TMP/out" "$T_TMP/report.json"
 expect_rc 5 "the highest image verdict (a corrupt image is present)"
 expect_json '.command == "inspect" and .exit_code == 5' "report header"
-expect_json '.images | length == 10' "one report per image"
+expect_json ".images | length == $((10 + nlinux))" "one report per image"
 
 # ---- one launch ----
-expect_json '.appliance.launches == 1' "one appliance launch for 10 images and an ISO"
+expect_json '.appliance.launches == 1' "one appliance launch for $((10 + nlinux)) images and an ISO"
 expect_eq "$(grep -c 'appliance launch #[0-9]* done' "$T_TMP/log")" 1 \
     "the log has exactly one launch-done record"
 expect_json '.source.kind == "iso" and (.source.cabinets | length == 2)' \
@@ -151,6 +173,32 @@ expect_json '.images[] | select(.image | endswith("iotest-dynamic-1G.vhdx")) | .
     "the real Hyper-V image (no filesystem): no Windows found"
 expect_grep "$T_TMP/log" "iotest-dynamic-1G.vhdx: no Windows installation was found" \
     "the log says so too"
+
+# ---- Linux guests: the appliance reports what the native backend does ----
+image linux-debian '.status == "no-windows" and .exit_code == 0 and .linux.distribution.id == "debian" and .linux.package.installed and ([.linux.kernels[].hyperv] == [false, true])' \
+    "Debian: read through the appliance"
+if [ "$nlinux" -gt 1 ]; then
+    image linux-rhel8 '[.linux.mounts[] | select(.read) | .mountpoint] == ["/boot", "/usr"] and .linux.kernels[0].vmlinuz and .linux.package.database == "/var/lib/rpm/Packages" and .linux.package.version == "1:6.1.0-3.el9"' \
+        "RHEL 8: /boot and /usr followed, the Berkeley DB read, through the appliance"
+fi
+set --
+for n in $linux; do set -- "$@" "$T_TMP/$n.vhdx"; done
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json inspect "$@"
+expect_json '.appliance.launches == 0' "the Linux images inspected natively too"
+for n in $linux; do
+    # All but the device name, which the appliance gives per disk of its
+    # batch (/dev/sdl2) and the native backend per image (/dev/sda2).
+    f=".images[] | select(.image | endswith(\"/$n.vhdx\")) | [.status, .exit_code, (.linux | del(.device)), [.problems[] | select(.code | startswith(\"linux\"))]]"
+    jq -S "$f" "$T_TMP/out" >"$T_TMP/$n.native"
+    jq -S "$f" "$T_TMP/report.json" >"$T_TMP/$n.appliance"
+    T_COUNT=$((T_COUNT + 1))
+    if [ -s "$T_TMP/$n.native" ] && cmp -s "$T_TMP/$n.native" "$T_TMP/$n.appliance"; then
+        t_pass "$n: the appliance's linux report and notes equal the native backend's"
+    else
+        t_fail "$n: appliance and native differ: $(diff "$T_TMP/$n.native" "$T_TMP/$n.appliance" | head -20)"
+    fi
+done
+cp "$T_TMP/report.json" "$T_TMP/out"
 
 # ---- Windows XP (NT 5.1) ----
 image winxp-x86 '.status == "ok" and .windows.systemroot == "WINDOWS" and .windows.product_name == "Microsoft Windows XP" and .windows.version == "5.1" and .windows.build == 2600 and .windows.service_pack == "Service Pack 3"' \

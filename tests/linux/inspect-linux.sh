@@ -136,6 +136,20 @@ HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect "$T_TMP/rhel.vhdx"
 expect_grep "$T_TMP/out" "package: *hyperv-daemons 1:6.1.0-3.el9.x86_64 (rpm, /var/lib/rpm/rpmdb.sqlite)" \
     "rhel: the text names the package and its version"
 
+# ---- RHEL 9 stopped with rpm's last change in rpmdb.sqlite-wal ----
+"$mk" rhel-wal "$T_TMP/rhelwal.vhdx" "$T_TMP/rhelwal.fs" 2>/dev/null || t_fail "mklinux rhel-wal"
+mkdir -p "$T_TMP/rhelwal.db"
+for f in rpmdb.sqlite rpmdb.sqlite-wal; do
+    debugfs -R "dump /var/lib/rpm/$f $T_TMP/rhelwal.db/$f" "$T_TMP/rhelwal.fs" 2>/dev/null
+done
+expect_eq "$(rpm --dbpath "$T_TMP/rhelwal.db" -q hyperv-daemons 2>/dev/null)" "package hyperv-daemons is not installed" \
+    "rpm (sqlite, with its WAL): hyperv-daemons was removed"
+inspect_json "$T_TMP/rhelwal.vhdx"
+expect_json '.linux.package | .database_wal_not_read and .installed' \
+    "rhel-wal: the WAL is said not to be read (the package found is the main file's)"
+expect_json '[.problems[] | select(.code == "linux-rpmdb-wal")][0].message | contains("/var/lib/rpm/rpmdb.sqlite-wal") and contains("may be stale")' \
+    "rhel-wal: the note says the package found may be stale"
+
 # ---- RHEL 8: /boot and /usr on volumes of their own, Berkeley DB ----
 "$mk" rhel8 "$T_TMP/rhel8.vhdx" "$T_TMP/rhel8.fs" 2>/dev/null || t_fail "mklinux rhel8"
 mkdir -p "$T_TMP/rhel8.db"
@@ -155,8 +169,8 @@ inspect_json "$T_TMP/rhel8.vhdx"
 expect_rc 0 "inspect of a RHEL 8 guest with separate /boot and /usr exits 0"
 expect_json '.linux.partition == 2 and .linux.fstab and .linux.distribution.version_id == "8.9" and .linux.distribution.os_release == "/etc/os-release"' \
     "rhel8: root on partition 2, os-release through the link into /usr"
-expect_json '[.linux.mounts[] | [.mountpoint, .partition, .read, .lvm]] == [["/boot", 1, true, false], ["/usr", 3, true, false], ["/home", null, false, true]]' \
-    "rhel8: /boot by UUID=, /usr by LABEL=, /home on LVM named (the ESP and swap not followed)"
+expect_json '[.linux.mounts[] | [.mountpoint, .partition, .read, .lvm]] == [["/boot", 1, true, false], ["/usr", 3, true, false], ["/home", null, false, true], ["/srv", null, false, false]]' \
+    "rhel8: /boot by UUID=, /usr by LABEL=, /home on LVM and /srv not on the disk named (the ESP and swap not followed)"
 expect_json '.linux.kernels | length == 1 and .[0].version == "4.18.0-513.el8.x86_64" and .[0].hyperv and .[0].vmlinuz and .[0].modules.hv_vmbus.path == "/lib/modules/4.18.0-513.el8.x86_64/kernel/drivers/hv/hv_vmbus.ko.xz"' \
     "rhel8: modules from the /usr volume (through /lib), vmlinuz from the /boot volume"
 expect_json '.linux.daemons[0] | .program == "/usr/sbin/hypervkvpd" and .unit_file == "/lib/systemd/system/hypervkvpd.service" and .enabled' \
@@ -165,6 +179,8 @@ expect_json ".linux.package | .database == \"/var/lib/rpm/Packages\" and .instal
     "rhel8: hyperv-daemons read from the Berkeley DB Packages, as rpm reads it"
 expect_json '[.problems[] | select(.code == "linux-mount-lvm")][0].message | contains("/home") and contains("/dev/mapper/rhel-home")' \
     "rhel8: the LVM mount is named"
+expect_json '[.problems[] | select(.code == "linux-mount-missing")][0].message | contains("/srv from UUID=0a0a0a0a-0000-4000-8000-00000000dead") and contains("not found")' \
+    "rhel8: the mount whose volume is not on the disk is named"
 
 # ---- a Linux volume the native backend does not read ----
 "$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"
@@ -174,6 +190,15 @@ expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false a
     "xfs: recognised, reported as a Linux volume not read"
 expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
     "xfs: says what is not known and what to try"
+
+# ---- an LVM physical volume: named, with its own code ----
+"$mk" lvm "$T_TMP/lvm.vhdx" 2>/dev/null || t_fail "mklinux lvm"
+inspect_json "$T_TMP/lvm.vhdx"
+expect_rc 0 "inspect of an LVM physical volume exits 0"
+expect_json '.disk.volumes[0].filesystem == "LVM2_member" and .linux.readable == false' \
+    "lvm: recognised as an LVM physical volume, not read"
+expect_json '[.problems[].code] == ["linux-lvm"] and (.problems[0].message | contains("LVM physical volume") and contains("--backend appliance"))' \
+    "lvm: named (linux-lvm), with what to try"
 
 # ---- a damaged ext4 superblock (its checksum no longer matches) ----
 cp "$T_TMP/hv.raw" "$T_TMP/badsb.raw"

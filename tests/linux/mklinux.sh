@@ -20,11 +20,15 @@
 #                VSS not, no file copy daemon; /var/lib/rpm/rpmdb.sqlite
 #                from mkrpmdb.sh (hyperv-daemons 1:6.1.0-3.el9 installed).
 #                GPT, ext4.
+#   KIND rhel-wal  the same with mkrpmdb.sh's sqlite-wal database: the
+#                hyperv-daemons row deleted in a write-ahead log not yet
+#                checkpointed into rpmdb.sqlite.
 #   KIND rhel8   RHEL 8.9 as installed with separate /boot and /usr:
 #                partition 1 /boot (ext4, fstab: UUID=), partition 2 the
 #                root (fstab: UUID=), partition 3 /usr (fstab: LABEL=usr),
 #                plus /home on /dev/mapper/rhel-home (LVM, not on this
-#                disk's partitions), swap and the ESP (vfat) in fstab.
+#                disk's partitions), /srv by a UUID no volume has, swap
+#                and the ESP (vfat) in fstab.
 #                The root holds /etc, /var/lib/rpm/Packages (Berkeley DB,
 #                from mkrpmdb.sh) and the links /lib -> usr/lib,
 #                /sbin -> usr/sbin, /etc/os-release ->
@@ -36,6 +40,9 @@
 #                magic ("XFSB") and nothing else: a stand-in for a RHEL
 #                root, which the native backend recognises but does not
 #                read (mkfs.xfs is not needed).  MBR.
+#   KIND lvm     a partition holding an LVM2 physical volume's label
+#                (LABELONE, LVM2 001 in sector 1) and nothing else: the
+#                volume group's logical volumes are not read.  MBR.
 #   KIND bare    Debian 12 with kernel 6.1.0-13-amd64 whose module tree
 #                has no Hyper-V driver (not in modules.builtin either), no
 #                daemons, no units, hyperv-daemons not installed.  MBR,
@@ -54,8 +61,8 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel8|xfs OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -181,11 +188,13 @@ bare)
     printf '%s' "$status_common" >"$r/var/lib/dpkg/status"
     label=dos
     ;;
-rhel)
+rhel | rhel-wal)
     rhel_release "$r/etc/os-release" 9.3 Plow
     xz_modules "$r/lib/modules/5.14.0-362.el9.x86_64"
     mkdir -p "$r/usr/lib/systemd/system" "$r/var/lib/rpm"
-    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/sqlite/rpmdb.sqlite" "$r/var/lib/rpm/"
+    db=sqlite
+    [ "$kind" = rhel ] || db=sqlite-wal
+    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/$db/"rpmdb.sqlite* "$r/var/lib/rpm/"
     for d in kvp vss; do
         elf "$r/usr/sbin/hyperv${d}d"
         unit "hyperv${d}d.service" "hyperv${d}d" \
@@ -216,6 +225,7 @@ UUID=2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 /boot                   ext4    defaul
 UUID=7A1B-2C3D          /boot/efi               vfat    umask=0077,shortname=winnt 0 2
 LABEL=usr               /usr                    ext4    defaults        1 2
 /dev/mapper/rhel-home   /home                   xfs     defaults        0 0
+UUID=0a0a0a0a-0000-4000-8000-00000000dead /srv    ext4    defaults        0 2
 /dev/mapper/rhel-swap   none                    swap    defaults        0 0
 FSTAB
     # /usr, as a volume of its own.
@@ -234,7 +244,7 @@ FSTAB
     printf 'vmlinuz placeholder\n' >"$b/vmlinuz-4.18.0-513.el8.x86_64"
     label=gpt
     ;;
-xfs)
+xfs | lvm)
     label=dos
     ;;
 *)
@@ -252,6 +262,13 @@ parts=$tmp/fs.img
 if [ "$kind" = xfs ]; then
     printf 'XFSB\000\000\020\000' >"$tmp/fs.img"
     truncate -s 64K "$tmp/fs.img"
+elif [ "$kind" = lvm ]; then
+    # LVM2's label header in sector 1 (lib/label/label.h): "LABELONE",
+    # its sector (1), a CRC, the offset of the PV header (32), the type.
+    # pvcreate needs a block device, so only the label is written.
+    truncate -s 64K "$tmp/fs.img"
+    printf 'LABELONE\001\000\000\000\000\000\000\000\000\000\000\000\040\000\000\000LVM2 001' |
+        dd of="$tmp/fs.img" bs=512 seek=1 conv=notrunc 2>/dev/null
 elif [ "$kind" = rhel8 ]; then
     mkext "$tmp/bootfs" boot 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 "$tmp/p1.img"
     mkext "$r" root 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b02 "$tmp/p2.img"

@@ -10,6 +10,10 @@
 #   OUTDIR/sqlite/           rpmdb.sqlite as `rpmdb --initdb` and
 #                            `rpm -i --justdb --nodeps` leave it (RHEL 9)
 #   OUTDIR/sqlite-none/      the same without the Hyper-V packages
+#   OUTDIR/sqlite-wal/       the sqlite one with hyperv-daemons' row deleted
+#                            in rpmdb.sqlite-wal, not yet checkpointed (as
+#                            a guest stopped with its database open leaves
+#                            it; copied while SQLite's connection is open)
 #   OUTDIR/bdb/Packages      the same headers in a Berkeley DB hash
 #                            database (RHEL 7 and 8): rpm on Debian cannot
 #                            write one (it reads it only, bdb_ro), so the
@@ -23,7 +27,7 @@
 # the Berkeley DB one), never with our reader.
 set -eu
 out=${1:?usage: mkrpmdb.sh OUTDIR}
-for tool in rpmbuild rpm rpmdb sqlite3 db_load; do
+for tool in rpmbuild rpm rpmdb sqlite3 db_load python3; do
     command -v "$tool" >/dev/null || {
         echo "mkrpmdb: $tool is required (see tools/debian-packages.txt)" >&2
         exit 77
@@ -84,3 +88,22 @@ db_load -f "$out/packages.dump" "$out/bdb/Packages"
 sqlite3 "$out/sqlite/rpmdb.sqlite" \
     "SELECT hex(blob) FROM Packages WHERE hnum = (SELECT hnum FROM Name WHERE key = 'hyperv-daemons')" |
     xxd -r -p >"$out/header.bin"
+
+rm -rf "$out/sqlite-wal" "$out/wal-work"
+mkdir -p "$out/sqlite-wal" "$out/wal-work"
+cp "$out/sqlite/rpmdb.sqlite" "$out/wal-work/"
+python3 - "$out/wal-work" "$out/sqlite-wal" <<'PY'
+import shutil, sqlite3, sys
+work, dest = sys.argv[1], sys.argv[2]
+con = sqlite3.connect(work + "/rpmdb.sqlite")
+con.execute("PRAGMA journal_mode=WAL")
+con.execute("PRAGMA wal_autocheckpoint=0")
+con.execute("DELETE FROM Packages WHERE hnum = "
+            "(SELECT hnum FROM Name WHERE key = 'hyperv-daemons')")
+con.execute("DELETE FROM Name WHERE key = 'hyperv-daemons'")
+con.commit()
+for f in ("rpmdb.sqlite", "rpmdb.sqlite-wal"):
+    shutil.copy(work + "/" + f, dest + "/" + f)
+con.close()
+PY
+rm -rf "$out/wal-work"
