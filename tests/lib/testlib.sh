@@ -21,11 +21,12 @@ trap 'rm -rf "$T_TMP"' EXIT
 # same checks twice names the round).
 t_fail() {
     T_FAILS=$((T_FAILS + 1))
-    echo "FAIL: $T_NAME: ${T_PREFIX:-}$*" >&2
+    printf 'FAIL: %s: %s%s\n' "$T_NAME" "${T_PREFIX:-}" "$*" >&2
 }
 
+# (printf, not echo: dash's echo reads a description's "\c" as "stop".)
 t_pass() {
-    echo "ok: ${T_PREFIX:-}$*"
+    printf 'ok: %s%s\n' "${T_PREFIX:-}" "$*"
 }
 
 # need_tools PROG...: skips the test (exit 77) when a program it needs is
