@@ -142,8 +142,9 @@ static int add_read(struct child *c, const char *path)
 
 /* What child @c may open: its image, the virtual disks beside it (the
  * checkpoints based on it), the listing of their folder and its parent
- * chain wherever it is (child_paths.h); writes go to its scratch directory and, for apply, its image.  No image is
- * parsed here: the chain is probed by confined children. */
+ * chain wherever it is (child_paths.h); writes go to its scratch
+ * directory and, for apply, its image.  No image is parsed here: the
+ * chain is probed by confined children. */
 static int child_paths(struct child *c)
 {
 	struct svc_session *s = c->s;

@@ -14,30 +14,40 @@
 #      inspected read-only: Windows is found and the file stays
 #      byte-identical; so is the qemu iotests dirty-log fixture;
 #   4. the same package applied to two copies, one per backend (the only
-#      appliance launch here), gives identical `verify --json` item lists
-#      and identical checksum listings of the Windows volume (every
-#      directory, every file's SHA-256; the registry hives, whose key
-#      timestamps are the time of each run, compared as hivexregedit
-#      exports; the run's record and undo log, which name the run's time,
-#      by name with the time normalized).
+#      appliance launch here, for both images), gives identical `verify
+#      --json` item lists and identical checksum listings of the Windows
+#      volume (every directory, every file's SHA-256; the registry hives,
+#      whose key timestamps are the time of each run, compared as
+#      hivexregedit exports; the run's record and undo log, which name the
+#      run's time, by name with the time normalized): ws2012-x64 with the
+#      6.2 x64 package, and win7-x86 (MBR, Windows on volume 2) with the
+#      6.x x86 package.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 . "$HVO_TOP_SRCDIR/tests/guest/inspect-lib.sh"
 . "$HVO_TOP_SRCDIR/tests/fixtures/imagelib.sh"
 
 fx=$(fixtures_dir)
 need_tools ntfscat ntfsls hivexsh hivexregedit jq sha256sum cabextract fdisk sfdisk bzip2 qemu-img
-need_images ws2012-x64 ws2012-4k ws2012-dirtylog
+need_images ws2012-x64 ws2012-4k ws2012-dirtylog win7-x86
 cab="$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+cab86="$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab"
 vmbus=$(cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' "$cab" 2>/dev/null |
     sha256sum | cut -c1-64)
+vmbus86=$(cabextract -q -p -F '*wvmbus.inf*/vmbus.sys' "$cab86" 2>/dev/null |
+    sha256sum | cut -c1-64)
 
-# applied BACKEND IMAGE LABEL LAUNCHES: `apply` of the cabinet to IMAGE on
-# BACKEND exits 0, with LAUNCHES appliance launches, and reports "applied".
+# applied BACKEND IMAGE LABEL LAUNCHES [SOURCE [IMAGE...]]: `apply` of
+# SOURCE (default: the x64 cabinet) to the images on BACKEND exits 0, with
+# LAUNCHES appliance launches, and reports each "applied".
 applied() {
-    HVOFFLINE_BACKEND=$1 run "$HVOFFLINE" --json apply --source "$cab" "$2"
-    expect_rc 0 "$3: apply"
-    expect_json ".appliance.launches == $4 and .images[0].status == \"applied\"" \
-        "$3: applied with $4 appliance launches"
+    _b=$1 _i=$2 _l=$3 _n=$4
+    shift 4
+    _s=${1:-$cab}
+    [ $# -eq 0 ] || shift
+    HVOFFLINE_BACKEND=$_b run "$HVOFFLINE" --json apply --source "$_s" "$_i" "$@"
+    expect_rc 0 "$_l: apply"
+    expect_json ".appliance.launches == $_n and ([.images[].status] | length == $(($# + 1)) and all(. == \"applied\"))" \
+        "$_l: applied with $_n appliance launches"
 }
 
 # ---- 1. a checkpoint ---------------------------------------------------
@@ -105,46 +115,60 @@ expect_json '.appliance.launches == 0' "dirty log: the iotests image inspected w
 expect_unchanged "dirty log: both files are byte-identical after inspect"
 
 # ---- 4. both backends, the same result ----------------------------------
+# ws2012-x64 (partition 3) and win7-x86 (partition 2), each applied to two
+# copies: a*.vhdx through the appliance (both in its one launch), n*.vhdx
+# natively, with the same source.
+mkdir "$T_TMP/src"
+cp "$cab" "$cab86" "$T_TMP/src/"
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/cmp/a.vhdx"
 cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/cmp/n.vhdx"
-applied appliance "$T_TMP/cmp/a.vhdx" "appliance" 1
-applied native "$T_TMP/cmp/n.vhdx" "native" 0
-for b in a n; do
-    HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$cab" "$T_TMP/cmp/$b.vhdx"
-    expect_rc 0 "verify $b.vhdx"
-    jq -S '.images[0].verify' "$T_TMP/out" >"$T_TMP/verify-$b.json"
-    volume "$T_TMP/cmp/$b.vhdx" 3 "$T_TMP/cmp/$b.vol"
-    ntfs_listing "$T_TMP/cmp/$b.vol" >"$T_TMP/cmp/$b.list"
-    for h in SOFTWARE SYSTEM; do
-        ntfscat "$T_TMP/cmp/$b.vol" "/Windows/System32/config/$h" >"$T_TMP/cmp/$b.$h"
-        hivexregedit --export "$T_TMP/cmp/$b.$h" '\' >"$T_TMP/cmp/$b.$h.reg"
+cp --sparse=always "$img/win7-x86.vhdx" "$T_TMP/cmp/a7.vhdx"
+cp --sparse=always "$img/win7-x86.vhdx" "$T_TMP/cmp/n7.vhdx"
+applied appliance "$T_TMP/cmp/a.vhdx" "appliance" 1 "$T_TMP/src" "$T_TMP/cmp/a7.vhdx"
+applied native "$T_TMP/cmp/n.vhdx" "native" 0 "$T_TMP/src" "$T_TMP/cmp/n7.vhdx"
+
+# same LABEL A N PARTITION VMBUS: the copies A (appliance) and N (native)
+# of one image hold the same Windows volume after the apply.
+same() {
+    for b in "$2" "$3"; do
+        HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --source "$T_TMP/src" "$T_TMP/cmp/$b.vhdx"
+        expect_rc 0 "$1: verify $b.vhdx"
+        jq -S '.images[0].verify' "$T_TMP/out" >"$T_TMP/verify-$b.json"
+        volume "$T_TMP/cmp/$b.vhdx" "$4" "$T_TMP/cmp/$b.vol"
+        ntfs_listing "$T_TMP/cmp/$b.vol" >"$T_TMP/cmp/$b.list"
+        for h in SOFTWARE SYSTEM; do
+            ntfscat "$T_TMP/cmp/$b.vol" "/Windows/System32/config/$h" >"$T_TMP/cmp/$b.$h"
+            hivexregedit --export "$T_TMP/cmp/$b.$h" '\' >"$T_TMP/cmp/$b.$h.reg"
+        done
+        # The run's own records carry its time: normalized in names; the
+        # content of the record and undo log is the run's (times, image
+        # path), of the hives compared below.
+        sed -E 's/[0-9]{8}T[0-9]{6}Z/TIME/g
+            s,^[0-9a-f]{64}(  /Windows/Logs/hvoffline/[^/]*\.(json|undo))$,-\1,
+            s,^[0-9a-f]{64}(  /Windows/System32/config/(SOFTWARE|SYSTEM))$,-\1,' \
+            "$T_TMP/cmp/$b.list" | LC_ALL=C sort -k2 >"$T_TMP/cmp/$b.files"
+        rm -f "$T_TMP/cmp/$b.vol" "$T_TMP/cmp/$b.SOFTWARE" "$T_TMP/cmp/$b.SYSTEM"
     done
-done
-expect_eq "$(cmp -s "$T_TMP/verify-a.json" "$T_TMP/verify-n.json" && echo same)" same \
-    "verify --json: identical items after either backend"
-expect_json '.images[0].verify.checked > 10' "verify: items were checked"
-expect_eq "$(wc -l <"$T_TMP/cmp/n.list")" "$(wc -l <"$T_TMP/cmp/a.list")" \
-    "volume listing: as many entries after either backend"
-# The run's own records carry its time: normalized in names; the content of
-# the record and undo log is the run's (times, image path), of the hives
-# compared above.
-for b in a n; do
-    sed -E 's/[0-9]{8}T[0-9]{6}Z/TIME/g
-        s,^[0-9a-f]{64}(  /Windows/Logs/hvoffline/[^/]*\.(json|undo))$,-\1,
-        s,^[0-9a-f]{64}(  /Windows/System32/config/(SOFTWARE|SYSTEM))$,-\1,' \
-        "$T_TMP/cmp/$b.list" | LC_ALL=C sort -k2 >"$T_TMP/cmp/$b.files"
-done
-T_COUNT=$((T_COUNT + 1))
-if cmp -s "$T_TMP/cmp/a.files" "$T_TMP/cmp/n.files" &&
-    grep -q "^$vmbus  /Windows/System32/drivers/vmbus.sys\$" "$T_TMP/cmp/n.files" &&
-    [ "$(grep -c '^[0-9a-f]\{64\}  ' "$T_TMP/cmp/n.files")" -gt 10 ]; then
-    t_pass "volume listing: the same entries, the same SHA-256 of $(grep -c '^[0-9a-f]\{64\}  ' "$T_TMP/cmp/n.files") files after either backend (vmbus.sys the cabinet's)"
-else
-    t_fail "volume listings differ (appliance < > native):"
-    diff "$T_TMP/cmp/a.files" "$T_TMP/cmp/n.files" | sed 's/^/  | /' >&2
-fi
-for h in SOFTWARE SYSTEM; do
-    expect_eq "$(cmp -s "$T_TMP/cmp/a.$h.reg" "$T_TMP/cmp/n.$h.reg" && echo same)" same \
-        "$h: identical keys and values after either backend (hivexregedit --export)"
-done
+    expect_eq "$(cmp -s "$T_TMP/verify-$2.json" "$T_TMP/verify-$3.json" && echo same)" same \
+        "$1: verify --json: identical items after either backend"
+    expect_eq "$(jq '.checked > 10' "$T_TMP/verify-$3.json")" true "$1: verify: items were checked"
+    expect_eq "$(wc -l <"$T_TMP/cmp/$3.list")" "$(wc -l <"$T_TMP/cmp/$2.list")" \
+        "$1: volume listing: as many entries after either backend"
+    n=$(grep -c '^[0-9a-f]\{64\}  ' "$T_TMP/cmp/$3.files")
+    T_COUNT=$((T_COUNT + 1))
+    if cmp -s "$T_TMP/cmp/$2.files" "$T_TMP/cmp/$3.files" &&
+        grep -q "^$5  /Windows/System32/drivers/vmbus.sys\$" "$T_TMP/cmp/$3.files" &&
+        [ "$n" -gt 10 ]; then
+        t_pass "$1: volume listing: the same entries, the same SHA-256 of $n files after either backend (vmbus.sys the cabinet's)"
+    else
+        t_fail "$1: volume listings differ (appliance < > native):"
+        diff "$T_TMP/cmp/$2.files" "$T_TMP/cmp/$3.files" | sed 's/^/  | /' >&2
+    fi
+    for h in SOFTWARE SYSTEM; do
+        expect_eq "$(cmp -s "$T_TMP/cmp/$2.$h.reg" "$T_TMP/cmp/$3.$h.reg" && echo same)" same \
+            "$1: $h: identical keys and values after either backend (hivexregedit --export)"
+    done
+}
+same ws2012-x64 a n 3 "$vmbus"
+same win7-x86 a7 n7 2 "$vmbus86"
 t_finish

@@ -17,13 +17,16 @@ T_NAME=$(basename "$0")
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hvotest.XXXXXX")
 trap 'rm -rf "$T_TMP"' EXIT
 
+# T_PREFIX, when set, begins every check's line (a test that runs the
+# same checks twice names the round).
 t_fail() {
     T_FAILS=$((T_FAILS + 1))
-    echo "FAIL: $T_NAME: $*" >&2
+    printf 'FAIL: %s: %s%s\n' "$T_NAME" "${T_PREFIX:-}" "$*" >&2
 }
 
+# (printf, not echo: dash's echo reads a description's "\c" as "stop".)
 t_pass() {
-    echo "ok: $*"
+    printf 'ok: %s%s\n' "${T_PREFIX:-}" "$*"
 }
 
 # need_tools PROG...: skips the test (exit 77) when a program it needs is
