@@ -205,9 +205,10 @@ HVO_API bool vhdx_parent_locator(const struct vhdx_image *img, size_t index,
  * callers that must know the chain's files before a confined process
  * opens them (src/servicing/child_paths.c).
  */
-size_t vhdx_parent_candidates(const char *child_path, const char *const *lkeys,
-			      const char *const *lvalues, size_t nlocator,
-			      char **out, size_t max);
+HVO_API size_t vhdx_parent_candidates(const char *child_path,
+				      const char *const *lkeys,
+				      const char *const *lvalues,
+				      size_t nlocator, char **out, size_t max);
 
 /* ---- Virtual disk I/O ---- */
 
