@@ -135,9 +135,6 @@ static enum hvo_exit check_cabinet(void *opaque, struct svc_source_package *p,
 	struct trust_verdict *v = NULL;
 	enum hvo_exit rc = cli_trust_check(ctx, &ctx->trust, p->path, p->where,
 					   !p->optional, &v);
-	note_signature(&p->sig, v,
-		       rc == HVO_EXIT_OK &&
-			       trust_verdict_waived(v, &ctx->trust));
 	const char *name = p->pkg ? p->pkg->identity.name : NULL;
 	if (rc) {
 		*skip = v && v->status == TRUST_ERR_UNSIGNED ? "unsigned"
@@ -154,6 +151,8 @@ static enum hvo_exit check_cabinet(void *opaque, struct svc_source_package *p,
 				  "--trust)",
 				  name ? name : "?");
 	}
+	bool waived = trust_verdict_waived(v, &ctx->trust);
+	note_signature(&p->sig, v, rc == HVO_EXIT_OK && waived);
 	trust_verdict_free(v);
 	return rc;
 }
