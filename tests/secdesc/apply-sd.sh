@@ -13,14 +13,20 @@
 #      backend: the new drivers (storvsc.sys, winhv.sys) carry exactly the
 #      inherited ACEs and grant Users and Everyone no write; the replaced
 #      vmbus.sys keeps its descriptor; icsvc.dll and vmicres.dll carry
-#      their manifest's SDDL; verify is clean;
+#      their manifest's SDDL; verify is clean; a standalone verify
+#      recomputes each descriptor by the rule apply recorded, and names
+#      those changed behind its back (ntfssecaudit -s) with the SDDL
+#      expected and found;
 #   3. rollback puts vmbus.sys back with its descriptor, and the hives
 #      keep theirs, also when `services` rewrites SYSTEM in place;
 #   4. the appliance backend (one launch) sets the same descriptors (the
 #      appliance's setfattr, hex, not libguestfs's setxattr, which cuts
 #      binary values at the first NUL): the same checks as for native;
-#      a standalone verify (native, no launch) is clean, and reports a
-#      descriptor changed behind its back (ntfssecaudit -s).
+#      a standalone verify (native, no launch) is clean, and the
+#      appliance's own verify (a second launch: the rules recomputed
+#      through the appliance backend) reports a descriptor changed behind
+#      its back (ntfssecaudit -s); the record folder's descriptors are
+#      the store's on both backends.
 # Descriptors are written and read as specs by sdtool.py ([MS-DTYP],
 # independent of src/secdesc).
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
@@ -204,9 +210,13 @@ run ntfssecaudit -s "$T_TMP/a.vol" "$T_TMP/backup2"
 expect_rc 0 "ntfssecaudit -s changes icsvc.dll's descriptor"
 mkdir "$T_TMP/b"
 volume_put "$T_TMP/a.vol" "$T_TMP/a/guest.vhdx" "$T_TMP/b/guest.vhdx"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --trust "${demo%.cab}-root.pem" \
-    --source "$demo" "$T_TMP/b/guest.vhdx"
-expect_rc 1 "verify: a changed descriptor is a difference"
+LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
+    HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json verify \
+    --trust "${demo%.cab}-root.pem" --source "$demo" "$T_TMP/b/guest.vhdx"
+expect_rc 1 "appliance verify: a changed descriptor is a difference"
+expect_json '.appliance.launches == 1' "appliance verify: through the appliance"
 expect_json '[.images[0].verify.differences[].what] | length == 1 and (.[0] | test("^security descriptor of .*icsvc.dll$"))' \
-    "verify: exactly icsvc.dll's descriptor differs"
+    "appliance verify: exactly icsvc.dll's descriptor differs"
+expect_json '.images[0].verify.differences[0] | .expected == "O:BAG:BAD:P(A;;0x1f01ff;;;SY)(A;;0x1f01ff;;;BA)(A;;0x1200a9;;;BU)" and (.found | startswith("O:S-1-5-80-956008885-"))' \
+    "appliance verify: the manifest's SDDL expected, the changed one found"
 t_finish
