@@ -139,9 +139,6 @@ static enum hvo_exit check_cabinet(void *opaque, struct svc_source_package *p,
 	enum hvo_exit rc = cli_trust_check_mem(
 		ctx, &ctx->trust, p->pkg->cab_data, p->pkg->cab_size, p->where,
 		!p->optional, &v);
-	note_signature(&p->sig, v,
-		       rc == HVO_EXIT_OK &&
-			       trust_verdict_waived(v, &ctx->trust));
 	const char *name = p->pkg ? p->pkg->identity.name : NULL;
 	if (rc) {
 		*skip = v && v->status == TRUST_ERR_UNSIGNED ? "unsigned"
@@ -158,6 +155,8 @@ static enum hvo_exit check_cabinet(void *opaque, struct svc_source_package *p,
 				  "--trust)",
 				  name ? name : "?");
 	}
+	bool waived = trust_verdict_waived(v, &ctx->trust);
+	note_signature(&p->sig, v, rc == HVO_EXIT_OK && waived);
 	trust_verdict_free(v);
 	return rc;
 }

@@ -20,6 +20,24 @@
 #include "servicing/error.h"
 #include "util/json.h"
 
+/* What the signature check (the session's check_cabinet, src/trust)
+ * said of a cabinet, for the reports and the in-guest record.  Fixed
+ * sizes: copied into plans as it is.  An empty verdict: not checked. */
+#define SVC_SIG_CHAIN_MAX 8
+struct svc_signature {
+	char verdict[24]; /* trust_verdict_word(): "trusted", "unsigned"... */
+	char signer[256]; /* the signer certificate's CN, or "" */
+	char chain[SVC_SIG_CHAIN_MAX][256]; /* CNs, signer first */
+	size_t nchain;
+	bool chain_complete;   /* the last one is a trusted root */
+	char timestamp[32];    /* the verified countersigned time, or "" */
+	bool allowed_unsigned; /* accepted only by --allow-unsigned */
+};
+
+/* The "signature" member of the JSON object @w has open (null when @s
+ * was not checked). */
+void svc_signature_json(const struct svc_signature *s, struct json_writer *w);
+
 enum svc_source_kind {
 	SVC_SOURCE_CAB = 1,
 	SVC_SOURCE_DIR,
@@ -74,24 +92,6 @@ enum svc_err svc_source_collect(struct svc_source *src,
 const char *svc_source_kind_name(enum svc_source_kind k);
 
 void svc_source_free(struct svc_source *src);
-
-/* What the signature check (the session's check_cabinet, src/trust)
- * said of a cabinet, for the reports and the in-guest record.  Fixed
- * sizes: copied into plans as it is.  An empty verdict: not checked. */
-#define SVC_SIG_CHAIN_MAX 8
-struct svc_signature {
-	char verdict[24]; /* trust_verdict_word(): "trusted", "unsigned"... */
-	char signer[256]; /* the signer certificate's CN, or "" */
-	char chain[SVC_SIG_CHAIN_MAX][256]; /* CNs, signer first */
-	size_t nchain;
-	bool chain_complete;   /* the last one is a trusted root */
-	char timestamp[32];    /* the verified countersigned time, or "" */
-	bool allowed_unsigned; /* accepted only by --allow-unsigned */
-};
-
-/* The "signature" member of the JSON object @w has open (null when @s
- * was not checked). */
-void svc_signature_json(const struct svc_signature *s, struct json_writer *w);
 
 /*
  * One package of the source, read (or not) from its cabinet: the package

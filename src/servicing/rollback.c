@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #include "registry/reg.h"
-#include "servicing/apply_int.h"
 #include "servicing/inspect_pending.h"
 #include "servicing/rollback.h"
 #include "servicing/rollback_state.h"
@@ -425,8 +424,6 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 		if (*p == ':')
 			*p = '-';
 	e = guest_fs_write_atomic(fs, res->record, json, strlen(json));
-	if (e == GUEST_OK) /* SYSTEM's and Administrators' (apply_sd.c) */
-		e = svc_int_sd_store(fs, res->record, false);
 	free(json);
 	/* What was restored, for `verify` (rollback_state.h). */
 	enum hvo_exit kept = HVO_EXIT_OK;

@@ -24,6 +24,7 @@
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "guest/ptable.h"
+#include "secdesc/sd.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
 #include "util/sha256.h"
@@ -107,6 +108,111 @@ static void check_put_and_hash(struct guest_fs *fs)
  * host file), each written by guest_fs_put_many, hashed back with
  * guest_fs_sha256_many and read back with guest_fs_read.
  */
+/*
+ * Security descriptors set on names the appliance's setfattr must quote
+ * (app_set_sd hands it to the daemon's sh as one string): an apostrophe,
+ * runs of spaces, non-ASCII, shell metacharacters, and command
+ * substitutions that would create "pwned" if the quoting broke, in a
+ * folder whose own name holds an apostrophe and a substitution.  Each
+ * gets a descriptor of its own (a SID ending in its index), read back
+ * here and, after the shutdown, by ntfssecaudit (check_sd_names_after).
+ */
+#define SD_DIR "Windows/hvo sd 'q' $(touch pwned)"
+static const char *const sd_names[] = {
+	"it's",
+	"two  spaces",
+	"\xc3\xbc"
+	"n\xc3\xaf c\xc3\xb8"
+	"d\xc3\xa9 \xe2\x82\xac \xe6\x97\xa5",
+	"$(touch pwned)`touch pwned`;&!#~{}[]%^=+,@",
+	"''",
+};
+enum { NSD = sizeof(sd_names) / sizeof(sd_names[0]) };
+
+static void sd_of(size_t i, uint8_t **b, size_t *len)
+{
+	char sddl[200];
+	struct sd *d;
+	snprintf(sddl, sizeof(sddl),
+		 "O:BAG:SYD:P(A;;FA;;;SY)(A;;FR;;;S-1-5-21-1-2-3-%zu)", i);
+	assert_int_equal(sd_from_sddl(sddl, &d, NULL), SD_OK);
+	assert_int_equal(sd_to_self_relative(d, b, len), SD_OK);
+	sd_free(d);
+}
+
+static void check_sd_names(struct guest_fs *fs)
+{
+	assert_int_equal(guest_fs_mkdir_p(fs, SD_DIR), GUEST_OK);
+	for (size_t i = 0; i <= NSD; i++) {
+		/* i == NSD: the folder itself. */
+		char path[300];
+		if (i < NSD) {
+			snprintf(path, sizeof(path), "%s/%s", SD_DIR,
+				 sd_names[i]);
+			assert_int_equal(
+				guest_fs_write_atomic(fs, path, "x", 1),
+				GUEST_OK);
+		} else {
+			snprintf(path, sizeof(path), "%s", SD_DIR);
+		}
+		uint8_t *want, *got;
+		size_t wlen, glen;
+		sd_of(i, &want, &wlen);
+		if (guest_fs_set_sd(fs, path, want, wlen) != GUEST_OK)
+			fail_msg("set_sd %s: %s", path, guest_fs_errmsg(fs));
+		assert_int_equal(guest_fs_get_sd(fs, path, &got, &glen),
+				 GUEST_OK);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		free(want);
+		free(got);
+	}
+	char **names;
+	size_t n;
+	assert_int_equal(guest_fs_list(fs, SD_DIR, &names, &n), GUEST_OK);
+	assert_int_equal(n, NSD); /* and no "pwned" */
+	guest_names_free(names, n);
+	assert_false(guest_fs_exists(fs, "pwned"));
+	assert_false(guest_fs_exists(fs, "Windows/pwned"));
+}
+
+/* After the shutdown: the same, read from the raw volume by ntfsls and
+ * ntfssecaudit (ntfs-3g's tools, not the appliance). */
+static void check_sd_names_after(const char *vhdx)
+{
+	FILE *f = fopen(hvo_fg_at("sd-names"), "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < NSD; i++)
+		fprintf(f, "%s\n", sd_names[i]);
+	fclose(f);
+	hvo_fg_sh("qemu-img convert -f vhdx -O raw '%s' rw.raw && "
+		  "start=$(sfdisk --json rw.raw | "
+		  "jq '.partitiontable.partitions[1].start') && "
+		  "size=$(sfdisk --json rw.raw | "
+		  "jq '.partitiontable.partitions[1].size') && "
+		  "dd if=rw.raw of=rw.vol bs=512 skip=$start count=$size "
+		  "status=none && rm rw.raw",
+		  vhdx);
+	/* Every name, as written, and nothing else. */
+	hvo_fg_sh("export LC_ALL=C.UTF-8; sort sd-names >want && "
+		  "ntfsls -p \"/%s\" rw.vol | grep -v '^[.][.]*$' | "
+		  "sort >got && cmp want got && "
+		  "! ntfsls -p /Windows rw.vol | grep -qx pwned",
+		  "Windows/hvo sd 'q' \\$(touch pwned)");
+	char sdtool[4200];
+	snprintf(sdtool, sizeof(sdtool), "python3 '%s/tests/secdesc/sdtool.py'",
+		 hvo_test_srcdir());
+	hvo_fg_sh("export LC_ALL=C.UTF-8; i=0; while IFS= read -r n; do "
+		  "ntfssecaudit -v rw.vol \"/%s/$n\" 2>/dev/null | %s show | "
+		  "grep -q \"S-1-5-21-1-2-3-$i\\b\" || "
+		  "{ echo \"no descriptor of its own: $n\" >&2; exit 1; }; "
+		  "i=$((i + 1)); done <sd-names && "
+		  "ntfssecaudit -v rw.vol \"/%s\" 2>/dev/null | %s show | "
+		  "grep -q 'S-1-5-21-1-2-3-%d\\b'",
+		  "Windows/hvo sd 'q' \\$(touch pwned)", sdtool,
+		  "Windows/hvo sd 'q' \\$(touch pwned)", sdtool, (int)NSD);
+}
+
 static void check_put_sizes(struct guest_fs *fs)
 {
 	static const size_t sizes[] = { 0, 2u << 20, (2u << 20) + 1,
@@ -435,6 +541,7 @@ static void test_session(void **state)
 	assert_int_equal(guest_fs_stat(fs, "hiberfil.sys", &st), GUEST_E_NOENT);
 	check_put_and_hash(fs);
 	check_put_sizes(fs);
+	check_sd_names(fs);
 
 	/* ---- refusals ---- */
 	/* Hibernated: ntfs-3g refuses a read-write mount or falls back to
@@ -484,6 +591,7 @@ static void test_session(void **state)
 	assert_string_equal(out, "replaced by the test\n--\nb.txt\n--\n"
 				 "vmbus.sys\n--\n");
 	free(out);
+	check_sd_names_after(hvo_fg_at("rw.vhdx"));
 }
 
 int main(void)

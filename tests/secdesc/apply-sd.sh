@@ -13,14 +13,20 @@
 #      backend: the new drivers (storvsc.sys, winhv.sys) carry exactly the
 #      inherited ACEs and grant Users and Everyone no write; the replaced
 #      vmbus.sys keeps its descriptor; icsvc.dll and vmicres.dll carry
-#      their manifest's SDDL; verify is clean;
+#      their manifest's SDDL; verify is clean; a standalone verify
+#      recomputes each descriptor by the rule apply recorded, and names
+#      those changed behind its back (ntfssecaudit -s) with the SDDL
+#      expected and found;
 #   3. rollback puts vmbus.sys back with its descriptor, and the hives
 #      keep theirs, also when `services` rewrites SYSTEM in place;
 #   4. the appliance backend (one launch) sets the same descriptors (the
 #      appliance's setfattr, hex, not libguestfs's setxattr, which cuts
 #      binary values at the first NUL): the same checks as for native;
-#      a standalone verify (native, no launch) is clean, and reports a
-#      descriptor changed behind its back (ntfssecaudit -s).
+#      a standalone verify (native, no launch) is clean, and the
+#      appliance's own verify (a second launch: the rules recomputed
+#      through the appliance backend) reports a descriptor changed behind
+#      its back (ntfssecaudit -s); the record folder's descriptors are
+#      the store's on both backends.
 # Descriptors are written and read as specs by sdtool.py ([MS-DTYP],
 # independent of src/secdesc).
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
@@ -28,7 +34,7 @@
 img="$HVO_TOP_BUILDDIR/tests/fixtures/images"
 demo="$HVO_TOP_BUILDDIR/tests/fixtures/icpkg/Hvoffline-Demo-x64.cab"
 sdtool="python3 $HVO_TOP_SRCDIR/tests/secdesc/sdtool.py"
-for t in ntfssecaudit qemu-img python3 sfdisk jq; do
+for t in ntfssecaudit ntfsls qemu-img python3 sfdisk jq; do
     command -v $t >/dev/null || { echo "SKIP: $t is missing"; exit 77; }
 done
 [ -f "$img/ws2012-x64.vhdx" ] || { echo "FAIL: test images not built ($img)"; exit 99; }
@@ -42,20 +48,17 @@ DIR="O=$TI G=$SY C=1400 A=0:00:$FA:$TI A=0:03:$FA:$SY A=0:03:$FA:$BA A=0:03:$RX:
 OLD="O=$TI G=$SY C=1400 A=0:00:$FA:$TI A=0:00:$RX:$SY A=0:00:$RX:$BA A=0:00:$RX:$BU"
 # The hives: SYSTEM and Administrators only, protected.
 HIVE="O=$BA G=$SY C=1400 A=0:00:$FA:$SY A=0:00:$FA:$BA"
+# hvoffline's record folder and what it keeps there: SYSTEM and
+# Administrators only, protected (the folder's ACEs inheritable).
+STORE_DIR="O=$BA G=$SY C=1000 A=0:03:$FA:$SY A=0:03:$FA:$BA"
+STORE_FILE="O=$BA G=$SY C=1000 A=0:00:$FA:$SY A=0:00:$FA:$BA"
 # What a new file in DIR inherits: the OI ACEs, marked inherited (ID).
 NEW="O=$TI G=$SY C=0400 A=0:10:$FA:$SY A=0:10:$FA:$BA A=0:10:$RX:$BU"
 # The demo manifest's O:BAG:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;GRGX;;;BU),
 # generic read and execute mapped to file rights.
 MAN="O=$BA G=$BA C=1000 A=0:00:$FA:$SY A=0:00:$FA:$BA A=0:00:$RX:$BU"
 
-# volume VHDX OUT: the Windows volume (partition 3) as a raw file.
-volume() {
-    qemu-img convert -f vhdx -O raw "$1" "$2.disk" &&
-        start=$(sfdisk --json "$2.disk" | jq '.partitiontable.partitions[2].start') &&
-        size=$(sfdisk --json "$2.disk" | jq '.partitiontable.partitions[2].size') &&
-        dd if="$2.disk" of="$2" bs=512 skip="$start" count="$size" status=none &&
-        rm -f "$2.disk"
-}
+. "$HVO_TOP_SRCDIR/tests/secdesc/volume.sh"
 
 # sd VOLUME PATH: PATH's descriptor as a spec (ntfssecaudit).
 sd() {
@@ -67,21 +70,16 @@ userwrite() {
 }
 
 # ---- 1. the image --------------------------------------------------------
-qemu-img convert -f vhdx -O raw "$img/ws2012-x64.vhdx" "$T_TMP/disk.raw"
-start=$(sfdisk --json "$T_TMP/disk.raw" | jq '.partitiontable.partitions[2].start')
-size=$(sfdisk --json "$T_TMP/disk.raw" | jq '.partitiontable.partitions[2].size')
-dd if="$T_TMP/disk.raw" of="$T_TMP/vol" bs=512 skip="$start" count="$size" status=none
+volume "$img/ws2012-x64.vhdx" "$T_TMP/vol"
 $sdtool backup "/Windows/System32/=$DIR" "/Windows/System32/drivers/=$DIR" \
     "/Windows/System32/drivers/vmbus.sys=$OLD" \
     "/Windows/System32/config/SYSTEM=$HIVE" "/Windows/System32/config/SOFTWARE=$HIVE" \
     >"$T_TMP/backup"
 run ntfssecaudit -s "$T_TMP/vol" "$T_TMP/backup"
 expect_rc 0 "ntfssecaudit -s sets the image's descriptors"
-dd if="$T_TMP/vol" of="$T_TMP/disk.raw" bs=512 seek="$start" conv=notrunc status=none
 mkdir "$T_TMP/n" "$T_TMP/a"
-qemu-img convert -f raw -O vhdx -o subformat=dynamic "$T_TMP/disk.raw" "$T_TMP/n/guest.vhdx"
+volume_put "$T_TMP/vol" "$img/ws2012-x64.vhdx" "$T_TMP/n/guest.vhdx"
 cp "$T_TMP/n/guest.vhdx" "$T_TMP/a/guest.vhdx"
-rm -f "$T_TMP/disk.raw"
 expect_eq "$(sd "$T_TMP/vol" /Windows/System32/drivers)" "$($sdtool spec "$DIR")" \
     "drivers: Windows-like descriptor (ntfssecaudit)"
 expect_eq "$(sd "$T_TMP/vol" /Windows/System32/drivers/vmbus.sys)" "$($sdtool spec "$OLD")" \
@@ -104,6 +102,25 @@ check() {
             "$1: $f carries its manifest's SDDL"
     done
     hives "$1" "$2"
+    store "$1" "$2"
+}
+
+# store LABEL VOLUME: the record folder, apply's JSON record and its undo
+# data carry the store's descriptor, not libntfs-3g's inheritance (native)
+# or ntfs-3g's default (appliance).
+store() {
+    expect_eq "$(sd "$2" /Windows/Logs/hvoffline)" "$($sdtool spec "$STORE_DIR")" \
+        "$1: the record folder is SYSTEM's and Administrators' only"
+    n=0
+    for f in $(ntfsls "$2" -p /Windows/Logs/hvoffline 2>/dev/null | grep -E '^apply-.*[.](json|undo)$'); do
+        expect_eq "$(sd "$2" "/Windows/Logs/hvoffline/$f")" "$($sdtool spec "$STORE_FILE")" \
+            "$1: $f is SYSTEM's and Administrators' only"
+        n=$((n + 1))
+    done
+    expect_eq "$n" 2 "$1: apply's record and undo data were both checked"
+    saved=$(ntfsls "$2" -p /Windows/Logs/hvoffline 2>/dev/null | grep -E '^apply-.*[.]saved$')
+    expect_eq "$(sd "$2" "/Windows/Logs/hvoffline/$saved")" "$($sdtool spec "$STORE_DIR")" \
+        "$1: the folder of kept originals is SYSTEM's and Administrators' only"
 }
 
 # hives LABEL VOLUME: the rewritten hives kept their descriptor.
@@ -129,6 +146,29 @@ check native "$T_TMP/n.vol"
 HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --trust "${demo%.cab}-root.pem" \
     --source "$demo" "$T_TMP/n/guest.vhdx"
 expect_rc 0 "native: verify is clean"
+
+# verify on its own recomputes each descriptor by the rule apply recorded:
+# a new driver (inherited) and the replaced vmbus.sys (previous) changed
+# behind its back with ntfssecaudit -s are reported, with the SDDL
+# expected and found.  On a copy: the rollback below needs the original.
+$sdtool backup "/Windows/System32/drivers/storvsc.sys=$HIVE" \
+    "/Windows/System32/drivers/vmbus.sys=$NEW" >"$T_TMP/backup3"
+cp "$T_TMP/n.vol" "$T_TMP/t.vol"
+run ntfssecaudit -s "$T_TMP/t.vol" "$T_TMP/backup3"
+expect_rc 0 "ntfssecaudit -s changes storvsc.sys's and vmbus.sys's descriptors"
+mkdir "$T_TMP/t"
+volume_put "$T_TMP/t.vol" "$T_TMP/n/guest.vhdx" "$T_TMP/t/guest.vhdx"
+rm -f "$T_TMP/t.vol"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --trust "${demo%.cab}-root.pem" \
+    --source "$demo" "$T_TMP/t/guest.vhdx"
+expect_rc 1 "verify: changed descriptors are differences"
+expect_json '[.images[0].verify.differences[].what] | sort == ["security descriptor of Windows\\System32\\drivers\\storvsc.sys", "security descriptor of Windows\\System32\\drivers\\vmbus.sys"]' \
+    "verify: exactly storvsc.sys (inherited) and vmbus.sys (previous) differ"
+TIS=O:S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464G:SY
+expect_json ".images[0].verify.differences[] | select(.what | test(\"storvsc\")) | .expected == \"${TIS}D:AI(A;ID;0x1f01ff;;;SY)(A;ID;0x1f01ff;;;BA)(A;ID;0x1200a9;;;BU)\" and .found == \"O:BAG:SYD:PAI(A;;0x1f01ff;;;SY)(A;;0x1f01ff;;;BA)\"" \
+    "verify: storvsc.sys: the inherited SDDL expected, the changed one found"
+expect_json ".images[0].verify.differences[] | select(.what | test(\"vmbus\")) | .expected == \"${TIS}D:PAI(A;;0x1f01ff;;;S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464)(A;;0x1200a9;;;SY)(A;;0x1200a9;;;BA)(A;;0x1200a9;;;BU)\"" \
+    "verify: vmbus.sys: its previous SDDL expected"
 
 # ---- 3. rollback ---------------------------------------------------------
 HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json rollback "$T_TMP/n/guest.vhdx"
@@ -168,14 +208,15 @@ expect_json '.images[0].verify.clean == true' "appliance: verify finds no differ
 $sdtool backup "/Windows/System32/icsvc.dll=$OLD" >"$T_TMP/backup2"
 run ntfssecaudit -s "$T_TMP/a.vol" "$T_TMP/backup2"
 expect_rc 0 "ntfssecaudit -s changes icsvc.dll's descriptor"
-qemu-img convert -f vhdx -O raw "$T_TMP/a/guest.vhdx" "$T_TMP/disk.raw"
-dd if="$T_TMP/a.vol" of="$T_TMP/disk.raw" bs=512 seek="$start" conv=notrunc status=none
 mkdir "$T_TMP/b"
-qemu-img convert -f raw -O vhdx -o subformat=dynamic "$T_TMP/disk.raw" "$T_TMP/b/guest.vhdx"
-rm -f "$T_TMP/disk.raw"
-HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json verify --trust "${demo%.cab}-root.pem" \
-    --source "$demo" "$T_TMP/b/guest.vhdx"
-expect_rc 1 "verify: a changed descriptor is a difference"
+volume_put "$T_TMP/a.vol" "$T_TMP/a/guest.vhdx" "$T_TMP/b/guest.vhdx"
+LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
+    HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json verify \
+    --trust "${demo%.cab}-root.pem" --source "$demo" "$T_TMP/b/guest.vhdx"
+expect_rc 1 "appliance verify: a changed descriptor is a difference"
+expect_json '.appliance.launches == 1' "appliance verify: through the appliance"
 expect_json '[.images[0].verify.differences[].what] | length == 1 and (.[0] | test("^security descriptor of .*icsvc.dll$"))' \
-    "verify: exactly icsvc.dll's descriptor differs"
+    "appliance verify: exactly icsvc.dll's descriptor differs"
+expect_json '.images[0].verify.differences[0] | .expected == "O:BAG:BAD:P(A;;0x1f01ff;;;SY)(A;;0x1f01ff;;;BA)(A;;0x1200a9;;;BU)" and (.found | startswith("O:S-1-5-80-956008885-"))' \
+    "appliance verify: the manifest's SDDL expected, the changed one found"
 t_finish
