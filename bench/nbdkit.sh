@@ -11,7 +11,7 @@
 #                 (copy_file_range);
 #        pipe:    nbdcopy to stdout (nbdcopy is synchronous on a pipe: one
 #                 256 KiB read and one block-status request at a time);
-#                 `hvoffline vhdx read` to stdout (splice); both into cat;
+#                 `hvoffline vhdx read` to stdout (splice); both into wc;
 #        no sink: nbdcopy to null:, qemu-img convert to qemu's null-co
 #                 driver; `hvoffline vhdx read >/dev/null` (pread + write).
 #      The control: the same bytes as a raw file served by nbdkit's own
@@ -22,6 +22,15 @@
 #      NBD transport (a copy out of the page cache into nbdkit, one through
 #      the socket, one out of it) that `vhdx read` does not pay.
 #      NBDKIT_BENCH_FILE=0 leaves out the file sinks.
+#      The clients' own settings, to show where a client is what bounds
+#      the case: nbdcopy to a pipe without its block-status request before
+#      each 256 KiB read (--no-extents: half the round trips; larger
+#      --request-size values were slower still, with either server), and
+#      qemu-img convert with 16 requests in flight (-m 16, instead of 8),
+#      export and control.
+#      A pipe's reader is `wc -c`, whose count must be the image's size:
+#      a pipeline's status is its last command's, so a client that failed
+#      would otherwise pass for a fast one.
 #   2. the kill -9 trials of tests/nbdkit/kill9.sh, 50 per image
 #      (NBDKIT_BENCH_KILL_TRIALS; 0 skips them).
 #
@@ -46,7 +55,6 @@ echo "nbdkit:    $(nbdkit --version | head -n 1)"
 echo "nbdcopy:   $(nbdcopy --version | head -n 1)"
 echo "qemu-img:  $(qemu-img --version | head -n 1)"
 echo "runs:      best of $RUNS, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
-echo
 
 # ---- 1. sequential read ----
 head -c "$SIZE" /dev/urandom >"$D/src.raw"
@@ -57,8 +65,19 @@ BYTES=$(stat -c %s "$RAW")
 # Each command runs a captive nbdkit (started and stopped inside the
 # measurement: the export's whole cost is counted).
 NBD="nbdkit -U - $PLUGIN file=$IMG readonly=true --run"
+# What the export offers its clients (thread model, multi-conn, block
+# sizes, block status), as nbdkit and nbdinfo report it.
+echo "export:    $(nbdkit --dump-plugin "$PLUGIN" | sed -n 's/^thread_model=//p') thread model" \
+    "(nbdkit's default 16 threads per connection);" \
+    "$($NBD 'nbdinfo "$uri"' | sed -n 's/^[[:space:]]*\(can_multi_conn\|block_size_[a-z]*\): /\1=/p' | tr '\n' ' ')" \
+    "$($NBD 'nbdinfo --map "$uri"' | awk '{ n++ } END { print n " block-status extent(s) for the image" }')"
+echo "clients:   nbdcopy to a file or null: 4 connections (multi-conn), 64 requests in flight;" \
+    "nbdcopy to a pipe: 1 connection, synchronous, 256 KiB requests; qemu-img convert: 1 connection, 8 coroutines"
+echo
 CTL="nbdkit -U - -r file $RAW --run"
 QNULL="--target-image-opts driver=null-co,size=$BYTES,read-zeroes=on"
+# The pipe's reader: fails unless every byte came through.
+WC="| wc -c | grep -qx $BYTES"
 
 best() { # best CUR NEW: the faster of two "<s> <KiB>" results
     if [ -z "$1" ] || [ "$(echo "${2% *} < ${1% *}" | bc -l)" = 1 ]; then
@@ -90,16 +109,21 @@ done
 rm -f "$D/out.raw"
 # Pipe and no sink: nothing is written to disk; the rounds alternate.
 p_ref= p_nbd= p_ctl= n_ref= n_nbd= n_ctl= q_nbd= q_ctl=
+t_pnbd= t_pctl= t_qnbd= t_qctl=
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-    p_ref=$(best "$p_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" | cat >/dev/null" "$H" "$IMG")")
-    p_nbd=$(best "$p_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" - | cat >/dev/null")")
-    p_ctl=$(best "$p_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" - | cat >/dev/null")")
+    p_ref=$(best "$p_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" $WC" "$H" "$IMG")")
+    p_nbd=$(best "$p_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" - $WC")")
+    p_ctl=$(best "$p_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" - $WC")")
     n_ref=$(best "$n_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" >/dev/null" "$H" "$IMG")")
     n_nbd=$(best "$n_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" null:")")
     n_ctl=$(best "$n_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" null:")")
     q_nbd=$(best "$q_nbd" "$(b_time $NBD "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
     q_ctl=$(best "$q_ctl" "$(b_time $CTL "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
+    t_pnbd=$(best "$t_pnbd" "$(b_time $NBD "nbdcopy --no-extents \"\$uri\" - $WC")")
+    t_pctl=$(best "$t_pctl" "$(b_time $CTL "nbdcopy --no-extents \"\$uri\" - $WC")")
+    t_qnbd=$(best "$t_qnbd" "$(b_time $NBD "qemu-img convert -m 16 -n -f raw \"\$uri\" $QNULL")")
+    t_qctl=$(best "$t_qctl" "$(b_time $CTL "qemu-img convert -m 16 -n -f raw \"\$uri\" $QNULL")")
     i=$((i + 1))
 done
 # Check once that the export and the reference agree.
@@ -122,11 +146,14 @@ echo "   to a raw file (ref: hvoffline vhdx read -o, copy_file_range):"
 line "nbdcopy" "$r_nbd" "$r_cnbd" "$r_ref"
 line "qemu-img convert" "$r_qemu" "$r_cqemu" "$r_ref"
 fi
-echo "   to a pipe into cat (ref: hvoffline vhdx read | cat, splice):"
+echo "   to a pipe into wc -c (ref: hvoffline vhdx read | wc -c, splice):"
 line "nbdcopy -" "$p_nbd" "$p_ctl" "$p_ref"
 echo "   no sink (ref: hvoffline vhdx read >/dev/null, pread + write):"
 line "nbdcopy null:" "$n_nbd" "$n_ctl" "$n_ref"
 line "qemu-img convert to null-co" "$q_nbd" "$q_ctl" "$n_ref"
+echo "   the clients' settings (same references):"
+line "nbdcopy --no-extents - | wc -c" "$t_pnbd" "$t_pctl" "$p_ref"
+line "qemu-img convert -m 16 to null-co" "$t_qnbd" "$t_qctl" "$n_ref"
 echo "   export content == hvoffline vhdx read == source: $same"
 echo
 

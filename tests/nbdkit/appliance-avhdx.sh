@@ -26,9 +26,8 @@ for t in guestfish hivexget cabextract jq; do
 done
 need_images ws2012-x64 ws2012-4k ws2012-dirtylog
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
-# The build tree's plugin (an installed one is found without this).  make
-# check runs the other tests with HVOFFLINE_NBDKIT=0, so that their
-# expectations hold whether or not a plugin is installed on the host.
+# The build tree's plugin, always (make check gives every test this one;
+# run by hand, an installed one would be found without this).
 HVOFFLINE_NBDKIT_PLUGIN=$PLUGIN
 HVOFFLINE_NBDKIT=1
 HVOFFLINE_BACKEND=appliance
