@@ -191,6 +191,13 @@ expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false a
 expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
     "xfs: says what is not known and what to try"
 
+# ---- a loop of symbolic links: given up, not followed forever ----
+"$mk" loop "$T_TMP/loop.vhdx" 2>/dev/null || t_fail "mklinux loop"
+inspect_json "$T_TMP/loop.vhdx"
+expect_rc 0 "inspect of a root whose os-release is a loop of links exits 0"
+expect_json '.linux.readable and .linux.fstab and .linux.distribution.os_release == null and .linux.kernels == []' \
+    "loop: the root is found, its os-release given up (no distribution)"
+
 # ---- an LVM physical volume: named, with its own code ----
 "$mk" lvm "$T_TMP/lvm.vhdx" 2>/dev/null || t_fail "mklinux lvm"
 inspect_json "$T_TMP/lvm.vhdx"
