@@ -206,6 +206,10 @@ expect_json '.disk.volumes[0].filesystem == "LVM2_member" and .linux.readable ==
     "lvm: recognised as an LVM physical volume, not read"
 expect_json '[.problems[].code] == ["linux-lvm"] and (.problems[0].message | contains("LVM physical volume") and contains("--backend appliance"))' \
     "lvm: named (linux-lvm), with what to try"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$(fixtures_dir)/ic/Windows6.2-HyperVIntegrationServices-x64.cab" "$T_TMP/lvm.vhdx"
+expect_rc 3 "apply on an LVM physical volume exits 3"
+expect_json '.images[0].message | startswith("linux-guest: a Linux volume (LVM2_member, not read) on volume 1 is a Linux guest, not Windows")' \
+    "apply on LVM: says it is a Linux volume it does not read"
 
 # ---- a damaged ext4 superblock (its checksum no longer matches) ----
 cp "$T_TMP/hv.raw" "$T_TMP/badsb.raw"
