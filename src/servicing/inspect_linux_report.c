@@ -230,6 +230,12 @@ void svc_int_linux_not_windows(const struct svc_facts *f, char *buf,
 		return;
 	}
 	const struct svc_volume_facts *v = &f->volumes[lf->volume];
+	char what[288];
+	if (lf->unreadable)
+		snprintf(what, sizeof(what), "a Linux volume (%s, not read)",
+			 v->vol.fstype);
+	else
+		snprintf(what, sizeof(what), "%s", distro(lf));
 	snprintf(buf, size,
 		 "%s on volume %u is a Linux guest, not Windows: hvoffline "
 		 "installs nothing in Linux guests, which get integration "
@@ -237,8 +243,7 @@ void svc_int_linux_not_windows(const struct svc_facts *f, char *buf,
 		 "hv_netvsc and hv_storvsc drivers) and the distribution's "
 		 "Hyper-V daemons (KVP, VSS, file copy; in the guest: %s); "
 		 "`hvoffline inspect` tells which of these it has",
-		 lf->unreadable ? v->vol.fstype : distro(lf), v->vol.partnum,
-		 install_hint(lf));
+		 what, v->vol.partnum, install_hint(lf));
 }
 
 static void kv_text(struct json_writer *w, const char *key, const char *s)

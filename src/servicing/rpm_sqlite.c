@@ -80,7 +80,11 @@ int svc_rpm_sqlite_foreach(const uint8_t *db, size_t len, svc_rpm_blob_fn fn,
 		r = fail(why, whysize, "sqlite3_deserialize", s);
 		goto out;
 	}
-	if (sqlite3_exec(s, "PRAGMA query_only=1; PRAGMA cell_size_check=1",
+	/* temp_store=MEMORY: SQLite never opens a temporary file (which the
+	 * sandboxed child may not), whatever the query plan needs. */
+	if (sqlite3_exec(s,
+			 "PRAGMA query_only=1; PRAGMA cell_size_check=1; "
+			 "PRAGMA temp_store=MEMORY",
 			 NULL, NULL, NULL) != SQLITE_OK) {
 		r = fail(why, whysize, "PRAGMA", s);
 		goto out;

@@ -385,6 +385,16 @@ static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
 		struct svc_linux_daemon *dm = &l->daemons[d];
 		Z(dm->binary), Z(dm->unit), Z(dm->unit_path), Z(dm->wanted_by);
 	}
+	Z(l->package_arch), Z(l->package_db);
+	if (l->nmounts > SVC_LINUX_MAX_MOUNTS)
+		l->nmounts = SVC_LINUX_MAX_MOUNTS, r->bad = true;
+	for (size_t i = 0; i < l->nmounts; i++) {
+		struct svc_linux_mount *m = &l->mounts[i];
+		Z(m->dir), Z(m->spec), Z(m->vfstype);
+		/* Reports index the volumes with it. */
+		if (m->found && m->volume >= nvolumes)
+			m->found = m->read = false, r->bad = true;
+	}
 }
 
 static void get_facts_texts(struct rd *r, struct svc_facts *f)

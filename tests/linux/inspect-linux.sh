@@ -191,6 +191,13 @@ expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false a
 expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
     "xfs: says what is not known and what to try"
 
+# ---- a loop of symbolic links: given up, not followed forever ----
+"$mk" loop "$T_TMP/loop.vhdx" 2>/dev/null || t_fail "mklinux loop"
+inspect_json "$T_TMP/loop.vhdx"
+expect_rc 0 "inspect of a root whose os-release is a loop of links exits 0"
+expect_json '.linux.readable and .linux.fstab and .linux.distribution.os_release == null and .linux.kernels == []' \
+    "loop: the root is found, its os-release given up (no distribution)"
+
 # ---- an LVM physical volume: named, with its own code ----
 "$mk" lvm "$T_TMP/lvm.vhdx" 2>/dev/null || t_fail "mklinux lvm"
 inspect_json "$T_TMP/lvm.vhdx"
@@ -199,6 +206,10 @@ expect_json '.disk.volumes[0].filesystem == "LVM2_member" and .linux.readable ==
     "lvm: recognised as an LVM physical volume, not read"
 expect_json '[.problems[].code] == ["linux-lvm"] and (.problems[0].message | contains("LVM physical volume") and contains("--backend appliance"))' \
     "lvm: named (linux-lvm), with what to try"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json apply --source "$(fixtures_dir)/ic/Windows6.2-HyperVIntegrationServices-x64.cab" "$T_TMP/lvm.vhdx"
+expect_rc 3 "apply on an LVM physical volume exits 3"
+expect_json '.images[0].message | startswith("linux-guest: a Linux volume (LVM2_member, not read) on volume 1 is a Linux guest, not Windows")' \
+    "apply on LVM: says it is a Linux volume it does not read"
 
 # ---- a damaged ext4 superblock (its checksum no longer matches) ----
 cp "$T_TMP/hv.raw" "$T_TMP/badsb.raw"

@@ -43,6 +43,9 @@
 #   KIND lvm     a partition holding an LVM2 physical volume's label
 #                (LABELONE, LVM2 001 in sector 1) and nothing else: the
 #                volume group's logical volumes are not read.  MBR.
+#   KIND loop    a root whose /etc/os-release is a loop of symbolic
+#                links (os-release -> os-release.d/one -> ../os-release).
+#                MBR, ext4.
 #   KIND bare    Debian 12 with kernel 6.1.0-13-amd64 whose module tree
 #                has no Hyper-V driver (not in modules.builtin either), no
 #                daemons, no units, hyperv-daemons not installed.  MBR,
@@ -61,8 +64,8 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm OUT.vhdx [FS.img]}
+kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|loop OUT.vhdx [FS.img]}
+out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|loop OUT.vhdx [FS.img]}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -243,6 +246,15 @@ FSTAB
     mkdir -p "$b"
     printf 'vmlinuz placeholder\n' >"$b/vmlinuz-4.18.0-513.el8.x86_64"
     label=gpt
+    ;;
+loop)
+    # /etc/os-release in a loop of links, /etc/fstab present (so the
+    # volume is taken for a root) and nothing else.
+    ln -s os-release.d/one "$r/etc/os-release"
+    mkdir -p "$r/etc/os-release.d"
+    ln -s ../os-release "$r/etc/os-release.d/one"
+    printf 'LABEL=linuxroot / ext4 defaults 1 1\n' >"$r/etc/fstab"
+    label=dos
     ;;
 xfs | lvm)
     label=dos
