@@ -356,22 +356,13 @@ static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
 {
 	struct svc_os_release *o = &l->os;
 	Z(l->os_release_path), Z(l->package_manager), Z(l->package);
-	Z(l->package_version), Z(l->package_arch), Z(l->package_db);
-	Z(l->problem);
+	Z(l->package_version), Z(l->problem);
 	Z(o->id), Z(o->id_like), Z(o->name), Z(o->version_id);
 	Z(o->version), Z(o->pretty_name), Z(o->codename);
 	if (l->nkernels > SVC_LINUX_MAX_KERNELS)
 		l->nkernels = SVC_LINUX_MAX_KERNELS, r->bad = true;
 	if (l->volume >= nvolumes)
 		r->bad = true;
-	if (l->nmounts > SVC_LINUX_MAX_MOUNTS)
-		l->nmounts = SVC_LINUX_MAX_MOUNTS, r->bad = true;
-	for (size_t k = 0; k < l->nmounts; k++) {
-		struct svc_linux_mount *mt = &l->mounts[k];
-		Z(mt->dir), Z(mt->spec), Z(mt->vfstype);
-		if (mt->found && mt->volume >= nvolumes)
-			r->bad = true;
-	}
 	for (size_t k = 0; k < l->nkernels; k++) {
 		struct svc_linux_kernel *kn = &l->kernels[k];
 		Z(kn->version);
