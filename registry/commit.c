@@ -110,11 +110,11 @@ static int export_image(const uint8_t *img, size_t len, char **text_ret,
 }
 
 /*
- * Lays the image out again (compact.c, layout.c): compactly when it has
+ * Lays the image out again (compact.c, layout.c), reusing free space: the
+ * cells libhivex appended after the @keep bytes of bins it opened move
+ * into the free cells below; or compactly (a fresh layout) when it has
  * more than REG_COMPACT_FREE_PERCENT free or reg_compact() asked (and the
- * result is no larger), else reusing free space: the cells libhivex
- * appended after the @keep bytes of bins it opened move into the free
- * cells below.  The new image must export to the same .reg text as the
+ * result is no larger), or when that is at least a page smaller.  The new image must export to the same .reg text as the
  * old one: every key, value name, type and byte reads back.
  */
 static int relayout(struct reg_hive *h, uint8_t **buf, size_t *len,
@@ -143,21 +143,44 @@ static int relayout(struct reg_hive *h, uint8_t **buf, size_t *len,
 		       (free_bytes > REG_COMPACT_MIN_FREE &&
 			free_bytes * 100 > (uint64_t)b.hbins_size *
 						   REG_COMPACT_FREE_PERCENT);
-	if (!compact && (keep == 0 || free_bytes == 0))
-		return 0;
-	uint8_t *nbuf;
-	size_t nlen;
-	rc = reg_int_relayout_image(*buf, *len, compact ? 0 : keep, &nbuf,
-				    &nlen, &e);
-	if (rc)
-		return reg_int_fail(h, rc, "cannot rewrite the hive %s: %s",
-				    compact ? "compactly" : "in its free space",
-				    e.msg);
-	if (nlen > *len) {
-		/* Already tighter than a fresh layout: kept as it is. */
-		free(nbuf);
-		return 0;
+	uint8_t *nbuf = NULL;
+	size_t nlen = *len;
+	if (!compact && keep > 0 && free_bytes > 0) {
+		rc = reg_int_relayout_image(*buf, *len, keep, &nbuf, &nlen, &e);
+		if (rc)
+			return reg_int_fail(h, rc,
+					    "cannot rewrite the hive in its "
+					    "free space: %s",
+					    e.msg);
+		if (nlen > *len) {
+			free(nbuf);
+			nbuf = NULL;
+			nlen = *len;
+		}
 	}
+	/* A fresh layout when asked or mostly free, and whenever it is a
+	 * page or more smaller than the other (a hive Windows packed into
+	 * 4 KiB bins has no free space left for what an edit adds, but a
+	 * bin header per page to spare). */
+	uint8_t *cbuf;
+	size_t cblen;
+	rc = reg_int_relayout_image(*buf, *len, 0, &cbuf, &cblen, &e);
+	if (rc) {
+		free(nbuf);
+		return reg_int_fail(
+			h, rc, "cannot rewrite the hive compactly: %s", e.msg);
+	}
+	if (cblen + REGF_HBIN_ALIGN <= nlen || (compact && cblen <= nlen)) {
+		free(nbuf);
+		nbuf = cbuf;
+		nlen = cblen;
+		compact = true;
+	} else {
+		free(cbuf);
+		compact = false;
+	}
+	if (nbuf == NULL)
+		return 0;
 	char *a = NULL, *c = NULL;
 	size_t alen = 0, clen = 0;
 	char why[256] = "";
