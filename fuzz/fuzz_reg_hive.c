@@ -17,7 +17,10 @@
  * Invariants (abort when broken):
  *   - a hive that opens can be walked through our API (and so libhivex);
  *   - a clean hive put through the commit fix-ups still passes the
- *     structural check.
+ *     structural check;
+ *   - that image rewritten (registry/compact.c: compacted, and with the
+ *     cells of its second half moved into the free space of its first)
+ *     passes it too, with as many keys and values.
  */
 #include <config.h>
 
@@ -64,6 +67,37 @@ static void walk(struct reg_hive *h, const char *key, unsigned depth)
 	reg_names_free(kids, nk);
 }
 
+/* The structural check of an image and its counts; false if it fails. */
+static bool counts_of(uint8_t *img, size_t len, struct reg_int_himg_stats *st)
+{
+	struct hive_image im;
+	struct reg_err e = { 0 };
+	bool ok = rt_himg_map(&im, img, len) == 0 &&
+		  reg_int_himg_check(&im, NULL, st, &e) == 0;
+	reg_int_himg_free(&im);
+	return ok;
+}
+
+static void check_relayout(uint8_t *img, size_t len)
+{
+	struct reg_int_himg_stats want, got;
+	if (!counts_of(img, len, &want))
+		return;
+	uint32_t keeps[2] = { 0, get_le32(img + RB_HBINS_SIZE) / 2 };
+	for (int i = 0; i < 2; i++) {
+		uint8_t *out;
+		size_t olen;
+		struct reg_err e = { 0 };
+		if (reg_int_relayout_image(img, len, keeps[i], &out, &olen,
+					   &e) != 0)
+			continue; /* refused (too big) is allowed */
+		if (!counts_of(out, olen, &got) || got.nkeys != want.nkeys ||
+		    got.nvalues != want.nvalues)
+			abort(); /* the rewrite broke a valid hive */
+		free(out);
+	}
+}
+
 static void check_fixups(struct reg_hive *h)
 {
 	size_t len = h->image_len;
@@ -81,6 +115,7 @@ static void check_fixups(struct reg_hive *h)
 		    st.single_cell_big != 0)
 			abort(); /* the fix-ups broke a valid hive */
 		reg_int_himg_free(&im);
+		check_relayout(copy, len);
 	}
 	free(copy);
 }

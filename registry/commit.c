@@ -110,12 +110,15 @@ static int export_image(const uint8_t *img, size_t len, char **text_ret,
 }
 
 /*
- * Rewrites the image compactly (compact.c) when it has more than
- * REG_COMPACT_FREE_PERCENT free, or when reg_compact() asked.  The new
- * image must export to the same .reg text as the old one: every key,
- * value name, type and byte reads back.
+ * Lays the image out again (compact.c, layout.c), reusing free space: the
+ * cells libhivex appended after the @keep bytes of bins it opened move
+ * into the free cells below; or compactly (a fresh layout) when it has
+ * more than REG_COMPACT_FREE_PERCENT free or reg_compact() asked (and the
+ * result is no larger), or when that is at least a page smaller.  The new image must export to the same .reg text as the
+ * old one: every key, value name, type and byte reads back.
  */
-static int maybe_compact(struct reg_hive *h, uint8_t **buf, size_t *len)
+static int relayout(struct reg_hive *h, uint8_t **buf, size_t *len,
+		    uint32_t keep)
 {
 	h->compacted = false;
 	struct regf_base b;
@@ -136,21 +139,60 @@ static int maybe_compact(struct reg_hive *h, uint8_t **buf, size_t *len)
 				    "the image libhivex wrote is unusable: %s",
 				    e.msg);
 	h->free_bytes = free_bytes;
-	if (!h->compact_always &&
-	    (free_bytes <= REG_COMPACT_MIN_FREE ||
-	     free_bytes * 100 <=
-		     (uint64_t)b.hbins_size * REG_COMPACT_FREE_PERCENT))
-		return 0;
-	uint8_t *nbuf;
-	size_t nlen;
-	rc = reg_int_compact_image(*buf, *len, &nbuf, &nlen, &e);
-	if (rc)
+	bool compact = h->compact_always ||
+		       (free_bytes > REG_COMPACT_MIN_FREE &&
+			free_bytes * 100 > (uint64_t)b.hbins_size *
+						   REG_COMPACT_FREE_PERCENT);
+	uint8_t *nbuf = NULL;
+	size_t nlen = *len;
+	if (!compact && keep > 0 && free_bytes > 0) {
+		rc = reg_int_relayout_image(*buf, *len, keep, &nbuf, &nlen, &e);
+		if (rc)
+			return reg_int_fail(h, rc,
+					    "cannot rewrite the hive in its "
+					    "free space: %s",
+					    e.msg);
+		if (nlen > *len) {
+			free(nbuf);
+			nbuf = NULL;
+			nlen = *len;
+		}
+	}
+	/* A fresh layout when asked or mostly free, and whenever it is a
+	 * page or more smaller than the other (a hive Windows packed into
+	 * 4 KiB bins has no free space left for what an edit adds, but a
+	 * bin header per page to spare). */
+	uint8_t *cbuf;
+	size_t cblen;
+	rc = reg_int_relayout_image(*buf, *len, 0, &cbuf, &cblen, &e);
+	if (rc) {
+		free(nbuf);
 		return reg_int_fail(
 			h, rc, "cannot rewrite the hive compactly: %s", e.msg);
+	}
+	if (cblen + REGF_HBIN_ALIGN <= nlen || (compact && cblen <= nlen)) {
+		free(nbuf);
+		nbuf = cbuf;
+		nlen = cblen;
+		compact = true;
+	} else {
+		free(cbuf);
+		compact = false;
+	}
+	if (nbuf == NULL)
+		return 0;
 	char *a = NULL, *c = NULL;
 	size_t alen = 0, clen = 0;
 	char why[256] = "";
-	rc = export_image(*buf, *len, &a, &alen, why, sizeof(why));
+	if (export_image(*buf, *len, &a, &alen, why, sizeof(why)) != 0 &&
+	    !compact) {
+		/* Names a .reg file cannot hold (a line break): no way to
+		 * compare, so the image stays as libhivex wrote it. */
+		free(a);
+		free(nbuf);
+		return 0;
+	}
+	rc = a == NULL ? REG_ERR_VERIFY : 0;
 	if (rc == 0)
 		rc = export_image(nbuf, nlen, &c, &clen, why, sizeof(why));
 	if (rc == 0 && (alen != clen || memcmp(a, c, alen) != 0)) {
@@ -162,15 +204,22 @@ static int maybe_compact(struct reg_hive *h, uint8_t **buf, size_t *len)
 	if (rc) {
 		free(nbuf);
 		return reg_int_fail(h, REG_ERR_VERIFY,
-				    "the compact rewrite does not read back "
+				    "the %s rewrite does not read back "
 				    "as the hive: %s",
-				    why);
+				    compact ? "compact" : "space-reusing", why);
 	}
+	struct hive_image nim = {
+		.buf = nbuf,
+		.len = nlen,
+		.hbins_size = (uint32_t)(nlen - REGF_BASE_SIZE),
+	};
+	if (reg_int_himg_map(&nim, &e) == 0)
+		h->free_bytes = reg_int_himg_free_bytes(&nim);
+	reg_int_himg_free(&nim);
 	free(*buf);
 	*buf = nbuf;
 	*len = nlen;
-	h->free_bytes = 0;
-	h->compacted = true;
+	h->compacted = compact;
 	return 0;
 }
 
@@ -226,7 +275,11 @@ int reg_commit_to(struct reg_hive *h, const char *path)
 			h, rc == REG_ERR_CORRUPT ? REG_ERR_HIVEX : rc,
 			"the image libhivex wrote is unusable: %s", e.msg);
 	}
-	rc = maybe_compact(h, &buf, &len);
+	/* libhivex kept the bins of the image it opened as they were. */
+	uint32_t keep = h->image_len > REGF_BASE_SIZE
+				? get_le32(h->image + RB_HBINS_SIZE)
+				: 0;
+	rc = relayout(h, &buf, &len, keep);
 	if (rc) {
 		free(buf);
 		return rc;

@@ -6,17 +6,25 @@
  * of the hive, and the old ones stay behind as free cells.  Windows
  * reorganises a hive that has grown so ("Reorganization" in the regf
  * specification: the hive is rebuilt from its tree and written as a
- * whole); this file does the same for a hive image in memory.
+ * whole); this file does the same for a hive image in memory, in one of
+ * two ways (layout.c places the cells):
  *
- * Every cell reachable from the root (key nodes, subkey lists, value
- * lists, values, data, big-data records and segments, security records
- * and class names) is copied in depth-first order into new 4 KiB bins,
- * each keeping its allocated size, and every offset inside the copies is
- * mapped to the new place.  What nothing reaches is left behind.  The
- * security records that are kept are linked in a ring in the order they
- * were first reached and get a reference count equal to the keys that use
- * them; volatile subkey lists (meaningless in a file) are cleared.  The
- * base block is copied with the new root and hive-bins size.
+ *   - compaction (reg compact, or a write-back that leaves much of the
+ *     hive free): every cell reachable from the root (key nodes, subkey
+ *     lists, value lists, values, data, big-data records and segments,
+ *     security records and class names), in depth-first order, packed
+ *     into new bins;
+ *   - reuse (every other write-back): the cells of the hive as it was
+ *     opened stay where they are, and the cells libhivex appended move
+ *     into the free cells it left between them.
+ *
+ * Each cell keeps its allocated size, and every offset inside the copies
+ * is mapped to the new place.  What nothing reaches is left behind (free).
+ * The security records that are kept are linked in a ring in the order
+ * they were first reached and get a reference count equal to the keys
+ * that use them; volatile subkey lists (meaningless in a file) are
+ * cleared.  The base block is copied with the new root and hive-bins size
+ * and sealed (checksum).
  *
  * The caller checks the result like every write-back (commit.c): the new
  * image must open, check, and read back key for key and value for value
@@ -28,6 +36,7 @@
 #include <string.h>
 
 #include "registry/internal.h"
+#include "registry/layout.h"
 #include "util/bytes.h"
 
 /* sk: security record (offsets in the cell data). */
@@ -35,26 +44,8 @@
 #define SK_BLINK    8
 #define SK_REFCOUNT 12
 
-/* What a copied cell is, which says where its offsets are. */
-enum cell_kind {
-	C_RAW,	 /* data, big-data segment, class name: no offsets */
-	C_NK,	 /* key node */
-	C_SK,	 /* security record */
-	C_VLIST, /* value list: count offsets */
-	C_VK,	 /* value */
-	C_LEAF,	 /* li (4-byte entries), lf/lh (8-byte entries) */
-	C_RI,	 /* index root: 4-byte entries */
-	C_DB,	 /* big-data record */
-	C_DBLIST /* big-data segment list: count offsets */
-};
-
-struct cell {
-	uint32_t old, new_off;
-	uint32_t size; /* allocated size, header included */
-	uint32_t count;
-	uint32_t refs; /* C_SK: keys using it */
-	enum cell_kind kind;
-};
+/* Bins of a compaction: four pages each (layout.c). */
+#define COMPACT_BIN_SIZE (4 * REGF_HBIN_ALIGN)
 
 struct compactor {
 	struct hive_image *im;
@@ -219,66 +210,6 @@ static void remap(struct compactor *c, uint8_t *p)
 		put_le32(p, t->new_off);
 }
 
-/* Lays the cells out in bins; returns the new hive-bins size. */
-static uint64_t layout(struct compactor *c)
-{
-	uint64_t pos = 0, bin_end = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		uint32_t sz = c->cells[i].size;
-		if (pos + sz > bin_end) {
-			/* A new bin: 4 KiB, or as many pages as the cell
-			 * needs. */
-			pos = bin_end;
-			uint64_t need = REGF_HBIN_HDR + (uint64_t)sz;
-			bin_end = pos + (need + REGF_HBIN_ALIGN - 1) /
-						REGF_HBIN_ALIGN *
-						REGF_HBIN_ALIGN;
-			pos += REGF_HBIN_HDR;
-		}
-		c->cells[i].new_off = (uint32_t)pos;
-		pos += sz;
-	}
-	return bin_end ? bin_end : REGF_HBIN_ALIGN;
-}
-
-/* Writes the bin headers and the free cells that end each bin. */
-static void write_bins(struct compactor *c, uint8_t *bins, uint64_t hbs,
-		       const uint8_t *old_first_bin)
-{
-	/* Walk the cells again to find each bin's extent. */
-	uint64_t pos = 0, bin_end = 0;
-	size_t i = 0;
-	while (pos < hbs) {
-		uint64_t start = bin_end;
-		uint64_t end;
-		if (i < c->n) {
-			uint64_t need =
-				REGF_HBIN_HDR + (uint64_t)c->cells[i].size;
-			end = start + (need + REGF_HBIN_ALIGN - 1) /
-					      REGF_HBIN_ALIGN * REGF_HBIN_ALIGN;
-		} else {
-			end = start + REGF_HBIN_ALIGN;
-		}
-		uint8_t *b = bins + start;
-		memcpy(b + HB_SIGNATURE, "hbin", 4);
-		put_le32(b + HB_OFFSET, (uint32_t)start);
-		put_le32(b + HB_SIZE, (uint32_t)(end - start));
-		if (start == 0)
-			memcpy(b + HB_TIMESTAMP, old_first_bin + HB_TIMESTAMP,
-			       8);
-		pos = start + REGF_HBIN_HDR;
-		while (i < c->n && c->cells[i].new_off >= start &&
-		       c->cells[i].new_off < end) {
-			pos = c->cells[i].new_off + c->cells[i].size;
-			i++;
-		}
-		if (pos < end) /* the rest of the bin is one free cell */
-			put_le32(bins + pos, (uint32_t)(end - pos));
-		bin_end = end;
-		pos = end;
-	}
-}
-
 static void patch(struct compactor *c, struct cell *t, uint8_t *d,
 		  struct cell *sk_prev, struct cell *sk_next)
 {
@@ -335,8 +266,66 @@ static void patch(struct compactor *c, struct cell *t, uint8_t *d,
 	}
 }
 
-int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
-			  size_t *out_len_ret, struct reg_err *e)
+/* The largest bin boundary of the checked bins at @bins at or below
+ * @keep. */
+static uint32_t bin_boundary(const uint8_t *bins, uint32_t hbs, uint32_t keep)
+{
+	uint32_t pos = 0;
+	while (pos < hbs) {
+		uint32_t next = pos + get_le32(bins + pos + HB_SIZE);
+		if (next > keep)
+			break;
+		pos = next;
+	}
+	return pos;
+}
+
+static int cmp_new(const void *a, const void *b)
+{
+	const struct cell *x = *(struct cell *const *)a;
+	const struct cell *y = *(struct cell *const *)b;
+	return x->new_off < y->new_off ? -1 : x->new_off > y->new_off;
+}
+
+/* Copies every cell to its new place and maps the offsets in it. */
+static void copy_cells(struct compactor *c, uint8_t *bins)
+{
+	/* The security records kept, as a ring in the order reached. */
+	size_t first_sk = c->n, prev_sk = c->n;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->cells[i].kind != C_SK)
+			continue;
+		if (first_sk == c->n)
+			first_sk = i;
+		c->cells[i].count = (uint32_t)prev_sk; /* index of previous */
+		prev_sk = i;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct cell *t = &c->cells[i];
+		uint32_t size;
+		const uint8_t *src = cell_at(c, t->old, &size);
+		uint8_t *dst = bins + t->new_off;
+		put_le32(dst, (uint32_t) - (int32_t)t->size);
+		memcpy(dst + 4, src, t->size - 4);
+		struct cell *sk_prev = NULL, *sk_next = NULL;
+		if (t->kind == C_SK) {
+			sk_prev = &c->cells[t->count == c->n ? prev_sk
+							     : t->count];
+			/* The next one: the first later SK, else the first. */
+			sk_next = &c->cells[first_sk];
+			for (size_t j = i + 1; j < c->n; j++)
+				if (c->cells[j].kind == C_SK) {
+					sk_next = &c->cells[j];
+					break;
+				}
+		}
+		patch(c, t, dst + 4, sk_prev, sk_next);
+	}
+}
+
+int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
+			   uint8_t **out_ret, size_t *out_len_ret,
+			   struct reg_err *e)
 {
 	*out_ret = NULL;
 	struct regf_base base;
@@ -361,6 +350,8 @@ int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
 		.seen = calloc((size_t)im.hbins_size / REGF_CELL_ALIGN / 8 + 1,
 			       1),
 	};
+	struct layout L = { 0 };
+	struct cell **order = NULL;
 	uint8_t *out = NULL;
 	if (c.seen == NULL) {
 		rc = reg_int_err_set(e, REG_ERR_NOMEM, "out of memory");
@@ -370,12 +361,13 @@ int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
 	if (rc)
 		goto done;
 	c.by_old = malloc((c.n ? c.n : 1) * sizeof(*c.by_old));
-	if (c.by_old == NULL) {
+	order = malloc((c.n ? c.n : 1) * sizeof(*order));
+	if (c.by_old == NULL || order == NULL) {
 		rc = reg_int_err_set(e, REG_ERR_NOMEM, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < c.n; i++)
-		c.by_old[i] = &c.cells[i];
+		c.by_old[i] = order[i] = &c.cells[i];
 	qsort(c.by_old, c.n, sizeof(*c.by_old), cmp_old);
 	/* Reference counts of the security records kept. */
 	for (size_t i = 0; i < c.n; i++) {
@@ -387,12 +379,18 @@ int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
 		if (sk != NULL)
 			sk->refs++;
 	}
-	uint64_t hbs = layout(&c);
-	if (hbs > REG_MAX_HIVE_SIZE - REGF_BASE_SIZE) {
-		rc = reg_int_err_set(e, REG_ERR_TOO_BIG, "hive too big");
+	const uint8_t *old_bins = buf + REGF_BASE_SIZE;
+	keep = bin_boundary(old_bins, im.hbins_size, keep);
+	int lr = keep > 0 ? reg_int_layout_reuse(&L, c.cells, c.n, old_bins,
+						 im.hbins_size, keep)
+			  : reg_int_layout_pack(&L, order, c.n,
+						COMPACT_BIN_SIZE);
+	if (lr) {
+		rc = reg_int_err_set(e, REG_ERR_TOO_BIG,
+				     "hive too big, or out of memory");
 		goto done;
 	}
-	size_t out_len = REGF_BASE_SIZE + (size_t)hbs;
+	size_t out_len = REGF_BASE_SIZE + (size_t)L.end;
 	out = calloc(out_len, 1);
 	if (out == NULL) {
 		rc = reg_int_err_set(e, REG_ERR_NOMEM, "out of memory");
@@ -400,50 +398,29 @@ int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
 	}
 	memcpy(out, buf, REGF_BASE_SIZE);
 	uint8_t *bins = out + REGF_BASE_SIZE;
-	write_bins(&c, bins, hbs, buf + REGF_BASE_SIZE);
-	/* The security records kept, as a ring in the order reached. */
-	size_t first_sk = c.n, prev_sk = c.n;
-	for (size_t i = 0; i < c.n; i++) {
-		if (c.cells[i].kind != C_SK)
-			continue;
-		if (first_sk == c.n)
-			first_sk = i;
-		c.cells[i].count = (uint32_t)prev_sk; /* index of previous */
-		prev_sk = i;
-	}
-	for (size_t i = 0; i < c.n; i++) {
-		struct cell *t = &c.cells[i];
-		uint32_t size;
-		const uint8_t *src = cell_at(&c, t->old, &size);
-		uint8_t *dst = bins + t->new_off;
-		put_le32(dst, (uint32_t) - (int32_t)t->size);
-		memcpy(dst + 4, src, t->size - 4);
-		struct cell *sk_prev = NULL, *sk_next = NULL;
-		if (t->kind == C_SK) {
-			sk_prev =
-				&c.cells[t->count == c.n ? prev_sk : t->count];
-			/* The next one: the first later SK, else the first. */
-			sk_next = &c.cells[first_sk];
-			for (size_t j = i + 1; j < c.n; j++)
-				if (c.cells[j].kind == C_SK) {
-					sk_next = &c.cells[j];
-					break;
-				}
-		}
-		patch(&c, t, dst + 4, sk_prev, sk_next);
-	}
+	qsort(order, c.n, sizeof(*order), cmp_new);
+	reg_int_layout_write(&L, order, c.n, bins, old_bins);
+	copy_cells(&c, bins);
 	struct cell *root = find(&c, im.root);
 	put_le32(out + RB_ROOT, root->new_off);
-	put_le32(out + RB_HBINS_SIZE, (uint32_t)hbs);
+	put_le32(out + RB_HBINS_SIZE, L.end);
 	reg_int_regf_base_seal(out);
 	*out_ret = out;
 	*out_len_ret = out_len;
 	out = NULL;
 done:
 	free(out);
+	free(order);
+	reg_int_layout_free(&L);
 	free(c.by_old);
 	free(c.cells);
 	free(c.seen);
 	reg_int_himg_free(&im);
 	return rc;
+}
+
+int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
+			  size_t *out_len_ret, struct reg_err *e)
+{
+	return reg_int_relayout_image(buf, len, 0, out_ret, out_len_ret, e);
 }

@@ -351,6 +351,17 @@ void reg_int_pending_free(struct reg_hive *h);
 int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,
 			  size_t *out_len_ret, struct reg_err *e);
 
+/*
+ * The same with @keep > 0: the cells below the hive bin boundary at or
+ * below @keep stay where they are, the others move into the free space
+ * between them, and only what does not fit goes into new bins after it
+ * (layout.c); unreachable cells become free.  @keep 0 is
+ * reg_int_compact_image().
+ */
+int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
+			   uint8_t **out_ret, size_t *out_len_ret,
+			   struct reg_err *e);
+
 /* ---- Read-back (verify.c) ---- */
 
 /* Verifies the journal against another open handle (the written hive). */

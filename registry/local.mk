@@ -17,6 +17,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/journal.c \
 	%reldir%/pending.c \
 	%reldir%/compact.c \
+	%reldir%/layout.c %reldir%/layout.h \
 	%reldir%/verify.c \
 	%reldir%/value.c \
 	%reldir%/value_parse.c \

@@ -389,13 +389,19 @@ HVO_API int reg_commit(struct reg_hive *h);
 HVO_API int reg_commit_to(struct reg_hive *h, const char *path);
 
 /*
- * Free space.  libhivex never reuses a freed cell, so edits leave free
- * cells behind.  When a write-back would leave more than
- * REG_COMPACT_FREE_PERCENT of the hive bins free, reg_commit() rewrites
- * the hive compactly: a new hive built from its tree (every reachable
- * cell copied in depth-first order, as Windows reorganises a hive), which
- * must read back as the old one (its .reg export byte-identical) before
- * it is written and checked like every write-back.
+ * Free space.  libhivex never reuses a freed cell: it appends every value
+ * list, value and data it rewrites.  Every write-back therefore lays the
+ * image out again before it is written (registry/layout.c): the cells of
+ * the hive as it was opened stay where they are and what libhivex
+ * appended moves into the free cells between them, so a write-back grows
+ * the hive by about what it adds.  When the write-back would leave more
+ * than REG_COMPACT_FREE_PERCENT of the hive bins free, or when a fresh
+ * layout is at least a 4 KiB page smaller, reg_commit() rewrites the hive
+ * compactly instead: a new hive built from its tree (every reachable cell
+ * copied in depth-first order and packed into 16 KiB bins, as Windows
+ * reorganises a hive).  Either must read back as the old one (its .reg
+ * export byte-identical) before it is written and checked like every
+ * write-back.
  */
 #define REG_COMPACT_FREE_PERCENT 25
 /* ... and more than this many bytes: a hive of a few bins is left as it

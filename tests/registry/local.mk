@@ -13,7 +13,8 @@ REGISTRY_TESTS = \
 	tests/registry/test_edit \
 	tests/registry/test_edit_win7 \
 	tests/registry/test_regfile \
-	tests/registry/test_path
+	tests/registry/test_path \
+	tests/registry/test_layout
 check_PROGRAMS += $(REGISTRY_TESTS)
 TESTS += $(REGISTRY_TESTS)
 REGTEST_LDADD = tests/registry/libregtest.la $(TEST_LDADD)
@@ -45,6 +46,10 @@ tests_registry_test_regfile_LDADD = $(REGTEST_LDADD)
 tests_registry_test_path_SOURCES = tests/registry/test_path.c
 tests_registry_test_path_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_path_LDADD = $(REGTEST_LDADD)
+
+tests_registry_test_layout_SOURCES = tests/registry/test_layout.c
+tests_registry_test_layout_CFLAGS = $(TEST_CFLAGS)
+tests_registry_test_layout_LDADD = $(REGTEST_LDADD)
 
 # CLI tests (shell, JSON read with jq).
 REGISTRY_SH_TESTS = tests/registry/reg-cli.sh tests/registry/compact.sh
