@@ -30,11 +30,13 @@
 
 #include "cab/cab_internal.h"
 #include "util/fileio.h"
+#include "util/tmpname.h"
 
 struct xctx {
 	struct cab *cab;
 	const struct cab_extract_opts *opts;
 	int dirfd;
+	const char *dir; /* as given, for messages */
 	uint64_t max_total;
 	uint64_t total;	  /* selected bytes, for progress */
 	uint64_t written; /* bytes written so far */
@@ -49,7 +51,7 @@ struct xctx {
 	int parentfd;
 	bool parent_owned;
 	int fd;
-	char tmpname[64];
+	char tmpname[320]; /* ".<base>.hvo-<pid>-XXXXXX" (util/tmpname.h) */
 	char *path;
 	const char *base;
 	int err;
@@ -192,22 +194,20 @@ static int x_begin(void *ctx, size_t index, const struct cab_entry *e)
 			return -1;
 		}
 	}
-	for (int tries = 0;; tries++) {
-		snprintf(x->tmpname, sizeof(x->tmpname), ".hvo-cab-%08lx.tmp",
-			 (unsigned long)random() ^ (unsigned long)index);
-		x->fd = openat(x->parentfd, x->tmpname,
-			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				       O_CLOEXEC,
-			       0644);
-		if (x->fd >= 0)
-			break;
-		if (errno != EEXIST || tries > 100) {
-			xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO,
-						   "%s: create: %s", x->path,
-						   strerror(errno)));
-			parent_release(x);
-			return -1;
-		}
+	/* Temporary files of killed extractions of this member go first
+	 * (said through the notice hook); ours is named for this process. */
+	char shown[4200];
+	const char *slash = strrchr(x->path, '/');
+	snprintf(shown, sizeof(shown), "%s%s%.*s", x->dir, slash ? "/" : "",
+		 slash ? (int)(slash - x->path) : 0, x->path);
+	hvo_int_tmp_sweep_at(x->parentfd, x->base, shown);
+	x->fd = hvo_int_tmp_create_at(x->parentfd, x->base, x->tmpname,
+				      sizeof(x->tmpname));
+	if (x->fd < 0) {
+		xsave(x, cab_int_set_error(x->cab, CAB_ERR_IO, "%s: create: %s",
+					   x->path, strerror(errno)));
+		parent_release(x);
+		return -1;
 	}
 	return 0;
 }
@@ -363,6 +363,7 @@ int cab_extract(struct cab *cab, const char *dir,
 	struct xctx x = {
 		.cab = cab,
 		.opts = opts,
+		.dir = dir,
 		.dirfd = dirfd,
 		.max_total = max_total,
 		.total = total,

@@ -728,6 +728,9 @@ static enum hvo_exit cmd_vhdx_write(struct cli_ctx *ctx, int argc, char **argv)
 			return HVO_EXIT_FAILED;
 		}
 	}
+	/* A killed `vhdx create` of this name left its temporary file:
+	 * removed (and said, util/tmpname.h) before the image is written. */
+	hvo_int_tmp_sweep(path);
 	struct vhdx_image *img;
 	enum hvo_exit ex = open_image(ctx, path, VHDX_OPEN_WRITE, &oa, &img);
 	if (ex != HVO_EXIT_OK) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/tmpname.h"
 
 static const char global_help[] =
 	"Usage: hvoffline [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
@@ -242,6 +243,11 @@ static enum hvo_exit finish(struct cli_ctx *ctx, enum hvo_exit rc)
 	return rc;
 }
 
+static void tmp_notice(void *ctx, const char *msg)
+{
+	cli_info(ctx, "%s", msg);
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
@@ -336,6 +342,9 @@ int main(int argc, char **argv)
 		cli_print_help(cmd, cmd->name);
 		return finish(&ctx, HVO_EXIT_OK);
 	}
+	/* Every host-side writer sweeps the temporary files of killed
+	 * writers of its target (util/tmpname.h): say so. */
+	hvo_int_tmp_set_notice(tmp_notice, &ctx);
 	enum hvo_exit rc = cli_run_command(&ctx, cmd, cmd->name, argc - optind,
 					   argv + optind);
 	return finish(&ctx, rc);

@@ -198,17 +198,12 @@ unsigned hvo_int_tmp_sweep(const char *path)
 	return hvo_int_tmp_sweep_each(path, NULL, NULL);
 }
 
-unsigned hvo_int_tmp_sweep_each(const char *path,
-				void (*fn)(void *ctx, const char *full),
-				void *ctx)
+/* The sweep of the directory @d (closed here) for @base; @shown names
+ * the directory in notices and for @fn. */
+static unsigned sweep_dir(DIR *d, const char *shown, const char *base,
+			  void (*fn)(void *ctx, const char *full), void *ctx)
 {
-	char *dir, *base;
-	if (split(path, &dir, &base) != 0)
-		return 0;
 	unsigned removed = 0;
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		goto out;
 	int dfd = dirfd(d);
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
@@ -222,16 +217,71 @@ unsigned hvo_int_tmp_sweep_each(const char *path,
 			continue;
 		removed++;
 		char full[4096];
-		snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
-		notice(full, (long)pid, gone);
+		snprintf(full, sizeof(full), "%s/%s", shown, de->d_name);
+		/* A caller with @fn reports the removal itself. */
 		if (fn != NULL)
 			fn(ctx, full);
+		else
+			notice(full, (long)pid, gone);
 	}
 	closedir(d);
-out:
+	return removed;
+}
+
+unsigned hvo_int_tmp_sweep_each(const char *path,
+				void (*fn)(void *ctx, const char *full),
+				void *ctx)
+{
+	char *dir, *base;
+	if (split(path, &dir, &base) != 0)
+		return 0;
+	unsigned removed = 0;
+	DIR *d = opendir(dir);
+	if (d != NULL)
+		removed = sweep_dir(d, dir, base, fn, ctx);
 	free(dir);
 	free(base);
 	return removed;
+}
+
+unsigned hvo_int_tmp_sweep_at(int dfd, const char *base, const char *shown)
+{
+	int fd = dup(dfd);
+	if (fd < 0)
+		return 0;
+	DIR *d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	return sweep_dir(d, shown, base, NULL, NULL);
+}
+
+int hvo_int_tmp_create_at(int dfd, const char *base, char *name, size_t namelen)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int n = snprintf(name, namelen, ".%s.hvo-%ld-%06lx", base,
+				 (long)getpid(),
+				 (unsigned long)random() & 0xffffffUL);
+		if (n < 0 || (size_t)n >= namelen) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		int fd = openat(dfd, name,
+				O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+					O_CLOEXEC,
+				0644);
+		if (fd >= 0) {
+			/* Held until closed: a sweeper leaves it alone. */
+			flock(fd, LOCK_EX | LOCK_NB);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 /* ---- signal cleanup ---- */

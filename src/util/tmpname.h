@@ -61,12 +61,29 @@ bool hvo_int_tmp_parse(const char *name, const char *base, pid_t *pid_ret);
 unsigned hvo_int_tmp_sweep(const char *path);
 
 /*
- * The same, and @fn (when not NULL) gets the full name of each file removed
- * (the registry keeps them for its caller: reg_info.stale_removed).
+ * The same, but @fn (when not NULL) gets the full name of each file removed
+ * instead of the notice hook (the registry keeps them for its caller,
+ * reg_info.stale_removed, which reports each once).
  */
 unsigned hvo_int_tmp_sweep_each(const char *path,
 				void (*fn)(void *ctx, const char *full),
 				void *ctx);
+
+/*
+ * The same as hvo_int_tmp_sweep() for the target @base in the directory
+ * open as @dfd (for writers that walk directories by descriptor, not by
+ * path: cab extract); @shown names that directory in the notices.
+ */
+unsigned hvo_int_tmp_sweep_at(int dfd, const char *base, const char *shown);
+
+/*
+ * Creates ".@base.hvo-<pid>-XXXXXX" (mode 0644, O_EXCL, not following
+ * symlinks) in the directory open as @dfd and takes its flock; its name
+ * goes into @name (@namelen bytes).  Returns the read-write descriptor, or
+ * -1 with errno set.  Not registered for the signal cleanup.
+ */
+int hvo_int_tmp_create_at(int dfd, const char *base, char *name,
+			  size_t namelen);
 
 /*
  * Where the sweep announces what it removed ("removed stale temporary

@@ -52,7 +52,8 @@ tests_registry_test_layout_CFLAGS = $(TEST_CFLAGS)
 tests_registry_test_layout_LDADD = $(REGTEST_LDADD)
 
 # CLI tests (shell, JSON read with jq).
-REGISTRY_SH_TESTS = tests/registry/reg-cli.sh tests/registry/compact.sh
+REGISTRY_SH_TESTS = tests/registry/reg-cli.sh tests/registry/compact.sh \
+	tests/registry/stale-temps.sh
 TESTS += $(REGISTRY_SH_TESTS)
 EXTRA_DIST += $(REGISTRY_SH_TESTS) tests/lib/bulk-reg.awk
 
