@@ -17,6 +17,7 @@
 
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
+#include "servicing/rollback_journal.h"
 #include "util/tmpname.h"
 
 /* ------------------------------------------------------------------ */
@@ -317,6 +318,12 @@ enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 			       unsigned *restored_ret, struct svc_error *err)
 {
 	*restored_ret = 0;
+	/* A rollback that died after its journal is finished first. */
+	char rerr[600];
+	if (svc_int_rollback_recover(fs, systemroot, rerr, sizeof(rerr)) != 0)
+		return svc_int_fail(err, SVC_ERR_GUEST,
+				    "finishing an interrupted rollback: %s",
+				    rerr);
 	char *path = svc_apply_journal_path(systemroot);
 	uint8_t *buf = NULL;
 	size_t len;

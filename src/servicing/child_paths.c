@@ -16,6 +16,7 @@
 #include "guest/sandbox.h"
 #include "servicing/child_paths.h"
 #include "util/fileio.h"
+#include "util/strv.h"
 #include "vhdx/vhdx.h"
 
 /* Levels of parents probed: Hyper-V allows far fewer checkpoints in a
@@ -31,14 +32,7 @@ int svc_int_child_paths_add(struct svc_child_paths *p, const char *path)
 	for (size_t i = 0; i < p->nread; i++)
 		if (strcmp(p->read[i], path) == 0)
 			return 0;
-	char **r = realloc(p->read, (p->nread + 1) * sizeof(*r));
-	if (r == NULL)
-		return -1;
-	p->read = r;
-	if ((r[p->nread] = strdup(path)) == NULL)
-		return -1;
-	p->nread++;
-	return 0;
+	return hvo_int_strv_appendf(&p->read, &p->nread, "%s", path);
 }
 
 void svc_int_child_paths_free(struct svc_child_paths *p)

@@ -525,6 +525,11 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	snprintf(journal, sizeof(journal), "%s/hvoffline/apply-in-progress.txt",
 		 f->systemroot);
 	f->apply_interrupted = guest_fs_exists(fs, journal);
+	/* A rollback that died after its journal: finished first, too
+	 * (svc_apply_recover; rollback_journal.h). */
+	snprintf(journal, sizeof(journal),
+		 "%s/Logs/hvoffline/rollback-journal.txt", f->systemroot);
+	f->apply_interrupted |= guest_fs_exists(fs, journal);
 	svc_int_read_pending(fs, f, dir);
 }
 

@@ -12,6 +12,7 @@
 #include "registry/reg.h"
 #include "servicing/inspect_pending.h"
 #include "servicing/rollback.h"
+#include "servicing/rollback_journal.h"
 #include "servicing/rollback_state.h"
 #include "servicing/services_guest.h"
 #include "servicing/services_undo.h"
@@ -165,21 +166,27 @@ static enum hvo_exit undo_value(struct svc_ghive *g,
 /*
  * A file the change wrote gets its previous bytes back (the saved copy is
  * renamed over it: byte-identical), a file it created goes, a directory
- * it created goes if empty.  A hive put back whole this way replaces any
+ * it created goes if empty: as steps of the journal, carried out once
+ * everything is staged.  A hive put back whole this way replaces any
  * edits made in memory to it so far (those were of later changes, which
- * the restored bytes predate).
+ * the restored bytes predate); should an older change edit it again, its
+ * working copy starts from the saved bytes (@whole).
  */
 static enum hvo_exit undo_file(struct guest_fs *fs,
 			       const struct svc_rollback_opts *o,
 			       const struct svc_undo_op *op,
 			       struct svc_ghive *g, bool *opened,
+			       const char **whole, struct svc_rjournal *j,
 			       struct svc_rollback_result *res)
 {
+	int r = 0;
 	if (op->kind == SVC_UNDO_DIR) {
-		if (!o->dry_run && guest_fs_exists(fs, op->path) &&
-		    guest_fs_remove(fs, op->path) == GUEST_OK)
+		if (guest_fs_exists(fs, op->path)) {
 			res->dirs_removed++;
-		return HVO_EXIT_OK;
+			r = svc_int_rj_step(j, 'd', op->path, NULL);
+		}
+		return r == 0 ? HVO_EXIT_OK
+			      : fail(res, HVO_EXIT_FAILED, "out of memory");
 	}
 	int hx = hive_of_path(o->systemroot, op->path);
 	if (hx >= 0 && opened[hx]) {
@@ -188,24 +195,17 @@ static enum hvo_exit undo_file(struct guest_fs *fs,
 	}
 	if (op->saved != NULL) {
 		res->files_restored++;
-		if (o->dry_run)
-			return HVO_EXIT_OK;
-		int e = guest_fs_rename(fs, op->saved, op->path);
-		if (e != GUEST_OK)
-			return fail(res, guest_exit_class(e), "%s: %s",
-				    op->path, guest_fs_errmsg(fs));
-		return HVO_EXIT_OK;
+		if (hx >= 0)
+			whole[hx] = op->saved;
+		r = svc_int_rj_step(j, 'R', op->saved, op->path);
+	} else if (guest_fs_exists(fs, op->path)) {
+		res->files_removed++;
+		if (hx >= 0)
+			whole[hx] = NULL;
+		r = svc_int_rj_step(j, 'D', op->path, NULL);
 	}
-	if (!guest_fs_exists(fs, op->path))
-		return HVO_EXIT_OK;
-	res->files_removed++;
-	if (o->dry_run)
-		return HVO_EXIT_OK;
-	int e = guest_fs_remove(fs, op->path);
-	if (e != GUEST_OK)
-		return fail(res, guest_exit_class(e), "%s: %s", op->path,
-			    guest_fs_errmsg(fs));
-	return HVO_EXIT_OK;
+	return r == 0 ? HVO_EXIT_OK
+		      : fail(res, HVO_EXIT_FAILED, "out of memory");
 }
 
 static char *make_record(const struct svc_rollback_opts *o,
@@ -217,6 +217,176 @@ static char *make_record(const struct svc_rollback_opts *o,
 	hvo_int_json_kv_bool(&r.w, "forced", o->force);
 	svc_rollback_result_json(res, &r.w);
 	return svc_int_record_end(&r);
+}
+
+/* @path's name in the record folder with "staged-" before it: new
+ * bytes waiting for the journal (caller frees). */
+static char *staged_name(const char *path)
+{
+	const char *b = strrchr(path, '\\');
+	char *s;
+	return asprintf(&s, "%.*sstaged-%s", b ? (int)(b + 1 - path) : 0, path,
+			b ? b + 1 : path) < 0
+		       ? NULL
+		       : s;
+}
+
+/* The moves of @j's file steps, for the state (rollback_state.h). */
+static struct svc_rstate_move *moves_of(struct svc_rjournal *j, size_t *n_ret)
+{
+	*n_ret = 0;
+	struct svc_rstate_move *m = calloc(j->nsteps + 1, sizeof(*m));
+	if (m == NULL || j->m == NULL || fflush(j->m) != 0 || j->text == NULL)
+		return m;
+	for (const char *p = j->text; *p;) {
+		const char *nl = strchr(p, '\n');
+		if (nl == NULL)
+			break;
+		const char *a = p + 2, *tab = memchr(a, '\t', (size_t)(nl - a));
+		if (*p == 'R' && tab != NULL) {
+			m[*n_ret].from = strndup(a, (size_t)(tab - a));
+			m[*n_ret].path =
+				strndup(tab + 1, (size_t)(nl - tab - 1));
+			++*n_ret;
+		} else if (*p == 'D') {
+			/* A directory ('d') goes only if it is empty then:
+			 * taken as it is now, the state does not name it. */
+			m[*n_ret].path = strndup(a, (size_t)(nl - a));
+			++*n_ret;
+		}
+		p = nl + 1;
+	}
+	return m;
+}
+
+static void moves_free(struct svc_rstate_move *m, size_t n)
+{
+	for (size_t i = 0; m != NULL && i < n; i++) {
+		free((char *)m[i].path);
+		free((char *)m[i].from);
+	}
+	free(m);
+}
+
+/*
+ * Stages every new byte of the rollback in the guest (the hives edited in
+ * memory beside their files, the record and the state under staged
+ * names), adds the steps that put them in place, the records' renames to
+ * "*.undone", and commits the journal (rollback_journal.h).  Before the
+ * commit a failure removes what was staged: the guest is as it was.
+ */
+static enum hvo_exit stage_and_commit(struct guest_fs *fs,
+				      const struct svc_rollback_opts *o,
+				      const struct svc_undo *u, size_t nu,
+				      struct svc_ghive *g, const bool *opened,
+				      struct svc_rjournal *j,
+				      struct svc_rollback_result *res)
+{
+	char err[900];
+	uint8_t sha[32];
+	enum hvo_exit rc = HVO_EXIT_OK;
+	/* DEFAULT, SOFTWARE, then SYSTEM (the hive Windows boots from
+	 * last), as apply switches them. */
+	static const int order[NHIVES] = { 2, 1, 0 };
+	for (int k = 0; k < NHIVES && rc == HVO_EXIT_OK; k++) {
+		struct svc_ghive *h = &g[order[k]];
+		if (!opened[order[k]])
+			continue;
+		char *tmp = NULL;
+		int e;
+		if ((rc = svc_int_ghive_stage(h, sha, err, sizeof(err))) !=
+		    HVO_EXIT_OK) {
+			fail(res, rc, "%s", err);
+		} else if ((e = svc_int_ghive_stage_in(fs, h, &tmp)) !=
+			   GUEST_OK) {
+			rc = fail(res, guest_exit_class(e), "%s: %s", h->guest,
+				  guest_fs_errmsg(fs));
+		} else if (svc_int_rj_staged(j, tmp) != 0 ||
+			   svc_int_rj_step(j, 'R', tmp, h->guest) != 0) {
+			rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		}
+		/* The logs of a recovered hive are emptied after it. */
+		for (int l = 0; rc == HVO_EXIT_OK && h->recovered && l < 3;
+		     l++) {
+			char gl[320];
+			snprintf(gl, sizeof(gl), "%s%s", h->guest,
+				 svc_int_ghive_log_suffix(l));
+			if (h->log_present[l] &&
+			    svc_int_rj_step(j, 'E', gl, NULL) != 0)
+				rc = fail(res, HVO_EXIT_FAILED,
+					  "out of memory");
+		}
+		free(tmp);
+	}
+	for (size_t i = 0; rc == HVO_EXIT_OK && i < res->n; i++) {
+		char *to;
+		if (asprintf(&to, "%.*sundone",
+			     (int)(strlen(res->v[i].undo) - 4),
+			     res->v[i].undo) < 0 ||
+		    svc_int_rj_step(j, 'R', res->v[i].undo, to) != 0)
+			rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		else
+			res->v[i].undone = true;
+		free(to);
+	}
+	/* The record, named after the newest record it undid (one per
+	 * state), and the state `verify` compares with. */
+	char *dir = svc_int_record_dir(o->systemroot);
+	char *json = rc == HVO_EXIT_OK ? make_record(o, res) : NULL;
+	char *srec = NULL, *state = NULL, *sstate = NULL;
+	if (rc == HVO_EXIT_OK && (json == NULL || dir == NULL ||
+				  asprintf(&res->record, "%s\\rollback-%s.json",
+					   dir, res->v[0].time) < 0)) {
+		res->record = NULL;
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	}
+	for (char *p = res->record ? strrchr(res->record, '\\') : NULL; p && *p;
+	     p++)
+		if (*p == ':')
+			*p = '-';
+	if (rc == HVO_EXIT_OK &&
+	    ((srec = staged_name(res->record)) == NULL ||
+	     asprintf(&state, "%.*s.state", (int)(strlen(res->record) - 5),
+		      res->record) < 0 ||
+	     (sstate = staged_name(state)) == NULL))
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	int e = GUEST_OK;
+	if (rc == HVO_EXIT_OK &&
+	    ((e = guest_fs_write_atomic(fs, srec, json, strlen(json))) !=
+		     GUEST_OK ||
+	     svc_int_rj_staged(j, srec) != 0))
+		rc = fail(res, guest_exit_class(e), "%s: %s", srec,
+			  guest_fs_errmsg(fs));
+	size_t nm = 0;
+	struct svc_rstate_move *m = rc == HVO_EXIT_OK ? moves_of(j, &nm) : NULL;
+	if (rc == HVO_EXIT_OK && m == NULL)
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	if (rc == HVO_EXIT_OK &&
+	    (rc = svc_int_rollback_state_write(fs, o->systemroot, u, nu,
+					       res->record, sstate, m, nm, err,
+					       sizeof(err))) != HVO_EXIT_OK)
+		fail(res, rc, "the state for verify: %s", err);
+	moves_free(m, nm);
+	if (rc == HVO_EXIT_OK &&
+	    (svc_int_rj_staged(j, sstate) != 0 ||
+	     svc_int_rj_step(j, 'R', srec, res->record) != 0 ||
+	     svc_int_rj_step(j, 'R', sstate, state) != 0))
+		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	free(json);
+	free(dir);
+	free(srec);
+	free(state);
+	free(sstate);
+	if (rc != HVO_EXIT_OK) {
+		svc_int_rj_abort(fs, j);
+		for (size_t i = 0; i < res->n; i++)
+			res->v[i].undone = false;
+		return rc;
+	}
+	rc = svc_int_rj_commit(fs, o->systemroot, j, err, sizeof(err));
+	if (rc != HVO_EXIT_OK)
+		fail(res, rc, "%s (the next run finishes the rollback)", err);
+	return rc;
 }
 
 enum hvo_exit svc_rollback(struct guest_fs *fs,
@@ -231,6 +401,8 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 	struct svc_ghive g[NHIVES];
 	memset(g, 0, sizeof(g));
 	bool opened[NHIVES] = { false };
+	const char *whole[NHIVES] = { NULL };
+	struct svc_rjournal j = { .crash_after = o->crash_after };
 	enum hvo_exit rc = HVO_EXIT_OK;
 	if (!o->dry_run &&
 	    (rc = svc_int_guest_prepare(fs, o->systemroot, err, sizeof(err))) !=
@@ -330,14 +502,16 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 		goto out;
 	}
 
-	/* Undo, newest first, each record's operations in reverse. */
+	/* Undo, newest first, each record's operations in reverse: values
+	 * in memory, files as steps of the journal. */
 	unsigned nsaved = 0;
 	for (size_t i = npaths; i-- > first;)
 		for (size_t k = u[i].n; k-- > 0;) {
 			const struct svc_undo_op *op = &u[i].ops[k];
 			if (op->kind == SVC_UNDO_FILE ||
 			    op->kind == SVC_UNDO_DIR) {
-				rc = undo_file(fs, o, op, g, opened, res);
+				rc = undo_file(fs, o, op, g, opened, whole, &j,
+					       res);
 				if (rc != HVO_EXIT_OK)
 					goto out;
 				continue;
@@ -354,6 +528,11 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 					goto out;
 				}
 				opened[hx] = true;
+				if (whole[hx] != NULL &&
+				    (rc = load_saved(fs, &g[hx], whole[hx],
+						     nsaved++, res)) !=
+					    HVO_EXIT_OK)
+					goto out;
 			}
 			if (op->kind == SVC_UNDO_HIVE) {
 				rc = load_saved(fs, &g[hx], op->saved, nsaved++,
@@ -367,81 +546,10 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 		}
 	if (o->dry_run)
 		goto out;
-	uint8_t sha[32];
-	for (int hx = 0; hx < NHIVES; hx++)
-		if (opened[hx] &&
-		    (rc = svc_int_ghive_stage(&g[hx], sha, err, sizeof(err))) !=
-			    HVO_EXIT_OK) {
-			fail(res, rc, "%s", err);
-			goto out;
-		}
-	/* The hives first (SOFTWARE before SYSTEM, as apply switches
-	 * them), then the records are marked undone: a run that dies in
-	 * between leaves records whose undo is already done, which the
-	 * next rollback refuses (the hives changed) or redoes with
-	 * --force (the same values again). */
-	static const int order[NHIVES] = { 2, 1, 0 };
-	for (int j = 0; j < NHIVES; j++) {
-		int hx = order[j];
-		if (opened[hx] &&
-		    (rc = svc_int_ghive_switch(fs, &g[hx], err, sizeof(err))) !=
-			    HVO_EXIT_OK) {
-			fail(res, rc, "%s", err);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < res->n; i++) {
-		char *to;
-		if (asprintf(&to, "%.*sundone",
-			     (int)(strlen(res->v[i].undo) - 4),
-			     res->v[i].undo) < 0) {
-			rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-			goto out;
-		}
-		e = guest_fs_rename(fs, res->v[i].undo, to);
-		free(to);
-		if (e != GUEST_OK) {
-			rc = fail(res, guest_exit_class(e), "%s: %s",
-				  res->v[i].undo, guest_fs_errmsg(fs));
-			goto out;
-		}
-		res->v[i].undone = true;
-	}
-	char *json = make_record(o, res);
-	char *dir = svc_int_record_dir(o->systemroot);
-	if (json == NULL || dir == NULL ||
-	    asprintf(&res->record, "%s\\rollback-%s.json", dir,
-		     res->v[0].time) < 0) {
-		res->record = NULL;
-		free(json);
-		free(dir);
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-		goto out;
-	}
-	free(dir);
-	/* Named after the newest record it undid: one per state. */
-	for (char *p = strrchr(res->record, '\\'); p && *p; p++)
-		if (*p == ':')
-			*p = '-';
-	e = guest_fs_write_atomic(fs, res->record, json, strlen(json));
-	free(json);
-	/* What was restored, for `verify` (rollback_state.h). */
-	enum hvo_exit kept = HVO_EXIT_OK;
-	if (e == GUEST_OK)
-		kept = svc_int_rollback_state_write(
-			fs, o->systemroot, u + first, npaths - first,
-			res->record, err, sizeof(err));
-	if (e == GUEST_OK)
-		e = guest_fs_sync(fs);
-	if (e != GUEST_OK)
-		rc = fail(res, guest_exit_class(e), "%s: %s", res->record,
-			  guest_fs_errmsg(fs));
-	else if (kept != HVO_EXIT_OK)
-		rc = fail(res, kept,
-			  "rolled back, but the state for verify was not "
-			  "kept: %s",
-			  err);
+	rc = stage_and_commit(fs, o, u + first, npaths - first, g, opened, &j,
+			      res);
 out:
+	svc_int_rj_free(&j);
 	for (int hx = 0; hx < NHIVES; hx++)
 		svc_int_ghive_close(&g[hx]);
 	for (size_t i = 0; u != NULL && i < npaths; i++)

@@ -8,9 +8,12 @@
  * --image), or every one when no apply left any, and undoes them in
  * reverse order: each value back as it was (or deleted when it was
  * absent), each hive saved whole put back.  Each hive is edited once in
- * memory and written back crash-safely as services and reg --image do;
- * then the undone records are renamed "*.undone" and a rollback record is
- * written, so that a second rollback has nothing to do.
+ * memory; then every new byte is staged in the guest and one journal
+ * carries out the switch (files back, hives in, records renamed
+ * "*.undone", the rollback record and state): a run that dies at any
+ * point is finished by the next run that opens the guest for writing
+ * (rollback_journal.h), so that the guest is as before the rollback or
+ * as after it, and a second rollback has nothing to do.
  *
  * A guest that changed since (Windows booted and wrote its hives: a hive
  * is no longer the one the newest change left) is refused with exit 4 and
@@ -33,6 +36,9 @@ struct svc_rollback_opts {
 	const char *tmpdir;	/* private host scratch directory */
 	bool force;		/* undo even if the guest changed since */
 	bool dry_run;		/* say what would be undone */
+	/* Tests: the run dies (no clean-up) after this many steps of its
+	 * journal (rollback_journal.h); 0: never. */
+	unsigned crash_after;
 };
 
 struct svc_rollback_item {

@@ -56,11 +56,21 @@ static bool has(const struct svc_undo *st, const struct svc_undo_op *op)
 	return false;
 }
 
-enum hvo_exit svc_int_rollback_state_write(struct guest_fs *fs,
-					   const char *systemroot,
-					   const struct svc_undo *u, size_t n,
-					   const char *record, char *err,
-					   size_t errlen)
+/* The move of @path among @moves, or NULL. */
+static const struct svc_rstate_move *move_of(
+	const struct svc_rstate_move *moves, size_t n, const char *path)
+{
+	for (size_t i = n; i-- > 0;) /* the last step wins */
+		if (strcasecmp(moves[i].path, path) == 0)
+			return &moves[i];
+	return NULL;
+}
+
+enum hvo_exit svc_int_rollback_state_write(
+	struct guest_fs *fs, const char *systemroot, const struct svc_undo *u,
+	size_t n, const char *record, const char *state,
+	const struct svc_rstate_move *moves, size_t nmoves, char *err,
+	size_t errlen)
 {
 	struct svc_undo st;
 	memset(&st, 0, sizeof(st));
@@ -91,9 +101,12 @@ enum hvo_exit svc_int_rollback_state_write(struct guest_fs *fs,
 			     op->kind != SVC_UNDO_DIR) ||
 			    has(&st, op))
 				continue;
+			const struct svc_rstate_move *mv =
+				move_of(moves, nmoves, op->path);
+			const char *at = mv ? mv->from : op->path;
 			struct guest_stat gs;
-			bool there =
-				guest_fs_stat(fs, op->path, &gs) == GUEST_OK;
+			bool there = at != NULL &&
+				     guest_fs_stat(fs, at, &gs) == GUEST_OK;
 			if (op->kind == SVC_UNDO_DIR) {
 				if (!there)
 					bad = svc_undo_add_dir(&st, op->path);
@@ -101,9 +114,9 @@ enum hvo_exit svc_int_rollback_state_write(struct guest_fs *fs,
 			}
 			uint8_t sha[32];
 			uint64_t size;
-			if (there && guest_fs_sha256(fs, op->path, sha,
-						     &size) != GUEST_OK) {
-				snprintf(err, errlen, "%s: %s", op->path,
+			if (there &&
+			    guest_fs_sha256(fs, at, sha, &size) != GUEST_OK) {
+				snprintf(err, errlen, "%s: %s", at,
 					 guest_fs_errmsg(fs));
 				svc_undo_free(&st);
 				return HVO_EXIT_FAILED;
@@ -117,8 +130,9 @@ enum hvo_exit svc_int_rollback_state_write(struct guest_fs *fs,
 	if (rl > 5 && strcasecmp(record + rl - 5, ".json") == 0)
 		rl -= 5;
 	char *path = NULL;
-	if (text == NULL ||
-	    asprintf(&path, "%.*s.state", (int)rl, record) < 0) {
+	if (text == NULL || (state != NULL ? (path = strdup(state)) == NULL
+					   : asprintf(&path, "%.*s.state",
+						      (int)rl, record) < 0)) {
 		free(text);
 		snprintf(err, errlen, "out of memory");
 		return HVO_EXIT_FAILED;

@@ -26,16 +26,25 @@
 #include "servicing/apply.h"
 #include "servicing/services_undo.h"
 
+/* Where a path's bytes will be once a rollback's journal has run
+ * (rollback_journal.h): the file @from now holds them (a kept copy), or
+ * the path will be gone (@from NULL). */
+struct svc_rstate_move {
+	const char *path, *from;
+};
+
 /*
  * Writes the state after a rollback of the records @u[0..@n) (oldest
- * first) beside the rollback record @record ("...json").  Returns the exit
+ * first) beside the rollback record @record ("...json"), as @state
+ * (NULL: "<record>.state").  Each path among the @nmoves @moves is taken
+ * as it will be (see above), any other as it is.  Returns the exit
  * class, with @err set on failure.
  */
-enum hvo_exit svc_int_rollback_state_write(struct guest_fs *fs,
-					   const char *systemroot,
-					   const struct svc_undo *u, size_t n,
-					   const char *record, char *err,
-					   size_t errlen);
+enum hvo_exit svc_int_rollback_state_write(
+	struct guest_fs *fs, const char *systemroot, const struct svc_undo *u,
+	size_t n, const char *record, const char *state,
+	const struct svc_rstate_move *moves, size_t nmoves, char *err,
+	size_t errlen);
 
 /*
  * When the newest thing recorded in the guest is a rollback (no record

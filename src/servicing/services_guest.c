@@ -94,37 +94,54 @@ enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
  * the staged copy before the rename, as apply does; a backend that has
  * no descriptors (or a hive without one) leaves the backend's default.
  */
-static int switch_in(struct guest_fs *fs, struct svc_ghive *g)
+int svc_int_ghive_stage_in(struct guest_fs *fs, struct svc_ghive *g,
+			   char **tmp_ret)
 {
+	*tmp_ret = NULL;
 	uint8_t *sd = NULL;
 	size_t len = 0;
 	int e = guest_fs_get_sd(fs, g->guest, &sd, &len);
-	if (e == GUEST_E_UNSUPPORTED || e == GUEST_E_NOENT) {
-		e = guest_fs_copy_in_atomic(fs, g->host_new, g->guest);
-		return e == GUEST_OK ? guest_fs_sync(fs) : e;
-	}
-	if (e != GUEST_OK)
+	if (e != GUEST_OK && e != GUEST_E_UNSUPPORTED && e != GUEST_E_NOENT)
 		return e;
+	bool with_sd = e == GUEST_OK;
 	char *tmp = svc_int_sibling(g->guest, "hvo-new");
 	if (tmp == NULL) {
 		free(sd);
 		return GUEST_E_NOMEM;
 	}
-	(void)guest_fs_remove(fs, tmp); /* left by an interrupted run */
+	if (guest_fs_exists(fs, tmp))
+		(void)guest_fs_remove(fs, tmp); /* left by an interrupted run */
 	e = guest_fs_copy_in(fs, g->host_new, tmp);
-	if (e == GUEST_OK)
+	if (e == GUEST_OK && with_sd)
 		e = guest_fs_set_sd(fs, tmp, sd, len);
+	free(sd);
+	/* A failure leaves the staged copy (its error is the message); the
+	 * next stage removes it first. */
+	if (e != GUEST_OK) {
+		free(tmp);
+		return e;
+	}
+	*tmp_ret = tmp;
+	return GUEST_OK;
+}
+
+static int switch_in(struct guest_fs *fs, struct svc_ghive *g)
+{
+	char *tmp;
+	int e = svc_int_ghive_stage_in(fs, g, &tmp);
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (e == GUEST_OK)
 		e = guest_fs_rename(fs, tmp, g->guest);
-	/* A failure leaves the staged copy (its error is the message); the
-	 * next switch removes it first. */
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	free(tmp);
-	free(sd);
 	return e;
+}
+
+const char *svc_int_ghive_log_suffix(int i)
+{
+	return i >= 0 && i < 3 ? log_suffix[i] : NULL;
 }
 
 enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,

@@ -59,6 +59,16 @@ enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
 enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
 				  char *err, size_t errlen);
 
+/* Copies the staged hive into the guest beside the hive (its sibling
+ * ".NAME.hvo-new", *@tmp_ret, caller frees) with the hive's security
+ * descriptor, not flushed: for a caller that renames it in later
+ * (rollback_journal.h).  Returns a guest_error. */
+int svc_int_ghive_stage_in(struct guest_fs *fs, struct svc_ghive *g,
+			   char **tmp_ret);
+
+/* ".LOG", ".LOG1", ".LOG2" for @i 0 to 2 (log_present's order). */
+const char *svc_int_ghive_log_suffix(int i);
+
 /* Switches the staged hive into the guest, crash-safely (see above). */
 enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
 				   char *err, size_t errlen);

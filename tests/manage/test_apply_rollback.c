@@ -331,6 +331,60 @@ static void test_refused_after_first_boot(void **state)
 	free(before);
 }
 
+/* A rollback that dies after each step of its journal in turn
+ * (rollback_journal.h: kept copies back, hives in, records renamed, its
+ * record and state), from the same guest each time; the next run that
+ * opens the guest for writing (here a second rollback) finishes it: the
+ * volume equals the one before apply, nothing is left to undo, and verify
+ * compares clean with the recorded state.  All new, never a mixture. */
+static void test_rollback_crash_points(void **state)
+{
+	(void)state;
+	char *before = listing();
+	do_apply();
+	later_changes();
+	hvo_fg_sh("rm -rf mid && cp -a vol mid");
+	unsigned k;
+	for (k = 1; k < 1000; k++) {
+		hvo_fg_sh("rm -rf vol && cp -a mid vol");
+		struct guest_fs *fs = open_fs();
+		struct svc_rollback_opts o = { .image = "g",
+					       .systemroot = "Windows",
+					       .tmpdir = hvo_fg_at("scratch"),
+					       .crash_after = k };
+		struct svc_rollback_result r;
+		enum hvo_exit x = svc_rollback(fs, &o, &r);
+		guest_fs_close(fs);
+		if (x == HVO_EXIT_OK) {
+			svc_rollback_result_free(&r);
+			break; /* fewer steps than k: it ran through */
+		}
+		assert_non_null(strstr(svc_rollback_errmsg(&r), "killed"));
+		svc_rollback_result_free(&r);
+		hvo_fg_sh("test -f vol/Windows/Logs/hvoffline/"
+			  "rollback-journal.txt");
+		assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
+		assert_int_equal(r.n, 0);
+		svc_rollback_result_free(&r);
+		char *after = listing();
+		if (strcmp(before, after) != 0)
+			fail_msg("crash after step %u: not as before apply", k);
+		free(after);
+		struct svc_verify_result vr = { 0 };
+		char when[32], err[900];
+		assert_int_equal(verify_rolled_back(&vr, when, err), 1);
+		if (vr.ndiffs != 0)
+			fail_msg("crash after step %u: verify: %s", k,
+				 vr.diffs[0].what);
+		svc_verify_result_free(&vr);
+	}
+	/* Every step was a crash point: files, hives, records, record. */
+	print_message("%u crash points, each finished by the next run\n",
+		      k - 1);
+	assert_true(k > 10);
+	free(before);
+}
+
 /* The plan for a guest installed as @value, in folder @root, as text
  * (caller frees); its facts in @f. */
 static char *plan_text_of(const char *root, const char *value,
@@ -390,6 +444,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_drive, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_crash_points,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
