@@ -273,10 +273,11 @@ static void parse_major_minor(const char *s, unsigned *major, unsigned *minor)
  */
 static void read_system_drive(struct ihive *h, struct svc_facts *f)
 {
-	char *v = f->systemroot_value;
+	char v[SVC_TEXT_MAX];
 	if (svc_int_hive_get_string(h, KEY_CURRENT_VERSION, "SystemRoot", v,
-				    sizeof(f->systemroot_value)) != 0)
+				    sizeof(v)) != 0)
 		return;
+	svc_int_text(&f->systemroot_value, "%s", v);
 	char c = v[0];
 	bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 	if (letter && v[1] == ':' && v[2] == '\\' &&
@@ -288,8 +289,10 @@ static void read_system_drive(struct ihive *h, struct svc_facts *f)
 static void read_software(struct ihive *h, struct svc_facts *f)
 {
 	const char *k = KEY_CURRENT_VERSION;
-	svc_int_hive_get_string(h, k, "ProductName", f->product_name,
-				sizeof(f->product_name));
+	char product[SVC_TEXT_MAX];
+	if (svc_int_hive_get_string(h, k, "ProductName", product,
+				    sizeof(product)) == 0)
+		svc_int_text(&f->product_name, "%s", product);
 	svc_int_hive_get_string(h, k, "EditionID", f->edition_id,
 				sizeof(f->edition_id));
 	svc_int_hive_get_string(h, k, "InstallationType", f->installation_type,
@@ -419,24 +422,23 @@ static void read_arch(struct guest_fs *fs, struct svc_facts *f)
 			continue;
 		struct guest_pe_info pe;
 		if (guest_pe_read_headers(buf, got, &pe) != GUEST_PE_OK) {
-			svc_int_set_text(f->arch_problem,
-					 sizeof(f->arch_problem), "%s: %s",
-					 files[i], pe.error);
+			svc_int_text(&f->arch_problem, "%s: %s", files[i],
+				     pe.error);
 			continue;
 		}
 		const char *arch = guest_pe_machine_arch(pe.machine);
 		f->machine = pe.machine;
 		if (arch == NULL) {
-			svc_int_set_text(f->arch_problem,
-					 sizeof(f->arch_problem),
-					 "%s: unknown machine type 0x%04x",
-					 files[i], pe.machine);
+			svc_int_text(&f->arch_problem,
+				     "%s: unknown machine type 0x%04x",
+				     files[i], pe.machine);
 			continue;
 		}
 		snprintf(f->arch, sizeof(f->arch), "%s", arch);
 		snprintf(f->arch_source, sizeof(f->arch_source), "%s",
 			 files[i]);
-		f->arch_problem[0] = '\0';
+		free(f->arch_problem);
+		f->arch_problem = NULL;
 		break;
 	}
 	free(buf);
@@ -454,8 +456,7 @@ static void read_vmbus(struct guest_fs *fs, struct svc_facts *f)
 		return;
 	f->vmbus_present = true;
 	if (r != GUEST_OK) {
-		svc_int_set_text(f->vmbus_problem, sizeof(f->vmbus_problem),
-				 "%s", guest_fs_errmsg(fs));
+		svc_int_text(&f->vmbus_problem, "%s", guest_fs_errmsg(fs));
 		return;
 	}
 	struct guest_pe_info pe;
@@ -466,8 +467,7 @@ static void read_vmbus(struct guest_fs *fs, struct svc_facts *f)
 			 sizeof(f->vmbus_version_string), "%s",
 			 pe.file_version_str);
 	} else {
-		svc_int_set_text(f->vmbus_problem, sizeof(f->vmbus_problem),
-				 "%s", pe.error);
+		svc_int_text(&f->vmbus_problem, "%s", pe.error);
 	}
 	free(buf);
 }
@@ -541,8 +541,8 @@ enum svc_err svc_inspect_disk(struct guest_disk *disk,
 	f->disk_read = true;
 	f->ptable = l->ptable;
 	f->disk_size = l->size;
-	snprintf(f->ptable_problem, sizeof(f->ptable_problem), "%s",
-		 l->problem);
+	if (l->problem[0] != '\0')
+		svc_int_text(&f->ptable_problem, "%s", l->problem);
 	f->volumes = calloc(l->nvolumes ? l->nvolumes : 1, sizeof(*f->volumes));
 	if (f->volumes == NULL) {
 		svc_int_text(&f->disk_error, "out of memory");

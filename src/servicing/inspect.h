@@ -128,7 +128,7 @@ struct svc_facts {
 	bool disk_read;	  /* the guest layer opened the disk */
 	char *disk_error; /* why the disk could not be read, or NULL */
 	enum guest_ptable ptable;
-	char ptable_problem[160]; /* an unreadable partition table */
+	char *ptable_problem; /* an unreadable partition table, or NULL */
 	uint64_t disk_size;
 	unsigned generation; /* Hyper-V generation 1 (MBR) or 2 (GPT + ESP);
 				0 when it cannot be told */
@@ -145,8 +145,8 @@ struct svc_facts {
 	 * SOFTWARE hive says (CurrentVersion SystemRoot, "D:\WINNT"); ""
 	 * when the value is absent or not "X:\<the system root found>". */
 	char system_drive[4];
-	char systemroot_value[SVC_TEXT_MAX];
-	char product_name[SVC_TEXT_MAX];
+	char *systemroot_value; /* or NULL */
+	char *product_name;	/* or NULL */
 	char edition_id[64];
 	char installation_type[64];
 	char current_version[16]; /* the registry's CurrentVersion, "6.1" */
@@ -155,7 +155,7 @@ struct svc_facts {
 	char arch[16];	      /* "x86", "amd64", ... ; "" if unknown */
 	char arch_source[32]; /* "ntoskrnl.exe" or "cmd.exe" */
 	uint16_t machine;
-	char arch_problem[SVC_TEXT_MAX];
+	char *arch_problem;	      /* or NULL */
 	unsigned current_control_set; /* Select\Current; 0 if unknown */
 	bool control_set_present;     /* ControlSet00N exists */
 	struct svc_hive_facts software, system;
@@ -165,7 +165,7 @@ struct svc_facts {
 	bool vmbus_version_known;
 	struct guest_pe_version vmbus_version; /* VS_FIXEDFILEINFO */
 	char vmbus_version_string[GUEST_PE_STRING_MAX];
-	char vmbus_problem[SVC_TEXT_MAX];
+	char *vmbus_problem;	      /* or NULL */
 	bool vmbus_service;	      /* Services\vmbus in the current set */
 	uint32_t vmbus_start;	      /* its Start value */
 	char ic_registry_version[64]; /* IntegrationServicesVersion, or "" */

@@ -22,28 +22,43 @@ void svc_facts_init(struct svc_facts *f, const char *image)
 	f->verdict = HVO_EXIT_OK;
 }
 
+char **svc_int_facts_text(struct svc_facts *f, size_t i)
+{
+	char **t[] = { /* the pre-flight's (SVC_INT_PREFLIGHT_TEXTS) */
+		       &f->image, &f->preflight_error, &f->parent, &f->child,
+		       &f->in_use_by,
+		       /* the disk's */
+		       &f->disk_error, &f->ptable_problem, &f->systemroot_value,
+		       &f->product_name, &f->arch_problem, &f->vmbus_problem
+	};
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+static void free_texts(struct svc_facts *f, size_t from)
+{
+	char **t;
+	for (size_t i = from; (t = svc_int_facts_text(f, i)) != NULL; i++) {
+		free(*t);
+		*t = NULL;
+	}
+}
+
 void svc_int_facts_free_disk(struct svc_facts *f)
 {
 	free(f->volumes);
 	free(f->packages);
 	free(f->linux_guest);
-	free(f->disk_error);
+	free_texts(f, SVC_INT_PREFLIGHT_TEXTS);
 	f->linux_guest = NULL;
 	f->volumes = NULL;
 	f->packages = NULL;
-	f->disk_error = NULL;
 	f->nvolumes = f->npackages = 0;
 }
 
 void svc_facts_free(struct svc_facts *f)
 {
 	svc_int_facts_free_disk(f);
-	char **texts[] = { &f->image, &f->preflight_error, &f->parent,
-			   &f->child, &f->in_use_by };
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		free(*texts[i]);
-		*texts[i] = NULL;
-	}
+	free_texts(f, 0);
 }
 
 void svc_int_text(char **dst, const char *fmt, ...)

@@ -27,8 +27,15 @@ static inline const char *svc_int_text_or(const char *s, const char *dflt)
 }
 
 /* Frees what the facts of the disk hold (volumes, packages, the Linux
- * guest, the disk error), keeping the pre-flight's. */
+ * guest, its text fields), keeping the pre-flight's. */
 void svc_int_facts_free_disk(struct svc_facts *f);
+
+/* The owned text fields of @f, one by one (@i from 0; NULL past the
+ * last): the pre-flight's first (SVC_INT_PREFLIGHT_TEXTS of them), then
+ * the disk's.  svc_facts_free() frees them; the sandbox wire sends
+ * them. */
+#define SVC_INT_PREFLIGHT_TEXTS 5
+char **svc_int_facts_text(struct svc_facts *f, size_t i);
 
 /* snprintf into a fixed field of the facts (truncated). */
 void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)

@@ -322,7 +322,8 @@ void svc_facts_text(const struct svc_facts *f, FILE *out)
 			guest_pe_version_format(&f->vmbus_version, ver,
 						sizeof(ver));
 		fprintf(out, "  windows:       %s (NT %u.%u build %u%s%s)\n",
-			f->product_name[0] ? f->product_name : "unknown",
+			f->product_name && f->product_name[0] ? f->product_name
+							      : "unknown",
 			f->nt_major, f->nt_minor, f->build,
 			f->csd_version[0] ? ", " : "", f->csd_version);
 		fprintf(out, "  system root:   %s%s%s on volume %u\n",

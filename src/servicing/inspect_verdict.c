@@ -123,7 +123,7 @@ void svc_inspect_evaluate(struct svc_facts *f)
 		svc_int_add_problem(f, "guest-error", HVO_EXIT_FAILED, "%s",
 				    f->disk_error);
 
-	if (f->ptable_problem[0]) {
+	if (f->ptable_problem != NULL) {
 		/* Nothing on the disk can be located: that is the whole
 		 * story (not also "no Windows"). */
 		svc_int_add_problem(f, "partition-table-corrupt",
@@ -219,8 +219,8 @@ void svc_inspect_evaluate(struct svc_facts *f)
 		svc_int_add_problem(f, "unknown-arch", HVO_EXIT_OK,
 				    "the architecture could not be read from "
 				    "ntoskrnl.exe or cmd.exe%s%s",
-				    f->arch_problem[0] ? ": " : "",
-				    f->arch_problem);
+				    f->arch_problem ? ": " : "",
+				    svc_int_text_or(f->arch_problem, ""));
 	if (f->vmbus_version_known && f->ic_registry_version[0] != '\0') {
 		char v[32];
 		guest_pe_version_format(&f->vmbus_version, v, sizeof(v));
@@ -236,5 +236,5 @@ void svc_inspect_evaluate(struct svc_facts *f)
 	if (f->vmbus_present && !f->vmbus_version_known)
 		svc_int_add_problem(f, "vmbus-version-unknown", HVO_EXIT_OK,
 				    "vmbus.sys has no readable version: %s",
-				    f->vmbus_problem);
+				    svc_int_text_or(f->vmbus_problem, ""));
 }

@@ -94,7 +94,8 @@ static void windows_json(const struct svc_facts *f, struct json_writer *w)
 	}
 	char v[32];
 	hvo_int_json_begin_object(w);
-	hvo_int_json_kv_string(w, "product_name", f->product_name);
+	hvo_int_json_kv_string(w, "product_name",
+			       f->product_name ? f->product_name : "");
 	snprintf(v, sizeof(v), "%u.%u", f->nt_major, f->nt_minor);
 	hvo_int_json_kv_string(w, "version", v);
 	hvo_int_json_kv_uint(w, "build", f->build);

@@ -6,7 +6,8 @@
  * 'R' the result (last).  Numbers are 64-bit in host order (the child is
  * a fork of the parent); a string is its length plus one (0: NULL) and
  * its bytes.  The facts travel as their fixed-size struct, then their
- * text fields that are owned strings (facts_text), the volumes and the
+ * text fields that are owned strings (svc_int_facts_text), the volumes
+ * and the
  * installed packages; the applicability and the plan are
  * rebuilt by the parent from the facts and its own packages (the same
  * pure functions the child ran, at the same time of the run); the
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "servicing/inspect_int.h"
 #include "servicing/inspect_linux.h"
 #include "servicing/session_int.h"
 
@@ -166,19 +168,13 @@ void svc_int_wire_notice(struct svc_wire *w, enum svc_notice kind,
 	put_s(w, msg);
 }
 
-/* The text fields of the facts: owned strings, which travel after the
+/* The text fields of the facts that are owned strings travel after the
  * struct's bytes (the pointers there mean nothing to the parent). */
-static char **facts_text(struct svc_facts *f, size_t i)
-{
-	char **t[] = { &f->image, &f->preflight_error, &f->parent,
-		       &f->child, &f->in_use_by,       &f->disk_error };
-	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
-}
-
 static void put_facts_texts(struct svc_wire *w, const struct svc_facts *f)
 {
 	char **t;
-	for (size_t i = 0; (t = facts_text((struct svc_facts *)f, i)); i++)
+	for (size_t i = 0; (t = svc_int_facts_text((struct svc_facts *)f, i));
+	     i++)
 		put_s(w, *t);
 }
 
@@ -314,12 +310,12 @@ static void get_text(struct rd *r, char *dst, size_t size)
 /* Every text field of the facts ends within its array again. */
 static void facts_terminate(struct svc_facts *f)
 {
-	Z(f->format), Z(f->ptable_problem);
-	Z(f->systemroot), Z(f->product_name), Z(f->edition_id);
+	Z(f->format);
+	Z(f->systemroot), Z(f->edition_id);
 	Z(f->installation_type), Z(f->current_version), Z(f->csd_version);
-	Z(f->arch), Z(f->arch_source), Z(f->arch_problem);
+	Z(f->arch), Z(f->arch_source);
 	Z(f->software.problem), Z(f->system.problem);
-	Z(f->vmbus_version_string), Z(f->vmbus_problem);
+	Z(f->vmbus_version_string);
 	Z(f->ic_registry_version), Z(f->setup_cmdline), Z(f->image_state);
 	Z(f->hiber_signature);
 	for (size_t i = 0; i < f->nproblems; i++)
@@ -391,7 +387,7 @@ static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
 static void get_facts_texts(struct rd *r, struct svc_facts *f)
 {
 	char **t;
-	for (size_t i = 0; (t = facts_text(f, i)); i++)
+	for (size_t i = 0; (t = svc_int_facts_text(f, i)); i++)
 		*t = get_s(r);
 	if (f->image == NULL && (f->image = strdup("")) == NULL)
 		r->bad = true;

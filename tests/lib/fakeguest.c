@@ -362,7 +362,7 @@ void hvo_fg_facts(struct svc_facts *f, const char *arch, unsigned major,
 	f->windows_count = 1;
 	f->windows_volume = 0;
 	snprintf(f->systemroot, sizeof(f->systemroot), "Windows");
-	snprintf(f->product_name, sizeof(f->product_name), "Windows Server");
+	f->product_name = strdup("Windows Server");
 	snprintf(f->installation_type, sizeof(f->installation_type), "Server");
 	snprintf(f->current_version, sizeof(f->current_version), "%u.%u", major,
 		 minor);
