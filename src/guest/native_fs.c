@@ -167,9 +167,9 @@ struct data {
 	uint64_t size; /* 0 for a (corrupt) negative size */
 };
 
-static int open_data(struct native_fs *nf, const char *path, struct data *d)
+static int open_data(struct guest_fs *fs, const char *path, struct data *d)
 {
-	int r = native_int_open_data(nf, path, &d->ni, &d->na);
+	int r = native_int_open_data(native_int_fs(fs), path, &d->ni, &d->na);
 	if (r == GUEST_OK)
 		d->size = d->na->data_size < 0 ? 0 : (uint64_t)d->na->data_size;
 	return r;
@@ -207,11 +207,10 @@ static int read_exact(struct guest_fs *fs, const char *path, ntfs_attr *na,
 int native_int_fs_read(struct guest_fs *fs, const char *path, size_t max,
 		       uint8_t **buf_ret, size_t *len_ret)
 {
-	struct native_fs *nf = native_int_fs(fs);
 	*buf_ret = NULL;
 	*len_ret = 0;
 	struct data d;
-	int r = open_data(nf, path, &d);
+	int r = open_data(fs, path, &d);
 	if (r != GUEST_OK)
 		return r;
 	uint64_t size = d.size;
@@ -241,16 +240,14 @@ int native_int_fs_read(struct guest_fs *fs, const char *path, size_t max,
 int native_int_fs_pread(struct guest_fs *fs, const char *path, uint64_t off,
 			size_t len, uint8_t *buf, size_t *got_ret)
 {
-	struct native_fs *nf = native_int_fs(fs);
 	*got_ret = 0;
 	struct data d;
-	int r = open_data(nf, path, &d);
+	int r = open_data(fs, path, &d);
 	if (r != GUEST_OK)
 		return r;
-	uint64_t size = d.size;
 	size_t n = 0;
-	if (off < size)
-		n = size - off < len ? (size_t)(size - off) : len;
+	if (off < d.size)
+		n = d.size - off < len ? (size_t)(d.size - off) : len;
 	r = read_exact(fs, path, d.na, off, n, buf);
 	close_data(&d);
 	if (r == GUEST_OK)
@@ -304,7 +301,7 @@ static int stream(struct native_fs *nf, const char *path,
 {
 	struct guest_fs *fs = &nf->base;
 	struct data d;
-	int r = open_data(nf, path, &d);
+	int r = open_data(fs, path, &d);
 	if (r != GUEST_OK)
 		return r;
 	uint64_t size = d.size;

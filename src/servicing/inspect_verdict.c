@@ -75,6 +75,7 @@ void svc_inspect_evaluate(struct svc_facts *f)
 				    svc_int_text_or(f->preflight_error, ""));
 		return;
 	}
+	const char *child = svc_int_text_or(f->child, "?");
 	if (f->differencing && !f->backend_opens_vhdx)
 		svc_int_add_problem(
 			f, "differencing-disk", HVO_EXIT_REFUSED,
@@ -93,8 +94,7 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			"image would break the checkpoint chain; merge the "
 			"checkpoints and service the merged disk, not this "
 			"parent (service %s instead)",
-			svc_int_text_or(f->child, "?"),
-			svc_int_text_or(f->child, "the checkpoint"));
+			child, child);
 	if (f->in_use)
 		svc_int_add_problem(f, "in-use", HVO_EXIT_REFUSED,
 				    "the image is in use: %s; stop the virtual "
