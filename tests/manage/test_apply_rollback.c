@@ -347,7 +347,7 @@ static void test_rollback_crash_points(void **state)
 	unsigned k;
 	for (k = 1; k < 1000; k++) {
 		hvo_fg_sh("rm -rf vol && cp -a mid vol");
-		struct guest_fs *fs = open_fs();
+		struct guest_fs *fs = hvo_fg_fs("vol");
 		struct svc_rollback_opts o = { .image = "g",
 					       .systemroot = "Windows",
 					       .tmpdir = hvo_fg_at("scratch"),
@@ -363,7 +363,7 @@ static void test_rollback_crash_points(void **state)
 		svc_rollback_result_free(&r);
 		hvo_fg_sh("test -f vol/Windows/Logs/hvoffline/"
 			  "rollback-journal.txt");
-		assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
+		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 		assert_int_equal(r.n, 0);
 		svc_rollback_result_free(&r);
 		char *after = listing();
