@@ -328,8 +328,10 @@ int reg_int_write_checked(struct reg_hive *h, const char *path,
 				    "%s: cannot create a temporary "
 				    "file beside it: %s",
 				    path, strerror(e));
+	/* A scratch copy is not flushed (REG_OPEN_SCRATCH). */
+	af.no_sync = (h->flags & REG_OPEN_SCRATCH) != 0;
 	e = hvo_int_pwrite_all(af.fd, img, len, 0);
-	if (e == 0 && fsync(af.fd) != 0)
+	if (e == 0 && !af.no_sync && fsync(af.fd) != 0)
 		e = errno;
 	if (e) {
 		hvo_int_atomic_abort(&af);

@@ -142,6 +142,10 @@ struct reg_info {
 #define REG_OPEN_WRITE	 0x1u /* edits and reg_commit() allowed */
 #define REG_OPEN_RECOVER 0x2u /* with WRITE: recover a dirty hive first */
 #define REG_OPEN_NO_LOGS 0x4u /* do not look for logs beside the hive */
+/* The file is a working copy that nothing needs after a crash (a scratch
+ * directory): reg_commit() still writes a temporary file and renames it
+ * over the hive, but does not flush either to disk. */
+#define REG_OPEN_SCRATCH 0x8u
 
 struct reg_open_opts {
 	unsigned flags;

@@ -287,7 +287,8 @@ static enum vhdx_err open_one(const char *path, unsigned flags,
 	img->file_size = (uint64_t)st.st_size;
 	img->eff_size = img->file_size;
 
-	r = vhdx_int_lock_acquire(img, img->writable);
+	if (!(flags & VHDX_OPEN_NO_LOCK))
+		r = vhdx_int_lock_acquire(img, img->writable);
 	if (r == VHDX_OK)
 		r = vhdx_int_read_headers(img);
 	if (r == VHDX_OK && img->writable && img->log_length == 0)
@@ -327,7 +328,10 @@ enum vhdx_err vhdx_open(const char *path, unsigned flags,
 			struct vhdx_image **img_ret, struct vhdx_error *err)
 {
 	*img_ret = NULL;
-	if (path == NULL || (flags & ~(VHDX_OPEN_WRITE | VHDX_OPEN_NO_PARENT)))
+	if (path == NULL ||
+	    (flags &
+	     ~(VHDX_OPEN_WRITE | VHDX_OPEN_NO_PARENT | VHDX_OPEN_NO_LOCK)) ||
+	    ((flags & VHDX_OPEN_WRITE) && (flags & VHDX_OPEN_NO_LOCK)))
 		return vhdx_int_seterr(err, VHDX_ERR_INVALID,
 				       "invalid arguments");
 	struct chain *chain = calloc(1, sizeof(*chain));

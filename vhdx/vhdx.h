@@ -82,6 +82,13 @@ struct vhdx_image;
  * allocation map work; reading sectors that live in the parent fails with
  * VHDX_ERR_PARENT_MISSING. */
 #define VHDX_OPEN_NO_PARENT 0x2u
+/* Read-only, taking no lock (neither the flock nor qemu's lock bytes):
+ * for looking at an image that another process may be using, such as the
+ * siblings a disk's folder holds when looking for its checkpoints, without
+ * making that process see it in use.  A concurrent writer can make the
+ * open fail its checks; the handle never writes.  Not with
+ * VHDX_OPEN_WRITE. */
+#define VHDX_OPEN_NO_LOCK 0x4u
 
 struct vhdx_open_opts {
 	/* Use this file as the (first) parent instead of the parent

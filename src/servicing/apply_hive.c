@@ -66,8 +66,10 @@ enum svc_err svc_int_apply_hive_open(struct guest_fs *fs,
 		if (rc != SVC_OK)
 			return rc;
 	}
-	struct reg_open_opts ro = { .flags =
-					    REG_OPEN_WRITE | REG_OPEN_RECOVER };
+	/* The host copy is scratch: the guest's copy is what must survive
+	 * a crash (written through the guest backend, the VHDX log). */
+	struct reg_open_opts ro = { .flags = REG_OPEN_WRITE | REG_OPEN_RECOVER |
+					     REG_OPEN_SCRATCH };
 	int e = reg_open(hw->host, &ro, &hw->h);
 	if (e != REG_OK) {
 		const char *why = hw->h ? reg_errmsg(hw->h) : "";

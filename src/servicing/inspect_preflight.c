@@ -97,11 +97,15 @@ static bool find_child(const char *path, const char *dwg, char *child,
 		if (stat(sib, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    (st.st_dev == self.st_dev && st.st_ino == self.st_ino))
 			continue;
-		/* A checkpoint in use by a running VM cannot be opened; then
-		 * the image is in use anyway, which the lock check says. */
+		/* Looked at without a lock: a shared lock here, however
+		 * brief, made a sibling being serviced at the same time (-j,
+		 * a fleet in one folder) see its image "in use by another
+		 * hvoffline process".  A checkpoint a writer holds may fail
+		 * to open; then the image is in use anyway, which the lock
+		 * check says. */
 		struct vhdx_image *c;
-		if (vhdx_open(sib, VHDX_OPEN_NO_PARENT, NULL, &c, NULL) !=
-		    VHDX_OK)
+		if (vhdx_open(sib, VHDX_OPEN_NO_PARENT | VHDX_OPEN_NO_LOCK,
+			      NULL, &c, NULL) != VHDX_OK)
 			continue;
 		struct vhdx_info ci;
 		vhdx_get_info(c, &ci);

@@ -310,8 +310,8 @@ static void test_dump(const struct child *c, const char *buf, size_t len)
 #endif
 
 /* Child @c has ended (or never started): its result is read and it is
- * waited for.  Its scratch directory goes at once (its hive copies and
- * extracted package: hundreds of images do not pile up there). */
+ * waited for (decoding waits for finish(), once the freed slot is
+ * taken by the next child). */
 static void collect(struct child *c)
 {
 	if (c->started == GUEST_SANDBOX_OK)
@@ -320,8 +320,6 @@ static void collect(struct child *c)
 	else
 		c->status = c->started;
 	c->collected = true;
-	if (c->dir != NULL)
-		hvo_int_tmpdir_remove(c->dir);
 }
 
 /* The result of collected child @c into the session, in image order. */
@@ -341,6 +339,10 @@ static void finish(struct child *c)
 	}
 	free(c->buf);
 	c->buf = NULL;
+	/* Its hive copies and extracted package: hundreds of images do not
+	 * pile up in the scratch directory. */
+	if (c->dir != NULL)
+		hvo_int_tmpdir_remove(c->dir);
 }
 
 /* Waits until one of the running children among @c[@from..@to) ends, and
@@ -397,7 +399,10 @@ void svc_int_session_children(struct svc_session *s)
 	/* Up to @jobs running, started in the order given as slots free
 	 * up, no further than WINDOW images past the oldest one not yet
 	 * reported (its finished successors wait for it, each holding its
-	 * result); results are decoded and reported in the order given. */
+	 * result and scratch directory); results are decoded, reported and
+	 * cleaned up in the order given, after the free slots are taken, so
+	 * the parent's share of an image (decoding, rebuilding its plan,
+	 * removing its scratch directory) overlaps the running children. */
 	size_t window = jobs * 4, next = 0;
 	for (size_t i = 0; i < s->n;) {
 		size_t running = 0;

@@ -127,6 +127,7 @@ int hvo_int_atomic_open(const char *path, mode_t mode,
 			struct hvo_atomic_file *af)
 {
 	af->fd = -1;
+	af->no_sync = false;
 	af->final_path = NULL;
 	af->tmp_path = NULL;
 
@@ -179,7 +180,7 @@ int hvo_int_atomic_commit(struct hvo_atomic_file *af)
 	 * The descriptor (and its flock, which tells a sweeper the file is
 	 * being written) stays open until the rename is done. */
 	int e = 0;
-	if (fsync(af->fd) != 0)
+	if (!af->no_sync && fsync(af->fd) != 0)
 		e = errno;
 	if (e == 0 && rename(af->tmp_path, af->final_path) != 0)
 		e = errno;
@@ -192,7 +193,7 @@ int hvo_int_atomic_commit(struct hvo_atomic_file *af)
 	hvo_int_tmp_forget(af->tmp_path);
 	if (close(af->fd) != 0)
 		e = errno;
-	int e2 = hvo_int_fsync_parent_dir(af->final_path);
+	int e2 = af->no_sync ? 0 : hvo_int_fsync_parent_dir(af->final_path);
 	atomic_free(af);
 	return e ? e : e2;
 }

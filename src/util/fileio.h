@@ -10,6 +10,7 @@
 #ifndef HVO_UTIL_FILEIO_H
 #define HVO_UTIL_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,6 +19,10 @@ struct hvo_atomic_file {
 	int fd;		  /* open on the temporary file, or -1 */
 	char *final_path; /* owned */
 	char *tmp_path;	  /* owned */
+	/* Set by the caller after hvo_int_atomic_open() for a file in a
+	 * scratch directory, which nothing reads after a crash: the
+	 * commit renames without flushing (no fsync of file or folder). */
+	bool no_sync;
 };
 
 /*

@@ -65,5 +65,5 @@ tests_servicing_test_apply_powerloss_LDADD = $(TEST_LDADD) -ldl
 # written, since libntfs-3g journals no metadata and a staging session is
 # not all-or-nothing in the VHDX; 3 of 50 trials), so it fails at random.
 EXTRA_DIST += tests/servicing/kill-apply.sh
-BENCH_SCRIPTS += bench/kill-apply.sh
+BENCH_SCRIPTS += bench/kill-apply.sh bench/fleet.sh
 EXTRA_DIST += bench/kill-apply.sh

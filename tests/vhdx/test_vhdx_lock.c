@@ -135,6 +135,27 @@ static void test_between_handles(void **state)
 	vhdx_close(c, NULL);
 }
 
+/* VHDX_OPEN_NO_LOCK looks without being seen: it opens an image a
+ * writer holds, and while it is open the image is not in use for
+ * anyone else (the sibling scan of inspect_preflight.c). */
+static void test_no_lock_is_not_seen(void **state)
+{
+	(void)state;
+	struct vhdx_image *w = must_open(VHDX_OPEN_WRITE);
+	struct vhdx_image *peek = must_open(VHDX_OPEN_NO_LOCK);
+	vhdx_close(peek, NULL);
+	vhdx_close(w, NULL);
+	peek = must_open(VHDX_OPEN_NO_LOCK | VHDX_OPEN_NO_PARENT);
+	assert_false(in_use(NULL, 0));
+	w = must_open(VHDX_OPEN_WRITE);
+	vhdx_close(w, NULL);
+	vhdx_close(peek, NULL);
+	struct vhdx_image *bad;
+	assert_int_equal(
+		try_open(VHDX_OPEN_WRITE | VHDX_OPEN_NO_LOCK, &bad, NULL, 0),
+		VHDX_ERR_INVALID);
+}
+
 static void test_qemu_refuses_us(void **state)
 {
 	(void)state;
@@ -247,6 +268,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_between_handles),
+		cmocka_unit_test(test_no_lock_is_not_seen),
 		cmocka_unit_test(test_qemu_refuses_us),
 		cmocka_unit_test(test_we_refuse_qemu),
 	};
