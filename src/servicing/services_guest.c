@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +18,40 @@
 
 static const char *const log_suffix[3] = { ".LOG", ".LOG1", ".LOG2" };
 
-enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
-				 const char *name, const char *tmpdir,
-				 bool write, struct svc_ghive *g, char *err,
-				 size_t errlen)
+/* A path in a new string, or NULL when memory runs out. */
+static char *path_printf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static char *path_printf(const char *fmt, ...)
 {
-	memset(g, 0, sizeof(*g));
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+static enum hvo_exit ghive_open(struct guest_fs *fs, const char *systemroot,
+				const char *name, const char *tmpdir,
+				bool write, struct svc_ghive *g, char *err,
+				size_t errlen)
+{
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	snprintf(g->guest, sizeof(g->guest), "%s\\System32\\config\\%s",
-		 systemroot, name);
-	snprintf(g->host_dir, sizeof(g->host_dir), "%s/ghive-%s", tmpdir, name);
+	g->guest = path_printf("%s\\System32\\config\\%s", systemroot, name);
+	g->host_dir = path_printf("%s/ghive-%s", tmpdir, name);
+	if (g->host_dir != NULL) {
+		g->host = path_printf("%s/%s", g->host_dir, name);
+		g->host_new = path_printf("%s/%s.new", g->host_dir, name);
+	}
+	if (!g->guest || !g->host_dir || !g->host || !g->host_new) {
+		snprintf(err, errlen, "out of memory");
+		return HVO_EXIT_FAILED;
+	}
 	if (mkdir(g->host_dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", g->host_dir, strerror(errno));
 		return HVO_EXIT_FAILED;
 	}
-	snprintf(g->host, sizeof(g->host), "%s/%s", g->host_dir, name);
-	snprintf(g->host_new, sizeof(g->host_new), "%s/%s.new", g->host_dir,
-		 name);
 	int e = guest_fs_copy_out(fs, g->guest, g->host);
 	if (e != GUEST_OK) {
 		snprintf(err, errlen, "%s: %s", g->guest, guest_fs_errmsg(fs));
@@ -69,6 +87,19 @@ enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
 	g->recovered = reg_get_info(g->h)->state == REG_STATE_DIRTY_RECOVERABLE;
 	g->writable = write;
 	return HVO_EXIT_OK;
+}
+
+enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
+				 const char *name, const char *tmpdir,
+				 bool write, struct svc_ghive *g, char *err,
+				 size_t errlen)
+{
+	memset(g, 0, sizeof(*g));
+	enum hvo_exit rc =
+		ghive_open(fs, systemroot, name, tmpdir, write, g, err, errlen);
+	if (rc != HVO_EXIT_OK)
+		svc_int_ghive_close(g);
+	return rc;
 }
 
 enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
@@ -176,6 +207,11 @@ void svc_int_ghive_close(struct svc_ghive *g)
 {
 	reg_close(g->h);
 	g->h = NULL;
+	char **paths[] = { &g->guest, &g->host_dir, &g->host, &g->host_new };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		free(*paths[i]);
+		*paths[i] = NULL;
+	}
 }
 
 char *svc_int_record_dir(const char *systemroot)

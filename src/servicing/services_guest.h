@@ -31,12 +31,13 @@
 #include "servicing/services_undo.h"
 #include "util/json.h"
 
+/* Its paths are owned strings (svc_int_ghive_close frees them). */
 struct svc_ghive {
-	char name[16];	     /* "SYSTEM", "SOFTWARE", "DEFAULT" */
-	char guest[300];     /* Windows\System32\config\SYSTEM */
-	char host_dir[1100]; /* copies of the hive and its logs */
-	char host[1200];
-	char host_new[1200];
+	char name[16];	/* "SYSTEM", "SOFTWARE", "DEFAULT" (kept on failure) */
+	char *guest;	/* Windows\System32\config\SYSTEM */
+	char *host_dir; /* copies of the hive and its logs */
+	char *host;
+	char *host_new;
 	bool log_present[3]; /* .LOG, .LOG1, .LOG2 */
 	struct reg_hive *h;
 	bool recovered; /* read as replayed from its logs */
@@ -47,7 +48,8 @@ struct svc_ghive {
  * Copies hive @name of the guest (below @systemroot\System32\config) and
  * its logs into @tmpdir and opens it, for writing when @write (recovering
  * a dirty hive with usable logs; refusing one without).  Returns the exit
- * class, with @err set on failure.
+ * class, with @err set on failure (@g then holds no path nor hive, only
+ * its name: closing it again is harmless).
  */
 enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
 				 const char *name, const char *tmpdir,
