@@ -240,6 +240,28 @@ struct ntfs_device *native_int_dev_new(struct native_img *img, uint64_t start,
 	return dev;
 }
 
+int native_int_dev_txn_begin(struct ntfs_device *dev)
+{
+	struct native_dev *nd = ND(dev);
+	if (nd->mode != NATIVE_DEV_RW)
+		return 0;
+	return native_int_img_txn_begin(nd->img);
+}
+
+int native_int_dev_txn_commit(struct ntfs_device *dev, unsigned *groups_ret)
+{
+	struct native_dev *nd = ND(dev);
+	*groups_ret = 1;
+	if (nd->mode != NATIVE_DEV_RW)
+		return 0;
+	return native_int_img_txn_commit(nd->img, groups_ret);
+}
+
+const char *native_int_dev_errmsg(struct ntfs_device *dev)
+{
+	return native_int_img_errmsg(ND(dev)->img);
+}
+
 /* ------------------------------------------------------------------ */
 /* Messages.                                                           */
 /* ------------------------------------------------------------------ */

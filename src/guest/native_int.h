@@ -78,6 +78,16 @@ bool native_int_img_readonly(const struct native_img *img);
 /* The vhdx/ handle, or NULL for a raw file. */
 struct vhdx_image *native_int_img_vhdx(struct native_img *img);
 
+/*
+ * One guest filesystem operation as a VHDX write transaction (vhdx.h,
+ * vhdx_txn_begin): its writes reach the image all-or-nothing, or, when
+ * they outgrow the log, as groups in order (*@groups_ret > 1).  No-ops
+ * (groups 1) for a raw file and a read-only image.  0, or -1 with errno
+ * set and the message kept on the image.
+ */
+int native_int_img_txn_begin(struct native_img *img);
+int native_int_img_txn_commit(struct native_img *img, unsigned *groups_ret);
+
 /* Whole-length reads and writes; 0 or -1 with errno set (EIO, EROFS,
  * EINVAL past the end) and a message kept on the image. */
 int native_int_img_pread(struct native_img *img, void *buf, size_t len,
@@ -108,6 +118,13 @@ enum native_dev_mode {
 struct ntfs_device *native_int_dev_new(struct native_img *img, uint64_t start,
 				       uint64_t size, enum native_dev_mode mode,
 				       const char *name);
+
+/* native_int_img_txn_begin/commit on the image under @dev (no-ops unless
+ * @dev writes: NATIVE_DEV_RW). */
+int native_int_dev_txn_begin(struct ntfs_device *dev);
+int native_int_dev_txn_commit(struct ntfs_device *dev, unsigned *groups_ret);
+/* The image's last I/O error message. */
+const char *native_int_dev_errmsg(struct ntfs_device *dev);
 
 /* Installs the library-wide libntfs-3g log handler that keeps the last
  * error message instead of printing it (the library never prints).  */
@@ -149,6 +166,9 @@ struct native_fs {
 	struct PERMISSIONS_CACHE *seccache; /* scx.pseccache points here */
 	bool secure_open;
 	bool dirty; /* written since the last sync */
+	/* Operations whose writes outgrew one VHDX transaction and were
+	 * committed as several groups (native_int_op_end). */
+	unsigned txn_split;
 };
 
 static inline struct native_fs *native_int_fs(struct guest_fs *fs)
@@ -249,6 +269,11 @@ int native_int_fs_mkdir(struct guest_fs *fs, const char *path);
 int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to);
 int native_int_fs_remove(struct guest_fs *fs, const char *path);
 int native_int_fs_sync(struct guest_fs *fs);
+/* Brackets one mutating operation as a VHDX write transaction
+ * (native_int_img_txn_begin): begin returns a guest_error; end commits
+ * and returns @r, or the commit's failure when @r is GUEST_OK. */
+int native_int_op_begin(struct native_fs *nf);
+int native_int_op_end(struct native_fs *nf, int r);
 
 /* native_sd.c: security descriptors (system.ntfs_acl). */
 int native_int_fs_get_sd(struct guest_fs *fs, const char *path,
