@@ -530,16 +530,6 @@ out:
 	return r;
 }
 
-/* As one VHDX transaction (native_int_op_begin). */
-int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to)
-{
-	struct native_fs *nf = native_int_fs(fs);
-	int r = native_int_op_begin(nf);
-	if (r != GUEST_OK)
-		return r;
-	return native_int_op_end(nf, rename_txn(fs, from, to));
-}
-
 static int remove_txn(struct guest_fs *fs, const char *path)
 {
 	struct native_fs *nf = native_int_fs(fs);
@@ -555,16 +545,6 @@ static int remove_txn(struct guest_fs *fs, const char *path)
 		r = delete_name(nf, path, MREF(ref), NULL, dir, name);
 	free(name);
 	return r;
-}
-
-/* As one VHDX transaction (native_int_op_begin). */
-int native_int_fs_remove(struct guest_fs *fs, const char *path)
-{
-	struct native_fs *nf = native_int_fs(fs);
-	int r = native_int_op_begin(nf);
-	if (r != GUEST_OK)
-		return r;
-	return native_int_op_end(nf, remove_txn(fs, path));
 }
 
 static int mkdir_txn(struct guest_fs *fs, const char *path)
@@ -597,14 +577,44 @@ static int mkdir_txn(struct guest_fs *fs, const char *path)
 	return r;
 }
 
-/* As one VHDX transaction (native_int_op_begin). */
-int native_int_fs_mkdir(struct guest_fs *fs, const char *path)
+/* rename, remove and mkdir, each as one VHDX transaction
+ * (native_int_op_begin). */
+enum op_kind { OP_RENAME, OP_REMOVE, OP_MKDIR };
+
+static int run_op(struct guest_fs *fs, enum op_kind kind, const char *a,
+		  const char *b)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	int r = native_int_op_begin(nf);
 	if (r != GUEST_OK)
 		return r;
-	return native_int_op_end(nf, mkdir_txn(fs, path));
+	switch (kind) {
+	case OP_RENAME:
+		r = rename_txn(fs, a, b);
+		break;
+	case OP_REMOVE:
+		r = remove_txn(fs, a);
+		break;
+	case OP_MKDIR:
+		r = mkdir_txn(fs, a);
+		break;
+	}
+	return native_int_op_end(nf, r);
+}
+
+int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to)
+{
+	return run_op(fs, OP_RENAME, from, to);
+}
+
+int native_int_fs_remove(struct guest_fs *fs, const char *path)
+{
+	return run_op(fs, OP_REMOVE, path, NULL);
+}
+
+int native_int_fs_mkdir(struct guest_fs *fs, const char *path)
+{
+	return run_op(fs, OP_MKDIR, path, NULL);
 }
 
 /* Writes @path through a temporary name beside it: content, flush,

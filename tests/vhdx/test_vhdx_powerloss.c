@@ -383,6 +383,23 @@ static void vflush(struct vhdx_image *img, unsigned upto)
 			flushed_at[w] = nev - 1;
 }
 
+/* The image file as it is now becomes the session's starting point (its
+ * virtual disk: oldv); then a recorded writable session on it begins. */
+static struct vhdx_image *start_session(void)
+{
+	memcpy(newv, oldv, VSIZE);
+	free(base);
+	size_t blen;
+	base = hvo_test_read_file(img_path, &blen);
+	base_len = blen;
+	vhdx_int_io_hook = hook;
+	struct vhdx_image *img;
+	struct vhdx_error err;
+	if (vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
+		die(err.msg);
+	return img;
+}
+
 /*
  * qemu replays our multi-entry sequence too: the state of a cut right
  * after the header named the transaction's log (its pages not yet written
@@ -473,15 +490,7 @@ static void transaction(unsigned nrandom)
 	free(b);
 	if (vhdx_close(img, &err) != VHDX_OK)
 		die(err.msg);
-	memcpy(newv, oldv, VSIZE);
-	free(base);
-	size_t blen;
-	base = hvo_test_read_file(img_path, &blen);
-	base_len = blen;
-
-	vhdx_int_io_hook = hook;
-	if (vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
-		die(err.msg);
+	img = start_session();
 	uint32_t tcap = vhdx_txn_capacity(img);
 	if (vhdx_txn_begin(img) != VHDX_OK)
 		die(vhdx_errmsg(img));
@@ -594,16 +603,9 @@ int main(int argc, char **argv)
 		die("write the leaked tail");
 	close(jfd);
 	free(junk);
-	memcpy(newv, oldv, VSIZE);
-	size_t blen;
-	base = hvo_test_read_file(img_path, &blen);
-	base_len = blen;
-
 	/* The session, recorded: in-place overwrites, new full and partial
 	 * blocks, a write across a block boundary, two flushes, close. */
-	vhdx_int_io_hook = hook;
-	if (vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
-		die(err.msg);
+	img = start_session();
 	vwrite(img, 1, 64 * 1024, 64 * 1024); /* in place, block 0 */
 	/* The first allocation is partial: the rest of its block, on the
 	 * reclaimed tail, must read as zeros. */
