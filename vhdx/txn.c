@@ -128,10 +128,13 @@ static void sort_pages(struct vhdx_int_lpage *lp, uint32_t n)
 /*
  * One group: @nheld held payload pages and every dirty cache
  * page, as one sequence of entries under a new log GUID.
- *   a. fdatasync: the payload written to new blocks, and what earlier
- *      commits applied in place, is durable;
- *   b. the entries (each at most max_batch pages; the first is the tail
- *      of every one), then fdatasync;
+ *   a. the entries (each at most max_batch pages; the first is the tail
+ *      of every one);
+ *   b. fdatasync: the entries are durable, and with them the payload
+ *      written to new blocks and what earlier commits applied in place
+ *      (one flush for all three: none of them is needed before the header
+ *      switch of (c), which alone makes this sequence replayable and the
+ *      previous one obsolete);
  *   c. the header takes the new GUID (header protocol, each copy
  *      flushed): from here a replay applies the whole sequence;
  *   d. the pages are written to their places.
@@ -183,8 +186,6 @@ static enum vhdx_err log_commit(struct vhdx_image *img,
 	int err = r == VHDX_OK ? vhdx_int_guid_random(&guid) : 0;
 	if (err != 0)
 		r = vhdx_int_fail_errno(img, err, "new log GUID");
-	if (r == VHDX_OK)
-		r = vhdx_int_sync(img);
 	at = pos;
 	for (uint32_t done = 0; done < n && r == VHDX_OK; seq++) {
 		uint32_t m =
@@ -355,4 +356,9 @@ enum vhdx_err vhdx_txn_commit(struct vhdx_image *img, unsigned *groups_ret)
 uint32_t vhdx_txn_capacity(const struct vhdx_image *img)
 {
 	return img->writable ? vhdx_int_txn_capacity(img) : 0;
+}
+
+uint32_t vhdx_txn_pending(const struct vhdx_image *img)
+{
+	return img->txn.depth > 0 ? img->txn.nheld + img->cache.ndirty : 0;
 }

@@ -260,6 +260,11 @@ HVO_API enum vhdx_err vhdx_txn_commit(struct vhdx_image *img,
 /* The capacity C above, in 4 KiB pages (0: the log is too small for
  * transactions, and vhdx_txn_begin() fails). */
 HVO_API uint32_t vhdx_txn_capacity(const struct vhdx_image *img);
+/* The pages the open transaction would commit now (0 outside one): a
+ * caller that keeps one transaction open over several operations of its
+ * own commits it before the next operation when this nears C, so that no
+ * operation straddles two groups. */
+HVO_API uint32_t vhdx_txn_pending(const struct vhdx_image *img);
 
 enum vhdx_extent_kind {
 	VHDX_EXTENT_DATA = 0, /* stored in some image of the chain */

@@ -87,6 +87,9 @@ struct vhdx_image *native_int_img_vhdx(struct native_img *img);
  */
 int native_int_img_txn_begin(struct native_img *img);
 int native_int_img_txn_commit(struct native_img *img, unsigned *groups_ret);
+/* vhdx_txn_pending() and vhdx_txn_capacity() of the image (0 for raw). */
+uint32_t native_int_img_txn_pending(const struct native_img *img);
+uint32_t native_int_img_txn_capacity(const struct native_img *img);
 
 /* Whole-length reads and writes; 0 or -1 with errno set (EIO, EROFS,
  * EINVAL past the end) and a message kept on the image. */
@@ -119,10 +122,17 @@ struct ntfs_device *native_int_dev_new(struct native_img *img, uint64_t start,
 				       uint64_t size, enum native_dev_mode mode,
 				       const char *name);
 
-/* native_int_img_txn_begin/commit on the image under @dev (no-ops unless
- * @dev writes: NATIVE_DEV_RW). */
-int native_int_dev_txn_begin(struct ntfs_device *dev);
-int native_int_dev_txn_commit(struct ntfs_device *dev, unsigned *groups_ret);
+/*
+ * Operations of a writable device (no-ops unless NATIVE_DEV_RW) as VHDX
+ * write transactions.  One transaction stays open over consecutive
+ * operations, committed (as one group: all-or-nothing) when the device
+ * is synced or closed, and before an operation that begins while it
+ * holds more than half its capacity.  So every operation of at most half
+ * the capacity lands whole, operations land in their order, and an
+ * operation is durable once the device was synced after it.
+ * native_int_dev_op_begin: 0, or -1 (message on the image).
+ */
+int native_int_dev_op_begin(struct ntfs_device *dev);
 /* The image's last I/O error message. */
 const char *native_int_dev_errmsg(struct ntfs_device *dev);
 
@@ -166,9 +176,6 @@ struct native_fs {
 	struct PERMISSIONS_CACHE *seccache; /* scx.pseccache points here */
 	bool secure_open;
 	bool dirty; /* written since the last sync */
-	/* Operations whose writes outgrew one VHDX transaction and were
-	 * committed as several groups (native_int_op_end). */
-	unsigned txn_split;
 };
 
 static inline struct native_fs *native_int_fs(struct guest_fs *fs)
@@ -269,11 +276,9 @@ int native_int_fs_mkdir(struct guest_fs *fs, const char *path);
 int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to);
 int native_int_fs_remove(struct guest_fs *fs, const char *path);
 int native_int_fs_sync(struct guest_fs *fs);
-/* Brackets one mutating operation as a VHDX write transaction
- * (native_int_img_txn_begin): begin returns a guest_error; end commits
- * and returns @r, or the commit's failure when @r is GUEST_OK. */
+/* Begins one mutating operation (native_int_dev_op_begin); a
+ * guest_error. */
 int native_int_op_begin(struct native_fs *nf);
-int native_int_op_end(struct native_fs *nf, int r);
 
 /* native_sd.c: security descriptors (system.ntfs_acl). */
 int native_int_fs_get_sd(struct guest_fs *fs, const char *path,

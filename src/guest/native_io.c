@@ -270,3 +270,13 @@ int native_int_img_txn_commit(struct native_img *img, unsigned *groups_ret)
 			       vhdx_errmsg(img->vhdx));
 	return 0;
 }
+
+uint32_t native_int_img_txn_pending(const struct native_img *img)
+{
+	return img->vhdx != NULL ? vhdx_txn_pending(img->vhdx) : 0;
+}
+
+uint32_t native_int_img_txn_capacity(const struct native_img *img)
+{
+	return img->vhdx != NULL ? vhdx_txn_capacity(img->vhdx) : 0;
+}

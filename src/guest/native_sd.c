@@ -83,7 +83,7 @@ static int set_sd_txn(struct guest_fs *fs, const char *path, const uint8_t *sd,
 	return GUEST_OK;
 }
 
-/* As one VHDX transaction (native_int_op_begin): the descriptor may
+/* As one operation (native_int_op_begin): the descriptor may
  * land in $Secure (its index and stream) and the file's record. */
 int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
 			 const uint8_t *sd, size_t len)
@@ -92,5 +92,5 @@ int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
 	int r = native_int_op_begin(nf);
 	if (r != GUEST_OK)
 		return r;
-	return native_int_op_end(nf, set_sd_txn(fs, path, sd, len));
+	return set_sd_txn(fs, path, sd, len);
 }

@@ -41,24 +41,10 @@ static int wfail(struct guest_fs *fs, int e, const char *path)
 
 int native_int_op_begin(struct native_fs *nf)
 {
-	if (native_int_dev_txn_begin(nf->vol->dev) != 0)
+	if (native_int_dev_op_begin(nf->vol->dev) != 0)
 		return guest_int_fs_fail(&nf->base, GUEST_E_IO, "%s",
 					 native_int_dev_errmsg(nf->vol->dev));
 	return GUEST_OK;
-}
-
-int native_int_op_end(struct native_fs *nf, int r)
-{
-	unsigned groups;
-	if (native_int_dev_txn_commit(nf->vol->dev, &groups) != 0) {
-		if (r == GUEST_OK)
-			r = guest_int_fs_fail(
-				&nf->base, GUEST_E_IO, "%s",
-				native_int_dev_errmsg(nf->vol->dev));
-	} else if (groups > 1) {
-		nf->txn_split++;
-	}
-	return r;
 }
 
 /* The security id a new object in @dir inherits (0: libntfs-3g's
@@ -327,13 +313,13 @@ static int write_one_txn(struct native_fs *nf, const char *path,
 }
 
 /*
- * One file written whole, as one transaction: its record, its directory
- * entry and its data reach the image together, so a kill leaves the file
- * as it was or complete.  When the data outgrows the log (vhdx.h), the
- * groups reach the image in libntfs-3g's order of writes, the record
- * and entry in the first: a kill then leaves a complete entry and record
- * with part of the data, which only staged (temporary) files can suffer,
- * and which the next run replaces.
+ * One file written whole, as one operation (native_int_op_begin): its
+ * record, its directory entry and its data reach the image together, so
+ * a kill leaves the file as it was or complete.  When the data outgrows
+ * half the log (vhdx.h), the groups reach the image in libntfs-3g's
+ * order of writes, the record and entry in the first: a kill then leaves
+ * a complete entry and record with part of the data, which only staged
+ * (temporary) files can suffer, and which the next run replaces.
  */
 static int write_one(struct native_fs *nf, const char *path, const void *data,
 		     size_t len, const char *host_path)
@@ -341,8 +327,7 @@ static int write_one(struct native_fs *nf, const char *path, const void *data,
 	int r = native_int_op_begin(nf);
 	if (r != GUEST_OK)
 		return r;
-	r = write_one_txn(nf, path, data, len, host_path);
-	return native_int_op_end(nf, r);
+	return write_one_txn(nf, path, data, len, host_path);
 }
 
 int native_int_fs_write_new(struct guest_fs *fs, const char *path,
@@ -577,8 +562,7 @@ static int mkdir_txn(struct guest_fs *fs, const char *path)
 	return r;
 }
 
-/* rename, remove and mkdir, each as one VHDX transaction
- * (native_int_op_begin). */
+/* rename, remove and mkdir, each one operation (native_int_op_begin). */
 enum op_kind { OP_RENAME, OP_REMOVE, OP_MKDIR };
 
 static int run_op(struct guest_fs *fs, enum op_kind kind, const char *a,
@@ -599,7 +583,7 @@ static int run_op(struct guest_fs *fs, enum op_kind kind, const char *a,
 		r = mkdir_txn(fs, a);
 		break;
 	}
-	return native_int_op_end(nf, r);
+	return r;
 }
 
 int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to)
