@@ -386,6 +386,9 @@ enum vhdx_err vhdx_int_log_place(struct vhdx_image *img, uint32_t size,
 				 uint32_t *pos_ret);
 
 /* ---- txn.c ---- */
+/* Fails (read-only, or a failed or handed-over handle) unless the handle
+ * may write. */
+enum vhdx_err vhdx_int_check_writable(struct vhdx_image *img);
 /* Pages a transaction may hold before it commits a group early. */
 uint32_t vhdx_int_txn_capacity(const struct vhdx_image *img);
 /* Whether a transaction is open (payload writes are held). */

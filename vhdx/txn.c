@@ -305,7 +305,7 @@ enum vhdx_err vhdx_int_txn_hold(struct vhdx_image *img, const uint8_t *buf,
 	return VHDX_OK;
 }
 
-enum vhdx_err vhdx_txn_begin(struct vhdx_image *img)
+enum vhdx_err vhdx_int_check_writable(struct vhdx_image *img)
 {
 	if (!img->writable)
 		return vhdx_int_fail(img, VHDX_ERR_READ_ONLY,
@@ -313,6 +313,14 @@ enum vhdx_err vhdx_txn_begin(struct vhdx_image *img)
 	if (img->state != VHDX_INT_STATE_OPEN)
 		return vhdx_int_fail(img, VHDX_ERR_STATE,
 				     "the handle can do no more I/O");
+	return VHDX_OK;
+}
+
+enum vhdx_err vhdx_txn_begin(struct vhdx_image *img)
+{
+	enum vhdx_err r = vhdx_int_check_writable(img);
+	if (r != VHDX_OK)
+		return r;
 	if (img->txn.depth > 0) {
 		img->txn.depth++;
 		return VHDX_OK;
@@ -320,7 +328,7 @@ enum vhdx_err vhdx_txn_begin(struct vhdx_image *img)
 	if (vhdx_int_txn_capacity(img) == 0)
 		return vhdx_int_fail(img, VHDX_ERR_UNSUPPORTED,
 				     "the log is too small for transactions");
-	enum vhdx_err r = setup(img);
+	r = setup(img);
 	if (r != VHDX_OK)
 		return r;
 	img->txn.depth = 1;

@@ -289,14 +289,11 @@ enum vhdx_err vhdx_flush(struct vhdx_image *img)
 enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret)
 {
 	*freed_ret = 0;
-	if (!img->writable)
-		return vhdx_int_fail(img, VHDX_ERR_READ_ONLY,
-				     "the image was opened read-only");
-	if (img->state != VHDX_INT_STATE_OPEN)
-		return vhdx_int_fail(img, VHDX_ERR_STATE,
-				     "the handle can do no more I/O");
+	enum vhdx_err r = vhdx_int_check_writable(img);
+	if (r != VHDX_OK)
+		return r;
 	/* Commit what this session wrote, so the BAT on disk is complete. */
-	enum vhdx_err r = vhdx_flush(img);
+	r = vhdx_flush(img);
 	uint64_t end;
 	if (r == VHDX_OK)
 		r = vhdx_int_referenced_end(img, &end);

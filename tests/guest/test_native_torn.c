@@ -84,9 +84,14 @@ static void make_torn(struct guest_fs *fs, const char *name, enum tear how)
 	assert_int_equal(guest_fs_sync(fs), GUEST_OK);
 }
 
-/* A copy of ws2012-x64 at @rel with the named files torn. */
-static const char *torn_image(const char *rel, const char *const *names,
-			      const enum tear *how, size_t n)
+/* A file to tear: its name in the drivers directory, and how. */
+struct torn {
+	const char *name;
+	enum tear how;
+};
+
+/* A copy of ws2012-x64 at @rel with the @n files of @t torn. */
+static const char *torn_image(const char *rel, const struct torn *t, size_t n)
 {
 	if (access(image_dir, R_OK) != 0)
 		skip();
@@ -102,7 +107,7 @@ static const char *torn_image(const char *rel, const char *const *names,
 	struct guest_fs *fs;
 	assert_int_equal(guest_disk_mount(d, 2, false, &fs), GUEST_OK);
 	for (size_t i = 0; i < n; i++)
-		make_torn(fs, names[i], how[i]);
+		make_torn(fs, t[i].name, t[i].how);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
 	return hvo_fg_at(rel);
@@ -150,19 +155,17 @@ static int hvo_run(const char *cmd, const char *img, char **out_ret)
 static void test_torn_staging(void **state)
 {
 	(void)state;
-	static const char *const names[] = {
-		".vmbus.sys.hvo-new",
-		".storvsc.sys.hvo-old",
-		".netvsc.sys.hvo-new",
-		".vmbus.sys.hvo-99999-1",
+	static const struct torn t[] = {
+		{ ".vmbus.sys.hvo-new", TEAR_SEQNO },
+		{ ".storvsc.sys.hvo-old", TEAR_NOT_USED },
+		{ ".netvsc.sys.hvo-new", TEAR_NO_DATA },
+		{ ".vmbus.sys.hvo-99999-1", TEAR_SEQNO },
 	};
-	static const enum tear how[] = { TEAR_SEQNO, TEAR_NOT_USED,
-					 TEAR_NO_DATA, TEAR_SEQNO };
-	const char *img = torn_image("staging.vhdx", names, how, 4);
+	const char *img = torn_image("staging.vhdx", t, 4);
 	char *before = drivers_listing(img);
 	for (size_t i = 0; i < 4; i++)
-		if (strstr(before, names[i]) == NULL)
-			fail_msg("ntfsls does not list the torn %s", names[i]);
+		if (strstr(before, t[i].name) == NULL)
+			fail_msg("ntfsls does not list the torn %s", t[i].name);
 	free(before);
 	char *out = NULL;
 	int rc = hvo_run("apply", img, &out);
@@ -172,8 +175,8 @@ static void test_torn_staging(void **state)
 	 * (its dangling entry dropped, native_write.c); the others are
 	 * removed, each reported. */
 	for (size_t i = 1; i < 4; i++)
-		if (strstr(out, names[i]) == NULL)
-			fail_msg("apply did not report %s: %s", names[i],
+		if (strstr(out, t[i].name) == NULL)
+			fail_msg("apply did not report %s: %s", t[i].name,
 				 hvo_fg_out("grep -e warning -e removed "
 					    "run.out || true"));
 	free(out);
@@ -205,9 +208,8 @@ static void test_torn_staging(void **state)
 static void test_torn_final(void **state)
 {
 	(void)state;
-	static const char *const names[] = { "vmbus.sys" };
-	static const enum tear how[] = { TEAR_SEQNO };
-	const char *img = torn_image("final.vhdx", names, how, 1);
+	static const struct torn t = { "vmbus.sys", TEAR_SEQNO };
+	const char *img = torn_image("final.vhdx", &t, 1);
 	char before[65];
 	hvo_test_sha256_file(img, before);
 	char *out = NULL;
@@ -219,6 +221,21 @@ static void test_torn_final(void **state)
 			 HVO_EXIT_FAILED, out);
 	free(out);
 	hvo_test_expect_sha256(img, before);
+}
+
+/* One test directory for the group (hvo_fg_begin). */
+static int group_begin(void **state)
+{
+	(void)state;
+	hvo_fg_begin();
+	return 0;
+}
+
+static int group_end(void **state)
+{
+	(void)state;
+	hvo_fg_end();
+	return 0;
 }
 
 int main(void)
@@ -237,12 +254,9 @@ int main(void)
 		fprintf(stderr, "ntfs-3g, fdisk and jq are needed\n");
 		return HVO_TEST_SKIP;
 	}
-	hvo_fg_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_torn_staging),
 		cmocka_unit_test(test_torn_final),
 	};
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	hvo_fg_end();
-	return r;
+	return cmocka_run_group_tests(tests, group_begin, group_end);
 }
