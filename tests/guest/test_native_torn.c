@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -40,6 +41,7 @@
 #include "guest/guest.h"
 #include "guest/native_int.h"
 #include "guest/native_session.h"
+#include "vhdx/internal.h"
 
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
@@ -238,6 +240,118 @@ static int group_end(void **state)
 	return 0;
 }
 
+/* The crash point at which the child dies (test_crash_points). */
+static unsigned crash_at, crash_seen;
+
+static void crash_hook(const char *point)
+{
+	(void)point;
+	if (++crash_seen == crash_at)
+		_exit(42);
+}
+
+/* Child: a new file written through a temporary name and renamed into
+ * place (write_atomic), a new directory, then sync; dies at crash point
+ * crash_at of the VHDX write path, or exits 0. */
+static void crash_child(const char *img)
+{
+	struct native_session *s = native_int_session_new(NULL);
+	if (s == NULL || native_int_session_add(s, img, "vhdx", false, img) ||
+	    native_int_session_launch(s) != GUEST_OK)
+		_exit(2);
+	struct guest_fs *fs;
+	if (guest_disk_mount(native_int_session_disk(s, 0), 2, false, &fs) !=
+	    GUEST_OK)
+		_exit(3);
+	static uint8_t data[64 * 1024];
+	memset(data, 0x5a, sizeof(data));
+	vhdx_int_crash_hook = crash_hook;
+	if (guest_fs_write_atomic(fs, DRIVERS "/hvocrash.sys", data,
+				  sizeof(data)) != GUEST_OK ||
+	    guest_fs_mkdir_p(fs, "Windows/hvocrash") != GUEST_OK ||
+	    guest_fs_sync(fs) != GUEST_OK)
+		_exit(4);
+	vhdx_int_crash_hook = NULL;
+	_exit(native_int_session_shutdown(s) == GUEST_OK ? 0 : 5);
+}
+
+/*
+ * The transactions at the NTFS level, deterministically: a run dies (as
+ * kill -9 leaves it: the page cache kept) at each crash point of the
+ * VHDX write path in turn, during a replace and a mkdir.  After each,
+ * the next writable open replays the log and every name of the drivers
+ * directory opens (no entry names a record that is not there), the new
+ * file is absent or whole, and vhdx check passes.
+ */
+static void test_crash_points(void **state)
+{
+	(void)state;
+	if (access(image_dir, R_OK) != 0)
+		skip();
+	unsigned n;
+	for (n = 1; n < 200; n++) {
+		const char *img = hvo_fg_at("crash.vhdx");
+		hvo_fg_sh("cp --sparse=always '%s/ws2012-x64.vhdx' '%s'",
+			  image_dir, img);
+		fflush(NULL);
+		crash_at = n;
+		crash_seen = 0;
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			crash_child(img);
+		int st;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) == 0)
+			break;
+		if (WEXITSTATUS(st) != 42)
+			fail_msg("crash point %u: the child failed (%d)", n,
+				 WEXITSTATUS(st));
+		struct native_session *s = native_int_session_new(NULL);
+		assert_non_null(s);
+		assert_int_equal(
+			native_int_session_add(s, img, "vhdx", false, img), 0);
+		if (native_int_session_launch(s) != GUEST_OK)
+			fail_msg("crash point %u: %s", n,
+				 native_int_session_errmsg(s));
+		struct guest_fs *fs;
+		assert_int_equal(guest_disk_mount(native_int_session_disk(s, 0),
+						  2, false, &fs),
+				 GUEST_OK);
+		char **names;
+		size_t nn;
+		assert_int_equal(guest_fs_list(fs, DRIVERS, &names, &nn),
+				 GUEST_OK);
+		for (size_t i = 0; i < nn; i++) {
+			char p[300];
+			struct guest_stat gs;
+			snprintf(p, sizeof(p), DRIVERS "/%s", names[i]);
+			if (guest_fs_stat(fs, p, &gs) != GUEST_OK)
+				fail_msg("crash point %u: %s dangles: %s", n,
+					 names[i], guest_fs_errmsg(fs));
+		}
+		guest_names_free(names, nn);
+		uint8_t *buf;
+		size_t len;
+		if (guest_fs_read(fs, DRIVERS "/hvocrash.sys", GUEST_READ_MAX,
+				  &buf, &len) == GUEST_OK) {
+			assert_int_equal(len, 64 * 1024);
+			for (size_t i = 0; i < len; i++)
+				if (buf[i] != 0x5a)
+					fail_msg("crash point %u: the file "
+						 "is torn at %zu",
+						 n, i);
+			free(buf);
+		}
+		assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
+		native_int_session_close(s);
+		hvo_fg_sh("'%s' vhdx check '%s' >/dev/null", hvo, img);
+	}
+	assert_true(n > 3 && n < 200);
+	fprintf(stderr, "crash points: %u, every one left NTFS whole\n", n - 1);
+}
+
 int main(void)
 {
 	snprintf(image_dir, sizeof(image_dir), "%s/tests/fixtures/images",
@@ -257,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_torn_staging),
 		cmocka_unit_test(test_torn_final),
+		cmocka_unit_test(test_crash_points),
 	};
 	return cmocka_run_group_tests(tests, group_begin, group_end);
 }
