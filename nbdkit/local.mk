@@ -11,7 +11,7 @@ NBDKIT_VHDX_SOURCES = \
 	vhdx/bat.c vhdx/check.c vhdx/crc32c.c vhdx/create.c vhdx/error.c \
 	vhdx/file.c vhdx/guid.c vhdx/header.c vhdx/io.c vhdx/lock.c \
 	vhdx/log.c vhdx/metadata.c vhdx/open.c vhdx/reclaim.c vhdx/stream.c \
-	vhdx/write.c \
+	vhdx/txn.c vhdx/write.c \
 	src/util/fileio.c src/util/utf.c src/util/exit.c src/util/guid.c \
 	src/util/tmpname.c
 

@@ -107,6 +107,65 @@ void vhdx_int_overlay_free(struct vhdx_int_overlay *ov)
 	memset(ov, 0, sizeof(*ov));
 }
 
+/* The held pages of a write transaction (txn.c holds them; every read
+ * sees them, here). */
+uint32_t vhdx_int_txn_bucket(const struct vhdx_int_txn *t, uint64_t key)
+{
+	return (uint32_t)((key / VHDX_SECTOR * 0x9e3779b97f4a7c15ull) >> 32) &
+	       (t->nbuckets - 1);
+}
+
+struct vhdx_int_held *vhdx_int_txn_find(const struct vhdx_int_txn *t,
+					uint64_t key)
+{
+	if (t->nheld == 0)
+		return NULL;
+	for (uint32_t i = t->buckets[vhdx_int_txn_bucket(t, key)];
+	     i != VHDX_INT_NONE; i = t->held[i].hnext)
+		if (t->held[i].key == key)
+			return &t->held[i];
+	return NULL;
+}
+
+/* Copies the held pages over a buffer read from the file at @offset:
+ * few pages asked for are looked up one by one, many by going through
+ * what is held. */
+static void txn_apply(const struct vhdx_int_txn *t, uint8_t *buf, size_t len,
+		      uint64_t offset)
+{
+	if (t->nheld == 0 || len == 0)
+		return;
+	uint64_t end = offset + len;
+	uint64_t first = offset / VHDX_SECTOR * VHDX_SECTOR;
+	uint64_t npages = (end - first + VHDX_SECTOR - 1) / VHDX_SECTOR;
+	bool lookup = npages <= t->nheld;
+	uint64_t count = lookup ? npages : t->nheld;
+	for (uint64_t i = 0; i < count; i++) {
+		const struct vhdx_int_held *h =
+			lookup ? vhdx_int_txn_find(t, first + i * VHDX_SECTOR)
+			       : &t->held[i];
+		if (h == NULL)
+			continue;
+		uint64_t a = h->key > offset ? h->key : offset;
+		uint64_t b =
+			h->key + VHDX_SECTOR < end ? h->key + VHDX_SECTOR : end;
+		if (a < b)
+			memcpy(buf + (a - offset), h->data + (a - h->key),
+			       b - a);
+	}
+}
+
+bool vhdx_int_txn_covers(const struct vhdx_image *img, uint64_t offset,
+			 uint64_t len)
+{
+	const struct vhdx_int_txn *t = &img->txn;
+	for (uint32_t i = 0; i < t->nheld; i++)
+		if (t->held[i].key < offset + len &&
+		    offset < t->held[i].key + VHDX_SECTOR)
+			return true;
+	return false;
+}
+
 enum vhdx_err vhdx_int_read(struct vhdx_image *img, void *buf, size_t len,
 			    uint64_t offset, const char *what)
 {
@@ -126,6 +185,7 @@ enum vhdx_err vhdx_int_read(struct vhdx_image *img, void *buf, size_t len,
 	if ((size_t)n < len)
 		memset((uint8_t *)buf + n, 0, len - (size_t)n);
 	overlay_apply(&img->overlay, buf, len, offset);
+	txn_apply(&img->txn, buf, len, offset);
 	return VHDX_OK;
 }
 

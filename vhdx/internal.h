@@ -84,6 +84,24 @@ struct vhdx_int_overlay {
 	uint64_t bytes;
 };
 
+/* A payload page held by a write transaction (txn.c). */
+struct vhdx_int_held {
+	uint64_t key;	/* file offset (4 KiB-aligned) */
+	uint8_t *data;	/* VHDX_SECTOR bytes */
+	uint32_t hnext; /* next in hash chain, or VHDX_INT_NONE */
+};
+
+struct vhdx_int_txn {
+	unsigned depth;		    /* vhdx_txn_begin() nesting; 0: none */
+	unsigned groups;	    /* groups committed by this transaction */
+	struct vhdx_int_held *held; /* cap pages, nheld in use */
+	uint32_t nheld, cap;
+	uint32_t *buckets;
+	uint32_t nbuckets;
+	uint64_t *new_blocks; /* blocks allocated in the current group */
+	uint32_t nnew;
+};
+
 /* Locks held on the image file (lock.c). */
 struct vhdx_int_lock {
 	bool flocked;
@@ -182,10 +200,12 @@ struct vhdx_image {
 	uint64_t log_seq;
 	uint32_t log_pos;
 	uint32_t log_head_pos, log_head_len; /* last entry written */
+	uint32_t log_live_pos; /* tail of the sequence a replay needs now */
 	bool log_has_head;
 	bool unsynced;	   /* payload written since the last fdatasync */
 	bool tail_checked; /* reclaim.c ran this session */
 	uint32_t max_batch;
+	struct vhdx_int_txn txn; /* write transaction (txn.c) */
 
 	/* Chain. */
 	struct vhdx_image *parent;
@@ -195,7 +215,8 @@ struct vhdx_image {
 /*
  * Test support: called at the named points of the write path where a
  * crash matters ("payload", "log-written", "log-synced", "header-half",
- * "header", "apply", "applied", "clear").  NULL in production; the
+ * "header", "apply", "applied", "clear", and in a transaction's commit
+ * "txn-entry", "txn-logged", "txn-header").  NULL in production; the
  * crash-safety test sets it to kill the process at a chosen point.
  */
 extern void (*vhdx_int_crash_hook)(const char *point);
@@ -342,6 +363,52 @@ enum vhdx_err vhdx_int_log_clear(struct vhdx_image *img);
 unsigned vhdx_int_log_count_stale(struct vhdx_image *img);
 /* Largest number of 4 KiB pages one log entry may carry. */
 uint32_t vhdx_int_log_max_batch(uint32_t log_length);
+/* Largest number of pages one sequence of entries of at most @max_batch
+ * pages each can carry in a log of @log_length bytes. */
+uint32_t vhdx_int_log_seq_capacity(uint32_t log_length, uint32_t max_batch);
+/* A page for a log entry: its place in the file and its 4 KiB. */
+struct vhdx_int_lpage {
+	uint64_t key;
+	const uint8_t *data;
+};
+/* Bytes of an entry carrying @n pages. */
+uint32_t vhdx_int_log_entry_size(uint32_t n);
+/* Writes (without flushing) one entry carrying @n pages at ring position
+ * @pos, with tail @tail, sequence number @seq and log GUID @guid. */
+enum vhdx_err vhdx_int_log_write_entry(struct vhdx_image *img,
+				       const struct vhdx_int_lpage *lp,
+				       uint32_t n, uint32_t pos, uint32_t tail,
+				       uint64_t seq,
+				       const struct vhdx_guid *guid);
+/* Where the next @size bytes of entries go in the ring (clearing the log
+ * first when they would overwrite the sequence a replay needs). */
+enum vhdx_err vhdx_int_log_place(struct vhdx_image *img, uint32_t size,
+				 uint32_t *pos_ret);
+
+/* ---- txn.c ---- */
+/* Fails (read-only, or a failed or handed-over handle) unless the handle
+ * may write. */
+enum vhdx_err vhdx_int_check_writable(struct vhdx_image *img);
+/* Pages a transaction may hold before it commits a group early. */
+uint32_t vhdx_int_txn_capacity(const struct vhdx_image *img);
+/* Whether a transaction is open (payload writes are held). */
+bool vhdx_int_txn_holds(const struct vhdx_image *img);
+/* Whether block @b was allocated in the transaction's current group
+ * (its writes go to the file: nothing maps it yet). */
+bool vhdx_int_txn_new_block(const struct vhdx_image *img, uint64_t b);
+void vhdx_int_txn_note_block(struct vhdx_image *img, uint64_t b);
+/* Holds a payload write of @len bytes at file offset @off. */
+enum vhdx_err vhdx_int_txn_hold(struct vhdx_image *img, const uint8_t *buf,
+				uint64_t len, uint64_t off);
+/* Commits a group early when the held and dirty pages near capacity. */
+enum vhdx_err vhdx_int_txn_room(struct vhdx_image *img);
+void vhdx_int_txn_free(struct vhdx_image *img);
+/* file.c keeps the held pages' lookup, which every read goes through. */
+uint32_t vhdx_int_txn_bucket(const struct vhdx_int_txn *t, uint64_t key);
+struct vhdx_int_held *vhdx_int_txn_find(const struct vhdx_int_txn *t,
+					uint64_t key);
+bool vhdx_int_txn_covers(const struct vhdx_image *img, uint64_t offset,
+			 uint64_t len);
 
 /* ---- io.c ---- */
 /* Checks the handle's state and that [offset, offset + len) is on disk. */

@@ -328,7 +328,8 @@ static enum vhdx_err map_piece(struct vhdx_image *img, uint64_t off,
 			VHDX_EXTENT_DATA,
 			img,
 			foff + in,
-			!vhdx_int_overlay_covers(&img->overlay, foff + in, n)
+			!vhdx_int_overlay_covers(&img->overlay, foff + in, n) &&
+				!vhdx_int_txn_covers(img, foff + in, n)
 		};
 		return VHDX_OK;
 	case PAYLOAD_BLOCK_PARTIALLY_PRESENT: {
@@ -352,7 +353,9 @@ static enum vhdx_err map_piece(struct vhdx_image *img, uint64_t off,
 			VHDX_EXTENT_DATA,
 			img,
 			foff + in,
-			!vhdx_int_overlay_covers(&img->overlay, foff + in, stop - in)
+			!vhdx_int_overlay_covers(&img->overlay, foff + in,
+						 stop - in) &&
+				!vhdx_int_txn_covers(img, foff + in, stop - in)
 		};
 		return VHDX_OK;
 	}

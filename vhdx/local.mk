@@ -19,6 +19,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/reclaim.c \
 	%reldir%/report.c %reldir%/report.h \
 	%reldir%/stream.c \
+	%reldir%/txn.c \
 	%reldir%/write.c
 pkginclude_HEADERS += %reldir%/vhdx.h
 

@@ -305,7 +305,13 @@ enum vhdx_err vhdx_handover(struct vhdx_image *img)
 			"an earlier write failed; close and reopen the "
 			"image (the log makes it consistent)");
 	if (img->writable) {
-		enum vhdx_err r = vhdx_int_log_commit(img);
+		enum vhdx_err r = VHDX_OK;
+		if (img->txn.depth > 0) {
+			img->txn.depth = 1;
+			r = vhdx_txn_commit(img, NULL);
+		}
+		if (r == VHDX_OK)
+			r = vhdx_int_log_commit(img);
 		if (r == VHDX_OK)
 			r = vhdx_int_log_clear(img);
 		if (r != VHDX_OK) {

@@ -501,54 +501,107 @@ static int cmp_slot(const void *a, const void *b, void *arg)
 	return ka < kb ? -1 : ka > kb;
 }
 
-/* One entry carrying @n dirty pages (slots @slots). */
-static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
-				  uint32_t n)
+uint32_t vhdx_int_log_entry_size(uint32_t n)
 {
-	struct vhdx_int_cache *c = &img->cache;
+	return (desc_sectors_for(n) + n) * VHDX_SECTOR;
+}
+
+/* Writes (without flushing) one entry carrying @n pages at ring position
+ * @pos, with tail @tail, sequence number @seq and log GUID @guid. */
+enum vhdx_err vhdx_int_log_write_entry(struct vhdx_image *img,
+				       const struct vhdx_int_lpage *lp,
+				       uint32_t n, uint32_t pos, uint32_t tail,
+				       uint64_t seq,
+				       const struct vhdx_guid *guid)
+{
 	uint32_t dsect = desc_sectors_for(n);
-	uint32_t size = (dsect + n) * VHDX_SECTOR;
+	uint32_t size = vhdx_int_log_entry_size(n);
 	uint8_t *e = calloc(1, size);
 	if (e == NULL)
 		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
-	if (img->log_pos + (uint64_t)size > img->log_length)
-		img->log_pos = 0;
-	uint32_t pos = img->log_pos;
-	uint64_t seq = img->log_seq;
 	memcpy(e + LE_SIGNATURE, "loge", 4);
 	put_le32(e + LE_ENTRY_LENGTH, size);
-	/* Every entry is its own tail: the previous entry's updates were
-	 * applied before, and the fdatasync() that preceded this entry made
-	 * them durable. */
-	put_le32(e + LE_TAIL, pos);
+	put_le32(e + LE_TAIL, tail);
 	put_le64(e + LE_SEQUENCE, seq);
 	put_le32(e + LE_DESCRIPTOR_COUNT, n);
-	memcpy(e + LE_LOG_GUID, img->session_log_guid.b, 16);
+	memcpy(e + LE_LOG_GUID, guid->b, 16);
 	put_le64(e + LE_FLUSHED_OFFSET,
 		 img->file_size / VHDX_ALIGN * VHDX_ALIGN);
 	put_le64(e + LE_LAST_OFFSET,
 		 vhdx_int_round_up(img->file_size, VHDX_ALIGN));
 	for (uint32_t i = 0; i < n; i++) {
-		const struct vhdx_int_page *pg = &c->pages[slots[i]];
 		uint32_t sec, off;
 		desc_location(i, &sec, &off);
 		uint8_t *d = e + (size_t)sec * VHDX_SECTOR + off;
 		memcpy(d + LD_SIGNATURE, "desc", 4);
-		memcpy(d + LD_TRAILING_BYTES, pg->data + VHDX_SECTOR - 4, 4);
-		memcpy(d + LD_LEADING_BYTES, pg->data, 8);
-		put_le64(d + LD_FILE_OFFSET, pg->key);
+		memcpy(d + LD_TRAILING_BYTES, lp[i].data + VHDX_SECTOR - 4, 4);
+		memcpy(d + LD_LEADING_BYTES, lp[i].data, 8);
+		put_le64(d + LD_FILE_OFFSET, lp[i].key);
 		put_le64(d + LD_SEQUENCE, seq);
 		uint8_t *s = e + (size_t)(dsect + i) * VHDX_SECTOR;
 		memcpy(s + LDS_SIGNATURE, "data", 4);
 		put_le32(s + LDS_SEQUENCE_HIGH, (uint32_t)(seq >> 32));
-		memcpy(s + LDS_DATA, pg->data + 8, LDS_DATA_SIZE);
+		memcpy(s + LDS_DATA, lp[i].data + 8, LDS_DATA_SIZE);
 		put_le32(s + LDS_SEQUENCE_LOW, (uint32_t)seq);
 	}
 	put_le32(e + LE_CHECKSUM, vhdx_int_crc32c(0, e, size));
-
 	enum vhdx_err r =
 		vhdx_int_write(img, e, size, img->log_offset + pos, "log");
 	free(e);
+	return r;
+}
+
+/*
+ * Where the next @size bytes of entries go: at the write position, or at
+ * the start of the ring when they do not fit before its end.  They must
+ * not overwrite the sequence a replay would need now (the header's
+ * LogGuid, from its tail at log_live_pos to log_pos): if they would, the
+ * log is cleared first (its updates are applied; the fdatasync of the
+ * clear makes them durable) and a new log GUID begins.
+ */
+enum vhdx_err vhdx_int_log_place(struct vhdx_image *img, uint32_t size,
+				 uint32_t *pos_ret)
+{
+	uint32_t p = img->log_pos + (uint64_t)size <= img->log_length
+			     ? img->log_pos
+			     : 0;
+	if (img->log_active && p < img->log_pos &&
+	    img->log_live_pos < p + size) {
+		enum vhdx_err r = vhdx_int_log_clear(img);
+		if (r != VHDX_OK)
+			return r;
+		int err = vhdx_int_guid_random(&img->session_log_guid);
+		if (err != 0)
+			return vhdx_int_fail_errno(img, err, "new log GUID");
+		img->log_seq = 1;
+		p = 0;
+	}
+	*pos_ret = p;
+	return VHDX_OK;
+}
+
+/* One entry carrying @n dirty pages (slots @slots). */
+static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
+				  uint32_t n)
+{
+	struct vhdx_int_cache *c = &img->cache;
+	uint32_t size = vhdx_int_log_entry_size(n);
+	struct vhdx_int_lpage *lp = malloc(n * sizeof(*lp));
+	if (lp == NULL)
+		return vhdx_int_fail(img, VHDX_ERR_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		lp[i] = (struct vhdx_int_lpage){ c->pages[slots[i]].key,
+						 c->pages[slots[i]].data };
+	uint32_t pos;
+	enum vhdx_err r = vhdx_int_log_place(img, size, &pos);
+	uint64_t seq = img->log_seq;
+	/* Every entry is its own tail: the previous entry's updates were
+	 * applied before, and the fdatasync() that preceded this entry made
+	 * them durable. */
+	if (r == VHDX_OK)
+		r = vhdx_int_log_write_entry(img, lp, n, pos, pos, seq,
+					     &img->session_log_guid);
+	free(lp);
 	VHDX_INT_CRASH_POINT("log-written");
 	if (r == VHDX_OK)
 		r = vhdx_int_sync(img);
@@ -578,9 +631,33 @@ static enum vhdx_err commit_pages(struct vhdx_image *img, const uint32_t *slots,
 	img->log_head_pos = pos;
 	img->log_head_len = size;
 	img->log_has_head = true;
+	img->log_live_pos = pos;
 	img->log_pos = pos + size;
 	img->log_seq++;
 	return VHDX_OK;
+}
+
+uint32_t vhdx_int_log_seq_capacity(uint32_t log_length, uint32_t max_batch)
+{
+	/* Entries of max_batch pages, one after the other from the start of
+	 * the ring, until the ring is full. */
+	uint32_t n = 0;
+	uint64_t used = 0;
+	if (max_batch == 0)
+		return 0;
+	for (;;) {
+		uint32_t k = 1;
+		if (used + vhdx_int_log_entry_size(k) > log_length)
+			break;
+		while (k < max_batch &&
+		       used + vhdx_int_log_entry_size(k + 1) <= log_length)
+			k++;
+		n += k;
+		used += vhdx_int_log_entry_size(k);
+		if (k < max_batch)
+			break;
+	}
+	return n;
 }
 
 enum vhdx_err vhdx_int_log_commit(struct vhdx_image *img)
@@ -640,5 +717,7 @@ enum vhdx_err vhdx_int_log_clear(struct vhdx_image *img)
 	img->log_active = false;
 	img->session_log_guid = zero;
 	img->log_has_head = false;
+	img->log_live_pos = 0;
+	img->log_pos = 0;
 	return VHDX_OK;
 }

@@ -32,6 +32,7 @@ void vhdx_int_image_free(struct vhdx_image *img)
 			close(img->dfd);
 		vhdx_int_bat_free(img);
 		vhdx_int_overlay_free(&img->overlay);
+		vhdx_int_txn_free(img);
 		vhdx_int_free_metadata(img);
 		free(img->creator);
 		free(img->path);
@@ -348,7 +349,13 @@ enum vhdx_err vhdx_close(struct vhdx_image *img, struct vhdx_error *err)
 		return VHDX_OK;
 	enum vhdx_err r = VHDX_OK;
 	if (img->writable && img->state == VHDX_INT_STATE_OPEN) {
-		r = vhdx_int_log_commit(img);
+		/* An open transaction is committed (txn.c). */
+		if (img->txn.depth > 0) {
+			img->txn.depth = 1;
+			r = vhdx_txn_commit(img, NULL);
+		}
+		if (r == VHDX_OK)
+			r = vhdx_int_log_commit(img);
 		if (r == VHDX_OK)
 			r = vhdx_int_log_clear(img);
 		if (r != VHDX_OK && err) {

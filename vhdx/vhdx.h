@@ -239,8 +239,52 @@ HVO_API enum vhdx_err vhdx_pread(struct vhdx_image *img, void *buf, size_t len,
 HVO_API enum vhdx_err vhdx_pwrite(struct vhdx_image *img, const void *buf,
 				  size_t len, uint64_t offset);
 
-/* Makes every completed vhdx_pwrite() durable (payload, log, BAT). */
+/* Makes every completed vhdx_pwrite() durable (payload, log, BAT).
+ * Inside a transaction, only what was written before it began or was
+ * committed by it: the held pages stay held. */
 HVO_API enum vhdx_err vhdx_flush(struct vhdx_image *img);
+
+/* ---- Write transactions (txn.c) ---- */
+
+/*
+ * Begins a write transaction on a writable handle: the vhdx_pwrite()
+ * calls until the matching vhdx_txn_commit() reach the file
+ * all-or-nothing.  Transactions nest; only the outermost commit commits.
+ *
+ * The guarantee, precisely.  Let C be the transaction capacity: the
+ * 4 KiB pages one log sequence carries (vhdx_txn_capacity(); about 250
+ * with Hyper-V's 1 MiB log).  A transaction's pages are the 4 KiB pages
+ * of the file it changes in payload blocks that were allocated before
+ * it began, plus the BAT and sector-bitmap pages it changes; payload in
+ * blocks it allocates itself costs nothing.  While those pages number at
+ * most C, a crash (kill or power loss) at any moment before
+ * vhdx_txn_commit() returns leaves, at the next open, either every write
+ * of the transaction or none of them; after it returns, every write.
+ * When a write would take the transaction past C, the pages held so far
+ * are committed first as one group and the transaction goes on with a
+ * new group: the groups reach the file in order, each all-or-nothing, so
+ * a crash leaves every write of the first k groups and none of the rest
+ * (for some k).  *@groups_ret of the commit says how many groups it took
+ * (1 when all-or-nothing held; 0 when nothing was written).
+ *
+ * Reads through the handle see the transaction's writes.  vhdx_flush()
+ * inside a transaction does not commit it; vhdx_close() and
+ * vhdx_handover() do.  There is no abort: a caller whose own state went
+ * with the writes (a filesystem driver's caches) cannot drop them.  A
+ * failed commit leaves the handle failed (VHDX_ERR_STATE); the next open
+ * finds the last group whole or absent.
+ */
+HVO_API enum vhdx_err vhdx_txn_begin(struct vhdx_image *img);
+HVO_API enum vhdx_err vhdx_txn_commit(struct vhdx_image *img,
+				      unsigned *groups_ret);
+/* The capacity C above, in 4 KiB pages (0: the log is too small for
+ * transactions, and vhdx_txn_begin() fails). */
+HVO_API uint32_t vhdx_txn_capacity(const struct vhdx_image *img);
+/* The pages the open transaction would commit now (0 outside one): a
+ * caller that keeps one transaction open over several operations of its
+ * own commits it before the next operation when this nears C, so that no
+ * operation straddles two groups. */
+HVO_API uint32_t vhdx_txn_pending(const struct vhdx_image *img);
 
 enum vhdx_extent_kind {
 	VHDX_EXTENT_DATA = 0, /* stored in some image of the chain */

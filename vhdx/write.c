@@ -32,6 +32,10 @@
  *   4. vhdx_close() flushes, then clears the log through the header
  *      protocol (LogGuid = 0) only after the applied pages are durable.
  *
+ * Write transactions (txn.c) hold step 1's overwrites of blocks mapped
+ * before them, and commit them with step 3's pages as one sequence of log
+ * entries, so that a group of writes lands all-or-nothing.
+ *
  * Step (c) after (b) departs from the letter of 2.2.2 ("update LogGuid
  * ... before overwriting existing space within the log region"), which
  * protects a log that may still need replay.  Ours never does: a writable
@@ -136,7 +140,12 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	uint64_t idx = vhdx_int_bat_payload_index(img, b);
 	if (st == PAYLOAD_BLOCK_FULLY_PRESENT ||
 	    st == PAYLOAD_BLOCK_PARTIALLY_PRESENT) {
-		r = vhdx_int_write_payload(img, buf, n, foff + in);
+		/* In a transaction, a block mapped before it is held (txn.c);
+		 * one it allocated is written through. */
+		if (vhdx_int_txn_holds(img) && !vhdx_int_txn_new_block(img, b))
+			r = vhdx_int_txn_hold(img, buf, n, foff + in);
+		else
+			r = vhdx_int_write_payload(img, buf, n, foff + in);
 		img->unsynced = true;
 		if (r == VHDX_OK && st == PAYLOAD_BLOCK_PARTIALLY_PRESENT)
 			r = set_bits(img, b, in / img->lss,
@@ -163,6 +172,7 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	if (r != VHDX_OK)
 		return r;
 	img->unsynced = true;
+	vhdx_int_txn_note_block(img, b);
 	VHDX_INT_CRASH_POINT("payload");
 	r = vhdx_int_bat_set(img, idx,
 			     off | (partial ? PAYLOAD_BLOCK_PARTIALLY_PRESENT
@@ -180,9 +190,12 @@ static enum vhdx_err write_sectors(struct vhdx_image *img, const uint8_t *buf,
 		struct vhdx_int_piece pc;
 		enum vhdx_err r = vhdx_int_piece(img, off, len, &pc);
 		uint64_t n = pc.len;
+		if (r == VHDX_OK && vhdx_int_txn_holds(img))
+			r = vhdx_int_txn_room(img);
 		if (r == VHDX_OK)
 			r = write_in_block(img, &pc, buf);
-		if (r == VHDX_OK && img->cache.ndirty >= img->max_batch) {
+		if (r == VHDX_OK && !vhdx_int_txn_holds(img) &&
+		    img->cache.ndirty >= img->max_batch) {
 			r = vhdx_int_log_commit(img);
 			/* A failed commit leaves the cache out of step with
 			 * the file; the log on disk still describes a
@@ -261,6 +274,10 @@ enum vhdx_err vhdx_flush(struct vhdx_image *img)
 			img, VHDX_ERR_STATE,
 			"an earlier write failed; close and reopen the "
 			"image (the log makes it consistent)");
+	/* Inside a transaction only what is outside it is made durable:
+	 * committing now would split it. */
+	if (vhdx_int_txn_holds(img))
+		return img->unsynced ? vhdx_int_sync(img) : VHDX_OK;
 	enum vhdx_err r = vhdx_int_log_commit(img);
 	if (r != VHDX_OK)
 		img->state = VHDX_INT_STATE_FAILED;
@@ -272,14 +289,11 @@ enum vhdx_err vhdx_flush(struct vhdx_image *img)
 enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret)
 {
 	*freed_ret = 0;
-	if (!img->writable)
-		return vhdx_int_fail(img, VHDX_ERR_READ_ONLY,
-				     "the image was opened read-only");
-	if (img->state != VHDX_INT_STATE_OPEN)
-		return vhdx_int_fail(img, VHDX_ERR_STATE,
-				     "the handle can do no more I/O");
+	enum vhdx_err r = vhdx_int_check_writable(img);
+	if (r != VHDX_OK)
+		return r;
 	/* Commit what this session wrote, so the BAT on disk is complete. */
-	enum vhdx_err r = vhdx_flush(img);
+	r = vhdx_flush(img);
 	uint64_t end;
 	if (r == VHDX_OK)
 		r = vhdx_int_referenced_end(img, &end);

@@ -25,11 +25,23 @@ struct native_dev {
 	uint64_t start, size;
 	enum native_dev_mode mode;
 	int64_t pos;
+	bool txn_open; /* a transaction spans the operations since the last
+			  sync (native_int_dev_op_begin) */
 };
 
 static struct native_dev *ND(struct ntfs_device *dev)
 {
 	return dev->d_private;
+}
+
+/* Commits the transaction open over the operations so far. */
+static int txn_commit(struct native_dev *nd)
+{
+	if (!nd->txn_open)
+		return 0;
+	nd->txn_open = false;
+	unsigned groups;
+	return native_int_img_txn_commit(nd->img, &groups);
 }
 
 static int dev_open(struct ntfs_device *dev, int flags)
@@ -60,7 +72,7 @@ static int dev_sync(struct ntfs_device *dev)
 		NDevClearDirty(dev);
 		return 0;
 	}
-	if (native_int_img_flush(nd->img) != 0)
+	if (txn_commit(nd) != 0 || native_int_img_flush(nd->img) != 0)
 		return -1;
 	NDevClearDirty(dev);
 	return 0;
@@ -73,7 +85,7 @@ static int dev_close(struct ntfs_device *dev)
 		return -1;
 	}
 	int r = 0;
-	if (NDevDirty(dev))
+	if (NDevDirty(dev) || ND(dev)->txn_open)
 		r = dev_sync(dev);
 	NDevClearOpen(dev);
 	return r;
@@ -238,6 +250,31 @@ struct ntfs_device *native_int_dev_new(struct native_img *img, uint64_t start,
 	if (dev == NULL)
 		free(nd);
 	return dev;
+}
+
+int native_int_dev_op_begin(struct ntfs_device *dev)
+{
+	struct native_dev *nd = ND(dev);
+	if (nd->mode != NATIVE_DEV_RW || NDevReadOnly(dev))
+		return 0;
+	/* Room for an operation of half the capacity: it then never
+	 * straddles two groups. */
+	if (nd->txn_open &&
+	    native_int_img_txn_pending(nd->img) * 2 >
+		    native_int_img_txn_capacity(nd->img) &&
+	    txn_commit(nd) != 0)
+		return -1;
+	if (nd->txn_open)
+		return 0;
+	if (native_int_img_txn_begin(nd->img) != 0)
+		return -1;
+	nd->txn_open = true;
+	return 0;
+}
+
+const char *native_int_dev_errmsg(struct ntfs_device *dev)
+{
+	return native_int_img_errmsg(ND(dev)->img);
 }
 
 /* ------------------------------------------------------------------ */

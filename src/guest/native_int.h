@@ -78,6 +78,19 @@ bool native_int_img_readonly(const struct native_img *img);
 /* The vhdx/ handle, or NULL for a raw file. */
 struct vhdx_image *native_int_img_vhdx(struct native_img *img);
 
+/*
+ * One guest filesystem operation as a VHDX write transaction (vhdx.h,
+ * vhdx_txn_begin): its writes reach the image all-or-nothing, or, when
+ * they outgrow the log, as groups in order (*@groups_ret > 1).  No-ops
+ * (groups 1) for a raw file and a read-only image.  0, or -1 with errno
+ * set and the message kept on the image.
+ */
+int native_int_img_txn_begin(struct native_img *img);
+int native_int_img_txn_commit(struct native_img *img, unsigned *groups_ret);
+/* vhdx_txn_pending() and vhdx_txn_capacity() of the image (0 for raw). */
+uint32_t native_int_img_txn_pending(const struct native_img *img);
+uint32_t native_int_img_txn_capacity(const struct native_img *img);
+
 /* Whole-length reads and writes; 0 or -1 with errno set (EIO, EROFS,
  * EINVAL past the end) and a message kept on the image. */
 int native_int_img_pread(struct native_img *img, void *buf, size_t len,
@@ -108,6 +121,20 @@ enum native_dev_mode {
 struct ntfs_device *native_int_dev_new(struct native_img *img, uint64_t start,
 				       uint64_t size, enum native_dev_mode mode,
 				       const char *name);
+
+/*
+ * Operations of a writable device (no-ops unless NATIVE_DEV_RW) as VHDX
+ * write transactions.  One transaction stays open over consecutive
+ * operations, committed (as one group: all-or-nothing) when the device
+ * is synced or closed, and before an operation that begins while it
+ * holds more than half its capacity.  So every operation of at most half
+ * the capacity lands whole, operations land in their order, and an
+ * operation is durable once the device was synced after it.
+ * native_int_dev_op_begin: 0, or -1 (message on the image).
+ */
+int native_int_dev_op_begin(struct ntfs_device *dev);
+/* The image's last I/O error message. */
+const char *native_int_dev_errmsg(struct ntfs_device *dev);
 
 /* Installs the library-wide libntfs-3g log handler that keeps the last
  * error message instead of printing it (the library never prints).  */
@@ -249,6 +276,9 @@ int native_int_fs_mkdir(struct guest_fs *fs, const char *path);
 int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to);
 int native_int_fs_remove(struct guest_fs *fs, const char *path);
 int native_int_fs_sync(struct guest_fs *fs);
+/* Begins one mutating operation (native_int_dev_op_begin); a
+ * guest_error. */
+int native_int_op_begin(struct native_fs *nf);
 
 /* native_sd.c: security descriptors (system.ntfs_acl). */
 int native_int_fs_get_sd(struct guest_fs *fs, const char *path,

@@ -249,3 +249,34 @@ int native_int_img_flush(struct native_img *img)
 		return io_fail(img, errno, "flush", 0, 0, strerror(errno));
 	return 0;
 }
+
+int native_int_img_txn_begin(struct native_img *img)
+{
+	if (img->readonly || img->vhdx == NULL)
+		return 0;
+	if (vhdx_txn_begin(img->vhdx) != VHDX_OK)
+		return io_fail(img, EIO, "transaction", 0, 0,
+			       vhdx_errmsg(img->vhdx));
+	return 0;
+}
+
+int native_int_img_txn_commit(struct native_img *img, unsigned *groups_ret)
+{
+	*groups_ret = 1;
+	if (img->readonly || img->vhdx == NULL)
+		return 0;
+	if (vhdx_txn_commit(img->vhdx, groups_ret) != VHDX_OK)
+		return io_fail(img, EIO, "transaction", 0, 0,
+			       vhdx_errmsg(img->vhdx));
+	return 0;
+}
+
+uint32_t native_int_img_txn_pending(const struct native_img *img)
+{
+	return img->vhdx != NULL ? vhdx_txn_pending(img->vhdx) : 0;
+}
+
+uint32_t native_int_img_txn_capacity(const struct native_img *img)
+{
+	return img->vhdx != NULL ? vhdx_txn_capacity(img->vhdx) : 0;
+}

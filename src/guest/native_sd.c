@@ -58,8 +58,8 @@ int native_int_fs_get_sd(struct guest_fs *fs, const char *path,
 	return GUEST_OK;
 }
 
-int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
-			 const uint8_t *sd, size_t len)
+static int set_sd_txn(struct guest_fs *fs, const char *path, const uint8_t *sd,
+		      size_t len)
 {
 	ntfs_inode *ni;
 	struct SECURITY_CONTEXT local, *scx;
@@ -81,4 +81,16 @@ int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
 					 "descriptor: %s",
 					 path, native_int_why(e));
 	return GUEST_OK;
+}
+
+/* As one operation (native_int_op_begin): the descriptor may
+ * land in $Secure (its index and stream) and the file's record. */
+int native_int_fs_set_sd(struct guest_fs *fs, const char *path,
+			 const uint8_t *sd, size_t len)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	int r = native_int_op_begin(nf);
+	if (r != GUEST_OK)
+		return r;
+	return set_sd_txn(fs, path, sd, len);
 }

@@ -39,6 +39,14 @@ static int wfail(struct guest_fs *fs, int e, const char *path)
 				 native_int_why(e));
 }
 
+int native_int_op_begin(struct native_fs *nf)
+{
+	if (native_int_dev_op_begin(nf->vol->dev) != 0)
+		return guest_int_fs_fail(&nf->base, GUEST_E_IO, "%s",
+					 native_int_dev_errmsg(nf->vol->dev));
+	return GUEST_OK;
+}
+
 /* The security id a new object in @dir inherits (0: libntfs-3g's
  * default, for volumes without $Secure). */
 static le32 inherited(struct native_fs *nf, ntfs_inode *dir, bool isdir)
@@ -263,8 +271,8 @@ static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
 	return r;
 }
 
-static int write_one(struct native_fs *nf, const char *path, const void *data,
-		     size_t len, const char *host_path)
+static int write_one_txn(struct native_fs *nf, const char *path,
+			 const void *data, size_t len, const char *host_path)
 {
 	struct guest_fs *fs = &nf->base;
 	int host_fd = -1;
@@ -302,6 +310,24 @@ static int write_one(struct native_fs *nf, const char *path, const void *data,
 	if (host_fd >= 0)
 		close(host_fd);
 	return r;
+}
+
+/*
+ * One file written whole, as one operation (native_int_op_begin): its
+ * record, its directory entry and its data reach the image together, so
+ * a kill leaves the file as it was or complete.  When the data outgrows
+ * half the log (vhdx.h), the groups reach the image in libntfs-3g's
+ * order of writes, the record and entry in the first: a kill then leaves
+ * a complete entry and record with part of the data, which only staged
+ * (temporary) files can suffer, and which the next run replaces.
+ */
+static int write_one(struct native_fs *nf, const char *path, const void *data,
+		     size_t len, const char *host_path)
+{
+	int r = native_int_op_begin(nf);
+	if (r != GUEST_OK)
+		return r;
+	return write_one_txn(nf, path, data, len, host_path);
 }
 
 int native_int_fs_write_new(struct guest_fs *fs, const char *path,
@@ -417,7 +443,7 @@ static int locate(struct native_fs *nf, const char *path, u64 *dir_ret,
 	return r;
 }
 
-int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to)
+static int rename_txn(struct guest_fs *fs, const char *from, const char *to)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
@@ -489,7 +515,7 @@ out:
 	return r;
 }
 
-int native_int_fs_remove(struct guest_fs *fs, const char *path)
+static int remove_txn(struct guest_fs *fs, const char *path)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
@@ -506,7 +532,7 @@ int native_int_fs_remove(struct guest_fs *fs, const char *path)
 	return r;
 }
 
-int native_int_fs_mkdir(struct guest_fs *fs, const char *path)
+static int mkdir_txn(struct guest_fs *fs, const char *path)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
@@ -534,6 +560,45 @@ int native_int_fs_mkdir(struct guest_fs *fs, const char *path)
 	ntfs_inode_close(dir);
 	free(copy);
 	return r;
+}
+
+/* rename, remove and mkdir, each one operation (native_int_op_begin). */
+enum op_kind { OP_RENAME, OP_REMOVE, OP_MKDIR };
+
+static int run_op(struct guest_fs *fs, enum op_kind kind, const char *a,
+		  const char *b)
+{
+	struct native_fs *nf = native_int_fs(fs);
+	int r = native_int_op_begin(nf);
+	if (r != GUEST_OK)
+		return r;
+	switch (kind) {
+	case OP_RENAME:
+		r = rename_txn(fs, a, b);
+		break;
+	case OP_REMOVE:
+		r = remove_txn(fs, a);
+		break;
+	case OP_MKDIR:
+		r = mkdir_txn(fs, a);
+		break;
+	}
+	return r;
+}
+
+int native_int_fs_rename(struct guest_fs *fs, const char *from, const char *to)
+{
+	return run_op(fs, OP_RENAME, from, to);
+}
+
+int native_int_fs_remove(struct guest_fs *fs, const char *path)
+{
+	return run_op(fs, OP_REMOVE, path, NULL);
+}
+
+int native_int_fs_mkdir(struct guest_fs *fs, const char *path)
+{
+	return run_op(fs, OP_MKDIR, path, NULL);
 }
 
 /* Writes @path through a temporary name beside it: content, flush,

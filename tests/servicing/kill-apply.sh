@@ -43,6 +43,18 @@ leftovers() {
     grep -c -e 'hvo-' -e 'apply-in-progress' "$T_TMP/names" || true
 }
 
+# Waits (bounded: 60 s) until process group $1 has no live member left
+# (a zombie holds no descriptor, so no lock; kill -0 would count it, and
+# it lingers where nothing reaps orphans).
+gone_wait() {
+    n=0
+    while ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; do
+        n=$((n + 1))
+        [ "$n" -lt 1200 ] || return 1
+        sleep 0.05
+    done
+}
+
 # How long one complete apply takes here, to spread the kills over it.
 cp --sparse=always "$img" "$disk"
 start=$(date +%s%N)
@@ -64,6 +76,11 @@ while [ "$trial" -lt "$TRIALS" ] && [ "$attempts" -lt $((TRIALS * 6)) ]; do
     kill -9 "-$pid" 2>/dev/null || true
     st=0
     wait "$pid" 2>/dev/null || st=$?
+    # `wait` reaps the parent only: its sandboxed child (same process
+    # group, killed by the same signal) may still be exiting and holding
+    # the image lock, and `vhdx check` would then refuse the image
+    # (exit 4).  Wait until no process of the group is left.
+    gone_wait "$pid" || t_fail "trial $((trial + 1)): the killed run's processes did not exit"
     # A run that ended before the kill is no trial: the machine is
     # faster now than when the span was measured; aim earlier.
     if [ "$st" -ne 137 ]; then

@@ -21,10 +21,11 @@
  * opened for writing (replayed in place), read again, and judged by
  * qemu-img check.
  *
- * Two sessions are cut: a write session (in-place overwrites, new full
+ * Three sessions are cut: a write session (in-place overwrites, new full
  * and partial blocks over a reclaimed leaked tail, two flushes, close),
- * and the in-place log replay of a writable open of the first state of
- * it that needs replay.
+ * the in-place log replay of a writable open of the first state of it
+ * that needs replay, and a write transaction committed as a sequence of
+ * several log entries (all old or all new at every cut).
  *
  * Usage: test_vhdx_powerloss [RANDOM_PER_POINT [QEMU_EVERY]]
  * (defaults: 4 and 0 under make check, i.e. no qemu-img; bench/crash.sh
@@ -96,6 +97,12 @@ static uint8_t *oldv, *newv;
 static uint16_t owner[NSECT];
 #define MAX_WRITES 16
 static size_t flushed_at[MAX_WRITES + 1];
+
+/* Scenario 3: writes [txn_first, txn_last] form one transaction, whose
+ * commit returned at event txn_done (SIZE_MAX: not yet); they must read
+ * all old or all new. */
+static unsigned txn_first, txn_last;
+static size_t txn_done = SIZE_MAX;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)
@@ -180,6 +187,34 @@ static void fail(size_t k, const char *how, const char *why)
 			why);
 }
 
+/* The transaction's sectors in @buf: all old, or all new (and new once
+ * its commit returned before the cut @k). */
+static bool check_txn(const uint8_t *buf, size_t k, const char *how)
+{
+	size_t nold = 0, nnew = 0;
+	for (size_t s = 0; s < NSECT; s++) {
+		if (owner[s] < txn_first || owner[s] > txn_last)
+			continue;
+		if (memcmp(buf + s * SECTOR, newv + s * SECTOR, SECTOR) == 0)
+			nnew++;
+		else
+			nold++;
+	}
+	char msg[128];
+	if (nold && nnew) {
+		snprintf(msg, sizeof(msg),
+			 "transaction torn: %zu sectors new, %zu old", nnew,
+			 nold);
+		fail(k, how, msg);
+		return false;
+	}
+	if (nold && txn_done < k) {
+		fail(k, how, "a committed transaction was lost");
+		return false;
+	}
+	return true;
+}
+
 /* Checks every sector of @img against old/new; @k the cut point. */
 static bool check_sectors(struct vhdx_image *img, size_t k, const char *how)
 {
@@ -206,7 +241,7 @@ static bool check_sectors(struct vhdx_image *img, size_t k, const char *how)
 			return false;
 		}
 	}
-	return true;
+	return txn_first == 0 || check_txn(buf, k, how);
 }
 
 static void judge(size_t k, const char *how)
@@ -348,6 +383,179 @@ static void vflush(struct vhdx_image *img, unsigned upto)
 			flushed_at[w] = nev - 1;
 }
 
+/* The image file as it is now becomes the session's starting point (its
+ * virtual disk: oldv); then a recorded writable session on it begins. */
+static struct vhdx_image *start_session(void)
+{
+	memcpy(newv, oldv, VSIZE);
+	free(base);
+	size_t blen;
+	base = hvo_test_read_file(img_path, &blen);
+	base_len = blen;
+	vhdx_int_io_hook = hook;
+	struct vhdx_image *img;
+	struct vhdx_error err;
+	if (vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
+		die(err.msg);
+	return img;
+}
+
+/*
+ * qemu replays our multi-entry sequence too: the state of a cut right
+ * after the header named the transaction's log (its pages not yet written
+ * in place) is repaired by `qemu-img check -r all` (which replays the
+ * log), and `qemu-img convert` must then read the transaction's content.
+ * Skipped without qemu-img.
+ */
+static void qemu_replays_txn(void)
+{
+	if (system("qemu-img --version >/dev/null 2>&1") != 0)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < txn_done; i++)
+		if (evs[i].kind == VHDX_INT_IO_WRITE &&
+		    (evs[i].off == 64 * 1024 || evs[i].off == 128 * 1024))
+			k = i;
+	/* The header write and its flush; the pages come after. */
+	k += 2;
+	if (k >= txn_done || evs[k - 1].kind != VHDX_INT_IO_SYNC)
+		die("no cut between the transaction's header and its pages");
+	memcpy(st, base, base_len);
+	st_len = base_len;
+	for (size_t i = 0; i < k; i++)
+		apply(&evs[i], false);
+	int fd = open(state_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pwrite(fd, st, st_len, 0) != (ssize_t)st_len)
+		die("write the state file");
+	close(fd);
+	char cmd[13000];
+	snprintf(cmd, sizeof(cmd),
+		 "qemu-img check -q -r all -f vhdx '%s' >/dev/null 2>&1; "
+		 "qemu-img convert -f vhdx -O raw '%s' '%s.raw'",
+		 state_path, state_path, state_path);
+	qemu_runs++;
+	if (system(cmd) != 0)
+		die("qemu-img could not replay the transaction's log");
+	char raw[4300];
+	snprintf(raw, sizeof(raw), "%s.raw", state_path);
+	size_t len;
+	uint8_t *got = hvo_test_read_file(raw, &len);
+	unlink(raw);
+	bool ok = len == VSIZE;
+	for (size_t s = 0; ok && s < NSECT; s++)
+		if (owner[s] >= 1 && owner[s] <= 5)
+			ok = memcmp(got + s * SECTOR, newv + s * SECTOR,
+				    SECTOR) == 0;
+	free(got);
+	if (!ok) {
+		failures++;
+		fprintf(stderr, "FAIL: qemu-img's replay of the transaction's "
+				"log does not read its content\n");
+	}
+	printf("qemu-img replayed the transaction's log sequence: %s\n",
+	       ok ? "ok" : "FAILED");
+}
+
+/*
+ * Scenario 3: a write transaction (vhdx_txn_begin/commit) of more pages
+ * than one log entry carries, so that its commit is a sequence of
+ * several entries: overwrites in blocks mapped before it (held, some of
+ * them partial pages), a write to a block it allocates, then a write
+ * after the commit.  Every cut must leave the transaction all old or all
+ * new.  Then a transaction larger than the log: committed in groups,
+ * whose count and final content are checked.
+ */
+static void transaction(unsigned nrandom)
+{
+	for (size_t i = 0; i < nev; i++)
+		free(evs[i].data);
+	nev = 0;
+	memset(owner, 0, sizeof(owner));
+	memset(flushed_at, 0, sizeof(flushed_at));
+	unlink(img_path);
+	struct vhdx_create_opts co = { .type = VHDX_TYPE_DYNAMIC,
+				       .virtual_size = VSIZE,
+				       .block_size = MiB };
+	struct vhdx_error err;
+	struct vhdx_image *img;
+	if (vhdx_create(img_path, &co, &err) != VHDX_OK ||
+	    vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
+		die(err.msg);
+	uint8_t *b = malloc(3 * MiB);
+	fill(b, 3 * MiB, 9);
+	if (vhdx_pwrite(img, b, 3 * MiB, 0) != VHDX_OK)
+		die(vhdx_errmsg(img));
+	memset(oldv, 0, VSIZE);
+	memcpy(oldv, b, 3 * MiB);
+	free(b);
+	if (vhdx_close(img, &err) != VHDX_OK)
+		die(err.msg);
+	img = start_session();
+	uint32_t tcap = vhdx_txn_capacity(img);
+	if (vhdx_txn_begin(img) != VHDX_OK)
+		die(vhdx_errmsg(img));
+	txn_first = 1;
+	txn_last = 5;
+	txn_done = SIZE_MAX;
+	vwrite(img, 1, 16 * 1024, 64 * 1024);	       /* block 0: 16 pages */
+	vwrite(img, 2, MiB + 8192, 75 * 4096);	       /* block 1: 75 pages */
+	vwrite(img, 3, 2 * MiB + 1000 * 512, 512);     /* a partial page */
+	vwrite(img, 4, 2 * MiB + 1543 * 512, 3 * 512); /* across two pages */
+	vwrite(img, 5, 5 * MiB, 64 * 1024);	       /* new block 5 */
+	unsigned groups;
+	if (vhdx_txn_commit(img, &groups) != VHDX_OK)
+		die(vhdx_errmsg(img));
+	if (groups != 1)
+		die("a transaction within capacity took several groups");
+	record(EV_FLUSHED, NULL, 0, 0);
+	txn_done = nev - 1;
+	for (unsigned w = 1; w <= 5; w++)
+		flushed_at[w] = nev - 1;
+	vwrite(img, 6, 2 * MiB + 64 * 1024, 8192); /* after it, in place */
+	if (vhdx_close(img, &err) != VHDX_OK)
+		die(err.msg);
+	record(EV_FLUSHED, NULL, 0, 0);
+	flushed_at[6] = nev - 1;
+	vhdx_int_io_hook = NULL;
+	size_t nentries = 0;
+	for (size_t i = 0; i < nev; i++)
+		if (evs[i].kind == VHDX_INT_IO_WRITE && evs[i].len >= 4096 &&
+		    memcmp(evs[i].data, "loge", 4) == 0)
+			nentries++;
+	if (nentries < 2)
+		die("the transaction was not a multi-entry sequence");
+	report("transaction of several log entries", nrandom);
+	txn_first = 0;
+	qemu_replays_txn();
+
+	/* Larger than the log: groups, in order; the content at the end. */
+	if (vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
+		die(err.msg);
+	size_t big = ((size_t)tcap + 40) * 4096;
+	if (big > 3 * MiB)
+		die("the capacity is larger than the test's old data");
+	b = malloc(big);
+	fill(b, big, 11);
+	if (vhdx_txn_begin(img) != VHDX_OK ||
+	    vhdx_pwrite(img, b, big, 0) != VHDX_OK ||
+	    vhdx_txn_commit(img, &groups) != VHDX_OK)
+		die(vhdx_errmsg(img));
+	if (vhdx_close(img, &err) != VHDX_OK)
+		die(err.msg);
+	if (groups < 2)
+		die("a transaction past capacity was not split into groups");
+	uint8_t *got = malloc(big);
+	if (vhdx_open(img_path, 0, NULL, &img, &err) != VHDX_OK)
+		die(err.msg);
+	if (vhdx_pread(img, got, big, 0) != VHDX_OK || memcmp(got, b, big))
+		die("a transaction past capacity lost data");
+	vhdx_close(img, NULL);
+	printf("transaction past capacity (%u pages): %u groups\n", tcap,
+	       groups);
+	free(got);
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned nrandom = argc > 1 ? (unsigned)atoi(argv[1]) : 4;
@@ -395,16 +603,9 @@ int main(int argc, char **argv)
 		die("write the leaked tail");
 	close(jfd);
 	free(junk);
-	memcpy(newv, oldv, VSIZE);
-	size_t blen;
-	base = hvo_test_read_file(img_path, &blen);
-	base_len = blen;
-
 	/* The session, recorded: in-place overwrites, new full and partial
 	 * blocks, a write across a block boundary, two flushes, close. */
-	vhdx_int_io_hook = hook;
-	if (vhdx_open(img_path, VHDX_OPEN_WRITE, NULL, &img, &err) != VHDX_OK)
-		die(err.msg);
+	img = start_session();
 	vwrite(img, 1, 64 * 1024, 64 * 1024); /* in place, block 0 */
 	/* The first allocation is partial: the rest of its block, on the
 	 * reclaimed tail, must read as zeros. */
@@ -485,6 +686,7 @@ int main(int argc, char **argv)
 		die(err.msg);
 	vhdx_int_io_hook = NULL;
 	report("log replay in place", nrandom);
+	transaction(nrandom);
 	printf("power-loss states: %u tried, %u failed in all\n", states,
 	       failures);
 
