@@ -117,8 +117,11 @@ static bool path_in(const char *list, const char *path, size_t n)
 	return false;
 }
 
-/* Every file of @now is old or new; every old file is still there. */
-static const char *old_or_new(const char *now, char *why, size_t whylen)
+/* Every file of @now is old or new; every old file is still there
+ * (with @removing: unless the new listing has it no more either, as when
+ * a rollback removes what the apply added). */
+static const char *old_or_new(const char *now, bool removing, char *why,
+			      size_t whylen)
 {
 	for (const char *p = now; p && *p;) {
 		const char *nl = strchr(p, '\n');
@@ -133,7 +136,8 @@ static const char *old_or_new(const char *now, char *why, size_t whylen)
 	for (const char *p = old_list; p && *p;) {
 		size_t n;
 		const char *path = path_of(p, &n);
-		if (!path_in(now, path, n)) {
+		if (!path_in(now, path, n) &&
+		    (!removing || path_in(new_list, path, n))) {
 			snprintf(why, whylen, "missing: %.*s", (int)n, path);
 			return why;
 		}
@@ -252,7 +256,7 @@ static bool judge(void *ctx, const char *state, size_t cut, size_t nops,
 	staged_left += atoi(staged) > 0;
 	free(staged);
 	if (now != NULL)
-		bad = old_or_new(now, why, sizeof(why));
+		bad = old_or_new(now, false, why, sizeof(why));
 	if (bad == NULL && cut == nops &&
 	    strcmp(how, "durable operations only") == 0 &&
 	    strcmp(now, new_list) != 0)
@@ -385,33 +389,6 @@ static int roll_back(const char *root, bool force, char *why, size_t whylen)
 	return rc;
 }
 
-/* Every file of @now is as before or as after the rollback; a file of
- * before that is gone is gone after it too. */
-static const char *rb_old_or_new(const char *now, char *why, size_t whylen)
-{
-	for (const char *p = now; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		if (!has_line(old_list, p, n) && !has_line(new_list, p, n)) {
-			snprintf(why, whylen, "neither old nor new: %.*s",
-				 (int)n, p);
-			return why;
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-	for (const char *p = old_list; p && *p;) {
-		size_t n;
-		const char *path = path_of(p, &n);
-		if (!path_in(now, path, n) && path_in(new_list, path, n)) {
-			snprintf(why, whylen, "missing: %.*s", (int)n, path);
-			return why;
-		}
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
-	}
-	return NULL;
-}
-
 /* A rollback cut by a power loss: every file (hives by content) as before
  * or as after it; a mixed state is counted.  Then a rollback run again
  * (after the journal recovery) must end with the volume rolled back. */
@@ -424,7 +401,7 @@ static bool judge_rollback(void *ctx, const char *state, size_t cut,
 	rb_states++;
 	char *now = files_of(state, false);
 	char *hv = hives_of(state);
-	bad = rb_old_or_new(now, why, sizeof(why));
+	bad = old_or_new(now, true, why, sizeof(why));
 	/* Each hive (a line of hives_of) old or new. */
 	const char *h = hv, *o = rb_old_hives, *n = rb_new_hives;
 	while (bad == NULL && *h) {
