@@ -307,9 +307,10 @@ static void begin(const char *more)
 	hvo_fg_begin();
 }
 
-static void test_apply_powerloss(void **state)
+/* begin(), and a Windows Server 2012 volume "vol" the 6.2 package
+ * applies to. */
+static void begin_ws2012(void)
 {
-	(void)state;
 	begin("python3");
 	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
 		       "6.2.9200.16384", "6.2.9200.16384");
@@ -318,6 +319,12 @@ static void test_apply_powerloss(void **state)
 		  "amd64~~6.2.9200.16384.mum' 'Microsoft-Hyper-V-Guest-"
 		  "Integration-Drivers-Package~31bf3856ad364e35~amd64~~6.2."
 		  "9200.16384.mum'");
+}
+
+static void test_apply_powerloss(void **state)
+{
+	(void)state;
+	begin_ws2012();
 	char root[4096];
 	snprintf(root, sizeof(root), "%s", hvo_fg_at("vol"));
 	old_list = files_of(root, true);
@@ -465,14 +472,7 @@ static bool judge_rollback(void *ctx, const char *state, size_t cut,
 static void test_rollback_powerloss(void **state)
 {
 	(void)state;
-	begin("python3");
-	hvo_fg_windows("vol", "Windows", "ws2012-x64", "amd64",
-		       "6.2.9200.16384", "6.2.9200.16384");
-	hvo_fg_sh("cd vol/Windows/servicing/Packages && touch "
-		  "'Microsoft-Windows-Foundation-Package~31bf3856ad364e35~"
-		  "amd64~~6.2.9200.16384.mum' 'Microsoft-Hyper-V-Guest-"
-		  "Integration-Drivers-Package~31bf3856ad364e35~amd64~~6.2."
-		  "9200.16384.mum'");
+	begin_ws2012();
 	char root[4096], why[600];
 	snprintf(root, sizeof(root), "%s", hvo_fg_at("vol"));
 	char *orig = files_of(root, false), *orig_hives = hives_of(root);
