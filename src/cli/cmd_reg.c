@@ -212,8 +212,8 @@ static enum hvo_exit write_back(struct cli_ctx *ctx, const char *path,
 		return fail(ctx, path, h, rc);
 	if (reg_was_compacted(h))
 		cli_info(ctx,
-			 "%s: more than %d%% of it was free: rewritten "
-			 "compactly",
+			 "%s: rewritten compactly (a fresh layout: more than "
+			 "%d%% of it was free, or it saves space)",
 			 path, REG_COMPACT_FREE_PERCENT);
 	return settle_logs(ctx, path, h);
 }

@@ -543,10 +543,14 @@ void fsrec_stop(void)
 
 void fsrec_counts(size_t *n, size_t *changes, size_t *barriers)
 {
-	*n = fsrec_int_nops;
-	*changes = *barriers = 0;
+	size_t c = 0, b = 0;
 	for (size_t i = 0; i < fsrec_int_nops; i++) {
-		*changes += fsrec_int_ops[i].kind < K_FSYNC;
-		*barriers += fsrec_int_ops[i].kind >= K_FSYNC;
+		c += fsrec_int_ops[i].kind < K_FSYNC;
+		b += fsrec_int_ops[i].kind >= K_FSYNC;
 	}
+	*n = fsrec_int_nops;
+	if (changes != NULL)
+		*changes = c;
+	if (barriers != NULL)
+		*barriers = b;
 }

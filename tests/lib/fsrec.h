@@ -41,7 +41,8 @@ void fsrec_stop(void);
 /* Forgets the log (before a new recording). */
 void fsrec_reset(void);
 
-/* Recorded operations: all, data changes, flush barriers. */
+/* Recorded operations: all, data changes, flush barriers (either of the
+ * last two may be NULL; a recording may be counted while it goes on). */
 void fsrec_counts(size_t *ops, size_t *changes, size_t *barriers);
 
 /*

@@ -59,6 +59,15 @@ tests_servicing_test_apply_powerloss_SOURCES = \
 tests_servicing_test_apply_powerloss_CFLAGS = $(TEST_CFLAGS)
 tests_servicing_test_apply_powerloss_LDADD = $(TEST_LDADD) -ldl
 
+# Power loss during writes to a differencing image (.avhdx leaf).
+check_PROGRAMS += tests/servicing/test_apply_powerloss_avhdx
+TESTS += tests/servicing/test_apply_powerloss_avhdx
+tests_servicing_test_apply_powerloss_avhdx_SOURCES = \
+	tests/servicing/test_apply_powerloss_avhdx.c tests/lib/fsrec.c \
+	tests/lib/fsrec.h tests/lib/fsrec_replay.c tests/lib/fsrec_int.h
+tests_servicing_test_apply_powerloss_avhdx_CFLAGS = $(TEST_CFLAGS)
+tests_servicing_test_apply_powerloss_avhdx_LDADD = $(TEST_LDADD) -ldl
+
 # kill -9 of a native apply at random moments (issue 16): 5 trials here
 # (HVO_KILL_TRIALS), 200 from bench/kill-apply.sh.  Each guest_fs
 # operation of the native backend is a VHDX write transaction, so a kill
