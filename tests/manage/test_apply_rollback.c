@@ -130,8 +130,9 @@ static struct svc_plan *plan_for(const struct svc_facts *f, char *cab,
 	return plan;
 }
 
-/* The apply command's pipeline on the host-directory guest. */
-static void do_apply(void)
+/* The apply command's pipeline on the host-directory guest, stopped dead
+ * by a test hook when @crash_keep_at is not 0: whether it died. */
+static bool apply_until(unsigned crash_keep_at)
 {
 	struct guest_disk *disk = open_disk();
 	struct guest_fs *fs;
@@ -142,10 +143,15 @@ static void do_apply(void)
 	struct svc_plan *plan = plan_for(&f, cab, &sp);
 	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .cab_path = cab };
+				     .cab_path = cab,
+				     .crash_keep_at = crash_keep_at };
 	struct svc_apply_result r;
-	if (svc_apply(fs, plan, &ao, &r) != SVC_OK)
-		fail_msg("apply: %s", svc_apply_errmsg(&r));
+	bool died = false;
+	if (svc_apply(fs, plan, &ao, &r) != SVC_OK) {
+		died = strstr(svc_apply_errmsg(&r), "killed (test)") != NULL;
+		if (!died || crash_keep_at == 0)
+			fail_msg("apply: %s", svc_apply_errmsg(&r));
+	}
 	for (size_t i = 0; i < r.nwarnings; i++)
 		fail_msg("apply warned: %s", r.warnings[i]);
 	svc_apply_result_free(&r);
@@ -153,6 +159,12 @@ static void do_apply(void)
 	svc_source_package_free(&sp);
 	svc_facts_free(&f);
 	guest_disk_close(disk);
+	return died;
+}
+
+static void do_apply(void)
+{
+	apply_until(0);
 }
 
 /* The pending report of the guest as it is now. */
@@ -363,6 +375,22 @@ static void test_refused_after_first_boot(void **state)
 	free(before);
 }
 
+/* After a recovered crash at @what @k: the volume as @before (before
+ * apply), and verify clean against the rollback's state. */
+static void as_before_apply(const char *before, const char *what, unsigned k)
+{
+	char *after = listing();
+	if (strcmp(before, after) != 0)
+		fail_msg("%s %u: not as before apply", what, k);
+	free(after);
+	struct svc_verify_result vr = { 0 };
+	char when[32], err[900];
+	assert_int_equal(verify_rolled_back(&vr, when, err), 1);
+	if (vr.ndiffs != 0)
+		fail_msg("%s %u: verify: %s", what, k, vr.diffs[0].what);
+	svc_verify_result_free(&vr);
+}
+
 /* A rollback that dies after each step of its journal in turn
  * (rollback_journal.h: kept copies back, hives in, records renamed, its
  * record and state), from the same guest each time; the next run that
@@ -398,22 +426,43 @@ static void test_rollback_crash_points(void **state)
 		assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
 		assert_int_equal(r.n, 0);
 		svc_rollback_result_free(&r);
-		char *after = listing();
-		if (strcmp(before, after) != 0)
-			fail_msg("crash after step %u: not as before apply", k);
-		free(after);
-		struct svc_verify_result vr = { 0 };
-		char when[32], err[900];
-		assert_int_equal(verify_rolled_back(&vr, when, err), 1);
-		if (vr.ndiffs != 0)
-			fail_msg("crash after step %u: verify: %s", k,
-				 vr.diffs[0].what);
-		svc_verify_result_free(&vr);
+		as_before_apply(before, "crash after rollback step", k);
 	}
 	/* Every step was a crash point: files, hives, records, record. */
 	print_message("%u crash points, each finished by the next run\n",
 		      k - 1);
 	assert_true(k > 10);
+	free(before);
+}
+
+/* An apply that dies after its switch, before its undo data is written
+ * (before the originals are kept, or after each of them in turn): the
+ * next run that opens the guest for writing (here rollback) keeps the
+ * originals and writes the undo data the apply would have, so the
+ * rollback that follows puts the volume back as before apply, and verify
+ * is clean. */
+static void test_apply_keep_crash_points(void **state)
+{
+	(void)state;
+	char *before = listing();
+	hvo_fg_sh("rm -rf pre && cp -a vol pre");
+	unsigned k;
+	for (k = 1; k < 1000; k++) {
+		hvo_fg_sh("rm -rf vol && cp -a pre vol");
+		if (!apply_until(k))
+			break; /* fewer originals than k: it ran through */
+		hvo_fg_sh(
+			"test -f vol/Windows/hvoffline/apply-in-progress.txt");
+		struct svc_rollback_result r;
+		assert_int_equal(rollback(&r, false), HVO_EXIT_OK);
+		if (r.n != 1 || strcmp(r.v[0].command, "apply") != 0)
+			fail_msg("apply died at keep %u: %zu records undone", k,
+				 r.n);
+		svc_rollback_result_free(&r);
+		as_before_apply(before, "apply died at keep", k);
+	}
+	print_message("%u crash points after the switch\n", k - 1);
+	assert_true(k > 3);
 	free(before);
 }
 
@@ -477,6 +526,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_system_drive, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_crash_points,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_keep_crash_points,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
