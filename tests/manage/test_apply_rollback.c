@@ -516,6 +516,81 @@ static void test_system_drive(void **state)
 	svc_facts_free(&f);
 }
 
+/* SYSTEM\MountedDevices merged into the guest's SYSTEM hive: letters
+ * @a and @b on the Windows volume's MBR offset (0 on the test disk), C:
+ * on another disk's 1 MiB, E: a GPT-style entry.  @b 0: only @a. */
+static void mounted_devices(char a, char b)
+{
+	char reg[1024];
+	int n = snprintf(
+		reg, sizeof(reg),
+		"Windows Registry Editor Version 5.00\n\n"
+		"[HKEY_LOCAL_MACHINE\\SYSTEM\\MountedDevices]\n"
+		"\"\\\\DosDevices\\\\C:\"=hex:aa,bb,cc,dd,00,00,10,00,00,00,00,"
+		"00\n"
+		"\"\\\\DosDevices\\\\E:\"=hex:44,4d,49,4f,3a,49,44,3a,01,02,03,"
+		"04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10\n"
+		"\"\\\\DosDevices\\\\%c:\"=hex:12,34,56,78,00,00,00,00,00,00,"
+		"00,"
+		"00\n",
+		a);
+	if (b != 0)
+		snprintf(
+			reg + n, sizeof(reg) - (size_t)n,
+			"\"\\\\DosDevices\\\\%c:\"=hex:12,34,56,78,00,00,00,00,"
+			"00,00,00,00\n",
+			b);
+	hvo_test_write_file(hvo_fg_at("md.reg"), reg, strlen(reg));
+	hvo_fg_sh("hivexregedit --merge vol/Windows/System32/config/SYSTEM "
+		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' md.reg");
+}
+
+/* SOFTWARE's SystemRoot not usable (naming another folder, or no drive):
+ * the letter comes from SYSTEM\MountedDevices, the one whose MBR entry is
+ * the Windows volume's offset; two such letters say nothing (C:). */
+static void test_system_drive_mounted_devices(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value; /* SystemRoot (the recipe's: C:\Windows) */
+		char a, b;
+		const char *drive;
+	} cases[] = {
+		{ "E:\\\\Other", 'D', 0, "D:" },
+		{ "Windows", 'G', 0, "G:" }, /* no drive in it */
+		{ "E:\\\\Other", 'D', 'F', "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hvo_fg_sh("rm -rf vol");
+		guest("Windows", cases[i].value);
+		mounted_devices(cases[i].a, cases[i].b);
+		struct guest_disk *disk = open_disk();
+		struct svc_facts f;
+		inspect(disk, &f);
+		guest_disk_close(disk);
+		assert_string_equal(f.system_drive, cases[i].drive);
+		assert_int_equal(f.system_drive_from_mounted_devices,
+				 cases[i].drive[0] != '\0');
+		char cab[4096];
+		struct svc_source_package sp;
+		struct svc_plan *plan = plan_for(&f, cab, &sp);
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		assert_non_null(m);
+		svc_plan_text(plan, m);
+		assert_int_equal(fclose(m), 0);
+		char want[16];
+		snprintf(want, sizeof(want), "%s\\Windows\\",
+			 cases[i].drive[0] ? cases[i].drive : "C:");
+		assert_non_null(strstr(text, want));
+		free(text);
+		svc_plan_free(plan);
+		svc_source_package_free(&sp);
+		svc_facts_free(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +600,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_drive, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_system_drive_mounted_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_crash_points,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_keep_crash_points,
