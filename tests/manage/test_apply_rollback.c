@@ -466,56 +466,6 @@ static void test_apply_keep_crash_points(void **state)
 	free(before);
 }
 
-/* The plan for a guest installed as @value, in folder @root, as text
- * (caller frees); its facts in @f. */
-static char *plan_text_of(const char *root, const char *value,
-			  struct svc_facts *f)
-{
-	hvo_fg_sh("rm -rf vol");
-	guest(root, value);
-	struct guest_disk *disk = open_disk();
-	inspect(disk, f);
-	guest_disk_close(disk);
-	char cab[4096];
-	struct svc_source_package sp;
-	struct svc_plan *plan = plan_for(f, cab, &sp);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	assert_non_null(m);
-	svc_plan_text(plan, m);
-	assert_int_equal(fclose(m), 0);
-	svc_plan_free(plan);
-	svc_source_package_free(&sp);
-	return text;
-}
-
-/* $(runtime.*) and full paths use the guest's own drive and system root
- * from its SOFTWARE hive, never a fixed C:. */
-static void test_system_drive(void **state)
-{
-	(void)state;
-	struct svc_facts f;
-	char *t = plan_text_of("WINNT", "D:\\\\WINNT", &f);
-	assert_string_equal(f.systemroot, "WINNT");
-	assert_string_equal(f.systemroot_value, "D:\\WINNT");
-	assert_string_equal(f.system_drive, "D:");
-	assert_non_null(strstr(t, "D:\\WINNT\\"));
-	assert_null(strstr(t, "C:\\"));
-	assert_non_null(strstr(t, "WINNT\\System32\\drivers\\"));
-	free(t);
-	svc_facts_free(&f);
-	/* A value that does not name the system root found is not taken:
-	 * the plan says C:, as without one. */
-	t = plan_text_of("Windows", "E:\\\\Other", &f);
-	assert_string_equal(f.systemroot_value, "E:\\Other");
-	assert_string_equal(f.system_drive, "");
-	assert_null(strstr(t, "E:\\"));
-	assert_non_null(strstr(t, "C:\\Windows\\"));
-	free(t);
-	svc_facts_free(&f);
-}
-
 /* SYSTEM\MountedDevices merged into the guest's SYSTEM hive: letters
  * @a and @b on the Windows volume's MBR offset (0 on the test disk), C:
  * on another disk's 1 MiB, E: a GPT-style entry.  @b 0: only @a. */
@@ -545,6 +495,59 @@ static void mounted_devices(char a, char b)
 		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' md.reg");
 }
 
+/* The plan for a guest installed as @value, in folder @root, as text
+ * (caller frees); its facts in @f.  With @md_a, its MountedDevices as
+ * mounted_devices(@md_a, @md_b) writes them. */
+static char *plan_text_of(const char *root, const char *value,
+			  struct svc_facts *f, char md_a, char md_b)
+{
+	hvo_fg_sh("rm -rf vol");
+	guest(root, value);
+	if (md_a != 0)
+		mounted_devices(md_a, md_b);
+	struct guest_disk *disk = open_disk();
+	inspect(disk, f);
+	guest_disk_close(disk);
+	char cab[4096];
+	struct svc_source_package sp;
+	struct svc_plan *plan = plan_for(f, cab, &sp);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	assert_non_null(m);
+	svc_plan_text(plan, m);
+	assert_int_equal(fclose(m), 0);
+	svc_plan_free(plan);
+	svc_source_package_free(&sp);
+	return text;
+}
+
+/* $(runtime.*) and full paths use the guest's own drive and system root
+ * from its SOFTWARE hive, never a fixed C:. */
+static void test_system_drive(void **state)
+{
+	(void)state;
+	struct svc_facts f;
+	char *t = plan_text_of("WINNT", "D:\\\\WINNT", &f, 0, 0);
+	assert_string_equal(f.systemroot, "WINNT");
+	assert_string_equal(f.systemroot_value, "D:\\WINNT");
+	assert_string_equal(f.system_drive, "D:");
+	assert_non_null(strstr(t, "D:\\WINNT\\"));
+	assert_null(strstr(t, "C:\\"));
+	assert_non_null(strstr(t, "WINNT\\System32\\drivers\\"));
+	free(t);
+	svc_facts_free(&f);
+	/* A value that does not name the system root found is not taken:
+	 * the plan says C:, as without one. */
+	t = plan_text_of("Windows", "E:\\\\Other", &f, 0, 0);
+	assert_string_equal(f.systemroot_value, "E:\\Other");
+	assert_string_equal(f.system_drive, "");
+	assert_null(strstr(t, "E:\\"));
+	assert_non_null(strstr(t, "C:\\Windows\\"));
+	free(t);
+	svc_facts_free(&f);
+}
+
 /* SOFTWARE's SystemRoot not usable (naming another folder, or no drive):
  * the letter comes from SYSTEM\MountedDevices, the one whose MBR entry is
  * the Windows volume's offset; two such letters say nothing (C:). */
@@ -561,32 +564,17 @@ static void test_system_drive_mounted_devices(void **state)
 		{ "E:\\\\Other", 'D', 'F', "" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		hvo_fg_sh("rm -rf vol");
-		guest("Windows", cases[i].value);
-		mounted_devices(cases[i].a, cases[i].b);
-		struct guest_disk *disk = open_disk();
 		struct svc_facts f;
-		inspect(disk, &f);
-		guest_disk_close(disk);
+		char *text = plan_text_of("Windows", cases[i].value, &f,
+					  cases[i].a, cases[i].b);
 		assert_string_equal(f.system_drive, cases[i].drive);
 		assert_int_equal(f.system_drive_from_mounted_devices,
 				 cases[i].drive[0] != '\0');
-		char cab[4096];
-		struct svc_source_package sp;
-		struct svc_plan *plan = plan_for(&f, cab, &sp);
-		char *text = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&text, &len);
-		assert_non_null(m);
-		svc_plan_text(plan, m);
-		assert_int_equal(fclose(m), 0);
 		char want[16];
 		snprintf(want, sizeof(want), "%s\\Windows\\",
 			 cases[i].drive[0] ? cases[i].drive : "C:");
 		assert_non_null(strstr(text, want));
 		free(text);
-		svc_plan_free(plan);
-		svc_source_package_free(&sp);
 		svc_facts_free(&f);
 	}
 }
