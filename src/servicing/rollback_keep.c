@@ -182,19 +182,26 @@ static bool undo_names(struct guest_fs *fs, const char *systemroot,
 	bool found = false;
 	if (svc_int_record_list(fs, systemroot, &paths, &n) != GUEST_OK)
 		return true; /* cannot tell: write nothing */
-	char *needle;
-	if (asprintf(&needle, "%s\\", dir) < 0)
-		needle = NULL;
-	for (size_t i = n; needle != NULL && !found && i-- > 0;) {
+	size_t dl = strlen(dir);
+	for (size_t i = n; !found && i-- > 0;) {
 		uint8_t *buf = NULL;
 		size_t len = 0;
+		struct svc_undo u;
+		char why[200];
 		if (guest_fs_read(fs, paths[i], SVC_UNDO_MAX_BYTES, &buf,
 				  &len) != GUEST_OK)
 			continue;
-		found = memmem(buf, len, needle, strlen(needle)) != NULL;
+		int pe = svc_undo_parse(buf, len, &u, why, sizeof(why));
 		free(buf);
+		if (pe != 0)
+			continue;
+		for (size_t k = 0; !found && k < u.n; k++) {
+			const char *sv = u.ops[k].saved;
+			found = sv != NULL && strncasecmp(sv, dir, dl) == 0 &&
+				sv[dl] == '\\';
+		}
+		svc_undo_free(&u);
 	}
-	free(needle);
 	guest_names_free(paths, n);
 	return found;
 }
