@@ -305,7 +305,10 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 
 	/* The set-aside originals are kept for rollback (or go); a failure
 	 * here changes nothing that matters and is reported. */
-	svc_int_rollback_keep(fs, p, &t, hives, res);
+	if (svc_int_rollback_keep(fs, p, &t, hives, res) != 0) {
+		rc = svc_int_apply_fail(res, SVC_ERR_GUEST, "killed (test)");
+		goto out; /* dead: no clean-up, the journal stays */
+	}
 	svc_int_journal_remove(&t);
 	/* The clean-up needs no flush of its own (under TCG a flush costs
 	 * half a second): everything that matters was flushed after the

@@ -55,6 +55,10 @@ struct svc_apply_opts {
 	/* For tests: the run stops dead before the Nth rename, with no
 	 * clean-up, as if it were killed; 0: never. */
 	unsigned crash_switch_at;
+	/* For tests: the run stops dead once everything is switched in,
+	 * before the set-aside originals are kept for rollback (1) or after
+	 * N-1 of them were (N); 0: never (rollback_keep.c). */
+	unsigned crash_keep_at;
 };
 
 /* One file of the plan as found and as left. */

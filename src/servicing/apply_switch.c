@@ -18,6 +18,7 @@
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
 #include "servicing/rollback_journal.h"
+#include "servicing/rollback_keep.h"
 #include "util/tmpname.h"
 
 /* ------------------------------------------------------------------ */
@@ -102,6 +103,10 @@ static int journal_text(const struct txn *t, char **buf, size_t *len)
 	for (size_t i = 0; i < t->n; i++)
 		fprintf(m, "%s\t%s\t%s\n", t->items[i].target, t->items[i].tmp,
 			t->items[i].old);
+	/* The directories the run created, for the undo data a recovery
+	 * writes (rollback_keep.h); one tab: the loop below skips them. */
+	for (size_t i = 0; i < t->ndirs; i++)
+		fprintf(m, "D\t%s\n", t->dirs[i]);
 	if (fclose(m) != 0) {
 		free(*buf);
 		*buf = NULL;
@@ -352,6 +357,11 @@ enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 	char *last_nl = memrchr(buf, '\n', strnlen((char *)buf, len));
 	if (last_nl != NULL)
 		last_nl[1] = '\0';
+	/* A switch that completed before the run died: the originals are
+	 * kept for rollback, with the undo data (rollback_keep.h). */
+	if (whole && last_nl != NULL)
+		svc_int_rollback_keep_recover(
+			fs, systemroot, (char *)buf + strlen(JOURNAL_MAGIC));
 	for (char *line = whole ? strtok_r((char *)buf + strlen(JOURNAL_MAGIC),
 					   "\n", &save)
 				: NULL;

@@ -166,17 +166,16 @@ int svc_int_child_paths(const char *image, struct svc_child_paths *p)
 		closedir(d);
 	/* The chain, wherever its parents are. */
 	char *cur = strdup(image);
-	for (int depth = 0; cur != NULL && depth < CHAIN_MAX_DEPTH; depth++) {
-		char *next;
-		if (probe(cur, p, &next) != 0) {
-			free(cur);
-			goto fail;
-		}
+	int depth = 0, r = 0;
+	while (r == 0 && cur != NULL && depth++ < CHAIN_MAX_DEPTH) {
+		char *next = NULL;
+		r = probe(cur, p, &next);
 		free(cur);
 		cur = next;
 	}
 	free(cur);
-	return 0;
+	if (r == 0)
+		return 0;
 fail:
 	svc_int_child_paths_free(p);
 	errno = ENOMEM;

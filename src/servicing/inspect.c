@@ -329,8 +329,52 @@ static void read_software(struct ihive *h, struct svc_facts *f)
 	read_cbs_packages(h, f);
 }
 
+/*
+ * The drive letter from SYSTEM\MountedDevices, when SOFTWARE's SystemRoot
+ * did not give one: the mount manager keeps "\DosDevices\X:" for each
+ * letter, whose data on an MBR disk is the disk signature (4 bytes) and
+ * the partition's byte offset (8, little-endian); on a GPT disk
+ * "DMIO:ID:" and the partition's GUID (Microsoft, "MountedDevices";
+ * KB 223188).  The letter taken is the one, and only one, whose MBR offset
+ * is the Windows volume's start; GPT partition GUIDs are not read from
+ * the table, so a GPT guest keeps the default.
+ */
+static void read_mounted_devices(struct ihive *h, struct svc_facts *f)
+{
+	if (f->system_drive[0] != '\0' || !f->windows_found ||
+	    f->ptable != GUEST_PTABLE_MBR || f->volumes == NULL ||
+	    f->windows_volume >= f->nvolumes)
+		return;
+	uint64_t start = f->volumes[f->windows_volume].vol.start;
+	char found = 0;
+	int matches = 0;
+	for (char c = 'C'; c <= 'Z'; c++) {
+		char name[16];
+		uint8_t d[12];
+		size_t len;
+		snprintf(name, sizeof(name), "\\DosDevices\\%c:", c);
+		if (svc_int_hive_get_bytes(h, "MountedDevices", name, d,
+					   sizeof(d), &len) != 0 ||
+		    len != sizeof(d))
+			continue;
+		uint64_t off = 0;
+		for (int i = 7; i >= 0; i--)
+			off = off << 8 | d[4 + i];
+		if (off == start) {
+			found = c;
+			matches++;
+		}
+	}
+	if (matches == 1) {
+		snprintf(f->system_drive, sizeof(f->system_drive),
+			 "%c:", found);
+		f->system_drive_from_mounted_devices = true;
+	}
+}
+
 static void read_system(struct ihive *h, struct svc_facts *f)
 {
+	read_mounted_devices(h, f);
 	uint32_t current;
 	if (svc_int_hive_get_dword(h, "Select", "Current", &current) != 0 ||
 	    current == 0 || current > 999)

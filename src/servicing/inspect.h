@@ -145,6 +145,9 @@ struct svc_facts {
 	 * SOFTWARE hive says (CurrentVersion SystemRoot, "D:\WINNT"); ""
 	 * when the value is absent or not "X:\<the system root found>". */
 	char system_drive[4];
+	/* system_drive came from SYSTEM\MountedDevices (SOFTWARE's
+	 * SystemRoot was absent or named another folder). */
+	bool system_drive_from_mounted_devices;
 	char *systemroot_value; /* or NULL */
 	char *product_name;	/* or NULL */
 	char edition_id[64];

@@ -119,6 +119,24 @@ int svc_int_hive_get_dword(struct ihive *h, const char *key, const char *value,
 	return r;
 }
 
+int svc_int_hive_get_bytes(struct ihive *h, const char *key, const char *value,
+			   uint8_t *out, size_t size, size_t *len_ret)
+{
+	*len_ret = 0;
+	struct reg_value *v;
+	int r = get(h, key, value, &v);
+	if (r != 0)
+		return r;
+	if (v->len > size) {
+		r = 1;
+	} else {
+		memcpy(out, v->data, v->len);
+		*len_ret = v->len;
+	}
+	reg_value_free(v);
+	return r;
+}
+
 int svc_int_hive_has_key(struct ihive *h, const char *key)
 {
 	bool exists;

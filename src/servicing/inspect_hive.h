@@ -36,6 +36,10 @@ int svc_int_hive_get_string(struct ihive *h, const char *key, const char *value,
 			    char *out, size_t size);
 int svc_int_hive_get_dword(struct ihive *h, const char *key, const char *value,
 			   uint32_t *out);
+/* A value's raw bytes, of any type, into @out (at most @size bytes: a
+ * longer value counts as absent); its length in *@len_ret. */
+int svc_int_hive_get_bytes(struct ihive *h, const char *key, const char *value,
+			   uint8_t *out, size_t size, size_t *len_ret);
 /* Whether @key exists (1), not (0), or -1 on error. */
 int svc_int_hive_has_key(struct ihive *h, const char *key);
 

@@ -13,6 +13,7 @@
 #include "servicing/services_guest.h"
 #include "servicing/services_undo.h"
 #include "util/sha256.h"
+#include "util/strv.h"
 
 /* The SHA-256 of what an item put in place. */
 static bool item_sha(const struct item *it, uint8_t sha[32])
@@ -53,10 +54,13 @@ static bool changed_more(const struct svc_plan *p, const struct txn *t)
 	return false;
 }
 
-void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
-			   struct txn *t, const struct hive_work *hives,
-			   struct svc_apply_result *res)
+int svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
+			  struct txn *t, const struct hive_work *hives,
+			  struct svc_apply_result *res)
 {
+	unsigned moves = 0, crash = t->opts->crash_keep_at;
+	if (crash == 1)
+		return -1;
 	/* The record's own set-aside copy goes: the record stays, and is
 	 * no part of what rollback restores. */
 	for (size_t i = 0; i < t->n; i++) {
@@ -70,7 +74,7 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 	 * place) leaves no undo data: rollback then undoes the apply that
 	 * did the work. */
 	if (!changed_more(p, t))
-		return;
+		return 0;
 
 	struct svc_undo u;
 	memset(&u, 0, sizeof(u));
@@ -98,7 +102,6 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 	}
 	for (size_t i = 0; ok && i < t->ndirs; i++)
 		ok = svc_undo_add_dir(&u, t->dirs[i]) == 0;
-	unsigned n = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		struct item *it = &t->items[i];
 		if (!ok) {
@@ -112,8 +115,13 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 		uint8_t sha[32];
 		bool has = item_sha(it, sha);
 		char *saved = NULL;
-		if (it->set_aside &&
-		    (saved = keep(fs, dir, ++n, it->old, res)) == NULL) {
+		if (it->set_aside && crash != 0 && ++moves + 1 == crash) {
+			svc_undo_free(&u);
+			free(dir);
+			return -1;
+		}
+		if (it->set_aside && (saved = keep(fs, dir, (unsigned)i + 1,
+						   it->old, res)) == NULL) {
 			ok = false;
 			guest_fs_remove(fs, it->old);
 			continue;
@@ -142,7 +150,9 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 				ok = false;
 				break;
 			}
-			if ((saved = keep(fs, dir, ++n, g, res)) == NULL ||
+			unsigned n = (unsigned)t->n + 1 + (unsigned)hv * 3 +
+				     (unsigned)k;
+			if ((saved = keep(fs, dir, n, g, res)) == NULL ||
 			    svc_undo_add_file(&u, g, saved, empty_sha) != 0)
 				ok = false;
 			free(saved);
@@ -162,4 +172,144 @@ void svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 		svc_int_apply_warn(res, "rollback cannot undo this run");
 	svc_undo_free(&u);
 	free(dir);
+	return 0;
+}
+
+/* One item of an apply journal (apply_switch.c). */
+struct jitem {
+	char *target, *tmp, *old;
+};
+
+/* Whether an undo file in the record folder names @dir (a kept copy of
+ * the run whose copies are kept there): then the run wrote its undo
+ * data.  Every apply sets hives aside, so its undo data names @dir. */
+static bool undo_names(struct guest_fs *fs, const char *systemroot,
+		       const char *dir)
+{
+	char **paths = NULL;
+	size_t n = 0;
+	bool found = false;
+	if (svc_int_record_list(fs, systemroot, &paths, &n) != GUEST_OK)
+		return true; /* cannot tell: write nothing */
+	size_t dl = strlen(dir);
+	for (size_t i = n; !found && i-- > 0;) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		struct svc_undo u;
+		char why[200];
+		if (guest_fs_read(fs, paths[i], SVC_UNDO_MAX_BYTES, &buf,
+				  &len) != GUEST_OK)
+			continue;
+		int pe = svc_undo_parse(buf, len, &u, why, sizeof(why));
+		free(buf);
+		if (pe != 0)
+			continue;
+		for (size_t k = 0; !found && k < u.n; k++) {
+			const char *sv = u.ops[k].saved;
+			found = sv != NULL && strncasecmp(sv, dir, dl) == 0 &&
+				sv[dl] == '\\';
+		}
+		svc_undo_free(&u);
+	}
+	guest_names_free(paths, n);
+	return found;
+}
+
+void svc_int_rollback_keep_recover(struct guest_fs *fs, const char *systemroot,
+				   const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	struct jitem *it = NULL;
+	char **dirs = NULL;
+	size_t n = 0, nd = 0;
+	bool ok = copy != NULL;
+	for (char *line = ok ? strtok_r(copy, "\n", &save) : NULL;
+	     ok && line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *a = strchr(line, '\t');
+		char *b = a ? strchr(a + 1, '\t') : NULL;
+		if (a == line + 1 && line[0] == 'D' && b == NULL) {
+			ok = hvo_int_strv_appendf(&dirs, &nd, "%s", a + 1) == 0;
+			continue;
+		}
+		if (a == NULL || b == NULL)
+			continue;
+		*a++ = '\0';
+		*b++ = '\0';
+		struct jitem *v = realloc(it, (n + 1) * sizeof(*v));
+		if (v == NULL) {
+			ok = false;
+			break;
+		}
+		it = v;
+		it[n++] = (struct jitem){ line, a, b };
+	}
+	/* Switched in whole: every target there, nothing left staged. */
+	for (size_t i = 0; ok && i < n; i++)
+		ok = guest_fs_exists(fs, it[i].target) &&
+		     !guest_fs_exists(fs, it[i].tmp);
+	/* The run's record, by its name in the record folder. */
+	char *rdir = ok ? svc_int_record_dir(systemroot) : NULL;
+	const char *record = NULL;
+	size_t rl = rdir ? strlen(rdir) : 0;
+	for (size_t i = 0; rdir != NULL && i < n; i++) {
+		const char *t = it[i].target;
+		size_t tl = strlen(t);
+		if (tl > rl + 11 && strncasecmp(t, rdir, rl) == 0 &&
+		    t[rl] == '\\' && strncmp(t + rl + 1, "apply-", 6) == 0 &&
+		    strcasecmp(t + tl - 5, ".json") == 0)
+			record = t;
+	}
+	char *dir = NULL;
+	if (record != NULL &&
+	    asprintf(&dir, "%.*s.saved", (int)(strlen(record) - 5), record) < 0)
+		dir = NULL;
+	if (dir != NULL && !undo_names(fs, systemroot, dir) &&
+	    guest_fs_mkdir_p(fs, dir) == GUEST_OK) {
+		struct svc_undo u;
+		memset(&u, 0, sizeof(u));
+		snprintf(u.command, sizeof(u.command), "apply");
+		svc_int_now_iso(u.time, sizeof(u.time));
+		bool good = true;
+		for (size_t i = 0; good && i < nd; i++)
+			good = svc_undo_add_dir(&u, dirs[i]) == 0;
+		for (size_t i = 0; good && i < n; i++) {
+			if (it[i].target == record) {
+				if (guest_fs_exists(fs, it[i].old))
+					guest_fs_remove(fs, it[i].old);
+				continue;
+			}
+			char *saved;
+			if (asprintf(&saved, "%s\\%zu", dir, i + 1) < 0) {
+				good = false;
+				break;
+			}
+			if (guest_fs_exists(fs, it[i].old) &&
+			    guest_fs_rename(fs, it[i].old, saved) != GUEST_OK)
+				good = false;
+			uint8_t sha[32];
+			uint64_t size;
+			bool has = guest_fs_sha256(fs, it[i].target, sha,
+						   &size) == GUEST_OK;
+			if (good &&
+			    svc_undo_add_file(&u, it[i].target,
+					      guest_fs_exists(fs, saved) ? saved
+									 : NULL,
+					      has ? sha : NULL) != 0)
+				good = false;
+			free(saved);
+		}
+		char err[600];
+		if (good)
+			svc_int_record_write(fs, systemroot, "apply", NULL, &u,
+					     NULL, err, sizeof(err));
+		svc_undo_free(&u);
+		guest_fs_sync(fs);
+	}
+	free(dir);
+	free(rdir);
+	free(it);
+	for (size_t i = 0; i < nd; i++)
+		free(dirs[i]);
+	free(dirs);
+	free(copy);
 }

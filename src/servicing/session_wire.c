@@ -414,6 +414,7 @@ static void facts_bools(struct svc_facts *f)
 	B(f->vmbus_version_known), B(f->vmbus_service);
 	B(f->setupcomplete_present), B(f->setupcomplete_ours);
 	B(f->apply_interrupted), B(f->hiberfil_present);
+	B(f->system_drive_from_mounted_devices);
 	hive_bools(&f->software);
 	hive_bools(&f->system);
 	for (size_t i = 0; i < f->nvolumes; i++) {

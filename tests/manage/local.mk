@@ -9,6 +9,7 @@ TESTS += $(MANAGE_UNIT_TESTS)
 
 # End to end: one appliance launch on the ws2012-x64 test image.
 MANAGE_SH_TESTS = tests/manage/manage-cli.sh tests/manage/reg-image-cli.sh \
-	tests/manage/rollback-cli.sh tests/manage/manage-jobs.sh
+	tests/manage/rollback-cli.sh tests/manage/manage-jobs.sh \
+	tests/manage/firstboot-vhdx.sh
 TESTS += $(MANAGE_SH_TESTS)
 EXTRA_DIST += $(MANAGE_SH_TESTS)

@@ -130,8 +130,9 @@ static struct svc_plan *plan_for(const struct svc_facts *f, char *cab,
 	return plan;
 }
 
-/* The apply command's pipeline on the host-directory guest. */
-static void do_apply(void)
+/* The apply command's pipeline on the host-directory guest, stopped dead
+ * by a test hook when @crash_keep_at is not 0: whether it died. */
+static bool apply_until(unsigned crash_keep_at)
 {
 	struct guest_disk *disk = open_disk();
 	struct guest_fs *fs;
@@ -142,10 +143,15 @@ static void do_apply(void)
 	struct svc_plan *plan = plan_for(&f, cab, &sp);
 	assert_int_equal(guest_disk_mount(disk, 0, false, &fs), GUEST_OK);
 	struct svc_apply_opts ao = { .tmpdir = hvo_fg_at("work"),
-				     .pkg = sp.pkg };
+				     .pkg = sp.pkg,
+				     .crash_keep_at = crash_keep_at };
 	struct svc_apply_result r;
-	if (svc_apply(fs, plan, &ao, &r) != SVC_OK)
-		fail_msg("apply: %s", svc_apply_errmsg(&r));
+	bool died = false;
+	if (svc_apply(fs, plan, &ao, &r) != SVC_OK) {
+		died = strstr(svc_apply_errmsg(&r), "killed (test)") != NULL;
+		if (!died || crash_keep_at == 0)
+			fail_msg("apply: %s", svc_apply_errmsg(&r));
+	}
 	for (size_t i = 0; i < r.nwarnings; i++)
 		fail_msg("apply warned: %s", r.warnings[i]);
 	svc_apply_result_free(&r);
@@ -153,6 +159,12 @@ static void do_apply(void)
 	svc_source_package_free(&sp);
 	svc_facts_free(&f);
 	guest_disk_close(disk);
+	return died;
+}
+
+static void do_apply(void)
+{
+	apply_until(0);
 }
 
 /* The pending report of the guest as it is now. */
@@ -331,6 +343,22 @@ static void test_refused_after_first_boot(void **state)
 	free(before);
 }
 
+/* After a recovered crash at @what @k: the volume as @before (before
+ * apply), and verify clean against the rollback's state. */
+static void as_before_apply(const char *before, const char *what, unsigned k)
+{
+	char *after = listing();
+	if (strcmp(before, after) != 0)
+		fail_msg("%s %u: not as before apply", what, k);
+	free(after);
+	struct svc_verify_result vr = { 0 };
+	char when[32], err[900];
+	assert_int_equal(verify_rolled_back(&vr, when, err), 1);
+	if (vr.ndiffs != 0)
+		fail_msg("%s %u: verify: %s", what, k, vr.diffs[0].what);
+	svc_verify_result_free(&vr);
+}
+
 /* A rollback that dies after each step of its journal in turn
  * (rollback_journal.h: kept copies back, hives in, records renamed, its
  * record and state), from the same guest each time; the next run that
@@ -366,17 +394,7 @@ static void test_rollback_crash_points(void **state)
 		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 		assert_int_equal(r.n, 0);
 		svc_rollback_result_free(&r);
-		char *after = listing();
-		if (strcmp(before, after) != 0)
-			fail_msg("crash after step %u: not as before apply", k);
-		free(after);
-		struct svc_verify_result vr = { 0 };
-		char when[32], err[900];
-		assert_int_equal(verify_rolled_back(&vr, when, err), 1);
-		if (vr.ndiffs != 0)
-			fail_msg("crash after step %u: verify: %s", k,
-				 vr.diffs[0].what);
-		svc_verify_result_free(&vr);
+		as_before_apply(before, "crash after rollback step", k);
 	}
 	/* Every step was a crash point: files, hives, records, record. */
 	print_message("%u crash points, each finished by the next run\n",
@@ -385,13 +403,76 @@ static void test_rollback_crash_points(void **state)
 	free(before);
 }
 
+/* An apply that dies after its switch, before its undo data is written
+ * (before the originals are kept, or after each of them in turn): the
+ * next run that opens the guest for writing (here rollback) keeps the
+ * originals and writes the undo data the apply would have, so the
+ * rollback that follows puts the volume back as before apply, and verify
+ * is clean. */
+static void test_apply_keep_crash_points(void **state)
+{
+	(void)state;
+	char *before = listing();
+	hvo_fg_sh("rm -rf pre && cp -a vol pre");
+	unsigned k;
+	for (k = 1; k < 1000; k++) {
+		hvo_fg_sh("rm -rf vol && cp -a pre vol");
+		if (!apply_until(k))
+			break; /* fewer originals than k: it ran through */
+		hvo_fg_sh(
+			"test -f vol/Windows/hvoffline/apply-in-progress.txt");
+		struct svc_rollback_result r;
+		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
+		if (r.n != 1 || strcmp(r.v[0].command, "apply") != 0)
+			fail_msg("apply died at keep %u: %zu records undone", k,
+				 r.n);
+		svc_rollback_result_free(&r);
+		as_before_apply(before, "apply died at keep", k);
+	}
+	print_message("%u crash points after the switch\n", k - 1);
+	assert_true(k > 3);
+	free(before);
+}
+
+/* SYSTEM\MountedDevices merged into the guest's SYSTEM hive: letters
+ * @a and @b on the Windows volume's MBR offset (0 on the test disk), C:
+ * on another disk's 1 MiB, E: a GPT-style entry.  @b 0: only @a. */
+static void mounted_devices(char a, char b)
+{
+	char reg[1024];
+	int n = snprintf(
+		reg, sizeof(reg),
+		"Windows Registry Editor Version 5.00\n\n"
+		"[HKEY_LOCAL_MACHINE\\SYSTEM\\MountedDevices]\n"
+		"\"\\\\DosDevices\\\\C:\"=hex:aa,bb,cc,dd,00,00,10,00,00,00,00,"
+		"00\n"
+		"\"\\\\DosDevices\\\\E:\"=hex:44,4d,49,4f,3a,49,44,3a,01,02,03,"
+		"04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10\n"
+		"\"\\\\DosDevices\\\\%c:\"=hex:12,34,56,78,00,00,00,00,00,00,"
+		"00,"
+		"00\n",
+		a);
+	if (b != 0)
+		snprintf(
+			reg + n, sizeof(reg) - (size_t)n,
+			"\"\\\\DosDevices\\\\%c:\"=hex:12,34,56,78,00,00,00,00,"
+			"00,00,00,00\n",
+			b);
+	hvo_test_write_file(hvo_fg_at("md.reg"), reg, strlen(reg));
+	hvo_fg_sh("hivexregedit --merge vol/Windows/System32/config/SYSTEM "
+		  "--prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' md.reg");
+}
+
 /* The plan for a guest installed as @value, in folder @root, as text
- * (caller frees); its facts in @f. */
+ * (caller frees); its facts in @f.  With @md_a, its MountedDevices as
+ * mounted_devices(@md_a, @md_b) writes them. */
 static char *plan_text_of(const char *root, const char *value,
-			  struct svc_facts *f)
+			  struct svc_facts *f, char md_a, char md_b)
 {
 	hvo_fg_sh("rm -rf vol");
 	guest(root, value);
+	if (md_a != 0)
+		mounted_devices(md_a, md_b);
 	struct guest_disk *disk = open_disk();
 	inspect(disk, f);
 	guest_disk_close(disk);
@@ -415,7 +496,7 @@ static void test_system_drive(void **state)
 {
 	(void)state;
 	struct svc_facts f;
-	char *t = plan_text_of("WINNT", "D:\\\\WINNT", &f);
+	char *t = plan_text_of("WINNT", "D:\\\\WINNT", &f, 0, 0);
 	assert_string_equal(f.systemroot, "WINNT");
 	assert_string_equal(f.systemroot_value, "D:\\WINNT");
 	assert_string_equal(f.system_drive, "D:");
@@ -426,13 +507,44 @@ static void test_system_drive(void **state)
 	svc_facts_free(&f);
 	/* A value that does not name the system root found is not taken:
 	 * the plan says C:, as without one. */
-	t = plan_text_of("Windows", "E:\\\\Other", &f);
+	t = plan_text_of("Windows", "E:\\\\Other", &f, 0, 0);
 	assert_string_equal(f.systemroot_value, "E:\\Other");
 	assert_string_equal(f.system_drive, "");
 	assert_null(strstr(t, "E:\\"));
 	assert_non_null(strstr(t, "C:\\Windows\\"));
 	free(t);
 	svc_facts_free(&f);
+}
+
+/* SOFTWARE's SystemRoot not usable (naming another folder, or no drive):
+ * the letter comes from SYSTEM\MountedDevices, the one whose MBR entry is
+ * the Windows volume's offset; two such letters say nothing (C:). */
+static void test_system_drive_mounted_devices(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value; /* SystemRoot (the recipe's: C:\Windows) */
+		char a, b;
+		const char *drive;
+	} cases[] = {
+		{ "E:\\\\Other", 'D', 0, "D:" },
+		{ "Windows", 'G', 0, "G:" }, /* no drive in it */
+		{ "E:\\\\Other", 'D', 'F', "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct svc_facts f;
+		char *text = plan_text_of("Windows", cases[i].value, &f,
+					  cases[i].a, cases[i].b);
+		assert_string_equal(f.system_drive, cases[i].drive);
+		assert_int_equal(f.system_drive_from_mounted_devices,
+				 cases[i].drive[0] != '\0');
+		char want[16];
+		snprintf(want, sizeof(want), "%s\\Windows\\",
+			 cases[i].drive[0] ? cases[i].drive : "C:");
+		assert_non_null(strstr(text, want));
+		free(text);
+		svc_facts_free(&f);
+	}
 }
 
 int main(void)
@@ -444,7 +556,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_drive, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_system_drive_mounted_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_crash_points,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_keep_crash_points,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
