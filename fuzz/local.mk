@@ -263,3 +263,18 @@ fuzz_fuzz_wire_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_wire_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_wire_LDADD = $(TEST_LDADD)
 endif
+
+# src/servicing/services_wire.c: what a managing command's sandboxed
+# child sends its parent
+check_PROGRAMS += fuzz/fuzz_mwire_replay
+TESTS += fuzz/fuzz_mwire_replay
+fuzz_fuzz_mwire_replay_SOURCES = fuzz/fuzz_mwire.c fuzz/replay.c
+fuzz_fuzz_mwire_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_mwire_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_mwire
+fuzz_fuzz_mwire_SOURCES = fuzz/fuzz_mwire.c
+fuzz_fuzz_mwire_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_mwire_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_mwire_LDADD = $(TEST_LDADD)
+endif
