@@ -436,8 +436,10 @@ static void facts_bools(struct svc_facts *f)
 	B(l->unreadable), B(l->os_release), B(l->journal_needs_recovery);
 	B(l->kernels_truncated), B(l->systemd), B(l->package_known);
 	B(l->package_installed), B(l->fstab), B(l->package_db_wal);
-	for (size_t k = 0; k < SVC_LINUX_MAX_MOUNTS; k++)
-		B(l->mounts[k].found), B(l->mounts[k].read), B(l->mounts[k].lvm);
+	for (size_t k = 0; k < SVC_LINUX_MAX_MOUNTS; k++) {
+		struct svc_linux_mount *m = &l->mounts[k];
+		B(m->found), B(m->read), B(m->lvm);
+	}
 	for (size_t k = 0; k < SVC_LINUX_MAX_KERNELS; k++)
 		B(l->kernels[k].vmlinuz);
 	for (size_t d = 0; d < SVC_LINUX_NDAEMONS; d++)
