@@ -110,19 +110,12 @@ void vhdx_int_txn_note_block(struct vhdx_image *img, uint64_t b)
 /* Pages written in place by one write when a transaction is applied. */
 #define TXN_RUN_PAGES 64u
 
-/* Sorts the pages by file offset.  Not qsort(): for arrays past a few
- * KiB glibc's asks sysinfo() for the machine's memory, a system call the
- * sandboxed child may not make (src/guest/sandbox.c).  At most a log's
- * worth of pages (about 250), so insertion sort. */
-static void sort_pages(struct vhdx_int_lpage *lp, uint32_t n)
+/* By file offset (qsort() of the pages to log). */
+static int cmp_lpage(const void *a, const void *b)
 {
-	for (uint32_t i = 1; i < n; i++) {
-		struct vhdx_int_lpage x = lp[i];
-		uint32_t j = i;
-		for (; j > 0 && lp[j - 1].key > x.key; j--)
-			lp[j] = lp[j - 1];
-		lp[j] = x;
-	}
+	uint64_t ka = ((const struct vhdx_int_lpage *)a)->key;
+	uint64_t kb = ((const struct vhdx_int_lpage *)b)->key;
+	return ka < kb ? -1 : ka > kb;
 }
 
 /*
@@ -171,7 +164,7 @@ static enum vhdx_err log_commit(struct vhdx_image *img,
 			lp[k++] = (struct vhdx_int_lpage){ c->pages[i].key,
 							   c->pages[i].data };
 		}
-	sort_pages(lp, n);
+	qsort(lp, n, sizeof(*lp), cmp_lpage);
 	uint32_t size = 0;
 	for (uint32_t done = 0; done < n;) {
 		uint32_t m =
