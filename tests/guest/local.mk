@@ -67,3 +67,7 @@ TESTS += tests/guest/test_native_sandbox
 tests_guest_test_native_sandbox_SOURCES = tests/guest/test_native_sandbox.c
 tests_guest_test_native_sandbox_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_native_sandbox_LDADD = $(TEST_LDADD)
+
+# GPT disk and partition GUIDs from byte-built tables (issue 18).
+check_PROGRAMS += tests/guest/test_ptable_ids
+TESTS += tests/guest/test_ptable_ids
