@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guest/iso9660.h"
+#include "guest/iso9660_int.h"
 
 /* ECMA-119 6.1.2: a logical sector is 2048 bytes; the volume descriptor
  * set starts at sector 16 (6.2.1). */
@@ -49,50 +49,6 @@
 #define DR_FLAG_ASSOC 0x04
 #define DR_FLAG_MULTI 0x80
 
-/* Bounds.  ECMA-119 6.8.2.1 allows 8 directory levels; Joliet and Rock
- * Ridge trees go deeper, never near 64.  vmguest.iso holds about 30
- * entries; a distribution's install ISO some 100 000. */
-#define ISO_MAX_DEPTH 64u
-#define ISO_MAX_NODES (1u << 20)
-/* A file of more than one extent has one per 4 GiB - 2 KiB (xorriso's
- * default); 1024 of them is 4 TiB. */
-#define ISO_MAX_EXTENTS_PER_FILE 1024u
-/* A directory is read whole; the largest real ones are a few MiB. */
-#define ISO_MAX_DIR_BYTES (64u << 20)
-/* Rock Ridge: continuation areas followed per record (SUSP 5.1), and the
- * longest name assembled from NM entries (POSIX NAME_MAX). */
-#define ISO_MAX_CE   16u
-#define ISO_NAME_MAX 255u
-#define ISO_UTF8_MAX (3u * 127u + 1u) /* a Joliet name as UTF-8 */
-
-struct iso_extent {
-	uint64_t off, len; /* bytes in the image */
-};
-
-struct iso_node {
-	char *name;
-	bool dir;
-	uint64_t size;
-	uint32_t first, count; /* children (dir) or extents (file) */
-	uint64_t dir_off;      /* a directory's records, before its walk */
-};
-
-struct guest_iso {
-	guest_iso_read_fn rd;
-	void *ctx;
-	uint64_t size;
-	uint32_t block; /* logical block size: 512, 1024 or 2048 */
-	enum guest_iso_names names;
-	size_t susp_skip; /* Rock Ridge: SUSP bytes to skip (SP entry) */
-	struct iso_node *nodes;
-	uint32_t nnodes, capnodes;
-	struct iso_extent *ext;
-	uint32_t next, capext;
-	uint8_t *dirmap; /* one bit per block: holds a directory */
-	char *why;
-	size_t whysize;
-};
-
 static uint16_t le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -114,47 +70,6 @@ static int fail(struct guest_iso *iso, int err, const char *fmt, ...)
 	vsnprintf(iso->why, iso->whysize, fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-const char *guest_iso_strerror(int err)
-{
-	static const char *const msg[] = {
-		[GUEST_ISO_OK] = "success",
-		[GUEST_ISO_NOT_ISO] = "not an ISO 9660 image",
-		[GUEST_ISO_CORRUPT] = "corrupt ISO 9660 image",
-		[GUEST_ISO_UNSUPPORTED] = "unsupported ISO 9660 image",
-		[GUEST_ISO_IO] = "I/O error",
-		[GUEST_ISO_NOMEM] = "out of memory",
-	};
-	if (err < 0 || (size_t)err >= sizeof(msg) / sizeof(msg[0]))
-		return "unknown error";
-	return msg[err];
-}
-
-enum hvo_exit guest_iso_exit_class(int err)
-{
-	switch (err) {
-	case GUEST_ISO_OK:
-		return HVO_EXIT_OK;
-	case GUEST_ISO_NOT_ISO:
-	case GUEST_ISO_CORRUPT:
-	case GUEST_ISO_UNSUPPORTED:
-		return HVO_EXIT_CORRUPT;
-	default:
-		return HVO_EXIT_FAILED;
-	}
-}
-
-const char *guest_iso_names_name(enum guest_iso_names n)
-{
-	switch (n) {
-	case GUEST_ISO_NAMES_JOLIET:
-		return "joliet";
-	case GUEST_ISO_NAMES_ROCK_RIDGE:
-		return "rock-ridge";
-	default:
-		return "primary";
-	}
 }
 
 /* The one accessor for image bytes: [@off, @off + @len) must lie inside
@@ -733,115 +648,5 @@ int guest_iso_open(guest_iso_read_fn rd, void *ctx, uint64_t size,
 		return r;
 	}
 	*iso_ret = iso;
-	return GUEST_ISO_OK;
-}
-
-void guest_iso_free(struct guest_iso *iso)
-{
-	if (iso == NULL)
-		return;
-	for (uint32_t i = 0; i < iso->nnodes; i++)
-		free(iso->nodes[i].name);
-	free(iso->nodes);
-	free(iso->ext);
-	free(iso->dirmap);
-	free(iso);
-}
-
-/* ------------------------------------------------------------------ */
-/* Lookups and reads.                                                  */
-/* ------------------------------------------------------------------ */
-
-enum guest_iso_names guest_iso_names_used(const struct guest_iso *iso)
-{
-	return iso->names;
-}
-
-size_t guest_iso_nnodes(const struct guest_iso *iso)
-{
-	return iso->nnodes;
-}
-
-const char *guest_iso_name(const struct guest_iso *iso, uint32_t node)
-{
-	return iso->nodes[node].name;
-}
-
-bool guest_iso_is_dir(const struct guest_iso *iso, uint32_t node)
-{
-	return iso->nodes[node].dir;
-}
-
-uint64_t guest_iso_size(const struct guest_iso *iso, uint32_t node)
-{
-	return iso->nodes[node].dir ? 0 : iso->nodes[node].size;
-}
-
-uint32_t guest_iso_nchildren(const struct guest_iso *iso, uint32_t node)
-{
-	return iso->nodes[node].dir ? iso->nodes[node].count : 0;
-}
-
-uint32_t guest_iso_child(const struct guest_iso *iso, uint32_t node, uint32_t k)
-{
-	return iso->nodes[node].first + k;
-}
-
-int guest_iso_lookup(const struct guest_iso *iso, const char *path,
-		     uint32_t *node_ret)
-{
-	uint32_t cur = GUEST_ISO_ROOT;
-	const char *p = path;
-	char comp[ISO_UTF8_MAX + ISO_NAME_MAX + 1];
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-		if (!iso->nodes[cur].dir)
-			return GUEST_E_NOTDIR;
-		if (n >= sizeof(comp))
-			return GUEST_E_NOENT;
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		const struct iso_node *d = &iso->nodes[cur];
-		uint32_t k;
-		for (k = 0; k < d->count; k++)
-			if (guest_name_eq(iso->nodes[d->first + k].name, comp))
-				break;
-		if (k == d->count)
-			return GUEST_E_NOENT;
-		cur = d->first + k;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	*node_ret = cur;
-	return GUEST_OK;
-}
-
-int guest_iso_pread(const struct guest_iso *iso, uint32_t node, uint64_t off,
-		    size_t len, uint8_t *buf, size_t *got_ret)
-{
-	const struct iso_node *n = &iso->nodes[node];
-	*got_ret = 0;
-	if (n->dir || off >= n->size)
-		return GUEST_ISO_OK;
-	if (len > n->size - off)
-		len = (size_t)(n->size - off);
-	uint64_t base = 0; /* the file offset where extent k starts */
-	for (uint32_t k = 0; k < n->count && *got_ret < len; k++) {
-		const struct iso_extent *e = &iso->ext[n->first + k];
-		uint64_t at = off + *got_ret;
-		if (at >= base + e->len) {
-			base += e->len;
-			continue;
-		}
-		uint64_t in = at - base;
-		size_t chunk = (size_t)(e->len - in);
-		if (chunk > len - *got_ret)
-			chunk = len - *got_ret;
-		if (iso->rd(iso->ctx, e->off + in, chunk, buf + *got_ret) != 0)
-			return GUEST_ISO_IO;
-		*got_ret += chunk;
-		base += e->len;
-	}
 	return GUEST_ISO_OK;
 }

@@ -17,7 +17,6 @@
 #include "guest/guest_int.h"
 #include "guest/iso9660.h"
 #include "util/fileio.h"
-#include "util/sha256.h"
 
 /* Bytes read at a time when streaming a file out. */
 #define ISO_CHUNK (256u << 10)
@@ -217,10 +216,11 @@ static int ifs_list(struct guest_fs *fs, const char *path, char ***names_ret,
 	return GUEST_OK;
 }
 
-/* Streams file @path through @sink; its size in *@size_ret. */
-static int stream(struct guest_fs *fs, const char *path,
-		  int (*sink)(void *ctx, const uint8_t *p, size_t n), void *ctx,
-		  uint64_t *size_ret)
+/* Copies file @path out in chunks; no digest operation is offered:
+ * fs.c then hashes what read() returns, and the cabinets of a vmguest.iso
+ * are a few MiB. */
+static int ifs_copy_out(struct guest_fs *fs, const char *path,
+			const char *host_path)
 {
 	uint32_t node;
 	int r = file_of(fs, path, &node);
@@ -229,61 +229,34 @@ static int stream(struct guest_fs *fs, const char *path,
 	const struct guest_iso *iso = IFS(fs)->iso;
 	uint64_t size = guest_iso_size(iso, node), off = 0;
 	uint8_t *buf = malloc(ISO_CHUNK);
-	if (buf == NULL)
-		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int fd = buf == NULL
+			 ? -1
+			 : open(host_path,
+				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(buf);
+		return guest_int_fs_fail(
+			fs, buf ? guest_int_errno_class(errno) : GUEST_E_NOMEM,
+			"%s: %s", host_path,
+			buf ? strerror(errno) : "no memory");
+	}
 	while (r == GUEST_OK && off < size) {
-		size_t got;
+		size_t got = 0;
 		if (guest_iso_pread(iso, node, off, ISO_CHUNK, buf, &got) !=
 			    GUEST_ISO_OK ||
 		    got == 0)
 			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", path,
 					      got == 0 ? "short read"
 						       : strerror(errno));
-		else if (sink(ctx, buf, got) != 0)
-			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", path,
-					      strerror(errno));
+		else if (hvo_int_write_all(fd, buf, got) != 0)
+			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s",
+					      host_path, strerror(errno));
 		off += got;
 	}
 	free(buf);
-	if (size_ret != NULL)
-		*size_ret = size;
-	return r;
-}
-
-static int sink_fd(void *ctx, const uint8_t *p, size_t n)
-{
-	return hvo_int_write_all(*(int *)ctx, p, n);
-}
-
-static int ifs_copy_out(struct guest_fs *fs, const char *path,
-			const char *host_path)
-{
-	int fd =
-		open(host_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return guest_int_fs_fail(fs, guest_int_errno_class(errno),
-					 "%s: %s", host_path, strerror(errno));
-	int r = stream(fs, path, sink_fd, &fd, NULL);
 	if (close(fd) != 0 && r == GUEST_OK)
 		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
 				      strerror(errno));
-	return r;
-}
-
-static int sink_sha(void *ctx, const uint8_t *p, size_t n)
-{
-	hvo_int_sha256_update(ctx, p, n);
-	return 0;
-}
-
-static int ifs_sha256(struct guest_fs *fs, const char *path, uint8_t out[32],
-		      uint64_t *size_ret)
-{
-	struct hvo_sha256 ctx;
-	hvo_int_sha256_init(&ctx);
-	int r = stream(fs, path, sink_sha, &ctx, size_ret);
-	if (r == GUEST_OK)
-		hvo_int_sha256_final(&ctx, out);
 	return r;
 }
 
@@ -344,7 +317,6 @@ static const struct guest_fs_ops iso_fs_ops = {
 	.copy_out = ifs_copy_out,
 	.copy_in_atomic = ifs_copy_in_atomic,
 	.close = ifs_close,
-	.sha256 = ifs_sha256,
 };
 
 /* ------------------------------------------------------------------ */
