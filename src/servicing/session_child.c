@@ -134,8 +134,12 @@ static int child_main(void *opaque, int out)
 	struct child_out co = { &w, c };
 	s->opts.notice = child_notice;
 	s->opts.notice_ctx = &co;
-	if (c->pfd >= 0)
-		close(c->pfd);
+	/* The read ends of its own progress pipe and of those of the
+	 * children started before it (@c is in the parent's array, whose
+	 * later entries are not started yet) are the parent's. */
+	for (const struct child *o = c - c->i; o <= c; o++)
+		if (o->s != NULL && o->pfd >= 0)
+			close(o->pfd);
 	/* The parent asked for progress (it made the pipe): counts go
 	 * there. */
 	s->opts.count = c->pwrite >= 0 ? child_count : NULL;
