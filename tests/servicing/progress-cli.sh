@@ -120,6 +120,11 @@ expect_grep "$T_TMP/err" '^hvoffline: .*d\.vhdx: hashing files (0 of [0-9]*)$' \
     "a plain line as hashing begins, with its total"
 expect_eq "$(grep -c 'staging files' "$T_TMP/err")" 1 "one line for the staging step"
 expect_eq "$(grep -c 'hashing files' "$T_TMP/err")" 1 "one line for the hashing step"
+# verify of the serviced image counts its hashing too.
+HVOFFLINE_PROGRESS_INTERVAL_MS=-1 run "$HVOFFLINE" verify --source "$cab" "$T_TMP/d.vhdx"
+expect_rc 0 "verify, stderr a pipe"
+expect_grep "$T_TMP/err" '^hvoffline: .*d\.vhdx: hashing files (0 of [0-9]*)$' \
+    "verify: a plain line as hashing begins"
 
 # -q: nothing; --json: the document alone on stdout.
 fresh e
