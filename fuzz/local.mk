@@ -294,3 +294,17 @@ fuzz_fuzz_iso_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_iso_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_iso_LDADD = $(TEST_LDADD)
 endif
+
+# src/servicing/session_progress.c: a sandboxed child's progress records
+check_PROGRAMS += fuzz/fuzz_progress_replay
+TESTS += fuzz/fuzz_progress_replay
+fuzz_fuzz_progress_replay_SOURCES = fuzz/fuzz_progress.c fuzz/replay.c
+fuzz_fuzz_progress_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_progress_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_progress
+fuzz_fuzz_progress_SOURCES = fuzz/fuzz_progress.c
+fuzz_fuzz_progress_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_progress_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_progress_LDADD = $(TEST_LDADD)
+endif

@@ -83,3 +83,5 @@ TESTS += tests/servicing/test_mounted_gpt
 tests_servicing_test_mounted_gpt_SOURCES = tests/servicing/test_mounted_gpt.c tests/servicing/svctest.c
 TESTS += tests/servicing/mounted-gpt-cli.sh
 EXTRA_DIST += tests/servicing/mounted-gpt-cli.sh
+TESTS += tests/servicing/progress-cli.sh
+EXTRA_DIST += tests/servicing/progress-cli.sh
