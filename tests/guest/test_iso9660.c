@@ -634,6 +634,44 @@ static void test_real_images(void **state)
 	free(dir);
 }
 
+/* The fuzzer's seeds (fuzz/corpus/iso, iso-seeds.sh) are valid images,
+ * so that fuzzing starts past the checks: each opens with its system area
+ * put back, and the multi-extent seed holds its two-extent file. */
+static void test_seeds(void **state)
+{
+	(void)state;
+	static const char *const seeds[] = {
+		"joliet",     "joliet-long", "joliet-rr", "multi-extent",
+		"primary-l1", "primary-l4",  "rr",
+	};
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/fuzz/corpus/iso/%s",
+			 hvo_test_srcdir(), seeds[i]);
+		size_t len;
+		uint8_t *seed = hvo_test_read_file(path, &len);
+		uint8_t *img = calloc(1, 16 * SEC + len);
+		assert_non_null(img);
+		memcpy(img + 16 * SEC, seed, len);
+		struct mem m;
+		struct guest_iso *iso;
+		char why[256];
+		if (open_mem(img, 16 * SEC + len, &m, &iso, why, sizeof(why)) !=
+		    GUEST_ISO_OK)
+			fail_msg("seed %s: %s", seeds[i], why);
+		uint32_t n;
+		assert_int_equal(guest_iso_lookup(iso, "support", &n), 0);
+		if (strcmp(seeds[i], "multi-extent") == 0) {
+			assert_int_equal(guest_iso_lookup(iso, "big.bin", &n),
+					 0);
+			assert_int_equal(guest_iso_size(iso, n), SEC + 100);
+		}
+		guest_iso_free(iso);
+		free(img);
+		free(seed);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_real_images),
+		cmocka_unit_test(test_seeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
