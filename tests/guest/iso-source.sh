@@ -107,11 +107,17 @@ for i in $isos; do
         "$i: apply: strace: one execve, no qemu"
     expect_eq "$(sha256sum <"$iso")" "$sum" "$i: the ISO is untouched"
 done
-# The same without strace, where LeakSanitizer runs.
-run "$HVOFFLINE" --json inspect --source "$T_TMP/joliet-rr.iso" "$image"
-expect_rc 0 "inspect --source ISO, leak-checked"
-run "$HVOFFLINE" --json apply --dry-run --source "$T_TMP/joliet-rr.iso" "$image"
-expect_rc 0 "apply --dry-run --source ISO, leak-checked"
+# The same without strace, where LeakSanitizer runs, with the backend
+# named on the command line (over an environment asking for the
+# appliance).
+HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json inspect --backend native \
+    --source "$T_TMP/joliet-rr.iso" "$image"
+expect_rc 0 "inspect --backend native --source ISO, leak-checked"
+expect_json '.appliance.launches == 0' "inspect --backend native: no launch"
+HVOFFLINE_BACKEND=appliance run "$HVOFFLINE" --json apply --dry-run \
+    --backend native --source "$T_TMP/joliet-rr.iso" "$image"
+expect_rc 0 "apply --dry-run --backend native --source ISO, leak-checked"
+expect_json '.appliance.launches == 0' "apply --dry-run --backend native: no launch"
 expect_unchanged "the image is byte-identical after inspect and --dry-run"
 
 # ---- 3. malformed ISOs ----------------------------------------------------

@@ -11,7 +11,7 @@
  * genisoimage from the real packages in ../shared/fixtures/ic (grafted in
  * place, never copied) and read back against isoinfo, the independent
  * reader: the same paths (-f with -J, -R or neither) and the same bytes
- * for every file (-x).
+ * for every file (-x); and one made by xorriso, where installed.
  */
 #include <config.h>
 
@@ -491,22 +491,33 @@ static void strip_isoinfo(char *p)
 
 /* One image made with genisoimage @opts: our tree equals isoinfo's
  * (@mode: -J, -R or "") in paths and bytes. */
+#define CAB64 "Windows6.2-HyperVIntegrationServices-x64.cab"
+#define CAB86 "Windows6.x-HyperVIntegrationServices-x86.cab"
+
 static void compare(const char *dir, const char *fx, const char *opts,
 		    const char *mode, enum guest_iso_names kind)
 {
 	char *cmd, *out, iso_path[512];
 	snprintf(iso_path, sizeof(iso_path), "%s/t.iso", dir);
-	assert_true(asprintf(&cmd,
-			     "genisoimage -quiet %s -V VMGUEST -graft-points "
-			     "-o '%s' "
-			     "support/amd64/"
-			     "Windows6.2-HyperVIntegrationServices-x64.cab='%s/"
-			     "ic/Windows6.2-HyperVIntegrationServices-x64.cab' "
-			     "support/x86/"
-			     "Windows6.x-HyperVIntegrationServices-x86.cab='%s/"
-			     "ic/Windows6.x-HyperVIntegrationServices-x86.cab' "
-			     "'%s/tree'",
-			     opts, iso_path, fx, fx, dir) > 0);
+	if (strcmp(opts, "xorriso") == 0)
+		/* xorriso's own writer: Joliet and Rock Ridge. */
+		assert_true(
+			asprintf(&cmd,
+				 "rm -f '%s' && xorriso -outdev '%s' "
+				 "-joliet on -rockridge on -map '%s/tree' / "
+				 "-map '%s/ic/%s' /support/amd64/%s "
+				 "-map '%s/ic/%s' /support/x86/%s "
+				 ">/dev/null 2>&1",
+				 iso_path, iso_path, dir, fx, CAB64, CAB64, fx,
+				 CAB86, CAB86) > 0);
+	else
+		assert_true(asprintf(&cmd,
+				     "genisoimage -quiet %s -V VMGUEST "
+				     "-graft-points -o '%s' "
+				     "support/amd64/%s='%s/ic/%s' "
+				     "support/x86/%s='%s/ic/%s' '%s/tree'",
+				     opts, iso_path, CAB64, fx, CAB64, CAB86,
+				     fx, CAB86, dir) > 0);
 	assert_int_equal(hvo_test_run(cmd, NULL), 0);
 	free(cmd);
 
@@ -630,8 +641,48 @@ static void test_real_images(void **state)
 	compare(dir, fx, "-J -joliet-long", "-J", GUEST_ISO_NAMES_JOLIET);
 	compare(dir, fx, "-r", "-R", GUEST_ISO_NAMES_ROCK_RIDGE);
 	compare(dir, fx, "-iso-level 2", "", GUEST_ISO_NAMES_PRIMARY);
+	if (hvo_test_have_program("xorriso"))
+		compare(dir, fx, "xorriso", "-J", GUEST_ISO_NAMES_JOLIET);
 	hvo_test_rmtree(dir);
 	free(dir);
+}
+
+/* The fuzzer's seeds (fuzz/corpus/iso, iso-seeds.sh) are valid images,
+ * so that fuzzing starts past the checks: each opens with its system area
+ * put back, and the multi-extent seed holds its two-extent file. */
+static void test_seeds(void **state)
+{
+	(void)state;
+	static const char *const seeds[] = {
+		"joliet",     "joliet-long", "joliet-rr", "multi-extent",
+		"primary-l1", "primary-l4",  "rr",
+	};
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/fuzz/corpus/iso/%s",
+			 hvo_test_srcdir(), seeds[i]);
+		size_t len;
+		uint8_t *seed = hvo_test_read_file(path, &len);
+		uint8_t *img = calloc(1, 16 * SEC + len);
+		assert_non_null(img);
+		memcpy(img + 16 * SEC, seed, len);
+		struct mem m;
+		struct guest_iso *iso;
+		char why[256];
+		if (open_mem(img, 16 * SEC + len, &m, &iso, why, sizeof(why)) !=
+		    GUEST_ISO_OK)
+			fail_msg("seed %s: %s", seeds[i], why);
+		uint32_t n;
+		assert_int_equal(guest_iso_lookup(iso, "support", &n), 0);
+		if (strcmp(seeds[i], "multi-extent") == 0) {
+			assert_int_equal(guest_iso_lookup(iso, "big.bin", &n),
+					 0);
+			assert_int_equal(guest_iso_size(iso, n), SEC + 100);
+		}
+		guest_iso_free(iso);
+		free(img);
+		free(seed);
+	}
 }
 
 int main(void)
@@ -642,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_real_images),
+		cmocka_unit_test(test_seeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
