@@ -215,9 +215,11 @@ void svc_facts_free(struct svc_facts *f);
 
 /*
  * Step 1: the image file, natively, without launching anything.  Fills the
- * pre-flight fields; never writes to the file.
+ * pre-flight fields; never writes to the file.  @writing: the run will
+ * write the image, so any other user (readers too) makes it in use;
+ * otherwise only a writer does.
  */
-void svc_inspect_preflight(struct svc_facts *f, const char *path);
+void svc_inspect_preflight(struct svc_facts *f, const char *path, bool writing);
 
 struct svc_inspect_opts {
 	/* A private host directory for hive copies (created by the caller,
