@@ -20,15 +20,11 @@
 # 100 images native < 60 s.
 . "$(dirname "$0")/lib.sh"
 
-IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
-FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
-CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
 N=${APPLY_BENCH_IMAGES:-8}
 MANY=${APPLY_BENCH_MANY:-100}
 JOBS=${APPLY_BENCH_JOBS:-2}
 b_need guestfish hivexregedit cabextract jq python3
-b_need_file "$IMG" "run 'make fixture-images' first"
-b_need_file "$CAB"
+b_ws2012_ic
 
 b_direct export
 

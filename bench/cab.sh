@@ -13,7 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${CAB_BENCH_RUNS:-3}
-FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
 b_need cabextract
 
 # loop N TOOL CAB: extracts CAB N times, each into a fresh directory.
@@ -85,7 +84,7 @@ start_peer=$(echo "scale=4; ${s_peer% *} / 20" | bc -l)
 echo "MSZIP cabinet: $bigsize bytes, $bigout bytes of members"
 echo "start-up per exec: ours $start_ours s (${s_ours#* } KiB), cabextract $start_peer s (${s_peer#* } KiB)"
 printf '%-30s %5s %9s %9s %6s %6s %8s %8s\n' input runs ours cabextract ratio net "RSS KiB" "peer KiB"
-row "IC x64 (LZX:21, 73 files)" 20 "$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
-row "IC x86 (LZX:21, 64 files)" 20 "$FX/ic/Windows6.x-HyperVIntegrationServices-x86.cab"
+row "IC x64 (LZX:21, 73 files)" 20 "$B_FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab"
+row "IC x86 (LZX:21, 64 files)" 20 "$B_FX/ic/Windows6.x-HyperVIntegrationServices-x86.cab"
 row "MSZIP >= 100 MB (ours)" 1 "$big"
-row "large-files-cab.cab (LZX:21)" 20 "$FX/cab/cabextract/cabs/large-files-cab.cab"
+row "large-files-cab.cab (LZX:21)" 20 "$B_FX/cab/cabextract/cabs/large-files-cab.cab"

@@ -10,15 +10,11 @@
 # Needs `make fixture-images`.  Target (issue 16): 100 images < 60 s at -j 2.
 . "$(dirname "$0")/lib.sh"
 
-IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
-FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
-CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
 N=${FLEET_IMAGES:-100}
 JOBS=${FLEET_JOBS:-2}
 ROUNDS=${FLEET_ROUNDS:-1}
 b_need bc
-b_need_file "$IMG" "run 'make fixture-images' first"
-b_need_file "$CAB"
+b_ws2012_ic
 
 # run LABEL PROGRAM: one apply of N fresh copies; prints the line.
 run() {

@@ -53,6 +53,18 @@ b_need_file() {
     [ -f "$1" ] || { echo "bench: ${2:-$1 not found}" >&2; exit 1; }
 }
 
+# The fixtures, read in place (HVO_FIXTURES, else ../shared/fixtures).
+B_FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
+
+# b_ws2012_ic: IMG, the ws2012-x64 image of `make fixture-images`, and
+# CAB, the real 6.2 x64 integration-services package; both must exist.
+b_ws2012_ic() {
+    IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
+    CAB=$B_FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
+    b_need_file "$IMG" "run 'make fixture-images' first"
+    b_need_file "$CAB"
+}
+
 # b_direct [export]: the direct libguestfs backend for both tools; sets
 # B_ACCEL to "force_tcg" where KVM does not work on this host (no
 # /dev/kvm, or hvoffline's launch cache says TCG), else to "", and with

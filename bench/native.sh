@@ -12,12 +12,8 @@
 # < 1 s wall, <= 0.05x the appliance.
 . "$(dirname "$0")/lib.sh"
 
-IMG=$HVO_TOP_BUILDDIR/tests/fixtures/images/ws2012-x64.vhdx
-FX=${HVO_FIXTURES:-$HVO_TOP_SRCDIR/../shared/fixtures}
-CAB=$FX/ic/Windows6.2-HyperVIntegrationServices-x64.cab
 N=${NATIVE_BENCH_IMAGES:-8}
-b_need_file "$IMG" "run 'make fixture-images' first"
-b_need_file "$CAB"
+b_ws2012_ic
 
 b_direct export
 

@@ -25,6 +25,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include "package/package.h"
 #include "package/report.h"
 #include "trust/report.h"
+#include "util/fileio.h"
 
 const char cmd_package_help[] =
 	"Usage: hvoffline package info [--json] [--arch ARCH] [--nt X.Y] "
@@ -156,10 +158,26 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "--nt: '%s' is not a version like 6.1",
 				 nt);
 	const char *path = argv[optind];
+	/* The cabinet is read once: the signature check and the package
+	 * both use these bytes (like inspect and apply's sources). */
+	uint8_t *data;
+	size_t len;
+	int e = hvo_int_read_file(path, PKG_MAX_CABINET_SIZE, &data, &len);
+	if (e == EFBIG) {
+		cli_error(ctx, path, "larger than %u bytes",
+			  PKG_MAX_CABINET_SIZE);
+		return HVO_EXIT_FAILED;
+	}
+	if (e) {
+		cli_error(ctx, path, "%s", strerror(e));
+		return HVO_EXIT_FAILED;
+	}
 	/* The signature first: a refused package is not read further. */
 	struct trust_verdict *sig = NULL;
-	enum hvo_exit trc = cli_trust_check(ctx, &to, path, path, true, &sig);
+	enum hvo_exit trc =
+		cli_trust_check_mem(ctx, &to, data, len, path, true, &sig);
 	if (trc) {
+		free(data);
 		if (ctx->json) {
 			struct json_writer w;
 			cli_json_begin(ctx, &w);
@@ -177,13 +195,14 @@ enum hvo_exit cmd_package_info(struct cli_ctx *ctx, int argc, char **argv)
 	}
 
 	struct pkg_package *p;
-	struct pkg_error e = { 0 };
-	enum pkg_err perr = pkg_package_open(path, &p, &e);
+	struct pkg_error pe = { 0 };
+	/* The package takes @data. */
+	enum pkg_err perr = pkg_package_open_mem(path, data, len, &p, &pe);
 	char msg[PKG_ERROR_MSG_MAX + 300];
 	enum hvo_exit rc = HVO_EXIT_OK;
 	if (perr != PKG_OK) {
-		cli_error(ctx, path, "%s", pkg_errmsg(&e, msg, sizeof(msg)));
-		rc = pkg_exit_class(&e);
+		cli_error(ctx, path, "%s", pkg_errmsg(&pe, msg, sizeof(msg)));
+		rc = pkg_exit_class(&pe);
 		if (p == NULL) {
 			trust_verdict_free(sig);
 			return rc;

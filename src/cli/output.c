@@ -112,16 +112,15 @@ static bool chains_to_user_root(struct cli_ctx *ctx,
 static void note_signature(struct svc_signature *s,
 			   const struct trust_verdict *v, bool waived)
 {
-	memset(s, 0, sizeof(*s));
-	snprintf(s->verdict, sizeof(s->verdict), "%s",
-		 v ? trust_verdict_word(v) : "error");
+	svc_signature_free(s);
+	s->verdict = v ? trust_verdict_word(v) : "error";
 	if (v == NULL)
 		return;
-	snprintf(s->signer, sizeof(s->signer), "%s",
-		 v->signer ? v->signer : "");
+	/* Out of memory leaves a name out (the report shows null). */
+	s->signer = v->signer ? strdup(v->signer) : NULL;
 	for (size_t i = 0; i < v->nchain && i < SVC_SIG_CHAIN_MAX; i++)
-		snprintf(s->chain[s->nchain++], sizeof(s->chain[0]), "%s",
-			 v->chain[i].cn ? v->chain[i].cn : "?");
+		s->chain[s->nchain++] =
+			strdup(v->chain[i].cn ? v->chain[i].cn : "?");
 	s->chain_complete = v->chain_complete;
 	struct tm tm;
 	if (v->ts_verified && gmtime_r(&v->ts_time, &tm) != NULL)

@@ -41,17 +41,9 @@ static int app_add(struct guest_session *gs, const char *path,
 		   const char *format, bool readonly, const char *name)
 {
 	struct app_session *s = AS(gs);
-	char *v[3];
-	struct app_drive *nd = guest_int_drive_add(
-		&s->base, s->launched, s->drives, s->ndrives, sizeof(*nd), path,
-		format, name, v);
-	if (nd == NULL)
-		return -1;
-	s->drives = nd;
-	s->drives[s->ndrives] = (struct app_drive){
-		.path = v[0], .format = v[1], .name = v[2], .readonly = readonly
-	};
-	return (int)s->ndrives++;
+	return guest_int_drive_add(&s->base, s->launched, (void **)&s->drives,
+				   &s->ndrives, sizeof(*s->drives), path,
+				   format, readonly, name);
 }
 
 static int app_set_size(struct guest_session *gs, int disk, uint64_t size)
@@ -126,9 +118,9 @@ static int setup_drives(guestfs_h *g, void *ctx)
 			continue;
 		}
 		if (guestfs_add_drive_opts(
-			    g, d->path, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
-			    d->format, GUESTFS_ADD_DRIVE_OPTS_READONLY,
-			    d->readonly ? 1 : 0, -1) != 0)
+			    g, d->d.path, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
+			    d->d.format, GUESTFS_ADD_DRIVE_OPTS_READONLY,
+			    d->d.readonly ? 1 : 0, -1) != 0)
 			return -1;
 	}
 	return 0;
@@ -144,9 +136,9 @@ static int start_nbd(struct app_session *s)
 	for (size_t i = 0; i < s->ndrives; i++) {
 		struct app_drive *d = &s->drives[i];
 		char err[GUEST_ERROR_MAX];
-		if (strcmp(d->format, "vhdx") != 0 || d->nbd.pid > 0)
+		if (strcmp(d->d.format, "vhdx") != 0 || d->nbd.pid > 0)
 			continue;
-		if (guest_int_nbd_start(&d->nbd, d->path, d->readonly, err,
+		if (guest_int_nbd_start(&d->nbd, d->d.path, d->d.readonly, err,
 					sizeof(err)) != 0)
 			return guest_int_session_fail(&s->base, GUEST_E_LAUNCH,
 						      "%s", err);
@@ -165,7 +157,7 @@ static int stop_nbd(struct app_session *s)
 			r = guest_int_session_fail(
 				&s->base, GUEST_E_IO,
 				"%s: nbdkit did not close the image cleanly",
-				d->name);
+				d->d.name);
 	}
 	return r;
 }
@@ -270,9 +262,7 @@ static void app_close(struct guest_session *gs)
 	for (size_t i = 0; i < s->ndrives; i++) {
 		if (s->disks != NULL && s->disks[i] != NULL)
 			guest_int_app_disk_close(&s->disks[i]->base);
-		free(s->drives[i].path);
-		free(s->drives[i].format);
-		free(s->drives[i].name);
+		guest_int_drive_free(&s->drives[i].d);
 	}
 	free(s->disks);
 	free(s->drives);

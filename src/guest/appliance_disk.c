@@ -41,25 +41,10 @@ static int appd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 		*got_ret = len;
 		return GUEST_OK;
 	}
-	size_t got = 0;
-	while (got < len && off + got < v->size) {
-		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
-		size_t n;
-		char *p = guestfs_pread_device(g, v->device, (int)want,
-					       (int64_t)(off + got), &n);
-		if (p == NULL)
-			return guest_int_disk_fail(disk, g_class(g),
-						   "%s: %s: %s", disk->name,
-						   v->device, g_msg(g));
-		if (n > want)
-			n = want;
-		memcpy(buf + got, p, n);
-		free(p);
-		got += n;
-		if (n == 0)
-			break;
-	}
-	*got_ret = got;
+	if (guest_int_app_pread(g, v->device, true, buf, len, off, v->size,
+				got_ret) != 0)
+		return guest_int_disk_fail(disk, g_class(g), "%s: %s: %s",
+					   disk->name, v->device, g_msg(g));
 	return GUEST_OK;
 }
 
@@ -308,22 +293,11 @@ static int read_device(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 		memcpy(buf, r->head + off, len);
 		return 0;
 	}
-	size_t got = 0;
-	while (got < len) {
-		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
-		size_t n;
-		char *p = guestfs_pread_device(r->g, r->device, (int)want,
-					       (int64_t)(off + got), &n);
-		if (p == NULL)
-			return -1;
-		if (n > want)
-			n = want;
-		memcpy(buf + got, p, n);
-		free(p);
-		if (n == 0)
-			return -1;
-		got += n;
-	}
+	size_t got;
+	if (guest_int_app_pread(r->g, r->device, true, buf, len, off,
+				UINT64_MAX, &got) != 0 ||
+	    got != len)
+		return -1;
 	return 0;
 }
 
@@ -439,9 +413,9 @@ int guest_int_app_discover(struct app_session *s)
 		s->disks[idx] = ad;
 		ad->base.ops = &app_disk_ops;
 		ad->base.owned_by_session = true;
-		ad->base.name = strdup(s->drives[idx].name);
+		ad->base.name = strdup(s->drives[idx].d.name);
 		ad->s = s;
-		ad->readonly = s->drives[idx].readonly;
+		ad->readonly = s->drives[idx].d.readonly;
 		copy_field(ad->device, sizeof(ad->device), devs[i]);
 		if (ad->base.name == NULL)
 			r = GUEST_E_NOMEM;
@@ -457,7 +431,7 @@ int guest_int_app_discover(struct app_session *s)
 				&s->base, GUEST_E_IO,
 				"%s: the appliance does not show "
 				"this disk",
-				s->drives[i].name);
+				s->drives[i].d.name);
 		r = discover_disk(s, s->disks[i], &s->drives[i]);
 		if (r != GUEST_OK)
 			return r;

@@ -145,15 +145,29 @@ static int app_pread(struct guest_fs *fs, const char *path, uint64_t off,
 	int r = guest_int_app_resolve_file(fs, path, &full, &size);
 	if (r != GUEST_OK)
 		return r;
+	if (guest_int_app_pread(g, full, false, buf, len, off, size, got_ret) !=
+	    0)
+		r = guest_int_fs_fail(fs, g_class(g), "%s: read: %s", path,
+				      g_msg(g));
+	free(full);
+	return r;
+}
+
+int guest_int_app_pread(guestfs_h *g, const char *full, bool device,
+			uint8_t *buf, size_t len, uint64_t off, uint64_t end,
+			size_t *got_ret)
+{
 	size_t got = 0;
-	while (got < len && off + got < size) {
+	int r = 0;
+	while (got < len && off + got < end) {
 		size_t want = len - got < APP_CHUNK ? len - got : APP_CHUNK;
+		int64_t at = (int64_t)(off + got);
 		size_t n;
-		char *p = guestfs_pread(g, full, (int)want,
-					(int64_t)(off + got), &n);
+		char *p = device ? guestfs_pread_device(g, full, (int)want, at,
+							&n)
+				 : guestfs_pread(g, full, (int)want, at, &n);
 		if (p == NULL) {
-			r = guest_int_fs_fail(fs, g_class(g), "%s: read: %s",
-					      path, g_msg(g));
+			r = -1;
 			break;
 		}
 		if (n > want)
@@ -164,7 +178,6 @@ static int app_pread(struct guest_fs *fs, const char *path, uint64_t off,
 		if (n == 0)
 			break;
 	}
-	free(full);
 	*got_ret = got;
 	return r;
 }

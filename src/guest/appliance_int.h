@@ -39,8 +39,7 @@
 #define APP_ST_RDONLY 1
 
 struct app_drive {
-	char *path, *format, *name;
-	bool readonly;
+	struct guest_int_drive d; /* first (guest_int_drive_add) */
 	uint64_t size; /* as the caller knows it (guest_session_set_size) */
 	const struct guest_disk_head *head; /* guest_session_set_head() */
 	struct guest_nbd nbd; /* a VHDX served by nbdkit (appliance_nbdkit.c) */
@@ -182,6 +181,14 @@ int guest_int_app_sha256_many(struct guest_fs *fs, const char *const *paths,
 
 extern const struct guest_fs_ops guest_int_app_fs_ops;
 void guest_int_app_fs_close(struct guest_fs *fs);
+
+/* Reads up to @len bytes at @off of the appliance's file or (@device)
+ * block device @full, in pieces of APP_CHUNK, never at or past @end;
+ * *@got_ret is how many (short at the end, or at a piece of none).
+ * Returns 0, or -1 when a read failed (@g's error says why). */
+int guest_int_app_pread(guestfs_h *g, const char *full, bool device,
+			uint8_t *buf, size_t len, uint64_t off, uint64_t end,
+			size_t *got_ret);
 
 /* appliance_disk.c */
 

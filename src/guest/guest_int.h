@@ -138,15 +138,25 @@ extern const struct guest_int_session_ops guest_int_native_session_ops;
 int guest_int_session_fail(struct guest_session *s, int err, const char *fmt,
 			   ...) __attribute__((format(printf, 3, 4)));
 
+/* An image added to a session, as either backend keeps it (the first
+ * member of its own drive struct). */
+struct guest_int_drive {
+	char *path, *format, *name;
+	bool readonly;
+};
+
 /* What adding an image does in either backend: refuses it after the
- * launch (@launched) or without a format, copies @path, @format and @name
- * (NULL: @path) into out[0..2] (caller frees) and makes room for one more
- * in the @n drives of @size bytes at @drives.  Returns the array to keep
- * (its element @n is the caller's to fill), or NULL with @s's error set
- * and @drives unchanged. */
-void *guest_int_drive_add(struct guest_session *s, bool launched, void *drives,
-			  size_t n, size_t size, const char *path,
-			  const char *format, const char *name, char *out[3]);
+ * launch (@launched) or without a format, and appends a drive of @size
+ * bytes (a struct that starts with a struct guest_int_drive, the rest
+ * zeroed) to the *@n at *@drives, with copies of @path, @format and
+ * @name (NULL: @path).  Returns its index, or -1 with @s's error set and
+ * the drives unchanged. */
+int guest_int_drive_add(struct guest_session *s, bool launched, void **drives,
+			size_t *n, size_t size, const char *path,
+			const char *format, bool readonly, const char *name);
+
+/* Frees what guest_int_drive_add() copied into @d. */
+void guest_int_drive_free(struct guest_int_drive *d);
 
 /* Sets @fs's error message ("<path>: <why>") and returns @err. */
 int guest_int_fs_fail(struct guest_fs *fs, int err, const char *fmt, ...)

@@ -16,14 +16,9 @@
 #include "guest/native_int.h"
 #include "guest/native_session.h"
 
-struct native_drive {
-	char *path, *format, *name;
-	bool readonly;
-};
-
 struct native_session {
 	struct guest_session base; /* first: the front's common part */
-	struct native_drive *drives;
+	struct guest_int_drive *drives;
 	size_t ndrives;
 	struct guest_disk **disks;
 	bool launched, shut;
@@ -53,17 +48,9 @@ const char *native_int_session_errmsg(const struct native_session *s)
 int native_int_session_add(struct native_session *s, const char *path,
 			   const char *format, bool readonly, const char *name)
 {
-	char *v[3];
-	struct native_drive *nd = guest_int_drive_add(
-		&s->base, s->launched, s->drives, s->ndrives, sizeof(*nd), path,
-		format, name, v);
-	if (nd == NULL)
-		return -1;
-	s->drives = nd;
-	s->drives[s->ndrives] = (struct native_drive){
-		.path = v[0], .format = v[1], .name = v[2], .readonly = readonly
-	};
-	return (int)s->ndrives++;
+	return guest_int_drive_add(&s->base, s->launched, (void **)&s->drives,
+				   &s->ndrives, sizeof(*s->drives), path,
+				   format, readonly, name);
 }
 
 /* The size and head the caller read are not needed: the images are read
@@ -106,7 +93,7 @@ int native_int_session_launch(struct native_session *s)
 	if (s->disks == NULL)
 		return session_fail(s, GUEST_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < s->ndrives; i++) {
-		struct native_drive *d = &s->drives[i];
+		struct guest_int_drive *d = &s->drives[i];
 		/* Named as the appliance names its drives: sda, sdb, ...,
 		 * sdz, sdaa, ... */
 		char dev[32];
@@ -183,9 +170,7 @@ void native_int_session_close(struct native_session *s)
 	for (size_t i = 0; i < s->ndrives; i++) {
 		if (s->disks != NULL)
 			native_int_disk_free(s->disks[i]);
-		free(s->drives[i].path);
-		free(s->drives[i].format);
-		free(s->drives[i].name);
+		guest_int_drive_free(&s->drives[i]);
 	}
 	free(s->disks);
 	free(s->drives);

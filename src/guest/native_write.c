@@ -56,6 +56,29 @@ static le32 inherited(struct native_fs *nf, ntfs_inode *dir, bool isdir)
 	return ntfs_inherited_id(&nf->scx, dir, isdir ? TRUE : FALSE);
 }
 
+/* A new file or (@isdir) directory @base in @dir, with the descriptor it
+ * inherits: its open inode, or NULL with *@r set to the failure (@path
+ * names it).  The directory's listing is forgotten either way. */
+static ntfs_inode *create_in(struct native_fs *nf, ntfs_inode *dir,
+			     const char *base, const char *path, bool isdir,
+			     int *r)
+{
+	ntfschar *u;
+	int ulen;
+	if (native_int_to_utf16(base, &u, &ulen) != 0) {
+		*r = wfail(&nf->base, errno, path);
+		return NULL;
+	}
+	ntfs_inode *ni = ntfs_create(dir, inherited(nf, dir, isdir), u,
+				     (u8)ulen, isdir ? S_IFDIR : S_IFREG);
+	if (ni == NULL)
+		*r = wfail(&nf->base, errno, path);
+	free(u);
+	native_int_dir_forget(nf, dir->mft_no);
+	nf->dirty = true;
+	return ni;
+}
+
 /* Whether @ni may have its content replaced; the reason on @fs if not. */
 static int replaceable(struct guest_fs *fs, ntfs_inode *ni, const char *path)
 {
@@ -253,20 +276,8 @@ static int open_target(struct native_fs *nf, const char *path, u64 dir_no,
 		}
 	}
 	free(stored);
-	if (r == GUEST_OK && mref == 0) {
-		ntfschar *u;
-		int ulen;
-		if (native_int_to_utf16(base, &u, &ulen) != 0) {
-			r = wfail(fs, errno, path);
-		} else {
-			le32 sid = inherited(nf, dir, false);
-			*ni_ret = ntfs_create(dir, sid, u, (u8)ulen, S_IFREG);
-			if (*ni_ret == NULL)
-				r = wfail(fs, errno, path);
-			free(u);
-			native_int_dir_forget(nf, dir_no);
-		}
-	}
+	if (r == GUEST_OK && mref == 0)
+		*ni_ret = create_in(nf, dir, base, path, false, &r);
 	ntfs_inode_close(dir);
 	return r;
 }
@@ -542,21 +553,9 @@ static int mkdir_txn(struct guest_fs *fs, const char *path)
 	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
 	if (r != GUEST_OK)
 		return r;
-	ntfschar *u;
-	int ulen;
-	if (native_int_to_utf16(base, &u, &ulen) != 0) {
+	ntfs_inode *ni = create_in(nf, dir, base, path, true, &r);
+	if (ni != NULL && ntfs_inode_close(ni) != 0)
 		r = wfail(fs, errno, path);
-	} else {
-		le32 sid = inherited(nf, dir, true);
-		ntfs_inode *ni = ntfs_create(dir, sid, u, (u8)ulen, S_IFDIR);
-		if (ni == NULL)
-			r = wfail(fs, errno, path);
-		else if (ntfs_inode_close(ni) != 0)
-			r = wfail(fs, errno, path);
-		free(u);
-		native_int_dir_forget(nf, dir->mft_no);
-		nf->dirty = true;
-	}
 	ntfs_inode_close(dir);
 	free(copy);
 	return r;

@@ -29,32 +29,41 @@ int guest_int_session_fail(struct guest_session *s, int err, const char *fmt,
 	return err;
 }
 
-void *guest_int_drive_add(struct guest_session *s, bool launched, void *drives,
-			  size_t n, size_t size, const char *path,
-			  const char *format, const char *name, char *out[3])
+int guest_int_drive_add(struct guest_session *s, bool launched, void **drives,
+			size_t *n, size_t size, const char *path,
+			const char *format, bool readonly, const char *name)
 {
-	if (launched) {
-		guest_int_session_fail(s, GUEST_E_STATE,
-				       "%s: images must be added before launch",
-				       name ? name : path);
-		return NULL;
-	}
-	if (format == NULL || format[0] == '\0') {
-		guest_int_session_fail(s, GUEST_E_STATE,
-				       "%s: no image format given", path);
-		return NULL;
-	}
-	out[0] = strdup(path);
-	out[1] = strdup(format);
-	out[2] = strdup(name ? name : path);
-	void *v = out[0] && out[1] && out[2] ? realloc(drives, (n + 1) * size)
-					     : NULL;
+	if (launched)
+		return guest_int_session_fail(
+			s, -1, "%s: images must be added before launch",
+			name ? name : path);
+	if (format == NULL || format[0] == '\0')
+		return guest_int_session_fail(
+			s, -1, "%s: no image format given", path);
+	struct guest_int_drive d = {
+		strdup(path),
+		strdup(format),
+		strdup(name ? name : path),
+		readonly,
+	};
+	char *v = d.path && d.format && d.name
+			  ? realloc(*drives, (*n + 1) * size)
+			  : NULL;
 	if (v == NULL) {
-		for (int i = 0; i < 3; i++)
-			free(out[i]);
-		guest_int_session_fail(s, GUEST_E_NOMEM, "out of memory");
+		guest_int_drive_free(&d);
+		return guest_int_session_fail(s, -1, "out of memory");
 	}
-	return v;
+	*drives = v;
+	memset(v + *n * size, 0, size);
+	memcpy(v + *n * size, &d, sizeof(d));
+	return (int)(*n)++;
+}
+
+void guest_int_drive_free(struct guest_int_drive *d)
+{
+	free(d->path);
+	free(d->format);
+	free(d->name);
 }
 
 /* ------------------------------------------------------------------ */

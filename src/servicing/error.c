@@ -144,6 +144,23 @@ enum hvo_exit svc_int_fail_exit(struct svc_error *e, enum hvo_exit *exit_ret,
 	return cls;
 }
 
+enum svc_err svc_int_fail_class(struct svc_error *e, enum hvo_exit cls,
+				enum svc_err failed, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum svc_err code =
+		svc_int_vfail(e, svc_int_err_of_exit(cls, failed), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum hvo_exit svc_int_exit_set(enum hvo_exit *exit_ret, enum svc_err code)
+{
+	*exit_ret = svc_exit_class(code);
+	return *exit_ret;
+}
+
 const char *svc_int_errmsg_or_empty(const struct svc_error *e)
 {
 	return e->code == SVC_OK ? "" : svc_int_errtext(e);

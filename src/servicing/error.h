@@ -100,6 +100,18 @@ enum hvo_exit svc_int_fail_exit(struct svc_error *e, enum hvo_exit *exit_ret,
 				const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Internal: records the message as svc_int_fail() does, with the error
+ * graded from the exit class @cls of the layer that failed
+ * (svc_int_err_of_exit, else @failed); returns that error. */
+enum svc_err svc_int_fail_class(struct svc_error *e, enum hvo_exit cls,
+				enum svc_err failed, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Internal: for the results that carry an exit class beside their error,
+ * when a callee recorded the error on the result's svc_error itself:
+ * sets *@exit_ret to the exit class of @code and returns it. */
+enum hvo_exit svc_int_exit_set(enum hvo_exit *exit_ret, enum svc_err code);
+
 /* Internal: the message of @e, or the code's sentence (never NULL). */
 const char *svc_int_errtext(const struct svc_error *e);
 

@@ -104,8 +104,7 @@ static void probe_raw(struct guest_disk *disk, size_t i,
 		return;
 	vf->ntfs = true;
 	if (r != GUEST_VOL_OK) {
-		svc_int_set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
-				 "boot sector: %s", why);
+		svc_int_text(&vf->ntfs_problem, "boot sector: %s", why);
 		return;
 	}
 	uint8_t *rec = malloc(geo.record_size);
@@ -115,13 +114,12 @@ static void probe_raw(struct guest_disk *disk, size_t i,
 	if (guest_disk_pread(disk, i, off, geo.record_size, rec, &got) !=
 		    GUEST_OK ||
 	    got != geo.record_size) {
-		svc_int_set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
-				 "cannot read the $Volume record");
+		svc_int_text(&vf->ntfs_problem,
+			     "cannot read the $Volume record");
 	} else if (guest_ntfs_parse_volume_record(rec, got, &vf->ntfs_info, why,
 						  sizeof(why)) !=
 		   GUEST_VOL_OK) {
-		svc_int_set_text(vf->ntfs_problem, sizeof(vf->ntfs_problem),
-				 "%s", why);
+		svc_int_text(&vf->ntfs_problem, "%s", why);
 	} else {
 		vf->ntfs_readable = true;
 	}
@@ -446,9 +444,8 @@ static void read_hive(struct guest_fs *fs, struct svc_facts *f, const char *dir,
 			hf->size = st.size;
 		if (guest_fs_copy_out(fs, guest_path, host[i]) != GUEST_OK) {
 			if (i == 0)
-				svc_int_set_text(
-					hf->problem, sizeof(hf->problem),
-					"cannot copy: %s", guest_fs_errmsg(fs));
+				svc_int_text(&hf->problem, "cannot copy: %s",
+					     guest_fs_errmsg(fs));
 			continue;
 		}
 		if (i == 0)
@@ -554,9 +551,8 @@ static void read_windows(struct guest_fs *fs, struct svc_facts *f,
 	char dir[1100];
 	snprintf(dir, sizeof(dir), "%s/hives-XXXXXX", opts->tmpdir);
 	if (mkdtemp(dir) == NULL) {
-		svc_int_set_text(f->software.problem,
-				 sizeof(f->software.problem),
-				 "scratch directory: %s", strerror(errno));
+		svc_int_text(&f->software.problem, "scratch directory: %s",
+			     strerror(errno));
 		svc_int_text(&f->disk_error,
 			     "cannot make a scratch directory in %s: %s",
 			     opts->tmpdir, strerror(errno));

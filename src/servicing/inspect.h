@@ -64,7 +64,7 @@ struct svc_hive_facts {
 	bool logs_checked; /* the logs were validated (registry/) */
 	bool logs_usable;  /* a replay would succeed */
 	bool corrupt;	   /* not a usable hive */
-	char problem[SVC_TEXT_MAX];
+	char *problem;	   /* what is wrong with it, or NULL (owned) */
 };
 
 struct svc_volume_facts {
@@ -76,14 +76,18 @@ struct svc_volume_facts {
 	bool ntfs;
 	bool ntfs_readable; /* boot sector and $Volume parsed */
 	struct guest_ntfs_volinfo ntfs_info;
-	char ntfs_problem[SVC_TEXT_MAX];
+	/* Its text fields are owned strings, NULL when absent (freed with
+	 * the facts; svc_int_volume_text lists them). */
+	char *ntfs_problem;
 	int rw_probe; /* ntfs-3g.probe --readwrite exit code, -1: not run */
 	/* Mounting (read-only). */
 	bool mount_tried, mounted;
-	char mount_error[SVC_TEXT_MAX];
+	char *mount_error;
 	/* A Windows installation on this volume. */
 	bool windows;
-	char systemroot[64]; /* stored spelling, e.g. "Windows", "WINDOWS" */
+	/* Its folder's stored spelling of "Windows" or "WINNT" ("WINDOWS"):
+	 * bounded by the names looked for. */
+	char systemroot[sizeof("Windows")];
 };
 
 /* The line that marks a script as written by hvoffline's first-boot
@@ -91,11 +95,11 @@ struct svc_volume_facts {
 #define SVC_FIRSTBOOT_MARKER "rem hvoffline first-boot step"
 
 /* One problem found: a stable code for scripts, its exit class, and a
- * sentence for people. */
+ * sentence for people (owned strings, never NULL once added). */
 struct svc_problem {
-	char code[32];
+	char *code;
 	enum hvo_exit exit;
-	char message[512];
+	char *message;
 };
 
 #define SVC_MAX_PROBLEMS 32

@@ -29,9 +29,54 @@ char **svc_int_facts_text(struct svc_facts *f, size_t i)
 		       &f->in_use_by,
 		       /* the disk's */
 		       &f->disk_error, &f->ptable_problem, &f->systemroot_value,
-		       &f->product_name, &f->arch_problem, &f->vmbus_problem
+		       &f->product_name, &f->arch_problem, &f->vmbus_problem,
+		       &f->software.problem, &f->system.problem
 	};
 	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+char **svc_int_volume_text(struct svc_volume_facts *v, size_t i)
+{
+	char **t[] = { &v->ntfs_problem, &v->mount_error };
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+char **svc_int_problem_text(struct svc_problem *p, size_t i)
+{
+	char **t[] = { &p->code, &p->message };
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+/* Frees every text that @text lists of the @n items of @size bytes at
+ * @items. */
+static void free_item_texts(void *items, size_t n, size_t size,
+			    char **(*text)(void *item, size_t i))
+{
+	for (size_t k = 0; items != NULL && k < n; k++) {
+		char **t;
+		for (size_t i = 0; (t = text((char *)items + k * size, i));
+		     i++) {
+			free(*t);
+			*t = NULL;
+		}
+	}
+}
+
+static char **volume_text(void *v, size_t i)
+{
+	return svc_int_volume_text(v, i);
+}
+
+static char **problem_text(void *p, size_t i)
+{
+	return svc_int_problem_text(p, i);
+}
+
+void svc_int_problems_clear(struct svc_facts *f)
+{
+	free_item_texts(f->problems, f->nproblems, sizeof(*f->problems),
+			problem_text);
+	f->nproblems = 0;
 }
 
 static void free_texts(struct svc_facts *f, size_t from)
@@ -45,6 +90,9 @@ static void free_texts(struct svc_facts *f, size_t from)
 
 void svc_int_facts_free_disk(struct svc_facts *f)
 {
+	free_item_texts(f->volumes, f->nvolumes, sizeof(*f->volumes),
+			volume_text);
+	svc_int_problems_clear(f);
 	free(f->volumes);
 	free(f->packages);
 	free(f->linux_guest);
@@ -86,8 +134,7 @@ struct guest_fs *svc_int_mount_ro(struct guest_disk *disk, size_t i,
 	vf->mount_tried = true;
 	struct guest_fs *fs;
 	if (guest_disk_mount(disk, i, true, &fs) != GUEST_OK) {
-		svc_int_set_text(vf->mount_error, sizeof(vf->mount_error), "%s",
-				 guest_disk_errmsg(disk));
+		svc_int_text(&vf->mount_error, "%s", guest_disk_errmsg(disk));
 		return NULL;
 	}
 	vf->mounted = true;
@@ -141,10 +188,14 @@ void svc_int_add_problem(struct svc_facts *f, const char *code,
 	if (f->nproblems == SVC_MAX_PROBLEMS)
 		return;
 	struct svc_problem *p = &f->problems[f->nproblems++];
-	snprintf(p->code, sizeof(p->code), "%s", code);
+	svc_int_text(&p->code, "%s", code);
 	p->exit = exit;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = strdup("out of memory");
 	va_end(ap);
+	free(p->message);
+	p->message = msg;
 }

@@ -12,6 +12,7 @@
 
 #include "registry/reg.h"
 #include "servicing/inspect_hive.h"
+#include "servicing/inspect_int.h"
 
 struct ihive {
 	struct reg_hive *h;
@@ -50,18 +51,18 @@ void svc_int_hive_open(const char *path, struct svc_hive_facts *hf,
 	if (r != REG_OK || info == NULL || info->state == REG_STATE_CORRUPT) {
 		hf->corrupt =
 			r == REG_OK || reg_exit_class(r) == HVO_EXIT_CORRUPT;
-		snprintf(hf->problem, sizeof(hf->problem), "%s",
-			 h != NULL && reg_errmsg(h)[0] ? reg_errmsg(h)
-						       : reg_strerror(r));
+		svc_int_text(&hf->problem, "%s",
+			     h != NULL && reg_errmsg(h)[0] ? reg_errmsg(h)
+							   : reg_strerror(r));
 		reg_close(h);
 		return;
 	}
 	if (hf->dirty && info->problem != NULL)
-		snprintf(hf->problem, sizeof(hf->problem), "%s", info->problem);
+		svc_int_text(&hf->problem, "%s", info->problem);
 	struct ihive *ih = calloc(1, sizeof(*ih));
 	if (ih == NULL) {
 		reg_close(h);
-		snprintf(hf->problem, sizeof(hf->problem), "out of memory");
+		svc_int_text(&hf->problem, "out of memory");
 		return;
 	}
 	ih->h = h;

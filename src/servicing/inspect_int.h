@@ -37,6 +37,14 @@ void svc_int_facts_free_disk(struct svc_facts *f);
 #define SVC_INT_PREFLIGHT_TEXTS 5
 char **svc_int_facts_text(struct svc_facts *f, size_t i);
 
+/* The same for the owned text fields of a volume's facts and of a
+ * problem (freed with the facts, sent by the wire after the item). */
+char **svc_int_volume_text(struct svc_volume_facts *v, size_t i);
+char **svc_int_problem_text(struct svc_problem *p, size_t i);
+
+/* Frees the problems of @f (f->nproblems becomes 0). */
+void svc_int_problems_clear(struct svc_facts *f);
+
 /* snprintf into a fixed field of the facts (truncated). */
 void svc_int_set_text(char *dst, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

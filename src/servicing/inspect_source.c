@@ -342,6 +342,7 @@ void svc_source_package_free(struct svc_source_package *sp)
 		return;
 	pkg_package_free(sp->pkg);
 	sp->pkg = NULL;
+	svc_signature_free(&sp->sig);
 }
 
 enum svc_err svc_source_packages_load(struct svc_source *src,
@@ -380,16 +381,40 @@ void svc_source_packages_free(struct svc_source_package *pkgs, size_t n)
 	free(pkgs);
 }
 
+void svc_signature_free(struct svc_signature *s)
+{
+	free(s->signer);
+	for (size_t i = 0; i < s->nchain && i < SVC_SIG_CHAIN_MAX; i++)
+		free(s->chain[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+int svc_signature_copy(struct svc_signature *dst,
+		       const struct svc_signature *src)
+{
+	*dst = *src;
+	dst->signer = src->signer ? strdup(src->signer) : NULL;
+	bool ok = src->signer == NULL || dst->signer != NULL;
+	for (size_t i = 0; i < src->nchain && i < SVC_SIG_CHAIN_MAX; i++) {
+		dst->chain[i] = strdup(src->chain[i] ? src->chain[i] : "?");
+		ok = ok && dst->chain[i] != NULL;
+	}
+	if (!ok)
+		svc_signature_free(dst);
+	return ok ? 0 : -1;
+}
+
 void svc_signature_json(const struct svc_signature *s, struct json_writer *w)
 {
 	hvo_int_json_key(w, "signature");
-	if (s->verdict[0] == '\0') {
+	if (s->verdict == NULL) {
 		hvo_int_json_null(w);
 		return;
 	}
 	hvo_int_json_begin_object(w);
 	hvo_int_json_kv_string(w, "verdict", s->verdict);
-	hvo_int_json_kv_string(w, "signer", s->signer[0] ? s->signer : NULL);
+	hvo_int_json_kv_string(w, "signer",
+			       s->signer && s->signer[0] ? s->signer : NULL);
 	hvo_int_json_key(w, "chain");
 	hvo_int_json_begin_array(w);
 	for (size_t i = 0; i < s->nchain && i < SVC_SIG_CHAIN_MAX; i++)

@@ -21,18 +21,30 @@
 #include "util/json.h"
 
 /* What the signature check (the session's check_cabinet, src/trust)
- * said of a cabinet, for the reports and the in-guest record.  Fixed
- * sizes: copied into plans as it is.  An empty verdict: not checked. */
+ * said of a cabinet, for the reports and the in-guest record.  The names
+ * are owned strings (svc_signature_free; a plan keeps its own copy,
+ * svc_signature_copy).  A NULL verdict: not checked. */
 #define SVC_SIG_CHAIN_MAX 8
 struct svc_signature {
-	char verdict[24]; /* trust_verdict_word(): "trusted", "unsigned"... */
-	char signer[256]; /* the signer certificate's CN, or "" */
-	char chain[SVC_SIG_CHAIN_MAX][256]; /* CNs, signer first */
+	/* trust_verdict_word() ("trusted", "unsigned", ...) or "error": a
+	 * static word, not owned. */
+	const char *verdict;
+	char *signer; /* the signer certificate's CN, or NULL */
+	char *chain[SVC_SIG_CHAIN_MAX]; /* CNs, signer first */
 	size_t nchain;
-	bool chain_complete;   /* the last one is a trusted root */
-	char timestamp[32];    /* the verified countersigned time, or "" */
+	bool chain_complete; /* the last one is a trusted root */
+	/* The verified countersigned time, or "": bounded by its format. */
+	char timestamp[sizeof("YYYY-MM-DDTHH:MM:SSZ")];
 	bool allowed_unsigned; /* accepted only by --allow-unsigned */
 };
+
+/* Frees the names @s holds; @s is "not checked" again. */
+void svc_signature_free(struct svc_signature *s);
+
+/* @dst (not holding anything) becomes a copy of @src with names of its
+ * own.  0, or -1 when out of memory (@dst then holds nothing). */
+int svc_signature_copy(struct svc_signature *dst,
+		       const struct svc_signature *src);
 
 /* The "signature" member of the JSON object @w has open (null when @s
  * was not checked). */

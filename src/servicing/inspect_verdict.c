@@ -26,7 +26,7 @@ static void evaluate_hive(struct svc_facts *f, const char *name,
 	if (h->corrupt) {
 		svc_int_add_problem(f, "hive-corrupt", HVO_EXIT_CORRUPT,
 				    "the %s hive is corrupt: %s", name,
-				    h->problem);
+				    svc_int_text_or(h->problem, "?"));
 		return;
 	}
 	if (!h->dirty)
@@ -62,7 +62,7 @@ static void evaluate_hive(struct svc_facts *f, const char *name,
 
 void svc_inspect_evaluate(struct svc_facts *f)
 {
-	f->nproblems = 0;
+	svc_int_problems_clear(f);
 	f->verdict = HVO_EXIT_OK;
 
 	if (!f->preflight_ok) {
@@ -197,7 +197,7 @@ void svc_inspect_evaluate(struct svc_facts *f)
 			"the Windows volume can only be mounted "
 			"read-only: ntfs-3g says it is %s (code %d)",
 			guest_ntfs_probe_meaning(w->rw_probe), w->rw_probe);
-	if (w->ntfs && !w->ntfs_readable && w->ntfs_problem[0])
+	if (w->ntfs && !w->ntfs_readable && w->ntfs_problem != NULL)
 		svc_int_add_problem(
 			f, "ntfs-corrupt", HVO_EXIT_CORRUPT,
 			"the Windows volume's NTFS metadata is damaged: "

@@ -206,7 +206,10 @@ enum svc_err svc_plan_build(const struct svc_facts *f,
 		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	p->control_set = f->current_control_set;
-	p->sig = sp->sig;
+	if (svc_signature_copy(&p->sig, &sp->sig) != 0) {
+		svc_plan_free(p);
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+	}
 	p->systemroot = svc_int_plan_strdup(&b, f->systemroot);
 	p->image = svc_int_plan_strdup(&b, f->image);
 	p->package = svc_int_plan_strdup(&b, pkg->identity.name);
@@ -279,6 +282,7 @@ void svc_plan_free(struct svc_plan *plan)
 {
 	if (plan == NULL)
 		return;
+	svc_signature_free(&plan->sig);
 	for (size_t i = 0; i < plan->npool; i++)
 		free(plan->pool[i]);
 	free(plan->pool);

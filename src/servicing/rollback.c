@@ -294,9 +294,9 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 			continue;
 		char *tmp = NULL;
 		int e;
-		if ((rc = svc_int_ghive_stage(h, sha, err, sizeof(err))) !=
-		    HVO_EXIT_OK) {
-			fail(res, rc, "%s", err);
+		if ((rc = svc_exit_class(svc_int_ghive_stage(
+			     h, sha, &res->error))) != HVO_EXIT_OK) {
+			res->exit = rc;
 		} else if ((e = svc_int_ghive_stage_in(fs, h, &tmp)) !=
 			   GUEST_OK) {
 			rc = fail(res, guest_exit_class(e), "%s: %s", h->guest,
@@ -405,9 +405,11 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 	struct svc_rjournal j = { .crash_after = o->crash_after };
 	enum hvo_exit rc = HVO_EXIT_OK;
 	if (!o->dry_run &&
-	    (rc = svc_int_guest_prepare(fs, o->systemroot, err, sizeof(err))) !=
+	    (rc = svc_int_exit_set(
+		     &res->exit,
+		     svc_int_guest_prepare(fs, o->systemroot, &res->error))) !=
 		    HVO_EXIT_OK)
-		return fail(res, rc, "%s", err);
+		return rc;
 	int e = svc_int_record_list(fs, o->systemroot, &paths, &npaths);
 	if (e != GUEST_OK)
 		return fail(res, guest_exit_class(e), "%s",
@@ -520,13 +522,11 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 			if (op->kind == SVC_UNDO_AFTER || hx < 0)
 				continue;
 			if (!opened[hx]) {
-				rc = svc_int_ghive_open(
+				rc = svc_exit_class(svc_int_ghive_open(
 					fs, o->systemroot, op->hive, o->tmpdir,
-					true, &g[hx], err, sizeof(err));
-				if (rc != HVO_EXIT_OK) {
-					fail(res, rc, "%s", err);
+					true, &g[hx], &res->error));
+				if (rc != HVO_EXIT_OK)
 					goto out;
-				}
 				opened[hx] = true;
 				if (whole[hx] != NULL &&
 				    (rc = load_saved(fs, &g[hx], whole[hx],

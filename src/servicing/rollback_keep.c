@@ -162,10 +162,12 @@ int svc_int_rollback_keep(struct guest_fs *fs, const struct svc_plan *p,
 	/* The rule of every descriptor apply set, for verify. */
 	if (ok && svc_int_sd_undo(t, &u) != 0)
 		ok = false;
-	char err[600];
+	struct svc_error why = { 0 };
 	if (ok && svc_int_record_write(fs, p->systemroot, "apply", NULL, &u,
-				       NULL, err, sizeof(err)) != HVO_EXIT_OK) {
-		svc_int_apply_warn(res, "the undo data: %s", err);
+				       NULL, &why) != SVC_OK) {
+		svc_int_apply_warn(res, "the undo data: %s",
+				   svc_int_errtext(&why));
+		svc_int_error_clear(&why);
 		ok = false;
 	}
 	if (!ok)
@@ -298,10 +300,11 @@ void svc_int_rollback_keep_recover(struct guest_fs *fs, const char *systemroot,
 				good = false;
 			free(saved);
 		}
-		char err[600];
+		struct svc_error why = { 0 };
 		if (good)
 			svc_int_record_write(fs, systemroot, "apply", NULL, &u,
-					     NULL, err, sizeof(err));
+					     NULL, &why);
+		svc_int_error_clear(&why);
 		svc_undo_free(&u);
 		guest_fs_sync(fs);
 	}

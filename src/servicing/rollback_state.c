@@ -218,11 +218,12 @@ static void check_value(struct guest_fs *fs, const char *systemroot,
 	value_text(op->existed, op->type, op->data, op->len, want,
 		   sizeof(want));
 	res->nchecked++;
-	char err[600];
+	/* Why it could not be read is not shown: the difference is. */
+	struct svc_error why = { 0 };
 	if (h == NHIVES ||
-	    (!opened[h] &&
-	     svc_int_ghive_open(fs, systemroot, op->hive, tmpdir, false, &g[h],
-				err, sizeof(err)) != HVO_EXIT_OK)) {
+	    (!opened[h] && svc_int_ghive_open(fs, systemroot, op->hive, tmpdir,
+					      false, &g[h], &why) != SVC_OK)) {
+		svc_int_error_clear(&why);
 		svc_int_verify_diff(res, what, want, "unreadable hive");
 		return;
 	}

@@ -32,10 +32,9 @@ static char *path_printf(const char *fmt, ...)
 	return r < 0 ? NULL : s;
 }
 
-static enum hvo_exit ghive_open(struct guest_fs *fs, const char *systemroot,
-				const char *name, const char *tmpdir,
-				bool write, struct svc_ghive *g, char *err,
-				size_t errlen)
+static enum svc_err ghive_open(struct guest_fs *fs, const char *systemroot,
+			       const char *name, const char *tmpdir, bool write,
+			       struct svc_ghive *g, struct svc_error *err)
 {
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->guest = path_printf("%s\\System32\\config\\%s", systemroot, name);
@@ -44,19 +43,16 @@ static enum hvo_exit ghive_open(struct guest_fs *fs, const char *systemroot,
 		g->host = path_printf("%s/%s", g->host_dir, name);
 		g->host_new = path_printf("%s/%s.new", g->host_dir, name);
 	}
-	if (!g->guest || !g->host_dir || !g->host || !g->host_new) {
-		snprintf(err, errlen, "out of memory");
-		return HVO_EXIT_FAILED;
-	}
-	if (mkdir(g->host_dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", g->host_dir, strerror(errno));
-		return HVO_EXIT_FAILED;
-	}
+	if (!g->guest || !g->host_dir || !g->host || !g->host_new)
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+	if (mkdir(g->host_dir, 0700) != 0 && errno != EEXIST)
+		return svc_int_fail(err, SVC_ERR_IO, "%s: %s", g->host_dir,
+				    strerror(errno));
 	int e = guest_fs_copy_out(fs, g->guest, g->host);
-	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", g->guest, guest_fs_errmsg(fs));
-		return guest_exit_class(e);
-	}
+	if (e != GUEST_OK)
+		return svc_int_fail_class(err, guest_exit_class(e),
+					  SVC_ERR_GUEST, "%s: %s", g->guest,
+					  guest_fs_errmsg(fs));
 	for (int i = 0; i < 3; i++) {
 		char gl[320], hl[1300];
 		snprintf(gl, sizeof(gl), "%s%s", g->guest, log_suffix[i]);
@@ -65,11 +61,10 @@ static enum hvo_exit ghive_open(struct guest_fs *fs, const char *systemroot,
 		if (guest_fs_stat(fs, gl, &st) != GUEST_OK ||
 		    st.type != GUEST_FT_FILE)
 			continue;
-		if ((e = guest_fs_copy_out(fs, gl, hl)) != GUEST_OK) {
-			snprintf(err, errlen, "%s: %s", gl,
-				 guest_fs_errmsg(fs));
-			return guest_exit_class(e);
-		}
+		if ((e = guest_fs_copy_out(fs, gl, hl)) != GUEST_OK)
+			return svc_int_fail_class(err, guest_exit_class(e),
+						  SVC_ERR_GUEST, "%s: %s", gl,
+						  guest_fs_errmsg(fs));
 		g->log_present[i] = true;
 	}
 	struct reg_open_opts ro = {
@@ -78,44 +73,43 @@ static enum hvo_exit ghive_open(struct guest_fs *fs, const char *systemroot,
 	e = reg_open(g->host, &ro, &g->h);
 	if (e != REG_OK) {
 		const char *why = g->h ? reg_errmsg(g->h) : "";
-		snprintf(err, errlen, "%s: %s%s%s", g->guest, reg_strerror(e),
-			 why[0] ? ": " : "", why);
+		enum svc_err r = svc_int_fail_class(
+			err, reg_exit_class(e), SVC_ERR_IO, "%s: %s%s%s",
+			g->guest, reg_strerror(e), why[0] ? ": " : "", why);
 		reg_close(g->h);
 		g->h = NULL;
-		return reg_exit_class(e);
+		return r;
 	}
 	g->recovered = reg_get_info(g->h)->state == REG_STATE_DIRTY_RECOVERABLE;
 	g->writable = write;
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }
 
-enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
-				 const char *name, const char *tmpdir,
-				 bool write, struct svc_ghive *g, char *err,
-				 size_t errlen)
+enum svc_err svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
+				const char *name, const char *tmpdir,
+				bool write, struct svc_ghive *g,
+				struct svc_error *err)
 {
 	memset(g, 0, sizeof(*g));
-	enum hvo_exit rc =
-		ghive_open(fs, systemroot, name, tmpdir, write, g, err, errlen);
-	if (rc != HVO_EXIT_OK)
+	enum svc_err r =
+		ghive_open(fs, systemroot, name, tmpdir, write, g, err);
+	if (r != SVC_OK)
 		svc_int_ghive_close(g);
-	return rc;
+	return r;
 }
 
-enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
-				  char *err, size_t errlen)
+enum svc_err svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
+				 struct svc_error *err)
 {
 	int e = reg_commit_to(g->h, g->host_new);
-	if (e != REG_OK) {
-		snprintf(err, errlen, "%s: %s", g->guest, reg_errmsg(g->h));
-		return reg_exit_class(e);
-	}
+	if (e != REG_OK)
+		return svc_int_fail_class(err, reg_exit_class(e), SVC_ERR_IO,
+					  "%s: %s", g->guest, reg_errmsg(g->h));
 	uint64_t size;
-	if ((e = hvo_int_sha256_file(g->host_new, sha256, &size)) != 0) {
-		snprintf(err, errlen, "%s: %s", g->host_new, strerror(e));
-		return HVO_EXIT_FAILED;
-	}
-	return HVO_EXIT_OK;
+	if ((e = hvo_int_sha256_file(g->host_new, sha256, &size)) != 0)
+		return svc_int_fail(err, SVC_ERR_IO, "%s: %s", g->host_new,
+				    strerror(e));
+	return SVC_OK;
 }
 
 /*
@@ -175,14 +169,14 @@ const char *svc_int_ghive_log_suffix(int i)
 	return i >= 0 && i < 3 ? log_suffix[i] : NULL;
 }
 
-enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
-				   char *err, size_t errlen)
+enum svc_err svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
+				  struct svc_error *err)
 {
 	int e = switch_in(fs, g);
-	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", g->guest, guest_fs_errmsg(fs));
-		return guest_exit_class(e);
-	}
+	if (e != GUEST_OK)
+		return svc_int_fail_class(err, guest_exit_class(e),
+					  SVC_ERR_GUEST, "%s: %s", g->guest,
+					  guest_fs_errmsg(fs));
 	/* The logs of a recovered hive are emptied once the new primary is
 	 * in place, never before (registry/: reg_logs_after_commit). */
 	if (g->recovered)
@@ -193,14 +187,13 @@ enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
 			snprintf(gl, sizeof(gl), "%s%s", g->guest,
 				 log_suffix[i]);
 			if ((e = guest_fs_write_atomic(fs, gl, "", 0)) !=
-			    GUEST_OK) {
-				snprintf(err, errlen,
-					 "%s: could not empty the log: %s", gl,
-					 guest_fs_errmsg(fs));
-				return guest_exit_class(e);
-			}
+			    GUEST_OK)
+				return svc_int_fail_class(
+					err, guest_exit_class(e), SVC_ERR_GUEST,
+					"%s: could not empty the log: %s", gl,
+					guest_fs_errmsg(fs));
 		}
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }
 
 void svc_int_ghive_close(struct svc_ghive *g)
@@ -263,27 +256,27 @@ char *svc_int_record_end(struct svc_record_json *r)
 	return r->buf;
 }
 
-enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
-				   const char *command, const char *json,
-				   const struct svc_undo *u, char **path_ret,
-				   char *err, size_t errlen)
+enum svc_err svc_int_record_write(struct guest_fs *fs, const char *systemroot,
+				  const char *command, const char *json,
+				  const struct svc_undo *u, char **path_ret,
+				  struct svc_error *err)
 {
 	if (path_ret != NULL)
 		*path_ret = NULL;
 	char *dir = svc_int_record_dir(systemroot);
 	char *text = svc_undo_format(u);
-	enum hvo_exit rc = HVO_EXIT_FAILED;
+	enum svc_err r = SVC_ERR_NOMEM;
 	char *jpath = NULL, *upath = NULL;
 	if (dir == NULL || text == NULL) {
-		snprintf(err, errlen, "out of memory");
+		svc_int_fail(err, r, "out of memory");
 		goto out;
 	}
 	int e = guest_fs_mkdir_p(fs, dir);
 	if (e == GUEST_OK)
 		e = svc_int_sd_store(fs, dir, true);
 	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", dir, guest_fs_errmsg(fs));
-		rc = guest_exit_class(e);
+		r = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
+				       "%s: %s", dir, guest_fs_errmsg(fs));
 		goto out;
 	}
 	/* "<command>-YYYYmmddTHHMMSSZ-NNNNNN": NNNNNN counts every undo
@@ -312,7 +305,7 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 	    0)
 		upath = NULL;
 	if (jpath == NULL || upath == NULL) {
-		snprintf(err, errlen, "out of memory");
+		svc_int_fail(err, r, "out of memory");
 		goto out;
 	}
 	/* The undo data first: a JSON record always has its undo. */
@@ -329,11 +322,11 @@ enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 	if (e == GUEST_OK && json != NULL)
 		e = svc_int_sd_store(fs, jpath, false);
 	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", jpath, guest_fs_errmsg(fs));
-		rc = guest_exit_class(e);
+		r = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
+				       "%s: %s", jpath, guest_fs_errmsg(fs));
 		goto out;
 	}
-	rc = HVO_EXIT_OK;
+	r = SVC_OK;
 	if (path_ret != NULL) {
 		*path_ret = jpath;
 		jpath = NULL;
@@ -343,7 +336,7 @@ out:
 	free(text);
 	free(jpath);
 	free(upath);
-	return rc;
+	return r;
 }
 
 unsigned svc_int_record_seq(const char *name)
@@ -414,20 +407,21 @@ int svc_int_record_list(struct guest_fs *fs, const char *systemroot,
 	return GUEST_OK;
 }
 
-enum hvo_exit svc_int_record_commit(struct guest_fs *fs, const char *systemroot,
-				    const char *command, char *json,
-				    const struct svc_undo *u,
-				    struct svc_ghive *g, char **path_ret,
-				    char *err, size_t errlen)
+enum svc_err svc_int_record_commit(struct guest_fs *fs, const char *systemroot,
+				   const char *command, char *json,
+				   struct svc_undo *u, struct svc_ghive *g,
+				   char **path_ret, struct svc_error *err)
 {
-	if (json == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return HVO_EXIT_FAILED;
-	}
-	enum hvo_exit rc = svc_int_record_write(fs, systemroot, command, json,
-						u, path_ret, err, errlen);
+	uint8_t after[32];
+	enum svc_err r = svc_int_ghive_stage(g, after, err);
+	if (r == SVC_OK &&
+	    (json == NULL || svc_undo_add_after(u, g->name, after) != 0))
+		r = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+	if (r == SVC_OK)
+		r = svc_int_record_write(fs, systemroot, command, json, u,
+					 path_ret, err);
 	free(json);
-	if (rc == HVO_EXIT_OK)
-		rc = svc_int_ghive_switch(fs, g, err, errlen);
-	return rc;
+	if (r == SVC_OK)
+		r = svc_int_ghive_switch(fs, g, err);
+	return r;
 }

@@ -28,6 +28,7 @@
 #include "guest/guest.h"
 #include "hvoffline.h"
 #include "registry/reg.h"
+#include "servicing/error.h"
 #include "servicing/services_undo.h"
 #include "util/json.h"
 
@@ -47,19 +48,22 @@ struct svc_ghive {
 /*
  * Copies hive @name of the guest (below @systemroot\System32\config) and
  * its logs into @tmpdir and opens it, for writing when @write (recovering
- * a dirty hive with usable logs; refusing one without).  Returns the exit
- * class, with @err set on failure (@g then holds no path nor hive, only
- * its name: closing it again is harmless).
+ * a dirty hive with usable logs; refusing one without).  Returns SVC_OK
+ * or the error, its message recorded on @err (the caller's handle; @g
+ * then holds no path nor hive, only its name: closing it again is
+ * harmless).  Like every function here that takes an svc_error: the
+ * error graded from the failing layer's exit class (svc_exit_class()
+ * gives it back).
  */
-enum hvo_exit svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
-				 const char *name, const char *tmpdir,
-				 bool write, struct svc_ghive *g, char *err,
-				 size_t errlen);
+enum svc_err svc_int_ghive_open(struct guest_fs *fs, const char *systemroot,
+				const char *name, const char *tmpdir,
+				bool write, struct svc_ghive *g,
+				struct svc_error *err);
 
 /* Writes the edited hive to a new host file, checked and read back by
  * registry/, and gives its SHA-256 (for the record's after line). */
-enum hvo_exit svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
-				  char *err, size_t errlen);
+enum svc_err svc_int_ghive_stage(struct svc_ghive *g, uint8_t sha256[32],
+				 struct svc_error *err);
 
 /* Copies the staged hive into the guest beside the hive (its sibling
  * ".NAME.hvo-new", *@tmp_ret, caller frees) with the hive's security
@@ -72,18 +76,19 @@ int svc_int_ghive_stage_in(struct guest_fs *fs, struct svc_ghive *g,
 const char *svc_int_ghive_log_suffix(int i);
 
 /* Switches the staged hive into the guest, crash-safely (see above). */
-enum hvo_exit svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
-				   char *err, size_t errlen);
+enum svc_err svc_int_ghive_switch(struct guest_fs *fs, struct svc_ghive *g,
+				  struct svc_error *err);
 
 void svc_int_ghive_close(struct svc_ghive *g);
 
 /*
  * Before any change: an apply that died while switching files leaves its
  * journal; its originals are put back first (svc_apply_recover) so that
- * nothing is decided from a half-switched guest.  Returns the exit class.
+ * nothing is decided from a half-switched guest (a read-only volume is
+ * refused).  Returns SVC_OK or the error recorded on @err.
  */
-enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
-				    char *err, size_t errlen);
+enum svc_err svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
+				   struct svc_error *err);
 
 /* "<systemroot>\Logs\hvoffline" (caller frees). */
 char *svc_int_record_dir(const char *systemroot);
@@ -92,25 +97,27 @@ char *svc_int_record_dir(const char *systemroot);
  * Writes the JSON record @json and the undo data @u of a change into the
  * guest's record folder as "<command>-<stamp>-<seq>.json" and ".undo"
  * (seq: one above every undo file there), each atomically; @json NULL:
- * only the undo data (apply writes its own record).  *@path_ret (may be NULL) receives the
- * JSON record's guest path (caller frees).  Returns the exit class.
+ * only the undo data (apply writes its own record).  *@path_ret (may be
+ * NULL) receives the JSON record's guest path (caller frees).  Returns
+ * SVC_OK or the error recorded on @err.
  */
-enum hvo_exit svc_int_record_write(struct guest_fs *fs, const char *systemroot,
-				   const char *command, const char *json,
-				   const struct svc_undo *u, char **path_ret,
-				   char *err, size_t errlen);
+enum svc_err svc_int_record_write(struct guest_fs *fs, const char *systemroot,
+				  const char *command, const char *json,
+				  const struct svc_undo *u, char **path_ret,
+				  struct svc_error *err);
 
 /*
- * Commits a change: the record @json (freed here; NULL stands for out of
- * memory) and the undo data @u as svc_int_record_write() writes them,
- * then @g's staged hive switched in (the record first, see above).
- * Returns the exit class, with @err set.
+ * Commits the change made to @g: stages it (svc_int_ghive_stage), adds
+ * its SHA-256 to @u as the hive's after line, writes the record @json
+ * (freed here; NULL stands for out of memory) and @u as
+ * svc_int_record_write() does, then switches the staged hive in (the
+ * record first, see above).  Returns SVC_OK or the error recorded on
+ * @err.
  */
-enum hvo_exit svc_int_record_commit(struct guest_fs *fs, const char *systemroot,
-				    const char *command, char *json,
-				    const struct svc_undo *u,
-				    struct svc_ghive *g, char **path_ret,
-				    char *err, size_t errlen);
+enum svc_err svc_int_record_commit(struct guest_fs *fs, const char *systemroot,
+				   const char *command, char *json,
+				   struct svc_undo *u, struct svc_ghive *g,
+				   char **path_ret, struct svc_error *err);
 
 /* The sequence number in an undo file's name ("...-000012.undo" or
  * ".undone"), or 0 for any other name. */

@@ -5,27 +5,26 @@
  */
 #include <config.h>
 
-#include <stdio.h>
-
 #include "servicing/apply.h"
 #include "servicing/services_guest.h"
 
-enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
-				    char *err, size_t errlen)
+enum svc_err svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
+				   struct svc_error *err)
 {
-	if (guest_fs_readonly(fs)) {
-		snprintf(err, errlen,
-			 "%s: the Windows volume is mounted read-only",
-			 guest_fs_name(fs));
-		return HVO_EXIT_REFUSED;
-	}
+	if (guest_fs_readonly(fs))
+		return svc_int_fail(err, SVC_ERR_REFUSED,
+				    "%s: the Windows volume is mounted "
+				    "read-only",
+				    guest_fs_name(fs));
 	unsigned restored = 0;
 	struct svc_error why = { 0 };
 	if (svc_apply_recover(fs, systemroot, &restored, &why) != SVC_OK) {
-		snprintf(err, errlen, "cleaning up an interrupted apply: %s",
-			 svc_int_errtext(&why));
+		/* Graded as before: a failure, whatever stopped it. */
+		svc_int_fail(err, SVC_ERR_GUEST,
+			     "cleaning up an interrupted apply: %s",
+			     svc_int_errtext(&why));
 		svc_int_error_clear(&why);
-		return HVO_EXIT_FAILED;
+		return SVC_ERR_GUEST;
 	}
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }

@@ -187,18 +187,18 @@ static enum hvo_exit import_somewhere(struct guest_fs *fs,
 				      struct svc_reg_image_result *res)
 {
 	static const char *const hives[] = { "SOFTWARE", "SYSTEM", "DEFAULT" };
-	char err[900];
 	for (size_t i = 0; i < 3; i++) {
-		enum hvo_exit x = svc_int_ghive_open(fs, o->systemroot,
-						     hives[i], o->tmpdir, true,
-						     &res->g, err, sizeof(err));
+		enum hvo_exit x = svc_exit_class(svc_int_ghive_open(
+			fs, o->systemroot, hives[i], o->tmpdir, true, &res->g,
+			&res->error));
 		if (x != HVO_EXIT_OK) {
 			/* A guest without a DEFAULT hive: the file is for
-			 * another one, or for none. */
+			 * another one, or for none (the error below
+			 * replaces the one recorded). */
 			if (strcmp(hives[i], "DEFAULT") == 0 &&
 			    x == HVO_EXIT_FAILED)
 				break;
-			return fail(res, x, "%s", err);
+			return res->exit = x;
 		}
 		if (!o->dry_run && (x = save_hive(fs, o->systemroot, &res->g,
 						  res)) != HVO_EXIT_OK)
@@ -236,11 +236,13 @@ enum hvo_exit svc_reg_image_run(struct guest_fs *fs,
 	memset(&u, 0, sizeof(u));
 	snprintf(u.command, sizeof(u.command), "reg");
 	svc_int_now_iso(u.time, sizeof(u.time));
-	char err[900];
 	enum hvo_exit rc;
-	if (write && (rc = svc_int_guest_prepare(fs, o->systemroot, err,
-						 sizeof(err))) != HVO_EXIT_OK)
-		return fail(res, rc, "%s", err);
+	if (write &&
+	    (rc = svc_int_exit_set(
+		     &res->exit,
+		     svc_int_guest_prepare(fs, o->systemroot, &res->error))) !=
+		    HVO_EXIT_OK)
+		return rc;
 	if (o->op == SVC_REGOP_IMPORT) {
 		rc = import_somewhere(fs, o, res);
 		if (rc != HVO_EXIT_OK)
@@ -260,11 +262,13 @@ enum hvo_exit svc_reg_image_run(struct guest_fs *fs,
 			    "%s: not a key of the guest's HKLM\\SOFTWARE, "
 			    "HKLM\\SYSTEM or HKU\\.DEFAULT",
 			    o->path);
-	rc = svc_int_ghive_open(fs, o->systemroot, hive, o->tmpdir, writer,
-				&res->g, err, sizeof(err));
+	rc = svc_int_exit_set(&res->exit,
+			      svc_int_ghive_open(fs, o->systemroot, hive,
+						 o->tmpdir, writer, &res->g,
+						 &res->error));
 	if (rc != HVO_EXIT_OK) {
 		free(rest);
-		return fail(res, rc, "%s", err);
+		return rc;
 	}
 	int e = resolve_key(&res->g, rest, &res->key);
 	free(rest);
@@ -347,23 +351,11 @@ enum hvo_exit svc_reg_image_run(struct guest_fs *fs,
 commit:
 	if (o->dry_run)
 		goto out;
-	uint8_t after[32];
-	rc = svc_int_ghive_stage(&res->g, after, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
+	rc = svc_exit_class(svc_int_record_commit(
+		fs, o->systemroot, "reg", make_record(o, res, &u), &u, &res->g,
+		&res->record, &res->error));
+	if (rc != HVO_EXIT_OK)
 		goto out;
-	}
-	if (svc_undo_add_after(&u, res->g.name, after) != 0) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-		goto out;
-	}
-	rc = svc_int_record_commit(fs, o->systemroot, "reg",
-				   make_record(o, res, &u), &u, &res->g,
-				   &res->record, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
-		goto out;
-	}
 	res->changed = true;
 out:
 	svc_undo_free(&u);

@@ -127,19 +127,16 @@ enum hvo_exit svc_services_run(struct guest_fs *fs,
 	memset(&g, 0, sizeof(g));
 	struct svc_undo u;
 	memset(&u, 0, sizeof(u));
-	char err[900], when[32];
-	enum hvo_exit rc;
-	if (write && (rc = svc_int_guest_prepare(fs, o->systemroot, err,
-						 sizeof(err))) != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
+	char when[32];
+	enum svc_err r =
+		write ? svc_int_guest_prepare(fs, o->systemroot, &res->error)
+		      : SVC_OK;
+	if (r == SVC_OK)
+		r = svc_int_ghive_open(fs, o->systemroot, "SYSTEM", o->tmpdir,
+				       write, &g, &res->error);
+	enum hvo_exit rc = svc_exit_class(r);
+	if (rc != HVO_EXIT_OK)
 		goto out;
-	}
-	rc = svc_int_ghive_open(fs, o->systemroot, "SYSTEM", o->tmpdir, write,
-				&g, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
-		goto out;
-	}
 	res->hive_recovered = g.recovered;
 	int e = svc_ic_list_read(g.h, 0, o->systemroot, &res->list);
 	if (e != REG_OK) {
@@ -218,23 +215,11 @@ enum hvo_exit svc_services_run(struct guest_fs *fs,
 	}
 	if (!write || res->nchanged == 0)
 		goto out;
-	uint8_t after[32];
-	rc = svc_int_ghive_stage(&g, after, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
+	rc = svc_exit_class(svc_int_record_commit(
+		fs, o->systemroot, "services", make_record(o, res, when), &u,
+		&g, &res->record, &res->error));
+	if (rc != HVO_EXIT_OK)
 		goto out;
-	}
-	if (svc_undo_add_after(&u, "SYSTEM", after) != 0) {
-		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-		goto out;
-	}
-	rc = svc_int_record_commit(fs, o->systemroot, "services",
-				   make_record(o, res, when), &u, &g,
-				   &res->record, err, sizeof(err));
-	if (rc != HVO_EXIT_OK) {
-		fail(res, rc, "%s", err);
-		goto out;
-	}
 	/* What the list shows is what is now in the guest. */
 	for (size_t i = 0; i < res->n; i++) {
 		struct svc_ic_service *s =

@@ -325,12 +325,8 @@ static void child_failed_as(struct svc_session *s, struct svc_image_result *r,
 	struct svc_facts *f = &r->facts;
 	svc_facts_init(f, r->image);
 	f->verdict = exit;
-	f->nproblems = 1;
-	snprintf(f->problems[0].code, sizeof(f->problems[0].code), "%s",
-		 "sandboxed-child");
-	f->problems[0].exit = exit;
-	snprintf(f->problems[0].message, sizeof(f->problems[0].message),
-		 "%.200s: %.300s", r->image, why);
+	svc_int_add_problem(f, "sandboxed-child", exit, "%.200s: %.300s",
+			    r->image, why);
 	svc_int_text(&f->disk_error, "%s", why);
 	r->status = status;
 	r->err = err;

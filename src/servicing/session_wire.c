@@ -6,8 +6,8 @@
  * 'R' the result (last).  Numbers are 64-bit in host order (the child is
  * a fork of the parent); a string is its length plus one (0: NULL) and
  * its bytes.  The facts travel as their fixed-size struct, then their
- * text fields that are owned strings (svc_int_facts_text), the volumes
- * and the
+ * text fields that are owned strings (svc_int_facts_text) and those of
+ * each problem, the volumes (each followed by its owned strings) and the
  * installed packages; the applicability and the plan are
  * rebuilt by the parent from the facts and its own packages (the same
  * pure functions the child ran, at the same time of the run); the
@@ -176,6 +176,22 @@ static void put_facts_texts(struct svc_wire *w, const struct svc_facts *f)
 	for (size_t i = 0; (t = svc_int_facts_text((struct svc_facts *)f, i));
 	     i++)
 		put_s(w, *t);
+	for (size_t k = 0; k < f->nproblems && k < SVC_MAX_PROBLEMS; k++)
+		for (size_t i = 0;
+		     (t = svc_int_problem_text(
+			      (struct svc_problem *)&f->problems[k], i));
+		     i++)
+			put_s(w, *t);
+}
+
+static void put_volumes(struct svc_wire *w, const struct svc_facts *f)
+{
+	put_bytes(w, f->volumes, f->nvolumes * sizeof(*f->volumes));
+	char **t;
+	for (size_t k = 0; k < f->nvolumes; k++)
+		for (size_t i = 0; (t = svc_int_volume_text(&f->volumes[k], i));
+		     i++)
+			put_s(w, *t);
 }
 
 void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
@@ -195,8 +211,7 @@ void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 	put_u(w, r->verified);
 	put_bytes(w, &r->facts, sizeof(r->facts));
 	put_facts_texts(w, &r->facts);
-	put_bytes(w, r->facts.volumes,
-		  r->facts.nvolumes * sizeof(*r->facts.volumes));
+	put_volumes(w, &r->facts);
 	put_bytes(w, r->facts.packages,
 		  r->facts.npackages * sizeof(*r->facts.packages));
 	put_bytes(w, r->facts.linux_guest,
@@ -314,18 +329,14 @@ static void facts_terminate(struct svc_facts *f)
 	Z(f->systemroot), Z(f->edition_id);
 	Z(f->installation_type), Z(f->current_version), Z(f->csd_version);
 	Z(f->arch), Z(f->arch_source);
-	Z(f->software.problem), Z(f->system.problem);
 	Z(f->vmbus_version_string);
 	Z(f->ic_registry_version), Z(f->setup_cmdline), Z(f->image_state);
 	Z(f->hiber_signature);
-	for (size_t i = 0; i < f->nproblems; i++)
-		Z(f->problems[i].code), Z(f->problems[i].message);
 	for (size_t i = 0; i < f->nvolumes; i++) {
 		struct svc_volume_facts *v = &f->volumes[i];
 		Z(v->vol.device), Z(v->vol.fstype), Z(v->vol.gpt_type);
 		Z(v->vol.gpt_guid);
-		Z(v->ntfs_info.label), Z(v->ntfs_problem);
-		Z(v->mount_error), Z(v->systemroot);
+		Z(v->ntfs_info.label), Z(v->systemroot);
 	}
 	for (size_t i = 0; i < f->npackages; i++) {
 		struct svc_installed_package *p = &f->packages[i];
@@ -385,6 +396,8 @@ static void linux_terminate(struct svc_linux_facts *l, size_t nvolumes,
 	}
 }
 
+/* The owned strings: the child's pointers in the bytes mean nothing
+ * here, each is the string that follows (or NULL). */
 static void get_facts_texts(struct rd *r, struct svc_facts *f)
 {
 	char **t;
@@ -392,6 +405,25 @@ static void get_facts_texts(struct rd *r, struct svc_facts *f)
 		*t = get_s(r);
 	if (f->image == NULL && (f->image = strdup("")) == NULL)
 		r->bad = true;
+	if (f->nproblems > SVC_MAX_PROBLEMS)
+		f->nproblems = SVC_MAX_PROBLEMS, r->bad = true;
+	for (size_t k = 0; k < SVC_MAX_PROBLEMS; k++)
+		for (size_t i = 0;
+		     (t = svc_int_problem_text(&f->problems[k], i)); i++) {
+			*t = k < f->nproblems ? get_s(r) : NULL;
+			/* A problem has its code and message. */
+			if (k < f->nproblems && *t == NULL)
+				r->bad = true;
+		}
+}
+
+static void get_volume_texts(struct rd *r, struct svc_facts *f)
+{
+	char **t;
+	for (size_t k = 0; k < f->nvolumes; k++)
+		for (size_t i = 0; (t = svc_int_volume_text(&f->volumes[k], i));
+		     i++)
+			*t = get_s(r);
 }
 
 /* A bool the child sent as a byte: 0 or 1 again (any other byte read as
@@ -464,6 +496,7 @@ static void get_facts(struct rd *r, struct svc_facts *f)
 	f->nvolumes = f->volumes ? n / sizeof(*f->volumes) : 0;
 	if (n != nv * sizeof(*f->volumes))
 		r->bad = true;
+	get_volume_texts(r, f);
 	f->packages = get_bytes(r, &n);
 	f->npackages = f->packages ? n / sizeof(*f->packages) : 0;
 	if (n != np * sizeof(*f->packages))
@@ -480,8 +513,6 @@ static void get_facts(struct rd *r, struct svc_facts *f)
 		r->bad = true;
 	else if (f->linux_guest != NULL)
 		linux_terminate(f->linux_guest, f->nvolumes, r);
-	if (f->nproblems > SVC_MAX_PROBLEMS)
-		f->nproblems = SVC_MAX_PROBLEMS, r->bad = true;
 	if (f->windows_found && f->windows_volume >= f->nvolumes)
 		r->bad = true;
 	facts_terminate(f);

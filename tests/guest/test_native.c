@@ -256,12 +256,12 @@ static void check_written(const char *vol)
 	assert_string_equal(h1, h2);
 }
 
-static void test_write(void **state)
+/* write_all() into the NTFS volume of the image at @path, closed
+ * cleanly; returns that volume (where to read it back from). */
+static struct guest_volume write_image(const char *path)
 {
-	(void)state;
 	struct guest_disk *d;
-	struct native_session *s =
-		open1(image_copy("ws2012-x64.vhdx", "w.vhdx"), false, &d);
+	struct native_session *s = open1(path, false, &d);
 	size_t v = ntfs_volume_index(d);
 	struct guest_volume vol = guest_disk_layout(d)->volumes[v];
 	struct guest_fs *fs;
@@ -269,6 +269,14 @@ static void test_write(void **state)
 	write_all(fs);
 	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
 	native_int_session_close(s);
+	return vol;
+}
+
+static void test_write(void **state)
+{
+	(void)state;
+	struct guest_volume vol =
+		write_image(image_copy("ws2012-x64.vhdx", "w.vhdx"));
 	hvo_fg_sh("'%s' vhdx check '%s'", hvo, hvo_fg_at("w.vhdx"));
 	hvo_fg_sh("qemu-img check -q -f vhdx '%s'", hvo_fg_at("w.vhdx"));
 	extract_volume(hvo_fg_at("w.vhdx"), &vol, hvo_fg_at("wvol"));
@@ -286,15 +294,7 @@ static void test_checkpoint(void **state)
 		  hvo_fg_at("base.vhdx"), hvo_fg_at("snap.avhdx"));
 	char before[65];
 	hvo_test_sha256_file(hvo_fg_at("base.vhdx"), before);
-	struct guest_disk *d;
-	struct native_session *s = open1(hvo_fg_at("snap.avhdx"), false, &d);
-	size_t v = ntfs_volume_index(d);
-	struct guest_volume vol = guest_disk_layout(d)->volumes[v];
-	struct guest_fs *fs;
-	assert_int_equal(guest_disk_mount(d, v, false, &fs), GUEST_OK);
-	write_all(fs);
-	assert_int_equal(native_int_session_shutdown(s), GUEST_OK);
-	native_int_session_close(s);
+	struct guest_volume vol = write_image(hvo_fg_at("snap.avhdx"));
 	hvo_test_expect_sha256(hvo_fg_at("base.vhdx"), before);
 	hvo_fg_sh("'%s' vhdx check '%s'", hvo, hvo_fg_at("snap.avhdx"));
 	extract_volume(hvo_fg_at("snap.avhdx"), &vol, hvo_fg_at("svol"));

@@ -95,6 +95,16 @@ static void ws2012_guest(void)
 		  "echo stub > vol/Windows/System32/drivers/vmci.sys");
 }
 
+/* The guest's SYSTEM hive on the host, in a buffer of its own
+ * (hvo_fg_at() reuses its buffers). */
+static const char *system_hive(void)
+{
+	static char sys[4096];
+	snprintf(sys, sizeof(sys), "%s",
+		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
+	return sys;
+}
+
 static enum hvo_exit run(const char *const *en, size_t nen,
 			 const char *const *dis, size_t ndis, bool dry,
 			 struct svc_services_result *res)
@@ -157,9 +167,7 @@ static void test_disable_enable(void **state)
 {
 	(void)state;
 	ws2012_guest();
-	char sys[4096]; /* hvo_fg_at() reuses its buffers */
-	snprintf(sys, sizeof(sys), "%s",
-		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
+	const char *sys = system_hive();
 	const char *dis[] = { "vmictimesync" };
 	const char *en[] = { "Time Synchronization", "heartbeat" };
 	struct svc_services_result r;
@@ -225,9 +233,7 @@ static void test_unknown_name(void **state)
 {
 	(void)state;
 	ws2012_guest();
-	char sys[4096]; /* hvo_fg_at() reuses its buffers */
-	snprintf(sys, sizeof(sys), "%s",
-		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
+	const char *sys = system_hive();
 	char before[65];
 	hvo_test_sha256_file(sys, before);
 	const char *dis[] = { "vmictimesync", "vmci" };
@@ -275,9 +281,7 @@ static void test_real_dirty_hive(void **state)
 	assert_int_equal(run(NULL, 0, dis, 1, false, &r), HVO_EXIT_OK);
 	assert_true(r.hive_recovered);
 	svc_services_result_free(&r);
-	char sys[4096]; /* hvo_fg_at() reuses its buffers */
-	snprintf(sys, sizeof(sys), "%s",
-		 hvo_fg_at("vol/Windows/System32/config/SYSTEM"));
+	const char *sys = system_hive();
 	char *v = hvo_fg_hivexget(sys, "\\ControlSet001\\Services\\vmicvss",
 				  "Start");
 	assert_string_equal(v, "4");

@@ -1,11 +1,12 @@
 #!/bin/sh
 # The source cabinet is read once per run (issue 15): `inspect --source`,
-# `apply` and `verify` each open it one time, counted with strace (native
-# backend: no appliance).  Its kind, the package, every entry's SHA-256,
-# the cabinet's own, the signature check and apply's extraction all come
-# from the bytes read then, and the sandboxed child is not allowed to
-# open it at all (doc/security.md).  Before this, a run opened it 5
-# (inspect, verify) or 9 (apply) times.
+# `apply`, `verify` and `package info` each open it one time, counted
+# with strace (native backend: no appliance).  Its kind, the package,
+# every entry's SHA-256, the cabinet's own, the signature check and
+# apply's extraction all come from the bytes read then, and the
+# sandboxed child is not allowed to open it at all (doc/security.md).
+# Before this, a run opened it 5 (inspect, verify) or 9 (apply) times,
+# and `package info` twice (its signature check, then the package).
 #
 # What apply staged is judged by tools that are not ours: the cabinet in
 # the guest (ntfscat, through guest_files) must be the source's bytes, and
@@ -33,6 +34,12 @@ traced() {
         "$HVOFFLINE" "$@" >"$T_TMP/out" 2>"$T_TMP/err" || T_RC=$?
     opens=$(grep -c '"[^"]*/ic\.cab"' "$T_TMP/trace")
 }
+
+traced --json package info "$cab"
+expect_rc 0 "package info"
+expect_json '.status == "ok" and .signature.accepted == true and .files.digests_mismatch == 0' \
+    "package info: the signature and every payload were checked"
+expect_eq "$opens" 1 "package info: the cabinet is opened once"
 
 traced --json inspect --source "$cab" "$T_TMP/a.vhdx"
 expect_rc 0 "inspect --source"
