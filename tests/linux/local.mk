@@ -14,3 +14,10 @@ tests_linux_test_rpm_LDADD = $(TEST_LDADD)
 LINUX_TESTS = tests/linux/inspect-linux.sh
 TESTS += $(LINUX_TESTS)
 EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh
+
+# The XFS reader (native_xfs*.c) against mkfs.xfs images and xfs_db:
+# xfs_walk prints what the reader sees, xfs-reader.sh compares.
+check_PROGRAMS += tests/linux/xfs_walk
+tests_linux_xfs_walk_SOURCES = tests/linux/xfs_walk.c
+tests_linux_xfs_walk_CFLAGS = $(TEST_CFLAGS)
+tests_linux_xfs_walk_LDADD = $(TEST_LDADD)

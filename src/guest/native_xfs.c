@@ -1,0 +1,407 @@
+/*
+ * native_xfs.c - an XFS volume as a read-only guest_fs (see native_xfs.h
+ * for why a reader of our own, native_xfs_core.c and native_xfs_dir.c
+ * for the format).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest/native_xfs.h"
+#include "guest/native_xfs_int.h"
+#include "util/fileio.h"
+
+/* Bytes moved per read when streaming a file. */
+#define XFS_CHUNK (256u * 1024)
+
+/* The most entries one directory listing returns (as native_ext.c). */
+#define XFS_MAX_DIRENTS 200000u
+
+/* The largest regular file read: a sparse file may claim 8 EiB, and
+ * copying out its zeros would never end. */
+#define XFS_MAX_FILE (1ull << 40)
+
+/* Parameters a callback must take and does not use. */
+#define UNUSED __attribute__((unused))
+
+const char *native_int_xfs_probe(const uint8_t *sb, size_t len)
+{
+	/* "Superblocks": sb_magicnum, and sb_versionnum's low nibble. */
+	if (len < 102 || xfs_be32(sb) != 0x58465342u)
+		return NULL;
+	unsigned version = xfs_be16(sb + 100) & 0xfu;
+	return version == 4 || version == 5 ? "xfs" : NULL;
+}
+
+struct xfs_fs {
+	struct guest_fs base;
+	struct xfs_vol vol;
+};
+
+static struct xfs_vol *XV(struct guest_fs *fs)
+{
+	return &((struct xfs_fs *)fs)->vol;
+}
+
+/* Copies the volume's last failure into @fs's error, for @path. */
+static int failed(struct guest_fs *fs, const char *path, int r)
+{
+	return guest_int_fs_fail(fs, r, "%s: %s", path[0] ? path : "/",
+				 XV(fs)->why);
+}
+
+static bool is_type(const struct xfs_inode *ip, unsigned type)
+{
+	return (ip->mode & XFS_INT_IFMT) == type;
+}
+
+/* The inode of @path, which must be of @type (0: any). */
+static int lookup(struct guest_fs *fs, const char *path, bool follow,
+		  unsigned type, struct xfs_inode *ip)
+{
+	int r = xfs_int_namei(XV(fs), path, follow, ip);
+	if (r != GUEST_OK)
+		return failed(fs, path, r);
+	if (type == 0 || is_type(ip, type))
+		return GUEST_OK;
+	if (type == XFS_INT_IFDIR)
+		return guest_int_fs_fail(fs, GUEST_E_NOTDIR,
+					 "%s: not a directory", path);
+	if (type == XFS_INT_IFREG && is_type(ip, XFS_INT_IFDIR))
+		return guest_int_fs_fail(fs, GUEST_E_ISDIR,
+					 "%s: is a directory", path);
+	return guest_int_fs_fail(fs, GUEST_E_UNSUPPORTED, "%s: not a %s", path,
+				 type == XFS_INT_IFLNK ? "symbolic link"
+						       : "regular file");
+}
+
+static int xfs_resolve(struct guest_fs *fs, const char *path,
+		       bool may_be_missing, char **real_ret)
+{
+	struct xfs_inode *ip = malloc(sizeof(*ip));
+	*real_ret = NULL;
+	if (ip == NULL)
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int r = lookup(fs, path, false, 0, ip);
+	if (r == GUEST_E_NOENT && may_be_missing) {
+		/* The parent must be there. */
+		char *copy;
+		const char *dir, *base;
+		r = guest_int_path_split(path, &copy, &dir, &base);
+		if (r == GUEST_OK) {
+			r = lookup(fs, dir, true, XFS_INT_IFDIR, ip);
+			free(copy);
+		}
+	}
+	free(ip);
+	if (r != GUEST_OK)
+		return r;
+	/* Names are case-sensitive: the stored spelling is the one asked. */
+	*real_ret = strdup(path);
+	return *real_ret
+		       ? GUEST_OK
+		       : guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+}
+
+static int xfs_stat(struct guest_fs *fs, const char *path,
+		    struct guest_stat *st)
+{
+	struct xfs_inode ip;
+	int r = lookup(fs, path, false, 0, &ip);
+	if (r != GUEST_OK)
+		return r;
+	st->type = is_type(&ip, XFS_INT_IFREG)	 ? GUEST_FT_FILE
+		   : is_type(&ip, XFS_INT_IFDIR) ? GUEST_FT_DIR
+						 : GUEST_FT_OTHER;
+	st->size = ip.size;
+	return GUEST_OK;
+}
+
+/* An open regular file: its size and extent map. */
+struct xfs_file {
+	struct xfs_inode ip;
+	struct xfs_ext *ext;
+	size_t n;
+};
+
+static int open_file(struct guest_fs *fs, const char *path, struct xfs_file *f)
+{
+	f->ext = NULL;
+	f->n = 0;
+	int r = lookup(fs, path, true, XFS_INT_IFREG, &f->ip);
+	if (r != GUEST_OK)
+		return r;
+	if (f->ip.size > XFS_MAX_FILE)
+		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG, "%s: %llu bytes",
+					 path, (unsigned long long)f->ip.size);
+	/* A file of no extents may be kept as extents or, empty, as
+	 * local (mkfs's protofile leaves some so). */
+	if (f->ip.format == XFS_INT_FMT_LOCAL && f->ip.size == 0)
+		return GUEST_OK;
+	r = xfs_int_extents(XV(fs), &f->ip, &f->ext, &f->n);
+	return r == GUEST_OK ? r : failed(fs, path, r);
+}
+
+/* Reads up to @len bytes at @off (short at the end of the file). */
+static int read_at(struct guest_fs *fs, const char *path,
+		   const struct xfs_file *f, uint64_t off, size_t len,
+		   uint8_t *buf, size_t *got_ret)
+{
+	*got_ret = 0;
+	if (off >= f->ip.size)
+		return GUEST_OK;
+	if (len > f->ip.size - off)
+		len = (size_t)(f->ip.size - off);
+	int r = xfs_int_read_mapped(XV(fs), f->ext, f->n, off, len, buf);
+	if (r != GUEST_OK)
+		return failed(fs, path, r);
+	*got_ret = len;
+	return GUEST_OK;
+}
+
+static int xfs_read(struct guest_fs *fs, const char *path, size_t max,
+		    uint8_t **buf_ret, size_t *len_ret)
+{
+	*buf_ret = NULL;
+	struct xfs_file *f = malloc(sizeof(*f));
+	if (f == NULL)
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int r = open_file(fs, path, f);
+	uint8_t *buf = NULL;
+	if (r == GUEST_OK && f->ip.size > max)
+		r = guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
+				      "%s: %llu bytes, more than %zu", path,
+				      (unsigned long long)f->ip.size, max);
+	if (r == GUEST_OK && (buf = malloc((size_t)f->ip.size + 1)) == NULL)
+		r = guest_int_fs_fail(fs, GUEST_E_NOMEM, "%s: out of memory",
+				      path);
+	if (r == GUEST_OK)
+		r = read_at(fs, path, f, 0, (size_t)f->ip.size, buf, len_ret);
+	free(f->ext);
+	free(f);
+	if (r != GUEST_OK) {
+		free(buf);
+		return r;
+	}
+	buf[*len_ret] = '\0';
+	*buf_ret = buf;
+	return GUEST_OK;
+}
+
+static int xfs_pread(struct guest_fs *fs, const char *path, uint64_t off,
+		     size_t len, uint8_t *buf, size_t *got_ret)
+{
+	*got_ret = 0;
+	struct xfs_file *f = malloc(sizeof(*f));
+	if (f == NULL)
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int r = open_file(fs, path, f);
+	if (r == GUEST_OK)
+		r = read_at(fs, path, f, off, len, buf, got_ret);
+	free(f->ext);
+	free(f);
+	return r;
+}
+
+struct listing {
+	char **names;
+	size_t n, cap;
+	int err;
+};
+
+static int list_one(void *ctx, const uint8_t *name, size_t len,
+		    uint64_t ino UNUSED)
+{
+	struct listing *l = ctx;
+	if (l->n >= XFS_MAX_DIRENTS) {
+		l->err = GUEST_E_TOO_BIG;
+		return -1;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **nn = realloc(l->names, cap * sizeof(*nn));
+		if (nn == NULL) {
+			l->err = GUEST_E_NOMEM;
+			return -1;
+		}
+		l->names = nn;
+		l->cap = cap;
+	}
+	char *s = strndup((const char *)name, len);
+	if (s == NULL || strlen(s) != len) {
+		/* A NUL or a '/' in a name: not one Linux could have made. */
+		l->err = s == NULL ? GUEST_E_NOMEM : GUEST_E_IO;
+		free(s);
+		return -1;
+	}
+	if (strchr(s, '/') != NULL) {
+		l->err = GUEST_E_IO;
+		free(s);
+		return -1;
+	}
+	l->names[l->n++] = s;
+	return 0;
+}
+
+static int xfs_list(struct guest_fs *fs, const char *path, char ***names_ret,
+		    size_t *n_ret)
+{
+	struct xfs_inode ip;
+	int r = lookup(fs, path, true, XFS_INT_IFDIR, &ip);
+	if (r != GUEST_OK)
+		return r;
+	struct listing l = { 0 };
+	r = xfs_int_dir_iter(XV(fs), &ip, list_one, &l);
+	if (r != GUEST_OK || l.err != GUEST_OK) {
+		guest_names_free(l.names, l.n);
+		if (l.err != GUEST_OK)
+			return guest_int_fs_fail(
+				fs, l.err, "%s: %s", path,
+				l.err == GUEST_E_TOO_BIG ? "too many directory "
+							   "entries"
+				: l.err == GUEST_E_NOMEM ? "out of memory"
+							 : "a damaged name");
+		return failed(fs, path, r);
+	}
+	*names_ret = l.names; /* fs.c sorts them */
+	*n_ret = l.n;
+	return GUEST_OK;
+}
+
+static int xfs_readlink(struct guest_fs *fs, const char *path, char **target)
+{
+	struct xfs_inode ip;
+	int r = lookup(fs, path, false, XFS_INT_IFLNK, &ip);
+	if (r != GUEST_OK)
+		return r;
+	r = xfs_int_readlink(XV(fs), &ip, target);
+	return r == GUEST_OK ? r : failed(fs, path, r);
+}
+
+static int xfs_copy_out(struct guest_fs *fs, const char *path,
+			const char *host_path)
+{
+	struct xfs_file *f = malloc(sizeof(*f));
+	uint8_t *buf = malloc(XFS_CHUNK);
+	int r = f && buf
+			? open_file(fs, path, f)
+			: guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int fd = -1;
+	if (r == GUEST_OK) {
+		fd = open(host_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0600);
+		if (fd < 0)
+			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s",
+					      host_path, strerror(errno));
+	}
+	for (uint64_t off = 0; r == GUEST_OK && off < f->ip.size;) {
+		size_t got;
+		r = read_at(fs, path, f, off, XFS_CHUNK, buf, &got);
+		if (r != GUEST_OK || got == 0)
+			break;
+		int we = hvo_int_write_all(fd, buf, got);
+		if (we != 0)
+			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s",
+					      host_path, strerror(we));
+		off += got;
+	}
+	if (fd >= 0 && close(fd) != 0 && r == GUEST_OK)
+		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
+				      strerror(errno));
+	if (f != NULL)
+		free(f->ext);
+	free(f);
+	free(buf);
+	return r;
+}
+
+/* Every write is refused: the volume is read-only here. */
+static int refuse(struct guest_fs *fs, const char *path)
+{
+	return guest_int_fs_fail(fs, GUEST_E_ROFS,
+				 "%s: XFS volumes are read-only here (%s)",
+				 path, fs->name);
+}
+
+static int xfs_write_atomic(struct guest_fs *fs, const char *path,
+			    const void *data UNUSED, size_t len UNUSED)
+{
+	return refuse(fs, path);
+}
+
+static int xfs_mkdir(struct guest_fs *fs, const char *path)
+{
+	return refuse(fs, path);
+}
+
+static int xfs_rename(struct guest_fs *fs, const char *from,
+		      const char *to UNUSED)
+{
+	return refuse(fs, from);
+}
+
+static int xfs_remove(struct guest_fs *fs, const char *path)
+{
+	return refuse(fs, path);
+}
+
+static int xfs_copy_in_atomic(struct guest_fs *fs, const char *host_path UNUSED,
+			      const char *path)
+{
+	return refuse(fs, path);
+}
+
+/* A filesystem belongs to its disk: closing it does nothing. */
+static void xfs_close_op(struct guest_fs *fs UNUSED)
+{
+}
+
+static const struct guest_fs_ops xfs_fs_ops = {
+	.resolve = xfs_resolve,
+	.stat = xfs_stat,
+	.read = xfs_read,
+	.pread = xfs_pread,
+	.write_atomic = xfs_write_atomic,
+	.mkdir = xfs_mkdir,
+	.list = xfs_list,
+	.rename = xfs_rename,
+	.remove = xfs_remove,
+	.copy_out = xfs_copy_out,
+	.copy_in_atomic = xfs_copy_in_atomic,
+	.close = xfs_close_op,
+	.readlink = xfs_readlink,
+};
+
+int native_int_xfs_open(struct native_img *img, uint64_t start, uint64_t size,
+			const char *name, struct guest_fs **fs_ret, char *why,
+			size_t whysize)
+{
+	*fs_ret = NULL;
+	struct xfs_fs *xf = calloc(1, sizeof(*xf));
+	if (xf == NULL) {
+		snprintf(why, whysize, "out of memory");
+		return GUEST_E_NOMEM;
+	}
+	int r = xfs_int_mount(&xf->vol, img, start, size);
+	if (r != GUEST_OK) {
+		snprintf(why, whysize, "%s: %s", name, xf->vol.why);
+		free(xf);
+		return r == GUEST_E_NOMEM ? r : GUEST_E_MOUNT;
+	}
+	xf->base.ops = &xfs_fs_ops;
+	xf->base.readonly = true;
+	xf->base.owned_by_disk = true;
+	snprintf(xf->base.name, sizeof(xf->base.name), "%s", name);
+	*fs_ret = &xf->base;
+	return GUEST_OK;
+}
+
+void native_int_xfs_close(struct guest_fs *fs)
+{
+	free(fs);
+}
