@@ -28,15 +28,10 @@
 
 struct native_img;
 
-/* The primary superblock is the first sector of the volume; the fields
- * read by the probe lie in its first 264 bytes (v5's xfs_dsb). */
-#define NATIVE_XFS_SB_SIZE 264u
-
 /*
  * What an XFS superblock (@len bytes from the start of a volume) says
- * the volume is: "xfs" (named as blkid names it) when the magic and the
- * version (4 or 5) are XFS's, else NULL.  Checks nothing else: opening
- * does.
+ * the volume is: "xfs" (named as blkid names it) when it has XFS's magic,
+ * else NULL.  Checks nothing else: opening does.
  */
 const char *native_int_xfs_probe(const uint8_t *sb, size_t len);
 

@@ -221,8 +221,11 @@ int xfs_int_mount(struct xfs_vol *v, struct native_img *img, uint64_t start,
 	}
 	struct xfs_inode root;
 	r = xfs_int_inode(v, v->rootino, &root);
-	if (r != GUEST_OK)
-		return xfs_int_fail(v, GUEST_E_MOUNT, "root inode: %s", v->why);
+	if (r != GUEST_OK) {
+		char why[sizeof(v->why)];
+		memcpy(why, v->why, sizeof(why));
+		return xfs_int_fail(v, GUEST_E_MOUNT, "root inode: %s", why);
+	}
 	if ((root.mode & XFS_INT_IFMT) != XFS_INT_IFDIR)
 		return xfs_int_fail(v, GUEST_E_MOUNT,
 				    "the root inode is not a directory");
