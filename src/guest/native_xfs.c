@@ -13,14 +13,8 @@
 #include <unistd.h>
 
 #include "guest/native_xfs.h"
+#include "guest/native_ro.h"
 #include "guest/native_xfs_int.h"
-#include "util/fileio.h"
-
-/* Bytes moved per read when streaming a file. */
-#define XFS_CHUNK (256u * 1024)
-
-/* The most entries one directory listing returns (as native_ext.c). */
-#define XFS_MAX_DIRENTS 200000u
 
 /* The largest regular file read: a sparse file may claim 8 EiB, and
  * copying out its zeros would never end. */
@@ -206,44 +200,16 @@ static int xfs_pread(struct guest_fs *fs, const char *path, uint64_t off,
 	return r;
 }
 
-struct listing {
-	char **names;
-	size_t n, cap;
-	int err;
-};
-
+/* A name as Linux makes them: no NUL, no '/'. */
 static int list_one(void *ctx, const uint8_t *name, size_t len,
 		    uint64_t ino UNUSED)
 {
-	struct listing *l = ctx;
-	if (l->n >= XFS_MAX_DIRENTS) {
-		l->err = GUEST_E_TOO_BIG;
-		return -1;
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **nn = realloc(l->names, cap * sizeof(*nn));
-		if (nn == NULL) {
-			l->err = GUEST_E_NOMEM;
-			return -1;
-		}
-		l->names = nn;
-		l->cap = cap;
-	}
-	char *s = strndup((const char *)name, len);
-	if (s == NULL || strlen(s) != len) {
-		/* A NUL or a '/' in a name: not one Linux could have made. */
-		l->err = s == NULL ? GUEST_E_NOMEM : GUEST_E_IO;
-		free(s);
-		return -1;
-	}
-	if (strchr(s, '/') != NULL) {
+	struct native_ro_names *l = ctx;
+	if (memchr(name, '\0', len) != NULL || memchr(name, '/', len) != NULL) {
 		l->err = GUEST_E_IO;
-		free(s);
 		return -1;
 	}
-	l->names[l->n++] = s;
-	return 0;
+	return native_int_ro_names_add(l, (const char *)name, len) ? 0 : -1;
 }
 
 static int xfs_list(struct guest_fs *fs, const char *path, char ***names_ret,
@@ -253,7 +219,7 @@ static int xfs_list(struct guest_fs *fs, const char *path, char ***names_ret,
 	int r = lookup(fs, path, true, XFS_INT_IFDIR, &ip);
 	if (r != GUEST_OK)
 		return r;
-	struct listing l = { 0 };
+	struct native_ro_names l = { 0 };
 	r = xfs_int_dir_iter(XV(fs), &ip, list_one, &l);
 	if (r != GUEST_OK || l.err != GUEST_OK) {
 		guest_names_free(l.names, l.n);
@@ -282,82 +248,33 @@ static int xfs_readlink(struct guest_fs *fs, const char *path, char **target)
 	return r == GUEST_OK ? r : failed(fs, path, r);
 }
 
+struct copy {
+	struct guest_fs *fs;
+	const char *path;
+	const struct xfs_file *f;
+};
+
+static int copy_read(void *ctx, uint64_t off, size_t len, uint8_t *buf,
+		     size_t *got)
+{
+	struct copy *c = ctx;
+	return read_at(c->fs, c->path, c->f, off, len, buf, got);
+}
+
 static int xfs_copy_out(struct guest_fs *fs, const char *path,
 			const char *host_path)
 {
 	struct xfs_file *f = malloc(sizeof(*f));
-	uint8_t *buf = malloc(XFS_CHUNK);
-	int r = f && buf
-			? open_file(fs, path, f)
-			: guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
-	int fd = -1;
-	if (r == GUEST_OK) {
-		fd = open(host_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			  0600);
-		if (fd < 0)
-			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s",
-					      host_path, strerror(errno));
-	}
-	for (uint64_t off = 0; r == GUEST_OK && off < f->ip.size;) {
-		size_t got;
-		r = read_at(fs, path, f, off, XFS_CHUNK, buf, &got);
-		if (r != GUEST_OK || got == 0)
-			break;
-		int we = hvo_int_write_all(fd, buf, got);
-		if (we != 0)
-			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s",
-					      host_path, strerror(we));
-		off += got;
-	}
-	if (fd >= 0 && close(fd) != 0 && r == GUEST_OK)
-		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
-				      strerror(errno));
-	if (f != NULL)
-		free(f->ext);
+	if (f == NULL)
+		return guest_int_fs_fail(fs, GUEST_E_NOMEM, "out of memory");
+	int r = open_file(fs, path, f);
+	struct copy c = { fs, path, f };
+	if (r == GUEST_OK)
+		r = native_int_ro_copy_out(fs, host_path, f->ip.size, copy_read,
+					   &c);
+	free(f->ext);
 	free(f);
-	free(buf);
 	return r;
-}
-
-/* Every write is refused: the volume is read-only here. */
-static int refuse(struct guest_fs *fs, const char *path)
-{
-	return guest_int_fs_fail(fs, GUEST_E_ROFS,
-				 "%s: XFS volumes are read-only here (%s)",
-				 path, fs->name);
-}
-
-static int xfs_write_atomic(struct guest_fs *fs, const char *path,
-			    const void *data UNUSED, size_t len UNUSED)
-{
-	return refuse(fs, path);
-}
-
-static int xfs_mkdir(struct guest_fs *fs, const char *path)
-{
-	return refuse(fs, path);
-}
-
-static int xfs_rename(struct guest_fs *fs, const char *from,
-		      const char *to UNUSED)
-{
-	return refuse(fs, from);
-}
-
-static int xfs_remove(struct guest_fs *fs, const char *path)
-{
-	return refuse(fs, path);
-}
-
-static int xfs_copy_in_atomic(struct guest_fs *fs, const char *host_path UNUSED,
-			      const char *path)
-{
-	return refuse(fs, path);
-}
-
-/* A filesystem belongs to its disk: closing it does nothing. */
-static void xfs_close_op(struct guest_fs *fs UNUSED)
-{
 }
 
 static const struct guest_fs_ops xfs_fs_ops = {
@@ -365,14 +282,14 @@ static const struct guest_fs_ops xfs_fs_ops = {
 	.stat = xfs_stat,
 	.read = xfs_read,
 	.pread = xfs_pread,
-	.write_atomic = xfs_write_atomic,
-	.mkdir = xfs_mkdir,
+	.write_atomic = native_int_ro_write_atomic,
+	.mkdir = native_int_ro_mkdir,
 	.list = xfs_list,
-	.rename = xfs_rename,
-	.remove = xfs_remove,
+	.rename = native_int_ro_rename,
+	.remove = native_int_ro_remove,
 	.copy_out = xfs_copy_out,
-	.copy_in_atomic = xfs_copy_in_atomic,
-	.close = xfs_close_op,
+	.copy_in_atomic = native_int_ro_copy_in_atomic,
+	.close = native_int_ro_close,
 	.readlink = xfs_readlink,
 };
 
