@@ -11,6 +11,14 @@ tests_linux_test_rpm_SOURCES = tests/linux/test_rpm.c
 tests_linux_test_rpm_CFLAGS = $(TEST_CFLAGS)
 tests_linux_test_rpm_LDADD = $(TEST_LDADD)
 
-LINUX_TESTS = tests/linux/inspect-linux.sh
+LINUX_TESTS = tests/linux/inspect-linux.sh tests/linux/xfs-reader.sh
 TESTS += $(LINUX_TESTS)
-EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh
+EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh \
+	tests/linux/mkproto.sh
+
+# The XFS reader (native_xfs*.c) against mkfs.xfs images and xfs_db:
+# xfs_walk prints what the reader sees, xfs-reader.sh compares.
+check_PROGRAMS += tests/linux/xfs_walk
+tests_linux_xfs_walk_SOURCES = tests/linux/xfs_walk.c
+tests_linux_xfs_walk_CFLAGS = $(TEST_CFLAGS)
+tests_linux_xfs_walk_LDADD = $(TEST_LDADD)
