@@ -258,6 +258,7 @@ enum vhdx_err vhdx_int_sync(struct vhdx_image *img)
 		return vhdx_int_fail_errno(img, errno, "flush");
 	VHDX_INT_IO(VHDX_INT_IO_SYNC, NULL, 0, 0);
 	img->unsynced = false;
+	img->header_unsynced = false;
 	return VHDX_OK;
 }
 

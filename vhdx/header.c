@@ -305,14 +305,16 @@ enum vhdx_err vhdx_int_read_region_tables(struct vhdx_image *img)
 
 /* ---- Header update (2.2.2.1) ---- */
 
-static enum vhdx_err write_header(struct vhdx_image *img, uint8_t *h, int slot)
+/* Writes header copy @slot; with @sync, makes it durable. */
+static enum vhdx_err write_header(struct vhdx_image *img, uint8_t *h, int slot,
+				  bool sync)
 {
 	put_le32(h + HDR_CHECKSUM, 0);
 	put_le32(h + HDR_CHECKSUM, vhdx_int_crc32c(0, h, VHDX_HEADER_SIZE));
 	enum vhdx_err r =
 		vhdx_int_write(img, h, VHDX_HEADER_SIZE, header_offsets[slot],
 			       slot == 0 ? "header 1" : "header 2");
-	if (r == VHDX_OK)
+	if (r == VHDX_OK && sync)
 		r = vhdx_int_sync(img);
 	return r;
 }
@@ -339,15 +341,32 @@ enum vhdx_err vhdx_int_update_headers(struct vhdx_image *img,
 	memcpy(h + HDR_FILE_WRITE_GUID, img->file_write_guid.b, 16);
 	memcpy(h + HDR_DATA_WRITE_GUID, img->data_write_guid.b, 16);
 	memcpy(h + HDR_LOG_GUID, log_guid->b, 16);
+	/* The previous update's second copy must be durable before this
+	 * one overwrites the other: then one good copy of the state before
+	 * this update survives any crash during it. */
+	if (img->header_unsynced) {
+		enum vhdx_err r = vhdx_int_sync(img);
+		if (r != VHDX_OK)
+			return r;
+	}
 	/* Twice: after the first write the other copy is stale, and a file
 	 * whose only good header is damaged could not be opened (2.2.2.1,
-	 * "SHOULD perform the update procedure a second time"). */
+	 * "SHOULD perform the update procedure a second time").  The first
+	 * copy is made durable at once: from then on it alone says the new
+	 * state.  The second only repeats it, and is made durable by the
+	 * next fdatasync of the session (the next update's, at the latest,
+	 * above, or vhdx_close()'s), not by a flush of its own: a crash
+	 * before that leaves it old or torn beside a good first copy. */
 	for (int round = 0; round < 2; round++) {
 		int slot = 1 - img->cur_header;
 		put_le64(h + HDR_SEQUENCE, img->sequence + 1);
-		enum vhdx_err r = write_header(img, h, slot);
+		enum vhdx_err r = write_header(img, h, slot, round == 0);
 		if (r != VHDX_OK)
 			return r;
+		if (round == 1) {
+			img->header_unsynced = true;
+			img->unsynced = true;
+		}
 		img->cur_header = slot;
 		img->sequence++;
 		memcpy(img->header, h, VHDX_HEADER_SIZE);

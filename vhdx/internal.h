@@ -202,8 +202,9 @@ struct vhdx_image {
 	uint32_t log_head_pos, log_head_len; /* last entry written */
 	uint32_t log_live_pos; /* tail of the sequence a replay needs now */
 	bool log_has_head;
-	bool unsynced;	   /* payload written since the last fdatasync */
-	bool tail_checked; /* reclaim.c ran this session */
+	bool unsynced;	      /* payload written since the last fdatasync */
+	bool header_unsynced; /* a header copy written since then (header.c) */
+	bool tail_checked;    /* reclaim.c ran this session */
 	uint32_t max_batch;
 	struct vhdx_int_txn txn; /* write transaction (txn.c) */
 

@@ -358,6 +358,9 @@ enum vhdx_err vhdx_close(struct vhdx_image *img, struct vhdx_error *err)
 			r = vhdx_int_log_commit(img);
 		if (r == VHDX_OK)
 			r = vhdx_int_log_clear(img);
+		/* The last header copy written (header.c). */
+		if (r == VHDX_OK && img->header_unsynced)
+			r = vhdx_int_sync(img);
 		if (r != VHDX_OK && err) {
 			err->code = r;
 			memcpy(err->msg, img->err.msg, sizeof(err->msg));

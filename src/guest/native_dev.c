@@ -34,14 +34,19 @@ static struct native_dev *ND(struct ntfs_device *dev)
 	return dev->d_private;
 }
 
-/* Commits the transaction open over the operations so far. */
-static int txn_commit(struct native_dev *nd)
+/* Commits the transaction open over the operations so far; *@groups_ret
+ * (may be NULL): how many groups reached the image (0: nothing). */
+static int txn_commit(struct native_dev *nd, unsigned *groups_ret)
 {
-	if (!nd->txn_open)
-		return 0;
-	nd->txn_open = false;
-	unsigned groups;
-	return native_int_img_txn_commit(nd->img, &groups);
+	unsigned groups = 0;
+	int r = 0;
+	if (nd->txn_open) {
+		nd->txn_open = false;
+		r = native_int_img_txn_commit(nd->img, &groups);
+	}
+	if (groups_ret != NULL)
+		*groups_ret = groups;
+	return r;
 }
 
 static int dev_open(struct ntfs_device *dev, int flags)
@@ -72,7 +77,14 @@ static int dev_sync(struct ntfs_device *dev)
 		NDevClearDirty(dev);
 		return 0;
 	}
-	if (txn_commit(nd) != 0 || native_int_img_flush(nd->img) != 0)
+	/* A commit is durable once it returns (vhdx/txn.c: its log entries
+	 * and the header naming them are flushed; what it then wrote in
+	 * place a replay redoes): a flush after it would only add an
+	 * fdatasync.  Without one, what was written outside a transaction
+	 * is flushed. */
+	unsigned groups;
+	if (txn_commit(nd, &groups) != 0 ||
+	    (groups == 0 && native_int_img_flush(nd->img) != 0))
 		return -1;
 	NDevClearDirty(dev);
 	return 0;
@@ -262,7 +274,7 @@ int native_int_dev_op_begin(struct ntfs_device *dev)
 	if (nd->txn_open &&
 	    native_int_img_txn_pending(nd->img) * 2 >
 		    native_int_img_txn_capacity(nd->img) &&
-	    txn_commit(nd) != 0)
+	    txn_commit(nd, NULL) != 0)
 		return -1;
 	if (nd->txn_open)
 		return 0;
@@ -270,6 +282,13 @@ int native_int_dev_op_begin(struct ntfs_device *dev)
 		return -1;
 	nd->txn_open = true;
 	return 0;
+}
+
+bool native_int_dev_ordered(struct ntfs_device *dev)
+{
+	struct native_dev *nd = ND(dev);
+	return nd->mode == NATIVE_DEV_RW && !NDevReadOnly(dev) &&
+	       native_int_img_txn_capacity(nd->img) > 0;
 }
 
 const char *native_int_dev_errmsg(struct ntfs_device *dev)

@@ -81,8 +81,9 @@ struct vhdx_image *native_int_img_vhdx(struct native_img *img);
 /*
  * One guest filesystem operation as a VHDX write transaction (vhdx.h,
  * vhdx_txn_begin): its writes reach the image all-or-nothing, or, when
- * they outgrow the log, as groups in order (*@groups_ret > 1).  No-ops
- * (groups 1) for a raw file and a read-only image.  0, or -1 with errno
+ * they outgrow the log, as groups in order (*@groups_ret > 1; 0 when
+ * nothing was held).  No-ops (groups 0: nothing made durable) for a raw
+ * file and a read-only image.  0, or -1 with errno
  * set and the message kept on the image.
  */
 int native_int_img_txn_begin(struct native_img *img);
@@ -133,6 +134,10 @@ struct ntfs_device *native_int_dev_new(struct native_img *img, uint64_t start,
  * native_int_dev_op_begin: 0, or -1 (message on the image).
  */
 int native_int_dev_op_begin(struct ntfs_device *dev);
+/* Whether operations of @dev are transactions (a writable VHDX): they
+ * then reach the image in their order, each whole, without a sync
+ * between them. */
+bool native_int_dev_ordered(struct ntfs_device *dev);
 /* The image's last I/O error message. */
 const char *native_int_dev_errmsg(struct ntfs_device *dev);
 

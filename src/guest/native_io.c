@@ -262,7 +262,7 @@ int native_int_img_txn_begin(struct native_img *img)
 
 int native_int_img_txn_commit(struct native_img *img, unsigned *groups_ret)
 {
-	*groups_ret = 1;
+	*groups_ret = 0;
 	if (img->readonly || img->vhdx == NULL)
 		return 0;
 	if (vhdx_txn_commit(img->vhdx, groups_ret) != VHDX_OK)

@@ -638,7 +638,11 @@ static int replace_atomic(struct guest_fs *fs, const char *path,
 	}
 	if (r == GUEST_OK)
 		r = write_one(nf, tmp_path, data, len, host_path);
-	if (r == GUEST_OK)
+	/* The content before the rename: on a VHDX the two operations
+	 * reach the image in their order (one transaction, or its groups
+	 * in order), so no sync is needed between them; a raw file has no
+	 * such order. */
+	if (r == GUEST_OK && !native_int_dev_ordered(nf->vol->dev))
 		r = native_int_fs_sync(fs);
 	if (r == GUEST_OK)
 		r = native_int_fs_rename(fs, tmp_path, path);

@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cab/cab.h"
 #include "registry/reg.h"
 #include "servicing/apply.h"
 #include "servicing/apply_int.h"
+#include "servicing/pkg_bytes.h"
+#include "util/fileio.h"
 #include "util/strv.h"
 
 /* ------------------------------------------------------------------ */
@@ -113,18 +117,44 @@ int svc_int_guest_sha256(struct guest_fs *fs, const char *path, bool *exists,
 /* The package's files, on the host.                                   */
 /* ------------------------------------------------------------------ */
 
+/* A package entry decoded by the parent (pkg_bytes.h) as the file
+ * @path, its folders made as cab_extract makes them. */
+static int write_entry(const char *path, const uint8_t *bytes, size_t len)
+{
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(path, flags, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		char *copy = strdup(path);
+		char *slash = copy ? strrchr(copy, '/') : NULL;
+		if (slash != NULL && slash != copy) {
+			*slash = '\0';
+			if (hvo_int_mkdir_p(copy, 0700) == 0)
+				fd = open(path, flags, 0600);
+		}
+		free(copy);
+	}
+	if (fd < 0)
+		return -1;
+	int e = hvo_int_write_all(fd, bytes, len);
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
 enum svc_err svc_int_extract(const struct svc_plan *plan,
 			     const struct pkg_package *pkg, const char *dir,
 			     char ***host_ret, struct svc_error *err)
 {
 	char **host = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*host));
 	size_t *idx = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*idx));
-	size_t nidx = 0;
+	size_t *dec = calloc(plan->nfiles ? plan->nfiles : 1, sizeof(*dec));
+	size_t nidx = 0, ndec = 0;
 	struct cab *cab = pkg ? pkg->cab : NULL;
 	const char *cab_path = pkg ? pkg->source : "";
 	enum svc_err rc = SVC_ERR_NOMEM;
 	*host_ret = host;
-	if (host == NULL || idx == NULL) {
+	if (host == NULL || idx == NULL || dec == NULL) {
 		rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -164,16 +194,26 @@ enum svc_err svc_int_extract(const struct svc_plan *plan,
 		bool seen = false;
 		for (size_t j = 0; j < nidx && !seen; j++)
 			seen = idx[j] == k;
-		if (!seen)
-			idx[nidx++] = k;
+		if (seen)
+			continue;
+		size_t len;
+		const uint8_t *bytes = svc_int_pkg_bytes_get(pkg, k, &len);
+		if (bytes != NULL && write_entry(host[i], bytes, len) != 0) {
+			rc = svc_int_fail(err, SVC_ERR_IO, "%s: %s", host[i],
+					  strerror(errno));
+			goto out;
+		}
+		idx[nidx++] = k;
+		if (bytes == NULL)
+			dec[ndec++] = k; /* decoded below */
 	}
 	struct cab_extract_opts xo = {
 		.overwrite = true,
 		.keep_mtime_now = true,
-		.indices = idx,
-		.nindices = nidx,
+		.indices = dec,
+		.nindices = ndec,
 	};
-	if (nidx > 0 && (e = cab_extract(cab, dir, &xo, NULL)) != 0) {
+	if (ndec > 0 && (e = cab_extract(cab, dir, &xo, NULL)) != 0) {
 		rc = svc_int_fail(
 			err, svc_int_err_of_exit(cab_exit_class(e), SVC_ERR_IO),
 			"%s: %s", cab_path, cab_errmsg(cab));
@@ -182,6 +222,7 @@ enum svc_err svc_int_extract(const struct svc_plan *plan,
 	rc = SVC_OK;
 out:
 	free(idx);
+	free(dec);
 	return rc;
 }
 

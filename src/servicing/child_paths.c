@@ -15,6 +15,7 @@
 
 #include "guest/sandbox.h"
 #include "servicing/child_paths.h"
+#include "servicing/folder_probe.h"
 #include "util/fileio.h"
 #include "util/strv.h"
 #include "vhdx/vhdx.h"
@@ -44,16 +45,6 @@ void svc_int_child_paths_free(struct svc_child_paths *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* A virtual disk, by its name: .vhdx, .avhdx, .vhd, .avhd. */
-static bool disk_name(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	return dot != NULL && dot != name &&
-	       (strcasecmp(dot, ".vhdx") == 0 ||
-		strcasecmp(dot, ".avhdx") == 0 ||
-		strcasecmp(dot, ".vhd") == 0 || strcasecmp(dot, ".avhd") == 0);
-}
-
 /* In the probe child, allowed to read @opaque's file only: its parent
  * locator's entries, "key\0value\0" each. */
 static int probe_main(void *opaque, int out)
@@ -81,13 +72,45 @@ static int probe_main(void *opaque, int out)
 	return e ? 3 : 0;
 }
 
-/* The parents vhdx_open() would try for @path, from a probe child's
- * reading of its locator; those that exist as regular files go to @p,
- * the first one (the one vhdx_open() takes) to *@next.  0, or -1 out of
- * memory. */
+/* The parents vhdx_open() would try for @path, whose locator has the
+ * @n entries @keys and @values; those that exist as regular files go to
+ * @p, the first one (the one vhdx_open() takes) to *@next.  0, or -1 out
+ * of memory. */
+static int grant_parents(const char *path, const char *const *keys,
+			 const char *const *values, size_t n,
+			 struct svc_child_paths *p, char **next)
+{
+	char *cand[CHAIN_MAX_CANDIDATES];
+	size_t nc = vhdx_parent_candidates(path, keys, values, n, cand,
+					   CHAIN_MAX_CANDIDATES);
+	int r = 0;
+	for (size_t i = 0; i < nc; i++) {
+		struct stat sb;
+		if (r == 0 && stat(cand[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
+			r = svc_int_child_paths_add(p, cand[i]);
+			if (*next == NULL && r == 0)
+				*next = strdup(cand[i]);
+		}
+		free(cand[i]);
+	}
+	return r;
+}
+
+/* The same from a probe child's reading of @path's locator (or from its
+ * folder's table, when the run probed that folder). */
 static int probe(const char *path, struct svc_child_paths *p, char **next)
 {
 	*next = NULL;
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return -1;
+	const struct svc_folder_disk *fd =
+		svc_int_folder_disk(svc_int_folder(dirname(copy), false), path);
+	free(copy);
+	if (fd != NULL)
+		return fd->opened ? grant_parents(path, fd->keys, fd->values,
+						  fd->nlocator, p, next)
+				  : 0;
 	const char *const rd[] = { path };
 	struct guest_sandbox_opts o = {
 		.max_result = PROBE_MAX_RESULT,
@@ -119,19 +142,7 @@ static int probe(const char *path, struct svc_child_paths *p, char **next)
 		values[n++] = val;
 		off = (size_t)(z2 - buf) + 1;
 	}
-	char *cand[CHAIN_MAX_CANDIDATES];
-	size_t nc = vhdx_parent_candidates(path, keys, values, n, cand,
-					   CHAIN_MAX_CANDIDATES);
-	int r = 0;
-	for (size_t i = 0; i < nc; i++) {
-		struct stat sb;
-		if (r == 0 && stat(cand[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
-			r = svc_int_child_paths_add(p, cand[i]);
-			if (*next == NULL && r == 0)
-				*next = strdup(cand[i]);
-		}
-		free(cand[i]);
-	}
+	int r = grant_parents(path, keys, values, n, p, next);
 	free(buf);
 	return r;
 }
@@ -146,10 +157,15 @@ int svc_int_child_paths(const char *image, struct svc_child_paths *p)
 	free(copy);
 	if (p->folder == NULL || svc_int_child_paths_add(p, image) != 0)
 		goto fail;
-	DIR *d = opendir(p->folder);
+	/* The disks beside the image, which its pre-flight reads to find
+	 * checkpoints based on it: not when the run has a complete table of
+	 * the folder (folder_probe.h: probed now, once for all its images),
+	 * which the pre-flight reads instead. */
+	const struct svc_folder *f = svc_int_folder(p->folder, true);
+	DIR *d = f != NULL && f->complete ? NULL : opendir(p->folder);
 	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
 		char *path;
-		if (!disk_name(e->d_name))
+		if (!svc_int_disk_name(e->d_name))
 			continue;
 		if (asprintf(&path, "%s/%s", p->folder, e->d_name) < 0) {
 			closedir(d);

@@ -16,6 +16,7 @@
 
 #include "guest/image.h"
 #include "vhdx/vhdx.h"
+#include "servicing/folder_probe.h"
 #include "servicing/inspect_int.h"
 #include "util/bytes.h"
 
@@ -64,6 +65,35 @@ static bool vhdx_name(const char *name)
 /* Longest chain of checkpoints followed (Hyper-V allows 50 per VM). */
 #define MAX_CHAIN 64
 
+/* find_child() in the run's table of the folder. */
+static bool find_child_in(const struct svc_folder *f, const struct stat *self,
+			  const char *dir, const char *dwg, char *child,
+			  size_t size, char child_dwg[37])
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct svc_folder_disk *d = &f->disks[i];
+		if (!d->opened || !d->has_parent || !vhdx_name(d->path) ||
+		    (d->dev == self->st_dev && d->ino == self->st_ino))
+			continue;
+		const char *link = NULL;
+		for (size_t k = 0; k < d->nlocator && link == NULL; k++)
+			if (strcasecmp(d->keys[k], "parent_linkage") == 0)
+				link = d->values[k];
+		/* Named as find_child() names it: @dir (NULL: none) and the
+		 * file's name. */
+		const char *name = strrchr(d->path, '/');
+		name = name != NULL ? name + 1 : d->path;
+		int len = snprintf(child, size, "%s%s%s", dir ? dir : "",
+				   dir ? "/" : "", name);
+		if (link != NULL && guid_text_eq(link, dwg) && len >= 0 &&
+		    (size_t)len < size) {
+			memcpy(child_dwg, d->dwg, 37);
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Looks in @path's directory for a differencing disk whose parent_linkage
  * is @dwg (the DataWriteGuid of @path, formatted).  On success copies its
@@ -83,7 +113,19 @@ static bool find_child(const char *path, const char *dwg, char *child,
 	}
 	bool found = false;
 	struct stat self;
-	DIR *d = stat(path, &self) == 0 ? opendir(dir) : NULL;
+	if (stat(path, &self) != 0) {
+		free(copy);
+		return false;
+	}
+	/* The run read the folder's disks once (folder_probe.h). */
+	const struct svc_folder *f = svc_int_folder(dir, false);
+	if (f != NULL && f->complete) {
+		bool hit = find_child_in(f, &self, slash ? dir : NULL, dwg,
+					 child, size, child_dwg);
+		free(copy);
+		return hit;
+	}
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	for (int seen = 0; d != NULL && !found && seen < MAX_SIBLINGS &&
 			   (de = readdir(d)) != NULL;

@@ -40,7 +40,9 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/services_undo.c %reldir%/services_undo.h \
 	%reldir%/services_child.c %reldir%/services_child.h \
 	%reldir%/services_wire.c %reldir%/services_wire.h \
-	%reldir%/child_paths.c %reldir%/child_paths.h
+	%reldir%/child_paths.c %reldir%/child_paths.h \
+	%reldir%/folder_probe.c %reldir%/folder_probe.h \
+	%reldir%/pkg_bytes.c %reldir%/pkg_bytes.h
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.
 BENCH_SCRIPTS += bench/apply.sh

@@ -39,7 +39,9 @@
 #include "guest/iso9660.h"
 #include "guest/sandbox.h"
 #include "servicing/child_paths.h"
+#include "servicing/folder_probe.h"
 #include "servicing/inspect_int.h"
+#include "servicing/pkg_bytes.h"
 #include "servicing/session_int.h"
 #include "util/fileio.h"
 #include "util/tmpdir.h"
@@ -492,6 +494,16 @@ void svc_int_session_children(struct svc_session *s)
 			child_failed(s, &s->results[i], "out of memory");
 		return;
 	}
+	/* Once per run, not per child: the disks of each image's folder
+	 * (folder_probe.h: one probe child per folder, where each image's
+	 * child opened every disk beside it) and, for apply, the packages'
+	 * bytes (pkg_bytes.h: the children write them where each decoded
+	 * the cabinet again). */
+	svc_int_folders_begin();
+	if (s->opts.command == SVC_COMMAND_APPLY && !s->opts.dry_run)
+		for (size_t k = 0; k < s->npkgs; k++)
+			if (s->pkgs[k].skip == NULL)
+				svc_int_pkg_bytes_load(s->pkgs[k].pkg);
 	/* Up to @jobs running, started in the order given as slots free
 	 * up, no further than WINDOW images past the oldest one not yet
 	 * reported (its finished successors wait for it, each holding its
@@ -524,4 +536,6 @@ void svc_int_session_children(struct svc_session *s)
 		i++;
 	}
 	free(c);
+	svc_int_pkg_bytes_free();
+	svc_int_folders_end();
 }

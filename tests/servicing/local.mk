@@ -42,7 +42,8 @@ tests_servicing_test_session_sandbox_wire_SOURCES = \
 # End to end, with the appliance, on the images of tests/fixtures
 # (cab-read-once.sh: natively, counting the source's opens with strace).
 SERVICING_SH_TESTS = tests/servicing/apply-cli.sh \
-	tests/servicing/apply-images.sh tests/servicing/cab-read-once.sh
+	tests/servicing/apply-images.sh tests/servicing/cab-read-once.sh \
+	tests/servicing/folder-probe-once.sh
 TESTS += $(SERVICING_SH_TESTS)
 EXTRA_DIST += $(SERVICING_SH_TESTS)
 
