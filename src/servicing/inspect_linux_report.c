@@ -109,7 +109,7 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 		return;
 	unsigned part = f->volumes[lf->volume].vol.partnum;
 	const struct svc_volume_facts *v = &f->volumes[lf->volume];
-	if (lf->unreadable && v->mount_error[0]) {
+	if (lf->unreadable && v->mount_error != NULL && v->mount_error[0]) {
 		svc_int_add_problem(f, "linux-unreadable", HVO_EXIT_OK,
 				    "volume %u (%s) may hold a Linux system "
 				    "but cannot be read: %s",
