@@ -80,11 +80,8 @@ static void rollback_get(void *opaque, size_t i, struct svc_mread *r)
 {
 	struct image_out *io = &((struct rollback_run *)opaque)->out[i];
 	svc_rollback_result_free(&io->res);
-	io->ran = false;
-	if (r == NULL)
-		return;
-	io->ran = svc_int_mr_max(r, 1) != 0;
-	svc_int_mr_rollback(r, &io->res);
+	if (cli_manage_get_ran(r, &io->ran))
+		svc_int_mr_rollback(r, &io->res);
 }
 
 enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
@@ -123,14 +120,10 @@ enum hvo_exit cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "no image given");
 	size_t n = (size_t)(argc - optind);
 	const char *const *images = (const char *const *)argv + optind;
-	struct image_out *out = calloc(n, sizeof(*out));
-	struct cli_manage_image *st = calloc(n, sizeof(*st));
-	if (out == NULL || st == NULL) {
-		free(out);
-		free(st);
-		cli_error(ctx, NULL, "out of memory");
+	struct cli_manage_image *st;
+	struct image_out *out = cli_manage_alloc(ctx, n, sizeof(*out), &st);
+	if (out == NULL)
 		return HVO_EXIT_FAILED;
-	}
 	struct rollback_run rr = { out, force, dry_run };
 	const struct cli_manage_cmd cmd = {
 		.what = "rollback",

@@ -149,10 +149,8 @@ static void services_get(void *opaque, size_t i, struct svc_mread *r)
 {
 	struct image_out *io = &((struct services_run *)opaque)->out[i];
 	svc_services_result_free(&io->res);
-	io->done = false;
-	if (r == NULL)
+	if (!cli_manage_get_ran(r, &io->done))
 		return;
-	io->done = svc_int_mr_max(r, 1) != 0;
 	svc_int_mr_services(r, &io->res);
 	/* A listing to show needs its list. */
 	if (io->done && io->res.list.v == NULL)
@@ -212,14 +210,11 @@ enum hvo_exit cmd_services(struct cli_ctx *ctx, int argc, char **argv)
 	bool write = change && !dry_run;
 	size_t n = (size_t)(argc - optind);
 	const char *const *images = (const char *const *)argv + optind;
-	struct image_out *out = calloc(n, sizeof(*out));
-	struct cli_manage_image *st = calloc(n, sizeof(*st));
-	if (out == NULL || st == NULL) {
-		free(out);
-		free(st);
+	struct cli_manage_image *st;
+	struct image_out *out = cli_manage_alloc(ctx, n, sizeof(*out), &st);
+	if (out == NULL) {
 		free(en.v);
 		free(dis.v);
-		cli_error(ctx, NULL, "out of memory");
 		return HVO_EXIT_FAILED;
 	}
 	cli_info(ctx, "opening %zu image%s", n, n == 1 ? "" : "s");

@@ -227,6 +227,26 @@ enum hvo_exit cli_manage_run(struct cli_ctx *ctx,
 	return rc;
 }
 
+void *cli_manage_alloc(struct cli_ctx *ctx, size_t n, size_t size,
+		       struct cli_manage_image **st)
+{
+	void *out = calloc(n, size);
+	*st = calloc(n, sizeof(**st));
+	if (out != NULL && *st != NULL)
+		return out;
+	free(out);
+	free(*st);
+	*st = NULL;
+	cli_error(ctx, NULL, "out of memory");
+	return NULL;
+}
+
+bool cli_manage_get_ran(struct svc_mread *r, bool *ran)
+{
+	*ran = r != NULL && svc_int_mr_max(r, 1) != 0;
+	return r != NULL;
+}
+
 void cli_manage_json_begin(struct cli_ctx *ctx, struct json_writer *w,
 			   const char *command, enum hvo_exit rc, bool dry_run)
 {

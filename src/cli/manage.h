@@ -109,6 +109,21 @@ enum hvo_exit cli_manage_run(struct cli_ctx *ctx,
 			     struct cli_manage_image *st);
 
 /*
+ * The per-image arrays of a command's run: its @n results of @size bytes
+ * (returned, zeroed) and *@st.  NULL after saying "out of memory"
+ * (nothing is left allocated).
+ */
+void *cli_manage_alloc(struct cli_ctx *ctx, size_t n, size_t size,
+		       struct cli_manage_image **st);
+
+/*
+ * In a command's get: reads whether the step produced a result (*@ran;
+ * false when @r is NULL: the child failed).  True when that result
+ * follows in @r, for the command to decode.
+ */
+bool cli_manage_get_ran(struct svc_mread *r, bool *ran);
+
+/*
  * The --json report of a managing command: opens the object with
  * "command", "exit_code", "dry_run" and the "images" array (closed by the
  * caller), then, per image, its object with "image", "exit_code" and

@@ -223,11 +223,21 @@ int native_int_lookup(struct native_fs *nf, ntfs_inode *dir, const char *name,
 int native_int_walk(struct native_fs *nf, const char *path, ntfs_inode **ni_ret,
 		    char **real_ret);
 
-/* Opens the parent directory of @path in *@dir_ret and gives its last
- * component in *@base_ret (pointing into *@copy_ret, caller frees). */
+/* The parent directory of a path, open, and the path's last component
+ * (pointing into copy). */
+struct native_parent {
+	ntfs_inode *dir;
+	char *copy;
+	const char *base;
+};
+
+/* Opens the parent directory of @path into *@p (release it with
+ * native_int_parent_close()); on failure *@p holds nothing. */
 int native_int_walk_parent(struct native_fs *nf, const char *path,
-			   ntfs_inode **dir_ret, char **copy_ret,
-			   const char **base_ret);
+			   struct native_parent *p);
+
+/* Closes the directory (when still open) and frees the copy. */
+void native_int_parent_close(struct native_parent *p);
 
 /* What libntfs-3g said, for messages: its last logged error, else
  * strerror(@e). */

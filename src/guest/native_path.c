@@ -304,24 +304,28 @@ int native_int_walk(struct native_fs *nf, const char *path, ntfs_inode **ni_ret,
 }
 
 int native_int_walk_parent(struct native_fs *nf, const char *path,
-			   ntfs_inode **dir_ret, char **copy_ret,
-			   const char **base_ret)
+			   struct native_parent *p)
 {
-	*dir_ret = NULL;
+	p->dir = NULL;
 	const char *dir;
-	int r = guest_int_path_split(path, copy_ret, &dir, base_ret);
+	int r = guest_int_path_split(path, &p->copy, &dir, &p->base);
 	if (r != GUEST_OK)
 		return guest_int_fs_fail(&nf->base, r, "out of memory");
-	r = native_int_walk(nf, dir, dir_ret, NULL);
-	if (r == GUEST_OK && !native_int_is_dir(*dir_ret)) {
-		ntfs_inode_close(*dir_ret);
-		*dir_ret = NULL;
+	r = native_int_walk(nf, dir, &p->dir, NULL);
+	if (r == GUEST_OK && !native_int_is_dir(p->dir))
 		r = guest_int_fs_fail(&nf->base, GUEST_E_NOTDIR,
 				      "%s: not a directory", dir);
-	}
-	if (r != GUEST_OK) {
-		free(*copy_ret);
-		*copy_ret = NULL;
-	}
+	if (r != GUEST_OK)
+		native_int_parent_close(p);
 	return r;
+}
+
+void native_int_parent_close(struct native_parent *p)
+{
+	if (p->dir != NULL)
+		ntfs_inode_close(p->dir);
+	free(p->copy);
+	p->dir = NULL;
+	p->copy = NULL;
+	p->base = NULL;
 }

@@ -294,15 +294,14 @@ static int write_one_txn(struct native_fs *nf, const char *path,
 				fs, guest_int_errno_class(errno), "%s: %s",
 				host_path, strerror(errno));
 	}
-	ntfs_inode *dir;
-	char *copy;
-	const char *base;
-	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
+	struct native_parent pp;
+	int r = native_int_walk_parent(nf, path, &pp);
 	if (r == GUEST_OK) {
-		u64 dir_no = dir->mft_no;
-		ntfs_inode_close(dir);
+		u64 dir_no = pp.dir->mft_no;
+		ntfs_inode_close(pp.dir);
+		pp.dir = NULL;
 		ntfs_inode *ni;
-		r = open_target(nf, path, dir_no, base, &ni);
+		r = open_target(nf, path, dir_no, pp.base, &ni);
 		if (r == GUEST_OK) {
 			nf->dirty = true;
 			ntfs_attr *na =
@@ -316,7 +315,7 @@ static int write_one_txn(struct native_fs *nf, const char *path,
 			if (ntfs_inode_close(ni) != 0 && r == GUEST_OK)
 				r = wfail(fs, errno, path);
 		}
-		free(copy);
+		native_int_parent_close(&pp);
 	}
 	if (host_fd >= 0)
 		close(host_fd);
@@ -435,22 +434,19 @@ static int delete_name(struct native_fs *nf, const char *path, u64 ni_no,
 static int locate(struct native_fs *nf, const char *path, u64 *dir_ret,
 		  MFT_REF *mref_ret, char **stored_ret)
 {
-	ntfs_inode *dir;
-	char *copy;
-	const char *base;
-	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
+	struct native_parent pp;
+	int r = native_int_walk_parent(nf, path, &pp);
 	if (r != GUEST_OK)
 		return r;
-	*dir_ret = dir->mft_no;
-	if (native_int_lookup(nf, dir, base, mref_ret, stored_ret) != 0)
+	*dir_ret = pp.dir->mft_no;
+	if (native_int_lookup(nf, pp.dir, pp.base, mref_ret, stored_ret) != 0)
 		r = wfail(&nf->base, errno, path);
 	else if (*mref_ret == 0)
-		*stored_ret = strdup(base);
+		*stored_ret = strdup(pp.base);
 	if (r == GUEST_OK && *stored_ret == NULL)
 		r = guest_int_fs_fail(&nf->base, GUEST_E_NOMEM,
 				      "out of memory");
-	ntfs_inode_close(dir);
-	free(copy);
+	native_int_parent_close(&pp);
 	return r;
 }
 
@@ -547,17 +543,14 @@ static int mkdir_txn(struct guest_fs *fs, const char *path)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
-	ntfs_inode *dir;
-	char *copy;
-	const char *base;
-	int r = native_int_walk_parent(nf, path, &dir, &copy, &base);
+	struct native_parent pp;
+	int r = native_int_walk_parent(nf, path, &pp);
 	if (r != GUEST_OK)
 		return r;
-	ntfs_inode *ni = create_in(nf, dir, base, path, true, &r);
+	ntfs_inode *ni = create_in(nf, pp.dir, pp.base, path, true, &r);
 	if (ni != NULL && ntfs_inode_close(ni) != 0)
 		r = wfail(fs, errno, path);
-	ntfs_inode_close(dir);
-	free(copy);
+	native_int_parent_close(&pp);
 	return r;
 }
 

@@ -172,35 +172,41 @@ static bool parse_identity(const char *s, struct svc_installed_package *p)
 	bool ok = arena != NULL && pkg_installed_parse(arena, s, &in);
 	if (ok) {
 		memset(p, 0, sizeof(*p));
-		snprintf(p->name, sizeof(p->name), "%s", in.name);
-		snprintf(p->token, sizeof(p->token), "%s",
-			 in.public_key_token ? in.public_key_token : "");
-		snprintf(p->arch, sizeof(p->arch), "%s", in.arch);
-		snprintf(p->language, sizeof(p->language), "%s",
-			 in.language ? in.language : "");
-		snprintf(p->version, sizeof(p->version), "%s", in.version);
+		svc_int_text(&p->name, "%s", in.name);
+		svc_int_text(&p->token, "%s",
+			     in.public_key_token ? in.public_key_token : "");
+		svc_int_text(&p->arch, "%s", in.arch);
+		svc_int_text(&p->language, "%s",
+			     in.language ? in.language : "");
+		svc_int_text(&p->version, "%s", in.version);
 	}
 	pkg_arena_free(arena);
 	return ok;
 }
 
+/* The package of @f that @p names, added when new: the facts take @p's
+ * texts then, else they are freed. */
 static struct svc_installed_package *find_or_add(
-	struct svc_facts *f, const struct svc_installed_package *p)
+	struct svc_facts *f, struct svc_installed_package *p)
 {
 	for (size_t i = 0; i < f->npackages; i++) {
 		struct svc_installed_package *q = &f->packages[i];
 		if (guest_name_eq(q->name, p->name) &&
 		    guest_name_eq(q->arch, p->arch) &&
 		    guest_name_eq(q->language, p->language) &&
-		    strcmp(q->version, p->version) == 0)
+		    strcmp(q->version, p->version) == 0) {
+			svc_int_package_free(p);
 			return q;
+		}
 	}
-	if (f->npackages >= MAX_PACKAGES)
-		return NULL;
 	struct svc_installed_package *np =
-		realloc(f->packages, (f->npackages + 1) * sizeof(*np));
-	if (np == NULL)
+		f->npackages < MAX_PACKAGES
+			? realloc(f->packages, (f->npackages + 1) * sizeof(*np))
+			: NULL;
+	if (np == NULL) {
+		svc_int_package_free(p);
 		return NULL;
+	}
 	f->packages = np;
 	f->packages[f->npackages] = *p;
 	return &f->packages[f->npackages++];

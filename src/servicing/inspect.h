@@ -43,11 +43,13 @@ struct svc_linux_facts;
 /* An installed package: from Windows\servicing\Packages\*.mum, from the
  * CBS Packages key, or both. */
 struct svc_installed_package {
-	char name[SVC_NAME_MAX];
-	char token[24]; /* publicKeyToken, 16 hex digits */
-	char arch[16];
-	char language[32]; /* "" for neutral */
-	char version[32];
+	/* Owned strings, never NULL ("" when absent; freed with the facts,
+	 * svc_int_package_text lists them). */
+	char *name;
+	char *token; /* publicKeyToken, 16 hex digits */
+	char *arch;
+	char *language; /* "" for neutral */
+	char *version;
 	bool in_servicing;  /* a .mum file in Windows\servicing\Packages */
 	bool in_cbs;	    /* a key under CBS\Packages */
 	uint32_t cbs_state; /* its CurrentState (0x70: installed); 0 if none */

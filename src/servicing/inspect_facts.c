@@ -47,6 +47,13 @@ char **svc_int_problem_text(struct svc_problem *p, size_t i)
 	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
 }
 
+char **svc_int_package_text(struct svc_installed_package *p, size_t i)
+{
+	char **t[] = { &p->name, &p->token, &p->arch, &p->language,
+		       &p->version };
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
 /* Frees every text that @text lists of the @n items of @size bytes at
  * @items. */
 static void free_item_texts(void *items, size_t n, size_t size,
@@ -72,6 +79,16 @@ static char **problem_text(void *p, size_t i)
 	return svc_int_problem_text(p, i);
 }
 
+static char **package_text(void *p, size_t i)
+{
+	return svc_int_package_text(p, i);
+}
+
+void svc_int_package_free(struct svc_installed_package *p)
+{
+	free_item_texts(p, 1, sizeof(*p), package_text);
+}
+
 void svc_int_problems_clear(struct svc_facts *f)
 {
 	free_item_texts(f->problems, f->nproblems, sizeof(*f->problems),
@@ -93,6 +110,8 @@ void svc_int_facts_free_disk(struct svc_facts *f)
 	free_item_texts(f->volumes, f->nvolumes, sizeof(*f->volumes),
 			volume_text);
 	svc_int_problems_clear(f);
+	free_item_texts(f->packages, f->npackages, sizeof(*f->packages),
+			package_text);
 	free(f->volumes);
 	free(f->packages);
 	free(f->linux_guest);

@@ -41,6 +41,10 @@ char **svc_int_facts_text(struct svc_facts *f, size_t i);
  * problem (freed with the facts, sent by the wire after the item). */
 char **svc_int_volume_text(struct svc_volume_facts *v, size_t i);
 char **svc_int_problem_text(struct svc_problem *p, size_t i);
+char **svc_int_package_text(struct svc_installed_package *p, size_t i);
+
+/* Frees the texts of one installed package. */
+void svc_int_package_free(struct svc_installed_package *p);
 
 /* Frees the problems of @f (f->nproblems becomes 0). */
 void svc_int_problems_clear(struct svc_facts *f);

@@ -7,8 +7,8 @@
  * a fork of the parent); a string is its length plus one (0: NULL) and
  * its bytes.  The facts travel as their fixed-size struct, then their
  * text fields that are owned strings (svc_int_facts_text) and those of
- * each problem, the volumes (each followed by its owned strings) and the
- * installed packages; the applicability and the plan are
+ * each problem, the volumes and the installed packages (each followed
+ * by its owned strings); the applicability and the plan are
  * rebuilt by the parent from the facts and its own packages (the same
  * pure functions the child ran, at the same time of the run); the
  * apply's changes refer to the plan by index.
@@ -192,6 +192,11 @@ static void put_volumes(struct svc_wire *w, const struct svc_facts *f)
 		for (size_t i = 0; (t = svc_int_volume_text(&f->volumes[k], i));
 		     i++)
 			put_s(w, *t);
+	put_bytes(w, f->packages, f->npackages * sizeof(*f->packages));
+	for (size_t k = 0; k < f->npackages; k++)
+		for (size_t i = 0;
+		     (t = svc_int_package_text(&f->packages[k], i)); i++)
+			put_s(w, *t);
 }
 
 void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
@@ -212,8 +217,6 @@ void svc_int_wire_result(struct svc_wire *w, const struct svc_image_result *r,
 	put_bytes(w, &r->facts, sizeof(r->facts));
 	put_facts_texts(w, &r->facts);
 	put_volumes(w, &r->facts);
-	put_bytes(w, r->facts.packages,
-		  r->facts.npackages * sizeof(*r->facts.packages));
 	put_bytes(w, r->facts.linux_guest,
 		  r->facts.linux_guest ? sizeof(*r->facts.linux_guest) : 0);
 	if (r->verified)
@@ -338,11 +341,6 @@ static void facts_terminate(struct svc_facts *f)
 		Z(v->vol.gpt_guid);
 		Z(v->ntfs_info.label), Z(v->systemroot);
 	}
-	for (size_t i = 0; i < f->npackages; i++) {
-		struct svc_installed_package *p = &f->packages[i];
-		Z(p->name), Z(p->token), Z(p->arch), Z(p->language);
-		Z(p->version);
-	}
 	struct svc_pending *pd = &f->pending;
 	if (pd->nstaged > SVC_PENDING_MAX_STAGED)
 		pd->nstaged = SVC_PENDING_MAX_STAGED;
@@ -426,6 +424,18 @@ static void get_volume_texts(struct rd *r, struct svc_facts *f)
 			*t = get_s(r);
 }
 
+/* An installed package's texts are never NULL: "" stands for none. */
+static void get_package_texts(struct rd *r, struct svc_facts *f)
+{
+	char **t;
+	for (size_t k = 0; k < f->npackages; k++)
+		for (size_t i = 0;
+		     (t = svc_int_package_text(&f->packages[k], i)); i++)
+			if ((*t = get_s(r)) == NULL &&
+			    (*t = strdup("")) == NULL)
+				r->bad = true;
+}
+
 /* A bool the child sent as a byte: 0 or 1 again (any other byte read as
  * a bool is undefined behaviour).  Read through unsigned char. */
 #define B(x) ((x) = *(const unsigned char *)&(x) != 0)
@@ -501,6 +511,7 @@ static void get_facts(struct rd *r, struct svc_facts *f)
 	f->npackages = f->packages ? n / sizeof(*f->packages) : 0;
 	if (n != np * sizeof(*f->packages))
 		r->bad = true;
+	get_package_texts(r, f);
 	/* The child's pointer says only whether a Linux guest was found. */
 	bool had_linux = f->linux_guest != NULL;
 	f->linux_guest = get_bytes(r, &n);

@@ -385,10 +385,13 @@ void hvo_fg_facts_package(struct svc_facts *f, const char *name,
 	f->packages = v;
 	struct svc_installed_package *p = &v[f->npackages++];
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->token, sizeof(p->token), "31bf3856ad364e35");
-	snprintf(p->arch, sizeof(p->arch), "%s", arch);
-	snprintf(p->version, sizeof(p->version), "%s", version);
+	p->name = strdup(name);
+	p->token = strdup("31bf3856ad364e35");
+	p->arch = strdup(arch);
+	p->language = strdup("");
+	p->version = strdup(version);
+	if (!p->name || !p->token || !p->arch || !p->language || !p->version)
+		abort();
 	p->in_servicing = true;
 	p->in_cbs = true;
 	p->cbs_state = 0x70; /* installed */

@@ -163,6 +163,23 @@ static void test_list(void **state)
 	svc_services_result_free(&r);
 }
 
+/* A run that succeeds with @nchanged changes but leaves the SYSTEM hive
+ * byte-identical and writes no record (a dry run, or nothing to do). */
+static void run_unchanged(const char *const *en, size_t nen,
+			  const char *const *dis, size_t ndis, bool dry,
+			  size_t nchanged)
+{
+	const char *sys = system_hive();
+	char before[65];
+	hvo_test_sha256_file(sys, before);
+	struct svc_services_result r;
+	assert_int_equal(run(en, nen, dis, ndis, dry, &r), HVO_EXIT_OK);
+	assert_int_equal(r.nchanged, nchanged);
+	assert_null(r.record);
+	svc_services_result_free(&r);
+	hvo_test_expect_sha256(sys, before);
+}
+
 static void test_disable_enable(void **state)
 {
 	(void)state;
@@ -173,13 +190,7 @@ static void test_disable_enable(void **state)
 	struct svc_services_result r;
 
 	/* A dry run writes nothing. */
-	char before[65];
-	hvo_test_sha256_file(sys, before);
-	assert_int_equal(run(NULL, 0, dis, 1, true, &r), HVO_EXIT_OK);
-	assert_int_equal(r.nchanged, 1);
-	assert_null(r.record);
-	svc_services_result_free(&r);
-	hvo_test_expect_sha256(sys, before);
+	run_unchanged(NULL, 0, dis, 1, true, 1);
 
 	assert_int_equal(run(NULL, 0, dis, 1, false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.nchanged, 1);
@@ -221,12 +232,7 @@ static void test_disable_enable(void **state)
 	free(v);
 
 	/* Enabling again changes nothing and leaves no record. */
-	hvo_test_sha256_file(sys, before);
-	assert_int_equal(run(en, 2, NULL, 0, false, &r), HVO_EXIT_OK);
-	assert_int_equal(r.nchanged, 0);
-	assert_null(r.record);
-	svc_services_result_free(&r);
-	hvo_test_expect_sha256(sys, before);
+	run_unchanged(en, 2, NULL, 0, false, 0);
 }
 
 static void test_unknown_name(void **state)
