@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "servicing/apply_int.h"
 #include "servicing/rollback_journal.h"
 #include "servicing/services_guest.h"
 #include "util/strv.h"
@@ -144,6 +145,8 @@ enum hvo_exit svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
 	int e = guest_fs_sync(fs);
 	if (e == GUEST_OK)
 		e = guest_fs_write_atomic(fs, path, text, ml + j->len);
+	if (e == GUEST_OK) /* the record folder's (apply_sd.c) */
+		e = svc_int_sd_store(fs, path, false);
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (e != GUEST_OK) {
