@@ -37,13 +37,17 @@ struct svc_recovery {
 };
 
 /*
- * The recovery above on @fs (read-write), Windows in @systemroot.
+ * The recovery above on @fs (read-write), Windows in @systemroot: the
+ * rollback's part is svc_int_rollback_recover_noted() (rollback_journal.h),
+ * which svc_apply_recover(), and so every library write-open, also runs
+ * (without the sentences); this adds the apply's and the sentences.
  * Returns SVC_OK (@rec filled; free it with svc_int_recovery_free), or
  * the error, in @err (@rec then holds what was done before it).
  */
 enum svc_err svc_int_recover(struct guest_fs *fs, const char *systemroot,
 			     struct svc_recovery *rec, struct svc_error *err);
 
+/* (Defined in rollback_journal.c.) */
 void svc_int_recovery_free(struct svc_recovery *rec);
 
 #endif /* HVO_SERVICING_ROLLBACK_RECOVER_H */

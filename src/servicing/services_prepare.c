@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "servicing/rollback_recover.h"
+#include "servicing/apply.h"
 #include "servicing/services_guest.h"
 
 enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
@@ -19,16 +19,10 @@ enum hvo_exit svc_int_guest_prepare(struct guest_fs *fs, const char *systemroot,
 			 guest_fs_name(fs));
 		return HVO_EXIT_REFUSED;
 	}
-	/* What an interrupted run left (rollback_recover.h).  The command
-	 * line runs this first and shows what it did (cli/manage.c): here it
-	 * finds nothing more. */
-	struct svc_recovery rec;
+	unsigned restored = 0;
 	struct svc_error why = { 0 };
-	enum svc_err e = svc_int_recover(fs, systemroot, &rec, &why);
-	svc_int_recovery_free(&rec);
-	if (e != SVC_OK) {
-		snprintf(err, errlen,
-			 "cleaning up after an interrupted run: %s",
+	if (svc_apply_recover(fs, systemroot, &restored, &why) != SVC_OK) {
+		snprintf(err, errlen, "cleaning up an interrupted apply: %s",
 			 svc_int_errtext(&why));
 		svc_int_error_clear(&why);
 		return HVO_EXIT_FAILED;

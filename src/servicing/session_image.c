@@ -340,7 +340,8 @@ static void recover_interrupted(struct svc_session *s, size_t i)
 	for (size_t k = 0; k < rec.nnotes; k++)
 		svc_int_session_notice(
 			s, SVC_NOTICE_WARNING, f->image, "%s%s", rec.notes[k],
-			k + 1 == journals ? ", applying again" : "");
+			journals > 0 && k + 1 == rec.nnotes ? ", applying again"
+							    : "");
 	svc_int_recovery_free(&rec);
 	char *dir = image_dir(s, r, "reinspect", i);
 	if (dir == NULL)

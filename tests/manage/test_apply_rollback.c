@@ -436,6 +436,31 @@ static void as_before_apply(const char *before, const char *what, unsigned k)
 	svc_verify_result_free(&vr);
 }
 
+/* A rollback that dies (test hooks) after its @after-th journal step
+ * (the journal stays) or its @stage-th staged write (before any journal):
+ * whether it died (else it ran through). */
+static bool rollback_dies(unsigned after, unsigned stage)
+{
+	struct guest_fs *fs = hvo_fg_fs("vol");
+	struct svc_rollback_opts o = { .image = "g",
+				       .systemroot = "Windows",
+				       .tmpdir = hvo_fg_at("scratch"),
+				       .crash_after = after,
+				       .crash_stage_at = stage };
+	struct svc_rollback_result r;
+	enum hvo_exit x = svc_rollback(fs, &o, &r);
+	guest_fs_close(fs);
+	if (x != HVO_EXIT_OK &&
+	    strstr(svc_rollback_errmsg(&r), "killed (test)") == NULL)
+		fail_msg("rollback: %s", svc_rollback_errmsg(&r));
+	svc_rollback_result_free(&r);
+	if (x == HVO_EXIT_OK)
+		return false;
+	hvo_fg_sh("test %s -f vol/Windows/Logs/hvoffline/rollback-journal.txt",
+		  stage != 0 ? "!" : "");
+	return true;
+}
+
 /* A rollback that dies after each step of its journal in turn
  * (rollback_journal.h: kept copies back, hives in, records renamed, its
  * record and state), from the same guest each time; the next run that
@@ -452,25 +477,12 @@ static void test_rollback_crash_points(void **state)
 	unsigned k;
 	for (k = 1; k < 1000; k++) {
 		hvo_fg_sh("rm -rf vol && cp -a mid vol");
-		struct guest_fs *fs = hvo_fg_fs("vol");
-		struct svc_rollback_opts o = { .image = "g",
-					       .systemroot = "Windows",
-					       .tmpdir = hvo_fg_at("scratch"),
-					       .crash_after = k };
-		struct svc_rollback_result r;
-		enum hvo_exit x = svc_rollback(fs, &o, &r);
-		guest_fs_close(fs);
-		if (x == HVO_EXIT_OK) {
-			svc_rollback_result_free(&r);
-			break; /* fewer steps than k: it ran through */
-		}
-		assert_non_null(strstr(svc_rollback_errmsg(&r), "killed"));
-		svc_rollback_result_free(&r);
-		hvo_fg_sh("test -f vol/Windows/Logs/hvoffline/"
-			  "rollback-journal.txt");
+		if (!rollback_dies(k, 0))
+			break;	/* fewer steps than k: it ran through */
 		if (k % 2 == 1) /* the cleanup alone: its notice */
 			recover_check(NULL,
 				      "an earlier rollback was interrupted", k);
+		struct svc_rollback_result r;
 		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 		assert_int_equal(r.n, 0);
 		svc_rollback_result_free(&r);
@@ -523,28 +535,6 @@ static char *leftovers(void)
 			  "-o -name '*.hvo-new' \\) -print | LC_ALL=C sort");
 }
 
-/* A rollback that dies after its @k-th staged write, before its journal
- * (none is left): whether it died (else it ran through). */
-static bool rollback_dies_staged(unsigned k)
-{
-	struct guest_fs *fs = hvo_fg_fs("vol");
-	struct svc_rollback_opts o = { .image = "g",
-				       .systemroot = "Windows",
-				       .tmpdir = hvo_fg_at("scratch"),
-				       .crash_stage_at = k };
-	struct svc_rollback_result r;
-	enum hvo_exit x = svc_rollback(fs, &o, &r);
-	guest_fs_close(fs);
-	if (x != HVO_EXIT_OK &&
-	    strstr(svc_rollback_errmsg(&r), "killed (test)") == NULL)
-		fail_msg("rollback: %s", svc_rollback_errmsg(&r));
-	svc_rollback_result_free(&r);
-	if (x == HVO_EXIT_OK)
-		return false;
-	hvo_fg_sh("test ! -e vol/Windows/Logs/hvoffline/rollback-journal.txt");
-	return true;
-}
-
 static void none_left(const char *what, unsigned k)
 {
 	char *left = leftovers();
@@ -570,7 +560,7 @@ static void test_rollback_stage_crash_points(void **state)
 	for (k = 1; k < 100; k++) {
 		for (int next = 0; next < 5; next++) {
 			hvo_fg_sh("rm -rf vol && cp -a mid vol");
-			if (!rollback_dies_staged(k))
+			if (!rollback_dies(0, k))
 				goto done;     /* fewer staged writes than k */
 			char *now = listing(); /* only staged files */
 			assert_string_equal(now, mid);
@@ -639,7 +629,7 @@ static void test_rollback_stage_crash_hives(void **state)
 	size_t most = 0;
 	for (k = 1; k < 100; k++) {
 		hvo_fg_sh("rm -rf vol && cp -a mid vol");
-		if (!rollback_dies_staged(k))
+		if (!rollback_dies(0, k))
 			break;
 		char *left = leftovers();
 		size_t n = recover_check(left, NULL, k);
