@@ -12,9 +12,15 @@
 
 #include "cli/manage.h"
 #include "guest/sandbox.h"
+#include "servicing/rollback_recover.h"
 #include "servicing/services_child.h"
 #include "servicing/services_open.h"
+#include "util/strv.h"
 #include "util/tmpdir.h"
+
+/* Bounds on the notes of a child's cleanup (cli_manage_image). */
+#define NOTES_MAX 256
+#define NOTE_MAX  4096
 
 static void on_event(void *opaque, const char *what, const char *msg)
 {
@@ -55,6 +61,28 @@ int cli_manage_option(struct cli_ctx *ctx, int c, const char *help,
 		       : -1;
 }
 
+/* Before a command writes: what an interrupted earlier run left is
+ * finished or removed, and noted in @st.  0, or -1 with @st failed. */
+static int recover(struct guest_fs *fs, const char *systemroot,
+		   struct cli_manage_image *st)
+{
+	struct svc_recovery rec;
+	struct svc_error err = { 0 };
+	enum svc_err e = svc_int_recover(fs, systemroot, &rec, &err);
+	for (size_t i = 0; i < rec.nnotes; i++)
+		hvo_int_strv_appendf(&st->notes, &st->nnotes, "%s",
+				     rec.notes[i]);
+	svc_int_recovery_free(&rec);
+	if (e == SVC_OK)
+		return 0;
+	st->exit = HVO_EXIT_FAILED;
+	snprintf(st->error, sizeof(st->error),
+		 "cleaning up after an interrupted earlier run: %s",
+		 svc_int_errtext(&err));
+	svc_int_error_clear(&err);
+	return -1;
+}
+
 /* Runs @cmd's step on image @i, whose Windows volume is image @k of @m
  * (see cli_manage_run), with the scratch directory @dir. */
 static void run_one(const struct cli_manage_cmd *cmd, struct svc_manage *m,
@@ -65,6 +93,8 @@ static void run_one(const struct cli_manage_cmd *cmd, struct svc_manage *m,
 	st->exit = svc_manage_fs(m, k, cmd->write, &fs, st->error,
 				 sizeof(st->error));
 	if (st->exit != HVO_EXIT_OK)
+		return;
+	if (cmd->write && recover(fs, m->facts[k].systemroot, st) != 0)
 		return;
 	const struct cli_manage_target t = { image, fs, m->facts[k].systemroot,
 					     dir };
@@ -111,6 +141,9 @@ static void native_put(void *opaque, size_t i, bool closed_ok,
 	}
 	svc_int_mw_u(w, st->exit);
 	svc_int_mw_s(w, st->error);
+	svc_int_mw_u(w, st->nnotes);
+	for (size_t k = 0; k < st->nnotes; k++)
+		svc_int_mw_s(w, st->notes[k]);
 	nr->cmd->put(nr->cmd->opaque, i, w);
 }
 
@@ -123,6 +156,14 @@ static void native_get(void *opaque, size_t i, struct svc_mread *r,
 	if (r != NULL) {
 		st->exit = (enum hvo_exit)svc_int_mr_max(r, HVO_EXIT_WARNING);
 		svc_int_mr_buf(r, st->error, sizeof(st->error));
+		size_t nn = (size_t)svc_int_mr_max(r, NOTES_MAX);
+		for (size_t k = 0; k < nn && !r->bad; k++) {
+			char *s = svc_int_mr_s(r, NOTE_MAX);
+			if (s != NULL)
+				hvo_int_strv_appendf(&st->notes, &st->nnotes,
+						     "%s", s);
+			free(s);
+		}
 		nr->cmd->get(nr->cmd->opaque, i, r);
 		return;
 	}
@@ -217,6 +258,13 @@ enum hvo_exit cli_manage_run(struct cli_ctx *ctx,
 		rc = launch_run(ctx, cmd, mo, tmpdir, images, n, st);
 	cli_progress(ctx, n, n, NULL, "done");
 	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < st[i].nnotes; k++) {
+			cli_warn(ctx, images[i], "%s", st[i].notes[k]);
+			free(st[i].notes[k]);
+		}
+		free(st[i].notes);
+		st[i].notes = NULL;
+		st[i].nnotes = 0;
 		rc = hvo_exit_max(rc, st[i].exit);
 		if (st[i].exit != HVO_EXIT_OK && st[i].error[0] != '\0')
 			cli_error(ctx, images[i], "%s", st[i].error);

@@ -50,6 +50,11 @@ int cli_manage_option(struct cli_ctx *ctx, int c, const char *help,
 struct cli_manage_image {
 	enum hvo_exit exit;
 	char error[1200];
+	/* What the write-open cleaned up after an interrupted earlier run
+	 * (rollback_recover.h): shown as warnings and freed by
+	 * cli_manage_run. */
+	char **notes;
+	size_t nnotes;
 };
 
 /* An image ready for the command's work. */
@@ -98,8 +103,10 @@ struct cli_manage_cmd {
  * Runs @cmd on @n images with @mo: on the native backend each image in a
  * sandboxed child (services_child.h), --jobs at once; on the appliance in
  * one launch.  Opens each image (read-write when @cmd->write), runs the
- * step on each whose Windows volume could be mounted, shuts down (an
- * unclean shutdown fails every written image), then reports each failure
+ * step on each whose Windows volume could be mounted (when writing,
+ * after finishing or removing what an interrupted earlier run left,
+ * svc_int_recover), shuts down (an unclean shutdown fails every written
+ * image), then reports what was cleaned up as warnings and each failure
  * as an error.  @st has @n entries.  Returns the highest exit class.
  */
 enum hvo_exit cli_manage_run(struct cli_ctx *ctx,

@@ -138,11 +138,16 @@ static void unstage(struct txn *t)
  * Whether @name is one servicing gives its own files in the guest:
  * ".<name>.hvo-new" (staged), ".<name>.hvo-old" (set aside) or
  * ".<name>.hvo-<pid>-<n>" (a replace through a temporary file), not of
- * this process.
+ * this process; or "staged-rollback-*" (a rollback's, in the record
+ * folder).
  */
 static bool leftover_name(const char *name)
 {
 	size_t n = strlen(name);
+	/* A rollback's staged record or state that no journal names
+	 * (rollback_recover.h). */
+	if (strncasecmp(name, "staged-rollback-", 16) == 0)
+		return true;
 	if (name[0] != '.' || n < 10)
 		return false;
 	if (strcmp(name + n - 8, ".hvo-new") == 0 ||

@@ -31,6 +31,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/rollback_keep.c %reldir%/rollback_keep.h \
 	%reldir%/rollback_state.c %reldir%/rollback_state.h \
 	%reldir%/rollback_journal.c %reldir%/rollback_journal.h \
+	%reldir%/rollback_recover.c %reldir%/rollback_recover.h \
 	%reldir%/services.c %reldir%/services.h \
 	%reldir%/services_guest.c %reldir%/services_guest.h \
 	%reldir%/services_open.c %reldir%/services_open.h \

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "registry/reg.h"
+#include "servicing/apply_int.h"
 #include "servicing/inspect_pending.h"
 #include "servicing/rollback.h"
 #include "servicing/rollback_journal.h"
@@ -268,6 +269,13 @@ static void moves_free(struct svc_rstate_move *m, size_t n)
 	free(m);
 }
 
+/* Tests: whether the run is to die now, after its @n-th staged write
+ * (crash_stage_at). */
+static bool dies_staged(const struct svc_rollback_opts *o, unsigned *n)
+{
+	return o->crash_stage_at != 0 && ++*n == o->crash_stage_at;
+}
+
 /*
  * Stages every new byte of the rollback in the guest (the hives edited in
  * memory beside their files, the record and the state under staged
@@ -285,6 +293,8 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 	char err[900];
 	uint8_t sha[32];
 	enum hvo_exit rc = HVO_EXIT_OK;
+	unsigned nstaged = 0;
+	bool killed = false;
 	/* DEFAULT, SOFTWARE, then SYSTEM (the hive Windows boots from
 	 * last), as apply switches them. */
 	static const int order[NHIVES] = { 2, 1, 0 };
@@ -304,6 +314,8 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 		} else if (svc_int_rj_staged(j, tmp) != 0 ||
 			   svc_int_rj_step(j, 'R', tmp, h->guest) != 0) {
 			rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+		} else if ((killed = dies_staged(o, &nstaged))) {
+			rc = fail(res, HVO_EXIT_FAILED, "killed (test)");
 		}
 		/* The logs of a recovered hive are emptied after it. */
 		for (int l = 0; rc == HVO_EXIT_OK && h->recovered && l < 3;
@@ -350,13 +362,22 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 		      res->record) < 0 ||
 	     (sstate = staged_name(state)) == NULL))
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	/* The record gets the store descriptor, SYSTEM and Administrators
+	 * only, as every record does (apply_sd.c); the rename that puts it
+	 * in place keeps it. */
 	int e = GUEST_OK;
 	if (rc == HVO_EXIT_OK &&
 	    ((e = guest_fs_write_atomic(fs, srec, json, strlen(json))) !=
 		     GUEST_OK ||
-	     svc_int_rj_staged(j, srec) != 0))
-		rc = fail(res, guest_exit_class(e), "%s: %s", srec,
-			  guest_fs_errmsg(fs));
+	     svc_int_rj_staged(j, srec) != 0 ||
+	     (e = svc_int_sd_store(fs, srec, false)) != GUEST_OK))
+		rc = fail(res,
+			  e != GUEST_OK ? guest_exit_class(e) : HVO_EXIT_FAILED,
+			  "%s: %s", srec,
+			  e != GUEST_OK ? guest_fs_errmsg(fs)
+					: "out of memory");
+	else if (rc == HVO_EXIT_OK && (killed = dies_staged(o, &nstaged)))
+		rc = fail(res, HVO_EXIT_FAILED, "killed (test)");
 	size_t nm = 0;
 	struct svc_rstate_move *m = rc == HVO_EXIT_OK ? moves_of(j, &nm) : NULL;
 	if (rc == HVO_EXIT_OK && m == NULL)
@@ -372,13 +393,16 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 	     svc_int_rj_step(j, 'R', srec, res->record) != 0 ||
 	     svc_int_rj_step(j, 'R', sstate, state) != 0))
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
+	else if (rc == HVO_EXIT_OK && (killed = dies_staged(o, &nstaged)))
+		rc = fail(res, HVO_EXIT_FAILED, "killed (test)");
 	free(json);
 	free(dir);
 	free(srec);
 	free(state);
 	free(sstate);
 	if (rc != HVO_EXIT_OK) {
-		svc_int_rj_abort(fs, j);
+		if (!killed) /* a killed run cleans nothing up */
+			svc_int_rj_abort(fs, j);
 		for (size_t i = 0; i < res->n; i++)
 			res->v[i].undone = false;
 		return rc;

@@ -39,6 +39,10 @@ struct svc_rollback_opts {
 	/* Tests: the run dies (no clean-up) after this many steps of its
 	 * journal (rollback_journal.h); 0: never. */
 	unsigned crash_after;
+	/* Tests: the run dies (no clean-up) after this many of its staged
+	 * writes (each hive edited, its record, its state), before its
+	 * journal is written; 0: never. */
+	unsigned crash_stage_at;
 };
 
 struct svc_rollback_item {

@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "servicing/apply_int.h"
 #include "servicing/rollback_journal.h"
+#include "servicing/rollback_recover.h"
 #include "servicing/services_guest.h"
 #include "util/strv.h"
 
 #define RJ_MAGIC "hvoffline rollback journal 1\n"
+/* The prefix of a rollback's staged record and state (rollback.c). */
+#define STAGED_ROLLBACK "staged-rollback-"
 /* A journal names every file a rollback touches: far below this. */
 #define RJ_MAX_BYTES (16u << 20)
 
@@ -144,6 +149,8 @@ enum hvo_exit svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
 	int e = guest_fs_sync(fs);
 	if (e == GUEST_OK)
 		e = guest_fs_write_atomic(fs, path, text, ml + j->len);
+	if (e == GUEST_OK) /* the record folder's (apply_sd.c) */
+		e = svc_int_sd_store(fs, path, false);
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (e != GUEST_OK) {
@@ -171,9 +178,12 @@ enum hvo_exit svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
 			       : HVO_EXIT_OK;
 }
 
-int svc_int_rollback_recover(struct guest_fs *fs, const char *systemroot,
-			     char *err, size_t errlen)
+/* Finishes the journal, if there is one (*@finished then set).  0, or
+ * -1 with @err set. */
+static int finish_journal(struct guest_fs *fs, const char *systemroot,
+			  bool *finished, char *err, size_t errlen)
 {
+	*finished = false;
 	char *path = svc_int_rjournal_path(systemroot);
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -214,7 +224,137 @@ int svc_int_rollback_recover(struct guest_fs *fs, const char *systemroot,
 		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
 		r = -1;
 	}
+	*finished = r == 0;
 	free(text);
 	free(path);
 	return r;
+}
+
+/* Removes @path, noting it with @why.  0, or -1 with @err set. */
+static int remove_noted(struct guest_fs *fs, const char *path, const char *why,
+			struct svc_recovery *rec, char *err, size_t errlen)
+{
+	if (guest_fs_remove(fs, path) != GUEST_OK) {
+		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
+		return -1;
+	}
+	rec->removed++;
+	if (hvo_int_strv_appendf(&rec->notes, &rec->nnotes,
+				 "removed %s, left in the guest by %s", path,
+				 why) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What no journal names (the journal was finished first): a rollback's
+ * staged record and state in the record folder, and a hive staged beside
+ * SYSTEM, SOFTWARE or DEFAULT but never renamed in.
+ */
+static int sweep(struct guest_fs *fs, const char *systemroot,
+		 struct svc_recovery *rec, char *err, size_t errlen)
+{
+	static const char *const hives[] = { "SYSTEM", "SOFTWARE", "DEFAULT" };
+	char *dir = svc_int_record_dir(systemroot);
+	char **names = NULL;
+	size_t nn = 0;
+	int e = dir ? guest_fs_list(fs, dir, &names, &nn) : GUEST_E_NOMEM;
+	if (e != GUEST_OK && e != GUEST_E_NOENT && e != GUEST_E_NOTDIR) {
+		snprintf(err, errlen, "%s: %s", dir ? dir : "record folder",
+			 dir ? guest_fs_errmsg(fs) : "out of memory");
+		free(dir);
+		return -1;
+	}
+	int r = 0;
+	for (size_t i = 0; i < nn && r == 0; i++) {
+		if (strncasecmp(names[i], STAGED_ROLLBACK,
+				strlen(STAGED_ROLLBACK)) != 0)
+			continue;
+		char *path;
+		if (asprintf(&path, "%s\\%s", dir, names[i]) < 0) {
+			snprintf(err, errlen, "out of memory");
+			r = -1;
+			break;
+		}
+		r = remove_noted(fs, path,
+				 "a rollback interrupted before its journal "
+				 "was written (nothing of it had been done)",
+				 rec, err, errlen);
+		free(path);
+	}
+	guest_names_free(names, nn);
+	free(dir);
+	for (size_t i = 0; i < sizeof(hives) / sizeof(hives[0]) && r == 0;
+	     i++) {
+		char *hive = NULL, *tmp = NULL;
+		if (asprintf(&hive, "%s\\System32\\config\\%s", systemroot,
+			     hives[i]) < 0)
+			hive = NULL;
+		tmp = hive != NULL ? svc_int_sibling(hive, "hvo-new") : NULL;
+		free(hive);
+		if (tmp == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (guest_fs_exists(fs, tmp))
+			r = remove_noted(fs, tmp,
+					 "an interrupted run (a copy of the "
+					 "hive staged, never switched in)",
+					 rec, err, errlen);
+		free(tmp);
+	}
+	return r;
+}
+
+int svc_int_rollback_recover_noted(struct guest_fs *fs, const char *systemroot,
+				   struct svc_recovery *rec, char *err,
+				   size_t errlen)
+{
+	struct svc_recovery mine;
+	memset(&mine, 0, sizeof(mine));
+	struct svc_recovery *r = rec != NULL ? rec : &mine;
+	bool finished;
+	int rc = finish_journal(fs, systemroot, &finished, err, errlen);
+	if (rc == 0 && finished) {
+		r->rollback_finished = true;
+		char *path = svc_int_rjournal_path(systemroot);
+		if (path == NULL ||
+		    hvo_int_strv_appendf(
+			    &r->notes, &r->nnotes,
+			    "an earlier rollback was interrupted after its "
+			    "journal %s was written: finished it (every step "
+			    "left was carried out)",
+			    path) != 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+		free(path);
+	}
+	size_t before = r->removed;
+	if (rc == 0)
+		rc = sweep(fs, systemroot, r, err, errlen);
+	if (rc == 0 && r->removed > before && guest_fs_sync(fs) != GUEST_OK) {
+		snprintf(err, errlen, "%s", guest_fs_errmsg(fs));
+		rc = -1;
+	}
+	if (r == &mine)
+		svc_int_recovery_free(&mine);
+	return rc;
+}
+
+int svc_int_rollback_recover(struct guest_fs *fs, const char *systemroot,
+			     char *err, size_t errlen)
+{
+	return svc_int_rollback_recover_noted(fs, systemroot, NULL, err,
+					      errlen);
+}
+
+void svc_int_recovery_free(struct svc_recovery *rec)
+{
+	for (size_t i = 0; i < rec->nnotes; i++)
+		free(rec->notes[i]);
+	free(rec->notes);
+	memset(rec, 0, sizeof(*rec));
 }

@@ -23,7 +23,8 @@
  * when it is already done (a rename whose source is gone, a removal of
  * what is absent), so a replay after any crash ends in the state the
  * whole rollback gives.  A run that dies before the journal is whole
- * changed nothing but staged names, which the next run removes.
+ * changed nothing but staged names, which the next run removes (and
+ * names: rollback_recover.h).
  */
 #ifndef HVO_SERVICING_ROLLBACK_JOURNAL_H
 #define HVO_SERVICING_ROLLBACK_JOURNAL_H
@@ -69,9 +70,18 @@ void svc_int_rj_free(struct svc_rjournal *j);
 
 /*
  * Finishes a rollback that died after its journal was written: each
- * step not yet done is done, then the journal goes.  Nothing to do
- * without a journal.  Returns 0, or -1 with @err set.
+ * step not yet done is done, then the journal goes.  Then removes what a
+ * rollback killed before its journal was whole left, which no journal
+ * names: its staged record and state ("staged-rollback-*" in the record
+ * folder) and hives staged beside SYSTEM, SOFTWARE or DEFAULT
+ * (".NAME.hvo-new", as services and reg --image stage theirs too).
+ * Each thing done is a sentence in @rec (rollback_recover.h; NULL: not
+ * kept).  Returns 0, or -1 with @err set.
  */
+struct svc_recovery;
+int svc_int_rollback_recover_noted(struct guest_fs *fs, const char *systemroot,
+				   struct svc_recovery *rec, char *err,
+				   size_t errlen);
 int svc_int_rollback_recover(struct guest_fs *fs, const char *systemroot,
 			     char *err, size_t errlen);
 

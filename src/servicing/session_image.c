@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "servicing/inspect_linux.h"
+#include "servicing/rollback_recover.h"
 #include "servicing/rollback_state.h"
 #include "servicing/session_int.h"
 #include "util/tmpdir.h"
@@ -323,20 +324,25 @@ static void recover_interrupted(struct svc_session *s, size_t i)
 			   disk ? guest_disk_errmsg(disk) : "no disk");
 		return;
 	}
-	unsigned restored;
+	/* An apply's or a rollback's journal (rollback_recover.h): each
+	 * warning names which run was interrupted and what was done. */
+	struct svc_recovery rec;
 	struct svc_error err = { 0 };
-	if (svc_apply_recover(fs, f->systemroot, &restored, &err) != SVC_OK) {
+	if (svc_int_recover(fs, f->systemroot, &rec, &err) != SVC_OK) {
 		result_set(r, SVC_STATUS_FAILED, err.code,
 			   "cleaning up an interrupted earlier run: %s",
 			   svc_int_errtext(&err));
 		svc_int_error_clear(&err);
+		svc_int_recovery_free(&rec);
 		return;
 	}
-	svc_int_session_notice(
-		s, SVC_NOTICE_WARNING, f->image,
-		"an earlier apply was interrupted while switching files in; "
-		"%u original%s put back, applying again",
-		restored, restored == 1 ? "" : "s");
+	size_t journals = (size_t)rec.rollback_finished + rec.apply_recovered;
+	for (size_t k = 0; k < rec.nnotes; k++)
+		svc_int_session_notice(
+			s, SVC_NOTICE_WARNING, f->image, "%s%s", rec.notes[k],
+			journals > 0 && k + 1 == rec.nnotes ? ", applying again"
+							    : "");
+	svc_int_recovery_free(&rec);
 	char *dir = image_dir(s, r, "reinspect", i);
 	if (dir == NULL)
 		return;

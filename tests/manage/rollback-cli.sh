@@ -140,4 +140,71 @@ case_ ws2012-x64 "$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab" \
     Microsoft-Hyper-V-Integration-Services-Package-2
 case_ win7-x86 "$fx/ic/Windows6.x-HyperVIntegrationServices-x86.cab" \
     Microsoft-Hyper-V-Integration-Services-Package
+
+# plant FILE...: host files of $T_TMP put into the image's record folder
+# with ntfscp (ntfs-3g, not hvoffline), as an interrupted run leaves them.
+plant() {
+    volume "$T_TMP/a.vhdx" || return 1
+    for f; do
+        ntfscp "$T_TMP/part.raw" "$T_TMP/$f" "/Windows/Logs/hvoffline/$f" || return 1
+    done
+    dd if="$T_TMP/part.raw" of="$T_TMP/disk.raw" bs=512 seek="$start" \
+        conv=notrunc status=none &&
+        qemu-img convert -f raw -O vhdx -o subformat=dynamic "$T_TMP/disk.raw" "$T_TMP/a.vhdx"
+}
+
+# in_records NAME: how many entries of the record folder are named NAME.
+in_records() {
+    volume "$T_TMP/a.vhdx" && ntfsls -p /Windows/Logs/hvoffline "$T_TMP/part.raw" |
+        grep -c "^$1\$"
+}
+
+# What an interrupted run left is finished or removed by the next run that
+# writes (reg --image, rollback: the managing commands' cleanup; apply),
+# which says what it was: a rollback's staged record and state (a rollback
+# killed before its journal), a rollback's journal with a step left.
+echo "== leftovers of interrupted runs"
+cp --sparse=always "$img/ws2012-x64.vhdx" "$T_TMP/a.vhdx"
+auto='HKLM\SOFTWARE\Microsoft\Virtual Machine\Auto'
+run "$HVOFFLINE" -q reg set --image "$T_TMP/a.vhdx" "$auto" HvoFirst dword 1
+expect_rc 0 "reg set --image (the record folder)"
+stamp=20261207T000000Z
+echo '{}' > "$T_TMP/staged-rollback-$stamp.json"
+echo x > "$T_TMP/staged-rollback-$stamp.state"
+plant "staged-rollback-$stamp.json" "staged-rollback-$stamp.state"
+expect_eq "$(in_records "staged-rollback-$stamp.json")" 1 "planted a staged rollback record"
+run "$HVOFFLINE" reg set --image "$T_TMP/a.vhdx" "$auto" HvoSecond dword 1
+expect_rc 0 "reg set --image after a rollback killed while staging"
+for x in json state; do
+    expect_grep "$T_TMP/err" "warning: removed Windows.Logs.hvoffline.staged-rollback-$stamp\\.$x, left in the guest by a rollback interrupted before its journal was written" \
+        "reg --image names the removed staged rollback $x"
+    expect_eq "$(in_records "staged-rollback-$stamp.$x")" 0 "the staged rollback $x is gone"
+done
+expect_no_grep "$T_TMP/err" "earlier apply" "no apply is said to be interrupted"
+
+# A rollback's journal with one step left (a rename in the record folder).
+journal() {
+    printf 'hvoffline rollback journal 1\nR\tWindows\\Logs\\hvoffline\\%s\tWindows\\Logs\\hvoffline\\%s\n' \
+        "$1" "$2" > "$T_TMP/rollback-journal.txt"
+    echo y > "$T_TMP/$1"
+    plant rollback-journal.txt "$1"
+}
+journal step-a step-b
+run "$HVOFFLINE" --json rollback "$T_TMP/a.vhdx"
+expect_rc 0 "rollback after a rollback interrupted in its journal"
+expect_grep "$T_TMP/err" 'warning: an earlier rollback was interrupted after its journal .*rollback-journal.txt was written: finished it' \
+    "rollback says an earlier rollback was finished"
+expect_no_grep "$T_TMP/err" "earlier apply" "rollback: no apply is said to be interrupted"
+expect_json '.images[0].undone | length == 2' "then it undid both reg --image changes"
+expect_eq "$(in_records step-b)$(in_records step-a)$(in_records rollback-journal.txt)" 100 \
+    "the journal's step was carried out and the journal removed"
+
+journal step-c step-d
+run "$HVOFFLINE" --json apply --source "$fx/ic/Windows6.2-HyperVIntegrationServices-x64.cab" "$T_TMP/a.vhdx"
+expect_rc 0 "apply after a rollback interrupted in its journal"
+expect_grep "$T_TMP/err" 'warning: an earlier rollback was interrupted after its journal .*was written: finished it' \
+    "apply says an earlier rollback was finished"
+expect_no_grep "$T_TMP/err" "earlier apply" "apply: no apply is said to be interrupted"
+expect_eq "$(in_records step-d)$(in_records step-c)$(in_records rollback-journal.txt)" 100 \
+    "apply: the journal's step was carried out and the journal removed"
 t_finish

@@ -27,11 +27,13 @@
 #include "servicing/inspect_source.h"
 #include "servicing/plan.h"
 #include "servicing/rollback.h"
+#include "servicing/rollback_recover.h"
 #include "servicing/rollback_state.h"
 #include "servicing/services_reg.h"
 #include "servicing/services_set.h"
 #include "tests/lib/fakeguest.h"
 #include "tests/lib/hvotest.h"
+#include "util/bytes.h"
 
 #define CAB62 "ic/Windows6.2-HyperVIntegrationServices-x64.cab"
 
@@ -131,8 +133,10 @@ static struct svc_plan *plan_for(const struct svc_facts *f, char *cab,
 }
 
 /* The apply command's pipeline on the host-directory guest, stopped dead
- * by a test hook when @crash_keep_at is not 0: whether it died. */
-static bool apply_until(unsigned crash_keep_at)
+ * by a test hook when @crash_keep_at is not 0: whether it died.  Its
+ * warnings go to *@warn (with @nwarn) when @warn is not NULL; else any
+ * warning fails the test. */
+static bool apply_warned(unsigned crash_keep_at, char ***warn, size_t *nwarn)
 {
 	struct guest_disk *disk = open_disk();
 	struct guest_fs *fs;
@@ -153,13 +157,25 @@ static bool apply_until(unsigned crash_keep_at)
 			fail_msg("apply: %s", svc_apply_errmsg(&r));
 	}
 	for (size_t i = 0; i < r.nwarnings; i++)
-		fail_msg("apply warned: %s", r.warnings[i]);
+		if (warn == NULL)
+			fail_msg("apply warned: %s", r.warnings[i]);
+	if (warn != NULL) {
+		*warn = r.warnings;
+		*nwarn = r.nwarnings;
+		r.warnings = NULL;
+		r.nwarnings = 0;
+	}
 	svc_apply_result_free(&r);
 	svc_plan_free(plan);
 	svc_source_package_free(&sp);
 	svc_facts_free(&f);
 	guest_disk_close(disk);
 	return died;
+}
+
+static bool apply_until(unsigned crash_keep_at)
+{
+	return apply_warned(crash_keep_at, NULL, NULL);
 }
 
 static void do_apply(void)
@@ -178,9 +194,9 @@ static void pending_now(struct svc_pending *p)
 	guest_disk_close(disk);
 }
 
-static void later_changes(void)
+/* reg set --image @key @value dword 1. */
+static void reg_set(const char *key, const char *value)
 {
-	assert_int_equal(hvo_fg_disable("Time Synchronization"), 1);
 	struct guest_fs *fs = hvo_fg_fs("vol");
 	uint8_t d[4] = { 1, 0, 0, 0 };
 	struct svc_reg_image_opts ro = {
@@ -188,8 +204,8 @@ static void later_changes(void)
 		.systemroot = "Windows",
 		.tmpdir = hvo_fg_at("scratch"),
 		.op = SVC_REGOP_SET,
-		.path = "HKLM\\SOFTWARE\\Microsoft\\Virtual Machine\\Auto",
-		.value = "Later",
+		.path = key,
+		.value = value,
 		.type = REG_TYPE_DWORD,
 		.data = d,
 		.len = 4,
@@ -198,6 +214,12 @@ static void later_changes(void)
 	assert_int_equal(svc_reg_image_run(fs, &ro, &rr), HVO_EXIT_OK);
 	svc_reg_image_result_free(&rr);
 	guest_fs_close(fs);
+}
+
+static void later_changes(void)
+{
+	assert_int_equal(hvo_fg_disable("Time Synchronization"), 1);
+	reg_set("HKLM\\SOFTWARE\\Microsoft\\Virtual Machine\\Auto", "Later");
 }
 
 static int verify_rolled_back(struct svc_verify_result *vr, char *when,
@@ -343,6 +365,61 @@ static void test_refused_after_first_boot(void **state)
 	free(before);
 }
 
+/* Whether @notes name the guest path of every "./a/b" line of @left
+ * (as "a\b"), each with @why when it is a staged-rollback file. */
+static void named(const char *left, char **notes, size_t nnotes,
+		  const char *why, const char *what, unsigned k)
+{
+	char *copy = strdup(left), *save = NULL;
+	for (char *l = strtok_r(copy, "\n", &save); l != NULL;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *g = strdup(l + 2);
+		for (char *p = g; *p; p++)
+			if (*p == '/')
+				*p = '\\';
+		bool found = false;
+		for (size_t i = 0; i < nnotes && !found; i++)
+			found = strstr(notes[i], g) != NULL &&
+				(strstr(g, "staged-rollback-") == NULL ||
+				 strstr(notes[i], why) != NULL);
+		if (!found)
+			fail_msg("%s %u: no notice names %s", what, k, g);
+		free(g);
+	}
+	free(copy);
+}
+
+/*
+ * The cleanup every write-open runs first (rollback_recover.h; the
+ * managing commands and apply run it): with @left (leftovers()), it names
+ * each leftover and removes it (returns how many); with @left NULL, its
+ * one notice says @journal was finished.
+ */
+static size_t recover_check(const char *left, const char *journal, unsigned k)
+{
+	struct guest_fs *fs = hvo_fg_fs("vol");
+	struct svc_recovery rec;
+	struct svc_error err = { 0 };
+	if (svc_int_recover(fs, "Windows", &rec, &err) != SVC_OK)
+		fail_msg("crash %u: %s", k, svc_int_errtext(&err));
+	guest_fs_close(fs);
+	if (left == NULL &&
+	    (rec.nnotes != 1 || strstr(rec.notes[0], journal) == NULL))
+		fail_msg("crash %u: %zu notices, not \"%s\": %s", k, rec.nnotes,
+			 journal, rec.nnotes ? rec.notes[0] : "");
+	if (left != NULL) {
+		assert_false(rec.rollback_finished || rec.apply_recovered);
+		assert_int_equal(rec.removed, rec.nnotes);
+		named(left, rec.notes, rec.nnotes,
+		      "by a rollback interrupted before its journal was "
+		      "written",
+		      "stage crash", k);
+	}
+	size_t n = rec.removed;
+	svc_int_recovery_free(&rec);
+	return n;
+}
+
 /* After a recovered crash at @what @k: the volume as @before (before
  * apply), and verify clean against the rollback's state. */
 static void as_before_apply(const char *before, const char *what, unsigned k)
@@ -357,6 +434,31 @@ static void as_before_apply(const char *before, const char *what, unsigned k)
 	if (vr.ndiffs != 0)
 		fail_msg("%s %u: verify: %s", what, k, vr.diffs[0].what);
 	svc_verify_result_free(&vr);
+}
+
+/* A rollback that dies (test hooks) after its @after-th journal step
+ * (the journal stays) or its @stage-th staged write (before any journal):
+ * whether it died (else it ran through). */
+static bool rollback_dies(unsigned after, unsigned stage)
+{
+	struct guest_fs *fs = hvo_fg_fs("vol");
+	struct svc_rollback_opts o = { .image = "g",
+				       .systemroot = "Windows",
+				       .tmpdir = hvo_fg_at("scratch"),
+				       .crash_after = after,
+				       .crash_stage_at = stage };
+	struct svc_rollback_result r;
+	enum hvo_exit x = svc_rollback(fs, &o, &r);
+	guest_fs_close(fs);
+	if (x != HVO_EXIT_OK &&
+	    strstr(svc_rollback_errmsg(&r), "killed (test)") == NULL)
+		fail_msg("rollback: %s", svc_rollback_errmsg(&r));
+	svc_rollback_result_free(&r);
+	if (x == HVO_EXIT_OK)
+		return false;
+	hvo_fg_sh("test %s -f vol/Windows/Logs/hvoffline/rollback-journal.txt",
+		  stage != 0 ? "!" : "");
+	return true;
 }
 
 /* A rollback that dies after each step of its journal in turn
@@ -375,22 +477,12 @@ static void test_rollback_crash_points(void **state)
 	unsigned k;
 	for (k = 1; k < 1000; k++) {
 		hvo_fg_sh("rm -rf vol && cp -a mid vol");
-		struct guest_fs *fs = hvo_fg_fs("vol");
-		struct svc_rollback_opts o = { .image = "g",
-					       .systemroot = "Windows",
-					       .tmpdir = hvo_fg_at("scratch"),
-					       .crash_after = k };
+		if (!rollback_dies(k, 0))
+			break;	/* fewer steps than k: it ran through */
+		if (k % 2 == 1) /* the cleanup alone: its notice */
+			recover_check(NULL,
+				      "an earlier rollback was interrupted", k);
 		struct svc_rollback_result r;
-		enum hvo_exit x = svc_rollback(fs, &o, &r);
-		guest_fs_close(fs);
-		if (x == HVO_EXIT_OK) {
-			svc_rollback_result_free(&r);
-			break; /* fewer steps than k: it ran through */
-		}
-		assert_non_null(strstr(svc_rollback_errmsg(&r), "killed"));
-		svc_rollback_result_free(&r);
-		hvo_fg_sh("test -f vol/Windows/Logs/hvoffline/"
-			  "rollback-journal.txt");
 		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 		assert_int_equal(r.n, 0);
 		svc_rollback_result_free(&r);
@@ -421,6 +513,7 @@ static void test_apply_keep_crash_points(void **state)
 			break; /* fewer originals than k: it ran through */
 		hvo_fg_sh(
 			"test -f vol/Windows/hvoffline/apply-in-progress.txt");
+		recover_check(NULL, "an earlier apply was interrupted", k);
 		struct svc_rollback_result r;
 		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 		if (r.n != 1 || strcmp(r.v[0].command, "apply") != 0)
@@ -432,6 +525,132 @@ static void test_apply_keep_crash_points(void **state)
 	print_message("%u crash points after the switch\n", k - 1);
 	assert_true(k > 3);
 	free(before);
+}
+
+/* A killed rollback's staged record, state and hives, one "./path" a
+ * line (caller frees; "" when none). */
+static char *leftovers(void)
+{
+	return hvo_fg_out("cd vol && find . \\( -name 'staged-rollback-*' "
+			  "-o -name '*.hvo-new' \\) -print | LC_ALL=C sort");
+}
+
+static void none_left(const char *what, unsigned k)
+{
+	char *left = leftovers();
+	if (left[0] != '\0')
+		fail_msg("%s %u: left: %s", what, k, left);
+	free(left);
+}
+
+/* A rollback killed after each staged write (record, state; the hives go
+ * back whole by the journal), before its journal: only staged-rollback-*
+ * files changed.  The next write-open removes and names them: the cleanup
+ * (notices checked), then rollback (as before apply, verify clean);
+ * rollback; services; reg --image; apply (its warnings name them). */
+static void test_rollback_stage_crash_points(void **state)
+{
+	(void)state;
+	char *before = listing();
+	do_apply();
+	later_changes();
+	hvo_fg_sh("rm -rf mid && cp -a vol mid");
+	char *mid = listing();
+	unsigned k;
+	for (k = 1; k < 100; k++) {
+		for (int next = 0; next < 5; next++) {
+			hvo_fg_sh("rm -rf vol && cp -a mid vol");
+			if (!rollback_dies(0, k))
+				goto done;     /* fewer staged writes than k */
+			char *now = listing(); /* only staged files */
+			assert_string_equal(now, mid);
+			free(now);
+			char *left = leftovers();
+			assert_non_null(strstr(left, "staged-rollback-"));
+			struct svc_rollback_result r;
+			char **w = NULL;
+			size_t nw = 0;
+			switch (next) {
+			case 0: /* the cleanup, then rollback */
+				assert_int_equal(recover_check(left, NULL, k),
+						 k);
+				none_left("stage crash, cleanup", k);
+				HVO_FALLTHROUGH;
+			case 1:
+				assert_int_equal(hvo_fg_rollback(false, &r),
+						 HVO_EXIT_OK);
+				assert_int_equal(r.n, 3);
+				svc_rollback_result_free(&r);
+				none_left("stage crash, rollback", k);
+				as_before_apply(before, "stage crash", k);
+				break;
+			case 2:
+				hvo_fg_disable("Time Synchronization");
+				none_left("stage crash, services", k);
+				break;
+			case 3:
+				reg_set("HKLM\\SOFTWARE\\Microsoft\\Virtual "
+					"Machine\\Auto",
+					"Next");
+				none_left("stage crash, reg --image", k);
+				break;
+			default:
+				apply_warned(0, &w, &nw);
+				named(left, w, nw, "left in the guest", "apply",
+				      k);
+				for (size_t i = 0; i < nw; i++)
+					free(w[i]);
+				free(w);
+				none_left("stage crash, apply", k);
+				break;
+			}
+			free(left);
+		}
+	}
+done:
+	print_message("%u crash points while staging, each cleaned up by "
+		      "the next rollback, services, reg --image and apply\n",
+		      k - 1);
+	assert_true(k > 2);
+	free(mid);
+	free(before);
+}
+
+/* The same where rollback edits hives in memory (undoing two reg --image
+ * changes, no apply): killed after staging SOFTWARE, SYSTEM, record,
+ * state; the staged hives are named and removed too; values put back. */
+static void test_rollback_stage_crash_hives(void **state)
+{
+	(void)state;
+	reg_set("HKLM\\SOFTWARE\\Microsoft\\Virtual Machine\\Auto", "One");
+	reg_set("HKLM\\SYSTEM\\Setup", "Two");
+	hvo_fg_sh("rm -rf mid && cp -a vol mid");
+	unsigned k;
+	size_t most = 0;
+	for (k = 1; k < 100; k++) {
+		hvo_fg_sh("rm -rf vol && cp -a mid vol");
+		if (!rollback_dies(0, k))
+			break;
+		char *left = leftovers();
+		size_t n = recover_check(left, NULL, k);
+		assert_true(n >= 1);
+		most = n > most ? n : most;
+		none_left("hive stage crash, cleanup", k);
+		free(left);
+		struct svc_rollback_result r;
+		assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
+		assert_int_equal(r.n, 2);
+		svc_rollback_result_free(&r);
+		none_left("hive stage crash, rollback", k);
+		hvo_fg_expect("", "hivexget vol/Windows/System32/config/"
+				  "SOFTWARE 'Microsoft\\Virtual Machine\\Auto' "
+				  "One 2>/dev/null || :");
+		hvo_fg_expect("", "hivexget vol/Windows/System32/config/SYSTEM "
+				  "Setup Two 2>/dev/null || :");
+	}
+	print_message("%u crash points while staging hives\n", k - 1);
+	assert_int_equal(k - 1, 4); /* SOFTWARE, SYSTEM, record, state */
+	assert_int_equal(most, 4);
 }
 
 /* SYSTEM\MountedDevices merged into the guest's SYSTEM hive: letters
@@ -561,6 +780,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_crash_points,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_keep_crash_points,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rollback_stage_crash_points, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_stage_crash_hives,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,4 +10,4 @@ TRUST_SH_TESTS = tests/trust/trust-cli.sh tests/trust/trust-timestamp.sh \
 	tests/trust/trust-record.sh
 TESTS += $(TRUST_SH_TESTS)
 EXTRA_DIST += $(TRUST_SH_TESTS) tests/trust/add-countersig.py tests/trust/sigvalue.py \
-	tests/trust/der.py
+	tests/trust/der.py tests/trust/tamper.sh

@@ -65,19 +65,11 @@ run "$HVOFFLINE" package info --allow-unsigned "$T_TMP/setid.cab"
 expect_rc 5 "set ID changed: --allow-unsigned does not accept a tampered package"
 expect_eq "$(sha256sum "$T_TMP/setid.cab")" "$sum" "the cabinet is left as it was"
 
-# One byte of the SignerInfo's signature value flipped (found with
-# openssl asn1parse: the 256-byte OCTET STRING at depth 5).
-cp "$ic" "$T_TMP/sig.cab"
-chmod u+w "$T_TMP/sig.cab"
-sigoff=$(od -An -tu4 -j44 -N4 "$ic" | tr -d ' ')
-siglen=$(od -An -tu4 -j48 -N4 "$ic" | tr -d ' ')
-dd if="$ic" of="$T_TMP/sig.der" bs=1 skip="$sigoff" count="$siglen" 2>/dev/null
-vo=$(openssl asn1parse -inform der -in "$T_TMP/sig.der" 2>/dev/null |
-    sed -n 's/^ *\([0-9]*\):d=5 *hl=\([0-9]*\) *l= *256 prim: OCTET STRING.*/\1 \2/p' | head -1)
-set -- $vo
-pos=$((sigoff + $1 + $2 + 100))
-b=$(od -An -tu1 -j"$pos" -N1 "$ic" | tr -d ' ')
-printf "\\$(printf %03o $((b ^ 1)))" | dd of="$T_TMP/sig.cab" bs=1 seek="$pos" conv=notrunc 2>/dev/null
+# One byte of the SignerInfo's signature value flipped.
+. "$HVO_TOP_SRCDIR/tests/trust/tamper.sh"
+flip_signature "$ic" "$T_TMP/sig.cab"
+expect_eq "$?" 0 "the signature value is found in the SignerInfo"
+expect_eq "$(cmp -l "$ic" "$T_TMP/sig.cab" | wc -l)" 1 "sig.cab differs in one byte"
 osslsigncode verify -in "$T_TMP/sig.cab" -CAfile "$roots/microsoft-root-ca-2010.pem" \
     >"$T_TMP/oss" 2>&1 && t_fail "osslsigncode accepts the flipped signature" ||
     t_pass "osslsigncode refuses the flipped signature"

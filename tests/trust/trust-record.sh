@@ -15,7 +15,9 @@
 #      report and in the guest's record;
 #   4. the record folder, the JSON record and the undo data carry the
 #      SYSTEM-and-Administrators-only descriptor (ntfssecaudit), not
-#      ntfs-3g's; and so do the record and undo data of `services`.
+#      ntfs-3g's; and so do the record and undo data of `services`;
+#   5. and rollback's record and state, and everything left in the record
+#      folder after it.
 . "$HVO_TOP_SRCDIR/tests/lib/testlib.sh"
 
 need_tools cabextract gcab jq ntfscat ntfsls ntfssecaudit qemu-img sfdisk python3
@@ -116,5 +118,37 @@ for f in $(records "$T_TMP/v.vol" '' | grep '^services-'); do
 done
 expect_eq "$(records "$T_TMP/v.vol" '' | grep -c '^services-')" 2 \
     "services: its record and undo data were checked"
+
+# ---- 5. rollback's own record --------------------------------------------
+# Rollback writes its record and the state verify compares with (staged,
+# then renamed in by its journal) into the same folder: the store
+# descriptor too.  And every file and folder left in the record folder
+# after it (the undone records, renamed; the emptied .saved folder).
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" --json rollback "$T_TMP/s.vhdx"
+expect_rc 0 "rollback"
+expect_json '.images[0].undone | length == 2' "rollback undid services and apply"
+volume "$T_TMP/s.vhdx" "$T_TMP/r.vol"
+rb=$(records "$T_TMP/r.vol" '' | grep '^rollback-')
+expect_eq "$(echo "$rb" | grep -c '^rollback-.*\.json$')" 1 "rollback: one JSON record"
+expect_eq "$(echo "$rb" | grep -c '^rollback-.*\.state$')" 1 "rollback: one state"
+for f in $rb; do
+    expect_eq "$(sd "$T_TMP/r.vol" "/Windows/Logs/hvoffline/$f")" "$($sdtool spec "$STORE_FILE")" \
+        "rollback: $f: SYSTEM and Administrators only"
+done
+ntfscat "$T_TMP/r.vol" "/Windows/Logs/hvoffline/$(echo "$rb" | grep '\.json$')" \
+    >"$T_TMP/rb.rec" 2>/dev/null
+expect_eq "$(jq -r .command "$T_TMP/rb.rec")" rollback "the rollback record is rollback's"
+n=0 bad=
+for f in $(ntfsls -F "$T_TMP/r.vol" -p /Windows/Logs/hvoffline 2>/dev/null); do
+    case $f in
+    ./|../|.|..) continue ;;
+    */) want=$STORE_DIR f=${f%/} ;;
+    *) want=$STORE_FILE f=${f%\*} ;;
+    esac
+    n=$((n + 1))
+    [ "$(sd "$T_TMP/r.vol" "/Windows/Logs/hvoffline/$f")" = "$($sdtool spec "$want")" ] ||
+        bad="$bad $f"
+done
+expect_eq "${bad:-none}" none "after rollback: all $n entries of the record folder: SYSTEM and Administrators only"
 
 t_finish
