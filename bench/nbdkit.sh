@@ -3,17 +3,19 @@
 # the same run, on the same image (built here):
 #
 #   1. sequential read of a 4 GiB dynamic image full of random data, the
-#      export against `hvoffline vhdx read` (target: export <= 1.5x), with
-#      three sinks:
+#      export against `hvoffline vhdx read` writing to the same kind of
+#      sink (target: export <= 1.5x), with three sinks:
 #        file:    nbdcopy (multi-conn: 4 connections, requests in flight)
 #                 and qemu-img convert from the export to a raw file in the
 #                 same directory; `hvoffline vhdx read -o FILE`
 #                 (copy_file_range);
-#        pipe:    nbdcopy to stdout (nbdcopy is synchronous on a pipe: one
-#                 256 KiB read and one block-status request at a time);
+#        pipe:    nbdcopy to stdout (synchronous: one read and one
+#                 block-status request at a time, each as large as the
+#                 export's preferred block size, 1 MiB read-only);
 #                 `hvoffline vhdx read` to stdout (splice); both into wc;
 #        no sink: nbdcopy to null:, qemu-img convert to qemu's null-co
-#                 driver; `hvoffline vhdx read >/dev/null` (pread + write).
+#                 driver (2 MiB reads, 8 in flight); `hvoffline vhdx read
+#                 >/dev/null` (pread + write).
 #      The control: the same bytes as a raw file served by nbdkit's own
 #      file plugin (`nbdkit -r file`), through the same clients.  The
 #      export costs what nbdkit, the socket and the client cost, plus what
@@ -21,13 +23,20 @@
 #      nothing measurable, and the rest of the ratio to `vhdx read` is the
 #      NBD transport (a copy out of the page cache into nbdkit, one through
 #      the socket, one out of it) that `vhdx read` does not pay.
+#      Every case reports its wall time (best of NBDKIT_BENCH_RUNS) and the
+#      CPU time (user + system) of all its processes in that run: on a
+#      loaded machine the wall time of one run varies by a factor of two
+#      or more, the CPU time much less, and the CPU ratio says what the
+#      export costs the machine against `vhdx read`.
+#      Then, per client, one more run of the export through nbdkit's stats
+#      filter: the read requests' count and size and the time spent in the
+#      plugin's read callback (map + pread), against the run's wall time.
 #      NBDKIT_BENCH_FILE=0 leaves out the file sinks.
 #      The clients' own settings, to show where a client is what bounds
 #      the case: nbdcopy to a pipe without its block-status request before
-#      each 256 KiB read (--no-extents: half the round trips; larger
-#      --request-size values were slower still, with either server), and
-#      qemu-img convert with 16 requests in flight (-m 16, instead of 8),
-#      export and control.
+#      each read (--no-extents: half the round trips), and qemu-img
+#      convert with 16 requests in flight (-m 16, instead of 8), export
+#      and control.
 #      A pipe's reader is `wc -c`, whose count must be the image's size:
 #      a pipeline's status is its last command's, so a client that failed
 #      would otherwise pass for a fast one.
@@ -72,14 +81,26 @@ echo "export:    $(nbdkit --dump-plugin "$PLUGIN" | sed -n 's/^thread_model=//p'
     "$($NBD 'nbdinfo "$uri"' | sed -n 's/^[[:space:]]*\(can_multi_conn\|block_size_[a-z]*\): /\1=/p' | tr '\n' ' ')" \
     "$($NBD 'nbdinfo --map "$uri"' | awk '{ n++ } END { print n " block-status extent(s) for the image" }')"
 echo "clients:   nbdcopy to a file or null: 4 connections (multi-conn), 64 requests in flight;" \
-    "nbdcopy to a pipe: 1 connection, synchronous, 256 KiB requests; qemu-img convert: 1 connection, 8 coroutines"
+    "nbdcopy to a pipe: 1 connection, synchronous; nbdcopy's requests: max(256 KiB, preferred block size);" \
+    "qemu-img convert: 1 connection, 8 coroutines, 2 MiB requests"
 echo
 CTL="nbdkit -U - -r file $RAW --run"
 QNULL="--target-image-opts driver=null-co,size=$BYTES,read-zeroes=on"
 # The pipe's reader: fails unless every byte came through.
 WC="| wc -c | grep -qx $BYTES"
 
-best() { # best CUR NEW: the faster of two "<s> <KiB>" results
+# tm CMD...: runs CMD, prints "<wall s> <cpu s>": cpu is the user + system
+# time of CMD and every process it waited for (nbdkit --run waits for its
+# command, so the server, the client and the pipe's reader all count).
+tm() {
+    /usr/bin/time -f '%e %U %S' -o "$D/tm" "$@" >/dev/null 2>"$D/tm.err" || {
+        echo "bench: command failed: $*" >&2
+        cat "$D/tm.err" >&2
+        return 1
+    }
+    awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$D/tm"
+}
+best() { # best CUR NEW: the faster of two "<wall> <cpu>" results
     if [ -z "$1" ] || [ "$(echo "${2% *} < ${1% *}" | bc -l)" = 1 ]; then
         echo "$2"
     else
@@ -92,7 +113,7 @@ to_file() {
     shift
     rm -f "$D/out.raw"
     sync
-    eval "$v=\$(best \"\$$v\" \"\$(b_time \"\$@\")\")"
+    eval "$v=\$(best \"\$$v\" \"\$(tm \"\$@\")\")"
 }
 r_ref= r_nbd= r_qemu= r_cnbd= r_cqemu=
 i=0
@@ -112,20 +133,39 @@ p_ref= p_nbd= p_ctl= n_ref= n_nbd= n_ctl= q_nbd= q_ctl=
 t_pnbd= t_pctl= t_qnbd= t_qctl=
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-    p_ref=$(best "$p_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" $WC" "$H" "$IMG")")
-    p_nbd=$(best "$p_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" - $WC")")
-    p_ctl=$(best "$p_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" - $WC")")
-    n_ref=$(best "$n_ref" "$(b_time sh -c "\"\$0\" vhdx read \"\$1\" >/dev/null" "$H" "$IMG")")
-    n_nbd=$(best "$n_nbd" "$(b_time $NBD "nbdcopy \"\$uri\" null:")")
-    n_ctl=$(best "$n_ctl" "$(b_time $CTL "nbdcopy \"\$uri\" null:")")
-    q_nbd=$(best "$q_nbd" "$(b_time $NBD "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
-    q_ctl=$(best "$q_ctl" "$(b_time $CTL "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
-    t_pnbd=$(best "$t_pnbd" "$(b_time $NBD "nbdcopy --no-extents \"\$uri\" - $WC")")
-    t_pctl=$(best "$t_pctl" "$(b_time $CTL "nbdcopy --no-extents \"\$uri\" - $WC")")
-    t_qnbd=$(best "$t_qnbd" "$(b_time $NBD "qemu-img convert -m 16 -n -f raw \"\$uri\" $QNULL")")
-    t_qctl=$(best "$t_qctl" "$(b_time $CTL "qemu-img convert -m 16 -n -f raw \"\$uri\" $QNULL")")
+    p_ref=$(best "$p_ref" "$(tm sh -c "\"\$0\" vhdx read \"\$1\" $WC" "$H" "$IMG")")
+    p_nbd=$(best "$p_nbd" "$(tm $NBD "nbdcopy \"\$uri\" - $WC")")
+    p_ctl=$(best "$p_ctl" "$(tm $CTL "nbdcopy \"\$uri\" - $WC")")
+    n_ref=$(best "$n_ref" "$(tm sh -c "\"\$0\" vhdx read \"\$1\" >/dev/null" "$H" "$IMG")")
+    n_nbd=$(best "$n_nbd" "$(tm $NBD "nbdcopy \"\$uri\" null:")")
+    n_ctl=$(best "$n_ctl" "$(tm $CTL "nbdcopy \"\$uri\" null:")")
+    q_nbd=$(best "$q_nbd" "$(tm $NBD "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
+    q_ctl=$(best "$q_ctl" "$(tm $CTL "qemu-img convert -n -f raw \"\$uri\" $QNULL")")
+    t_pnbd=$(best "$t_pnbd" "$(tm $NBD "nbdcopy --no-extents \"\$uri\" - $WC")")
+    t_pctl=$(best "$t_pctl" "$(tm $CTL "nbdcopy --no-extents \"\$uri\" - $WC")")
+    t_qnbd=$(best "$t_qnbd" "$(tm $NBD "qemu-img convert -m 16 -n -f raw \"\$uri\" $QNULL")")
+    t_qctl=$(best "$t_qctl" "$(tm $CTL "qemu-img convert -m 16 -n -f raw \"\$uri\" $QNULL")")
     i=$((i + 1))
 done
+# Where the time goes, per client: one run of the export through nbdkit's
+# stats filter (read requests, their size, time in the plugin's reads).
+stats() { # stats LABEL CMD: one line
+    $NBD_STATS statsfile="$D/stats" --run "$2" >/dev/null 2>"$D/tm.err" || {
+        echo "bench: command failed: $2" >&2
+        cat "$D/tm.err" >&2
+        return 1
+    }
+    awk -v l="$1" -v b="$BYTES" '
+        /^total:/ { wall = $4 }
+        /^read:/ { n = $2; t = $4 }
+        /^extents:/ { e = $2 }
+        END { printf "   %-30s %6d reads of %5.0f KiB, %6d block-status; in the plugin %.2f s of %.2f s (%.0f%%)\n",
+              l, n, b / n / 1024, e, t, wall, 100 * t / wall }' "$D/stats"
+}
+NBD_STATS="nbdkit -U - --filter=stats $PLUGIN file=$IMG readonly=true statsthreshold=1"
+st_pipe=$(stats "nbdcopy - | wc -c" "nbdcopy \"\$uri\" - $WC")
+st_null=$(stats "nbdcopy null:" "nbdcopy \"\$uri\" null:")
+st_qemu=$(stats "qemu-img convert to null-co" "qemu-img convert -n -f raw \"\$uri\" $QNULL")
 # Check once that the export and the reference agree.
 if [ -n "${NBDKIT_BENCH_SKIP_CMP:-}" ]; then same=skipped; else
 $NBD "nbdcopy \"\$uri\" \"$D/a.raw\""
@@ -134,11 +174,13 @@ if cmp -s "$D/a.raw" "$D/b.raw" && cmp -s "$D/a.raw" "$RAW"; then same=yes; else
 fi
 rm -f "$D/a.raw" "$D/b.raw" "$IMG" "$RAW"
 
-# line LABEL EXPORT CONTROL REFERENCE: times and the two ratios.
+# line LABEL EXPORT CONTROL REFERENCE: wall times and ratios, then the
+# CPU seconds of the same runs and the export's CPU ratio to the reference.
 line() {
-    printf '   %-34s %7s s  (control %7s s: %5s)  ref %7s s  ratio %5s\n' "$1" \
+    printf '   %-34s %6s s  (control %6s s: %5s)  ref %6s s  ratio %5s  | cpu %5s/%5s/%5s s: %5s\n' "$1" \
         "${2% *}" "${3% *}" "$(b_ratio "${2% *}" "${3% *}")" "${4% *}" \
-        "$(b_ratio "${2% *}" "${4% *}")"
+        "$(b_ratio "${2% *}" "${4% *}")" "${2#* }" "${3#* }" "${4#* }" \
+        "$(b_ratio "${2#* }" "${4#* }")"
 }
 echo "1. sequential read, $SIZE dynamic image (random data); export vs control (nbdkit file plugin on the raw bytes) vs hvoffline vhdx read; target: ratio <= 1.5"
 if [ -n "$r_ref" ]; then
@@ -155,6 +197,10 @@ echo "   the clients' settings (same references):"
 line "nbdcopy --no-extents - | wc -c" "$t_pnbd" "$t_pctl" "$p_ref"
 line "qemu-img convert -m 16 to null-co" "$t_qnbd" "$t_qctl" "$n_ref"
 echo "   export content == hvoffline vhdx read == source: $same"
+echo "   where the time goes (export through nbdkit's stats filter, one run each):"
+echo "$st_pipe"
+echo "$st_null"
+echo "$st_qemu"
 echo
 
 # ---- 2. kill -9 trials ----

@@ -67,6 +67,20 @@
  * images. */
 #define HVO_NBD_MAX_BLOCK (32u << 20)
 
+/* The preferred block size of a read-only connection.  A read costs the
+ * same per request whatever its size (one map under the mutex, one
+ * pread per contiguous run), so clients that size their requests by it
+ * (nbdcopy: max(256 KiB, preferred)) should ask for large ones: nbdcopy
+ * to a pipe reads synchronously, one read and one block-status round
+ * trip per request: 1 MiB requests make a quarter of the round trips
+ * of 256 KiB ones (2 GiB to a pipe, 5 runs each, medians: CPU 3.3 s ->
+ * 1.7 s, wall 7.1 s -> 4.6 s; nbdcopy to null: 1.1 s CPU either way;
+ * 4 MiB was no better to the pipe and cost more CPU to null).  A
+ * writable connection keeps the sector-based size: NBD clients may
+ * read-modify-write to the preferred size, which a VHDX write does not
+ * need. */
+#define HVO_NBD_READ_PREFERRED (1u << 20)
+
 /* Zeroing writes this many zero bytes per vhdx_pwrite(). */
 #define HVO_NBD_ZERO_CHUNK (1u << 20)
 
@@ -239,6 +253,12 @@ static int64_t hvo_get_size(void *handle)
 	return (int64_t)img_info.virtual_size;
 }
 
+static int hvo_can_write(void *handle)
+{
+	const struct hvo_conn *c = handle;
+	return img_writable && !c->readonly;
+}
+
 static int hvo_block_size(void *handle, uint32_t *minimum, uint32_t *preferred,
 			  uint32_t *maximum)
 {
@@ -250,14 +270,10 @@ static int hvo_block_size(void *handle, uint32_t *minimum, uint32_t *preferred,
 	*preferred = pss > lss ? pss : lss;
 	if (*preferred < 4096)
 		*preferred = 4096;
+	if (!hvo_can_write(handle) && *preferred < HVO_NBD_READ_PREFERRED)
+		*preferred = HVO_NBD_READ_PREFERRED;
 	*maximum = HVO_NBD_MAX_BLOCK;
 	return 0;
-}
-
-static int hvo_can_write(void *handle)
-{
-	const struct hvo_conn *c = handle;
-	return img_writable && !c->readonly;
 }
 
 static int hvo_can_flush(void *handle)

@@ -91,10 +91,23 @@ rm -rf "$D/moved" "$D/conv2.raw"
 # ---- 2. 4 KiB logical sectors ----
 run "$H" vhdx create --size 64M --logical-sector-size 4096 "$D/4k.vhdx"
 expect_rc 0 "create a 4 KiB-sector image"
+# Read-only: large requests preferred (nbdcopy sizes its requests by it);
+# writable: the sector-based size.
 if nbd_start file="$D/4k.vhdx" readonly=true; then
     run nbdinfo --json "$NBD_URI"
     expect_json '.exports[0].block_size_minimum == 4096' "4 KiB image: minimum block size 4096"
-    expect_json '.exports[0].block_size_preferred == 4096' "4 KiB image: preferred block size 4096"
+    expect_json '.exports[0].block_size_preferred == 1048576' "4 KiB image, read-only: preferred block size 1 MiB"
+    nbd_stop
+fi
+if nbd_start file="$D/4k.vhdx"; then
+    run nbdinfo --json "$NBD_URI"
+    expect_json '.exports[0].block_size_minimum == 4096 and .exports[0].block_size_preferred == 4096' \
+        "4 KiB image, writable: minimum and preferred block size 4096"
+    nbd_stop
+fi
+if NBD_FLAGS=-r nbd_start file="$D/4k.vhdx"; then
+    run nbdinfo --json "$NBD_URI"
+    expect_json '.exports[0].block_size_preferred == 1048576' "4 KiB image, nbdkit -r: preferred block size 1 MiB"
     nbd_stop
 fi
 
