@@ -11,6 +11,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/native_sd.c \
 	%reldir%/native_session.c %reldir%/native_session.h \
 	%reldir%/native_ext.c %reldir%/native_ext.h \
+	%reldir%/native_lvm.c %reldir%/native_lvm.h \
+	%reldir%/lvm.c %reldir%/lvm.h %reldir%/lvm_config.c %reldir%/lvm_vg.c \
 	%reldir%/sandbox.c %reldir%/sandbox.h \
 	%reldir%/session.c \
 	%reldir%/appliance.c %reldir%/appliance_int.h \
