@@ -401,6 +401,16 @@ static void check_lv(struct lvm_vg *vg, struct lvm_lv *lv)
 		 * (read_lv): the sum stays in range. */
 		if (g->start_extent + g->extent_count > lv->extents)
 			lv->extents = g->start_extent + g->extent_count;
+		if (strcmp(g->type, "snapshot") == 0) {
+			/* What lvs shows as the snapshot: its exception
+			 * store's name, a snapshot of the origin. */
+			snprintf(lv->kind, sizeof(lv->kind), "snapshot");
+			lv_bad(lv,
+			       "a snapshot of %s (its exception store is read "
+			       "by device-mapper only)",
+			       g->origin);
+			continue;
+		}
 		if (strcmp(g->type, "striped") != 0 &&
 		    strcmp(g->type, "linear") != 0) {
 			snprintf(lv->kind, sizeof(lv->kind), "%s",

@@ -138,13 +138,19 @@ static int add_lv(struct native_lvm *l, struct native_img *img,
 	memset(o, 0, sizeof(*o));
 	m->vg = vg;
 	m->lv = lv;
+	/* A snapshot is the LV holding its "snapshot" segment, named as
+	 * lvs names it: after its exception store. */
+	const char *name = lv->name;
+	if (strcmp(lv->kind, "snapshot") == 0 && lv->nsegs > 0 &&
+	    lvm_name_valid(lv->segs[0].cow_store))
+		name = lv->segs[0].cow_store;
 	/* Names of 127 characters each do not fit: messages show the
 	 * start, matching uses lv_vg and lv_name. */
 	if (snprintf(v->device, sizeof(v->device), "/dev/%s/%s", vg->name,
-		     lv->name) >= (int)sizeof(v->device))
+		     name) >= (int)sizeof(v->device))
 		memcpy(v->device + sizeof(v->device) - 4, "...", 4);
 	snprintf(v->lv_vg, sizeof(v->lv_vg), "%s", vg->name);
-	snprintf(v->lv_name, sizeof(v->lv_name), "%s", lv->name);
+	snprintf(v->lv_name, sizeof(v->lv_name), "%s", name);
 	snprintf(v->lv_kind, sizeof(v->lv_kind), "%s", lv->kind);
 	snprintf(v->problem, sizeof(v->problem), "%s", lv->problem);
 	v->size = lvm_lv_size(vg, lv);

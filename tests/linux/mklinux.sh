@@ -43,6 +43,19 @@
 #   KIND lvm     a partition holding an LVM2 physical volume's label
 #                (LABELONE, LVM2 001 in sector 1) and nothing else: the
 #                volume group's logical volumes are not read.  MBR.
+#   KIND debian-lvm  Debian 12 installed on LVM, made by the real LVM
+#                tools (pvcreate, vgcreate, lvcreate, lvextend in one
+#                libguestfs appliance launch: loop devices are not
+#                needed).  GPT: partition 1 /boot (ext4, fstab UUID=),
+#                partitions 2 and 3 PVs of VG "deb-vg" (1 MiB extents):
+#                LV root (ext4, the hyperv kind's tree; linear, 12
+#                extents on partition 2 then 8 on partition 3: two
+#                segments on two PVs; fstab /dev/mapper/deb--vg-root),
+#                LV home (ext4, striped over both PVs, 64 KiB stripes;
+#                fstab /dev/deb-vg/home) holding /home/user/.profile,
+#                LV swap (fstab swap), and LV snap, a snapshot of home
+#                (never read as a filesystem).  OUT.vhdx.lvs keeps what
+#                lvm's own pvs and lvs said (the test's oracle).
 #   KIND loop    a root whose /etc/os-release is a loop of symbolic
 #                links (os-release -> os-release.d/one -> ../os-release).
 #                MBR, ext4.
@@ -64,8 +77,9 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|loop OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|loop OUT.vhdx [FS.img]}
+usage='usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|debian-lvm|loop OUT.vhdx [FS.img]'
+kind=${1:?$usage}
+out=${2:?$usage}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -137,7 +151,7 @@ UNIT
 }
 
 case $kind in
-hyperv)
+hyperv | debian-lvm)
     ln -s usr/lib "$r/lib"
     printf '%s\n' "$os_release" >"$r/usr/lib/os-release"
     ln -s ../usr/lib/os-release "$r/etc/os-release"
@@ -264,6 +278,70 @@ xfs | lvm)
     exit 2
     ;;
 esac
+
+if [ "$kind" = debian-lvm ]; then
+    # As Debian's installer writes it for "guided - use entire disk and
+    # set up LVM" (the VG named with a '-', which device-mapper doubles).
+    cat >"$r/etc/fstab" <<'FSTAB'
+# /etc/fstab: static file system information.
+/dev/mapper/deb--vg-root /               ext4    errors=remount-ro 0       1
+# /boot was on /dev/sda1 during installation
+UUID=2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 /boot           ext4    defaults        0       2
+/dev/deb-vg/home         /home           ext4    defaults        0       2
+/dev/mapper/deb--vg-swap none            swap    sw              0       0
+FSTAB
+    mkdir -p "$tmp/bootfs" "$r/home"
+    mv "$r/boot/"* "$tmp/bootfs/"
+    tar -C "$r" --owner=0 --group=0 --numeric-owner -cf "$tmp/root.tar" .
+    tar -C "$tmp/bootfs" --owner=0 --group=0 --numeric-owner -cf "$tmp/boot.tar" .
+    command -v guestfish >/dev/null || {
+        echo "mklinux: guestfish is required for $kind" >&2
+        exit 1
+    }
+    # 72 MiB: 16 MiB /boot, two PVs of 24 MiB, GPT's tables.
+    size=$((72 * 1024 * 1024))
+    truncate -s $size "$tmp/disk.raw"
+    lvm=E6D6D379-F507-44C2-A23C-238F2A3DF928
+    LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
+        guestfish --format=raw -a "$tmp/disk.raw" >"$tmp/lvs.txt" <<GF
+run
+part-init /dev/sda gpt
+part-add /dev/sda p 2048 34815
+part-add /dev/sda p 34816 83967
+part-add /dev/sda p 83968 133119
+part-set-gpt-type /dev/sda 2 $lvm
+part-set-gpt-type /dev/sda 3 $lvm
+mkfs ext4 /dev/sda1 label:boot
+set-e2uuid /dev/sda1 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01
+pvcreate /dev/sda2
+pvcreate /dev/sda3
+debug sh "lvm vgcreate -q -s 1m deb-vg /dev/sda2 /dev/sda3 >/dev/null"
+debug sh "lvm lvcreate -q -y -n root -l 12 deb-vg /dev/sda2 >/dev/null"
+debug sh "lvm lvextend -q -l +8 deb-vg/root /dev/sda3 >/dev/null"
+debug sh "lvm lvcreate -q -y -n home -i 2 -I 64k -l 8 deb-vg >/dev/null"
+debug sh "lvm lvcreate -q -y -n swap -l 2 deb-vg /dev/sda2 >/dev/null"
+mkfs ext4 /dev/deb-vg/root label:root
+mkfs ext4 /dev/deb-vg/home label:home
+mount /dev/deb-vg/root /
+tar-in $tmp/root.tar /
+mount /dev/sda1 /boot
+tar-in $tmp/boot.tar /boot
+mount /dev/deb-vg/home /home
+mkdir-p /home/user
+write /home/user/.profile "# ~/.profile\n"
+umount-all
+debug sh "lvm lvcreate -q -y -s -n snap -l 2 deb-vg/home /dev/sda3 >/dev/null"
+echo pvs
+debug sh "lvm pvs --noheadings --separator : --units b --nosuffix -o pv_name,pv_uuid,vg_name,pe_start"
+echo lvs
+debug sh "lvm lvs -a --noheadings --separator : --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,stripes --segments -o +seg_start_pe,seg_size_pe,devices"
+GF
+    rm -f "$out"
+    "$hvoffline" vhdx create --size $size "$out"
+    "$hvoffline" vhdx write "$out" "$tmp/disk.raw"
+    sed 's/^ *//' "$tmp/lvs.txt" >"$out.lvs"
+    exit 0
+fi
 
 # The filesystems: 16 MiB of ext4 each, owned by root as an installed
 # system; for rhel8, /boot, the root and /usr as partitions 1, 2 and 3.
