@@ -141,7 +141,9 @@ static void lvm_evaluate(struct svc_facts *f, unsigned part)
 		f, "linux-lvm", HVO_EXIT_OK,
 		"volume %u is an LVM physical volume, and no logical volume "
 		"of this disk could be read as a Linux root (%s): the "
-		"distribution, kernels and Hyper-V daemons are not known",
+		"distribution, kernels and Hyper-V daemons are not known; "
+		"try --backend appliance (device-mapper reads thin, RAID "
+		"and cache volumes)",
 		part, why[0] ? why : "no logical volume holds ext2/3/4");
 }
 

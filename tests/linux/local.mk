@@ -15,6 +15,6 @@ tests_linux_test_lvm_SOURCES = tests/linux/test_lvm.c
 tests_linux_test_lvm_CFLAGS = $(TEST_CFLAGS)
 tests_linux_test_lvm_LDADD = $(TEST_LDADD)
 
-LINUX_TESTS = tests/linux/inspect-linux.sh
+LINUX_TESTS = tests/linux/inspect-linux.sh tests/linux/inspect-lvm.sh
 TESTS += $(LINUX_TESTS)
 EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh

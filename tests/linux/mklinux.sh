@@ -40,9 +40,10 @@
 #                magic ("XFSB") and nothing else: a stand-in for a RHEL
 #                root, which the native backend recognises but does not
 #                read (mkfs.xfs is not needed).  MBR.
-#   KIND lvm     a partition holding an LVM2 physical volume's label
-#                (LABELONE, LVM2 001 in sector 1) and nothing else: the
-#                volume group's logical volumes are not read.  MBR.
+#   KIND lvm     a partition holding the start of an LVM2 physical
+#                volume's label (LABELONE, LVM2 001 in sector 1), without
+#                its checksum or PV header: recognised as a PV whose label
+#                is damaged.  MBR.
 #   KIND debian-lvm  Debian 12 installed on LVM, made by the real LVM
 #                tools (pvcreate, vgcreate, lvcreate, lvextend in one
 #                libguestfs appliance launch: loop devices are not
