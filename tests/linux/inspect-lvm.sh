@@ -74,10 +74,9 @@ expect_grep "$T_TMP/profile.debugfs" '~/.profile' \
     "debugfs: the striped home LV holds /user/.profile"
 
 # ---- inspect, native backend ----
-inspect_json() {
+inspect_json() { # inspect --json IMAGE; $T_TMP/out keeps its report alone
     HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect --json "$1"
-    jq '.images[0]' "$T_TMP/out" >"$T_TMP/img.json" 2>/dev/null &&
-        cp "$T_TMP/img.json" "$T_TMP/out"
+    jq '.images[0]' "$T_TMP/out" >"$T_TMP/one.json" && mv "$T_TMP/one.json" "$T_TMP/out"
 }
 sha=$(sha256sum <"$img")
 inspect_json "$img"

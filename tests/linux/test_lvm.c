@@ -208,14 +208,22 @@ static struct lvm_lv *lv_named(struct lvm_vg *vg, const char *name)
 	return NULL;
 }
 
+/* The VG of a PV as pvcreate and vgcreate leave it. */
+static struct lvm_vg *good_vg(void)
+{
+	char why[256];
+	struct lvm_vg *vg = NULL;
+	put_label();
+	put_mda(vg_text, 11264);
+	if (read_vg(&vg, why, sizeof(why)) != LVM_OK)
+		fail_msg("%s", why);
+	return vg;
+}
+
 static void pv_and_vg(void **state)
 {
 	(void)state;
-	char why[256];
-	put_label();
-	put_mda(vg_text, 11264);
-	struct lvm_vg *vg;
-	assert_int_equal(read_vg(&vg, why, sizeof(why)), LVM_OK);
+	struct lvm_vg *vg = good_vg();
 	assert_string_equal(vg->name, "deb-vg");
 	assert_int_equal(vg->seqno, 7);
 	assert_int_equal(vg->extent_size, 2048);
@@ -272,10 +280,7 @@ static void missing_pv(void **state)
 {
 	(void)state;
 	char why[256];
-	put_label();
-	put_mda(vg_text, 11264);
-	struct lvm_vg *vg;
-	assert_int_equal(read_vg(&vg, why, sizeof(why)), LVM_OK);
+	struct lvm_vg *vg = good_vg();
 	vg->pvs[0].found = true;
 	vg->pvs[0].disk_start = 1u << 20;
 	vg->pvs[0].disk_size = 24u << 20;
