@@ -303,6 +303,9 @@ FSTAB
     size=$((72 * 1024 * 1024))
     truncate -s $size "$tmp/disk.raw"
     lvm=E6D6D379-F507-44C2-A23C-238F2A3DF928
+    # Each lvm command waits for udev first (guestfish's own commands
+    # do): pvcreate's writes make udev look at the PV again, and lvm may
+    # not find a device udev is still busy with.
     LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
         guestfish --format=raw -a "$tmp/disk.raw" >"$tmp/lvs.txt" <<GF
 run
@@ -316,11 +319,11 @@ mkfs ext4 /dev/sda1 label:boot
 set-e2uuid /dev/sda1 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01
 pvcreate /dev/sda2
 pvcreate /dev/sda3
-debug sh "lvm vgcreate -q -s 1m deb-vg /dev/sda2 /dev/sda3 >/dev/null"
-debug sh "lvm lvcreate -q -y -n root -l 12 deb-vg /dev/sda2 >/dev/null"
-debug sh "lvm lvextend -q -l +8 deb-vg/root /dev/sda3 >/dev/null"
-debug sh "lvm lvcreate -q -y -n home -i 2 -I 64k -l 8 deb-vg >/dev/null"
-debug sh "lvm lvcreate -q -y -n swap -l 2 deb-vg /dev/sda2 >/dev/null"
+debug sh "udevadm settle; lvm vgcreate -q -s 1m deb-vg /dev/sda2 /dev/sda3 >/dev/null"
+debug sh "udevadm settle; lvm lvcreate -q -y -n root -l 12 deb-vg /dev/sda2 >/dev/null"
+debug sh "udevadm settle; lvm lvextend -q -l +8 deb-vg/root /dev/sda3 >/dev/null"
+debug sh "udevadm settle; lvm lvcreate -q -y -n home -i 2 -I 64k -l 8 deb-vg >/dev/null"
+debug sh "udevadm settle; lvm lvcreate -q -y -n swap -l 2 deb-vg /dev/sda2 >/dev/null"
 mkfs ext4 /dev/deb-vg/root label:root
 mkfs ext4 /dev/deb-vg/home label:home
 mount /dev/deb-vg/root /
@@ -331,11 +334,11 @@ mount /dev/deb-vg/home /home
 mkdir-p /home/user
 write /home/user/.profile "# ~/.profile\n"
 umount-all
-debug sh "lvm lvcreate -q -y -s -n snap -l 2 deb-vg/home /dev/sda3 >/dev/null"
+debug sh "udevadm settle; lvm lvcreate -q -y -s -n snap -l 2 deb-vg/home /dev/sda3 >/dev/null"
 echo pvs
-debug sh "lvm pvs --noheadings --separator : --units b --nosuffix -o pv_name,pv_uuid,vg_name,pe_start"
+debug sh "udevadm settle; lvm pvs --noheadings --separator : --units b --nosuffix -o pv_name,pv_uuid,vg_name,pe_start"
 echo lvs
-debug sh "lvm lvs -a --noheadings --separator : --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,stripes --segments -o +seg_start_pe,seg_size_pe,devices"
+debug sh "udevadm settle; lvm lvs -a --noheadings --separator : --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,stripes --segments -o +seg_start_pe,seg_size_pe,devices"
 GF
     rm -f "$out"
     "$hvoffline" vhdx create --size $size "$out"
