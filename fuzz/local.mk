@@ -292,3 +292,19 @@ fuzz_fuzz_lvm_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_lvm_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_lvm_LDADD = $(TEST_LDADD)
 endif
+
+# src/guest/iso9660.c: ISO 9660 images (vmguest.iso); seeds made by
+# fuzz/corpus/iso-seeds.sh
+check_PROGRAMS += fuzz/fuzz_iso_replay
+TESTS += fuzz/fuzz_iso_replay
+fuzz_fuzz_iso_replay_SOURCES = fuzz/fuzz_iso.c fuzz/replay.c
+fuzz_fuzz_iso_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_iso_replay_LDADD = $(TEST_LDADD)
+EXTRA_DIST += fuzz/corpus/iso-seeds.sh
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_iso
+fuzz_fuzz_iso_SOURCES = fuzz/fuzz_iso.c
+fuzz_fuzz_iso_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_iso_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_iso_LDADD = $(TEST_LDADD)
+endif

@@ -128,6 +128,7 @@ struct svc_facts {
 	bool disk_read;	  /* the guest layer opened the disk */
 	char *disk_error; /* why the disk could not be read, or NULL */
 	enum guest_ptable ptable;
+	char disk_guid[40];   /* GPT: the disk GUID, upper case; else "" */
 	char *ptable_problem; /* an unreadable partition table, or NULL */
 	uint64_t disk_size;
 	unsigned generation; /* Hyper-V generation 1 (MBR) or 2 (GPT + ESP);

@@ -3,8 +3,9 @@
  * applied or verified in a sandboxed child of its own
  * (guest/sandbox.h; the policy is in doc/security.md):
  *
- *   parent   reads the source (an ISO in a launch of its own), makes a
- *            scratch directory per image, forks up to --jobs children;
+ *   parent   reads the source (an ISO through guest/iso9660.h, with no
+ *            launch), makes a scratch directory per image, forks up to
+ *            --jobs children;
  *   child    enters the confinement (no-new-privileges, limits,
  *            Landlock: read the image, the virtual disks beside it and
  *            its parent chain (child_paths.h) (not the source's
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest/iso9660.h"
 #include "guest/sandbox.h"
 #include "servicing/child_paths.h"
 #include "servicing/inspect_int.h"
@@ -54,18 +56,25 @@ enum hvo_exit svc_int_session_read_source(struct svc_session *s)
 {
 	if (s->src.kind != SVC_SOURCE_ISO || !svc_int_session_sandboxed(s))
 		return svc_int_session_load_source(s, NULL);
-	/* vmguest.iso: a launch of its own, with no image. */
-	size_t n = s->n;
-	s->n = 0;
-	svc_int_session_launch(s);
-	enum hvo_exit rc = HVO_EXIT_FAILED;
-	if (s->launch_err == SVC_OK)
-		rc = svc_int_session_load_source(s,
-						 svc_int_session_iso_disk(s));
-	if (!svc_int_session_finish(s))
-		rc = HVO_EXIT_FAILED;
-	s->n = n;
-	s->launch_err = SVC_OK;
+	/* vmguest.iso: read in this process by our own ISO 9660 reader
+	 * (guest/iso9660.h, fuzzed as fuzz/fuzz_iso), which checks the
+	 * whole tree when it opens the image: no appliance, no launch.  A
+	 * malformed image is corrupt input (exit 5). */
+	struct guest_disk *iso;
+	char why[1024];
+	int e = guest_iso_disk_open(s->src.path, &iso, why, sizeof(why));
+	if (e != GUEST_ISO_OK) {
+		/* why starts with the path: the notice names the file. */
+		const char *msg = why;
+		size_t n = strlen(s->src.path);
+		if (strncmp(why, s->src.path, n) == 0 && why[n] == ':')
+			msg = why + n + 1 + (why[n + 1] == ' ');
+		svc_int_session_notice(s, SVC_NOTICE_ERROR, s->src.path, "%s",
+				       msg);
+		return guest_iso_exit_class(e);
+	}
+	enum hvo_exit rc = svc_int_session_load_source(s, iso);
+	guest_disk_close(iso);
 	return rc;
 }
 
