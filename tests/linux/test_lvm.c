@@ -434,6 +434,86 @@ static void bad_texts(void **state)
 	assert_non_null(strstr(why, "nested too deep"));
 }
 
+/* Kinds not read are named; a PV flagged MISSING is missing even when a
+ * PV with its UUID is found; mixed segments map each by its own rule. */
+static void kinds(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"vg0 { id = \"HVyzeE-lX1F-MxSy-KBzm-9pTA-iA33-mkvl28\"\n"
+		"seqno = 3 extent_size = 8192\n"
+		"physical_volumes {\n"
+		"pv0 { id = \"" PV_UUID_TX "\" pe_start = 2048 pe_count = 100\n"
+		"      flags = [\"MISSING\"] }\n"
+		"pv1 { id = \"eYuSEh-DRoi-KlMd-9Cnf-iWHF-07B9-k6Up24\"\n"
+		"      pe_start = 2048 pe_count = 100 } }\n"
+		"logical_volumes {\n"
+		"pool { status = [\"VISIBLE\"] segment1 { start_extent = 0\n"
+		"  extent_count = 10 type = \"thin-pool\" } }\n"
+		"r1 { status = [\"VISIBLE\"] segment1 { start_extent = 0\n"
+		"  extent_count = 4 type = \"raid1\" } }\n"
+		"c { status = [\"VISIBLE\"] segment1 { start_extent = 0\n"
+		"  extent_count = 4 type = \"cache\" } }\n"
+		"lin { status = [\"VISIBLE\"]\n"
+		"  segment1 { start_extent = 0 extent_count = 4\n"
+		"    type = \"striped\" stripe_count = 1 stripes = [\"pv1\", "
+		"10] }\n"
+		"  segment2 { start_extent = 4 extent_count = 6\n"
+		"    type = \"striped\" stripe_count = 3 stripe_size = 16\n"
+		"    stripes = [\"pv1\", 20, \"pv1\", 30, \"pv1\", 40] } }\n"
+		"gap { status = [\"VISIBLE\"]\n"
+		"  segment1 { start_extent = 1 extent_count = 1\n"
+		"    type = \"striped\" stripe_count = 1 stripes = [\"pv1\", "
+		"0] } }\n"
+		"onmissing { status = [\"VISIBLE\"] segment1 { start_extent = "
+		"0\n"
+		"  extent_count = 1 type = \"striped\" stripe_count = 1\n"
+		"  stripes = [\"pv0\", 0] } } } }\n";
+	char why[256];
+	struct lvm_vg *vg;
+	assert_int_equal(lvm_vg_parse(S(text), &vg, why, sizeof(why)), LVM_OK);
+	for (size_t p = 0; p < 2; p++) {
+		vg->pvs[p].found = true;
+		vg->pvs[p].disk_start = (uint64_t)p << 30;
+		vg->pvs[p].disk_size = 1u << 30;
+	}
+	lvm_vg_check(vg);
+	static const char *const unread[][2] = { { "pool", "thin-pool" },
+						 { "r1", "raid1" },
+						 { "c", "cache" } };
+	for (size_t i = 0; i < 3; i++) {
+		struct lvm_lv *lv = lv_named(vg, unread[i][0]);
+		assert_false(lv->readable);
+		assert_string_equal(lv->kind, unread[i][1]);
+	}
+	assert_false(lv_named(vg, "onmissing")->readable);
+	assert_non_null(strstr(lv_named(vg, "onmissing")->problem,
+			       "pv0 (" PV_UUID ") is not on this disk"));
+	assert_false(lv_named(vg, "gap")->readable);
+	assert_non_null(strstr(lv_named(vg, "gap")->problem, "gap"));
+	struct lvm_lv *lin = lv_named(vg, "lin");
+	assert_true(lin->readable);
+	assert_string_equal(lin->kind, "striped");
+	/* Extent size 4 MiB.  Byte 0: pv1 extent 10.  Byte 16 MiB (extent
+	 * 4, the striped segment's start): stripe 0 = pv1 extent 20;
+	 * +8 KiB (16 sectors) is stripe 1 = pv1 extent 30; +24 KiB is
+	 * stripe 0 again, 8 KiB further. */
+	uint64_t at, run, e = 4u << 20, pe = 2048 * 512, p1 = 1u << 30;
+	assert_int_equal(lvm_lv_map(vg, lin, 0, &at, &run), LVM_OK);
+	assert_int_equal(at, p1 + pe + 10 * e);
+	assert_int_equal(run, 4 * e);
+	assert_int_equal(lvm_lv_map(vg, lin, 4 * e, &at, &run), LVM_OK);
+	assert_int_equal(at, p1 + pe + 20 * e);
+	assert_int_equal(run, 8192);
+	assert_int_equal(lvm_lv_map(vg, lin, 4 * e + 8192, &at, &run), LVM_OK);
+	assert_int_equal(at, p1 + pe + 30 * e);
+	assert_int_equal(lvm_lv_map(vg, lin, 4 * e + 24576 + 5, &at, &run),
+			 LVM_OK);
+	assert_int_equal(at, p1 + pe + 20 * e + 8192 + 5);
+	assert_int_equal(run, 8192 - 5);
+	lvm_vg_free(vg);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -458,6 +538,7 @@ int main(void)
 		cmocka_unit_test(text_wraps),
 		cmocka_unit_test(damaged),
 		cmocka_unit_test(bad_texts),
+		cmocka_unit_test(kinds),
 		cmocka_unit_test(names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
