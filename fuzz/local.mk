@@ -308,3 +308,17 @@ fuzz_fuzz_iso_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_iso_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_iso_LDADD = $(TEST_LDADD)
 endif
+
+# src/guest/native_xfs*.c: XFS volumes, read-only (seeds: fuzz/corpus/xfs-seeds.sh)
+check_PROGRAMS += fuzz/fuzz_xfs_replay
+TESTS += fuzz/fuzz_xfs_replay
+fuzz_fuzz_xfs_replay_SOURCES = fuzz/fuzz_xfs.c fuzz/replay.c
+fuzz_fuzz_xfs_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_xfs_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_xfs
+fuzz_fuzz_xfs_SOURCES = fuzz/fuzz_xfs.c
+fuzz_fuzz_xfs_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_xfs_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_xfs_LDADD = $(TEST_LDADD)
+endif

@@ -13,6 +13,9 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/native_ext.c %reldir%/native_ext.h \
 	%reldir%/native_lvm.c %reldir%/native_lvm.h \
 	%reldir%/lvm.c %reldir%/lvm.h %reldir%/lvm_config.c %reldir%/lvm_vg.c \
+	%reldir%/native_xfs.c %reldir%/native_xfs.h %reldir%/native_xfs_int.h \
+	%reldir%/native_xfs_core.c %reldir%/native_xfs_dir.c \
+	%reldir%/native_ro.c %reldir%/native_ro.h \
 	%reldir%/sandbox.c %reldir%/sandbox.h \
 	%reldir%/session.c \
 	%reldir%/appliance.c %reldir%/appliance_int.h \

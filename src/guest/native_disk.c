@@ -3,7 +3,8 @@
  * partition table read by ptable.c from the image's own sectors, raw
  * volume reads, ntfs-3g's read-write probe, and mounting NTFS volumes
  * through libntfs-3g on a native_dev device; ext2/3/4 volumes (Linux
- * guests) are mounted read-only through native_ext.c.
+ * guests) are mounted read-only through native_ext.c, XFS volumes through
+ * native_xfs.c.
  *
  * Mounts never pass NTFS_MNT_RECOVER (which empties $LogFile instead of
  * replaying it) or NTFS_MNT_IGNORE_HIBERFILE: libntfs-3g then refuses a
@@ -21,12 +22,14 @@
 #include "guest/native_ext.h"
 #include "guest/native_int.h"
 #include "guest/native_lvm.h"
+#include "guest/native_xfs.h"
 #include "guest/ptable.h"
 #include "guest/volume.h"
 
 struct native_vol {
 	struct native_fs *fs;
 	struct guest_fs *ext; /* an ext volume, read-only (native_ext.c) */
+	struct guest_fs *xfs; /* an XFS volume, read-only (native_xfs.c) */
 	void *devpriv;	      /* the device's d_private, freed after umount */
 	/* An LVM logical volume's mapped image (owned by the disk's lvm),
 	 * read from byte 0; NULL: the volume is bytes of the disk. */
@@ -85,16 +88,16 @@ static int read_table(void *ctx, uint64_t off, size_t len, uint8_t *buf)
 	return native_int_img_pread(t->img, buf, len, real);
 }
 
-/* Linux volumes the native backend does not read, named as blkid names
- * them, so that inspection can say what is there: XFS ("XFSB" at 0, the
- * RHEL default), btrfs ("_BHRfS_M" in the superblock at 64 KiB), an LVM
+/* Linux volumes other than ext, named as blkid names them: XFS ("XFSB"
+ * at 0, the RHEL default; read by native_xfs.c), and those the native
+ * backend does not read, so that inspection can say what is there: btrfs ("_BHRfS_M" in the superblock at 64 KiB), an LVM
  * physical volume ("LABELONE" in sector 1, type "LVM2 001").  "" if
  * none. */
 static const char *linux_fs(struct native_img *img, uint64_t base,
 			    const struct guest_volume *v, const uint8_t *boot)
 {
 	uint8_t b[32];
-	if (memcmp(boot, "XFSB", 4) == 0)
+	if (native_int_xfs_probe(boot, GUEST_VOL_BOOT_SIZE) != NULL)
 		return "xfs";
 	if (v->size >= 0x10048 &&
 	    native_int_img_pread(img, b, 8, base + 0x10040) == 0 &&
@@ -348,6 +351,8 @@ static int umount_vol(struct native_disk *nd, size_t vol, char *why,
 	struct native_fs *nf = nv->fs;
 	native_int_ext_close(nv->ext);
 	nv->ext = NULL;
+	native_int_xfs_close(nv->xfs);
+	nv->xfs = NULL;
 	if (nf == NULL)
 		return GUEST_OK;
 	int r = GUEST_OK;
@@ -377,29 +382,31 @@ static bool is_ext(const char *fstype)
 	       strcmp(fstype, "ext4") == 0;
 }
 
-/* A Linux guest's ext volume: read-only, for inspection. */
-static int mount_ext(struct native_disk *nd, size_t vol, bool readonly,
-		     struct guest_fs **fs_ret)
+/* A Linux guest's ext or XFS volume: read-only, for inspection. */
+static int mount_linux(struct native_disk *nd, size_t vol, bool readonly,
+		       struct guest_fs **fs_ret)
 {
 	struct guest_disk *disk = &nd->base;
 	const struct guest_volume *v = &disk->layout.volumes[vol];
 	struct native_vol *nv = &nd->vols[vol];
+	bool xfs = strcmp(v->fstype, "xfs") == 0;
+	struct guest_fs **slot = xfs ? &nv->xfs : &nv->ext;
 	if (!readonly)
 		return guest_int_disk_fail(disk, GUEST_E_ROFS,
 					   "%s: %s: the native backend opens "
 					   "%s volumes read-only",
 					   disk->name, v->device, v->fstype);
-	if (nv->ext == NULL) {
+	if (*slot == NULL) {
 		char why[GUEST_ERROR_MAX];
 		uint64_t base;
 		struct native_img *img = vol_img(nd, vol, &base);
-		int r = native_int_ext_open(img, base, v->size, v->device,
-					    &nv->ext, why, sizeof(why));
+		int r = (xfs ? native_int_xfs_open : native_int_ext_open)(
+			img, base, v->size, v->device, slot, why, sizeof(why));
 		if (r != GUEST_OK)
 			return guest_int_disk_fail(disk, r, "%s: %s",
 						   disk->name, why);
 	}
-	*fs_ret = nv->ext;
+	*fs_ret = *slot;
 	return GUEST_OK;
 }
 
@@ -423,8 +430,8 @@ static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 			"%s: %s: %s", disk->name, v->device,
 			v->problem[0] ? v->problem
 				      : "LVM logical volumes are read-only");
-	if (is_ext(v->fstype))
-		return mount_ext(nd, vol, readonly, fs_ret);
+	if (is_ext(v->fstype) || strcmp(v->fstype, "xfs") == 0)
+		return mount_linux(nd, vol, readonly, fs_ret);
 	if (strcmp(v->fstype, "ntfs") != 0)
 		return guest_int_disk_fail(
 			disk, GUEST_E_MOUNT,

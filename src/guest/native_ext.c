@@ -30,15 +30,11 @@
 
 #include "guest/native_ext.h"
 #include "guest/native_int.h"
+#include "guest/native_ro.h"
 #include "util/bytes.h"
-#include "util/fileio.h"
 
 /* Bytes moved per libext2fs call when streaming a file. */
 #define EXT_CHUNK (256u * 1024)
-
-/* The most entries one directory listing returns: a few thousand in real
- * systems (/usr/bin); a hostile directory could hold millions. */
-#define EXT_MAX_DIRENTS 200000u
 
 /* Longest symbolic link target (PATH_MAX, which Linux also uses). */
 #define EXT_MAX_LINK 4096u
@@ -420,42 +416,17 @@ static int ext_pread(struct guest_fs *fs, const char *path, uint64_t off,
 	return read_file(EF(fs), path, off, len, 0, &buf, got_ret);
 }
 
-struct listing {
-	char **names;
-	size_t n, cap;
-	int err;
-};
-
 static int list_one(ext2_ino_t dir UNUSED, int entry UNUSED,
 		    struct ext2_dir_entry *dirent, int offset UNUSED,
 		    int blocksize UNUSED, char *buf UNUSED, void *priv)
 {
-	struct listing *l = priv;
 	int len = ext2fs_dirent_name_len(dirent);
 	if ((len == 1 && dirent->name[0] == '.') ||
 	    (len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.'))
 		return 0;
-	if (l->n >= EXT_MAX_DIRENTS) {
-		l->err = GUEST_E_TOO_BIG;
-		return DIRENT_ABORT;
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **nn = realloc(l->names, cap * sizeof(*nn));
-		if (nn == NULL) {
-			l->err = GUEST_E_NOMEM;
-			return DIRENT_ABORT;
-		}
-		l->names = nn;
-		l->cap = cap;
-	}
-	char *name = strndup(dirent->name, (size_t)len);
-	if (name == NULL) {
-		l->err = GUEST_E_NOMEM;
-		return DIRENT_ABORT;
-	}
-	l->names[l->n++] = name;
-	return 0;
+	return native_int_ro_names_add(priv, dirent->name, (size_t)len)
+		       ? 0
+		       : DIRENT_ABORT;
 }
 
 static int ext_list(struct guest_fs *fs, const char *path, char ***names_ret,
@@ -467,7 +438,7 @@ static int ext_list(struct guest_fs *fs, const char *path, char ***names_ret,
 	int r = lookup_as(ef, path, true, LINUX_S_IFDIR, &ino, &inode);
 	if (r != GUEST_OK)
 		return r;
-	struct listing l = { 0 };
+	struct native_ro_names l = { 0 };
 	/* Flags 0: libext2fs then also lists a directory kept in its inode
 	 * (inline_data) by itself; DIRENT_FLAG_INCLUDE_INLINE_DATA is its
 	 * internal flag for that, and breaks block directories. */
@@ -541,83 +512,31 @@ static int ext_readlink(struct guest_fs *fs, const char *path, char **target)
 	return GUEST_OK;
 }
 
+struct copy {
+	struct ext_fs *ef;
+	const char *path;
+	ext2_file_t file;
+};
+
+static int copy_read(void *ctx, uint64_t off, size_t len, uint8_t *buf,
+		     size_t *got)
+{
+	struct copy *c = ctx;
+	return read_at(c->ef, c->path, c->file, off, len, buf, got);
+}
+
 static int ext_copy_out(struct guest_fs *fs, const char *path,
 			const char *host_path)
 {
 	struct ext_fs *ef = EF(fs);
-	ext2_file_t file;
+	struct copy c = { ef, path, NULL };
 	uint64_t size;
-	int r = open_file(ef, path, &file, &size);
+	int r = open_file(ef, path, &c.file, &size);
 	if (r != GUEST_OK)
 		return r;
-	uint8_t *buf = malloc(EXT_CHUNK);
-	int fd = buf == NULL
-			 ? -1
-			 : open(host_path,
-				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = guest_int_fs_fail(fs, buf ? GUEST_E_IO : GUEST_E_NOMEM,
-				      "%s: %s", host_path,
-				      buf ? strerror(errno) : "out of memory");
-	}
-	for (uint64_t off = 0; r == GUEST_OK && off < size;) {
-		size_t got;
-		r = read_at(ef, path, file, off, EXT_CHUNK, buf, &got);
-		if (r != GUEST_OK || got == 0)
-			break;
-		int we = hvo_int_write_all(fd, buf, got);
-		if (we != 0)
-			r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s",
-					      host_path, strerror(we));
-		off += got;
-	}
-	if (fd >= 0 && close(fd) != 0 && r == GUEST_OK)
-		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
-				      strerror(errno));
-	free(buf);
-	ext2fs_file_close(file);
+	r = native_int_ro_copy_out(fs, host_path, size, copy_read, &c);
+	ext2fs_file_close(c.file);
 	return r;
-}
-
-/* Every write is refused: the volume is opened read-only. */
-static int refuse(struct guest_fs *fs, const char *path)
-{
-	return guest_int_fs_fail(fs, GUEST_E_ROFS,
-				 "%s: ext volumes are read-only here (%s)",
-				 path, fs->name);
-}
-
-static int ext_write_atomic(struct guest_fs *fs, const char *path,
-			    const void *data UNUSED, size_t len UNUSED)
-{
-	return refuse(fs, path);
-}
-
-static int ext_mkdir(struct guest_fs *fs, const char *path)
-{
-	return refuse(fs, path);
-}
-
-static int ext_rename(struct guest_fs *fs, const char *from,
-		      const char *to UNUSED)
-{
-	return refuse(fs, from);
-}
-
-static int ext_remove(struct guest_fs *fs, const char *path)
-{
-	return refuse(fs, path);
-}
-
-static int ext_copy_in_atomic(struct guest_fs *fs, const char *host_path UNUSED,
-			      const char *path)
-{
-	return refuse(fs, path);
-}
-
-/* A filesystem belongs to its disk: closing it does nothing. */
-static void ext_close_op(struct guest_fs *fs UNUSED)
-{
 }
 
 static const struct guest_fs_ops ext_fs_ops = {
@@ -625,14 +544,14 @@ static const struct guest_fs_ops ext_fs_ops = {
 	.stat = ext_stat,
 	.read = ext_read,
 	.pread = ext_pread,
-	.write_atomic = ext_write_atomic,
-	.mkdir = ext_mkdir,
+	.write_atomic = native_int_ro_write_atomic,
+	.mkdir = native_int_ro_mkdir,
 	.list = ext_list,
-	.rename = ext_rename,
-	.remove = ext_remove,
+	.rename = native_int_ro_rename,
+	.remove = native_int_ro_remove,
 	.copy_out = ext_copy_out,
-	.copy_in_atomic = ext_copy_in_atomic,
-	.close = ext_close_op,
+	.copy_in_atomic = native_int_ro_copy_in_atomic,
+	.close = native_int_ro_close,
 	.readlink = ext_readlink,
 };
 

@@ -110,10 +110,11 @@ const char *svc_linux_modstate_name(enum svc_linux_modstate s)
 	}
 }
 
-static bool is_ext(const char *fstype)
+/* The Linux filesystems read: ext2/3/4 and XFS. */
+static bool is_linux_fs(const char *fstype)
 {
 	return strcmp(fstype, "ext2") == 0 || strcmp(fstype, "ext3") == 0 ||
-	       strcmp(fstype, "ext4") == 0;
+	       strcmp(fstype, "ext4") == 0 || strcmp(fstype, "xfs") == 0;
 }
 
 /* Whether a path is a file that can be read (links followed). */
@@ -400,7 +401,7 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 {
 	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
 		struct svc_volume_facts *vf = &f->volumes[i];
-		if (!is_ext(vf->vol.fstype))
+		if (!is_linux_fs(vf->vol.fstype))
 			continue;
 		struct guest_fs *fs = svc_int_mount_ro(disk, i, vf);
 		if (fs == NULL || !is_root(fs))
@@ -420,9 +421,9 @@ void svc_int_inspect_linux(struct guest_disk *disk, struct svc_facts *f)
 	for (size_t i = 0; i < f->nvolumes && f->linux_guest == NULL; i++) {
 		const struct svc_volume_facts *vf = &f->volumes[i];
 		const char *t = vf->vol.fstype;
-		bool failed = is_ext(t) && vf->mount_tried && !vf->mounted;
-		if (!failed && strcmp(t, "xfs") != 0 &&
-		    strcmp(t, "btrfs") != 0 && strcmp(t, "LVM2_member") != 0)
+		bool failed = is_linux_fs(t) && vf->mount_tried && !vf->mounted;
+		if (!failed && strcmp(t, "btrfs") != 0 &&
+		    strcmp(t, "LVM2_member") != 0)
 			continue;
 		f->linux_guest = calloc(1, sizeof(*f->linux_guest));
 		if (f->linux_guest == NULL)

@@ -156,7 +156,8 @@ struct svc_linux_mount {
 struct svc_linux_facts {
 	size_t volume; /* index into the facts' volumes */
 	/* No readable root was found, but volume @volume holds a Linux
-	 * filesystem this backend does not read (xfs, btrfs, LVM): only
+	 * filesystem this backend does not read (btrfs, LVM, a damaged ext
+	 * or XFS volume): only
 	 * that is known. */
 	bool unreadable;
 	bool fstab; /* /etc/fstab was read */

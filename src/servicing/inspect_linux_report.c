@@ -169,8 +169,8 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 		svc_int_add_problem(
 			f, "linux-unreadable", HVO_EXIT_OK,
 			"volume %u holds %s, a Linux volume the native "
-			"backend does not read (it reads ext2, ext3 and "
-			"ext4): the distribution, kernels and Hyper-V "
+			"backend does not read (it reads ext2, ext3, ext4 "
+			"and XFS): the distribution, kernels and Hyper-V "
 			"daemons are not known; try --backend appliance",
 			part, f->volumes[lf->volume].vol.fstype);
 		return;

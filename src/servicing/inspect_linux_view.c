@@ -16,7 +16,8 @@
  * (see LX_CALL for when they are resolved here too).
  *
  * /etc/fstab names a volume by UUID=, LABEL=, /dev/disk/by-uuid/,
- * /dev/disk/by-label/ (the ext superblock's s_uuid and s_volume_name), or
+ * /dev/disk/by-label/ (the ext superblock's s_uuid and s_volume_name,
+ * XFS's sb_uuid and sb_fname), or
  * by a device name of the disk (/dev/sda3, /dev/vda3, /dev/xvda3,
  * /dev/nvme0n1p3: partition 3 of this disk).  /dev/mapper/VG-LV ('-'
  * in either name doubled) and /dev/VG/LV name LVM logical volumes, which
@@ -218,23 +219,40 @@ const char *svc_int_lx_errmsg(const struct svc_linux_view *v)
 /* /etc/fstab's volumes.                                               */
 /* ------------------------------------------------------------------ */
 
-/* The ext superblock's UUID ("8-4-4-4-12", lower case) and label. */
+/* XFS's superblock, the volume's first sector ("XFS Algorithms & Data
+ * Structures", "Superblocks"): sb_magicnum, sb_uuid, sb_fname. */
+#define XFS_SB_UUID  32
+#define XFS_SB_FNAME 108
+#define XFS_SB_LEN   120
+
+/* The ext or XFS superblock's UUID ("8-4-4-4-12", lower case) and
+ * label. */
 static bool ext_ids(struct guest_disk *disk, size_t vol, char *uuid,
 		    size_t usize, char *label, size_t lsize)
 {
-	uint8_t sb[SB_LEN];
+	uint8_t sb[SB_LEN], xsb[XFS_SB_LEN];
 	size_t got;
-	if (guest_disk_pread(disk, vol, 1024, sizeof(sb), sb, &got) !=
-		    GUEST_OK ||
-	    got != sizeof(sb) || get_le16(sb + 0x38) != 0xef53)
+	const uint8_t *u;
+	if (guest_disk_pread(disk, vol, 0, sizeof(xsb), xsb, &got) ==
+		    GUEST_OK &&
+	    got == sizeof(xsb) && memcmp(xsb, "XFSB", 4) == 0) {
+		u = xsb + XFS_SB_UUID;
+		snprintf(label, lsize, "%.12s",
+			 (const char *)xsb + XFS_SB_FNAME);
+	} else if (guest_disk_pread(disk, vol, 1024, sizeof(sb), sb, &got) ==
+			   GUEST_OK &&
+		   got == sizeof(sb) && get_le16(sb + 0x38) == 0xef53) {
+		u = sb + SB_UUID;
+		snprintf(label, lsize, "%.16s",
+			 (const char *)sb + SB_VOLUME_NAME);
+	} else {
 		return false;
-	const uint8_t *u = sb + SB_UUID;
+	}
 	snprintf(uuid, usize,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 		 "%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
-	snprintf(label, lsize, "%.16s", (const char *)sb + SB_VOLUME_NAME);
 	return true;
 }
 
@@ -306,7 +324,7 @@ static bool is_lvm_spec(const char *spec)
 }
 
 /* What fstab's entry for @m->dir names, and, when it is a readable ext
- * volume of this disk, its filesystem added to the view. */
+ * or XFS volume of this disk, its filesystem added to the view. */
 static void follow(struct guest_disk *disk, struct svc_facts *f,
 		   struct svc_linux_view *v, struct svc_linux_mount *m)
 {
@@ -324,7 +342,7 @@ static void follow(struct guest_disk *disk, struct svc_facts *f,
 	struct svc_volume_facts *vf = &f->volumes[m->volume];
 	const char *t = vf->vol.fstype;
 	if (strcmp(t, "ext2") != 0 && strcmp(t, "ext3") != 0 &&
-	    strcmp(t, "ext4") != 0)
+	    strcmp(t, "ext4") != 0 && strcmp(t, "xfs") != 0)
 		return;
 	struct guest_fs *fs = svc_int_mount_ro(disk, m->volume, vf);
 	if (fs == NULL || v->n >= HVO_ARRAY_SIZE(v->fs))

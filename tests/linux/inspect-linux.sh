@@ -182,14 +182,48 @@ expect_json '[.problems[] | select(.code == "linux-mount-lvm")][0].message | con
 expect_json '[.problems[] | select(.code == "linux-mount-missing")][0].message | contains("/srv from UUID=0a0a0a0a-0000-4000-8000-00000000dead") and contains("not found")' \
     "rhel8: the mount whose volume is not on the disk is named"
 
-# ---- a Linux volume the native backend does not read ----
-"$mk" xfs "$T_TMP/xfs.vhdx" 2>/dev/null || t_fail "mklinux xfs"
+# ---- RHEL 9 on XFS: root and /boot read by the native XFS reader ----
+"$mk" xfs "$T_TMP/xfs.vhdx" "$T_TMP/xfs.fs" 2>/dev/null || t_fail "mklinux xfs"
+# xfs_db (xfsprogs) and qemu-img, not our code, on what the image holds.
+if command -v xfs_db >/dev/null; then
+    expect_eq "$(xfs_db -r -c 'ls /usr/lib/modules' "$T_TMP/xfs.fs.p2" | grep -c ' 5.14.0-362.el9.x86_64 (good)')" 1 \
+        "xfs_db: the kernel's module tree is on the XFS root"
+    expect_eq "$(xfs_db -r -c 'ls /' "$T_TMP/xfs.fs.p1" | grep -c ' vmlinuz-5.14.0-362.el9.x86_64 (good)')" 1 \
+        "xfs_db: the vmlinuz is on the XFS /boot"
+else
+    t_fail "xfs_db (xfsprogs) is missing"
+fi
+qemu-img convert -f vhdx -O raw "$T_TMP/xfs.vhdx" "$T_TMP/xfs.raw"
+cmp -s -i $((1048576 + 16777216)):0 -n 16777216 "$T_TMP/xfs.raw" "$T_TMP/xfs.fs.p2"
+T_RC=$?; expect_rc 0 "qemu-img: the VHDX holds the XFS root as partition 2"
 inspect_json "$T_TMP/xfs.vhdx"
-expect_rc 0 "inspect of an unreadable Linux volume exits 0"
-expect_json '.disk.volumes[0].filesystem == "xfs" and .linux.readable == false and .linux.partition == 1' \
-    "xfs: recognised, reported as a Linux volume not read"
-expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("holds xfs") and contains("--backend appliance")' \
-    "xfs: says what is not known and what to try"
+expect_rc 0 "inspect of a RHEL guest on XFS exits 0"
+expect_json '.disk.volumes[0].filesystem == "xfs" and .disk.volumes[1].filesystem == "xfs" and .linux.readable and .linux.partition == 2 and .linux.filesystem == "xfs"' \
+    "xfs: the root found on partition 2 and read (XFS)"
+expect_json '.linux.distribution.id == "rhel" and .linux.distribution.version_id == "9.3" and .linux.distribution.os_release == "/etc/os-release"' \
+    "xfs: RHEL 9.3 from os-release, through the link into /usr"
+expect_json '[.linux.mounts[] | [.mountpoint, .partition, .read, .lvm]] == [["/boot", 1, true, false]]' \
+    "xfs: /boot on the XFS partition 1, found by fstab's UUID= (sb_uuid) and read"
+expect_json '.linux.kernels | length == 1 and .[0].version == "5.14.0-362.el9.x86_64" and .[0].hyperv and .[0].vmlinuz and .[0].modules.hv_storvsc.path == "/lib/modules/5.14.0-362.el9.x86_64/kernel/drivers/scsi/hv_storvsc.ko.xz"' \
+    "xfs: the kernel's four modules (through /lib), its vmlinuz on /boot"
+expect_json ".linux.package | .manager == \"rpm\" and .database_read and .installed and .name == \"hyperv-daemons\" and (.version + \" \" + .arch) == \"$oracle\"" \
+    "xfs: hyperv-daemons read from rpmdb.sqlite on the XFS root"
+expect_json '.linux.daemons[0] | .program == "/usr/sbin/hypervkvpd" and .unit == "hypervkvpd.service" and .enabled' \
+    "xfs: hypervkvpd enabled"
+expect_json '(.linux.daemons[1].enabled | not) and ([.problems[].code] | index("linux-unreadable") == null)' \
+    "xfs: hypervvssd not enabled; nothing unreadable"
+HVOFFLINE_BACKEND=native run "$HVOFFLINE" inspect "$T_TMP/xfs.vhdx"
+expect_grep "$T_TMP/out" "linux: *Red Hat Enterprise Linux 9.3 (Plow) on volume 2 (xfs)" "xfs: text names the distribution on XFS"
+
+# ---- an XFS root whose superblock is damaged: named, not read ----
+cp "$T_TMP/xfs.raw" "$T_TMP/xfsbad.raw"
+printf 'X' | dd of="$T_TMP/xfsbad.raw" bs=1 seek=$((1048576 + 16777216 + 108)) conv=notrunc 2>/dev/null
+inspect_json "$T_TMP/xfsbad.raw"
+expect_rc 0 "inspect of an unreadable XFS root exits 0"
+expect_json '.disk.volumes[1].filesystem == "xfs" and .linux.readable == false and .linux.partition == 2' \
+    "xfs: a damaged XFS root recognised, reported as a Linux volume not read"
+expect_json '[.problems[] | select(.code == "linux-unreadable")][0].message | contains("volume 2 (xfs)") and contains("cannot be read") and contains("XFS superblock checksum mismatch")' \
+    "xfs: says why (the superblock's checksum)"
 
 # ---- a loop of symbolic links: given up, not followed forever ----
 "$mk" loop "$T_TMP/loop.vhdx" 2>/dev/null || t_fail "mklinux loop"

@@ -15,6 +15,15 @@ tests_linux_test_lvm_SOURCES = tests/linux/test_lvm.c
 tests_linux_test_lvm_CFLAGS = $(TEST_CFLAGS)
 tests_linux_test_lvm_LDADD = $(TEST_LDADD)
 
-LINUX_TESTS = tests/linux/inspect-linux.sh tests/linux/inspect-lvm.sh
+LINUX_TESTS = tests/linux/inspect-linux.sh tests/linux/inspect-lvm.sh \
+	tests/linux/xfs-reader.sh
 TESTS += $(LINUX_TESTS)
-EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh
+EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh \
+	tests/linux/mkproto.sh
+
+# The XFS reader (native_xfs*.c) against mkfs.xfs images and xfs_db:
+# xfs_walk prints what the reader sees, xfs-reader.sh compares.
+check_PROGRAMS += tests/linux/xfs_walk
+tests_linux_xfs_walk_SOURCES = tests/linux/xfs_walk.c
+tests_linux_xfs_walk_CFLAGS = $(TEST_CFLAGS)
+tests_linux_xfs_walk_LDADD = $(TEST_LDADD)

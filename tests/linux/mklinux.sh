@@ -36,10 +36,16 @@
 #                modules of 4.18.0-513.el8.x86_64 (.ko.xz), hypervkvpd
 #                and hypervvssd with their units (KVP enabled); /boot the
 #                vmlinuz.  GPT.
-#   KIND xfs     a partition whose first bytes are an XFS superblock's
-#                magic ("XFSB") and nothing else: a stand-in for a RHEL
-#                root, which the native backend recognises but does not
-#                read (mkfs.xfs is not needed).  MBR.
+#   KIND xfs     RHEL 9.3 as installed on XFS (the RHEL default), with
+#                a separate /boot: partition 1 /boot (XFS, fstab:
+#                UUID=), partition 2 the root (XFS, fstab: UUID=), both
+#                made by mkfs.xfs -p (tests/linux/mkproto.sh) as v5
+#                filesystems; merged /usr (/lib -> usr/lib, /sbin ->
+#                usr/sbin, /etc/os-release -> ../usr/lib/os-release),
+#                kernel 5.14.0-362.el9.x86_64 with the four modules as
+#                .ko.xz, hypervkvpd and hypervvssd with their units (KVP
+#                enabled), rpmdb.sqlite from mkrpmdb.sh; /boot holds the
+#                vmlinuz and a grub2 directory.  GPT.
 #   KIND lvm     a partition holding the start of an LVM2 physical
 #                volume's label (LABELONE, LVM2 001 in sector 1), without
 #                its checksum or PV header: recognised as a PV whose label
@@ -73,10 +79,10 @@
 # table with sfdisk on a sparse raw file; both go into a dynamic VHDX with
 # `hvoffline vhdx create` and `hvoffline vhdx write`.  FS.img, when given,
 # keeps a copy of the filesystem for independent checks (debugfs); for
-# rhel8, FS.img.p1, .p2 and .p3, one per partition.
+# rhel8, FS.img.p1, .p2 and .p3, one per partition (xfs: .p1 and .p2).
 #
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
-# OUTDIR of tests/linux/mkrpmdb.sh).
+# OUTDIR of tests/linux/mkrpmdb.sh).  KIND xfs needs mkfs.xfs (xfsprogs).
 set -eu
 usage='usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|debian-lvm|loop OUT.vhdx [FS.img]'
 kind=${1:?$usage}
@@ -223,6 +229,39 @@ rhel | rhel-wal)
     ln -s /usr/lib/systemd/system/hypervkvpd.service "$w/hypervkvpd.service"
     label=gpt
     ;;
+xfs)
+    # RHEL 9's merged /usr on an XFS root; /boot an XFS volume of its own.
+    ln -s usr/lib "$r/lib"
+    ln -s usr/sbin "$r/sbin"
+    ln -s ../usr/lib/os-release "$r/etc/os-release"
+    rhel_release "$r/usr/lib/os-release" 9.3 Plow
+    xz_modules "$r/usr/lib/modules/5.14.0-362.el9.x86_64"
+    rmdir "$r/var/lib/dpkg"
+    mkdir -p "$r/usr/lib/systemd/system" "$r/var/lib/rpm" \
+        "$r/etc/systemd/system/multi-user.target.wants"
+    cp "${RPMDB:?RPMDB must name mkrpmdb.sh's output}/sqlite/rpmdb.sqlite" "$r/var/lib/rpm/"
+    for d in kvp vss; do
+        elf "$r/usr/sbin/hyperv${d}d"
+        unit "hyperv${d}d.service" "hyperv${d}d" \
+            >"$r/usr/lib/systemd/system/hyperv${d}d.service"
+    done
+    ln -s /usr/lib/systemd/system/hypervkvpd.service \
+        "$r/etc/systemd/system/multi-user.target.wants/hypervkvpd.service"
+    cat >"$r/etc/fstab" <<'FSTAB'
+#
+# /etc/fstab
+# Created by anaconda on Mon Nov 13 10:02:11 2023
+#
+UUID=5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b02 /                       xfs     defaults        0 0
+UUID=5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b01 /boot                   xfs     defaults        0 0
+/dev/mapper/rhel-swap   none                    swap    defaults        0 0
+FSTAB
+    b=$tmp/bootfs
+    mkdir -p "$b/grub2"
+    printf 'vmlinuz placeholder\n' >"$b/vmlinuz-5.14.0-362.el9.x86_64"
+    printf 'set default=0\n' >"$b/grub2/grub.cfg"
+    label=gpt
+    ;;
 rhel8)
     # The root: /etc, /var and the links into /usr.
     ln -s usr/lib "$r/lib"
@@ -271,7 +310,7 @@ loop)
     printf 'LABEL=linuxroot / ext4 defaults 1 1\n' >"$r/etc/fstab"
     label=dos
     ;;
-xfs | lvm)
+lvm)
     label=dos
     ;;
 *)
@@ -352,10 +391,23 @@ fi
 mkext() { # mkext DIR LABEL UUID OUT
     mkfs.ext4 -q -F -L "$2" -U "$3" -E root_owner=0:0 -d "$1" "$4" 16M >/dev/null
 }
+# mkxfs DIR LABEL UUID OUT: 16 MiB of XFS (v5) populated from DIR without
+# a mount.  mkfs.xfs refuses less than 300 MB but under xfstests, which
+# these variables say (mkfs/xfs_mkfs.c).
+mkxfs() {
+    command -v mkfs.xfs >/dev/null || {
+        echo "mklinux: mkfs.xfs is required (see tools/debian-packages.txt)" >&2
+        exit 1
+    }
+    sh "$(dirname "$0")/mkproto.sh" "$1" >"$tmp/proto"
+    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -L "$2" -m uuid="$3" \
+        -d file,name="$4",size=16m -p "$tmp/proto" >/dev/null
+}
 parts=$tmp/fs.img
 if [ "$kind" = xfs ]; then
-    printf 'XFSB\000\000\020\000' >"$tmp/fs.img"
-    truncate -s 64K "$tmp/fs.img"
+    mkxfs "$tmp/bootfs" boot 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b01 "$tmp/p1.img"
+    mkxfs "$r" root 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b02 "$tmp/p2.img"
+    parts="$tmp/p1.img $tmp/p2.img"
 elif [ "$kind" = lvm ]; then
     # LVM2's label header in sector 1 (lib/label/label.h): "LABELONE",
     # its sector (1), a CRC, the offset of the PV header (32), the type.
@@ -408,6 +460,8 @@ if [ "$label" = gpt ]; then
 fi
 if [ -n "$keep" ] && [ "$kind" = rhel8 ]; then
     for i in 1 2 3; do cp "$tmp/p$i.img" "$keep.p$i"; done
+elif [ -n "$keep" ] && [ "$kind" = xfs ]; then
+    for i in 1 2; do cp "$tmp/p$i.img" "$keep.p$i"; done
 elif [ -n "$keep" ]; then
     cp "$tmp/fs.img" "$keep"
 fi
