@@ -16,7 +16,7 @@ tests_linux_test_lvm_CFLAGS = $(TEST_CFLAGS)
 tests_linux_test_lvm_LDADD = $(TEST_LDADD)
 
 LINUX_TESTS = tests/linux/inspect-linux.sh tests/linux/inspect-lvm.sh \
-	tests/linux/xfs-reader.sh
+	tests/linux/xfs-reader.sh tests/linux/inspect-rhel-lvm.sh
 TESTS += $(LINUX_TESTS)
 EXTRA_DIST += $(LINUX_TESTS) tests/linux/mklinux.sh tests/linux/mkrpmdb.sh \
 	tests/linux/mkproto.sh

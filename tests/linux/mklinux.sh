@@ -63,6 +63,13 @@
 #                LV swap (fstab swap), and LV snap, a snapshot of home
 #                (never read as a filesystem).  OUT.vhdx.lvs keeps what
 #                lvm's own pvs and lvs said (the test's oracle).
+#   KIND rhel-lvm  RHEL 9 as its installer lays it out by default: the
+#                xfs kind's tree, its root XFS on LV root of VG "rhel"
+#                (fstab /dev/mapper/rhel-root), /boot XFS on partition 1
+#                (fstab UUID=), LV swap; both XFS made by mkfs.xfs -p on
+#                the host and written into place, the PV, VG and LVs by
+#                lvm2 in one appliance launch.  OUT.vhdx.lvs as for
+#                debian-lvm; FS.img, when given, the root's XFS image.
 #   KIND loop    a root whose /etc/os-release is a loop of symbolic
 #                links (os-release -> os-release.d/one -> ../os-release).
 #                MBR, ext4.
@@ -84,7 +91,7 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).  KIND xfs needs mkfs.xfs (xfsprogs).
 set -eu
-usage='usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|debian-lvm|loop OUT.vhdx [FS.img]'
+usage='usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|debian-lvm|rhel-lvm|loop OUT.vhdx [FS.img]'
 kind=${1:?$usage}
 out=${2:?$usage}
 keep=${3:-}
@@ -229,7 +236,7 @@ rhel | rhel-wal)
     ln -s /usr/lib/systemd/system/hypervkvpd.service "$w/hypervkvpd.service"
     label=gpt
     ;;
-xfs)
+xfs | rhel-lvm)
     # RHEL 9's merged /usr on an XFS root; /boot an XFS volume of its own.
     ln -s usr/lib "$r/lib"
     ln -s usr/sbin "$r/sbin"
@@ -319,6 +326,34 @@ lvm)
     ;;
 esac
 
+# The LVM kinds: guestfish commands that print what lvm's own pvs and lvs
+# say (the tests' oracle), and lvm_vhdx, which puts the raw disk of
+# $size bytes into OUT.vhdx and those words into OUT.vhdx.lvs.
+lvm_oracle='echo pvs
+debug sh "udevadm settle; lvm pvs --noheadings --separator : --units b --nosuffix -o pv_name,pv_uuid,vg_name,pe_start"
+echo lvs
+debug sh "udevadm settle; lvm lvs -a --noheadings --separator : --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,stripes --segments -o +seg_start_pe,seg_size_pe,devices"'
+# lvm_fish <COMMANDS: one appliance launch on $tmp/disk.raw: a GPT with
+# partition 1 (16 MiB) and 2 (24 MiB), COMMANDS, the oracle; what it
+# prints in $tmp/lvs.txt.
+lvm_fish() {
+    { printf 'run\npart-init /dev/sda gpt\n'
+      printf 'part-add /dev/sda p %s\n' '2048 34815' '34816 83967'
+      # "lvm ARGS": lvm2 in the appliance, tried again while udev still
+      # holds a PV that was just written ("No device found"), which
+      # udevadm settle alone does not always wait for.
+      sed 's/^lvm \(.*\)$/debug sh "for i in 1 2 3 4 5 6 7 8 9; do udevadm settle; lvm \1 >\/dev\/null 2>\&1 \&\& exit 0; sleep 1; done; lvm \1 >\/dev\/null"/'
+      printf '%s\n' "$lvm_oracle"; } |
+        LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
+            guestfish --format=raw -a "$tmp/disk.raw" >"$tmp/lvs.txt"
+}
+lvm_vhdx() {
+    rm -f "$out"
+    "$hvoffline" vhdx create --size $size "$out"
+    "$hvoffline" vhdx write "$out" "$tmp/disk.raw"
+    sed 's/^ *//; /^$/d' "$tmp/lvs.txt" >"$out.lvs"
+}
+
 if [ "$kind" = debian-lvm ]; then
     # As Debian's installer writes it for "guided - use entire disk and
     # set up LVM" (the VG named with a '-', which device-mapper doubles).
@@ -342,15 +377,7 @@ FSTAB
     size=$((72 * 1024 * 1024))
     truncate -s $size "$tmp/disk.raw"
     lvm=E6D6D379-F507-44C2-A23C-238F2A3DF928
-    # Each lvm command waits for udev first (guestfish's own commands
-    # do): pvcreate's writes make udev look at the PV again, and lvm may
-    # not find a device udev is still busy with.
-    LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
-        guestfish --format=raw -a "$tmp/disk.raw" >"$tmp/lvs.txt" <<GF
-run
-part-init /dev/sda gpt
-part-add /dev/sda p 2048 34815
-part-add /dev/sda p 34816 83967
+    lvm_fish <<GF
 part-add /dev/sda p 83968 133119
 part-set-gpt-type /dev/sda 2 $lvm
 part-set-gpt-type /dev/sda 3 $lvm
@@ -358,11 +385,11 @@ mkfs ext4 /dev/sda1 label:boot
 set-e2uuid /dev/sda1 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01
 pvcreate /dev/sda2
 pvcreate /dev/sda3
-debug sh "udevadm settle; lvm vgcreate -q -s 1m deb-vg /dev/sda2 /dev/sda3 >/dev/null"
-debug sh "udevadm settle; lvm lvcreate -q -y -n root -l 12 deb-vg /dev/sda2 >/dev/null"
-debug sh "udevadm settle; lvm lvextend -q -l +8 deb-vg/root /dev/sda3 >/dev/null"
-debug sh "udevadm settle; lvm lvcreate -q -y -n home -i 2 -I 64k -l 8 deb-vg >/dev/null"
-debug sh "udevadm settle; lvm lvcreate -q -y -n swap -l 2 deb-vg /dev/sda2 >/dev/null"
+lvm vgcreate -q -s 1m deb-vg /dev/sda2 /dev/sda3
+lvm lvcreate -q -y -n root -l 12 deb-vg /dev/sda2
+lvm lvextend -q -l +8 deb-vg/root /dev/sda3
+lvm lvcreate -q -y -n home -i 2 -I 64k -l 8 deb-vg
+lvm lvcreate -q -y -n swap -l 2 deb-vg /dev/sda2
 mkfs ext4 /dev/deb-vg/root label:root
 mkfs ext4 /dev/deb-vg/home label:home
 mount /dev/deb-vg/root /
@@ -373,16 +400,9 @@ mount /dev/deb-vg/home /home
 mkdir-p /home/user
 write /home/user/.profile "# ~/.profile\n"
 umount-all
-debug sh "udevadm settle; lvm lvcreate -q -y -s -n snap -l 2 deb-vg/home /dev/sda3 >/dev/null"
-echo pvs
-debug sh "udevadm settle; lvm pvs --noheadings --separator : --units b --nosuffix -o pv_name,pv_uuid,vg_name,pe_start"
-echo lvs
-debug sh "udevadm settle; lvm lvs -a --noheadings --separator : --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,stripes --segments -o +seg_start_pe,seg_size_pe,devices"
+lvm lvcreate -q -y -s -n snap -l 2 deb-vg/home /dev/sda3
 GF
-    rm -f "$out"
-    "$hvoffline" vhdx create --size $size "$out"
-    "$hvoffline" vhdx write "$out" "$tmp/disk.raw"
-    sed 's/^ *//' "$tmp/lvs.txt" >"$out.lvs"
+    lvm_vhdx
     exit 0
 fi
 
@@ -403,6 +423,26 @@ mkxfs() {
     TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -L "$2" -m uuid="$3" \
         -d file,name="$4",size=16m -p "$tmp/proto" >/dev/null
 }
+if [ "$kind" = rhel-lvm ]; then
+    sed -i 's|^UUID=[^ ]*02 /  |/dev/mapper/rhel-root /|' "$r/etc/fstab"
+    mkxfs "$tmp/bootfs" boot 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b01 "$tmp/boot.img"
+    mkxfs "$r" root 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b02 "$tmp/root.img"
+    # 48 MiB: 16 MiB /boot, a PV of 24 MiB (root 16 MiB, swap 4 MiB).
+    size=$((48 * 1024 * 1024))
+    truncate -s $size "$tmp/disk.raw"
+    lvm_fish <<GF
+part-set-gpt-type /dev/sda 2 E6D6D379-F507-44C2-A23C-238F2A3DF928
+pvcreate /dev/sda2
+lvm vgcreate -q -s 1m rhel /dev/sda2
+lvm lvcreate -q -y -n root -l 16 rhel
+lvm lvcreate -q -y -n swap -l 4 rhel
+upload $tmp/boot.img /dev/sda1
+upload $tmp/root.img /dev/rhel/root
+GF
+    lvm_vhdx
+    [ -z "$keep" ] || cp "$tmp/root.img" "$keep"
+    exit 0
+fi
 parts=$tmp/fs.img
 if [ "$kind" = xfs ]; then
     mkxfs "$tmp/bootfs" boot 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b01 "$tmp/p1.img"
