@@ -322,3 +322,17 @@ fuzz_fuzz_xfs_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_xfs_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_xfs_LDADD = $(TEST_LDADD)
 endif
+
+# src/guest/: LVM2 PV labels, metadata areas and VG metadata text
+check_PROGRAMS += fuzz/fuzz_lvm_replay
+TESTS += fuzz/fuzz_lvm_replay
+fuzz_fuzz_lvm_replay_SOURCES = fuzz/fuzz_lvm.c fuzz/replay.c
+fuzz_fuzz_lvm_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_lvm_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_lvm
+fuzz_fuzz_lvm_SOURCES = fuzz/fuzz_lvm.c
+fuzz_fuzz_lvm_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_lvm_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_lvm_LDADD = $(TEST_LDADD)
+endif

@@ -263,6 +263,16 @@ struct guest_volume {
 				 "BitLocker", ... ; "" when unknown */
 	uint8_t mbr_id;	      /* MBR partition type; 0 if not MBR */
 	char gpt_type[40];    /* GPT type GUID, upper case; "" if not GPT */
+	/* An LVM logical volume (native backend: partnum 0, device
+	 * "/dev/VG/LV", start where its first extent is): its VG, its name,
+	 * and its kind ("linear", "striped", "thin", "snapshot", ...); ""
+	 * for a partition. */
+	char lv_vg[128];
+	char lv_name[128];
+	char lv_kind[32];
+	/* Why the volume cannot be read, "" when it can: an LV on a missing
+	 * PV or of a kind not read, a PV whose metadata is damaged. */
+	char problem[192];
 	/* GPT: the partition's unique GUID, upper case, as Windows' mount
 	 * manager names the volume in SYSTEM\MountedDevices ("DMIO:ID:"
 	 * and these 16 bytes); "" if not GPT. */

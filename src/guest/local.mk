@@ -11,6 +11,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/native_sd.c \
 	%reldir%/native_session.c %reldir%/native_session.h \
 	%reldir%/native_ext.c %reldir%/native_ext.h \
+	%reldir%/native_lvm.c %reldir%/native_lvm.h \
+	%reldir%/lvm.c %reldir%/lvm.h %reldir%/lvm_config.c %reldir%/lvm_vg.c \
 	%reldir%/native_xfs.c %reldir%/native_xfs.h %reldir%/native_xfs_int.h \
 	%reldir%/native_xfs_core.c %reldir%/native_xfs_dir.c \
 	%reldir%/native_ro.c %reldir%/native_ro.h \

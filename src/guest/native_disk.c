@@ -21,6 +21,7 @@
 
 #include "guest/native_ext.h"
 #include "guest/native_int.h"
+#include "guest/native_lvm.h"
 #include "guest/native_xfs.h"
 #include "guest/ptable.h"
 #include "guest/volume.h"
@@ -30,6 +31,9 @@ struct native_vol {
 	struct guest_fs *ext; /* an ext volume, read-only (native_ext.c) */
 	struct guest_fs *xfs; /* an XFS volume, read-only (native_xfs.c) */
 	void *devpriv;	      /* the device's d_private, freed after umount */
+	/* An LVM logical volume's mapped image (owned by the disk's lvm),
+	 * read from byte 0; NULL: the volume is bytes of the disk. */
+	struct native_img *img;
 	bool probed;
 	int probe_code;
 };
@@ -39,11 +43,22 @@ struct native_disk {
 	struct native_img *img;
 	bool readonly;
 	struct native_vol *vols;
+	struct native_lvm *lvm; /* the disk's LVM logical volumes */
 };
 
 static struct native_disk *NDK(struct guest_disk *d)
 {
 	return (struct native_disk *)d;
+}
+
+/* The image volume @vol is read through, and where it starts there:
+ * the disk's at the partition's offset, or an LV's own from 0. */
+static struct native_img *vol_img(struct native_disk *nd, size_t vol,
+				  uint64_t *base)
+{
+	struct native_img *lv = nd->vols ? nd->vols[vol].img : NULL;
+	*base = lv ? 0 : nd->base.volumes[vol].start;
+	return lv ? lv : nd->img;
 }
 
 /* ------------------------------------------------------------------ */
@@ -78,31 +93,34 @@ static int read_table(void *ctx, uint64_t off, size_t len, uint8_t *buf)
  * backend does not read, so that inspection can say what is there: btrfs ("_BHRfS_M" in the superblock at 64 KiB), an LVM
  * physical volume ("LABELONE" in sector 1, type "LVM2 001").  "" if
  * none. */
-static const char *linux_fs(struct native_disk *nd,
+static const char *linux_fs(struct native_img *img, uint64_t base,
 			    const struct guest_volume *v, const uint8_t *boot)
 {
 	uint8_t b[32];
 	if (native_int_xfs_probe(boot, GUEST_VOL_BOOT_SIZE) != NULL)
 		return "xfs";
 	if (v->size >= 0x10048 &&
-	    native_int_img_pread(nd->img, b, 8, v->start + 0x10040) == 0 &&
+	    native_int_img_pread(img, b, 8, base + 0x10040) == 0 &&
 	    memcmp(b, "_BHRfS_M", 8) == 0)
 		return "btrfs";
 	if (v->size >= 1024 &&
-	    native_int_img_pread(nd->img, b, sizeof(b), v->start + 512) == 0 &&
+	    native_int_img_pread(img, b, sizeof(b), base + 512) == 0 &&
 	    memcmp(b, "LABELONE", 8) == 0 && memcmp(b + 24, "LVM2 001", 8) == 0)
 		return "LVM2_member";
 	return "";
 }
 
 /* What filesystem a volume holds, from its first bytes. */
-static void probe_fs(struct native_disk *nd, struct guest_volume *v)
+static void probe_fs(struct native_disk *nd, size_t vol)
 {
-	if (strcmp(v->gpt_type, GUEST_GPT_TYPE_MSR) == 0)
+	struct guest_volume *v = &nd->base.volumes[vol];
+	uint64_t base;
+	struct native_img *img = vol_img(nd, vol, &base);
+	if (strcmp(v->gpt_type, GUEST_GPT_TYPE_MSR) == 0 || v->problem[0])
 		return;
 	uint8_t boot[GUEST_VOL_BOOT_SIZE];
 	if (v->size < sizeof(boot) ||
-	    native_int_img_pread(nd->img, boot, sizeof(boot), v->start) != 0)
+	    native_int_img_pread(img, boot, sizeof(boot), base) != 0)
 		return;
 	struct guest_ntfs_geometry geo;
 	char why[128];
@@ -118,22 +136,51 @@ static void probe_fs(struct native_disk *nd, struct guest_volume *v)
 	const char *ext;
 	if (t[0] == '\0' &&
 	    v->size >= NATIVE_EXT_SB_OFFSET + NATIVE_EXT_SB_SIZE &&
-	    native_int_img_pread(nd->img, sb, sizeof(sb),
-				 v->start + NATIVE_EXT_SB_OFFSET) == 0 &&
+	    native_int_img_pread(img, sb, sizeof(sb),
+				 base + NATIVE_EXT_SB_OFFSET) == 0 &&
 	    (ext = native_int_ext_probe(sb, sizeof(sb))) != NULL)
 		t = ext;
 	if (t[0] == '\0' && v->size >= 0x8006) {
 		/* ISO 9660: "CD001" in the primary volume descriptor at
 		 * sector 16 (ECMA-119 8.4). */
 		uint8_t id[5];
-		if (native_int_img_pread(nd->img, id, sizeof(id),
-					 v->start + 0x8001) == 0 &&
+		if (native_int_img_pread(img, id, sizeof(id), base + 0x8001) ==
+			    0 &&
 		    memcmp(id, "CD001", 5) == 0)
 			t = "iso9660";
 	}
 	if (t[0] == '\0')
-		t = linux_fs(nd, v, boot);
+		t = linux_fs(img, base, v, boot);
 	snprintf(v->fstype, sizeof(v->fstype), "%s", t);
+}
+
+/* The LVM logical volumes of the disk's PVs, after its partitions. */
+static int add_lvs(struct native_disk *nd)
+{
+	struct guest_disk *d = &nd->base;
+	struct native_lvm_volume *lv;
+	size_t n = d->layout.nvolumes, nlv;
+	if (native_int_lvm_scan(nd->img, d->volumes, n, &nd->lvm, &lv, &nlv) !=
+	    GUEST_OK)
+		return GUEST_E_NOMEM;
+	if (nlv == 0)
+		return GUEST_OK;
+	struct guest_volume *vs = realloc(d->volumes, (n + nlv) * sizeof(*vs));
+	if (vs != NULL)
+		d->layout.volumes = d->volumes = vs;
+	struct native_vol *nv = realloc(nd->vols, (n + nlv) * sizeof(*nv));
+	if (nv != NULL)
+		nd->vols = nv;
+	if (vs == NULL || nv == NULL)
+		return GUEST_E_NOMEM;
+	for (size_t i = 0; i < nlv; i++) {
+		vs[n + i] = lv[i].vol;
+		memset(&nv[n + i], 0, sizeof(nv[n + i]));
+		nv[n + i].img = lv[i].img;
+		d->layout.nvolumes = n + i + 1;
+		probe_fs(nd, n + i);
+	}
+	return GUEST_OK;
 }
 
 static int read_layout(struct native_disk *nd, const char *devname, char *why,
@@ -195,12 +242,14 @@ static int read_layout(struct native_disk *nd, const char *devname, char *why,
 		else
 			snprintf(v->device, sizeof(v->device), "%s%u", devname,
 				 v->partnum);
-		probe_fs(nd, v);
+		probe_fs(nd, i);
 	}
+	free(parts);
+	parts = NULL;
 	d->layout.volumes = d->volumes;
 	d->layout.nvolumes = n;
-	free(parts);
-	return GUEST_OK;
+	if (add_lvs(nd) == GUEST_OK)
+		return GUEST_OK;
 nomem:
 	free(parts);
 	snprintf(why, whysize, "out of memory");
@@ -217,13 +266,19 @@ static int nd_pread(struct guest_disk *disk, size_t vol, uint64_t off,
 	struct native_disk *nd = NDK(disk);
 	const struct guest_volume *v = &disk->layout.volumes[vol];
 	*got_ret = 0;
+	if (v->problem[0] != '\0' && v->lv_name[0] != '\0')
+		return guest_int_disk_fail(disk, GUEST_E_UNSUPPORTED,
+					   "%s: %s: %s", disk->name, v->device,
+					   v->problem);
 	if (off >= v->size)
 		return GUEST_OK;
 	size_t n = v->size - off < len ? (size_t)(v->size - off) : len;
-	if (native_int_img_pread(nd->img, buf, n, v->start + off) != 0)
+	uint64_t base;
+	struct native_img *img = vol_img(nd, vol, &base);
+	if (native_int_img_pread(img, buf, n, base + off) != 0)
 		return guest_int_disk_fail(disk, GUEST_E_IO, "%s: %s",
 					   disk->name,
-					   native_int_img_errmsg(nd->img));
+					   native_int_img_errmsg(img));
 	*got_ret = n;
 	return GUEST_OK;
 }
@@ -236,8 +291,10 @@ static ntfs_volume *mount_on(struct native_disk *nd, size_t vol,
 {
 	const struct guest_volume *v = &nd->base.layout.volumes[vol];
 	*devpriv_ret = NULL;
+	uint64_t base;
+	struct native_img *img = vol_img(nd, vol, &base);
 	struct ntfs_device *dev =
-		native_int_dev_new(nd->img, v->start, v->size, mode, v->device);
+		native_int_dev_new(img, base, v->size, mode, v->device);
 	if (dev == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -341,9 +398,10 @@ static int mount_linux(struct native_disk *nd, size_t vol, bool readonly,
 					   disk->name, v->device, v->fstype);
 	if (*slot == NULL) {
 		char why[GUEST_ERROR_MAX];
+		uint64_t base;
+		struct native_img *img = vol_img(nd, vol, &base);
 		int r = (xfs ? native_int_xfs_open : native_int_ext_open)(
-			nd->img, v->start, v->size, v->device, slot, why,
-			sizeof(why));
+			img, base, v->size, v->device, slot, why, sizeof(why));
 		if (r != GUEST_OK)
 			return guest_int_disk_fail(disk, r, "%s: %s",
 						   disk->name, why);
@@ -366,6 +424,12 @@ static int nd_mount(struct guest_disk *disk, size_t vol, bool readonly,
 		return guest_int_disk_fail(disk, GUEST_E_ROFS,
 					   "%s: the image was opened read-only",
 					   disk->name);
+	if (v->lv_name[0] != '\0' && (v->problem[0] != '\0' || !readonly))
+		return guest_int_disk_fail(
+			disk, v->problem[0] ? GUEST_E_MOUNT : GUEST_E_ROFS,
+			"%s: %s: %s", disk->name, v->device,
+			v->problem[0] ? v->problem
+				      : "LVM logical volumes are read-only");
 	if (is_ext(v->fstype) || strcmp(v->fstype, "xfs") == 0)
 		return mount_linux(nd, vol, readonly, fs_ret);
 	if (strcmp(v->fstype, "ntfs") != 0)
@@ -448,6 +512,7 @@ void native_int_disk_free(struct guest_disk *disk)
 	char why[GUEST_ERROR_MAX];
 	native_int_disk_shutdown(disk, why, sizeof(why));
 	free(nd->vols);
+	native_int_lvm_free(nd->lvm);
 	free(disk->volumes);
 	free(disk->name);
 	free(nd);

@@ -66,6 +66,21 @@ struct native_img;
 int native_int_img_open(const char *path, const char *format, bool readonly,
 			struct native_img **img_ret, char *why, size_t whysize);
 
+/* Where byte @off of a mapped image is on the image under it, and how
+ * many bytes from there are contiguous; 0, or -1 when unmapped. */
+typedef int (*native_map_fn)(void *ctx, uint64_t off, uint64_t *under_off,
+			     uint64_t *contig);
+
+/*
+ * A read-only image of @size bytes whose bytes are those of @under that
+ * @map gives (an LVM logical volume, native_lvm.c), named @name in
+ * messages.  @under and @ctx stay the caller's and outlive it;
+ * closing it frees it alone.
+ */
+int native_int_img_mapped(struct native_img *under, uint64_t size,
+			  native_map_fn map, void *ctx, const char *name,
+			  struct native_img **img_ret);
+
 /* Flushes (when writable) and closes; returns GUEST_E_IO if the final
  * flush failed (the message in @why, which may be NULL).  NULL is
  * accepted. */

@@ -29,6 +29,11 @@ struct native_img {
 	bool readonly;
 	char path[256];
 	char error[GUEST_ERROR_MAX];
+	/* A mapped image (native_int_img_mapped): reads go through @map to
+	 * @under; never written. */
+	struct native_img *under;
+	native_map_fn map;
+	void *map_ctx;
 };
 
 static int open_raw(struct native_img *img, const char *path, char *why,
@@ -115,6 +120,52 @@ int native_int_img_open(const char *path, const char *format, bool readonly,
 	return GUEST_OK;
 }
 
+int native_int_img_mapped(struct native_img *under, uint64_t size,
+			  native_map_fn map, void *ctx, const char *name,
+			  struct native_img **img_ret)
+{
+	struct native_img *img = calloc(1, sizeof(*img));
+	*img_ret = img;
+	if (img == NULL)
+		return GUEST_E_NOMEM;
+	img->fd = -1;
+	img->readonly = true;
+	img->size = size;
+	img->sector = under->sector;
+	img->under = under;
+	img->map = map;
+	img->map_ctx = ctx;
+	/* Messages name the LV; the disk's name comes with them. */
+	snprintf(img->path, sizeof(img->path), "%s", name);
+	return GUEST_OK;
+}
+
+/* A mapped image's read: piece by piece, each contiguous on @under. */
+static int mapped_pread(struct native_img *img, uint8_t *buf, size_t len,
+			uint64_t off)
+{
+	while (len > 0) {
+		uint64_t at, run;
+		if (img->map(img->map_ctx, off, &at, &run) != 0 || run == 0) {
+			snprintf(img->error, sizeof(img->error),
+				 "%s: no mapping for byte %llu", img->path,
+				 (unsigned long long)off);
+			errno = EIO;
+			return -1;
+		}
+		size_t n = run < len ? (size_t)run : len;
+		if (native_int_img_pread(img->under, buf, n, at) != 0) {
+			snprintf(img->error, sizeof(img->error), "%s",
+				 img->under->error);
+			return -1;
+		}
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int native_int_img_close(struct native_img *img, char *why, size_t whysize)
 {
 	if (img == NULL)
@@ -186,6 +237,8 @@ int native_int_img_pread(struct native_img *img, void *buf, size_t len,
 {
 	if (!in_range(img, len, off))
 		return io_fail(img, EINVAL, "read", off, len, "past the end");
+	if (img->map != NULL)
+		return mapped_pread(img, buf, len, off);
 	if (img->vhdx != NULL) {
 		if (vhdx_pread(img->vhdx, buf, len, off) != VHDX_OK)
 			return io_fail(img, EIO, "read", off, len,

@@ -150,7 +150,7 @@ struct svc_linux_mount {
 	bool found;    /* a volume of this disk */
 	size_t volume; /* which, when found */
 	bool read;     /* mounted and part of what is read */
-	bool lvm;      /* an LVM logical volume (not read) */
+	bool lvm;      /* names an LVM logical volume */
 };
 
 struct svc_linux_facts {

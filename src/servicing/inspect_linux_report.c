@@ -38,6 +38,17 @@ static void lacking(const struct svc_linux_kernel *k, char *out, size_t size)
 	}
 }
 
+/* How reports name a volume: "volume 2", or an LVM logical volume's
+ * device ("/dev/vg/root"). */
+static const char *where(const struct guest_volume *v, char *buf, size_t size)
+{
+	if (v->lv_name[0] != '\0')
+		snprintf(buf, size, "%s", v->device);
+	else
+		snprintf(buf, size, "volume %u", v->partnum);
+	return buf;
+}
+
 static const char *distro(const struct svc_linux_facts *lf)
 {
 	if (lf->os.pretty_name[0])
@@ -74,13 +85,24 @@ static void mounts_evaluate(struct svc_facts *f,
 		const struct svc_linux_mount *m = &lf->mounts[i];
 		if (m->read)
 			continue;
-		if (m->lvm)
+		const struct guest_volume *lv = &f->volumes[m->volume].vol;
+		if (m->lvm && m->found)
 			svc_int_add_problem(
 				f, "linux-mount-lvm", HVO_EXIT_OK,
 				"/etc/fstab mounts %s from %s, an LVM logical "
-				"volume the native backend does not read: "
-				"what is under %s is not known; try "
-				"--backend appliance",
+				"volume (%s, %s) that is not read%s%s: what "
+				"is under %s is not known",
+				m->dir, m->spec, lv->lv_kind,
+				lv->fstype[0] ? lv->fstype : "unknown",
+				lv->problem[0] ? ": " : "", lv->problem,
+				m->dir);
+		else if (m->lvm)
+			svc_int_add_problem(
+				f, "linux-mount-lvm", HVO_EXIT_OK,
+				"/etc/fstab mounts %s from %s, an LVM logical "
+				"volume not found on this disk (its volume "
+				"group is elsewhere, or its metadata could "
+				"not be read): what is under %s is not known",
 				m->dir, m->spec, m->dir);
 		else if (!m->found)
 			svc_int_add_problem(
@@ -102,6 +124,29 @@ static void mounts_evaluate(struct svc_facts *f,
 	}
 }
 
+/* A disk whose PVs hold no readable Linux root: why, from the PVs' and
+ * LVs' problems. */
+static void lvm_evaluate(struct svc_facts *f, unsigned part)
+{
+	char why[400] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < f->nvolumes; i++) {
+		const struct guest_volume *v = &f->volumes[i].vol;
+		if (v->problem[0] == '\0' || n >= sizeof(why) - 1)
+			continue;
+		n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s: %s",
+				      n ? "; " : "", v->device, v->problem);
+	}
+	svc_int_add_problem(
+		f, "linux-lvm", HVO_EXIT_OK,
+		"volume %u is an LVM physical volume, and no logical volume "
+		"of this disk could be read as a Linux root (%s): the "
+		"distribution, kernels and Hyper-V daemons are not known; "
+		"try --backend appliance (device-mapper reads thin, RAID "
+		"and cache volumes)",
+		part, why[0] ? why : "no logical volume holds ext2/3/4");
+}
+
 void svc_int_linux_evaluate(struct svc_facts *f)
 {
 	const struct svc_linux_facts *lf = f->linux_guest;
@@ -117,14 +162,7 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 		return;
 	}
 	if (lf->unreadable && strcmp(v->vol.fstype, "LVM2_member") == 0) {
-		svc_int_add_problem(
-			f, "linux-lvm", HVO_EXIT_OK,
-			"volume %u is an LVM physical volume: the Linux "
-			"system is on its logical volumes, which the native "
-			"backend does not read; the distribution, kernels "
-			"and Hyper-V daemons are not known; try --backend "
-			"appliance",
-			part);
+		lvm_evaluate(f, part);
 		return;
 	}
 	if (lf->unreadable) {
@@ -137,12 +175,13 @@ void svc_int_linux_evaluate(struct svc_facts *f)
 			part, f->volumes[lf->volume].vol.fstype);
 		return;
 	}
+	char vn[96];
 	svc_int_add_problem(f, "linux-guest", HVO_EXIT_OK,
-			    "a Linux guest (%s) on volume %u: Linux guests get "
+			    "a Linux guest (%s) on %s: Linux guests get "
 			    "integration services from their kernel and the "
 			    "distribution's Hyper-V daemons; there is nothing "
 			    "for hvoffline to install",
-			    distro(lf), part);
+			    distro(lf), where(&v->vol, vn, sizeof(vn)));
 	mounts_evaluate(f, lf);
 	if (lf->journal_needs_recovery)
 		svc_int_add_problem(f, "linux-journal", HVO_EXIT_OK,
@@ -230,20 +269,20 @@ void svc_int_linux_not_windows(const struct svc_facts *f, char *buf,
 		return;
 	}
 	const struct svc_volume_facts *v = &f->volumes[lf->volume];
-	char what[288];
+	char what[288], vn[96];
 	if (lf->unreadable)
 		snprintf(what, sizeof(what), "a Linux volume (%s, not read)",
 			 v->vol.fstype);
 	else
 		snprintf(what, sizeof(what), "%s", distro(lf));
 	snprintf(buf, size,
-		 "%s on volume %u is a Linux guest, not Windows: hvoffline "
+		 "%s on %s is a Linux guest, not Windows: hvoffline "
 		 "installs nothing in Linux guests, which get integration "
 		 "services from their kernel (the hv_vmbus, hv_utils, "
 		 "hv_netvsc and hv_storvsc drivers) and the distribution's "
 		 "Hyper-V daemons (KVP, VSS, file copy; in the guest: %s); "
 		 "`hvoffline inspect` tells which of these it has",
-		 what, v->vol.partnum, install_hint(lf));
+		 what, where(&v->vol, vn, sizeof(vn)), install_hint(lf));
 }
 
 static void kv_text(struct json_writer *w, const char *key, const char *s)
@@ -335,6 +374,7 @@ static void mounts_json(const struct svc_facts *f, struct json_writer *w)
 		kv_texts(w, text, sizeof(text) / sizeof(text[0]));
 		hvo_int_json_key(w, "partition");
 		vol ? hvo_int_json_uint(w, vol->partnum) : hvo_int_json_null(w);
+		kv_text(w, "device", vol ? vol->device : NULL);
 		hvo_int_json_kv_bool(w, "lvm", m->lvm);
 		hvo_int_json_kv_bool(w, "read", m->read);
 		hvo_int_json_end_object(w);
@@ -406,25 +446,28 @@ void svc_int_linux_text(const struct svc_facts *f, FILE *out)
 	if (lf == NULL)
 		return;
 	const struct svc_volume_facts *v = &f->volumes[lf->volume];
-	fprintf(out, "  linux:         %s on volume %u (%s%s)\n",
-		lf->unreadable ? "a Linux volume" : distro(lf), v->vol.partnum,
-		v->vol.fstype, lf->unreadable ? ", not read" : "");
+	char vn[96];
+	fprintf(out, "  linux:         %s on %s (%s%s)\n",
+		lf->unreadable ? "a Linux volume" : distro(lf),
+		where(&v->vol, vn, sizeof(vn)), v->vol.fstype,
+		lf->unreadable ? ", not read" : "");
 	if (lf->unreadable)
 		return;
 	for (size_t i = 0; i < lf->nmounts; i++) {
 		const struct svc_linux_mount *m = &lf->mounts[i];
 		if (m->read)
-			fprintf(out,
-				"  mount:         %s on volume %u (%s, %s)\n",
-				m->dir, f->volumes[m->volume].vol.partnum,
+			fprintf(out, "  mount:         %s on %s (%s, %s)\n",
+				m->dir,
+				where(&f->volumes[m->volume].vol, vn,
+				      sizeof(vn)),
 				f->volumes[m->volume].vol.fstype, m->spec);
 		else
 			fprintf(out,
 				"  mount:         %s from %s, not read%s\n",
 				m->dir, m->spec,
-				m->lvm	   ? " (LVM)"
-				: m->found ? ""
-					   : " (not on this disk)");
+				m->found ? ""
+				: m->lvm ? " (LVM, not on this disk)"
+					 : " (not on this disk)");
 	}
 	if (lf->nkernels == 0)
 		fprintf(out, "  kernel:        none under /lib/modules\n");

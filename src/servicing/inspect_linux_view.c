@@ -19,8 +19,9 @@
  * /dev/disk/by-label/ (the ext superblock's s_uuid and s_volume_name,
  * XFS's sb_uuid and sb_fname), or
  * by a device name of the disk (/dev/sda3, /dev/vda3, /dev/xvda3,
- * /dev/nvme0n1p3: partition 3 of this disk).  /dev/mapper/ and
- * /dev/VG/LV name LVM logical volumes, which are not read.
+ * /dev/nvme0n1p3: partition 3 of this disk).  /dev/mapper/VG-LV ('-'
+ * in either name doubled) and /dev/VG/LV name LVM logical volumes, which
+ * the native backend lists among the disk's volumes (lv_vg, lv_name).
  */
 #include <config.h>
 
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guest/lvm.h"
 #include "servicing/inspect_int.h"
 #include "servicing/inspect_linux.h"
 #include "util/bytes.h"
@@ -299,6 +301,20 @@ static bool spec_is(struct guest_disk *disk, const struct svc_facts *f,
 	return false;
 }
 
+/* Whether fstab's LVM @spec names LV volume @v. */
+static bool lv_is(const struct guest_volume *v, const char *spec)
+{
+	if (v->lv_name[0] == '\0')
+		return false;
+	char dm[2 * sizeof(v->lv_vg) + 2 * sizeof(v->lv_name)];
+	lvm_dm_name(v->lv_vg, v->lv_name, dm, sizeof(dm));
+	size_t n = strlen(v->lv_vg);
+	if (strncmp(spec, "/dev/mapper/", 12) == 0)
+		return strcmp(spec + 12, dm) == 0;
+	return strncmp(spec + 5, v->lv_vg, n) == 0 && spec[5 + n] == '/' &&
+	       strcmp(spec + 6 + n, v->lv_name) == 0;
+}
+
 static bool is_lvm_spec(const char *spec)
 {
 	return strncmp(spec, "/dev/mapper/", 12) == 0 ||
@@ -312,13 +328,11 @@ static bool is_lvm_spec(const char *spec)
 static void follow(struct guest_disk *disk, struct svc_facts *f,
 		   struct svc_linux_view *v, struct svc_linux_mount *m)
 {
-	if (is_lvm_spec(m->spec)) {
-		m->lvm = true;
-		return;
-	}
+	m->lvm = is_lvm_spec(m->spec);
 	for (size_t i = 0; i < f->nvolumes && !m->found; i++) {
 		if (i == f->linux_guest->volume ||
-		    !spec_is(disk, f, i, m->spec))
+		    !(m->lvm ? lv_is(&f->volumes[i].vol, m->spec)
+			     : spec_is(disk, f, i, m->spec)))
 			continue;
 		m->found = true;
 		m->volume = i;

@@ -67,6 +67,17 @@ static void volume_json(struct json_writer *w, const struct svc_volume_facts *v)
 		hvo_int_json_null(w);
 	}
 	kv_text(w, "gpt_type", v->vol.gpt_type);
+	hvo_int_json_key(w, "lvm");
+	if (v->vol.lv_name[0] != '\0') {
+		hvo_int_json_begin_object(w);
+		hvo_int_json_kv_string(w, "vg", v->vol.lv_vg);
+		hvo_int_json_kv_string(w, "lv", v->vol.lv_name);
+		hvo_int_json_kv_string(w, "kind", v->vol.lv_kind);
+		hvo_int_json_end_object(w);
+	} else {
+		hvo_int_json_null(w);
+	}
+	kv_text(w, "problem", v->vol.problem);
 	kv_text(w, "gpt_guid", v->vol.gpt_guid);
 	hvo_int_json_kv_bool(w, "esp", v->esp);
 	hvo_int_json_kv_bool(w, "recovery", v->recovery);
@@ -313,6 +324,18 @@ void svc_facts_text(const struct svc_facts *f, FILE *out)
 					     : "");
 		for (size_t i = 0; i < f->nvolumes; i++) {
 			const struct svc_volume_facts *v = &f->volumes[i];
+			if (v->vol.lv_name[0] != '\0') {
+				/* An LVM logical volume. */
+				fprintf(out,
+					"  lvm:           %s %s (%s%s%s)\n",
+					v->vol.device,
+					v->vol.fstype[0] ? v->vol.fstype
+							 : "unknown",
+					v->vol.lv_kind,
+					v->vol.problem[0] ? ", not read: " : "",
+					v->vol.problem);
+				continue;
+			}
 			fprintf(out, "  volume %u:      %s %s%s%s%s%s\n",
 				v->vol.partnum, v->vol.device,
 				v->vol.fstype[0] ? v->vol.fstype : "unknown",

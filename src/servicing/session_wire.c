@@ -338,6 +338,8 @@ static void facts_terminate(struct svc_facts *f)
 	for (size_t i = 0; i < f->nvolumes; i++) {
 		struct svc_volume_facts *v = &f->volumes[i];
 		Z(v->vol.device), Z(v->vol.fstype), Z(v->vol.gpt_type);
+		Z(v->vol.lv_vg), Z(v->vol.lv_name), Z(v->vol.lv_kind);
+		Z(v->vol.problem);
 		Z(v->vol.gpt_guid);
 		Z(v->ntfs_info.label), Z(v->systemroot);
 	}

@@ -46,9 +46,30 @@
 #                .ko.xz, hypervkvpd and hypervvssd with their units (KVP
 #                enabled), rpmdb.sqlite from mkrpmdb.sh; /boot holds the
 #                vmlinuz and a grub2 directory.  GPT.
-#   KIND lvm     a partition holding an LVM2 physical volume's label
-#                (LABELONE, LVM2 001 in sector 1) and nothing else: the
-#                volume group's logical volumes are not read.  MBR.
+#   KIND lvm     a partition holding the start of an LVM2 physical
+#                volume's label (LABELONE, LVM2 001 in sector 1), without
+#                its checksum or PV header: recognised as a PV whose label
+#                is damaged.  MBR.
+#   KIND debian-lvm  Debian 12 installed on LVM, made by the real LVM
+#                tools (pvcreate, vgcreate, lvcreate, lvextend in one
+#                libguestfs appliance launch: loop devices are not
+#                needed).  GPT: partition 1 /boot (ext4, fstab UUID=),
+#                partitions 2 and 3 PVs of VG "deb-vg" (1 MiB extents):
+#                LV root (ext4, the hyperv kind's tree; linear, 12
+#                extents on partition 2 then 8 on partition 3: two
+#                segments on two PVs; fstab /dev/mapper/deb--vg-root),
+#                LV home (ext4, striped over both PVs, 64 KiB stripes;
+#                fstab /dev/deb-vg/home) holding /home/user/.profile,
+#                LV swap (fstab swap), and LV snap, a snapshot of home
+#                (never read as a filesystem).  OUT.vhdx.lvs keeps what
+#                lvm's own pvs and lvs said (the test's oracle).
+#   KIND rhel-lvm  RHEL 9 as its installer lays it out by default: the
+#                xfs kind's tree, its root XFS on LV root of VG "rhel"
+#                (fstab /dev/mapper/rhel-root), /boot XFS on partition 1
+#                (fstab UUID=), LV swap; both XFS made by mkfs.xfs -p on
+#                the host and written into place, the PV, VG and LVs by
+#                lvm2 in one appliance launch.  OUT.vhdx.lvs as for
+#                debian-lvm; FS.img, when given, the root's XFS image.
 #   KIND loop    a root whose /etc/os-release is a loop of symbolic
 #                links (os-release -> os-release.d/one -> ../os-release).
 #                MBR, ext4.
@@ -70,8 +91,9 @@
 # Environment: HVOFFLINE (the program); RPMDB (for rhel and rhel8: the
 # OUTDIR of tests/linux/mkrpmdb.sh).  KIND xfs needs mkfs.xfs (xfsprogs).
 set -eu
-kind=${1:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|loop OUT.vhdx [FS.img]}
-out=${2:?usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|loop OUT.vhdx [FS.img]}
+usage='usage: mklinux.sh hyperv|bare|rhel|rhel-wal|rhel8|xfs|lvm|debian-lvm|rhel-lvm|loop OUT.vhdx [FS.img]'
+kind=${1:?$usage}
+out=${2:?$usage}
 keep=${3:-}
 hvoffline=${HVOFFLINE:?HVOFFLINE must name the hvoffline program}
 for tool in mkfs.ext4 sfdisk; do
@@ -143,7 +165,7 @@ UNIT
 }
 
 case $kind in
-hyperv)
+hyperv | debian-lvm)
     ln -s usr/lib "$r/lib"
     printf '%s\n' "$os_release" >"$r/usr/lib/os-release"
     ln -s ../usr/lib/os-release "$r/etc/os-release"
@@ -214,7 +236,7 @@ rhel | rhel-wal)
     ln -s /usr/lib/systemd/system/hypervkvpd.service "$w/hypervkvpd.service"
     label=gpt
     ;;
-xfs)
+xfs | rhel-lvm)
     # RHEL 9's merged /usr on an XFS root; /boot an XFS volume of its own.
     ln -s usr/lib "$r/lib"
     ln -s usr/sbin "$r/sbin"
@@ -304,6 +326,86 @@ lvm)
     ;;
 esac
 
+# The LVM kinds: guestfish commands that print what lvm's own pvs and lvs
+# say (the tests' oracle), and lvm_vhdx, which puts the raw disk of
+# $size bytes into OUT.vhdx and those words into OUT.vhdx.lvs.
+lvm_oracle='echo pvs
+debug sh "udevadm settle; lvm pvs --noheadings --separator : --units b --nosuffix -o pv_name,pv_uuid,vg_name,pe_start"
+echo lvs
+debug sh "udevadm settle; lvm lvs -a --noheadings --separator : --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,stripes --segments -o +seg_start_pe,seg_size_pe,devices"'
+# lvm_fish <COMMANDS: one appliance launch on $tmp/disk.raw: a GPT with
+# partition 1 (16 MiB) and 2 (24 MiB), COMMANDS, the oracle; what it
+# prints in $tmp/lvs.txt.
+lvm_fish() {
+    { printf 'run\npart-init /dev/sda gpt\n'
+      printf 'part-add /dev/sda p %s\n' '2048 34815' '34816 83967'
+      # "lvm ARGS": lvm2 in the appliance, tried again while udev still
+      # holds a PV that was just written ("No device found"), which
+      # udevadm settle alone does not always wait for.
+      sed 's/^lvm \(.*\)$/debug sh "for i in 1 2 3 4 5 6 7 8 9; do udevadm settle; lvm \1 >\/dev\/null 2>\&1 \&\& exit 0; sleep 1; done; lvm \1 >\/dev\/null"/'
+      printf '%s\n' "$lvm_oracle"; } |
+        LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
+            guestfish --format=raw -a "$tmp/disk.raw" >"$tmp/lvs.txt"
+}
+lvm_vhdx() {
+    rm -f "$out"
+    "$hvoffline" vhdx create --size $size "$out"
+    "$hvoffline" vhdx write "$out" "$tmp/disk.raw"
+    sed 's/^ *//; /^$/d' "$tmp/lvs.txt" >"$out.lvs"
+}
+
+if [ "$kind" = debian-lvm ]; then
+    # As Debian's installer writes it for "guided - use entire disk and
+    # set up LVM" (the VG named with a '-', which device-mapper doubles).
+    cat >"$r/etc/fstab" <<'FSTAB'
+# /etc/fstab: static file system information.
+/dev/mapper/deb--vg-root /               ext4    errors=remount-ro 0       1
+# /boot was on /dev/sda1 during installation
+UUID=2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01 /boot           ext4    defaults        0       2
+/dev/deb-vg/home         /home           ext4    defaults        0       2
+/dev/mapper/deb--vg-swap none            swap    sw              0       0
+FSTAB
+    mkdir -p "$tmp/bootfs" "$r/home"
+    mv "$r/boot/"* "$tmp/bootfs/"
+    tar -C "$r" --owner=0 --group=0 --numeric-owner -cf "$tmp/root.tar" .
+    tar -C "$tmp/bootfs" --owner=0 --group=0 --numeric-owner -cf "$tmp/boot.tar" .
+    command -v guestfish >/dev/null || {
+        echo "mklinux: guestfish is required for $kind" >&2
+        exit 1
+    }
+    # 72 MiB: 16 MiB /boot, two PVs of 24 MiB, GPT's tables.
+    size=$((72 * 1024 * 1024))
+    truncate -s $size "$tmp/disk.raw"
+    lvm=E6D6D379-F507-44C2-A23C-238F2A3DF928
+    lvm_fish <<GF
+part-add /dev/sda p 83968 133119
+part-set-gpt-type /dev/sda 2 $lvm
+part-set-gpt-type /dev/sda 3 $lvm
+mkfs ext4 /dev/sda1 label:boot
+set-e2uuid /dev/sda1 2c1f7a3e-6b1d-4b8e-9a55-0f3c5e7d2b01
+pvcreate /dev/sda2
+pvcreate /dev/sda3
+lvm vgcreate -q -s 1m deb-vg /dev/sda2 /dev/sda3
+lvm lvcreate -q -y -n root -l 12 deb-vg /dev/sda2
+lvm lvextend -q -l +8 deb-vg/root /dev/sda3
+lvm lvcreate -q -y -n home -i 2 -I 64k -l 8 deb-vg
+lvm lvcreate -q -y -n swap -l 2 deb-vg /dev/sda2
+mkfs ext4 /dev/deb-vg/root label:root
+mkfs ext4 /dev/deb-vg/home label:home
+mount /dev/deb-vg/root /
+tar-in $tmp/root.tar /
+mount /dev/sda1 /boot
+tar-in $tmp/boot.tar /boot
+mount /dev/deb-vg/home /home
+mkdir-p /home/user
+write /home/user/.profile "# ~/.profile\n"
+umount-all
+lvm lvcreate -q -y -s -n snap -l 2 deb-vg/home /dev/sda3
+GF
+    lvm_vhdx
+    exit 0
+fi
+
 # The filesystems: 16 MiB of ext4 each, owned by root as an installed
 # system; for rhel8, /boot, the root and /usr as partitions 1, 2 and 3.
 mkext() { # mkext DIR LABEL UUID OUT
@@ -321,6 +423,26 @@ mkxfs() {
     TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -L "$2" -m uuid="$3" \
         -d file,name="$4",size=16m -p "$tmp/proto" >/dev/null
 }
+if [ "$kind" = rhel-lvm ]; then
+    sed -i 's|^UUID=[^ ]*02 /  |/dev/mapper/rhel-root /|' "$r/etc/fstab"
+    mkxfs "$tmp/bootfs" boot 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b01 "$tmp/boot.img"
+    mkxfs "$r" root 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b02 "$tmp/root.img"
+    # 48 MiB: 16 MiB /boot, a PV of 24 MiB (root 16 MiB, swap 4 MiB).
+    size=$((48 * 1024 * 1024))
+    truncate -s $size "$tmp/disk.raw"
+    lvm_fish <<GF
+part-set-gpt-type /dev/sda 2 E6D6D379-F507-44C2-A23C-238F2A3DF928
+pvcreate /dev/sda2
+lvm vgcreate -q -s 1m rhel /dev/sda2
+lvm lvcreate -q -y -n root -l 16 rhel
+lvm lvcreate -q -y -n swap -l 4 rhel
+upload $tmp/boot.img /dev/sda1
+upload $tmp/root.img /dev/rhel/root
+GF
+    lvm_vhdx
+    [ -z "$keep" ] || cp "$tmp/root.img" "$keep"
+    exit 0
+fi
 parts=$tmp/fs.img
 if [ "$kind" = xfs ]; then
     mkxfs "$tmp/bootfs" boot 5e3b1c2a-7f4d-4a9e-8b1c-2d3e4f5a6b01 "$tmp/p1.img"
