@@ -185,7 +185,8 @@ enum vhdx_err vhdx_int_read(struct vhdx_image *img, void *buf, size_t len,
 	if ((size_t)n < len)
 		memset((uint8_t *)buf + n, 0, len - (size_t)n);
 	overlay_apply(&img->overlay, buf, len, offset);
-	txn_apply(&img->txn, buf, len, offset);
+	if (!img->txn.committed_view)
+		txn_apply(&img->txn, buf, len, offset);
 	return VHDX_OK;
 }
 

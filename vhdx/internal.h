@@ -100,6 +100,12 @@ struct vhdx_int_txn {
 	uint32_t nbuckets;
 	uint64_t *new_blocks; /* blocks allocated in the current group */
 	uint32_t nnew;
+	bool new_overflow; /* more of them than new_blocks holds */
+	/* The file is the committed state outside the held pages: no
+	 * dirty cache page predates the current group (txn.c). */
+	bool clean;
+	bool unlogged;	     /* in vhdx_txn_pwrite_unlogged() */
+	bool committed_view; /* in vhdx_txn_pread_committed() */
 };
 
 /* Locks held on the image file (lock.c). */

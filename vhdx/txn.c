@@ -102,9 +102,11 @@ void vhdx_int_txn_note_block(struct vhdx_image *img, uint64_t b)
 {
 	struct vhdx_int_txn *t = &img->txn;
 	/* Past the array the block's later writes are held, which is
-	 * correct, only dearer. */
+	 * correct, only dearer (and committed reads cannot be told). */
 	if (t->depth > 0 && t->nnew < t->cap)
 		t->new_blocks[t->nnew++] = b;
+	else if (t->depth > 0)
+		t->new_overflow = true;
 }
 
 /* Pages written in place by one write when a transaction is applied. */
@@ -251,6 +253,8 @@ static enum vhdx_err commit_group(struct vhdx_image *img)
 	memset(t->buckets, 0xff, t->nbuckets * sizeof(*t->buckets));
 	t->nheld = 0;
 	t->nnew = 0;
+	t->new_overflow = false;
+	t->clean = true;
 	t->groups++;
 	return VHDX_OK;
 }
@@ -327,6 +331,8 @@ enum vhdx_err vhdx_txn_begin(struct vhdx_image *img)
 	img->txn.depth = 1;
 	img->txn.groups = 0;
 	img->txn.nnew = 0;
+	img->txn.new_overflow = false;
+	img->txn.clean = img->cache.ndirty == 0;
 	return VHDX_OK;
 }
 
@@ -362,4 +368,45 @@ uint32_t vhdx_txn_capacity(const struct vhdx_image *img)
 uint32_t vhdx_txn_pending(const struct vhdx_image *img)
 {
 	return img->txn.depth > 0 ? img->txn.nheld + img->cache.ndirty : 0;
+}
+
+enum vhdx_err vhdx_txn_pwrite_unlogged(struct vhdx_image *img, const void *buf,
+				       size_t len, uint64_t offset)
+{
+	img->txn.unlogged = img->txn.depth > 0;
+	enum vhdx_err r = vhdx_pwrite(img, buf, len, offset);
+	img->txn.unlogged = false;
+	return r;
+}
+
+enum vhdx_err vhdx_txn_pread_committed(struct vhdx_image *img, void *buf,
+				       size_t len, uint64_t offset,
+				       bool *known_ret)
+{
+	struct vhdx_int_txn *t = &img->txn;
+	*known_ret = false;
+	enum vhdx_err r = vhdx_int_io_check(img, len, offset);
+	if (r != VHDX_OK || t->depth == 0 || !t->clean || t->new_overflow)
+		return r;
+	/* What the file holds outside the held pages is the committed state
+	 * except in blocks this group allocated (unmapped before it) and, in
+	 * a differencing image, blocks whose sector bitmap it may have
+	 * changed. */
+	for (uint64_t off = offset, left = len; left > 0;) {
+		struct vhdx_int_piece pc;
+		r = vhdx_int_piece(img, off, left, &pc);
+		if (r != VHDX_OK)
+			return r;
+		if (vhdx_int_txn_new_block(img, pc.block) ||
+		    (img->has_parent &&
+		     pc.state != PAYLOAD_BLOCK_FULLY_PRESENT))
+			return VHDX_OK;
+		off += pc.len;
+		left -= pc.len;
+	}
+	t->committed_view = true;
+	r = vhdx_pread(img, buf, len, offset);
+	t->committed_view = false;
+	*known_ret = r == VHDX_OK;
+	return r;
 }

@@ -286,6 +286,35 @@ HVO_API uint32_t vhdx_txn_capacity(const struct vhdx_image *img);
  * operation straddles two groups. */
 HVO_API uint32_t vhdx_txn_pending(const struct vhdx_image *img);
 
+/*
+ * vhdx_pwrite() of bytes that no committed state uses: in a transaction,
+ * written to their place at once, in blocks mapped before it too, instead
+ * of being held and logged (a page the transaction holds already is still
+ * held, so reads stay coherent).  Such bytes cost no transaction capacity.
+ * The caller's promise: the bytes overwritten are not part of the state
+ * the last commit left (free space of the guest filesystem, as that state
+ * has it), so a crash before the commit, which leaves them written, torn
+ * or old, changes nothing that state reads.  The commit makes them
+ * durable before it makes the transaction's other writes replayable:
+ * after it they are part of the new state like any write.  Outside a
+ * transaction: vhdx_pwrite().
+ */
+HVO_API enum vhdx_err vhdx_txn_pwrite_unlogged(struct vhdx_image *img,
+					       const void *buf, size_t len,
+					       uint64_t offset);
+/*
+ * Reads @len bytes at @offset as the open transaction's last commit left
+ * them (what a crash now would leave: none of its held pages).
+ * *@known_ret is false when that cannot be told (outside a transaction;
+ * the range touches a block the current group allocated, or a block of a
+ * differencing image that is not fully present; the transaction began
+ * with uncommitted changes from outside it); @buf is then unspecified.
+ */
+HVO_API enum vhdx_err vhdx_txn_pread_committed(struct vhdx_image *img,
+					       void *buf, size_t len,
+					       uint64_t offset,
+					       bool *known_ret);
+
 enum vhdx_extent_kind {
 	VHDX_EXTENT_DATA = 0, /* stored in some image of the chain */
 	VHDX_EXTENT_ZERO = 1, /* reads as zeros (unallocated or zero block) */

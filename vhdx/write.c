@@ -141,8 +141,12 @@ static enum vhdx_err write_in_block(struct vhdx_image *img,
 	if (st == PAYLOAD_BLOCK_FULLY_PRESENT ||
 	    st == PAYLOAD_BLOCK_PARTIALLY_PRESENT) {
 		/* In a transaction, a block mapped before it is held (txn.c);
-		 * one it allocated is written through. */
-		if (vhdx_int_txn_holds(img) && !vhdx_int_txn_new_block(img, b))
+		 * one it allocated is written through, and so are unlogged
+		 * writes (vhdx_txn_pwrite_unlogged) not held already. */
+		if (vhdx_int_txn_holds(img) &&
+		    !vhdx_int_txn_new_block(img, b) &&
+		    !(img->txn.unlogged &&
+		      !vhdx_int_txn_covers(img, foff + in, n)))
 			r = vhdx_int_txn_hold(img, buf, n, foff + in);
 		else
 			r = vhdx_int_write_payload(img, buf, n, foff + in);

@@ -27,6 +27,7 @@ struct native_dev {
 	int64_t pos;
 	bool txn_open; /* a transaction spans the operations since the last
 			  sync (native_int_dev_op_begin) */
+	ntfs_volume *data_vol; /* native_int_dev_data() */
 };
 
 static struct native_dev *ND(struct ntfs_device *dev)
@@ -157,6 +158,52 @@ static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 	return n;
 }
 
+/* Bytes of $Bitmap looked at per read (one per 8 clusters). */
+#define BITMAP_CHUNK 4096u
+
+/*
+ * Whether [@off, @off + @len) of the volume is whole clusters, every one
+ * free in the $Bitmap the last commit left (read past the held pages of
+ * the open transaction).  False whenever that cannot be told.
+ */
+static bool committed_free(struct native_dev *nd, uint64_t off, uint64_t len)
+{
+	ntfs_volume *vol = nd->data_vol;
+	ntfs_attr *bm = vol->lcnbmp_na;
+	uint32_t cs = vol->cluster_size;
+	if (bm == NULL || !NAttrNonResident(bm) || len == 0 || off % cs != 0 ||
+	    len % cs != 0)
+		return false;
+	uint64_t lcn = off / cs, last = (off + len) / cs - 1;
+	if (last >= (uint64_t)vol->nr_clusters)
+		return false;
+	uint8_t buf[BITMAP_CHUNK];
+	while (lcn <= last) {
+		/* The bitmap bytes of [lcn, last] inside one bitmap
+		 * cluster, at most BITMAP_CHUNK of them. */
+		uint64_t byte = lcn / 8;
+		uint64_t in = byte % cs;
+		uint64_t n = last / 8 - byte + 1;
+		if (n > cs - in)
+			n = cs - in;
+		if (n > BITMAP_CHUNK)
+			n = BITMAP_CHUNK;
+		LCN where = ntfs_attr_vcn_to_lcn(bm, (VCN)(byte / cs));
+		bool known;
+		if (where < 0 || (uint64_t)where * cs + in + n > nd->size ||
+		    native_int_img_pread_committed(
+			    nd->img, buf, (size_t)n,
+			    nd->start + (uint64_t)where * cs + in,
+			    &known) != 0 ||
+		    !known)
+			return false;
+		for (; lcn <= last && lcn / 8 < byte + n; lcn++)
+			if (buf[lcn / 8 - byte] & (1u << (lcn % 8)))
+				return false;
+	}
+	return true;
+}
+
 static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
 		      s64 offset)
 {
@@ -176,10 +223,15 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
 	if (n == 0 || nd->mode == NATIVE_DEV_DISCARD)
 		return count;
 	NDevSetDirty(dev);
-	if (native_int_img_pwrite(nd->img, buf, (size_t)n,
-				  nd->start + (uint64_t)offset) != 0)
-		return -1;
-	return n;
+	int r;
+	if (nd->data_vol != NULL && nd->txn_open &&
+	    committed_free(nd, (uint64_t)offset, (uint64_t)n))
+		r = native_int_img_pwrite_unlogged(
+			nd->img, buf, (size_t)n, nd->start + (uint64_t)offset);
+	else
+		r = native_int_img_pwrite(nd->img, buf, (size_t)n,
+					  nd->start + (uint64_t)offset);
+	return r == 0 ? n : -1;
 }
 
 static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
@@ -282,6 +334,11 @@ int native_int_dev_op_begin(struct ntfs_device *dev)
 		return -1;
 	nd->txn_open = true;
 	return 0;
+}
+
+void native_int_dev_data(struct ntfs_device *dev, ntfs_volume *vol)
+{
+	ND(dev)->data_vol = native_int_dev_ordered(dev) ? vol : NULL;
 }
 
 bool native_int_dev_ordered(struct ntfs_device *dev)

@@ -114,6 +114,12 @@ int native_int_img_pread(struct native_img *img, void *buf, size_t len,
 int native_int_img_pwrite(struct native_img *img, const void *buf, size_t len,
 			  uint64_t off);
 int native_int_img_flush(struct native_img *img);
+/* vhdx_txn_pwrite_unlogged() and vhdx_txn_pread_committed() (vhdx.h) of
+ * a VHDX; for a raw file, a plain write and "cannot be told". */
+int native_int_img_pwrite_unlogged(struct native_img *img, const void *buf,
+				   size_t len, uint64_t off);
+int native_int_img_pread_committed(struct native_img *img, void *buf,
+				   size_t len, uint64_t off, bool *known_ret);
 /* The last I/O error's message (owned by @img), or "". */
 const char *native_int_img_errmsg(const struct native_img *img);
 
@@ -153,6 +159,16 @@ int native_int_dev_op_begin(struct ntfs_device *dev);
  * then reach the image in their order, each whole, without a sync
  * between them. */
 bool native_int_dev_ordered(struct ntfs_device *dev);
+/*
+ * Between native_int_dev_data(dev, vol) and native_int_dev_data(dev,
+ * NULL), writes of whole clusters that are all free in volume @vol as the
+ * last commit left it (its $Bitmap read without the transaction's held
+ * pages) go to their place unlogged (vhdx_txn_pwrite_unlogged): a file's
+ * data in newly allocated clusters costs no log space, so an operation
+ * that writes a large file still fits one transaction.  Clusters freed
+ * by the open transaction read as in use there, and are logged.
+ */
+void native_int_dev_data(struct ntfs_device *dev, ntfs_volume *vol);
 /* The image's last I/O error message. */
 const char *native_int_dev_errmsg(struct ntfs_device *dev);
 

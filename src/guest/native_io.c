@@ -333,3 +333,27 @@ uint32_t native_int_img_txn_capacity(const struct native_img *img)
 {
 	return img->vhdx != NULL ? vhdx_txn_capacity(img->vhdx) : 0;
 }
+
+int native_int_img_pwrite_unlogged(struct native_img *img, const void *buf,
+				   size_t len, uint64_t off)
+{
+	if (img->vhdx == NULL || img->readonly || !in_range(img, len, off))
+		return native_int_img_pwrite(img, buf, len, off);
+	if (vhdx_txn_pwrite_unlogged(img->vhdx, buf, len, off) != VHDX_OK)
+		return io_fail(img, EIO, "write", off, len,
+			       vhdx_errmsg(img->vhdx));
+	return 0;
+}
+
+int native_int_img_pread_committed(struct native_img *img, void *buf,
+				   size_t len, uint64_t off, bool *known_ret)
+{
+	*known_ret = false;
+	if (img->vhdx == NULL || img->readonly || !in_range(img, len, off))
+		return 0;
+	if (vhdx_txn_pread_committed(img->vhdx, buf, len, off, known_ret) !=
+	    VHDX_OK)
+		return io_fail(img, EIO, "read", off, len,
+			       vhdx_errmsg(img->vhdx));
+	return 0;
+}

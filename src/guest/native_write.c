@@ -121,6 +121,10 @@ static int fill_data(struct guest_fs *fs, const char *path, ntfs_attr *na,
 	}
 	uint64_t off = 0;
 	int r = GUEST_OK;
+	/* Its data in clusters free before this operation go unlogged
+	 * (native_int_dev_data): a large file still lands whole. */
+	struct ntfs_device *dev = na->ni->vol->dev;
+	native_int_dev_data(dev, na->ni->vol);
 	for (;;) {
 		const uint8_t *p;
 		size_t n;
@@ -161,6 +165,7 @@ static int fill_data(struct guest_fs *fs, const char *path, ntfs_attr *na,
 			break;
 		off += n;
 	}
+	native_int_dev_data(dev, NULL);
 	free(buf);
 	if (r == GUEST_OK && na->data_size != (s64)off &&
 	    ntfs_attr_truncate(na, (s64)off) != 0)
@@ -325,11 +330,16 @@ static int write_one_txn(struct native_fs *nf, const char *path,
 /*
  * One file written whole, as one operation (native_int_op_begin): its
  * record, its directory entry and its data reach the image together, so
- * a kill leaves the file as it was or complete.  When the data outgrows
- * half the log (vhdx.h), the groups reach the image in libntfs-3g's
- * order of writes, the record and entry in the first: a kill then leaves
- * a complete entry and record with part of the data, which only staged
- * (temporary) files can suffer, and which the next run replaces.
+ * a kill leaves the file as it was or complete, whatever its size: its
+ * data goes to clusters that were free when the operation began, which
+ * are written unlogged (native_int_dev_data), so only its metadata is
+ * held in the log (tests/guest/test_native_atomic).  Only data written
+ * over clusters this same transaction freed (a file rewritten under the
+ * name it has) is logged; when that outgrows half the log (vhdx.h), the
+ * groups reach the image in libntfs-3g's order of writes, the record and
+ * entry in the first, and a kill can leave a complete entry and record
+ * with part of the data, which the next run replaces (the engine writes
+ * new names: staged files, atomic replacement through a temporary name).
  */
 static int write_one(struct native_fs *nf, const char *path, const void *data,
 		     size_t len, const char *host_path)

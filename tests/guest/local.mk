@@ -61,6 +61,15 @@ tests_guest_test_native_torn_SOURCES = tests/guest/test_native_torn.c
 tests_guest_test_native_torn_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_native_torn_LDADD = $(TEST_LDADD)
 
+# One operation lands whole whatever the size of the file it writes
+# (issue 16): stopped at every crash point, a large file is absent or
+# whole.
+check_PROGRAMS += tests/guest/test_native_atomic
+TESTS += tests/guest/test_native_atomic
+tests_guest_test_native_atomic_SOURCES = tests/guest/test_native_atomic.c
+tests_guest_test_native_atomic_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_native_atomic_LDADD = $(TEST_LDADD)
+
 # The sandboxed child (seccomp, limits, result over a pipe).
 check_PROGRAMS += tests/guest/test_native_sandbox
 TESTS += tests/guest/test_native_sandbox

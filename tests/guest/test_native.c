@@ -496,6 +496,13 @@ static void write_forever(const char *path)
 		guest_fs_remove(fs, p);
 	}
 	guest_names_free(names, n);
+	/* Synced after each step, as the engine syncs at its ordering
+	 * points: an operation is durable once synced (native_int.h), and
+	 * one that was not may be lost whole by the kill.  (Without a sync
+	 * nothing need reach the image: a file's data costs the log nothing
+	 * now, and these few pages never fill a transaction.) */
+	if (guest_fs_sync(fs) != GUEST_OK)
+		_exit(6);
 	static uint8_t data[128 * 1024];
 	for (unsigned i = 0;; i++) {
 		char name[64];
@@ -503,7 +510,8 @@ static void write_forever(const char *path)
 			 (long)getpid(), i % 4);
 		memset(data, (int)i, sizeof(data));
 		if (guest_fs_write_atomic(fs, name, data, sizeof(data)) !=
-		    GUEST_OK) {
+			    GUEST_OK ||
+		    guest_fs_sync(fs) != GUEST_OK) {
 			fprintf(stderr, "writer: %s\n", guest_fs_errmsg(fs));
 			_exit(4);
 		}
