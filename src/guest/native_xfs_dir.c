@@ -121,7 +121,10 @@ static int data_block(struct xfs_vol *v, const struct xfs_inode *dir,
 			p += ulen;
 			continue;
 		}
-		/* inumber, namelen, name, [ftype], tag; 8-byte aligned */
+		/* inumber, namelen, name, [ftype], tag; 8-byte aligned,
+		 * 16 bytes at least */
+		if (end - p < 16)
+			goto bad;
 		size_t namelen = b[p + 8];
 		size_t ent = (8 + 1 + namelen + (v->ftype ? 1 : 0) + 2 + 7) &
 			     ~(size_t)7;
