@@ -279,12 +279,43 @@ fuzz_fuzz_mwire_LDFLAGS = -fsanitize=fuzzer
 fuzz_fuzz_mwire_LDADD = $(TEST_LDADD)
 endif
 
+# src/guest/iso9660.c: ISO 9660 images (vmguest.iso); seeds made by
+# fuzz/corpus/iso-seeds.sh
+check_PROGRAMS += fuzz/fuzz_iso_replay
+TESTS += fuzz/fuzz_iso_replay
+fuzz_fuzz_iso_replay_SOURCES = fuzz/fuzz_iso.c fuzz/replay.c
+fuzz_fuzz_iso_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_iso_replay_LDADD = $(TEST_LDADD)
+EXTRA_DIST += fuzz/corpus/iso-seeds.sh
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_iso
+fuzz_fuzz_iso_SOURCES = fuzz/fuzz_iso.c
+fuzz_fuzz_iso_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_iso_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_iso_LDADD = $(TEST_LDADD)
+endif
+
+# src/servicing/session_progress.c: a sandboxed child's progress records
+check_PROGRAMS += fuzz/fuzz_progress_replay
+TESTS += fuzz/fuzz_progress_replay
+fuzz_fuzz_progress_replay_SOURCES = fuzz/fuzz_progress.c fuzz/replay.c
+fuzz_fuzz_progress_replay_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_progress_replay_LDADD = $(TEST_LDADD)
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_progress
+fuzz_fuzz_progress_SOURCES = fuzz/fuzz_progress.c
+fuzz_fuzz_progress_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_progress_LDFLAGS = -fsanitize=fuzzer
+fuzz_fuzz_progress_LDADD = $(TEST_LDADD)
+endif
+
 # src/guest/native_xfs*.c: XFS volumes, read-only (seeds: fuzz/corpus/xfs-seeds.sh)
 check_PROGRAMS += fuzz/fuzz_xfs_replay
 TESTS += fuzz/fuzz_xfs_replay
 fuzz_fuzz_xfs_replay_SOURCES = fuzz/fuzz_xfs.c fuzz/replay.c
 fuzz_fuzz_xfs_replay_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_xfs_replay_LDADD = $(TEST_LDADD)
+EXTRA_DIST += fuzz/corpus/xfs-seeds.sh
 if FUZZING
 noinst_PROGRAMS += fuzz/fuzz_xfs
 fuzz_fuzz_xfs_SOURCES = fuzz/fuzz_xfs.c

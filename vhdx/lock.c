@@ -35,8 +35,16 @@
  *    OFD locks belong to the open file description, so they also work
  *    between handles of one process.
  *
- * vhdx_in_use() is the pre-flight question "does anyone use this image?":
- * it probes the flock (a momentary LOCK_EX) and any qemu lock byte.
+ * vhdx_in_use_for() is the pre-flight question "would this open be
+ * refused because someone else uses the image?", asked without taking
+ * anything that lasts.  For a writer (VHDX_OPEN_WRITE) anyone counts: it
+ * probes the flock with a momentary LOCK_EX and tests every qemu lock
+ * byte (vhdx_in_use() asks this).  For a reader only writers count, as
+ * vhdx_open() itself decides: a momentary LOCK_SH (refused only by an
+ * exclusive holder) and the qemu bytes a read-only open tests (someone
+ * holding write or resize, or not sharing consistent read).  So readers
+ * share an image: a read-only nbdkit export and `inspect` run side by
+ * side, while `apply` is refused.
  * vhdx_handover() drops layer 2 and keeps layer 1, so the appliance's
  * qemu can open the image while other hvoffline runs still cannot.
  */
@@ -65,6 +73,13 @@
 #define PERM_GRAPH_MOD	     0x10u /* qemu <= 6.1 */
 #define PERM_ALL	     0x1fu
 #define PERM_BITS	     5
+
+/* What a writable and a read-only handle hold, and what they share. */
+#define PERM_WRITER \
+	(PERM_CONSISTENT_READ | PERM_WRITE | PERM_WRITE_UNCHANGED | PERM_RESIZE)
+#define SHARED_WRITER 0u
+#define PERM_READER   PERM_CONSISTENT_READ
+#define SHARED_READER (PERM_ALL & ~(PERM_WRITE | PERM_RESIZE))
 
 static const char *const perm_names[PERM_BITS] = { "consistent read", "write",
 						   "write unchanged", "resize",
@@ -115,34 +130,40 @@ static void describe_byte(off_t at, char *who, size_t len)
 			 (long long)at);
 }
 
-/* qemu's raw_check_lock_bytes() for our permissions. */
+/* qemu's raw_check_lock_bytes() for the permissions @perm, sharing
+ * @shared: whether another open file description's lock byte conflicts
+ * (the first such byte goes to *@at).  Returns 0 or an errno value. */
+static int qemu_conflict(int fd, unsigned perm, unsigned shared, bool *locked,
+			 off_t *at)
+{
+	*locked = false;
+	for (unsigned i = 0; i < PERM_BITS && !*locked; i++) {
+		int e = 0;
+		if (perm & 1u << i)
+			e = ofd_test(fd, QEMU_LOCK_SHARED_BASE + i, 1, locked,
+				     at);
+		if (e == 0 && !*locked && !(shared & 1u << i))
+			e = ofd_test(fd, QEMU_LOCK_PERM_BASE + i, 1, locked,
+				     at);
+		if (e != 0)
+			return e;
+	}
+	return 0;
+}
+
 static enum vhdx_err check_qemu(struct vhdx_image *img, unsigned perm,
 				unsigned shared)
 {
-	for (unsigned i = 0; i < PERM_BITS; i++) {
-		bool locked;
-		off_t at;
-		int e = 0;
-		if (perm & 1u << i) {
-			e = ofd_test(img->fd, QEMU_LOCK_SHARED_BASE + i, 1,
-				     &locked, &at);
-			if (e == 0 && locked)
-				goto refused;
-		}
-		if (!(shared & 1u << i)) {
-			e = ofd_test(img->fd, QEMU_LOCK_PERM_BASE + i, 1,
-				     &locked, &at);
-			if (e == 0 && locked)
-				goto refused;
-		}
-		if (e != 0)
-			return vhdx_int_fail_errno(img, e, "test image locks");
-		continue;
-refused : {
-	char who[160];
-	describe_byte(at, who, sizeof(who));
-	return vhdx_int_fail(img, VHDX_ERR_LOCKED, "image in use: %s", who);
-}
+	bool locked;
+	off_t at = 0;
+	int e = qemu_conflict(img->fd, perm, shared, &locked, &at);
+	if (e != 0)
+		return vhdx_int_fail_errno(img, e, "test image locks");
+	if (locked) {
+		char who[160];
+		describe_byte(at, who, sizeof(who));
+		return vhdx_int_fail(img, VHDX_ERR_LOCKED, "image in use: %s",
+				     who);
 	}
 	return VHDX_OK;
 }
@@ -194,11 +215,8 @@ enum vhdx_err vhdx_int_lock_acquire(struct vhdx_image *img, bool exclusive)
 	}
 	img->lock.flocked = true;
 
-	unsigned perm = exclusive ? PERM_CONSISTENT_READ | PERM_WRITE |
-					    PERM_WRITE_UNCHANGED | PERM_RESIZE
-				  : PERM_CONSISTENT_READ;
-	unsigned shared =
-		exclusive ? 0 : PERM_ALL & ~(PERM_WRITE | PERM_RESIZE);
+	unsigned perm = exclusive ? PERM_WRITER : PERM_READER;
+	unsigned shared = exclusive ? SHARED_WRITER : SHARED_READER;
 	/* Lock first, then test, as qemu does: two openers racing each see
 	 * the other's bytes. */
 	for (unsigned i = 0; i < PERM_BITS; i++) {
@@ -248,10 +266,12 @@ void vhdx_int_lock_release(struct vhdx_image *img)
 	img->lock.flocked = false;
 }
 
-enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
-			  size_t who_len, struct vhdx_error *err)
+enum vhdx_err vhdx_in_use_for(const char *path, unsigned flags,
+			      bool *in_use_ret, char *who, size_t who_len,
+			      struct vhdx_error *err)
 {
 	char dummy[8];
+	bool writing = (flags & VHDX_OPEN_WRITE) != 0;
 	if (who == NULL) {
 		who = dummy;
 		who_len = sizeof(dummy);
@@ -263,9 +283,9 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 	if (fd < 0)
 		return vhdx_int_seterr(err, VHDX_ERR_IO, "%s: %s", path,
 				       strerror(errno));
-	/* A momentary exclusive flock: it fails if any hvoffline handle,
-	 * reader or writer, is open. */
-	if (flock_brief(fd, LOCK_EX) != 0) {
+	/* A momentary flock: LOCK_EX fails if any hvoffline handle, reader
+	 * or writer, is open; LOCK_SH only if a writer is. */
+	if (flock_brief(fd, writing ? LOCK_EX : LOCK_SH) != 0) {
 		if (errno != EWOULDBLOCK) {
 			int e = errno;
 			close(fd);
@@ -273,17 +293,21 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 					       path, strerror(e));
 		}
 		*in_use_ret = true;
-		snprintf(who, who_len, "another hvoffline process has it open");
+		snprintf(who, who_len,
+			 "another hvoffline process has it open%s",
+			 writing ? "" : " for writing");
 		close(fd);
 		return VHDX_OK;
 	}
 	flock(fd, LOCK_UN);
 	bool locked = false;
 	off_t at = 0;
-	int e = ofd_test(fd, QEMU_LOCK_PERM_BASE,
-			 QEMU_LOCK_SHARED_BASE + QEMU_LOCK_SPAN -
-				 QEMU_LOCK_PERM_BASE,
-			 &locked, &at);
+	int e = writing ? ofd_test(fd, QEMU_LOCK_PERM_BASE,
+				   QEMU_LOCK_SHARED_BASE + QEMU_LOCK_SPAN -
+					   QEMU_LOCK_PERM_BASE,
+				   &locked, &at)
+			: qemu_conflict(fd, PERM_READER, SHARED_READER, &locked,
+					&at);
 	close(fd);
 	if (e != 0)
 		return vhdx_int_seterr(err, VHDX_ERR_IO, "%s: test locks: %s",
@@ -293,6 +317,13 @@ enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 		describe_byte(at, who, who_len);
 	}
 	return VHDX_OK;
+}
+
+enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
+			  size_t who_len, struct vhdx_error *err)
+{
+	return vhdx_in_use_for(path, VHDX_OPEN_WRITE, in_use_ret, who, who_len,
+			       err);
 }
 
 enum vhdx_err vhdx_handover(struct vhdx_image *img)

@@ -439,10 +439,25 @@ HVO_API enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret);
  * Pre-flight: is @path in use by another process?  Detects hvoffline's
  * own lock (flock) and qemu's image locks (OFD byte-range locks at offsets
  * 100+ and 200+).  *@in_use_ret tells; @who (may be NULL) receives a short
- * description ("qemu holds write permission").
+ * description ("qemu holds write permission").  Any user counts, readers
+ * too: the question a writer asks (vhdx_in_use_for with VHDX_OPEN_WRITE).
  */
 HVO_API enum vhdx_err vhdx_in_use(const char *path, bool *in_use_ret, char *who,
 				  size_t who_len, struct vhdx_error *err);
+
+/*
+ * The same question for an open with @flags (vhdx_open's): whether it
+ * would be refused because another process uses the image, without taking
+ * any lock that lasts.  With VHDX_OPEN_WRITE anyone counts (vhdx_in_use).
+ * Without it only writers count, since readers share: another hvoffline
+ * handle open for writing (a read-only nbdkit export, a read-only
+ * `inspect` do not), or a qemu that holds the write or resize permission
+ * or does not share consistent read (a running VM; a read-only qemu-img
+ * does not).  A writer still excludes readers and a reader writers.
+ */
+HVO_API enum vhdx_err vhdx_in_use_for(const char *path, unsigned flags,
+				      bool *in_use_ret, char *who,
+				      size_t who_len, struct vhdx_error *err);
 
 /*
  * Hands the image over to another program (the appliance's qemu) that

@@ -95,6 +95,12 @@ void cli_progress(struct cli_ctx *ctx, size_t done, size_t total,
 /* Ends a bar line left open (before other output). */
 void cli_progress_end(struct cli_ctx *ctx);
 
+/* Progress within an image's long step (the session's count callback):
+ * the bar on a terminal, one line per step and image elsewhere, nothing
+ * with -q; each step's end logged. */
+struct svc_progress;
+void cli_progress_count(struct cli_ctx *ctx, const struct svc_progress *p);
+
 /* ---- Options ---- */
 
 /*

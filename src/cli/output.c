@@ -161,10 +161,21 @@ static enum hvo_exit check_cabinet(void *opaque, struct svc_source_package *p,
 	return rc;
 }
 
+static void on_count(void *opaque, const struct svc_progress *p)
+{
+	cli_progress_count(opaque, p);
+}
+
 void cli_session_opts_init(struct cli_ctx *ctx, struct svc_session_opts *so)
 {
 	so->notice = on_notice;
 	so->notice_ctx = ctx;
+	so->count = on_count;
+	so->count_ctx = ctx;
+	/* Tests see every count with HVOFFLINE_PROGRESS_INTERVAL_MS=-1. */
+	const char *iv = getenv("HVOFFLINE_PROGRESS_INTERVAL_MS");
+	if (iv != NULL)
+		so->count_interval_ms = atoi(iv);
 	so->check_cabinet = check_cabinet;
 	so->check_ctx = ctx;
 }

@@ -381,6 +381,8 @@ static int discover_disk(struct app_session *s, struct app_disk *ad,
 		 * one volume with partnum 0. */
 		d->layout.ptable = h->type;
 		d->layout.problem[0] = '\0';
+		copy_field(d->layout.disk_guid, sizeof(d->layout.disk_guid),
+			   h->disk_guid);
 		for (size_t i = 0; i < h->nparts && r == GUEST_OK; i++) {
 			const struct guest_partition *p = &h->parts[i];
 			struct guest_volume v = {
@@ -390,6 +392,10 @@ static int discover_disk(struct app_session *s, struct app_disk *ad,
 				.mbr_id = p->mbr_id,
 			};
 			copy_field(v.gpt_type, sizeof(v.gpt_type), p->gpt_type);
+			/* The unique GUID from the entry read natively: what
+			 * part_get_gpt_guid would answer, without a sgdisk
+			 * process per partition. */
+			copy_field(v.gpt_guid, sizeof(v.gpt_guid), p->gpt_guid);
 			/* Partition devices of /dev/sdX are /dev/sdXN,
 			 * numbered as guest_ptable_read() numbers them (the
 			 * kernel's way). */

@@ -263,6 +263,10 @@ struct guest_volume {
 				 "BitLocker", ... ; "" when unknown */
 	uint8_t mbr_id;	      /* MBR partition type; 0 if not MBR */
 	char gpt_type[40];    /* GPT type GUID, upper case; "" if not GPT */
+	/* GPT: the partition's unique GUID, upper case, as Windows' mount
+	 * manager names the volume in SYSTEM\MountedDevices ("DMIO:ID:"
+	 * and these 16 bytes); "" if not GPT. */
+	char gpt_guid[40];
 };
 
 /* GPT type of an EFI system partition, and MBR type 0xEF (UEFI spec,
@@ -285,6 +289,7 @@ struct guest_disk_layout {
 	uint64_t size; /* bytes */
 	size_t nvolumes;
 	const struct guest_volume *volumes;
+	char disk_guid[40]; /* GPT: the disk GUID, upper case; else "" */
 	/* A partition table that could not be read (impossible fields, bad
 	 * CRCs in both GPT headers): ptable is GUEST_PTABLE_OTHER, there
 	 * are no volumes, and this says why. */
@@ -461,8 +466,9 @@ struct guest_hostdir_volume {
 	const char *label;
 	uint8_t mbr_id;
 	const char *gpt_type;
-	int rw_probe;	    /* what ntfs-3g.probe --readwrite answers */
-	bool readonly_only; /* the volume only mounts read-only */
+	const char *gpt_guid; /* the unique partition GUID, or NULL */
+	int rw_probe;	      /* what ntfs-3g.probe --readwrite answers */
+	bool readonly_only;   /* the volume only mounts read-only */
 };
 
 struct guest_hostdir_disk {

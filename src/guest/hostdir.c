@@ -755,6 +755,7 @@ int guest_hostdir_disk_open(const struct guest_hostdir_disk *spec,
 		v->mbr_id = sv->mbr_id;
 		copy_str(v->fstype, sizeof(v->fstype), sv->fstype);
 		copy_str(v->gpt_type, sizeof(v->gpt_type), sv->gpt_type);
+		copy_str(v->gpt_guid, sizeof(v->gpt_guid), sv->gpt_guid);
 		snprintf(v->device, sizeof(v->device), "%s#%u", "hostdir",
 			 sv->partnum);
 	}

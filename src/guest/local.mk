@@ -23,6 +23,8 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/appliance_nbdkit.c %reldir%/appliance_nbdkit.h \
 	%reldir%/appliance_path.c \
 	%reldir%/image.c %reldir%/image.h \
+	%reldir%/iso9660.c %reldir%/iso9660.h %reldir%/iso9660_int.h \
+	%reldir%/iso9660_tree.c %reldir%/iso9660_fs.c \
 	%reldir%/launch.c %reldir%/launch.h \
 	%reldir%/pe.c %reldir%/pe.h \
 	%reldir%/ptable.c %reldir%/ptable.h \

@@ -147,9 +147,10 @@ static int read_layout(struct native_disk *nd, const char *devname, char *why,
 	struct guest_partition *parts = NULL;
 	size_t n = 0;
 	d->layout.size = size;
-	int r = guest_ptable_read(read_table, &t, size / t.scale, &type, &parts,
-				  &n, d->layout.problem,
-				  sizeof(d->layout.problem));
+	int r = guest_ptable_read_ids(read_table, &t, size / t.scale, &type,
+				      &parts, &n, d->layout.disk_guid,
+				      d->layout.problem,
+				      sizeof(d->layout.problem));
 	if (r == GUEST_PTABLE_IO) {
 		snprintf(why, whysize, "%s: %s", d->name,
 			 native_int_img_errmsg(nd->img));
@@ -185,6 +186,8 @@ static int read_layout(struct native_disk *nd, const char *devname, char *why,
 		v->mbr_id = parts[i].mbr_id;
 		snprintf(v->gpt_type, sizeof(v->gpt_type), "%s",
 			 parts[i].gpt_type);
+		snprintf(v->gpt_guid, sizeof(v->gpt_guid), "%s",
+			 parts[i].gpt_guid);
 		/* Named as the appliance names them, so that reports read
 		 * the same on both backends. */
 		if (v->partnum == 0)

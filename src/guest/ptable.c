@@ -32,6 +32,7 @@
 #define GPT_HEADER_CRC	    16
 #define GPT_MY_LBA	    24
 #define GPT_ALTERNATE_LBA   32
+#define GPT_DISK_GUID	    56
 #define GPT_FIRST_USABLE    40
 #define GPT_LAST_USABLE	    48
 #define GPT_ENTRIES_LBA	    72
@@ -41,6 +42,7 @@
 #define GPT_MIN_HEADER_SIZE 92
 /* GPT partition entry (table 5-6). */
 #define GPTE_TYPE  0
+#define GPTE_GUID  16
 #define GPTE_FIRST 32
 #define GPTE_LAST  40
 
@@ -202,10 +204,11 @@ static uint32_t crc32_of(const uint8_t *p, size_t len)
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
 }
 
-/* Reads and checks the GPT header at @lba and its entry array; fills @l. */
+/* Reads and checks the GPT header at @lba and its entry array; fills @l
+ * and @disk_guid. */
 static int read_gpt_at(guest_read_fn rd, void *ctx, uint64_t lba,
-		       uint64_t disk_sectors, struct list *l, char *why,
-		       size_t whysize)
+		       uint64_t disk_sectors, struct list *l, char *disk_guid,
+		       char *why, size_t whysize)
 {
 	uint8_t h[GUEST_PTABLE_SECTOR];
 	if (rd(ctx, lba * GUEST_PTABLE_SECTOR, sizeof(h), h) != 0)
@@ -247,6 +250,7 @@ static int read_gpt_at(guest_read_fn rd, void *ctx, uint64_t lba,
 			   disk_sectors * GUEST_PTABLE_SECTOR))
 		return fail(why, whysize, GUEST_PTABLE_CORRUPT,
 			    "GPT entry array lies outside the disk");
+	hvo_int_guid_format(h + GPT_DISK_GUID, true, disk_guid);
 	uint8_t *a = malloc(bytes);
 	if (a == NULL)
 		return fail(why, whysize, GUEST_PTABLE_IO, "out of memory");
@@ -278,6 +282,7 @@ static int read_gpt_at(guest_read_fn rd, void *ctx, uint64_t lba,
 			.size = (t - s + 1) * GUEST_PTABLE_SECTOR,
 		};
 		hvo_int_guid_format(e + GPTE_TYPE, true, p.gpt_type);
+		hvo_int_guid_format(e + GPTE_GUID, true, p.gpt_guid);
 		if (add(l, &p) != 0)
 			r = fail(why, whysize, GUEST_PTABLE_IO,
 				 "out of memory");
@@ -291,6 +296,18 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 		      struct guest_partition **parts_ret, size_t *n_ret,
 		      char *why, size_t whysize)
 {
+	return guest_ptable_read_ids(rd, ctx, disk_size, type, parts_ret, n_ret,
+				     NULL, why, whysize);
+}
+
+int guest_ptable_read_ids(guest_read_fn rd, void *ctx, uint64_t disk_size,
+			  enum guest_ptable *type,
+			  struct guest_partition **parts_ret, size_t *n_ret,
+			  char *disk_guid, char *why, size_t whysize)
+{
+	char guid[GUEST_PTABLE_GUID_SIZE] = "";
+	if (disk_guid != NULL)
+		disk_guid[0] = '\0';
 	*type = GUEST_PTABLE_NONE;
 	*parts_ret = NULL;
 	*n_ret = 0;
@@ -316,13 +333,13 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 	int r;
 	if (protective) {
 		*type = GUEST_PTABLE_GPT;
-		r = read_gpt_at(rd, ctx, 1, sectors, &l, why, whysize);
+		r = read_gpt_at(rd, ctx, 1, sectors, &l, guid, why, whysize);
 		if (r == GUEST_PTABLE_CORRUPT) {
 			/* The backup header at the last sector. */
 			char why2[160];
 			l.n = 0;
-			if (read_gpt_at(rd, ctx, sectors - 1, sectors, &l, why2,
-					sizeof(why2)) == GUEST_PTABLE_OK)
+			if (read_gpt_at(rd, ctx, sectors - 1, sectors, &l, guid,
+					why2, sizeof(why2)) == GUEST_PTABLE_OK)
 				r = GUEST_PTABLE_OK;
 		}
 	} else {
@@ -335,6 +352,8 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 	}
 	*parts_ret = l.p;
 	*n_ret = l.n;
+	if (disk_guid != NULL && *type == GUEST_PTABLE_GPT)
+		snprintf(disk_guid, GUEST_PTABLE_GUID_SIZE, "%s", guid);
 	return GUEST_PTABLE_OK;
 }
 
@@ -377,9 +396,9 @@ int guest_disk_head_read_sectors(guest_read_fn rd, void *ctx,
 	struct sector_view view = { rd, ctx, 1 };
 	if (sector > GUEST_PTABLE_SECTOR)
 		view.ratio = sector / GUEST_PTABLE_SECTOR;
-	h->result = guest_ptable_read(read_view, &view, disk_size / view.ratio,
-				      &h->type, &h->parts, &h->nparts, h->why,
-				      sizeof(h->why));
+	h->result = guest_ptable_read_ids(
+		read_view, &view, disk_size / view.ratio, &h->type, &h->parts,
+		&h->nparts, h->disk_guid, h->why, sizeof(h->why));
 	if (h->result != GUEST_PTABLE_OK)
 		return GUEST_OK;
 	for (size_t i = 0; i < h->nparts; i++) {

@@ -4,7 +4,9 @@
  *
  * Discovery needs each partition's number, extent and type (MBR type byte
  * or GPT type GUID) to find the EFI system partition and to skip extended
- * containers.  Reading them from the raw sectors costs one read, where the
+ * containers; inspection needs a GPT partition's unique GUID (and the
+ * disk's) to find the guest's drive letter in SYSTEM\MountedDevices, which
+ * names a GPT volume "DMIO:ID:" and that GUID.  Reading them from the raw sectors costs one read, where the
  * appliance's parted/sfdisk cost a process per partition (seconds under
  * TCG).  Numbering follows the kernel's (and parted's): MBR primary slots
  * are 1 to 4 whatever is empty, logical partitions 5 and up in chain order;
@@ -43,6 +45,9 @@ struct guest_partition {
 	uint64_t start, size; /* bytes */
 	uint8_t mbr_id;	      /* MBR type; 0 on GPT */
 	char gpt_type[40];    /* GPT type GUID, upper case; "" on MBR */
+	/* The entry's unique partition GUID (UEFI table 5-6, offset 16),
+	 * upper case; "" on MBR. */
+	char gpt_guid[40];
 };
 
 /* Reads @len bytes at @off of the disk into @buf; returns 0, or -1. */
@@ -59,6 +64,13 @@ int guest_ptable_read(guest_read_fn rd, void *ctx, uint64_t disk_size,
 		      enum guest_ptable *type,
 		      struct guest_partition **parts_ret, size_t *n_ret,
 		      char *why, size_t whysize);
+/* The same, and the GPT header's disk GUID (upper case; "" on MBR or no
+ * table) into @disk_guid, GUEST_PTABLE_GUID_SIZE bytes, unless NULL. */
+int guest_ptable_read_ids(guest_read_fn rd, void *ctx, uint64_t disk_size,
+			  enum guest_ptable *type,
+			  struct guest_partition **parts_ret, size_t *n_ret,
+			  char *disk_guid, char *why, size_t whysize);
+#define GUEST_PTABLE_GUID_SIZE 40
 
 /*
  * What discovery and inspection read from a disk's raw sectors: the
@@ -82,6 +94,7 @@ struct guest_disk_head {
 	uint64_t size;		/* the disk's size, as given to the read */
 	int result;		/* guest_ptable_error */
 	enum guest_ptable type; /* when result is GUEST_PTABLE_OK */
+	char disk_guid[40];	/* GPT: the header's disk GUID; else "" */
 	char why[160];		/* when it is not */
 	/* The volumes: the partitions, or, when type is NONE, one entry for
 	 * the whole disk (partnum 0). */

@@ -183,12 +183,27 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	if (rc != SVC_OK)
 		goto out;
 
+	/* The hives to edit (recovered from their logs first, when dirty),
+	 * counted as items. */
+	uint64_t nhives = 0, hives_done = 0;
+	for (int hv = 0; hv < SVC_NHIVES; hv++)
+		for (size_t i = 0; i < p->nregs; i++)
+			if (p->regs[i].hive == (enum svc_hive)hv) {
+				nhives++;
+				break;
+			}
+	if (opts->count != NULL && nhives > 0)
+		opts->count(opts->count_ctx, "editing hives", 0, nhives, false);
 	for (int hv = 0; hv < SVC_NHIVES; hv++) {
 		bool need = false;
 		for (size_t i = 0; i < p->nregs && !need; i++)
 			need = p->regs[i].hive == (enum svc_hive)hv;
 		if (!need)
 			continue;
+		if (opts->count != NULL && hives_done > 0)
+			opts->count(opts->count_ctx, "editing hives",
+				    hives_done, nhives, false);
+		hives_done++;
 		svc_int_apply_progress(opts, "editing the %s hive",
 				       svc_hive_name((enum svc_hive)hv));
 		rc = svc_int_apply_hive_open(fs, p, (enum svc_hive)hv,
@@ -224,6 +239,10 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 			goto out;
 		}
 	}
+
+	if (opts->count != NULL && nhives > 0)
+		opts->count(opts->count_ctx, "editing hives", nhives, nhives,
+			    false);
 
 	char *record = svc_int_make_record(p, res);
 	if (record == NULL) {
@@ -341,7 +360,9 @@ enum svc_err svc_apply(struct guest_fs *fs, const struct svc_plan *p,
 	svc_int_apply_progress(opts, "verifying");
 	struct svc_verify_opts vo = { .tmpdir = opts->tmpdir,
 				      .pkg = opts->pkg,
-				      .changes = res->files };
+				      .changes = res->files,
+				      .count = opts->count,
+				      .count_ctx = opts->count_ctx };
 	if (svc_verify(fs, p, &vo, &res->verify) != SVC_OK ||
 	    res->verify.ndiffs > 0)
 		rc = svc_int_apply_fail(

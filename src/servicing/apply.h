@@ -38,6 +38,11 @@
 
 /* Progress of long steps, one sentence each. */
 typedef void (*svc_progress_fn)(void *ctx, const char *msg);
+/* Progress within a long step: @done of @total bytes (@bytes) or items
+ * of @step.  Called with 0 when the step begins and @total when it
+ * ends. */
+typedef void (*svc_step_count_fn)(void *ctx, const char *step, uint64_t done,
+				  uint64_t total, bool bytes);
 
 struct svc_apply_opts {
 	const char *tmpdir; /* private host scratch directory */
@@ -59,6 +64,10 @@ struct svc_apply_opts {
 	 * before the set-aside originals are kept for rollback (1) or after
 	 * N-1 of them were (N); 0: never (rollback_keep.c). */
 	unsigned crash_keep_at;
+	/* Progress within long steps (staging the files, writing the
+	 * hives back; then verify's hashing); NULL: none. */
+	svc_step_count_fn count;
+	void *count_ctx;
 };
 
 /* One file of the plan as found and as left. */
@@ -176,6 +185,9 @@ struct svc_verify_opts {
 	 * define (on for `hvoffline verify`). */
 	const struct svc_file_change *changes;
 	bool manifest_sds;
+	/* Progress of the hashing, in files; NULL: none. */
+	svc_step_count_fn count;
+	void *count_ctx;
 };
 
 /*

@@ -214,6 +214,49 @@ static void sweep_leftovers(struct txn *t, struct svc_apply_result *res)
 	}
 }
 
+/* With progress asked for, the staged files go to the guest in batches of
+ * about this many bytes, counted between them: a few more round trips on
+ * the appliance, none at all for a package smaller than one batch. */
+#define STAGE_BATCH_BYTES (1u << 20)
+
+static uint64_t put_size(const struct guest_put *g)
+{
+	struct stat st;
+	if (g->host_path == NULL)
+		return g->len;
+	return stat(g->host_path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* guest_fs_put_many() of @puts, in batches counted in bytes when the
+ * caller asked for progress.  The order is kept, so the journal (last)
+ * goes in the last batch, and the one flush after it still comes before
+ * any rename. */
+static int put_counted(struct txn *t, const struct guest_put *puts, size_t n)
+{
+	const struct svc_apply_opts *o = t->opts;
+	if (o->count == NULL)
+		return guest_fs_put_many(t->fs, puts, n);
+	static const char step[] = "staging files";
+	uint64_t total = 0, done = 0;
+	for (size_t i = 0; i < n; i++)
+		total += put_size(&puts[i]);
+	o->count(o->count_ctx, step, 0, total, true);
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		uint64_t bytes = 0;
+		while (i + k < n && (k == 0 || bytes < STAGE_BATCH_BYTES))
+			bytes += put_size(&puts[i + k++]);
+		int e = guest_fs_put_many(t->fs, puts + i, k);
+		if (e != GUEST_OK)
+			return e;
+		i += k;
+		done += bytes;
+		o->count(o->count_ctx, step, done < total ? done : total, total,
+			 true);
+	}
+	return GUEST_OK;
+}
+
 enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 			   struct svc_apply_result *res)
 {
@@ -291,7 +334,7 @@ enum svc_err svc_int_stage(struct txn *t, const struct svc_plan *p,
 						   .data = journal,
 						   .len = jlen };
 	if (rc == SVC_OK) {
-		int e = guest_fs_put_many(t->fs, puts, nput);
+		int e = put_counted(t, puts, nput);
 		t->stage_ops += (unsigned)upto;
 		if (e != GUEST_OK)
 			rc = svc_int_apply_fail(res, svc_int_guest_err(e), "%s",

@@ -30,6 +30,7 @@
 #include "servicing/inspect_hive.h"
 #include "servicing/inspect_linux.h"
 #include "util/bytes.h"
+#include "util/guid.h"
 
 #define KEY_CURRENT_VERSION "Microsoft\\Windows NT\\CurrentVersion"
 #define KEY_CBS_PACKAGES                                                  \
@@ -334,33 +335,51 @@ static void read_software(struct ihive *h, struct svc_facts *f)
  * did not give one: the mount manager keeps "\DosDevices\X:" for each
  * letter, whose data on an MBR disk is the disk signature (4 bytes) and
  * the partition's byte offset (8, little-endian); on a GPT disk
- * "DMIO:ID:" and the partition's GUID (Microsoft, "MountedDevices";
- * KB 223188).  The letter taken is the one, and only one, whose MBR offset
- * is the Windows volume's start; GPT partition GUIDs are not read from
- * the table, so a GPT guest keeps the default.
+ * "DMIO:ID:" and the partition's unique GUID (16 bytes, stored as the GPT
+ * entry stores it: Data1, Data2 and Data3 little-endian) (Microsoft,
+ * "MountedDevices"; KB 223188).  The letter taken is the one, and only
+ * one, that names the Windows volume: its MBR offset, or its GPT
+ * partition GUID.
  */
+#define MD_MBR_SIZE   12
+#define MD_GPT_PREFIX "DMIO:ID:"
+#define MD_GPT_SIZE   (8 + 16)
+#define MD_MAX_SIZE   64
+
+bool svc_int_mounted_device_is(const uint8_t *d, size_t len,
+			       enum guest_ptable ptable,
+			       const struct guest_volume *v)
+{
+	if (ptable == GUEST_PTABLE_MBR && len == MD_MBR_SIZE)
+		return get_le64(d + 4) == v->start;
+	if (ptable == GUEST_PTABLE_GPT && len == MD_GPT_SIZE &&
+	    memcmp(d, MD_GPT_PREFIX, 8) == 0 && v->gpt_guid[0] != '\0') {
+		char g[HVO_GUID_TEXT_SIZE];
+		hvo_int_guid_format(d + 8, true, g);
+		return strcmp(g, v->gpt_guid) == 0;
+	}
+	return false;
+}
+
 static void read_mounted_devices(struct ihive *h, struct svc_facts *f)
 {
 	if (f->system_drive[0] != '\0' || !f->windows_found ||
-	    f->ptable != GUEST_PTABLE_MBR || f->volumes == NULL ||
-	    f->windows_volume >= f->nvolumes)
+	    (f->ptable != GUEST_PTABLE_MBR && f->ptable != GUEST_PTABLE_GPT) ||
+	    f->volumes == NULL || f->windows_volume >= f->nvolumes)
 		return;
-	uint64_t start = f->volumes[f->windows_volume].vol.start;
+	const struct guest_volume *v = &f->volumes[f->windows_volume].vol;
 	char found = 0;
 	int matches = 0;
 	for (char c = 'C'; c <= 'Z'; c++) {
 		char name[16];
-		uint8_t d[12];
+		uint8_t d[MD_MAX_SIZE];
 		size_t len;
 		snprintf(name, sizeof(name), "\\DosDevices\\%c:", c);
 		if (svc_int_hive_get_bytes(h, "MountedDevices", name, d,
 					   sizeof(d), &len) != 0 ||
-		    len != sizeof(d))
+		    len > sizeof(d))
 			continue;
-		uint64_t off = 0;
-		for (int i = 7; i >= 0; i--)
-			off = off << 8 | d[4 + i];
-		if (off == start) {
+		if (svc_int_mounted_device_is(d, len, f->ptable, v)) {
 			found = c;
 			matches++;
 		}
@@ -584,6 +603,7 @@ enum svc_err svc_inspect_disk(struct guest_disk *disk,
 	const struct guest_disk_layout *l = guest_disk_layout(disk);
 	f->disk_read = true;
 	f->ptable = l->ptable;
+	snprintf(f->disk_guid, sizeof(f->disk_guid), "%s", l->disk_guid);
 	f->disk_size = l->size;
 	if (l->problem[0] != '\0')
 		svc_int_text(&f->ptable_problem, "%s", l->problem);

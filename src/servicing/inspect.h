@@ -128,6 +128,7 @@ struct svc_facts {
 	bool disk_read;	  /* the guest layer opened the disk */
 	char *disk_error; /* why the disk could not be read, or NULL */
 	enum guest_ptable ptable;
+	char disk_guid[40];   /* GPT: the disk GUID, upper case; else "" */
 	char *ptable_problem; /* an unreadable partition table, or NULL */
 	uint64_t disk_size;
 	unsigned generation; /* Hyper-V generation 1 (MBR) or 2 (GPT + ESP);
@@ -214,9 +215,11 @@ void svc_facts_free(struct svc_facts *f);
 
 /*
  * Step 1: the image file, natively, without launching anything.  Fills the
- * pre-flight fields; never writes to the file.
+ * pre-flight fields; never writes to the file.  @writing: the run will
+ * write the image, so any other user (readers too) makes it in use;
+ * otherwise only a writer does.
  */
-void svc_inspect_preflight(struct svc_facts *f, const char *path);
+void svc_inspect_preflight(struct svc_facts *f, const char *path, bool writing);
 
 struct svc_inspect_opts {
 	/* A private host directory for hive copies (created by the caller,

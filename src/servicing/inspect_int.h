@@ -53,4 +53,13 @@ void svc_int_add_problem(struct svc_facts *f, const char *code,
 			 enum hvo_exit exit, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Whether the data @d (@len bytes) of a SYSTEM\MountedDevices
+ * "\DosDevices\X:" value names volume @v of a disk with partition table
+ * @ptable: on MBR the volume's byte offset (after the 4-byte disk
+ * signature), on GPT "DMIO:ID:" and its unique partition GUID
+ * (inspect.c). */
+bool svc_int_mounted_device_is(const uint8_t *d, size_t len,
+			       enum guest_ptable ptable,
+			       const struct guest_volume *v);
+
 #endif /* HVO_SERVICING_INSPECT_INT_H */

@@ -200,7 +200,7 @@ static void preflight_vhdx(struct svc_facts *f, const char *path)
 	}
 }
 
-void svc_inspect_preflight(struct svc_facts *f, const char *path)
+void svc_inspect_preflight(struct svc_facts *f, const char *path, bool writing)
 {
 	struct guest_image_info info;
 	int e = guest_image_sniff(path, &info);
@@ -220,11 +220,14 @@ void svc_inspect_preflight(struct svc_facts *f, const char *path)
 		return;
 	}
 	/* In use by a running VM (qemu's image locks) or another hvoffline
-	 * (flock): asked without taking anything that lasts. */
+	 * (flock): asked without taking anything that lasts.  A reading run
+	 * shares the image with other readers (a read-only nbdkit export);
+	 * a writing one with nobody. */
 	bool busy = false;
 	struct vhdx_error err;
 	char by[SVC_TEXT_MAX] = "";
-	if (vhdx_in_use(path, &busy, by, sizeof(by), &err) != VHDX_OK) {
+	if (vhdx_in_use_for(path, writing ? VHDX_OPEN_WRITE : 0, &busy, by,
+			    sizeof(by), &err) != VHDX_OK) {
 		svc_int_text(&f->preflight_error, "%s", err.msg);
 		return;
 	}

@@ -67,6 +67,7 @@ static void volume_json(struct json_writer *w, const struct svc_volume_facts *v)
 		hvo_int_json_null(w);
 	}
 	kv_text(w, "gpt_type", v->vol.gpt_type);
+	kv_text(w, "gpt_guid", v->vol.gpt_guid);
 	hvo_int_json_kv_bool(w, "esp", v->esp);
 	hvo_int_json_kv_bool(w, "recovery", v->recovery);
 	hvo_int_json_kv_bool(w, "bitlocker", v->bitlocker);
@@ -121,6 +122,10 @@ static void windows_json(struct json_writer *w, const struct svc_facts *f)
 	hvo_int_json_kv_string(w, "device", v->vol.device);
 	hvo_int_json_kv_string(w, "systemroot", f->systemroot);
 	kv_text(w, "system_drive", f->system_drive);
+	/* Where the letter came from: SYSTEM\MountedDevices, when
+	 * SOFTWARE's SystemRoot gave none. */
+	hvo_int_json_kv_bool(w, "system_drive_from_mounted_devices",
+			     f->system_drive_from_mounted_devices);
 	kv_text(w, "systemroot_value", f->systemroot_value);
 	kv_text(w, "product_name", f->product_name);
 	kv_text(w, "edition_id", f->edition_id);
@@ -248,6 +253,7 @@ void svc_facts_json(const struct svc_facts *f, struct json_writer *w)
 		hvo_int_json_begin_object(w);
 		hvo_int_json_kv_string(w, "partition_table",
 				       guest_ptable_name(f->ptable));
+		kv_text(w, "disk_guid", f->disk_guid);
 		hvo_int_json_kv_uint(w, "size", f->disk_size);
 		hvo_int_json_key(w, "generation");
 		if (f->generation != 0)

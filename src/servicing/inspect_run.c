@@ -148,7 +148,7 @@ enum svc_err svc_inspect_images(const struct svc_run_opts *opts,
 		svc_facts_init(&facts[i], images[i]);
 		facts[i].backend_opens_vhdx =
 			guest_backend_opens_vhdx(opts->guest.backend);
-		svc_inspect_preflight(&facts[i], images[i]);
+		svc_inspect_preflight(&facts[i], images[i], opts->writable);
 		/* The native backend opens (replaying the log) and locks a
 		 * writable image itself. */
 		if (opts->writable &&

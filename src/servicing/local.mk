@@ -44,3 +44,5 @@ libhvo_internal_la_SOURCES += \
 
 # hvoffline apply against guestfish doing the same uploads and hive edits.
 BENCH_SCRIPTS += bench/apply.sh
+# Progress records from the sandboxed children (session_child.c).
+libhvo_internal_la_SOURCES += %reldir%/session_progress.c

@@ -65,6 +65,23 @@ enum svc_notice {
 typedef void (*svc_notice_fn)(void *ctx, enum svc_notice kind,
 			      const char *object, const char *msg);
 
+/*
+ * Progress within one image's long step (staging the payload files,
+ * hashing them, writing hives back), counted in bytes or items.  A step
+ * reports 0 of @total when it begins and @total of @total when it ends,
+ * and in between at most about every SVC_PROGRESS_INTERVAL_MS; from a
+ * sandboxed child the records come over a pipe of their own, while the
+ * child runs (session_child.c).
+ */
+struct svc_progress {
+	const char *image; /* as added */
+	const char *step;  /* "staging files", "hashing files", ... */
+	uint64_t done, total;
+	bool bytes; /* counts bytes; else items */
+};
+typedef void (*svc_progress_count_fn)(void *ctx, const struct svc_progress *p);
+#define SVC_PROGRESS_INTERVAL_MS 100
+
 struct svc_session_opts {
 	enum svc_command command;
 	bool dry_run;	   /* apply: plan only, change nothing */
@@ -94,6 +111,12 @@ struct svc_session_opts {
 	/* The native backend services each image in a sandboxed child
 	 * (doc/security.md): how many children run at once; 0: 1. */
 	unsigned jobs;
+	/* Progress within long steps (struct svc_progress); NULL: none. */
+	svc_progress_count_fn count;
+	void *count_ctx;
+	/* The least time between two counts of a step, in milliseconds:
+	 * 0 is SVC_PROGRESS_INTERVAL_MS, negative no limit (tests). */
+	int count_interval_ms;
 };
 
 /* The outcome of one image. */

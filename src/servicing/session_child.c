@@ -3,8 +3,9 @@
  * applied or verified in a sandboxed child of its own
  * (guest/sandbox.h; the policy is in doc/security.md):
  *
- *   parent   reads the source (an ISO in a launch of its own), makes a
- *            scratch directory per image, forks up to --jobs children;
+ *   parent   reads the source (an ISO through guest/iso9660.h, with no
+ *            launch), makes a scratch directory per image, forks up to
+ *            --jobs children;
  *   child    enters the confinement (no-new-privileges, limits,
  *            Landlock: read the image, the virtual disks beside it and
  *            its parent chain (child_paths.h) (not the source's
@@ -25,6 +26,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest/iso9660.h"
 #include "guest/sandbox.h"
 #include "servicing/child_paths.h"
 #include "servicing/inspect_int.h"
@@ -54,18 +57,25 @@ enum hvo_exit svc_int_session_read_source(struct svc_session *s)
 {
 	if (s->src.kind != SVC_SOURCE_ISO || !svc_int_session_sandboxed(s))
 		return svc_int_session_load_source(s, NULL);
-	/* vmguest.iso: a launch of its own, with no image. */
-	size_t n = s->n;
-	s->n = 0;
-	svc_int_session_launch(s);
-	enum hvo_exit rc = HVO_EXIT_FAILED;
-	if (s->launch_err == SVC_OK)
-		rc = svc_int_session_load_source(s,
-						 svc_int_session_iso_disk(s));
-	if (!svc_int_session_finish(s))
-		rc = HVO_EXIT_FAILED;
-	s->n = n;
-	s->launch_err = SVC_OK;
+	/* vmguest.iso: read in this process by our own ISO 9660 reader
+	 * (guest/iso9660.h, fuzzed as fuzz/fuzz_iso), which checks the
+	 * whole tree when it opens the image: no appliance, no launch.  A
+	 * malformed image is corrupt input (exit 5). */
+	struct guest_disk *iso;
+	char why[1024];
+	int e = guest_iso_disk_open(s->src.path, &iso, why, sizeof(why));
+	if (e != GUEST_ISO_OK) {
+		/* why starts with the path: the notice names the file. */
+		const char *msg = why;
+		size_t n = strlen(s->src.path);
+		if (strncmp(why, s->src.path, n) == 0 && why[n] == ':')
+			msg = why + n + 1 + (why[n + 1] == ' ');
+		svc_int_session_notice(s, SVC_NOTICE_ERROR, s->src.path, "%s",
+				       msg);
+		return guest_iso_exit_class(e);
+	}
+	enum hvo_exit rc = svc_int_session_load_source(s, iso);
+	guest_disk_close(iso);
 	return rc;
 }
 
@@ -85,12 +95,39 @@ struct child {
 	char *buf;	/* and its result */
 	size_t len;
 	char why[512];
+	/* Its progress pipe (session_progress.c), when the session asks
+	 * for progress: the parent reads @pfd, the child writes @pwrite;
+	 * -1 when closed or none. */
+	int pfd, pwrite;
+	struct svc_progress_reader progress;
 };
 
+/* What a child's notices go to: its result, and its progress pipe. */
+struct child_out {
+	struct svc_wire *w;
+	const struct child *c;
+};
+
+/* A step of the child's image shows as it begins, over the progress
+ * pipe; what cannot go there (and every other notice) goes with the
+ * result. */
 static void child_notice(void *ctx, enum svc_notice kind, const char *object,
 			 const char *msg)
 {
-	svc_int_wire_notice(ctx, kind, object, msg);
+	const struct child_out *o = ctx;
+	const struct svc_session *s = o->c->s;
+	if (kind == SVC_NOTICE_PROGRESS && o->c->pwrite >= 0 &&
+	    object != NULL && strcmp(object, s->paths[0]) == 0 &&
+	    svc_int_progress_send_step(o->c->pwrite, msg) == 0)
+		return;
+	svc_int_wire_notice(o->w, kind, object, msg);
+}
+
+/* In the child: progress goes to the parent as it happens. */
+static void child_count(void *ctx, const struct svc_progress *p)
+{
+	const struct child *c = ctx;
+	svc_int_progress_send(c->pwrite, p);
 }
 
 /* In the child, confined: the session's workflow on image @c->i alone. */
@@ -103,8 +140,19 @@ static int child_main(void *opaque, int out)
 	s->results += c->i;
 	s->n = 1;
 	s->tmpdir = c->dir;
+	struct child_out co = { &w, c };
 	s->opts.notice = child_notice;
-	s->opts.notice_ctx = &w;
+	s->opts.notice_ctx = &co;
+	/* The read ends of its own progress pipe and of those of the
+	 * children started before it (@c is in the parent's array, whose
+	 * later entries are not started yet) are the parent's. */
+	for (const struct child *o = c - c->i; o <= c; o++)
+		if (o->s != NULL && o->pfd >= 0)
+			close(o->pfd);
+	/* The parent asked for progress (it made the pipe): counts go
+	 * there. */
+	s->opts.count = c->pwrite >= 0 ? child_count : NULL;
+	s->opts.count_ctx = c;
 	s->have_source = false; /* read by the parent: no ISO to open */
 	svc_int_session_launch(s);
 	if (s->opts.command != SVC_COMMAND_INSPECT)
@@ -118,8 +166,32 @@ static int child_main(void *opaque, int out)
 
 /* ---- the parent ---- */
 
+/* Reads what child @c's progress pipe holds now, without waiting, and
+ * passes it on; at its end (or once it broke the rules), closes it. */
+static void drain_progress(struct child *c)
+{
+	struct svc_session *s = c->s;
+	while (c->pfd >= 0) {
+		uint8_t b[1024];
+		ssize_t n = read(c->pfd, b, sizeof(b));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0 ||
+		    svc_int_progress_feed(&c->progress, b, (size_t)n,
+					  s->paths[c->i], &s->opts) != 0) {
+			close(c->pfd);
+			c->pfd = -1;
+		}
+	}
+}
+
 static void child_free(struct child *c)
 {
+	if (c->pfd >= 0)
+		close(c->pfd);
+	c->pfd = -1;
 	for (size_t k = 0; k < c->nread; k++)
 		free((char *)c->read[k]);
 	free(c->read);
@@ -225,8 +297,19 @@ static void start(struct child *c)
 	if (t != NULL && strcmp(t, idx) == 0)
 		test_no_extract(c->dir);
 #endif
+	/* The progress pipe: non-blocking at both ends (a full pipe drops
+	 * a record rather than stop the child; the parent drains it as it
+	 * polls). */
+	int pp[2];
+	if (s->opts.count != NULL && pipe2(pp, O_CLOEXEC | O_NONBLOCK) == 0) {
+		c->pfd = pp[0];
+		c->pwrite = pp[1];
+	}
 	c->started = guest_sandbox_start(&o, child_main, c, &c->c, c->why,
 					 sizeof(c->why));
+	if (c->pwrite >= 0)
+		close(c->pwrite);
+	c->pwrite = -1;
 }
 
 /* Image @r failed in its child: exit @exit (error @err, status
@@ -314,6 +397,11 @@ static void test_dump(const struct child *c, const char *buf, size_t len)
  * taken by the next child). */
 static void collect(struct child *c)
 {
+	/* Its last counts (the child wrote them before its result). */
+	drain_progress(c);
+	if (c->pfd >= 0)
+		close(c->pfd);
+	c->pfd = -1;
 	if (c->started == GUEST_SANDBOX_OK)
 		c->status = guest_sandbox_wait(&c->c, &c->buf, &c->len, c->why,
 					       sizeof(c->why));
@@ -350,11 +438,20 @@ static void finish(struct child *c)
  * slot: a slow image does not hold up the next ones. */
 static void collect_any(struct child *c, size_t from, size_t to)
 {
-	struct pollfd *fds = calloc(to - from + 1, sizeof(*fds));
-	size_t *who = calloc(to - from + 1, sizeof(*who)), n = 0;
+	/* Each running child's result pipe, and its progress pipe. */
+	struct pollfd *fds = calloc(2 * (to - from) + 1, sizeof(*fds));
+	size_t *who = calloc(2 * (to - from) + 1, sizeof(*who)), n = 0;
+	size_t nres = 0;
 	for (size_t k = from; fds && who && k < to; k++)
 		if (!c[k].collected) {
 			fds[n] = (struct pollfd){ .fd = c[k].c.fd,
+						  .events = POLLIN };
+			who[n++] = k;
+		}
+	nres = n;
+	for (size_t k = from; fds && who && k < to; k++)
+		if (!c[k].collected && c[k].pfd >= 0) {
+			fds[n] = (struct pollfd){ .fd = c[k].pfd,
 						  .events = POLLIN };
 			who[n++] = k;
 		}
@@ -364,7 +461,10 @@ static void collect_any(struct child *c, size_t from, size_t to)
 	if (r > 0) {
 		/* A child writes its result once, at its end: readable (or
 		 * hung up) means it is ending. */
-		for (size_t k = 0; k < n; k++)
+		for (size_t k = nres; k < n; k++)
+			if (fds[k].revents != 0)
+				drain_progress(&c[who[k]]);
+		for (size_t k = 0; k < nres; k++)
 			if (fds[k].revents != 0)
 				collect(&c[who[k]]);
 	} else {
@@ -412,6 +512,7 @@ void svc_int_session_children(struct svc_session *s)
 		     next++) {
 			c[next].s = s;
 			c[next].i = next;
+			c[next].pfd = c[next].pwrite = -1;
 			start(&c[next]);
 			if (c[next].started == GUEST_SANDBOX_OK)
 				running++;

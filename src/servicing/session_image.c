@@ -424,7 +424,36 @@ static bool choose_and_plan(struct svc_session *s, size_t i)
 struct progress_ctx {
 	const struct svc_session *s;
 	const char *image;
+	/* The counts passed on: the last step and when (rate limit). */
+	char step[64];
+	struct timespec last;
 };
+
+/* Progress within a long step, to the session's count callback: the
+ * step's first and last counts always, between them at most one every
+ * SVC_PROGRESS_INTERVAL_MS. */
+static void step_count(void *opaque, const char *step, uint64_t done,
+		       uint64_t total, bool bytes)
+{
+	struct progress_ctx *pc = opaque;
+	if (pc->s->opts.count == NULL)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(now.tv_sec - pc->last.tv_sec) * 1000 +
+		     (now.tv_nsec - pc->last.tv_nsec) / 1000000;
+	bool edge = done == 0 || done >= total ||
+		    strncmp(pc->step, step, sizeof(pc->step) - 1) != 0;
+	int limit = pc->s->opts.count_interval_ms;
+	if (limit == 0)
+		limit = SVC_PROGRESS_INTERVAL_MS;
+	if (!edge && ms < limit)
+		return;
+	pc->last = now;
+	snprintf(pc->step, sizeof(pc->step), "%s", step);
+	struct svc_progress pr = { pc->image, step, done, total, bytes };
+	pc->s->opts.count(pc->s->opts.count_ctx, &pr);
+}
 
 /* Progress of the apply's steps, as notices about the image. */
 static void apply_progress(void *opaque, const char *msg)
@@ -432,6 +461,13 @@ static void apply_progress(void *opaque, const char *msg)
 	const struct progress_ctx *pc = opaque;
 	svc_int_session_notice(pc->s, SVC_NOTICE_PROGRESS, pc->image, "%s",
 			       msg);
+}
+
+/* The count callback of apply and verify: none when nobody listens, so
+ * that they keep their fewest round trips (one batch per step). */
+static svc_step_count_fn counted(const struct svc_session *s)
+{
+	return s->opts.count != NULL ? step_count : NULL;
 }
 
 /* Apply or verify the plan on the image's Windows volume. */
@@ -458,9 +494,12 @@ static void carry_out(struct svc_session *s, size_t i)
 	if (verify) {
 		/* Both backends set descriptors: those the manifests
 		 * define are checked too. */
+		struct progress_ctx vpc = { .s = s, .image = f->image };
 		struct svc_verify_opts vo = { .tmpdir = dir,
 					      .pkg = r->package->pkg,
-					      .manifest_sds = true };
+					      .manifest_sds = true,
+					      .count = counted(s),
+					      .count_ctx = &vpc };
 		svc_int_session_notice(s, SVC_NOTICE_PROGRESS, f->image,
 				       "verifying");
 		struct svc_verify_outcome out;
@@ -471,12 +510,14 @@ static void carry_out(struct svc_session *s, size_t i)
 		free(dir);
 		return;
 	}
-	struct progress_ctx pc = { s, f->image };
+	struct progress_ctx pc = { .s = s, .image = f->image };
 	struct svc_apply_opts ao = {
 		.tmpdir = dir,
 		.pkg = r->package->pkg,
 		.progress = apply_progress,
 		.progress_ctx = &pc,
+		.count = counted(s),
+		.count_ctx = &pc,
 	};
 	enum svc_err x = svc_apply(fs, p, &ao, &r->apply);
 	r->applied = true;

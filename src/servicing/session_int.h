@@ -82,4 +82,33 @@ void svc_int_wire_notice(struct svc_wire *w, enum svc_notice kind,
 int svc_int_unwire(struct svc_session *s, struct svc_image_result *r,
 		   const char *buf, size_t len, char *why, size_t whysize);
 
+/* session_progress.c: progress records from a sandboxed child, over a
+ * pipe of their own, while it runs. */
+#define SVC_PROGRESS_STEP_MAX	200
+#define SVC_PROGRESS_RECORD_MAX (19 + SVC_PROGRESS_STEP_MAX)
+/* @p as a record into @out: its length, or -1 (a step of no or too many
+ * characters). */
+int svc_int_progress_encode(const struct svc_progress *p,
+			    uint8_t out[SVC_PROGRESS_RECORD_MAX]);
+/* Writes @p's record to @fd in one write; -1 if it could not (a full
+ * non-blocking pipe: the record is dropped). */
+int svc_int_progress_send(int fd, const struct svc_progress *p);
+/* The same for the sentence @msg of a step that begins (an
+ * SVC_NOTICE_PROGRESS notice about the child's image); -1 also when
+ * @msg cannot travel (empty, too long, not printable ASCII): it then goes
+ * with the result. */
+int svc_int_progress_send_step(int fd, const char *msg);
+/* The parent's side: bytes as they come, in any pieces. */
+struct svc_progress_reader {
+	uint8_t buf[2 * SVC_PROGRESS_RECORD_MAX];
+	size_t len;
+	bool bad; /* a record broke the rules: nothing more is read */
+};
+/* Adds @n bytes of @data and passes every complete record on, as about
+ * image @image: a count to @o->count, a step to @o->notice (either may
+ * be NULL).  0, or -1 once a record broke the rules. */
+int svc_int_progress_feed(struct svc_progress_reader *r, const void *data,
+			  size_t n, const char *image,
+			  const struct svc_session_opts *o);
+
 #endif /* HVO_SERVICING_SESSION_INT_H */

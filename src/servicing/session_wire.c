@@ -310,7 +310,7 @@ static void get_text(struct rd *r, char *dst, size_t size)
 /* Every text field of the facts ends within its array again. */
 static void facts_terminate(struct svc_facts *f)
 {
-	Z(f->format);
+	Z(f->format), Z(f->disk_guid);
 	Z(f->systemroot), Z(f->edition_id);
 	Z(f->installation_type), Z(f->current_version), Z(f->csd_version);
 	Z(f->arch), Z(f->arch_source);
@@ -323,6 +323,7 @@ static void facts_terminate(struct svc_facts *f)
 	for (size_t i = 0; i < f->nvolumes; i++) {
 		struct svc_volume_facts *v = &f->volumes[i];
 		Z(v->vol.device), Z(v->vol.fstype), Z(v->vol.gpt_type);
+		Z(v->vol.gpt_guid);
 		Z(v->ntfs_info.label), Z(v->ntfs_problem);
 		Z(v->mount_error), Z(v->systemroot);
 	}

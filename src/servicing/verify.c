@@ -55,8 +55,36 @@ static void read_firstboot(struct guest_fs *fs, const struct svc_plan *p,
 	free(buf);
 }
 
+/* With progress asked for, the hashing goes in about this many batches:
+ * a count between them, and few extra round trips on the appliance. */
+#define HASH_BATCHES 16
+
+/* The SHA-256 of every planned file, in batches, counted as it goes.  */
+static bool hash_all(struct guest_fs *fs, const struct svc_plan *p,
+		     const struct svc_verify_opts *o, const char **dests,
+		     struct guest_digest *got_all)
+{
+	size_t n = p->nfiles;
+	size_t step = n;
+	if (o->count != NULL && n > HASH_BATCHES)
+		step = (n + HASH_BATCHES - 1) / HASH_BATCHES;
+	if (o->count != NULL)
+		o->count(o->count_ctx, "hashing files", 0, n, false);
+	for (size_t i = 0; i < n; i += step) {
+		size_t k = n - i < step ? n - i : step;
+		if (guest_fs_sha256_many(fs, dests + i, k, got_all + i) !=
+		    GUEST_OK)
+			return false;
+		if (o->count != NULL)
+			o->count(o->count_ctx, "hashing files", i + k, n,
+				 false);
+	}
+	return true;
+}
+
 static void check_files(struct guest_fs *fs, const struct svc_plan *p,
-			char **host, struct svc_verify_result *res)
+			const struct svc_verify_opts *o, char **host,
+			struct svc_verify_result *res)
 {
 	/* All at once where the backend can; one by one (so that each
 	 * problem is reported with its file) where that fails. */
@@ -67,8 +95,7 @@ static void check_files(struct guest_fs *fs, const struct svc_plan *p,
 	for (size_t i = 0; batch && i < p->nfiles; i++)
 		dests[i] = p->files[i].dest;
 	if (batch)
-		batch = guest_fs_sha256_many(fs, dests, p->nfiles, got_all) ==
-			GUEST_OK;
+		batch = hash_all(fs, p, o, dests, got_all);
 	free(dests);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct svc_plan_file *f = &p->files[i];
@@ -306,7 +333,7 @@ enum svc_err svc_verify(struct guest_fs *fs, const struct svc_plan *p,
 					    "%s", svc_int_errtext(&err));
 		svc_int_error_clear(&err);
 	}
-	check_files(fs, p, host, res);
+	check_files(fs, p, opts, host, res);
 	for (size_t i = 0; host && i < p->nfiles; i++)
 		free(host[i]);
 	free(host);

@@ -67,3 +67,20 @@ TESTS += tests/guest/test_native_sandbox
 tests_guest_test_native_sandbox_SOURCES = tests/guest/test_native_sandbox.c
 tests_guest_test_native_sandbox_CFLAGS = $(TEST_CFLAGS)
 tests_guest_test_native_sandbox_LDADD = $(TEST_LDADD)
+
+# GPT disk and partition GUIDs from byte-built tables (issue 18).
+check_PROGRAMS += tests/guest/test_ptable_ids
+TESTS += tests/guest/test_ptable_ids
+
+# The ISO 9660 reader (vmguest.iso on the native backend): images built
+# byte by byte, and genisoimage images of the real packages against
+# isoinfo.
+check_PROGRAMS += tests/guest/test_iso9660
+TESTS += tests/guest/test_iso9660
+tests_guest_test_iso9660_SOURCES = tests/guest/test_iso9660.c
+tests_guest_test_iso9660_CFLAGS = $(TEST_CFLAGS)
+tests_guest_test_iso9660_LDADD = $(TEST_LDADD)
+# ... and as the --source of inspect and apply --dry-run on the native
+# backend (no appliance), malformed ones included.
+TESTS += tests/guest/iso-source.sh
+EXTRA_DIST += tests/guest/iso-source.sh

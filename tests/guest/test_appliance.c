@@ -294,6 +294,7 @@ static void check_head(struct guest_disk *given, struct guest_disk *read,
 	assert_int_equal(a->ptable, b->ptable);
 	assert_int_equal(a->size, b->size);
 	assert_int_equal(a->nvolumes, b->nvolumes);
+	assert_string_equal(a->disk_guid, b->disk_guid);
 	for (size_t i = 0; i < a->nvolumes; i++) {
 		const struct guest_volume *va = &a->volumes[i],
 					  *vb = &b->volumes[i];
@@ -302,6 +303,7 @@ static void check_head(struct guest_disk *given, struct guest_disk *read,
 		assert_int_equal(va->size, vb->size);
 		assert_string_equal(va->fstype, vb->fstype);
 		assert_string_equal(va->gpt_type, vb->gpt_type);
+		assert_string_equal(va->gpt_guid, vb->gpt_guid);
 		uint8_t x[512], y[512];
 		size_t gx, gy;
 		assert_int_equal(guest_disk_pread(given, i, 0, 512, x, &gx),

@@ -3,9 +3,10 @@
 # them.  HVO_NBDKIT_PLUGIN is the plugin they load (the build tree's).
 # appliance-avhdx.sh launches the appliance three times (apply and verify
 # on a checkpoint and a 4 KiB-sector image, inspect of a dirty-log image)
-# and guestfish once (the independent read).
+# and guestfish once (the independent read).  shared-lock.sh needs the
+# test images, no launch.
 NBDKIT_SCRIPT_TESTS = tests/nbdkit/plugin.sh tests/nbdkit/kill9.sh \
-	tests/nbdkit/appliance-avhdx.sh
+	tests/nbdkit/appliance-avhdx.sh tests/nbdkit/shared-lock.sh
 TESTS += $(NBDKIT_SCRIPT_TESTS)
 EXTRA_DIST += $(NBDKIT_SCRIPT_TESTS) tests/nbdkit/nbdlib.sh \
 	tests/nbdkit/sectors.py

@@ -76,3 +76,12 @@ TESTS += tests/servicing/kill-apply.sh
 EXTRA_DIST += tests/servicing/kill-apply.sh
 BENCH_SCRIPTS += bench/kill-apply.sh bench/fleet.sh
 EXTRA_DIST += bench/kill-apply.sh
+
+# The system drive from MountedDevices on a GPT disk (issue 18).
+check_PROGRAMS += tests/servicing/test_mounted_gpt
+TESTS += tests/servicing/test_mounted_gpt
+tests_servicing_test_mounted_gpt_SOURCES = tests/servicing/test_mounted_gpt.c tests/servicing/svctest.c
+TESTS += tests/servicing/mounted-gpt-cli.sh
+EXTRA_DIST += tests/servicing/mounted-gpt-cli.sh
+TESTS += tests/servicing/progress-cli.sh
+EXTRA_DIST += tests/servicing/progress-cli.sh

@@ -59,6 +59,16 @@ static bool in_use(char *who, size_t len)
 	return busy;
 }
 
+/* Whether a reader (vhdx_open without VHDX_OPEN_WRITE) would be refused. */
+static bool in_use_for_reading(char *who, size_t len)
+{
+	bool busy;
+	struct vhdx_error err;
+	assert_int_equal(vhdx_in_use_for(image, 0, &busy, who, len, &err),
+			 VHDX_OK);
+	return busy;
+}
+
 /* Starts a program in the background (output discarded). */
 static pid_t spawn(const char *const argv[])
 {
@@ -120,15 +130,27 @@ static void test_between_handles(void **state)
 	char who[200];
 	assert_true(in_use(who, sizeof(who)));
 	assert_non_null(strstr(who, "hvoffline"));
+	assert_true(in_use_for_reading(who, sizeof(who)));
+	assert_non_null(strstr(who, "open for writing"));
 	vhdx_close(a, NULL);
 	assert_false(in_use(NULL, 0));
+	assert_false(in_use_for_reading(NULL, 0));
 
-	/* Readers share; a writer is refused while they read. */
+	/* Readers share; a writer is refused while they read, and the
+	 * pre-flight says so to a writer only. */
 	a = must_open(0);
 	b = must_open(0);
 	struct vhdx_image *c;
 	assert_int_equal(try_open(VHDX_OPEN_WRITE, &c, NULL, 0),
 			 VHDX_ERR_LOCKED);
+	assert_true(in_use(NULL, 0));
+	assert_false(in_use_for_reading(NULL, 0));
+	bool busy;
+	struct vhdx_error err;
+	assert_int_equal(
+		vhdx_in_use_for(image, VHDX_OPEN_WRITE, &busy, NULL, 0, &err),
+		VHDX_OK);
+	assert_true(busy);
 	vhdx_close(a, NULL);
 	vhdx_close(b, NULL);
 	c = must_open(VHDX_OPEN_WRITE);
@@ -209,6 +231,8 @@ static void test_we_refuse_qemu(void **state)
 	char who[200], msg[VHDX_ERRMSG_MAX];
 	assert_true(in_use(who, sizeof(who)));
 	assert_non_null(strstr(who, "qemu"));
+	assert_true(in_use_for_reading(who, sizeof(who)));
+	assert_non_null(strstr(who, "qemu"));
 	struct vhdx_image *img;
 	assert_int_equal(try_open(0, &img, msg, sizeof(msg)), VHDX_ERR_LOCKED);
 	assert_non_null(strstr(msg, "qemu"));
@@ -221,6 +245,7 @@ static void test_we_refuse_qemu(void **state)
 			     "-c",	"sleep 100000", image, NULL };
 	pid = spawn(ro);
 	wait_locked(pid);
+	assert_false(in_use_for_reading(NULL, 0));
 	img = must_open(0);
 	vhdx_close(img, NULL);
 	assert_int_equal(try_open(VHDX_OPEN_WRITE, &img, NULL, 0),
