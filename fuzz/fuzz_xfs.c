@@ -81,7 +81,7 @@ static void read_side(struct guest_disk *d)
 	struct guest_fs *fs;
 	if (guest_disk_mount(d, 0, true, &fs) != GUEST_OK)
 		return;
-	unsigned budget = 2000;
+	unsigned budget = 300;
 	walk(fs, "", 0, &budget);
 	static const char *const paths[] = {
 		"sf/up", "abs/up", "mid", "loop",

@@ -315,6 +315,7 @@ TESTS += fuzz/fuzz_xfs_replay
 fuzz_fuzz_xfs_replay_SOURCES = fuzz/fuzz_xfs.c fuzz/replay.c
 fuzz_fuzz_xfs_replay_CFLAGS = $(TEST_CFLAGS)
 fuzz_fuzz_xfs_replay_LDADD = $(TEST_LDADD)
+EXTRA_DIST += fuzz/corpus/xfs-seeds.sh
 if FUZZING
 noinst_PROGRAMS += fuzz/fuzz_xfs
 fuzz_fuzz_xfs_SOURCES = fuzz/fuzz_xfs.c

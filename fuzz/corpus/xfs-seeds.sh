@@ -2,7 +2,9 @@
 # xfs-seeds.sh OUTDIR - makes fuzz_xfs's seeds (see fuzz/fuzz_xfs.c for
 # their form) with mkfs.xfs -p from a small tree: a v5 and a v4 volume
 # of 16 MiB and 1 KiB blocks; short-form, block and leaf directories,
-# files, a symbolic link in the inode and one in a block, a loop.
+# files, a symbolic link in the inode and one in a block, a loop; and a
+# v4 volume whose directory "bt" has 600 entries, each with data, so
+# that its blocks lie between its files' and its fork is a btree (bmbt).
 # Each seed: BASE and HEAD (big-endian), the first 64 KiB of the volume,
 # then the volume from the first non-zero 64 KiB after it to the last.
 set -eu
@@ -27,18 +29,25 @@ while [ $i -le 150 ]; do
     printf '%s\n' $i >"$t/leaf/entry-with-a-longer-name-$i"
     i=$((i + 1))
 done
-sh "$(dirname "$0")/../../tests/linux/mkproto.sh" "$t" >"$tmp/proto"
+mkproto=$(dirname "$0")/../../tests/linux/mkproto.sh
+sh "$mkproto" "$t" >"$tmp/proto"
+mkdir -p "$tmp/bt/bt"
+seq 1 600 | while read -r i; do
+    printf '%s\n' "$i" >"$tmp/bt/bt/a-name-long-enough-to-need-a-few-directory-blocks-$i"
+done
+sh "$mkproto" "$tmp/bt" >"$tmp/proto-bt"
 # be32 N: N as 4 big-endian bytes.
 be32() {
     printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) \
         $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)))"
 }
-for v in v5 v4; do
-    opts=
-    [ $v = v5 ] || opts="-m crc=0 -n ftype=0"
+for v in v5 v4 v4-btree; do
+    opts= proto=$tmp/proto
+    [ $v = v5 ] || opts="-m crc=0 -n ftype=0 -i size=256"
+    [ $v != v4-btree ] || proto=$tmp/proto-bt
     img=$tmp/$v.img
     mkfs.xfs -q $opts -b size=1024 -d file,name="$img",size=16m \
-        -p "$tmp/proto" >/dev/null 2>&1
+        -p "$proto" >/dev/null 2>&1
     first= last=
     c=1
     while [ $c -lt 256 ]; do

@@ -22,6 +22,14 @@
 /* "Shortform Directories" (xfs_dir2_sf_hdr, xfs_dir2_sf_entry).       */
 /* ------------------------------------------------------------------ */
 
+/* A directory entry that does not fit where it is, at byte @at. */
+static int damaged(struct xfs_vol *v, const struct xfs_inode *dir,
+		   const char *what, size_t at)
+{
+	return xfs_int_fail(v, GUEST_E_IO, "directory %llu: damaged %s at %zu",
+			    (unsigned long long)dir->ino, what, at);
+}
+
 static int sf_iter(struct xfs_vol *v, const struct xfs_inode *dir,
 		   xfs_dirent_fn fn, void *ctx)
 {
@@ -52,9 +60,7 @@ static int sf_iter(struct xfs_vol *v, const struct xfs_inode *dir,
 	}
 	return GUEST_OK;
 bad:
-	return xfs_int_fail(v, GUEST_E_IO,
-			    "directory %llu: damaged short-form entry",
-			    (unsigned long long)dir->ino);
+	return damaged(v, dir, "short-form entry", p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -115,7 +121,10 @@ static int data_block(struct xfs_vol *v, const struct xfs_inode *dir,
 			p += ulen;
 			continue;
 		}
-		/* inumber, namelen, name, [ftype], tag; 8-byte aligned */
+		/* inumber, namelen, name, [ftype], tag; 8-byte aligned,
+		 * 16 bytes at least */
+		if (end - p < 16)
+			goto bad;
 		size_t namelen = b[p + 8];
 		size_t ent = (8 + 1 + namelen + (v->ftype ? 1 : 0) + 2 + 7) &
 			     ~(size_t)7;
@@ -133,9 +142,23 @@ static int data_block(struct xfs_vol *v, const struct xfs_inode *dir,
 	}
 	return GUEST_OK;
 bad:
-	return xfs_int_fail(v, GUEST_E_IO,
-			    "directory %llu: damaged entry at %zu",
-			    (unsigned long long)dir->ino, p);
+	return damaged(v, dir, "entry", p);
+}
+
+/* The extent map of @ip's data fork and a buffer of @size bytes to read
+ * it through (both the caller's to free). */
+static int mapped(struct xfs_vol *v, const struct xfs_inode *ip, size_t size,
+		  struct xfs_ext **ext, size_t *n, uint8_t **buf)
+{
+	int r = xfs_int_extents(v, ip, ext, n);
+	if (r != GUEST_OK)
+		return r;
+	*buf = malloc(size);
+	if (*buf == NULL) {
+		free(*ext);
+		return xfs_int_fail(v, GUEST_E_NOMEM, "out of memory");
+	}
+	return GUEST_OK;
 }
 
 static int blocks_iter(struct xfs_vol *v, const struct xfs_inode *dir,
@@ -143,14 +166,10 @@ static int blocks_iter(struct xfs_vol *v, const struct xfs_inode *dir,
 {
 	struct xfs_ext *ext;
 	size_t n;
-	int r = xfs_int_extents(v, dir, &ext, &n);
+	uint8_t *b;
+	int r = mapped(v, dir, v->dirblksize, &ext, &n, &b);
 	if (r != GUEST_OK)
 		return r;
-	uint8_t *b = malloc(v->dirblksize);
-	if (b == NULL) {
-		free(ext);
-		return xfs_int_fail(v, GUEST_E_NOMEM, "out of memory");
-	}
 	uint64_t leaf = LEAF_OFFSET_BYTES >> v->blocklog;
 	uint64_t per = 1ull << v->dirblklog; /* blocks per directory block */
 	uint64_t next = 0, read = 0; /* first directory block not read */
@@ -211,14 +230,10 @@ static int remote_link(struct xfs_vol *v, const struct xfs_inode *ip, char *out,
 {
 	struct xfs_ext *ext;
 	size_t n;
-	int r = xfs_int_extents(v, ip, &ext, &n);
+	uint8_t *b;
+	int r = mapped(v, ip, v->blocksize, &ext, &n, &b);
 	if (r != GUEST_OK)
 		return r;
-	uint8_t *b = malloc(v->blocksize);
-	if (b == NULL) {
-		free(ext);
-		return xfs_int_fail(v, GUEST_E_NOMEM, "out of memory");
-	}
 	size_t got = 0;
 	for (uint64_t blk = 0; got < size && r == GUEST_OK; blk++) {
 		r = xfs_int_read_mapped(v, ext, n, blk << v->blocklog,

@@ -229,6 +229,9 @@ damaged freetag v4 1 "damaged entry" "free space past the block is refused" $((b
 # v4: node's inode claims 2^31 extents.
 nodeino=$(xfs_db -r -c 'path /node' -c 'p core.nextents' -c 'stack' "$T_TMP/v4.img" | awk '/byte offset/ {o = $3 + 0} END {print o}')
 damaged nextents v4 1 "extent" "an extent count past the fork is refused" $((nodeino + 76)) '\177'
+# v4: the magic of the node directory's extent btree leaf (bmbt).
+bmbtoff=$(xfs_db -r -c 'path /node' -c 'addr u.bmbt.ptrs[1]' -c 'stack' "$T_TMP/v4.img" | awk '/byte offset/ {o = $3 + 0} END {print o}')
+damaged bmbt v4 1 "damaged extent btree block" "an extent btree block without its magic is refused" "$bmbtoff" 'X'
 # v5: a directory block's CRC.
 blkoff=$(xfs_db -r -c 'path /blk' -c 'dblock 0' -c 'stack' "$T_TMP/v5.img" | awk '/byte offset/ {o = $3 + 0} END {print o}')
 damaged dircrc v5 1 "checksum or owner mismatch" "a directory block whose CRC is wrong is refused" $((blkoff + 100)) 'Z'
