@@ -370,15 +370,6 @@ uint32_t vhdx_txn_pending(const struct vhdx_image *img)
 	return img->txn.depth > 0 ? img->txn.nheld + img->cache.ndirty : 0;
 }
 
-enum vhdx_err vhdx_txn_pwrite_unlogged(struct vhdx_image *img, const void *buf,
-				       size_t len, uint64_t offset)
-{
-	img->txn.unlogged = img->txn.depth > 0;
-	enum vhdx_err r = vhdx_pwrite(img, buf, len, offset);
-	img->txn.unlogged = false;
-	return r;
-}
-
 enum vhdx_err vhdx_txn_pread_committed(struct vhdx_image *img, void *buf,
 				       size_t len, uint64_t offset,
 				       bool *known_ret)

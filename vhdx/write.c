@@ -314,3 +314,14 @@ enum vhdx_err vhdx_reclaim(struct vhdx_image *img, uint64_t *freed_ret)
 		img->unsynced = false;
 	return r;
 }
+
+/* A write inside a transaction that is not held for the log unless a page
+ * of it is held already (vhdx.h; txn.c keeps the flag). */
+enum vhdx_err vhdx_txn_pwrite_unlogged(struct vhdx_image *img, const void *buf,
+				       size_t len, uint64_t offset)
+{
+	img->txn.unlogged = img->txn.depth > 0;
+	enum vhdx_err r = vhdx_pwrite(img, buf, len, offset);
+	img->txn.unlogged = false;
+	return r;
+}
