@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "servicing/inspect_int.h"
 #include "servicing/session_int.h"
 #include "util/tmpdir.h"
 
@@ -141,6 +142,26 @@ static enum svc_status inspect_status(const struct svc_facts *f)
 	return SVC_STATUS_ERROR;
 }
 
+/*
+ * A tampered, untrusted or corrupt source stops inspect before anything
+ * is launched or any image is opened (SERVICING.md 3.4), as it stops
+ * apply: every image is reported not inspected (status "error"); the run
+ * exits with the source's class (5).
+ * A cabinet or directory is read first for that reason; vmguest.iso too
+ * on the native backend, inside the appliance's launch on the other.
+ */
+static void not_inspected(struct svc_session *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct svc_facts *f = &s->results[i].facts;
+		svc_facts_init(f, s->paths[i]);
+		svc_int_add_problem(f, "source-refused", HVO_EXIT_FAILED,
+				    "not inspected: the source %s cannot be "
+				    "used, so no image was opened",
+				    s->src.path);
+	}
+}
+
 enum svc_err svc_session_inspect(struct svc_session *s)
 {
 	enum svc_err e = start(s, SVC_COMMAND_INSPECT);
@@ -155,14 +176,23 @@ enum svc_err svc_session_inspect(struct svc_session *s)
 	if (svc_int_session_sandboxed(s)) {
 		if (s->have_source)
 			rc = svc_int_session_read_source(s);
-		svc_int_session_children(s);
+		if (rc == HVO_EXIT_CORRUPT)
+			not_inspected(s);
+		else
+			svc_int_session_children(s);
+	} else if (s->have_source && s->src.kind != SVC_SOURCE_ISO &&
+		   (rc = svc_int_session_load_source(s, NULL)) ==
+			   HVO_EXIT_CORRUPT) {
+		not_inspected(s);
 	} else {
 		svc_int_session_launch(s);
-		if (s->have_source && s->launch_err == SVC_OK)
+		if (s->have_source && s->src.kind == SVC_SOURCE_ISO &&
+		    s->launch_err == SVC_OK)
 			rc = svc_int_session_load_source(
 				s, svc_int_session_iso_disk(s));
 	}
-	for (size_t i = 0; s->pkgs != NULL && i < s->n; i++) {
+	bool refused = rc == HVO_EXIT_CORRUPT;
+	for (size_t i = 0; s->pkgs != NULL && !refused && i < s->n; i++) {
 		struct svc_image_result *r = &s->results[i];
 		if (svc_applicability(&r->facts, s->pkgs, s->npkgs,
 				      &r->applicability) != SVC_OK)

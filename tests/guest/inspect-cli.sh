@@ -52,8 +52,8 @@ printf 'MSCF\0\0\0\0this is not a cabinet' >"$T_TMP/junk.cab"
 run "$HVOFFLINE" --json inspect --source "$T_TMP/junk.cab" "$T_TMP/missing.vhdx"
 expect_rc 5 "a corrupt cabinet as the source: corrupt input (5)"
 expect_grep "$T_TMP/err" "junk.cab: " "the cabinet is named"
-expect_json '.source.kind == "cab" and .images[0].packages.candidates[0].verdict == "no-windows"' \
-    "the report still lists the source"
+expect_json '.source.kind == "cab" and .images[0].status == "error" and [.images[0].problems[].code] == ["source-refused"]' \
+    "the report still lists the source; no image is opened (SERVICING.md 3.4)"
 
 # ---- VHDX pre-flight (vhdx/): never handed to the appliance ----
 # The appliance backend's pre-flight on a host without the nbdkit plugin
@@ -87,13 +87,23 @@ expect_unchanged "the VHDX files are byte-identical (the dirty log replayed in m
 
 # ---- in use ----
 cp "$img/nowindows.vhdx" "$T_TMP/busy.vhdx"
-flock -s "$T_TMP/busy.vhdx" sleep 600 &
+# A reader's shared lock (another inspect, a read-only export) is shared:
+# inspect reads along.  A writer's exclusive lock refuses it.  (-o: the
+# lock is flock's own, so killing flock releases it.)
+flock -o -s "$T_TMP/busy.vhdx" sleep 600 &
 holder=$!
 sleep 1
 run "$HVOFFLINE" --json inspect "$T_TMP/busy.vhdx"
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
-expect_rc 4 "an image another process holds a lock on: refused (4)"
+expect_rc 0 "an image another reader holds a shared lock on: inspected (0)"
+flock -o -x "$T_TMP/busy.vhdx" sleep 600 &
+holder=$!
+sleep 1
+run "$HVOFFLINE" --json inspect "$T_TMP/busy.vhdx"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+expect_rc 4 "an image a writer holds a lock on: refused (4)"
 expect_json '.images[0] | .status == "unsafe" and .safety.in_use and [.problems[].code] == ["in-use"]' \
     "in use: reported, with nothing else guessed"
 expect_json '.appliance.launches == 0' "in use: the appliance never opens it"

@@ -48,13 +48,18 @@ for cmd in apply verify; do
     expect_grep "$T_TMP/err" 'sig.cab: signature .*does not verify' \
         "$cmd: signature value flipped: the signature is named"
 done
-# inspect --source refuses each of them as well, naming why (it inspects
-# the image all the same, read-only).
+# inspect --source refuses each of them as well, naming why, before
+# anything is launched or any image opened, on either backend (the
+# appliance would otherwise be launched to inspect the image).
 for c in "setid:signature tampered: digest mismatch" \
     "sig:signature .*does not verify" "repack:signature unsigned"; do
-    run "$HVOFFLINE" --json inspect --source "$T_TMP/${c%%:*}.cab" "$T_TMP/a.vhdx"
-    expect_rc 5 "inspect --source ${c%%:*}.cab: exit 5"
-    expect_grep "$T_TMP/err" "${c%%:*}.cab: ${c#*:}" "inspect --source ${c%%:*}.cab: ${c#*:}"
+    for b in native appliance; do
+        run "$HVOFFLINE" --json inspect --backend $b --source "$T_TMP/${c%%:*}.cab" "$T_TMP/a.vhdx"
+        expect_rc 5 "inspect --backend $b --source ${c%%:*}.cab: exit 5"
+        expect_grep "$T_TMP/err" "${c%%:*}.cab: ${c#*:}" "inspect --backend $b --source ${c%%:*}.cab: ${c#*:}"
+        expect_json '.appliance.launches == 0 and .images[0].status == "error" and .images[0].problems[0].code == "source-refused"' \
+            "inspect --backend $b --source ${c%%:*}.cab: nothing launched, the image not opened"
+    done
 done
 expect_eq "$(sha256sum "$T_TMP/a.vhdx")" "$sum" "the image is byte-identical"
 
