@@ -90,19 +90,17 @@ cp "$img/nowindows.vhdx" "$T_TMP/busy.vhdx"
 # A reader's shared lock (another inspect, a read-only export) is shared:
 # inspect reads along.  A writer's exclusive lock refuses it.  (-o: the
 # lock is flock's own, so killing flock releases it.)
-flock -o -s "$T_TMP/busy.vhdx" sleep 600 &
-holder=$!
-sleep 1
-run "$HVOFFLINE" --json inspect "$T_TMP/busy.vhdx"
-kill "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+inspect_locked() { # flock's mode: -s (a reader) or -x (a writer)
+    flock -o "$1" "$T_TMP/busy.vhdx" sleep 600 &
+    holder=$!
+    sleep 1
+    run "$HVOFFLINE" --json inspect "$T_TMP/busy.vhdx"
+    kill "$holder" 2>/dev/null
+    wait "$holder" 2>/dev/null
+}
+inspect_locked -s
 expect_rc 0 "an image another reader holds a shared lock on: inspected (0)"
-flock -o -x "$T_TMP/busy.vhdx" sleep 600 &
-holder=$!
-sleep 1
-run "$HVOFFLINE" --json inspect "$T_TMP/busy.vhdx"
-kill "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+inspect_locked -x
 expect_rc 4 "an image a writer holds a lock on: refused (4)"
 expect_json '.images[0] | .status == "unsafe" and .safety.in_use and [.problems[].code] == ["in-use"]' \
     "in use: reported, with nothing else guessed"

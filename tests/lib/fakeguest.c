@@ -439,3 +439,15 @@ struct guest_disk *hvo_fg_inspect_root(const char *root, const char *name,
 	svc_inspect_evaluate(f);
 	return d;
 }
+
+char *hvo_fg_plan_text(struct svc_plan *plan)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	assert_non_null(m);
+	svc_plan_text(plan, m);
+	assert_int_equal(fclose(m), 0);
+	svc_plan_free(plan);
+	return text;
+}

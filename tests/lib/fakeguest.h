@@ -156,6 +156,9 @@ const struct svc_plan_reg *hvo_fg_plan_reg(const struct svc_plan *p,
 const struct svc_plan_file *hvo_fg_plan_file(const struct svc_plan *p,
 					     const char *dest);
 
+/* @plan as svc_plan_text() renders it (malloc'd); the plan is freed. */
+char *hvo_fg_plan_text(struct svc_plan *plan);
+
 /* A one-volume MBR disk of the host-directory backend whose volume 1 is
  * the directory @root, named @name; its facts inspected (with "scratch"
  * of the test directory) into @f, which the caller frees.  The disk is

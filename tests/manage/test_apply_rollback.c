@@ -698,13 +698,7 @@ static char *plan_text_of(const char *root, const char *value,
 	char cab[4096];
 	struct svc_source_package sp;
 	struct svc_plan *plan = plan_for(f, cab, &sp);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	assert_non_null(m);
-	svc_plan_text(plan, m);
-	assert_int_equal(fclose(m), 0);
-	svc_plan_free(plan);
+	char *text = hvo_fg_plan_text(plan);
 	svc_source_package_free(&sp);
 	return text;
 }

@@ -175,14 +175,7 @@ static char *inspect_and_plan(struct svc_facts *f)
 	assert_string_equal(f->volumes[f->windows_volume].vol.gpt_guid,
 			    WIN_GUID);
 	struct svc_plan *plan = svct_plan(f, &svct_x64);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	assert_non_null(m);
-	svc_plan_text(plan, m);
-	assert_int_equal(fclose(m), 0);
-	svc_plan_free(plan);
-	return text;
+	return hvo_fg_plan_text(plan);
 }
 
 static void test_gpt_system_drive(void **state)
