@@ -105,6 +105,7 @@ struct vhdx_int_txn {
 	 * dirty cache page predates the current group (txn.c). */
 	bool clean;
 	bool unlogged;	     /* in vhdx_txn_pwrite_unlogged() */
+	bool unlogged_since; /* it wrote since the last group commit */
 	bool committed_view; /* in vhdx_txn_pread_committed() */
 };
 

@@ -241,6 +241,7 @@ static enum vhdx_err commit_group(struct vhdx_image *img)
 {
 	struct vhdx_int_txn *t = &img->txn;
 	enum vhdx_err r = log_commit(img, t->held, t->nheld);
+	t->unlogged_since = false; /* log_commit flushed them first */
 	if (r != VHDX_OK) {
 		/* The cache and the held pages are out of step with the
 		 * file; the log on disk still describes a consistent image,
@@ -354,6 +355,12 @@ enum vhdx_err vhdx_txn_commit(struct vhdx_image *img, unsigned *groups_ret)
 	enum vhdx_err r = VHDX_OK;
 	if (t->nheld > 0 || img->cache.ndirty > 0)
 		r = commit_group(img);
+	else if (t->unlogged_since)
+		/* Unlogged data after the last group and nothing held since:
+		 * no commit flushes it, so this does (the caller counts a
+		 * commit as durable). */
+		r = vhdx_int_sync(img);
+	t->unlogged_since = false;
 	t->nnew = 0;
 	if (groups_ret != NULL)
 		*groups_ret = t->groups;

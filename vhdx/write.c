@@ -322,6 +322,8 @@ enum vhdx_err vhdx_txn_pwrite_unlogged(struct vhdx_image *img, const void *buf,
 {
 	img->txn.unlogged = img->txn.depth > 0;
 	enum vhdx_err r = vhdx_pwrite(img, buf, len, offset);
+	if (img->txn.unlogged)
+		img->txn.unlogged_since = true;
 	img->txn.unlogged = false;
 	return r;
 }

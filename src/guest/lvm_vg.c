@@ -165,8 +165,13 @@ static int read_stripes(const struct lvm_cfg *c, const struct lvm_vg *vg,
 		lv_bad(lv, "segment %s: bad stripe_count", c->key);
 		return LVM_OK;
 	}
-	if (count > 1 && (!get_int(c, "stripe_size", &size) || size == 0 ||
-			  size > LVM_MAX_EXTENT_SECTORS)) {
+	/* lvm2 makes the chunk a power of two that divides the extent
+	 * size; any other chunk would map the end of a stripe past its
+	 * extents (into another LV's). */
+	if (count > 1 &&
+	    (!get_int(c, "stripe_size", &size) || size == 0 ||
+	     size > LVM_MAX_EXTENT_SECTORS || (size & (size - 1)) != 0 ||
+	     vg->extent_size % size != 0)) {
 		lv_bad(lv, "segment %s: bad stripe_size", c->key);
 		return LVM_OK;
 	}

@@ -144,10 +144,6 @@ static void unstage(struct txn *t)
 static bool leftover_name(const char *name)
 {
 	size_t n = strlen(name);
-	/* A rollback's staged record or state that no journal names
-	 * (rollback_recover.h). */
-	if (strncasecmp(name, "staged-rollback-", 16) == 0)
-		return true;
 	if (name[0] != '.' || n < 10)
 		return false;
 	if (strcmp(name + n - 8, ".hvo-new") == 0 ||

@@ -216,11 +216,16 @@ static void probe(struct svc_folder *f)
 	int st = guest_sandbox_run(&o, probe_main, f, &f->buf, &f->len_reply,
 				   why, sizeof(why));
 	free(rd);
-	/* A probe that died (a hostile disk) leaves what it sent before:
-	 * complete records only. */
-	(void)st;
+	/* A probe that did not finish (it could not start, or a hostile
+	 * disk killed it) leaves what it sent before, complete records
+	 * only; but then the table is not the whole folder: a checkpoint it
+	 * never reached must not read as absent (that would let apply write
+	 * a base that has children), so the image children scan the folder
+	 * themselves, as without a table. */
 	if (f->buf != NULL)
 		parse_reply(f);
+	if (st != GUEST_SANDBOX_OK)
+		f->complete = false;
 }
 
 const struct svc_folder *svc_int_folder(const char *folder, bool do_probe)

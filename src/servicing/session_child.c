@@ -102,6 +102,7 @@ struct child {
 	 * -1 when closed or none. */
 	int pfd, pwrite;
 	struct svc_progress_reader progress;
+	size_t progress_bytes; /* read from @pfd so far */
 };
 
 /* What a child's notices go to: its result, and its progress pipe. */
@@ -168,19 +169,30 @@ static int child_main(void *opaque, int out)
 
 /* ---- the parent ---- */
 
+/* A child's progress is bounded: what one wakeup reads (so a child that
+ * keeps its pipe full cannot keep the parent from its other children),
+ * and all it may send (so it cannot fill the log; an honest child sends a
+ * record per 100 ms at most: 16 MiB is hours of them). */
+#define PROGRESS_READS_PER_WAKEUP 16
+#define PROGRESS_MAX_BYTES	  (16u << 20)
+
 /* Reads what child @c's progress pipe holds now, without waiting, and
- * passes it on; at its end (or once it broke the rules), closes it. */
+ * passes it on; at its end (or once it broke the rules or sent too
+ * much), closes it. */
 static void drain_progress(struct child *c)
 {
 	struct svc_session *s = c->s;
-	while (c->pfd >= 0) {
+	for (int reads = 0; c->pfd >= 0 && reads < PROGRESS_READS_PER_WAKEUP;
+	     reads++) {
 		uint8_t b[1024];
 		ssize_t n = read(c->pfd, b, sizeof(b));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		if (n <= 0 ||
+		if (n > 0)
+			c->progress_bytes += (size_t)n;
+		if (n <= 0 || c->progress_bytes > PROGRESS_MAX_BYTES ||
 		    svc_int_progress_feed(&c->progress, b, (size_t)n,
 					  s->paths[c->i], &s->opts) != 0) {
 			close(c->pfd);
