@@ -141,6 +141,19 @@ static void unstage(struct txn *t)
  * this process; or "staged-rollback-*" (a rollback's, in the record
  * folder).
  */
+/* A rollback's staged record or state that no journal names
+ * (rollback_recover.h): only in the record folder (%SystemRoot%\Logs\
+ * hvoffline, @dir ends with it), only of the shapes rollback gives them. */
+static bool staged_rollback_name(const char *dir, const char *name)
+{
+	static const char rec[] = "\\Logs\\hvoffline";
+	size_t dl = strlen(dir), n = strlen(name), rl = sizeof(rec) - 1;
+	return dl >= rl && strcasecmp(dir + dl - rl, rec) == 0 &&
+	       strncasecmp(name, "staged-rollback-", 16) == 0 &&
+	       ((n > 21 && strcasecmp(name + n - 5, ".json") == 0) ||
+		(n > 22 && strcasecmp(name + n - 6, ".state") == 0));
+}
+
 static bool leftover_name(const char *name)
 {
 	size_t n = strlen(name);
@@ -197,7 +210,8 @@ static void sweep_leftovers(struct txn *t, struct svc_apply_result *res)
 		}
 		for (size_t k = 0; k < nn; k++) {
 			char *path;
-			if (!leftover_name(names[k]) ||
+			if ((!leftover_name(names[k]) &&
+			     !staged_rollback_name(dir, names[k])) ||
 			    staged_here(t, names[k]) ||
 			    asprintf(&path, "%s%s%s", dir, dl ? "\\" : "",
 				     names[k]) < 0)
