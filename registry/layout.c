@@ -31,6 +31,7 @@
 #include "registry/internal.h"
 #include "registry/layout.h"
 #include "util/bytes.h"
+#include "util/grow.h"
 
 /* Open bins first fit looks at (the older ones are nearly full). */
 #define PACK_WINDOW 256
@@ -43,14 +44,11 @@ static int add_bin(struct layout *L, uint32_t size)
 {
 	if ((uint64_t)L->end + size > REG_MAX_HIVE_SIZE - REGF_BASE_SIZE)
 		return -1;
-	if (L->nbins == L->cap) {
-		size_t nc = L->cap ? L->cap * 2 : 256;
-		struct hbin_span *p = realloc(L->bins, nc * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		L->bins = p;
-		L->cap = nc;
-	}
+	struct hbin_span *p =
+		hvo_int_grow(L->bins, L->nbins, &L->cap, sizeof(*p), 256);
+	if (p == NULL)
+		return -1;
+	L->bins = p;
 	L->bins[L->nbins++] = (struct hbin_span){ L->end, size };
 	L->end += size;
 	return 0;
@@ -79,15 +77,11 @@ int reg_int_layout_pack(struct layout *L, struct cell **cells, size_t n,
 			uint32_t bs = pages((uint64_t)REGF_HBIN_HDR + sz);
 			if (bs < bin_size)
 				bs = bin_size;
-			if (nob == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				struct open_bin *p =
-					realloc(ob, nc * sizeof(*p));
-				if (p == NULL)
-					goto fail;
-				ob = p;
-				cap = nc;
-			}
+			struct open_bin *p =
+				hvo_int_grow(ob, nob, &cap, sizeof(*p), 256);
+			if (p == NULL)
+				goto fail;
+			ob = p;
 			uint32_t start = L->end;
 			if (add_bin(L, bs))
 				goto fail;

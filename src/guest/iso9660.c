@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "guest/iso9660_int.h"
+#include "util/grow.h"
 
 /* ECMA-119 6.1.2: a logical sector is 2048 bytes; the volume descriptor
  * set starts at sector 16 (6.2.1). */
@@ -295,14 +296,11 @@ static int add_node(struct guest_iso *iso, uint32_t *idx_ret)
 		return fail(iso, GUEST_ISO_UNSUPPORTED,
 			    "more than %u files and directories",
 			    ISO_MAX_NODES);
-	if (iso->nnodes == iso->capnodes) {
-		uint32_t cap = iso->capnodes ? iso->capnodes * 2 : 64;
-		struct iso_node *n = realloc(iso->nodes, cap * sizeof(*n));
-		if (n == NULL)
-			return fail(iso, GUEST_ISO_NOMEM, "out of memory");
-		iso->nodes = n;
-		iso->capnodes = cap;
-	}
+	struct iso_node *n = hvo_int_grow(iso->nodes, iso->nnodes,
+					  &iso->capnodes, sizeof(*n), 64);
+	if (n == NULL)
+		return fail(iso, GUEST_ISO_NOMEM, "out of memory");
+	iso->nodes = n;
 	memset(&iso->nodes[iso->nnodes], 0, sizeof(iso->nodes[0]));
 	*idx_ret = iso->nnodes++;
 	return GUEST_ISO_OK;
@@ -310,17 +308,13 @@ static int add_node(struct guest_iso *iso, uint32_t *idx_ret)
 
 static int add_extent(struct guest_iso *iso, uint64_t off, uint64_t len)
 {
-	if (iso->next == iso->capext) {
-		uint32_t cap = iso->capext ? iso->capext * 2 : 64;
-		if (cap > ISO_MAX_NODES * 2u)
-			return fail(iso, GUEST_ISO_UNSUPPORTED,
-				    "too many file extents");
-		struct iso_extent *e = realloc(iso->ext, cap * sizeof(*e));
-		if (e == NULL)
-			return fail(iso, GUEST_ISO_NOMEM, "out of memory");
-		iso->ext = e;
-		iso->capext = cap;
-	}
+	if (iso->next == iso->capext && iso->capext * 2 > ISO_MAX_NODES * 2u)
+		return fail(iso, GUEST_ISO_UNSUPPORTED, "too many file extents");
+	struct iso_extent *e = hvo_int_grow(iso->ext, iso->next, &iso->capext,
+					    sizeof(*e), 64);
+	if (e == NULL)
+		return fail(iso, GUEST_ISO_NOMEM, "out of memory");
+	iso->ext = e;
 	iso->ext[iso->next++] = (struct iso_extent){ off, len };
 	return GUEST_ISO_OK;
 }

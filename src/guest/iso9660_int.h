@@ -44,9 +44,11 @@ struct guest_iso {
 	enum guest_iso_names names;
 	size_t susp_skip; /* Rock Ridge: SUSP bytes to skip (SP entry) */
 	struct iso_node *nodes;
-	uint32_t nnodes, capnodes;
+	uint32_t nnodes;
+	size_t capnodes;
 	struct iso_extent *ext;
-	uint32_t next, capext;
+	uint32_t next;
+	size_t capext;
 	uint8_t *dirmap; /* one bit per block: holds a directory */
 	char *why;
 	size_t whysize;

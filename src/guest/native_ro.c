@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guest/native_ro.h"
+#include "util/grow.h"
 #include "util/fileio.h"
 
 /* Bytes moved per read when copying a file out. */
@@ -66,16 +67,12 @@ bool native_int_ro_names_add(struct native_ro_names *l, const char *name,
 		l->err = GUEST_E_TOO_BIG;
 		return false;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **nn = realloc(l->names, cap * sizeof(*nn));
-		if (nn == NULL) {
-			l->err = GUEST_E_NOMEM;
-			return false;
-		}
-		l->names = nn;
-		l->cap = cap;
+	char **nn = hvo_int_grow(l->names, l->n, &l->cap, sizeof(*nn), 64);
+	if (nn == NULL) {
+		l->err = GUEST_E_NOMEM;
+		return false;
 	}
+	l->names = nn;
 	char *s = strndup(name, len);
 	if (s == NULL) {
 		l->err = GUEST_E_NOMEM;
