@@ -309,9 +309,10 @@ static int add_node(struct guest_iso *iso, uint32_t *idx_ret)
 static int add_extent(struct guest_iso *iso, uint64_t off, uint64_t len)
 {
 	if (iso->next == iso->capext && iso->capext * 2 > ISO_MAX_NODES * 2u)
-		return fail(iso, GUEST_ISO_UNSUPPORTED, "too many file extents");
-	struct iso_extent *e = hvo_int_grow(iso->ext, iso->next, &iso->capext,
-					    sizeof(*e), 64);
+		return fail(iso, GUEST_ISO_UNSUPPORTED,
+			    "too many file extents");
+	struct iso_extent *e =
+		hvo_int_grow(iso->ext, iso->next, &iso->capext, sizeof(*e), 64);
 	if (e == NULL)
 		return fail(iso, GUEST_ISO_NOMEM, "out of memory");
 	iso->ext = e;
