@@ -85,37 +85,15 @@ static bool same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The .reg export of a hive image (the whole tree, every value). */
-static int export_image(const uint8_t *img, size_t len, char **text_ret,
-			size_t *tlen_ret, char *why, size_t whylen)
-{
-	*text_ret = NULL;
-	struct reg_hive *m;
-	int rc = reg_int_open_mem(
-		&(struct reg_int_mem_input){ .hive = img, .len = len }, 0, &m);
-	FILE *out = NULL;
-	if (rc == 0) {
-		out = open_memstream(text_ret, tlen_ret);
-		rc = out ? reg_export(m, "", "HKEY_LOCAL_MACHINE\\H",
-				      REG_EXPORT_UTF8, out)
-			 : REG_ERR_NOMEM;
-	}
-	if (out != NULL && fclose(out) != 0 && rc == 0)
-		rc = REG_ERR_NOMEM;
-	if (rc)
-		snprintf(why, whylen, "%s",
-			 m ? reg_errmsg(m) : "out of memory");
-	reg_close(m);
-	return rc;
-}
-
 /*
- * Lays the image out again (compact.c, layout.c), reusing free space: the
- * cells libhivex appended after the @keep bytes of bins it opened move
- * into the free cells below; or compactly (a fresh layout) when it has
- * more than REG_COMPACT_FREE_PERCENT free or reg_compact() asked (and the
- * result is no larger), or when that is at least a page smaller.  The new image must export to the same .reg text as the
- * old one: every key, value name, type and byte reads back.
+ * Lays the image out again (compact.c, layout.c), once: reusing free space
+ * (the cells libhivex appended after the @keep bytes of bins it opened
+ * move into the free cells below), or compactly (a fresh layout) when it
+ * has more than REG_COMPACT_FREE_PERCENT free or reg_compact() asked (and
+ * the result is no larger), or when that is at least a page smaller.
+ * The new image must hold the same tree as the old one, read through
+ * libhivex side by side (readback.c): every key, value name, type and
+ * byte.
  */
 static int relayout(struct reg_hive *h, uint8_t **buf, size_t *len,
 		    uint32_t keep)
@@ -139,74 +117,33 @@ static int relayout(struct reg_hive *h, uint8_t **buf, size_t *len,
 				    "the image libhivex wrote is unusable: %s",
 				    e.msg);
 	h->free_bytes = free_bytes;
-	bool compact = h->compact_always ||
-		       (free_bytes > REG_COMPACT_MIN_FREE &&
-			free_bytes * 100 > (uint64_t)b.hbins_size *
-						   REG_COMPACT_FREE_PERCENT);
-	uint8_t *nbuf = NULL;
-	size_t nlen = *len;
-	if (!compact && keep > 0 && free_bytes > 0) {
-		rc = reg_int_relayout_image(*buf, *len, keep, &nbuf, &nlen, &e);
-		if (rc)
-			return reg_int_fail(h, rc,
-					    "cannot rewrite the hive in its "
-					    "free space: %s",
-					    e.msg);
-		if (nlen > *len) {
-			free(nbuf);
-			nbuf = NULL;
-			nlen = *len;
-		}
-	}
-	/* A fresh layout when asked or mostly free, and whenever it is a
-	 * page or more smaller than the other (a hive Windows packed into
-	 * 4 KiB bins has no free space left for what an edit adds, but a
-	 * bin header per page to spare). */
-	uint8_t *cbuf;
-	size_t cblen;
-	rc = reg_int_relayout_image(*buf, *len, 0, &cbuf, &cblen, &e);
-	if (rc) {
-		free(nbuf);
-		return reg_int_fail(
-			h, rc, "cannot rewrite the hive compactly: %s", e.msg);
-	}
-	if (cblen + REGF_HBIN_ALIGN <= nlen || (compact && cblen <= nlen)) {
-		free(nbuf);
-		nbuf = cbuf;
-		nlen = cblen;
-		compact = true;
-	} else {
-		free(cbuf);
-		compact = false;
-	}
+	struct reg_relayout_choice ch = {
+		.want_pack =
+			h->compact_always ||
+			(free_bytes > REG_COMPACT_MIN_FREE &&
+			 free_bytes * 100 > (uint64_t)b.hbins_size *
+						    REG_COMPACT_FREE_PERCENT),
+	};
+	uint8_t *nbuf;
+	size_t nlen;
+	rc = reg_int_relayout_best(*buf, *len, free_bytes > 0 ? keep : 0, &ch,
+				   &nbuf, &nlen, &e);
+	if (rc)
+		return reg_int_fail(h, rc, "cannot rewrite the hive %s: %s",
+				    ch.want_pack ? "compactly"
+						 : "in its free space",
+				    e.msg);
 	if (nbuf == NULL)
 		return 0;
-	char *a = NULL, *c = NULL;
-	size_t alen = 0, clen = 0;
 	char why[256] = "";
-	if (export_image(*buf, *len, &a, &alen, why, sizeof(why)) != 0 &&
-	    !compact) {
-		/* Names a .reg file cannot hold (a line break): no way to
-		 * compare, so the image stays as libhivex wrote it. */
-		free(a);
-		free(nbuf);
-		return 0;
-	}
-	rc = a == NULL ? REG_ERR_VERIFY : 0;
-	if (rc == 0)
-		rc = export_image(nbuf, nlen, &c, &clen, why, sizeof(why));
-	if (rc == 0 && (alen != clen || memcmp(a, c, alen) != 0)) {
-		rc = REG_ERR_VERIFY;
-		snprintf(why, sizeof(why), "its keys and values differ");
-	}
-	free(a);
-	free(c);
+	rc = reg_int_same_tree(*buf, *len, nbuf, nlen, why, sizeof(why));
 	if (rc) {
 		free(nbuf);
 		return reg_int_fail(h, REG_ERR_VERIFY,
 				    "the %s rewrite does not read back "
 				    "as the hive: %s",
-				    compact ? "compact" : "space-reusing", why);
+				    ch.packed ? "compact" : "space-reusing",
+				    why);
 	}
 	struct hive_image nim = {
 		.buf = nbuf,
@@ -219,7 +156,7 @@ static int relayout(struct reg_hive *h, uint8_t **buf, size_t *len,
 	free(*buf);
 	*buf = nbuf;
 	*len = nlen;
-	h->compacted = compact;
+	h->compacted = ch.packed;
 	return 0;
 }
 

@@ -323,9 +323,38 @@ static void copy_cells(struct compactor *c, uint8_t *bins)
 	}
 }
 
-int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
-			   uint8_t **out_ret, size_t *out_len_ret,
-			   struct reg_err *e)
+/* Writes the image of layout @L: the base block of @buf, the bins, every
+ * cell at its new place (@order: the cells, sorted here by new offset). */
+static uint8_t *write_image(struct compactor *c, const struct layout *L,
+			    struct cell **order, const uint8_t *buf,
+			    size_t *out_len_ret)
+{
+	size_t out_len = REGF_BASE_SIZE + (size_t)L->end;
+	uint8_t *out = calloc(out_len, 1);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, buf, REGF_BASE_SIZE);
+	uint8_t *bins = out + REGF_BASE_SIZE;
+	qsort(order, c->n, sizeof(*order), cmp_new);
+	reg_int_layout_write(L, order, c->n, bins, buf + REGF_BASE_SIZE);
+	copy_cells(c, bins);
+	struct cell *root = find(c, c->im->root);
+	put_le32(out + RB_ROOT, root->new_off);
+	put_le32(out + RB_HBINS_SIZE, L->end);
+	reg_int_regf_base_seal(out);
+	*out_len_ret = out_len;
+	return out;
+}
+
+/*
+ * The one rewrite of @buf that @ch asks for (NULL: reuse above @keep when
+ * @keep > 0, else pack).  The image is mapped, checked and walked once;
+ * with @ch both layouts are planned (offsets only) and only the chosen
+ * one is written.
+ */
+static int relayout(const uint8_t *buf, size_t len, uint32_t keep,
+		    struct reg_relayout_choice *ch, uint8_t **out_ret,
+		    size_t *out_len_ret, struct reg_err *e)
 {
 	*out_ret = NULL;
 	struct regf_base base;
@@ -350,9 +379,9 @@ int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
 		.seen = calloc((size_t)im.hbins_size / REGF_CELL_ALIGN / 8 + 1,
 			       1),
 	};
-	struct layout L = { 0 };
+	struct layout L = { 0 }, P = { 0 };
 	struct cell **order = NULL;
-	uint8_t *out = NULL;
+	uint32_t *reuse_off = NULL;
 	if (c.seen == NULL) {
 		rc = reg_int_err_set(e, REG_ERR_NOMEM, "out of memory");
 		goto done;
@@ -380,43 +409,90 @@ int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
 			sk->refs++;
 	}
 	const uint8_t *old_bins = buf + REGF_BASE_SIZE;
-	keep = bin_boundary(old_bins, im.hbins_size, keep);
-	int lr = keep > 0 ? reg_int_layout_reuse(&L, c.cells, c.n, old_bins,
-						 im.hbins_size, keep)
-			  : reg_int_layout_pack(&L, order, c.n,
-						COMPACT_BIN_SIZE);
-	if (lr) {
-		rc = reg_int_err_set(e, REG_ERR_TOO_BIG,
-				     "hive too big, or out of memory");
-		goto done;
+	keep = keep > 0 ? bin_boundary(old_bins, im.hbins_size, keep) : 0;
+	struct layout *use = &P;
+	if (ch == NULL) {
+		int lr = keep > 0 ? reg_int_layout_reuse(&L, c.cells, c.n,
+							 old_bins,
+							 im.hbins_size, keep)
+				  : reg_int_layout_pack(&P, order, c.n,
+							COMPACT_BIN_SIZE);
+		use = keep > 0 ? &L : &P;
+		if (lr)
+			goto too_big;
+	} else {
+		/* The candidates: the image as it is (@len), the reuse
+		 * layout when asked for and no larger, the packed one. */
+		size_t cur = len;
+		bool reuse = false;
+		if (keep > 0 && !ch->want_pack) {
+			if (reg_int_layout_reuse(&L, c.cells, c.n, old_bins,
+						 im.hbins_size, keep))
+				goto too_big;
+			size_t rlen = REGF_BASE_SIZE + (size_t)L.end;
+			if (rlen <= len) {
+				reuse = true;
+				cur = rlen;
+				reuse_off = malloc((c.n ? c.n : 1) *
+						   sizeof(*reuse_off));
+				if (reuse_off == NULL) {
+					rc = reg_int_err_set(e, REG_ERR_NOMEM,
+							     "out of memory");
+					goto done;
+				}
+				for (size_t i = 0; i < c.n; i++)
+					reuse_off[i] = c.cells[i].new_off;
+			}
+		}
+		if (reg_int_layout_pack(&P, order, c.n, COMPACT_BIN_SIZE))
+			goto too_big;
+		size_t plen = REGF_BASE_SIZE + (size_t)P.end;
+		/* Packed when asked and no larger, and whenever it is a page
+		 * or more smaller (a hive Windows packed into 4 KiB bins has
+		 * no free space for what an edit adds, but a bin header per
+		 * page to spare). */
+		ch->packed = plen + REGF_HBIN_ALIGN <= cur ||
+			     (ch->want_pack && plen <= cur);
+		if (!ch->packed && !reuse)
+			goto done; /* the image as it is */
+		if (!ch->packed) {
+			for (size_t i = 0; i < c.n; i++)
+				c.cells[i].new_off = reuse_off[i];
+			use = &L;
+		}
 	}
-	size_t out_len = REGF_BASE_SIZE + (size_t)L.end;
-	out = calloc(out_len, 1);
-	if (out == NULL) {
+	*out_ret = write_image(&c, use, order, buf, out_len_ret);
+	if (*out_ret == NULL)
 		rc = reg_int_err_set(e, REG_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	memcpy(out, buf, REGF_BASE_SIZE);
-	uint8_t *bins = out + REGF_BASE_SIZE;
-	qsort(order, c.n, sizeof(*order), cmp_new);
-	reg_int_layout_write(&L, order, c.n, bins, old_bins);
-	copy_cells(&c, bins);
-	struct cell *root = find(&c, im.root);
-	put_le32(out + RB_ROOT, root->new_off);
-	put_le32(out + RB_HBINS_SIZE, L.end);
-	reg_int_regf_base_seal(out);
-	*out_ret = out;
-	*out_len_ret = out_len;
-	out = NULL;
+	goto done;
+too_big:
+	rc = reg_int_err_set(e, REG_ERR_TOO_BIG,
+			     "hive too big, or out of memory");
 done:
-	free(out);
+	free(reuse_off);
 	free(order);
 	reg_int_layout_free(&L);
+	reg_int_layout_free(&P);
 	free(c.by_old);
 	free(c.cells);
 	free(c.seen);
 	reg_int_himg_free(&im);
 	return rc;
+}
+
+int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
+			   uint8_t **out_ret, size_t *out_len_ret,
+			   struct reg_err *e)
+{
+	return relayout(buf, len, keep, NULL, out_ret, out_len_ret, e);
+}
+
+int reg_int_relayout_best(const uint8_t *buf, size_t len, uint32_t keep,
+			  struct reg_relayout_choice *ch, uint8_t **out_ret,
+			  size_t *out_len_ret, struct reg_err *e)
+{
+	ch->packed = false;
+	return relayout(buf, len, keep, ch, out_ret, out_len_ret, e);
 }
 
 int reg_int_compact_image(const uint8_t *buf, size_t len, uint8_t **out_ret,

@@ -362,6 +362,34 @@ int reg_int_relayout_image(const uint8_t *buf, size_t len, uint32_t keep,
 			   uint8_t **out_ret, size_t *out_len_ret,
 			   struct reg_err *e);
 
+/* What a write-back asks of reg_int_relayout_best(). */
+struct reg_relayout_choice {
+	bool want_pack; /* in: pack (compact) unless that is larger */
+	bool packed;	/* out: the result is the packed layout */
+};
+
+/*
+ * The smaller of the rewrites of @buf, in one walk of it: the reuse
+ * layout above @keep (when @keep > 0, @ch->want_pack is false and it is
+ * no larger than @len) and the packed one, which wins when
+ * @ch->want_pack and no larger, or a page or more smaller.  *@out_ret is
+ * NULL (and 0 returned) when @buf as it is beats both.  Errors as
+ * reg_int_relayout_image().
+ */
+int reg_int_relayout_best(const uint8_t *buf, size_t len, uint32_t keep,
+			  struct reg_relayout_choice *ch, uint8_t **out_ret,
+			  size_t *out_len_ret, struct reg_err *e);
+
+/*
+ * Whether the hive images @a and @b hold the same tree as libhivex reads
+ * them: every key name and subkey order, every value name, type and
+ * byte.  0, REG_ERR_VERIFY (the first difference in @why), or
+ * REG_ERR_HIVEX / REG_ERR_IO / REG_ERR_NOMEM when one cannot be read
+ * (readback.c).
+ */
+int reg_int_same_tree(const uint8_t *a, size_t alen, const uint8_t *b,
+		      size_t blen, char *why, size_t whylen);
+
 /* ---- Read-back (verify.c) ---- */
 
 /* Verifies the journal against another open handle (the written hive). */

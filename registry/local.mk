@@ -19,6 +19,7 @@ libhvo_internal_la_SOURCES += \
 	%reldir%/compact.c \
 	%reldir%/layout.c %reldir%/layout.h \
 	%reldir%/verify.c \
+	%reldir%/readback.c \
 	%reldir%/value.c \
 	%reldir%/value_parse.c \
 	%reldir%/path.c \
