@@ -409,12 +409,111 @@ static void test_reuse_win7(void **state)
 	free(path);
 }
 
+/* ---- Read-back: the side-by-side walk a write-back checks with ---- */
+
+static char *tmp_path(const char *name)
+{
+	char *p;
+	assert_true(asprintf(&p, "%s/%s", rt_tmpdir, name) > 0);
+	return p;
+}
+
+/* @path's image after @edit (a reg_set_* or reg_create_key on a fresh
+ * handle), committed to @out (caller frees the image). */
+static uint8_t *edited(const char *path, const char *out, int what, size_t *len)
+{
+	struct reg_hive *h = rt_open_rw(path);
+	int rc = what == 0   ? reg_set_string(h, "Key1", "HvoRb", REG_TYPE_SZ,
+					      "HvoReadbackMarkeR")
+		 : what == 1 ? reg_set_string(h, "Key1", "HvoRb",
+					      REG_TYPE_EXPAND_SZ,
+					      "HvoReadbackMarkeR")
+			     : reg_create_key(h, "Key1\\HvoRbKey");
+	assert_int_equal(rc, 0);
+	if (reg_commit_to(h, out) != 0)
+		fail_msg("commit: %s", reg_errmsg(h));
+	reg_close(h);
+	return hvo_test_read_file(out, len);
+}
+
+/*
+ * reg_int_same_tree() (readback.c), which replaced the two .reg exports
+ * of every rewrite: a compaction reads back as its source; a value whose
+ * data, type or name differs, a subkey more, and one flipped byte in a
+ * value's data inside the compacted image (what a layout bug would do)
+ * each read back as a difference.
+ */
+static void test_same_tree(void **state)
+{
+	(void)state;
+	char *src =
+		rt_copy_fixture("hive/yarp/NewFlagsHive", rt_tmpdir, "RbSrc");
+	struct reg_hive *h = rt_open_rw(src);
+	assert_int_equal(reg_create_key(h, "Key1"), 0);
+	assert_int_equal(reg_commit(h), 0);
+	reg_close(h);
+	size_t len, sl, tl, kl;
+	uint8_t *base = hvo_test_read_file(src, &len);
+	char *p1 = tmp_path("RbSet");
+	char *p2 = tmp_path("RbType");
+	char *p3 = tmp_path("RbKey");
+	uint8_t *set = edited(src, p1, 0, &sl);
+	uint8_t *typ = edited(src, p2, 1, &tl);
+	uint8_t *key = edited(src, p3, 2, &kl);
+	char why[256];
+	assert_int_equal(
+		reg_int_same_tree(base, len, base, len, why, sizeof(why)), 0);
+	assert_int_equal(
+		reg_int_same_tree(base, len, set, sl, why, sizeof(why)),
+		REG_ERR_VERIFY);
+	print_message("value added: %s\n", why);
+	assert_non_null(strstr(why, "number of values"));
+	assert_int_equal(reg_int_same_tree(set, sl, typ, tl, why, sizeof(why)),
+			 REG_ERR_VERIFY);
+	print_message("type changed: %s\n", why);
+	assert_non_null(strstr(why, "type or data"));
+	assert_int_equal(
+		reg_int_same_tree(base, len, key, kl, why, sizeof(why)),
+		REG_ERR_VERIFY);
+	print_message("subkey added: %s\n", why);
+	assert_non_null(strstr(why, "number of subkeys"));
+	/* A compaction of the edited hive reads back as it... */
+	uint8_t *c;
+	size_t cl;
+	struct reg_err e = { 0 };
+	if (reg_int_compact_image(set, sl, &c, &cl, &e) != 0)
+		fail_msg("compact: %s", e.msg);
+	assert_int_equal(reg_int_same_tree(set, sl, c, cl, why, sizeof(why)),
+			 0);
+	/* ...and not with one byte of the value's data changed. */
+	static const char marker[] = "M\0a\0r\0k\0e\0R";
+	uint8_t *m = memmem(c, cl, marker, sizeof(marker) - 1);
+	assert_non_null(m);
+	assert_null(memmem(m + 1, cl - (size_t)(m + 1 - c), marker,
+			   sizeof(marker) - 1));
+	m[10] = 'r';
+	assert_int_equal(reg_int_same_tree(set, sl, c, cl, why, sizeof(why)),
+			 REG_ERR_VERIFY);
+	print_message("one data byte flipped: %s\n", why);
+	assert_non_null(strstr(why, "type or data"));
+	free(c);
+	free(base);
+	free(set);
+	free(typ);
+	free(key);
+	free(p1);
+	free(p2);
+	free(p3);
+	free(src);
+}
+
 int main(void)
 {
 	hvo_test_fixtures_or_exit();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compact_real),
 		cmocka_unit_test(test_reuse_win7),
+		cmocka_unit_test(test_same_tree),
 	};
 	return cmocka_run_group_tests(tests, rt_setup, rt_teardown);
 }
