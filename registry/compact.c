@@ -28,7 +28,7 @@
  *
  * The caller checks the result like every write-back (commit.c): the new
  * image must open, check, and read back key for key and value for value
- * as the old one (its .reg export is byte-identical).
+ * as the old one (both read through libhivex side by side, readback.c).
  */
 #include <config.h>
 

@@ -403,9 +403,9 @@ HVO_API int reg_commit_to(struct reg_hive *h, const char *path);
  * layout is at least a 4 KiB page smaller, reg_commit() rewrites the hive
  * compactly instead: a new hive built from its tree (every reachable cell
  * copied in depth-first order and packed into 16 KiB bins, as Windows
- * reorganises a hive).  Either must read back as the old one (its .reg
- * export byte-identical) before it is written and checked like every
- * write-back.
+ * reorganises a hive).  Either must read back as the old one (every key
+ * name, subkey order, value name, type and byte, both read through
+ * libhivex) before it is written and checked like every write-back.
  */
 #define REG_COMPACT_FREE_PERCENT 25
 /* ... and more than this many bytes: a hive of a few bins is left as it
