@@ -50,10 +50,12 @@ export HVO_TOP_SRCDIR HVO_TOP_BUILDDIR
     echo "test_apply_powerloss: FAILED"
 "$HVO_TOP_BUILDDIR/tests/servicing/test_apply_powerloss_avhdx" "${AVHDX_RANDOM:-20}" "${AVHDX_REOPEN:-5}"
 # Issue 19's growth bound: one apply of the 6.x x86 package on a real
-# SYSTEM hive (Windows 7 SP1, regipy) and the win7-x86 recipe's SOFTWARE
-# must grow each by less than the registry data it adds plus 10%
-# (registry/layout.c reuses the space libhivex frees; make check asserts
-# it too): the numbers are printed, and a failure is the script's.
+# SYSTEM hive (Windows 7 SP1, regipy) and the win7-x86 recipe's SOFTWARE,
+# and its SOFTWARE edits made again in regipy's real NTUSER.DAT, must grow
+# each by less than the cells it allocates plus 10%, in whole 4 KiB (cell
+# space read by tests/lib/regf-cells.py; registry/layout.c reuses the
+# space libhivex frees; make check asserts it too): value data, cells and
+# growth are printed, and a failure is the script's.
 rc=0
 growth=$(HVO_HIVE_GROWTH=1 "$HVO_TOP_BUILDDIR/tests/servicing/test_apply_powerloss" 2>&1) || rc=$?
 printf '%s\n' "$growth" | grep 'hive growth\|FAIL' || true
