@@ -96,6 +96,24 @@ static void check_relayout(uint8_t *img, size_t len)
 			abort(); /* the rewrite broke a valid hive */
 		free(out);
 	}
+	/* A write-back's choice: whatever it keeps reads back as the hive
+	 * through libhivex (libhivex refusing the input is not ours). */
+	for (int i = 0; i < 2; i++) {
+		uint8_t *out;
+		size_t olen;
+		struct reg_err e = { 0 };
+		struct reg_relayout_choice ch = { .want_pack = i == 1 };
+		if (reg_int_relayout_best(img, len, keeps[1], &ch, &out, &olen,
+					  &e) != 0 ||
+		    out == NULL)
+			continue;
+		char why[256];
+		if (!counts_of(out, olen, &got) || got.nkeys != want.nkeys ||
+		    reg_int_same_tree(img, len, out, olen, why, sizeof(why)) ==
+			    REG_ERR_VERIFY)
+			abort();
+		free(out);
+	}
 }
 
 static void check_fixups(struct reg_hive *h)
