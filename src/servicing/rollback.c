@@ -290,7 +290,7 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 				      struct svc_rjournal *j,
 				      struct svc_rollback_result *res)
 {
-	char err[900];
+	struct svc_error err = { 0 };
 	uint8_t sha[32];
 	enum hvo_exit rc = HVO_EXIT_OK;
 	unsigned nstaged = 0;
@@ -382,11 +382,12 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 	struct svc_rstate_move *m = rc == HVO_EXIT_OK ? moves_of(j, &nm) : NULL;
 	if (rc == HVO_EXIT_OK && m == NULL)
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-	if (rc == HVO_EXIT_OK &&
-	    (rc = svc_int_rollback_state_write(fs, o->systemroot, u, nu,
-					       res->record, sstate, m, nm, err,
-					       sizeof(err))) != HVO_EXIT_OK)
-		fail(res, rc, "the state for verify: %s", err);
+	enum svc_err se;
+	if (rc == HVO_EXIT_OK && (se = svc_int_rollback_state_write(
+					  fs, o->systemroot, u, nu, res->record,
+					  sstate, m, nm, &err)) != SVC_OK)
+		rc = fail(res, svc_exit_class(se), "the state for verify: %s",
+			  svc_int_errtext(&err));
 	moves_free(m, nm);
 	if (rc == HVO_EXIT_OK &&
 	    (svc_int_rj_staged(j, sstate) != 0 ||
@@ -400,6 +401,7 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 	free(srec);
 	free(state);
 	free(sstate);
+	svc_int_error_clear(&err);
 	if (rc != HVO_EXIT_OK) {
 		if (!killed) /* a killed run cleans nothing up */
 			svc_int_rj_abort(fs, j);
@@ -407,9 +409,11 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 			res->v[i].undone = false;
 		return rc;
 	}
-	rc = svc_int_rj_commit(fs, o->systemroot, j, err, sizeof(err));
-	if (rc != HVO_EXIT_OK)
-		fail(res, rc, "%s (the next run finishes the rollback)", err);
+	if ((se = svc_int_rj_commit(fs, o->systemroot, j, &err)) != SVC_OK)
+		rc = fail(res, svc_exit_class(se),
+			  "%s (the next run finishes the rollback)",
+			  svc_int_errtext(&err));
+	svc_int_error_clear(&err);
 	return rc;
 }
 
