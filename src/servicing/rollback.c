@@ -98,7 +98,7 @@ static void first_boot_ran(struct guest_fs *fs,
 {
 	struct svc_firstboot_state st;
 	svc_int_firstboot_state(fs, o->systemroot, &st);
-	for (size_t i = n; i-- > 0;)
+	for (size_t i = n; st.script_path != NULL && i-- > 0;)
 		for (size_t k = 0; k < u[i].n; k++) {
 			const struct svc_undo_op *op = &u[i].ops[k];
 			if (op->kind != SVC_UNDO_FILE || !op->has_sha256 ||
@@ -118,8 +118,10 @@ static void first_boot_ran(struct guest_fs *fs,
 				u[i].command, u[i].time, op->path,
 				st.script ? "changed" : "gone",
 				st.log ? "; " : "", st.log ? st.log_path : "",
-				st.log ? ": " : "", st.log ? st.last : "");
+				st.log ? ": " : "",
+				st.log && st.last ? st.last : "");
 		}
+	svc_int_firstboot_state_free(&st);
 }
 
 /* Puts a saved hive in place of @g's working copy. */

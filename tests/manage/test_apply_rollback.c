@@ -189,7 +189,10 @@ static void pending_now(struct svc_pending *p)
 	struct guest_disk *disk = open_disk();
 	struct svc_facts f;
 	inspect(disk, &f);
+	svc_int_pending_free(p); /* the last one's texts */
+	/* Its texts move to @p (owned strings, issue 15). */
 	*p = f.pending;
+	memset(&f.pending, 0, sizeof(f.pending));
 	svc_facts_free(&f);
 	guest_disk_close(disk);
 }
@@ -222,6 +225,7 @@ static void later_changes(void)
 	reg_set("HKLM\\SOFTWARE\\Microsoft\\Virtual Machine\\Auto", "Later");
 }
 
+/* 1 when compared with a rollback's state, 0 when there is none. */
 static int verify_rolled_back(struct svc_verify_result *vr, char *when)
 {
 	struct guest_fs *fs = hvo_fg_fs("vol");
@@ -240,7 +244,7 @@ static void test_apply_then_rollback(void **state)
 {
 	(void)state;
 	char *before = listing();
-	struct svc_pending p;
+	struct svc_pending p = { 0 };
 	pending_now(&p);
 	assert_false(p.any);
 	assert_false(p.have_record);
@@ -312,6 +316,7 @@ static void test_apply_then_rollback(void **state)
 	assert_false(p.firstboot_pending);
 	assert_int_equal(p.nstaged, 0);
 	assert_false(p.have_record);
+	svc_int_pending_free(&p);
 
 	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_OK);
 	assert_int_equal(r.n, 0);
@@ -335,12 +340,13 @@ static void test_refused_after_first_boot(void **state)
 	hvo_fg_sh("rm vol/Windows/hvoffline/firstboot.cmd && printf "
 		  "'start: x\\r\\ndone: exit=0 result=installed\\r\\n' > "
 		  "vol/Windows/Logs/hvoffline/firstboot.log");
-	struct svc_pending p;
+	struct svc_pending p = { 0 };
 	pending_now(&p);
 	assert_false(p.firstboot_pending);
 	assert_true(svc_int_firstboot_ran(&p.firstboot));
 	assert_string_equal(p.firstboot.last, "done: exit=0 result=installed");
 	assert_string_equal(p.ic_state, "unknown");
+	svc_int_pending_free(&p);
 
 	struct svc_rollback_result r;
 	assert_int_equal(hvo_fg_rollback(false, &r), HVO_EXIT_REFUSED);
