@@ -155,9 +155,7 @@ enum svc_err svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (e != GUEST_OK) {
-		enum svc_err code = svc_int_fail_class(
-			err, guest_exit_class(e), SVC_ERR_GUEST, "%s: %s", path,
-			guest_fs_errmsg(fs));
+		enum svc_err code = svc_int_guest_fail(err, fs, e, path);
 		free(text);
 		free(path);
 		return code;
@@ -169,8 +167,7 @@ enum svc_err svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
 	if (r == SVC_OK && e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (r == SVC_OK && e != GUEST_OK)
-		r = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
-				       "%s: %s", path, guest_fs_errmsg(fs));
+		r = svc_int_guest_fail(err, fs, e, path);
 	free(path);
 	return r;
 }
@@ -193,9 +190,7 @@ static enum svc_err finish_journal(struct guest_fs *fs, const char *systemroot,
 	if (path == NULL)
 		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	if (e != GUEST_OK) {
-		enum svc_err code = svc_int_fail_class(
-			err, guest_exit_class(e), SVC_ERR_GUEST, "%s: %s", path,
-			guest_fs_errmsg(fs));
+		enum svc_err code = svc_int_guest_fail(err, fs, e, path);
 		free(path);
 		return code;
 	}
@@ -220,8 +215,7 @@ static enum svc_err finish_journal(struct guest_fs *fs, const char *systemroot,
 	    (e = guest_fs_remove(fs, path)) == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (r == SVC_OK && e != GUEST_OK)
-		r = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
-				       "%s: %s", path, guest_fs_errmsg(fs));
+		r = svc_int_guest_fail(err, fs, e, path);
 	*finished = r == SVC_OK;
 	free(text);
 	free(path);
@@ -235,9 +229,7 @@ static enum svc_err remove_noted(struct guest_fs *fs, const char *path,
 {
 	int e = guest_fs_remove(fs, path);
 	if (e != GUEST_OK)
-		return svc_int_fail_class(err, guest_exit_class(e),
-					  SVC_ERR_GUEST, "%s: %s", path,
-					  guest_fs_errmsg(fs));
+		return svc_int_guest_fail(err, fs, e, path);
 	rec->removed++;
 	if (hvo_int_strv_appendf(&rec->notes, &rec->nnotes,
 				 "removed %s, left in the guest by %s", path,
@@ -262,9 +254,7 @@ static enum svc_err sweep(struct guest_fs *fs, const char *systemroot,
 		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	int e = guest_fs_list(fs, dir, &names, &nn);
 	if (e != GUEST_OK && e != GUEST_E_NOENT && e != GUEST_E_NOTDIR) {
-		enum svc_err code = svc_int_fail_class(
-			err, guest_exit_class(e), SVC_ERR_GUEST, "%s: %s", dir,
-			guest_fs_errmsg(fs));
+		enum svc_err code = svc_int_guest_fail(err, fs, e, dir);
 		free(dir);
 		return code;
 	}

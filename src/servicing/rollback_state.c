@@ -142,9 +142,7 @@ enum svc_err svc_int_rollback_state_write(struct guest_fs *fs,
 		e = svc_int_sd_store(fs, path, false);
 	free(text);
 	if (e != GUEST_OK) {
-		enum svc_err code = svc_int_fail_class(
-			err, guest_exit_class(e), SVC_ERR_GUEST, "%s: %s", path,
-			guest_fs_errmsg(fs));
+		enum svc_err code = svc_int_guest_fail(err, fs, e, path);
 		free(path);
 		return code;
 	}
