@@ -48,6 +48,13 @@ enum svc_err svc_int_guest_err(int e)
 	return svc_int_err_of_exit(guest_exit_class(e), SVC_ERR_GUEST);
 }
 
+enum svc_err svc_int_guest_fail(struct svc_error *err, struct guest_fs *fs,
+				int e, const char *what)
+{
+	return svc_int_fail(err, svc_int_guest_err(e), "%s: %s", what,
+			    guest_fs_errmsg(fs));
+}
+
 /* The servicing error of a registry failure. */
 enum svc_err svc_int_reg_err(int e)
 {

@@ -76,6 +76,11 @@ void svc_int_verify_diff(struct svc_verify_result *res, const char *what,
 enum svc_err svc_int_guest_err(int e);
 enum svc_err svc_int_reg_err(int e);
 
+/* Records the guest-layer failure @e of @fs on @what in @err ("<what>:
+ * <the guest's message>", graded as svc_int_guest_err) and returns it. */
+enum svc_err svc_int_guest_fail(struct svc_error *err, struct guest_fs *fs,
+				int e, const char *what);
+
 /* The suffixes of a hive's logs. */
 extern const char *const svc_int_log_suffix[3];
 

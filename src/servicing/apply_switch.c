@@ -382,11 +382,9 @@ enum svc_err svc_apply_recover(struct guest_fs *fs, const char *systemroot,
 {
 	*restored_ret = 0;
 	/* A rollback that died after its journal is finished first. */
-	char rerr[600];
-	if (svc_int_rollback_recover(fs, systemroot, rerr, sizeof(rerr)) != 0)
-		return svc_int_fail(err, SVC_ERR_GUEST,
-				    "finishing an interrupted rollback: %s",
-				    rerr);
+	enum svc_err r = svc_int_rollback_recover(fs, systemroot, err);
+	if (r != SVC_OK)
+		return r;
 	char *path = svc_apply_journal_path(systemroot);
 	uint8_t *buf = NULL;
 	size_t len;

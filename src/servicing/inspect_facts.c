@@ -32,7 +32,9 @@ char **svc_int_facts_text(struct svc_facts *f, size_t i)
 		       &f->product_name, &f->arch_problem, &f->vmbus_problem,
 		       &f->software.problem, &f->system.problem
 	};
-	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+	size_t n = sizeof(t) / sizeof(t[0]);
+	/* then the pending report's (the disk's too) */
+	return i < n ? t[i] : svc_int_pending_text(&f->pending, i - n);
 }
 
 char **svc_int_volume_text(struct svc_volume_facts *v, size_t i)
@@ -52,6 +54,37 @@ char **svc_int_package_text(struct svc_installed_package *p, size_t i)
 	char **t[] = { &p->name, &p->token, &p->arch, &p->language,
 		       &p->version };
 	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+char **svc_int_pending_text(struct svc_pending *p, size_t i)
+{
+	char **t[] = { &p->firstboot.last,
+		       &p->firstboot.script_path,
+		       &p->firstboot.log_path,
+		       &p->record,
+		       &p->package,
+		       &p->version };
+	size_t n = sizeof(t) / sizeof(t[0]);
+	if (i < n)
+		return t[i];
+	i -= n;
+	if (i < 2 * SVC_PENDING_MAX_STAGED)
+		return i % 2 ? &p->staged[i / 2].version : &p->staged[i / 2].id;
+	i -= 2 * SVC_PENDING_MAX_STAGED;
+	return i < SVC_PENDING_MAX_NOTES ? &p->notes[i] : NULL;
+}
+
+void svc_int_pending_free(struct svc_pending *p)
+{
+	char **t;
+	for (size_t i = 0; (t = svc_int_pending_text(p, i)) != NULL; i++)
+		free(*t);
+	memset(p, 0, sizeof(*p));
+}
+
+bool svc_int_firstboot_ran(const struct svc_firstboot_state *st)
+{
+	return st->log;
 }
 
 /* Frees every text that @text lists of the @n items of @size bytes at

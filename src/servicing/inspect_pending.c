@@ -23,14 +23,21 @@
 /* firstboot.log is a few lines; a hostile one is read no further. */
 #define LOG_MAX (256u * 1024)
 
+/* A text of the pending report: NULL (memory ran out, or a sandboxed
+ * child sent none) is read as "". */
+#define str(s) svc_int_text_or((s), "")
+
 void svc_int_firstboot_state(struct guest_fs *fs, const char *systemroot,
 			     struct svc_firstboot_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	snprintf(st->script_path, sizeof(st->script_path),
-		 "%s\\hvoffline\\firstboot.cmd", systemroot);
-	snprintf(st->log_path, sizeof(st->log_path),
-		 "%s\\Logs\\hvoffline\\firstboot.log", systemroot);
+	svc_int_text(&st->script_path, "%s\\hvoffline\\firstboot.cmd",
+		     systemroot);
+	svc_int_text(&st->log_path, "%s\\Logs\\hvoffline\\firstboot.log",
+		     systemroot);
+	svc_int_text(&st->last, "%s", "");
+	if (st->script_path == NULL || st->log_path == NULL)
+		return;
 	st->script = guest_fs_exists(fs, st->script_path);
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -38,20 +45,30 @@ void svc_int_firstboot_state(struct guest_fs *fs, const char *systemroot,
 		return;
 	st->log = true;
 	/* The last non-empty line; "done:" anywhere at a line start. */
-	char *s = (char *)buf;
+	char *s = realloc(buf, len + 1), *last = NULL;
+	if (s == NULL) {
+		free(buf);
+		return;
+	}
+	s[len] = '\0';
 	for (char *line = strtok(s, "\r\n"); line != NULL;
 	     line = strtok(NULL, "\r\n")) {
 		if (strncmp(line, "done:", 5) == 0)
 			st->done = true;
 		if (*line != '\0')
-			snprintf(st->last, sizeof(st->last), "%s", line);
+			last = line;
 	}
-	free(buf);
+	if (last != NULL)
+		svc_int_text(&st->last, "%s", last);
+	free(s);
 }
 
-bool svc_int_firstboot_ran(const struct svc_firstboot_state *st)
+void svc_int_firstboot_state_free(struct svc_firstboot_state *st)
 {
-	return st->log;
+	free(st->last);
+	free(st->script_path);
+	free(st->log_path);
+	memset(st, 0, sizeof(*st));
 }
 
 static void note(struct svc_pending *p, const char *fmt, ...)
@@ -63,7 +80,9 @@ static void note(struct svc_pending *p, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->notes[p->nnotes++], sizeof(p->notes[0]), fmt, ap);
+	char *s;
+	if (vasprintf(&s, fmt, ap) >= 0)
+		p->notes[p->nnotes++] = s;
 	va_end(ap);
 }
 
@@ -99,8 +118,8 @@ static void read_staged(struct guest_fs *fs, const struct svc_facts *f,
 		    !pkg_installed_parse(arena, names[i], &in))
 			continue;
 		struct svc_staged_package *s = &p->staged[p->nstaged++];
-		snprintf(s->id, sizeof(s->id), "%s", names[i]);
-		snprintf(s->version, sizeof(s->version), "%s", in.version);
+		svc_int_text(&s->id, "%s", names[i]);
+		svc_int_text(&s->version, "%s", in.version);
 		s->installed = installed(f, &in);
 		if (!s->installed)
 			p->staged_pending++;
@@ -125,7 +144,7 @@ static void read_firstboot(struct guest_fs *fs, const struct svc_facts *f,
 			       !p->firstboot.done;
 	if (p->firstboot.script && p->firstboot_hook[0] == '\0')
 		note(p, "%s is there but nothing runs it at boot",
-		     p->firstboot.script_path);
+		     str(p->firstboot.script_path));
 }
 
 /* The package an apply staged: the folder below hvoffline\Packages of
@@ -144,9 +163,9 @@ static void apply_package(const struct svc_undo *u, struct svc_pending *p)
 		size_t l = strcspn(s, "\\");
 		if (l == 0 || s[l] != '\\')
 			continue;
-		snprintf(p->package, sizeof(p->package), "%.*s", (int)l, s);
-		const char *v = strrchr(p->package, '~');
-		snprintf(p->version, sizeof(p->version), "%s", v ? v + 1 : "");
+		svc_int_text(&p->package, "%.*s", (int)l, s);
+		const char *v = strrchr(str(p->package), '~');
+		svc_int_text(&p->version, "%s", v ? v + 1 : "");
 		return;
 	}
 }
@@ -281,7 +300,7 @@ static void read_records(struct guest_fs *fs, const struct svc_facts *f,
 			continue;
 		}
 		free(buf);
-		snprintf(p->record, sizeof(p->record), "%s", paths[i]);
+		svc_int_text(&p->record, "%s", paths[i]);
 		got++;
 	}
 	p->records = got;
@@ -329,7 +348,7 @@ void svc_int_read_pending(struct guest_fs *fs, struct svc_facts *f,
 			  const char *hive_dir)
 {
 	struct svc_pending *p = &f->pending;
-	memset(p, 0, sizeof(*p));
+	svc_int_pending_free(p);
 	p->read = true;
 	read_staged(fs, f, p);
 	read_firstboot(fs, f, p);
@@ -370,8 +389,8 @@ void svc_pending_json(const struct svc_pending *p, struct json_writer *w)
 	for (size_t i = 0; i < p->nstaged; i++) {
 		const struct svc_staged_package *sp = &p->staged[i];
 		const struct member m[] = {
-			{ "package", sp->id, 0, false },
-			{ "version", sp->version, 0, false },
+			{ "package", str(sp->id), 0, false },
+			{ "version", str(sp->version), 0, false },
 			{ "installed", NULL, sp->installed, true },
 			{ "pending", NULL, !sp->installed, true },
 		};
@@ -384,9 +403,9 @@ void svc_pending_json(const struct svc_pending *p, struct json_writer *w)
 		{ "pending", NULL, p->firstboot_pending, true },
 		{ "hook", p->firstboot_hook, 0, false },
 		{ "script_present", NULL, p->firstboot.script, true },
-		{ "script", p->firstboot.script_path, 0, false },
+		{ "script", str(p->firstboot.script_path), 0, false },
 		{ "ran", NULL, svc_int_firstboot_ran(&p->firstboot), true },
-		{ "log_last_line", p->firstboot.last, 0, false },
+		{ "log_last_line", str(p->firstboot.last), 0, false },
 	};
 	hvo_int_json_key(w, "firstboot");
 	hvo_int_json_begin_object(w);
@@ -395,9 +414,9 @@ void svc_pending_json(const struct svc_pending *p, struct json_writer *w)
 	const struct member rec[] = {
 		{ "command", p->record_command, 0, false },
 		{ "time", p->record_time, 0, false },
-		{ "undo_data", p->record, 0, false },
-		{ "package", p->package, 0, false },
-		{ "version", p->version, 0, false },
+		{ "undo_data", str(p->record), 0, false },
+		{ "package", str(p->package), 0, false },
+		{ "version", str(p->version), 0, false },
 		{ "apply_time", p->apply_time, 0, false },
 		{ "records", NULL, p->records, false },
 	};
@@ -424,8 +443,8 @@ void svc_pending_json(const struct svc_pending *p, struct json_writer *w)
 	hvo_int_json_begin_object(w);
 	hvo_int_json_key(w, "notes");
 	hvo_int_json_begin_array(w);
-	for (const char(*n)[200] = p->notes; n < p->notes + p->nnotes; n++)
-		hvo_int_json_string(w, *n);
+	for (size_t i = 0; i < p->nnotes; i++)
+		hvo_int_json_string(w, str(p->notes[i]));
 	hvo_int_json_end_array(w);
 	hvo_int_json_kv_string(w, "state", p->ic_state);
 	hvo_int_json_end_object(w);
@@ -445,23 +464,24 @@ void svc_pending_text(const struct svc_pending *p, FILE *out)
 		fprintf(out, "  %-14s nothing\n", "pending:");
 	for (size_t i = 0; i < p->nstaged; i++)
 		fprintf(out, "  %-14s %s%s\n",
-			i ? "" : "staged:", p->staged[i].id,
+			i ? "" : "staged:", str(p->staged[i].id),
 			p->staged[i].installed ? " (installed by Windows)"
 					       : " (pending: not installed "
 						 "yet)");
 	if (p->firstboot_pending)
 		fprintf(out, "  %-14s pending: %s runs at the next boot (%s)\n",
-			"first boot:", p->firstboot.script_path,
+			"first boot:", str(p->firstboot.script_path),
 			p->firstboot_hook);
 	else if (svc_int_firstboot_ran(&p->firstboot))
 		fprintf(out, "  %-14s ran: %s\n", "first boot:",
-			p->firstboot.last[0] ? p->firstboot.last : "(no log)");
+			str(p->firstboot.last)[0] ? p->firstboot.last
+						  : "(no log)");
 	if (p->have_record) {
 		fprintf(out, "  %-14s %s at %s",
 			"last record:", p->record_command, p->record_time);
-		if (p->package[0])
+		if (str(p->package)[0])
 			fprintf(out, "; last apply %s (%s) at %s", p->package,
-				p->version, p->apply_time);
+				str(p->version), p->apply_time);
 		fprintf(out,
 			"\n  %-14s %zu file(s) created, %zu replaced, %zu "
 			"dir(s), %zu value(s), %zu hive(s) saved\n",
@@ -477,5 +497,5 @@ void svc_pending_text(const struct svc_pending *p, FILE *out)
 				? "changed since the last apply"
 				: "unknown");
 	for (size_t i = 0; i < p->nnotes; i++)
-		fprintf(out, "  %-14s %s\n", "", p->notes[i]);
+		fprintf(out, "  %-14s %s\n", "", str(p->notes[i]));
 }

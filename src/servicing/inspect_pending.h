@@ -25,26 +25,31 @@
 #define SVC_PENDING_MAX_STAGED 8
 #define SVC_PENDING_MAX_NOTES  8
 
-/* The first-boot step's own markers (doc/firstboot.md). */
+/* The first-boot step's own markers (doc/firstboot.md).  The texts are
+ * owned (malloc'd; NULL only when memory ran out or nothing was read):
+ * free with svc_int_firstboot_state_free(). */
 struct svc_firstboot_state {
-	bool script;	/* %SystemRoot%\hvoffline\firstboot.cmd exists */
-	bool log;	/* Logs\hvoffline\firstboot.log exists */
-	bool done;	/* ... and holds a "done:" line */
-	char last[200]; /* its last line, or "" */
-	char script_path[160];
-	char log_path[160];
+	bool script; /* %SystemRoot%\hvoffline\firstboot.cmd exists */
+	bool log;    /* Logs\hvoffline\firstboot.log exists */
+	bool done;   /* ... and holds a "done:" line */
+	char *last;  /* its last line, or "" */
+	char *script_path;
+	char *log_path;
 };
 
-/* Reads the markers of the guest whose system root is @systemroot. */
+/* Reads the markers of the guest whose system root is @systemroot
+ * (@st is overwritten: free an earlier one first). */
 void svc_int_firstboot_state(struct guest_fs *fs, const char *systemroot,
 			     struct svc_firstboot_state *st);
+
+void svc_int_firstboot_state_free(struct svc_firstboot_state *st);
 
 /* Whether the markers say the step has run (or started to). */
 bool svc_int_firstboot_ran(const struct svc_firstboot_state *st);
 
 struct svc_staged_package {
-	char id[256]; /* the folder's name, Name~Token~Arch~Lang~Version */
-	char version[32];
+	char *id; /* the folder's name, Name~Token~Arch~Lang~Version */
+	char *version;
 	bool installed; /* Windows has it installed (CBS) */
 };
 
@@ -54,27 +59,46 @@ struct svc_pending {
 	size_t nstaged;
 	struct svc_staged_package staged[SVC_PENDING_MAX_STAGED];
 	size_t staged_pending; /* staged and not installed */
-	/* The first-boot step: "setup-cmdline", "setupcomplete" or "" */
+	/* The first-boot step: "setup-cmdline", "setupcomplete" or "" (a
+	 * fixed vocabulary: the array bounds it). */
 	char firstboot_hook[24];
 	struct svc_firstboot_state firstboot;
 	bool firstboot_pending; /* its script waits for the next boot */
 	/* The newest record. */
 	bool have_record;
-	char record[300]; /* guest path of its undo data */
+	char *record; /* guest path of its undo data */
+	/* A record's command and time, bounded by the undo format: its
+	 * parser refuses either at 32 bytes or more (services_undo.c,
+	 * struct svc_undo's arrays of the same size). */
 	char record_command[32];
 	char record_time[32];
-	char package[256]; /* the newest apply's package, or "" */
-	char version[32];
-	char apply_time[32];
-	size_t records; /* records not undone */
+	char *package; /* the newest apply's package, or "" */
+	char *version;
+	char apply_time[32]; /* as record_time */
+	size_t records;	     /* records not undone */
 	size_t files_created, files_replaced, dirs_created, values_changed,
 		hives_saved;
 	/* The integration services against the last apply: "as-applied",
-	 * "changed", "unknown" (no apply recorded, or Windows has run). */
+	 * "changed", "unknown" (no apply recorded, or Windows has run): a
+	 * fixed vocabulary, the array bounds it. */
 	char ic_state[16];
 	size_t nnotes;
-	char notes[SVC_PENDING_MAX_NOTES][200];
+	char *notes[SVC_PENDING_MAX_NOTES];
 };
+
+/*
+ * The owned texts of @p (the char * fields above, of every slot of
+ * staged[] and notes[] whether used or not) by index, NULL past the
+ * last: svc_int_pending_free() frees them and the sandbox wire sends
+ * them after the facts' bytes (svc_int_facts_text lists them among the
+ * facts').  A text of a used slot may be NULL (memory ran out, or a
+ * child sent none): readers take NULL as "".  (Both are defined in
+ * inspect_facts.c, with the facts' own.)
+ */
+char **svc_int_pending_text(struct svc_pending *p, size_t i);
+
+/* Frees the texts of @p and zeroes it. */
+void svc_int_pending_free(struct svc_pending *p);
 
 struct svc_facts;
 

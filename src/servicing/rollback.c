@@ -98,7 +98,7 @@ static void first_boot_ran(struct guest_fs *fs,
 {
 	struct svc_firstboot_state st;
 	svc_int_firstboot_state(fs, o->systemroot, &st);
-	for (size_t i = n; i-- > 0;)
+	for (size_t i = n; st.script_path != NULL && i-- > 0;)
 		for (size_t k = 0; k < u[i].n; k++) {
 			const struct svc_undo_op *op = &u[i].ops[k];
 			if (op->kind != SVC_UNDO_FILE || !op->has_sha256 ||
@@ -118,8 +118,10 @@ static void first_boot_ran(struct guest_fs *fs,
 				u[i].command, u[i].time, op->path,
 				st.script ? "changed" : "gone",
 				st.log ? "; " : "", st.log ? st.log_path : "",
-				st.log ? ": " : "", st.log ? st.last : "");
+				st.log ? ": " : "",
+				st.log && st.last ? st.last : "");
 		}
+	svc_int_firstboot_state_free(&st);
 }
 
 /* Puts a saved hive in place of @g's working copy. */
@@ -290,7 +292,7 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 				      struct svc_rjournal *j,
 				      struct svc_rollback_result *res)
 {
-	char err[900];
+	struct svc_error err = { 0 };
 	uint8_t sha[32];
 	enum hvo_exit rc = HVO_EXIT_OK;
 	unsigned nstaged = 0;
@@ -382,11 +384,12 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 	struct svc_rstate_move *m = rc == HVO_EXIT_OK ? moves_of(j, &nm) : NULL;
 	if (rc == HVO_EXIT_OK && m == NULL)
 		rc = fail(res, HVO_EXIT_FAILED, "out of memory");
-	if (rc == HVO_EXIT_OK &&
-	    (rc = svc_int_rollback_state_write(fs, o->systemroot, u, nu,
-					       res->record, sstate, m, nm, err,
-					       sizeof(err))) != HVO_EXIT_OK)
-		fail(res, rc, "the state for verify: %s", err);
+	enum svc_err se;
+	if (rc == HVO_EXIT_OK && (se = svc_int_rollback_state_write(
+					  fs, o->systemroot, u, nu, res->record,
+					  sstate, m, nm, &err)) != SVC_OK)
+		rc = fail(res, svc_exit_class(se), "the state for verify: %s",
+			  svc_int_errtext(&err));
 	moves_free(m, nm);
 	if (rc == HVO_EXIT_OK &&
 	    (svc_int_rj_staged(j, sstate) != 0 ||
@@ -400,6 +403,7 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 	free(srec);
 	free(state);
 	free(sstate);
+	svc_int_error_clear(&err);
 	if (rc != HVO_EXIT_OK) {
 		if (!killed) /* a killed run cleans nothing up */
 			svc_int_rj_abort(fs, j);
@@ -407,9 +411,11 @@ static enum hvo_exit stage_and_commit(struct guest_fs *fs,
 			res->v[i].undone = false;
 		return rc;
 	}
-	rc = svc_int_rj_commit(fs, o->systemroot, j, err, sizeof(err));
-	if (rc != HVO_EXIT_OK)
-		fail(res, rc, "%s (the next run finishes the rollback)", err);
+	if ((se = svc_int_rj_commit(fs, o->systemroot, j, &err)) != SVC_OK)
+		rc = fail(res, svc_exit_class(se),
+			  "%s (the next run finishes the rollback)",
+			  svc_int_errtext(&err));
+	svc_int_error_clear(&err);
 	return rc;
 }
 

@@ -68,12 +68,12 @@ void svc_int_rj_free(struct svc_rjournal *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* Carries out one step unless it is done.  0, or -1 with @err set. */
-static int step(struct guest_fs *fs, char *line, char *err, size_t errlen)
+/* Carries out one step unless it is done.  SVC_OK, or the error (@err). */
+static enum svc_err step(struct guest_fs *fs, char *line, struct svc_error *err)
 {
 	char *a = strchr(line, '\t');
 	if (a == NULL || a != line + 1)
-		return 0; /* not a line we wrote */
+		return SVC_OK; /* not a line we wrote */
 	*a++ = '\0';
 	char *b = strchr(a, '\t');
 	if (b != NULL)
@@ -101,46 +101,47 @@ static int step(struct guest_fs *fs, char *line, char *err, size_t errlen)
 	default:
 		break;
 	}
-	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", what, guest_fs_errmsg(fs));
-		return -1;
-	}
-	return 0;
+	/* A step that fails is a failure (exit class 1) whatever the guest
+	 * said: the journal is left for the next run to finish. */
+	if (e != GUEST_OK)
+		return svc_int_fail(err, SVC_ERR_GUEST, "%s: %s", what,
+				    guest_fs_errmsg(fs));
+	return SVC_OK;
 }
 
 /* Carries out every step of @text (the journal without its first line),
- * dying after @crash_after steps when a test asks.  0, 1 (died), or -1. */
-static int replay(struct guest_fs *fs, char *text, unsigned crash_after,
-		  char *err, size_t errlen)
+ * dying after @crash_after steps when a test asks ("killed (test)").
+ * SVC_OK, or the error (@err). */
+static enum svc_err replay(struct guest_fs *fs, char *text,
+			   unsigned crash_after, struct svc_error *err)
 {
 	unsigned n = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (step(fs, line, err, errlen) != 0)
-			return -1;
+		enum svc_err r = step(fs, line, err);
+		if (r != SVC_OK)
+			return r;
 		if (crash_after != 0 && ++n == crash_after)
-			return 1;
+			return svc_int_fail(err, SVC_ERR_GUEST,
+					    "killed (test)");
 	}
-	return 0;
+	return SVC_OK;
 }
 
-enum hvo_exit svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
-				struct svc_rjournal *j, char *err,
-				size_t errlen)
+enum svc_err svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
+			       struct svc_rjournal *j, struct svc_error *err)
 {
 	char *path = svc_int_rjournal_path(systemroot);
 	if (path == NULL || j->m == NULL || fflush(j->m) != 0) {
 		free(path);
-		snprintf(err, errlen, "out of memory");
-		return HVO_EXIT_FAILED;
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	size_t ml = strlen(RJ_MAGIC);
 	char *text = malloc(ml + j->len + 1);
 	if (text == NULL) {
 		free(path);
-		snprintf(err, errlen, "out of memory");
-		return HVO_EXIT_FAILED;
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	memcpy(text, RJ_MAGIC, ml);
 	memcpy(text + ml, j->text, j->len);
@@ -154,34 +155,27 @@ enum hvo_exit svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
 	if (e == GUEST_OK)
 		e = guest_fs_sync(fs);
 	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
+		enum svc_err code = svc_int_guest_fail(err, fs, e, path);
 		free(text);
 		free(path);
-		return guest_exit_class(e);
+		return code;
 	}
-	int r = replay(fs, text + ml, j->crash_after, err, errlen);
+	enum svc_err r = replay(fs, text + ml, j->crash_after, err);
 	free(text);
-	if (r == 1) {
-		snprintf(err, errlen, "killed (test)");
-		free(path);
-		return HVO_EXIT_FAILED;
-	}
-	if (r == 0 && (e = guest_fs_sync(fs)) == GUEST_OK)
+	if (r == SVC_OK && (e = guest_fs_sync(fs)) == GUEST_OK)
 		e = guest_fs_remove(fs, path);
-	if (r == 0 && e == GUEST_OK)
+	if (r == SVC_OK && e == GUEST_OK)
 		e = guest_fs_sync(fs);
-	if (r == 0 && e != GUEST_OK)
-		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
+	if (r == SVC_OK && e != GUEST_OK)
+		r = svc_int_guest_fail(err, fs, e, path);
 	free(path);
-	return r != 0	       ? HVO_EXIT_FAILED
-	       : e != GUEST_OK ? guest_exit_class(e)
-			       : HVO_EXIT_OK;
+	return r;
 }
 
-/* Finishes the journal, if there is one (*@finished then set).  0, or
- * -1 with @err set. */
-static int finish_journal(struct guest_fs *fs, const char *systemroot,
-			  bool *finished, char *err, size_t errlen)
+/* Finishes the journal, if there is one (*@finished then set).  SVC_OK,
+ * or the error (@err). */
+static enum svc_err finish_journal(struct guest_fs *fs, const char *systemroot,
+				   bool *finished, struct svc_error *err)
 {
 	*finished = false;
 	char *path = svc_int_rjournal_path(systemroot);
@@ -191,61 +185,57 @@ static int finish_journal(struct guest_fs *fs, const char *systemroot,
 		     : GUEST_E_NOMEM;
 	if (e == GUEST_E_NOENT || e == GUEST_E_NOTDIR) {
 		free(path);
-		return 0;
+		return SVC_OK;
 	}
+	if (path == NULL)
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path ? path : "journal",
-			 path ? guest_fs_errmsg(fs) : "out of memory");
+		enum svc_err code = svc_int_guest_fail(err, fs, e, path);
 		free(path);
-		return -1;
+		return code;
 	}
 	/* Written atomically after everything it names was staged and
 	 * flushed: whole, or absent.  Only lines ending in a newline are
 	 * read all the same. */
 	size_t ml = strlen(RJ_MAGIC);
-	int r = 0;
+	enum svc_err r = SVC_OK;
 	char *text = realloc(buf, len + 1);
 	if (text == NULL) {
 		free(buf);
 		free(path);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	text[len] = '\0';
 	char *last = strrchr(text, '\n');
 	if (last != NULL)
 		last[1] = '\0';
 	if (len >= ml && memcmp(text, RJ_MAGIC, ml) == 0)
-		r = replay(fs, text + ml, 0, err, errlen);
-	if (r == 0 && (e = guest_fs_sync(fs)) == GUEST_OK &&
+		r = replay(fs, text + ml, 0, err);
+	if (r == SVC_OK && (e = guest_fs_sync(fs)) == GUEST_OK &&
 	    (e = guest_fs_remove(fs, path)) == GUEST_OK)
 		e = guest_fs_sync(fs);
-	if (r == 0 && e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
-		r = -1;
-	}
-	*finished = r == 0;
+	if (r == SVC_OK && e != GUEST_OK)
+		r = svc_int_guest_fail(err, fs, e, path);
+	*finished = r == SVC_OK;
 	free(text);
 	free(path);
 	return r;
 }
 
-/* Removes @path, noting it with @why.  0, or -1 with @err set. */
-static int remove_noted(struct guest_fs *fs, const char *path, const char *why,
-			struct svc_recovery *rec, char *err, size_t errlen)
+/* Removes @path, noting it with @why.  SVC_OK, or the error (@err). */
+static enum svc_err remove_noted(struct guest_fs *fs, const char *path,
+				 const char *why, struct svc_recovery *rec,
+				 struct svc_error *err)
 {
-	if (guest_fs_remove(fs, path) != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
-		return -1;
-	}
+	int e = guest_fs_remove(fs, path);
+	if (e != GUEST_OK)
+		return svc_int_guest_fail(err, fs, e, path);
 	rec->removed++;
 	if (hvo_int_strv_appendf(&rec->notes, &rec->nnotes,
 				 "removed %s, left in the guest by %s", path,
-				 why) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
+				 why) != 0)
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+	return SVC_OK;
 }
 
 /*
@@ -253,40 +243,40 @@ static int remove_noted(struct guest_fs *fs, const char *path, const char *why,
  * staged record and state in the record folder, and a hive staged beside
  * SYSTEM, SOFTWARE or DEFAULT but never renamed in.
  */
-static int sweep(struct guest_fs *fs, const char *systemroot,
-		 struct svc_recovery *rec, char *err, size_t errlen)
+static enum svc_err sweep(struct guest_fs *fs, const char *systemroot,
+			  struct svc_recovery *rec, struct svc_error *err)
 {
 	static const char *const hives[] = { "SYSTEM", "SOFTWARE", "DEFAULT" };
 	char *dir = svc_int_record_dir(systemroot);
 	char **names = NULL;
 	size_t nn = 0;
-	int e = dir ? guest_fs_list(fs, dir, &names, &nn) : GUEST_E_NOMEM;
+	if (dir == NULL)
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
+	int e = guest_fs_list(fs, dir, &names, &nn);
 	if (e != GUEST_OK && e != GUEST_E_NOENT && e != GUEST_E_NOTDIR) {
-		snprintf(err, errlen, "%s: %s", dir ? dir : "record folder",
-			 dir ? guest_fs_errmsg(fs) : "out of memory");
+		enum svc_err code = svc_int_guest_fail(err, fs, e, dir);
 		free(dir);
-		return -1;
+		return code;
 	}
-	int r = 0;
-	for (size_t i = 0; i < nn && r == 0; i++) {
+	enum svc_err r = SVC_OK;
+	for (size_t i = 0; i < nn && r == SVC_OK; i++) {
 		if (strncasecmp(names[i], STAGED_ROLLBACK,
 				strlen(STAGED_ROLLBACK)) != 0)
 			continue;
 		char *path;
 		if (asprintf(&path, "%s\\%s", dir, names[i]) < 0) {
-			snprintf(err, errlen, "out of memory");
-			r = -1;
+			r = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 			break;
 		}
 		r = remove_noted(fs, path,
 				 "a rollback interrupted before its journal "
 				 "was written (nothing of it had been done)",
-				 rec, err, errlen);
+				 rec, err);
 		free(path);
 	}
 	guest_names_free(names, nn);
 	free(dir);
-	for (size_t i = 0; i < sizeof(hives) / sizeof(hives[0]) && r == 0;
+	for (size_t i = 0; i < sizeof(hives) / sizeof(hives[0]) && r == SVC_OK;
 	     i++) {
 		char *hive = NULL, *tmp = NULL;
 		if (asprintf(&hive, "%s\\System32\\config\\%s", systemroot,
@@ -294,30 +284,28 @@ static int sweep(struct guest_fs *fs, const char *systemroot,
 			hive = NULL;
 		tmp = hive != NULL ? svc_int_sibling(hive, "hvo-new") : NULL;
 		free(hive);
-		if (tmp == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (tmp == NULL)
+			return svc_int_fail(err, SVC_ERR_NOMEM,
+					    "out of memory");
 		if (guest_fs_exists(fs, tmp))
 			r = remove_noted(fs, tmp,
 					 "an interrupted run (a copy of the "
 					 "hive staged, never switched in)",
-					 rec, err, errlen);
+					 rec, err);
 		free(tmp);
 	}
 	return r;
 }
 
-int svc_int_rollback_recover_noted(struct guest_fs *fs, const char *systemroot,
-				   struct svc_recovery *rec, char *err,
-				   size_t errlen)
+static enum svc_err recover(struct guest_fs *fs, const char *systemroot,
+			    struct svc_recovery *rec, struct svc_error *err)
 {
 	struct svc_recovery mine;
 	memset(&mine, 0, sizeof(mine));
 	struct svc_recovery *r = rec != NULL ? rec : &mine;
 	bool finished;
-	int rc = finish_journal(fs, systemroot, &finished, err, errlen);
-	if (rc == 0 && finished) {
+	enum svc_err rc = finish_journal(fs, systemroot, &finished, err);
+	if (rc == SVC_OK && finished) {
 		r->rollback_finished = true;
 		char *path = svc_int_rjournal_path(systemroot);
 		if (path == NULL ||
@@ -326,29 +314,44 @@ int svc_int_rollback_recover_noted(struct guest_fs *fs, const char *systemroot,
 			    "an earlier rollback was interrupted after its "
 			    "journal %s was written: finished it (every step "
 			    "left was carried out)",
-			    path) != 0) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
+			    path) != 0)
+			rc = svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 		free(path);
 	}
 	size_t before = r->removed;
-	if (rc == 0)
-		rc = sweep(fs, systemroot, r, err, errlen);
-	if (rc == 0 && r->removed > before && guest_fs_sync(fs) != GUEST_OK) {
-		snprintf(err, errlen, "%s", guest_fs_errmsg(fs));
-		rc = -1;
-	}
+	int e;
+	if (rc == SVC_OK)
+		rc = sweep(fs, systemroot, r, err);
+	if (rc == SVC_OK && r->removed > before &&
+	    (e = guest_fs_sync(fs)) != GUEST_OK)
+		rc = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
+					"%s", guest_fs_errmsg(fs));
 	if (r == &mine)
 		svc_int_recovery_free(&mine);
 	return rc;
 }
 
-int svc_int_rollback_recover(struct guest_fs *fs, const char *systemroot,
-			     char *err, size_t errlen)
+enum svc_err svc_int_rollback_recover_noted(struct guest_fs *fs,
+					    const char *systemroot,
+					    struct svc_recovery *rec,
+					    struct svc_error *err)
 {
-	return svc_int_rollback_recover_noted(fs, systemroot, NULL, err,
-					      errlen);
+	struct svc_error mine = { 0 }; /* @err may be NULL */
+	struct svc_error *e = err != NULL ? err : &mine;
+	if (recover(fs, systemroot, rec, e) == SVC_OK)
+		return SVC_OK;
+	/* Graded a guest failure whatever the cause, as it always was. */
+	svc_int_fail(e, SVC_ERR_GUEST, "finishing an interrupted rollback: %s",
+		     svc_int_errtext(e));
+	svc_int_error_clear(&mine);
+	return SVC_ERR_GUEST;
+}
+
+enum svc_err svc_int_rollback_recover(struct guest_fs *fs,
+				      const char *systemroot,
+				      struct svc_error *err)
+{
+	return svc_int_rollback_recover_noted(fs, systemroot, NULL, err);
 }
 
 void svc_int_recovery_free(struct svc_recovery *rec)

@@ -33,6 +33,7 @@
 
 #include "guest/guest.h"
 #include "hvoffline.h"
+#include "servicing/error.h"
 
 struct svc_rjournal {
 	char *text; /* the lines so far */
@@ -57,11 +58,10 @@ int svc_int_rj_step(struct svc_rjournal *j, char op, const char *a,
 int svc_int_rj_staged(struct svc_rjournal *j, const char *path);
 
 /* Writes the journal, flushes, carries the steps out, flushes, removes
- * it.  Returns the exit class (@err set); past the flush of the journal
- * a failure leaves it for the next run to finish. */
-enum hvo_exit svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
-				struct svc_rjournal *j, char *err,
-				size_t errlen);
+ * it.  Returns SVC_OK or the error, its message in @err; past the flush
+ * of the journal a failure leaves it for the next run to finish. */
+enum svc_err svc_int_rj_commit(struct guest_fs *fs, const char *systemroot,
+			       struct svc_rjournal *j, struct svc_error *err);
 
 /* Before the commit: removes what was staged. */
 void svc_int_rj_abort(struct guest_fs *fs, struct svc_rjournal *j);
@@ -76,13 +76,15 @@ void svc_int_rj_free(struct svc_rjournal *j);
  * folder) and hives staged beside SYSTEM, SOFTWARE or DEFAULT
  * (".NAME.hvo-new", as services and reg --image stage theirs too).
  * Each thing done is a sentence in @rec (rollback_recover.h; NULL: not
- * kept).  Returns 0, or -1 with @err set.
+ * kept).  Returns SVC_OK, or the error with its message in @err.
  */
 struct svc_recovery;
-int svc_int_rollback_recover_noted(struct guest_fs *fs, const char *systemroot,
-				   struct svc_recovery *rec, char *err,
-				   size_t errlen);
-int svc_int_rollback_recover(struct guest_fs *fs, const char *systemroot,
-			     char *err, size_t errlen);
+enum svc_err svc_int_rollback_recover_noted(struct guest_fs *fs,
+					    const char *systemroot,
+					    struct svc_recovery *rec,
+					    struct svc_error *err);
+enum svc_err svc_int_rollback_recover(struct guest_fs *fs,
+				      const char *systemroot,
+				      struct svc_error *err);
 
 #endif /* HVO_SERVICING_ROLLBACK_JOURNAL_H */

@@ -19,12 +19,10 @@ enum svc_err svc_int_recover(struct guest_fs *fs, const char *systemroot,
 	memset(rec, 0, sizeof(*rec));
 	/* The rollback's journal first, then what no journal names
 	 * (rollback_journal.c), then the apply's journal. */
-	char rerr[600];
-	if (svc_int_rollback_recover_noted(fs, systemroot, rec, rerr,
-					   sizeof(rerr)) != 0)
-		return svc_int_fail(err, SVC_ERR_GUEST,
-				    "finishing an interrupted rollback: %s",
-				    rerr);
+	enum svc_err r =
+		svc_int_rollback_recover_noted(fs, systemroot, rec, err);
+	if (r != SVC_OK)
+		return r;
 	char *aj = svc_apply_journal_path(systemroot);
 	if (aj == NULL)
 		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");

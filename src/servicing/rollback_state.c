@@ -66,11 +66,12 @@ static const struct svc_rstate_move *move_of(
 	return NULL;
 }
 
-enum hvo_exit svc_int_rollback_state_write(
-	struct guest_fs *fs, const char *systemroot, const struct svc_undo *u,
-	size_t n, const char *record, const char *state,
-	const struct svc_rstate_move *moves, size_t nmoves, char *err,
-	size_t errlen)
+enum svc_err svc_int_rollback_state_write(struct guest_fs *fs,
+					  const char *systemroot,
+					  const struct svc_undo *u, size_t n,
+					  const char *record, const char *state,
+					  const struct svc_rstate_move *moves,
+					  size_t nmoves, struct svc_error *err)
 {
 	struct svc_undo st;
 	memset(&st, 0, sizeof(st));
@@ -116,10 +117,10 @@ enum hvo_exit svc_int_rollback_state_write(
 			uint64_t size;
 			if (there &&
 			    guest_fs_sha256(fs, at, sha, &size) != GUEST_OK) {
-				snprintf(err, errlen, "%s: %s", at,
-					 guest_fs_errmsg(fs));
+				svc_int_fail(err, SVC_ERR_GUEST, "%s: %s", at,
+					     guest_fs_errmsg(fs));
 				svc_undo_free(&st);
-				return HVO_EXIT_FAILED;
+				return SVC_ERR_GUEST;
 			}
 			bad = svc_undo_add_file(&st, op->path, NULL,
 						there ? sha : NULL);
@@ -134,20 +135,19 @@ enum hvo_exit svc_int_rollback_state_write(
 					   : asprintf(&path, "%.*s.state",
 						      (int)rl, record) < 0)) {
 		free(text);
-		snprintf(err, errlen, "out of memory");
-		return HVO_EXIT_FAILED;
+		return svc_int_fail(err, SVC_ERR_NOMEM, "out of memory");
 	}
 	int e = guest_fs_write_atomic(fs, path, text, strlen(text));
 	if (e == GUEST_OK) /* SYSTEM's and Administrators' (apply_sd.c) */
 		e = svc_int_sd_store(fs, path, false);
 	free(text);
 	if (e != GUEST_OK) {
-		snprintf(err, errlen, "%s: %s", path, guest_fs_errmsg(fs));
+		enum svc_err code = svc_int_guest_fail(err, fs, e, path);
 		free(path);
-		return guest_exit_class(e);
+		return code;
 	}
 	free(path);
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }
 
 /* The newest "rollback-*.state" of the record folder, when no record
@@ -248,13 +248,16 @@ static void check_value(struct guest_fs *fs, const char *systemroot,
 	reg_value_free(v);
 }
 
-int svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
-			const char *tmpdir, struct svc_verify_result *res,
-			char *when, size_t whenlen, char *err, size_t errlen)
+enum svc_err svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
+				 const char *tmpdir,
+				 struct svc_verify_result *res, char *when,
+				 size_t whenlen, bool *compared,
+				 struct svc_error *err)
 {
+	*compared = false;
 	char *path = newest_state(fs, systemroot);
 	if (path == NULL)
-		return 0;
+		return SVC_OK;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct svc_undo st;
@@ -262,11 +265,13 @@ int svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 	int e = guest_fs_read(fs, path, SVC_UNDO_MAX_BYTES, &buf, &len);
 	if (e != GUEST_OK ||
 	    svc_undo_parse(buf, len, &st, perr, sizeof(perr)) != 0) {
-		snprintf(err, errlen, "%s: %s", path,
-			 e != GUEST_OK ? guest_fs_errmsg(fs) : perr);
+		enum svc_err code = svc_int_fail(
+			err, e != GUEST_OK ? SVC_ERR_GUEST : SVC_ERR_CORRUPT,
+			"%s: %s", path,
+			e != GUEST_OK ? guest_fs_errmsg(fs) : perr);
 		free(buf);
 		free(path);
-		return -1;
+		return code;
 	}
 	free(buf);
 	free(path);
@@ -312,7 +317,8 @@ int svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 	for (int h = 0; h < NHIVES; h++)
 		svc_int_ghive_close(&g[h]);
 	svc_undo_free(&st);
-	return 1;
+	*compared = true;
+	return SVC_OK;
 }
 
 void svc_int_verify_image(struct guest_fs *fs, const struct svc_plan *p,
@@ -320,28 +326,30 @@ void svc_int_verify_image(struct guest_fs *fs, const struct svc_plan *p,
 			  struct svc_verify_result *res,
 			  struct svc_verify_outcome *out)
 {
-	char when[32], why[900];
+	char when[32];
 	char *msg = out->msg;
 	size_t size = sizeof(out->msg);
-	int k = svc_rollback_verify(fs, root, vo->tmpdir, res, when,
-				    sizeof(when), why, sizeof(why));
-	if (k < 0) {
+	bool k;
+	struct svc_error why = { 0 };
+	if (svc_rollback_verify(fs, root, vo->tmpdir, res, when, sizeof(when),
+				&k, &why) != SVC_OK) {
 		out->err = SVC_ERR_CORRUPT;
 		out->status = SVC_STATUS_FAILED;
-		snprintf(msg, size, "%.500s", why);
+		snprintf(msg, size, "%.500s", svc_int_errtext(&why));
+		svc_int_error_clear(&why);
 		return;
 	}
-	if (k == 0)
+	if (!k)
 		svc_verify(fs, p, vo, res);
 	out->err = res->ndiffs ? SVC_ERR_DIFFERENCES : SVC_OK;
 	out->status =
 		res->ndiffs ? SVC_STATUS_DIFFERENCES : SVC_STATUS_VERIFIED;
-	if (k > 0 && res->ndiffs)
+	if (k && res->ndiffs)
 		snprintf(msg, size,
 			 "rolled back at %s: %zu of %zu items differ from the "
 			 "recorded previous state",
 			 when, res->ndiffs, res->nchecked);
-	else if (k > 0)
+	else if (k)
 		snprintf(msg, size,
 			 "rolled back at %s: all %zu items match the recorded "
 			 "previous state",

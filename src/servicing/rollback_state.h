@@ -37,26 +37,31 @@ struct svc_rstate_move {
  * Writes the state after a rollback of the records @u[0..@n) (oldest
  * first) beside the rollback record @record ("...json"), as @state
  * (NULL: "<record>.state").  Each path among the @nmoves @moves is taken
- * as it will be (see above), any other as it is.  Returns the exit
- * class, with @err set on failure.
+ * as it will be (see above), any other as it is.  Returns SVC_OK, or
+ * the error with its message in @err.
  */
-enum hvo_exit svc_int_rollback_state_write(
-	struct guest_fs *fs, const char *systemroot, const struct svc_undo *u,
-	size_t n, const char *record, const char *state,
-	const struct svc_rstate_move *moves, size_t nmoves, char *err,
-	size_t errlen);
+enum svc_err svc_int_rollback_state_write(struct guest_fs *fs,
+					  const char *systemroot,
+					  const struct svc_undo *u, size_t n,
+					  const char *record, const char *state,
+					  const struct svc_rstate_move *moves,
+					  size_t nmoves, struct svc_error *err);
 
 /*
  * When the newest thing recorded in the guest is a rollback (no record
  * made after it is left to undo), compares the guest with the state that
  * rollback kept: each difference into @res (nchecked counts the items),
  * its time into @when.  @tmpdir: a private host directory for hive
- * copies.  Returns 1 when compared, 0 when the guest's newest record is
- * not a rollback (or no rollback kept a state), -1 on failure (@err).
+ * copies.  Returns SVC_OK with *@compared true when compared, false
+ * when the guest's newest record is not a rollback (or no rollback kept
+ * a state); or the error, its message in @err (the kept state could not
+ * be read: SVC_ERR_GUEST, or parsed: SVC_ERR_CORRUPT).
  */
-int svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
-			const char *tmpdir, struct svc_verify_result *res,
-			char *when, size_t whenlen, char *err, size_t errlen);
+enum svc_err svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
+				 const char *tmpdir,
+				 struct svc_verify_result *res, char *when,
+				 size_t whenlen, bool *compared,
+				 struct svc_error *err);
 
 /* What `verify` found on one image: its status, error class and a
  * sentence for people. */

@@ -62,9 +62,7 @@ static enum svc_err ghive_open(struct guest_fs *fs, const char *systemroot,
 		    st.type != GUEST_FT_FILE)
 			continue;
 		if ((e = guest_fs_copy_out(fs, gl, hl)) != GUEST_OK)
-			return svc_int_fail_class(err, guest_exit_class(e),
-						  SVC_ERR_GUEST, "%s: %s", gl,
-						  guest_fs_errmsg(fs));
+			return svc_int_guest_fail(err, fs, e, gl);
 		g->log_present[i] = true;
 	}
 	struct reg_open_opts ro = {
@@ -275,8 +273,7 @@ enum svc_err svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 	if (e == GUEST_OK)
 		e = svc_int_sd_store(fs, dir, true);
 	if (e != GUEST_OK) {
-		r = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
-				       "%s: %s", dir, guest_fs_errmsg(fs));
+		r = svc_int_guest_fail(err, fs, e, dir);
 		goto out;
 	}
 	/* "<command>-YYYYmmddTHHMMSSZ-NNNNNN": NNNNNN counts every undo
@@ -322,8 +319,7 @@ enum svc_err svc_int_record_write(struct guest_fs *fs, const char *systemroot,
 	if (e == GUEST_OK && json != NULL)
 		e = svc_int_sd_store(fs, jpath, false);
 	if (e != GUEST_OK) {
-		r = svc_int_fail_class(err, guest_exit_class(e), SVC_ERR_GUEST,
-				       "%s: %s", jpath, guest_fs_errmsg(fs));
+		r = svc_int_guest_fail(err, fs, e, jpath);
 		goto out;
 	}
 	r = SVC_OK;

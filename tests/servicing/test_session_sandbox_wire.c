@@ -91,16 +91,20 @@ static void windows_facts(struct svc_facts *f)
 	struct svc_pending *p = &f->pending;
 	p->read = p->any = true;
 	p->nstaged = 2;
-	snprintf(p->staged[0].id, sizeof(p->staged[0].id),
-		 "Package_for_KB1~31bf3856ad364e35~amd64~~6.2.1.0");
-	snprintf(p->staged[1].version, sizeof(p->staged[1].version),
-		 "6.2.9200.1");
+	/* The owned texts (svc_int_pending_text), one slot's left NULL. */
+	p->staged[0].id =
+		strdup("Package_for_KB1~31bf3856ad364e35~amd64~~6.2.1.0");
+	p->staged[1].version = strdup("6.2.9200.1");
 	p->staged_pending = 1;
 	p->have_record = true;
-	snprintf(p->record, sizeof(p->record), "Windows\\hvoffline\\r.json");
+	p->record = strdup("Windows\\hvoffline\\r.json");
+	p->package = strdup("Package_for_KB1~31bf3856ad364e35~amd64~~6.2.1.0");
+	p->version = strdup("6.2.1.0");
+	p->firstboot.script_path = strdup("Windows\\hvoffline\\firstboot.cmd");
+	p->firstboot.last = strdup("done: exit=0");
 	snprintf(p->ic_state, sizeof(p->ic_state), "as-applied");
 	p->nnotes = 1;
-	snprintf(p->notes[0], sizeof(p->notes[0]), "a reboot is pending");
+	p->notes[0] = strdup("a reboot is pending");
 }
 
 /* A result of the session's command on the Windows facts, the package
@@ -383,13 +387,29 @@ static void test_inspect_pending_and_linux(void **state)
 	r.status = SVC_STATUS_OK;
 	roundtrip(&r, &out);
 	same_outcome(&r, &out);
+	/* The parent's texts are its own, read from the wire (in one
+	 * process a pointer copied with the bytes would still read). */
 	const struct svc_pending *p = &out.facts.pending;
-	assert_int_equal(p->nstaged, 2);
-	assert_string_equal(p->staged[0].id, r.facts.pending.staged[0].id);
-	assert_string_equal(p->record, "Windows\\hvoffline\\r.json");
-	assert_string_equal(p->notes[0], "a reboot is pending");
-	svc_int_session_result_free(&out);
+	assert_ptr_not_equal(p->record, r.facts.pending.record);
+	assert_ptr_not_equal(p->notes[0], r.facts.pending.notes[0]);
+	assert_ptr_not_equal(p->firstboot.last, r.facts.pending.firstboot.last);
 	svc_int_session_result_free(&r);
+	assert_int_equal(p->nstaged, 2);
+	assert_string_equal(p->staged[0].id,
+			    "Package_for_KB1~31bf3856ad364e35~amd64~~6.2.1.0");
+	assert_null(p->staged[1].id);
+	assert_string_equal(p->staged[1].version, "6.2.9200.1");
+	assert_string_equal(p->record, "Windows\\hvoffline\\r.json");
+	assert_string_equal(p->package, p->staged[0].id);
+	assert_string_equal(p->version, "6.2.1.0");
+	assert_string_equal(p->firstboot.script_path,
+			    "Windows\\hvoffline\\firstboot.cmd");
+	assert_string_equal(p->firstboot.last, "done: exit=0");
+	assert_null(p->firstboot.log_path);
+	assert_string_equal(p->ic_state, "as-applied");
+	assert_string_equal(p->notes[0], "a reboot is pending");
+	assert_null(p->notes[1]);
+	svc_int_session_result_free(&out);
 
 	/* A Linux guest: no Windows, its facts by themselves. */
 	memset(&r, 0, sizeof(r));
