@@ -383,8 +383,10 @@ int reg_int_relayout_best(const uint8_t *buf, size_t len, uint32_t keep,
 /*
  * Whether the hive images @a and @b hold the same tree as libhivex reads
  * them: every key name and subkey order, every value name, type and
- * byte.  0, REG_ERR_VERIFY (the first difference in @why), or
- * REG_ERR_HIVEX / REG_ERR_IO / REG_ERR_NOMEM when one cannot be read
+ * byte.  0; REG_ERR_VERIFY when @b differs or libhivex cannot read in @b
+ * what it reads in @a (the first difference in @why); REG_ERR_HIVEX when
+ * libhivex cannot read @a itself there, so that nothing judges @b (a
+ * write-back then keeps @a); REG_ERR_IO when a scratch copy fails
  * (readback.c).
  */
 int reg_int_same_tree(const uint8_t *a, size_t alen, const uint8_t *b,

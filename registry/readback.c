@@ -60,6 +60,15 @@ static int differ(struct walk *w, const char *name, const char *what)
 	return REG_ERR_VERIFY;
 }
 
+/* The old image (@a) itself cannot be read there: nothing to judge the
+ * rewrite against, which is not a fault of the rewrite. */
+static int unjudged(struct walk *w, const char *name, const char *what)
+{
+	snprintf(w->why, w->whylen,
+		 "key \"%.120s\" of the hive as written: %s", name, what);
+	return REG_ERR_HIVEX;
+}
+
 static int same_values(struct walk *w, hive_node_h na, hive_node_h nb,
 		       const char *kname)
 {
@@ -67,7 +76,8 @@ static int same_values(struct walk *w, hive_node_h na, hive_node_h nb,
 	hive_value_h *vb = hivex_node_values(w->b.hx, nb);
 	int rc = 0;
 	if (va == NULL || vb == NULL) {
-		rc = differ(w, kname, "its values cannot be read");
+		rc = va == NULL ? unjudged(w, kname, "its values cannot be read")
+				: differ(w, kname, "its values cannot be read");
 		goto out;
 	}
 	size_t i = 0;
@@ -78,7 +88,9 @@ static int same_values(struct walk *w, hive_node_h na, hive_node_h nb,
 		size_t la, lb;
 		char *da = hivex_value_value(w->a.hx, va[i], &ta, &la);
 		char *db = hivex_value_value(w->b.hx, vb[i], &tb, &lb);
-		if (ka == NULL || kb == NULL || da == NULL || db == NULL)
+		if (ka == NULL || da == NULL)
+			rc = unjudged(w, kname, "a value cannot be read");
+		else if (kb == NULL || db == NULL)
 			rc = differ(w, kname, "a value cannot be read");
 		else if (strcmp(ka, kb) != 0)
 			rc = differ(w, kname, "a value name differs");
@@ -101,12 +113,14 @@ static int same_key(struct walk *w, hive_node_h na, hive_node_h nb,
 		    unsigned depth)
 {
 	if (depth > REG_MAX_DEPTH)
-		return differ(w, "", "too deep");
+		return unjudged(w, "", "too deep");
 	char *ka = hivex_node_name(w->a.hx, na);
 	char *kb = hivex_node_name(w->b.hx, nb);
 	int rc = 0;
-	if (ka == NULL || kb == NULL)
-		rc = differ(w, ka ? ka : "", "its name cannot be read");
+	if (ka == NULL)
+		rc = unjudged(w, "", "a key's name cannot be read");
+	else if (kb == NULL)
+		rc = differ(w, ka, "its name cannot be read");
 	else if (strcmp(ka, kb) != 0)
 		rc = differ(w, ka, "the name differs");
 	if (rc == 0)
@@ -115,7 +129,9 @@ static int same_key(struct walk *w, hive_node_h na, hive_node_h nb,
 	if (rc == 0) {
 		ca = hivex_node_children(w->a.hx, na);
 		cb = hivex_node_children(w->b.hx, nb);
-		if (ca == NULL || cb == NULL)
+		if (ca == NULL)
+			rc = unjudged(w, ka, "its subkeys cannot be read");
+		else if (cb == NULL)
 			rc = differ(w, ka, "its subkeys cannot be read");
 	}
 	size_t i = 0;
@@ -135,12 +151,17 @@ int reg_int_same_tree(const uint8_t *a, size_t alen, const uint8_t *b,
 {
 	struct walk w = { .why = why, .whylen = whylen };
 	int rc = open_side(a, alen, &w.a);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = open_side(b, blen, &w.b);
-	else
+		if (rc == REG_ERR_HIVEX)
+			rc = REG_ERR_VERIFY; /* @a opens, its rewrite not */
+	} else {
 		w.b = (struct side){ .fd = -1 };
+	}
 	if (rc)
-		snprintf(why, whylen, "libhivex cannot open it: %s",
+		snprintf(why, whylen, "libhivex cannot open %s: %s",
+			 w.b.hx == NULL && w.a.hx != NULL ? "the rewrite"
+							 : "the hive as written",
 			 strerror(errno ? errno : EIO));
 	else
 		rc = same_key(&w, hivex_root(w.a.hx), hivex_root(w.b.hx), 0);
