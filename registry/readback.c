@@ -64,8 +64,8 @@ static int differ(struct walk *w, const char *name, const char *what)
  * rewrite against, which is not a fault of the rewrite. */
 static int unjudged(struct walk *w, const char *name, const char *what)
 {
-	snprintf(w->why, w->whylen,
-		 "key \"%.120s\" of the hive as written: %s", name, what);
+	snprintf(w->why, w->whylen, "key \"%.120s\" of the hive as written: %s",
+		 name, what);
 	return REG_ERR_HIVEX;
 }
 
@@ -76,8 +76,9 @@ static int same_values(struct walk *w, hive_node_h na, hive_node_h nb,
 	hive_value_h *vb = hivex_node_values(w->b.hx, nb);
 	int rc = 0;
 	if (va == NULL || vb == NULL) {
-		rc = va == NULL ? unjudged(w, kname, "its values cannot be read")
-				: differ(w, kname, "its values cannot be read");
+		rc = va == NULL
+			     ? unjudged(w, kname, "its values cannot be read")
+			     : differ(w, kname, "its values cannot be read");
 		goto out;
 	}
 	size_t i = 0;
@@ -160,8 +161,9 @@ int reg_int_same_tree(const uint8_t *a, size_t alen, const uint8_t *b,
 	}
 	if (rc)
 		snprintf(why, whylen, "libhivex cannot open %s: %s",
-			 w.b.hx == NULL && w.a.hx != NULL ? "the rewrite"
-							 : "the hive as written",
+			 w.b.hx == NULL && w.a.hx != NULL
+				 ? "the rewrite"
+				 : "the hive as written",
 			 strerror(errno ? errno : EIO));
 	else
 		rc = same_key(&w, hivex_root(w.a.hx), hivex_root(w.b.hx), 0);
