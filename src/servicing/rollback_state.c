@@ -261,14 +261,15 @@ enum svc_err svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct svc_undo st;
-	char perr[300];
+	struct svc_error perr = { 0 };
 	int e = guest_fs_read(fs, path, SVC_UNDO_MAX_BYTES, &buf, &len);
-	if (e != GUEST_OK ||
-	    svc_undo_parse(buf, len, &st, perr, sizeof(perr)) != 0) {
+	if (e != GUEST_OK || svc_undo_parse(buf, len, &st, &perr) != SVC_OK) {
 		enum svc_err code = svc_int_fail(
 			err, e != GUEST_OK ? SVC_ERR_GUEST : SVC_ERR_CORRUPT,
 			"%s: %s", path,
-			e != GUEST_OK ? guest_fs_errmsg(fs) : perr);
+			e != GUEST_OK ? guest_fs_errmsg(fs)
+				      : svc_int_errtext(&perr));
+		svc_int_error_clear(&perr);
 		free(buf);
 		free(path);
 		return code;
