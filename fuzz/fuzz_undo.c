@@ -17,17 +17,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct svc_undo u, v;
-	char err[256] = "";
-	if (svc_undo_parse(data, size, &u, err, sizeof(err)) != 0) {
-		if (err[0] == '\0' || u.n != 0 || u.ops != NULL)
+	struct svc_error err = { 0 };
+	enum svc_err e = svc_undo_parse(data, size, &u, &err);
+	if (e != SVC_OK) {
+		if (e != SVC_ERR_CORRUPT || err.code != e || err.msg == NULL ||
+		    err.msg[0] == '\0' || u.n != 0 || u.ops != NULL)
 			abort();
+		svc_int_error_clear(&err);
 		return 0;
 	}
 	char *text = svc_undo_format(&u);
 	if (text == NULL)
 		abort();
-	if (svc_undo_parse((const uint8_t *)text, strlen(text), &v, err,
-			   sizeof(err)) != 0 ||
+	if (svc_undo_parse((const uint8_t *)text, strlen(text), &v, NULL) !=
+		    SVC_OK ||
 	    v.n != u.n)
 		abort();
 	for (size_t i = 0; i < u.n; i++) {

@@ -90,10 +90,15 @@ static void run_one(const struct cli_manage_cmd *cmd, struct svc_manage *m,
 		    struct cli_manage_image *st)
 {
 	struct guest_fs *fs;
-	st->exit = svc_manage_fs(m, k, cmd->write, &fs, st->error,
-				 sizeof(st->error));
-	if (st->exit != HVO_EXIT_OK)
+	struct svc_error err = { 0 };
+	enum svc_err e = svc_manage_fs(m, k, cmd->write, &fs, &err);
+	st->exit = svc_exit_class(e);
+	if (e != SVC_OK) {
+		snprintf(st->error, sizeof(st->error), "%s",
+			 svc_int_errtext(&err));
+		svc_int_error_clear(&err);
 		return;
+	}
 	if (cmd->write && recover(fs, m->facts[k].systemroot, st) != 0)
 		return;
 	const struct cli_manage_target t = { image, fs, m->facts[k].systemroot,

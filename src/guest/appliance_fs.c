@@ -14,6 +14,45 @@
 
 #include "guest/appliance_int.h"
 
+/* The path an operation works on: the appliance's handle and
+ * the path resolved in it (guest_int_app_resolve_full). */
+struct app_path {
+	guestfs_h *g;
+	const char *path; /* the guest path asked for */
+	char *full;	  /* its appliance path (app_path_open's caller
+			     frees it) */
+};
+
+/* Resolves @path for an operation (a missing path is GUEST_E_NOENT when
+ * @must_exist); GUEST_OK, or the error with nothing to free. */
+static int app_path_open(struct guest_fs *fs, const char *path, bool must_exist,
+			 struct app_path *p)
+{
+	p->g = A(fs)->s->g;
+	p->path = path;
+	return guest_int_app_resolve_full(fs, path, must_exist, &p->full, NULL);
+}
+
+/* app_path_open() for a regular file, with its size in *@size_ret
+ * (guest_int_app_resolve_file). */
+static int app_path_open_file(struct guest_fs *fs, const char *path,
+			      struct app_path *p, uint64_t *size_ret)
+{
+	p->g = A(fs)->s->g;
+	p->path = path;
+	return guest_int_app_resolve_file(fs, path, &p->full, size_ret);
+}
+
+/* Records the failure of the libguestfs call on @p ("<path>: <what>:
+ * <why>", or "<path>: <why>" when @what is NULL). */
+static int app_path_fail(struct guest_fs *fs, const struct app_path *p,
+			 const char *what)
+{
+	return guest_int_fs_fail(fs, g_class(p->g), "%s: %s%s%s", p->path,
+				 what ? what : "", what ? ": " : "",
+				 g_msg(p->g));
+}
+
 static int app_resolve(struct guest_fs *fs, const char *path,
 		       bool may_be_missing, char **real_ret)
 {
@@ -58,16 +97,14 @@ static int app_stat(struct guest_fs *fs, const char *path,
  * /dev/null); the link itself, not followed. */
 static int app_readlink(struct guest_fs *fs, const char *path, char **target)
 {
-	char *full;
-	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	struct app_path p;
+	int r = app_path_open(fs, path, true, &p);
 	if (r != GUEST_OK)
 		return r;
-	guestfs_h *g = A(fs)->s->g;
-	*target = guestfs_readlink(g, full);
-	free(full);
+	*target = guestfs_readlink(p.g, p.full);
+	free(p.full);
 	if (*target == NULL)
-		return guest_int_fs_fail(fs, g_class(g), "%s: %s", path,
-					 g_msg(g));
+		return app_path_fail(fs, &p, NULL);
 	return GUEST_OK;
 }
 
@@ -97,14 +134,13 @@ static int sink_buf(void *ctx, const void *p, size_t n)
 static int app_read(struct guest_fs *fs, const char *path, size_t max,
 		    uint8_t **buf_ret, size_t *len_ret)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full;
+	struct app_path p;
 	uint64_t size;
-	int r = guest_int_app_resolve_file(fs, path, &full, &size);
+	int r = app_path_open_file(fs, path, &p, &size);
 	if (r != GUEST_OK)
 		return r;
 	if (size > max) {
-		free(full);
+		free(p.full);
 		return guest_int_fs_fail(fs, GUEST_E_TOO_BIG,
 					 "%s: %llu bytes (the limit is %zu)",
 					 path, (unsigned long long)size, max);
@@ -115,8 +151,8 @@ static int app_read(struct guest_fs *fs, const char *path, size_t max,
 			      .cap = size + 1 };
 	if (b.buf == NULL)
 		b.cap = 0;
-	int e = guest_int_app_read_pieces(g, full, sink_buf, &b, NULL);
-	free(full);
+	int e = guest_int_app_read_pieces(p.g, p.full, sink_buf, &b, NULL);
+	free(p.full);
 	if (e == 0 && b.buf == NULL)
 		e = GUEST_E_NOMEM; /* malloc failed, and nothing came */
 	if (e != 0) {
@@ -127,8 +163,7 @@ static int app_read(struct guest_fs *fs, const char *path, size_t max,
 		if (e == GUEST_E_NOMEM)
 			return guest_int_fs_fail(fs, e, "%s: out of memory",
 						 path);
-		return guest_int_fs_fail(fs, g_class(g), "%s: read: %s", path,
-					 g_msg(g));
+		return app_path_fail(fs, &p, "read");
 	}
 	b.buf[b.len] = '\0';
 	*buf_ret = b.buf;
@@ -139,17 +174,15 @@ static int app_read(struct guest_fs *fs, const char *path, size_t max,
 static int app_pread(struct guest_fs *fs, const char *path, uint64_t off,
 		     size_t len, uint8_t *buf, size_t *got_ret)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full;
+	struct app_path p;
 	uint64_t size;
-	int r = guest_int_app_resolve_file(fs, path, &full, &size);
+	int r = app_path_open_file(fs, path, &p, &size);
 	if (r != GUEST_OK)
 		return r;
-	if (guest_int_app_pread(g, full, false, buf, len, off, size, got_ret) !=
-	    0)
-		r = guest_int_fs_fail(fs, g_class(g), "%s: read: %s", path,
-				      g_msg(g));
-	free(full);
+	if (guest_int_app_pread(p.g, p.full, false, buf, len, off, size,
+				got_ret) != 0)
+		r = app_path_fail(fs, &p, "read");
+	free(p.full);
 	return r;
 }
 
@@ -369,35 +402,31 @@ static int app_write_atomic(struct guest_fs *fs, const char *path,
 
 static int app_mkdir(struct guest_fs *fs, const char *path)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full;
-	int r = guest_int_app_resolve_full(fs, path, false, &full, NULL);
+	struct app_path p;
+	int r = app_path_open(fs, path, false, &p);
 	if (r != GUEST_OK)
 		return r;
-	if (guestfs_mkdir(g, full) != 0) {
-		r = guest_int_fs_fail(fs, g_class(g), "%s: mkdir: %s", path,
-				      g_msg(g));
+	if (guestfs_mkdir(p.g, p.full) != 0) {
+		r = app_path_fail(fs, &p, "mkdir");
 	} else {
 		guest_int_app_note_added(fs, path);
-		guest_int_app_dir_new_empty(A(fs), path, full);
+		guest_int_app_dir_new_empty(A(fs), path, p.full);
 	}
-	free(full);
+	free(p.full);
 	return r;
 }
 
 static int app_list(struct guest_fs *fs, const char *path, char ***names_ret,
 		    size_t *n_ret)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full;
-	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	struct app_path p;
+	int r = app_path_open(fs, path, true, &p);
 	if (r != GUEST_OK)
 		return r;
-	char **list = guestfs_ls(g, full);
-	free(full);
+	char **list = guestfs_ls(p.g, p.full);
+	free(p.full);
 	if (list == NULL)
-		return guest_int_fs_fail(fs, g_class(g), "%s: %s", path,
-					 g_msg(g));
+		return app_path_fail(fs, &p, NULL);
 	size_t n = 0;
 	while (list[n] != NULL)
 		n++;
@@ -434,19 +463,17 @@ static int app_rename(struct guest_fs *fs, const char *from, const char *to)
 
 static int app_remove(struct guest_fs *fs, const char *path)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full;
-	int r = guest_int_app_resolve_full(fs, path, true, &full, NULL);
+	struct app_path p;
+	int r = app_path_open(fs, path, true, &p);
 	if (r != GUEST_OK)
 		return r;
-	int dir = guestfs_is_dir(g, full);
-	int rc = dir == 1 ? guestfs_rmdir(g, full) : guestfs_rm(g, full);
-	if (rc != 0)
-		r = guest_int_fs_fail(fs, g_class(g), "%s: remove: %s", path,
-				      g_msg(g));
+	int dir = guestfs_is_dir(p.g, p.full);
+	if ((dir == 1 ? guestfs_rmdir(p.g, p.full) : guestfs_rm(p.g, p.full)) !=
+	    0)
+		r = app_path_fail(fs, &p, "remove");
 	else
 		guest_int_app_note_removed(fs, path);
-	free(full);
+	free(p.full);
 	return r;
 }
 
@@ -478,10 +505,9 @@ static int sink_fd(void *ctx, const void *p, size_t n)
 static int app_copy_out(struct guest_fs *fs, const char *path,
 			const char *host_path)
 {
-	guestfs_h *g = A(fs)->s->g;
-	char *full;
+	struct app_path p;
 	uint64_t size;
-	int r = guest_int_app_resolve_file(fs, path, &full, &size);
+	int r = app_path_open_file(fs, path, &p, &size);
 	if (r != GUEST_OK)
 		return r;
 	struct sink_fd f = {
@@ -491,21 +517,21 @@ static int app_copy_out(struct guest_fs *fs, const char *path,
 	if (f.fd < 0) {
 		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s: %s", host_path,
 				      strerror(errno));
-		free(full);
+		free(p.full);
 		return r;
 	}
-	int e = guest_int_app_read_pieces(g, full, sink_fd, &f, NULL);
+	int e = guest_int_app_read_pieces(p.g, p.full, sink_fd, &f, NULL);
 	if (close(f.fd) != 0 && e == 0) {
 		f.err = errno;
 		e = GUEST_E_IO;
 	}
 	if (e < 0)
-		r = guest_int_fs_fail(fs, g_class(g), "%s to %s: %s", path,
-				      host_path, g_msg(g));
+		r = guest_int_fs_fail(fs, g_class(p.g), "%s to %s: %s", path,
+				      host_path, g_msg(p.g));
 	else if (e != 0)
 		r = guest_int_fs_fail(fs, GUEST_E_IO, "%s to %s: %s", path,
 				      host_path, strerror(f.err));
-	free(full);
+	free(p.full);
 	return r;
 }
 

@@ -439,24 +439,43 @@ static int delete_name(struct native_fs *nf, const char *path, u64 ni_no,
 	return r;
 }
 
-/* Parent directory number, last component's stored name and reference;
- * *@mref_ret is 0 when it is missing. */
-static int locate(struct native_fs *nf, const char *path, u64 *dir_ret,
-		  MFT_REF *mref_ret, char **stored_ret)
+/* Where a path's last component is: the parent directory's number, the
+ * name as that directory stores it (as asked when it is missing) and its
+ * reference (0 when it is missing).  Freed with located_free(). */
+struct located {
+	u64 dir;
+	MFT_REF ref;
+	char *name;
+};
+
+static void located_free(struct located *l)
 {
+	free(l->name);
+	l->name = NULL;
+}
+
+/* Fills @l for @path (rename, remove and the atomic replace open with
+ * it); with @must_exist, a missing name is GUEST_E_NOENT. */
+static int locate(struct native_fs *nf, const char *path, bool must_exist,
+		  struct located *l)
+{
+	memset(l, 0, sizeof(*l));
 	struct native_parent pp;
 	int r = native_int_walk_parent(nf, path, &pp);
 	if (r != GUEST_OK)
 		return r;
-	*dir_ret = pp.dir->mft_no;
-	if (native_int_lookup(nf, pp.dir, pp.base, mref_ret, stored_ret) != 0)
+	l->dir = pp.dir->mft_no;
+	if (native_int_lookup(nf, pp.dir, pp.base, &l->ref, &l->name) != 0)
 		r = wfail(&nf->base, errno, path);
-	else if (*mref_ret == 0)
-		*stored_ret = strdup(pp.base);
-	if (r == GUEST_OK && *stored_ret == NULL)
+	else if (l->ref == 0)
+		l->name = strdup(pp.base);
+	if (r == GUEST_OK && l->name == NULL)
 		r = guest_int_fs_fail(&nf->base, GUEST_E_NOMEM,
 				      "out of memory");
 	native_int_parent_close(&pp);
+	if (r == GUEST_OK && must_exist && l->ref == 0)
+		r = guest_int_fs_fail(&nf->base, GUEST_E_NOENT,
+				      "%s: no such file or directory", path);
 	return r;
 }
 
@@ -464,22 +483,17 @@ static int rename_txn(struct guest_fs *fs, const char *from, const char *to)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
-	u64 fdir, tdir;
-	MFT_REF fref, tref;
-	char *fname = NULL, *tname = NULL;
-	int r = locate(nf, from, &fdir, &fref, &fname);
-	if (r == GUEST_OK && fref == 0)
-		r = guest_int_fs_fail(fs, GUEST_E_NOENT,
-				      "%s: no such file or directory", from);
+	struct located f, t = { 0 };
+	int r = locate(nf, from, true, &f);
 	if (r == GUEST_OK)
-		r = locate(nf, to, &tdir, &tref, &tname);
+		r = locate(nf, to, false, &t);
 	if (r != GUEST_OK)
 		goto out;
-	if (MREF(tref) == MREF(fref) && tdir == fdir &&
-	    strcmp(fname, tname) == 0)
+	if (MREF(t.ref) == MREF(f.ref) && t.dir == f.dir &&
+	    strcmp(f.name, t.name) == 0)
 		goto out; /* the same name */
-	if (tref != 0 && MREF(tref) != MREF(fref)) {
-		ntfs_inode *tni = ntfs_inode_open(nf->vol, MREF(tref));
+	if (t.ref != 0 && MREF(t.ref) != MREF(f.ref)) {
+		ntfs_inode *tni = ntfs_inode_open(nf->vol, MREF(t.ref));
 		if (tni == NULL) {
 			r = wfail(fs, errno, to);
 			goto out;
@@ -496,7 +510,7 @@ static int rename_txn(struct guest_fs *fs, const char *from, const char *to)
 			ntfs_inode_close(tni);
 			goto out;
 		}
-		r = delete_name(nf, to, MREF(tref), tni, tdir, tname);
+		r = delete_name(nf, to, MREF(t.ref), tni, t.dir, t.name);
 		if (r != GUEST_OK)
 			goto out;
 	}
@@ -511,24 +525,24 @@ static int rename_txn(struct guest_fs *fs, const char *from, const char *to)
 		r = wfail(fs, errno, to);
 		goto out;
 	}
-	ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(fref));
-	ntfs_inode *dir = ni ? ntfs_inode_open(nf->vol, tdir) : NULL;
+	ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(f.ref));
+	ntfs_inode *dir = ni ? ntfs_inode_open(nf->vol, t.dir) : NULL;
 	if (ni == NULL || dir == NULL || ntfs_link(ni, dir, u, (u8)ulen) != 0)
 		r = wfail(fs, errno, to);
 	free(u);
 	if (dir != NULL && ntfs_inode_close(dir) != 0 && r == GUEST_OK)
 		r = wfail(fs, errno, to);
-	native_int_dir_forget(nf, tdir);
+	native_int_dir_forget(nf, t.dir);
 	nf->dirty = true;
 	if (r != GUEST_OK) {
 		if (ni != NULL)
 			ntfs_inode_close(ni);
 		goto out;
 	}
-	r = delete_name(nf, from, MREF(fref), ni, fdir, fname);
+	r = delete_name(nf, from, MREF(f.ref), ni, f.dir, f.name);
 out:
-	free(fname);
-	free(tname);
+	located_free(&f);
+	located_free(&t);
 	return r;
 }
 
@@ -536,16 +550,11 @@ static int remove_txn(struct guest_fs *fs, const char *path)
 {
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
-	u64 dir;
-	MFT_REF ref;
-	char *name = NULL;
-	int r = locate(nf, path, &dir, &ref, &name);
-	if (r == GUEST_OK && ref == 0)
-		r = guest_int_fs_fail(fs, GUEST_E_NOENT,
-				      "%s: no such file or directory", path);
+	struct located l;
+	int r = locate(nf, path, true, &l);
 	if (r == GUEST_OK)
-		r = delete_name(nf, path, MREF(ref), NULL, dir, name);
-	free(name);
+		r = delete_name(nf, path, MREF(l.ref), NULL, l.dir, l.name);
+	located_free(&l);
 	return r;
 }
 
@@ -611,12 +620,10 @@ static int replace_atomic(struct guest_fs *fs, const char *path,
 	struct native_fs *nf = native_int_fs(fs);
 	native_int_ntfs_lastmsg_clear();
 	/* Refuse what cannot be replaced before writing anything. */
-	u64 dir;
-	MFT_REF ref;
-	char *name = NULL;
-	int r = locate(nf, path, &dir, &ref, &name);
-	if (r == GUEST_OK && ref != 0) {
-		ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(ref));
+	struct located l;
+	int r = locate(nf, path, false, &l);
+	if (r == GUEST_OK && l.ref != 0) {
+		ntfs_inode *ni = ntfs_inode_open(nf->vol, MREF(l.ref));
 		if (ni == NULL) {
 			r = wfail(fs, errno, path);
 		} else {
@@ -624,7 +631,7 @@ static int replace_atomic(struct guest_fs *fs, const char *path,
 			ntfs_inode_close(ni);
 		}
 	}
-	free(name);
+	located_free(&l);
 	if (r != GUEST_OK)
 		return r;
 	char *copy;

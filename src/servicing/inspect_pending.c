@@ -291,10 +291,9 @@ static void read_records(struct guest_fs *fs, const struct svc_facts *f,
 	for (size_t i = 0; u != NULL && i < n; i++) {
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		char err[300];
 		if (guest_fs_read(fs, paths[i], SVC_UNDO_MAX_BYTES, &buf,
 				  &len) != GUEST_OK ||
-		    svc_undo_parse(buf, len, &u[got], err, sizeof(err)) != 0) {
+		    svc_undo_parse(buf, len, &u[got], NULL) != SVC_OK) {
 			note(p, "%s: unreadable record", paths[i]);
 			free(buf);
 			continue;

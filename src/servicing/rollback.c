@@ -424,7 +424,6 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 			   struct svc_rollback_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	char err[900];
 	char **paths = NULL;
 	size_t npaths = 0;
 	struct svc_undo *u = NULL;
@@ -460,11 +459,13 @@ enum hvo_exit svc_rollback(struct guest_fs *fs,
 				  guest_fs_errmsg(fs));
 			goto out;
 		}
-		int pe = svc_undo_parse(buf, len, &u[i], err, sizeof(err));
+		struct svc_error perr = { 0 };
+		enum svc_err pe = svc_undo_parse(buf, len, &u[i], &perr);
 		free(buf);
-		if (pe != 0) {
-			rc = fail(res, HVO_EXIT_CORRUPT, "%s: %s", paths[i],
-				  err);
+		if (pe != SVC_OK) {
+			rc = fail(res, svc_exit_class(pe), "%s: %s", paths[i],
+				  svc_int_errtext(&perr));
+			svc_int_error_clear(&perr);
 			goto out;
 		}
 	}

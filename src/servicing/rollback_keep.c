@@ -198,13 +198,12 @@ static bool undo_names(struct guest_fs *fs, const char *systemroot,
 		uint8_t *buf = NULL;
 		size_t len = 0;
 		struct svc_undo u;
-		char why[200];
 		if (guest_fs_read(fs, paths[i], SVC_UNDO_MAX_BYTES, &buf,
 				  &len) != GUEST_OK)
 			continue;
-		int pe = svc_undo_parse(buf, len, &u, why, sizeof(why));
+		enum svc_err pe = svc_undo_parse(buf, len, &u, NULL);
 		free(buf);
-		if (pe != 0)
+		if (pe != SVC_OK)
 			continue;
 		for (size_t k = 0; !found && k < u.n; k++) {
 			const char *sv = u.ops[k].saved;

@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,14 +262,15 @@ enum svc_err svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct svc_undo st;
-	char perr[300];
+	struct svc_error perr = { 0 };
 	int e = guest_fs_read(fs, path, SVC_UNDO_MAX_BYTES, &buf, &len);
-	if (e != GUEST_OK ||
-	    svc_undo_parse(buf, len, &st, perr, sizeof(perr)) != 0) {
+	if (e != GUEST_OK || svc_undo_parse(buf, len, &st, &perr) != SVC_OK) {
 		enum svc_err code = svc_int_fail(
 			err, e != GUEST_OK ? SVC_ERR_GUEST : SVC_ERR_CORRUPT,
 			"%s: %s", path,
-			e != GUEST_OK ? guest_fs_errmsg(fs) : perr);
+			e != GUEST_OK ? guest_fs_errmsg(fs)
+				      : svc_int_errtext(&perr));
+		svc_int_error_clear(&perr);
 		free(buf);
 		free(path);
 		return code;
@@ -321,43 +323,66 @@ enum svc_err svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 	return SVC_OK;
 }
 
+/* Sets @out's status, error and sentence (formatted; NULL when memory
+ * runs out, see struct svc_verify_outcome). */
+static void outcome_set(struct svc_verify_outcome *out, enum svc_status status,
+			enum svc_err err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void outcome_set(struct svc_verify_outcome *out, enum svc_status status,
+			enum svc_err err, const char *fmt, ...)
+{
+	out->status = status;
+	out->err = err;
+	free(out->msg);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&out->msg, fmt, ap) < 0)
+		out->msg = NULL;
+	va_end(ap);
+}
+
 void svc_int_verify_image(struct guest_fs *fs, const struct svc_plan *p,
 			  const struct svc_verify_opts *vo, const char *root,
 			  struct svc_verify_result *res,
 			  struct svc_verify_outcome *out)
 {
 	char when[32];
-	char *msg = out->msg;
-	size_t size = sizeof(out->msg);
 	bool k;
 	struct svc_error why = { 0 };
+	out->msg = NULL;
 	if (svc_rollback_verify(fs, root, vo->tmpdir, res, when, sizeof(when),
 				&k, &why) != SVC_OK) {
-		out->err = SVC_ERR_CORRUPT;
-		out->status = SVC_STATUS_FAILED;
-		snprintf(msg, size, "%.500s", svc_int_errtext(&why));
+		outcome_set(out, SVC_STATUS_FAILED, SVC_ERR_CORRUPT, "%s",
+			    svc_int_errtext(&why));
 		svc_int_error_clear(&why);
 		return;
 	}
 	if (!k)
 		svc_verify(fs, p, vo, res);
-	out->err = res->ndiffs ? SVC_ERR_DIFFERENCES : SVC_OK;
-	out->status =
+	enum svc_err err = res->ndiffs ? SVC_ERR_DIFFERENCES : SVC_OK;
+	enum svc_status status =
 		res->ndiffs ? SVC_STATUS_DIFFERENCES : SVC_STATUS_VERIFIED;
 	if (k && res->ndiffs)
-		snprintf(msg, size,
-			 "rolled back at %s: %zu of %zu items differ from the "
-			 "recorded previous state",
-			 when, res->ndiffs, res->nchecked);
+		outcome_set(out, status, err,
+			    "rolled back at %s: %zu of %zu items differ from "
+			    "the recorded previous state",
+			    when, res->ndiffs, res->nchecked);
 	else if (k)
-		snprintf(msg, size,
-			 "rolled back at %s: all %zu items match the recorded "
-			 "previous state",
-			 when, res->nchecked);
+		outcome_set(out, status, err,
+			    "rolled back at %s: all %zu items match the "
+			    "recorded previous state",
+			    when, res->nchecked);
 	else if (res->ndiffs)
-		snprintf(msg, size, "%zu of %zu items differ from %s %s",
-			 res->ndiffs, res->nchecked, p->package, p->version);
+		outcome_set(out, status, err,
+			    "%zu of %zu items differ from %s %s", res->ndiffs,
+			    res->nchecked, p->package, p->version);
 	else
-		snprintf(msg, size, "all %zu items match %s %s", res->nchecked,
-			 p->package, p->version);
+		outcome_set(out, status, err, "all %zu items match %s %s",
+			    res->nchecked, p->package, p->version);
+}
+
+void svc_int_verify_outcome_free(struct svc_verify_outcome *out)
+{
+	free(out->msg);
+	out->msg = NULL;
 }

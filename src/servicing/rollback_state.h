@@ -64,19 +64,24 @@ enum svc_err svc_rollback_verify(struct guest_fs *fs, const char *systemroot,
 				 struct svc_error *err);
 
 /* What `verify` found on one image: its status, error class and a
- * sentence for people. */
+ * sentence for people.  Freed with svc_int_verify_outcome_free(). */
 struct svc_verify_outcome {
 	enum svc_status status;
 	enum svc_err err; /* SVC_OK, SVC_ERR_DIFFERENCES, SVC_ERR_CORRUPT */
-	char msg[512];
+	char *msg;	  /* malloc'd; NULL only when memory ran out (then
+		      svc_strerror(err) says it) */
 };
 
 /* `verify` of one image: after a rollback (svc_rollback_verify), against
  * the state it recorded; else against the plan @p (svc_verify).  The
- * differences into @res, the outcome into @out. */
+ * differences into @res, the outcome into @out (whatever it held is
+ * overwritten; free it with svc_int_verify_outcome_free()). */
 void svc_int_verify_image(struct guest_fs *fs, const struct svc_plan *p,
 			  const struct svc_verify_opts *vo, const char *root,
 			  struct svc_verify_result *res,
 			  struct svc_verify_outcome *out);
+
+/* Frees @out's sentence. */
+void svc_int_verify_outcome_free(struct svc_verify_outcome *out);
 
 #endif /* HVO_SERVICING_ROLLBACK_STATE_H */

@@ -4,7 +4,6 @@
  */
 #include <config.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,69 +28,63 @@ int svc_manage_open(struct svc_run_opts *opts, bool writable,
 	return r;
 }
 
-/* The first problem of the verdict's class, as a sentence. */
-static void verdict_message(const struct svc_facts *f, char *err, size_t errlen)
+/* Records the first problem of the verdict's class, as a sentence, and
+ * returns the error of the verdict's exit class. */
+static enum svc_err verdict_fail(const struct svc_facts *f,
+				 struct svc_error *err)
 {
+	enum svc_err code = svc_int_err_of_exit(f->verdict, SVC_ERR_GUEST);
 	for (size_t i = 0; i < f->nproblems; i++)
-		if (f->problems[i].exit == f->verdict) {
-			snprintf(err, errlen, "%s: %s", f->problems[i].code,
-				 f->problems[i].message);
-			return;
-		}
-	snprintf(err, errlen, "%s",
-		 f->preflight_error ? f->preflight_error
-		 : f->disk_error    ? f->disk_error
-				    : "cannot be opened");
+		if (f->problems[i].exit == f->verdict)
+			return svc_int_fail(err, code, "%s: %s",
+					    f->problems[i].code,
+					    f->problems[i].message);
+	return svc_int_fail(err, code, "%s",
+			    f->preflight_error ? f->preflight_error
+			    : f->disk_error    ? f->disk_error
+					       : "cannot be opened");
 }
 
-enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
-			    struct guest_fs **fs_ret, char *err, size_t errlen)
+enum svc_err svc_manage_fs(struct svc_manage *m, size_t i, bool write,
+			   struct guest_fs **fs_ret, struct svc_error *err)
 {
 	*fs_ret = NULL;
 	const struct svc_facts *f = &m->facts[i];
-	if (write && f->verdict != HVO_EXIT_OK) {
-		verdict_message(f, err, errlen);
-		return f->verdict;
-	}
+	if (write && f->verdict != HVO_EXIT_OK)
+		return verdict_fail(f, err);
 	if (!f->windows_found) {
-		if (f->verdict != HVO_EXIT_OK) {
-			verdict_message(f, err, errlen);
-			return f->verdict;
-		}
+		if (f->verdict != HVO_EXIT_OK)
+			return verdict_fail(f, err);
 		if (f->linux_guest != NULL) {
 			/* Linux guests' integration services are their
 			 * kernel's and daemons': say so, with its code. */
 			char why[640];
 			svc_int_linux_not_windows(f, why, sizeof(why));
-			snprintf(err, errlen, "linux-guest: %s", why);
-		} else {
-			snprintf(err, errlen,
-				 "no Windows installation was found");
+			return svc_int_fail(err, SVC_ERR_NOT_APPLICABLE,
+					    "linux-guest: %s", why);
 		}
-		return HVO_EXIT_NOT_APPLICABLE;
+		return svc_int_fail(err, SVC_ERR_NOT_APPLICABLE,
+				    "no Windows installation was found");
 	}
-	if (write && !m->writable) {
-		snprintf(err, errlen, "opened read-only");
-		return HVO_EXIT_FAILED;
-	}
-	if (m->run.session == NULL || m->run.image_disk[i] < 0) {
-		snprintf(err, errlen, "the image was not opened");
-		return HVO_EXIT_FAILED;
-	}
+	if (write && !m->writable) /* exit class 1, as before */
+		return svc_int_fail(err, SVC_ERR_GUEST, "opened read-only");
+	if (m->run.session == NULL || m->run.image_disk[i] < 0)
+		return svc_int_fail(err, SVC_ERR_GUEST,
+				    "the image was not opened");
 	struct guest_disk *disk = guest_session_disk(
 		m->run.session, (size_t)m->run.image_disk[i]);
 	int e;
 	if (disk == NULL ||
 	    (e = guest_disk_mount(disk, f->windows_volume, !write, fs_ret)) !=
 		    GUEST_OK) {
-		snprintf(err, errlen,
-			 "the Windows volume cannot be mounted: %s",
-			 disk ? guest_disk_errmsg(disk) : "no disk");
 		*fs_ret = NULL;
-		return disk && e == GUEST_E_ROFS ? HVO_EXIT_REFUSED
-						 : HVO_EXIT_FAILED;
+		return svc_int_fail(err,
+				    disk && e == GUEST_E_ROFS ? SVC_ERR_REFUSED
+							      : SVC_ERR_GUEST,
+				    "the Windows volume cannot be mounted: %s",
+				    disk ? guest_disk_errmsg(disk) : "no disk");
 	}
-	return HVO_EXIT_OK;
+	return SVC_OK;
 }
 
 const char *svc_manage_errmsg(const struct svc_manage *m)

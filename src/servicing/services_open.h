@@ -17,6 +17,7 @@
 #include "guest/guest.h"
 #include "hvoffline.h"
 #include "servicing/inspect.h"
+#include "servicing/error.h"
 #include "servicing/inspect_run.h"
 
 struct svc_manage {
@@ -38,11 +39,13 @@ int svc_manage_open(struct svc_run_opts *opts, bool writable,
 /*
  * The Windows volume of image @i, mounted read-write when @write.  A
  * write needs a safe image (the inspection verdict); a read only needs
- * Windows to be found.  Returns the exit class (3 when there is no
- * Windows), with @err set.
+ * Windows to be found.  Returns SVC_OK, or the error with its message on
+ * @err (may be NULL): svc_exit_class() of it is the exit class (the
+ * verdict's class; 3 when there is no Windows, 4 when the volume can
+ * only be mounted read-only, else 1).
  */
-enum hvo_exit svc_manage_fs(struct svc_manage *m, size_t i, bool write,
-			    struct guest_fs **fs_ret, char *err, size_t errlen);
+enum svc_err svc_manage_fs(struct svc_manage *m, size_t i, bool write,
+			   struct guest_fs **fs_ret, struct svc_error *err);
 
 /* Why svc_manage_open() failed ("" if it did not; owned by @m). */
 const char *svc_manage_errmsg(const struct svc_manage *m);

@@ -40,8 +40,7 @@ static bool start_from_records(struct guest_fs *fs, const char *systemroot,
 				  &len) != GUEST_OK)
 			continue;
 		struct svc_undo u;
-		char err[200];
-		if (svc_undo_parse(buf, len, &u, err, sizeof(err)) == 0) {
+		if (svc_undo_parse(buf, len, &u, NULL) == SVC_OK) {
 			for (size_t k = u.n; k-- > 0 && !found;) {
 				const struct svc_undo_op *op = &u.ops[k];
 				if (op->kind != SVC_UNDO_VALUE ||

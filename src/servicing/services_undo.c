@@ -316,22 +316,27 @@ static bool parse_sd(struct svc_undo_op *o, const char *const *f,
 	return false;
 }
 
-int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
-		   char *err, size_t errlen)
+/* Records "line @lineno: @what" as the corrupt-input error on @err. */
+static enum svc_err bad_line(struct svc_error *err, unsigned lineno,
+			     const char *what)
+{
+	return svc_int_fail(err, SVC_ERR_CORRUPT, "line %u: %s", lineno, what);
+}
+
+enum svc_err svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
+			    struct svc_error *err)
 {
 	memset(u, 0, sizeof(*u));
 	if (len > SVC_UNDO_MAX_BYTES) {
-		snprintf(err, errlen, "larger than %u bytes",
-			 SVC_UNDO_MAX_BYTES);
-		return -1;
+		return svc_int_fail(err, SVC_ERR_CORRUPT,
+				    "larger than %u bytes", SVC_UNDO_MAX_BYTES);
 	}
 	const char *p = (const char *)buf, *end = p + len;
 	unsigned lineno = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL) {
-			snprintf(err, errlen, "line %u: no line end",
-				 lineno + 1);
+			bad_line(err, lineno + 1, "no line end");
 			goto bad;
 		}
 		size_t ll = (size_t)(nl - p);
@@ -339,7 +344,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 		p = nl + 1;
 		lineno++;
 		if (memchr(line, '\0', ll) != NULL) {
-			snprintf(err, errlen, "line %u: NUL byte", lineno);
+			bad_line(err, lineno, "NUL byte");
 			goto bad;
 		}
 		const char *f[MAX_FIELDS + 1];
@@ -347,8 +352,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 		size_t nf = split(line, ll, f, fl);
 		if (lineno == 1) {
 			if (!field_is(line, ll, SVC_UNDO_MAGIC)) {
-				snprintf(err, errlen,
-					 "line 1: not an hvoffline undo file");
+				bad_line(err, 1, "not an hvoffline undo file");
 				goto bad;
 			}
 			continue;
@@ -360,8 +364,9 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 						 : sizeof(u->time);
 			if (nf != 2 || !field_is(f[0], fl[0], want) ||
 			    fl[1] == 0 || fl[1] >= cap) {
-				snprintf(err, errlen, "line %u: expected %s",
-					 lineno, want);
+				svc_int_fail(err, SVC_ERR_CORRUPT,
+					     "line %u: expected %s", lineno,
+					     want);
 				goto bad;
 			}
 			memcpy(dst, f[1], fl[1]);
@@ -369,8 +374,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 			continue;
 		}
 		if (grow(u) != 0) {
-			snprintf(err, errlen, "line %u: too many operations",
-				 lineno);
+			bad_line(err, lineno, "too many operations");
 			goto bad;
 		}
 		struct svc_undo_op *o = &u->ops[u->n];
@@ -383,8 +387,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 			if (get_str(f[2], fl[2], &o->saved) != 0 ||
 			    o->saved[0] == '\0') {
 				free(o->saved);
-				snprintf(err, errlen, "line %u: bad hive line",
-					 lineno);
+				bad_line(err, lineno, "bad hive line");
 				goto bad;
 			}
 			u->n++;
@@ -420,8 +423,9 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 			if (!ok) {
 				free(o->path);
 				free(o->saved);
-				snprintf(err, errlen, "line %u: bad %s line",
-					 lineno, nf == 2 ? "dir" : "file");
+				bad_line(err, lineno,
+					 nf == 2 ? "bad dir line"
+						 : "bad file line");
 				goto bad;
 			}
 			u->n++;
@@ -429,8 +433,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 		}
 		if (nf == 5 && field_is(f[0], fl[0], "sd")) {
 			if (!parse_sd(o, f, fl)) {
-				snprintf(err, errlen, "line %u: bad sd line",
-					 lineno);
+				bad_line(err, lineno, "bad sd line");
 				goto bad;
 			}
 			u->n++;
@@ -443,8 +446,7 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 			uint8_t *b;
 			size_t bl;
 			if (get_hex(hx, 65, &b, &bl) != 0) {
-				snprintf(err, errlen, "line %u: bad after line",
-					 lineno);
+				bad_line(err, lineno, "bad after line");
 				goto bad;
 			}
 			o->kind = SVC_UNDO_AFTER;
@@ -483,24 +485,23 @@ int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
 				free(o->key);
 				free(o->name);
 				free(o->data);
-				snprintf(err, errlen, "line %u: bad value line",
-					 lineno);
+				bad_line(err, lineno, "bad value line");
 				goto bad;
 			}
 			u->n++;
 			continue;
 		}
-		snprintf(err, errlen, "line %u: unknown line", lineno);
+		bad_line(err, lineno, "unknown line");
 		goto bad;
 	}
 	if (lineno < 3) {
-		snprintf(err, errlen, "truncated header");
+		svc_int_fail(err, SVC_ERR_CORRUPT, "truncated header");
 		goto bad;
 	}
-	return 0;
+	return SVC_OK;
 bad:
 	svc_undo_free(u);
-	return -1;
+	return SVC_ERR_CORRUPT;
 }
 
 void svc_undo_free(struct svc_undo *u)

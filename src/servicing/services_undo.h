@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "servicing/error.h"
+
 #define SVC_UNDO_MAGIC "hvoffline-undo 1"
 /* Limits: records hold a few values; the largest value is registry/'s. */
 #define SVC_UNDO_MAX_OPS   100000
@@ -98,10 +100,11 @@ int svc_undo_add_sd(struct svc_undo *u, const char *path, const char *rule,
 /* The text form (caller frees), or NULL when out of memory. */
 char *svc_undo_format(const struct svc_undo *u);
 
-/* Parses @buf; 0, or -1 with @err naming the line and problem (@u is then
- * empty). */
-int svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
-		   char *err, size_t errlen);
+/* Parses @buf; SVC_OK, or SVC_ERR_CORRUPT with the message on @err (may
+ * be NULL) naming the line and problem ("line 4: bad value line"); @u is
+ * then empty. */
+enum svc_err svc_undo_parse(const uint8_t *buf, size_t len, struct svc_undo *u,
+			    struct svc_error *err);
 
 void svc_undo_free(struct svc_undo *u);
 

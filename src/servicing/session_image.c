@@ -512,7 +512,9 @@ static void carry_out(struct svc_session *s, size_t i)
 		svc_int_verify_image(fs, p, &vo, f->systemroot, &r->verify,
 				     &out);
 		r->verified = true;
-		result_set(r, out.status, out.err, "%s", out.msg);
+		result_set(r, out.status, out.err, "%s",
+			   out.msg ? out.msg : svc_strerror(out.err));
+		svc_int_verify_outcome_free(&out);
 		free(dir);
 		return;
 	}

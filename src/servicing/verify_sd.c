@@ -75,17 +75,18 @@ static bool newest_apply(struct guest_fs *fs, const char *systemroot,
 			continue;
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		char err[300];
+		struct svc_error err = { 0 };
 		int e = guest_fs_read(fs, paths[i], SVC_UNDO_MAX_BYTES, &buf,
 				      &len);
 		if (e != GUEST_OK)
 			svc_int_verify_add(res, paths[i], "readable",
 					   guest_fs_errmsg(fs));
-		else if (svc_undo_parse(buf, len, u, err, sizeof(err)) != 0)
+		else if (svc_undo_parse(buf, len, u, &err) != SVC_OK)
 			svc_int_verify_add(res, paths[i], "valid undo data",
-					   err);
+					   svc_int_errtext(&err));
 		else
 			found = true;
+		svc_int_error_clear(&err);
 		free(buf);
 		break;
 	}

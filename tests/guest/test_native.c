@@ -228,6 +228,15 @@ static void write_all(struct guest_fs *fs)
 			 GUEST_OK);
 	assert_int_equal(guest_fs_remove(fs, "Windows/hvo-t/nope"),
 			 GUEST_E_NOENT);
+	assert_string_equal(guest_fs_errmsg(fs),
+			    "Windows/hvo-t/nope: no such file or directory");
+	/* A missing source of a rename, likewise, and nothing created. */
+	assert_int_equal(guest_fs_rename(fs, "Windows/hvo-t/nope",
+					 "Windows/hvo-t/nope2"),
+			 GUEST_E_NOENT);
+	assert_string_equal(guest_fs_errmsg(fs),
+			    "Windows/hvo-t/nope: no such file or directory");
+	assert_false(guest_fs_exists(fs, "Windows/hvo-t/nope2"));
 	char **names;
 	size_t n;
 	assert_int_equal(guest_fs_list(fs, "Windows/hvo-t", &names, &n),

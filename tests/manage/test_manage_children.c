@@ -81,14 +81,15 @@ static void step(void *opaque, size_t i, struct svc_manage *m, bool opened,
 	if (r->how[i] == CRASH)
 		raise(SIGSEGV);
 	struct guest_fs *fs = NULL;
-	char err[512];
+	struct svc_error err = { 0 };
 	if (!opened) {
 		r->exit[i] = HVO_EXIT_FAILED;
 		return;
 	}
-	r->exit[i] = svc_manage_fs(m, 0, false, &fs, err, sizeof(err));
+	r->exit[i] = svc_exit_class(svc_manage_fs(m, 0, false, &fs, &err));
 	if (r->exit[i] != HVO_EXIT_OK) {
-		fprintf(stderr, "image %zu: %s\n", i, err);
+		fprintf(stderr, "image %zu: %s\n", i, svc_int_errtext(&err));
+		svc_int_error_clear(&err);
 		return;
 	}
 	struct svc_services_opts so = { .image = img[i],
@@ -205,10 +206,8 @@ static void test_jobs2_three_images_in_order(void **state)
 		struct svc_manage m;
 		assert_int_equal(svc_manage_open(&ro, false, one, 1, &m), 0);
 		struct guest_fs *fs;
-		char err[512];
-		assert_int_equal(
-			svc_manage_fs(&m, 0, false, &fs, err, sizeof(err)),
-			HVO_EXIT_OK);
+		assert_int_equal(svc_manage_fs(&m, 0, false, &fs, NULL),
+				 SVC_OK);
 		struct svc_services_opts so = { .image = img[i],
 						.systemroot =
 							m.facts[0].systemroot,

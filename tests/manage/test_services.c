@@ -315,10 +315,9 @@ static void test_undo_format(void **state)
 	char *text = svc_undo_format(&u);
 	assert_non_null(text);
 	struct svc_undo p;
-	char err[200];
-	assert_int_equal(svc_undo_parse((const uint8_t *)text, strlen(text), &p,
-					err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		svc_undo_parse((const uint8_t *)text, strlen(text), &p, NULL),
+		SVC_OK);
 	assert_int_equal(p.n, 3);
 	assert_string_equal(p.ops[0].key, "A\\B c");
 	assert_string_equal(p.ops[0].name, "");
@@ -329,26 +328,46 @@ static void test_undo_format(void **state)
 	svc_undo_free(&p);
 	svc_undo_free(&u);
 	free(text);
-	static const char *const bad[] = {
-		"",
-		"hvoffline-undo 1\n",
-		"hvoffline-undo 2\ncommand a\ntime b\n",
-		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4 x absent",
-		"hvoffline-undo 1\ncommand a\ntime b\nvalue SAM x41 x absent\n",
-		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4 x 4 x1\n",
-		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4100 x "
-		"absent\n",
-		"hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x41 x -1 "
-		"x\n",
-		"hvoffline-undo 1\ncommand a\ntime b\nhive SYSTEM x\n",
-		"hvoffline-undo 1\ncommand a\ntime b\nfile x41\n",
+	/* Each malformed text is corrupt input, with the message the
+	 * rollback and verify reports quote (the line and what is wrong). */
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "", "truncated header" },
+		{ "hvoffline-undo 1\n", "truncated header" },
+		{ "hvoffline-undo 2\ncommand a\ntime b\n",
+		  "line 1: not an hvoffline undo file" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4 x "
+		  "absent",
+		  "line 4: no line end" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nvalue SAM x41 x "
+		  "absent\n",
+		  "line 4: unknown line" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4 x 4 "
+		  "x1\n",
+		  "line 4: bad value line" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x4100 x "
+		  "absent\n",
+		  "line 4: bad value line" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nvalue SYSTEM x41 x -1 "
+		  "x\n",
+		  "line 4: bad value line" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nhive SYSTEM x\n",
+		  "line 4: bad hive line" },
+		{ "hvoffline-undo 1\ncommand a\ntime b\nfile x41\n",
+		  "line 4: unknown line" },
+		{ "hvoffline-undo 1\ncommand\ntime b\n",
+		  "line 2: expected command" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(svc_undo_parse((const uint8_t *)bad[i],
-						strlen(bad[i]), &p, err,
-						sizeof(err)),
-				 -1);
+		struct svc_error err = { 0 };
+		assert_int_equal(svc_undo_parse((const uint8_t *)bad[i].text,
+						strlen(bad[i].text), &p, &err),
+				 SVC_ERR_CORRUPT);
+		assert_int_equal(err.code, SVC_ERR_CORRUPT);
+		assert_string_equal(svc_int_errtext(&err), bad[i].why);
 		assert_int_equal(p.n, 0);
+		svc_int_error_clear(&err);
 	}
 }
 
