@@ -507,6 +507,211 @@ static void test_same_tree(void **state)
 	free(src);
 }
 
+/* ---- Read-back of what libhivex does not show, on NTUSER.DAT ----
+ *
+ * Each case changes bytes of the real hive (regipy NTUSER.DAT) that
+ * libhivex reads through but the old comparison did not look at; each
+ * read back as the same tree before readback.c read the key cells.
+ */
+
+/* The key handles the cases below change bytes of: hivex's handle is the
+ * nk cell's offset from the start of the file (checked on the root). */
+struct nt {
+	char *path;
+	uint8_t *img;
+	size_t len;
+	hive_node_h root, child, cls;
+};
+
+static hive_node_h first_with_class(hive_h *hx, const uint8_t *img,
+				    hive_node_h n, unsigned depth)
+{
+	assert_true(depth < 600);
+	assert_memory_equal(img + n + 4, "nk", 2);
+	if (get_le16(img + n + 4 + NK_CLASS_LEN) > 0)
+		return n;
+	hive_node_h *c = hivex_node_children(hx, n);
+	assert_non_null(c);
+	hive_node_h found = 0;
+	for (size_t i = 0; c[i] != 0 && found == 0; i++)
+		found = first_with_class(hx, img, c[i], depth + 1);
+	free(c);
+	return found;
+}
+
+static void nt_load(struct nt *t)
+{
+	if (!hvo_test_have_program("xz"))
+		skip();
+	t->path =
+		rt_unxz_fixture("hive/regipy/NTUSER.DAT.xz", rt_tmpdir, "RbNt");
+	t->img = hvo_test_read_file(t->path, &t->len);
+	hive_h *hx = hivex_open(t->path, 0);
+	assert_non_null(hx);
+	struct regf_base b;
+	reg_int_regf_base_decode(t->img, &b);
+	t->root = hivex_root(hx);
+	assert_int_equal(t->root, (hive_node_h)REGF_BASE_SIZE + b.root);
+	hive_node_h *c = hivex_node_children(hx, t->root);
+	assert_non_null(c);
+	t->child = 0;
+	for (size_t i = 0; c[i] != 0 && t->child == 0; i++) {
+		const uint8_t *k = t->img + c[i] + 4;
+		if ((get_le16(k + NK_FLAGS) & NK_FLAG_COMP) &&
+		    get_le16(k + NK_NAME_LEN) >= 3)
+			t->child = c[i];
+	}
+	free(c);
+	assert_true(t->child != 0);
+	t->cls = first_with_class(hx, t->img, t->root, 0);
+	assert_true(t->cls != 0);
+	hivex_close(hx);
+	char why[256];
+	assert_int_equal(reg_int_same_tree(t->img, t->len, t->img, t->len, why,
+					   sizeof(why)),
+			 0);
+}
+
+static uint8_t *nt_copy(const struct nt *t)
+{
+	uint8_t *c = malloc(t->len);
+	assert_non_null(c);
+	memcpy(c, t->img, t->len);
+	return c;
+}
+
+static void nt_free(struct nt *t)
+{
+	free(t->img);
+	free(t->path);
+}
+
+/* Compares @a with @b: a difference whose message holds @want, or @rc. */
+static void expect_diff(const struct nt *t, const uint8_t *a, const uint8_t *b,
+			int rc, const char *want)
+{
+	char why[256] = "";
+	assert_int_equal(
+		reg_int_same_tree(a, t->len, b, t->len, why, sizeof(why)), rc);
+	print_message("%s: %s\n", want, why);
+	assert_non_null(strstr(why, want));
+}
+
+/* A compaction of NTUSER.DAT (22 security records, 15 class names) reads
+ * back as it, and a key pointed at another security record does not. */
+static void test_same_tree_sk(void **state)
+{
+	(void)state;
+	struct nt t;
+	nt_load(&t);
+	uint8_t *c;
+	size_t cl;
+	struct reg_err e = { 0 };
+	if (reg_int_compact_image(t.img, t.len, &c, &cl, &e) != 0)
+		fail_msg("compact: %s", e.msg);
+	char why[256];
+	assert_int_equal(
+		reg_int_same_tree(t.img, t.len, c, cl, why, sizeof(why)), 0);
+	free(c);
+	uint8_t *b = nt_copy(&t);
+	uint8_t *k = b + t.child + 4;
+	uint32_t sk0 = get_le32(k + NK_SECURITY);
+	const uint8_t *s0 = b + REGF_BASE_SIZE + sk0 + 4;
+	uint32_t other = get_le32(s0 + SK_FLINK);
+	for (int n = 0; other != sk0 && n < 100; n++) {
+		const uint8_t *s = b + REGF_BASE_SIZE + other + 4;
+		assert_memory_equal(s, "sk", 2);
+		if (get_le32(s + 16) != get_le32(s0 + 16) ||
+		    memcmp(s + 20, s0 + 20, get_le32(s0 + 16)) != 0)
+			break;
+		other = get_le32(s + SK_FLINK);
+	}
+	assert_true(other != sk0);
+	put_le32(k + NK_SECURITY, other);
+	expect_diff(&t, t.img, b, REG_ERR_VERIFY,
+		    "security descriptor differs");
+	free(b);
+	nt_free(&t);
+}
+
+/* KEY_SYM_LINK set on a key. */
+static void test_same_tree_flags(void **state)
+{
+	(void)state;
+	struct nt t;
+	nt_load(&t);
+	uint8_t *b = nt_copy(&t);
+	uint8_t *k = b + t.child + 4;
+	put_le16(k + NK_FLAGS, get_le16(k + NK_FLAGS) | 0x10);
+	expect_diff(&t, t.img, b, REG_ERR_VERIFY, "flags differ");
+	free(b);
+	nt_free(&t);
+}
+
+/* Two key names equal up to an embedded NUL, then not. */
+static void test_same_tree_name_nul(void **state)
+{
+	(void)state;
+	struct nt t;
+	nt_load(&t);
+	uint8_t *a = nt_copy(&t);
+	a[t.child + 4 + NK_NAME + 1] = 0;
+	uint8_t *b = nt_copy(&t);
+	memcpy(b, a, t.len);
+	b[t.child + 4 + NK_NAME + 2] ^= 0x01;
+	expect_diff(&t, a, b, REG_ERR_VERIFY, "the name differs");
+	free(a);
+	free(b);
+	nt_free(&t);
+}
+
+/* One byte of a class name. */
+static void test_same_tree_class(void **state)
+{
+	(void)state;
+	struct nt t;
+	nt_load(&t);
+	uint8_t *b = nt_copy(&t);
+	uint32_t cls = get_le32(b + t.cls + 4 + NK_CLASS);
+	b[REGF_BASE_SIZE + cls + 4] ^= 0x01;
+	expect_diff(&t, t.img, b, REG_ERR_VERIFY, "class name differs");
+	free(b);
+	nt_free(&t);
+}
+
+/* One byte of the root key's last-write time. */
+static void test_same_tree_time(void **state)
+{
+	(void)state;
+	struct nt t;
+	nt_load(&t);
+	uint8_t *b = nt_copy(&t);
+	b[t.root + 4 + NK_TIMESTAMP] ^= 0x01;
+	expect_diff(&t, t.img, b, REG_ERR_VERIFY, "last-write time differs");
+	free(b);
+	nt_free(&t);
+}
+
+/* A security offset past the image: a difference in the rewrite, nothing
+ * to judge against in the hive as written. */
+static void test_same_tree_bounds(void **state)
+{
+	(void)state;
+	struct nt t;
+	nt_load(&t);
+	uint8_t *b = nt_copy(&t);
+	put_le32(b + t.child + 4 + NK_SECURITY, 0x7ffffff0);
+	expect_diff(&t, t.img, b, REG_ERR_VERIFY,
+		    "security descriptor cannot be read");
+	expect_diff(&t, b, t.img, REG_ERR_HIVEX,
+		    "security descriptor cannot be read");
+	memcpy(b, t.img, t.len);
+	put_le16(b + t.cls + 4 + NK_CLASS_LEN, 0xffff);
+	expect_diff(&t, t.img, b, REG_ERR_VERIFY, "class name cannot be read");
+	free(b);
+	nt_free(&t);
+}
+
 int main(void)
 {
 	hvo_test_fixtures_or_exit();
@@ -514,6 +719,12 @@ int main(void)
 		cmocka_unit_test(test_compact_real),
 		cmocka_unit_test(test_reuse_win7),
 		cmocka_unit_test(test_same_tree),
+		cmocka_unit_test(test_same_tree_sk),
+		cmocka_unit_test(test_same_tree_flags),
+		cmocka_unit_test(test_same_tree_name_nul),
+		cmocka_unit_test(test_same_tree_class),
+		cmocka_unit_test(test_same_tree_time),
+		cmocka_unit_test(test_same_tree_bounds),
 	};
 	return cmocka_run_group_tests(tests, rt_setup, rt_teardown);
 }
