@@ -101,10 +101,15 @@ static int collect_value(struct compactor *c, uint32_t vk)
 	const uint8_t *v = cell_at(c, vk, &size);
 	uint32_t dsize = get_le32(v + VK_DATA_SIZE);
 	uint32_t doff = get_le32(v + VK_DATA);
-	if (dsize & VK_SIZE_INLINE || dsize == 0)
+	if (dsize & VK_SIZE_INLINE)
 		return 0;
 	uint32_t dcell;
 	const uint8_t *d = cell_at(c, doff, &dcell);
+	/* Empty data that still names a cell: libhivex reads a value whose
+	 * size is 0 but not inline only when its data offset is an
+	 * allocated cell, so that cell moves with the value. */
+	if (dsize == 0)
+		return d != NULL ? add(c, doff, C_RAW, 0, NULL) : 0;
 	if (d == NULL)
 		return reg_int_err_set(c->e, REG_ERR_CORRUPT,
 				       "value 0x%x: data 0x%x not allocated",
@@ -254,7 +259,8 @@ static void patch(struct compactor *c, struct cell *t, uint8_t *d,
 	}
 	case C_VK: {
 		uint32_t dsize = get_le32(d + VK_DATA_SIZE);
-		if (!(dsize & VK_SIZE_INLINE) && dsize > 0)
+		/* Also when empty: its data cell, if any, was kept. */
+		if (!(dsize & VK_SIZE_INLINE))
 			remap(c, d + VK_DATA);
 		break;
 	}
