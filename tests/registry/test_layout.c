@@ -714,7 +714,7 @@ static void test_same_tree_bounds(void **state)
 
 /*
  * A value of size 0 that is not inline but names a data cell (a fuzzed
- * hive, fuzz/corpus/reg_hive/regress-compact-bigdata): libhivex reads it
+ * hive, fuzz/corpus/reg_hive/regress-compact-empty-data-cell): libhivex reads it
  * only while that offset is an allocated cell, so the rewrite keeps the
  * cell and maps the offset.  Built byte by byte on the small test hive.
  */
