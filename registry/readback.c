@@ -191,7 +191,8 @@ static int same_values(struct walk *w, hive_node_h na, hive_node_h nb,
 			rc = unjudged(w, kname, "a value cannot be read");
 		else if (kb == NULL || db == NULL)
 			rc = differ(w, kname, "a value cannot be read");
-		else if (kla != klb || memcmp(ka, kb, kla) != 0)
+		else if (kla != klb || memcmp(ka, kb, kla) != 0 ||
+			 strcmp(ka, kb) != 0) /* also if a length reads 0 */
 			rc = differ(w, kname, "a value name differs");
 		else if (ta != tb || la != lb || memcmp(da, db, la) != 0)
 			rc = differ(w, kname, "a value's type or data differs");
@@ -222,7 +223,7 @@ static int same_key(struct walk *w, hive_node_h na, hive_node_h nb,
 		rc = unjudged(w, "", "a key's name cannot be read");
 	else if (kb == NULL)
 		rc = differ(w, ka, "its name cannot be read");
-	else if (la != lb || memcmp(ka, kb, la) != 0)
+	else if (la != lb || memcmp(ka, kb, la) != 0 || strcmp(ka, kb) != 0)
 		rc = differ(w, ka, "the name differs");
 	if (rc == 0)
 		rc = same_values(w, na, nb, ka);
